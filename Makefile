@@ -1,0 +1,103 @@
+# raslog - build, run, test and benchmark.
+#
+#   make run     install missing Debian packages (as root), build, seed a
+#                demo database in var/ and serve on 127.0.0.1:8080
+#   make test    the whole suite, built with ASan+UBSan
+#   make bench   benchmarks (bench/README.md)
+#   make fuzz    longer libFuzzer runs
+#
+# Every build lands in $(BUILD); the release build also copies the two
+# programs to bin/.  Sources are found by wildcard, so adding a file to
+# core/, server/ or cli/ needs no change here.
+
+CC       ?= cc
+BUILD    ?= build/release
+SANITIZE ?=
+PKGS     := sqlite3 libsodium libmicrohttpd jansson libcurl
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+            -Wno-unused-parameter -Werror
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore -I$(BUILD)/gen $(PKG_CFLAGS) -pthread -MMD -MP
+LDLIBS   := $(PKG_LIBS) -pthread -lm
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+CORE_SRC   := $(wildcard core/*.c)
+SERVER_SRC := $(wildcard server/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+EMBED_IN   := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
+
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIBCORE    := $(BUILD)/libraslog.a
+
+.PHONY: all programs run test test-unit test-api bench fuzz deps clean install
+all: programs
+	@mkdir -p bin
+	@cp $(BUILD)/bin/raslogd $(BUILD)/bin/raslog bin/
+
+programs: $(BUILD)/bin/raslogd $(BUILD)/bin/raslog
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/embedded.c: tools/embed.sh $(EMBED_IN)
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $(EMBED_IN) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/raslogd: $(SERVER_OBJ) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(LIBCORE) $(LDLIBS)
+
+$(BUILD)/bin/raslog: $(CLI_OBJ) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCORE) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCORE) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+unit-bins: $(UNIT_BIN)
+
+deps:
+	@sh tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/run-demo.sh
+
+# The suite: a sanitizer build of everything, then every layer of tests.
+test: deps
+	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=address,undefined CFLAGS="-O1 -g" programs unit-bins
+	@$(MAKE) --no-print-directory all
+	@sh tests/run.sh build/san
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+fuzz: deps
+	@sh tests/fuzz/run.sh long
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)
