@@ -1,0 +1,422 @@
+#!/bin/sh
+# run.sh - the benchmark harness behind `make bench` (see bench/README.md).
+#
+# Builds the bench programs, runs every scenario BENCH_RUNS times against
+# raslog and against its baselines in the same run (the machine is shared
+# and noisy, so only ratios measured side by side mean anything), appends
+# one line per measurement to bench/out/raw.txt, and has bench/report.py
+# turn those into bench/out/results.json and a table.
+#
+# Settings (environment):
+#   BENCH_RUNS=3          runs per measurement; the report takes the median
+#   BENCH_DURATION=5      seconds per wrk run
+#   BENCH_CONNECTIONS=64  wrk connections;  BENCH_THREADS=2  wrk threads
+#   BENCH_SCALE=default   or "full" for the big data set
+#   BENCH_ONLY="1 5"      run only these scenarios
+#   BENCH_PORT=18700      first of the loopback ports used
+#   BENCH_TMPDIR=DIR      where the temporary databases go (default $TMPDIR
+#                         or /tmp; it must be a real disk for FULL to mean
+#                         anything, not tmpfs)
+#   BENCH_KEEP=1          keep the temporary directory (logs, databases)
+#   BENCH_RASLOGD=FILE    the raslogd to measure (default bin/raslogd)
+#
+# Measurement lines in raw.txt:  MEASURE RUN key=value ...
+# Skipped work:                   skip MEASURE reason...
+set -u
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+BENCH=$ROOT/bench
+OUT=$BENCH/out
+RAW=$OUT/raw.txt
+RUNS=${BENCH_RUNS:-3}
+DURATION=${BENCH_DURATION:-5}
+CONNS=${BENCH_CONNECTIONS:-64}
+WRK_THREADS=${BENCH_THREADS:-2}
+SCALE=${BENCH_SCALE:-default}
+ONLY=${BENCH_ONLY:-}
+PORT_BASE=${BENCH_PORT:-18700}
+RASLOGD=${BENCH_RASLOGD:-$ROOT/bin/raslogd}
+
+if [ "$SCALE" = full ]; then
+	PROGRESS_TRAINEES=10000
+	PROGRESS_SESSIONS=1000000
+else
+	PROGRESS_TRAINEES=1000
+	PROGRESS_SESSIONS=100000
+fi
+LOG_TRAINEES=16   # scenario 1: a mix of trainees ...
+LOG_TRAINERS=4    # ... and the trainers they name
+
+say() { printf '%s\n' "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+for tool in wrk curl cc make; do
+	command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed (make deps)"
+done
+# The real interpreter, not a shim that would add its own start-up to the peer's.
+PYTHON=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)') ||
+	die "python3 is not installed"
+
+mkdir -p "$OUT" || exit 1
+make --no-print-directory -s -C "$BENCH" >&2 || die "could not build bench/out/bare"
+
+TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/raslog-bench.XXXXXX") ||
+	die "cannot make a temporary directory"
+STARTED=""   # names of the servers running now, for cleanup
+
+cleanup() {
+	for c_name in $STARTED; do
+		stop_server "$c_name" quiet
+	done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		say "kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+: > "$RAW"
+{
+	echo "meta date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "meta runs=$RUNS duration_s=$DURATION connections=$CONNS wrk_threads=$WRK_THREADS scale=$SCALE"
+	echo "meta tmp_fs=$(df -PT "$TMP" | awk 'NR==2 {print $2}')"
+	echo "meta commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+} >> "$RAW"
+
+record() { echo "$*" >> "$RAW"; }
+skip() {
+	measure=$1
+	shift
+	record "skip $measure $*"
+	say "skipped $measure: $*"
+}
+wants() {
+	[ -z "$ONLY" ] && return 0
+	for o_s in $ONLY; do [ "$o_s" = "$1" ] && return 0; done
+	return 1
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- servers -------------------------------------------------------------
+
+# start_server NAME PORT CMD...: starts CMD in the background, waits until
+# GET /api/v1/health answers 200, and records the cold start (spawn to first
+# answer; polled every 10 ms with curl, whose start-up counts too) under s6.NAME.
+start_server() {
+	ss_name=$1
+	ss_port=$2
+	shift 2
+	if curl -s -o /dev/null "http://127.0.0.1:$ss_port/" 2>/dev/null; then
+		say "port $ss_port is already in use (set BENCH_PORT)"
+		return 1
+	fi
+	INSTANCE=$((INSTANCE + 1))
+	echo "$INSTANCE" > "$TMP/$ss_name.instance"
+	ss_t0=$(now_ms)
+	"$@" > "$TMP/$ss_name.log" 2>&1 &
+	ss_pid=$!
+	echo "$ss_pid" > "$TMP/$ss_name.pid"
+	echo "$ss_port" > "$TMP/$ss_name.port"
+	STARTED="$STARTED $ss_name"
+	ss_tries=0
+	until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$ss_port/api/v1/health"; do
+		if ! kill -0 "$ss_pid" 2>/dev/null; then
+			say "$ss_name exited before answering; its log:"
+			tail -n 20 "$TMP/$ss_name.log" >&2
+			rm -f "$TMP/$ss_name.pid"
+			STARTED=$(echo "$STARTED" | sed "s/ $ss_name\$//; s/ $ss_name / /")
+			return 1
+		fi
+		ss_tries=$((ss_tries + 1))
+		if [ "$ss_tries" -gt 6000 ]; then
+			say "$ss_name did not answer on port $ss_port within 90 s"
+			stop_server "$ss_name" quiet
+			return 1
+		fi
+		sleep 0.01
+	done
+	record "s6.$ss_name $INSTANCE cold_start_ms=$(( $(now_ms) - ss_t0 ))"
+}
+
+INSTANCE=0   # counts server starts; names the s6 measurements
+
+# stop_server NAME [quiet]: records the peak resident memory of the whole
+# run (VmHWM) under s6.NAME, then stops it with SIGTERM (SIGKILL after 10 s).
+stop_server() {
+	st_name=$1
+	[ -f "$TMP/$st_name.pid" ] || return 0
+	st_pid=$(cat "$TMP/$st_name.pid")
+	rm -f "$TMP/$st_name.pid"
+	STARTED=$(echo "$STARTED" | sed "s/ $st_name\$//; s/ $st_name / /")
+	if [ "${2:-}" != quiet ]; then
+		st_hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$st_pid/status" 2>/dev/null)
+		[ -n "$st_hwm" ] && record "s6.$st_name $(cat "$TMP/$st_name.instance")" \
+			"peak_rss_mib=$(awk "BEGIN {printf \"%.1f\", $st_hwm / 1024}")"
+	fi
+	kill -TERM "$st_pid" 2>/dev/null
+	st_i=0
+	while kill -0 "$st_pid" 2>/dev/null && [ "$st_i" -lt 500 ]; do
+		sleep 0.02
+		st_i=$((st_i + 1))
+	done
+	if kill -0 "$st_pid" 2>/dev/null; then
+		say "$st_name ignored SIGTERM; killing it"
+		kill -KILL "$st_pid" 2>/dev/null
+	fi
+	wait "$st_pid" 2>/dev/null
+	return 0
+}
+
+port_of() { cat "$TMP/$1.port"; }
+
+# run_wrk MEASURE RUN CREDS SCRIPT URL [CONNECTIONS [SECONDS]]: one wrk run;
+# appends its RESULT line (see bench/lua/common.lua) to raw.txt.
+run_wrk() {
+	w_measure=$1 w_run=$2 w_creds=$3 w_script=$4 w_url=$5
+	w_conns=${6:-$CONNS}
+	w_secs=${7:-$DURATION}
+	w_threads=$WRK_THREADS
+	[ "$w_conns" -lt "$w_threads" ] && w_threads=$w_conns
+	w_log="$TMP/wrk.$w_measure.$w_run.log"
+	BENCH_CREDS=$w_creds wrk -t"$w_threads" -c"$w_conns" -d"${w_secs}s" --timeout 10s \
+		-s "$BENCH/lua/$w_script" "$w_url" > "$w_log" 2>&1
+	w_line=$(grep '^RESULT ' "$w_log" | tail -n 1)
+	if [ -z "$w_line" ]; then
+		say "wrk gave no result for $w_measure (run $w_run):"
+		tail -n 5 "$w_log" >&2
+		[ "$w_run" = warmup ] || record "$w_measure $w_run failed=1"
+		return 1
+	fi
+	[ "$w_run" = warmup ] && return 0
+	record "$w_measure $w_run ${w_line#RESULT }"
+	say "$w_measure run $w_run: ${w_line#RESULT }"
+}
+
+# db_size MEASURE FILE: checkpoints the database and records its size per
+# million rows of its sessions table.
+db_size() {
+	"$PYTHON" - "$2" >> "$RAW" <<EOF || say "could not measure the size of $2"
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+n = c.execute("SELECT count(*) FROM sessions").fetchone()[0]
+c.close()
+size = os.path.getsize(sys.argv[1])
+if n:
+    print("$1 1 sessions=%d bytes=%d mib_per_million=%.1f" % (n, size, size / n * 1e6 / 1048576))
+EOF
+}
+
+# --- raslog --------------------------------------------------------------
+
+raslog_missing() {
+	[ -x "$RASLOGD" ] && return 1
+	return 0
+}
+
+# raslog_skip MEASURE REASON: skips a raslog measurement, for REASON or,
+# first of all, because there is no raslogd to measure.
+raslog_skip() {
+	if raslog_missing; then
+		skip "$1" "bin/raslogd not built"
+	else
+		skip "$1" "$2"
+	fi
+}
+
+# raslog_user DB CREDS KIND ARGS...: `raslogd user add`, appending the new
+# account to the credentials file in bench/lua/common.lua's format.
+raslog_user() {
+	u_db=$1 u_creds=$2 u_kind=$3
+	shift 3
+	u_json=$("$RASLOGD" --db "$u_db" user add "$@" 2>>"$TMP/raslog-setup.log") || return 1
+	u_id=$(printf '%s' "$u_json" | sed -n 's/.*"id"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p')
+	u_token=$(printf '%s' "$u_json" | sed -n 's/.*"token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
+	[ -n "$u_id" ] || { say "raslogd user add printed no id: $u_json"; return 1; }
+	[ "$u_kind" = trainer ] && u_token=-
+	echo "$u_kind $u_id ${u_token:--}" >> "$u_creds"
+}
+
+# raslog_setup DB CREDS TRAINEES TRAINERS: a fresh database with one
+# faculty member, the trainers and the trainees.
+raslog_setup() {
+	rs_db=$1 rs_creds=$2
+	echo "# raslogd credentials: kind id token" > "$rs_creds"
+	"$RASLOGD" --db "$rs_db" init > "$TMP/raslog-setup.log" 2>&1 || return 1
+	raslog_user "$rs_db" "$rs_creds" faculty --name "Bench Faculty" \
+		--email faculty@bench.invalid --role faculty || return 1
+	rs_i=1
+	while [ "$rs_i" -le "$4" ]; do
+		raslog_user "$rs_db" "$rs_creds" trainer --name "Bench Trainer $rs_i" \
+			--email "trainer$rs_i@bench.invalid" --role trainer || return 1
+		rs_i=$((rs_i + 1))
+	done
+	rs_i=1
+	while [ "$rs_i" -le "$3" ]; do
+		raslog_user "$rs_db" "$rs_creds" trainee --name "Bench Trainee $rs_i" \
+			--email "trainee$rs_i@bench.invalid" --role trainee \
+			--site "Leeds Robotics Skills Lab" || return 1
+		rs_i=$((rs_i + 1))
+	done
+}
+
+# --- scenarios -----------------------------------------------------------
+
+# Interleaves the runs of several servers (round 1 of each, round 2 of
+# each, ...) so that a slow moment of the machine hits them all alike.
+# rounds MEASURE_PREFIX SCRIPT PATH CONNECTIONS NAME:CREDS...
+rounds() {
+	r_prefix=$1 r_script=$2 r_path=$3 r_conns=$4
+	shift 4
+	for r_pair in "$@"; do   # warm-up: page cache, WAL file, first allocations
+		run_wrk "$r_prefix.${r_pair%%:*}" warmup "${r_pair#*:}" "$r_script" \
+			"http://127.0.0.1:$(port_of "${r_pair%%:*}")$r_path" "$r_conns" 1 || true
+	done
+	r_run=1
+	while [ "$r_run" -le "$RUNS" ]; do
+		for r_pair in "$@"; do
+			run_wrk "$r_prefix.${r_pair%%:*}" "$r_run" "${r_pair#*:}" "$r_script" \
+				"http://127.0.0.1:$(port_of "${r_pair%%:*}")$r_path" "$r_conns" || true
+		done
+		r_run=$((r_run + 1))
+	done
+}
+
+# 1. Session logging: POST /api/v1/sessions against the bare program
+# (FULL, NORMAL), the Python peer and raslog.
+scenario_1() {
+	say "scenario 1: session logging, $RUNS x ${DURATION}s, $CONNS connections"
+	dir=$TMP/s1
+	mkdir -p "$dir"
+	s1_raslog=0
+	# The bare program checks no token; it still gets the same requests.
+	{
+		i=1
+		while [ "$i" -le "$LOG_TRAINEES" ]; do echo "trainee $i bare-token-$i"; i=$((i + 1)); done
+		i=1
+		while [ "$i" -le "$LOG_TRAINERS" ]; do echo "trainer $((100 + i)) -"; i=$((i + 1)); done
+	} > "$dir/bare.creds"
+	set --
+	start_server bare_full "$PORT_BASE" "$BENCH/out/bare" --port "$PORT_BASE" \
+		--db "$dir/bare-full.db" --sync full && set -- "$@" "bare_full:$dir/bare.creds"
+	start_server bare_normal "$((PORT_BASE + 1))" "$BENCH/out/bare" --port "$((PORT_BASE + 1))" \
+		--db "$dir/bare-normal.db" --sync normal && set -- "$@" "bare_normal:$dir/bare.creds"
+	start_server peer "$((PORT_BASE + 2))" "$PYTHON" "$BENCH/peers/peer.py" \
+		--port "$((PORT_BASE + 2))" --db "$dir/peer.db" --seed-trainees "$LOG_TRAINEES" \
+		--seed-trainers "$LOG_TRAINERS" --seed-sessions 0 --creds-out "$dir/peer.creds" &&
+		set -- "$@" "peer:$dir/peer.creds"
+	if raslog_missing; then
+		skip s1.raslog "bin/raslogd not built"
+	elif ! raslog_setup "$dir/raslog.db" "$dir/raslog.creds" "$LOG_TRAINEES" "$LOG_TRAINERS"; then
+		skip s1.raslog "raslogd init or user add failed: $(tail -n 1 "$TMP/raslog-setup.log")"
+	elif start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve \
+		--listen "127.0.0.1:$((PORT_BASE + 3))"; then
+		set -- "$@" "raslog:$dir/raslog.creds"
+		s1_raslog=1
+	else
+		skip s1.raslog "raslogd serve did not answer GET /api/v1/health"
+	fi
+	rounds s1 post-sessions.lua /api/v1/sessions "$CONNS" "$@"
+	for s1_name in bare_full bare_normal peer raslog; do
+		stop_server "$s1_name"
+	done
+	db_size s6.bare_full_db "$dir/bare-full.db"
+	db_size s6.peer_db "$dir/peer.db"
+	[ "$s1_raslog" = 1 ] && db_size s6.raslog_db "$dir/raslog.db"
+}
+
+# 2. Signed sign-off ingest.  The baselines are the bare program with one
+# Ed25519 verify per request; raslog needs pre-signed statements.
+scenario_2() {
+	say "scenario 2: signed sign-off ingest"
+	dir=$TMP/s2
+	mkdir -p "$dir"
+	cp "$TMP/s1/bare.creds" "$dir/bare.creds" 2>/dev/null ||
+		printf 'trainee 1 bare-token-1\ntrainer 101 -\n' > "$dir/bare.creds"
+	set --
+	start_server bare_full_verify "$PORT_BASE" "$BENCH/out/bare" --port "$PORT_BASE" \
+		--db "$dir/bare-full.db" --sync full --verify &&
+		set -- "$@" "bare_full_verify:$dir/bare.creds"
+	start_server bare_normal_verify "$((PORT_BASE + 1))" "$BENCH/out/bare" \
+		--port "$((PORT_BASE + 1))" --db "$dir/bare-normal.db" --sync normal --verify &&
+		set -- "$@" "bare_normal_verify:$dir/bare.creds"
+	# HOOK: raslog's side.  Needs a generator of pre-signed statements for
+	# distinct pending sessions (trainer keys registered and accredited),
+	# a bench/lua/post-signoffs.lua that sends them, and POST
+	# /api/v1/signoffs; then measure it as s2.raslog in the same rounds
+	# (and send the baselines the same bodies).
+	raslog_skip s2.raslog "needs POST /api/v1/signoffs in raslogd and a pre-signed statement generator"
+	rounds s2 post-sessions.lua /api/v1/sessions "$CONNS" "$@"
+	stop_server bare_full_verify
+	stop_server bare_normal_verify
+}
+
+# 3. Reads: progress and the accreditation list at scale.
+scenario_3() {
+	say "scenario 3: reads at $PROGRESS_TRAINEES trainees, $PROGRESS_SESSIONS signed sessions"
+	# HOOK: needs the bulk seeder of scenario 7 to build raslog's database
+	# (trainees, signed sessions with their ledger entries), then:
+	#   s3.raslog_progress_c1 / _c64      get-progress.lua, 1 and $CONNS connections
+	#   s3.raslog_accreditation_c1        GET /api/v1/accreditation (first page)
+	#   s3.raslog_accreditation_filtered  a filtered page
+	#   s3.sql_aggregate                  the plain SQL aggregate over the same sessions
+	raslog_skip s3.raslog_progress_c1 "needs the bulk seeder (scenario 7) for raslog's database"
+}
+
+# 4. Ledger proofs and offline verification at 1,000,000 entries.
+scenario_4() {
+	say "scenario 4: ledger"
+	# HOOK: needs a 1,000,000-entry ledger (scenario 7's seeder), GET
+	# /api/v1/ledger/head, /proof and /consistency (s4.raslog_head_c1,
+	# s4.raslog_proof_c1, s4.raslog_consistency_c1), `raslog verify` of the
+	# export (s4.raslog_verify, entries/s) and a libsodium verify loop on
+	# both cores as its baseline (s4.sodium_verify).
+	raslog_skip s4.raslog_head_c1 "needs the ledger endpoints in raslogd and a 1,000,000-entry ledger"
+}
+
+# 5. The Python peer: logging is measured in scenario 1 (s1.peer); here
+# its progress reads over the same data set as scenario 3.
+scenario_5() {
+	say "scenario 5: peer progress at $PROGRESS_TRAINEES trainees, $PROGRESS_SESSIONS signed sessions"
+	dir=$TMP/s5
+	mkdir -p "$dir"
+	if start_server peer_progress "$((PORT_BASE + 2))" "$PYTHON" "$BENCH/peers/peer.py" \
+		--port "$((PORT_BASE + 2))" --db "$dir/peer.db" \
+		--seed-trainees "$PROGRESS_TRAINEES" --seed-sessions "$PROGRESS_SESSIONS" \
+		--creds-out "$dir/peer.creds"; then
+		rounds s5 get-progress.lua / "$CONNS" "peer_progress:$dir/peer.creds"
+		stop_server peer_progress
+	fi
+	# raslog's figure is s3.raslog_progress_c64 (scenario 3).
+}
+
+# 6. Resources.  Cold start and peak RSS are recorded for every server the
+# harness starts (start_server / stop_server); database sizes by db_size.
+scenario_6() {
+	# HOOK: peak RSS of raslogd through the full-scale run and its
+	# database size per million signed sessions come with scenario 7's
+	# seeded database; start_server/stop_server and db_size measure them.
+	raslog_skip s6.raslog_full "needs the full-scale seeded database (scenario 7)"
+}
+
+# 7. Seeding the full data set.
+scenario_7() {
+	# HOOK: a bulk seeder (large transactions, trainer keys signing on both
+	# cores, progress shown): record s7.raslog_seed sessions_per_s=...
+	raslog_skip s7.raslog_seed "needs a bulk seeder for raslog's schema and ledger"
+}
+
+raslog_missing && skip raslog "bin/raslogd not built"
+started=$(now_ms)
+for scenario in 1 2 3 4 5 6 7; do
+	if wants "$scenario"; then
+		"scenario_$scenario"
+	else
+		record "skip s$scenario. not selected by BENCH_ONLY"
+	fi
+done
+say "done in $(( ($(now_ms) - started) / 1000 )) s"
+"$PYTHON" "$BENCH/report.py" "$RAW" "$OUT/results.json"
