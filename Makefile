@@ -33,7 +33,7 @@ CORE_SRC   := $(wildcard core/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
-EMBED_IN   := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
+EMBED_IN   := $(sort $(wildcard schema/*.sql)) schema/tools.json $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)

@@ -1,7 +1,7 @@
 /*
  * embedded.h - files compiled into the programs by tools/embed.sh:
- * schema/NNN_*.sql migrations, schema/curricula/*.json and
- * web/openapi.json.  The table ends with a NULL path; each data is
+ * the schema/NNN_name.sql migrations, the curricula and tool
+ * table (schema/curricula, schema/tools.json) and web/openapi.json.  The table ends with a NULL path; each data is
  * NUL-terminated so text can be used directly.
  */
 #ifndef RASLOG_EMBEDDED_H

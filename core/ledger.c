@@ -1,0 +1,396 @@
+/*
+ * ledger.c - append, Merkle nodes, tree heads and proofs; see ledger.h.
+ */
+#include "ledger.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jcs.h"
+#include "merkle.h"
+#include "util.h"
+
+#include "banned.h"
+
+#define MAX_PROOF 128
+
+char *rl_statement_message(const json_t *statement, size_t *len, struct rl_error *err)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (rl_buf_puts(&b, RL_STATEMENT_PREFIX) < 0 || rl_jcs_append(&b, statement, err) < 0) {
+		rl_buf_release(&b);
+		if (!err->status)
+			rl_error_internal(err, "statement too large");
+		return NULL;
+	}
+	return rl_buf_detach(&b, len);
+}
+
+int rl_ledger_init(struct rl_db *db, struct rl_error *err)
+{
+	uint8_t pk[32], sk[64];
+	int64_t size;
+
+	if (rl_db_meta_get(db, "log_secret_key", sk, sizeof(sk)) != 64) {
+		crypto_sign_keypair(pk, sk);
+		if (rl_db_meta_put(db, "log_secret_key", sk, sizeof(sk), err) < 0 ||
+		    rl_db_meta_put(db, "log_public_key", pk, sizeof(pk), err) < 0) {
+			sodium_memzero(sk, sizeof(sk));
+			return -1;
+		}
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (rl_ledger_size(db, &size, err) < 0)
+		return -1;
+	return rl_ledger_seal(db, err);
+}
+
+int rl_ledger_log_key(struct rl_db *db, uint8_t pk[32], struct rl_error *err)
+{
+	if (rl_db_meta_get(db, "log_public_key", pk, 32) != 32)
+		return rl_error_set(err, RL_E_INTERNAL, "no-log-key", NULL,
+				    "the database has no log key; run 'raslogd init'");
+	return 0;
+}
+
+int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_t sig[64],
+		       struct rl_error *err)
+{
+	uint8_t sk[64];
+
+	if (rl_db_meta_get(db, "log_secret_key", sk, sizeof(sk)) != 64)
+		return rl_error_set(err, RL_E_INTERNAL, "no-log-key", NULL,
+				    "the database has no log key; run 'raslogd init'");
+	crypto_sign_detached(sig, NULL, (const unsigned char *)message, len, sk);
+	sodium_memzero(sk, sizeof(sk));
+	return 0;
+}
+
+/* Merkle node reads for core/merkle.c. */
+static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct rl_db *db = ctx;
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", &err);
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(st, 0), 32);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_db_fail(db, err, "reading the ledger size");
+	}
+	*size = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, size_t len,
+		     const uint8_t pk[32], const uint8_t sig[64], int64_t signer, int64_t subject,
+		     int64_t *index_out, struct rl_error *err)
+{
+	struct rl_merkle_node nodes[65];
+	uint8_t leaf[32];
+	int64_t index;
+	char now[21];
+	int n;
+	sqlite3_stmt *st;
+
+	if (rl_ledger_size(db, &index, err) < 0)
+		return -1;
+	rl_now_rfc3339(now);
+	st = rl_db_stmt(db, "INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, "
+			    "subject_id, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, message, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, sig, 64, SQLITE_STATIC);
+	if (signer)
+		sqlite3_bind_int64(st, 6, signer);
+	if (subject)
+		sqlite3_bind_int64(st, 7, subject);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "appending to the ledger");
+	sqlite3_reset(st);
+
+	rl_merkle_leaf_hash((const uint8_t *)message, len, sig, pk, leaf);
+	n = rl_merkle_append(get_node, db, (uint64_t)index, leaf, nodes, 65);
+	if (n < 0)
+		return rl_error_internal(err, "the ledger's Merkle nodes are incomplete");
+	st = rl_db_stmt(db, "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?,?,?)", err);
+	if (!st)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, (int)nodes[i].level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index);
+		sqlite3_bind_blob(st, 3, nodes[i].hash, 32, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return rl_db_fail(db, err, "storing the ledger's Merkle nodes");
+	}
+	sqlite3_reset(st);
+	*index_out = index;
+	return 0;
+}
+
+static json_t *head_body(int64_t size, const uint8_t root[32], const char *timestamp)
+{
+	char hex[65];
+
+	rl_hex_encode(root, 32, hex);
+	return json_pack("{s:I,s:s,s:s}", "tree_size", (json_int_t)size, "root_hash", hex,
+			 "timestamp", timestamp);
+}
+
+static int last_head_size(struct rl_db *db, int64_t *size, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_db_fail(db, err, "reading the tree head");
+	}
+	*size = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
+{
+	int64_t size = 0, last = -1;
+	uint8_t root[32], sig[64];
+	char now[21];
+	json_t *body;
+	char *msg;
+	size_t len;
+	sqlite3_stmt *st;
+
+	if (rl_ledger_size(db, &size, err) < 0 || last_head_size(db, &last, err) < 0)
+		return -1;
+	if (size == last)
+		return 0;
+	if (rl_merkle_root(get_node, db, (uint64_t)size, root) < 0)
+		return rl_error_internal(err, "cannot compute the ledger root");
+	rl_now_rfc3339(now);
+	body = head_body(size, root, now);
+	msg = body ? rl_jcs_string(body, &len, err) : NULL;
+	json_decref(body);
+	if (!msg)
+		return -1;
+	{
+		struct rl_buf b = RL_BUF_INIT;
+		rl_buf_puts(&b, RL_TREE_HEAD_PREFIX);
+		rl_buf_add(&b, msg, len);
+		free(msg);
+		if (rl_ledger_log_sign(db, b.data, b.len, sig, err) < 0) {
+			rl_buf_release(&b);
+			return -1;
+		}
+		rl_buf_release(&b);
+	}
+	st = rl_db_stmt(db, "INSERT INTO tree_heads(tree_size, root_hash, timestamp, signature) VALUES (?,?,?,?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, size);
+	sqlite3_bind_blob(st, 2, root, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, sig, 64, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing the tree head");
+	sqlite3_reset(st);
+	return 0;
+}
+
+json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+					  "ORDER BY tree_size DESC LIMIT 1", err);
+	json_t *head = NULL;
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
+	    sqlite3_column_bytes(st, 3) == 64) {
+		char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
+		head = head_body(sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1), rl_db_col_text(st, 2));
+		json_object_set_new(head, "signature", json_string(sig));
+		free(sig);
+	} else {
+		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+	}
+	sqlite3_reset(st);
+	return head;
+}
+
+static char *head_file_path(struct rl_db *db)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	rl_buf_printf(&b, "%s.head", db->path);
+	return rl_buf_detach(&b, NULL);
+}
+
+void rl_ledger_after_commit(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *head = rl_ledger_head(db, &err);
+	char *path = head_file_path(db), *text;
+
+	if (head && (text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS))) {
+		rl_write_file_atomic(path, text, strlen(text), 0600);
+		free(text);
+	}
+	json_decref(head);
+	free(path);
+	rl_error_clear(&err);
+}
+
+int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
+{
+	char *path = head_file_path(db), *text = rl_read_file(path, 1 << 16, NULL);
+	json_t *seen = text ? json_loads(text, 0, NULL) : NULL;
+	int64_t size, want;
+	int rc = 0;
+
+	if (seen && rl_ledger_size(db, &size, err) == 0) {
+		want = json_integer_value(json_object_get(seen, "tree_size"));
+		if (want > size)
+			rc = rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
+					  "%s holds %lld ledger entries but the server already signed a tree head of %lld "
+					  "(recorded in %s): this looks like a restore of an older copy; refusing to serve. "
+					  "Restore the newest backup, or move %s aside if you are sure",
+					  db->path, (long long)size, (long long)want, path, path);
+	} else if (err->status) {
+		rc = -1;
+	}
+	json_decref(seen);
+	free(text);
+	free(path);
+	return rc;
+}
+
+static json_t *hashes_json(uint8_t (*h)[32], size_t n)
+{
+	json_t *a = json_array();
+	char hex[65];
+
+	for (size_t i = 0; i < n; i++) {
+		rl_hex_encode(h[i], 32, hex);
+		json_array_append_new(a, json_string(hex));
+	}
+	return a;
+}
+
+json_t *rl_ledger_inclusion(struct rl_db *db, int64_t index, int64_t tree_size, struct rl_error *err)
+{
+	uint8_t proof[MAX_PROOF][32], leaf[32];
+	size_t n = 0;
+	int64_t size;
+	char hex[65];
+	json_t *o;
+
+	if (rl_ledger_size(db, &size, err) < 0)
+		return NULL;
+	if (tree_size <= 0)
+		tree_size = size;
+	if (tree_size > size || index < 0 || index >= tree_size) {
+		rl_error_set(err, RL_E_INVALID, "bad-range", "No such ledger range",
+			     "index must be in 0..tree_size-1 and tree_size at most %lld", (long long)size);
+		return NULL;
+	}
+	if (get_node(db, 0, (uint64_t)index, leaf) < 0 ||
+	    rl_merkle_inclusion_proof(get_node, db, (uint64_t)index, (uint64_t)tree_size, proof, MAX_PROOF, &n) < 0) {
+		rl_error_internal(err, "cannot compute the inclusion proof");
+		return NULL;
+	}
+	rl_hex_encode(leaf, 32, hex);
+	o = json_pack("{s:I,s:I,s:s}", "leaf_index", (json_int_t)index, "tree_size", (json_int_t)tree_size,
+		      "leaf_hash", hex);
+	json_object_set_new(o, "hashes", hashes_json(proof, n));
+	return o;
+}
+
+json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, struct rl_error *err)
+{
+	uint8_t proof[MAX_PROOF][32];
+	size_t n = 0;
+	int64_t size;
+	json_t *o;
+
+	if (rl_ledger_size(db, &size, err) < 0)
+		return NULL;
+	if (second <= 0)
+		second = size;
+	if (first <= 0 || first > second || second > size) {
+		rl_error_set(err, RL_E_INVALID, "bad-range", "No such ledger range",
+			     "need 0 < first <= second <= %lld", (long long)size);
+		return NULL;
+	}
+	if (rl_merkle_consistency_proof(get_node, db, (uint64_t)first, (uint64_t)second, proof, MAX_PROOF, &n) < 0) {
+		rl_error_internal(err, "cannot compute the consistency proof");
+		return NULL;
+	}
+	o = json_pack("{s:I,s:I}", "first", (json_int_t)first, "second", (json_int_t)second);
+	json_object_set_new(o, "hashes", hashes_json(proof, n));
+	return o;
+}
+
+int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_line_fn fn, void *ctx,
+		     struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT idx, message, public_key, signature FROM ledger "
+					  "WHERE idx >= ? ORDER BY idx LIMIT ?", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, from < 0 ? 0 : from);
+	sqlite3_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
+		char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
+		json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)sqlite3_column_int64(st, 0),
+					 "message", rl_db_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+					 "public_key", pk, "signature", sig);
+		char *text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+		int stop = text ? fn(ctx, text, strlen(text)) : -1;
+
+		free(text);
+		json_decref(line);
+		free(pk);
+		free(sig);
+		if (stop) {
+			sqlite3_reset(st);
+			return stop < 0 ? rl_error_internal(err, "ledger export interrupted") : 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "exporting the ledger");
+	return 0;
+}

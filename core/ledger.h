@@ -1,0 +1,66 @@
+/*
+ * ledger.h - the append-only, Merkle-hashed ledger of signed statements.
+ *
+ * Entries (message, public key, signature) are appended in the same
+ * transaction as the state change they record.  The hashes of every
+ * complete perfect subtree are stored as leaves arrive, so the root,
+ * inclusion and consistency proofs cost O(log n) reads, never a re-hash.
+ * After each write batch the server signs a tree head with its log key
+ * (generated at init; the secret never leaves the database) and keeps a
+ * copy of the latest head beside the database file, so that a restore of
+ * an older database is noticed before it serves.  Formats: docs/ledger.md.
+ */
+#ifndef RASLOG_LEDGER_H
+#define RASLOG_LEDGER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+
+#define RL_STATEMENT_PREFIX "RASLOG-STATEMENT-v1\n"
+#define RL_TREE_HEAD_PREFIX "RASLOG-TREE-HEAD-v1\n"
+
+/* Creates the log key pair and the empty tree head if missing (init). */
+int rl_ledger_init(struct rl_db *db, struct rl_error *err);
+
+/* The log's public key. */
+int rl_ledger_log_key(struct rl_db *db, uint8_t pk[32], struct rl_error *err);
+
+/* Signs message with the log key (server-authored statements). */
+int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_t sig[64],
+		       struct rl_error *err);
+
+/* Appends an entry; the caller has verified the signature. */
+int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, size_t len,
+		     const uint8_t pk[32], const uint8_t sig[64], int64_t signer, int64_t subject,
+		     int64_t *index_out, struct rl_error *err);
+
+/* Number of entries. */
+int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err);
+
+/* Signs and stores a new tree head if the ledger grew (inside the write transaction). */
+int rl_ledger_seal(struct rl_db *db, struct rl_error *err);
+/* After a commit: refreshes the head copy beside the database file. */
+void rl_ledger_after_commit(struct rl_db *db);
+/* Refuses a database holding fewer entries than the last head seen beside it. */
+int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err);
+
+/* The latest signed head as API JSON. */
+json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err);
+/* {"leaf_index","tree_size","leaf_hash","hashes":[hex]} */
+json_t *rl_ledger_inclusion(struct rl_db *db, int64_t index, int64_t tree_size, struct rl_error *err);
+/* {"first","second","hashes":[hex]} */
+json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, struct rl_error *err);
+
+/* One export line per entry from `from`, at most count; the callback gets a JSON line without newline. */
+typedef int (*rl_ledger_line_fn)(void *ctx, const char *line, size_t len);
+int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_line_fn fn, void *ctx,
+		     struct rl_error *err);
+
+/* Builds the exact signed text: RL_STATEMENT_PREFIX || JCS(statement). malloc'd. */
+char *rl_statement_message(const json_t *statement, size_t *len, struct rl_error *err);
+
+#endif

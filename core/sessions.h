@@ -1,0 +1,66 @@
+/*
+ * sessions.h - training sessions: validating a trainee's entry, storing
+ * it, reading it back as JSON, and who may see it.
+ *
+ * A session's JSON (the API's representation and the part of a sign-off
+ * statement that certifies it) is built only here.
+ */
+#ifndef RASLOG_SESSIONS_H
+#define RASLOG_SESSIONS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+#include "users.h"
+
+#define RL_SESSION_MAX_STEPS 40
+#define RL_LIST_MAX 200
+
+/* A validated new session; strings borrow from the parsed body. */
+struct rl_session_new {
+	char date[11];
+	long long minutes;
+	const char *activity;
+	const char *platform;   /* canonical code or NULL */
+	const char *site;
+	const char *procedure;
+	const char *role;
+	const char *notes;
+	json_t *steps;          /* borrowed array of step codes, or NULL */
+	int64_t trainee;
+	int64_t trainer;
+};
+
+/* Checks every field of a POST /sessions body; collects all field errors. */
+int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *body,
+		     struct rl_session_new *out, struct rl_error *err);
+
+/* Stores a validated session (in the caller's transaction); sets *id. */
+int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t *id,
+		      struct rl_error *err);
+
+/* Loads a session as its API JSON; RL_E_NOTFOUND when absent. */
+json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err);
+
+/* The session fields a sign-off statement certifies (no status, no names). */
+json_t *rl_session_certified_fields(const json_t *session);
+
+/* 1 if me may see this session (trainee: own; trainer: names them; faculty: all). */
+int rl_session_visible(const struct rl_user *me, const json_t *session);
+
+struct rl_session_filter {
+	int64_t trainee;     /* 0: any */
+	const char *status;  /* NULL: any */
+	int64_t before_id;   /* cursor: only ids below this; 0: from the newest */
+	int limit;           /* 1..RL_LIST_MAX */
+	int pending_for_me;  /* only sessions waiting for me as the trainer */
+};
+
+/* Lists visible sessions newest first; *next_cursor is 0 at the end. */
+json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
+			const struct rl_session_filter *f, int64_t *next_cursor,
+			struct rl_error *err);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * cmd_serve.c - raslogd serve: checks the database (schema, ledger not
+ * behind its last signed head), starts the group-commit writer and the
+ * HTTP front, and serves until SIGINT/SIGTERM.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "http.h"
+#include "ledger.h"
+#include "operator.h"
+#include "server.h"
+#include "util.h"
+
+#include "banned.h"
+
+extern int ratelimit_max;
+
+static void ready(const struct http_options *opt)
+{
+	fprintf(stderr, "raslogd: serving http://%s:%d/ (database %s)\n", opt->host, opt->port, server_ctx.db_path);
+}
+
+int cmd_serve(const char *path, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "web", required_argument, NULL, 'w' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "audit", required_argument, NULL, 'a' },
+		{ "auth-failures", required_argument, NULL, 'f' },
+		{ "max-connections", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *db;
+	char host[64];
+	const char *listen = "127.0.0.1:8080";
+	long long n;
+	int c, rc;
+
+	server_ctx.web_dir = "web";
+	server_ctx.audit = stderr;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen = optarg; break;
+		case 'w': server_ctx.web_dir = optarg; break;
+		case 't':
+			if (rl_parse_int(optarg, 1, 64, &n) < 0)
+				goto usage;
+			opt.threads = (int)n;
+			break;
+		case 'c':
+			if (rl_parse_int(optarg, 1, 100000, &n) < 0)
+				goto usage;
+			opt.max_connections = (int)n;
+			break;
+		case 'f':
+			if (rl_parse_int(optarg, 1, 1000000, &n) < 0)
+				goto usage;
+			ratelimit_max = (int)n;
+			break;
+		case 'a':
+			server_ctx.audit = fopen(optarg, "a");
+			if (!server_ctx.audit) {
+				fprintf(stderr, "raslogd: cannot open the audit log %s\n", optarg);
+				return 1;
+			}
+			break;
+		default:
+			goto usage;
+		}
+	}
+	{
+		const char *colon = strrchr(listen, ':');
+		if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
+		    rl_parse_int(colon + 1, 1, 65535, &n) < 0)
+			goto usage;
+		memcpy(host, listen, (size_t)(colon - listen));
+		host[colon - listen] = '\0';
+		opt.host = host;
+		opt.port = (int)n;
+	}
+	server_ctx.db_path = path;
+	/* Upgrade the schema if needed, then make sure this is not an old copy. */
+	if (rl_db_open(path, RL_DB_MIGRATE, &db, &err) < 0)
+		return operator_fail(&err);
+	rc = rl_ledger_check_restore(db, &err);
+	rl_db_close(db);
+	if (rc < 0)
+		return operator_fail(&err);
+	if (rl_writer_start(path, &server_ctx.writer, &err) < 0)
+		return operator_fail(&err);
+	rc = http_serve(&opt);
+	if (server_ctx.writer)
+		rl_writer_stop(server_ctx.writer);
+	if (server_ctx.audit && server_ctx.audit != stderr)
+		fclose(server_ctx.audit);
+	return rc;
+usage:
+	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
+			"[--audit FILE] [--auth-failures N] [--max-connections N]\n");
+	return 2;
+}

@@ -1,0 +1,278 @@
+/*
+ * http.c - the libmicrohttpd front of raslogd: daemon options (epoll,
+ * thread pool, connection and per-IP limits, timeouts, strict parsing,
+ * bounded memory), the request life cycle (framing checks, body reading
+ * with a hard cap, dispatch, suspend/resume around group-committed
+ * writes) and the per-thread read connections.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "server.h"
+#include "util.h"
+
+#include "banned.h"
+
+struct server server_ctx;
+
+/* Read-only connections, one per HTTP thread, closed at shutdown. */
+static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rl_db *readers[64];
+static int nreaders;
+static _Thread_local struct rl_db *thread_db;
+
+struct rl_db *server_db(void)
+{
+	struct rl_error err = RL_ERROR_INIT;
+
+	if (thread_db)
+		return thread_db;
+	if (rl_db_open(server_ctx.db_path, RL_DB_READONLY, &thread_db, &err) < 0) {
+		fprintf(stderr, "raslogd: %s\n", err.detail);
+		rl_error_clear(&err);
+		return NULL;
+	}
+	pthread_mutex_lock(&readers_lock);
+	if (nreaders < (int)(sizeof(readers) / sizeof(readers[0])))
+		readers[nreaders++] = thread_db;
+	pthread_mutex_unlock(&readers_lock);
+	return thread_db;
+}
+
+static void close_readers(void)
+{
+	pthread_mutex_lock(&readers_lock);
+	for (int i = 0; i < nreaders; i++)
+		rl_db_close(readers[i]);
+	nreaders = 0;
+	pthread_mutex_unlock(&readers_lock);
+}
+
+/* Counts headers named name; MHD 0.9.75 keeps duplicates, so we can see them. */
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct { const char *name; int n; } *c = cls;
+
+	if (strcasecmp(key, c->name) == 0)
+		c->n++;
+	return MHD_YES;
+}
+
+static int header_count(struct MHD_Connection *conn, const char *name)
+{
+	struct { const char *name; int n; } c = { name, 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
+	return c.n;
+}
+
+static struct request *request_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+	struct request *rq = calloc(1, sizeof(*rq));
+	const union MHD_ConnectionInfo *ci;
+	const char *q;
+	uint8_t rnd[8];
+
+	if (!rq)
+		return NULL;
+	rq->conn = conn;
+	snprintf(rq->method, sizeof(rq->method), "%s", method);
+	q = strchr(url, '?');
+	rq->path = q ? strndup(url, (size_t)(q - url)) : strdup(url);
+	rl_buf_init(&rq->body, SERVER_MAX_BODY);
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(rq->id, sizeof(rq->id), rnd, sizeof(rnd));
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, rq->ip, sizeof(rq->ip));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, rq->ip, sizeof(rq->ip));
+	}
+	/*
+	 * Request smuggling guard: two Content-Length headers, or one with a
+	 * Transfer-Encoding, make the body's length ambiguous.  libmicrohttpd
+	 * 0.9.75 accepts both, so we refuse them here and close.
+	 */
+	if (header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1 ||
+	    (header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 0 &&
+	     header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING) > 0))
+		rq->framing_error = 1;
+	return rq;
+}
+
+static void request_free(struct request *rq)
+{
+	if (!rq)
+		return;
+	if (rq->state_free)
+		rq->state_free(rq->state);
+	rl_error_clear(&rq->job.err);
+	json_decref(rq->json);
+	if (rq->response)
+		MHD_destroy_response(rq->response);
+	rl_buf_release(&rq->body);
+	free(rq->path);
+	free(rq);
+}
+
+static void writer_done(struct rl_job *job)
+{
+	struct request *rq = job->ctx;
+
+	rq->job_state = 2;
+	MHD_resume_connection(rq->conn);
+}
+
+void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq))
+{
+	rq->job.run = run;
+	rq->job.done = writer_done;
+	rq->job.ctx = rq;
+	rq->respond = respond;
+	rq->job_state = 1;
+	MHD_suspend_connection(rq->conn);
+	rl_writer_submit(server_ctx.writer, &rq->job);
+}
+
+static enum MHD_Result queue(struct request *rq)
+{
+	enum MHD_Result r;
+
+	if (!rq->response) {
+		struct rl_error err = RL_ERROR_INIT;
+		rl_error_internal(&err, "the handler produced no reply");
+		reply_error(rq, &err);
+	}
+	r = MHD_queue_response(rq->conn, rq->status, rq->response);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+
+	if (!rq) {
+		const char *cl;
+		long long n;
+
+		rq = request_new(conn, url, method);
+		if (!rq || !rq->path)
+			return MHD_NO;
+		*con_cls = rq;
+		if (rq->framing_error) {
+			reply_problem(rq, RL_E_MALFORMED, "bad-framing",
+				      "the request has conflicting Content-Length or Transfer-Encoding headers");
+			MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONNECTION, "close");
+			return queue(rq);
+		}
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && rl_parse_int(cl, 0, INT64_MAX, &n) == 0 && n > SERVER_MAX_BODY) {
+			reply_problem(rq, RL_E_TOOLARGE, "too-large",
+				      "the body is %lld bytes; the limit is %d bytes", n, SERVER_MAX_BODY);
+			MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONNECTION, "close");
+			return queue(rq);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (rl_buf_add(&rq->body, upload_data, *upload_data_size) < 0)
+			rq->body.limit = 1; /* remember the overflow; keep draining */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->job_state == 2) {
+		rq->job_state = 3;
+		rq->respond(rq);
+		return queue(rq);
+	}
+	if (rq->started)
+		return MHD_YES;
+	rq->started = 1;
+	if (rq->body.limit == 1) {
+		reply_problem(rq, RL_E_TOOLARGE, "too-large", "the body is over the limit of %d bytes",
+			      SERVER_MAX_BODY);
+		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONNECTION, "close");
+		return queue(rq);
+	}
+	router_dispatch(rq);
+	if (rq->job_state == 1)
+		return MHD_YES;
+	return queue(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	request_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	fputs("raslogd: libmicrohttpd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+int http_serve(const struct http_options *opt)
+{
+	struct sockaddr_in addr;
+	sigset_t sigs;
+	int sig = 0;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)opt->port);
+	if (inet_pton(AF_INET, opt->host, &addr.sin_addr) != 1) {
+		fprintf(stderr, "raslogd: '%s' is not an IPv4 address to listen on\n", opt->host);
+		return 2;
+	}
+	/* Block the stop signals in every thread; the main thread waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	server_ctx.daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)opt->max_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+		MHD_OPTION_END);
+	if (!server_ctx.daemon) {
+		fprintf(stderr, "raslogd: cannot listen on %s:%d: %s\n", opt->host, opt->port,
+			errno ? strerror(errno) : "libmicrohttpd refused the options");
+		return 1;
+	}
+	if (opt->on_ready)
+		opt->on_ready(opt);
+	sigwait(&sigs, &sig);
+	fprintf(stderr, "raslogd: stopping (signal %d)\n", sig);
+	MHD_quiesce_daemon(server_ctx.daemon);
+	rl_writer_stop(server_ctx.writer);
+	server_ctx.writer = NULL;
+	MHD_stop_daemon(server_ctx.daemon);
+	close_readers();
+	return 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * main.c - raslogd: the server and the operator's subcommands.
+ *
+ *   raslogd --db FILE init | serve | user add | faculty-key add | demo | backup
+ *
+ * Every subcommand is one function in the table below; its return value
+ * is the exit code (0 ok, 1 failure, 2 usage).
+ */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codes.h"
+#include "operator.h"
+#include "util.h"
+
+#include "banned.h"
+
+struct command {
+	const char *name;
+	int (*fn)(const char *db, int argc, char **argv);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "init                       create or migrate the database; load the default curricula" },
+	{ "serve", cmd_serve, "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--audit FILE]" },
+	{ "user", cmd_user, "user add --name N --email E --role R[,R...] [--gmc NNNNNNN] [--site S] [--curriculum C]\n"
+			    "                             user token USER_ID   (issue another token)\n"
+			    "                             user revoke-tokens USER_ID" },
+	{ "faculty-key", cmd_faculty_key, "faculty-key add USER_ID PUBLIC_KEY   register a faculty trust root" },
+	{ "demo", cmd_demo, "demo                       seed a realistic demo programme" },
+	{ "backup", cmd_backup, "backup OUT                 consistent online copy of the database" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: raslogd [--db FILE] COMMAND [ARGS]\n\n"
+		     "The raslog server and its operator commands. --db defaults to $RASLOG_DB or var/raslog.db.\n\n"
+		     "commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %s\n", c->usage);
+}
+
+int main(int argc, char **argv)
+{
+	const char *db = getenv("RASLOG_DB");
+	int i = 1;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "raslogd: libsodium could not be initialised\n");
+		return 1;
+	}
+	if (!db || !*db)
+		db = "var/raslog.db";
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			db = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--db=", 5) == 0) {
+			db = argv[i] + 5;
+			i++;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("raslogd 1.0 (schema %d)\n", 1);
+			return 0;
+		} else {
+			fprintf(stderr, "raslogd: unknown option '%s'; see 'raslogd --help'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, argv[i]) == 0)
+			return c->fn(db, argc - i, argv + i);
+	fprintf(stderr, "raslogd: '%s' is not a command; see 'raslogd --help'\n", argv[i]);
+	return 2;
+}

@@ -1,0 +1,131 @@
+/*
+ * server.h - what the parts of raslogd share: the per-request state, the
+ * route table's shape, reply helpers, and access to the database.
+ *
+ * Life of a request (server/http.c): headers arrive; framing is checked;
+ * the body is read into rq->body (64 KiB cap); then the router finds the
+ * route, authenticates the bearer token, checks the caller's roles and
+ * parses a JSON body if the route takes one, all before any handler runs.
+ * A handler either replies at once (reads run on the calling thread's own
+ * read-only connection) or hands a write to the group-commit writer with
+ * server_write(); the connection is suspended until the writer has
+ * committed and the handler's respond function builds the reply.
+ */
+#ifndef RASLOG_SERVER_H
+#define RASLOG_SERVER_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "db.h"
+#include "error.h"
+#include "users.h"
+#include "writer.h"
+
+#define SERVER_MAX_BODY (64 * 1024)
+
+struct request;
+
+typedef void (*route_fn)(struct request *rq);
+
+/* Who may call a route: a mask of enum rl_role, or one of these. */
+#define WHO_ANYONE  0   /* no token needed */
+#define WHO_ANY_USER (-1) /* any authenticated user */
+
+struct route {
+	const char *method;
+	const char *pattern;     /* "/api/v1/sessions/{id}": {id} matches a positive integer */
+	route_fn handler;
+	int who;                 /* WHO_ANYONE, WHO_ANY_USER or a role mask (any of) */
+	int json_body;           /* 1: the body must be a JSON object (parsed into rq->json) */
+};
+
+struct request {
+	struct MHD_Connection *conn;
+	char method[8];
+	char *path;              /* URL path without the query */
+	char id[17];             /* request id, echoed in replies and the audit log */
+	char ip[48];
+	struct rl_buf body;
+	int framing_error;       /* conflicting Content-Length / Transfer-Encoding */
+	int started;             /* the dispatcher ran */
+	const struct route *route;
+	int64_t param;           /* the {id} in the path, if any */
+	struct rl_user user;     /* valid when authed */
+	int authed;
+	json_t *json;            /* the parsed body for json_body routes */
+
+	/* A write handed to the writer. */
+	struct rl_job job;
+	void (*respond)(struct request *rq); /* builds the reply once job is done */
+	void *state;             /* the handler's data for respond; freed by state_free */
+	void (*state_free)(void *state);
+	volatile int job_state;  /* 0 none, 1 queued, 2 done */
+
+	/* The reply. */
+	unsigned status;
+	struct MHD_Response *response;
+};
+
+/* The server-wide context. */
+struct server {
+	const char *db_path;
+	const char *web_dir;
+	struct rl_writer *writer;
+	struct MHD_Daemon *daemon;
+	FILE *audit;             /* one JSON line per audited event */
+};
+
+extern struct server server_ctx;
+
+/* The calling thread's read-only database connection. */
+struct rl_db *server_db(void);
+
+/* Replies (server/reply.c).  Each sets rq->response; the last one wins. */
+void reply_json(struct request *rq, unsigned status, json_t *body);       /* steals body */
+void reply_text(struct request *rq, unsigned status, const char *type, const char *data, size_t len);
+void reply_buf(struct request *rq, unsigned status, const char *type, struct rl_buf *b); /* takes b's contents */
+void reply_error(struct request *rq, const struct rl_error *err);
+void reply_error_status(struct request *rq, const struct rl_error *err, unsigned http_status);
+void reply_problem(struct request *rq, enum rl_status status, const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A problem whose HTTP status has no rl_status of its own (405, 429). */
+void reply_problem_http(struct request *rq, unsigned http, const char *type, const char *title,
+			const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+unsigned http_status_of(enum rl_status s);
+
+/* Hands a job to the writer; respond runs on an HTTP thread after the commit. */
+void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq));
+
+/* Query string helpers. */
+const char *query_arg(struct request *rq, const char *name);
+/* Reads an optional integer query argument; replies 400 and returns -1 if malformed. */
+int query_int(struct request *rq, const char *name, long long min, long long max, long long *out);
+
+/* Audit trail: one structured line per write, refused authorization and sign-off attempt. */
+void audit(struct request *rq, const char *event, const char *outcome, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Router (server/router.c). */
+void router_dispatch(struct request *rq);
+extern const struct route routes[];
+
+/* Rate limiting of failed authentication per client address (server/ratelimit.c). */
+int ratelimit_blocked(const char *ip, int *retry_after);
+void ratelimit_failure(const char *ip);
+
+/* Static files of web/ (server/static.c). */
+void static_serve(struct request *rq);
+
+/* Route handlers, grouped by resource (server/routes_*.c). */
+void h_health(struct request *rq);
+void h_me(struct request *rq);
+void h_sessions_create(struct request *rq);
+void h_sessions_list(struct request *rq);
+void h_sessions_get(struct request *rq);
+void h_openapi(struct request *rq);
+
+#endif
