@@ -17,6 +17,7 @@
 
 #define RL_SESSION_MAX_STEPS 40
 #define RL_LIST_MAX 200
+#define RL_LIST_MAX_ACC 500
 
 /* A validated new session; strings borrow from the parsed body. */
 struct rl_session_new {

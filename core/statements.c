@@ -134,6 +134,19 @@ const char *rl_stmt_type(const json_t *statement)
 	return json_string_value(json_object_get(statement, "type"));
 }
 
+const char *rl_stmt_type_safe(const json_t *statement)
+{
+	const char *t = rl_stmt_type(statement);
+	size_t i;
+
+	if (!t || !*t || strlen(t) > 40)
+		return "unknown";
+	for (i = 0; t[i]; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || t[i] == '_'))
+			return "unknown";
+	return t;
+}
+
 static int diff(const json_t *a, const json_t *b, const char *prefix, char *out, size_t size)
 {
 	const char *key;

@@ -62,8 +62,9 @@ json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const c
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at);
 json_t *rl_stmt_key_revocation(int64_t user, const char *public_key, const char *revoked_at);
 
-/* The statement's "type", or NULL. */
+/* The statement's "type", or NULL; the _safe form gives "unknown" instead of NULL. */
 const char *rl_stmt_type(const json_t *statement);
+const char *rl_stmt_type_safe(const json_t *statement);
 
 /*
  * Names the first member where two statements differ ("session.minutes",

@@ -127,5 +127,24 @@ void h_sessions_create(struct request *rq);
 void h_sessions_list(struct request *rq);
 void h_sessions_get(struct request *rq);
 void h_openapi(struct request *rq);
+void h_user_get(struct request *rq);
+void h_signoffs_create(struct request *rq);
+void h_keys_create(struct request *rq);
+void h_keys_list(struct request *rq);
+void h_keys_delete(struct request *rq);
+void h_trainers(struct request *rq);
+void h_progress(struct request *rq);
+void h_export(struct request *rq);
+void h_accreditation(struct request *rq);
+void h_sites(struct request *rq);
+void h_curricula(struct request *rq);
+void h_tools(struct request *rq);
+void h_ledger_export(struct request *rq);
+void h_ledger_entry(struct request *rq);
+void h_ledger_entry_zero(struct request *rq);
+void h_ledger_head(struct request *rq);
+void h_ledger_key(struct request *rq);
+void h_ledger_proof(struct request *rq);
+void h_ledger_consistency(struct request *rq);
 
 #endif

@@ -1,0 +1,147 @@
+/*
+ * routes_ledger.c - /api/v1/ledger...: the JSON Lines export, single
+ * entries (for in-browser verification), the signed tree head, the log's
+ * public key, and RFC 9162 inclusion and consistency proofs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonin.h"
+#include "ledger.h"
+#include "server.h"
+#include "util.h"
+
+#include "banned.h"
+
+static int add_line(void *ctx, const char *line, size_t len)
+{
+	struct rl_buf *b = ctx;
+	if (rl_buf_add(b, line, len) < 0 || rl_buf_putc(b, '\n') < 0)
+		return -1;
+	return 0;
+}
+
+void h_ledger_export(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_buf out;
+	long long from = 0, count = 10000;
+
+	if (query_int(rq, "from", 0, INT64_MAX, &from) < 0 || query_int(rq, "count", 1, 100000, &count) < 0)
+		return;
+	rl_buf_init(&out, 512u << 20);
+	if (rl_ledger_export(server_db(), from, count, add_line, &out, &err) < 0) {
+		rl_buf_release(&out);
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_buf(rq, 200, "application/jsonl", &out);
+}
+
+static int first_line(void *ctx, const char *line, size_t len)
+{
+	json_t **out = ctx;
+	*out = json_loadb(line, len, 0, NULL);
+	return 1;
+}
+
+void h_ledger_entry(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *entry = NULL, *stmt;
+	const char *msg;
+	size_t prefix = strlen(RL_STATEMENT_PREFIX);
+
+	/* {id} matches positive integers only; index 0 is reachable as /ledger/entries/0 via ?index. */
+	if (rl_ledger_export(server_db(), rq->param, 1, first_line, &entry, &err) < 0 || !entry) {
+		if (!err.status)
+			rl_error_set(&err, RL_E_NOTFOUND, "not-found", NULL, "no ledger entry %lld", (long long)rq->param);
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	msg = json_string_value(json_object_get(entry, "message"));
+	if (msg && strncmp(msg, RL_STATEMENT_PREFIX, prefix) == 0 &&
+	    (stmt = json_loads(msg + prefix, 0, NULL)))
+		json_object_set_new(entry, "statement", stmt);
+	reply_json(rq, 200, entry);
+}
+
+void h_ledger_entry_zero(struct request *rq)
+{
+	rq->param = 0;
+	h_ledger_entry(rq);
+}
+
+void h_ledger_head(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *head = rl_ledger_head(server_db(), &err);
+
+	if (!head) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, head);
+}
+
+void h_ledger_key(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	uint8_t pk[32];
+	char *b64;
+
+	if (rl_ledger_log_key(server_db(), pk, &err) < 0) {
+		reply_error(rq, &err);
+		return;
+	}
+	b64 = rl_base64_encode(pk, 32);
+	reply_json(rq, 200, json_pack("{s:s,s:s}", "public_key", b64, "algorithm", "Ed25519"));
+	free(b64);
+}
+
+void h_ledger_proof(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	long long index = -1, size = 0;
+	json_t *p;
+
+	if (query_int(rq, "index", 0, INT64_MAX, &index) < 0 || query_int(rq, "tree_size", 1, INT64_MAX, &size) < 0)
+		return;
+	if (index < 0) {
+		rl_error_field(&err, "index", "is required");
+		reply_error(rq, &err);
+		return;
+	}
+	p = rl_ledger_inclusion(server_db(), index, size, &err);
+	if (!p) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, p);
+}
+
+void h_ledger_consistency(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	long long first = 0, second = 0;
+	json_t *p;
+
+	if (query_int(rq, "first", 1, INT64_MAX, &first) < 0 || query_int(rq, "second", 1, INT64_MAX, &second) < 0)
+		return;
+	if (!first) {
+		rl_error_field(&err, "first", "is required");
+		reply_error(rq, &err);
+		return;
+	}
+	p = rl_ledger_consistency(server_db(), first, second, &err);
+	if (!p) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, p);
+}

@@ -1,0 +1,253 @@
+/*
+ * routes_progress.c - where trainees stand: one trainee's progress and
+ * export, the faculty accreditation list, per-site summaries, and the
+ * curricula and assessment tools they are measured with.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+#include "curriculum.h"
+#include "export.h"
+#include "progress.h"
+#include "sessions.h"
+#include "server.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* 1 if the caller may see this trainee: themself, a trainer who supervised them, faculty. */
+static int may_see_trainee(struct request *rq, int64_t trainee)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st;
+	int found;
+
+	if (rq->user.roles & RL_ROLE_FACULTY)
+		return 1;
+	if ((rq->user.roles & RL_ROLE_TRAINEE) && rq->user.id == trainee)
+		return 1;
+	if (!(rq->user.roles & RL_ROLE_TRAINER))
+		return 0;
+	st = rl_db_stmt(server_db(), "SELECT 1 FROM sessions WHERE trainee_id = ? AND trainer_id = ? LIMIT 1", &err);
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, trainee);
+	sqlite3_bind_int64(st, 2, rq->user.id);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
+}
+
+static int trainee_guard(struct request *rq)
+{
+	if (may_see_trainee(rq, rq->param))
+		return 0;
+	reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
+	return -1;
+}
+
+void h_progress(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *p;
+
+	if (trainee_guard(rq) < 0)
+		return;
+	p = rl_progress_report(server_db(), rq->param, &err);
+	if (!p) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, p);
+}
+
+void h_export(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	const char *format = query_arg(rq, "format");
+
+	/* A trainer sees progress, but the full export is the trainee's own data. */
+	if (!((rq->user.roles & RL_ROLE_FACULTY) || rq->user.id == rq->param)) {
+		reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
+		return;
+	}
+	if (!format || strcmp(format, "json") == 0) {
+		json_t *j = rl_export_json(server_db(), rq->param, &err);
+		if (!j) {
+			reply_error(rq, &err);
+			rl_error_clear(&err);
+			return;
+		}
+		reply_json(rq, 200, j);
+	} else if (strcmp(format, "csv") == 0) {
+		struct rl_buf b;
+		char disp[96];
+		rl_buf_init(&b, 256u << 20);
+		if (rl_export_csv(server_db(), rq->param, &b, &err) < 0) {
+			rl_buf_release(&b);
+			reply_error(rq, &err);
+			rl_error_clear(&err);
+			return;
+		}
+		reply_buf(rq, 200, "text/csv; charset=utf-8; header=present", &b);
+		snprintf(disp, sizeof(disp), "attachment; filename=\"raslog-trainee-%lld.csv\"", (long long)rq->param);
+		MHD_add_response_header(rq->response, "Content-Disposition", disp);
+	} else {
+		rl_error_field(&err, "format", "must be csv or json");
+		reply_error(rq, &err);
+	}
+	audit(rq, "export", "ok", "\"trainee\":%lld", (long long)rq->param);
+}
+
+void h_accreditation(struct request *rq)
+{
+	struct rl_accreditation_filter f = { 0 };
+	struct rl_error err = RL_ERROR_INIT;
+	long long cursor = 0, limit = 50;
+	const char *sort, *status;
+	json_t *out;
+
+	if (query_int(rq, "cursor", 0, INT64_MAX, &cursor) < 0 || query_int(rq, "limit", 1, RL_LIST_MAX_ACC, &limit) < 0)
+		return;
+	f.site = query_arg(rq, "site");
+	f.curriculum = query_arg(rq, "curriculum");
+	status = query_arg(rq, "status");
+	f.search = query_arg(rq, "q");
+	sort = query_arg(rq, "sort");
+	if (status && *status && strcmp(status, "in_training") && strcmp(status, "eligible") &&
+	    strcmp(status, "accredited") && strcmp(status, "lapsed")) {
+		rl_error_field(&err, "status", "must be in_training, eligible, accredited or lapsed");
+		reply_error(rq, &err);
+		return;
+	}
+	if (sort && *sort && strcmp(sort, "name") && strcmp(sort, "-name") && strcmp(sort, "progress") &&
+	    strcmp(sort, "-progress") && strcmp(sort, "status")) {
+		rl_error_field(&err, "sort", "must be name, -name, progress, -progress or status");
+		reply_error(rq, &err);
+		return;
+	}
+	f.status = status && *status ? status : NULL;
+	f.sort = sort && *sort ? sort : NULL;
+	if (f.site && !*f.site)
+		f.site = NULL;
+	if (f.curriculum && !*f.curriculum)
+		f.curriculum = NULL;
+	if (f.search && !*f.search)
+		f.search = NULL;
+	f.after = cursor;
+	f.limit = (int)limit;
+	out = rl_accreditation_list(server_db(), &f, &err);
+	if (!out) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, out);
+}
+
+void h_curricula(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st = rl_db_stmt(server_db(), "SELECT id, code, version, title, definition FROM curricula ORDER BY code, version", &err);
+	json_t *items = json_array();
+
+	if (!st) {
+		json_decref(items);
+		reply_error(rq, &err);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *def = json_loads(rl_db_col_text(st, 4), 0, NULL);
+		json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+				      "code", rl_db_col_text(st, 1), "version", sqlite3_column_int(st, 2),
+				      "title", rl_db_col_text(st, 3));
+		if (def)
+			json_object_set_new(o, "definition", def);
+		json_array_append_new(items, o);
+	}
+	sqlite3_reset(st);
+	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
+
+void h_tools(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	const struct rl_tools *tools = rl_tools_default(&err);
+	json_t *items = json_array();
+
+	if (!tools) {
+		json_decref(items);
+		reply_error(rq, &err);
+		return;
+	}
+	for (size_t i = 0; i < rl_tools_count(tools); i++) {
+		const struct rl_tool *t = rl_tools_at(tools, i);
+		json_t *domains = json_array();
+		for (size_t d = 0; d < rl_tool_domain_count(t); d++)
+			json_array_append_new(domains, json_pack("{s:s,s:s}", "id", rl_tool_domain_id(t, d),
+								 "title", rl_tool_domain_title(t, d)));
+		json_array_append_new(items, json_pack("{s:s,s:s,s:i,s:i,s:o}", "id", rl_tool_id(t), "title",
+						       rl_tool_title(t), "min", rl_tool_min(t), "max", rl_tool_max(t),
+						       "domains", domains));
+	}
+	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
+
+json_t *user_json(const struct rl_user *u);
+
+void h_user_get(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user u;
+	json_t *o;
+
+	if (rl_user_get(server_db(), rq->param, &u, &err) < 0) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	o = user_json(&u);
+	/* E-mail addresses are personal: only the person and faculty see them. */
+	if (rq->user.id != u.id && !(rq->user.roles & RL_ROLE_FACULTY))
+		json_object_del(o, "email");
+	reply_json(rq, 200, o);
+}
+
+void h_sites(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st = rl_db_stmt(server_db(),
+		"SELECT coalesce(site, '(no site)'), substr(date, 1, 7) AS month, activity, coalesce(platform, ''), "
+		"sum(minutes), count(*), count(DISTINCT trainee_id), count(DISTINCT trainer_id) "
+		"FROM sessions WHERE status = 'signed' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
+	json_t *sites = json_object(), *items = json_array();
+	const char *key;
+	json_t *v;
+
+	if (!st) {
+		json_decref(sites);
+		json_decref(items);
+		reply_error(rq, &err);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *site = rl_db_col_text(st, 0);
+		json_t *s = json_object_get(sites, site);
+		if (!s) {
+			s = json_pack("{s:s,s:[]}", "site", site, "rows");
+			json_object_set_new(sites, site, s);
+		}
+		json_array_append_new(json_object_get(s, "rows"), json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
+			"month", rl_db_col_text(st, 1), "activity", rl_db_col_text(st, 2), "platform", rl_db_col_text(st, 3),
+			"signed_minutes", (json_int_t)sqlite3_column_int64(st, 4), "sessions", (json_int_t)sqlite3_column_int64(st, 5),
+			"trainees", (json_int_t)sqlite3_column_int64(st, 6), "trainers", (json_int_t)sqlite3_column_int64(st, 7)));
+	}
+	sqlite3_reset(st);
+	json_object_foreach(sites, key, v)
+		json_array_append(items, v);
+	json_decref(sites);
+	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}

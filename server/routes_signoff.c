@@ -1,0 +1,184 @@
+/*
+ * routes_signoff.c - /api/v1/signoffs and /api/v1/keys: signed statements
+ * and the keys that sign them.  The signature is checked on the HTTP
+ * thread; everything that needs the records runs in the writer's
+ * transaction (core/signoff.c), so two sign-offs of one session can never
+ * both succeed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+#include "ledger.h"
+#include "server.h"
+#include "signoff.h"
+#include "statements.h"
+
+#include "banned.h"
+
+static void signoff_free(void *p)
+{
+	rl_signoff_release(p);
+	free(p);
+}
+
+static int signoff_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct request *rq = job->ctx;
+	return rl_signoff_apply(db, &rq->user, rq->state, err);
+}
+
+static void signoff_respond(struct request *rq)
+{
+	struct rl_signoff *so = rq->state;
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *head, *proof, *out;
+
+	if (rq->job.result < 0) {
+		audit(rq, "signoff", "refused", "\"type\":\"%s\",\"reason\":\"%s\"",
+		      rl_stmt_type_safe(so->statement), rq->job.err.type);
+		reply_error(rq, &rq->job.err);
+		return;
+	}
+	audit(rq, "signoff", "ok", "\"type\":\"%s\",\"ledger_index\":%lld", rl_stmt_type_safe(so->statement),
+	      (long long)so->ledger_index);
+	head = rl_ledger_head(server_db(), &err);
+	proof = head ? rl_ledger_inclusion(server_db(), so->ledger_index,
+					   json_integer_value(json_object_get(head, "tree_size")), &err) : NULL;
+	out = json_pack("{s:I,s:s,s:O}", "ledger_index", (json_int_t)so->ledger_index, "type",
+			rl_stmt_type_safe(so->statement), "statement", so->statement);
+	if (head)
+		json_object_set_new(out, "tree_head", head);
+	if (proof)
+		json_object_set_new(out, "inclusion_proof", proof);
+	rl_error_clear(&err);
+	reply_json(rq, 201, out);
+}
+
+void h_signoffs_create(struct request *rq)
+{
+	struct rl_signoff *so = calloc(1, sizeof(*so));
+	struct rl_error err = RL_ERROR_INIT;
+
+	if (!so) {
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
+		return;
+	}
+	rq->state = so;
+	rq->state_free = signoff_free;
+	if (rl_signoff_check(&rq->user, rq->json, so, &err) < 0) {
+		audit(rq, "signoff", "refused", "\"reason\":\"%s\"", err.type);
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	server_write(rq, signoff_run, signoff_respond);
+}
+
+/* Keys: register, list, revoke. */
+
+struct key_state {
+	json_t *result;
+	int64_t id;
+};
+
+static void key_state_free(void *p)
+{
+	struct key_state *ks = p;
+	json_decref(ks->result);
+	free(ks);
+}
+
+static int key_register_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct request *rq = job->ctx;
+	struct key_state *ks = rq->state;
+	return rl_key_register(db, &rq->user, rq->json, &ks->result, err);
+}
+
+static int key_revoke_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct request *rq = job->ctx;
+	struct key_state *ks = rq->state;
+	return rl_key_revoke(db, &rq->user, ks->id, &ks->result, err);
+}
+
+static void key_respond(struct request *rq)
+{
+	struct key_state *ks = rq->state;
+	int creating = strcmp(rq->method, "POST") == 0;
+
+	if (rq->job.result < 0) {
+		audit(rq, creating ? "key.register" : "key.revoke", "failed", "\"reason\":\"%s\"", rq->job.err.type);
+		reply_error(rq, &rq->job.err);
+		return;
+	}
+	audit(rq, creating ? "key.register" : "key.revoke", "ok", "\"key\":%lld",
+	      (long long)json_integer_value(json_object_get(ks->result, "id")));
+	reply_json(rq, creating ? 201 : 200, json_incref(ks->result));
+}
+
+static struct key_state *key_state(struct request *rq)
+{
+	struct key_state *ks = calloc(1, sizeof(*ks));
+
+	if (ks) {
+		rq->state = ks;
+		rq->state_free = key_state_free;
+	} else {
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
+	}
+	return ks;
+}
+
+void h_keys_create(struct request *rq)
+{
+	if (key_state(rq))
+		server_write(rq, key_register_run, key_respond);
+}
+
+void h_keys_delete(struct request *rq)
+{
+	struct key_state *ks = key_state(rq);
+
+	if (!ks)
+		return;
+	ks->id = rq->param;
+	server_write(rq, key_revoke_run, key_respond);
+}
+
+void h_keys_list(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	long long user = rq->user.id;
+	json_t *items;
+
+	if (query_int(rq, "user", 1, INT64_MAX, &user) < 0)
+		return;
+	/* Public keys are public, but only faculty look at other people's. */
+	if (user != rq->user.id && !(rq->user.roles & RL_ROLE_FACULTY)) {
+		reply_problem(rq, RL_E_FORBIDDEN, "forbidden", "only faculty may list another user's keys");
+		return;
+	}
+	items = rl_key_list(server_db(), user, &err);
+	if (!items) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
+
+void h_trainers(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *items = rl_trainer_list(server_db(), &err);
+
+	if (!items) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
