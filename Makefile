@@ -32,7 +32,7 @@ endif
 CORE_SRC   := $(wildcard core/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c) $(wildcard tests/unit/*_tool.c)
 EMBED_IN   := $(sort $(wildcard schema/*.sql)) schema/tools.json $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
@@ -87,7 +87,6 @@ run: deps
 # The suite: a sanitizer build of everything, then every layer of tests.
 test: deps
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=address,undefined CFLAGS="-O1 -g" programs unit-bins
-	@$(MAKE) --no-print-directory all
 	@sh tests/run.sh build/san
 
 bench: deps

@@ -1,0 +1,119 @@
+# tests/lib.sh - shared helpers for the shell test scripts (sourced).
+#
+#   BIN=build/san/bin; . tests/lib.sh
+#   start_server            # temp database, free loopback port: sets URL, DB, WORK
+#   add_user NAME ROLE      # prints the new user's id; token in TOKEN_<id>
+#   ok "description" CMD... / check "description" test-expression
+#   finish                  # prints the plan, exits non-zero on any failure
+#
+# Output is TAP, so tests/run.sh can count passes and failures.
+
+set -u
+: "${BIN:?set BIN to the directory holding raslogd and raslog}"
+RASLOGD="$BIN/raslogd"
+RASLOG="$BIN/raslog"
+TESTS_RUN=0
+TESTS_FAILED=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/raslog-test.XXXXXX")
+DB="$WORK/raslog.db"
+SERVER_PID=""
+# LeakSanitizer cannot run under ptrace-less sandboxes reliably; keep ASan's other checks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+cleanup() {
+	stop_server
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+tap() { # tap STATUS DESCRIPTION
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $TESTS_RUN - $2"
+	else
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		echo "not ok $TESTS_RUN - $2"
+	fi
+}
+
+ok() { # ok DESCRIPTION CMD... : passes when CMD succeeds
+	d=$1; shift
+	if "$@" >"$WORK/out" 2>"$WORK/err"; then tap 0 "$d"; else
+		tap 1 "$d"; sed 's/^/#   /' "$WORK/err" | head -5; fi
+}
+
+check() { # check DESCRIPTION EXPR... : passes when [ EXPR ] holds
+	d=$1; shift
+	if [ "$@" ]; then tap 0 "$d"; else tap 1 "$d"; echo "#   failed: [ $* ]"; fi
+}
+
+skip() { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN # SKIP $1"; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_server() { # start_server [extra serve flags...]
+	[ -f "$DB" ] || "$RASLOGD" --db "$DB" init 2>"$WORK/init.log" || { echo "# init failed"; cat "$WORK/init.log"; exit 1; }
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" "$@" \
+		>"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	i=0
+	until curl -sf "$URL/api/v1/health" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "# server did not start:"; sed 's/^/#   /' "$WORK/server.log"; exit 1
+		fi
+		sleep 0.05
+	done
+	export RASLOG_SERVER="$URL"
+}
+
+stop_server() {
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID"
+		wait "$SERVER_PID" 2>/dev/null || true
+		if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$WORK/server.log" 2>/dev/null; then
+			echo "not ok - the server reported a sanitizer error:"; sed 's/^/#   /' "$WORK/server.log" | head -40
+			TESTS_FAILED=$((TESTS_FAILED + 1))
+		fi
+	fi
+	SERVER_PID=""
+}
+
+add_user() { # add_user NAME ROLES [extra flags] -> prints id, sets TOKEN_<id>
+	n=$1; r=$2; shift 2
+	email=$(echo "$n" | tr 'A-Z ' 'a-z.')"@test.raslog.org"
+	out=$("$RASLOGD" --db "$DB" user add --name "$n" --email "$email" --role "$r" "$@") || return 1
+	id=$(echo "$out" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+	tok=$(echo "$out" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+	eval "TOKEN_$id=\$tok"
+	echo "$id"
+}
+
+token_of() { eval "echo \$TOKEN_$1"; }
+
+# api METHOD PATH TOKEN [BODY] -> body in $WORK/body, status echoed
+api() {
+	m=$1; p=$2; t=$3; shift 3
+	if [ $# -gt 0 ]; then
+		curl -s -o "$WORK/body" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $t" \
+			-H 'Content-Type: application/json' --data-binary "$1" "$URL$p"
+	else
+		curl -s -o "$WORK/body" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $t" "$URL$p"
+	fi
+}
+
+# jget EXPR < json : python expression over the parsed value j
+jget() { python3 -c "import json,sys; j=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
+
+sql() { sqlite3 "$DB" "$1"; }
+
+finish() {
+	stop_server
+	echo "1..$TESTS_RUN"
+	[ "$TESTS_FAILED" = 0 ]
+}
