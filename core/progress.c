@@ -253,6 +253,11 @@ int rl_progress_session_changed(struct rl_db *db, int64_t session_id, const char
 		goto out;
 	if (apply_session(db, c, s, json_string_value(json_object_get(s, "status")), +1, err) < 0)
 		goto out;
+	/* The status row depends on signed totals only: a new pending session leaves it as it is. */
+	if (!old_status && strcmp(json_string_value(json_object_get(s, "status")), "pending") == 0) {
+		rc = 0;
+		goto out;
+	}
 	rc = rl_progress_refresh(db, trainee, err);
 out:
 	json_decref(s);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "progress.h"
 #include "util.h"
 
 #include "banned.h"
@@ -140,6 +141,8 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		return rl_db_fail(db, err, "adding a user");
 	}
 	*id_out = sqlite3_last_insert_rowid(db->sql);
+	if (curriculum && (nu->roles & RL_ROLE_TRAINEE) && rl_progress_refresh(db, *id_out, err) < 0)
+		return -1;
 	return rl_token_issue(db, *id_out, token, err);
 }
 

@@ -1,0 +1,24 @@
+#!/bin/sh
+# run-demo.sh - what `make run` does after building: creates var/raslog.db
+# with the demo programme if it is absent, prints the URL and the demo
+# people's tokens, and serves on 127.0.0.1:8080 until interrupted.
+set -eu
+mkdir -p var
+if [ ! -f var/raslog.db ]; then
+	bin/raslogd --db var/raslog.db init
+	bin/raslogd --db var/raslog.db demo --keys var/demo-keys > var/demo-people.jsonl
+fi
+echo
+echo "raslog demo: open http://127.0.0.1:8080/ and sign in with one of these tokens"
+echo "(they are also in var/demo-people.jsonl; trainer and faculty secret keys are in var/demo-keys/):"
+echo
+python3 - <<'PY' 2>/dev/null || cat var/demo-people.jsonl
+import json
+for line in open("var/demo-people.jsonl"):
+    p = json.loads(line)
+    print(f"  {p['id']:>3}  {', '.join(p['roles']):<18} {p['name']:<28} {p['token']}")
+PY
+echo
+echo "CLI: RASLOG_SERVER=http://127.0.0.1:8080 RASLOG_TOKEN=<token> bin/raslog --help"
+echo
+exec bin/raslogd --db var/raslog.db serve --listen 127.0.0.1:8080 --web web
