@@ -208,7 +208,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return queue(rq);
 	}
 	router_dispatch(rq);
-	if (rq->job_state == 1)
+	/* A write was submitted: the writer may already have finished it (and
+	 * set job_state to 2) before we get here, so decide on what this thread
+	 * did, not on job_state; the resumed call sends the reply. */
+	if (rq->job.run)
 		return MHD_YES;
 	return queue(rq);
 }
