@@ -13,7 +13,7 @@
 CC       ?= cc
 BUILD    ?= build/release
 SANITIZE ?=
-PKGS     := sqlite3 libsodium libmicrohttpd jansson libcurl
+PKGS     := sqlite3 libsodium libmicrohttpd jansson libcurl libqrencode
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -22,7 +22,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvl
             -Wno-unused-parameter -Werror
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore -I$(BUILD)/gen $(PKG_CFLAGS) -pthread -MMD -MP
-LDLIBS   := $(PKG_LIBS) -pthread -lm
+LDLIBS   := $(PKG_LIBS) -lhpdf -pthread -lm
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -10,6 +10,7 @@
 #include "codes.h"
 #include "curriculum.h"
 #include "export.h"
+#include "portfolio.h"
 #include "progress.h"
 #include "sessions.h"
 #include "server.h"
@@ -95,8 +96,21 @@ void h_export(struct request *rq)
 		reply_buf(rq, 200, "text/csv; charset=utf-8; header=present", &b);
 		snprintf(disp, sizeof(disp), "attachment; filename=\"raslog-trainee-%lld.csv\"", (long long)rq->param);
 		MHD_add_response_header(rq->response, "Content-Disposition", disp);
+	} else if (strcmp(format, "pdf") == 0) {
+		struct rl_buf b;
+		char url[300];
+		const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+		snprintf(url, sizeof(url), "http://%s/#trainee/%lld", host ? host : "127.0.0.1:8080", (long long)rq->param);
+		rl_buf_init(&b, 64u << 20);
+		if (rl_portfolio_pdf(server_db(), rq->param, url, &b, &err) < 0) {
+			rl_buf_release(&b);
+			reply_error(rq, &err);
+			rl_error_clear(&err);
+			return;
+		}
+		reply_buf(rq, 200, "application/pdf", &b);
 	} else {
-		rl_error_field(&err, "format", "must be csv or json");
+		rl_error_field(&err, "format", "must be csv, json or pdf");
 		reply_error(rq, &err);
 	}
 	audit(rq, "export", "ok", "\"trainee\":%lld", (long long)rq->param);

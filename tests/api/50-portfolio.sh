@@ -1,0 +1,51 @@
+#!/bin/bash
+# 50-portfolio.sh - the PDF portfolio: rendered by the real server from the
+# demo programme, checked with poppler (pdftotext for the words that must
+# be there, pdftoppm that every page renders), and its access rules.
+. tests/lib.sh
+"$RASLOGD" --db "$DB" demo > "$WORK/people.jsonl" 2>/dev/null
+start_server
+token() { grep "$1" "$WORK/people.jsonl" | jget 'j["token"]'; }
+id() { grep "$1" "$WORK/people.jsonl" | jget 'j["id"]'; }
+FAC=$(token "Amelia Hart")
+TR=$(token "Priya Raman"); TRID=$(id "Priya Raman")
+OTHER=$(token "Mei Chen")
+
+st=$(curl -s -o "$WORK/p.pdf" -w '%{http_code}' -H "Authorization: Bearer $FAC" "$URL/api/v1/trainees/$TRID/export?format=pdf")
+check "faculty get the portfolio PDF (200)" "$st" = 200
+check "the reply is a PDF" "$(head -c 5 "$WORK/p.pdf")" = "%PDF-"
+pdftotext "$WORK/p.pdf" "$WORK/p.txt" 2>/dev/null
+check "the PDF names the trainee" "$(grep -c 'Dr Priya Raman' "$WORK/p.txt")" -ge 1
+check "the PDF has the module summary" "$(grep -c 'Console modular training' "$WORK/p.txt")" -ge 1
+check "the PDF says the status" "$(grep -c 'Status: accredited' "$WORK/p.txt")" = 1
+check "the PDF lists ledger evidence" "$(grep -c '^#[0-9]' "$WORK/p.txt")" -ge 20
+check "the PDF carries the verification URL" "$(grep -c "Verify: http://127.0.0.1:$PORT/#trainee/$TRID" "$WORK/p.txt")" = 1
+rm -f "$WORK"/page-*.png
+pdftoppm -png -r 50 "$WORK/p.pdf" "$WORK/page" 2>/dev/null
+pages=$(ls "$WORK"/page-*.png 2>/dev/null | wc -l)
+check "every page renders to PNG ($pages pages)" "$pages" -ge 1
+mkdir -p tests/out/portfolio && cp "$WORK"/page-*.png tests/out/portfolio/ 2>/dev/null
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=pdf")
+check "a trainee gets their own portfolio" "$st" = 200
+st=$(curl -s -o "$WORK/b" -w '%{http_code}' -H "Authorization: Bearer $OTHER" "$URL/api/v1/trainees/$TRID/export?format=pdf")
+check "another trainee gets 404" "$st" = 404
+st=$(curl -s -o "$WORK/b" -w '%{http_code}' -H "Authorization: Bearer $FAC" "$URL/api/v1/trainees/$TRID/export?format=docx")
+check "an unknown format is a 400 naming the field" "$st-$(jget 'j["errors"][0]["field"]' < "$WORK/b")" = "400-format"
+
+# CSV: RFC 4180 with formula neutralisation.
+st=$(curl -s -o "$WORK/e.csv" -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=csv")
+check "CSV export 200" "$st" = 200
+check "CSV has the header row" "$(head -1 "$WORK/e.csv" | cut -d, -f1-3)" = "session_id,date,activity"
+rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$WORK/e.csv")
+nsess=$(sql "select count(*) from sessions where trainee_id=$TRID")
+check "one CSV row per session ($rows = $nsess)" "$rows" = "$nsess"
+TRAINER=$(sql "select id from users where roles & 2 limit 1")
+api POST /api/v1/sessions "$TR" "{\"date\":\"2026-01-05\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$TRAINER,\"notes\":\"=HYPERLINK(\\\"http://x\\\")\",\"site\":\"@evil\"}" >/dev/null
+curl -s -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=csv" -o "$WORK/e2.csv"
+check "a cell starting with = is neutralised" "$(grep -c "\"'=HYPERLINK" "$WORK/e2.csv")" = 1
+check "a cell starting with @ is neutralised" "$(grep -c "\"'@evil\"" "$WORK/e2.csv")" = 1
+st=$(curl -s -o "$WORK/e.json" -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=json")
+check "JSON subject access export has sessions, progress and ledger entries" \
+	"$st-$(jget '",".join(k for k in ("person","sessions","progress","ledger_entries") if k in j)' < "$WORK/e.json")" = \
+	"200-person,sessions,progress,ledger_entries"
+finish
