@@ -1,0 +1,285 @@
+/*
+ * cmd_verify.c - raslog verify: re-verify the whole ledger, against the
+ * server (fetching its log key, signed tree head and export) or offline
+ * from an export file and the log's public key.  The checks themselves
+ * are core/verify.c's, which knows nothing of HTTP; docs/ledger.md says
+ * what they are.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+#include "verify.h"
+
+#include "banned.h"
+
+static const char usage[] =
+	"usage: raslog verify [--previous-head OLD.json] [--save-head FILE] [--log-key KEY] [--json]\n"
+	"       raslog verify --file EXPORT.jsonl --log-key KEY [--head HEAD.json] [--previous-head OLD.json] [--json]\n"
+	"\n"
+	"Re-verifies every entry of the ledger: indexes, the exact signed text\n"
+	"(RFC 8785 JCS), every Ed25519 signature, every signer's authority at that\n"
+	"index (faculty keys from the log, trainer keys from faculty accreditations,\n"
+	"revocations), the RFC 9162 Merkle root against the signed tree head, and\n"
+	"consistency with a head saved earlier.  Reports the first bad entry and\n"
+	"exits 1.\n"
+	"\n"
+	"Without --file it fetches GET /api/v1/ledger/key, /ledger/head and the\n"
+	"export from the server; --log-key then pins the key the server must use.\n"
+	"\n"
+	"  --file EXPORT        verify an export (JSON Lines) offline\n"
+	"  --log-key KEY        the log's Ed25519 public key, base64 (required with --file)\n"
+	"  --head FILE          the signed tree head (JSON) the export must match\n"
+	"  --previous-head FILE a head saved earlier; the log must extend it\n"
+	"  --save-head FILE     after a good verification, save the server's head there\n"
+	"  --threads N          verifying threads (default: the number of CPUs, at least 2)\n"
+	"  --json               print the result as JSON\n"
+	"\n"
+	"Formats: docs/ledger.md.\n";
+
+enum { OPT_FILE = CLI_OPT_FIRST_LOCAL, OPT_LOG_KEY, OPT_HEAD, OPT_PREVIOUS, OPT_SAVE, OPT_THREADS };
+
+#define PAGE 100000
+
+static void progress(void *ctx, uint64_t done)
+{
+	(void)ctx;
+	fprintf(stderr, "\rverifying: %llu entries", (unsigned long long)done);
+	fflush(stderr);
+}
+
+struct sink {
+	FILE *f;
+	uint64_t lines;
+};
+
+static int to_file(void *ctx, const char *data, size_t len, struct rl_error *err)
+{
+	struct sink *s = ctx;
+
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n')
+			s->lines++;
+	if (fwrite(data, 1, len, s->f) != len)
+		return rl_error_set(err, RL_E_UNAVAILABLE, "write-failed", NULL, "cannot write the export to a temporary file");
+	return 0;
+}
+
+static char *read_text(const char *path, const char *what)
+{
+	size_t len;
+	char *t = rl_read_file(path, 16u << 20, &len);
+
+	if (!t)
+		cli_error("cannot read %s %s", what, path);
+	return t;
+}
+
+/* Fetches the key, the head and the export; 0 or the exit code. */
+static int fetch(const char *pinned, uint8_t key[32], char **head_text, FILE **export, int show)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *k, *head;
+	const char *k64;
+	struct sink s = { NULL, 0 };
+	int64_t size;
+	int rc;
+
+	if (!(k = cli_api("GET", "/ledger/key", NULL, &err)) || !(head = cli_api("GET", "/ledger/head", NULL, &err))) {
+		json_decref(k);
+		rc = cli_report(&err);
+		rl_error_clear(&err);
+		return rc;
+	}
+	k64 = json_string_value(json_object_get(k, "public_key"));
+	if (!k64 || rl_base64_decode_exact(k64, key, 32) < 0) {
+		json_decref(k);
+		json_decref(head);
+		return cli_error("the server's /ledger/key reply holds no base64 Ed25519 public key");
+	}
+	if (pinned && strcmp(pinned, k64) != 0) {
+		cli_error("the server's log key %s is not the pinned key %s", k64, pinned);
+		json_decref(k);
+		json_decref(head);
+		return CLI_FAIL;
+	}
+	json_decref(k);
+	size = json_integer_value(json_object_get(head, "tree_size"));
+	*head_text = json_dumps(head, JSON_COMPACT);
+	json_decref(head);
+	if (!(s.f = tmpfile())) {
+		free(*head_text);
+		return cli_error("cannot create a temporary file for the export");
+	}
+	while ((int64_t)s.lines < size) {
+		char path[96];
+		uint64_t before = s.lines;
+		int64_t count = size - (int64_t)s.lines < PAGE ? size - (int64_t)s.lines : PAGE;
+
+		snprintf(path, sizeof(path), "/ledger?from=%llu&count=%lld", (unsigned long long)s.lines, (long long)count);
+		if (cli_http_stream(path, to_file, &s, &err) < 0) {
+			rc = cli_report(&err);
+			rl_error_clear(&err);
+			fclose(s.f);
+			free(*head_text);
+			return rc;
+		}
+		if (show)
+			fprintf(stderr, "\rfetching: %llu of %lld entries", (unsigned long long)s.lines, (long long)size);
+		if (s.lines == before)
+			break; /* the server has fewer entries than its head: verification names it */
+	}
+	if (show)
+		fprintf(stderr, "\n");
+	if (fflush(s.f) != 0 || fseek(s.f, 0, SEEK_SET) != 0) {
+		fclose(s.f);
+		free(*head_text);
+		return cli_error("cannot rewind the temporary export file");
+	}
+	*export = s.f;
+	return 0;
+}
+
+static void print_json(const struct rl_verify_result *res)
+{
+	json_t *o = json_pack("{s:b,s:I}", "ok", res->ok, "entries", (json_int_t)res->entries), *counts;
+
+	if (res->ok) {
+		json_object_set_new(o, "root_hash", json_string(res->root_hex));
+		if (res->head_checked)
+			json_object_set_new(o, "head", json_pack("{s:I,s:s}", "tree_size", (json_int_t)res->head_size,
+								 "timestamp", res->head_timestamp));
+		if (res->old_head_checked)
+			json_object_set_new(o, "previous_head",
+					    json_pack("{s:I,s:s}", "tree_size", (json_int_t)res->old_head_size, "timestamp",
+						      res->old_head_timestamp));
+	} else {
+		json_object_set_new(o, "bad_index", res->bad_index >= 0 ? json_integer(res->bad_index) : json_null());
+		json_object_set_new(o, "why", json_string(res->why));
+	}
+	counts = json_object();
+	for (int i = 0; rl_verify_type_names[i]; i++)
+		json_object_set_new(counts, rl_verify_type_names[i], json_integer((json_int_t)res->statements[i]));
+	json_object_set_new(o, "statements", counts);
+	cli_print_json(stdout, o);
+	json_decref(o);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, OPT_FILE },
+		{ "log-key", required_argument, NULL, OPT_LOG_KEY },
+		{ "head", required_argument, NULL, OPT_HEAD },
+		{ "previous-head", required_argument, NULL, OPT_PREVIOUS },
+		{ "save-head", required_argument, NULL, OPT_SAVE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_verify_opts vo;
+	struct rl_verify_result res;
+	const char *file = NULL, *log_key = NULL, *head_path = NULL, *old_path = NULL, *save = NULL;
+	char *head_text = NULL, *old_text = NULL;
+	long long threads = 0;
+	int json = 0, c, rc, show = cli_stderr_tty();
+	FILE *in = NULL;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FILE: file = optarg; break;
+		case OPT_LOG_KEY: log_key = optarg; break;
+		case OPT_HEAD: head_path = optarg; break;
+		case OPT_PREVIOUS: old_path = optarg; break;
+		case OPT_SAVE: save = optarg; break;
+		case OPT_THREADS:
+			if (rl_parse_int(optarg, 1, 16, &threads) < 0)
+				return cli_usage_error("verify", "--threads must be a number from 1 to 16");
+			break;
+		case CLI_OPT_JSON: json = 1; break;
+		default:
+			if ((rc = cli_opt_common(c, argv, "verify", usage)) >= 0)
+				return rc;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+	memset(&vo, 0, sizeof(vo));
+	if (log_key && rl_base64_decode_exact(log_key, vo.log_key, 32) < 0)
+		return cli_usage_error("verify", "--log-key must be the log's Ed25519 public key in base64 (32 bytes)");
+	if (file) {
+		if (!log_key)
+			return cli_usage_error("verify", "--file needs --log-key (GET /api/v1/ledger/key gives it)");
+		if (save)
+			return cli_usage_error("verify", "--save-head works only against the server");
+		if (head_path && !(head_text = read_text(head_path, "the head")))
+			return CLI_FAIL;
+		if (!(in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r"))) {
+			free(head_text);
+			return cli_error("cannot open the export %s", file);
+		}
+	} else {
+		if (head_path)
+			return cli_usage_error("verify", "--head works only with --file (the server's head is used)");
+		if ((rc = fetch(log_key, vo.log_key, &head_text, &in, show)) != 0)
+			return rc;
+	}
+	if (old_path && !(old_text = read_text(old_path, "the previous head"))) {
+		free(head_text);
+		if (in != stdin)
+			fclose(in);
+		return CLI_FAIL;
+	}
+	vo.head = head_text;
+	vo.old_head = old_text;
+	vo.threads = threads ? (int)threads : 0;
+	if (!vo.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		vo.threads = n < 2 ? 2 : n > 16 ? 16 : (int)n;
+	}
+	vo.progress_every = 20000;
+	if (show) {
+		vo.progress = progress;
+	}
+	rc = rl_verify_export(in, &vo, &res, &err);
+	if (show)
+		fprintf(stderr, "\r\033[K");
+	if (in != stdin)
+		fclose(in);
+	if (rc < 0) {
+		rc = cli_report(&err);
+		rl_error_clear(&err);
+	} else if (json) {
+		print_json(&res);
+		rc = res.ok ? CLI_OK : CLI_FAIL;
+	} else if (!res.ok) {
+		if (res.bad_index >= 0)
+			cli_error("entry %lld is bad: %s", (long long)res.bad_index, res.why);
+		else
+			cli_error("the ledger does not verify: %s", res.why);
+		rc = CLI_FAIL;
+	} else {
+		printf("verified %llu entries; root %s", (unsigned long long)res.entries, res.root_hex);
+		if (res.head_checked)
+			printf(" matches the signed tree head of %s", res.head_timestamp);
+		else
+			printf(" (no signed tree head given: pass --head to check it)");
+		if (res.old_head_checked)
+			printf("; consistent with the previous head of %llu entries (%s)",
+			       (unsigned long long)res.old_head_size, res.old_head_timestamp);
+		printf("\n");
+		rc = CLI_OK;
+	}
+	if (rc == CLI_OK && save && head_text &&
+	    rl_write_file_atomic(save, head_text, strlen(head_text), 0644) < 0)
+		rc = cli_error("cannot save the head to %s", save);
+	free(head_text);
+	free(old_text);
+	return rc;
+}

@@ -1,0 +1,411 @@
+/*
+ * test_verify.c - core/verify.c on a real ledger built in memory: a temp
+ * database seeded with the demo programme, exported line by line, then
+ * verified as is and after each kind of tampering, which must be reported
+ * at the right index.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "demo.h"
+#include "jcs.h"
+#include "ledger.h"
+#include "merkle.h"
+#include "setup.h"
+#include "statements.h"
+#include "util.h"
+#include "verify.h"
+
+#include "banned.h"
+
+static char dir[64];
+static struct rl_db *db;
+static char **lines;
+static size_t nlines, caplines;
+static char *head_text;
+static uint8_t log_key[32];
+
+static int collect(void *ctx, const char *line, size_t len)
+{
+	(void)ctx;
+	if (nlines == caplines) {
+		caplines = caplines ? caplines * 2 : 256;
+		lines = realloc(lines, caplines * sizeof(*lines));
+	}
+	lines[nlines++] = strndup(line, len);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char path[128];
+	json_t *people, *head;
+
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "/tmp/raslog-verify.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, &db, &err) < 0 || rl_db_begin(db, &err) < 0 ||
+	    !(people = rl_demo_seed(db, NULL, &err)) || rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0) {
+		fprintf(stderr, "setup: %s\n", err.detail);
+		return -1;
+	}
+	json_decref(people);
+	if (rl_ledger_export(db, 0, 0, collect, NULL, &err) < 0 || rl_ledger_log_key(db, log_key, &err) < 0)
+		return -1;
+	head = rl_ledger_head(db, &err);
+	head_text = json_dumps(head, JSON_COMPACT);
+	json_decref(head);
+	return nlines > 20 && head_text ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	for (size_t i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
+	free(head_text);
+	rl_db_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Verifies the given lines; returns rl_verify_export's result. */
+static int run(char **ls, size_t n, const char *head, const char *old, struct rl_verify_result *res)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_verify_opts o;
+	FILE *f = tmpfile();
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", ls[i]);
+	rewind(f);
+	memset(&o, 0, sizeof(o));
+	memcpy(o.log_key, log_key, 32);
+	o.head = head;
+	o.old_head = old;
+	o.threads = 2;
+	rc = rl_verify_export(f, &o, res, &err);
+	fclose(f);
+	if (rc)
+		fprintf(stderr, "# verify: index %lld: %s %s\n", (long long)res->bad_index, res->why, err.detail);
+	return rc;
+}
+
+static char **copy_lines(void)
+{
+	char **c = calloc(nlines + 2, sizeof(*c));
+	for (size_t i = 0; i < nlines; i++)
+		c[i] = strdup(lines[i]);
+	return c;
+}
+
+static void free_lines(char **c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i]);
+	free(c);
+}
+
+/* Replaces member name of line i with a new string value. */
+static void set_member(char **c, size_t i, const char *name, const char *value)
+{
+	json_t *j = json_loads(c[i], 0, NULL);
+	json_object_set_new(j, name, json_string(value));
+	free(c[i]);
+	c[i] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+}
+
+static const char *member(const char *line, const char *name, char *out, size_t size)
+{
+	json_t *j = json_loads(line, 0, NULL);
+	snprintf(out, size, "%s", json_string_value(json_object_get(j, name)));
+	json_decref(j);
+	return out;
+}
+
+/* A head for the first m lines signed with the real log key; root_override forces a root. */
+static char *make_head(size_t m, const uint8_t *root_override)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_merkle_stream s;
+	uint8_t root[32], sig[64];
+	char hex[65], *body_text, *b64;
+	size_t len;
+	json_t *h;
+
+	rl_merkle_stream_init(&s);
+	for (size_t i = 0; i < m; i++) {
+		json_t *j = json_loads(lines[i], 0, NULL);
+		const char *msg = json_string_value(json_object_get(j, "message"));
+		uint8_t pk[32], sg[64], leaf[32];
+		rl_base64_decode_exact(json_string_value(json_object_get(j, "public_key")), pk, 32);
+		rl_base64_decode_exact(json_string_value(json_object_get(j, "signature")), sg, 64);
+		rl_merkle_leaf_hash((const uint8_t *)msg, strlen(msg), sg, pk, leaf);
+		rl_merkle_stream_push(&s, leaf);
+		json_decref(j);
+	}
+	rl_merkle_stream_root(&s, root);
+	rl_hex_encode(root_override ? root_override : root, 32, hex);
+	h = json_pack("{s:I,s:s,s:s}", "tree_size", (json_int_t)m, "root_hash", hex, "timestamp", "2026-01-01T00:00:00Z");
+	{
+		struct rl_buf b = RL_BUF_INIT;
+		rl_buf_puts(&b, RL_TREE_HEAD_PREFIX);
+		body_text = rl_jcs_string(h, &len, &err);
+		rl_buf_add(&b, body_text, len);
+		free(body_text);
+		assert_int_equal(rl_ledger_log_sign(db, b.data, b.len, sig, &err), 0);
+		rl_buf_release(&b);
+	}
+	b64 = rl_base64_encode(sig, 64);
+	json_object_set_new(h, "signature", json_string(b64));
+	free(b64);
+	body_text = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
+	return body_text;
+}
+
+static void test_good(void **state)
+{
+	struct rl_verify_result res;
+
+	(void)state;
+	assert_int_equal(run(lines, nlines, head_text, NULL, &res), 0);
+	assert_true(res.ok);
+	assert_true(res.head_checked);
+	assert_int_equal(res.entries, nlines);
+	assert_int_equal(res.bad_index, -1);
+	assert_true(res.statements[0] > 0); /* faculty_key */
+	assert_true(res.statements[2] > 0); /* trainer_accreditation */
+	assert_true(res.statements[5] > 0); /* session_signoff */
+}
+
+static void test_signature_bit_flip(void **state)
+{
+	struct rl_verify_result res;
+	char **c = copy_lines(), sig[200], *b64;
+	uint8_t raw[64];
+	size_t k = nlines / 2;
+
+	(void)state;
+	rl_base64_decode_exact(member(c[k], "signature", sig, sizeof(sig)), raw, 64);
+	raw[10] ^= 0x04;
+	b64 = rl_base64_encode(raw, 64);
+	set_member(c, k, "signature", b64);
+	free(b64);
+	assert_int_equal(run(c, nlines, head_text, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)k);
+	assert_non_null(strstr(res.why, "signature does not verify"));
+	free_lines(c, nlines);
+}
+
+static void test_message_edited(void **state)
+{
+	struct rl_verify_result res;
+	char **c = copy_lines(), *msg = malloc(65536), *p;
+	size_t k = nlines - 3;
+
+	(void)state;
+	member(c[k], "message", msg, 65536);
+	p = strstr(msg, "\"signed_at\":\"");
+	assert_non_null(p);
+	p[14] = p[14] == '1' ? '2' : '1'; /* the year's third digit */
+	set_member(c, k, "message", msg);
+	assert_int_equal(run(c, nlines, head_text, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)k);
+	free(msg);
+	free_lines(c, nlines);
+}
+
+static void test_entry_dropped(void **state)
+{
+	struct rl_verify_result res;
+	char **c = copy_lines();
+	size_t k = 7;
+
+	(void)state;
+	free(c[k]);
+	memmove(&c[k], &c[k + 1], (nlines - k - 1) * sizeof(*c));
+	assert_int_equal(run(c, nlines - 1, head_text, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)k);
+	assert_non_null(strstr(res.why, "missing"));
+	free_lines(c, nlines - 1);
+}
+
+static void test_entries_swapped(void **state)
+{
+	struct rl_verify_result res;
+	char **c = copy_lines(), *t;
+	size_t k = nlines / 3;
+
+	(void)state;
+	t = c[k];
+	c[k] = c[k + 1];
+	c[k + 1] = t;
+	assert_int_equal(run(c, nlines, head_text, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)k);
+	free_lines(c, nlines);
+}
+
+static void test_truncated(void **state)
+{
+	struct rl_verify_result res;
+
+	(void)state;
+	assert_int_equal(run(lines, nlines - 5, head_text, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)(nlines - 5));
+	assert_non_null(strstr(res.why, "missing"));
+}
+
+static void test_head_of_another_size(void **state)
+{
+	struct rl_verify_result res;
+	size_t m = nlines - 10;
+	char *h = make_head(m, NULL);
+
+	(void)state;
+	/* the whole export against a smaller head: entry m is not covered */
+	assert_int_equal(run(lines, nlines, h, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)m);
+	/* the prefix it covers verifies against it */
+	assert_int_equal(run(lines, m, h, NULL, &res), 0);
+	/* and as an old head it is consistent with the current one */
+	assert_int_equal(run(lines, nlines, head_text, h, &res), 0);
+	assert_true(res.old_head_checked);
+	assert_int_equal(res.old_head_size, m);
+	free(h);
+}
+
+static void test_rewritten_against_old_head(void **state)
+{
+	struct rl_verify_result res;
+	uint8_t other[32];
+	char *h;
+
+	(void)state;
+	memset(other, 0xab, sizeof(other));
+	h = make_head(nlines / 2, other);
+	assert_int_equal(run(lines, nlines, head_text, h, &res), 1);
+	assert_int_equal(res.bad_index, -1);
+	assert_non_null(strstr(res.why, "rewritten"));
+	free(h);
+}
+
+static void test_forged_head(void **state)
+{
+	struct rl_verify_result res;
+	char *h = strdup(head_text), *p = strstr(h, "\"timestamp\":\"");
+
+	(void)state;
+	p[14] = p[14] == '1' ? '2' : '1';
+	assert_int_equal(run(lines, nlines, h, NULL, &res), 1);
+	assert_int_equal(res.bad_index, -1);
+	assert_non_null(strstr(res.why, "does not verify"));
+	free(h);
+}
+
+/* Appends a statement signed with a fresh key (a line at index nlines). */
+static char *signed_line(json_t *st, const uint8_t pk[32], const uint8_t sk[64])
+{
+	struct rl_error err = RL_ERROR_INIT;
+	size_t len;
+	char *msg = rl_statement_message(st, &len, &err), *sig = rl_stmt_sign(st, sk, &err), *pk64 = rl_base64_encode(pk, 32), *out;
+	json_t *line = json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)nlines, "message", msg, "public_key", pk64,
+				 "signature", sig);
+
+	out = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(line);
+	free(msg);
+	free(sig);
+	free(pk64);
+	return out;
+}
+
+static void test_unaccredited_signer(void **state)
+{
+	struct rl_verify_result res;
+	uint8_t pk[32], sk[64];
+	char pk64[48], **c = copy_lines();
+	json_t *session = json_pack("{s:i,s:i,s:i,s:s,s:i}", "id", 1, "trainee", 3, "trainer", 999, "date", "2026-01-01",
+				    "minutes", 30);
+	struct rl_signer by = { 999, pk64, "2026-01-02T00:00:00Z" };
+	json_t *st;
+
+	(void)state;
+	crypto_sign_keypair(pk, sk);
+	sodium_bin2base64(pk64, sizeof(pk64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+	st = rl_stmt_session_signoff(session, "confirmed", NULL, NULL, NULL, &by);
+	c[nlines] = signed_line(st, pk, sk);
+	assert_int_equal(run(c, nlines + 1, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)nlines);
+	assert_non_null(strstr(res.why, "accredited trainer"));
+	json_decref(st);
+	json_decref(session);
+
+	/* a log statement (faculty_key) not signed by the log key */
+	free(c[nlines]);
+	st = rl_stmt_faculty_key(999, pk64, "2026-01-02T00:00:00Z");
+	c[nlines] = signed_line(st, pk, sk);
+	assert_int_equal(run(c, nlines + 1, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)nlines);
+	assert_non_null(strstr(res.why, "log key"));
+	json_decref(st);
+	free_lines(c, nlines + 1);
+}
+
+static void test_progress(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_verify_result res;
+	struct rl_verify_opts o;
+	FILE *f = tmpfile();
+
+	(void)state;
+	for (size_t i = 0; i < nlines; i++)
+		fprintf(f, "%s\n", lines[i]);
+	rewind(f);
+	memset(&o, 0, sizeof(o));
+	memcpy(o.log_key, log_key, 32);
+	o.threads = 3;
+	o.progress_every = 5;
+	assert_int_equal(rl_verify_export(f, &o, &res, &err), 0);
+	assert_string_not_equal(res.root_hex, "");
+	fclose(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_signature_bit_flip),
+		cmocka_unit_test(test_message_edited),
+		cmocka_unit_test(test_entry_dropped),
+		cmocka_unit_test(test_entries_swapped),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_head_of_another_size),
+		cmocka_unit_test(test_rewritten_against_old_head),
+		cmocka_unit_test(test_forged_head),
+		cmocka_unit_test(test_unaccredited_signer),
+		cmocka_unit_test(test_progress),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
