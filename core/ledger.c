@@ -281,7 +281,8 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 		want = json_integer_value(json_object_get(seen, "tree_size"));
 		if (want > size)
 			rc = rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
-					  "%s holds %lld ledger entries but the server already signed a tree head of %lld "
+					  "the ledger is behind its signed head: %s holds %lld ledger entries but the server "
+					  "already signed a tree head of %lld "
 					  "(recorded in %s): this looks like a restore of an older copy; refusing to serve. "
 					  "Restore the newest backup, or move %s aside if you are sure",
 					  db->path, (long long)size, (long long)want, path, path);
