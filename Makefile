@@ -13,9 +13,15 @@
 CC       ?= cc
 BUILD    ?= build/release
 SANITIZE ?=
-PKGS     := sqlite3 libsodium libmicrohttpd jansson libcurl libqrencode
+PKGS     := sqlite3 libsodium libmicrohttpd jansson libcurl libqrencode zlib
+# inih (libinih-dev) reads raslogd's config file; built without it,
+# raslogd refuses --config with a sentence saying so.
+ifeq ($(shell pkg-config --exists inih 2>/dev/null && echo yes),yes)
+PKGS     += inih
+PKG_DEFS := -DRASLOG_HAVE_INIH
+endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(PKG_DEFS)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -98,5 +104,43 @@ fuzz: deps
 
 clean:
 	rm -rf build bin
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=bin]: copies the programs
+# already built in $(BIN) (never rebuilds: run 'make all' first), the web
+# page, the man pages, the systemd unit and sysusers file, and the example
+# config (kept if one is already there).  Paths inside the unit and the
+# example config follow PREFIX.
+PREFIX     ?= /usr/local
+BIN        ?= bin
+SYSCONFDIR ?= /etc
+ifeq ($(PREFIX),/usr)
+UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+else
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+endif
+INSTALL_SED = sed -e 's|/usr/local/|$(PREFIX)/|g' -e 's|/etc/raslog/|$(SYSCONFDIR)/raslog/|g'
+
+install:
+	@test -x $(BIN)/raslogd -a -x $(BIN)/raslog || { echo "make install: no programs in $(BIN)/; run 'make all' first" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/raslog/web $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/raslog
+	install -m 0755 $(BIN)/raslogd $(BIN)/raslog $(DESTDIR)$(PREFIX)/bin/
+	cd web && find . -type d -exec install -d -m 0755 '$(abspath $(DESTDIR)$(PREFIX))/share/raslog/web/{}' ';' \
+		-o -type f -exec install -m 0644 '{}' '$(abspath $(DESTDIR)$(PREFIX))/share/raslog/web/{}' ';'
+	install -m 0644 man/raslog.1 $(DESTDIR)$(PREFIX)/share/man/man1/raslog.1
+	install -m 0644 man/raslogd.8 $(DESTDIR)$(PREFIX)/share/man/man8/raslogd.8
+	$(INSTALL_SED) deploy/raslogd.service > $(DESTDIR)$(UNITDIR)/raslogd.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/raslogd.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/raslogd.service.tmp $(DESTDIR)$(UNITDIR)/raslogd.service
+	install -m 0644 deploy/raslog.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/raslog.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf ]; then \
+		echo "make install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf"; \
+	else \
+		$(INSTALL_SED) deploy/raslogd.conf > $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf.tmp && \
+		mv $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf.tmp $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf; \
+	fi
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "credential.h"
 #include "ledger.h"
 #include "users.h"
 
@@ -19,7 +20,7 @@ int rl_setup_database(const char *path, struct rl_error *err)
 		return -1;
 	if (rl_db_begin(db, err) < 0)
 		goto out;
-	if (rl_users_init_keys(db, err) < 0 || rl_ledger_init(db, err) < 0 ||
+	if (rl_users_init_keys(db, err) < 0 || rl_ledger_init(db, err) < 0 || rl_credential_init(db, err) < 0 ||
 	    rl_setup_curricula(db, err) < 0) {
 		rl_db_rollback(db);
 		goto out;

@@ -9,6 +9,7 @@
 
 #include "codes.h"
 #include "curriculum.h"
+#include "credential.h"
 #include "export.h"
 #include "portfolio.h"
 #include "progress.h"
@@ -96,11 +97,24 @@ void h_export(struct request *rq)
 		reply_buf(rq, 200, "text/csv; charset=utf-8; header=present", &b);
 		snprintf(disp, sizeof(disp), "attachment; filename=\"raslog-trainee-%lld.csv\"", (long long)rq->param);
 		MHD_add_response_header(rq->response, "Content-Disposition", disp);
+	} else if (strcmp(format, "credential") == 0) {
+		char base[300];
+		json_t *c;
+		request_base_url(rq, base, sizeof(base));
+		c = rl_credential_for_trainee(server_db(), rq->param, base, &err);
+		if (!c) {
+			reply_error(rq, &err);
+			rl_error_clear(&err);
+			return;
+		}
+		reply_json(rq, 200, c);
+		MHD_del_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vc+ld+json");
 	} else if (strcmp(format, "pdf") == 0) {
 		struct rl_buf b;
-		char url[300];
-		const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-		snprintf(url, sizeof(url), "http://%s/#trainee/%lld", host ? host : "127.0.0.1:8080", (long long)rq->param);
+		char url[400], base[300];
+		request_base_url(rq, base, sizeof(base));
+		snprintf(url, sizeof(url), "%s/#trainee/%lld", base, (long long)rq->param);
 		rl_buf_init(&b, 64u << 20);
 		if (rl_portfolio_pdf(server_db(), rq->param, url, &b, &err) < 0) {
 			rl_buf_release(&b);
@@ -110,7 +124,7 @@ void h_export(struct request *rq)
 		}
 		reply_buf(rq, 200, "application/pdf", &b);
 	} else {
-		rl_error_field(&err, "format", "must be csv, json or pdf");
+		rl_error_field(&err, "format", "must be csv, json, pdf or credential");
 		reply_error(rq, &err);
 	}
 	audit(rq, "export", "ok", "\"trainee\":%lld", (long long)rq->param);
@@ -264,4 +278,20 @@ void h_sites(struct request *rq)
 		json_array_append(items, v);
 	json_decref(sites);
 	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
+
+void h_credential_status(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char base[300];
+	json_t *list;
+
+	request_base_url(rq, base, sizeof(base));
+	list = rl_credential_status_list(server_db(), base, &err);
+	if (!list) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, list);
 }

@@ -100,6 +100,9 @@ unsigned http_status_of(enum rl_status s);
 /* Hands a job to the writer; respond runs on an HTTP thread after the commit. */
 void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq));
 
+/* "http://HOST" as the client addressed us (X-Forwarded-Proto respected), for links in documents. */
+void request_base_url(struct request *rq, char *out, size_t size);
+
 /* Query string helpers. */
 const char *query_arg(struct request *rq, const char *name);
 /* Reads an optional integer query argument; replies 400 and returns -1 if malformed. */
@@ -128,6 +131,7 @@ void h_sessions_list(struct request *rq);
 void h_sessions_get(struct request *rq);
 void h_openapi(struct request *rq);
 void h_user_get(struct request *rq);
+void h_credential_status(struct request *rq);
 void h_signoffs_create(struct request *rq);
 void h_keys_create(struct request *rq);
 void h_keys_list(struct request *rq);
