@@ -183,6 +183,7 @@ static int last_head_size(struct rl_db *db, int64_t *size, struct rl_error *err)
 
 int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 {
+	int sealed = 0;
 	int64_t size = 0, last = -1;
 	uint8_t root[32], sig[64];
 	char now[21];
@@ -195,6 +196,7 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 		return -1;
 	if (size == last)
 		return 0;
+	sealed = 1;
 	if (rl_merkle_root(get_node, db, (uint64_t)size, root) < 0)
 		return rl_error_internal(err, "cannot compute the ledger root");
 	rl_now_rfc3339(now);
@@ -224,7 +226,7 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return rl_db_fail(db, err, "storing the tree head");
 	sqlite3_reset(st);
-	return 0;
+	return sealed;
 }
 
 json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
@@ -262,7 +264,7 @@ void rl_ledger_after_commit(struct rl_db *db)
 	char *path = head_file_path(db), *text;
 
 	if (head && (text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS))) {
-		rl_write_file_atomic(path, text, strlen(text), 0600);
+		rl_write_file_replace(path, text, strlen(text), 0600);
 		free(text);
 	}
 	json_decref(head);

@@ -41,7 +41,7 @@ int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, si
 /* Number of entries. */
 int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err);
 
-/* Signs and stores a new tree head if the ledger grew (inside the write transaction). */
+/* Signs and stores a new tree head if the ledger grew (inside the write transaction); 1 if it did, 0 if not. */
 int rl_ledger_seal(struct rl_db *db, struct rl_error *err);
 /* After a commit: refreshes the head copy beside the database file. */
 void rl_ledger_after_commit(struct rl_db *db);

@@ -238,7 +238,19 @@ fail:
 	return NULL;
 }
 
+static int write_file(const char *path, const void *data, size_t len, unsigned mode, int durable);
+
 int rl_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_file(path, data, len, mode, 1);
+}
+
+int rl_write_file_replace(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_file(path, data, len, mode, 0);
+}
+
+static int write_file(const char *path, const void *data, size_t len, unsigned mode, int durable)
 {
 	char tmp[PATH_MAX];
 	int fd;
@@ -261,7 +273,7 @@ int rl_write_file_atomic(const char *path, const void *data, size_t len, unsigne
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
 		fd = -1;
 		goto fail;
 	}

@@ -38,5 +38,7 @@ int rl_hex_decode_exact(const char *s, uint8_t *out, size_t want);
 char *rl_read_file(const char *path, size_t limit, size_t *len_out);
 /* Writes a file atomically (temp file, fsync, rename) with the given mode. */
 int rl_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* The same without fsync: readers never see a half-written file, but a crash may keep the old one. */
+int rl_write_file_replace(const char *path, const void *data, size_t len, unsigned mode);
 
 #endif

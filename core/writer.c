@@ -41,7 +41,7 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_job *job, *next;
-	int ok = 0, any = 0;
+	int ok = 0, any = 0, sealed = 0;
 
 	if (rl_db_begin(w->db, &err) < 0)
 		goto fail_all;
@@ -54,14 +54,15 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch)
 			any = 1;
 		sqlite3_exec(w->db->sql, "RELEASE job", NULL, NULL, NULL);
 	}
-	if (any && rl_ledger_seal(w->db, &err) < 0) {
+	if (any && (sealed = rl_ledger_seal(w->db, &err)) < 0) {
 		rl_db_rollback(w->db);
 		goto fail_all;
 	}
 	if (rl_db_commit(w->db, &err) < 0)
 		goto fail_all;
 	ok = 1;
-	rl_ledger_after_commit(w->db);
+	if (sealed)
+		rl_ledger_after_commit(w->db);
 fail_all:
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;
