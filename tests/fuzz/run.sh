@@ -1,0 +1,105 @@
+#!/bin/sh
+# tests/fuzz/run.sh [short|long] - builds the libFuzzer targets with clang
+# into build/fuzz/ and runs each one: short (make test) ~15 s per target,
+# two at a time; long (make fuzz) 10 minutes per target.  FUZZ_TIME=S
+# overrides the seconds per target.  Seeds come from tests/fuzz/corpus/<t>/
+# (committed); new inputs go to build/fuzz/corpus/<t>/; crashes to
+# build/fuzz/artifacts/.  Output is TAP with the execution counts.
+set -u
+MODE=${1:-short}
+case "$MODE" in
+short) SECS=${FUZZ_TIME:-15} ;;
+long) SECS=${FUZZ_TIME:-600} ;;
+*) echo "usage: $0 [short|long]" >&2; exit 2 ;;
+esac
+CC=${FUZZ_CC:-clang}
+TARGETS="fuzz_jsonin fuzz_session fuzz_statement fuzz_router"
+OUT=build/fuzz
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+# Compiler flags and libraries as the Makefile has them (it grows), else pkg-config.
+mkvar() {
+	f=$(mktemp); printf 'print-%%: ; @echo $($*)\n' >"$f"
+	make --no-print-directory -s -f Makefile -f "$f" "print-$1" 2>/dev/null; rm -f "$f"
+}
+PKG_CFLAGS=$(mkvar PKG_CFLAGS)
+LIBS=$(mkvar LDLIBS)
+[ -n "$LIBS" ] || LIBS="$(pkg-config --libs sqlite3 libsodium libmicrohttpd jansson libcurl) -pthread -lm"
+[ -n "$PKG_CFLAGS" ] || PKG_CFLAGS=$(pkg-config --cflags sqlite3 libsodium libmicrohttpd jansson libcurl)
+CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 $SAN -Icore -Iserver -I$OUT/gen $PKG_CFLAGS"
+n=0
+
+tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+if ! command -v "$CC" >/dev/null; then
+	echo "ok 1 # SKIP $CC is not installed"; echo "1..1"; exit 0
+fi
+mkdir -p "$OUT/obj/core" "$OUT/obj/server" "$OUT/artifacts" "$OUT/log"
+
+# The embedded schema and data, through the Makefile's own rule.
+make --no-print-directory -s BUILD="$OUT" "$OUT/gen/embedded.c" >/dev/null || { tap 1 "generate $OUT/gen/embedded.c"; echo "1..$n"; exit 1; }
+
+# Library objects: core, the embedded files, and the server without main.c
+# (fuzz_router.c includes router.c itself).  Rebuilt when the source is newer.
+srcs=$(ls core/*.c "$OUT/gen/embedded.c" server/*.c | grep -v -e '^server/main\.c$' -e '^server/router\.c$')
+for s in $srcs; do
+	o="$OUT/obj/$(echo "$s" | sed "s|^$OUT/||; s|\.c$|.o|")"
+	if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core server -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
+		echo "$s $o"
+	fi
+done | xargs -r -n 2 -P 2 sh -c 'mkdir -p "$(dirname "$2")" && '"$CC $CFLAGS -fsanitize=fuzzer-no-link"' -c "$1" -o "$2"' sh \
+	2>"$OUT/log/build.log"
+# Archives, so each target links only the objects it needs.
+rm -f "$OUT/libcore.a" "$OUT/libserver.a"
+ar rcs "$OUT/libcore.a" "$OUT"/obj/core/*.o "$OUT"/obj/gen/embedded.o
+ar rcs "$OUT/libserver.a" "$OUT"/obj/server/*.o
+objs="$OUT/libserver.a $OUT/libcore.a"
+
+build_ok=""
+for t in $TARGETS; do
+	if $CC $CFLAGS -fsanitize=fuzzer -Itests/fuzz -o "$OUT/$t" "tests/fuzz/$t.c" $objs $LIBS 2>>"$OUT/log/build.log"; then
+		build_ok="$build_ok $t"
+	else
+		tap 1 "$t: build failed (see $OUT/log/build.log)"
+		tail -5 "$OUT/log/build.log" | sed 's/^/#   /'
+	fi
+done
+
+run_one() { # run_one TARGET: runs it, output to $OUT/log/TARGET.log
+	t=$1
+	mkdir -p "$OUT/corpus/$t"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		"$OUT/$t" -max_total_time="$SECS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t-" \
+		"$OUT/corpus/$t" "tests/fuzz/corpus/$t" >"$OUT/log/$t.log" 2>&1
+	echo $? >"$OUT/log/$t.rc"
+}
+
+report() { # report TARGET
+	t=$1
+	rc=$(cat "$OUT/log/$t.rc")
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/log/$t.log" | tail -1)
+	[ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$OUT/log/$t.log" | tail -1)
+	seeds=$(ls "tests/fuzz/corpus/$t" 2>/dev/null | wc -l)
+	if [ "$rc" = 0 ]; then
+		tap 0 "$t: ${execs:-0} executions in ${SECS}s from $seeds seeds, no crash"
+	else
+		tap 1 "$t: crashed after ${execs:-?} executions (exit $rc; see $OUT/log/$t.log, $OUT/artifacts/)"
+		grep -E 'ERROR|runtime error|mismatch|SUMMARY|deadly signal' "$OUT/log/$t.log" | head -6 | sed 's/^/#   /'
+	fi
+}
+
+# Two at a time in short mode (2 cores); one after another in long mode.
+set -- $build_ok
+while [ $# -gt 0 ]; do
+	if [ "$MODE" = short ] && [ $# -ge 2 ]; then
+		run_one "$1" & p1=$!
+		run_one "$2"
+		wait $p1
+		report "$1"; report "$2"
+		shift 2
+	else
+		run_one "$1"; report "$1"; shift
+	fi
+done
+rm -rf /tmp/raslog-fuzz.*
+echo "1..$n"
