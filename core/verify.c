@@ -335,6 +335,13 @@ static int type_of(const char *t)
 	return -1;
 }
 
+static const char *tname(int type)
+{
+	const char *n = type >= 0 && type < 8 ? rl_verify_type_names[type] : NULL;
+
+	return n ? n : "unknown";
+}
+
 static void b64_of(const uint8_t pk[32], char out[48])
 {
 	sodium_bin2base64(out, 48, pk, 32, sodium_base64_VARIANT_ORIGINAL);
@@ -352,14 +359,14 @@ static int log_statement(struct state *s, const struct entry *e, int type, char 
 		return BAD("a statement issued by the log is not signed with the log key");
 	if (type != T_FACULTY_KEY && type != T_KEY_REVOCATION)
 		return BAD("the log issues only faculty_key and key_revocation statements, not %s",
-			   rl_verify_type_names[type]);
+			   tname(type));
 	if (int_of(st, type == T_FACULTY_KEY ? "faculty" : "user", &user) < 0 || user <= 0)
-		return BAD("the %s statement names no user (\"%s\")", rl_verify_type_names[type],
+		return BAD("the %s statement names no user (\"%s\")", tname(type),
 			   type == T_FACULTY_KEY ? "faculty" : "user");
 	if (!pk64 || rl_base64_decode_exact(pk64, pk, 32) < 0)
 		return BAD("\"public_key\" is not standard base64 of 32 bytes");
 	if (!str_of(st, type == T_FACULTY_KEY ? "registered_at" : "revoked_at"))
-		return BAD("the %s statement has no time", rl_verify_type_names[type]);
+		return BAD("the %s statement has no time", tname(type));
 	k = key_find(s, pk);
 	if (type == T_FACULTY_KEY) {
 		if (k)
@@ -579,13 +586,13 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 	case T_ASSESSMENT:
 	case T_MODULE:
 		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
-			return BAD("the %s names no \"trainee\"", rl_verify_type_names[type]);
+			return BAD("the %s names no \"trainee\"", tname(type));
 		if (subject == signer)
-			return BAD("self-signed: user %lld signs their own %s", (long long)signer, rl_verify_type_names[type]);
+			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
 		return need_trainer(s, k, signer, pk64, date,
 				    type == T_ASSESSMENT ? "an assessment" : "a module_completion", why, wsize);
 	default:
-		return BAD("a %s statement cannot be signed by a person", rl_verify_type_names[type]);
+		return BAD("a %s statement cannot be signed by a person", tname(type));
 	}
 }
 
