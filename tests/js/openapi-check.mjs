@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+// tests/js/openapi-check.mjs BASE_URL TOKENS_JSON
+//
+// Checks web/openapi.json as the running raslogd serves it against the
+// server itself:
+//   1. every route of server/routes.c (parsed from the C table) is described,
+//      and the description has no operation the table lacks;
+//   2. real requests - a GET of every read route with a suitable token,
+//      POST /sessions valid and invalid, a key registered and revoked, a
+//      signed sign-off, 400/401/403/404/405 problems - answer with a status
+//      the description lists, a content type it lists for that status, and a
+//      body that validates (ajv, JSON Schema 2020-12) against its schema.
+//
+// TOKENS_JSON is a file (or inline JSON) holding the people, as written by
+// `raslogd demo`: JSON Lines or an array of {"id","roles":[..],"token",...}.
+// Output is TAP.  Nothing is fetched but BASE_URL.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKeyPairSync, sign as edSign } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import canonicalize from 'canonicalize';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [base, tokensArg] = process.argv.slice(2);
+if (!base || !tokensArg) {
+	console.error('usage: node tests/js/openapi-check.mjs BASE_URL TOKENS_JSON');
+	process.exit(2);
+}
+const api = base.replace(/\/$/, '') + '/api/v1';
+
+let n = 0, failed = 0;
+function tap(pass, desc, diag) {
+	n++;
+	if (!pass) failed++;
+	console.log(`${pass ? 'ok' : 'not ok'} ${n} - ${desc}`);
+	if (!pass && diag) for (const l of String(diag).split('\n').slice(0, 12)) console.log(`#   ${l}`);
+}
+
+// ---- the people ------------------------------------------------------------
+function loadPeople(arg) {
+	const text = existsSync(arg) ? readFileSync(arg, 'utf8') : arg;
+	const t = text.trim();
+	if (t.startsWith('[')) return JSON.parse(t);
+	return t.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+const people = loadPeople(tokensArg);
+const withRole = (r) => people.filter((p) => (p.roles || []).includes(r) && p.token);
+const faculty = withRole('faculty')[0], trainer = withRole('trainer')[0], trainee = withRole('trainee')[0];
+if (!faculty || !trainer || !trainee) {
+	console.log('Bail out! TOKENS_JSON needs a faculty member, a trainer and a trainee with tokens');
+	process.exit(1);
+}
+
+// ---- routes.c ----------------------------------------------------------------
+const routesC = readFileSync(join(here, '../../server/routes.c'), 'utf8');
+const routes = [...routesC.matchAll(/^\s*\{\s*"([A-Z]+)",\s*"(\/[^"]*)",\s*(h_\w+)/gm)].map((m) => ({ method: m[1], path: m[2], handler: m[3] }));
+
+// ---- HTTP ------------------------------------------------------------------
+async function call(method, path, { token, body, raw } = {}) {
+	const headers = {};
+	if (token) headers.Authorization = `Bearer ${token}`;
+	let payload;
+	if (raw !== undefined) { payload = raw; headers['Content-Type'] = 'application/json'; }
+	else if (body !== undefined) { payload = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
+	const res = await fetch(api + path, { method, headers, body: payload });
+	const text = await res.text();
+	const ctype = (res.headers.get('content-type') || '').split(';')[0].trim();
+	let json;
+	if (/^application\/([a-z.+-]*\+)?json$/.test(ctype)) {
+		try { json = JSON.parse(text); } catch { json = undefined; }
+	}
+	return { status: res.status, ctype, text, json, headers: res.headers };
+}
+
+// ---- the description -----------------------------------------------------------
+const specRes = await call('GET', '/openapi.json');
+let spec;
+try { spec = JSON.parse(specRes.text); } catch (e) { /* reported below */ }
+tap(specRes.status === 200 && specRes.ctype === 'application/json' && spec, 'GET /api/v1/openapi.json without a token: 200 application/json', `status ${specRes.status} ${specRes.ctype}`);
+if (!spec) { console.log(`1..${n}`); process.exit(1); }
+tap(/^3\.1\.\d+$/.test(spec.openapi), `it is OpenAPI 3.1 (${spec.openapi})`);
+
+tap(routes.length >= 20, `parsed ${routes.length} routes from server/routes.c`);
+const missing = routes.filter((r) => !spec.paths?.[r.path]?.[r.method.toLowerCase()]);
+tap(missing.length === 0, 'every route of server/routes.c is described', missing.map((r) => `${r.method} ${r.path}`).join('\n'));
+const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+const extra = [];
+for (const [p, item] of Object.entries(spec.paths || {}))
+	for (const m of methods)
+		if (item[m] && !routes.some((r) => r.path === p && r.method.toLowerCase() === m)) extra.push(`${m.toUpperCase()} ${p}`);
+tap(extra.length === 0, 'the description has no operation that server/routes.c lacks', extra.join('\n'));
+const publicRoutes = routes.filter((r) => /WHO_ANYONE/.test(routesC.split('\n').find((l) => l.includes(`"${r.path}"`) && l.includes(r.handler)) || ''));
+const secErr = [];
+for (const r of routes) {
+	const op = spec.paths?.[r.path]?.[r.method.toLowerCase()];
+	if (!op) continue;
+	const isPublic = publicRoutes.includes(r);
+	const sec = op.security ?? spec.security ?? [];
+	if (isPublic !== (sec.length === 0)) secErr.push(`${r.method} ${r.path}: ${isPublic ? 'public route demands auth' : 'authenticated route described as public'}`);
+	if (!isPublic && !op.responses?.['401']) secErr.push(`${r.method} ${r.path}: no 401 response`);
+}
+tap(spec.components?.securitySchemes?.bearerAuth?.scheme === 'bearer' && secErr.length === 0,
+	'bearer security on every route but WHO_ANYONE ones; those have security: []', secErr.join('\n'));
+
+// ---- ajv over the description's schemas --------------------------------------------
+const SPEC_ID = 'https://raslog.invalid/openapi.json';
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ ...spec, $id: SPEC_ID });
+const compiled = new Map();
+function rebase(v) {
+	if (Array.isArray(v)) return v.map(rebase);
+	if (v && typeof v === 'object') {
+		const o = {};
+		for (const [k, x] of Object.entries(v)) o[k] = k === '$ref' && typeof x === 'string' && x.startsWith('#') ? SPEC_ID + x : rebase(x);
+		return o;
+	}
+	return v;
+}
+function deref(o) {
+	while (o && o.$ref && o.$ref.startsWith('#/')) o = o.$ref.slice(2).split('/').reduce((a, k) => a?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+	return o;
+}
+function validatorFor(schema) {
+	const key = JSON.stringify(schema);
+	if (!compiled.has(key)) compiled.set(key, ajv.compile(rebase(schema)));
+	return compiled.get(key);
+}
+const problemSchema = { $ref: '#/components/schemas/Problem' };
+const covered = new Set();
+
+// check(desc, METHOD, PATTERN, reply, expectStatus): the reply against the operation's response.
+function check(desc, method, pattern, r, expect) {
+	const op = spec.paths?.[pattern]?.[method.toLowerCase()];
+	const where = `${method} ${pattern} -> ${r.status}`;
+	if (expect !== undefined && r.status !== expect) {
+		tap(false, `${desc}: status ${expect}`, `got ${r.status}: ${r.text.slice(0, 400)}`);
+		return r;
+	}
+	if (!op) { tap(false, `${desc}: ${method} ${pattern} is described`); return r; }
+	const resp = deref(op.responses?.[String(r.status)] || op.responses?.[`${String(r.status)[0]}XX`] || op.responses?.default);
+	if (!resp) { tap(false, `${desc}: ${where} is a documented status`, r.text.slice(0, 300)); return r; }
+	const media = resp.content?.[r.ctype];
+	if (!media) { tap(false, `${desc}: ${where} content type ${r.ctype} is documented`, `documented: ${Object.keys(resp.content || {}).join(', ')}`); return r; }
+	if (/^application\/([a-z.+-]*\+)?json$/.test(r.ctype)) {
+		if (r.json === undefined) { tap(false, `${desc}: ${where} body is JSON`, r.text.slice(0, 300)); return r; }
+		const v = validatorFor(media.schema);
+		const okBody = v(r.json);
+		tap(okBody, `${desc}: ${where} ${r.ctype} body matches its schema`, okBody ? '' : ajv.errorsText(v.errors, { separator: '\n' }));
+		if (okBody && r.ctype === 'application/problem+json') {
+			const rid = r.headers.get('x-request-id');
+			tap(r.json.status === r.status && r.json.request_id === rid, `${desc}: problem status and request_id match the reply`, `status ${r.json.status}, request_id ${r.json.request_id} vs X-Request-Id ${rid}`);
+		}
+	} else {
+		tap(r.text.length > 0, `${desc}: ${where} ${r.ctype} body is not empty`);
+	}
+	covered.add(`${method} ${pattern}`);
+	return r;
+}
+
+// ---- read routes ---------------------------------------------------------------
+const F = faculty.token, R = trainer.token, T = trainee.token;
+check('health, no token', 'GET', '/api/v1/health', await call('GET', '/health'), 200);
+covered.add('GET /api/v1/openapi.json');
+for (const [who, tok] of [['faculty', F], ['trainer', R], ['trainee', T]])
+	check(`me as ${who}`, 'GET', '/api/v1/me', await call('GET', '/me', { token: tok }), 200);
+
+const list = check('sessions as faculty', 'GET', '/api/v1/sessions', await call('GET', '/sessions?limit=3', { token: F }), 200);
+check('sessions page 2 by cursor', 'GET', '/api/v1/sessions', await call('GET', `/sessions?limit=3&cursor=${list.json?.next_cursor ?? 1}`, { token: F }), 200);
+check('signed sessions as trainee', 'GET', '/api/v1/sessions', await call('GET', '/sessions?status=signed', { token: T }), 200);
+check('sessions waiting for the trainer', 'GET', '/api/v1/sessions', await call('GET', '/sessions?waiting_for_me=1', { token: R }), 200);
+check('sessions of one trainee (all 200)', 'GET', '/api/v1/sessions', await call('GET', `/sessions?trainee=${trainee.id}&limit=200`, { token: F }), 200);
+const sid = list.json?.items?.[0]?.id ?? 1;
+check('one session', 'GET', '/api/v1/sessions/{id}', await call('GET', `/sessions/${sid}`, { token: F }), 200);
+check('a user, as faculty (with email)', 'GET', '/api/v1/users/{id}', await call('GET', `/users/${trainee.id}`, { token: F }), 200);
+check('a user, as trainee (no email)', 'GET', '/api/v1/users/{id}', await call('GET', `/users/${trainer.id}`, { token: T }), 200);
+check('trainers', 'GET', '/api/v1/trainers', await call('GET', '/trainers', { token: T }), 200);
+check('my keys', 'GET', '/api/v1/keys', await call('GET', '/keys', { token: F }), 200);
+check("a trainer's keys, as faculty", 'GET', '/api/v1/keys', await call('GET', `/keys?user=${trainer.id}`, { token: F }), 200);
+for (const p of withRole('trainee'))
+	check(`progress of trainee ${p.id}`, 'GET', '/api/v1/trainees/{id}/progress', await call('GET', `/trainees/${p.id}/progress`, { token: F }), 200);
+check('own progress as trainee', 'GET', '/api/v1/trainees/{id}/progress', await call('GET', `/trainees/${trainee.id}/progress`, { token: T }), 200);
+check('export json', 'GET', '/api/v1/trainees/{id}/export', await call('GET', `/trainees/${trainee.id}/export?format=json`, { token: T }), 200);
+check('export csv', 'GET', '/api/v1/trainees/{id}/export', await call('GET', `/trainees/${trainee.id}/export?format=csv`, { token: F }), 200);
+{
+	// An accredited trainee (status accredited in the accreditation list) has a signed credential.
+	const acc = await call('GET', '/accreditation?status=accredited&limit=1', { token: F });
+	const who = acc.json?.items?.[0]?.id;
+	if (who) check('export credential of an accredited trainee', 'GET', '/api/v1/trainees/{id}/export', await call('GET', `/trainees/${who}/export?format=credential`, { token: F }), 200);
+	else tap(true, 'export credential: # SKIP no accredited trainee in the data');
+}
+check('credential status list, no token', 'GET', '/api/v1/credentials/status', await call('GET', '/credentials/status'), 200);
+check('export with a bad format', 'GET', '/api/v1/trainees/{id}/export', await call('GET', `/trainees/${trainee.id}/export?format=xml`, { token: F }), 400);
+check('accreditation list', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation', { token: F }), 200);
+check('accreditation, sorted and paged', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation?sort=-progress&limit=2', { token: F }), 200);
+check('accreditation with a bad sort', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation?sort=age', { token: F }), 400);
+check('sites', 'GET', '/api/v1/sites', await call('GET', '/sites', { token: F }), 200);
+check('curricula', 'GET', '/api/v1/curricula', await call('GET', '/curricula', { token: T }), 200);
+check('assessment tools', 'GET', '/api/v1/assessment-tools', await call('GET', '/assessment-tools', { token: T }), 200);
+const jl = check('ledger export', 'GET', '/api/v1/ledger', await call('GET', '/ledger?from=0&count=5', { token: T }), 200);
+{
+	const op = spec.paths?.['/api/v1/ledger']?.get?.responses?.['200']?.content?.['application/jsonl'];
+	const item = op?.schema?.itemSchema || op?.['x-jsonl-item'];
+	const lines = jl.text.split('\n').filter((l) => l);
+	const v = item && validatorFor({ allOf: [item], unevaluatedProperties: false });
+	const bad = item ? lines.map((l) => JSON.parse(l)).filter((o) => !v(o)) : lines;
+	tap(lines.length === 5 && bad.length === 0, `ledger export: ${lines.length} JSON Lines, each a LedgerLine`, item ? ajv.errorsText(v.errors) : 'no item schema for application/jsonl');
+}
+check('ledger entry 0', 'GET', '/api/v1/ledger/entries/0', await call('GET', '/ledger/entries/0', { token: T }), 200);
+for (const i of [1, 5])
+	check(`ledger entry ${i}`, 'GET', '/api/v1/ledger/entries/{id}', await call('GET', `/ledger/entries/${i}`, { token: T }), 200);
+check('ledger entry past the end', 'GET', '/api/v1/ledger/entries/{id}', await call('GET', '/ledger/entries/99999999', { token: T }), 404);
+const head = check('ledger head', 'GET', '/api/v1/ledger/head', await call('GET', '/ledger/head', { token: T }), 200);
+check('ledger key', 'GET', '/api/v1/ledger/key', await call('GET', '/ledger/key', { token: T }), 200);
+check('inclusion proof', 'GET', '/api/v1/ledger/proof', await call('GET', '/ledger/proof?index=3', { token: T }), 200);
+check('inclusion proof at a tree size', 'GET', '/api/v1/ledger/proof', await call('GET', `/ledger/proof?index=0&tree_size=${Math.max(1, (head.json?.tree_size ?? 2) - 1)}`, { token: T }), 200);
+check('inclusion proof without index', 'GET', '/api/v1/ledger/proof', await call('GET', '/ledger/proof', { token: T }), 400);
+check('consistency proof', 'GET', '/api/v1/ledger/consistency', await call('GET', '/ledger/consistency?first=3', { token: T }), 200);
+check('consistency proof, bad first', 'GET', '/api/v1/ledger/consistency', await call('GET', '/ledger/consistency?first=zero', { token: T }), 400);
+
+// ---- writes ----------------------------------------------------------------------
+const today = new Date().toISOString().slice(0, 10);
+// The trainee's own trainer if they have one, else the first trainer.
+const theirs = list.json?.items?.find((s) => s.trainee === trainee.id)?.trainer;
+const trainerFor = people.find((p) => p.id === theirs && (p.roles || []).includes('trainer')) || trainer;
+const good = { date: today, minutes: 45, activity: 'console_modular', platform: 'da Vinci Xi', site: 'OpenAPI Lab',
+	procedure: 'Robotic prostatectomy', steps: ['prostatectomy.bladder_neck_dissection'], role: 'S-TS', trainer: trainerFor.id, notes: 'openapi-check' };
+const sessionSchema = deref(spec.components?.schemas?.SessionNew);
+tap(sessionSchema?.additionalProperties === false, 'the session request body schema has additionalProperties: false');
+{
+	const v = validatorFor({ $ref: '#/components/schemas/SessionNew' });
+	const verdicts = [
+		[good, true], [{ ...good, minutes: 0 }, false], [{ ...good, minutes: 1441 }, false], [{ ...good, id: 1 }, false],
+		[{ ...good, activity: 'golf' }, false], [{ ...good, steps: ['Bad Step'] }, false], [{ ...good, role: 'X' }, false],
+		[{ ...good, notes: 'x'.repeat(2001) }, false], [{ ...good, date: '2025-02-30' }, false],
+	].filter(([b, want]) => v(b) !== want);
+	tap(verdicts.length === 0, 'the session request schema accepts a good body and refuses the invalid ones', verdicts.map(([b]) => JSON.stringify(b).slice(0, 120)).join('\n'));
+}
+const created = check('POST /sessions, valid', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: T, body: good }), 201);
+tap(created.status !== 201 || created.headers.get('location') === `/api/v1/sessions/${created.json?.id}`, 'POST /sessions: Location names the new session');
+const bad = check('POST /sessions, invalid (minutes 0, server-owned id, unknown member)', 'POST', '/api/v1/sessions',
+	await call('POST', '/sessions', { token: T, body: { ...good, minutes: 0, id: 5, colour: 'red' } }), 400);
+tap(['minutes', 'id', 'colour'].every((f) => bad.json?.errors?.some((e) => e.field === f)), 'the 400 names minutes, id and colour in errors[]', JSON.stringify(bad.json?.errors));
+check('POST /sessions, malformed JSON', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: T, raw: '{"date": ' }), 400);
+check('POST /sessions as a trainer', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: F, body: good }), 403);
+
+// A key: register (the private half stays here), sign a sign-off with it, revoke it.
+const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
+const key = check('POST /keys', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub } }), 201);
+check('POST /keys again: conflict', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub } }), 409);
+check('POST /keys, not a key', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: 'abc' } }), 400);
+
+if (created.json?.id) {
+	const certified = {};
+	for (const k of ['id', 'trainee', 'trainer', 'date', 'minutes', 'activity', 'platform', 'site', 'procedure', 'steps', 'role', 'notes', 'created_at'])
+		if (created.json[k] !== undefined && created.json[k] !== null) certified[k] = created.json[k];
+	const statement = { type: 'session_signoff', v: 1, decision: 'confirmed', session: certified, signer: trainerFor.id, key: pub,
+		signed_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+	const sig = edSign(null, Buffer.from('RASLOG-STATEMENT-v1\n' + canonicalize(statement)), privateKey).toString('base64');
+	const req = { statement, signature: sig };
+	const vreq = validatorFor({ $ref: '#/components/schemas/SignoffRequest' });
+	tap(vreq(req), 'the sign-off request matches SignoffRequest', ajv.errorsText(vreq.errors));
+	const so = await call('POST', '/signoffs', { token: trainerFor.token, body: req });
+	check('POST /signoffs, signed with the registered key', 'POST', '/api/v1/signoffs', so, so.status === 422 ? 422 : 201);
+	check('POST /signoffs, the same again: conflict', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: trainerFor.token, body: req }), so.status === 201 ? 409 : undefined);
+	check('POST /signoffs, bad signature', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: trainerFor.token, body: { statement, signature: Buffer.alloc(64).toString('base64') } }), undefined);
+}
+check('POST /signoffs without a signature', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: R, body: { statement: { type: 'session_signoff', v: 1 } } }), 400);
+check('POST /signoffs as a trainee', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: T, body: {} }), 403);
+if (key.json?.id) {
+	check('DELETE /keys/{id}', 'DELETE', '/api/v1/keys/{id}', await call('DELETE', `/keys/${key.json.id}`, { token: trainerFor.token }), 200);
+	check('DELETE /keys/{id} again: conflict', 'DELETE', '/api/v1/keys/{id}', await call('DELETE', `/keys/${key.json.id}`, { token: trainerFor.token }), 409);
+}
+check('DELETE /keys/{id}, no such key', 'DELETE', '/api/v1/keys/{id}', await call('DELETE', '/keys/99999999', { token: F }), 404);
+
+// ---- problems --------------------------------------------------------------------
+check('a session that does not exist', 'GET', '/api/v1/sessions/{id}', await call('GET', '/sessions/99999999', { token: F }), 404);
+check('a trainee not visible to another trainee', 'GET', '/api/v1/trainees/{id}/progress',
+	await call('GET', `/trainees/${(withRole('trainee')[1] || faculty).id}/progress`, { token: T }), 404);
+check('no token', 'GET', '/api/v1/me', await call('GET', '/me'), 401);
+check('a bad token', 'GET', '/api/v1/sessions', await call('GET', '/sessions', { token: 'rl_not-a-token' }), 401);
+check('a trainee asking for the accreditation list', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation', { token: T }), 403);
+check('a trainee asking for sites', 'GET', '/api/v1/sites', await call('GET', '/sites', { token: T }), 403);
+check('a trainee listing faculty keys', 'GET', '/api/v1/keys', await call('GET', `/keys?user=${faculty.id}`, { token: T }), 403);
+check('a bad list limit', 'GET', '/api/v1/sessions', await call('GET', '/sessions?limit=0', { token: F }), 400);
+check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT', '/health', { token: F }), 405);
+{
+	const r = await call('GET', '/no-such-resource', { token: F });
+	const v = validatorFor(problemSchema);
+	tap(r.status === 404 && r.ctype === 'application/problem+json' && v(r.json), 'an unknown /api/ path: 404 problem matching Problem', `${r.status} ${r.ctype} ${ajv.errorsText(v.errors)}`);
+}
+
+// ---- coverage ------------------------------------------------------------------------
+const untested = routes.filter((r) => !covered.has(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`);
+tap(untested.length === 0, `every route was called and checked against its schema (${covered.size}/${routes.length})`, untested.join('\n'));
+
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);
