@@ -58,6 +58,9 @@ done
 if [ -f tests/browser/run.sh ]; then
 	run_step "browser" bash tests/browser/run.sh "$BIN"
 fi
+if [ "${RASLOG_LONG:-0}" = 1 ] && [ -f tests/valgrind.sh ]; then
+	run_step "valgrind" bash tests/valgrind.sh
+fi
 if [ -f tests/fuzz/run.sh ]; then
 	run_step "fuzz" sh tests/fuzz/run.sh short
 fi
