@@ -1,0 +1,46 @@
+#!/bin/bash
+# 60-credential.sh - the portable credential: an Open Badges 3.0 credential
+# with an eddsa-jcs-2022 proof, exported for an accredited trainee, verified
+# by Digital Bazaar's independent implementation (tests/js), refused when
+# tampered, refused for a trainee who is not accredited, and reported as
+# revoked through the Bitstring Status List after faculty sign a revocation.
+. tests/lib.sh
+"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
+start_server
+field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
+FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id)
+ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
+ELIG=$(field "Tomasz Nowak" token); ELIGID=$(field "Tomasz Nowak" id)
+VERIFY="node tests/js/verify-credential.mjs"
+
+st=$(api GET "/api/v1/trainees/$ACCID/export?format=credential" "$ACC")
+cp "$WORK/body" "$WORK/cred.json"
+check "an accredited trainee exports their credential (200)" "$st" = 200
+check "it is an OpenBadgeCredential" "$(jget '",".join(j["type"])' < "$WORK/cred.json")" = "VerifiableCredential,OpenBadgeCredential"
+check "its proof is eddsa-jcs-2022" "$(jget 'j["proof"]["cryptosuite"]' < "$WORK/cred.json")" = "eddsa-jcs-2022"
+check "it names ledger evidence and the signed tree head" \
+	"$(jget 'str(sum(e["id"].startswith("urn:raslog:ledger:") for e in j["evidence"]) > 10) + str(any(e["id"].startswith("urn:raslog:tree-head:") for e in j["evidence"]))' < "$WORK/cred.json")" = "TrueTrue"
+ok "the credential verifies with @digitalbazaar/vc (independent implementation)" $VERIFY "$WORK/cred.json"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["credentialSubject"]["name"]="Someone Else"; json.dump(c, open(sys.argv[2],"w"))' "$WORK/cred.json" "$WORK/tampered.json"
+$VERIFY "$WORK/tampered.json" > "$WORK/out" 2>&1
+check "a tampered credential fails verification" "$(jget 'j["verified"]' < "$WORK/out")" = False
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["proof"]["proofValue"]=c["proof"]["proofValue"][:-2]+"11"; json.dump(c, open(sys.argv[2],"w"))' "$WORK/cred.json" "$WORK/badsig.json"
+$VERIFY "$WORK/badsig.json" > "$WORK/out" 2>&1
+check "a credential with a damaged proof fails verification" "$(jget 'j["verified"]' < "$WORK/out")" = False
+
+st=$(api GET "/api/v1/trainees/$ELIGID/export?format=credential" "$ELIG")
+check "a trainee who is not accredited gets 409" "$st-$(jget 'j["type"]' < "$WORK/body")" = "409-urn:raslog:problem:not-accredited"
+
+# Faculty revoke the accreditation with a signed statement (signed by Node's crypto, not raslog).
+ACCINDEX=$(jget 'j["id"].split(":")[-1]' < "$WORK/cred.json")
+FACKEY=$(grep "Amelia Hart" "$WORK/people.jsonl" | jget 'j["public_key"]')
+python3 -c 'import json,sys,datetime; print(json.dumps({"v":1,"type":"revocation","subject":int(sys.argv[1]),"accreditation_index":int(sys.argv[2]),"reason":"Accreditation withdrawn after review","signer":int(sys.argv[3]),"key":sys.argv[4],"signed_at":datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))' \
+	"$ACCID" "$ACCINDEX" "$FACID" "$FACKEY" > "$WORK/stmt.json"
+node tests/js/sign.mjs "$WORK/keys/user-$FACID.key" "$WORK/stmt.json" > "$WORK/revoke.json"
+st=$(api POST /api/v1/signoffs "$FAC" "$(cat "$WORK/revoke.json")")
+check "faculty revoke the accreditation with a signed statement (201)" "$st" = 201
+$VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
+check "after revocation the status list reports the credential revoked" "$(jget 'j["revoked"]' < "$WORK/out")" = True
+api GET "/api/v1/trainees/$ACCID/progress" "$FAC" >/dev/null
+check "the trainee is no longer accredited" "$(jget 'j["status"]' < "$WORK/body")" = eligible
+finish
