@@ -107,7 +107,8 @@ clean:
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [BIN=bin]: copies the programs
 # already built in $(BIN) (never rebuilds: run 'make all' first), the web
-# page, the man pages, the systemd unit and sysusers file, and the example
+# page, the man pages, the systemd units (server, nightly backup) and the
+# sysusers file, and the example
 # config (kept if one is already there).  Paths inside the unit and the
 # example config follow PREFIX.
 PREFIX     ?= /usr/local
@@ -131,9 +132,10 @@ install:
 		-o -type f -exec install -m 0644 '{}' '$(abspath $(DESTDIR)$(PREFIX))/share/raslog/web/{}' ';'
 	install -m 0644 man/raslog.1 $(DESTDIR)$(PREFIX)/share/man/man1/raslog.1
 	install -m 0644 man/raslogd.8 $(DESTDIR)$(PREFIX)/share/man/man8/raslogd.8
-	$(INSTALL_SED) deploy/raslogd.service > $(DESTDIR)$(UNITDIR)/raslogd.service.tmp
-	chmod 0644 $(DESTDIR)$(UNITDIR)/raslogd.service.tmp
-	mv $(DESTDIR)$(UNITDIR)/raslogd.service.tmp $(DESTDIR)$(UNITDIR)/raslogd.service
+	for u in raslogd.service raslogd-backup.service raslogd-backup.timer; do \
+		$(INSTALL_SED) deploy/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	install -m 0644 deploy/raslog.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/raslog.conf
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf ]; then \
 		echo "make install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/raslog/raslogd.conf"; \

@@ -1,13 +1,15 @@
 /*
  * cmd_serve.c - raslogd serve: checks the database (schema, ledger not
  * behind its last signed head), starts the group-commit writer and the
- * HTTP front, and serves until SIGINT/SIGTERM.
+ * HTTP front, and serves until SIGINT/SIGTERM.  Each setting comes from
+ * its flag, else from the config file (config.c), else the default.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "db.h"
 #include "http.h"
 #include "ledger.h"
@@ -39,12 +41,19 @@ int cmd_serve(const char *path, int argc, char **argv)
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
 	char host[64];
-	const char *listen = "127.0.0.1:8080";
+	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
+	const char *audit = rl_config.audit;
 	long long n;
 	int c, rc;
 
-	server_ctx.web_dir = "web";
+	server_ctx.web_dir = rl_config.web ? rl_config.web : "web";
 	server_ctx.audit = stderr;
+	if (rl_config.threads)
+		opt.threads = rl_config.threads;
+	if (rl_config.max_connections)
+		opt.max_connections = rl_config.max_connections;
+	if (rl_config.auth_failures)
+		ratelimit_max = rl_config.auth_failures;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -65,26 +74,20 @@ int cmd_serve(const char *path, int argc, char **argv)
 				goto usage;
 			ratelimit_max = (int)n;
 			break;
-		case 'a':
-			server_ctx.audit = fopen(optarg, "a");
-			if (!server_ctx.audit) {
-				fprintf(stderr, "raslogd: cannot open the audit log %s\n", optarg);
-				return 1;
-			}
-			break;
+		case 'a': audit = optarg; break;
 		default:
 			goto usage;
 		}
 	}
-	{
-		const char *colon = strrchr(listen, ':');
-		if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
-		    rl_parse_int(colon + 1, 1, 65535, &n) < 0)
-			goto usage;
-		memcpy(host, listen, (size_t)(colon - listen));
-		host[colon - listen] = '\0';
-		opt.host = host;
-		opt.port = (int)n;
+	if (rl_config_parse_listen(listen, host, sizeof(host), &opt.port) < 0)
+		goto usage;
+	opt.host = host;
+	if (audit) {
+		server_ctx.audit = fopen(audit, "a");
+		if (!server_ctx.audit) {
+			fprintf(stderr, "raslogd: cannot open the audit log %s\n", audit);
+			return 1;
+		}
 	}
 	server_ctx.db_path = path;
 	/* Upgrade the schema if needed, then make sure this is not an old copy. */

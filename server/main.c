@@ -1,7 +1,7 @@
 /*
  * main.c - raslogd: the server and the operator's subcommands.
  *
- *   raslogd --db FILE init | serve | user add | faculty-key add | demo | backup
+ *   raslogd [--db FILE] [--config FILE] init | serve | user add | faculty-key add | demo | backup
  *
  * Every subcommand is one function in the table below; its return value
  * is the exit code (0 ok, 1 failure, 2 usage).
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "codes.h"
+#include "config.h"
 #include "operator.h"
 #include "util.h"
 
@@ -27,7 +28,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init", cmd_init, "init                       create or migrate the database; load the default curricula" },
-	{ "serve", cmd_serve, "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--audit FILE]" },
+	{ "serve", cmd_serve, "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--audit FILE]\n"
+			      "                             [--auth-failures N] [--max-connections N]" },
 	{ "user", cmd_user, "user add --name N --email E --role R[,R...] [--gmc NNNNNNN] [--site S] [--curriculum C]\n"
 			    "                             user token USER_ID   (issue another token)\n"
 			    "                             user revoke-tokens USER_ID" },
@@ -39,8 +41,10 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: raslogd [--db FILE] COMMAND [ARGS]\n\n"
-		     "The raslog server and its operator commands. --db defaults to $RASLOG_DB or var/raslog.db.\n\n"
+	fprintf(out, "usage: raslogd [--db FILE] [--config FILE] COMMAND [ARGS]\n\n"
+		     "The raslog server and its operator commands. --db defaults to $RASLOG_DB, then the\n"
+		     "config file's database, then var/raslog.db. --config (or $RASLOG_CONFIG) names an INI\n"
+		     "file with a [server] section (see raslogd(8)); command-line flags override it.\n\n"
 		     "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %s\n", c->usage);
@@ -49,20 +53,27 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	const char *db = getenv("RASLOG_DB");
+	const char *config = getenv("RASLOG_CONFIG");
 	int i = 1;
 
 	if (sodium_init() < 0) {
 		fprintf(stderr, "raslogd: libsodium could not be initialised\n");
 		return 1;
 	}
-	if (!db || !*db)
-		db = "var/raslog.db";
+	if (db && !*db)
+		db = NULL;
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			db = argv[i + 1];
 			i += 2;
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {
 			db = argv[i] + 5;
+			i++;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			config = argv[i] + 9;
 			i++;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
@@ -79,6 +90,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (config && *config) {
+		int rc = rl_config_load(config, &rl_config);
+		if (rc)
+			return rc;
+	}
+	if (!db)
+		db = rl_config.database ? rl_config.database : "var/raslog.db";
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(c->name, argv[i]) == 0)
 			return c->fn(db, argc - i, argv + i);

@@ -1,0 +1,46 @@
+/*
+ * config.h - raslogd's configuration file (INI, read with inih).
+ *
+ *   [server]
+ *   database = /var/lib/raslog/raslog.db
+ *   listen = 127.0.0.1:8080
+ *   web = /usr/share/raslog/web
+ *   threads = 4
+ *   audit = /var/log/raslog/audit.log
+ *   auth_failures = 20
+ *   max_connections = 1024
+ *
+ * Precedence: command-line flags > environment (RASLOG_DB) > this file >
+ * built-in defaults.  main.c loads the file named by --config or
+ * $RASLOG_CONFIG before running any command; cmd_serve.c takes its
+ * defaults from it.
+ */
+#ifndef RASLOG_CONFIG_H
+#define RASLOG_CONFIG_H
+
+#include <stddef.h>
+
+struct rl_config {
+	const char *path;     /* the file read; NULL when there is none */
+	char *database;       /* each NULL / 0 when the file does not set it */
+	char *listen;
+	char *web;
+	char *audit;
+	int threads;
+	int auth_failures;
+	int max_connections;
+};
+
+/* The loaded file (all NULL / 0 without one).  Set once by main.c. */
+extern struct rl_config rl_config;
+
+/*
+ * Reads path into cfg.  Returns 0, or prints one sentence naming the file,
+ * the line and the key on stderr and returns the exit code (2).
+ */
+int rl_config_load(const char *path, struct rl_config *cfg);
+
+/* Parses HOST:PORT (IPv4 host, port 1-65535); 0 ok, -1 otherwise. */
+int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port);
+
+#endif
