@@ -20,11 +20,8 @@ req() { # req METHOD PATH TOKEN|- [BODY]: status echoed, body in $WORK/body, hea
 	fi
 }
 hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
-newkey() {
-	python3 -c "
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives import serialization as s; import base64
-print(base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(s.Encoding.Raw, s.PublicFormat.Raw)).decode())"
+newkey() { # 32 random bytes, base64: the server checks the length of a public key, not the curve point
+	python3 -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"
 }
 
 start_server --auth-failures 1000
@@ -90,6 +87,7 @@ GET    /api/v1/ledger/head                 -        200 200 200 200 200 200 401 
 GET    /api/v1/ledger/key                  -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/ledger/proof?index=0&tree_size=2        - 200 200 200 200 200 200 401 401 401
 GET    /api/v1/ledger/consistency?first=1&second=2     - 200 200 200 200 200 200 401 401 401
+GET    /api/v1/credentials/status      -        200 200 200 200 200 200 200  200 200
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
