@@ -35,6 +35,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "audit", required_argument, NULL, 'a' },
 		{ "auth-failures", required_argument, NULL, 'f' },
 		{ "max-connections", required_argument, NULL, 'c' },
+		{ "trusted-proxy", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
@@ -75,6 +76,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 			ratelimit_max = (int)n;
 			break;
 		case 'a': audit = optarg; break;
+		case 'p': server_ctx.trusted_proxy = optarg; break;
 		default:
 			goto usage;
 		}
@@ -107,6 +109,6 @@ int cmd_serve(const char *path, int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
-			"[--audit FILE] [--auth-failures N] [--max-connections N]\n");
+			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n");
 	return 2;
 }

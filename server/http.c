@@ -100,6 +100,27 @@ static struct request *request_new(struct MHD_Connection *conn, const char *url,
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, rq->ip, sizeof(rq->ip));
 	}
 	/*
+	 * Behind a reverse proxy every client arrives from the proxy's
+	 * address; believe the last X-Forwarded-For hop (the one that proxy
+	 * added) only when the peer is the configured proxy, so rate limits
+	 * and the audit trail see the real client.
+	 */
+	if (server_ctx.trusted_proxy && strcmp(rq->ip, server_ctx.trusted_proxy) == 0) {
+		const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+		const char *last = xff ? strrchr(xff, ',') : NULL;
+		char hop[48];
+		unsigned char tmp[16];
+
+		if (xff) {
+			last = last ? last + 1 : xff;
+			while (*last == ' ')
+				last++;
+			snprintf(hop, sizeof(hop), "%.*s", (int)strcspn(last, " "), last);
+			if (inet_pton(AF_INET, hop, tmp) == 1 || inet_pton(AF_INET6, hop, tmp) == 1)
+				snprintf(rq->ip, sizeof(rq->ip), "%s", hop);
+		}
+	}
+	/*
 	 * Request smuggling guard: two Content-Length headers, or one with a
 	 * Transfer-Encoding, make the body's length ambiguous.  libmicrohttpd
 	 * 0.9.75 accepts both, so we refuse them here and close.

@@ -76,6 +76,7 @@ struct server {
 	struct rl_writer *writer;
 	struct MHD_Daemon *daemon;
 	FILE *audit;             /* one JSON line per audited event */
+	const char *trusted_proxy; /* reverse proxy address whose X-Forwarded-For we believe, or NULL */
 };
 
 extern struct server server_ctx;
