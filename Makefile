@@ -87,16 +87,16 @@ deps:
 	@sh tools/deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@sh tools/run-demo.sh
 
 # The suite: a sanitizer build of everything, then every layer of tests.
 test: deps
-	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=address,undefined CFLAGS="-O1 -g" programs unit-bins
+	@$(MAKE) --no-print-directory -j2 BUILD=build/san SANITIZE=address,undefined CFLAGS="-O1 -g" programs unit-bins
 	@sh tests/run.sh build/san
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@sh bench/run.sh
 
 fuzz: deps
