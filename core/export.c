@@ -53,27 +53,19 @@ static char *join_steps(const json_t *arr)
 	return rl_buf_detach(&b, NULL);
 }
 
+static int append_session(void *ctx, json_t *s)
+{
+	json_array_append(ctx, s);
+	return 0;
+}
+
 static json_t *all_sessions(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? ORDER BY date, id", err);
-	json_t *a;
-	int64_t ids[20000];
-	int n = 0;
+	json_t *a = json_array();
 
-	if (!st)
+	if (rl_session_foreach_of_trainee(db, trainee, append_session, a, err) < 0) {
+		json_decref(a);
 		return NULL;
-	sqlite3_bind_int64(st, 1, trainee);
-	while (sqlite3_step(st) == SQLITE_ROW && n < 20000)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	a = json_array();
-	for (int i = 0; i < n; i++) {
-		json_t *s = rl_session_load(db, ids[i], err);
-		if (!s) {
-			json_decref(a);
-			return NULL;
-		}
-		json_array_append_new(a, s);
 	}
 	return a;
 }

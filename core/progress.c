@@ -451,60 +451,59 @@ static void collect(void *vctx, const char *key, long long amount)
 	json_array_append_new(arr, item);
 }
 
+struct session_walk {
+	const struct rl_curriculum *c;
+	struct evidence_ctx *e;
+	json_t *pending;
+	struct rl_error *err;
+};
+
+static int collect_one_session(void *vctx, json_t *s)
+{
+	struct session_walk *w = vctx;
+	const json_t *so = json_object_get(s, "signoff");
+	const char *steps[64];
+	struct rl_evidence ev = { 0 };
+	const char *status = json_string_value(json_object_get(s, "status"));
+	json_int_t id = json_integer_value(json_object_get(s, "id"));
+
+	if (strcmp(status, "rejected") == 0)
+		return 0;
+	if (strcmp(status, "pending") == 0) {
+		json_array_append_new(w->pending, json_pack("{s:I,s:s,s:s,s:I,s:I}", "session", id,
+				"date", json_string_value(json_object_get(s, "date")),
+				"activity", json_string_value(json_object_get(s, "activity")),
+				"minutes", (json_int_t)json_integer_value(json_object_get(s, "minutes")),
+				"trainer", (json_int_t)json_integer_value(json_object_get(s, "trainer"))));
+		return 0;
+	}
+	ev.kind = RL_EV_SESSION;
+	ev.activity = json_string_value(json_object_get(s, "activity"));
+	ev.platform = json_string_value(json_object_get(s, "platform"));
+	ev.minutes = json_integer_value(json_object_get(s, "minutes"));
+	ev.role = json_string_value(json_object_get(so, "role"));
+	ev.nsteps = steps_of(json_object_get(so, "steps"), steps, 64);
+	ev.steps = steps;
+	w->e->item = json_pack("{s:s,s:I,s:I,s:s,s:I,s:s}", "type", "session", "session", id,
+			       "ledger_index", (json_int_t)json_integer_value(json_object_get(so, "ledger_index")),
+			       "date", json_string_value(json_object_get(s, "date")),
+			       "signed_by", (json_int_t)json_integer_value(json_object_get(so, "signed_by")),
+			       "signed_at", json_string_value(json_object_get(so, "signed_at")));
+	if (json_object_get(s, "role"))
+		json_object_set(w->e->item, "claimed_role", json_object_get(s, "role"));
+	if (ev.role)
+		json_object_set_new(w->e->item, "signed_role", json_string(ev.role));
+	rl_curriculum_contributions(w->c, rl_tools_default(w->err), &ev, collect, w->e);
+	json_decref(w->e->item);
+	return 0;
+}
+
 static int collect_sessions(struct rl_db *db, const struct rl_curriculum *c, int64_t trainee,
 			    struct evidence_ctx *e, json_t *pending, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND status <> 'rejected' ORDER BY id", err);
-	int64_t ids[4096];
-	int n = 0;
+	struct session_walk w = { c, e, pending, err };
 
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	while (sqlite3_step(st) == SQLITE_ROW && n < 4096)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	for (int i = 0; i < n; i++) {
-		json_t *s = rl_session_load(db, ids[i], err);
-		const json_t *so;
-		const char *steps[64];
-		struct rl_evidence ev = { 0 };
-		const char *status;
-
-		if (!s)
-			return -1;
-		status = json_string_value(json_object_get(s, "status"));
-		if (strcmp(status, "pending") == 0) {
-			json_array_append_new(pending, json_pack("{s:I,s:s,s:s,s:I,s:I}", "session", (json_int_t)ids[i],
-					"date", json_string_value(json_object_get(s, "date")),
-					"activity", json_string_value(json_object_get(s, "activity")),
-					"minutes", (json_int_t)json_integer_value(json_object_get(s, "minutes")),
-					"trainer", (json_int_t)json_integer_value(json_object_get(s, "trainer"))));
-			json_decref(s);
-			continue;
-		}
-		so = json_object_get(s, "signoff");
-		ev.kind = RL_EV_SESSION;
-		ev.activity = json_string_value(json_object_get(s, "activity"));
-		ev.platform = json_string_value(json_object_get(s, "platform"));
-		ev.minutes = json_integer_value(json_object_get(s, "minutes"));
-		ev.role = json_string_value(json_object_get(so, "role"));
-		ev.nsteps = steps_of(json_object_get(so, "steps"), steps, 64);
-		ev.steps = steps;
-		e->item = json_pack("{s:s,s:I,s:I,s:s,s:I,s:s}", "type", "session", "session", (json_int_t)ids[i],
-				    "ledger_index", (json_int_t)json_integer_value(json_object_get(so, "ledger_index")),
-				    "date", json_string_value(json_object_get(s, "date")),
-				    "signed_by", (json_int_t)json_integer_value(json_object_get(so, "signed_by")),
-				    "signed_at", json_string_value(json_object_get(so, "signed_at")));
-		if (json_object_get(s, "role"))
-			json_object_set(e->item, "claimed_role", json_object_get(s, "role"));
-		if (ev.role)
-			json_object_set_new(e->item, "signed_role", json_string(ev.role));
-		rl_curriculum_contributions(c, rl_tools_default(err), &ev, collect, e);
-		json_decref(e->item);
-		json_decref(s);
-	}
-	return 0;
+	return rl_session_foreach_of_trainee(db, trainee, collect_one_session, &w, err);
 }
 
 static int collect_assessments(struct rl_db *db, const struct rl_curriculum *c, int64_t trainee,

@@ -240,6 +240,29 @@ json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err)
 	return o;
 }
 
+int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(void *ctx, json_t *session),
+				  void *ctx, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
+					  " WHERE s.trainee_id = ? ORDER BY s.date, s.id", err);
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *s = session_from_row(st);
+		stop = fn(ctx, s);
+		json_decref(s);
+	}
+	sqlite3_reset(st);
+	if (stop < 0)
+		return -1;
+	if (!stop && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading a trainee's sessions");
+	return 0;
+}
+
 json_t *rl_session_certified_fields(const json_t *session)
 {
 	static const char *const certified[] = {

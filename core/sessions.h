@@ -45,6 +45,10 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 /* Loads a session as its API JSON; RL_E_NOTFOUND when absent. */
 json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err);
 
+/* Calls fn for each of the trainee's sessions, oldest first, in one query; fn returns 0 to go on. */
+int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(void *ctx, json_t *session),
+				  void *ctx, struct rl_error *err);
+
 /* The session fields a sign-off statement certifies (no status, no names). */
 json_t *rl_session_certified_fields(const json_t *session);
 
