@@ -1,0 +1,236 @@
+/*
+ * cli.h - what the files of raslog, the command-line client, share: the
+ * subcommands, option parsing, configuration, the HTTP client, output
+ * (errors, tables, colour, JSON) and the signing flow.
+ *
+ * Every subcommand is `int cmd_foo(int argc, char **argv)` with argv[0]
+ * the command's name; the return value is the exit code.  Every failure
+ * is reported once, where it is detected, as "raslog: <sentence>" on
+ * stderr; the helpers below that report return the exit code to pass up.
+ */
+#ifndef RASLOG_CLI_H
+#define RASLOG_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "error.h"
+#include "keystore.h"
+#include "statements.h"
+
+/* Exit codes. */
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+#define CLI_AUTH 4
+
+/* ------------------------------------------------------------ commands */
+
+int cmd_log(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
+int cmd_pending(int argc, char **argv);
+int cmd_me(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_reject(int argc, char **argv);
+int cmd_assess(int argc, char **argv);
+int cmd_module(int argc, char **argv);
+int cmd_trainer(int argc, char **argv);
+int cmd_accredit(int argc, char **argv);
+int cmd_revoke_accreditation(int argc, char **argv);
+int cmd_progress(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+/* ------------------------------------------------------------ options */
+
+/* Long-option values shared by the commands (short options use letters). */
+enum {
+	CLI_OPT_SERVER = 256,
+	CLI_OPT_TOKEN,
+	CLI_OPT_JSON,
+	CLI_OPT_YES,
+	CLI_OPT_PASSFILE,
+	CLI_OPT_FIRST_LOCAL = 300 /* commands number their own options from here */
+};
+
+/* Every command's option table ends with these, then a zero entry. */
+#define CLI_COMMON_OPTIONS                                              \
+	{ "server", required_argument, NULL, CLI_OPT_SERVER },          \
+	{ "token", required_argument, NULL, CLI_OPT_TOKEN },            \
+	{ "help", no_argument, NULL, 'h' }
+
+/* The option string every command passes to getopt_long. */
+#define CLI_SHORTOPTS ":h"
+
+/* Resets getopt for a fresh parse of a command's argv. */
+void cli_getopt_reset(void);
+
+/*
+ * Handles an option the command's own switch does not: --server,
+ * --token, --help and getopt's complaints.  Returns -1 when parsing may
+ * go on, or the exit code to return now (0 after printing usage for
+ * --help, 2 after a usage error).
+ */
+int cli_opt_common(int c, char **argv, const char *cmd, const char *usage);
+
+/* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a positive record id given for what ("session", "--trainee"); prints a usage error. */
+int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out);
+/* Parses a YYYY-MM-DD date given for what; prints a usage error. */
+int cli_parse_date(const char *cmd, const char *what, const char *text);
+/* Splits "a,b,c" into a new JSON array of strings (empty items refused); prints a usage error. */
+json_t *cli_split_list(const char *cmd, const char *what, const char *text);
+
+/* ------------------------------------------------------------ configuration */
+
+/* Values from --server / --token (global or per command); they win over everything. */
+void cli_config_set_server(const char *url);
+void cli_config_set_token(const char *token);
+
+/*
+ * The server base URL (no trailing slash, no /api/v1) and the token,
+ * from flags, then RASLOG_SERVER / RASLOG_TOKEN, then the config file,
+ * then the default server.  Returns 0, or -1 with err set: type "config"
+ * for an unreadable config file or a bad URL, "no-token" when need_token
+ * and there is none.
+ */
+int cli_config_get(const char **server, const char **token, int need_token, struct rl_error *err);
+
+/* ------------------------------------------------------------ HTTP */
+
+/* A successful reply. */
+struct cli_reply {
+	long status;          /* HTTP status (2xx) */
+	struct rl_buf body;   /* the raw body */
+	json_t *json;         /* the body parsed, when it is JSON; else NULL */
+};
+void cli_reply_release(struct cli_reply *r);
+
+/*
+ * Sends method path (relative to /api/v1, query included) with an
+ * optional JSON body.  Returns 0 with a 2xx reply in *r, or -1 with err
+ * set: a problem+json reply becomes its status, type (without the urn
+ * prefix), detail and field list, with the whole problem object in
+ * err->extra; an unreachable server is RL_E_UNAVAILABLE type
+ * "unreachable" with the sentence in detail.
+ */
+int cli_http(const char *method, const char *path, const json_t *body, struct cli_reply *r,
+	     struct rl_error *err);
+
+/* GET/POST/DELETE returning the parsed JSON reply (a new reference) or NULL with err set. */
+json_t *cli_api(const char *method, const char *path, const json_t *body, struct rl_error *err);
+
+/*
+ * GET path and hand each piece of a 2xx body to fn as it arrives (fn
+ * returns 0 to go on, -1 to stop with err set by fn).  A non-2xx reply is
+ * collected and turned into err as cli_http does.
+ */
+typedef int (*cli_stream_fn)(void *ctx, const char *data, size_t len, struct rl_error *err);
+int cli_http_stream(const char *path, cli_stream_fn fn, void *ctx, struct rl_error *err);
+
+/* Percent-encodes s for a query string (malloc'd). */
+char *cli_url_escape(const char *s);
+
+/* Closes the connection kept between requests (before curl_global_cleanup). */
+void cli_http_cleanup(void);
+
+/* The HTTP status of a problem err (from err->extra), or 0. */
+long cli_error_http_status(const struct rl_error *err);
+
+/* ------------------------------------------------------------ output */
+
+/* Prints "raslog: <sentence>" on stderr; returns 1. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports err (one line, or one per field) and returns its exit code (4 for 401/403, else 1). */
+int cli_report(const struct rl_error *err);
+
+/* Prints unmet requirements ({"module","requirement","description","signed","target"}) on stderr, one a line. */
+void cli_print_unmet(const json_t *unmet);
+
+/* 1 when stdout is a terminal and NO_COLOR is unset or empty. */
+int cli_color(void);
+/* 1 when stderr is a terminal (progress lines). */
+int cli_stderr_tty(void);
+/* The escape sequence colouring a status word ("signed", "pending", "met"...), or "". */
+const char *cli_status_color(const char *status);
+/* The reset sequence matching cli_status_color, or "". */
+const char *cli_color_reset(const char *status);
+
+/* Pretty JSON (2-space indent, keys sorted) of v plus a newline on out. */
+void cli_print_json(FILE *out, const json_t *v);
+/* A member as text: strings as is, integers in decimal, absent or null as def. */
+const char *cli_json_text(const json_t *obj, const char *name, const char *def, char *tmp, size_t size);
+
+/* A table printed with aligned columns. */
+struct cli_table;
+struct cli_table *cli_table_new(int ncols, const char *const *headers);
+/* Marks a column whose cells are status words to colour. */
+void cli_table_status_column(struct cli_table *t, int col);
+/* Adds a row of ncols strings (copied; NULL prints as "-", "" as nothing). */
+void cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(struct cli_table *t, FILE *out);
+void cli_table_free(struct cli_table *t);
+
+/* Prints the sessions of a list reply's items as a table. */
+void cli_print_sessions(const json_t *items);
+
+/* Fetches every page of a list path (adds limit and cursor); returns {"items":[...],"next_cursor":null}. */
+json_t *cli_fetch_all(const char *path, struct rl_error *err);
+
+/* Reads "curriculum":{"code","version"} of a progress report; reports and returns -1 if absent. */
+int cli_progress_curriculum(const json_t *progress, const char **code, int *version);
+
+/* ------------------------------------------------------------ keys and signing */
+
+/* The key file to use: $XDG_DATA_HOME/raslog/signing.key. */
+int cli_key_path(char *out, size_t size);
+
+/*
+ * Reads the passphrase: from file (if given), else RASLOG_PASSPHRASE,
+ * else a prompt on the terminal when stdin is one (twice when confirm).
+ * *out is NULL when there is none; free it with cli_passphrase_free.
+ * Returns 0 or the exit code after reporting.
+ */
+int cli_passphrase(const char *file, const char *prompt, int confirm, char **out, size_t *len);
+void cli_passphrase_free(char *p);
+
+/* The state of a signing command from its start to its last post. */
+struct cli_signer {
+	const char *cmd;          /* the command's name, for messages */
+	int yes;                  /* --yes: do not ask */
+	const char *passfile;     /* --passphrase-file or NULL */
+	char key_path[4096];      /* the key file */
+	char pk_b64[48];          /* our public key */
+	int64_t user;             /* our user id (GET /me) */
+	json_t *me;               /* GET /me reply */
+	struct rl_keypair *kp;    /* loaded on the first signature */
+	char signed_at[21];       /* set by cli_signer_by */
+};
+
+/*
+ * Refuses (exit 2) to go on without a terminal unless --yes; then reads
+ * our public key and GET /me.  Returns 0 or the exit code.
+ */
+int cli_signer_begin(struct cli_signer *s, const char *cmd, int yes, const char *passfile);
+/* Fills by with our id, key and the current time. */
+void cli_signer_by(struct cli_signer *s, struct rl_signer *by);
+/* 1 if the user roles in /me include role ("trainer", "faculty"). */
+int cli_signer_has_role(const struct cli_signer *s, const char *role);
+
+/*
+ * Shows the statement on stderr, asks (unless --yes), signs it and posts
+ * it to /signoffs.  On success *reply is the server's answer (a new
+ * reference) and 0 is returned; otherwise the exit code after reporting
+ * (1 also when the user declined).  *reply may be NULL if not wanted.
+ */
+int cli_signer_submit(struct cli_signer *s, const json_t *statement, const char *what, json_t **reply);
+void cli_signer_release(struct cli_signer *s);
+
+#endif
