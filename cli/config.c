@@ -98,6 +98,7 @@ static int read_config(struct rl_error *err)
 			return 0;
 		return config_error(err, "cannot read the config file %s: %s", cfg.path, strerror(errno));
 	}
+	errno = 0;
 	text = rl_read_file(cfg.path, CONFIG_MAX, NULL);
 	if (!text)
 		return config_error(err, "cannot read the config file %s: %s", cfg.path,

@@ -259,8 +259,21 @@ static size_t width(const char *s)
 	return w;
 }
 
+/* Writes line without its trailing blanks, then a newline. */
+static void put_line(struct rl_buf *line, FILE *out)
+{
+	size_t n = line->len;
+
+	while (n > 0 && line->data[n - 1] == ' ')
+		n--;
+	fwrite(line->data, 1, n, out);
+	fputc('\n', out);
+	rl_buf_reset(line);
+}
+
 void cli_table_print(struct cli_table *t, FILE *out)
 {
+	struct rl_buf line = RL_BUF_INIT;
 	size_t w[TABLE_MAX_COLS];
 	int colour = cli_color();
 
@@ -273,18 +286,18 @@ void cli_table_print(struct cli_table *t, FILE *out)
 		}
 	}
 	for (int c = 0; c < t->ncols; c++)
-		fprintf(out, "%s%s%s%*s", colour ? "\033[1m" : "", t->headers[c], colour ? "\033[0m" : "",
-			c + 1 < t->ncols ? (int)(w[c] - width(t->headers[c]) + 2) : 0, "");
-	fputc('\n', out);
+		rl_buf_printf(&line, "%s%s%s%*s", colour && *t->headers[c] ? "\033[1m" : "", t->headers[c],
+			      colour && *t->headers[c] ? "\033[0m" : "", (int)(w[c] - width(t->headers[c]) + 2), "");
+	put_line(&line, out);
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (int c = 0; c < t->ncols; c++) {
 			const char *cell = t->cells[r * (size_t)t->ncols + (size_t)c];
 			const char *on = t->status_col[c] ? cli_status_color(cell) : "";
-			fprintf(out, "%s%s%s%*s", on, cell, *on ? "\033[0m" : "",
-				c + 1 < t->ncols ? (int)(w[c] - width(cell) + 2) : 0, "");
+			rl_buf_printf(&line, "%s%s%s%*s", on, cell, *on ? "\033[0m" : "", (int)(w[c] - width(cell) + 2), "");
 		}
-		fputc('\n', out);
+		put_line(&line, out);
 	}
+	rl_buf_release(&line);
 }
 
 void cli_table_free(struct cli_table *t)

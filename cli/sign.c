@@ -90,7 +90,10 @@ int cli_passphrase(const char *file, const char *prompt, int confirm, char **out
 		return cli_error("out of memory for the passphrase");
 	if (file) {
 		size_t flen;
-		char *text = rl_read_file(file, PASSPHRASE_MAX - 1, &flen);
+		char *text;
+
+		errno = 0;
+		text = rl_read_file(file, PASSPHRASE_MAX - 1, &flen);
 
 		if (!text) {
 			sodium_free(p);
