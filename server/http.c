@@ -75,6 +75,34 @@ static int header_count(struct MHD_Connection *conn, const char *name)
 	return c.n;
 }
 
+/*
+ * Header lines libmicrohttpd 0.9.75 lets through that another HTTP parser
+ * may read differently: whitespace between a field name and its colon
+ * ("Content-Length : 5" is not a Content-Length to MHD, so the body would
+ * be read as a second request), a folded (obs-fold) line, and a
+ * Content-Length that is not plain digits.  RFC 9112 sections 5.1, 5.2 and
+ * 6.3 say to refuse them with 400.
+ */
+static enum MHD_Result check_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	int *bad = cls;
+
+	if (strpbrk(key, " \t\r\n") || (value && strpbrk(value, "\r\n")))
+		*bad = 1;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0 &&
+		 (!value || !*value || strspn(value, "0123456789") != strlen(value)))
+		*bad = 1;
+	return MHD_YES;
+}
+
+static int headers_ambiguous(struct MHD_Connection *conn)
+{
+	int bad = 0;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, check_header, &bad);
+	return bad;
+}
+
 static struct request *request_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct request *rq = calloc(1, sizeof(*rq));
@@ -127,7 +155,8 @@ static struct request *request_new(struct MHD_Connection *conn, const char *url,
 	 */
 	if (header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1 ||
 	    (header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 0 &&
-	     header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING) > 0))
+	     header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING) > 0) ||
+	    headers_ambiguous(conn))
 		rq->framing_error = 1;
 	return rq;
 }
@@ -195,7 +224,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = rq;
 		if (rq->framing_error) {
 			reply_problem(rq, RL_E_MALFORMED, "bad-framing",
-				      "the request has conflicting Content-Length or Transfer-Encoding headers");
+				      "the request's length is ambiguous: conflicting or malformed Content-Length or "
+				      "Transfer-Encoding headers, whitespace before a header's colon, or a folded header line");
 			MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONNECTION, "close");
 			return queue(rq);
 		}
