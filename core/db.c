@@ -72,6 +72,14 @@ sqlite3_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err
 	return st;
 }
 
+void rl_db_end_reads(struct rl_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->nstmt; i++)
+		sqlite3_reset(db->cache[i].stmt);
+}
+
 int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err)
 {
 	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)

@@ -43,6 +43,13 @@ int rl_db_schema_version(void);
  */
 sqlite3_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err);
 
+/*
+ * Resets every cached statement, ending any read transaction one of them
+ * still holds, so the connection's next read sees the latest commit.  The
+ * server calls it after each request.
+ */
+void rl_db_end_reads(struct rl_db *db);
+
 /* Runs SQL with no result rows. */
 int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err);
 
