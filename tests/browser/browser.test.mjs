@@ -1,0 +1,436 @@
+// browser.test.mjs - raslog's web page in headless Chromium (Debian's
+// /usr/bin/chromium driven by playwright-core), against a running server
+// with the demo data:
+//
+//   node tests/browser/browser.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_TOKEN OUTDIR
+//   node tests/browser/browser.test.mjs mock OUTDIR     (against mock-server.mjs)
+//
+// Faculty: sign in, counts, filter by status, search, open a trainee, every
+// evidence signature checked in the browser (at least one verified, none
+// failed), print view, trainers' list.  Trainee: a bad entry shows its
+// field error beside the field, a good one appears as pending, own
+// progress, the form on a phone.  axe-core on every main view (no serious
+// or critical violations), keyboard checks, no CSP violations.  Prints TAP,
+// saves screenshots (and a PDF of the portfolio) under OUTDIR, exits 1 on
+// any failure.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, '..', 'js', 'package.json'));
+const { chromium } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let args = process.argv.slice(2);
+let mock = null;
+if (args[0] === 'mock') {
+	const { start } = await import('./mock-server.mjs');
+	mock = await start(0);
+	args = [mock.url, mock.tokens.faculty, mock.tokens.trainee, args[1] || 'build/browser-test'];
+}
+if (args.length < 4) {
+	console.error('usage: node tests/browser/browser.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_TOKEN OUTDIR');
+	process.exit(2);
+}
+const [BASE, FACULTY, TRAINEE, OUT] = args;
+const base = BASE.replace(/\/+$/, '');
+fs.mkdirSync(OUT, { recursive: true });
+
+/* ------------------------------------------------------------ TAP */
+
+let n = 0, failed = 0;
+function ok(cond, name, diag) {
+	n++;
+	if (cond) console.log(`ok ${n} - ${name}`);
+	else {
+		failed++;
+		console.log(`not ok ${n} - ${name}`);
+		if (diag) for (const line of String(diag).split('\n')) console.log(`#   ${line}`);
+	}
+	return cond;
+}
+const note = (msg) => { for (const line of String(msg).split("\n")) console.log(`# ${line}`); };
+
+async function step(name, fn) {
+	try {
+		const r = await fn();
+		if (r !== undefined) ok(!!r, name);
+		return true;
+	} catch (e) {
+		ok(false, name, e?.stack || e);
+		return false;
+	}
+}
+
+/* ------------------------------------------------------------ helpers */
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const problems = [];
+
+async function newPage(opts = {}) {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
+	const page = await context.newPage();
+	page.setDefaultTimeout(15000);
+	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+	page.on('console', (m) => {
+		if (m.type() === 'error' && !/status of 40[0134]/.test(m.text())) problems.push(`console error: ${m.text()}`);
+	});
+	await page.addInitScript(() => {
+		document.addEventListener('securitypolicyviolation', (e) => {
+			console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+		});
+	});
+	return { context, page };
+}
+
+async function shot(page, name, opts = {}) {
+	await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true, ...opts });
+}
+
+async function axe(page, view) {
+	const r = await new AxeBuilder({ page })
+		.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+		.analyze();
+	const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	const other = r.violations.filter((v) => !bad.includes(v));
+	for (const v of other) note(`axe (${view}, ${v.impact}): ${v.id}: ${v.help} [${v.nodes.length}]`);
+	fs.writeFileSync(path.join(OUT, `axe-${view}.json`), JSON.stringify(r.violations, null, 1));
+	ok(bad.length === 0, `axe: no serious or critical violations on ${view}`,
+		bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join('\n  ')}`).join('\n'));
+}
+
+async function signIn(page, token) {
+	await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
+	await page.locator('#token').waitFor();
+	await page.fill('#token', token);
+	await page.click('#sign-in-form button[type=submit]');
+	await page.locator('#who-name').waitFor({ state: 'visible' });
+	await page.locator('#view h1').waitFor();
+}
+
+const waitIdle = (page, sel) => page.waitForFunction((s) => {
+	const el = document.querySelector(s);
+	return el && el.getAttribute('aria-busy') !== 'true' && !el.querySelector('.loading');
+}, sel);
+
+/* ------------------------------------------------------------ faculty */
+
+const fac = await newPage();
+let page = fac.page;
+
+await step('the page is served with a Content-Security-Policy and no inline code', async () => {
+	const res = await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
+	const csp = res.headers()['content-security-policy'] || '';
+	const html = await res.text();
+	ok(/script-src 'self'/.test(csp) && !/unsafe-inline/.test(csp), 'CSP header forbids inline script', `CSP: ${csp}`);
+	return !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html) && !/\sstyle=/.test(html) && !/\son[a-z]+=/.test(html);
+});
+
+await step('keyboard: the first Tab reaches the skip link, which moves focus into main', async () => {
+	await page.keyboard.press('Tab');
+	const first = await page.evaluate(() => document.activeElement?.className);
+	await page.keyboard.press('Enter');
+	const after = await page.evaluate(() => document.activeElement?.closest('main') !== null);
+	return first === 'skip-link' && after;
+});
+
+await step('a wrong token is refused with a message beside the field', async () => {
+	await page.fill('#token', 'not-a-real-token');
+	await page.click('#sign-in-form button[type=submit]');
+	await page.locator('#token-error').waitFor({ state: 'visible' });
+	const inv = await page.getAttribute('#token', 'aria-invalid');
+	const desc = await page.getAttribute('#token', 'aria-describedby');
+	return inv === 'true' && desc.includes('token-error');
+});
+await axe(page, 'sign-in');
+await shot(page, '01-sign-in');
+
+let counts = {};
+await step('faculty signs in and sees the accreditation view with its counts', async () => {
+	await signIn(page, FACULTY);
+	await page.locator('h1', { hasText: 'Accreditation' }).waitFor();
+	await waitIdle(page, '.results');
+	const stored = await page.evaluate(() => sessionStorage.getItem('raslog.token'));
+	ok(stored === FACULTY, 'the token is kept in sessionStorage');
+	const cards = await page.locator('.count').all();
+	for (const c of cards) {
+		const text = await c.innerText();
+		const m = /(\d+)\s*\n?\s*([A-Za-z ]+)/.exec(text);
+		if (m) counts[m[2].trim().toLowerCase().replace(/ ✓.*/, '').replace(' ', '_')] = Number(m[1]);
+	}
+	note(`counts: ${JSON.stringify(counts)}`);
+	const rows = await page.locator('.accreditation-table tbody tr').count();
+	ok(rows > 0, 'the trainee table has rows', `rows: ${rows}`);
+	return cards.length === 4 && Object.values(counts).reduce((a, b) => a + b, 0) > 0;
+});
+await axe(page, 'accreditation');
+await shot(page, '02-accreditation');
+
+const LABELS = { in_training: 'In training', eligible: 'Eligible', accredited: 'Accredited', lapsed: 'Lapsed' };
+const order = ['accredited', 'eligible', 'lapsed', 'in_training'].filter((s) => counts[s] > 0);
+const chosen = order[0] || 'in_training';
+
+await step(`filtering by status "${chosen}" shows only such trainees and presses its count`, async () => {
+	await page.selectOption('#f-status', chosen);
+	await page.waitForFunction(() => /[?&]status=/.test(location.hash));
+	await waitIdle(page, '.results');
+	const badges = await page.locator('.accreditation-table tbody .badge-overall').allInnerTexts();
+	const pressed = await page.getAttribute(`.count-${chosen}`, 'aria-pressed');
+	ok(pressed === 'true', 'the count of that status is marked as the active filter');
+	note(`${badges.length} rows after the filter`);
+	return badges.length > 0 && badges.every((b) => b.trim() === LABELS[chosen]);
+});
+await shot(page, '03-accreditation-filtered');
+
+await step('search by name narrows the list', async () => {
+	const first = (await page.locator('.trainee-link').first().innerText()).trim();
+	const word = first.split(/\s+/).pop();
+	await page.fill('#f-q', word);
+	await page.press('#f-q', 'Enter');
+	await page.waitForFunction((w) => location.hash.includes('q=' + encodeURIComponent(w)), word);
+	await waitIdle(page, '.results');
+	const names = await page.locator('.trainee-link').allInnerTexts();
+	await page.fill('#f-q', '');
+	await page.press('#f-q', 'Enter');
+	await page.waitForFunction(() => !/[?&]q=/.test(location.hash));
+	await waitIdle(page, '.results');
+	return names.length > 0 && names.every((x) => x.toLowerCase().includes(word.toLowerCase()));
+});
+
+await step('sorting by progress and paging keep working', async () => {
+	await page.selectOption('#f-status', '');
+	await page.selectOption('#f-sort', '-progress');
+	await page.waitForFunction(() => location.hash.includes('sort=-progress'));
+	await waitIdle(page, '.results');
+	const next = page.locator('.pager button', { hasText: 'Next page' });
+	if (await next.count()) {
+		const before = await page.locator('.trainee-link').first().innerText();
+		await next.click();
+		await waitIdle(page, '.results');
+		const after = await page.locator('.trainee-link').first().innerText();
+		const focused = await page.evaluate(() => document.activeElement?.tagName);
+		ok(before !== after, 'the next page shows other trainees');
+		ok(focused === 'CAPTION', 'focus moves to the new page of the table', `focus on ${focused}`);
+		await page.locator('.pager button', { hasText: 'Previous page' }).click();
+		await waitIdle(page, '.results');
+	} else note('one page only: paging not exercised');
+	await page.selectOption('#f-sort', 'name');
+	await page.selectOption('#f-status', chosen);
+	await page.waitForFunction((c) => location.hash.includes('status=' + c) && !location.hash.includes('sort='), chosen);
+	await waitIdle(page, '.results');
+	return true;
+});
+
+let traineeName = '';
+const opened = await step('open a trainee whose evidence all verifies in the browser', async () => {
+	const links = await page.locator('.trainee-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	for (const href of links.slice(0, 6)) {
+		await page.goto(base + '/' + href);
+		await page.locator('#view h1').waitFor();
+		await waitIdle(page, '#view');
+		const rows = await page.locator('table.evidence tbody tr').count();
+		if (!rows) continue;
+		await page.waitForFunction(() => {
+			const s = document.querySelector('#verify-summary');
+			return s && s.dataset.state && s.dataset.state !== 'checking';
+		}, null, { timeout: 60000 });
+		traineeName = (await page.locator('#view h1').innerText()).trim();
+		const verified = await page.locator('table.evidence td.sig[data-state="verified"]').count();
+		const bad = await page.locator('table.evidence td.sig[data-state="failed"]').count();
+		const texts = await page.locator('table.evidence td.sig').allInnerTexts();
+		note(`${traineeName}: ${rows} evidence rows, ${verified} verified, ${bad} failed`);
+		ok(verified >= 1, 'at least one evidence row is marked "Verified"', texts.slice(0, 3).join('\n'));
+		ok(bad === 0, 'no evidence row is marked "Failed"', texts.filter((t) => /fail/i.test(t)).slice(0, 5).join('\n'));
+		ok(texts.every((t) => /Verified/.test(t)), 'every mark says its result in words');
+		return true;
+	}
+	throw new Error('none of the first trainees of the filtered list has signed evidence');
+});
+
+if (opened) {
+	await step('the detail shows modules with target, signed and pending, and the charts with their tables', async () => {
+		const modules = await page.locator('#modules section.module').count();
+		const head = await page.locator('table.requirements').first().locator('thead').innerText();
+		const hoursChart = await page.locator('#hours svg.chart').count();
+		const hoursTable = await page.locator('#hours table').count();
+		const gears = await page.locator('#gears').innerText();
+		const gearsCharts = await page.locator('#gears svg.chart').count();
+		const gearsTable = await page.locator('#gears table').count();
+		note(`modules ${modules}, hours chart ${hoursChart}/${hoursTable}, GEARS charts ${gearsCharts}/${gearsTable}`);
+		ok(!gearsCharts || gearsTable > 0, 'every GEARS chart has a data table');
+		ok(/Target/.test(head) && /Signed/.test(head) && /Pending/.test(head), 'requirement tables have target, signed and pending');
+		ok(hoursChart === 0 || hoursTable > 0, 'the hours chart has a data table beside it');
+		void gears;
+		return modules > 0 && hoursChart === 1;
+	});
+	await axe(page, 'trainee-detail');
+	await shot(page, '04-trainee-detail');
+
+	await step('the print stylesheet hides navigation and buttons and keeps the tables', async () => {
+		await page.emulateMedia({ media: 'print' });
+		const r = await page.evaluate(() => ({
+			nav: getComputedStyle(document.querySelector('.site-header')).display,
+			buttons: [...document.querySelectorAll('#view button')].every((b) => getComputedStyle(b).display === 'none'),
+			tables: [...document.querySelectorAll('#view table')].every((t) => getComputedStyle(t).display !== 'none'),
+			heading: getComputedStyle(document.querySelector('.print-heading')).display,
+		}));
+		await shot(page, '05-trainee-print');
+		await page.pdf({ path: path.join(OUT, 'portfolio.pdf'), format: 'A4', printBackground: true });
+		await page.emulateMedia({ media: 'screen' });
+		return r.nav === 'none' && r.buttons && r.tables && r.heading !== 'none';
+	});
+}
+
+await step('the trainers list shows accreditation state and expiry, with checked signatures', async () => {
+	await page.click('.nav-link[data-route="trainers"]');
+	await page.locator('h1', { hasText: 'Trainers' }).waitFor();
+	await page.locator('table.trainers').waitFor();
+	await page.waitForFunction(() => !document.querySelector('table.trainers td.sig .mark-checking'), null, { timeout: 30000 });
+	const focused = await page.evaluate(() => document.activeElement?.tagName);
+	ok(focused === 'H1', 'navigating moves focus to the new heading', `focus on ${focused}`);
+	const rows = await page.locator('table.trainers tbody tr:not([hidden])').count();
+	const bad = await page.locator('table.trainers td.sig[data-state="failed"]').count();
+	ok(bad === 0, 'no trainer accreditation signature fails');
+	return rows > 0;
+});
+await axe(page, 'trainers');
+await shot(page, '06-trainers');
+
+await step('sign-out forgets the token', async () => {
+	await page.click('#sign-out');
+	await page.locator('#sign-in').waitFor({ state: 'visible' });
+	const t = await page.evaluate(() => sessionStorage.getItem('raslog.token'));
+	return t === null && (await page.locator('#nav').isHidden());
+});
+await fac.context.close();
+
+/* ------------------------------------------------------------ trainee */
+
+const tr = await newPage();
+page = tr.page;
+let created = null;
+
+await step('a trainee signs in and gets the logging page', async () => {
+	await signIn(page, TRAINEE);
+	await page.locator('h1', { hasText: 'Log a session' }).waitFor();
+	await page.waitForFunction(() => document.querySelectorAll('#log-trainer option').length > 1 ||
+		/could not|No trainers/.test(document.querySelector('#log-trainer')?.textContent || ''));
+	const nav = await page.locator('.nav-link').allInnerTexts();
+	note(`nav: ${nav.join(', ')}`);
+	return !nav.includes('Accreditation') && nav.includes('My progress');
+});
+await waitIdle(page, '#view');
+await axe(page, 'log-session');
+await shot(page, '07-log-form');
+
+const activity = 'simulator';
+await step('minutes 0 is refused and the "minutes" error is shown beside its field', async () => {
+	await page.fill('#log-minutes', '0');
+	await page.selectOption('#log-activity', activity);
+	await page.selectOption('#log-trainer', { index: 1 });
+	await page.click('.log-form button[type=submit]');
+	await page.locator('#log-minutes-error').waitFor({ state: 'visible' });
+	const msg = (await page.locator('#log-minutes-error').innerText()).trim();
+	const inv = await page.getAttribute('#log-minutes', 'aria-invalid');
+	const desc = (await page.getAttribute('#log-minutes', 'aria-describedby')) || '';
+	const summary = await page.locator('.error-summary').innerText();
+	const besideField = await page.evaluate(() => document.querySelector('#log-minutes-error').closest('.field') === document.querySelector('#log-minutes').closest('.field'));
+	const focused = await page.evaluate(() => document.activeElement?.classList.contains('error-summary'));
+	note(`minutes error: ${msg}`);
+	ok(focused, 'focus moves to the error summary');
+	ok(/minutes/i.test(summary), 'the summary names the minutes field');
+	return msg.length > 0 && inv === 'true' && desc.split(' ').includes('log-minutes-error') && besideField;
+});
+await axe(page, 'log-session-errors');
+await shot(page, '08-log-error');
+
+await step('the error summary links to the field', async () => {
+	await page.locator('.error-summary a').first().click();
+	return (await page.evaluate(() => document.activeElement?.id)) === 'log-minutes';
+});
+
+await step('a good session is accepted and appears in "My sessions" as pending', async () => {
+	const resp = page.waitForResponse((r) => r.url().endsWith('/api/v1/sessions') && r.request().method() === 'POST');
+	await page.fill('#log-minutes', '45');
+	await page.selectOption('#log-platform', { index: 1 });
+	await page.fill('#log-procedure', 'Browser test session');
+	await page.fill('#log-steps', 'prostatectomy.bladder_detachment, prostatectomy.bladder_neck_dissection');
+	await page.selectOption('#log-role', 'S-TS');
+	await page.click('.log-form button[type=submit]');
+	const r = await resp;
+	created = await r.json();
+	ok(r.status() === 201, 'POST /api/v1/sessions answered 201', `status ${r.status()}: ${JSON.stringify(created)}`);
+	const row = page.locator(`.my-sessions tbody tr[data-session="${created.id}"]`);
+	await row.waitFor();
+	const text = await row.innerText();
+	const errors = await page.locator('.field-error:not([hidden])').count();
+	ok(errors === 0, 'the field errors are cleared');
+	await page.locator('#status', { hasText: 'pending' }).waitFor();
+	return /Pending/.test(text);
+});
+await shot(page, '09-log-pending');
+
+await step('after a reload the new session is still listed as pending (from the server)', async () => {
+	await page.reload();
+	await page.locator('h1', { hasText: 'Log a session' }).waitFor();
+	const row = page.locator(`.my-sessions tbody tr[data-session="${created?.id}"]`);
+	await row.waitFor();
+	return (await row.getAttribute('data-status')) === 'pending';
+});
+
+await step('"My progress" shows own requirements and the new session waiting for sign-off', async () => {
+	await page.click('.nav-link[data-route="progress"]');
+	await page.locator('h1', { hasText: 'My progress' }).waitFor();
+	await waitIdle(page, '#view');
+	const pending = await page.locator('#pending').innerText();
+	const modules = await page.locator('#modules section.module').count();
+	await page.waitForFunction(() => {
+		const s = document.querySelector('#verify-summary');
+		return !s || (s.dataset.state && s.dataset.state !== 'checking');
+	}, null, { timeout: 60000 });
+	const bad = await page.locator('table.evidence td.sig[data-state="failed"]').count();
+	ok(bad === 0, 'none of the trainee\'s own evidence fails verification');
+	return modules > 0 && pending.includes(`#${created?.id}`);
+});
+await axe(page, 'my-progress');
+await shot(page, '10-my-progress');
+await tr.context.close();
+
+/* ------------------------------------------------------------ phone */
+
+const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+page = phone.page;
+await step('on a phone the logging form fits the screen with large targets', async () => {
+	await signIn(page, TRAINEE);
+	await page.locator('h1', { hasText: 'Log a session' }).waitFor();
+	await waitIdle(page, '#view');
+	const r = await page.evaluate(() => {
+		const controls = [...document.querySelectorAll('.log-form input, .log-form select, .log-form textarea, .log-form button')];
+		return {
+			overflow: document.documentElement.scrollWidth - window.innerWidth,
+			smallest: Math.min(...controls.map((c) => c.getBoundingClientRect().height)),
+			fontSize: Math.min(...controls.map((c) => parseFloat(getComputedStyle(c).fontSize))),
+		};
+	});
+	note(`phone: overflow ${r.overflow}px, smallest control ${r.smallest}px, font ${r.fontSize}px`);
+	await shot(page, '11-phone-log');
+	return r.overflow <= 0 && r.smallest >= 44 && r.fontSize >= 16;
+});
+await axe(page, 'log-session-phone');
+await phone.context.close();
+
+ok(problems.filter((p) => /CSP violation|page error/.test(p)).length === 0, 'no CSP violations or uncaught script errors',
+	problems.join('\n'));
+for (const p of problems) note(p);
+
+await browser.close();
+if (mock) mock.server.close();
+console.log(`1..${n}`);
+note(`screenshots in ${OUT}`);
+process.exit(failed ? 1 : 0);

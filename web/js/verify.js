@@ -1,0 +1,181 @@
+// verify.js - checks ledger entries in the browser, so that faculty need
+// not trust the server for the figures they accredit on.
+//
+// For an entry {"index","message","public_key","signature","statement"}:
+//   1. message starts with "RASLOG-STATEMENT-v1\n";
+//   2. the Ed25519 signature verifies over the exact UTF-8 bytes of message
+//      with public_key (WebCrypto, no library);
+//   3. the rest of message is canonical JSON (RFC 8785), names the same key
+//      it was signed with, and is the statement the server says it is;
+//   4. the statement is about the record shown beside it (same session,
+//      trainee, signer, date, scores...), so a valid signature over some
+//      other record cannot be passed off as this evidence.
+
+export const PREFIX = 'RASLOG-STATEMENT-v1\n';
+
+/** Standard base64 to bytes; null if it is not base64. */
+export function b64decode(text) {
+	if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4) return null;
+	try {
+		const bin = atob(text);
+		const out = new Uint8Array(bin.length);
+		for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+		return out;
+	} catch {
+		return null;
+	}
+}
+
+/** RFC 8785 canonical JSON for what statements hold: strings, integers, arrays, objects. */
+export function jcs(v) {
+	if (Array.isArray(v)) return '[' + v.map(jcs).join(',') + ']';
+	if (v !== null && typeof v === 'object')
+		return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + jcs(v[k])).join(',') + '}';
+	if (typeof v === 'number' && !Number.isFinite(v)) throw new Error('not a JSON number');
+	return JSON.stringify(v);
+}
+
+let support;
+/** Resolves to null when Ed25519 verification is available, else a sentence saying why not. */
+export function ed25519Support() {
+	if (!support) {
+		support = (async () => {
+			if (!globalThis.crypto?.subtle)
+				return 'this browser only offers WebCrypto on secure (HTTPS) pages';
+			try {
+				await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'Ed25519' }, false, ['verify']);
+				return null;
+			} catch (e) {
+				// An all-zero key is a valid encoding; NotSupportedError means no Ed25519 at all.
+				return e?.name === 'NotSupportedError' ? 'this browser has no Ed25519 in WebCrypto' : null;
+			}
+		})();
+	}
+	return support;
+}
+
+const keys = new Map();
+function importKey(b64, raw) {
+	if (!keys.has(b64))
+		keys.set(b64, crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']));
+	return keys.get(b64);
+}
+
+const fail = (reason, statement) => ({ ok: false, reason, statement });
+
+/**
+ * Checks one ledger entry on its own: steps 1 to 3 above.
+ * Resolves {ok: true, statement} or {ok: false, reason, statement?}.
+ */
+export async function verifyEntry(entry) {
+	if (!entry || typeof entry.message !== 'string')
+		return fail('the ledger entry has no message');
+	const { message } = entry;
+	if (!message.startsWith(PREFIX))
+		return fail('the message does not start with RASLOG-STATEMENT-v1');
+	const pk = b64decode(entry.public_key);
+	const sig = b64decode(entry.signature);
+	if (!pk || pk.length !== 32) return fail('the public key is not 32 bytes of base64');
+	if (!sig || sig.length !== 64) return fail('the signature is not 64 bytes of base64');
+	let good;
+	try {
+		const key = await importKey(entry.public_key, pk);
+		good = await crypto.subtle.verify('Ed25519', key, sig, new TextEncoder().encode(message));
+	} catch (e) {
+		return fail(`the key or signature was refused by WebCrypto (${e?.name || e})`);
+	}
+	if (!good) return fail('the Ed25519 signature does not verify over the message');
+	const body = message.slice(PREFIX.length);
+	let statement;
+	try {
+		statement = JSON.parse(body);
+	} catch {
+		return fail('the signed text after the prefix is not JSON');
+	}
+	if (statement === null || typeof statement !== 'object' || Array.isArray(statement))
+		return fail('the signed statement is not a JSON object');
+	try {
+		if (jcs(statement) !== body) return fail('the signed statement is not in canonical (RFC 8785) form', statement);
+		if (entry.statement !== undefined && jcs(entry.statement) !== body)
+			return fail('the server\'s copy of the statement differs from the signed text', statement);
+	} catch {
+		return fail('the signed statement holds a value statements may not hold', statement);
+	}
+	if (typeof statement.key === 'string' && statement.key !== entry.public_key)
+		return fail('the statement names a different key from the one that signed it', statement);
+	return { ok: true, statement };
+}
+
+const same = (a, b) => a === undefined || b === undefined || a === null || b === null || String(a) === String(b);
+const dateOf = (v) => (typeof v === 'string' ? v.slice(0, 10) : v);
+
+/**
+ * Step 4: a sentence saying how the statement disagrees with the evidence
+ * item shown (an item of progress "evidence" or a trainer record), or null.
+ */
+export function mismatch(st, item, subject) {
+	switch (item.type) {
+	case 'session': {
+		if (st.type !== 'session_signoff') return `it is a ${st.type} statement, not a session sign-off`;
+		if (st.decision !== 'confirmed') return `the trainer's decision was ${st.decision}, not confirmed`;
+		const s = st.session || {};
+		if (!same(s.id, item.session)) return `it signs session ${s.id}, not session ${item.session}`;
+		if (!same(s.trainee, subject)) return `it is about trainee ${s.trainee}`;
+		if (!same(st.signer, item.signed_by)) return `it was signed by user ${st.signer}, not ${item.signed_by}`;
+		if (!same(s.date, item.date)) return `it gives the date ${s.date}, not ${item.date}`;
+		if (item.minutes !== undefined && !same(s.minutes, item.minutes)) return `it gives ${s.minutes} minutes, not ${item.minutes}`;
+		if (item.activity !== undefined && !same(s.activity, item.activity)) return `it gives the activity ${s.activity}, not ${item.activity}`;
+		if (item.signed_role !== undefined && !same(st.role, item.signed_role)) return `the trainer signed the role ${st.role}, not ${item.signed_role}`;
+		return null;
+	}
+	case 'assessment':
+		if (st.type !== 'assessment') return `it is a ${st.type} statement, not an assessment`;
+		if (!same(st.trainee, subject)) return `it is about trainee ${st.trainee}`;
+		if (!same(st.session, item.session)) return `it assesses session ${st.session}, not ${item.session}`;
+		if (!same(st.tool, item.tool)) return `it uses ${st.tool}, not ${item.tool}`;
+		if (!same(st.signer, item.signed_by)) return `it was signed by user ${st.signer}, not ${item.signed_by}`;
+		if (Array.isArray(item.scores) && jcs(st.scores) !== jcs(item.scores)) return `its scores are ${(st.scores || []).join(', ')}`;
+		return null;
+	case 'module_completion':
+		if (st.type !== 'module_completion') return `it is a ${st.type} statement, not a module completion`;
+		if (!same(st.trainee, subject)) return `it is about trainee ${st.trainee}`;
+		if (!same(st.module, item.module)) return `it completes ${st.module}, not ${item.module}`;
+		if (!same(st.signer, item.signed_by)) return `it was signed by user ${st.signer}, not ${item.signed_by}`;
+		return null;
+	case 'trainer_accreditation':
+		if (st.type !== 'trainer_accreditation') return `it is a ${st.type} statement, not a trainer accreditation`;
+		if (!same(st.trainer, subject)) return `it accredits user ${st.trainer}`;
+		if (!same(dateOf(st.valid_until), dateOf(item.valid_until))) return `it is valid until ${st.valid_until}, not ${item.valid_until}`;
+		if (!same(dateOf(st.valid_from), dateOf(item.valid_from))) return `it is valid from ${st.valid_from}, not ${item.valid_from}`;
+		return null;
+	case 'accreditation':
+		if (st.type !== 'accreditation') return `it is a ${st.type} statement, not an accreditation`;
+		if (!same(st.trainee, subject)) return `it is about trainee ${st.trainee}`;
+		if (!same(dateOf(st.valid_until), dateOf(item.valid_until))) return `it is valid until ${st.valid_until}, not ${item.valid_until}`;
+		return null;
+	default:
+		return null;
+	}
+}
+
+/**
+ * The whole check for one evidence item: fetch(index) gives the ledger entry.
+ * Resolves {state: 'verified'|'failed'|'unchecked', reason}.
+ */
+export async function checkEvidence(fetchEntry, item, subject) {
+	const why = await ed25519Support();
+	if (why) return { state: 'unchecked', reason: why };
+	let entry;
+	try {
+		entry = await fetchEntry(item.ledger_index);
+	} catch (e) {
+		return { state: 'unchecked', reason: `ledger entry ${item.ledger_index} could not be fetched (${e.message})` };
+	}
+	if (entry && entry.index !== undefined && Number(entry.index) !== Number(item.ledger_index))
+		return { state: 'failed', reason: `the server returned entry ${entry.index} for index ${item.ledger_index}` };
+	const r = await verifyEntry(entry);
+	if (!r.ok) return { state: 'failed', reason: r.reason };
+	const m = mismatch(r.statement, item, subject);
+	if (m) return { state: 'failed', reason: `the signature is valid but ${m}` };
+	return { state: 'verified', reason: `Ed25519 signature by key ${entry.public_key.slice(0, 12)}… verifies over the statement for this record`, statement: r.statement };
+}
