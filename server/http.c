@@ -92,6 +92,8 @@ static enum MHD_Result check_header(void *cls, enum MHD_ValueKind kind, const ch
 	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0 &&
 		 (!value || !*value || strspn(value, "0123456789") != strlen(value)))
 		*bad = 1;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 && strcasecmp(value ? value : "", "chunked") != 0)
+		*bad = 1; /* "chunked, chunked", "gzip, chunked", "identity": MHD reads them differently from proxies */
 	return MHD_YES;
 }
 
@@ -198,6 +200,9 @@ void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct 
 static enum MHD_Result queue(struct request *rq)
 {
 	enum MHD_Result r;
+
+	/* Whatever the handler read, leave no read transaction open on this thread. */
+	rl_db_end_reads(thread_db);
 
 	if (!rq->response) {
 		struct rl_error err = RL_ERROR_INIT;
