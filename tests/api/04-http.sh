@@ -80,6 +80,10 @@ tok=$(token_of "$TA")
 today=$(date -u +%F)
 body="{\"date\":\"$today\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$RA}"
 len=${#body}
+# Control: a well-formed chunked request is read and stored.
+r=$(printf 'POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n' \
+	"$tok" "$len" "$body" | raw)
+check "control: a chunked POST is read and stored: 201 ($r)" "${r% *}" = 201
 n0=$(count)
 
 # Control: a plain keep-alive request is answered and the connection stays open,
@@ -114,7 +118,8 @@ check "  ...and the connection is closed" "${r#* }" = 1
 # Content-Length that is not plain digits.
 inner='GET /api/v1/smuggled HTTP/1.1\r\nHost: t\r\n\r\n'
 ilen=$(printf "$inner" | wc -c)
-for h in "Content-Length : $ilen" "Content-Length\t: $ilen" "Content-Length: 0\r\n Content-Length: $ilen" "Content-Length: $ilen, $ilen" "Content-Length: +$ilen"; do
+for h in "Content-Length : $ilen" "Content-Length\t: $ilen" "Content-Length: 0\r\n Content-Length: $ilen" "Content-Length: $ilen, $ilen" "Content-Length: +$ilen" \
+	"Transfer-Encoding: chunked, chunked" "Transfer-Encoding: identity"; do
 	r=$(printf "POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tok\r\n$h\r\n\r\n$inner" | raw)
 	check "[$h] with a request in the body: 400 ($r)" "${r% *}" = 400
 	check "  ...the connection is closed and no second reply came" "${r#* }/$(grep -c 'HTTP/1' "$WORK/raw.extra")" = 1/0
