@@ -21,6 +21,7 @@ record() { # record NAME STATUS
 run_step() { # run_step NAME CMD...: output to tests/out/NAME.log, TAP counted
 	name=$1; shift
 	start=$(date +%s)
+	mkdir -p "$(dirname "$OUT/$name.log")"
 	"$@" >"$OUT/$name.log" 2>&1
 	st=$?
 	n_ok=$(grep -c '^ok ' "$OUT/$name.log")
