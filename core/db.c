@@ -266,7 +266,9 @@ int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error 
 		if (rl_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0)
 			goto fail;
 	}
-	if (rl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", err) < 0)
+	/* recursive_triggers: REPLACE conflict resolution then fires the ledger's
+	 * delete trigger, so INSERT OR REPLACE cannot rewrite an entry either. */
+	if (rl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;", err) < 0)
 		goto fail;
 	if (flags & RL_DB_READONLY) {
 		int have = pragma_int(db, "PRAGMA user_version");

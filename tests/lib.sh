@@ -84,17 +84,19 @@ stop_server() {
 	SERVER_PID=""
 }
 
-add_user() { # add_user NAME ROLES [extra flags] -> prints id, sets TOKEN_<id>
+add_user() { # add_user NAME ROLES [extra flags] -> prints id; token_of ID gives the token
 	n=$1; r=$2; shift 2
 	email=$(echo "$n" | tr 'A-Z ' 'a-z.')"@test.raslog.org"
 	out=$("$RASLOGD" --db "$DB" user add --name "$n" --email "$email" --role "$r" "$@") || return 1
 	id=$(echo "$out" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
 	tok=$(echo "$out" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+	# TOKEN_<id> for callers in this shell; the file for those in a $(...) subshell.
 	eval "TOKEN_$id=\$tok"
+	echo "$id $tok" >> "$WORK/tokens"
 	echo "$id"
 }
 
-token_of() { eval "echo \$TOKEN_$1"; }
+token_of() { sed -n "s/^$1 //p" "$WORK/tokens"; }
 
 # api METHOD PATH TOKEN [BODY] -> body in $WORK/body, status echoed
 api() {

@@ -94,7 +94,7 @@ check "the copy's head covers its whole ledger" \
 	"$(jget 'j["tree_size"]' <"$WORK/verify/head.json")" = "$copy_entries"
 if [ -x "$RASLOG" ] && "$RASLOG" verify --help 2>&1 | grep -q -- --file; then
 	ok "raslog verify accepts the copy's ledger" "$RASLOG" verify --file "$WORK/verify/export.jsonl" \
-		--head "$WORK/verify/head.json" --key "$logkey"
+		--head "$WORK/verify/head.json" --log-key "$logkey"
 fi
 if command -v node >/dev/null; then
 	ok "verify-ledger.mjs: the copy's ledger and head verify" \
