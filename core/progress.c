@@ -264,6 +264,35 @@ out:
 	return rc;
 }
 
+int rl_progress_session_decided(struct rl_db *db, const json_t *before, const char *decision,
+				const char *role, const json_t *steps, struct rl_error *err)
+{
+	int64_t trainee = json_integer_value(json_object_get(before, "trainee"));
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+	int confirmed = strcmp(decision, "confirmed") == 0;
+	json_t *after, *so;
+	int rc;
+
+	if (!c)
+		return err->status ? -1 : 0;
+	/* The record as it now stands, built from what was just written rather than read back. */
+	after = json_deep_copy(before);
+	so = json_object();
+	if (role)
+		json_object_set_new(so, "role", json_string(role));
+	if (steps)
+		json_object_set(so, "steps", (json_t *)steps);
+	json_object_set_new(after, "signoff", so);
+	json_object_set_new(after, "status", json_string(confirmed ? "signed" : "rejected"));
+	rc = apply_session(db, c, before, "pending", -1, err);
+	if (rc == 0)
+		rc = apply_session(db, c, after, confirmed ? "signed" : "rejected", +1, err);
+	json_decref(after);
+	if (rc == 0 && confirmed)
+		rc = rl_progress_refresh(db, trainee, err);
+	return rc;
+}
+
 int rl_progress_assessment_added(struct rl_db *db, int64_t trainee, const char *tool,
 				 const int *scores, size_t nscores, struct rl_error *err)
 {

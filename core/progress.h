@@ -29,6 +29,14 @@ const struct rl_tools *rl_tools_default(struct rl_error *err);
  */
 int rl_progress_session_changed(struct rl_db *db, int64_t session_id, const char *old_status,
 				struct rl_error *err);
+/*
+ * A trainer decided on a pending session (before: its JSON as it was):
+ * moves the claim out of pending and, when confirmed, the trainer's view
+ * (role, steps) into signed.  Cheaper than rl_progress_session_changed:
+ * nothing is read back.
+ */
+int rl_progress_session_decided(struct rl_db *db, const json_t *before, const char *decision,
+				const char *role, const json_t *steps, struct rl_error *err);
 /* A signed assessment / module completion was stored for trainee. */
 int rl_progress_assessment_added(struct rl_db *db, int64_t trainee, const char *tool,
 				 const int *scores, size_t nscores, struct rl_error *err);

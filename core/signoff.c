@@ -25,8 +25,12 @@
 
 void rl_signoff_release(struct rl_signoff *so)
 {
-	if (so)
-		json_decref(so->statement);
+	if (!so)
+		return;
+	json_decref(so->statement);
+	free(so->message);
+	so->statement = NULL;
+	so->message = NULL;
 }
 
 int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
@@ -61,8 +65,19 @@ int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_sig
 			      (long long)out->signer, (long long)me->id);
 	if (strlen(sig) >= sizeof(out->signature))
 		return REFUSE(err, "bad-signature", "the signature is not base64 of 64 bytes");
-	if (rl_stmt_verify(st, key, sig, err) < 0)
+	/* Verify once here (any thread) and keep the signed text for the ledger. */
+	if (rl_base64_decode_exact(key, out->pk, 32) < 0)
+		return REFUSE(err, "bad-key", "the key is not a base64 Ed25519 public key of 32 bytes");
+	if (rl_base64_decode_exact(sig, out->sig, 64) < 0)
+		return REFUSE(err, "bad-signature", "the signature is not base64 of 64 bytes");
+	out->message = rl_statement_message(st, &out->message_len, err);
+	if (!out->message)
 		return -1;
+	if (crypto_sign_verify_detached(out->sig, (const unsigned char *)out->message, out->message_len, out->pk) != 0) {
+		free(out->message);
+		out->message = NULL;
+		return REFUSE(err, "bad-signature", "the signature does not verify with key %s over this statement", key);
+	}
 	snprintf(out->key, sizeof(out->key), "%s", key);
 	snprintf(out->signature, sizeof(out->signature), "%s", sig);
 	out->statement = json_incref(st);
@@ -147,22 +162,11 @@ static int must_match(const json_t *got, json_t *expected, const char *what, str
 
 static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, struct rl_error *err)
 {
-	uint8_t pk[32], sig[64];
-	size_t len;
-	char *msg = rl_statement_message(so->statement, &len, err);
-	int rc;
-
-	if (!msg)
-		return -1;
-	if (rl_base64_decode_exact(so->key, pk, 32) < 0 || rl_base64_decode_exact(so->signature, sig, 64) < 0) {
-		free(msg);
-		return rl_error_internal(err, "statement lost its key or signature");
-	}
+	if (!so->message)
+		return rl_error_internal(err, "the statement was not checked before it was applied");
 	so->subject = subject;
-	rc = rl_ledger_append(db, rl_stmt_type(so->statement), msg, len, pk, sig, so->signer, subject,
-			      &so->ledger_index, err);
-	free(msg);
-	return rc;
+	return rl_ledger_append(db, rl_stmt_type(so->statement), so->message, so->message_len, so->pk, so->sig,
+				so->signer, subject, &so->ledger_index, err);
 }
 
 static int64_t member_int(const json_t *o, const char *k)
@@ -289,7 +293,7 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		goto out;
 	}
 	sqlite3_reset(q);
-	rc = rl_progress_session_changed(db, id, "pending", err);
+	rc = rl_progress_session_decided(db, s, decision, role, steps && json_array_size(steps) ? steps : NULL, err);
 out:
 	free(signed_steps);
 	json_decref(s);

@@ -27,6 +27,9 @@
 
 struct rl_signoff {
 	json_t *statement;       /* owned */
+	char *message;           /* the exact signed text (prefix || JCS), owned; set by check */
+	size_t message_len;
+	uint8_t pk[32], sig[64]; /* decoded key and signature, set by check */
 	char signature[128];     /* base64 */
 	char key[64];            /* base64 public key from the statement */
 	int64_t signer;
