@@ -46,7 +46,7 @@ export function mark(state, reason) {
 	const icons = { verified: 'ok', failed: 'fail', checking: 'wait', unchecked: 'warn' };
 	const el = h('span', { class: ['mark', `mark-${state}`], title: reason || null, dataset: { state } },
 		icon(icons[state]), ' ', h('span', { class: 'mark-word' }, words[state]));
-	if (reason && state !== 'verified') el.append(h('span', { class: 'mark-reason' }, `: ${reason}`));
+	if (reason && state !== 'verified') el.append(h('span', { class: 'mark-reason' }, sr(': '), reason.charAt(0).toUpperCase() + reason.slice(1) + '.'));
 	return el;
 }
 

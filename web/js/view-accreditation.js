@@ -4,11 +4,11 @@
 // GET /api/v1/accreditation?site=&curriculum=&status=&q=&sort=&limit=&cursor=
 
 import { api, itemsOf, curricula, trainers } from './api.js';
-import { h, clear, sr, tableWrap, uid } from './dom.js';
+import { h, clear, sr, tableWrap, uid, time } from './dom.js';
 import { OVERALL, overallLabel, reqStatusLabel } from './codes.js';
 import { announce, badge, errorBox, loading, empty, title } from './ui.js';
 
-const PAGE = 25;
+const PAGE = 25;  // rows per page; #/accreditation?limit=N overrides (1..200)
 const SORTS = [
 	['name', 'Name, A to Z'],
 	['-name', 'Name, Z to A'],
@@ -46,6 +46,7 @@ export async function render(root, ctx) {
 		site: q.get('site') || '', curriculum: q.get('curriculum') || '', status: q.get('status') || '',
 		q: q.get('q') || '', sort: q.get('sort') || 'name',
 	};
+	const limit = Math.min(200, Math.max(1, Number(q.get('limit')) || PAGE));
 	let cursors = [null];  // cursor of each page seen, for "Previous"
 	sessionStorage.setItem('raslog.listHash', location.hash || '#/accreditation');
 
@@ -113,6 +114,7 @@ export async function render(root, ctx) {
 		const p = new URLSearchParams();
 		for (const k of ['site', 'curriculum', 'status', 'q']) if (state[k]) p.set(k, state[k]);
 		if (state.sort !== 'name') p.set('sort', state.sort);
+		if (limit !== PAGE) p.set('limit', String(limit));
 		const qs = p.toString();
 		history.replaceState(null, '', `#/accreditation${qs ? '?' + qs : ''}`);
 		sessionStorage.setItem('raslog.listHash', location.hash);
@@ -171,7 +173,7 @@ export async function render(root, ctx) {
 				h('th', { scope: 'row' }, h('a', { href: `#/trainee/${r.id}`, class: 'trainee-link' }, r.name)),
 				h('td', null, r.site || h('span', { class: 'muted' }, 'none')),
 				h('td', null, r.curriculum?.code ? `${r.curriculum.code} v${r.curriculum.version ?? ''}` : ''),
-				h('td', null, badge('overall', r.status), r.accredited_until ? h('span', { class: 'small muted block' }, `until ${r.accredited_until}`) : null),
+				h('td', null, badge('overall', r.status), r.accredited_until ? h('span', { class: 'small muted block' }, 'until ', time(r.accredited_until)) : null),
 				h('td', { class: 'num' }, `${r.modules_met ?? 0} of ${r.modules_total ?? 0}`),
 				h('td', { class: 'col-bars' }, moduleBars(r))))));
 	}
@@ -186,7 +188,7 @@ export async function render(root, ctx) {
 		try {
 			r = await api('/accreditation', { signal: ctx.signal, query: {
 				site: state.site, curriculum: state.curriculum, status: state.status, q: state.q,
-				sort: state.sort, limit: PAGE, cursor: cursors[page] } });
+				sort: state.sort, limit, cursor: cursors[page] } });
 		} catch (e) {
 			if (ctx.signal.aborted || my !== seq) return;
 			results.removeAttribute('aria-busy');
@@ -199,7 +201,7 @@ export async function render(root, ctx) {
 		renderCounts(r.counts);
 		const items = itemsOf(r);
 		const total = state.status ? r.counts?.[state.status] : Object.values(r.counts || {}).reduce((a, b) => a + (Number(b) || 0), 0);
-		const from = page * PAGE;
+		const from = page * limit;
 		clear(body);
 		const filtersText = [state.q && `name contains “${state.q}”`, state.site && `site ${state.site}`,
 			state.curriculum && `curriculum ${state.curriculum}`, state.status && overallLabel(state.status).toLowerCase()].filter(Boolean);
@@ -216,7 +218,7 @@ export async function render(root, ctx) {
 			if (r.next_cursor) cursors[page + 1] = r.next_cursor;
 			pager.append(...[
 				page > 0 ? h('button', { type: 'button', class: 'button button-secondary', onclick: () => load(page - 1, true) }, '← Previous page') : null,
-				h('span', { class: 'pager-where' }, `Page ${page + 1}${Number.isFinite(total) ? ` of ${Math.max(1, Math.ceil(total / PAGE))}` : ''}`),
+				h('span', { class: 'pager-where' }, `Page ${page + 1}${Number.isFinite(total) ? ` of ${Math.max(1, Math.ceil(total / limit))}` : ''}`),
 				r.next_cursor ? h('button', { type: 'button', class: 'button button-secondary', onclick: () => load(page + 1, true) }, 'Next page →') : null,
 			].filter(Boolean));
 		}

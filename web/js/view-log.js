@@ -90,7 +90,12 @@ export async function render(root, ctx) {
 		h('p', { class: 'section-note' }, 'Newest first. A pending session waits for its trainer’s signature; see ', h('a', { href: '#/progress' }, 'My progress'), ' for what counts so far.'),
 		mineBody, more));
 
-	/* trainers */
+	/* trainers; the one named on the newest session is chosen by default */
+	let lastTrainer = null;
+	const preselect = () => {
+		if (lastTrainer && !trainerSelect.value && [...trainerSelect.options].some((o) => o.value === String(lastTrainer)))
+			trainerSelect.value = String(lastTrainer);
+	};
 	loadTrainers().then((list) => {
 		if (ctx.signal.aborted) return;
 		const others = list.filter((t) => t.id !== me.id);
@@ -99,6 +104,7 @@ export async function render(root, ctx) {
 		clear(trainerSelect).append(h('option', { value: '' }, shown.length ? 'Choose your trainer' : 'No trainers are listed'),
 			...shown.sort((a, b) => a.name.localeCompare(b.name)).map((t) => h('option', { value: String(t.id) },
 				`${t.name}${t.site ? ', ' + t.site : ''}${t.accreditation?.valid_until ? ` (accredited until ${t.accreditation.valid_until})` : ''}`)));
+		preselect();
 	}).catch((e) => {
 		clear(trainerSelect).append(h('option', { value: '' }, 'Trainers could not be loaded'));
 		showErrors([{ field: 'trainer', message: `the list of trainers could not be loaded (${e.message})` }], null, false);
@@ -120,6 +126,8 @@ export async function render(root, ctx) {
 		const items = Array.isArray(r) ? r : r.items || [];
 		cursor = r.next_cursor || null;
 		if (!append) {
+			lastTrainer = items[0]?.trainer ?? null;
+			preselect();
 			clear(mineBody);
 			if (!items.length) mineBody.append(empty('You have not logged any sessions yet.'));
 			else {

@@ -103,8 +103,9 @@ function hoursData(sessions, p) {
 	return [...seen.values()];
 }
 
-function hoursSection(rows) {
+function hoursSection(rows, partial) {
 	const out = section('hours', 'Signed hours over time');
+	if (partial) out.append(h('p', { class: 'section-note' }, 'Only the sessions you may see (those you supervised) are counted here; the requirement figures above count every signed session.'));
 	rows = rows.filter((r) => parseDate(r.date)).sort((a, b) => a.date.localeCompare(b.date));
 	if (!rows.length) {
 		out.append(empty('No signed sessions yet.'));
@@ -118,9 +119,6 @@ function hoursSection(rows) {
 		const byDate = new Map();
 		for (const r of rows) if (r.activity === a) { sum += r.minutes; byDate.set(r.date, sum); }
 		const points = [...byDate].map(([d, m]) => ({ x: parseDate(d), y: m / 60, label: `${fmtHours(m)} h cumulative` }));
-		// Carry the total on to the last signed date of any activity: a cumulative figure does not fall back.
-		const lastDate = rows[rows.length - 1].date;
-		if (!byDate.has(lastDate)) points.push({ x: parseDate(lastDate), y: sum / 60, marker: false });
 		return { name: label(a), style: STYLES[i % STYLES.length], points };
 	});
 	const chartId = uid('hours-chart');
@@ -150,7 +148,7 @@ function hoursSection(rows) {
 		h('tbody', null, body));
 	out.append(h('div', { class: 'chart-pair chart-pair-stacked' },
 		h('figure', { class: 'chart-figure chart-figure-wide' }, chart, legend(series),
-			h('figcaption', null, 'Each line adds up the signed time of one activity; a step is a signed session.')),
+			h('figcaption', null, 'Each line adds up the signed time of one activity and ends at its last signed session; each step up is a signed session.')),
 		tableWrap('Cumulative signed hours by month, scrollable', table)));
 	return out;
 }
@@ -275,14 +273,15 @@ function evidenceSection(rows, names) {
 			h('th', { scope: 'col' }, 'Signed at'), h('th', { scope: 'col' }, 'Signature'))),
 		h('tbody', null, rows.map((row) => {
 			const cell = h('td', { class: 'sig' }, mark('checking'));
-			cells.push({ row, cell });
 			const it = row.item;
+			const signer = h('td', null, names.get(it.signed_by ?? it.signer) || (it.signed_by ? `user ${it.signed_by}` : h('span', { class: 'muted' }, 'see signature')));
+			cells.push({ row, cell, signer });
 			return h('tr', { dataset: { ledgerIndex: String(it.ledger_index) } },
 				h('th', { scope: 'row', class: 'num' }, String(it.ledger_index)),
 				h('td', null, describe(it)),
 				h('td', null, time(it.date)),
 				h('td', null, row.towards.length ? h('ul', { class: 'plain' }, row.towards.map((t) => h('li', null, t))) : h('span', { class: 'muted' }, 'no requirement')),
-				h('td', null, names.get(it.signed_by ?? it.signer) || (it.signed_by ? `user ${it.signed_by}` : h('span', { class: 'muted' }, 'faculty'))),
+				signer,
 				h('td', null, it.signed_at ? time(it.signed_at, true) : h('span', { class: 'muted' }, '–', sr('not given'))),
 				cell);
 		})));
@@ -303,10 +302,13 @@ async function verifyAll(cells, summary, subject, signal, printNote) {
 						: `All ${total} signatures verified in this browser.`);
 	};
 	update();
-	await pool(cells, 6, async ({ row, cell }) => {
+	await pool(cells, 6, async ({ row, cell, signer }) => {
 		if (signal.aborted) return;
 		const r = await checkEvidence(ledgerEntry, row.item, subject);
 		if (signal.aborted) return;
+		// Rows the progress report gives no signer for (an accreditation) take it from the verified statement.
+		if (r.state === 'verified' && row.item.signed_by === undefined && r.statement?.signer !== undefined)
+			clear(signer).append(await userName(r.statement.signer), r.statement.signed_at ? h('span', { class: 'block small muted' }, fmtDate(r.statement.signed_at)) : '');
 		clear(cell).append(mark(r.state, r.reason));
 		cell.dataset.state = r.state;
 		done++;
@@ -377,7 +379,7 @@ export async function render(root, ctx) {
 	const rows = collectEvidence(p, sessionsById);
 	const ev = evidenceSection(rows, names);
 	root.append(head, actions, toc, modulesSection(p), pendingSection(p, names, own),
-		hoursSection(hoursData(sessions, p)), gearsSection(p, toolList, names), ev.out);
+		hoursSection(hoursData(sessions, p), sessions && !own && !ctx.me.roles.includes('faculty')), gearsSection(p, toolList, names), ev.out);
 	if (ev.summary) verifyAll(ev.cells, ev.summary, id, ctx.signal, printNote);
 	else printNote.textContent = 'No signed evidence to check.';
 }
