@@ -255,6 +255,10 @@ const opened = await step('open a trainee whose evidence all verifies in the bro
 		ok(verified >= 1, 'at least one evidence row is marked "Verified"', texts.slice(0, 3).join('\n'));
 		ok(bad === 0, 'no evidence row is marked "Failed"', texts.filter((t) => /fail/i.test(t)).slice(0, 5).join('\n'));
 		ok(texts.every((t) => /Verified/.test(t)), 'every mark says its result in words');
+		const traced = await page.locator('table.evidence .chain:not(.chain-unknown)').count();
+		const untraced = await page.locator('table.evidence .chain-unknown').count();
+		note(`${traced} signing keys traced to a faculty accreditation, ${untraced} not`);
+		ok(traced >= 1, 'signing keys are traced to the faculty accreditation of the trainer');
 		return true;
 	}
 	throw new Error('none of the first trainees of the filtered list has signed evidence');

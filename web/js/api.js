@@ -19,6 +19,7 @@ export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
 export const setToken = (t) => sessionStorage.setItem(TOKEN_KEY, t);
 export function clearToken() {
 	sessionStorage.removeItem(TOKEN_KEY);
+	sessionStorage.removeItem('raslog.listHash');
 	cache.clear();
 }
 

@@ -179,3 +179,40 @@ export async function checkEvidence(fetchEntry, item, subject) {
 	if (m) return { state: 'failed', reason: `the signature is valid but ${m}` };
 	return { state: 'verified', reason: `Ed25519 signature by key ${entry.public_key.slice(0, 12)}… verifies over the statement for this record`, statement: r.statement };
 }
+
+/**
+ * The trainer keys that faculty accredited, from each trainer's current
+ * accreditation statement (GET /trainers gives its ledger index), each
+ * statement verified like any other: Map key -> [{trainer, index, from, until}].
+ */
+export async function accreditedKeys(trainerList, fetchEntry) {
+	const keys = new Map();
+	if (await ed25519Support()) return keys;
+	await Promise.all(trainerList.map(async (t) => {
+		const idx = t.accreditation?.ledger_index;
+		if (idx === undefined || idx === null) return;
+		try {
+			const r = await verifyEntry(await fetchEntry(idx));
+			const st = r.statement;
+			if (!r.ok || st?.type !== 'trainer_accreditation' || String(st.trainer) !== String(t.id) || typeof st.trainer_key !== 'string') return;
+			if (!keys.has(st.trainer_key)) keys.set(st.trainer_key, []);
+			keys.get(st.trainer_key).push({ trainer: st.trainer, index: idx, from: st.valid_from, until: st.valid_until });
+		} catch { /* an unreadable accreditation simply introduces no key */ }
+	}));
+	return keys;
+}
+
+/**
+ * Whether a verified statement's key was accredited for its signer on the
+ * day it signed: {ok: true, index} or {ok: false, reason}; null when the
+ * statement is not a trainer's (faculty and log statements).
+ */
+export function keyChain(statement, keys) {
+	if (!statement || !keys || !['session_signoff', 'assessment', 'module_completion'].includes(statement.type)) return null;
+	const day = String(statement.signed_at || '').slice(0, 10);
+	const found = (keys.get(statement.key) || []).filter((k) => String(k.trainer) === String(statement.signer));
+	if (!found.length) return { ok: false, reason: 'the signing key is not the one in the signer\u2019s current trainer accreditation' };
+	const within = found.find((k) => (!k.from || day >= k.from) && (!k.until || day <= k.until));
+	if (!within) return { ok: false, reason: `the key was accredited from ${found[0].from} to ${found[0].until}, not on ${day}` };
+	return { ok: true, index: within.index };
+}

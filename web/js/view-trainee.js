@@ -5,12 +5,12 @@
 // chart with its data table; and the evidence list, every row of which is
 // re-verified here with WebCrypto against the ledger entry it cites.
 
-import { api, all, tools as loadTools, ledgerEntry, userName } from './api.js';
+import { api, all, tools as loadTools, ledgerEntry, userName, trainers as loadTrainers } from './api.js';
 import { h, clear, sr, tableWrap, uid, time, fmtDate, fmtMonth, fmtMinutes, fmtHours, parseDate, pool } from './dom.js';
 import { ACTIVITIES, activityLabel, platformLabel, roleLabel, prettyCode } from './codes.js';
 import { badge, mark, bar, announce, empty, title } from './ui.js';
 import { lineChart, legend, STYLES } from './charts.js';
-import { checkEvidence } from './verify.js';
+import { checkEvidence, accreditedKeys, keyChain } from './verify.js';
 
 const UNITS = {
 	minutes: (n) => fmtMinutes(n),
@@ -275,14 +275,14 @@ function evidenceSection(rows, names) {
 			const cell = h('td', { class: 'sig' }, mark('checking'));
 			const it = row.item;
 			const signer = h('td', null, names.get(it.signed_by ?? it.signer) || (it.signed_by ? `user ${it.signed_by}` : h('span', { class: 'muted' }, 'see signature')));
-			cells.push({ row, cell, signer });
+			const signedAt = h('td', null, it.signed_at ? time(it.signed_at, true) : h('span', { class: 'muted' }, '–', sr('not given')));
+			cells.push({ row, cell, signer, signedAt });
 			return h('tr', { dataset: { ledgerIndex: String(it.ledger_index) } },
 				h('th', { scope: 'row', class: 'num' }, String(it.ledger_index)),
 				h('td', null, describe(it)),
 				h('td', null, time(it.date)),
 				h('td', null, row.towards.length ? h('ul', { class: 'plain' }, row.towards.map((t) => h('li', null, t))) : h('span', { class: 'muted' }, 'no requirement')),
-				signer,
-				h('td', null, it.signed_at ? time(it.signed_at, true) : h('span', { class: 'muted' }, '–', sr('not given'))),
+				signer, signedAt,
 				cell);
 		})));
 	out.append(h('p', { class: 'section-note' }, 'Every row names the ledger entry that proves it. This browser fetches each entry and checks its Ed25519 signature itself (WebCrypto), and that the signed statement is about this very record, so these figures do not rest on trusting the server.'),
@@ -291,7 +291,8 @@ function evidenceSection(rows, names) {
 }
 
 async function verifyAll(cells, summary, subject, signal, printNote) {
-	let done = 0, ok = 0, bad = 0, unchecked = 0;
+	let done = 0, ok = 0, bad = 0, unchecked = 0, chained = 0, unchained = 0;
+	const keys = accreditedKeys(await loadTrainers().catch(() => []), ledgerEntry);
 	const total = cells.length;
 	const update = () => {
 		summary.dataset.state = done < total ? 'checking' : bad ? 'failed' : unchecked ? 'unchecked' : 'verified';
@@ -299,18 +300,32 @@ async function verifyAll(cells, summary, subject, signal, printNote) {
 			done < total ? `Checking signatures in this browser: ${done} of ${total} done.`
 				: bad ? `${bad} of ${total} signatures FAILED the check in this browser; ${ok} verified. Do not rely on the failed rows.`
 					: unchecked ? `${ok} of ${total} signatures verified; ${unchecked} could not be checked.`
-						: `All ${total} signatures verified in this browser.`);
+						: `All ${total} signatures verified in this browser.`,
+			done < total || !(chained + unchained) ? '' : unchained
+				? ` ${chained} signed with a key that faculty accredited; ${unchained} could not be traced to a current trainer accreditation.`
+				: ` Every trainer’s key traced to its faculty accreditation.`);
 	};
 	update();
-	await pool(cells, 6, async ({ row, cell, signer }) => {
+	await pool(cells, 6, async ({ row, cell, signer, signedAt }) => {
 		if (signal.aborted) return;
 		const r = await checkEvidence(ledgerEntry, row.item, subject);
 		if (signal.aborted) return;
 		// Rows the progress report gives no signer for (an accreditation) take it from the verified statement.
-		if (r.state === 'verified' && row.item.signed_by === undefined && r.statement?.signer !== undefined)
-			clear(signer).append(await userName(r.statement.signer), r.statement.signed_at ? h('span', { class: 'block small muted' }, fmtDate(r.statement.signed_at)) : '');
+		if (r.state === 'verified' && row.item.signed_by === undefined && r.statement?.signer !== undefined) {
+			clear(signer).append(await userName(r.statement.signer));
+			if (!row.item.signed_at && r.statement.signed_at) clear(signedAt).append(time(r.statement.signed_at, true));
+		}
 		clear(cell).append(mark(r.state, r.reason));
 		cell.dataset.state = r.state;
+		// One step further up the chain: was the signing key accredited by faculty for this signer, that day?
+		const chain = r.state === 'verified' ? keyChain(r.statement, await keys) : null;
+		if (chain?.ok) {
+			chained++;
+			cell.append(h('span', { class: 'chain small' }, `Key accredited by faculty in ledger entry ${chain.index}`));
+		} else if (chain) {
+			unchained++;
+			cell.append(h('span', { class: 'chain chain-unknown small' }, `Note: ${chain.reason}; check with raslog verify.`));
+		}
 		done++;
 		if (r.state === 'verified') ok++;
 		else if (r.state === 'failed') bad++;
