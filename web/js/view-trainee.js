@@ -334,7 +334,7 @@ async function verifyAll(cells, summary, subject, signal, printNote) {
 	});
 	if (signal.aborted) return;
 	printNote.textContent = `Signatures checked in the browser when printed: ${ok} verified, ${bad} failed, ${unchecked} not checked, of ${total}.`;
-	announce(bad ? `Signature check finished: ${bad} of ${total} failed.` : `Signature check finished: ${ok} of ${total} verified.`, bad ? 'error' : 'info');
+	announce(bad ? `Signature check finished: ${bad} of ${total} failed.` : `Signature check finished: ${ok} of ${total} verified.`, bad ? 'error' : 'info', { quiet: !bad });
 }
 
 /* ------------------------------------------------------------ view */

@@ -80,5 +80,5 @@ export async function render(root, ctx) {
 		sig.dataset.state = r.state;
 	});
 	if (!ctx.signal.aborted && cells.size)
-		announce(bad ? `${bad} trainer accreditation signatures failed the check.` : `Trainer accreditation signatures checked: ${cells.size}.`);
+		announce(bad ? `${bad} trainer accreditation signatures failed the check.` : `Trainer accreditation signatures checked: ${cells.size}.`, bad ? 'error' : 'info', { quiet: !bad });
 }
