@@ -1,0 +1,21 @@
+#!/bin/bash
+# tests/browser/run.sh BIN - the web page in headless Chromium against the
+# real raslogd serving web/ with the demo programme: faculty, trainee and
+# trainer flows, in-browser signature checks, axe-core scans.  Screenshots,
+# axe reports and the printed portfolio land in tests/out/browser/.
+BIN=${1:-$BIN}
+export BIN
+. tests/lib.sh
+if [ ! -x /usr/bin/chromium ]; then
+	echo "not ok 1 - /usr/bin/chromium is missing (Debian package chromium; make test installs it as root)"
+	exit 1
+fi
+"$RASLOGD" --db "$DB" demo > "$WORK/people.jsonl" 2>/dev/null
+start_server --web web
+token() { grep "$1" "$WORK/people.jsonl" | jget 'j["token"]'; }
+OUT=tests/out/browser
+rm -rf "$OUT" && mkdir -p "$OUT"
+node tests/browser/browser.test.mjs "$URL" "$(token 'Amelia Hart')" "$(token 'Aisha Bello')" "$OUT" "$(token 'David Ellis')"
+st=$?
+stop_server
+exit $st
