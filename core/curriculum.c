@@ -1436,6 +1436,81 @@ out:
 	return doc;
 }
 
+json_t *rl_curriculum_quick_summary(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
+				    int *modules_met, struct rl_error *err)
+{
+	struct totals all[256], *per[64];
+	int met[64], blocked[64];
+	size_t nreqs = 0, used = 0, nmet = 0;
+	json_t *out;
+	int failed = 0;
+
+	for (size_t i = 0; i < c->nmodules; i++)
+		nreqs += c->modules[i].nreqs;
+	if (c->nmodules > 64 || nreqs > 256) {
+		/* A curriculum this large takes the general path. */
+		json_t *ev = rl_curriculum_evaluate(c, tally, ctx, err);
+		json_t *sum = ev ? rl_curriculum_summary(ev) : NULL;
+		*modules_met = ev ? (int)json_integer_value(json_object_get(ev, "modules_met")) : 0;
+		json_decref(ev);
+		return sum;
+	}
+	memset(all, 0, sizeof(all));
+	for (size_t i = 0; i < c->nmodules; i++) {
+		per[i] = all + used;
+		used += c->modules[i].nreqs;
+		met[i] = blocked[i] = 0;
+	}
+	if (read_totals(c, tally, ctx, per, err) < 0)
+		return NULL;
+	/* The same verdicts as rl_curriculum_evaluate, without building its document. */
+	for (size_t o = 0; o < c->nmodules; o++) {
+		size_t i = c->order[o];
+		const struct module *m = &c->modules[i];
+		int all_met = 1;
+
+		for (size_t k = 0; k < m->prereqs.n; k++)
+			if (!met[m->prereq_index[k]])
+				blocked[i] = 1;
+		for (size_t j = 0; j < m->nreqs; j++)
+			if (per[i][j].s < m->reqs[j].target)
+				all_met = 0;
+		met[i] = !blocked[i] && all_met;
+		nmet += (size_t)met[i];
+	}
+	out = json_array();
+	for (size_t i = 0; out && i < c->nmodules; i++) {
+		const struct module *m = &c->modules[i];
+		size_t reqs_met = 0;
+		int any = 0;
+		const char *mstatus;
+		json_t *row;
+
+		for (size_t j = 0; j < m->nreqs; j++) {
+			reqs_met += per[i][j].s >= m->reqs[j].target;
+			if (per[i][j].s > 0 || per[i][j].p > 0)
+				any = 1;
+		}
+		mstatus = met[i] ? "met" : blocked[i] ? "blocked" : any ? "in_progress" : "not_started";
+		row = json_object();
+		append(out, row, &failed);
+		if (!row)
+			break;
+		put(row, "module", json_string(m->id), &failed);
+		put(row, "title", json_string(m->title), &failed);
+		put(row, "status", json_string(mstatus), &failed);
+		put(row, "met_requirements", json_integer((json_int_t)reqs_met), &failed);
+		put(row, "total_requirements", json_integer((json_int_t)m->nreqs), &failed);
+	}
+	if (!out || failed) {
+		json_decref(out);
+		rl_error_internal(err, "out of memory summarising progress");
+		return NULL;
+	}
+	*modules_met = (int)nmet;
+	return out;
+}
+
 json_t *rl_curriculum_summary(const json_t *evaluation)
 {
 	json_t *mods = json_object_get(evaluation, "modules");

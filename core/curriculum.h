@@ -194,4 +194,12 @@ json_t *rl_curriculum_evaluate(const struct rl_curriculum *c, rl_tally_fn tally,
  */
 json_t *rl_curriculum_summary(const json_t *evaluation);
 
+/*
+ * rl_curriculum_summary(rl_curriculum_evaluate(...)) without building the
+ * full evaluation: the same array, and *modules_met.  Used on every
+ * sign-off, where only the accreditation list's row is needed.
+ */
+json_t *rl_curriculum_quick_summary(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
+				    int *modules_met, struct rl_error *err);
+
 #endif

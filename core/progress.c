@@ -414,34 +414,37 @@ static const char *overall_status(const char *evaluated, int accredited, const c
 
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
+	static _Thread_local struct tally_rows rows;
 	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
-	json_t *ev, *summary;
+	json_t *summary;
 	char *text, now[21], until[11] = "";
 	int64_t idx;
-	int acc;
+	int acc, met = 0, total;
 	sqlite3_stmt *st;
 
 	if (!c)
 		return err->status ? -1 : 0;
-	ev = evaluate(db, trainee, c, err);
-	if (!ev)
+	if (load_tally(db, trainee, &rows, err) < 0)
 		return -1;
+	summary = rl_curriculum_quick_summary(c, tally_lookup, &rows, &met, err);
+	if (!summary)
+		return -1;
+	total = (int)json_array_size(summary);
 	acc = accreditation_of(db, trainee, &idx, until, err);
 	if (acc < 0) {
-		json_decref(ev);
+		json_decref(summary);
 		return -1;
 	}
-	summary = rl_curriculum_summary(ev);
 	text = json_dumps(summary, JSON_COMPACT);
 	rl_now_rfc3339(now);
 	st = rl_db_stmt(db, "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, "
 			    "summary, accredited_until, updated_at) VALUES (?,?,?,?,?,?,?)", err);
 	if (st) {
 		sqlite3_bind_int64(st, 1, trainee);
-		sqlite3_bind_text(st, 2, acc ? "accredited" : json_string_value(json_object_get(ev, "status")), -1,
-				  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(ev, "modules_met")));
-		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(ev, "modules_total")));
+		sqlite3_bind_text(st, 2, acc ? "accredited" : (met == total ? "eligible" : "in_training"), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, met);
+		sqlite3_bind_int(st, 4, total);
 		sqlite3_bind_text(st, 5, text ? text : "[]", -1, SQLITE_TRANSIENT);
 		rl_db_bind_text(st, 6, acc ? until : NULL);
 		sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
@@ -451,7 +454,6 @@ int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	}
 	free(text);
 	json_decref(summary);
-	json_decref(ev);
 	return err->status ? -1 : 0;
 }
 

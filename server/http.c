@@ -333,5 +333,6 @@ int http_serve(const struct http_options *opt)
 	server_ctx.writer = NULL;
 	MHD_stop_daemon(server_ctx.daemon);
 	close_readers();
+	cache_clear();
 	return 0;
 }

@@ -53,17 +53,34 @@ static int trainee_guard(struct request *rq)
 void h_progress(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
+	struct rl_buf cached = RL_BUF_INIT;
+	unsigned long long gen;
 	json_t *p;
+	char *text;
 
+	/* Who may see it is checked on every request; only the report is cached. */
 	if (trainee_guard(rq) < 0)
 		return;
+	if (cache_get(CACHE_PROGRESS, rq->param, &cached)) {
+		reply_buf(rq, 200, "application/json", &cached);
+		return;
+	}
+	gen = cache_generation(); /* taken before reading, so a write during the read invalidates it */
 	p = rl_progress_report(server_db(), rq->param, &err);
 	if (!p) {
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
 	}
-	reply_json(rq, 200, p);
+	text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (!text) {
+		reply_problem(rq, RL_E_INTERNAL, "internal", "the progress report could not be encoded");
+		return;
+	}
+	cache_put(CACHE_PROGRESS, rq->param, gen, text, strlen(text));
+	reply_text(rq, 200, "application/json", text, strlen(text));
+	free(text);
 }
 
 void h_export(struct request *rq)

@@ -121,6 +121,13 @@ extern const struct route routes[];
 int ratelimit_blocked(const char *ip, int *retry_after);
 void ratelimit_failure(const char *ip);
 
+/* Reply cache (server/cache.c): valid until the next committed write batch. */
+#define CACHE_PROGRESS 1
+unsigned long long cache_generation(void);
+int cache_get(int kind, int64_t id, struct rl_buf *out);
+void cache_put(int kind, int64_t id, unsigned long long generation, const char *data, size_t len);
+void cache_clear(void);
+
 /* Static files of web/ (server/static.c). */
 void static_serve(struct request *rq);
 
