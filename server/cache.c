@@ -5,7 +5,8 @@
  * An entry is valid while no write batch has been committed since it was
  * made (the writer's batch counter is the generation) and for at most
  * CACHE_TTL seconds (status can change with the date alone: lapsed).
- * Direct-mapped by id; every access under one mutex; bounded memory.
+ * Direct-mapped by id; every access under one mutex; at most CACHE_BUDGET
+ * bytes in all.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #define CACHE_SLOTS 1024
 #define CACHE_TTL 60
 #define CACHE_MAX_ENTRY (256 * 1024)
+#define CACHE_BUDGET (32u << 20) /* bytes held in all entries together: raslogd must stay small */
 
 static struct {
 	int kind;
@@ -28,6 +30,7 @@ static struct {
 	char *data;
 	size_t len;
 } slots[CACHE_SLOTS];
+static size_t held; /* bytes in slots[].data */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static unsigned long long generation(void)
@@ -62,7 +65,16 @@ void cache_put(int kind, int64_t id, unsigned long long gen, const char *data, s
 		return;
 	memcpy(copy, data, len);
 	pthread_mutex_lock(&lock);
+	held -= slots[slot].data ? slots[slot].len : 0;
 	free(slots[slot].data);
+	slots[slot].data = NULL;
+	if (held + len > CACHE_BUDGET) {
+		/* Over budget: keep what is cached, do not add this one. */
+		pthread_mutex_unlock(&lock);
+		free(copy);
+		return;
+	}
+	held += len;
 	slots[slot].kind = kind;
 	slots[slot].id = id;
 	slots[slot].generation = gen;
@@ -84,5 +96,6 @@ void cache_clear(void)
 		free(slots[i].data);
 		slots[i].data = NULL;
 	}
+	held = 0;
 	pthread_mutex_unlock(&lock);
 }

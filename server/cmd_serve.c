@@ -5,6 +5,7 @@
  * its flag, else from the config file (config.c), else the default.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,6 +93,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 		}
 	}
 	server_ctx.db_path = path;
+	/* glibc gives each thread its own arena; two keep the resident size small. */
+	mallopt(M_ARENA_MAX, 2);
 	/* Upgrade the schema if needed, then make sure this is not an old copy. */
 	if (rl_db_open(path, RL_DB_MIGRATE, &db, &err) < 0)
 		return operator_fail(&err);
