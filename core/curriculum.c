@@ -1312,6 +1312,32 @@ static int read_totals(const struct rl_curriculum *c, rl_tally_fn tally, void *c
 	return 0;
 }
 
+/*
+ * Decides met[] and blocked[] for every module (met/blocked start zeroed),
+ * prerequisites first so each module sees its prerequisites' verdicts.
+ * Returns how many modules are met.
+ */
+static size_t module_verdicts(const struct rl_curriculum *c, struct totals **per, int *met, int *blocked)
+{
+	size_t nmet = 0;
+
+	for (size_t o = 0; o < c->nmodules; o++) {
+		size_t i = c->order[o];
+		const struct module *m = &c->modules[i];
+		int all_met = 1;
+
+		for (size_t k = 0; k < m->prereqs.n; k++)
+			if (!met[m->prereq_index[k]])
+				blocked[i] = 1;
+		for (size_t j = 0; j < m->nreqs; j++)
+			if (per[i][j].s < m->reqs[j].target)
+				all_met = 0;
+		met[i] = !blocked[i] && all_met;
+		nmet += (size_t)met[i];
+	}
+	return nmet;
+}
+
 json_t *rl_curriculum_evaluate(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
 			       struct rl_error *err)
 {
@@ -1337,21 +1363,7 @@ json_t *rl_curriculum_evaluate(const struct rl_curriculum *c, rl_tally_fn tally,
 	if (read_totals(c, tally, ctx, per, err) < 0)
 		goto out;
 
-	/* Prerequisites first, so each module sees its prerequisites' verdicts. */
-	for (size_t o = 0; o < c->nmodules; o++) {
-		size_t i = c->order[o];
-		const struct module *m = &c->modules[i];
-		int all_met = 1;
-
-		for (size_t k = 0; k < m->prereqs.n; k++)
-			if (!met[m->prereq_index[k]])
-				blocked[i] = 1;
-		for (size_t j = 0; j < m->nreqs; j++)
-			if (per[i][j].s < m->reqs[j].target)
-				all_met = 0;
-		met[i] = !blocked[i] && all_met;
-		nmet += met[i];
-	}
+	nmet = module_verdicts(c, per, met, blocked);
 
 	doc = json_object();
 	cur = json_object();
@@ -1464,20 +1476,7 @@ json_t *rl_curriculum_quick_summary(const struct rl_curriculum *c, rl_tally_fn t
 	if (read_totals(c, tally, ctx, per, err) < 0)
 		return NULL;
 	/* The same verdicts as rl_curriculum_evaluate, without building its document. */
-	for (size_t o = 0; o < c->nmodules; o++) {
-		size_t i = c->order[o];
-		const struct module *m = &c->modules[i];
-		int all_met = 1;
-
-		for (size_t k = 0; k < m->prereqs.n; k++)
-			if (!met[m->prereq_index[k]])
-				blocked[i] = 1;
-		for (size_t j = 0; j < m->nreqs; j++)
-			if (per[i][j].s < m->reqs[j].target)
-				all_met = 0;
-		met[i] = !blocked[i] && all_met;
-		nmet += (size_t)met[i];
-	}
+	nmet = module_verdicts(c, per, met, blocked);
 	out = json_array();
 	for (size_t i = 0; out && i < c->nmodules; i++) {
 		const struct module *m = &c->modules[i];

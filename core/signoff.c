@@ -601,30 +601,24 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 		return -1;
 	if (append(db, so, subject, err) < 0)
 		return -1;
-	q = rl_db_stmt(db, "UPDATE trainee_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
-			   "WHERE ledger_index = ?3 AND trainee_id = ?4 AND revoked_index IS NULL", err);
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, so->ledger_index);
-	sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 3, index);
-	sqlite3_bind_int64(q, 4, subject);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		return rl_db_fail(db, err, "revoking");
-	changed += sqlite3_changes(db->sql);
-	sqlite3_reset(q);
-	q = rl_db_stmt(db, "UPDATE trainer_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
-			   "WHERE ledger_index = ?3 AND trainer_id = ?4 AND revoked_index IS NULL", err);
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, so->ledger_index);
-	sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 3, index);
-	sqlite3_bind_int64(q, 4, subject);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		return rl_db_fail(db, err, "revoking");
-	changed += sqlite3_changes(db->sql);
-	sqlite3_reset(q);
+	/* The index names either a trainee's or a trainer's accreditation. */
+	for (int t = 0; t < 2; t++) {
+		q = rl_db_stmt(db, t == 0
+			? "UPDATE trainee_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
+			  "WHERE ledger_index = ?3 AND trainee_id = ?4 AND revoked_index IS NULL"
+			: "UPDATE trainer_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
+			  "WHERE ledger_index = ?3 AND trainer_id = ?4 AND revoked_index IS NULL", err);
+		if (!q)
+			return -1;
+		sqlite3_bind_int64(q, 1, so->ledger_index);
+		sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(q, 3, index);
+		sqlite3_bind_int64(q, 4, subject);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return rl_db_fail(db, err, "revoking");
+		changed += sqlite3_changes(db->sql);
+		sqlite3_reset(q);
+	}
 	if (!changed)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
 				    "no live accreditation of user %lld at ledger index %lld", (long long)subject, (long long)index);
