@@ -30,11 +30,27 @@ unsigned http_status_of(enum rl_status s)
 	return 500;
 }
 
+static void common_headers(struct request *rq, unsigned status, const char *type);
+
 static void set_response(struct request *rq, unsigned status, const char *type, char *data, size_t len)
 {
 	if (rq->response)
 		MHD_destroy_response(rq->response);
 	rq->response = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	common_headers(rq, status, type);
+}
+
+void reply_stream(struct request *rq, unsigned status, const char *type, MHD_ContentReaderCallback read,
+		  void *cls, MHD_ContentReaderFreeCallback done)
+{
+	if (rq->response)
+		MHD_destroy_response(rq->response);
+	rq->response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, read, cls, done);
+	common_headers(rq, status, type);
+}
+
+static void common_headers(struct request *rq, unsigned status, const char *type)
+{
 	rq->status = status;
 	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(rq->response, "X-Request-Id", rq->id);

@@ -13,30 +13,81 @@
 
 #include "banned.h"
 
+/*
+ * The export is streamed a few hundred entries at a time, so its size does
+ * not become raslogd's memory.  Entries never change once written, so
+ * reading them in several snapshots gives the same bytes as one.
+ */
+#define EXPORT_CHUNK 256
+
+struct export_stream {
+	int64_t next, end;  /* entries [next, end) are still to send */
+	struct rl_buf chunk;
+	size_t off;         /* bytes of chunk already sent */
+	int lines;          /* entries appended to chunk by the last fill */
+};
+
 static int add_line(void *ctx, const char *line, size_t len)
 {
-	struct rl_buf *b = ctx;
-	if (rl_buf_add(b, line, len) < 0 || rl_buf_putc(b, '\n') < 0)
+	struct export_stream *es = ctx;
+
+	if (rl_buf_add(&es->chunk, line, len) < 0 || rl_buf_putc(&es->chunk, '\n') < 0)
 		return -1;
+	es->lines++;
 	return 0;
+}
+
+static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct export_stream *es = cls;
+	struct rl_error err = RL_ERROR_INIT;
+	size_t n;
+
+	if (es->off == es->chunk.len) {
+		int64_t want = es->end - es->next < EXPORT_CHUNK ? es->end - es->next : EXPORT_CHUNK;
+		rl_buf_reset(&es->chunk);
+		es->off = 0;
+		es->lines = 0;
+		if (want <= 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (rl_ledger_export(server_db(), es->next, want, add_line, es, &err) < 0) {
+			rl_error_clear(&err);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (es->lines == 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		es->next += es->lines;
+	}
+	n = es->chunk.len - es->off < max ? es->chunk.len - es->off : max;
+	memcpy(buf, es->chunk.data + es->off, n);
+	es->off += n;
+	return (ssize_t)n;
+}
+
+static void export_done(void *cls)
+{
+	struct export_stream *es = cls;
+
+	rl_buf_release(&es->chunk);
+	free(es);
 }
 
 void h_ledger_export(struct request *rq)
 {
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_buf out;
 	long long from = 0, count = 10000;
+	struct export_stream *es;
 
 	if (query_int(rq, "from", 0, INT64_MAX, &from) < 0 || query_int(rq, "count", 1, 100000, &count) < 0)
 		return;
-	rl_buf_init(&out, 512u << 20);
-	if (rl_ledger_export(server_db(), from, count, add_line, &out, &err) < 0) {
-		rl_buf_release(&out);
-		reply_error(rq, &err);
-		rl_error_clear(&err);
+	es = calloc(1, sizeof(*es));
+	if (!es) {
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
 		return;
 	}
-	reply_buf(rq, 200, "application/jsonl", &out);
+	rl_buf_init(&es->chunk, 16u << 20);
+	es->next = from;
+	es->end = from + count;
+	reply_stream(rq, 200, "application/jsonl", export_read, es, export_done);
 }
 
 static int first_line(void *ctx, const char *line, size_t len)

@@ -88,6 +88,9 @@ struct rl_db *server_db(void);
 void reply_json(struct request *rq, unsigned status, json_t *body);       /* steals body */
 void reply_text(struct request *rq, unsigned status, const char *type, const char *data, size_t len);
 void reply_buf(struct request *rq, unsigned status, const char *type, struct rl_buf *b); /* takes b's contents */
+/* A body produced piece by piece (chunked), for replies too big to hold in memory. */
+void reply_stream(struct request *rq, unsigned status, const char *type, MHD_ContentReaderCallback read,
+		  void *cls, MHD_ContentReaderFreeCallback done);
 void reply_error(struct request *rq, const struct rl_error *err);
 void reply_error_status(struct request *rq, const struct rl_error *err, unsigned http_status);
 void reply_problem(struct request *rq, enum rl_status status, const char *type, const char *fmt, ...)
