@@ -308,6 +308,7 @@ int http_serve(const struct http_options *opt)
 	signal(SIGPIPE, SIG_IGN);
 
 	server_ctx.daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, so every message goes through it */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
@@ -317,7 +318,6 @@ int http_serve(const struct http_options *opt)
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 		MHD_OPTION_END);
 	if (!server_ctx.daemon) {
 		fprintf(stderr, "raslogd: cannot listen on %s:%d: %s\n", opt->host, opt->port,

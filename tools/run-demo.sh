@@ -10,7 +10,7 @@ if [ ! -f var/raslog.db ]; then
 fi
 echo
 echo "raslog demo: open http://127.0.0.1:8080/ and sign in with one of these tokens"
-echo "(they are also in var/demo-people.jsonl; trainer and faculty secret keys are in var/demo-keys/):"
+echo "(they are also in var/demo-people.jsonl; the demo trainers' and faculty's secret keys, for scripted signing with tests/js/sign.mjs, are in var/demo-keys/):"
 echo
 python3 - <<'PY' 2>/dev/null || cat var/demo-people.jsonl
 import json
