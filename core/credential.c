@@ -20,6 +20,7 @@
 #include "jcs.h"
 #include "ledger.h"
 #include "progress.h"
+#include "codes.h"
 #include "users.h"
 #include "util.h"
 
@@ -198,7 +199,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
 	}
 	sqlite3_reset(st);
-	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS) {
+	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", NULL, "trainee %lld has no live accreditation", (long long)trainee);
 		goto out;
 	}
@@ -298,10 +299,20 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	st = rl_db_stmt(db, "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
 	if (!st)
 		goto out;
-	sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS);
+	sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t i = sqlite3_column_int64(st, 0);
 		bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+	}
+	sqlite3_reset(st);
+	/* Trainer accreditations use the upper half of the list. */
+	st = rl_db_stmt(db, "SELECT id FROM trainer_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
+	if (!st)
+		goto out;
+	sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t i = RL_STATUS_LIST_BITS / 2 + sqlite3_column_int64(st, 0);
+		bits[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	}
 	sqlite3_reset(st);
 	memset(&zs, 0, sizeof(zs));
@@ -346,5 +357,97 @@ out:
 	free(gz);
 	free(b64);
 	free(enc);
+	return doc;
+}
+
+json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err)
+{
+	struct rl_user u;
+	sqlite3_stmt *st;
+	int64_t acc_id = 0, acc_index = 0;
+	char from[16] = "", until[16] = "", did[80], vm[170], now[21], buf[400], list[300], idx[24];
+	uint8_t sk[64];
+	json_t *head = NULL, *doc = NULL;
+
+	if (rl_user_get(db, trainer, &u, err) < 0)
+		return NULL;
+	if (!(u.roles & RL_ROLE_TRAINER)) {
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainer %lld", (long long)trainer);
+		return NULL;
+	}
+	st = rl_db_stmt(db, "SELECT id, ledger_index, valid_from, valid_until FROM trainer_accreditations "
+			    "WHERE trainer_id = ? AND revoked_index IS NULL AND valid_until >= ? ORDER BY id DESC LIMIT 1", err);
+	if (!st)
+		return NULL;
+	rl_format_date(rl_today(), from);
+	sqlite3_bind_int64(st, 1, trainer);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		acc_id = sqlite3_column_int64(st, 0);
+		acc_index = sqlite3_column_int64(st, 1);
+		snprintf(from, sizeof(from), "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
+		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
+			     "trainer %lld holds no live trainer accreditation, so there is no credential to export",
+			     (long long)trainer);
+		return NULL;
+	}
+	head = rl_ledger_head(db, err);
+	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
+		goto out;
+	rl_now_rfc3339(now);
+	snprintf(buf, sizeof(buf), "urn:raslog:trainer-accreditation:%lld", (long long)acc_index);
+	doc = json_pack("{s:[s,s],s:s,s:[s,s],s:{s:s,s:[s],s:s},s:s}",
+			"@context", VC_CONTEXT, OB_CONTEXT, "id", buf,
+			"type", "VerifiableCredential", "OpenBadgeCredential",
+			"issuer", "id", did, "type", "Profile", "name", "raslog robot-assisted surgery training programme",
+			"name", "Accredited robot-assisted surgery trainer");
+	if (!doc) {
+		rl_error_internal(err, "cannot build the trainer credential");
+		goto out_keys;
+	}
+	snprintf(buf, sizeof(buf), "%sT00:00:00Z", from);
+	json_object_set_new(doc, "validFrom", json_string(buf));
+	snprintf(buf, sizeof(buf), "%sT23:59:59Z", until);
+	json_object_set_new(doc, "validUntil", json_string(buf));
+	{
+		char id[64], narrative[300];
+		snprintf(id, sizeof(id), "urn:raslog:user:%lld", (long long)trainer);
+		snprintf(narrative, sizeof(narrative),
+			 "Accredited by faculty of the programme as a robot-assisted surgery trainer from %s until %s; "
+			 "the faculty statement is ledger entry %lld.", from, until, (long long)acc_index);
+		json_object_set_new(doc, "credentialSubject", json_pack("{s:s,s:[s],s:s,s:{s:s,s:[s],s:s,s:s,s:{s:s}}}",
+			"id", id, "type", "AchievementSubject", "name", u.name,
+			"achievement", "id", "urn:raslog:achievement:ras-trainer", "type", "Achievement",
+			"name", "Accredited robot-assisted surgery trainer",
+			"description", "May countersign RAS training sessions, score assessments and sign module completions.",
+			"criteria", "narrative", narrative));
+	}
+	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
+	{
+		char th[200];
+		snprintf(th, sizeof(th), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
+			 json_string_value(json_object_get(head, "root_hash")));
+		json_object_set_new(doc, "evidence", json_pack("[{s:s,s:[s],s:s},{s:s,s:[s],s:s}]",
+			"id", buf, "type", "Evidence", "name", "Faculty trainer accreditation statement",
+			"id", th, "type", "Evidence", "name", "Signed ledger tree head"));
+	}
+	status_url(base_url, list, sizeof(list));
+	snprintf(idx, sizeof(idx), "%lld", (long long)(RL_STATUS_LIST_BITS / 2 + acc_id));
+	snprintf(buf, sizeof(buf), "%s#%s", list, idx);
+	json_object_set_new(doc, "credentialStatus", json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", buf, "type",
+		"BitstringStatusListEntry", "statusPurpose", "revocation", "statusListIndex", idx,
+		"statusListCredential", list));
+	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+out_keys:
+	sodium_memzero(sk, sizeof(sk));
+out:
+	json_decref(head);
 	return doc;
 }

@@ -24,6 +24,8 @@ int rl_credential_issuer(struct rl_db *db, char did[80], struct rl_error *err);
 
 /* The credential of the trainee's current accreditation; RL_E_CONFLICT if not accredited. */
 json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err);
+/* The credential of a trainer's live accreditation (status index in the upper half of the list). */
+json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err);
 /* The signed BitstringStatusListCredential of every accreditation credential. */
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err);
 

@@ -23,6 +23,7 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/sessions/{id}",              h_sessions_get,       WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/users/{id}",                 h_user_get,           WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/trainers",                   h_trainers,           WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/trainers/{id}/credential",   h_trainer_credential, WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/keys",                       h_keys_list,          WHO_ANY_USER, 0 },
 	{ "POST", "/api/v1/keys",                       h_keys_create,        WHO_ANY_USER, 1 },
 	{ "DELETE", "/api/v1/keys/{id}",                h_keys_delete,        WHO_ANY_USER, 0 },

@@ -312,3 +312,21 @@ void h_credential_status(struct request *rq)
 	}
 	reply_json(rq, 200, list);
 }
+
+void h_trainer_credential(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char base[300];
+	json_t *c;
+
+	request_base_url(rq, base, sizeof(base));
+	c = rl_credential_for_trainer(server_db(), rq->param, base, &err);
+	if (!c) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, c);
+	MHD_del_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vc+ld+json");
+}

@@ -143,6 +143,7 @@ void h_sessions_get(struct request *rq);
 void h_openapi(struct request *rq);
 void h_user_get(struct request *rq);
 void h_credential_status(struct request *rq);
+void h_trainer_credential(struct request *rq);
 void h_signoffs_create(struct request *rq);
 void h_keys_create(struct request *rq);
 void h_keys_list(struct request *rq);

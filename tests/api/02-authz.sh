@@ -56,7 +56,7 @@ check "setup: the ledger holds 2 entries" "$(sql 'select count(*) from ledger')"
 # Columns: T (own record), T2 (another trainee), R (trainer supervising T),
 # R2 (trainer not supervising T), F (faculty), A (admin only), none (no
 # Authorization), bad (unknown token), rev (revoked token).
-# Path placeholders: {S} T's session, {T} T's user id, {TKEY} a key that T
+# Path placeholders: {S} T's session, {T} T's user id, {R} R's user id, {TKEY} a key that T
 # registers just before the cell.  Body: - none, SESSION a valid session
 # naming R, KEY a fresh public key, EMPTY {}.
 MATRIX=$(cat <<'EOF'
@@ -69,6 +69,7 @@ GET    /api/v1/sessions                    -        200 200 200 200 200 200 401 
 GET    /api/v1/sessions/{S}                -        200 404 200 404 200 404 401  401 401
 GET    /api/v1/users/{T}                   -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/trainers                    -        200 200 200 200 200 200 401  401 401
+GET    /api/v1/trainers/{R}/credential     -        409 409 409 409 409 409 401  401 401
 GET    /api/v1/keys                        -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/keys?user={T}               -        200 403 403 403 200 403 401  401 401
 POST   /api/v1/keys                        KEY      201 201 201 201 201 201 401  401 401
@@ -99,7 +100,7 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 	case "$method" in ''|\#*) continue ;; esac
 	for c in $callers; do
 		eval "want=\$e_$c; tok=\$tok_$c"
-		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g")
+		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g")
 		if echo "$pth" | grep -q '{TKEY}'; then
 			req POST /api/v1/keys "$tok_T" "{\"public_key\":\"$(newkey)\"}" >/dev/null
 			pth=$(echo "$pth" | sed "s/{TKEY}/$(jget 'j["id"]' <"$WORK/body")/")

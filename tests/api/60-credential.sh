@@ -43,4 +43,15 @@ $VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
 check "after revocation the status list reports the credential revoked" "$(jget 'j["revoked"]' < "$WORK/out")" = True
 api GET "/api/v1/trainees/$ACCID/progress" "$FAC" >/dev/null
 check "the trainee is no longer accredited" "$(jget 'j["status"]' < "$WORK/body")" = eligible
+
+# Trainer accreditations export the same way.
+TRID=$(field "David Ellis" id)
+st=$(api GET "/api/v1/trainers/$TRID/credential" "$FAC")
+cp "$WORK/body" "$WORK/trainer.json"
+check "an accredited trainer's credential exports (200)" "$st" = 200
+check "it names the trainer accreditation achievement" \
+	"$(jget 'j["credentialSubject"]["achievement"]["id"]' < "$WORK/trainer.json")" = "urn:raslog:achievement:ras-trainer"
+ok "the trainer credential verifies with @digitalbazaar/vc" $VERIFY "$WORK/trainer.json"
+st=$(api GET "/api/v1/trainers/$ACCID/credential" "$FAC")
+check "someone who is not a trainer has no trainer credential (404)" "$st" = 404
 finish

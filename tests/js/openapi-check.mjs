@@ -177,6 +177,13 @@ check('one session', 'GET', '/api/v1/sessions/{id}', await call('GET', `/session
 check('a user, as faculty (with email)', 'GET', '/api/v1/users/{id}', await call('GET', `/users/${trainee.id}`, { token: F }), 200);
 check('a user, as trainee (no email)', 'GET', '/api/v1/users/{id}', await call('GET', `/users/${trainer.id}`, { token: T }), 200);
 check('trainers', 'GET', '/api/v1/trainers', await call('GET', '/trainers', { token: T }), 200);
+{
+	const trainers = await call('GET', '/trainers', { token: F });
+	const active = trainers.json?.items?.find(t => t.accreditation?.state === 'active');
+	const none = trainers.json?.items?.find(t => t.accreditation?.state === 'none');
+	if (active) check('trainer credential of an accredited trainer', 'GET', '/api/v1/trainers/{id}/credential', await call('GET', `/trainers/${active.id}/credential`, { token: F }), 200);
+	if (none) check('trainer credential of an unaccredited trainer', 'GET', '/api/v1/trainers/{id}/credential', await call('GET', `/trainers/${none.id}/credential`, { token: F }), 409);
+}
 check('my keys', 'GET', '/api/v1/keys', await call('GET', '/keys', { token: F }), 200);
 check("a trainer's keys, as faculty", 'GET', '/api/v1/keys', await call('GET', `/keys?user=${trainer.id}`, { token: F }), 200);
 for (const p of withRole('trainee'))
