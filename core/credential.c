@@ -169,12 +169,45 @@ static void status_url(const char *base, char *out, size_t size)
 	snprintf(out, size, "%s/api/v1/credentials/status", base);
 }
 
+/* The members every raslog credential shares: contexts, id, types, issuer. */
+static json_t *credential_new(const char *id, const char *issuer_did)
+{
+	return json_pack("{s:[s,s],s:s,s:[s,s],s:{s:s,s:[s],s:s}}",
+			 "@context", VC_CONTEXT, OB_CONTEXT, "id", id,
+			 "type", "VerifiableCredential", "OpenBadgeCredential",
+			 "issuer", "id", issuer_did, "type", "Profile", "name",
+			 "raslog robot-assisted surgery training programme");
+}
+
+/*
+ * Adds the credentialStatus entry for bit status_index of the list and
+ * the proof; on failure frees doc and returns NULL.
+ */
+static json_t *credential_finish(json_t *doc, const char *base_url, int64_t status_index, const uint8_t sk[64],
+				 const char *vm, struct rl_error *err)
+{
+	char list[300], id[330], idx[24], now[21];
+
+	status_url(base_url, list, sizeof(list));
+	snprintf(idx, sizeof(idx), "%lld", (long long)status_index);
+	snprintf(id, sizeof(id), "%s#%s", list, idx);
+	json_object_set_new(doc, "credentialStatus", json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "type",
+		"BitstringStatusListEntry", "statusPurpose", "revocation", "statusListIndex", idx,
+		"statusListCredential", list));
+	rl_now_rfc3339(now);
+	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
 json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err)
 {
 	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *doc = NULL, *evidence, *mod, *req, *ev;
 	sqlite3_stmt *st;
 	int64_t acc_id = 0, acc_index = 0;
-	char accredited_at[32] = "", until[16] = "", did[80], vm[170], now[21], buf[400], list[300];
+	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
 	size_t i, j, k;
 	const char *status;
@@ -206,13 +239,13 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 	head = rl_ledger_head(db, err);
 	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
-	rl_now_rfc3339(now);
 	snprintf(buf, sizeof(buf), "urn:raslog:accreditation:%lld", (long long)acc_index);
-	doc = json_pack("{s:[s,s],s:s,s:[s,s],s:{s:s,s:[s],s:s},s:s}",
-			"@context", VC_CONTEXT, OB_CONTEXT, "id", buf,
-			"type", "VerifiableCredential", "OpenBadgeCredential",
-			"issuer", "id", did, "type", "Profile", "name", "raslog robot-assisted surgery training programme",
-			"validFrom", accredited_at);
+	doc = credential_new(buf, did);
+	if (!doc) {
+		rl_error_internal(err, "cannot build the credential");
+		goto out_keys;
+	}
+	json_object_set_new(doc, "validFrom", json_string(accredited_at));
 	if (until[0]) {
 		snprintf(buf, sizeof(buf), "%sT23:59:59Z", until);
 		json_object_set_new(doc, "validUntil", json_string(buf));
@@ -264,19 +297,8 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 							  "Signed ledger tree head", "narrative", narrative));
 	}
 	json_object_set_new(doc, "evidence", evidence);
-	status_url(base_url, list, sizeof(list));
-	snprintf(buf, sizeof(buf), "%s#%lld", list, (long long)acc_id);
-	{
-		char idx[24];
-		snprintf(idx, sizeof(idx), "%lld", (long long)acc_id);
-		json_object_set_new(doc, "credentialStatus", json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", buf, "type",
-			"BitstringStatusListEntry", "statusPurpose", "revocation", "statusListIndex", idx,
-			"statusListCredential", list));
-	}
-	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
-		json_decref(doc);
-		doc = NULL;
-	}
+	doc = credential_finish(doc, base_url, acc_id, sk, vm, err);
+out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:
 	json_decref(head);
@@ -296,25 +318,21 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 
 	if (!bits)
 		return NULL;
-	st = rl_db_stmt(db, "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
-	if (!st)
-		goto out;
-	sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t i = sqlite3_column_int64(st, 0);
-		bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+	/* Trainee accreditations take the lower half of the list, trainer accreditations the upper. */
+	for (int half = 0; half < 2; half++) {
+		int64_t offset = half ? RL_STATUS_LIST_BITS / 2 : 0;
+		st = rl_db_stmt(db, half
+			? "SELECT id FROM trainer_accreditations WHERE revoked_index IS NOT NULL AND id < ?"
+			: "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
+		if (!st)
+			goto out;
+		sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t i = offset + sqlite3_column_int64(st, 0);
+			bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+		}
+		sqlite3_reset(st);
 	}
-	sqlite3_reset(st);
-	/* Trainer accreditations use the upper half of the list. */
-	st = rl_db_stmt(db, "SELECT id FROM trainer_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
-	if (!st)
-		goto out;
-	sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t i = RL_STATUS_LIST_BITS / 2 + sqlite3_column_int64(st, 0);
-		bits[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-	}
-	sqlite3_reset(st);
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
 		goto out;
@@ -365,7 +383,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 	struct rl_user u;
 	sqlite3_stmt *st;
 	int64_t acc_id = 0, acc_index = 0;
-	char from[16] = "", until[16] = "", did[80], vm[170], now[21], buf[400], list[300], idx[24];
+	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
 	json_t *head = NULL, *doc = NULL;
 
@@ -398,17 +416,13 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 	head = rl_ledger_head(db, err);
 	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
-	rl_now_rfc3339(now);
 	snprintf(buf, sizeof(buf), "urn:raslog:trainer-accreditation:%lld", (long long)acc_index);
-	doc = json_pack("{s:[s,s],s:s,s:[s,s],s:{s:s,s:[s],s:s},s:s}",
-			"@context", VC_CONTEXT, OB_CONTEXT, "id", buf,
-			"type", "VerifiableCredential", "OpenBadgeCredential",
-			"issuer", "id", did, "type", "Profile", "name", "raslog robot-assisted surgery training programme",
-			"name", "Accredited robot-assisted surgery trainer");
+	doc = credential_new(buf, did);
 	if (!doc) {
 		rl_error_internal(err, "cannot build the trainer credential");
 		goto out_keys;
 	}
+	json_object_set_new(doc, "name", json_string("Accredited robot-assisted surgery trainer"));
 	snprintf(buf, sizeof(buf), "%sT00:00:00Z", from);
 	json_object_set_new(doc, "validFrom", json_string(buf));
 	snprintf(buf, sizeof(buf), "%sT23:59:59Z", until);
@@ -435,16 +449,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 			"id", buf, "type", "Evidence", "name", "Faculty trainer accreditation statement",
 			"id", th, "type", "Evidence", "name", "Signed ledger tree head"));
 	}
-	status_url(base_url, list, sizeof(list));
-	snprintf(idx, sizeof(idx), "%lld", (long long)(RL_STATUS_LIST_BITS / 2 + acc_id));
-	snprintf(buf, sizeof(buf), "%s#%s", list, idx);
-	json_object_set_new(doc, "credentialStatus", json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", buf, "type",
-		"BitstringStatusListEntry", "statusPurpose", "revocation", "statusListIndex", idx,
-		"statusListCredential", list));
-	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
-		json_decref(doc);
-		doc = NULL;
-	}
+	doc = credential_finish(doc, base_url, RL_STATUS_LIST_BITS / 2 + acc_id, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:

@@ -83,6 +83,26 @@ void h_progress(struct request *rq)
 	free(text);
 }
 
+/* Replies with the credential make() builds for the {id} in the path. */
+static void reply_credential(struct request *rq,
+			     json_t *(*make)(struct rl_db *, int64_t, const char *, struct rl_error *))
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char base[300];
+	json_t *c;
+
+	request_base_url(rq, base, sizeof(base));
+	c = make(server_db(), rq->param, base, &err);
+	if (!c) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, c);
+	MHD_del_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vc+ld+json");
+}
+
 void h_export(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
@@ -115,18 +135,7 @@ void h_export(struct request *rq)
 		snprintf(disp, sizeof(disp), "attachment; filename=\"raslog-trainee-%lld.csv\"", (long long)rq->param);
 		MHD_add_response_header(rq->response, "Content-Disposition", disp);
 	} else if (strcmp(format, "credential") == 0) {
-		char base[300];
-		json_t *c;
-		request_base_url(rq, base, sizeof(base));
-		c = rl_credential_for_trainee(server_db(), rq->param, base, &err);
-		if (!c) {
-			reply_error(rq, &err);
-			rl_error_clear(&err);
-			return;
-		}
-		reply_json(rq, 200, c);
-		MHD_del_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vc+ld+json");
+		reply_credential(rq, rl_credential_for_trainee);
 	} else if (strcmp(format, "pdf") == 0) {
 		struct rl_buf b;
 		char url[400], base[300];
@@ -315,18 +324,5 @@ void h_credential_status(struct request *rq)
 
 void h_trainer_credential(struct request *rq)
 {
-	struct rl_error err = RL_ERROR_INIT;
-	char base[300];
-	json_t *c;
-
-	request_base_url(rq, base, sizeof(base));
-	c = rl_credential_for_trainer(server_db(), rq->param, base, &err);
-	if (!c) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, c);
-	MHD_del_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vc+ld+json");
+	reply_credential(rq, rl_credential_for_trainer);
 }
