@@ -3,7 +3,6 @@
 // with the demo data:
 //
 //   node tests/browser/browser.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_TOKEN OUTDIR [TRAINER_TOKEN]
-//   node tests/browser/browser.test.mjs mock OUTDIR     (against mock-server.mjs)
 //
 // Faculty: sign in, counts, filter by status, search, open a trainee, every
 // evidence signature checked in the browser (at least one verified, none
@@ -27,13 +26,7 @@ const { AxeBuilder } = require('@axe-core/playwright');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-let args = process.argv.slice(2);
-let mock = null;
-if (args[0] === 'mock') {
-	const { start } = await import('./mock-server.mjs');
-	mock = await start(0);
-	args = [mock.url, mock.tokens.faculty, mock.tokens.trainee, args[1] || 'build/browser-test', mock.tokens.trainer];
-}
+const args = process.argv.slice(2);
 if (args.length < 4) {
 	console.error('usage: node tests/browser/browser.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_TOKEN OUTDIR [TRAINER_TOKEN]');
 	process.exit(2);
@@ -482,7 +475,6 @@ ok(problems.filter((p) => /CSP violation|page error/.test(p)).length === 0, 'no 
 for (const p of problems) note(p);
 
 await browser.close();
-if (mock) mock.server.close();
 console.log(`1..${n}`);
 note(`screenshots in ${OUT}`);
 process.exit(failed ? 1 : 0);
