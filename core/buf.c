@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "banned.h"
+
 char rl_buf_empty_slot[1];
 
 void rl_buf_init(struct rl_buf *b, size_t limit)

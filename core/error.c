@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "banned.h"
+
 void rl_error_clear(struct rl_error *err)
 {
 	if (!err)
