@@ -101,9 +101,12 @@ int cmd_serve(const char *path, int argc, char **argv)
 	 * database's, and the ledger neither an old copy nor altered. */
 	if (rl_db_open(path, RL_DB_MIGRATE, &db, &err) < 0)
 		return operator_fail(&err);
-	rc = rl_db_secure_files(path, &err);
-	if (rc == 0)
-		rc = rl_secrets_check(db, &err);
+	/* A file raslogd may not chmod (another owner) is said, not fatal: init is where modes are fixed. */
+	if (rl_db_secure_files(path, &err) < 0) {
+		fprintf(stderr, "raslogd: warning: %s\n", err.detail);
+		rl_error_clear(&err);
+	}
+	rc = rl_secrets_check(db, &err);
 	if (rc == 0)
 		rc = rl_ledger_check_restore(db, &err);
 	rl_db_close(db);
