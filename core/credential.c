@@ -20,6 +20,7 @@
 #include "jcs.h"
 #include "ledger.h"
 #include "progress.h"
+#include "secrets.h"
 #include "codes.h"
 #include "users.h"
 #include "util.h"
@@ -70,18 +71,8 @@ char *rl_base58btc(const uint8_t *data, size_t len)
 
 int rl_credential_init(struct rl_db *db, struct rl_error *err)
 {
-	uint8_t pk[32], sk[64];
-
-	if (rl_db_meta_get(db, "issuer_secret_key", sk, sizeof(sk)) == 64)
-		return 0;
-	crypto_sign_keypair(pk, sk);
-	if (rl_db_meta_put(db, "issuer_secret_key", sk, sizeof(sk), err) < 0 ||
-	    rl_db_meta_put(db, "issuer_public_key", pk, sizeof(pk), err) < 0) {
-		sodium_memzero(sk, sizeof(sk));
-		return -1;
-	}
-	sodium_memzero(sk, sizeof(sk));
-	return 0;
+	/* The key lives in its own file (secrets.h); meta records its public key. */
+	return rl_secret_create(db, RL_SECRET_ISSUER, err);
 }
 
 /* did:key of an Ed25519 key: multibase base58btc of the multicodec 0xed01 prefix and the key. */
@@ -103,12 +94,12 @@ static int did_key(const uint8_t pk[32], char did[80], char vm[170])
 
 static int issuer_keys(struct rl_db *db, uint8_t sk[64], char did[80], char vm[170], struct rl_error *err)
 {
-	uint8_t pk[32];
+	const uint8_t *key = rl_secret_get(db, RL_SECRET_ISSUER, err);
 
-	if (rl_db_meta_get(db, "issuer_secret_key", sk, 64) != 64 || rl_db_meta_get(db, "issuer_public_key", pk, 32) != 32)
-		return rl_error_set(err, RL_E_INTERNAL, "no-issuer-key", NULL,
-				    "the database has no credential issuer key; run 'raslogd init'");
-	return did_key(pk, did, vm);
+	if (!key)
+		return -1;
+	memcpy(sk, key, 64);
+	return did_key(key + 32, did, vm);
 }
 
 int rl_credential_issuer(struct rl_db *db, char did[80], struct rl_error *err)

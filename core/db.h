@@ -21,9 +21,13 @@
 
 #define RL_DB_STMT_CACHE 96
 
+struct rl_secrets;
+
 struct rl_db {
 	sqlite3 *sql;
 	char *path;
+	char *key_dir;                /* where its key files are (secrets.h) */
+	struct rl_secrets *secrets;   /* keys loaded so far, guarded memory */
 	int nstmt;
 	struct {
 		const char *text;     /* the SQL, compared by pointer (static strings) */
@@ -31,6 +35,12 @@ struct rl_db {
 	} cache[RL_DB_STMT_CACHE];
 };
 
+/*
+ * Opens the database.  RL_DB_CREATE makes a missing file with mode 0600
+ * (SQLite gives the -wal and -shm files the database file's mode).  A
+ * writable open applies pending migrations and moves keys still held in
+ * the database out to the key directory (secrets.h).
+ */
 int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error *err);
 void rl_db_close(struct rl_db *db);
 
@@ -70,7 +80,14 @@ int rl_db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Column text or NULL. */
 const char *rl_db_col_text(sqlite3_stmt *st, int i);
 
-/* Consistent online copy to out_path (SQLite backup API), with a progress callback. */
+/*
+ * Sets mode 0600 on the database file and its -wal and -shm files where
+ * they are looser (files of an older raslogd were 0644), saying so
+ * through rl_notice.  0, or -1 with err set.
+ */
+int rl_db_secure_files(const char *path, struct rl_error *err);
+
+/* Consistent online copy to out_path (created 0600, never over an existing file; SQLite backup API), with a progress callback. */
 int rl_db_backup(struct rl_db *db, const char *out_path,
 		 void (*progress)(int remaining, int total, void *ctx), void *ctx,
 		 struct rl_error *err);

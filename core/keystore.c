@@ -141,10 +141,11 @@ static int make_parents(const char *path, struct rl_error *err)
 }
 
 /*
- * Opens and reads the key file after the safety checks; returns the
- * parsed object (a new reference) or NULL with err set.
+ * Opens and reads a key file of the given type after the safety checks;
+ * returns the parsed object (a new reference) or NULL with err set.  A
+ * signing key must carry a public key; other types only when they have one.
  */
-static json_t *read_key_file(const char *path, struct rl_error *err)
+json_t *rl_keyfile_read(const char *path, const char *type, struct rl_error *err)
 {
 	char text[KEY_FILE_MAX + 1];
 	struct stat st;
@@ -180,7 +181,7 @@ static json_t *read_key_file(const char *path, struct rl_error *err)
 	}
 	if (st.st_uid != geteuid()) {
 		rl_error_set(err, RL_E_INVALID, "key-owner", "Unsafe key file",
-			     "%s belongs to another user (uid %ld); a signing key must be owned by you", path,
+			     "%s belongs to another user (uid %ld); a key file must be owned by the user who uses it", path,
 			     (long)st.st_uid);
 		goto out;
 	}
@@ -221,10 +222,10 @@ static json_t *read_key_file(const char *path, struct rl_error *err)
 	pk = json_string_value(json_object_get(o, "public_key"));
 	if (!json_is_object(o) || json_integer_value(json_object_get(o, "v")) != 1 ||
 	    !json_string_value(json_object_get(o, "type")) ||
-	    strcmp(json_string_value(json_object_get(o, "type")), KEY_TYPE) != 0 || !pk ||
-	    rl_base64_decode_exact(pk, raw, sizeof(raw)) < 0) {
+	    strcmp(json_string_value(json_object_get(o, "type")), type) != 0 ||
+	    ((pk || strcmp(type, KEY_TYPE) == 0) && (!pk || rl_base64_decode_exact(pk, raw, sizeof(raw)) < 0))) {
 		rl_error_set(err, RL_E_INVALID, "key-damaged", "Damaged key file",
-			     "%s is not a raslog key file of version 1", path);
+			     "%s is not a raslog key file of version 1 and type %s", path, type);
 		json_decref(o);
 		o = NULL;
 	}
@@ -322,7 +323,7 @@ out:
 
 int rl_keystore_public(const char *path, char *pk_b64, size_t size, int *sealed, struct rl_error *err)
 {
-	json_t *o = read_key_file(path, err);
+	json_t *o = rl_keyfile_read(path, KEY_TYPE, err);
 
 	if (!o)
 		return -1;
@@ -375,7 +376,7 @@ struct rl_keypair *rl_keystore_load(const char *path, const char *passphrase, si
 
 	if (!(kp = keypair_new(err)))
 		return NULL;
-	if (!(o = read_key_file(path, err)))
+	if (!(o = rl_keyfile_read(path, KEY_TYPE, err)))
 		goto out;
 	if (json_object_get(o, "sealed_seed")) {
 		if (unseal(o, path, passphrase, passlen, seed, err) < 0)

@@ -31,6 +31,7 @@
 #ifndef RASLOG_KEYSTORE_H
 #define RASLOG_KEYSTORE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,14 @@ int rl_keystore_public(const char *path, char *pk_b64, size_t size, int *sealed,
  */
 struct rl_keypair *rl_keystore_load(const char *path, const char *passphrase, size_t passlen,
 				    struct rl_error *err);
+
+/*
+ * Reads any raslog key file ({"v":1,"type":TYPE,...}) with the safety
+ * checks above (no link, regular file, owned by the caller, mode 0600 or
+ * tighter); returns the object (json_decref it, after wiping secrets) or
+ * NULL with err set.  secrets.c reads the server's key files with it.
+ */
+json_t *rl_keyfile_read(const char *path, const char *type, struct rl_error *err);
 
 /* Wipes and frees a key pair; NULL does nothing. */
 void rl_keypair_free(struct rl_keypair *kp);

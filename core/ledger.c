@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "jcs.h"
 #include "merkle.h"
+#include "secrets.h"
 #include "util.h"
 
 #include "banned.h"
@@ -32,18 +33,11 @@ char *rl_statement_message(const json_t *statement, size_t *len, struct rl_error
 
 int rl_ledger_init(struct rl_db *db, struct rl_error *err)
 {
-	uint8_t pk[32], sk[64];
 	int64_t size;
 
-	if (rl_db_meta_get(db, "log_secret_key", sk, sizeof(sk)) != 64) {
-		crypto_sign_keypair(pk, sk);
-		if (rl_db_meta_put(db, "log_secret_key", sk, sizeof(sk), err) < 0 ||
-		    rl_db_meta_put(db, "log_public_key", pk, sizeof(pk), err) < 0) {
-			sodium_memzero(sk, sizeof(sk));
-			return -1;
-		}
-	}
-	sodium_memzero(sk, sizeof(sk));
+	/* The key lives in its own file (secrets.h); meta records its public key. */
+	if (rl_secret_create(db, RL_SECRET_LOG, err) < 0)
+		return -1;
 	if (rl_ledger_size(db, &size, err) < 0)
 		return -1;
 	return rl_ledger_seal(db, err);
@@ -60,13 +54,11 @@ int rl_ledger_log_key(struct rl_db *db, uint8_t pk[32], struct rl_error *err)
 int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_t sig[64],
 		       struct rl_error *err)
 {
-	uint8_t sk[64];
+	const uint8_t *sk = rl_secret_get(db, RL_SECRET_LOG, err);
 
-	if (rl_db_meta_get(db, "log_secret_key", sk, sizeof(sk)) != 64)
-		return rl_error_set(err, RL_E_INTERNAL, "no-log-key", NULL,
-				    "the database has no log key; run 'raslogd init'");
+	if (!sk)
+		return -1;
 	crypto_sign_detached(sig, NULL, (const unsigned char *)message, len, sk);
-	sodium_memzero(sk, sizeof(sk));
 	return 0;
 }
 
@@ -272,25 +264,173 @@ void rl_ledger_after_commit(struct rl_db *db)
 	rl_error_clear(&err);
 }
 
+/* A signed head to compare the recomputed root with. */
+struct head_check {
+	int64_t size;
+	uint8_t root[32];
+	const char *where;   /* for the message */
+	int done;
+};
+
+static int root_mismatch(struct rl_db *db, const struct head_check *h, const uint8_t root[32], struct rl_error *err)
+{
+	char got[65], want[65];
+
+	rl_hex_encode(root, 32, got);
+	rl_hex_encode(h->root, 32, want);
+	return rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger does not match its signed head",
+			    "the ledger in %s does not match the tree head signed for its first %lld entries (%s): "
+			    "recomputed from the entries the Merkle root is %s, the signed head says %s, so "
+			    "entries were changed after they were signed; refusing to serve. Restore the newest "
+			    "backup and compare", db->path, (long long)h->size, h->where, got, want);
+}
+
+/* Checks the signature of the latest head stored in the database and fills h from it. */
+static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+					  "ORDER BY tree_size DESC LIMIT 1", err);
+	uint8_t pk[32], sig[64];
+	struct rl_buf b = RL_BUF_INIT;
+	json_t *body = NULL;
+	char *msg = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;   /* no head yet: nothing signed to compare with */
+	}
+	h->size = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) != 32 || sqlite3_column_bytes(st, 3) != 64) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", NULL,
+			     "the latest tree head in %s is damaged (root or signature of the wrong length)", db->path);
+		goto out;
+	}
+	memcpy(h->root, sqlite3_column_blob(st, 1), 32);
+	memcpy(sig, sqlite3_column_blob(st, 3), 64);
+	body = head_body(h->size, h->root, rl_db_col_text(st, 2));
+	msg = body ? rl_jcs_string(body, &len, err) : NULL;
+	if (!msg || rl_buf_puts(&b, RL_TREE_HEAD_PREFIX) < 0 || rl_buf_add(&b, msg, len) < 0) {
+		if (!err->status)
+			rl_error_internal(err, "out of memory");
+		goto out;
+	}
+	if (rl_ledger_log_key(db, pk, err) < 0)
+		goto out;
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)b.data, b.len, pk) != 0) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger does not match its signed head",
+			     "the latest tree head in %s (%lld entries) does not carry a valid signature of the log "
+			     "key: it was changed after it was signed; refusing to serve", db->path, (long long)h->size);
+		goto out;
+	}
+	h->where = "the latest head in the database";
+	rc = 1;
+out:
+	sqlite3_reset(st);
+	rl_buf_release(&b);
+	free(msg);
+	json_decref(body);
+	return rc;
+}
+
 int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 {
 	char *path = head_file_path(db), *text = rl_read_file(path, 1 << 16, NULL);
 	json_t *seen = text ? json_loads(text, 0, NULL) : NULL;
-	int64_t size, want;
-	int rc = 0;
+	struct head_check heads[2] = { { 0 } };
+	struct rl_merkle_stream ms;
+	int nheads = 0, rc = -1, step;
+	int64_t size, next = 0;
+	uint8_t root[32], leaf[32];
+	sqlite3_stmt *st;
 
-	if (seen && rl_ledger_size(db, &size, err) == 0) {
-		want = json_integer_value(json_object_get(seen, "tree_size"));
-		if (want > size)
-			rc = rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
-					  "the ledger is behind its signed head: %s holds %lld ledger entries but the server "
-					  "already signed a tree head of %lld "
-					  "(recorded in %s): this looks like a restore of an older copy; refusing to serve. "
-					  "Restore the newest backup, or move %s aside if you are sure",
-					  db->path, (long long)size, (long long)want, path, path);
-	} else if (err->status) {
-		rc = -1;
+	if (rl_ledger_size(db, &size, err) < 0)
+		goto out;
+	if (seen) {
+		int64_t want = json_integer_value(json_object_get(seen, "tree_size"));
+		const char *hex = json_string_value(json_object_get(seen, "root_hash"));
+
+		if (want > size) {
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
+				     "the ledger is behind its signed head: %s holds %lld ledger entries but the server "
+				     "already signed a tree head of %lld "
+				     "(recorded in %s): this looks like a restore of an older copy; refusing to serve. "
+				     "Restore the newest backup, or move %s aside if you are sure",
+				     db->path, (long long)size, (long long)want, path, path);
+			goto out;
+		}
+		if (hex && strlen(hex) == 64 && rl_hex_decode_exact(hex, heads[0].root, 32) == 0 && want >= 0) {
+			heads[0].size = want;
+			heads[0].where = path;
+			nheads = 1;
+		}
 	}
+	switch (table_head(db, &heads[nheads], err)) {
+	case -1:
+		goto out;
+	case 1:
+		if (heads[nheads].size > size) {
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
+				     "%s holds %lld ledger entries but its own latest signed head covers %lld: entries "
+				     "were removed; refusing to serve. Restore the newest backup",
+				     db->path, (long long)size, (long long)heads[nheads].size);
+			goto out;
+		}
+		nheads++;
+		break;
+	}
+	/* Recompute every leaf from the entry itself: the stored leaf must agree, and
+	 * the root at each head's size must be the signed one. */
+	st = rl_db_stmt(db, "SELECT l.idx, l.message, l.signature, l.public_key, m.hash FROM ledger l "
+			    "LEFT JOIN merkle_nodes m ON m.level = 0 AND m.idx = l.idx ORDER BY l.idx", err);
+	if (!st)
+		goto out;
+	rl_merkle_stream_init(&ms);
+	for (;;) {
+		for (int i = 0; i < nheads; i++) {
+			if (!heads[i].done && heads[i].size == next) {
+				rl_merkle_stream_root(&ms, root);
+				heads[i].done = 1;
+				if (sodium_memcmp(root, heads[i].root, 32) != 0) {
+					sqlite3_reset(st);
+					root_mismatch(db, &heads[i], root, err);
+					goto out;
+				}
+			}
+		}
+		if ((step = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		if (sqlite3_column_int64(st, 0) != next || sqlite3_column_bytes(st, 2) != 64 ||
+		    sqlite3_column_bytes(st, 3) != 32) {
+			sqlite3_reset(st);
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
+				     "ledger entry %lld in %s is missing or damaged; refusing to serve. Restore the "
+				     "newest backup", (long long)next, db->path);
+			goto out;
+		}
+		rl_merkle_leaf_hash(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+				    sqlite3_column_blob(st, 2), sqlite3_column_blob(st, 3), leaf);
+		if (sqlite3_column_bytes(st, 4) != 32 || sodium_memcmp(leaf, sqlite3_column_blob(st, 4), 32) != 0) {
+			sqlite3_reset(st);
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
+				     "ledger entry %lld in %s was changed after it was appended: its message, signature "
+				     "or key no longer give the leaf hash recorded with it; refusing to serve. Restore "
+				     "the newest backup and compare", (long long)next, db->path);
+			goto out;
+		}
+		rl_merkle_stream_push(&ms, leaf);
+		next++;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		rl_db_fail(db, err, "checking the ledger");
+		goto out;
+	}
+	rc = 0;
+out:
 	json_decref(seen);
 	free(text);
 	free(path);

@@ -6,9 +6,10 @@
  * complete perfect subtree are stored as leaves arrive, so the root,
  * inclusion and consistency proofs cost O(log n) reads, never a re-hash.
  * After each write batch the server signs a tree head with its log key
- * (generated at init; the secret never leaves the database) and keeps a
- * copy of the latest head beside the database file, so that a restore of
- * an older database is noticed before it serves.  Formats: docs/ledger.md.
+ * (generated at init into its own key file, secrets.h; never in the
+ * database) and keeps a copy of the latest head beside the database
+ * file, so that a restore of an older database is noticed before it
+ * serves.  Formats: docs/ledger.md.
  */
 #ifndef RASLOG_LEDGER_H
 #define RASLOG_LEDGER_H
@@ -45,7 +46,16 @@ int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err);
 int rl_ledger_seal(struct rl_db *db, struct rl_error *err);
 /* After a commit: refreshes the head copy beside the database file. */
 void rl_ledger_after_commit(struct rl_db *db);
-/* Refuses a database holding fewer entries than the last head seen beside it. */
+/*
+ * Start-up check.  Refuses a database holding fewer entries than the last
+ * head seen beside it (DB.head) or than its own latest head, a latest
+ * head whose log signature does not verify, and a ledger whose content
+ * was altered: every leaf is recomputed from its entry (message,
+ * signature, key) and compared with the leaf stored when it was appended
+ * (naming the first entry that differs), and the root recomputed from the
+ * entries at each head's size must equal the signed root.  Reads the
+ * whole ledger once (SHA-256 of every entry; memory O(log n)).
+ */
 int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err);
 
 /* The latest signed head as API JSON. */

@@ -18,6 +18,9 @@ int rl_setup_database(const char *path, struct rl_error *err)
 
 	if (rl_db_open(path, RL_DB_CREATE, &db, err) < 0)
 		return -1;
+	/* Files an older raslogd made world-readable become private. */
+	if (rl_db_secure_files(path, err) < 0)
+		goto out;
 	if (rl_db_begin(db, err) < 0)
 		goto out;
 	if (rl_users_init_keys(db, err) < 0 || rl_ledger_init(db, err) < 0 || rl_credential_init(db, err) < 0 ||

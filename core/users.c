@@ -9,6 +9,7 @@
 
 #include "codes.h"
 #include "progress.h"
+#include "secrets.h"
 #include "util.h"
 
 #include "banned.h"
@@ -17,23 +18,17 @@
 
 int rl_users_init_keys(struct rl_db *db, struct rl_error *err)
 {
-	uint8_t key[TOKEN_KEY_LEN];
-
-	if (rl_db_meta_get(db, "token_key", key, sizeof(key)) == TOKEN_KEY_LEN)
-		return 0;
-	randombytes_buf(key, sizeof(key));
-	return rl_db_meta_put(db, "token_key", key, sizeof(key), err);
+	/* The token key lives in its own file (secrets.h). */
+	return rl_secret_create(db, RL_SECRET_TOKEN, err);
 }
 
 static int token_hash(struct rl_db *db, const uint8_t raw[32], uint8_t out[32], struct rl_error *err)
 {
-	uint8_t key[TOKEN_KEY_LEN];
+	const uint8_t *key = rl_secret_get(db, RL_SECRET_TOKEN, err);
 
-	if (rl_db_meta_get(db, "token_key", key, sizeof(key)) != TOKEN_KEY_LEN)
-		return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
-				    "the database has no token key; run 'raslogd init'");
-	crypto_generichash(out, 32, raw, 32, key, sizeof(key));
-	sodium_memzero(key, sizeof(key));
+	if (!key)
+		return -1;
+	crypto_generichash(out, 32, raw, 32, key, TOKEN_KEY_LEN);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
- * cmd_serve.c - raslogd serve: checks the database (schema, ledger not
- * behind its last signed head), starts the group-commit writer and the
+ * cmd_serve.c - raslogd serve: checks the database (schema, file modes,
+ * key files, ledger neither behind nor different from its signed heads), starts the group-commit writer and the
  * HTTP front, and serves until SIGINT/SIGTERM.  Each setting comes from
  * its flag, else from the config file (config.c), else the default.
  */
@@ -15,6 +15,7 @@
 #include "http.h"
 #include "ledger.h"
 #include "operator.h"
+#include "secrets.h"
 #include "server.h"
 #include "util.h"
 
@@ -95,10 +96,19 @@ int cmd_serve(const char *path, int argc, char **argv)
 	server_ctx.db_path = path;
 	/* glibc gives each thread its own arena; two keep the resident size small. */
 	mallopt(M_ARENA_MAX, 2);
-	/* Upgrade the schema if needed, then make sure this is not an old copy. */
+	/* Upgrade the schema if needed (moving keys still inside the database out),
+	 * then: the database files private, every key file present and this
+	 * database's, and the ledger neither an old copy nor altered. */
 	if (rl_db_open(path, RL_DB_MIGRATE, &db, &err) < 0)
 		return operator_fail(&err);
-	rc = rl_ledger_check_restore(db, &err);
+	/* A file raslogd may not chmod (another owner) is said, not fatal: init is where modes are fixed. */
+	if (rl_db_secure_files(path, &err) < 0) {
+		fprintf(stderr, "raslogd: warning: %s\n", err.detail);
+		rl_error_clear(&err);
+	}
+	rc = rl_secrets_check(db, &err);
+	if (rc == 0)
+		rc = rl_ledger_check_restore(db, &err);
 	rl_db_close(db);
 	if (rc < 0)
 		return operator_fail(&err);

@@ -11,6 +11,7 @@
 #include "codes.h"
 #include "db.h"
 #include "operator.h"
+#include "secrets.h"
 #include "setup.h"
 #include "users.h"
 #include "util.h"
@@ -36,9 +37,12 @@ int cmd_init(const char *db, int argc, char **argv)
 		fprintf(stderr, "usage: raslogd --db FILE init\n");
 		return 2;
 	}
-	if (rl_setup_database(db, &err) < 0)
+	char dir[4096];
+
+	if (rl_setup_database(db, &err) < 0 || rl_secrets_dir_for(db, dir, sizeof(dir), &err) < 0)
 		return operator_fail(&err);
-	fprintf(stderr, "raslogd: %s is ready (schema version %d)\n", db, rl_db_schema_version());
+	fprintf(stderr, "raslogd: %s is ready (schema version %d); its keys are in %s/\n", db, rl_db_schema_version(),
+		dir);
 	return 0;
 }
 
@@ -142,24 +146,55 @@ static void backup_progress(int remaining, int total, void *ctx)
 		fprintf(stderr, "\rraslogd: backup %3d%%", (int)(100.0 * (total - remaining) / total));
 }
 
+/*
+ * backup OUT: the database to OUT (0600) and its three key files to
+ * OUT.keys/ (0700, files 0600), so that a restore of the two together
+ * can serve and sign.  Refuses when either exists; on failure removes
+ * what it wrote.  A pure reader: a database whose keys are still inside
+ * (an older raslogd's) must be opened once for writing first.
+ */
 int cmd_backup(const char *path, int argc, char **argv)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
+	char keys[4096];
+	static const char *const files[] = { "log.key", "issuer.key", "token.key" };
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: raslogd --db FILE backup OUT\n");
+		fprintf(stderr, "usage: raslogd --db FILE backup OUT   (writes OUT and OUT.keys/)\n");
 		return 2;
+	}
+	if ((size_t)snprintf(keys, sizeof(keys), "%s.keys", argv[1]) >= sizeof(keys) - 16) {
+		fprintf(stderr, "raslogd: the backup path is too long\n");
+		return 2;
+	}
+	if (access(argv[1], F_OK) == 0 || access(keys, F_OK) == 0) {
+		fprintf(stderr, "raslogd: %s or %s already exists; choose a new name for the backup\n", argv[1], keys);
+		return 1;
 	}
 	if (rl_db_open(path, RL_DB_READONLY, &db, &err) < 0)
 		return operator_fail(&err);
+	if (rl_secrets_copy_to(db, keys, &err) < 0) {
+		rl_db_close(db);
+		goto undo;
+	}
 	if (rl_db_backup(db, argv[1], backup_progress, NULL, &err) < 0) {
 		rl_db_close(db);
-		return operator_fail(&err);
+		goto undo;
 	}
 	rl_db_close(db);
 	if (isatty(2))
 		fputc('\n', stderr);
-	fprintf(stderr, "raslogd: backed up %s to %s\n", path, argv[1]);
+	fprintf(stderr, "raslogd: backed up %s to %s (mode 0600) and its log, credential issuer and token keys to "
+			"%s/ (mode 0700): keep the two together and as private as the live server; a restore needs both\n",
+		path, argv[1], keys);
 	return 0;
+undo:
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char p[4096 + 16];
+		snprintf(p, sizeof(p), "%s/%s", keys, files[i]);
+		unlink(p);
+	}
+	rmdir(keys);
+	return operator_fail(&err);
 }

@@ -35,7 +35,9 @@ int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port
 
 #ifdef RASLOG_HAVE_INIH
 
-enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS, K_COUNT };
+enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS,
+       K_KEY_DIR,
+       K_COUNT };
 
 static const struct key {
 	const char *name;
@@ -48,6 +50,7 @@ static const struct key {
 	[K_AUDIT] = { "audit", 0, 0 },
 	[K_AUTH_FAILURES] = { "auth_failures", 1, 1000000 },
 	[K_MAX_CONNECTIONS] = { "max_connections", 1, 100000 },
+	[K_KEY_DIR] = { "key_dir", 0, 0 },
 };
 
 struct parse {
@@ -106,7 +109,7 @@ static int handler(void *user, const char *section, const char *name, const char
 			break;
 	if (k == K_COUNT)
 		return fail(p, "unknown key '%s'%s; the keys are database, listen, web, threads, audit, "
-			       "auth_failures and max_connections", name, "");
+			       "auth_failures, max_connections and key_dir", name, "");
 	if (p->seen[k])
 		return fail(p, "key '%s' is set twice%s", name, " (or continued on an indented line)");
 	p->seen[k] = p->line;
@@ -134,7 +137,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	{
 		char **slot = k == K_DATABASE ? &cfg->database : k == K_LISTEN ? &cfg->listen
-			    : k == K_WEB ? &cfg->web : &cfg->audit;
+			    : k == K_WEB ? &cfg->web : k == K_KEY_DIR ? &cfg->key_dir : &cfg->audit;
 		*slot = strdup(value);
 		if (!*slot)
 			return fail(p, "out of memory reading '%s'%s", name, "");

@@ -9,6 +9,7 @@
  *   audit = /var/log/raslog/audit.log
  *   auth_failures = 20
  *   max_connections = 1024
+ *   key_dir = /var/lib/raslog/raslog.db.keys
  *
  * Precedence: command-line flags > environment (RASLOG_DB) > this file >
  * built-in defaults.  main.c loads the file named by --config or
@@ -29,6 +30,7 @@ struct rl_config {
 	int threads;
 	int auth_failures;
 	int max_connections;
+	char *key_dir;        /* the log, issuer and token key files (secrets.h) */
 };
 
 /* The loaded file (all NULL / 0 without one).  Set once by main.c. */

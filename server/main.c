@@ -1,7 +1,7 @@
 /*
  * main.c - raslogd: the server and the operator's subcommands.
  *
- *   raslogd [--db FILE] [--config FILE] init | serve | user add | faculty-key add | demo | backup
+ *   raslogd [--db FILE] [--key-dir DIR] [--config FILE] init | serve | user add | faculty-key add | demo | backup
  *
  * Every subcommand is one function in the table below; its return value
  * is the exit code (0 ok, 1 failure, 2 usage).
@@ -16,6 +16,7 @@
 #include "codes.h"
 #include "config.h"
 #include "operator.h"
+#include "secrets.h"
 #include "util.h"
 
 #include "banned.h"
@@ -39,12 +40,21 @@ static const struct command commands[] = {
 	{ NULL, NULL, NULL },
 };
 
+/* Things the core says once to the operator (keys moved out of the database, modes tightened). */
+static void notice_stderr(const char *message)
+{
+	fprintf(stderr, "raslogd: %s\n", message);
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: raslogd [--db FILE] [--config FILE] COMMAND [ARGS]\n\n"
+	fprintf(out, "usage: raslogd [--db FILE] [--key-dir DIR] [--config FILE] COMMAND [ARGS]\n\n"
 		     "The raslog server and its operator commands. --db defaults to $RASLOG_DB, then the\n"
 		     "config file's database, then var/raslog.db. --config (or $RASLOG_CONFIG) names an INI\n"
-		     "file with a [server] section (see raslogd(8)); command-line flags override it.\n\n"
+		     "file with a [server] section (see raslogd(8)); command-line flags override it.\n"
+		     "--key-dir DIR (or the config's key_dir) is where the log, credential issuer and token\n"
+		     "keys are kept, 0600 files in a 0700 directory; the default is the database path with\n"
+		     ".keys appended (var/raslog.db.keys/). The database never holds them.\n\n"
 		     "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %s\n", c->usage);
@@ -54,6 +64,7 @@ int main(int argc, char **argv)
 {
 	const char *db = getenv("RASLOG_DB");
 	const char *config = getenv("RASLOG_CONFIG");
+	const char *key_dir = NULL;
 	int i = 1;
 
 	if (sodium_init() < 0) {
@@ -68,6 +79,12 @@ int main(int argc, char **argv)
 			i += 2;
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {
 			db = argv[i] + 5;
+			i++;
+		} else if (strcmp(argv[i], "--key-dir") == 0 && i + 1 < argc) {
+			key_dir = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--key-dir=", 10) == 0) {
+			key_dir = argv[i] + 10;
 			i++;
 		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			config = argv[i + 1];
@@ -97,6 +114,12 @@ int main(int argc, char **argv)
 	}
 	if (!db)
 		db = rl_config.database ? rl_config.database : "var/raslog.db";
+	if (key_dir && !*key_dir) {
+		fprintf(stderr, "raslogd: --key-dir needs a directory\n");
+		return 2;
+	}
+	rl_secrets_set_dir(key_dir ? key_dir : rl_config.key_dir);
+	rl_notice = notice_stderr;
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(c->name, argv[i]) == 0)
 			return c->fn(db, argc - i, argv + i);

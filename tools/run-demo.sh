@@ -1,8 +1,13 @@
 #!/bin/sh
 # run-demo.sh - what `make run` does after building: creates var/raslog.db
 # with the demo programme if it is absent, prints the URL and the demo
-# people's tokens, and serves on 127.0.0.1:8080 until interrupted.
+# people's tokens, and serves on 127.0.0.1:8080 until interrupted.  The
+# server's keys are in var/raslog.db.keys/ (0700; raslogd init makes them),
+# never in the database; a var/raslog.db of an older raslogd has its keys
+# moved there when it is first opened.  Everything under var/ is private
+# (umask 077): the database, the tokens and the demo signing keys.
 set -eu
+umask 077
 mkdir -p var
 if [ ! -f var/raslog.db ]; then
 	bin/raslogd --db var/raslog.db init

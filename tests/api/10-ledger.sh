@@ -226,7 +226,8 @@ ls[k] = json.dumps(e, sort_keys=True, separators=(",", ":")); print("\n".join(ls
 
 	# A compromised log swaps two sign-offs of the same trainer (indexes are not
 	# signed), re-signs a head with its log key: every signature still verifies.
-	LOGSK=$(sqlite3 "$DB" "SELECT hex(value) FROM meta WHERE key = 'log_secret_key'" 2>/dev/null)
+	# the log key lives in its own file beside the database (never in it)
+	LOGSK=$(python3 -c 'import base64,json,sys; k=json.load(open(sys.argv[1])); print((base64.b64decode(k["seed"]) + base64.b64decode(k["public_key"])).hex())' "$DB.keys/log.key" 2>/dev/null)
 	if [ -n "$LOGSK" ]; then
 		node --input-type=module - "$WORK/export.jsonl" "$LOGSK" "$WORK/history.jsonl" "$WORK/history-head.json" <<'JS'
 import { createHash, createPrivateKey, sign } from 'node:crypto';
@@ -255,7 +256,7 @@ JS
 		grep -q "rewritten" "$WORK/err"
 		check "... which says the log was rewritten ($(head -c 120 "$WORK/err"))" $? = 0
 	else
-		skip "log secret key not readable from meta; cannot simulate a compromised log"
+		skip "log secret key not readable from $DB.keys/log.key; cannot simulate a compromised log"
 	fi
 
 	"$RASLOG" verify --json >"$WORK/out" 2>"$WORK/err"

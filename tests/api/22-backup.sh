@@ -80,6 +80,7 @@ check "the backup holds sessions written while serving" "$(sqlite3 "$COPY" 'SELE
 # Verify the copy's ledger: serve a scratch copy of it on another port.
 mkdir -p "$WORK/verify"
 cp "$COPY" "$WORK/verify/raslog.db"
+cp -r "$COPY.keys" "$WORK/verify/raslog.db.keys"   # backup OUT writes the keys to OUT.keys/
 VPORT=$(free_port)
 "$RASLOGD" --db "$WORK/verify/raslog.db" serve --listen "127.0.0.1:$VPORT" >"$WORK/verify/server.log" 2>&1 &
 VPID=$!

@@ -79,12 +79,15 @@ static int teardown(void **state)
 	char p[128];
 
 	rl_db_close(f->db);
-	static const char *const suffixes[] = { "", "-wal", "-shm", NULL };
+	static const char *const suffixes[] = { "", "-wal", "-shm", ".head", ".keys/log.key", ".keys/issuer.key",
+						 ".keys/token.key", NULL };
 
 	for (const char *const *sfx = suffixes; *sfx; sfx++) {
 		snprintf(p, sizeof(p), "%s%s", f->path, *sfx);
 		unlink(p);
 	}
+	snprintf(p, sizeof(p), "%s.keys", f->path);
+	rmdir(p);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -453,14 +456,21 @@ static void test_ledger_append_only(void **state)
 	msg = NULL;
 	/*
 	 * INSERT OR REPLACE deletes the old row without firing DELETE triggers
-	 * unless recursive_triggers is on (SQLite's documented behaviour), and
-	 * rl_db_open leaves it off.  No raslog code replaces ledger rows; with
-	 * the pragma on, the trigger does catch it.
+	 * unless recursive_triggers is on (SQLite's documented behaviour), as
+	 * in an operator's sqlite3 shell; the BEFORE INSERT trigger of
+	 * schema/004 refuses it anyway.
 	 */
-	assert_int_equal(sqlite3_exec(f->db->sql, "PRAGMA recursive_triggers = ON", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(f->db->sql, "PRAGMA recursive_triggers = OFF", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(f->db->sql, "INSERT OR REPLACE INTO ledger(idx, kind, message, public_key, "
 		"signature, created_at) VALUES (0, 'x', 'x', zeroblob(32), zeroblob(64), 'x')", NULL, NULL, &msg), SQLITE_OK);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "append-only"));
 	sqlite3_free(msg);
+	msg = NULL;
+	assert_int_not_equal(sqlite3_exec(f->db->sql, "REPLACE INTO tree_heads(tree_size, root_hash, timestamp, "
+		"signature) SELECT tree_size, zeroblob(32), 'x', zeroblob(64) FROM tree_heads LIMIT 1", NULL, NULL, NULL),
+		SQLITE_OK);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM tree_heads WHERE root_hash = zeroblob(32)"), 0);
 	/* an upsert goes through the UPDATE trigger */
 	assert_int_not_equal(sqlite3_exec(f->db->sql, "INSERT INTO ledger(idx, kind, message, public_key, signature, "
 		"created_at) VALUES (0, 'x', 'x', zeroblob(32), zeroblob(64), 'x') ON CONFLICT(idx) DO UPDATE SET "
