@@ -26,8 +26,9 @@ static const char export_usage[] =
 	"usage: raslog ledger export [--from N] [--count N] > FILE\n"
 	"\n"
 	"Writes the ledger as JSON Lines to stdout, one entry a line:\n"
-	"{\"index\",\"message\",\"public_key\",\"signature\"}.  Check it offline with\n"
-	"'raslog verify --file FILE'.\n"
+	"{\"index\",\"message\",\"public_key\",\"signature\"}, or {\"index\",\"leaf_hash\"}\n"
+	"for an entry about someone whose records you may not see.  Check it\n"
+	"offline with 'raslog verify --file FILE --log-key KEY --head HEAD'.\n"
 	"\n"
 	"  --from N   start at entry N (default 0)\n"
 	"  --count N  at most N entries (default: to the end)\n";

@@ -25,7 +25,9 @@ static const char usage[] =
 	"index (faculty keys from the log, trainer keys from faculty accreditations,\n"
 	"revocations), the RFC 9162 Merkle root against the signed tree head, and\n"
 	"consistency with a head saved earlier.  Reports the first bad entry and\n"
-	"exits 1.\n"
+	"exits 1.  Entries you may not see come as redacted lines (index and leaf\n"
+	"hash only): they count towards the root and the head, and the result says\n"
+	"how many there were.\n"
 	"\n"
 	"Without --file it fetches GET /api/v1/ledger/key, /ledger/head and the\n"
 	"export from the server; --log-key then pins the key the server must use.\n"
@@ -145,7 +147,8 @@ static int fetch(const char *pinned, uint8_t key[32], char **head_text, FILE **e
 
 static void print_json(const struct rl_verify_result *res)
 {
-	json_t *o = json_pack("{s:b,s:I}", "ok", res->ok, "entries", (json_int_t)res->entries), *counts;
+	json_t *o = json_pack("{s:b,s:I,s:I}", "ok", res->ok, "entries", (json_int_t)res->entries, "redacted",
+			      (json_int_t)res->redacted), *counts;
 
 	if (res->ok) {
 		json_object_set_new(o, "root_hash", json_string(res->root_hex));
@@ -265,11 +268,16 @@ int cmd_verify(int argc, char **argv)
 			cli_error("the ledger does not verify: %s", res.why);
 		rc = CLI_FAIL;
 	} else {
-		printf("verified %llu entries; root %s", (unsigned long long)res.entries, res.root_hex);
+		printf("verified %llu entries", (unsigned long long)res.entries);
+		if (res.redacted)
+			printf(" (%llu of them redacted for you: only their leaf hashes, which the root covers)",
+			       (unsigned long long)res.redacted);
+		printf("; root %s", res.root_hex);
 		if (res.head_checked)
 			printf(" matches the signed tree head of %s", res.head_timestamp);
 		else
-			printf(" (no signed tree head given: pass --head to check it)");
+			printf(" (no signed tree head given: pass --head to check it%s)",
+			       res.redacted ? "; without it the redacted lines are checked against nothing" : "");
 		if (res.old_head_checked)
 			printf("; consistent with the previous head of %llu entries (%s)",
 			       (unsigned long long)res.old_head_size, res.old_head_timestamp);

@@ -503,30 +503,100 @@ json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, s
 	return o;
 }
 
+/*
+ * Kinds whose entries every signed-in reader sees in full: the keys and
+ * trainer accreditations that every other statement's authority rests on
+ * (so that a redacted export still checks each signature it shows), and
+ * which are public facts of the faculty.  A revocation is one of them when
+ * it revokes a trainer accreditation.  docs/ledger.md "Who sees what".
+ */
+static const char *const public_kinds[] = { "faculty_key", "key_revocation", "trainer_accreditation", NULL };
+
+static int is_public_kind(const char *kind, const char *revoked_kind)
+{
+	if (kind && strcmp(kind, "revocation") == 0)
+		kind = revoked_kind;
+	for (int i = 0; kind && public_kinds[i]; i++)
+		if (strcmp(kind, public_kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int reader_sees(const struct rl_ledger_reader *r, sqlite3_stmt *st)
+{
+	if (!r)
+		return 1;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL && sqlite3_column_int64(st, 5) == r->user && r->user > 0)
+		return 1;
+	if (is_public_kind(rl_db_col_text(st, 4), rl_db_col_text(st, 7)))
+		return 1;
+	if (sqlite3_column_type(st, 6) == SQLITE_NULL || sqlite3_column_int64(st, 6) <= 0)
+		return 1; /* about no person (a curriculum's content, say) */
+	return r->may_see(r->ctx, sqlite3_column_int64(st, 6));
+}
+
+void rl_ledger_redacted_line(int64_t index, const uint8_t leaf[32], char out[RL_REDACTED_LINE_MAX])
+{
+	char hex[65];
+
+	rl_hex_encode(leaf, 32, hex);
+	snprintf(out, RL_REDACTED_LINE_MAX, "{\"index\":%lld,\"leaf_hash\":\"%s\"}", (long long)index, hex);
+}
+
 int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_line_fn fn, void *ctx,
 		     struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT idx, message, public_key, signature FROM ledger "
-					  "WHERE idx >= ? ORDER BY idx LIMIT ?", err);
+	return rl_ledger_export_for(db, NULL, from, count, fn, ctx, err);
+}
+
+int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader, int64_t from, int64_t count,
+			 rl_ledger_line_fn fn, void *ctx, struct rl_error *err)
+{
+	/* Column 7: for a revocation, the kind of the entry it revokes. */
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
+					  "l.subject_id, CASE WHEN l.kind = 'revocation' THEN (SELECT t.kind FROM ledger t "
+					  "WHERE t.idx = json_extract(substr(l.message, ?3), '$.accreditation_index')) END "
+					  "FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
 	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, from < 0 ? 0 : from);
 	sqlite3_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
+	sqlite3_bind_int(st, 3, (int)strlen(RL_STATEMENT_PREFIX) + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
-		char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
-		json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)sqlite3_column_int64(st, 0),
-					 "message", rl_db_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-					 "public_key", pk, "signature", sig);
-		char *text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
-		int stop = text ? fn(ctx, text, strlen(text)) : -1;
+		int64_t index = sqlite3_column_int64(st, 0);
+		char *text = NULL;
+		int stop;
 
+		if (sqlite3_column_bytes(st, 2) != 32 || sqlite3_column_bytes(st, 3) != 64) {
+			sqlite3_reset(st);
+			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
+					    "ledger entry %lld has a malformed key or signature", (long long)index);
+		}
+		if (reader_sees(reader, st)) {
+			char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
+			char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
+			json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
+						 "message", rl_db_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+						 "public_key", pk, "signature", sig);
+			text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+			stop = text ? fn(ctx, text, strlen(text)) : -1;
+			json_decref(line);
+			free(pk);
+			free(sig);
+		} else {
+			uint8_t leaf[32];
+			char redacted[RL_REDACTED_LINE_MAX];
+			const void *msg = sqlite3_column_blob(st, 1);
+			size_t mlen = (size_t)sqlite3_column_bytes(st, 1);
+
+			rl_merkle_leaf_hash(msg ? msg : (const void *)"", mlen, sqlite3_column_blob(st, 3),
+					    sqlite3_column_blob(st, 2), leaf);
+			rl_ledger_redacted_line(index, leaf, redacted);
+			stop = fn(ctx, redacted, strlen(redacted));
+		}
 		free(text);
-		json_decref(line);
-		free(pk);
-		free(sig);
 		if (stop) {
 			sqlite3_reset(st);
 			return stop < 0 ? rl_error_internal(err, "ledger export interrupted") : 0;
@@ -536,4 +606,91 @@ int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_li
 	if (rc != SQLITE_DONE)
 		return rl_db_fail(db, err, "exporting the ledger");
 	return 0;
+}
+
+/* The C2SP signed-note key id of the log key under name: SHA-256(name || 0x0A || 0x01 || pk)[0..4). */
+static int note_key(struct rl_db *db, const char *origin, uint8_t pk[32], uint8_t keyid[4], struct rl_error *err)
+{
+	crypto_hash_sha256_state h;
+	uint8_t sum[32], alg = 0x01;
+
+	if (!origin || !*origin)
+		return rl_error_internal(err, "the log has no origin name for its checkpoints");
+	for (const unsigned char *p = (const unsigned char *)origin; *p; p++)
+		if (*p <= 0x20 || *p == '+' || *p == 0x7f)
+			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
+					    "the log origin '%s' holds a space, '+' or control character", origin);
+	if (rl_ledger_log_key(db, pk, err) < 0)
+		return -1;
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const unsigned char *)origin, strlen(origin));
+	crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(&h, &alg, 1);
+	crypto_hash_sha256_update(&h, pk, 32);
+	crypto_hash_sha256_final(&h, sum);
+	memcpy(keyid, sum, 4);
+	return 0;
+}
+
+char *rl_ledger_note_verifier_key(struct rl_db *db, const char *origin, struct rl_error *err)
+{
+	uint8_t pk[32], keyid[4], raw[33];
+	struct rl_buf b = RL_BUF_INIT;
+	char hex[9], *b64;
+
+	if (note_key(db, origin, pk, keyid, err) < 0)
+		return NULL;
+	rl_hex_encode(keyid, 4, hex);
+	raw[0] = 0x01;
+	memcpy(raw + 1, pk, 32);
+	b64 = rl_base64_encode(raw, 33);
+	if (!b64 || rl_buf_printf(&b, "%s+%s+%s", origin, hex, b64) < 0) {
+		free(b64);
+		rl_buf_release(&b);
+		rl_error_internal(err, "out of memory");
+		return NULL;
+	}
+	free(b64);
+	return rl_buf_detach(&b, NULL);
+}
+
+char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	uint8_t pk[32], keyid[4], sig[4 + 64];
+	struct rl_buf b = RL_BUF_INIT;
+	char *root64 = NULL, *sig64;
+	size_t text_len;
+	int ok;
+
+	if (note_key(db, origin, pk, keyid, err) < 0)
+		return NULL;
+	st = rl_db_stmt(db, "SELECT tree_size, root_hash FROM tree_heads ORDER BY tree_size DESC LIMIT 1", err);
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 1) != 32) {
+		sqlite3_reset(st);
+		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+		return NULL;
+	}
+	root64 = rl_base64_encode(sqlite3_column_blob(st, 1), 32);
+	ok = root64 && rl_buf_printf(&b, "%s\n%lld\n%s\n", origin, (long long)sqlite3_column_int64(st, 0), root64) == 0;
+	sqlite3_reset(st);
+	free(root64);
+	text_len = b.len;
+	memcpy(sig, keyid, 4);
+	if (!ok || rl_ledger_log_sign(db, b.data, text_len, sig + 4, err) < 0)
+		goto fail;
+	sig64 = rl_base64_encode(sig, sizeof(sig));
+	/* U+2014 EM DASH, space, the key name, space, the signature (C2SP signed-note). */
+	ok = sig64 && rl_buf_printf(&b, "\n\xe2\x80\x94 %s %s\n", origin, sig64) == 0;
+	free(sig64);
+	if (!ok)
+		goto fail;
+	return rl_buf_detach(&b, len);
+fail:
+	rl_buf_release(&b);
+	if (!err->status)
+		rl_error_internal(err, "out of memory");
+	return NULL;
 }

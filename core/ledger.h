@@ -70,6 +70,46 @@ typedef int (*rl_ledger_line_fn)(void *ctx, const char *line, size_t len);
 int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_line_fn fn, void *ctx,
 		     struct rl_error *err);
 
+/*
+ * Who reads an export, for the private ledger (docs/ledger.md "Who sees
+ * what").  An entry is given in full when the reader signed it, when it is
+ * about no person or is a public fact of the faculty (faculty_key,
+ * key_revocation, trainer_accreditation and the revocation of one), or when
+ * may_see(ctx, subject) says the reader may see the records of the person
+ * it is about; every other entry is the redacted line
+ * {"index":N,"leaf_hash":"<hex>"}.  may_see must be cheap (it runs once per
+ * entry): callers precompute the set (core/sessions.h rl_visible).
+ */
+struct rl_ledger_reader {
+	int64_t user;                               /* the reader's user id */
+	int (*may_see)(void *ctx, int64_t subject); /* 1 if the reader may see that person's records */
+	void *ctx;
+};
+
+/* As rl_ledger_export, with each entry the reader may not see redacted (reader NULL: none). */
+int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader, int64_t from, int64_t count,
+			 rl_ledger_line_fn fn, void *ctx, struct rl_error *err);
+
+/* The redacted export line of an entry: {"index":N,"leaf_hash":"<64 hex>"} (no newline). */
+#define RL_REDACTED_LINE_MAX 120
+void rl_ledger_redacted_line(int64_t index, const uint8_t leaf[32], char out[RL_REDACTED_LINE_MAX]);
+
+/*
+ * The latest signed tree head as a C2SP tlog-checkpoint signed note
+ * (https://c2sp.org/tlog-checkpoint, https://c2sp.org/signed-note):
+ *
+ *     <origin>\n<tree size>\n<base64 root hash>\n\n— <origin> <base64(key id || signature)>\n
+ *
+ * signed with the log key over the note text (the first three lines, with
+ * their newlines); the key name is the origin and the key id is the first 4
+ * bytes of SHA-256(origin || 0x0A || 0x01 || public key).  origin must be a
+ * non-empty name without spaces, '+' or control characters.  malloc'd.
+ */
+char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, struct rl_error *err);
+
+/* The note verifier key "<origin>+<8 hex key id>+<base64(0x01 || public key)>" (malloc'd). */
+char *rl_ledger_note_verifier_key(struct rl_db *db, const char *origin, struct rl_error *err);
+
 /* Builds the exact signed text: RL_STATEMENT_PREFIX || JCS(statement). malloc'd. */
 char *rl_statement_message(const json_t *statement, size_t *len, struct rl_error *err);
 

@@ -4,6 +4,7 @@
 #include "sessions.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codes.h"
@@ -291,6 +292,101 @@ int rl_session_visible(const struct rl_user *me, const json_t *session)
 	if ((me->roles & RL_ROLE_TRAINER) && trainer == me->id)
 		return 1;
 	return 0;
+}
+
+/* The part of the rule that needs no query: 1 yes, 0 no, -1 only if they supervised the trainee. */
+static int trainee_visible_by_role(const struct rl_user *me, int64_t trainee)
+{
+	if (me->roles & RL_ROLE_FACULTY)
+		return 1;
+	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
+		return 1;
+	return (me->roles & RL_ROLE_TRAINER) ? -1 : 0;
+}
+
+#define SUPERVISED_SQL "SELECT DISTINCT trainee_id FROM sessions WHERE trainer_id = ?1"
+
+int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st;
+	int found, by_role = trainee_visible_by_role(me, trainee);
+
+	if (by_role >= 0)
+		return by_role;
+	st = rl_db_stmt(db, SUPERVISED_SQL " AND trainee_id = ?2 LIMIT 1", &err);
+	if (!st) {
+		rl_error_clear(&err);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, me->id);
+	sqlite3_bind_int64(st, 2, trainee);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visible *out, struct rl_error *err)
+{
+	size_t cap = 16;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->all = trainee_visible_by_role(me, 0) == 1;
+	if (out->all)
+		return 0;
+	if (!(out->ids = malloc(cap * sizeof(*out->ids))))
+		return rl_error_internal(err, "out of memory");
+	if (me->roles & RL_ROLE_TRAINEE)
+		out->ids[out->n++] = me->id;
+	if (me->roles & RL_ROLE_TRAINER) {
+		if (!(st = rl_db_stmt(db, SUPERVISED_SQL, err)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, me->id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (out->n == cap) {
+				int64_t *n = realloc(out->ids, cap * 2 * sizeof(*n));
+				if (!n) {
+					sqlite3_reset(st);
+					rl_error_internal(err, "out of memory");
+					goto fail;
+				}
+				out->ids = n;
+				cap *= 2;
+			}
+			out->ids[out->n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			rl_db_fail(db, err, "reading whom you supervised");
+			goto fail;
+		}
+	}
+	qsort(out->ids, out->n, sizeof(*out->ids), cmp_id);
+	return 0;
+fail:
+	rl_visible_release(out);
+	return -1;
+}
+
+int rl_visible_has(const struct rl_visible *v, int64_t trainee)
+{
+	return v->all || (v->n && bsearch(&trainee, v->ids, v->n, sizeof(*v->ids), cmp_id) != NULL);
+}
+
+void rl_visible_release(struct rl_visible *v)
+{
+	free(v->ids);
+	v->ids = NULL;
+	v->n = 0;
 }
 
 json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,

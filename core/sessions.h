@@ -55,6 +55,28 @@ json_t *rl_session_certified_fields(const json_t *session);
 /* 1 if me may see this session (trainee: own; trainer: names them; faculty: all). */
 int rl_session_visible(const struct rl_user *me, const json_t *session);
 
+/*
+ * Whose records a caller may see, person by person: faculty every
+ * trainee's; a trainee their own; a trainer those of every trainee they
+ * supervised in at least one session.  The one rule behind a trainee's
+ * progress, export and credentials and the ledger's entries about them.
+ * 1 if me may see trainee's records, 0 if not (and on a read error).
+ */
+int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee);
+
+/*
+ * The same rule for many records at once (a ledger export): the set is
+ * read in one query per request, then rl_visible_has() costs a binary search.
+ */
+struct rl_visible {
+	int all;           /* faculty: every trainee */
+	int64_t *ids;      /* sorted trainee ids (malloc'd), the caller's own id included */
+	size_t n;
+};
+int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visible *out, struct rl_error *err);
+int rl_visible_has(const struct rl_visible *v, int64_t trainee);
+void rl_visible_release(struct rl_visible *v);
+
 struct rl_session_filter {
 	int64_t trainee;     /* 0: any */
 	const char *status;  /* NULL: any */

@@ -2,7 +2,10 @@
  * verify.h - the offline verifier of a ledger export.
  *
  * Reads an export (JSON Lines, one {"index","message","public_key",
- * "signature"} object per entry, as GET /api/v1/ledger gives it) and
+ * "signature"} object per entry, as GET /api/v1/ledger gives it, or the
+ * redacted line {"index","leaf_hash"} for an entry the exporter may not
+ * see: its leaf hash goes into the tree unchecked, and the root over all
+ * lines must still match the signed head) and
  * re-checks everything from the export and the log's public key alone,
  * knowing nothing of HTTP or of the server's database:
  *
@@ -54,6 +57,7 @@ struct rl_verify_opts {
 struct rl_verify_result {
 	int ok;                     /* 1 when everything verified */
 	uint64_t entries;           /* entries read and checked (up to the bad one) */
+	uint64_t redacted;          /* of those, redacted lines (only their leaf hash counted) */
 	char root_hex[65];          /* the root over all entries (when ok) */
 	int head_checked;           /* a head was given and matched */
 	uint64_t head_size;         /* its tree_size */

@@ -86,6 +86,13 @@ int cmd_serve(const char *path, int argc, char **argv)
 	if (rl_config_parse_listen(listen, host, sizeof(host), &opt.port) < 0)
 		goto usage;
 	opt.host = host;
+	/*
+	 * The log's checkpoint origin (and signed-note key name).  TODO(public_url):
+	 * once the public_url config key exists, use it without its scheme and
+	 * trailing slash ("logbook.example.nhs.uk"), which stays the same when the
+	 * listen address changes; until then the listen address names the log.
+	 */
+	server_ctx.log_origin = listen;
 	if (audit) {
 		server_ctx.audit = fopen(audit, "a");
 		if (!server_ctx.audit) {

@@ -41,6 +41,7 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/ledger/key",                 h_ledger_key,         WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/proof",               h_ledger_proof,       WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/consistency",         h_ledger_consistency, WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/ledger/checkpoint",          h_ledger_checkpoint,  WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/credentials/status",         h_credential_status,  WHO_ANYONE,   0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -1,7 +1,14 @@
 /*
  * routes_ledger.c - /api/v1/ledger...: the JSON Lines export, single
- * entries (for in-browser verification), the signed tree head, the log's
- * public key, and RFC 9162 inclusion and consistency proofs.
+ * entries (for in-browser verification), the signed tree head (JSON and
+ * C2SP checkpoint), the log's public key, and RFC 9162 inclusion and
+ * consistency proofs.
+ *
+ * The ledger is private: the export and single entries give an entry's
+ * content only to a caller who may see the person it is about (the rule
+ * of core/sessions.c rl_trainee_visible, read once per request as a set),
+ * and the redacted line {"index":N,"leaf_hash":"<hex>"} otherwise, so
+ * that anyone can still recompute the root and check heads and proofs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +16,7 @@
 #include "jsonin.h"
 #include "ledger.h"
 #include "server.h"
+#include "sessions.h"
 #include "util.h"
 
 #include "banned.h"
@@ -20,7 +28,35 @@
  */
 #define EXPORT_CHUNK 256
 
+/* The caller as a ledger reader: whose entries they may read in full. */
+struct reader {
+	struct rl_visible visible;
+	struct rl_ledger_reader r;
+};
+
+static int reader_may_see(void *ctx, int64_t subject)
+{
+	return rl_visible_has(ctx, subject);
+}
+
+/* Loads the caller's visible set once; replies and returns -1 on failure. */
+static int reader_load(struct request *rq, struct reader *rd)
+{
+	struct rl_error err = RL_ERROR_INIT;
+
+	if (rl_visible_load(server_db(), &rq->user, &rd->visible, &err) < 0) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return -1;
+	}
+	rd->r.user = rq->user.id;
+	rd->r.may_see = reader_may_see;
+	rd->r.ctx = &rd->visible;
+	return 0;
+}
+
 struct export_stream {
+	struct reader rd;   /* who reads: entries they may not see are redacted */
 	int64_t next, end;  /* entries [next, end) are still to send */
 	struct rl_buf chunk;
 	size_t off;         /* bytes of chunk already sent */
@@ -50,7 +86,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
 		es->lines = 0;
 		if (want <= 0)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (rl_ledger_export(server_db(), es->next, want, add_line, es, &err) < 0) {
+		if (rl_ledger_export_for(server_db(), &es->rd.r, es->next, want, add_line, es, &err) < 0) {
 			rl_error_clear(&err);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
@@ -69,6 +105,7 @@ static void export_done(void *cls)
 	struct export_stream *es = cls;
 
 	rl_buf_release(&es->chunk);
+	rl_visible_release(&es->rd.visible);
 	free(es);
 }
 
@@ -84,6 +121,10 @@ void h_ledger_export(struct request *rq)
 		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
 		return;
 	}
+	if (reader_load(rq, &es->rd) < 0) {
+		free(es);
+		return;
+	}
 	rl_buf_init(&es->chunk, 16u << 20);
 	es->next = from;
 	es->end = from + count;
@@ -97,15 +138,22 @@ static int first_line(void *ctx, const char *line, size_t len)
 	return 1;
 }
 
+/* An entry the caller may not see answers 200 with its redacted line (not 404: it exists, in every proof). */
 void h_ledger_entry(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
+	struct reader rd;
 	json_t *entry = NULL, *stmt;
 	const char *msg;
 	size_t prefix = strlen(RL_STATEMENT_PREFIX);
+	int rc;
 
+	if (reader_load(rq, &rd) < 0)
+		return;
 	/* {id} matches positive integers only; index 0 is reachable as /ledger/entries/0 via ?index. */
-	if (rl_ledger_export(server_db(), rq->param, 1, first_line, &entry, &err) < 0 || !entry) {
+	rc = rl_ledger_export_for(server_db(), &rd.r, rq->param, 1, first_line, &entry, &err);
+	rl_visible_release(&rd.visible);
+	if (rc < 0 || !entry) {
 		if (!err.status)
 			rl_error_set(&err, RL_E_NOTFOUND, "not-found", NULL, "no ledger entry %lld", (long long)rq->param);
 		reply_error(rq, &err);
@@ -142,15 +190,24 @@ void h_ledger_key(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	uint8_t pk[32];
-	char *b64;
+	char *b64, *vkey;
 
 	if (rl_ledger_log_key(server_db(), pk, &err) < 0) {
 		reply_error(rq, &err);
 		return;
 	}
 	b64 = rl_base64_encode(pk, 32);
-	reply_json(rq, 200, json_pack("{s:s,s:s}", "public_key", b64, "algorithm", "Ed25519"));
+	vkey = rl_ledger_note_verifier_key(server_db(), server_ctx.log_origin, &err);
+	if (!vkey) {
+		free(b64);
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, json_pack("{s:s,s:s,s:s,s:s}", "public_key", b64, "algorithm", "Ed25519",
+				      "note_verifier_key", vkey, "origin", server_ctx.log_origin));
 	free(b64);
+	free(vkey);
 }
 
 void h_ledger_proof(struct request *rq)
@@ -195,4 +252,24 @@ void h_ledger_consistency(struct request *rq)
 		return;
 	}
 	reply_json(rq, 200, p);
+}
+
+/*
+ * The latest signed tree head as a C2SP tlog-checkpoint signed note
+ * (text/plain), for tools of the transparency-log ecosystem; its verifier
+ * key is in GET /ledger/key's "note_verifier_key".  docs/ledger.md.
+ */
+void h_ledger_checkpoint(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	size_t len;
+	char *note = rl_ledger_checkpoint(server_db(), server_ctx.log_origin, &len, &err);
+
+	if (!note) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_text(rq, 200, "text/plain; charset=utf-8", note, len);
+	free(note);
 }

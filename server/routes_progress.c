@@ -19,27 +19,10 @@
 
 #include "banned.h"
 
-/* 1 if the caller may see this trainee: themself, a trainer who supervised them, faculty. */
+/* 1 if the caller may see this trainee: the rule of core/sessions.c, shared with the ledger. */
 static int may_see_trainee(struct request *rq, int64_t trainee)
 {
-	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st;
-	int found;
-
-	if (rq->user.roles & RL_ROLE_FACULTY)
-		return 1;
-	if ((rq->user.roles & RL_ROLE_TRAINEE) && rq->user.id == trainee)
-		return 1;
-	if (!(rq->user.roles & RL_ROLE_TRAINER))
-		return 0;
-	st = rl_db_stmt(server_db(), "SELECT 1 FROM sessions WHERE trainee_id = ? AND trainer_id = ? LIMIT 1", &err);
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_int64(st, 2, rq->user.id);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return found;
+	return rl_trainee_visible(server_db(), &rq->user, trainee);
 }
 
 static int trainee_guard(struct request *rq)

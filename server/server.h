@@ -77,6 +77,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	FILE *audit;             /* one JSON line per audited event */
 	const char *trusted_proxy; /* reverse proxy address whose X-Forwarded-For we believe, or NULL */
+	const char *log_origin;  /* the checkpoints' origin line and note key name (docs/ledger.md) */
 };
 
 extern struct server server_ctx;
@@ -162,5 +163,6 @@ void h_ledger_head(struct request *rq);
 void h_ledger_key(struct request *rq);
 void h_ledger_proof(struct request *rq);
 void h_ledger_consistency(struct request *rq);
+void h_ledger_checkpoint(struct request *rq);
 
 #endif

@@ -88,6 +88,7 @@ GET    /api/v1/ledger/head                 -        200 200 200 200 200 200 401 
 GET    /api/v1/ledger/key                  -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/ledger/proof?index=0&tree_size=2        - 200 200 200 200 200 200 401 401 401
 GET    /api/v1/ledger/consistency?first=1&second=2     - 200 200 200 200 200 200 401 401 401
+GET    /api/v1/ledger/checkpoint           -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/credentials/status      -        200 200 200 200 200 200 200  200 200
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404

@@ -214,6 +214,14 @@ const jl = check('ledger export', 'GET', '/api/v1/ledger', await call('GET', '/l
 	const v = item && validatorFor({ allOf: [item], unevaluatedProperties: false });
 	const bad = item ? lines.map((l) => JSON.parse(l)).filter((o) => !v(o)) : lines;
 	tap(lines.length === 5 && bad.length === 0, `ledger export: ${lines.length} JSON Lines, each a LedgerLine`, item ? ajv.errorsText(v.errors) : 'no item schema for application/jsonl');
+	// The trainee's view of more entries holds both shapes: full lines and redacted {index, leaf_hash} ones.
+	const more = (await call('GET', '/ledger?from=0&count=200', { token: T })).text.split('\n').filter((l) => l).map((l) => JSON.parse(l));
+	const badMore = item ? more.filter((o) => !v(o)) : more;
+	tap(badMore.length === 0 && more.some((o) => 'leaf_hash' in o) && more.some((o) => 'message' in o),
+		`ledger export as a trainee: ${more.length} lines, full and redacted, each matches its schema`, item ? ajv.errorsText(v.errors) : '');
+	const redacted = more.find((o) => 'leaf_hash' in o);
+	if (redacted)
+		check('ledger entry redacted for the trainee', 'GET', '/api/v1/ledger/entries/{id}', await call('GET', `/ledger/entries/${redacted.index}`, { token: T }), 200);
 }
 check('ledger entry 0', 'GET', '/api/v1/ledger/entries/0', await call('GET', '/ledger/entries/0', { token: T }), 200);
 for (const i of [1, 5])
@@ -221,6 +229,7 @@ for (const i of [1, 5])
 check('ledger entry past the end', 'GET', '/api/v1/ledger/entries/{id}', await call('GET', '/ledger/entries/99999999', { token: T }), 404);
 const head = check('ledger head', 'GET', '/api/v1/ledger/head', await call('GET', '/ledger/head', { token: T }), 200);
 check('ledger key', 'GET', '/api/v1/ledger/key', await call('GET', '/ledger/key', { token: T }), 200);
+check('ledger checkpoint', 'GET', '/api/v1/ledger/checkpoint', await call('GET', '/ledger/checkpoint', { token: T }), 200);
 check('inclusion proof', 'GET', '/api/v1/ledger/proof', await call('GET', '/ledger/proof?index=3', { token: T }), 200);
 check('inclusion proof at a tree size', 'GET', '/api/v1/ledger/proof', await call('GET', `/ledger/proof?index=0&tree_size=${Math.max(1, (head.json?.tree_size ?? 2) - 1)}`, { token: T }), 200);
 check('inclusion proof without index', 'GET', '/api/v1/ledger/proof', await call('GET', '/ledger/proof', { token: T }), 400);

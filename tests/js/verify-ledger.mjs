@@ -8,14 +8,16 @@
 // the ledger", written with Node's built-in crypto only (no libsodium, no
 // npm packages) so that it shares no code with the server.  It checks:
 //   - export lines are {"index","message","public_key","signature"} with
-//     indexes 0, 1, 2, ... in order;
+//     indexes 0, 1, 2, ... in order, or the redacted line
+//     {"index","leaf_hash"} (an entry the exporter may not see: its leaf
+//     hash, 64 lowercase hex digits, goes into the tree unchecked);
 //   - every Ed25519 signature verifies over the UTF-8 bytes of message;
 //   - the RFC 9162 Merkle root over the leaf hashes
 //     SHA-256(0x00 || message || signature || public_key);
 //   - HEAD.json: tree_size is the number of entries, root_hash is that
 //     root, and signature is the log key's over
 //     "RASLOG-TREE-HEAD-v1\n" || JCS(head without "signature").
-// Prints "verify-ledger: N entries, root <hex>: OK" and exits 0, or names
+// Prints "verify-ledger: N entries [(R redacted)], root <hex>: OK" and exits 0, or names
 // the first bad entry (or the head) and why on stderr and exits 1.  Usage
 // errors exit 2.
 //
@@ -139,6 +141,8 @@ function isObject(v) {
 	return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+let redacted = 0; // redacted lines seen by verifyExport
+
 async function verifyExport(path) {
 	const tree = new CompactRange();
 	const lines = createInterface({
@@ -147,6 +151,7 @@ async function verifyExport(path) {
 	});
 	let lineNo = 0;
 	let blankAt = 0; // blank lines are allowed only at the end
+	redacted = 0;
 
 	for await (const line of lines) {
 		lineNo++;
@@ -168,6 +173,15 @@ async function verifyExport(path) {
 		}
 		if (!isObject(entry))
 			fail(where, 'not a JSON object');
+		if ('leaf_hash' in entry) {
+			if (Object.keys(entry).length !== 2 || entry.index !== expect)
+				fail(where, `a redacted line is exactly {"index":${expect},"leaf_hash":...}`);
+			if (typeof entry.leaf_hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.leaf_hash))
+				fail(where, '"leaf_hash" is not 64 lowercase hex digits');
+			tree.push(Buffer.from(entry.leaf_hash, 'hex'));
+			redacted++;
+			continue;
+		}
 		for (const k of Object.keys(entry)) {
 			if (!['index', 'message', 'public_key', 'signature'].includes(k))
 				fail(where, `unexpected member "${k}"`);
@@ -235,7 +249,8 @@ async function main(argv) {
 		const logKey = decodeBase64('log public key', 'LOG_PUBLIC_KEY_BASE64', logKeyText, 32);
 		const tree = await verifyExport(exportPath);
 		const root = verifyHead(headPath, tree, logKey);
-		process.stdout.write(`verify-ledger: ${tree.size} entries, root ${root}: OK\n`);
+		const note = redacted ? ` (${redacted} redacted)` : '';
+		process.stdout.write(`verify-ledger: ${tree.size} entries${note}, root ${root}: OK\n`);
 		return 0;
 	} catch (e) {
 		// Bad names the entry; anything else is I/O, e.g. a missing file.

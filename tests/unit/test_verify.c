@@ -392,6 +392,151 @@ static void test_progress(void **state)
 	fclose(f);
 }
 
+/* A reader who may see the records of one person only (0: nobody). */
+static int64_t sees_only;
+static int may_see_one(void *ctx, int64_t subject)
+{
+	(void)ctx;
+	return subject == sees_only;
+}
+
+static char **export_as(const struct rl_ledger_reader *r, int64_t count, size_t *n)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char **saved = lines, **out;
+	size_t saved_n = nlines, saved_cap = caplines;
+
+	lines = NULL;
+	nlines = caplines = 0;
+	assert_int_equal(rl_ledger_export_for(db, r, 0, count, collect, NULL, &err), 0);
+	out = lines;
+	*n = nlines;
+	lines = saved;
+	nlines = saved_n;
+	caplines = saved_cap;
+	return out;
+}
+
+/* The private export: entries about others are {"index","leaf_hash"}, and the export still verifies. */
+static void test_redacted_export(void **state)
+{
+	struct rl_ledger_reader r = { 0, may_see_one, NULL };
+	struct rl_verify_result res;
+	size_t n, redacted = 0, shown_mine = 0;
+	char **c;
+
+	(void)state;
+	sees_only = 0;
+	/* A trainee who has entries: the one of the last sign-off. */
+	{
+		json_t *j = NULL, *st;
+		for (size_t i = nlines; i-- > 0 && !sees_only;) {
+			const char *msg;
+			j = json_loads(lines[i], 0, NULL);
+			msg = json_string_value(json_object_get(j, "message"));
+			st = json_loads(msg + strlen(RL_STATEMENT_PREFIX), 0, NULL);
+			if (strcmp(json_string_value(json_object_get(st, "type")), "session_signoff") == 0)
+				sees_only = json_integer_value(json_object_get(json_object_get(st, "session"), "trainee"));
+			json_decref(st);
+			json_decref(j);
+		}
+	}
+	assert_true(sees_only > 0);
+	c = export_as(&r, 0, &n);
+	assert_int_equal(n, nlines);
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(c[i], "\"leaf_hash\"")) {
+			char want[RL_REDACTED_LINE_MAX], hex[65], *j = strstr(c[i], "\"leaf_hash\":\"");
+			uint8_t leaf[32];
+			snprintf(hex, sizeof(hex), "%.64s", j + 13);
+			assert_int_equal(rl_hex_decode_exact(hex, leaf, 32), 0);
+			rl_ledger_redacted_line((int64_t)i, leaf, want);
+			assert_string_equal(c[i], want);
+			redacted++;
+		} else {
+			assert_string_equal(c[i], lines[i]); /* shown lines are the full lines, byte for byte */
+			if (strstr(c[i], "session_signoff"))
+				shown_mine++;
+		}
+	}
+	assert_true(redacted > 0);
+	assert_true(shown_mine > 0);
+	assert_int_equal(run(c, n, head_text, NULL, &res), 0);
+	assert_true(res.ok && res.head_checked);
+	assert_int_equal(res.redacted, redacted);
+	assert_int_equal(res.entries, nlines);
+
+	/* One hex digit of a redacted leaf changed: the root no longer matches the head. */
+	for (size_t i = 0; i < n; i++) {
+		char *h = strstr(c[i], "\"leaf_hash\":\"");
+		if (h) {
+			h[13] = h[13] == '0' ? '1' : '0';
+			break;
+		}
+	}
+	assert_int_equal(run(c, n, head_text, NULL, &res), 1);
+	assert_null(strstr(res.why, "entry")); /* a root fault, not one entry's */
+	assert_non_null(strstr(res.why, "is not the root"));
+	free_lines(c, n);
+}
+
+/*
+ * Revocations: one of a trainer accreditation is public, one of a trainee
+ * accreditation is the trainee's.  Appended in a transaction rolled back
+ * after (the signatures are not checked by the export).
+ */
+static void test_redacted_revocations(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_ledger_reader r = { 0, may_see_one, NULL };
+	int64_t tacc = -1, acc = -1, trainer = 0, trainee = 0, idx;
+	uint8_t pk[32] = { 1 }, sig[64] = { 2 };
+	size_t n;
+	char **c;
+
+	(void)state;
+	for (size_t i = 0; i < nlines && (tacc < 0 || acc < 0); i++) {
+		json_t *j = json_loads(lines[i], 0, NULL);
+		json_t *st = json_loads(json_string_value(json_object_get(j, "message")) + strlen(RL_STATEMENT_PREFIX), 0, NULL);
+		const char *type = json_string_value(json_object_get(st, "type"));
+		if (tacc < 0 && strcmp(type, "trainer_accreditation") == 0) {
+			tacc = (int64_t)i;
+			trainer = json_integer_value(json_object_get(st, "trainer"));
+		} else if (acc < 0 && strcmp(type, "accreditation") == 0) {
+			acc = (int64_t)i;
+			trainee = json_integer_value(json_object_get(st, "trainee"));
+		}
+		json_decref(st);
+		json_decref(j);
+	}
+	assert_true(tacc >= 0 && acc >= 0);
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	for (int k = 0; k < 2; k++) {
+		json_t *st = rl_stmt_revocation(k == 0 ? trainer : trainee, k == 0 ? tacc : acc, "test", NULL);
+		size_t len;
+		char *msg = rl_statement_message(st, &len, &err);
+		assert_int_equal(rl_ledger_append(db, "revocation", msg, len, pk, sig, 1, k == 0 ? trainer : trainee, &idx, &err), 0);
+		free(msg);
+		json_decref(st);
+	}
+	sees_only = 0;
+	c = export_as(&r, 0, &n);
+	assert_int_equal(n, nlines + 2);
+	assert_non_null(strstr(c[nlines], "\"message\"")); /* the trainer accreditation's revocation: public */
+	assert_non_null(strstr(c[nlines + 1], "\"leaf_hash\"")); /* the trainee accreditation's: redacted */
+	free_lines(c, n);
+	sees_only = trainee;
+	c = export_as(&r, 0, &n);
+	assert_non_null(strstr(c[nlines + 1], "\"message\"")); /* ... but shown to whoever may see the trainee */
+	free_lines(c, n);
+	r.user = 1; /* the signer sees what they signed */
+	sees_only = 0;
+	c = export_as(&r, 0, &n);
+	assert_non_null(strstr(c[nlines + 1], "\"message\""));
+	free_lines(c, n);
+	rl_db_rollback(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +551,8 @@ int main(void)
 		cmocka_unit_test(test_forged_head),
 		cmocka_unit_test(test_unaccredited_signer),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_redacted_export),
+		cmocka_unit_test(test_redacted_revocations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,11 @@
 //   4. the statement is about the record shown beside it (same session,
 //      trainee, signer, date, scores...), so a valid signature over some
 //      other record cannot be passed off as this evidence.
+//
+// An entry about someone whose records the reader may not see comes as the
+// redacted line {"index","leaf_hash"}: it has no signature to check, but
+// checkExport() still folds its leaf hash into the RFC 9162 root and checks
+// that root against the log's signed tree head.
 
 export const PREFIX = 'RASLOG-STATEMENT-v1\n';
 
@@ -63,11 +68,20 @@ function importKey(b64, raw) {
 
 const fail = (reason, statement) => ({ ok: false, reason, statement });
 
+/** True for a redacted ledger line: exactly {index, leaf_hash (64 lowercase hex)}. */
+export function isRedacted(entry) {
+	return !!entry && typeof entry === 'object' && Object.keys(entry).length === 2 &&
+		Number.isSafeInteger(entry.index) && typeof entry.leaf_hash === 'string' && /^[0-9a-f]{64}$/.test(entry.leaf_hash);
+}
+
+const REDACTED = 'the ledger shows you only this entry\u2019s leaf hash: it is about someone whose records you may not see';
+
 /**
  * Checks one ledger entry on its own: steps 1 to 3 above.
  * Resolves {ok: true, statement} or {ok: false, reason, statement?}.
  */
 export async function verifyEntry(entry) {
+	if (isRedacted(entry)) return { ok: false, redacted: true, reason: REDACTED };
 	if (!entry || typeof entry.message !== 'string')
 		return fail('the ledger entry has no message');
 	const { message } = entry;
@@ -173,6 +187,7 @@ export async function checkEvidence(fetchEntry, item, subject) {
 	}
 	if (entry && entry.index !== undefined && Number(entry.index) !== Number(item.ledger_index))
 		return { state: 'failed', reason: `the server returned entry ${entry.index} for index ${item.ledger_index}` };
+	if (isRedacted(entry)) return { state: 'unchecked', reason: REDACTED };
 	const r = await verifyEntry(entry);
 	if (!r.ok) return { state: 'failed', reason: r.reason };
 	const m = mismatch(r.statement, item, subject);
@@ -215,4 +230,66 @@ export function keyChain(statement, keys) {
 	const within = found.find((k) => (!k.from || day >= k.from) && (!k.until || day <= k.until));
 	if (!within) return { ok: false, reason: `the key was accredited from ${found[0].from} to ${found[0].until}, not on ${day}` };
 	return { ok: true, index: within.index };
+}
+
+const hexOf = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const bytesOfHex = (hex) => Uint8Array.from(hex.match(/../g) || [], (h) => parseInt(h, 16));
+async function sha256(...parts) {
+	const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+	let at = 0;
+	for (const p of parts) { all.set(p, at); at += p.length; }
+	return new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+}
+
+/** The RFC 9162 leaf hash of an export line: SHA-256(0x00 || message || signature || public_key), or a redacted line's own. */
+export async function leafHash(entry) {
+	if (isRedacted(entry)) return bytesOfHex(entry.leaf_hash);
+	return sha256(Uint8Array.of(0), new TextEncoder().encode(entry.message), b64decode(entry.signature), b64decode(entry.public_key));
+}
+
+/** RFC 9162 MTH over leaf hashes (Uint8Array(32) each). */
+export async function treeRoot(leaves) {
+	if (!leaves.length) return sha256();
+	if (leaves.length === 1) return leaves[0];
+	let k = 1;
+	while (k * 2 < leaves.length) k *= 2;
+	return sha256(Uint8Array.of(1), await treeRoot(leaves.slice(0, k)), await treeRoot(leaves.slice(k)));
+}
+
+/**
+ * Checks a whole export (an array of its lines, parsed) against the signed
+ * tree head with the log's public key (base64): indexes 0, 1, 2, ...; every
+ * full entry's signature and canonical form (verifyEntry); the root over
+ * every leaf, redacted or not, equals the head's; the head's Ed25519
+ * signature over "RASLOG-TREE-HEAD-v1\n" || JCS(head without signature).
+ * Resolves {ok, entries, redacted, root} or {ok: false, index?, reason}.
+ */
+export async function checkExport(lines, head, logKey) {
+	const why = await ed25519Support();
+	if (why) return { ok: false, reason: why };
+	const leaves = [];
+	let redacted = 0;
+	for (const [i, entry] of lines.entries()) {
+		if (!entry || entry.index !== i) return { ok: false, index: i, reason: `the line where entry ${i} belongs holds entry ${entry?.index}` };
+		if (isRedacted(entry)) {
+			redacted++;
+		} else {
+			if (Object.keys(entry).some((k) => !['index', 'message', 'public_key', 'signature'].includes(k)))
+				return { ok: false, index: i, reason: 'the line is neither a full entry nor a redacted {index, leaf_hash}' };
+			const r = await verifyEntry(entry);
+			if (!r.ok) return { ok: false, index: i, reason: r.reason };
+		}
+		leaves.push(await leafHash(entry));
+	}
+	const root = hexOf(await treeRoot(leaves));
+	if (!head || head.tree_size !== lines.length) return { ok: false, reason: `the signed tree head covers ${head?.tree_size} entries, the export has ${lines.length}` };
+	if (head.root_hash !== root) return { ok: false, reason: `the export's root ${root} is not the signed tree head's ${head.root_hash}` };
+	const pk = b64decode(logKey), sig = b64decode(head.signature);
+	if (!pk || pk.length !== 32 || !sig || sig.length !== 64) return { ok: false, reason: 'the log key or the head\u2019s signature is not base64 of the right length' };
+	const body = { ...head };
+	delete body.signature;
+	const key = await importKey(logKey, pk);
+	const good = await crypto.subtle.verify('Ed25519', key, sig, new TextEncoder().encode('RASLOG-TREE-HEAD-v1\n' + jcs(body)));
+	if (!good) return { ok: false, reason: 'the signed tree head\u2019s signature does not verify under the log key' };
+	return { ok: true, entries: lines.length, redacted, root };
 }
