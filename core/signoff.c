@@ -4,6 +4,7 @@
  */
 #include "signoff.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,27 @@ void rl_signoff_release(struct rl_signoff *so)
  * holds no NHS number, and a trainer's list of steps is a set.  All
  * problems are collected as "statement.<member>" field errors.
  */
+/* Scores are checked at full width against the named tool's range (any int if the tool is unknown). */
+static void check_scores(const json_t *st, const json_t *scores, struct rl_error *err)
+{
+	struct rl_error terr = RL_ERROR_INIT;
+	const struct rl_tools *tools = rl_tools_default(&terr);
+	const struct rl_tool *tool = rl_tool_find(tools, json_string_value(json_object_get(st, "tool")));
+	long long lo = tool ? rl_tool_min(tool) : INT_MIN, hi = tool ? rl_tool_max(tool) : INT_MAX, x;
+	char field[48];
+	size_t i;
+
+	rl_error_clear(&terr);
+	if (!json_is_array(scores) || json_array_size(scores) > 32) {
+		rl_error_field(err, "statement.scores", "must be an array of at most 32 integer scores");
+		return;
+	}
+	for (i = 0; i < json_array_size(scores); i++) {
+		snprintf(field, sizeof(field), "statement.scores[%zu]", i);
+		rl_json_int_value(json_array_get(scores, i), field, lo, hi, &x, err);
+	}
+}
+
 static int check_statement_members(const json_t *st, struct rl_error *err)
 {
 	static const char *const ids[] = { "trainee", "trainer", "subject", NULL };
@@ -63,6 +85,8 @@ static int check_statement_members(const json_t *st, struct rl_error *err)
 		rl_json_int_value(json_object_get(session, "id"), "statement.session.id", 1, INT64_MAX, &x, err);
 	else if (session)
 		rl_json_int_value(session, "statement.session", 1, INT64_MAX, &x, err);
+	if ((v = json_object_get(st, "scores")))
+		check_scores(st, v, err);
 	if (json_object_get(st, "valid_from"))
 		rl_json_check_date(from, "statement.valid_from", 0, NULL, err);
 	if (json_object_get(st, "valid_until"))
