@@ -242,6 +242,7 @@ static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, stru
 				so->signer, subject, &so->ledger_index, err);
 }
 
+/* Statement ids were range-checked by check_statement_members; session rows are ours. */
 static int64_t member_int(const json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
