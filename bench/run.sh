@@ -37,6 +37,9 @@ SCALE=${BENCH_SCALE:-default}
 ONLY=${BENCH_ONLY:-}
 PORT_BASE=${BENCH_PORT:-18700}
 RASLOGD=${BENCH_RASLOGD:-$ROOT/bin/raslogd}
+# Scenario 1 logs thousands of sessions per trainee with one trainer; the
+# pending cap (50 per trainee per trainer) would turn them into 409s.
+export RASLOG_MAX_PENDING=${RASLOG_MAX_PENDING:-1000000}
 
 if [ "$SCALE" = full ]; then
 	PROGRESS_TRAINEES=10000

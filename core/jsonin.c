@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 #include "banned.h"
 
 #define MALFORMED_TYPE "malformed-json"
@@ -166,14 +168,121 @@ int rl_json_get_int(const json_t *obj, const char *name, int required,
 		*present = 0;
 	if (!v || json_is_null(v))
 		return required ? rl_error_field(err, name, "is required") : 0;
-	if (!json_is_integer(v))
-		return rl_error_field(err, name, "must be an integer");
-	iv = (long long)json_integer_value(v);
-	if (iv < min || iv > max)
-		return rl_error_field(err, name, "must be between %lld and %lld", min, max);
+	if (rl_json_int_value(v, name, min, max, &iv, err) < 0)
+		return -1;
 	*out = iv;
 	if (present)
 		*present = 1;
+	return 0;
+}
+
+int rl_json_int_value(const json_t *v, const char *field, long long min, long long max,
+		      long long *out, struct rl_error *err)
+{
+	json_int_t iv;
+
+	if (!json_is_integer(v))
+		return rl_error_field(err, field, "must be an integer");
+	/* json_int_t is long long (jansson built with long long): no narrowing yet. */
+	iv = json_integer_value(v);
+	if (iv < min || iv > max)
+		return rl_error_field(err, field, "must be between %lld and %lld", min, max);
+	*out = iv;
+	return 0;
+}
+
+int rl_json_check_date(const char *date, const char *field, unsigned flags, long *days,
+		       struct rl_error *err)
+{
+	long d, lo;
+
+	if (!date || rl_parse_date(date, &d) < 0)
+		return rl_error_field(err, field, "'%s' is not a real calendar date in the form YYYY-MM-DD",
+				      date ? date : "");
+	rl_parse_date(RL_DATE_MIN, &lo);
+	if (d < lo)
+		return rl_error_field(err, field, "%s is before %s; raslog holds no records from before then",
+				      date, RL_DATE_MIN);
+	if ((flags & RL_DATE_NOT_FUTURE) && d > rl_today())
+		return rl_error_field(err, field, "%s is in the future", date);
+	if ((flags & RL_DATE_NOT_PAST) && d < rl_today())
+		return rl_error_field(err, field, "%s is already past", date);
+	if (days)
+		*days = d;
+	return 0;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Modulus 11: weights 10..2 on the first nine digits; 11 - sum%11, 11 -> 0, 10 invalid. */
+static int nhs_check_ok(const char d[10])
+{
+	int sum = 0, check, i;
+
+	for (i = 0; i < 9; i++)
+		sum += (d[i] - '0') * (10 - i);
+	check = 11 - sum % 11;
+	if (check == 11)
+		check = 0;
+	return check != 10 && check == d[9] - '0';
+}
+
+/*
+ * Reads ten digits at s, either together or grouped 3-3-4 with one
+ * separator (' ' or '-') used in both places; *end is set past them.
+ */
+static int nhs_at(const char *s, char d[10], const char **end)
+{
+	int i, n = 0;
+	char sep = 0;
+
+	for (i = 0; n < 10; i++) {
+		if (is_digit(s[i])) {
+			d[n++] = s[i];
+			continue;
+		}
+		if ((n == 3 || n == 6) && (s[i] == ' ' || s[i] == '-') && is_digit(s[i + 1])) {
+			if (n == 3 && i == 3)
+				sep = s[i];
+			else if (!(n == 6 && sep && i == 7 && s[i] == sep))
+				return 0;
+			continue;
+		}
+		return 0;
+	}
+	if (sep && i != 12)
+		return 0;
+	*end = s + i;
+	return 1;
+}
+
+int rl_text_has_nhs_number(const char *s)
+{
+	const char *p, *end;
+	char d[10];
+
+	if (!s)
+		return 0;
+	for (p = s; *p; p++) {
+		if (!is_digit(*p))
+			continue;
+		/* Only at the start of a digit run, and ending where the run ends. */
+		if (p > s && is_digit(p[-1]))
+			continue;
+		if (nhs_at(p, d, &end) && !is_digit(*end) && nhs_check_ok(d))
+			return 1;
+	}
+	return 0;
+}
+
+int rl_json_check_free_text(const char *text, const char *field, struct rl_error *err)
+{
+	if (text && rl_text_has_nhs_number(text))
+		return rl_error_field(err, field, "contains what looks like an NHS number; patient identifiers "
+				      "must not be entered in raslog (remove it and describe the case without it)");
 	return 0;
 }
 

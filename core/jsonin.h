@@ -62,6 +62,48 @@ int rl_json_get_int(const json_t *obj, const char *name, int required,
 		    struct rl_error *err);
 
 /*
+ * The one checked integer reader every integer from outside goes through
+ * (rl_json_get_int uses it): v must be a JSON integer (not a real, string,
+ * boolean, null...) in [min,max], compared as the full 64-bit value before
+ * the caller narrows it, so 4294967301 is refused by a range of 0..5 and is
+ * never truncated to 5.  On a problem adds one field error naming field
+ * (a path such as "statement.scores[2]") and returns -1; *out is set only
+ * on success.
+ */
+int rl_json_int_value(const json_t *v, const char *field, long long min, long long max,
+		      long long *out, struct rl_error *err);
+
+/*
+ * Checks a date YYYY-MM-DD from outside: a real calendar date, not before
+ * RL_DATE_MIN (nothing on the platform predates it), and with
+ * RL_DATE_NOT_FUTURE not after today (UTC), with RL_DATE_NOT_PAST not
+ * before today.  Adds one field error naming field and returns -1, or 0
+ * with *days (days since 1970-01-01; may be NULL).
+ */
+#define RL_DATE_MIN "2000-01-01"
+#define RL_DATE_NOT_FUTURE 1u
+#define RL_DATE_NOT_PAST 2u
+int rl_json_check_date(const char *date, const char *field, unsigned flags, long *days,
+		       struct rl_error *err);
+
+/*
+ * Free text from outside (session notes, rejection and revocation reasons)
+ * must not hold a patient identifier: if text contains an NHS number (see
+ * rl_text_has_nhs_number) adds a field error naming field and returns -1.
+ * NULL text is fine.
+ */
+int rl_json_check_free_text(const char *text, const char *field, struct rl_error *err);
+
+/*
+ * 1 if s holds a valid NHS number: ten digits whose Modulus 11 check digit
+ * is right, written together or grouped 3-3-4 with single spaces or dashes
+ * ("943 476 5919", "943-476-5919"), and not part of a longer run of digits
+ * (no digit right before or after it).  0 otherwise.  Erring on the side
+ * of the patient, "2 943 476 5919" holds one.
+ */
+int rl_text_has_nhs_number(const char *s);
+
+/*
  * Reads string member name into *out (borrowed from obj; valid while obj
  * lives).  Absent, null or "": *out = NULL and 0 if !required, "is
  * required" otherwise.  Refuses non-strings, strings longer than max_len

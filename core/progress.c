@@ -553,7 +553,7 @@ static int collect_assessments(struct rl_db *db, const struct rl_curriculum *c, 
 
 		json_array_foreach(scores, i, v)
 			if (n < 32)
-				sc[n++] = (int)json_integer_value(v);
+				sc[n++] = (int)json_integer_value(v); /* stored only after the tool's range check */
 		ev.kind = RL_EV_ASSESSMENT;
 		ev.tool = rl_db_col_text(st, 1);
 		ev.scores = sc;

@@ -54,15 +54,9 @@ int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *b
 			rl_error_field(err, key, "is not a field of a session");
 	}
 
-	if (rl_json_get_str(body, "date", 1, 10, &date, err) == 0 && date) {
-		long days;
-		if (rl_parse_date(date, &days) < 0)
-			rl_error_field(err, "date", "'%s' is not a real calendar date in the form YYYY-MM-DD", date);
-		else if (days > rl_today())
-			rl_error_field(err, "date", "%s is in the future", date);
-		else
-			snprintf(out->date, sizeof(out->date), "%s", date);
-	}
+	if (rl_json_get_str(body, "date", 1, 10, &date, err) == 0 && date &&
+	    rl_json_check_date(date, "date", RL_DATE_NOT_FUTURE, NULL, err) == 0)
+		snprintf(out->date, sizeof(out->date), "%s", date);
 	rl_json_get_int(body, "minutes", 1, 1, 1440, &out->minutes, &present, err);
 	if (rl_json_get_str(body, "activity", 1, 32, &activity, err) == 0 && activity) {
 		if (!rl_code_find(rl_activities, activity))
@@ -81,7 +75,8 @@ int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *b
 	}
 	rl_json_get_str(body, "site", 0, 120, &out->site, err);
 	rl_json_get_str(body, "procedure", 0, 120, &out->procedure, err);
-	rl_json_get_str(body, "notes", 0, 2000, &out->notes, err);
+	if (rl_json_get_str(body, "notes", 0, 2000, &out->notes, err) == 0)
+		rl_json_check_free_text(out->notes, "notes", err);
 	if (rl_json_get_str(body, "role", 0, 8, &role, err) == 0 && role) {
 		if (!rl_code_find(rl_case_roles, role))
 			rl_error_field(err, "role", "'%s' is not an eLogbook role code; use %s", role,
@@ -93,11 +88,15 @@ int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *b
 		size_t i;
 		json_t *s;
 		json_array_foreach(out->steps, i, s) {
-			if (!rl_step_code_valid(json_string_value(s))) {
-				char name[32];
-				snprintf(name, sizeof(name), "steps[%zu]", i);
+			char name[32];
+			long dup;
+
+			snprintf(name, sizeof(name), "steps[%zu]", i);
+			if (!rl_step_code_valid(json_string_value(s)))
 				rl_error_field(err, name, "step codes use lower-case letters, digits, '_', '.' and '-'");
-			}
+			else if ((dup = rl_steps_first_repeat(out->steps, i)) >= 0)
+				rl_error_field(err, name, "repeats step '%s' (already steps[%ld]); a session lists "
+					       "each step once", json_string_value(s), dup);
 		}
 		if (json_array_size(out->steps) == 0)
 			out->steps = NULL;
@@ -122,6 +121,67 @@ int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *b
 	return err->status ? -1 : 0;
 }
 
+long rl_steps_first_repeat(const json_t *steps, size_t i)
+{
+	const char *code = json_string_value(json_array_get(steps, i));
+	size_t j;
+
+	for (j = 0; code && j < i; j++) {
+		const char *other = json_string_value(json_array_get(steps, j));
+		if (other && strcmp(code, other) == 0)
+			return (long)j;
+	}
+	return -1;
+}
+
+static long long max_pending;
+
+void rl_session_set_max_pending(long long max)
+{
+	max_pending = max;
+}
+
+long long rl_session_max_pending(void)
+{
+	long long v, max = max_pending;
+
+	/* Only the writer thread inserts sessions, so this needs no lock. */
+	if (!max) {
+		const char *env = getenv("RASLOG_MAX_PENDING");
+		max = env && rl_parse_int(env, 1, 1000000, &v) == 0 ? v : RL_SESSION_MAX_PENDING;
+		max_pending = max;
+	}
+	return max;
+}
+
+/* Refuses a new session when its trainee already has the cap of pending ones with that trainer. */
+static int pending_cap(struct rl_db *db, const struct rl_session_new *s, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ? AND trainer_id = ? "
+					  "AND status = 'pending'", err);
+	long long n, max = rl_session_max_pending();
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, s->trainee);
+	sqlite3_bind_int64(st, 2, s->trainer);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_db_fail(db, err, "counting pending sessions");
+	}
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n >= max) {
+		rl_error_set(err, RL_E_CONFLICT, "too-many-pending", "Too many sessions waiting for this trainer",
+			     "you already have %lld sessions waiting for trainer %lld to sign (at most %lld); ask them "
+			     "to sign or reject some before you log more with them", n, (long long)s->trainer, max);
+		if (err)
+			err->extra = json_pack("{s:I,s:I}", "pending", (json_int_t)n, "max_pending", (json_int_t)max);
+		return -1;
+	}
+	return 0;
+}
+
 int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t *id,
 		      struct rl_error *err)
 {
@@ -131,7 +191,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, platform, site, "
 		"procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
 
-	if (!st)
+	if (!st || pending_cap(db, s, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
 	if (s->steps)

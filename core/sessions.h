@@ -16,6 +16,12 @@
 #include "users.h"
 
 #define RL_SESSION_MAX_STEPS 40
+/*
+ * At most this many pending (unsigned) sessions per trainee per trainer; a
+ * new one beyond it is refused 409 too-many-pending.  RASLOG_MAX_PENDING
+ * in raslogd's environment overrides it (the tests lower it).
+ */
+#define RL_SESSION_MAX_PENDING 50
 #define RL_LIST_MAX 200
 #define RL_LIST_MAX_ACC 500
 
@@ -38,7 +44,17 @@ struct rl_session_new {
 int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *body,
 		     struct rl_session_new *out, struct rl_error *err);
 
-/* Stores a validated session (in the caller's transaction); sets *id. */
+/* The pending cap in force: RASLOG_MAX_PENDING if set (1..1000000), else RL_SESSION_MAX_PENDING. */
+long long rl_session_max_pending(void);
+/* Sets the cap (bulk loaders such as bench/seed, which sign in batches). */
+void rl_session_set_max_pending(long long max);
+
+/* Index of the first earlier copy of steps[i] in the array steps, or -1 if it is the first. */
+long rl_steps_first_repeat(const json_t *steps, size_t i);
+
+/* Stores a validated session (in the caller's transaction); sets *id.
+ * Refuses (409 too-many-pending) when the cap of pending sessions with
+ * that trainer is reached. */
 int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t *id,
 		      struct rl_error *err);
 

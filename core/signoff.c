@@ -4,6 +4,7 @@
  */
 #include "signoff.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,76 @@ void rl_signoff_release(struct rl_signoff *so)
 	so->message = NULL;
 }
 
+/*
+ * The outside-input rules on a statement's members, whatever its kind,
+ * before anything else reads them: every id is a checked integer (no
+ * real, string or out-of-range value reaches member_int), the dates are
+ * real dates from 2000 on and an expiry is not already past, free text
+ * holds no NHS number, and a trainer's list of steps is a set.  All
+ * problems are collected as "statement.<member>" field errors.
+ */
+/* Scores are checked at full width against the named tool's range (any int if the tool is unknown). */
+static void check_scores(const json_t *st, const json_t *scores, struct rl_error *err)
+{
+	struct rl_error terr = RL_ERROR_INIT;
+	const struct rl_tools *tools = rl_tools_default(&terr);
+	const struct rl_tool *tool = rl_tool_find(tools, json_string_value(json_object_get(st, "tool")));
+	long long lo = tool ? rl_tool_min(tool) : INT_MIN, hi = tool ? rl_tool_max(tool) : INT_MAX, x;
+	char field[48];
+	size_t i;
+
+	rl_error_clear(&terr);
+	if (!json_is_array(scores) || json_array_size(scores) > 32) {
+		rl_error_field(err, "statement.scores", "must be an array of at most 32 integer scores");
+		return;
+	}
+	for (i = 0; i < json_array_size(scores); i++) {
+		snprintf(field, sizeof(field), "statement.scores[%zu]", i);
+		rl_json_int_value(json_array_get(scores, i), field, lo, hi, &x, err);
+	}
+}
+
+static int check_statement_members(const json_t *st, struct rl_error *err)
+{
+	static const char *const ids[] = { "trainee", "trainer", "subject", NULL };
+	json_t *v, *session = json_object_get(st, "session"), *steps = json_object_get(st, "steps");
+	const char *until = json_string_value(json_object_get(st, "valid_until"));
+	const char *from = json_string_value(json_object_get(st, "valid_from"));
+	char field[64];
+	long long x;
+	size_t i;
+
+	for (i = 0; ids[i]; i++)
+		if ((v = json_object_get(st, ids[i]))) {
+			snprintf(field, sizeof(field), "statement.%s", ids[i]);
+			rl_json_int_value(v, field, 1, INT64_MAX, &x, err);
+		}
+	if ((v = json_object_get(st, "accreditation_index")))
+		rl_json_int_value(v, "statement.accreditation_index", 0, INT64_MAX, &x, err);
+	/* An assessment names its session by id; a session sign-off carries the session. */
+	if (json_is_object(session))
+		rl_json_int_value(json_object_get(session, "id"), "statement.session.id", 1, INT64_MAX, &x, err);
+	else if (session)
+		rl_json_int_value(session, "statement.session", 1, INT64_MAX, &x, err);
+	if ((v = json_object_get(st, "scores")))
+		check_scores(st, v, err);
+	if (json_object_get(st, "valid_from"))
+		rl_json_check_date(from, "statement.valid_from", 0, NULL, err);
+	if (json_object_get(st, "valid_until"))
+		rl_json_check_date(until, "statement.valid_until", RL_DATE_NOT_PAST, NULL, err);
+	rl_json_check_free_text(json_string_value(json_object_get(st, "reason")), "statement.reason", err);
+	if (json_is_array(steps))
+		for (i = 0; i < json_array_size(steps); i++) {
+			long dup = rl_steps_first_repeat(steps, i);
+			if (dup >= 0) {
+				snprintf(field, sizeof(field), "statement.steps[%zu]", i);
+				rl_error_field(err, field, "repeats step '%s' (already steps[%ld]); each step is "
+					       "listed once", json_string_value(json_array_get(steps, i)), dup);
+			}
+		}
+	return err->nfields ? -1 : 0;
+}
+
 int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
 		     struct rl_error *err)
 {
@@ -52,6 +123,8 @@ int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_sig
 		return rl_error_field(err, "statement.type", "is required");
 	if (json_integer_value(json_object_get(st, "v")) != 1)
 		return rl_error_field(err, "statement.v", "must be 1");
+	if (check_statement_members(st, err) < 0)
+		return -1;
 	if (json_object_get(st, "issuer"))
 		return REFUSE(err, "wrong-signer", "statements issued by the log cannot be submitted");
 	key = json_string_value(json_object_get(st, "key"));
@@ -169,6 +242,7 @@ static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, stru
 				so->signer, subject, &so->ledger_index, err);
 }
 
+/* Statement ids were range-checked by check_statement_members; session rows are ours. */
 static int64_t member_int(const json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
@@ -368,14 +442,17 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 		goto out;
 	}
 	json_array_foreach(scores, i, v) {
-		if (!json_is_integer(v)) {
-			rl_error_field(err, "statement.scores", "must be integers");
-			goto out;
-		}
-		sc[n++] = (int)json_integer_value(v);
+		char f[48];
+		long long x = 0;
+
+		/* Checked at full width against the tool's range before it becomes an int. */
+		snprintf(f, sizeof(f), "statement.scores[%zu]", i);
+		if (rl_json_int_value(v, f, rl_tool_min(tool), rl_tool_max(tool), &x, err) < 0)
+			continue;
+		sc[n++] = (int)x;
 		total += sc[n - 1];
 	}
-	if (rl_tool_check_scores(tool, sc, n, err) < 0)
+	if (err->nfields || rl_tool_check_scores(tool, sc, n, err) < 0)
 		goto out;
 	if (must_match(st, rl_stmt_assessment(trainee, sid, tool_id, scores, by), "the assessment", err) < 0 ||
 	    need_trainer(db, so, date, err) < 0)

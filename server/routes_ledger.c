@@ -127,7 +127,8 @@ void h_ledger_export(struct request *rq)
 	}
 	rl_buf_init(&es->chunk, 16u << 20);
 	es->next = from;
-	es->end = from + count;
+	/* Entries [from, from+count) that exist: the end is clamped, never overflows. */
+	es->end = from > INT64_MAX - count ? INT64_MAX : from + count;
 	reply_stream(rq, 200, "application/jsonl", export_read, es, export_done);
 }
 

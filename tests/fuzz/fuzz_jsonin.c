@@ -10,6 +10,11 @@
  * parsed again that is an integer, which rl_json_parse refuses beyond
  * int64 and rl_jcs_* refuses beyond 2^53.  Such values skip the round
  * trip; everything else must be idempotent.
+ *
+ * The same bytes, as a C string, also go through the free-text and date
+ * checks every outside string meets (rl_text_has_nhs_number,
+ * rl_json_check_date): they must not crash, and a string said to hold an
+ * NHS number has at least ten digits.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,12 +44,36 @@ static int has_big_integral_real(const json_t *v)
 	return 0;
 }
 
+static void text_checks(const uint8_t *data, size_t size)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char *s = malloc(size + 1);
+	size_t i, digits = 0;
+
+	if (!s)
+		return;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	for (i = 0; s[i]; i++)
+		digits += s[i] >= '0' && s[i] <= '9';
+	if (rl_text_has_nhs_number(s) && digits < 10)
+		abort();
+	if (rl_json_check_free_text(s, "notes", &err) == 0 && rl_text_has_nhs_number(s))
+		abort();
+	rl_json_check_date(s, "date", RL_DATE_NOT_FUTURE, NULL, &err);
+	rl_error_clear(&err);
+	free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	json_t *v = rl_json_parse((const char *)data, size, &err), *w;
+	json_t *v, *w;
 	char *c1, *c2;
 	size_t n1, n2;
+
+	text_checks(data, size);
+	v = rl_json_parse((const char *)data, size, &err);
 
 	if (!v) {
 		if (!err.status)

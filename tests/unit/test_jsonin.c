@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -18,6 +19,7 @@
 #include "error.h"
 #include "jcs.h"
 #include "jsonin.h"
+#include "util.h"
 
 #include "banned.h"
 
@@ -498,6 +500,114 @@ static void test_get_str_array(void **state)
 	json_decref(v);
 }
 
+/* rl_json_int_value: the checked reader refuses before any narrowing. */
+static void test_int_value(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *v = parse_ok("[5, 4294967301, -4294967291, 9223372036854775807, -9223372036854775808, 5.0, \"5\", true, null]");
+	long long x = -1;
+
+	(void)state;
+	assert_int_equal(rl_json_int_value(json_array_get(v, 0), "s[0]", 0, 5, &x, &err), 0);
+	assert_int_equal(x, 5);
+	/* 4294967301 = 2^32 + 5 would be 5 as an int; -4294967291 would be 5 too. */
+	x = -1;
+	assert_int_equal(rl_json_int_value(json_array_get(v, 1), "statement.scores[1]", 0, 5, &x, &err), -1);
+	assert_int_equal(x, -1);
+	assert_string_equal(err.fields[0].field, "statement.scores[1]");
+	assert_string_equal(err.fields[0].message, "must be between 0 and 5");
+	assert_int_equal(rl_json_int_value(json_array_get(v, 2), "s[2]", 0, 5, &x, &err), -1);
+	assert_int_equal(rl_json_int_value(json_array_get(v, 3), "s[3]", 0, 5, &x, &err), -1);
+	assert_int_equal(rl_json_int_value(json_array_get(v, 4), "s[4]", 0, 5, &x, &err), -1);
+	assert_int_equal(rl_json_int_value(json_array_get(v, 5), "s[5]", 0, 5, &x, &err), -1);
+	assert_string_equal(err.fields[4].message, "must be an integer");
+	assert_int_equal(rl_json_int_value(json_array_get(v, 6), "s[6]", 0, 5, &x, &err), -1);
+	assert_int_equal(rl_json_int_value(json_array_get(v, 7), "s[7]", 0, 5, &x, &err), -1);
+	assert_int_equal(rl_json_int_value(json_array_get(v, 8), "s[8]", 0, 5, &x, &err), -1);
+	assert_int_equal(rl_json_int_value(NULL, "s[9]", 0, 5, &x, &err), -1);
+	assert_int_equal(err.nfields, 9);
+	assert_int_equal(x, -1);
+	rl_error_clear(&err);
+	/* The extremes of the range are accepted at full width. */
+	assert_int_equal(rl_json_int_value(json_array_get(v, 3), "s", 1, INT64_MAX, &x, &err), 0);
+	assert_true(x == INT64_MAX);
+	assert_int_equal(rl_json_int_value(json_array_get(v, 4), "s", INT64_MIN, 0, &x, &err), 0);
+	assert_true(x == INT64_MIN);
+	json_decref(v);
+}
+
+static void test_check_date(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char today[11], tomorrow[11], yesterday[11];
+	long d = 0;
+
+	(void)state;
+	rl_format_date(rl_today(), today);
+	rl_format_date(rl_today() + 1, tomorrow);
+	rl_format_date(rl_today() - 1, yesterday);
+	assert_int_equal(rl_json_check_date("2000-01-01", "date", RL_DATE_NOT_FUTURE, &d, &err), 0);
+	assert_int_equal(d, 10957);
+	assert_int_equal(rl_json_check_date(today, "date", RL_DATE_NOT_FUTURE | RL_DATE_NOT_PAST, NULL, &err), 0);
+	assert_int_equal(err.status, RL_OK);
+
+	assert_int_equal(rl_json_check_date("1999-12-31", "date", 0, &d, &err), -1);
+	assert_string_equal(err.fields[0].field, "date");
+	assert_non_null(strstr(err.fields[0].message, "before 2000-01-01"));
+	assert_int_equal(rl_json_check_date("1900-01-01", "date", 0, NULL, &err), -1);
+	assert_int_equal(rl_json_check_date("2023-02-29", "date", 0, NULL, &err), -1);
+	assert_non_null(strstr(err.fields[2].message, "not a real calendar date"));
+	assert_int_equal(rl_json_check_date(NULL, "date", 0, NULL, &err), -1);
+	assert_int_equal(rl_json_check_date(tomorrow, "date", RL_DATE_NOT_FUTURE, NULL, &err), -1);
+	assert_non_null(strstr(err.fields[4].message, "in the future"));
+	assert_int_equal(rl_json_check_date(yesterday, "statement.valid_until", RL_DATE_NOT_PAST, NULL, &err), -1);
+	assert_string_equal(err.fields[5].field, "statement.valid_until");
+	assert_non_null(strstr(err.fields[5].message, "already past"));
+	assert_int_equal(err.nfields, 6);
+	rl_error_clear(&err);
+	/* Without the flags both sides of today pass. */
+	assert_int_equal(rl_json_check_date(tomorrow, "d", RL_DATE_NOT_PAST, NULL, &err), 0);
+	assert_int_equal(rl_json_check_date(yesterday, "d", RL_DATE_NOT_FUTURE, NULL, &err), 0);
+	assert_int_equal(err.status, RL_OK);
+}
+
+static void test_nhs_number(void **state)
+{
+	static const char *const with[] = {
+		"9434765919", "NHS 9434765919.", "943 476 5919", "943-476-5919", "(4010232137)",
+		"pt 450 557 7104 seen", "x9434765919", "9434765919x", "a 2 943 476 5919", "943 476 5919 1",
+		"notes\n4505577104", NULL,
+	};
+	static const char *const without[] = {
+		"", "no numbers here", "9434765918",       /* wrong check digit */
+		"943 476 5918", "1234567890",                 /* check digit 10: never valid */
+		"94347659190", "19434765919", "99434765919",  /* inside longer runs of digits */
+		"943476591", "943 4765919", "943476 5919",    /* short; half-grouped */
+		"943  476 5919", "943 476-5919", "943.476.5919", /* double space; mixed or other separators */
+		"94 34 76 59 19", NULL,
+	};
+	struct rl_error err = RL_ERROR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; with[i]; i++)
+		if (!rl_text_has_nhs_number(with[i]))
+			fail_msg("missed the NHS number in '%s'", with[i]);
+	for (i = 0; without[i]; i++)
+		if (rl_text_has_nhs_number(without[i]))
+			fail_msg("saw an NHS number in '%s'", without[i]);
+	assert_int_equal(rl_text_has_nhs_number(NULL), 0);
+
+	assert_int_equal(rl_json_check_free_text("fine text", "notes", &err), 0);
+	assert_int_equal(rl_json_check_free_text(NULL, "notes", &err), 0);
+	assert_int_equal(err.status, RL_OK);
+	assert_int_equal(rl_json_check_free_text("patient 943 476 5919", "statement.reason", &err), -1);
+	assert_int_equal(err.status, RL_E_INVALID);
+	assert_string_equal(err.fields[0].field, "statement.reason");
+	assert_non_null(strstr(err.fields[0].message, "patient identifiers must not be entered"));
+	rl_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +626,9 @@ int main(void)
 		cmocka_unit_test(test_get_int),
 		cmocka_unit_test(test_get_str),
 		cmocka_unit_test(test_get_str_array),
+		cmocka_unit_test(test_int_value),
+		cmocka_unit_test(test_check_date),
+		cmocka_unit_test(test_nhs_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
