@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "ledger.h"
+#include "metrics.h"
 #include "operator.h"
 #include "server.h"
 #include "util.h"
@@ -37,6 +38,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "auth-failures", required_argument, NULL, 'f' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "trusted-proxy", required_argument, NULL, 'p' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
@@ -56,6 +58,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 		opt.max_connections = rl_config.max_connections;
 	if (rl_config.auth_failures)
 		ratelimit_max = rl_config.auth_failures;
+	if (rl_config.metrics)
+		metrics_parse_access(rl_config.metrics, &metrics_access);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -78,6 +82,10 @@ int cmd_serve(const char *path, int argc, char **argv)
 			break;
 		case 'a': audit = optarg; break;
 		case 'p': server_ctx.trusted_proxy = optarg; break;
+		case 'm':
+			if (metrics_parse_access(optarg, &metrics_access) < 0)
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
@@ -112,6 +120,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
-			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n");
+			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n"
+			"                               [--metrics on|off|any]\n");
 	return 2;
 }

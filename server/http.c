@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "metrics.h"
 #include "server.h"
 #include "util.h"
 
@@ -115,6 +116,7 @@ static struct request *request_new(struct MHD_Connection *conn, const char *url,
 	if (!rq)
 		return NULL;
 	rq->conn = conn;
+	rq->t0_ns = metrics_now_ns();
 	snprintf(rq->method, sizeof(rq->method), "%s", method);
 	q = strchr(url, '?');
 	rq->path = q ? strndup(url, (size_t)(q - url)) : strdup(url);
@@ -275,6 +277,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	if (*con_cls && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		metrics_request_done(*con_cls);
 	request_free(*con_cls);
 	*con_cls = NULL;
 }

@@ -51,6 +51,7 @@ struct request {
 	struct rl_buf body;
 	int framing_error;       /* conflicting Content-Length / Transfer-Encoding */
 	int started;             /* the dispatcher ran */
+	uint64_t t0_ns;          /* when the headers arrived (monotonic), for /metrics */
 	const struct route *route;
 	int64_t param;           /* the {id} in the path, if any */
 	struct rl_user user;     /* valid when authed */
