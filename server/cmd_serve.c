@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "ledger.h"
+#include "mailer.h"
 #include "metrics.h"
 #include "operator.h"
 #include "server.h"
@@ -44,6 +45,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
+	struct mailer_config mail;
 	char host[64];
 	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
 	const char *audit = rl_config.audit;
@@ -112,7 +114,11 @@ int cmd_serve(const char *path, int argc, char **argv)
 		return operator_fail(&err);
 	if (rl_writer_start(path, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
+	mailer_config_load(&mail);
+	if (mailer_start(&mail, server_ctx.writer) < 0)
+		fprintf(stderr, "raslogd: cannot start the mail sender; mail stays in the outbox\n");
 	rc = http_serve(&opt);
+	mailer_stop();
 	if (server_ctx.writer)
 		rl_writer_stop(server_ctx.writer);
 	if (server_ctx.audit && server_ctx.audit != stderr)

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "mailer.h"
 #include "metrics.h"
 #include "server.h"
 #include "util.h"
@@ -333,6 +334,7 @@ int http_serve(const struct http_options *opt)
 	sigwait(&sigs, &sig);
 	fprintf(stderr, "raslogd: stopping (signal %d)\n", sig);
 	MHD_quiesce_daemon(server_ctx.daemon);
+	mailer_stop(); /* it writes through the writer: stop it first */
 	rl_writer_stop(server_ctx.writer);
 	server_ctx.writer = NULL;
 	MHD_stop_daemon(server_ctx.daemon);

@@ -163,5 +163,6 @@ void h_ledger_head(struct request *rq);
 void h_ledger_key(struct request *rq);
 void h_ledger_proof(struct request *rq);
 void h_ledger_consistency(struct request *rq);
+void h_outbox(struct request *rq);
 
 #endif
