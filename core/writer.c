@@ -6,12 +6,25 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ledger.h"
 
 #include "banned.h"
 
 #define MAX_BATCH 512
+
+const double rl_writer_time_bounds[RL_WRITER_TIME_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 struct rl_writer {
 	struct rl_db *db;
@@ -37,12 +50,15 @@ static void finish(struct rl_writer *w, struct rl_job *job)
 }
 
 /* Runs one batch: every job in its savepoint, then seal and commit. */
-static void run_batch(struct rl_writer *w, struct rl_job *batch)
+static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_job *job, *next;
-	int ok = 0, any = 0, sealed = 0;
+	int ok = 0, any = 0, sealed = 0, b;
+	struct timespec t0;
+	double took;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rl_db_begin(w->db, &err) < 0)
 		goto fail_all;
 	for (job = batch; job; job = job->next) {
@@ -64,8 +80,16 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch)
 	if (sealed)
 		rl_ledger_after_commit(w->db);
 fail_all:
+	took = seconds_since(&t0);
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;
+	for (b = 0; b < RL_WRITER_SIZE_BUCKETS - 1 && n > (1 << b); b++)
+		;
+	w->stats.size_buckets[b]++;
+	for (b = 0; b < RL_WRITER_TIME_BUCKETS && took > rl_writer_time_bounds[b]; b++)
+		;
+	w->stats.time_buckets[b]++;
+	w->stats.commit_seconds += took;
 	if (!ok)
 		w->stats.failed_commits++;
 	pthread_mutex_unlock(&w->lock);
@@ -108,7 +132,7 @@ static void *writer_main(void *arg)
 		last->next = NULL;
 		w->stats.jobs += (unsigned long long)n;
 		pthread_mutex_unlock(&w->lock);
-		run_batch(w, batch);
+		run_batch(w, batch, n);
 	}
 	return NULL;
 }

@@ -46,11 +46,19 @@ int rl_writer_call(struct rl_writer *w, struct rl_job *job);
 /* Finishes every queued job, then stops the thread and closes the database. */
 void rl_writer_stop(struct rl_writer *w);
 
-/* Counters for the health endpoint and benchmarks. */
+/* Histogram bounds (upper, inclusive) of the batch sizes and commit times below. */
+#define RL_WRITER_SIZE_BUCKETS 10   /* 1, 2, 4 ... 512 jobs */
+#define RL_WRITER_TIME_BUCKETS 12
+extern const double rl_writer_time_bounds[RL_WRITER_TIME_BUCKETS]; /* seconds */
+
+/* Counters for the health endpoint, /metrics and benchmarks. */
 struct rl_writer_stats {
 	unsigned long long batches;
 	unsigned long long jobs;
 	unsigned long long failed_commits;
+	unsigned long long size_buckets[RL_WRITER_SIZE_BUCKETS]; /* batches of at most 2^i jobs (not cumulative) */
+	unsigned long long time_buckets[RL_WRITER_TIME_BUCKETS + 1]; /* batches committed within bound i; last: slower */
+	double commit_seconds;   /* total time from BEGIN to COMMIT of every batch */
 };
 void rl_writer_stats(struct rl_writer *w, struct rl_writer_stats *out);
 

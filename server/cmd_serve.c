@@ -14,6 +14,8 @@
 #include "db.h"
 #include "http.h"
 #include "ledger.h"
+#include "mailer.h"
+#include "metrics.h"
 #include "operator.h"
 #include "secrets.h"
 #include "server.h"
@@ -38,11 +40,13 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "auth-failures", required_argument, NULL, 'f' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "trusted-proxy", required_argument, NULL, 'p' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
+	struct mailer_config mail;
 	char host[64];
 	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
 	const char *audit = rl_config.audit;
@@ -57,6 +61,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 		opt.max_connections = rl_config.max_connections;
 	if (rl_config.auth_failures)
 		ratelimit_max = rl_config.auth_failures;
+	if (rl_config.metrics)
+		metrics_parse_access(rl_config.metrics, &metrics_access);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -79,6 +85,10 @@ int cmd_serve(const char *path, int argc, char **argv)
 			break;
 		case 'a': audit = optarg; break;
 		case 'p': server_ctx.trusted_proxy = optarg; break;
+		case 'm':
+			if (metrics_parse_access(optarg, &metrics_access) < 0)
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
@@ -121,7 +131,11 @@ int cmd_serve(const char *path, int argc, char **argv)
 		return operator_fail(&err);
 	if (rl_writer_start(path, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
+	mailer_config_load(&mail);
+	if (mailer_start(&mail, server_ctx.writer) < 0)
+		fprintf(stderr, "raslogd: cannot start the mail sender; mail stays in the outbox\n");
 	rc = http_serve(&opt);
+	mailer_stop();
 	if (server_ctx.writer)
 		rl_writer_stop(server_ctx.writer);
 	if (server_ctx.audit && server_ctx.audit != stderr)
@@ -129,6 +143,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
-			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n");
+			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n"
+			"                               [--metrics on|off|any]\n");
 	return 2;
 }

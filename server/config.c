@@ -37,6 +37,8 @@ int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port
 
 enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS,
        K_KEY_DIR,
+       K_PUBLIC_URL,
+       K_METRICS, K_SMTP_URL, K_SMTP_USER, K_SMTP_PASSWORD_FILE, K_MAIL_FROM, K_REMINDER_WAITING, K_REMINDER_DAYS,
        K_COUNT };
 
 static const struct key {
@@ -51,6 +53,15 @@ static const struct key {
 	[K_AUTH_FAILURES] = { "auth_failures", 1, 1000000 },
 	[K_MAX_CONNECTIONS] = { "max_connections", 1, 100000 },
 	[K_KEY_DIR] = { "key_dir", 0, 0 },
+	[K_PUBLIC_URL] = { "public_url", 0, 0 },
+	/* Operators' metrics and mail (server/metrics.c, server/mailer.c). */
+	[K_METRICS] = { "metrics", 0, 0 },
+	[K_SMTP_URL] = { "smtp_url", 0, 0 },
+	[K_SMTP_USER] = { "smtp_user", 0, 0 },
+	[K_SMTP_PASSWORD_FILE] = { "smtp_password_file", 0, 0 },
+	[K_MAIL_FROM] = { "mail_from", 0, 0 },
+	[K_REMINDER_WAITING] = { "reminder_waiting", 1, 100000 },
+	[K_REMINDER_DAYS] = { "reminder_days", 1, 3650 },
 };
 
 struct parse {
@@ -109,7 +120,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			break;
 	if (k == K_COUNT)
 		return fail(p, "unknown key '%s'%s; the keys are database, listen, web, threads, audit, "
-			       "auth_failures, max_connections and key_dir", name, "");
+			       "auth_failures, max_connections, key_dir, public_url, metrics, smtp_url, smtp_user, "
+			       "smtp_password_file, mail_from, reminder_waiting and reminder_days", name, "");
 	if (p->seen[k])
 		return fail(p, "key '%s' is set twice%s", name, " (or continued on an indented line)");
 	p->seen[k] = p->line;
@@ -125,6 +137,10 @@ static int handler(void *user, const char *section, const char *name, const char
 			cfg->threads = (int)n;
 		else if (k == K_AUTH_FAILURES)
 			cfg->auth_failures = (int)n;
+		else if (k == K_REMINDER_WAITING)
+			cfg->reminder_waiting = (int)n;
+		else if (k == K_REMINDER_DAYS)
+			cfg->reminder_days = (int)n;
 		else
 			cfg->max_connections = (int)n;
 		return 1;
@@ -135,9 +151,18 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (rl_config_parse_listen(value, host, sizeof(host), &port) < 0)
 			return fail(p, "key '%s' must be HOST:PORT (for example 127.0.0.1:8080), not '%s'", name, value);
 	}
+	if (k == K_METRICS && strcmp(value, "on") != 0 && strcmp(value, "off") != 0 && strcmp(value, "any") != 0)
+		return fail(p, "key '%s' must be on (loopback clients only), off or any, not '%s'", name, value);
+	if (k == K_SMTP_URL && strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
+		return fail(p, "key '%s' must be an smtp:// or smtps:// URL, not '%s'", name, value);
+	if (k == K_PUBLIC_URL && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+		return fail(p, "key '%s' must be an http:// or https:// URL, not '%s'", name, value);
 	{
 		char **slot = k == K_DATABASE ? &cfg->database : k == K_LISTEN ? &cfg->listen
-			    : k == K_WEB ? &cfg->web : k == K_KEY_DIR ? &cfg->key_dir : &cfg->audit;
+			    : k == K_WEB ? &cfg->web : k == K_KEY_DIR ? &cfg->key_dir : k == K_PUBLIC_URL ? &cfg->public_url
+			    : k == K_METRICS ? &cfg->metrics : k == K_SMTP_URL ? &cfg->smtp_url
+			    : k == K_SMTP_USER ? &cfg->smtp_user : k == K_SMTP_PASSWORD_FILE ? &cfg->smtp_password_file
+			    : k == K_MAIL_FROM ? &cfg->mail_from : &cfg->audit;
 		*slot = strdup(value);
 		if (!*slot)
 			return fail(p, "out of memory reading '%s'%s", name, "");

@@ -10,6 +10,14 @@
  *   auth_failures = 20
  *   max_connections = 1024
  *   key_dir = /var/lib/raslog/raslog.db.keys
+ *   public_url = https://raslog.example.org
+ *   metrics = on                  (on: loopback clients only; off; any)
+ *   smtp_url = smtp://relay.example.org:587
+ *   smtp_user = raslog
+ *   smtp_password_file = /etc/raslog/smtp-password
+ *   mail_from = raslog@example.org
+ *   reminder_waiting = 25         (remind a trainer when more sessions than this wait)
+ *   reminder_days = 30            (... or when one has waited more days than this)
  *
  * Precedence: command-line flags > environment (RASLOG_DB) > this file >
  * built-in defaults.  main.c loads the file named by --config or
@@ -31,6 +39,14 @@ struct rl_config {
 	int auth_failures;
 	int max_connections;
 	char *key_dir;        /* the log, issuer and token key files (secrets.h) */
+	char *public_url;     /* the site's address, for links in mail */
+	char *metrics;        /* on, off or any */
+	char *smtp_url;       /* mail relay; without it the outbox fills and nothing is sent */
+	char *smtp_user;
+	char *smtp_password_file;
+	char *mail_from;
+	int reminder_waiting;
+	int reminder_days;
 };
 
 /* The loaded file (all NULL / 0 without one).  Set once by main.c. */

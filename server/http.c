@@ -17,6 +17,8 @@
 #include <strings.h>
 
 #include "http.h"
+#include "mailer.h"
+#include "metrics.h"
 #include "server.h"
 #include "util.h"
 
@@ -115,6 +117,7 @@ static struct request *request_new(struct MHD_Connection *conn, const char *url,
 	if (!rq)
 		return NULL;
 	rq->conn = conn;
+	rq->t0_ns = metrics_now_ns();
 	snprintf(rq->method, sizeof(rq->method), "%s", method);
 	q = strchr(url, '?');
 	rq->path = q ? strndup(url, (size_t)(q - url)) : strdup(url);
@@ -275,6 +278,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	if (*con_cls && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		metrics_request_done(*con_cls);
 	request_free(*con_cls);
 	*con_cls = NULL;
 }
@@ -329,6 +334,7 @@ int http_serve(const struct http_options *opt)
 	sigwait(&sigs, &sig);
 	fprintf(stderr, "raslogd: stopping (signal %d)\n", sig);
 	MHD_quiesce_daemon(server_ctx.daemon);
+	mailer_stop(); /* it writes through the writer: stop it first */
 	rl_writer_stop(server_ctx.writer);
 	server_ctx.writer = NULL;
 	MHD_stop_daemon(server_ctx.daemon);

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "faculty-key", cmd_faculty_key, "faculty-key add USER_ID PUBLIC_KEY   register a faculty trust root" },
 	{ "demo", cmd_demo, "demo                       seed a realistic demo programme" },
 	{ "backup", cmd_backup, "backup OUT                 consistent online copy of the database" },
+	{ "notify", cmd_notify, "notify --now               remind trainers of waiting sessions; send the outbox once" },
 	{ NULL, NULL, NULL },
 };
 

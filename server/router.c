@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "jsonin.h"
+#include "metrics.h"
 #include "server.h"
 #include "util.h"
 
@@ -84,6 +85,7 @@ static int authenticate(struct request *rq)
 fail:
 	if (err.status == RL_E_UNAUTH) {
 		ratelimit_failure(rq->ip);
+		metrics_signin_failure();
 		audit(rq, "auth", "refused", "\"reason\":\"%s\"", h ? "bad token" : "no token");
 	}
 	reply_error(rq, &err);
@@ -113,6 +115,8 @@ void router_dispatch(struct request *rq)
 		if (path_matched) {
 			reply_problem_http(rq, 405, "method-not-allowed", "Method not allowed",
 					   "%s is not allowed on %s", rq->method, rq->path);
+		} else if (strcmp(rq->path, "/metrics") == 0 && (strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0)) {
+			h_metrics(rq); /* outside the API's route table (and its OpenAPI description) */
 		} else if (strncmp(rq->path, "/api/", 5) == 0) {
 			reply_problem(rq, RL_E_NOTFOUND, "not-found", "there is no API resource at %s", rq->path);
 		} else if (strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0) {

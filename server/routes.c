@@ -43,5 +43,6 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/ledger/consistency",         h_ledger_consistency, WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/checkpoint",          h_ledger_checkpoint,  WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/credentials/status",         h_credential_status,  WHO_ANYONE,   0 },
+	{ "GET",  "/api/v1/outbox",                     h_outbox,             ADMIN,        0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

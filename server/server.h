@@ -51,6 +51,7 @@ struct request {
 	struct rl_buf body;
 	int framing_error;       /* conflicting Content-Length / Transfer-Encoding */
 	int started;             /* the dispatcher ran */
+	uint64_t t0_ns;          /* when the headers arrived (monotonic), for /metrics */
 	const struct route *route;
 	int64_t param;           /* the {id} in the path, if any */
 	struct rl_user user;     /* valid when authed */
@@ -164,5 +165,6 @@ void h_ledger_key(struct request *rq);
 void h_ledger_proof(struct request *rq);
 void h_ledger_consistency(struct request *rq);
 void h_ledger_checkpoint(struct request *rq);
+void h_outbox(struct request *rq);
 
 #endif

@@ -90,6 +90,7 @@ GET    /api/v1/ledger/proof?index=0&tree_size=2        - 200 200 200 200 200 200
 GET    /api/v1/ledger/consistency?first=1&second=2     - 200 200 200 200 200 200 401 401 401
 GET    /api/v1/ledger/checkpoint           -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/credentials/status      -        200 200 200 200 200 200 200  200 200
+GET    /api/v1/outbox                      -        403 403 403 403 403 200 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405

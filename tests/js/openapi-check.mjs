@@ -204,6 +204,9 @@ check('accreditation list', 'GET', '/api/v1/accreditation', await call('GET', '/
 check('accreditation, sorted and paged', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation?sort=-progress&limit=2', { token: F }), 200);
 check('accreditation with a bad sort', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation?sort=age', { token: F }), 400);
 check('sites', 'GET', '/api/v1/sites', await call('GET', '/sites', { token: F }), 200);
+const admin = withRole('admin')[0];
+if (admin) check('outbox as admin', 'GET', '/api/v1/outbox', await call('GET', '/outbox?limit=5', { token: admin.token }), 200);
+check('outbox as faculty', 'GET', '/api/v1/outbox', await call('GET', '/outbox', { token: F }), 403);
 check('curricula', 'GET', '/api/v1/curricula', await call('GET', '/curricula', { token: T }), 200);
 check('assessment tools', 'GET', '/api/v1/assessment-tools', await call('GET', '/assessment-tools', { token: T }), 200);
 const jl = check('ledger export', 'GET', '/api/v1/ledger', await call('GET', '/ledger?from=0&count=5', { token: T }), 200);
