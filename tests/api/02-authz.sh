@@ -41,7 +41,7 @@ session_body="{\"date\":\"$today\",\"minutes\":45,\"activity\":\"dry_lab\",\"tra
 
 st=$(req GET /api/v1/me "$tok_rev")
 check "the soon-revoked token works before revocation" "$st" = 200
-ok "raslogd user revoke-tokens" "$RASLOGD" --db "$DB" user revoke-tokens "$V"
+ok "raslogd user revoke-tokens --all" "$RASLOGD" --db "$DB" user revoke-tokens "$V" --all
 st=$(req POST /api/v1/sessions "$tok_T" "$session_body")
 check "setup: trainee T logs a session naming trainer R" "$st" = 201
 S=$(jget 'j["id"]' <"$WORK/body")
