@@ -6,8 +6,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "codes.h"
 #include "db.h"
 #include "operator.h"
@@ -98,34 +100,115 @@ static int user_add(const char *path, int argc, char **argv)
 	return 0;
 }
 
-static int user_token(const char *path, int argc, char **argv, int revoke)
+/* raslogd user token USER_ID [--name N] [--scope read|write] [--expires-at T]: one new token. */
+static int user_token(const char *path, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "expires-at", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct rl_error err = RL_ERROR_INIT;
+	struct rl_pat_new p = { "issued by the operator", 0, 0 };
 	struct rl_user u;
 	struct rl_db *db;
 	char token[RL_TOKEN_LEN + 1];
+	int64_t token_id;
 	long long id;
-	int n = 0;
+	int c, active;
 
-	if (argc != 2 || rl_parse_int(argv[1], 1, INT64_MAX, &id) < 0) {
-		fprintf(stderr, "usage: raslogd --db FILE user %s USER_ID\n", revoke ? "revoke-tokens" : "token");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': p.name = optarg; break;
+		case 's':
+			if (strcmp(optarg, "read") && strcmp(optarg, "write"))
+				goto usage;
+			p.read_only = strcmp(optarg, "read") == 0;
+			break;
+		case 'x':
+			if (rl_parse_rfc3339(optarg, &p.expires) < 0 || p.expires <= time(NULL)) {
+				fprintf(stderr, "raslogd: --expires-at must be a future RFC 3339 UTC time such as "
+						"2026-12-31T23:59:59Z\n");
+				return 2;
+			}
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc - 1 || rl_parse_int(argv[optind], 1, INT64_MAX, &id) < 0)
+		goto usage;
+	if (rl_db_open(path, 0, &db, &err) < 0)
+		return operator_fail(&err);
+	if (rl_db_begin(db, &err) < 0 || rl_user_get(db, id, &u, &err) < 0 ||
+	    (active = rl_user_is_active(db, id, &err)) < 0 ||
+	    (!active && rl_error_set(&err, RL_E_CONFLICT, "deactivated", NULL,
+				     "user %lld (%s) is deactivated; reactivate the account first", id, u.name) < 0) ||
+	    rl_pat_create(db, id, &p, &token_id, token, &err) < 0 || rl_db_commit(db, &err) < 0) {
+		rl_db_rollback(db);
+		rl_db_close(db);
+		return operator_fail(&err);
+	}
+	rl_db_close(db);
+	printf("{\"id\":%lld,\"token_id\":%lld,\"token\":\"%s\"}\n", id, (long long)token_id, token);
+	return 0;
+usage:
+	fprintf(stderr, "usage: raslogd --db FILE user token USER_ID [--name N] [--scope read|write] "
+			"[--expires-at TIME]\n");
+	return 2;
+}
+
+/* raslogd user revoke-tokens USER_ID --token-id N | --all: one token or every token, never by default. */
+static int user_revoke(const char *path, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "token-id", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user u;
+	struct rl_db *db;
+	long long id, token_id = 0;
+	int c, all = 0, n = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (rl_parse_int(optarg, 1, INT64_MAX, &token_id) < 0)
+				goto usage;
+			break;
+		case 'a': all = 1; break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc - 1 || rl_parse_int(argv[optind], 1, INT64_MAX, &id) < 0)
+		goto usage;
+	if (all == !!token_id) {
+		fprintf(stderr, "raslogd: say which tokens to revoke: --token-id N for one (see GET /api/v1/tokens), "
+				"or --all for every token of the user\n");
 		return 2;
 	}
 	if (rl_db_open(path, 0, &db, &err) < 0)
 		return operator_fail(&err);
 	if (rl_db_begin(db, &err) < 0 || rl_user_get(db, id, &u, &err) < 0 ||
-	    (revoke ? (n = rl_token_revoke_all(db, id, &err)) : rl_token_issue(db, id, token, &err)) < 0 ||
+	    (all ? (n = rl_token_revoke_all(db, id, &err)) : rl_pat_revoke(db, id, token_id, &err)) < 0 ||
 	    rl_db_commit(db, &err) < 0) {
 		rl_db_rollback(db);
 		rl_db_close(db);
 		return operator_fail(&err);
 	}
 	rl_db_close(db);
-	if (revoke)
-		printf("{\"id\":%lld,\"revoked_tokens\":%d}\n", id, n);
-	else
-		printf("{\"id\":%lld,\"token\":\"%s\"}\n", id, token);
+	printf("{\"id\":%lld,\"revoked_tokens\":%d}\n", id, all ? n : 1);
+	fprintf(stderr, "raslogd: revoked %s of user %lld (%s)\n", all ? "every token" : "one token", id, u.name);
 	return 0;
+usage:
+	fprintf(stderr, "usage: raslogd --db FILE user revoke-tokens USER_ID --token-id N | --all\n");
+	return 2;
 }
 
 int cmd_user(const char *db, int argc, char **argv)
@@ -133,9 +216,9 @@ int cmd_user(const char *db, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return user_add(db, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "token") == 0)
-		return user_token(db, argc - 1, argv + 1, 0);
+		return user_token(db, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "revoke-tokens") == 0)
-		return user_token(db, argc - 1, argv + 1, 1);
+		return user_revoke(db, argc - 1, argv + 1);
 	fprintf(stderr, "usage: raslogd --db FILE user add|token|revoke-tokens ...\n");
 	return 2;
 }

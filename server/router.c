@@ -1,8 +1,9 @@
 /*
  * router.c - the route table and the dispatcher.  The dispatcher checks,
  * in this order and before any handler runs: the route exists (404 / 405),
- * the caller is not rate-limited (429), the bearer token (401), the
- * caller's roles (403), and for routes with a body that it is one JSON
+ * the caller is not rate-limited (429), the bearer token or session cookie
+ * (401), the caller's roles (403), that a read-only token or a cookie
+ * without CSRF proof changes nothing (403), and for routes with a body that it is one JSON
  * object (400).  Handlers can therefore not forget any of these.
  */
 #include <stdio.h>
@@ -66,6 +67,13 @@ static int authenticate(struct request *rq)
 		audit(rq, "auth", "rate-limited", "\"retry_after\":%d", retry);
 		return -1;
 	}
+	if ((!h || strncasecmp(h, "Bearer ", 7) != 0) && session_cookie_value(rq)) {
+		/* No bearer token but a web-session cookie (server/session_cookie.c). */
+		if (session_cookie_auth(rq, session_cookie_value(rq), &err) < 0)
+			goto fail;
+		rq->authed = 1;
+		return 0;
+	}
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
 		rl_error_set(&err, RL_E_UNAUTH, "unauthorized", NULL,
 			     "send 'Authorization: Bearer TOKEN' with the token your administrator gave you");
@@ -78,7 +86,7 @@ static int authenticate(struct request *rq)
 		reply_problem(rq, RL_E_UNAVAILABLE, "storage-unavailable", "the database cannot be opened");
 		return -1;
 	}
-	if (rl_auth_token(db, h, &rq->user, &err) < 0)
+	if (rl_auth_token(db, h, &rq->user, &err) < 0 || session_token_check(rq, &err) < 0)
 		goto fail;
 	rq->authed = 1;
 	return 0;
@@ -86,7 +94,8 @@ fail:
 	if (err.status == RL_E_UNAUTH) {
 		ratelimit_failure(rq->ip);
 		metrics_signin_failure();
-		audit(rq, "auth", "refused", "\"reason\":\"%s\"", h ? "bad token" : "no token");
+		audit(rq, "auth", "refused", "\"reason\":\"%s\"",
+		      h ? "bad token" : session_cookie_value(rq) ? "bad session" : "no token");
 	}
 	reply_error(rq, &err);
 	rl_error_clear(&err);
@@ -138,6 +147,8 @@ void router_dispatch(struct request *rq)
 			      rq->method, rq->path, names[0], n > 1 ? " or " : "", n > 1 ? names[1] : "");
 		return;
 	}
+	if (session_write_guard(rq) < 0) /* read-only tokens; CSRF for cookie sessions */
+		return;
 	if (found->json_body) {
 		rq->json = rl_json_parse(rq->body.data, rq->body.len, &err);
 		if (!rq->json) {

@@ -48,7 +48,10 @@ json_t *user_json(const struct rl_user *u)
 
 void h_me(struct request *rq)
 {
-	reply_json(rq, 200, user_json(&rq->user));
+	json_t *me = user_json(&rq->user);
+
+	session_me_extras(rq, me); /* how this request signed in; the CSRF token of a web session */
+	reply_json(rq, 200, me);
 }
 
 void h_openapi(struct request *rq)

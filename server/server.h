@@ -56,6 +56,9 @@ struct request {
 	int64_t param;           /* the {id} in the path, if any */
 	struct rl_user user;     /* valid when authed */
 	int authed;
+	int64_t web_session;     /* the web session (cookie) that authenticated this request, else 0 */
+	char sid[44];            /* that session's id, from which its CSRF token is derived */
+	int read_only;           /* authenticated by a personal access token of scope "read" */
 	json_t *json;            /* the parsed body for json_body routes */
 
 	/* A write handed to the writer. */
@@ -126,6 +129,22 @@ extern const struct route routes[];
 int ratelimit_blocked(const char *ip, int *retry_after);
 void ratelimit_failure(const char *ip);
 
+/*
+ * Accounts (server/session_cookie.c): the web-session cookie, the checks
+ * after a bearer token (expiry, deactivation, last use), the guard on
+ * state-changing requests (read-only tokens; CSRF for cookies), and the
+ * base URL for links the server hands out.
+ */
+#define SESSION_COOKIE "raslog_session"
+const char *session_cookie_value(struct request *rq);
+int session_cookie_auth(struct request *rq, const char *sid, struct rl_error *err);
+int session_token_check(struct request *rq, struct rl_error *err);
+int session_write_guard(struct request *rq);
+void session_cookie_set(struct request *rq, const char *sid);
+void session_cookie_clear(struct request *rq);
+void session_me_extras(struct request *rq, json_t *me);
+void server_public_url(char *out, size_t size);
+
 /* Reply cache (server/cache.c): valid until the next committed write batch. */
 #define CACHE_PROGRESS 1
 unsigned long long cache_generation(void);
@@ -166,5 +185,18 @@ void h_ledger_proof(struct request *rq);
 void h_ledger_consistency(struct request *rq);
 void h_ledger_checkpoint(struct request *rq);
 void h_outbox(struct request *rq);
+void h_tokens_list(struct request *rq);
+void h_tokens_create(struct request *rq);
+void h_tokens_delete(struct request *rq);
+void h_users_list(struct request *rq);
+void h_users_patch(struct request *rq);
+void h_invitations_list(struct request *rq);
+void h_invitations_create(struct request *rq);
+void h_invitations_resend(struct request *rq);
+void h_invitations_accept(struct request *rq);
+void h_session_logout(struct request *rq);
+void h_session_logout_all(struct request *rq);
+void h_web_sessions_list(struct request *rq);
+void h_web_sessions_delete(struct request *rq);
 
 #endif

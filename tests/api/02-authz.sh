@@ -41,7 +41,7 @@ session_body="{\"date\":\"$today\",\"minutes\":45,\"activity\":\"dry_lab\",\"tra
 
 st=$(req GET /api/v1/me "$tok_rev")
 check "the soon-revoked token works before revocation" "$st" = 200
-ok "raslogd user revoke-tokens" "$RASLOGD" --db "$DB" user revoke-tokens "$V"
+ok "raslogd user revoke-tokens --all" "$RASLOGD" --db "$DB" user revoke-tokens "$V" --all
 st=$(req POST /api/v1/sessions "$tok_T" "$session_body")
 check "setup: trainee T logs a session naming trainer R" "$st" = 201
 S=$(jget 'j["id"]' <"$WORK/body")
@@ -51,14 +51,19 @@ for i in 1 2; do
 	req DELETE "/api/v1/keys/$(jget 'j["id"]' <"$WORK/body")" "$tok_T" >/dev/null
 done
 check "setup: the ledger holds 2 entries" "$(sql 'select count(*) from ledger')" = 2
+st=$(req POST /api/v1/invitations "$tok_A" '{"name":"Ned New","email":"ned@test.raslog.org","roles":["trainee"]}')
+check "setup: an invitation to resend" "$st" = 201
+INV=$(jget 'j["id"]' <"$WORK/body")
 
 # ---- the matrix -------------------------------------------------------------
 # Columns: T (own record), T2 (another trainee), R (trainer supervising T),
 # R2 (trainer not supervising T), F (faculty), A (admin only), none (no
 # Authorization), bad (unknown token), rev (revoked token).
 # Path placeholders: {S} T's session, {T} T's user id, {R} R's user id, {TKEY} a key that T
-# registers just before the cell.  Body: - none, SESSION a valid session
-# naming R, KEY a fresh public key, EMPTY {}.
+# registers just before the cell, {TTOK} a token T creates just before the
+# cell, {INV} a pending invitation.  Body: - none, SESSION a valid session
+# naming R, KEY a fresh public key, EMPTY {}, TOKEN a read token request,
+# NAME {"name": T's own name}, INVITE an invitation.
 MATRIX=$(cat <<'EOF'
 # method path                              body     T   T2  R   R2  F   A   none bad rev
 GET    /api/v1/health                      -        200 200 200 200 200 200 200  200 200
@@ -91,6 +96,19 @@ GET    /api/v1/ledger/consistency?first=1&second=2     - 200 200 200 200 200 200
 GET    /api/v1/ledger/checkpoint           -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/credentials/status      -        200 200 200 200 200 200 200  200 200
 GET    /api/v1/outbox                      -        403 403 403 403 403 200 401  401 401
+GET    /api/v1/tokens                      -        200 200 200 200 200 200 401  401 401
+POST   /api/v1/tokens                      TOKEN    201 201 201 201 201 201 401  401 401
+DELETE /api/v1/tokens/{TTOK}               -        200 404 404 404 404 404 401  401 401
+GET    /api/v1/users                       -        403 403 403 403 200 200 401  401 401
+PATCH  /api/v1/users/{T}                   NAME     200 403 403 403 403 200 401  401 401
+GET    /api/v1/invitations                 -        403 403 403 403 403 200 401  401 401
+POST   /api/v1/invitations                 INVITE   403 403 403 403 403 201 401  401 401
+POST   /api/v1/invitations/accept          EMPTY    400 400 400 400 400 400 400  400 400
+POST   /api/v1/invitations/{INV}/resend    -        403 403 403 403 403 200 401  401 401
+POST   /api/v1/session/logout              -        400 400 400 400 400 400 401  401 401
+POST   /api/v1/session/logout-all          -        200 200 200 200 200 200 401  401 401
+GET    /api/v1/web-sessions                -        200 200 200 200 200 200 401  401 401
+DELETE /api/v1/web-sessions/987654         -        404 404 404 404 404 404 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
@@ -102,7 +120,11 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 	case "$method" in ''|\#*) continue ;; esac
 	for c in $callers; do
 		eval "want=\$e_$c; tok=\$tok_$c"
-		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g")
+		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g; s/{INV}/$INV/g")
+		if echo "$pth" | grep -q '{TTOK}'; then
+			req POST /api/v1/tokens "$tok_T" '{"name":"matrix","scope":"read"}' >/dev/null
+			pth=$(echo "$pth" | sed "s/{TTOK}/$(jget 'j["id"]' <"$WORK/body")/")
+		fi
 		if echo "$pth" | grep -q '{TKEY}'; then
 			req POST /api/v1/keys "$tok_T" "{\"public_key\":\"$(newkey)\"}" >/dev/null
 			pth=$(echo "$pth" | sed "s/{TKEY}/$(jget 'j["id"]' <"$WORK/body")/")
@@ -112,6 +134,9 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 		SESSION) st=$(req "$method" "$pth" "$tok" "$session_body") ;;
 		KEY) st=$(req "$method" "$pth" "$tok" "{\"public_key\":\"$(newkey)\"}") ;;
 		EMPTY) st=$(req "$method" "$pth" "$tok" '{}') ;;
+		TOKEN) st=$(req "$method" "$pth" "$tok" '{"name":"matrix","scope":"read"}') ;;
+		NAME) st=$(req "$method" "$pth" "$tok" '{"name":"Tia Trainee"}') ;;
+		INVITE) st=$(req "$method" "$pth" "$tok" '{"name":"Ivy Invited","email":"ivy@test.raslog.org","roles":["trainee"]}') ;;
 		esac
 		cells=$((cells + 1))
 		why=""

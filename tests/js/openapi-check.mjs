@@ -58,8 +58,8 @@ const routesC = readFileSync(join(here, '../../server/routes.c'), 'utf8');
 const routes = [...routesC.matchAll(/^\s*\{\s*"([A-Z]+)",\s*"(\/[^"]*)",\s*(h_\w+)/gm)].map((m) => ({ method: m[1], path: m[2], handler: m[3] }));
 
 // ---- HTTP ------------------------------------------------------------------
-async function call(method, path, { token, body, raw } = {}) {
-	const headers = {};
+async function call(method, path, { token, body, raw, headers: more } = {}) {
+	const headers = { ...(more || {}) };
 	if (token) headers.Authorization = `Bearer ${token}`;
 	let payload;
 	if (raw !== undefined) { payload = raw; headers['Content-Type'] = 'application/json'; }
@@ -310,6 +310,55 @@ check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT
 	const r = await call('GET', '/no-such-resource', { token: F });
 	const v = validatorFor(problemSchema);
 	tap(r.status === 404 && r.ctype === 'application/problem+json' && v(r.json), 'an unknown /api/ path: 404 problem matching Problem', `${r.status} ${r.ctype} ${ajv.errorsText(v.errors)}`);
+}
+
+// ---- accounts: tokens, users, invitations, web sessions --------------------------------------
+{
+	const nt = check('POST /tokens (read scope)', 'POST', '/api/v1/tokens', await call('POST', '/tokens', { token: T, body: { name: 'openapi-check', scope: 'read' } }), 201);
+	check('my tokens', 'GET', '/api/v1/tokens', await call('GET', '/tokens', { token: T }), 200);
+	check('POST /tokens, bad scope', 'POST', '/api/v1/tokens', await call('POST', '/tokens', { token: T, body: { name: 'x', scope: 'root' } }), 400);
+	check('POST /tokens with a read-scope token', 'POST', '/api/v1/tokens', await call('POST', '/tokens', { token: nt.json?.token, body: { name: 'x', scope: 'read' } }), 403);
+	check('me with a read-scope token', 'GET', '/api/v1/me', await call('GET', '/me', { token: nt.json?.token }), 200);
+	check('DELETE /tokens/{id}', 'DELETE', '/api/v1/tokens/{id}', await call('DELETE', `/tokens/${nt.json?.id ?? 1}`, { token: T }), 200);
+	check('DELETE /tokens/{id} again', 'DELETE', '/api/v1/tokens/{id}', await call('DELETE', `/tokens/${nt.json?.id ?? 1}`, { token: T }), 404);
+	check('users as faculty', 'GET', '/api/v1/users', await call('GET', '/users?limit=2', { token: F }), 200);
+	check('users with a bad role', 'GET', '/api/v1/users', await call('GET', '/users?role=boss', { token: F }), 400);
+	check('users as trainee', 'GET', '/api/v1/users', await call('GET', '/users', { token: T }), 403);
+	const mine = await call('GET', '/me', { token: T });
+	check('PATCH my own name', 'PATCH', '/api/v1/users/{id}', await call('PATCH', `/users/${trainee.id}`, { token: T, body: { name: mine.json?.name ?? 'Trainee' } }), 200);
+	check('PATCH my own roles', 'PATCH', '/api/v1/users/{id}', await call('PATCH', `/users/${trainee.id}`, { token: T, body: { roles: ['admin'] } }), 403);
+	check('PATCH a bad e-mail', 'PATCH', '/api/v1/users/{id}', await call('PATCH', `/users/${trainee.id}`, { token: T, body: { email: 'nope' } }), 400);
+	const admins = withRole('admin');
+	const A = admins[0]?.token;
+	if (A) {
+		if (admins.length === 1)
+			check('deactivating the last admin', 'PATCH', '/api/v1/users/{id}', await call('PATCH', `/users/${admins[0].id}`, { token: A, body: { active: false } }), 409);
+		check('PATCH no such user', 'PATCH', '/api/v1/users/{id}', await call('PATCH', '/users/99999999', { token: A, body: { name: 'X' } }), 404);
+		const email = `openapi-check-${Date.now()}@nhs.net`;
+		const inv = check('POST /invitations', 'POST', '/api/v1/invitations', await call('POST', '/invitations', { token: A, body: { name: 'Olive Api', email, roles: ['trainee'], expires_in_days: 2 } }), 201);
+		check('POST /invitations again', 'POST', '/api/v1/invitations', await call('POST', '/invitations', { token: A, body: { name: 'Olive Api', email, roles: ['trainee'] } }), 409);
+		check('POST /invitations as faculty', 'POST', '/api/v1/invitations', await call('POST', '/invitations', { token: F, body: { name: 'X', email: 'x@nhs.net', roles: ['trainee'] } }), 403);
+		check('GET /invitations', 'GET', '/api/v1/invitations', await call('GET', '/invitations', { token: A }), 200);
+		const rs = check('resend', 'POST', '/api/v1/invitations/{id}/resend', await call('POST', `/invitations/${inv.json?.id ?? 1}/resend`, { token: A }), 200);
+		const code = (rs.json?.url || '').split('/').pop();
+		const acc = check('accept', 'POST', '/api/v1/invitations/accept', await call('POST', '/invitations/accept', { body: { code } }), 201);
+		check('accept the same code again', 'POST', '/api/v1/invitations/accept', await call('POST', '/invitations/accept', { body: { code } }), 410);
+		check('accept an unknown code', 'POST', '/api/v1/invitations/accept', await call('POST', '/invitations/accept', { body: { code: 'A'.repeat(43) } }), 400);
+		check('resend an accepted invitation', 'POST', '/api/v1/invitations/{id}/resend', await call('POST', `/invitations/${inv.json?.id ?? 1}/resend`, { token: A }), 409);
+		const sid = (acc.headers.get('set-cookie') || '').match(/raslog_session=([^;]*)/)?.[1];
+		const cookie = { Cookie: `raslog_session=${sid}` };
+		const same = { ...cookie, Origin: base.replace(/\/$/, ''), 'X-CSRF-Token': acc.json?.csrf_token };
+		check('me with the session cookie', 'GET', '/api/v1/me', await call('GET', '/me', { headers: cookie }), 200);
+		check('my web sessions', 'GET', '/api/v1/web-sessions', await call('GET', '/web-sessions', { headers: cookie }), 200);
+		check('a cookie POST without X-CSRF-Token', 'POST', '/api/v1/session/logout', await call('POST', '/session/logout', { headers: cookie }), 403);
+		check('end no such web session', 'DELETE', '/api/v1/web-sessions/{id}', await call('DELETE', '/web-sessions/99999999', { headers: same }), 404);
+		check('sign out', 'POST', '/api/v1/session/logout', await call('POST', '/session/logout', { headers: same }), 200);
+		check('the cookie after sign-out', 'GET', '/api/v1/me', await call('GET', '/me', { headers: cookie }), 401);
+		check('sign out with a bearer token', 'POST', '/api/v1/session/logout', await call('POST', '/session/logout', { token: acc.json?.token }), 400);
+		check('sign out everywhere', 'POST', '/api/v1/session/logout-all', await call('POST', '/session/logout-all', { token: acc.json?.token }), 200);
+	} else {
+		tap(false, 'TOKENS_JSON has an admin with a token (for the invitation routes)');
+	}
 }
 
 // ---- coverage ------------------------------------------------------------------------
