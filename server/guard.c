@@ -416,6 +416,9 @@ static const char *parse(struct guard_conn *g, const unsigned char *p, size_t le
 	return NULL;
 }
 
+static ssize_t (*libc_recv)(int, void *, size_t, int); /* the C library's recv() */
+static pthread_once_t libc_recv_once = PTHREAD_ONCE_INIT;
+
 /* ---- refusing ---------------------------------------------------------------------- */
 
 static void refuse(struct guard_conn *g, const char *why)
@@ -452,19 +455,12 @@ static void refuse(struct guard_conn *g, const char *why)
 	}
 	shutdown(g->fd, SHUT_WR);
 	/* Read what is already here, so closing does not reset the reply away. */
-	for (int i = 0; i < 16; i++) {
-		static ssize_t (*real_recv)(int, void *, size_t, int);
-		if (!real_recv)
-			real_recv = (ssize_t (*)(int, void *, size_t, int))dlsym(RTLD_NEXT, "recv");
-		if (!real_recv || real_recv(g->fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+	for (int i = 0; i < 16; i++)
+		if (libc_recv(g->fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
 			break;
-	}
 }
 
 /* ---- the recv() every part of raslogd (and libmicrohttpd) calls ------------------------ */
-
-static ssize_t (*libc_recv)(int, void *, size_t, int);
-static pthread_once_t libc_recv_once = PTHREAD_ONCE_INIT;
 
 static void find_libc_recv(void)
 {
