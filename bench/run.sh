@@ -40,6 +40,10 @@ RASLOGD=${BENCH_RASLOGD:-$ROOT/bin/raslogd}
 # Scenario 1 logs thousands of sessions per trainee with one trainer; the
 # pending cap (50 per trainee per trainer) would turn them into 409s.
 export RASLOG_MAX_PENDING=${RASLOG_MAX_PENDING:-1000000}
+# wrk's connections all come from 127.0.0.1 and write as fast as they can:
+# lift raslogd's per-address connection cap and its per-user write budget,
+# which exist for clients that are not a benchmark.
+SERVE_FLAGS="--max-per-address 100000 --write-rate 0"
 
 if [ "$SCALE" = full ]; then
 	PROGRESS_TRAINEES=10000
@@ -355,7 +359,7 @@ scenario_1() {
 		skip s1.raslog "bin/raslogd not built"
 	elif ! raslog_setup "$dir/raslog.db" "$dir/raslog.creds" "$LOG_TRAINEES" "$LOG_TRAINERS"; then
 		skip s1.raslog "raslogd init or user add failed: $(tail -n 1 "$TMP/raslog-setup.log")"
-	elif start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve \
+	elif start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve $SERVE_FLAGS \
 		--listen "127.0.0.1:$((PORT_BASE + 3))"; then
 		set -- "$@" "raslog:$dir/raslog.creds"
 		s1_raslog=1
@@ -411,7 +415,7 @@ scenario_2() {
 				s2_i=$((s2_i + 1))
 			done
 			rm -f "$dir/bodies"
-			if start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve \
+			if start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve $SERVE_FLAGS \
 				--listen "127.0.0.1:$((PORT_BASE + 3))"; then
 				set -- "$@" "raslog:$dir/raslog.creds"
 			else
@@ -475,7 +479,7 @@ scenario_3() {
 	dir=$TMP/seeded
 	sql_baseline "$dir/raslog.db"
 	raslog_missing && { skip s3.raslog_progress_c1 "bin/raslogd not built"; return 0; }
-	start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve \
+	start_server raslog "$((PORT_BASE + 3))" "$RASLOGD" --db "$dir/raslog.db" serve $SERVE_FLAGS \
 		--listen "127.0.0.1:$((PORT_BASE + 3))" ||
 		{ skip s3.raslog_progress_c1 "raslogd serve did not answer GET /api/v1/health"; return 0; }
 	alias_port raslog raslog_progress_c1 raslog_progress_c64 raslog_accreditation_c1 raslog_accreditation_filtered
@@ -511,7 +515,7 @@ scenario_4() {
 	done
 	raslog_missing && { skip s4.raslog_head_c1 "bin/raslogd not built"; return 0; }
 	s4_port=$((PORT_BASE + 3))
-	start_server raslog "$s4_port" "$RASLOGD" --db "$dir/raslog.db" serve --listen "127.0.0.1:$s4_port" ||
+	start_server raslog "$s4_port" "$RASLOGD" --db "$dir/raslog.db" serve $SERVE_FLAGS --listen "127.0.0.1:$s4_port" ||
 		{ skip s4.raslog_head_c1 "raslogd serve did not answer GET /api/v1/health"; return 0; }
 	alias_port raslog raslog_head_c1 raslog_proof_c1 raslog_consistency_c1
 	rounds s4 get-url.lua /api/v1/ledger/head 1 "raslog_head_c1:$dir/raslog.creds"

@@ -24,6 +24,7 @@
 #include "banned.h"
 
 extern int ratelimit_max;
+extern int ratelimit_writes;
 
 static void ready(const struct http_options *opt)
 {
@@ -41,9 +42,15 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "trusted-proxy", required_argument, NULL, 'p' },
 		{ "metrics", required_argument, NULL, 'm' },
+		{ "max-per-address", required_argument, NULL, 'i' },
+		{ "head-timeout", required_argument, NULL, 'H' },
+		{ "body-timeout", required_argument, NULL, 'B' },
+		{ "reserve", required_argument, NULL, 'r' },
+		{ "write-rate", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
+	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 0, 15, ready };
+	int reserve = -1;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
 	struct mailer_config mail;
@@ -83,6 +90,31 @@ int cmd_serve(const char *path, int argc, char **argv)
 				goto usage;
 			ratelimit_max = (int)n;
 			break;
+		case 'i':
+			if (rl_parse_int(optarg, 1, 100000, &n) < 0)
+				goto usage;
+			opt.max_per_ip = (int)n;
+			break;
+		case 'H':
+			if (rl_parse_int(optarg, 1, 3600, &n) < 0)
+				goto usage;
+			guard_settings.head_timeout = (int)n;
+			break;
+		case 'B':
+			if (rl_parse_int(optarg, 1, 3600, &n) < 0)
+				goto usage;
+			guard_settings.body_timeout = (int)n;
+			break;
+		case 'r':
+			if (rl_parse_int(optarg, 0, 100000, &n) < 0)
+				goto usage;
+			reserve = (int)n;
+			break;
+		case 'W':
+			if (rl_parse_int(optarg, 0, 1000000, &n) < 0)
+				goto usage;
+			ratelimit_writes = (int)n;
+			break;
 		case 'a': audit = optarg; break;
 		case 'p': server_ctx.trusted_proxy = optarg; break;
 		case 'm':
@@ -94,6 +126,19 @@ int cmd_serve(const char *path, int argc, char **argv)
 		}
 	}
 	if (rl_config_parse_listen(listen, host, sizeof(host), &opt.port) < 0)
+		goto usage;
+	/*
+	 * One address may hold 32 connections (behind a reverse proxy every
+	 * client shares the proxy's address, so there the default is the
+	 * total); a sixteenth of the total is kept free for new connections.
+	 */
+	if (!opt.max_per_ip)
+		opt.max_per_ip = server_ctx.trusted_proxy ? opt.max_connections
+			       : opt.max_connections < 32 ? opt.max_connections : 32;
+	if (opt.max_per_ip > opt.max_connections)
+		opt.max_per_ip = opt.max_connections;
+	guard_settings.reserve = reserve >= 0 ? reserve : opt.max_connections / 16;
+	if (guard_settings.reserve >= opt.max_connections)
 		goto usage;
 	opt.host = host;
 	/*
@@ -143,7 +188,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
-			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n"
-			"                               [--metrics on|off|any]\n");
+			"[--audit FILE] [--auth-failures N] [--max-connections N] [--max-per-address N] "
+			"[--reserve N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--write-rate N] "
+			"[--trusted-proxy ADDR] [--metrics on|off|any]\n");
 	return 2;
 }

@@ -1,9 +1,10 @@
 /*
  * http.c - the libmicrohttpd front of raslogd: daemon options (epoll,
  * thread pool, connection and per-IP limits, timeouts, strict parsing,
- * bounded memory), the request life cycle (framing checks, body reading
- * with a hard cap, dispatch, suspend/resume around group-committed
- * writes) and the per-thread read connections.
+ * bounded memory, guard.c's framing guard and watchdog), the request life
+ * cycle (framing checks, body reading with a hard cap, dispatch,
+ * suspend/resume around group-committed writes) and the per-thread read
+ * connections.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -280,6 +281,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	if (*con_cls && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		metrics_request_done(*con_cls);
+	guard_request_done(conn);
 	request_free(*con_cls);
 	*con_cls = NULL;
 }
@@ -311,6 +313,11 @@ int http_serve(const struct http_options *opt)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	guard_settings.max_connections = opt->max_connections;
+	if (guard_start() < 0) {
+		fprintf(stderr, "raslogd: cannot start the connection watchdog\n");
+		return 1;
+	}
 
 	server_ctx.daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, so every message goes through it */
@@ -323,8 +330,10 @@ int http_serve(const struct http_options *opt)
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, guard_connection, NULL,
 		MHD_OPTION_END);
 	if (!server_ctx.daemon) {
+		guard_stop();
 		fprintf(stderr, "raslogd: cannot listen on %s:%d: %s\n", opt->host, opt->port,
 			errno ? strerror(errno) : "libmicrohttpd refused the options");
 		return 1;
@@ -338,6 +347,7 @@ int http_serve(const struct http_options *opt)
 	rl_writer_stop(server_ctx.writer);
 	server_ctx.writer = NULL;
 	MHD_stop_daemon(server_ctx.daemon);
+	guard_stop();
 	close_readers();
 	cache_clear();
 	return 0;

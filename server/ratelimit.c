@@ -1,8 +1,18 @@
 /*
- * ratelimit.c - limits failed authentication attempts per client address:
- * after RATE_MAX failures within RATE_WINDOW seconds an address gets 429
- * with Retry-After until the window ends.  A small fixed table; the oldest
- * entry is recycled, so memory stays bounded under address spraying.
+ * ratelimit.c - two limits, each a small fixed table whose oldest entry is
+ * recycled, so memory stays bounded under address or account spraying.
+ *
+ * Failed authentication: failures are counted per key within RATE_WINDOW
+ * seconds; the router counts each failure under the client's address
+ * ("ip ADDRESS") and under the presented credential ("token HASH").  Past
+ * ratelimit_max failures the key is blocked until its window ends: a
+ * blocked credential is refused 429 from every address, and a blocked
+ * address gets 429 for failing or missing credentials only, so a valid
+ * token from a busy or shared address still works.
+ *
+ * Writes: a token bucket per user id holding ratelimit_writes requests and
+ * refilled at ratelimit_writes a minute; a state-changing request finding
+ * it empty is refused 429 with the seconds until the next token.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,22 +25,24 @@
 
 #define RATE_SLOTS 1024
 #define RATE_WINDOW 60
+#define WRITE_SLOTS 4096
 
-int ratelimit_max = 20; /* failures per window; raslogd serve --auth-failures N */
+int ratelimit_max = 20;     /* failures per window; raslogd serve --auth-failures N */
+int ratelimit_writes = 600; /* writes a minute per user, 0 for no limit; raslogd serve --write-rate N */
 
 static struct {
-	char ip[48];
+	char key[80];
 	time_t start;
 	int failures;
 } slots[RATE_SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int find(const char *ip, time_t now, int create)
+static int find(const char *key, time_t now, int create)
 {
 	int oldest = 0;
 
 	for (int i = 0; i < RATE_SLOTS; i++) {
-		if (slots[i].ip[0] && strcmp(slots[i].ip, ip) == 0) {
+		if (slots[i].key[0] && strcmp(slots[i].key, key) == 0) {
 			if (now - slots[i].start >= RATE_WINDOW) {
 				slots[i].start = now;
 				slots[i].failures = 0;
@@ -42,19 +54,19 @@ static int find(const char *ip, time_t now, int create)
 	}
 	if (!create)
 		return -1;
-	snprintf(slots[oldest].ip, sizeof(slots[oldest].ip), "%s", ip);
+	snprintf(slots[oldest].key, sizeof(slots[oldest].key), "%s", key);
 	slots[oldest].start = now;
 	slots[oldest].failures = 0;
 	return oldest;
 }
 
-int ratelimit_blocked(const char *ip, int *retry_after)
+int ratelimit_blocked(const char *key, int *retry_after)
 {
 	time_t now = time(NULL);
 	int i, blocked = 0;
 
 	pthread_mutex_lock(&lock);
-	i = find(ip, now, 0);
+	i = find(key, now, 0);
 	if (i >= 0 && slots[i].failures >= ratelimit_max) {
 		blocked = 1;
 		*retry_after = (int)(RATE_WINDOW - (now - slots[i].start));
@@ -65,9 +77,53 @@ int ratelimit_blocked(const char *ip, int *retry_after)
 	return blocked;
 }
 
-void ratelimit_failure(const char *ip)
+void ratelimit_failure(const char *key)
 {
 	pthread_mutex_lock(&lock);
-	slots[find(ip, time(NULL), 1)].failures++;
+	slots[find(key, time(NULL), 1)].failures++;
 	pthread_mutex_unlock(&lock);
+}
+
+static struct {
+	int64_t user;
+	double tokens;           /* requests left in the bucket */
+	struct timespec at;      /* when tokens was last brought up to date */
+} buckets[WRITE_SLOTS];
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int ratelimit_write(int64_t user, int *retry_after)
+{
+	struct timespec now;
+	double rate = ratelimit_writes / 60.0; /* tokens a second */
+	int i, oldest = 0, ok;
+
+	if (ratelimit_writes <= 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&write_lock);
+	for (i = 0; i < WRITE_SLOTS; i++) {
+		if (buckets[i].user == user)
+			break;
+		if (buckets[i].at.tv_sec < buckets[oldest].at.tv_sec)
+			oldest = i;
+	}
+	if (i == WRITE_SLOTS) {
+		i = oldest;
+		buckets[i].user = user;
+		buckets[i].tokens = ratelimit_writes;
+	} else {
+		double elapsed = (double)(now.tv_sec - buckets[i].at.tv_sec) +
+				 (double)(now.tv_nsec - buckets[i].at.tv_nsec) / 1e9;
+		buckets[i].tokens += elapsed * rate;
+		if (buckets[i].tokens > ratelimit_writes)
+			buckets[i].tokens = ratelimit_writes;
+	}
+	buckets[i].at = now;
+	ok = buckets[i].tokens >= 1.0;
+	if (ok)
+		buckets[i].tokens -= 1.0;
+	else
+		*retry_after = (int)((1.0 - buckets[i].tokens) / rate) + 1;
+	pthread_mutex_unlock(&write_lock);
+	return ok ? 0 : -1;
 }

@@ -125,9 +125,33 @@ void audit(struct request *rq, const char *event, const char *outcome, const cha
 void router_dispatch(struct request *rq);
 extern const struct route routes[];
 
-/* Rate limiting of failed authentication per client address (server/ratelimit.c). */
-int ratelimit_blocked(const char *ip, int *retry_after);
-void ratelimit_failure(const char *ip);
+/*
+ * Rate limits (server/ratelimit.c).  Failed authentication per key (the
+ * router uses "ip ADDRESS" and "token HASH"): blocked returns 1 and the
+ * seconds to wait once a key failed too often.  Writes per user: returns
+ * -1 and the seconds to wait when the user's budget is spent.
+ */
+int ratelimit_blocked(const char *key, int *retry_after);
+void ratelimit_failure(const char *key);
+int ratelimit_write(int64_t user, int *retry_after);
+
+/*
+ * The byte-level framing guard and slow-client watchdog (server/guard.c).
+ * guard_connection is libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION callback;
+ * guard_request_done is called once a reply has been sent.
+ */
+struct guard_settings {
+	int head_timeout;        /* seconds to receive a whole request head */
+	int body_timeout;        /* seconds to receive a whole body once its head is in */
+	int max_connections;     /* the same limit libmicrohttpd enforces */
+	int reserve;             /* above max_connections - reserve, new connections evict the slowest */
+};
+extern struct guard_settings guard_settings;
+int guard_start(void);
+void guard_stop(void);
+void guard_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+		      enum MHD_ConnectionNotificationCode code);
+void guard_request_done(struct MHD_Connection *conn);
 
 /*
  * Accounts (server/session_cookie.c): the web-session cookie, the checks

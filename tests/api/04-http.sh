@@ -76,12 +76,13 @@ rawtype() { python3 -c "import json; print(json.load(open('$WORK/raw.body'))['ty
 start_server --auth-failures 1000
 mk TA "Tia Trainee" trainee
 mk RA "Rob Trainer" trainer
+mk TB "Tom Trainee" trainee # (add_user sets $tok: take TA's token after it)
 tok=$(token_of "$TA")
 today=$(date -u +%F)
 body="{\"date\":\"$today\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$RA}"
 len=${#body}
 # Control: a well-formed chunked request is read and stored.
-r=$(printf 'POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n' \
+r=$(printf 'POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n' \
 	"$tok" "$len" "$body" | raw)
 check "control: a chunked POST is read and stored: 201 ($r)" "${r% *}" = 201
 n0=$(count)
@@ -118,12 +119,44 @@ check "  ...and the connection is closed" "${r#* }" = 1
 # Content-Length that is not plain digits.
 inner='GET /api/v1/smuggled HTTP/1.1\r\nHost: t\r\n\r\n'
 ilen=$(printf "$inner" | wc -c)
+# libmicrohttpd 0.9.75 itself takes a bare LF as a line end and joins a folded
+# line to the previous value ("Content-Length:" + " N" is N to it); raslogd's
+# framing guard (server/guard.c) refuses them before libmicrohttpd reads them.
 for h in "Content-Length : $ilen" "Content-Length\t: $ilen" "Content-Length: 0\r\n Content-Length: $ilen" "Content-Length: $ilen, $ilen" "Content-Length: +$ilen" \
-	"Transfer-Encoding: chunked, chunked" "Transfer-Encoding: identity"; do
+	"Transfer-Encoding: chunked, chunked" "Transfer-Encoding: identity" \
+	"Content-Length:\r\n $ilen" "Content-Length:\r\n\t$ilen" "X-Note: a\r\n b\r\nContent-Length: $ilen" \
+	"X-Note: 1\nContent-Length: $ilen" "Content-Length: $ilen\n" "X-Note: a\rb\r\nContent-Length: $ilen" \
+	"X-Note: a\x00b\r\nContent-Length: $ilen" "X-Note: a\x01b\r\nContent-Length: $ilen" "X-Note: a\x7fb\r\nContent-Length: $ilen"; do
 	r=$(printf "POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tok\r\n$h\r\n\r\n$inner" | raw)
 	check "[$h] with a request in the body: 400 ($r)" "${r% *}" = 400
 	check "  ...the connection is closed and no second reply came" "${r#* }/$(grep -c 'HTTP/1' "$WORK/raw.extra")" = 1/0
 done
+# Whole requests with bare LF line ends, a bad request line, an escaped NUL or
+# control character in the target, and a bare LF in chunked framing.
+for req in 'GET /api/v1/health HTTP/1.1\nHost: t\n\n' 'GET /api/v1/health HTTP/1.1\nHost: t\r\n\r\n' \
+	'GET /api/v1/health HTTP/1.1\r\nHost: t\r\n\n' 'GET  /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n' \
+	'GET /api/v1/health HTTP/1.2\r\nHost: t\r\n\r\n' 'GET /api/v1/he alth HTTP/1.1\r\nHost: t\r\n\r\n' \
+	'GET /api/v1/health%%00.html HTTP/1.1\r\nHost: t\r\n\r\n' 'GET /api/v1/sessions/1%%00 HTTP/1.1\r\nHost: t\r\n\r\n' \
+	'GET /api/v1/health?x=%%0a HTTP/1.1\r\nHost: t\r\n\r\n' 'GET /api/v1/health%%1 HTTP/1.1\r\nHost: t\r\n\r\n' \
+	"POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tok\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n$chunk\n$body\r\n0\r\n\r\n" \
+	"POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tok\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n$chunk\r\n$body\n0\r\n\r\n" \
+	"POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tok\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n$chunk\r\n$body\r\n0\r\n X: y\r\n\r\n"; do
+	r=$(printf "$req$inner" | raw)
+	shown=$(printf '%s' "$req" | cut -c1-60)
+	check "[$shown] then a second request: 400 ($r)" "${r% *}" = 400
+	check "  ...problem type bad-framing, the connection closed, no second reply" \
+		"$(rawtype)/${r#* }/$(grep -c 'HTTP/1' "$WORK/raw.extra")" = "urn:raslog:problem:bad-framing/1/0"
+done
+ok "each refusal is one audit line with its reason" python3 -c "
+import json
+lines = [json.loads(l) for l in open('$WORK/audit.log') if '\"event\":\"http\"' in l]
+reasons = ' '.join(l['reason'] for l in lines)
+assert len(lines) >= 20 and 'bare LF' in reasons and 'obs-fold' in reasons and 'NUL' in reasons, lines"
+# Control: a request after a good one on the same connection is still read (keep-alive, pipelining).
+r=$(printf 'GET /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\nGET /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n' | raw)
+check "control: two pipelined requests: 200 and a second reply ($r)" "${r% *}/$(grep -c 'HTTP/1.1 200' "$WORK/raw.extra")" = 200/1
+r=$(printf 'GET /api/v1/health?note=a%%20b HTTP/1.1\r\nHost: t\r\nX-Note: caf\xc3\xa9 \t ok\r\n\r\n' | raw)
+check "control: an escaped space, UTF-8 and a tab in a value are fine: 200 ($r)" "${r% *}" = 200
 check "no framing attack stored a session" "$(count)" = "$n0"
 
 # ---- size limit ----------------------------------------------------------------
@@ -234,7 +267,137 @@ ids = {json.loads(l).get('session') for l in open('$WORK/audit.log') if '\"sessi
 rows = subprocess.run(['sqlite3', '$DB', 'select id from sessions'], capture_output=True, text=True).stdout.split()
 assert {int(r) for r in rows} == ids, (rows, ids)"
 
-# ---- rate limit on failed tokens ------------------------------------------------------------
+# ---- 405 Allow, 415 ------------------------------------------------------------------------
+st=$(curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X POST "$URL/api/v1/health")
+check "POST /api/v1/health: 405 ($st)" "$st" = 405
+check "  ...with Allow: GET, HEAD" "$(tr -d '\r' <"$WORK/hdr" | sed -n 's/^Allow: //Ip')" = "GET, HEAD"
+st=$(curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $tok" "$URL/api/v1/sessions")
+check "DELETE /api/v1/sessions: 405 ($st)" "$st" = 405
+check "  ...with Allow listing GET, HEAD and POST" "$(tr -d '\r' <"$WORK/hdr" | sed -n 's/^Allow: //Ip')" = "POST, GET, HEAD"
+st=$(curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X PUT "$URL/index.html")
+check "PUT on a web page: 405 with Allow: GET, HEAD ($st)" \
+	"$st/$(tr -d '\r' <"$WORK/hdr" | sed -n 's/^Allow: //Ip')" = "405/GET, HEAD"
+n0=$(count)
+for ct in "text/plain" "application/x-www-form-urlencoded" "application/jsonp" "application/json-patch+json" ""; do
+	st=$(curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $tok" -H "Content-Type: $ct" \
+		--data-binary "$body" "$URL/api/v1/sessions")
+	check "a JSON body sent as '${ct:-no Content-Type}': 415 ($st)" "$st" = 415
+	check "  ...problem unsupported-media-type" "$(python3 -c "import json; print(json.load(open('$WORK/body'))['type'])")" \
+		= urn:raslog:problem:unsupported-media-type
+done
+check "  ...and none was stored" "$(count)" = "$n0"
+for ct in "application/json; charset=utf-8" "Application/JSON"; do
+	st=$(curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $tok" -H "Content-Type: $ct" \
+		--data-binary "$body" "$URL/api/v1/sessions")
+	check "control: '$ct' is JSON: 201 ($st)" "$st" = 201
+done
+
+# ---- slow clients: deadlines, per-address cap, the reserve ----------------------------------
+# A small server: 40 connections, 12 per address, 8 kept in reserve, 3 s to send a head.
+stop_server
+start_server --max-connections 40 --max-per-address 12 --reserve 8 --head-timeout 3 --body-timeout 3
+cat >"$WORK/slow.py" <<'PY'
+# slow.py PORT SECONDS ADDR:COUNT...: from each ADDR open COUNT connections, send part
+# of a request, then one byte a second; print one JSON line per connection
+# {"addr", "opened" (accepted and kept), "lasted" (seconds until the server closed it, or null)}.
+import json, select, socket, sys, time
+port, secs = int(sys.argv[1]), float(sys.argv[2])
+conns = []
+for spec in sys.argv[3:]:
+    addr, n = spec.split(":")
+    for i in range(int(n)):
+        s = socket.socket()
+        s.bind((addr, 0))
+        s.connect(("127.0.0.1", port))
+        part = [b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nX-Slow: ",
+                b"POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n{",
+                b"GET /api/v1/hea"][i % 3]
+        s.sendall(part)
+        conns.append({"s": s, "addr": addr, "t0": time.time(), "end": None})
+open(sys.argv[0] + ".ready", "w").write("ready\n")
+deadline = time.time() + secs
+while time.time() < deadline and any(c["end"] is None for c in conns):
+    live = [c for c in conns if c["end"] is None]
+    r, _, _ = select.select([c["s"] for c in live], [], [], 1.0)
+    for c in live:
+        if c["s"] in r:
+            try:
+                d = c["s"].recv(4096)
+            except OSError:
+                d = b""
+            if not d:
+                c["end"] = time.time()
+                continue
+        try:
+            c["s"].send(b"x")  # a byte a second: an idle timer would never fire
+        except OSError:
+            c["end"] = c["end"] or time.time()
+for c in conns:
+    lasted = None if c["end"] is None else round(c["end"] - c["t0"], 2)
+    print(json.dumps({"addr": c["addr"], "lasted": lasted}))
+PY
+# Per address: 16 connections from one address, 12 are kept, the rest closed at once.
+python3 "$WORK/slow.py" "$PORT" 8 127.0.0.6:16 >"$WORK/slow1.out"
+ok "one address gets at most 12 connections: the others are closed at once" python3 -c "
+import json
+c = [json.loads(l) for l in open('$WORK/slow1.out')]
+quick = [x for x in c if x['lasted'] is not None and x['lasted'] < 1]
+assert len(c) == 16 and len(quick) == 4, c"
+ok "  ...and the 12 kept are closed by the 3 s head deadline, though they send a byte a second" python3 -c "
+import json
+c = [json.loads(l) for l in open('$WORK/slow1.out')]
+kept = [x for x in c if x['lasted'] is None or x['lasted'] >= 1]
+assert len(kept) == 12 and all(x['lasted'] is not None and 2.5 <= x['lasted'] <= 5 for x in kept), kept"
+# Four addresses, 12 slow connections each: more than the server takes.  Health
+# and a signed-in user are still served while they hold on.
+rm -f "$WORK/slow.py.ready"
+python3 "$WORK/slow.py" "$PORT" 10 127.0.0.2:12 127.0.0.3:12 127.0.0.4:12 127.0.0.5:12 >"$WORK/slow2.out" &
+SLOW=$!
+i=0; while [ ! -f "$WORK/slow.py.ready" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+check "48 slow connections opened from 127.0.0.2-5" -f "$WORK/slow.py.ready"
+for i in 1 2 3; do
+	st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$URL/api/v1/health")
+	check "while they hold on, health answers within the 3 s bound ($st)" "$st" = 200
+	st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Authorization: Bearer $tok" "$URL/api/v1/me")
+	check "  ...and so does a signed-in user ($st)" "$st" = 200
+	sleep 0.5
+done
+wait "$SLOW"
+ok "every slow connection was closed within the head deadline (plus the watchdog's tick)" python3 -c "
+import json
+c = [json.loads(l) for l in open('$WORK/slow2.out')]
+assert len(c) == 48 and all(x['lasted'] is not None and x['lasted'] <= 4.5 for x in c), c"
+ok "  ...and to keep 8 of 40 free, the longest waiting were shut down before their deadline" python3 -c "
+import json
+c = [json.loads(l) for l in open('$WORK/slow2.out')]
+assert len([x for x in c if x['lasted'] < 2.5]) >= 8, c"
+st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$URL/api/v1/health")
+check "afterwards the server answers as before ($st)" "$st" = 200
+
+# ---- per-user write rate ---------------------------------------------------------------------
+stop_server
+start_server --write-rate 5
+tok2=$(token_of "$TB")
+for i in 1 2 3 4 5; do
+	st=$(api POST /api/v1/sessions "$tok" "$body")
+	check "write $i of a budget of 5: 201 ($st)" "$st" = 201
+done
+st=$(curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+	-H 'Content-Type: application/json' --data-binary "$body" "$URL/api/v1/sessions")
+check "the 6th write in a burst: 429 ($st)" "$st" = 429
+ra=$(tr -d '\r' <"$WORK/hdr" | sed -n 's/^Retry-After: //Ip')
+check "  ...with Retry-After in seconds, 1 to 12 at 5 a minute ($ra)" "$(echo "$ra" | grep -cE '^[0-9]+$')/${ra:-0}" = "1/${ra:-0}" -a "${ra:-0}" -ge 1 -a "${ra:-0}" -le 12
+ok "  ...as a rate-limited problem" python3 -c "
+import json; j=json.load(open('$WORK/body')); assert j['type']=='urn:raslog:problem:rate-limited' and j['status']==429, j"
+st=$(api DELETE /api/v1/keys/999999 "$tok")
+check "  ...a DELETE is a write too: 429 ($st)" "$st" = 429
+st=$(api GET /api/v1/sessions "$tok")
+check "  ...reads still answer ($st)" "$st" = 200
+st=$(api POST /api/v1/sessions "$tok2" "$body")
+check "  ...and another user's write is not affected: 201 ($st)" "$st" = 201
+ok "  ...and the audit log records the refusal" grep -q '"event":"write","outcome":"rate-limited"' "$WORK/audit.log"
+
+# ---- failed sign-ins: the credential is locked, the address slowed -------------------------------
 stop_server
 start_server --auth-failures 5
 for i in 1 2 3 4 5; do
@@ -242,16 +405,30 @@ for i in 1 2 3 4 5; do
 	check "bad token $i of 5: 401" "$st" = 401
 done
 st=$(curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer rl_bad_6" "$URL/api/v1/me")
-check "the 6th bad token: 429" "$st" = 429
+check "the 6th bad token from that address: 429" "$st" = 429
 ra=$(tr -d '\r' <"$WORK/hdr" | sed -n 's/^Retry-After: //Ip')
 check "  ...with Retry-After in seconds ($ra)" "$(echo "$ra" | grep -cE '^[0-9]+$')" = 1
 check "  ...between 1 and 60" "${ra:-0}" -ge 1 -a "${ra:-0}" -le 60
 ok "  ...as a rate-limited problem" python3 -c "
 import json; j=json.load(open('$WORK/body')); assert j['type']=='urn:raslog:problem:rate-limited' and j['status']==429 and j['detail'], j"
+st=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/me")
+check "  ...no token at all from that address: 429 too" "$st" = 429
 st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$URL/api/v1/me")
-check "  ...the blocked address is refused even with a good token" "$st" = 429
+check "  ...but a valid token from the same address still works: 200 ($st)" "$st" = 200
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	--data-binary "$body" "$URL/api/v1/sessions")
+check "  ...for writes too: 201 ($st)" "$st" = 201
 st=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/health")
-check "  ...while health (no auth) still answers" "$st" = 200
+check "  ...and health answers" "$st" = 200
 ok "  ...and the audit log records the rate limiting" grep -q '"outcome":"rate-limited"' "$WORK/audit.log"
+# One credential failing from several addresses is locked everywhere.
+for a in 2 3 4 5 6; do
+	st=$(curl -s -o /dev/null -w '%{http_code}' --interface "127.0.0.$a" -H "Authorization: Bearer rl_stolen" "$URL/api/v1/me")
+	check "the same bad token from 127.0.0.$a: 401 ($st)" "$st" = 401
+done
+st=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.7 -H "Authorization: Bearer rl_stolen" "$URL/api/v1/me")
+check "  ...the 6th try from a fresh address: 429, the token is locked ($st)" "$st" = 429
+st=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.7 -H "Authorization: Bearer rl_other" "$URL/api/v1/me")
+check "  ...while another bad token from that address is only refused: 401 ($st)" "$st" = 401
 
 finish
