@@ -24,7 +24,8 @@ extern int ratelimit_max;
 
 static void ready(const struct http_options *opt)
 {
-	fprintf(stderr, "raslogd: serving http://%s:%d/ (database %s)\n", opt->host, opt->port, server_ctx.db_path);
+	fprintf(stderr, "raslogd: serving http://%s:%d/ (database %s; public URL %s)\n", opt->host, opt->port,
+		server_ctx.db_path, server_ctx.public_url);
 }
 
 int cmd_serve(const char *path, int argc, char **argv)
@@ -37,6 +38,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "auth-failures", required_argument, NULL, 'f' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "trusted-proxy", required_argument, NULL, 'p' },
+		{ "public-url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 256, 15, ready };
@@ -45,6 +47,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 	char host[64];
 	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
 	const char *audit = rl_config.audit;
+	const char *public_url = rl_config.public_url;
+	static char default_url[96];
 	long long n;
 	int c, rc;
 
@@ -78,6 +82,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 			break;
 		case 'a': audit = optarg; break;
 		case 'p': server_ctx.trusted_proxy = optarg; break;
+		case 'u': public_url = optarg; break;
 		default:
 			goto usage;
 		}
@@ -85,6 +90,23 @@ int cmd_serve(const char *path, int argc, char **argv)
 	if (rl_config_parse_listen(listen, host, sizeof(host), &opt.port) < 0)
 		goto usage;
 	opt.host = host;
+	/*
+	 * Every URL inside an issued document (status list, evidence links,
+	 * the PDF's verify link) is built from this one setting, never from a
+	 * request header, so a client cannot point a credential elsewhere.
+	 */
+	if (!public_url) {
+		snprintf(default_url, sizeof(default_url), "http://%s:%d", host, opt.port);
+		public_url = default_url;
+	} else {
+		const char *why = rl_config_check_public_url(public_url);
+		if (why) {
+			fprintf(stderr, "raslogd: --public-url %s, not '%s' (for example https://raslog.example.org)\n",
+				why, public_url);
+			return 2;
+		}
+	}
+	server_ctx.public_url = public_url;
 	if (audit) {
 		server_ctx.audit = fopen(audit, "a");
 		if (!server_ctx.audit) {
@@ -112,6 +134,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
-			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR]\n");
+			"[--audit FILE] [--auth-failures N] [--max-connections N] [--trusted-proxy ADDR] "
+			"[--public-url URL]\n");
 	return 2;
 }

@@ -33,9 +33,37 @@ int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port
 	return 0;
 }
 
+const char *rl_config_check_public_url(const char *s)
+{
+	size_t n = strlen(s), scheme;
+	const char *host, *p;
+
+	if (strncmp(s, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return "must start with http:// or https://";
+	if (n >= 256)
+		return "must be shorter than 256 characters";
+	host = s + scheme;
+	if (!*host || *host == '/' || *host == ':')
+		return "must name a host after the scheme";
+	for (p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"<>\\^`{|}", *p))
+			return "must not contain spaces, quotes or other characters that need escaping";
+	if (strpbrk(host, "?#"))
+		return "must not have a query (?) or a fragment (#)";
+	if (strchr(host, '@'))
+		return "must not carry a user name (@)";
+	if (s[n - 1] == '/')
+		return "must not end with a slash";
+	return NULL;
+}
+
 #ifdef RASLOG_HAVE_INIH
 
-enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS, K_COUNT };
+enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS, K_PUBLIC_URL, K_COUNT };
 
 static const struct key {
 	const char *name;
@@ -48,6 +76,7 @@ static const struct key {
 	[K_AUDIT] = { "audit", 0, 0 },
 	[K_AUTH_FAILURES] = { "auth_failures", 1, 1000000 },
 	[K_MAX_CONNECTIONS] = { "max_connections", 1, 100000 },
+	[K_PUBLIC_URL] = { "public_url", 0, 0 },
 };
 
 struct parse {
@@ -106,7 +135,7 @@ static int handler(void *user, const char *section, const char *name, const char
 			break;
 	if (k == K_COUNT)
 		return fail(p, "unknown key '%s'%s; the keys are database, listen, web, threads, audit, "
-			       "auth_failures and max_connections", name, "");
+			       "auth_failures, max_connections and public_url", name, "");
 	if (p->seen[k])
 		return fail(p, "key '%s' is set twice%s", name, " (or continued on an indented line)");
 	p->seen[k] = p->line;
@@ -132,9 +161,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (rl_config_parse_listen(value, host, sizeof(host), &port) < 0)
 			return fail(p, "key '%s' must be HOST:PORT (for example 127.0.0.1:8080), not '%s'", name, value);
 	}
+	if (k == K_PUBLIC_URL) {
+		const char *why = rl_config_check_public_url(value);
+		if (why)
+			return fail(p, "key 'public_url' %s, not '%s'", why, value);
+	}
 	{
 		char **slot = k == K_DATABASE ? &cfg->database : k == K_LISTEN ? &cfg->listen
-			    : k == K_WEB ? &cfg->web : &cfg->audit;
+			    : k == K_WEB ? &cfg->web : k == K_PUBLIC_URL ? &cfg->public_url : &cfg->audit;
 		*slot = strdup(value);
 		if (!*slot)
 			return fail(p, "out of memory reading '%s'%s", name, "");

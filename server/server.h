@@ -77,6 +77,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	FILE *audit;             /* one JSON line per audited event */
 	const char *trusted_proxy; /* reverse proxy address whose X-Forwarded-For we believe, or NULL */
+	const char *public_url;  /* base of every URL in issued documents (public_url / --public-url) */
 };
 
 extern struct server server_ctx;
@@ -104,7 +105,7 @@ unsigned http_status_of(enum rl_status s);
 /* Hands a job to the writer; respond runs on an HTTP thread after the commit. */
 void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq));
 
-/* "http://HOST" as the client addressed us (X-Forwarded-Proto respected), for links in documents. */
+/* The configured public base URL (server_ctx.public_url), for links in documents; never a request header. */
 void request_base_url(struct request *rq, char *out, size_t size);
 
 /* Query string helpers. */
