@@ -78,11 +78,16 @@ def writer(port, stop, tid, tok, cyc):
                 ackf.write("%d\t%s\n" % (sid, note)); ackf.flush()
                 stats["acked"] += 1
 
+def key_body(port):
+    # a fresh key with its proof of possession, made by Node (tests/js/key-proof.mjs)
+    out = subprocess.run(["node", "tests/js/key-proof.mjs", "new", trainer, "http://127.0.0.1:%d" % port],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
 def keyer(port, stop):
     while not stop.is_set():
-        pk = base64.b64encode(os.urandom(32)).decode()
         try:
-            st, data = request(port, "POST", "/api/v1/keys", ttoken, {"public_key": pk})
+            st, data = request(port, "POST", "/api/v1/keys", ttoken, key_body(port))
             if st != 201:
                 continue
             kid = json.loads(data)["id"]
