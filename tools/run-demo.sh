@@ -1,7 +1,9 @@
 #!/bin/sh
 # run-demo.sh - what `make run` does after building: creates var/raslog.db
 # with the demo programme if it is absent, prints the URL and the demo
-# people's tokens, and serves on 127.0.0.1:8080 until interrupted.
+# people's tokens, and serves on 127.0.0.1:8080 (public URL
+# http://127.0.0.1:8080, the base of links in issued documents) until
+# interrupted.
 set -eu
 mkdir -p var
 if [ ! -f var/raslog.db ]; then
@@ -21,4 +23,4 @@ PY
 echo
 echo "CLI: RASLOG_SERVER=http://127.0.0.1:8080 RASLOG_TOKEN=<token> bin/raslog --help"
 echo
-exec bin/raslogd --db var/raslog.db serve --listen 127.0.0.1:8080 --web web
+exec bin/raslogd --db var/raslog.db serve --listen 127.0.0.1:8080 --public-url http://127.0.0.1:8080 --web web
