@@ -91,7 +91,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 		goto usage;
 	opt.host = host;
 	/*
-	 * Every URL inside an issued document (status list, evidence links,
+	 * Every URL inside an issued document (a credential's status list,
 	 * the PDF's verify link) is built from this one setting, never from a
 	 * request header, so a client cannot point a credential elsewhere.
 	 */
