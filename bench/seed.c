@@ -409,16 +409,14 @@ usage:
 	rl_format_date(rl_today() + 730, until);
 	for (int i = 0; i < ntrainers; i++) {
 		char name[64], email[64];
-		json_t *body, *out = NULL;
+		json_t *out = NULL;
 		struct rl_signer by;
 
 		snprintf(name, sizeof(name), "Bench Trainer %d", i + 1);
 		snprintf(email, sizeof(email), "trainer%d@bench.invalid", i + 1);
 		add_person(db, &trainers[i], name, email, RL_ROLE_TRAINER, sites[i % 4], NULL);
-		body = json_pack("{s:s}", "public_key", trainers[i].key);
-		if (rl_key_register(db, &trainers[i].user, body, &out, &err) < 0)
+		if (rl_key_add(db, trainers[i].user.id, trainers[i].key, &out, &err) < 0)
 			die("registering a trainer key", &err);
-		json_decref(body);
 		json_decref(out);
 		rl_now_rfc3339(now);
 		by = (struct rl_signer){ faculty.user.id, faculty.key, now };

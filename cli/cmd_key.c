@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "signoff.h"
 
 #include "banned.h"
 
@@ -16,7 +17,7 @@ static const char key_usage[] =
 	"usage: raslog key generate [--passphrase-file FILE] [--force]\n"
 	"       raslog key show\n"
 	"       raslog key check [--passphrase-file FILE]\n"
-	"       raslog key register [--json]\n"
+	"       raslog key register [--passphrase-file FILE] [--json]\n"
 	"       raslog key list [--user ID] [--json]\n"
 	"       raslog key revoke ID [--json]\n"
 	"\n"
@@ -49,9 +50,13 @@ static const char check_usage[] =
 	"  --passphrase-file FILE  read the passphrase from FILE (or RASLOG_PASSPHRASE)\n";
 
 static const char register_usage[] =
-	"usage: raslog key register [--json]\n"
+	"usage: raslog key register [--passphrase-file FILE] [--json]\n"
 	"\n"
-	"Registers this computer's public key with the server (POST /keys).\n";
+	"Registers this computer's public key with the server (POST /keys),\n"
+	"with a signature by the key over your user id and the server's public\n"
+	"URL, which proves the key is yours (a sealed key asks its passphrase).\n"
+	"\n"
+	"  --passphrase-file FILE  read the passphrase from FILE (or RASLOG_PASSPHRASE)\n";
 
 static const char list_usage[] =
 	"usage: raslog key list [--user ID] [--json]\n"
@@ -209,19 +214,63 @@ static int key_check(int argc, char **argv)
 
 static int key_register(int argc, char **argv)
 {
-	const char *cmd = "key register";
+	const char *cmd = "key register", *passfile = NULL, *server;
 	struct rl_error err = RL_ERROR_INIT;
-	char pk[64], path[4096], tmp[32];
-	json_t *body, *res;
-	int json = 0, rc;
+	struct rl_keypair *kp;
+	char pk[64], path[4096], prompt[4200], tmp[32], *pass = NULL, *proof;
+	json_t *body, *res, *me, *health;
+	size_t passlen = 0;
+	int json = 0, sealed = 0, rc;
+	int64_t uid;
 
-	if ((rc = parse(argc, argv, cmd, register_usage, &json, NULL, NULL, NULL)) >= 0)
+	if ((rc = parse(argc, argv, cmd, register_usage, &json, &passfile, NULL, NULL)) >= 0)
 		return rc;
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (local_public_key(pk, sizeof(pk), path, sizeof(path)) < 0)
 		return CLI_FAIL;
-	body = json_pack("{s:s}", "public_key", pk);
+	/* The proof names who registers the key and on which server: GET /me and the server's public URL. */
+	me = cli_api("GET", "/me", NULL, &err);
+	health = me ? cli_api("GET", "/health", NULL, &err) : NULL;
+	if (!me || !health) {
+		json_decref(me);
+		rc = cli_report(&err);
+		rl_error_clear(&err);
+		return rc;
+	}
+	uid = (int64_t)json_integer_value(json_object_get(me, "id"));
+	server = json_string_value(json_object_get(health, "public_url"));
+	if (uid <= 0 || !server || !*server) {
+		json_decref(me);
+		json_decref(health);
+		return cli_error("the server did not say who you are or its public URL (GET /me, GET /health); "
+				 "is it an older raslogd?");
+	}
+	if (rl_keystore_public(path, pk, sizeof(pk), &sealed, &err) == 0 && sealed) {
+		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+		if ((rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0) {
+			json_decref(me);
+			json_decref(health);
+			return rc;
+		}
+	}
+	rl_error_clear(&err);
+	kp = rl_keystore_load(path, pass, passlen, &err);
+	cli_passphrase_free(pass);
+	proof = kp ? rl_key_proof_sign(kp->sk, server, uid, &err) : NULL;
+	rl_keypair_free(kp);
+	json_decref(me);
+	json_decref(health);
+	if (!proof) {
+		if (strcmp(err.type, "passphrase-required") == 0)
+			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
+		else
+			cli_error("%s", err.detail);
+		rl_error_clear(&err);
+		return CLI_FAIL;
+	}
+	body = json_pack("{s:s,s:s}", "public_key", pk, "proof", proof);
+	free(proof);
 	res = cli_api("POST", "/keys", body, &err);
 	json_decref(body);
 	if (!res) {

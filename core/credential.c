@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "jcs.h"
@@ -300,7 +301,7 @@ out:
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err)
 {
 	uint8_t *bits = calloc(RL_STATUS_LIST_BITS / 8, 1), *gz = NULL, sk[64];
-	char did[80], vm[170], now[21], url[300], sub[320];
+	char did[80], vm[170], now[21], until[21], url[300], sub[320];
 	sqlite3_stmt *st;
 	z_stream zs;
 	json_t *doc = NULL;
@@ -349,12 +350,21 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	snprintf(enc, b64len + 1, "u%s", b64);
 	if (issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
-	rl_now_rfc3339(now);
+	/*
+	 * The list is valid for RL_STATUS_LIST_TTL seconds from now, so a copy
+	 * frozen before a revocation (a cache, an attacker replaying it) goes
+	 * stale and verifiers fetch a fresh one.
+	 */
+	{
+		time_t t = time(NULL);
+		rl_format_rfc3339(t, now);
+		rl_format_rfc3339(t + RL_STATUS_LIST_TTL, until);
+	}
 	status_url(base_url, url, sizeof(url));
 	snprintf(sub, sizeof(sub), "%s#list", url);
-	doc = json_pack("{s:[s],s:s,s:[s,s],s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "@context", VC_CONTEXT, "id", url,
+	doc = json_pack("{s:[s],s:s,s:[s,s],s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "@context", VC_CONTEXT, "id", url,
 			"type", "VerifiableCredential", "BitstringStatusListCredential", "issuer", did, "validFrom", now,
-			"credentialSubject", "id", sub, "type", "BitstringStatusList", "statusPurpose", "revocation",
+			"validUntil", until, "credentialSubject", "id", sub, "type", "BitstringStatusList", "statusPurpose", "revocation",
 			"encodedList", enc);
 	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
 		json_decref(doc);

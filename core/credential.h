@@ -16,6 +16,7 @@
 #include "error.h"
 
 #define RL_STATUS_LIST_BITS 131072 /* the spec's minimum: 16 KiB, so one entry reveals little */
+#define RL_STATUS_LIST_TTL (24 * 3600) /* seconds a status list credential is valid (validUntil) */
 
 /* Creates the issuer key if missing (init). */
 int rl_credential_init(struct rl_db *db, struct rl_error *err);
@@ -26,7 +27,7 @@ int rl_credential_issuer(struct rl_db *db, char did[80], struct rl_error *err);
 json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err);
 /* The credential of a trainer's live accreditation (status index in the upper half of the list). */
 json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err);
-/* The signed BitstringStatusListCredential of every accreditation credential. */
+/* The signed BitstringStatusListCredential of every accreditation credential, valid from now for RL_STATUS_LIST_TTL. */
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err);
 
 /* Adds an eddsa-jcs-2022 DataIntegrityProof to doc (exposed for tests). */

@@ -62,10 +62,9 @@ static int add_person(struct demo *d, struct person *p, const char *name, const 
 
 static int register_key(struct demo *d, struct person *p)
 {
-	json_t *body = json_pack("{s:s}", "public_key", p->key), *out = NULL;
-	int rc = rl_key_register(d->db, &p->user, body, &out, d->err);
+	json_t *out = NULL;
+	int rc = rl_key_add(d->db, p->user.id, p->key, &out, d->err);
 
-	json_decref(body);
 	json_decref(out);
 	return rc;
 }

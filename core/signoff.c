@@ -13,6 +13,7 @@
 
 #include "codes.h"
 #include "curriculum.h"
+#include "jcs.h"
 #include "jsonin.h"
 #include "ledger.h"
 #include "progress.h"
@@ -808,13 +809,62 @@ static json_t *key_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
 	return o;
 }
 
-int rl_key_register(struct rl_db *db, const struct rl_user *me, const json_t *body, json_t **out,
-		    struct rl_error *err)
+char *rl_key_proof_message(const char *key_b64, const char *server, int64_t user, size_t *len,
+			   struct rl_error *err)
 {
-	static const char *const allowed[] = { "public_key", NULL };
-	const char *b64 = NULL;
+	json_t *challenge = json_pack("{s:s,s:s,s:I}", "key", key_b64, "server", server, "user", (json_int_t)user);
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (!challenge || rl_buf_puts(&b, RL_KEY_PROOF_PREFIX) < 0 || rl_jcs_append(&b, challenge, err) < 0) {
+		json_decref(challenge);
+		rl_buf_release(&b);
+		if (!err->status)
+			rl_error_internal(err, "cannot build the key proof challenge");
+		return NULL;
+	}
+	json_decref(challenge);
+	return rl_buf_detach(&b, len);
+}
+
+char *rl_key_proof_sign(const uint8_t sk[64], const char *server, int64_t user, struct rl_error *err)
+{
+	char *key = rl_base64_encode(sk + 32, 32), *msg;
+	uint8_t sig[64];
+	size_t len;
+
+	if (!key)
+		return NULL;
+	msg = rl_key_proof_message(key, server, user, &len, err);
+	free(key);
+	if (!msg)
+		return NULL;
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, len, sk);
+	free(msg);
+	return rl_base64_encode(sig, sizeof(sig));
+}
+
+int rl_key_add(struct rl_db *db, int64_t user, const char *public_key_b64, json_t **out, struct rl_error *err)
+{
 	uint8_t pk[32];
 	int64_t id;
+
+	if (rl_base64_decode_exact(public_key_b64, pk, 32) < 0)
+		return rl_error_field(err, "public_key", "must be a base64 Ed25519 public key of 32 bytes");
+	if (insert_key(db, user, pk, 0, &id, err) < 0)
+		return -1;
+	*out = key_by_id(db, id, err);
+	return *out ? 0 : -1;
+}
+
+int rl_key_register(struct rl_db *db, const struct rl_user *me, const json_t *body, const char *server,
+		    json_t **out, struct rl_error *err)
+{
+	static const char *const allowed[] = { "public_key", "proof", NULL };
+	const char *b64 = NULL, *proof = NULL;
+	uint8_t pk[32], sig[64];
+	char *key, *msg;
+	size_t len;
+	int ok;
 
 	if (rl_json_check_members(body, allowed, err) < 0)
 		return -1;
@@ -822,10 +872,24 @@ int rl_key_register(struct rl_db *db, const struct rl_user *me, const json_t *bo
 		return -1;
 	if (rl_base64_decode_exact(b64, pk, 32) < 0)
 		return rl_error_field(err, "public_key", "must be a base64 Ed25519 public key of 32 bytes");
-	if (insert_key(db, me->id, pk, 0, &id, err) < 0)
+	if (rl_json_get_str(body, "proof", 1, 128, &proof, err) < 0)
 		return -1;
-	*out = key_by_id(db, id, err);
-	return *out ? 0 : -1;
+	if (rl_base64_decode_exact(proof, sig, 64) < 0)
+		return rl_error_field(err, "proof", "must be a base64 Ed25519 signature of 64 bytes");
+	/* The challenge names the key as the server will store it: canonical base64. */
+	key = rl_base64_encode(pk, 32);
+	msg = key ? rl_key_proof_message(key, server, me->id, &len, err) : NULL;
+	free(key);
+	if (!msg)
+		return -1;
+	ok = crypto_sign_verify_detached(sig, (const unsigned char *)msg, len, pk) == 0;
+	free(msg);
+	if (!ok)
+		return rl_error_set(err, RL_E_SIGNATURE, "bad-key-proof", "Key registration refused",
+				    "the proof is not a signature by this key over the key proof challenge for user %lld "
+				    "on %s (docs/api.md, Keys); only the holder of the private key can register it",
+				    (long long)me->id, server);
+	return rl_key_add(db, me->id, b64, out, err);
 }
 
 static int log_statement(struct rl_db *db, json_t *stmt, int64_t subject, int64_t *index, struct rl_error *err)

@@ -44,9 +44,29 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 		     struct rl_error *err);
 void rl_signoff_release(struct rl_signoff *so);
 
-/* Keys. */
-int rl_key_register(struct rl_db *db, const struct rl_user *me, const json_t *body, json_t **out,
-		    struct rl_error *err);
+/*
+ * Keys.  Registering a key over the API needs proof of possession: body
+ * {"public_key": base64, "proof": base64} where proof is an Ed25519
+ * signature by that key over
+ *
+ *   "RASLOG-KEY-PROOF-v1\n" || JCS({"key": public_key, "server": public_url, "user": id})
+ *
+ * (rl_key_proof_message), so nobody can register another person's key as
+ * their own.  The proof is stateless: replaying it only registers the same
+ * key to the same user on the same server again (refused as key-exists).
+ * Missing or malformed members are 400; a proof that does not verify is
+ * RL_E_SIGNATURE (422) type bad-key-proof.
+ */
+#define RL_KEY_PROOF_PREFIX "RASLOG-KEY-PROOF-v1\n"
+int rl_key_register(struct rl_db *db, const struct rl_user *me, const json_t *body, const char *server,
+		    json_t **out, struct rl_error *err);
+/* The signed challenge bytes (malloc'd; *len its length). */
+char *rl_key_proof_message(const char *key_b64, const char *server, int64_t user, size_t *len,
+			   struct rl_error *err);
+/* The proof (base64, malloc'd) for the key pair sk (libsodium: seed || public key). */
+char *rl_key_proof_sign(const uint8_t sk[64], const char *server, int64_t user, struct rl_error *err);
+/* Registers a key for user without a proof: operator paths only (demo, bench), never a request. */
+int rl_key_add(struct rl_db *db, int64_t user, const char *public_key_b64, json_t **out, struct rl_error *err);
 int rl_key_revoke(struct rl_db *db, const struct rl_user *me, int64_t key_id, json_t **out,
 		  struct rl_error *err);
 json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err);

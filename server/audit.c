@@ -1,12 +1,17 @@
 /*
- * audit.c - the audit trail: one JSON line per write, refused
- * authorization and sign-off attempt, with the time, request id, client
- * address, user and route, written to the audit stream (stderr unless
- * raslogd serve --audit FILE).  Lines are written whole under a lock.
+ * audit.c - the audit trail: one JSON line per write and per refused or
+ * failed request, with the time, request id, client address, user, route,
+ * outcome and HTTP status, written to the audit stream (stderr unless
+ * raslogd serve --audit FILE).  Handlers say what happened with audit();
+ * the line itself is written once, by audit_flush() from http.c when the
+ * reply is queued, so it carries the real status and no request gets two
+ * lines or none.  Lines are written whole under a lock.
  */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "server.h"
 #include "util.h"
@@ -17,34 +22,94 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void audit(struct request *rq, const char *event, const char *outcome, const char *fmt, ...)
 {
-	struct rl_buf line = RL_BUF_INIT;
-	char now[21];
+	struct rl_buf extra = RL_BUF_INIT;
 	va_list ap;
 
-	if (!server_ctx.audit)
-		return;
-	rl_now_rfc3339(now);
-	rl_buf_printf(&line, "{\"time\":\"%s\",\"request_id\":\"%s\",\"ip\":\"%s\",\"event\":\"%s\","
-			     "\"outcome\":\"%s\",\"method\":\"%s\"", now, rq->id, rq->ip, event, outcome, rq->method);
-	{
-		json_t *path = json_string(rq->path);
-		char *p = path ? json_dumps(path, JSON_ENCODE_ANY) : NULL;
-		rl_buf_printf(&line, ",\"path\":%s", p ? p : "null");
-		free(p);
-		json_decref(path);
+	snprintf(rq->aud.event, sizeof(rq->aud.event), "%s", event);
+	snprintf(rq->aud.outcome, sizeof(rq->aud.outcome), "%s", outcome ? outcome : "");
+	free(rq->aud.extra);
+	rq->aud.extra = NULL;
+	if (fmt && *fmt) {
+		va_start(ap, fmt);
+		rl_buf_vprintf(&extra, fmt, ap);
+		va_end(ap);
+		rq->aud.extra = rl_buf_detach(&extra, NULL);
 	}
+	rq->aud.pending = 1;
+}
+
+/* The outcome a reply's status means: refused, invalid or failed. */
+static const char *status_outcome(unsigned status)
+{
+	if (status >= 500)
+		return "failed";
+	if (status == 401 || status == 403 || status == 404 || status == 429)
+		return "refused";
+	return "invalid";
+}
+
+static void put_string(struct rl_buf *line, const char *name, const char *value)
+{
+	json_t *s = json_string(value);
+	char *p = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+
+	rl_buf_printf(line, ",\"%s\":%s", name, p ? p : "null");
+	free(p);
+	json_decref(s);
+}
+
+void audit_flush(struct request *rq)
+{
+	struct rl_buf line = RL_BUF_INIT;
+	const char *event, *outcome;
+	char route[160], now[21];
+
+	if (rq->aud.written || !server_ctx.audit)
+		return;
+	if (rq->aud.pending) {
+		event = rq->aud.event;
+		/* A handler that logged success but answered with an error does not get to say "ok";
+		 * whatever it said, a server error is "failed". */
+		if (rq->status >= 500 ||
+		    (rq->status >= 400 && (!rq->aud.outcome[0] || strcmp(rq->aud.outcome, "ok") == 0)))
+			outcome = status_outcome(rq->status);
+		else
+			outcome = rq->aud.outcome[0] ? rq->aud.outcome : "ok";
+	} else if (rq->status >= 400) {
+		if (rq->route)
+			snprintf(route, sizeof(route), "%s %s", rq->route->method, rq->route->pattern);
+		else
+			snprintf(route, sizeof(route), "request");
+		event = route;
+		outcome = status_outcome(rq->status);
+	} else {
+		return; /* a successful read: not audited */
+	}
+	rq->aud.written = 1;
+	rl_now_rfc3339(now);
+	rl_buf_printf(&line, "{\"time\":\"%s\",\"request_id\":\"%s\",\"ip\":\"%s\"", now, rq->id, rq->ip);
+	put_string(&line, "event", event);
+	put_string(&line, "outcome", outcome);
+	put_string(&line, "method", rq->method);
+	put_string(&line, "path", rq->path ? rq->path : "");
+	if (rq->status)
+		rl_buf_printf(&line, ",\"status\":%u", rq->status);
 	if (rq->authed)
 		rl_buf_printf(&line, ",\"user\":%lld", (long long)rq->user.id);
-	if (fmt && *fmt) {
-		rl_buf_putc(&line, ',');
-		va_start(ap, fmt);
-		rl_buf_vprintf(&line, fmt, ap);
-		va_end(ap);
-	}
+	if (rq->aud.pending && rq->aud.extra && *rq->aud.extra)
+		rl_buf_printf(&line, ",%s", rq->aud.extra);
 	rl_buf_puts(&line, "}\n");
-	pthread_mutex_lock(&lock);
-	fwrite(line.data, 1, line.len, server_ctx.audit);
-	fflush(server_ctx.audit);
-	pthread_mutex_unlock(&lock);
+	if (line.data) {
+		pthread_mutex_lock(&lock);
+		fwrite(line.data, 1, line.len, server_ctx.audit);
+		fflush(server_ctx.audit);
+		pthread_mutex_unlock(&lock);
+	}
 	rl_buf_release(&line);
+}
+
+void audit_release(struct request *rq)
+{
+	free(rq->aud.extra);
+	rq->aud.extra = NULL;
 }

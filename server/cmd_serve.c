@@ -28,7 +28,8 @@ extern int ratelimit_writes;
 
 static void ready(const struct http_options *opt)
 {
-	fprintf(stderr, "raslogd: serving http://%s:%d/ (database %s)\n", opt->host, opt->port, server_ctx.db_path);
+	fprintf(stderr, "raslogd: serving http://%s:%d/ (database %s; public URL %s)\n", opt->host, opt->port,
+		server_ctx.db_path, server_ctx.public_url);
 }
 
 int cmd_serve(const char *path, int argc, char **argv)
@@ -47,6 +48,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "body-timeout", required_argument, NULL, 'B' },
 		{ "reserve", required_argument, NULL, 'r' },
 		{ "write-rate", required_argument, NULL, 'W' },
+		{ "public-url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 0, 15, ready };
@@ -57,6 +59,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 	char host[64];
 	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
 	const char *audit = rl_config.audit;
+	const char *public_url = rl_config.public_url;
+	static char default_url[96];
 	long long n;
 	int c, rc;
 
@@ -121,6 +125,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 			if (metrics_parse_access(optarg, &metrics_access) < 0)
 				goto usage;
 			break;
+		case 'u': public_url = optarg; break;
 		default:
 			goto usage;
 		}
@@ -142,12 +147,28 @@ int cmd_serve(const char *path, int argc, char **argv)
 		goto usage;
 	opt.host = host;
 	/*
-	 * The log's checkpoint origin (and signed-note key name).  TODO(public_url):
-	 * once the public_url config key exists, use it without its scheme and
-	 * trailing slash ("logbook.example.nhs.uk"), which stays the same when the
-	 * listen address changes; until then the listen address names the log.
+	 * Every URL inside an issued document (a credential's status list,
+	 * the PDF's verify link) is built from this one setting, never from a
+	 * request header, so a client cannot point a credential elsewhere.
 	 */
-	server_ctx.log_origin = listen;
+	if (!public_url) {
+		snprintf(default_url, sizeof(default_url), "http://%s:%d", host, opt.port);
+		public_url = default_url;
+	} else {
+		const char *why = rl_config_check_public_url(public_url);
+		if (why) {
+			fprintf(stderr, "raslogd: --public-url %s, not '%s' (for example https://raslog.example.org)\n",
+				why, public_url);
+			return 2;
+		}
+	}
+	server_ctx.public_url = public_url;
+	/*
+	 * The log's checkpoint origin (and signed-note key name): the public
+	 * URL without its scheme ("logbook.example.nhs.uk"), so it stays the
+	 * same when the listen address changes.
+	 */
+	server_ctx.log_origin = strstr(public_url, "://") + 3;
 	if (audit) {
 		server_ctx.audit = fopen(audit, "a");
 		if (!server_ctx.audit) {
@@ -177,6 +198,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 	if (rl_writer_start(path, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
 	mailer_config_load(&mail);
+	mail.public_url = server_ctx.public_url; /* --public-url or the config's, checked above */
 	if (mailer_start(&mail, server_ctx.writer) < 0)
 		fprintf(stderr, "raslogd: cannot start the mail sender; mail stays in the outbox\n");
 	rc = http_serve(&opt);
@@ -190,6 +212,6 @@ usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
 			"[--audit FILE] [--auth-failures N] [--max-connections N] [--max-per-address N] "
 			"[--reserve N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--write-rate N] "
-			"[--trusted-proxy ADDR] [--metrics on|off|any]\n");
+			"[--trusted-proxy ADDR] [--public-url URL] [--metrics on|off|any]\n");
 	return 2;
 }

@@ -33,6 +33,34 @@ int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port
 	return 0;
 }
 
+const char *rl_config_check_public_url(const char *s)
+{
+	size_t n = strlen(s), scheme;
+	const char *host, *p;
+
+	if (strncmp(s, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return "must start with http:// or https://";
+	if (n >= 256)
+		return "must be shorter than 256 characters";
+	host = s + scheme;
+	if (!*host || *host == '/' || *host == ':')
+		return "must name a host after the scheme";
+	for (p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"<>\\^`{|}", *p))
+			return "must not contain spaces, quotes or other characters that need escaping";
+	if (strpbrk(host, "?#"))
+		return "must not have a query (?) or a fragment (#)";
+	if (strchr(host, '@'))
+		return "must not carry a user name (@)";
+	if (s[n - 1] == '/')
+		return "must not end with a slash";
+	return NULL;
+}
+
 #ifdef RASLOG_HAVE_INIH
 
 enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS,
@@ -155,8 +183,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		return fail(p, "key '%s' must be on (loopback clients only), off or any, not '%s'", name, value);
 	if (k == K_SMTP_URL && strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
 		return fail(p, "key '%s' must be an smtp:// or smtps:// URL, not '%s'", name, value);
-	if (k == K_PUBLIC_URL && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-		return fail(p, "key '%s' must be an http:// or https:// URL, not '%s'", name, value);
+	if (k == K_PUBLIC_URL) {
+		const char *why = rl_config_check_public_url(value);
+		if (why)
+			return fail(p, "key 'public_url' %s, not '%s'", why, value);
+	}
 	{
 		char **slot = k == K_DATABASE ? &cfg->database : k == K_LISTEN ? &cfg->listen
 			    : k == K_WEB ? &cfg->web : k == K_KEY_DIR ? &cfg->key_dir : k == K_PUBLIC_URL ? &cfg->public_url

@@ -35,11 +35,11 @@ struct rl_config {
 	char *listen;
 	char *web;
 	char *audit;
+	char *public_url;     /* the base of every URL in issued documents */
 	int threads;
 	int auth_failures;
 	int max_connections;
 	char *key_dir;        /* the log, issuer and token key files (secrets.h) */
-	char *public_url;     /* the site's address, for links in mail */
 	char *metrics;        /* on, off or any */
 	char *smtp_url;       /* mail relay; without it the outbox fills and nothing is sent */
 	char *smtp_user;
@@ -57,6 +57,13 @@ extern struct rl_config rl_config;
  * the line and the key on stderr and returns the exit code (2).
  */
 int rl_config_load(const char *path, struct rl_config *cfg);
+
+/*
+ * Checks a public base URL: http:// or https://, a host, no user name,
+ * query, fragment or trailing slash, nothing that needs escaping.
+ * Returns NULL when good, else the reason ("must ...").
+ */
+const char *rl_config_check_public_url(const char *s);
 
 /* Parses HOST:PORT (IPv4 host, port 1-65535); 0 ok, -1 otherwise. */
 int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port);

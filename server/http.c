@@ -171,6 +171,8 @@ static void request_free(struct request *rq)
 {
 	if (!rq)
 		return;
+	audit_flush(rq); /* a handler's audit whose reply was never queued */
+	audit_release(rq);
 	if (rq->state_free)
 		rq->state_free(rq->state);
 	rl_error_clear(&rq->job.err);
@@ -213,6 +215,7 @@ static enum MHD_Result queue(struct request *rq)
 		rl_error_internal(&err, "the handler produced no reply");
 		reply_error(rq, &err);
 	}
+	audit_flush(rq); /* the request's one audit line, now that its status is known */
 	r = MHD_queue_response(rq->conn, rq->status, rq->response);
 	return r;
 }

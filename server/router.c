@@ -269,12 +269,6 @@ int query_int(struct request *rq, const char *name, long long min, long long max
 
 void request_base_url(struct request *rq, char *out, size_t size)
 {
-	const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	const char *proto = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
-
-	if (!host || !*host || strpbrk(host, " /\\\"<>"))
-		host = "127.0.0.1:8080";
-	if (!proto || strcmp(proto, "https") != 0)
-		proto = "http";
-	snprintf(out, size, "%s://%s", proto, host);
+	(void)rq;
+	snprintf(out, size, "%s", server_ctx.public_url ? server_ctx.public_url : "http://127.0.0.1:8080");
 }

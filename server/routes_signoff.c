@@ -94,7 +94,7 @@ static int key_register_run(struct rl_db *db, struct rl_job *job, struct rl_erro
 {
 	struct request *rq = job->ctx;
 	struct key_state *ks = rq->state;
-	return rl_key_register(db, &rq->user, rq->json, &ks->result, err);
+	return rl_key_register(db, &rq->user, rq->json, server_ctx.public_url, &ks->result, err);
 }
 
 static int key_revoke_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
@@ -110,7 +110,7 @@ static void key_respond(struct request *rq)
 	int creating = strcmp(rq->method, "POST") == 0;
 
 	if (rq->job.result < 0) {
-		audit(rq, creating ? "key.register" : "key.revoke", "failed", "\"reason\":\"%s\"", rq->job.err.type);
+		audit(rq, creating ? "key.register" : "key.revoke", NULL, "\"reason\":\"%s\"", rq->job.err.type);
 		reply_error(rq, &rq->job.err);
 		return;
 	}

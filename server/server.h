@@ -71,6 +71,15 @@ struct request {
 	/* The reply. */
 	unsigned status;
 	struct MHD_Response *response;
+
+	/* The request's one audit line, written when the reply is queued (audit.c). */
+	struct {
+		char event[48];
+		char outcome[24];
+		char *extra;         /* the handler's extra members, malloc'd */
+		int pending;         /* a handler called audit() */
+		int written;
+	} aud;
 };
 
 /* The server-wide context. */
@@ -82,6 +91,7 @@ struct server {
 	FILE *audit;             /* one JSON line per audited event */
 	const char *trusted_proxy; /* reverse proxy address whose X-Forwarded-For we believe, or NULL */
 	const char *log_origin;  /* the checkpoints' origin line and note key name (docs/ledger.md) */
+	const char *public_url;  /* base of every URL in issued documents (public_url / --public-url) */
 };
 
 extern struct server server_ctx;
@@ -109,7 +119,7 @@ unsigned http_status_of(enum rl_status s);
 /* Hands a job to the writer; respond runs on an HTTP thread after the commit. */
 void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq));
 
-/* "http://HOST" as the client addressed us (X-Forwarded-Proto respected), for links in documents. */
+/* The configured public base URL (server_ctx.public_url), for links in documents; never a request header. */
 void request_base_url(struct request *rq, char *out, size_t size);
 
 /* Query string helpers. */
@@ -117,9 +127,26 @@ const char *query_arg(struct request *rq, const char *name);
 /* Reads an optional integer query argument; replies 400 and returns -1 if malformed. */
 int query_int(struct request *rq, const char *name, long long min, long long max, long long *out);
 
-/* Audit trail: one structured line per write, refused authorization and sign-off attempt. */
+/*
+ * Audit trail: one structured line per write and per refused or failed
+ * request.  audit() records the handler's event, outcome and extra
+ * members (the last call wins; outcome NULL: the one the reply's status
+ * means); audit_flush() writes the line once, with
+ * the reply's status, when the reply is queued: a handler's "ok" on a reply
+ * of 400 or more becomes the status's outcome (any outcome on 5xx becomes
+ * "failed"), and a request answered 400
+ * or more that no handler audited gets a line of its own (event: its
+ * route; outcome "refused" for 401, 403, 404 and 429, "invalid" for other
+ * 4xx, "failed" for 5xx).
+ */
 void audit(struct request *rq, const char *event, const char *outcome, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+void audit_flush(struct request *rq);
+void audit_release(struct request *rq);
+
+/* A user as JSON for viewer: e-mail and GMC number only for themself, admin and faculty (routes_misc.c). */
+json_t *user_json(const struct rl_user *u, const struct rl_user *viewer);
+int user_may_see_personal(const struct rl_user *viewer, const struct rl_user *u);
 
 /* Router (server/router.c). */
 void router_dispatch(struct request *rq);

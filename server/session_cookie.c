@@ -97,33 +97,22 @@ int session_token_check(struct request *rq, struct rl_error *err)
 
 void server_public_url(char *out, size_t size)
 {
-	/*
-	 * TODO(public_url): return the configured public_url (server/config.c)
-	 * once it exists; until then, the address raslogd listens on.
-	 */
-	const union MHD_DaemonInfo *di = server_ctx.daemon ? MHD_get_daemon_info(server_ctx.daemon,
-								MHD_DAEMON_INFO_LISTEN_FD) : NULL;
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	char host[INET_ADDRSTRLEN];
-
-	if (di && getsockname(di->listen_fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET &&
-	    inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host))) {
-		snprintf(out, size, "http://%s:%u", host, (unsigned)ntohs(sa.sin_port));
-		return;
-	}
-	snprintf(out, size, "http://127.0.0.1:8080");
+	request_base_url(NULL, out, size);
 }
 
 /*
- * The origin a same-site browser request carries.  TODO(public_url): the
- * origin of the configured public_url; until it exists, the origin the
- * browser addressed (Host), which a cross-site page cannot forge: its own
- * origin is in the Origin header it cannot set.
+ * The origin a same-site browser request carries: the configured public
+ * URL's scheme, host and port (without any path).  A cross-site page
+ * cannot forge it: its own origin is in the Origin header it cannot set.
  */
 static void expected_origin(struct request *rq, char *out, size_t size)
 {
+	const char *host;
+
 	request_base_url(rq, out, size);
+	host = strstr(out, "://");
+	if (host && (host = strchr(host + 3, '/')))
+		out[host - out] = '\0';
 }
 
 /* ---- the guard on state-changing requests --------------------------------------------- */

@@ -114,6 +114,15 @@ jget() { python3 -c "import json,sys; j=json.load(sys.stdin); v=$1; print(v if n
 
 sql() { sqlite3 "$DB" "$1"; }
 
+# key_body TOKEN [SECRET_KEY|KEYFILE|new]: a POST /api/v1/keys body, {"public_key","proof"}, whose
+# proof of possession (tests/js/key-proof.mjs) names the token's user and the server's public URL.
+key_body() {
+	kb_uid=$(curl -s -H "Authorization: Bearer $1" "$URL/api/v1/me" | jget 'j["id"]' 2>/dev/null)
+	kb_uid=${kb_uid:-1} # not signed in: any id (the request is refused before the proof is read)
+	kb_srv=$(curl -s "$URL/api/v1/health" | jget 'j["public_url"]')
+	node tests/js/key-proof.mjs "${2:-new}" "$kb_uid" "$kb_srv"
+}
+
 finish() {
 	stop_server
 	echo "1..$TESTS_RUN"

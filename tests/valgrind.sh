@@ -45,8 +45,7 @@ st=$(api GET "/api/v1/trainees/$trainee/progress" "$trainee_tok")
 [ "$st" = 404 ] && st=$(api GET /api/v1/progress "$trainee_tok")
 check "progress ($st)" "$st" = 200
 check "no token is 401" "$(api GET /api/v1/sessions bad)" = 401
-pk=$(head -c 32 /dev/urandom | base64)
-check "register a key" "$(api POST /api/v1/keys "$trainer_tok" "{\"public_key\":\"$pk\"}")" = 201
+check "register a key" "$(api POST /api/v1/keys "$trainer_tok" "$(key_body "$trainer_tok")")" = 201
 kid=$(jget 'j["id"]' <"$WORK/body")
 check "revoke it (ledger entry)" "$(api DELETE "/api/v1/keys/$kid" "$trainer_tok")" = 200
 check "ledger head" "$(api GET /api/v1/ledger/head "$trainer_tok")" = 200

@@ -1,11 +1,13 @@
 #!/bin/sh
 # run-demo.sh - what `make run` does after building: creates var/raslog.db
 # with the demo programme if it is absent, prints the URL and the demo
-# people's tokens, and serves on 127.0.0.1:8080 until interrupted.  The
-# server's keys are in var/raslog.db.keys/ (0700; raslogd init makes them),
-# never in the database; a var/raslog.db of an older raslogd has its keys
-# moved there when it is first opened.  Everything under var/ is private
-# (umask 077): the database, the tokens and the demo signing keys.
+# people's tokens, and serves on 127.0.0.1:8080 (public URL
+# http://127.0.0.1:8080, the base of links in issued documents) until
+# interrupted.  The server's keys are in var/raslog.db.keys/ (0700;
+# raslogd init makes them), never in the database; a var/raslog.db of an
+# older raslogd has its keys moved there when it is first opened.
+# Everything under var/ is private (umask 077): the database, the tokens
+# and the demo signing keys.
 set -eu
 umask 077
 mkdir -p var
@@ -26,4 +28,4 @@ PY
 echo
 echo "CLI: RASLOG_SERVER=http://127.0.0.1:8080 RASLOG_TOKEN=<token> bin/raslog --help"
 echo
-exec bin/raslogd --db var/raslog.db serve --listen 127.0.0.1:8080 --web web
+exec bin/raslogd --db var/raslog.db serve --listen 127.0.0.1:8080 --public-url http://127.0.0.1:8080 --web web

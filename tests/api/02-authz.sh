@@ -20,9 +20,6 @@ req() { # req METHOD PATH TOKEN|- [BODY]: status echoed, body in $WORK/body, hea
 	fi
 }
 hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
-newkey() { # 32 random bytes, base64: the server checks the length of a public key, not the curve point
-	python3 -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"
-}
 
 start_server --auth-failures 1000
 mk T "Tia Trainee" trainee         # the record owner
@@ -47,7 +44,7 @@ check "setup: trainee T logs a session naming trainer R" "$st" = 201
 S=$(jget 'j["id"]' <"$WORK/body")
 # Two revoked keys put entries 0 and 1 in the ledger, so the ledger routes have something to show.
 for i in 1 2; do
-	req POST /api/v1/keys "$tok_T" "{\"public_key\":\"$(newkey)\"}" >/dev/null
+	req POST /api/v1/keys "$tok_T" "$(key_body "$tok_T")" >/dev/null
 	req DELETE "/api/v1/keys/$(jget 'j["id"]' <"$WORK/body")" "$tok_T" >/dev/null
 done
 check "setup: the ledger holds 2 entries" "$(sql 'select count(*) from ledger')" = 2
@@ -126,13 +123,13 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 			pth=$(echo "$pth" | sed "s/{TTOK}/$(jget 'j["id"]' <"$WORK/body")/")
 		fi
 		if echo "$pth" | grep -q '{TKEY}'; then
-			req POST /api/v1/keys "$tok_T" "{\"public_key\":\"$(newkey)\"}" >/dev/null
+			req POST /api/v1/keys "$tok_T" "$(key_body "$tok_T")" >/dev/null
 			pth=$(echo "$pth" | sed "s/{TKEY}/$(jget 'j["id"]' <"$WORK/body")/")
 		fi
 		case "$body" in
 		-) st=$(req "$method" "$pth" "$tok") ;;
 		SESSION) st=$(req "$method" "$pth" "$tok" "$session_body") ;;
-		KEY) st=$(req "$method" "$pth" "$tok" "{\"public_key\":\"$(newkey)\"}") ;;
+		KEY) st=$(req "$method" "$pth" "$tok" "$(key_body "$tok")") ;;
 		EMPTY) st=$(req "$method" "$pth" "$tok" '{}') ;;
 		TOKEN) st=$(req "$method" "$pth" "$tok" '{"name":"matrix","scope":"read"}') ;;
 		NAME) st=$(req "$method" "$pth" "$tok" '{"name":"Tia Trainee"}') ;;
@@ -205,7 +202,7 @@ pair "another trainee's progress vs no such trainee" "$tok_T2" "/api/v1/trainees
 pair "an unsupervised trainee's progress vs none" "$tok_R2" "/api/v1/trainees/$T/progress" "/api/v1/trainees/987654/progress"
 pair "another trainee's export vs no such trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"
 pair "another trainee's export vs a user who is no trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/$F/export"
-req POST /api/v1/keys "$tok_R" "{\"public_key\":\"$(newkey)\"}" >/dev/null
+req POST /api/v1/keys "$tok_R" "$(key_body "$tok_R")" >/dev/null
 rkey=$(jget 'j["id"]' <"$WORK/body")
 pair "revoking someone else's key vs no such key" "$tok_T2" "/api/v1/keys/$rkey" "/api/v1/keys/987654" DELETE
 pair "listing someone else's keys vs a nonexistent user's" "$tok_T2" "/api/v1/keys?user=$T" "/api/v1/keys?user=987654"
@@ -228,6 +225,26 @@ ok "403 problems have the same type and title on every faculty route" same_probl
 req GET "/api/v1/sessions?trainee=$T" "$tok_T2" >/dev/null; cp "$WORK/body" "$WORK/a.json"
 req GET "/api/v1/sessions?trainee=987654" "$tok_T2" >/dev/null
 ok "listing another trainee's sessions = listing a nonexistent trainee's" cmp "$WORK/a.json" "$WORK/body"
+
+# A user's record gives each caller only what their role needs: id, name, roles and site for
+# everyone; e-mail and GMC number only to the person themself, admin and faculty (/me too).
+G=$(add_user "Gina Gmc" trainee --gmc 7654321 --site "St Elsewhere"); tok_G=$(token_of "$G")
+personal() { # personal TOKEN: "STATUS email gmc" of GET /users/{G}, or "STATUS - -" when hidden
+	st=$(req GET "/api/v1/users/$G" "$1")
+	echo "$st $(jget 'j.get("email","-")+" "+j.get("gmc","-")+" "+j["name"]+" "+",".join(j["roles"])+" "+j.get("site","")' <"$WORK/body")"
+}
+full="gina.gmc@test.raslog.org 7654321 Gina Gmc trainee St Elsewhere"
+bare="- - Gina Gmc trainee St Elsewhere"
+check "the person themself sees their e-mail and GMC number" "$(personal "$tok_G")" = "200 $full"
+check "faculty see them" "$(personal "$tok_F")" = "200 $full"
+check "an admin sees them" "$(personal "$tok_A")" = "200 $full"
+check "another trainee sees name, roles and site only" "$(personal "$tok_T2")" = "200 $bare"
+check "a trainer sees name, roles and site only" "$(personal "$tok_R")" = "200 $bare"
+req GET /api/v1/me "$tok_G" >/dev/null
+check "/me has the caller's own e-mail and GMC number" "$(jget 'j["email"]+" "+j["gmc"]' <"$WORK/body")" = "gina.gmc@test.raslog.org 7654321"
+req GET /api/v1/trainers "$tok_T" >/dev/null
+ok "the trainers list carries no e-mail or GMC number" python3 -c "
+import json; j=json.load(open('$WORK/body')); assert j['items'] and all(not ({'email','gmc'} & set(t)) for t in j['items']), j"
 
 # The matrix did not trip the failure limit, and the refusals are audited.
 ok "refused authorizations are in the audit log" grep -q '"event":"authorization","outcome":"refused"' "$WORK/audit.log"

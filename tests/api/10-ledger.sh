@@ -153,7 +153,7 @@ TR=$(curl -s -H "Authorization: Bearer $TOK1" "$URL/api/v1/sessions/$S3" | jget 
 TOKTR=$(tok "$TR")
 sql "UPDATE users SET roles = roles | 2 WHERE id = $TR"
 set -- $(newkey); SKTR=$1; PKTR=$2
-st=$(api POST /api/v1/keys "$TOKTR" "{\"public_key\":\"$PKTR\"}")
+st=$(api POST /api/v1/keys "$TOKTR" "$(key_body "$TOKTR" "$SKTR")")
 check "the trainee-trainer registers a key (201)" "$st" = 201
 statement "$TOKTR" "$TR" "$PKTR" "$S3" >"$WORK/self.json"
 st=$(post "$TOKTR" "$(node $JS/sign.mjs "$SKTR" "$WORK/self.json")")

@@ -81,11 +81,24 @@ def writer(port, stop, tid, tok, cyc):
                 ackf.write("%d\t%s\n" % (sid, note)); ackf.flush()
                 stats["acked"] += 1
 
+# Fresh keys with their proofs of possession, made by Node (tests/js/key-proof.mjs) in one go:
+# every server of the run has the same public URL, so the proofs do not depend on its port.
+PUBLIC_URL = "http://raslog.crash.test"
+key_bodies = [json.loads(l) for l in subprocess.run(
+    ["node", "tests/js/key-proof.mjs", "new", trainer, PUBLIC_URL, "--count", "400"],
+    capture_output=True, text=True, check=True).stdout.splitlines()]
+
+def key_body(port):
+    with lock:
+        return key_bodies.pop() if key_bodies else None
+
 def keyer(port, stop):
     while not stop.is_set():
-        pk = base64.b64encode(os.urandom(32)).decode()
+        body = key_body(port)
+        if body is None:
+            break
         try:
-            st, data = request(port, "POST", "/api/v1/keys", ttoken, {"public_key": pk})
+            st, data = request(port, "POST", "/api/v1/keys", ttoken, body)
             if st != 201:
                 continue
             kid = json.loads(data)["id"]
@@ -101,7 +114,7 @@ def start():
     port = free_port()
     log = open(os.path.join(work, "server.log"), "a")
     p = subprocess.Popen([raslogd, "--db", db, "serve", "--listen", "127.0.0.1:%d" % port,
-                          "--audit", os.path.join(work, "audit.log")], stdout=log, stderr=log)
+                          "--public-url", PUBLIC_URL, "--audit", os.path.join(work, "audit.log")], stdout=log, stderr=log)
     for _ in range(400):
         if p.poll() is not None:
             sys.exit("server exited on start (%s)" % p.returncode)

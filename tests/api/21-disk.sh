@@ -58,6 +58,13 @@ tap $r "the detail says nothing was stored"
 check "the refused write stored nothing" "$(sql 'SELECT count(*) FROM sessions')" = "$before"
 check "a second write is refused too" "$(post)" = 503
 check "still nothing stored" "$(sql 'SELECT count(*) FROM sessions')" = "$before"
+ok "each refused write is one audit line: session.create, outcome failed, status 503" python3 -c "
+import json
+lines = [json.loads(l) for l in open('$WORK/audit.log')]
+bad = [l for l in lines if l.get('status') == 503]
+assert len(bad) == 2 and all((l['event'], l['outcome']) == ('session.create', 'failed') for l in bad), bad
+ids = [l['request_id'] for l in lines]
+assert len(ids) == len(set(ids)), 'a request with two audit lines'"
 
 st=$(api GET /api/v1/sessions "$trainee_tok")
 cnt=$(jget 'len(j.get("items", j.get("sessions", [])))' <"$WORK/body" 2>/dev/null)

@@ -25,8 +25,7 @@ start_server
 # revoke_keys N: N log-signed key_revocation ledger entries via the API.
 revoke_keys() {
 	for _ in $(seq 1 "$1"); do
-		pk=$(head -c 32 /dev/urandom | base64)
-		api POST /api/v1/keys "$trainer_tok" "{\"public_key\":\"$pk\"}" >/dev/null
+		api POST /api/v1/keys "$trainer_tok" "$(key_body "$trainer_tok")" >/dev/null
 		kid=$(jget 'j["id"]' <"$WORK/body")
 		[ "$(api DELETE "/api/v1/keys/$kid" "$trainer_tok")" = 200 ] || return 1
 	done
@@ -34,7 +33,7 @@ revoke_keys() {
 
 # Writers in the background while the backup runs.
 python3 - "$URL" "$trainee_tok" "$trainer" "$trainer_tok" "$WORK/stop" <<'EOF' >"$WORK/writers.out" 2>&1 &
-import base64, json, os, sys, threading, urllib.request
+import base64, json, os, subprocess, sys, threading, urllib.request
 url, ttok, trainer, rtok, stop = sys.argv[1:6]
 counts = {"sessions": 0, "revocations": 0}
 def call(method, path, tok, body=None):
@@ -49,9 +48,15 @@ def sessions():
         call("POST", "/api/v1/sessions", ttok, {"date": "2026-10-01", "minutes": 30, "activity": "simulator",
              "trainer": int(trainer), "notes": "backup %d" % n})
         counts["sessions"] += 1
+def key_body(tok):
+    # a fresh key with its proof of possession, made by Node (tests/js/key-proof.mjs)
+    uid, srv = call("GET", "/api/v1/me", tok)["id"], call("GET", "/api/v1/health", tok)["public_url"]
+    out = subprocess.run(["node", "tests/js/key-proof.mjs", "new", str(uid), srv],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 def keys():
     while not os.path.exists(stop):
-        k = call("POST", "/api/v1/keys", rtok, {"public_key": base64.b64encode(os.urandom(32)).decode()})
+        k = call("POST", "/api/v1/keys", rtok, key_body(rtok))
         call("DELETE", "/api/v1/keys/%d" % k["id"], rtok)
         counts["revocations"] += 1
 ts = [threading.Thread(target=f) for f in (sessions, sessions, keys)]

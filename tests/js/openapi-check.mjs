@@ -268,8 +268,15 @@ check('POST /sessions as a trainer', 'POST', '/api/v1/sessions', await call('POS
 // A key: register (the private half stays here), sign a sign-off with it, revoke it.
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
-const key = check('POST /keys', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub } }), 201);
-check('POST /keys again: conflict', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub } }), 409);
+// Proof of possession (docs/api.md, Keys): the key signs a challenge naming the user and the server.
+const serverUrl = (await call('GET', '/health')).json?.public_url;
+const proof = edSign(null, Buffer.from('RASLOG-KEY-PROOF-v1\n' + canonicalize({ key: pub, server: serverUrl, user: trainerFor.id }), 'utf8'),
+	privateKey).toString('base64');
+check('POST /keys without its proof', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub } }), 400);
+check('POST /keys with a proof by another key', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token,
+	body: { public_key: pub, proof: edSign(null, Buffer.from('x'), generateKeyPairSync('ed25519').privateKey).toString('base64') } }), 422);
+const key = check('POST /keys', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub, proof } }), 201);
+check('POST /keys again: conflict', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: pub, proof } }), 409);
 check('POST /keys, not a key', 'POST', '/api/v1/keys', await call('POST', '/keys', { token: trainerFor.token, body: { public_key: 'abc' } }), 400);
 
 if (created.json?.id) {

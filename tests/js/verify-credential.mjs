@@ -4,7 +4,10 @@
 // from npm packages (nothing is fetched from the internet). The revocation
 // status is checked by fetching the Bitstring Status List credential the
 // credential names (the raslog server under test), verifying that list's
-// own proof, and reading the credential's bit.
+// own proof, checking that the list is within its validity period
+// (validFrom <= now < validUntil; a list without validUntil is refused, so a
+// frozen copy cannot hide a later revocation), and reading the credential's
+// bit.  VERIFY_NOW=RFC3339 sets "now" for the status list check (tests).
 // Prints {"verified":bool,"revoked":bool,"error":...}; exit 0 when verified
 // and not revoked, 1 otherwise.
 import {readFileSync} from 'node:fs';
@@ -39,6 +42,10 @@ async function checkStatus({credential}) {
   const res = await vc.verifyCredential({credential: list, suite: suite(), documentLoader});
   if (!res.verified) return {verified: false, error: new Error('the status list credential does not verify')};
   if (list.issuer !== (credential.issuer.id ?? credential.issuer)) return {verified: false, error: new Error('status list issuer differs')};
+  const now = process.env.VERIFY_NOW ? new Date(process.env.VERIFY_NOW) : new Date();
+  if (typeof list.validUntil !== 'string') return {verified: false, error: new Error('the status list has no validUntil')};
+  if (!(new Date(list.validFrom) <= now)) return {verified: false, error: new Error(`the status list is not yet valid (validFrom ${list.validFrom})`)};
+  if (!(now < new Date(list.validUntil))) return {verified: false, error: new Error(`the status list is stale (validUntil ${list.validUntil})`)};
   const encoded = list.credentialSubject.encodedList;
   const bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
   const index = Number(entry.statusListIndex);
