@@ -42,5 +42,8 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/ledger/proof",               h_ledger_proof,       WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/consistency",         h_ledger_consistency, WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/credentials/status",         h_credential_status,  WHO_ANYONE,   0 },
+	{ "GET",  "/api/v1/assignments",                h_assignments_list,   WHO_ANY_USER, 0 },
+	{ "POST", "/api/v1/assignments",                h_assignments_create, FACULTY | ADMIN, 1 },
+	{ "DELETE", "/api/v1/assignments/{id}",         h_assignments_delete, FACULTY | ADMIN, 0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -15,15 +15,15 @@
 #include "progress.h"
 #include "sessions.h"
 #include "server.h"
+#include "supervision.h"
 #include "util.h"
 
 #include "banned.h"
 
-/* 1 if the caller may see this trainee: themself, a trainer who supervised them, faculty. */
+/* 1 if the caller may see this trainee: themself, a trainer who supervises them (supervision.h), faculty. */
 static int may_see_trainee(struct request *rq, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st;
 	int found;
 
 	if (rq->user.roles & RL_ROLE_FACULTY)
@@ -32,13 +32,8 @@ static int may_see_trainee(struct request *rq, int64_t trainee)
 		return 1;
 	if (!(rq->user.roles & RL_ROLE_TRAINER))
 		return 0;
-	st = rl_db_stmt(server_db(), "SELECT 1 FROM sessions WHERE trainee_id = ? AND trainer_id = ? LIMIT 1", &err);
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_int64(st, 2, rq->user.id);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	found = rl_supervises(server_db(), rq->user.id, trainee, &err) == 1;
+	rl_error_clear(&err);
 	return found;
 }
 

@@ -162,5 +162,8 @@ void h_ledger_head(struct request *rq);
 void h_ledger_key(struct request *rq);
 void h_ledger_proof(struct request *rq);
 void h_ledger_consistency(struct request *rq);
+void h_assignments_list(struct request *rq);
+void h_assignments_create(struct request *rq);
+void h_assignments_delete(struct request *rq);
 
 #endif
