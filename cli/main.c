@@ -38,7 +38,7 @@ static const struct command commands[] = {
 	{ "reject", cmd_reject, "reject a session with a signed reason (trainer)" },
 	{ "assess", cmd_assess, "sign a scored assessment of a session (trainer)" },
 	{ "module", cmd_module, "sign a trainee's module completion (trainer)" },
-	{ "trainer", cmd_trainer, "list trainers; accredit a trainer's key (faculty)" },
+	{ "trainer", cmd_trainer, "list trainers; accredit a trainer's key; assign trainees (faculty)" },
 	{ "accredit", cmd_accredit, "sign a trainee's accreditation (faculty)" },
 	{ "revoke-accreditation", cmd_revoke_accreditation, "revoke an earlier accreditation (faculty)" },
 	{ "ledger", cmd_ledger, "export the ledger, show its head, fetch proofs" },

@@ -314,7 +314,8 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	for (int half = 0; half < 2; half++) {
 		int64_t offset = half ? RL_STATUS_LIST_BITS / 2 : 0;
 		st = rl_db_stmt(db, half
-			? "SELECT id FROM trainer_accreditations WHERE revoked_index IS NOT NULL AND id < ?"
+			? "SELECT id FROM trainer_accreditations WHERE (revoked_index IS NOT NULL OR superseded_index IS NOT NULL) "
+			  "AND id < ?"
 			: "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
 		if (!st)
 			goto out;
@@ -383,7 +384,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 {
 	struct rl_user u;
 	sqlite3_stmt *st;
-	int64_t acc_id = 0, acc_index = 0;
+	int64_t acc_id = 0, acc_index = 0, revoked = -1;
 	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
 	json_t *head = NULL, *doc = NULL;
@@ -394,20 +395,32 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainer %lld", (long long)trainer);
 		return NULL;
 	}
-	st = rl_db_stmt(db, "SELECT id, ledger_index, valid_from, valid_until FROM trainer_accreditations "
-			    "WHERE trainer_id = ? AND revoked_index IS NULL AND valid_until >= ? ORDER BY id DESC LIMIT 1", err);
+	/* The trainer's latest accreditation is the only one that can be live (core/authority.h). */
+	st = rl_db_stmt(db, "SELECT id, ledger_index, valid_from, valid_until, coalesce(revoked_index, -1) "
+			    "FROM trainer_accreditations WHERE trainer_id = ? ORDER BY ledger_index DESC LIMIT 1", err);
 	if (!st)
 		return NULL;
-	rl_format_date(rl_today(), from);
 	sqlite3_bind_int64(st, 1, trainer);
-	sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		acc_id = sqlite3_column_int64(st, 0);
 		acc_index = sqlite3_column_int64(st, 1);
 		snprintf(from, sizeof(from), "%s", (const char *)sqlite3_column_text(st, 2));
 		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
+		revoked = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
+	if (acc_id && revoked >= 0) {
+		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
+			     "the trainer accreditation of trainer %lld (ledger index %lld) was revoked at ledger index %lld: "
+			     "the credential is revoked in the status list, and none is issued until faculty accredit them again",
+			     (long long)trainer, (long long)acc_index, (long long)revoked);
+		err->extra = json_pack("{s:s,s:I,s:I}", "state", "revoked", "accreditation_index", (json_int_t)acc_index,
+				       "revoked_index", (json_int_t)revoked);
+		return NULL;
+	}
+	rl_format_date(rl_today(), buf);
+	if (acc_id && strcmp(until, buf) < 0)
+		acc_id = 0; /* expired */
 	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
 			     "trainer %lld holds no live trainer accreditation, so there is no credential to export",

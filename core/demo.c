@@ -17,6 +17,7 @@
 #include "sessions.h"
 #include "signoff.h"
 #include "statements.h"
+#include "supervision.h"
 #include "users.h"
 #include "util.h"
 
@@ -287,6 +288,18 @@ out:
 	return rc;
 }
 
+/* Faculty assign trainee to trainer, so the trainer may sign for them from the start. */
+static int assign(struct demo *d, struct person *faculty, struct person *trainer, struct person *trainee)
+{
+	json_t *body = json_pack("{s:I,s:I}", "trainer", (json_int_t)trainer->id, "trainee", (json_int_t)trainee->id);
+	json_t *out = NULL;
+	int rc = rl_assignment_add(d->db, &faculty->user, body, &out, d->err);
+
+	json_decref(body);
+	json_decref(out);
+	return rc;
+}
+
 static int write_key(const char *dir, struct person *p)
 {
 	char path[512];
@@ -349,6 +362,7 @@ json_t *rl_demo_seed(struct rl_db *db, const char *keys_dir, struct rl_error *er
 	for (size_t i = 0; i < sizeof(trainees) / sizeof(trainees[0]); i++) {
 		if (add_person(&d, &people[i], trainees[i].name, trainees[i].email, RL_ROLE_TRAINEE, trainees[i].site,
 			       trainees[i].curriculum) < 0 ||
+		    assign(&d, &faculty, &trainers[trainees[i].trainer], &people[i]) < 0 ||
 		    seed_trainee(&d, &people[i], &trainers[trainees[i].trainer], trainees[i].site, trainees[i].modules,
 				 trainees[i].partial, trainees[i].pending) < 0)
 			goto fail;

@@ -2,6 +2,7 @@
  * sessions.c - session validation, storage, JSON and visibility; see sessions.h.
  */
 #include "sessions.h"
+#include "supervision.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,25 +365,19 @@ static int trainee_visible_by_role(const struct rl_user *me, int64_t trainee)
 	return (me->roles & RL_ROLE_TRAINER) ? -1 : 0;
 }
 
-#define SUPERVISED_SQL "SELECT DISTINCT trainee_id FROM sessions WHERE trainer_id = ?1"
+/* Whom a trainer supervises: named on a session, or assigned by faculty (the rule of supervision.h). */
+#define SUPERVISED_SQL "SELECT trainee_id FROM sessions WHERE trainer_id = ?1 " \
+		       "UNION SELECT trainee_id FROM assignments WHERE trainer_id = ?1"
 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st;
 	int found, by_role = trainee_visible_by_role(me, trainee);
 
 	if (by_role >= 0)
 		return by_role;
-	st = rl_db_stmt(db, SUPERVISED_SQL " AND trainee_id = ?2 LIMIT 1", &err);
-	if (!st) {
-		rl_error_clear(&err);
-		return 0;
-	}
-	sqlite3_bind_int64(st, 1, me->id);
-	sqlite3_bind_int64(st, 2, trainee);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	found = rl_supervises(db, me->id, trainee, &err) == 1;
+	rl_error_clear(&err);
 	return found;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "authority.h"
 #include "codes.h"
 #include "curriculum.h"
 #include "jcs.h"
@@ -19,6 +20,7 @@
 #include "progress.h"
 #include "sessions.h"
 #include "statements.h"
+#include "supervision.h"
 #include "util.h"
 
 #include "banned.h"
@@ -195,26 +197,83 @@ static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struc
 	return 0;
 }
 
-/* 1 if trainer's key holds a live accreditation covering date, 0 if not, -1 on error. */
-static int trainer_accredited(struct rl_db *db, int64_t trainer, const char *key_b64, const char *date,
-			      struct rl_error *err)
+/* Fills t from a row of (ledger_index, public_key, valid_from, valid_until, revoked_index or -1). */
+static void tacc_from_row(sqlite3_stmt *st, int64_t trainer, struct rl_tacc *t)
 {
-	uint8_t pk[32];
-	sqlite3_stmt *st;
+	const void *pk = sqlite3_column_blob(st, 1);
+
+	memset(t, 0, sizeof(*t));
+	t->index = sqlite3_column_int64(st, 0);
+	t->trainer = trainer;
+	if (pk && sqlite3_column_bytes(st, 1) == 32)
+		memcpy(t->pk, pk, 32);
+	snprintf(t->from, sizeof(t->from), "%s", rl_db_col_text(st, 2));
+	snprintf(t->until, sizeof(t->until), "%s", rl_db_col_text(st, 3));
+	t->revoked = sqlite3_column_int64(st, 4);
+}
+
+/* The trainer's latest accreditation (the only one that can be live): 1 found, 0 none, -1 error. */
+static int latest_tacc(struct rl_db *db, int64_t trainer, struct rl_tacc *t, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
+					  "coalesce(revoked_index, -1) FROM trainer_accreditations WHERE trainer_id = ? "
+					  "ORDER BY ledger_index DESC LIMIT 1", err);
 	int found;
 
-	if (rl_base64_decode_exact(key_b64, pk, 32) < 0)
-		return 0;
-	st = rl_db_stmt(db, "SELECT 1 FROM trainer_accreditations WHERE trainer_id = ? AND public_key = ? "
-			    "AND valid_from <= ?3 AND valid_until >= ?3 AND revoked_index IS NULL", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, trainer);
-	sqlite3_bind_blob(st, 2, pk, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, date, -1, SQLITE_TRANSIENT);
 	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		tacc_from_row(st, trainer, t);
 	sqlite3_reset(st);
 	return found;
+}
+
+/* The trainer accreditation at ledger index (of whichever trainer): 1 found, 0 none, -1 error. */
+static int tacc_at(struct rl_db *db, int64_t index, struct rl_tacc *t, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
+					  "coalesce(revoked_index, -1), trainer_id FROM trainer_accreditations "
+					  "WHERE ledger_index = ?", err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		tacc_from_row(st, sqlite3_column_int64(st, 5), t);
+	sqlite3_reset(st);
+	return found;
+}
+
+/* A trainer's act: the shared rule of core/authority.c on the signer's latest accreditation. */
+static int need_trainer(struct rl_db *db, struct rl_signoff *so, const char *date, struct rl_error *err)
+{
+	struct rl_tacc t;
+	char why[300];
+	int rc = latest_tacc(db, so->signer, &t, err);
+
+	if (rc < 0)
+		return -1;
+	if (rl_authority_trainer_may_sign(rc ? &t : NULL, so->signer, so->pk, date, why, sizeof(why)) != RL_AUTH_OK)
+		return REFUSE(err, "not-accredited", "%s", why);
+	return 0;
+}
+
+/* The signer must supervise trainee (supervision.h); 403 not-supervisor saying who can authorise it. */
+static int need_supervision(struct rl_db *db, int64_t signer, int64_t trainee, struct rl_error *err)
+{
+	char why[360];
+	int rc = rl_supervises(db, signer, trainee, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc)
+		return 0;
+	rl_supervision_refusal(signer, trainee, why, sizeof(why));
+	return rl_error_set(err, RL_E_FORBIDDEN, "not-supervisor", "Not a trainee you supervise", "%s", why);
 }
 
 /* Compares the submitted statement with the one rebuilt from the records. */
@@ -301,7 +360,11 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		goto out;
 	}
 	if (member_int(s, "trainer") != so->signer) {
-		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld waits for your signature", (long long)id);
+		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
+				     "session %lld names trainer %lld, and only the trainer a session names signs it off; "
+				     "the trainee can log it again naming you", (long long)id,
+				     (long long)member_int(s, "trainer"));
 		goto out;
 	}
 	if (strcmp(member_str(s, "status"), "pending") != 0) {
@@ -340,13 +403,8 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 	if (must_match(st, rl_stmt_session_signoff(s, decision, role, steps, reason, by),
 		       "the session", err) < 0)
 		goto out;
-	if ((rc = trainer_accredited(db, so->signer, so->key, date, err)) <= 0) {
-		if (rc == 0)
-			REFUSE(err, "not-accredited", "your key is not covered by a trainer accreditation valid on %s", date);
-		rc = -1;
+	if (need_trainer(db, so, date, err) < 0)
 		goto out;
-	}
-	rc = -1;
 	if (append(db, so, member_int(s, "trainee"), err) < 0)
 		goto out;
 	if (steps && json_array_size(steps))
@@ -373,15 +431,6 @@ out:
 	free(signed_steps);
 	json_decref(s);
 	return rc;
-}
-
-static int need_trainer(struct rl_db *db, struct rl_signoff *so, const char *date, struct rl_error *err)
-{
-	int rc = trainer_accredited(db, so->signer, so->key, date, err);
-
-	if (rc == 0)
-		return REFUSE(err, "not-accredited", "your key is not covered by a trainer accreditation valid on %s", date);
-	return rc < 0 ? -1 : 0;
 }
 
 static int need_faculty(const struct rl_user *me, const struct key_row *k, struct rl_error *err)
@@ -421,7 +470,10 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 		goto out;
 	}
 	if (member_int(s, "trainer") != so->signer) {
-		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld that you supervised", (long long)sid);
+		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
+				     "session %lld was supervised by trainer %lld, and only the trainer a session names "
+				     "assesses it", (long long)sid, (long long)member_int(s, "trainer"));
 		goto out;
 	}
 	if (member_int(s, "trainee") != trainee) {
@@ -498,6 +550,51 @@ out:
 	return rc;
 }
 
+/*
+ * A module completion needs every prerequisite module of the module met by
+ * signed evidence (the progress report's module states); 409
+ * prerequisites-unmet naming those that are not.
+ */
+static int need_prerequisites(struct rl_db *db, int64_t trainee, const char *module, struct rl_error *err)
+{
+	json_t *report = rl_progress_report(db, trainee, err), *mods, *m, *target = NULL, *p, *missing;
+	char names[300] = "";
+	size_t i, j, used = 0;
+
+	if (!report)
+		return -1;
+	mods = json_object_get(report, "modules");
+	json_array_foreach(mods, i, m)
+		if (strcmp(member_str(m, "id") ? member_str(m, "id") : "", module) == 0)
+			target = m;
+	missing = json_array();
+	json_array_foreach(json_object_get(target, "prerequisites"), i, p) {
+		const char *pid = json_string_value(p), *status = "not_started", *title = pid;
+		json_array_foreach(mods, j, m)
+			if (pid && member_str(m, "id") && strcmp(member_str(m, "id"), pid) == 0) {
+				status = member_str(m, "status") ? member_str(m, "status") : status;
+				title = member_str(m, "title") ? member_str(m, "title") : pid;
+			}
+		if (!pid || strcmp(status, "met") == 0)
+			continue;
+		json_array_append_new(missing, json_pack("{s:s,s:s,s:s}", "module", pid, "title", title, "status", status));
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s (%s, %s)", used ? ", " : "",
+						 pid, title, status);
+	}
+	json_decref(report);
+	if (!json_array_size(missing)) {
+		json_decref(missing);
+		return 0;
+	}
+	rl_error_set(err, RL_E_CONFLICT, "prerequisites-unmet", "Prerequisites not met",
+		     "module %s of trainee %lld cannot be signed off before its prerequisite module%s %s met by signed "
+		     "evidence: %s", module, (long long)trainee, json_array_size(missing) == 1 ? " is" : "s are",
+		     "not", names);
+	err->extra = json_pack("{s:o}", "missing_prerequisites", missing);
+	return -1;
+}
+
 static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
 			struct rl_error *err)
 {
@@ -511,7 +608,8 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 
 	if (trainee == so->signer)
 		return REFUSE(err, "self-sign", "you cannot sign off your own module");
-	if (curriculum_of(db, trainee, code, &version, &cid, err) < 0)
+	if (curriculum_of(db, trainee, code, &version, &cid, err) < 0 ||
+	    need_supervision(db, so->signer, trainee, err) < 0)
 		return -1;
 	if (!(c = rl_curriculum_by_id(db, cid, err)))
 		return -1;
@@ -533,7 +631,7 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 				    "module %s of trainee %lld is already signed off", module, (long long)trainee);
 	}
 	sqlite3_reset(q);
-	if (append(db, so, trainee, err) < 0)
+	if (need_prerequisites(db, trainee, module, err) < 0 || append(db, so, trainee, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
 	q = rl_db_stmt(db, "INSERT INTO module_completions(trainee_id, curriculum_id, module, signer_id, ledger_index, "
@@ -559,11 +657,16 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 	int64_t trainer = member_int(st, "trainer");
 	const char *tkey = member_str(st, "trainer_key"), *from = member_str(st, "valid_from"),
 		   *until = member_str(st, "valid_until");
+	json_t *sv = json_object_get(st, "supersedes");
+	int64_t supersedes = -1;
 	struct rl_user t;
+	struct rl_tacc latest;
 	struct key_row tk;
 	long d1, d2;
 	uint8_t pk[32];
+	char why[300];
 	sqlite3_stmt *q;
+	int rc;
 
 	if (need_faculty(me, k, err) < 0)
 		return -1;
@@ -581,10 +684,40 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 		rl_error_clear(err);
 		return rl_error_field(err, "statement.trainer_key", "is not a live key registered by trainer %lld", (long long)trainer);
 	}
-	if (must_match(st, rl_stmt_trainer_accreditation(trainer, tkey, from, until, by), "the trainer's record", err) < 0)
+	if (sv && (!json_is_integer(sv) || json_integer_value(sv) < 0))
+		return rl_error_field(err, "statement.supersedes", "must be the ledger index of the trainer's live accreditation");
+	if (sv)
+		supersedes = json_integer_value(sv);
+	if (must_match(st, rl_stmt_trainer_accreditation_superseding(trainer, tkey, from, until, supersedes, by),
+		       "the trainer's record", err) < 0)
 		return -1;
+	/* At most one live accreditation per trainer: a new one names the one it replaces. */
+	if ((rc = latest_tacc(db, trainer, &latest, err)) < 0)
+		return -1;
+	switch (rl_authority_trainer_accreditation(rc ? &latest : NULL, trainer, supersedes, why, sizeof(why))) {
+	case RL_AUTH_OK:
+		break;
+	case RL_AUTH_IMPLICIT:
+		rl_error_set(err, RL_E_CONFLICT, "already-accredited", "Trainer already accredited", "%s", why);
+		err->extra = json_pack("{s:I}", "live_accreditation_index", (json_int_t)latest.index);
+		return -1;
+	default:
+		return rl_error_set(err, RL_E_CONFLICT, "supersedes-mismatch", "Wrong accreditation superseded", "%s", why);
+	}
 	if (append(db, so, trainer, err) < 0)
 		return -1;
+	if (supersedes >= 0) {
+		q = rl_db_stmt(db, "UPDATE trainer_accreditations SET superseded_index = ? WHERE trainer_id = ? "
+				   "AND ledger_index = ? AND superseded_index IS NULL", err);
+		if (!q)
+			return -1;
+		sqlite3_bind_int64(q, 1, so->ledger_index);
+		sqlite3_bind_int64(q, 2, trainer);
+		sqlite3_bind_int64(q, 3, supersedes);
+		if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1)
+			return rl_db_fail(db, err, "superseding the trainer accreditation");
+		sqlite3_reset(q);
+	}
 	rl_base64_decode_exact(tkey, pk, 32);
 	q = rl_db_stmt(db, "INSERT INTO trainer_accreditations(trainer_id, public_key, valid_from, valid_until, "
 			   "faculty_id, ledger_index) VALUES (?,?,?,?,?,?)", err);
@@ -668,8 +801,10 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 	const json_t *st = so->statement;
 	int64_t subject = member_int(st, "subject"), index = member_int(st, "accreditation_index");
 	const char *reason = member_str(st, "reason");
+	struct rl_tacc t;
+	char why[300];
 	sqlite3_stmt *q;
-	int changed = 0;
+	int changed = 0, rc;
 
 	if (need_faculty(me, k, err) < 0)
 		return -1;
@@ -677,26 +812,34 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 		return rl_error_field(err, "statement.reason", "a revocation needs a reason of at most 1000 characters");
 	if (must_match(st, rl_stmt_revocation(subject, index, reason, by), "the accreditation", err) < 0)
 		return -1;
-	if (append(db, so, subject, err) < 0)
+	/* The index names either a trainer's or a trainee's accreditation. */
+	if ((rc = tacc_at(db, index, &t, err)) < 0)
 		return -1;
-	/* The index names either a trainee's or a trainer's accreditation. */
-	for (int t = 0; t < 2; t++) {
-		q = rl_db_stmt(db, t == 0
-			? "UPDATE trainee_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
-			  "WHERE ledger_index = ?3 AND trainee_id = ?4 AND revoked_index IS NULL"
-			: "UPDATE trainer_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
-			  "WHERE ledger_index = ?3 AND trainer_id = ?4 AND revoked_index IS NULL", err);
-		if (!q)
+	if (rc && t.trainer == subject) {
+		/* A trainer's: the revocation covers the person, every accreditation they hold (core/authority.h). */
+		if (rl_authority_trainer_revocation(&t, subject, index, why, sizeof(why)) != RL_AUTH_OK)
+			return rl_error_set(err, RL_E_CONFLICT, "already-revoked", NULL, "%s", why);
+		if (append(db, so, subject, err) < 0)
 			return -1;
-		sqlite3_bind_int64(q, 1, so->ledger_index);
-		sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(q, 3, index);
-		sqlite3_bind_int64(q, 4, subject);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			return rl_db_fail(db, err, "revoking");
-		changed += sqlite3_changes(db->sql);
-		sqlite3_reset(q);
+		q = rl_db_stmt(db, "UPDATE trainer_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
+				   "WHERE trainer_id = ?3 AND revoked_index IS NULL", err);
+	} else {
+		if (append(db, so, subject, err) < 0)
+			return -1;
+		q = rl_db_stmt(db, "UPDATE trainee_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
+				   "WHERE ledger_index = ?4 AND trainee_id = ?3 AND revoked_index IS NULL", err);
 	}
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, so->ledger_index);
+	sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 3, subject);
+	if (!(rc && t.trainer == subject))
+		sqlite3_bind_int64(q, 4, index);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return rl_db_fail(db, err, "revoking");
+	changed = sqlite3_changes(db->sql);
+	sqlite3_reset(q);
 	if (!changed)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
 				    "no live accreditation of user %lld at ledger index %lld", (long long)subject, (long long)index);

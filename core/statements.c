@@ -71,8 +71,9 @@ json_t *rl_stmt_module_completion(int64_t trainee, const char *curriculum, int c
 	return o;
 }
 
-json_t *rl_stmt_trainer_accreditation(int64_t trainer, const char *trainer_key, const char *valid_from,
-				      const char *valid_until, const struct rl_signer *by)
+json_t *rl_stmt_trainer_accreditation_superseding(int64_t trainer, const char *trainer_key, const char *valid_from,
+						  const char *valid_until, int64_t supersedes,
+						  const struct rl_signer *by)
 {
 	json_t *o = base("trainer_accreditation", by);
 
@@ -80,7 +81,15 @@ json_t *rl_stmt_trainer_accreditation(int64_t trainer, const char *trainer_key, 
 	json_object_set_new(o, "trainer_key", json_string(trainer_key ? trainer_key : ""));
 	json_object_set_new(o, "valid_from", json_string(valid_from ? valid_from : ""));
 	json_object_set_new(o, "valid_until", json_string(valid_until ? valid_until : ""));
+	if (supersedes >= 0)
+		json_object_set_new(o, "supersedes", json_integer(supersedes));
 	return o;
+}
+
+json_t *rl_stmt_trainer_accreditation(int64_t trainer, const char *trainer_key, const char *valid_from,
+				      const char *valid_until, const struct rl_signer *by)
+{
+	return rl_stmt_trainer_accreditation_superseding(trainer, trainer_key, valid_from, valid_until, -1, by);
 }
 
 json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curriculum_version,

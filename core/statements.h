@@ -49,6 +49,13 @@ json_t *rl_stmt_module_completion(int64_t trainee, const char *curriculum, int c
 /* Faculty accredit a trainer's key for a period (dates YYYY-MM-DD). */
 json_t *rl_stmt_trainer_accreditation(int64_t trainer, const char *trainer_key, const char *valid_from,
 				      const char *valid_until, const struct rl_signer *by);
+/*
+ * The same, replacing the trainer's live accreditation at ledger index
+ * supersedes ("supersedes":N); supersedes < 0 leaves the member out.
+ */
+json_t *rl_stmt_trainer_accreditation_superseding(int64_t trainer, const char *trainer_key, const char *valid_from,
+						  const char *valid_until, int64_t supersedes,
+						  const struct rl_signer *by);
 
 /* Faculty accredit a trainee who has met every requirement. valid_until may be NULL. */
 json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curriculum_version,

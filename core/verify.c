@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "authority.h"
 #include "buf.h"
 #include "jcs.h"
 #include "ledger.h"
@@ -220,16 +221,18 @@ struct keyrec {
 	int faculty;          /* introduced by a faculty_key statement */
 	int64_t introduced;   /* index of that statement (or of the first accreditation) */
 	int64_t revoked;      /* index of the key_revocation, -1 while live */
-	int64_t first_tacc;   /* head of this key's trainer accreditations (index into state.tacc), -1 */
 };
 
+/* A trainer accreditation (core/authority.h) and the trainer's one before it. */
 struct tacc {
-	int64_t index, trainer;
-	long from, until;
-	char from_s[11], until_s[11];
-	int64_t revoked;      /* index of the revocation, -1 while live */
-	int64_t next;         /* next accreditation of the same key, -1 */
-	uint8_t pk[32];
+	struct rl_tacc t;
+	int64_t prev;         /* index into state.tacc of the same trainer's previous accreditation, -1 */
+};
+
+/* Trainer id -> their latest accreditation (index into state.tacc). */
+struct trainer_slot {
+	int64_t trainer;      /* 0: empty */
+	int64_t latest;
 };
 
 struct accrec {
@@ -246,6 +249,8 @@ struct state {
 	size_t tcount, tcap;
 	struct accrec *acc;
 	size_t acount, acap;
+	struct trainer_slot *trainers;
+	size_t trcap, trcount;
 	uint8_t log_key[32];
 	struct rl_verify_result *res;
 };
@@ -300,7 +305,6 @@ static struct keyrec *key_add(struct state *s, const uint8_t pk[32])
 	memcpy(k->pk, pk, 32);
 	k->used = 1;
 	k->revoked = -1;
-	k->first_tacc = -1;
 	k->introduced = -1;
 	s->kcount++;
 	return k;
@@ -320,8 +324,57 @@ static int grow(void **p, size_t *cap, size_t count, size_t size)
 	return 0;
 }
 
+static size_t trainer_hash(int64_t trainer, size_t cap)
+{
+	return (size_t)(((uint64_t)trainer * 0x9e3779b97f4a7c15ULL) >> 17) & (cap - 1);
+}
+
+/* The trainer's slot; with add, created (latest -1) if missing.  NULL: none (or out of memory). */
+static struct trainer_slot *trainer_slot(struct state *s, int64_t trainer, int add)
+{
+	size_t i;
+
+	if (add && (s->trcount + 1) * 2 > s->trcap) {
+		size_t ncap = s->trcap ? s->trcap * 2 : 64;
+		struct trainer_slot *n = calloc(ncap, sizeof(*n));
+		if (!n)
+			return NULL;
+		for (i = 0; i < s->trcap; i++) {
+			size_t j;
+			if (!s->trainers[i].trainer)
+				continue;
+			for (j = trainer_hash(s->trainers[i].trainer, ncap); n[j].trainer; j = (j + 1) & (ncap - 1))
+				;
+			n[j] = s->trainers[i];
+		}
+		free(s->trainers);
+		s->trainers = n;
+		s->trcap = ncap;
+	}
+	if (!s->trcap)
+		return NULL;
+	for (i = trainer_hash(trainer, s->trcap); s->trainers[i].trainer; i = (i + 1) & (s->trcap - 1))
+		if (s->trainers[i].trainer == trainer)
+			return &s->trainers[i];
+	if (!add)
+		return NULL;
+	s->trainers[i].trainer = trainer;
+	s->trainers[i].latest = -1;
+	s->trcount++;
+	return &s->trainers[i];
+}
+
+/* The trainer's latest accreditation, or NULL. */
+static const struct rl_tacc *trainer_latest(struct state *s, int64_t trainer)
+{
+	struct trainer_slot *t = trainer > 0 ? trainer_slot(s, trainer, 0) : NULL;
+
+	return t && t->latest >= 0 ? &s->tacc[t->latest].t : NULL;
+}
+
 static void state_free(struct state *s)
 {
+	free(s->trainers);
 	free(s->keys);
 	free(s->tacc);
 	free(s->acc);
@@ -424,35 +477,11 @@ static int need_faculty(const struct keyrec *k, int64_t signer, const char *pk64
 	return 0;
 }
 
-/* A trainer act: a live trainer accreditation of this key for the signer, valid on date. */
-static int need_trainer(struct state *s, const struct keyrec *k, int64_t signer, const char *pk64, const char *date,
-			const char *type, char *why, size_t wsize)
+/* A trainer act: the shared rule of core/authority.c on the signer's latest accreditation. */
+static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, const char *date, char *why,
+			size_t wsize)
 {
-	const struct tacc *seen = NULL, *revoked = NULL;
-	long day;
-
-	if (rl_parse_date(date, &day) < 0)
-		return BAD("\"signed_at\" does not hold a valid date");
-	for (int64_t i = k ? k->first_tacc : -1; i >= 0; i = s->tacc[i].next) {
-		const struct tacc *t = &s->tacc[i];
-		if (t->trainer != signer)
-			continue;
-		if (t->revoked >= 0) {
-			revoked = t;
-			continue;
-		}
-		if (t->from <= day && day <= t->until)
-			return 0;
-		seen = t;
-	}
-	if (seen)
-		return BAD("the trainer was not accredited on %s: the trainer accreditation at index %lld covers %s to %s",
-			   date, (long long)seen->index, seen->from_s, seen->until_s);
-	if (revoked)
-		return BAD("the trainer accreditation at index %lld of key %s was revoked at index %lld",
-			   (long long)revoked->index, pk64, (long long)revoked->revoked);
-	return BAD("%s must be signed by an accredited trainer, and no trainer_accreditation names key %s for user %lld",
-		   type, pk64, (long long)signer);
+	return rl_authority_trainer_may_sign(trainer_latest(s, signer), signer, pk, date, why, wsize) == RL_AUTH_OK ? 0 : -1;
 }
 
 static int person_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
@@ -490,7 +519,9 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		const char *tk64 = str_of(st, "trainer_key"), *from = str_of(st, "valid_from"), *until = str_of(st, "valid_until");
 		uint8_t tk[32];
 		long d1, d2;
+		int64_t supersedes = -1;
 		struct keyrec *tkr;
+		struct trainer_slot *slot;
 		struct tacc *ta;
 		struct accrec *ar;
 
@@ -504,6 +535,12 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("\"trainer_key\" is not standard base64 of 32 bytes");
 		if (!from || !until || rl_parse_date(from, &d1) < 0 || rl_parse_date(until, &d2) < 0 || d2 < d1)
 			return BAD("\"valid_from\" and \"valid_until\" must be dates YYYY-MM-DD with from <= until");
+		if (json_object_get(st, "supersedes") && (int_of(st, "supersedes", &supersedes) < 0 || supersedes < 0))
+			return BAD("\"supersedes\" is not a ledger index");
+		/* At most one live accreditation per trainer; legacy statements supersede implicitly (authority.h). */
+		if (rl_authority_trainer_accreditation(trainer_latest(s, subject), subject, supersedes, why, wsize) ==
+		    RL_AUTH_REFUSED)
+			return -1;
 		tkr = key_find(s, tk);
 		if (tkr && tkr->revoked >= 0)
 			return BAD("the trainer_accreditation names key %s, revoked at index %lld", tk64, (long long)tkr->revoked);
@@ -517,19 +554,19 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			tkr->introduced = e->index;
 		}
 		if (grow((void **)&s->tacc, &s->tcap, s->tcount, sizeof(*s->tacc)) < 0 ||
-		    grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0)
+		    grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0 ||
+		    !(slot = trainer_slot(s, subject, 1)))
 			return BAD("out of memory");
 		ta = &s->tacc[s->tcount];
-		ta->index = e->index;
-		ta->trainer = subject;
-		ta->from = d1;
-		ta->until = d2;
-		snprintf(ta->from_s, sizeof(ta->from_s), "%.10s", from);
-		snprintf(ta->until_s, sizeof(ta->until_s), "%.10s", until);
-		ta->revoked = -1;
-		ta->next = tkr->first_tacc;
-		memcpy(ta->pk, tk, 32);
-		tkr->first_tacc = (int64_t)s->tcount;
+		memset(ta, 0, sizeof(*ta));
+		ta->t.index = e->index;
+		ta->t.trainer = subject;
+		snprintf(ta->t.from, sizeof(ta->t.from), "%.10s", from);
+		snprintf(ta->t.until, sizeof(ta->t.until), "%.10s", until);
+		ta->t.revoked = -1;
+		memcpy(ta->t.pk, tk, 32);
+		ta->prev = slot->latest;
+		slot->latest = (int64_t)s->tcount;
 		ar = &s->acc[s->acount++];
 		ar->index = e->index;
 		ar->subject = subject;
@@ -576,6 +613,17 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		}
 		if (lo < s->acount && s->acc[lo].index == target)
 			ar = &s->acc[lo];
+		if (ar && ar->trainer) {
+			/* A trainer's: the revocation covers the person (core/authority.h). */
+			struct trainer_slot *slot = trainer_slot(s, subject, 0);
+			if (rl_authority_trainer_revocation(ar->subject == subject ? &s->tacc[ar->ref].t : NULL, subject,
+							    target, why, wsize) != RL_AUTH_OK)
+				return -1;
+			for (int64_t i = slot ? slot->latest : -1; i >= 0; i = s->tacc[i].prev)
+				if (s->tacc[i].t.revoked < 0)
+					s->tacc[i].t.revoked = e->index;
+			return 0;
+		}
 		if (!ar || ar->subject != subject)
 			return BAD("the revocation names index %lld, which is no earlier accreditation of user %lld",
 				   (long long)target, (long long)subject);
@@ -583,8 +631,6 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("the accreditation at index %lld was already revoked at index %lld", (long long)target,
 				   (long long)ar->revoked);
 		ar->revoked = e->index;
-		if (ar->trainer)
-			s->tacc[ar->ref].revoked = e->index;
 		return 0;
 	}
 	case T_SESSION: {
@@ -600,7 +646,7 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 				   (long long)signer);
 		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
 			return BAD("\"decision\" must be confirmed or rejected");
-		return need_trainer(s, k, signer, pk64, date, "a session_signoff", why, wsize);
+		return need_trainer(s, e->pk, signer, date, why, wsize);
 	}
 	case T_ASSESSMENT:
 	case T_MODULE:
@@ -608,8 +654,7 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("the %s names no \"trainee\"", tname(type));
 		if (subject == signer)
 			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
-		return need_trainer(s, k, signer, pk64, date,
-				    type == T_ASSESSMENT ? "an assessment" : "a module_completion", why, wsize);
+		return need_trainer(s, e->pk, signer, date, why, wsize);
 	default:
 		return BAD("a %s statement cannot be signed by a person", tname(type));
 	}

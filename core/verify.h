@@ -19,10 +19,12 @@
  *         key_revocation revokes a key from that index on;
  *       trainer_accreditation, accreditation and revocation are signed by
  *         a live faculty key registered to the statement's signer;
- *       session_signoff, assessment and module_completion are signed by a
- *         key that a live trainer_accreditation names for the signer,
- *         valid on the date of signed_at (valid_from <= date <= valid_until)
- *         and not revoked by an earlier revocation;
+ *       session_signoff, assessment and module_completion are signed by
+ *         the key that the signer's live trainer_accreditation names, valid
+ *         on the date of signed_at (valid_from <= date <= valid_until); a
+ *         trainer holds at most one live accreditation (the latest, which
+ *         names the one it supersedes), and a revocation of any of theirs
+ *         covers the person (core/authority.h, shared with the server);
  *       nobody signs for themselves (signer != trainee / trainer named);
  *   - the RFC 9162 root over the leaves matches the signed tree head (its
  *     signature checked with the log key, its tree_size == the entries);

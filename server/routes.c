@@ -57,5 +57,8 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/session/logout-all",         h_session_logout_all, WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/web-sessions",               h_web_sessions_list,  WHO_ANY_USER, 0 },
 	{ "DELETE", "/api/v1/web-sessions/{id}",        h_web_sessions_delete, WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/assignments",                h_assignments_list,   WHO_ANY_USER, 0 },
+	{ "POST", "/api/v1/assignments",                h_assignments_create, FACULTY | ADMIN, 1 },
+	{ "DELETE", "/api/v1/assignments/{id}",         h_assignments_delete, FACULTY | ADMIN, 0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

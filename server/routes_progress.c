@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "sessions.h"
 #include "server.h"
+#include "supervision.h"
 #include "util.h"
 
 #include "banned.h"

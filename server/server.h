@@ -249,5 +249,8 @@ void h_session_logout(struct request *rq);
 void h_session_logout_all(struct request *rq);
 void h_web_sessions_list(struct request *rq);
 void h_web_sessions_delete(struct request *rq);
+void h_assignments_list(struct request *rq);
+void h_assignments_create(struct request *rq);
+void h_assignments_delete(struct request *rq);
 
 #endif

@@ -58,9 +58,11 @@ INV=$(jget 'j["id"]' <"$WORK/body")
 # Authorization), bad (unknown token), rev (revoked token).
 # Path placeholders: {S} T's session, {T} T's user id, {R} R's user id, {TKEY} a key that T
 # registers just before the cell, {TTOK} a token T creates just before the
-# cell, {INV} a pending invitation.  Body: - none, SESSION a valid session
+# cell, {INV} a pending invitation, {AID} an assignment of T2 to R that
+# faculty make just before the cell.  Body: - none, SESSION a valid session
 # naming R, KEY a fresh public key, EMPTY {}, TOKEN a read token request,
-# NAME {"name": T's own name}, INVITE an invitation.
+# NAME {"name": T's own name}, INVITE an invitation, ASSIGN an assignment of
+# T2 to R2 (faculty make it; an admin then finds it made: 409).
 MATRIX=$(cat <<'EOF'
 # method path                              body     T   T2  R   R2  F   A   none bad rev
 GET    /api/v1/health                      -        200 200 200 200 200 200 200  200 200
@@ -106,6 +108,10 @@ POST   /api/v1/session/logout              -        400 400 400 400 400 400 401 
 POST   /api/v1/session/logout-all          -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/web-sessions                -        200 200 200 200 200 200 401  401 401
 DELETE /api/v1/web-sessions/987654         -        404 404 404 404 404 404 401  401 401
+GET    /api/v1/assignments                 -        200 200 200 200 200 200 401  401 401
+GET    /api/v1/assignments?trainee={T}     -        200 200 200 200 200 200 401  401 401
+POST   /api/v1/assignments                 ASSIGN   403 403 403 403 201 409 401  401 401
+DELETE /api/v1/assignments/{AID}           -        403 403 403 403 200 200 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
@@ -126,8 +132,14 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 			req POST /api/v1/keys "$tok_T" "$(key_body "$tok_T")" >/dev/null
 			pth=$(echo "$pth" | sed "s/{TKEY}/$(jget 'j["id"]' <"$WORK/body")/")
 		fi
+		if echo "$pth" | grep -q '{AID}'; then
+			req POST /api/v1/assignments "$tok_F" "{\"trainer\":$R,\"trainee\":$T2}" >/dev/null
+			req GET "/api/v1/assignments?trainer=$R&trainee=$T2" "$tok_F" >/dev/null
+			pth=$(echo "$pth" | sed "s/{AID}/$(jget 'j["items"][0]["id"]' <"$WORK/body")/")
+		fi
 		case "$body" in
 		-) st=$(req "$method" "$pth" "$tok") ;;
+		ASSIGN) st=$(req "$method" "$pth" "$tok" "{\"trainer\":$R2,\"trainee\":$T2}") ;;
 		SESSION) st=$(req "$method" "$pth" "$tok" "$session_body") ;;
 		KEY) st=$(req "$method" "$pth" "$tok" "$(key_body "$tok")") ;;
 		EMPTY) st=$(req "$method" "$pth" "$tok" '{}') ;;

@@ -128,7 +128,7 @@ DEAD="http://127.0.0.1:1"
 
 for c in "" me log sessions pending progress export key "key generate" "key show" "key check" "key register" \
 	"key list" "key revoke" sign reject assess module "module complete" trainer "trainer list" \
-	"trainer accredit" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify; do
+	"trainer accredit" "trainer assign" "trainer unassign" "trainer assignments" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify; do
 	# shellcheck disable=SC2086
 	run $c --help
 	check "raslog${c:+ $c} --help prints usage on stdout and exits 0" eval 'rc_is 0 && out_has "usage: raslog" && [ ! -s "$T/err" ]'
@@ -325,6 +325,22 @@ else
 
 	run trainer accredit "$TRAINER_ID" --until 2099-12-31 --yes --passphrase-file "$T/pass.right" --token "$FACULTY_TOKEN"
 	check "trainer accredit with the right passphrase signs" eval 'rc_is 0 && out_has "ledger index" && err_has trainer_accreditation'
+
+	run trainer accredit "$TRAINER_ID" --until 2099-12-31 --yes --passphrase-file "$T/pass.right" --token "$FACULTY_TOKEN"
+	check "trainer accredit again supersedes the live accreditation" eval 'rc_is 0 && out_has "supersedes ledger index"'
+
+	run trainer assign "$TRAINER_ID" "$TRAINEE_ID" --token "$TRAINEE_TOKEN"
+	check "trainer assign as a trainee is refused" eval 'rc_is 4 && one_err_line'
+	run trainer assign "$TRAINER_ID" "$TRAINEE_ID" --token "$FACULTY_TOKEN"
+	check "trainer assign assigns the trainee to the trainer" eval 'rc_is 0 && out_has "^trainee $TRAINEE_ID (.*) assigned to trainer $TRAINER_ID"'
+	run trainer assign "$TRAINER_ID" "$TRAINEE_ID" --token "$FACULTY_TOKEN"
+	check "trainer assign twice says it is already assigned" eval 'rc_is 1 && one_err_line && err_has "already assigned"'
+	run trainer assignments --token "$TRAINER_TOKEN"
+	check "trainer assignments lists the trainer's trainees" eval 'rc_is 0 && out_has "TRAINEE NAME" && out_has "Tara Trainee"'
+	run trainer unassign "$TRAINER_ID" "$TRAINEE_ID" --token "$FACULTY_TOKEN"
+	check "trainer unassign removes it" eval 'rc_is 0 && out_has "no longer assigned"'
+	run trainer unassign "$TRAINER_ID" "$TRAINEE_ID" --token "$FACULTY_TOKEN"
+	check "trainer unassign of a pair not assigned exits 1 saying so" eval 'rc_is 1 && one_err_line && err_has "not assigned"'
 
 	export XDG_DATA_HOME="$T/data/trainer"
 	run sign "$S1" --yes --token "$TRAINER_TOKEN"

@@ -302,6 +302,21 @@ if (key.json?.id) {
 }
 check('DELETE /keys/{id}, no such key', 'DELETE', '/api/v1/keys/{id}', await call('DELETE', '/keys/99999999', { token: F }), 404);
 
+// ---- assignments (faculty assign trainees to trainers) ------------------------------
+{
+	check('assignments as faculty', 'GET', '/api/v1/assignments', await call('GET', '/assignments', { token: F }), 200);
+	check("a trainer's own assignments", 'GET', '/api/v1/assignments', await call('GET', `/assignments?trainer=${trainer.id}`, { token: R }), 200);
+	check('assignments, a bad filter', 'GET', '/api/v1/assignments', await call('GET', '/assignments?trainee=x', { token: F }), 400);
+	const mine = (await call('GET', `/assignments?trainer=${trainer.id}`, { token: F })).json?.items?.map((a) => a.trainee) || [];
+	const free = withRole('trainee').find((p) => !mine.includes(p.id)) || trainee;
+	const made = check('POST /assignments', 'POST', '/api/v1/assignments', await call('POST', '/assignments', { token: F, body: { trainer: trainer.id, trainee: free.id } }), 201);
+	check('POST /assignments again: conflict', 'POST', '/api/v1/assignments', await call('POST', '/assignments', { token: F, body: { trainer: trainer.id, trainee: free.id } }), 409);
+	check('POST /assignments, not a trainer', 'POST', '/api/v1/assignments', await call('POST', '/assignments', { token: F, body: { trainer: free.id, trainee: free.id } }), 400);
+	check('POST /assignments as a trainer', 'POST', '/api/v1/assignments', await call('POST', '/assignments', { token: R, body: { trainer: trainer.id, trainee: free.id } }), 403);
+	check('DELETE /assignments/{id}', 'DELETE', '/api/v1/assignments/{id}', await call('DELETE', `/assignments/${made.json?.id ?? 0}`, { token: F }), 200);
+	check('DELETE /assignments/{id} again: not found', 'DELETE', '/api/v1/assignments/{id}', await call('DELETE', `/assignments/${made.json?.id ?? 0}`, { token: F }), 404);
+}
+
 // ---- problems --------------------------------------------------------------------
 check('a session that does not exist', 'GET', '/api/v1/sessions/{id}', await call('GET', '/sessions/99999999', { token: F }), 404);
 check('a trainee not visible to another trainee', 'GET', '/api/v1/trainees/{id}/progress',

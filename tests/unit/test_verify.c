@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "authority.h"
 #include "demo.h"
 #include "jcs.h"
 #include "ledger.h"
@@ -34,6 +35,7 @@ static char **lines;
 static size_t nlines, caplines;
 static char *head_text;
 static uint8_t log_key[32];
+static json_t *people; /* the demo's people (ids, public keys); their secret keys are in dir */
 
 static int collect(void *ctx, const char *line, size_t len)
 {
@@ -50,7 +52,7 @@ static int setup(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	char path[128];
-	json_t *people, *head;
+	json_t *head;
 
 	(void)state;
 	if (sodium_init() < 0)
@@ -60,11 +62,10 @@ static int setup(void **state)
 		return -1;
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, &db, &err) < 0 || rl_db_begin(db, &err) < 0 ||
-	    !(people = rl_demo_seed(db, NULL, &err)) || rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0) {
+	    !(people = rl_demo_seed(db, dir, &err)) || rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0) {
 		fprintf(stderr, "setup: %s\n", err.detail);
 		return -1;
 	}
-	json_decref(people);
 	if (rl_ledger_export(db, 0, 0, collect, NULL, &err) < 0 || rl_ledger_log_key(db, log_key, &err) < 0)
 		return -1;
 	head = rl_ledger_head(db, &err);
@@ -82,6 +83,7 @@ static int teardown(void **state)
 		free(lines[i]);
 	free(lines);
 	free(head_text);
+	json_decref(people);
 	rl_db_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -537,6 +539,191 @@ static void test_redacted_revocations(void **state)
 	rl_db_rollback(db);
 }
 
+/* A statement signed with sk as the line at index. */
+static char *line_at(json_t *st, const uint8_t pk[32], const uint8_t sk[64], size_t index)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	size_t len;
+	char *msg = rl_statement_message(st, &len, &err), *sig = rl_stmt_sign(st, sk, &err), *pk64 = rl_base64_encode(pk, 32), *out;
+	json_t *line = json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)index, "message", msg, "public_key", pk64,
+				 "signature", sig);
+
+	out = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(line);
+	free(msg);
+	free(sig);
+	free(pk64);
+	json_decref(st);
+	return out;
+}
+
+/* A demo person by (part of) name: id, and (sk not NULL) their keys from dir/user-ID.key. */
+static int64_t person(const char *name, uint8_t pk[32], uint8_t sk[64], char pk64[48])
+{
+	json_t *p;
+	size_t i;
+	char path[160], *text;
+	size_t len;
+
+	json_array_foreach(people, i, p) {
+		if (!strstr(json_string_value(json_object_get(p, "name")), name))
+			continue;
+		if (!sk)
+			return json_integer_value(json_object_get(p, "id"));
+		snprintf(path, sizeof(path), "%s/user-%lld.key", dir, (long long)json_integer_value(json_object_get(p, "id")));
+		text = rl_read_file(path, 4096, &len);
+		assert_non_null(text);
+		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			text[--len] = '\0';
+		assert_int_equal(rl_base64_decode_exact(text, sk, 64), 0);
+		free(text);
+		memcpy(pk, sk + 32, 32);
+		sodium_bin2base64(pk64, 48, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+		return json_integer_value(json_object_get(p, "id"));
+	}
+	fail_msg("no demo person %s", name);
+	return 0;
+}
+
+/* The ledger index of trainer's (only) trainer_accreditation in the demo ledger. */
+static int64_t accreditation_of(int64_t trainer)
+{
+	for (size_t i = 0; i < nlines; i++) {
+		json_t *j = json_loads(lines[i], 0, NULL), *st;
+		const char *msg = json_string_value(json_object_get(j, "message"));
+		int64_t found = -1;
+		st = json_loads(msg + strlen(RL_STATEMENT_PREFIX), 0, NULL);
+		if (strcmp(json_string_value(json_object_get(st, "type")), "trainer_accreditation") == 0 &&
+		    json_integer_value(json_object_get(st, "trainer")) == trainer)
+			found = json_integer_value(json_object_get(j, "index"));
+		json_decref(st);
+		json_decref(j);
+		if (found >= 0)
+			return found;
+	}
+	fail_msg("trainer %lld has no accreditation", (long long)trainer);
+	return -1;
+}
+
+/* A signed session sign-off by trainer (key pk/sk) of a made-up session of trainee. */
+static char *signoff_line(int64_t trainer, int64_t trainee, const uint8_t pk[32], const uint8_t sk[64],
+			  const char *pk64, size_t index)
+{
+	json_t *session = json_pack("{s:i,s:I,s:I,s:s,s:i}", "id", 999999, "trainee", (json_int_t)trainee, "trainer",
+				    (json_int_t)trainer, "date", "2026-01-01", "minutes", 30);
+	struct rl_signer by = { trainer, pk64, "2026-01-02T00:00:00Z" };
+	char *out = line_at(rl_stmt_session_signoff(session, "confirmed", NULL, NULL, NULL, &by), pk, sk, index);
+
+	json_decref(session);
+	return out;
+}
+
+/*
+ * The verifier applies the rules the server applies (core/authority.c):
+ * one live accreditation per trainer, "supersedes" must name it, a
+ * superseded key signs nothing, a revocation covers the person; and it
+ * still reads an old ledger's second accreditation without "supersedes".
+ */
+static void test_trainer_supersession(void **state)
+{
+	uint8_t fpk[32], fsk[64], epk[32], esk[64], npk[32], nsk[64];
+	char f64[48], e64[48], n64[48];
+	int64_t fac = person("Amelia Hart", fpk, fsk, f64), ell = person("David Ellis", epk, esk, e64);
+	int64_t trainee = person("Priya Raman", NULL, NULL, NULL), acc = accreditation_of(ell);
+	struct rl_signer fby = { fac, f64, "2026-01-02T00:00:00Z" };
+	struct rl_verify_result res;
+	char **c = copy_lines();
+	size_t n = nlines;
+
+	(void)state;
+	crypto_sign_keypair(npk, nsk); /* Ellis's new key */
+	sodium_bin2base64(n64, sizeof(n64), npk, 32, sodium_base64_VARIANT_ORIGINAL);
+	c = realloc(c, (n + 8) * sizeof(*c));
+
+	/* "supersedes" naming something other than the live accreditation: bad, as the server's 409. */
+	c[n] = line_at(rl_stmt_trainer_accreditation_superseding(ell, n64, "2020-01-01", "2099-12-31", acc + 1, &fby),
+		       fpk, fsk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n);
+	assert_non_null(strstr(res.why, "supersedes"));
+	free(c[n]);
+
+	/* The right one: the old key signs nothing from then on, the new one does. */
+	c[n] = line_at(rl_stmt_trainer_accreditation_superseding(ell, n64, "2020-01-01", "2099-12-31", acc, &fby),
+		       fpk, fsk, n);
+	c[n + 1] = signoff_line(ell, trainee, npk, nsk, n64, n + 1);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 0);
+	free(c[n + 1]);
+	c[n + 1] = signoff_line(ell, trainee, epk, esk, e64, n + 1);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n + 1);
+	assert_non_null(strstr(res.why, "superseded"));
+	free(c[n + 1]);
+
+	/* Revoking the superseded accreditation covers the person: the new key signs nothing either. */
+	c[n + 1] = line_at(rl_stmt_revocation(ell, acc, "withdrawn", &fby), fpk, fsk, n + 1);
+	c[n + 2] = signoff_line(ell, trainee, npk, nsk, n64, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n + 2);
+	assert_non_null(strstr(res.why, "was revoked"));
+	free(c[n + 2]);
+	/* ... nor can it be revoked twice, nor superseded (nothing is live); a fresh accreditation restores it. */
+	c[n + 2] = line_at(rl_stmt_revocation(ell, acc + 0, "again", &fby), fpk, fsk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "already revoked"));
+	free(c[n + 2]);
+	c[n + 2] = line_at(rl_stmt_trainer_accreditation_superseding(ell, n64, "2020-01-01", "2099-12-31", (int64_t)n, &fby),
+			   fpk, fsk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "nothing is live"));
+	free(c[n + 2]);
+	c[n + 2] = line_at(rl_stmt_trainer_accreditation(ell, n64, "2020-01-01", "2099-12-31", &fby), fpk, fsk, n + 2);
+	c[n + 3] = signoff_line(ell, trainee, npk, nsk, n64, n + 3);
+	assert_int_equal(run(c, n + 4, NULL, NULL, &res), 0);
+	for (size_t i = n; i < n + 4; i++)
+		free(c[i]);
+
+	/* An old ledger's second accreditation without "supersedes" still verifies and supersedes implicitly. */
+	c[n] = line_at(rl_stmt_trainer_accreditation(ell, n64, "2020-01-01", "2099-12-31", &fby), fpk, fsk, n);
+	c[n + 1] = signoff_line(ell, trainee, npk, nsk, n64, n + 1);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 0);
+	free(c[n + 1]);
+	c[n + 1] = signoff_line(ell, trainee, epk, esk, e64, n + 1);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n + 1);
+	free_lines(c, n + 2);
+}
+
+/* The shared predicate itself, on the cases the server and the verifier both meet. */
+static void test_authority_rules(void **state)
+{
+	struct rl_tacc t = { 10, 5, { 1 }, "2026-01-01", "2026-12-31", -1 };
+	uint8_t other[32] = { 2 };
+	char why[300];
+
+	(void)state;
+	assert_int_equal(rl_authority_trainer_may_sign(&t, 5, t.pk, "2026-06-01", why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_trainer_may_sign(&t, 5, t.pk, "2027-01-01", why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_non_null(strstr(why, "2026-01-01 to 2026-12-31"));
+	assert_int_equal(rl_authority_trainer_may_sign(&t, 5, other, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_may_sign(&t, 6, t.pk, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_may_sign(NULL, 5, t.pk, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_accreditation(NULL, 5, -1, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, -1, why, sizeof(why)), RL_AUTH_IMPLICIT);
+	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, 10, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, 11, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_accreditation(NULL, 5, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_revocation(&t, 5, 10, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_trainer_revocation(&t, 6, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_revocation(NULL, 5, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	t.revoked = 20;
+	assert_int_equal(rl_authority_trainer_may_sign(&t, 5, t.pk, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_non_null(strstr(why, "was revoked at ledger index 20"));
+	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, -1, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_trainer_revocation(&t, 5, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +740,8 @@ int main(void)
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_redacted_export),
 		cmocka_unit_test(test_redacted_revocations),
+		cmocka_unit_test(test_trainer_supersession),
+		cmocka_unit_test(test_authority_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
