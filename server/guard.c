@@ -435,7 +435,10 @@ static void refuse(struct guard_conn *g, const char *why)
 	snprintf(rq.ip, sizeof(rq.ip), "%s", g->ip);
 	snprintf(rq.method, sizeof(rq.method), "%s", g->method);
 	rq.path = g->target;
+	rq.status = 400;
 	audit(&rq, "http", "refused", "\"reason\":\"%s\"", why);
+	audit_flush(&rq);   /* this request never reaches http.c's queue(), which writes the others */
+	audit_release(&rq);
 
 	pthread_mutex_lock(&lock);
 	waiting = g->received == g->answered; /* no reply of ours is on its way: the 400 cannot interleave */
