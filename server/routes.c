@@ -57,5 +57,7 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/session/logout-all",         h_session_logout_all, WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/web-sessions",               h_web_sessions_list,  WHO_ANY_USER, 0 },
 	{ "DELETE", "/api/v1/web-sessions/{id}",        h_web_sessions_delete, WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/me/notifications",           h_notify_prefs_get,   WHO_ANY_USER, 0 },
+	{ "PUT",  "/api/v1/me/notifications",           h_notify_prefs_put,   WHO_ANY_USER, 1 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -198,5 +198,7 @@ void h_session_logout(struct request *rq);
 void h_session_logout_all(struct request *rq);
 void h_web_sessions_list(struct request *rq);
 void h_web_sessions_delete(struct request *rq);
+void h_notify_prefs_get(struct request *rq);
+void h_notify_prefs_put(struct request *rq);
 
 #endif
