@@ -109,6 +109,8 @@ POST   /api/v1/session/logout              -        400 400 400 400 400 400 401 
 POST   /api/v1/session/logout-all          -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/web-sessions                -        200 200 200 200 200 200 401  401 401
 DELETE /api/v1/web-sessions/987654         -        404 404 404 404 404 404 401  401 401
+GET    /api/v1/me/notifications            -        200 200 200 200 200 200 401  401 401
+PUT    /api/v1/me/notifications            EMPTY    400 400 400 400 400 400 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
