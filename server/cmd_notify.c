@@ -1,5 +1,5 @@
 /*
- * cmd_notify.c - raslogd notify --now: the reminder pass, then one try at
+ * cmd_notify.c - raslogd notify --now: the reminder and digest passes, then one try at
  * every unsent message of the outbox (back-off or not), for operators and
  * tests.  raslogd serve does the same in the background (server/mailer.c).
  * Settings come from the config file; the flags override it.
@@ -32,7 +32,7 @@ int cmd_notify(const char *path, int argc, char **argv)
 	struct rl_error err = RL_ERROR_INIT;
 	struct mailer_config cfg;
 	struct rl_writer *w;
-	int c, now = 0, queued, sent = 0, failed = 0, rc;
+	int c, now = 0, queued, digests = 0, sent = 0, failed = 0, rc;
 	long long n;
 
 	mailer_config_load(&cfg);
@@ -67,12 +67,15 @@ int cmd_notify(const char *path, int argc, char **argv)
 	if (rl_writer_start(path, &w, &err) < 0)
 		return operator_fail(&err);
 	queued = mailer_remind(&cfg, w);
-	rc = queued < 0 ? -1 : mailer_send_due(&cfg, w, 1, &sent, &failed);
+	if (queued >= 0)
+		digests = mailer_digest(&cfg, w);
+	rc = queued < 0 || digests < 0 ? -1 : mailer_send_due(&cfg, w, 1, &sent, &failed);
 	rl_writer_stop(w);
 	curl_global_cleanup();
 	if (rc < 0)
 		return 1;
-	printf("{\"reminders_queued\":%d,\"sent\":%d,\"failed\":%d,\"smtp\":%s}\n", queued, sent, failed,
+	printf("{\"reminders_queued\":%d,\"digests_queued\":%d,\"sent\":%d,\"failed\":%d,\"smtp\":%s}\n", queued,
+	       digests, sent, failed,
 	       cfg.smtp_url ? "true" : "false");
 	if (failed)
 		fprintf(stderr, "raslogd: %d message%s could not be sent; they stay in the outbox and are retried\n",

@@ -1,6 +1,7 @@
 /*
  * mailer.c - sends the outbox over SMTP with libcurl, runs the trainer
- * reminder pass, and does both in the background of raslogd serve.
+ * reminder and faculty digest passes, and does all three in the
+ * background of raslogd serve.
  *
  * Each message goes through three steps, each its own short write
  * through the group-commit writer: claim (state 'sending', one more
@@ -83,6 +84,32 @@ int mailer_remind(const struct mailer_config *cfg, struct rl_writer *w)
 		return -1;
 	}
 	return r.queued;
+}
+
+struct digest_job {
+	const struct mailer_config *cfg;
+	int queued;
+};
+
+static int run_digest(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct digest_job *d = job->ctx;
+	struct rl_digest_opts o = { d->cfg->reminder_days, d->cfg->public_url, time(NULL) };
+
+	return rl_notify_digests(db, &o, &d->queued, err);
+}
+
+int mailer_digest(const struct mailer_config *cfg, struct rl_writer *w)
+{
+	struct digest_job d = { cfg, 0 };
+	struct rl_job job = { .run = run_digest, .ctx = &d };
+
+	if (rl_writer_call(w, &job) < 0) {
+		fprintf(stderr, "raslogd: the digest pass failed: %s\n", job.err.detail);
+		rl_error_clear(&job.err);
+		return -1;
+	}
+	return d.queued;
 }
 
 struct claim_job {
@@ -341,6 +368,7 @@ static void *mailer_main(void *arg)
 		if (time(NULL) - last_remind >= 3600) {
 			last_remind = time(NULL);
 			mailer_remind(&bg_cfg, bg_writer);
+			mailer_digest(&bg_cfg, bg_writer); /* once per ISO week per faculty member: the key says so */
 		}
 		mailer_send_due(&bg_cfg, bg_writer, 0, NULL, NULL);
 		pthread_mutex_lock(&lock);

@@ -24,6 +24,9 @@ void mailer_config_load(struct mailer_config *cfg);
 /* Runs the reminder pass through the writer; returns reminders queued, or -1 (message on stderr). */
 int mailer_remind(const struct mailer_config *cfg, struct rl_writer *w);
 
+/* Runs the faculty digest pass (stuck after reminder_days); returns digests queued, or -1. */
+int mailer_digest(const struct mailer_config *cfg, struct rl_writer *w);
+
 /*
  * Sends what is due (force: every unsent message, back-off or not) through
  * the writer; returns 0, or -1 if the outbox could not be read.  *sent and
@@ -31,7 +34,7 @@ int mailer_remind(const struct mailer_config *cfg, struct rl_writer *w);
  */
 int mailer_send_due(const struct mailer_config *cfg, struct rl_writer *w, int force, int *sent, int *failed);
 
-/* The background thread of raslogd serve: sends every minute, reminds every hour. */
+/* The background thread of raslogd serve: sends every minute, reminds and digests every hour. */
 int mailer_start(const struct mailer_config *cfg, struct rl_writer *w);
 void mailer_stop(void);
 

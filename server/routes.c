@@ -60,5 +60,7 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/assignments",                h_assignments_list,   WHO_ANY_USER, 0 },
 	{ "POST", "/api/v1/assignments",                h_assignments_create, FACULTY | ADMIN, 1 },
 	{ "DELETE", "/api/v1/assignments/{id}",         h_assignments_delete, FACULTY | ADMIN, 0 },
+	{ "GET",  "/api/v1/me/notifications",           h_notify_prefs_get,   WHO_ANY_USER, 0 },
+	{ "PUT",  "/api/v1/me/notifications",           h_notify_prefs_put,   WHO_ANY_USER, 1 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "codes.h"
+#include "config.h"
 #include "ledger.h"
+#include "notify.h"
 #include "server.h"
 #include "signoff.h"
 #include "statements.h"
@@ -26,7 +28,8 @@ static void signoff_free(void *p)
 static int signoff_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct request *rq = job->ctx;
-	return rl_signoff_apply(db, &rq->user, rq->state, err);
+	/* rl_signoff_apply, and the trainee's mail queued in the same transaction. */
+	return rl_notify_signoff(db, &rq->user, rq->state, rl_config.public_url, err);
 }
 
 static void signoff_respond(struct request *rq)

@@ -252,5 +252,7 @@ void h_web_sessions_delete(struct request *rq);
 void h_assignments_list(struct request *rq);
 void h_assignments_create(struct request *rq);
 void h_assignments_delete(struct request *rq);
+void h_notify_prefs_get(struct request *rq);
+void h_notify_prefs_put(struct request *rq);
 
 #endif

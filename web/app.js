@@ -11,6 +11,7 @@ import * as trainee from './js/view-trainee.js';
 import * as log from './js/view-log.js';
 import * as trainers from './js/view-trainers.js';
 import * as waiting from './js/view-waiting.js';
+import * as settings from './js/view-settings.js';
 
 /* name -> the view, its nav label, and the roles that may open it (none: anyone signed in). */
 const ROUTES = {
@@ -20,8 +21,9 @@ const ROUTES = {
 	waiting: { view: waiting, label: 'Waiting for me', roles: ['trainer'] },
 	trainers: { view: trainers, label: 'Trainers', roles: [] },
 	trainee: { view: trainee, label: 'Trainee', roles: [], hidden: true },
+	settings: { view: settings, label: 'Notifications', roles: [] },
 };
-const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers'];
+const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers', 'settings'];
 
 const el = (id) => document.getElementById(id);
 let me = null;

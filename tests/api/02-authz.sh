@@ -112,6 +112,8 @@ GET    /api/v1/assignments                 -        200 200 200 200 200 200 401 
 GET    /api/v1/assignments?trainee={T}     -        200 200 200 200 200 200 401  401 401
 POST   /api/v1/assignments                 ASSIGN   403 403 403 403 201 409 401  401 401
 DELETE /api/v1/assignments/{AID}           -        403 403 403 403 200 200 401  401 401
+GET    /api/v1/me/notifications            -        200 200 200 200 200 200 401  401 401
+PUT    /api/v1/me/notifications            EMPTY    400 400 400 400 400 400 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405

@@ -306,6 +306,19 @@ await step('the trainers list shows accreditation state and expiry, with checked
 await axe(page, 'trainers');
 await shot(page, '06-trainers');
 
+await step('the notifications page shows the faculty default (digest on) and saves a change', async () => {
+	await page.click('.nav-link[data-route="settings"]');
+	await page.locator('h1', { hasText: 'Notifications' }).waitFor();
+	const before = await page.locator('#notify-digest').isChecked();
+	await page.locator('#notify-digest').uncheck();
+	await page.click('form.settings button[type="submit"]');
+	await page.waitForFunction(() => !document.querySelector('form.settings button').disabled);
+	const saved = await page.evaluate(async () => (await fetch('/api/v1/me/notifications', {
+		headers: { Authorization: `Bearer ${sessionStorage.getItem('raslog.token')}` } })).json());
+	return before === true && saved.digest === false;
+});
+await axe(page, 'settings');
+
 await step('sign-out forgets the token', async () => {
 	await page.click('#sign-out');
 	await page.locator('#sign-in').waitFor({ state: 'visible' });

@@ -207,6 +207,9 @@ check('sites', 'GET', '/api/v1/sites', await call('GET', '/sites', { token: F })
 const admin = withRole('admin')[0];
 if (admin) check('outbox as admin', 'GET', '/api/v1/outbox', await call('GET', '/outbox?limit=5', { token: admin.token }), 200);
 check('outbox as faculty', 'GET', '/api/v1/outbox', await call('GET', '/outbox', { token: F }), 403);
+check('my notification choices', 'GET', '/api/v1/me/notifications', await call('GET', '/me/notifications', { token: T }), 200);
+check('choosing notifications', 'PUT', '/api/v1/me/notifications', await call('PUT', '/me/notifications', { token: F, body: { digest: true } }), 200);
+check('choosing an unknown notification', 'PUT', '/api/v1/me/notifications', await call('PUT', '/me/notifications', { token: F, body: { sms: true } }), 400);
 check('curricula', 'GET', '/api/v1/curricula', await call('GET', '/curricula', { token: T }), 200);
 check('assessment tools', 'GET', '/api/v1/assessment-tools', await call('GET', '/assessment-tools', { token: T }), 200);
 const jl = check('ledger export', 'GET', '/api/v1/ledger', await call('GET', '/ledger?from=0&count=5', { token: T }), 200);

@@ -1,0 +1,216 @@
+/*
+ * test_notify.c - the trainee's progress mail (core/notify.c): a module
+ * met or eligibility reached between a snapshot and the event is recorded
+ * in progress_milestones and told once, under "progress:<ledger index>",
+ * only to a trainee who wants decision mail; eligibility regained after a
+ * revoked accreditation is no news; ISO week keys.  trainee_status is
+ * written directly here, as rl_progress_refresh would leave it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codes.h"
+#include "db.h"
+#include "error.h"
+#include "notify.h"
+#include "setup.h"
+#include "users.h"
+
+#include "banned.h"
+
+struct fixture {
+	char dir[64], path[96];
+	struct rl_db *db;
+	int64_t trainee;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user_new nu = { "Tia Trainee", "tia@example.org", NULL, NULL, NULL, RL_ROLE_TRAINEE };
+	char tok[RL_TOKEN_LEN + 1];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0 ||
+	    rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
+		fail_msg("setup: %s", err.detail);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const suffixes[] = { "", "-wal", "-shm", ".head", ".keys/log.key", ".keys/issuer.key",
+						 ".keys/token.key", NULL };
+	char p[160];
+
+	rl_db_close(f->db);
+	for (const char *const *sfx = suffixes; *sfx; sfx++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, *sfx);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s.keys", f->path);
+	rmdir(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void set_status(struct fixture *f, const char *status, const char *m1, const char *m2)
+{
+	char sql[600];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, summary, updated_at) "
+		 "VALUES (%lld, '%s', 0, 2, '[{\"module\":\"m1\",\"title\":\"Docking\",\"status\":\"%s\"},"
+		 "{\"module\":\"m2\",\"title\":\"Suturing\",\"status\":\"%s\"}]', '2026-01-01T00:00:00Z')",
+		 (long long)f->trainee, status, m1, m2);
+	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static char *text(struct rl_db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v ? v : strdup("");
+}
+
+/* Snapshot, change trainee_status to (status, m1, m2), then tell what changed as ledger index idx. */
+static void event(struct fixture *f, const char *status, const char *m1, const char *m2, int64_t idx)
+{
+	struct rl_notify_snap before;
+	struct rl_error err = RL_ERROR_INIT;
+
+	assert_int_equal(rl_notify_snapshot(f->db, f->trainee, &before, &err), 0);
+	set_status(f, status, m1, m2);
+	if (rl_notify_progress(f->db, &before, idx, "https://raslog.example.org/", 1767225600, &err) < 0)
+		fail_msg("rl_notify_progress: %s", err.detail);
+	rl_notify_snap_release(&before);
+}
+
+static void test_module_then_eligible(void **state)
+{
+	struct fixture *f = *state;
+	char *s;
+
+	/* No status row yet: the first module met is news. */
+	event(f, "in_training", "met", "in_progress", 7);
+	s = text(f->db, "SELECT group_concat(kind || ':' || coalesce(module, '-') || ':' || ledger_index) FROM progress_milestones");
+	assert_string_equal(s, "module:m1:7");
+	free(s);
+	s = text(f->db, "SELECT idempotency_key || '|' || recipient || '|' || subject FROM outbox");
+	assert_string_equal(s, "progress:7|tia@example.org|raslog: you met a module");
+	free(s);
+	s = text(f->db, "SELECT body FROM outbox WHERE idempotency_key = 'progress:7'");
+	assert_non_null(strstr(s, "  Docking (m1)\n"));
+	assert_null(strstr(s, "Suturing"));
+	assert_non_null(strstr(s, "To change which notifications you receive, go to https://raslog.example.org/#/settings/notifications\n"));
+	free(s);
+
+	/* Nothing new: nothing recorded, nothing queued. */
+	event(f, "in_training", "met", "in_progress", 8);
+	assert_string_equal((s = text(f->db, "SELECT count(*) || ' ' || (SELECT count(*) FROM outbox) FROM progress_milestones")), "1 1");
+	free(s);
+
+	/* The second module makes the trainee eligible: one message saying both. */
+	event(f, "eligible", "met", "met", 9);
+	s = text(f->db, "SELECT group_concat(kind || ':' || coalesce(module, '-'), ' ') FROM progress_milestones WHERE ledger_index = 9");
+	assert_string_equal(s, "module:m2 eligible:-");
+	free(s);
+	s = text(f->db, "SELECT subject FROM outbox WHERE idempotency_key = 'progress:9'");
+	assert_string_equal(s, "raslog: you are eligible for accreditation");
+	free(s);
+	s = text(f->db, "SELECT body FROM outbox WHERE idempotency_key = 'progress:9'");
+	assert_non_null(strstr(s, "  Suturing (m2)\n"));
+	assert_null(strstr(s, "Docking"));
+	assert_non_null(strstr(s, "eligible for accreditation"));
+	free(s);
+
+	/* Accredited, then revoked back to eligible: no news. */
+	event(f, "accredited", "met", "met", 10);
+	event(f, "eligible", "met", "met", 11);
+	assert_string_equal((s = text(f->db, "SELECT count(*) || ' ' || (SELECT count(*) FROM outbox) FROM progress_milestones")), "3 2");
+	free(s);
+}
+
+static void test_decisions_off(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	int want[RL_NOTIFY_KINDS] = { -1, 0, -1 };
+	json_t *out = NULL;
+	char *s;
+
+	assert_int_equal(rl_notify_prefs_put(f->db, f->trainee, want, &out, &err), 0);
+	assert_true(json_is_false(json_object_get(out, "decisions")));
+	json_decref(out);
+	event(f, "eligible", "met", "met", 5);
+	/* Recorded for the digest, not mailed. */
+	assert_string_equal((s = text(f->db, "SELECT count(*) || ' ' || (SELECT count(*) FROM outbox) FROM progress_milestones")), "3 0");
+	free(s);
+}
+
+static void test_prefs_parse(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int want[RL_NOTIFY_KINDS];
+	json_t *j;
+
+	(void)state;
+	j = json_loads("{\"digest\":true}", 0, NULL);
+	assert_int_equal(rl_notify_prefs_parse(j, want, &err), 0);
+	assert_int_equal(want[RL_NOTIFY_REMINDERS], -1);
+	assert_int_equal(want[RL_NOTIFY_DIGEST], 1);
+	json_decref(j);
+	for (const char *const *bad = (const char *const[]){ "{}", "{\"digest\":1}", "{\"sms\":true}", "[]", NULL }; *bad; bad++) {
+		j = json_loads(*bad, JSON_DECODE_ANY, NULL);
+		assert_int_equal(rl_notify_prefs_parse(j, want, &err), -1);
+		rl_error_clear(&err);
+		json_decref(j);
+	}
+}
+
+static void test_iso_week(void **state)
+{
+	char w[16];
+
+	(void)state;
+	rl_iso_week(1767225600, w); /* Thursday 2026-01-01 */
+	assert_string_equal(w, "2026-W01");
+	rl_iso_week(1767052800, w); /* Tuesday 2025-12-30: ISO week 1 of 2026 */
+	assert_string_equal(w, "2026-W01");
+	rl_iso_week(1735516800, w); /* Monday 2024-12-30: 2025-W01 */
+	assert_string_equal(w, "2025-W01");
+	rl_iso_week(1735430400, w); /* Sunday 2024-12-29: 2024-W52 */
+	assert_string_equal(w, "2024-W52");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_module_then_eligible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decisions_off, setup, teardown),
+		cmocka_unit_test(test_prefs_parse),
+		cmocka_unit_test(test_iso_week),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
