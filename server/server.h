@@ -25,6 +25,8 @@
 #include "writer.h"
 
 #define SERVER_MAX_BODY (64 * 1024)
+/* The body limit of one request: SERVER_MAX_BODY, larger for an import upload (server/http.c). */
+size_t server_body_limit(const char *method, const char *path);
 
 struct request;
 
@@ -198,5 +200,8 @@ void h_session_logout(struct request *rq);
 void h_session_logout_all(struct request *rq);
 void h_web_sessions_list(struct request *rq);
 void h_web_sessions_delete(struct request *rq);
+void h_imports_create(struct request *rq);
+void h_imports_list(struct request *rq);
+void h_imports_get(struct request *rq);
 
 #endif
