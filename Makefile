@@ -28,7 +28,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvl
             -Wno-unused-parameter -Werror
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore -I$(BUILD)/gen $(PKG_CFLAGS) -pthread -MMD -MP
-LDLIBS   := $(PKG_LIBS) -lhpdf -pthread -lm
+LDLIBS   := $(PKG_LIBS) -lhpdf -lcsv -pthread -lm
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

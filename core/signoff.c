@@ -15,6 +15,7 @@
 #include "codes.h"
 #include "curriculum.h"
 #include "jcs.h"
+#include "imports.h"
 #include "jsonin.h"
 #include "ledger.h"
 #include "progress.h"
@@ -650,6 +651,41 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	return rl_progress_module_completed(db, trainee, module, err);
 }
 
+/* A trainer countersigns (or rejects) a pending import as a whole; see core/imports.h. */
+static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
+				  const char *date, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t id = member_int(json_object_get(st, "import"), "id");
+	const char *decision = member_str(st, "decision"), *reason = member_str(st, "reason");
+	json_t *imp = id > 0 ? rl_import_load(db, id, 0, err) : NULL;
+	int rc = -1;
+
+	if (!imp) {
+		if (!err->status)
+			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no import");
+		return -1;
+	}
+	if (member_int(imp, "trainee") == so->signer)
+		REFUSE(err, "self-sign", "you cannot countersign your own import %lld", (long long)id);
+	else if (member_int(imp, "trainer") != so->signer)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature", (long long)id);
+	else if (strcmp(member_str(imp, "status"), "pending") != 0)
+		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
+			     "import %lld was already %s (ledger index %lld)", (long long)id, member_str(imp, "status"),
+			     (long long)member_int(json_object_get(imp, "signoff"), "ledger_index"));
+	else if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
+		rl_error_field(err, "statement.decision", "must be confirmed or rejected");
+	else if (strcmp(decision, "rejected") == 0 && (!reason || !*reason || strlen(reason) > 1000))
+		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
+	else if (must_match(st, rl_stmt_simulator_import(imp, decision, reason, by), "the import", err) == 0 &&
+		 need_trainer(db, so, date, err) == 0 && append(db, so, member_int(imp, "trainee"), err) == 0 &&
+		 rl_import_decided(db, id, decision, so->signer, by->signed_at, so->ledger_index, reason, err) == 0)
+		rc = rl_progress_refresh(db, member_int(imp, "trainee"), err);
+	json_decref(imp);
+	return rc;
+}
+
 static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
 				       struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
 {
@@ -877,6 +913,8 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 		return apply_accreditation(db, me, &k, so, &by, err);
 	if (strcmp(type, "revocation") == 0)
 		return apply_revocation(db, me, &k, so, &by, err);
+	if (strcmp(type, "simulator_import") == 0)
+		return apply_simulator_import(db, so, &by, date, err);
 	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type);
 }
 

@@ -116,6 +116,28 @@ json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const c
 	return o;
 }
 
+json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, const char *reason,
+				 const struct rl_signer *by)
+{
+	json_t *o = base("simulator_import", by);
+	const char *const ints[] = { "id", "trainee", "trainer", "attempts", NULL };
+	const char *const strs[] = { "kind", "sha256", "attempts_sha256", NULL };
+	json_t *imp = json_object();
+	size_t i;
+
+	for (i = 0; ints[i]; i++)
+		json_object_set_new(imp, ints[i], json_integer(json_integer_value(json_object_get(import, ints[i]))));
+	for (i = 0; strs[i]; i++) {
+		const char *v = json_string_value(json_object_get(import, strs[i]));
+		json_object_set_new(imp, strs[i], json_string(v ? v : ""));
+	}
+	json_object_set_new(o, "decision", json_string(decision ? decision : ""));
+	json_object_set_new(o, "import", imp);
+	if (reason && *reason)
+		json_object_set_new(o, "reason", json_string(reason));
+	return o;
+}
+
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at)
 {
 	json_t *o = base("faculty_key", NULL);

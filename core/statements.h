@@ -65,6 +65,16 @@ json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curri
 json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const char *reason,
 			   const struct rl_signer *by);
 
+/*
+ * A trainer's countersignature (or rejection) of an import as a whole.
+ * import is the import's API JSON (core/imports.h); the statement commits
+ * to its id, trainee, trainer, kind, the file's SHA-256, the number of
+ * attempts and the SHA-256 of JCS(attempts).  reason is required for a
+ * rejection.
+ */
+json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, const char *reason,
+				 const struct rl_signer *by);
+
 /* Log-signed statements. */
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at);
 json_t *rl_stmt_key_revocation(int64_t user, const char *public_key, const char *revoked_at);

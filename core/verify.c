@@ -33,10 +33,10 @@
 
 const char *const rl_verify_type_names[] = {
 	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
-	"revocation", "session_signoff", "assessment", "module_completion", NULL
+	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import", NULL
 };
 
-enum { T_FACULTY_KEY, T_KEY_REVOCATION, T_TRAINER_ACC, T_ACC, T_REVOCATION, T_SESSION, T_ASSESSMENT, T_MODULE };
+enum { T_FACULTY_KEY, T_KEY_REVOCATION, T_TRAINER_ACC, T_ACC, T_REVOCATION, T_SESSION, T_ASSESSMENT, T_MODULE, T_SIM_IMPORT };
 
 /* ---------------------------------------------------------------- entries */
 
@@ -409,7 +409,7 @@ static int type_of(const char *t)
 
 static const char *tname(int type)
 {
-	const char *n = type >= 0 && type < 8 ? rl_verify_type_names[type] : NULL;
+	const char *n = type >= 0 && type <= T_SIM_IMPORT ? rl_verify_type_names[type] : NULL;
 
 	return n ? n : "unknown";
 }
@@ -655,6 +655,21 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		if (subject == signer)
 			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
 		return need_trainer(s, e->pk, signer, date, why, wsize);
+	case T_SIM_IMPORT: {
+		const json_t *imp = json_object_get(st, "import");
+		const char *decision = str_of(st, "decision");
+		int64_t trainer;
+		if (!json_is_object(imp) || int_of(imp, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the simulator_import holds no \"import\" with a \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld countersigns their own import", (long long)signer);
+		if (int_of(imp, "trainer", &trainer) == 0 && trainer != signer)
+			return BAD("the import names trainer %lld but user %lld signed it", (long long)trainer,
+				   (long long)signer);
+		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
+			return BAD("\"decision\" must be confirmed or rejected");
+		return need_trainer(s, e->pk, signer, date, why, wsize);
+	}
 	default:
 		return BAD("a %s statement cannot be signed by a person", tname(type));
 	}

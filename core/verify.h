@@ -69,7 +69,7 @@ struct rl_verify_result {
 	char old_head_timestamp[64];
 	int64_t bad_index;          /* the first bad entry; -1 when the fault is not one entry (a head) */
 	char why[512];              /* one sentence saying what is wrong */
-	uint64_t statements[8];     /* counts by type, see rl_verify_type_names */
+	uint64_t statements[16];    /* counts by type, see rl_verify_type_names (room for more) */
 };
 
 /* The statement type names counted in statements[] (NULL-terminated). */

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "mailer.h"
 #include "metrics.h"
+#include "imports.h"
 #include "server.h"
 #include "util.h"
 
@@ -108,6 +109,13 @@ static int headers_ambiguous(struct MHD_Connection *conn)
 	return bad;
 }
 
+size_t server_body_limit(const char *method, const char *path)
+{
+	if (strcmp(method, "POST") == 0 && path && strcmp(path, "/api/v1/imports") == 0)
+		return RL_IMPORT_MAX_BODY;
+	return SERVER_MAX_BODY;
+}
+
 static struct request *request_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct request *rq = calloc(1, sizeof(*rq));
@@ -122,7 +130,7 @@ static struct request *request_new(struct MHD_Connection *conn, const char *url,
 	snprintf(rq->method, sizeof(rq->method), "%s", method);
 	q = strchr(url, '?');
 	rq->path = q ? strndup(url, (size_t)(q - url)) : strdup(url);
-	rl_buf_init(&rq->body, SERVER_MAX_BODY);
+	rl_buf_init(&rq->body, server_body_limit(rq->method, rq->path));
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(rq->id, sizeof(rq->id), rnd, sizeof(rnd));
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -242,9 +250,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return queue(rq);
 		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && rl_parse_int(cl, 0, INT64_MAX, &n) == 0 && n > SERVER_MAX_BODY) {
+		if (cl && rl_parse_int(cl, 0, INT64_MAX, &n) == 0 && (size_t)n > server_body_limit(rq->method, rq->path)) {
 			reply_problem(rq, RL_E_TOOLARGE, "too-large",
-				      "the body is %lld bytes; the limit is %d bytes", n, SERVER_MAX_BODY);
+				      "the body is %lld bytes; the limit is %zu bytes", n, server_body_limit(rq->method, rq->path));
 			MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONNECTION, "close");
 			return queue(rq);
 		}
@@ -265,8 +273,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	rq->started = 1;
 	if (rq->body.limit == 1) {
-		reply_problem(rq, RL_E_TOOLARGE, "too-large", "the body is over the limit of %d bytes",
-			      SERVER_MAX_BODY);
+		reply_problem(rq, RL_E_TOOLARGE, "too-large", "the body is over the limit of %zu bytes",
+			      server_body_limit(rq->method, rq->path));
 		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CONNECTION, "close");
 		return queue(rq);
 	}

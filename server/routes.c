@@ -62,5 +62,8 @@ const struct route routes[] = {
 	{ "DELETE", "/api/v1/assignments/{id}",         h_assignments_delete, FACULTY | ADMIN, 0 },
 	{ "GET",  "/api/v1/me/notifications",           h_notify_prefs_get,   WHO_ANY_USER, 0 },
 	{ "PUT",  "/api/v1/me/notifications",           h_notify_prefs_put,   WHO_ANY_USER, 1 },
+	{ "POST", "/api/v1/imports",                    h_imports_create,     TRAINEE,      1 },
+	{ "GET",  "/api/v1/imports",                    h_imports_list,       WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/imports/{id}",               h_imports_get,        WHO_ANY_USER, 0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

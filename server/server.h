@@ -25,6 +25,8 @@
 #include "writer.h"
 
 #define SERVER_MAX_BODY (64 * 1024)
+/* The body limit of one request: SERVER_MAX_BODY, larger for an import upload (server/http.c). */
+size_t server_body_limit(const char *method, const char *path);
 
 struct request;
 
@@ -254,5 +256,8 @@ void h_assignments_create(struct request *rq);
 void h_assignments_delete(struct request *rq);
 void h_notify_prefs_get(struct request *rq);
 void h_notify_prefs_put(struct request *rq);
+void h_imports_create(struct request *rq);
+void h_imports_list(struct request *rq);
+void h_imports_get(struct request *rq);
 
 #endif

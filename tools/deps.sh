@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libsodium-dev libmicrohttpd-dev
 libjansson-dev libcurl4-openssl-dev libinih-dev libcmocka-dev clang libclang-rt-14-dev curl wrk
 chromium openssl valgrind python3 python3-aiosmtpd procps xxd
-libhpdf-dev libqrencode-dev fonts-dejavu-core poppler-utils zlib1g-dev
+libhpdf-dev libcsv-dev libqrencode-dev fonts-dejavu-core poppler-utils zlib1g-dev
 golang-go golang-golang-x-mod-dev"
 missing=""
 for p in $PKGS; do

@@ -42,6 +42,10 @@ ok "raslogd user revoke-tokens --all" "$RASLOGD" --db "$DB" user revoke-tokens "
 st=$(req POST /api/v1/sessions "$tok_T" "$session_body")
 check "setup: trainee T logs a session naming trainer R" "$st" = 201
 S=$(jget 'j["id"]' <"$WORK/body")
+# import_body: a one-attempt simulator file naming R, different each time (no duplicate 409).
+import_body() { printf '{"kind":"simulator","trainer":%s,"filename":"m.csv","content":"platform,exercise,attempt_at,duration_s,score_pct,passed\\nsim_mimic,Ring %s,2025-01-01T10:00:00Z,60,90,true\\n"}' "$R" "$(date +%s%N)"; }
+req POST /api/v1/imports "$tok_T" "$(import_body)" >/dev/null
+IMP=$(jget 'j["id"]' <"$WORK/body")
 # Two revoked keys put entries 0 and 1 in the ledger, so the ledger routes have something to show.
 for i in 1 2; do
 	req POST /api/v1/keys "$tok_T" "$(key_body "$tok_T")" >/dev/null
@@ -114,6 +118,9 @@ POST   /api/v1/assignments                 ASSIGN   403 403 403 403 201 409 401 
 DELETE /api/v1/assignments/{AID}           -        403 403 403 403 200 200 401  401 401
 GET    /api/v1/me/notifications            -        200 200 200 200 200 200 401  401 401
 PUT    /api/v1/me/notifications            EMPTY    400 400 400 400 400 400 401  401 401
+POST   /api/v1/imports                     IMPORT   201 201 403 403 403 403 401  401 401
+GET    /api/v1/imports                     -        200 200 200 200 200 200 401  401 401
+GET    /api/v1/imports/{IMP}               -        200 404 200 404 200 404 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
@@ -125,7 +132,7 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 	case "$method" in ''|\#*) continue ;; esac
 	for c in $callers; do
 		eval "want=\$e_$c; tok=\$tok_$c"
-		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g; s/{INV}/$INV/g")
+		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g; s/{INV}/$INV/g; s/{IMP}/$IMP/g")
 		if echo "$pth" | grep -q '{TTOK}'; then
 			req POST /api/v1/tokens "$tok_T" '{"name":"matrix","scope":"read"}' >/dev/null
 			pth=$(echo "$pth" | sed "s/{TTOK}/$(jget 'j["id"]' <"$WORK/body")/")
@@ -148,6 +155,7 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 		TOKEN) st=$(req "$method" "$pth" "$tok" '{"name":"matrix","scope":"read"}') ;;
 		NAME) st=$(req "$method" "$pth" "$tok" '{"name":"Tia Trainee"}') ;;
 		INVITE) st=$(req "$method" "$pth" "$tok" '{"name":"Ivy Invited","email":"ivy@test.raslog.org","roles":["trainee"]}') ;;
+		IMPORT) st=$(req "$method" "$pth" "$tok" "$(import_body)") ;;
 		esac
 		cells=$((cells + 1))
 		why=""

@@ -268,6 +268,13 @@ tap(['minutes', 'id', 'colour'].every((f) => bad.json?.errors?.some((e) => e.fie
 check('POST /sessions, malformed JSON', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: T, raw: '{"date": ' }), 400);
 check('POST /sessions as a trainer', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: F, body: good }), 403);
 
+// Imports: a simulator attempts file uploaded, listed, read; a bad one refused by row and column.
+const simCsv = 'platform,exercise,attempt_at,duration_s,score_pct,passed\nsim_mimic,Ring Walk,2025-01-01T10:00:00Z,120,91.5,true\n';
+const imp = check('POST /imports', 'POST', '/api/v1/imports', await call('POST', '/imports', { token: T, body: { kind: 'simulator', trainer: trainer.id, filename: 'a.csv', content: simCsv } }), 201);
+check('POST /imports, a score of 104', 'POST', '/api/v1/imports', await call('POST', '/imports', { token: T, body: { kind: 'simulator', trainer: trainer.id, filename: 'b.csv', content: simCsv.replace('91.5', '104') } }), 400);
+check('GET /imports', 'GET', '/api/v1/imports', await call('GET', '/imports?status=pending', { token: R }), 200);
+check('GET /imports/{id}', 'GET', '/api/v1/imports/{id}', await call('GET', `/imports/${imp.json?.id ?? 1}`, { token: F }), 200);
+
 // A key: register (the private half stays here), sign a sign-off with it, revoke it.
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');

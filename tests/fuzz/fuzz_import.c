@@ -1,0 +1,46 @@
+/*
+ * fuzz_import.c - the simulator attempts parsers (CSV through libcsv, JSON
+ * through jansson) on arbitrary bytes, each way.  They must never crash;
+ * a refusal must say why (row_errors or too-large), and an accepted file
+ * must give a non-empty attempts array that JCS canonicalises (its digest
+ * is what a trainer signs) with every score inside 0..100.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imports.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void one(const uint8_t *data, size_t size, const char *format)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *a = rl_import_parse_simulator((const char *)data, size, format, 1900000000, &err), *v;
+	char digest[65];
+	size_t i;
+
+	if (!a) {
+		if (!err.status || (err.status != RL_E_TOOLARGE && !err.extra))
+			abort();
+		rl_error_clear(&err);
+		return;
+	}
+	if (!json_array_size(a) || rl_import_attempts_digest(a, digest, &err) < 0)
+		abort();
+	json_array_foreach(a, i, v) {
+		json_t *s = json_object_get(v, "score_pct");
+		double d = json_is_integer(s) ? (double)json_integer_value(s) : json_real_value(s);
+		if (!json_is_number(s) || d < 0 || d > 100 || !json_is_string(json_object_get(v, "platform")))
+			abort();
+	}
+	json_decref(a);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	one(data, size, "csv");
+	one(data, size, "json");
+	one(data, size, NULL);
+	return 0;
+}
