@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "accounts.h"
+#include "config.h"
 #include "server.h"
 
 #include "banned.h"
@@ -97,16 +98,20 @@ int session_token_check(struct request *rq, struct rl_error *err)
 
 void server_public_url(char *out, size_t size)
 {
-	/*
-	 * TODO(public_url): return the configured public_url (server/config.c)
-	 * once it exists; until then, the address raslogd listens on.
-	 */
-	const union MHD_DaemonInfo *di = server_ctx.daemon ? MHD_get_daemon_info(server_ctx.daemon,
-								MHD_DAEMON_INFO_LISTEN_FD) : NULL;
+	const union MHD_DaemonInfo *di;
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	char host[INET_ADDRSTRLEN];
 
+	if (rl_config.public_url && *rl_config.public_url) {
+		size_t n = strlen(rl_config.public_url);
+		while (n > 0 && rl_config.public_url[n - 1] == '/')
+			n--;
+		snprintf(out, size, "%.*s", (int)n, rl_config.public_url);
+		return;
+	}
+	/* Without public_url: the address raslogd listens on. */
+	di = server_ctx.daemon ? MHD_get_daemon_info(server_ctx.daemon, MHD_DAEMON_INFO_LISTEN_FD) : NULL;
 	if (di && getsockname(di->listen_fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET &&
 	    inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host))) {
 		snprintf(out, size, "http://%s:%u", host, (unsigned)ntohs(sa.sin_port));
@@ -116,14 +121,27 @@ void server_public_url(char *out, size_t size)
 }
 
 /*
- * The origin a same-site browser request carries.  TODO(public_url): the
- * origin of the configured public_url; until it exists, the origin the
- * browser addressed (Host), which a cross-site page cannot forge: its own
- * origin is in the Origin header it cannot set.
+ * The origin a same-site browser request carries: that of the configured
+ * public_url (scheme://host[:port], no path), or without one the origin
+ * the browser addressed (Host), which a cross-site page cannot forge: its
+ * own origin is in the Origin header it cannot set.
  */
+void server_public_origin(struct request *rq, char *out, size_t size)
+{
+	const char *u = rl_config.public_url, *host, *end;
+
+	if (!u || !*u || !(host = strstr(u, "://"))) {
+		request_base_url(rq, out, size);
+		return;
+	}
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	snprintf(out, size, "%.*s", (int)(end - u), u);
+}
+
 static void expected_origin(struct request *rq, char *out, size_t size)
 {
-	request_base_url(rq, out, size);
+	server_public_origin(rq, out, size);
 }
 
 /* ---- the guard on state-changing requests --------------------------------------------- */
