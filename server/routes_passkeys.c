@@ -139,8 +139,7 @@ static void options_respond(struct request *rq)
 		return;
 	}
 	reply_json(rq, 200, s->options);
-	s->options = NULL;
-	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	s->options = NULL; /* reply_json marks every reply no-store */
 }
 
 void h_passkeys_register_options(struct request *rq)
