@@ -150,11 +150,13 @@ function start(user, announceIt) {
 
 function signOut() {
 	// A cookie session is ended on the server too; a token just leaves this tab.
-	if (hasSession()) api('/session/logout', { method: 'POST' }).catch(() => {});
+	const session = hasSession();
+	if (session) api('/session/logout', { method: 'POST' }).catch(() => {});
 	clearToken();
 	history.replaceState(null, '', '#/');
 	showSignIn();
-	announce('You have signed out. The token has been removed from this browser.');
+	announce(session ? 'You have signed out. Your session on this device has ended.'
+		: 'You have signed out. The token has been removed from this browser.');
 }
 
 /* #/invitation/CODE: the landing page of an invitation link, signed in or not. */
