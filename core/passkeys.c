@@ -500,8 +500,15 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 		rl_error_field(err, "credential.id", "must be base64url of at most %d bytes", CRED_ID_MAX);
 		goto out;
 	}
-	if (client_data_check(cd, cdlen, "webauthn.create", rp, RL_E_INVALID, &challenge, err) < 0 ||
-	    challenge_take(db, challenge, "register", user_id, RL_E_INVALID, err) < 0 ||
+	if (client_data_check(cd, cdlen, "webauthn.create", rp, RL_E_INVALID, &challenge, err) < 0) {
+		/* A refused answer still spends its challenge (the caller commits). */
+		struct rl_error ignored = RL_ERROR_INIT;
+		if (challenge)
+			challenge_take(db, challenge, "register", user_id, RL_E_INVALID, &ignored);
+		rl_error_clear(&ignored);
+		goto out;
+	}
+	if (challenge_take(db, challenge, "register", user_id, RL_E_INVALID, err) < 0 ||
 	    attobj_split(ao, aolen, &a, err) < 0 || authdata_check(a.authdata, a.authdata_len, rp, RL_E_INVALID, err) < 0)
 		goto out;
 	if (!(a.authdata[32] & FLAG_AT) || !(cred = cred_from_authdata(a.authdata, a.authdata_len))) {

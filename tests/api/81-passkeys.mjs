@@ -76,6 +76,10 @@ const count = async () => (await priya.req('GET', '/api/v1/passkeys')).json.item
 
 let r = await register(priya, k1, { origin: 'https://evil.example' });
 ok(r.r.status === 400 && r.r.json.type === P + 'passkey-origin', 'registration from another origin: 400 passkey-origin', r.r.json);
+{
+	const again = await priya.req('POST', '/api/v1/passkeys/register', { name: 'x', credential: k1.create(r.o, ORIGIN) });
+	ok(again.status === 400 && again.json.type === P + 'passkey-challenge', 'the wrong-origin registration spent its challenge', again.json);
+}
 r = await register(priya, k1, { challenge: b64u(crypto.randomBytes(32)) });
 ok(r.r.status === 400 && r.r.json.type === P + 'passkey-challenge', 'registration with a challenge we never issued: 400', r.r.json);
 r = await register(priya, k1, { rpId: 'evil.example' });
