@@ -10,6 +10,7 @@
 
 #include "codes.h"
 #include "jsonin.h"
+#include "passkeys.h"
 #include "progress.h"
 #include "util.h"
 
@@ -526,10 +527,10 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 	}
 	if (p->active == 0) {
 		/* Even when already deactivated: make sure nothing of theirs is live. */
-		int t = rl_token_revoke_all(db, id, err), s;
-		if (t < 0 || (s = end_sessions(db, id, err)) < 0)
+		int t = rl_token_revoke_all(db, id, err), s, k;
+		if (t < 0 || (s = end_sessions(db, id, err)) < 0 || (k = rl_passkey_disable_user(db, id, err)) < 0)
 			return -1;
-		*revoked = t + s;
+		*revoked = t + s + k;
 	}
 	return 0;
 }

@@ -95,7 +95,8 @@ int rl_user_patch_parse(const json_t *body, int self_only, struct rl_user_patch 
  * Applies a patch.  Deactivation revokes every token and ends every web
  * session at once and keeps records and signatures; the last active admin
  * can be neither deactivated nor lose the admin role (RL_E_CONFLICT).
- * *revoked counts the tokens and sessions ended.
+ * *revoked counts the tokens, sessions and passkeys ended (passkeys stay
+ * disabled if the account is reactivated).
  */
 int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch *p, int *revoked,
 			struct rl_error *err);

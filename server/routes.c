@@ -65,5 +65,11 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/imports",                    h_imports_create,     TRAINEE,      1 },
 	{ "GET",  "/api/v1/imports",                    h_imports_list,       WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/imports/{id}",               h_imports_get,        WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/passkeys",                   h_passkeys_list,      WHO_ANY_USER, 0 },
+	{ "DELETE", "/api/v1/passkeys/{id}",            h_passkeys_delete,    WHO_ANY_USER, 0 },
+	{ "POST", "/api/v1/passkeys/register/options",  h_passkeys_register_options, WHO_ANY_USER, 0 },
+	{ "POST", "/api/v1/passkeys/register",          h_passkeys_register,  WHO_ANY_USER, 1 },
+	{ "POST", "/api/v1/passkeys/login/options",     h_passkeys_login_options, WHO_ANYONE, 0 },
+	{ "POST", "/api/v1/passkeys/login",             h_passkeys_login,     WHO_ANYONE,   1 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

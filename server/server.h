@@ -197,6 +197,8 @@ void session_cookie_set(struct request *rq, const char *sid);
 void session_cookie_clear(struct request *rq);
 void session_me_extras(struct request *rq, json_t *me);
 void server_public_url(char *out, size_t size);
+/* The site's origin (scheme://host[:port]): public_url's, else the one the client addressed. */
+void server_public_origin(struct request *rq, char *out, size_t size);
 
 /* Reply cache (server/cache.c): valid until the next committed write batch. */
 #define CACHE_PROGRESS 1
@@ -259,5 +261,11 @@ void h_notify_prefs_put(struct request *rq);
 void h_imports_create(struct request *rq);
 void h_imports_list(struct request *rq);
 void h_imports_get(struct request *rq);
+void h_passkeys_list(struct request *rq);
+void h_passkeys_delete(struct request *rq);
+void h_passkeys_register_options(struct request *rq);
+void h_passkeys_register(struct request *rq);
+void h_passkeys_login_options(struct request *rq);
+void h_passkeys_login(struct request *rq);
 
 #endif

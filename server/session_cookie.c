@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "accounts.h"
+#include "config.h"
 #include "server.h"
 
 #include "banned.h"
@@ -101,11 +102,11 @@ void server_public_url(char *out, size_t size)
 }
 
 /*
- * The origin a same-site browser request carries: the configured public
- * URL's scheme, host and port (without any path).  A cross-site page
- * cannot forge it: its own origin is in the Origin header it cannot set.
+ * The origin a same-site browser request carries: that of the configured
+ * public URL (scheme://host[:port], no path).  A cross-site page cannot
+ * forge it: its own origin is in the Origin header it cannot set.
  */
-static void expected_origin(struct request *rq, char *out, size_t size)
+void server_public_origin(struct request *rq, char *out, size_t size)
 {
 	const char *host;
 
@@ -113,6 +114,11 @@ static void expected_origin(struct request *rq, char *out, size_t size)
 	host = strstr(out, "://");
 	if (host && (host = strchr(host + 3, '/')))
 		out[host - out] = '\0';
+}
+
+static void expected_origin(struct request *rq, char *out, size_t size)
+{
+	server_public_origin(rq, out, size);
 }
 
 /* ---- the guard on state-changing requests --------------------------------------------- */

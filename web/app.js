@@ -1,9 +1,9 @@
-// app.js - raslog's web page: sign-in with a token, the navigation the
+// app.js - raslog's web page: sign-in (a passkey, or a token), the navigation the
 // signed-in user's roles allow, and a small hash router (#/accreditation,
 // #/trainee/42, #/log, ...) that renders one view at a time, moves focus to
 // its heading and says what happened in the live region.
 
-import { api, ApiError, getToken, setToken, clearToken, setUnauthorizedHandler } from './js/api.js';
+import { api, ApiError, getToken, setToken, clearToken, setCsrf, hasSession, setUnauthorizedHandler } from './js/api.js';
 import { h, clear } from './js/dom.js';
 import { announce, errorBox } from './js/ui.js';
 import * as accreditation from './js/view-accreditation.js';
@@ -12,6 +12,8 @@ import * as log from './js/view-log.js';
 import * as trainers from './js/view-trainers.js';
 import * as waiting from './js/view-waiting.js';
 import * as settings from './js/view-settings.js';
+import * as signin from './js/view-signin.js';
+import * as account from './js/view-account.js';
 
 /* name -> the view, its nav label, and the roles that may open it (none: anyone signed in). */
 const ROUTES = {
@@ -22,8 +24,9 @@ const ROUTES = {
 	trainers: { view: trainers, label: 'Trainers', roles: [] },
 	trainee: { view: trainee, label: 'Trainee', roles: [], hidden: true },
 	settings: { view: settings, label: 'Notifications', roles: [] },
+	account: { view: account, label: 'Your account', roles: [] },
 };
-const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers', 'settings'];
+const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers', 'settings', 'account'];
 
 const el = (id) => document.getElementById(id);
 let me = null;
@@ -148,13 +151,32 @@ function start(user, announceIt) {
 }
 
 function signOut() {
+	// A cookie session is ended on the server too; a token just leaves this tab.
+	const session = hasSession();
+	if (session) api('/session/logout', { method: 'POST' }).catch(() => {});
 	clearToken();
 	history.replaceState(null, '', '#/');
 	showSignIn();
-	announce('You have signed out. The token has been removed from this browser.');
+	announce(session ? 'You have signed out. Your session on this device has ended.'
+		: 'You have signed out. The token has been removed from this browser.');
+}
+
+/* #/invitation/CODE: the landing page of an invitation link, signed in or not. */
+function invitationRoute() {
+	const { name, params } = parseHash();
+	if (name !== 'invitation' || !params[0]) return false;
+	if (current) current.abort();
+	me = null;
+	el('nav').hidden = true;
+	el('who').hidden = true;
+	el('sign-in').hidden = true;
+	signin.renderInvitation(el('view'), params[0], (user) => start(user, true));
+	firstRender = false;
+	return true;
 }
 
 async function route() {
+	if (invitationRoute()) return;
 	if (!me) return;
 	const { name, params, query } = parseHash();
 	if (!name || !ROUTES[name]) {
@@ -210,13 +232,25 @@ function init() {
 		target.focus();
 	});
 	window.addEventListener('hashchange', route);
+	signin.mount(start);
+	window.addEventListener('raslog:signed-out', (e) => {
+		clearToken();
+		history.replaceState(null, '', '#/');
+		showSignIn();
+		announce(e.detail || 'You have signed out.');
+	});
 	setUnauthorizedHandler(() => {
 		clearToken();
 		showSignIn('Your session has ended or the token was revoked. Sign in again.');
 	});
+	if (invitationRoute()) return;
 	const token = getToken();
 	if (!token) {
-		showSignIn();
+		// Perhaps a web session (passkey or invitation sign-in) is still open in this browser.
+		api('/me', { token: null }).then((user) => {
+			setCsrf(user.csrf_token);
+			start(user, false);
+		}).catch(() => showSignIn());
 		return;
 	}
 	api('/me').then((user) => start(user, false)).catch((e) => {

@@ -121,6 +121,12 @@ PUT    /api/v1/me/notifications            EMPTY    400 400 400 400 400 400 401 
 POST   /api/v1/imports                     IMPORT   201 201 403 403 403 403 401  401 401
 GET    /api/v1/imports                     -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/imports/{IMP}               -        200 404 200 404 200 404 401  401 401
+GET    /api/v1/passkeys                    -        200 200 200 200 200 200 401  401 401
+DELETE /api/v1/passkeys/987654             -        404 404 404 404 404 404 401  401 401
+POST   /api/v1/passkeys/register/options   -        200 200 200 200 200 200 401  401 401
+POST   /api/v1/passkeys/register           EMPTY    400 400 400 400 400 400 401  401 401
+POST   /api/v1/passkeys/login/options      -        200 200 200 200 200 200 200  200 200
+POST   /api/v1/passkeys/login              EMPTY    400 400 400 400 400 400 400  400 400
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405

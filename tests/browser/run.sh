@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/browser/run.sh BIN - the web page in headless Chromium against the
 # real raslogd serving web/ with the demo programme: faculty, trainee and
-# trainer flows, in-browser signature checks, axe-core scans.  Screenshots,
+# trainer flows, in-browser signature checks, axe-core scans; then
+# passkeys.sh (invitation to passkey with the virtual authenticator).  Screenshots,
 # axe reports and the printed portfolio land in tests/out/browser/.
 BIN=${1:-$BIN}
 export BIN
@@ -18,4 +19,9 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 node tests/browser/browser.test.mjs "$URL" "$(token 'Amelia Hart')" "$(token 'Aisha Bello')" "$OUT" "$(token 'David Ellis')"
 st=$?
 stop_server
+# Passkeys: invitation to passkey with Chromium's virtual authenticator (its own server, public_url on localhost).
+echo "# passkeys.test.mjs"
+OUT="$OUT" bash tests/browser/passkeys.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok passkeys-\2/; s/^1\.\.\([0-9]*\)$/# passkeys: 1..\1/'
+pst=${PIPESTATUS[0]}
+[ "$pst" = 0 ] || st=1
 exit $st

@@ -388,6 +388,21 @@ check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT
 		check('the cookie after sign-out', 'GET', '/api/v1/me', await call('GET', '/me', { headers: cookie }), 401);
 		check('sign out with a bearer token', 'POST', '/api/v1/session/logout', await call('POST', '/session/logout', { token: acc.json?.token }), 400);
 		check('sign out everywhere', 'POST', '/api/v1/session/logout-all', await call('POST', '/session/logout-all', { token: acc.json?.token }), 200);
+		// Passkeys, with the software authenticator; without public_url the site is the address called.
+		const { SoftKey } = await import('./softauthn.mjs');
+		const origin = base.replace(/\/$/, '');
+		const key = new SoftKey(-7);
+		const pt = { token: acc.json?.token };
+		const ro = check('passkey creation options', 'POST', '/api/v1/passkeys/register/options', await call('POST', '/passkeys/register/options', pt), 200);
+		check('register a passkey', 'POST', '/api/v1/passkeys/register', await call('POST', '/passkeys/register', { ...pt, body: { name: 'openapi-check', credential: key.create(ro.json, origin) } }), 201);
+		check('register without a credential', 'POST', '/api/v1/passkeys/register', await call('POST', '/passkeys/register', { ...pt, body: { name: 'x' } }), 400);
+		const pl = check('my passkeys', 'GET', '/api/v1/passkeys', await call('GET', '/passkeys', pt), 200);
+		const lo = check('passkey sign-in options', 'POST', '/api/v1/passkeys/login/options', await call('POST', '/passkeys/login/options'), 200);
+		const assertion = { credential: key.get(lo.json, origin) };
+		check('sign in with the passkey', 'POST', '/api/v1/passkeys/login', await call('POST', '/passkeys/login', { body: assertion }), 200);
+		check('the same assertion again', 'POST', '/api/v1/passkeys/login', await call('POST', '/passkeys/login', { body: assertion }), 401);
+		check('remove my only passkey', 'DELETE', '/api/v1/passkeys/{id}', await call('DELETE', `/passkeys/${pl.json?.items?.[0]?.id ?? 1}`, pt), 409);
+		check('remove no such passkey', 'DELETE', '/api/v1/passkeys/{id}', await call('DELETE', '/passkeys/99999999', pt), 404);
 	} else {
 		tap(false, 'TOKENS_JSON has an admin with a token (for the invitation routes)');
 	}

@@ -1,6 +1,8 @@
 // api.js - the only way the page talks to raslogd: the public JSON API at
-// /api/v1 with the bearer token kept in sessionStorage (gone when the tab
-// closes; sign-out removes it).  Errors arrive as RFC 9457 problems and are
+// /api/v1, authenticated either by the web-session cookie a passkey or
+// invitation sign-in set (HttpOnly, so the page never sees it; writes carry
+// the session's CSRF token, held in memory only) or by a bearer token kept
+// in sessionStorage (gone when the tab closes; sign-out removes it).  Errors arrive as RFC 9457 problems and are
 // thrown as ApiError so views can show "detail" and "errors" as they are.
 
 const BASE = '/api/v1';
@@ -17,7 +19,12 @@ export class ApiError extends Error {
 
 export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
 export const setToken = (t) => sessionStorage.setItem(TOKEN_KEY, t);
+/* The cookie session's CSRF token: in this module's memory, never in storage. */
+let csrf = null;
+export const setCsrf = (t) => { csrf = t || null; };
+export const hasSession = () => !!csrf;
 export function clearToken() {
+	csrf = null;
 	sessionStorage.removeItem(TOKEN_KEY);
 	sessionStorage.removeItem('raslog.listHash');
 	cache.clear();
@@ -42,11 +49,12 @@ export async function api(path, { method = 'GET', body, query, token = getToken(
 	}
 	const headers = { Accept: 'application/json' };
 	if (token) headers.Authorization = `Bearer ${token}`;
+	else if (csrf && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf;
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
 	let res;
 	try {
 		res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-			signal, cache: 'no-store', credentials: 'omit' });
+			signal, cache: 'no-store', credentials: token ? 'omit' : 'same-origin' });
 	} catch (e) {
 		if (e.name === 'AbortError') throw e;
 		throw new ApiError(0, { title: 'Network error', detail: 'the server cannot be reached; check your connection and try again' });
@@ -72,7 +80,7 @@ export async function api(path, { method = 'GET', body, query, token = getToken(
 			if (after) problem.retry_after = Number(after);
 		}
 		const err = new ApiError(res.status, problem);
-		if (res.status === 401 && token) onUnauthorized(err);
+		if (res.status === 401 && (token || csrf)) onUnauthorized(err);
 		throw err;
 	}
 	return data;
