@@ -30,6 +30,8 @@
 /* ------------------------------------------------------------ commands */
 
 int cmd_log(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+int cmd_withdraw(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_pending(int argc, char **argv);
 int cmd_me(int argc, char **argv);
@@ -84,6 +86,15 @@ int cli_opt_common(int c, char **argv, const char *cmd, const char *usage);
 /* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * The options of raslog log, shared with raslog edit (editing: every one
+ * optional, --clear allowed, one argument: the session id), parsed into a
+ * new session body *out (NULL after --help).  *nargs is the number of
+ * arguments left at optind.  Returns 0, or the exit code after reporting.
+ */
+int cli_session_body(const char *cmd, const char *help, int editing, int argc, char **argv, json_t **out,
+		     int *json, int *nargs);
+
 /* Parses a positive record id given for what ("session", "--trainee"); prints a usage error. */
 int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out);
 /* Parses a YYYY-MM-DD date given for what; prints a usage error. */
@@ -113,6 +124,7 @@ struct cli_reply {
 	long status;          /* HTTP status (2xx) */
 	struct rl_buf body;   /* the raw body */
 	json_t *json;         /* the body parsed, when it is JSON; else NULL */
+	char etag[96];        /* the ETag header, or "" */
 };
 void cli_reply_release(struct cli_reply *r);
 
@@ -126,6 +138,13 @@ void cli_reply_release(struct cli_reply *r);
  */
 int cli_http(const char *method, const char *path, const json_t *body, struct cli_reply *r,
 	     struct rl_error *err);
+
+/* GETs session id's ETag (and, if session is not NULL, its record); returns 0 or the exit code after reporting. */
+int cli_session_etag(const char *cmd, int64_t id, char *etag, size_t size, json_t **session);
+
+/* cli_http sending "If-Match: if_match" (when not NULL): a change to the version the client read. */
+int cli_http_if_match(const char *method, const char *path, const json_t *body, const char *if_match,
+		      struct cli_reply *r, struct rl_error *err);
 
 /* GET/POST/DELETE returning the parsed JSON reply (a new reference) or NULL with err set. */
 json_t *cli_api(const char *method, const char *path, const json_t *body, struct rl_error *err);
@@ -180,6 +199,9 @@ void cli_table_status_column(struct cli_table *t, int col);
 void cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(struct cli_table *t, FILE *out);
 void cli_table_free(struct cli_table *t);
+
+/* Prints the "warnings" of a reply that stored a session on stderr, one a line; returns how many. */
+size_t cli_print_warnings(const json_t *reply);
 
 /* Prints the sessions of a list reply's items as a table. */
 void cli_print_sessions(const json_t *items);

@@ -82,8 +82,9 @@ int cmd_sessions(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (status && strcmp(status, "pending") && strcmp(status, "signed") && strcmp(status, "rejected"))
-		return cli_usage_error(cmd, "--status must be pending, signed or rejected, not '%s'", status);
+	if (status && strcmp(status, "pending") && strcmp(status, "signed") && strcmp(status, "rejected") &&
+	    strcmp(status, "withdrawn"))
+		return cli_usage_error(cmd, "--status must be pending, signed, rejected or withdrawn, not '%s'", status);
 	if (limit && rl_parse_int(limit, 1, 200, &n) < 0)
 		return cli_usage_error(cmd, "--limit must be a whole number from 1 to 200, not '%s'", limit);
 	if (limit && all)

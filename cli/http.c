@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "jsonin.h"
@@ -34,6 +35,8 @@ struct sink {
 	long status;          /* known once the first byte arrives */
 	int stopped;          /* fn asked to stop (err set by fn) */
 	int too_big;          /* the body passed REPLY_MAX */
+	char *etag;           /* where the ETag header goes, or NULL */
+	size_t etag_size;
 };
 
 void cli_reply_release(struct cli_reply *r)
@@ -70,6 +73,23 @@ static size_t on_data(char *data, size_t size, size_t n, void *ud)
 	if (rl_buf_add(s->buf, data, len) < 0) {
 		s->too_big = 1;
 		return 0;
+	}
+	return len;
+}
+
+/* Keeps the ETag header's value (a session's version, for If-Match). */
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+	struct sink *s = ud;
+	size_t len = size * n;
+
+	if (s->etag && len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
+		size_t a = 5, b = len;
+		while (a < b && (data[a] == ' ' || data[a] == '\t'))
+			a++;
+		while (b > a && (data[b - 1] == '\r' || data[b - 1] == '\n' || data[b - 1] == ' '))
+			b--;
+		snprintf(s->etag, s->etag_size, "%.*s", (int)(b - a), data + a);
 	}
 	return len;
 }
@@ -131,12 +151,12 @@ static void problem(const char *method, const char *path, long http, const char 
 }
 
 /* Runs one request; the body lands in buf (or goes to s->fn). */
-static int perform(const char *method, const char *path, const json_t *body, struct sink *s, long timeout,
-		   char *ctype, size_t ctype_size, struct rl_error *err)
+static int perform(const char *method, const char *path, const json_t *body, const char *if_match, struct sink *s,
+		   long timeout, char *ctype, size_t ctype_size, struct rl_error *err)
 {
 	const char *server, *token;
 	struct curl_slist *headers = NULL;
-	struct rl_buf url = RL_BUF_INIT, auth = RL_BUF_INIT;
+	struct rl_buf url = RL_BUF_INIT, auth = RL_BUF_INIT, cond = RL_BUF_INIT;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *payload = NULL;
 	const char *ct = NULL;
@@ -156,6 +176,13 @@ static int perform(const char *method, const char *path, const json_t *body, str
 	}
 	headers = curl_slist_append(headers, auth.data);
 	headers = curl_slist_append(headers, "Accept: application/json, application/problem+json");
+	if (if_match) {
+		if (rl_buf_printf(&cond, "If-Match: %s", if_match) < 0) {
+			rl_error_internal(err, "out of memory");
+			goto out;
+		}
+		headers = curl_slist_append(headers, cond.data);
+	}
 	if (body) {
 		payload = json_dumps(body, JSON_COMPACT);
 		if (!payload) {
@@ -187,6 +214,8 @@ static int perform(const char *method, const char *path, const json_t *body, str
 	curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(handle, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(handle, CURLOPT_HEADERDATA, s);
 	rc = curl_easy_perform(handle);
 	if (s->stopped)
 		goto out; /* the stream callback set err */
@@ -213,6 +242,7 @@ out:
 	curl_slist_free_all(headers);
 	free(payload);
 	rl_buf_release(&url);
+	rl_buf_release(&cond);
 	/* The header held the token. */
 	memset(auth.data, 0, auth.len);
 	rl_buf_release(&auth);
@@ -221,15 +251,24 @@ out:
 
 int cli_http(const char *method, const char *path, const json_t *body, struct cli_reply *r, struct rl_error *err)
 {
+	return cli_http_if_match(method, path, body, NULL, r, err);
+}
+
+int cli_http_if_match(const char *method, const char *path, const json_t *body, const char *if_match,
+		      struct cli_reply *r, struct rl_error *err)
+{
 	struct sink s = { 0 };
 	char ctype[128];
 
 	rl_buf_init(&r->body, REPLY_MAX);
 	r->json = NULL;
 	r->status = 0;
+	r->etag[0] = '\0';
 	s.buf = &r->body;
 	s.err = err;
-	if (perform(method, path, body, &s, 120L, ctype, sizeof(ctype), err) < 0) {
+	s.etag = r->etag;
+	s.etag_size = sizeof(r->etag);
+	if (perform(method, path, body, if_match, &s, 120L, ctype, sizeof(ctype), err) < 0) {
 		cli_reply_release(r);
 		return -1;
 	}
@@ -276,7 +315,7 @@ int cli_http_stream(const char *path, cli_stream_fn fn, void *ctx, struct rl_err
 	s.fn = fn;
 	s.ctx = ctx;
 	s.err = err;
-	rc = perform("GET", path, NULL, &s, 0L, ctype, sizeof(ctype), err);
+	rc = perform("GET", path, NULL, NULL, &s, 0L, ctype, sizeof(ctype), err);
 	rl_buf_release(&errbody);
 	return rc;
 }

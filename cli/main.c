@@ -29,6 +29,8 @@ struct command {
 static const struct command commands[] = {
 	{ "me", cmd_me, "who the server says I am" },
 	{ "log", cmd_log, "log a training session for a trainer to sign" },
+	{ "edit", cmd_edit, "correct my pending session" },
+	{ "withdraw", cmd_withdraw, "withdraw my pending session (it stays in my history)" },
 	{ "sessions", cmd_sessions, "list the sessions I may see" },
 	{ "pending", cmd_pending, "list the sessions waiting for my signature" },
 	{ "progress", cmd_progress, "show a trainee's progress towards accreditation" },

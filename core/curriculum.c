@@ -1132,6 +1132,15 @@ static int in_list(const struct strlist *l, const char *s)
 	return 0;
 }
 
+int rl_curriculum_counts_step(const struct rl_curriculum *c, const char *step)
+{
+	for (size_t m = 0; c && m < c->nmodules; m++)
+		for (size_t r = 0; r < c->modules[m].nreqs; r++)
+			if (c->modules[m].reqs[r].kind == KIND_STEPS && in_list(&c->modules[m].reqs[r].steps, step))
+				return 1;
+	return 0;
+}
+
 /* An empty list restricts nothing; a non-empty one must contain the value. */
 static int session_matches(const struct req *r, const struct rl_evidence *ev)
 {

@@ -97,6 +97,8 @@ int rl_curriculum_version(const struct rl_curriculum *c);
 const char *rl_curriculum_title(const struct rl_curriculum *c);
 /* 1 if the curriculum has a module with this id, else 0. */
 int rl_curriculum_has_module(const struct rl_curriculum *c, const char *id);
+/* 1 if a steps requirement of the curriculum counts this step code, else 0. */
+int rl_curriculum_counts_step(const struct rl_curriculum *c, const char *step);
 
 /* ---------------------------------------------------- contributions */
 

@@ -212,7 +212,7 @@ static int apply_session(struct rl_db *db, const struct rl_curriculum *c, const 
 	const json_t *so = json_object_get(s, "signoff");
 	const json_t *step_arr;
 
-	if (strcmp(status, "rejected") == 0)
+	if (strcmp(status, "rejected") == 0 || strcmp(status, "withdrawn") == 0)
 		return 0;
 	t.trainee = json_integer_value(json_object_get(s, "trainee"));
 	t.pending = strcmp(status, "pending") == 0;
@@ -291,6 +291,19 @@ int rl_progress_session_decided(struct rl_db *db, const json_t *before, const ch
 	if (rc == 0 && confirmed)
 		rc = rl_progress_refresh(db, trainee, err);
 	return rc;
+}
+
+int rl_progress_session_edited(struct rl_db *db, const json_t *before, const json_t *after, struct rl_error *err)
+{
+	int64_t trainee = json_integer_value(json_object_get(before, "trainee"));
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	/* Pending claims only: the status row depends on signed totals, which neither version has. */
+	if (apply_session(db, c, before, json_string_value(json_object_get(before, "status")), -1, err) < 0)
+		return -1;
+	return apply_session(db, c, after, json_string_value(json_object_get(after, "status")), +1, err);
 }
 
 int rl_progress_assessment_added(struct rl_db *db, int64_t trainee, const char *tool,
@@ -494,7 +507,7 @@ static int collect_one_session(void *vctx, json_t *s)
 	const char *status = json_string_value(json_object_get(s, "status"));
 	json_int_t id = json_integer_value(json_object_get(s, "id"));
 
-	if (strcmp(status, "rejected") == 0)
+	if (strcmp(status, "rejected") == 0 || strcmp(status, "withdrawn") == 0)
 		return 0;
 	if (strcmp(status, "pending") == 0) {
 		json_array_append_new(w->pending, json_pack("{s:I,s:s,s:s,s:I,s:I}", "session", id,

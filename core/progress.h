@@ -37,6 +37,11 @@ int rl_progress_session_changed(struct rl_db *db, int64_t session_id, const char
  */
 int rl_progress_session_decided(struct rl_db *db, const json_t *before, const char *decision,
 				const char *role, const json_t *steps, struct rl_error *err);
+/*
+ * A trainee edited or withdrew a pending session (before and after: its
+ * JSON then and now): moves its pending claim.  A withdrawn session counts nowhere.
+ */
+int rl_progress_session_edited(struct rl_db *db, const json_t *before, const json_t *after, struct rl_error *err);
 /* A signed assessment / module completion was stored for trainee. */
 int rl_progress_assessment_added(struct rl_db *db, int64_t trainee, const char *tool,
 				 const int *scores, size_t nscores, struct rl_error *err);

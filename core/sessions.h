@@ -93,6 +93,50 @@ int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visibl
 int rl_visible_has(const struct rl_visible *v, int64_t trainee);
 void rl_visible_release(struct rl_visible *v);
 
+/*
+ * Corrections (issue 16): a trainee edits or withdraws their own pending
+ * session.  Each keeps the version it replaces (session_revisions) and
+ * raises the session's revision; a withdrawn session keeps its row with
+ * status "withdrawn", counts nowhere and no longer shows to its trainer.
+ */
+
+/* The fields a trainee logged (the members POST /sessions takes), as a new object. */
+json_t *rl_session_logged_fields(const json_t *session);
+
+/*
+ * Applies patch to session's logged fields (a member replaces, null
+ * removes: RFC 7396 at the top level) and checks the result exactly as
+ * rl_session_parse checks a new session.  *merged (a new reference, set
+ * even on failure) owns the strings out borrows: release it after out.
+ */
+int rl_session_parse_edit(struct rl_db *db, const struct rl_user *me, const json_t *session, const json_t *patch,
+			  json_t **merged, struct rl_session_new *out, struct rl_error *err);
+
+/* The session's entity tag: "REVISION-STATUS" with the quotes, e.g. "2-pending". */
+void rl_session_etag(const json_t *session, char *out, size_t size);
+
+/*
+ * Replaces the logged fields of trainee's pending session id with s, or
+ * withdraws it when s is NULL, in the caller's transaction.  Refuses:
+ * another trainee's session (RL_E_FORBIDDEN), one no longer pending
+ * (RL_E_CONFLICT "not-pending"), one whose revision is not
+ * expect_revision (RL_E_CONFLICT "precondition-failed"), a new trainer
+ * with the cap of pending sessions (RL_E_CONFLICT "too-many-pending").
+ */
+int rl_session_update(struct rl_db *db, int64_t trainee, int64_t id, long long expect_revision,
+		      const struct rl_session_new *s, struct rl_error *err);
+
+/*
+ * Likely mistakes in a stored session, as a new array of
+ * {"code","detail"[,"field"]}: "duplicate" (another pending or signed
+ * session of the trainee with the same date, activity, minutes and
+ * procedure), "step-not-counted" (a step code no requirement of the
+ * trainee's curriculum counts), "trainer-not-accredited" (no
+ * accreditation in force today), "implausible-length" (longer than the
+ * activity's limit).  Warnings never refuse.  NULL on a read error.
+ */
+json_t *rl_session_warnings(struct rl_db *db, const json_t *session, struct rl_error *err);
+
 struct rl_session_filter {
 	int64_t trainee;     /* 0: any */
 	const char *status;  /* NULL: any */

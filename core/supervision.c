@@ -15,7 +15,7 @@
 int rl_supervises(struct rl_db *db, int64_t trainer, int64_t trainee, struct rl_error *err)
 {
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT EXISTS (SELECT 1 FROM assignments WHERE trainer_id = ?1 AND trainee_id = ?2) "
-					  "OR EXISTS (SELECT 1 FROM sessions WHERE trainee_id = ?2 AND trainer_id = ?1)", err);
+					  "OR EXISTS (SELECT 1 FROM sessions WHERE trainee_id = ?2 AND trainer_id = ?1 AND status <> 'withdrawn')", err);
 	int found, rc;
 
 	if (!st)

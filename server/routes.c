@@ -21,6 +21,8 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/sessions",                   h_sessions_create,    TRAINEE,      1 },
 	{ "GET",  "/api/v1/sessions",                   h_sessions_list,      WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/sessions/{id}",              h_sessions_get,       WHO_ANY_USER, 0 },
+	{ "PATCH", "/api/v1/sessions/{id}",             h_sessions_patch,     TRAINEE,      1 },
+	{ "DELETE", "/api/v1/sessions/{id}",            h_sessions_delete,    TRAINEE,      0 },
 	{ "GET",  "/api/v1/users/{id}",                 h_user_get,           WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/trainers",                   h_trainers,           WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/trainers/{id}/credential",   h_trainer_credential, WHO_ANY_USER, 0 },

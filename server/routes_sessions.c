@@ -1,7 +1,10 @@
 /*
  * routes_sessions.c - /api/v1/sessions: a trainee logs a session; anyone
- * lists and reads the sessions they may see.  Records a caller may not
- * see answer 404, exactly as records that do not exist.
+ * lists and reads the sessions they may see; a trainee edits (PATCH) or
+ * withdraws (DELETE) their own pending session, naming the version they
+ * read (If-Match: its ETag).  Records a caller may not see answer 404,
+ * exactly as records that do not exist.  Replies that store a session
+ * carry "warnings" about likely mistakes (rl_session_warnings).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,46 +12,80 @@
 
 #include "server.h"
 #include "sessions.h"
+#include "util.h"
 
 #include "banned.h"
 
 struct create_state {
 	struct rl_session_new s;
 	int64_t id;
+	json_t *stored;    /* the session as committed, read in the writer's transaction */
+	json_t *warnings;
+	json_t *merged;    /* PATCH: the body the parsed fields borrow from */
+	long long expect;  /* PATCH/DELETE: the revision If-Match names */
+	int withdraw;      /* DELETE */
 };
+
+static void create_state_free(void *v)
+{
+	struct create_state *cs = v;
+
+	json_decref(cs->stored);
+	json_decref(cs->warnings);
+	json_decref(cs->merged);
+	free(cs);
+}
+
+/* Reads back what was stored, and its warnings, in the same transaction. */
+static int read_back(struct rl_db *db, struct create_state *cs, struct rl_error *err)
+{
+	if (!(cs->stored = rl_session_load(db, cs->id, err)))
+		return -1;
+	if (cs->withdraw)
+		return 0;
+	cs->warnings = rl_session_warnings(db, cs->stored, err);
+	return cs->warnings ? 0 : -1;
+}
 
 static int create_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct request *rq = job->ctx;
 	struct create_state *cs = rq->state;
 
-	return rl_session_insert(db, &cs->s, &cs->id, err);
+	if (rl_session_insert(db, &cs->s, &cs->id, err) < 0)
+		return -1;
+	return read_back(db, cs, err);
+}
+
+/* The reply to a stored session: the record with its warnings, and its ETag. */
+static void reply_stored(struct request *rq, unsigned status)
+{
+	struct create_state *cs = rq->state;
+	json_t *s = json_deep_copy(cs->stored);
+	char etag[48];
+
+	rl_session_etag(s, etag, sizeof(etag));
+	if (cs->warnings)
+		json_object_set(s, "warnings", cs->warnings);
+	reply_json(rq, status, s);
+	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_ETAG, etag);
 }
 
 static void create_respond(struct request *rq)
 {
 	struct create_state *cs = rq->state;
-	struct rl_error err = RL_ERROR_INIT;
-	json_t *s;
+	char loc[64];
 
 	if (rq->job.result < 0) {
 		audit(rq, "session.create", "failed", "\"reason\":\"%s\"", rq->job.err.type);
 		reply_error(rq, &rq->job.err);
 		return;
 	}
-	audit(rq, "session.create", "ok", "\"session\":%lld", (long long)cs->id);
-	s = rl_session_load(server_db(), cs->id, &err);
-	if (!s) {
-		/* Committed but not yet visible to this thread's snapshot: answer from what we stored. */
-		s = json_pack("{s:I,s:s}", "id", (json_int_t)cs->id, "status", "pending");
-	}
-	rl_error_clear(&err);
-	{
-		char loc[64];
-		snprintf(loc, sizeof(loc), "/api/v1/sessions/%lld", (long long)cs->id);
-		reply_json(rq, 201, s);
-		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_LOCATION, loc);
-	}
+	audit(rq, "session.create", "ok", "\"session\":%lld,\"warnings\":%zu", (long long)cs->id,
+	      json_array_size(cs->warnings));
+	reply_stored(rq, 201);
+	snprintf(loc, sizeof(loc), "/api/v1/sessions/%lld", (long long)cs->id);
+	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_LOCATION, loc);
 }
 
 void h_sessions_create(struct request *rq)
@@ -61,7 +98,7 @@ void h_sessions_create(struct request *rq)
 		return;
 	}
 	rq->state = cs;
-	rq->state_free = free;
+	rq->state_free = create_state_free;
 	if (rl_session_parse(server_db(), &rq->user, rq->json, &cs->s, &err) < 0) {
 		audit(rq, "session.create", "invalid", "\"fields\":%d", err.nfields);
 		reply_error(rq, &err);
@@ -87,7 +124,12 @@ void h_sessions_get(struct request *rq)
 		rl_error_clear(&err);
 		return;
 	}
-	reply_json(rq, 200, s);
+	{
+		char etag[48];
+		rl_session_etag(s, etag, sizeof(etag));
+		reply_json(rq, 200, s);
+		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_ETAG, etag);
+	}
 }
 
 void h_sessions_list(struct request *rq)
@@ -103,8 +145,9 @@ void h_sessions_list(struct request *rq)
 	    query_int(rq, "cursor", 1, INT64_MAX, &cursor) < 0 ||
 	    query_int(rq, "limit", 1, RL_LIST_MAX, &limit) < 0)
 		return;
-	if (status && strcmp(status, "pending") && strcmp(status, "signed") && strcmp(status, "rejected")) {
-		rl_error_field(&err, "status", "must be pending, signed or rejected");
+	if (status && strcmp(status, "pending") && strcmp(status, "signed") && strcmp(status, "rejected") &&
+	    strcmp(status, "withdrawn")) {
+		rl_error_field(&err, "status", "must be pending, signed, rejected or withdrawn");
 		reply_error(rq, &err);
 		return;
 	}
@@ -128,4 +171,147 @@ void h_sessions_list(struct request *rq)
 		json_object_set_new(out, "next_cursor", json_null());
 	}
 	reply_json(rq, 200, out);
+}
+
+/* ------------------------------------------------------------ corrections */
+
+/*
+ * The revision named by If-Match.  A change needs the tag of the version
+ * the client read ("REVISION-pending", from GET /sessions/{id}): without
+ * one (or with "*", which names no version) the reply is 428 and -1 is
+ * returned.  Tags of another form (weak ones, another status) name no
+ * pending version: *rev is 0, which no session has, so the change fails 412.
+ */
+static int if_match_revision(struct request *rq, long long *rev)
+{
+	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	const char *p;
+
+	*rev = 0;
+	for (p = h; p && (*p == ' ' || *p == '\t'); p++)
+		;
+	if (!p || !*p || *p == '*') {
+		reply_problem_http(rq, 428, "precondition-required", "If-Match required",
+				   "send If-Match with the session's ETag (from GET /api/v1/sessions/%lld) so that a change "
+				   "made meanwhile is not overwritten", (long long)rq->param);
+		return -1;
+	}
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char tag[40];
+		long long v;
+
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		/* "N-pending" with its quotes. */
+		if (n > 10 && n < sizeof(tag) && p[0] == '"' && memcmp(p + n - 9, "-pending\"", 9) == 0) {
+			memcpy(tag, p + 1, n - 10);
+			tag[n - 10] = '\0';
+			if (tag[0] != '0' && tag[0] != '-' && rl_parse_int(tag, 1, INT64_MAX, &v) == 0) {
+				*rev = v;
+				return 0;
+			}
+		}
+		if (!end)
+			break;
+		for (p = end + 1; *p == ' ' || *p == '\t'; p++)
+			;
+	}
+	return 0;
+}
+
+/* The caller's own session as it stands: replies 404 when they may not see it, 403 when it is not theirs. */
+static json_t *own_session(struct request *rq, const char *verb)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *s = rl_session_load(server_db(), rq->param, &err);
+
+	if (s && !rl_session_visible(&rq->user, s)) {
+		json_decref(s);
+		s = NULL;
+		rl_error_set(&err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you",
+			     (long long)rq->param);
+	}
+	if (s && json_integer_value(json_object_get(s, "trainee")) != rq->user.id) {
+		json_decref(s);
+		s = NULL;
+		rl_error_set(&err, RL_E_FORBIDDEN, "forbidden", NULL,
+			     "session %lld was logged by another trainee; only they may %s it", (long long)rq->param, verb);
+	}
+	if (!s) {
+		audit(rq, strcmp(verb, "edit") == 0 ? "session.edit" : "session.withdraw", "refused", "\"session\":%lld",
+		      (long long)rq->param);
+		reply_error(rq, &err);
+	}
+	rl_error_clear(&err);
+	return s;
+}
+
+static int update_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct request *rq = job->ctx;
+	struct create_state *cs = rq->state;
+
+	if (rl_session_update(db, rq->user.id, cs->id, cs->expect, cs->withdraw ? NULL : &cs->s, err) < 0)
+		return -1;
+	return read_back(db, cs, err);
+}
+
+static void update_respond(struct request *rq)
+{
+	struct create_state *cs = rq->state;
+	const char *event = cs->withdraw ? "session.withdraw" : "session.edit";
+
+	if (rq->job.result < 0) {
+		audit(rq, event, "failed", "\"session\":%lld,\"reason\":\"%s\"", (long long)cs->id, rq->job.err.type);
+		if (strcmp(rq->job.err.type, "precondition-failed") == 0)
+			reply_error_status(rq, &rq->job.err, 412);
+		else
+			reply_error(rq, &rq->job.err);
+		return;
+	}
+	audit(rq, event, "ok", "\"session\":%lld", (long long)cs->id);
+	reply_stored(rq, 200);
+}
+
+static void sessions_change(struct request *rq, int withdraw)
+{
+	struct create_state *cs;
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *current;
+	long long rev;
+
+	if (if_match_revision(rq, &rev) < 0 || !(current = own_session(rq, withdraw ? "withdraw" : "edit")))
+		return;
+	if (!(cs = calloc(1, sizeof(*cs)))) {
+		json_decref(current);
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
+		return;
+	}
+	rq->state = cs;
+	rq->state_free = create_state_free;
+	cs->id = rq->param;
+	cs->expect = rev;
+	cs->withdraw = withdraw;
+	/* Checked here like a new log; the writer checks the status and revision again under its lock. */
+	if (!withdraw && rl_session_parse_edit(server_db(), &rq->user, current, rq->json, &cs->merged, &cs->s, &err) < 0) {
+		audit(rq, "session.edit", "invalid", "\"session\":%lld,\"fields\":%d", (long long)cs->id, err.nfields);
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		json_decref(current);
+		return;
+	}
+	json_decref(current);
+	server_write(rq, update_run, update_respond);
+}
+
+void h_sessions_patch(struct request *rq)
+{
+	sessions_change(rq, 0);
+}
+
+void h_sessions_delete(struct request *rq)
+{
+	sessions_change(rq, 1);
 }

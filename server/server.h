@@ -216,6 +216,8 @@ void h_me(struct request *rq);
 void h_sessions_create(struct request *rq);
 void h_sessions_list(struct request *rq);
 void h_sessions_get(struct request *rq);
+void h_sessions_patch(struct request *rq);
+void h_sessions_delete(struct request *rq);
 void h_openapi(struct request *rq);
 void h_user_get(struct request *rq);
 void h_credential_status(struct request *rq);

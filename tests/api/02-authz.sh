@@ -67,6 +67,9 @@ INV=$(jget 'j["id"]' <"$WORK/body")
 # naming R, KEY a fresh public key, EMPTY {}, TOKEN a read token request,
 # NAME {"name": T's own name}, INVITE an invitation, ASSIGN an assignment of
 # T2 to R2 (faculty make it; an admin then finds it made: 409).
+# PATCH/DELETE /sessions/{id} without If-Match answer 428 to any trainee
+# before the session is looked up (so T2 learns nothing); with If-Match
+# (404 for T2, 403, 409, 412) they are covered by tests/api/13-corrections.sh.
 MATRIX=$(cat <<'EOF'
 # method path                              body     T   T2  R   R2  F   A   none bad rev
 GET    /api/v1/health                      -        200 200 200 200 200 200 200  200 200
@@ -75,6 +78,8 @@ GET    /api/v1/me                          -        200 200 200 200 200 200 401 
 POST   /api/v1/sessions                    SESSION  201 201 403 403 403 403 401  401 401
 GET    /api/v1/sessions                    -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/sessions/{S}                -        200 404 200 404 200 404 401  401 401
+PATCH  /api/v1/sessions/{S}                EMPTY    428 428 403 403 403 403 401  401 401
+DELETE /api/v1/sessions/{S}                -        428 428 403 403 403 403 401  401 401
 GET    /api/v1/users/{T}                   -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/trainers                    -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/trainers/{R}/credential     -        409 409 409 409 409 409 401  401 401

@@ -126,7 +126,7 @@ DEAD="http://127.0.0.1:1"
 
 # ------------------------------------------------------------ usage
 
-for c in "" me log sessions pending progress export key "key generate" "key show" "key check" "key register" \
+for c in "" me log edit withdraw sessions pending progress export key "key generate" "key show" "key check" "key register" \
 	"key list" "key revoke" sign reject assess module "module complete" trainer "trainer list" \
 	"trainer accredit" "trainer assign" "trainer unassign" "trainer assignments" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify; do
 	# shellcheck disable=SC2086
@@ -183,11 +183,52 @@ run log --token "$TRAINEE_TOKEN" --date 2026-11-03 --minutes 5000 --activity jug
 check "validation errors exit 1, one line per field" \
 	eval 'rc_is 1 && [ "$(lines "$T/err")" -eq 2 ] && err_has "^raslog: minutes: must be between 1 and 1440$" && err_has "^raslog: activity: "'
 
+# ------------------------------------------------------------ warnings, corrections (issue 16)
+
+run log --token "$TRAINEE_TOKEN" --date 2026-11-01 --minutes 60 --activity simulator --platform "da Vinci Xi" \
+	--trainer "$TRAINER_ID"
+S3=$(sed -n 's/^logged session \([0-9]*\), status pending$/\1/p' "$T/out")
+check "log prints warnings on stderr and still logs (duplicate of S1, unaccredited trainer)" \
+	eval 'rc_is 0 && [ -n "$S3" ] && err_has "^raslog: warning: session $S1 has the same date" && err_has "^raslog: warning: trainer $TRAINER_ID holds no accreditation" && err_has "raslog edit $S3"'
+
+run log --token "$TRAINEE_TOKEN" --date 2026-11-04 --minutes 20 --activity dry_lab --trainer "$TRAINER_ID" --clear notes
+check "log refuses --clear" eval 'rc_is 2 && one_err_line'
+
+run edit "$S3" --token "$TRAINEE_TOKEN"
+check "edit with nothing to change exits 2" eval 'rc_is 2 && one_err_line && err_has "nothing to change"'
+run edit --token "$TRAINEE_TOKEN" --minutes 20
+check "edit without an id exits 2" eval 'rc_is 2 && one_err_line'
+run edit "$S3" --token "$TRAINEE_TOKEN" --minutes 0
+check "edit validates as log does: exit 1 naming minutes" eval 'rc_is 1 && err_has "^raslog: minutes: "'
+run edit "$S3" --token "$TRAINEE_TOKEN" --clear colour
+check "edit --clear refuses a field that is not optional" eval 'rc_is 2 && one_err_line && err_has colour'
+run edit "$S3" --token "$TRAINEE_TOKEN" --minutes 45 --date 2026-11-05 --clear platform
+check "edit corrects the session (revision 2)" eval 'rc_is 0 && out_has "^corrected session $S3 (revision 2), status pending$"'
+run sessions --token "$TRAINEE_TOKEN" --json
+check "... the change is stored, the platform removed" eval 'python3 -c "
+import json,sys; s=[x for x in json.load(open(\"$T/out\"))[\"items\"] if x[\"id\"]==$S3][0]
+assert (s[\"minutes\"], s[\"date\"], \"platform\" in s, s[\"revision\"]) == (45, \"2026-11-05\", False, 2), s"'
+run edit "$S3" --token "$TRAINER_TOKEN" --minutes 30
+check "the trainer cannot edit it (exit 4, forbidden)" eval 'rc_is 4 && one_err_line'
+
+run withdraw "$S3" --token "$TRAINEE_TOKEN"
+check "withdraw without a terminal and without --yes exits 2" eval 'rc_is 2 && one_err_line && err_has "pass --yes"'
+run withdraw "$S3" --yes --token "$TRAINEE_TOKEN"
+check "withdraw --yes withdraws it" eval 'rc_is 0 && out_has "^withdrew session $S3"'
+run sessions --token "$TRAINEE_TOKEN" --status withdrawn
+check "it stays in the trainee's history as withdrawn" eval 'rc_is 0 && out_has "^$S3 .*withdrawn"'
+run pending --token "$TRAINER_TOKEN"
+check "... and no longer waits for the trainer" eval 'rc_is 0 && ! out_has "^$S3 "'
+run withdraw "$S3" --yes --token "$TRAINEE_TOKEN"
+check "withdrawing it again: exit 1 saying it is withdrawn" eval 'rc_is 1 && one_err_line && err_has withdrawn'
+run edit "$S3" --minutes 30 --token "$TRAINEE_TOKEN"
+check "editing a withdrawn session: exit 1" eval 'rc_is 1 && one_err_line && err_has "only a pending session"'
+
 run sessions --token "$TRAINEE_TOKEN"
 check "sessions lists the trainee's sessions as a table" eval 'rc_is 0 && out_has "^ID  *DATE" && out_has "^$S1 " && out_has "^$S2 "'
 
 run sessions --token "$TRAINEE_TOKEN" --all --json
-check "sessions --all --json gathers every page" eval 'rc_is 0 && out_has "\"next_cursor\": null" && [ "$(grep -c "\"activity\"" "$T/out")" -eq 2 ]'
+check "sessions --all --json gathers every page" eval 'rc_is 0 && out_has "\"next_cursor\": null" && [ "$(grep -c "\"activity\"" "$T/out")" -eq 3 ]'
 
 run sessions --token "$TRAINEE_TOKEN" --status maybe
 check "sessions refuses an unknown --status" eval 'rc_is 2 && one_err_line'

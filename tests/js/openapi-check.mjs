@@ -267,6 +267,23 @@ const bad = check('POST /sessions, invalid (minutes 0, server-owned id, unknown 
 tap(['minutes', 'id', 'colour'].every((f) => bad.json?.errors?.some((e) => e.field === f)), 'the 400 names minutes, id and colour in errors[]', JSON.stringify(bad.json?.errors));
 check('POST /sessions, malformed JSON', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: T, raw: '{"date": ' }), 400);
 check('POST /sessions as a trainer', 'POST', '/api/v1/sessions', await call('POST', '/sessions', { token: F, body: good }), 403);
+tap(created.status !== 201 || Array.isArray(created.json?.warnings), 'POST /sessions: the 201 carries warnings[]');
+
+// Corrections: a trainee edits (PATCH) and withdraws (DELETE) their own pending session, naming its ETag.
+{
+	const mine = await call('POST', '/sessions', { token: T, body: { ...good, notes: 'to correct' } });
+	const id = mine.json?.id ?? 1;
+	const at = (etag) => ({ 'If-Match': etag || '"0-pending"' });
+	check('PATCH /sessions/{id} without If-Match', 'PATCH', '/api/v1/sessions/{id}', await call('PATCH', `/sessions/${id}`, { token: T, body: { minutes: 50 } }), 428);
+	check('PATCH /sessions/{id} with a stale ETag', 'PATCH', '/api/v1/sessions/{id}', await call('PATCH', `/sessions/${id}`, { token: T, body: { minutes: 50 }, headers: at('"99-pending"') }), 412);
+	check('PATCH /sessions/{id}, minutes 0', 'PATCH', '/api/v1/sessions/{id}', await call('PATCH', `/sessions/${id}`, { token: T, body: { minutes: 0 }, headers: at(mine.headers.get('etag')) }), 400);
+	check('PATCH /sessions/{id} as faculty', 'PATCH', '/api/v1/sessions/{id}', await call('PATCH', `/sessions/${id}`, { token: F, body: { minutes: 50 }, headers: at(mine.headers.get('etag')) }), 403);
+	const edited = check('PATCH /sessions/{id}', 'PATCH', '/api/v1/sessions/{id}', await call('PATCH', `/sessions/${id}`, { token: T, body: { minutes: 50, notes: null }, headers: at(mine.headers.get('etag')) }), 200);
+	const gone = check('DELETE /sessions/{id}', 'DELETE', '/api/v1/sessions/{id}', await call('DELETE', `/sessions/${id}`, { token: T, headers: at(edited.headers.get('etag')) }), 200);
+	tap(gone.json?.status === 'withdrawn', 'DELETE /sessions/{id}: the session is withdrawn, not deleted');
+	check('DELETE /sessions/{id} again', 'DELETE', '/api/v1/sessions/{id}', await call('DELETE', `/sessions/${id}`, { token: T, headers: at(gone.headers.get('etag')) }), 409);
+	check('DELETE /sessions/{id}, no such session', 'DELETE', '/api/v1/sessions/{id}', await call('DELETE', '/sessions/99999999', { token: T, headers: at() }), 404);
+}
 
 // Imports: a simulator attempts file uploaded, listed, read; a bad one refused by row and column.
 const simCsv = 'platform,exercise,attempt_at,duration_s,score_pct,passed\nsim_mimic,Ring Walk,2025-01-01T10:00:00Z,120,91.5,true\n';

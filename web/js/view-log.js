@@ -241,7 +241,14 @@ export async function render(root, ctx) {
 			tbody.prepend(row);
 			row.classList.add('is-new');
 			for (const n of ['minutes', 'procedure', 'steps', 'notes']) c[n].value = '';
-			announce(`Session #${created.id} logged on ${body.date} and pending: it waits for ${trainerName} to sign it.`, 'success');
+			// Likely mistakes (duplicate, uncounted step, unaccredited trainer, implausible length): stored anyway.
+			const warnings = (created.warnings || []).map((w) => w.detail);
+			if (warnings.length) {
+				row.lastElementChild.append(...warnings.map((d) => h('span', { class: 'block small warning' }, `Check: ${d}`)));
+				announce(`Session #${created.id} logged and pending, but check it: ${warnings.join(' ')}`, 'warning');
+			} else {
+				announce(`Session #${created.id} logged on ${body.date} and pending: it waits for ${trainerName} to sign it.`, 'success');
+			}
 		} catch (err) {
 			if (err instanceof ApiError && err.status === 400) {
 				showErrors(err.errors, err.message);
