@@ -57,5 +57,8 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/session/logout-all",         h_session_logout_all, WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/web-sessions",               h_web_sessions_list,  WHO_ANY_USER, 0 },
 	{ "DELETE", "/api/v1/web-sessions/{id}",        h_web_sessions_delete, WHO_ANY_USER, 0 },
+	{ "POST", "/api/v1/device/code",                h_device_code,        WHO_ANYONE,   1 },
+	{ "POST", "/api/v1/device/token",               h_device_token,       WHO_ANYONE,   1 },
+	{ "POST", "/api/v1/device/approve",             h_device_approve,     WHO_ANY_USER, 1 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

@@ -198,5 +198,8 @@ void h_session_logout(struct request *rq);
 void h_session_logout_all(struct request *rq);
 void h_web_sessions_list(struct request *rq);
 void h_web_sessions_delete(struct request *rq);
+void h_device_code(struct request *rq);
+void h_device_token(struct request *rq);
+void h_device_approve(struct request *rq);
 
 #endif
