@@ -45,6 +45,8 @@ int cmd_progress(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
 
 /* ------------------------------------------------------------ options */
 
@@ -103,6 +105,9 @@ void cli_config_set_token(const char *token);
  */
 int cli_config_get(const char **server, const char **token, int need_token, struct rl_error *err);
 
+/* The config file's path ($XDG_CONFIG_HOME/raslog/config), or "" when neither it nor HOME is set. */
+const char *cli_config_file(void);
+
 /* ------------------------------------------------------------ HTTP */
 
 /* A successful reply. */
@@ -123,6 +128,10 @@ void cli_reply_release(struct cli_reply *r);
  */
 int cli_http(const char *method, const char *path, const json_t *body, struct cli_reply *r,
 	     struct rl_error *err);
+
+/* cli_http without a token: none is needed and none is sent (raslog login). */
+int cli_http_anonymous(const char *method, const char *path, const json_t *body, struct cli_reply *r,
+		       struct rl_error *err);
 
 /* GET/POST/DELETE returning the parsed JSON reply (a new reference) or NULL with err set. */
 json_t *cli_api(const char *method, const char *path, const json_t *body, struct rl_error *err);
