@@ -11,6 +11,7 @@ import * as trainee from './js/view-trainee.js';
 import * as log from './js/view-log.js';
 import * as trainers from './js/view-trainers.js';
 import * as waiting from './js/view-waiting.js';
+import * as device from './js/view-device.js';
 
 /* name -> the view, its nav label, and the roles that may open it (none: anyone signed in). */
 const ROUTES = {
@@ -20,6 +21,7 @@ const ROUTES = {
 	waiting: { view: waiting, label: 'Waiting for me', roles: ['trainer'] },
 	trainers: { view: trainers, label: 'Trainers', roles: [] },
 	trainee: { view: trainee, label: 'Trainee', roles: [], hidden: true },
+	device: { view: device, label: 'Approve a sign-in', roles: [], hidden: true },
 };
 const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers'];
 

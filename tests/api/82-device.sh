@@ -48,7 +48,7 @@ print(sid)
 PY
 }
 
-start_server --auth-failures 1000
+start_server --auth-failures 1000 --web web
 mk T "Tia Trainee" trainee
 mk R "Rob Trainer" trainer
 tT=$(token_of "$T"); tR=$(token_of "$R")
@@ -238,6 +238,40 @@ done
 check "a denied raslog login exits 4" "$lrc" = 4
 check "  ...saying it was denied" "$(grep -c "the sign-in with the code $code was denied" "$WORK/login2.err")" = 1
 check "  ...and stores no token" "$(grep -c '^token' "$CFG/raslog/config")" = 0
+
+# ---- approval in Chromium -------------------------------------------------------------------------
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
+	XDG_CONFIG_HOME="$CFG" "$RASLOG" login >"$WORK/login3.out" 2>"$WORK/login3.err" &
+	LOGIN_PID=$!
+	code=""
+	for i in $(seq 1 200); do
+		code=$(sed -n 's/^    \([B-Z]\{4\}-[B-Z]\{4\}\)$/\1/p' "$WORK/login3.out")
+		[ -n "$code" ] && break
+		sleep 0.05
+	done
+	start_grant
+	decided=$(grep -c '"event":"device.\(approve\|deny\)","outcome":"ok"' "$WORK/audit.log")
+	ok "in Chromium, #/device approves the CLI's code and denies another" node tests/browser/device.test.mjs "$URL" "$tT" "$code" "$UC"
+	sed 's/^/#   /' "$WORK/out"
+	lrc=""
+	for i in $(seq 1 600); do
+		if ! kill -0 "$LOGIN_PID" 2>/dev/null; then wait "$LOGIN_PID"; lrc=$?; break; fi
+		sleep 0.05
+	done
+	[ -z "$lrc" ] && { kill "$LOGIN_PID" 2>/dev/null; wait "$LOGIN_PID" 2>/dev/null; lrc=timeout; }
+	check "  ...raslog login completes" "$lrc" = 0
+	ok "  ...and the CLI logs a session with its stored token" \
+		env -u RASLOG_SERVER -u RASLOG_TOKEN XDG_CONFIG_HOME="$CFG" "$RASLOG" log --date "$today" --minutes 55 \
+		--activity simulator --trainer "$R"
+	check "  ...as the person signed in in the browser" "$(sql "select count(*) from sessions where trainee_id = $T and minutes = 55")" = 1
+	waited
+	st=$(poll "$DC")
+	check "  ...and the code denied in the browser polls access_denied" "$st $(j 'j["error"]')" = "400 access_denied"
+	check "  ...both decisions audited" \
+		"$(grep -c '"event":"device.\(approve\|deny\)","outcome":"ok"' "$WORK/audit.log")" = $((decided + 2))
+else
+	skip "approval in Chromium: /usr/bin/chromium or node is missing"
+fi
 
 # ---- limits -------------------------------------------------------------------------------------
 live=$(sql "select count(*) from device_grants where status <> 'issued' and expires_at > strftime('%Y-%m-%dT%H:%M:%SZ','now')")
