@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "accounts.h"
+#include "config.h"
 #include "server.h"
 
 #include "banned.h"
@@ -97,16 +98,20 @@ int session_token_check(struct request *rq, struct rl_error *err)
 
 void server_public_url(char *out, size_t size)
 {
-	/*
-	 * TODO(public_url): return the configured public_url (server/config.c)
-	 * once it exists; until then, the address raslogd listens on.
-	 */
+	/* The configured public_url (server/config.c); without one, the address raslogd listens on. */
 	const union MHD_DaemonInfo *di = server_ctx.daemon ? MHD_get_daemon_info(server_ctx.daemon,
 								MHD_DAEMON_INFO_LISTEN_FD) : NULL;
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	char host[INET_ADDRSTRLEN];
 
+	if (rl_config.public_url && *rl_config.public_url) {
+		size_t n = strlen(rl_config.public_url);
+		while (n > 0 && rl_config.public_url[n - 1] == '/')
+			n--;
+		snprintf(out, size, "%.*s", (int)n, rl_config.public_url);
+		return;
+	}
 	if (di && getsockname(di->listen_fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET &&
 	    inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host))) {
 		snprintf(out, size, "http://%s:%u", host, (unsigned)ntohs(sa.sin_port));
