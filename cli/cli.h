@@ -50,6 +50,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_imports(int argc, char **argv);
 int cmd_sign_import(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
 
 /* ------------------------------------------------------------ options */
 
@@ -117,6 +119,9 @@ void cli_config_set_token(const char *token);
  */
 int cli_config_get(const char **server, const char **token, int need_token, struct rl_error *err);
 
+/* The config file's path ($XDG_CONFIG_HOME/raslog/config), or "" when neither it nor HOME is set. */
+const char *cli_config_file(void);
+
 /* ------------------------------------------------------------ HTTP */
 
 /* A successful reply. */
@@ -145,6 +150,9 @@ int cli_session_etag(const char *cmd, int64_t id, char *etag, size_t size, json_
 /* cli_http sending "If-Match: if_match" (when not NULL): a change to the version the client read. */
 int cli_http_if_match(const char *method, const char *path, const json_t *body, const char *if_match,
 		      struct cli_reply *r, struct rl_error *err);
+/* cli_http without a token: none is needed and none is sent (raslog login). */
+int cli_http_anonymous(const char *method, const char *path, const json_t *body, struct cli_reply *r,
+		       struct rl_error *err);
 
 /* GET/POST/DELETE returning the parsed JSON reply (a new reference) or NULL with err set. */
 json_t *cli_api(const char *method, const char *path, const json_t *body, struct rl_error *err);

@@ -44,6 +44,8 @@ void cli_config_set_server(const char *url)
 void cli_config_set_token(const char *token)
 {
 	flag_token = token;
+	if (cfg.done && cfg.rc == 0) /* already resolved (raslog login's new token): it wins from now on */
+		snprintf(cfg.token, sizeof(cfg.token), "%s", token);
 }
 
 /* A configuration problem: reported as a usage error (exit 2). */
@@ -210,4 +212,11 @@ int cli_config_get(const char **server, const char **token, int need_token, stru
 	*server = cfg.server;
 	*token = cfg.token;
 	return 0;
+}
+
+const char *cli_config_file(void)
+{
+	if (!cfg.path[0])
+		config_path();
+	return cfg.path;
 }

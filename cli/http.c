@@ -24,6 +24,8 @@
 #define USER_AGENT "raslog/1.0"
 
 static CURL *handle;
+/* Set by cli_http_anonymous for one request: no token needed, none sent. */
+static int anonymous;
 
 /* Where a reply's body goes. */
 struct sink {
@@ -163,7 +165,7 @@ static int perform(const char *method, const char *path, const json_t *body, con
 	CURLcode rc;
 	int ret = -1;
 
-	if (cli_config_get(&server, &token, 1, err) < 0)
+	if (cli_config_get(&server, &token, !anonymous, err) < 0)
 		return -1;
 	if (!handle && !(handle = curl_easy_init()))
 		return rl_error_internal(err, "libcurl cannot create a handle");
@@ -174,7 +176,8 @@ static int perform(const char *method, const char *path, const json_t *body, con
 		rl_error_internal(err, "out of memory");
 		goto out;
 	}
-	headers = curl_slist_append(headers, auth.data);
+	if (!anonymous)
+		headers = curl_slist_append(headers, auth.data);
 	headers = curl_slist_append(headers, "Accept: application/json, application/problem+json");
 	if (if_match) {
 		if (rl_buf_printf(&cond, "If-Match: %s", if_match) < 0) {
@@ -285,6 +288,17 @@ int cli_http_if_match(const char *method, const char *path, const json_t *body, 
 		}
 	}
 	return 0;
+}
+
+int cli_http_anonymous(const char *method, const char *path, const json_t *body, struct cli_reply *r,
+		       struct rl_error *err)
+{
+	int rc;
+
+	anonymous = 1;
+	rc = cli_http(method, path, body, r, err);
+	anonymous = 0;
+	return rc;
 }
 
 json_t *cli_api(const char *method, const char *path, const json_t *body, struct rl_error *err)

@@ -27,6 +27,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "login", cmd_login, "sign in from the browser and store a token (no pasting)" },
+	{ "logout", cmd_logout, "revoke the stored token and forget it" },
 	{ "me", cmd_me, "who the server says I am" },
 	{ "log", cmd_log, "log a training session for a trainer to sign" },
 	{ "edit", cmd_edit, "correct my pending session" },

@@ -73,5 +73,8 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/passkeys/register",          h_passkeys_register,  WHO_ANY_USER, 1 },
 	{ "POST", "/api/v1/passkeys/login/options",     h_passkeys_login_options, WHO_ANYONE, 0 },
 	{ "POST", "/api/v1/passkeys/login",             h_passkeys_login,     WHO_ANYONE,   1 },
+	{ "POST", "/api/v1/device/code",                h_device_code,        WHO_ANYONE,   1 },
+	{ "POST", "/api/v1/device/token",               h_device_token,       WHO_ANYONE,   1 },
+	{ "POST", "/api/v1/device/approve",             h_device_approve,     WHO_ANY_USER, 1 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

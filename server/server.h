@@ -269,5 +269,8 @@ void h_passkeys_register_options(struct request *rq);
 void h_passkeys_register(struct request *rq);
 void h_passkeys_login_options(struct request *rq);
 void h_passkeys_login(struct request *rq);
+void h_device_code(struct request *rq);
+void h_device_token(struct request *rq);
+void h_device_approve(struct request *rq);
 
 #endif

@@ -14,6 +14,7 @@ import * as waiting from './js/view-waiting.js';
 import * as settings from './js/view-settings.js';
 import * as signin from './js/view-signin.js';
 import * as account from './js/view-account.js';
+import * as device from './js/view-device.js';
 
 /* name -> the view, its nav label, and the roles that may open it (none: anyone signed in). */
 const ROUTES = {
@@ -25,6 +26,7 @@ const ROUTES = {
 	trainee: { view: trainee, label: 'Trainee', roles: [], hidden: true },
 	settings: { view: settings, label: 'Notifications', roles: [] },
 	account: { view: account, label: 'Your account', roles: [] },
+	device: { view: device, label: 'Approve a sign-in', roles: [], hidden: true },
 };
 const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers', 'settings', 'account'];
 

@@ -132,6 +132,9 @@ POST   /api/v1/passkeys/register/options   -        200 200 200 200 200 200 401 
 POST   /api/v1/passkeys/register           EMPTY    400 400 400 400 400 400 401  401 401
 POST   /api/v1/passkeys/login/options      -        200 200 200 200 200 200 200  200 200
 POST   /api/v1/passkeys/login              EMPTY    400 400 400 400 400 400 400  400 400
+POST   /api/v1/device/code                 EMPTY    400 400 400 400 400 400 400  400 400
+POST   /api/v1/device/token                EMPTY    400 400 400 400 400 400 400  400 400
+POST   /api/v1/device/approve              EMPTY    400 400 400 400 400 400 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
@@ -172,7 +175,10 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 		why=""
 		[ "$st" = "$want" ] || why="got $st"
 		if [ -z "$why" ] && [ "$st" -ge 400 ]; then
-			[ "$(hdr Content-Type)" = application/problem+json ] || why="content type $(hdr Content-Type)"
+			# The device token endpoint answers OAuth error objects (RFC 6749 5.2), as its clients expect.
+			want_ct=application/problem+json
+			[ "$path" = /api/v1/device/token ] && want_ct=application/json
+			[ "$(hdr Content-Type)" = "$want_ct" ] || why="content type $(hdr Content-Type)"
 			[ "$st" = 401 ] && ! hdr WWW-Authenticate | grep -q Bearer && why="no WWW-Authenticate"
 		fi
 		[ -n "$(hdr X-Request-Id)" ] || why="$why no X-Request-Id"

@@ -425,6 +425,22 @@ check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT
 	}
 }
 
+// ---- raslog login: the device authorization grant (RFC 8628) ---------------------------------
+{
+	const GT = 'urn:ietf:params:oauth:grant-type:device_code';
+	const g1 = check('POST /device/code', 'POST', '/api/v1/device/code', await call('POST', '/device/code', { body: { client_id: 'raslog-cli' } }), 200);
+	check('POST /device/code, another client', 'POST', '/api/v1/device/code', await call('POST', '/device/code', { body: { client_id: 'x' } }), 400);
+	check('poll before approval (authorization_pending)', 'POST', '/api/v1/device/token', await call('POST', '/device/token', { body: { device_code: g1.json?.device_code, grant_type: GT } }), 400);
+	const g2 = await call('POST', '/device/code', { body: { client_id: 'raslog-cli' } });
+	check('approve', 'POST', '/api/v1/device/approve', await call('POST', '/device/approve', { token: T, body: { user_code: g2.json?.user_code, approve: true } }), 200);
+	check('approve again', 'POST', '/api/v1/device/approve', await call('POST', '/device/approve', { token: T, body: { user_code: g2.json?.user_code, approve: false } }), 409);
+	check('approve without a token', 'POST', '/api/v1/device/approve', await call('POST', '/device/approve', { body: { user_code: g2.json?.user_code, approve: true } }), 401);
+	check('approve a malformed code', 'POST', '/api/v1/device/approve', await call('POST', '/device/approve', { token: T, body: { user_code: 'nope', approve: true } }), 400);
+	check('poll after approval', 'POST', '/api/v1/device/token', await call('POST', '/device/token', { body: { device_code: g2.json?.device_code, grant_type: GT, client_id: 'raslog-cli' } }), 200);
+	check('poll again (invalid_grant)', 'POST', '/api/v1/device/token', await call('POST', '/device/token', { body: { device_code: g2.json?.device_code, grant_type: GT } }), 400);
+	check('poll with a body that is not an object', 'POST', '/api/v1/device/token', await call('POST', '/device/token', { raw: '[]' }), 400);
+}
+
 // ---- coverage ------------------------------------------------------------------------
 const untested = routes.filter((r) => !covered.has(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`);
 tap(untested.length === 0, `every route was called and checked against its schema (${covered.size}/${routes.length})`, untested.join('\n'));
