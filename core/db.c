@@ -223,10 +223,9 @@ static int migrate(struct rl_db *db, struct rl_error *err)
 		for (const struct rl_embedded *e = rl_embedded_files; e->path; e++)
 			if (migration_number(e->path) == v)
 				m = e;
-		/* Numbers are handed out to branches in advance; one not (yet) in
-		 * this build is skipped rather than blocking the ones after it. */
 		if (!m)
-			continue;
+			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
+					    "migration %03d is missing from this build", v);
 		if (rl_db_begin(db, err) < 0)
 			return -1;
 		if (sqlite3_exec(db->sql, m->data, NULL, NULL, NULL) != SQLITE_OK) {

@@ -32,7 +32,7 @@ for l in open('$WORK/people.jsonl'):
 # Trainers are users 3..6 in the demo (keys written to $KEYS/user-ID.key).
 T1=3; T2=4; T3=5; T4=6
 TOK1=$(tok $T1); TOK3=$(tok $T3); TOK4=$(tok $T4)
-# Faculty (user 1) read the whole ledger unredacted (tests/api/12-ledger-private.sh covers the others).
+# Faculty (user 1) read the whole ledger unredacted (tests/api/14-ledger-private.sh covers the others).
 TOKF=$(tok 1)
 
 # pending SESSION-LIST: ids of sessions pending for the trainer whose token is $1

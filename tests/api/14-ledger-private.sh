@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/api/12-ledger-private.sh - the private ledger, still publicly
+# tests/api/14-ledger-private.sh - the private ledger, still publicly
 # checkable: GET /ledger and /ledger/entries/{n} give an entry's content only
 # to callers who may see the person it is about (the trainee, a trainer who
 # supervised them or signed it, faculty), the redacted line
