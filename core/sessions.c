@@ -355,9 +355,10 @@ int rl_session_visible(const struct rl_user *me, const json_t *session)
 	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
 		return 1;
 	/* A withdrawn session no longer waits for its trainer (often the wrong one). */
-	if ((me->roles & RL_ROLE_TRAINER) && trainer == me->id &&
-	    strcmp(json_string_value(json_object_get(session, "status")), "withdrawn") != 0)
-		return 1;
+	if ((me->roles & RL_ROLE_TRAINER) && trainer == me->id) {
+		const char *status = json_string_value(json_object_get(session, "status"));
+		return !status || strcmp(status, "withdrawn") != 0;
+	}
 	return 0;
 }
 
