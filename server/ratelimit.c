@@ -4,7 +4,8 @@
  *
  * Failed authentication: failures are counted per key within RATE_WINDOW
  * seconds; the router counts each failure under the client's address
- * ("ip ADDRESS") and under the presented credential ("token HASH").  Past
+ * (the address itself, the key the passkey, invitation and device
+ * routes count their failures under too) and under the presented credential ("token HASH").  Past
  * ratelimit_max failures the key is blocked until its window ends: a
  * blocked credential is refused 429 from every address, and a blocked
  * address gets 429 for failing or missing credentials only, so a valid

@@ -78,7 +78,7 @@ static int authenticate(struct request *rq)
 	char ip_key[64], cred_key[80] = "";
 	int retry;
 
-	snprintf(ip_key, sizeof(ip_key), "ip %s", rq->ip);
+	snprintf(ip_key, sizeof(ip_key), "%s", rq->ip); /* the key passkey, invitation and device routes count under too */
 	if ((!h || strncasecmp(h, "Bearer ", 7) != 0) && session_cookie_value(rq)) {
 		/* No bearer token but a web-session cookie (server/session_cookie.c). */
 		if (session_cookie_auth(rq, session_cookie_value(rq), &err) < 0)

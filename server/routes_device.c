@@ -264,7 +264,7 @@ void h_device_approve(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *a;
 
-	if (!s)
+	if (!s || rate_limited(rq, "device.approve")) /* guessed codes count against the address */
 		return;
 	rl_json_check_members(rq->json, allowed, &err);
 	rl_json_get_str(rq->json, "user_code", 1, 32, &s->user_code, &err);

@@ -14,7 +14,7 @@ ADMIN=$(token_of "$ADMIN_ID")
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 ORIGIN="http://localhost:$PORT"
-printf '[server]\npublic_url = %s/\n' "$ORIGIN" >"$WORK/raslog.conf"
+printf '[server]\npublic_url = %s\n' "$ORIGIN" >"$WORK/raslog.conf"
 serve() {
 	RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
 		--audit "$WORK/audit.log" --auth-failures "$1" >"$WORK/server.log" 2>&1 &

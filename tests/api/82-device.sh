@@ -285,7 +285,7 @@ for i in 1 2 3; do req POST /api/v1/device/approve "$tT" '{"user_code":"BBBB-BBB
 st=$(req POST /api/v1/device/approve "$tT" '{"user_code":"BBBB-BBBB","approve":true}')
 check "guessing user codes counts as failed sign-ins: rate-limited (429)" "$st" = 429
 stop_server
-printf '[server]\npublic_url = https://raslog.example.org/\n' >"$WORK/raslogd.conf"
+printf '[server]\npublic_url = https://raslog.example.org\n' >"$WORK/raslogd.conf"
 RASLOG_CONFIG="$WORK/raslogd.conf" start_server
 sql "delete from device_grants"
 req POST /api/v1/device/code - '{"client_id":"raslog-cli"}' >/dev/null
