@@ -25,6 +25,12 @@ void audit(struct request *rq, const char *event, const char *outcome, const cha
 	struct rl_buf extra = RL_BUF_INIT;
 	va_list ap;
 
+	/* A second event of the same request (an invitation accepted and a
+	 * sign-in) gets its own line: write the first one now. */
+	if (rq->aud.pending && !rq->aud.written) {
+		audit_flush(rq);
+		rq->aud.written = 0;
+	}
 	snprintf(rq->aud.event, sizeof(rq->aud.event), "%s", event);
 	snprintf(rq->aud.outcome, sizeof(rq->aud.outcome), "%s", outcome ? outcome : "");
 	free(rq->aud.extra);

@@ -47,7 +47,7 @@ body() { sed -n '/^\r$/,$p' "$1" | tr -d '\r' | sed 1d; }
 # ================================ part 1: the demo programme ================================
 KEYS="$WORK/keys"; mkdir -p "$KEYS"
 "$RASLOGD" --db "$DB" demo --keys "$KEYS" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
-printf '[server]\npublic_url = https://raslog.example.org/\n' >"$WORK/serve.conf"
+printf '[server]\npublic_url = https://raslog.example.org\n' >"$WORK/serve.conf"
 RASLOG_CONFIG="$WORK/serve.conf" start_server
 tok() { python3 -c "import json
 for l in open('$WORK/people.jsonl'):
