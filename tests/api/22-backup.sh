@@ -23,7 +23,7 @@ read -r trainer trainer_tok <<<"$(mkuser "Backup Trainer" trainer)"
 read -r trainee trainee_tok <<<"$(mkuser "Backup Trainee" trainee)"
 demo_entries=$(sql 'SELECT count(*) FROM ledger')
 check "the demo made ledger entries ($demo_entries)" "$demo_entries" -gt 0
-start_server
+start_server --write-rate 0   # writers as fast as they can: the backup is under test, not the write budget
 
 # revoke_keys N: N log-signed key_revocation ledger entries via the API.
 revoke_keys() {
@@ -137,7 +137,7 @@ check "the refusal did not touch DB.head" "$(jget 'j["tree_size"]' <"$DB.head")"
 # Good restore: the newest copy starts and serves the same head.
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$WORK/new.db" "$DB"
-start_server
+start_server --write-rate 0   # writers as fast as they can: the backup is under test, not the write budget
 api GET /api/v1/ledger/head "$trainer_tok" >/dev/null
 check "restoring the newest backup serves the same head" "$(jget 'j["tree_size"]' <"$WORK/body")" = "$live"
 finish
