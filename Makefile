@@ -8,7 +8,9 @@
 #
 # Every build lands in $(BUILD); the release build also copies the two
 # programs to bin/.  Sources are found by wildcard, so adding a file to
-# core/, server/ or cli/ needs no change here.
+# a layer of core/ (core/base, store, ledger, domain, render, app), to
+# server/ or to cli/ needs no change here; tools/check-layers.sh checks
+# that each core file includes only its own layer and those below.
 
 CC       ?= cc
 BUILD    ?= build/release
@@ -35,7 +37,7 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 LDFLAGS    += -fsanitize=$(SANITIZE)
 endif
 
-CORE_SRC   := $(wildcard core/*.c)
+CORE_SRC   := $(wildcard core/*/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c) $(wildcard tests/unit/*_tool.c)
@@ -65,9 +67,14 @@ $(BUILD)/gen/embedded.c: tools/embed.sh $(EMBED_IN)
 $(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(LIBCORE): $(CORE_OBJ)
+# The layer rule (tools/check-layers.sh) is checked before the library is archived.
+$(BUILD)/layers.ok: tools/check-layers.sh $(wildcard core/*/*.c core/*/*.h)
+	@mkdir -p $(dir $@)
+	@sh tools/check-layers.sh && touch $@
+
+$(LIBCORE): $(CORE_OBJ) $(BUILD)/layers.ok
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(CORE_OBJ)
 
 $(BUILD)/bin/raslogd: $(SERVER_OBJ) $(LIBCORE)
 	@mkdir -p $(dir $@)
@@ -77,9 +84,11 @@ $(BUILD)/bin/raslog: $(CLI_OBJ) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCORE) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBCORE)
+# Unit tests link the library and the demo seeder (server/demo.c), which
+# test_verify uses to build a realistic ledger.
+$(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(BUILD)/server/demo.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCORE) $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/server/demo.o $(LIBCORE) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 unit-bins: $(UNIT_BIN)
 

@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "sessions.h"
-#include "statements.h"
-#include "util.h"
+#include "store/db.h"
+#include "domain/sessions.h"
+#include "domain/statements.h"
+#include "base/util.h"
 
 struct key {
 	long long id;

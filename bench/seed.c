@@ -39,16 +39,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "codes.h"
-#include "db.h"
-#include "ledger.h"
-#include "progress.h"
-#include "sessions.h"
-#include "setup.h"
-#include "signoff.h"
-#include "statements.h"
-#include "users.h"
-#include "util.h"
+#include "base/codes.h"
+#include "store/db.h"
+#include "ledger/ledger.h"
+#include "domain/progress.h"
+#include "domain/sessions.h"
+#include "app/setup.h"
+#include "domain/signoff.h"
+#include "domain/statements.h"
+#include "domain/users.h"
+#include "base/util.h"
 
 struct person {
 	struct rl_user user;

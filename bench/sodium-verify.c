@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
+#include "store/db.h"
 
 struct entry {
 	unsigned char *msg;

@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
-#include "error.h"
-#include "keystore.h"
-#include "statements.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/keystore.h"
+#include "domain/statements.h"
 
 /* Exit codes. */
 #define CLI_OK 0

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char accredit_usage[] =
 	"usage: raslog accredit TRAINEE [--until YYYY-MM-DD] [--yes] [--passphrase-file FILE] [--json]\n"

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog assess --session ID --tool TOOL --scores S1,S2,... [--trainee ID]\n"

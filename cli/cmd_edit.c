@@ -11,7 +11,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog edit ID [--date YYYY-MM-DD] [--minutes M] [--activity A] [--trainer ID]\n"

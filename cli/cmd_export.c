@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog export [TRAINEE] --format csv|json|credential [--output FILE]\n"

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "imports.h"
-#include "util.h"
+#include "domain/imports.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char import_usage[] =
 	"usage: raslog import simulator FILE --trainer ID [--format csv|json] [--json]\n"

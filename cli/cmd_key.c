@@ -1,6 +1,6 @@
 /*
  * cmd_key.c - raslog key generate | show | register | list | revoke: the
- * signing key on this computer (core/keystore.c) and its registration
+ * signing key on this computer (core/base/keystore.c) and its registration
  * with the server.
  */
 #include <sodium.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "signoff.h"
+#include "domain/signoff.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char key_usage[] =
 	"usage: raslog key generate [--passphrase-file FILE] [--force]\n"

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define PAGE_ENTRIES 10000
 

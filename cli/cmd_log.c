@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog log --date YYYY-MM-DD --minutes M --activity A --trainer ID\n"

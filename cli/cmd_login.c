@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define CONFIG_MAX (64 * 1024)
 #define GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"

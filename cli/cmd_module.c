@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char module_usage[] =
 	"usage: raslog module complete --trainee ID --module M [--yes] [--passphrase-file FILE] [--json]\n";

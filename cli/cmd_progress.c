@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog progress [TRAINEE] [--json]\n"

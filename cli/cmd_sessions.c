@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char sessions_usage[] =
 	"usage: raslog sessions [--status pending|signed|rejected] [--trainee ID]\n"

@@ -1,7 +1,7 @@
 /*
  * cmd_sign.c - raslog sign (a trainer confirms sessions) and raslog
  * reject (a trainer rejects one, with a reason).  Each statement is built
- * with core/statements.h from the session as fetched from GET
+ * with core/domain/statements.h from the session as fetched from GET
  * /sessions/ID, never from anything the server proposes; the trainer's
  * own view of role and steps defaults to the trainee's claim.
  */
@@ -11,7 +11,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char sign_usage[] =
 	"usage: raslog sign ID... [--role R] [--steps a,b] [--yes] [--passphrase-file FILE] [--json]\n"

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char trainer_usage[] =
 	"usage: raslog trainer list [--json]\n"

@@ -2,7 +2,7 @@
  * cmd_verify.c - raslog verify: re-verify the whole ledger, against the
  * server (fetching its log key, signed tree head and export) or offline
  * from an export file and the log's public key.  The checks themselves
- * are core/verify.c's, which knows nothing of HTTP; docs/ledger.md says
+ * are core/ledger/verify.c's, which knows nothing of HTTP; docs/ledger.md says
  * what they are.
  */
 #include <stdio.h>
@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
-#include "verify.h"
+#include "base/util.h"
+#include "ledger/verify.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog verify [--previous-head OLD.json] [--save-head FILE] [--log-key KEY] [--json]\n"

@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char usage[] =
 	"usage: raslog withdraw ID [--yes] [--json]\n"

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8080"
 #define CONFIG_MAX (64 * 1024)

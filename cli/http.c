@@ -15,9 +15,9 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "jsonin.h"
+#include "base/jsonin.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define REPLY_MAX ((size_t)256 << 20)
 #define PROBLEM_PREFIX "urn:raslog:problem:"

@@ -16,7 +16,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define RASLOG_VERSION "1.0"
 

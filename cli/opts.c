@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 void cli_getopt_reset(void)
 {

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TABLE_MAX_COLS 12
 #define PAGE_LIMIT 200

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define PASSPHRASE_MAX 1024
 

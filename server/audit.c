@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 

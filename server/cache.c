@@ -15,7 +15,7 @@
 
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define CACHE_SLOTS 1024
 #define CACHE_TTL 60

@@ -8,15 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "demo.h"
-#include "ledger.h"
+#include "ledger/ledger.h"
 #include "operator.h"
-#include "setup.h"
-#include "signoff.h"
-#include "util.h"
+#include "app/setup.h"
+#include "domain/signoff.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 int cmd_demo(const char *path, int argc, char **argv)
 {

@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "mailer.h"
 #include "operator.h"
-#include "util.h"
-#include "writer.h"
+#include "base/util.h"
+#include "ledger/writer.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 int cmd_notify(const char *path, int argc, char **argv)
 {

@@ -11,17 +11,17 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "http.h"
-#include "ledger.h"
+#include "ledger/ledger.h"
 #include "mailer.h"
 #include "metrics.h"
 #include "operator.h"
-#include "secrets.h"
+#include "store/secrets.h"
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 extern int ratelimit_max;
 extern int ratelimit_writes;

@@ -9,16 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accounts.h"
-#include "codes.h"
-#include "db.h"
+#include "domain/accounts.h"
+#include "base/codes.h"
+#include "store/db.h"
 #include "operator.h"
-#include "secrets.h"
-#include "setup.h"
-#include "users.h"
-#include "util.h"
+#include "store/secrets.h"
+#include "app/setup.h"
+#include "domain/users.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 int operator_fail(const struct rl_error *err)
 {

@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "config.h"
-#include "util.h"
+#include "base/util.h"
 
 #ifdef RASLOG_HAVE_INIH
 #include <ini.h>
 #endif
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct rl_config rl_config;
 

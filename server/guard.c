@@ -51,7 +51,7 @@
 
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 enum phase {
 	PH_HEAD,        /* request line and header lines */

@@ -20,11 +20,11 @@
 #include "http.h"
 #include "mailer.h"
 #include "metrics.h"
-#include "imports.h"
+#include "domain/imports.h"
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct server server_ctx;
 

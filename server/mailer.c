@@ -25,15 +25,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "config.h"
 #include "mailer.h"
 #include "metrics.h"
-#include "notify.h"
-#include "outbox.h"
-#include "util.h"
+#include "domain/notify.h"
+#include "store/outbox.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define CLAIM_MAX 32      /* messages claimed at a time by the background sender */
 #define FORCE_MAX 1000    /* by notify --now, in its single pass */

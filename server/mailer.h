@@ -1,12 +1,12 @@
 /*
  * mailer.h - raslogd's side of email: the SMTP sender (libcurl) that
- * drains the outbox (core/outbox.h), the reminder pass, and the thread
+ * drains the outbox (core/store/outbox.h), the reminder pass, and the thread
  * that runs both in the background of `raslogd serve`.
  */
 #ifndef RASLOG_MAILER_H
 #define RASLOG_MAILER_H
 
-#include "writer.h"
+#include "ledger/writer.h"
 
 struct mailer_config {
 	const char *smtp_url;           /* NULL: queue, never send */

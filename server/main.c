@@ -13,13 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codes.h"
+#include "base/codes.h"
 #include "config.h"
 #include "operator.h"
-#include "secrets.h"
-#include "util.h"
+#include "store/secrets.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct command {
 	const char *name;

@@ -21,12 +21,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "ledger.h"
+#include "ledger/ledger.h"
 #include "metrics.h"
-#include "outbox.h"
+#include "store/outbox.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define MAX_ROUTES 128          /* slots; routes past this (and unmatched requests) count as "other" */
 #define NCODES 500              /* status 100..599 */

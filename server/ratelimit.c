@@ -22,7 +22,7 @@
 
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define RATE_SLOTS 1024
 #define RATE_WINDOW 60

@@ -10,7 +10,7 @@
 
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 unsigned http_status_of(enum rl_status s)
 {

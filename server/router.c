@@ -13,13 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "codes.h"
-#include "jsonin.h"
+#include "base/codes.h"
+#include "base/jsonin.h"
 #include "metrics.h"
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define T RL_ROLE_TRAINEE
 #define R RL_ROLE_TRAINER

@@ -3,10 +3,10 @@
  * whether it takes a JSON body.  The dispatcher (router.c) enforces the
  * last two columns before a handler runs.
  */
-#include "codes.h"
+#include "base/codes.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TRAINEE RL_ROLE_TRAINEE
 #define TRAINER RL_ROLE_TRAINER

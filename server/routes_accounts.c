@@ -3,7 +3,7 @@
  * (/api/v1/tokens), the admin's account list and changes (/api/v1/users),
  * invitations (/api/v1/invitations, accepted without a token), and web
  * sessions (/api/v1/session/logout, /logout-all, /api/v1/web-sessions).
- * The rules live in core/accounts.c; this file translates and audits.
+ * The rules live in core/domain/accounts.c; this file translates and audits.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "accounts.h"
-#include "codes.h"
-#include "jsonin.h"
+#include "domain/accounts.h"
+#include "base/codes.h"
+#include "base/jsonin.h"
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* One state for every write of this file: the parsed input and what the writer produced. */
 struct acct_state {

@@ -1,6 +1,6 @@
 /*
  * routes_assign.c - /api/v1/assignments: faculty assign trainees to
- * trainers (core/supervision.h).  Faculty and admins write; everyone sees
+ * trainers (core/domain/supervision.h).  Faculty and admins write; everyone sees
  * the assignments that name them.  An assignment is an administrative
  * relation kept in a table, not a signed statement.
  */
@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "server.h"
-#include "supervision.h"
+#include "domain/supervision.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct assign_state {
 	json_t *result;

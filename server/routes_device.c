@@ -6,18 +6,18 @@
  * not problem+json, since OAuth clients read them), and
  * POST /api/v1/device/approve is how a signed-in person approves or
  * denies a code (the router's CSRF guard covers cookie sessions).  The
- * rules live in core/device.c; this file translates and audits.
+ * rules live in core/domain/device.c; this file translates and audits.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "device.h"
-#include "jsonin.h"
+#include "domain/device.h"
+#include "base/jsonin.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct device_state {
 	const char *client_id;

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "imports.h"
+#include "domain/imports.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct import_state {
 	struct rl_import_new n;

@@ -6,20 +6,20 @@
  *
  * The ledger is private: the export and single entries give an entry's
  * content only to a caller who may see the person it is about (the rule
- * of core/sessions.c rl_trainee_visible, read once per request as a set),
+ * of core/domain/sessions.c rl_trainee_visible, read once per request as a set),
  * and the redacted line {"index":N,"leaf_hash":"<hex>"} otherwise, so
  * that anyone can still recompute the root and check heads and proofs.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonin.h"
-#include "ledger.h"
+#include "base/jsonin.h"
+#include "ledger/ledger.h"
 #include "server.h"
-#include "sessions.h"
-#include "util.h"
+#include "domain/sessions.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /*
  * The export is streamed a few hundred entries at a time, so its size does

@@ -5,11 +5,11 @@
  */
 #include <string.h>
 
-#include "codes.h"
-#include "embedded.h"
+#include "base/codes.h"
+#include "base/embedded.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 void h_health(struct request *rq)
 {

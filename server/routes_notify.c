@@ -1,15 +1,15 @@
 /*
  * routes_notify.c - GET and PUT /api/v1/me/notifications: which email the
- * signed-in person receives (core/notify.h): {"reminders": bool,
+ * signed-in person receives (core/domain/notify.h): {"reminders": bool,
  * "decisions": bool, "digest": bool}.  PUT takes one or more of them;
  * the ones left out keep their value.
  */
 #include <stdlib.h>
 
-#include "notify.h"
+#include "domain/notify.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct prefs_state {
 	int want[RL_NOTIFY_KINDS];

@@ -5,10 +5,10 @@
  */
 #include <string.h>
 
-#include "outbox.h"
+#include "store/outbox.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 void h_outbox(struct request *rq)
 {

@@ -3,7 +3,7 @@
  * signed-in person (/api/v1/passkeys/register/options, /register), the
  * sign-in ceremony that starts a web session (/api/v1/passkeys/login/options,
  * /login, no token needed), and the person's own list (GET, DELETE
- * /api/v1/passkeys).  The rules and checks live in core/passkeys.c; this
+ * /api/v1/passkeys).  The rules and checks live in core/domain/passkeys.c; this
  * file finds the relying party (public_url), rate-limits, audits and sets
  * the cookie.
  *
@@ -17,13 +17,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "accounts.h"
+#include "domain/accounts.h"
 #include "metrics.h"
-#include "passkeys.h"
+#include "domain/passkeys.h"
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct pk_state {
 	char origin[300];

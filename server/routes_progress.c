@@ -7,20 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codes.h"
-#include "curriculum.h"
-#include "credential.h"
-#include "export.h"
-#include "portfolio.h"
-#include "progress.h"
-#include "sessions.h"
+#include "base/codes.h"
+#include "domain/curriculum.h"
+#include "render/credential.h"
+#include "render/export.h"
+#include "render/portfolio.h"
+#include "domain/progress.h"
+#include "domain/sessions.h"
 #include "server.h"
-#include "supervision.h"
-#include "util.h"
+#include "domain/supervision.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
-/* 1 if the caller may see this trainee: the rule of core/sessions.c, shared with the ledger. */
+/* 1 if the caller may see this trainee: the rule of core/domain/sessions.c, shared with the ledger. */
 static int may_see_trainee(struct request *rq, int64_t trainee)
 {
 	return rl_trainee_visible(server_db(), &rq->user, trainee);

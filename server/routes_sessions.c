@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "server.h"
-#include "sessions.h"
-#include "util.h"
+#include "domain/sessions.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct create_state {
 	struct rl_session_new s;

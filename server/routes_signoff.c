@@ -2,22 +2,22 @@
  * routes_signoff.c - /api/v1/signoffs and /api/v1/keys: signed statements
  * and the keys that sign them.  The signature is checked on the HTTP
  * thread; everything that needs the records runs in the writer's
- * transaction (core/signoff.c), so two sign-offs of one session can never
+ * transaction (core/domain/signoff.c), so two sign-offs of one session can never
  * both succeed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "codes.h"
+#include "base/codes.h"
 #include "config.h"
-#include "ledger.h"
-#include "notify.h"
+#include "ledger/ledger.h"
+#include "domain/notify.h"
 #include "server.h"
-#include "signoff.h"
-#include "statements.h"
+#include "domain/signoff.h"
+#include "domain/statements.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static void signoff_free(void *p)
 {

@@ -18,11 +18,11 @@
 #include <microhttpd.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "db.h"
-#include "error.h"
-#include "users.h"
-#include "writer.h"
+#include "base/buf.h"
+#include "store/db.h"
+#include "base/error.h"
+#include "domain/users.h"
+#include "ledger/writer.h"
 
 #define SERVER_MAX_BODY (64 * 1024)
 /* The body limit of one request: SERVER_MAX_BODY, larger for an import upload (server/http.c). */

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "accounts.h"
+#include "domain/accounts.h"
 #include "config.h"
 #include "server.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* ---- recording last use ---------------------------------------------------- */
 

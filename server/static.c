@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "server.h"
-#include "util.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char *content_type(const char *path)
 {

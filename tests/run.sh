@@ -52,7 +52,7 @@ done
 if [ -x "$BUILD/tests/jcs_tool" ]; then
 	run_step "jcs-cross" sh -c "node tests/js/jcs-cross.mjs $BUILD/tests/jcs_tool && echo 'ok 1 - jcs cross-check'"
 fi
-for t in tests/api/*.sh tests/cli/*.sh; do
+for t in tests/tools/*.sh tests/api/*.sh tests/cli/*.sh; do
 	[ -f "$t" ] || continue
 	run_step "$(echo "$t" | sed 's|tests/||; s|\.sh$||')" bash "$t"
 done

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "codes.h"
-#include "db.h"
-#include "setup.h"
-#include "users.h"
+#include "base/codes.h"
+#include "store/db.h"
+#include "app/setup.h"
+#include "domain/users.h"
 
 static struct rl_db *fz_db;
 static struct rl_user fz_trainee, fz_trainer, fz_faculty;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imports.h"
+#include "domain/imports.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jcs.h"
-#include "jsonin.h"
+#include "ledger/jcs.h"
+#include "base/jsonin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

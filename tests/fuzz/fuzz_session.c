@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "jsonin.h"
-#include "sessions.h"
+#include "base/jsonin.h"
+#include "domain/sessions.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "jsonin.h"
-#include "signoff.h"
-#include "statements.h"
-#include "util.h"
+#include "base/jsonin.h"
+#include "domain/signoff.h"
+#include "domain/statements.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -40,7 +40,7 @@ make --no-print-directory -s BUILD="$OUT" "$OUT/gen/embedded.c" >/dev/null || { 
 
 # Library objects: core, the embedded files, and the server without main.c
 # (fuzz_router.c includes router.c itself).  Rebuilt when the source is newer.
-srcs=$(ls core/*.c "$OUT/gen/embedded.c" server/*.c | grep -v -e '^server/main\.c$' -e '^server/router\.c$')
+srcs=$(ls core/*/*.c "$OUT/gen/embedded.c" server/*.c | grep -v -e '^server/main\.c$' -e '^server/router\.c$')
 for s in $srcs; do
 	o="$OUT/obj/$(echo "$s" | sed "s|^$OUT/||; s|\.c$|.o|")"
 	if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core server -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
@@ -50,8 +50,10 @@ done | xargs -r -n 2 -P 2 sh -c 'mkdir -p "$(dirname "$2")" && '"$CC $CFLAGS -fs
 	2>"$OUT/log/build.log"
 # Archives, so each target links only the objects it needs.
 rm -f "$OUT/libcore.a" "$OUT/libserver.a"
-ar rcs "$OUT/libcore.a" "$OUT"/obj/core/*.o "$OUT"/obj/gen/embedded.o
-ar rcs "$OUT/libserver.a" "$OUT"/obj/server/*.o
+# Only the objects of today's sources, never a stale one of a moved file.
+objs_of() { for s in $srcs; do echo "$OUT/obj/$(echo "$s" | sed "s|^$OUT/||; s|\.c$|.o|")"; done | grep "^$OUT/obj/$1"; }
+ar rcs "$OUT/libcore.a" $(objs_of core/) "$OUT"/obj/gen/embedded.o
+ar rcs "$OUT/libserver.a" $(objs_of server/)
 objs="$OUT/libserver.a $OUT/libcore.a"
 
 build_ok=""

@@ -1,4 +1,4 @@
-// jcs-cross.mjs - checks raslog's RFC 8785 serialiser (core/jcs.c) against
+// jcs-cross.mjs - checks raslog's RFC 8785 serialiser (core/ledger/jcs.c) against
 // the npm package "canonicalize" on a few thousand seeded random values.
 //
 //   node tests/js/jcs-cross.mjs PATH_TO_JCS_TOOL_BINARY

@@ -13,7 +13,7 @@
 // is a round trip.  With SEED every key is derived from it and the head's
 // timestamp is fixed, so the output is byte-for-byte reproducible (Ed25519
 // signing is deterministic); without it the keys are fresh.  The suite uses
-// the files to cross-check core/merkle.c against Node.
+// the files to cross-check core/ledger/merkle.c against Node.
 //
 // Node built-in crypto only.  The root here comes from the naive recursive
 // MTH of RFC 9162 section 2.1.1, deliberately not from the compact range

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "jcs.h"
+#include "base/error.h"
+#include "ledger/jcs.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 int main(void)
 {

@@ -18,15 +18,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codes.h"
-#include "db.h"
-#include "error.h"
-#include "sessions.h"
-#include "setup.h"
-#include "users.h"
-#include "util.h"
+#include "base/codes.h"
+#include "store/db.h"
+#include "base/error.h"
+#include "domain/sessions.h"
+#include "app/setup.h"
+#include "domain/users.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct fixture {
 	char dir[64];

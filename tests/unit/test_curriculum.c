@@ -1,5 +1,5 @@
 /*
- * test_curriculum.c - core/curriculum.c: the shipped tool table and
+ * test_curriculum.c - core/domain/curriculum.c: the shipped tool table and
  * curricula parse; every validation rule is caught and names the right
  * field; evidence counts towards the right requirements (the trainer's
  * signed role, not the claim; steps; assessment floors); and evaluation
@@ -20,10 +20,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "codes.h"
-#include "curriculum.h"
-#include "error.h"
-#include "banned.h"
+#include "base/codes.h"
+#include "domain/curriculum.h"
+#include "base/error.h"
+#include "base/banned.h"
 
 /* ---------------------------------------------------------- helpers */
 

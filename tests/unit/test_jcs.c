@@ -1,5 +1,5 @@
 /*
- * test_jcs.c - unit tests for core/jcs.c, the RFC 8785 serialiser.
+ * test_jcs.c - unit tests for core/ledger/jcs.c, the RFC 8785 serialiser.
  *
  * Expected outputs come from RFC 8785 (sections 3.2.2 and 3.2.3 and the
  * number samples of appendix B) and from node's JSON.stringify /
@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "error.h"
-#include "jcs.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "ledger/jcs.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Canonicalises v (stealing the reference) and compares with want. */
 static void check_jcs(json_t *v, const char *want)

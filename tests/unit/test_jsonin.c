@@ -1,5 +1,5 @@
 /*
- * test_jsonin.c - unit tests for core/jsonin.c: the strict parser for
+ * test_jsonin.c - unit tests for core/base/jsonin.c: the strict parser for
  * outside JSON and the typed member readers.
  *
  * Several tests pin down what jansson 2.14 itself does (big numbers,
@@ -16,12 +16,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "jcs.h"
-#include "jsonin.h"
-#include "util.h"
+#include "base/error.h"
+#include "ledger/jcs.h"
+#include "base/jsonin.h"
+#include "base/util.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static json_t *parse_ok(const char *text)
 {

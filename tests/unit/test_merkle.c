@@ -1,5 +1,5 @@
 /*
- * test_merkle.c - core/merkle.c against RFC 9162 written out naively.
+ * test_merkle.c - core/ledger/merkle.c against RFC 9162 written out naively.
  *
  * An in-memory node store (one array per level) is filled only through
  * rl_merkle_append, exactly as the ledger fills its table.  A recursive
@@ -22,8 +22,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "merkle.h"
-#include "banned.h"
+#include "ledger/merkle.h"
+#include "base/banned.h"
 
 #define MAX_LEAVES 130
 #define MAX_LEVELS 9 /* 2^8 > 130 */

@@ -1,5 +1,5 @@
 /*
- * test_notify.c - the trainee's progress mail (core/notify.c): a module
+ * test_notify.c - the trainee's progress mail (core/domain/notify.c): a module
  * met or eligibility reached between a snapshot and the event is recorded
  * in progress_milestones and told once, under "progress:<ledger index>",
  * only to a trainee who wants decision mail; eligibility regained after a
@@ -18,14 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codes.h"
-#include "db.h"
-#include "error.h"
-#include "notify.h"
-#include "setup.h"
-#include "users.h"
+#include "base/codes.h"
+#include "store/db.h"
+#include "base/error.h"
+#include "domain/notify.h"
+#include "app/setup.h"
+#include "domain/users.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct fixture {
 	char dir[64], path[96];

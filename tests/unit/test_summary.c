@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "curriculum.h"
-#include "util.h"
+#include "domain/curriculum.h"
+#include "base/util.h"
 
 struct tallies {
 	unsigned seed;

@@ -1,5 +1,5 @@
 /*
- * test_verify.c - core/verify.c on a real ledger built in memory: a temp
+ * test_verify.c - core/ledger/verify.c on a real ledger built in memory: a temp
  * database seeded with the demo programme, exported line by line, then
  * verified as is and after each kind of tampering, which must be reported
  * at the right index.
@@ -17,17 +17,17 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "authority.h"
-#include "demo.h"
-#include "jcs.h"
-#include "ledger.h"
-#include "merkle.h"
-#include "setup.h"
-#include "statements.h"
-#include "util.h"
-#include "verify.h"
+#include "ledger/authority.h"
+#include "../../server/demo.h"
+#include "ledger/jcs.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "app/setup.h"
+#include "domain/statements.h"
+#include "base/util.h"
+#include "ledger/verify.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static char dir[64];
 static struct rl_db *db;
@@ -619,7 +619,7 @@ static char *signoff_line(int64_t trainer, int64_t trainee, const uint8_t pk[32]
 }
 
 /*
- * The verifier applies the rules the server applies (core/authority.c):
+ * The verifier applies the rules the server applies (core/ledger/authority.c):
  * one live accreditation per trainer, "supersedes" must name it, a
  * superseded key signs nothing, a revocation covers the person; and it
  * still reads an old ledger's second accreditation without "supersedes".

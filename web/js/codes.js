@@ -1,5 +1,5 @@
 // codes.js - the vocabularies of docs/api.md (the same tables as
-// core/codes.c) with the labels people read, and the status names.
+// core/base/codes.c) with the labels people read, and the status names.
 
 export const ACTIVITIES = [
 	['elearning', 'Robotic literacy e-learning'],

@@ -1,0 +1,257 @@
+/*
+ * device.c - the device authorization grant (RFC 8628); see device.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/device.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/util.h"
+
+static void hash_bytes(const void *data, size_t len, uint8_t out[32])
+{
+	crypto_generichash(out, 32, data, len, NULL, 0);
+}
+
+/* The device code: 256 random bits as base64url, and the hash of its raw bytes. */
+static void device_code_new(char out[RL_SECRET_LEN + 1], uint8_t hash[32])
+{
+	uint8_t raw[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, RL_SECRET_LEN + 1, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	hash_bytes(raw, sizeof(raw), hash);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+static int device_code_hash(const char *code, uint8_t hash[32])
+{
+	uint8_t raw[32];
+	size_t got = 0;
+	const char *end = NULL;
+
+	if (!code || strlen(code) != RL_SECRET_LEN ||
+	    sodium_base642bin(raw, sizeof(raw), code, RL_SECRET_LEN, NULL, &got, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || got != 32 || *end)
+		return -1;
+	hash_bytes(raw, sizeof(raw), hash);
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
+
+int rl_device_user_code_normalise(const char *typed, char out[RL_DEVICE_USER_CODE_LEN + 1])
+{
+	size_t n = 0;
+
+	for (const char *p = typed; p && *p; p++) {
+		int c = toupper((unsigned char)*p);
+		if (c == '-' || c == ' ')
+			continue;
+		if (n == RL_DEVICE_USER_CODE_LEN || !c || !strchr(RL_DEVICE_ALPHABET, c))
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n == RL_DEVICE_USER_CODE_LEN ? 0 : -1;
+}
+
+static void time_at(long long offset, char out[21])
+{
+	rl_format_rfc3339(time(NULL) + (time_t)offset, out);
+}
+
+int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
+		    char device_code[RL_SECRET_LEN + 1], char user_code[RL_DEVICE_USER_CODE_LEN + 2],
+		    struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	char now[21], expires[21], old[21];
+	uint8_t dhash[32], uhash[32];
+	int live;
+
+	rl_now_rfc3339(now);
+	time_at(RL_DEVICE_EXPIRES, expires);
+	/* Grants a day past their expiry are of no use to anyone: forget them. */
+	time_at(-86400, old);
+	if (!(st = rl_db_stmt(db, "DELETE FROM device_grants WHERE expires_at < ?", err)))
+		return -1;
+	sqlite3_bind_text(st, 1, old, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "forgetting old device grants");
+	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM device_grants WHERE ip IS ? AND expires_at > ? "
+				  "AND status <> 'issued'", err)))
+		return -1;
+	rl_db_bind_text(st, 1, ip);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+	live = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	if (live < 0)
+		return rl_db_fail(db, err, "counting device grants");
+	if (live >= RL_DEVICE_MAX_PER_IP)
+		return rl_error_set(err, RL_E_CONFLICT, "rate-limited", "Too many sign-ins waiting",
+				    "%s already has %d sign-ins waiting for approval; approve or let them expire "
+				    "(%d minutes) before starting another", ip ? ip : "this address", live,
+				    RL_DEVICE_EXPIRES / 60);
+	for (int attempt = 0;; attempt++) {
+		char letters[RL_DEVICE_USER_CODE_LEN + 1];
+		int rc;
+
+		for (int i = 0; i < RL_DEVICE_USER_CODE_LEN; i++)
+			letters[i] = RL_DEVICE_ALPHABET[randombytes_uniform(sizeof(RL_DEVICE_ALPHABET) - 1)];
+		letters[RL_DEVICE_USER_CODE_LEN] = '\0';
+		hash_bytes(letters, RL_DEVICE_USER_CODE_LEN, uhash);
+		snprintf(user_code, RL_DEVICE_USER_CODE_LEN + 2, "%.4s-%.4s", letters, letters + 4);
+		device_code_new(device_code, dhash);
+		if (!(st = rl_db_stmt(db, "INSERT INTO device_grants(device_hash, user_code_hash, client_id, ip, "
+					  "created_at, expires_at, interval) VALUES (?, ?, ?, ?, ?, ?, ?)", err)))
+			return -1;
+		sqlite3_bind_blob(st, 1, dhash, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 2, uhash, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, client_id, -1, SQLITE_TRANSIENT);
+		rl_db_bind_text(st, 4, ip);
+		sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, expires, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 7, RL_DEVICE_INTERVAL);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		/* A user code still held by another grant (one in 2.5e10): draw again. */
+		if ((rc & 0xff) != SQLITE_CONSTRAINT || attempt >= 3)
+			return rl_db_fail(db, err, "storing a device grant");
+	}
+}
+
+static int set_poll(struct rl_db *db, int64_t id, const char *now, int slow, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE device_grants SET last_poll_at = ?, "
+					  "interval = min(300, interval + ?) WHERE id = ?", err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, slow ? RL_DEVICE_SLOW_STEP : 0);
+	sqlite3_bind_int64(st, 3, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "recording a device poll");
+	return 0;
+}
+
+int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_poll *result,
+		   int64_t *user_id, int64_t *token_id, char token[RL_TOKEN_LEN + 1], struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	uint8_t dhash[32];
+	char now[21], status[16], expires[21], last[21], date[11];
+	int64_t id, uid;
+	int interval;
+	time_t t_last;
+	struct rl_pat_new pat = { 0 };
+	char name[64];
+
+	*result = RL_DEVICE_INVALID;
+	*user_id = *token_id = 0;
+	if (device_code_hash(device_code, dhash) < 0)
+		return 0;
+	if (!(st = rl_db_stmt(db, "SELECT id, status, expires_at, interval, last_poll_at, user_id "
+				  "FROM device_grants WHERE device_hash = ?", err)))
+		return -1;
+	sqlite3_bind_blob(st, 1, dhash, 32, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	id = sqlite3_column_int64(st, 0);
+	snprintf(status, sizeof(status), "%s", rl_db_col_text(st, 1));
+	snprintf(expires, sizeof(expires), "%s", rl_db_col_text(st, 2));
+	interval = sqlite3_column_int(st, 3);
+	snprintf(last, sizeof(last), "%s", rl_db_col_text(st, 4) ? rl_db_col_text(st, 4) : "");
+	uid = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+
+	rl_now_rfc3339(now);
+	if (strcmp(status, "issued") == 0)
+		return 0; /* single use: the token was handed out already */
+	if (strcmp(expires, now) <= 0) {
+		*result = RL_DEVICE_EXPIRED;
+		return 0;
+	}
+	if (last[0] && rl_parse_rfc3339(last, &t_last) == 0 && time(NULL) - t_last < interval) {
+		*result = RL_DEVICE_SLOW_DOWN;
+		return set_poll(db, id, now, 1, err);
+	}
+	if (set_poll(db, id, now, 0, err) < 0)
+		return -1;
+	if (strcmp(status, "pending") == 0) {
+		*result = RL_DEVICE_PENDING;
+		return 0;
+	}
+	if (strcmp(status, "denied") == 0) {
+		*result = RL_DEVICE_DENIED;
+		return 0;
+	}
+	/* Approved: the token of the person who approved, handed out once. */
+	snprintf(date, sizeof(date), "%.10s", now);
+	snprintf(name, sizeof(name), "raslog login on %s", date);
+	pat.name = name;
+	if (rl_pat_create(db, uid, &pat, token_id, token, err) < 0)
+		return -1;
+	if (!(st = rl_db_stmt(db, "UPDATE device_grants SET status = 'issued', token_id = ? WHERE id = ?", err)))
+		return -1;
+	sqlite3_bind_int64(st, 1, *token_id);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "marking a device grant used");
+	*user_id = uid;
+	*result = RL_DEVICE_ISSUED;
+	return 0;
+}
+
+int rl_device_decide(struct rl_db *db, const char *user_code, int64_t user_id, int approve,
+		     int64_t *grant_id, struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	char letters[RL_DEVICE_USER_CODE_LEN + 1], now[21], status[16], expires[21];
+	uint8_t uhash[32];
+
+	*grant_id = 0;
+	if (rl_device_user_code_normalise(user_code, letters) < 0)
+		return rl_error_field(err, "user_code", "must be the 8 letters raslog login showed, such as BCDF-GHJK");
+	hash_bytes(letters, RL_DEVICE_USER_CODE_LEN, uhash);
+	if (!(st = rl_db_stmt(db, "SELECT id, status, expires_at FROM device_grants WHERE user_code_hash = ?", err)))
+		return -1;
+	sqlite3_bind_blob(st, 1, uhash, 32, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_error_field(err, "user_code", "no sign-in is waiting for the code %.4s-%.4s; check it, "
+				      "or run raslog login again", letters, letters + 4);
+	}
+	*grant_id = sqlite3_column_int64(st, 0);
+	snprintf(status, sizeof(status), "%s", rl_db_col_text(st, 1));
+	snprintf(expires, sizeof(expires), "%s", rl_db_col_text(st, 2));
+	sqlite3_reset(st);
+	rl_now_rfc3339(now);
+	if (strcmp(status, "pending") != 0)
+		return rl_error_set(err, RL_E_CONFLICT, "device-code-used", "Code already used",
+				    "the code %.4s-%.4s was already %s; run raslog login again for a new one",
+				    letters, letters + 4, strcmp(status, "denied") == 0 ? "denied" : "approved");
+	if (strcmp(expires, now) <= 0)
+		return rl_error_set(err, RL_E_CONFLICT, "device-code-expired", "Code expired",
+				    "the code %.4s-%.4s expired at %s; run raslog login again for a new one",
+				    letters, letters + 4, expires);
+	if (!(st = rl_db_stmt(db, "UPDATE device_grants SET status = ?, user_id = ?, decided_at = ? WHERE id = ?",
+			      err)))
+		return -1;
+	sqlite3_bind_text(st, 1, approve ? "approved" : "denied", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, *grant_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "deciding a device grant");
+	return 0;
+}

@@ -1,0 +1,993 @@
+/*
+ * imports.c - simulator attempts files (CSV through libcsv, JSON through
+ * jansson) read once into the canonical attempts array, and the imports
+ * table that keeps them; see imports.h and docs/imports.md.
+ *
+ * CSV is RFC 4180 as libcsv reads it in strict mode: quoted fields may
+ * hold commas, quotes ("") and line breaks; a stray quote is an error;
+ * unquoted spaces around a cell are trimmed; blank lines are skipped (so
+ * "row" counts records, not lines, which is what a spreadsheet shows).
+ */
+#include "base/prelude.h"
+
+#include "domain/imports.h"
+
+#include <csv.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/codes.h"
+#include "ledger/jcs.h"
+#include "base/jsonin.h"
+#include "base/util.h"
+
+#define MAX_COLUMNS 64
+#define CLOCK_SKEW 300
+
+/* ------------------------------------------------------------ problems */
+
+struct probs {
+	json_t *list;          /* [{row, column, message}] */
+	int n;                 /* every problem found, listed or not */
+	struct rl_error *err;
+};
+
+static void prob(struct probs *p, long row, const char *column, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void prob(struct probs *p, long row, const char *column, const char *fmt, ...)
+{
+	char msg[200], field[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->n++;
+	if (p->n <= RL_IMPORT_MAX_PROBLEMS)
+		json_array_append_new(p->list, json_pack("{s:I,s:s,s:s}", "row", (json_int_t)row, "column", column,
+							 "message", msg));
+	snprintf(field, sizeof(field), "row %ld, column %s", row, column);
+	rl_error_field(p->err, field, "%s", msg);
+}
+
+static int probs_finish(struct probs *p)
+{
+	struct rl_error *err = p->err;
+	json_t *first = json_array_get(p->list, 0);
+
+	if (!p->n) {
+		json_decref(p->list);
+		return 0;
+	}
+	err->status = RL_E_INVALID;
+	snprintf(err->type, sizeof(err->type), "import-invalid");
+	snprintf(err->title, sizeof(err->title), "Import refused");
+	snprintf(err->detail, sizeof(err->detail),
+		 "the file has %d problem%s and nothing was stored; the first: row %lld, column %s: %s", p->n,
+		 p->n == 1 ? "" : "s", (long long)json_integer_value(json_object_get(first, "row")),
+		 json_string_value(json_object_get(first, "column")),
+		 json_string_value(json_object_get(first, "message")));
+	json_decref(err->extra);
+	err->extra = json_pack("{s:o,s:i}", "row_errors", p->list, "problem_count", p->n);
+	p->list = NULL;
+	return -1;
+}
+
+/* ------------------------------------------------------------ columns */
+
+enum coltype { C_TEXT, C_PLATFORM, C_TIME, C_DURATION, C_SCORE, C_BOOL, C_DEC, C_COUNT, C_EXTRA };
+
+static const struct column {
+	const char *name;
+	enum coltype type;
+	int required;
+} columns[] = {
+	{ "platform", C_PLATFORM, 1 },
+	{ "exercise", C_TEXT, 1 },
+	{ "attempt_at", C_TIME, 1 },
+	{ "duration_s", C_DURATION, 1 },
+	{ "score_pct", C_SCORE, 1 },
+	{ "passed", C_BOOL, 1 },
+	{ "economy_of_motion_cm", C_DEC, 0 },
+	{ "collisions", C_COUNT, 0 },
+	{ "excessive_force_s", C_DEC, 0 },
+	{ "instruments_out_of_view_s", C_DEC, 0 },
+	{ "master_workspace_range_cm", C_DEC, 0 },
+	{ "drops", C_COUNT, 0 },
+	{ "misapplied_energy_s", C_DEC, 0 },
+	{ NULL, C_TEXT, 0 },
+};
+
+static const struct column extra_column = { "metric.*", C_EXTRA, 0 };
+
+/* "metric.<name>" with name 1..40 of [a-z0-9_]. */
+static int extra_name_ok(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "metric.", 7) != 0)
+		return 0;
+	for (i = 7; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return i > 7 && i <= 47;
+}
+
+static const struct column *column_find(const char *name)
+{
+	for (const struct column *c = columns; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return extra_name_ok(name) ? &extra_column : NULL;
+}
+
+/* ------------------------------------------------------------ cells */
+
+/* How a cell arrived: untyped CSV text, or a JSON string, number or boolean. */
+enum cellkind { K_CSV, K_STRING, K_NUMBER, K_BOOL };
+
+struct cell {
+	const char *name;
+	const char *text;      /* NULL: absent (empty CSV cell, JSON null or missing) */
+	enum cellkind kind;
+};
+
+/* A plain non-negative decimal with at most maxdec decimals ("12", "87.5"); sets *out. */
+static int decimal(const char *s, int maxdec, int allow_neg, double *out)
+{
+	const char *p = s;
+	int digits = 0, dec = 0;
+
+	if (allow_neg && *p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++, dec++;
+		if (!dec)
+			return -1;
+	}
+	if (*p || !digits || digits > 9 || dec > maxdec)
+		return -1;
+	*out = strtod(s, NULL);
+	return 0;
+}
+
+/* The value as JSON: an integer when integral (so 90 and 90.0 canonicalise alike), else a real. */
+static json_t *number_json(double d, int decimals)
+{
+	double scale = decimals == 2 ? 100.0 : 1000.0;
+	long long q = llround(d * scale);
+
+	if (q % (long long)scale == 0)
+		return json_integer(q / (long long)scale);
+	return json_real((double)q / scale);
+}
+
+static int is_digit2(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+}
+
+/*
+ * RFC 3339 date-time with seconds, optional fraction, and Z or +hh:mm;
+ * normalised to UTC whole seconds in out[21].
+ */
+static int parse_time(const char *s, time_t *t, char out[21])
+{
+	char base[21];
+	const char *p;
+	int off = 0;
+	time_t v;
+
+	if (strlen(s) < 20 || strlen(s) > 40 || (s[10] != 'T' && s[10] != 't'))
+		return -1;
+	memcpy(base, s, 19);
+	base[10] = 'T';
+	base[19] = 'Z';
+	base[20] = '\0';
+	if (rl_parse_rfc3339(base, &v) < 0)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && is_digit2(p + 1) && p[3] == ':' && is_digit2(p + 4)) {
+		int hh = (p[1] - '0') * 10 + (p[2] - '0'), mm = (p[4] - '0') * 10 + (p[5] - '0');
+		if (hh > 23 || mm > 59)
+			return -1;
+		off = (hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	v -= off;
+	*t = v;
+	rl_format_rfc3339(v, out);
+	return 0;
+}
+
+/* Spreadsheet formula triggers (OWASP CSV injection): = + - @ tab CR at the start. */
+static int formula_start(const char *s)
+{
+	return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+}
+
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static const char *sim_codes(void)
+{
+	static char list[256];
+
+	if (!list[0]) {
+		size_t n = 0;
+		for (const struct rl_code *c = rl_platforms; c->code; c++)
+			if (strncmp(c->code, "sim_", 4) == 0)
+				n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", c->code);
+	}
+	return list;
+}
+
+/* Checks one attempt; appends it to out when the row has no problem. */
+static void check_attempt(struct probs *p, long row, const struct cell *cells, size_t n, time_t now, json_t *out)
+{
+	json_t *a = json_object(), *metrics = json_object(), *extra = json_object();
+	int before = p->n;
+	size_t i;
+
+	for (const struct column *c = columns; c->name; c++) {
+		int found = 0;
+		for (i = 0; i < n; i++)
+			if (strcmp(cells[i].name, c->name) == 0 && cells[i].text)
+				found = 1;
+		if (c->required && !found)
+			prob(p, row, c->name, "is empty; every attempt needs a %s", c->name);
+	}
+	for (i = 0; i < n; i++) {
+		const struct cell *cl = &cells[i];
+		const struct column *c = column_find(cl->name);
+		const char *s = cl->text;
+		double d;
+		time_t t;
+		char norm[21];
+
+		if (!c || !s)
+			continue;
+		switch (c->type) {
+		case C_TEXT:
+		case C_PLATFORM:
+			if (cl->kind != K_CSV && cl->kind != K_STRING) {
+				prob(p, row, cl->name, "must be a JSON string");
+				break;
+			}
+			if (formula_start(s)) {
+				prob(p, row, cl->name, "starts with '%c'; cells that a spreadsheet would run as a formula are "
+				     "refused", s[0] == '\t' ? 'T' : s[0] == '\r' ? 'R' : s[0]);
+				break;
+			}
+			if (has_control(s)) {
+				prob(p, row, cl->name, "holds a control character");
+				break;
+			}
+			if (c->type == C_PLATFORM) {
+				const struct rl_code *pc = rl_code_find(rl_platforms, s);
+				if (!pc || strncmp(pc->code, "sim_", 4) != 0)
+					prob(p, row, cl->name, "'%.40s' is not a simulator code; use one of %s", s, sim_codes());
+				else
+					json_object_set_new(a, "platform", json_string(pc->code));
+			} else if (strlen(s) > RL_IMPORT_EXERCISE_MAX) {
+				prob(p, row, cl->name, "is %zu bytes; at most %d", strlen(s), RL_IMPORT_EXERCISE_MAX);
+			} else {
+				json_object_set_new(a, cl->name, json_string(s));
+			}
+			break;
+		case C_TIME:
+			if (cl->kind != K_CSV && cl->kind != K_STRING)
+				prob(p, row, cl->name, "must be a JSON string");
+			else if (parse_time(s, &t, norm) < 0)
+				prob(p, row, cl->name, "'%.40s' is not an RFC 3339 time like 2025-03-14T09:30:00Z", s);
+			else if (t > now + CLOCK_SKEW)
+				prob(p, row, cl->name, "%s is in the future", norm);
+			else if (strcmp(norm, RL_DATE_MIN) < 0)
+				prob(p, row, cl->name, "%s is before %s", norm, RL_DATE_MIN);
+			else
+				json_object_set_new(a, cl->name, json_string(norm));
+			break;
+		case C_DURATION:
+		case C_COUNT: {
+			long long v;
+			long long max = c->type == C_DURATION ? 86400 : 1000000;
+			if (cl->kind != K_CSV && cl->kind != K_NUMBER)
+				prob(p, row, cl->name, "must be a JSON number");
+			else if (rl_parse_int(s, c->type == C_DURATION ? 1 : 0, max, &v) < 0)
+				prob(p, row, cl->name, "'%.40s' is not a whole number from %d to %lld", s,
+				     c->type == C_DURATION ? 1 : 0, max);
+			else
+				json_object_set_new(c->type == C_DURATION ? a : metrics, cl->name, json_integer(v));
+			break;
+		}
+		case C_SCORE:
+		case C_DEC:
+			if (cl->kind != K_CSV && cl->kind != K_NUMBER)
+				prob(p, row, cl->name, "must be a JSON number");
+			else if (decimal(s, c->type == C_SCORE ? 2 : 3, 0, &d) < 0)
+				prob(p, row, cl->name, "'%.40s' is not a number like 87.5 (at most %d decimals, no sign)", s,
+				     c->type == C_SCORE ? 2 : 3);
+			else if (c->type == C_SCORE && d > 100.0)
+				prob(p, row, cl->name, "%.40s is outside 0 to 100", s);
+			else
+				json_object_set_new(c->type == C_SCORE ? a : metrics, cl->name,
+						    number_json(d, c->type == C_SCORE ? 2 : 3));
+			break;
+		case C_BOOL:
+			if (cl->kind == K_BOOL || (cl->kind == K_CSV && (!strcmp(s, "true") || !strcmp(s, "TRUE"))))
+				json_object_set_new(a, cl->name, json_boolean(strcmp(s, "false") && strcmp(s, "FALSE")));
+			else if (cl->kind == K_CSV && (!strcmp(s, "false") || !strcmp(s, "FALSE")))
+				json_object_set_new(a, cl->name, json_false());
+			else
+				prob(p, row, cl->name, "'%.40s' must be true or false", s);
+			break;
+		case C_EXTRA:
+			if (cl->kind == K_BOOL) {
+				prob(p, row, cl->name, "must be a JSON string or number");
+			} else if (formula_start(s) && decimal(s, 9, 1, &d) < 0) {
+				prob(p, row, cl->name, "starts with '%c'; cells that a spreadsheet would run as a formula are "
+				     "refused", s[0] == '\t' ? 'T' : s[0] == '\r' ? 'R' : s[0]);
+			} else if (has_control(s) || strlen(s) > 200) {
+				prob(p, row, cl->name, "must be at most 200 bytes without control characters");
+			} else {
+				json_object_set_new(extra, cl->name + 7, json_string(s));
+			}
+			break;
+		}
+	}
+	if (p->n == before) {
+		if (json_object_size(metrics))
+			json_object_set(a, "metrics", metrics);
+		if (json_object_size(extra))
+			json_object_set(a, "extra", extra);
+		json_array_append(out, a);
+	}
+	json_decref(a);
+	json_decref(metrics);
+	json_decref(extra);
+}
+
+/* ------------------------------------------------------------ CSV */
+
+struct csvstate {
+	struct probs *p;
+	time_t now;
+	json_t *out;
+	long row;                     /* records completed */
+	char *cells[MAX_COLUMNS];     /* the record being read (owned copies) */
+	size_t ncells;
+	int too_wide;
+	char *header[MAX_COLUMNS];    /* the header's names (owned) */
+	size_t ncols;
+	int header_bad;               /* the header had a problem: data rows are not checked */
+	int stop;                     /* too many rows: ignore the rest */
+};
+
+static void csv_cell(void *data, size_t len, void *ctx)
+{
+	struct csvstate *cs = ctx;
+
+	if (cs->stop)
+		return;
+	if (cs->ncells >= MAX_COLUMNS) {
+		cs->too_wide = 1;
+		return;
+	}
+	cs->cells[cs->ncells] = len ? strndup(data, len) : NULL;
+	cs->ncells++;
+}
+
+static void csv_header(struct csvstate *cs)
+{
+	size_t i, j;
+
+	cs->ncols = cs->ncells;
+	for (i = 0; i < cs->ncells; i++) {
+		const char *name = cs->cells[i] ? cs->cells[i] : "";
+		char col[24];
+		snprintf(col, sizeof(col), "%zu", i + 1);
+		cs->header[i] = strdup(name);
+		if (!*name) {
+			prob(cs->p, 1, col, "the header cell is empty");
+			cs->header_bad = 1;
+		} else if (!column_find(name)) {
+			prob(cs->p, 1, name, "'%.40s' is not a column of the raslog simulator format (see docs/imports.md)",
+			     name);
+			cs->header_bad = 1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(cs->header[j], name) == 0 && *name) {
+				prob(cs->p, 1, name, "the column appears twice");
+				cs->header_bad = 1;
+			}
+	}
+	for (const struct column *c = columns; c->name; c++) {
+		if (!c->required)
+			continue;
+		for (j = 0; j < cs->ncols; j++)
+			if (strcmp(cs->header[j], c->name) == 0)
+				break;
+		if (j == cs->ncols) {
+			prob(cs->p, 1, c->name, "the required column is missing");
+			cs->header_bad = 1;
+		}
+	}
+}
+
+static void csv_row_end(int c, void *ctx)
+{
+	struct csvstate *cs = ctx;
+	size_t i;
+
+	if (cs->stop)
+		goto out;
+	cs->row++;
+	if (cs->too_wide) {
+		prob(cs->p, cs->row, "(row)", "has more than %d cells", MAX_COLUMNS);
+	} else if (cs->row == 1) {
+		csv_header(cs);
+	} else if (cs->row > RL_IMPORT_MAX_ATTEMPTS + 1) {
+		prob(cs->p, cs->row, "(row)", "the file has more than %d attempts; split it", RL_IMPORT_MAX_ATTEMPTS);
+		cs->stop = 1;
+	} else if (!cs->header_bad) {
+		struct cell cells[MAX_COLUMNS];
+		if (cs->ncells != cs->ncols) {
+			prob(cs->p, cs->row, "(row)", "has %zu cells; the header has %zu", cs->ncells, cs->ncols);
+			goto out;
+		}
+		for (i = 0; i < cs->ncells; i++) {
+			cells[i].name = cs->header[i];
+			cells[i].text = cs->cells[i];
+			cells[i].kind = K_CSV;
+		}
+		check_attempt(cs->p, cs->row, cells, cs->ncells, cs->now, cs->out);
+	}
+out:
+	for (i = 0; i < cs->ncells; i++)
+		free(cs->cells[i]);
+	cs->ncells = 0;
+	cs->too_wide = 0;
+	(void)c;
+}
+
+static void parse_csv(const char *data, size_t len, struct probs *p, time_t now, json_t *out)
+{
+	struct csv_parser parser;
+	struct csvstate cs;
+	size_t done, i;
+
+	memset(&cs, 0, sizeof(cs));
+	cs.p = p;
+	cs.now = now;
+	cs.out = out;
+	if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+		prob(p, 1, "(file)", "out of memory");
+		return;
+	}
+	done = csv_parse(&parser, data, len, csv_cell, csv_row_end, &cs);
+	if (done != len || csv_fini(&parser, csv_cell, csv_row_end, &cs) != 0) {
+		long line = 1;
+		for (i = 0; i < done && i < len; i++)
+			line += data[i] == '\n';
+		prob(p, cs.row + 1, "(row)", "is not valid CSV near line %ld: a quote inside an unquoted cell, or a "
+		     "quoted cell that does not close (RFC 4180)", line);
+	}
+	csv_free(&parser);
+	for (i = 0; i < cs.ncells; i++)
+		free(cs.cells[i]);
+	for (i = 0; i < cs.ncols; i++)
+		free(cs.header[i]);
+	if (cs.row == 0 && !p->n)
+		prob(p, 1, "(row)", "the file is empty; the first row must be the header");
+	else if (cs.row == 1 && !p->n)
+		prob(p, 2, "(row)", "the file has a header but no attempts");
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static void parse_json(const char *data, size_t len, struct probs *p, time_t now, json_t *out)
+{
+	struct rl_error jerr = RL_ERROR_INIT;
+	json_t *doc = rl_json_parse(data, len, &jerr), *list, *item, *v;
+	const char *key;
+	size_t i;
+
+	if (!doc) {
+		prob(p, 1, "(file)", "is not JSON: %s", jerr.detail);
+		rl_error_clear(&jerr);
+		return;
+	}
+	list = json_is_object(doc) ? json_object_get(doc, "attempts") : doc;
+	if (json_is_object(doc) && json_object_size(doc) != 1)
+		prob(p, 1, "(file)", "the top-level object holds only \"attempts\"");
+	if (!json_is_array(list)) {
+		prob(p, 1, "(file)", "must be an array of attempts, or {\"attempts\": [...]}");
+		goto out;
+	}
+	if (!json_array_size(list))
+		prob(p, 1, "(file)", "holds no attempts");
+	if (json_array_size(list) > RL_IMPORT_MAX_ATTEMPTS) {
+		prob(p, RL_IMPORT_MAX_ATTEMPTS + 1, "(row)", "the file has more than %d attempts; split it",
+		     RL_IMPORT_MAX_ATTEMPTS);
+		goto out;
+	}
+	json_array_foreach(list, i, item) {
+		struct cell cells[MAX_COLUMNS];
+		char texts[MAX_COLUMNS][32];
+		size_t n = 0;
+		long row = (long)i + 1;
+		int bad = 0;
+
+		if (!json_is_object(item)) {
+			prob(p, row, "(row)", "attempt %ld is not an object", row);
+			continue;
+		}
+		if (json_object_size(item) > MAX_COLUMNS) {
+			prob(p, row, "(row)", "has more than %d members", MAX_COLUMNS);
+			continue;
+		}
+		json_object_foreach(item, key, v) {
+			struct cell *c = &cells[n];
+			if (!column_find(key)) {
+				prob(p, row, key, "'%.40s' is not a member of the raslog simulator format (see docs/imports.md)",
+				     key);
+				bad = 1;
+				continue;
+			}
+			c->name = key;
+			if (json_is_string(v)) {
+				c->text = json_string_value(v);
+				c->kind = K_STRING;
+			} else if (json_is_integer(v)) {
+				snprintf(texts[n], sizeof(texts[n]), "%lld", (long long)json_integer_value(v));
+				c->text = texts[n];
+				c->kind = K_NUMBER;
+			} else if (json_is_real(v)) {
+				snprintf(texts[n], sizeof(texts[n]), "%.15g", json_real_value(v));
+				c->text = texts[n];
+				c->kind = K_NUMBER;
+			} else if (json_is_boolean(v)) {
+				c->text = json_is_true(v) ? "true" : "false";
+				c->kind = K_BOOL;
+			} else if (json_is_null(v)) {
+				c->text = NULL;
+				c->kind = K_STRING;
+			} else {
+				prob(p, row, key, "must be a string, number or boolean");
+				bad = 1;
+				continue;
+			}
+			if (c->text && !*c->text)
+				c->text = NULL;
+			n++;
+		}
+		if (!bad)
+			check_attempt(p, row, cells, n, now, out);
+	}
+out:
+	json_decref(doc);
+}
+
+/* ------------------------------------------------------------ the file */
+
+/* Valid UTF-8 without NUL; else the 0-based offset of the first bad byte. */
+static size_t text_fault(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t need;
+		uint32_t cp;
+
+		if (c == 0)
+			return i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			need = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			need = 3, cp = c & 0x07;
+		else
+			return i;
+		for (size_t k = 1; k <= need; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return i;
+		i += need + 1;
+	}
+	return (size_t)-1;
+}
+
+json_t *rl_import_parse_simulator(const char *data, size_t len, const char *format, time_t now,
+				  struct rl_error *err)
+{
+	struct probs p = { json_array(), 0, err };
+	json_t *out = json_array();
+	size_t bad, i;
+
+	if (len > RL_IMPORT_MAX_BYTES) {
+		json_decref(p.list);
+		json_decref(out);
+		rl_error_set(err, RL_E_TOOLARGE, "too-large", "Import refused",
+			     "the file is %zu bytes; the limit is %u bytes (2 MiB); nothing was stored", len,
+			     RL_IMPORT_MAX_BYTES);
+		return NULL;
+	}
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) /* a spreadsheet's byte order mark */
+		data += 3, len -= 3;
+	if ((bad = text_fault((const unsigned char *)data, len)) != (size_t)-1) {
+		long line = 1;
+		for (i = 0; i < bad; i++)
+			line += data[i] == '\n';
+		prob(&p, line, "(file)", "byte %zu (line %ld) is %s; the file must be UTF-8 text, not binary data", bad + 1,
+		     line, data[bad] ? "not UTF-8" : "a NUL byte");
+	} else {
+		if (!format) {
+			for (i = 0; i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'); i++)
+				;
+			format = i < len && (data[i] == '[' || data[i] == '{') ? "json" : "csv";
+		}
+		if (strcmp(format, "json") == 0)
+			parse_json(data, len, &p, now, out);
+		else
+			parse_csv(data, len, &p, now, out);
+	}
+	if (probs_finish(&p) < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+int rl_import_attempts_digest(const json_t *attempts, char out[65], struct rl_error *err)
+{
+	uint8_t h[32];
+	size_t len;
+	char *c = rl_jcs_string(attempts, &len, err);
+
+	if (!c)
+		return -1;
+	crypto_hash_sha256(h, (const unsigned char *)c, len);
+	free(c);
+	rl_hex_encode(h, 32, out);
+	return 0;
+}
+
+/* ------------------------------------------------------------ records */
+
+void rl_import_new_release(struct rl_import_new *n)
+{
+	if (!n)
+		return;
+	free(n->content);
+	json_decref(n->attempts);
+	n->content = NULL;
+	n->attempts = NULL;
+}
+
+int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *body, time_t now,
+		      struct rl_import_new *out, struct rl_error *err)
+{
+	static const char *const allowed[] = { "kind", "trainer", "filename", "content", "content_base64", "format", NULL };
+	const char *kind = NULL, *filename = NULL, *format = NULL;
+	json_t *content = json_object_get(body, "content"), *b64 = json_object_get(body, "content_base64");
+	long long trainer = 0;
+	struct rl_user t;
+	struct rl_error lookup = RL_ERROR_INIT;
+	uint8_t h[32];
+
+	memset(out, 0, sizeof(*out));
+	if (rl_json_check_members(body, allowed, err) < 0)
+		return -1;
+	rl_json_get_str(body, "kind", 1, 32, &kind, err);
+	if (kind && strcmp(kind, "simulator") != 0)
+		rl_error_field(err, "kind", "'%s' cannot be imported yet; only \"simulator\" (certificates and eLogbook "
+			       "imports are later work)", kind);
+	if (rl_json_get_int(body, "trainer", 1, 1, INT64_MAX, &trainer, NULL, err) == 0) {
+		if (trainer == me->id)
+			rl_error_field(err, "trainer", "you cannot name yourself as the trainer who countersigns");
+		else if (rl_user_get(db, trainer, &t, &lookup) < 0 || !(t.roles & RL_ROLE_TRAINER))
+			rl_error_field(err, "trainer", "%lld is not the id of a trainer", trainer);
+		rl_error_clear(&lookup);
+	}
+	rl_json_get_str(body, "filename", 1, 128, &filename, err);
+	if (filename && (strchr(filename, '/') || strchr(filename, '\\') || formula_start(filename)))
+		rl_error_field(err, "filename", "must be a plain file name (no path, not starting with = + - @)");
+	rl_json_get_str(body, "format", 0, 8, &format, err);
+	if (format && strcmp(format, "csv") && strcmp(format, "json"))
+		rl_error_field(err, "format", "must be csv or json");
+	if (!!content == !!b64)
+		rl_error_field(err, content ? "content_base64" : "content", "give the file as exactly one of content "
+			       "(text) and content_base64");
+	else if (content && !json_is_string(content))
+		rl_error_field(err, "content", "must be the file's text as a JSON string");
+	else if (b64 && !json_is_string(b64))
+		rl_error_field(err, "content_base64", "must be the file's bytes in standard base64");
+	if (err->nfields)
+		return -1;
+	if (content) {
+		out->len = json_string_length(content);
+		if (out->len > RL_IMPORT_MAX_BYTES)
+			return rl_error_set(err, RL_E_TOOLARGE, "too-large", "Import refused",
+					    "the file is %zu bytes; the limit is %u bytes (2 MiB); nothing was stored",
+					    out->len, RL_IMPORT_MAX_BYTES);
+		out->content = malloc(out->len + 1);
+		if (!out->content)
+			return rl_error_internal(err, "out of memory");
+		memcpy(out->content, json_string_value(content), out->len);
+	} else {
+		const char *s = json_string_value(b64);
+		size_t sl = strlen(s), cap = sl / 4 * 3 + 3;
+		const char *end = NULL;
+		if (cap > RL_IMPORT_MAX_BYTES + 3)
+			return rl_error_set(err, RL_E_TOOLARGE, "too-large", "Import refused",
+					    "the file is over the limit of %u bytes (2 MiB); nothing was stored",
+					    RL_IMPORT_MAX_BYTES);
+		out->content = malloc(cap + 1);
+		if (!out->content)
+			return rl_error_internal(err, "out of memory");
+		if (sodium_base642bin((unsigned char *)out->content, cap, s, sl, NULL, &out->len, &end,
+				      sodium_base64_VARIANT_ORIGINAL) != 0 || *end) {
+			rl_import_new_release(out);
+			return rl_error_field(err, "content_base64", "is not standard base64");
+		}
+	}
+	out->content[out->len] = '\0';
+	if (!format && filename) {
+		size_t fl = strlen(filename);
+		if (fl > 5 && strcasecmp(filename + fl - 5, ".json") == 0)
+			format = "json";
+		else if (fl > 4 && strcasecmp(filename + fl - 4, ".csv") == 0)
+			format = "csv";
+	}
+	out->attempts = rl_import_parse_simulator(out->content, out->len, format, now, err);
+	if (!out->attempts) {
+		rl_import_new_release(out);
+		return -1;
+	}
+	if (!format) {
+		size_t i = 0;
+		while (i < out->len && strchr(" \t\r\n", out->content[i]))
+			i++;
+		format = i < out->len && (out->content[i] == '[' || out->content[i] == '{') ? "json" : "csv";
+	}
+	if (rl_import_attempts_digest(out->attempts, out->attempts_sha256, err) < 0) {
+		rl_import_new_release(out);
+		return -1;
+	}
+	crypto_hash_sha256(h, (const unsigned char *)out->content, out->len);
+	rl_hex_encode(h, 32, out->sha256);
+	out->trainee = me->id;
+	out->trainer = trainer;
+	snprintf(out->filename, sizeof(out->filename), "%s", filename);
+	snprintf(out->format, sizeof(out->format), "%s", format);
+	return 0;
+}
+
+int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *id, struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	char now[21], *attempts;
+	int64_t other = 0;
+
+	st = rl_db_stmt(db, "SELECT id FROM imports WHERE trainee_id = ? AND sha256 = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, n->trainee);
+	sqlite3_bind_text(st, 2, n->sha256, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		other = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (other)
+		return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
+				    "this file (SHA-256 %s) was already imported as import %lld; nothing was stored",
+				    n->sha256, (long long)other);
+	attempts = json_dumps(n->attempts, JSON_COMPACT);
+	if (!attempts)
+		return rl_error_internal(err, "out of memory");
+	st = rl_db_stmt(db, "INSERT INTO imports(trainee_id, trainer_id, kind, filename, format, sha256, content, "
+			    "attempts, attempt_count, attempts_sha256, status, created_at) "
+			    "VALUES (?,?,'simulator',?,?,?,?,?,?,?,'pending',?)", err);
+	if (!st) {
+		free(attempts);
+		return -1;
+	}
+	rl_now_rfc3339(now);
+	sqlite3_bind_int64(st, 1, n->trainee);
+	sqlite3_bind_int64(st, 2, n->trainer);
+	sqlite3_bind_text(st, 3, n->filename, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, n->format, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, n->sha256, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 6, n->content, (int)n->len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, attempts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)json_array_size(n->attempts));
+	sqlite3_bind_text(st, 9, n->attempts_sha256, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, now, -1, SQLITE_TRANSIENT);
+	free(attempts);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE) {
+			sqlite3_reset(st);
+			return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
+					    "this file (SHA-256 %s) was already imported; nothing was stored", n->sha256);
+		}
+		return rl_db_fail(db, err, "storing the import");
+	}
+	sqlite3_reset(st);
+	*id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+#define IMPORT_COLUMNS "i.id, i.kind, i.status, i.trainee_id, i.trainer_id, i.filename, i.format, i.sha256, " \
+	"i.attempt_count, i.attempts_sha256, i.created_at, i.signed_by, i.signed_at, i.signoff_index, " \
+	"i.reject_reason, te.name, tr.name, i.attempts FROM imports i JOIN users te ON te.id = i.trainee_id " \
+	"JOIN users tr ON tr.id = i.trainer_id"
+
+static json_t *import_json(sqlite3_stmt *st, int with_attempts)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:s}",
+			      "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", rl_db_col_text(st, 1),
+			      "status", rl_db_col_text(st, 2), "trainee", (json_int_t)sqlite3_column_int64(st, 3),
+			      "trainer", (json_int_t)sqlite3_column_int64(st, 4), "trainee_name", rl_db_col_text(st, 15),
+			      "trainer_name", rl_db_col_text(st, 16), "filename", rl_db_col_text(st, 5),
+			      "format", rl_db_col_text(st, 6), "attempts", (json_int_t)sqlite3_column_int64(st, 8),
+			      "sha256", rl_db_col_text(st, 7), "attempts_sha256", rl_db_col_text(st, 9));
+
+	json_object_set_new(o, "created_at", json_string(rl_db_col_text(st, 10)));
+	if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
+		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)sqlite3_column_int64(st, 11), "signed_at",
+				       rl_db_col_text(st, 12), "ledger_index", (json_int_t)sqlite3_column_int64(st, 13));
+		if (sqlite3_column_type(st, 14) != SQLITE_NULL)
+			json_object_set_new(so, "reason", json_string(rl_db_col_text(st, 14)));
+		json_object_set_new(o, "signoff", so);
+	}
+	if (with_attempts) {
+		json_error_t jerr;
+		json_t *items = json_loads(rl_db_col_text(st, 17), 0, &jerr);
+		json_object_set_new(o, "items", items ? items : json_array());
+	}
+	return o;
+}
+
+json_t *rl_import_load(struct rl_db *db, int64_t id, int with_attempts, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.id = ?", err);
+	json_t *o = NULL;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = import_json(st, with_attempts);
+	else
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld is visible to you", (long long)id);
+	sqlite3_reset(st);
+	return o;
+}
+
+int rl_import_visible(const struct rl_user *me, const json_t *import)
+{
+	int64_t trainee = json_integer_value(json_object_get(import, "trainee"));
+	int64_t trainer = json_integer_value(json_object_get(import, "trainer"));
+
+	if (me->roles & RL_ROLE_FACULTY)
+		return 1;
+	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
+		return 1;
+	return (me->roles & RL_ROLE_TRAINER) && trainer == me->id;
+}
+
+json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 OR i.trainee_id = ?2 OR i.trainer_id = ?2) "
+					  "AND (?3 IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
+	json_t *a;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int(st, 1, (me->roles & RL_ROLE_FACULTY) != 0);
+	sqlite3_bind_int64(st, 2, me->id);
+	rl_db_bind_text(st, 3, status);
+	a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, import_json(st, 0));
+	sqlite3_reset(st);
+	return a;
+}
+
+char *rl_import_content(struct rl_db *db, int64_t id, size_t *len, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT content FROM imports WHERE id = ?", err);
+	char *out = NULL;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		out = malloc(*len + 1);
+		if (out) {
+			if (*len)
+				memcpy(out, sqlite3_column_blob(st, 0), *len);
+			out[*len] = '\0';
+		}
+	} else {
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld", (long long)id);
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+int rl_import_decided(struct rl_db *db, int64_t id, const char *decision, int64_t signer, const char *signed_at,
+		      int64_t ledger_index, const char *reason, struct rl_error *err)
+{
+	sqlite3_stmt *q = rl_db_stmt(db, "UPDATE imports SET status = ?, signed_by = ?, signed_at = ?, signoff_index = ?, "
+					 "reject_reason = ? WHERE id = ? AND status = 'pending'", err);
+
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, signer);
+	sqlite3_bind_text(q, 3, signed_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 4, ledger_index);
+	rl_db_bind_text(q, 5, reason);
+	sqlite3_bind_int64(q, 6, id);
+	if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1)
+		return rl_db_fail(db, err, "recording the import's countersignature");
+	sqlite3_reset(q);
+	return 0;
+}
+
+json_t *rl_import_signed_attempts(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT attempts FROM imports WHERE trainee_id = ? AND status = 'signed' "
+					  "ORDER BY id", err);
+	json_t *all;
+
+	if (!st)
+		return NULL;
+	all = json_array();
+	sqlite3_bind_int64(st, 1, trainee);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_error_t jerr;
+		json_t *a = json_loads(rl_db_col_text(st, 0), 0, &jerr);
+		if (a)
+			json_array_extend(all, a);
+		json_decref(a);
+	}
+	sqlite3_reset(st);
+	return all;
+}

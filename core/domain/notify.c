@@ -1,0 +1,667 @@
+/*
+ * notify.c - trainer reminders, trainee decision and progress mail, the
+ * faculty digest and everyone's preferences; see notify.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/notify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "store/outbox.h"
+#include "domain/statements.h"
+#include "base/util.h"
+
+/* Whole days from an RFC 3339 time to now (0 if unreadable or in the future). */
+static long days_since(const char *t, time_t now)
+{
+	time_t then;
+
+	if (!t || rl_parse_rfc3339(t, &then) < 0 || then > now)
+		return 0;
+	return (long)((now - then) / 86400);
+}
+
+/*
+ * SQL for a person's effective choice of each kind: their stored one, else
+ * on for the role it concerns (2 trainer, 1 trainee, 4 faculty).  Needs
+ * users as u and notify_prefs as p (LEFT JOIN notify_prefs p ON p.user_id = u.id).
+ */
+#define WANTS_REMINDERS "coalesce(p.reminders, (u.roles & 2) <> 0)"
+#define WANTS_DECISIONS "coalesce(p.decisions, (u.roles & 1) <> 0)"
+#define WANTS_DIGEST "coalesce(p.digest, (u.roles & 4) <> 0)"
+
+const char *const rl_notify_kind_names[RL_NOTIFY_KINDS] = { "reminders", "decisions", "digest" };
+
+/* The last lines of every message: why it came, and the link to change that. */
+static void footer(struct rl_buf *b, const char *public_url, const char *why)
+{
+	rl_buf_printf(b, "\n-- \n%s\nTo change which notifications you receive, ", why);
+	if (public_url)
+		rl_buf_printf(b, "go to %s" RL_NOTIFY_SETTINGS "\n", public_url);
+	else
+		rl_buf_puts(b, "open Settings > Notifications in raslog.\n");
+}
+
+/* public_url without trailing slashes into out[512], or NULL when there is none. */
+static const char *base_url(const char *url, char out[512])
+{
+	size_t n;
+
+	if (!url || !*url)
+		return NULL;
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	snprintf(out, 512, "%.*s", (int)n, url);
+	return out;
+}
+
+static int remind(struct rl_db *db, const struct rl_remind_opts *o, sqlite3_int64 trainer, const char *name,
+		  const char *email, long waiting, long oldest_days, int *queued, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"SELECT s.date, u.name, s.activity FROM sessions s JOIN users u ON u.id = s.trainee_id "
+		"WHERE s.trainer_id = ? AND s.status = 'pending' ORDER BY s.date, s.id LIMIT ?", err);
+	struct rl_buf body = RL_BUF_INIT;
+	char key[64], subject[128], today[11];
+	long listed = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_format_date((long)(o->now / 86400), today);
+	snprintf(key, sizeof(key), "reminder:%lld:%s", (long long)trainer, today);
+	snprintf(subject, sizeof(subject), "raslog: %ld training session%s wait for your signature", waiting,
+		 waiting == 1 ? "" : "s");
+	rl_buf_printf(&body, "Dear %s,\n\n%ld training session%s logged by your trainees wait%s for your "
+		      "signature in raslog", name, waiting, waiting == 1 ? "" : "s", waiting == 1 ? "s" : "");
+	if (oldest_days > 0)
+		rl_buf_printf(&body, "; the oldest has waited %ld day%s", oldest_days, oldest_days == 1 ? "" : "s");
+	rl_buf_puts(&body, ".\n\n  date        trainee                           activity\n");
+	sqlite3_bind_int64(st, 1, trainer);
+	sqlite3_bind_int(st, 2, RL_REMIND_LIST_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rl_buf_printf(&body, "  %-10s  %-32s  %s\n", (const char *)sqlite3_column_text(st, 0),
+			      (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2));
+		listed++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rl_buf_release(&body);
+		return rl_db_fail(db, err, "listing a trainer's waiting sessions");
+	}
+	if (listed < waiting)
+		rl_buf_printf(&body, "  ... and %ld more\n", waiting - listed);
+	if (o->public_url)
+		rl_buf_printf(&body, "\nSign or reject them at %s/#/waiting\n", o->public_url);
+	else
+		rl_buf_puts(&body, "\nSign or reject them on raslog's 'Waiting for me' page, or with 'raslog pending'.\n");
+	{
+		char why[256];
+		snprintf(why, sizeof(why), "You receive this because sessions wait for your signature; raslog reminds "
+			 "you at most once a day, when more than %d wait or one has waited more than %d days.",
+			 o->max_waiting, o->max_days);
+		footer(&body, o->public_url, why);
+	}
+	rc = rl_outbox_queue(db, key, email, subject, body.data, o->now, err);
+	rl_buf_release(&body);
+	if (rc < 0)
+		return -1;
+	*queued += rc;
+	return 0;
+}
+
+int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *queued, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"SELECT s.trainer_id, u.name, u.email, count(*), min(s.created_at) FROM sessions s "
+		"JOIN users u ON u.id = s.trainer_id LEFT JOIN notify_prefs p ON p.user_id = u.id "
+		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " "
+		"GROUP BY s.trainer_id ORDER BY s.trainer_id", err);
+	struct due { sqlite3_int64 trainer; char name[256], email[256]; long waiting, days; } *due = NULL;
+	size_t n = 0, alloc = 0;
+	int rc, result = 0;
+
+	*queued = 0;
+	if (!st)
+		return -1;
+	/* Collect first: remind() uses other statements on the same connection. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long waiting = (long)sqlite3_column_int64(st, 3);
+		long days = days_since((const char *)sqlite3_column_text(st, 4), o->now);
+
+		if (waiting <= o->max_waiting && days <= o->max_days)
+			continue;
+		if (n == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			void *p = realloc(due, na * sizeof(*due));
+			if (!p) {
+				sqlite3_reset(st);
+				free(due);
+				return rl_error_internal(err, "out of memory");
+			}
+			due = p;
+			alloc = na;
+		}
+		due[n].trainer = sqlite3_column_int64(st, 0);
+		snprintf(due[n].name, sizeof(due[n].name), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(due[n].email, sizeof(due[n].email), "%s", (const char *)sqlite3_column_text(st, 2));
+		due[n].waiting = waiting;
+		due[n].days = days;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(due);
+		return rl_db_fail(db, err, "finding the trainers to remind");
+	}
+	for (size_t i = 0; i < n && result == 0; i++)
+		result = remind(db, o, due[i].trainer, due[i].name, due[i].email, due[i].waiting, due[i].days,
+				queued, err);
+	free(due);
+	return result;
+}
+
+/* ---- preferences -------------------------------------------------------------------- */
+
+json_t *rl_notify_prefs_get(struct rl_db *db, int64_t user, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"SELECT " WANTS_REMINDERS ", " WANTS_DECISIONS ", " WANTS_DIGEST " FROM users u "
+		"LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
+	json_t *o = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, user);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		o = json_pack("{s:b,s:b,s:b}", "reminders", sqlite3_column_int(st, 0), "decisions",
+			      sqlite3_column_int(st, 1), "digest", sqlite3_column_int(st, 2));
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user %lld", (long long)user);
+	else if (rc != SQLITE_ROW)
+		rl_db_fail(db, err, "reading notification preferences");
+	return o;
+}
+
+int rl_notify_prefs_parse(const json_t *body, int want[RL_NOTIFY_KINDS], struct rl_error *err)
+{
+	const char *k;
+	json_t *v;
+	int any = 0;
+
+	for (int i = 0; i < RL_NOTIFY_KINDS; i++)
+		want[i] = -1;
+	if (!json_is_object(body))
+		return rl_error_field(err, "", "must be an object like {\"reminders\":true,\"decisions\":true,\"digest\":false}");
+	json_object_foreach((json_t *)body, k, v) {
+		int i;
+		for (i = 0; i < RL_NOTIFY_KINDS && strcmp(k, rl_notify_kind_names[i]) != 0; i++)
+			;
+		if (i == RL_NOTIFY_KINDS)
+			return rl_error_field(err, k, "is not a notification kind; the kinds are reminders, decisions and digest");
+		if (!json_is_boolean(v))
+			return rl_error_field(err, k, "must be true or false");
+		want[i] = json_is_true(v);
+		any = 1;
+	}
+	if (!any)
+		return rl_error_field(err, "", "name at least one of reminders, decisions and digest");
+	return 0;
+}
+
+int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY_KINDS], json_t **out,
+			struct rl_error *err)
+{
+	json_t *cur = rl_notify_prefs_get(db, user, err);
+	sqlite3_stmt *st;
+	int v[RL_NOTIFY_KINDS];
+	char now[21];
+
+	*out = NULL;
+	if (!cur)
+		return -1;
+	for (int i = 0; i < RL_NOTIFY_KINDS; i++)
+		v[i] = want[i] >= 0 ? want[i] : json_is_true(json_object_get(cur, rl_notify_kind_names[i]));
+	json_decref(cur);
+	if (!(st = rl_db_stmt(db, "INSERT INTO notify_prefs(user_id, reminders, decisions, digest, updated_at) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(user_id) DO UPDATE SET reminders = ?2, "
+				  "decisions = ?3, digest = ?4, updated_at = ?5", err)))
+		return -1;
+	rl_now_rfc3339(now);
+	sqlite3_bind_int64(st, 1, user);
+	for (int i = 0; i < RL_NOTIFY_KINDS; i++)
+		sqlite3_bind_int(st, 2 + i, v[i]);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing notification preferences");
+	sqlite3_reset(st);
+	*out = json_pack("{s:b,s:b,s:b}", "reminders", v[0], "decisions", v[1], "digest", v[2]);
+	return 0;
+}
+
+/* ---- trainee mail ------------------------------------------------------------------- */
+
+struct person {
+	char name[256], email[256];
+	int wants;       /* active and wants decision mail */
+};
+
+static int person_of(struct rl_db *db, int64_t id, struct person *p, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"SELECT u.name, u.email, u.active = 1 AND " WANTS_DECISIONS " FROM users u "
+		"LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(p->name, sizeof(p->name), "%s", rl_db_col_text(st, 0));
+		snprintf(p->email, sizeof(p->email), "%s", rl_db_col_text(st, 1));
+		p->wants = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading a user");
+	return 0;
+}
+
+#define DECISIONS_WHY "You receive this because a trainer decided on a session you logged in raslog."
+#define PROGRESS_WHY "You receive this because your progress in raslog changed."
+
+/* The decision on a session: date, activity, who decided, and for a rejection the reason; never notes or scores. */
+static int queue_decision(struct rl_db *db, const struct rl_signoff *so, const char *url, time_t now,
+			  struct rl_error *err)
+{
+	const json_t *st = so->statement, *s = json_object_get(st, "session");
+	const char *decision = json_string_value(json_object_get(st, "decision"));
+	const char *reason = json_string_value(json_object_get(st, "reason"));
+	const char *date = json_string_value(json_object_get(s, "date"));
+	const char *activity = json_string_value(json_object_get(s, "activity"));
+	int rejected = decision && strcmp(decision, "rejected") == 0;
+	struct rl_buf body = RL_BUF_INIT;
+	struct person trainee, trainer;
+	char key[64], subject[160];
+	int rc;
+
+	if (person_of(db, json_integer_value(json_object_get(s, "trainee")), &trainee, err) < 0 ||
+	    person_of(db, so->signer, &trainer, err) < 0)
+		return -1;
+	if (!trainee.wants || !trainee.email[0])
+		return 0;
+	snprintf(key, sizeof(key), "decision:%lld", (long long)so->ledger_index);
+	snprintf(subject, sizeof(subject), "raslog: your session of %s was %s", date ? date : "?",
+		 rejected ? "rejected" : "signed");
+	rl_buf_printf(&body, "Dear %s,\n\n%s %s your %s session of %s in raslog.\n", trainee.name, trainer.name,
+		      rejected ? "rejected" : "signed", activity ? activity : "", date ? date : "?");
+	if (rejected && reason) {
+		rl_buf_puts(&body, "\nThe reason given:\n\n  ");
+		for (const char *p = reason; *p; p++) {
+			if (*p == '\r')
+				continue;
+			rl_buf_putc(&body, *p);
+			if (*p == '\n')
+				rl_buf_puts(&body, "  ");
+		}
+		rl_buf_puts(&body, "\n");
+	}
+	if (url)
+		rl_buf_printf(&body, "\nSee your sessions at %s/#/progress\n", url);
+	footer(&body, url, DECISIONS_WHY);
+	rc = rl_outbox_queue(db, key, trainee.email, subject, body.data, now, err);
+	rl_buf_release(&body);
+	return rc < 0 ? -1 : 0;
+}
+
+void rl_notify_snap_release(struct rl_notify_snap *snap)
+{
+	json_decref(snap->met);
+	snap->met = NULL;
+}
+
+int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap *snap, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT status, summary FROM trainee_status WHERE trainee_id = ?", err);
+	json_t *summary = NULL, *m;
+	size_t i;
+	int rc;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->trainee = trainee;
+	snap->met = json_object();
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(snap->status, sizeof(snap->status), "%s", rl_db_col_text(st, 0));
+		summary = json_loads(rl_db_col_text(st, 1), 0, NULL);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading a trainee's status");
+	json_array_foreach(summary, i, m) {
+		const char *id = json_string_value(json_object_get(m, "module"));
+		const char *title = json_string_value(json_object_get(m, "title"));
+		const char *status = json_string_value(json_object_get(m, "status"));
+		if (id && status && strcmp(status, "met") == 0)
+			json_object_set_new(snap->met, id, json_string(title ? title : id));
+	}
+	json_decref(summary);
+	return 0;
+}
+
+static int milestone(struct rl_db *db, int64_t trainee, const char *kind, const char *module, int64_t index,
+		     const char *at, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO progress_milestones(trainee_id, kind, module, ledger_index, at) "
+					  "VALUES (?, ?, ?, ?, ?)", err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	rl_db_bind_text(st, 3, module);
+	sqlite3_bind_int64(st, 4, index);
+	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "recording a progress milestone");
+	sqlite3_reset(st);
+	return 0;
+}
+
+int rl_notify_progress(struct rl_db *db, const struct rl_notify_snap *before, int64_t ledger_index,
+		       const char *public_url, time_t now, struct rl_error *err)
+{
+	struct rl_notify_snap after;
+	struct rl_buf body = RL_BUF_INIT;
+	struct person trainee;
+	const char *id;
+	json_t *title;
+	char at[21], key[64], url_buf[512];
+	const char *url = base_url(public_url, url_buf);
+	int eligible, nmet = 0, rc = -1;
+
+	if (rl_notify_snapshot(db, before->trainee, &after, err) < 0) {
+		rl_notify_snap_release(&after);
+		return -1;
+	}
+	rl_format_rfc3339(now, at);
+	/* Eligible again after a revoked or lapsed accreditation is no news. */
+	eligible = strcmp(after.status, "eligible") == 0 && (!before->status[0] || strcmp(before->status, "in_training") == 0);
+	json_object_foreach(after.met, id, title) {
+		if (json_object_get(before->met, id))
+			continue;
+		if (milestone(db, before->trainee, "module", id, ledger_index, at, err) < 0)
+			goto out;
+		nmet++;
+	}
+	if (eligible && milestone(db, before->trainee, "eligible", NULL, ledger_index, at, err) < 0)
+		goto out;
+	rc = 0;
+	if ((!nmet && !eligible) || person_of(db, before->trainee, &trainee, err) < 0 || !trainee.wants ||
+	    !trainee.email[0]) {
+		rc = err->status ? -1 : 0;
+		goto out;
+	}
+	rl_buf_printf(&body, "Dear %s,\n\n", trainee.name);
+	if (nmet) {
+		rl_buf_printf(&body, "Your signed evidence in raslog now meets %s:\n\n",
+			      nmet == 1 ? "a module of your curriculum" : "these modules of your curriculum");
+		json_object_foreach(after.met, id, title)
+			if (!json_object_get(before->met, id))
+				rl_buf_printf(&body, "  %s (%s)\n", json_string_value(title), id);
+		rl_buf_puts(&body, "\n");
+	}
+	if (eligible)
+		rl_buf_puts(&body, "You have now met every requirement of your curriculum and are eligible for "
+				   "accreditation; faculty can now accredit you.\n\n");
+	if (url)
+		rl_buf_printf(&body, "See your progress at %s/#/progress\n", url);
+	footer(&body, url, PROGRESS_WHY);
+	snprintf(key, sizeof(key), "progress:%lld", (long long)ledger_index);
+	rc = rl_outbox_queue(db, key, trainee.email,
+			     eligible ? "raslog: you are eligible for accreditation"
+				      : nmet == 1 ? "raslog: you met a module" : "raslog: you met modules",
+			     body.data, now, err) < 0 ? -1 : 0;
+out:
+	rl_buf_release(&body);
+	rl_notify_snap_release(&after);
+	return rc;
+}
+
+/* The trainee a statement is about, before it is applied (0: none). */
+static int64_t trainee_of(const json_t *st)
+{
+	const char *type = json_string_value(json_object_get(st, "type"));
+
+	if (!type)
+		return 0;
+	if (strcmp(type, "session_signoff") == 0)
+		return json_integer_value(json_object_get(json_object_get(st, "session"), "trainee"));
+	if (strcmp(type, "revocation") == 0)
+		return json_integer_value(json_object_get(st, "subject"));
+	return json_integer_value(json_object_get(st, "trainee"));
+}
+
+int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, const char *public_url,
+		      struct rl_error *err)
+{
+	struct rl_notify_snap before;
+	int64_t trainee = trainee_of(so->statement);
+	char url_buf[512];
+	const char *url = base_url(public_url, url_buf);
+	time_t now = time(NULL);
+	int rc;
+
+	if (trainee > 0 && rl_notify_snapshot(db, trainee, &before, err) < 0) {
+		rl_notify_snap_release(&before);
+		return -1;
+	}
+	rc = rl_signoff_apply(db, me, so, err);
+	if (rc == 0 && strcmp(rl_stmt_type(so->statement), "session_signoff") == 0)
+		rc = queue_decision(db, so, url, now, err);
+	if (rc == 0 && trainee > 0)
+		rc = rl_notify_progress(db, &before, so->ledger_index, url, now, err);
+	if (trainee > 0)
+		rl_notify_snap_release(&before);
+	return rc;
+}
+
+/* ---- the faculty digest ------------------------------------------------------------- */
+
+void rl_iso_week(time_t t, char out[16])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%G-W%V", &tm);
+}
+
+/* The digest's body after the greeting; the same for every faculty member (programmes will narrow it). */
+static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const char *url, struct rl_buf *b,
+		       struct rl_error *err)
+{
+	char week_ago[21], cutoff[21], today[11], week[16];
+	sqlite3_stmt *st;
+	long n;
+	int rc;
+
+	rl_format_rfc3339(o->now - 7 * 86400, week_ago);
+	rl_format_rfc3339(o->now - (time_t)o->stuck_days * 86400, cutoff);
+	rl_format_date((long)(o->now / 86400), today);
+	rl_iso_week(o->now, week);
+	rl_buf_printf(b, "raslog's weekly digest for %s (%s).\n\n", week, today);
+
+	/* Newly eligible: a milestone in the last 7 days, still eligible now. */
+	if (!(st = rl_db_stmt(db,
+		"SELECT u.id, u.name, substr(max(m.at), 1, 10) FROM progress_milestones m "
+		"JOIN users u ON u.id = m.trainee_id JOIN trainee_status ts ON ts.trainee_id = u.id "
+		"WHERE m.kind = 'eligible' AND m.at >= ? AND ts.status = 'eligible' AND u.active = 1 "
+		"GROUP BY u.id ORDER BY max(m.at), u.name", err)))
+		return -1;
+	sqlite3_bind_text(st, 1, week_ago, -1, SQLITE_TRANSIENT);
+	rl_buf_puts(b, "Newly eligible for accreditation (last 7 days):\n");
+	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		if (n < RL_DIGEST_LIST_MAX) {
+			rl_buf_printf(b, "  %s  %s", rl_db_col_text(st, 2), rl_db_col_text(st, 1));
+			if (url)
+				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)sqlite3_column_int64(st, 0));
+			rl_buf_puts(b, "\n");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "listing newly eligible trainees");
+	if (n > RL_DIGEST_LIST_MAX)
+		rl_buf_printf(b, "  ... and %ld more\n", n - RL_DIGEST_LIST_MAX);
+	if (!n)
+		rl_buf_puts(b, "  none\n");
+	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM trainee_status ts JOIN users u ON u.id = ts.trainee_id "
+				  "WHERE ts.status = 'eligible' AND u.active = 1", err)))
+		return -1;
+	n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	rl_buf_printf(b, "Eligible and awaiting accreditation, in all: %ld", n);
+	if (url)
+		rl_buf_printf(b, "  %s/#/accreditation", url);
+	rl_buf_puts(b, "\n\n");
+
+	/* Stuck: in training, nothing signed since the cut-off (or since joining), or a session waiting since before it. */
+	if (!(st = rl_db_stmt(db,
+		"SELECT id, name, last_signed, oldest_pending, waiting FROM ("
+		" SELECT u.id, u.name, u.created_at AS joined,"
+		"  (SELECT max(s.signed_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'signed') AS last_signed,"
+		"  (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS oldest_pending,"
+		"  (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS waiting"
+		" FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id"
+		" WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training')"
+		" WHERE coalesce(last_signed, joined) < ?1 OR oldest_pending < ?1"
+		" ORDER BY coalesce(last_signed, joined), name", err)))
+		return -1;
+	sqlite3_bind_text(st, 1, cutoff, -1, SQLITE_TRANSIENT);
+	rl_buf_printf(b, "Stuck trainees (no session signed for more than %d days, or one waiting more than %d days):\n",
+		      o->stuck_days, o->stuck_days);
+	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		const char *last = (const char *)sqlite3_column_text(st, 2);
+		const char *oldest = (const char *)sqlite3_column_text(st, 3);
+		if (!n)
+			rl_buf_printf(b, "  %-32s  %-11s  %-14s  %s\n", "trainee", "last signed", "waiting since", "waiting");
+		if (n < RL_DIGEST_LIST_MAX) {
+			rl_buf_printf(b, "  %-32s  %-11.10s  %-14.10s  %lld", rl_db_col_text(st, 1), last ? last : "never",
+				      oldest ? oldest : "-", (long long)sqlite3_column_int64(st, 4));
+			if (url)
+				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)sqlite3_column_int64(st, 0));
+			rl_buf_puts(b, "\n");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "listing stuck trainees");
+	if (n > RL_DIGEST_LIST_MAX)
+		rl_buf_printf(b, "  ... and %ld more\n", n - RL_DIGEST_LIST_MAX);
+	rl_buf_printf(b, "  %s: %ld\n\n", n ? "in all" : "none", n);
+
+	/* The longest queues. */
+	if (!(st = rl_db_stmt(db,
+		"SELECT u.name, count(*), substr(min(s.created_at), 1, 10) FROM sessions s JOIN users u ON u.id = s.trainer_id "
+		"WHERE s.status = 'pending' GROUP BY s.trainer_id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?", err)))
+		return -1;
+	sqlite3_bind_int(st, 1, RL_DIGEST_TRAINERS);
+	rl_buf_puts(b, "Trainers with the longest queues:\n");
+	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		if (!n)
+			rl_buf_printf(b, "  %-32s  %-7s  %s\n", "trainer", "waiting", "oldest since");
+		rl_buf_printf(b, "  %-32s  %-7lld  %s\n", rl_db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+			      rl_db_col_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "listing the trainers' queues");
+	if (!n)
+		rl_buf_puts(b, "  none: no session waits for a signature\n");
+	return 0;
+}
+
+int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *queued, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"SELECT u.id, u.name, u.email FROM users u LEFT JOIN notify_prefs p ON p.user_id = u.id "
+		"WHERE (u.roles & 4) AND u.active = 1 AND " WANTS_DIGEST " ORDER BY u.id", err);
+	struct fac { int64_t id; char name[256], email[256]; } *fac = NULL;
+	struct rl_buf common = RL_BUF_INIT;
+	size_t n = 0, alloc = 0;
+	char week[16], url_buf[512], subject[64];
+	const char *url = base_url(o->public_url, url_buf);
+	int rc, result = 0, have_body = 0;
+
+	*queued = 0;
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			size_t na = alloc ? alloc * 2 : 8;
+			void *p = realloc(fac, na * sizeof(*fac));
+			if (!p) {
+				sqlite3_reset(st);
+				free(fac);
+				return rl_error_internal(err, "out of memory");
+			}
+			fac = p;
+			alloc = na;
+		}
+		fac[n].id = sqlite3_column_int64(st, 0);
+		snprintf(fac[n].name, sizeof(fac[n].name), "%s", rl_db_col_text(st, 1));
+		snprintf(fac[n].email, sizeof(fac[n].email), "%s", rl_db_col_text(st, 2));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(fac);
+		return rl_db_fail(db, err, "finding the faculty");
+	}
+	rl_iso_week(o->now, week);
+	snprintf(subject, sizeof(subject), "raslog: weekly digest %s", week);
+	for (size_t i = 0; i < n && result == 0; i++) {
+		struct rl_buf body = RL_BUF_INIT;
+		char key[96];
+		int exists = 0;
+
+		snprintf(key, sizeof(key), "digest:%lld:%s", (long long)fac[i].id, week);
+		if (!(st = rl_db_stmt(db, "SELECT 1 FROM outbox WHERE idempotency_key = ?", err))) {
+			result = -1;
+			break;
+		}
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+		exists = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (exists)
+			continue;
+		if (!have_body) {
+			if (digest_body(db, o, url, &common, err) < 0) {
+				result = -1;
+				break;
+			}
+			have_body = 1;
+		}
+		rl_buf_printf(&body, "Dear %s,\n\n%s", fac[i].name, common.data);
+		footer(&body, url, "You receive this weekly digest as faculty of raslog.");
+		rc = rl_outbox_queue(db, key, fac[i].email, subject, body.data, o->now, err);
+		rl_buf_release(&body);
+		if (rc < 0)
+			result = -1;
+		else
+			*queued += rc;
+	}
+	rl_buf_release(&common);
+	free(fac);
+	return result;
+}

@@ -1,0 +1,814 @@
+/*
+ * sessions.c - session validation, storage, JSON and visibility; see sessions.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/sessions.h"
+#include "domain/supervision.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/codes.h"
+#include "base/jsonin.h"
+#include "domain/progress.h"
+#include "base/util.h"
+
+static const char *const session_fields[] = {
+	"date", "minutes", "activity", "platform", "site", "procedure", "steps",
+	"role", "trainer", "notes", NULL
+};
+
+/* Fields the server owns: a client setting one is told so, by name. */
+static const char *const server_fields[] = {
+	"id", "status", "trainee", "signed_by", "signed_at", "signoff", "created_at",
+	"updated_at", "ledger_index", "trainee_name", "trainer_name", "revision", "withdrawn_at", NULL
+};
+
+static int member_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(name, *list) == 0)
+			return 1;
+	return 0;
+}
+
+int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *body,
+		     struct rl_session_new *out, struct rl_error *err)
+{
+	const char *key, *date = NULL, *activity = NULL, *platform = NULL, *role = NULL;
+	json_t *value;
+	long long trainer = 0;
+	int present = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->trainee = me->id;
+	if (!json_is_object(body))
+		return rl_error_set(err, RL_E_MALFORMED, "malformed-json", "The request body is not a JSON object",
+				    "send a JSON object with the session's fields");
+
+	json_object_foreach((json_t *)body, key, value) {
+		if (member_in(key, server_fields))
+			rl_error_field(err, key, "is set by the server and cannot be sent");
+		else if (!member_in(key, session_fields))
+			rl_error_field(err, key, "is not a field of a session");
+	}
+
+	if (rl_json_get_str(body, "date", 1, 10, &date, err) == 0 && date &&
+	    rl_json_check_date(date, "date", RL_DATE_NOT_FUTURE, NULL, err) == 0)
+		snprintf(out->date, sizeof(out->date), "%s", date);
+	rl_json_get_int(body, "minutes", 1, 1, 1440, &out->minutes, &present, err);
+	if (rl_json_get_str(body, "activity", 1, 32, &activity, err) == 0 && activity) {
+		if (!rl_code_find(rl_activities, activity))
+			rl_error_field(err, "activity", "'%s' is not an activity; use %s", activity,
+				       rl_code_list(rl_activities));
+		else
+			out->activity = activity;
+	}
+	if (rl_json_get_str(body, "platform", 0, 64, &platform, err) == 0 && platform) {
+		const struct rl_code *p = rl_platform_lookup(platform);
+		if (!p)
+			rl_error_field(err, "platform", "'%s' is not a known platform; use %s", platform,
+				       rl_code_list(rl_platforms));
+		else
+			out->platform = p->code;
+	}
+	rl_json_get_str(body, "site", 0, 120, &out->site, err);
+	rl_json_get_str(body, "procedure", 0, 120, &out->procedure, err);
+	if (rl_json_get_str(body, "notes", 0, 2000, &out->notes, err) == 0)
+		rl_json_check_free_text(out->notes, "notes", err);
+	if (rl_json_get_str(body, "role", 0, 8, &role, err) == 0 && role) {
+		if (!rl_code_find(rl_case_roles, role))
+			rl_error_field(err, "role", "'%s' is not an eLogbook role code; use %s", role,
+				       rl_code_list(rl_case_roles));
+		else
+			out->role = role;
+	}
+	if (rl_json_get_str_array(body, "steps", RL_SESSION_MAX_STEPS, 64, &out->steps, err) == 0 && out->steps) {
+		size_t i;
+		json_t *s;
+		json_array_foreach(out->steps, i, s) {
+			char name[32];
+			long dup;
+
+			snprintf(name, sizeof(name), "steps[%zu]", i);
+			if (!rl_step_code_valid(json_string_value(s)))
+				rl_error_field(err, name, "step codes use lower-case letters, digits, '_', '.' and '-'");
+			else if ((dup = rl_steps_first_repeat(out->steps, i)) >= 0)
+				rl_error_field(err, name, "repeats step '%s' (already steps[%ld]); a session lists "
+					       "each step once", json_string_value(s), dup);
+		}
+		if (json_array_size(out->steps) == 0)
+			out->steps = NULL;
+	}
+	if (rl_json_get_int(body, "trainer", 1, 1, INT64_MAX, &trainer, &present, err) == 0 && present) {
+		struct rl_user t;
+		struct rl_error lookup = RL_ERROR_INIT;
+
+		if (trainer == me->id) {
+			rl_error_field(err, "trainer", "you cannot name yourself as the supervising trainer");
+		} else if (rl_user_get(db, trainer, &t, &lookup) < 0 || !(t.roles & RL_ROLE_TRAINER)) {
+			if (lookup.status != RL_OK && lookup.status != RL_E_NOTFOUND) {
+				*err = lookup;
+				return -1;
+			}
+			rl_error_field(err, "trainer", "%lld is not the id of a trainer", trainer);
+		} else {
+			out->trainer = trainer;
+		}
+		rl_error_clear(&lookup);
+	}
+	return err->status ? -1 : 0;
+}
+
+long rl_steps_first_repeat(const json_t *steps, size_t i)
+{
+	const char *code = json_string_value(json_array_get(steps, i));
+	size_t j;
+
+	for (j = 0; code && j < i; j++) {
+		const char *other = json_string_value(json_array_get(steps, j));
+		if (other && strcmp(code, other) == 0)
+			return (long)j;
+	}
+	return -1;
+}
+
+static long long max_pending;
+
+void rl_session_set_max_pending(long long max)
+{
+	max_pending = max;
+}
+
+long long rl_session_max_pending(void)
+{
+	long long v, max = max_pending;
+
+	/* Only the writer thread inserts sessions, so this needs no lock. */
+	if (!max) {
+		const char *env = getenv("RASLOG_MAX_PENDING");
+		max = env && rl_parse_int(env, 1, 1000000, &v) == 0 ? v : RL_SESSION_MAX_PENDING;
+		max_pending = max;
+	}
+	return max;
+}
+
+/* Refuses a new session when its trainee already has the cap of pending ones with that trainer. */
+static int pending_cap(struct rl_db *db, const struct rl_session_new *s, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ? AND trainer_id = ? "
+					  "AND status = 'pending'", err);
+	long long n, max = rl_session_max_pending();
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, s->trainee);
+	sqlite3_bind_int64(st, 2, s->trainer);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_db_fail(db, err, "counting pending sessions");
+	}
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n >= max) {
+		rl_error_set(err, RL_E_CONFLICT, "too-many-pending", "Too many sessions waiting for this trainer",
+			     "you already have %lld sessions waiting for trainer %lld to sign (at most %lld); ask them "
+			     "to sign or reject some before you log more with them", n, (long long)s->trainer, max);
+		if (err)
+			err->extra = json_pack("{s:I,s:I}", "pending", (json_int_t)n, "max_pending", (json_int_t)max);
+		return -1;
+	}
+	return 0;
+}
+
+int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t *id,
+		      struct rl_error *err)
+{
+	char now[21];
+	char *steps = NULL;
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, platform, site, "
+		"procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
+
+	if (!st || pending_cap(db, s, err) < 0)
+		return -1;
+	rl_now_rfc3339(now);
+	if (s->steps)
+		steps = json_dumps(s->steps, JSON_COMPACT);
+	sqlite3_bind_int64(st, 1, s->trainee);
+	sqlite3_bind_int64(st, 2, s->trainer);
+	sqlite3_bind_text(st, 3, s->date, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, s->minutes);
+	sqlite3_bind_text(st, 5, s->activity, -1, SQLITE_STATIC);
+	rl_db_bind_text(st, 6, s->platform);
+	rl_db_bind_text(st, 7, s->site);
+	rl_db_bind_text(st, 8, s->procedure);
+	rl_db_bind_text(st, 9, steps);
+	rl_db_bind_text(st, 10, s->role);
+	rl_db_bind_text(st, 11, s->notes);
+	sqlite3_bind_text(st, 12, now, -1, SQLITE_TRANSIENT);
+	free(steps);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing a session");
+	*id = sqlite3_last_insert_rowid(db->sql);
+	return rl_progress_session_changed(db, *id, NULL, err);
+}
+
+#define SESSION_COLUMNS \
+	"s.id, s.trainee_id, s.trainer_id, s.date, s.minutes, s.activity, s.platform, s.site, " \
+	"s.procedure, s.steps, s.role, s.notes, s.status, s.signed_role, s.signed_steps, " \
+	"s.signed_by, s.signed_at, s.signoff_index, s.reject_reason, s.created_at, " \
+	"te.name, tr.name, s.revision, s.updated_at, s.withdrawn_at"
+#define SESSION_FROM \
+	" FROM sessions s JOIN users te ON te.id = s.trainee_id JOIN users tr ON tr.id = s.trainer_id"
+
+static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
+{
+	const char *s = rl_db_col_text(st, col);
+	if (s)
+		json_object_set_new(o, key, json_string(s));
+}
+
+static void set_steps(json_t *o, const char *key, sqlite3_stmt *st, int col)
+{
+	const char *s = rl_db_col_text(st, col);
+	json_t *a;
+
+	if (!s)
+		return;
+	a = json_loads(s, 0, NULL);
+	if (json_is_array(a))
+		json_object_set_new(o, key, a);
+	else
+		json_decref(a);
+}
+
+static json_t *session_from_row(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	const char *status = rl_db_col_text(st, 12);
+
+	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "trainee", json_integer(sqlite3_column_int64(st, 1)));
+	json_object_set_new(o, "trainer", json_integer(sqlite3_column_int64(st, 2)));
+	set_text(o, "date", st, 3);
+	json_object_set_new(o, "minutes", json_integer(sqlite3_column_int64(st, 4)));
+	set_text(o, "activity", st, 5);
+	set_text(o, "platform", st, 6);
+	set_text(o, "site", st, 7);
+	set_text(o, "procedure", st, 8);
+	set_steps(o, "steps", st, 9);
+	set_text(o, "role", st, 10);
+	set_text(o, "notes", st, 11);
+	set_text(o, "created_at", st, 19);
+	json_object_set_new(o, "status", json_string(status ? status : "pending"));
+	set_text(o, "trainee_name", st, 20);
+	set_text(o, "trainer_name", st, 21);
+	json_object_set_new(o, "revision", json_integer(sqlite3_column_int64(st, 22)));
+	set_text(o, "updated_at", st, 23);
+	set_text(o, "withdrawn_at", st, 24);
+	if (sqlite3_column_type(st, 17) != SQLITE_NULL) {
+		json_t *so = json_object();
+		json_object_set_new(so, "decision", json_string(strcmp(status, "signed") == 0 ? "confirmed" : "rejected"));
+		json_object_set_new(so, "ledger_index", json_integer(sqlite3_column_int64(st, 17)));
+		json_object_set_new(so, "signed_by", json_integer(sqlite3_column_int64(st, 15)));
+		set_text(so, "signed_at", st, 16);
+		set_text(so, "role", st, 13);
+		set_steps(so, "steps", st, 14);
+		set_text(so, "reason", st, 18);
+		json_object_set_new(o, "signoff", so);
+	} else {
+		json_object_set_new(o, "signoff", json_null());
+	}
+	return o;
+}
+
+json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM " WHERE s.id = ?", err);
+	json_t *o = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		o = session_from_row(st);
+	else if (rc == SQLITE_DONE)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you", (long long)id);
+	else
+		rl_db_fail(db, err, "reading a session");
+	sqlite3_reset(st);
+	return o;
+}
+
+int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(void *ctx, json_t *session),
+				  void *ctx, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
+					  " WHERE s.trainee_id = ? ORDER BY s.date, s.id", err);
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *s = session_from_row(st);
+		stop = fn(ctx, s);
+		json_decref(s);
+	}
+	sqlite3_reset(st);
+	if (stop < 0)
+		return -1;
+	if (!stop && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading a trainee's sessions");
+	return 0;
+}
+
+json_t *rl_session_certified_fields(const json_t *session)
+{
+	static const char *const certified[] = {
+		"id", "trainee", "trainer", "date", "minutes", "activity", "platform", "site",
+		"procedure", "steps", "role", "notes", "created_at", NULL
+	};
+	json_t *o = json_object();
+
+	for (const char *const *k = certified; *k; k++) {
+		json_t *v = json_object_get(session, *k);
+		if (v && !json_is_null(v))
+			json_object_set_new(o, *k, json_deep_copy(v));
+	}
+	return o;
+}
+
+int rl_session_visible(const struct rl_user *me, const json_t *session)
+{
+	int64_t trainee = json_integer_value(json_object_get(session, "trainee"));
+	int64_t trainer = json_integer_value(json_object_get(session, "trainer"));
+
+	if (me->roles & RL_ROLE_FACULTY)
+		return 1;
+	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
+		return 1;
+	/* A withdrawn session no longer waits for its trainer (often the wrong one). */
+	if ((me->roles & RL_ROLE_TRAINER) && trainer == me->id) {
+		const char *status = json_string_value(json_object_get(session, "status"));
+		return !status || strcmp(status, "withdrawn") != 0;
+	}
+	return 0;
+}
+
+/* The part of the rule that needs no query: 1 yes, 0 no, -1 only if they supervised the trainee. */
+static int trainee_visible_by_role(const struct rl_user *me, int64_t trainee)
+{
+	if (me->roles & RL_ROLE_FACULTY)
+		return 1;
+	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
+		return 1;
+	return (me->roles & RL_ROLE_TRAINER) ? -1 : 0;
+}
+
+/* Whom a trainer supervises: named on a session not withdrawn, or assigned by faculty (supervision.h). */
+#define SUPERVISED_SQL "SELECT trainee_id FROM sessions WHERE trainer_id = ?1 AND status <> 'withdrawn' " \
+		       "UNION SELECT trainee_id FROM assignments WHERE trainer_id = ?1"
+
+int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int found, by_role = trainee_visible_by_role(me, trainee);
+
+	if (by_role >= 0)
+		return by_role;
+	found = rl_supervises(db, me->id, trainee, &err) == 1;
+	rl_error_clear(&err);
+	return found;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visible *out, struct rl_error *err)
+{
+	size_t cap = 16;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->all = trainee_visible_by_role(me, 0) == 1;
+	if (out->all)
+		return 0;
+	if (!(out->ids = malloc(cap * sizeof(*out->ids))))
+		return rl_error_internal(err, "out of memory");
+	if (me->roles & RL_ROLE_TRAINEE)
+		out->ids[out->n++] = me->id;
+	if (me->roles & RL_ROLE_TRAINER) {
+		if (!(st = rl_db_stmt(db, SUPERVISED_SQL, err)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, me->id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (out->n == cap) {
+				int64_t *n = realloc(out->ids, cap * 2 * sizeof(*n));
+				if (!n) {
+					sqlite3_reset(st);
+					rl_error_internal(err, "out of memory");
+					goto fail;
+				}
+				out->ids = n;
+				cap *= 2;
+			}
+			out->ids[out->n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			rl_db_fail(db, err, "reading whom you supervised");
+			goto fail;
+		}
+	}
+	qsort(out->ids, out->n, sizeof(*out->ids), cmp_id);
+	return 0;
+fail:
+	rl_visible_release(out);
+	return -1;
+}
+
+int rl_visible_has(const struct rl_visible *v, int64_t trainee)
+{
+	return v->all || (v->n && bsearch(&trainee, v->ids, v->n, sizeof(*v->ids), cmp_id) != NULL);
+}
+
+void rl_visible_release(struct rl_visible *v)
+{
+	free(v->ids);
+	v->ids = NULL;
+	v->n = 0;
+}
+
+json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
+			const struct rl_session_filter *f, int64_t *next_cursor,
+			struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	json_t *items;
+	int n = 0, rc;
+	int all = (me->roles & RL_ROLE_FACULTY) && !f->pending_for_me;
+
+	st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
+			" WHERE (?1 OR (?2 AND s.trainee_id = ?4) OR (?3 AND s.trainer_id = ?4 AND s.status <> 'withdrawn'))"
+			" AND (?5 IS NULL OR s.trainee_id = ?5) AND (?6 IS NULL OR s.status = ?6)"
+			" AND s.id < ?7 ORDER BY s.id DESC LIMIT ?8", err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int(st, 1, all);
+	sqlite3_bind_int(st, 2, !f->pending_for_me && (me->roles & RL_ROLE_TRAINEE) != 0);
+	sqlite3_bind_int(st, 3, (me->roles & RL_ROLE_TRAINER) != 0);
+	sqlite3_bind_int64(st, 4, me->id);
+	if (f->trainee)
+		sqlite3_bind_int64(st, 5, f->trainee);
+	rl_db_bind_text(st, 6, f->pending_for_me ? "pending" : f->status);
+	sqlite3_bind_int64(st, 7, f->before_id > 0 ? f->before_id : INT64_MAX);
+	sqlite3_bind_int(st, 8, f->limit + 1);
+	items = json_array();
+	*next_cursor = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == f->limit) {
+			*next_cursor = json_integer_value(json_object_get(json_array_get(items, (size_t)n - 1), "id"));
+			break;
+		}
+		json_array_append_new(items, session_from_row(st));
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(items);
+		rl_db_fail(db, err, "listing sessions");
+		items = NULL;
+	}
+	sqlite3_reset(st);
+	return items;
+}
+
+/* ------------------------------------------------------------ corrections */
+
+json_t *rl_session_logged_fields(const json_t *session)
+{
+	json_t *o = json_object();
+
+	for (const char *const *k = session_fields; *k; k++) {
+		json_t *v = json_object_get(session, *k);
+		if (v && !json_is_null(v))
+			json_object_set_new(o, *k, json_deep_copy(v));
+	}
+	return o;
+}
+
+int rl_session_parse_edit(struct rl_db *db, const struct rl_user *me, const json_t *session, const json_t *patch,
+			  json_t **merged, struct rl_session_new *out, struct rl_error *err)
+{
+	const char *key;
+	json_t *value;
+
+	*merged = NULL;
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(patch))
+		return rl_error_set(err, RL_E_MALFORMED, "malformed-json", "The request body is not a JSON object",
+				    "send a JSON object with the fields to change");
+	if (json_object_size(patch) == 0)
+		return rl_error_set(err, RL_E_INVALID, "validation", NULL,
+				    "the body names no field to change; send the fields to correct, e.g. {\"trainer\": 7}");
+	/* RFC 7396 at the top level: a member replaces, null removes; then the whole is checked as a new log. */
+	*merged = rl_session_logged_fields(session);
+	json_object_foreach((json_t *)patch, key, value) {
+		if (json_is_null(value))
+			json_object_del(*merged, key);
+		else
+			json_object_set(*merged, key, value);
+	}
+	return rl_session_parse(db, me, *merged, out, err);
+}
+
+void rl_session_etag(const json_t *session, char *out, size_t size)
+{
+	snprintf(out, size, "\"%lld-%s\"", (long long)json_integer_value(json_object_get(session, "revision")),
+		 json_string_value(json_object_get(session, "status")));
+}
+
+/* Keeps the version an edit or withdrawal replaces. */
+static int keep_revision(struct rl_db *db, const json_t *before, const char *now, const char *why,
+			 struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO session_revisions(session_id, revision, fields, replaced_at, "
+					  "replaced_by) VALUES (?,?,?,?,?)", err);
+	json_t *fields = rl_session_logged_fields(before);
+	char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	json_decref(fields);
+	if (!st || !text) {
+		free(text);
+		return st ? rl_error_internal(err, "out of memory") : -1;
+	}
+	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(before, "id")));
+	sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(before, "revision")));
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, why, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(text);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "keeping a session's earlier version");
+	return 0;
+}
+
+static int store_edit(struct rl_db *db, int64_t id, const struct rl_session_new *s, const char *now,
+		      struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"UPDATE sessions SET trainer_id = ?, date = ?, minutes = ?, activity = ?, platform = ?, site = ?, "
+		"procedure = ?, steps = ?, role = ?, notes = ?, revision = revision + 1, updated_at = ? "
+		"WHERE id = ? AND status = 'pending'", err);
+	char *steps = NULL;
+	int rc;
+
+	if (!st)
+		return -1;
+	if (s->steps)
+		steps = json_dumps(s->steps, JSON_COMPACT);
+	sqlite3_bind_int64(st, 1, s->trainer);
+	sqlite3_bind_text(st, 2, s->date, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, s->minutes);
+	sqlite3_bind_text(st, 4, s->activity, -1, SQLITE_STATIC);
+	rl_db_bind_text(st, 5, s->platform);
+	rl_db_bind_text(st, 6, s->site);
+	rl_db_bind_text(st, 7, s->procedure);
+	rl_db_bind_text(st, 8, steps);
+	rl_db_bind_text(st, 9, s->role);
+	rl_db_bind_text(st, 10, s->notes);
+	sqlite3_bind_text(st, 11, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 12, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(steps);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing a session's correction");
+	return 0;
+}
+
+static int store_withdrawal(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE sessions SET status = 'withdrawn', revision = revision + 1, "
+					  "updated_at = ?1, withdrawn_at = ?1 WHERE id = ?2 AND status = 'pending'", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "withdrawing a session");
+	return 0;
+}
+
+int rl_session_update(struct rl_db *db, int64_t trainee, int64_t id, long long expect_revision,
+		      const struct rl_session_new *s, struct rl_error *err)
+{
+	json_t *before = rl_session_load(db, id, err), *after = NULL;
+	const char *status;
+	char now[21];
+	long long revision;
+	int rc = -1;
+
+	if (!before)
+		return -1;
+	status = json_string_value(json_object_get(before, "status"));
+	revision = json_integer_value(json_object_get(before, "revision"));
+	if (json_integer_value(json_object_get(before, "trainee")) != trainee) {
+		rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL,
+			     "session %lld was logged by another trainee; only they may %s it", (long long)id,
+			     s ? "edit" : "withdraw");
+		goto out;
+	}
+	if (strcmp(status, "pending") != 0) {
+		rl_error_set(err, RL_E_CONFLICT, "not-pending", "The session is no longer pending",
+			     "session %lld is %s; only a pending session can be %s", (long long)id, status,
+			     s ? "edited" : "withdrawn");
+		goto out;
+	}
+	if (expect_revision != revision) {
+		rl_error_set(err, RL_E_CONFLICT, "precondition-failed", "The session has changed",
+			     "session %lld has changed since you read it (it is now at revision %lld); read it again "
+			     "and repeat your change", (long long)id, revision);
+		goto out;
+	}
+	rl_now_rfc3339(now);
+	if (keep_revision(db, before, now, s ? "edit" : "withdrawal", err) < 0)
+		goto out;
+	if (s) {
+		int64_t old_trainer = json_integer_value(json_object_get(before, "trainer"));
+		if ((s->trainer != old_trainer && pending_cap(db, s, err) < 0) || store_edit(db, id, s, now, err) < 0)
+			goto out;
+	} else if (store_withdrawal(db, id, now, err) < 0) {
+		goto out;
+	}
+	if (!(after = rl_session_load(db, id, err)))
+		goto out;
+	rc = rl_progress_session_edited(db, before, after, err);
+out:
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+/* ------------------------------------------------------------ warnings */
+
+/*
+ * The longest plausible session of each activity, in minutes; a longer
+ * one is stored but warned about.  Kept in docs/api.md.
+ */
+static const struct {
+	const char *activity;
+	long long minutes;
+} plausible[] = {
+	{ "elearning", 480 },       /* a working day of e-learning */
+	{ "simulator", 240 },       /* VR simulator sessions are short; 4 h is a long one */
+	{ "dry_lab", 480 },
+	{ "wet_lab", 480 },
+	{ "cadaveric", 600 },
+	{ "observation", 720 },
+	{ "bedside_assist", 720 },
+	{ "console_modular", 480 }, /* modules of a case, not the case */
+	{ "console_full", 720 },    /* a console case over 12 h */
+};
+
+static void warn(json_t *list, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(json_t *list, const char *code, const char *field, const char *fmt, ...)
+{
+	char detail[400];
+	va_list ap;
+	json_t *w;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	w = json_pack("{s:s,s:s}", "code", code, "detail", detail);
+	if (field)
+		json_object_set_new(w, "field", json_string(field));
+	json_array_append_new(list, w);
+}
+
+/* Another pending or signed session of the trainee with the same date, activity, minutes and procedure, or 0. */
+static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
+					  "AND minutes = ? AND procedure IS ? AND id <> ? "
+					  "AND status IN ('pending', 'signed') ORDER BY id LIMIT 1", err);
+	int64_t id = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(s, "trainee")));
+	sqlite3_bind_text(st, 2, json_string_value(json_object_get(s, "date")), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, json_string_value(json_object_get(s, "activity")), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(s, "minutes")));
+	rl_db_bind_text(st, 5, json_string_value(json_object_get(s, "procedure")));
+	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(s, "id")));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "looking for duplicate sessions");
+	return id;
+}
+
+/* 1 if the trainer holds an accreditation in force today, 0 if not, -1 on error. */
+static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT 1 FROM trainer_accreditations WHERE trainer_id = ? "
+					  "AND valid_from <= ?2 AND valid_until >= ?2 AND revoked_index IS NULL", err);
+	char now[21], today[11];
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_now_rfc3339(now);
+	snprintf(today, sizeof(today), "%.10s", now);
+	sqlite3_bind_int64(st, 1, trainer);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading the trainer's accreditation");
+	return rc == SQLITE_ROW;
+}
+
+/* The trainee's curriculum: 0 with *c NULL when not enrolled. */
+static int curriculum_of(struct rl_db *db, int64_t trainee, const struct rl_curriculum **c, struct rl_error *err)
+{
+	struct rl_user u;
+
+	*c = NULL;
+	if (rl_user_get(db, trainee, &u, err) < 0)
+		return -1;
+	if (u.curriculum_id && !(*c = rl_curriculum_by_id(db, u.curriculum_id, err)))
+		return -1;
+	return 0;
+}
+
+json_t *rl_session_warnings(struct rl_db *db, const json_t *s, struct rl_error *err)
+{
+	const char *activity = json_string_value(json_object_get(s, "activity"));
+	long long minutes = json_integer_value(json_object_get(s, "minutes"));
+	int64_t trainer = json_integer_value(json_object_get(s, "trainer"));
+	const struct rl_curriculum *c;
+	json_t *list = json_array(), *steps = json_object_get(s, "steps"), *step;
+	int64_t dup;
+	size_t i;
+	int acc;
+
+	if ((dup = duplicate_of(db, s, err)) < 0)
+		goto fail;
+	if (dup)
+		warn(list, "duplicate", NULL, "session %lld has the same date, activity, minutes and procedure; "
+		     "withdraw one of them if you logged it twice", (long long)dup);
+	if (json_array_size(steps)) {
+		if (curriculum_of(db, json_integer_value(json_object_get(s, "trainee")), &c, err) < 0)
+			goto fail;
+		json_array_foreach(steps, i, step) {
+			char field[32];
+			snprintf(field, sizeof(field), "steps[%zu]", i);
+			if (!c)
+				warn(list, "step-not-counted", field, "you are not enrolled on a curriculum, so step '%s' "
+				     "counts towards nothing", json_string_value(step));
+			else if (!rl_curriculum_counts_step(c, json_string_value(step)))
+				warn(list, "step-not-counted", field, "no requirement of your curriculum %s v%d counts step "
+				     "'%s'; check the code (see GET /api/v1/curricula)", rl_curriculum_code(c),
+				     rl_curriculum_version(c), json_string_value(step));
+		}
+	}
+	if ((acc = trainer_accredited_today(db, trainer, err)) < 0)
+		goto fail;
+	if (!acc)
+		warn(list, "trainer-not-accredited", "trainer", "trainer %lld holds no accreditation in force today, so "
+		     "they cannot sign this session until faculty accredit them", (long long)trainer);
+	for (i = 0; activity && i < sizeof(plausible) / sizeof(plausible[0]); i++)
+		if (strcmp(plausible[i].activity, activity) == 0 && minutes > plausible[i].minutes)
+			warn(list, "implausible-length", "minutes", "%lld minutes is longer than a %s session usually "
+			     "lasts (at most %lld); check the minutes", minutes, activity, plausible[i].minutes);
+	return list;
+fail:
+	json_decref(list);
+	return NULL;
+}

@@ -1,0 +1,1192 @@
+/*
+ * signoff.c - accepting signed statements and managing keys; see signoff.h
+ * and docs/ledger.md.
+ */
+#include "base/prelude.h"
+
+#include "domain/signoff.h"
+
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger/authority.h"
+#include "base/codes.h"
+#include "domain/curriculum.h"
+#include "ledger/jcs.h"
+#include "domain/imports.h"
+#include "base/jsonin.h"
+#include "ledger/ledger.h"
+#include "domain/progress.h"
+#include "domain/sessions.h"
+#include "domain/statements.h"
+#include "domain/supervision.h"
+#include "base/util.h"
+
+#define REFUSE(err, type, ...) rl_error_set(err, RL_E_SIGNATURE, type, "Signed statement refused", __VA_ARGS__)
+
+void rl_signoff_release(struct rl_signoff *so)
+{
+	if (!so)
+		return;
+	json_decref(so->statement);
+	free(so->message);
+	so->statement = NULL;
+	so->message = NULL;
+}
+
+/*
+ * The outside-input rules on a statement's members, whatever its kind,
+ * before anything else reads them: every id is a checked integer (no
+ * real, string or out-of-range value reaches member_int), the dates are
+ * real dates from 2000 on and an expiry is not already past, free text
+ * holds no NHS number, and a trainer's list of steps is a set.  All
+ * problems are collected as "statement.<member>" field errors.
+ */
+/* Scores are checked at full width against the named tool's range (any int if the tool is unknown). */
+static void check_scores(const json_t *st, const json_t *scores, struct rl_error *err)
+{
+	struct rl_error terr = RL_ERROR_INIT;
+	const struct rl_tools *tools = rl_tools_default(&terr);
+	const struct rl_tool *tool = rl_tool_find(tools, json_string_value(json_object_get(st, "tool")));
+	long long lo = tool ? rl_tool_min(tool) : INT_MIN, hi = tool ? rl_tool_max(tool) : INT_MAX, x;
+	char field[48];
+	size_t i;
+
+	rl_error_clear(&terr);
+	if (!json_is_array(scores) || json_array_size(scores) > 32) {
+		rl_error_field(err, "statement.scores", "must be an array of at most 32 integer scores");
+		return;
+	}
+	for (i = 0; i < json_array_size(scores); i++) {
+		snprintf(field, sizeof(field), "statement.scores[%zu]", i);
+		rl_json_int_value(json_array_get(scores, i), field, lo, hi, &x, err);
+	}
+}
+
+static int check_statement_members(const json_t *st, struct rl_error *err)
+{
+	static const char *const ids[] = { "trainee", "trainer", "subject", NULL };
+	json_t *v, *session = json_object_get(st, "session"), *steps = json_object_get(st, "steps");
+	const char *until = json_string_value(json_object_get(st, "valid_until"));
+	const char *from = json_string_value(json_object_get(st, "valid_from"));
+	char field[64];
+	long long x;
+	size_t i;
+
+	for (i = 0; ids[i]; i++)
+		if ((v = json_object_get(st, ids[i]))) {
+			snprintf(field, sizeof(field), "statement.%s", ids[i]);
+			rl_json_int_value(v, field, 1, INT64_MAX, &x, err);
+		}
+	if ((v = json_object_get(st, "accreditation_index")))
+		rl_json_int_value(v, "statement.accreditation_index", 0, INT64_MAX, &x, err);
+	/* An assessment names its session by id; a session sign-off carries the session. */
+	if (json_is_object(session))
+		rl_json_int_value(json_object_get(session, "id"), "statement.session.id", 1, INT64_MAX, &x, err);
+	else if (session)
+		rl_json_int_value(session, "statement.session", 1, INT64_MAX, &x, err);
+	if ((v = json_object_get(st, "scores")))
+		check_scores(st, v, err);
+	if (json_object_get(st, "valid_from"))
+		rl_json_check_date(from, "statement.valid_from", 0, NULL, err);
+	if (json_object_get(st, "valid_until"))
+		rl_json_check_date(until, "statement.valid_until", RL_DATE_NOT_PAST, NULL, err);
+	rl_json_check_free_text(json_string_value(json_object_get(st, "reason")), "statement.reason", err);
+	if (json_is_array(steps))
+		for (i = 0; i < json_array_size(steps); i++) {
+			long dup = rl_steps_first_repeat(steps, i);
+			if (dup >= 0) {
+				snprintf(field, sizeof(field), "statement.steps[%zu]", i);
+				rl_error_field(err, field, "repeats step '%s' (already steps[%ld]); each step is "
+					       "listed once", json_string_value(json_array_get(steps, i)), dup);
+			}
+		}
+	return err->nfields ? -1 : 0;
+}
+
+int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
+		     struct rl_error *err)
+{
+	static const char *const allowed[] = { "statement", "signature", NULL };
+	json_t *st = json_object_get(body, "statement");
+	const char *sig = json_string_value(json_object_get(body, "signature"));
+	const char *key;
+
+	memset(out, 0, sizeof(*out));
+	if (rl_json_check_members(body, allowed, err) < 0)
+		return -1;
+	if (!json_is_object(st))
+		return rl_error_field(err, "statement", "must be the signed statement object");
+	if (!sig)
+		return rl_error_field(err, "signature", "must be the base64 Ed25519 signature");
+	if (!rl_stmt_type(st))
+		return rl_error_field(err, "statement.type", "is required");
+	if (json_integer_value(json_object_get(st, "v")) != 1)
+		return rl_error_field(err, "statement.v", "must be 1");
+	if (check_statement_members(st, err) < 0)
+		return -1;
+	if (json_object_get(st, "issuer"))
+		return REFUSE(err, "wrong-signer", "statements issued by the log cannot be submitted");
+	key = json_string_value(json_object_get(st, "key"));
+	if (!key || strlen(key) >= sizeof(out->key))
+		return rl_error_field(err, "statement.key", "must be your base64 Ed25519 public key");
+	if (!json_is_integer(json_object_get(st, "signer")))
+		return rl_error_field(err, "statement.signer", "must be your user id");
+	out->signer = json_integer_value(json_object_get(st, "signer"));
+	if (out->signer != me->id)
+		return REFUSE(err, "wrong-signer", "the statement names signer %lld but you are user %lld",
+			      (long long)out->signer, (long long)me->id);
+	if (strlen(sig) >= sizeof(out->signature))
+		return REFUSE(err, "bad-signature", "the signature is not base64 of 64 bytes");
+	/* Verify once here (any thread) and keep the signed text for the ledger. */
+	if (rl_base64_decode_exact(key, out->pk, 32) < 0)
+		return REFUSE(err, "bad-key", "the key is not a base64 Ed25519 public key of 32 bytes");
+	if (rl_base64_decode_exact(sig, out->sig, 64) < 0)
+		return REFUSE(err, "bad-signature", "the signature is not base64 of 64 bytes");
+	out->message = rl_statement_message(st, &out->message_len, err);
+	if (!out->message)
+		return -1;
+	if (crypto_sign_verify_detached(out->sig, (const unsigned char *)out->message, out->message_len, out->pk) != 0) {
+		free(out->message);
+		out->message = NULL;
+		return REFUSE(err, "bad-signature", "the signature does not verify with key %s over this statement", key);
+	}
+	snprintf(out->key, sizeof(out->key), "%s", key);
+	snprintf(out->signature, sizeof(out->signature), "%s", sig);
+	out->statement = json_incref(st);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+struct key_row {
+	int64_t id;
+	int faculty_root;
+	int revoked;
+};
+
+/* Looks up key (base64) registered to user; RL_E_SIGNATURE unknown-key / key-revoked. */
+static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struct key_row *k,
+		      struct rl_error *err)
+{
+	uint8_t pk[32];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (rl_base64_decode_exact(key_b64, pk, 32) < 0)
+		return REFUSE(err, "unknown-key", "the key is not a base64 Ed25519 public key");
+	st = rl_db_stmt(db, "SELECT id, faculty_root, revoked_at IS NOT NULL FROM keys WHERE public_key = ? AND user_id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k->id = sqlite3_column_int64(st, 0);
+		k->faculty_root = sqlite3_column_int(st, 1);
+		k->revoked = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return REFUSE(err, "unknown-key", "the key %s is not registered to user %lld", key_b64, (long long)user);
+	if (k->revoked)
+		return REFUSE(err, "key-revoked", "the key %s was revoked and can no longer sign", key_b64);
+	return 0;
+}
+
+/* Fills t from a row of (ledger_index, public_key, valid_from, valid_until, revoked_index or -1). */
+static void tacc_from_row(sqlite3_stmt *st, int64_t trainer, struct rl_tacc *t)
+{
+	const void *pk = sqlite3_column_blob(st, 1);
+
+	memset(t, 0, sizeof(*t));
+	t->index = sqlite3_column_int64(st, 0);
+	t->trainer = trainer;
+	if (pk && sqlite3_column_bytes(st, 1) == 32)
+		memcpy(t->pk, pk, 32);
+	snprintf(t->from, sizeof(t->from), "%s", rl_db_col_text(st, 2));
+	snprintf(t->until, sizeof(t->until), "%s", rl_db_col_text(st, 3));
+	t->revoked = sqlite3_column_int64(st, 4);
+}
+
+/* The trainer's latest accreditation (the only one that can be live): 1 found, 0 none, -1 error. */
+static int latest_tacc(struct rl_db *db, int64_t trainer, struct rl_tacc *t, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
+					  "coalesce(revoked_index, -1) FROM trainer_accreditations WHERE trainer_id = ? "
+					  "ORDER BY ledger_index DESC LIMIT 1", err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainer);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		tacc_from_row(st, trainer, t);
+	sqlite3_reset(st);
+	return found;
+}
+
+/* The trainer accreditation at ledger index (of whichever trainer): 1 found, 0 none, -1 error. */
+static int tacc_at(struct rl_db *db, int64_t index, struct rl_tacc *t, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
+					  "coalesce(revoked_index, -1), trainer_id FROM trainer_accreditations "
+					  "WHERE ledger_index = ?", err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		tacc_from_row(st, sqlite3_column_int64(st, 5), t);
+	sqlite3_reset(st);
+	return found;
+}
+
+/* A trainer's act: the shared rule of core/ledger/authority.c on the signer's latest accreditation. */
+static int need_trainer(struct rl_db *db, struct rl_signoff *so, const char *date, struct rl_error *err)
+{
+	struct rl_tacc t;
+	char why[300];
+	int rc = latest_tacc(db, so->signer, &t, err);
+
+	if (rc < 0)
+		return -1;
+	if (rl_authority_trainer_may_sign(rc ? &t : NULL, so->signer, so->pk, date, why, sizeof(why)) != RL_AUTH_OK)
+		return REFUSE(err, "not-accredited", "%s", why);
+	return 0;
+}
+
+/* The signer must supervise trainee (supervision.h); 403 not-supervisor saying who can authorise it. */
+static int need_supervision(struct rl_db *db, int64_t signer, int64_t trainee, struct rl_error *err)
+{
+	char why[360];
+	int rc = rl_supervises(db, signer, trainee, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc)
+		return 0;
+	rl_supervision_refusal(signer, trainee, why, sizeof(why));
+	return rl_error_set(err, RL_E_FORBIDDEN, "not-supervisor", "Not a trainee you supervise", "%s", why);
+}
+
+/* Compares the submitted statement with the one rebuilt from the records. */
+static int must_match(const json_t *got, json_t *expected, const char *what, struct rl_error *err)
+{
+	char field[128];
+	int rc = 0;
+
+	if (!expected)
+		return rl_error_internal(err, "cannot rebuild the statement");
+	rl_stmt_first_difference(got, expected, field, sizeof(field));
+	if (field[0])
+		rc = REFUSE(err, "statement-mismatch",
+			    "the statement does not match %s as recorded: '%s' differs (changed after signing, "
+			    "or signed for another record)", what, field);
+	json_decref(expected);
+	return rc;
+}
+
+static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, struct rl_error *err)
+{
+	if (!so->message)
+		return rl_error_internal(err, "the statement was not checked before it was applied");
+	so->subject = subject;
+	return rl_ledger_append(db, rl_stmt_type(so->statement), so->message, so->message_len, so->pk, so->sig,
+				so->signer, subject, &so->ledger_index, err);
+}
+
+/* Statement ids were range-checked by check_statement_members; session rows are ours. */
+static int64_t member_int(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static const char *member_str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The trainee's curriculum code and version; 0 if enrolled. */
+static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *version, int64_t *cid,
+			 struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
+					  "ON c.id = u.curriculum_id WHERE u.id = ? AND (u.roles & 1)", err);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*cid = sqlite3_column_int64(st, 0);
+		snprintf(code, 64, "%s", rl_db_col_text(st, 1));
+		*version = sqlite3_column_int(st, 2);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (!found)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainee %lld", (long long)trainee);
+	return 0;
+}
+
+/* ------------------------------------------------------------ statement kinds */
+
+static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
+			 struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t id = member_int(json_object_get(st, "session"), "id");
+	const char *decision = member_str(st, "decision"), *role = member_str(st, "role"), *reason = member_str(st, "reason");
+	json_t *steps = json_object_get(st, "steps"), *s;
+	char *signed_steps = NULL;
+	sqlite3_stmt *q;
+	int rc = -1;
+
+	s = id > 0 ? rl_session_load(db, id, err) : NULL;
+	if (!s) {
+		if (!err->status)
+			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
+		return -1;
+	}
+	if (member_int(s, "trainee") == so->signer) {
+		REFUSE(err, "self-sign", "you cannot sign off your own session %lld", (long long)id);
+		goto out;
+	}
+	if (member_int(s, "trainer") != so->signer) {
+		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
+				     "session %lld names trainer %lld, and only the trainer a session names signs it off; "
+				     "the trainee can log it again naming you", (long long)id,
+				     (long long)member_int(s, "trainer"));
+		goto out;
+	}
+	if (strcmp(member_str(s, "status"), "pending") != 0) {
+		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
+			     "session %lld was already %s (ledger index %lld); a correction is a new statement",
+			     (long long)id, member_str(s, "status"),
+			     (long long)member_int(json_object_get(s, "signoff"), "ledger_index"));
+		goto out;
+	}
+	if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected"))) {
+		rl_error_field(err, "statement.decision", "must be confirmed or rejected");
+		goto out;
+	}
+	if (role && !rl_code_find(rl_case_roles, role)) {
+		rl_error_field(err, "statement.role", "'%s' is not an eLogbook role code", role);
+		goto out;
+	}
+	if (steps) {
+		size_t i;
+		json_t *v;
+		if (!json_is_array(steps) || json_array_size(steps) > RL_SESSION_MAX_STEPS) {
+			rl_error_field(err, "statement.steps", "must be an array of at most %d step codes", RL_SESSION_MAX_STEPS);
+			goto out;
+		}
+		json_array_foreach(steps, i, v) {
+			if (!json_is_string(v) || !rl_step_code_valid(json_string_value(v))) {
+				rl_error_field(err, "statement.steps", "holds an invalid step code");
+				goto out;
+			}
+		}
+	}
+	if (strcmp(decision, "rejected") == 0 && (!reason || !*reason || strlen(reason) > 1000)) {
+		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
+		goto out;
+	}
+	if (must_match(st, rl_stmt_session_signoff(s, decision, role, steps, reason, by),
+		       "the session", err) < 0)
+		goto out;
+	if (need_trainer(db, so, date, err) < 0)
+		goto out;
+	if (append(db, so, member_int(s, "trainee"), err) < 0)
+		goto out;
+	if (steps && json_array_size(steps))
+		signed_steps = json_dumps(steps, JSON_COMPACT);
+	q = rl_db_stmt(db, "UPDATE sessions SET status = ?, signed_role = ?, signed_steps = ?, signed_by = ?, "
+			   "signed_at = ?, signoff_index = ?, reject_reason = ? WHERE id = ? AND status = 'pending'", err);
+	if (!q)
+		goto out;
+	sqlite3_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1, SQLITE_STATIC);
+	rl_db_bind_text(q, 2, role);
+	rl_db_bind_text(q, 3, signed_steps);
+	sqlite3_bind_int64(q, 4, so->signer);
+	sqlite3_bind_text(q, 5, by->signed_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 6, so->ledger_index);
+	rl_db_bind_text(q, 7, reason);
+	sqlite3_bind_int64(q, 8, id);
+	if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1) {
+		rl_db_fail(db, err, "recording the sign-off");
+		goto out;
+	}
+	sqlite3_reset(q);
+	rc = rl_progress_session_decided(db, s, decision, role, steps && json_array_size(steps) ? steps : NULL, err);
+out:
+	free(signed_steps);
+	json_decref(s);
+	return rc;
+}
+
+static int need_faculty(const struct rl_user *me, const struct key_row *k, struct rl_error *err)
+{
+	if (!(me->roles & RL_ROLE_FACULTY))
+		return REFUSE(err, "not-accredited", "only faculty may sign this statement");
+	if (!k->faculty_root)
+		return REFUSE(err, "not-accredited", "this key is not a faculty key registered by the operator");
+	return 0;
+}
+
+static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
+			    struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t trainee = member_int(st, "trainee"), sid = member_int(st, "session");
+	const char *tool_id = member_str(st, "tool");
+	json_t *scores = json_object_get(st, "scores"), *s, *v;
+	const struct rl_tools *tools = rl_tools_default(err);
+	const struct rl_tool *tool;
+	int sc[32], total = 0;
+	size_t n = 0, i;
+	char *scores_text = NULL, now[21];
+	sqlite3_stmt *q;
+	int rc = -1;
+
+	if (!tools)
+		return -1;
+	s = sid > 0 ? rl_session_load(db, sid, err) : NULL;
+	if (!s) {
+		if (!err->status)
+			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
+		return -1;
+	}
+	if (trainee == so->signer || member_int(s, "trainee") == so->signer) {
+		REFUSE(err, "self-sign", "you cannot assess yourself");
+		goto out;
+	}
+	if (member_int(s, "trainer") != so->signer) {
+		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
+				     "session %lld was supervised by trainer %lld, and only the trainer a session names "
+				     "assesses it", (long long)sid, (long long)member_int(s, "trainer"));
+		goto out;
+	}
+	if (member_int(s, "trainee") != trainee) {
+		REFUSE(err, "statement-mismatch", "session %lld belongs to trainee %lld, not %lld", (long long)sid,
+		       (long long)member_int(s, "trainee"), (long long)trainee);
+		goto out;
+	}
+	if (strcmp(member_str(s, "status"), "signed") != 0) {
+		rl_error_set(err, RL_E_CONFLICT, "session-not-signed", NULL,
+			     "session %lld must be signed off before it is assessed", (long long)sid);
+		goto out;
+	}
+	if (!tool_id || !(tool = rl_tool_find(tools, tool_id))) {
+		rl_error_field(err, "statement.tool", "'%s' is not an assessment tool", tool_id ? tool_id : "");
+		goto out;
+	}
+	if (!json_is_array(scores) || json_array_size(scores) > 32) {
+		rl_error_field(err, "statement.scores", "must be an array of integer scores");
+		goto out;
+	}
+	json_array_foreach(scores, i, v) {
+		char f[48];
+		long long x = 0;
+
+		/* Checked at full width against the tool's range before it becomes an int. */
+		snprintf(f, sizeof(f), "statement.scores[%zu]", i);
+		if (rl_json_int_value(v, f, rl_tool_min(tool), rl_tool_max(tool), &x, err) < 0)
+			continue;
+		sc[n++] = (int)x;
+		total += sc[n - 1];
+	}
+	if (err->nfields || rl_tool_check_scores(tool, sc, n, err) < 0)
+		goto out;
+	if (must_match(st, rl_stmt_assessment(trainee, sid, tool_id, scores, by), "the assessment", err) < 0 ||
+	    need_trainer(db, so, date, err) < 0)
+		goto out;
+	q = rl_db_stmt(db, "SELECT 1 FROM assessments WHERE session_id = ? AND tool = ?", err);
+	if (!q)
+		goto out;
+	sqlite3_bind_int64(q, 1, sid);
+	sqlite3_bind_text(q, 2, tool_id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_reset(q);
+		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already assessed",
+			     "session %lld already has a %s assessment", (long long)sid, tool_id);
+		goto out;
+	}
+	sqlite3_reset(q);
+	if (append(db, so, trainee, err) < 0)
+		goto out;
+	scores_text = json_dumps(scores, JSON_COMPACT);
+	rl_now_rfc3339(now);
+	q = rl_db_stmt(db, "INSERT INTO assessments(trainee_id, assessor_id, session_id, tool, scores, total, "
+			   "ledger_index, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
+	if (!q)
+		goto out;
+	sqlite3_bind_int64(q, 1, trainee);
+	sqlite3_bind_int64(q, 2, so->signer);
+	sqlite3_bind_int64(q, 3, sid);
+	sqlite3_bind_text(q, 4, tool_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 5, scores_text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(q, 6, total);
+	sqlite3_bind_int64(q, 7, so->ledger_index);
+	sqlite3_bind_text(q, 8, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		rl_db_fail(db, err, "storing the assessment");
+		goto out;
+	}
+	sqlite3_reset(q);
+	rc = rl_progress_assessment_added(db, trainee, tool_id, sc, n, err);
+out:
+	free(scores_text);
+	json_decref(s);
+	return rc;
+}
+
+/*
+ * A module completion needs every prerequisite module of the module met by
+ * signed evidence (the progress report's module states); 409
+ * prerequisites-unmet naming those that are not.
+ */
+static int need_prerequisites(struct rl_db *db, int64_t trainee, const char *module, struct rl_error *err)
+{
+	json_t *report = rl_progress_report(db, trainee, err), *mods, *m, *target = NULL, *p, *missing;
+	char names[300] = "";
+	size_t i, j, used = 0;
+
+	if (!report)
+		return -1;
+	mods = json_object_get(report, "modules");
+	json_array_foreach(mods, i, m)
+		if (strcmp(member_str(m, "id") ? member_str(m, "id") : "", module) == 0)
+			target = m;
+	missing = json_array();
+	json_array_foreach(json_object_get(target, "prerequisites"), i, p) {
+		const char *pid = json_string_value(p), *status = "not_started", *title = pid;
+		json_array_foreach(mods, j, m)
+			if (pid && member_str(m, "id") && strcmp(member_str(m, "id"), pid) == 0) {
+				status = member_str(m, "status") ? member_str(m, "status") : status;
+				title = member_str(m, "title") ? member_str(m, "title") : pid;
+			}
+		if (!pid || strcmp(status, "met") == 0)
+			continue;
+		json_array_append_new(missing, json_pack("{s:s,s:s,s:s}", "module", pid, "title", title, "status", status));
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s (%s, %s)", used ? ", " : "",
+						 pid, title, status);
+	}
+	json_decref(report);
+	if (!json_array_size(missing)) {
+		json_decref(missing);
+		return 0;
+	}
+	rl_error_set(err, RL_E_CONFLICT, "prerequisites-unmet", "Prerequisites not met",
+		     "module %s of trainee %lld cannot be signed off before its prerequisite module%s %s met by signed "
+		     "evidence: %s", module, (long long)trainee, json_array_size(missing) == 1 ? " is" : "s are",
+		     "not", names);
+	err->extra = json_pack("{s:o}", "missing_prerequisites", missing);
+	return -1;
+}
+
+static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
+			struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t trainee = member_int(st, "trainee"), cid;
+	const char *module = member_str(st, "module");
+	char code[64], now[21];
+	int version;
+	const struct rl_curriculum *c;
+	sqlite3_stmt *q;
+
+	if (trainee == so->signer)
+		return REFUSE(err, "self-sign", "you cannot sign off your own module");
+	if (curriculum_of(db, trainee, code, &version, &cid, err) < 0 ||
+	    need_supervision(db, so->signer, trainee, err) < 0)
+		return -1;
+	if (!(c = rl_curriculum_by_id(db, cid, err)))
+		return -1;
+	if (!module || !rl_curriculum_has_module(c, module))
+		return rl_error_field(err, "statement.module", "'%s' is not a module of %s version %d",
+				      module ? module : "", code, version);
+	if (must_match(st, rl_stmt_module_completion(trainee, code, version, module, by), "the trainee's curriculum", err) < 0 ||
+	    need_trainer(db, so, date, err) < 0)
+		return -1;
+	q = rl_db_stmt(db, "SELECT 1 FROM module_completions WHERE trainee_id = ? AND curriculum_id = ? AND module = ?", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, trainee);
+	sqlite3_bind_int64(q, 2, cid);
+	sqlite3_bind_text(q, 3, module, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_reset(q);
+		return rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
+				    "module %s of trainee %lld is already signed off", module, (long long)trainee);
+	}
+	sqlite3_reset(q);
+	if (need_prerequisites(db, trainee, module, err) < 0 || append(db, so, trainee, err) < 0)
+		return -1;
+	rl_now_rfc3339(now);
+	q = rl_db_stmt(db, "INSERT INTO module_completions(trainee_id, curriculum_id, module, signer_id, ledger_index, "
+			   "created_at) VALUES (?,?,?,?,?,?)", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, trainee);
+	sqlite3_bind_int64(q, 2, cid);
+	sqlite3_bind_text(q, 3, module, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 4, so->signer);
+	sqlite3_bind_int64(q, 5, so->ledger_index);
+	sqlite3_bind_text(q, 6, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing the module completion");
+	sqlite3_reset(q);
+	return rl_progress_module_completed(db, trainee, module, err);
+}
+
+/* A trainer countersigns (or rejects) a pending import as a whole; see core/domain/imports.h. */
+static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
+				  const char *date, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t id = member_int(json_object_get(st, "import"), "id");
+	const char *decision = member_str(st, "decision"), *reason = member_str(st, "reason");
+	json_t *imp = id > 0 ? rl_import_load(db, id, 0, err) : NULL;
+	int rc = -1;
+
+	if (!imp) {
+		if (!err->status)
+			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no import");
+		return -1;
+	}
+	if (member_int(imp, "trainee") == so->signer)
+		REFUSE(err, "self-sign", "you cannot countersign your own import %lld", (long long)id);
+	else if (member_int(imp, "trainer") != so->signer)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature", (long long)id);
+	else if (strcmp(member_str(imp, "status"), "pending") != 0)
+		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
+			     "import %lld was already %s (ledger index %lld)", (long long)id, member_str(imp, "status"),
+			     (long long)member_int(json_object_get(imp, "signoff"), "ledger_index"));
+	else if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
+		rl_error_field(err, "statement.decision", "must be confirmed or rejected");
+	else if (strcmp(decision, "rejected") == 0 && (!reason || !*reason || strlen(reason) > 1000))
+		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
+	else if (must_match(st, rl_stmt_simulator_import(imp, decision, reason, by), "the import", err) == 0 &&
+		 need_trainer(db, so, date, err) == 0 && append(db, so, member_int(imp, "trainee"), err) == 0 &&
+		 rl_import_decided(db, id, decision, so->signer, by->signed_at, so->ledger_index, reason, err) == 0)
+		rc = rl_progress_refresh(db, member_int(imp, "trainee"), err);
+	json_decref(imp);
+	return rc;
+}
+
+static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
+				       struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t trainer = member_int(st, "trainer");
+	const char *tkey = member_str(st, "trainer_key"), *from = member_str(st, "valid_from"),
+		   *until = member_str(st, "valid_until");
+	json_t *sv = json_object_get(st, "supersedes");
+	int64_t supersedes = -1;
+	struct rl_user t;
+	struct rl_tacc latest;
+	struct key_row tk;
+	long d1, d2;
+	uint8_t pk[32];
+	char why[300];
+	sqlite3_stmt *q;
+	int rc;
+
+	if (need_faculty(me, k, err) < 0)
+		return -1;
+	if (trainer == so->signer)
+		return REFUSE(err, "self-sign", "faculty cannot accredit themselves as trainers");
+	if (rl_user_get(db, trainer, &t, err) < 0)
+		return -1;
+	if (!(t.roles & RL_ROLE_TRAINER))
+		return rl_error_field(err, "statement.trainer", "user %lld does not have the trainer role", (long long)trainer);
+	if (!from || !until || rl_parse_date(from, &d1) < 0 || rl_parse_date(until, &d2) < 0 || d2 < d1)
+		return rl_error_field(err, "statement.valid_until", "valid_from and valid_until must be dates with from <= until");
+	if (d2 < rl_today())
+		return rl_error_field(err, "statement.valid_until", "%s is in the past", until);
+	if (!tkey || signer_key(db, trainer, tkey, &tk, err) < 0) {
+		rl_error_clear(err);
+		return rl_error_field(err, "statement.trainer_key", "is not a live key registered by trainer %lld", (long long)trainer);
+	}
+	if (sv && (!json_is_integer(sv) || json_integer_value(sv) < 0))
+		return rl_error_field(err, "statement.supersedes", "must be the ledger index of the trainer's live accreditation");
+	if (sv)
+		supersedes = json_integer_value(sv);
+	if (must_match(st, rl_stmt_trainer_accreditation_superseding(trainer, tkey, from, until, supersedes, by),
+		       "the trainer's record", err) < 0)
+		return -1;
+	/* At most one live accreditation per trainer: a new one names the one it replaces. */
+	if ((rc = latest_tacc(db, trainer, &latest, err)) < 0)
+		return -1;
+	switch (rl_authority_trainer_accreditation(rc ? &latest : NULL, trainer, supersedes, why, sizeof(why))) {
+	case RL_AUTH_OK:
+		break;
+	case RL_AUTH_IMPLICIT:
+		rl_error_set(err, RL_E_CONFLICT, "already-accredited", "Trainer already accredited", "%s", why);
+		err->extra = json_pack("{s:I}", "live_accreditation_index", (json_int_t)latest.index);
+		return -1;
+	default:
+		return rl_error_set(err, RL_E_CONFLICT, "supersedes-mismatch", "Wrong accreditation superseded", "%s", why);
+	}
+	if (append(db, so, trainer, err) < 0)
+		return -1;
+	if (supersedes >= 0) {
+		q = rl_db_stmt(db, "UPDATE trainer_accreditations SET superseded_index = ? WHERE trainer_id = ? "
+				   "AND ledger_index = ? AND superseded_index IS NULL", err);
+		if (!q)
+			return -1;
+		sqlite3_bind_int64(q, 1, so->ledger_index);
+		sqlite3_bind_int64(q, 2, trainer);
+		sqlite3_bind_int64(q, 3, supersedes);
+		if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1)
+			return rl_db_fail(db, err, "superseding the trainer accreditation");
+		sqlite3_reset(q);
+	}
+	rl_base64_decode_exact(tkey, pk, 32);
+	q = rl_db_stmt(db, "INSERT INTO trainer_accreditations(trainer_id, public_key, valid_from, valid_until, "
+			   "faculty_id, ledger_index) VALUES (?,?,?,?,?,?)", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, trainer);
+	sqlite3_bind_blob(q, 2, pk, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 3, from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 4, until, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 5, so->signer);
+	sqlite3_bind_int64(q, 6, so->ledger_index);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing the trainer accreditation");
+	sqlite3_reset(q);
+	return 0;
+}
+
+static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
+			       struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t trainee = member_int(st, "trainee"), cid;
+	const char *until = member_str(st, "valid_until");
+	char code[64];
+	int version;
+	json_t *report;
+	const char *status;
+	long d;
+	sqlite3_stmt *q;
+
+	if (need_faculty(me, k, err) < 0)
+		return -1;
+	if (trainee == so->signer)
+		return REFUSE(err, "self-sign", "you cannot accredit yourself");
+	if (curriculum_of(db, trainee, code, &version, &cid, err) < 0)
+		return -1;
+	if (until && rl_parse_date(until, &d) < 0)
+		return rl_error_field(err, "statement.valid_until", "must be a date YYYY-MM-DD");
+	if (must_match(st, rl_stmt_accreditation(trainee, code, version, until, by), "the trainee's record", err) < 0)
+		return -1;
+	report = rl_progress_report(db, trainee, err);
+	if (!report)
+		return -1;
+	status = member_str(report, "status");
+	if (strcmp(status, "accredited") == 0) {
+		json_decref(report);
+		return rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already accredited",
+				    "trainee %lld is already accredited", (long long)trainee);
+	}
+	if (strcmp(member_str(report, "evaluated_status"), "eligible") != 0) {
+		size_t n = json_array_size(json_object_get(report, "unmet"));
+		rl_error_set(err, RL_E_CONFLICT, "not-eligible", "Not eligible for accreditation",
+			     "trainee %lld has %zu unmet requirement%s; accreditation needs every requirement met by signed evidence",
+			     (long long)trainee, n, n == 1 ? "" : "s");
+		err->extra = json_pack("{s:O}", "unmet", json_object_get(report, "unmet"));
+		json_decref(report);
+		return -1;
+	}
+	json_decref(report);
+	if (append(db, so, trainee, err) < 0)
+		return -1;
+	q = rl_db_stmt(db, "INSERT INTO trainee_accreditations(trainee_id, curriculum_id, faculty_id, ledger_index, "
+			   "accredited_at, valid_until) VALUES (?,?,?,?,?,?)", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, trainee);
+	sqlite3_bind_int64(q, 2, cid);
+	sqlite3_bind_int64(q, 3, so->signer);
+	sqlite3_bind_int64(q, 4, so->ledger_index);
+	sqlite3_bind_text(q, 5, by->signed_at, -1, SQLITE_TRANSIENT);
+	rl_db_bind_text(q, 6, until);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing the accreditation");
+	sqlite3_reset(q);
+	return rl_progress_refresh(db, trainee, err);
+}
+
+static int apply_revocation(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
+			    struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t subject = member_int(st, "subject"), index = member_int(st, "accreditation_index");
+	const char *reason = member_str(st, "reason");
+	struct rl_tacc t;
+	char why[300];
+	sqlite3_stmt *q;
+	int changed = 0, rc;
+
+	if (need_faculty(me, k, err) < 0)
+		return -1;
+	if (!reason || !*reason || strlen(reason) > 1000)
+		return rl_error_field(err, "statement.reason", "a revocation needs a reason of at most 1000 characters");
+	if (must_match(st, rl_stmt_revocation(subject, index, reason, by), "the accreditation", err) < 0)
+		return -1;
+	/* The index names either a trainer's or a trainee's accreditation. */
+	if ((rc = tacc_at(db, index, &t, err)) < 0)
+		return -1;
+	if (rc && t.trainer == subject) {
+		/* A trainer's: the revocation covers the person, every accreditation they hold (core/ledger/authority.h). */
+		if (rl_authority_trainer_revocation(&t, subject, index, why, sizeof(why)) != RL_AUTH_OK)
+			return rl_error_set(err, RL_E_CONFLICT, "already-revoked", NULL, "%s", why);
+		if (append(db, so, subject, err) < 0)
+			return -1;
+		q = rl_db_stmt(db, "UPDATE trainer_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
+				   "WHERE trainer_id = ?3 AND revoked_index IS NULL", err);
+	} else {
+		if (append(db, so, subject, err) < 0)
+			return -1;
+		q = rl_db_stmt(db, "UPDATE trainee_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
+				   "WHERE ledger_index = ?4 AND trainee_id = ?3 AND revoked_index IS NULL", err);
+	}
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, so->ledger_index);
+	sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 3, subject);
+	if (!(rc && t.trainer == subject))
+		sqlite3_bind_int64(q, 4, index);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return rl_db_fail(db, err, "revoking");
+	changed = sqlite3_changes(db->sql);
+	sqlite3_reset(q);
+	if (!changed)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
+				    "no live accreditation of user %lld at ledger index %lld", (long long)subject, (long long)index);
+	return rl_progress_refresh(db, subject, err);
+}
+
+int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, struct rl_error *err)
+{
+	const char *type = rl_stmt_type(so->statement);
+	const char *signed_at = member_str(so->statement, "signed_at");
+	struct rl_signer by = { so->signer, so->key, signed_at };
+	struct key_row k;
+	time_t t;
+	char date[11];
+
+	if (!signed_at || rl_parse_rfc3339(signed_at, &t) < 0)
+		return rl_error_field(err, "statement.signed_at", "must be an RFC 3339 UTC time like 2026-11-23T10:00:00Z");
+	if (t > time(NULL) + RL_SIGNOFF_MAX_SKEW || t < time(NULL) - RL_SIGNOFF_MAX_SKEW)
+		return REFUSE(err, "stale-signature",
+			      "signed_at %s is more than %d minutes from the server's time; sign again now",
+			      signed_at, RL_SIGNOFF_MAX_SKEW / 60);
+	memcpy(date, signed_at, 10);
+	date[10] = '\0';
+	if (signer_key(db, so->signer, so->key, &k, err) < 0)
+		return -1;
+	if (strcmp(type, "session_signoff") == 0)
+		return apply_session(db, so, &by, date, err);
+	if (strcmp(type, "assessment") == 0)
+		return apply_assessment(db, so, &by, date, err);
+	if (strcmp(type, "module_completion") == 0)
+		return apply_module(db, so, &by, date, err);
+	if (strcmp(type, "trainer_accreditation") == 0)
+		return apply_trainer_accreditation(db, me, &k, so, &by, err);
+	if (strcmp(type, "accreditation") == 0)
+		return apply_accreditation(db, me, &k, so, &by, err);
+	if (strcmp(type, "revocation") == 0)
+		return apply_revocation(db, me, &k, so, &by, err);
+	if (strcmp(type, "simulator_import") == 0)
+		return apply_simulator_import(db, so, &by, date, err);
+	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type);
+}
+
+/* ------------------------------------------------------------------- keys */
+
+static json_t *key_json(sqlite3_stmt *st)
+{
+	char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
+	json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+			      "user", (json_int_t)sqlite3_column_int64(st, 1), "public_key", pk,
+			      "faculty_root", sqlite3_column_int(st, 3), "created_at", rl_db_col_text(st, 4));
+	free(pk);
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		json_object_set_new(o, "revoked_at", json_string(rl_db_col_text(st, 5)));
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		json_object_set_new(o, "revoked_index", json_integer(sqlite3_column_int64(st, 6)));
+	return o;
+}
+
+#define KEY_COLUMNS "id, user_id, public_key, faculty_root, created_at, revoked_at, revoked_index"
+
+json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE user_id = ? ORDER BY id DESC", err);
+	json_t *a;
+
+	if (!st)
+		return NULL;
+	a = json_array();
+	sqlite3_bind_int64(st, 1, user);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, key_json(st));
+	sqlite3_reset(st);
+	return a;
+}
+
+static int insert_key(struct rl_db *db, int64_t user, const uint8_t pk[32], int faculty_root, int64_t *id,
+		      struct rl_error *err)
+{
+	char now[21];
+	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO keys(user_id, public_key, faculty_root, created_at) VALUES (?,?,?,?)", err);
+
+	if (!st)
+		return -1;
+	rl_now_rfc3339(now);
+	sqlite3_bind_int64(st, 1, user);
+	sqlite3_bind_blob(st, 2, pk, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, faculty_root);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+			return rl_error_set(err, RL_E_CONFLICT, "key-exists", NULL, "this public key is already registered");
+		return rl_db_fail(db, err, "registering a key");
+	}
+	sqlite3_reset(st);
+	*id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+static json_t *key_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?", err);
+	json_t *o = NULL;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = key_json(st);
+	else
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)id);
+	sqlite3_reset(st);
+	return o;
+}
+
+char *rl_key_proof_message(const char *key_b64, const char *server, int64_t user, size_t *len,
+			   struct rl_error *err)
+{
+	json_t *challenge = json_pack("{s:s,s:s,s:I}", "key", key_b64, "server", server, "user", (json_int_t)user);
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (!challenge || rl_buf_puts(&b, RL_KEY_PROOF_PREFIX) < 0 || rl_jcs_append(&b, challenge, err) < 0) {
+		json_decref(challenge);
+		rl_buf_release(&b);
+		if (!err->status)
+			rl_error_internal(err, "cannot build the key proof challenge");
+		return NULL;
+	}
+	json_decref(challenge);
+	return rl_buf_detach(&b, len);
+}
+
+char *rl_key_proof_sign(const uint8_t sk[64], const char *server, int64_t user, struct rl_error *err)
+{
+	char *key = rl_base64_encode(sk + 32, 32), *msg;
+	uint8_t sig[64];
+	size_t len;
+
+	if (!key)
+		return NULL;
+	msg = rl_key_proof_message(key, server, user, &len, err);
+	free(key);
+	if (!msg)
+		return NULL;
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, len, sk);
+	free(msg);
+	return rl_base64_encode(sig, sizeof(sig));
+}
+
+int rl_key_add(struct rl_db *db, int64_t user, const char *public_key_b64, json_t **out, struct rl_error *err)
+{
+	uint8_t pk[32];
+	int64_t id;
+
+	if (rl_base64_decode_exact(public_key_b64, pk, 32) < 0)
+		return rl_error_field(err, "public_key", "must be a base64 Ed25519 public key of 32 bytes");
+	if (insert_key(db, user, pk, 0, &id, err) < 0)
+		return -1;
+	*out = key_by_id(db, id, err);
+	return *out ? 0 : -1;
+}
+
+int rl_key_register(struct rl_db *db, const struct rl_user *me, const json_t *body, const char *server,
+		    json_t **out, struct rl_error *err)
+{
+	static const char *const allowed[] = { "public_key", "proof", NULL };
+	const char *b64 = NULL, *proof = NULL;
+	uint8_t pk[32], sig[64];
+	char *key, *msg;
+	size_t len;
+	int ok;
+
+	if (rl_json_check_members(body, allowed, err) < 0)
+		return -1;
+	if (rl_json_get_str(body, "public_key", 1, 64, &b64, err) < 0)
+		return -1;
+	if (rl_base64_decode_exact(b64, pk, 32) < 0)
+		return rl_error_field(err, "public_key", "must be a base64 Ed25519 public key of 32 bytes");
+	if (rl_json_get_str(body, "proof", 1, 128, &proof, err) < 0)
+		return -1;
+	if (rl_base64_decode_exact(proof, sig, 64) < 0)
+		return rl_error_field(err, "proof", "must be a base64 Ed25519 signature of 64 bytes");
+	/* The challenge names the key as the server will store it: canonical base64. */
+	key = rl_base64_encode(pk, 32);
+	msg = key ? rl_key_proof_message(key, server, me->id, &len, err) : NULL;
+	free(key);
+	if (!msg)
+		return -1;
+	ok = crypto_sign_verify_detached(sig, (const unsigned char *)msg, len, pk) == 0;
+	free(msg);
+	if (!ok)
+		return rl_error_set(err, RL_E_SIGNATURE, "bad-key-proof", "Key registration refused",
+				    "the proof is not a signature by this key over the key proof challenge for user %lld "
+				    "on %s (docs/api.md, Keys); only the holder of the private key can register it",
+				    (long long)me->id, server);
+	return rl_key_add(db, me->id, b64, out, err);
+}
+
+static int log_statement(struct rl_db *db, json_t *stmt, int64_t subject, int64_t *index, struct rl_error *err)
+{
+	uint8_t pk[32], sig[64];
+	size_t len;
+	char *msg = rl_statement_message(stmt, &len, err);
+	int rc = -1;
+
+	if (msg && rl_ledger_log_key(db, pk, err) == 0 && rl_ledger_log_sign(db, msg, len, sig, err) == 0)
+		rc = rl_ledger_append(db, rl_stmt_type(stmt), msg, len, pk, sig, 0, subject, index, err);
+	free(msg);
+	json_decref(stmt);
+	return rc;
+}
+
+int rl_key_revoke(struct rl_db *db, const struct rl_user *me, int64_t key_id, json_t **out,
+		  struct rl_error *err)
+{
+	json_t *k = key_by_id(db, key_id, err);
+	int64_t owner, index;
+	char now[21];
+	sqlite3_stmt *st;
+
+	if (!k)
+		return -1;
+	owner = member_int(k, "user");
+	if (owner != me->id && !(me->roles & RL_ROLE_FACULTY)) {
+		json_decref(k);
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)key_id);
+	}
+	if (json_object_get(k, "revoked_at")) {
+		json_decref(k);
+		return rl_error_set(err, RL_E_CONFLICT, "already-revoked", NULL, "key %lld is already revoked", (long long)key_id);
+	}
+	rl_now_rfc3339(now);
+	if (log_statement(db, rl_stmt_key_revocation(owner, member_str(k, "public_key"), now), owner, &index, err) < 0) {
+		json_decref(k);
+		return -1;
+	}
+	json_decref(k);
+	st = rl_db_stmt(db, "UPDATE keys SET revoked_at = ?, revoked_index = ? WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, index);
+	sqlite3_bind_int64(st, 3, key_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "revoking a key");
+	sqlite3_reset(st);
+	*out = key_by_id(db, key_id, err);
+	return *out ? 0 : -1;
+}
+
+int rl_faculty_key_add(struct rl_db *db, int64_t user, const char *public_key_b64, int64_t *index,
+		       struct rl_error *err)
+{
+	struct rl_user u;
+	uint8_t pk[32];
+	int64_t id;
+	char now[21];
+	char *canonical;
+	int rc;
+
+	if (rl_user_get(db, user, &u, err) < 0)
+		return -1;
+	if (!(u.roles & RL_ROLE_FACULTY))
+		return rl_error_set(err, RL_E_INVALID, "not-faculty", NULL, "user %lld (%s) does not have the faculty role",
+				    (long long)user, u.name);
+	if (rl_base64_decode_exact(public_key_b64, pk, 32) < 0)
+		return rl_error_set(err, RL_E_INVALID, "bad-key", NULL, "'%s' is not a base64 Ed25519 public key", public_key_b64);
+	if (insert_key(db, user, pk, 1, &id, err) < 0)
+		return -1;
+	rl_now_rfc3339(now);
+	canonical = rl_base64_encode(pk, 32);
+	rc = log_statement(db, rl_stmt_faculty_key(user, canonical, now), user, index, err);
+	free(canonical);
+	return rc;
+}
+
+json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"SELECT u.id, u.name, coalesce(u.site, ''), a.ledger_index, a.valid_from, a.valid_until, a.revoked_index "
+		"FROM users u LEFT JOIN trainer_accreditations a ON a.id = "
+		"(SELECT max(id) FROM trainer_accreditations WHERE trainer_id = u.id) "
+		"WHERE (u.roles & 2) ORDER BY u.name, u.id", err);
+	char today[11];
+	json_t *a;
+
+	if (!st)
+		return NULL;
+	rl_format_date(rl_today(), today);
+	a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name",
+				      rl_db_col_text(st, 1), "site", rl_db_col_text(st, 2));
+		json_t *acc;
+		const char *state;
+
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+			acc = json_pack("{s:s}", "state", "none");
+		} else {
+			const char *until = rl_db_col_text(st, 5);
+			if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+				state = "revoked";
+			else if (strcmp(until, today) < 0)
+				state = "expired";
+			else
+				state = "active";
+			acc = json_pack("{s:I,s:s,s:s,s:s}", "ledger_index", (json_int_t)sqlite3_column_int64(st, 3),
+					"valid_from", rl_db_col_text(st, 4), "valid_until", until, "state", state);
+		}
+		json_object_set_new(o, "accreditation", acc);
+		json_array_append_new(a, o);
+	}
+	sqlite3_reset(st);
+	return a;
+}

@@ -1,0 +1,100 @@
+/*
+ * statements.h - the signed statements of raslog, built in one place.
+ *
+ * The server rebuilds every statement from its own records and compares
+ * it byte for byte (after JCS) with what the signer sent; the CLI builds
+ * the statement it signs from the record it fetched, with the same
+ * functions, so neither trusts the other to say what is being signed.
+ * Statements hold only strings, integers, arrays and objects.  The exact
+ * formats are documented in docs/ledger.md.
+ *
+ * Common members: "v":1, "type", and for people's statements "signer"
+ * (user id), "key" (the signer's Ed25519 public key, base64) and
+ * "signed_at" (RFC 3339 UTC).  Statements the server itself writes (a
+ * faculty key registered by the operator, a key revocation) carry
+ * "issuer":"log" and are signed with the log key.
+ */
+#ifndef RASLOG_STATEMENTS_H
+#define RASLOG_STATEMENTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+/* Who signs and when: the members every person's statement carries. */
+struct rl_signer {
+	int64_t user;          /* the signer's user id */
+	const char *key;       /* base64 Ed25519 public key */
+	const char *signed_at; /* RFC 3339 UTC */
+};
+
+/*
+ * A trainer's decision on a session.  session is the session's API JSON
+ * (the certified fields are taken from it); decision "confirmed" or
+ * "rejected"; role/steps are the trainer's own view (NULL: none);
+ * reason is required for a rejection.
+ */
+json_t *rl_stmt_session_signoff(const json_t *session, const char *decision, const char *role,
+				const json_t *steps, const char *reason, const struct rl_signer *by);
+
+/* A scored assessment of a signed session the signer supervised. */
+json_t *rl_stmt_assessment(int64_t trainee, int64_t session, const char *tool, const json_t *scores,
+			   const struct rl_signer *by);
+
+/* A trainer's sign-off of a module of the trainee's curriculum. */
+json_t *rl_stmt_module_completion(int64_t trainee, const char *curriculum, int curriculum_version,
+				  const char *module, const struct rl_signer *by);
+
+/* Faculty accredit a trainer's key for a period (dates YYYY-MM-DD). */
+json_t *rl_stmt_trainer_accreditation(int64_t trainer, const char *trainer_key, const char *valid_from,
+				      const char *valid_until, const struct rl_signer *by);
+/*
+ * The same, replacing the trainer's live accreditation at ledger index
+ * supersedes ("supersedes":N); supersedes < 0 leaves the member out.
+ */
+json_t *rl_stmt_trainer_accreditation_superseding(int64_t trainer, const char *trainer_key, const char *valid_from,
+						  const char *valid_until, int64_t supersedes,
+						  const struct rl_signer *by);
+
+/* Faculty accredit a trainee who has met every requirement. valid_until may be NULL. */
+json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curriculum_version,
+			      const char *valid_until, const struct rl_signer *by);
+
+/* Faculty revoke an earlier accreditation (of a trainee or trainer) named by its ledger index. */
+json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const char *reason,
+			   const struct rl_signer *by);
+
+/*
+ * A trainer's countersignature (or rejection) of an import as a whole.
+ * import is the import's API JSON (core/domain/imports.h); the statement commits
+ * to its id, trainee, trainer, kind, the file's SHA-256, the number of
+ * attempts and the SHA-256 of JCS(attempts).  reason is required for a
+ * rejection.
+ */
+json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, const char *reason,
+				 const struct rl_signer *by);
+
+/* Log-signed statements. */
+json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at);
+json_t *rl_stmt_key_revocation(int64_t user, const char *public_key, const char *revoked_at);
+
+/* The statement's "type", or NULL; the _safe form gives "unknown" instead of NULL. */
+const char *rl_stmt_type(const json_t *statement);
+const char *rl_stmt_type_safe(const json_t *statement);
+
+/*
+ * Names the first member where two statements differ ("session.minutes",
+ * "signed_at"), for refusals that say exactly what does not match.
+ * Writes "" if they are equal.
+ */
+void rl_stmt_first_difference(const json_t *a, const json_t *b, char *out, size_t size);
+
+/* Verifies signature (base64) by key (base64) over RL_STATEMENT_PREFIX || JCS(statement). */
+int rl_stmt_verify(const json_t *statement, const char *key_b64, const char *signature_b64,
+		   struct rl_error *err);
+
+/* Signs a statement with a 64-byte libsodium secret key; returns base64 (malloc'd). */
+char *rl_stmt_sign(const json_t *statement, const unsigned char sk[64], struct rl_error *err);
+
+#endif

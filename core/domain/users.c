@@ -1,0 +1,216 @@
+/*
+ * users.c - accounts, token issue and token authentication; see users.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/users.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/codes.h"
+#include "domain/progress.h"
+#include "store/secrets.h"
+#include "base/util.h"
+
+#define TOKEN_KEY_LEN 32
+
+int rl_users_init_keys(struct rl_db *db, struct rl_error *err)
+{
+	/* The token key lives in its own file (secrets.h). */
+	return rl_secret_create(db, RL_SECRET_TOKEN, err);
+}
+
+static int token_hash(struct rl_db *db, const uint8_t raw[32], uint8_t out[32], struct rl_error *err)
+{
+	const uint8_t *key = rl_secret_get(db, RL_SECRET_TOKEN, err);
+
+	if (!key)
+		return -1;
+	crypto_generichash(out, 32, raw, 32, key, TOKEN_KEY_LEN);
+	return 0;
+}
+
+int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 1],
+		   struct rl_error *err)
+{
+	uint8_t raw[32], hash[32];
+	char now[21];
+	sqlite3_stmt *st;
+
+	randombytes_buf(raw, sizeof(raw));
+	if (token_hash(db, raw, hash, err) < 0)
+		return -1;
+	memcpy(token, "rl_", 3);
+	sodium_bin2base64(token + 3, RL_TOKEN_LEN + 1 - 3, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	rl_now_rfc3339(now);
+	st = rl_db_stmt(db, "INSERT INTO tokens(user_id, hash, created_at) VALUES (?, ?, ?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing a token");
+	return 0;
+}
+
+int rl_token_revoke_all(struct rl_db *db, int64_t user_id, struct rl_error *err)
+{
+	char now[21];
+	sqlite3_stmt *st = rl_db_stmt(db,
+		"UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", err);
+
+	if (!st)
+		return -1;
+	rl_now_rfc3339(now);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "revoking tokens");
+	return sqlite3_changes(db->sql);
+}
+
+static int valid_email(const char *e)
+{
+	const char *at = strchr(e, '@');
+	return at && at != e && strchr(at + 1, '.') && !strchr(at + 1, '@') &&
+	       strlen(e) < 255 && !strpbrk(e, " \t\r\n<>,;\"");
+}
+
+int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
+		char token[RL_TOKEN_LEN + 1], struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	char now[21];
+	int64_t curriculum = 0;
+	long long dummy;
+
+	if (!nu->name || !*nu->name || strlen(nu->name) > 120)
+		rl_error_field(err, "name", "a name of 1 to 120 characters is required");
+	if (!nu->email || !valid_email(nu->email))
+		rl_error_field(err, "email", "must be an e-mail address such as a.surgeon@nhs.net");
+	if (nu->gmc && *nu->gmc && (strlen(nu->gmc) != 7 || rl_parse_int(nu->gmc, 0, 9999999, &dummy) < 0))
+		rl_error_field(err, "gmc", "a GMC number has 7 digits");
+	if (nu->site && strlen(nu->site) > 120)
+		rl_error_field(err, "site", "must be at most 120 characters");
+	if (nu->roles <= 0 || nu->roles > RL_ROLE_ALL)
+		rl_error_field(err, "role", "must be one or more of trainee, trainer, faculty, admin");
+	if (err->status)
+		return -1;
+
+	if ((nu->roles & RL_ROLE_TRAINEE) || (nu->curriculum && *nu->curriculum)) {
+		const char *code = nu->curriculum && *nu->curriculum ? nu->curriculum : "ras-core";
+		st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? ORDER BY version DESC LIMIT 1", err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			curriculum = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (!curriculum && nu->curriculum && *nu->curriculum)
+			return rl_error_field(err, "curriculum", "no curriculum '%s' is loaded", code);
+	}
+
+	rl_now_rfc3339(now);
+	st = rl_db_stmt(db, "INSERT INTO users(name, email, gmc, roles, site, curriculum_id, created_at) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, nu->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, nu->email, -1, SQLITE_TRANSIENT);
+	rl_db_bind_text(st, 3, nu->gmc);
+	sqlite3_bind_int(st, 4, nu->roles);
+	rl_db_bind_text(st, 5, nu->site);
+	if (curriculum)
+		sqlite3_bind_int64(st, 6, curriculum);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+			return rl_error_field(err, "email", "a user with the e-mail %s already exists", nu->email);
+		return rl_db_fail(db, err, "adding a user");
+	}
+	*id_out = sqlite3_last_insert_rowid(db->sql);
+	if (curriculum && (nu->roles & RL_ROLE_TRAINEE) && rl_progress_refresh(db, *id_out, err) < 0)
+		return -1;
+	return rl_token_issue(db, *id_out, token, err);
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const char *s = rl_db_col_text(st, col);
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+static void user_from_row(sqlite3_stmt *st, struct rl_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	copy_col(u->name, sizeof(u->name), st, 1);
+	copy_col(u->email, sizeof(u->email), st, 2);
+	copy_col(u->gmc, sizeof(u->gmc), st, 3);
+	u->roles = sqlite3_column_int(st, 4);
+	copy_col(u->site, sizeof(u->site), st, 5);
+	u->curriculum_id = sqlite3_column_int64(st, 6);
+}
+
+#define USER_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.curriculum_id"
+
+int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, struct rl_error *err)
+{
+	uint8_t raw[32], hash[32];
+	size_t got = 0;
+	const char *end = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!token || strlen(token) != RL_TOKEN_LEN || strncmp(token, "rl_", 3) != 0 ||
+	    sodium_base642bin(raw, sizeof(raw), token + 3, RL_TOKEN_LEN - 3, NULL, &got, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || got != 32 || *end)
+		return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
+				    "the bearer token is not valid; ask your administrator for a new one");
+	if (token_hash(db, raw, hash, err) < 0)
+		return -1;
+	st = rl_db_stmt(db, "SELECT " USER_COLUMNS ", t.id FROM tokens t JOIN users u ON u.id = t.user_id "
+			    "WHERE t.hash = ? AND t.revoked_at IS NULL", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		user_from_row(st, out);
+		out->token_id = sqlite3_column_int64(st, 7);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "checking a token");
+	return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
+			    "the bearer token is not valid; ask your administrator for a new one");
+}
+
+int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = ?", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		user_from_row(st, out);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading a user");
+	return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
+}

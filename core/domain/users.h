@@ -1,0 +1,58 @@
+/*
+ * users.h - accounts and bearer tokens.
+ *
+ * Tokens are 256 random bits shown once as "rl_" + base64url; only a
+ * BLAKE2b-256 hash keyed with the database's token key is stored, so a
+ * stolen database yields no usable token.
+ */
+#ifndef RASLOG_USERS_H
+#define RASLOG_USERS_H
+
+#include <stdint.h>
+
+#include "store/db.h"
+#include "base/error.h"
+
+#define RL_TOKEN_LEN 46 /* "rl_" + 43 base64url characters */
+
+struct rl_user {
+	int64_t id;
+	char name[121];
+	char email[255];
+	char gmc[16];
+	char site[121];
+	int roles;              /* mask of enum rl_role */
+	int64_t curriculum_id;  /* 0 when not enrolled */
+	int64_t token_id;       /* the token that authenticated this request, else 0 */
+};
+
+struct rl_user_new {
+	const char *name;
+	const char *email;
+	const char *gmc;        /* optional GMC number (7 digits) */
+	const char *site;       /* optional home site */
+	const char *curriculum; /* optional curriculum code; trainees default to "ras-core" */
+	int roles;
+};
+
+/* Creates the user and a first token (written to token[RL_TOKEN_LEN+1]). */
+int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
+		char token[RL_TOKEN_LEN + 1], struct rl_error *err);
+
+/* Issues another token for an existing user. */
+int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 1],
+		   struct rl_error *err);
+
+/* Revokes every token of a user; returns how many. */
+int rl_token_revoke_all(struct rl_db *db, int64_t user_id, struct rl_error *err);
+
+/* Finds the live user behind a token; RL_E_UNAUTH when none. */
+int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, struct rl_error *err);
+
+/* Loads a user by id; RL_E_NOTFOUND when absent. */
+int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err);
+
+/* Makes sure the token hashing key and log key exist (called by init). */
+int rl_users_init_keys(struct rl_db *db, struct rl_error *err);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * authority.c - the trainer authority rules shared by the server and the
+ * verifier; see authority.h.
+ */
+#include "base/prelude.h"
+
+#include "ledger/authority.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WHY(...) snprintf(why, wsize, __VA_ARGS__)
+
+int rl_authority_trainer_may_sign(const struct rl_tacc *latest, int64_t signer, const uint8_t pk[32],
+				  const char *date, char *why, size_t wsize)
+{
+	if (!latest || latest->trainer != signer) {
+		WHY("the statement must be signed by an accredited trainer, and no trainer_accreditation names user %lld",
+		    (long long)signer);
+		return RL_AUTH_REFUSED;
+	}
+	if (latest->revoked >= 0) {
+		WHY("the trainer accreditation of user %lld (ledger index %lld) was revoked at ledger index %lld; "
+		    "a trainer whose accreditation is revoked signs nothing until faculty accredit them again",
+		    (long long)signer, (long long)latest->index, (long long)latest->revoked);
+		return RL_AUTH_REFUSED;
+	}
+	if (memcmp(latest->pk, pk, 32) != 0) {
+		WHY("the signing key is not the one named by the current trainer accreditation of user %lld "
+		    "(ledger index %lld); an earlier accreditation of another key is superseded",
+		    (long long)signer, (long long)latest->index);
+		return RL_AUTH_REFUSED;
+	}
+	if (!date || strlen(date) != 10 || strcmp(date, latest->from) < 0 || strcmp(date, latest->until) > 0) {
+		WHY("the trainer was not accredited on %s: the trainer accreditation at ledger index %lld covers %s to %s",
+		    date ? date : "(no date)", (long long)latest->index, latest->from, latest->until);
+		return RL_AUTH_REFUSED;
+	}
+	return RL_AUTH_OK;
+}
+
+int rl_authority_trainer_accreditation(const struct rl_tacc *latest, int64_t trainer, int64_t supersedes,
+				       char *why, size_t wsize)
+{
+	int live = latest && latest->trainer == trainer && latest->revoked < 0;
+
+	if (supersedes < 0) {
+		if (!live)
+			return RL_AUTH_OK;
+		WHY("trainer %lld already holds a live trainer accreditation (ledger index %lld); at most one is live, "
+		    "so a new one must name it in \"supersedes\"", (long long)trainer, (long long)latest->index);
+		return RL_AUTH_IMPLICIT;
+	}
+	if (!latest || latest->trainer != trainer) {
+		WHY("\"supersedes\" names ledger index %lld, but trainer %lld holds no trainer accreditation to supersede",
+		    (long long)supersedes, (long long)trainer);
+		return RL_AUTH_REFUSED;
+	}
+	if (!live) {
+		WHY("\"supersedes\" names ledger index %lld, but the trainer accreditation of trainer %lld was revoked at "
+		    "ledger index %lld, so nothing is live to supersede; leave \"supersedes\" out",
+		    (long long)supersedes, (long long)trainer, (long long)latest->revoked);
+		return RL_AUTH_REFUSED;
+	}
+	if (latest->index != supersedes) {
+		WHY("\"supersedes\" names ledger index %lld, but the live trainer accreditation of trainer %lld is at "
+		    "ledger index %lld", (long long)supersedes, (long long)trainer, (long long)latest->index);
+		return RL_AUTH_REFUSED;
+	}
+	return RL_AUTH_OK;
+}
+
+int rl_authority_trainer_revocation(const struct rl_tacc *target, int64_t subject, int64_t index, char *why,
+				    size_t wsize)
+{
+	if (!target || target->trainer != subject) {
+		WHY("the revocation names ledger index %lld, which is no earlier accreditation of user %lld",
+		    (long long)index, (long long)subject);
+		return RL_AUTH_REFUSED;
+	}
+	if (target->revoked >= 0) {
+		WHY("the accreditation at ledger index %lld was already revoked at ledger index %lld",
+		    (long long)index, (long long)target->revoked);
+		return RL_AUTH_REFUSED;
+	}
+	return RL_AUTH_OK;
+}

@@ -1,0 +1,73 @@
+/*
+ * authority.h - the trainer authority rules, written once and used both by
+ * the server when it accepts a statement (core/domain/signoff.c, from its tables)
+ * and by the offline verifier (core/ledger/verify.c, from the ledger alone), so
+ * the two cannot drift apart.  Nothing here touches a database or a file.
+ *
+ * The rules (docs/ledger.md section 2):
+ *
+ *   - A trainer holds at most one live trainer accreditation: their latest
+ *     one (by ledger index), unless it was revoked.  Every earlier one is
+ *     superseded.  A new trainer_accreditation names the live one it
+ *     replaces in "supersedes"; it may name nothing only when the trainer
+ *     has no live accreditation.
+ *   - A trainer signs (session_signoff, assessment, module_completion)
+ *     only with the key their live accreditation names, on a date it
+ *     covers.
+ *   - A revocation of any of a trainer's accreditations covers the person:
+ *     from its index on, none of their accreditations is live, until a new
+ *     trainer_accreditation.
+ */
+#ifndef RASLOG_AUTHORITY_H
+#define RASLOG_AUTHORITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One trainer accreditation, as the server's table and the ledger both describe it. */
+struct rl_tacc {
+	int64_t index;       /* ledger index of the trainer_accreditation */
+	int64_t trainer;     /* the trainer's user id */
+	uint8_t pk[32];      /* the key it accredits */
+	char from[11];       /* valid_from, YYYY-MM-DD */
+	char until[11];      /* valid_until, YYYY-MM-DD (inclusive) */
+	int64_t revoked;     /* ledger index of the revocation covering it, -1 while not revoked */
+};
+
+#define RL_AUTH_OK 0
+#define RL_AUTH_REFUSED (-1)
+/*
+ * A trainer_accreditation without "supersedes" while the trainer holds a
+ * live one.  The server refuses it (a replacement must say so); the
+ * verifier accepts it as superseding the live one, because ledgers written
+ * before "supersedes" existed hold such statements (renewals, new keys).
+ */
+#define RL_AUTH_IMPLICIT 1
+
+/*
+ * May signer sign a trainer's statement with key pk on date (YYYY-MM-DD),
+ * given latest, their latest trainer accreditation (NULL if they never had
+ * one)?  RL_AUTH_OK, or RL_AUTH_REFUSED with one sentence in why.
+ */
+int rl_authority_trainer_may_sign(const struct rl_tacc *latest, int64_t signer, const uint8_t pk[32],
+				  const char *date, char *why, size_t wsize);
+
+/*
+ * May a trainer_accreditation of trainer naming supersedes (-1 when the
+ * statement has no "supersedes") be added, given latest as above?
+ * RL_AUTH_OK, RL_AUTH_IMPLICIT (see above) or RL_AUTH_REFUSED, each but
+ * the first with a sentence in why.
+ */
+int rl_authority_trainer_accreditation(const struct rl_tacc *latest, int64_t trainer, int64_t supersedes,
+				       char *why, size_t wsize);
+
+/*
+ * May a revocation naming ledger index `index` for subject revoke target,
+ * the trainer accreditation at that index (NULL if that index holds none
+ * of subject's)?  On RL_AUTH_OK the caller revokes every accreditation of
+ * the trainer that is not yet revoked (the revocation covers the person).
+ */
+int rl_authority_trainer_revocation(const struct rl_tacc *target, int64_t subject, int64_t index, char *why,
+				    size_t wsize);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * jcs.c - RFC 8785 canonical JSON over jansson values; see jcs.h.
+ *
+ * Numbers: reals are written the way ECMAScript's Number.prototype.toString
+ * writes them.  The shortest digit string that reads back as the same
+ * double is found by asking printf for 1, 2, ... 17 significant digits and
+ * checking each candidate with strtod (both are correctly rounded in
+ * glibc).  At each length the nearest candidate is tried first and then
+ * its neighbour on the other side of the value, because next to a power of
+ * two the rounding interval is lopsided and the nearest k-digit decimal
+ * may miss it while the other one hits it.  This is slower than Ryu but
+ * short and obviously right, and statements hold integers only.
+ */
+#include "base/prelude.h"
+
+#include "ledger/jcs.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JCS_TYPE "not-canonicalisable"
+#define JCS_TITLE "The value cannot be canonicalised"
+
+struct jcs_member {
+	const char *name; /* member name, valid UTF-8, not NUL-terminated for us */
+	size_t len;       /* bytes in name */
+	json_t *value;    /* borrowed from the object */
+};
+
+static int jcs_value(struct rl_buf *b, const json_t *v, int depth, struct rl_error *err);
+
+static int fail_limit(struct rl_error *err)
+{
+	return rl_error_set(err, RL_E_TOOLARGE, JCS_TYPE, JCS_TITLE,
+			    "the canonical form would pass the buffer limit (or memory ran out)");
+}
+
+/*
+ * Decodes one code point from s[*i..len) and advances *i; -1 if the bytes
+ * there are not the shortest UTF-8 form of a Unicode scalar value.
+ */
+static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp_out)
+{
+	unsigned char c = s[*i];
+	uint32_t cp, min;
+	size_t n, k;
+
+	if (c < 0x80) {
+		*cp_out = c;
+		*i += 1;
+		return 0;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; cp = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; cp = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; cp = c & 0x07; min = 0x10000;
+	} else {
+		return -1;
+	}
+	if (len - *i < n)
+		return -1;
+	for (k = 1; k < n; k++) {
+		if ((s[*i + k] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[*i + k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*cp_out = cp;
+	*i += n;
+	return 0;
+}
+
+static int utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < len)
+		if (utf8_next((const unsigned char *)s, len, &i, &cp) < 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Where a code point sorts among UTF-16 code units: BMP code points are
+ * their own unit, supplementary ones start with a high surrogate
+ * (0xD800..0xDBFF), which sorts after U+0000..U+D7FF but before
+ * U+E000..U+FFFF.  Lifting U+E000..U+FFFF above U+10FFFF gives that order;
+ * two supplementary code points compare like their surrogate pairs.
+ */
+static uint32_t utf16_rank(uint32_t cp)
+{
+	return cp >= 0xe000 && cp <= 0xffff ? cp + 0x110000 : cp;
+}
+
+/* qsort comparator: member names as arrays of UTF-16 code units. */
+static int member_cmp(const void *pa, const void *pb)
+{
+	const struct jcs_member *a = pa, *b = pb;
+	const unsigned char *sa = (const unsigned char *)a->name;
+	const unsigned char *sb = (const unsigned char *)b->name;
+	size_t i = 0, j = 0;
+	uint32_t ca = 0, cb = 0;
+
+	while (i < a->len && j < b->len) {
+		/* Both names were validated before sorting. */
+		utf8_next(sa, a->len, &i, &ca);
+		utf8_next(sb, b->len, &j, &cb);
+		if (ca != cb)
+			return utf16_rank(ca) < utf16_rank(cb) ? -1 : 1;
+	}
+	if (i < a->len)
+		return 1;
+	if (j < b->len)
+		return -1;
+	return 0;
+}
+
+/* Writes a JSON string literal of valid UTF-8 s with JCS escaping. */
+static int put_string(struct rl_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+	char esc[7];
+	size_t elen;
+
+	if (rl_buf_putc(b, '"') < 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (rl_buf_add(b, s + run, i - run) < 0)
+			return -1;
+		run = i + 1;
+		esc[0] = '\\';
+		elen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			elen = 6;
+		}
+		if (rl_buf_add(b, esc, elen) < 0)
+			return -1;
+	}
+	if (rl_buf_add(b, s + run, len - run) < 0)
+		return -1;
+	return rl_buf_putc(b, '"');
+}
+
+/* Does s x 10^q read back (correctly rounded) as exactly d? */
+static int round_trips(unsigned long long s, int q, double d)
+{
+	char tmp[48];
+
+	/* No decimal point, so the reading does not depend on the locale. */
+	snprintf(tmp, sizeof(tmp), "%llue%d", s, q);
+	return strtod(tmp, NULL) == d;
+}
+
+static unsigned long long pow10ull(int k)
+{
+	unsigned long long p = 1;
+
+	while (k-- > 0)
+		p *= 10;
+	return p;
+}
+
+/*
+ * For finite d > 0, finds the fewest decimal digits s (no trailing zeros)
+ * and exponent q with s x 10^q reading back as d, the closest such s when
+ * there are two.  Writes the digits to digits[] and returns their count.
+ */
+static int shortest_digits(double d, char digits[24], int *q_out)
+{
+	unsigned long long s = 0, alt_s;
+	int p, q = 0, alt_q, e;
+	char tmp[48], *t;
+
+	for (p = 1; p <= 17; p++) {
+		/* Nearest p-digit decimal: d.ddd e+XX (the point is locale's). */
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
+		s = 0;
+		for (t = tmp; *t && *t != 'e'; t++)
+			if (*t >= '0' && *t <= '9')
+				s = s * 10 + (unsigned long long)(*t - '0');
+		e = (int)strtol(t + 1, NULL, 10);
+		q = e - (p - 1);
+		if (round_trips(s, q, d))
+			break;
+		/* The p-digit neighbour on the other side of d. */
+		snprintf(tmp, sizeof(tmp), "%llue%d", s, q);
+		if (strtod(tmp, NULL) > d) {
+			if (s == pow10ull(p - 1)) {
+				alt_s = pow10ull(p) - 1;
+				alt_q = q - 1;
+			} else {
+				alt_s = s - 1;
+				alt_q = q;
+			}
+		} else {
+			alt_s = s + 1;
+			alt_q = q;
+		}
+		if (round_trips(alt_s, alt_q, d)) {
+			s = alt_s;
+			q = alt_q;
+			break;
+		}
+	}
+	while (s != 0 && s % 10 == 0) {
+		s /= 10;
+		q++;
+	}
+	*q_out = q;
+	return snprintf(digits, 24, "%llu", s);
+}
+
+/* Writes a finite double as ECMAScript Number.prototype.toString does. */
+static int put_real(struct rl_buf *b, double d)
+{
+	char digits[24];
+	int k, n, q, e, i;
+
+	if (d == 0)   /* also -0 */
+		return rl_buf_putc(b, '0');
+	if (d < 0) {
+		if (rl_buf_putc(b, '-') < 0)
+			return -1;
+		d = -d;
+	}
+	k = shortest_digits(d, digits, &q);
+	n = q + k; /* d = 0.digits x 10^n */
+	if (k <= n && n <= 21) {
+		if (rl_buf_add(b, digits, (size_t)k) < 0)
+			return -1;
+		for (i = k; i < n; i++)
+			if (rl_buf_putc(b, '0') < 0)
+				return -1;
+		return 0;
+	}
+	if (0 < n && n <= 21)
+		return rl_buf_printf(b, "%.*s.%s", n, digits, digits + n);
+	if (-6 < n && n <= 0) {
+		if (rl_buf_puts(b, "0.") < 0)
+			return -1;
+		for (i = n; i < 0; i++)
+			if (rl_buf_putc(b, '0') < 0)
+				return -1;
+		return rl_buf_add(b, digits, (size_t)k);
+	}
+	e = n - 1;
+	if (k == 1)
+		return rl_buf_printf(b, "%ce%c%d", digits[0], e < 0 ? '-' : '+', abs(e));
+	return rl_buf_printf(b, "%c.%se%c%d", digits[0], digits + 1, e < 0 ? '-' : '+', abs(e));
+}
+
+static int jcs_object(struct rl_buf *b, const json_t *obj, int depth, struct rl_error *err)
+{
+	json_t *o = (json_t *)obj; /* jansson's iterators are not const-correct */
+	struct jcs_member *m = NULL;
+	size_t n = json_object_size(o), i = 0;
+	void *it;
+	int ret = -1;
+
+	if (n) {
+		m = calloc(n, sizeof(*m));
+		if (!m)
+			return fail_limit(err);
+	}
+	for (it = json_object_iter(o); it && i < n; it = json_object_iter_next(o, it), i++) {
+		m[i].name = json_object_iter_key(it);
+		m[i].len = json_object_iter_key_len(it);
+		m[i].value = json_object_iter_value(it);
+		if (!utf8_valid(m[i].name, m[i].len)) {
+			rl_error_set(err, RL_E_INVALID, JCS_TYPE, JCS_TITLE,
+				     "a member name is not valid UTF-8");
+			goto out;
+		}
+	}
+	n = i;
+	if (n > 1)
+		qsort(m, n, sizeof(*m), member_cmp);
+	if (rl_buf_putc(b, '{') < 0)
+		goto out_limit;
+	for (i = 0; i < n; i++) {
+		if (i && rl_buf_putc(b, ',') < 0)
+			goto out_limit;
+		if (put_string(b, m[i].name, m[i].len) < 0 || rl_buf_putc(b, ':') < 0)
+			goto out_limit;
+		if (jcs_value(b, m[i].value, depth + 1, err) < 0)
+			goto out;
+	}
+	if (rl_buf_putc(b, '}') < 0)
+		goto out_limit;
+	ret = 0;
+	goto out;
+out_limit:
+	fail_limit(err);
+out:
+	free(m);
+	return ret;
+}
+
+static int jcs_value(struct rl_buf *b, const json_t *v, int depth, struct rl_error *err)
+{
+	size_t i, n;
+	json_int_t iv;
+	double d;
+
+	if (!v)
+		return rl_error_set(err, RL_E_INTERNAL, JCS_TYPE, JCS_TITLE, "the value is missing");
+	if (depth > RL_JCS_MAX_DEPTH)
+		return rl_error_set(err, RL_E_INVALID, JCS_TYPE, JCS_TITLE,
+				    "the value is nested more than %d levels deep", RL_JCS_MAX_DEPTH);
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return jcs_object(b, v, depth, err);
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		if (rl_buf_putc(b, '[') < 0)
+			return fail_limit(err);
+		for (i = 0; i < n; i++) {
+			if (i && rl_buf_putc(b, ',') < 0)
+				return fail_limit(err);
+			if (jcs_value(b, json_array_get(v, i), depth + 1, err) < 0)
+				return -1;
+		}
+		return rl_buf_putc(b, ']') < 0 ? fail_limit(err) : 0;
+	case JSON_STRING:
+		if (!utf8_valid(json_string_value(v), json_string_length(v)))
+			return rl_error_set(err, RL_E_INVALID, JCS_TYPE, JCS_TITLE,
+					    "a string is not valid UTF-8");
+		if (put_string(b, json_string_value(v), json_string_length(v)) < 0)
+			return fail_limit(err);
+		return 0;
+	case JSON_INTEGER:
+		iv = json_integer_value(v);
+		if (iv > RL_JCS_MAX_SAFE_INTEGER || iv < -RL_JCS_MAX_SAFE_INTEGER)
+			return rl_error_set(err, RL_E_INVALID, JCS_TYPE, JCS_TITLE,
+					    "the integer %lld is outside the range an IEEE double holds exactly (magnitude at most 2^53-1)",
+					    (long long)iv);
+		return rl_buf_printf(b, "%lld", (long long)iv) < 0 ? fail_limit(err) : 0;
+	case JSON_REAL:
+		d = json_real_value(v);
+		if (!isfinite(d))
+			return rl_error_set(err, RL_E_INVALID, JCS_TYPE, JCS_TITLE,
+					    "a real is NaN or infinite");
+		return put_real(b, d) < 0 ? fail_limit(err) : 0;
+	case JSON_TRUE:
+		return rl_buf_puts(b, "true") < 0 ? fail_limit(err) : 0;
+	case JSON_FALSE:
+		return rl_buf_puts(b, "false") < 0 ? fail_limit(err) : 0;
+	case JSON_NULL:
+		return rl_buf_puts(b, "null") < 0 ? fail_limit(err) : 0;
+	}
+	return rl_error_set(err, RL_E_INTERNAL, JCS_TYPE, JCS_TITLE, "unknown jansson type");
+}
+
+int rl_jcs_append(struct rl_buf *out, const json_t *value, struct rl_error *err)
+{
+	struct rl_buf tmp = RL_BUF_INIT;
+	int ret = -1;
+
+	/* Build aside so that a failure leaves out untouched. */
+	if (jcs_value(&tmp, value, 0, err) < 0)
+		goto out;
+	if (rl_buf_add(out, tmp.data, tmp.len) < 0) {
+		fail_limit(err);
+		goto out;
+	}
+	ret = 0;
+out:
+	rl_buf_release(&tmp);
+	return ret;
+}
+
+char *rl_jcs_string(const json_t *value, size_t *len, struct rl_error *err)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (jcs_value(&b, value, 0, err) < 0) {
+		rl_buf_release(&b);
+		return NULL;
+	}
+	return rl_buf_detach(&b, len);
+}

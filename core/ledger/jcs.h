@@ -1,0 +1,54 @@
+/*
+ * jcs.h - RFC 8785 JSON Canonicalization Scheme over jansson values.
+ *
+ * The bytes raslog signs are "RASLOG-STATEMENT-v1\n" || JCS(statement), so
+ * this serialiser must agree byte for byte with every other JCS
+ * implementation (tests/js/jcs-cross.mjs checks it against the npm
+ * package "canonicalize").  jansson's JSON_SORT_KEYS output is not JCS: it
+ * sorts keys by bytes rather than UTF-16 code units and formats numbers
+ * differently.
+ *
+ * The rules, as RFC 8785 and ECMAScript JSON.stringify give them:
+ *   - no whitespace anywhere;
+ *   - object members sorted by name, names compared as arrays of UTF-16
+ *     code units (so U+10000..U+10FFFF sort before U+E000..U+FFFF);
+ *   - strings escaped as \" \\ \b \f \n \r \t, other code points below
+ *     U+0020 as \u00xx (lowercase hex), everything else as literal UTF-8;
+ *   - integers in plain decimal; reals as Number.prototype.toString
+ *     (shortest round-trip digits, ES exponent rules, -0 as 0).
+ *
+ * A value cannot be canonicalised, and the functions fail with type
+ * "not-canonicalisable", if it holds an integer whose magnitude exceeds
+ * 2^53-1 (it would not survive an IEEE double), a NaN or infinite real, a
+ * string or member name that is not valid UTF-8, nesting deeper than
+ * RL_JCS_MAX_DEPTH (which also stops reference cycles), or if the output
+ * would pass the buffer's limit.
+ */
+#ifndef RASLOG_JCS_H
+#define RASLOG_JCS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+
+/* Nesting beyond this many arrays/objects is refused. */
+#define RL_JCS_MAX_DEPTH 256
+/* The largest integer magnitude JCS accepts: 2^53 - 1. */
+#define RL_JCS_MAX_SAFE_INTEGER 9007199254740991LL
+
+/*
+ * Appends the canonical form of value to out.  Returns 0, or -1 with err
+ * set; on failure out is left exactly as it was.
+ */
+int rl_jcs_append(struct rl_buf *out, const json_t *value, struct rl_error *err);
+
+/*
+ * Returns the canonical form of value as a malloc'd NUL-terminated string
+ * (the caller frees it) and its length in *len (len may be NULL).
+ * Returns NULL with err set on failure.
+ */
+char *rl_jcs_string(const json_t *value, size_t *len, struct rl_error *err);
+
+#endif

@@ -1,0 +1,696 @@
+/*
+ * ledger.c - append, Merkle nodes, tree heads and proofs; see ledger.h.
+ */
+#include "base/prelude.h"
+
+#include "ledger/ledger.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "ledger/jcs.h"
+#include "ledger/merkle.h"
+#include "store/secrets.h"
+#include "base/util.h"
+
+#define MAX_PROOF 128
+
+char *rl_statement_message(const json_t *statement, size_t *len, struct rl_error *err)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (rl_buf_puts(&b, RL_STATEMENT_PREFIX) < 0 || rl_jcs_append(&b, statement, err) < 0) {
+		rl_buf_release(&b);
+		if (!err->status)
+			rl_error_internal(err, "statement too large");
+		return NULL;
+	}
+	return rl_buf_detach(&b, len);
+}
+
+int rl_ledger_init(struct rl_db *db, struct rl_error *err)
+{
+	int64_t size;
+
+	/* The key lives in its own file (secrets.h); meta records its public key. */
+	if (rl_secret_create(db, RL_SECRET_LOG, err) < 0)
+		return -1;
+	if (rl_ledger_size(db, &size, err) < 0)
+		return -1;
+	return rl_ledger_seal(db, err);
+}
+
+int rl_ledger_log_key(struct rl_db *db, uint8_t pk[32], struct rl_error *err)
+{
+	if (rl_db_meta_get(db, "log_public_key", pk, 32) != 32)
+		return rl_error_set(err, RL_E_INTERNAL, "no-log-key", NULL,
+				    "the database has no log key; run 'raslogd init'");
+	return 0;
+}
+
+int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_t sig[64],
+		       struct rl_error *err)
+{
+	const uint8_t *sk = rl_secret_get(db, RL_SECRET_LOG, err);
+
+	if (!sk)
+		return -1;
+	crypto_sign_detached(sig, NULL, (const unsigned char *)message, len, sk);
+	return 0;
+}
+
+/* Merkle node reads for core/ledger/merkle.c. */
+static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct rl_db *db = ctx;
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", &err);
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(st, 0), 32);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_db_fail(db, err, "reading the ledger size");
+	}
+	*size = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, size_t len,
+		     const uint8_t pk[32], const uint8_t sig[64], int64_t signer, int64_t subject,
+		     int64_t *index_out, struct rl_error *err)
+{
+	struct rl_merkle_node nodes[65];
+	uint8_t leaf[32];
+	int64_t index;
+	char now[21];
+	int n;
+	sqlite3_stmt *st;
+
+	if (rl_ledger_size(db, &index, err) < 0)
+		return -1;
+	rl_now_rfc3339(now);
+	st = rl_db_stmt(db, "INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, "
+			    "subject_id, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, message, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, sig, 64, SQLITE_STATIC);
+	if (signer)
+		sqlite3_bind_int64(st, 6, signer);
+	if (subject)
+		sqlite3_bind_int64(st, 7, subject);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "appending to the ledger");
+	sqlite3_reset(st);
+
+	rl_merkle_leaf_hash((const uint8_t *)message, len, sig, pk, leaf);
+	n = rl_merkle_append(get_node, db, (uint64_t)index, leaf, nodes, 65);
+	if (n < 0)
+		return rl_error_internal(err, "the ledger's Merkle nodes are incomplete");
+	st = rl_db_stmt(db, "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?,?,?)", err);
+	if (!st)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, (int)nodes[i].level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index);
+		sqlite3_bind_blob(st, 3, nodes[i].hash, 32, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return rl_db_fail(db, err, "storing the ledger's Merkle nodes");
+	}
+	sqlite3_reset(st);
+	*index_out = index;
+	return 0;
+}
+
+static json_t *head_body(int64_t size, const uint8_t root[32], const char *timestamp)
+{
+	char hex[65];
+
+	rl_hex_encode(root, 32, hex);
+	return json_pack("{s:I,s:s,s:s}", "tree_size", (json_int_t)size, "root_hash", hex,
+			 "timestamp", timestamp);
+}
+
+static int last_head_size(struct rl_db *db, int64_t *size, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rl_db_fail(db, err, "reading the tree head");
+	}
+	*size = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
+{
+	int sealed = 0;
+	int64_t size = 0, last = -1;
+	uint8_t root[32], sig[64];
+	char now[21];
+	json_t *body;
+	char *msg;
+	size_t len;
+	sqlite3_stmt *st;
+
+	if (rl_ledger_size(db, &size, err) < 0 || last_head_size(db, &last, err) < 0)
+		return -1;
+	if (size == last)
+		return 0;
+	sealed = 1;
+	if (rl_merkle_root(get_node, db, (uint64_t)size, root) < 0)
+		return rl_error_internal(err, "cannot compute the ledger root");
+	rl_now_rfc3339(now);
+	body = head_body(size, root, now);
+	msg = body ? rl_jcs_string(body, &len, err) : NULL;
+	json_decref(body);
+	if (!msg)
+		return -1;
+	{
+		struct rl_buf b = RL_BUF_INIT;
+		rl_buf_puts(&b, RL_TREE_HEAD_PREFIX);
+		rl_buf_add(&b, msg, len);
+		free(msg);
+		if (rl_ledger_log_sign(db, b.data, b.len, sig, err) < 0) {
+			rl_buf_release(&b);
+			return -1;
+		}
+		rl_buf_release(&b);
+	}
+	st = rl_db_stmt(db, "INSERT INTO tree_heads(tree_size, root_hash, timestamp, signature) VALUES (?,?,?,?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, size);
+	sqlite3_bind_blob(st, 2, root, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, sig, 64, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, "storing the tree head");
+	sqlite3_reset(st);
+	return sealed;
+}
+
+json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+					  "ORDER BY tree_size DESC LIMIT 1", err);
+	json_t *head = NULL;
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
+	    sqlite3_column_bytes(st, 3) == 64) {
+		char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
+		head = head_body(sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1), rl_db_col_text(st, 2));
+		json_object_set_new(head, "signature", json_string(sig));
+		free(sig);
+	} else {
+		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+	}
+	sqlite3_reset(st);
+	return head;
+}
+
+static char *head_file_path(struct rl_db *db)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	rl_buf_printf(&b, "%s.head", db->path);
+	return rl_buf_detach(&b, NULL);
+}
+
+void rl_ledger_after_commit(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *head = rl_ledger_head(db, &err);
+	char *path = head_file_path(db), *text;
+
+	if (head && (text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS))) {
+		rl_write_file_replace(path, text, strlen(text), 0600);
+		free(text);
+	}
+	json_decref(head);
+	free(path);
+	rl_error_clear(&err);
+}
+
+/* A signed head to compare the recomputed root with. */
+struct head_check {
+	int64_t size;
+	uint8_t root[32];
+	const char *where;   /* for the message */
+	int done;
+};
+
+static int root_mismatch(struct rl_db *db, const struct head_check *h, const uint8_t root[32], struct rl_error *err)
+{
+	char got[65], want[65];
+
+	rl_hex_encode(root, 32, got);
+	rl_hex_encode(h->root, 32, want);
+	return rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger does not match its signed head",
+			    "the ledger in %s does not match the tree head signed for its first %lld entries (%s): "
+			    "recomputed from the entries the Merkle root is %s, the signed head says %s, so "
+			    "entries were changed after they were signed; refusing to serve. Restore the newest "
+			    "backup and compare", db->path, (long long)h->size, h->where, got, want);
+}
+
+/* Checks the signature of the latest head stored in the database and fills h from it. */
+static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+					  "ORDER BY tree_size DESC LIMIT 1", err);
+	uint8_t pk[32], sig[64];
+	struct rl_buf b = RL_BUF_INIT;
+	json_t *body = NULL;
+	char *msg = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;   /* no head yet: nothing signed to compare with */
+	}
+	h->size = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) != 32 || sqlite3_column_bytes(st, 3) != 64) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", NULL,
+			     "the latest tree head in %s is damaged (root or signature of the wrong length)", db->path);
+		goto out;
+	}
+	memcpy(h->root, sqlite3_column_blob(st, 1), 32);
+	memcpy(sig, sqlite3_column_blob(st, 3), 64);
+	body = head_body(h->size, h->root, rl_db_col_text(st, 2));
+	msg = body ? rl_jcs_string(body, &len, err) : NULL;
+	if (!msg || rl_buf_puts(&b, RL_TREE_HEAD_PREFIX) < 0 || rl_buf_add(&b, msg, len) < 0) {
+		if (!err->status)
+			rl_error_internal(err, "out of memory");
+		goto out;
+	}
+	if (rl_ledger_log_key(db, pk, err) < 0)
+		goto out;
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)b.data, b.len, pk) != 0) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger does not match its signed head",
+			     "the latest tree head in %s (%lld entries) does not carry a valid signature of the log "
+			     "key: it was changed after it was signed; refusing to serve", db->path, (long long)h->size);
+		goto out;
+	}
+	h->where = "the latest head in the database";
+	rc = 1;
+out:
+	sqlite3_reset(st);
+	rl_buf_release(&b);
+	free(msg);
+	json_decref(body);
+	return rc;
+}
+
+int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
+{
+	char *path = head_file_path(db), *text = rl_read_file(path, 1 << 16, NULL);
+	json_t *seen = text ? json_loads(text, 0, NULL) : NULL;
+	struct head_check heads[2] = { { 0 } };
+	struct rl_merkle_stream ms;
+	int nheads = 0, rc = -1, step;
+	int64_t size, next = 0;
+	uint8_t root[32], leaf[32];
+	sqlite3_stmt *st;
+
+	if (rl_ledger_size(db, &size, err) < 0)
+		goto out;
+	if (seen) {
+		int64_t want = json_integer_value(json_object_get(seen, "tree_size"));
+		const char *hex = json_string_value(json_object_get(seen, "root_hash"));
+
+		if (want > size) {
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
+				     "the ledger is behind its signed head: %s holds %lld ledger entries but the server "
+				     "already signed a tree head of %lld "
+				     "(recorded in %s): this looks like a restore of an older copy; refusing to serve. "
+				     "Restore the newest backup, or move %s aside if you are sure",
+				     db->path, (long long)size, (long long)want, path, path);
+			goto out;
+		}
+		if (hex && strlen(hex) == 64 && rl_hex_decode_exact(hex, heads[0].root, 32) == 0 && want >= 0) {
+			heads[0].size = want;
+			heads[0].where = path;
+			nheads = 1;
+		}
+	}
+	switch (table_head(db, &heads[nheads], err)) {
+	case -1:
+		goto out;
+	case 1:
+		if (heads[nheads].size > size) {
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-behind", "The ledger is behind its signed head",
+				     "%s holds %lld ledger entries but its own latest signed head covers %lld: entries "
+				     "were removed; refusing to serve. Restore the newest backup",
+				     db->path, (long long)size, (long long)heads[nheads].size);
+			goto out;
+		}
+		nheads++;
+		break;
+	}
+	/* Recompute every leaf from the entry itself: the stored leaf must agree, and
+	 * the root at each head's size must be the signed one. */
+	st = rl_db_stmt(db, "SELECT l.idx, l.message, l.signature, l.public_key, m.hash FROM ledger l "
+			    "LEFT JOIN merkle_nodes m ON m.level = 0 AND m.idx = l.idx ORDER BY l.idx", err);
+	if (!st)
+		goto out;
+	rl_merkle_stream_init(&ms);
+	for (;;) {
+		for (int i = 0; i < nheads; i++) {
+			if (!heads[i].done && heads[i].size == next) {
+				rl_merkle_stream_root(&ms, root);
+				heads[i].done = 1;
+				if (sodium_memcmp(root, heads[i].root, 32) != 0) {
+					sqlite3_reset(st);
+					root_mismatch(db, &heads[i], root, err);
+					goto out;
+				}
+			}
+		}
+		if ((step = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		if (sqlite3_column_int64(st, 0) != next || sqlite3_column_bytes(st, 2) != 64 ||
+		    sqlite3_column_bytes(st, 3) != 32) {
+			sqlite3_reset(st);
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
+				     "ledger entry %lld in %s is missing or damaged; refusing to serve. Restore the "
+				     "newest backup", (long long)next, db->path);
+			goto out;
+		}
+		rl_merkle_leaf_hash(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+				    sqlite3_column_blob(st, 2), sqlite3_column_blob(st, 3), leaf);
+		if (sqlite3_column_bytes(st, 4) != 32 || sodium_memcmp(leaf, sqlite3_column_blob(st, 4), 32) != 0) {
+			sqlite3_reset(st);
+			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
+				     "ledger entry %lld in %s was changed after it was appended: its message, signature "
+				     "or key no longer give the leaf hash recorded with it; refusing to serve. Restore "
+				     "the newest backup and compare", (long long)next, db->path);
+			goto out;
+		}
+		rl_merkle_stream_push(&ms, leaf);
+		next++;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		rl_db_fail(db, err, "checking the ledger");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(seen);
+	free(text);
+	free(path);
+	return rc;
+}
+
+static json_t *hashes_json(uint8_t (*h)[32], size_t n)
+{
+	json_t *a = json_array();
+	char hex[65];
+
+	for (size_t i = 0; i < n; i++) {
+		rl_hex_encode(h[i], 32, hex);
+		json_array_append_new(a, json_string(hex));
+	}
+	return a;
+}
+
+json_t *rl_ledger_inclusion(struct rl_db *db, int64_t index, int64_t tree_size, struct rl_error *err)
+{
+	uint8_t proof[MAX_PROOF][32], leaf[32];
+	size_t n = 0;
+	int64_t size;
+	char hex[65];
+	json_t *o;
+
+	if (rl_ledger_size(db, &size, err) < 0)
+		return NULL;
+	if (tree_size <= 0)
+		tree_size = size;
+	if (tree_size > size || index < 0 || index >= tree_size) {
+		rl_error_set(err, RL_E_INVALID, "bad-range", "No such ledger range",
+			     "index must be in 0..tree_size-1 and tree_size at most %lld", (long long)size);
+		return NULL;
+	}
+	if (get_node(db, 0, (uint64_t)index, leaf) < 0 ||
+	    rl_merkle_inclusion_proof(get_node, db, (uint64_t)index, (uint64_t)tree_size, proof, MAX_PROOF, &n) < 0) {
+		rl_error_internal(err, "cannot compute the inclusion proof");
+		return NULL;
+	}
+	rl_hex_encode(leaf, 32, hex);
+	o = json_pack("{s:I,s:I,s:s}", "leaf_index", (json_int_t)index, "tree_size", (json_int_t)tree_size,
+		      "leaf_hash", hex);
+	json_object_set_new(o, "hashes", hashes_json(proof, n));
+	return o;
+}
+
+json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, struct rl_error *err)
+{
+	uint8_t proof[MAX_PROOF][32];
+	size_t n = 0;
+	int64_t size;
+	json_t *o;
+
+	if (rl_ledger_size(db, &size, err) < 0)
+		return NULL;
+	if (second <= 0)
+		second = size;
+	if (first <= 0 || first > second || second > size) {
+		rl_error_set(err, RL_E_INVALID, "bad-range", "No such ledger range",
+			     "need 0 < first <= second <= %lld", (long long)size);
+		return NULL;
+	}
+	if (rl_merkle_consistency_proof(get_node, db, (uint64_t)first, (uint64_t)second, proof, MAX_PROOF, &n) < 0) {
+		rl_error_internal(err, "cannot compute the consistency proof");
+		return NULL;
+	}
+	o = json_pack("{s:I,s:I}", "first", (json_int_t)first, "second", (json_int_t)second);
+	json_object_set_new(o, "hashes", hashes_json(proof, n));
+	return o;
+}
+
+/*
+ * Kinds whose entries every signed-in reader sees in full: the keys and
+ * trainer accreditations that every other statement's authority rests on
+ * (so that a redacted export still checks each signature it shows), and
+ * which are public facts of the faculty.  A revocation is one of them when
+ * it revokes a trainer accreditation.  docs/ledger.md "Who sees what".
+ */
+static const char *const public_kinds[] = { "faculty_key", "key_revocation", "trainer_accreditation", NULL };
+
+static int is_public_kind(const char *kind, const char *revoked_kind)
+{
+	if (kind && strcmp(kind, "revocation") == 0)
+		kind = revoked_kind;
+	for (int i = 0; kind && public_kinds[i]; i++)
+		if (strcmp(kind, public_kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int reader_sees(const struct rl_ledger_reader *r, sqlite3_stmt *st)
+{
+	if (!r)
+		return 1;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL && sqlite3_column_int64(st, 5) == r->user && r->user > 0)
+		return 1;
+	if (is_public_kind(rl_db_col_text(st, 4), rl_db_col_text(st, 7)))
+		return 1;
+	if (sqlite3_column_type(st, 6) == SQLITE_NULL || sqlite3_column_int64(st, 6) <= 0)
+		return 1; /* about no person (a curriculum's content, say) */
+	return r->may_see(r->ctx, sqlite3_column_int64(st, 6));
+}
+
+void rl_ledger_redacted_line(int64_t index, const uint8_t leaf[32], char out[RL_REDACTED_LINE_MAX])
+{
+	char hex[65];
+
+	rl_hex_encode(leaf, 32, hex);
+	snprintf(out, RL_REDACTED_LINE_MAX, "{\"index\":%lld,\"leaf_hash\":\"%s\"}", (long long)index, hex);
+}
+
+int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_line_fn fn, void *ctx,
+		     struct rl_error *err)
+{
+	return rl_ledger_export_for(db, NULL, from, count, fn, ctx, err);
+}
+
+int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader, int64_t from, int64_t count,
+			 rl_ledger_line_fn fn, void *ctx, struct rl_error *err)
+{
+	/* Column 7: for a revocation, the kind of the entry it revokes. */
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
+					  "l.subject_id, CASE WHEN l.kind = 'revocation' THEN (SELECT t.kind FROM ledger t "
+					  "WHERE t.idx = json_extract(substr(l.message, ?3), '$.accreditation_index')) END "
+					  "FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, from < 0 ? 0 : from);
+	sqlite3_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
+	sqlite3_bind_int(st, 3, (int)strlen(RL_STATEMENT_PREFIX) + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t index = sqlite3_column_int64(st, 0);
+		char *text = NULL;
+		int stop;
+
+		if (sqlite3_column_bytes(st, 2) != 32 || sqlite3_column_bytes(st, 3) != 64) {
+			sqlite3_reset(st);
+			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
+					    "ledger entry %lld has a malformed key or signature", (long long)index);
+		}
+		if (reader_sees(reader, st)) {
+			char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
+			char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
+			json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
+						 "message", rl_db_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+						 "public_key", pk, "signature", sig);
+			text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+			stop = text ? fn(ctx, text, strlen(text)) : -1;
+			json_decref(line);
+			free(pk);
+			free(sig);
+		} else {
+			uint8_t leaf[32];
+			char redacted[RL_REDACTED_LINE_MAX];
+			const void *msg = sqlite3_column_blob(st, 1);
+			size_t mlen = (size_t)sqlite3_column_bytes(st, 1);
+
+			rl_merkle_leaf_hash(msg ? msg : (const void *)"", mlen, sqlite3_column_blob(st, 3),
+					    sqlite3_column_blob(st, 2), leaf);
+			rl_ledger_redacted_line(index, leaf, redacted);
+			stop = fn(ctx, redacted, strlen(redacted));
+		}
+		free(text);
+		if (stop) {
+			sqlite3_reset(st);
+			return stop < 0 ? rl_error_internal(err, "ledger export interrupted") : 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "exporting the ledger");
+	return 0;
+}
+
+/* The C2SP signed-note key id of the log key under name: SHA-256(name || 0x0A || 0x01 || pk)[0..4). */
+static int note_key(struct rl_db *db, const char *origin, uint8_t pk[32], uint8_t keyid[4], struct rl_error *err)
+{
+	crypto_hash_sha256_state h;
+	uint8_t sum[32], alg = 0x01;
+
+	if (!origin || !*origin)
+		return rl_error_internal(err, "the log has no origin name for its checkpoints");
+	for (const unsigned char *p = (const unsigned char *)origin; *p; p++)
+		if (*p <= 0x20 || *p == '+' || *p == 0x7f)
+			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
+					    "the log origin '%s' holds a space, '+' or control character", origin);
+	if (rl_ledger_log_key(db, pk, err) < 0)
+		return -1;
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const unsigned char *)origin, strlen(origin));
+	crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(&h, &alg, 1);
+	crypto_hash_sha256_update(&h, pk, 32);
+	crypto_hash_sha256_final(&h, sum);
+	memcpy(keyid, sum, 4);
+	return 0;
+}
+
+char *rl_ledger_note_verifier_key(struct rl_db *db, const char *origin, struct rl_error *err)
+{
+	uint8_t pk[32], keyid[4], raw[33];
+	struct rl_buf b = RL_BUF_INIT;
+	char hex[9], *b64;
+
+	if (note_key(db, origin, pk, keyid, err) < 0)
+		return NULL;
+	rl_hex_encode(keyid, 4, hex);
+	raw[0] = 0x01;
+	memcpy(raw + 1, pk, 32);
+	b64 = rl_base64_encode(raw, 33);
+	if (!b64 || rl_buf_printf(&b, "%s+%s+%s", origin, hex, b64) < 0) {
+		free(b64);
+		rl_buf_release(&b);
+		rl_error_internal(err, "out of memory");
+		return NULL;
+	}
+	free(b64);
+	return rl_buf_detach(&b, NULL);
+}
+
+char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, struct rl_error *err)
+{
+	sqlite3_stmt *st;
+	uint8_t pk[32], keyid[4], sig[4 + 64];
+	struct rl_buf b = RL_BUF_INIT;
+	char *root64 = NULL, *sig64;
+	size_t text_len;
+	int ok;
+
+	if (note_key(db, origin, pk, keyid, err) < 0)
+		return NULL;
+	st = rl_db_stmt(db, "SELECT tree_size, root_hash FROM tree_heads ORDER BY tree_size DESC LIMIT 1", err);
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 1) != 32) {
+		sqlite3_reset(st);
+		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+		return NULL;
+	}
+	root64 = rl_base64_encode(sqlite3_column_blob(st, 1), 32);
+	ok = root64 && rl_buf_printf(&b, "%s\n%lld\n%s\n", origin, (long long)sqlite3_column_int64(st, 0), root64) == 0;
+	sqlite3_reset(st);
+	free(root64);
+	text_len = b.len;
+	memcpy(sig, keyid, 4);
+	if (!ok || rl_ledger_log_sign(db, b.data, text_len, sig + 4, err) < 0)
+		goto fail;
+	sig64 = rl_base64_encode(sig, sizeof(sig));
+	/* U+2014 EM DASH, space, the key name, space, the signature (C2SP signed-note). */
+	ok = sig64 && rl_buf_printf(&b, "\n\xe2\x80\x94 %s %s\n", origin, sig64) == 0;
+	free(sig64);
+	if (!ok)
+		goto fail;
+	return rl_buf_detach(&b, len);
+fail:
+	rl_buf_release(&b);
+	if (!err->status)
+		rl_error_internal(err, "out of memory");
+	return NULL;
+}

@@ -1,0 +1,949 @@
+/*
+ * verify.c - the offline ledger verifier; see verify.h and docs/ledger.md.
+ *
+ * Two stages per batch of export lines.  Stage 1 is independent per entry
+ * and runs on several threads: parse the line, decode key and signature,
+ * check the message's prefix and that the rest is the JCS of its own
+ * parse, verify the Ed25519 signature, hash the leaf.  Stage 2 walks the
+ * batch in index order on the calling thread: index sequence, signer
+ * authority (which needs everything before it), the Merkle stream.  The
+ * first entry that fails either stage is the one reported.
+ */
+#include "base/prelude.h"
+
+#include "ledger/verify.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger/authority.h"
+#include "base/buf.h"
+#include "ledger/jcs.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "base/util.h"
+
+#define BATCH 2048
+#define MAX_THREADS 16
+
+const char *const rl_verify_type_names[] = {
+	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
+	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import", NULL
+};
+
+enum { T_FACULTY_KEY, T_KEY_REVOCATION, T_TRAINER_ACC, T_ACC, T_REVOCATION, T_SESSION, T_ASSESSMENT, T_MODULE, T_SIM_IMPORT };
+
+/* ---------------------------------------------------------------- entries */
+
+struct entry {
+	char *line;          /* the export line (owned), without newline */
+	size_t len;
+	int blank_before;    /* a blank line came before this one */
+	int64_t index;       /* -1 if the line has no usable index */
+	json_t *stmt;        /* the parsed statement (stage 1) */
+	uint8_t pk[32];
+	uint8_t leaf[32];
+	int redacted;        /* a redacted line: only the leaf hash, nothing to check but the tree */
+	char why[400];       /* stage 1 fault, "" if none */
+};
+
+static void bad1(struct entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad1(struct entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof(e->why), fmt, ap);
+	va_end(ap);
+}
+
+static void check_entry(struct entry *e)
+{
+	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
+	json_error_t jerr;
+	json_t *line, *v;
+	const char *key, *msg, *pk64, *sig64;
+	size_t mlen, n = 0;
+	uint8_t sig[64];
+	char *canon;
+	size_t clen;
+	struct rl_error err = RL_ERROR_INIT;
+
+	e->index = -1;
+	e->stmt = NULL;
+	e->redacted = 0;
+	e->why[0] = '\0';
+	line = json_loadb(e->line, e->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!line) {
+		bad1(e, "the export line is not JSON (%s)", jerr.text);
+		return;
+	}
+	if (!json_is_object(line)) {
+		bad1(e, "the export line is not a JSON object");
+		goto out;
+	}
+	v = json_object_get(line, "index");
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		e->index = json_integer_value(v);
+	if ((v = json_object_get(line, "leaf_hash"))) {
+		/* An entry the exporter could not show: {"index":N,"leaf_hash":"<64 lowercase hex>"}. */
+		const char *hex = json_string_value(v);
+		size_t i = 0;
+
+		while (hex && ((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+			i++;
+		if (e->index < 0)
+			bad1(e, "the redacted line has no \"index\" (a non-negative integer)");
+		else if (json_object_size(line) != 2)
+			bad1(e, "a redacted line holds exactly \"index\" and \"leaf_hash\"");
+		else if (!hex || i != 64 || hex[i] || rl_hex_decode_exact(hex, e->leaf, 32) < 0)
+			bad1(e, "\"leaf_hash\" is not 64 lowercase hex digits");
+		else
+			e->redacted = 1;
+		goto out;
+	}
+	json_object_foreach(line, key, v) {
+		if (strcmp(key, "index") && strcmp(key, "message") && strcmp(key, "public_key") && strcmp(key, "signature")) {
+			bad1(e, "the export line has an unexpected member \"%.40s\"", key);
+			goto out;
+		}
+		n++;
+	}
+	if (e->index < 0) {
+		bad1(e, "the export line has no \"index\" (a non-negative integer)");
+		goto out;
+	}
+	msg = json_string_value(json_object_get(line, "message"));
+	pk64 = json_string_value(json_object_get(line, "public_key"));
+	sig64 = json_string_value(json_object_get(line, "signature"));
+	if (n != 4 || !msg || !pk64 || !sig64) {
+		bad1(e, "the export line needs the strings \"message\", \"public_key\" and \"signature\"");
+		goto out;
+	}
+	if (rl_base64_decode_exact(pk64, e->pk, 32) < 0) {
+		bad1(e, "\"public_key\" is not standard base64 of 32 bytes");
+		goto out;
+	}
+	if (rl_base64_decode_exact(sig64, sig, 64) < 0) {
+		bad1(e, "\"signature\" is not standard base64 of 64 bytes");
+		goto out;
+	}
+	mlen = json_string_length(json_object_get(line, "message"));
+	if (mlen < plen || memcmp(msg, RL_STATEMENT_PREFIX, plen) != 0) {
+		bad1(e, "the message does not start with \"RASLOG-STATEMENT-v1\\n\"");
+		goto out;
+	}
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)msg, mlen, e->pk) != 0) {
+		bad1(e, "the signature does not verify under public key %s", pk64);
+		goto out;
+	}
+	e->stmt = json_loadb(msg + plen, mlen - plen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!e->stmt) {
+		bad1(e, "the signed statement is not JSON (%s)", jerr.text);
+		goto out;
+	}
+	if (!json_is_object(e->stmt)) {
+		bad1(e, "the signed statement is not a JSON object");
+		goto out;
+	}
+	canon = rl_jcs_string(e->stmt, &clen, &err);
+	if (!canon) {
+		bad1(e, "the signed statement cannot be canonicalised (%s)", err.detail);
+		rl_error_clear(&err);
+		goto out;
+	}
+	if (clen != mlen - plen || memcmp(canon, msg + plen, clen) != 0) {
+		free(canon);
+		bad1(e, "the signed statement is not in canonical (JCS, RFC 8785) form");
+		goto out;
+	}
+	free(canon);
+	rl_merkle_leaf_hash((const uint8_t *)msg, mlen, sig, e->pk, e->leaf);
+out:
+	if (e->why[0] && e->stmt) {
+		json_decref(e->stmt);
+		e->stmt = NULL;
+	}
+	json_decref(line);
+}
+
+struct job {
+	struct entry *entries;
+	size_t from, to;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+
+	for (size_t i = j->from; i < j->to; i++)
+		check_entry(&j->entries[i]);
+	return NULL;
+}
+
+static void check_batch(struct entry *entries, size_t n, int threads)
+{
+	pthread_t tid[MAX_THREADS];
+	struct job jobs[MAX_THREADS];
+	int started[MAX_THREADS] = { 0 };
+	size_t per;
+
+	if (threads > (int)n)
+		threads = n ? (int)n : 1;
+	per = (n + (size_t)threads - 1) / (size_t)threads;
+	for (int t = 0; t < threads; t++) {
+		jobs[t].entries = entries;
+		jobs[t].from = (size_t)t * per < n ? (size_t)t * per : n;
+		jobs[t].to = jobs[t].from + per < n ? jobs[t].from + per : n;
+	}
+	for (int t = 1; t < threads; t++)
+		started[t] = pthread_create(&tid[t], NULL, run_job, &jobs[t]) == 0;
+	run_job(&jobs[0]);
+	for (int t = 1; t < threads; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			run_job(&jobs[t]);
+	}
+}
+
+/* ---------------------------------------------------------------- authority state */
+
+struct keyrec {
+	uint8_t pk[32];
+	int used;
+	int64_t user;
+	int faculty;          /* introduced by a faculty_key statement */
+	int64_t introduced;   /* index of that statement (or of the first accreditation) */
+	int64_t revoked;      /* index of the key_revocation, -1 while live */
+};
+
+/* A trainer accreditation (core/ledger/authority.h) and the trainer's one before it. */
+struct tacc {
+	struct rl_tacc t;
+	int64_t prev;         /* index into state.tacc of the same trainer's previous accreditation, -1 */
+};
+
+/* Trainer id -> their latest accreditation (index into state.tacc). */
+struct trainer_slot {
+	int64_t trainer;      /* 0: empty */
+	int64_t latest;
+};
+
+struct accrec {
+	int64_t index, subject;
+	int trainer;          /* 1: a trainer_accreditation (tacc index in ref), 0: a trainee accreditation */
+	int64_t ref;
+	int64_t revoked;
+};
+
+struct state {
+	struct keyrec *keys;
+	size_t kcap, kcount;
+	struct tacc *tacc;
+	size_t tcount, tcap;
+	struct accrec *acc;
+	size_t acount, acap;
+	struct trainer_slot *trainers;
+	size_t trcap, trcount;
+	uint8_t log_key[32];
+	struct rl_verify_result *res;
+};
+
+static size_t key_slot(const uint8_t pk[32], size_t cap)
+{
+	uint64_t h;
+
+	memcpy(&h, pk, sizeof(h));
+	return (size_t)(h & (cap - 1));
+}
+
+static struct keyrec *key_find(struct state *s, const uint8_t pk[32])
+{
+	size_t i;
+
+	if (!s->kcap)
+		return NULL;
+	for (i = key_slot(pk, s->kcap); s->keys[i].used; i = (i + 1) & (s->kcap - 1))
+		if (memcmp(s->keys[i].pk, pk, 32) == 0)
+			return &s->keys[i];
+	return NULL;
+}
+
+static struct keyrec *key_add(struct state *s, const uint8_t pk[32])
+{
+	struct keyrec *k;
+	size_t i;
+
+	if ((s->kcount + 1) * 2 > s->kcap) {
+		size_t ncap = s->kcap ? s->kcap * 2 : 64;
+		struct keyrec *old = s->keys, *nk = calloc(ncap, sizeof(*nk));
+		size_t ocap = s->kcap;
+		if (!nk)
+			return NULL;
+		s->keys = nk;
+		s->kcap = ncap;
+		for (i = 0; i < ocap; i++) {
+			if (!old[i].used)
+				continue;
+			size_t j = key_slot(old[i].pk, ncap);
+			while (nk[j].used)
+				j = (j + 1) & (ncap - 1);
+			nk[j] = old[i];
+		}
+		free(old);
+	}
+	for (i = key_slot(pk, s->kcap); s->keys[i].used; i = (i + 1) & (s->kcap - 1))
+		;
+	k = &s->keys[i];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->pk, pk, 32);
+	k->used = 1;
+	k->revoked = -1;
+	k->introduced = -1;
+	s->kcount++;
+	return k;
+}
+
+static int grow(void **p, size_t *cap, size_t count, size_t size)
+{
+	void *n;
+
+	if (count < *cap)
+		return 0;
+	n = realloc(*p, (*cap ? *cap * 2 : 64) * size);
+	if (!n)
+		return -1;
+	*p = n;
+	*cap = *cap ? *cap * 2 : 64;
+	return 0;
+}
+
+static size_t trainer_hash(int64_t trainer, size_t cap)
+{
+	return (size_t)(((uint64_t)trainer * 0x9e3779b97f4a7c15ULL) >> 17) & (cap - 1);
+}
+
+/* The trainer's slot; with add, created (latest -1) if missing.  NULL: none (or out of memory). */
+static struct trainer_slot *trainer_slot(struct state *s, int64_t trainer, int add)
+{
+	size_t i;
+
+	if (add && (s->trcount + 1) * 2 > s->trcap) {
+		size_t ncap = s->trcap ? s->trcap * 2 : 64;
+		struct trainer_slot *n = calloc(ncap, sizeof(*n));
+		if (!n)
+			return NULL;
+		for (i = 0; i < s->trcap; i++) {
+			size_t j;
+			if (!s->trainers[i].trainer)
+				continue;
+			for (j = trainer_hash(s->trainers[i].trainer, ncap); n[j].trainer; j = (j + 1) & (ncap - 1))
+				;
+			n[j] = s->trainers[i];
+		}
+		free(s->trainers);
+		s->trainers = n;
+		s->trcap = ncap;
+	}
+	if (!s->trcap)
+		return NULL;
+	for (i = trainer_hash(trainer, s->trcap); s->trainers[i].trainer; i = (i + 1) & (s->trcap - 1))
+		if (s->trainers[i].trainer == trainer)
+			return &s->trainers[i];
+	if (!add)
+		return NULL;
+	s->trainers[i].trainer = trainer;
+	s->trainers[i].latest = -1;
+	s->trcount++;
+	return &s->trainers[i];
+}
+
+/* The trainer's latest accreditation, or NULL. */
+static const struct rl_tacc *trainer_latest(struct state *s, int64_t trainer)
+{
+	struct trainer_slot *t = trainer > 0 ? trainer_slot(s, trainer, 0) : NULL;
+
+	return t && t->latest >= 0 ? &s->tacc[t->latest].t : NULL;
+}
+
+static void state_free(struct state *s)
+{
+	free(s->trainers);
+	free(s->keys);
+	free(s->tacc);
+	free(s->acc);
+}
+
+/* ---------------------------------------------------------------- stage 2: authority */
+
+#define BAD(...) (snprintf(why, wsize, __VA_ARGS__), -1)
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int int_of(const json_t *o, const char *k, int64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v))
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int type_of(const char *t)
+{
+	for (int i = 0; rl_verify_type_names[i]; i++)
+		if (strcmp(rl_verify_type_names[i], t) == 0)
+			return i;
+	return -1;
+}
+
+static const char *tname(int type)
+{
+	const char *n = type >= 0 && type <= T_SIM_IMPORT ? rl_verify_type_names[type] : NULL;
+
+	return n ? n : "unknown";
+}
+
+static void b64_of(const uint8_t pk[32], char out[48])
+{
+	sodium_bin2base64(out, 48, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+}
+
+static int log_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
+{
+	const json_t *st = e->stmt;
+	const char *pk64 = str_of(st, "public_key");
+	int64_t user;
+	uint8_t pk[32];
+	struct keyrec *k;
+
+	if (memcmp(e->pk, s->log_key, 32) != 0)
+		return BAD("a statement issued by the log is not signed with the log key");
+	if (type != T_FACULTY_KEY && type != T_KEY_REVOCATION)
+		return BAD("the log issues only faculty_key and key_revocation statements, not %s",
+			   tname(type));
+	if (int_of(st, type == T_FACULTY_KEY ? "faculty" : "user", &user) < 0 || user <= 0)
+		return BAD("the %s statement names no user (\"%s\")", tname(type),
+			   type == T_FACULTY_KEY ? "faculty" : "user");
+	if (!pk64 || rl_base64_decode_exact(pk64, pk, 32) < 0)
+		return BAD("\"public_key\" is not standard base64 of 32 bytes");
+	if (!str_of(st, type == T_FACULTY_KEY ? "registered_at" : "revoked_at"))
+		return BAD("the %s statement has no time", tname(type));
+	k = key_find(s, pk);
+	if (type == T_FACULTY_KEY) {
+		if (k)
+			return BAD("faculty key %s was already in the ledger (index %lld)", pk64, (long long)k->introduced);
+		if (!(k = key_add(s, pk)))
+			return BAD("out of memory");
+		k->user = user;
+		k->faculty = 1;
+		k->introduced = e->index;
+		return 0;
+	}
+	if (k && k->user != user)
+		return BAD("key %s is revoked for user %lld but belongs to user %lld", pk64, (long long)user,
+			   (long long)k->user);
+	if (k && k->revoked >= 0)
+		return BAD("key %s was already revoked at index %lld", pk64, (long long)k->revoked);
+	if (!k) {
+		if (!(k = key_add(s, pk)))
+			return BAD("out of memory");
+		k->user = user;
+	}
+	k->revoked = e->index;
+	return 0;
+}
+
+/* A faculty act: the key must be a live faculty key of the signer. */
+static int need_faculty(const struct keyrec *k, int64_t signer, const char *pk64, const char *type, char *why,
+			size_t wsize)
+{
+	if (!k || !k->faculty)
+		return BAD("%s must be signed by a faculty key, and key %s was never introduced by a faculty_key statement",
+			   type, pk64);
+	if (k->user != signer)
+		return BAD("faculty key %s belongs to user %lld, not to the signer %lld", pk64, (long long)k->user,
+			   (long long)signer);
+	return 0;
+}
+
+/* A trainer act: the shared rule of core/ledger/authority.c on the signer's latest accreditation. */
+static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, const char *date, char *why,
+			size_t wsize)
+{
+	return rl_authority_trainer_may_sign(trainer_latest(s, signer), signer, pk, date, why, wsize) == RL_AUTH_OK ? 0 : -1;
+}
+
+static int person_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
+{
+	const json_t *st = e->stmt;
+	const char *key64 = str_of(st, "key"), *signed_at = str_of(st, "signed_at");
+	int64_t signer, subject = 0;
+	uint8_t key[32];
+	char pk64[48], date[11];
+	struct keyrec *k;
+	time_t t;
+
+	b64_of(e->pk, pk64);
+	if (int_of(st, "signer", &signer) < 0 || signer <= 0)
+		return BAD("the statement has no \"signer\" (a user id)");
+	if (!key64 || rl_base64_decode_exact(key64, key, 32) < 0)
+		return BAD("the statement's \"key\" is not standard base64 of 32 bytes");
+	if (memcmp(key, e->pk, 32) != 0)
+		return BAD("the statement names key %s but was signed with key %s", key64, pk64);
+	if (!signed_at || strlen(signed_at) < 10 || rl_parse_rfc3339(signed_at, &t) < 0)
+		return BAD("\"signed_at\" is not an RFC 3339 UTC time");
+	memcpy(date, signed_at, 10);
+	date[10] = '\0';
+	if (memcmp(e->pk, s->log_key, 32) == 0)
+		return BAD("a person's statement is signed with the log key");
+	k = key_find(s, e->pk);
+	if (k && k->revoked >= 0)
+		return BAD("key %s was revoked at index %lld and can no longer sign", pk64, (long long)k->revoked);
+	if (k && k->user != signer)
+		return BAD("key %s belongs to user %lld, not to the signer %lld", pk64, (long long)k->user,
+			   (long long)signer);
+
+	switch (type) {
+	case T_TRAINER_ACC: {
+		const char *tk64 = str_of(st, "trainer_key"), *from = str_of(st, "valid_from"), *until = str_of(st, "valid_until");
+		uint8_t tk[32];
+		long d1, d2;
+		int64_t supersedes = -1;
+		struct keyrec *tkr;
+		struct trainer_slot *slot;
+		struct tacc *ta;
+		struct accrec *ar;
+
+		if (need_faculty(k, signer, pk64, "a trainer_accreditation", why, wsize) < 0)
+			return -1;
+		if (int_of(st, "trainer", &subject) < 0 || subject <= 0)
+			return BAD("the trainer_accreditation names no \"trainer\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld accredits themselves as a trainer", (long long)signer);
+		if (!tk64 || rl_base64_decode_exact(tk64, tk, 32) < 0)
+			return BAD("\"trainer_key\" is not standard base64 of 32 bytes");
+		if (!from || !until || rl_parse_date(from, &d1) < 0 || rl_parse_date(until, &d2) < 0 || d2 < d1)
+			return BAD("\"valid_from\" and \"valid_until\" must be dates YYYY-MM-DD with from <= until");
+		if (json_object_get(st, "supersedes") && (int_of(st, "supersedes", &supersedes) < 0 || supersedes < 0))
+			return BAD("\"supersedes\" is not a ledger index");
+		/* At most one live accreditation per trainer; legacy statements supersede implicitly (authority.h). */
+		if (rl_authority_trainer_accreditation(trainer_latest(s, subject), subject, supersedes, why, wsize) ==
+		    RL_AUTH_REFUSED)
+			return -1;
+		tkr = key_find(s, tk);
+		if (tkr && tkr->revoked >= 0)
+			return BAD("the trainer_accreditation names key %s, revoked at index %lld", tk64, (long long)tkr->revoked);
+		if (tkr && tkr->user != subject)
+			return BAD("the trainer_accreditation names key %s of user %lld for user %lld", tk64,
+				   (long long)tkr->user, (long long)subject);
+		if (!tkr) {
+			if (!(tkr = key_add(s, tk)))
+				return BAD("out of memory");
+			tkr->user = subject;
+			tkr->introduced = e->index;
+		}
+		if (grow((void **)&s->tacc, &s->tcap, s->tcount, sizeof(*s->tacc)) < 0 ||
+		    grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0 ||
+		    !(slot = trainer_slot(s, subject, 1)))
+			return BAD("out of memory");
+		ta = &s->tacc[s->tcount];
+		memset(ta, 0, sizeof(*ta));
+		ta->t.index = e->index;
+		ta->t.trainer = subject;
+		snprintf(ta->t.from, sizeof(ta->t.from), "%.10s", from);
+		snprintf(ta->t.until, sizeof(ta->t.until), "%.10s", until);
+		ta->t.revoked = -1;
+		memcpy(ta->t.pk, tk, 32);
+		ta->prev = slot->latest;
+		slot->latest = (int64_t)s->tcount;
+		ar = &s->acc[s->acount++];
+		ar->index = e->index;
+		ar->subject = subject;
+		ar->trainer = 1;
+		ar->ref = (int64_t)s->tcount++;
+		ar->revoked = -1;
+		return 0;
+	}
+	case T_ACC: {
+		struct accrec *ar;
+		if (need_faculty(k, signer, pk64, "an accreditation", why, wsize) < 0)
+			return -1;
+		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the accreditation names no \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld accredits themselves", (long long)signer);
+		if (!json_is_object(json_object_get(st, "curriculum")))
+			return BAD("the accreditation names no \"curriculum\"");
+		if (grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0)
+			return BAD("out of memory");
+		ar = &s->acc[s->acount++];
+		ar->index = e->index;
+		ar->subject = subject;
+		ar->trainer = 0;
+		ar->ref = -1;
+		ar->revoked = -1;
+		return 0;
+	}
+	case T_REVOCATION: {
+		int64_t target;
+		size_t lo = 0, hi;
+		struct accrec *ar = NULL;
+		if (need_faculty(k, signer, pk64, "a revocation", why, wsize) < 0)
+			return -1;
+		if (int_of(st, "subject", &subject) < 0 || int_of(st, "accreditation_index", &target) < 0)
+			return BAD("the revocation needs \"subject\" and \"accreditation_index\"");
+		hi = s->acount;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (s->acc[mid].index < target)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < s->acount && s->acc[lo].index == target)
+			ar = &s->acc[lo];
+		if (ar && ar->trainer) {
+			/* A trainer's: the revocation covers the person (core/ledger/authority.h). */
+			struct trainer_slot *slot = trainer_slot(s, subject, 0);
+			if (rl_authority_trainer_revocation(ar->subject == subject ? &s->tacc[ar->ref].t : NULL, subject,
+							    target, why, wsize) != RL_AUTH_OK)
+				return -1;
+			for (int64_t i = slot ? slot->latest : -1; i >= 0; i = s->tacc[i].prev)
+				if (s->tacc[i].t.revoked < 0)
+					s->tacc[i].t.revoked = e->index;
+			return 0;
+		}
+		if (!ar || ar->subject != subject)
+			return BAD("the revocation names index %lld, which is no earlier accreditation of user %lld",
+				   (long long)target, (long long)subject);
+		if (ar->revoked >= 0)
+			return BAD("the accreditation at index %lld was already revoked at index %lld", (long long)target,
+				   (long long)ar->revoked);
+		ar->revoked = e->index;
+		return 0;
+	}
+	case T_SESSION: {
+		const json_t *session = json_object_get(st, "session");
+		const char *decision = str_of(st, "decision");
+		int64_t trainer;
+		if (!json_is_object(session) || int_of(session, "trainee", &subject) < 0)
+			return BAD("the session_signoff holds no \"session\" with a \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld signs off their own session", (long long)signer);
+		if (int_of(session, "trainer", &trainer) == 0 && trainer != signer)
+			return BAD("the session names trainer %lld but user %lld signed it", (long long)trainer,
+				   (long long)signer);
+		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
+			return BAD("\"decision\" must be confirmed or rejected");
+		return need_trainer(s, e->pk, signer, date, why, wsize);
+	}
+	case T_ASSESSMENT:
+	case T_MODULE:
+		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the %s names no \"trainee\"", tname(type));
+		if (subject == signer)
+			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
+		return need_trainer(s, e->pk, signer, date, why, wsize);
+	case T_SIM_IMPORT: {
+		const json_t *imp = json_object_get(st, "import");
+		const char *decision = str_of(st, "decision");
+		int64_t trainer;
+		if (!json_is_object(imp) || int_of(imp, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the simulator_import holds no \"import\" with a \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld countersigns their own import", (long long)signer);
+		if (int_of(imp, "trainer", &trainer) == 0 && trainer != signer)
+			return BAD("the import names trainer %lld but user %lld signed it", (long long)trainer,
+				   (long long)signer);
+		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
+			return BAD("\"decision\" must be confirmed or rejected");
+		return need_trainer(s, e->pk, signer, date, why, wsize);
+	}
+	default:
+		return BAD("a %s statement cannot be signed by a person", tname(type));
+	}
+}
+
+static int authority(struct state *s, const struct entry *e, char *why, size_t wsize)
+{
+	const json_t *st = e->stmt;
+	const char *type_s = str_of(st, "type"), *issuer = str_of(st, "issuer");
+	int64_t v;
+	int type;
+
+	if (int_of(st, "v", &v) < 0 || v != 1)
+		return BAD("the statement's \"v\" is not 1");
+	if (!type_s || (type = type_of(type_s)) < 0)
+		return BAD("\"%.40s\" is not a statement type", type_s ? type_s : "(none)");
+	s->res->statements[type]++;
+	if (json_object_get(st, "issuer")) {
+		if (!issuer || strcmp(issuer, "log") != 0)
+			return BAD("\"issuer\" can only be \"log\"");
+		return log_statement(s, e, type, why, wsize);
+	}
+	if (type == T_FACULTY_KEY || type == T_KEY_REVOCATION)
+		return BAD("a %s statement must be issued by the log", type_s);
+	return person_statement(s, e, type, why, wsize);
+}
+
+/* ---------------------------------------------------------------- heads */
+
+struct head {
+	uint64_t size;
+	uint8_t root[32];
+	char timestamp[64];
+};
+
+/* 0, 1 (bad: why set), or -1 (err set: not JSON) */
+static int parse_head(const char *text, const uint8_t log_key[32], const char *what, struct head *h, char *why,
+		      size_t wsize, struct rl_error *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *body;
+	const char *root = NULL, *ts, *sig64;
+	uint8_t sig[64];
+	struct rl_buf b = RL_BUF_INIT;
+	int rc = 1;
+
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		return rl_error_set(err, RL_E_MALFORMED, "bad-head", NULL, "%s is not a JSON object (%s)", what,
+				    j ? "an array or scalar" : jerr.text);
+	}
+	if (!json_is_integer(json_object_get(j, "tree_size")) || json_integer_value(json_object_get(j, "tree_size")) < 0)
+		snprintf(why, wsize, "%s has no \"tree_size\"", what);
+	else if (!(root = str_of(j, "root_hash")) || rl_hex_decode_exact(root, h->root, 32) < 0)
+		snprintf(why, wsize, "%s's \"root_hash\" is not 64 hex digits", what);
+	else if (!(ts = str_of(j, "timestamp")))
+		snprintf(why, wsize, "%s has no \"timestamp\"", what);
+	else if (!(sig64 = str_of(j, "signature")) || rl_base64_decode_exact(sig64, sig, 64) < 0)
+		snprintf(why, wsize, "%s's \"signature\" is not standard base64 of 64 bytes", what);
+	else {
+		h->size = (uint64_t)json_integer_value(json_object_get(j, "tree_size"));
+		snprintf(h->timestamp, sizeof(h->timestamp), "%s", ts);
+		body = json_deep_copy(j);
+		json_object_del(body, "signature");
+		if (rl_buf_puts(&b, RL_TREE_HEAD_PREFIX) < 0 || rl_jcs_append(&b, body, err) < 0) {
+			json_decref(body);
+			rl_buf_release(&b);
+			json_decref(j);
+			if (!err->status)
+				rl_error_internal(err, "head too large");
+			return -1;
+		}
+		json_decref(body);
+		if (crypto_sign_verify_detached(sig, (const unsigned char *)b.data, b.len, log_key) != 0)
+			snprintf(why, wsize, "the signature of %s (tree_size %llu, %s) does not verify under the log key",
+				 what, (unsigned long long)h->size, h->timestamp);
+		else
+			rc = 0;
+		rl_buf_release(&b);
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- the walk */
+
+static int fail(struct rl_verify_result *res, int64_t index, const char *why)
+{
+	res->ok = 0;
+	res->bad_index = index;
+	snprintf(res->why, sizeof(res->why), "%s", why);
+	return 1;
+}
+
+static void free_batch(struct entry *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(b[i].line);
+		json_decref(b[i].stmt);
+		b[i].line = NULL;
+		b[i].stmt = NULL;
+	}
+}
+
+int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_verify_result *res,
+		     struct rl_error *err)
+{
+	struct head head, old;
+	struct state s;
+	struct rl_merkle_stream ms;
+	struct entry *batch;
+	uint8_t root[32], old_root[32];
+	int have_old_root = 0, blank = 0, threads = opts->threads > 0 ? opts->threads : 2, rc = 0, eof = 0;
+	uint64_t every = opts->progress_every ? opts->progress_every : 10000;
+	char why[512];
+
+	memset(res, 0, sizeof(*res));
+	res->bad_index = -1;
+	why[0] = '\0';
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	if (sodium_init() < 0)
+		return rl_error_internal(err, "libsodium failed to initialise");
+	json_object_seed(0);
+	if (opts->head) {
+		int r = parse_head(opts->head, opts->log_key, "the signed tree head", &head, why, sizeof(why), err);
+		if (r)
+			return r < 0 ? -1 : fail(res, -1, why);
+	}
+	if (opts->old_head) {
+		int r = parse_head(opts->old_head, opts->log_key, "the previously saved head", &old, why, sizeof(why), err);
+		if (r)
+			return r < 0 ? -1 : fail(res, -1, why);
+		if (old.size == 0) {
+			rl_merkle_stream_init(&ms);
+			rl_merkle_stream_root(&ms, old_root);
+			have_old_root = 1;
+		}
+	}
+	batch = calloc(BATCH, sizeof(*batch));
+	if (!batch)
+		return rl_error_internal(err, "out of memory");
+	memset(&s, 0, sizeof(s));
+	memcpy(s.log_key, opts->log_key, 32);
+	s.res = res;
+	rl_merkle_stream_init(&ms);
+
+	while (!eof && rc == 0) {
+		size_t n = 0;
+
+		/* read a batch */
+		while (n < BATCH) {
+			char *line = NULL;
+			size_t cap = 0;
+			ssize_t len = getline(&line, &cap, in);
+			if (len < 0) {
+				free(line);
+				if (ferror(in)) {
+					free_batch(batch, n);
+					free(batch);
+					state_free(&s);
+					return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
+				}
+				eof = 1;
+				break;
+			}
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				line[--len] = '\0';
+			if (len == 0) {
+				blank = 1;
+				free(line);
+				continue;
+			}
+			batch[n].line = line;
+			batch[n].len = (size_t)len;
+			batch[n].blank_before = blank;
+			blank = 0;
+			n++;
+		}
+		check_batch(batch, n, threads);
+
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct entry *e = &batch[i];
+			int64_t want = (int64_t)ms.size;
+
+			if (e->blank_before) {
+				rc = fail(res, want, "a blank line comes before this entry inside the export");
+				break;
+			}
+			if (e->index >= 0 && e->index != want) {
+				if (e->index > want)
+					snprintf(why, sizeof(why), "entry %lld is missing or out of order: the line where it belongs holds entry %lld",
+						 (long long)want, (long long)e->index);
+				else
+					snprintf(why, sizeof(why), "the line where entry %lld belongs holds entry %lld (indexes must run 0, 1, 2, ...)",
+						 (long long)want, (long long)e->index);
+				rc = fail(res, want, why);
+				break;
+			}
+			if (e->why[0]) {
+				rc = fail(res, want, e->why);
+				break;
+			}
+			if (e->redacted)
+				res->redacted++; /* its content is not ours to check; the root over it is */
+			else if (authority(&s, e, why, sizeof(why)) < 0) {
+				rc = fail(res, want, why);
+				break;
+			}
+			rl_merkle_stream_push(&ms, e->leaf);
+			res->entries = ms.size;
+			if (opts->old_head && ms.size == old.size) {
+				rl_merkle_stream_root(&ms, old_root);
+				have_old_root = 1;
+			}
+			if (opts->progress && ms.size % every == 0)
+				opts->progress(opts->progress_ctx, ms.size);
+		}
+		free_batch(batch, n);
+	}
+	free(batch);
+	state_free(&s);
+	if (rc)
+		return rc;
+	if (opts->progress && ms.size % every != 0)
+		opts->progress(opts->progress_ctx, ms.size);
+
+	rl_merkle_stream_root(&ms, root);
+	rl_hex_encode(root, 32, res->root_hex);
+	if (opts->old_head) {
+		if (old.size > ms.size) {
+			snprintf(why, sizeof(why),
+				 "the export ends after %llu entries but the previously saved head (%s) covers %llu: entries %llu..%llu are missing (the log was truncated)",
+				 (unsigned long long)ms.size, old.timestamp, (unsigned long long)old.size,
+				 (unsigned long long)ms.size, (unsigned long long)old.size - 1);
+			return fail(res, (int64_t)ms.size, why);
+		}
+		if (!have_old_root || memcmp(old_root, old.root, 32) != 0) {
+			char hex[65];
+			rl_hex_encode(old_root, 32, hex);
+			snprintf(why, sizeof(why),
+				 "the export's first %llu entries hash to %s, not to the root of the previously saved head (%s): the log was rewritten",
+				 (unsigned long long)old.size, hex, old.timestamp);
+			return fail(res, -1, why);
+		}
+		res->old_head_checked = 1;
+		res->old_head_size = old.size;
+		snprintf(res->old_head_timestamp, sizeof(res->old_head_timestamp), "%s", old.timestamp);
+	}
+	if (opts->head) {
+		if (head.size != ms.size) {
+			if (head.size > ms.size)
+				snprintf(why, sizeof(why),
+					 "the export ends after %llu entries but the signed tree head (%s) covers %llu: entries %llu..%llu are missing",
+					 (unsigned long long)ms.size, head.timestamp, (unsigned long long)head.size,
+					 (unsigned long long)ms.size, (unsigned long long)head.size - 1);
+			else
+				snprintf(why, sizeof(why),
+					 "the signed tree head (%s) covers %llu entries but the export has %llu: entry %llu is not covered by the head",
+					 head.timestamp, (unsigned long long)head.size, (unsigned long long)ms.size,
+					 (unsigned long long)head.size);
+			return fail(res, (int64_t)(head.size < ms.size ? head.size : ms.size), why);
+		}
+		if (memcmp(root, head.root, 32) != 0) {
+			char hex[65];
+			rl_hex_encode(head.root, 32, hex);
+			snprintf(why, sizeof(why), "the export's root %s is not the root %s of the signed tree head (%s)",
+				 res->root_hex, hex, head.timestamp);
+			return fail(res, -1, why);
+		}
+		res->head_checked = 1;
+		res->head_size = head.size;
+		snprintf(res->head_timestamp, sizeof(res->head_timestamp), "%s", head.timestamp);
+	}
+	res->ok = 1;
+	return 0;
+}

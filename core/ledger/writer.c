@@ -1,0 +1,210 @@
+/*
+ * writer.c - single writer thread with group commit; see writer.h.
+ */
+#include "base/prelude.h"
+
+#include "ledger/writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger/ledger.h"
+
+#define MAX_BATCH 512
+
+const double rl_writer_time_bounds[RL_WRITER_TIME_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+struct rl_writer {
+	struct rl_db *db;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;      /* jobs queued or stop requested */
+	pthread_cond_t finished;  /* some rl_writer_call job finished */
+	struct rl_job *head, *tail;
+	int stopping;
+	struct rl_writer_stats stats;
+};
+
+static void finish(struct rl_writer *w, struct rl_job *job)
+{
+	if (job->done) {
+		job->done(job);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	job->finished = 1;
+	pthread_cond_broadcast(&w->finished);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Runs one batch: every job in its savepoint, then seal and commit. */
+static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_job *job, *next;
+	int ok = 0, any = 0, sealed = 0, b;
+	struct timespec t0;
+	double took;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rl_db_begin(w->db, &err) < 0)
+		goto fail_all;
+	for (job = batch; job; job = job->next) {
+		rl_db_exec(w->db, "SAVEPOINT job", &job->err);
+		job->result = job->err.status ? -1 : job->run(w->db, job, &job->err);
+		if (job->result < 0)
+			sqlite3_exec(w->db->sql, "ROLLBACK TO job", NULL, NULL, NULL);
+		else
+			any = 1;
+		sqlite3_exec(w->db->sql, "RELEASE job", NULL, NULL, NULL);
+	}
+	if (any && (sealed = rl_ledger_seal(w->db, &err)) < 0) {
+		rl_db_rollback(w->db);
+		goto fail_all;
+	}
+	if (rl_db_commit(w->db, &err) < 0)
+		goto fail_all;
+	ok = 1;
+	if (sealed)
+		rl_ledger_after_commit(w->db);
+fail_all:
+	took = seconds_since(&t0);
+	pthread_mutex_lock(&w->lock);
+	w->stats.batches++;
+	for (b = 0; b < RL_WRITER_SIZE_BUCKETS - 1 && n > (1 << b); b++)
+		;
+	w->stats.size_buckets[b]++;
+	for (b = 0; b < RL_WRITER_TIME_BUCKETS && took > rl_writer_time_bounds[b]; b++)
+		;
+	w->stats.time_buckets[b]++;
+	w->stats.commit_seconds += took;
+	if (!ok)
+		w->stats.failed_commits++;
+	pthread_mutex_unlock(&w->lock);
+	for (job = batch; job; job = next) {
+		next = job->next;
+		if (!ok && job->result == 0) {
+			job->result = -1;
+			rl_error_clear(&job->err);
+			job->err = err;
+			job->err.extra = NULL;
+		}
+		finish(w, job);
+	}
+	rl_error_clear(&err);
+}
+
+static void *writer_main(void *arg)
+{
+	struct rl_writer *w = arg;
+
+	for (;;) {
+		struct rl_job *batch, *last;
+		int n = 1;
+
+		pthread_mutex_lock(&w->lock);
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->head) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		batch = last = w->head;
+		while (last->next && n < MAX_BATCH) {
+			last = last->next;
+			n++;
+		}
+		w->head = last->next;
+		if (!w->head)
+			w->tail = NULL;
+		last->next = NULL;
+		w->stats.jobs += (unsigned long long)n;
+		pthread_mutex_unlock(&w->lock);
+		run_batch(w, batch, n);
+	}
+	return NULL;
+}
+
+int rl_writer_start(const char *db_path, struct rl_writer **out, struct rl_error *err)
+{
+	struct rl_writer *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w)
+		return rl_error_internal(err, "out of memory");
+	if (rl_db_open(db_path, RL_DB_MIGRATE, &w->db, err) < 0) {
+		free(w);
+		return -1;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->finished, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		rl_db_close(w->db);
+		free(w);
+		return rl_error_internal(err, "cannot start the writer thread");
+	}
+	*out = w;
+	return 0;
+}
+
+void rl_writer_submit(struct rl_writer *w, struct rl_job *job)
+{
+	job->next = NULL;
+	job->finished = 0;
+	job->result = 0;
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int rl_writer_call(struct rl_writer *w, struct rl_job *job)
+{
+	job->done = NULL;
+	rl_writer_submit(w, job);
+	pthread_mutex_lock(&w->lock);
+	while (!job->finished)
+		pthread_cond_wait(&w->finished, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	return job->result;
+}
+
+void rl_writer_stop(struct rl_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	rl_db_close(w->db);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->finished);
+	free(w);
+}
+
+void rl_writer_stats(struct rl_writer *w, struct rl_writer_stats *out)
+{
+	pthread_mutex_lock(&w->lock);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->lock);
+}

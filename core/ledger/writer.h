@@ -1,0 +1,65 @@
+/*
+ * writer.h - the single writer with group commit.
+ *
+ * Every write in the server goes through one thread that owns the only
+ * read-write connection.  It takes every job waiting in its queue, runs
+ * each inside its own SAVEPOINT of one transaction (so one bad job cannot
+ * spoil the others), seals the ledger (signs a new tree head if it grew),
+ * commits once with synchronous=FULL, and only then reports each job
+ * done.  Durability costs one fsync per batch instead of one per request,
+ * and no job is reported done before its data is on disk.
+ *
+ * The writer knows nothing of HTTP: a job's done callback is how the
+ * server learns to resume the suspended connection.
+ */
+#ifndef RASLOG_WRITER_H
+#define RASLOG_WRITER_H
+
+#include "store/db.h"
+#include "base/error.h"
+
+struct rl_job;
+
+/* Runs inside the batch transaction; return 0, or -1 with err set (the job's savepoint is rolled back). */
+typedef int (*rl_job_run_fn)(struct rl_db *db, struct rl_job *job, struct rl_error *err);
+/* Called on the writer thread after the commit (or the failure); must not block. */
+typedef void (*rl_job_done_fn)(struct rl_job *job);
+
+struct rl_job {
+	rl_job_run_fn run;
+	rl_job_done_fn done;    /* NULL for rl_writer_call */
+	void *ctx;              /* the submitter's data */
+	int result;             /* 0 ok, -1 failed: err says why */
+	struct rl_error err;
+	struct rl_job *next;    /* queue link, owned by the writer */
+	int finished;           /* internal: set under the writer's lock */
+};
+
+struct rl_writer;
+
+/* Opens the database read-write and starts the writer thread. */
+int rl_writer_start(const char *db_path, struct rl_writer **out, struct rl_error *err);
+/* Queues a job; its done callback runs later on the writer thread. */
+void rl_writer_submit(struct rl_writer *w, struct rl_job *job);
+/* Queues a job and waits for it; returns job->result. */
+int rl_writer_call(struct rl_writer *w, struct rl_job *job);
+/* Finishes every queued job, then stops the thread and closes the database. */
+void rl_writer_stop(struct rl_writer *w);
+
+/* Histogram bounds (upper, inclusive) of the batch sizes and commit times below. */
+#define RL_WRITER_SIZE_BUCKETS 10   /* 1, 2, 4 ... 512 jobs */
+#define RL_WRITER_TIME_BUCKETS 12
+extern const double rl_writer_time_bounds[RL_WRITER_TIME_BUCKETS]; /* seconds */
+
+/* Counters for the health endpoint, /metrics and benchmarks. */
+struct rl_writer_stats {
+	unsigned long long batches;
+	unsigned long long jobs;
+	unsigned long long failed_commits;
+	unsigned long long size_buckets[RL_WRITER_SIZE_BUCKETS]; /* batches of at most 2^i jobs (not cumulative) */
+	unsigned long long time_buckets[RL_WRITER_TIME_BUCKETS + 1]; /* batches committed within bound i; last: slower */
+	double commit_seconds;   /* total time from BEGIN to COMMIT of every batch */
+};
+void rl_writer_stats(struct rl_writer *w, struct rl_writer_stats *out);
+
+#endif

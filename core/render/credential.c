@@ -1,0 +1,472 @@
+/*
+ * credential.c - Open Badges 3.0 credentials with eddsa-jcs-2022 proofs
+ * and the Bitstring Status List; see credential.h.
+ *
+ * eddsa-jcs-2022 (W3C Data Integrity EdDSA Cryptosuites v1.0, 3.3): the
+ * proof configuration (the proof without proofValue, carrying the
+ * document's @context) and the document without its proof are each
+ * canonicalised with JCS and hashed with SHA-256; the signature is
+ * Ed25519 over hash(config) || hash(document), written as multibase
+ * base58btc ("z...").
+ */
+#include "base/prelude.h"
+
+#include "render/credential.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "ledger/jcs.h"
+#include "ledger/ledger.h"
+#include "domain/progress.h"
+#include "store/secrets.h"
+#include "base/codes.h"
+#include "domain/users.h"
+#include "base/util.h"
+
+#define VC_CONTEXT "https://www.w3.org/ns/credentials/v2"
+#define OB_CONTEXT "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+char *rl_base58btc(const uint8_t *data, size_t len)
+{
+	static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	size_t zeros = 0, size = len * 138 / 100 + 1, high, i;
+	uint8_t *b58 = calloc(size, 1);
+	char *out;
+
+	if (!b58)
+		return NULL;
+	while (zeros < len && data[zeros] == 0)
+		zeros++;
+	high = size - 1;
+	for (i = zeros; i < len; i++) {
+		int carry = data[i];
+		size_t j;
+		for (j = size - 1; (j > high || carry) && j < size; j--) {
+			carry += 256 * b58[j];
+			b58[j] = (uint8_t)(carry % 58);
+			carry /= 58;
+			if (j == 0)
+				break;
+		}
+		high = j;
+	}
+	for (i = 0; i < size && b58[i] == 0; i++)
+		;
+	out = malloc(zeros + (size - i) + 1);
+	if (out) {
+		size_t n = 0;
+		for (size_t z = 0; z < zeros; z++)
+			out[n++] = '1';
+		for (; i < size; i++)
+			out[n++] = alphabet[b58[i]];
+		out[n] = '\0';
+	}
+	free(b58);
+	return out;
+}
+
+int rl_credential_init(struct rl_db *db, struct rl_error *err)
+{
+	/* The key lives in its own file (secrets.h); meta records its public key. */
+	return rl_secret_create(db, RL_SECRET_ISSUER, err);
+}
+
+/* did:key of an Ed25519 key: multibase base58btc of the multicodec 0xed01 prefix and the key. */
+static int did_key(const uint8_t pk[32], char did[80], char vm[170])
+{
+	uint8_t mc[34] = { 0xed, 0x01 };
+	char *mb;
+
+	memcpy(mc + 2, pk, 32);
+	mb = rl_base58btc(mc, sizeof(mc));
+	if (!mb)
+		return -1;
+	snprintf(did, 80, "did:key:z%s", mb);
+	if (vm)
+		snprintf(vm, 170, "did:key:z%s#z%s", mb, mb);
+	free(mb);
+	return 0;
+}
+
+static int issuer_keys(struct rl_db *db, uint8_t sk[64], char did[80], char vm[170], struct rl_error *err)
+{
+	const uint8_t *key = rl_secret_get(db, RL_SECRET_ISSUER, err);
+
+	if (!key)
+		return -1;
+	memcpy(sk, key, 64);
+	return did_key(key + 32, did, vm);
+}
+
+int rl_credential_issuer(struct rl_db *db, char did[80], struct rl_error *err)
+{
+	uint8_t sk[64];
+	int rc = issuer_keys(db, sk, did, NULL, err);
+
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
+static int jcs_hash(const json_t *v, uint8_t out[32], struct rl_error *err)
+{
+	size_t len;
+	char *text = rl_jcs_string(v, &len, err);
+
+	if (!text)
+		return -1;
+	crypto_hash_sha256(out, (const unsigned char *)text, len);
+	free(text);
+	return 0;
+}
+
+int rl_credential_sign(json_t *doc, const uint8_t sk[64], const char *verification_method,
+		       const char *created, struct rl_error *err)
+{
+	json_t *proof = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite",
+				  "eddsa-jcs-2022", "created", created, "verificationMethod", verification_method,
+				  "proofPurpose", "assertionMethod");
+	uint8_t hashes[64], sig[64];
+	char *mb;
+
+	json_object_del(doc, "proof");
+	if (json_object_get(doc, "@context"))
+		json_object_set(proof, "@context", json_object_get(doc, "@context"));
+	if (jcs_hash(proof, hashes, err) < 0 || jcs_hash(doc, hashes + 32, err) < 0) {
+		json_decref(proof);
+		return -1;
+	}
+	crypto_sign_detached(sig, NULL, hashes, sizeof(hashes), sk);
+	mb = rl_base58btc(sig, sizeof(sig));
+	if (!mb) {
+		json_decref(proof);
+		return rl_error_internal(err, "out of memory");
+	}
+	{
+		char value[120];
+		snprintf(value, sizeof(value), "z%s", mb);
+		json_object_set_new(proof, "proofValue", json_string(value));
+	}
+	free(mb);
+	json_object_set_new(doc, "proof", proof);
+	return 0;
+}
+
+static void status_url(const char *base, char *out, size_t size)
+{
+	snprintf(out, size, "%s/api/v1/credentials/status", base);
+}
+
+/* The members every raslog credential shares: contexts, id, types, issuer. */
+static json_t *credential_new(const char *id, const char *issuer_did)
+{
+	return json_pack("{s:[s,s],s:s,s:[s,s],s:{s:s,s:[s],s:s}}",
+			 "@context", VC_CONTEXT, OB_CONTEXT, "id", id,
+			 "type", "VerifiableCredential", "OpenBadgeCredential",
+			 "issuer", "id", issuer_did, "type", "Profile", "name",
+			 "raslog robot-assisted surgery training programme");
+}
+
+/*
+ * Adds the credentialStatus entry for bit status_index of the list and
+ * the proof; on failure frees doc and returns NULL.
+ */
+static json_t *credential_finish(json_t *doc, const char *base_url, int64_t status_index, const uint8_t sk[64],
+				 const char *vm, struct rl_error *err)
+{
+	char list[300], id[330], idx[24], now[21];
+
+	status_url(base_url, list, sizeof(list));
+	snprintf(idx, sizeof(idx), "%lld", (long long)status_index);
+	snprintf(id, sizeof(id), "%s#%s", list, idx);
+	json_object_set_new(doc, "credentialStatus", json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "type",
+		"BitstringStatusListEntry", "statusPurpose", "revocation", "statusListIndex", idx,
+		"statusListCredential", list));
+	rl_now_rfc3339(now);
+	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err)
+{
+	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *doc = NULL, *evidence, *mod, *req, *ev;
+	sqlite3_stmt *st;
+	int64_t acc_id = 0, acc_index = 0;
+	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
+	uint8_t sk[64];
+	size_t i, j, k;
+	const char *status;
+
+	if (!report)
+		return NULL;
+	status = json_string_value(json_object_get(report, "status"));
+	if (strcmp(status, "accredited") != 0 && strcmp(status, "lapsed") != 0) {
+		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
+			     "trainee %lld is not accredited, so there is no credential to export", (long long)trainee);
+		goto out;
+	}
+	st = rl_db_stmt(db, "SELECT id, ledger_index, accredited_at, coalesce(valid_until, '') FROM trainee_accreditations "
+			    "WHERE trainee_id = ? AND revoked_index IS NULL ORDER BY id DESC LIMIT 1", err);
+	if (!st)
+		goto out;
+	sqlite3_bind_int64(st, 1, trainee);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		acc_id = sqlite3_column_int64(st, 0);
+		acc_index = sqlite3_column_int64(st, 1);
+		snprintf(accredited_at, sizeof(accredited_at), "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
+		rl_error_set(err, RL_E_CONFLICT, "not-accredited", NULL, "trainee %lld has no live accreditation", (long long)trainee);
+		goto out;
+	}
+	head = rl_ledger_head(db, err);
+	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
+		goto out;
+	snprintf(buf, sizeof(buf), "urn:raslog:accreditation:%lld", (long long)acc_index);
+	doc = credential_new(buf, did);
+	if (!doc) {
+		rl_error_internal(err, "cannot build the credential");
+		goto out_keys;
+	}
+	json_object_set_new(doc, "validFrom", json_string(accredited_at));
+	if (until[0]) {
+		snprintf(buf, sizeof(buf), "%sT23:59:59Z", until);
+		json_object_set_new(doc, "validUntil", json_string(buf));
+	}
+	snprintf(buf, sizeof(buf), "Accredited in robot-assisted surgery: %s",
+		 json_string_value(json_object_get(json_object_get(report, "curriculum"), "title")));
+	json_object_set_new(doc, "name", json_string(buf));
+	{
+		json_t *cur = json_object_get(report, "curriculum");
+		char achievement[160], narrative[400];
+		snprintf(achievement, sizeof(achievement), "urn:raslog:curriculum:%s:%lld",
+			 json_string_value(json_object_get(cur, "code")), (long long)json_integer_value(json_object_get(cur, "version")));
+		snprintf(narrative, sizeof(narrative),
+			 "Every requirement of %s version %lld was met by statements signed by accredited trainers, "
+			 "and the accreditation itself was signed by faculty (ledger index %lld).",
+			 json_string_value(json_object_get(cur, "code")), (long long)json_integer_value(json_object_get(cur, "version")),
+			 (long long)acc_index);
+		json_object_set_new(doc, "credentialSubject", json_pack("{s:s,s:[s],s:s,s:{s:s,s:[s],s:s,s:s,s:{s:s}}}",
+			"id", (snprintf(buf, sizeof(buf), "urn:raslog:user:%lld", (long long)trainee), buf),
+			"type", "AchievementSubject",
+			"name", json_string_value(json_object_get(json_object_get(report, "trainee"), "name")),
+			"achievement", "id", achievement, "type", "Achievement",
+			"name", json_string_value(json_object_get(cur, "title")),
+			"description", "Robot-assisted surgery training pathway completed and accredited.",
+			"criteria", "narrative", narrative));
+	}
+	evidence = json_array();
+	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
+	json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s}", "id", buf, "type", "Evidence", "name",
+						  "Faculty accreditation statement"));
+	json_array_foreach(json_object_get(report, "modules"), i, mod)
+		json_array_foreach(json_object_get(mod, "requirements"), j, req)
+			json_array_foreach(json_object_get(req, "evidence"), k, ev) {
+				char name[200];
+				snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)json_integer_value(json_object_get(ev, "ledger_index")));
+				snprintf(name, sizeof(name), "Signed %s counting towards %s",
+					 json_string_value(json_object_get(ev, "type")), json_string_value(json_object_get(req, "key")));
+				json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s}", "id", buf, "type", "Evidence", "name", name));
+			}
+	snprintf(buf, sizeof(buf), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
+		 json_string_value(json_object_get(head, "root_hash")));
+	{
+		char narrative[300];
+		snprintf(narrative, sizeof(narrative),
+			 "The raslog ledger's signed tree head of %s (size %lld, RFC 9162 root %s) includes every statement named here.",
+			 json_string_value(json_object_get(head, "timestamp")), (long long)json_integer_value(json_object_get(head, "tree_size")),
+			 json_string_value(json_object_get(head, "root_hash")));
+		json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s,s:s}", "id", buf, "type", "Evidence", "name",
+							  "Signed ledger tree head", "narrative", narrative));
+	}
+	json_object_set_new(doc, "evidence", evidence);
+	doc = credential_finish(doc, base_url, acc_id, sk, vm, err);
+out_keys:
+	sodium_memzero(sk, sizeof(sk));
+out:
+	json_decref(head);
+	json_decref(report);
+	return doc;
+}
+
+json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err)
+{
+	uint8_t *bits = calloc(RL_STATUS_LIST_BITS / 8, 1), *gz = NULL, sk[64];
+	char did[80], vm[170], now[21], until[21], url[300], sub[320];
+	sqlite3_stmt *st;
+	z_stream zs;
+	json_t *doc = NULL;
+	char *b64 = NULL, *enc = NULL;
+	size_t b64len;
+
+	if (!bits)
+		return NULL;
+	/* Trainee accreditations take the lower half of the list, trainer accreditations the upper. */
+	for (int half = 0; half < 2; half++) {
+		int64_t offset = half ? RL_STATUS_LIST_BITS / 2 : 0;
+		st = rl_db_stmt(db, half
+			? "SELECT id FROM trainer_accreditations WHERE (revoked_index IS NOT NULL OR superseded_index IS NOT NULL) "
+			  "AND id < ?"
+			: "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
+		if (!st)
+			goto out;
+		sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t i = offset + sqlite3_column_int64(st, 0);
+			bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+		}
+		sqlite3_reset(st);
+	}
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		goto out;
+	gz = malloc(deflateBound(&zs, RL_STATUS_LIST_BITS / 8));
+	zs.next_in = bits;
+	zs.avail_in = RL_STATUS_LIST_BITS / 8;
+	zs.next_out = gz;
+	zs.avail_out = (uInt)deflateBound(&zs, RL_STATUS_LIST_BITS / 8);
+	if (!gz || deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&zs);
+		rl_error_internal(err, "cannot compress the status list");
+		goto out;
+	}
+	b64len = sodium_base64_ENCODED_LEN(zs.total_out, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	b64 = malloc(b64len);
+	enc = malloc(b64len + 1);
+	if (!b64 || !enc) {
+		deflateEnd(&zs);
+		goto out;
+	}
+	sodium_bin2base64(b64, b64len, gz, zs.total_out, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	deflateEnd(&zs);
+	snprintf(enc, b64len + 1, "u%s", b64);
+	if (issuer_keys(db, sk, did, vm, err) < 0)
+		goto out;
+	/*
+	 * The list is valid for RL_STATUS_LIST_TTL seconds from now, so a copy
+	 * frozen before a revocation (a cache, an attacker replaying it) goes
+	 * stale and verifiers fetch a fresh one.
+	 */
+	{
+		time_t t = time(NULL);
+		rl_format_rfc3339(t, now);
+		rl_format_rfc3339(t + RL_STATUS_LIST_TTL, until);
+	}
+	status_url(base_url, url, sizeof(url));
+	snprintf(sub, sizeof(sub), "%s#list", url);
+	doc = json_pack("{s:[s],s:s,s:[s,s],s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "@context", VC_CONTEXT, "id", url,
+			"type", "VerifiableCredential", "BitstringStatusListCredential", "issuer", did, "validFrom", now,
+			"validUntil", until, "credentialSubject", "id", sub, "type", "BitstringStatusList", "statusPurpose", "revocation",
+			"encodedList", enc);
+	if (rl_credential_sign(doc, sk, vm, now, err) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	sodium_memzero(sk, sizeof(sk));
+out:
+	free(bits);
+	free(gz);
+	free(b64);
+	free(enc);
+	return doc;
+}
+
+json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err)
+{
+	struct rl_user u;
+	sqlite3_stmt *st;
+	int64_t acc_id = 0, acc_index = 0, revoked = -1;
+	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
+	uint8_t sk[64];
+	json_t *head = NULL, *doc = NULL;
+
+	if (rl_user_get(db, trainer, &u, err) < 0)
+		return NULL;
+	if (!(u.roles & RL_ROLE_TRAINER)) {
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainer %lld", (long long)trainer);
+		return NULL;
+	}
+	/* The trainer's latest accreditation is the only one that can be live (core/ledger/authority.h). */
+	st = rl_db_stmt(db, "SELECT id, ledger_index, valid_from, valid_until, coalesce(revoked_index, -1) "
+			    "FROM trainer_accreditations WHERE trainer_id = ? ORDER BY ledger_index DESC LIMIT 1", err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, trainer);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		acc_id = sqlite3_column_int64(st, 0);
+		acc_index = sqlite3_column_int64(st, 1);
+		snprintf(from, sizeof(from), "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
+		revoked = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (acc_id && revoked >= 0) {
+		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
+			     "the trainer accreditation of trainer %lld (ledger index %lld) was revoked at ledger index %lld: "
+			     "the credential is revoked in the status list, and none is issued until faculty accredit them again",
+			     (long long)trainer, (long long)acc_index, (long long)revoked);
+		err->extra = json_pack("{s:s,s:I,s:I}", "state", "revoked", "accreditation_index", (json_int_t)acc_index,
+				       "revoked_index", (json_int_t)revoked);
+		return NULL;
+	}
+	rl_format_date(rl_today(), buf);
+	if (acc_id && strcmp(until, buf) < 0)
+		acc_id = 0; /* expired */
+	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
+		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
+			     "trainer %lld holds no live trainer accreditation, so there is no credential to export",
+			     (long long)trainer);
+		return NULL;
+	}
+	head = rl_ledger_head(db, err);
+	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
+		goto out;
+	snprintf(buf, sizeof(buf), "urn:raslog:trainer-accreditation:%lld", (long long)acc_index);
+	doc = credential_new(buf, did);
+	if (!doc) {
+		rl_error_internal(err, "cannot build the trainer credential");
+		goto out_keys;
+	}
+	json_object_set_new(doc, "name", json_string("Accredited robot-assisted surgery trainer"));
+	snprintf(buf, sizeof(buf), "%sT00:00:00Z", from);
+	json_object_set_new(doc, "validFrom", json_string(buf));
+	snprintf(buf, sizeof(buf), "%sT23:59:59Z", until);
+	json_object_set_new(doc, "validUntil", json_string(buf));
+	{
+		char id[64], narrative[300];
+		snprintf(id, sizeof(id), "urn:raslog:user:%lld", (long long)trainer);
+		snprintf(narrative, sizeof(narrative),
+			 "Accredited by faculty of the programme as a robot-assisted surgery trainer from %s until %s; "
+			 "the faculty statement is ledger entry %lld.", from, until, (long long)acc_index);
+		json_object_set_new(doc, "credentialSubject", json_pack("{s:s,s:[s],s:s,s:{s:s,s:[s],s:s,s:s,s:{s:s}}}",
+			"id", id, "type", "AchievementSubject", "name", u.name,
+			"achievement", "id", "urn:raslog:achievement:ras-trainer", "type", "Achievement",
+			"name", "Accredited robot-assisted surgery trainer",
+			"description", "May countersign RAS training sessions, score assessments and sign module completions.",
+			"criteria", "narrative", narrative));
+	}
+	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
+	{
+		char th[200];
+		snprintf(th, sizeof(th), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
+			 json_string_value(json_object_get(head, "root_hash")));
+		json_object_set_new(doc, "evidence", json_pack("[{s:s,s:[s],s:s},{s:s,s:[s],s:s}]",
+			"id", buf, "type", "Evidence", "name", "Faculty trainer accreditation statement",
+			"id", th, "type", "Evidence", "name", "Signed ledger tree head"));
+	}
+	doc = credential_finish(doc, base_url, RL_STATUS_LIST_BITS / 2 + acc_id, sk, vm, err);
+out_keys:
+	sodium_memzero(sk, sizeof(sk));
+out:
+	json_decref(head);
+	return doc;
+}

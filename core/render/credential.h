@@ -1,0 +1,39 @@
+/*
+ * credential.h - portable, signed proof of an accreditation: an Open
+ * Badges 3.0 OpenBadgeCredential (W3C Verifiable Credentials 2.0) with a
+ * Data Integrity proof in the eddsa-jcs-2022 cryptosuite, signed by the
+ * programme's issuer key (a did:key), naming its evidence (ledger indexes
+ * and the signed tree head), and a W3C Bitstring Status List through which
+ * anyone can check whether it was revoked.
+ */
+#ifndef RASLOG_CREDENTIAL_H
+#define RASLOG_CREDENTIAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "base/error.h"
+
+#define RL_STATUS_LIST_BITS 131072 /* the spec's minimum: 16 KiB, so one entry reveals little */
+#define RL_STATUS_LIST_TTL (24 * 3600) /* seconds a status list credential is valid (validUntil) */
+
+/* Creates the issuer key if missing (init). */
+int rl_credential_init(struct rl_db *db, struct rl_error *err);
+/* The issuer's did:key identifier. */
+int rl_credential_issuer(struct rl_db *db, char did[80], struct rl_error *err);
+
+/* The credential of the trainee's current accreditation; RL_E_CONFLICT if not accredited. */
+json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err);
+/* The credential of a trainer's live accreditation (status index in the upper half of the list). */
+json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err);
+/* The signed BitstringStatusListCredential of every accreditation credential, valid from now for RL_STATUS_LIST_TTL. */
+json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err);
+
+/* Adds an eddsa-jcs-2022 DataIntegrityProof to doc (exposed for tests). */
+int rl_credential_sign(json_t *doc, const uint8_t sk[64], const char *verification_method,
+		       const char *created, struct rl_error *err);
+/* base58btc (Bitcoin alphabet) of data; malloc'd. */
+char *rl_base58btc(const uint8_t *data, size_t len);
+
+#endif

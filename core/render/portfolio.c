@@ -1,0 +1,217 @@
+/*
+ * portfolio.c - the PDF portfolio; see portfolio.h.
+ */
+#include "base/prelude.h"
+
+#include "render/portfolio.h"
+
+#include <hpdf.h>
+#include <qrencode.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/ledger.h"
+#include "domain/progress.h"
+#include "base/util.h"
+
+#define PAGE_W 595.0f  /* A4 in points */
+#define PAGE_H 842.0f
+#define MARGIN 48.0f
+
+struct doc {
+	HPDF_Doc pdf;
+	HPDF_Page page;
+	HPDF_Font font, bold;
+	float y;
+	int failed;
+};
+
+static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
+{
+	struct doc *d = data;
+	d->failed = 1;
+	(void)code;
+	(void)detail;
+}
+
+static void new_page(struct doc *d)
+{
+	d->page = HPDF_AddPage(d->pdf);
+	HPDF_Page_SetSize(d->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+	d->y = PAGE_H - MARGIN;
+}
+
+static void text(struct doc *d, HPDF_Font f, float size, float x, const char *s)
+{
+	HPDF_Page_BeginText(d->page);
+	HPDF_Page_SetFontAndSize(d->page, f, size);
+	HPDF_Page_TextOut(d->page, x, d->y, s ? s : "");
+	HPDF_Page_EndText(d->page);
+}
+
+static void line(struct doc *d, HPDF_Font f, float size, const char *s)
+{
+	if (d->y < MARGIN + size) {
+		new_page(d);
+	}
+	text(d, f, size, MARGIN, s);
+	d->y -= size * 1.5f;
+}
+
+/* Draws a row of cells at the given x offsets. */
+static void row(struct doc *d, HPDF_Font f, float size, const float *xs, const char *const *cells, int n)
+{
+	if (d->y < MARGIN + size) {
+		new_page(d);
+	}
+	for (int i = 0; i < n; i++)
+		text(d, f, size, MARGIN + xs[i], cells[i]);
+	d->y -= size * 1.6f;
+}
+
+static void qr(struct doc *d, const char *url, float x, float top, float size)
+{
+	QRcode *q = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	float cell;
+
+	if (!q)
+		return;
+	cell = size / (float)q->width;
+	HPDF_Page_SetRGBFill(d->page, 0, 0, 0);
+	for (int r = 0; r < q->width; r++)
+		for (int c = 0; c < q->width; c++)
+			if (q->data[r * q->width + c] & 1)
+				HPDF_Page_Rectangle(d->page, x + (float)c * cell, top - (float)(r + 1) * cell, cell, cell);
+	HPDF_Page_Fill(d->page);
+	QRcode_free(q);
+}
+
+int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, struct rl_buf *out,
+		     struct rl_error *err)
+{
+	struct doc d = { 0 };
+	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *mod, *req, *ev;
+	const char *fname, *bname;
+	char buf[512], today[11];
+	size_t i, j, k;
+	int rc = -1;
+	static const float mod_x[] = { 0, 300, 400 };
+	static const float ev_x[] = { 0, 60, 150, 230, 300 };
+
+	if (!report)
+		return -1;
+	head = rl_ledger_head(db, err);
+	d.pdf = HPDF_New(on_error, &d);
+	if (!d.pdf || !head) {
+		rl_error_internal(err, "cannot start the PDF");
+		goto out;
+	}
+	HPDF_UseUTFEncodings(d.pdf);
+	HPDF_SetCurrentEncoder(d.pdf, "UTF-8");
+	fname = HPDF_LoadTTFontFromFile(d.pdf, RL_PORTFOLIO_FONT, HPDF_TRUE);
+	bname = HPDF_LoadTTFontFromFile(d.pdf, RL_PORTFOLIO_FONT_BOLD, HPDF_TRUE);
+	if (!fname || !bname || d.failed) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "no-font", NULL,
+			     "the PDF font %s is missing; install the Debian package fonts-dejavu-core", RL_PORTFOLIO_FONT);
+		goto out;
+	}
+	d.font = HPDF_GetFont(d.pdf, fname, "UTF-8");
+	d.bold = HPDF_GetFont(d.pdf, bname, "UTF-8");
+	HPDF_SetInfoAttr(d.pdf, HPDF_INFO_TITLE, "RAS training portfolio");
+	HPDF_SetInfoAttr(d.pdf, HPDF_INFO_CREATOR, "raslog");
+	new_page(&d);
+
+	line(&d, d.bold, 15, "Robot-assisted surgery training portfolio");
+	snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(json_object_get(report, "trainee"), "name")));
+	line(&d, d.bold, 14, buf);
+	snprintf(buf, sizeof(buf), "Site: %s", json_string_value(json_object_get(json_object_get(report, "trainee"), "site")));
+	line(&d, d.font, 10, buf);
+	snprintf(buf, sizeof(buf), "Curriculum: %s (%s, version %lld)",
+		 json_string_value(json_object_get(json_object_get(report, "curriculum"), "title")),
+		 json_string_value(json_object_get(json_object_get(report, "curriculum"), "code")),
+		 (long long)json_integer_value(json_object_get(json_object_get(report, "curriculum"), "version")));
+	line(&d, d.font, 10, buf);
+	snprintf(buf, sizeof(buf), "Status: %s  -  %lld of %lld modules met",
+		 json_string_value(json_object_get(report, "status")),
+		 (long long)json_integer_value(json_object_get(report, "modules_met")),
+		 (long long)json_integer_value(json_object_get(report, "modules_total")));
+	line(&d, d.bold, 11, buf);
+	rl_format_date(rl_today(), today);
+	snprintf(buf, sizeof(buf), "Generated %s from ledger tree head of size %lld, root %.16s...", today,
+		 (long long)json_integer_value(json_object_get(head, "tree_size")),
+		 json_string_value(json_object_get(head, "root_hash")));
+	line(&d, d.font, 8, buf);
+	if (verify_url && *verify_url) {
+		qr(&d, verify_url, PAGE_W - MARGIN - 72, PAGE_H - MARGIN - 4, 72);
+		snprintf(buf, sizeof(buf), "Verify: %s", verify_url);
+		line(&d, d.font, 8, buf);
+	}
+	d.y -= 10;
+	line(&d, d.bold, 13, "Modules");
+	{
+		const char *hdr[] = { "Module", "Status", "Requirements met" };
+		row(&d, d.bold, 9, mod_x, hdr, 3);
+	}
+	json_array_foreach(json_object_get(report, "modules"), i, mod) {
+		size_t met = 0, total = json_array_size(json_object_get(mod, "requirements"));
+		char counts[32];
+		const char *cells[3];
+		json_array_foreach(json_object_get(mod, "requirements"), j, req)
+			if (strcmp(json_string_value(json_object_get(req, "status")), "met") == 0)
+				met++;
+		snprintf(counts, sizeof(counts), "%zu of %zu", met, total);
+		cells[0] = json_string_value(json_object_get(mod, "title"));
+		cells[1] = json_string_value(json_object_get(mod, "status"));
+		cells[2] = counts;
+		row(&d, d.font, 9, mod_x, cells, 3);
+	}
+	d.y -= 10;
+	line(&d, d.bold, 13, "Signed evidence");
+	{
+		const char *hdr[] = { "Ledger", "Date", "Type", "Signer", "Counts towards" };
+		row(&d, d.bold, 8, ev_x, hdr, 5);
+	}
+	json_array_foreach(json_object_get(report, "modules"), i, mod) {
+		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
+			json_array_foreach(json_object_get(req, "evidence"), k, ev) {
+				char idx[24], signer[24], towards[160], date[11];
+				const char *cells[5];
+				snprintf(idx, sizeof(idx), "#%lld", (long long)json_integer_value(json_object_get(ev, "ledger_index")));
+				snprintf(signer, sizeof(signer), "user %lld", (long long)json_integer_value(json_object_get(ev, "signed_by")));
+				snprintf(towards, sizeof(towards), "%s (+%lld)", json_string_value(json_object_get(req, "key")),
+					 (long long)json_integer_value(json_object_get(ev, "amount")));
+				cells[0] = idx;
+				snprintf(date, sizeof(date), "%s", json_string_value(json_object_get(ev, "date")));
+				cells[1] = date;
+				cells[2] = json_string_value(json_object_get(ev, "type"));
+				cells[3] = signer;
+				cells[4] = towards;
+				row(&d, d.font, 8, ev_x, cells, 5);
+			}
+		}
+	}
+	if (d.failed || HPDF_SaveToStream(d.pdf) != HPDF_OK) {
+		rl_error_internal(err, "the PDF could not be written");
+		goto out;
+	}
+	{
+		HPDF_UINT32 size = HPDF_GetStreamSize(d.pdf);
+		unsigned char *data = malloc(size ? size : 1);
+		HPDF_UINT32 got = size;
+		if (!data || HPDF_ReadFromStream(d.pdf, data, &got) > HPDF_STREAM_EOF || rl_buf_add(out, data, got) < 0) {
+			free(data);
+			rl_error_internal(err, "the PDF could not be read back");
+			goto out;
+		}
+		free(data);
+	}
+	rc = 0;
+out:
+	if (d.pdf)
+		HPDF_Free(d.pdf);
+	json_decref(head);
+	json_decref(report);
+	return rc;
+}

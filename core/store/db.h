@@ -1,0 +1,95 @@
+/*
+ * db.h - the one place raslog talks to SQLite: opening (pragmas and
+ * migrations), cached prepared statements, transactions, and mapping
+ * SQLite failures to struct rl_error (a full disk becomes "unavailable",
+ * never a half-written record).
+ *
+ * A struct rl_db is one connection and is used by one thread at a time.
+ */
+#ifndef RASLOG_DB_H
+#define RASLOG_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+#define RL_DB_CREATE   1 /* create the file if missing and apply migrations */
+#define RL_DB_READONLY 2 /* a reader: never writes, never migrates */
+#define RL_DB_MIGRATE  4 /* apply pending migrations to an existing file */
+
+#define RL_DB_STMT_CACHE 96
+
+struct rl_secrets;
+
+struct rl_db {
+	sqlite3 *sql;
+	char *path;
+	char *key_dir;                /* where its key files are (secrets.h) */
+	struct rl_secrets *secrets;   /* keys loaded so far, guarded memory */
+	int nstmt;
+	struct {
+		const char *text;     /* the SQL, compared by pointer (static strings) */
+		sqlite3_stmt *stmt;
+	} cache[RL_DB_STMT_CACHE];
+};
+
+/*
+ * Opens the database.  RL_DB_CREATE makes a missing file with mode 0600
+ * (SQLite gives the -wal and -shm files the database file's mode).  A
+ * writable open applies pending migrations and moves keys still held in
+ * the database out to the key directory (secrets.h).
+ */
+int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error *err);
+void rl_db_close(struct rl_db *db);
+
+/* The schema version this build knows (highest NNN in schema/). */
+int rl_db_schema_version(void);
+
+/*
+ * Returns a reset, cached prepared statement for sql, which must be a
+ * string with static storage (it is cached by address).  NULL with err set.
+ */
+sqlite3_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err);
+
+/*
+ * Resets every cached statement, ending any read transaction one of them
+ * still holds, so the connection's next read sees the latest commit.  The
+ * server calls it after each request.
+ */
+void rl_db_end_reads(struct rl_db *db);
+
+/* Runs SQL with no result rows. */
+int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err);
+
+/* Fills err from the connection's last error; what names the operation. Returns -1. */
+int rl_db_fail(struct rl_db *db, struct rl_error *err, const char *what);
+
+int rl_db_begin(struct rl_db *db, struct rl_error *err);   /* BEGIN IMMEDIATE */
+int rl_db_commit(struct rl_db *db, struct rl_error *err);
+void rl_db_rollback(struct rl_db *db);
+
+/* meta table: small named values (keys, secrets). get returns the length or -1. */
+int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size);
+int rl_db_meta_put(struct rl_db *db, const char *key, const void *value, size_t len,
+		   struct rl_error *err);
+
+/* Binds text or NULL when s is NULL or empty. */
+int rl_db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Column text or NULL. */
+const char *rl_db_col_text(sqlite3_stmt *st, int i);
+
+/*
+ * Sets mode 0600 on the database file and its -wal and -shm files where
+ * they are looser (files of an older raslogd were 0644), saying so
+ * through rl_notice.  0, or -1 with err set.
+ */
+int rl_db_secure_files(const char *path, struct rl_error *err);
+
+/* Consistent online copy to out_path (created 0600, never over an existing file; SQLite backup API), with a progress callback. */
+int rl_db_backup(struct rl_db *db, const char *out_path,
+		 void (*progress)(int remaining, int total, void *ctx), void *ctx,
+		 struct rl_error *err);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * demo.c - the demo programme; see demo.h.  The evidence for each trainee
+ * is generated from the curriculum itself (each requirement's kind,
+ * activity, roles, steps and target), so the demo follows the curricula
+ * when programmes edit them.
+ */
+#include "demo.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/codes.h"
+#include "ledger/ledger.h"
+#include "domain/progress.h"
+#include "domain/sessions.h"
+#include "domain/signoff.h"
+#include "domain/statements.h"
+#include "domain/supervision.h"
+#include "domain/users.h"
+#include "base/util.h"
+
+#include "base/banned.h"
+
+struct person {
+	int64_t id;
+	uint8_t pk[32], sk[64];
+	char key[64];
+	struct rl_user user;
+};
+
+struct demo {
+	struct rl_db *db;
+	struct rl_error *err;
+	json_t *people;
+	long day;              /* date cursor for the trainee being seeded */
+	unsigned seq;
+};
+
+static int add_person(struct demo *d, struct person *p, const char *name, const char *email, int roles,
+		      const char *site, const char *curriculum)
+{
+	struct rl_user_new nu = { name, email, NULL, site, curriculum, roles };
+	char token[RL_TOKEN_LEN + 1];
+	const char *names[4];
+	json_t *rl = json_array();
+	int n;
+
+	if (rl_user_add(d->db, &nu, &p->id, token, d->err) < 0 || rl_user_get(d->db, p->id, &p->user, d->err) < 0) {
+		json_decref(rl);
+		return -1;
+	}
+	crypto_sign_keypair(p->pk, p->sk);
+	sodium_bin2base64(p->key, sizeof(p->key), p->pk, 32, sodium_base64_VARIANT_ORIGINAL);
+	n = rl_roles_names(roles, names);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(rl, json_string(names[i]));
+	json_array_append_new(d->people, json_pack("{s:I,s:s,s:o,s:s,s:s}", "id", (json_int_t)p->id, "name", name,
+						   "roles", rl, "token", token, "public_key", p->key));
+	return 0;
+}
+
+static int register_key(struct demo *d, struct person *p)
+{
+	json_t *out = NULL;
+	int rc = rl_key_add(d->db, p->user.id, p->key, &out, d->err);
+
+	json_decref(out);
+	return rc;
+}
+
+/* Signs statement as p and applies it exactly as POST /signoffs would. */
+static int submit(struct demo *d, struct person *p, json_t *statement, int64_t *index)
+{
+	struct rl_signoff so;
+	char *sig = rl_stmt_sign(statement, p->sk, d->err);
+	json_t *body;
+	int rc = -1;
+
+	if (!sig) {
+		json_decref(statement);
+		return -1;
+	}
+	body = json_pack("{s:o,s:s}", "statement", statement, "signature", sig);
+	free(sig);
+	if (rl_signoff_check(&p->user, body, &so, d->err) == 0) {
+		rc = rl_signoff_apply(d->db, &p->user, &so, d->err);
+		if (index)
+			*index = so.ledger_index;
+	}
+	rl_signoff_release(&so);
+	json_decref(body);
+	return rc;
+}
+
+static void signer_of(struct person *p, char now[21], struct rl_signer *by)
+{
+	rl_now_rfc3339(now);
+	by->user = p->id;
+	by->key = p->key;
+	by->signed_at = now;
+}
+
+/* Logs a session as the trainee; signs it as the trainer unless pending. */
+static int session(struct demo *d, struct person *trainee, struct person *trainer, const char *activity,
+		   const char *platform, int minutes, const char *role, json_t *steps, const char *procedure,
+		   const char *site, int pending, int64_t *id_out)
+{
+	struct rl_session_new s;
+	char date[11], now[21];
+	json_t *body, *rec;
+	struct rl_signer by;
+	int64_t id;
+	int rc;
+
+	d->day += 1 + (long)(d->seq++ % 4);
+	if (d->day > rl_today())
+		d->day = rl_today();
+	rl_format_date(d->day, date);
+	body = json_pack("{s:s,s:i,s:s,s:I}", "date", date, "minutes", minutes, "activity", activity,
+			 "trainer", (json_int_t)trainer->id);
+	if (platform)
+		json_object_set_new(body, "platform", json_string(platform));
+	if (role)
+		json_object_set_new(body, "role", json_string(role));
+	if (steps)
+		json_object_set(body, "steps", steps);
+	if (procedure)
+		json_object_set_new(body, "procedure", json_string(procedure));
+	if (site)
+		json_object_set_new(body, "site", json_string(site));
+	rc = rl_session_parse(d->db, &trainee->user, body, &s, d->err);
+	if (rc == 0)
+		rc = rl_session_insert(d->db, &s, &id, d->err);
+	json_decref(body);
+	if (rc < 0 || pending) {
+		if (id_out && rc == 0)
+			*id_out = id;
+		return rc;
+	}
+	rec = rl_session_load(d->db, id, d->err);
+	if (!rec)
+		return -1;
+	signer_of(trainer, now, &by);
+	rc = submit(d, trainer, rl_stmt_session_signoff(rec, "confirmed", role, steps, NULL, &by), NULL);
+	json_decref(rec);
+	if (id_out)
+		*id_out = id;
+	return rc;
+}
+
+static const char *first_code(const json_t *v)
+{
+	return json_is_array(v) ? json_string_value(json_array_get(v, 0)) : json_string_value(v);
+}
+
+static const char *platform_for(const char *activity)
+{
+	if (strcmp(activity, "simulator") == 0)
+		return "sim_dvss";
+	if (strcmp(activity, "elearning") == 0)
+		return NULL;
+	if (strcmp(activity, "dry_lab") == 0)
+		return "sim_mimic";
+	return "davinci_xi";
+}
+
+static const char *procedure_for(const char *step)
+{
+	return step && strncmp(step, "colectomy", 9) == 0 ? "Robotic anterior resection" : "Robotic radical prostatectomy";
+}
+
+/* Meets `share` (0..1) of one requirement with signed evidence. */
+static int satisfy(struct demo *d, struct person *trainee, struct person *trainer, const char *site,
+		   const json_t *module, const json_t *req, const char *code, int version, double share)
+{
+	const char *kind = json_string_value(json_object_get(req, "kind"));
+	long long target = json_integer_value(json_object_get(req, "target"));
+	if (!target)
+		target = 1; /* module_signoff may leave its target out */
+	long long want = (long long)(target * share + 0.5);
+	const char *activity = first_code(json_object_get(req, "activity"));
+	const char *role = first_code(json_object_get(req, "roles"));
+	char now[21];
+	struct rl_signer by;
+
+	if (!kind || want <= 0)
+		return 0;
+	if (strcmp(kind, "minutes") == 0) {
+		for (long long done = 0; done < want;) {
+			int m = 60 + (int)(d->seq % 3) * 30;
+			if (session(d, trainee, trainer, activity, platform_for(activity), m, role, NULL, NULL, site, 0, NULL) < 0)
+				return -1;
+			done += m;
+		}
+	} else if (strcmp(kind, "cases") == 0) {
+		for (long long i = 0; i < want; i++)
+			if (session(d, trainee, trainer, activity, platform_for(activity), 120 + (int)(i % 4) * 30, role,
+				    NULL, "Robotic radical prostatectomy", site, 0, NULL) < 0)
+				return -1;
+	} else if (strcmp(kind, "steps") == 0) {
+		const json_t *stepv = json_object_get(req, "step");
+		size_t nsteps = json_is_array(stepv) ? json_array_size(stepv) : 1;
+		for (long long i = 0; i < want; i += 2) {
+			json_t *steps = json_array();
+			for (long long k = i; k < want && k < i + 2; k++)
+				json_array_append_new(steps, json_string(json_is_array(stepv)
+					? json_string_value(json_array_get(stepv, (size_t)k % nsteps)) : json_string_value(stepv)));
+			if (session(d, trainee, trainer, "console_modular", "davinci_xi", 90, role, steps,
+				    procedure_for(json_string_value(json_array_get(steps, 0))), site, 0, NULL) < 0) {
+				json_decref(steps);
+				return -1;
+			}
+			json_decref(steps);
+		}
+	} else if (strcmp(kind, "assessments") == 0) {
+		for (long long i = 0; i < want; i++) {
+			int64_t sid;
+			json_t *scores = json_pack("[i,i,i,i,i,i]", 4, 4 + (int)(i % 2), 4, 4, 3 + (int)(i % 3 == 0), 5);
+			if (session(d, trainee, trainer, "console_full", "davinci_xi", 180, "S-TS", NULL,
+				    "Robotic radical prostatectomy", site, 0, &sid) < 0) {
+				json_decref(scores);
+				return -1;
+			}
+			signer_of(trainer, now, &by);
+			if (submit(d, trainer, rl_stmt_assessment(trainee->id, sid, "gears", scores, &by), NULL) < 0) {
+				json_decref(scores);
+				return -1;
+			}
+			json_decref(scores);
+		}
+	} else if (strcmp(kind, "module_signoff") == 0) {
+		signer_of(trainer, now, &by);
+		return submit(d, trainer, rl_stmt_module_completion(trainee->id, code, version,
+				json_string_value(json_object_get(module, "id")), &by), NULL);
+	}
+	return 0;
+}
+
+/* Seeds a trainee through `modules_done` whole modules and `partial` of the next. */
+static int seed_trainee(struct demo *d, struct person *trainee, struct person *trainer, const char *site,
+			int modules_done, double partial, int pending)
+{
+	const struct rl_curriculum *c = rl_curriculum_by_id(d->db, trainee->user.curriculum_id, d->err);
+	sqlite3_stmt *st;
+	json_t *def = NULL, *module;
+	size_t i, j;
+	int rc = 0;
+
+	if (!c)
+		return -1;
+	st = rl_db_stmt(d->db, "SELECT definition FROM curricula WHERE id = ?", d->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee->user.curriculum_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		def = json_loads(rl_db_col_text(st, 0), 0, NULL);
+	sqlite3_reset(st);
+	if (!def)
+		return rl_error_internal(d->err, "demo: curriculum definition missing");
+	d->day = rl_today() - 330;
+	json_array_foreach(json_object_get(def, "modules"), i, module) {
+		double share = (int)i < modules_done ? 1.0 : ((int)i == modules_done ? partial : 0.0);
+		json_t *req;
+		if (share <= 0)
+			break;
+		json_array_foreach(json_object_get(module, "requirements"), j, req) {
+			/* A partly done module gets its practice but not its sign-off. */
+			if (share < 1.0 && strcmp(json_string_value(json_object_get(req, "kind")), "module_signoff") == 0)
+				continue;
+			if ((rc = satisfy(d, trainee, trainer, site, module, req, rl_curriculum_code(c),
+					  rl_curriculum_version(c), share)) < 0)
+				goto out;
+		}
+	}
+	for (int k = 0; k < pending; k++) {
+		json_t *steps = json_pack("[s]", "prostatectomy.bladder_neck_dissection");
+		rc = session(d, trainee, trainer, k % 2 ? "simulator" : "console_modular", k % 2 ? "sim_dvss" : "davinci_xi",
+			     60 + 15 * k, k % 2 ? NULL : "S-TS", k % 2 ? NULL : steps, k % 2 ? NULL : "Robotic radical prostatectomy",
+			     site, 1, NULL);
+		json_decref(steps);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	json_decref(def);
+	return rc;
+}
+
+/* Faculty assign trainee to trainer, so the trainer may sign for them from the start. */
+static int assign(struct demo *d, struct person *faculty, struct person *trainer, struct person *trainee)
+{
+	json_t *body = json_pack("{s:I,s:I}", "trainer", (json_int_t)trainer->id, "trainee", (json_int_t)trainee->id);
+	json_t *out = NULL;
+	int rc = rl_assignment_add(d->db, &faculty->user, body, &out, d->err);
+
+	json_decref(body);
+	json_decref(out);
+	return rc;
+}
+
+static int write_key(const char *dir, struct person *p)
+{
+	char path[512];
+	char *b64;
+	int rc;
+
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/user-%lld.key", dir, (long long)p->id);
+	b64 = rl_base64_encode(p->sk, 64);
+	rc = rl_write_file_atomic(path, b64, strlen(b64), 0600);
+	free(b64);
+	return rc;
+}
+
+json_t *rl_demo_seed(struct rl_db *db, const char *keys_dir, struct rl_error *err)
+{
+	static const struct {
+		const char *name, *email, *site, *curriculum;
+		int modules, pending, accredit, trainer;
+		double partial;
+	} trainees[] = {
+		{ "Dr Priya Raman", "priya.raman@demo.raslog.org", "Leeds Robotics Skills Lab", "ras-core", 7, 1, 1, 0, 0 },
+		{ "Dr Tomasz Nowak", "tomasz.nowak@demo.raslog.org", "Leeds Robotics Skills Lab", "ras-core", 7, 2, 0, 0, 0 },
+		{ "Dr Aisha Bello", "aisha.bello@demo.raslog.org", "Leeds Robotics Skills Lab", "ras-core", 5, 2, 0, 1, 0.5 },
+		{ "Dr James O'Connor", "james.oconnor@demo.raslog.org", "Bristol Surgical Simulation Centre", "ras-core", 3, 1, 0, 2, 0.6 },
+		{ "Dr Mei Chen", "mei.chen@demo.raslog.org", "Bristol Surgical Simulation Centre", "ras-core", 1, 2, 0, 2, 0.4 },
+		{ "Dr Lukas Weber", "lukas.weber@demo.raslog.org", "Bristol Surgical Simulation Centre", "ras-core", 0, 1, 0, 3, 0.5 },
+		{ "Mr Richard Okafor FRCS", "richard.okafor@demo.raslog.org", "Leeds Robotics Skills Lab", "ras-conversion", 4, 0, 0, 1, 0 },
+		{ "Ms Helen Murray FRCS", "helen.murray@demo.raslog.org", "Bristol Surgical Simulation Centre", "ras-conversion", 2, 1, 0, 3, 0.5 },
+	};
+	static const struct { const char *name, *email, *site; } trainer_names[] = {
+		{ "Mr David Ellis", "david.ellis@demo.raslog.org", "Leeds Robotics Skills Lab" },
+		{ "Ms Sarah Kapoor", "sarah.kapoor@demo.raslog.org", "Leeds Robotics Skills Lab" },
+		{ "Prof. Martin Hughes", "martin.hughes@demo.raslog.org", "Bristol Surgical Simulation Centre" },
+		{ "Dr Fiona Grant", "fiona.grant@demo.raslog.org", "Bristol Surgical Simulation Centre" },
+	};
+	struct demo d = { db, err, json_array(), 0, 0 };
+	struct person faculty, admin, trainers[4], people[8];
+	char from[11], until[11], now[21];
+	struct rl_signer by;
+	int64_t index;
+
+	if (add_person(&d, &faculty, "Prof. Amelia Hart", "amelia.hart@demo.raslog.org", RL_ROLE_FACULTY,
+		       "Leeds Robotics Skills Lab", NULL) < 0 ||
+	    add_person(&d, &admin, "Programme Administrator", "admin@demo.raslog.org", RL_ROLE_ADMIN, NULL, NULL) < 0 ||
+	    rl_faculty_key_add(db, faculty.id, faculty.key, &index, err) < 0 || write_key(keys_dir, &faculty) < 0)
+		goto fail;
+	rl_format_date(rl_today() - 365, from);
+	rl_format_date(rl_today() + 730, until);
+	for (int i = 0; i < 4; i++) {
+		if (add_person(&d, &trainers[i], trainer_names[i].name, trainer_names[i].email, RL_ROLE_TRAINER,
+			       trainer_names[i].site, NULL) < 0 || register_key(&d, &trainers[i]) < 0 ||
+		    write_key(keys_dir, &trainers[i]) < 0)
+			goto fail;
+		signer_of(&faculty, now, &by);
+		if (submit(&d, &faculty, rl_stmt_trainer_accreditation(trainers[i].id, trainers[i].key, from, until, &by), NULL) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < sizeof(trainees) / sizeof(trainees[0]); i++) {
+		if (add_person(&d, &people[i], trainees[i].name, trainees[i].email, RL_ROLE_TRAINEE, trainees[i].site,
+			       trainees[i].curriculum) < 0 ||
+		    assign(&d, &faculty, &trainers[trainees[i].trainer], &people[i]) < 0 ||
+		    seed_trainee(&d, &people[i], &trainers[trainees[i].trainer], trainees[i].site, trainees[i].modules,
+				 trainees[i].partial, trainees[i].pending) < 0)
+			goto fail;
+		if (trainees[i].accredit) {
+			char code[64];
+			const struct rl_curriculum *c = rl_curriculum_by_id(db, people[i].user.curriculum_id, err);
+			char valid[11];
+			if (!c)
+				goto fail;
+			snprintf(code, sizeof(code), "%s", rl_curriculum_code(c));
+			rl_format_date(rl_today() + 3 * 365, valid);
+			signer_of(&faculty, now, &by);
+			if (submit(&d, &faculty, rl_stmt_accreditation(people[i].id, code, rl_curriculum_version(c), valid, &by), NULL) < 0)
+				goto fail;
+		}
+	}
+	sodium_memzero(&people, sizeof(people));
+	sodium_memzero(&trainers, sizeof(trainers));
+	sodium_memzero(&faculty, sizeof(faculty));
+	return d.people;
+fail:
+	json_decref(d.people);
+	return NULL;
+}
