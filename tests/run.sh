@@ -10,32 +10,10 @@ BIN="$BUILD/bin"
 export BIN
 OUT=tests/out
 mkdir -p "$OUT"
-passed=0
-failed=0
-failures=""
 
-record() { # record NAME STATUS
-	if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures="$failures $1"; fi
-}
-
-run_step() { # run_step NAME CMD...: output to tests/out/NAME.log, TAP counted
-	name=$1; shift
-	start=$(date +%s)
-	mkdir -p "$(dirname "$OUT/$name.log")"
-	"$@" >"$OUT/$name.log" 2>&1
-	st=$?
-	n_ok=$(grep -c '^ok ' "$OUT/$name.log")
-	n_bad=$(grep -c '^not ok ' "$OUT/$name.log")
-	secs=$(( $(date +%s) - start ))
-	if [ $st = 0 ] && [ "$n_bad" = 0 ]; then
-		printf '  PASS  %-28s %4s checks %4ss\n' "$name" "$n_ok" "$secs"
-		record "$name" 0
-	else
-		printf '  FAIL  %-28s %4s ok, %s not ok (exit %s) - see %s\n' "$name" "$n_ok" "$n_bad" "$st" "$OUT/$name.log"
-		grep -E '^not ok|ERROR|error:|FAIL' "$OUT/$name.log" | head -8 | sed 's/^/        /'
-		record "$name" 1
-	fi
-}
+. tests/run-step.sh
+suite_start=$(date +%s)
+find "$OUT" -name '*.status' -delete
 
 echo "raslog test suite (programs from $BIN)"
 
@@ -52,9 +30,22 @@ done
 if [ -x "$BUILD/tests/jcs_tool" ]; then
 	run_step "jcs-cross" sh -c "node tests/js/jcs-cross.mjs $BUILD/tests/jcs_tool && echo 'ok 1 - jcs cross-check'"
 fi
+# The shell suites, $JOBS at a time (default 2: each suite runs its own
+# servers on free loopback ports in its own temp directory).  A suite
+# whose file says "# test-runs-alone" (it measures promptness under an
+# attack) runs afterwards with nothing beside it.
+JOBS=${RASLOG_TEST_JOBS:-2}
+alone=""
+together=""
 for t in tests/tools/*.sh tests/api/*.sh tests/cli/*.sh; do
 	[ -f "$t" ] || continue
-	run_step "$(echo "$t" | sed 's|tests/||; s|\.sh$||')" bash "$t"
+	if grep -q '^# test-runs-alone' "$t"; then alone="$alone $t"; else together="$together $t"; fi
+done
+export OUT
+for t in $together; do echo "$t"; done |
+	xargs -P "$JOBS" -I{} sh -c '. tests/run-step.sh; run_step "$(suite_name {})" bash {}'
+for t in $alone; do
+	run_step "$(suite_name "$t")" bash "$t"
 done
 if [ -f tests/browser/run.sh ]; then
 	run_step "browser" bash tests/browser/run.sh "$BIN"
@@ -66,9 +57,16 @@ if [ -f tests/fuzz/run.sh ]; then
 	run_step "fuzz" sh tests/fuzz/run.sh short
 fi
 
+passed=0
+failed=0
+failures=""
+for f in $(find "$OUT" -name '*.status' | sort); do
+	name=${f#"$OUT/"}; name=${name%.status}
+	if [ "$(cat "$f")" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures="$failures $name"; fi
+done
 total=$((passed + failed))
 if [ "$failed" = 0 ]; then
-	echo "raslog tests: PASS - $passed of $total suites passed"
+	echo "raslog tests: PASS - $passed of $total suites passed ($(( $(date +%s) - suite_start ))s)"
 	exit 0
 fi
 echo "raslog tests: FAIL - $failed of $total suites failed:$failures"

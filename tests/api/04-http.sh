@@ -6,6 +6,9 @@
 # stalled clients do not block others, failed token attempts are rate
 # limited (429 + Retry-After), and the audit log has one line per write
 # and per refused authorization, carrying the reply's X-Request-Id.
+#
+# test-runs-alone: it checks that health answers promptly while slow
+# clients attack, so tests/run.sh runs it with nothing beside it.
 . "$(dirname "$0")/../lib.sh"
 
 mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
