@@ -43,6 +43,7 @@
 #include "store/db.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/logbook.h"
 #include "domain/sessions.h"
 #include "app/setup.h"
 #include "domain/signoff.h"
@@ -154,7 +155,7 @@ static void add_person(struct rl_db *db, struct person *p, const char *name, con
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t id;
 
-	if (rl_user_add(db, &nu, &id, p->token, &err) < 0 || rl_user_get(db, id, &p->user, &err) < 0)
+	if (rl_logbook_add_user(db, &nu, &id, p->token, &err) < 0 || rl_user_get(db, id, &p->user, &err) < 0)
 		die("adding a user", &err);
 	crypto_sign_keypair(p->pk, p->sk);
 	sodium_bin2base64(p->key, sizeof(p->key), p->pk, 32, sodium_base64_VARIANT_ORIGINAL);
@@ -296,7 +297,7 @@ static void insert_batch(struct rl_db *db, uint64_t first, size_t n, int ntraine
 		int tr;
 
 		make_session(first + k, ntrainees, ids, &s, &steps, &tr);
-		if (rl_session_insert(db, &s, &id, &err) < 0)
+		if (rl_logbook_log_session(db, &s, &id, &err) < 0)
 			die("inserting a session", &err);
 		if (!pending) {
 			struct item *it = &b->items[b->n++];

@@ -427,7 +427,7 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		goto out;
 	}
 	sqlite3_reset(q);
-	rc = rl_progress_session_decided(db, s, decision, role, steps && json_array_size(steps) ? steps : NULL, err);
+	rc = rl_progress_refresh(db, member_int(s, "trainee"), err);
 out:
 	free(signed_steps);
 	json_decref(s);
@@ -544,7 +544,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 		goto out;
 	}
 	sqlite3_reset(q);
-	rc = rl_progress_assessment_added(db, trainee, tool_id, sc, n, err);
+	rc = rl_progress_refresh(db, trainee, err);
 out:
 	free(scores_text);
 	json_decref(s);
@@ -648,7 +648,7 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	if (sqlite3_step(q) != SQLITE_DONE)
 		return rl_db_fail(db, err, "storing the module completion");
 	sqlite3_reset(q);
-	return rl_progress_module_completed(db, trainee, module, err);
+	return rl_progress_refresh(db, trainee, err);
 }
 
 /* A trainer countersigns (or rejects) a pending import as a whole; see core/domain/imports.h. */
