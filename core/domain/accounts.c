@@ -512,7 +512,7 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		sqlite3_bind_int64(st, 1, id);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return rl_db_fail(db, err, "enrolling a trainee");
-		if (rl_progress_refresh(db, id, err) < 0)
+		if (rl_logbook_enrolled(db, id, err) < 0)
 			return -1;
 	}
 	if (p->active >= 0 && p->active != active) {

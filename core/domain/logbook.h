@@ -8,6 +8,7 @@
 #ifndef RASLOG_LOGBOOK_H
 #define RASLOG_LOGBOOK_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -25,5 +26,28 @@ int rl_logbook_update_session(struct rl_db *db, int64_t trainee, int64_t id, lon
 /* Add a user: rl_user_add, then (for an enrolled trainee) the accreditation list's row. */
 int rl_logbook_add_user(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 			char token[RL_TOKEN_LEN + 1], struct rl_error *err);
+
+/*
+ * Appends a log-signed statement (stolen) to the ledger, about subject
+ * (0: nobody); *index (if not NULL) gets its ledger index.
+ */
+int rl_logbook_append_log(struct rl_db *db, json_t *statement, int64_t subject, int64_t *index,
+			  struct rl_error *err);
+
+/*
+ * The trainee's curriculum (users.curriculum_id) is now what it is: appends
+ * an "enrolment" statement naming it (code, version, content hash) unless
+ * their latest enrolment statement already does, then refreshes their
+ * figures.  Nothing for a trainee on no curriculum.
+ */
+int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err);
+
+/*
+ * Appends a "curriculum" statement for every curriculum version in the
+ * database that has none, and an enrolment for every enrolled trainee who
+ * has none (databases made before these statements existed).  Returns
+ * the number of statements appended.
+ */
+int rl_logbook_backfill(struct rl_db *db, struct rl_error *err);
 
 #endif
