@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "ledger/kinds.h"
+
 #define MAX_STEPS 64
 
 static const char *mstr(const json_t *o, const char *k)
@@ -127,13 +129,10 @@ static const char *overall_status(const char *evaluated, int accredited, const c
 	return "accredited";
 }
 
+/* Whom a statement is about: its kind's subject member (ledger/kinds.h). */
 static int about(const char *type, const json_t *st, int64_t trainee)
 {
-	if (strcmp(type, "session_signoff") == 0)
-		return mint(json_object_get(st, "session"), "trainee") == trainee;
-	if (strcmp(type, "revocation") == 0)
-		return mint(st, "subject") == trainee;
-	return mint(st, "trainee") == trainee;
+	return rl_kind_subject(rl_kind_find(type), st) == trainee;
 }
 
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,

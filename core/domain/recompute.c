@@ -8,6 +8,7 @@
 #include "domain/catalog.h"
 #include "domain/curriculum.h"
 #include "domain/figures.h"
+#include "ledger/kinds.h"
 #include "ledger/ledger.h"
 
 static const char *mstr(const json_t *o, const char *k)
@@ -18,15 +19,10 @@ static const char *mstr(const json_t *o, const char *k)
 /* The trainee a statement is about (0: nobody), as rl_figures reads it. */
 static json_int_t subject_of(const json_t *st)
 {
-	const char *type = mstr(st, "type");
+	const struct rl_kind *k = rl_kind_find(mstr(st, "type"));
 
-	if (!type)
-		return 0;
-	if (strcmp(type, "session_signoff") == 0)
-		return json_integer_value(json_object_get(json_object_get(st, "session"), "trainee"));
-	if (strcmp(type, "revocation") == 0)
-		return json_integer_value(json_object_get(st, "subject"));
-	return json_integer_value(json_object_get(st, "trainee"));
+	/* Only kinds that move a trainee's figures (the enrolment included) are grouped by trainee. */
+	return k && k->figures && k->id != RL_K_CURRICULUM ? rl_kind_subject(k, st) : 0;
 }
 
 static int by_id(const void *a, const void *b)

@@ -24,6 +24,7 @@
 #include "ledger/authority.h"
 #include "base/buf.h"
 #include "ledger/jcs.h"
+#include "ledger/kinds.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "base/util.h"
@@ -37,8 +38,12 @@ const char *const rl_verify_type_names[] = {
 	"curriculum", "enrolment", NULL
 };
 
-enum { T_FACULTY_KEY, T_KEY_REVOCATION, T_TRAINER_ACC, T_ACC, T_REVOCATION, T_SESSION, T_ASSESSMENT, T_MODULE, T_SIM_IMPORT,
-       T_CURRICULUM, T_ENROLMENT };
+/* The kinds' row numbers in the one table of kinds (ledger/kinds.h); rl_verify_type_names is in the same order. */
+enum {
+	T_FACULTY_KEY = RL_K_FACULTY_KEY, T_KEY_REVOCATION = RL_K_KEY_REVOCATION, T_TRAINER_ACC = RL_K_TRAINER_ACC,
+	T_ACC = RL_K_ACC, T_REVOCATION = RL_K_REVOCATION, T_SESSION = RL_K_SESSION, T_ASSESSMENT = RL_K_ASSESSMENT,
+	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT
+};
 
 /* ---------------------------------------------------------------- entries */
 
@@ -405,10 +410,9 @@ static int int_of(const json_t *o, const char *k, int64_t *out)
 
 static int type_of(const char *t)
 {
-	for (int i = 0; rl_verify_type_names[i]; i++)
-		if (strcmp(rl_verify_type_names[i], t) == 0)
-			return i;
-	return -1;
+	const struct rl_kind *k = rl_kind_find(t);
+
+	return k && k->id < (int)(sizeof(((struct rl_verify_result *)0)->statements) / sizeof(uint64_t)) ? k->id : -1;
 }
 
 static const char *tname(int type)
@@ -482,7 +486,7 @@ static int log_statement(struct state *s, const struct entry *e, int type, char 
 		return BAD("a statement issued by the log is not signed with the log key");
 	if (type == T_CURRICULUM || type == T_ENROLMENT)
 		return context_statement(s, e, type, why, wsize);
-	if (type != T_FACULTY_KEY && type != T_KEY_REVOCATION)
+	if (rl_kinds[type].signer != RL_SIGNER_LOG)
 		return BAD("the log issues only faculty_key, key_revocation, curriculum and enrolment statements, not %s",
 			   tname(type));
 	if (int_of(st, type == T_FACULTY_KEY ? "faculty" : "user", &user) < 0 || user <= 0)
@@ -745,7 +749,7 @@ static int authority(struct state *s, const struct entry *e, char *why, size_t w
 			return BAD("\"issuer\" can only be \"log\"");
 		return log_statement(s, e, type, why, wsize);
 	}
-	if (type == T_FACULTY_KEY || type == T_KEY_REVOCATION || type == T_CURRICULUM || type == T_ENROLMENT)
+	if (rl_kinds[type].signer == RL_SIGNER_LOG)
 		return BAD("a %s statement must be issued by the log", type_s);
 	return person_statement(s, e, type, why, wsize);
 }

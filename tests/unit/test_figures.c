@@ -18,6 +18,8 @@
 #include "base/error.h"
 #include "domain/curriculum.h"
 #include "domain/figures.h"
+#include "ledger/kinds.h"
+#include "ledger/verify.h"
 #include "base/banned.h"
 
 /* gears: 6 domains scored 1..5 (schema/tools.json). */
@@ -281,12 +283,43 @@ static void test_view_and_compare(void **state)
 	rl_curriculum_free(c);
 }
 
+/* The one table of kinds: the verifier counts in its order, and the subject member of each kind is read right. */
+static void test_kinds_table(void **state)
+{
+	json_t *so = json_pack("{s:s,s:{s:i}}", "type", "session_signoff", "session", "trainee", 7);
+	json_t *rev = json_pack("{s:s,s:i}", "type", "revocation", "subject", 9);
+	json_t *cur = json_pack("{s:s}", "type", "curriculum");
+	size_t n = 0;
+
+	(void)state;
+	for (; rl_kinds[n].name; n++) {
+		assert_int_equal(rl_kinds[n].id, (int)n);
+		assert_non_null(rl_verify_type_names[n]);
+		assert_string_equal(rl_verify_type_names[n], rl_kinds[n].name);
+		assert_ptr_equal(rl_kind_find(rl_kinds[n].name), &rl_kinds[n]);
+		assert_true(rl_kinds[n].signer >= RL_SIGNER_LOG && rl_kinds[n].signer <= RL_SIGNER_TRAINER);
+	}
+	assert_int_equal(n, RL_K_COUNT);
+	assert_null(rl_verify_type_names[n]);
+	assert_null(rl_kind_find("no_such_kind"));
+	assert_int_equal(rl_kind_subject(rl_kind_find("session_signoff"), so), 7);
+	assert_int_equal(rl_kind_subject(rl_kind_find("revocation"), rev), 9);
+	assert_int_equal(rl_kind_subject(rl_kind_find("curriculum"), cur), 0);
+	assert_int_equal(rl_kind_find("enrolment")->signer, RL_SIGNER_LOG);
+	assert_true(rl_kind_find("curriculum")->is_public);
+	assert_false(rl_kind_find("session_signoff")->is_public);
+	json_decref(so);
+	json_decref(rev);
+	json_decref(cur);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_by_hand),
 		cmocka_unit_test(test_eligible_accredited_lapsed),
 		cmocka_unit_test(test_view_and_compare),
+		cmocka_unit_test(test_kinds_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
