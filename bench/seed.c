@@ -11,12 +11,12 @@
  * pending ones (default 0; bench scenario 2 signs those off over HTTP).
  *
  * Everything goes through the server's own code path, nothing is written
- * behind its back: rl_session_insert (which keeps the per-trainee tallies
- * and trainee_status), then a statement built by rl_stmt_session_signoff,
+ * behind its back: rl_logbook_log_session (the insert, then the trainee's
+ * cached figures recomputed from the ledger), then a statement built by rl_stmt_session_signoff,
  * signed with the trainer's key (rl_stmt_sign), checked (rl_signoff_check:
  * shape and signature) and applied (rl_signoff_apply: rebuilds the
  * statement, checks the key's accreditation, appends to the ledger, moves
- * the tallies), and the ledger sealed (a signed tree head) once per
+ * the cached figures), and the ledger sealed (a signed tree head) once per
  * transaction of B sessions (default 10,000).
  *
  * Pipeline: the main thread owns the connection.  In transaction k it
