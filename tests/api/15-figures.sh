@@ -28,6 +28,7 @@ snapshot() {
 same() { cmp -s "$WORK/$1.progress" "$WORK/$2.progress" && cmp -s "$WORK/$1.list" "$WORK/$2.list"; }
 
 snapshot before
+api GET /api/v1/sites "$FAC" >/dev/null; cp "$WORK/body" "$WORK/before.sites"
 TRAINEES=$(jget 'len(j["items"])' < "$WORK/before.list")
 check "the demo programme lists its trainees" "$TRAINEES" -ge 8
 # An in-training trainee with a signed session, to tamper with.
@@ -97,6 +98,9 @@ api GET "/api/v1/trainees/$T/progress" "$FAC" >/dev/null
 jget 'json.dumps(j, sort_keys=True)' < "$WORK/body" > "$WORK/live.json"
 check "while serving, the progress report ignores the tampered rows" \
 	"$(grep -c -F -x -f "$WORK/live.json" "$WORK/before.progress")" = 1
+api GET /api/v1/sites "$FAC" >/dev/null
+ok "and the per-site report (signed minutes) comes from the ledger, not the session rows" cmp -s "$WORK/before.sites" "$WORK/body"
+check "the per-site report counts the demo's signed minutes" "$(jget 'sum(r["signed_minutes"] for s in j["items"] for r in s["rows"])' < "$WORK/body")" -gt 0
 stop_server
 start_server
 ok "the next start names the drift while serving" drift "$T" "$REQ" "*" "*"
