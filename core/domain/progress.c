@@ -19,10 +19,15 @@
 
 /* ------------------------------------------------------ the ledger's view */
 
-/* The trainee's curriculum, or NULL (and no error) when not enrolled. */
+/*
+ * The trainee's curriculum, or NULL (and no error) when not enrolled: the
+ * version their latest enrolment statement in the ledger names, as
+ * `raslog audit` reads it; users.curriculum_id only for a trainee with no
+ * enrolment statement (a database not yet backfilled by `raslogd init`).
+ */
 static const struct rl_curriculum *trainee_curriculum(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ?", err);
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?", err);
 	int64_t cid = 0;
 
 	if (!st)
@@ -455,7 +460,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	"CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 " \
 	"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, " \
 	"coalesce(t.modules_met, 0) AS met, coalesce(t.modules_total, 0) AS total, coalesce(t.summary, '[]'), t.accredited_until " \
-	"FROM users u JOIN curricula c ON c.id = u.curriculum_id LEFT JOIN trainee_status t ON t.trainee_id = u.id " \
+	"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id " \
 	"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) " \
 	"AND (?4 IS NULL OR st = ?4) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
 	static const char *const by_name = ACC_SELECT "ORDER BY u.name, u.id LIMIT ?6 OFFSET ?7";
@@ -466,7 +471,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	static const char *const counts_sql =
 		"SELECT CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 "
 		"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, count(*) "
-		"FROM users u JOIN curricula c ON c.id = u.curriculum_id LEFT JOIN trainee_status t ON t.trainee_id = u.id "
+		"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id "
 		"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) "
 		"AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) GROUP BY st";
 	const char *sql = by_name;

@@ -320,7 +320,7 @@ static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *
 			 struct rl_error *err)
 {
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
-					  "ON c.id = u.curriculum_id WHERE u.id = ? AND (u.roles & 1)", err);
+					  "ON c.id = " RL_ENROLLED_ON_SQL " WHERE u.id = ? AND (u.roles & 1)", err);
 	int found = 0;
 
 	if (!st)

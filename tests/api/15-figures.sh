@@ -58,6 +58,7 @@ sql "update trainee_status set status = 'eligible', modules_met = modules_total 
 OTHER=$(sql "select trainee_id || '|' || requirement from trainee_tally where trainee_id <> $T and signed > 0 order by 1 limit 1")
 sql "delete from trainee_tally where trainee_id = ${OTHER%%|*} and requirement = '${OTHER#*|}'"
 sql "update sessions set minutes = 1440 where id = $SID"
+sql "update users set curriculum_id = (select id from curricula where id <> users.curriculum_id limit 1) where id = $T"
 start_server
 snapshot tampered
 ok "after tampering at rest every figure served is unchanged" same before tampered
