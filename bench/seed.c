@@ -11,12 +11,12 @@
  * pending ones (default 0; bench scenario 2 signs those off over HTTP).
  *
  * Everything goes through the server's own code path, nothing is written
- * behind its back: rl_session_insert (which keeps the per-trainee tallies
- * and trainee_status), then a statement built by rl_stmt_session_signoff,
+ * behind its back: rl_logbook_log_session (the insert, then the trainee's
+ * cached figures recomputed from the ledger), then a statement built by rl_stmt_session_signoff,
  * signed with the trainer's key (rl_stmt_sign), checked (rl_signoff_check:
  * shape and signature) and applied (rl_signoff_apply: rebuilds the
  * statement, checks the key's accreditation, appends to the ledger, moves
- * the tallies), and the ledger sealed (a signed tree head) once per
+ * the cached figures), and the ledger sealed (a signed tree head) once per
  * transaction of B sessions (default 10,000).
  *
  * Pipeline: the main thread owns the connection.  In transaction k it
@@ -43,6 +43,7 @@
 #include "store/db.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/logbook.h"
 #include "domain/sessions.h"
 #include "app/setup.h"
 #include "domain/signoff.h"
@@ -154,7 +155,7 @@ static void add_person(struct rl_db *db, struct person *p, const char *name, con
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t id;
 
-	if (rl_user_add(db, &nu, &id, p->token, &err) < 0 || rl_user_get(db, id, &p->user, &err) < 0)
+	if (rl_logbook_add_user(db, &nu, &id, p->token, &err) < 0 || rl_user_get(db, id, &p->user, &err) < 0)
 		die("adding a user", &err);
 	crypto_sign_keypair(p->pk, p->sk);
 	sodium_bin2base64(p->key, sizeof(p->key), p->pk, 32, sodium_base64_VARIANT_ORIGINAL);
@@ -296,7 +297,7 @@ static void insert_batch(struct rl_db *db, uint64_t first, size_t n, int ntraine
 		int tr;
 
 		make_session(first + k, ntrainees, ids, &s, &steps, &tr);
-		if (rl_session_insert(db, &s, &id, &err) < 0)
+		if (rl_logbook_log_session(db, &s, &id, &err) < 0)
 			die("inserting a session", &err);
 		if (!pending) {
 			struct item *it = &b->items[b->n++];

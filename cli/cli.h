@@ -47,6 +47,7 @@ int cmd_progress(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_imports(int argc, char **argv);
 int cmd_sign_import(int argc, char **argv);

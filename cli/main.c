@@ -47,6 +47,7 @@ static const struct command commands[] = {
 	{ "revoke-accreditation", cmd_revoke_accreditation, "revoke an earlier accreditation (faculty)" },
 	{ "ledger", cmd_ledger, "export the ledger, show its head, fetch proofs" },
 	{ "verify", cmd_verify, "verify a ledger export offline" },
+	{ "audit", cmd_audit, "recompute every figure from the signed ledger and compare with the server" },
 	{ "import", cmd_import, "upload a simulator attempts file for a trainer to countersign" },
 	{ "imports", cmd_imports, "list the imports I uploaded or that wait for me" },
 	{ "sign-import", cmd_sign_import, "countersign or reject an import (trainer)" },

@@ -114,6 +114,29 @@ void audit_flush(struct request *rq)
 	rl_buf_release(&line);
 }
 
+void audit_event(const char *event, const char *outcome, const char *extra)
+{
+	struct rl_buf line = RL_BUF_INIT;
+	char now[21];
+
+	if (!server_ctx.audit)
+		return;
+	rl_now_rfc3339(now);
+	rl_buf_printf(&line, "{\"time\":\"%s\"", now);
+	put_string(&line, "event", event);
+	put_string(&line, "outcome", outcome);
+	if (extra && *extra)
+		rl_buf_printf(&line, ",%s", extra);
+	rl_buf_puts(&line, "}\n");
+	if (line.data) {
+		pthread_mutex_lock(&lock);
+		fwrite(line.data, 1, line.len, server_ctx.audit);
+		fflush(server_ctx.audit);
+		pthread_mutex_unlock(&lock);
+	}
+	rl_buf_release(&line);
+}
+
 void audit_release(struct request *rq)
 {
 	free(rq->aud.extra);

@@ -7,10 +7,14 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
+#include "domain/progress.h"
 #include "store/db.h"
 #include "http.h"
 #include "ledger/ledger.h"
@@ -30,6 +34,46 @@ static void ready(const struct http_options *opt)
 {
 	fprintf(stderr, "raslogd: serving http://%s:%d/ (database %s; public URL %s)\n", opt->host, opt->port,
 		server_ctx.db_path, server_ctx.public_url);
+}
+
+/*
+ * The start-up check of the cached figures (issue 13): every trainee's
+ * trainee_tally and trainee_status rows against the figures the ledger
+ * gives.  A difference is rewritten from the ledger and each one is an
+ * audit event "figures.drift" naming the trainee, the requirement (or the
+ * list's column), the cached value and the ledger's; stderr says how many.
+ */
+static int check_figures(struct rl_db *db, struct rl_error *err)
+{
+	json_t *drift = json_array(), *d;
+	size_t i;
+	int n;
+
+	if (rl_db_begin(db, err) < 0) {
+		json_decref(drift);
+		return -1;
+	}
+	n = rl_progress_check(db, drift, err);
+	if (n < 0 || rl_db_commit(db, err) < 0) {
+		if (n < 0)
+			rl_db_rollback(db);
+		json_decref(drift);
+		return -1;
+	}
+	json_array_foreach(drift, i, d) {
+		char *text = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+		/* {"trainee":..,"requirement":..,"cache":..,"ledger":..} without its braces */
+		if (text && strlen(text) > 2) {
+			text[strlen(text) - 1] = '\0';
+			audit_event("figures.drift", "rebuilt", text + 1);
+		}
+		free(text);
+	}
+	if (n > 0)
+		fprintf(stderr, "raslogd: %d cached figure%s differed from the signed ledger and %s rebuilt from it "
+			"(each is a figures.drift event in the audit log)\n", n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	json_decref(drift);
+	return 0;
 }
 
 int cmd_serve(const char *path, int argc, char **argv)
@@ -192,6 +236,8 @@ int cmd_serve(const char *path, int argc, char **argv)
 	rc = rl_secrets_check(db, &err);
 	if (rc == 0)
 		rc = rl_ledger_check_restore(db, &err);
+	if (rc == 0)
+		rc = check_figures(db, &err);
 	rl_db_close(db);
 	if (rc < 0)
 		return operator_fail(&err);

@@ -15,6 +15,7 @@
 #include "operator.h"
 #include "store/secrets.h"
 #include "app/setup.h"
+#include "domain/logbook.h"
 #include "domain/users.h"
 #include "base/util.h"
 
@@ -89,7 +90,7 @@ static int user_add(const char *path, int argc, char **argv)
 	}
 	if (rl_db_open(path, 0, &db, &err) < 0)
 		return operator_fail(&err);
-	if (rl_db_begin(db, &err) < 0 || rl_user_add(db, &nu, &id, token, &err) < 0 ||
+	if (rl_db_begin(db, &err) < 0 || rl_logbook_add_user(db, &nu, &id, token, &err) < 0 ||
 	    rl_db_commit(db, &err) < 0) {
 		rl_db_rollback(db);
 		rl_db_close(db);

@@ -14,6 +14,7 @@
 #include "base/codes.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/logbook.h"
 #include "domain/sessions.h"
 #include "domain/signoff.h"
 #include "domain/statements.h"
@@ -47,7 +48,7 @@ static int add_person(struct demo *d, struct person *p, const char *name, const 
 	json_t *rl = json_array();
 	int n;
 
-	if (rl_user_add(d->db, &nu, &p->id, token, d->err) < 0 || rl_user_get(d->db, p->id, &p->user, d->err) < 0) {
+	if (rl_logbook_add_user(d->db, &nu, &p->id, token, d->err) < 0 || rl_user_get(d->db, p->id, &p->user, d->err) < 0) {
 		json_decref(rl);
 		return -1;
 	}
@@ -132,7 +133,7 @@ static int session(struct demo *d, struct person *trainee, struct person *traine
 		json_object_set_new(body, "site", json_string(site));
 	rc = rl_session_parse(d->db, &trainee->user, body, &s, d->err);
 	if (rc == 0)
-		rc = rl_session_insert(d->db, &s, &id, d->err);
+		rc = rl_logbook_log_session(d->db, &s, &id, d->err);
 	json_decref(body);
 	if (rc < 0 || pending) {
 		if (id_out && rc == 0)

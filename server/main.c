@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "demo", cmd_demo, "demo                       seed a realistic demo programme" },
 	{ "backup", cmd_backup, "backup OUT                 consistent online copy of the database" },
 	{ "notify", cmd_notify, "notify --now               remind trainers of waiting sessions; send the outbox once" },
+	{ "rebuild", cmd_rebuild, "rebuild                    drop every cached figure and recompute it from the signed ledger" },
 	{ NULL, NULL, NULL },
 };
 

@@ -13,6 +13,7 @@ int cmd_faculty_key(const char *db, int argc, char **argv);
 int cmd_demo(const char *db, int argc, char **argv);
 int cmd_backup(const char *db, int argc, char **argv);
 int cmd_notify(const char *db, int argc, char **argv);
+int cmd_rebuild(const char *db, int argc, char **argv);
 
 /* Prints err as one sentence on stderr and returns the exit code for it. */
 struct rl_error;

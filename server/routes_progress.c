@@ -240,10 +240,21 @@ void h_tools(struct request *rq)
 void h_sites(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
+	/*
+	 * From the signed ledger, not the session rows (issue 13): each session's
+	 * first decision, when confirmed, with the session as the trainer signed
+	 * it.  substr(message, 21) skips "RASLOG-STATEMENT-v1\n".
+	 */
 	sqlite3_stmt *st = rl_db_stmt(server_db(),
-		"SELECT coalesce(site, '(no site)'), substr(date, 1, 7) AS month, activity, coalesce(platform, ''), "
-		"sum(minutes), count(*), count(DISTINCT trainee_id), count(DISTINCT trainer_id) "
-		"FROM sessions WHERE status = 'signed' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
+		"WITH so AS (SELECT idx, substr(message, 21) AS m FROM ledger WHERE kind = 'session_signoff'), "
+		"first AS (SELECT min(idx) AS idx FROM so GROUP BY json_extract(m, '$.session.id')), "
+		"s AS (SELECT json_extract(so.m, '$.session') AS x FROM so JOIN first ON first.idx = so.idx "
+		"      WHERE json_extract(so.m, '$.decision') = 'confirmed') "
+		"SELECT coalesce(json_extract(x, '$.site'), '(no site)'), substr(json_extract(x, '$.date'), 1, 7), "
+		"json_extract(x, '$.activity'), coalesce(json_extract(x, '$.platform'), ''), "
+		"sum(json_extract(x, '$.minutes')), count(*), count(DISTINCT json_extract(x, '$.trainee')), "
+		"count(DISTINCT json_extract(x, '$.trainer')) "
+		"FROM s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
 	json_t *sites = json_object(), *items = json_array();
 	const char *key;
 	json_t *v;

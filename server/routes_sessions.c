@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "domain/logbook.h"
 #include "domain/sessions.h"
 #include "base/util.h"
 
@@ -52,7 +53,7 @@ static int create_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 	struct request *rq = job->ctx;
 	struct create_state *cs = rq->state;
 
-	if (rl_session_insert(db, &cs->s, &cs->id, err) < 0)
+	if (rl_logbook_log_session(db, &cs->s, &cs->id, err) < 0)
 		return -1;
 	return read_back(db, cs, err);
 }
@@ -253,7 +254,7 @@ static int update_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 	struct request *rq = job->ctx;
 	struct create_state *cs = rq->state;
 
-	if (rl_session_update(db, rq->user.id, cs->id, cs->expect, cs->withdraw ? NULL : &cs->s, err) < 0)
+	if (rl_logbook_update_session(db, rq->user.id, cs->id, cs->expect, cs->withdraw ? NULL : &cs->s, err) < 0)
 		return -1;
 	return read_back(db, cs, err);
 }

@@ -144,6 +144,12 @@ int query_int(struct request *rq, const char *name, long long min, long long max
 void audit(struct request *rq, const char *event, const char *outcome, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void audit_flush(struct request *rq);
+/*
+ * An event of the server itself, outside any request (the start-up check
+ * of the cached figures): one line {"time","event","outcome",<extra>},
+ * extra being JSON members without braces, or NULL.
+ */
+void audit_event(const char *event, const char *outcome, const char *extra);
 void audit_release(struct request *rq);
 
 /* A user as JSON for viewer: e-mail and GMC number only for themself, admin and faculty (routes_misc.c). */

@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "ledger/ledger.h"
 #include "domain/curriculum.h"
+#include "domain/logbook.h"
 #include "domain/progress.h"
 #include "domain/users.h"
 #include "render/credential.h"
@@ -75,5 +76,8 @@ int rl_setup_curricula(struct rl_db *db, struct rl_error *err)
 		added += sqlite3_changes(db->sql);
 		sqlite3_reset(st);
 	}
+	/* Every curriculum's content and every enrolment is a log-signed statement (docs/ledger.md). */
+	if (rl_logbook_backfill(db, err) < 0)
+		return -1;
 	return added;
 }

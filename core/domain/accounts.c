@@ -13,6 +13,7 @@
 #include "base/codes.h"
 #include "base/jsonin.h"
 #include "domain/passkeys.h"
+#include "domain/logbook.h"
 #include "domain/progress.h"
 #include "base/util.h"
 
@@ -511,7 +512,7 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		sqlite3_bind_int64(st, 1, id);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return rl_db_fail(db, err, "enrolling a trainee");
-		if (rl_progress_refresh(db, id, err) < 0)
+		if (rl_logbook_enrolled(db, id, err) < 0)
 			return -1;
 	}
 	if (p->active >= 0 && p->active != active) {
@@ -727,7 +728,7 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 	nu.email = email;
 	nu.site = site;
 	nu.curriculum = curriculum;
-	if (rl_user_add(db, &nu, user_id, token, err) < 0) {
+	if (rl_logbook_add_user(db, &nu, user_id, token, err) < 0) {
 		if (err->nfields && strcmp(err->fields[0].field, "email") == 0) {
 			rl_error_clear(err);
 			return rl_error_set(err, RL_E_CONFLICT, "account-exists", NULL,

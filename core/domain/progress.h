@@ -1,8 +1,13 @@
 /*
- * progress.h - where each trainee stands: per-requirement running totals
- * kept in the same transaction as every session, sign-off, assessment and
- * module completion; the progress report with its evidence; the
- * accreditation list; and the curricula those are measured against.
+ * progress.h - where each trainee stands.  Every figure is rl_figures()
+ * (domain/figures.h) of the trainee's signed ledger entries: the progress
+ * report and everything built on it (eligibility, credentials, the PDF,
+ * the export) compute it on each read; the accreditation list reads two
+ * caches (trainee_tally, trainee_status) that are recomputed from the
+ * ledger on every change, checked against it at start-up and rebuilt by
+ * `raslogd rebuild`.  Storage modules (sessions, users) never call in
+ * here; the use cases that change a figure (domain/logbook.h, signoff.c)
+ * refresh the caches.
  *
  * Only the trainer's signed view counts towards "signed"; the trainee's
  * own claim counts towards "pending" while a session waits.
@@ -13,42 +18,57 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "domain/catalog.h"
 #include "domain/curriculum.h"
 #include "store/db.h"
 #include "base/error.h"
 
-/* The parsed curriculum with this id (cached; never freed while running). */
-const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, struct rl_error *err);
-/* The assessment tool table (schema/tools.json, embedded). */
-const struct rl_tools *rl_tools_default(struct rl_error *err);
 
 /*
- * A session was inserted (old_status NULL) or changed from old_status:
- * moves its contributions between pending and signed, refreshes the
- * trainee's status row.  Runs in the caller's transaction.
+ * The trainee's figures from the ledger (rl_figures over their ledger
+ * entries and pending session records), without the trainee's name.
+ * *statements (if not NULL) grows by the entries read.  409 not-enrolled
+ * when the trainee is on no curriculum.
  */
-int rl_progress_session_changed(struct rl_db *db, int64_t session_id, const char *old_status,
-				struct rl_error *err);
+json_t *rl_progress_figures(struct rl_db *db, int64_t trainee, uint64_t *statements, struct rl_error *err);
+
 /*
- * A trainer decided on a pending session (before: its JSON as it was):
- * moves the claim out of pending and, when confirmed, the trainer's view
- * (role, steps) into signed.  Cheaper than rl_progress_session_changed:
- * nothing is read back.
+ * Recomputes the trainee's caches (trainee_tally, and trainee_status, the
+ * accreditation list's row) from the ledger.  Called, in the caller's
+ * transaction, after every change that can move a figure: a session
+ * logged, edited or withdrawn, a statement accepted, a trainee enrolled.
  */
-int rl_progress_session_decided(struct rl_db *db, const json_t *before, const char *decision,
-				const char *role, const json_t *steps, struct rl_error *err);
-/*
- * A trainee edited or withdrew a pending session (before and after: its
- * JSON then and now): moves its pending claim.  A withdrawn session counts nowhere.
- */
-int rl_progress_session_edited(struct rl_db *db, const json_t *before, const json_t *after, struct rl_error *err);
-/* A signed assessment / module completion was stored for trainee. */
-int rl_progress_assessment_added(struct rl_db *db, int64_t trainee, const char *tool,
-				 const int *scores, size_t nscores, struct rl_error *err);
-int rl_progress_module_completed(struct rl_db *db, int64_t trainee, const char *module,
-				 struct rl_error *err);
-/* Recomputes the trainee's row in the accreditation list. */
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err);
+
+/*
+ * SQL for the id of the curriculum user u (a users row aliased u) is
+ * measured against: the one their latest enrolment statement in the
+ * ledger names; users.curriculum_id only when they have none (a database
+ * not yet backfilled by `raslogd init`).
+ */
+#define RL_ENROLLED_ON_SQL \
+	"coalesce((SELECT ec.id FROM ledger el JOIN curricula ec " \
+	"ON ec.code = json_extract(substr(el.message, 21), '$.curriculum.code') " \
+	"AND ec.version = json_extract(substr(el.message, 21), '$.curriculum.version') " \
+	"WHERE el.kind = 'enrolment' AND el.subject_id = u.id ORDER BY el.idx DESC LIMIT 1), u.curriculum_id)"
+
+struct rl_rebuild_stats {
+	uint64_t trainees;        /* trainees whose caches were rebuilt */
+	uint64_t statements;      /* ledger entries read for them */
+	uint64_t ledger_entries;  /* entries in the ledger */
+};
+/* `raslogd rebuild`: drops every cached figure and recomputes it from the ledger. */
+int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct rl_error *err);
+
+/*
+ * The start-up check: compares every trainee's caches with the ledger's
+ * figures, appends one {"trainee","requirement","cache","ledger"} to out
+ * per difference ("requirement" is a requirement key, or "status",
+ * "modules_met", "modules_total", "summary", "accredited_until" for the
+ * list's row) and rewrites the caches that differ.  Returns the number of
+ * differences, or -1 with err.
+ */
+int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
 
 /* The full progress report of one trainee, with evidence ledger indexes. */
 json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *err);

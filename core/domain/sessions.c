@@ -13,7 +13,7 @@
 
 #include "base/codes.h"
 #include "base/jsonin.h"
-#include "domain/progress.h"
+#include "domain/catalog.h"
 #include "base/util.h"
 
 static const char *const session_fields[] = {
@@ -214,7 +214,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return rl_db_fail(db, err, "storing a session");
 	*id = sqlite3_last_insert_rowid(db->sql);
-	return rl_progress_session_changed(db, *id, NULL, err);
+	return 0;
 }
 
 #define SESSION_COLUMNS \
@@ -661,7 +661,7 @@ int rl_session_update(struct rl_db *db, int64_t trainee, int64_t id, long long e
 	}
 	if (!(after = rl_session_load(db, id, err)))
 		goto out;
-	rc = rl_progress_session_edited(db, before, after, err);
+	rc = 0;
 out:
 	json_decref(before);
 	json_decref(after);

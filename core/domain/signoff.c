@@ -17,6 +17,7 @@
 #include "base/codes.h"
 #include "domain/curriculum.h"
 #include "ledger/jcs.h"
+#include "ledger/kinds.h"
 #include "domain/imports.h"
 #include "base/jsonin.h"
 #include "ledger/ledger.h"
@@ -319,7 +320,7 @@ static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *
 			 struct rl_error *err)
 {
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
-					  "ON c.id = u.curriculum_id WHERE u.id = ? AND (u.roles & 1)", err);
+					  "ON c.id = " RL_ENROLLED_ON_SQL " WHERE u.id = ? AND (u.roles & 1)", err);
 	int found = 0;
 
 	if (!st)
@@ -427,7 +428,7 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		goto out;
 	}
 	sqlite3_reset(q);
-	rc = rl_progress_session_decided(db, s, decision, role, steps && json_array_size(steps) ? steps : NULL, err);
+	rc = rl_progress_refresh(db, member_int(s, "trainee"), err);
 out:
 	free(signed_steps);
 	json_decref(s);
@@ -544,7 +545,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 		goto out;
 	}
 	sqlite3_reset(q);
-	rc = rl_progress_assessment_added(db, trainee, tool_id, sc, n, err);
+	rc = rl_progress_refresh(db, trainee, err);
 out:
 	free(scores_text);
 	json_decref(s);
@@ -648,7 +649,7 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	if (sqlite3_step(q) != SQLITE_DONE)
 		return rl_db_fail(db, err, "storing the module completion");
 	sqlite3_reset(q);
-	return rl_progress_module_completed(db, trainee, module, err);
+	return rl_progress_refresh(db, trainee, err);
 }
 
 /* A trainer countersigns (or rejects) a pending import as a whole; see core/domain/imports.h. */
@@ -882,8 +883,28 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 	return rl_progress_refresh(db, subject, err);
 }
 
+/* What accepting each kind a person signs does: one row per kind of ledger/kinds.c signed by a trainer or faculty. */
+typedef int (*trainer_act)(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
+			   struct rl_error *err);
+typedef int (*faculty_act)(struct rl_db *db, const struct rl_user *me, const struct key_row *k, struct rl_signoff *so,
+			   const struct rl_signer *by, struct rl_error *err);
+static const struct {
+	int kind;
+	trainer_act trainer;
+	faculty_act faculty;
+} acts[] = {
+	{ RL_K_SESSION, apply_session, NULL },
+	{ RL_K_ASSESSMENT, apply_assessment, NULL },
+	{ RL_K_MODULE, apply_module, NULL },
+	{ RL_K_SIM_IMPORT, apply_simulator_import, NULL },
+	{ RL_K_TRAINER_ACC, NULL, apply_trainer_accreditation },
+	{ RL_K_ACC, NULL, apply_accreditation },
+	{ RL_K_REVOCATION, NULL, apply_revocation },
+};
+
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, struct rl_error *err)
 {
+	const struct rl_kind *kind;
 	const char *type = rl_stmt_type(so->statement);
 	const char *signed_at = member_str(so->statement, "signed_at");
 	struct rl_signer by = { so->signer, so->key, signed_at };
@@ -901,20 +922,16 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 	date[10] = '\0';
 	if (signer_key(db, so->signer, so->key, &k, err) < 0)
 		return -1;
-	if (strcmp(type, "session_signoff") == 0)
-		return apply_session(db, so, &by, date, err);
-	if (strcmp(type, "assessment") == 0)
-		return apply_assessment(db, so, &by, date, err);
-	if (strcmp(type, "module_completion") == 0)
-		return apply_module(db, so, &by, date, err);
-	if (strcmp(type, "trainer_accreditation") == 0)
-		return apply_trainer_accreditation(db, me, &k, so, &by, err);
-	if (strcmp(type, "accreditation") == 0)
-		return apply_accreditation(db, me, &k, so, &by, err);
-	if (strcmp(type, "revocation") == 0)
-		return apply_revocation(db, me, &k, so, &by, err);
-	if (strcmp(type, "simulator_import") == 0)
-		return apply_simulator_import(db, so, &by, date, err);
+	/* The kind's row (ledger/kinds.h) says which rule of signer applies; its act stores the record. */
+	kind = rl_kind_find(type);
+	for (size_t i = 0; kind && i < sizeof(acts) / sizeof(acts[0]); i++) {
+		if (acts[i].kind != kind->id)
+			continue;
+		if (kind->signer == RL_SIGNER_TRAINER)
+			return acts[i].trainer(db, so, &by, date, err);
+		if (kind->signer == RL_SIGNER_FACULTY)
+			return acts[i].faculty(db, me, &k, so, &by, err);
+	}
 	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/jcs.h"
 #include "ledger/ledger.h"
 #include "domain/sessions.h"
 #include "base/util.h"
@@ -147,6 +148,46 @@ json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char 
 	json_object_set_new(o, "public_key", json_string(public_key));
 	json_object_set_new(o, "registered_at", json_string(registered_at));
 	return o;
+}
+
+json_t *rl_stmt_curriculum(const char *code, int version, const json_t *definition, const char *sha256,
+			   const char *loaded_at)
+{
+	json_t *o = base("curriculum", NULL);
+
+	json_object_set_new(o, "issuer", json_string("log"));
+	json_object_set_new(o, "curriculum", json_pack("{s:s,s:i}", "code", code, "version", version));
+	json_object_set_new(o, "definition", json_deep_copy(definition));
+	json_object_set_new(o, "sha256", json_string(sha256));
+	json_object_set_new(o, "loaded_at", json_string(loaded_at));
+	return o;
+}
+
+json_t *rl_stmt_enrolment(int64_t trainee, const char *code, int version, const char *sha256,
+			  const char *enrolled_at)
+{
+	json_t *o = base("enrolment", NULL);
+
+	json_object_set_new(o, "issuer", json_string("log"));
+	json_object_set_new(o, "trainee", json_integer(trainee));
+	json_object_set_new(o, "curriculum", json_pack("{s:s,s:i,s:s}", "code", code, "version", version,
+						       "sha256", sha256));
+	json_object_set_new(o, "enrolled_at", json_string(enrolled_at));
+	return o;
+}
+
+int rl_stmt_content_sha256(const json_t *value, char out[65], struct rl_error *err)
+{
+	size_t len;
+	char *text = rl_jcs_string(value, &len, err);
+	uint8_t h[32];
+
+	if (!text)
+		return -1;
+	crypto_hash_sha256(h, (const uint8_t *)text, len);
+	free(text);
+	rl_hex_encode(h, 32, out);
+	return 0;
 }
 
 json_t *rl_stmt_key_revocation(int64_t user, const char *public_key, const char *revoked_at)

@@ -75,6 +75,19 @@ json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const c
 json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, const char *reason,
 				 const struct rl_signer *by);
 
+/*
+ * Log-signed statements of the record's context (issue 13): a curriculum
+ * version's whole content, and a trainee's enrolment on one, so that an
+ * export alone says what each trainee is measured against.  sha256 is
+ * rl_stmt_content_sha256(definition).
+ */
+json_t *rl_stmt_curriculum(const char *code, int version, const json_t *definition, const char *sha256,
+			   const char *loaded_at);
+json_t *rl_stmt_enrolment(int64_t trainee, const char *code, int version, const char *sha256,
+			  const char *enrolled_at);
+/* SHA-256 of JCS(value), lowercase hex, into out[65]; -1 with err if value is not JCS-able. */
+int rl_stmt_content_sha256(const json_t *value, char out[65], struct rl_error *err);
+
 /* Log-signed statements. */
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at);
 json_t *rl_stmt_key_revocation(int64_t user, const char *public_key, const char *revoked_at);

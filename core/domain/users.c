@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "base/codes.h"
-#include "domain/progress.h"
 #include "store/secrets.h"
 #include "base/util.h"
 
@@ -136,8 +135,6 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		return rl_db_fail(db, err, "adding a user");
 	}
 	*id_out = sqlite3_last_insert_rowid(db->sql);
-	if (curriculum && (nu->roles & RL_ROLE_TRAINEE) && rl_progress_refresh(db, *id_out, err) < 0)
-		return -1;
 	return rl_token_issue(db, *id_out, token, err);
 }
 

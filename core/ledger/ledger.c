@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "ledger/jcs.h"
+#include "ledger/kinds.h"
 #include "ledger/merkle.h"
 #include "store/secrets.h"
 #include "base/util.h"
@@ -510,16 +511,15 @@ json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, s
  * which are public facts of the faculty.  A revocation is one of them when
  * it revokes a trainer accreditation.  docs/ledger.md "Who sees what".
  */
-static const char *const public_kinds[] = { "faculty_key", "key_revocation", "trainer_accreditation", NULL };
-
+/* Public kinds are a column of the table of kinds (ledger/kinds.c); a revocation is as public as what it revokes. */
 static int is_public_kind(const char *kind, const char *revoked_kind)
 {
+	const struct rl_kind *k;
+
 	if (kind && strcmp(kind, "revocation") == 0)
 		kind = revoked_kind;
-	for (int i = 0; kind && public_kinds[i]; i++)
-		if (strcmp(kind, public_kinds[i]) == 0)
-			return 1;
-	return 0;
+	k = rl_kind_find(kind);
+	return k && k->is_public;
 }
 
 static int reader_sees(const struct rl_ledger_reader *r, sqlite3_stmt *st)

@@ -24,6 +24,7 @@
 #include "ledger/authority.h"
 #include "base/buf.h"
 #include "ledger/jcs.h"
+#include "ledger/kinds.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "base/util.h"
@@ -33,10 +34,16 @@
 
 const char *const rl_verify_type_names[] = {
 	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
-	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import", NULL
+	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import",
+	"curriculum", "enrolment", NULL
 };
 
-enum { T_FACULTY_KEY, T_KEY_REVOCATION, T_TRAINER_ACC, T_ACC, T_REVOCATION, T_SESSION, T_ASSESSMENT, T_MODULE, T_SIM_IMPORT };
+/* The kinds' row numbers in the one table of kinds (ledger/kinds.h); rl_verify_type_names is in the same order. */
+enum {
+	T_FACULTY_KEY = RL_K_FACULTY_KEY, T_KEY_REVOCATION = RL_K_KEY_REVOCATION, T_TRAINER_ACC = RL_K_TRAINER_ACC,
+	T_ACC = RL_K_ACC, T_REVOCATION = RL_K_REVOCATION, T_SESSION = RL_K_SESSION, T_ASSESSMENT = RL_K_ASSESSMENT,
+	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT
+};
 
 /* ---------------------------------------------------------------- entries */
 
@@ -253,6 +260,7 @@ struct state {
 	size_t trcap, trcount;
 	uint8_t log_key[32];
 	struct rl_verify_result *res;
+	json_t *curricula;    /* content sha256 -> index of its curriculum statement */
 };
 
 static size_t key_slot(const uint8_t pk[32], size_t cap)
@@ -378,6 +386,7 @@ static void state_free(struct state *s)
 	free(s->keys);
 	free(s->tacc);
 	free(s->acc);
+	json_decref(s->curricula);
 }
 
 /* ---------------------------------------------------------------- stage 2: authority */
@@ -401,15 +410,14 @@ static int int_of(const json_t *o, const char *k, int64_t *out)
 
 static int type_of(const char *t)
 {
-	for (int i = 0; rl_verify_type_names[i]; i++)
-		if (strcmp(rl_verify_type_names[i], t) == 0)
-			return i;
-	return -1;
+	const struct rl_kind *k = rl_kind_find(t);
+
+	return k && k->id < (int)(sizeof(((struct rl_verify_result *)0)->statements) / sizeof(uint64_t)) ? k->id : -1;
 }
 
 static const char *tname(int type)
 {
-	const char *n = type >= 0 && type <= T_SIM_IMPORT ? rl_verify_type_names[type] : NULL;
+	const char *n = type >= 0 && type <= T_ENROLMENT ? rl_verify_type_names[type] : NULL;
 
 	return n ? n : "unknown";
 }
@@ -417,6 +425,53 @@ static const char *tname(int type)
 static void b64_of(const uint8_t pk[32], char out[48])
 {
 	sodium_bin2base64(out, 48, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+}
+
+/*
+ * A curriculum version's content (its "sha256" must be SHA-256 of
+ * JCS(definition)) or a trainee's enrolment on one (naming the content
+ * hash of an earlier curriculum statement).  Statement kinds added by
+ * issue 13; ledgers without them verify as before.
+ */
+static int context_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
+{
+	const json_t *st = e->stmt, *cur = json_object_get(st, "curriculum");
+	const char *code = str_of(cur, "code"), *sha = type == T_CURRICULUM ? str_of(st, "sha256") : str_of(cur, "sha256");
+	int64_t version, trainee;
+	uint8_t h[32];
+	char hex[65];
+
+	if (!code || int_of(cur, "version", &version) < 0 || version <= 0)
+		return BAD("the %s statement names no curriculum {\"code\", \"version\"}", tname(type));
+	if (!sha || strlen(sha) != 64)
+		return BAD("the %s statement has no content hash", tname(type));
+	if (type == T_CURRICULUM) {
+		const json_t *def = json_object_get(st, "definition");
+		size_t len;
+		struct rl_error jerr = RL_ERROR_INIT;
+		char *text = json_is_object(def) ? rl_jcs_string(def, &len, &jerr) : NULL;
+
+		if (!text)
+			return BAD("the curriculum statement carries no definition object");
+		crypto_hash_sha256(h, (const uint8_t *)text, len);
+		free(text);
+		rl_hex_encode(h, 32, hex);
+		if (strcmp(hex, sha) != 0)
+			return BAD("the curriculum statement's sha256 %s is not the hash of its definition (%s)", sha, hex);
+		if (!str_of(st, "loaded_at"))
+			return BAD("the curriculum statement has no time");
+		if (!s->curricula)
+			s->curricula = json_object();
+		json_object_set_new(s->curricula, sha, json_integer(e->index));
+		return 0;
+	}
+	if (int_of(st, "trainee", &trainee) < 0 || trainee <= 0)
+		return BAD("the enrolment statement names no trainee");
+	if (!str_of(st, "enrolled_at"))
+		return BAD("the enrolment statement has no time");
+	if (!s->curricula || !json_object_get(s->curricula, sha))
+		return BAD("the enrolment names curriculum content %s that no earlier curriculum statement carries", sha);
+	return 0;
 }
 
 static int log_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
@@ -429,8 +484,10 @@ static int log_statement(struct state *s, const struct entry *e, int type, char 
 
 	if (memcmp(e->pk, s->log_key, 32) != 0)
 		return BAD("a statement issued by the log is not signed with the log key");
-	if (type != T_FACULTY_KEY && type != T_KEY_REVOCATION)
-		return BAD("the log issues only faculty_key and key_revocation statements, not %s",
+	if (type == T_CURRICULUM || type == T_ENROLMENT)
+		return context_statement(s, e, type, why, wsize);
+	if (rl_kinds[type].signer != RL_SIGNER_LOG)
+		return BAD("the log issues only faculty_key, key_revocation, curriculum and enrolment statements, not %s",
 			   tname(type));
 	if (int_of(st, type == T_FACULTY_KEY ? "faculty" : "user", &user) < 0 || user <= 0)
 		return BAD("the %s statement names no user (\"%s\")", tname(type),
@@ -692,7 +749,7 @@ static int authority(struct state *s, const struct entry *e, char *why, size_t w
 			return BAD("\"issuer\" can only be \"log\"");
 		return log_statement(s, e, type, why, wsize);
 	}
-	if (type == T_FACULTY_KEY || type == T_KEY_REVOCATION)
+	if (rl_kinds[type].signer == RL_SIGNER_LOG)
 		return BAD("a %s statement must be issued by the log", type_s);
 	return person_statement(s, e, type, why, wsize);
 }

@@ -224,6 +224,9 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
 	}
 	sqlite3_reset(st);
+	/* The record must be the accreditation the ledger gives (a changed row issues nothing). */
+	if (acc_id && acc_index != json_integer_value(json_object_get(json_object_get(report, "accreditation"), "ledger_index")))
+		acc_id = 0;
 	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", NULL, "trainee %lld has no live accreditation", (long long)trainee);
 		goto out;

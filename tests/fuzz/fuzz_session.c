@@ -11,6 +11,7 @@
 
 #include "fuzz_common.h"
 #include "base/jsonin.h"
+#include "domain/logbook.h"
 #include "domain/sessions.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s.trainee != fz_trainee.id || s.minutes < 1 || s.minutes > 1440 || strlen(s.date) != 10)
 			abort(); /* server-owned or bounded fields out of range */
 		if (rl_db_begin(fz_db, &err) == 0) {
-			if (rl_session_insert(fz_db, &s, &id, &err) < 0)
+			if (rl_logbook_log_session(fz_db, &s, &id, &err) < 0)
 				abort(); /* a validated session must store */
 			rl_db_rollback(fz_db);
 		}

@@ -1,0 +1,375 @@
+/*
+ * cmd_audit.c - raslog audit: every trainee's figures recomputed from the
+ * signed ledger alone, compared with what the server reports (issue 13
+ * item 2).
+ *
+ * Online (faculty or admin): fetches the log key, the signed tree head and
+ * the export, verifies them (core/ledger/verify.c), recomputes every
+ * trainee's per-requirement figures, module states and status from the
+ * export (core/domain/recompute.c, which calls the server's own
+ * rl_figures), and compares them with GET /trainees/{id}/progress and the
+ * accreditation list.  Each difference is printed as trainee,
+ * requirement, server figure, ledger figure; any difference exits 1.
+ *
+ * Offline (--file): verifies the export with --log-key and prints the
+ * recomputed view.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "base/util.h"
+#include "domain/figures.h"
+#include "domain/recompute.h"
+#include "ledger/verify.h"
+
+#include "base/banned.h"
+
+static const char usage[] =
+	"usage: raslog audit [--log-key KEY] [--json]\n"
+	"       raslog audit --file EXPORT.jsonl --log-key KEY [--head HEAD.json] [--json]\n"
+	"\n"
+	"Recomputes every trainee's figures (signed amount per requirement, module\n"
+	"states, overall status) from the signed ledger alone, with the same\n"
+	"function the server uses, after verifying the ledger as raslog verify does.\n"
+	"What each trainee is measured against comes from the ledger too (their\n"
+	"enrolment statement and the curriculum statement it names).\n"
+	"\n"
+	"Against the server (faculty or admin) it compares the recomputed figures\n"
+	"with the server's progress report and accreditation list for every trainee\n"
+	"and prints each difference as: trainee, requirement, server figure, ledger\n"
+	"figure; any difference exits 1.  Pending (unsigned) claims are not in the\n"
+	"ledger and are not compared.\n"
+	"\n"
+	"  --file EXPORT   recompute from an export (JSON Lines) offline and print the view\n"
+	"  --log-key KEY   the log's Ed25519 public key, base64 (required with --file;\n"
+	"                  online it pins the key the server must use)\n"
+	"  --head FILE     with --file: the signed tree head the export must match\n"
+	"  --json          print the result as JSON\n";
+
+enum { OPT_FILE = CLI_OPT_FIRST_LOCAL, OPT_LOG_KEY, OPT_HEAD };
+
+#define PAGE 100000
+
+struct sink {
+	FILE *f;
+	uint64_t lines;
+};
+
+static int to_file(void *ctx, const char *data, size_t len, struct rl_error *err)
+{
+	struct sink *s = ctx;
+
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n')
+			s->lines++;
+	if (fwrite(data, 1, len, s->f) != len)
+		return rl_error_set(err, RL_E_UNAVAILABLE, "write-failed", NULL, "cannot write the export to a temporary file");
+	return 0;
+}
+
+static int report_err(struct rl_error *err)
+{
+	int rc = cli_report(err);
+
+	rl_error_clear(err);
+	return rc;
+}
+
+/* The server's key (pinned if given), head and export (into a temporary file); 0 or the exit code. */
+static int fetch(const char *pinned, uint8_t key[32], char **head_text, FILE **export)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *k = NULL, *head = NULL;
+	const char *k64;
+	struct sink s = { NULL, 0 };
+	int64_t size;
+
+	if (!(k = cli_api("GET", "/ledger/key", NULL, &err)) || !(head = cli_api("GET", "/ledger/head", NULL, &err))) {
+		json_decref(k);
+		return report_err(&err);
+	}
+	k64 = json_string_value(json_object_get(k, "public_key"));
+	if (!k64 || rl_base64_decode_exact(k64, key, 32) < 0 || (pinned && strcmp(pinned, k64) != 0)) {
+		cli_error("the server's log key %s is not %s", k64 ? k64 : "(none)", pinned ? pinned : "a base64 Ed25519 key");
+		json_decref(k);
+		json_decref(head);
+		return CLI_FAIL;
+	}
+	json_decref(k);
+	size = json_integer_value(json_object_get(head, "tree_size"));
+	*head_text = json_dumps(head, JSON_COMPACT);
+	json_decref(head);
+	if (!(s.f = tmpfile()))
+		return cli_error("cannot create a temporary file for the export");
+	while ((int64_t)s.lines < size) {
+		char path[96];
+		uint64_t before = s.lines;
+		int64_t count = size - (int64_t)s.lines < PAGE ? size - (int64_t)s.lines : PAGE;
+
+		snprintf(path, sizeof(path), "/ledger?from=%llu&count=%lld", (unsigned long long)s.lines, (long long)count);
+		if (cli_http_stream(path, to_file, &s, &err) < 0) {
+			fclose(s.f);
+			return report_err(&err);
+		}
+		if (s.lines == before)
+			break;
+	}
+	if (fflush(s.f) != 0 || fseek(s.f, 0, SEEK_SET) != 0) {
+		fclose(s.f);
+		return cli_error("cannot rewind the temporary export file");
+	}
+	*export = s.f;
+	return 0;
+}
+
+/* Verifies the export (rewound afterwards); 0 or the exit code. */
+static int verify(FILE *in, const uint8_t key[32], const char *head)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_verify_opts vo;
+	struct rl_verify_result res;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&vo, 0, sizeof(vo));
+	memcpy(vo.log_key, key, 32);
+	vo.head = head;
+	vo.threads = n < 2 ? 2 : n > 16 ? 16 : (int)n;
+	if (rl_verify_export(in, &vo, &res, &err) < 0)
+		return report_err(&err);
+	if (!res.ok) {
+		if (res.bad_index >= 0)
+			return cli_error("the ledger does not verify, so nothing is recomputed: entry %lld is bad: %s",
+					 (long long)res.bad_index, res.why);
+		return cli_error("the ledger does not verify, so nothing is recomputed: %s", res.why);
+	}
+	if (fseek(in, 0, SEEK_SET) != 0)
+		return cli_error("cannot rewind the export");
+	return 0;
+}
+
+static void print_view(const json_t *rec)
+{
+	size_t i, j, k;
+	json_t *t, *mod, *req;
+
+	json_array_foreach(json_object_get(rec, "trainees"), i, t) {
+		const json_t *cur = json_object_get(t, "curriculum"), *rep = json_object_get(t, "report");
+
+		printf("trainee %lld (%s version %lld): ", (long long)json_integer_value(json_object_get(t, "trainee")),
+		       json_string_value(json_object_get(cur, "code")),
+		       (long long)json_integer_value(json_object_get(cur, "version")));
+		if (!rep) {
+			printf("cannot be recomputed: %s\n", json_string_value(json_object_get(t, "error")));
+			continue;
+		}
+		printf("%s, %lld of %lld modules met\n", json_string_value(json_object_get(rep, "status")),
+		       (long long)json_integer_value(json_object_get(rep, "modules_met")),
+		       (long long)json_integer_value(json_object_get(rep, "modules_total")));
+		json_array_foreach(json_object_get(rep, "modules"), j, mod) {
+			printf("  %-28s %s\n", json_string_value(json_object_get(mod, "id")),
+			       json_string_value(json_object_get(mod, "status")));
+			json_array_foreach(json_object_get(mod, "requirements"), k, req)
+				printf("    %-40s %6lld / %-6lld %s\n", json_string_value(json_object_get(req, "key")),
+				       (long long)json_integer_value(json_object_get(req, "signed")),
+				       (long long)json_integer_value(json_object_get(req, "target")),
+				       json_string_value(json_object_get(req, "status")));
+		}
+	}
+}
+
+static void add_diff(json_t *diffs, json_int_t trainee, const char *what, json_t *server, json_t *ledger)
+{
+	json_array_append_new(diffs, json_pack("{s:I,s:s,s:o,s:o}", "trainee", trainee, "requirement", what,
+					       "server", server ? server : json_null(), "ledger", ledger ? ledger : json_null()));
+}
+
+/* Compares every trainee the server lists with the recomputed view; appends to diffs. */
+static int compare_with_server(const json_t *rec, json_t *diffs, size_t *compared)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *seen = json_object(), *t, *row;
+	char path[96], key[32], cursor[32] = "";
+	size_t i;
+	const char *k;
+
+	for (;;) {
+		json_t *page, *items, *next;
+
+		snprintf(path, sizeof(path), "/accreditation?limit=200%s%s", cursor[0] ? "&after=" : "", cursor);
+		if (!(page = cli_api("GET", path, NULL, &err))) {
+			json_decref(seen);
+			return report_err(&err);
+		}
+		items = json_object_get(page, "items");
+		json_array_foreach(items, i, row) {
+			json_int_t id = json_integer_value(json_object_get(row, "id"));
+			snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, id);
+			json_object_set(seen, key, row);
+		}
+		next = json_object_get(page, "next_cursor");
+		if (!json_is_string(next)) {
+			json_decref(page);
+			break;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
+		json_decref(page);
+	}
+	/* Every trainee the ledger enrols. */
+	json_array_foreach(json_object_get(rec, "trainees"), i, t) {
+		json_int_t id = json_integer_value(json_object_get(t, "trainee"));
+		const json_t *rep = json_object_get(t, "report");
+		json_t *server, *sv, *lv;
+
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, id);
+		row = json_object_get(seen, key);
+		if (!rep) {
+			add_diff(diffs, id, "curriculum", NULL, json_incref(json_object_get(t, "error")));
+			continue;
+		}
+		if (!row) {
+			add_diff(diffs, id, "listed", json_string("not in the accreditation list"),
+				 json_string(json_string_value(json_object_get(rep, "status"))));
+			continue;
+		}
+		snprintf(path, sizeof(path), "/trainees/%" JSON_INTEGER_FORMAT "/progress", id);
+		if (!(server = cli_api("GET", path, NULL, &err))) {
+			json_decref(seen);
+			return report_err(&err);
+		}
+		sv = rl_figures_view(server);
+		lv = rl_figures_view(rep);
+		rl_figures_compare(id, sv, lv, diffs);
+		/* The accreditation list is a cache of the same figures. */
+		if (!json_equal(json_object_get(row, "status"), json_object_get(rep, "status")))
+			add_diff(diffs, id, "list.status", json_incref(json_object_get(row, "status")),
+				 json_incref(json_object_get(rep, "status")));
+		if (!json_equal(json_object_get(row, "modules_met"), json_object_get(rep, "modules_met")))
+			add_diff(diffs, id, "list.modules_met", json_incref(json_object_get(row, "modules_met")),
+				 json_incref(json_object_get(rep, "modules_met")));
+		json_decref(sv);
+		json_decref(lv);
+		json_decref(server);
+		json_object_del(seen, key);
+		(*compared)++;
+	}
+	/* Trainees the server lists that the ledger does not enrol. */
+	json_object_foreach(seen, k, row)
+		add_diff(diffs, json_integer_value(json_object_get(row, "id")), "enrolment",
+			 json_incref(json_object_get(row, "curriculum")), NULL);
+	json_decref(seen);
+	return 0;
+}
+
+static void print_value(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+	printf("%s", s ? s : "?");
+	free(s);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, OPT_FILE },
+		{ "log-key", required_argument, NULL, OPT_LOG_KEY },
+		{ "head", required_argument, NULL, OPT_HEAD },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rl_error err = RL_ERROR_INIT;
+	const char *file = NULL, *log_key = NULL, *head_path = NULL;
+	char *head_text = NULL, today[11];
+	uint8_t key[32];
+	int json = 0, c, rc;
+	size_t compared = 0, i;
+	FILE *in = NULL;
+	json_t *rec = NULL, *diffs = NULL, *d;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FILE: file = optarg; break;
+		case OPT_LOG_KEY: log_key = optarg; break;
+		case OPT_HEAD: head_path = optarg; break;
+		case CLI_OPT_JSON: json = 1; break;
+		default:
+			if ((rc = cli_opt_common(c, argv, "audit", usage)) >= 0)
+				return rc;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
+	if (log_key && rl_base64_decode_exact(log_key, key, 32) < 0)
+		return cli_usage_error("audit", "--log-key must be the log's Ed25519 public key in base64 (32 bytes)");
+	if (file) {
+		size_t len;
+		if (!log_key)
+			return cli_usage_error("audit", "--file needs --log-key (GET /api/v1/ledger/key gives it)");
+		if (head_path && !(head_text = rl_read_file(head_path, 16u << 20, &len)))
+			return cli_error("cannot read the head %s", head_path);
+		if (!(in = fopen(file, "r"))) {
+			free(head_text);
+			return cli_error("cannot open the export %s", file);
+		}
+	} else {
+		if (head_path)
+			return cli_usage_error("audit", "--head works only with --file (the server's head is used)");
+		if ((rc = fetch(log_key, key, &head_text, &in)) != 0)
+			return rc;
+	}
+	if ((rc = verify(in, key, head_text)) != 0)
+		goto out;
+	rl_format_date(rl_today(), today);
+	if (!(rec = rl_recompute_export(in, today, &err))) {
+		rc = report_err(&err);
+		goto out;
+	}
+	if (file) {
+		if (json)
+			cli_print_json(stdout, rec);
+		else
+			print_view(rec);
+		rc = CLI_OK;
+		goto out;
+	}
+	diffs = json_array();
+	if ((rc = compare_with_server(rec, diffs, &compared)) != 0)
+		goto out;
+	if (json) {
+		json_t *o = json_pack("{s:b,s:I,s:O}", "ok", json_array_size(diffs) == 0, "trainees", (json_int_t)compared,
+				      "differences", diffs);
+		cli_print_json(stdout, o);
+		json_decref(o);
+	} else if (json_array_size(diffs)) {
+		printf("trainee\trequirement\tserver\tledger\n");
+		json_array_foreach(diffs, i, d) {
+			printf("%lld\t%s\t", (long long)json_integer_value(json_object_get(d, "trainee")),
+			       json_string_value(json_object_get(d, "requirement")));
+			print_value(json_object_get(d, "server"));
+			printf("\t");
+			print_value(json_object_get(d, "ledger"));
+			printf("\n");
+		}
+	} else {
+		printf("audited %zu trainees: every figure the server reports is what the signed ledger gives\n", compared);
+	}
+	if (json_array_size(diffs)) {
+		if (!json)
+			cli_error("%zu figure%s the server reports differ%s from what the signed ledger gives",
+				  json_array_size(diffs), json_array_size(diffs) == 1 ? "" : "s",
+				  json_array_size(diffs) == 1 ? "s" : "");
+		rc = CLI_FAIL;
+	}
+out:
+	json_decref(rec);
+	json_decref(diffs);
+	free(head_text);
+	if (in)
+		fclose(in);
+	return rc;
+}

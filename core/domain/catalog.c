@@ -1,0 +1,93 @@
+/*
+ * catalog.c - the curricula stored in the database, parsed once and
+ * cached, and the assessment tool table; see catalog.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/catalog.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "base/embedded.h"
+
+/* ------------------------------------------------------------ curricula */
+
+#define MAX_CURRICULA 64
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rl_tools *tools_cache;
+static struct {
+	char db[256];
+	int64_t id;
+	struct rl_curriculum *c;
+} curricula[MAX_CURRICULA];
+static int ncurricula;
+
+const struct rl_tools *rl_tools_default(struct rl_error *err)
+{
+	const struct rl_embedded *e;
+
+	pthread_mutex_lock(&cache_lock);
+	if (!tools_cache && (e = rl_embedded_find("schema/tools.json")))
+		rl_tools_parse(e->data, e->len, &tools_cache, err);
+	pthread_mutex_unlock(&cache_lock);
+	if (!tools_cache && !err->status)
+		rl_error_internal(err, "this build carries no assessment tool table");
+	return tools_cache;
+}
+
+const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
+{
+	const struct rl_tools *tools = rl_tools_default(err);
+	struct rl_curriculum *c = NULL;
+	sqlite3_stmt *st;
+
+	if (!tools)
+		return NULL;
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < ncurricula; i++) {
+		if (curricula[i].id == id && strcmp(curricula[i].db, db->path) == 0) {
+			c = curricula[i].c;
+			pthread_mutex_unlock(&cache_lock);
+			return c;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	st = rl_db_stmt(db, "SELECT definition FROM curricula WHERE id = ?", err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		rl_error_set(err, RL_E_INTERNAL, "no-curriculum", NULL, "curriculum %lld is missing", (long long)id);
+		return NULL;
+	}
+	rl_curriculum_parse((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+			    tools, &c, err);
+	sqlite3_reset(st);
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&cache_lock);
+	if (ncurricula < MAX_CURRICULA) {
+		snprintf(curricula[ncurricula].db, sizeof(curricula[ncurricula].db), "%s", db->path);
+		curricula[ncurricula].id = id;
+		curricula[ncurricula].c = c;
+		ncurricula++;
+	} else {
+		/* More curricula than slots: a long-lived leak of one parse is better than a dangling pointer. */
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return c;
+}
+
+/* Frees the caches at exit so leak checkers see a clean process. */
+__attribute__((destructor)) static void free_caches(void)
+{
+	for (int i = 0; i < ncurricula; i++)
+		rl_curriculum_free(curricula[i].c);
+	ncurricula = 0;
+	rl_tools_free(tools_cache);
+	tools_cache = NULL;
+}
+

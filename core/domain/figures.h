@@ -1,0 +1,66 @@
+/*
+ * figures.h - every figure of a trainee as a pure function of their signed
+ * statements (issue 13 item 1).
+ *
+ * The server's progress report, accreditation list, eligibility check,
+ * credentials and PDF, `raslogd rebuild`, the start-up check of the caches
+ * and `raslog audit` (online and offline) all call rl_figures() on the same
+ * inputs, so what they show cannot differ:
+ *
+ *   - the trainee's ledger entries, [{"index":N,"statement":{...}}, ...] in
+ *     index order.  Entries about anyone else, and kinds that count towards
+ *     no figure, are ignored, so the caller may pass a whole export.  What
+ *     counts: a confirmed session_signoff (the trainer's signed view: the
+ *     embedded session's activity, platform and minutes, the trainer's role
+ *     and steps), an assessment, a module_completion of the trainee's
+ *     curriculum, an accreditation not covered by a revocation.  A rejected
+ *     session_signoff counts nowhere and takes the session out of pending;
+ *     a second decision on one session is ignored (the server refuses it).
+ *   - the trainee's pending (unsigned) claims: session records whose status
+ *     is "pending", in the API's JSON.  They are shown beside the signed
+ *     figures ("pending" amounts and the "pending" list) and never count
+ *     towards "signed", a module or the status.  A claim whose session has
+ *     a decision in the ledger is not pending, whatever its record says.
+ *   - the curriculum the trainee is enrolled on, and today's date
+ *     (YYYY-MM-DD, for a lapsed accreditation).
+ *
+ * Nothing here reads a database, a file or a clock.
+ */
+#ifndef RASLOG_FIGURES_H
+#define RASLOG_FIGURES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "domain/curriculum.h"
+
+/*
+ * The progress document of rl_curriculum_evaluate, with, as the faculty
+ * view shows it: "status" (in_training, eligible, accredited or lapsed),
+ * "evaluated_status" (the curriculum's verdict alone), "accreditation"
+ * ({"ledger_index","valid_until"?}, when live), each requirement's
+ * "evidence" (items with "ledger_index" and "amount"), "assessments" and
+ * "pending".  A new reference, or NULL with err.
+ */
+json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err);
+
+/*
+ * The figures two views must agree on, from a progress document (the
+ * server's or rl_figures'): {"status":S, "figures":{NAME:VALUE}} where NAME
+ * is a requirement key ("module/requirement", VALUE its signed figure, an
+ * integer) or "module:ID" (VALUE "met", "blocked" or "unmet").  Pending
+ * claims are left out: they are not in the ledger.  A new reference.
+ */
+json_t *rl_figures_view(const json_t *report);
+
+/*
+ * Compares two views of trainee (server, ledger) and appends one
+ * {"trainee","requirement","server","ledger"} per difference to diffs
+ * ("requirement" is "status" for the overall status).  Returns the number
+ * of differences appended.
+ */
+size_t rl_figures_compare(int64_t trainee, const json_t *server_view, const json_t *ledger_view, json_t *diffs);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * recompute.c - figures from a ledger export alone; see recompute.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/recompute.h"
+
+#include "domain/catalog.h"
+#include "domain/curriculum.h"
+#include "domain/figures.h"
+#include "ledger/kinds.h"
+#include "ledger/ledger.h"
+
+static const char *mstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The trainee a statement is about (0: nobody), as rl_figures reads it. */
+static json_int_t subject_of(const json_t *st)
+{
+	const struct rl_kind *k = rl_kind_find(mstr(st, "type"));
+
+	/* Only kinds that move a trainee's figures (the enrolment included) are grouped by trainee. */
+	return k && k->figures && k->id != RL_K_CURRICULUM ? rl_kind_subject(k, st) : 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(const json_t *const *)a, "trainee"));
+	json_int_t y = json_integer_value(json_object_get(*(const json_t *const *)b, "trainee"));
+	return x < y ? -1 : x > y;
+}
+
+json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
+{
+	const struct rl_tools *tools = rl_tools_default(err);
+	json_t *curricula = json_object();  /* sha256 -> definition */
+	json_t *by_trainee = json_object(); /* id -> [entries] */
+	json_t *enrolled = json_object();   /* id -> curriculum {code, version, sha256} (latest) */
+	json_t *out = NULL, *list = json_array(), *v, **rows = NULL;
+	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0, n, i;
+	char *line = NULL, key[32];
+	ssize_t len;
+	json_int_t statements = 0;
+	const char *k;
+
+	if (!tools)
+		goto done;
+	while ((len = getline(&line, &cap, in)) > 0) {
+		json_t *entry = json_loadb(line, (size_t)len, 0, NULL), *st = NULL;
+		const char *msg = mstr(entry, "message");
+		json_int_t who;
+
+		if (msg && strlen(msg) > plen && memcmp(msg, RL_STATEMENT_PREFIX, plen) == 0)
+			st = json_loads(msg + plen, 0, NULL);
+		if (!st) {
+			json_decref(entry); /* a redacted line, or a blank one */
+			continue;
+		}
+		statements++;
+		if (mstr(st, "type") && strcmp(mstr(st, "type"), "curriculum") == 0 && mstr(st, "sha256")) {
+			json_object_set(curricula, mstr(st, "sha256"), json_object_get(st, "definition"));
+		} else if ((who = subject_of(st)) > 0) {
+			json_t *arr;
+			snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, who);
+			if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "enrolment") == 0)
+				json_object_set(enrolled, key, json_object_get(st, "curriculum"));
+			if (!(arr = json_object_get(by_trainee, key)))
+				json_object_set_new(by_trainee, key, arr = json_array());
+			json_array_append_new(arr, json_pack("{s:O,s:O}", "index", json_object_get(entry, "index"),
+							     "statement", st));
+		}
+		json_decref(st);
+		json_decref(entry);
+	}
+	if (ferror(in)) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
+		goto done;
+	}
+	json_object_foreach(enrolled, k, v) {
+		const char *sha = mstr(v, "sha256");
+		const json_t *def = sha ? json_object_get(curricula, sha) : NULL;
+		json_int_t trainee = 0;
+		json_t *row, *report = NULL;
+		struct rl_curriculum *c = NULL;
+		struct rl_error e = RL_ERROR_INIT;
+		char *text;
+
+		sscanf(k, "%" JSON_INTEGER_FORMAT, &trainee);
+		row = json_pack("{s:I,s:O}", "trainee", trainee, "curriculum", v);
+		text = def ? json_dumps(def, JSON_COMPACT) : NULL;
+		if (!text)
+			json_object_set_new(row, "error", json_string("the enrolment names curriculum content that no "
+								      "curriculum statement of the export carries"));
+		else if (rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0)
+			json_object_set_new(row, "error", json_string(e.detail[0] ? e.detail : "the curriculum does not parse"));
+		else if (!(report = rl_figures(c, tools, trainee, json_object_get(by_trainee, k), NULL, today, &e)))
+			json_object_set_new(row, "error", json_string(e.detail));
+		else
+			json_object_set_new(row, "report", report);
+		free(text);
+		rl_curriculum_free(c);
+		json_array_append_new(list, row);
+	}
+	n = json_array_size(list);
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		rows[i] = json_incref(json_array_get(list, i));
+	qsort(rows, n, sizeof(*rows), by_id);
+	out = json_pack("{s:[],s:I}", "trainees", "statements", statements);
+	for (i = 0; i < n; i++)
+		json_array_append_new(json_object_get(out, "trainees"), rows[i]);
+done:
+	free(rows);
+	free(line);
+	json_decref(curricula);
+	json_decref(by_trainee);
+	json_decref(enrolled);
+	json_decref(list);
+	return out;
+}

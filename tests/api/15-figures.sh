@@ -1,0 +1,110 @@
+#!/bin/bash
+# 15-figures.sh - every figure is a function of the signed ledger (issue 13
+# items 1-3): `raslogd rebuild` drops and recomputes the caches and gives
+# identical figures for every trainee of the demo programme; tampering with
+# a cache (trainee_tally, trainee_status) or a signed record row
+# (sessions.minutes) with the sqlite3 shell changes no figure served,
+# neither at rest (the start-up check rebuilds the cache and names the
+# drift in the audit log) nor while serving (the progress report reads the
+# ledger); eligibility and accreditation do not follow a tampered value.
+. "$(dirname "$0")/../lib.sh"
+
+"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
+start_server
+field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
+FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id)
+FACKEY=$(field "Amelia Hart" public_key)
+
+# snapshot NAME: every trainee's progress report and the accreditation list, as the faculty see them.
+snapshot() {
+	api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null
+	cp "$WORK/body" "$WORK/$1.list"
+	: > "$WORK/$1.progress"
+	for id in $(jget '" ".join(str(i["id"]) for i in j["items"])' < "$WORK/$1.list"); do
+		api GET "/api/v1/trainees/$id/progress" "$FAC" >/dev/null
+		jget 'json.dumps(j, sort_keys=True)' < "$WORK/body" >> "$WORK/$1.progress"
+	done
+}
+same() { cmp -s "$WORK/$1.progress" "$WORK/$2.progress" && cmp -s "$WORK/$1.list" "$WORK/$2.list"; }
+
+snapshot before
+api GET /api/v1/sites "$FAC" >/dev/null; cp "$WORK/body" "$WORK/before.sites"
+TRAINEES=$(jget 'len(j["items"])' < "$WORK/before.list")
+check "the demo programme lists its trainees" "$TRAINEES" -ge 8
+# An in-training trainee with a signed session, to tamper with.
+T=$(jget '[i["id"] for i in j["items"] if i["status"] == "in_training"][0]' < "$WORK/before.list")
+SID=$(sql "select id from sessions where trainee_id = $T and status = 'signed' order by id limit 1")
+REQ=$(sql "select requirement from trainee_tally where trainee_id = $T and signed > 0 order by requirement limit 1")
+SIGNED=$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")
+check "the trainee has a signed session and a signed figure" -n "$SID$REQ"
+
+# --- rebuild ---------------------------------------------------------------
+stop_server
+sql "update trainee_tally set signed = signed + 7; delete from trainee_status where trainee_id = $T"
+"$RASLOGD" --db "$DB" rebuild > "$WORK/rebuild.out" 2>&1
+check "raslogd rebuild succeeds and reports its rate" "$(grep -c 'statements/s' "$WORK/rebuild.out")" = 1
+sed 's/^/# /' "$WORK/rebuild.out"
+check "the rebuilt tally is the ledger's" "$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")" = "$SIGNED"
+check "the rebuilt list row is back" "$(sql "select count(*) from trainee_status where trainee_id = $T")" = 1
+start_server
+snapshot rebuilt
+ok "a rebuild gives identical figures for every trainee and the same accreditation list" same before rebuilt
+check "nothing drifted after a rebuild" "$(grep -c figures.drift "$WORK/audit.log")" = 0
+
+# --- tamper at rest --------------------------------------------------------
+stop_server
+sql "update trainee_tally set signed = 100000 where trainee_id = $T and requirement = '$REQ'"
+sql "update trainee_status set status = 'eligible', modules_met = modules_total where trainee_id = $T"
+OTHER=$(sql "select trainee_id || '|' || requirement from trainee_tally where trainee_id <> $T and signed > 0 order by 1 limit 1")
+sql "delete from trainee_tally where trainee_id = ${OTHER%%|*} and requirement = '${OTHER#*|}'"
+sql "update sessions set minutes = 1440 where id = $SID"
+sql "update users set curriculum_id = (select id from curricula where id <> users.curriculum_id limit 1) where id = $T"
+start_server
+snapshot tampered
+ok "after tampering at rest every figure served is unchanged" same before tampered
+drift() { python3 - "$WORK/audit.log" "$@" <<'EOF'
+import json, sys
+want = sys.argv[2:]
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") != "figures.drift":
+        continue
+    got = [str(e.get("trainee")), str(e.get("requirement")), json.dumps(e.get("cache")), json.dumps(e.get("ledger"))]
+    if all(w == "*" or w == g for w, g in zip(want, got)):
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+ok "the tampered tally is named as drift: trainee, requirement, cache 100000, ledger value" \
+	drift "$T" "$REQ" "{\"signed\": 100000, \"pending\": $(sql "select pending from trainee_tally where trainee_id = $T and requirement = '$REQ'")}" "*"
+ok "the tampered status is named as drift" drift "$T" status '"eligible"' '"in_training"'
+ok "the deleted tally row is named as drift (cache null)" drift "${OTHER%%|*}" "${OTHER#*|}" null "*"
+check "the cache was rebuilt from the ledger" "$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")" = "$SIGNED"
+check "the drift is said on stderr" "$(grep -c 'differed from the signed ledger' "$WORK/server.log")" = 1
+
+# Eligibility does not follow the tampered record: faculty cannot accredit the trainee.
+CUR=$(jget 'j["curriculum"]' < <(api GET "/api/v1/trainees/$T/progress" "$FAC" >/dev/null; cat "$WORK/body"))
+python3 -c 'import json,sys,datetime; c=json.loads(sys.argv[2]); print(json.dumps({"v":1,"type":"accreditation","trainee":int(sys.argv[1]),"curriculum":{"code":c["code"],"version":c["version"]},"decision":"accredited","signer":int(sys.argv[3]),"key":sys.argv[4],"signed_at":datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))' \
+	"$T" "$CUR" "$FACID" "$FACKEY" > "$WORK/stmt.json"
+node tests/js/sign.mjs "$WORK/keys/user-$FACID.key" "$WORK/stmt.json" > "$WORK/acc.json"
+st=$(api POST /api/v1/signoffs "$FAC" "$(cat "$WORK/acc.json")")
+check "accrediting the tampered trainee is refused as not eligible (409)" "$st-$(jget 'j["type"]' < "$WORK/body")" = "409-urn:raslog:problem:not-eligible"
+st=$(api GET "/api/v1/trainees/$T/export?format=credential" "$FAC")
+check "no credential for the tampered trainee (409)" "$st" = 409
+
+# --- tamper while serving ----------------------------------------------------
+sql "update trainee_tally set signed = 100000 where trainee_id = $T"
+sql "update sessions set minutes = 1440 where trainee_id = $T and status = 'signed'"
+api GET "/api/v1/trainees/$T/progress" "$FAC" >/dev/null
+jget 'json.dumps(j, sort_keys=True)' < "$WORK/body" > "$WORK/live.json"
+check "while serving, the progress report ignores the tampered rows" \
+	"$(grep -c -F -x -f "$WORK/live.json" "$WORK/before.progress")" = 1
+api GET /api/v1/sites "$FAC" >/dev/null
+ok "and the per-site report (signed minutes) comes from the ledger, not the session rows" cmp -s "$WORK/before.sites" "$WORK/body"
+check "the per-site report counts the demo's signed minutes" "$(jget 'sum(r["signed_minutes"] for s in j["items"] for r in s["rows"])' < "$WORK/body")" -gt 0
+stop_server
+start_server
+ok "the next start names the drift while serving" drift "$T" "$REQ" "*" "*"
+snapshot restarted
+ok "and every figure is the ledger's again" same before restarted
+finish

@@ -1,0 +1,71 @@
+#!/bin/bash
+# 16-audit.sh - raslog audit (issue 13 item 2): on the demo programme the
+# figures recomputed from the signed ledger alone equal the faculty view
+# (exit 0); a figure the server shows that the ledger does not give is
+# named (trainee, requirement, server, ledger) and exits 1; offline, from
+# an export and the log key, the recomputed view is printed (the curriculum
+# and each enrolment come from the export's own statements) and equals the
+# server's progress reports; a damaged export recomputes nothing.
+. "$(dirname "$0")/../lib.sh"
+
+"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
+start_server
+field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
+FAC=$(field "Amelia Hart" token)
+TRAINEE=$(field "Tomasz Nowak" token)
+
+check "the ledger carries each curriculum version's content" "$(sql "select count(*) from ledger where kind = 'curriculum'")" -ge 1
+check "and an enrolment per trainee" "$(sql "select count(*) from ledger where kind = 'enrolment'")" = \
+	"$(sql "select count(*) from users where roles & 1 and curriculum_id is not null")"
+ok "raslog verify reads the new statement kinds" "$RASLOG" --token "$FAC" verify
+
+"$RASLOG" --token "$FAC" audit > "$WORK/audit.out" 2>"$WORK/audit.err"
+check "online audit on the demo programme agrees with the server (exit 0)" "$?" = 0
+check "it audited every trainee" "$(grep -o 'audited [0-9]* trainees' "$WORK/audit.out")" = \
+	"audited $(sql "select count(*) from users where roles & 1 and curriculum_id is not null") trainees"
+"$RASLOG" --token "$FAC" audit --json > "$WORK/audit.json"
+check "--json says ok with no differences" "$(jget '[j["ok"], len(j["differences"])]' < "$WORK/audit.json")" = "[true, 0]"
+"$RASLOG" --token "$TRAINEE" audit > /dev/null 2>"$WORK/err"
+check "a trainee cannot audit the programme (the accreditation list is faculty's)" "$?" != 0
+
+# A cached figure changed while serving is shown by the list; audit names it.
+T=$(sql "select trainee_id from trainee_status where status = 'in_training' order by trainee_id limit 1")
+sql "update trainee_status set status = 'eligible' where trainee_id = $T"
+"$RASLOG" --token "$FAC" audit > "$WORK/audit.out" 2>"$WORK/audit.err"
+check "audit exits 1 on a tampered figure" "$?" = 1
+check "it names trainee, requirement, server figure and ledger figure" \
+	"$(grep -c -P "^$T\tlist.status\t\"eligible\"\t\"in_training\"$" "$WORK/audit.out")" = 1
+check "and says how many differ on stderr" "$(grep -c 'differ' "$WORK/audit.err")" = 1
+"$RASLOG" --token "$FAC" audit --json > "$WORK/audit.json"
+check "--json lists the difference" \
+	"$(jget '[[d["trainee"], d["requirement"], d["server"], d["ledger"]] for d in j["differences"]]' < "$WORK/audit.json")" = \
+	"[[$T, \"list.status\", \"eligible\", \"in_training\"]]"
+sql "update trainee_status set status = 'in_training' where trainee_id = $T"
+
+# Offline: the export and the log key alone.
+LOGKEY=$(curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger/key" | jget 'j["public_key"]')
+curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger?count=100000" > "$WORK/export.jsonl"
+curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger/head" > "$WORK/head.json"
+ok "offline audit prints the recomputed view" "$RASLOG" audit --file "$WORK/export.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json"
+check "with every trainee's status" "$(grep -c '^trainee [0-9]* (ras-' "$WORK/out")" -ge 8
+"$RASLOG" audit --file "$WORK/export.jsonl" --log-key "$LOGKEY" --json > "$WORK/offline.json"
+: > "$WORK/cmp"
+for id in $(jget '" ".join(str(t["trainee"]) for t in j["trainees"])' < "$WORK/offline.json"); do
+	api GET "/api/v1/trainees/$id/progress" "$FAC" >/dev/null
+	python3 - "$WORK/offline.json" "$WORK/body" "$id" >> "$WORK/cmp" <<'EOF'
+import json, sys
+off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees"]}
+srv = json.load(open(sys.argv[2]))
+led = off[int(sys.argv[3])]
+def view(r):
+    return (r["status"], r["modules_met"], [(m["id"], m["status"] if m["status"] in ("met", "blocked") else "unmet",
+            [(q["key"], q["signed"], q["target"]) for q in m["requirements"]]) for m in r["modules"]])
+print("same" if view(srv) == view(led) else "differ %s" % sys.argv[3])
+EOF
+done
+check "the offline view equals the server's progress report for every trainee" \
+	"$(sort -u "$WORK/cmp")" = same
+sed '0,/"minutes\\":[0-9]*/s//"minutes\\":1441/' "$WORK/export.jsonl" > "$WORK/bad.jsonl"
+"$RASLOG" audit --file "$WORK/bad.jsonl" --log-key "$LOGKEY" > "$WORK/out" 2>"$WORK/err"
+check "a changed export recomputes nothing (exit 1, the bad entry named)" "$?-$(grep -c 'does not verify' "$WORK/err")" = "1-1"
+finish

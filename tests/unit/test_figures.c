@@ -1,0 +1,326 @@
+/*
+ * test_figures.c - rl_figures (core/domain/figures.c) on a hand-computed
+ * fixture: which statements count, which are ignored, pending claims
+ * beside the signed figures, accreditation and revocation, and the
+ * comparison `raslog audit` and the start-up check rely on.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "base/error.h"
+#include "domain/curriculum.h"
+#include "domain/figures.h"
+#include "ledger/kinds.h"
+#include "ledger/verify.h"
+#include "base/banned.h"
+
+/* gears: 6 domains scored 1..5 (schema/tools.json). */
+static const char tools_json[] =
+	"[{\"id\":\"gears\",\"title\":\"GEARS\",\"min\":1,\"max\":5,\"domains\":["
+	"{\"id\":\"d1\",\"title\":\"1\"},{\"id\":\"d2\",\"title\":\"2\"},{\"id\":\"d3\",\"title\":\"3\"},"
+	"{\"id\":\"d4\",\"title\":\"4\"},{\"id\":\"d5\",\"title\":\"5\"},{\"id\":\"d6\",\"title\":\"6\"}]}]";
+
+/* Module a: 60 simulator minutes, 2 console cases performed, 1 GEARS of at least 18, a sign-off.
+ * Module b (needs a): 1 console case performed. */
+#define CURRICULUM(sim, cases) \
+	"{\"code\":\"fx\",\"version\":1,\"title\":\"Fixture\",\"modules\":[" \
+	"{\"id\":\"a\",\"title\":\"A\",\"requirements\":[" \
+	"{\"id\":\"sim\",\"kind\":\"minutes\",\"activity\":\"simulator\",\"target\":" #sim "}," \
+	"{\"id\":\"cases\",\"kind\":\"cases\",\"activity\":\"console_full\",\"roles\":\"P\",\"target\":" #cases "}," \
+	"{\"id\":\"gears\",\"kind\":\"assessments\",\"tool\":\"gears\",\"total_min\":18,\"target\":1}," \
+	"{\"id\":\"ok\",\"kind\":\"module_signoff\"}]}," \
+	"{\"id\":\"b\",\"title\":\"B\",\"prerequisites\":[\"a\"],\"requirements\":[" \
+	"{\"id\":\"cases\",\"kind\":\"cases\",\"activity\":\"console_full\",\"roles\":\"P\",\"target\":1}]}]}"
+
+static const char entries_json[] = "["
+	/* Session 1: 45 simulator minutes, confirmed. */
+	"{\"index\":10,\"statement\":{\"type\":\"session_signoff\",\"decision\":\"confirmed\",\"signer\":3,"
+	"\"signed_at\":\"2026-01-02T10:00:00Z\",\"role\":\"P\",\"session\":{\"id\":1,\"trainee\":7,\"trainer\":3,"
+	"\"date\":\"2026-01-02\",\"minutes\":45,\"activity\":\"simulator\",\"role\":\"P\"}}},"
+	/* Session 2: claimed P, the trainer signed A: not a performed case. */
+	"{\"index\":11,\"statement\":{\"type\":\"session_signoff\",\"decision\":\"confirmed\",\"signer\":3,"
+	"\"signed_at\":\"2026-01-02T10:01:00Z\",\"role\":\"A\",\"session\":{\"id\":2,\"trainee\":7,\"trainer\":3,"
+	"\"date\":\"2026-01-01\",\"minutes\":30,\"activity\":\"console_full\",\"role\":\"P\"}}},"
+	/* Session 3: a performed console case. */
+	"{\"index\":12,\"statement\":{\"type\":\"session_signoff\",\"decision\":\"confirmed\",\"signer\":3,"
+	"\"signed_at\":\"2026-01-03T10:00:00Z\",\"role\":\"P\",\"session\":{\"id\":3,\"trainee\":7,\"trainer\":3,"
+	"\"date\":\"2026-01-03\",\"minutes\":50,\"activity\":\"console_full\",\"role\":\"P\"}}},"
+	/* Session 4: rejected; its stale pending record must not count either. */
+	"{\"index\":13,\"statement\":{\"type\":\"session_signoff\",\"decision\":\"rejected\",\"signer\":3,"
+	"\"signed_at\":\"2026-01-04T10:00:00Z\",\"session\":{\"id\":4,\"trainee\":7,\"trainer\":3,"
+	"\"date\":\"2026-01-04\",\"minutes\":100,\"activity\":\"simulator\"}}},"
+	/* GEARS 24 >= 18 counts; GEARS 12 does not. */
+	"{\"index\":14,\"statement\":{\"type\":\"assessment\",\"trainee\":7,\"session\":3,\"tool\":\"gears\","
+	"\"scores\":[4,4,4,4,4,4],\"signer\":3,\"signed_at\":\"2026-01-03T11:00:00Z\"}},"
+	"{\"index\":15,\"statement\":{\"type\":\"assessment\",\"trainee\":7,\"session\":1,\"tool\":\"gears\","
+	"\"scores\":[2,2,2,2,2,2],\"signer\":3,\"signed_at\":\"2026-01-03T11:01:00Z\"}},"
+	/* Module a signed off; a completion on another curriculum is ignored. */
+	"{\"index\":16,\"statement\":{\"type\":\"module_completion\",\"trainee\":7,\"module\":\"a\","
+	"\"curriculum\":{\"code\":\"fx\",\"version\":1},\"signer\":3,\"signed_at\":\"2026-01-05T10:00:00Z\"}},"
+	"{\"index\":17,\"statement\":{\"type\":\"module_completion\",\"trainee\":7,\"module\":\"b\","
+	"\"curriculum\":{\"code\":\"other\",\"version\":1},\"signer\":3,\"signed_at\":\"2026-01-05T10:00:00Z\"}},"
+	/* Another trainee's session. */
+	"{\"index\":18,\"statement\":{\"type\":\"session_signoff\",\"decision\":\"confirmed\",\"signer\":3,"
+	"\"signed_at\":\"2026-01-02T10:00:00Z\",\"session\":{\"id\":9,\"trainee\":8,\"trainer\":3,"
+	"\"date\":\"2026-01-02\",\"minutes\":500,\"activity\":\"simulator\"}}},"
+	/* Accredited at 19, revoked at 20. */
+	"{\"index\":19,\"statement\":{\"type\":\"accreditation\",\"trainee\":7,\"decision\":\"accredited\","
+	"\"curriculum\":{\"code\":\"fx\",\"version\":1},\"signer\":1,\"signed_at\":\"2026-01-06T10:00:00Z\"}},"
+	"{\"index\":20,\"statement\":{\"type\":\"revocation\",\"subject\":7,\"accreditation_index\":19,"
+	"\"signer\":1,\"signed_at\":\"2026-01-07T10:00:00Z\"}},"
+	/* A second decision on session 1 is ignored. */
+	"{\"index\":21,\"statement\":{\"type\":\"session_signoff\",\"decision\":\"confirmed\",\"signer\":3,"
+	"\"signed_at\":\"2026-01-08T10:00:00Z\",\"session\":{\"id\":1,\"trainee\":7,\"trainer\":3,"
+	"\"date\":\"2026-01-02\",\"minutes\":500,\"activity\":\"simulator\"}}}"
+	"]";
+
+static const char pending_json[] = "["
+	"{\"id\":4,\"trainee\":7,\"trainer\":3,\"date\":\"2026-01-04\",\"minutes\":100,\"activity\":\"simulator\","
+	"\"status\":\"pending\"},"
+	"{\"id\":5,\"trainee\":7,\"trainer\":3,\"date\":\"2026-01-09\",\"minutes\":20,\"activity\":\"simulator\","
+	"\"status\":\"pending\"}"
+	"]";
+
+struct fixture {
+	struct rl_tools *tools;
+	json_t *entries, *pending;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct rl_error err = RL_ERROR_INIT;
+
+	assert_int_equal(rl_tools_parse(tools_json, strlen(tools_json), &f.tools, &err), 0);
+	f.entries = json_loads(entries_json, 0, NULL);
+	f.pending = json_loads(pending_json, 0, NULL);
+	assert_non_null(f.entries);
+	assert_non_null(f.pending);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rl_tools_free(f->tools);
+	json_decref(f->entries);
+	json_decref(f->pending);
+	return 0;
+}
+
+static struct rl_curriculum *curriculum(const struct fixture *f, const char *json)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_curriculum *c = NULL;
+
+	if (rl_curriculum_parse(json, strlen(json), f->tools, &c, &err) < 0)
+		fail_msg("curriculum: %s", err.detail);
+	return c;
+}
+
+static json_t *module_of(json_t *ev, const char *id)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(json_object_get(ev, "modules"), i, m)
+		if (strcmp(json_string_value(json_object_get(m, "id")), id) == 0)
+			return m;
+	fail_msg("no module %s", id);
+	return NULL;
+}
+
+static json_t *req_of(json_t *ev, const char *key)
+{
+	size_t i, j;
+	json_t *m, *r;
+
+	json_array_foreach(json_object_get(ev, "modules"), i, m)
+		json_array_foreach(json_object_get(m, "requirements"), j, r)
+			if (strcmp(json_string_value(json_object_get(r, "key")), key) == 0)
+				return r;
+	fail_msg("no requirement %s", key);
+	return NULL;
+}
+
+static long long num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "(none)";
+}
+
+static void test_fixture_by_hand(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(60, 2));
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *ev = rl_figures(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &err), *r, *items;
+
+	assert_non_null(ev);
+	/* 45 signed simulator minutes (session 1 once; session 4 rejected; trainee 8's ignored), 20 pending (session 5 only). */
+	r = req_of(ev, "a/sim");
+	assert_int_equal(num(r, "signed"), 45);
+	assert_int_equal(num(r, "pending"), 20);
+	assert_string_equal(str(r, "status"), "in_progress");
+	items = json_object_get(r, "evidence");
+	assert_int_equal(json_array_size(items), 1);
+	assert_int_equal(num(json_array_get(items, 0), "ledger_index"), 10);
+	assert_int_equal(num(json_array_get(items, 0), "amount"), 45);
+	/* One performed case: the trainer's view (A) of session 2 counts, not the claim (P). */
+	r = req_of(ev, "a/cases");
+	assert_int_equal(num(r, "signed"), 1);
+	assert_int_equal(json_array_size(json_object_get(r, "evidence")), 1);
+	assert_int_equal(num(json_array_get(json_object_get(r, "evidence"), 0), "session"), 3);
+	assert_string_equal(str(json_array_get(json_object_get(r, "evidence"), 0), "signed_role"), "P");
+	/* GEARS 24 counts, 12 does not; both are listed among the assessments, by session date. */
+	r = req_of(ev, "a/gears");
+	assert_int_equal(num(r, "signed"), 1);
+	assert_string_equal(str(r, "status"), "met");
+	assert_int_equal(json_array_size(json_object_get(ev, "assessments")), 2);
+	assert_int_equal(num(json_array_get(json_object_get(ev, "assessments"), 0), "total"), 12);
+	assert_string_equal(str(json_array_get(json_object_get(ev, "assessments"), 0), "date"), "2026-01-02");
+	assert_int_equal(num(json_array_get(json_object_get(ev, "assessments"), 1), "total"), 24);
+	/* The module sign-off of fx counts; the one of "other" does not. */
+	assert_int_equal(num(req_of(ev, "a/ok"), "signed"), 1);
+	assert_string_equal(str(module_of(ev, "a"), "status"), "in_progress");
+	assert_string_equal(str(module_of(ev, "b"), "status"), "blocked");
+	assert_int_equal(num(req_of(ev, "b/cases"), "signed"), 1);
+	/* Revoked: not accredited. */
+	assert_string_equal(str(ev, "status"), "in_training");
+	assert_string_equal(str(ev, "evaluated_status"), "in_training");
+	assert_null(json_object_get(ev, "accreditation"));
+	/* Pending lists only the undecided claim. */
+	assert_int_equal(json_array_size(json_object_get(ev, "pending")), 1);
+	assert_int_equal(num(json_array_get(json_object_get(ev, "pending"), 0), "session"), 5);
+	json_decref(ev);
+	rl_curriculum_free(c);
+}
+
+static void test_eligible_accredited_lapsed(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(45, 1));
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *entries = json_deep_copy(f->entries), *ev;
+
+	/* With the revocation: eligible, not accredited. */
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-06-01", &err);
+	assert_non_null(ev);
+	assert_string_equal(str(module_of(ev, "a"), "status"), "met");
+	assert_string_equal(str(module_of(ev, "b"), "status"), "met");
+	assert_string_equal(str(ev, "status"), "eligible");
+	json_decref(ev);
+	/* Without it: accredited at 19. */
+	json_array_remove(entries, 10); /* index 20, the revocation */
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-06-01", &err);
+	assert_string_equal(str(ev, "status"), "accredited");
+	assert_int_equal(num(json_object_get(ev, "accreditation"), "ledger_index"), 19);
+	json_decref(ev);
+	/* valid_until before today: lapsed. */
+	json_object_set_new(json_object_get(json_array_get(entries, 9), "statement"), "valid_until",
+			    json_string("2026-03-01"));
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-06-01", &err);
+	assert_string_equal(str(ev, "status"), "lapsed");
+	assert_string_equal(str(json_object_get(ev, "accreditation"), "valid_until"), "2026-03-01");
+	json_decref(ev);
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-03-01", &err);
+	assert_string_equal(str(ev, "status"), "accredited");
+	json_decref(ev);
+	json_decref(entries);
+	rl_curriculum_free(c);
+}
+
+static void test_view_and_compare(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(60, 2));
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *ev = rl_figures(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &err);
+	json_t *server = json_deep_copy(ev), *lv, *sv, *diffs = json_array(), *d;
+
+	lv = rl_figures_view(ev);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(lv, "figures"), "a/sim")), 45);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(lv, "figures"), "module:b")), "blocked");
+	/* Equal views: nothing to name, pending amounts aside. */
+	json_object_set_new(req_of(server, "a/sim"), "pending", json_integer(999));
+	sv = rl_figures_view(server);
+	assert_int_equal(rl_figures_compare(7, sv, lv, diffs), 0);
+	json_decref(sv);
+	/* A tampered figure and status are named: trainee, requirement, server, ledger. */
+	json_object_set_new(req_of(server, "a/sim"), "signed", json_integer(100000));
+	json_object_set_new(server, "status", json_string("eligible"));
+	sv = rl_figures_view(server);
+	assert_int_equal(rl_figures_compare(7, sv, lv, diffs), 2);
+	d = json_array_get(diffs, 0);
+	assert_string_equal(str(d, "requirement"), "status");
+	assert_string_equal(str(d, "server"), "eligible");
+	assert_string_equal(str(d, "ledger"), "in_training");
+	d = json_array_get(diffs, 1);
+	assert_int_equal(num(d, "trainee"), 7);
+	assert_string_equal(str(d, "requirement"), "a/sim");
+	assert_int_equal(num(d, "server"), 100000);
+	assert_int_equal(num(d, "ledger"), 45);
+	json_decref(sv);
+	json_decref(lv);
+	json_decref(diffs);
+	json_decref(server);
+	json_decref(ev);
+	rl_curriculum_free(c);
+}
+
+/* The one table of kinds: the verifier counts in its order, and the subject member of each kind is read right. */
+static void test_kinds_table(void **state)
+{
+	json_t *so = json_pack("{s:s,s:{s:i}}", "type", "session_signoff", "session", "trainee", 7);
+	json_t *rev = json_pack("{s:s,s:i}", "type", "revocation", "subject", 9);
+	json_t *cur = json_pack("{s:s}", "type", "curriculum");
+	size_t n = 0;
+
+	(void)state;
+	for (; rl_kinds[n].name; n++) {
+		assert_int_equal(rl_kinds[n].id, (int)n);
+		assert_non_null(rl_verify_type_names[n]);
+		assert_string_equal(rl_verify_type_names[n], rl_kinds[n].name);
+		assert_ptr_equal(rl_kind_find(rl_kinds[n].name), &rl_kinds[n]);
+		assert_true(rl_kinds[n].signer >= RL_SIGNER_LOG && rl_kinds[n].signer <= RL_SIGNER_TRAINER);
+	}
+	assert_int_equal(n, RL_K_COUNT);
+	assert_null(rl_verify_type_names[n]);
+	assert_null(rl_kind_find("no_such_kind"));
+	assert_int_equal(rl_kind_subject(rl_kind_find("session_signoff"), so), 7);
+	assert_int_equal(rl_kind_subject(rl_kind_find("revocation"), rev), 9);
+	assert_int_equal(rl_kind_subject(rl_kind_find("curriculum"), cur), 0);
+	assert_int_equal(rl_kind_find("enrolment")->signer, RL_SIGNER_LOG);
+	assert_true(rl_kind_find("curriculum")->is_public);
+	assert_false(rl_kind_find("session_signoff")->is_public);
+	json_decref(so);
+	json_decref(rev);
+	json_decref(cur);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture_by_hand),
+		cmocka_unit_test(test_eligible_accredited_lapsed),
+		cmocka_unit_test(test_view_and_compare),
+		cmocka_unit_test(test_kinds_table),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
