@@ -163,6 +163,9 @@ int cmd_serve(const char *path, int argc, char **argv)
 		}
 	}
 	server_ctx.public_url = public_url;
+	rc = oidc_configure();
+	if (rc)
+		return rc;
 	/*
 	 * The log's checkpoint origin (and signed-note key name): the public
 	 * URL without its scheme ("logbook.example.nhs.uk"), so it stays the
