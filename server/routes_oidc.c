@@ -331,7 +331,12 @@ static void page(struct request *rq, unsigned status, const char *title, const c
 			"<h1 id=\"oidc-title\">");
 	html_escape(&b, title);
 	rl_buf_puts(&b, "</h1><p id=\"oidc-detail\">");
+	if (detail && detail[0] >= 'a' && detail[0] <= 'z') { /* the sentence starts with a capital */
+		rl_buf_putc(&b, (char)(detail[0] - 32));
+		detail++;
+	}
 	html_escape(&b, detail);
+	rl_buf_puts(&b, ".");
 	rl_buf_puts(&b, "</p>");
 	if (type) {
 		rl_buf_puts(&b, "<p><small>Reason: <code id=\"oidc-reason\">");
@@ -376,7 +381,7 @@ static int not_configured(struct request *rq)
 	if (cfg.on)
 		return 0;
 	page(rq, 404, "Single sign-on is not set up",
-	     "This raslog has no organisation sign-in configured; sign in with a passkey instead.", NULL);
+	     "This raslog has no organisation sign-in configured; sign in with a passkey instead", NULL);
 	return 1;
 }
 
@@ -412,7 +417,7 @@ static struct oidc_state *state_new(struct request *rq)
 	const char *ua = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 
 	if (!s) {
-		page(rq, 500, "Something went wrong", "The server ran out of memory; try again.", "internal");
+		page(rq, 500, "Something went wrong", "The server ran out of memory; try again", "internal");
 		return NULL;
 	}
 	rq->state = s;
@@ -429,7 +434,7 @@ static int rate_limited(struct request *rq, const char *key)
 
 	if (!ratelimit_blocked(key, &retry))
 		return 0;
-	snprintf(detail, sizeof(detail), "Too many failed sign-ins; try again in %d seconds.", retry);
+	snprintf(detail, sizeof(detail), "Too many failed sign-ins; try again in %d seconds", retry);
 	page(rq, 429, "Too many attempts", detail, "rate-limited");
 	snprintf(value, sizeof(value), "%d", retry);
 	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_RETRY_AFTER, value);
@@ -457,7 +462,7 @@ static void start_respond(struct request *rq)
 	char *e1, *e2, *e3;
 
 	if (rq->job.result < 0 || rl_oidc_derive(s->browser, s->state, nonce, verifier, challenge) < 0) {
-		page(rq, 503, "Sign-in is unavailable", "The sign-in could not be started; try again in a moment.",
+		page(rq, 503, "Sign-in is unavailable", "The sign-in could not be started; try again in a moment",
 		     rq->job.err.type[0] ? rq->job.err.type : "internal");
 		return;
 	}
@@ -468,7 +473,7 @@ static void start_respond(struct request *rq)
 	e2 = c ? curl_easy_escape(c, redirect, 0) : NULL;
 	e3 = c ? curl_easy_escape(c, "openid email profile", 0) : NULL;
 	if (!e1 || !e2 || !e3) {
-		page(rq, 500, "Something went wrong", "The sign-in could not be started; try again.", "internal");
+		page(rq, 500, "Something went wrong", "The sign-in could not be started; try again", "internal");
 	} else {
 		rl_buf_printf(&b, "%s%sresponse_type=code&client_id=%s&redirect_uri=%s&scope=%s&state=%s&nonce=%s"
 				  "&code_challenge=%s&code_challenge_method=S256",
