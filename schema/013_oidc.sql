@@ -18,3 +18,4 @@ CREATE TABLE oidc_flows (
 	user_id      INTEGER REFERENCES users(id)
 ) STRICT;
 CREATE INDEX oidc_flows_by_expiry ON oidc_flows(expires_at);
+CREATE INDEX oidc_flows_by_ip ON oidc_flows(ip, expires_at);   -- the per-address cap on unfinished flows

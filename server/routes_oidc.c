@@ -461,6 +461,11 @@ static void start_respond(struct request *rq)
 	CURL *c;
 	char *e1, *e2, *e3;
 
+	if (rq->job.result < 0 && rq->job.err.status == RL_E_CONFLICT) {
+		audit(rq, "signin", "rate-limited", "\"method\":\"oidc\",\"reason\":\"%s\"", rq->job.err.type);
+		page(rq, 429, "Too many sign-ins started", rq->job.err.detail, rq->job.err.type);
+		return;
+	}
 	if (rq->job.result < 0 || rl_oidc_derive(s->browser, s->state, nonce, verifier, challenge) < 0) {
 		page(rq, 503, "Sign-in is unavailable", "The sign-in could not be started; try again in a moment",
 		     rq->job.err.type[0] ? rq->job.err.type : "internal");

@@ -99,6 +99,24 @@ int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SE
 	sqlite3_bind_text(st, 1, old, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return rl_db_fail(db, err, "forgetting old sign-in flows");
+	if (ip && *ip) {
+		int rc, n = 0;
+		st = rl_db_stmt(db, "SELECT count(*) FROM oidc_flows WHERE ip = ? AND used_at IS NULL AND expires_at > ?", err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, ip, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return rl_db_fail(db, err, "counting sign-in flows");
+		if (n >= RL_OIDC_MAX_PENDING)
+			return rl_error_set(err, RL_E_CONFLICT, "oidc-too-many-flows", "Too many sign-ins started",
+					    "too many sign-ins were started from this address and not finished; finish one, "
+					    "or wait %d minutes", RL_OIDC_FLOW_SECONDS / 60);
+	}
 	secret_new(browser, bh);
 	secret_new(state, sh);
 	st = rl_db_stmt(db, "INSERT INTO oidc_flows (state_hash, browser_hash, ip, created_at, expires_at) "

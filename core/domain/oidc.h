@@ -34,8 +34,13 @@
 #define RL_OIDC_MAX_AGE 600          /* an ID token issued longer ago than this is refused */
 #define RL_OIDC_SECRET_LEN 43        /* base64url of 32 bytes, no padding */
 #define RL_OIDC_MAX_TOKEN 16384      /* the longest ID token accepted */
+#define RL_OIDC_MAX_PENDING 30       /* unfinished, unexpired flows one address may hold */
 
-/* Starts a flow: the browser's secret (for its cookie) and the state. */
+/*
+ * Starts a flow: the browser's secret (for its cookie) and the state.  An
+ * address holding RL_OIDC_MAX_PENDING unfinished flows is refused with
+ * RL_E_CONFLICT, type oidc-too-many-flows.
+ */
 int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SECRET_LEN + 1],
 		       char state[RL_OIDC_SECRET_LEN + 1], struct rl_error *err);
 /* The flow's nonce and PKCE verifier (each 43 base64url characters), and the verifier's S256 challenge. */

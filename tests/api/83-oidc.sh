@@ -225,6 +225,13 @@ done
 ok "no e-mail address, code, state or ID token in the audit log" \
 	sh -c "! grep -q -i -e 'test.raslog.org' -e '$OLD_CODE' -e 'eyJ' '$A'"
 
+# An address may hold only so many unfinished flows (each is a row): the 31st is refused, stored nothing.
+sql "delete from oidc_flows where used_at is null"
+for i in $(seq 1 30); do curl -s -o /dev/null "$URL/auth/oidc/start"; done
+code=$(curl -s -o "$WORK/page" -w '%{http_code}' "$URL/auth/oidc/start")
+check "the 31st unfinished sign-in from one address: 429 oidc-too-many-flows" "$code $(reason)" = "429 oidc-too-many-flows"
+check "and it stored no flow" "$(sql "select count(*) from oidc_flows where used_at is null")" = 30
+
 # Rate limit: refused SSO sign-ins count against the address.
 stop_server
 serve 3
