@@ -67,6 +67,14 @@ static struct {
 
 /* ---- configuration ------------------------------------------------------------------ */
 
+/* An http URL is for loopback providers only (tests); everything else must be https. */
+static int url_allowed(const char *u)
+{
+	return u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
+		     strncmp(u, "http://localhost", 16) == 0);
+}
+
+
 int oidc_configure(void)
 {
 	const char *issuer = rl_config.oidc_issuer, *id = rl_config.oidc_client_id;
@@ -76,6 +84,11 @@ int oidc_configure(void)
 		return 0;
 	if (!issuer || !id) {
 		fprintf(stderr, "raslogd: single sign-on needs both oidc_issuer and oidc_client_id in the config file\n");
+		return 2;
+	}
+	if (!url_allowed(issuer)) {
+		fprintf(stderr, "raslogd: oidc_issuer must be an https:// URL (http:// only on this machine, for tests), "
+				"not '%s'\n", issuer);
 		return 2;
 	}
 	if (strlen(issuer) >= sizeof(cfg.issuer) - 40 || strlen(id) >= sizeof(cfg.client_id)) {
@@ -147,13 +160,6 @@ static size_t sink_write(char *p, size_t size, size_t n, void *userdata)
 	s->len += len;
 	s->data[s->len] = '\0';
 	return len;
-}
-
-/* An http URL is for loopback providers only (tests); everything else must be https. */
-static int url_allowed(const char *u)
-{
-	return u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
-		     strncmp(u, "http://localhost", 16) == 0);
 }
 
 /*

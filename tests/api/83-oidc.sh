@@ -254,6 +254,17 @@ RASLOG_CONFIG="$WORK/bad.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$
 check "an http:// issuer off this machine is refused (exit 2)" "$?:$(grep -c 'https://' "$WORK/err")" = "2:1"
 printf '[server]\n' >"$WORK/plain.conf"
 RASLOG_CONFIG="$WORK/plain.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
+	--oidc-issuer http://idp.example.org --oidc-client-id x >/dev/null 2>"$WORK/err"
+check "the same through --oidc-issuer is refused (exit 2)" "$?:$(grep -c 'https://' "$WORK/err")" = "2:1"
+RASLOG_CONFIG="$WORK/plain.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --oidc-issuer "$IDP" \
+	--oidc-client-id raslog-test --oidc-client-secret-file "$WORK/oidc-secret" --oidc-name "Flag Trust" \
+	>"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >"$WORK/health.json" 2>/dev/null; do sleep 0.05; done
+check "the --oidc-* flags configure single sign-on without a config file's keys" \
+	"$(jget 'j["oidc"]["name"]' <"$WORK/health.json")" = "Flag Trust"
+stop_server
+RASLOG_CONFIG="$WORK/plain.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
 	--audit "$WORK/audit.log" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >"$WORK/health.json" 2>/dev/null; do sleep 0.05; done
