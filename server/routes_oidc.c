@@ -163,11 +163,12 @@ static size_t sink_write(char *p, size_t size, size_t n, void *userdata)
 }
 
 /*
- * GET url (form NULL) or POST form to it; the JSON object answered, with
+ * GET url (form NULL) or POST form to it (with HTTP Basic client authentication
+ * when basic); the JSON object answered, with
  * the HTTP status in *status.  NULL with err (type oidc-provider-unreachable)
  * when there is no JSON object to read.
  */
-static json_t *fetch_json(const char *url, const char *form, long *status, struct rl_error *err)
+static json_t *fetch_json(const char *url, const char *form, int basic, long *status, struct rl_error *err)
 {
 	CURL *c;
 	struct sink s = { 0 };
@@ -197,7 +198,7 @@ static json_t *fetch_json(const char *url, const char *form, long *status, struc
 	if (form) {
 		h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-		if (cfg.secret[0] && meta.basic) {
+		if (cfg.secret[0] && basic) {
 			/* RFC 6749 2.3.1: client id and secret, each form-urlencoded, as HTTP Basic. */
 			char *u = curl_easy_escape(c, cfg.client_id, 0), *p = curl_easy_escape(c, cfg.secret, 0);
 			curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
@@ -247,6 +248,7 @@ static int meta_get(int refetch_jwks, struct rl_error *err)
 	char url[600];
 	json_t *doc = NULL, *keys;
 	long status;
+	int fresh = 0;
 
 	pthread_mutex_lock(&meta.lock);
 	if (!meta.fetched || now - meta.fetched > META_TTL) {
@@ -255,7 +257,7 @@ static int meta_get(int refetch_jwks, struct rl_error *err)
 		size_t i;
 
 		snprintf(url, sizeof(url), "%s/.well-known/openid-configuration", cfg.issuer);
-		doc = fetch_json(url, NULL, &status, err);
+		doc = fetch_json(url, NULL, 0, &status, err);
 		if (!doc)
 			goto fail;
 		iss = json_string_value(json_object_get(doc, "issuer"));
@@ -283,10 +285,11 @@ static int meta_get(int refetch_jwks, struct rl_error *err)
 		json_decref(doc);
 		doc = NULL;
 		meta.fetched = now;
-		refetch_jwks = 1;
+		fresh = 1;
 	}
-	if (refetch_jwks && (!meta.jwks || now - meta.jwks_fetched >= JWKS_REFETCH || meta.jwks_fetched == meta.fetched)) {
-		doc = fetch_json(meta.jwks_uri, NULL, &status, err);
+	/* The keys: with a new discovery document, or when a token names an unknown kid (at most every 30 s). */
+	if (fresh || !meta.jwks || (refetch_jwks && now - meta.jwks_fetched >= JWKS_REFETCH)) {
+		doc = fetch_json(meta.jwks_uri, NULL, 0, &status, err);
 		if (!doc)
 			goto fail;
 		keys = json_object_get(doc, "keys");
@@ -297,7 +300,7 @@ static int meta_get(int refetch_jwks, struct rl_error *err)
 		}
 		json_decref(meta.jwks);
 		meta.jwks = doc;
-		meta.jwks_fetched = now + (meta.jwks_fetched == now); /* a second forced fetch waits */
+		meta.jwks_fetched = now;
 		doc = NULL;
 	}
 	return 0;
@@ -631,6 +634,7 @@ static int redeem(struct oidc_state *s, const char *code, struct rl_error *err)
 	json_t *reply;
 	const char *idt;
 	long status;
+	int basic;
 	CURL *c = curl_easy_init();
 	char *ecode = c ? curl_easy_escape(c, code, 0) : NULL, *eredir, *eid, *esecret = NULL;
 	int rc = -1;
@@ -648,14 +652,15 @@ static int redeem(struct oidc_state *s, const char *code, struct rl_error *err)
 	if (meta_get(0, err) < 0)
 		goto done;
 	snprintf(token_url, sizeof(token_url), "%s", meta.token);
-	if (cfg.secret[0] && !meta.basic)
+	basic = meta.basic;
+	if (cfg.secret[0] && !basic)
 		esecret = curl_easy_escape(c, cfg.secret, 0);
 	pthread_mutex_unlock(&meta.lock);
 	rl_buf_printf(&form, "grant_type=authorization_code&code=%s&redirect_uri=%s&code_verifier=%s&client_id=%s",
 		      ecode, eredir ? eredir : "", verifier, eid ? eid : "");
 	if (esecret)
 		rl_buf_printf(&form, "&client_secret=%s", esecret);
-	reply = fetch_json(token_url, form.data, &status, err);
+	reply = fetch_json(token_url, form.data, basic, &status, err);
 	if (!reply)
 		goto done;
 	idt = json_string_value(json_object_get(reply, "id_token"));

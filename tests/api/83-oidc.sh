@@ -241,6 +241,20 @@ start "$WORK/jar-rl4"
 check "after 3 refused SSO sign-ins the address gets 429" "$STARTCODE" = 429
 stop_server
 
+# A provider that takes the client secret only in the form (client_secret_post).
+node tests/oidc/mini-idp.mjs raslog-test 's3cret with spaces & symbols' "$CALLBACK" post >"$WORK/idp2.log" 2>&1 &
+IDP2_PID=$!
+trap 'kill $IDP_PID $IDP2_PID 2>/dev/null; cleanup' EXIT
+until grep -q '^listening' "$WORK/idp2.log"; do sleep 0.05; done
+IDP2="http://127.0.0.1:$(sed -n 's/^listening //p' "$WORK/idp2.log")"
+sed -i "s#^oidc_issuer = .*#oidc_issuer = $IDP2#" "$WORK/raslog.conf"
+sql "delete from oidc_flows where used_at is null" # the 30 unfinished flows above
+serve
+curl -s -X POST --data-binary "ok olu.oidc@test.raslog.org" "$IDP2/mode"
+signin "$WORK/jar-post"
+check "a provider offering only client_secret_post: the secret goes in the form, 303" "$CODE" = 303
+stop_server
+
 # ---- configuration -----------------------------------------------------------------------------
 chmod 644 "$WORK/oidc-secret"
 RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" >/dev/null 2>"$WORK/err"

@@ -3,8 +3,10 @@
 // can be told to get them wrong, so raslogd's refusals can be tested one by
 // one.  The real, certified provider is tests/oidc/provider.mjs.
 //
-//   node tests/oidc/mini-idp.mjs CLIENT_ID CLIENT_SECRET REDIRECT_URI
+//   node tests/oidc/mini-idp.mjs CLIENT_ID CLIENT_SECRET REDIRECT_URI [post]
 //
+// With "post" it offers and accepts only client_secret_post (the secret in
+// the form) instead of client_secret_basic.
 // Prints "listening PORT" once it serves http://127.0.0.1:PORT (the issuer).
 //   GET  /.well-known/openid-configuration, GET /jwks
 //   GET  /authorize    checks client_id, redirect_uri, S256; answers 302 back
@@ -27,7 +29,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '..', 'js', 'package.json'));
 const jose = await import(pathToFileURL(require.resolve('jose')).href);
 
-const [CLIENT_ID, CLIENT_SECRET, REDIRECT_URI] = process.argv.slice(2);
+const [CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, AUTH] = process.argv.slice(2);
+const POST = AUTH === 'post';
 if (!CLIENT_ID || !CLIENT_SECRET || !REDIRECT_URI) {
 	console.error('usage: node mini-idp.mjs CLIENT_ID CLIENT_SECRET REDIRECT_URI');
 	process.exit(2);
@@ -91,7 +94,7 @@ const server = http.createServer(async (req, res) => {
 			return json(res, 200, { issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize`,
 				token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks`, response_types_supported: ['code'],
 				subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256', 'ES256'],
-				code_challenge_methods_supported: ['S256'], token_endpoint_auth_methods_supported: ['client_secret_basic'] });
+				code_challenge_methods_supported: ['S256'], token_endpoint_auth_methods_supported: [POST ? 'client_secret_post' : 'client_secret_basic'] });
 		}
 		if (req.method === 'GET' && url.pathname === '/jwks') return json(res, 200, jwks);
 		if (req.method === 'GET' && url.pathname === '/authorize') {
@@ -116,7 +119,8 @@ const server = http.createServer(async (req, res) => {
 		if (req.method === 'POST' && url.pathname === '/token') {
 			const p = new URLSearchParams(await form(req));
 			const auth = (req.headers.authorization || '').replace(/^Basic /, '');
-			const [id, secret] = Buffer.from(auth, 'base64').toString().split(':').map(decodeURIComponent);
+			const [id, secret] = POST ? [req.headers.authorization ? null : p.get('client_id'), p.get('client_secret')]
+				: Buffer.from(auth, 'base64').toString().split(':').map(decodeURIComponent);
 			if (id !== CLIENT_ID || secret !== CLIENT_SECRET) return json(res, 401, { error: 'invalid_client' });
 			const c = codes.get(p.get('code'));
 			console.log(`token ${mode} ${p.get('code')}`);
