@@ -93,6 +93,10 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "reserve", required_argument, NULL, 'r' },
 		{ "write-rate", required_argument, NULL, 'W' },
 		{ "public-url", required_argument, NULL, 'u' },
+		{ "oidc-issuer", required_argument, NULL, 'O' },
+		{ "oidc-name", required_argument, NULL, 'N' },
+		{ "oidc-client-id", required_argument, NULL, 'C' },
+		{ "oidc-client-secret-file", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 0, 15, ready };
@@ -170,6 +174,11 @@ int cmd_serve(const char *path, int argc, char **argv)
 				goto usage;
 			break;
 		case 'u': public_url = optarg; break;
+		/* Single sign-on: each flag overrides its config key (server/routes_oidc.c reads them). */
+		case 'O': rl_config.oidc_issuer = optarg; break;
+		case 'N': rl_config.oidc_name = optarg; break;
+		case 'C': rl_config.oidc_client_id = optarg; break;
+		case 'S': rl_config.oidc_client_secret_file = optarg; break;
 		default:
 			goto usage;
 		}
@@ -207,6 +216,9 @@ int cmd_serve(const char *path, int argc, char **argv)
 		}
 	}
 	server_ctx.public_url = public_url;
+	rc = oidc_configure();
+	if (rc)
+		return rc;
 	/*
 	 * The log's checkpoint origin (and signed-note key name): the public
 	 * URL without its scheme ("logbook.example.nhs.uk"), so it stays the
@@ -258,6 +270,7 @@ usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
 			"[--audit FILE] [--auth-failures N] [--max-connections N] [--max-per-address N] "
 			"[--reserve N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--write-rate N] "
-			"[--trusted-proxy ADDR] [--public-url URL] [--metrics on|off|any]\n");
+			"[--trusted-proxy ADDR] [--public-url URL] [--metrics on|off|any] [--oidc-issuer URL "
+			"--oidc-client-id ID [--oidc-client-secret-file FILE] [--oidc-name NAME]]\n");
 	return 2;
 }

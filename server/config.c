@@ -67,6 +67,7 @@ enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_C
        K_KEY_DIR,
        K_PUBLIC_URL,
        K_METRICS, K_SMTP_URL, K_SMTP_USER, K_SMTP_PASSWORD_FILE, K_MAIL_FROM, K_REMINDER_WAITING, K_REMINDER_DAYS,
+       K_OIDC_ISSUER, K_OIDC_NAME, K_OIDC_CLIENT_ID, K_OIDC_CLIENT_SECRET_FILE,
        K_COUNT };
 
 static const struct key {
@@ -90,6 +91,11 @@ static const struct key {
 	[K_MAIL_FROM] = { "mail_from", 0, 0 },
 	[K_REMINDER_WAITING] = { "reminder_waiting", 1, 100000 },
 	[K_REMINDER_DAYS] = { "reminder_days", 1, 3650 },
+	/* Single sign-on with the organisation's OpenID Connect provider (server/routes_oidc.c). */
+	[K_OIDC_ISSUER] = { "oidc_issuer", 0, 0 },
+	[K_OIDC_NAME] = { "oidc_name", 0, 0 },
+	[K_OIDC_CLIENT_ID] = { "oidc_client_id", 0, 0 },
+	[K_OIDC_CLIENT_SECRET_FILE] = { "oidc_client_secret_file", 0, 0 },
 };
 
 struct parse {
@@ -149,7 +155,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (k == K_COUNT)
 		return fail(p, "unknown key '%s'%s; the keys are database, listen, web, threads, audit, "
 			       "auth_failures, max_connections, key_dir, public_url, metrics, smtp_url, smtp_user, "
-			       "smtp_password_file, mail_from, reminder_waiting and reminder_days", name, "");
+			       "smtp_password_file, mail_from, reminder_waiting, reminder_days, oidc_issuer, oidc_name, "
+			       "oidc_client_id and oidc_client_secret_file", name, "");
 	if (p->seen[k])
 		return fail(p, "key '%s' is set twice%s", name, " (or continued on an indented line)");
 	p->seen[k] = p->line;
@@ -188,12 +195,18 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (why)
 			return fail(p, "key 'public_url' %s, not '%s'", why, value);
 	}
+	if (k == K_OIDC_ISSUER && strncmp(value, "https://", 8) != 0 && strncmp(value, "http://127.0.0.1", 16) != 0 &&
+	    strncmp(value, "http://localhost", 16) != 0)
+		return fail(p, "key '%s' must be an https:// URL (http:// only on this machine, for tests), not '%s'",
+			    name, value);
 	{
 		char **slot = k == K_DATABASE ? &cfg->database : k == K_LISTEN ? &cfg->listen
 			    : k == K_WEB ? &cfg->web : k == K_KEY_DIR ? &cfg->key_dir : k == K_PUBLIC_URL ? &cfg->public_url
 			    : k == K_METRICS ? &cfg->metrics : k == K_SMTP_URL ? &cfg->smtp_url
 			    : k == K_SMTP_USER ? &cfg->smtp_user : k == K_SMTP_PASSWORD_FILE ? &cfg->smtp_password_file
-			    : k == K_MAIL_FROM ? &cfg->mail_from : &cfg->audit;
+			    : k == K_MAIL_FROM ? &cfg->mail_from : k == K_OIDC_ISSUER ? &cfg->oidc_issuer
+			    : k == K_OIDC_NAME ? &cfg->oidc_name : k == K_OIDC_CLIENT_ID ? &cfg->oidc_client_id
+			    : k == K_OIDC_CLIENT_SECRET_FILE ? &cfg->oidc_client_secret_file : &cfg->audit;
 		*slot = strdup(value);
 		if (!*slot)
 			return fail(p, "out of memory reading '%s'%s", name, "");

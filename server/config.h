@@ -18,6 +18,10 @@
  *   mail_from = raslog@example.org
  *   reminder_waiting = 25         (remind a trainer when more sessions than this wait)
  *   reminder_days = 30            (... or when one has waited more days than this)
+ *   oidc_issuer = https://login.microsoftonline.com/TENANT/v2.0
+ *   oidc_name = NHSmail           ("Sign in with NHSmail" on the sign-in page)
+ *   oidc_client_id = 00000000-0000-0000-0000-000000000000
+ *   oidc_client_secret_file = /etc/raslog/oidc-secret   (mode 0600; none: a public client, PKCE only)
  *
  * Precedence: command-line flags > environment (RASLOG_DB) > this file >
  * built-in defaults.  main.c loads the file named by --config or
@@ -47,6 +51,10 @@ struct rl_config {
 	char *mail_from;
 	int reminder_waiting;
 	int reminder_days;
+	char *oidc_issuer;    /* single sign-on: the provider (server/routes_oidc.c) */
+	char *oidc_name;
+	char *oidc_client_id;
+	char *oidc_client_secret_file;
 };
 
 /* The loaded file (all NULL / 0 without one).  Set once by main.c. */

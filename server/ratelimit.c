@@ -5,7 +5,10 @@
  * Failed authentication: failures are counted per key within RATE_WINDOW
  * seconds; the router counts each failure under the client's address
  * (the address itself, the key the passkey, invitation and device
- * routes count their failures under too) and under the presented credential ("token HASH").  Past
+ * routes count their failures under too), under the presented credential ("token HASH"), and,
+ * for a sign-in whose credential named an account (a passkey or single sign-on refused after
+ * the account was known), under "account ID", so an account attacked from many addresses is
+ * blocked without blocking the others behind a shared address.  Past
  * ratelimit_max failures the key is blocked until its window ends: a
  * blocked credential is refused 429 from every address, and a blocked
  * address gets 429 for failing or missing credentials only, so a valid

@@ -76,5 +76,7 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/device/code",                h_device_code,        WHO_ANYONE,   1 },
 	{ "POST", "/api/v1/device/token",               h_device_token,       WHO_ANYONE,   1 },
 	{ "POST", "/api/v1/device/approve",             h_device_approve,     WHO_ANY_USER, 1 },
+	{ "GET",  "/auth/oidc/start",                   h_oidc_start,         WHO_ANYONE,   0 },
+	{ "GET",  "/auth/oidc/callback",                h_oidc_callback,      WHO_ANYONE,   0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

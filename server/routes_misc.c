@@ -23,10 +23,15 @@ void h_health(struct request *rq)
 		return;
 	}
 	/* public_url: clients name this server with it, e.g. in a key registration's proof. */
-	reply_json(rq, 200, json_pack("{s:s,s:i,s:I,s:I,s:s}", "status", "ok", "schema_version",
-				      rl_db_schema_version(), "write_batches", (json_int_t)ws.batches,
-				      "writes", (json_int_t)ws.jobs, "public_url",
-				      server_ctx.public_url ? server_ctx.public_url : ""));
+	json_t *h = json_pack("{s:s,s:i,s:I,s:I,s:s}", "status", "ok", "schema_version",
+			      rl_db_schema_version(), "write_batches", (json_int_t)ws.batches,
+			      "writes", (json_int_t)ws.jobs, "public_url",
+			      server_ctx.public_url ? server_ctx.public_url : "");
+	/* Single sign-on: the sign-in page offers "Sign in with <name>" when this is present. */
+	if (h && oidc_display_name())
+		json_object_set_new(h, "oidc", json_pack("{s:s,s:s}", "name", oidc_display_name(), "start",
+							 "/auth/oidc/start"));
+	reply_json(rq, 200, h);
 }
 
 /*

@@ -39,6 +39,7 @@ struct pk_state {
 	char sid[RL_SECRET_LEN + 1];
 	char ip[48];
 	char user_agent[201];
+	int retry_after;             /* the account's sign-ins are blocked for this long */
 };
 
 static void state_free(void *p)
@@ -227,6 +228,19 @@ static int signin_gate(struct request *rq, const char *event)
 	return 0;
 }
 
+static void account_key(int64_t user_id, char key[40])
+{
+	snprintf(key, 40, "account %lld", (long long)user_id);
+}
+
+static int account_blocked(int64_t user_id, int *retry)
+{
+	char key[40];
+
+	account_key(user_id, key);
+	return user_id > 0 && ratelimit_blocked(key, retry);
+}
+
 static int login_options_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct request *rq = job->ctx;
@@ -256,6 +270,13 @@ static int login_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 		}
 		return 0; /* refused; the spent challenge is committed */
 	}
+	/*
+	 * Per account: once an account's sign-ins failed too often (from any
+	 * addresses), even a good one waits out the window; other accounts
+	 * behind the same address are not affected.
+	 */
+	if (account_blocked(s->user_id, &s->retry_after))
+		return 0;
 	/* Signing in replaces whatever session this browser had: a new id, never a reused one. */
 	if (s->old_ws && rl_web_session_end(db, 0, s->old_ws, err) < 0)
 		rl_error_clear(err);
@@ -270,9 +291,24 @@ static void login_respond(struct request *rq)
 	char csrf[RL_SECRET_LEN + 1], expires[21];
 	json_t *user;
 
+	if (!e->status && s->retry_after) {
+		char value[16];
+		reply_problem_http(rq, 429, "rate-limited", "Too many failed attempts",
+				   "too many failed sign-ins to this account; try again in %d seconds", s->retry_after);
+		snprintf(value, sizeof(value), "%d", s->retry_after);
+		MHD_add_response_header(rq->response, MHD_HTTP_HEADER_RETRY_AFTER, value);
+		audit(rq, "signin", "rate-limited", "\"method\":\"passkey\",\"reason\":\"account\",\"subject\":%lld,"
+		      "\"retry_after\":%d", (long long)s->user_id, s->retry_after);
+		return;
+	}
 	if (e->status) {
 		if (!fatal(e)) {
+			char key[40];
 			ratelimit_failure(rq->ip);
+			if (s->user_id > 0) { /* the credential named an account: count it there too */
+				account_key(s->user_id, key);
+				ratelimit_failure(key);
+			}
 			metrics_signin_failure();
 		}
 		audit(rq, "signin", "refused", "\"method\":\"passkey\",\"reason\":\"%s\",\"passkey\":%lld,\"subject\":%lld",

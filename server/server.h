@@ -278,5 +278,12 @@ void h_passkeys_login(struct request *rq);
 void h_device_code(struct request *rq);
 void h_device_token(struct request *rq);
 void h_device_approve(struct request *rq);
+void h_oidc_start(struct request *rq);
+void h_oidc_callback(struct request *rq);
+
+/* Single sign-on (server/routes_oidc.c): reads the oidc_* config keys (0, or the exit code after a sentence on stderr). */
+int oidc_configure(void);
+/* The provider's name for "Sign in with ...", or NULL when single sign-on is not configured. */
+const char *oidc_display_name(void);
 
 #endif

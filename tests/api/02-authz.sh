@@ -136,6 +136,9 @@ POST   /api/v1/passkeys/login              EMPTY    400 400 400 400 400 400 400 
 POST   /api/v1/device/code                 EMPTY    400 400 400 400 400 400 400  400 400
 POST   /api/v1/device/token                EMPTY    400 400 400 400 400 400 400  400 400
 POST   /api/v1/device/approve              EMPTY    400 400 400 400 400 400 401  401 401
+# single sign-on is not configured here: 404 pages for everyone (tests/api/83-oidc.sh has the rest)
+GET    /auth/oidc/start                    -        404 404 404 404 404 404 404  404 404
+GET    /auth/oidc/callback                 -        404 404 404 404 404 404 404  404 404
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405

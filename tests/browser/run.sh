@@ -2,7 +2,8 @@
 # tests/browser/run.sh BIN - the web page in headless Chromium against the
 # real raslogd serving web/ with the demo programme: faculty, trainee and
 # trainer flows, in-browser signature checks, axe-core scans; then
-# passkeys.sh (invitation to passkey with the virtual authenticator).  Screenshots,
+# passkeys.sh (invitation to passkey with the virtual authenticator) and
+# oidc.sh (single sign-on through oidc-provider).  Screenshots,
 # axe reports and the printed portfolio land in tests/out/browser/.
 BIN=${1:-$BIN}
 export BIN
@@ -24,4 +25,9 @@ echo "# passkeys.test.mjs"
 OUT="$OUT" bash tests/browser/passkeys.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok passkeys-\2/; s/^1\.\.\([0-9]*\)$/# passkeys: 1..\1/'
 pst=${PIPESTATUS[0]}
 [ "$pst" = 0 ] || st=1
+# Single sign-on through a real OpenID provider (oidc-provider on loopback).
+echo "# oidc.test.mjs"
+OUT="$OUT" bash tests/browser/oidc.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok oidc-\2/; s/^1\.\.\([0-9]*\)$/# oidc: 1..\1/'
+ost=${PIPESTATUS[0]}
+[ "$ost" = 0 ] || st=1
 exit $st

@@ -441,6 +441,10 @@ check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT
 	check('poll with a body that is not an object', 'POST', '/api/v1/device/token', await call('POST', '/device/token', { raw: '[]' }), 400);
 }
 
+// ---- single sign-on: browser routes outside /api/v1; not configured here, so 404 pages ------------
+for (const p of ['/auth/oidc/start', '/auth/oidc/callback'])
+	check(`${p} without single sign-on configured`, 'GET', p, await call('GET', `/../..${p}`), 404); // api + '/../..' is the site root
+
 // ---- coverage ------------------------------------------------------------------------
 const untested = routes.filter((r) => !covered.has(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`);
 tap(untested.length === 0, `every route was called and checked against its schema (${covered.size}/${routes.length})`, untested.join('\n'));

@@ -8,6 +8,7 @@ import { api, ApiError, clearToken, setCsrf } from './api.js';
 import { h, clear } from './dom.js';
 import { announce } from './ui.js';
 import * as passkeys from './passkeys.js';
+import * as sso from './sso.js';
 
 const el = (id) => document.getElementById(id);
 
@@ -61,6 +62,7 @@ export function mount(onSignedIn) {
 	const intro = section.querySelector('p:not(.hint):not(.field-error)');
 	if (intro) intro.textContent = 'An access token from your administrator also works. It stays in this browser tab only and is forgotten when you sign out or close the tab.';
 	el('sign-in-title').after(block, h('h2', { class: 'sign-in-alt' }, 'Or use an access token'));
+	sso.mount(); // "Sign in with <organisation>" above the passkey, when single sign-on is configured
 	const tokenButton = el('sign-in-form')?.querySelector('button[type=submit]');
 	if (tokenButton) tokenButton.className = 'button button-secondary';
 }
