@@ -282,6 +282,13 @@ int cli_key_path(char *out, size_t size);
 int cli_passphrase(const char *file, const char *prompt, int confirm, char **out, size_t *len);
 void cli_passphrase_free(char *p);
 
+/*
+ * Opens the key file at path, asking its passphrase (passfile,
+ * RASLOG_PASSPHRASE or the terminal) when it is sealed (*sealed 1).
+ * Returns the key pair, or NULL after reporting with *rc the exit code.
+ */
+struct rl_keypair *cli_key_open(const char *path, const char *passfile, int *sealed, int *rc);
+
 /* The state of a signing command from its start to its last post. */
 struct cli_signer {
 	const char *cmd;          /* the command's name, for messages */

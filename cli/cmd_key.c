@@ -118,31 +118,15 @@ static int key_check(const struct os_args *a)
 {
 	static const unsigned char probe[] = "raslog key check";
 	const char *passfile = os_get(a, "passphrase-file");
-	struct rl_error err = RL_ERROR_INIT;
 	struct rl_keypair *kp;
-	char pk[64], path[4096], prompt[4200], *pass = NULL;
+	char pk[64], path[4096];
 	unsigned char sig[crypto_sign_BYTES];
-	size_t passlen = 0;
 	int sealed = 0, rc;
 
 	if (local_public_key(pk, sizeof(pk), path, sizeof(path)) < 0)
 		return CLI_FAIL;
-	if (rl_keystore_public(path, pk, sizeof(pk), &sealed, &err) == 0 && sealed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
-		if ((rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0)
-			return rc;
-	}
-	rl_error_clear(&err);
-	kp = rl_keystore_load(path, pass, passlen, &err);
-	cli_passphrase_free(pass);
-	if (!kp) {
-		if (strcmp(err.type, "passphrase-required") == 0)
-			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
-		else
-			cli_error("%s", err.detail);
-		rl_error_clear(&err);
-		return CLI_FAIL;
-	}
+	if (!(kp = cli_key_open(path, passfile, &sealed, &rc)))
+		return rc;
 	crypto_sign_detached(sig, NULL, probe, sizeof(probe) - 1, kp->sk);
 	rc = crypto_sign_verify_detached(sig, probe, sizeof(probe) - 1, kp->pk) == 0 ? CLI_OK : CLI_FAIL;
 	rl_keypair_free(kp);
@@ -157,9 +141,8 @@ static int key_register(const struct os_args *a)
 	const char *passfile = os_get(a, "passphrase-file"), *server;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_keypair *kp;
-	char pk[64], path[4096], prompt[4200], tmp[32], *pass = NULL, *proof;
+	char pk[64], path[4096], tmp[32], *proof;
 	json_t *body, *res, *me, *health;
-	size_t passlen = 0;
 	int sealed = 0, rc;
 	int64_t uid;
 	size_t i;
@@ -193,26 +176,15 @@ static int key_register(const struct os_args *a)
 		return cli_error("the server did not say who you are or its public URL (GET /me, GET /health); "
 				 "is it an older raslogd?");
 	}
-	if (rl_keystore_public(path, pk, sizeof(pk), &sealed, &err) == 0 && sealed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
-		if ((rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0) {
-			json_decref(me);
-			json_decref(health);
-			return rc;
-		}
-	}
-	rl_error_clear(&err);
-	kp = rl_keystore_load(path, pass, passlen, &err);
-	cli_passphrase_free(pass);
+	kp = cli_key_open(path, passfile, &sealed, &rc);
 	proof = kp ? rl_key_proof_sign(kp->sk, server, uid, &err) : NULL;
 	rl_keypair_free(kp);
 	json_decref(me);
 	json_decref(health);
+	if (!kp)
+		return rc;
 	if (!proof) {
-		if (strcmp(err.type, "passphrase-required") == 0)
-			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
-		else
-			cli_error("%s", err.detail);
+		cli_error("%s", err.detail);
 		rl_error_clear(&err);
 		return CLI_FAIL;
 	}

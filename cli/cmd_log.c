@@ -139,7 +139,7 @@ static const struct os_opt detail_opts[] = {
 	{ "site", 0, "S", "where it took place (default for log: your home site)", 0, NULL },
 	{ "procedure", 0, "X", "the procedure (up to 120 characters)", 0, NULL },
 	{ "steps", 0, "a,b", "procedure steps performed (codes)", 0, NULL },
-	{ "role", 0, "R", "your role: O, A, S-TS, S-TU, P or T", 0, NULL },
+	{ "role", 0, "R", "your role: O, A, S-TS, S-TU, P or T (any case)", 0, cli_check_role },
 	{ "notes", 0, "TEXT", "up to 2000 characters", 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };

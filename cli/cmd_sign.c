@@ -29,20 +29,18 @@ static const char *name_of(const json_t *rec, const char *id_member, const char 
 	return tmp;
 }
 
-/* The session in words: "60 minutes of simulator on 2026-11-01 (da Vinci Xi; Procedure; steps a, b)". */
+/* The session in words: "60 minutes of simulator on 2026-11-01 at Site, on davinci_xi, Procedure". */
 static void session_words(const json_t *session, char *out, size_t size)
 {
 	const char *platform = json_string_value(json_object_get(session, "platform"));
 	const char *procedure = json_string_value(json_object_get(session, "procedure"));
 	const char *site = json_string_value(json_object_get(session, "site"));
-	char steps[512];
-	const char *st = cli_json_text(session, "steps", NULL, steps, sizeof(steps));
 
-	snprintf(out, size, "%lld minutes of %s on %s%s%s%s%s%s%s%s%s", (long long)json_integer_value(json_object_get(session, "minutes")),
+	snprintf(out, size, "%lld minutes of %s on %s%s%s%s%s%s%s", (long long)json_integer_value(json_object_get(session, "minutes")),
 		 json_string_value(json_object_get(session, "activity")) ? json_string_value(json_object_get(session, "activity")) : "?",
 		 json_string_value(json_object_get(session, "date")) ? json_string_value(json_object_get(session, "date")) : "?",
 		 site ? " at " : "", site ? site : "", platform ? ", on " : "", platform ? platform : "",
-		 procedure ? ", " : "", procedure ? procedure : "", st ? ", steps " : "", st ? st : "");
+		 procedure ? ", " : "", procedure ? procedure : "");
 }
 
 /* ------------------------------------------------------------ which sessions */
@@ -167,7 +165,8 @@ static int build(const struct os_args *a, struct cli_signer *s, int64_t id, stru
 	const json_t *steps;
 	json_t *session, *given = NULL;
 	struct rl_signer by;
-	char words[600], who[64], roles[512];
+	char words[600], tmp[64], roles[512];
+	const char *who;
 	int rc;
 
 	if (!(session = pending_session(s, id, &rc)))
@@ -190,7 +189,7 @@ static int build(const struct os_args *a, struct cli_signer *s, int64_t id, stru
 	snprintf(out->done, sizeof(out->done), "session %lld %s%s%s", (long long)id, cli_status_color(decision), decision,
 		 cli_color_reset(decision));
 	session_words(session, words, sizeof(words));
-	name_of(session, "trainee", "trainee_name", who, sizeof(who));
+	who = name_of(session, "trainee", "trainee_name", tmp, sizeof(tmp));
 	if (confirm) {
 		json_t *wrap = json_pack("{s:O}", "steps", steps ? steps : json_null());
 		const char *st = cli_json_text(wrap, "steps", NULL, roles, sizeof(roles));

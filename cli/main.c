@@ -26,10 +26,10 @@
  * written against getopt (fn and summary).
  */
 struct command {
-	const struct os_cmd *cmd;
-	const char *name;
+	const char *name;                  /* a getopt command: { "name", cmd_name, "summary" } */
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	const struct os_cmd *cmd;          /* a declared command: { .cmd = &cli_cmd_name } */
 };
 
 static const struct command commands[] = {

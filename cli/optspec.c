@@ -17,6 +17,7 @@
 #define OS_WIDTH 80
 
 const char *os_prog = "raslog";
+FILE *os_errout;
 
 int os_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -26,7 +27,7 @@ int os_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s: %s (see '%s %s --help')\n", os_prog, cmd, msg, os_prog, cmd);
+	fprintf(os_errout ? os_errout : stderr, "%s: %s: %s (see '%s %s --help')\n", os_prog, cmd, msg, os_prog, cmd);
 	return 2;
 }
 
@@ -106,6 +107,19 @@ int os_has(const struct os_args *a, const char *name)
 
 /* ------------------------------------------------------------ usage */
 
+/* The options a synopsis shows, in its order: required ones first, hidden ones left out. */
+static int shown(const struct os_cmd *cmd, const struct os_opt **out)
+{
+	const struct os_opt *list[OS_MAX_OPTS];
+	int n = flatten(cmd, list), k = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++)
+			if (!(list[i]->flags & OS_HIDDEN) && ((list[i]->flags & OS_REQUIRED) != 0) == (pass == 0))
+				out[k++] = list[i];
+	return k;
+}
+
 /* Appends word to the line being printed, wrapping at OS_WIDTH under indent. */
 static void put_word(FILE *out, const char *word, size_t *col, size_t indent)
 {
@@ -125,7 +139,7 @@ static void put_word(FILE *out, const char *word, size_t *col, size_t indent)
 void os_synopsis(FILE *out, const struct os_cmd *cmd, const char *lead)
 {
 	const struct os_opt *list[OS_MAX_OPTS];
-	int n = flatten(cmd, list);
+	int n = shown(cmd, list);
 	size_t col, indent;
 	char word[160];
 
@@ -134,17 +148,12 @@ void os_synopsis(FILE *out, const struct os_cmd *cmd, const char *lead)
 	indent = col + 1;
 	if (cmd->args)
 		put_word(out, cmd->args, &col, indent);
-	/* Required options first, as the reader must give them. */
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < n; i++) {
-			const struct os_opt *o = list[i];
-			int req = (o->flags & OS_REQUIRED) != 0;
-			if ((o->flags & OS_HIDDEN) || req != (pass == 0))
-				continue;
-			snprintf(word, sizeof(word), "%s--%s%s%s%s", req ? "" : "[", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "", req ? "" : "]");
-			put_word(out, word, &col, indent);
-		}
+	for (int i = 0; i < n; i++) {
+		int req = (list[i]->flags & OS_REQUIRED) != 0;
+		snprintf(word, sizeof(word), "%s--%s%s%s%s", req ? "" : "[", list[i]->name, list[i]->arg ? " " : "",
+			 list[i]->arg ? list[i]->arg : "", req ? "" : "]");
+		put_word(out, word, &col, indent);
+	}
 	fputc('\n', out);
 }
 
@@ -243,27 +252,25 @@ static void man_one(FILE *out, const struct os_cmd *cmd)
 		roff(out, cmd->args);
 		fputs("\"\n", out);
 	}
-	n = flatten(cmd, list);
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < n; i++) {
-			const struct os_opt *o = list[i];
-			int req = (o->flags & OS_REQUIRED) != 0;
-			if ((o->flags & OS_HIDDEN) || req != (pass == 0))
-				continue;
-			fputs(req ? ".BI \"\\-\\-" : ".OP \\-\\-", out);
-			roff(out, o->name);
-			if (req && o->arg) {
-				fputs(" \" \"", out);
-				roff(out, o->arg);
-				fputc('"', out);
-			} else if (req) {
-				fputc('"', out);
-			} else if (o->arg) {
-				fputc(' ', out);
-				roff(out, o->arg);
-			}
-			fputc('\n', out);
+	n = shown(cmd, list);
+	for (int i = 0; i < n; i++) {
+		const struct os_opt *o = list[i];
+		int req = (o->flags & OS_REQUIRED) != 0;
+
+		fputs(req ? ".BI \"\\-\\-" : ".OP \\-\\-", out);
+		roff(out, o->name);
+		if (req && o->arg) {
+			fputs(" \" \"", out);
+			roff(out, o->arg);
+			fputc('"', out);
+		} else if (req) {
+			fputc('"', out);
+		} else if (o->arg) {
+			fputc(' ', out);
+			roff(out, o->arg);
 		}
+		fputc('\n', out);
+	}
 	fputs(".YS\n", out);
 }
 

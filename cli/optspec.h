@@ -74,6 +74,8 @@ struct os_args {
 
 /* The program name for messages and usage ("raslog"); set once by main. */
 extern const char *os_prog;
+/* Where usage errors go (NULL: stderr); the fuzz target sets it. */
+extern FILE *os_errout;
 
 /* Prints "PROG: CMD: <message> (see 'PROG CMD --help')" on stderr; returns 2. */
 int os_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

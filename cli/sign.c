@@ -227,36 +227,49 @@ static int confirm(void)
 	       strcmp(line, "YES\n") == 0 || strcmp(line, "Yes\n") == 0;
 }
 
-/* Opens the secret key once. */
-static int open_key(struct cli_signer *s)
+struct rl_keypair *cli_key_open(const char *path, const char *passfile, int *sealed, int *rc)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	char *pass = NULL, prompt[4200];
+	char *pass = NULL, prompt[4200], pk[64];
 	size_t passlen = 0;
-	int sealed = 0, rc;
+	struct rl_keypair *kp;
 
-	if (s->kp)
-		return 0;
-	if (rl_keystore_public(s->key_path, s->pk_b64, sizeof(s->pk_b64), &sealed, &err) < 0) {
+	*sealed = 0;
+	*rc = CLI_FAIL;
+	if (rl_keystore_public(path, pk, sizeof(pk), sealed, &err) < 0) {
 		cli_error("%s", err.detail);
 		rl_error_clear(&err);
-		return CLI_FAIL;
+		return NULL;
 	}
-	if (sealed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", s->key_path);
-		if ((rc = cli_passphrase(s->passfile, prompt, 0, &pass, &passlen)) != 0)
-			return rc;
+	if (*sealed) {
+		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+		if ((*rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0)
+			return NULL;
 	}
-	s->kp = rl_keystore_load(s->key_path, pass, passlen, &err);
+	kp = rl_keystore_load(path, pass, passlen, &err);
 	cli_passphrase_free(pass);
-	if (!s->kp) {
+	if (!kp) {
 		if (strcmp(err.type, "passphrase-required") == 0)
 			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
 		else
 			cli_error("%s", err.detail);
 		rl_error_clear(&err);
-		return CLI_FAIL;
+		*rc = CLI_FAIL;
+		return NULL;
 	}
+	*rc = 0;
+	return kp;
+}
+
+/* Opens the secret key once. */
+static int open_key(struct cli_signer *s)
+{
+	int sealed, rc;
+
+	if (s->kp)
+		return 0;
+	if (!(s->kp = cli_key_open(s->key_path, s->passfile, &sealed, &rc)))
+		return rc;
 	if (strcmp(s->kp->pk_b64, s->pk_b64) != 0)
 		return cli_error("the key at %s changed while raslog was running", s->key_path);
 	return 0;
