@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/keystore.h"
 #include "domain/statements.h"
+#include "optspec.h"
 
 /* Exit codes. */
 #define CLI_OK 0
@@ -29,32 +30,68 @@
 
 /* ------------------------------------------------------------ commands */
 
-int cmd_log(int argc, char **argv);
-int cmd_edit(int argc, char **argv);
-int cmd_withdraw(int argc, char **argv);
-int cmd_sessions(int argc, char **argv);
-int cmd_pending(int argc, char **argv);
-int cmd_me(int argc, char **argv);
-int cmd_key(int argc, char **argv);
-int cmd_sign(int argc, char **argv);
-int cmd_reject(int argc, char **argv);
-int cmd_assess(int argc, char **argv);
-int cmd_module(int argc, char **argv);
-int cmd_trainer(int argc, char **argv);
-int cmd_accredit(int argc, char **argv);
-int cmd_revoke_accreditation(int argc, char **argv);
-int cmd_progress(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_ledger(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
+/*
+ * Every command is declared once, as a table row (struct os_cmd,
+ * optspec.h): its options, their help, and flags below.  The parser,
+ * --help, 'raslog --help' and the man page's synopsis (raslog
+ * --help-man) are made from these tables; main.c lists the top-level
+ * ones, one row each.
+ */
+enum {
+	CLI_NEEDS_TOKEN = 1,  /* the command talks to the server as someone */
+	CLI_SIGNS = 2,        /* a signing command: cli_sign_run with a struct cli_signing in data */
+	CLI_FACULTY_ONLY = 4, /* refused (exit 4) unless GET /me says faculty */
+};
+
+extern const struct os_cmd cli_cmd_login, cli_cmd_logout, cli_cmd_me, cli_cmd_log, cli_cmd_edit,
+	cli_cmd_withdraw, cli_cmd_sessions, cli_cmd_pending, cli_cmd_progress, cli_cmd_export, cli_cmd_key,
+	cli_cmd_sign, cli_cmd_reject, cli_cmd_assess, cli_cmd_module, cli_cmd_trainer, cli_cmd_accredit,
+	cli_cmd_revoke_accreditation, cli_cmd_ledger, cli_cmd_verify, cli_cmd_import, cli_cmd_imports,
+	cli_cmd_sign_import;
+
+/* Written against getopt (a legacy row in main.c's table). */
 int cmd_audit(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_imports(int argc, char **argv);
-int cmd_sign_import(int argc, char **argv);
-int cmd_login(int argc, char **argv);
-int cmd_logout(int argc, char **argv);
 
 /* ------------------------------------------------------------ options */
+
+/*
+ * The option tables commands share (optspec.h), each list ending with
+ * the hidden --server and --token every command takes:
+ * cli_shared_plain (nothing more), cli_shared_read (--json) and
+ * cli_shared_sign (--yes, --passphrase-file, --json).
+ */
+extern const struct os_opt cli_common_opts[];
+extern const struct os_opt *const cli_shared_plain[];
+extern const struct os_opt *const cli_shared_read[];
+extern const struct os_opt *const cli_shared_sign[];
+
+/* Runs cmd (a row of main.c's table or below) on argv: parse, check, run. */
+int cli_run(const struct os_cmd *cmd, int argc, char **argv);
+
+/* Option checks (os_check_fn): a positive id, a YYYY-MM-DD date, a ledger index (0 or more). */
+int cli_check_id(const struct os_args *a, const char *opt, const char *value, char *norm, size_t size);
+int cli_check_date(const struct os_args *a, const char *opt, const char *value, char *norm, size_t size);
+int cli_check_index(const struct os_args *a, const char *opt, const char *value, char *norm, size_t size);
+/* An eLogbook role code (O, A, S-TS...), any case, normalised; a bad one lists the codes. */
+int cli_check_role(const struct os_args *a, const char *opt, const char *value, char *norm, size_t size);
+/* An assessment tool (gears...), any case, normalised; a bad one lists the tools. */
+int cli_check_tool(const struct os_args *a, const char *opt, const char *value, char *norm, size_t size);
+/* A comma list of step codes ([a-z0-9_.-], any case, normalised to lower case). */
+int cli_check_steps(const struct os_args *a, const char *opt, const char *value, char *norm, size_t size);
+
+/*
+ * The options of raslog log, shared with raslog edit (editing: every one
+ * optional, --clear allowed), made into a new session body *out.
+ * Returns 0, or the exit code after reporting.
+ */
+int cli_session_body(const struct os_args *a, int editing, json_t **out);
+/* raslog edit's shared options: log's, each optional. */
+extern const struct os_opt *const cli_edit_shared[];
+
+/* The id an option holds (checked by cli_check_id), or 0 when absent. */
+int64_t cli_opt_id(const struct os_args *a, const char *name);
+
+/* ---- the getopt interface, for a command not (yet) declared in a table ---- */
 
 /* Long-option values shared by the commands (short options use letters). */
 enum {
@@ -88,15 +125,6 @@ int cli_opt_common(int c, char **argv, const char *cmd, const char *usage);
 
 /* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/*
- * The options of raslog log, shared with raslog edit (editing: every one
- * optional, --clear allowed, one argument: the session id), parsed into a
- * new session body *out (NULL after --help).  *nargs is the number of
- * arguments left at optind.  Returns 0, or the exit code after reporting.
- */
-int cli_session_body(const char *cmd, const char *help, int editing, int argc, char **argv, json_t **out,
-		     int *json, int *nargs);
 
 /* Parses a positive record id given for what ("session", "--trainee"); prints a usage error. */
 int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out);
@@ -206,7 +234,11 @@ struct cli_table *cli_table_new(int ncols, const char *const *headers);
 void cli_table_status_column(struct cli_table *t, int col);
 /* Adds a row of ncols strings (copied; NULL prints as "-", "" as nothing). */
 void cli_table_add(struct cli_table *t, const char *const *cells);
+/* Wraps the last column's cells to the terminal's width (cli_term_width) under that column. */
+void cli_table_wrap(struct cli_table *t);
 void cli_table_print(struct cli_table *t, FILE *out);
+/* The terminal's width: COLUMNS, else the terminal's (ioctl), else 80 (not a terminal). */
+int cli_term_width(void);
 void cli_table_free(struct cli_table *t);
 
 /* Prints the "warnings" of a reply that stored a session on stderr, one a line; returns how many. */
@@ -214,9 +246,27 @@ size_t cli_print_warnings(const json_t *reply);
 
 /* Prints the sessions of a list reply's items as a table. */
 void cli_print_sessions(const json_t *items);
+/* Prints sessions waiting for a signature: procedure and steps, newest first. */
+void cli_print_pending(const json_t *items);
 
 /* Fetches every page of a list path (adds limit and cursor); returns {"items":[...],"next_cursor":null}. */
 json_t *cli_fetch_all(const char *path, struct rl_error *err);
+
+/* Reports err, clears it and returns the exit code (the tail of every failed call). */
+int cli_fail(struct rl_error *err);
+
+/*
+ * The read commands' one call-and-print: GETs path (every page when
+ * all), then prints the reply as JSON with --json, else with print.
+ * Returns the exit code.
+ */
+int cli_read(const struct os_args *a, const char *path, int all, void (*print)(const json_t *reply));
+
+/* GETs path; NULL after reporting (*rc then holds the exit code). */
+json_t *cli_get(const char *path, int *rc);
+
+/* My user id (GET /me); returns 0 or the exit code after reporting. */
+int cli_my_id(int64_t *id);
 
 /* Reads "curriculum":{"code","version"} of a progress report; reports and returns -1 if absent. */
 int cli_progress_curriculum(const json_t *progress, const char **code, int *version);
@@ -234,6 +284,13 @@ int cli_key_path(char *out, size_t size);
  */
 int cli_passphrase(const char *file, const char *prompt, int confirm, char **out, size_t *len);
 void cli_passphrase_free(char *p);
+
+/*
+ * Opens the key file at path, asking its passphrase (passfile,
+ * RASLOG_PASSPHRASE or the terminal) when it is sealed (*sealed 1).
+ * Returns the key pair, or NULL after reporting with *rc the exit code.
+ */
+struct rl_keypair *cli_key_open(const char *path, const char *passfile, int *sealed, int *rc);
 
 /* The state of a signing command from its start to its last post. */
 struct cli_signer {
@@ -258,13 +315,43 @@ void cli_signer_by(struct cli_signer *s, struct rl_signer *by);
 /* 1 if the user roles in /me include role ("trainer", "faculty"). */
 int cli_signer_has_role(const struct cli_signer *s, const char *role);
 
+/* A statement a signing command built, with what to say about it. */
+struct cli_stmt {
+	json_t *statement;    /* owned by the signing routine once built */
+	char what[160];       /* "session 5, confirmed": the prompt and errors */
+	char words[1024];     /* the statement in words, with names */
+	char done[256];       /* printed before ": ledger index N" */
+	char after[128];      /* printed after it, or "" */
+};
+
 /*
- * Shows the statement on stderr, asks (unless --yes), signs it and posts
- * it to /signoffs.  On success *reply is the server's answer (a new
- * reference) and 0 is returned; otherwise the exit code after reporting
- * (1 also when the user declined).  *reply may be NULL if not wanted.
+ * What a signing command supplies (struct os_cmd's data): everything
+ * else, from the shared options to the printed result, is
+ * cli_sign_run's.  items (NULL: one statement, item 0) lists what to
+ * sign, before anything is opened, and may print a usage error (exit 2);
+ * build fetches the records one statement needs and fills out, or
+ * returns the exit code after reporting.
  */
-int cli_signer_submit(struct cli_signer *s, const json_t *statement, const char *what, json_t **reply);
+struct cli_signing {
+	int (*items)(const struct os_args *a, int64_t **ids, size_t *n);
+	int (*build)(const struct os_args *a, struct cli_signer *s, int64_t item, struct cli_stmt *out);
+};
+
+/*
+ * The one signing routine (an os_cmd's run): the shared options, the
+ * terminal rule, the role (CLI_FACULTY_ONLY), then for each item: build,
+ * show in words and exactly, ask (unless --yes), sign, post to
+ * /signoffs and print the ledger index (or the reply with --json).
+ */
+int cli_sign_run(const struct os_args *a);
+
+/*
+ * Shows the statement on stderr (in words, then exactly), asks (unless
+ * --yes), signs it and posts it to /signoffs.  On success *reply is the
+ * server's answer (a new reference) and 0 is returned; otherwise the
+ * exit code after reporting (1 also when the user declined).
+ */
+int cli_signer_submit(struct cli_signer *s, const struct cli_stmt *st, json_t **reply);
 void cli_signer_release(struct cli_signer *s);
 
 #endif

@@ -13,20 +13,6 @@
 
 #include "base/banned.h"
 
-static const char usage[] =
-	"usage: raslog edit ID [--date YYYY-MM-DD] [--minutes M] [--activity A] [--trainer ID]\n"
-	"                      [--platform P] [--site S] [--procedure X] [--steps a,b]\n"
-	"                      [--role R] [--notes TEXT] [--clear FIELD,...] [--json]\n"
-	"\n"
-	"Corrects your own session while it is pending (not yet signed or rejected).\n"
-	"The options replace what you logged and are checked as 'raslog log' checks\n"
-	"them; the earlier version is kept.  --trainer moves the session to another\n"
-	"trainer.  Withdraw a session logged by mistake with 'raslog withdraw ID'.\n"
-	"\n"
-	"  --clear FIELD,...  remove platform, site, procedure, steps, role or notes\n"
-	"  --json             print the stored record as JSON\n"
-	"  (the other options are those of 'raslog log --help')\n";
-
 /* GETs the session for its ETag; returns 0 or the exit code after reporting. */
 int cli_session_etag(const char *cmd, int64_t id, char *etag, size_t size, json_t **session)
 {
@@ -55,26 +41,20 @@ int cli_session_etag(const char *cmd, int64_t id, char *etag, size_t size, json_
 	return 0;
 }
 
-int cmd_edit(int argc, char **argv)
+static int edit(const struct os_args *a)
 {
-	const char *cmd = "edit";
+	const char *cmd = a->cmd->name;
 	struct rl_error err = RL_ERROR_INIT;
 	struct cli_reply r;
 	json_t *body;
 	int64_t id;
-	int json, nargs, rc;
+	int rc;
 	char etag[96], path[64];
 
-	if ((rc = cli_session_body(cmd, usage, 1, argc, argv, &body, &json, &nargs)) != 0 || !body)
-		return rc;
-	if (nargs < 1) {
-		json_decref(body);
-		return cli_usage_error(cmd, "give the id of the session to correct");
-	}
-	if (cli_parse_id(cmd, "session", argv[optind], &id) < 0) {
-		json_decref(body);
+	if (cli_parse_id(cmd, "session", a->argv[0], &id) < 0)
 		return CLI_USAGE;
-	}
+	if ((rc = cli_session_body(a, 1, &body)) != 0)
+		return rc;
 	if ((rc = cli_session_etag(cmd, id, etag, sizeof(etag), NULL)) != 0) {
 		json_decref(body);
 		return rc;
@@ -82,12 +62,9 @@ int cmd_edit(int argc, char **argv)
 	snprintf(path, sizeof(path), "/sessions/%lld", (long long)id);
 	rc = cli_http_if_match("PATCH", path, body, etag, &r, &err);
 	json_decref(body);
-	if (rc < 0) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json)
+	if (rc < 0)
+		return cli_fail(&err);
+	if (os_has(a, "json"))
 		cli_print_json(stdout, r.json);
 	else
 		printf("corrected session %lld (revision %lld), status pending\n", (long long)id,
@@ -96,3 +73,24 @@ int cmd_edit(int argc, char **argv)
 	cli_reply_release(&r);
 	return CLI_OK;
 }
+
+static const struct os_opt opts[] = {
+	{ "clear", 0, "FIELD,...", "remove platform, site, procedure, steps, role or notes", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_edit = {
+	.name = "edit",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "correct my pending session",
+	.about = "Corrects your own session while it is pending (not yet signed or rejected).\n"
+		 "The options replace what you logged and are checked as 'raslog log' checks\n"
+		 "them; the earlier version is kept.  --trainer moves the session to another\n"
+		 "trainer.  Withdraw a session logged by mistake with 'raslog withdraw ID'.\n",
+	.opts = opts,
+	.shared = cli_edit_shared,
+	.run = edit,
+	.flags = CLI_NEEDS_TOKEN,
+};

@@ -13,108 +13,56 @@
 
 #include "base/banned.h"
 
-static const char key_usage[] =
-	"usage: raslog key generate [--passphrase-file FILE] [--force]\n"
-	"       raslog key show\n"
-	"       raslog key check [--passphrase-file FILE]\n"
-	"       raslog key register [--passphrase-file FILE] [--json]\n"
-	"       raslog key list [--user ID] [--json]\n"
-	"       raslog key revoke ID [--json]\n"
-	"\n"
-	"Your Ed25519 signing key lives in $XDG_DATA_HOME/raslog/signing.key\n"
-	"(default ~/.local/share/raslog), mode 0600 in a 0700 directory.\n";
-
-static const char generate_usage[] =
-	"usage: raslog key generate [--passphrase-file FILE] [--force]\n"
-	"\n"
-	"Creates a new Ed25519 key pair and prints its public key (base64).\n"
-	"The secret is sealed with a passphrase (Argon2id) when one is given by\n"
-	"--passphrase-file, RASLOG_PASSPHRASE or, on a terminal, the prompt\n"
-	"(leave it empty for none).\n"
-	"\n"
-	"  --passphrase-file FILE  read the passphrase from FILE (one line)\n"
-	"  --force                 replace an existing key\n";
-
-static const char show_usage[] =
-	"usage: raslog key show\n"
-	"\n"
-	"Prints the public key (base64) of the signing key on this computer.\n";
-
-static const char check_usage[] =
-	"usage: raslog key check [--passphrase-file FILE]\n"
-	"\n"
-	"Opens the signing key on this computer (with its passphrase, if sealed)\n"
-	"and makes a test signature, so a wrong passphrase or a damaged or unsafe\n"
-	"key file shows up before you sign anything real.\n"
-	"\n"
-	"  --passphrase-file FILE  read the passphrase from FILE (or RASLOG_PASSPHRASE)\n";
-
-static const char register_usage[] =
-	"usage: raslog key register [--passphrase-file FILE] [--json]\n"
-	"\n"
-	"Registers this computer's public key with the server (POST /keys),\n"
-	"with a signature by the key over your user id and the server's public\n"
-	"URL, which proves the key is yours (a sealed key asks its passphrase).\n"
-	"\n"
-	"  --passphrase-file FILE  read the passphrase from FILE (or RASLOG_PASSPHRASE)\n";
-
-static const char list_usage[] =
-	"usage: raslog key list [--user ID] [--json]\n"
-	"\n"
-	"Lists my registered keys (faculty: --user ID lists another user's).\n";
-
-static const char revoke_usage[] =
-	"usage: raslog key revoke ID [--json]\n"
-	"\n"
-	"Revokes a registered key: it signs nothing from now on.\n";
-
-enum { OPT_FORCE = CLI_OPT_FIRST_LOCAL, OPT_USER };
-
-/* Parses options common to the small key commands; returns -1 to go on or an exit code. */
-static int parse(int argc, char **argv, const char *cmd, const char *usage, int *json, const char **passfile,
-		 int *force, const char **user)
+/*
+ * Who may use the new key, if the server can be asked: 1 faculty, 0 not,
+ * -1 unknown (no token, no server).  Nothing is reported: generating a
+ * key works offline.
+ */
+static int am_faculty(int64_t *id)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		{ "passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "user", required_argument, NULL, OPT_USER },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	struct rl_error err = RL_ERROR_INIT;
+	const char *server, *token;
+	json_t *me, *r;
+	size_t i;
+	int faculty = 0;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON && json)
-			*json = 1;
-		else if (c == CLI_OPT_PASSFILE && passfile)
-			*passfile = optarg;
-		else if (c == OPT_FORCE && force)
-			*force = 1;
-		else if (c == OPT_USER && user)
-			*user = optarg;
-		else if (c == CLI_OPT_JSON || c == CLI_OPT_PASSFILE || c == OPT_FORCE || c == OPT_USER)
-			return cli_usage_error(cmd, "option '%s' does not apply here", argv[optind - 1]);
-		else if ((rc = cli_opt_common(c, argv, cmd, usage)) >= 0)
-			return rc;
+	if (cli_config_get(&server, &token, 1, &err) < 0 || !(me = cli_api("GET", "/me", NULL, &err))) {
+		rl_error_clear(&err);
+		return -1;
 	}
-	return -1;
+	*id = json_integer_value(json_object_get(me, "id"));
+	json_array_foreach(json_object_get(me, "roles"), i, r)
+		faculty |= json_string_value(r) && strcmp(json_string_value(r), "faculty") == 0;
+	json_decref(me);
+	return faculty;
 }
 
-static int key_generate(int argc, char **argv)
+/* The one next step for a new key: a faculty trust root goes through the operator, any other key through key register. */
+static void next_step(const char *pk)
 {
-	const char *cmd = "key generate", *passfile = NULL;
+	int64_t id = 0;
+	int faculty = am_faculty(&id);
+
+	if (faculty == 1)
+		fprintf(stderr, "You are faculty: your key is a trust root, added by the server's operator.  Send them\n"
+				"this line (do not run 'raslog key register'):\n"
+				"  raslogd faculty-key add %lld %s\n", (long long)id, pk);
+	else if (faculty == 0)
+		fprintf(stderr, "Next: register it with 'raslog key register'; a faculty member then accredits it.\n");
+	else
+		fprintf(stderr, "Next: trainers register it with 'raslog key register'; faculty send the public key to the\n"
+				"server's operator, who runs 'raslogd faculty-key add YOUR_USER_ID KEY'.\n");
+}
+
+static int key_generate(const struct os_args *a)
+{
+	const char *passfile = os_get(a, "passphrase-file");
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_keypair *kp;
 	char path[4096], *pass = NULL;
 	size_t passlen = 0;
-	int force = 0, rc;
+	int force = os_has(a, "force"), rc;
 
-	if ((rc = parse(argc, argv, cmd, generate_usage, NULL, &passfile, &force, NULL)) >= 0)
-		return rc;
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (cli_key_path(path, sizeof(path)) != 0)
 		return CLI_FAIL;
 	if ((rc = cli_passphrase(passfile, "Passphrase for the new key (empty for none): ", 1, &pass, &passlen)) != 0)
@@ -130,8 +78,9 @@ static int key_generate(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	printf("%s\n", kp->pk_b64);
-	fprintf(stderr, "Wrote %s%s; register it with 'raslog key register'.\n", path,
-		passlen ? " (sealed with your passphrase)" : "");
+	fflush(stdout);
+	fprintf(stderr, "Wrote %s%s.\n", path, passlen ? " (sealed with your passphrase)" : "");
+	next_step(kp->pk_b64);
 	rl_keypair_free(kp);
 	return CLI_OK;
 }
@@ -154,55 +103,30 @@ static int local_public_key(char *pk, size_t size, char *path, size_t path_size)
 	return 0;
 }
 
-static int key_show(int argc, char **argv)
+static int key_show(const struct os_args *a)
 {
-	const char *cmd = "key show";
 	char pk[64], path[4096];
-	int rc;
 
-	if ((rc = parse(argc, argv, cmd, show_usage, NULL, NULL, NULL, NULL)) >= 0)
-		return rc;
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	(void)a;
 	if (local_public_key(pk, sizeof(pk), path, sizeof(path)) < 0)
 		return CLI_FAIL;
 	printf("%s\n", pk);
 	return CLI_OK;
 }
 
-static int key_check(int argc, char **argv)
+static int key_check(const struct os_args *a)
 {
 	static const unsigned char probe[] = "raslog key check";
-	const char *cmd = "key check", *passfile = NULL;
-	struct rl_error err = RL_ERROR_INIT;
+	const char *passfile = os_get(a, "passphrase-file");
 	struct rl_keypair *kp;
-	char pk[64], path[4096], prompt[4200], *pass = NULL;
+	char pk[64], path[4096];
 	unsigned char sig[crypto_sign_BYTES];
-	size_t passlen = 0;
 	int sealed = 0, rc;
 
-	if ((rc = parse(argc, argv, cmd, check_usage, NULL, &passfile, NULL, NULL)) >= 0)
-		return rc;
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (local_public_key(pk, sizeof(pk), path, sizeof(path)) < 0)
 		return CLI_FAIL;
-	if (rl_keystore_public(path, pk, sizeof(pk), &sealed, &err) == 0 && sealed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
-		if ((rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0)
-			return rc;
-	}
-	rl_error_clear(&err);
-	kp = rl_keystore_load(path, pass, passlen, &err);
-	cli_passphrase_free(pass);
-	if (!kp) {
-		if (strcmp(err.type, "passphrase-required") == 0)
-			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
-		else
-			cli_error("%s", err.detail);
-		rl_error_clear(&err);
-		return CLI_FAIL;
-	}
+	if (!(kp = cli_key_open(path, passfile, &sealed, &rc)))
+		return rc;
 	crypto_sign_detached(sig, NULL, probe, sizeof(probe) - 1, kp->sk);
 	rc = crypto_sign_verify_detached(sig, probe, sizeof(probe) - 1, kp->pk) == 0 ? CLI_OK : CLI_FAIL;
 	rl_keypair_free(kp);
@@ -212,21 +136,18 @@ static int key_check(int argc, char **argv)
 	return CLI_OK;
 }
 
-static int key_register(int argc, char **argv)
+static int key_register(const struct os_args *a)
 {
-	const char *cmd = "key register", *passfile = NULL, *server;
+	const char *passfile = os_get(a, "passphrase-file"), *server;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_keypair *kp;
-	char pk[64], path[4096], prompt[4200], tmp[32], *pass = NULL, *proof;
+	char pk[64], path[4096], tmp[32], *proof;
 	json_t *body, *res, *me, *health;
-	size_t passlen = 0;
-	int json = 0, sealed = 0, rc;
+	int sealed = 0, rc;
 	int64_t uid;
+	size_t i;
+	json_t *r;
 
-	if ((rc = parse(argc, argv, cmd, register_usage, &json, &passfile, NULL, NULL)) >= 0)
-		return rc;
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (local_public_key(pk, sizeof(pk), path, sizeof(path)) < 0)
 		return CLI_FAIL;
 	/* The proof names who registers the key and on which server: GET /me and the server's public URL. */
@@ -240,32 +161,30 @@ static int key_register(int argc, char **argv)
 	}
 	uid = (int64_t)json_integer_value(json_object_get(me, "id"));
 	server = json_string_value(json_object_get(health, "public_url"));
+	/* A faculty key is a trust root the operator adds; registered here, the operator could not add it. */
+	json_array_foreach(json_object_get(me, "roles"), i, r)
+		if (json_string_value(r) && strcmp(json_string_value(r), "faculty") == 0) {
+			json_decref(me);
+			json_decref(health);
+			return cli_error("you are faculty: your key is a trust root that the server's operator adds with "
+					 "'raslogd faculty-key add %lld %s'; send them that line instead of registering it",
+					 (long long)uid, pk);
+		}
 	if (uid <= 0 || !server || !*server) {
 		json_decref(me);
 		json_decref(health);
 		return cli_error("the server did not say who you are or its public URL (GET /me, GET /health); "
 				 "is it an older raslogd?");
 	}
-	if (rl_keystore_public(path, pk, sizeof(pk), &sealed, &err) == 0 && sealed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
-		if ((rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0) {
-			json_decref(me);
-			json_decref(health);
-			return rc;
-		}
-	}
-	rl_error_clear(&err);
-	kp = rl_keystore_load(path, pass, passlen, &err);
-	cli_passphrase_free(pass);
+	kp = cli_key_open(path, passfile, &sealed, &rc);
 	proof = kp ? rl_key_proof_sign(kp->sk, server, uid, &err) : NULL;
 	rl_keypair_free(kp);
 	json_decref(me);
 	json_decref(health);
+	if (!kp)
+		return rc;
 	if (!proof) {
-		if (strcmp(err.type, "passphrase-required") == 0)
-			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
-		else
-			cli_error("%s", err.detail);
+		cli_error("%s", err.detail);
 		rl_error_clear(&err);
 		return CLI_FAIL;
 	}
@@ -273,12 +192,9 @@ static int key_register(int argc, char **argv)
 	free(proof);
 	res = cli_api("POST", "/keys", body, &err);
 	json_decref(body);
-	if (!res) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json)
+	if (!res)
+		return cli_fail(&err);
+	if (os_has(a, "json"))
 		cli_print_json(stdout, res);
 	else
 		printf("registered key %s: %s\n", cli_json_text(res, "id", "?", tmp, sizeof(tmp)), pk);
@@ -286,94 +202,122 @@ static int key_register(int argc, char **argv)
 	return CLI_OK;
 }
 
-static int key_list(int argc, char **argv)
+/*
+ * The accreditation of trainer user (from GET /trainers): its state
+ * ("active", "expired", "revoked", or "none") into state and the key it
+ * covers (from its ledger entry) into key, "" when unknown.
+ */
+static void accreditation_of(int64_t user, char *state, size_t ssize, char *key, size_t ksize)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *trainers = cli_fetch_all("/trainers", &err), *tr, *acc, *entry;
+	size_t i;
+	char path[64];
+
+	snprintf(state, ssize, "none");
+	key[0] = '\0';
+	json_array_foreach(json_object_get(trainers, "items"), i, tr) {
+		if (json_integer_value(json_object_get(tr, "id")) != user)
+			continue;
+		acc = json_object_get(tr, "accreditation");
+		if (json_string_value(json_object_get(acc, "state")))
+			snprintf(state, ssize, "%s", json_string_value(json_object_get(acc, "state")));
+		if (!json_is_integer(json_object_get(acc, "ledger_index")))
+			break;
+		snprintf(path, sizeof(path), "/ledger/entries/%lld", (long long)json_integer_value(json_object_get(acc, "ledger_index")));
+		if ((entry = cli_api("GET", path, NULL, &err))) {
+			const char *k = json_string_value(json_object_get(json_object_get(entry, "statement"), "trainer_key"));
+			snprintf(key, ksize, "%s", k ? k : "");
+			json_decref(entry);
+		}
+		break;
+	}
+	rl_error_clear(&err);
+	json_decref(trainers);
+}
+
+/*
+ * The state of a key: revoked; active (a faculty trust root, or the key
+ * a current accreditation covers); else not active, since a trainer's
+ * key that no accreditation covers signs nothing.
+ */
+static const char *key_state(const json_t *k, const char *acc_state, const char *acc_key, char *tmp, size_t size)
+{
+	const char *key = json_string_value(json_object_get(k, "public_key"));
+
+	if (json_string_value(json_object_get(k, "revoked_at")))
+		return "revoked";
+	if (json_is_true(json_object_get(k, "faculty_root")))
+		return "active";
+	if (strcmp(acc_state, "active") == 0 && key && (!acc_key[0] || strcmp(acc_key, key) == 0))
+		return "active";
+	if (strcmp(acc_state, "none") == 0 || strcmp(acc_state, "active") == 0)
+		return "not active (no accreditation covers it)";
+	snprintf(tmp, size, "not active (accreditation %s)", acc_state);
+	return tmp;
+}
+
+static void print_keys(const json_t *res)
 {
 	static const char *const head[] = { "ID", "CREATED", "STATE", "PUBLIC KEY", "" };
-	const char *cmd = "key list", *user = NULL;
 	struct rl_error err = RL_ERROR_INIT;
-	char pk[64] = "", path[4096], pathq[64] = "/keys";
+	char pk[64] = "", path[4096], acc_state[32], acc_key[64];
 	struct cli_table *t;
-	json_t *res, *items, *k;
-	int json = 0, rc;
-	int64_t uid;
+	const json_t *items = json_is_array(res) ? res : json_object_get(res, "items");
+	json_t *k;
 	size_t i;
 
-	if ((rc = parse(argc, argv, cmd, list_usage, &json, NULL, NULL, &user)) >= 0)
-		return rc;
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (user) {
-		if (cli_parse_id(cmd, "--user", user, &uid) < 0)
-			return CLI_USAGE;
-		snprintf(pathq, sizeof(pathq), "/keys?user=%lld", (long long)uid);
-	}
-	res = cli_api("GET", pathq, NULL, &err);
-	if (!res) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json) {
-		cli_print_json(stdout, res);
-		json_decref(res);
-		return CLI_OK;
+	if (!json_array_size(items)) {
+		printf("No keys registered; run 'raslog key register'.\n");
+		return;
 	}
 	/* Mark the key on this computer, if there is one. */
 	if (cli_key_path(path, sizeof(path)) == 0 && rl_keystore_public(path, pk, sizeof(pk), NULL, &err) < 0)
 		pk[0] = '\0';
 	rl_error_clear(&err);
-	items = json_is_array(res) ? res : json_object_get(res, "items");
-	if (!json_array_size(items)) {
-		printf("No keys registered; run 'raslog key register'.\n");
-		json_decref(res);
-		return CLI_OK;
-	}
+	accreditation_of(json_integer_value(json_object_get(json_array_get(items, 0), "user")), acc_state,
+			 sizeof(acc_state), acc_key, sizeof(acc_key));
 	t = cli_table_new(5, head);
 	cli_table_status_column(t, 2);
 	json_array_foreach(items, i, k) {
-		char id[32];
+		char id[32], st[64];
 		const char *key = json_string_value(json_object_get(k, "public_key"));
-		const char *revoked = json_string_value(json_object_get(k, "revoked_at"));
 		const char *cells[5];
 
 		cells[0] = cli_json_text(k, "id", "?", id, sizeof(id));
 		cells[1] = json_string_value(json_object_get(k, "created_at"));
-		cells[2] = revoked ? "revoked" : "active";
+		cells[2] = key_state(k, acc_state, acc_key, st, sizeof(st));
 		cells[3] = key;
 		cells[4] = key && pk[0] && strcmp(key, pk) == 0 ? "(this computer)" : "";
 		cli_table_add(t, cells);
 	}
 	cli_table_print(t, stdout);
 	cli_table_free(t);
-	json_decref(res);
-	return CLI_OK;
 }
 
-static int key_revoke(int argc, char **argv)
+static int key_list(const struct os_args *a)
 {
-	const char *cmd = "key revoke";
+	int64_t uid = cli_opt_id(a, "user");
+	char path[64] = "/keys";
+
+	if (uid)
+		snprintf(path, sizeof(path), "/keys?user=%lld", (long long)uid);
+	return cli_read(a, path, 0, print_keys);
+}
+
+static int key_revoke(const struct os_args *a)
+{
 	struct rl_error err = RL_ERROR_INIT;
 	char path[64];
 	json_t *res;
 	int64_t id;
-	int json = 0, rc;
 
-	if ((rc = parse(argc, argv, cmd, revoke_usage, &json, NULL, NULL, NULL)) >= 0)
-		return rc;
-	if (optind >= argc)
-		return cli_usage_error(cmd, "say which key to revoke: raslog key revoke ID");
-	if (optind + 1 < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (cli_parse_id(cmd, "the key id", argv[optind], &id) < 0)
+	if (cli_parse_id(a->cmd->name, "the key id", a->argv[0], &id) < 0)
 		return CLI_USAGE;
 	snprintf(path, sizeof(path), "/keys/%lld", (long long)id);
-	res = cli_api("DELETE", path, NULL, &err);
-	if (!res) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json)
+	if (!(res = cli_api("DELETE", path, NULL, &err)))
+		return cli_fail(&err);
+	if (os_has(a, "json"))
 		cli_print_json(stdout, res);
 	else
 		printf("revoked key %lld\n", (long long)id);
@@ -381,25 +325,66 @@ static int key_revoke(int argc, char **argv)
 	return CLI_OK;
 }
 
-int cmd_key(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} subs[] = {
-		{ "generate", key_generate }, { "show", key_show },     { "check", key_check },
-		{ "register", key_register }, { "list", key_list },     { "revoke", key_revoke },
-		{ NULL, NULL },
-	};
+static const struct os_opt passfile_opts[] = {
+	{ "passphrase-file", 0, "FILE", "read the passphrase from FILE (one line; or RASLOG_PASSPHRASE)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
 
-	if (argc < 2)
-		return cli_usage_error("key", "say what to do: generate, show, check, register, list or revoke");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(key_usage, stdout);
-		return CLI_OK;
-	}
-	for (int i = 0; subs[i].name; i++)
-		if (strcmp(subs[i].name, argv[1]) == 0)
-			return subs[i].fn(argc - 1, argv + 1);
-	return cli_usage_error("key", "'%s' is not a key command (generate, show, check, register, list, revoke)", argv[1]);
-}
+static const struct os_opt generate_opts[] = {
+	{ "force", 0, NULL, "replace an existing key", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt list_opts[] = {
+	{ "user", 0, "ID", "another user's keys (faculty)", 0, cli_check_id },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt json_only[] = {
+	{ "json", 0, NULL, "print the server's JSON", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt *const passfile_shared[] = { passfile_opts, cli_common_opts, NULL };
+static const struct os_opt *const register_shared[] = { passfile_opts, json_only, cli_common_opts, NULL };
+
+static const struct os_cmd key_cmds[] = {
+	{ .name = "key generate", .max_args = 0, .summary = "create this computer's signing key",
+	  .about = "Creates a new Ed25519 key pair and prints its public key (base64).\n"
+		   "The secret is sealed with a passphrase (Argon2id) when one is given by\n"
+		   "--passphrase-file, RASLOG_PASSPHRASE or, on a terminal, the prompt\n"
+		   "(leave it empty for none).  Then it says the one next step: a trainer\n"
+		   "registers the key ('raslog key register'); faculty send the line it\n"
+		   "prints to the server's operator ('raslogd faculty-key add').\n",
+	  .opts = generate_opts, .shared = passfile_shared, .run = key_generate },
+	{ .name = "key show", .max_args = 0, .summary = "print this computer's public key",
+	  .about = "Prints the public key (base64) of the signing key on this computer.\n",
+	  .shared = cli_shared_plain, .run = key_show },
+	{ .name = "key check", .max_args = 0, .summary = "open the key and make a test signature",
+	  .about = "Opens the signing key on this computer (with its passphrase, if sealed)\n"
+		   "and makes a test signature, so a wrong passphrase or a damaged or unsafe\n"
+		   "key file shows up before you sign anything real.\n",
+	  .shared = passfile_shared, .run = key_check },
+	{ .name = "key register", .max_args = 0, .summary = "register this computer's key with the server (trainers)",
+	  .about = "Registers this computer's public key with the server (POST /keys),\n"
+		   "with a signature by the key over your user id and the server's public\n"
+		   "URL, which proves the key is yours (a sealed key asks its passphrase).\n"
+		   "Faculty do not register keys: the operator adds a faculty key.\n",
+	  .shared = register_shared, .run = key_register, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "key list", .max_args = 0, .summary = "list my registered keys",
+	  .about = "Lists my registered keys (faculty: --user ID lists another user's).  A\n"
+		   "trainer's key that no current accreditation covers is 'not active'.\n",
+	  .opts = list_opts, .shared = cli_shared_read, .run = key_list, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "key revoke", .args = "ID", .min_args = 1, .max_args = 1, .summary = "revoke a registered key",
+	  .about = "Revokes a registered key: it signs nothing from now on.\n", .shared = cli_shared_read,
+	  .run = key_revoke, .flags = CLI_NEEDS_TOKEN },
+	{ .name = NULL },
+};
+
+const struct os_cmd cli_cmd_key = {
+	.name = "key",
+	.summary = "generate, register, list and revoke my signing key",
+	.about = "Your Ed25519 signing key lives in $XDG_DATA_HOME/raslog/signing.key\n"
+		 "(default ~/.local/share/raslog), mode 0600 in a 0700 directory.\n",
+	.subs = key_cmds,
+};

@@ -17,35 +17,6 @@
 
 #define PAGE_ENTRIES 10000
 
-static const char ledger_usage[] =
-	"usage: raslog ledger export [--from N] [--count N] > FILE\n"
-	"       raslog ledger head [--json]\n"
-	"       raslog ledger proof --index N [--tree-size N] [--json]\n";
-
-static const char export_usage[] =
-	"usage: raslog ledger export [--from N] [--count N] > FILE\n"
-	"\n"
-	"Writes the ledger as JSON Lines to stdout, one entry a line:\n"
-	"{\"index\",\"message\",\"public_key\",\"signature\"}, or {\"index\",\"leaf_hash\"}\n"
-	"for an entry about someone whose records you may not see.  Check it\n"
-	"offline with 'raslog verify --file FILE --log-key KEY --head HEAD'.\n"
-	"\n"
-	"  --from N   start at entry N (default 0)\n"
-	"  --count N  at most N entries (default: to the end)\n";
-
-static const char head_usage[] =
-	"usage: raslog ledger head [--json]\n"
-	"\n"
-	"Shows the latest signed tree head: size, root hash, time, log signature.\n";
-
-static const char proof_usage[] =
-	"usage: raslog ledger proof --index N [--tree-size N] [--json]\n"
-	"\n"
-	"Fetches the RFC 9162 inclusion proof of entry N in the tree of the given\n"
-	"size (default: the latest head).\n";
-
-enum { OPT_FROM = CLI_OPT_FIRST_LOCAL, OPT_COUNT, OPT_INDEX, OPT_TREE_SIZE };
-
 struct export_state {
 	long long lines;      /* entries written in this page */
 	long long total;      /* entries written in all */
@@ -85,53 +56,15 @@ static int number(const char *cmd, const char *what, const char *text, long long
 	return 0;
 }
 
-/* Common parsing for the ledger commands; returns -1 to go on or an exit code. */
-static int parse(int argc, char **argv, const char *cmd, const char *usage, const char **from, const char **count,
-		 const char **index, const char **tree_size, int *json)
+static int ledger_export(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "index", required_argument, NULL, OPT_INDEX },
-		{ "tree-size", required_argument, NULL, OPT_TREE_SIZE },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char **slot;
-	int c, rc;
-
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		slot = c == OPT_FROM ? from : c == OPT_COUNT ? count : c == OPT_INDEX ? index : c == OPT_TREE_SIZE ? tree_size : NULL;
-		if (c == CLI_OPT_JSON && json) {
-			*json = 1;
-		} else if (c >= OPT_FROM && c <= OPT_TREE_SIZE) {
-			if (!slot)
-				return cli_usage_error(cmd, "option '%s' does not apply here", argv[optind - 1]);
-			*slot = optarg;
-		} else if (c == CLI_OPT_JSON) {
-			return cli_usage_error(cmd, "option '--json' does not apply here");
-		} else if ((rc = cli_opt_common(c, argv, cmd, usage)) >= 0) {
-			return rc;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	return -1;
-}
-
-static int ledger_export(int argc, char **argv)
-{
-	const char *cmd = "ledger export", *from_s = NULL, *count_s = NULL;
+	const char *cmd = a->cmd->name, *from_s = os_get(a, "from"), *count_s = os_get(a, "count");
 	struct export_state st = { 0 };
 	struct rl_error err = RL_ERROR_INIT;
 	long long from = 0, count = -1;
 	json_t *head;
 	int rc;
 
-	if ((rc = parse(argc, argv, cmd, export_usage, &from_s, &count_s, NULL, NULL, NULL)) >= 0)
-		return rc;
 	if ((from_s && number(cmd, "--from", from_s, 0, &from) < 0) ||
 	    (count_s && number(cmd, "--count", count_s, 1, &count) < 0))
 		return CLI_USAGE;
@@ -178,49 +111,47 @@ static int ledger_export(int argc, char **argv)
 	return CLI_OK;
 }
 
-static int ledger_head(int argc, char **argv)
+static void print_head(const json_t *head)
 {
 	static const char *const fields[][2] = {
 		{ "tree_size", "tree size" }, { "root_hash", "root hash" }, { "timestamp", "timestamp" },
 		{ "signature", "signature" }, { NULL, NULL },
 	};
-	struct rl_error err = RL_ERROR_INIT;
-	json_t *head;
-	int json = 0, rc;
 
-	if ((rc = parse(argc, argv, "ledger head", head_usage, NULL, NULL, NULL, NULL, &json)) >= 0)
-		return rc;
-	if (!(head = cli_api("GET", "/ledger/head", NULL, &err))) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
+	for (int i = 0; fields[i][0]; i++) {
+		char tmp[128];
+		printf("%-10s %s\n", fields[i][1], cli_json_text(head, fields[i][0], "-", tmp, sizeof(tmp)));
 	}
-	if (json) {
-		cli_print_json(stdout, head);
-	} else {
-		for (int i = 0; fields[i][0]; i++) {
-			char tmp[128];
-			printf("%-10s %s\n", fields[i][1], cli_json_text(head, fields[i][0], "-", tmp, sizeof(tmp)));
-		}
-	}
-	json_decref(head);
-	return CLI_OK;
 }
 
-static int ledger_proof(int argc, char **argv)
+static int ledger_head(const struct os_args *a)
 {
-	const char *cmd = "ledger proof", *index_s = NULL, *size_s = NULL;
+	return cli_read(a, "/ledger/head", 0, print_head);
+}
+
+/* The log's public key, one line: what 'raslog verify --log-key' and the recipes of docs/ledger.md take. */
+static void print_key(const json_t *key)
+{
+	const char *pk = json_string_value(json_object_get(key, "public_key"));
+
+	printf("%s\n", pk ? pk : "?");
+}
+
+static int ledger_key(const struct os_args *a)
+{
+	return cli_read(a, "/ledger/key", 0, print_key);
+}
+
+static int ledger_proof(const struct os_args *a)
+{
+	const char *cmd = a->cmd->name, *index_s = os_get(a, "index"), *size_s = os_get(a, "tree-size");
 	struct rl_error err = RL_ERROR_INIT;
 	long long index, size = 0;
 	json_t *proof, *h;
-	int json = 0, rc;
+	int rc;
 	char path[128], t1[32], t2[32], t3[80];
 	size_t i;
 
-	if ((rc = parse(argc, argv, cmd, proof_usage, NULL, NULL, &index_s, &size_s, &json)) >= 0)
-		return rc;
-	if (!index_s)
-		return cli_usage_error(cmd, "--index is required");
 	if (number(cmd, "--index", index_s, 0, &index) < 0 || (size_s && number(cmd, "--tree-size", size_s, 1, &size) < 0))
 		return CLI_USAGE;
 	if (!size) {
@@ -241,7 +172,7 @@ static int ledger_proof(int argc, char **argv)
 		rl_error_clear(&err);
 		return rc;
 	}
-	if (json) {
+	if (os_has(a, "json")) {
 		cli_print_json(stdout, proof);
 	} else {
 		printf("leaf index %s\ntree size  %s\nleaf hash  %s\n", cli_json_text(proof, "leaf_index", "?", t1, sizeof(t1)),
@@ -254,19 +185,41 @@ static int ledger_proof(int argc, char **argv)
 	return CLI_OK;
 }
 
-int cmd_ledger(int argc, char **argv)
-{
-	if (argc < 2)
-		return cli_usage_error("ledger", "say what to do: export, head or proof");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(ledger_usage, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "export") == 0)
-		return ledger_export(argc - 1, argv + 1);
-	if (strcmp(argv[1], "head") == 0)
-		return ledger_head(argc - 1, argv + 1);
-	if (strcmp(argv[1], "proof") == 0)
-		return ledger_proof(argc - 1, argv + 1);
-	return cli_usage_error("ledger", "'%s' is not a ledger command (export, head, proof)", argv[1]);
-}
+static const struct os_opt export_opts[] = {
+	{ "from", 0, "N", "start at entry N (default 0)", 0, NULL },
+	{ "count", 0, "N", "at most N entries (default: to the end)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt proof_opts[] = {
+	{ "index", 0, "N", "the entry", OS_REQUIRED, NULL },
+	{ "tree-size", 0, "N", "the size of the tree (default: the latest head)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_cmd ledger_cmds[] = {
+	{ .name = "ledger export", .max_args = 0, .summary = "write the ledger as JSON Lines",
+	  .about = "Writes the ledger as JSON Lines to stdout, one entry a line:\n"
+		   "{\"index\",\"message\",\"public_key\",\"signature\"}, or {\"index\",\"leaf_hash\"}\n"
+		   "for an entry about someone whose records you may not see.  Check it\n"
+		   "offline with 'raslog verify --file FILE --log-key KEY --head HEAD'.\n",
+	  .opts = export_opts, .shared = cli_shared_plain, .run = ledger_export, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "ledger head", .max_args = 0, .summary = "show the latest signed tree head",
+	  .about = "Shows the latest signed tree head: size, root hash, time, log signature.\n",
+	  .shared = cli_shared_read, .run = ledger_head, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "ledger key", .max_args = 0, .summary = "print the log's public key",
+	  .about = "Prints the log's Ed25519 public key (base64), what 'raslog verify --log-key'\n"
+		   "and the recipes of docs/ledger.md take; --json adds its origin and note key.\n",
+	  .shared = cli_shared_read, .run = ledger_key, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "ledger proof", .max_args = 0, .summary = "fetch an inclusion proof",
+	  .about = "Fetches the RFC 9162 inclusion proof of entry N in the tree of the given\n"
+		   "size (default: the latest head).\n",
+	  .opts = proof_opts, .shared = cli_shared_read, .run = ledger_proof, .flags = CLI_NEEDS_TOKEN },
+	{ .name = NULL },
+};
+
+const struct os_cmd cli_cmd_ledger = {
+	.name = "ledger",
+	.summary = "export the ledger, show its head and key, fetch proofs",
+	.subs = ledger_cmds,
+};

@@ -15,134 +15,32 @@
 
 #include "base/banned.h"
 
-static const char usage[] =
-	"usage: raslog log --date YYYY-MM-DD --minutes M --activity A --trainer ID\n"
-	"                  [--platform P] [--site S] [--procedure X] [--steps a,b]\n"
-	"                  [--role R] [--notes TEXT] [--json]\n"
-	"\n"
-	"Logs a training session; it counts once the trainer signs it.\n"
-	"\n"
-	"  --date D        the day of the session (not in the future)\n"
-	"  --minutes M     1..1440\n"
-	"  --activity A    elearning, simulator, dry_lab, wet_lab, cadaveric,\n"
-	"                  observation, bedside_assist, console_modular, console_full\n"
-	"  --trainer ID    the trainer's user id (see 'raslog trainer list')\n"
-	"  --platform P    davinci_xi, davinci_x, davinci_sp, versius, hugo_ras, sim_dvss, ...\n"
-	"  --site S        where it took place\n"
-	"  --procedure X   the procedure (up to 120 characters)\n"
-	"  --steps a,b     procedure steps performed (codes)\n"
-	"  --role R        your role: O, A, S-TS, S-TU, P or T\n"
-	"  --notes TEXT    up to 2000 characters\n"
-	"  --json          print the stored record as JSON\n";
-
-enum {
-	OPT_DATE = CLI_OPT_FIRST_LOCAL,
-	OPT_MINUTES,
-	OPT_ACTIVITY,
-	OPT_PLATFORM,
-	OPT_SITE,
-	OPT_PROCEDURE,
-	OPT_STEPS,
-	OPT_ROLE,
-	OPT_TRAINER,
-	OPT_NOTES,
-	OPT_CLEAR,
-};
-
 /* The members an edit may remove (--clear): the optional ones. */
 static const char *const clearable[] = { "platform", "site", "procedure", "steps", "role", "notes", NULL };
 
-int cli_session_body(const char *cmd, const char *help, int editing, int argc, char **argv, json_t **out,
-		     int *json, int *nargs)
+int cli_session_body(const struct os_args *a, int editing, json_t **out)
 {
-	static const struct option opts[] = {
-		{ "date", required_argument, NULL, OPT_DATE },
-		{ "minutes", required_argument, NULL, OPT_MINUTES },
-		{ "activity", required_argument, NULL, OPT_ACTIVITY },
-		{ "platform", required_argument, NULL, OPT_PLATFORM },
-		{ "site", required_argument, NULL, OPT_SITE },
-		{ "procedure", required_argument, NULL, OPT_PROCEDURE },
-		{ "steps", required_argument, NULL, OPT_STEPS },
-		{ "role", required_argument, NULL, OPT_ROLE },
-		{ "trainer", required_argument, NULL, OPT_TRAINER },
-		{ "notes", required_argument, NULL, OPT_NOTES },
-		{ "clear", required_argument, NULL, OPT_CLEAR },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *date = NULL, *minutes = NULL, *activity = NULL, *trainer = NULL, *steps = NULL, *clear = NULL;
-	const char *platform = NULL, *site = NULL, *procedure = NULL, *role = NULL, *notes = NULL;
+	static const char *const text[] = { "date", "activity", "platform", "site", "procedure", "role", "notes", NULL };
+	const char *cmd = a->cmd->name, *minutes = os_get(a, "minutes"), *steps = os_get(a, "steps");
+	const char *clear = editing ? os_get(a, "clear") : NULL;
 	json_t *body, *list;
 	long long mins;
-	int64_t trainer_id;
-	int c, rc;
+	int rc;
 
 	*out = NULL;
-	*json = 0;
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_DATE: date = optarg; break;
-		case OPT_MINUTES: minutes = optarg; break;
-		case OPT_ACTIVITY: activity = optarg; break;
-		case OPT_PLATFORM: platform = optarg; break;
-		case OPT_SITE: site = optarg; break;
-		case OPT_PROCEDURE: procedure = optarg; break;
-		case OPT_STEPS: steps = optarg; break;
-		case OPT_ROLE: role = optarg; break;
-		case OPT_TRAINER: trainer = optarg; break;
-		case OPT_NOTES: notes = optarg; break;
-		case OPT_CLEAR:
-			if (!editing)
-				return cli_usage_error(cmd, "--clear is for 'raslog edit'");
-			clear = optarg;
-			break;
-		case CLI_OPT_JSON: *json = 1; break;
-		default:
-			if ((rc = cli_opt_common(c, argv, cmd, help)) >= 0)
-				return rc;
-		}
-	}
-	/* log takes no argument; edit takes the session id. */
-	*nargs = argc - optind;
-	if (*nargs > editing)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + editing]);
-	if (!editing) {
-		if (!date)
-			return cli_usage_error(cmd, "--date is required");
-		if (!minutes)
-			return cli_usage_error(cmd, "--minutes is required");
-		if (!activity)
-			return cli_usage_error(cmd, "--activity is required");
-		if (!trainer)
-			return cli_usage_error(cmd, "--trainer is required");
-	}
 	if (minutes && rl_parse_int(minutes, -1000000000LL, 1000000000LL, &mins) < 0)
 		return cli_usage_error(cmd, "--minutes must be a whole number, not '%s'", minutes);
-	if (trainer && cli_parse_id(cmd, "--trainer", trainer, &trainer_id) < 0)
-		return CLI_USAGE;
-
 	/* The date goes as given: the server says precisely what is wrong with it. */
 	body = json_object();
 	if (minutes)
 		json_object_set_new(body, "minutes", json_integer((json_int_t)mins));
-	if (trainer)
-		json_object_set_new(body, "trainer", json_integer((json_int_t)trainer_id));
-	{
-		const struct {
-			const char *name, *value;
-		} text[] = {
-			{ "date", date },         { "activity", activity }, { "platform", platform }, { "site", site },
-			{ "procedure", procedure }, { "role", role },     { "notes", notes },
-		};
-		for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
-			if (!text[i].value)
-				continue;
-			if (json_object_set_new(body, text[i].name, json_string(text[i].value)) < 0) {
-				json_decref(body);
-				return cli_usage_error(cmd, "--%s is not valid UTF-8", text[i].name);
-			}
+	if (os_get(a, "trainer"))
+		json_object_set_new(body, "trainer", json_integer((json_int_t)cli_opt_id(a, "trainer")));
+	for (size_t i = 0; text[i]; i++) {
+		const char *v = os_get(a, text[i]);
+		if (v && json_object_set_new(body, text[i], json_string(v)) < 0) {
+			json_decref(body);
+			return cli_usage_error(cmd, "--%s is not valid UTF-8", text[i]);
 		}
 	}
 	if (steps) {
@@ -196,24 +94,31 @@ size_t cli_print_warnings(const json_t *reply)
 	return json_array_size(json_object_get(reply, "warnings"));
 }
 
-int cmd_log(int argc, char **argv)
+static int log_session(const struct os_args *a)
 {
-	const char *cmd = "log";
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *body, *res;
-	int json, nargs, rc;
+	int rc;
 	char id[32];
 
-	if ((rc = cli_session_body(cmd, usage, 0, argc, argv, &body, &json, &nargs)) != 0 || !body)
+	if ((rc = cli_session_body(a, 0, &body)) != 0)
 		return rc;
+	/* As the web form does: without --site, the session took place at my home site. */
+	if (!json_object_get(body, "site")) {
+		json_t *me = cli_get("/me", &rc);
+		if (!me) {
+			json_decref(body);
+			return rc;
+		}
+		if (json_string_value(json_object_get(me, "site")) && *json_string_value(json_object_get(me, "site")))
+			json_object_set(body, "site", json_object_get(me, "site"));
+		json_decref(me);
+	}
 	res = cli_api("POST", "/sessions", body, &err);
 	json_decref(body);
-	if (!res) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json) {
+	if (!res)
+		return cli_fail(&err);
+	if (os_has(a, "json")) {
 		cli_print_json(stdout, res);
 	} else {
 		const char *status = json_string_value(json_object_get(res, "status"));
@@ -227,3 +132,52 @@ int cmd_log(int argc, char **argv)
 	json_decref(res);
 	return CLI_OK;
 }
+
+/* What a session says beyond the four things every session has (log and edit share them). */
+static const struct os_opt detail_opts[] = {
+	{ "platform", 0, "P", "davinci_xi, davinci_x, davinci_sp, versius, hugo_ras, sim_dvss, ...", 0, NULL },
+	{ "site", 0, "S", "where it took place (default for log: your home site)", 0, NULL },
+	{ "procedure", 0, "X", "the procedure (up to 120 characters)", 0, NULL },
+	{ "steps", 0, "a,b", "procedure steps performed (codes)", 0, NULL },
+	{ "role", 0, "R", "your role: O, A, S-TS, S-TU, P or T (any case)", 0, cli_check_role },
+	{ "notes", 0, "TEXT", "up to 2000 characters", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt json_opts[] = {
+	{ "json", 0, NULL, "print the stored record as JSON", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt log_opts[] = {
+	{ "date", 0, "YYYY-MM-DD", "the day of the session (not in the future)", OS_REQUIRED, NULL },
+	{ "minutes", 0, "M", "1..1440", OS_REQUIRED, NULL },
+	{ "activity", 0, "A", "elearning, simulator, dry_lab, wet_lab, cadaveric, observation, bedside_assist, "
+			      "console_modular, console_full", OS_REQUIRED, NULL },
+	{ "trainer", 0, "ID", "the trainer's user id (see 'raslog trainer list')", OS_REQUIRED, cli_check_id },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+/* raslog edit: the same four, each optional. */
+static const struct os_opt edit_core_opts[] = {
+	{ "date", 0, "YYYY-MM-DD", "the day of the session", 0, NULL },
+	{ "minutes", 0, "M", "1..1440", 0, NULL },
+	{ "activity", 0, "A", "the activity (see 'raslog log --help')", 0, NULL },
+	{ "trainer", 0, "ID", "move the session to another trainer", 0, cli_check_id },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt *const log_shared[] = { detail_opts, json_opts, cli_common_opts, NULL };
+const struct os_opt *const cli_edit_shared[] = { edit_core_opts, detail_opts, json_opts, cli_common_opts, NULL };
+
+const struct os_cmd cli_cmd_log = {
+	.name = "log",
+	.max_args = 0,
+	.summary = "log a training session for a trainer to sign",
+	.about = "Logs a training session; it counts once the trainer signs it.  Without\n"
+		 "--site the session is logged at your home site, as the web form does.\n",
+	.opts = log_opts,
+	.shared = log_shared,
+	.run = log_session,
+	.flags = CLI_NEEDS_TOKEN,
+};

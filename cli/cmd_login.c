@@ -24,21 +24,6 @@
 #define CONFIG_MAX (64 * 1024)
 #define GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"
 
-static const char login_usage[] =
-	"usage: raslog login [--server URL]\n"
-	"\n"
-	"Signs in without pasting a token.  raslog login prints a code and an\n"
-	"address; open the address in a browser where you are signed in to raslog,\n"
-	"check the code and approve.  The token the server then issues (scope write,\n"
-	"named \"raslog login on DATE\") is stored with the server's address in\n"
-	"$XDG_CONFIG_HOME/raslog/config (mode 0600).  'raslog logout' revokes it.\n";
-
-static const char logout_usage[] =
-	"usage: raslog logout\n"
-	"\n"
-	"Revokes the token raslog is using (on the server) and removes it from\n"
-	"$XDG_CONFIG_HOME/raslog/config.\n";
-
 /* ---- the config file ------------------------------------------------------------ */
 
 /* The name on a "name = value" line, or "" for comments and blank lines. */
@@ -241,12 +226,8 @@ static void print_who(const char *server)
 	json_decref(me);
 }
 
-int cmd_login(int argc, char **argv)
+static int login(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
 	struct cli_reply r;
 	const char *server, *token, *device_code, *user_code, *uri, *complete;
@@ -254,14 +235,9 @@ int cmd_login(int argc, char **argv)
 	long interval, expires_in;
 	time_t deadline;
 	char *device = NULL;
-	int c, rc, dropped;
+	int rc, dropped;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1)
-		if ((rc = cli_opt_common(c, argv, "login", login_usage)) >= 0)
-			return rc;
-	if (optind < argc)
-		return cli_usage_error("login", "unexpected argument '%s'", argv[optind]);
+	(void)a;
 	if (cli_config_get(&server, &token, 0, &err) < 0)
 		goto report;
 	req = json_pack("{s:s,s:s}", "client_id", "raslog-cli", "scope", "write");
@@ -358,26 +334,17 @@ out:
 
 /* ---- raslog logout ----------------------------------------------------------------- */
 
-int cmd_logout(int argc, char **argv)
+static int logout(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
 	const char *server, *token;
 	json_t *list = NULL, *t, *done;
 	int64_t id = 0;
 	size_t i;
-	int c, rc, dropped = 0, dead = 0;
+	int rc, dropped = 0, dead = 0;
 	char path[64], *tok = NULL;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1)
-		if ((rc = cli_opt_common(c, argv, "logout", logout_usage)) >= 0)
-			return rc;
-	if (optind < argc)
-		return cli_usage_error("logout", "unexpected argument '%s'", argv[optind]);
+	(void)a;
 	if (cli_config_get(&server, &token, 1, &err) < 0) {
 		rc = cli_report(&err);
 		rl_error_clear(&err);
@@ -431,3 +398,32 @@ out:
 	}
 	return rc;
 }
+
+static const struct os_opt login_opts[] = {
+	{ "server", 0, "URL", "the server to sign in to (stored with the token)", 0, NULL },
+	{ "token", 0, "TOKEN", "(ignored: login makes a token)", OS_HIDDEN, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_login = {
+	.name = "login",
+	.max_args = 0,
+	.summary = "sign in from the browser and store a token (no pasting)",
+	.about = "Signs in without pasting a token.  raslog login prints a code and an\n"
+		 "address; open the address in a browser where you are signed in to raslog,\n"
+		 "check the code and approve.  The token the server then issues (scope write,\n"
+		 "named \"raslog login on DATE\") is stored with the server's address in\n"
+		 "$XDG_CONFIG_HOME/raslog/config (mode 0600).  'raslog logout' revokes it.\n",
+	.opts = login_opts,
+	.run = login,
+};
+
+const struct os_cmd cli_cmd_logout = {
+	.name = "logout",
+	.max_args = 0,
+	.summary = "revoke the stored token and forget it",
+	.about = "Revokes the token raslog is using (on the server) and removes it from\n"
+		 "$XDG_CONFIG_HOME/raslog/config.\n",
+	.shared = cli_shared_plain,
+	.run = logout,
+};

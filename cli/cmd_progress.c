@@ -11,12 +11,6 @@
 
 #include "base/banned.h"
 
-static const char usage[] =
-	"usage: raslog progress [TRAINEE] [--json]\n"
-	"\n"
-	"Shows a trainee's progress towards accreditation (default: mine).  Only\n"
-	"what trainers signed counts; pending shows what waits for a signature.\n";
-
 int cli_progress_curriculum(const json_t *progress, const char **code, int *version)
 {
 	json_t *cur = json_object_get(progress, "curriculum");
@@ -28,23 +22,6 @@ int cli_progress_curriculum(const json_t *progress, const char **code, int *vers
 		return -1;
 	}
 	return 0;
-}
-
-/* Resolves "me" to my user id; returns 0 or the exit code. */
-static int my_id(int64_t *id)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	json_t *me = cli_api("GET", "/me", NULL, &err);
-	int rc;
-
-	if (!me) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	*id = json_integer_value(json_object_get(me, "id"));
-	json_decref(me);
-	return *id > 0 ? 0 : cli_error("the server's answer to GET /me has no user id");
 }
 
 static void print_report(const json_t *p)
@@ -73,6 +50,7 @@ static void print_report(const json_t *p)
 	putchar('\n');
 	t = cli_table_new(6, head);
 	cli_table_status_column(t, 4);
+	cli_table_wrap(t);
 	json_array_foreach(json_object_get(p, "modules"), i, m) {
 		const char *cells[6] = { cli_json_text(m, "id", "?", t4, sizeof(t4)), "", "", "", 
 					 json_string_value(json_object_get(m, "status")),
@@ -97,44 +75,31 @@ static void print_report(const json_t *p)
 	cli_table_free(t);
 }
 
-int cmd_progress(int argc, char **argv)
+static int progress(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = "progress";
-	struct rl_error err = RL_ERROR_INIT;
-	int json = 0, c, rc;
 	int64_t id = 0;
 	char path[64];
-	json_t *p;
+	int rc;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			json = 1;
-		else if ((rc = cli_opt_common(c, argv, cmd, usage)) >= 0)
-			return rc;
-	}
-	if (optind + 1 < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (optind < argc && cli_parse_id(cmd, "the trainee id", argv[optind], &id) < 0)
+	if (a->argc && cli_parse_id(a->cmd->name, "the trainee id", a->argv[0], &id) < 0)
 		return CLI_USAGE;
-	if (!id && (rc = my_id(&id)) != 0)
+	if (!id && (rc = cli_my_id(&id)) != 0)
 		return rc;
 	snprintf(path, sizeof(path), "/trainees/%lld/progress", (long long)id);
-	p = cli_api("GET", path, NULL, &err);
-	if (!p) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json)
-		cli_print_json(stdout, p);
-	else
-		print_report(p);
-	json_decref(p);
-	return CLI_OK;
+	return cli_read(a, path, 0, print_report);
 }
+
+const struct os_cmd cli_cmd_progress = {
+	.name = "progress",
+	.args = "[TRAINEE]",
+	.min_args = 0,
+	.max_args = 1,
+	.summary = "show a trainee's progress towards accreditation",
+	.about = "Shows a trainee's progress towards accreditation (default: mine).  Only\n"
+		 "what trainers signed counts; pending shows what waits for a signature.\n"
+		 "The descriptions wrap to the terminal's width (COLUMNS; 80 when not a\n"
+		 "terminal).\n",
+	.shared = cli_shared_read,
+	.run = progress,
+	.flags = CLI_NEEDS_TOKEN,
+};

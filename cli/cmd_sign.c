@@ -1,226 +1,281 @@
 /*
- * cmd_sign.c - raslog sign (a trainer confirms sessions) and raslog
- * reject (a trainer rejects one, with a reason).  Each statement is built
- * with core/domain/statements.h from the session as fetched from GET
+ * cmd_sign.c - raslog sign (a trainer confirms sessions: ids, ranges
+ * such as 15-25, or --all that wait for them) and raslog reject (a
+ * trainer rejects one, with a reason).  Each statement is built with
+ * core/domain/statements.h from the session as fetched from GET
  * /sessions/ID, never from anything the server proposes; the trainer's
- * own view of role and steps defaults to the trainee's claim.
+ * own view of role and steps defaults to the trainee's claim.  The rest
+ * of the flow is cli_sign_run's (sign.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "base/util.h"
 
 #include "base/banned.h"
 
-static const char sign_usage[] =
-	"usage: raslog sign ID... [--role R] [--steps a,b] [--yes] [--passphrase-file FILE] [--json]\n"
-	"\n"
-	"Confirms the sessions with your signature.  Each statement is shown\n"
-	"before it is signed; on a terminal you are asked first.  Without a\n"
-	"terminal nothing is signed unless --yes is given.\n"
-	"\n"
-	"  --role R               your view of the trainee's role (O, A, S-TS, S-TU, P, T);\n"
-	"                         default: the trainee's claim\n"
-	"  --steps a,b            the steps you saw the trainee perform; default: the claim\n"
-	"  --yes                  sign without asking\n"
-	"  --passphrase-file FILE the passphrase of a sealed key (or RASLOG_PASSPHRASE)\n"
-	"  --json                 print the server's answers as JSON\n";
+#define SIGN_MAX_ITEMS 10000
 
-static const char reject_usage[] =
-	"usage: raslog reject ID --reason TEXT [--yes] [--passphrase-file FILE] [--json]\n"
-	"\n"
-	"Rejects a session with your signature and a reason the trainee sees.\n"
-	"\n"
-	"  --reason TEXT          why the session is rejected (required)\n"
-	"  --yes                  sign without asking\n"
-	"  --passphrase-file FILE the passphrase of a sealed key (or RASLOG_PASSPHRASE)\n"
-	"  --json                 print the server's answer as JSON\n";
-
-enum { OPT_ROLE = CLI_OPT_FIRST_LOCAL, OPT_STEPS, OPT_REASON };
-
-struct sign_args {
-	const char *role;
-	json_t *steps;    /* owned; NULL: the trainee's claim */
-	const char *reason;
-	int yes, json;
-	const char *passfile;
-};
-
-/* Parses the options of sign and reject; returns -1 to go on, or an exit code. */
-static int parse(int argc, char **argv, const char *cmd, const char *usage, int rejecting, struct sign_args *a)
+/* "Tara Trainee" from a record's name member, or "user N". */
+static const char *name_of(const json_t *rec, const char *id_member, const char *name_member, char *tmp, size_t size)
 {
-	static const struct option opts[] = {
-		{ "role", required_argument, NULL, OPT_ROLE },
-		{ "steps", required_argument, NULL, OPT_STEPS },
-		{ "reason", required_argument, NULL, OPT_REASON },
-		{ "yes", no_argument, NULL, CLI_OPT_YES },
-		{ "passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	const char *name = json_string_value(json_object_get(rec, name_member));
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "y", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ROLE:
-		case OPT_STEPS:
-			if (rejecting)
-				return cli_usage_error(cmd, "a rejection carries no role or steps, only --reason");
-			if (c == OPT_ROLE) {
-				a->role = optarg;
-			} else {
-				json_decref(a->steps);
-				if (!(a->steps = cli_split_list(cmd, "--steps", optarg)))
-					return CLI_USAGE;
-			}
-			break;
-		case OPT_REASON:
-			if (!rejecting)
-				return cli_usage_error(cmd, "--reason belongs to 'raslog reject'");
-			a->reason = optarg;
-			break;
-		case 'y':
-		case CLI_OPT_YES: a->yes = 1; break;
-		case CLI_OPT_PASSFILE: a->passfile = optarg; break;
-		case CLI_OPT_JSON: a->json = 1; break;
-		default:
-			if ((rc = cli_opt_common(c, argv, cmd, usage)) >= 0)
-				return rc;
-		}
-	}
-	return -1;
+	if (name && *name)
+		return name;
+	snprintf(tmp, size, "user %lld", (long long)json_integer_value(json_object_get(rec, id_member)));
+	return tmp;
 }
 
-/* Fetches, checks, builds, signs and posts one session's statement; returns the exit code. */
-static int sign_one(struct cli_signer *s, int64_t id, const char *decision, const struct sign_args *a)
+/* The session in words: "60 minutes of simulator on 2026-11-01 at Site, on davinci_xi, Procedure". */
+static void session_words(const json_t *session, char *out, size_t size)
 {
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_signer by;
-	json_t *session, *stmt, *reply = NULL;
-	const char *status, *role;
-	const json_t *steps;
-	char path[64], what[80], tmp[32];
+	const char *platform = json_string_value(json_object_get(session, "platform"));
+	const char *procedure = json_string_value(json_object_get(session, "procedure"));
+	const char *site = json_string_value(json_object_get(session, "site"));
+
+	snprintf(out, size, "%lld minutes of %s on %s%s%s%s%s%s%s", (long long)json_integer_value(json_object_get(session, "minutes")),
+		 json_string_value(json_object_get(session, "activity")) ? json_string_value(json_object_get(session, "activity")) : "?",
+		 json_string_value(json_object_get(session, "date")) ? json_string_value(json_object_get(session, "date")) : "?",
+		 site ? " at " : "", site ? site : "", platform ? ", on " : "", platform ? platform : "",
+		 procedure ? ", " : "", procedure ? procedure : "");
+}
+
+/* ------------------------------------------------------------ which sessions */
+
+/* Adds id to the list; -1 when it is too long. */
+static int push(int64_t **ids, size_t *n, size_t *cap, int64_t id)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		int64_t *p = realloc(*ids, c * sizeof(*p));
+		if (!p)
+			return -1;
+		*ids = p;
+		*cap = c;
+	}
+	(*ids)[(*n)++] = id;
+	return 0;
+}
+
+/* The sessions to sign: ids and ranges (15-25) as given, or with --all every session waiting for me. */
+static int sign_items(const struct os_args *a, int64_t **ids, size_t *n)
+{
+	const char *cmd = a->cmd->name;
+	size_t cap = 0;
 	int rc;
 
+	*ids = NULL;
+	*n = 0;
+	if (os_has(a, "all")) {
+		json_t *res, *s;
+		struct rl_error err = RL_ERROR_INIT;
+		size_t i;
+
+		if (a->argc)
+			return cli_usage_error(cmd, "give session ids or --all, not both");
+		if (!(res = cli_fetch_all("/sessions?waiting_for_me=1&status=pending", &err)))
+			return cli_fail(&err);
+		json_array_foreach(json_object_get(res, "items"), i, s)
+			if (push(ids, n, &cap, json_integer_value(json_object_get(s, "id"))) < 0) {
+				json_decref(res);
+				return cli_error("out of memory");
+			}
+		json_decref(res);
+		if (!*n)
+			printf("Nothing waits for your signature.\n");
+		return 0;
+	}
+	if (!a->argc)
+		return cli_usage_error(cmd, "say which sessions to sign: raslog sign ID... (or a range 15-25, or --all)");
+	for (int i = 0; i < a->argc; i++) {
+		const char *arg = a->argv[i], *dash = strchr(arg, '-');
+		int64_t lo, hi;
+
+		if (dash && dash != arg) {
+			char first[32];
+			size_t len = (size_t)(dash - arg);
+
+			if (len >= sizeof(first))
+				len = sizeof(first) - 1;
+			memcpy(first, arg, len);
+			first[len] = '\0';
+			if (cli_parse_id(cmd, "the start of a range", first, &lo) < 0 ||
+			    cli_parse_id(cmd, "the end of a range", dash + 1, &hi) < 0) {
+				rc = CLI_USAGE;
+				goto fail;
+			}
+			if (hi < lo || hi - lo >= SIGN_MAX_ITEMS) {
+				rc = cli_usage_error(cmd, "the range '%s' must run upwards and hold at most %d sessions", arg,
+						     SIGN_MAX_ITEMS);
+				goto fail;
+			}
+		} else if (cli_parse_id(cmd, "a session id", arg, &lo) < 0) {
+			rc = CLI_USAGE;
+			goto fail;
+		} else {
+			hi = lo;
+		}
+		for (int64_t id = lo; id <= hi; id++)
+			if (*n >= SIGN_MAX_ITEMS || push(ids, n, &cap, id) < 0) {
+				rc = cli_usage_error(cmd, "sign at most %d sessions at a time", SIGN_MAX_ITEMS);
+				goto fail;
+			}
+	}
+	return 0;
+fail:
+	free(*ids);
+	*ids = NULL;
+	return rc;
+}
+
+/* ------------------------------------------------------------ one statement */
+
+/* Fetches session id and checks that s may decide it now; returns it or NULL (*rc the exit code). */
+static json_t *pending_session(struct cli_signer *s, int64_t id, int *rc)
+{
+	json_t *session;
+	const char *status;
+	char path[64], tmp[32];
+
 	snprintf(path, sizeof(path), "/sessions/%lld", (long long)id);
-	session = cli_api("GET", path, NULL, &err);
-	if (!session) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
+	if (!(session = cli_get(path, rc)))
+		return NULL;
 	status = json_string_value(json_object_get(session, "status"));
-	if (json_integer_value(json_object_get(session, "id")) != id) {
-		rc = cli_error("the server answered GET %s with another session", path);
-		goto out;
+	if (json_integer_value(json_object_get(session, "id")) != id)
+		*rc = cli_error("the server answered GET %s with another session", path);
+	else if (status && strcmp(status, "pending") != 0)
+		*rc = cli_error("session %lld is already %s (ledger index %s)", (long long)id, status,
+				cli_json_text(json_object_get(session, "signoff"), "ledger_index", "?", tmp, sizeof(tmp)));
+	else if (json_integer_value(json_object_get(session, "trainer")) != s->user)
+		*rc = cli_error("session %lld names trainer %s, not you (user %lld); only that trainer may sign it",
+				(long long)id, cli_json_text(session, "trainer", "?", tmp, sizeof(tmp)), (long long)s->user);
+	else
+		return session;
+	json_decref(session);
+	return NULL;
+}
+
+static int build(const struct os_args *a, struct cli_signer *s, int64_t id, struct cli_stmt *out, const char *decision)
+{
+	int confirm = strcmp(decision, "confirmed") == 0;
+	const char *role, *me = json_string_value(json_object_get(s->me, "name"));
+	const json_t *steps;
+	json_t *session, *given = NULL;
+	struct rl_signer by;
+	char words[600], tmp[64], roles[512];
+	const char *who;
+	int rc;
+
+	if (!(session = pending_session(s, id, &rc)))
+		return rc;
+	role = confirm && os_get(a, "role") ? os_get(a, "role") : json_string_value(json_object_get(session, "role"));
+	if (confirm && os_get(a, "steps")) {
+		given = cli_split_list(a->cmd->name, "--steps", os_get(a, "steps"));
+		if (!given) {
+			json_decref(session);
+			return CLI_USAGE;
+		}
 	}
-	if (status && strcmp(status, "pending") != 0) {
-		rc = cli_error("session %lld is already %s (ledger index %s)", (long long)id, status,
-			       cli_json_text(json_object_get(session, "signoff"), "ledger_index", "?", tmp, sizeof(tmp)));
-		goto out;
-	}
-	if (json_integer_value(json_object_get(session, "trainer")) != s->user) {
-		rc = cli_error("session %lld names trainer %s, not you (user %lld); only that trainer may sign it",
-			       (long long)id, cli_json_text(session, "trainer", "?", tmp, sizeof(tmp)), (long long)s->user);
-		goto out;
-	}
-	role = a->role ? a->role : json_string_value(json_object_get(session, "role"));
-	steps = a->steps ? a->steps : json_object_get(session, "steps");
+	steps = given ? given : json_object_get(session, "steps");
 	if (!json_is_array(steps))
 		steps = NULL;
 	cli_signer_by(s, &by);
-	stmt = rl_stmt_session_signoff(session, decision, strcmp(decision, "confirmed") == 0 ? role : NULL,
-				       strcmp(decision, "confirmed") == 0 ? steps : NULL, a->reason, &by);
-	snprintf(what, sizeof(what), "session %lld, %s", (long long)id, decision);
-	rc = cli_signer_submit(s, stmt, what, &reply);
-	json_decref(stmt);
-	if (rc == 0) {
-		if (a->json)
-			cli_print_json(stdout, reply);
-		else
-			printf("session %lld %s%s%s: ledger index %s\n", (long long)id, cli_status_color(decision), decision,
-			       cli_color_reset(decision), cli_json_text(reply, "ledger_index", "?", tmp, sizeof(tmp)));
-		fflush(stdout);
+	out->statement = rl_stmt_session_signoff(session, decision, confirm ? role : NULL, confirm ? steps : NULL,
+						 confirm ? NULL : os_get(a, "reason"), &by);
+	snprintf(out->what, sizeof(out->what), "session %lld, %s", (long long)id, decision);
+	snprintf(out->done, sizeof(out->done), "session %lld %s%s%s", (long long)id, cli_status_color(decision), decision,
+		 cli_color_reset(decision));
+	session_words(session, words, sizeof(words));
+	who = name_of(session, "trainee", "trainee_name", tmp, sizeof(tmp));
+	if (confirm) {
+		json_t *wrap = json_pack("{s:O}", "steps", steps ? steps : json_null());
+		const char *st = cli_json_text(wrap, "steps", NULL, roles, sizeof(roles));
+		snprintf(out->words, sizeof(out->words), "%s confirms that %s did %s, as %s%s%s (session %lld).",
+			 me ? me : "I", who, words, role ? role : "no role given", st ? ", with steps " : "", st ? st : "",
+			 (long long)id);
+		json_decref(wrap);
+	} else {
+		snprintf(out->words, sizeof(out->words), "%s rejects %s's session %lld (%s), because: %s", me ? me : "I",
+			 who, (long long)id, words, os_get(a, "reason"));
 	}
-	json_decref(reply);
-out:
+	json_decref(given);
 	json_decref(session);
-	return rc;
+	return 0;
 }
 
-int cmd_sign(int argc, char **argv)
+static int build_confirm(const struct os_args *a, struct cli_signer *s, int64_t id, struct cli_stmt *out)
 {
-	const char *cmd = "sign";
-	struct sign_args a = { 0 };
-	struct cli_signer s;
-	int64_t *ids = NULL;
-	int n, rc, failures = 0, last = CLI_OK;
-
-	if ((rc = parse(argc, argv, cmd, sign_usage, 0, &a)) >= 0)
-		goto done;
-	n = argc - optind;
-	if (n <= 0) {
-		rc = cli_usage_error(cmd, "say which sessions to sign: raslog sign ID...");
-		goto done;
-	}
-	ids = calloc((size_t)n, sizeof(*ids));
-	if (!ids) {
-		rc = cli_error("out of memory");
-		goto done;
-	}
-	for (int i = 0; i < n; i++)
-		if (cli_parse_id(cmd, "a session id", argv[optind + i], &ids[i]) < 0) {
-			rc = CLI_USAGE;
-			goto done;
-		}
-	if ((rc = cli_signer_begin(&s, cmd, a.yes, a.passfile)) != 0)
-		goto done;
-	for (int i = 0; i < n; i++) {
-		if (n > 1 && cli_stderr_tty())
-			fprintf(stderr, "[%d/%d] session %lld\n", i + 1, n, (long long)ids[i]);
-		rc = sign_one(&s, ids[i], "confirmed", &a);
-		if (rc != 0) {
-			failures++;
-			last = rc;
-			/* A refused token or key will refuse the rest too. */
-			if (rc == CLI_AUTH)
-				break;
-		}
-	}
-	cli_signer_release(&s);
-	if (failures && n > 1)
-		cli_error("%d of %d sessions were not signed", failures, n);
-	rc = last;
-done:
-	free(ids);
-	json_decref(a.steps);
-	return rc;
+	return build(a, s, id, out, "confirmed");
 }
 
-int cmd_reject(int argc, char **argv)
+static int build_reject(const struct os_args *a, struct cli_signer *s, int64_t id, struct cli_stmt *out)
 {
-	const char *cmd = "reject";
-	struct sign_args a = { 0 };
-	struct cli_signer s;
-	int64_t id;
-	int rc;
+	return build(a, s, id, out, "rejected");
+}
 
-	if ((rc = parse(argc, argv, cmd, reject_usage, 1, &a)) >= 0)
-		return rc;
-	if (optind >= argc)
-		return cli_usage_error(cmd, "say which session to reject: raslog reject ID --reason TEXT");
-	if (optind + 1 < argc)
-		return cli_usage_error(cmd, "reject one session at a time; unexpected argument '%s'", argv[optind + 1]);
-	if (cli_parse_id(cmd, "the session id", argv[optind], &id) < 0)
+/* raslog reject ID: one session, with a reason. */
+static int reject_items(const struct os_args *a, int64_t **ids, size_t *n)
+{
+	if (!*os_get(a, "reason"))
+		return cli_usage_error(a->cmd->name, "--reason is required");
+	if (!(*ids = malloc(sizeof(**ids))))
+		return cli_error("out of memory");
+	if (cli_parse_id(a->cmd->name, "the session id", a->argv[0], *ids) < 0) {
+		free(*ids);
+		*ids = NULL;
 		return CLI_USAGE;
-	if (!a.reason || !*a.reason)
-		return cli_usage_error(cmd, "--reason is required");
-	if ((rc = cli_signer_begin(&s, cmd, a.yes, a.passfile)) != 0)
-		return rc;
-	rc = sign_one(&s, id, "rejected", &a);
-	cli_signer_release(&s);
-	return rc;
+	}
+	*n = 1;
+	return 0;
 }
+
+static const struct cli_signing sign_how = { sign_items, build_confirm };
+static const struct cli_signing reject_how = { reject_items, build_reject };
+
+static const struct os_opt sign_opts[] = {
+	{ "role", 0, "R", "your view of the trainee's role (O, A, S-TS, S-TU, P, T; any case); default: the claim", 0,
+	  cli_check_role },
+	{ "steps", 0, "a,b", "the steps you saw the trainee perform; default: the trainee's claim", 0, cli_check_steps },
+	{ "all", 0, NULL, "sign every session waiting for you", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_sign = {
+	.name = "sign",
+	.args = "ID|FROM-TO...",
+	.min_args = 0,
+	.max_args = -1,
+	.summary = "confirm sessions with my signature (trainer)",
+	.about = "Confirms the sessions with your signature: ids, ranges such as 15-25, or --all\n"
+		 "for every session waiting for you.  Each statement is shown in words and\n"
+		 "exactly before it is signed; on a terminal you are asked first.  Without a\n"
+		 "terminal nothing is signed unless --yes is given.  A bad --role or --steps\n"
+		 "code is refused (exit 2) before anything is shown.\n",
+	.opts = sign_opts,
+	.shared = cli_shared_sign,
+	.run = cli_sign_run,
+	.flags = CLI_NEEDS_TOKEN | CLI_SIGNS,
+	.data = &sign_how,
+};
+
+static const struct os_opt reject_opts[] = {
+	{ "reason", 0, "TEXT", "why the session is rejected (the trainee sees it)", OS_REQUIRED, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_reject = {
+	.name = "reject",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "reject a session with a signed reason (trainer)",
+	.about = "Rejects a session with your signature and a reason the trainee sees.\n",
+	.opts = reject_opts,
+	.shared = cli_shared_sign,
+	.run = cli_sign_run,
+	.flags = CLI_NEEDS_TOKEN | CLI_SIGNS,
+	.data = &reject_how,
+};

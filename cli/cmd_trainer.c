@@ -17,84 +17,16 @@
 
 #include "base/banned.h"
 
-static const char trainer_usage[] =
-	"usage: raslog trainer list [--json]\n"
-	"       raslog trainer accredit USER --until YYYY-MM-DD [--from YYYY-MM-DD] [--key BASE64]\n"
-	"                               [--yes] [--passphrase-file FILE] [--json]\n"
-	"       raslog trainer assign TRAINER TRAINEE [--json]\n"
-	"       raslog trainer unassign TRAINER TRAINEE [--json]\n"
-	"       raslog trainer assignments [--trainer ID] [--trainee ID] [--json]\n";
-
-static const char assign_usage[] =
-	"usage: raslog trainer assign TRAINER TRAINEE [--json]\n"
-	"       raslog trainer unassign TRAINER TRAINEE [--json]\n"
-	"\n"
-	"Faculty: assigns trainee TRAINEE to trainer TRAINER (user ids), which lets the\n"
-	"trainer sign for them (sessions, assessments, module completions), or removes\n"
-	"that assignment.  A trainer also supervises every trainee who named them on a\n"
-	"session.  An assignment is an administrative record, not a signed statement.\n";
-
-static const char assignments_usage[] =
-	"usage: raslog trainer assignments [--trainer ID] [--trainee ID] [--json]\n"
-	"\n"
-	"Lists the assignments of trainees to trainers that you may see (faculty: all;\n"
-	"trainers and trainees: their own).\n";
-
-static const char list_usage[] =
-	"usage: raslog trainer list [--json]\n"
-	"\n"
-	"Lists the trainers with the state of their accreditation.\n";
-
-static const char accredit_usage[] =
-	"usage: raslog trainer accredit USER --until YYYY-MM-DD [--from YYYY-MM-DD] [--key BASE64]\n"
-	"                               [--yes] [--passphrase-file FILE] [--json]\n"
-	"\n"
-	"Faculty: signs that trainer USER's key may countersign from --from\n"
-	"(default today) until --until.  A trainer holds at most one live\n"
-	"accreditation: if USER holds one, the new one supersedes it (and says so).\n"
-	"\n"
-	"  --until DATE           last day of the accreditation (required)\n"
-	"  --from DATE            first day (default: today)\n"
-	"  --key BASE64           the key to accredit (default: the trainer's newest\n"
-	"                         registered key that is not revoked)\n"
-	"  --yes                  sign without asking\n"
-	"  --passphrase-file FILE the passphrase of a sealed key (or RASLOG_PASSPHRASE)\n"
-	"  --json                 print the server's answer as JSON\n";
-
-enum { OPT_UNTIL = CLI_OPT_FIRST_LOCAL, OPT_FROM, OPT_KEY, OPT_TRAINER, OPT_TRAINEE };
-
-static int trainer_list(int argc, char **argv)
+static void print_trainers(const json_t *res)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const head[] = { "ID", "NAME", "SITE", "STATE", "FROM", "UNTIL", "LEDGER" };
-	struct rl_error err = RL_ERROR_INIT;
 	struct cli_table *t;
-	json_t *res, *tr;
-	int json = 0, c, rc;
+	json_t *tr;
 	size_t i;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			json = 1;
-		else if ((rc = cli_opt_common(c, argv, "trainer list", list_usage)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error("trainer list", "unexpected argument '%s'", argv[optind]);
-	if (!(res = cli_fetch_all("/trainers", &err))) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json) {
-		cli_print_json(stdout, res);
-		json_decref(res);
-		return CLI_OK;
+	if (!json_array_size(json_object_get(res, "items"))) {
+		printf("No trainers.\n");
+		return;
 	}
 	t = cli_table_new(7, head);
 	cli_table_status_column(t, 3);
@@ -112,13 +44,13 @@ static int trainer_list(int argc, char **argv)
 		cells[6] = cli_json_text(acc, "ledger_index", NULL, idx, sizeof(idx));
 		cli_table_add(t, cells);
 	}
-	if (json_array_size(json_object_get(res, "items")))
-		cli_table_print(t, stdout);
-	else
-		printf("No trainers.\n");
+	cli_table_print(t, stdout);
 	cli_table_free(t);
-	json_decref(res);
-	return CLI_OK;
+}
+
+static int trainer_list(const struct os_args *a)
+{
+	return cli_read(a, "/trainers", 1, print_trainers);
 }
 
 /* The newest registered, unrevoked key of user, into out; returns 0 or the exit code. */
@@ -160,7 +92,7 @@ static int newest_key(int64_t user, char *out, size_t size)
  * The ledger index of trainer user's live accreditation into *live (-1 if
  * none: never accredited, or revoked); returns 0 or the exit code.
  */
-static int live_accreditation(int64_t user, int64_t *live)
+static int live_accreditation(int64_t user, int64_t *live, char *name, size_t size)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *res = cli_fetch_all("/trainers", &err), *tr;
@@ -178,6 +110,7 @@ static int live_accreditation(int64_t user, int64_t *live)
 		const char *state = json_string_value(json_object_get(acc, "state"));
 		if (json_integer_value(json_object_get(tr, "id")) != user || !state)
 			continue;
+		snprintf(name, size, "%s", json_string_value(json_object_get(tr, "name")) ? json_string_value(json_object_get(tr, "name")) : "");
 		if (strcmp(state, "none") && strcmp(state, "revoked") && json_is_integer(json_object_get(acc, "ledger_index")))
 			*live = json_integer_value(json_object_get(acc, "ledger_index"));
 	}
@@ -185,124 +118,71 @@ static int live_accreditation(int64_t user, int64_t *live)
 	return 0;
 }
 
-static int trainer_accredit(int argc, char **argv)
+static int accredit_items(const struct os_args *a, int64_t **ids, size_t *n)
 {
-	static const struct option opts[] = {
-		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "yes", no_argument, NULL, CLI_OPT_YES },
-		{ "passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = "trainer accredit", *until = NULL, *from = NULL, *key = NULL, *passfile = NULL;
-	struct cli_signer s;
-	struct rl_signer by;
-	json_t *stmt, *reply = NULL;
-	char today[11], tkey[64], what[96], tmp[32];
+	const char *cmd = a->cmd->name, *until = os_get(a, "until"), *from = os_get(a, "from"), *key = os_get(a, "key");
+	char today[11];
 	uint8_t raw[32];
-	int64_t user, live = -1;
-	int yes = 0, json = 0, c, rc;
+	int64_t user;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "y", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_UNTIL: until = optarg; break;
-		case OPT_FROM: from = optarg; break;
-		case OPT_KEY: key = optarg; break;
-		case 'y':
-		case CLI_OPT_YES: yes = 1; break;
-		case CLI_OPT_PASSFILE: passfile = optarg; break;
-		case CLI_OPT_JSON: json = 1; break;
-		default:
-			if ((rc = cli_opt_common(c, argv, cmd, accredit_usage)) >= 0)
-				return rc;
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(cmd, "say which trainer: raslog trainer accredit USER --until DATE");
-	if (optind + 1 < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (cli_parse_id(cmd, "the user id", argv[optind], &user) < 0)
+	(void)ids;
+	(void)n;
+	if (cli_parse_id(cmd, "the user id", a->argv[0], &user) < 0)
 		return CLI_USAGE;
-	if (!until)
-		return cli_usage_error(cmd, "--until is required");
+	rl_format_date(rl_today(), today);
+	if (strcmp(until, from ? from : today) < 0)
+		return cli_usage_error(cmd, "--until (%s) is before --from (%s)", until, from ? from : today);
+	if (key && rl_base64_decode_exact(key, raw, sizeof(raw)) < 0)
+		return cli_usage_error(cmd, "--key must be a base64 Ed25519 public key of 32 bytes");
+	return 0;
+}
+
+static int accredit_build(const struct os_args *a, struct cli_signer *s, int64_t item, struct cli_stmt *out)
+{
+	const char *until = os_get(a, "until"), *from = os_get(a, "from"), *me = json_string_value(json_object_get(s->me, "name"));
+	int64_t user = strtoll(a->argv[0], NULL, 10), live = -1;
+	struct rl_signer by;
+	char today[11], tkey[64], name[128] = "";
+	int rc;
+
+	(void)item;
 	rl_format_date(rl_today(), today);
 	if (!from)
 		from = today;
-	if (cli_parse_date(cmd, "--until", until) < 0 || cli_parse_date(cmd, "--from", from) < 0)
-		return CLI_USAGE;
-	if (strcmp(until, from) < 0)
-		return cli_usage_error(cmd, "--until (%s) is before --from (%s)", until, from);
-	if (key && rl_base64_decode_exact(key, raw, sizeof(raw)) < 0)
-		return cli_usage_error(cmd, "--key must be a base64 Ed25519 public key of 32 bytes");
-	if ((rc = cli_signer_begin(&s, cmd, yes, passfile)) != 0)
-		return rc;
-	if (!cli_signer_has_role(&s, "faculty")) {
-		cli_signer_release(&s);
-		cli_error("only faculty accredit trainers, and your account is not faculty");
-		return CLI_AUTH;
-	}
-	if (key)
-		snprintf(tkey, sizeof(tkey), "%s", key);
+	if (os_get(a, "key"))
+		snprintf(tkey, sizeof(tkey), "%s", os_get(a, "key"));
 	else if ((rc = newest_key(user, tkey, sizeof(tkey))) != 0)
-		goto out;
-	if ((rc = live_accreditation(user, &live)) != 0)
-		goto out;
-	cli_signer_by(&s, &by);
-	stmt = rl_stmt_trainer_accreditation_superseding(user, tkey, from, until, live, &by);
-	if (live >= 0)
-		snprintf(what, sizeof(what), "accreditation of trainer %lld, superseding ledger index %lld", (long long)user,
-			 (long long)live);
-	else
-		snprintf(what, sizeof(what), "accreditation of trainer %lld", (long long)user);
-	rc = cli_signer_submit(&s, stmt, what, &reply);
-	json_decref(stmt);
-	if (rc == 0) {
-		if (json)
-			cli_print_json(stdout, reply);
-		else if (live >= 0)
-			printf("trainer %lld accredited from %s until %s: ledger index %s (supersedes ledger index %lld)\n",
-			       (long long)user, from, until, cli_json_text(reply, "ledger_index", "?", tmp, sizeof(tmp)),
-			       (long long)live);
-		else
-			printf("trainer %lld accredited from %s until %s: ledger index %s\n", (long long)user, from, until,
-			       cli_json_text(reply, "ledger_index", "?", tmp, sizeof(tmp)));
+		return rc;
+	if ((rc = live_accreditation(user, &live, name, sizeof(name))) != 0)
+		return rc;
+	cli_signer_by(s, &by);
+	out->statement = rl_stmt_trainer_accreditation_superseding(user, tkey, from, until, live, &by);
+	snprintf(out->what, sizeof(out->what), "accreditation of trainer %lld", (long long)user);
+	snprintf(out->done, sizeof(out->done), "trainer %lld accredited from %s until %s", (long long)user, from, until);
+	if (live >= 0) {
+		snprintf(out->what, sizeof(out->what), "accreditation of trainer %lld, superseding ledger index %lld",
+			 (long long)user, (long long)live);
+		snprintf(out->after, sizeof(out->after), " (supersedes ledger index %lld)", (long long)live);
 	}
-out:
-	json_decref(reply);
-	cli_signer_release(&s);
-	return rc;
+	snprintf(out->words, sizeof(out->words), "%s accredits %s (user %lld) as a trainer, with the key %.12s..., from %s "
+		 "until %s%s.", me ? me : "I", name[0] ? name : "the trainer", (long long)user, tkey, from, until, out->after);
+	return 0;
 }
 
+static const struct cli_signing accredit_how = { accredit_items, accredit_build };
+
 /* raslog trainer assign|unassign TRAINER TRAINEE */
-static int trainer_assign(int argc, char **argv, int assign)
+static int trainer_assign(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = assign ? "trainer assign" : "trainer unassign";
+	const char *cmd = a->cmd->name;
+	int assign = strcmp(cmd, "trainer assign") == 0;
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *res = NULL, *body, *list;
 	int64_t trainer, trainee, id = 0;
 	char path[96];
-	int json = 0, c, rc;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			json = 1;
-		else if ((rc = cli_opt_common(c, argv, cmd, assign_usage)) >= 0)
-			return rc;
-	}
-	if (optind + 2 != argc)
-		return cli_usage_error(cmd, "say which trainer and which trainee: raslog %s TRAINER TRAINEE", cmd);
-	if (cli_parse_id(cmd, "the trainer's user id", argv[optind], &trainer) < 0 ||
-	    cli_parse_id(cmd, "the trainee's user id", argv[optind + 1], &trainee) < 0)
+	if (cli_parse_id(cmd, "the trainer's user id", a->argv[0], &trainer) < 0 ||
+	    cli_parse_id(cmd, "the trainee's user id", a->argv[1], &trainee) < 0)
 		return CLI_USAGE;
 	if (assign) {
 		body = json_pack("{s:I,s:I}", "trainer", (json_int_t)trainer, "trainee", (json_int_t)trainee);
@@ -322,12 +202,9 @@ static int trainer_assign(int argc, char **argv, int assign)
 			}
 		}
 	}
-	if (!res) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json)
+	if (!res)
+		return cli_fail(&err);
+	if (os_has(a, "json"))
 		cli_print_json(stdout, res);
 	else if (assign)
 		printf("trainee %lld (%s) assigned to trainer %lld (%s): assignment %lld\n", (long long)trainee,
@@ -340,54 +217,16 @@ static int trainer_assign(int argc, char **argv, int assign)
 	return CLI_OK;
 }
 
-static int trainer_assignments(int argc, char **argv)
+static void print_assignments(const json_t *res)
 {
-	static const struct option opts[] = {
-		{ "trainer", required_argument, NULL, OPT_TRAINER },
-		{ "trainee", required_argument, NULL, OPT_TRAINEE },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const head[] = { "ID", "TRAINER", "TRAINER NAME", "TRAINEE", "TRAINEE NAME", "SINCE" };
-	const char *cmd = "trainer assignments";
-	struct rl_error err = RL_ERROR_INIT;
 	struct cli_table *t;
-	json_t *res, *a;
-	int64_t trainer = 0, trainee = 0;
-	char path[96];
-	size_t i, n;
-	int json = 0, c, rc;
+	json_t *a;
+	size_t i;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			json = 1;
-		else if (c == OPT_TRAINER) {
-			if (cli_parse_id(cmd, "--trainer", optarg, &trainer) < 0)
-				return CLI_USAGE;
-		} else if (c == OPT_TRAINEE) {
-			if (cli_parse_id(cmd, "--trainee", optarg, &trainee) < 0)
-				return CLI_USAGE;
-		} else if ((rc = cli_opt_common(c, argv, cmd, assignments_usage)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	n = (size_t)snprintf(path, sizeof(path), "/assignments?");
-	if (trainer)
-		n += (size_t)snprintf(path + n, sizeof(path) - n, "trainer=%lld&", (long long)trainer);
-	if (trainee)
-		snprintf(path + n, sizeof(path) - n, "trainee=%lld", (long long)trainee);
-	if (!(res = cli_api("GET", path, NULL, &err))) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json) {
-		cli_print_json(stdout, res);
-		json_decref(res);
-		return CLI_OK;
+	if (!json_array_size(json_object_get(res, "items"))) {
+		printf("No assignments.\n");
+		return;
 	}
 	t = cli_table_new(6, head);
 	json_array_foreach(json_object_get(res, "items"), i, a) {
@@ -401,33 +240,69 @@ static int trainer_assignments(int argc, char **argv)
 		cells[5] = json_string_value(json_object_get(a, "created_at"));
 		cli_table_add(t, cells);
 	}
-	if (json_array_size(json_object_get(res, "items")))
-		cli_table_print(t, stdout);
-	else
-		printf("No assignments.\n");
+	cli_table_print(t, stdout);
 	cli_table_free(t);
-	json_decref(res);
-	return CLI_OK;
 }
 
-int cmd_trainer(int argc, char **argv)
+static int trainer_assignments(const struct os_args *a)
 {
-	if (argc < 2)
-		return cli_usage_error("trainer", "say what to do: list, accredit, assign, unassign or assignments");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(trainer_usage, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		return trainer_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "accredit") == 0)
-		return trainer_accredit(argc - 1, argv + 1);
-	if (strcmp(argv[1], "assign") == 0)
-		return trainer_assign(argc - 1, argv + 1, 1);
-	if (strcmp(argv[1], "unassign") == 0)
-		return trainer_assign(argc - 1, argv + 1, 0);
-	if (strcmp(argv[1], "assignments") == 0)
-		return trainer_assignments(argc - 1, argv + 1);
-	return cli_usage_error("trainer", "'%s' is not a trainer command (list, accredit, assign, unassign, assignments)",
-			       argv[1]);
+	int64_t trainer = cli_opt_id(a, "trainer"), trainee = cli_opt_id(a, "trainee");
+	char path[96];
+	size_t n;
+
+	n = (size_t)snprintf(path, sizeof(path), "/assignments?");
+	if (trainer)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "trainer=%lld&", (long long)trainer);
+	if (trainee)
+		snprintf(path + n, sizeof(path) - n, "trainee=%lld", (long long)trainee);
+	return cli_read(a, path, 0, print_assignments);
 }
+
+static const struct os_opt accredit_opts[] = {
+	{ "until", 0, "YYYY-MM-DD", "last day of the accreditation", OS_REQUIRED, cli_check_date },
+	{ "from", 0, "YYYY-MM-DD", "first day (default: today)", 0, cli_check_date },
+	{ "key", 0, "BASE64", "the key to accredit (default: the trainer's newest registered key not revoked)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt assignments_opts[] = {
+	{ "trainer", 0, "ID", "only this trainer's", 0, cli_check_id },
+	{ "trainee", 0, "ID", "only this trainee's", 0, cli_check_id },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const char assign_about[] =
+	"Faculty: assigns trainee TRAINEE to trainer TRAINER (user ids), which lets the\n"
+	"trainer sign for them (sessions, assessments, module completions), or removes\n"
+	"that assignment.  A trainer also supervises every trainee who named them on a\n"
+	"session.  An assignment is an administrative record, not a signed statement.\n";
+
+static const struct os_cmd trainer_cmds[] = {
+	{ .name = "trainer list", .max_args = 0, .summary = "list the trainers",
+	  .about = "Lists the trainers with the state of their accreditation.\n", .shared = cli_shared_read,
+	  .run = trainer_list, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "trainer accredit", .args = "USER", .min_args = 1, .max_args = 1,
+	  .summary = "accredit a trainer's key (faculty)",
+	  .about = "Faculty: signs that trainer USER's key may countersign from --from\n"
+		   "(default today) until --until.  A trainer holds at most one live\n"
+		   "accreditation: if USER holds one, the new one supersedes it (and says so).\n",
+	  .opts = accredit_opts, .shared = cli_shared_sign, .run = cli_sign_run,
+	  .flags = CLI_NEEDS_TOKEN | CLI_SIGNS | CLI_FACULTY_ONLY, .data = &accredit_how },
+	{ .name = "trainer assign", .args = "TRAINER TRAINEE", .min_args = 2, .max_args = 2,
+	  .summary = "assign a trainee to a trainer (faculty)", .about = assign_about, .shared = cli_shared_read,
+	  .run = trainer_assign, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "trainer unassign", .args = "TRAINER TRAINEE", .min_args = 2, .max_args = 2,
+	  .summary = "remove an assignment (faculty)", .about = assign_about, .shared = cli_shared_read,
+	  .run = trainer_assign, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "trainer assignments", .max_args = 0, .summary = "list assignments",
+	  .about = "Lists the assignments of trainees to trainers that you may see (faculty: all;\n"
+		   "trainers and trainees: their own).\n",
+	  .opts = assignments_opts, .shared = cli_shared_read, .run = trainer_assignments, .flags = CLI_NEEDS_TOKEN },
+	{ .name = NULL },
+};
+
+const struct os_cmd cli_cmd_trainer = {
+	.name = "trainer",
+	.summary = "list trainers; accredit a trainer's key; assign trainees (faculty)",
+	.subs = trainer_cmds,
+};

@@ -16,34 +16,6 @@
 
 #include "base/banned.h"
 
-static const char usage[] =
-	"usage: raslog verify [--previous-head OLD.json] [--save-head FILE] [--log-key KEY] [--json]\n"
-	"       raslog verify --file EXPORT.jsonl --log-key KEY [--head HEAD.json] [--previous-head OLD.json] [--json]\n"
-	"\n"
-	"Re-verifies every entry of the ledger: indexes, the exact signed text\n"
-	"(RFC 8785 JCS), every Ed25519 signature, every signer's authority at that\n"
-	"index (faculty keys from the log, trainer keys from faculty accreditations,\n"
-	"revocations), the RFC 9162 Merkle root against the signed tree head, and\n"
-	"consistency with a head saved earlier.  Reports the first bad entry and\n"
-	"exits 1.  Entries you may not see come as redacted lines (index and leaf\n"
-	"hash only): they count towards the root and the head, and the result says\n"
-	"how many there were.\n"
-	"\n"
-	"Without --file it fetches GET /api/v1/ledger/key, /ledger/head and the\n"
-	"export from the server; --log-key then pins the key the server must use.\n"
-	"\n"
-	"  --file EXPORT        verify an export (JSON Lines) offline\n"
-	"  --log-key KEY        the log's Ed25519 public key, base64 (required with --file)\n"
-	"  --head FILE          the signed tree head (JSON) the export must match\n"
-	"  --previous-head FILE a head saved earlier; the log must extend it\n"
-	"  --save-head FILE     after a good verification, save the server's head there\n"
-	"  --threads N          verifying threads (default: the number of CPUs, at least 2)\n"
-	"  --json               print the result as JSON\n"
-	"\n"
-	"Formats: docs/ledger.md.\n";
-
-enum { OPT_FILE = CLI_OPT_FIRST_LOCAL, OPT_LOG_KEY, OPT_HEAD, OPT_PREVIOUS, OPT_SAVE, OPT_THREADS };
-
 #define PAGE 100000
 
 static void progress(void *ctx, uint64_t done)
@@ -171,48 +143,20 @@ static void print_json(const struct rl_verify_result *res)
 	json_decref(o);
 }
 
-int cmd_verify(int argc, char **argv)
+static int verify(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, OPT_FILE },
-		{ "log-key", required_argument, NULL, OPT_LOG_KEY },
-		{ "head", required_argument, NULL, OPT_HEAD },
-		{ "previous-head", required_argument, NULL, OPT_PREVIOUS },
-		{ "save-head", required_argument, NULL, OPT_SAVE },
-		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_verify_opts vo;
 	struct rl_verify_result res;
-	const char *file = NULL, *log_key = NULL, *head_path = NULL, *old_path = NULL, *save = NULL;
+	const char *file = os_get(a, "file"), *log_key = os_get(a, "log-key"), *head_path = os_get(a, "head");
+	const char *old_path = os_get(a, "previous-head"), *save = os_get(a, "save-head");
 	char *head_text = NULL, *old_text = NULL;
 	long long threads = 0;
-	int json = 0, c, rc, show = cli_stderr_tty();
+	int json = os_has(a, "json"), rc, show = cli_stderr_tty();
 	FILE *in = NULL;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_FILE: file = optarg; break;
-		case OPT_LOG_KEY: log_key = optarg; break;
-		case OPT_HEAD: head_path = optarg; break;
-		case OPT_PREVIOUS: old_path = optarg; break;
-		case OPT_SAVE: save = optarg; break;
-		case OPT_THREADS:
-			if (rl_parse_int(optarg, 1, 16, &threads) < 0)
-				return cli_usage_error("verify", "--threads must be a number from 1 to 16");
-			break;
-		case CLI_OPT_JSON: json = 1; break;
-		default:
-			if ((rc = cli_opt_common(c, argv, "verify", usage)) >= 0)
-				return rc;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+	if (os_get(a, "threads") && rl_parse_int(os_get(a, "threads"), 1, 16, &threads) < 0)
+		return cli_usage_error("verify", "--threads must be a number from 1 to 16");
 	memset(&vo, 0, sizeof(vo));
 	if (log_key && rl_base64_decode_exact(log_key, vo.log_key, 32) < 0)
 		return cli_usage_error("verify", "--log-key must be the log's Ed25519 public key in base64 (32 bytes)");
@@ -291,3 +235,34 @@ int cmd_verify(int argc, char **argv)
 	free(old_text);
 	return rc;
 }
+
+static const struct os_opt opts[] = {
+	{ "file", 0, "EXPORT.jsonl", "verify an export (JSON Lines) offline", 0, NULL },
+	{ "log-key", 0, "KEY", "the log's Ed25519 public key, base64 (required with --file; 'raslog ledger key')", 0, NULL },
+	{ "head", 0, "HEAD.json", "the signed tree head (JSON) the export must match", 0, NULL },
+	{ "previous-head", 0, "OLD.json", "a head saved earlier; the log must extend it", 0, NULL },
+	{ "save-head", 0, "FILE", "after a good verification, save the server's head there", 0, NULL },
+	{ "threads", 0, "N", "verifying threads (default: the number of CPUs, at least 2)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_verify = {
+	.name = "verify",
+	.max_args = 0,
+	.summary = "verify a ledger export offline",
+	.about = "Re-verifies every entry of the ledger: indexes, the exact signed text\n"
+		 "(RFC 8785 JCS), every Ed25519 signature, every signer's authority at that\n"
+		 "index (faculty keys from the log, trainer keys from faculty accreditations,\n"
+		 "revocations), the RFC 9162 Merkle root against the signed tree head, and\n"
+		 "consistency with a head saved earlier.  Reports the first bad entry and\n"
+		 "exits 1.  Entries you may not see come as redacted lines (index and leaf\n"
+		 "hash only): they count towards the root and the head, and the result says\n"
+		 "how many there were.\n"
+		 "\n"
+		 "Without --file it fetches GET /api/v1/ledger/key, /ledger/head and the\n"
+		 "export from the server; --log-key then pins the key the server must use.\n"
+		 "Formats: docs/ledger.md.\n",
+	.opts = opts,
+	.shared = cli_shared_read,
+	.run = verify,
+};

@@ -14,46 +14,17 @@
 
 #include "base/banned.h"
 
-static const char usage[] =
-	"usage: raslog withdraw ID [--yes] [--json]\n"
-	"\n"
-	"Withdraws your own pending session: it no longer waits for the trainer\n"
-	"and counts nowhere, but stays in your history with status 'withdrawn'.\n"
-	"\n"
-	"  --yes    do not ask first (needed without a terminal)\n"
-	"  --json   print the withdrawn record as JSON\n";
-
-int cmd_withdraw(int argc, char **argv)
+static int withdraw(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "yes", no_argument, NULL, CLI_OPT_YES },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = "withdraw";
+	const char *cmd = a->cmd->name;
 	struct rl_error err = RL_ERROR_INIT;
 	struct cli_reply r;
 	json_t *s = NULL;
 	int64_t id;
-	int yes = 0, json = 0, c, rc;
+	int yes = os_has(a, "yes"), rc;
 	char etag[96], path[64], tmp[160];
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case CLI_OPT_YES: yes = 1; break;
-		case CLI_OPT_JSON: json = 1; break;
-		default:
-			if ((rc = cli_opt_common(c, argv, cmd, usage)) >= 0)
-				return rc;
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(cmd, "give the id of the session to withdraw");
-	if (optind + 1 < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (cli_parse_id(cmd, "session", argv[optind], &id) < 0)
+	if (cli_parse_id(cmd, "session", a->argv[0], &id) < 0)
 		return CLI_USAGE;
 	if (!yes && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "raslog: refusing to withdraw without a terminal; pass --yes\n");
@@ -80,15 +51,31 @@ int cmd_withdraw(int argc, char **argv)
 	}
 	json_decref(s);
 	snprintf(path, sizeof(path), "/sessions/%lld", (long long)id);
-	if (cli_http_if_match("DELETE", path, NULL, etag, &r, &err) < 0) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
-	if (json)
+	if (cli_http_if_match("DELETE", path, NULL, etag, &r, &err) < 0)
+		return cli_fail(&err);
+	if (os_has(a, "json"))
 		cli_print_json(stdout, r.json);
 	else
 		printf("withdrew session %lld; it stays in your history as withdrawn\n", (long long)id);
 	cli_reply_release(&r);
 	return CLI_OK;
 }
+
+static const struct os_opt opts[] = {
+	{ "yes", 'y', NULL, "do not ask first (needed without a terminal)", OS_SHORT, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_withdraw = {
+	.name = "withdraw",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "withdraw my pending session (it stays in my history)",
+	.about = "Withdraws your own pending session: it no longer waits for the trainer\n"
+		 "and counts nowhere, but stays in your history with status 'withdrawn'.\n",
+	.opts = opts,
+	.shared = cli_shared_read,
+	.run = withdraw,
+	.flags = CLI_NEEDS_TOKEN,
+};

@@ -20,51 +20,88 @@
 
 #define RASLOG_VERSION "1.0"
 
+/*
+ * The commands, one row each: a declared command (struct os_cmd, whose
+ * table gives its options, --help and man synopsis), or a command still
+ * written against getopt (fn and summary).
+ */
 struct command {
-	const char *name;
+	const char *name;                  /* a getopt command: { "name", cmd_name, "summary" } */
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	const struct os_cmd *cmd;          /* a declared command: { .cmd = &cli_cmd_name } */
 };
 
 static const struct command commands[] = {
-	{ "login", cmd_login, "sign in from the browser and store a token (no pasting)" },
-	{ "logout", cmd_logout, "revoke the stored token and forget it" },
-	{ "me", cmd_me, "who the server says I am" },
-	{ "log", cmd_log, "log a training session for a trainer to sign" },
-	{ "edit", cmd_edit, "correct my pending session" },
-	{ "withdraw", cmd_withdraw, "withdraw my pending session (it stays in my history)" },
-	{ "sessions", cmd_sessions, "list the sessions I may see" },
-	{ "pending", cmd_pending, "list the sessions waiting for my signature" },
-	{ "progress", cmd_progress, "show a trainee's progress towards accreditation" },
-	{ "export", cmd_export, "export a trainee's portfolio (csv, json, credential)" },
-	{ "key", cmd_key, "generate, register, list and revoke my signing key" },
-	{ "sign", cmd_sign, "confirm sessions with my signature (trainer)" },
-	{ "reject", cmd_reject, "reject a session with a signed reason (trainer)" },
-	{ "assess", cmd_assess, "sign a scored assessment of a session (trainer)" },
-	{ "module", cmd_module, "sign a trainee's module completion (trainer)" },
-	{ "trainer", cmd_trainer, "list trainers; accredit a trainer's key; assign trainees (faculty)" },
-	{ "accredit", cmd_accredit, "sign a trainee's accreditation (faculty)" },
-	{ "revoke-accreditation", cmd_revoke_accreditation, "revoke an earlier accreditation (faculty)" },
-	{ "ledger", cmd_ledger, "export the ledger, show its head, fetch proofs" },
-	{ "verify", cmd_verify, "verify a ledger export offline" },
-	{ "audit", cmd_audit, "recompute every figure from the signed ledger and compare with the server" },
-	{ "import", cmd_import, "upload a simulator attempts file for a trainer to countersign" },
-	{ "imports", cmd_imports, "list the imports I uploaded or that wait for me" },
-	{ "sign-import", cmd_sign_import, "countersign or reject an import (trainer)" },
-	{ NULL, NULL, NULL },
+	{ .cmd = &cli_cmd_login },
+	{ .cmd = &cli_cmd_logout },
+	{ .cmd = &cli_cmd_me },
+	{ .cmd = &cli_cmd_log },
+	{ .cmd = &cli_cmd_edit },
+	{ .cmd = &cli_cmd_withdraw },
+	{ .cmd = &cli_cmd_sessions },
+	{ .cmd = &cli_cmd_pending },
+	{ .cmd = &cli_cmd_progress },
+	{ .cmd = &cli_cmd_export },
+	{ .cmd = &cli_cmd_key },
+	{ .cmd = &cli_cmd_sign },
+	{ .cmd = &cli_cmd_reject },
+	{ .cmd = &cli_cmd_assess },
+	{ .cmd = &cli_cmd_module },
+	{ .cmd = &cli_cmd_trainer },
+	{ .cmd = &cli_cmd_accredit },
+	{ .cmd = &cli_cmd_revoke_accreditation },
+	{ .cmd = &cli_cmd_ledger },
+	{ .cmd = &cli_cmd_verify },
+	{ .cmd = &cli_cmd_import },
+	{ .cmd = &cli_cmd_imports },
+	{ .cmd = &cli_cmd_sign_import },
+	{ .name = "audit", .fn = cmd_audit, .summary = "recompute every figure from the signed ledger and compare with the server" },
+	{ .cmd = NULL },
 };
+
+static const char *name_of(const struct command *c)
+{
+	return c->cmd ? c->cmd->name : c->name;
+}
+
+static int run(const struct command *c, int argc, char **argv)
+{
+	return c->cmd ? cli_run(c->cmd, argc, argv) : c->fn(argc, argv);
+}
+
+static const struct command *find(const char *name)
+{
+	for (const struct command *c = commands; c->cmd || c->name; c++)
+		if (strcmp(name_of(c), name) == 0)
+			return c;
+	return NULL;
+}
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: raslog [--server URL] [--token TOKEN] COMMAND [ARGS...]\n\n"
 		     "The logbook client for robot-assisted surgery training.\n\ncommands:\n");
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(out, "  %-22s %s\n", c->name, c->summary);
+	for (const struct command *c = commands; c->cmd || c->name; c++)
+		fprintf(out, "  %-22s %s\n", name_of(c), c->cmd ? c->cmd->summary : c->summary);
 	fprintf(out, "\n'raslog COMMAND --help' describes a command.\n\n"
 		     "configuration: --server/--token, then RASLOG_SERVER/RASLOG_TOKEN, then\n"
 		     "$XDG_CONFIG_HOME/raslog/config ('server = URL', 'token = TOKEN' lines);\n"
 		     "the default server is http://127.0.0.1:8080.  Signing keys live in\n"
 		     "$XDG_DATA_HOME/raslog/.  Exit codes: 0 ok, 1 failure, 2 usage, 4 authentication.\n");
+}
+
+/* raslog --help-man: the roff synopsis of every declared command, for man/raslog.1 (tools/man-synopsis.sh). */
+static void help_man(FILE *out)
+{
+	for (const struct command *c = commands; c->cmd || c->name; c++) {
+		if (c->cmd) {
+			const struct os_cmd one[2] = { *c->cmd, { .name = NULL } };
+			os_man(out, one);
+		} else {
+			fprintf(out, ".SY \"raslog %s\"\n.RI [ OPTIONS ]\n.YS\n", c->name);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -76,6 +113,9 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
+			return CLI_OK;
+		} else if (strcmp(a, "--help-man") == 0) {
+			help_man(stdout);
 			return CLI_OK;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("raslog %s\n", RASLOG_VERSION);
@@ -104,18 +144,14 @@ int main(int argc, char **argv)
 			return CLI_OK;
 		}
 		/* "raslog help sign" is "raslog sign --help". */
-		for (c = commands; c->name; c++)
-			if (strcmp(c->name, argv[i + 1]) == 0) {
-				char *hargv[] = { argv[i + 1], (char *)"--help", NULL };
-				return c->fn(2, hargv);
-			}
+		if ((c = find(argv[i + 1]))) {
+			char *hargv[] = { argv[i + 1], (char *)"--help", NULL };
+			return run(c, 2, hargv);
+		}
 		fprintf(stderr, "raslog: '%s' is not a raslog command (see 'raslog --help')\n", argv[i + 1]);
 		return CLI_USAGE;
 	}
-	for (c = commands; c->name; c++)
-		if (strcmp(c->name, argv[i]) == 0)
-			break;
-	if (!c->name) {
+	if (!(c = find(argv[i]))) {
 		fprintf(stderr, "raslog: '%s' is not a raslog command (see 'raslog --help')\n", argv[i]);
 		return CLI_USAGE;
 	}
@@ -127,7 +163,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "raslog: libcurl cannot be initialised\n");
 		return CLI_FAIL;
 	}
-	rc = c->fn(argc - i, argv + i);
+	rc = run(c, argc - i, argv + i);
 	if (fflush(stdout) != 0 && rc == CLI_OK) {
 		perror("raslog: cannot write the output");
 		rc = CLI_FAIL;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -195,6 +196,7 @@ struct cli_table {
 	int ncols;
 	const char *headers[TABLE_MAX_COLS];
 	int status_col[TABLE_MAX_COLS]; /* 1: colour the cells as status words */
+	int wrap;                       /* 1: wrap the last column to the terminal's width */
 	char **cells;                   /* nrows * ncols copies */
 	size_t nrows, cap;
 };
@@ -218,6 +220,24 @@ void cli_table_status_column(struct cli_table *t, int col)
 {
 	if (col >= 0 && col < t->ncols)
 		t->status_col[col] = 1;
+}
+
+void cli_table_wrap(struct cli_table *t)
+{
+	t->wrap = 1;
+}
+
+int cli_term_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	long n;
+
+	if (env && *env && (n = strtol(env, NULL, 10)) >= 20 && n <= 1000)
+		return (int)n;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
 }
 
 void cli_table_add(struct cli_table *t, const char *const *cells)
@@ -289,13 +309,53 @@ void cli_table_print(struct cli_table *t, FILE *out)
 		rl_buf_printf(&line, "%s%s%s%*s", colour && *t->headers[c] ? "\033[1m" : "", t->headers[c],
 			      colour && *t->headers[c] ? "\033[0m" : "", (int)(w[c] - width(t->headers[c]) + 2), "");
 	put_line(&line, out);
+	if (t->wrap) {
+		/* The last column gets what the terminal leaves, at least 20 columns. */
+		size_t start = 0, room;
+		for (int c = 0; c + 1 < t->ncols; c++)
+			start += w[c] + 2;
+		room = (size_t)cli_term_width() > start + 20 ? (size_t)cli_term_width() - start : 20;
+		if (w[t->ncols - 1] > room)
+			w[t->ncols - 1] = room;
+	}
 	for (size_t r = 0; r < t->nrows; r++) {
+		const char *rest = NULL;
+		size_t indent = 0;
+
 		for (int c = 0; c < t->ncols; c++) {
 			const char *cell = t->cells[r * (size_t)t->ncols + (size_t)c];
 			const char *on = t->status_col[c] ? cli_status_color(cell) : "";
+			if (t->wrap && c == t->ncols - 1 && width(cell) > w[c]) {
+				rest = cell;
+				break;
+			}
 			rl_buf_printf(&line, "%s%s%s%*s", on, cell, *on ? "\033[0m" : "", (int)(w[c] - width(cell) + 2), "");
+			indent += w[c] + 2;
 		}
-		put_line(&line, out);
+		/* A wrapped cell: words onto lines of at most the column's width, under the column. */
+		while (rest && *rest) {
+			size_t take = 0, used = 0, last_space = 0;
+			for (const char *p = rest; *p; p++) {
+				if (((unsigned char)*p & 0xC0) != 0x80 && ++used > w[t->ncols - 1])
+					break;
+				take = (size_t)(p - rest) + 1;
+				if (*p == ' ')
+					last_space = take;
+			}
+			if (rest[take] && last_space)
+				take = last_space;
+			if (!take)
+				take = 1;
+			rl_buf_add(&line, rest, take);
+			put_line(&line, out);
+			rest += take;
+			while (*rest == ' ')
+				rest++;
+			if (*rest)
+				rl_buf_printf(&line, "%*s", (int)indent, "");
+		}
+		if (!rest)
+			put_line(&line, out);
 	}
 	rl_buf_release(&line);
 }
@@ -326,25 +386,57 @@ static const char *person(const json_t *s, const char *id_member, const char *na
 	return tmp;
 }
 
-void cli_print_sessions(const json_t *items)
+/* Newest session first: by date, then by id. */
+static int newest_first(const void *pa, const void *pb)
 {
-	static const char *const head[] = { "ID", "DATE", "TRAINEE", "TRAINER", "ACTIVITY", "MIN", "ROLE", "STATUS" };
-	struct cli_table *t;
+	const json_t *a = *(const json_t *const *)pa, *b = *(const json_t *const *)pb;
+	const char *da = json_string_value(json_object_get(a, "date")), *db = json_string_value(json_object_get(b, "date"));
+	json_int_t ia = json_integer_value(json_object_get(a, "id")), ib = json_integer_value(json_object_get(b, "id"));
+	int c = strcmp(db ? db : "", da ? da : "");
+
+	return c ? c : (ib > ia) - (ib < ia);
+}
+
+/* The items sorted newest first (a new array of borrowed pointers; *n its length). */
+static const json_t **sorted(const json_t *items, size_t *n)
+{
+	const json_t **v;
 	size_t i;
 	json_t *s;
+
+	*n = json_array_size(items);
+	v = calloc(*n ? *n : 1, sizeof(*v));
+	if (!v) {
+		fprintf(stderr, "raslog: out of memory\n");
+		exit(CLI_FAIL);
+	}
+	json_array_foreach(items, i, s)
+		v[i] = s;
+	qsort(v, *n, sizeof(*v), newest_first);
+	return v;
+}
+
+void cli_print_sessions(const json_t *items)
+{
+	static const char *const head[] = { "ID", "DATE", "TRAINEE", "TRAINER", "ACTIVITY", "MIN", "ROLE", "STATUS", "REASON" };
+	struct cli_table *t;
+	const json_t **v;
+	size_t n;
 
 	if (!json_array_size(items)) {
 		printf("No sessions.\n");
 		return;
 	}
-	t = cli_table_new(8, head);
+	v = sorted(items, &n);
+	t = cli_table_new(9, head);
 	cli_table_status_column(t, 7);
-	json_array_foreach(items, i, s) {
+	for (size_t i = 0; i < n; i++) {
+		const json_t *s = v[i];
 		char id[32], mins[32], trainee[160], trainer[160];
 		const json_t *signoff = json_object_get(s, "signoff");
 		/* The trainer's signed view of the role counts; show it when there is one. */
 		const char *role = json_string_value(json_object_get(signoff, "role"));
-		const char *cells[8];
+		const char *cells[9];
 
 		cells[0] = cli_json_text(s, "id", "?", id, sizeof(id));
 		cells[1] = json_string_value(json_object_get(s, "date"));
@@ -354,10 +446,88 @@ void cli_print_sessions(const json_t *items)
 		cells[5] = cli_json_text(s, "minutes", "?", mins, sizeof(mins));
 		cells[6] = role ? role : json_string_value(json_object_get(s, "role"));
 		cells[7] = json_string_value(json_object_get(s, "status"));
+		/* Why a session was rejected is what the trainee needs to read. */
+		cells[8] = json_string_value(json_object_get(signoff, "reason"));
+		if (!cells[8])
+			cells[8] = "";
 		cli_table_add(t, cells);
 	}
 	cli_table_print(t, stdout);
 	cli_table_free(t);
+	free(v);
+}
+
+void cli_print_pending(const json_t *items)
+{
+	static const char *const head[] = { "ID", "DATE", "TRAINEE", "ACTIVITY", "MIN", "ROLE", "PROCEDURE", "STEPS" };
+	struct cli_table *t;
+	const json_t **v;
+	size_t n;
+
+	v = sorted(items, &n);
+	t = cli_table_new(8, head);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *s = v[i];
+		char id[32], mins[32], trainee[160], steps[512];
+		const char *cells[8];
+
+		cells[0] = cli_json_text(s, "id", "?", id, sizeof(id));
+		cells[1] = json_string_value(json_object_get(s, "date"));
+		cells[2] = person(s, "trainee", "trainee_name", trainee, sizeof(trainee));
+		cells[3] = json_string_value(json_object_get(s, "activity"));
+		cells[4] = cli_json_text(s, "minutes", "?", mins, sizeof(mins));
+		cells[5] = json_string_value(json_object_get(s, "role"));
+		cells[6] = json_string_value(json_object_get(s, "procedure"));
+		cells[7] = cli_json_text(s, "steps", NULL, steps, sizeof(steps));
+		cli_table_add(t, cells);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	free(v);
+}
+
+int cli_fail(struct rl_error *err)
+{
+	int rc = cli_report(err);
+
+	rl_error_clear(err);
+	return rc;
+}
+
+json_t *cli_get(const char *path, int *rc)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *res = cli_api("GET", path, NULL, &err);
+
+	*rc = res ? CLI_OK : cli_fail(&err);
+	return res;
+}
+
+int cli_my_id(int64_t *id)
+{
+	int rc;
+	json_t *me = cli_get("/me", &rc);
+
+	if (!me)
+		return rc;
+	*id = json_integer_value(json_object_get(me, "id"));
+	json_decref(me);
+	return *id > 0 ? 0 : cli_error("the server's answer to GET /me has no user id");
+}
+
+int cli_read(const struct os_args *a, const char *path, int all, void (*print)(const json_t *reply))
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *res = all ? cli_fetch_all(path, &err) : cli_api("GET", path, NULL, &err);
+
+	if (!res)
+		return cli_fail(&err);
+	if (os_has(a, "json"))
+		cli_print_json(stdout, res);
+	else
+		print(res);
+	json_decref(res);
+	return CLI_OK;
 }
 
 json_t *cli_fetch_all(const char *path, struct rl_error *err)

@@ -227,79 +227,172 @@ static int confirm(void)
 	       strcmp(line, "YES\n") == 0 || strcmp(line, "Yes\n") == 0;
 }
 
-/* Opens the secret key once. */
-static int open_key(struct cli_signer *s)
+struct rl_keypair *cli_key_open(const char *path, const char *passfile, int *sealed, int *rc)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	char *pass = NULL, prompt[4200];
+	char *pass = NULL, prompt[4200], pk[64];
 	size_t passlen = 0;
-	int sealed = 0, rc;
+	struct rl_keypair *kp;
 
-	if (s->kp)
-		return 0;
-	if (rl_keystore_public(s->key_path, s->pk_b64, sizeof(s->pk_b64), &sealed, &err) < 0) {
+	*sealed = 0;
+	*rc = CLI_FAIL;
+	if (rl_keystore_public(path, pk, sizeof(pk), sealed, &err) < 0) {
 		cli_error("%s", err.detail);
 		rl_error_clear(&err);
-		return CLI_FAIL;
+		return NULL;
 	}
-	if (sealed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", s->key_path);
-		if ((rc = cli_passphrase(s->passfile, prompt, 0, &pass, &passlen)) != 0)
-			return rc;
+	if (*sealed) {
+		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+		if ((*rc = cli_passphrase(passfile, prompt, 0, &pass, &passlen)) != 0)
+			return NULL;
 	}
-	s->kp = rl_keystore_load(s->key_path, pass, passlen, &err);
+	kp = rl_keystore_load(path, pass, passlen, &err);
 	cli_passphrase_free(pass);
-	if (!s->kp) {
+	if (!kp) {
 		if (strcmp(err.type, "passphrase-required") == 0)
 			cli_error("%s; pass --passphrase-file FILE or set RASLOG_PASSPHRASE", err.detail);
 		else
 			cli_error("%s", err.detail);
 		rl_error_clear(&err);
-		return CLI_FAIL;
+		*rc = CLI_FAIL;
+		return NULL;
 	}
+	*rc = 0;
+	return kp;
+}
+
+/* Opens the secret key once. */
+static int open_key(struct cli_signer *s)
+{
+	int sealed, rc;
+
+	if (s->kp)
+		return 0;
+	if (!(s->kp = cli_key_open(s->key_path, s->passfile, &sealed, &rc)))
+		return rc;
 	if (strcmp(s->kp->pk_b64, s->pk_b64) != 0)
 		return cli_error("the key at %s changed while raslog was running", s->key_path);
 	return 0;
 }
 
-int cli_signer_submit(struct cli_signer *s, const json_t *statement, const char *what, json_t **reply)
+int cli_signer_submit(struct cli_signer *s, const struct cli_stmt *st, json_t **reply)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *body, *res;
-	char *sig;
+	char *sig, *exact;
 	int rc;
 
 	if (reply)
 		*reply = NULL;
-	fprintf(stderr, "The statement to sign (%s):\n", what);
-	cli_print_json(stderr, statement);
+	/* In words for the person, then exactly what is signed. */
+	fprintf(stderr, "The statement to sign (%s):\n", st->what);
+	if (st->words[0])
+		fprintf(stderr, "  %s\n", st->words);
+	exact = json_dumps(st->statement, JSON_COMPACT | JSON_SORT_KEYS);
+	fprintf(stderr, "  exactly: %s\n", exact ? exact : "?");
+	free(exact);
 	if (!s->yes && !confirm()) {
-		cli_error("%s was not signed (you did not answer yes)", what);
+		cli_error("%s was not signed (you did not answer yes)", st->what);
 		return CLI_FAIL;
 	}
 	if ((rc = open_key(s)) != 0)
 		return rc;
-	sig = rl_stmt_sign(statement, s->kp->sk, &err);
-	if (!sig || rl_stmt_verify(statement, s->pk_b64, sig, &err) < 0) {
+	sig = rl_stmt_sign(st->statement, s->kp->sk, &err);
+	if (!sig || rl_stmt_verify(st->statement, s->pk_b64, sig, &err) < 0) {
 		free(sig);
-		cli_error("cannot sign %s: %s", what, err.detail);
+		cli_error("cannot sign %s: %s", st->what, err.detail);
 		rl_error_clear(&err);
 		return CLI_FAIL;
 	}
-	body = json_pack("{s:O,s:s}", "statement", statement, "signature", sig);
+	body = json_pack("{s:O,s:s}", "statement", st->statement, "signature", sig);
 	free(sig);
 	res = cli_api("POST", "/signoffs", body, &err);
 	json_decref(body);
-	if (!res) {
-		rc = cli_report(&err);
-		rl_error_clear(&err);
-		return rc;
-	}
+	if (!res)
+		return cli_fail(&err);
 	if (reply)
 		*reply = res;
 	else
 		json_decref(res);
 	return 0;
+}
+
+/* Builds, submits and prints one statement; returns the exit code. */
+static int sign_item(const struct os_args *a, const struct cli_signing *how, struct cli_signer *s, int64_t item)
+{
+	struct cli_stmt st;
+	json_t *reply = NULL;
+	char tmp[32];
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = how->build(a, s, item, &st)) != 0) {
+		json_decref(st.statement);
+		return rc;
+	}
+	if (!st.statement)
+		return cli_error("cannot build the statement for %s", st.what);
+	if (!st.done[0])
+		snprintf(st.done, sizeof(st.done), "%s", st.what);
+	rc = cli_signer_submit(s, &st, &reply);
+	if (rc == 0) {
+		if (os_has(a, "json"))
+			cli_print_json(stdout, reply);
+		else
+			printf("%s: ledger index %s%s\n", st.done, cli_json_text(reply, "ledger_index", "?", tmp, sizeof(tmp)),
+			       st.after);
+		fflush(stdout);
+	}
+	json_decref(reply);
+	json_decref(st.statement);
+	return rc;
+}
+
+int cli_sign_run(const struct os_args *a)
+{
+	const struct cli_signing *how = a->cmd->data;
+	const char *cmd = a->cmd->name;
+	struct cli_signer s;
+	int64_t *ids = NULL, one = 0;
+	size_t n = 1;
+	int rc, failures = 0, last = CLI_OK;
+
+	if (how->items && (rc = how->items(a, &ids, &n)) != 0)
+		return rc;
+	if (!ids)
+		ids = &one;
+	if (n == 0) {
+		rc = CLI_OK;
+		goto done;
+	}
+	if ((rc = cli_signer_begin(&s, cmd, os_has(a, "yes"), os_get(a, "passphrase-file"))) != 0)
+		goto done;
+	if ((a->cmd->flags & CLI_FACULTY_ONLY) && !cli_signer_has_role(&s, "faculty")) {
+		cli_signer_release(&s);
+		rc = cli_error("only faculty may use 'raslog %s', and your account is not faculty", cmd);
+		rc = CLI_AUTH;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (n > 1 && cli_stderr_tty())
+			fprintf(stderr, "[%zu/%zu]\n", i + 1, n);
+		rc = sign_item(a, how, &s, ids[i]);
+		if (rc != 0) {
+			failures++;
+			last = rc;
+			/* A refused token or key will refuse the rest too. */
+			if (rc == CLI_AUTH)
+				break;
+		}
+	}
+	cli_signer_release(&s);
+	if (failures && n > 1)
+		cli_error("%d of %zu were not signed", failures, n);
+	rc = last;
+done:
+	if (ids != &one)
+		free(ids);
+	return rc;
 }
 
 void cli_signer_release(struct cli_signer *s)

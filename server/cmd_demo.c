@@ -15,31 +15,18 @@
 #include "app/setup.h"
 #include "domain/signoff.h"
 #include "base/util.h"
+#include "../cli/optspec.h"
 
 #include "base/banned.h"
 
-int cmd_demo(const char *path, int argc, char **argv)
+static int cmd_demo(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "keys", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
-	const char *keys = NULL;
+	const char *path = a->ctx, *keys = os_get(a, "keys");
 	json_t *people, *p;
 	size_t i;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'k') {
-			keys = optarg;
-		} else {
-			fprintf(stderr, "usage: raslogd --db FILE demo [--keys DIR]\n");
-			return 2;
-		}
-	}
 	if (keys && mkdir(keys, 0700) < 0 && access(keys, W_OK) != 0) {
 		fprintf(stderr, "raslogd: cannot create the key directory %s\n", keys);
 		return 1;
@@ -64,20 +51,19 @@ int cmd_demo(const char *path, int argc, char **argv)
 	return 0;
 }
 
-int cmd_faculty_key(const char *path, int argc, char **argv)
+static int faculty_key_add(const struct os_args *a)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
+	const char *path = a->ctx;
 	long long user;
 	int64_t index;
 
-	if (argc != 4 || strcmp(argv[1], "add") != 0 || rl_parse_int(argv[2], 1, INT64_MAX, &user) < 0) {
-		fprintf(stderr, "usage: raslogd --db FILE faculty-key add USER_ID PUBLIC_KEY\n");
-		return 2;
-	}
+	if (rl_parse_int(a->argv[0], 1, INT64_MAX, &user) < 0)
+		return os_usage_error(a->cmd->name, "USER_ID must be a user id, not '%s'", a->argv[0]);
 	if (rl_db_open(path, 0, &db, &err) < 0)
 		return operator_fail(&err);
-	if (rl_db_begin(db, &err) < 0 || rl_faculty_key_add(db, user, argv[3], &index, &err) < 0 ||
+	if (rl_db_begin(db, &err) < 0 || rl_faculty_key_add(db, user, a->argv[1], &index, &err) < 0 ||
 	    rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0) {
 		rl_db_rollback(db);
 		rl_db_close(db);
@@ -88,3 +74,29 @@ int cmd_faculty_key(const char *path, int argc, char **argv)
 	printf("{\"user\":%lld,\"ledger_index\":%lld}\n", user, (long long)index);
 	return 0;
 }
+
+static const struct os_opt demo_opts[] = {
+	{ "keys", 'k', "DIR", "write the demo people's signing keys to DIR", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd op_cmd_demo = {
+	.name = "demo",
+	.max_args = 0,
+	.summary = "seed a realistic demo programme",
+	.opts = demo_opts,
+	.run = cmd_demo,
+};
+
+static const struct os_cmd faculty_key_cmds[] = {
+	{ .name = "faculty-key add", .args = "USER_ID PUBLIC_KEY", .min_args = 2, .max_args = 2,
+	  .summary = "add a faculty member's key as a trust root (the line 'raslog key generate' prints for them)",
+	  .run = faculty_key_add },
+	{ .name = NULL },
+};
+
+const struct os_cmd op_cmd_faculty_key = {
+	.name = "faculty-key",
+	.summary = "register a faculty trust root",
+	.subs = faculty_key_cmds,
+};

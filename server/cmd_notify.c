@@ -15,20 +15,14 @@
 #include "operator.h"
 #include "base/util.h"
 #include "ledger/writer.h"
+#include "../cli/optspec.h"
 
 #include "base/banned.h"
 
-int cmd_notify(const char *path, int argc, char **argv)
+static int cmd_notify(const struct os_args *args)
 {
-	static const struct option opts[] = {
-		{ "now", no_argument, NULL, 'n' },
-		{ "smtp-url", required_argument, NULL, 's' },
-		{ "mail-from", required_argument, NULL, 'f' },
-		{ "public-url", required_argument, NULL, 'u' },
-		{ "reminder-waiting", required_argument, NULL, 'w' },
-		{ "reminder-days", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *path = args->ctx, *val;
+	int pos = 0;
 	struct rl_error err = RL_ERROR_INIT;
 	struct mailer_config cfg;
 	struct rl_writer *w;
@@ -36,24 +30,23 @@ int cmd_notify(const char *path, int argc, char **argv)
 	long long n;
 
 	mailer_config_load(&cfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = os_next(args, &pos, &val)) != -1) {
 		switch (c) {
 		case 'n': now = 1; break;
 		case 's':
-			if (strncmp(optarg, "smtp://", 7) != 0 && strncmp(optarg, "smtps://", 8) != 0)
+			if (strncmp(val, "smtp://", 7) != 0 && strncmp(val, "smtps://", 8) != 0)
 				goto usage;
-			cfg.smtp_url = optarg;
+			cfg.smtp_url = val;
 			break;
-		case 'f': cfg.mail_from = optarg; break;
-		case 'u': cfg.public_url = optarg; break;
+		case 'f': cfg.mail_from = val; break;
+		case 'u': cfg.public_url = val; break;
 		case 'w':
-			if (rl_parse_int(optarg, 1, 100000, &n) < 0)
+			if (rl_parse_int(val, 1, 100000, &n) < 0)
 				goto usage;
 			cfg.reminder_waiting = (int)n;
 			break;
 		case 'd':
-			if (rl_parse_int(optarg, 1, 3650, &n) < 0)
+			if (rl_parse_int(val, 1, 3650, &n) < 0)
 				goto usage;
 			cfg.reminder_days = (int)n;
 			break;
@@ -61,7 +54,7 @@ int cmd_notify(const char *path, int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (!now || optind != argc)
+	if (!now)
 		goto usage;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rl_writer_start(path, &w, &err) < 0)
@@ -82,7 +75,24 @@ int cmd_notify(const char *path, int argc, char **argv)
 			failed, failed == 1 ? "" : "s");
 	return failed ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: raslogd --db FILE notify --now [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
-			"                              [--reminder-waiting N] [--reminder-days D]\n");
+	os_usage(stderr, args->cmd);
 	return 2;
 }
+
+static const struct os_opt notify_opts[] = {
+	{ "now", 'n', NULL, "run the reminder and digest passes and send the outbox once", OS_REQUIRED, NULL },
+	{ "smtp-url", 's', "URL", "smtp:// or smtps:// server", 0, NULL },
+	{ "mail-from", 'f', "ADDR", "the sender address", 0, NULL },
+	{ "public-url", 'u', "URL", "the address links in mail point at", 0, NULL },
+	{ "reminder-waiting", 'w', "N", "remind a trainer with at least N sessions waiting", 0, NULL },
+	{ "reminder-days", 'd', "D", "... or a session waiting D days", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd op_cmd_notify = {
+	.name = "notify",
+	.max_args = 0,
+	.summary = "remind trainers of waiting sessions; send the outbox once",
+	.opts = notify_opts,
+	.run = cmd_notify,
+};

@@ -15,21 +15,19 @@
 #include "operator.h"
 #include "store/db.h"
 #include "store/secrets.h"
+#include "../cli/optspec.h"
 
 #include "base/banned.h"
 
-int cmd_rebuild(const char *path, int argc, char **argv)
+static int cmd_rebuild(const struct os_args *args)
 {
+	const char *path = args->ctx;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_rebuild_stats stats;
 	struct rl_db *db = NULL;
 	struct timespec t0, t1;
 	double secs;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: raslogd [--db FILE] rebuild\n");
-		return 2;
-	}
 	if (rl_db_open(path, RL_DB_MIGRATE, &db, &err) < 0)
 		return operator_fail(&err);
 	if (rl_secrets_check(db, &err) < 0 || rl_ledger_check_restore(db, &err) < 0)
@@ -55,3 +53,10 @@ fail:
 	rl_db_close(db);
 	return operator_fail(&err);
 }
+
+const struct os_cmd op_cmd_rebuild = {
+	.name = "rebuild",
+	.max_args = 0,
+	.summary = "drop every cached figure and recompute it from the signed ledger",
+	.run = cmd_rebuild,
+};

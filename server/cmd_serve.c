@@ -24,6 +24,7 @@
 #include "store/secrets.h"
 #include "server.h"
 #include "base/util.h"
+#include "../cli/optspec.h"
 
 #include "base/banned.h"
 
@@ -76,29 +77,10 @@ static int check_figures(struct rl_db *db, struct rl_error *err)
 	return 0;
 }
 
-int cmd_serve(const char *path, int argc, char **argv)
+static int cmd_serve(const struct os_args *args)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "web", required_argument, NULL, 'w' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "audit", required_argument, NULL, 'a' },
-		{ "auth-failures", required_argument, NULL, 'f' },
-		{ "max-connections", required_argument, NULL, 'c' },
-		{ "trusted-proxy", required_argument, NULL, 'p' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "max-per-address", required_argument, NULL, 'i' },
-		{ "head-timeout", required_argument, NULL, 'H' },
-		{ "body-timeout", required_argument, NULL, 'B' },
-		{ "reserve", required_argument, NULL, 'r' },
-		{ "write-rate", required_argument, NULL, 'W' },
-		{ "public-url", required_argument, NULL, 'u' },
-		{ "oidc-issuer", required_argument, NULL, 'O' },
-		{ "oidc-name", required_argument, NULL, 'N' },
-		{ "oidc-client-id", required_argument, NULL, 'C' },
-		{ "oidc-client-secret-file", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *path = args->ctx, *val;
+	int pos = 0;
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 0, 15, ready };
 	int reserve = -1;
 	struct rl_error err = RL_ERROR_INIT;
@@ -122,63 +104,62 @@ int cmd_serve(const char *path, int argc, char **argv)
 		ratelimit_max = rl_config.auth_failures;
 	if (rl_config.metrics)
 		metrics_parse_access(rl_config.metrics, &metrics_access);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = os_next(args, &pos, &val)) != -1) {
 		switch (c) {
-		case 'l': listen = optarg; break;
-		case 'w': server_ctx.web_dir = optarg; break;
+		case 'l': listen = val; break;
+		case 'w': server_ctx.web_dir = val; break;
 		case 't':
-			if (rl_parse_int(optarg, 1, 64, &n) < 0)
+			if (rl_parse_int(val, 1, 64, &n) < 0)
 				goto usage;
 			opt.threads = (int)n;
 			break;
 		case 'c':
-			if (rl_parse_int(optarg, 1, 100000, &n) < 0)
+			if (rl_parse_int(val, 1, 100000, &n) < 0)
 				goto usage;
 			opt.max_connections = (int)n;
 			break;
 		case 'f':
-			if (rl_parse_int(optarg, 1, 1000000, &n) < 0)
+			if (rl_parse_int(val, 1, 1000000, &n) < 0)
 				goto usage;
 			ratelimit_max = (int)n;
 			break;
 		case 'i':
-			if (rl_parse_int(optarg, 1, 100000, &n) < 0)
+			if (rl_parse_int(val, 1, 100000, &n) < 0)
 				goto usage;
 			opt.max_per_ip = (int)n;
 			break;
 		case 'H':
-			if (rl_parse_int(optarg, 1, 3600, &n) < 0)
+			if (rl_parse_int(val, 1, 3600, &n) < 0)
 				goto usage;
 			guard_settings.head_timeout = (int)n;
 			break;
 		case 'B':
-			if (rl_parse_int(optarg, 1, 3600, &n) < 0)
+			if (rl_parse_int(val, 1, 3600, &n) < 0)
 				goto usage;
 			guard_settings.body_timeout = (int)n;
 			break;
 		case 'r':
-			if (rl_parse_int(optarg, 0, 100000, &n) < 0)
+			if (rl_parse_int(val, 0, 100000, &n) < 0)
 				goto usage;
 			reserve = (int)n;
 			break;
 		case 'W':
-			if (rl_parse_int(optarg, 0, 1000000, &n) < 0)
+			if (rl_parse_int(val, 0, 1000000, &n) < 0)
 				goto usage;
 			ratelimit_writes = (int)n;
 			break;
-		case 'a': audit = optarg; break;
-		case 'p': server_ctx.trusted_proxy = optarg; break;
+		case 'a': audit = val; break;
+		case 'p': server_ctx.trusted_proxy = val; break;
 		case 'm':
-			if (metrics_parse_access(optarg, &metrics_access) < 0)
+			if (metrics_parse_access(val, &metrics_access) < 0)
 				goto usage;
 			break;
-		case 'u': public_url = optarg; break;
+		case 'u': public_url = val; break;
 		/* Single sign-on: each flag overrides its config key (server/routes_oidc.c reads them). */
-		case 'O': rl_config.oidc_issuer = optarg; break;
-		case 'N': rl_config.oidc_name = optarg; break;
-		case 'C': rl_config.oidc_client_id = optarg; break;
-		case 'S': rl_config.oidc_client_secret_file = optarg; break;
+		case 'O': rl_config.oidc_issuer = (char *)val; break;
+		case 'N': rl_config.oidc_name = (char *)val; break;
+		case 'C': rl_config.oidc_client_id = (char *)val; break;
+		case 'S': rl_config.oidc_client_secret_file = (char *)val; break;
 		default:
 			goto usage;
 		}
@@ -267,10 +248,39 @@ int cmd_serve(const char *path, int argc, char **argv)
 		fclose(server_ctx.audit);
 	return rc;
 usage:
-	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
-			"[--audit FILE] [--auth-failures N] [--max-connections N] [--max-per-address N] "
-			"[--reserve N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--write-rate N] "
-			"[--trusted-proxy ADDR] [--public-url URL] [--metrics on|off|any] [--oidc-issuer URL "
-			"--oidc-client-id ID [--oidc-client-secret-file FILE] [--oidc-name NAME]]\n");
+	os_usage(stderr, args->cmd);
 	return 2;
 }
+
+static const struct os_opt serve_opts[] = {
+	{ "listen", 'l', "HOST:PORT", "where to listen (default 127.0.0.1:8080)", 0, NULL },
+	{ "public-url", 'u', "URL", "the address people use; every issued link is built from it", 0, NULL },
+	{ "web", 'w', "DIR", "the web page's files (default web)", 0, NULL },
+	{ "threads", 't', "N", "worker threads, 1..64 (default 4)", 0, NULL },
+	{ "audit", 'a', "FILE", "append the audit log (JSON Lines) to FILE (default stderr)", 0, NULL },
+	{ "auth-failures", 'f', "N", "failed sign-ins an address may make before it waits", 0, NULL },
+	{ "max-connections", 'c', "N", "connections at once, 1..100000 (default 1024)", 0, NULL },
+	{ "max-per-address", 'i', "N", "connections one address may hold", 0, NULL },
+	{ "reserve", 'r', "N", "connections kept free for new clients", 0, NULL },
+	{ "head-timeout", 'H', "SECONDS", "time a client has to send its request head", 0, NULL },
+	{ "body-timeout", 'B', "SECONDS", "time a client has to send its request body", 0, NULL },
+	{ "write-rate", 'W', "N", "writes per user and minute (0: no limit)", 0, NULL },
+	{ "trusted-proxy", 'p', "ADDR", "the reverse proxy whose X-Forwarded-For is believed", 0, NULL },
+	{ "metrics", 'm', "on|off|any", "who may read /metrics", 0, NULL },
+	{ "oidc-issuer", 'O', "URL", "single sign-on: the OpenID provider (https; http only on loopback)", 0, NULL },
+	{ "oidc-client-id", 'C', "ID", "single sign-on: raslog's client id at the provider", 0, NULL },
+	{ "oidc-client-secret-file", 'S', "FILE", "single sign-on: the client secret, in a 0600 file", 0, NULL },
+	{ "oidc-name", 'N', "NAME", "single sign-on: the organisation named on the sign-in button", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd op_cmd_serve = {
+	.name = "serve",
+	.max_args = 0,
+	.summary = "serve the API and the web page until SIGINT or SIGTERM",
+	.about = "Checks the database (schema, file modes, key files, the ledger against its\n"
+		 "signed heads), then serves.  Each setting comes from its flag, else from the\n"
+		 "config file, else the default.\n",
+	.opts = serve_opts,
+	.run = cmd_serve,
+};

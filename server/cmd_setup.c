@@ -18,6 +18,7 @@
 #include "domain/logbook.h"
 #include "domain/users.h"
 #include "base/util.h"
+#include "../cli/optspec.h"
 
 #include "base/banned.h"
 
@@ -32,14 +33,10 @@ int operator_fail(const struct rl_error *err)
 	return 1;
 }
 
-int cmd_init(const char *db, int argc, char **argv)
+static int cmd_init(const struct os_args *a)
 {
 	struct rl_error err = RL_ERROR_INIT;
-
-	if (argc > 1) {
-		fprintf(stderr, "usage: raslogd --db FILE init\n");
-		return 2;
-	}
+	const char *db = a->ctx;
 	char dir[4096];
 
 	if (rl_setup_database(db, &err) < 0 || rl_secrets_dir_for(db, dir, sizeof(dir), &err) < 0)
@@ -49,40 +46,20 @@ int cmd_init(const char *db, int argc, char **argv)
 	return 0;
 }
 
-static int user_add(const char *path, int argc, char **argv)
+static int user_add(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "email", required_argument, NULL, 'e' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "gmc", required_argument, NULL, 'g' },
-		{ "site", required_argument, NULL, 's' },
-		{ "curriculum", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_user_new nu = { 0 };
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
-	char token[RL_TOKEN_LEN + 1];
-	const char *roles = NULL;
+	char token[RL_TOKEN_LEN + 1], loaded[512];
+	const char *path = a->ctx, *roles = os_get(a, "role");
 	int64_t id;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': nu.name = optarg; break;
-		case 'e': nu.email = optarg; break;
-		case 'r': roles = optarg; break;
-		case 'g': nu.gmc = optarg; break;
-		case 's': nu.site = optarg; break;
-		case 'c': nu.curriculum = optarg; break;
-		default:
-			fprintf(stderr, "usage: raslogd --db FILE user add --name N --email E --role R[,R...] "
-					"[--gmc NNNNNNN] [--site S] [--curriculum CODE]\n");
-			return 2;
-		}
-	}
+	nu.name = os_get(a, "name");
+	nu.email = os_get(a, "email");
+	nu.gmc = os_get(a, "gmc");
+	nu.site = os_get(a, "site");
+	nu.curriculum = os_get(a, "curriculum");
 	if (!roles || rl_roles_parse(roles, &nu.roles) < 0) {
 		fprintf(stderr, "raslogd: --role must be one or more of trainee, trainer, faculty, admin, "
 				"separated by commas\n");
@@ -96,50 +73,43 @@ static int user_add(const char *path, int argc, char **argv)
 		rl_db_close(db);
 		return operator_fail(&err);
 	}
+	/* A trainee follows a curriculum: say which one they were put on when none was named. */
+	if ((nu.roles & RL_ROLE_TRAINEE) && !nu.curriculum) {
+		rl_curricula_codes(db, loaded, sizeof(loaded));
+		fprintf(stderr, "raslogd: user %lld follows the default curriculum ras-core; --curriculum CODE chooses "
+				"another (loaded: %s)\n", (long long)id, loaded);
+	}
 	rl_db_close(db);
 	printf("{\"id\":%lld,\"token\":\"%s\"}\n", (long long)id, token);
 	return 0;
 }
 
 /* raslogd user token USER_ID [--name N] [--scope read|write] [--expires-at T]: one new token. */
-static int user_token(const char *path, int argc, char **argv)
+static int user_token(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "scope", required_argument, NULL, 's' },
-		{ "expires-at", required_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_pat_new p = { "issued by the operator", 0, 0 };
 	struct rl_user u;
 	struct rl_db *db;
 	char token[RL_TOKEN_LEN + 1];
+	const char *path = a->ctx, *scope = os_get(a, "scope"), *expires = os_get(a, "expires-at");
 	int64_t token_id;
 	long long id;
-	int c, active;
+	int active;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': p.name = optarg; break;
-		case 's':
-			if (strcmp(optarg, "read") && strcmp(optarg, "write"))
-				goto usage;
-			p.read_only = strcmp(optarg, "read") == 0;
-			break;
-		case 'x':
-			if (rl_parse_rfc3339(optarg, &p.expires) < 0 || p.expires <= time(NULL)) {
-				fprintf(stderr, "raslogd: --expires-at must be a future RFC 3339 UTC time such as "
-						"2026-12-31T23:59:59Z\n");
-				return 2;
-			}
-			break;
-		default:
+	if (os_get(a, "name"))
+		p.name = os_get(a, "name");
+	if (scope) {
+		if (strcmp(scope, "read") && strcmp(scope, "write"))
 			goto usage;
-		}
+		p.read_only = strcmp(scope, "read") == 0;
 	}
-	if (optind != argc - 1 || rl_parse_int(argv[optind], 1, INT64_MAX, &id) < 0)
+	if (expires && (rl_parse_rfc3339(expires, &p.expires) < 0 || p.expires <= time(NULL))) {
+		fprintf(stderr, "raslogd: --expires-at must be a future RFC 3339 UTC time such as "
+				"2026-12-31T23:59:59Z\n");
+		return 2;
+	}
+	if (rl_parse_int(a->argv[0], 1, INT64_MAX, &id) < 0)
 		goto usage;
 	if (rl_db_open(path, 0, &db, &err) < 0)
 		return operator_fail(&err);
@@ -156,38 +126,23 @@ static int user_token(const char *path, int argc, char **argv)
 	printf("{\"id\":%lld,\"token_id\":%lld,\"token\":\"%s\"}\n", id, (long long)token_id, token);
 	return 0;
 usage:
-	fprintf(stderr, "usage: raslogd --db FILE user token USER_ID [--name N] [--scope read|write] "
-			"[--expires-at TIME]\n");
+	os_usage(stderr, a->cmd);
 	return 2;
 }
 
 /* raslogd user revoke-tokens USER_ID --token-id N | --all: one token or every token, never by default. */
-static int user_revoke(const char *path, int argc, char **argv)
+static int user_revoke(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "token-id", required_argument, NULL, 't' },
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user u;
 	struct rl_db *db;
+	const char *path = a->ctx;
 	long long id, token_id = 0;
-	int c, all = 0, n = 0;
+	int all = os_has(a, "all"), n = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (rl_parse_int(optarg, 1, INT64_MAX, &token_id) < 0)
-				goto usage;
-			break;
-		case 'a': all = 1; break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc - 1 || rl_parse_int(argv[optind], 1, INT64_MAX, &id) < 0)
+	if (os_get(a, "token-id") && rl_parse_int(os_get(a, "token-id"), 1, INT64_MAX, &token_id) < 0)
+		goto usage;
+	if (rl_parse_int(a->argv[0], 1, INT64_MAX, &id) < 0)
 		goto usage;
 	if (all == !!token_id) {
 		fprintf(stderr, "raslogd: say which tokens to revoke: --token-id N for one (see GET /api/v1/tokens), "
@@ -208,19 +163,7 @@ static int user_revoke(const char *path, int argc, char **argv)
 	fprintf(stderr, "raslogd: revoked %s of user %lld (%s)\n", all ? "every token" : "one token", id, u.name);
 	return 0;
 usage:
-	fprintf(stderr, "usage: raslogd --db FILE user revoke-tokens USER_ID --token-id N | --all\n");
-	return 2;
-}
-
-int cmd_user(const char *db, int argc, char **argv)
-{
-	if (argc >= 2 && strcmp(argv[1], "add") == 0)
-		return user_add(db, argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "token") == 0)
-		return user_token(db, argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "revoke-tokens") == 0)
-		return user_revoke(db, argc - 1, argv + 1);
-	fprintf(stderr, "usage: raslogd --db FILE user add|token|revoke-tokens ...\n");
+	os_usage(stderr, a->cmd);
 	return 2;
 }
 
@@ -237,23 +180,21 @@ static void backup_progress(int remaining, int total, void *ctx)
  * what it wrote.  A pure reader: a database whose keys are still inside
  * (an older raslogd's) must be opened once for writing first.
  */
-int cmd_backup(const char *path, int argc, char **argv)
+static int cmd_backup(const struct os_args *a)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
 	char keys[4096];
+	const char *path = a->ctx;
+	const char *out = a->argv[0];
 	static const char *const files[] = { "log.key", "issuer.key", "token.key" };
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: raslogd --db FILE backup OUT   (writes OUT and OUT.keys/)\n");
-		return 2;
-	}
-	if ((size_t)snprintf(keys, sizeof(keys), "%s.keys", argv[1]) >= sizeof(keys) - 16) {
+	if ((size_t)snprintf(keys, sizeof(keys), "%s.keys", out) >= sizeof(keys) - 16) {
 		fprintf(stderr, "raslogd: the backup path is too long\n");
 		return 2;
 	}
-	if (access(argv[1], F_OK) == 0 || access(keys, F_OK) == 0) {
-		fprintf(stderr, "raslogd: %s or %s already exists; choose a new name for the backup\n", argv[1], keys);
+	if (access(out, F_OK) == 0 || access(keys, F_OK) == 0) {
+		fprintf(stderr, "raslogd: %s or %s already exists; choose a new name for the backup\n", out, keys);
 		return 1;
 	}
 	if (rl_db_open(path, RL_DB_READONLY, &db, &err) < 0)
@@ -262,7 +203,7 @@ int cmd_backup(const char *path, int argc, char **argv)
 		rl_db_close(db);
 		goto undo;
 	}
-	if (rl_db_backup(db, argv[1], backup_progress, NULL, &err) < 0) {
+	if (rl_db_backup(db, out, backup_progress, NULL, &err) < 0) {
 		rl_db_close(db);
 		goto undo;
 	}
@@ -271,7 +212,7 @@ int cmd_backup(const char *path, int argc, char **argv)
 		fputc('\n', stderr);
 	fprintf(stderr, "raslogd: backed up %s to %s (mode 0600) and its log, credential issuer and token keys to "
 			"%s/ (mode 0700): keep the two together and as private as the live server; a restore needs both\n",
-		path, argv[1], keys);
+		path, out, keys);
 	return 0;
 undo:
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -282,3 +223,58 @@ undo:
 	rmdir(keys);
 	return operator_fail(&err);
 }
+
+const struct os_cmd op_cmd_init = {
+	.name = "init",
+	.max_args = 0,
+	.summary = "create or migrate the database; load the default curricula",
+	.run = cmd_init,
+};
+
+static const struct os_opt user_add_opts[] = {
+	{ "name", 'n', "N", "the person's name", OS_REQUIRED, NULL },
+	{ "email", 'e', "E", "their e-mail address", OS_REQUIRED, NULL },
+	{ "role", 'r', "R[,R...]", "trainee, trainer, faculty, admin", OS_REQUIRED, NULL },
+	{ "gmc", 'g', "NNNNNNN", "the GMC number", 0, NULL },
+	{ "site", 's', "S", "the home site", 0, NULL },
+	{ "curriculum", 'c', "CODE", "a trainee's curriculum (default ras-core, which it says)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt user_token_opts[] = {
+	{ "name", 'n', "N", "the token's name", 0, NULL },
+	{ "scope", 's', "read|write", "what the token may do (default write)", 0, NULL },
+	{ "expires-at", 'x', "TIME", "an RFC 3339 UTC time (default: never)", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_opt user_revoke_opts[] = {
+	{ "token-id", 't', "N", "the token to revoke (see GET /api/v1/tokens)", 0, NULL },
+	{ "all", 'a', NULL, "every token of the user", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct os_cmd user_cmds[] = {
+	{ .name = "user add", .max_args = 0, .summary = "add a user and print their first token (JSON)",
+	  .opts = user_add_opts, .run = user_add },
+	{ .name = "user token", .args = "USER_ID", .min_args = 1, .max_args = 1, .summary = "issue another token",
+	  .opts = user_token_opts, .run = user_token },
+	{ .name = "user revoke-tokens", .args = "USER_ID", .min_args = 1, .max_args = 1,
+	  .summary = "revoke one token (--token-id N) or every token (--all)", .opts = user_revoke_opts, .run = user_revoke },
+	{ .name = NULL },
+};
+
+const struct os_cmd op_cmd_user = {
+	.name = "user",
+	.summary = "add users, issue and revoke their tokens",
+	.subs = user_cmds,
+};
+
+const struct os_cmd op_cmd_backup = {
+	.name = "backup",
+	.args = "OUT",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "consistent online copy of the database (OUT) and its keys (OUT.keys/)",
+	.run = cmd_backup,
+};

@@ -21,25 +21,17 @@
 
 #include "base/banned.h"
 
-struct command {
-	const char *name;
-	int (*fn)(const char *db, int argc, char **argv);
-	const char *usage;
-};
-
-static const struct command commands[] = {
-	{ "init", cmd_init, "init                       create or migrate the database; load the default curricula" },
-	{ "serve", cmd_serve, "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--audit FILE]\n"
-			      "                             [--auth-failures N] [--max-connections N]" },
-	{ "user", cmd_user, "user add --name N --email E --role R[,R...] [--gmc NNNNNNN] [--site S] [--curriculum C]\n"
-			    "                             user token USER_ID   (issue another token)\n"
-			    "                             user revoke-tokens USER_ID" },
-	{ "faculty-key", cmd_faculty_key, "faculty-key add USER_ID PUBLIC_KEY   register a faculty trust root" },
-	{ "demo", cmd_demo, "demo                       seed a realistic demo programme" },
-	{ "backup", cmd_backup, "backup OUT                 consistent online copy of the database" },
-	{ "notify", cmd_notify, "notify --now               remind trainers of waiting sessions; send the outbox once" },
-	{ "rebuild", cmd_rebuild, "rebuild                    drop every cached figure and recompute it from the signed ledger" },
-	{ NULL, NULL, NULL },
+/* The commands, one row each (their options: the tables in server/cmd_*.c). */
+static const struct os_cmd *const commands[] = {
+	&op_cmd_init,
+	&op_cmd_serve,
+	&op_cmd_user,
+	&op_cmd_faculty_key,
+	&op_cmd_demo,
+	&op_cmd_backup,
+	&op_cmd_notify,
+	&op_cmd_rebuild,
+	NULL,
 };
 
 /* Things the core says once to the operator (keys moved out of the database, modes tightened). */
@@ -58,12 +50,20 @@ static void usage(FILE *out)
 		     "keys are kept, 0600 files in a 0700 directory; the default is the database path with\n"
 		     ".keys appended (var/raslog.db.keys/). The database never holds them.\n\n"
 		     "commands:\n");
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(out, "  %s\n", c->usage);
+	for (const struct os_cmd *const *c = commands; *c; c++) {
+		if ((*c)->run) {
+			os_synopsis(out, *c, "  ");
+		} else {
+			for (const struct os_cmd *s = (*c)->subs; s->name; s++)
+				os_synopsis(out, s, "  ");
+		}
+	}
+	fprintf(out, "\n'raslogd COMMAND --help' describes a command.\n");
 }
 
 int main(int argc, char **argv)
 {
+	os_prog = "raslogd";
 	const char *db = getenv("RASLOG_DB");
 	const char *config = getenv("RASLOG_CONFIG");
 	const char *key_dir = NULL;
@@ -97,6 +97,13 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (strcmp(argv[i], "--help-man") == 0) {
+			/* The roff synopsis of every command, for man/raslogd.8 (tools/man-synopsis.sh). */
+			for (const struct os_cmd *const *c = commands; *c; c++) {
+				const struct os_cmd one[2] = { **c, { .name = NULL } };
+				os_man(stdout, one);
+			}
+			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("raslogd 1.0 (schema %d)\n", 1);
 			return 0;
@@ -122,9 +129,9 @@ int main(int argc, char **argv)
 	}
 	rl_secrets_set_dir(key_dir ? key_dir : rl_config.key_dir);
 	rl_notice = notice_stderr;
-	for (const struct command *c = commands; c->name; c++)
-		if (strcmp(c->name, argv[i]) == 0)
-			return c->fn(db, argc - i, argv + i);
+	for (const struct os_cmd *const *c = commands; *c; c++)
+		if (strcmp((*c)->name, argv[i]) == 0)
+			return os_dispatch(*c, argc - i, argv + i, (void *)db, NULL);
 	fprintf(stderr, "raslogd: '%s' is not a command; see 'raslogd --help'\n", argv[i]);
 	return 2;
 }

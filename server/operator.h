@@ -1,19 +1,18 @@
 /*
- * operator.h - raslogd's subcommands (server/cmd_*.c).  Each gets the
- * database path and its own argv (argv[0] is the command name) and
- * returns the exit code.
+ * operator.h - raslogd's subcommands (server/cmd_*.c), declared as
+ * tables; each returns the exit code.
  */
 #ifndef RASLOG_OPERATOR_H
 #define RASLOG_OPERATOR_H
 
-int cmd_init(const char *db, int argc, char **argv);
-int cmd_serve(const char *db, int argc, char **argv);
-int cmd_user(const char *db, int argc, char **argv);
-int cmd_faculty_key(const char *db, int argc, char **argv);
-int cmd_demo(const char *db, int argc, char **argv);
-int cmd_backup(const char *db, int argc, char **argv);
-int cmd_notify(const char *db, int argc, char **argv);
-int cmd_rebuild(const char *db, int argc, char **argv);
+#include "../cli/optspec.h"
+
+/*
+ * Each command is declared once (cli/optspec.h): its options, their help,
+ * and its run function, which finds the database path in args->ctx.
+ */
+extern const struct os_cmd op_cmd_init, op_cmd_serve, op_cmd_user, op_cmd_faculty_key, op_cmd_demo,
+	op_cmd_backup, op_cmd_notify, op_cmd_rebuild;
 
 /* Prints err as one sentence on stderr and returns the exit code for it. */
 struct rl_error;

@@ -80,6 +80,26 @@ static int valid_email(const char *e)
 	       strlen(e) < 255 && !strpbrk(e, " \t\r\n<>,;\"");
 }
 
+void rl_curricula_codes(struct rl_db *db, char *out, size_t size)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", &err);
+	size_t len = 0;
+
+	snprintf(out, size, "none");
+	if (!st) {
+		rl_error_clear(&err);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int n = snprintf(out + len, size - len, "%s%s", len ? ", " : "", rl_db_col_text(st, 0));
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	sqlite3_reset(st);
+}
+
 int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
@@ -110,8 +130,11 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		if (sqlite3_step(st) == SQLITE_ROW)
 			curriculum = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		if (!curriculum && nu->curriculum && *nu->curriculum)
-			return rl_error_field(err, "curriculum", "no curriculum '%s' is loaded", code);
+		if (!curriculum && nu->curriculum && *nu->curriculum) {
+			char loaded[512];
+			rl_curricula_codes(db, loaded, sizeof(loaded));
+			return rl_error_field(err, "curriculum", "no curriculum '%s' is loaded (loaded: %s)", code, loaded);
+		}
 	}
 
 	rl_now_rfc3339(now);

@@ -35,6 +35,9 @@ struct rl_user_new {
 	int roles;
 };
 
+/* The codes of the loaded curricula, "a, b" ("none" if none), into out: for messages. */
+void rl_curricula_codes(struct rl_db *db, char *out, size_t size);
+
 /* Creates the user and a first token (written to token[RL_TOKEN_LEN+1]). */
 int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		char token[RL_TOKEN_LEN + 1], struct rl_error *err);

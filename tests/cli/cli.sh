@@ -394,6 +394,140 @@ else
 	run reject "$S2" --reason "I was not there" --yes --token "$TRAINER_TOKEN"
 	check "reject signs a rejection" eval 'rc_is 0 && out_has "^session $S2 rejected: ledger index"'
 
+	# ---------------------------------------------------------- the busy consultant (issue 16, item 5)
+
+	run sessions --token "$TRAINEE_TOKEN"
+	check "sessions shows a rejected session's reason" eval 'rc_is 0 && out_has "^$S2 .*rejected  *I was not there"'
+
+	# Three sessions logged out of date order, one with a procedure and steps.
+	logged_id() { sed -n 's/^  "id": \([0-9]*\),$/\1/p' "$T/out"; }
+	run log --token "$TRAINEE_TOKEN" --date 2026-10-03 --minutes 30 --activity dry_lab --trainer "$TRAINER_ID" \
+		--procedure "Robotic pyeloplasty" --steps port_placement,docking --role s-ts --json
+	RA=$(logged_id)
+	check "log takes a role code in any case (s-ts)" eval 'rc_is 0 && out_has "\"role\": \"S-TS\""'
+	run log --token "$TRAINEE_TOKEN" --date 2026-10-01 --minutes 30 --activity dry_lab --trainer "$TRAINER_ID" --json
+	RB=$(logged_id)
+	run log --token "$TRAINEE_TOKEN" --date 2026-10-02 --minutes 30 --activity dry_lab --trainer "$TRAINER_ID" --json
+	RC=$(logged_id)
+	run pending --token "$TRAINER_TOKEN"
+	check "pending shows procedure and steps" eval 'rc_is 0 && out_has "PROCEDURE" && out_has "^$RA .*Robotic pyeloplasty *port_placement,docking"'
+	check "pending lists the newest session first" eval '[ "$(sed -n "2s/ .*//p" "$T/out")" = "$RA" ] && [ "$(sed -n "\$s/ .*//p" "$T/out")" = "$RB" ]'
+	run sessions --token "$TRAINEE_TOKEN" --status pending
+	check "sessions lists by session date, newest first" \
+		eval 'rc_is 0 && [ "$(awk "NR>1{print \$2}" "$T/out" | tr "\n" " ")" = "$(awk "NR>1{print \$2}" "$T/out" | sort -r | tr "\n" " ")" ]'
+
+	run sign "$RA" --role zz --yes --token "$TRAINER_TOKEN"
+	check "sign with a bad --role exits 2 listing the role codes, before showing anything" \
+		eval 'rc_is 2 && one_err_line && err_has "S-TS" && err_has "zz" && ! err_has "statement to sign"'
+	run sign "$RA" --steps "Bad Step!" --yes --token "$TRAINER_TOKEN"
+	check "sign with a bad --steps code exits 2" eval 'rc_is 2 && one_err_line && err_has "step code"'
+	run sign "$RA-$RC" --role s-tu --yes --token "$TRAINER_TOKEN"
+	check "sign takes a range (and a role code in any case) and signs each session in it" \
+		eval 'rc_is 0 && [ "$(grep -c "confirmed: ledger index" "$T/out")" -eq 3 ]'
+	check "... showing each statement in words, with names" \
+		eval 'err_has "Rob Trainer confirms that Tara Trainee did 30 minutes of dry_lab on 2026-10-01" && err_has "as S-TU"'
+	run sessions --token "$TRAINEE_TOKEN" --json
+	check "... with the role normalised to its code (S-TU)" eval 'python3 -c "
+import json; s=[x for x in json.load(open(\"$T/out\"))[\"items\"] if x[\"id\"]==$RC][0]
+assert s[\"signoff\"][\"role\"] == \"S-TU\", s"'
+
+	run log --token "$TRAINEE_TOKEN" --date 2026-10-04 --minutes 30 --activity wet_lab --trainer "$TRAINER_ID"
+	run log --token "$TRAINEE_TOKEN" --date 2026-10-05 --minutes 30 --activity wet_lab --trainer "$TRAINER_ID"
+	run sign --all 7 --yes --token "$TRAINER_TOKEN"
+	check "sign --all with ids too is a usage error" eval 'rc_is 2 && one_err_line'
+	run sign --all --yes --token "$TRAINER_TOKEN"
+	check "sign --all signs everything waiting for me" eval 'rc_is 0 && [ "$(grep -c "confirmed: ledger index" "$T/out")" -eq 2 ]'
+	run pending --token "$TRAINER_TOKEN"
+	check "... and nothing waits any more" eval 'rc_is 0 && out_has "Nothing waits"'
+	run sign --all --yes --token "$TRAINER_TOKEN"
+	check "sign --all with nothing waiting says so and exits 0" eval 'rc_is 0 && out_has "Nothing waits"'
+
+	run assess --session "$RA" --tool frobnicate --scores 4,4,4,4,4,4 --yes --token "$TRAINER_TOKEN"
+	check "assess with an unknown tool exits 2 listing the tools" eval 'rc_is 2 && one_err_line && err_has gears'
+	run assess --session "$RA" --tool GEARS --scores 4,4,4 --yes --token "$TRAINER_TOKEN"
+	check "assess with too few scores exits 2 before showing anything" eval 'rc_is 2 && one_err_line && err_has "takes 6 scores" && ! err_has "statement to sign"'
+	run assess --session "$RA" --tool GEARS --scores 4,4,4,4,4,9 --yes --token "$TRAINER_TOKEN"
+	check "assess with a score out of range exits 2" eval 'rc_is 2 && one_err_line && err_has "from 1 to 5"'
+	run assess --session "$RA" --tool GEARS --scores 4,4,3,5,4,4 --yes --token "$TRAINER_TOKEN"
+	check "assess takes the tool in any case and signs, in words" \
+		eval 'rc_is 0 && out_has "^gears assessment of session $RA: ledger index" && err_has "Rob Trainer scores Tara Trainee"'
+
+	COLUMNS=200 run progress --token "$TRAINEE_TOKEN"
+	wide=$(lines "$T/out")
+	COLUMNS=60 run progress --token "$TRAINEE_TOKEN"
+	narrow=$(lines "$T/out")
+	cp "$T/out" "$T/narrow"
+	check "progress wraps the descriptions to COLUMNS" eval '[ "$narrow" -gt "$wide" ]'
+	unset COLUMNS
+	run progress --token "$TRAINEE_TOKEN"
+	cp "$T/out" "$T/default"
+	COLUMNS=80 run progress --token "$TRAINEE_TOKEN"
+	check "... and to 80 columns when stdout is not a terminal" eval 'cmp -s "$T/out" "$T/default" && [ "$(lines "$T/out")" -gt "$wide" ]'
+
+	run ledger key --token "$TRAINEE_TOKEN"
+	check "ledger key prints the log's public key" \
+		eval 'rc_is 0 && [ "$(cat "$T/out")" = "$(curl -s "$URL/api/v1/ledger/key" -H "Authorization: Bearer $TRAINEE_TOKEN" | sed "s/.*\"public_key\":\"\([^\"]*\)\".*/\1/")" ]'
+
+	run export --format pdf --output "$T/portfolio.pdf" --token "$TRAINEE_TOKEN"
+	check "export --format pdf writes the PDF portfolio" eval 'rc_is 0 && [ "$(head -c 5 "$T/portfolio.pdf")" = "%PDF-" ]'
+	run export --format docx --token "$TRAINEE_TOKEN"
+	check "export with an unknown format exits 2 naming pdf among the formats" eval 'rc_is 2 && one_err_line && err_has pdf'
+
+	run me --token "$TRAINEE_TOKEN"
+	check "me shows the trainee's curriculum" eval 'rc_is 0 && out_has "^curriculum  *.*ras-core"'
+
+	# ---------------------------------------------------------- the first week (issue 16, item 6)
+
+	read -r SITED_ID SITED_TOKEN <<EOT
+$("$BIN/raslogd" --db "$DB" user add --name "Sid Sited" --email sid@example.org --role trainee --site "St Elsewhere" 2>"$T/useradd" |
+	sed -n 's/.*"id":\([0-9]*\).*"token":"\([^"]*\)".*/\1 \2/p')
+EOT
+	rc=0
+	cp "$T/useradd" "$T/err"
+	check "user add --role trainee without --curriculum says which curriculum it chose, and the loaded ones" \
+		eval '[ "$(lines "$T/err")" -eq 1 ] && grep -q "^raslogd: user $SITED_ID follows the default curriculum ras-core.*loaded: .*ras-core" "$T/err"'
+	set +e
+	"$BIN/raslogd" --db "$DB" user add --name X --email x@example.org --role trainee --curriculum nope >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	check "user add with an unknown curriculum fails listing the loaded ones" eval '[ $rc -ne 0 ] && err_has "no curriculum .nope. is loaded (loaded: .*ras-core"'
+	run log --token "$SITED_TOKEN" --date 2026-10-06 --minutes 30 --activity dry_lab --trainer "$TRAINER_ID" --json
+	check "log without --site logs the trainee's home site, as the web form does" eval 'rc_is 0 && out_has "\"site\": \"St Elsewhere\""'
+	run log --token "$SITED_TOKEN" --date 2026-10-06 --minutes 31 --activity dry_lab --trainer "$TRAINER_ID" --site "Elsewhere" --json
+	check "... and --site still wins" eval 'rc_is 0 && out_has "\"site\": \"Elsewhere\""'
+
+	read -r FAC2_ID FAC2_TOKEN <<EOT
+$(add_user "Fred Faculty" fred@example.org faculty,trainer)
+EOT
+	export XDG_DATA_HOME="$T/data/faculty2"
+	run key generate --token "$FAC2_TOKEN"
+	FAC2_PK=$(cat "$T/out")
+	check "key generate tells faculty the one next step: the operator's line, with their id and key" \
+		eval 'rc_is 0 && err_has "raslogd faculty-key add $FAC2_ID $FAC2_PK" && err_has "do not run .raslog key register."'
+	run key register --token "$FAC2_TOKEN"
+	check "key register as faculty refuses with the operator's line and registers nothing" \
+		eval 'rc_is 1 && one_err_line && err_has "raslogd faculty-key add $FAC2_ID $FAC2_PK"'
+	set +e
+	"$BIN/raslogd" --db "$DB" faculty-key add "$FAC2_ID" "$FAC2_PK" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	check "... and the operator's line then adds the key (no 'already registered')" eval 'rc_is 0 && out_has "ledger_index"'
+	run key list --token "$FAC2_TOKEN"
+	check "... which key list shows active" eval 'rc_is 0 && out_has " active .*$FAC2_PK"'
+
+	read -r TR2_ID TR2_TOKEN <<EOT
+$(add_user "Tom Trainer" tom@example.org trainer)
+EOT
+	export XDG_DATA_HOME="$T/data/trainer2"
+	run key generate --token "$TR2_TOKEN"
+	check "key generate tells a trainer to register the key" eval 'rc_is 0 && err_has "register it with .raslog key register."'
+	run key register --token "$TR2_TOKEN"
+	run key list --token "$TR2_TOKEN"
+	check "key list shows a key no accreditation covers as not active" eval 'rc_is 0 && out_has "not active" && ! out_has " active  "'
+	export XDG_DATA_HOME="$T/data/trainer"
+	run key list --token "$TRAINER_TOKEN"
+	check "... and an accredited trainer's key as active" eval 'rc_is 0 && out_has " active .*$TRAINER_PK"'
+
 	"$BIN/raslog" ledger export --token "$TRAINEE_TOKEN" </dev/null >"$T/ledger.jsonl" 2>"$T/err" || true
 	run ledger head --token "$TRAINEE_TOKEN" --json
 	size=$(sed -n 's/^  "tree_size": \([0-9]*\),*$/\1/p' "$T/out")
