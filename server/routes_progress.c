@@ -180,6 +180,7 @@ void h_accreditation(struct request *rq)
 		f.search = NULL;
 	f.after = cursor;
 	f.limit = (int)limit;
+	f.scope = &rq->user;
 	out = rl_accreditation_list(server_db(), &f, &err);
 	if (!out) {
 		reply_error(rq, &err);
@@ -243,7 +244,8 @@ void h_sites(struct request *rq)
 	sqlite3_stmt *st = rl_db_stmt(server_db(),
 		"SELECT coalesce(site, '(no site)'), substr(date, 1, 7) AS month, activity, coalesce(platform, ''), "
 		"sum(minutes), count(*), count(DISTINCT trainee_id), count(DISTINCT trainer_id) "
-		"FROM sessions WHERE status = 'signed' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
+		"FROM sessions WHERE status = 'signed' AND " RL_FACULTY_SCOPE_SQL("trainee_id") " "
+		"GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
 	json_t *sites = json_object(), *items = json_array();
 	const char *key;
 	json_t *v;
@@ -254,6 +256,7 @@ void h_sites(struct request *rq)
 		reply_error(rq, &err);
 		return;
 	}
+	rl_scope_bind(st, &rq->user);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *site = rl_db_col_text(st, 0);
 		json_t *s = json_object_get(sites, site);

@@ -272,5 +272,13 @@ void h_passkeys_login(struct request *rq);
 void h_device_code(struct request *rq);
 void h_device_token(struct request *rq);
 void h_device_approve(struct request *rq);
+void h_programmes_list(struct request *rq);
+void h_programmes_create(struct request *rq);
+void h_programmes_get(struct request *rq);
+void h_programmes_patch(struct request *rq);
+void h_user_programmes(struct request *rq);
+void h_oversight_trainers(struct request *rq);
+void h_oversight_agreement(struct request *rq);
+void h_oversight_stuck(struct request *rq);
 
 #endif

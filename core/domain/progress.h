@@ -17,6 +17,8 @@
 #include "store/db.h"
 #include "base/error.h"
 
+struct rl_user;
+
 /* The parsed curriculum with this id (cached; never freed while running). */
 const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, struct rl_error *err);
 /* The assessment tool table (schema/tools.json, embedded). */
@@ -61,6 +63,7 @@ struct rl_accreditation_filter {
 	const char *sort;        /* name (default), -name, progress, -progress, status */
 	int64_t after;           /* cursor: offset into the sorted list */
 	int limit;
+	const struct rl_user *scope; /* non-NULL: only the trainees this faculty member may see (sessions.h) */
 };
 /* GET /accreditation: every trainee's status and module summary, plus counts. */
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f,

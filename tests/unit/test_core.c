@@ -416,20 +416,20 @@ static void test_session_visibility(void **state)
 	struct rl_user u = { 0 };
 
 	u.id = f->trainee; u.roles = RL_ROLE_TRAINEE;
-	assert_true(rl_session_visible(&u, s));
+	assert_true(rl_session_visible(f->db, &u, s));
 	u.id = f->other_trainee;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	u.id = f->trainer; u.roles = RL_ROLE_TRAINER;
-	assert_true(rl_session_visible(&u, s));
+	assert_true(rl_session_visible(f->db, &u, s));
 	u.id = f->dual; u.roles = RL_ROLE_TRAINER | RL_ROLE_TRAINEE;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	u.roles = RL_ROLE_ADMIN;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	u.roles = RL_ROLE_FACULTY;
-	assert_true(rl_session_visible(&u, s));
+	assert_true(rl_session_visible(f->db, &u, s));
 	/* a trainee id that happens to equal a trainer's only counts with the trainee role */
 	u.id = f->trainee; u.roles = RL_ROLE_TRAINER;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	json_decref(s);
 }
 
