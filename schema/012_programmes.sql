@@ -5,9 +5,10 @@
 -- programme exists the rule applies, before that faculty see everyone as
 -- they did before programmes existed.
 --
--- Membership is kept as history: a person is in at most one programme at
--- a time (the row whose until_at is NULL); a move closes that row and
--- opens another, so where a trainee trained, and when, stays on record.
+-- Membership is kept as history: the rows whose until_at is NULL are the
+-- current ones; a move closes a row and opens another, so where a trainee
+-- trained, and when, stays on record.  A trainee is in one programme at a
+-- time; faculty and trainers may serve several (core/domain/programmes.c).
 -- A programme may override the reminder thresholds (NULL: the global ones).
 CREATE TABLE programmes (
 	id              INTEGER PRIMARY KEY,
@@ -26,7 +27,7 @@ CREATE TABLE programme_members (
 	until_at      TEXT,                    -- NULL: current
 	changed_by    INTEGER REFERENCES users(id)
 ) STRICT;
-CREATE UNIQUE INDEX programme_members_current ON programme_members(user_id) WHERE until_at IS NULL;
+CREATE UNIQUE INDEX programme_members_current ON programme_members(user_id, programme_id) WHERE until_at IS NULL;
 CREATE INDEX programme_members_by_programme ON programme_members(programme_id, user_id) WHERE until_at IS NULL;
 
 -- The programme an invitation puts the new account in.

@@ -295,10 +295,10 @@ int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)
 /* ---- accounts ---------------------------------------------------------------------- */
 
 #define ACCOUNT_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.active, u.created_at, " \
-			"u.deactivated_at, c.code, pm.programme_id, pp.name"
-#define ACCOUNT_FROM " FROM users u LEFT JOIN curricula c ON c.id = u.curriculum_id " \
-		     "LEFT JOIN programme_members pm ON pm.user_id = u.id AND pm.until_at IS NULL " \
-		     "LEFT JOIN programmes pp ON pp.id = pm.programme_id "
+			"u.deactivated_at, c.code, (SELECT json_group_array(json_object('id', pp.id, 'name', pp.name)) " \
+			"FROM (SELECT p.id, p.name FROM programme_members pm JOIN programmes p ON p.id = pm.programme_id " \
+			"WHERE pm.user_id = u.id AND pm.until_at IS NULL ORDER BY p.name) pp)"
+#define ACCOUNT_FROM " FROM users u LEFT JOIN curricula c ON c.id = u.curriculum_id "
 
 static json_t *account_from_row(sqlite3_stmt *st)
 {
@@ -314,8 +314,16 @@ static json_t *account_from_row(sqlite3_stmt *st)
 		json_object_set_new(o, "deactivated_at", json_string(rl_db_col_text(st, 8)));
 	if (rl_db_col_text(st, 9))
 		json_object_set_new(o, "curriculum", json_string(rl_db_col_text(st, 9)));
-	json_object_set_new(o, "programme", sqlite3_column_type(st, 10) == SQLITE_NULL ? json_null()
-		: json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 10), "name", rl_db_col_text(st, 11)));
+	/* programmes: every current one; programme: the first (a trainee's only one), or null. */
+	{
+		json_t *ps = rl_db_col_text(st, 10) ? json_loads(rl_db_col_text(st, 10), 0, NULL) : NULL;
+		if (!json_is_array(ps)) {
+			json_decref(ps);
+			ps = json_array();
+		}
+		json_object_set_new(o, "programme", json_array_size(ps) ? json_incref(json_array_get(ps, 0)) : json_null());
+		json_object_set_new(o, "programmes", ps);
+	}
 	return o;
 }
 
@@ -324,7 +332,8 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM
 		"WHERE u.id > ?1 AND (?2 IS NULL OR u.name LIKE ?2 ESCAPE '\\' OR u.email LIKE ?2 ESCAPE '\\') "
 		"AND (?3 = 0 OR (u.roles & ?3) <> 0) AND (?4 < 0 OR u.active = ?4) "
-		"AND (?6 = 0 OR pm.programme_id = ?6) AND (?7 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
+		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM programme_members pm WHERE pm.user_id = u.id AND pm.programme_id = ?6 "
+		"AND pm.until_at IS NULL)) AND (?7 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
 		"ORDER BY u.id LIMIT ?5", err);
 	json_t *items;
 	int rc, n = 0;
@@ -417,14 +426,15 @@ static void get_clearable(const json_t *body, const char *name, size_t max, cons
 
 int rl_user_patch_parse(const json_t *body, int self_only, struct rl_user_patch *out, struct rl_error *err)
 {
-	static const char *const allowed[] = { "name", "email", "gmc", "roles", "site", "active", "programme", NULL };
+	static const char *const allowed[] = { "name", "email", "gmc", "roles", "site", "active", "programme",
+					       "programmes", NULL };
 	const char *k;
 	json_t *v;
 
 	memset(out, 0, sizeof(*out));
 	out->active = -1;
 	json_object_foreach((json_t *)body, k, v) {
-		if (self_only && strcmp(k, "programme") == 0) {
+		if (self_only && (strcmp(k, "programme") == 0 || strcmp(k, "programmes") == 0)) {
 			rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL,
 				     "only an admin may change %s; you may change your own name, email and gmc", k);
 			return -1;
@@ -457,7 +467,18 @@ int rl_user_patch_parse(const json_t *body, int self_only, struct rl_user_patch 
 		rl_error_field(err, "gmc", "a GMC number has 7 digits");
 	get_clearable(body, "site", 120, &out->site, &out->set_site, err);
 	get_roles(body, 0, &out->roles, err);
-	rl_programme_member_parse(body, &out->programme, &out->set_programme, err);
+	if (json_object_get(body, "programme") && json_object_get(body, "programmes")) {
+		rl_error_field(err, "programmes", "send programme (one) or programmes (several), not both");
+	} else if (json_object_get(body, "programmes")) {
+		rl_programmes_member_parse(body, out->programmes, &out->nprogrammes, &out->set_programme, err);
+		out->programme_field = "programmes";
+	} else {
+		int64_t one = 0;
+		rl_programme_member_parse(body, &one, &out->set_programme, err);
+		if (one)
+			out->programmes[out->nprogrammes++] = one;
+		out->programme_field = "programme";
+	}
 	v = json_object_get(body, "active");
 	if (v) {
 		if (!json_is_boolean(v))
@@ -532,7 +553,8 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		if (rl_progress_refresh(db, id, err) < 0)
 			return -1;
 	}
-	if (p->set_programme && rl_programme_set_member(db, id, p->programme, p->by, err) < 0)
+	if (p->set_programme && rl_programme_set_members(db, id, p->programmes, p->nprogrammes, p->by,
+							  p->programme_field, err) < 0)
 		return -1;
 	if (p->active >= 0 && p->active != active) {
 		rl_now_rfc3339(now);
@@ -780,7 +802,7 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db->sql));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return rl_db_fail(db, err, "naming a token");
-	if (programme && rl_programme_set_member(db, *user_id, programme, invited_by, err) < 0)
+	if (programme && rl_programme_set_members(db, *user_id, &programme, 1, invited_by, "programme", err) < 0)
 		return -1;
 	st = rl_db_stmt(db, "UPDATE invitations SET accepted_at = ?, user_id = ? WHERE id = ? AND accepted_at IS NULL", err);
 	if (!st)

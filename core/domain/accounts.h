@@ -86,8 +86,10 @@ struct rl_user_patch {
 	int set_name, set_email, set_gmc, set_site;
 	int roles;                               /* 0: unchanged */
 	int active;                              /* -1: unchanged */
-	int64_t programme;                       /* with set_programme: the new programme, 0 none */
+	int64_t programmes[20];                  /* with set_programme: the new programmes (RL_PROGRAMMES_MAX) */
+	size_t nprogrammes;                      /* 0: in none */
 	int set_programme;
+	const char *programme_field;             /* "programme" or "programmes", for errors */
 	int64_t by;                              /* who changes it (programme history) */
 };
 

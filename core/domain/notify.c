@@ -121,10 +121,12 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 {
 	sqlite3_stmt *st = rl_db_stmt(db,
 		"SELECT s.trainer_id, u.name, u.email, count(*), min(s.created_at), "
-		"coalesce(pr.reminder_count, -1), coalesce(pr.reminder_days, -1) FROM sessions s "
+		/* the trainer's programmes' thresholds; the strictest when they serve several */
+		"coalesce((SELECT min(pr.reminder_count) FROM programme_members pm JOIN programmes pr ON pr.id = "
+		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1), "
+		"coalesce((SELECT min(pr.reminder_days) FROM programme_members pm JOIN programmes pr ON pr.id = "
+		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1) FROM sessions s "
 		"JOIN users u ON u.id = s.trainer_id LEFT JOIN notify_prefs p ON p.user_id = u.id "
-		"LEFT JOIN programme_members pm ON pm.user_id = u.id AND pm.until_at IS NULL "
-		"LEFT JOIN programmes pr ON pr.id = pm.programme_id "
 		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " "
 		"GROUP BY s.trainer_id ORDER BY s.trainer_id", err);
 	struct due { sqlite3_int64 trainer; char name[256], email[256]; long waiting, days; } *due = NULL;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/codes.h"
 #include "base/jsonin.h"
 #include "base/util.h"
 
@@ -192,77 +193,103 @@ json_t *rl_programmes_list(struct rl_db *db, struct rl_error *err)
 	return items;
 }
 
-int rl_programme_set_member(struct rl_db *db, int64_t user, int64_t programme, int64_t by, struct rl_error *err)
+int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids, size_t n, int64_t by,
+			     const char *field, struct rl_error *err)
 {
 	sqlite3_stmt *st;
-	int64_t current = 0;
 	char now[21];
-	int rc;
+	int rc, roles = 0;
 
-	if (programme) {
-		int e = rl_programme_exists(db, programme, err);
+	for (size_t i = 0; i < n; i++) {
+		int e = rl_programme_exists(db, ids[i], err);
 		if (e < 0)
 			return -1;
 		if (!e)
-			return rl_error_field(err, "programme", "no programme %lld; GET /api/v1/programmes lists them",
-					      (long long)programme);
+			return rl_error_field(err, field, "no programme %lld; GET /api/v1/programmes lists them",
+					      (long long)ids[i]);
 	}
+	if (!(st = rl_db_stmt(db, "SELECT roles FROM users WHERE id = ?", err)))
+		return -1;
+	sqlite3_bind_int64(st, 1, user);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		roles = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld",
+							(long long)user)
+					 : rl_db_fail(db, err, "reading a user");
+	if ((roles & RL_ROLE_TRAINEE) && n > 1)
+		return rl_error_field(err, field, "a trainee is in one programme at a time; faculty and trainers may "
+					   "serve several");
+	rl_now_rfc3339(now);
+	/* Close the memberships not kept. */
 	if (!(st = rl_db_stmt(db, "SELECT programme_id FROM programme_members WHERE user_id = ? AND until_at IS NULL", err)))
 		return -1;
 	sqlite3_bind_int64(st, 1, user);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		current = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rl_db_fail(db, err, "reading a membership");
-	if (current == programme)
-		return 0;
-	rl_now_rfc3339(now);
-	if (current) {
-		if (!(st = rl_db_stmt(db, "UPDATE programme_members SET until_at = ? WHERE user_id = ? AND until_at IS NULL", err)))
-			return -1;
-		sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, user);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			return rl_db_fail(db, err, "ending a membership");
+	{
+		int64_t cur[64];
+		size_t ncur = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && ncur < 64)
+			cur[ncur++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return rl_db_fail(db, err, "reading memberships");
+		for (size_t i = 0; i < ncur; i++) {
+			int keep = 0;
+			for (size_t j = 0; j < n; j++)
+				keep |= ids[j] == cur[i];
+			if (keep)
+				continue;
+			if (!(st = rl_db_stmt(db, "UPDATE programme_members SET until_at = ? WHERE user_id = ? AND "
+						  "programme_id = ? AND until_at IS NULL", err)))
+				return -1;
+			sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 2, user);
+			sqlite3_bind_int64(st, 3, cur[i]);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				return rl_db_fail(db, err, "ending a membership");
+		}
 	}
-	if (!programme)
-		return 0;
-	if (!(st = rl_db_stmt(db, "INSERT INTO programme_members(user_id, programme_id, from_at, changed_by) "
-				  "VALUES (?, ?, ?, ?)", err)))
-		return -1;
-	sqlite3_bind_int64(st, 1, user);
-	sqlite3_bind_int64(st, 2, programme);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	if (by)
-		sqlite3_bind_int64(st, 4, by);
-	else
-		sqlite3_bind_null(st, 4);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return rl_db_fail(db, err, "starting a membership");
+	for (size_t i = 0; i < n; i++) {
+		if (!(st = rl_db_stmt(db, "INSERT INTO programme_members(user_id, programme_id, from_at, changed_by) "
+					  "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM programme_members "
+					  "WHERE user_id = ?1 AND programme_id = ?2 AND until_at IS NULL)", err)))
+			return -1;
+		sqlite3_bind_int64(st, 1, user);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+		if (by)
+			sqlite3_bind_int64(st, 4, by);
+		else
+			sqlite3_bind_null(st, 4);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return rl_db_fail(db, err, "starting a membership");
+	}
 	return 0;
 }
 
-json_t *rl_programme_of(struct rl_db *db, int64_t user, struct rl_error *err)
+json_t *rl_programmes_of(struct rl_db *db, int64_t user, struct rl_error *err)
 {
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p "
-					  "ON p.id = m.programme_id WHERE m.user_id = ? AND m.until_at IS NULL", err);
-	json_t *o = NULL;
+					  "ON p.id = m.programme_id WHERE m.user_id = ? AND m.until_at IS NULL "
+					  "ORDER BY p.name", err);
+	json_t *items;
 	int rc;
 
 	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, user);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		o = json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", rl_db_col_text(st, 1));
-	else if (rc == SQLITE_DONE)
-		o = json_null();
-	else
-		rl_db_fail(db, err, "reading a membership");
+	items = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(items, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+						       "name", rl_db_col_text(st, 1)));
 	sqlite3_reset(st);
-	return o;
+	if (rc != SQLITE_DONE) {
+		json_decref(items);
+		rl_db_fail(db, err, "reading memberships");
+		return NULL;
+	}
+	return items;
 }
 
 json_t *rl_programme_history(struct rl_db *db, int64_t user, struct rl_error *err)
@@ -310,5 +337,28 @@ int rl_programme_member_parse(const json_t *body, int64_t *id, int *set, struct 
 		return -1;
 	}
 	*id = n;
+	return 0;
+}
+
+int rl_programmes_member_parse(const json_t *body, int64_t *ids, size_t *n, int *set, struct rl_error *err)
+{
+	json_t *v = json_object_get(body, "programmes"), *x;
+	size_t i;
+
+	*n = 0;
+	*set = 0;
+	if (!v)
+		return 0;
+	if (!json_is_array(v) || json_array_size(v) > RL_PROGRAMMES_MAX)
+		return rl_error_field(err, "programmes", "must be an array of at most %d programme ids", RL_PROGRAMMES_MAX);
+	json_array_foreach(v, i, x) {
+		long long id;
+		char name[48];
+		snprintf(name, sizeof(name), "programmes[%zu]", i);
+		if (rl_json_int_value(x, name, 1, INT64_MAX, &id, err) < 0)
+			return -1;
+		ids[(*n)++] = id;
+	}
+	*set = 1;
 	return 0;
 }

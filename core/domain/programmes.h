@@ -4,8 +4,9 @@
  * whose records by programme is not here but in sessions.h
  * (RL_FACULTY_SCOPE_SQL), the one place of that rule.
  *
- * A person is in at most one programme at a time; a move closes the
- * current membership and opens another, so the history is kept
+ * A trainee is in one programme at a time, faculty and trainers in any
+ * number; a move closes the current membership and opens another, so the
+ * history is kept
  * (schema/012_programmes.sql).  A programme may override the reminder
  * thresholds (notify.h); -1 here means "the global one".
  *
@@ -44,13 +45,16 @@ json_t *rl_programmes_list(struct rl_db *db, struct rl_error *err);
 int rl_programme_exists(struct rl_db *db, int64_t id, struct rl_error *err);
 
 /*
- * Puts user in programme (0: in none), closing the current membership;
- * nothing changes (and 0) if they are already there.  Refuses an unknown
- * programme as a field error on "programme".
+ * Makes user's current programmes exactly ids[0..n) (n 0: none), closing
+ * the memberships left and opening the new ones; nothing changes for the
+ * ones kept.  Refuses, as field errors on field, an unknown programme and
+ * more than one programme for a trainee.
  */
-int rl_programme_set_member(struct rl_db *db, int64_t user, int64_t programme, int64_t by, struct rl_error *err);
-/* The user's current programme {id, name}, or JSON null. */
-json_t *rl_programme_of(struct rl_db *db, int64_t user, struct rl_error *err);
+int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids, size_t n, int64_t by,
+			     const char *field, struct rl_error *err);
+#define RL_PROGRAMMES_MAX 20
+/* The user's current programmes [{id, name}], by name. */
+json_t *rl_programmes_of(struct rl_db *db, int64_t user, struct rl_error *err);
 /* The user's memberships, oldest first: [{programme, name, from, until, changed_by}]. */
 json_t *rl_programme_history(struct rl_db *db, int64_t user, struct rl_error *err);
 
@@ -59,5 +63,11 @@ json_t *rl_programme_history(struct rl_db *db, int64_t user, struct rl_error *er
  * of a PATCH or invitation body: *set 1 and *id (0 for null) when present.
  */
 int rl_programme_member_parse(const json_t *body, int64_t *id, int *set, struct rl_error *err);
+/*
+ * Reads an optional "programmes" member (an array of programme ids, for
+ * faculty and trainers who serve several): *n ids into ids[RL_PROGRAMMES_MAX],
+ * *set 1 when present.
+ */
+int rl_programmes_member_parse(const json_t *body, int64_t *ids, size_t *n, int *set, struct rl_error *err);
 
 #endif
