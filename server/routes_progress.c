@@ -241,15 +241,26 @@ void h_tools(struct request *rq)
 void h_sites(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
+	const char *format = query_arg(rq, "format");
+	int csv = format && strcmp(format, "csv") == 0;
 	sqlite3_stmt *st = rl_db_stmt(server_db(),
 		"SELECT coalesce(site, '(no site)'), substr(date, 1, 7) AS month, activity, coalesce(platform, ''), "
 		"sum(minutes), count(*), count(DISTINCT trainee_id), count(DISTINCT trainer_id) "
 		"FROM sessions WHERE status = 'signed' AND " RL_FACULTY_SCOPE_SQL("trainee_id") " "
 		"GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
-	json_t *sites = json_object(), *items = json_array();
+	json_t *sites, *items;
 	const char *key;
 	json_t *v;
 
+	if (format && !csv && strcmp(format, "json") != 0) {
+		rl_error_clear(&err);
+		rl_error_field(&err, "format", "must be json or csv");
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	sites = json_object();
+	items = json_array();
 	if (!st) {
 		json_decref(sites);
 		json_decref(items);
@@ -273,6 +284,35 @@ void h_sites(struct request *rq)
 	json_object_foreach(sites, key, v)
 		json_array_append(items, v);
 	json_decref(sites);
+	if (csv) {
+		/* One row per site, month, activity and platform, as the JSON's rows. */
+		static const char *const cols[] = { "month", "activity", "platform", "signed_minutes", "sessions", "trainees",
+						    "trainers", NULL };
+		struct rl_buf b = RL_BUF_INIT;
+		size_t i, j;
+		json_t *r;
+		rl_buf_puts(&b, "site,month,activity,platform,signed_minutes,sessions,trainees,trainers\r\n");
+		json_array_foreach(items, i, v) {
+			json_array_foreach(json_object_get(v, "rows"), j, r) {
+				rl_csv_cell(&b, json_string_value(json_object_get(v, "site")));
+				for (const char *const *c = cols; *c; c++) {
+					json_t *x = json_object_get(r, *c);
+					char num[32];
+					rl_buf_puts(&b, ",");
+					if (json_is_integer(x)) {
+						snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(x));
+						rl_csv_cell(&b, num);
+					} else {
+						rl_csv_cell(&b, json_string_value(x) ? json_string_value(x) : "");
+					}
+				}
+				rl_buf_puts(&b, "\r\n");
+			}
+		}
+		json_decref(items);
+		reply_buf(rq, 200, "text/csv; charset=utf-8; header=present", &b);
+		return;
+	}
 	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
 

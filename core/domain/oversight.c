@@ -217,7 +217,8 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 		}
 		json_array_foreach(times, i, x)
 			sorted[i] = json_integer_value(x);
-		qsort(sorted, n, sizeof(*sorted), cmp_ll);
+		if (n)
+			qsort(sorted, n, sizeof(*sorted), cmp_ll);
 		rl_parse_int(key, 1, INT64_MAX, &id);
 		row = json_pack("{s:I,s:s,s:I,s:I}", "trainer", (json_int_t)id, "name", user_name(db, id, name, sizeof(name)),
 				"waiting", (json_int_t)json_integer_value(json_object_get(v, "waiting")),
