@@ -24,4 +24,9 @@ echo "# passkeys.test.mjs"
 OUT="$OUT" bash tests/browser/passkeys.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok passkeys-\2/; s/^1\.\.\([0-9]*\)$/# passkeys: 1..\1/'
 pst=${PIPESTATUS[0]}
 [ "$pst" = 0 ] || st=1
+# The admin screen and the oversight page at 390 and 1280 px (their own server on the demo).
+echo "# admin.test.mjs"
+OUT="$OUT" bash tests/browser/admin.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok - /\1ok - admin: /'
+ast=${PIPESTATUS[0]}
+[ "$ast" = 0 ] || st=1
 exit $st
