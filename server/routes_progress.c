@@ -96,8 +96,8 @@ void h_export(struct request *rq)
 	audit(rq, "export", "ok", "\"trainee\":%lld,\"format\":\"%s\"", (long long)rq->param,
 	      !format ? "json" : !strcmp(format, "csv") ? "csv" : !strcmp(format, "pdf") ? "pdf"
 	      : !strcmp(format, "credential") ? "credential" : !strcmp(format, "json") ? "json" : "other");
-	/* A trainer sees progress, but the full export is the trainee's own data. */
-	if (!((rq->user.roles & RL_ROLE_FACULTY) || rq->user.id == rq->param)) {
+	/* A trainer sees progress, but the full export is the trainee's own data (and their programme's faculty's). */
+	if (!(((rq->user.roles & RL_ROLE_FACULTY) && may_see_trainee(rq, rq->param)) || rq->user.id == rq->param)) {
 		reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
 		return;
 	}

@@ -173,6 +173,13 @@ api GET /api/v1/accreditation "$TOKFF" >/dev/null
 check "the Fixture faculty's accreditation view holds exactly its five trainees" "$(jget 'sorted(x["id"] for x in j["items"])' <"$WORK/body")" = "[$X1, $X2, $X3, $X4, $X5]"
 api GET /api/v1/sites "$TOKFF" >/dev/null
 check "the sites report counts only the fixture's signed sessions (S1-S5)" "$(jget 'sum(r["sessions"] for s in j["items"] for r in s["rows"])' <"$WORK/body")" = 5
+IDX=$(sql "select signoff_index from sessions where id = $S2")
+api GET "/api/v1/ledger/entries/$IDX" "$TOKF" >/dev/null
+check "faculty of another programme get S2's sign-off redacted in the ledger" "$(jget '"message" in j' <"$WORK/body")" = False
+api GET "/api/v1/ledger/entries/$IDX" "$TOKFF" >/dev/null
+check "  ...the Fixture faculty get it whole" "$(jget '"message" in j' <"$WORK/body")" = True
+check "faculty of another programme cannot export X1's records (404)" "$(api GET "/api/v1/trainees/$X1/export" "$TOKF")" = 404
+check "  ...the Fixture faculty can (200)" "$(api GET "/api/v1/trainees/$X1/export" "$TOKFF")" = 200
 check "faculty of another programme cannot read X1's progress (404)" "$(api GET "/api/v1/trainees/$X1/progress" "$TOKF")" = 404
 check "  ...the Fixture faculty can (200)" "$(api GET "/api/v1/trainees/$X1/progress" "$TOKFF")" = 200
 
