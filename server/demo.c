@@ -13,6 +13,7 @@
 
 #include "base/codes.h"
 #include "ledger/ledger.h"
+#include "domain/programmes.h"
 #include "domain/progress.h"
 #include "domain/logbook.h"
 #include "domain/sessions.h"
@@ -378,6 +379,29 @@ json_t *rl_demo_seed(struct rl_db *db, const char *keys_dir, struct rl_error *er
 			signer_of(&faculty, now, &by);
 			if (submit(&d, &faculty, rl_stmt_accreditation(people[i].id, code, rl_curriculum_version(c), valid, &by), NULL) < 0)
 				goto fail;
+		}
+	}
+	/* Two programmes by site; the demo's faculty member directs both (faculty may serve several). */
+	{
+		static const char *const names[2] = { "START North East", "START South West" };
+		static const char *const sites[2] = { "Leeds Robotics Skills Lab", "Bristol Surgical Simulation Centre" };
+		int64_t prog[2];
+		for (int k = 0; k < 2; k++) {
+			struct rl_programme_in in = { names[k], -1, -1 };
+			if (rl_programme_create(db, &in, admin.id, &prog[k], err) < 0)
+				goto fail;
+		}
+		if (rl_programme_set_members(db, faculty.id, prog, 2, admin.id, "programmes", err) < 0)
+			goto fail;
+		for (int k = 0; k < 2; k++) {
+			for (int i = 0; i < 4; i++)
+				if (strcmp(trainer_names[i].site, sites[k]) == 0 &&
+				    rl_programme_set_members(db, trainers[i].id, &prog[k], 1, admin.id, "programmes", err) < 0)
+					goto fail;
+			for (size_t i = 0; i < sizeof(trainees) / sizeof(trainees[0]); i++)
+				if (strcmp(trainees[i].site, sites[k]) == 0 &&
+				    rl_programme_set_members(db, people[i].id, &prog[k], 1, admin.id, "programmes", err) < 0)
+					goto fail;
 		}
 	}
 	sodium_memzero(&people, sizeof(people));

@@ -78,5 +78,13 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/device/approve",             h_device_approve,     WHO_ANY_USER, 1 },
 	{ "GET",  "/auth/oidc/start",                   h_oidc_start,         WHO_ANYONE,   0 },
 	{ "GET",  "/auth/oidc/callback",                h_oidc_callback,      WHO_ANYONE,   0 },
+	{ "GET",  "/api/v1/programmes",                 h_programmes_list,    WHO_ANY_USER, 0 },
+	{ "POST", "/api/v1/programmes",                 h_programmes_create,  ADMIN,        1 },
+	{ "GET",  "/api/v1/programmes/{id}",            h_programmes_get,     WHO_ANY_USER, 0 },
+	{ "PATCH", "/api/v1/programmes/{id}",           h_programmes_patch,   ADMIN,        1 },
+	{ "GET",  "/api/v1/users/{id}/programmes",      h_user_programmes,    WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/oversight/trainers",         h_oversight_trainers, FACULTY,      0 },
+	{ "GET",  "/api/v1/oversight/agreement",        h_oversight_agreement, FACULTY,     0 },
+	{ "GET",  "/api/v1/oversight/stuck",            h_oversight_stuck,    FACULTY,      0 },
 	{ NULL, NULL, NULL, 0, 0 },
 };

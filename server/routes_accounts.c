@@ -168,13 +168,15 @@ void h_users_list(struct request *rq)
 {
 	struct rl_user_filter f = { 0 };
 	struct rl_error err = RL_ERROR_INIT;
-	long long cursor = 0, limit = 50;
+	long long cursor = 0, limit = 50, prog = 0;
 	const char *role = query_arg(rq, "role"), *active = query_arg(rq, "active");
 	int64_t next = 0;
 	json_t *items, *out;
 
-	if (query_int(rq, "cursor", 1, INT64_MAX, &cursor) < 0 || query_int(rq, "limit", 1, 200, &limit) < 0)
+	if (query_int(rq, "cursor", 1, INT64_MAX, &cursor) < 0 || query_int(rq, "limit", 1, 200, &limit) < 0 ||
+	    query_int(rq, "programme", 1, INT64_MAX, &prog) < 0)
 		return;
+	f.programme = prog;
 	f.q = query_arg(rq, "q");
 	if (f.q && strlen(f.q) > RL_USER_Q_MAX)
 		rl_error_field(&err, "q", "must be at most %d characters", RL_USER_Q_MAX);
@@ -187,6 +189,9 @@ void h_users_list(struct request *rq)
 		f.active = 0;
 	else if (active)
 		rl_error_field(&err, "active", "must be true or false");
+	/* Faculty read the people of their programmes; an admin reads everyone. */
+	if (!is_admin(rq))
+		f.scope = &rq->user;
 	if (err.status) {
 		reply_error(rq, &err);
 		return;
@@ -259,6 +264,7 @@ void h_users_patch(struct request *rq)
 		reply_parse_error(rq, "user.update", &err);
 		return;
 	}
+	s->patch.by = rq->user.id;
 	server_write(rq, user_patch_run, user_patch_respond);
 }
 

@@ -96,8 +96,8 @@ void h_export(struct request *rq)
 	audit(rq, "export", "ok", "\"trainee\":%lld,\"format\":\"%s\"", (long long)rq->param,
 	      !format ? "json" : !strcmp(format, "csv") ? "csv" : !strcmp(format, "pdf") ? "pdf"
 	      : !strcmp(format, "credential") ? "credential" : !strcmp(format, "json") ? "json" : "other");
-	/* A trainer sees progress, but the full export is the trainee's own data. */
-	if (!((rq->user.roles & RL_ROLE_FACULTY) || rq->user.id == rq->param)) {
+	/* A trainer sees progress, but the full export is the trainee's own data (and their programme's faculty's). */
+	if (!(((rq->user.roles & RL_ROLE_FACULTY) && may_see_trainee(rq, rq->param)) || rq->user.id == rq->param)) {
 		reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
 		return;
 	}
@@ -180,6 +180,7 @@ void h_accreditation(struct request *rq)
 		f.search = NULL;
 	f.after = cursor;
 	f.limit = (int)limit;
+	f.scope = &rq->user;
 	out = rl_accreditation_list(server_db(), &f, &err);
 	if (!out) {
 		reply_error(rq, &err);
@@ -240,10 +241,13 @@ void h_tools(struct request *rq)
 void h_sites(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
+	const char *format = query_arg(rq, "format");
+	int csv = format && strcmp(format, "csv") == 0;
 	/*
 	 * From the signed ledger, not the session rows (issue 13): each session's
 	 * first decision, when confirmed, with the session as the trainer signed
-	 * it.  substr(message, 21) skips "RASLOG-STATEMENT-v1\n".
+	 * it, for the trainees the caller's programmes hold.
+	 * substr(message, 21) skips "RASLOG-STATEMENT-v1\n".
 	 */
 	sqlite3_stmt *st = rl_db_stmt(server_db(),
 		"WITH so AS (SELECT idx, substr(message, 21) AS m FROM ledger WHERE kind = 'session_signoff'), "
@@ -254,17 +258,28 @@ void h_sites(struct request *rq)
 		"json_extract(x, '$.activity'), coalesce(json_extract(x, '$.platform'), ''), "
 		"sum(json_extract(x, '$.minutes')), count(*), count(DISTINCT json_extract(x, '$.trainee')), "
 		"count(DISTINCT json_extract(x, '$.trainer')) "
-		"FROM s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
-	json_t *sites = json_object(), *items = json_array();
+		"FROM s WHERE " RL_FACULTY_SCOPE_SQL("json_extract(x, '$.trainee')") " "
+		"GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
+	json_t *sites, *items;
 	const char *key;
 	json_t *v;
 
+	if (format && !csv && strcmp(format, "json") != 0) {
+		rl_error_clear(&err);
+		rl_error_field(&err, "format", "must be json or csv");
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	sites = json_object();
+	items = json_array();
 	if (!st) {
 		json_decref(sites);
 		json_decref(items);
 		reply_error(rq, &err);
 		return;
 	}
+	rl_scope_bind(st, &rq->user);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *site = rl_db_col_text(st, 0);
 		json_t *s = json_object_get(sites, site);
@@ -281,6 +296,35 @@ void h_sites(struct request *rq)
 	json_object_foreach(sites, key, v)
 		json_array_append(items, v);
 	json_decref(sites);
+	if (csv) {
+		/* One row per site, month, activity and platform, as the JSON's rows. */
+		static const char *const cols[] = { "month", "activity", "platform", "signed_minutes", "sessions", "trainees",
+						    "trainers", NULL };
+		struct rl_buf b = RL_BUF_INIT;
+		size_t i, j;
+		json_t *r;
+		rl_buf_puts(&b, "site,month,activity,platform,signed_minutes,sessions,trainees,trainers\r\n");
+		json_array_foreach(items, i, v) {
+			json_array_foreach(json_object_get(v, "rows"), j, r) {
+				rl_csv_cell(&b, json_string_value(json_object_get(v, "site")));
+				for (const char *const *c = cols; *c; c++) {
+					json_t *x = json_object_get(r, *c);
+					char num[32];
+					rl_buf_puts(&b, ",");
+					if (json_is_integer(x)) {
+						snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(x));
+						rl_csv_cell(&b, num);
+					} else {
+						rl_csv_cell(&b, json_string_value(x) ? json_string_value(x) : "");
+					}
+				}
+				rl_buf_puts(&b, "\r\n");
+			}
+		}
+		json_decref(items);
+		reply_buf(rq, 200, "text/csv; charset=utf-8; header=present", &b);
+		return;
+	}
 	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
 

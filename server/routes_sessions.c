@@ -114,7 +114,7 @@ void h_sessions_get(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *s = rl_session_load(server_db(), rq->param, &err);
 
-	if (s && !rl_session_visible(&rq->user, s)) {
+	if (s && !rl_session_visible(server_db(), &rq->user, s)) {
 		json_decref(s);
 		s = NULL;
 		rl_error_set(&err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you",
@@ -228,7 +228,7 @@ static json_t *own_session(struct request *rq, const char *verb)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *s = rl_session_load(server_db(), rq->param, &err);
 
-	if (s && !rl_session_visible(&rq->user, s)) {
+	if (s && !rl_session_visible(server_db(), &rq->user, s)) {
 		json_decref(s);
 		s = NULL;
 		rl_error_set(&err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you",

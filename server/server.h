@@ -285,5 +285,13 @@ void h_oidc_callback(struct request *rq);
 int oidc_configure(void);
 /* The provider's name for "Sign in with ...", or NULL when single sign-on is not configured. */
 const char *oidc_display_name(void);
+void h_programmes_list(struct request *rq);
+void h_programmes_create(struct request *rq);
+void h_programmes_get(struct request *rq);
+void h_programmes_patch(struct request *rq);
+void h_user_programmes(struct request *rq);
+void h_oversight_trainers(struct request *rq);
+void h_oversight_agreement(struct request *rq);
+void h_oversight_stuck(struct request *rq);
 
 #endif

@@ -15,6 +15,8 @@ import * as settings from './js/view-settings.js';
 import * as signin from './js/view-signin.js';
 import * as account from './js/view-account.js';
 import * as device from './js/view-device.js';
+import * as oversight from './js/view-oversight.js';
+import * as admin from './js/view-admin.js';
 
 /* name -> the view, its nav label, and the roles that may open it (none: anyone signed in). */
 const ROUTES = {
@@ -27,8 +29,10 @@ const ROUTES = {
 	settings: { view: settings, label: 'Notifications', roles: [] },
 	account: { view: account, label: 'Your account', roles: [] },
 	device: { view: device, label: 'Approve a sign-in', roles: [], hidden: true },
+	oversight: { view: oversight, label: 'Oversight', roles: ['faculty'] },
+	admin: { view: admin, label: 'People', roles: ['admin'] },
 };
-const NAV_ORDER = ['accreditation', 'log', 'progress', 'waiting', 'trainers', 'settings', 'account'];
+const NAV_ORDER = ['accreditation', 'oversight', 'admin', 'log', 'progress', 'waiting', 'trainers', 'settings', 'account'];
 
 const el = (id) => document.getElementById(id);
 let me = null;
@@ -41,7 +45,7 @@ const allowed = (name, user) => {
 };
 
 function defaultRoute(user) {
-	for (const name of ['accreditation', 'log', 'waiting', 'trainers'])
+	for (const name of ['accreditation', 'admin', 'log', 'waiting', 'trainers'])
 		if (allowed(name, user)) return name;
 	return 'trainers';
 }

@@ -14,7 +14,9 @@
 #include "base/jsonin.h"
 #include "domain/passkeys.h"
 #include "domain/logbook.h"
+#include "domain/programmes.h"
 #include "domain/progress.h"
+#include "domain/sessions.h"
 #include "base/util.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -294,7 +296,9 @@ int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)
 /* ---- accounts ---------------------------------------------------------------------- */
 
 #define ACCOUNT_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.active, u.created_at, " \
-			"u.deactivated_at, c.code"
+			"u.deactivated_at, c.code, (SELECT json_group_array(json_object('id', pp.id, 'name', pp.name)) " \
+			"FROM (SELECT p.id, p.name FROM programme_members pm JOIN programmes p ON p.id = pm.programme_id " \
+			"WHERE pm.user_id = u.id AND pm.until_at IS NULL ORDER BY p.name) pp)"
 #define ACCOUNT_FROM " FROM users u LEFT JOIN curricula c ON c.id = u.curriculum_id "
 
 static json_t *account_from_row(sqlite3_stmt *st)
@@ -311,6 +315,16 @@ static json_t *account_from_row(sqlite3_stmt *st)
 		json_object_set_new(o, "deactivated_at", json_string(rl_db_col_text(st, 8)));
 	if (rl_db_col_text(st, 9))
 		json_object_set_new(o, "curriculum", json_string(rl_db_col_text(st, 9)));
+	/* programmes: every current one; programme: the first (a trainee's only one), or null. */
+	{
+		json_t *ps = rl_db_col_text(st, 10) ? json_loads(rl_db_col_text(st, 10), 0, NULL) : NULL;
+		if (!json_is_array(ps)) {
+			json_decref(ps);
+			ps = json_array();
+		}
+		json_object_set_new(o, "programme", json_array_size(ps) ? json_incref(json_array_get(ps, 0)) : json_null());
+		json_object_set_new(o, "programmes", ps);
+	}
 	return o;
 }
 
@@ -318,7 +332,10 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 {
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM
 		"WHERE u.id > ?1 AND (?2 IS NULL OR u.name LIKE ?2 ESCAPE '\\' OR u.email LIKE ?2 ESCAPE '\\') "
-		"AND (?3 = 0 OR (u.roles & ?3) <> 0) AND (?4 < 0 OR u.active = ?4) ORDER BY u.id LIMIT ?5", err);
+		"AND (?3 = 0 OR (u.roles & ?3) <> 0) AND (?4 < 0 OR u.active = ?4) "
+		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM programme_members pm WHERE pm.user_id = u.id AND pm.programme_id = ?6 "
+		"AND pm.until_at IS NULL)) AND (?7 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
+		"ORDER BY u.id LIMIT ?5", err);
 	json_t *items;
 	int rc, n = 0;
 
@@ -345,6 +362,10 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 	sqlite3_bind_int(st, 3, f->roles);
 	sqlite3_bind_int(st, 4, f->active);
 	sqlite3_bind_int(st, 5, f->limit + 1);
+	sqlite3_bind_int64(st, 6, f->programme);
+	sqlite3_bind_int(st, 7, f->scope != NULL);
+	if (f->scope)
+		rl_scope_bind(st, f->scope);
 	items = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (++n > f->limit) {
@@ -406,14 +427,20 @@ static void get_clearable(const json_t *body, const char *name, size_t max, cons
 
 int rl_user_patch_parse(const json_t *body, int self_only, struct rl_user_patch *out, struct rl_error *err)
 {
-	static const char *const allowed[] = { "name", "email", "gmc", "roles", "site", "active", NULL };
+	static const char *const allowed[] = { "name", "email", "gmc", "roles", "site", "active", "programme",
+					       "programmes", NULL };
 	const char *k;
 	json_t *v;
 
 	memset(out, 0, sizeof(*out));
 	out->active = -1;
 	json_object_foreach((json_t *)body, k, v) {
-		if (strcmp(k, "curriculum") == 0 || strcmp(k, "programme") == 0) {
+		if (self_only && (strcmp(k, "programme") == 0 || strcmp(k, "programmes") == 0)) {
+			rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL,
+				     "only an admin may change %s; you may change your own name, email and gmc", k);
+			return -1;
+		}
+		if (strcmp(k, "curriculum") == 0) {
 			rl_error_field(err, k, "changing the %s is a signed enrolment statement, which this server does "
 				       "not take yet; it cannot be changed with PATCH", k);
 		} else if (self_only && (strcmp(k, "roles") == 0 || strcmp(k, "site") == 0 || strcmp(k, "active") == 0)) {
@@ -441,6 +468,18 @@ int rl_user_patch_parse(const json_t *body, int self_only, struct rl_user_patch 
 		rl_error_field(err, "gmc", "a GMC number has 7 digits");
 	get_clearable(body, "site", 120, &out->site, &out->set_site, err);
 	get_roles(body, 0, &out->roles, err);
+	if (json_object_get(body, "programme") && json_object_get(body, "programmes")) {
+		rl_error_field(err, "programmes", "send programme (one) or programmes (several), not both");
+	} else if (json_object_get(body, "programmes")) {
+		rl_programmes_member_parse(body, out->programmes, &out->nprogrammes, &out->set_programme, err);
+		out->programme_field = "programmes";
+	} else {
+		int64_t one = 0;
+		rl_programme_member_parse(body, &one, &out->set_programme, err);
+		if (one)
+			out->programmes[out->nprogrammes++] = one;
+		out->programme_field = "programme";
+	}
 	v = json_object_get(body, "active");
 	if (v) {
 		if (!json_is_boolean(v))
@@ -449,9 +488,9 @@ int rl_user_patch_parse(const json_t *body, int self_only, struct rl_user_patch 
 			out->active = json_is_true(v);
 	}
 	if (!err->status && !out->set_name && !out->set_email && !out->set_gmc && !out->set_site && !out->roles &&
-	    out->active < 0)
+	    out->active < 0 && !out->set_programme)
 		rl_error_set(err, RL_E_INVALID, "validation", NULL,
-			     "the body changes nothing; send any of name, email, gmc, roles, site, active");
+			     "the body changes nothing; send any of name, email, gmc, roles, site, programme, active");
 	return err->status ? -1 : 0;
 }
 
@@ -515,6 +554,9 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		if (rl_logbook_enrolled(db, id, err) < 0)
 			return -1;
 	}
+	if (p->set_programme && rl_programme_set_members(db, id, p->programmes, p->nprogrammes, p->by,
+							  p->programme_field, err) < 0)
+		return -1;
 	if (p->active >= 0 && p->active != active) {
 		rl_now_rfc3339(now);
 		st = rl_db_stmt(db, "UPDATE users SET active = ?, deactivated_at = ? WHERE id = ?", err);
@@ -540,7 +582,9 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 
 int rl_invitation_parse(const json_t *body, struct rl_invitation_new *out, struct rl_error *err)
 {
-	static const char *const allowed[] = { "name", "email", "roles", "site", "curriculum", "expires_in_days", NULL };
+	static const char *const allowed[] = { "name", "email", "roles", "site", "curriculum", "programme",
+					       "expires_in_days", NULL };
+	int set;
 	long long days = RL_INVITE_DEFAULT_DAYS;
 
 	memset(out, 0, sizeof(*out));
@@ -552,6 +596,7 @@ int rl_invitation_parse(const json_t *body, struct rl_invitation_new *out, struc
 	rl_json_get_str(body, "site", 0, 120, &out->site, err);
 	rl_json_get_str(body, "curriculum", 0, 64, &out->curriculum, err);
 	rl_json_get_int(body, "expires_in_days", 0, 1, RL_INVITE_MAX_DAYS, &days, NULL, err);
+	rl_programme_member_parse(body, &out->programme, &set, err);
 	out->days = (int)days;
 	return err->status ? -1 : 0;
 }
@@ -599,10 +644,18 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 					      loaded);
 		}
 	}
+	if (inv->programme) {
+		int e = rl_programme_exists(db, inv->programme, err);
+		if (e < 0)
+			return -1;
+		if (!e)
+			return rl_error_field(err, "programme", "no programme %lld; GET /api/v1/programmes lists them",
+					      (long long)inv->programme);
+	}
 	secret_new(code, hash);
 	time_at((long long)inv->days * 86400, expires_at);
 	st = rl_db_stmt(db, "INSERT INTO invitations(code_hash, name, email, roles, site, curriculum, invited_by, "
-			    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+			    "created_at, expires_at, programme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
@@ -617,6 +670,10 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 9, expires_at, -1, SQLITE_TRANSIENT);
+	if (inv->programme)
+		sqlite3_bind_int64(st, 10, inv->programme);
+	else
+		sqlite3_bind_null(st, 10);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return rl_db_fail(db, err, "storing an invitation");
 	*id = sqlite3_last_insert_rowid(db->sql);
@@ -659,7 +716,7 @@ int rl_invitation_resend(struct rl_db *db, int64_t id, int days, char code[RL_SE
 json_t *rl_invitations_list(struct rl_db *db, struct rl_error *err)
 {
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, invited_by, created_at, "
-					  "expires_at FROM invitations WHERE accepted_at IS NULL ORDER BY id DESC", err);
+					  "expires_at, programme_id FROM invitations WHERE accepted_at IS NULL ORDER BY id DESC", err);
 	json_t *items;
 	char now[21];
 	int rc;
@@ -676,6 +733,8 @@ json_t *rl_invitations_list(struct rl_db *db, struct rl_error *err)
 				      "expires_at", rl_db_col_text(st, 8), "expired", strcmp(rl_db_col_text(st, 8), now) <= 0);
 		json_object_set_new(o, "invited_by", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null()
 						   : json_integer(sqlite3_column_int64(st, 6)));
+		json_object_set_new(o, "programme", sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null()
+						   : json_integer(sqlite3_column_int64(st, 9)));
 		json_array_append_new(items, o);
 	}
 	sqlite3_reset(st);
@@ -694,13 +753,13 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 	uint8_t hash[32];
 	char name[121], email[255], site[121], curriculum[65], now[21];
 	struct rl_user_new nu = { 0 };
-	int64_t inv_id;
+	int64_t inv_id, programme = 0, invited_by = 0;
 	int rc;
 
 	if (secret_hash(code, hash) < 0)
 		goto unknown;
-	st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, expires_at, accepted_at "
-			    "FROM invitations WHERE code_hash = ?", err);
+	st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, expires_at, accepted_at, "
+			    "coalesce(programme_id, 0), coalesce(invited_by, 0) FROM invitations WHERE code_hash = ?", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
@@ -725,6 +784,8 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 	nu.roles = sqlite3_column_int(st, 3);
 	snprintf(site, sizeof(site), "%s", rl_db_col_text(st, 4) ? rl_db_col_text(st, 4) : "");
 	snprintf(curriculum, sizeof(curriculum), "%s", rl_db_col_text(st, 5) ? rl_db_col_text(st, 5) : "");
+	programme = sqlite3_column_int64(st, 8);
+	invited_by = sqlite3_column_int64(st, 9);
 	sqlite3_reset(st);
 	if (err->status)
 		return -1;
@@ -746,6 +807,8 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db->sql));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return rl_db_fail(db, err, "naming a token");
+	if (programme && rl_programme_set_members(db, *user_id, &programme, 1, invited_by, "programme", err) < 0)
+		return -1;
 	st = rl_db_stmt(db, "UPDATE invitations SET accepted_at = ?, user_id = ? WHERE id = ? AND accepted_at IS NULL", err);
 	if (!st)
 		return -1;

@@ -70,6 +70,8 @@ struct rl_user_filter {
 	const char *q;          /* part of the name or e-mail (at most RL_USER_Q_MAX bytes), or NULL */
 	int roles;              /* any of these roles, or 0 */
 	int active;             /* 1 active, 0 deactivated, -1 both */
+	int64_t programme;      /* members of this programme only, or 0 */
+	const struct rl_user *scope; /* non-NULL: only people in this faculty member's programmes */
 	int64_t after_id;       /* cursor */
 	int limit;
 };
@@ -84,6 +86,11 @@ struct rl_user_patch {
 	int set_name, set_email, set_gmc, set_site;
 	int roles;                               /* 0: unchanged */
 	int active;                              /* -1: unchanged */
+	int64_t programmes[20];                  /* with set_programme: the new programmes (RL_PROGRAMMES_MAX) */
+	size_t nprogrammes;                      /* 0: in none */
+	int set_programme;
+	const char *programme_field;             /* "programme" or "programmes", for errors */
+	int64_t by;                              /* who changes it (programme history) */
 };
 
 /*
@@ -109,6 +116,7 @@ struct rl_invitation_new {
 	const char *name, *email, *site, *curriculum;
 	int roles;
 	int days;               /* 1..RL_INVITE_MAX_DAYS */
+	int64_t programme;      /* 0: none */
 };
 
 int rl_invitation_parse(const json_t *body, struct rl_invitation_new *out, struct rl_error *err);

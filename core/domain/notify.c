@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/codes.h"
 #include "store/outbox.h"
+#include "domain/sessions.h"
 #include "domain/statements.h"
 #include "base/util.h"
 
@@ -118,7 +120,12 @@ static int remind(struct rl_db *db, const struct rl_remind_opts *o, sqlite3_int6
 int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *queued, struct rl_error *err)
 {
 	sqlite3_stmt *st = rl_db_stmt(db,
-		"SELECT s.trainer_id, u.name, u.email, count(*), min(s.created_at) FROM sessions s "
+		"SELECT s.trainer_id, u.name, u.email, count(*), min(s.created_at), "
+		/* the trainer's programmes' thresholds; the strictest when they serve several */
+		"coalesce((SELECT min(pr.reminder_count) FROM programme_members pm JOIN programmes pr ON pr.id = "
+		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1), "
+		"coalesce((SELECT min(pr.reminder_days) FROM programme_members pm JOIN programmes pr ON pr.id = "
+		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1) FROM sessions s "
 		"JOIN users u ON u.id = s.trainer_id LEFT JOIN notify_prefs p ON p.user_id = u.id "
 		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " "
 		"GROUP BY s.trainer_id ORDER BY s.trainer_id", err);
@@ -133,8 +140,11 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long waiting = (long)sqlite3_column_int64(st, 3);
 		long days = days_since((const char *)sqlite3_column_text(st, 4), o->now);
+		/* The trainer's programme may set its own thresholds (schema/012_programmes.sql). */
+		long long pw = sqlite3_column_int64(st, 5), pd = sqlite3_column_int64(st, 6);
+		long long max_waiting = pw >= 0 ? pw : o->max_waiting, max_days = pd >= 0 ? pd : o->max_days;
 
-		if (waiting <= o->max_waiting && days <= o->max_days)
+		if (waiting <= max_waiting && days <= max_days)
 			continue;
 		if (n == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
@@ -486,9 +496,9 @@ void rl_iso_week(time_t t, char out[16])
 	strftime(out, 16, "%G-W%V", &tm);
 }
 
-/* The digest's body after the greeting; the same for every faculty member (programmes will narrow it). */
-static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const char *url, struct rl_buf *b,
-		       struct rl_error *err)
+/* The digest's body after the greeting, about the trainees of faculty member fac's programmes (sessions.h). */
+static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const struct rl_user *fac, const char *url,
+		       struct rl_buf *b, struct rl_error *err)
 {
 	char week_ago[21], cutoff[21], today[11], week[16];
 	sqlite3_stmt *st;
@@ -506,9 +516,10 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const c
 		"SELECT u.id, u.name, substr(max(m.at), 1, 10) FROM progress_milestones m "
 		"JOIN users u ON u.id = m.trainee_id JOIN trainee_status ts ON ts.trainee_id = u.id "
 		"WHERE m.kind = 'eligible' AND m.at >= ? AND ts.status = 'eligible' AND u.active = 1 "
-		"GROUP BY u.id ORDER BY max(m.at), u.name", err)))
+		"AND " RL_FACULTY_SCOPE_SQL("u.id") " GROUP BY u.id ORDER BY max(m.at), u.name", err)))
 		return -1;
 	sqlite3_bind_text(st, 1, week_ago, -1, SQLITE_TRANSIENT);
+	rl_scope_bind(st, fac);
 	rl_buf_puts(b, "Newly eligible for accreditation (last 7 days):\n");
 	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
 		if (n < RL_DIGEST_LIST_MAX) {
@@ -526,8 +537,9 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const c
 	if (!n)
 		rl_buf_puts(b, "  none\n");
 	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM trainee_status ts JOIN users u ON u.id = ts.trainee_id "
-				  "WHERE ts.status = 'eligible' AND u.active = 1", err)))
+				  "WHERE ts.status = 'eligible' AND u.active = 1 AND " RL_FACULTY_SCOPE_SQL("u.id"), err)))
 		return -1;
+	rl_scope_bind(st, fac);
 	n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	rl_buf_printf(b, "Eligible and awaiting accreditation, in all: %ld", n);
@@ -543,11 +555,13 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const c
 		"  (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS oldest_pending,"
 		"  (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS waiting"
 		" FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id"
-		" WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training')"
+		" WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training'"
+		" AND " RL_FACULTY_SCOPE_SQL("u.id") ")"
 		" WHERE coalesce(last_signed, joined) < ?1 OR oldest_pending < ?1"
 		" ORDER BY coalesce(last_signed, joined), name", err)))
 		return -1;
 	sqlite3_bind_text(st, 1, cutoff, -1, SQLITE_TRANSIENT);
+	rl_scope_bind(st, fac);
 	rl_buf_printf(b, "Stuck trainees (no session signed for more than %d days, or one waiting more than %d days):\n",
 		      o->stuck_days, o->stuck_days);
 	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
@@ -573,9 +587,11 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const c
 	/* The longest queues. */
 	if (!(st = rl_db_stmt(db,
 		"SELECT u.name, count(*), substr(min(s.created_at), 1, 10) FROM sessions s JOIN users u ON u.id = s.trainer_id "
-		"WHERE s.status = 'pending' GROUP BY s.trainer_id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?", err)))
+		"WHERE s.status = 'pending' AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") " "
+		"GROUP BY s.trainer_id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?1", err)))
 		return -1;
 	sqlite3_bind_int(st, 1, RL_DIGEST_TRAINERS);
+	rl_scope_bind(st, fac);
 	rl_buf_puts(b, "Trainers with the longest queues:\n");
 	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
 		if (!n)
@@ -597,11 +613,10 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 		"SELECT u.id, u.name, u.email FROM users u LEFT JOIN notify_prefs p ON p.user_id = u.id "
 		"WHERE (u.roles & 4) AND u.active = 1 AND " WANTS_DIGEST " ORDER BY u.id", err);
 	struct fac { int64_t id; char name[256], email[256]; } *fac = NULL;
-	struct rl_buf common = RL_BUF_INIT;
 	size_t n = 0, alloc = 0;
 	char week[16], url_buf[512], subject[64];
 	const char *url = base_url(o->public_url, url_buf);
-	int rc, result = 0, have_body = 0;
+	int rc, result = 0;
 
 	*queued = 0;
 	if (!st)
@@ -645,14 +660,15 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 		sqlite3_reset(st);
 		if (exists)
 			continue;
-		if (!have_body) {
-			if (digest_body(db, o, url, &common, err) < 0) {
-				result = -1;
-				break;
-			}
-			have_body = 1;
+		struct rl_user who = { 0 };
+		who.id = fac[i].id;
+		who.roles = RL_ROLE_FACULTY;
+		rl_buf_printf(&body, "Dear %s,\n\n", fac[i].name);
+		if (digest_body(db, o, &who, url, &body, err) < 0) {
+			rl_buf_release(&body);
+			result = -1;
+			break;
 		}
-		rl_buf_printf(&body, "Dear %s,\n\n%s", fac[i].name, common.data);
 		footer(&body, url, "You receive this weekly digest as faculty of raslog.");
 		rc = rl_outbox_queue(db, key, fac[i].email, subject, body.data, o->now, err);
 		rl_buf_release(&body);
@@ -661,7 +677,6 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 		else
 			*queued += rc;
 	}
-	rl_buf_release(&common);
 	free(fac);
 	return result;
 }

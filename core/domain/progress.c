@@ -462,7 +462,8 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	"coalesce(t.modules_met, 0) AS met, coalesce(t.modules_total, 0) AS total, coalesce(t.summary, '[]'), t.accredited_until " \
 	"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id " \
 	"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) " \
-	"AND (?4 IS NULL OR st = ?4) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
+	"AND (?4 IS NULL OR st = ?4) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) " \
+	"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
 	static const char *const by_name = ACC_SELECT "ORDER BY u.name, u.id LIMIT ?6 OFFSET ?7";
 	static const char *const by_name_desc = ACC_SELECT "ORDER BY u.name DESC, u.id DESC LIMIT ?6 OFFSET ?7";
 	static const char *const by_progress = ACC_SELECT "ORDER BY met * 1.0 / max(total, 1), u.id LIMIT ?6 OFFSET ?7";
@@ -473,7 +474,8 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 		"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, count(*) "
 		"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id "
 		"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) "
-		"AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) GROUP BY st";
+		"AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
+		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") GROUP BY st";
 	const char *sql = by_name;
 	const char *sort = f->sort ? f->sort : "name";
 	char today[11];
@@ -500,6 +502,9 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	rl_db_bind_text(st, 5, f->search);
 	sqlite3_bind_int(st, 6, f->limit + 1);
 	sqlite3_bind_int64(st, 7, f->after);
+	sqlite3_bind_int(st, 8, f->scope != NULL);
+	if (f->scope)
+		rl_scope_bind(st, f->scope);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *summary;
 		if (n == f->limit)
@@ -536,6 +541,9 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 		rl_db_bind_text(st, 2, f->site);
 		rl_db_bind_text(st, 3, f->curriculum);
 		rl_db_bind_text(st, 5, f->search);
+		sqlite3_bind_int(st, 8, f->scope != NULL);
+		if (f->scope)
+			rl_scope_bind(st, f->scope);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			json_object_set_new(counts, rl_db_col_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
 		sqlite3_reset(st);

@@ -23,6 +23,7 @@
 #include "store/db.h"
 #include "base/error.h"
 
+struct rl_user;
 
 /*
  * The trainee's figures from the ledger (rl_figures over their ledger
@@ -81,6 +82,7 @@ struct rl_accreditation_filter {
 	const char *sort;        /* name (default), -name, progress, -progress, status */
 	int64_t after;           /* cursor: offset into the sorted list */
 	int limit;
+	const struct rl_user *scope; /* non-NULL: only the trainees this faculty member may see (sessions.h) */
 };
 /* GET /accreditation: every trainee's status and module summary, plus counts. */
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f,

@@ -345,44 +345,66 @@ json_t *rl_session_certified_fields(const json_t *session)
 	return o;
 }
 
-int rl_session_visible(const struct rl_user *me, const json_t *session)
+void rl_scope_bind(sqlite3_stmt *st, const struct rl_user *me)
+{
+	sqlite3_bind_int64(st, 99, me->id);
+}
+
+/* 1 if programmes do not exist yet or trainee is in one of faculty member me's; 0 if not; -1 on a read error. */
+static int faculty_sees(struct rl_db *db, const struct rl_user *me, int64_t trainee)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " RL_FACULTY_SCOPE_SQL("?1"), &err);
+	int rc, found = -1;
+
+	if (!st) {
+		rl_error_clear(&err);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, trainee);
+	rl_scope_bind(st, me);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		found = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return found;
+}
+
+int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t *session)
 {
 	int64_t trainee = json_integer_value(json_object_get(session, "trainee"));
 	int64_t trainer = json_integer_value(json_object_get(session, "trainer"));
 
-	if (me->roles & RL_ROLE_FACULTY)
-		return 1;
 	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
 		return 1;
 	/* A withdrawn session no longer waits for its trainer (often the wrong one). */
 	if ((me->roles & RL_ROLE_TRAINER) && trainer == me->id) {
 		const char *status = json_string_value(json_object_get(session, "status"));
-		return !status || strcmp(status, "withdrawn") != 0;
+		if (!status || strcmp(status, "withdrawn") != 0)
+			return 1;
 	}
-	return 0;
-}
-
-/* The part of the rule that needs no query: 1 yes, 0 no, -1 only if they supervised the trainee. */
-static int trainee_visible_by_role(const struct rl_user *me, int64_t trainee)
-{
 	if (me->roles & RL_ROLE_FACULTY)
-		return 1;
-	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
-		return 1;
-	return (me->roles & RL_ROLE_TRAINER) ? -1 : 0;
+		return faculty_sees(db, me, trainee) == 1;
+	return 0;
 }
 
 /* Whom a trainer supervises: named on a session not withdrawn, or assigned by faculty (supervision.h). */
 #define SUPERVISED_SQL "SELECT trainee_id FROM sessions WHERE trainer_id = ?1 AND status <> 'withdrawn' " \
 		       "UNION SELECT trainee_id FROM assignments WHERE trainer_id = ?1"
+/* Whom a faculty member oversees, when programmes exist. */
+#define OVERSEEN_SQL "SELECT u.id FROM users u WHERE (u.roles & 1) AND " RL_FACULTY_SCOPE_SQL("u.id")
 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	int found, by_role = trainee_visible_by_role(me, trainee);
+	int found;
 
-	if (by_role >= 0)
-		return by_role;
+	if ((me->roles & RL_ROLE_TRAINEE) && trainee == me->id)
+		return 1;
+	if ((me->roles & RL_ROLE_FACULTY) && faculty_sees(db, me, trainee) == 1)
+		return 1;
+	if (!(me->roles & RL_ROLE_TRAINER))
+		return 0;
 	found = rl_supervises(db, me->id, trainee, &err) == 1;
 	rl_error_clear(&err);
 	return found;
@@ -402,17 +424,29 @@ int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visibl
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->all = trainee_visible_by_role(me, 0) == 1;
-	if (out->all)
-		return 0;
+	if (me->roles & RL_ROLE_FACULTY) {
+		if (!(st = rl_db_stmt(db, "SELECT NOT EXISTS (SELECT 1 FROM programmes)", err)))
+			return -1;
+		out->all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (out->all)
+			return 0;
+	}
 	if (!(out->ids = malloc(cap * sizeof(*out->ids))))
 		return rl_error_internal(err, "out of memory");
 	if (me->roles & RL_ROLE_TRAINEE)
 		out->ids[out->n++] = me->id;
-	if (me->roles & RL_ROLE_TRAINER) {
-		if (!(st = rl_db_stmt(db, SUPERVISED_SQL, err)))
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 && !(me->roles & RL_ROLE_TRAINER))
+			continue;
+		if (pass == 1 && !(me->roles & RL_ROLE_FACULTY))
+			continue;
+		if (!(st = rl_db_stmt(db, pass == 0 ? SUPERVISED_SQL : OVERSEEN_SQL, err)))
 			goto fail;
-		sqlite3_bind_int64(st, 1, me->id);
+		if (pass == 0)
+			sqlite3_bind_int64(st, 1, me->id);
+		else
+			rl_scope_bind(st, me);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (out->n == cap) {
 				int64_t *n = realloc(out->ids, cap * 2 * sizeof(*n));
@@ -428,7 +462,7 @@ int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visibl
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
-			rl_db_fail(db, err, "reading whom you supervised");
+			rl_db_fail(db, err, "reading whose records you may see");
 			goto fail;
 		}
 	}
@@ -461,7 +495,8 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 	int all = (me->roles & RL_ROLE_FACULTY) && !f->pending_for_me;
 
 	st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
-			" WHERE (?1 OR (?2 AND s.trainee_id = ?4) OR (?3 AND s.trainer_id = ?4 AND s.status <> 'withdrawn'))"
+			" WHERE ((?2 AND s.trainee_id = ?4) OR (?3 AND s.trainer_id = ?4 AND s.status <> 'withdrawn')"
+			" OR (?1 AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") "))"
 			" AND (?5 IS NULL OR s.trainee_id = ?5) AND (?6 IS NULL OR s.status = ?6)"
 			" AND s.id < ?7 ORDER BY s.id DESC LIMIT ?8", err);
 	if (!st)
@@ -475,6 +510,7 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 	rl_db_bind_text(st, 6, f->pending_for_me ? "pending" : f->status);
 	sqlite3_bind_int64(st, 7, f->before_id > 0 ? f->before_id : INT64_MAX);
 	sqlite3_bind_int(st, 8, f->limit + 1);
+	rl_scope_bind(st, me);
 	items = json_array();
 	*next_cursor = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

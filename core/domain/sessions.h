@@ -68,24 +68,40 @@ int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(v
 /* The session fields a sign-off statement certifies (no status, no names). */
 json_t *rl_session_certified_fields(const json_t *session);
 
-/* 1 if me may see this session (trainee: own; trainer: names them; faculty: all). */
-int rl_session_visible(const struct rl_user *me, const json_t *session);
+/* 1 if me may see this session (trainee: own; trainer: names them; faculty: their programmes' trainees). */
+int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t *session);
 
 /*
- * Whose records a caller may see, person by person: faculty every
- * trainee's; a trainee their own; a trainer those of every trainee they
- * supervised in at least one session.  The one rule behind a trainee's
- * progress, export and credentials and the ledger's entries about them.
+ * Whose records a caller may see, person by person: faculty the trainees
+ * of their own programme (every trainee while no programme exists); a
+ * trainee their own; a trainer those of every trainee they supervised in
+ * at least one session or were assigned.  The one rule behind a trainee's
+ * progress, export and credentials, the session list, the accreditation
+ * view, reports, oversight, digests and the ledger's entries about them.
  * 1 if me may see trainee's records, 0 if not (and on a read error).
  */
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee);
+
+/*
+ * The faculty part of the rule as SQL, for queries over many trainees:
+ * true when the trainee whose id is the column col is in a programme of
+ * the faculty member bound as parameter ?99 (rl_scope_bind), or when no
+ * programme exists yet.  Queries put it last among their parameters' uses
+ * and bind ?99 with rl_scope_bind; it is the only copy of the rule in SQL.
+ */
+#define RL_FACULTY_SCOPE_SQL(col) \
+	"(NOT EXISTS (SELECT 1 FROM programmes) OR " col " IN (SELECT pt.user_id FROM programme_members pt " \
+	"JOIN programme_members pf ON pf.programme_id = pt.programme_id WHERE pf.user_id = ?99 " \
+	"AND pf.until_at IS NULL AND pt.until_at IS NULL))"
+/* Binds the caller of RL_FACULTY_SCOPE_SQL. */
+void rl_scope_bind(sqlite3_stmt *st, const struct rl_user *me);
 
 /*
  * The same rule for many records at once (a ledger export): the set is
  * read in one query per request, then rl_visible_has() costs a binary search.
  */
 struct rl_visible {
-	int all;           /* faculty: every trainee */
+	int all;           /* faculty while no programme exists: every trainee */
 	int64_t *ids;      /* sorted trainee ids (malloc'd), the caller's own id included */
 	size_t n;
 };

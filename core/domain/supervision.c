@@ -11,6 +11,7 @@
 #include "base/codes.h"
 #include "base/jsonin.h"
 #include "base/util.h"
+#include "domain/sessions.h"
 
 int rl_supervises(struct rl_db *db, int64_t trainer, int64_t trainee, struct rl_error *err)
 {
@@ -74,6 +75,16 @@ static int need_faculty(const struct rl_user *me, const char *what, struct rl_er
 	return rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL, "only faculty or an admin may %s", what);
 }
 
+/* Faculty act only on the trainees of their programmes (sessions.h); an admin on everyone. */
+static int need_programme(struct rl_db *db, const struct rl_user *me, int64_t trainee, struct rl_error *err)
+{
+	if ((me->roles & RL_ROLE_ADMIN) || rl_trainee_visible(db, me, trainee))
+		return 0;
+	return rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL,
+			    "trainee %lld is not in a programme of yours; faculty act on their own programmes' trainees",
+			    (long long)trainee);
+}
+
 int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *body, json_t **out,
 		      struct rl_error *err)
 {
@@ -101,7 +112,7 @@ int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *
 	rl_error_clear(&lookup);
 	if (!err->status && trainer == trainee)
 		rl_error_field(err, "trainee", "a trainer cannot be assigned to supervise themselves");
-	if (err->status)
+	if (err->status || need_programme(db, me, trainee, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
 	st = rl_db_stmt(db, "INSERT INTO assignments(trainer_id, trainee_id, assigned_by, created_at) VALUES (?,?,?,?)", err);
@@ -134,6 +145,8 @@ int rl_assignment_remove(struct rl_db *db, const struct rl_user *me, int64_t id,
 		return -1;
 	if (!(*out = assignment_get(db, id, err)))
 		return -1;
+	if (need_programme(db, me, json_integer_value(json_object_get(*out, "trainee")), err) < 0)
+		goto fail;
 	st = rl_db_stmt(db, "DELETE FROM assignments WHERE id = ?", err);
 	if (!st)
 		goto fail;
@@ -154,9 +167,10 @@ fail:
 json_t *rl_assignment_list(struct rl_db *db, const struct rl_user *me, int64_t trainer, int64_t trainee,
 			   struct rl_error *err)
 {
-	int all = (me->roles & (RL_ROLE_FACULTY | RL_ROLE_ADMIN)) != 0;
+	int all = (me->roles & RL_ROLE_ADMIN) != 0;
 	sqlite3_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT
-		"WHERE (?1 OR (?2 AND a.trainer_id = ?4) OR (?3 AND a.trainee_id = ?4)) "
+		"WHERE (?1 OR (?2 AND a.trainer_id = ?4) OR (?3 AND a.trainee_id = ?4) "
+		"OR (?7 AND " RL_FACULTY_SCOPE_SQL("a.trainee_id") ")) "
 		"AND (?5 = 0 OR a.trainer_id = ?5) AND (?6 = 0 OR a.trainee_id = ?6) ORDER BY a.id", err);
 	json_t *items;
 	int rc;
@@ -169,6 +183,8 @@ json_t *rl_assignment_list(struct rl_db *db, const struct rl_user *me, int64_t t
 	sqlite3_bind_int64(st, 4, me->id);
 	sqlite3_bind_int64(st, 5, trainer);
 	sqlite3_bind_int64(st, 6, trainee);
+	sqlite3_bind_int(st, 7, (me->roles & RL_ROLE_FACULTY) != 0);
+	rl_scope_bind(st, me);
 	items = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(items, assignment_json(st));

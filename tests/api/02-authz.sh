@@ -57,6 +57,19 @@ st=$(req POST /api/v1/invitations "$tok_A" '{"name":"Ned New","email":"ned@test.
 check "setup: an invitation to resend" "$st" = 201
 INV=$(jget 'j["id"]' <"$WORK/body")
 
+# Programmes: T, T2, R and F are in programme PA; T3 and F2 in programme PB.
+# Faculty act only on their own programmes' trainees (checked after the matrix).
+mk T3 "Tom Trainee" trainee
+mk F2 "Flo Faculty" faculty
+tok_T3=$(token_of "$T3"); tok_F2=$(token_of "$F2")
+req POST /api/v1/programmes "$tok_A" '{"name":"START North East"}' >/dev/null
+PA=$(jget 'j["id"]' <"$WORK/body")
+req POST /api/v1/programmes "$tok_A" '{"name":"START London"}' >/dev/null
+PB=$(jget 'j["id"]' <"$WORK/body")
+for u in $T $T2 $R $F; do req PATCH "/api/v1/users/$u" "$tok_A" "{\"programme\":$PA}" >/dev/null; done
+for u in $T3 $F2; do req PATCH "/api/v1/users/$u" "$tok_A" "{\"programme\":$PB}" >/dev/null; done
+check "setup: two programmes, six members" "$(sql 'select count(*) from programme_members where until_at is null')" = 6
+
 # ---- the matrix -------------------------------------------------------------
 # Columns: T (own record), T2 (another trainee), R (trainer supervising T),
 # R2 (trainer not supervising T), F (faculty), A (admin only), none (no
@@ -139,6 +152,14 @@ POST   /api/v1/device/approve              EMPTY    400 400 400 400 400 400 401 
 # single sign-on is not configured here: 404 pages for everyone (tests/api/83-oidc.sh has the rest)
 GET    /auth/oidc/start                    -        404 404 404 404 404 404 404  404 404
 GET    /auth/oidc/callback                 -        404 404 404 404 404 404 404  404 404
+GET    /api/v1/programmes                  -        200 200 200 200 200 200 401  401 401
+POST   /api/v1/programmes                  PROG     403 403 403 403 403 201 401  401 401
+GET    /api/v1/programmes/{PA}             -        200 200 200 200 200 200 401  401 401
+PATCH  /api/v1/programmes/{PA}             PDAYS    403 403 403 403 403 200 401  401 401
+GET    /api/v1/users/{T}/programmes        -        200 404 404 404 200 200 401  401 401
+GET    /api/v1/oversight/trainers          -        403 403 403 403 200 403 401  401 401
+GET    /api/v1/oversight/agreement         -        403 403 403 403 200 403 401  401 401
+GET    /api/v1/oversight/stuck             -        403 403 403 403 200 403 401  401 401
 # not routes: unknown resource, wrong method (no auth is needed to learn either)
 GET    /api/v1/nope                        -        404 404 404 404 404 404 404  404 404
 PUT    /api/v1/sessions                    EMPTY    405 405 405 405 405 405 405  405 405
@@ -150,7 +171,7 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 	case "$method" in ''|\#*) continue ;; esac
 	for c in $callers; do
 		eval "want=\$e_$c; tok=\$tok_$c"
-		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g; s/{INV}/$INV/g; s/{IMP}/$IMP/g")
+		pth=$(echo "$path" | sed "s/{S}/$S/g; s/{T}/$T/g; s/{R}/$R/g; s/{INV}/$INV/g; s/{IMP}/$IMP/g; s/{PA}/$PA/g")
 		if echo "$pth" | grep -q '{TTOK}'; then
 			req POST /api/v1/tokens "$tok_T" '{"name":"matrix","scope":"read"}' >/dev/null
 			pth=$(echo "$pth" | sed "s/{TTOK}/$(jget 'j["id"]' <"$WORK/body")/")
@@ -174,6 +195,8 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 		NAME) st=$(req "$method" "$pth" "$tok" '{"name":"Tia Trainee"}') ;;
 		INVITE) st=$(req "$method" "$pth" "$tok" '{"name":"Ivy Invited","email":"ivy@test.raslog.org","roles":["trainee"]}') ;;
 		IMPORT) st=$(req "$method" "$pth" "$tok" "$(import_body)") ;;
+		PROG) st=$(req "$method" "$pth" "$tok" "{\"name\":\"Matrix $(date +%s%N)\"}") ;;
+		PDAYS) st=$(req "$method" "$pth" "$tok" '{"reminder_days":20}') ;;
 		esac
 		cells=$((cells + 1))
 		why=""
@@ -201,6 +224,27 @@ for m, pat in re.findall(r'^\t\{ \"([A-Z]+)\",\s*\"([^\"]+)\"', open(sys.argv[1]
     if not any(tm == m and re.match(rx, tp) for tm, tp in table):
         missing.append(m + ' ' + pat)
 assert not missing, missing" server/routes.c "$MATRIX"
+
+# ---- programme scoping ----------------------------------------------------------
+# F2 is faculty of programme PB: T (programme PA) is out of reach, answered as if T did not exist.
+for p in "/api/v1/sessions/$S" "/api/v1/trainees/$T/progress" "/api/v1/trainees/$T/export" "/api/v1/users/$T/programmes"; do
+	check "faculty of another programme: GET $p is 404" "$(req GET "$p" "$tok_F2")" = 404
+	check "  ...and faculty of T's programme: 200" "$(req GET "$p" "$tok_F")" = 200
+done
+pair_list() { # pair_list DESC PATH JQ: T's id is in F's answer and not in F2's
+	req GET "$2" "$tok_F" >/dev/null; a=$(jget "$3" <"$WORK/body")
+	req GET "$2" "$tok_F2" >/dev/null; b=$(jget "$3" <"$WORK/body")
+	check "$1: faculty of T's programme see T" "$(echo " $a " | grep -c " $T ")" = 1
+	check "$1: faculty of another programme do not" "$(echo " $b " | grep -c " $T ")" = 0
+}
+pair_list "GET /sessions" /api/v1/sessions '" ".join(str(x["trainee"]) for x in j["items"])'
+pair_list "GET /accreditation" /api/v1/accreditation '" ".join(str(x["id"]) for x in j["items"])'
+pair_list "GET /users" /api/v1/users '" ".join(str(x["id"]) for x in j["items"])'
+req GET /api/v1/accreditation "$tok_F2" >/dev/null
+check "faculty of PB see T3 on the accreditation view" "$(jget '" ".join(str(x["id"]) for x in j["items"])' <"$WORK/body")" = "$T3"
+st=$(req POST /api/v1/assignments "$tok_F2" "{\"trainer\":$R2,\"trainee\":$T}")
+check "faculty of another programme cannot assign T to a trainer: 403" "$st" = 403
+check "  ...nothing stored" "$(sql "select count(*) from assignments where trainee_id = $T and trainer_id = $R2")" = 0
 
 # ---- server-owned fields ------------------------------------------------------
 n=$(count)

@@ -30,4 +30,9 @@ echo "# oidc.test.mjs"
 OUT="$OUT" bash tests/browser/oidc.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok oidc-\2/; s/^1\.\.\([0-9]*\)$/# oidc: 1..\1/'
 ost=${PIPESTATUS[0]}
 [ "$ost" = 0 ] || st=1
+# The admin screen and the oversight page at 390 and 1280 px (their own server on the demo).
+echo "# admin.test.mjs"
+OUT="$OUT" bash tests/browser/admin.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok - /\1ok - admin: /'
+ast=${PIPESTATUS[0]}
+[ "$ast" = 0 ] || st=1
 exit $st

@@ -352,6 +352,13 @@ check('no token', 'GET', '/api/v1/me', await call('GET', '/me'), 401);
 check('a bad token', 'GET', '/api/v1/sessions', await call('GET', '/sessions', { token: 'rl_not-a-token' }), 401);
 check('a trainee asking for the accreditation list', 'GET', '/api/v1/accreditation', await call('GET', '/accreditation', { token: T }), 403);
 check('a trainee asking for sites', 'GET', '/api/v1/sites', await call('GET', '/sites', { token: T }), 403);
+check('sites as CSV', 'GET', '/api/v1/sites', await call('GET', '/sites?format=csv', { token: F }), 200);
+for (const part of ['trainers', 'agreement', 'stuck']) {
+	check(`oversight ${part}`, 'GET', `/api/v1/oversight/${part}`, await call('GET', `/oversight/${part}`, { token: F }), 200);
+	check(`oversight ${part} as CSV`, 'GET', `/api/v1/oversight/${part}`, await call('GET', `/oversight/${part}?format=csv`, { token: F }), 200);
+	check(`oversight ${part}, a bad format`, 'GET', `/api/v1/oversight/${part}`, await call('GET', `/oversight/${part}?format=xml`, { token: F }), 400);
+	check(`oversight ${part} as a trainee`, 'GET', `/api/v1/oversight/${part}`, await call('GET', `/oversight/${part}`, { token: T }), 403);
+}
 check('a trainee listing faculty keys', 'GET', '/api/v1/keys', await call('GET', `/keys?user=${faculty.id}`, { token: T }), 403);
 check('a bad list limit', 'GET', '/api/v1/sessions', await call('GET', '/sessions?limit=0', { token: F }), 400);
 check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT', '/health', { token: F }), 405);
@@ -383,6 +390,18 @@ check('a wrong method on a known path', 'GET', '/api/v1/health', await call('PUT
 		if (admins.length === 1)
 			check('deactivating the last admin', 'PATCH', '/api/v1/users/{id}', await call('PATCH', `/users/${admins[0].id}`, { token: A, body: { active: false } }), 409);
 		check('PATCH no such user', 'PATCH', '/api/v1/users/{id}', await call('PATCH', '/users/99999999', { token: A, body: { name: 'X' } }), 404);
+		// Programmes (issue 17): the demo seeds two; an admin creates, renames and sets thresholds.
+		const progs = check('GET /programmes', 'GET', '/api/v1/programmes', await call('GET', '/programmes', { token: T }), 200);
+		const pname = `Check ${Date.now()}`;
+		const np = check('POST /programmes', 'POST', '/api/v1/programmes', await call('POST', '/programmes', { token: A, body: { name: pname, reminder_count: 10 } }), 201);
+		check('POST /programmes, the same name', 'POST', '/api/v1/programmes', await call('POST', '/programmes', { token: A, body: { name: pname } }), 400);
+		check('GET /programmes/{id}', 'GET', '/api/v1/programmes/{id}', await call('GET', `/programmes/${np.json?.id ?? 1}`, { token: F }), 200);
+		check('GET /programmes/{id}, none', 'GET', '/api/v1/programmes/{id}', await call('GET', '/programmes/99999999', { token: F }), 404);
+		check('PATCH /programmes/{id}', 'PATCH', '/api/v1/programmes/{id}', await call('PATCH', `/programmes/${np.json?.id ?? 1}`, { token: A, body: { reminder_days: null } }), 200);
+		check('PATCH /programmes/{id}, nothing', 'PATCH', '/api/v1/programmes/{id}', await call('PATCH', `/programmes/${np.json?.id ?? 1}`, { token: A, body: {} }), 400);
+		check('PATCH a programme in', 'PATCH', '/api/v1/users/{id}', await call('PATCH', `/users/${trainee.id}`, { token: A, body: { programme: progs.json?.items?.[0]?.id ?? 1 } }), 200);
+		check("a trainee's memberships", 'GET', '/api/v1/users/{id}/programmes', await call('GET', `/users/${trainee.id}/programmes`, { token: A }), 200);
+		check("another's memberships, as a trainee", 'GET', '/api/v1/users/{id}/programmes', await call('GET', `/users/${trainer.id}/programmes`, { token: T }), 404);
 		const email = `openapi-check-${Date.now()}@nhs.net`;
 		const inv = check('POST /invitations', 'POST', '/api/v1/invitations', await call('POST', '/invitations', { token: A, body: { name: 'Olive Api', email, roles: ['trainee'], expires_in_days: 2 } }), 201);
 		check('POST /invitations again', 'POST', '/api/v1/invitations', await call('POST', '/invitations', { token: A, body: { name: 'Olive Api', email, roles: ['trainee'] } }), 409);

@@ -21,6 +21,8 @@
 #include "base/codes.h"
 #include "store/db.h"
 #include "base/error.h"
+#include "domain/oversight.h"
+#include "domain/programmes.h"
 #include "domain/sessions.h"
 #include "app/setup.h"
 #include "domain/users.h"
@@ -409,6 +411,56 @@ static void test_session_rules(void **state)
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM sessions"), 0);
 }
 
+/* Nearest-rank percentiles: the value at rank ceil(p * n / 100). */
+static void test_percentile(void **state)
+{
+	const long long v[] = { 10, 20, 30, 40, 50, 60, 70, 80, 90, 100 };
+	const long long one[] = { 7 };
+
+	(void)state;
+	assert_int_equal(rl_percentile(v, 10, 50), 50);
+	assert_int_equal(rl_percentile(v, 10, 90), 90);
+	assert_int_equal(rl_percentile(v, 9, 50), 50);   /* rank 5 of 9 */
+	assert_int_equal(rl_percentile(v, 9, 90), 90);   /* rank ceil(8.1) = 9 */
+	assert_int_equal(rl_percentile(v, 4, 90), 40);
+	assert_int_equal(rl_percentile(one, 1, 50), 7);
+	assert_int_equal(rl_percentile(v, 0, 50), 0);
+}
+
+/* Faculty see every trainee until a programme exists, then only their programmes' trainees. */
+static void test_programme_visibility(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_programme_in in = { "North", -1, -1 };
+	struct rl_user fac = { 0 };
+	int64_t pa, pb;
+
+	fac.id = f->trainer;      /* any account; the role is what counts */
+	fac.roles = RL_ROLE_FACULTY;
+	assert_true(rl_trainee_visible(f->db, &fac, f->trainee));
+	assert_int_equal(rl_programme_create(f->db, &in, 0, &pa, &err), 0);
+	in.name = "South";
+	assert_int_equal(rl_programme_create(f->db, &in, 0, &pb, &err), 0);
+	assert_false(rl_trainee_visible(f->db, &fac, f->trainee));
+	assert_int_equal(rl_programme_set_members(f->db, f->trainee, &pa, 1, 0, "programme", &err), 0);
+	assert_int_equal(rl_programme_set_members(f->db, fac.id, &pb, 1, 0, "programme", &err), 0);
+	assert_false(rl_trainee_visible(f->db, &fac, f->trainee));
+	assert_int_equal(rl_programme_set_members(f->db, fac.id, (int64_t[]){ pa, pb }, 2, 0, "programme", &err), 0);
+	assert_true(rl_trainee_visible(f->db, &fac, f->trainee));
+	/* A trainee holds one programme at a time; a move keeps the history. */
+	assert_int_equal(rl_programme_set_members(f->db, f->trainee, (int64_t[]){ pa, pb }, 2, 0, "programme", &err), -1);
+	rl_error_clear(&err);
+	assert_int_equal(rl_programme_set_members(f->db, f->trainee, &pb, 1, 0, "programme", &err), 0);
+	{
+		char sql[160];
+		snprintf(sql, sizeof(sql), "SELECT count(*) * 10 + sum(until_at IS NULL) FROM programme_members WHERE user_id = %lld",
+			 (long long)f->trainee);
+		assert_int_equal(query_int(f->db, sql), 21); /* two memberships, one current */
+	}
+	rl_error_clear(&err);
+}
+
 static void test_session_visibility(void **state)
 {
 	struct fixture *f = *state;
@@ -416,20 +468,20 @@ static void test_session_visibility(void **state)
 	struct rl_user u = { 0 };
 
 	u.id = f->trainee; u.roles = RL_ROLE_TRAINEE;
-	assert_true(rl_session_visible(&u, s));
+	assert_true(rl_session_visible(f->db, &u, s));
 	u.id = f->other_trainee;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	u.id = f->trainer; u.roles = RL_ROLE_TRAINER;
-	assert_true(rl_session_visible(&u, s));
+	assert_true(rl_session_visible(f->db, &u, s));
 	u.id = f->dual; u.roles = RL_ROLE_TRAINER | RL_ROLE_TRAINEE;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	u.roles = RL_ROLE_ADMIN;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	u.roles = RL_ROLE_FACULTY;
-	assert_true(rl_session_visible(&u, s));
+	assert_true(rl_session_visible(f->db, &u, s));
 	/* a trainee id that happens to equal a trainer's only counts with the trainee role */
 	u.id = f->trainee; u.roles = RL_ROLE_TRAINER;
-	assert_false(rl_session_visible(&u, s));
+	assert_false(rl_session_visible(f->db, &u, s));
 	json_decref(s);
 }
 
@@ -536,6 +588,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test(test_percentile),
+		cmocka_unit_test_setup_teardown(test_programme_visibility, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),

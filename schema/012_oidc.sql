@@ -1,4 +1,4 @@
--- 013_oidc.sql - OpenID Connect single sign-on (authorization code flow
+-- 012_oidc.sql - OpenID Connect single sign-on (authorization code flow
 -- with PKCE).  One row per sign-in started in a browser.  Nothing secret is
 -- stored: the state is kept as its BLAKE2b-256 hash, and the nonce and
 -- PKCE verifier are derived from the state and a secret held only in the
