@@ -20,6 +20,7 @@ static const char key_usage[] =
 	"       raslog key register [--passphrase-file FILE] [--json]\n"
 	"       raslog key list [--user ID] [--json]\n"
 	"       raslog key revoke ID [--json]\n"
+	"       raslog key approve ID [--user ID] [--yes] [--passphrase-file FILE] [--json]\n"
 	"\n"
 	"Your Ed25519 signing key lives in $XDG_DATA_HOME/raslog/signing.key\n"
 	"(default ~/.local/share/raslog), mode 0600 in a 0700 directory.\n";
@@ -67,6 +68,18 @@ static const char revoke_usage[] =
 	"usage: raslog key revoke ID [--json]\n"
 	"\n"
 	"Revokes a registered key: it signs nothing from now on.\n";
+
+static const char approve_usage[] =
+	"usage: raslog key approve ID [--user ID] [--yes] [--passphrase-file FILE] [--json]\n"
+	"\n"
+	"Keys per device: approves a further key of yours (registered from\n"
+	"another computer, or a phone's browser) with a device_key statement\n"
+	"signed by the key on this computer, which must already be trusted for\n"
+	"you.  Faculty approve another user's key with --user ID.\n"
+	"\n"
+	"  --user ID               the key's owner (faculty only; default: me)\n"
+	"  --yes, -y               sign without asking\n"
+	"  --passphrase-file FILE  read the passphrase from FILE (or RASLOG_PASSPHRASE)\n";
 
 enum { OPT_FORCE = CLI_OPT_FIRST_LOCAL, OPT_USER };
 
@@ -338,7 +351,7 @@ static int key_list(int argc, char **argv)
 
 		cells[0] = cli_json_text(k, "id", "?", id, sizeof(id));
 		cells[1] = json_string_value(json_object_get(k, "created_at"));
-		cells[2] = revoked ? "revoked" : "active";
+		cells[2] = revoked ? "revoked" : json_object_get(k, "device_index") ? "approved" : "active";
 		cells[3] = key;
 		cells[4] = key && pk[0] && strcmp(key, pk) == 0 ? "(this computer)" : "";
 		cli_table_add(t, cells);
@@ -381,6 +394,97 @@ static int key_revoke(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int key_approve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "yes", no_argument, NULL, CLI_OPT_YES },
+		{ "passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "key approve", *user = NULL, *passfile = NULL, *pk = NULL;
+	struct rl_error err = RL_ERROR_INIT;
+	struct cli_signer s;
+	struct rl_signer by;
+	char pathq[64] = "/keys", what[64];
+	json_t *res, *items, *k, *stmt, *reply = NULL;
+	int64_t id, uid = 0, owner = 0;
+	int c, rc, yes = 0, json = 0;
+	size_t i;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "y", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_USER: user = optarg; break;
+		case 'y':
+		case CLI_OPT_YES: yes = 1; break;
+		case CLI_OPT_PASSFILE: passfile = optarg; break;
+		case CLI_OPT_JSON: json = 1; break;
+		default:
+			if ((rc = cli_opt_common(c, argv, cmd, approve_usage)) >= 0)
+				return rc;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cmd, "say which key to approve: raslog key approve ID (see raslog key list)");
+	if (optind + 1 < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (cli_parse_id(cmd, "the key id", argv[optind], &id) < 0)
+		return CLI_USAGE;
+	if (user) {
+		if (cli_parse_id(cmd, "--user", user, &uid) < 0)
+			return CLI_USAGE;
+		snprintf(pathq, sizeof(pathq), "/keys?user=%lld", (long long)uid);
+	}
+	if ((rc = cli_signer_begin(&s, cmd, yes, passfile)) != 0)
+		return rc;
+	res = cli_api("GET", pathq, NULL, &err);
+	if (!res) {
+		rc = cli_report(&err);
+		rl_error_clear(&err);
+		cli_signer_release(&s);
+		return rc;
+	}
+	items = json_is_array(res) ? res : json_object_get(res, "items");
+	json_array_foreach(items, i, k)
+		if (json_integer_value(json_object_get(k, "id")) == id) {
+			pk = json_string_value(json_object_get(k, "public_key"));
+			owner = json_integer_value(json_object_get(k, "user"));
+			break;
+		}
+	if (!pk || owner <= 0) {
+		json_decref(res);
+		cli_signer_release(&s);
+		return cli_error("no key %lld is registered to %s; see raslog key list%s", (long long)id,
+				 user ? "that user" : "you", user ? " --user ID" : "");
+	}
+	if (json_object_get(k, "revoked_at") || json_object_get(k, "device_index")) {
+		int revoked = json_object_get(k, "revoked_at") != NULL;
+		json_decref(res);
+		cli_signer_release(&s);
+		return cli_error("key %lld is %s", (long long)id, revoked ? "revoked and can no longer be approved"
+									 : "already approved");
+	}
+	cli_signer_by(&s, &by);
+	stmt = rl_stmt_device_key(owner, pk, &by);
+	snprintf(what, sizeof(what), "approval of key %lld", (long long)id);
+	rc = cli_signer_submit(&s, stmt, what, &reply);
+	json_decref(stmt);
+	json_decref(res);
+	cli_signer_release(&s);
+	if (rc)
+		return rc;
+	if (json)
+		cli_print_json(stdout, reply);
+	else
+		printf("approved key %lld (ledger index %lld)\n", (long long)id,
+		       (long long)json_integer_value(json_object_get(reply, "ledger_index")));
+	json_decref(reply);
+	return CLI_OK;
+}
+
 int cmd_key(int argc, char **argv)
 {
 	static const struct {
@@ -389,11 +493,12 @@ int cmd_key(int argc, char **argv)
 	} subs[] = {
 		{ "generate", key_generate }, { "show", key_show },     { "check", key_check },
 		{ "register", key_register }, { "list", key_list },     { "revoke", key_revoke },
+		{ "approve", key_approve },
 		{ NULL, NULL },
 	};
 
 	if (argc < 2)
-		return cli_usage_error("key", "say what to do: generate, show, check, register, list or revoke");
+		return cli_usage_error("key", "say what to do: generate, show, check, register, list, revoke or approve");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(key_usage, stdout);
 		return CLI_OK;
@@ -401,5 +506,5 @@ int cmd_key(int argc, char **argv)
 	for (int i = 0; subs[i].name; i++)
 		if (strcmp(subs[i].name, argv[1]) == 0)
 			return subs[i].fn(argc - 1, argv + 1);
-	return cli_usage_error("key", "'%s' is not a key command (generate, show, check, register, list, revoke)", argv[1]);
+	return cli_usage_error("key", "'%s' is not a key command (generate, show, check, register, list, revoke, approve)", argv[1]);
 }

@@ -75,6 +75,13 @@ json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const c
 json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, const char *reason,
 				 const struct rl_signer *by);
 
+/*
+ * A further signing key for a person (keys per device): signed by a key
+ * already trusted for the same person (signer == user) or by faculty.
+ * {"v":1,"type":"device_key","signer","key","signed_at","user","public_key"}.
+ */
+json_t *rl_stmt_device_key(int64_t user, const char *public_key, const struct rl_signer *by);
+
 /* Log-signed statements. */
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at);
 json_t *rl_stmt_key_revocation(int64_t user, const char *public_key, const char *revoked_at);

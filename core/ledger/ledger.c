@@ -510,7 +510,8 @@ json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, s
  * which are public facts of the faculty.  A revocation is one of them when
  * it revokes a trainer accreditation.  docs/ledger.md "Who sees what".
  */
-static const char *const public_kinds[] = { "faculty_key", "key_revocation", "trainer_accreditation", NULL };
+static const char *const public_kinds[] = { "faculty_key", "key_revocation", "trainer_accreditation", "device_key",
+					    NULL };
 
 static int is_public_kind(const char *kind, const char *revoked_kind)
 {
