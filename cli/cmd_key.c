@@ -351,7 +351,8 @@ static int key_list(int argc, char **argv)
 
 		cells[0] = cli_json_text(k, "id", "?", id, sizeof(id));
 		cells[1] = json_string_value(json_object_get(k, "created_at"));
-		cells[2] = revoked ? "revoked" : json_object_get(k, "device_index") ? "approved" : "active";
+		cells[2] = revoked ? "revoked" : json_object_get(k, "device_index") ? "approved"
+			 : json_object_get(k, "accreditation_index") ? "accredited" : "active";
 		cells[3] = key;
 		cells[4] = key && pk[0] && strcmp(key, pk) == 0 ? "(this computer)" : "";
 		cli_table_add(t, cells);

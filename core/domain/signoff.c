@@ -1056,6 +1056,18 @@ json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
 		}
 		if (rc)
 			json_object_set_new(o, "device_index", json_integer(dev.introduced));
+		/* ... or the trainer accreditation that names it (the first key). */
+		st = rl_db_stmt(db, "SELECT max(ledger_index) FROM trainer_accreditations WHERE trainer_id = ? AND public_key = ?",
+				err);
+		if (!st) {
+			json_decref(a);
+			return NULL;
+		}
+		sqlite3_bind_int64(st, 1, user);
+		sqlite3_bind_blob(st, 2, pk, 32, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			json_object_set_new(o, "accreditation_index", json_integer(sqlite3_column_int64(st, 0)));
+		sqlite3_reset(st);
 	}
 	return a;
 }
