@@ -29,7 +29,12 @@ const { chromium } = require('playwright-core');
 const { AxeBuilder } = require('@axe-core/playwright');
 const { default: canonicalize } = await import(pathToFileURL(path.join(here, '..', 'js', 'node_modules', 'canonicalize', 'lib', 'canonicalize.js')).href);
 
-const [BASE, TOKEN, KEYFILE, OUT] = process.argv.slice(2);
+//   node tests/browser/websign.test.mjs --trainee BASE_URL FACULTY_TOKEN TRAINEE_ID OUTDIR
+// instead opens the trainee's page as faculty and checks that every
+// evidence signature verifies and every signing key is traced up its chain
+// (accreditation or device_key), with no false alarm after a rotation.
+const CHECK_TRAINEE = process.argv[2] === '--trainee';
+const [BASE, TOKEN, KEYFILE, OUT] = process.argv.slice(CHECK_TRAINEE ? 3 : 2);
 if (!OUT) {
 	console.error('usage: node tests/browser/websign.test.mjs BASE_URL TRAINER_TOKEN TRAINER_KEYFILE OUTDIR');
 	process.exit(2);
@@ -48,8 +53,8 @@ function ok(cond, name, diag) {
 	return cond;
 }
 const apiGet = async (p) => (await fetch(`${base}/api/v1${p}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
-const me = await apiGet('/me');
-const result = { trainer: me.id, signed: [], rejected: [], device_keys: [] };
+const me = CHECK_TRAINEE ? null : await apiGet('/me');
+const result = { trainer: me?.id, signed: [], rejected: [], device_keys: [] };
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
@@ -98,6 +103,33 @@ async function approveWithExistingKey(publicKey) {
 	const body = execFileSync('node', [path.join(here, '..', 'js', 'sign.mjs'), KEYFILE, file], { encoding: 'utf8' });
 	const r = await fetch(`${base}/api/v1/signoffs`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body });
 	return { status: r.status, body: await r.json() };
+}
+
+if (CHECK_TRAINEE) {
+	try {
+		const { page } = await device({ width: 1280, height: 900 });
+		await page.goto(`${base}/#/trainee/${KEYFILE}`);
+		await page.locator('table.evidence tbody tr').first().waitFor();
+		await page.waitForFunction(() => {
+			const s = document.querySelector('#verify-summary');
+			return s && s.dataset.state && s.dataset.state !== 'checking';
+		}, null, { timeout: 60000 });
+		const rows = await page.locator('table.evidence td.sig').count();
+		const verified = await page.locator('table.evidence td.sig[data-state="verified"]').count();
+		const traced = await page.locator('table.evidence .chain:not(.chain-unknown)').allInnerTexts();
+		const untraced = await page.locator('table.evidence .chain-unknown').allInnerTexts();
+		ok(rows > 0 && verified === rows, `every evidence signature on the trainee's page verifies (${verified} of ${rows})`);
+		ok(untraced.length === 0, 'no signing key is flagged after the rotation (no false alarm)', untraced.join('\n'));
+		ok(traced.some((t) => /Device key introduced/.test(t)), 'signatures by a device key are traced to its device_key entry', traced.join('\n'));
+		ok(traced.some((t) => /accredited by faculty/.test(t)), 'signatures by the superseded accreditation key are traced to that accreditation');
+		await page.screenshot({ path: path.join(OUT, 'websign-04-trainee-chain.png'), fullPage: true });
+		ok(problems.length === 0, 'no page errors', problems.join('\n'));
+	} catch (e) {
+		ok(false, 'the trainee page check', `${e?.stack || e}\n${problems.join('\n')}`);
+	}
+	await browser.close();
+	console.log(`1..${n}`);
+	process.exit(failed ? 1 : 0);
 }
 
 try {
