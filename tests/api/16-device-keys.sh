@@ -146,4 +146,21 @@ api GET /api/v1/ledger/head "$tokT" >/dev/null; cp "$WORK/body" "$WORK/head.json
 LOGKEY=$(curl -s -H "Authorization: Bearer $tokT" "$URL/api/v1/ledger/key" | jget 'j["public_key"]')
 node tests/js/verify-ledger.mjs "$WORK/export.jsonl" "$WORK/head.json" "$LOGKEY" > "$WORK/out" 2>&1
 check "the Node recipe verifies the export with device keys" "$?-$(grep -c OK "$WORK/out")" = 0-1
+
+# The Node recipe for the key chain (tests/js/key-chain.mjs, docs/ledger.md section 2) agrees,
+# and refuses the same ledger with one more entry: a device_key signed by a key nobody trusted.
+"$RASLOG" ledger export --token "$FAC" > "$WORK/full.jsonl" 2>/dev/null
+node tests/js/key-chain.mjs "$WORK/full.jsonl" "$LOGKEY" > "$WORK/out" 2>&1
+check "key-chain.mjs follows the chain: OK with 3 keys per device" "$?-$(grep -c '(3 per device): OK' "$WORK/out")" = 0-1
+set -- $(newkey); SKY=$1; KY=$2
+stmt device_key "$T" "$KX" user="$T" public_key="\"$KY\"" > "$WORK/forged.json"
+node tests/js/sign.mjs "$SKX" "$WORK/forged.json" > "$WORK/forged-signed.json"
+python3 - "$WORK/forged-signed.json" "$KX" "$(wc -l < "$WORK/full.jsonl")" >> "$WORK/full.jsonl" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+msg = "RASLOG-STATEMENT-v1\n" + json.dumps(b["statement"], sort_keys=True, separators=(",", ":"))
+print(json.dumps({"index": int(sys.argv[3]), "message": msg, "public_key": sys.argv[2], "signature": b["signature"]}))
+PY
+node tests/js/key-chain.mjs "$WORK/full.jsonl" "$LOGKEY" > "$WORK/out" 2>&1
+check "  ...and names the device_key signed by an untrusted key" "$?-$(grep -c 'neither' "$WORK/out")" = 1-1
 finish
