@@ -106,6 +106,10 @@ check "  ...and raslog key list shows it approved" "$(grep -c "^$ID2 .*approved"
 check "approving it again: exit 1, already approved" "$?-$(grep -c 'already approved' "$WORK/err")" = 1-1
 st=$(post "$tokT" "$SK1" "$(stmt device_key "$T" "$K1" user="$T" public_key="\"$K2\"")")
 check "  ...and the API refuses a second device_key for it: 409 already-approved" "$st-$(ptype)" = 409-already-approved
+"$RASLOG" key approve > "$WORK/out" 2> "$WORK/err"
+check "raslog key approve without an id: exit 2, says which key to approve" "$?-$(grep -c 'say which key' "$WORK/err")" = 2-1
+"$RASLOG" key approve abc > "$WORK/out" 2> "$WORK/err"
+check "raslog key approve abc: exit 2" "$?" = 2
 "$RASLOG" key approve 999999 --yes > "$WORK/out" 2> "$WORK/err"
 check "raslog key approve of an unknown key id: exit 1, one sentence" "$?-$(wc -l < "$WORK/err")" = 1-1
 

@@ -259,6 +259,15 @@ try {
 	}
 	await openWaiting(page).catch(() => {});
 	ok(/Nothing is waiting/.test(await page.locator('#view').innerText()), 'nothing is left waiting');
+	// The phone is lost: the desktop revokes its key (two presses).
+	const phoneId = await page.locator('.websign-keys li', { hasText: key.public_key }).locator('button[data-revoke]').getAttribute('data-revoke');
+	await page.click(`button[data-revoke="${phoneId}"]`);
+	ok(/Press again/.test(await page.locator(`button[data-revoke="${phoneId}"]`).textContent()), 'revoking a key asks for a second press');
+	await page.click(`button[data-revoke="${phoneId}"]`);
+	await page.waitForFunction((id) => !document.querySelector(`button[data-revoke="${id}"]`), phoneId);
+	const keysNow = await apiGet('/keys');
+	ok(keysNow.items.some((k) => String(k.id) === phoneId && k.revoked_at), `the desktop revokes the lost phone's key ${phoneId}`);
+	result.phone_key_id = Number(phoneId);
 	await desk.context.close();
 	ok(problems.length === 0, 'no page errors', problems.join('\n'));
 } catch (e) {

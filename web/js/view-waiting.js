@@ -79,6 +79,31 @@ export async function render(root, ctx) {
 		if (mine && !mine.revoked_at && !trusted(mine))
 			keyBox.append(h('p', { class: 'small' }, 'It signs once it is trusted: approve it from a device you already sign with (this page there, or ',
 				h('code', null, `raslog key approve ${mine.id}`), '), or ask faculty to accredit or approve it.'));
+		// Every live key of mine, with a way to revoke it (a lost phone): two presses, then DELETE /keys/{id}.
+		const live = keys.filter((k) => !k.revoked_at);
+		if (live.length) {
+			keyBox.append(h('h3', null, 'Your keys'), h('ul', { class: 'plain websign-keys' }, live.map((k) => {
+				const b = h('button', { type: 'button', class: 'button button-secondary', dataset: { revoke: k.id } }, `Revoke key ${k.id}`);
+				b.addEventListener('click', async () => {
+					if (b.dataset.armed !== '1') {
+						b.dataset.armed = '1';
+						b.textContent = `Press again to revoke key ${k.id}: it signs nothing from now on`;
+						return;
+					}
+					b.disabled = true;
+					try {
+						await api(`/keys/${k.id}`, { method: 'DELETE' });
+						announce(`Key ${k.id} is revoked; what it signed before stays valid.`, 'ok');
+					} catch (e) {
+						keyBox.append(errorBox(e, 'The key could not be revoked'));
+					}
+					await loadKeys();
+					renderKeyBox();
+				});
+				const what = k.public_key === rec.public_key ? 'this device' : trusted(k) ? 'trusted' : 'not yet approved';
+				return h('li', null, `Key ${k.id} (${what}): `, h('code', { class: 'break' }, k.public_key), ' ', b);
+			})));
+		}
 		const others = keys.filter((k) => k.public_key !== rec.public_key && !k.revoked_at && !trusted(k));
 		if (others.length && mine && !mine.revoked_at) {
 			keyBox.append(h('h3', null, 'Your other keys waiting for approval'),
@@ -180,6 +205,12 @@ export async function render(root, ctx) {
 		const results = h('ul', { class: 'plain websign-results' });
 		cancel.addEventListener('click', () => clear(review));
 		go.addEventListener('click', async () => {
+			// The server takes a signed_at within 10 minutes of its clock: an old preview is built again and shown.
+			if (Date.now() - Date.parse(by.signed_at) > 5 * 60 * 1000) {
+				announce('The statement was shown more than 5 minutes ago: here it is again with the time now. Check it and sign.', 'info');
+				showReview(jobs);
+				return;
+			}
 			go.disabled = true;
 			cancel.disabled = true;
 			let done = 0;
