@@ -247,6 +247,8 @@ static const char *key_state(const json_t *k, const char *acc_state, const char 
 
 	if (json_string_value(json_object_get(k, "revoked_at")))
 		return "revoked";
+	if (json_object_get(k, "device_index"))
+		return "approved (a device key, introduced by a device_key statement)";
 	if (json_is_true(json_object_get(k, "faculty_root")))
 		return "active";
 	if (strcmp(acc_state, "active") == 0 && key && (!acc_key[0] || strcmp(acc_key, key) == 0))
@@ -348,6 +350,73 @@ static const struct os_opt json_only[] = {
 static const struct os_opt *const passfile_shared[] = { passfile_opts, cli_common_opts, NULL };
 static const struct os_opt *const register_shared[] = { passfile_opts, json_only, cli_common_opts, NULL };
 
+/*
+ * Keys per device: approves a further key of mine (or, for faculty,
+ * --user's) with a device_key statement signed by the key on this
+ * computer, which must already be trusted for me.
+ */
+static int approve_items(const struct os_args *a, int64_t **ids, size_t *n)
+{
+	int64_t id;
+
+	(void)ids;
+	(void)n;
+	if (a->argc < 1)
+		return cli_usage_error(a->cmd->name, "say which key to approve: raslog key approve ID (see raslog key list)");
+	return cli_parse_id(a->cmd->name, "the key id", a->argv[0], &id) < 0 ? CLI_USAGE : 0;
+}
+
+static int approve_build(const struct os_args *a, struct cli_signer *s, int64_t item, struct cli_stmt *out)
+{
+	const char *user = os_get(a, "user"), *pk = NULL, *me = json_string_value(json_object_get(s->me, "name"));
+	int64_t id = strtoll(a->argv[0], NULL, 10), owner = 0;
+	char pathq[64] = "/keys";
+	struct rl_signer by;
+	json_t *res, *items, *k = NULL, *it;
+	size_t i;
+	int rc;
+
+	(void)item;
+	if (*user)
+		snprintf(pathq, sizeof(pathq), "/keys?user=%s", user);
+	if (!(res = cli_get(pathq, &rc)))
+		return rc;
+	items = json_is_array(res) ? res : json_object_get(res, "items");
+	json_array_foreach(items, i, it)
+		if (json_integer_value(json_object_get(it, "id")) == id) {
+			k = it;
+			pk = json_string_value(json_object_get(k, "public_key"));
+			owner = json_integer_value(json_object_get(k, "user"));
+			break;
+		}
+	if (!pk || owner <= 0) {
+		json_decref(res);
+		return cli_error("no key %lld is registered to %s; see raslog key list%s", (long long)id,
+				 *user ? "that user" : "you", *user ? " --user ID" : "");
+	}
+	if (json_object_get(k, "revoked_at") || json_object_get(k, "device_index")) {
+		rc = cli_error("key %lld is %s", (long long)id, json_object_get(k, "revoked_at")
+				? "revoked and can no longer be approved" : "already approved");
+		json_decref(res);
+		return rc;
+	}
+	cli_signer_by(s, &by);
+	out->statement = rl_stmt_device_key(owner, pk, &by);
+	snprintf(out->what, sizeof(out->what), "approval of key %lld", (long long)id);
+	snprintf(out->words, sizeof(out->words), "%s approves key %lld of user %lld (%s) as a further signing key "
+		 "of the same person.", me ? me : "I", (long long)id, (long long)owner, pk);
+	snprintf(out->done, sizeof(out->done), "approved key %lld", (long long)id);
+	json_decref(res);
+	return 0;
+}
+
+static const struct cli_signing approve_how = { approve_items, approve_build };
+
+static const struct os_opt approve_opts[] = {
+	{ "user", 0, "ID", "the key's owner (faculty only; default: me)", 0, cli_check_id },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
 static const struct os_cmd key_cmds[] = {
 	{ .name = "key generate", .max_args = 0, .summary = "create this computer's signing key",
 	  .about = "Creates a new Ed25519 key pair and prints its public key (base64).\n"
@@ -378,12 +447,20 @@ static const struct os_cmd key_cmds[] = {
 	{ .name = "key revoke", .args = "ID", .min_args = 1, .max_args = 1, .summary = "revoke a registered key",
 	  .about = "Revokes a registered key: it signs nothing from now on.\n", .shared = cli_shared_read,
 	  .run = key_revoke, .flags = CLI_NEEDS_TOKEN },
+	{ .name = "key approve", .args = "ID", .min_args = 0, .max_args = 1,
+	  .summary = "approve a further key of mine (another computer, a phone)",
+	  .about = "Keys per device: approves a further key of yours (registered from\n"
+		   "another computer, or a phone's browser) with a device_key statement\n"
+		   "signed by the key on this computer, which must already be trusted for\n"
+		   "you.  Faculty approve another user's key with --user ID.\n",
+	  .opts = approve_opts, .shared = cli_shared_sign, .run = cli_sign_run,
+	  .flags = CLI_NEEDS_TOKEN | CLI_SIGNS, .data = &approve_how },
 	{ .name = NULL },
 };
 
 const struct os_cmd cli_cmd_key = {
 	.name = "key",
-	.summary = "generate, register, list and revoke my signing key",
+	.summary = "generate, register, list, revoke and approve my signing keys",
 	.about = "Your Ed25519 signing key lives in $XDG_DATA_HOME/raslog/signing.key\n"
 		 "(default ~/.local/share/raslog), mode 0600 in a 0700 directory.\n",
 	.subs = key_cmds,

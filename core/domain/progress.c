@@ -6,6 +6,7 @@
 #include "base/prelude.h"
 
 #include "domain/progress.h"
+#include "domain/sessions.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -70,7 +70,7 @@ static void check_scores(const json_t *st, const json_t *scores, struct rl_error
 
 static int check_statement_members(const json_t *st, struct rl_error *err)
 {
-	static const char *const ids[] = { "trainee", "trainer", "subject", NULL };
+	static const char *const ids[] = { "trainee", "trainer", "subject", "user", NULL };
 	json_t *v, *session = json_object_get(st, "session"), *steps = json_object_get(st, "steps");
 	const char *until = json_string_value(json_object_get(st, "valid_until"));
 	const char *from = json_string_value(json_object_get(st, "valid_from"));
@@ -250,16 +250,60 @@ static int tacc_at(struct rl_db *db, int64_t index, struct rl_tacc *t, struct rl
 	return found;
 }
 
+/*
+ * Keys per device: the device_key statement in the ledger that introduced
+ * key pk for user (the ledger is the record; a device_key's message holds
+ * "public_key":"<canonical base64>" exactly once, by JCS), and the key's
+ * revocation.  1 found (dev filled), 0 none, -1 error.
+ */
+static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], struct rl_devkey *dev,
+			 struct rl_error *err)
+{
+	char *b64 = rl_base64_encode(pk, 32), needle[96];
+	sqlite3_stmt *st;
+	int found;
+
+	if (!b64)
+		return rl_error_internal(err, "out of memory");
+	snprintf(needle, sizeof(needle), "\"public_key\":\"%s\"", b64);
+	free(b64);
+	st = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind = 'device_key' "
+			    "AND instr(message, ?) > 0 ORDER BY idx LIMIT 1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, user);
+	sqlite3_bind_text(st, 2, needle, -1, SQLITE_TRANSIENT);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		dev->introduced = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (!found)
+		return 0;
+	dev->user = user;
+	dev->revoked = -1;
+	st = rl_db_stmt(db, "SELECT coalesce(revoked_index, -1) FROM keys WHERE public_key = ? AND user_id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		dev->revoked = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
 /* A trainer's act: the shared rule of core/ledger/authority.c on the signer's latest accreditation. */
 static int need_trainer(struct rl_db *db, struct rl_signoff *so, const char *date, struct rl_error *err)
 {
 	struct rl_tacc t;
+	struct rl_devkey dev;
 	char why[300];
-	int rc = latest_tacc(db, so->signer, &t, err);
+	int rc = latest_tacc(db, so->signer, &t, err), drc;
 
-	if (rc < 0)
+	if (rc < 0 || (drc = device_key_of(db, so->signer, so->pk, &dev, err)) < 0)
 		return -1;
-	if (rl_authority_trainer_may_sign(rc ? &t : NULL, so->signer, so->pk, date, why, sizeof(why)) != RL_AUTH_OK)
+	if (rl_authority_trainer_may_sign_key(rc ? &t : NULL, drc ? &dev : NULL, so->signer, so->pk, date, why,
+					      sizeof(why)) != RL_AUTH_OK)
 		return REFUSE(err, "not-accredited", "%s", why);
 	return 0;
 }
@@ -883,15 +927,65 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 	return rl_progress_refresh(db, subject, err);
 }
 
+/*
+ * Keys per device: a further key of user, already registered by them
+ * (POST /keys, with proof of possession), approved by the same person with
+ * a key already trusted for them, or by faculty.
+ */
+static int apply_device_key(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
+			    struct rl_signoff *so, const struct rl_signer *by, const char *date, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t user = member_int(st, "user");
+	const char *pk64 = member_str(st, "public_key");
+	struct key_row nk;
+	struct rl_devkey dev;
+	struct rl_tacc t;
+	uint8_t pk[32];
+	int rc;
+
+	if (!user)
+		return rl_error_field(err, "statement.user", "must be the id of the user whose key it is");
+	if (user == so->signer) {
+		if (need_trainer(db, so, date, err) < 0)
+			return -1;
+	} else if (need_faculty(me, k, err) < 0) {
+		return -1;
+	}
+	if (!pk64 || rl_base64_decode_exact(pk64, pk, 32) < 0 || signer_key(db, user, pk64, &nk, err) < 0) {
+		rl_error_clear(err);
+		return rl_error_field(err, "statement.public_key", "is not a live key registered by user %lld "
+				      "(register it first: POST /keys, raslog key register)", (long long)user);
+	}
+	if ((rc = device_key_of(db, user, pk, &dev, err)) < 0)
+		return -1;
+	if (rc)
+		return rl_error_set(err, RL_E_CONFLICT, "already-approved", "Key already approved",
+				    "key %s of user %lld was already introduced by the device_key at ledger index %lld",
+				    pk64, (long long)user, (long long)dev.introduced);
+	if ((rc = latest_tacc(db, user, &t, err)) < 0)
+		return -1;
+	if (rc && memcmp(t.pk, pk, 32) == 0 && t.revoked < 0)
+		return rl_error_set(err, RL_E_CONFLICT, "already-approved", "Key already approved",
+				    "key %s is the one named by the live trainer accreditation of user %lld (ledger index %lld)",
+				    pk64, (long long)user, (long long)t.index);
+	if (must_match(st, rl_stmt_device_key(user, pk64, by), "the key as registered", err) < 0)
+		return -1;
+	return append(db, so, user, err);
+}
+
 /* What accepting each kind a person signs does: one row per kind of ledger/kinds.c signed by a trainer or faculty. */
 typedef int (*trainer_act)(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
 			   struct rl_error *err);
 typedef int (*faculty_act)(struct rl_db *db, const struct rl_user *me, const struct key_row *k, struct rl_signoff *so,
 			   const struct rl_signer *by, struct rl_error *err);
+typedef int (*self_or_faculty_act)(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
+				   struct rl_signoff *so, const struct rl_signer *by, const char *date, struct rl_error *err);
 static const struct {
 	int kind;
 	trainer_act trainer;
 	faculty_act faculty;
+	self_or_faculty_act self_or_faculty;
 } acts[] = {
 	{ RL_K_SESSION, apply_session, NULL },
 	{ RL_K_ASSESSMENT, apply_assessment, NULL },
@@ -900,6 +994,7 @@ static const struct {
 	{ RL_K_TRAINER_ACC, NULL, apply_trainer_accreditation },
 	{ RL_K_ACC, NULL, apply_accreditation },
 	{ RL_K_REVOCATION, NULL, apply_revocation },
+	{ RL_K_DEVICE_KEY, NULL, NULL, apply_device_key },
 };
 
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, struct rl_error *err)
@@ -931,6 +1026,8 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 			return acts[i].trainer(db, so, &by, date, err);
 		if (kind->signer == RL_SIGNER_FACULTY)
 			return acts[i].faculty(db, me, &k, so, &by, err);
+		if (kind->signer == RL_SIGNER_SELF_OR_FACULTY)
+			return acts[i].self_or_faculty(db, me, &k, so, &by, date, err);
 	}
 	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type);
 }
@@ -965,6 +1062,34 @@ json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(a, key_json(st));
 	sqlite3_reset(st);
+	/* Keys per device: the device_key statement that approved each key, if any. */
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *o = json_array_get(a, i);
+		struct rl_devkey dev;
+		uint8_t pk[32];
+		int rc;
+
+		if (rl_base64_decode_exact(json_string_value(json_object_get(o, "public_key")), pk, 32) < 0)
+			continue;
+		if ((rc = device_key_of(db, user, pk, &dev, err)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+		if (rc)
+			json_object_set_new(o, "device_index", json_integer(dev.introduced));
+		/* ... or the trainer accreditation that names it (the first key). */
+		st = rl_db_stmt(db, "SELECT max(ledger_index) FROM trainer_accreditations WHERE trainer_id = ? AND public_key = ?",
+				err);
+		if (!st) {
+			json_decref(a);
+			return NULL;
+		}
+		sqlite3_bind_int64(st, 1, user);
+		sqlite3_bind_blob(st, 2, pk, 32, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			json_object_set_new(o, "accreditation_index", json_integer(sqlite3_column_int64(st, 0)));
+		sqlite3_reset(st);
+	}
 	return a;
 }
 
@@ -1205,5 +1330,22 @@ json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 		json_array_append_new(a, o);
 	}
 	sqlite3_reset(st);
+	/* The statements that make the trainer's key chain, for checkers that follow it (web/js/verify.js). */
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *o = json_array_get(a, i), *chain = json_array();
+		sqlite3_stmt *q = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind IN "
+					     "('trainer_accreditation', 'device_key', 'key_revocation', 'revocation') "
+					     "ORDER BY idx", err);
+		if (!q) {
+			json_decref(chain);
+			json_decref(a);
+			return NULL;
+		}
+		sqlite3_bind_int64(q, 1, json_integer_value(json_object_get(o, "id")));
+		while (sqlite3_step(q) == SQLITE_ROW)
+			json_array_append_new(chain, json_integer(sqlite3_column_int64(q, 0)));
+		sqlite3_reset(q);
+		json_object_set_new(o, "key_chain", chain);
+	}
 	return a;
 }

@@ -139,6 +139,15 @@ json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, con
 	return o;
 }
 
+json_t *rl_stmt_device_key(int64_t user, const char *public_key, const struct rl_signer *by)
+{
+	json_t *o = base("device_key", by);
+
+	json_object_set_new(o, "user", json_integer(user));
+	json_object_set_new(o, "public_key", json_string(public_key ? public_key : ""));
+	return o;
+}
+
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at)
 {
 	json_t *o = base("faculty_key", NULL);

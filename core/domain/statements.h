@@ -87,6 +87,11 @@ json_t *rl_stmt_enrolment(int64_t trainee, const char *code, int version, const 
 			  const char *enrolled_at);
 /* SHA-256 of JCS(value), lowercase hex, into out[65]; -1 with err if value is not JCS-able. */
 int rl_stmt_content_sha256(const json_t *value, char out[65], struct rl_error *err);
+ * A further signing key for a person (keys per device): signed by a key
+ * already trusted for the same person (signer == user) or by faculty.
+ * {"v":1,"type":"device_key","signer","key","signed_at","user","public_key"}.
+ */
+json_t *rl_stmt_device_key(int64_t user, const char *public_key, const struct rl_signer *by);
 
 /* Log-signed statements. */
 json_t *rl_stmt_faculty_key(int64_t faculty, const char *public_key, const char *registered_at);

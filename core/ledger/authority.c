@@ -14,6 +14,12 @@
 int rl_authority_trainer_may_sign(const struct rl_tacc *latest, int64_t signer, const uint8_t pk[32],
 				  const char *date, char *why, size_t wsize)
 {
+	return rl_authority_trainer_may_sign_key(latest, NULL, signer, pk, date, why, wsize);
+}
+
+int rl_authority_trainer_may_sign_key(const struct rl_tacc *latest, const struct rl_devkey *dev, int64_t signer,
+				      const uint8_t pk[32], const char *date, char *why, size_t wsize)
+{
 	if (!latest || latest->trainer != signer) {
 		WHY("the statement must be signed by an accredited trainer, and no trainer_accreditation names user %lld",
 		    (long long)signer);
@@ -25,9 +31,15 @@ int rl_authority_trainer_may_sign(const struct rl_tacc *latest, int64_t signer, 
 		    (long long)signer, (long long)latest->index, (long long)latest->revoked);
 		return RL_AUTH_REFUSED;
 	}
-	if (memcmp(latest->pk, pk, 32) != 0) {
+	if (dev && dev->user == signer && dev->revoked >= 0 && memcmp(latest->pk, pk, 32) != 0) {
+		WHY("the device key of user %lld introduced at ledger index %lld was revoked at ledger index %lld and "
+		    "signs nothing from then on", (long long)signer, (long long)dev->introduced, (long long)dev->revoked);
+		return RL_AUTH_REFUSED;
+	}
+	if (memcmp(latest->pk, pk, 32) != 0 && !(dev && dev->user == signer && dev->revoked < 0)) {
 		WHY("the signing key is not the one named by the current trainer accreditation of user %lld "
-		    "(ledger index %lld); an earlier accreditation of another key is superseded",
+		    "(ledger index %lld), nor a device key introduced for them by a device_key statement; an earlier "
+		    "accreditation of another key is superseded",
 		    (long long)signer, (long long)latest->index);
 		return RL_AUTH_REFUSED;
 	}

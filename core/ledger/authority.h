@@ -17,6 +17,13 @@
  *   - A revocation of any of a trainer's accreditations covers the person:
  *     from its index on, none of their accreditations is live, until a new
  *     trainer_accreditation.
+ *   - Keys per device (docs/ledger.md, device_key): besides the key their
+ *     live accreditation names, a trainer signs with any further key a
+ *     device_key statement introduced for them (signed by a key already
+ *     trusted for the same person, or by faculty), until that key's
+ *     key_revocation.  The accreditation (person, dates) still decides
+ *     whether they may sign at all; signatures made before a revocation
+ *     stay valid.
  */
 #ifndef RASLOG_AUTHORITY_H
 #define RASLOG_AUTHORITY_H
@@ -51,6 +58,21 @@ struct rl_tacc {
  */
 int rl_authority_trainer_may_sign(const struct rl_tacc *latest, int64_t signer, const uint8_t pk[32],
 				  const char *date, char *why, size_t wsize);
+
+/* A device key introduced by a device_key statement. */
+struct rl_devkey {
+	int64_t user;        /* whose key it is */
+	int64_t introduced;  /* ledger index of the device_key statement */
+	int64_t revoked;     /* ledger index of its key_revocation, -1 while live */
+};
+
+/*
+ * The same rule, where pk may also be a device key: dev describes pk when
+ * a device_key statement introduced it (NULL otherwise).  The one
+ * predicate; rl_authority_trainer_may_sign is this with dev NULL.
+ */
+int rl_authority_trainer_may_sign_key(const struct rl_tacc *latest, const struct rl_devkey *dev, int64_t signer,
+				      const uint8_t pk[32], const char *date, char *why, size_t wsize);
 
 /*
  * May a trainer_accreditation of trainer naming supersedes (-1 when the

@@ -18,6 +18,7 @@ const struct rl_kind rl_kinds[] = {
 	{ "simulator_import", RL_K_SIM_IMPORT, RL_SIGNER_TRAINER, "import.trainee", 0, NULL },
 	{ "curriculum", RL_K_CURRICULUM, RL_SIGNER_LOG, NULL, 1, "the content trainees are measured against" },
 	{ "enrolment", RL_K_ENROLMENT, RL_SIGNER_LOG, "trainee", 0, "the curriculum the trainee is measured against" },
+	{ "device_key", RL_K_DEVICE_KEY, RL_SIGNER_SELF_OR_FACULTY, "user", 1, NULL },
 	{ NULL, RL_K_COUNT, 0, NULL, 0, NULL },
 };
 

@@ -35,14 +35,15 @@
 const char *const rl_verify_type_names[] = {
 	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
 	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import",
-	"curriculum", "enrolment", NULL
+	"curriculum", "enrolment", "device_key", NULL
 };
 
 /* The kinds' row numbers in the one table of kinds (ledger/kinds.h); rl_verify_type_names is in the same order. */
 enum {
 	T_FACULTY_KEY = RL_K_FACULTY_KEY, T_KEY_REVOCATION = RL_K_KEY_REVOCATION, T_TRAINER_ACC = RL_K_TRAINER_ACC,
 	T_ACC = RL_K_ACC, T_REVOCATION = RL_K_REVOCATION, T_SESSION = RL_K_SESSION, T_ASSESSMENT = RL_K_ASSESSMENT,
-	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT
+	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT,
+	T_DEVICE_KEY = RL_K_DEVICE_KEY
 };
 
 /* ---------------------------------------------------------------- entries */
@@ -228,6 +229,7 @@ struct keyrec {
 	int faculty;          /* introduced by a faculty_key statement */
 	int64_t introduced;   /* index of that statement (or of the first accreditation) */
 	int64_t revoked;      /* index of the key_revocation, -1 while live */
+	int64_t device;       /* index of the device_key statement that introduced it, -1 */
 };
 
 /* A trainer accreditation (core/ledger/authority.h) and the trainer's one before it. */
@@ -314,6 +316,7 @@ static struct keyrec *key_add(struct state *s, const uint8_t pk[32])
 	k->used = 1;
 	k->revoked = -1;
 	k->introduced = -1;
+	k->device = -1;
 	s->kcount++;
 	return k;
 }
@@ -417,7 +420,7 @@ static int type_of(const char *t)
 
 static const char *tname(int type)
 {
-	const char *n = type >= 0 && type <= T_ENROLMENT ? rl_verify_type_names[type] : NULL;
+	const char *n = type >= 0 && type < RL_K_COUNT ? rl_verify_type_names[type] : NULL;
 
 	return n ? n : "unknown";
 }
@@ -538,7 +541,16 @@ static int need_faculty(const struct keyrec *k, int64_t signer, const char *pk64
 static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, const char *date, char *why,
 			size_t wsize)
 {
-	return rl_authority_trainer_may_sign(trainer_latest(s, signer), signer, pk, date, why, wsize) == RL_AUTH_OK ? 0 : -1;
+	const struct keyrec *k = key_find(s, pk);
+	struct rl_devkey dev;
+
+	if (k && k->device >= 0) {
+		dev.user = k->user;
+		dev.introduced = k->device;
+		dev.revoked = k->revoked;
+	}
+	return rl_authority_trainer_may_sign_key(trainer_latest(s, signer), k && k->device >= 0 ? &dev : NULL, signer,
+						 pk, date, why, wsize) == RL_AUTH_OK ? 0 : -1;
 }
 
 static int person_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
@@ -726,6 +738,40 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
 			return BAD("\"decision\" must be confirmed or rejected");
 		return need_trainer(s, e->pk, signer, date, why, wsize);
+	}
+	case T_DEVICE_KEY: {
+		const char *nk64 = str_of(st, "public_key");
+		uint8_t nk[32];
+		struct keyrec *nkr;
+
+		if (int_of(st, "user", &subject) < 0 || subject <= 0)
+			return BAD("the device_key names no \"user\"");
+		if (!nk64 || rl_base64_decode_exact(nk64, nk, 32) < 0)
+			return BAD("the device_key's \"public_key\" is not standard base64 of 32 bytes");
+		/* By the person with a key already trusted for them, or by faculty. */
+		if (subject == signer) {
+			if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+				return -1;
+		} else if (need_faculty(k, signer, pk64, "a device_key for another user", why, wsize) < 0) {
+			return -1;
+		}
+		nkr = key_find(s, nk);
+		if (nkr && nkr->user != subject)
+			return BAD("the device_key names key %s, which belongs to user %lld, for user %lld", nk64,
+				   (long long)nkr->user, (long long)subject);
+		if (nkr && nkr->revoked >= 0)
+			return BAD("the device_key names key %s, revoked at index %lld", nk64, (long long)nkr->revoked);
+		if (nkr && (nkr->device >= 0 || nkr->faculty))
+			return BAD("the device_key names key %s, already introduced at index %lld", nk64,
+				   (long long)(nkr->device >= 0 ? nkr->device : nkr->introduced));
+		if (!nkr) {
+			if (!(nkr = key_add(s, nk)))
+				return BAD("out of memory");
+			nkr->user = subject;
+			nkr->introduced = e->index;
+		}
+		nkr->device = e->index;
+		return 0;
 	}
 	default:
 		return BAD("a %s statement cannot be signed by a person", tname(type));

@@ -50,7 +50,7 @@ me = int(sys.argv[3]); sees = {int(x) for x in sys.argv[4].split(",") if x}
 stmts = [json.loads(e["message"].split("\n", 1)[1]) for e in full]
 def subject(s):
     t = s["type"]
-    if t in ("faculty_key", "key_revocation", "trainer_accreditation", "curriculum"):
+    if t in ("faculty_key", "key_revocation", "trainer_accreditation", "curriculum", "device_key"):
         return None
     if t == "revocation":
         return None if stmts[s["accreditation_index"]]["type"] == "trainer_accreditation" else s["subject"]

@@ -127,7 +127,7 @@ DEAD="http://127.0.0.1:1"
 # ------------------------------------------------------------ usage
 
 for c in "" me log edit withdraw sessions pending progress export key "key generate" "key show" "key check" "key register" \
-	"key list" "key revoke" sign reject assess module "module complete" trainer "trainer list" \
+	"key list" "key revoke" "key approve" sign reject assess module "module complete" trainer "trainer list" \
 	"trainer accredit" "trainer assign" "trainer unassign" "trainer assignments" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify; do
 	# shellcheck disable=SC2086
 	run $c --help

@@ -694,6 +694,74 @@ static void test_trainer_supersession(void **state)
 	free_lines(c, n + 2);
 }
 
+/*
+ * Keys per device (docs/ledger.md, device_key): a key the trainer's trusted
+ * key (or faculty) introduced signs; one introduced by an untrusted key or
+ * by another trainer does not, nor is anyone else's; earlier signatures by
+ * the accredited key stay valid.
+ */
+static void test_device_keys(void **state)
+{
+	uint8_t fpk[32], fsk[64], epk[32], esk[64], hpk[32], hsk[64], dpk[32], dsk[64], xpk[32], xsk[64];
+	char f64[48], e64[48], h64[48], d64[48], x64[48];
+	int64_t fac = person("Amelia Hart", fpk, fsk, f64), ell = person("David Ellis", epk, esk, e64);
+	int64_t hug = person("Martin Hughes", hpk, hsk, h64), trainee = person("Priya Raman", NULL, NULL, NULL);
+	struct rl_signer fby = { fac, f64, "2026-01-02T00:00:00Z" }, eby = { ell, e64, "2026-01-02T00:00:00Z" };
+	struct rl_signer hby = { hug, h64, "2026-01-02T00:00:00Z" }, xby = { ell, x64, "2026-01-02T00:00:00Z" };
+	struct rl_verify_result res;
+	char **c = copy_lines();
+	size_t n = nlines;
+
+	(void)state;
+	crypto_sign_keypair(dpk, dsk); /* Ellis's phone */
+	sodium_bin2base64(d64, sizeof(d64), dpk, 32, sodium_base64_VARIANT_ORIGINAL);
+	crypto_sign_keypair(xpk, xsk); /* a key nobody introduced */
+	sodium_bin2base64(x64, sizeof(x64), xpk, 32, sodium_base64_VARIANT_ORIGINAL);
+	c = realloc(c, (n + 4) * sizeof(*c));
+
+	/* Without a device_key the phone's key signs nothing. */
+	c[n] = signoff_line(ell, trainee, dpk, dsk, d64, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "device_key"));
+	free(c[n]);
+
+	/* Introduced with the accredited key: it signs, and so does the old key still. */
+	c[n] = line_at(rl_stmt_device_key(ell, d64, &eby), epk, esk, n);
+	c[n + 1] = signoff_line(ell, trainee, dpk, dsk, d64, n + 1);
+	c[n + 2] = signoff_line(ell, trainee, epk, esk, e64, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 0);
+	assert_int_equal(res.statements[9], 1);
+	free(c[n + 2]);
+	/* ... but it is Ellis's: Hughes cannot sign with it. */
+	c[n + 2] = signoff_line(hug, trainee, dpk, dsk, d64, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n + 2);
+	free(c[n + 2]);
+	/* ... nor introduce it again. */
+	c[n + 2] = line_at(rl_stmt_device_key(ell, d64, &eby), epk, esk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "already introduced"));
+	free(c[n + 2]);
+	free(c[n + 1]);
+	free(c[n]);
+
+	/* Introduced by a key nobody trusted for Ellis: bad. */
+	c[n] = line_at(rl_stmt_device_key(ell, d64, &xby), xpk, xsk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n);
+	free(c[n]);
+	/* By another trainer: bad (only the person themselves, or faculty). */
+	c[n] = line_at(rl_stmt_device_key(ell, d64, &hby), hpk, hsk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "faculty key"));
+	free(c[n]);
+	/* By faculty: good. */
+	c[n] = line_at(rl_stmt_device_key(ell, d64, &fby), fpk, fsk, n);
+	c[n + 1] = signoff_line(ell, trainee, dpk, dsk, d64, n + 1);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 0);
+	free_lines(c, n + 2);
+}
+
 /* The shared predicate itself, on the cases the server and the verifier both meet. */
 static void test_authority_rules(void **state)
 {
@@ -722,6 +790,20 @@ static void test_authority_rules(void **state)
 	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, -1, why, sizeof(why)), RL_AUTH_OK);
 	assert_int_equal(rl_authority_trainer_accreditation(&t, 5, 10, why, sizeof(why)), RL_AUTH_REFUSED);
 	assert_int_equal(rl_authority_trainer_revocation(&t, 5, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	/* A device key: trusted for its owner while not revoked, and only while the person may sign at all. */
+	{
+		struct rl_devkey dev = { 5, 15, -1 };
+		t.revoked = -1;
+		assert_int_equal(rl_authority_trainer_may_sign_key(&t, &dev, 5, other, "2026-06-01", why, sizeof(why)), RL_AUTH_OK);
+		assert_int_equal(rl_authority_trainer_may_sign_key(&t, &dev, 6, other, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+		assert_int_equal(rl_authority_trainer_may_sign_key(&t, &dev, 5, other, "2027-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+		dev.revoked = 30;
+		assert_int_equal(rl_authority_trainer_may_sign_key(&t, &dev, 5, other, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+		assert_non_null(strstr(why, "revoked at ledger index 30"));
+		dev.revoked = -1;
+		t.revoked = 20;
+		assert_int_equal(rl_authority_trainer_may_sign_key(&t, &dev, 5, other, "2026-06-01", why, sizeof(why)), RL_AUTH_REFUSED);
+	}
 }
 
 int main(void)
@@ -742,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_redacted_revocations),
 		cmocka_unit_test(test_trainer_supersession),
 		cmocka_unit_test(test_authority_rules),
+		cmocka_unit_test(test_device_keys),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -196,40 +196,83 @@ export async function checkEvidence(fetchEntry, item, subject) {
 }
 
 /**
- * The trainer keys that faculty accredited, from each trainer's current
- * accreditation statement (GET /trainers gives its ledger index), each
- * statement verified like any other: Map key -> [{trainer, index, from, until}].
+ * Each trainer's key chain, replayed from the ledger as `raslog verify`
+ * walks it (docs/ledger.md section 2): GET /trainers gives, per trainer,
+ * `key_chain`, the ledger indexes of their trainer accreditations,
+ * device_key statements, key revocations and revocations (older servers:
+ * only the current accreditation's index).  Every entry is verified like
+ * any other before it counts.  Resolves Map trainer id (string) ->
+ * {events: [...] in index order}; keyChain() reads it.
  */
 export async function accreditedKeys(trainerList, fetchEntry) {
-	const keys = new Map();
-	if (await ed25519Support()) return keys;
+	const chains = new Map();
+	if (await ed25519Support()) return chains;
 	await Promise.all(trainerList.map(async (t) => {
-		const idx = t.accreditation?.ledger_index;
-		if (idx === undefined || idx === null) return;
-		try {
-			const r = await verifyEntry(await fetchEntry(idx));
-			const st = r.statement;
-			if (!r.ok || st?.type !== 'trainer_accreditation' || String(st.trainer) !== String(t.id) || typeof st.trainer_key !== 'string') return;
-			if (!keys.has(st.trainer_key)) keys.set(st.trainer_key, []);
-			keys.get(st.trainer_key).push({ trainer: st.trainer, index: idx, from: st.valid_from, until: st.valid_until });
-		} catch { /* an unreadable accreditation simply introduces no key */ }
+		const idxs = Array.isArray(t.key_chain) && t.key_chain.length ? t.key_chain
+			: t.accreditation?.ledger_index !== undefined && t.accreditation?.ledger_index !== null ? [t.accreditation.ledger_index] : [];
+		const events = [];
+		await Promise.all(idxs.map(async (idx) => {
+			try {
+				const r = await verifyEntry(await fetchEntry(idx));
+				if (r.ok) events.push({ index: Number(idx), st: r.statement });
+			} catch { /* an unreadable entry simply introduces nothing */ }
+		}));
+		events.sort((a, b) => a.index - b.index);
+		chains.set(String(t.id), { events });
 	}));
-	return keys;
+	return chains;
+}
+
+/*
+ * The state of trainer's chain just before ledger index `at`: the latest
+ * accreditation (and whether a revocation covered it), the device keys
+ * introduced and the keys revoked.
+ */
+function chainAt(chain, trainer, at) {
+	let latest = null, revokedAt = null;
+	const devices = new Map(), revokedKeys = new Map();
+	for (const { index, st } of chain.events) {
+		if (at !== undefined && at !== null && index >= Number(at)) break;
+		if (st.type === 'trainer_accreditation' && String(st.trainer) === trainer) {
+			latest = { index, key: st.trainer_key, from: st.valid_from, until: st.valid_until };
+			revokedAt = null;
+		} else if (st.type === 'revocation' && String(st.subject) === trainer && latest &&
+			chain.events.some((e) => e.index === Number(st.accreditation_index) && e.st.type === 'trainer_accreditation')) {
+			revokedAt = index;
+		} else if (st.type === 'device_key' && String(st.user) === trainer && typeof st.public_key === 'string') {
+			if (!devices.has(st.public_key)) devices.set(st.public_key, index);
+		} else if (st.type === 'key_revocation' && String(st.user) === trainer && typeof st.public_key === 'string') {
+			if (!revokedKeys.has(st.public_key)) revokedKeys.set(st.public_key, index);
+		}
+	}
+	return { latest, revokedAt, devices, revokedKeys };
 }
 
 /**
- * Whether a verified statement's key was accredited for its signer on the
- * day it signed: {ok: true, index} or {ok: false, reason}; null when the
- * statement is not a trainer's (faculty and log statements).
+ * Whether a verified trainer's statement (at ledger index `index`, when
+ * known) was signed with a key trusted for its signer then, on a day their
+ * accreditation covered: the key their accreditation at that point named,
+ * or a device key a device_key statement introduced, not revoked before.
+ * A normal rotation (a new accreditation or device key; the old key
+ * revoked later) leaves earlier signatures valid.  {ok: true, index} (the
+ * entry that introduced the key) or {ok: false, reason}; null when the
+ * statement is not a trainer's.
  */
-export function keyChain(statement, keys) {
-	if (!statement || !keys || !['session_signoff', 'assessment', 'module_completion'].includes(statement.type)) return null;
+export function keyChain(statement, chains, index) {
+	if (!statement || !chains || !['session_signoff', 'assessment', 'module_completion', 'simulator_import'].includes(statement.type)) return null;
+	const trainer = String(statement.signer);
+	const chain = chains.get(trainer);
+	if (!chain || !chain.events.length) return { ok: false, reason: 'no trainer accreditation of the signer could be read' };
 	const day = String(statement.signed_at || '').slice(0, 10);
-	const found = (keys.get(statement.key) || []).filter((k) => String(k.trainer) === String(statement.signer));
-	if (!found.length) return { ok: false, reason: 'the signing key is not the one in the signer\u2019s current trainer accreditation' };
-	const within = found.find((k) => (!k.from || day >= k.from) && (!k.until || day <= k.until));
-	if (!within) return { ok: false, reason: `the key was accredited from ${found[0].from} to ${found[0].until}, not on ${day}` };
-	return { ok: true, index: within.index };
+	const { latest, revokedAt, devices, revokedKeys } = chainAt(chain, trainer, index);
+	if (!latest) return { ok: false, reason: 'the signer held no trainer accreditation when this was signed' };
+	if (revokedAt !== null) return { ok: false, reason: `the signer’s trainer accreditation was revoked at ledger entry ${revokedAt}` };
+	if (revokedKeys.has(statement.key)) return { ok: false, reason: `the signing key was revoked at ledger entry ${revokedKeys.get(statement.key)}` };
+	const via = statement.key === latest.key ? latest.index : devices.get(statement.key);
+	if (via === undefined) return { ok: false, reason: 'the signing key is neither the one the signer’s trainer accreditation named nor a device key introduced for them' };
+	if ((latest.from && day < latest.from) || (latest.until && day > latest.until))
+		return { ok: false, reason: `the trainer accreditation covered ${latest.from} to ${latest.until}, not ${day}` };
+	return { ok: true, index: via, device: via !== latest.index };
 }
 
 const hexOf = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

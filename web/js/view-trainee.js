@@ -318,10 +318,10 @@ async function verifyAll(cells, summary, subject, signal, printNote) {
 		clear(cell).append(mark(r.state, r.reason));
 		cell.dataset.state = r.state;
 		// One step further up the chain: was the signing key accredited by faculty for this signer, that day?
-		const chain = r.state === 'verified' ? keyChain(r.statement, await keys) : null;
+		const chain = r.state === 'verified' ? keyChain(r.statement, await keys, row.item.ledger_index) : null;
 		if (chain?.ok) {
 			chained++;
-			cell.append(h('span', { class: 'chain small' }, `Key accredited by faculty in ledger entry ${chain.index}`));
+			cell.append(h('span', { class: 'chain small' }, chain.device ? `Device key introduced in ledger entry ${chain.index}` : `Key accredited by faculty in ledger entry ${chain.index}`));
 		} else if (chain) {
 			unchained++;
 			cell.append(h('span', { class: 'chain chain-unknown small' }, `Note: ${chain.reason}; check with raslog verify.`));
