@@ -49,6 +49,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 		{ "reserve", required_argument, NULL, 'r' },
 		{ "write-rate", required_argument, NULL, 'W' },
 		{ "public-url", required_argument, NULL, 'u' },
+		{ "programme-name", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 0, 15, ready };
@@ -60,6 +61,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
 	const char *audit = rl_config.audit;
 	const char *public_url = rl_config.public_url;
+	const char *programme_name = rl_config.programme_name;
 	static char default_url[96];
 	long long n;
 	int c, rc;
@@ -126,6 +128,7 @@ int cmd_serve(const char *path, int argc, char **argv)
 				goto usage;
 			break;
 		case 'u': public_url = optarg; break;
+		case 'N': programme_name = optarg; break;
 		default:
 			goto usage;
 		}
@@ -163,6 +166,14 @@ int cmd_serve(const char *path, int argc, char **argv)
 		}
 	}
 	server_ctx.public_url = public_url;
+	if (programme_name) {
+		const char *why = rl_config_check_programme_name(programme_name);
+		if (why) {
+			fprintf(stderr, "raslogd: --programme-name %s, not '%s'\n", why, programme_name);
+			return 2;
+		}
+	}
+	server_ctx.programme_name = programme_name;
 	/*
 	 * The log's checkpoint origin (and signed-note key name): the public
 	 * URL without its scheme ("logbook.example.nhs.uk"), so it stays the
@@ -212,6 +223,6 @@ usage:
 	fprintf(stderr, "usage: raslogd --db FILE serve [--listen HOST:PORT] [--web DIR] [--threads N] "
 			"[--audit FILE] [--auth-failures N] [--max-connections N] [--max-per-address N] "
 			"[--reserve N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--write-rate N] "
-			"[--trusted-proxy ADDR] [--public-url URL] [--metrics on|off|any]\n");
+			"[--trusted-proxy ADDR] [--public-url URL] [--programme-name NAME] [--metrics on|off|any]\n");
 	return 2;
 }

@@ -69,14 +69,15 @@ void h_progress(struct request *rq)
 
 /* Replies with the credential make() builds for the {id} in the path. */
 static void reply_credential(struct request *rq,
-			     json_t *(*make)(struct rl_db *, int64_t, const char *, struct rl_error *))
+			     json_t *(*make)(struct rl_db *, int64_t, const struct rl_issuer *, struct rl_error *))
 {
 	struct rl_error err = RL_ERROR_INIT;
 	char base[300];
+	struct rl_issuer iss = { base, server_ctx.programme_name };
 	json_t *c;
 
 	request_base_url(rq, base, sizeof(base));
-	c = make(server_db(), rq->param, base, &err);
+	c = make(server_db(), rq->param, &iss, &err);
 	if (!c) {
 		reply_error(rq, &err);
 		rl_error_clear(&err);
@@ -128,9 +129,10 @@ void h_export(struct request *rq)
 		struct rl_buf b;
 		char url[400], base[300];
 		request_base_url(rq, base, sizeof(base));
-		snprintf(url, sizeof(url), "%s/#trainee/%lld", base, (long long)rq->param);
+		/* The web page's route for a trainee (web/app.js routes "#/NAME/PARAM"). */
+		snprintf(url, sizeof(url), "%s/#/trainee/%lld", base, (long long)rq->param);
 		rl_buf_init(&b, 64u << 20);
-		if (rl_portfolio_pdf(server_db(), rq->param, url, &b, &err) < 0) {
+		if (rl_portfolio_pdf(server_db(), rq->param, url, server_ctx.programme_name, &b, &err) < 0) {
 			rl_buf_release(&b);
 			reply_error(rq, &err);
 			rl_error_clear(&err);

@@ -4,22 +4,32 @@
 # be there, pdftoppm that every page renders), and its access rules.
 . tests/lib.sh
 "$RASLOGD" --db "$DB" demo > "$WORK/people.jsonl" 2>/dev/null
-start_server
+PROGRAMME="Wessex robotic surgery programme – 2026"
+start_server --programme-name "$PROGRAMME"
 token() { grep "$1" "$WORK/people.jsonl" | jget 'j["token"]'; }
 id() { grep "$1" "$WORK/people.jsonl" | jget 'j["id"]'; }
 FAC=$(token "Amelia Hart")
 TR=$(token "Priya Raman"); TRID=$(id "Priya Raman")
 OTHER=$(token "Mei Chen")
+sql "update users set gmc='7654321' where id=$TRID"
 
 st=$(curl -s -o "$WORK/p.pdf" -w '%{http_code}' -H "Authorization: Bearer $FAC" "$URL/api/v1/trainees/$TRID/export?format=pdf")
 check "faculty get the portfolio PDF (200)" "$st" = 200
 check "the reply is a PDF" "$(head -c 5 "$WORK/p.pdf")" = "%PDF-"
-pdftotext "$WORK/p.pdf" "$WORK/p.txt" 2>/dev/null
+pdftotext "$WORK/p.pdf" "$WORK/p.txt" 2>"$WORK/pdftotext.err"
+check "pdftotext reads it without a warning (a valid ToUnicode map): '$(head -c 120 "$WORK/pdftotext.err")'" ! -s "$WORK/pdftotext.err"
+check "the PDF names the configured programme" "$(grep -cxF "$PROGRAMME" "$WORK/p.txt")" = 1
+check "the PDF carries the trainee's GMC number" "$(grep -c '^GMC number: 7654321$' "$WORK/p.txt")" = 1
+check "the PDF names signers, never 'user N'" "$(grep -c '^user [0-9]' "$WORK/p.txt")" = 0
+check "  ...and shows the trainer who signed most of the evidence" "$(grep -c "^Mr David Ellis$" "$WORK/p.txt")" -ge 5
 check "the PDF names the trainee" "$(grep -c 'Dr Priya Raman' "$WORK/p.txt")" -ge 1
 check "the PDF has the module summary" "$(grep -c 'Console modular training' "$WORK/p.txt")" -ge 1
 check "the PDF says the status" "$(grep -c 'Status: accredited' "$WORK/p.txt")" = 1
 check "the PDF lists ledger evidence" "$(grep -c '^#[0-9]' "$WORK/p.txt")" -ge 20
-check "the PDF carries the verification URL" "$(grep -c "Verify: http://127.0.0.1:$PORT/#trainee/$TRID" "$WORK/p.txt")" = 1
+check "the PDF carries the verification URL" "$(grep -c "Verify: http://127.0.0.1:$PORT/#/trainee/$TRID" "$WORK/p.txt")" = 1
+# The page routes "#/NAME/PARAM" (web/app.js parseHash); the link's route must be one of its ROUTES.
+route=$(sed -n "s|^Verify: http://127.0.0.1:$PORT/#/\([a-z]*\)/$TRID\$|\1|p" "$WORK/p.txt")
+check "the verify link's route '#/$route/' is a route of the web page" -n "$route" -a "$(grep -cE "^[[:space:]]+$route: \{" web/app.js)" = 1
 rm -f "$WORK"/page-*.png
 pdftoppm -png -r 50 "$WORK/p.pdf" "$WORK/page" 2>/dev/null
 pages=$(ls "$WORK"/page-*.png 2>/dev/null | wc -l)
