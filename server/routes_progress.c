@@ -97,9 +97,20 @@ void h_export(struct request *rq)
 	audit(rq, "export", "ok", "\"trainee\":%lld,\"format\":\"%s\"", (long long)rq->param,
 	      !format ? "json" : !strcmp(format, "csv") ? "csv" : !strcmp(format, "pdf") ? "pdf"
 	      : !strcmp(format, "credential") ? "credential" : !strcmp(format, "json") ? "json" : "other");
-	/* A trainer sees progress, but the full export is the trainee's own data. */
+	/*
+	 * A trainer sees progress, but the full export is the trainee's own
+	 * data.  Whoever may see the trainee (their trainers) already knows
+	 * they exist, so is told who may export (403); anyone else gets the
+	 * same 404 as for a trainee who does not exist.
+	 */
 	if (!((rq->user.roles & RL_ROLE_FACULTY) || rq->user.id == rq->param)) {
-		reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
+		if (may_see_trainee(rq, rq->param))
+			reply_problem(rq, RL_E_FORBIDDEN, "forbidden",
+				      "only trainee %lld themself and faculty may export their records; as their trainer "
+				      "you see their progress at /api/v1/trainees/%lld/progress",
+				      (long long)rq->param, (long long)rq->param);
+		else
+			reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
 		return;
 	}
 	if (!format || strcmp(format, "json") == 0) {
@@ -187,6 +198,17 @@ void h_accreditation(struct request *rq)
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
+	}
+	/* The values the site filter matches (trainees' home sites), for the page's site options. */
+	{
+		json_t *sites = rl_trainee_sites(server_db(), &err);
+		if (!sites) {
+			json_decref(out);
+			reply_error(rq, &err);
+			rl_error_clear(&err);
+			return;
+		}
+		json_object_set_new(out, "sites", sites);
 	}
 	reply_json(rq, 200, out);
 }

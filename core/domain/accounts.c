@@ -592,7 +592,7 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW)
-			return rl_error_field(err, "curriculum", "no curriculum '%s' is loaded", inv->curriculum);
+			return rl_curriculum_not_loaded(db, "curriculum", inv->curriculum, err);
 	}
 	secret_new(code, hash);
 	time_at((long long)inv->days * 86400, expires_at);

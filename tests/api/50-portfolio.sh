@@ -54,6 +54,21 @@ api POST /api/v1/sessions "$TR" "{\"date\":\"2026-01-05\",\"minutes\":30,\"activ
 curl -s -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=csv" -o "$WORK/e2.csv"
 check "a cell starting with = is neutralised" "$(grep -c "\"'=HYPERLINK" "$WORK/e2.csv")" = 1
 check "a cell starting with @ is neutralised" "$(grep -c "\"'@evil\"" "$WORK/e2.csv")" = 1
+# The accreditation list's site filter matches trainees' home sites, and the
+# list offers exactly those as `sites` (the page's options): a session logged
+# at another location is no option, and every option finds its trainees.
+api GET "/api/v1/accreditation?limit=1" "$FAC" >/dev/null
+offered=$(jget '"|".join(j["sites"])' <"$WORK/body")
+check "accreditation offers the trainees' home sites ($offered)" \
+	"$offered" = "$(sql "select group_concat(site, '|') from (select distinct site from users where roles & 1 and coalesce(site, '') <> '' order by site)")"
+check "  ...not a session's location ('@evil', where a session above was logged)" \
+	"$(sql "select count(*) from sessions where site = '@evil'")-$(echo "$offered" | grep -c '@evil')" = 1-0
+echo "$offered" | tr '|' '\n' | while read -r site; do
+	q=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$site")
+	api GET "/api/v1/accreditation?site=$q&limit=200" "$FAC" >/dev/null
+	echo "$site|$(jget 'str(len(j["items"]) > 0 and all(r["site"] == "'"$site"'" for r in j["items"]))' <"$WORK/body")"
+done >"$WORK/site-filter"
+check "  ...and filtering on each offered site finds trainees of that site only" "$(grep -vc '|True$' "$WORK/site-filter")-$(wc -l <"$WORK/site-filter")" = "0-$(echo "$offered" | tr '|' '\n' | wc -l)"
 st=$(curl -s -o "$WORK/e.json" -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=json")
 check "JSON subject access export has sessions, progress and ledger entries" \
 	"$st-$(jget '",".join(k for k in ("person","sessions","progress","ledger_entries") if k in j)' < "$WORK/e.json")" = \
