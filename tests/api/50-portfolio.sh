@@ -13,7 +13,7 @@ TR=$(token "Priya Raman"); TRID=$(id "Priya Raman")
 OTHER=$(token "Mei Chen")
 sql "update users set gmc='7654321' where id=$TRID"
 
-st=$(curl -s -o "$WORK/p.pdf" -w '%{http_code}' -H "Authorization: Bearer $FAC" "$URL/api/v1/trainees/$TRID/export?format=pdf")
+st=$(req_to GET "/api/v1/trainees/$TRID/export?format=pdf" "$FAC" "$WORK/p.pdf")
 check "faculty get the portfolio PDF (200)" "$st" = 200
 check "the reply is a PDF" "$(head -c 5 "$WORK/p.pdf")" = "%PDF-"
 pdftotext "$WORK/p.pdf" "$WORK/p.txt" 2>"$WORK/pdftotext.err"
@@ -35,15 +35,15 @@ pdftoppm -png -r 50 "$WORK/p.pdf" "$WORK/page" 2>/dev/null
 pages=$(ls "$WORK"/page-*.png 2>/dev/null | wc -l)
 check "every page renders to PNG ($pages pages)" "$pages" -ge 1
 mkdir -p tests/out/portfolio && cp "$WORK"/page-*.png tests/out/portfolio/ 2>/dev/null
-st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=pdf")
+st=$(req_to GET "/api/v1/trainees/$TRID/export?format=pdf" "$TR" /dev/null)
 check "a trainee gets their own portfolio" "$st" = 200
-st=$(curl -s -o "$WORK/b" -w '%{http_code}' -H "Authorization: Bearer $OTHER" "$URL/api/v1/trainees/$TRID/export?format=pdf")
+st=$(req_to GET "/api/v1/trainees/$TRID/export?format=pdf" "$OTHER" "$WORK/b")
 check "another trainee gets 404" "$st" = 404
-st=$(curl -s -o "$WORK/b" -w '%{http_code}' -H "Authorization: Bearer $FAC" "$URL/api/v1/trainees/$TRID/export?format=docx")
+st=$(req_to GET "/api/v1/trainees/$TRID/export?format=docx" "$FAC" "$WORK/b")
 check "an unknown format is a 400 naming the field" "$st-$(jget 'j["errors"][0]["field"]' < "$WORK/b")" = "400-format"
 
 # CSV: RFC 4180 with formula neutralisation.
-st=$(curl -s -o "$WORK/e.csv" -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=csv")
+st=$(req_to GET "/api/v1/trainees/$TRID/export?format=csv" "$TR" "$WORK/e.csv")
 check "CSV export 200" "$st" = 200
 check "CSV has the header row" "$(head -1 "$WORK/e.csv" | cut -d, -f1-3)" = "session_id,date,activity"
 rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$WORK/e.csv")
@@ -69,7 +69,7 @@ echo "$offered" | tr '|' '\n' | while read -r site; do
 	echo "$site|$(jget 'str(len(j["items"]) > 0 and all(r["site"] == "'"$site"'" for r in j["items"]))' <"$WORK/body")"
 done >"$WORK/site-filter"
 check "  ...and filtering on each offered site finds trainees of that site only" "$(grep -vc '|True$' "$WORK/site-filter")-$(wc -l <"$WORK/site-filter")" = "0-$(echo "$offered" | tr '|' '\n' | wc -l)"
-st=$(curl -s -o "$WORK/e.json" -w '%{http_code}' -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=json")
+st=$(req_to GET "/api/v1/trainees/$TRID/export?format=json" "$TR" "$WORK/e.json")
 check "JSON subject access export has sessions, progress and ledger entries" \
 	"$st-$(jget '",".join(k for k in ("person","sessions","progress","ledger_entries") if k in j)' < "$WORK/e.json")" = \
 	"200-person,sessions,progress,ledger_entries"
