@@ -19,77 +19,18 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "../../server/demo.h"
-#include "app/setup.h"
 #include "base/buf.h"
-#include "ledger/ledger.h"
 #include "render/credential.h"
 #include "render/export.h"
 
+#include "demo_fixture.h"
+
 #include "base/banned.h"
-
-static char dir[64];
-static struct rl_db *db;
-static json_t *people;
-
-static int setup(void **state)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	char path[128];
-
-	if (sodium_init() < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "/tmp/raslog-render.XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, &db, &err) < 0 || rl_db_begin(db, &err) < 0 ||
-	    !(people = rl_demo_seed(db, dir, &err)) || rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0) {
-		fprintf(stderr, "setup: %s\n", err.detail);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	json_decref(people);
-	rl_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int64_t person(const char *name_part)
-{
-	size_t i;
-	json_t *p;
-
-	json_array_foreach(people, i, p)
-		if (strstr(json_string_value(json_object_get(p, "name")), name_part))
-			return json_integer_value(json_object_get(p, "id"));
-	fail_msg("no demo person %s", name_part);
-	return 0;
-}
-
-static long long count(const char *sql)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, sql, &err);
-	long long n = -1;
-
-	assert_non_null(st);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
-}
 
 static void trainee_credential(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	int64_t priya = person("Priya Raman");
+	int64_t priya = demo_id("Priya Raman");
 	char sql[128];
 	struct rl_issuer iss = { "https://logbook.example.org", "Wessex RAS programme" };
 	json_t *c, *id, *proof;
@@ -124,7 +65,7 @@ static void not_accredited_refused(void **state)
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_issuer iss = { "http://127.0.0.1:8080", NULL };
 
-	assert_null(rl_credential_for_trainee(db, person("Tomasz Nowak"), &iss, &err));
+	assert_null(rl_credential_for_trainee(db, demo_id("Tomasz Nowak"), &iss, &err));
 	assert_int_equal(err.status, RL_E_CONFLICT);
 	assert_string_equal(err.type, "not-accredited");
 	rl_error_clear(&err);
@@ -145,7 +86,7 @@ static void base58btc_vectors(void **state)
 static void csv_rows_and_truncation(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	int64_t priya = person("Priya Raman");
+	int64_t priya = demo_id("Priya Raman");
 	struct rl_buf b;
 	char sql[128];
 	long long rows = 0;
@@ -155,7 +96,7 @@ static void csv_rows_and_truncation(void **state)
 	for (size_t i = 0; i + 1 < b.len; i++)
 		rows += b.data[i] == '\r' && b.data[i + 1] == '\n';
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE trainee_id = %lld", (long long)priya);
-	assert_int_equal(rows, count(sql) + 1);
+	assert_int_equal(rows, demo_scalar(sql) + 1);
 	assert_true(rows > 10);
 	/* Half the room it needs: an error, never a shorter CSV reported as success. */
 	{
@@ -214,5 +155,5 @@ int main(void)
 		cmocka_unit_test(csv_rows_and_truncation),
 		cmocka_unit_test(buf_failures_stick),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
 }

@@ -20,61 +20,15 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "../../server/demo.h"
-#include "app/setup.h"
 #include "base/util.h"
 #include "domain/sessions.h"
 #include "domain/signoff.h"
 #include "domain/statements.h"
 #include "domain/users.h"
-#include "ledger/ledger.h"
+
+#include "demo_fixture.h"
 
 #include "base/banned.h"
-
-static char dir[64];
-static struct rl_db *db;
-static json_t *people;
-
-static int setup(void **state)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	char path[128];
-
-	if (sodium_init() < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "/tmp/raslog-signoff.XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, &db, &err) < 0 || rl_db_begin(db, &err) < 0 ||
-	    !(people = rl_demo_seed(db, dir, &err)) || rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0) {
-		fprintf(stderr, "setup: %s\n", err.detail);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	json_decref(people);
-	rl_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static json_t *person(const char *name_part)
-{
-	size_t i;
-	json_t *p;
-
-	json_array_foreach(people, i, p)
-		if (strstr(json_string_value(json_object_get(p, "name")), name_part))
-			return p;
-	fail_msg("no demo person %s", name_part);
-	return NULL;
-}
 
 static json_t *person_by_id(int64_t id)
 {
@@ -86,11 +40,6 @@ static json_t *person_by_id(int64_t id)
 			return p;
 	fail_msg("no demo person %lld", (long long)id);
 	return NULL;
-}
-
-static int64_t id_of(const char *name_part)
-{
-	return json_integer_value(json_object_get(person(name_part), "id"));
 }
 
 /* The demo writes each person's libsodium secret key, base64, to DIR/user-N.key. */
@@ -110,19 +59,6 @@ static void secret_key(int64_t id, uint8_t sk[64])
 	assert_int_equal(got, 64);
 }
 
-static long long scalar(const char *sql)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, sql, &err);
-	long long n = -1;
-
-	assert_non_null(st);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
-}
-
 /* A pending session whose trainer is trainer; its id. */
 static int64_t pending_of(int64_t trainer)
 {
@@ -130,7 +66,7 @@ static int64_t pending_of(int64_t trainer)
 
 	snprintf(sql, sizeof(sql), "SELECT min(id) FROM sessions WHERE status = 'pending' AND trainer_id = %lld",
 		 (long long)trainer);
-	return scalar(sql);
+	return demo_scalar(sql);
 }
 
 /* Signs a confirmation of session sid as signer (with key_of's key), optionally changed by edit. */
@@ -182,12 +118,12 @@ static void expect_refusal(int64_t caller, json_t *body, const char *type)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_signoff so;
-	long long size = scalar("SELECT count(*) FROM ledger");
+	long long size = demo_scalar("SELECT count(*) FROM ledger");
 
 	assert_int_equal(submit(caller, body, &so, &err), -1);
 	if (strcmp(err.type, type) != 0)
 		fail_msg("refused as %s (%s), expected %s", err.type, err.detail, type);
-	assert_int_equal(scalar("SELECT count(*) FROM ledger"), size); /* nothing appended */
+	assert_int_equal(demo_scalar("SELECT count(*) FROM ledger"), size); /* nothing appended */
 	rl_signoff_release(&so);
 	rl_error_clear(&err);
 	json_decref(body);
@@ -197,8 +133,8 @@ static void confirm_then_not_again(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_signoff so;
-	int64_t ellis = id_of("David Ellis"), sid = pending_of(ellis);
-	long long size = scalar("SELECT count(*) FROM ledger");
+	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
+	long long size = demo_scalar("SELECT count(*) FROM ledger");
 	json_t *body, *session;
 
 	assert_true(sid > 0);
@@ -206,7 +142,7 @@ static void confirm_then_not_again(void **state)
 	if (submit(ellis, body, &so, &err) < 0)
 		fail_msg("%s: %s", err.type, err.detail);
 	assert_int_equal(so.ledger_index, size);
-	assert_int_equal(scalar("SELECT count(*) FROM ledger"), size + 1);
+	assert_int_equal(demo_scalar("SELECT count(*) FROM ledger"), size + 1);
 	rl_signoff_release(&so);
 	json_decref(body);
 	session = rl_session_load(db, sid, &err);
@@ -218,7 +154,7 @@ static void confirm_then_not_again(void **state)
 
 static void damaged_signature(void **state)
 {
-	int64_t ellis = id_of("David Ellis"), sid = pending_of(ellis);
+	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
 	json_t *body = confirmation(sid, ellis, ellis, NULL, NULL);
 	char sig[128];
 
@@ -230,7 +166,7 @@ static void damaged_signature(void **state)
 
 static void signed_by_someone_else(void **state)
 {
-	int64_t ellis = id_of("David Ellis"), sid = pending_of(ellis), faculty = id_of("Amelia Hart");
+	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis), faculty = demo_id("Amelia Hart");
 
 	/* Ellis's statement submitted by faculty: the signer is not the caller. */
 	expect_refusal(faculty, confirmation(sid, ellis, ellis, NULL, NULL), "wrong-signer");
@@ -238,7 +174,7 @@ static void signed_by_someone_else(void **state)
 
 static void stale_signature(void **state)
 {
-	int64_t ellis = id_of("David Ellis"), sid = pending_of(ellis);
+	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
 
 	expect_refusal(ellis, confirmation(sid, ellis, ellis, "2020-01-01T00:00:00Z", NULL), "stale-signature");
 }
@@ -251,7 +187,7 @@ static void more_minutes(json_t *st)
 
 static void changed_field(void **state)
 {
-	int64_t ellis = id_of("David Ellis"), sid = pending_of(ellis);
+	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
 
 	expect_refusal(ellis, confirmation(sid, ellis, ellis, NULL, more_minutes), "statement-mismatch");
 }
@@ -265,5 +201,5 @@ int main(void)
 		cmocka_unit_test(changed_field),
 		cmocka_unit_test(confirm_then_not_again),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
 }
