@@ -43,7 +43,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c) $(wildcard tests/unit/*_tool.c)
 EMBED_IN   := $(sort $(wildcard schema/*.sql)) schema/tools.json $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
 
-CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/codes_tables.o
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/optspec.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -65,6 +65,14 @@ $(BUILD)/gen/embedded.c: tools/embed.sh $(EMBED_IN)
 	sh tools/embed.sh $(EMBED_IN) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The vocabularies (codes.h's tables) from schema/codes.json, their one source.
+$(BUILD)/gen/codes_tables.c: tools/gen-codes.sh schema/codes.json
+	@mkdir -p $(dir $@)
+	sh tools/gen-codes.sh c schema/codes.json > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/codes_tables.o: $(BUILD)/gen/codes_tables.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The layer rule (tools/check-layers.sh) is checked before the library is archived.

@@ -90,6 +90,7 @@ static int cmd_serve(const struct os_args *args)
 	const char *listen = rl_config.listen ? rl_config.listen : "127.0.0.1:8080";
 	const char *audit = rl_config.audit;
 	const char *public_url = rl_config.public_url;
+	const char *programme_name = rl_config.programme_name;
 	static char default_url[96];
 	long long n;
 	int c, rc;
@@ -160,6 +161,7 @@ static int cmd_serve(const struct os_args *args)
 		case 'N': rl_config.oidc_name = (char *)val; break;
 		case 'C': rl_config.oidc_client_id = (char *)val; break;
 		case 'S': rl_config.oidc_client_secret_file = (char *)val; break;
+		case 'P': programme_name = val; break;
 		default:
 			goto usage;
 		}
@@ -200,6 +202,14 @@ static int cmd_serve(const struct os_args *args)
 	rc = oidc_configure();
 	if (rc)
 		return rc;
+	if (programme_name) {
+		const char *why = rl_config_check_programme_name(programme_name);
+		if (why) {
+			fprintf(stderr, "raslogd: --programme-name %s, not '%s'\n", why, programme_name);
+			return 2;
+		}
+	}
+	server_ctx.programme_name = programme_name;
 	/*
 	 * The log's checkpoint origin (and signed-note key name): the public
 	 * URL without its scheme ("logbook.example.nhs.uk"), so it stays the
@@ -255,6 +265,7 @@ usage:
 static const struct os_opt serve_opts[] = {
 	{ "listen", 'l', "HOST:PORT", "where to listen (default 127.0.0.1:8080)", 0, NULL },
 	{ "public-url", 'u', "URL", "the address people use; every issued link is built from it", 0, NULL },
+	{ "programme-name", 'P', "NAME", "the programme's name: the issuer of credentials, a line of the PDF", 0, NULL },
 	{ "web", 'w', "DIR", "the web page's files (default web)", 0, NULL },
 	{ "threads", 't', "N", "worker threads, 1..64 (default 4)", 0, NULL },
 	{ "audit", 'a', "FILE", "append the audit log (JSON Lines) to FILE (default stderr)", 0, NULL },

@@ -12,6 +12,21 @@
 #include "config.h"
 #include "base/util.h"
 
+const char *rl_config_check_programme_name(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			return "must not hold control characters";
+		if ((*c & 0xc0) != 0x80)
+			n++;
+	}
+	if (n == 0 || n > 200)
+		return "must be 1 to 200 characters";
+	return NULL;
+}
+
 #ifdef RASLOG_HAVE_INIH
 #include <ini.h>
 #endif
@@ -66,6 +81,7 @@ const char *rl_config_check_public_url(const char *s)
 enum { K_DATABASE, K_LISTEN, K_WEB, K_THREADS, K_AUDIT, K_AUTH_FAILURES, K_MAX_CONNECTIONS,
        K_KEY_DIR,
        K_PUBLIC_URL,
+       K_PROGRAMME_NAME,
        K_METRICS, K_SMTP_URL, K_SMTP_USER, K_SMTP_PASSWORD_FILE, K_MAIL_FROM, K_REMINDER_WAITING, K_REMINDER_DAYS,
        K_OIDC_ISSUER, K_OIDC_NAME, K_OIDC_CLIENT_ID, K_OIDC_CLIENT_SECRET_FILE,
        K_COUNT };
@@ -83,6 +99,7 @@ static const struct key {
 	[K_MAX_CONNECTIONS] = { "max_connections", 1, 100000 },
 	[K_KEY_DIR] = { "key_dir", 0, 0 },
 	[K_PUBLIC_URL] = { "public_url", 0, 0 },
+	[K_PROGRAMME_NAME] = { "programme_name", 0, 0 },
 	/* Operators' metrics and mail (server/metrics.c, server/mailer.c). */
 	[K_METRICS] = { "metrics", 0, 0 },
 	[K_SMTP_URL] = { "smtp_url", 0, 0 },
@@ -154,7 +171,7 @@ static int handler(void *user, const char *section, const char *name, const char
 			break;
 	if (k == K_COUNT)
 		return fail(p, "unknown key '%s'%s; the keys are database, listen, web, threads, audit, "
-			       "auth_failures, max_connections, key_dir, public_url, metrics, smtp_url, smtp_user, "
+			       "auth_failures, max_connections, key_dir, public_url, programme_name, metrics, smtp_url, smtp_user, "
 			       "smtp_password_file, mail_from, reminder_waiting, reminder_days, oidc_issuer, oidc_name, "
 			       "oidc_client_id and oidc_client_secret_file", name, "");
 	if (p->seen[k])
@@ -199,6 +216,11 @@ static int handler(void *user, const char *section, const char *name, const char
 	    strncmp(value, "http://localhost", 16) != 0)
 		return fail(p, "key '%s' must be an https:// URL (http:// only on this machine, for tests), not '%s'",
 			    name, value);
+	if (k == K_PROGRAMME_NAME) {
+		const char *why = rl_config_check_programme_name(value);
+		if (why)
+			return fail(p, "key 'programme_name' %s, not '%s'", why, value);
+	}
 	{
 		char **slot = k == K_DATABASE ? &cfg->database : k == K_LISTEN ? &cfg->listen
 			    : k == K_WEB ? &cfg->web : k == K_KEY_DIR ? &cfg->key_dir : k == K_PUBLIC_URL ? &cfg->public_url
@@ -206,7 +228,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			    : k == K_SMTP_USER ? &cfg->smtp_user : k == K_SMTP_PASSWORD_FILE ? &cfg->smtp_password_file
 			    : k == K_MAIL_FROM ? &cfg->mail_from : k == K_OIDC_ISSUER ? &cfg->oidc_issuer
 			    : k == K_OIDC_NAME ? &cfg->oidc_name : k == K_OIDC_CLIENT_ID ? &cfg->oidc_client_id
-			    : k == K_OIDC_CLIENT_SECRET_FILE ? &cfg->oidc_client_secret_file : &cfg->audit;
+			    : k == K_OIDC_CLIENT_SECRET_FILE ? &cfg->oidc_client_secret_file
+			    : k == K_PROGRAMME_NAME ? &cfg->programme_name : &cfg->audit;
 		*slot = strdup(value);
 		if (!*slot)
 			return fail(p, "out of memory reading '%s'%s", name, "");

@@ -11,6 +11,7 @@
  *   max_connections = 1024
  *   key_dir = /var/lib/raslog/raslog.db.keys
  *   public_url = https://raslog.example.org
+ *   programme_name = East of England RAS training programme   (the credential issuer's name)
  *   metrics = on                  (on: loopback clients only; off; any)
  *   smtp_url = smtp://relay.example.org:587
  *   smtp_user = raslog
@@ -40,6 +41,7 @@ struct rl_config {
 	char *web;
 	char *audit;
 	char *public_url;     /* the base of every URL in issued documents */
+	char *programme_name; /* the issuer name in credentials and the PDF */
 	int threads;
 	int auth_failures;
 	int max_connections;
@@ -72,6 +74,9 @@ int rl_config_load(const char *path, struct rl_config *cfg);
  * Returns NULL when good, else the reason ("must ...").
  */
 const char *rl_config_check_public_url(const char *s);
+
+/* Checks a programme name: 1-200 characters, no control characters; NULL when good, else the reason. */
+const char *rl_config_check_programme_name(const char *s);
 
 /* Parses HOST:PORT (IPv4 host, port 1-65535); 0 ok, -1 otherwise. */
 int rl_config_parse_listen(const char *s, char *host, size_t hostsize, int *port);

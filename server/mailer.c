@@ -246,6 +246,15 @@ static int smtp_send(const struct mailer_config *cfg, const struct rl_outbox_msg
 			password[--len] = '\0';
 	}
 	build_message(cfg, m, &msg);
+	if (rl_buf_failed(&msg)) {
+		snprintf(reply, 256, "not sent yet: the message could not be built (out of memory)");
+		rl_buf_release(&msg);
+		if (password) {
+			sodium_memzero(password, strlen(password));
+			free(password);
+		}
+		return 0;
+	}
 	up.data = msg.data;
 	up.len = msg.len;
 	up.pos = 0;

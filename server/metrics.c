@@ -276,5 +276,10 @@ void h_metrics(struct request *rq)
 	family(&b, "raslog_signin_failures_total", "counter",
 	       "Requests refused for a missing or bad bearer token.");
 	rl_buf_printf(&b, "raslog_signin_failures_total %llu\n", load(&signin_failures));
+	if (rl_buf_failed(&b)) { /* appends stick on failure: one check covers every line */
+		rl_buf_release(&b);
+		reply_problem(rq, RL_E_INTERNAL, "internal", "the metrics could not be built");
+		return;
+	}
 	reply_buf(rq, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }

@@ -68,7 +68,19 @@ json_t *user_json(const struct rl_user *u, const struct rl_user *viewer)
 
 void h_me(struct request *rq)
 {
+	struct rl_error err = RL_ERROR_INIT;
 	json_t *me = user_json(&rq->user, &rq->user);
+	char curriculum[65];
+
+	/* The curriculum the caller is enrolled on, by code (as GET /users shows it). */
+	if (rl_curriculum_code_of(server_db(), rq->user.curriculum_id, curriculum, &err) < 0) {
+		json_decref(me);
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	if (curriculum[0])
+		json_object_set_new(me, "curriculum", json_string(curriculum));
 
 	session_me_extras(rq, me); /* how this request signed in; the CSRF token of a web session */
 	reply_json(rq, 200, me);

@@ -69,14 +69,15 @@ void h_progress(struct request *rq)
 
 /* Replies with the credential make() builds for the {id} in the path. */
 static void reply_credential(struct request *rq,
-			     json_t *(*make)(struct rl_db *, int64_t, const char *, struct rl_error *))
+			     json_t *(*make)(struct rl_db *, int64_t, const struct rl_issuer *, struct rl_error *))
 {
 	struct rl_error err = RL_ERROR_INIT;
 	char base[300];
+	struct rl_issuer iss = { base, server_ctx.programme_name };
 	json_t *c;
 
 	request_base_url(rq, base, sizeof(base));
-	c = make(server_db(), rq->param, base, &err);
+	c = make(server_db(), rq->param, &iss, &err);
 	if (!c) {
 		reply_error(rq, &err);
 		rl_error_clear(&err);
@@ -96,9 +97,21 @@ void h_export(struct request *rq)
 	audit(rq, "export", "ok", "\"trainee\":%lld,\"format\":\"%s\"", (long long)rq->param,
 	      !format ? "json" : !strcmp(format, "csv") ? "csv" : !strcmp(format, "pdf") ? "pdf"
 	      : !strcmp(format, "credential") ? "credential" : !strcmp(format, "json") ? "json" : "other");
-	/* A trainer sees progress, but the full export is the trainee's own data (and their programme's faculty's). */
+	/*
+	 * A trainer sees progress, but the full export is the trainee's own
+	 * data and their programme's faculty's.  Whoever may see the trainee
+	 * (their trainers) already knows they exist, so is told who may export
+	 * (403); anyone else gets the same 404 as for a trainee who does not
+	 * exist.
+	 */
 	if (!(((rq->user.roles & RL_ROLE_FACULTY) && may_see_trainee(rq, rq->param)) || rq->user.id == rq->param)) {
-		reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
+		if (!(rq->user.roles & RL_ROLE_FACULTY) && may_see_trainee(rq, rq->param))
+			reply_problem(rq, RL_E_FORBIDDEN, "forbidden",
+				      "only trainee %lld themself and faculty may export their records; as their trainer "
+				      "you see their progress at /api/v1/trainees/%lld/progress",
+				      (long long)rq->param, (long long)rq->param);
+		else
+			reply_problem(rq, RL_E_NOTFOUND, "not-found", "no trainee %lld is visible to you", (long long)rq->param);
 		return;
 	}
 	if (!format || strcmp(format, "json") == 0) {
@@ -128,9 +141,10 @@ void h_export(struct request *rq)
 		struct rl_buf b;
 		char url[400], base[300];
 		request_base_url(rq, base, sizeof(base));
-		snprintf(url, sizeof(url), "%s/#trainee/%lld", base, (long long)rq->param);
+		/* The web page's route for a trainee (web/app.js routes "#/NAME/PARAM"). */
+		snprintf(url, sizeof(url), "%s/#/trainee/%lld", base, (long long)rq->param);
 		rl_buf_init(&b, 64u << 20);
-		if (rl_portfolio_pdf(server_db(), rq->param, url, &b, &err) < 0) {
+		if (rl_portfolio_pdf(server_db(), rq->param, url, server_ctx.programme_name, &b, &err) < 0) {
 			rl_buf_release(&b);
 			reply_error(rq, &err);
 			rl_error_clear(&err);
@@ -186,6 +200,17 @@ void h_accreditation(struct request *rq)
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
+	}
+	/* The values the site filter matches (trainees' home sites), for the page's site options. */
+	{
+		json_t *sites = rl_trainee_sites(server_db(), &err);
+		if (!sites) {
+			json_decref(out);
+			reply_error(rq, &err);
+			rl_error_clear(&err);
+			return;
+		}
+		json_object_set_new(out, "sites", sites);
 	}
 	reply_json(rq, 200, out);
 }

@@ -94,6 +94,7 @@ struct server {
 	const char *trusted_proxy; /* reverse proxy address whose X-Forwarded-For we believe, or NULL */
 	const char *log_origin;  /* the checkpoints' origin line and note key name (docs/ledger.md) */
 	const char *public_url;  /* base of every URL in issued documents (public_url / --public-url) */
+	const char *programme_name; /* the issuer's name in credentials and the PDF (programme_name), or NULL */
 };
 
 extern struct server server_ctx;

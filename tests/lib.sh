@@ -112,6 +112,18 @@ api() {
 	fi
 }
 
+# req_to METHOD PATH TOKEN OUT [BODY] -> status echoed; body in OUT, response
+# headers in $WORK/headers.  TOKEN "" or - sends no Authorization header; a
+# BODY is sent as JSON.  The one request helper for replies kept in a file
+# of their own (a PDF, a CSV, two replies to compare).
+req_to() {
+	rt_m=$1; rt_p=$2; rt_t=$3; rt_o=$4; shift 4
+	rt_auth=(); rt_body=()
+	[ -n "$rt_t" ] && [ "$rt_t" != - ] && rt_auth=(-H "Authorization: Bearer $rt_t")
+	[ $# -gt 0 ] && rt_body=(-H 'Content-Type: application/json' --data-binary "$1")
+	curl -s -D "$WORK/headers" -o "$rt_o" -w '%{http_code}' -X "$rt_m" "${rt_auth[@]}" "${rt_body[@]}" "$URL$rt_p"
+}
+
 # jget EXPR < json : python expression over the parsed value j
 jget() { python3 -c "import json,sys; j=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
 

@@ -17,6 +17,7 @@ void rl_buf_init(struct rl_buf *b, size_t limit)
 	b->len = 0;
 	b->alloc = 0;
 	b->limit = limit;
+	b->failed = 0;
 }
 
 void rl_buf_release(struct rl_buf *b)
@@ -30,6 +31,12 @@ void rl_buf_reset(struct rl_buf *b)
 {
 	b->len = 0;
 	b->data[0] = '\0';
+	b->failed = 0;
+}
+
+int rl_buf_failed(const struct rl_buf *b)
+{
+	return b->failed;
 }
 
 static size_t buf_limit(const struct rl_buf *b)
@@ -37,14 +44,18 @@ static size_t buf_limit(const struct rl_buf *b)
 	return b->limit ? b->limit : RL_BUF_DEFAULT_LIMIT;
 }
 
-/* Makes room for extra more bytes plus the NUL; -1 past the limit or OOM. */
+/* Makes room for extra more bytes plus the NUL; -1 (and the failure sticks) past the limit or OOM. */
 static int buf_grow(struct rl_buf *b, size_t extra)
 {
 	size_t want, cap;
 	char *p;
 
-	if (extra > buf_limit(b) - b->len)
+	if (b->failed)
 		return -1;
+	if (extra > buf_limit(b) - b->len) {
+		b->failed = 1;
+		return -1;
+	}
 	want = b->len + extra + 1;
 	if (want <= b->alloc)
 		return 0;
@@ -52,8 +63,10 @@ static int buf_grow(struct rl_buf *b, size_t extra)
 	while (cap < want)
 		cap = cap * 3 / 2 + 16;
 	p = realloc(b->alloc ? b->data : NULL, cap);
-	if (!p)
+	if (!p) {
+		b->failed = 1;
 		return -1;
+	}
 	if (!b->alloc)
 		p[0] = '\0';
 	b->data = p;
@@ -90,7 +103,11 @@ int rl_buf_vprintf(struct rl_buf *b, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
-	if (n < 0 || buf_grow(b, (size_t)n) < 0)
+	if (n < 0) {
+		b->failed = 1;
+		return -1;
+	}
+	if (buf_grow(b, (size_t)n) < 0)
 		return -1;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

@@ -1,5 +1,7 @@
 /*
- * codes.c - vocabularies and their lookups; see codes.h.
+ * codes.c - lookups over the vocabularies; see codes.h.  The tables
+ * themselves are generated from schema/codes.json by tools/gen-codes.sh
+ * into $(BUILD)/gen/codes_tables.c.
  */
 #include "base/prelude.h"
 
@@ -10,47 +12,6 @@
 #include <string.h>
 
 #include "base/buf.h"
-
-const struct rl_code rl_activities[] = {
-	{ "elearning", "Robotic literacy e-learning" },
-	{ "simulator", "Virtual reality simulator" },
-	{ "dry_lab", "Dry lab" },
-	{ "wet_lab", "Wet lab" },
-	{ "cadaveric", "Cadaveric training" },
-	{ "observation", "Observation" },
-	{ "bedside_assist", "Bedside assistant" },
-	{ "console_modular", "Console, modular training" },
-	{ "console_full", "Console, full case" },
-	{ NULL, NULL },
-};
-
-const struct rl_code rl_platforms[] = {
-	{ "davinci_xi", "da Vinci Xi" },
-	{ "davinci_x", "da Vinci X" },
-	{ "davinci_sp", "da Vinci SP" },
-	{ "davinci_si", "da Vinci Si" },
-	{ "davinci_5", "da Vinci 5" },
-	{ "versius", "CMR Versius" },
-	{ "hugo_ras", "Medtronic Hugo RAS" },
-	{ "sim_dvss", "da Vinci Skills Simulator" },
-	{ "sim_simnow", "da Vinci SimNow" },
-	{ "sim_mimic", "Mimic dV-Trainer" },
-	{ "sim_robotix", "Simbionix RobotiX Mentor" },
-	{ "sim_versius", "Versius Trainer" },
-	{ "sim_hugo", "Hugo RAS simulator" },
-	{ "box_trainer", "Box trainer (no robot)" },
-	{ NULL, NULL },
-};
-
-const struct rl_code rl_case_roles[] = {
-	{ "O", "Observed" },
-	{ "A", "Assisted" },
-	{ "S-TS", "Supervised, trainer scrubbed" },
-	{ "S-TU", "Supervised, trainer unscrubbed" },
-	{ "P", "Performed" },
-	{ "T", "Training a more junior trainee" },
-	{ NULL, NULL },
-};
 
 const struct rl_code *rl_code_find(const struct rl_code *table, const char *code)
 {
@@ -113,8 +74,6 @@ const char *rl_code_list(const struct rl_code *table)
 	return out;
 }
 
-static const char *const role_names[] = { "trainee", "trainer", "faculty", "admin" };
-
 int rl_roles_parse(const char *text, int *mask)
 {
 	const char *p = text;
@@ -127,8 +86,8 @@ int rl_roles_parse(const char *text, int *mask)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		int found = 0;
 
-		for (int i = 0; i < 4; i++) {
-			if (strlen(role_names[i]) == len && strncmp(p, role_names[i], len) == 0) {
+		for (int i = 0; i < 4 && rl_user_roles[i].code; i++) {
+			if (strlen(rl_user_roles[i].code) == len && strncmp(p, rl_user_roles[i].code, len) == 0) {
 				m |= 1 << i;
 				found = 1;
 			}
@@ -147,9 +106,9 @@ int rl_roles_names(int mask, const char *names[4])
 {
 	int n = 0;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4 && rl_user_roles[i].code; i++)
 		if (mask & (1 << i))
-			names[n++] = role_names[i];
+			names[n++] = rl_user_roles[i].code;
 	return n;
 }
 

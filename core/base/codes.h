@@ -1,8 +1,9 @@
 /*
  * codes.h - the fixed vocabularies of raslog: user roles, training
  * activities, robotic platforms and simulators, and the UK eLogbook
- * supervision/role codes.  One table per vocabulary; everything that
- * validates or labels a code goes through here.
+ * supervision/role codes.  One table per vocabulary, generated from
+ * schema/codes.json (tools/gen-codes.sh, which also writes web/js/vocab.js);
+ * everything that validates or labels a code goes through here.
  */
 #ifndef RASLOG_CODES_H
 #define RASLOG_CODES_H
@@ -23,6 +24,8 @@ struct rl_code {
 extern const struct rl_code rl_activities[];     /* NULL-terminated */
 extern const struct rl_code rl_platforms[];
 extern const struct rl_code rl_case_roles[];      /* eLogbook O, A, S-TS, S-TU, P, T */
+/* trainee, trainer, faculty, admin: in the order of the enum rl_role bits. */
+extern const struct rl_code rl_user_roles[];
 
 /* Finds code in a table; NULL if absent. */
 const struct rl_code *rl_code_find(const struct rl_code *table, const char *code);

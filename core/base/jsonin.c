@@ -332,6 +332,31 @@ int rl_json_get_str(const json_t *obj, const char *name, int required,
 	return 0;
 }
 
+int rl_json_get_text(const json_t *obj, const char *name, int required,
+		     size_t max_chars, const char **out, struct rl_error *err)
+{
+	json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
+	size_t chars = 0, len;
+	const unsigned char *s;
+
+	*out = NULL;
+	if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+		return required ? rl_error_field(err, name, "is required") : 0;
+	if (!json_is_string(v))
+		return rl_error_field(err, name, "must be a string");
+	/* jansson holds valid UTF-8: every byte but a continuation byte starts a code point. */
+	s = (const unsigned char *)json_string_value(v);
+	len = json_string_length(v);
+	for (size_t i = 0; i < len; i++)
+		chars += (s[i] & 0xc0) != 0x80;
+	if (chars > max_chars)
+		return rl_error_field(err, name, "must be at most %zu characters long (this is %zu)", max_chars, chars);
+	if (has_control((const char *)s, len))
+		return rl_error_field(err, name, "must not contain control characters");
+	*out = (const char *)s;
+	return 0;
+}
+
 int rl_json_get_str_array(const json_t *obj, const char *name, size_t max_items,
 			  size_t max_len, json_t **out_borrowed, struct rl_error *err)
 {

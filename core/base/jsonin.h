@@ -113,6 +113,14 @@ int rl_json_get_str(const json_t *obj, const char *name, int required,
 		    size_t max_len, const char **out, struct rl_error *err);
 
 /*
+ * rl_json_get_str for text people type, whose limit is in characters:
+ * refuses a string of more than max_chars Unicode code points ("must be at
+ * most N characters long"), however many bytes they take in UTF-8.
+ */
+int rl_json_get_text(const json_t *obj, const char *name, int required,
+		     size_t max_chars, const char **out, struct rl_error *err);
+
+/*
  * Reads an optional array of non-empty strings (each at most max_len
  * bytes, no control characters but tab and newline, at most max_items of
  * them) into *out_borrowed, which is borrowed from obj.  Absent or null:

@@ -637,12 +637,8 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 		sqlite3_bind_text(st, 1, inv->curriculum, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
-		if (rc != SQLITE_ROW) {
-			char loaded[512];
-			rl_curricula_codes(db, loaded, sizeof(loaded));
-			return rl_error_field(err, "curriculum", "no curriculum '%s' is loaded (loaded: %s)", inv->curriculum,
-					      loaded);
-		}
+		if (rc != SQLITE_ROW)
+			return rl_curriculum_not_loaded(db, "curriculum", inv->curriculum, err);
 	}
 	if (inv->programme) {
 		int e = rl_programme_exists(db, inv->programme, err);

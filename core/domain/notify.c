@@ -109,7 +109,8 @@ static int remind(struct rl_db *db, const struct rl_remind_opts *o, sqlite3_int6
 			 o->max_waiting, o->max_days);
 		footer(&body, o->public_url, why);
 	}
-	rc = rl_outbox_queue(db, key, email, subject, body.data, o->now, err);
+	rc = rl_buf_failed(&body) ? rl_error_internal(err, "cannot build the reminder mail")
+				  : rl_outbox_queue(db, key, email, subject, body.data, o->now, err);
 	rl_buf_release(&body);
 	if (rc < 0)
 		return -1;
@@ -327,7 +328,8 @@ static int queue_decision(struct rl_db *db, const struct rl_signoff *so, const c
 	if (url)
 		rl_buf_printf(&body, "\nSee your sessions at %s/#/progress\n", url);
 	footer(&body, url, DECISIONS_WHY);
-	rc = rl_outbox_queue(db, key, trainee.email, subject, body.data, now, err);
+	rc = rl_buf_failed(&body) ? rl_error_internal(err, "cannot build the decision mail")
+				  : rl_outbox_queue(db, key, trainee.email, subject, body.data, now, err);
 	rl_buf_release(&body);
 	return rc < 0 ? -1 : 0;
 }
@@ -438,7 +440,7 @@ int rl_notify_progress(struct rl_db *db, const struct rl_notify_snap *before, in
 		rl_buf_printf(&body, "See your progress at %s/#/progress\n", url);
 	footer(&body, url, PROGRESS_WHY);
 	snprintf(key, sizeof(key), "progress:%lld", (long long)ledger_index);
-	rc = rl_outbox_queue(db, key, trainee.email,
+	rc = rl_buf_failed(&body) ? rl_error_internal(err, "cannot build the progress mail") : rl_outbox_queue(db, key, trainee.email,
 			     eligible ? "raslog: you are eligible for accreditation"
 				      : nmet == 1 ? "raslog: you met a module" : "raslog: you met modules",
 			     body.data, now, err) < 0 ? -1 : 0;
@@ -670,7 +672,8 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 			break;
 		}
 		footer(&body, url, "You receive this weekly digest as faculty of raslog.");
-		rc = rl_outbox_queue(db, key, fac[i].email, subject, body.data, o->now, err);
+		rc = rl_buf_failed(&body) || rl_buf_failed(&common) ? rl_error_internal(err, "cannot build the digest mail")
+		     : rl_outbox_queue(db, key, fac[i].email, subject, body.data, o->now, err);
 		rl_buf_release(&body);
 		if (rc < 0)
 			result = -1;

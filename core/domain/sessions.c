@@ -76,7 +76,7 @@ int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *b
 			out->platform = p->code;
 	}
 	rl_json_get_str(body, "site", 0, 120, &out->site, err);
-	rl_json_get_str(body, "procedure", 0, 120, &out->procedure, err);
+	rl_json_get_text(body, "procedure", 0, 120, &out->procedure, err); /* characters, as documented */
 	if (rl_json_get_str(body, "notes", 0, 2000, &out->notes, err) == 0)
 		rl_json_check_free_text(out->notes, "notes", err);
 	if (rl_json_get_str(body, "role", 0, 8, &role, err) == 0 && role) {

@@ -987,13 +987,13 @@ static const struct {
 	faculty_act faculty;
 	self_or_faculty_act self_or_faculty;
 } acts[] = {
-	{ RL_K_SESSION, apply_session, NULL },
-	{ RL_K_ASSESSMENT, apply_assessment, NULL },
-	{ RL_K_MODULE, apply_module, NULL },
-	{ RL_K_SIM_IMPORT, apply_simulator_import, NULL },
-	{ RL_K_TRAINER_ACC, NULL, apply_trainer_accreditation },
-	{ RL_K_ACC, NULL, apply_accreditation },
-	{ RL_K_REVOCATION, NULL, apply_revocation },
+	{ RL_K_SESSION, apply_session, NULL, NULL },
+	{ RL_K_ASSESSMENT, apply_assessment, NULL, NULL },
+	{ RL_K_MODULE, apply_module, NULL, NULL },
+	{ RL_K_SIM_IMPORT, apply_simulator_import, NULL, NULL },
+	{ RL_K_TRAINER_ACC, NULL, apply_trainer_accreditation, NULL },
+	{ RL_K_ACC, NULL, apply_accreditation, NULL },
+	{ RL_K_REVOCATION, NULL, apply_revocation, NULL },
 	{ RL_K_DEVICE_KEY, NULL, NULL, apply_device_key },
 };
 

@@ -87,6 +87,8 @@ json_t *rl_stmt_enrolment(int64_t trainee, const char *code, int version, const 
 			  const char *enrolled_at);
 /* SHA-256 of JCS(value), lowercase hex, into out[65]; -1 with err if value is not JCS-able. */
 int rl_stmt_content_sha256(const json_t *value, char out[65], struct rl_error *err);
+
+/*
  * A further signing key for a person (keys per device): signed by a key
  * already trusted for the same person (signer == user) or by faculty.
  * {"v":1,"type":"device_key","signer","key","signed_at","user","public_key"}.

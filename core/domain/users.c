@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/codes.h"
 #include "store/secrets.h"
 #include "base/util.h"
@@ -130,11 +131,8 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		if (sqlite3_step(st) == SQLITE_ROW)
 			curriculum = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		if (!curriculum && nu->curriculum && *nu->curriculum) {
-			char loaded[512];
-			rl_curricula_codes(db, loaded, sizeof(loaded));
-			return rl_error_field(err, "curriculum", "no curriculum '%s' is loaded (loaded: %s)", code, loaded);
-		}
+		if (!curriculum && nu->curriculum && *nu->curriculum)
+			return rl_curriculum_not_loaded(db, "curriculum", code, err);
 	}
 
 	rl_now_rfc3339(now);
@@ -233,4 +231,75 @@ int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_err
 	if (rc != SQLITE_DONE)
 		return rl_db_fail(db, err, "reading a user");
 	return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
+}
+
+int rl_curriculum_not_loaded(struct rl_db *db, const char *field, const char *code, struct rl_error *err)
+{
+	struct rl_buf list = RL_BUF_INIT;
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", err);
+	const char *names[64];
+	char *copies[64];
+	int n = 0, rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
+		copies[n] = strdup((const char *)sqlite3_column_text(st, 0));
+		if (!copies[n])
+			break;
+		names[n] = copies[n];
+		n++;
+	}
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++)
+		rl_buf_printf(&list, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
+	if (n == 0)
+		rl_error_field(err, field, "no curriculum '%s' is loaded; none is loaded (raslogd init loads the shipped ones)", code);
+	else if (rl_buf_failed(&list))
+		rl_error_field(err, field, "no curriculum '%s' is loaded", code);
+	else
+		rl_error_field(err, field, "no curriculum '%s' is loaded; the loaded %s %s", code,
+			       n == 1 ? "one is" : "ones are", list.data);
+	for (int i = 0; i < n; i++)
+		free(copies[i]);
+	rl_buf_release(&list);
+	return -1;
+}
+
+int rl_curriculum_code_of(struct rl_db *db, int64_t id, char out[65], struct rl_error *err)
+{
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	if (!id)
+		return 0;
+	st = rl_db_stmt(db, "SELECT code FROM curricula WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 0;
+}
+
+json_t *rl_trainee_sites(struct rl_db *db, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT site FROM users WHERE (roles & 1) AND site IS NOT NULL "
+					  "AND site <> '' ORDER BY site", err);
+	json_t *out;
+	int rc;
+
+	if (!st)
+		return NULL;
+	out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || !out) {
+		json_decref(out);
+		rl_db_fail(db, err, "listing trainees' sites");
+		return NULL;
+	}
+	return out;
 }

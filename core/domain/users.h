@@ -8,6 +8,7 @@
 #ifndef RASLOG_USERS_H
 #define RASLOG_USERS_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "store/db.h"
@@ -54,6 +55,22 @@ int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, stru
 
 /* Loads a user by id; RL_E_NOTFOUND when absent. */
 int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err);
+
+/*
+ * Refuses a curriculum code nobody loaded: a field error on field, "no
+ * curriculum 'x' is loaded; the loaded ones are a, b and c" (or "; none
+ * is loaded").  Returns -1.
+ */
+int rl_curriculum_not_loaded(struct rl_db *db, const char *field, const char *code, struct rl_error *err);
+
+/* The code of curriculum id into out ("" when id is 0 or unknown). */
+int rl_curriculum_code_of(struct rl_db *db, int64_t id, char out[65], struct rl_error *err);
+
+/*
+ * The distinct home sites of trainees, sorted: the values the
+ * accreditation list's site filter matches.  A new JSON array of strings.
+ */
+json_t *rl_trainee_sites(struct rl_db *db, struct rl_error *err);
 
 /* Makes sure the token hashing key and log key exist (called by init). */
 int rl_users_init_keys(struct rl_db *db, struct rl_error *err);

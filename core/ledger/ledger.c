@@ -203,6 +203,10 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 		rl_buf_puts(&b, RL_TREE_HEAD_PREFIX);
 		rl_buf_add(&b, msg, len);
 		free(msg);
+		if (rl_buf_failed(&b)) {
+			rl_buf_release(&b);
+			return rl_error_internal(err, "cannot build the tree head to sign");
+		}
 		if (rl_ledger_log_sign(db, b.data, b.len, sig, err) < 0) {
 			rl_buf_release(&b);
 			return -1;
@@ -246,7 +250,10 @@ json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
 static char *head_file_path(struct rl_db *db)
 {
 	struct rl_buf b = RL_BUF_INIT;
-	rl_buf_printf(&b, "%s.head", db->path);
+	if (rl_buf_printf(&b, "%s.head", db->path) < 0) {
+		rl_buf_release(&b);
+		return NULL;
+	}
 	return rl_buf_detach(&b, NULL);
 }
 
@@ -256,7 +263,7 @@ void rl_ledger_after_commit(struct rl_db *db)
 	json_t *head = rl_ledger_head(db, &err);
 	char *path = head_file_path(db), *text;
 
-	if (head && (text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS))) {
+	if (path && head && (text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS))) {
 		rl_write_file_replace(path, text, strlen(text), 0600);
 		free(text);
 	}
@@ -339,7 +346,7 @@ out:
 
 int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 {
-	char *path = head_file_path(db), *text = rl_read_file(path, 1 << 16, NULL);
+	char *path = head_file_path(db), *text = path ? rl_read_file(path, 1 << 16, NULL) : NULL;
 	json_t *seen = text ? json_loads(text, 0, NULL) : NULL;
 	struct head_check heads[2] = { { 0 } };
 	struct rl_merkle_stream ms;
@@ -348,6 +355,10 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 	uint8_t root[32], leaf[32];
 	sqlite3_stmt *st;
 
+	if (!path) {
+		rl_error_internal(err, "cannot name the ledger head file (out of memory)");
+		goto out;
+	}
 	if (rl_ledger_size(db, &size, err) < 0)
 		goto out;
 	if (seen) {

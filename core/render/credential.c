@@ -161,14 +161,27 @@ static void status_url(const char *base, char *out, size_t size)
 	snprintf(out, size, "%s/api/v1/credentials/status", base);
 }
 
-/* The members every raslog credential shares: contexts, id, types, issuer. */
-static json_t *credential_new(const char *id, const char *issuer_did)
+/* The members every raslog credential shares: contexts, id, types, issuer (named by the programme). */
+static json_t *credential_new(const char *id, const char *issuer_did, const struct rl_issuer *iss)
 {
+	const char *name = iss && iss->name && *iss->name ? iss->name : RL_ISSUER_NAME_DEFAULT;
+
 	return json_pack("{s:[s,s],s:s,s:[s,s],s:{s:s,s:[s],s:s}}",
 			 "@context", VC_CONTEXT, OB_CONTEXT, "id", id,
 			 "type", "VerifiableCredential", "OpenBadgeCredential",
-			 "issuer", "id", issuer_did, "type", "Profile", "name",
-			 "raslog robot-assisted surgery training programme");
+			 "issuer", "id", issuer_did, "type", "Profile", "name", name);
+}
+
+/* Adds the subject's GMC number, when the person has one, as an Open Badges IdentityObject. */
+static int subject_gmc(json_t *subject, const char *gmc)
+{
+	char value[32];
+
+	if (!subject || !gmc || !*gmc)
+		return 0;
+	snprintf(value, sizeof(value), "GMC %s", gmc);
+	return json_object_set_new(subject, "identifier", json_pack("[{s:s,s:s,s:b,s:s}]", "type", "IdentityObject",
+				   "identityType", "identifier", "hashed", 0, "identityHash", value));
 }
 
 /*
@@ -194,8 +207,9 @@ static json_t *credential_finish(json_t *doc, const char *base_url, int64_t stat
 	return doc;
 }
 
-json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err)
+json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struct rl_issuer *iss, struct rl_error *err)
 {
+	struct rl_user u;
 	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *doc = NULL, *evidence, *mod, *req, *ev;
 	sqlite3_stmt *st;
 	int64_t acc_id = 0, acc_index = 0;
@@ -206,6 +220,8 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 
 	if (!report)
 		return NULL;
+	if (rl_user_get(db, trainee, &u, err) < 0)
+		goto out;
 	status = json_string_value(json_object_get(report, "status"));
 	if (strcmp(status, "accredited") != 0 && strcmp(status, "lapsed") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
@@ -235,7 +251,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
 	snprintf(buf, sizeof(buf), "urn:raslog:accreditation:%lld", (long long)acc_index);
-	doc = credential_new(buf, did);
+	doc = credential_new(buf, did, iss);
 	if (!doc) {
 		rl_error_internal(err, "cannot build the credential");
 		goto out_keys;
@@ -266,6 +282,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 			"name", json_string_value(json_object_get(cur, "title")),
 			"description", "Robot-assisted surgery training pathway completed and accredited.",
 			"criteria", "narrative", narrative));
+		subject_gmc(json_object_get(doc, "credentialSubject"), u.gmc);
 	}
 	evidence = json_array();
 	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
@@ -292,7 +309,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char 
 							  "Signed ledger tree head", "narrative", narrative));
 	}
 	json_object_set_new(doc, "evidence", evidence);
-	doc = credential_finish(doc, base_url, acc_id, sk, vm, err);
+	doc = credential_finish(doc, iss->base_url, acc_id, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:
@@ -383,7 +400,7 @@ out:
 	return doc;
 }
 
-json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err)
+json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struct rl_issuer *iss, struct rl_error *err)
 {
 	struct rl_user u;
 	sqlite3_stmt *st;
@@ -434,7 +451,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
 	snprintf(buf, sizeof(buf), "urn:raslog:trainer-accreditation:%lld", (long long)acc_index);
-	doc = credential_new(buf, did);
+	doc = credential_new(buf, did, iss);
 	if (!doc) {
 		rl_error_internal(err, "cannot build the trainer credential");
 		goto out_keys;
@@ -456,6 +473,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 			"name", "Accredited robot-assisted surgery trainer",
 			"description", "May countersign RAS training sessions, score assessments and sign module completions.",
 			"criteria", "narrative", narrative));
+		subject_gmc(json_object_get(doc, "credentialSubject"), u.gmc);
 	}
 	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
 	{
@@ -466,7 +484,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char 
 			"id", buf, "type", "Evidence", "name", "Faculty trainer accreditation statement",
 			"id", th, "type", "Evidence", "name", "Signed ledger tree head"));
 	}
-	doc = credential_finish(doc, base_url, RL_STATUS_LIST_BITS / 2 + acc_id, sk, vm, err);
+	doc = credential_finish(doc, iss->base_url, RL_STATUS_LIST_BITS / 2 + acc_id, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:

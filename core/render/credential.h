@@ -23,10 +23,24 @@ int rl_credential_init(struct rl_db *db, struct rl_error *err);
 /* The issuer's did:key identifier. */
 int rl_credential_issuer(struct rl_db *db, char did[80], struct rl_error *err);
 
-/* The credential of the trainee's current accreditation; RL_E_CONFLICT if not accredited. */
-json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const char *base_url, struct rl_error *err);
-/* The credential of a trainer's live accreditation (status index in the upper half of the list). */
-json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const char *base_url, struct rl_error *err);
+/* The issuer's name when programme_name is not configured. */
+#define RL_ISSUER_NAME_DEFAULT "raslog robot-assisted surgery training programme"
+
+/* Who issues a credential: where its URLs point and the name it shows. */
+struct rl_issuer {
+	const char *base_url; /* public_url: the status list's address */
+	const char *name;     /* the configured programme_name; NULL or "" for RL_ISSUER_NAME_DEFAULT */
+};
+
+/*
+ * The credential of the trainee's current accreditation; RL_E_CONFLICT if
+ * not accredited.  The subject carries the person's GMC number, when
+ * recorded, as an IdentityObject (identityType "identifier", not hashed,
+ * identityHash "GMC 1234567").
+ */
+json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struct rl_issuer *iss, struct rl_error *err);
+/* The credential of a trainer's live accreditation (status index in the upper half of the list); GMC as above. */
+json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struct rl_issuer *iss, struct rl_error *err);
 /* The signed BitstringStatusListCredential of every accreditation credential, valid from now for RL_STATUS_LIST_TTL. */
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err);
 

@@ -50,6 +50,10 @@ static char *join_steps(const json_t *arr)
 			rl_buf_putc(&b, ';');
 		rl_buf_puts(&b, json_string_value(v));
 	}
+	if (rl_buf_failed(&b)) {
+		rl_buf_release(&b);
+		return NULL;
+	}
 	return rl_buf_detach(&b, NULL);
 }
 
@@ -77,6 +81,7 @@ int rl_export_csv(struct rl_db *db, int64_t trainee, struct rl_buf *out, struct 
 		"trainer_id,trainer_name,signed_role,signed_steps,signed_at,ledger_index,reject_reason,notes\r\n";
 	json_t *sessions = all_sessions(db, trainee, err), *s;
 	size_t i;
+	int lost = 0;
 
 	if (!sessions)
 		return -1;
@@ -86,6 +91,9 @@ int rl_export_csv(struct rl_db *db, int64_t trainee, struct rl_buf *out, struct 
 		char *claimed = join_steps(json_object_get(s, "steps"));
 		char *signed_steps = join_steps(json_object_get(so, "steps"));
 		const char *text[] = { "date", "activity", "platform", "site", "procedure" };
+
+		if (!claimed || !signed_steps)
+			lost = 1;
 
 		cell_int(out, json_integer_value(json_object_get(s, "id")), 1);
 		for (size_t k = 0; k < sizeof(text) / sizeof(text[0]); k++) {
@@ -119,8 +127,15 @@ int rl_export_csv(struct rl_db *db, int64_t trainee, struct rl_buf *out, struct 
 		rl_buf_puts(out, "\r\n");
 		free(claimed);
 		free(signed_steps);
+		if (lost || rl_buf_failed(out))
+			break;
 	}
 	json_decref(sessions);
+	/* Appends stick on failure (buf.h): one check says whether any row was cut. */
+	if (lost || rl_buf_failed(out))
+		return rl_error_set(err, RL_E_INTERNAL, "export-too-large", NULL,
+				    "the CSV export of trainee %lld did not fit (over %zu bytes, or out of memory); "
+				    "nothing was sent", (long long)trainee, out->limit ? out->limit : RL_BUF_DEFAULT_LIMIT);
 	return 0;
 }
 

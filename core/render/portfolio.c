@@ -6,6 +6,7 @@
 #include "render/portfolio.h"
 
 #include <hpdf.h>
+#include <hpdf_objects.h>
 #include <qrencode.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/users.h"
 #include "base/util.h"
 
 #define PAGE_W 595.0f  /* A4 in points */
@@ -88,9 +90,91 @@ static void qr(struct doc *d, const char *url, float x, float top, float size)
 	QRcode_free(q);
 }
 
-int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, struct rl_buf *out,
-		     struct rl_error *err)
+/*
+ * libharu 2.3's UTF-8 encoder gives a Type0 font a "ToUnicode" stream that
+ * is its own CID CMap (begincidrange), which readers reject ("Invalid
+ * 'begincidrange' operator in ToUnicode CMap").  With that encoder a
+ * character code is the Unicode code point (CIDToGIDMap maps it to the
+ * glyph), so the right map is the identity on the Basic Multilingual Plane:
+ * one bfrange per high byte, surrogates left out, at most 100 a block.
+ */
+static void fix_to_unicode(struct doc *d, HPDF_Font font)
 {
+	HPDF_Dict cmap;
+	char line[64];
+	int hi, in_block = 0, ranges = 0;
+
+	if (!font || d->failed)
+		return;
+	cmap = HPDF_DictStream_New(d->pdf->mmgr, d->pdf->xref);
+	if (!cmap) {
+		d->failed = 1;
+		return;
+	}
+	HPDF_Stream_WriteStr(cmap->stream,
+		"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+	for (hi = 0; hi <= 0xff; hi++) {
+		if (hi >= 0xd8 && hi <= 0xdf)
+			continue;
+		if (!in_block) {
+			int left = 0;
+			for (int h = hi; h <= 0xff; h++)
+				left += !(h >= 0xd8 && h <= 0xdf);
+			snprintf(line, sizeof(line), "%d beginbfrange\n", left < 100 ? left : 100);
+			HPDF_Stream_WriteStr(cmap->stream, line);
+			in_block = 1;
+		}
+		snprintf(line, sizeof(line), "<%02X00> <%02XFF> <%02X00>\n", hi, hi, hi);
+		HPDF_Stream_WriteStr(cmap->stream, line);
+		if (++ranges % 100 == 0) {
+			HPDF_Stream_WriteStr(cmap->stream, "endbfrange\n");
+			in_block = 0;
+		}
+	}
+	if (in_block)
+		HPDF_Stream_WriteStr(cmap->stream, "endbfrange\n");
+	HPDF_Stream_WriteStr(cmap->stream, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+	if (HPDF_Dict_Add((HPDF_Dict)font, "ToUnicode", cmap) != HPDF_OK)
+		d->failed = 1;
+}
+
+/* "Dr Ann Ng" for a user id, from a small per-document cache; "user N" only if the account is gone. */
+struct names {
+	int64_t id[32];
+	char name[32][121];
+	int n;
+};
+
+static const char *signer_name(struct rl_db *db, struct names *c, int64_t id, char *fallback, size_t size)
+{
+	struct rl_user u;
+	struct rl_error e = RL_ERROR_INIT;
+
+	for (int i = 0; i < c->n; i++)
+		if (c->id[i] == id)
+			return c->name[i];
+	if (rl_user_get(db, id, &u, &e) < 0) {
+		rl_error_clear(&e);
+		snprintf(fallback, size, "user %lld", (long long)id);
+		return fallback;
+	}
+	if (c->n < 32) {
+		c->id[c->n] = id;
+		snprintf(c->name[c->n], sizeof(c->name[0]), "%s", u.name);
+		return c->name[c->n++];
+	}
+	snprintf(fallback, size, "%s", u.name);
+	return fallback;
+}
+
+int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, const char *programme,
+		     struct rl_buf *out, struct rl_error *err)
+{
+	struct names signers = { .n = 0 };
+	struct rl_user who;
 	struct doc d = { 0 };
 	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *mod, *req, *ev;
 	const char *fname, *bname;
@@ -98,10 +182,14 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 	size_t i, j, k;
 	int rc = -1;
 	static const float mod_x[] = { 0, 300, 400 };
-	static const float ev_x[] = { 0, 60, 150, 230, 300 };
+	static const float ev_x[] = { 0, 45, 105, 180, 330 };
 
 	if (!report)
 		return -1;
+	if (rl_user_get(db, trainee, &who, err) < 0) {
+		json_decref(report);
+		return -1;
+	}
 	head = rl_ledger_head(db, err);
 	d.pdf = HPDF_New(on_error, &d);
 	if (!d.pdf || !head) {
@@ -119,13 +207,21 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 	}
 	d.font = HPDF_GetFont(d.pdf, fname, "UTF-8");
 	d.bold = HPDF_GetFont(d.pdf, bname, "UTF-8");
+	fix_to_unicode(&d, d.font);
+	fix_to_unicode(&d, d.bold);
 	HPDF_SetInfoAttr(d.pdf, HPDF_INFO_TITLE, "RAS training portfolio");
 	HPDF_SetInfoAttr(d.pdf, HPDF_INFO_CREATOR, "raslog");
 	new_page(&d);
 
 	line(&d, d.bold, 15, "Robot-assisted surgery training portfolio");
+	if (programme && *programme)
+		line(&d, d.font, 10, programme);
 	snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(json_object_get(report, "trainee"), "name")));
 	line(&d, d.bold, 14, buf);
+	if (who.gmc[0]) {
+		snprintf(buf, sizeof(buf), "GMC number: %s", who.gmc);
+		line(&d, d.font, 10, buf);
+	}
 	snprintf(buf, sizeof(buf), "Site: %s", json_string_value(json_object_get(json_object_get(report, "trainee"), "site")));
 	line(&d, d.font, 10, buf);
 	snprintf(buf, sizeof(buf), "Curriculum: %s (%s, version %lld)",
@@ -176,17 +272,18 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 	json_array_foreach(json_object_get(report, "modules"), i, mod) {
 		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
 			json_array_foreach(json_object_get(req, "evidence"), k, ev) {
-				char idx[24], signer[24], towards[160], date[11];
+				char idx[24], signer[121], towards[160], date[11];
 				const char *cells[5];
 				snprintf(idx, sizeof(idx), "#%lld", (long long)json_integer_value(json_object_get(ev, "ledger_index")));
-				snprintf(signer, sizeof(signer), "user %lld", (long long)json_integer_value(json_object_get(ev, "signed_by")));
+				const char *by = signer_name(db, &signers, json_integer_value(json_object_get(ev, "signed_by")),
+							     signer, sizeof(signer));
 				snprintf(towards, sizeof(towards), "%s (+%lld)", json_string_value(json_object_get(req, "key")),
 					 (long long)json_integer_value(json_object_get(ev, "amount")));
 				cells[0] = idx;
 				snprintf(date, sizeof(date), "%s", json_string_value(json_object_get(ev, "date")));
 				cells[1] = date;
 				cells[2] = json_string_value(json_object_get(ev, "type"));
-				cells[3] = signer;
+				cells[3] = by;
 				cells[4] = towards;
 				row(&d, d.font, 8, ev_x, cells, 5);
 			}

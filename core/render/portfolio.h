@@ -17,7 +17,14 @@
 #define RL_PORTFOLIO_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define RL_PORTFOLIO_FONT_BOLD "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
-int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, struct rl_buf *out,
-		     struct rl_error *err);
+/*
+ * Renders the portfolio into out.  verify_url (may be NULL) is printed and
+ * drawn as a QR code; programme (the configured programme_name, may be
+ * NULL) is printed under the title.  The trainee's GMC number and each
+ * signer's name are printed; text is extractable (a correct ToUnicode map:
+ * character codes are Unicode code points).
+ */
+int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, const char *programme,
+		     struct rl_buf *out, struct rl_error *err);
 
 #endif

@@ -287,4 +287,20 @@ check "trainee B's 10 sessions paginate to 4 pages of 3" "$(paginate "$tokB" 3 &
 paginate "$tokB" 5
 check "limit 5 over exactly 10 sessions: 3 pages at most, 10 ids" "$(wc -l <"$WORK/pages")" = 10
 
+# The procedure's limit is 120 characters (code points), not bytes: 120 two-byte
+# and 120 four-byte characters are accepted, 121 are refused naming the count.
+proc() { printf "%${2}s" | sed "s/ /$1/g"; }
+body=$(minimal "$RA" | sed "s|}\$|,\"procedure\":\"$(proc é 120)\"}|")
+st=$(req POST /api/v1/sessions "$tokA" "$body")
+check "a procedure of 120 'é' (240 bytes) is accepted (201)" "$st|$(jget 'len(j["procedure"])' <"$WORK/body")" = "201|120"
+body=$(minimal "$RA" | sed "s|}\$|,\"procedure\":\"$(proc 🤖 120)\"}|")
+st=$(req POST /api/v1/sessions "$tokA" "$body")
+check "a procedure of 120 four-byte characters (480 bytes) is accepted (201)" "$st" = 201
+n_before=$(count)
+body=$(minimal "$RA" | sed "s|}\$|,\"procedure\":\"$(proc é 121)\"}|")
+st=$(req POST /api/v1/sessions "$tokA" "$body")
+check "a procedure of 121 'é' is refused naming the field and the count" \
+	"$st|$(jget 'j["errors"][0]["field"]+": "+j["errors"][0]["message"]' <"$WORK/body")" = "400|procedure: must be at most 120 characters long (this is 121)"
+check "  ...and nothing stored" "$(count)" = "$n_before"
+
 finish

@@ -103,7 +103,7 @@ POST   /api/v1/keys                        KEY      201 201 201 201 201 201 401 
 DELETE /api/v1/keys/{TKEY}                 -        200 404 404 404 200 404 401  401 401
 POST   /api/v1/signoffs                    EMPTY    403 403 400 400 400 403 401  401 401
 GET    /api/v1/trainees/{T}/progress       -        200 404 200 404 200 404 401  401 401
-GET    /api/v1/trainees/{T}/export         -        200 404 404 404 200 404 401  401 401
+GET    /api/v1/trainees/{T}/export         -        200 404 403 404 200 404 401  401 401
 GET    /api/v1/accreditation               -        403 403 403 403 200 403 401  401 401
 GET    /api/v1/sites                       -        403 403 403 403 200 403 401  401 401
 GET    /api/v1/curricula                   -        200 200 200 200 200 200 401  401 401
@@ -289,6 +289,10 @@ pair "another trainee's progress vs no such trainee" "$tok_T2" "/api/v1/trainees
 pair "an unsupervised trainee's progress vs none" "$tok_R2" "/api/v1/trainees/$T/progress" "/api/v1/trainees/987654/progress"
 pair "another trainee's export vs no such trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"
 pair "another trainee's export vs a user who is no trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/$F/export"
+pair "an unsupervised trainer asking for the export vs no such trainee" "$tok_R2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"
+st=$(req GET "/api/v1/trainees/$T/export" "$tok_R")
+check "T's own trainer asking for T's export is told who may export (403, not 'not visible')" \
+	"$st|$(jget 'j["detail"]' <"$WORK/body")" = "403|only trainee $T themself and faculty may export their records; as their trainer you see their progress at /api/v1/trainees/$T/progress"
 req POST /api/v1/keys "$tok_R" "$(key_body "$tok_R")" >/dev/null
 rkey=$(jget 'j["id"]' <"$WORK/body")
 pair "revoking someone else's key vs no such key" "$tok_T2" "/api/v1/keys/$rkey" "/api/v1/keys/987654" DELETE

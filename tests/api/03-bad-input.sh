@@ -123,11 +123,10 @@ done <<STATEMENTS
 STATEMENTS
 
 # ---- query parameters: checked arithmetic, never an overflow (issue 11 item 6)
-st=$(curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
-	"$URL/api/v1/ledger?from=9223372036854775807&count=100000")
+st=$(req_to GET "/api/v1/ledger?from=9223372036854775807&count=100000" "$tok" "$WORK/body")
 check "ledger export from 2^63-1 with the largest count: 200 and no entries (the end is clamped)" \
 	"$st:$(wc -c <"$WORK/body")" = "200:0"
-st=$(curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $tok" "$URL/api/v1/ledger?from=9223372036854775807")
+st=$(req_to GET "/api/v1/ledger?from=9223372036854775807" "$tok" "$WORK/body")
 check "ledger export from 2^63-1 with the default count: 200" "$st" = 200
 while read -r path field; do
 	st=$(api GET "$path" "$tok")

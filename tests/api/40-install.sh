@@ -120,6 +120,14 @@ bad "out of range" "line 3: key 'max_connections' must be" "[server]\nthreads = 
 bad "bad listen" "line 2: key 'listen' must be HOST:PORT" "[server]\nlisten = 8080\n"
 bad "unknown section" "line 2: unknown section [db] (key 'path')" "[db]\npath = x\n"
 bad "key twice" "line 3: key 'web' is set twice" "[server]\nweb = a\nweb = b\n"
+bad "programme_name with a control character" "line 2: key 'programme_name' must not hold control characters" "[server]\nprogramme_name = East\tWest\n"
+"$RASLOGD" --db "$WORK/pn.db" init >/dev/null 2>&1
+"$RASLOGD" --db "$WORK/pn.db" serve --listen 127.0.0.1:1 --programme-name "$(printf 'x\001')" >"$WORK/bad.out" 2>&1
+check "--programme-name with a control character: exit 2 and one sentence" \
+	"$?-$(grep -c "raslogd: --programme-name must not hold control characters" "$WORK/bad.out")" = 2-1
+"$RASLOGD" --db "$WORK/pn.db" serve --listen 127.0.0.1:1 --programme-name "$(printf 'é%.0s' $(seq 201))" >"$WORK/bad.out" 2>&1
+check "--programme-name over 200 characters: exit 2 and one sentence" \
+	"$?-$(grep -c "raslogd: --programme-name must be 1 to 200 characters" "$WORK/bad.out")" = 2-1
 bad "not an ini line" "line 2: not a [section] header" "[server]\njust words\n"
 "$RASLOGD" --config "$WORK/missing.conf" init >"$WORK/bad.out" 2>&1
 check "missing config file: exit 2" "$?" = 2

@@ -6,12 +6,14 @@
 # revoked through the Bitstring Status List after faculty sign a revocation.
 . tests/lib.sh
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
-start_server
+PROGRAMME="Northern Deanery robotic surgery programme"
+start_server --programme-name "$PROGRAMME"
 field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id)
 ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
 ELIG=$(field "Tomasz Nowak" token); ELIGID=$(field "Tomasz Nowak" id)
 VERIFY="node tests/js/verify-credential.mjs"
+sql "update users set gmc='7123456' where id=$ACCID"
 
 st=$(api GET "/api/v1/trainees/$ACCID/export?format=credential" "$ACC")
 cp "$WORK/body" "$WORK/cred.json"
@@ -20,6 +22,10 @@ check "it is an OpenBadgeCredential" "$(jget '",".join(j["type"])' < "$WORK/cred
 check "its proof is eddsa-jcs-2022" "$(jget 'j["proof"]["cryptosuite"]' < "$WORK/cred.json")" = "eddsa-jcs-2022"
 check "it names ledger evidence and the signed tree head" \
 	"$(jget 'str(sum(e["id"].startswith("urn:raslog:ledger:") for e in j["evidence"]) > 10) + str(any(e["id"].startswith("urn:raslog:tree-head:") for e in j["evidence"]))' < "$WORK/cred.json")" = "TrueTrue"
+check "the issuer is named by the configured programme_name" "$(jget 'j["issuer"]["name"]' < "$WORK/cred.json")" = "$PROGRAMME"
+check "the subject carries the GMC number as an IdentityObject" \
+	"$(jget '[(i["type"], i["identityType"], i["hashed"], i["identityHash"]) for i in j["credentialSubject"]["identifier"]]' < "$WORK/cred.json")" \
+	= '[["IdentityObject", "identifier", false, "GMC 7123456"]]'
 ok "the credential verifies with @digitalbazaar/vc (independent implementation)" $VERIFY "$WORK/cred.json"
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["credentialSubject"]["name"]="Someone Else"; json.dump(c, open(sys.argv[2],"w"))' "$WORK/cred.json" "$WORK/tampered.json"
 $VERIFY "$WORK/tampered.json" > "$WORK/out" 2>&1
@@ -51,6 +57,8 @@ cp "$WORK/body" "$WORK/trainer.json"
 check "an accredited trainer's credential exports (200)" "$st" = 200
 check "it names the trainer accreditation achievement" \
 	"$(jget 'j["credentialSubject"]["achievement"]["id"]' < "$WORK/trainer.json")" = "urn:raslog:achievement:ras-trainer"
+check "  ...issued in the programme's name" "$(jget 'j["issuer"]["name"]' < "$WORK/trainer.json")" = "$PROGRAMME"
+check "  ...without an identifier when no GMC number is recorded" "$(jget '"identifier" in j["credentialSubject"]' < "$WORK/trainer.json")" = False
 ok "the trainer credential verifies with @digitalbazaar/vc" $VERIFY "$WORK/trainer.json"
 st=$(api GET "/api/v1/trainers/$ACCID/credential" "$FAC")
 check "someone who is not a trainer has no trainer credential (404)" "$st" = 404

@@ -72,7 +72,7 @@ if command -v pdftotext >/dev/null; then
 	st=$(get "$ACC" "/api/v1/trainees/$ACCID/export?format=pdf" "$WORK/p.pdf")
 	pdftotext "$WORK/p.pdf" "$WORK/p.txt" 2>/dev/null
 	check "the portfolio PDF with forged headers carries the configured verify link" \
-		"$st $(grep -c "Verify: $PUB/#trainee/$ACCID" "$WORK/p.txt") $(grep -c evil "$WORK/p.txt")" = "200 1 0"
+		"$st $(grep -c "Verify: $PUB/#/trainee/$ACCID" "$WORK/p.txt") $(grep -c evil "$WORK/p.txt")" = "200 1 0"
 else
 	skip "pdftotext is not installed: the PDF's verify link"
 fi

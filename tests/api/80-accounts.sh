@@ -221,6 +221,10 @@ for bad in '{"name":"X","email":"x@y.org","roles":["trainee"],"expires_in_days":
 	'{"name":"X","email":"x@y.org","roles":["trainee"],"curriculum":"no-such"}'; do
 	check "POST /invitations $bad: 400" "$(invite "$bad")" = 400
 done
+invite '{"name":"X","email":"x@y.org","roles":["trainee"],"curriculum":"no-such"}' >/dev/null
+loaded=$(sql "select group_concat(code, ' and ') from (select distinct code from curricula order by code)")
+check "  ...an unknown curriculum's message lists the loaded ones ($loaded)" \
+	"$(j 'j["errors"][0]["message"]')" = "no curriculum 'no-such' is loaded; the loaded ones are $(sql "select group_concat(code, ', ') from (select distinct code from curricula order by code)" | sed 's/, \([^,]*\)$/ and \1/')"
 st=$(req GET /api/v1/invitations "$tA")
 check "GET /invitations: the pending one" "$st $(j '[x["email"] for x in j["items"]]')" = '200 ["una.new@nhs.net"]'
 
@@ -238,6 +242,10 @@ ok "  ...HttpOnly" sh -c "echo '$cookie' | grep -q '; HttpOnly'"
 ok "  ...SameSite=Strict" sh -c "echo '$cookie' | grep -q '; SameSite=Strict'"
 ok "  ...Path=/" sh -c "echo '$cookie' | grep -q '; Path=/'"
 ok "  ...not Secure over plain http" sh -c "! echo '$cookie' | grep -qi secure"
+st=$(req GET /api/v1/me "$Utok")
+check "GET /me returns the documented curriculum (the enrolment's code)" "$st $(j 'j.get("curriculum")')" = "200 ras-core"
+st=$(req GET /api/v1/me "$tA")
+check "  ...and none for an admin on no curriculum" "$st $(j '"curriculum" in j')" = "200 False"
 check "  ...the session id is stored hashed" "$(sql "select count(*) from web_sessions where hex(hash) = upper('$(blake "$S1")') and user_id = $U")" = 1
 check "  ...the token works" "$(req GET /api/v1/me "$Utok")" = 200
 st=$(req POST /api/v1/invitations/accept - "{\"code\":\"$C1\"}")

@@ -1,43 +1,10 @@
-// codes.js - the vocabularies of docs/api.md (the same tables as
-// core/base/codes.c) with the labels people read, and the status names.
+// codes.js - the vocabularies of docs/api.md with the labels people read
+// (vocab.js, generated from schema/codes.json like core's tables), and the
+// status names.
 
-export const ACTIVITIES = [
-	['elearning', 'Robotic literacy e-learning'],
-	['simulator', 'Virtual reality simulator'],
-	['dry_lab', 'Dry lab'],
-	['wet_lab', 'Wet lab'],
-	['cadaveric', 'Cadaveric training'],
-	['observation', 'Observation'],
-	['bedside_assist', 'Bedside assistant'],
-	['console_modular', 'Console, modular training'],
-	['console_full', 'Console, full case'],
-];
+import { ACTIVITIES, PLATFORMS, ROLES, USER_ROLES } from './vocab.js';
 
-export const PLATFORMS = [
-	['davinci_xi', 'da Vinci Xi'],
-	['davinci_x', 'da Vinci X'],
-	['davinci_sp', 'da Vinci SP'],
-	['davinci_si', 'da Vinci Si'],
-	['davinci_5', 'da Vinci 5'],
-	['versius', 'CMR Versius'],
-	['hugo_ras', 'Medtronic Hugo RAS'],
-	['sim_dvss', 'da Vinci Skills Simulator'],
-	['sim_simnow', 'da Vinci SimNow'],
-	['sim_mimic', 'Mimic dV-Trainer'],
-	['sim_robotix', 'Simbionix RobotiX Mentor'],
-	['sim_versius', 'Versius Trainer'],
-	['sim_hugo', 'Hugo RAS simulator'],
-	['box_trainer', 'Box trainer (no robot)'],
-];
-
-export const ROLES = [
-	['O', 'Observed'],
-	['A', 'Assisted'],
-	['S-TS', 'Supervised, trainer scrubbed'],
-	['S-TU', 'Supervised, trainer unscrubbed'],
-	['P', 'Performed'],
-	['T', 'Training a more junior trainee'],
-];
+export { ACTIVITIES, PLATFORMS, ROLES, USER_ROLES };
 
 export const OVERALL = [
 	['in_training', 'In training'],

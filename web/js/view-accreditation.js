@@ -3,7 +3,7 @@
 // cursor paging, and a table of trainees with a per-module progress bar.
 // GET /api/v1/accreditation?site=&curriculum=&status=&q=&sort=&limit=&cursor=
 
-import { api, itemsOf, curricula, trainers } from './api.js';
+import { api, itemsOf, curricula } from './api.js';
 import { h, clear, sr, tableWrap, uid, time } from './dom.js';
 import { OVERALL, overallLabel, reqStatusLabel } from './codes.js';
 import { announce, badge, errorBox, loading, empty, title } from './ui.js';
@@ -23,19 +23,15 @@ function select(id, label, options, value, hint) {
 	return { el: h('div', { class: 'field field-inline' }, h('label', { for: id }, label), hint || null, sel), input: sel };
 }
 
-/** Every site name we can learn without reading every trainee. */
+/**
+ * The site filter matches a trainee's home site, so its options are the
+ * trainees' home sites the list reports (`sites`), not session locations.
+ */
 async function knownSites() {
 	const names = new Set();
 	try {
-		const r = await api('/sites');
-		const list = itemsOf(r).length ? itemsOf(r) : (Array.isArray(r?.sites) ? r.sites : []);
-		for (const x of list) {
-			const n = typeof x === 'string' ? x : x?.site ?? x?.name;
-			if (n) names.add(n);
-		}
-	} catch { /* optional */ }
-	try {
-		for (const t of await trainers()) if (t.site) names.add(t.site);
+		const r = await api('/accreditation?limit=1');
+		for (const n of Array.isArray(r?.sites) ? r.sites : []) if (typeof n === 'string' && n) names.add(n);
 	} catch { /* optional */ }
 	return names;
 }
@@ -72,7 +68,7 @@ export async function render(root, ctx) {
 	if (state.curriculum && !seen.has(state.curriculum)) curOptions.push([state.curriculum, state.curriculum]);
 	if (state.site) sites.add(state.site);
 
-	const fSite = select('f-site', 'Site', [['', 'All sites'], ...[...sites].sort().map((x) => [x, x])], state.site);
+	const fSite = select('f-site', 'Home site', [['', 'All sites'], ...[...sites].sort().map((x) => [x, x])], state.site);
 	const fCur = select('f-curriculum', 'Curriculum', curOptions, state.curriculum);
 	const fStatus = select('f-status', 'Status', [['', 'Any status'], ...OVERALL], state.status);
 	const fSort = select('f-sort', 'Sort by', SORTS, state.sort);
