@@ -672,7 +672,7 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 			break;
 		}
 		footer(&body, url, "You receive this weekly digest as faculty of raslog.");
-		rc = rl_buf_failed(&body) || rl_buf_failed(&common) ? rl_error_internal(err, "cannot build the digest mail")
+		rc = rl_buf_failed(&body) ? rl_error_internal(err, "cannot build the digest mail")
 		     : rl_outbox_queue(db, key, fac[i].email, subject, body.data, o->now, err);
 		rl_buf_release(&body);
 		if (rc < 0)

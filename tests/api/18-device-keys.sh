@@ -1,5 +1,5 @@
 #!/bin/bash
-# 16-device-keys.sh - keys per device (issue 16 item 3).  Faculty accredit
+# 18-device-keys.sh - keys per device (issue 16 item 3).  Faculty accredit
 # the trainer with their first key; a further key (another computer, a
 # phone's browser) is registered by its owner with proof of possession and
 # becomes trusted by a device_key statement signed with a key already
