@@ -492,9 +492,10 @@ static void test_ledger_append_only(void **state)
 	struct fixture *f = *state;
 	char *msg = NULL;
 
+	/* appended at the next index (init already logged the curricula: issue 13) */
 	assert_int_equal(sqlite3_exec(f->db->sql,
 		"INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, subject_id, created_at) "
-		"VALUES (0, 'test', 'RASLOG-STATEMENT-v1\n{}', zeroblob(32), zeroblob(64), 1, 1, '2025-01-01T00:00:00Z')",
+		"VALUES ((SELECT count(*) FROM ledger), 'test', 'RASLOG-STATEMENT-v1\n{}', zeroblob(32), zeroblob(64), 1, 1, '2025-01-01T00:00:00Z')",
 		NULL, NULL, &msg), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(f->db->sql, "UPDATE ledger SET message = 'forged' WHERE idx = 0",
 					  NULL, NULL, &msg), SQLITE_OK);
@@ -530,7 +531,8 @@ static void test_ledger_append_only(void **state)
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM ledger WHERE message = 'RASLOG-STATEMENT-v1\n{}'"), 1);
 
 	/* the Merkle nodes are append-only too (a trigger only fires on an existing row) */
-	assert_int_equal(sqlite3_exec(f->db->sql, "INSERT INTO merkle_nodes(level, idx, hash) VALUES (0, 0, zeroblob(32))",
+	assert_int_equal(sqlite3_exec(f->db->sql, "INSERT INTO merkle_nodes(level, idx, hash) "
+				      "VALUES (0, (SELECT coalesce(max(idx), -1) + 1 FROM merkle_nodes WHERE level = 0), zeroblob(32))",
 				      NULL, NULL, NULL), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(f->db->sql, "DELETE FROM merkle_nodes", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(f->db->sql, "UPDATE merkle_nodes SET level = level", NULL, NULL, NULL),

@@ -25,6 +25,7 @@
 #include "app/setup.h"
 #include "domain/statements.h"
 #include "base/util.h"
+#include "ledger/kinds.h"
 #include "ledger/verify.h"
 
 #include "base/banned.h"
@@ -730,7 +731,7 @@ static void test_device_keys(void **state)
 	c[n + 1] = signoff_line(ell, trainee, dpk, dsk, d64, n + 1);
 	c[n + 2] = signoff_line(ell, trainee, epk, esk, e64, n + 2);
 	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 0);
-	assert_int_equal(res.statements[9], 1);
+	assert_int_equal(res.statements[RL_K_DEVICE_KEY], 1);
 	free(c[n + 2]);
 	/* ... but it is Ellis's: Hughes cannot sign with it. */
 	c[n + 2] = signoff_line(hug, trainee, dpk, dsk, d64, n + 2);
