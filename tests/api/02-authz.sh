@@ -205,6 +205,8 @@ while read -r method path body e_T e_T2 e_R e_R2 e_F e_A e_none e_bad e_rev; do
 			# The device token endpoint answers OAuth error objects (RFC 6749 5.2), as its clients expect.
 			want_ct=application/problem+json
 			[ "$path" = /api/v1/device/token ] && want_ct=application/json
+			# Single sign-on's routes are pages a browser lands on: they answer HTML that says what went wrong.
+			case $path in /auth/oidc/*) want_ct="text/html; charset=utf-8" ;; esac
 			[ "$(hdr Content-Type)" = "$want_ct" ] || why="content type $(hdr Content-Type)"
 			[ "$st" = 401 ] && ! hdr WWW-Authenticate | grep -q Bearer && why="no WWW-Authenticate"
 		fi
