@@ -377,8 +377,10 @@ static int approve_build(const struct os_args *a, struct cli_signer *s, int64_t 
 	int rc;
 
 	(void)item;
-	if (*user)
+	if (user && *user)
 		snprintf(pathq, sizeof(pathq), "/keys?user=%s", user);
+	else
+		user = NULL;
 	if (!(res = cli_get(pathq, &rc)))
 		return rc;
 	items = json_is_array(res) ? res : json_object_get(res, "items");
@@ -392,7 +394,7 @@ static int approve_build(const struct os_args *a, struct cli_signer *s, int64_t 
 	if (!pk || owner <= 0) {
 		json_decref(res);
 		return cli_error("no key %lld is registered to %s; see raslog key list%s", (long long)id,
-				 *user ? "that user" : "you", *user ? " --user ID" : "");
+				 user ? "that user" : "you", user ? " --user ID" : "");
 	}
 	if (json_object_get(k, "revoked_at") || json_object_get(k, "device_index")) {
 		rc = cli_error("key %lld is %s", (long long)id, json_object_get(k, "revoked_at")
