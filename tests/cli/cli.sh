@@ -490,7 +490,7 @@ EOT
 	"$BIN/raslogd" --db "$DB" user add --name X --email x@example.org --role trainee --curriculum nope >"$T/out" 2>"$T/err"
 	rc=$?
 	set -e
-	check "user add with an unknown curriculum fails listing the loaded ones" eval '[ $rc -ne 0 ] && err_has "no curriculum .nope. is loaded (loaded: .*ras-core"'
+	check "user add with an unknown curriculum fails listing the loaded ones" eval '[ $rc -ne 0 ] && err_has "no curriculum .nope. is loaded; the loaded ones are .*ras-core"'
 	run log --token "$SITED_TOKEN" --date 2026-10-06 --minutes 30 --activity dry_lab --trainer "$TRAINER_ID" --json
 	check "log without --site logs the trainee's home site, as the web form does" eval 'rc_is 0 && out_has "\"site\": \"St Elsewhere\""'
 	run log --token "$SITED_TOKEN" --date 2026-10-06 --minutes 31 --activity dry_lab --trainer "$TRAINER_ID" --site "Elsewhere" --json
