@@ -131,6 +131,9 @@ await step('the page is served with a Content-Security-Policy and no inline code
 });
 
 await step('keyboard: the first Tab reaches the skip link, which moves focus into main', async () => {
+	// The page has finished rendering (the sign-in screen asks /health whether single sign-on is set up) before the first key.
+	await page.waitForLoadState('networkidle');
+	await page.locator('#token').waitFor({ state: 'visible' });
 	await page.keyboard.press('Tab');
 	const first = await page.evaluate(() => document.activeElement?.className);
 	await page.keyboard.press('Enter');
