@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "config.h"
 #include "server.h"
 #include "domain/logbook.h"
+#include "domain/notify.h"
 #include "domain/sessions.h"
 #include "base/util.h"
 
@@ -253,8 +256,15 @@ static int update_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 {
 	struct request *rq = job->ctx;
 	struct create_state *cs = rq->state;
+	json_t *before = rl_session_load(db, cs->id, err);
+	int64_t was_trainer = before ? json_integer_value(json_object_get(before, "trainer")) : 0;
 
-	if (rl_logbook_update_session(db, rq->user.id, cs->id, cs->expect, cs->withdraw ? NULL : &cs->s, err) < 0)
+	json_decref(before);
+	if (!before)
+		return -1;
+	/* The trainer(s) it concerns are told, in the same transaction (issue 17 item 2). */
+	if (rl_logbook_update_session(db, rq->user.id, cs->id, cs->expect, cs->withdraw ? NULL : &cs->s, err) < 0 ||
+	    rl_notify_corrected(db, cs->id, rq->user.id, was_trainer, 0, rl_config.public_url, time(NULL), err) < 0)
 		return -1;
 	return read_back(db, cs, err);
 }

@@ -264,11 +264,14 @@ struct person {
 	int wants;       /* active and wants decision mail */
 };
 
-static int person_of(struct rl_db *db, int64_t id, struct person *p, struct rl_error *err)
+/* Name, email and whether they want mail of kind (RL_NOTIFY_DECISIONS or _REMINDERS). */
+static int person_wants(struct rl_db *db, int64_t id, enum rl_notify_kind kind, struct person *p, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
-		"SELECT u.name, u.email, u.active = 1 AND " WANTS_DECISIONS " FROM users u "
-		"LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
+	sqlite3_stmt *st = rl_db_stmt(db, kind == RL_NOTIFY_REMINDERS
+		? "SELECT u.name, u.email, u.active = 1 AND " WANTS_REMINDERS " FROM users u "
+		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?"
+		: "SELECT u.name, u.email, u.active = 1 AND " WANTS_DECISIONS " FROM users u "
+		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -284,6 +287,11 @@ static int person_of(struct rl_db *db, int64_t id, struct person *p, struct rl_e
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return rl_db_fail(db, err, "reading a user");
 	return 0;
+}
+
+static int person_of(struct rl_db *db, int64_t id, struct person *p, struct rl_error *err)
+{
+	return person_wants(db, id, RL_NOTIFY_DECISIONS, p, err);
 }
 
 #define DECISIONS_WHY "You receive this because a trainer decided on a session you logged in raslog."
@@ -447,6 +455,123 @@ int rl_notify_progress(struct rl_db *db, const struct rl_notify_snap *before, in
 out:
 	rl_buf_release(&body);
 	rl_notify_snap_release(&after);
+	return rc;
+}
+
+/* ---- corrections ------------------------------------------------------------------- */
+
+#define CORRECTED_WHY "You receive this because a session you logged in raslog was corrected."
+#define WITHDRAWN_WHY "You receive this because a session waiting for your signature in raslog changed."
+
+struct corrected {
+	int64_t session, trainee, trainer, revision;
+	char date[16], activity[64], status[16];
+};
+
+static int corrected_load(struct rl_db *db, int64_t id, struct corrected *c, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT trainee_id, trainer_id, date, activity, status, revision "
+					  "FROM sessions WHERE id = ?", err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->session = id;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->trainee = sqlite3_column_int64(st, 0);
+		c->trainer = sqlite3_column_int64(st, 1);
+		snprintf(c->date, sizeof(c->date), "%s", rl_db_col_text(st, 2));
+		snprintf(c->activity, sizeof(c->activity), "%s", rl_db_col_text(st, 3));
+		snprintf(c->status, sizeof(c->status), "%s", rl_db_col_text(st, 4));
+		c->revision = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld", (long long)id);
+	if (rc != SQLITE_ROW)
+		return rl_db_fail(db, err, "reading a session");
+	return 0;
+}
+
+static int queue_mail(struct rl_db *db, struct rl_buf *body, const char *key, const char *to, const char *subject,
+		      time_t now, struct rl_error *err)
+{
+	if (rl_buf_failed(body))
+		return rl_error_internal(err, "cannot build a message");
+	return rl_outbox_queue(db, key, to, subject, body->data, now, err) < 0 ? -1 : 0;
+}
+
+/* Tells trainer that trainee c->trainee changed a session that waits (or waited) for them. */
+static int tell_trainer(struct rl_db *db, const struct corrected *c, int64_t trainer, const char *trainee_name,
+			const char *url, time_t now, struct rl_error *err)
+{
+	struct rl_buf body = RL_BUF_INIT;
+	struct person p;
+	const char *what;
+	char key[96], subject[160];
+	int rc;
+
+	if (person_wants(db, trainer, RL_NOTIFY_REMINDERS, &p, err) < 0)
+		return -1;
+	if (!p.wants || !p.email[0])
+		return 0;
+	if (strcmp(c->status, "withdrawn") == 0)
+		what = "withdrew";
+	else if (trainer != c->trainer)
+		what = "moved to another trainer";
+	else
+		what = "corrected";
+	snprintf(key, sizeof(key), "correction:%lld:%lld:%lld", (long long)c->session, (long long)c->revision,
+		 (long long)trainer);
+	snprintf(subject, sizeof(subject), "raslog: %s %s a session of %s", trainee_name, what, c->date);
+	rl_buf_printf(&body, "Dear %s,\n\n%s %s their %s session of %s, which %s your signature.\n", p.name,
+		      trainee_name, what, c->activity, c->date,
+		      trainer == c->trainer && strcmp(c->status, "pending") == 0 ? "waits for" : "no longer waits for");
+	if (url && trainer == c->trainer && strcmp(c->status, "pending") == 0)
+		rl_buf_printf(&body, "\nSee what waits for you at %s/#/waiting\n", url);
+	footer(&body, url, WITHDRAWN_WHY);
+	rc = queue_mail(db, &body, key, p.email, subject, now, err);
+	rl_buf_release(&body);
+	return rc;
+}
+
+int rl_notify_corrected(struct rl_db *db, int64_t session, int64_t by, int64_t was_trainer, int64_t ledger_index,
+			const char *public_url, time_t now, struct rl_error *err)
+{
+	struct corrected c;
+	struct person trainee, corrector;
+	struct rl_buf body = RL_BUF_INIT;
+	char key[64], subject[160], url_buf[512];
+	const char *url = base_url(public_url, url_buf);
+	int rc;
+
+	if (corrected_load(db, session, &c, err) < 0 || person_of(db, c.trainee, &trainee, err) < 0)
+		return -1;
+	if (by == c.trainee) {
+		if (tell_trainer(db, &c, c.trainer, trainee.name, url, now, err) < 0)
+			return -1;
+		if (was_trainer > 0 && was_trainer != c.trainer)
+			return tell_trainer(db, &c, was_trainer, trainee.name, url, now, err);
+		return 0;
+	}
+	if (person_wants(db, by, RL_NOTIFY_DECISIONS, &corrector, err) < 0)
+		return -1;
+	if (!trainee.wants || !trainee.email[0])
+		return 0;
+	if (ledger_index > 0)
+		snprintf(key, sizeof(key), "correction:%lld", (long long)ledger_index);
+	else
+		snprintf(key, sizeof(key), "correction:%lld:%lld", (long long)c.session, (long long)c.revision);
+	snprintf(subject, sizeof(subject), "raslog: your session of %s was corrected", c.date);
+	rl_buf_printf(&body, "Dear %s,\n\n%s corrected the record of your %s session of %s in raslog.\n", trainee.name,
+		      corrector.name[0] ? corrector.name : "Someone", c.activity, c.date);
+	if (url)
+		rl_buf_printf(&body, "\nSee your sessions at %s/#/progress\n", url);
+	footer(&body, url, CORRECTED_WHY);
+	rc = queue_mail(db, &body, key, trainee.email, subject, now, err);
+	rl_buf_release(&body);
 	return rc;
 }
 

@@ -37,8 +37,9 @@ struct rl_remind_opts {
 int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *queued, struct rl_error *err);
 
 /*
- * Preferences (schema/010_notify_prefs.sql): reminders (trainers), decisions
- * (a trainee's sign-offs, rejections, modules met, eligibility) and the
+ * Preferences (schema/010_notify_prefs.sql): reminders (trainers; also a
+ * trainee's correction of a session waiting for them), decisions (a
+ * trainee's sign-offs, rejections, corrections, modules met, eligibility) and the
  * weekly digest (faculty).  Without a stored choice each is on for the
  * role it concerns.  Every message ends with the link to change them:
  * public_url + RL_NOTIFY_SETTINGS.
@@ -68,6 +69,23 @@ int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY
  */
 int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, const char *public_url,
 		      struct rl_error *err);
+
+/*
+ * A session was corrected; call it in the transaction of the correction,
+ * after the change.  Whom it tells depends on who corrected it (by):
+ *  - the session's trainee, who edited or withdrew their own pending
+ *    session: the trainer it waits for (and, when the edit named another
+ *    trainer, the one it waited for before, was_trainer; 0 when unknown or
+ *    the same), under their "reminders" choice, since it changes what waits
+ *    for them; key "correction:<session>:<revision>:<trainer id>";
+ *  - anyone else (a trainer's correction of a signed record, ledger_index
+ *    the index of its statement): the trainee, under their "decisions"
+ *    choice; key "correction:<ledger index>".
+ * The message names the session's date and activity, who corrected it and
+ * a link; never notes, scores or the fields changed.  public_url may be NULL.
+ */
+int rl_notify_corrected(struct rl_db *db, int64_t session, int64_t by, int64_t was_trainer, int64_t ledger_index,
+			const char *public_url, time_t now, struct rl_error *err);
 
 /*
  * What a trainee's progress looked like (trainee_status), for comparing

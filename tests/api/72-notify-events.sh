@@ -8,7 +8,9 @@
 # exactly one message to its trainee, a rejection one with the trainer's
 # reason, a trainee who turned decisions off gets none; no message holds
 # notes or scores; every message ends with the link to the settings page;
-# the faculty digest goes once per ISO week.
+# the faculty digest goes once per ISO week; a trainee's edit or withdrawal
+# of a pending session tells the trainer(s) it concerns (a trainer's
+# correction of a signed record tells the trainee: tests/unit/test_notify.c).
 # Part 2, a hand-made fixture: the digest's lists (newly eligible, eligible
 # in all, stuck trainees, longest queues) checked line by line against
 # figures computed here by hand, and a faculty member who turned the
@@ -154,6 +156,53 @@ done
 notify >"$WORK/n2.json" 2>&1
 check "notify again the same week: no digest, nothing sent" "$(jget '(j["digests_queued"], j["sent"])' <"$WORK/n2.json")" = "(0, 0)"
 check "... no new message" "$(nmail)" = 3
+
+# ---- corrections: a trainee's edit or withdrawal tells the trainer(s) it concerns ----
+RASLOG_CONFIG="$WORK/serve.conf" start_server
+T8=$(tok 8); T7=$(tok 7); TR2=4
+yesterday=$(date -u -d yesterday +%F)
+# chg METHOD SESSION TOKEN IF-MATCH [BODY] -> HTTP status
+chg() { curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" -H "If-Match: $4" \
+	${5:+-H 'Content-Type: application/json' --data-binary "$5"} "$URL/api/v1/sessions/$2"; }
+nout() { sql "SELECT count(*) FROM outbox"; }
+st=$(api POST /api/v1/sessions "$T8" "{\"date\":\"$yesterday\",\"minutes\":40,\"activity\":\"simulator\",\"trainer\":$TR,\"notes\":\"SECRET-EDIT-NOTE\"}")
+SC=$(jget 'j["id"]' <"$WORK/body")
+check "trainee 8 logs session $SC for trainer $TR (201), which queues nothing" "$st $(nout)" = "201 3"
+st=$(chg PATCH "$SC" "$T8" '"1-pending"' '{"minutes":45}')
+check "trainee 8 edits it (200): one message, to trainer $TR, keyed correction:$SC:2:$TR" \
+	"$st $(sql "SELECT group_concat(idempotency_key || ' ' || recipient) FROM outbox WHERE id > 3")" = "200 correction:$SC:2:$TR $(email_of $TR)"
+st=$(chg PATCH "$SC" "$T8" '"1-pending"' '{"minutes":50}')
+check "a stale edit (412) queues nothing" "$st $(nout)" = "412 4"
+st=$(chg PATCH "$SC" "$T8" '"2-pending"' '{"minutes":0}')
+check "a bad edit (400) queues nothing" "$st $(nout)" = "400 4"
+st=$(chg DELETE "$SC" "$T8" '"2-pending"')
+check "trainee 8 withdraws it (200): one more, to trainer $TR, keyed correction:$SC:3:$TR" \
+	"$st $(sql "SELECT count(*) FROM outbox WHERE idempotency_key = 'correction:$SC:3:$TR' AND recipient = '$(email_of $TR)'") $(nout)" = "200 1 5"
+st=$(api POST /api/v1/sessions "$T7" "{\"date\":\"$yesterday\",\"minutes\":40,\"activity\":\"simulator\",\"trainer\":$TR}")
+SM=$(jget 'j["id"]' <"$WORK/body")
+st=$(chg PATCH "$SM" "$T7" '"1-pending"' "{\"trainer\":$TR2}")
+check "trainee 7 moves session $SM from trainer $TR to trainer $TR2 (200): both are told" \
+	"$st $(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE idempotency_key LIKE 'correction:$SM:2:%' ORDER BY recipient)")" \
+	= "200 $(printf '%s\n' "$(email_of $TR)" "$(email_of $TR2)" | LC_ALL=C sort | paste -sd' ')"
+check "trainer $TR2 turns reminders off (200)" "$(api PUT /api/v1/me/notifications "$(tok $TR2)" '{"reminders":false}')" = 200
+st=$(chg PATCH "$SM" "$T7" '"2-pending"' '{"minutes":35}')
+check "... and trainee 7's next edit queues nothing for them" "$st $(nout)" = "200 7"
+stop_server
+notify >"$WORK/n3.json" 2>"$WORK/n3.err"
+check "notify --now sends the 4 correction messages" "$(jget '(j["sent"], j["failed"])' <"$WORK/n3.json")" = "(4, 0)"
+MC=$(grep -l "^Subject: raslog: .* corrected a session of $yesterday" "$MAIL"/*.eml | head -1)
+MW=$(grep -l "^Subject: raslog: .* withdrew a session of $yesterday" "$MAIL"/*.eml)
+check "trainer $TR has one 'corrected' and one 'withdrew' message" "$(grep -l "^X-Envelope-To: $(email_of $TR)" $MC $MW | wc -l)" = 2
+body "$MC" >"$WORK/b.txt"
+ok "the edit's message names the trainee, activity and date, and says it waits" \
+	grep -q "corrected their simulator session of $yesterday, which waits for your signature" "$WORK/b.txt"
+ok "... links to the waiting page" grep -qF "https://raslog.example.org/#/waiting" "$WORK/b.txt"
+for m in $MC $MW; do
+	body "$m" >"$WORK/b.txt"
+	check "$(basename "$m") holds no notes and ends with the settings link" \
+		"$(grep -c SECRET-EDIT-NOTE "$WORK/b.txt") $(grep -v '^$' "$WORK/b.txt" | tail -1)" = \
+		"0 To change which notifications you receive, go to https://raslog.example.org/#/settings/notifications"
+done
 
 # ============================ part 2: the digest, figures by hand ============================
 DB="$WORK/digest.db"; rm -f "$WORK/tokens"

@@ -3,7 +3,8 @@
  * met or eligibility reached between a snapshot and the event is recorded
  * in progress_milestones and told once, under "progress:<ledger index>",
  * only to a trainee who wants decision mail; eligibility regained after a
- * revoked accreditation is no news; ISO week keys.  trainee_status is
+ * revoked accreditation is no news; corrections (rl_notify_corrected); ISO
+ * week keys.  trainee_status is
  * written directly here, as rl_progress_refresh would leave it.
  */
 #include <stdarg.h>
@@ -169,6 +170,85 @@ static void test_decisions_off(void **state)
 	free(s);
 }
 
+/*
+ * rl_notify_corrected: a trainer's correction of a signed record tells the
+ * trainee (key "correction:<ledger index>"), once; a trainee's own edit tells
+ * the trainer it waits for and the one it waited for before; nothing for
+ * one who turned that mail off; never the session's notes.
+ */
+static void test_corrected(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user_new r1 = { "Rob Trainer", "rob@example.org", NULL, NULL, NULL, RL_ROLE_TRAINER };
+	struct rl_user_new r2 = { "Ria Trainer", "ria@example.org", NULL, NULL, NULL, RL_ROLE_TRAINER };
+	int want_off[RL_NOTIFY_KINDS] = { -1, 0, -1 };
+	int64_t rob, ria;
+	char tok[RL_TOKEN_LEN + 1], sql[400], *s;
+	json_t *out = NULL;
+
+	assert_int_equal(rl_user_add(f->db, &r1, &rob, tok, &err), 0);
+	assert_int_equal(rl_user_add(f->db, &r2, &ria, tok, &err), 0);
+	snprintf(sql, sizeof(sql), "INSERT INTO sessions(id, trainee_id, trainer_id, date, minutes, activity, notes, status, "
+		 "revision, created_at) VALUES (40, %lld, %lld, '2026-01-02', 30, 'simulator', 'SECRET-NOTE', 'signed', 1, "
+		 "'2026-01-02T10:00:00Z')", (long long)f->trainee, (long long)rob);
+	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+
+	/* Rob corrects the signed record (ledger index 12): Tia is told, once. */
+	if (rl_notify_corrected(f->db, 40, rob, 0, 12, "https://raslog.example.org/", 1767225600, &err) < 0 ||
+	    rl_notify_corrected(f->db, 40, rob, 0, 12, "https://raslog.example.org/", 1767225600, &err) < 0)
+		fail_msg("rl_notify_corrected: %s", err.detail);
+	s = text(f->db, "SELECT group_concat(idempotency_key || '|' || recipient || '|' || subject) FROM outbox");
+	assert_string_equal(s, "correction:12|tia@example.org|raslog: your session of 2026-01-02 was corrected");
+	free(s);
+	s = text(f->db, "SELECT body FROM outbox WHERE idempotency_key = 'correction:12'");
+	assert_non_null(strstr(s, "Rob Trainer corrected the record of your simulator session of 2026-01-02"));
+	assert_null(strstr(s, "SECRET-NOTE"));
+	assert_non_null(strstr(s, "go to https://raslog.example.org/#/settings/notifications\n"));
+	free(s);
+
+	/* Tia edits a pending session (revision 2) that moved from Rob to Ria: both trainers are told. */
+	snprintf(sql, sizeof(sql), "INSERT INTO sessions(id, trainee_id, trainer_id, date, minutes, activity, notes, status, "
+		 "revision, created_at) VALUES (41, %lld, %lld, '2026-01-03', 30, 'simulator', 'SECRET-NOTE', 'pending', 2, "
+		 "'2026-01-03T10:00:00Z')", (long long)f->trainee, (long long)ria);
+	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	if (rl_notify_corrected(f->db, 41, f->trainee, rob, 0, NULL, 1767225600, &err) < 0)
+		fail_msg("rl_notify_corrected: %s", err.detail);
+	s = text(f->db, "SELECT group_concat(idempotency_key || '|' || recipient, ' ') FROM "
+			"(SELECT * FROM outbox WHERE idempotency_key LIKE 'correction:41:%' ORDER BY recipient)");
+	snprintf(sql, sizeof(sql), "correction:41:2:%lld|ria@example.org correction:41:2:%lld|rob@example.org",
+		 (long long)ria, (long long)rob);
+	assert_string_equal(s, sql);
+	free(s);
+	s = text(f->db, "SELECT group_concat(body, '|') FROM outbox WHERE recipient = 'ria@example.org'");
+	assert_non_null(strstr(s, "Tia Trainee corrected their simulator session of 2026-01-03, which waits for your signature."));
+	assert_null(strstr(s, "SECRET-NOTE"));
+	free(s);
+	s = text(f->db, "SELECT body FROM outbox WHERE recipient = 'rob@example.org'");
+	assert_non_null(strstr(s, "which no longer waits for your signature."));
+	free(s);
+
+	/* Ria turns reminders off; Tia turns decisions off: nothing more is queued. */
+	want_off[RL_NOTIFY_REMINDERS] = 0;
+	want_off[RL_NOTIFY_DECISIONS] = -1;
+	assert_int_equal(rl_notify_prefs_put(f->db, ria, want_off, &out, &err), 0);
+	json_decref(out);
+	want_off[RL_NOTIFY_REMINDERS] = -1;
+	want_off[RL_NOTIFY_DECISIONS] = 0;
+	assert_int_equal(rl_notify_prefs_put(f->db, f->trainee, want_off, &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(sqlite3_exec(f->db->sql, "UPDATE sessions SET revision = 3 WHERE id = 41", NULL, NULL, NULL), SQLITE_OK);
+	if (rl_notify_corrected(f->db, 41, f->trainee, 0, 0, NULL, 1767225600, &err) < 0 ||
+	    rl_notify_corrected(f->db, 40, rob, 0, 13, NULL, 1767225600, &err) < 0)
+		fail_msg("rl_notify_corrected: %s", err.detail);
+	assert_string_equal((s = text(f->db, "SELECT count(*) FROM outbox")), "3");
+	free(s);
+	/* An unknown session is an error, and queues nothing. */
+	assert_int_equal(rl_notify_corrected(f->db, 999, rob, 0, 14, NULL, 1767225600, &err), -1);
+	assert_int_equal(err.status, RL_E_NOTFOUND);
+	rl_error_clear(&err);
+}
+
 static void test_prefs_parse(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
@@ -209,6 +289,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_module_then_eligible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decisions_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrected, setup, teardown),
 		cmocka_unit_test(test_prefs_parse),
 		cmocka_unit_test(test_iso_week),
 	};
