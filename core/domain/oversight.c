@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/util.h"
 #include "domain/notify.h"
 #include "domain/sessions.h"
@@ -34,24 +35,72 @@ static int cmp_ll(const void *a, const void *b)
 }
 
 /*
+ * The visible trainees as a JSON array text for json_each(), so one query
+ * reads only their rows through an index: the work of a request follows
+ * the size of the caller's programme, not of the whole database.  NULL
+ * (err set) when out of memory.
+ */
+static char *visible_ids(const struct rl_visible *vis, struct rl_error *err)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	rl_buf_putc(&b, '[');
+	for (size_t i = 0; i < vis->n; i++)
+		rl_buf_printf(&b, "%s%lld", i ? "," : "", (long long)vis->ids[i]);
+	rl_buf_putc(&b, ']');
+	if (rl_buf_failed(&b)) {
+		rl_buf_release(&b);
+		rl_error_internal(err, "out of memory");
+		return NULL;
+	}
+	return b.data;
+}
+
+/*
+ * A statement over the visible trainees' rows: sql_all when the caller sees
+ * every trainee, else sql_some with the ids bound to ?1 (*ids, to free).
+ */
+static sqlite3_stmt *visible_stmt(struct rl_db *db, const struct rl_visible *vis, const char *sql_all,
+				  const char *sql_some, char **ids, struct rl_error *err)
+{
+	sqlite3_stmt *st;
+
+	*ids = NULL;
+	if (vis->all)
+		return rl_db_stmt(db, sql_all, err);
+	if (!(*ids = visible_ids(vis, err)) || !(st = rl_db_stmt(db, sql_some, err)))
+		return NULL;
+	sqlite3_bind_text(st, 1, *ids, -1, SQLITE_STATIC);
+	return st;
+}
+
+/*
  * Calls fn with the latest session_signoff statement of each session about
  * a trainee the caller may see, in ledger order of that latest statement.
+ * Reads only those trainees' sign-offs (through the index ledger_by_subject;
+ * a caller who sees every trainee reads every sign-off).
  */
 static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)(void *ctx, json_t *st, int64_t index),
 			   void *ctx, struct rl_error *err)
 {
 	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message FROM ledger l WHERE l.kind = 'session_signoff' "
-					  "ORDER BY l.idx", err);
 	struct rl_visible vis;
+	sqlite3_stmt *st;
 	json_t *latest, *v;
 	const char *key;
+	char *ids;
 	int rc, result = 0;
 
-	if (!st)
-		return -1;
 	if (rl_visible_load(db, me, &vis, err) < 0)
 		return -1;
+	st = visible_stmt(db, &vis, "SELECT l.idx, l.message FROM ledger l WHERE l.kind = 'session_signoff' ORDER BY l.idx",
+			  "SELECT l.idx, l.message FROM ledger l WHERE l.subject_id IN (SELECT value FROM json_each(?1)) "
+			  "AND l.kind = 'session_signoff' ORDER BY l.idx", &ids, err);
+	if (!st) {
+		free(ids);
+		rl_visible_release(&vis);
+		return -1;
+	}
 	latest = json_object();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *msg = rl_db_col_text(st, 1);
@@ -74,6 +123,8 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 		json_object_set_new(latest, k, s);
 	}
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(ids);
 	rl_visible_release(&vis);
 	if (rc != SQLITE_DONE) {
 		json_decref(latest);
@@ -175,10 +226,20 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 	/* Waiting now: the pending sessions of the trainees the caller may see. */
 	{
 		struct rl_visible vis;
-		sqlite3_stmt *ps = rl_db_stmt(db, "SELECT trainer_id, trainee_id, created_at FROM sessions "
-						  "WHERE status = 'pending' ORDER BY id", err);
-		if (!ps || rl_visible_load(db, o->me, &vis, err) < 0)
+		sqlite3_stmt *ps;
+		char *ids;
+
+		if (rl_visible_load(db, o->me, &vis, err) < 0)
 			goto fail;
+		ps = visible_stmt(db, &vis, "SELECT trainer_id, trainee_id, created_at FROM sessions "
+					    "WHERE status = 'pending' ORDER BY id",
+				  "SELECT trainer_id, trainee_id, created_at FROM sessions WHERE trainee_id IN "
+				  "(SELECT value FROM json_each(?1)) AND status = 'pending' ORDER BY id", &ids, err);
+		if (!ps) {
+			free(ids);
+			rl_visible_release(&vis);
+			goto fail;
+		}
 		while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
 			char k[24];
 			json_t *t;
@@ -197,6 +258,8 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 				json_object_set_new(t, "oldest_waiting_since", json_string(created));
 		}
 		sqlite3_reset(ps);
+		sqlite3_clear_bindings(ps);
+		free(ids);
 		rl_visible_release(&vis);
 		if (rc != SQLITE_DONE) {
 			rl_db_fail(db, err, "reading waiting sessions");
@@ -489,15 +552,24 @@ json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, 
 		"FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id "
 		"LEFT JOIN programme_members pm ON pm.user_id = u.id AND pm.until_at IS NULL "
 		"LEFT JOIN programmes pr ON pr.id = pm.programme_id "
-		"WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training' ORDER BY u.id", err);
+		"WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training' "
+		/* only the visible trainees' figures are computed (?3: every trainee) */
+		"AND (?3 OR u.id IN (SELECT value FROM json_each(?4))) ORDER BY u.id", err);
 	struct rl_visible vis;
 	json_t *items;
+	char *ids = NULL;
 	int rc;
 
 	if (!st)
 		return NULL;
 	if (rl_visible_load(db, o->me, &vis, err) < 0)
 		return NULL;
+	if (!vis.all && !(ids = visible_ids(&vis, err))) {
+		rl_visible_release(&vis);
+		return NULL;
+	}
+	sqlite3_bind_int(st, 3, vis.all);
+	sqlite3_bind_text(st, 4, ids ? ids : "[]", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 1, o->days);
 	sqlite3_bind_int(st, 2, RL_REMIND_DAYS);
 	items = json_array();
@@ -532,6 +604,8 @@ json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, 
 		json_array_append_new(items, row);
 	}
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(ids);
 	rl_visible_release(&vis);
 	if (rc != SQLITE_DONE) {
 		json_decref(items);

@@ -461,6 +461,94 @@ static void test_programme_visibility(void **state)
 	rl_error_clear(&err);
 }
 
+/* ---- oversight in proportion to the programme (issue 17 item 4) ---------------- */
+
+static int count_progress(void *ctx)
+{
+	(*(long *)ctx)++;
+	return 0;
+}
+
+/* Appends n session_signoff entries about trainee (sessions first_session..), signed by trainer. */
+static void add_signoffs(struct rl_db *db, int64_t trainee, int64_t trainer, int first_session, int n)
+{
+	char sql[1024];
+	long long base = query_int(db, "SELECT coalesce(max(idx), -1) + 1 FROM ledger");
+
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM r WHERE n + 1 < %d) "
+		 "INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, subject_id, created_at) "
+		 "SELECT %lld + n, 'session_signoff', 'RASLOG-STATEMENT-v1' || char(10) || "
+		 "'{\"type\":\"session_signoff\",\"signer\":%lld,\"signed_at\":\"2026-01-01T01:00:00Z\",\"decision\":\"confirmed\","
+		 "\"session\":{\"id\":' || (%d + n) || ',\"trainee\":%lld,\"created_at\":\"2026-01-01T00:00:00Z\"}}', "
+		 "zeroblob(32), zeroblob(64), %lld, %lld, '2026-01-01T01:00:00Z' FROM r",
+		 n, base, (long long)trainer, first_session, (long long)trainee, (long long)trainer, (long long)trainee);
+	assert_int_equal(sqlite3_exec(db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* SQLite VM steps (in hundreds) that the three oversight reports take for fac; checks the trainers report. */
+static long oversight_cost(struct fixture *f, const struct rl_user *fac)
+{
+	struct rl_oversight_opts o = { fac, 0, 1767225600 };
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *t, *a, *st;
+	long steps = 0;
+
+	sqlite3_progress_handler(f->db->sql, 100, count_progress, &steps);
+	t = rl_oversight_trainers(f->db, &o, &err);
+	a = rl_oversight_agreement(f->db, &o, &err);
+	st = rl_oversight_stuck(f->db, &o, &err);
+	sqlite3_progress_handler(f->db->sql, 0, NULL, NULL);
+	if (!t || !a || !st)
+		fail_msg("oversight: %s", err.detail);
+	/* Only the programme's trainee counts: trainer Rob decided 3 of Tia's sessions. */
+	assert_int_equal(json_array_size(json_object_get(t, "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(t, "items"), 0), "decided")), 3);
+	json_decref(t);
+	json_decref(a);
+	json_decref(st);
+	return steps;
+}
+
+static void test_oversight_proportional(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_programme_in in = { "North", -1, -1 };
+	struct rl_user fac = { 0 };
+	int64_t pa, pb, fac_id = add_user(f->db, "Fay Faculty", "fay@example.org", RL_ROLE_FACULTY, NULL);
+	long small, large;
+
+	fac.id = fac_id;
+	fac.roles = RL_ROLE_FACULTY;
+	assert_int_equal(rl_programme_create(f->db, &in, 0, &pa, &err), 0);
+	in.name = "South";
+	assert_int_equal(rl_programme_create(f->db, &in, 0, &pb, &err), 0);
+	assert_int_equal(rl_programme_set_members(f->db, f->trainee, &pa, 1, 0, "programme", &err), 0);
+	assert_int_equal(rl_programme_set_members(f->db, fac_id, &pa, 1, 0, "programme", &err), 0);
+	assert_int_equal(rl_programme_set_members(f->db, f->other_trainee, &pb, 1, 0, "programme", &err), 0);
+	add_signoffs(f->db, f->trainee, f->trainer, 1, 3);
+	add_signoffs(f->db, f->other_trainee, f->trainer, 100, 10);
+	small = oversight_cost(f, &fac);
+	/* Another programme's trainee gets 3000 more sign-offs and sessions waiting: North's faculty pay nothing for them. */
+	add_signoffs(f->db, f->other_trainee, f->trainer, 1000, 3000);
+	{
+		char sql[600];
+		snprintf(sql, sizeof(sql),
+			 "WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM r WHERE n + 1 < 3000) "
+			 "INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, created_at) "
+			 "SELECT %lld, %lld, '2026-01-01', 30, 'simulator', '2026-01-01T00:00:00Z' FROM r",
+			 (long long)f->other_trainee, (long long)f->trainer);
+		assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	large = oversight_cost(f, &fac);
+	/* Reading 6000 rows would take tens of thousands of VM steps; a few hundred steps of slack (query plans' probes). */
+	if (large > small + 5)
+		fail_msg("oversight for one programme cost %ld00 VM steps with a small other programme, %ld00 with a large one",
+			 small, large);
+	rl_error_clear(&err);
+}
+
 static void test_session_visibility(void **state)
 {
 	struct fixture *f = *state;
@@ -592,6 +680,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test_setup_teardown(test_programme_visibility, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversight_proportional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),
