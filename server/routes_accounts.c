@@ -23,15 +23,12 @@
 struct acct_state {
 	int64_t id;                          /* the record acted on or created */
 	int64_t user_id;                     /* the account created or changed */
-	int64_t ws_id;                       /* a web session started */
-	int64_t old_ws;                      /* the web session a sign-in replaces */
 	int count;                           /* tokens / sessions ended */
 	int days;
 	char token[RL_TOKEN_LEN + 1];
-	char secret[RL_SECRET_LEN + 1];      /* invitation code or session id */
+	char secret[RL_SECRET_LEN + 1];      /* invitation code */
 	char expires_at[21];
-	char ip[48];
-	char user_agent[201];
+	struct session_sign_in si;           /* accepting an invitation signs in */
 	struct rl_pat_new pat;
 	struct rl_user_patch patch;
 	struct rl_invitation_new inv;
@@ -42,8 +39,10 @@ static void state_free(void *p)
 {
 	struct acct_state *s = p;
 
-	if (s)
+	if (s) {
 		sodium_memzero(s->token, sizeof(s->token));
+		sodium_memzero(&s->si, sizeof(s->si));
+	}
 	free(s);
 }
 
@@ -370,17 +369,13 @@ static int invitation_accept_run(struct rl_db *db, struct rl_job *job, struct rl
 
 	if (rl_invitation_accept(db, s->code, &s->user_id, s->token, err) < 0)
 		return -1;
-	/* Signing in replaces whatever session this browser had: a new id, never a reused one. */
-	if (s->old_ws && rl_web_session_end(db, 0, s->old_ws, err) < 0)
-		rl_error_clear(err); /* already ended: nothing to replace */
-	return rl_web_session_create(db, s->user_id, s->ip, s->user_agent, &s->ws_id, s->secret, err);
+	return session_sign_in(db, &s->si, s->user_id, err);
 }
 
 static void invitation_accept_respond(struct request *rq)
 {
 	struct acct_state *s = rq->state;
 	struct rl_error err = RL_ERROR_INIT;
-	char csrf[RL_SECRET_LEN + 1], expires[21];
 	json_t *user, *o;
 
 	if (rq->job.result < 0) {
@@ -398,14 +393,11 @@ static void invitation_accept_respond(struct request *rq)
 		user = json_pack("{s:I}", "id", (json_int_t)s->user_id);
 	rl_error_clear(&err);
 	audit(rq, "invitation.accept", "ok", "\"subject\":%lld,\"web_session\":%lld", (long long)s->user_id,
-	      (long long)s->ws_id);
+	      (long long)s->si.ws_id);
 	audit(rq, "signin", "ok", "\"subject\":%lld,\"method\":\"invitation\"", (long long)s->user_id);
-	rl_web_session_csrf(s->secret, csrf);
-	rl_format_rfc3339(time(NULL) + RL_WEB_ABSOLUTE_SECONDS, expires);
-	o = json_pack("{s:o,s:s,s:s,s:s}", "user", user, "token", s->token, "csrf_token", csrf,
-		      "session_expires_at", expires);
-	reply_json(rq, 201, o);
-	session_cookie_set(rq, s->secret);
+	o = json_pack("{s:o,s:s}", "user", user, "token", s->token);
+	reply_json(rq, 201, o ? session_sign_in_json(&s->si, o) : NULL);
+	session_cookie_set(rq, s->si.sid);
 }
 
 void h_invitations_accept(struct request *rq)
@@ -413,8 +405,6 @@ void h_invitations_accept(struct request *rq)
 	static const char *const allowed[] = { "code", NULL };
 	struct acct_state *s = state_new(rq);
 	struct rl_error err = RL_ERROR_INIT;
-	const char *ua = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
-	const char *old = session_cookie_value(rq);
 	int retry;
 
 	if (!s)
@@ -434,15 +424,7 @@ void h_invitations_accept(struct request *rq)
 		reply_parse_error(rq, "invitation.accept", &err);
 		return;
 	}
-	if (old) {
-		struct rl_user ignored;
-		int stale;
-		if (rl_web_session_auth(server_db(), old, &ignored, &s->old_ws, &stale, &err) < 0)
-			s->old_ws = 0;
-		rl_error_clear(&err);
-	}
-	snprintf(s->ip, sizeof(s->ip), "%s", rq->ip);
-	snprintf(s->user_agent, sizeof(s->user_agent), "%s", ua ? ua : "");
+	session_sign_in_prepare(rq, &s->si);
 	server_write(rq, invitation_accept_run, invitation_accept_respond);
 }
 

@@ -400,12 +400,11 @@ struct oidc_state {
 	char browser[RL_OIDC_SECRET_LEN + 1];
 	char state[RL_OIDC_SECRET_LEN + 1];
 	char ip[48];
-	char user_agent[201];
 	struct rl_oidc_claims claims;
 	struct rl_error verr;    /* the refusal (the job itself committed the spent flow) */
-	int64_t user_id, ws_id;
+	int64_t user_id;
 	int invited;
-	char sid[RL_SECRET_LEN + 1];
+	struct session_sign_in si;  /* the web session a sign-in starts */
 	char authorize[1024];
 };
 
@@ -423,7 +422,6 @@ static void state_free(void *p)
 static struct oidc_state *state_new(struct request *rq)
 {
 	struct oidc_state *s = calloc(1, sizeof(*s));
-	const char *ua = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 
 	if (!s) {
 		page(rq, 500, "Something went wrong", "The server ran out of memory; try again", "internal");
@@ -432,7 +430,6 @@ static struct oidc_state *state_new(struct request *rq)
 	rq->state = s;
 	rq->state_free = state_free;
 	snprintf(s->ip, sizeof(s->ip), "%s", rq->ip);
-	snprintf(s->user_agent, sizeof(s->user_agent), "%s", ua ? ua : "");
 	return s;
 }
 
@@ -452,6 +449,21 @@ static int rate_limited(struct request *rq, const char *key)
 }
 
 /* ---- start ---------------------------------------------------------------------------------- */
+
+/*
+ * HEAD (a link checker, a preview, a prefetch) starts nothing: no flow is
+ * stored and no cookie set, so it cannot use up the address's quota of
+ * flows or spend one a browser is about to use.  Answers 1 when it replied.
+ */
+static int head_only(struct request *rq)
+{
+	static const char msg[] = "Open this address in a browser to sign in with your organisation\n";
+
+	if (strcmp(rq->method, "HEAD") != 0)
+		return 0;
+	reply_text(rq, 200, "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
+	return 1;
+}
 
 static int start_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
@@ -513,7 +525,7 @@ void h_oidc_start(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	struct oidc_state *s;
 
-	if (not_configured(rq) || rate_limited(rq, rq->ip) || !(s = state_new(rq)))
+	if (not_configured(rq) || head_only(rq) || rate_limited(rq, rq->ip) || !(s = state_new(rq)))
 		return;
 	if (meta_get(0, &err) < 0) {
 		audit(rq, "signin", "failed", "\"method\":\"oidc\",\"reason\":\"%s\"", err.type);
@@ -593,7 +605,8 @@ static int finish_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 		return rl_oidc_flow_finish(db, s->browser, s->state, s->verr.type, s->user_id, err);
 	if (s->user_id <= 0)
 		return rl_error_internal(err, "a single sign-on with no account");
-	if (rl_web_session_create(db, s->user_id, s->ip, s->user_agent, &s->ws_id, s->sid, err) < 0)
+	/* Like every sign-in, it ends the session this browser had (the id rotates). */
+	if (session_sign_in(db, &s->si, s->user_id, err) < 0)
 		return -1;
 	return rl_oidc_flow_finish(db, s->browser, s->state, "ok", s->user_id, err);
 }
@@ -614,12 +627,12 @@ static void finish_respond(struct request *rq)
 		return;
 	}
 	audit(rq, "signin", "ok", "\"method\":\"oidc\",\"subject\":%lld,\"web_session\":%lld,\"invitation_accepted\":%s,"
-	      "\"email_hash\":\"%s\"", (long long)s->user_id, (long long)s->ws_id, s->invited ? "true" : "false", tag);
+	      "\"email_hash\":\"%s\"", (long long)s->user_id, (long long)s->si.ws_id, s->invited ? "true" : "false", tag);
 	reply_text(rq, 303, "text/plain; charset=utf-8", "Signed in\n", 10);
 	if (!rq->response)
 		return;
 	MHD_add_response_header(rq->response, MHD_HTTP_HEADER_LOCATION, "/");
-	session_cookie_set(rq, s->sid);
+	session_cookie_set(rq, s->si.sid);
 	oidc_cookie(rq, "");
 }
 
@@ -747,5 +760,6 @@ void h_oidc_callback(struct request *rq)
 		}
 		s->verr = err; /* spend the flow, then refuse */
 	}
+	session_sign_in_prepare(rq, &s->si);
 	server_write(rq, finish_run, finish_respond);
 }

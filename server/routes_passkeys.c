@@ -35,10 +35,7 @@ struct pk_state {
 	json_t *options;
 	int64_t id;                  /* passkey registered or used */
 	int64_t user_id;
-	int64_t ws_id, old_ws;
-	char sid[RL_SECRET_LEN + 1];
-	char ip[48];
-	char user_agent[201];
+	struct session_sign_in si;   /* a passkey sign-in's web session */
 	int retry_after;             /* the account's sign-ins are blocked for this long */
 };
 
@@ -50,7 +47,7 @@ static void state_free(void *p)
 		return;
 	json_decref(s->options);
 	rl_error_clear(&s->verr);
-	sodium_memzero(s->sid, sizeof(s->sid));
+	sodium_memzero(&s->si, sizeof(s->si));
 	free(s);
 }
 
@@ -277,10 +274,7 @@ static int login_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	 */
 	if (account_blocked(s->user_id, &s->retry_after))
 		return 0;
-	/* Signing in replaces whatever session this browser had: a new id, never a reused one. */
-	if (s->old_ws && rl_web_session_end(db, 0, s->old_ws, err) < 0)
-		rl_error_clear(err);
-	return rl_web_session_create(db, s->user_id, s->ip, s->user_agent, &s->ws_id, s->sid, err);
+	return session_sign_in(db, &s->si, s->user_id, err);
 }
 
 static void login_respond(struct request *rq)
@@ -288,8 +282,7 @@ static void login_respond(struct request *rq)
 	struct pk_state *s = rq->state;
 	const struct rl_error *e = rq->job.result < 0 ? &rq->job.err : &s->verr;
 	struct rl_error err = RL_ERROR_INIT;
-	char csrf[RL_SECRET_LEN + 1], expires[21];
-	json_t *user;
+	json_t *user, *o;
 
 	if (!e->status && s->retry_after) {
 		char value[16];
@@ -321,19 +314,16 @@ static void login_respond(struct request *rq)
 		user = json_pack("{s:I}", "id", (json_int_t)s->user_id);
 	rl_error_clear(&err);
 	audit(rq, "signin", "ok", "\"method\":\"passkey\",\"subject\":%lld,\"passkey\":%lld,\"web_session\":%lld",
-	      (long long)s->user_id, (long long)s->id, (long long)s->ws_id);
-	rl_web_session_csrf(s->sid, csrf);
-	rl_format_rfc3339(time(NULL) + RL_WEB_ABSOLUTE_SECONDS, expires);
-	reply_json(rq, 200, json_pack("{s:o,s:s,s:s}", "user", user, "csrf_token", csrf, "session_expires_at", expires));
-	session_cookie_set(rq, s->sid);
+	      (long long)s->user_id, (long long)s->id, (long long)s->si.ws_id);
+	o = json_pack("{s:o}", "user", user);
+	reply_json(rq, 200, o ? session_sign_in_json(&s->si, o) : NULL);
+	session_cookie_set(rq, s->si.sid);
 }
 
 void h_passkeys_login(struct request *rq)
 {
 	struct pk_state *s = state_new(rq);
 	struct rl_error err = RL_ERROR_INIT;
-	const char *ua = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
-	const char *old = session_cookie_value(rq);
 
 	if (!s || signin_gate(rq, "signin") < 0)
 		return;
@@ -344,14 +334,6 @@ void h_passkeys_login(struct request *rq)
 		rl_error_clear(&err);
 		return;
 	}
-	if (old) {
-		struct rl_user ignored;
-		int stale;
-		if (rl_web_session_auth(server_db(), old, &ignored, &s->old_ws, &stale, &err) < 0)
-			s->old_ws = 0;
-		rl_error_clear(&err);
-	}
-	snprintf(s->ip, sizeof(s->ip), "%s", rq->ip);
-	snprintf(s->user_agent, sizeof(s->user_agent), "%s", ua ? ua : "");
+	session_sign_in_prepare(rq, &s->si);
 	server_write(rq, login_run, login_respond);
 }

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "store/db.h"
 #include "base/error.h"
+#include "domain/accounts.h"
 #include "domain/users.h"
 #include "ledger/writer.h"
 
@@ -203,6 +204,26 @@ int session_write_guard(struct request *rq);
 void session_cookie_set(struct request *rq, const char *sid);
 void session_cookie_clear(struct request *rq);
 void session_me_extras(struct request *rq, json_t *me);
+/*
+ * Sign-in, the one way every method (passkey, invitation, single sign-on)
+ * starts a web session.  On the request's thread session_sign_in_prepare
+ * notes the browser's address, user agent and the live session its cookie
+ * names, if any; in the write job session_sign_in ends that session (a new
+ * id, never a reused one: the id rotates at every sign-in) and starts one
+ * for user_id; in the reply session_sign_in_json adds the new session's
+ * csrf_token and session_expires_at to a JSON reply, and
+ * session_cookie_set(rq, si->sid) sets the cookie.
+ */
+struct session_sign_in {
+	int64_t old_ws;                /* the session sign-in replaces; 0: none */
+	int64_t ws_id;                 /* the session started */
+	char ip[48];
+	char user_agent[201];
+	char sid[RL_SECRET_LEN + 1];   /* its cookie value */
+};
+void session_sign_in_prepare(struct request *rq, struct session_sign_in *si);
+int session_sign_in(struct rl_db *db, struct session_sign_in *si, int64_t user_id, struct rl_error *err);
+json_t *session_sign_in_json(const struct session_sign_in *si, json_t *o);
 void server_public_url(char *out, size_t size);
 /* The site's origin (scheme://host[:port]): public_url's, else the one the client addressed. */
 void server_public_origin(struct request *rq, char *out, size_t size);

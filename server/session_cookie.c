@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "base/util.h"
 #include "domain/accounts.h"
 #include "config.h"
 #include "server.h"
@@ -203,4 +205,44 @@ void session_me_extras(struct request *rq, json_t *me)
 		json_object_set_new(me, "auth", json_string("token"));
 		json_object_set_new(me, "token_scope", json_string(rq->read_only ? "read" : "write"));
 	}
+}
+
+/* ---- sign-in ---------------------------------------------------------------------------------- */
+
+void session_sign_in_prepare(struct request *rq, struct session_sign_in *si)
+{
+	const char *ua = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	const char *old = session_cookie_value(rq);
+
+	si->old_ws = 0;
+	if (old) {
+		struct rl_error err = RL_ERROR_INIT;
+		struct rl_user ignored;
+		int stale;
+
+		if (rl_web_session_auth(server_db(), old, &ignored, &si->old_ws, &stale, &err) < 0)
+			si->old_ws = 0; /* no live session behind it: nothing to replace */
+		rl_error_clear(&err);
+	}
+	snprintf(si->ip, sizeof(si->ip), "%s", rq->ip);
+	snprintf(si->user_agent, sizeof(si->user_agent), "%s", ua ? ua : "");
+}
+
+int session_sign_in(struct rl_db *db, struct session_sign_in *si, int64_t user_id, struct rl_error *err)
+{
+	if (si->old_ws && rl_web_session_end(db, 0, si->old_ws, err) < 0)
+		rl_error_clear(err); /* ended meanwhile: nothing to replace */
+	return rl_web_session_create(db, user_id, si->ip, si->user_agent, &si->ws_id, si->sid, err);
+}
+
+json_t *session_sign_in_json(const struct session_sign_in *si, json_t *o)
+{
+	char csrf[RL_SECRET_LEN + 1], expires[21];
+
+	rl_web_session_csrf(si->sid, csrf);
+	rl_format_rfc3339(time(NULL) + RL_WEB_ABSOLUTE_SECONDS, expires);
+	json_object_set_new(o, "csrf_token", json_string(csrf));
+	json_object_set_new(o, "session_expires_at", json_string(expires));
+	sodium_memzero(csrf, sizeof(csrf));
+	return o;
 }

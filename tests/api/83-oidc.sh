@@ -134,6 +134,13 @@ check "her invitation was accepted by the sign-in" "$(sql "select count(*) from 
 check "and the token the acceptance made is revoked (she signs in with the provider)" \
 	"$(sql "select count(*) from tokens t join users u on u.id = t.user_id where u.name = 'Ivy Invited' and t.revoked_at is null")" = 0
 check "the flow is spent with outcome ok" "$(sql "select outcome from oidc_flows where used_at is not null")" = ok
+# Signing in again in the same browser (its cookie jar holds her session) ends that session: the id rotates.
+signin "$WORK/jar1"
+SID2=$(session_of)
+check "a second sign-in in the same browser: 303 with a new session id" \
+	"$CODE ${#SID2} $([ "$SID2" != "$SID" ] && echo new)" = "303 43 new"
+check "  ...and the session the browser had is ended" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -b "raslog_session=$SID" "$URL/api/v1/me") $(sql "select count(*) from web_sessions where ended_at is null")" = "401 1"
 
 # Replays: the same answer again (with the browser's cookie), and the same code in a new flow.
 callback "$WORK/jar1x" "$FIRST_BACK"
@@ -214,7 +221,7 @@ check "a malformed state: 401 oidc-state-unknown" "$CODE $(reason)" = "401 oidc-
 # The audit has one line per callback.
 A="$WORK/audit.log"
 check "successful SSO sign-ins are audited with the person" \
-	"$(grep '"event":"signin","outcome":"ok"' "$A" | grep '"method":"oidc"' | grep -c '"subject":[1-9]')" = 3
+	"$(grep '"event":"signin","outcome":"ok"' "$A" | grep '"method":"oidc"' | grep -c '"subject":[1-9]')" = 4
 check "Ivy's sign-in is audited as accepting her invitation" "$(grep -c '"invitation_accepted":true' "$A")" = 1
 for r in oidc-audience oidc-expired oidc-issued-at oidc-signature oidc-unknown-key oidc-nonce oidc-issuer oidc-algorithm \
 	oidc-email-unverified oidc-no-email oidc-unknown-email oidc-provider-error oidc-token-refused \
@@ -228,6 +235,9 @@ ok "no e-mail address, code, state or ID token in the audit log" \
 # An address may hold only so many unfinished flows (each is a row): the 31st is refused, stored nothing.
 sql "delete from oidc_flows where used_at is null"
 for i in $(seq 1 30); do curl -s -o /dev/null "$URL/auth/oidc/start"; done
+st=$(curl -s -I -o /dev/null -D "$WORK/hdr" -w '%{http_code}' "$URL/auth/oidc/start")
+check "HEAD /auth/oidc/start (a link preview): 200, no cookie, no flow, even with the address's flows used up" \
+	"$st $(hdr Set-Cookie | wc -l) $(hdr Location | wc -l) $(sql "select count(*) from oidc_flows where used_at is null")" = "200 0 0 30"
 code=$(curl -s -o "$WORK/page" -w '%{http_code}' "$URL/auth/oidc/start")
 check "the 31st unfinished sign-in from one address: 429 oidc-too-many-flows" "$code $(reason)" = "429 oidc-too-many-flows"
 check "and it stored no flow" "$(sql "select count(*) from oidc_flows where used_at is null")" = 30
