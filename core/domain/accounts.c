@@ -932,17 +932,8 @@ int rl_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, struct rl_
 
 static int end_sessions(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", err);
-	char now[21];
-
-	if (!st)
-		return -1;
-	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return rl_db_fail(db, err, "ending web sessions");
-	return sqlite3_changes(db->sql);
+	return rl_db_stamp_user_rows(db, "UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+				     user_id, "ending web sessions", err);
 }
 
 int rl_web_session_end_all(struct rl_db *db, int64_t user_id, struct rl_error *err)

@@ -625,13 +625,8 @@ int rl_oidc_match_account(struct rl_db *db, const char *email, int64_t *user_id,
 	}
 	sodium_memzero(code, sizeof(code));
 	sodium_memzero(token, sizeof(token));
-	st = rl_db_stmt(db, "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", err);
-	if (!st)
+	if (rl_token_revoke_all(db, *user_id, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, *user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return rl_db_fail(db, err, "revoking the invitation's token");
 	*invited = 1;
 	return 0;
 }

@@ -761,16 +761,6 @@ int rl_passkey_remove(struct rl_db *db, int64_t user_id, int64_t id, struct rl_e
 
 int rl_passkey_disable_user(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE passkeys SET disabled_at = ? WHERE user_id = ? AND disabled_at IS NULL",
-				      err);
-	char now[21];
-
-	if (!st)
-		return -1;
-	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return rl_db_fail(db, err, "disabling passkeys");
-	return sqlite3_changes(db->sql);
+	return rl_db_stamp_user_rows(db, "UPDATE passkeys SET disabled_at = ? WHERE user_id = ? AND disabled_at IS NULL",
+				     user_id, "disabling passkeys", err);
 }

@@ -60,18 +60,8 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 
 int rl_token_revoke_all(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	char now[21];
-	sqlite3_stmt *st = rl_db_stmt(db,
-		"UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", err);
-
-	if (!st)
-		return -1;
-	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return rl_db_fail(db, err, "revoking tokens");
-	return sqlite3_changes(db->sql);
+	return rl_db_stamp_user_rows(db, "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+				     user_id, "revoking tokens", err);
 }
 
 static int valid_email(const char *e)
@@ -81,24 +71,44 @@ static int valid_email(const char *e)
 	       strlen(e) < 255 && !strpbrk(e, " \t\r\n<>,;\"");
 }
 
+/*
+ * The loaded curricula's codes into out, "a, b, c" (with last_and: "a, b
+ * and c"): the one query behind rl_curricula_codes and
+ * rl_curriculum_not_loaded.  Returns how many, or -1 with err.
+ */
+static int curricula_list(struct rl_db *db, int last_and, struct rl_buf *out, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", err);
+	json_t *codes, *v;
+	size_t i, n;
+	int rc;
+
+	if (!st)
+		return -1;
+	codes = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(codes, json_string(rl_db_col_text(st, 0)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(codes);
+		return rl_db_fail(db, err, "reading the loaded curricula");
+	}
+	n = json_array_size(codes);
+	json_array_foreach(codes, i, v)
+		rl_buf_printf(out, "%s%s", i == 0 ? "" : last_and && i + 1 == n ? " and " : ", ", json_string_value(v));
+	json_decref(codes);
+	return (int)n;
+}
+
 void rl_curricula_codes(struct rl_db *db, char *out, size_t size)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", &err);
-	size_t len = 0;
+	struct rl_buf b = RL_BUF_INIT;
+	int n = curricula_list(db, 0, &b, &err);
 
-	snprintf(out, size, "none");
-	if (!st) {
-		rl_error_clear(&err);
-		return;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int n = snprintf(out + len, size - len, "%s%s", len ? ", " : "", rl_db_col_text(st, 0));
-		if (n < 0 || (size_t)n >= size - len)
-			break;
-		len += (size_t)n;
-	}
-	sqlite3_reset(st);
+	snprintf(out, size, "%s", n > 0 && !rl_buf_failed(&b) ? b.data : "none");
+	rl_error_clear(&err);
+	rl_buf_release(&b);
 }
 
 int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
@@ -236,32 +246,17 @@ int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_err
 int rl_curriculum_not_loaded(struct rl_db *db, const char *field, const char *code, struct rl_error *err)
 {
 	struct rl_buf list = RL_BUF_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", err);
-	const char *names[64];
-	char *copies[64];
-	int n = 0, rc;
+	int n = curricula_list(db, 1, &list, err);
 
-	if (!st)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
-		copies[n] = strdup((const char *)sqlite3_column_text(st, 0));
-		if (!copies[n])
-			break;
-		names[n] = copies[n];
-		n++;
-	}
-	sqlite3_reset(st);
-	for (int i = 0; i < n; i++)
-		rl_buf_printf(&list, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
-	if (n == 0)
+	if (n < 0)
+		;
+	else if (n == 0)
 		rl_error_field(err, field, "no curriculum '%s' is loaded; none is loaded (raslogd init loads the shipped ones)", code);
 	else if (rl_buf_failed(&list))
 		rl_error_field(err, field, "no curriculum '%s' is loaded", code);
 	else
 		rl_error_field(err, field, "no curriculum '%s' is loaded; the loaded %s %s", code,
 			       n == 1 ? "one is" : "ones are", list.data);
-	for (int i = 0; i < n; i++)
-		free(copies[i]);
 	rl_buf_release(&list);
 	return -1;
 }

@@ -48,6 +48,22 @@ int rl_db_fail(struct rl_db *db, struct rl_error *err, const char *what)
 	}
 }
 
+int rl_db_stamp_user_rows(struct rl_db *db, const char *sql, int64_t user_id, const char *what,
+			  struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, sql, err);
+	char now[21];
+
+	if (!st)
+		return -1;
+	rl_now_rfc3339(now);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return rl_db_fail(db, err, what);
+	return sqlite3_changes(db->sql);
+}
+
 sqlite3_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err)
 {
 	sqlite3_stmt *st = NULL;

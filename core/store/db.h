@@ -66,6 +66,15 @@ int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err);
 /* Fills err from the connection's last error; what names the operation. Returns -1. */
 int rl_db_fail(struct rl_db *db, struct rl_error *err, const char *what);
 
+/*
+ * Stamps the current time on a user's rows: runs sql, an UPDATE whose first
+ * parameter is the time and second the user id (e.g. "UPDATE tokens SET
+ * revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"), as revoking
+ * tokens, ending web sessions and disabling passkeys do.  Returns how many
+ * rows it changed, or -1 with err saying it failed while `what`.
+ */
+int rl_db_stamp_user_rows(struct rl_db *db, const char *sql, int64_t user_id, const char *what,
+			  struct rl_error *err);
 int rl_db_begin(struct rl_db *db, struct rl_error *err);   /* BEGIN IMMEDIATE */
 int rl_db_commit(struct rl_db *db, struct rl_error *err);
 void rl_db_rollback(struct rl_db *db);
