@@ -4,7 +4,9 @@
 # provider that signs ID tokens with jose and can be told to get them
 # wrong.  The authorization code flow with PKCE from /auth/oidc/start to
 # the callback: an invited person's first sign-in (accepting the
-# invitation), an existing account with an ES256 token; and each refusal,
+# invitation), a second sign-in in the same browser ending the session it
+# had, an existing account with an ES256 token, a HEAD that starts no
+# flow; and each refusal,
 # each a clear page, an audit line, no session and a spent flow: wrong
 # audience, several audiences without azp, expired, issued in the future,
 # bad signature, unknown key, wrong nonce, wrong issuer, alg none, HS256,
