@@ -135,12 +135,43 @@ static int about(const char *type, const json_t *st, int64_t trainee)
 	return rl_kind_subject(rl_kind_find(type), st) == trainee;
 }
 
+/*
+ * Corrections (docs/ledger.md rule 9): ledger index -> index of the later
+ * statement about the trainee that supersedes ("supersedes" of an
+ * assessment or module_completion) or withdraws ("signoff_index" of a
+ * signoff_withdrawal) it.  Such a statement counts nowhere.
+ */
+static json_t *corrected(const json_t *entries, int64_t trainee)
+{
+	json_t *out = json_object(), *entry;
+	char k[32];
+	size_t i;
+
+	json_array_foreach(entries, i, entry) {
+		const json_t *st = json_object_get(entry, "statement"), *v = NULL;
+		const char *type = mstr(st, "type");
+
+		if (!type || !about(type, st, trainee))
+			continue;
+		if (strcmp(type, "signoff_withdrawal") == 0)
+			v = json_object_get(st, "signoff_index");
+		else if (strcmp(type, "assessment") == 0 || strcmp(type, "module_completion") == 0)
+			v = json_object_get(st, "supersedes");
+		if (!json_is_integer(v))
+			continue;
+		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		json_object_set_new(out, k, json_integer(mint(entry, "index")));
+	}
+	return out;
+}
+
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err)
 {
 	struct tallies t = { json_object(), json_object() };
 	struct evidence e = { &t, json_object(), NULL };
 	json_t *decided = json_object(), *session_date = json_object(), *revoked = json_object();
+	json_t *gone = corrected(entries, trainee);
 	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array();
 	json_t *pending_out = json_array(), *assess_out = json_array(), *ev = NULL, *mod, *req, *entry;
 	const json_t **order = NULL;
@@ -157,6 +188,9 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 
 		if (!type || !about(type, st, trainee))
 			continue;
+		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, idx);
+		if (json_object_get(gone, k))
+			continue; /* superseded or withdrawn: counts nowhere (a withdrawn session is pending again) */
 		if (strcmp(type, "session_signoff") == 0) {
 			const json_t *s = json_object_get(st, "session");
 			const char *decision = mstr(st, "decision");
@@ -338,6 +372,7 @@ out:
 	json_decref(decided);
 	json_decref(session_date);
 	json_decref(revoked);
+	json_decref(gone);
 	json_decref(sessions);
 	json_decref(assessments);
 	json_decref(modules);

@@ -16,6 +16,10 @@
  *     curriculum, an accreditation not covered by a revocation.  A rejected
  *     session_signoff counts nowhere and takes the session out of pending;
  *     a second decision on one session is ignored (the server refuses it).
+ *     A statement that a later one supersedes (an assessment or
+ *     module_completion naming it in "supersedes") or withdraws (a
+ *     signoff_withdrawal naming it in "signoff_index") counts nowhere; a
+ *     session whose sign-off was withdrawn is undecided again.
  *   - the trainee's pending (unsigned) claims: session records whose status
  *     is "pending", in the API's JSON.  They are shown beside the signed
  *     figures ("pending" amounts and the "pending" list) and never count

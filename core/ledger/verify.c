@@ -35,7 +35,7 @@
 const char *const rl_verify_type_names[] = {
 	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
 	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import",
-	"curriculum", "enrolment", "device_key", NULL
+	"curriculum", "enrolment", "device_key", "signoff_withdrawal", NULL
 };
 
 /* The kinds' row numbers in the one table of kinds (ledger/kinds.h); rl_verify_type_names is in the same order. */
@@ -43,7 +43,7 @@ enum {
 	T_FACULTY_KEY = RL_K_FACULTY_KEY, T_KEY_REVOCATION = RL_K_KEY_REVOCATION, T_TRAINER_ACC = RL_K_TRAINER_ACC,
 	T_ACC = RL_K_ACC, T_REVOCATION = RL_K_REVOCATION, T_SESSION = RL_K_SESSION, T_ASSESSMENT = RL_K_ASSESSMENT,
 	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT,
-	T_DEVICE_KEY = RL_K_DEVICE_KEY
+	T_DEVICE_KEY = RL_K_DEVICE_KEY, T_WITHDRAWAL = RL_K_WITHDRAWAL
 };
 
 /* ---------------------------------------------------------------- entries */
@@ -263,6 +263,8 @@ struct state {
 	uint8_t log_key[32];
 	struct rl_verify_result *res;
 	json_t *curricula;    /* content sha256 -> index of its curriculum statement */
+	struct rl_signed_rec *recs; /* the trainers' records (sign-offs, assessments, modules), by index */
+	size_t rcount, rcap;
 };
 
 static size_t key_slot(const uint8_t pk[32], size_t cap)
@@ -383,8 +385,40 @@ static const struct rl_tacc *trainer_latest(struct state *s, int64_t trainer)
 	return t && t->latest >= 0 ? &s->tacc[t->latest].t : NULL;
 }
 
+/* The trainer's record at ledger index, or NULL (recs is in index order). */
+static struct rl_signed_rec *rec_at(struct state *s, int64_t index)
+{
+	size_t lo = 0, hi = s->rcount;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->recs[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->rcount && s->recs[lo].index == index ? &s->recs[lo] : NULL;
+}
+
+static int rec_add(struct state *s, int64_t index, int kind, int64_t trainee, int64_t signer)
+{
+	struct rl_signed_rec *r;
+
+	if (grow((void **)&s->recs, &s->rcap, s->rcount, sizeof(*s->recs)) < 0)
+		return -1;
+	r = &s->recs[s->rcount++];
+	r->index = index;
+	r->kind = kind;
+	r->trainee = trainee;
+	r->signer = signer;
+	r->superseded = -1;
+	r->withdrawn = -1;
+	return 0;
+}
+
 static void state_free(struct state *s)
 {
+	free(s->recs);
 	free(s->trainers);
 	free(s->keys);
 	free(s->tacc);
@@ -715,15 +749,60 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 				   (long long)signer);
 		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
 			return BAD("\"decision\" must be confirmed or rejected");
-		return need_trainer(s, e->pk, signer, date, why, wsize);
+		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		return rec_add(s, e->index, type, subject, signer) < 0 ? BAD("out of memory") : 0;
 	}
 	case T_ASSESSMENT:
-	case T_MODULE:
+	case T_MODULE: {
+		int64_t supersedes = -1;
+		struct rl_signed_rec *target = NULL;
+
 		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
 			return BAD("the %s names no \"trainee\"", tname(type));
 		if (subject == signer)
 			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
-		return need_trainer(s, e->pk, signer, date, why, wsize);
+		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		/* A correction (rule 9): only the signer's own, still counting, record of the same kind. */
+		if (json_object_get(st, "supersedes")) {
+			if (int_of(st, "supersedes", &supersedes) < 0 || supersedes < 0 || supersedes >= e->index)
+				return BAD("\"supersedes\" is not the ledger index of an earlier statement");
+			target = rec_at(s, supersedes);
+			if (rl_authority_correction(target, type, signer, subject, supersedes, why, wsize) != RL_AUTH_OK)
+				return -1;
+		}
+		if (rec_add(s, e->index, type, subject, signer) < 0)
+			return BAD("out of memory");
+		if (supersedes >= 0)
+			rec_at(s, supersedes)->superseded = e->index;
+		return 0;
+	}
+	case T_WITHDRAWAL: {
+		int64_t target_index;
+		struct rl_signed_rec *target;
+		const char *reason = str_of(st, "reason");
+		int faculty;
+
+		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the signoff_withdrawal names no \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld withdraws a sign-off about themselves", (long long)signer);
+		if (int_of(st, "signoff_index", &target_index) < 0 || target_index < 0 || target_index >= e->index)
+			return BAD("\"signoff_index\" is not the ledger index of an earlier statement");
+		if (!reason || !*reason)
+			return BAD("the signoff_withdrawal gives no \"reason\"");
+		target = rec_at(s, target_index);
+		/* By the record's signer as a trainer, or by faculty. */
+		faculty = !target || target->signer != signer;
+		if (faculty ? need_faculty(k, signer, pk64, "a signoff_withdrawal of another signer's record", why, wsize) < 0
+			    : need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		if (rl_authority_withdrawal(target, signer, faculty, subject, target_index, why, wsize) != RL_AUTH_OK)
+			return -1;
+		target->withdrawn = e->index;
+		return 0;
+	}
 	case T_SIM_IMPORT: {
 		const json_t *imp = json_object_get(st, "import");
 		const char *decision = str_of(st, "decision");

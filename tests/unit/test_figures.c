@@ -297,7 +297,7 @@ static void test_kinds_table(void **state)
 		assert_non_null(rl_verify_type_names[n]);
 		assert_string_equal(rl_verify_type_names[n], rl_kinds[n].name);
 		assert_ptr_equal(rl_kind_find(rl_kinds[n].name), &rl_kinds[n]);
-		assert_true(rl_kinds[n].signer >= RL_SIGNER_LOG && rl_kinds[n].signer <= RL_SIGNER_SELF_OR_FACULTY);
+		assert_true(rl_kinds[n].signer >= RL_SIGNER_LOG && rl_kinds[n].signer <= RL_SIGNER_TRAINER_OR_FACULTY);
 	}
 	assert_int_equal(n, RL_K_COUNT);
 	assert_null(rl_verify_type_names[n]);
