@@ -150,6 +150,22 @@ print("same" if view(led) == view(srv) else "differ %r %r" % (view(led), view(sr
 PY
 check "offline figures equal the server's" "$(cat "$WORK/cmp")" = same
 
+# The Node recipe for the key chain (docs/ledger.md section 2) follows the corrections too.
+node tests/js/key-chain.mjs "$WORK/export.jsonl" "$LOGKEY" >"$WORK/kc.out" 2>&1
+check "key-chain.mjs accepts the corrections" "$?" = 0
+python3 - "$WORK/export.jsonl" "$A2" "$R2" >"$WORK/forged.jsonl" <<'PY'
+import json, sys
+# The superseding assessment, claimed by another trainer: its signature breaks (the signer is signed).
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["index"] == int(sys.argv[2]):
+        e["message"] = e["message"].replace('"signer":', '"signer":%s,"x":' % sys.argv[3], 1)
+    print(json.dumps(e, separators=(",", ":")))
+PY
+"$RASLOG" verify --file "$WORK/forged.jsonl" --log-key "$LOGKEY" >/dev/null 2>"$WORK/err"
+check "a supersession re-attributed to another trainer fails raslog verify at that entry" \
+	"$?:$(grep -c "entry $A2 is bad" "$WORK/err")" = "1:1"
+
 # A withdrawal taken out of the export: the signed head no longer matches.
 grep -v "\"index\":$W2," "$WORK/export.jsonl" >"$WORK/cut.jsonl"
 "$RASLOG" verify --file "$WORK/cut.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json" >/dev/null 2>&1
