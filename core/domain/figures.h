@@ -44,8 +44,12 @@
  * view shows it: "status" (in_training, eligible, accredited or lapsed),
  * "evaluated_status" (the curriculum's verdict alone), "accreditation"
  * ({"ledger_index","valid_until"?}, when live), each requirement's
- * "evidence" (items with "ledger_index" and "amount"), "assessments" and
- * "pending".  A new reference, or NULL with err.
+ * "evidence" (items with "ledger_index" and "amount"), "assessments",
+ * "pending", "accreditation_evidence" (the ledger indexes of every
+ * statement counting towards a requirement, ascending: what an
+ * accreditation signed now names) and, when the trainee's latest
+ * enrolment statement is among the entries, "curriculum"."sha256".  A new
+ * reference, or NULL with err.
  */
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err);

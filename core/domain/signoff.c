@@ -130,10 +130,16 @@ int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_sig
 		return rl_error_field(err, "signature", "must be the base64 Ed25519 signature");
 	if (!rl_stmt_type(st))
 		return rl_error_field(err, "statement.type", "is required");
-	if (json_integer_value(json_object_get(st, "v")) != 1)
-		return rl_error_field(err, "statement.v", "must be 1");
 	if (check_statement_members(st, err) < 0)
 		return -1;
+	/* Every kind is at version 1 but the accreditation, at 2 since it names its evidence (docs/ledger.md). */
+	if (rl_stmt_type(st) && strcmp(rl_stmt_type(st), "accreditation") == 0) {
+		if (json_integer_value(json_object_get(st, "v")) != 2)
+			return rl_error_field(err, "statement.v", "must be 2 for an accreditation, which names its evidence "
+					      "and the curriculum's content hash (docs/ledger.md)");
+	} else if (json_integer_value(json_object_get(st, "v")) != 1) {
+		return rl_error_field(err, "statement.v", "must be 1");
+	}
 	if (json_object_get(st, "issuer"))
 		return REFUSE(err, "wrong-signer", "statements issued by the log cannot be submitted");
 	key = json_string_value(json_object_get(st, "key"));
@@ -977,11 +983,15 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 		return -1;
 	if (until && rl_parse_date(until, &d) < 0)
 		return rl_error_field(err, "statement.valid_until", "must be a date YYYY-MM-DD");
-	if (must_match(st, rl_stmt_accreditation(trainee, code, version, until, by), "the trainee's record", err) < 0)
-		return -1;
 	report = rl_progress_report(db, trainee, err);
 	if (!report)
 		return -1;
+	/* It names the evidence and the curriculum content the trainee's report rests on now. */
+	if (!json_string_value(json_object_get(json_object_get(report, "curriculum"), "sha256"))) {
+		json_decref(report);
+		return rl_error_set(err, RL_E_CONFLICT, "not-enrolled", NULL, "trainee %lld has no enrolment statement in "
+				    "the ledger naming their curriculum's content; run raslogd init", (long long)trainee);
+	}
 	status = member_str(report, "status");
 	if (strcmp(status, "accredited") == 0) {
 		json_decref(report);
@@ -994,6 +1004,11 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 			     "trainee %lld has %zu unmet requirement%s; accreditation needs every requirement met by signed evidence",
 			     (long long)trainee, n, n == 1 ? "" : "s");
 		err->extra = json_pack("{s:O}", "unmet", json_object_get(report, "unmet"));
+		json_decref(report);
+		return -1;
+	}
+	if (must_match(st, rl_stmt_accreditation_for(report, trainee, until, by), "the trainee's record and evidence",
+		       err) < 0) {
 		json_decref(report);
 		return -1;
 	}

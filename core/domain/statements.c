@@ -133,6 +133,26 @@ json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curri
 	return o;
 }
 
+json_t *rl_stmt_accreditation_for(const json_t *report, int64_t trainee, const char *valid_until,
+				  const struct rl_signer *by)
+{
+	const json_t *cur = json_object_get(report, "curriculum"), *ev = json_object_get(report, "accreditation_evidence");
+	const char *code = json_string_value(json_object_get(cur, "code")), *sha = json_string_value(json_object_get(cur, "sha256"));
+	json_t *o;
+	size_t i;
+	json_t *v;
+
+	if (!code || !sha || !json_is_array(ev))
+		return NULL;
+	o = rl_stmt_accreditation(trainee, code, (int)json_integer_value(json_object_get(cur, "version")), valid_until, by);
+	json_object_set_new(o, "v", json_integer(2));
+	json_object_set_new(json_object_get(o, "curriculum"), "sha256", json_string(sha));
+	json_object_set_new(o, "evidence", json_array());
+	json_array_foreach(ev, i, v)
+		json_array_append_new(json_object_get(o, "evidence"), json_integer(json_integer_value(v)));
+	return o;
+}
+
 json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const char *reason,
 			   const struct rl_signer *by)
 {

@@ -79,6 +79,16 @@ json_t *rl_stmt_trainer_accreditation_superseding(int64_t trainer, const char *t
 /* Faculty accredit a trainee who has met every requirement. valid_until may be NULL. */
 json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curriculum_version,
 			      const char *valid_until, const struct rl_signer *by);
+/*
+ * The accreditation as signed since issue 13 ("v":2): it also names the
+ * curriculum's content hash ("curriculum":{"code","version","sha256"})
+ * and, in "evidence", the ledger indexes of the statements it relied on
+ * (ascending).  Built from the trainee's progress report (rl_figures: its
+ * "curriculum" and "accreditation_evidence"), so the server, the CLI and
+ * the demo name the same.  NULL if the report names no content hash.
+ */
+json_t *rl_stmt_accreditation_for(const json_t *report, int64_t trainee, const char *valid_until,
+				  const struct rl_signer *by);
 
 /* Faculty revoke an earlier accreditation (of a trainee or trainer) named by its ledger index. */
 json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const char *reason,

@@ -117,6 +117,7 @@ struct rl_signed_rec {
 	int64_t signer;      /* who signed it */
 	int64_t superseded;  /* ledger index of the statement that superseded it, -1 */
 	int64_t withdrawn;   /* ledger index of its signoff_withdrawal, -1 */
+	int rejected;        /* a session_signoff whose decision is "rejected" (counts towards nothing) */
 };
 
 /*

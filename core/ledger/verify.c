@@ -264,6 +264,7 @@ struct state {
 	struct rl_verify_result *res;
 	json_t *curricula;    /* content sha256 -> index of its curriculum statement */
 	struct rl_signed_rec *recs; /* the trainers' records (sign-offs, assessments, modules), by index */
+	json_t *enrolled;     /* trainee id -> content sha256 of their latest enrolment */
 	size_t rcount, rcap;
 };
 
@@ -413,12 +414,14 @@ static int rec_add(struct state *s, int64_t index, int kind, int64_t trainee, in
 	r->signer = signer;
 	r->superseded = -1;
 	r->withdrawn = -1;
+	r->rejected = 0;
 	return 0;
 }
 
 static void state_free(struct state *s)
 {
 	free(s->recs);
+	json_decref(s->enrolled);
 	free(s->trainers);
 	free(s->keys);
 	free(s->tacc);
@@ -508,6 +511,10 @@ static int context_statement(struct state *s, const struct entry *e, int type, c
 		return BAD("the enrolment statement has no time");
 	if (!s->curricula || !json_object_get(s->curricula, sha))
 		return BAD("the enrolment names curriculum content %s that no earlier curriculum statement carries", sha);
+	snprintf(hex, sizeof(hex), "%lld", (long long)trainee);
+	if (!s->enrolled)
+		s->enrolled = json_object();
+	json_object_set_new(s->enrolled, hex, json_string(sha));
 	return 0;
 }
 
@@ -585,6 +592,54 @@ static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, c
 	}
 	return rl_authority_trainer_may_sign_key(trainer_latest(s, signer), k && k->device >= 0 ? &dev : NULL, signer,
 						 pk, date, why, wsize) == RL_AUTH_OK ? 0 : -1;
+}
+
+/*
+ * An accreditation names its evidence ("v":2, docs/ledger.md): the
+ * curriculum's content hash must be the one the trainee's latest
+ * enrolment names, and every index in "evidence" (ascending, earlier than
+ * the accreditation) a session sign-off (confirmed), assessment or module
+ * completion about the trainee that still counts.  Whether the evidence
+ * suffices needs the curriculum's rules: `raslog audit` checks that.  A
+ * "v":1 accreditation (written before) names none and is read as before.
+ */
+static int accreditation_evidence(struct state *s, const struct entry *e, int64_t trainee, char *why, size_t wsize)
+{
+	const json_t *ev = json_object_get(e->stmt, "evidence"), *v;
+	const char *sha = str_of(json_object_get(e->stmt, "curriculum"), "sha256"), *enrolled;
+	int64_t version = 0, prev = -1, idx;
+	char key[32];
+	size_t i;
+
+	int_of(e->stmt, "v", &version);
+	if (version == 1)
+		return json_object_get(e->stmt, "evidence") ? BAD("a version 1 accreditation has no \"evidence\"") : 0;
+	snprintf(key, sizeof(key), "%lld", (long long)trainee);
+	enrolled = s->enrolled ? json_string_value(json_object_get(s->enrolled, key)) : NULL;
+	if (!sha)
+		return BAD("the accreditation names no curriculum content hash (\"curriculum\".\"sha256\")");
+	if (!enrolled || strcmp(enrolled, sha) != 0)
+		return BAD("the accreditation names curriculum content %s, but trainee %lld's latest enrolment names %s", sha,
+			   (long long)trainee, enrolled ? enrolled : "none");
+	if (!json_is_array(ev))
+		return BAD("the accreditation has no \"evidence\" (an array of ledger indexes)");
+	json_array_foreach(ev, i, v) {
+		const struct rl_signed_rec *r;
+		if (!json_is_integer(v) || (idx = json_integer_value(v)) <= prev || idx >= e->index)
+			return BAD("\"evidence\" must list earlier ledger indexes in ascending order, once each");
+		prev = idx;
+		r = rec_at(s, idx);
+		if (!r || r->trainee != trainee)
+			return BAD("the evidence names index %lld, which is no sign-off, assessment or module completion about "
+				   "trainee %lld", (long long)idx, (long long)trainee);
+		if (r->rejected)
+			return BAD("the evidence names index %lld, a rejected session sign-off", (long long)idx);
+		if (r->superseded >= 0 || r->withdrawn >= 0)
+			return BAD("the evidence names index %lld, which no longer counts: %s at index %lld", (long long)idx,
+				   r->superseded >= 0 ? "superseded" : "withdrawn",
+				   (long long)(r->superseded >= 0 ? r->superseded : r->withdrawn));
+	}
+	return 0;
 }
 
 static int person_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
@@ -688,6 +743,8 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("self-signed: user %lld accredits themselves", (long long)signer);
 		if (!json_is_object(json_object_get(st, "curriculum")))
 			return BAD("the accreditation names no \"curriculum\"");
+		if (accreditation_evidence(s, e, subject, why, wsize) < 0)
+			return -1;
 		if (grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0)
 			return BAD("out of memory");
 		ar = &s->acc[s->acount++];
@@ -751,7 +808,10 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("\"decision\" must be confirmed or rejected");
 		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
 			return -1;
-		return rec_add(s, e->index, type, subject, signer) < 0 ? BAD("out of memory") : 0;
+		if (rec_add(s, e->index, type, subject, signer) < 0)
+			return BAD("out of memory");
+		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
+		return 0;
 	}
 	case T_ASSESSMENT:
 	case T_MODULE: {
@@ -864,10 +924,11 @@ static int authority(struct state *s, const struct entry *e, char *why, size_t w
 	int64_t v;
 	int type;
 
-	if (int_of(st, "v", &v) < 0 || v != 1)
-		return BAD("the statement's \"v\" is not 1");
 	if (!type_s || (type = type_of(type_s)) < 0)
 		return BAD("\"%.40s\" is not a statement type", type_s ? type_s : "(none)");
+	/* Every kind is at version 1; an accreditation also at 2 (it names its evidence). */
+	if (int_of(st, "v", &v) < 0 || !(v == 1 || (v == 2 && type == T_ACC)))
+		return BAD("the statement's \"v\" is not 1%s", type == T_ACC ? " or 2" : "");
 	s->res->statements[type]++;
 	if (json_object_get(st, "issuer")) {
 		if (!issuer || strcmp(issuer, "log") != 0)

@@ -847,7 +847,7 @@ static void test_corrections(void **state)
 /* The shared correction predicates themselves. */
 static void test_correction_rules(void **state)
 {
-	struct rl_signed_rec a = { 10, RL_K_ASSESSMENT, 7, 3, -1, -1 };
+	struct rl_signed_rec a = { 10, RL_K_ASSESSMENT, 7, 3, -1, -1, 0 };
 	char why[300];
 
 	(void)state;
