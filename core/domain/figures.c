@@ -404,6 +404,15 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 	}
 	json_object_set(ev, "pending", pending_out);
 	json_object_set(ev, "assessments", assess_out);
+	/* The corrections, so a checker can see what no longer counts and why (verify.js checkCorrections). */
+	json_object_set_new(ev, "corrections", json_array());
+	{
+		const char *key;
+		json_t *by;
+		json_object_foreach(gone, key, by)
+			json_array_append_new(json_object_get(ev, "corrections"),
+					      json_pack("{s:O,s:I}", "ledger_index", by, "retires", (json_int_t)strtoll(key, NULL, 10)));
+	}
 	/* What an accreditation signed now names: its evidence and the curriculum content hash. */
 	json_object_set_new(ev, "accreditation_evidence", evidence_indexes(e.by_key));
 	if (sha && json_is_object(json_object_get(ev, "curriculum")))

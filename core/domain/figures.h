@@ -45,7 +45,9 @@
  * "evaluated_status" (the curriculum's verdict alone), "accreditation"
  * ({"ledger_index","valid_until"?}, when live), each requirement's
  * "evidence" (items with "ledger_index" and "amount"), "assessments",
- * "pending", "accreditation_evidence" (the ledger indexes of every
+ * "pending", "corrections" ([{"ledger_index" of a superseding statement or
+ * signoff_withdrawal, "retires": the index it retires}]),
+ * "accreditation_evidence" (the ledger indexes of every
  * statement counting towards a requirement, ascending: what an
  * accreditation signed now names) and, when the trainee's latest
  * enrolment statement is among the entries, "curriculum"."sha256".  A new

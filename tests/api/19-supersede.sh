@@ -166,6 +166,25 @@ PY
 check "a supersession re-attributed to another trainer fails raslog verify at that entry" \
 	"$?:$(grep -c "entry $A2 is bad" "$WORK/err")" = "1:1"
 
+# The web page's checker (web/js/verify.js) verifies the corrections the progress report names
+# and fails an evidence row they retired, whatever the server lists.
+api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null
+cp "$WORK/body" "$WORK/progress.json"
+node tests/js/check-corrections.mjs "$WORK/progress.json" "$WORK/export.jsonl" "$A1" "$A2" "$SO2" >"$WORK/cc.out" 2>"$WORK/cc.err"
+check "the page verifies every correction the report names" \
+	"$?:$(grep -c '^retired ' "$WORK/cc.out")" = "0:$(jget 'len(j["corrections"])' <"$WORK/progress.json")"
+check "... the superseded assessment, were it shown, fails" "$(grep -c "^$A1 failed: .*superseded at ledger entry $A2" "$WORK/cc.out")" = 1
+check "... the withdrawn one too" "$(grep -c "^$A2 failed: .*withdrawn at ledger entry $W1" "$WORK/cc.out")" = 1
+check "... the new sign-off counts" "$(grep -c "^$SO2 counts" "$WORK/cc.out")" = 1
+/usr/bin/python3 - "$WORK/progress.json" "$A2" <<'PY' >"$WORK/lie.json"
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["corrections"] = [{"ledger_index": c["ledger_index"], "retires": int(sys.argv[2]) if c["retires"] != int(sys.argv[2]) else c["retires"]} for c in p["corrections"]]
+print(json.dumps(p))
+PY
+node tests/js/check-corrections.mjs "$WORK/lie.json" "$WORK/export.jsonl" >/dev/null 2>&1
+check "a report naming a correction for an entry it does not retire: the page says it does not verify" "$?" = 1
+
 # A withdrawal taken out of the export: the signed head no longer matches.
 grep -v "\"index\":$W2," "$WORK/export.jsonl" >"$WORK/cut.jsonl"
 "$RASLOG" verify --file "$WORK/cut.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json" >/dev/null 2>&1
