@@ -47,7 +47,7 @@ extern const struct os_cmd cli_cmd_login, cli_cmd_logout, cli_cmd_me, cli_cmd_lo
 	cli_cmd_withdraw, cli_cmd_sessions, cli_cmd_pending, cli_cmd_progress, cli_cmd_export, cli_cmd_key,
 	cli_cmd_sign, cli_cmd_reject, cli_cmd_assess, cli_cmd_module, cli_cmd_trainer, cli_cmd_accredit,
 	cli_cmd_revoke_accreditation, cli_cmd_ledger, cli_cmd_verify, cli_cmd_import, cli_cmd_imports,
-	cli_cmd_sign_import;
+	cli_cmd_sign_import, cli_cmd_signoff;
 
 /* Written against getopt (a legacy row in main.c's table). */
 int cmd_audit(int argc, char **argv);

@@ -46,12 +46,19 @@ static int accredit_build(const struct os_args *a, struct cli_signer *s, int64_t
 		return rc;
 	}
 	cli_signer_by(s, &by);
-	out->statement = rl_stmt_accreditation(trainee, code, version, until, &by);
+	out->statement = rl_stmt_accreditation_for(progress, trainee, until, &by);
+	if (!out->statement) {
+		json_decref(progress);
+		return cli_error("the progress report of trainee %lld names no curriculum content hash; the server is older "
+				 "than this raslog", (long long)trainee);
+	}
 	snprintf(out->what, sizeof(out->what), "accreditation of trainee %lld", (long long)trainee);
 	who = json_string_value(json_object_get(json_object_get(progress, "trainee"), "name"));
 	title = json_string_value(json_object_get(json_object_get(progress, "curriculum"), "title"));
-	snprintf(out->words, sizeof(out->words), "%s accredits %s against %s (%s v%d)%s%s.", me ? me : "I",
-		 who ? who : "the trainee", title ? title : code, code, version, until ? " until " : "", until ? until : "");
+	snprintf(out->words, sizeof(out->words), "%s accredits %s against %s (%s v%d)%s%s, on the evidence of %zu signed "
+		 "statement%s in the ledger.", me ? me : "I", who ? who : "the trainee", title ? title : code, code, version,
+		 until ? " until " : "", until ? until : "", json_array_size(json_object_get(out->statement, "evidence")),
+		 json_array_size(json_object_get(out->statement, "evidence")) == 1 ? "" : "s");
 	json_decref(progress);
 	return 0;
 }

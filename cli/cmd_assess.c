@@ -70,6 +70,8 @@ static int items(const struct os_args *a, int64_t **ids, size_t *n)
 static int build(const struct os_args *a, struct cli_signer *s, int64_t item, struct cli_stmt *out)
 {
 	int64_t session_id = cli_opt_id(a, "session"), trainee_id = cli_opt_id(a, "trainee");
+	int64_t supersedes = os_get(a, "supersedes") ? cli_opt_id(a, "supersedes") : -1;
+	char sup_words[96] = "";
 	const char *tool = os_get(a, "tool"), *status, *who, *me = json_string_value(json_object_get(s->me, "name"));
 	json_t *rec, *scores;
 	struct rl_signer by;
@@ -77,6 +79,9 @@ static int build(const struct os_args *a, struct cli_signer *s, int64_t item, st
 	int rc = 0;
 
 	(void)item;
+	if (supersedes >= 0)
+		snprintf(sup_words, sizeof(sup_words), " It replaces my assessment at ledger index %lld, which then "
+			 "counts nowhere.", (long long)supersedes);
 	snprintf(path, sizeof(path), "/sessions/%lld", (long long)session_id);
 	if (!(rec = cli_get(path, &rc)))
 		return rc;
@@ -92,13 +97,13 @@ static int build(const struct os_args *a, struct cli_signer *s, int64_t item, st
 	} else {
 		scores = parse_scores(a);
 		cli_signer_by(s, &by);
-		out->statement = rl_stmt_assessment(trainee_id, session_id, tool, scores, &by);
+		out->statement = rl_stmt_assessment_superseding(trainee_id, session_id, tool, scores, supersedes, &by);
 		snprintf(out->what, sizeof(out->what), "%s assessment of session %lld", tool, (long long)session_id);
 		who = json_string_value(json_object_get(rec, "trainee_name"));
-		snprintf(out->words, sizeof(out->words), "%s scores %s's %s session of %s (session %lld) with %s: %s.",
+		snprintf(out->words, sizeof(out->words), "%s scores %s's %s session of %s (session %lld) with %s: %s.%s",
 			 me ? me : "I", who ? who : "the trainee", json_string_value(json_object_get(rec, "activity")),
 			 json_string_value(json_object_get(rec, "date")), (long long)session_id, tool,
-			 os_get(a, "scores"));
+			 os_get(a, "scores"), sup_words);
 		json_decref(scores);
 	}
 	json_decref(rec);
@@ -112,6 +117,8 @@ static const struct os_opt opts[] = {
 	{ "tool", 0, "TOOL", "the assessment tool, e.g. gears (any case)", OS_REQUIRED, cli_check_tool },
 	{ "scores", 0, "S1,S2,...", "the scores in the tool's order", OS_REQUIRED, NULL },
 	{ "trainee", 0, "ID", "the trainee (checked against the session; default: its trainee)", 0, cli_check_id },
+	{ "supersedes", 0, "INDEX", "correct my own earlier assessment at this ledger index (it then counts nowhere)", 0,
+	  cli_check_index },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
@@ -123,7 +130,9 @@ const struct os_cmd cli_cmd_assess = {
 		 "takes six scores from 1 to 5: depth perception, bimanual dexterity,\n"
 		 "efficiency, force sensitivity, autonomy, robotic control.  The tool and\n"
 		 "the scores are checked (exit 2 naming what is allowed) before anything\n"
-		 "is shown.\n",
+		 "is shown.  A signed assessment is never edited: to correct a score,\n"
+		 "sign a new one with --supersedes INDEX naming your earlier one (its\n"
+		 "ledger index, in 'raslog progress ID --json'); only its signer may.\n",
 	.opts = opts,
 	.shared = cli_shared_sign,
 	.run = cli_sign_run,

@@ -150,6 +150,26 @@ static int verify(FILE *in, const uint8_t key[32], const char *head)
 	return 0;
 }
 
+/* Trainees whose live accreditation names evidence that does not suffice (recompute.h); with diffs, one difference each. */
+static size_t insufficient(const json_t *rec, json_t *diffs)
+{
+	json_t *t;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(rec, "trainees"), i, t) {
+		const json_t *chk = json_object_get(t, "accreditation_evidence");
+		if (!chk || json_is_true(json_object_get(chk, "sufficient")))
+			continue;
+		n++;
+		if (diffs)
+			json_array_append_new(diffs, json_pack("{s:O,s:s,s:O,s:{s:b,s:O}}", "trainee", json_object_get(t, "trainee"),
+							       "requirement", "accreditation.evidence", "server",
+							       json_object_get(chk, "ledger_index"), "ledger", "sufficient", 0,
+							       "unmet", json_object_get(chk, "unmet")));
+	}
+	return n;
+}
+
 static void print_view(const json_t *rec)
 {
 	size_t i, j, k;
@@ -168,6 +188,13 @@ static void print_view(const json_t *rec)
 		printf("%s, %lld of %lld modules met\n", json_string_value(json_object_get(rep, "status")),
 		       (long long)json_integer_value(json_object_get(rep, "modules_met")),
 		       (long long)json_integer_value(json_object_get(rep, "modules_total")));
+		if (json_object_get(t, "accreditation_evidence")) {
+			const json_t *chk = json_object_get(t, "accreditation_evidence");
+			printf("  accreditation at ledger index %lld: the evidence it names %s\n",
+			       (long long)json_integer_value(json_object_get(chk, "ledger_index")),
+			       json_is_true(json_object_get(chk, "sufficient")) ? "meets every requirement"
+			       : "does NOT meet every requirement");
+		}
 		json_array_foreach(json_object_get(rep, "modules"), j, mod) {
 			printf("  %-28s %s\n", json_string_value(json_object_get(mod, "id")),
 			       json_string_value(json_object_get(mod, "status")));
@@ -335,11 +362,17 @@ int cmd_audit(int argc, char **argv)
 		else
 			print_view(rec);
 		rc = CLI_OK;
+		if ((i = insufficient(rec, NULL))) {
+			cli_error("%zu accreditation%s name%s evidence that does not meet every requirement", i,
+				  i == 1 ? "" : "s", i == 1 ? "s" : "");
+			rc = CLI_FAIL;
+		}
 		goto out;
 	}
 	diffs = json_array();
 	if ((rc = compare_with_server(rec, diffs, &compared)) != 0)
 		goto out;
+	insufficient(rec, diffs);
 	if (json) {
 		json_t *o = json_pack("{s:b,s:I,s:O}", "ok", json_array_size(diffs) == 0, "trainees", (json_int_t)compared,
 				      "differences", diffs);

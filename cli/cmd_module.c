@@ -43,8 +43,13 @@ static int build(const struct os_args *a, struct cli_signer *s, int64_t item, st
 	json_t *progress;
 	char path[64];
 	int rc, version;
+	int64_t supersedes = os_get(a, "supersedes") ? cli_opt_id(a, "supersedes") : -1;
+	char sup_words[112] = "";
 
 	(void)item;
+	if (supersedes >= 0)
+		snprintf(sup_words, sizeof(sup_words), " It replaces my module completion at ledger index %lld, which "
+			 "then counts nowhere.", (long long)supersedes);
 	snprintf(path, sizeof(path), "/trainees/%lld/progress", (long long)trainee);
 	if (!(progress = cli_get(path, &rc)))
 		return rc;
@@ -53,13 +58,14 @@ static int build(const struct os_args *a, struct cli_signer *s, int64_t item, st
 		return CLI_FAIL;
 	}
 	cli_signer_by(s, &by);
-	out->statement = rl_stmt_module_completion(trainee, code, version, module, &by);
+	out->statement = rl_stmt_module_completion_superseding(trainee, code, version, module, supersedes, &by);
 	snprintf(out->what, sizeof(out->what), "module %.64s of trainee %lld", module, (long long)trainee);
 	snprintf(out->done, sizeof(out->done), "%s completed", out->what);
 	who = json_string_value(json_object_get(json_object_get(progress, "trainee"), "name"));
 	ctitle = json_string_value(json_object_get(json_object_get(progress, "curriculum"), "title"));
-	snprintf(out->words, sizeof(out->words), "%s signs that %s completed the module %s (%s) of %s (%s v%d).",
-		 me ? me : "I", who ? who : "the trainee", module, title ? title : "", ctitle ? ctitle : code, code, version);
+	snprintf(out->words, sizeof(out->words), "%s signs that %s completed the module %s (%s) of %s (%s v%d).%s",
+		 me ? me : "I", who ? who : "the trainee", module, title ? title : "", ctitle ? ctitle : code, code, version,
+		 sup_words);
 	json_decref(progress);
 	return 0;
 }
@@ -69,6 +75,7 @@ static const struct cli_signing how = { NULL, build };
 static const struct os_opt complete_opts[] = {
 	{ "trainee", 0, "ID", "the trainee", OS_REQUIRED, cli_check_id },
 	{ "module", 0, "M", "the module id (see 'raslog progress ID')", OS_REQUIRED, NULL },
+	{ "supersedes", 0, "INDEX", "correct my own earlier module completion at this ledger index", 0, cli_check_index },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
@@ -78,7 +85,9 @@ static const struct os_cmd module_cmds[] = {
 		.max_args = 0,
 		.summary = "sign a trainee's module completion",
 		.about = "Signs that the trainee completed module M of their curriculum (see\n"
-			 "'raslog progress ID' for the module ids).\n",
+			 "'raslog progress ID' for the module ids).  A module signed by mistake\n"
+			 "is corrected by a new completion naming it (--supersedes INDEX) or\n"
+			 "withdrawn ('raslog signoff withdraw INDEX').\n",
 		.opts = complete_opts,
 		.shared = cli_shared_sign,
 		.run = cli_sign_run,

@@ -48,6 +48,7 @@ static const struct command commands[] = {
 	{ .cmd = &cli_cmd_reject },
 	{ .cmd = &cli_cmd_assess },
 	{ .cmd = &cli_cmd_module },
+	{ .cmd = &cli_cmd_signoff },
 	{ .cmd = &cli_cmd_trainer },
 	{ .cmd = &cli_cmd_accredit },
 	{ .cmd = &cli_cmd_revoke_accreditation },

@@ -374,10 +374,16 @@ json_t *rl_demo_seed(struct rl_db *db, const char *keys_dir, struct rl_error *er
 			char valid[11];
 			if (!c)
 				goto fail;
+			json_t *report;
+			int rc;
 			snprintf(code, sizeof(code), "%s", rl_curriculum_code(c));
 			rl_format_date(rl_today() + 3 * 365, valid);
 			signer_of(&faculty, now, &by);
-			if (submit(&d, &faculty, rl_stmt_accreditation(people[i].id, code, rl_curriculum_version(c), valid, &by), NULL) < 0)
+			if (!(report = rl_progress_report(db, people[i].id, err)))
+				goto fail;
+			rc = submit(&d, &faculty, rl_stmt_accreditation_for(report, people[i].id, valid, &by), NULL);
+			json_decref(report);
+			if (rc < 0)
 				goto fail;
 		}
 	}

@@ -135,17 +135,88 @@ static int about(const char *type, const json_t *st, int64_t trainee)
 	return rl_kind_subject(rl_kind_find(type), st) == trainee;
 }
 
+/*
+ * Corrections (docs/ledger.md rule 9): ledger index -> index of the later
+ * statement about the trainee that supersedes ("supersedes" of an
+ * assessment or module_completion) or withdraws ("signoff_index" of a
+ * signoff_withdrawal) it.  Such a statement counts nowhere.
+ */
+static json_t *corrected(const json_t *entries, int64_t trainee)
+{
+	json_t *out = json_object(), *entry;
+	char k[32];
+	size_t i;
+
+	json_array_foreach(entries, i, entry) {
+		const json_t *st = json_object_get(entry, "statement"), *v = NULL;
+		const char *type = mstr(st, "type");
+
+		if (!type || !about(type, st, trainee))
+			continue;
+		if (strcmp(type, "signoff_withdrawal") == 0)
+			v = json_object_get(st, "signoff_index");
+		else if (strcmp(type, "assessment") == 0 || strcmp(type, "module_completion") == 0)
+			v = json_object_get(st, "supersedes");
+		if (!json_is_integer(v))
+			continue;
+		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		json_object_set_new(out, k, json_integer(mint(entry, "index")));
+	}
+	return out;
+}
+
+/*
+ * What an accreditation signed now relies on (docs/ledger.md,
+ * accreditation v2): the ledger indexes of every statement that counts
+ * towards a requirement, ascending and once each.
+ */
+static int by_value(const void *a, const void *b)
+{
+	json_int_t x = *(const json_int_t *)a, y = *(const json_int_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static json_t *evidence_indexes(const json_t *by_key)
+{
+	json_t *seen = json_object(), *items, *it, *out = json_array();
+	const char *key;
+	char k[32];
+	size_t i, n;
+	json_int_t *v;
+
+	json_object_foreach((json_t *)by_key, key, items)
+		json_array_foreach(items, i, it) {
+			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(it, "ledger_index"));
+			json_object_set_new(seen, k, json_integer(mint(it, "ledger_index")));
+		}
+	n = json_object_size(seen);
+	v = calloc(n ? n : 1, sizeof(*v));
+	i = 0;
+	json_object_foreach(seen, key, it)
+		if (v)
+			v[i++] = json_integer_value(it);
+	if (v)
+		qsort(v, n, sizeof(*v), by_value);
+	for (i = 0; v && i < n; i++)
+		json_array_append_new(out, json_integer(v[i]));
+	free(v);
+	json_decref(seen);
+	return out;
+}
+
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err)
 {
 	struct tallies t = { json_object(), json_object() };
 	struct evidence e = { &t, json_object(), NULL };
 	json_t *decided = json_object(), *session_date = json_object(), *revoked = json_object();
+	json_t *gone = corrected(entries, trainee);
 	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array();
 	json_t *pending_out = json_array(), *assess_out = json_array(), *ev = NULL, *mod, *req, *entry;
 	const json_t **order = NULL;
 	json_int_t acc_index = -1;
-	const char *acc_until = NULL;
+	const char *acc_until = NULL, *sha = NULL;
 	char k[32];
 	size_t i, j;
 
@@ -157,6 +228,9 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 
 		if (!type || !about(type, st, trainee))
 			continue;
+		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, idx);
+		if (json_object_get(gone, k))
+			continue; /* superseded or withdrawn: counts nowhere (a withdrawn session is pending again) */
 		if (strcmp(type, "session_signoff") == 0) {
 			const json_t *s = json_object_get(st, "session");
 			const char *decision = mstr(st, "decision");
@@ -190,6 +264,8 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 		} else if (strcmp(type, "revocation") == 0) {
 			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(st, "accreditation_index"));
 			json_object_set_new(revoked, k, json_integer(idx));
+		} else if (strcmp(type, "enrolment") == 0) {
+			sha = mstr(json_object_get(st, "curriculum"), "sha256"); /* the latest enrolment is in force */
 		}
 	}
 	/* Accreditations: the latest one not revoked (a revocation always comes later in the ledger). */
@@ -328,6 +404,19 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 	}
 	json_object_set(ev, "pending", pending_out);
 	json_object_set(ev, "assessments", assess_out);
+	/* The corrections, so a checker can see what no longer counts and why (verify.js checkCorrections). */
+	json_object_set_new(ev, "corrections", json_array());
+	{
+		const char *key;
+		json_t *by;
+		json_object_foreach(gone, key, by)
+			json_array_append_new(json_object_get(ev, "corrections"),
+					      json_pack("{s:O,s:I}", "ledger_index", by, "retires", (json_int_t)strtoll(key, NULL, 10)));
+	}
+	/* What an accreditation signed now names: its evidence and the curriculum content hash. */
+	json_object_set_new(ev, "accreditation_evidence", evidence_indexes(e.by_key));
+	if (sha && json_is_object(json_object_get(ev, "curriculum")))
+		json_object_set_new(json_object_get(ev, "curriculum"), "sha256", json_string(sha));
 	goto out;
 oom:
 	rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory computing figures");
@@ -338,6 +427,7 @@ out:
 	json_decref(decided);
 	json_decref(session_date);
 	json_decref(revoked);
+	json_decref(gone);
 	json_decref(sessions);
 	json_decref(assessments);
 	json_decref(modules);

@@ -16,6 +16,10 @@
  *     curriculum, an accreditation not covered by a revocation.  A rejected
  *     session_signoff counts nowhere and takes the session out of pending;
  *     a second decision on one session is ignored (the server refuses it).
+ *     A statement that a later one supersedes (an assessment or
+ *     module_completion naming it in "supersedes") or withdraws (a
+ *     signoff_withdrawal naming it in "signoff_index") counts nowhere; a
+ *     session whose sign-off was withdrawn is undecided again.
  *   - the trainee's pending (unsigned) claims: session records whose status
  *     is "pending", in the API's JSON.  They are shown beside the signed
  *     figures ("pending" amounts and the "pending" list) and never count
@@ -40,8 +44,14 @@
  * view shows it: "status" (in_training, eligible, accredited or lapsed),
  * "evaluated_status" (the curriculum's verdict alone), "accreditation"
  * ({"ledger_index","valid_until"?}, when live), each requirement's
- * "evidence" (items with "ledger_index" and "amount"), "assessments" and
- * "pending".  A new reference, or NULL with err.
+ * "evidence" (items with "ledger_index" and "amount"), "assessments",
+ * "pending", "corrections" ([{"ledger_index" of a superseding statement or
+ * signoff_withdrawal, "retires": the index it retires}]),
+ * "accreditation_evidence" (the ledger indexes of every
+ * statement counting towards a requirement, ascending: what an
+ * accreditation signed now names) and, when the trainee's latest
+ * enrolment statement is among the entries, "curriculum"."sha256".  A new
+ * reference, or NULL with err.
  */
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err);

@@ -32,6 +32,64 @@ static int by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Whether the trainee's live accreditation (the report's) rests on the
+ * evidence it names ("v":2, docs/ledger.md): its figures from those
+ * statements alone, against the curriculum content it names, meet every
+ * requirement.  {"ledger_index","sufficient":true|false,"unmet":[...]},
+ * or NULL for no live accreditation or one of version 1 (names none).
+ */
+static json_t *evidence_check(const json_t *entries, const json_t *report, const json_t *curricula,
+			      const struct rl_tools *tools, json_int_t trainee, const char *today)
+{
+	json_int_t at = json_integer_value(json_object_get(json_object_get(report, "accreditation"), "ledger_index"));
+	const json_t *acc = NULL, *entry, *ev, *def;
+	json_t *only = json_array(), *named = json_object(), *out = NULL, *fig = NULL, *v;
+	struct rl_curriculum *c = NULL;
+	struct rl_error e = RL_ERROR_INIT;
+	char key[32], *text = NULL;
+	size_t i;
+
+	json_array_foreach(entries, i, entry)
+		if (json_integer_value(json_object_get(entry, "index")) == at && json_object_get(report, "accreditation"))
+			acc = json_object_get(entry, "statement");
+	if (!acc || json_integer_value(json_object_get(acc, "v")) != 2)
+		goto done;
+	ev = json_object_get(acc, "evidence");
+	json_array_foreach(ev, i, v) {
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		json_object_set_new(named, key, json_true());
+	}
+	/* The named statements, and what gives them their context (the enrolment). */
+	json_array_foreach(entries, i, entry) {
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(entry, "index")));
+		if (json_object_get(named, key) ||
+		    strcmp(mstr(json_object_get(entry, "statement"), "type") ? mstr(json_object_get(entry, "statement"), "type")
+											: "", "enrolment") == 0)
+			json_array_append(only, (json_t *)entry);
+	}
+	def = json_object_get(curricula, mstr(json_object_get(acc, "curriculum"), "sha256") ?
+						  mstr(json_object_get(acc, "curriculum"), "sha256") : "");
+	out = json_pack("{s:I,s:b}", "ledger_index", at, "sufficient", 0);
+	text = def ? json_dumps(def, JSON_COMPACT) : NULL;
+	if (!text || rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0 ||
+	    !(fig = rl_figures(c, tools, trainee, only, NULL, today, &e))) {
+		json_object_set_new(out, "unmet", json_pack("[s]", "the curriculum content the accreditation names"));
+		goto done;
+	}
+	json_object_set_new(out, "sufficient", json_boolean(strcmp(mstr(fig, "evaluated_status") ?
+								    mstr(fig, "evaluated_status") : "", "eligible") == 0));
+	json_object_set(out, "unmet", json_object_get(fig, "unmet") ? json_object_get(fig, "unmet") : json_array());
+done:
+	rl_error_clear(&e);
+	free(text);
+	rl_curriculum_free(c);
+	json_decref(fig);
+	json_decref(only);
+	json_decref(named);
+	return out;
+}
+
 json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 {
 	const struct rl_tools *tools = rl_tools_default(err);
@@ -97,8 +155,12 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 			json_object_set_new(row, "error", json_string(e.detail[0] ? e.detail : "the curriculum does not parse"));
 		else if (!(report = rl_figures(c, tools, trainee, json_object_get(by_trainee, k), NULL, today, &e)))
 			json_object_set_new(row, "error", json_string(e.detail));
-		else
+		else {
+			json_t *chk = evidence_check(json_object_get(by_trainee, k), report, curricula, tools, trainee, today);
 			json_object_set_new(row, "report", report);
+			if (chk)
+				json_object_set_new(row, "accreditation_evidence", chk);
+		}
 		free(text);
 		rl_curriculum_free(c);
 		json_array_append_new(list, row);

@@ -23,7 +23,11 @@
  * "report":<rl_figures document>}, ...]} in trainee order, and
  * "statements": the entries read (not redacted).  A trainee whose
  * enrolment names content no curriculum statement carries is listed with
- * "error" instead of "report".  today is YYYY-MM-DD.  NULL with err when
+ * "error" instead of "report".  A trainee whose live accreditation names
+ * its evidence ("v":2) also has "accreditation_evidence":
+ * {"ledger_index","sufficient":bool,"unmet":[...]}: whether the figures of
+ * the statements it names alone, against the curriculum content it names,
+ * meet every requirement.  today is YYYY-MM-DD.  NULL with err when
  * the input cannot be read.
  */
 json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err);

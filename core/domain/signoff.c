@@ -85,6 +85,10 @@ static int check_statement_members(const json_t *st, struct rl_error *err)
 		}
 	if ((v = json_object_get(st, "accreditation_index")))
 		rl_json_int_value(v, "statement.accreditation_index", 0, INT64_MAX, &x, err);
+	if ((v = json_object_get(st, "supersedes")))
+		rl_json_int_value(v, "statement.supersedes", 0, INT64_MAX, &x, err);
+	if ((v = json_object_get(st, "signoff_index")))
+		rl_json_int_value(v, "statement.signoff_index", 0, INT64_MAX, &x, err);
 	/* An assessment names its session by id; a session sign-off carries the session. */
 	if (json_is_object(session))
 		rl_json_int_value(json_object_get(session, "id"), "statement.session.id", 1, INT64_MAX, &x, err);
@@ -126,10 +130,16 @@ int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_sig
 		return rl_error_field(err, "signature", "must be the base64 Ed25519 signature");
 	if (!rl_stmt_type(st))
 		return rl_error_field(err, "statement.type", "is required");
-	if (json_integer_value(json_object_get(st, "v")) != 1)
-		return rl_error_field(err, "statement.v", "must be 1");
 	if (check_statement_members(st, err) < 0)
 		return -1;
+	/* Every kind is at version 1 but the accreditation, at 2 since it names its evidence (docs/ledger.md). */
+	if (rl_stmt_type(st) && strcmp(rl_stmt_type(st), "accreditation") == 0) {
+		if (json_integer_value(json_object_get(st, "v")) != 2)
+			return rl_error_field(err, "statement.v", "must be 2 for an accreditation, which names its evidence "
+					      "and the curriculum's content hash (docs/ledger.md)");
+	} else if (json_integer_value(json_object_get(st, "v")) != 1) {
+		return rl_error_field(err, "statement.v", "must be 1");
+	}
 	if (json_object_get(st, "issuer"))
 		return REFUSE(err, "wrong-signer", "statements issued by the log cannot be submitted");
 	key = json_string_value(json_object_get(st, "key"));
@@ -290,6 +300,128 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
 		dev->revoked = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 1;
+}
+
+/*
+ * Corrections (core/ledger/authority.h): the statement at ledger index
+ * among the trainer's records (session_signoff, assessment,
+ * module_completion), and whether a later statement about the same
+ * trainee supersedes or withdraws it.  The ledger is the record: a later
+ * statement names it as "supersedes":N or "signoff_index":N, which JCS
+ * writes exactly so, followed by ',' (the next member by name) or '}';
+ * a string holding those characters has its quotes escaped, so never
+ * matches.  1 found (rec filled), 0 none, -1 error.
+ */
+#define NAMED_BY_SQL(kinds) "SELECT idx FROM ledger WHERE subject_id = ?1 AND idx > ?2 AND kind IN (" kinds ") " \
+	"AND (instr(message, ?3) > 0 OR instr(message, ?4) > 0) ORDER BY idx LIMIT 1"
+static const char superseding_sql[] = NAMED_BY_SQL("'assessment', 'module_completion'");
+static const char withdrawing_sql[] = NAMED_BY_SQL("'signoff_withdrawal'");
+
+/* sql is one of the two above (rl_db_stmt caches by the text's address); -1 none, -2 error. */
+static int64_t named_by(struct rl_db *db, int64_t trainee, int64_t index, const char *sql, const char *member,
+			struct rl_error *err)
+{
+	char a[64], b[64];
+	sqlite3_stmt *st;
+	int64_t by = -1;
+
+	snprintf(a, sizeof(a), "\"%s\":%lld,", member, (long long)index);
+	snprintf(b, sizeof(b), "\"%s\":%lld}", member, (long long)index);
+	if (!(st = rl_db_stmt(db, sql, err)))
+		return -2;
+	sqlite3_bind_int64(st, 1, trainee);
+	sqlite3_bind_int64(st, 2, index);
+	sqlite3_bind_text(st, 3, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, b, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		by = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return by;
+}
+
+static int signed_rec_at(struct rl_db *db, int64_t index, struct rl_signed_rec *rec, json_t **statement,
+			 struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT kind, coalesce(signer_id, 0), coalesce(subject_id, 0), message "
+					  "FROM ledger WHERE idx = ?", err);
+	const struct rl_kind *k = NULL;
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	const char *msg;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		k = rl_kind_find(rl_db_col_text(st, 0));
+	if (!k || (k->id != RL_K_SESSION && k->id != RL_K_ASSESSMENT && k->id != RL_K_MODULE)) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	rec->index = index;
+	rec->kind = k->id;
+	rec->signer = sqlite3_column_int64(st, 1);
+	rec->trainee = sqlite3_column_int64(st, 2);
+	msg = rl_db_col_text(st, 3);
+	if (statement)
+		*statement = msg && strlen(msg) > plen ? json_loads(msg + plen, 0, NULL) : NULL;
+	sqlite3_reset(st);
+	rec->superseded = named_by(db, rec->trainee, index, superseding_sql, "supersedes", err);
+	rec->withdrawn = rec->superseded < -1 ? -2
+			 : named_by(db, rec->trainee, index, withdrawing_sql, "signoff_index", err);
+	if (rec->superseded < -1 || rec->withdrawn < -1) {
+		if (statement) {
+			json_decref(*statement);
+			*statement = NULL;
+		}
+		return -1;
+	}
+	return 1;
+}
+
+/* Deletes the record row (assessments, module_completions by kind) of a statement that no longer counts; index < 0: none. */
+static int drop_record(struct rl_db *db, int kind, int64_t index, struct rl_error *err)
+{
+	sqlite3_stmt *q;
+
+	if (index < 0)
+		return 0;
+	q = rl_db_stmt(db, kind == RL_K_ASSESSMENT ? "DELETE FROM assessments WHERE ledger_index = ?"
+			   : "DELETE FROM module_completions WHERE ledger_index = ?", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, index);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return rl_db_fail(db, err, "retiring the corrected record");
+	sqlite3_reset(q);
+	return 0;
+}
+
+/*
+ * A statement's "supersedes" (assessment, module_completion): -1 when
+ * absent; else checked by the shared rule against the record it names.
+ * 409 supersedes-refused with the rule's sentence.
+ */
+static int need_correctable(struct rl_db *db, const struct rl_signoff *so, int kind, int64_t trainee,
+			    int64_t *supersedes, struct rl_error *err)
+{
+	json_t *v = json_object_get(so->statement, "supersedes");
+	struct rl_signed_rec rec;
+	char why[300];
+	int rc;
+
+	*supersedes = -1;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return rl_error_field(err, "statement.supersedes", "must be the ledger index of your own earlier %s",
+				      kind == RL_K_ASSESSMENT ? "assessment" : "module_completion");
+	*supersedes = json_integer_value(v);
+	if ((rc = signed_rec_at(db, *supersedes, &rec, NULL, err)) < 0)
+		return -1;
+	if (rl_authority_correction(rc ? &rec : NULL, kind, so->signer, trainee, *supersedes, why, sizeof(why)) !=
+	    RL_AUTH_OK)
+		return rl_error_set(err, RL_E_CONFLICT, "supersedes-refused", "Correction refused", "%s", why);
+	return 0;
 }
 
 /* A trainer's act: the shared rule of core/ledger/authority.c on the signer's latest accreditation. */
@@ -500,6 +632,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	int sc[32], total = 0;
 	size_t n = 0, i;
 	char *scores_text = NULL, now[21];
+	int64_t supersedes = -1;
 	sqlite3_stmt *q;
 	int rc = -1;
 
@@ -553,22 +686,28 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	}
 	if (err->nfields || rl_tool_check_scores(tool, sc, n, err) < 0)
 		goto out;
-	if (must_match(st, rl_stmt_assessment(trainee, sid, tool_id, scores, by), "the assessment", err) < 0 ||
-	    need_trainer(db, so, date, err) < 0)
+	if (json_is_integer(json_object_get(st, "supersedes")))
+		supersedes = json_integer_value(json_object_get(st, "supersedes"));
+	if (must_match(st, rl_stmt_assessment_superseding(trainee, sid, tool_id, scores, supersedes, by),
+		       "the assessment", err) < 0 ||
+	    need_trainer(db, so, date, err) < 0 || need_correctable(db, so, RL_K_ASSESSMENT, trainee, &supersedes, err) < 0)
 		goto out;
-	q = rl_db_stmt(db, "SELECT 1 FROM assessments WHERE session_id = ? AND tool = ?", err);
+	/* One live assessment per session and tool: the one being superseded does not count. */
+	q = rl_db_stmt(db, "SELECT 1 FROM assessments WHERE session_id = ? AND tool = ? AND ledger_index <> ?", err);
 	if (!q)
 		goto out;
 	sqlite3_bind_int64(q, 1, sid);
 	sqlite3_bind_text(q, 2, tool_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 3, supersedes);
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		sqlite3_reset(q);
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already assessed",
-			     "session %lld already has a %s assessment", (long long)sid, tool_id);
+			     "session %lld already has a %s assessment; correct it with a new one naming it in "
+			     "\"supersedes\" (raslog assess --supersedes INDEX)", (long long)sid, tool_id);
 		goto out;
 	}
 	sqlite3_reset(q);
-	if (append(db, so, trainee, err) < 0)
+	if (append(db, so, trainee, err) < 0 || drop_record(db, RL_K_ASSESSMENT, supersedes, err) < 0)
 		goto out;
 	scores_text = json_dumps(scores, JSON_COMPACT);
 	rl_now_rfc3339(now);
@@ -649,6 +788,7 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	const char *module = member_str(st, "module");
 	char code[64], now[21];
 	int version;
+	int64_t supersedes = -1;
 	const struct rl_curriculum *c;
 	sqlite3_stmt *q;
 
@@ -662,22 +802,28 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	if (!module || !rl_curriculum_has_module(c, module))
 		return rl_error_field(err, "statement.module", "'%s' is not a module of %s version %d",
 				      module ? module : "", code, version);
-	if (must_match(st, rl_stmt_module_completion(trainee, code, version, module, by), "the trainee's curriculum", err) < 0 ||
-	    need_trainer(db, so, date, err) < 0)
+	if (json_is_integer(json_object_get(st, "supersedes")))
+		supersedes = json_integer_value(json_object_get(st, "supersedes"));
+	if (must_match(st, rl_stmt_module_completion_superseding(trainee, code, version, module, supersedes, by),
+		       "the trainee's curriculum", err) < 0 ||
+	    need_trainer(db, so, date, err) < 0 || need_correctable(db, so, RL_K_MODULE, trainee, &supersedes, err) < 0)
 		return -1;
-	q = rl_db_stmt(db, "SELECT 1 FROM module_completions WHERE trainee_id = ? AND curriculum_id = ? AND module = ?", err);
+	q = rl_db_stmt(db, "SELECT 1 FROM module_completions WHERE trainee_id = ? AND curriculum_id = ? AND module = ? "
+			   "AND ledger_index <> ?", err);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, trainee);
 	sqlite3_bind_int64(q, 2, cid);
 	sqlite3_bind_text(q, 3, module, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 4, supersedes);
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		sqlite3_reset(q);
 		return rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 				    "module %s of trainee %lld is already signed off", module, (long long)trainee);
 	}
 	sqlite3_reset(q);
-	if (need_prerequisites(db, trainee, module, err) < 0 || append(db, so, trainee, err) < 0)
+	if (need_prerequisites(db, trainee, module, err) < 0 || append(db, so, trainee, err) < 0 ||
+	    drop_record(db, RL_K_MODULE, supersedes, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
 	q = rl_db_stmt(db, "INSERT INTO module_completions(trainee_id, curriculum_id, module, signer_id, ledger_index, "
@@ -837,11 +983,15 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 		return -1;
 	if (until && rl_parse_date(until, &d) < 0)
 		return rl_error_field(err, "statement.valid_until", "must be a date YYYY-MM-DD");
-	if (must_match(st, rl_stmt_accreditation(trainee, code, version, until, by), "the trainee's record", err) < 0)
-		return -1;
 	report = rl_progress_report(db, trainee, err);
 	if (!report)
 		return -1;
+	/* It names the evidence and the curriculum content the trainee's report rests on now. */
+	if (!json_string_value(json_object_get(json_object_get(report, "curriculum"), "sha256"))) {
+		json_decref(report);
+		return rl_error_set(err, RL_E_CONFLICT, "not-enrolled", NULL, "trainee %lld has no enrolment statement in "
+				    "the ledger naming their curriculum's content; run raslogd init", (long long)trainee);
+	}
 	status = member_str(report, "status");
 	if (strcmp(status, "accredited") == 0) {
 		json_decref(report);
@@ -854,6 +1004,11 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 			     "trainee %lld has %zu unmet requirement%s; accreditation needs every requirement met by signed evidence",
 			     (long long)trainee, n, n == 1 ? "" : "s");
 		err->extra = json_pack("{s:O}", "unmet", json_object_get(report, "unmet"));
+		json_decref(report);
+		return -1;
+	}
+	if (must_match(st, rl_stmt_accreditation_for(report, trainee, until, by), "the trainee's record and evidence",
+		       err) < 0) {
 		json_decref(report);
 		return -1;
 	}
@@ -974,6 +1129,97 @@ static int apply_device_key(struct rl_db *db, const struct rl_user *me, const st
 	return append(db, so, user, err);
 }
 
+/*
+ * A signoff_withdrawal (docs/ledger.md rule 9): the signer of a
+ * session_signoff, assessment or module_completion, under their live
+ * accreditation, or faculty of the trainee's programme, withdraws it.  It
+ * then counts nowhere.  A withdrawn session sign-off (confirmed or
+ * rejected) returns the session to pending, in the trainer's queue again
+ * and open to the trainee's edit; a confirmed one is withdrawn only once
+ * no assessment of the session counts (withdraw or correct that first).
+ */
+static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
+			    struct rl_signoff *so, const struct rl_signer *by, const char *date, struct rl_error *err)
+{
+	const json_t *st = so->statement;
+	int64_t trainee = member_int(st, "trainee"), index = member_int(st, "signoff_index"), sid = 0, assessed = -1;
+	const char *reason = member_str(st, "reason");
+	struct rl_signed_rec rec;
+	json_t *target = NULL;
+	char why[300];
+	sqlite3_stmt *q;
+	int rc = -1, found, faculty;
+
+	if (!trainee || !json_is_integer(json_object_get(st, "signoff_index")))
+		return rl_error_field(err, "statement.signoff_index",
+				      "must be the ledger index of the sign-off, assessment or module completion withdrawn");
+	if (!reason || !*reason || strlen(reason) > 1000)
+		return rl_error_field(err, "statement.reason", "a withdrawal needs a reason of at most 1000 characters");
+	if (trainee == so->signer)
+		return REFUSE(err, "self-sign", "you cannot withdraw a sign-off about yourself");
+	if (must_match(st, rl_stmt_signoff_withdrawal(trainee, index, reason, by), "the record", err) < 0)
+		return -1;
+	if ((found = signed_rec_at(db, index, &rec, &target, err)) < 0)
+		return -1;
+	/* The record's own signer acts as a trainer; anyone else only as faculty of the trainee's programme. */
+	faculty = !found || rec.signer != so->signer;
+	if (faculty && found && !(me->roles & RL_ROLE_FACULTY)) {
+		rl_authority_withdrawal(&rec, so->signer, 0, trainee, index, why, sizeof(why));
+		rl_error_set(err, RL_E_FORBIDDEN, "not-signer", "Not your sign-off", "%s", why);
+		goto out;
+	}
+	if (faculty && (need_faculty(me, k, err) < 0 ||
+			(!(me->roles & RL_ROLE_ADMIN) && !rl_trainee_visible(db, me, trainee) &&
+			 rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL, "trainee %lld is not in a programme of yours; "
+				      "faculty withdraw sign-offs of their own programmes' trainees", (long long)trainee))))
+		goto out;
+	if (!faculty && need_trainer(db, so, date, err) < 0)
+		goto out;
+	if (rl_authority_withdrawal(found ? &rec : NULL, so->signer, faculty, trainee, index, why, sizeof(why)) !=
+	    RL_AUTH_OK) {
+		rl_error_set(err, RL_E_CONFLICT, "withdrawal-refused", "Withdrawal refused", "%s", why);
+		goto out;
+	}
+	if (rec.kind == RL_K_SESSION) {
+		sid = member_int(json_object_get(target, "session"), "id");
+		if (!(q = rl_db_stmt(db, "SELECT ledger_index FROM assessments WHERE session_id = ? ORDER BY ledger_index "
+				     "LIMIT 1", err)))
+			goto out;
+		sqlite3_bind_int64(q, 1, sid);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			assessed = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		if (assessed >= 0) {
+			rl_error_set(err, RL_E_CONFLICT, "withdrawal-refused", "Withdrawal refused",
+				     "session %lld has an assessment that counts (ledger index %lld); withdraw that first, "
+				     "then the sign-off", (long long)sid, (long long)assessed);
+			goto out;
+		}
+	}
+	if (append(db, so, trainee, err) < 0)
+		goto out;
+	if (rec.kind == RL_K_SESSION) {
+		q = rl_db_stmt(db, "UPDATE sessions SET status = 'pending', signed_role = NULL, signed_steps = NULL, "
+				   "signed_by = NULL, signed_at = NULL, signoff_index = NULL, reject_reason = NULL "
+				   "WHERE id = ? AND signoff_index = ?", err);
+		if (!q)
+			goto out;
+		sqlite3_bind_int64(q, 1, sid);
+		sqlite3_bind_int64(q, 2, index);
+		if (sqlite3_step(q) != SQLITE_DONE) {
+			rl_db_fail(db, err, "returning the session to pending");
+			goto out;
+		}
+		sqlite3_reset(q);
+	} else if (drop_record(db, rec.kind, index, err) < 0) {
+		goto out;
+	}
+	rc = rl_progress_refresh(db, trainee, err);
+out:
+	json_decref(target);
+	return rc;
+}
+
 /* What accepting each kind a person signs does: one row per kind of ledger/kinds.c signed by a trainer or faculty. */
 typedef int (*trainer_act)(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
 			   struct rl_error *err);
@@ -995,6 +1241,7 @@ static const struct {
 	{ RL_K_ACC, NULL, apply_accreditation, NULL },
 	{ RL_K_REVOCATION, NULL, apply_revocation, NULL },
 	{ RL_K_DEVICE_KEY, NULL, NULL, apply_device_key },
+	{ RL_K_WITHDRAWAL, NULL, NULL, apply_withdrawal },
 };
 
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, struct rl_error *err)
@@ -1026,7 +1273,7 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 			return acts[i].trainer(db, so, &by, date, err);
 		if (kind->signer == RL_SIGNER_FACULTY)
 			return acts[i].faculty(db, me, &k, so, &by, err);
-		if (kind->signer == RL_SIGNER_SELF_OR_FACULTY)
+		if (kind->signer == RL_SIGNER_SELF_OR_FACULTY || kind->signer == RL_SIGNER_TRAINER_OR_FACULTY)
 			return acts[i].self_or_faculty(db, me, &k, so, &by, date, err);
 	}
 	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type);

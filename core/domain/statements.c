@@ -44,8 +44,8 @@ json_t *rl_stmt_session_signoff(const json_t *session, const char *decision, con
 	return o;
 }
 
-json_t *rl_stmt_assessment(int64_t trainee, int64_t session, const char *tool, const json_t *scores,
-			   const struct rl_signer *by)
+json_t *rl_stmt_assessment_superseding(int64_t trainee, int64_t session, const char *tool, const json_t *scores,
+				       int64_t supersedes, const struct rl_signer *by)
 {
 	json_t *o = base("assessment", by);
 
@@ -53,6 +53,25 @@ json_t *rl_stmt_assessment(int64_t trainee, int64_t session, const char *tool, c
 	json_object_set_new(o, "session", json_integer(session));
 	json_object_set_new(o, "tool", json_string(tool ? tool : ""));
 	json_object_set_new(o, "scores", scores ? json_deep_copy(scores) : json_array());
+	if (supersedes >= 0)
+		json_object_set_new(o, "supersedes", json_integer(supersedes));
+	return o;
+}
+
+json_t *rl_stmt_assessment(int64_t trainee, int64_t session, const char *tool, const json_t *scores,
+			   const struct rl_signer *by)
+{
+	return rl_stmt_assessment_superseding(trainee, session, tool, scores, -1, by);
+}
+
+json_t *rl_stmt_signoff_withdrawal(int64_t trainee, int64_t signoff_index, const char *reason,
+				   const struct rl_signer *by)
+{
+	json_t *o = base("signoff_withdrawal", by);
+
+	json_object_set_new(o, "trainee", json_integer(trainee));
+	json_object_set_new(o, "signoff_index", json_integer(signoff_index));
+	json_object_set_new(o, "reason", json_string(reason ? reason : ""));
 	return o;
 }
 
@@ -61,15 +80,23 @@ static json_t *curriculum_ref(const char *code, int version)
 	return json_pack("{s:s,s:i}", "code", code ? code : "", "version", version);
 }
 
-json_t *rl_stmt_module_completion(int64_t trainee, const char *curriculum, int curriculum_version,
-				  const char *module, const struct rl_signer *by)
+json_t *rl_stmt_module_completion_superseding(int64_t trainee, const char *curriculum, int curriculum_version,
+					      const char *module, int64_t supersedes, const struct rl_signer *by)
 {
 	json_t *o = base("module_completion", by);
 
 	json_object_set_new(o, "trainee", json_integer(trainee));
 	json_object_set_new(o, "curriculum", curriculum_ref(curriculum, curriculum_version));
 	json_object_set_new(o, "module", json_string(module ? module : ""));
+	if (supersedes >= 0)
+		json_object_set_new(o, "supersedes", json_integer(supersedes));
 	return o;
+}
+
+json_t *rl_stmt_module_completion(int64_t trainee, const char *curriculum, int curriculum_version,
+				  const char *module, const struct rl_signer *by)
+{
+	return rl_stmt_module_completion_superseding(trainee, curriculum, curriculum_version, module, -1, by);
 }
 
 json_t *rl_stmt_trainer_accreditation_superseding(int64_t trainer, const char *trainer_key, const char *valid_from,
@@ -103,6 +130,26 @@ json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curri
 	json_object_set_new(o, "decision", json_string("accredited"));
 	if (valid_until && *valid_until)
 		json_object_set_new(o, "valid_until", json_string(valid_until));
+	return o;
+}
+
+json_t *rl_stmt_accreditation_for(const json_t *report, int64_t trainee, const char *valid_until,
+				  const struct rl_signer *by)
+{
+	const json_t *cur = json_object_get(report, "curriculum"), *ev = json_object_get(report, "accreditation_evidence");
+	const char *code = json_string_value(json_object_get(cur, "code")), *sha = json_string_value(json_object_get(cur, "sha256"));
+	json_t *o;
+	size_t i;
+	json_t *v;
+
+	if (!code || !sha || !json_is_array(ev))
+		return NULL;
+	o = rl_stmt_accreditation(trainee, code, (int)json_integer_value(json_object_get(cur, "version")), valid_until, by);
+	json_object_set_new(o, "v", json_integer(2));
+	json_object_set_new(json_object_get(o, "curriculum"), "sha256", json_string(sha));
+	json_object_set_new(o, "evidence", json_array());
+	json_array_foreach(ev, i, v)
+		json_array_append_new(json_object_get(o, "evidence"), json_integer(json_integer_value(v)));
 	return o;
 }
 

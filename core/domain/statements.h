@@ -46,6 +46,25 @@ json_t *rl_stmt_assessment(int64_t trainee, int64_t session, const char *tool, c
 json_t *rl_stmt_module_completion(int64_t trainee, const char *curriculum, int curriculum_version,
 				  const char *module, const struct rl_signer *by);
 
+/*
+ * Corrections (docs/ledger.md rule 9): the same two statements replacing
+ * the signer's own earlier one at ledger index supersedes
+ * ("supersedes":N); supersedes < 0 leaves the member out.
+ */
+json_t *rl_stmt_assessment_superseding(int64_t trainee, int64_t session, const char *tool, const json_t *scores,
+				       int64_t supersedes, const struct rl_signer *by);
+json_t *rl_stmt_module_completion_superseding(int64_t trainee, const char *curriculum, int curriculum_version,
+					      const char *module, int64_t supersedes, const struct rl_signer *by);
+
+/*
+ * The signer of a session_signoff, assessment or module_completion (or
+ * faculty) withdraws it: {"type":"signoff_withdrawal","trainee",
+ * "signoff_index","reason"}.  It then counts nowhere; a withdrawn session
+ * sign-off returns the session to pending.
+ */
+json_t *rl_stmt_signoff_withdrawal(int64_t trainee, int64_t signoff_index, const char *reason,
+				   const struct rl_signer *by);
+
 /* Faculty accredit a trainer's key for a period (dates YYYY-MM-DD). */
 json_t *rl_stmt_trainer_accreditation(int64_t trainer, const char *trainer_key, const char *valid_from,
 				      const char *valid_until, const struct rl_signer *by);
@@ -60,6 +79,16 @@ json_t *rl_stmt_trainer_accreditation_superseding(int64_t trainer, const char *t
 /* Faculty accredit a trainee who has met every requirement. valid_until may be NULL. */
 json_t *rl_stmt_accreditation(int64_t trainee, const char *curriculum, int curriculum_version,
 			      const char *valid_until, const struct rl_signer *by);
+/*
+ * The accreditation as signed since issue 13 ("v":2): it also names the
+ * curriculum's content hash ("curriculum":{"code","version","sha256"})
+ * and, in "evidence", the ledger indexes of the statements it relied on
+ * (ascending).  Built from the trainee's progress report (rl_figures: its
+ * "curriculum" and "accreditation_evidence"), so the server, the CLI and
+ * the demo name the same.  NULL if the report names no content hash.
+ */
+json_t *rl_stmt_accreditation_for(const json_t *report, int64_t trainee, const char *valid_until,
+				  const struct rl_signer *by);
 
 /* Faculty revoke an earlier accreditation (of a trainee or trainer) named by its ledger index. */
 json_t *rl_stmt_revocation(int64_t subject, int64_t accreditation_index, const char *reason,

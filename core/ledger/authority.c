@@ -6,6 +6,8 @@
 
 #include "ledger/authority.h"
 
+#include "ledger/kinds.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -96,4 +98,72 @@ int rl_authority_trainer_revocation(const struct rl_tacc *target, int64_t subjec
 		return RL_AUTH_REFUSED;
 	}
 	return RL_AUTH_OK;
+}
+
+static const char *rec_kind(int kind)
+{
+	return kind == RL_K_SESSION ? "session_signoff" : kind == RL_K_ASSESSMENT ? "assessment"
+	       : kind == RL_K_MODULE ? "module_completion" : "statement";
+}
+
+/* Neither superseded nor withdrawn; else RL_AUTH_REFUSED saying by what. */
+static int still_counts(const struct rl_signed_rec *t, char *why, size_t wsize)
+{
+	if (t->withdrawn >= 0) {
+		WHY("the %s at ledger index %lld was already withdrawn at ledger index %lld", rec_kind(t->kind),
+		    (long long)t->index, (long long)t->withdrawn);
+		return RL_AUTH_REFUSED;
+	}
+	if (t->superseded >= 0) {
+		WHY("the %s at ledger index %lld was already superseded at ledger index %lld; correct or withdraw that "
+		    "one instead", rec_kind(t->kind), (long long)t->index, (long long)t->superseded);
+		return RL_AUTH_REFUSED;
+	}
+	return RL_AUTH_OK;
+}
+
+int rl_authority_correction(const struct rl_signed_rec *target, int kind, int64_t signer, int64_t trainee,
+			    int64_t supersedes, char *why, size_t wsize)
+{
+	if (kind != RL_K_ASSESSMENT && kind != RL_K_MODULE) {
+		WHY("only an assessment or a module_completion names a statement it supersedes");
+		return RL_AUTH_REFUSED;
+	}
+	if (!target || target->kind != kind) {
+		WHY("\"supersedes\" names ledger index %lld, which holds no %s", (long long)supersedes, rec_kind(kind));
+		return RL_AUTH_REFUSED;
+	}
+	if (target->trainee != trainee) {
+		WHY("\"supersedes\" names the %s at ledger index %lld, which is about trainee %lld, not %lld",
+		    rec_kind(kind), (long long)supersedes, (long long)target->trainee, (long long)trainee);
+		return RL_AUTH_REFUSED;
+	}
+	if (target->signer != signer) {
+		WHY("the %s at ledger index %lld was signed by user %lld, and only its signer corrects it "
+		    "(anyone else may ask them, or faculty may withdraw it)", rec_kind(kind), (long long)supersedes,
+		    (long long)target->signer);
+		return RL_AUTH_REFUSED;
+	}
+	return still_counts(target, why, wsize);
+}
+
+int rl_authority_withdrawal(const struct rl_signed_rec *target, int64_t signer, int faculty, int64_t trainee,
+			    int64_t index, char *why, size_t wsize)
+{
+	if (!target || (target->kind != RL_K_SESSION && target->kind != RL_K_ASSESSMENT && target->kind != RL_K_MODULE)) {
+		WHY("\"signoff_index\" names ledger index %lld, which holds no session_signoff, assessment or "
+		    "module_completion", (long long)index);
+		return RL_AUTH_REFUSED;
+	}
+	if (target->trainee != trainee) {
+		WHY("the %s at ledger index %lld is about trainee %lld, not %lld", rec_kind(target->kind),
+		    (long long)index, (long long)target->trainee, (long long)trainee);
+		return RL_AUTH_REFUSED;
+	}
+	if (target->signer != signer && !faculty) {
+		WHY("the %s at ledger index %lld was signed by user %lld; only its signer or faculty withdraw it",
+		    rec_kind(target->kind), (long long)index, (long long)target->signer);
+		return RL_AUTH_REFUSED;
+	}
+	return still_counts(target, why, wsize);
 }

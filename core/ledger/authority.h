@@ -92,4 +92,49 @@ int rl_authority_trainer_accreditation(const struct rl_tacc *latest, int64_t tra
 int rl_authority_trainer_revocation(const struct rl_tacc *target, int64_t subject, int64_t index, char *why,
 				    size_t wsize);
 
+/*
+ * Corrections of signed records (issue 16 item 1; docs/ledger.md rule 9).
+ * Signed records are never edited: a trainer's session_signoff, assessment
+ * or module_completion is replaced or withdrawn by a later statement that
+ * names its ledger index.
+ *
+ *   - An assessment or module_completion may name, in "supersedes", an
+ *     earlier statement of the same kind, about the same trainee, signed by
+ *     the same signer (only the original signer corrects their own), that
+ *     is neither superseded nor withdrawn.  The new one replaces it for
+ *     every figure.
+ *   - A signoff_withdrawal names, in "signoff_index", a session_signoff,
+ *     assessment or module_completion about its "trainee" that is neither
+ *     superseded nor withdrawn; it is signed by the record's signer (as a
+ *     trainer, under their live accreditation) or by faculty.  The record
+ *     then counts nowhere; a withdrawn session sign-off returns the session
+ *     to pending (it may be signed again).
+ */
+struct rl_signed_rec {
+	int64_t index;       /* its ledger index */
+	int kind;            /* enum rl_kind_id: RL_K_SESSION, RL_K_ASSESSMENT or RL_K_MODULE */
+	int64_t trainee;     /* whom it is about */
+	int64_t signer;      /* who signed it */
+	int64_t superseded;  /* ledger index of the statement that superseded it, -1 */
+	int64_t withdrawn;   /* ledger index of its signoff_withdrawal, -1 */
+	int rejected;        /* a session_signoff whose decision is "rejected" (counts towards nothing) */
+};
+
+/*
+ * May a statement of kind, by signer, about trainee, name supersedes in
+ * "supersedes", given target, the signed record at that index (NULL when
+ * that index holds none)?  RL_AUTH_OK or RL_AUTH_REFUSED with a sentence.
+ */
+int rl_authority_correction(const struct rl_signed_rec *target, int kind, int64_t signer, int64_t trainee,
+			    int64_t supersedes, char *why, size_t wsize);
+
+/*
+ * May a signoff_withdrawal by signer (faculty: signed with a faculty key of
+ * signer) about trainee withdraw target, the signed record at ledger index
+ * index (NULL when that index holds none)?  The trainer's own authority to
+ * sign on that date is checked apart (rl_authority_trainer_may_sign_key).
+ */
+int rl_authority_withdrawal(const struct rl_signed_rec *target, int64_t signer, int faculty, int64_t trainee,
+			    int64_t index, char *why, size_t wsize);
+
 #endif

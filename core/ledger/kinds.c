@@ -13,12 +13,17 @@ const struct rl_kind rl_kinds[] = {
 	{ "revocation", RL_K_REVOCATION, RL_SIGNER_FACULTY, "subject", 0, "cancels the accreditation it names" },
 	{ "session_signoff", RL_K_SESSION, RL_SIGNER_TRAINER, "session.trainee", 0,
 	  "confirmed: the trainer's view of the session counts; rejected: nothing, and it is no longer pending" },
-	{ "assessment", RL_K_ASSESSMENT, RL_SIGNER_TRAINER, "trainee", 0, "counts towards assessment requirements" },
-	{ "module_completion", RL_K_MODULE, RL_SIGNER_TRAINER, "trainee", 0, "counts towards the module's sign-off" },
+	{ "assessment", RL_K_ASSESSMENT, RL_SIGNER_TRAINER, "trainee", 0,
+	  "counts towards assessment requirements; one naming an earlier one in \"supersedes\" replaces it" },
+	{ "module_completion", RL_K_MODULE, RL_SIGNER_TRAINER, "trainee", 0,
+	  "counts towards the module's sign-off; one naming an earlier one in \"supersedes\" replaces it" },
 	{ "simulator_import", RL_K_SIM_IMPORT, RL_SIGNER_TRAINER, "import.trainee", 0, NULL },
 	{ "curriculum", RL_K_CURRICULUM, RL_SIGNER_LOG, NULL, 1, "the content trainees are measured against" },
 	{ "enrolment", RL_K_ENROLMENT, RL_SIGNER_LOG, "trainee", 0, "the curriculum the trainee is measured against" },
 	{ "device_key", RL_K_DEVICE_KEY, RL_SIGNER_SELF_OR_FACULTY, "user", 1, NULL },
+	{ "signoff_withdrawal", RL_K_WITHDRAWAL, RL_SIGNER_TRAINER_OR_FACULTY, "trainee", 0,
+	  "the sign-off, assessment or module completion it names counts nowhere; a withdrawn session sign-off "
+	  "returns the session to pending" },
 	{ NULL, RL_K_COUNT, 0, NULL, 0, NULL },
 };
 

@@ -35,7 +35,7 @@
 const char *const rl_verify_type_names[] = {
 	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
 	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import",
-	"curriculum", "enrolment", "device_key", NULL
+	"curriculum", "enrolment", "device_key", "signoff_withdrawal", NULL
 };
 
 /* The kinds' row numbers in the one table of kinds (ledger/kinds.h); rl_verify_type_names is in the same order. */
@@ -43,7 +43,7 @@ enum {
 	T_FACULTY_KEY = RL_K_FACULTY_KEY, T_KEY_REVOCATION = RL_K_KEY_REVOCATION, T_TRAINER_ACC = RL_K_TRAINER_ACC,
 	T_ACC = RL_K_ACC, T_REVOCATION = RL_K_REVOCATION, T_SESSION = RL_K_SESSION, T_ASSESSMENT = RL_K_ASSESSMENT,
 	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT,
-	T_DEVICE_KEY = RL_K_DEVICE_KEY
+	T_DEVICE_KEY = RL_K_DEVICE_KEY, T_WITHDRAWAL = RL_K_WITHDRAWAL
 };
 
 /* ---------------------------------------------------------------- entries */
@@ -263,6 +263,9 @@ struct state {
 	uint8_t log_key[32];
 	struct rl_verify_result *res;
 	json_t *curricula;    /* content sha256 -> index of its curriculum statement */
+	struct rl_signed_rec *recs; /* the trainers' records (sign-offs, assessments, modules), by index */
+	json_t *enrolled;     /* trainee id -> content sha256 of their latest enrolment */
+	size_t rcount, rcap;
 };
 
 static size_t key_slot(const uint8_t pk[32], size_t cap)
@@ -383,8 +386,42 @@ static const struct rl_tacc *trainer_latest(struct state *s, int64_t trainer)
 	return t && t->latest >= 0 ? &s->tacc[t->latest].t : NULL;
 }
 
+/* The trainer's record at ledger index, or NULL (recs is in index order). */
+static struct rl_signed_rec *rec_at(struct state *s, int64_t index)
+{
+	size_t lo = 0, hi = s->rcount;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->recs[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->rcount && s->recs[lo].index == index ? &s->recs[lo] : NULL;
+}
+
+static int rec_add(struct state *s, int64_t index, int kind, int64_t trainee, int64_t signer)
+{
+	struct rl_signed_rec *r;
+
+	if (grow((void **)&s->recs, &s->rcap, s->rcount, sizeof(*s->recs)) < 0)
+		return -1;
+	r = &s->recs[s->rcount++];
+	r->index = index;
+	r->kind = kind;
+	r->trainee = trainee;
+	r->signer = signer;
+	r->superseded = -1;
+	r->withdrawn = -1;
+	r->rejected = 0;
+	return 0;
+}
+
 static void state_free(struct state *s)
 {
+	free(s->recs);
+	json_decref(s->enrolled);
 	free(s->trainers);
 	free(s->keys);
 	free(s->tacc);
@@ -474,6 +511,10 @@ static int context_statement(struct state *s, const struct entry *e, int type, c
 		return BAD("the enrolment statement has no time");
 	if (!s->curricula || !json_object_get(s->curricula, sha))
 		return BAD("the enrolment names curriculum content %s that no earlier curriculum statement carries", sha);
+	snprintf(hex, sizeof(hex), "%lld", (long long)trainee);
+	if (!s->enrolled)
+		s->enrolled = json_object();
+	json_object_set_new(s->enrolled, hex, json_string(sha));
 	return 0;
 }
 
@@ -551,6 +592,54 @@ static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, c
 	}
 	return rl_authority_trainer_may_sign_key(trainer_latest(s, signer), k && k->device >= 0 ? &dev : NULL, signer,
 						 pk, date, why, wsize) == RL_AUTH_OK ? 0 : -1;
+}
+
+/*
+ * An accreditation names its evidence ("v":2, docs/ledger.md): the
+ * curriculum's content hash must be the one the trainee's latest
+ * enrolment names, and every index in "evidence" (ascending, earlier than
+ * the accreditation) a session sign-off (confirmed), assessment or module
+ * completion about the trainee that still counts.  Whether the evidence
+ * suffices needs the curriculum's rules: `raslog audit` checks that.  A
+ * "v":1 accreditation (written before) names none and is read as before.
+ */
+static int accreditation_evidence(struct state *s, const struct entry *e, int64_t trainee, char *why, size_t wsize)
+{
+	const json_t *ev = json_object_get(e->stmt, "evidence"), *v;
+	const char *sha = str_of(json_object_get(e->stmt, "curriculum"), "sha256"), *enrolled;
+	int64_t version = 0, prev = -1, idx;
+	char key[32];
+	size_t i;
+
+	int_of(e->stmt, "v", &version);
+	if (version == 1)
+		return json_object_get(e->stmt, "evidence") ? BAD("a version 1 accreditation has no \"evidence\"") : 0;
+	snprintf(key, sizeof(key), "%lld", (long long)trainee);
+	enrolled = s->enrolled ? json_string_value(json_object_get(s->enrolled, key)) : NULL;
+	if (!sha)
+		return BAD("the accreditation names no curriculum content hash (\"curriculum\".\"sha256\")");
+	if (!enrolled || strcmp(enrolled, sha) != 0)
+		return BAD("the accreditation names curriculum content %s, but trainee %lld's latest enrolment names %s", sha,
+			   (long long)trainee, enrolled ? enrolled : "none");
+	if (!json_is_array(ev))
+		return BAD("the accreditation has no \"evidence\" (an array of ledger indexes)");
+	json_array_foreach(ev, i, v) {
+		const struct rl_signed_rec *r;
+		if (!json_is_integer(v) || (idx = json_integer_value(v)) <= prev || idx >= e->index)
+			return BAD("\"evidence\" must list earlier ledger indexes in ascending order, once each");
+		prev = idx;
+		r = rec_at(s, idx);
+		if (!r || r->trainee != trainee)
+			return BAD("the evidence names index %lld, which is no sign-off, assessment or module completion about "
+				   "trainee %lld", (long long)idx, (long long)trainee);
+		if (r->rejected)
+			return BAD("the evidence names index %lld, a rejected session sign-off", (long long)idx);
+		if (r->superseded >= 0 || r->withdrawn >= 0)
+			return BAD("the evidence names index %lld, which no longer counts: %s at index %lld", (long long)idx,
+				   r->superseded >= 0 ? "superseded" : "withdrawn",
+				   (long long)(r->superseded >= 0 ? r->superseded : r->withdrawn));
+	}
+	return 0;
 }
 
 static int person_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
@@ -654,6 +743,8 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("self-signed: user %lld accredits themselves", (long long)signer);
 		if (!json_is_object(json_object_get(st, "curriculum")))
 			return BAD("the accreditation names no \"curriculum\"");
+		if (accreditation_evidence(s, e, subject, why, wsize) < 0)
+			return -1;
 		if (grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0)
 			return BAD("out of memory");
 		ar = &s->acc[s->acount++];
@@ -715,15 +806,63 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 				   (long long)signer);
 		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
 			return BAD("\"decision\" must be confirmed or rejected");
-		return need_trainer(s, e->pk, signer, date, why, wsize);
+		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		if (rec_add(s, e->index, type, subject, signer) < 0)
+			return BAD("out of memory");
+		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
+		return 0;
 	}
 	case T_ASSESSMENT:
-	case T_MODULE:
+	case T_MODULE: {
+		int64_t supersedes = -1;
+		struct rl_signed_rec *target = NULL;
+
 		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
 			return BAD("the %s names no \"trainee\"", tname(type));
 		if (subject == signer)
 			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
-		return need_trainer(s, e->pk, signer, date, why, wsize);
+		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		/* A correction (rule 9): only the signer's own, still counting, record of the same kind. */
+		if (json_object_get(st, "supersedes")) {
+			if (int_of(st, "supersedes", &supersedes) < 0 || supersedes < 0 || supersedes >= e->index)
+				return BAD("\"supersedes\" is not the ledger index of an earlier statement");
+			target = rec_at(s, supersedes);
+			if (rl_authority_correction(target, type, signer, subject, supersedes, why, wsize) != RL_AUTH_OK)
+				return -1;
+		}
+		if (rec_add(s, e->index, type, subject, signer) < 0)
+			return BAD("out of memory");
+		if (supersedes >= 0)
+			rec_at(s, supersedes)->superseded = e->index;
+		return 0;
+	}
+	case T_WITHDRAWAL: {
+		int64_t target_index;
+		struct rl_signed_rec *target;
+		const char *reason = str_of(st, "reason");
+		int faculty;
+
+		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the signoff_withdrawal names no \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld withdraws a sign-off about themselves", (long long)signer);
+		if (int_of(st, "signoff_index", &target_index) < 0 || target_index < 0 || target_index >= e->index)
+			return BAD("\"signoff_index\" is not the ledger index of an earlier statement");
+		if (!reason || !*reason)
+			return BAD("the signoff_withdrawal gives no \"reason\"");
+		target = rec_at(s, target_index);
+		/* By the record's signer as a trainer, or by faculty. */
+		faculty = !target || target->signer != signer;
+		if (faculty ? need_faculty(k, signer, pk64, "a signoff_withdrawal of another signer's record", why, wsize) < 0
+			    : need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		if (rl_authority_withdrawal(target, signer, faculty, subject, target_index, why, wsize) != RL_AUTH_OK)
+			return -1;
+		target->withdrawn = e->index;
+		return 0;
+	}
 	case T_SIM_IMPORT: {
 		const json_t *imp = json_object_get(st, "import");
 		const char *decision = str_of(st, "decision");
@@ -785,10 +924,11 @@ static int authority(struct state *s, const struct entry *e, char *why, size_t w
 	int64_t v;
 	int type;
 
-	if (int_of(st, "v", &v) < 0 || v != 1)
-		return BAD("the statement's \"v\" is not 1");
 	if (!type_s || (type = type_of(type_s)) < 0)
 		return BAD("\"%.40s\" is not a statement type", type_s ? type_s : "(none)");
+	/* Every kind is at version 1; an accreditation also at 2 (it names its evidence). */
+	if (int_of(st, "v", &v) < 0 || !(v == 1 || (v == 2 && type == T_ACC)))
+		return BAD("the statement's \"v\" is not 1%s", type == T_ACC ? " or 2" : "");
 	s->res->statements[type]++;
 	if (json_object_get(st, "issuer")) {
 		if (!issuer || strcmp(issuer, "log") != 0)

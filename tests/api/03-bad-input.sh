@@ -120,6 +120,9 @@ done <<STATEMENTS
 400|statement.valid_until|trainee accreditation already expired|"type":"accreditation","trainee":1,"decision":"accredited","valid_until":"$YESTERDAY"
 400|statement.valid_until|trainer accreditation already expired|"type":"trainer_accreditation","trainer":2,"trainer_key":"$Z32","valid_from":"2024-01-01","valid_until":"$YESTERDAY"
 400|statement.valid_from|trainer accreditation from 1999|"type":"trainer_accreditation","trainer":2,"trainer_key":"$Z32","valid_from":"1999-12-31","valid_until":"2099-12-31"
+400|statement.supersedes|a correction naming ledger index -1|"type":"assessment","trainee":1,"session":1,"tool":"gears","scores":[4,4,4,4,4,4],"supersedes":-1
+400|statement.signoff_index|a withdrawal naming index 1.5 (a real)|"type":"signoff_withdrawal","trainee":1,"signoff_index":1.5,"reason":"r"
+400|statement.reason|withdrawal reason with an NHS number|"type":"signoff_withdrawal","trainee":1,"signoff_index":1,"reason":"wrong patient 943 476 5919"
 STATEMENTS
 
 # ---- query parameters: checked arithmetic, never an overflow (issue 11 item 6)

@@ -84,7 +84,7 @@ check "the drift is said on stderr" "$(grep -c 'differed from the signed ledger'
 
 # Eligibility does not follow the tampered record: faculty cannot accredit the trainee.
 CUR=$(jget 'j["curriculum"]' < <(api GET "/api/v1/trainees/$T/progress" "$FAC" >/dev/null; cat "$WORK/body"))
-python3 -c 'import json,sys,datetime; c=json.loads(sys.argv[2]); print(json.dumps({"v":1,"type":"accreditation","trainee":int(sys.argv[1]),"curriculum":{"code":c["code"],"version":c["version"]},"decision":"accredited","signer":int(sys.argv[3]),"key":sys.argv[4],"signed_at":datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))' \
+python3 -c 'import json,sys,datetime; c=json.loads(sys.argv[2]); print(json.dumps({"v":2,"type":"accreditation","trainee":int(sys.argv[1]),"curriculum":{"code":c["code"],"version":c["version"]},"decision":"accredited","signer":int(sys.argv[3]),"key":sys.argv[4],"signed_at":datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))' \
 	"$T" "$CUR" "$FACID" "$FACKEY" > "$WORK/stmt.json"
 node tests/js/sign.mjs "$WORK/keys/user-$FACID.key" "$WORK/stmt.json" > "$WORK/acc.json"
 st=$(api POST /api/v1/signoffs "$FAC" "$(cat "$WORK/acc.json")")

@@ -128,11 +128,17 @@ DEAD="http://127.0.0.1:1"
 
 for c in "" me log edit withdraw sessions pending progress export key "key generate" "key show" "key check" "key register" \
 	"key list" "key revoke" "key approve" sign reject assess module "module complete" trainer "trainer list" \
-	"trainer accredit" "trainer assign" "trainer unassign" "trainer assignments" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify; do
+	"trainer accredit" "trainer assign" "trainer unassign" "trainer assignments" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify \
+	signoff "signoff withdraw"; do
 	# shellcheck disable=SC2086
 	run $c --help
 	check "raslog${c:+ $c} --help prints usage on stdout and exits 0" eval 'rc_is 0 && out_has "usage: raslog" && [ ! -s "$T/err" ]'
 done
+
+run signoff withdraw 1x --reason no --token "$TRAINER_TOKEN" --yes
+check "signoff withdraw with a bad ledger index exits 2 with one line" eval 'rc_is 2 && one_err_line && err_has "ledger index"'
+run assess --session 1 --tool gears --scores 4,4,4,4,4,4 --supersedes -3 --token "$TRAINER_TOKEN" --yes
+check "assess --supersedes that is no ledger index exits 2 with one line" eval 'rc_is 2 && one_err_line && err_has "supersedes"'
 
 run frobnicate
 check "an unknown command exits 2 with one line on stderr" eval 'rc_is 2 && one_err_line && err_has frobnicate'
@@ -331,7 +337,8 @@ run sessions --token "$TRAINEE_TOKEN" --json
 check "... and nothing was signed" eval 'rc_is 0 && ! out_has "\"status\": \"signed\""'
 for c in "reject $S1 --reason no" "assess --session $S1 --tool gears --scores 4,4,4,4,4,4" \
 	"module complete --trainee $TRAINEE_ID --module robotic_literacy" "trainer accredit $TRAINER_ID --until 2099-12-31" \
-	"accredit $TRAINEE_ID" "revoke-accreditation $TRAINER_ID --index 0 --reason test"; do
+	"accredit $TRAINEE_ID" "revoke-accreditation $TRAINER_ID --index 0 --reason test" \
+	"signoff withdraw 0 --reason test"; do
 	# shellcheck disable=SC2086
 	run $c --token "$FACULTY_TOKEN"
 	check "raslog ${c%% [0-9-]*} without a terminal and without --yes exits 2" eval 'rc_is 2 && one_err_line'

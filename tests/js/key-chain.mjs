@@ -33,6 +33,7 @@ if (!file || !logKey) {
 const keys = new Map();      // base64 key -> {user, faculty, device, revoked}
 const latest = new Map();    // trainer id -> {index, key, from, until, revoked}
 const accs = new Map();      // ledger index -> {trainer: bool, subject}
+const recs = new Map();      // ledger index -> a trainer's record {type, trainee, signer, superseded, withdrawn} (rule 9)
 let statements = 0, devices = 0;
 
 function sigOk(pk, msg, sig) {
@@ -115,9 +116,33 @@ function check(index, entry) {
 		devices++;
 		return null;
 	}
-	default:
-		if (TRAINER_ACTS.includes(st.type)) return trainerMay(st.signer, pk, day);
-		return `unknown statement type ${st.type}`;
+	case 'signoff_withdrawal': {
+		// Rule 9: by the record's signer (as a trainer) or by faculty, of a record about st.trainee still counting.
+		const r = recs.get(st.signoff_index);
+		if (!r || st.signoff_index >= index) return `index ${st.signoff_index} holds no earlier sign-off, assessment or module completion`;
+		if (r.trainee !== st.trainee) return `the record at index ${st.signoff_index} is about trainee ${r.trainee}, not ${st.trainee}`;
+		const why = r.signer === st.signer ? trainerMay(st.signer, pk, day) : isFaculty ? null : 'only the record\'s signer or faculty withdraw it';
+		if (why) return why;
+		if (r.withdrawn !== null || r.superseded !== null) return `the record at index ${st.signoff_index} was already withdrawn or superseded`;
+		r.withdrawn = index;
+		return null;
+	}
+	default: {
+		if (!TRAINER_ACTS.includes(st.type)) return `unknown statement type ${st.type}`;
+		const why = trainerMay(st.signer, pk, day);
+		if (why) return why;
+		const trainee = st.type === 'session_signoff' ? st.session?.trainee : st.type === 'simulator_import' ? st.import?.trainee : st.trainee;
+		if (st.supersedes !== undefined) {
+			// Rule 9: only the signer's own record of the same kind, about the same trainee, still counting.
+			const r = recs.get(st.supersedes);
+			if (!r || r.type !== st.type || r.trainee !== trainee || r.signer !== st.signer)
+				return `"supersedes" names index ${st.supersedes}, which is no ${st.type} of the signer's about trainee ${trainee}`;
+			if (r.withdrawn !== null || r.superseded !== null) return `the record at index ${st.supersedes} was already withdrawn or superseded`;
+			r.superseded = index;
+		}
+		if (st.type !== 'simulator_import') recs.set(index, { type: st.type, trainee, signer: st.signer, superseded: null, withdrawn: null });
+		return null;
+	}
 	}
 }
 

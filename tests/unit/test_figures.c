@@ -245,6 +245,54 @@ static void test_eligible_accredited_lapsed(void **state)
 	rl_curriculum_free(c);
 }
 
+/*
+ * Corrections (docs/ledger.md rule 9): a superseded assessment and a
+ * withdrawn sign-off count nowhere, the withdrawn session is a pending
+ * claim again, the report names the corrections, and the evidence an
+ * accreditation would name follows.
+ */
+static void test_corrections(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(60, 2));
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *entries = json_deep_copy(f->entries), *pending = json_deep_copy(f->pending), *ev, *ae;
+
+	/* Without the fixture's second decision on session 1 (21), which the server refuses while 10 stands. */
+	json_array_remove(entries, json_array_size(entries) - 1);
+	/* 30: GEARS 24 at 14 corrected to 12; 31: the sign-off of session 1 (index 10) withdrawn. */
+	json_array_append_new(entries, json_loads("{\"index\":30,\"statement\":{\"type\":\"assessment\",\"trainee\":7,"
+		"\"session\":3,\"tool\":\"gears\",\"scores\":[2,2,2,2,2,2],\"supersedes\":14,\"signer\":3,"
+		"\"signed_at\":\"2026-01-06T10:00:00Z\"}}", 0, NULL));
+	json_array_append_new(entries, json_loads("{\"index\":31,\"statement\":{\"type\":\"signoff_withdrawal\","
+		"\"trainee\":7,\"signoff_index\":10,\"reason\":\"wrong session\",\"signer\":3,"
+		"\"signed_at\":\"2026-01-06T10:01:00Z\"}}", 0, NULL));
+	json_array_append_new(pending, json_pack("{s:i,s:i,s:i,s:s,s:i,s:s,s:s}", "id", 1, "trainee", 7, "trainer", 3,
+						 "date", "2026-01-02", "minutes", 45, "activity", "simulator",
+						 "status", "pending"));
+	ev = rl_figures(c, f->tools, 7, entries, pending, "2026-06-01", &err);
+	assert_non_null(ev);
+	assert_int_equal(num(req_of(ev, "a/gears"), "signed"), 0);
+	assert_int_equal(json_array_size(json_object_get(ev, "assessments")), 2);
+	assert_int_equal(num(json_array_get(json_object_get(ev, "assessments"), 0), "ledger_index") +
+			 num(json_array_get(json_object_get(ev, "assessments"), 1), "ledger_index"), 15 + 30);
+	assert_int_equal(num(req_of(ev, "a/sim"), "signed"), 0);
+	assert_int_equal(num(req_of(ev, "a/sim"), "pending"), 65);
+	assert_int_equal(json_array_size(json_object_get(ev, "corrections")), 2);
+	ae = json_object_get(ev, "accreditation_evidence");
+	assert_true(json_is_array(ae));
+	for (size_t i = 0; i < json_array_size(ae); i++) {
+		json_int_t x = json_integer_value(json_array_get(ae, i));
+		assert_true(x != 10 && x != 14);
+		if (i)
+			assert_true(json_integer_value(json_array_get(ae, i - 1)) < json_integer_value(json_array_get(ae, i)));
+	}
+	json_decref(ev);
+	json_decref(entries);
+	json_decref(pending);
+	rl_curriculum_free(c);
+}
+
 static void test_view_and_compare(void **state)
 {
 	struct fixture *f = *state;
@@ -297,7 +345,7 @@ static void test_kinds_table(void **state)
 		assert_non_null(rl_verify_type_names[n]);
 		assert_string_equal(rl_verify_type_names[n], rl_kinds[n].name);
 		assert_ptr_equal(rl_kind_find(rl_kinds[n].name), &rl_kinds[n]);
-		assert_true(rl_kinds[n].signer >= RL_SIGNER_LOG && rl_kinds[n].signer <= RL_SIGNER_SELF_OR_FACULTY);
+		assert_true(rl_kinds[n].signer >= RL_SIGNER_LOG && rl_kinds[n].signer <= RL_SIGNER_TRAINER_OR_FACULTY);
 	}
 	assert_int_equal(n, RL_K_COUNT);
 	assert_null(rl_verify_type_names[n]);
@@ -318,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_by_hand),
 		cmocka_unit_test(test_eligible_accredited_lapsed),
+		cmocka_unit_test(test_corrections),
 		cmocka_unit_test(test_view_and_compare),
 		cmocka_unit_test(test_kinds_table),
 	};

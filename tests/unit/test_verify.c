@@ -763,6 +763,118 @@ static void test_device_keys(void **state)
 	free_lines(c, n + 2);
 }
 
+/*
+ * Corrections (docs/ledger.md rule 9), as the verifier reads them: only the
+ * signer supersedes their own assessment or module completion, nothing is
+ * superseded or withdrawn twice, a withdrawal is by the record's signer or
+ * faculty and names a record about its trainee.
+ */
+static void test_corrections(void **state)
+{
+	uint8_t fpk[32], fsk[64], epk[32], esk[64], hpk[32], hsk[64];
+	char f64[48], e64[48], h64[48];
+	int64_t fac = person("Amelia Hart", fpk, fsk, f64), ell = person("David Ellis", epk, esk, e64);
+	int64_t hug = person("Martin Hughes", hpk, hsk, h64), trainee = person("Priya Raman", NULL, NULL, NULL);
+	struct rl_signer fby = { fac, f64, "2026-01-02T00:00:00Z" }, eby = { ell, e64, "2026-01-02T00:00:00Z" };
+	struct rl_signer hby = { hug, h64, "2026-01-02T00:00:00Z" };
+	json_t *scores = json_pack("[i,i,i,i,i,i]", 4, 4, 4, 4, 4, 4);
+	struct rl_verify_result res;
+	char **c = copy_lines();
+	size_t n = nlines, i;
+
+	(void)state;
+	c = realloc(c, (n + 6) * sizeof(*c));
+	c[n] = line_at(rl_stmt_assessment(trainee, 999999, "gears", scores, &eby), epk, esk, n);
+
+	/* Another trainer's correction: bad, as the server's 409. */
+	c[n + 1] = line_at(rl_stmt_assessment_superseding(trainee, 999999, "gears", scores, (int64_t)n, &hby), hpk, hsk,
+			   n + 1);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n + 1);
+	assert_non_null(strstr(res.why, "only its signer corrects it"));
+	free(c[n + 1]);
+	/* The signer's own: good; a second one naming the same: bad. */
+	c[n + 1] = line_at(rl_stmt_assessment_superseding(trainee, 999999, "gears", scores, (int64_t)n, &eby), epk, esk,
+			   n + 1);
+	c[n + 2] = line_at(rl_stmt_assessment_superseding(trainee, 999999, "gears", scores, (int64_t)n, &eby), epk, esk,
+			   n + 2);
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 0);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "already superseded"));
+	free(c[n + 2]);
+	/* A module completion cannot supersede an assessment. */
+	c[n + 2] = line_at(rl_stmt_module_completion_superseding(trainee, "ras-core", 1, "dry_lab", (int64_t)n + 1, &eby),
+			   epk, esk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "holds no module_completion"));
+	free(c[n + 2]);
+	/* A withdrawal by another trainer: bad (only the signer, or faculty). */
+	c[n + 2] = line_at(rl_stmt_signoff_withdrawal(trainee, (int64_t)n + 1, "wrong case", &hby), hpk, hsk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "faculty key"));
+	free(c[n + 2]);
+	/* ... naming another trainee: bad. */
+	c[n + 2] = line_at(rl_stmt_signoff_withdrawal(hug, (int64_t)n + 1, "wrong case", &eby), epk, esk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "not"));
+	free(c[n + 2]);
+	/* By faculty: good; then nothing more may be done to it. */
+	c[n + 2] = line_at(rl_stmt_signoff_withdrawal(trainee, (int64_t)n + 1, "wrong case", &fby), fpk, fsk, n + 2);
+	assert_int_equal(run(c, n + 3, NULL, NULL, &res), 0);
+	assert_int_equal(res.statements[RL_K_WITHDRAWAL], 1);
+	c[n + 3] = line_at(rl_stmt_signoff_withdrawal(trainee, (int64_t)n + 1, "again", &eby), epk, esk, n + 3);
+	assert_int_equal(run(c, n + 4, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "already withdrawn"));
+	free(c[n + 3]);
+	c[n + 3] = line_at(rl_stmt_assessment_superseding(trainee, 999999, "gears", scores, (int64_t)n + 1, &eby), epk, esk,
+			   n + 3);
+	assert_int_equal(run(c, n + 4, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "already withdrawn"));
+	free(c[n + 3]);
+	/* A session sign-off withdrawn by its signer: good; a withdrawal naming a later index: bad. */
+	c[n + 3] = signoff_line(ell, trainee, epk, esk, e64, n + 3);
+	c[n + 4] = line_at(rl_stmt_signoff_withdrawal(trainee, (int64_t)n + 3, "wrong session", &eby), epk, esk, n + 4);
+	assert_int_equal(run(c, n + 5, NULL, NULL, &res), 0);
+	c[n + 5] = line_at(rl_stmt_signoff_withdrawal(trainee, (int64_t)n + 6, "future", &eby), epk, esk, n + 5);
+	assert_int_equal(run(c, n + 6, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "earlier statement"));
+	for (i = n; i < n + 6; i++)
+		free(c[i]);
+	free_lines(c, n);
+	json_decref(scores);
+}
+
+/* The shared correction predicates themselves. */
+static void test_correction_rules(void **state)
+{
+	struct rl_signed_rec a = { 10, RL_K_ASSESSMENT, 7, 3, -1, -1, 0 };
+	char why[300];
+
+	(void)state;
+	assert_int_equal(rl_authority_correction(&a, RL_K_ASSESSMENT, 3, 7, 10, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_correction(&a, RL_K_ASSESSMENT, 4, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_non_null(strstr(why, "only its signer"));
+	assert_int_equal(rl_authority_correction(&a, RL_K_ASSESSMENT, 3, 8, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_non_null(strstr(why, "trainee 7, not 8"));
+	assert_int_equal(rl_authority_correction(&a, RL_K_MODULE, 3, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_correction(&a, RL_K_SESSION, 3, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_correction(NULL, RL_K_ASSESSMENT, 3, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_withdrawal(&a, 3, 0, 7, 10, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_withdrawal(&a, 4, 0, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_withdrawal(&a, 4, 1, 7, 10, why, sizeof(why)), RL_AUTH_OK);
+	assert_int_equal(rl_authority_withdrawal(&a, 4, 1, 8, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_int_equal(rl_authority_withdrawal(NULL, 3, 1, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	a.superseded = 12;
+	assert_int_equal(rl_authority_correction(&a, RL_K_ASSESSMENT, 3, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_non_null(strstr(why, "already superseded at ledger index 12"));
+	assert_int_equal(rl_authority_withdrawal(&a, 3, 0, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	a.superseded = -1;
+	a.withdrawn = 13;
+	assert_int_equal(rl_authority_withdrawal(&a, 4, 1, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+	assert_non_null(strstr(why, "already withdrawn at ledger index 13"));
+	assert_int_equal(rl_authority_correction(&a, RL_K_ASSESSMENT, 3, 7, 10, why, sizeof(why)), RL_AUTH_REFUSED);
+}
+
 /* The shared predicate itself, on the cases the server and the verifier both meet. */
 static void test_authority_rules(void **state)
 {
@@ -826,6 +938,8 @@ int main(void)
 		cmocka_unit_test(test_trainer_supersession),
 		cmocka_unit_test(test_authority_rules),
 		cmocka_unit_test(test_device_keys),
+		cmocka_unit_test(test_corrections),
+		cmocka_unit_test(test_correction_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

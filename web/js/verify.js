@@ -196,6 +196,45 @@ export async function checkEvidence(fetchEntry, item, subject) {
 }
 
 /**
+ * Corrections (docs/ledger.md rule 9): the progress report's `corrections`
+ * name the statements that retire an earlier one, a correction naming it
+ * in `supersedes` or a `signoff_withdrawal` naming it in `signoff_index`.
+ * Each is fetched and verified like evidence; resolves Map retired index
+ * (number) -> {by, how} for the verified ones, and `failed`, the reasons
+ * of those that did not verify.  An evidence row whose index is retired
+ * counts nowhere, whatever the server lists: retiredReason() says so.
+ */
+export async function checkCorrections(fetchEntry, corrections, subject) {
+	const retired = new Map(), failed = [];
+	if (await ed25519Support() || !Array.isArray(corrections)) return { retired, failed };
+	await Promise.all(corrections.map(async (c) => {
+		try {
+			const entry = await fetchEntry(c.ledger_index);
+			if (isRedacted(entry)) return;
+			const r = await verifyEntry(entry);
+			if (!r.ok) { failed.push(`ledger entry ${c.ledger_index}: ${r.reason}`); return; }
+			const st = r.statement;
+			const named = st.type === 'signoff_withdrawal' ? st.signoff_index
+				: ['assessment', 'module_completion'].includes(st.type) ? st.supersedes : undefined;
+			if (named === undefined || Number(named) !== Number(c.retires) || !same(st.trainee, subject)) {
+				failed.push(`ledger entry ${c.ledger_index} does not retire entry ${c.retires} of this trainee`);
+				return;
+			}
+			retired.set(Number(c.retires), { by: Number(c.ledger_index), how: st.type === 'signoff_withdrawal' ? 'withdrawn' : 'superseded' });
+		} catch (e) {
+			failed.push(`ledger entry ${c.ledger_index} could not be fetched (${e.message})`);
+		}
+	}));
+	return { retired, failed };
+}
+
+/** A sentence when the evidence item's entry was retired by a verified correction, else null. */
+export function retiredReason(item, retired) {
+	const r = retired && retired.get(Number(item.ledger_index));
+	return r ? `ledger entry ${item.ledger_index} was ${r.how} at ledger entry ${r.by} and counts nowhere` : null;
+}
+
+/**
  * Each trainer's key chain, replayed from the ledger as `raslog verify`
  * walks it (docs/ledger.md section 2): GET /trainers gives, per trainer,
  * `key_chain`, the ledger indexes of their trainer accreditations,

@@ -10,7 +10,7 @@ import { h, clear, sr, tableWrap, uid, time, fmtDate, fmtMonth, fmtMinutes, fmtH
 import { ACTIVITIES, activityLabel, platformLabel, roleLabel, prettyCode } from './codes.js';
 import { badge, mark, bar, announce, empty, title } from './ui.js';
 import { lineChart, legend, STYLES } from './charts.js';
-import { checkEvidence, accreditedKeys, keyChain } from './verify.js';
+import { checkEvidence, accreditedKeys, keyChain, checkCorrections, retiredReason } from './verify.js';
 
 const UNITS = {
 	minutes: (n) => fmtMinutes(n),
@@ -290,9 +290,11 @@ function evidenceSection(rows, names) {
 	return { out, summary, cells };
 }
 
-async function verifyAll(cells, summary, subject, signal, printNote) {
+async function verifyAll(cells, summary, subject, signal, printNote, correctionList) {
 	let done = 0, ok = 0, bad = 0, unchecked = 0, chained = 0, unchained = 0;
 	const keys = accreditedKeys(await loadTrainers().catch(() => []), ledgerEntry);
+	// Corrections (supersedes, withdrawals), verified here too: evidence they retire counts nowhere.
+	const corrections = checkCorrections(ledgerEntry, correctionList, subject);
 	const total = cells.length;
 	const update = () => {
 		summary.dataset.state = done < total ? 'checking' : bad ? 'failed' : unchecked ? 'unchecked' : 'verified';
@@ -308,8 +310,10 @@ async function verifyAll(cells, summary, subject, signal, printNote) {
 	update();
 	await pool(cells, 6, async ({ row, cell, signer, signedAt }) => {
 		if (signal.aborted) return;
-		const r = await checkEvidence(ledgerEntry, row.item, subject);
+		let r = await checkEvidence(ledgerEntry, row.item, subject);
 		if (signal.aborted) return;
+		const retired = retiredReason(row.item, (await corrections).retired);
+		if (retired && r.state === 'verified') r = { state: 'failed', reason: `the signature is valid but ${retired}` };
 		// Rows the progress report gives no signer for (an accreditation) take it from the verified statement.
 		if (r.state === 'verified' && row.item.signed_by === undefined && r.statement?.signer !== undefined) {
 			clear(signer).append(await userName(r.statement.signer));
@@ -395,7 +399,7 @@ export async function render(root, ctx) {
 	const ev = evidenceSection(rows, names);
 	root.append(head, actions, toc, modulesSection(p), pendingSection(p, names, own),
 		hoursSection(hoursData(sessions, p), sessions && !own && !ctx.me.roles.includes('faculty')), gearsSection(p, toolList, names), ev.out);
-	if (ev.summary) verifyAll(ev.cells, ev.summary, id, ctx.signal, printNote);
+	if (ev.summary) verifyAll(ev.cells, ev.summary, id, ctx.signal, printNote, p.corrections);
 	else printNote.textContent = 'No signed evidence to check.';
 }
 
