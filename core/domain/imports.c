@@ -853,7 +853,7 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 
 #define IMPORT_COLUMNS "i.id, i.kind, i.status, i.trainee_id, i.trainer_id, i.filename, i.format, i.sha256, " \
 	"i.attempt_count, i.attempts_sha256, i.created_at, i.signed_by, i.signed_at, i.signoff_index, " \
-	"i.reject_reason, te.name, tr.name, i.attempts FROM imports i JOIN users te ON te.id = i.trainee_id " \
+	"i.reject_reason, te.name, tr.name, i.attempts, i.content FROM imports i JOIN users te ON te.id = i.trainee_id " \
 	"JOIN users tr ON tr.id = i.trainer_id"
 
 static json_t *import_json(sqlite3_stmt *st, int with_attempts)
@@ -867,6 +867,15 @@ static json_t *import_json(sqlite3_stmt *st, int with_attempts)
 			      "sha256", rl_db_col_text(st, 7), "attempts_sha256", rl_db_col_text(st, 9));
 
 	json_object_set_new(o, "created_at", json_string(rl_db_col_text(st, 10)));
+	{
+		/* "sha256" is of the bytes held now, so a file changed after countersigning shows in an audit. */
+		uint8_t h[32];
+		char hex[65];
+		crypto_hash_sha256(h, sqlite3_column_blob(st, 18) ? sqlite3_column_blob(st, 18) : (const void *)"",
+				   (unsigned long long)sqlite3_column_bytes(st, 18));
+		rl_hex_encode(h, 32, hex);
+		json_object_set_new(o, "sha256", json_string(hex));
+	}
 	if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
 		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)sqlite3_column_int64(st, 11), "signed_at",
 				       rl_db_col_text(st, 12), "ledger_index", (json_int_t)sqlite3_column_int64(st, 13));

@@ -29,6 +29,8 @@
 #define RL_IMPORT_EXERCISE_MAX 120       /* bytes in an exercise name */
 /* The request body of POST /api/v1/imports: the file as base64 or JSON-escaped text, with room. */
 #define RL_IMPORT_MAX_BODY (6u << 20)
+/* The request body of POST /api/v1/signoffs: a simulator_import statement lists each attempt's result. */
+#define RL_IMPORT_MAX_SIGNOFF_BODY (2u << 20)
 
 /*
  * Parses a simulator attempts file.  format is "csv" or "json" (NULL:
