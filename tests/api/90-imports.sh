@@ -233,8 +233,8 @@ check "raslog import of a bad file exits 1 naming row 2, column score_pct" "$rc 
 ok "raslog imports lists them" "$RASLOG" imports --json
 check "raslog imports --json shows the trainee's 2 imports (and the demo's)" \
 	"$(jget 'len([i for i in j["items"] if not i["filename"].startswith("demo-")])' <"$WORK/out")" = 2
-"$RASLOG" import elogbook x.csv >"$WORK/out" 2>"$WORK/err"; rc=$?
-check "raslog import elogbook says it is not available yet" "$rc $(grep -c 'not available yet' "$WORK/err")" = "1 1"
+"$RASLOG" import certificate x.json >"$WORK/out" 2>"$WORK/err"; rc=$?
+check "raslog import certificate says it is not available yet" "$rc $(grep -c 'not available yet' "$WORK/err")" = "1 1"
 unset RASLOG_TOKEN
 
 # ------------------------------------------------------------ counted
@@ -291,6 +291,26 @@ check "the web page's checker verifies the simulator evidence against its signed
 python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); i["exercise"]="Knot Tying X"; print(json.dumps(i))' "$WORK/item.json" >"$WORK/item3.json"
 check "and fails an item naming an exercise the statement does not hold" \
 	"$(cd $JS && node check-evidence.mjs "$WORK/item3.json" "$WORK/entry.json" "$LW" | cut -d: -f1)" = failed
+
+# ------------------------------------------------------------ the subject-access export
+st=$(req_to GET "/api/v1/trainees/$LW/export?format=json" "$TOKLW" "$WORK/sar.json")
+check "Lukas's subject-access export (200)" "$st" = 200
+check "it holds his 4 imports, each file as uploaded, and the ledger entries that commit to them by hash" "$(/usr/bin/python3 - "$WORK/sar.json" "$DATA" <<'EOF'
+import base64, hashlib, json, sys
+j = json.load(open(sys.argv[1]))
+imps = [i for i in j["imports"] if not i["filename"].startswith("demo-")]
+files = {f: hashlib.sha256(open(sys.argv[2] + "/" + f, "rb").read()).hexdigest() for f in ["simnow.csv", "mimic.csv", "robotix.json", "versius.csv"]}
+signed = {}
+for e in j["ledger_entries"]:
+    m = e.get("message", "")
+    if "simulator_import" in m:
+        st = json.loads(m.split("\n", 1)[1]); signed[st["import"]["id"]] = st["import"]["sha256"]
+ok = len(imps) == 4 and all(
+    hashlib.sha256(base64.b64decode(i["content_base64"])).hexdigest() == files[i["filename"]] == i["sha256"] == signed.get(i["id"])
+    and len(i["items"]) == i["attempts"] for i in imps)
+print("yes" if ok else "no: %d imports" % len(imps))
+EOF
+)" = yes
 
 # ------------------------------------------------------------ audit: a file changed after countersigning
 "$RASLOG" --token "$TOKF" audit >"$WORK/audit.out" 2>"$WORK/audit.err"
