@@ -4,12 +4,14 @@
  * a refusal must say why (row_errors or too-large), and an accepted file
  * must give a non-empty attempts array that JCS canonicalises (its digest
  * is what a trainer signs) with every score inside 0..100.  The eLogbook
- * operating log parser runs on the same bytes.
+ * operating log parser and the e-learning certificate reader run on the
+ * same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/certificates.h"
 #include "domain/imports.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,8 +64,27 @@ static void elogbook(const uint8_t *data, size_t size)
 	json_decref(a);
 }
 
+/* The certificate reader: a refusal says why; a reading names format, issuer and achievement and a verdict. */
+static void certificate(const uint8_t *data, size_t size)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *c = rl_certificate_read((const char *)data, size, &err);
+
+	if (!c) {
+		if (!err.status)
+			abort();
+		rl_error_clear(&err);
+		return;
+	}
+	if (!json_is_string(json_object_get(c, "issuer")) || !json_is_string(json_object_get(c, "achievement")) ||
+	    !json_is_boolean(json_object_get(c, "verified")) || !json_is_string(json_object_get(c, "verification")))
+		abort();
+	json_decref(c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	certificate(data, size);
 	elogbook(data, size);
 	one(data, size, "csv");
 	one(data, size, "json");
