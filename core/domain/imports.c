@@ -937,7 +937,14 @@ static int elog_resolve(struct rl_db *db, const struct rl_user *me, json_t *rows
 		if (json_object_get(r, "platform"))
 			json_object_set(body, "platform", json_object_get(r, "platform"));
 		if (rl_session_parse(db, me, body, &s, &e) < 0) {
-			prob(&p, row, e.nfields ? e.fields[0].field : "(row)", "%s", e.nfields ? e.fields[0].message : e.detail);
+			/* The session's field as the eLogbook column it came from. */
+			static const char *const as[][2] = { { "trainer", "consultant" }, { "role", "supervision" },
+							     { "site", "hospital" }, { "activity", "role" } };
+			const char *col = e.nfields ? e.fields[0].field : "(row)";
+			for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
+				if (strcmp(col, as[k][0]) == 0)
+					col = as[k][1];
+			prob(&p, row, col, "%s", e.nfields ? e.fields[0].message : e.detail);
 			rl_error_clear(&e);
 			json_decref(body);
 			continue;
