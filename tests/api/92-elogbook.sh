@@ -123,6 +123,10 @@ bad "a consultant who is not a raslog trainer" "$H
 2025-01-01,Robotic radical prostatectomy,LGI,P,Mr David Ellis,console
 2025-01-02,Robotic radical prostatectomy,LGI,P,Dr Nobody,console
 " 3 consultant
+LONG=$(printf 'H%.0s' $(seq 1 150))
+bad "a hospital longer than a session's site (120): named by its eLogbook column" "$H
+2025-01-01,Robotic radical prostatectomy,$LONG,P,Mr David Ellis,console
+" 2 hospital
 bad "formula injection in the procedure" "$H
 2025-01-01,=1+2,LGI,P,Mr David Ellis,console
 " 2 procedure
