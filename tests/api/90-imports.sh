@@ -260,7 +260,7 @@ for f in simnow.csv mimic.csv robotix.json versius.csv; do
 	st=$(countersign "$id" confirmed "$TOKFG" "$FG")
 	check "$f: countersigned by Lukas's trainer (201)" "$st" = 201
 done
-want=$(python3 - "$DATA" schema/curricula/ras-core-v1.json <<'EOF'
+want=$(python3 - "$DATA" schema/curricula/ras-core-v2.json <<'EOF'
 import csv, json, sys, datetime
 def at(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
 rows = []

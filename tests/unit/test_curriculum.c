@@ -333,7 +333,7 @@ static void test_curricula_shipped(void **state)
 static void test_core_demo_trainee_eligible(void **state)
 {
 	struct rl_tools *tools = shipped_tools();
-	struct rl_curriculum *core = shipped("schema/curricula/ras-core-v1.json", tools);
+	struct rl_curriculum *core = shipped("schema/curricula/ras-core-v2.json", tools);
 	struct table t = { 0 };
 	struct rl_error err = RL_ERROR_INIT;
 	static const char *const modular[][3] = {
