@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "base/util.h"
 #include "domain/figures.h"
+#include "domain/imports.h"
 #include "domain/recompute.h"
 #include "ledger/verify.h"
 
@@ -290,6 +291,51 @@ static int compare_with_server(const json_t *rec, json_t *diffs, size_t *compare
 	return 0;
 }
 
+/*
+ * Every countersigned import against the file and attempts the server holds
+ * now: the file's SHA-256 and the SHA-256 of JCS(the parsed attempts), which
+ * the trainer's statement commits to (a file changed after countersigning).
+ */
+static int compare_imports(const json_t *rec, json_t *diffs)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "imports"), i, row) {
+		const json_t *imp = json_object_get(row, "import");
+		json_int_t id = json_integer_value(json_object_get(imp, "id"));
+		json_int_t trainee = json_integer_value(json_object_get(row, "trainee"));
+		const char *decision = json_string_value(json_object_get(row, "decision"));
+		char path[64], what[64], digest[65] = "";
+		json_t *server;
+
+		if (!decision || strcmp(decision, "confirmed") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/imports/%" JSON_INTEGER_FORMAT, id);
+		if (!(server = cli_api("GET", path, NULL, &err))) {
+			if (err.status != RL_E_NOTFOUND)
+				return report_err(&err);
+			rl_error_clear(&err);
+			snprintf(what, sizeof(what), "import:%" JSON_INTEGER_FORMAT, id);
+			add_diff(diffs, trainee, what, json_string("missing"), json_string("countersigned"));
+			continue;
+		}
+		snprintf(what, sizeof(what), "import:%" JSON_INTEGER_FORMAT ".sha256", id);
+		if (!json_equal(json_object_get(server, "sha256"), json_object_get(imp, "sha256")))
+			add_diff(diffs, trainee, what, json_incref(json_object_get(server, "sha256")),
+				 json_incref(json_object_get(imp, "sha256")));
+		snprintf(what, sizeof(what), "import:%" JSON_INTEGER_FORMAT ".attempts_sha256", id);
+		if (rl_import_attempts_digest(json_object_get(server, "items"), digest, &err) < 0)
+			rl_error_clear(&err);
+		if (strcmp(digest, json_string_value(json_object_get(imp, "attempts_sha256")) ?
+				   json_string_value(json_object_get(imp, "attempts_sha256")) : "") != 0)
+			add_diff(diffs, trainee, what, json_string(digest), json_incref(json_object_get(imp, "attempts_sha256")));
+		json_decref(server);
+	}
+	return 0;
+}
+
 static void print_value(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -370,7 +416,7 @@ int cmd_audit(int argc, char **argv)
 		goto out;
 	}
 	diffs = json_array();
-	if ((rc = compare_with_server(rec, diffs, &compared)) != 0)
+	if ((rc = compare_with_server(rec, diffs, &compared)) != 0 || (rc = compare_imports(rec, diffs)) != 0)
 		goto out;
 	insufficient(rec, diffs);
 	if (json) {

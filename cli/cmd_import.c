@@ -30,9 +30,11 @@ static void print_import(const json_t *o)
 
 static int import_simulator(const struct os_args *a)
 {
-	const char *cmd = a->cmd->name, *format = os_get(a, "format"), *file = a->argv[0], *base;
+	const char *cmd = a->cmd->name, *file = a->argv[0], *base;
 	struct rl_error err = RL_ERROR_INIT;
-	int64_t trainer_id = cli_opt_id(a, "trainer");
+	int elogbook = strcmp(cmd, "import elogbook") == 0;
+	const char *format = elogbook ? NULL : os_get(a, "format");
+	int64_t trainer_id = elogbook ? 0 : cli_opt_id(a, "trainer");
 	struct stat sb;
 	size_t len;
 	char *data, *b64;
@@ -50,8 +52,10 @@ static int import_simulator(const struct os_args *a)
 	b64 = rl_base64_encode((const uint8_t *)data, len);
 	free(data);
 	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	body = json_pack("{s:s,s:I,s:s,s:s}", "kind", "simulator", "trainer", (json_int_t)trainer_id, "filename",
-			 base, "content_base64", b64 ? b64 : "");
+	body = json_pack("{s:s,s:s,s:s}", "kind", elogbook ? "elogbook" : "simulator", "filename", base,
+			 "content_base64", b64 ? b64 : "");
+	if (!elogbook)
+		json_object_set_new(body, "trainer", json_integer(trainer_id));
 	free(b64);
 	if (format)
 		json_object_set_new(body, "format", json_string(format));
@@ -61,6 +65,12 @@ static int import_simulator(const struct os_args *a)
 		return cli_fail(&err);
 	if (os_has(a, "json"))
 		cli_print_json(stdout, reply);
+	else if (elogbook)
+		printf("import %lld: %lld rows from %s; %zu robotic row%s became pending sessions for their trainers\n",
+		       (long long)json_integer_value(json_object_get(reply, "id")),
+		       (long long)json_integer_value(json_object_get(reply, "attempts")), base,
+		       json_array_size(json_object_get(reply, "sessions")),
+		       json_array_size(json_object_get(reply, "sessions")) == 1 ? "" : "s");
 	else
 		print_import(reply);
 	json_decref(reply);
@@ -69,7 +79,7 @@ static int import_simulator(const struct os_args *a)
 
 static int import_other(const struct os_args *a)
 {
-	return cli_error("importing %s files is not available yet; only 'raslog import simulator'",
+	return cli_error("importing %s files is not available yet; 'raslog import simulator' and 'raslog import elogbook' are",
 			 strrchr(a->cmd->name, ' ') + 1);
 }
 
@@ -167,8 +177,15 @@ static const struct os_cmd import_cmds[] = {
 		   "for trainer ID to countersign.  Nothing is stored from a file with any\n"
 		   "problem; each problem is named by row (1 = the header) and column.\n",
 	  .opts = simulator_opts, .shared = cli_shared_read, .run = import_simulator, .flags = CLI_NEEDS_TOKEN },
-	{ .name = "import elogbook", .args = "FILE", .min_args = 0, .max_args = -1,
-	  .summary = "not available yet", .shared = cli_shared_plain, .run = import_other },
+	{ .name = "import elogbook", .args = "FILE", .min_args = 1, .max_args = 1,
+	  .summary = "upload an eLogbook operating log CSV",
+	  .about = "Uploads a CSV export of my eLogbook operating log (docs/imports.md:\n"
+		   "date, procedure, hospital, supervision, consultant, role[, minutes, platform]).\n"
+		   "Its robotic rows (role console or bedside) become pending sessions with\n"
+		   "the supervision code as my claimed role, for the consultant to sign.\n"
+		   "Rows imported before create nothing again.  Nothing is stored from a\n"
+		   "file with any problem; each is named by row (1 = the header) and column.\n",
+	  .shared = cli_shared_read, .run = import_simulator, .flags = CLI_NEEDS_TOKEN },
 	{ .name = "import certificate", .args = "FILE", .min_args = 0, .max_args = -1,
 	  .summary = "not available yet", .shared = cli_shared_plain, .run = import_other },
 	{ .name = NULL },
@@ -176,8 +193,8 @@ static const struct os_cmd import_cmds[] = {
 
 const struct os_cmd cli_cmd_import = {
 	.name = "import",
-	.summary = "upload a simulator attempts file for a trainer to countersign",
-	.about = "Certificates and eLogbook imports are not available yet.\n",
+	.summary = "upload simulator attempts or an eLogbook operating log",
+	.about = "Certificate imports are not available yet.\n",
 	.subs = import_cmds,
 };
 

@@ -113,6 +113,8 @@ size_t server_body_limit(const char *method, const char *path)
 {
 	if (strcmp(method, "POST") == 0 && path && strcmp(path, "/api/v1/imports") == 0)
 		return RL_IMPORT_MAX_BODY;
+	if (strcmp(method, "POST") == 0 && path && strcmp(path, "/api/v1/signoffs") == 0)
+		return RL_IMPORT_MAX_SIGNOFF_BODY; /* a simulator_import statement carries every attempt's result */
 	return SERVER_MAX_BODY;
 }
 

@@ -66,12 +66,13 @@ enum req_kind {
 	KIND_STEPS,
 	KIND_ASSESSMENTS,
 	KIND_SIGNOFF,
+	KIND_SIMULATOR,
 };
 
 static const char *const kind_names[] = {
-	NULL, "minutes", "cases", "steps", "assessments", "module_signoff",
+	NULL, "minutes", "cases", "steps", "assessments", "module_signoff", "simulator",
 };
-#define NKINDS 5
+#define NKINDS 6
 
 struct req {
 	const char *id;
@@ -86,6 +87,9 @@ struct req {
 	const char *tool;       /* assessments: tool id */
 	long long total_min;    /* assessments: lowest qualifying total (0: none) */
 	long long domain_min;   /* assessments: lowest qualifying domain score */
+	struct strlist exercises;  /* simulator: the exercises, as the vendors name them */
+	long long min_score;    /* simulator: the lowest qualifying score, in percent */
+	long long consecutive;  /* simulator: attempts in a row at min_score or above (1: the best score) */
 	char *key;              /* "module/requirement" (owned) */
 	char *description;      /* generated sentence (owned) */
 };
@@ -626,8 +630,9 @@ static const char *const cases_fields[] = { COMMON_FIELDS, "activity", "platform
 static const char *const steps_fields[] = { COMMON_FIELDS, "step", "activity", "platform", "roles", NULL };
 static const char *const assessments_fields[] = { COMMON_FIELDS, "tool", "total_min", "domain_min", NULL };
 static const char *const signoff_fields[] = { COMMON_FIELDS, NULL };
+static const char *const simulator_fields[] = { COMMON_FIELDS, "exercises", "platform", "min_score", "consecutive", NULL };
 static const char *const *const kind_fields[] = {
-	NULL, minutes_fields, cases_fields, steps_fields, assessments_fields, signoff_fields,
+	NULL, minutes_fields, cases_fields, steps_fields, assessments_fields, signoff_fields, simulator_fields,
 };
 
 static void parse_assessment(struct pctx *p, json_t *obj, const char *path,
@@ -677,6 +682,47 @@ static void parse_assessment(struct pctx *p, json_t *obj, const char *path,
 	}
 }
 
+/* An exercise name as a simulator vendor writes it: 1-120 bytes (get_list has checked it is a string). */
+static int check_exercise(struct pctx *p, const char *field, const char *s)
+{
+	if (strlen(s) <= 120)
+		return 0;
+	problem(p, field, "must be at most 120 bytes (an exercise name as the simulator writes it)");
+	return -1;
+}
+
+static int check_sim_platform(struct pctx *p, const char *field, const char *s)
+{
+	if (check_platform(p, field, s) < 0)
+		return -1;
+	if (strncmp(s, "sim_", 4) == 0)
+		return 0;
+	problem(p, field, "\"%.40s\" is not a simulator; a simulator requirement names sim_ platforms", s);
+	return -1;
+}
+
+/* A simulator proficiency requirement: exercises, min_score, consecutive, platform; the target defaults to all. */
+static void parse_simulator(struct pctx *p, json_t *obj, const char *path, struct req *r)
+{
+	char f[128];
+	long long x;
+
+	get_list(p, obj, path, "exercises", 1, 0, check_exercise, &r->exercises);
+	get_list(p, obj, path, "platform", 0, 0, check_sim_platform, &r->platforms);
+	r->min_score = 0;
+	get_int(p, obj, path, "min_score", 1, 1, 100, &r->min_score);
+	r->consecutive = 1;
+	if (get_int(p, obj, path, "consecutive", 0, 1, 100, &x) == 1)
+		r->consecutive = x;
+	if (!r->target)
+		r->target = (long long)r->exercises.n;
+	else if (r->exercises.n && r->target > (long long)r->exercises.n) {
+		join(f, sizeof(f), path, "target");
+		problem(p, f, "%lld can never be reached: the requirement lists %zu exercise%s", r->target,
+			r->exercises.n, r->exercises.n == 1 ? "" : "s");
+	}
+}
+
 static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 			      const struct rl_tools *tools, struct req *r)
 {
@@ -695,7 +741,8 @@ static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 			r->kind = k;
 	if (!r->kind) {
 		join(f, sizeof(f), path, "kind");
-		problem(p, f, "unknown kind \"%.40s\"; expected minutes, cases, steps, assessments or module_signoff", kind);
+		problem(p, f, "unknown kind \"%.40s\"; expected minutes, cases, steps, assessments, module_signoff or "
+			"simulator", kind);
 		return;
 	}
 	{
@@ -712,6 +759,9 @@ static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 			join(f, sizeof(f), path, "target");
 			problem(p, f, "must be 1 (or left out) for a module_signoff requirement, not %lld", target);
 		}
+	} else if (r->kind == KIND_SIMULATOR) {
+		target = 0; /* by default every exercise listed; checked in parse_simulator */
+		get_int(p, obj, path, "target", 0, 1, MAX_TARGET, &target);
 	} else {
 		get_int(p, obj, path, "target", 1, 1, MAX_TARGET, &target);
 	}
@@ -729,6 +779,9 @@ static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 		break;
 	case KIND_ASSESSMENTS:
 		parse_assessment(p, obj, path, tools, r);
+		break;
+	case KIND_SIMULATOR:
+		parse_simulator(p, obj, path, r);
 		break;
 	default:
 		break;
@@ -972,6 +1025,17 @@ static char *describe(const struct req *r, const struct module *m, const struct 
 	case KIND_SIGNOFF:
 		rl_buf_printf(&b, "A trainer's signed completion of the module \"%s\"", m->title);
 		break;
+	case KIND_SIMULATOR:
+		rl_buf_printf(&b, "%lld of the simulator exercise%s ", r->target, r->exercises.n == 1 ? "" : "s");
+		put_list(&b, &r->exercises, NULL, 0);
+		if (r->consecutive > 1)
+			rl_buf_printf(&b, " scored at least %lld%% on %lld attempts in a row", r->min_score, r->consecutive);
+		else
+			rl_buf_printf(&b, " with a best score of at least %lld%%", r->min_score);
+		if (r->platforms.n)
+			put_platforms(&b, &r->platforms);
+		rl_buf_puts(&b, ", in countersigned imports");
+		break;
 	}
 	if (b.len && b.data[0] >= 'a' && b.data[0] <= 'z')
 		b.data[0] = (char)(b.data[0] - 'a' + 'A');
@@ -1098,6 +1162,7 @@ void rl_curriculum_free(struct rl_curriculum *c)
 			strlist_free(&r->platforms);
 			strlist_free(&r->roles);
 			strlist_free(&r->steps);
+			strlist_free(&r->exercises);
 			free(r->key);
 			free(r->description);
 		}
@@ -1174,6 +1239,23 @@ static int assessment_qualifies(const struct req *r, const struct rl_tools *tool
 	return total >= r->total_min;
 }
 
+/* 1 if the attempts at one exercise (oldest first) reach the requirement's run of scores. */
+static int simulator_qualifies(const struct req *r, const struct rl_evidence *ev)
+{
+	long long run = 0;
+
+	if (!ev->exercise || !in_list(&r->exercises, ev->exercise))
+		return 0;
+	for (size_t i = 0; i < ev->nattempts; i++) {
+		if (r->platforms.n && !in_list(&r->platforms, ev->attempt_platforms ? ev->attempt_platforms[i] : NULL))
+			continue;
+		run = ev->attempt_scores[i] >= r->min_score * 100 ? run + 1 : 0;
+		if (run >= r->consecutive)
+			return 1;
+	}
+	return 0;
+}
+
 static long long contribution(const struct req *r, const struct module *m,
 			      const struct rl_tools *tools, const struct rl_evidence *ev)
 {
@@ -1196,6 +1278,8 @@ static long long contribution(const struct req *r, const struct module *m,
 		return ev->kind == RL_EV_ASSESSMENT && assessment_qualifies(r, tools, ev);
 	case KIND_SIGNOFF:
 		return ev->kind == RL_EV_MODULE && ev->module && strcmp(ev->module, m->id) == 0;
+	case KIND_SIMULATOR:
+		return ev->kind == RL_EV_SIMULATOR && ev->attempt_scores && simulator_qualifies(r, ev);
 	}
 	return 0;
 }
@@ -1279,6 +1363,11 @@ static json_t *requirement_json(const struct req *r, long long s, long long pend
 		put(o, "roles", strlist_json(&r->roles, failed), failed);
 	if (r->steps.n)
 		put(o, "steps", strlist_json(&r->steps, failed), failed);
+	if (r->kind == KIND_SIMULATOR) {
+		put(o, "exercises", strlist_json(&r->exercises, failed), failed);
+		put(o, "min_score", json_integer(r->min_score), failed);
+		put(o, "consecutive", json_integer(r->consecutive), failed);
+	}
 	if (r->kind == KIND_ASSESSMENTS) {
 		put(o, "tool", json_string(r->tool), failed);
 		put(o, "total_min", json_integer(r->total_min), failed);

@@ -106,6 +106,7 @@ enum rl_evidence_kind {
 	RL_EV_SESSION = 1, /* a logged session: activity, platform, role, minutes, steps */
 	RL_EV_ASSESSMENT,  /* a scored assessment: tool, scores */
 	RL_EV_MODULE,      /* a trainer's module completion: module */
+	RL_EV_SIMULATOR,   /* every countersigned attempt at one simulator exercise, oldest first */
 };
 
 /*
@@ -125,6 +126,10 @@ struct rl_evidence {
 	const int *scores;        /* assessment: one score per domain, in tool order */
 	size_t nscores;           /* entries in scores */
 	const char *module;       /* module completion: module id */
+	const char *exercise;     /* simulator: the exercise name */
+	const char *const *attempt_platforms; /* simulator: each attempt's platform code */
+	const long long *attempt_scores;      /* simulator: each attempt's score in hundredths of a percent */
+	size_t nattempts;         /* simulator: entries in both */
 };
 
 /* Told once per requirement the evidence counts towards; amount > 0. */
@@ -143,6 +148,10 @@ typedef void (*rl_contribution_fn)(void *ctx, const char *requirement_key,
  *                 are valid for that tool in tools, the total is at least
  *                 total_min and every domain at least domain_min
  *   module_signoff 1, if ev->module is the requirement's module
+ *   simulator     1, if ev->exercise is one of the requirement's exercises
+ *                 and its attempts (on the listed platforms, oldest first)
+ *                 score at least min_score percent `consecutive` times in
+ *                 a row (consecutive 1: the best score reaches min_score)
  * A session with no role never matches a requirement that lists roles,
  * and one with no platform never matches one that lists platforms.
  */

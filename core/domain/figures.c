@@ -129,6 +129,114 @@ static const char *overall_status(const char *evaluated, int accredited, const c
 	return "accredited";
 }
 
+/* ------------------------------------------------------------ simulator */
+
+struct sim_attempt {
+	const char *exercise, *platform, *at;
+	long long score;          /* hundredths of a percent */
+	json_int_t ledger_index;  /* the statement that countersigned it */
+	size_t pos;               /* its place in that statement */
+};
+
+static int by_attempt(const void *a, const void *b)
+{
+	const struct sim_attempt *x = a, *y = b;
+	int c = strcmp(x->exercise, y->exercise);
+
+	if (!c)
+		c = strcmp(x->at, y->at);
+	if (!c)
+		c = x->ledger_index < y->ledger_index ? -1 : x->ledger_index > y->ledger_index;
+	if (!c)
+		c = x->pos < y->pos ? -1 : x->pos > y->pos;
+	return c;
+}
+
+/*
+ * Simulator proficiency from confirmed simulator_import statements (the
+ * "results" each one carries; one decision per import): every attempt at
+ * one exercise, oldest first, is one piece of evidence.  sims holds
+ * {"ledger_index","_st"} in ledger order.  -1 when out of memory.
+ */
+static int simulator_evidence(const struct rl_curriculum *c, const struct rl_tools *tools, const json_t *sims,
+			      struct evidence *e)
+{
+	json_t *decided = json_object(), *entry, *r;
+	struct sim_attempt *all = NULL;
+	size_t n = 0, cap = 0, i, j;
+	char k[32];
+	int rc = 0;
+
+	json_array_foreach(sims, i, entry) {
+		const json_t *st = json_object_get(entry, "_st"), *imp = json_object_get(st, "import");
+		const char *decision = mstr(st, "decision");
+
+		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(imp, "id"));
+		if (json_object_get(decided, k))
+			continue; /* one decision per import; the server refuses a second */
+		json_object_set_new(decided, k, json_true());
+		if (!decision || strcmp(decision, "confirmed") != 0)
+			continue;
+		json_array_foreach(json_object_get(imp, "results"), j, r) {
+			if (!mstr(r, "exercise") || !mstr(r, "attempt_at") || !json_is_integer(json_object_get(r, "score_bp")))
+				continue;
+			if (n == cap) {
+				struct sim_attempt *more = realloc(all, (cap = cap ? 2 * cap : 64) * sizeof(*all));
+				if (!more) {
+					rc = -1;
+					goto out;
+				}
+				all = more;
+			}
+			all[n++] = (struct sim_attempt){ mstr(r, "exercise"), mstr(r, "platform"), mstr(r, "attempt_at"),
+							 mint(r, "score_bp"), mint(entry, "ledger_index"), j };
+		}
+	}
+	if (n)
+		qsort(all, n, sizeof(*all), by_attempt);
+	for (i = 0; i < n; i = j) {
+		const char **platforms;
+		long long *scores, best = 0;
+		struct rl_evidence x = { 0 };
+		json_int_t latest = 0;
+		json_t *item;
+
+		for (j = i; j < n && strcmp(all[j].exercise, all[i].exercise) == 0; j++)
+			;
+		platforms = calloc(j - i, sizeof(*platforms));
+		scores = calloc(j - i, sizeof(*scores));
+		if (!platforms || !scores) {
+			free(platforms);
+			free(scores);
+			rc = -1;
+			goto out;
+		}
+		for (size_t a = i; a < j; a++) {
+			platforms[a - i] = all[a].platform;
+			scores[a - i] = all[a].score;
+			best = all[a].score > best ? all[a].score : best;
+			latest = all[a].ledger_index > latest ? all[a].ledger_index : latest;
+		}
+		item = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "type", "simulator", "exercise", all[i].exercise,
+				 "ledger_index", latest, "attempts", (json_int_t)(j - i), "best_score_bp", (json_int_t)best,
+				 "date", all[j - 1].at);
+		x.kind = RL_EV_SIMULATOR;
+		x.exercise = all[i].exercise;
+		x.attempt_platforms = platforms;
+		x.attempt_scores = scores;
+		x.nattempts = j - i;
+		e->item = item;
+		rl_curriculum_contributions(c, tools, &x, add_signed, e);
+		json_decref(item);
+		free(platforms);
+		free(scores);
+	}
+out:
+	free(all);
+	json_decref(decided);
+	return rc;
+}
+
 /* Whom a statement is about: its kind's subject member (ledger/kinds.h). */
 static int about(const char *type, const json_t *st, int64_t trainee)
 {
@@ -212,7 +320,7 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 	struct evidence e = { &t, json_object(), NULL };
 	json_t *decided = json_object(), *session_date = json_object(), *revoked = json_object();
 	json_t *gone = corrected(entries, trainee);
-	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array();
+	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array(), *sims = json_array();
 	json_t *pending_out = json_array(), *assess_out = json_array(), *ev = NULL, *mod, *req, *entry;
 	const json_t **order = NULL;
 	json_int_t acc_index = -1;
@@ -261,6 +369,8 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 			if (mstr(cur, "code") && strcmp(mstr(cur, "code"), rl_curriculum_code(c)) == 0 &&
 			    mint(cur, "version") == rl_curriculum_version(c))
 				json_array_append_new(modules, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
+		} else if (strcmp(type, "simulator_import") == 0) {
+			json_array_append_new(sims, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
 		} else if (strcmp(type, "revocation") == 0) {
 			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(st, "accreditation_index"));
 			json_object_set_new(revoked, k, json_integer(idx));
@@ -359,6 +469,9 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 		json_decref(item);
 	}
 
+	if (simulator_evidence(c, tools, sims, &e) < 0)
+		goto oom;
+
 	/* Pending claims: shown beside, never counted. */
 	json_array_foreach(pending, i, entry) {
 		const char *steps[MAX_STEPS];
@@ -431,6 +544,7 @@ out:
 	json_decref(sessions);
 	json_decref(assessments);
 	json_decref(modules);
+	json_decref(sims);
 	json_decref(pending_out);
 	json_decref(assess_out);
 	return ev;

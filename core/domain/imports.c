@@ -19,11 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/codes.h"
 #include "ledger/jcs.h"
 #include "base/jsonin.h"
 #include "base/util.h"
+#include "domain/logbook.h"
+#include "domain/sessions.h"
 
 #define MAX_COLUMNS 64
 #define CLOCK_SKEW 300
@@ -387,7 +390,131 @@ struct csvstate {
 	size_t ncols;
 	int header_bad;               /* the header had a problem: data rows are not checked */
 	int stop;                     /* too many rows: ignore the rest */
+	int elogbook;                 /* the eLogbook columns (elog_columns) instead of the simulator's */
 };
+
+/* ------------------------------------------------------------ eLogbook */
+
+/* The eLogbook operating log columns raslog reads (docs/imports.md); nothing else is kept. */
+static const struct column elog_columns[] = {
+	{ "date", C_TIME, 1 },
+	{ "procedure", C_TEXT, 1 },
+	{ "hospital", C_TEXT, 0 },
+	{ "supervision", C_TEXT, 1 },
+	{ "consultant", C_TEXT, 1 },
+	{ "role", C_TEXT, 1 },
+	{ "minutes", C_DURATION, 0 },
+	{ "platform", C_PLATFORM, 0 },
+	{ NULL, C_TEXT, 0 },
+};
+
+static const struct column *elog_column_find(const char *name)
+{
+	for (const struct column *c = elog_columns; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* "2025-03-14" or the eLogbook's "14/03/2025" into YYYY-MM-DD; -1 if neither. */
+static int elog_date(const char *s, char out[11])
+{
+	long days;
+	char iso[11];
+
+	if (strlen(s) == 10 && s[2] == '/' && s[5] == '/') {
+		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", s + 6, s + 3, s);
+		s = iso;
+	}
+	if (rl_parse_date(s, &days) < 0)
+		return -1;
+	rl_format_date(days, out);
+	return 0;
+}
+
+/* The robotic role a row names: "console" or "bedside"; NULL for a row that is not robotic. */
+static const char *elog_role(const char *s)
+{
+	static const struct { const char *text, *role; } roles[] = {
+		{ "console", "console" }, { "console surgeon", "console" }, { "bedside", "bedside" },
+		{ "bedside assistant", "bedside" }, { "patient-side", "bedside" }, { "patient side", "bedside" },
+		{ "table-side", "bedside" }, { "tableside", "bedside" },
+	};
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcasecmp(s, roles[i].text) == 0)
+			return roles[i].role;
+	return NULL;
+}
+
+/* Checks one eLogbook row; appends {row, date, procedure, ...} to out when it has no problem. */
+static void check_elog_row(struct probs *p, long row, char *const *names, char *const *cells, size_t n,
+			   long today, json_t *out)
+{
+	json_t *r = json_pack("{s:I}", "row", (json_int_t)row);
+	int before = p->n;
+
+	for (const struct column *c = elog_columns; c->name; c++) {
+		size_t i;
+		for (i = 0; i < n && strcmp(names[i], c->name) != 0; i++)
+			;
+		/* role and consultant may be empty on a row that is not robotic (it is kept, not imported). */
+		if (c->required && (i == n || !cells[i]) && strcmp(c->name, "role") && strcmp(c->name, "consultant"))
+			prob(p, row, c->name, "is empty; every row needs a %s", c->name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = cells[i], *name = names[i];
+		const struct column *c = elog_column_find(name);
+		char d[11];
+		long days;
+		long long v;
+
+		if (!c || !s)
+			continue;
+		if (formula_start(s)) {
+			prob(p, row, name, "starts with '%c'; cells that a spreadsheet would run as a formula are refused",
+			     s[0] == '\t' ? 'T' : s[0] == '\r' ? 'R' : s[0]);
+			continue;
+		}
+		if (has_control(s) || strlen(s) > 200) {
+			prob(p, row, name, "must be at most 200 bytes without control characters");
+			continue;
+		}
+		if (strcmp(name, "date") == 0) {
+			if (elog_date(s, d) < 0)
+				prob(p, row, name, "'%.40s' is not a date like 2025-03-14 or 14/03/2025", s);
+			else if (rl_parse_date(d, &days) == 0 && days > today)
+				prob(p, row, name, "%s is in the future", d);
+			else if (strcmp(d, RL_DATE_MIN) < 0)
+				prob(p, row, name, "%s is before %s", d, RL_DATE_MIN);
+			else
+				json_object_set_new(r, "date", json_string(d));
+		} else if (strcmp(name, "supervision") == 0) {
+			if (!rl_code_find(rl_case_roles, s))
+				prob(p, row, name, "'%.40s' is not an eLogbook supervision code (O, A, S-TS, S-TU, P or T)", s);
+			else
+				json_object_set_new(r, "supervision", json_string(s));
+		} else if (strcmp(name, "role") == 0) {
+			json_object_set_new(r, "role", elog_role(s) ? json_string(elog_role(s)) : json_null());
+		} else if (strcmp(name, "minutes") == 0) {
+			if (rl_parse_int(s, 1, 1440, &v) < 0)
+				prob(p, row, name, "'%.40s' is not a whole number of minutes from 1 to 1440", s);
+			else
+				json_object_set_new(r, "minutes", json_integer(v));
+		} else if (strcmp(name, "platform") == 0) {
+			const struct rl_code *pc = rl_code_find(rl_platforms, s) ? rl_code_find(rl_platforms, s)
+						  : rl_platform_lookup(s);
+			if (!pc || strncmp(pc->code, "sim_", 4) == 0)
+				prob(p, row, name, "'%.40s' is not a robotic platform (davinci_xi, versius, hugo, ...)", s);
+			else
+				json_object_set_new(r, "platform", json_string(pc->code));
+		} else {
+			json_object_set_new(r, name, json_string(s));
+		}
+	}
+	if (p->n == before)
+		json_array_append(out, r);
+	json_decref(r);
+}
 
 static void csv_cell(void *data, size_t len, void *ctx)
 {
@@ -416,9 +543,9 @@ static void csv_header(struct csvstate *cs)
 		if (!*name) {
 			prob(cs->p, 1, col, "the header cell is empty");
 			cs->header_bad = 1;
-		} else if (!column_find(name)) {
-			prob(cs->p, 1, name, "'%.40s' is not a column of the raslog simulator format (see docs/imports.md)",
-			     name);
+		} else if (cs->elogbook ? !elog_column_find(name) : !column_find(name)) {
+			prob(cs->p, 1, name, "'%.40s' is not a column of the raslog %s format (see docs/imports.md)",
+			     name, cs->elogbook ? "eLogbook" : "simulator");
 			cs->header_bad = 1;
 		}
 		for (j = 0; j < i; j++)
@@ -427,7 +554,7 @@ static void csv_header(struct csvstate *cs)
 				cs->header_bad = 1;
 			}
 	}
-	for (const struct column *c = columns; c->name; c++) {
+	for (const struct column *c = cs->elogbook ? elog_columns : columns; c->name; c++) {
 		if (!c->required)
 			continue;
 		for (j = 0; j < cs->ncols; j++)
@@ -461,6 +588,10 @@ static void csv_row_end(int c, void *ctx)
 			prob(cs->p, cs->row, "(row)", "has %zu cells; the header has %zu", cs->ncells, cs->ncols);
 			goto out;
 		}
+		if (cs->elogbook) {
+			check_elog_row(cs->p, cs->row, cs->header, cs->cells, cs->ncells, (long)(cs->now / 86400), cs->out);
+			goto out;
+		}
 		for (i = 0; i < cs->ncells; i++) {
 			cells[i].name = cs->header[i];
 			cells[i].text = cs->cells[i];
@@ -476,13 +607,14 @@ out:
 	(void)c;
 }
 
-static void parse_csv(const char *data, size_t len, struct probs *p, time_t now, json_t *out)
+static void parse_csv(const char *data, size_t len, struct probs *p, time_t now, json_t *out, int elogbook)
 {
 	struct csv_parser parser;
 	struct csvstate cs;
 	size_t done, i;
 
 	memset(&cs, 0, sizeof(cs));
+	cs.elogbook = elogbook;
 	cs.p = p;
 	cs.now = now;
 	cs.out = out;
@@ -506,7 +638,7 @@ static void parse_csv(const char *data, size_t len, struct probs *p, time_t now,
 	if (cs.row == 0 && !p->n)
 		prob(p, 1, "(row)", "the file is empty; the first row must be the header");
 	else if (cs.row == 1 && !p->n)
-		prob(p, 2, "(row)", "the file has a header but no attempts");
+		prob(p, 2, "(row)", "the file has a header but no %s", elogbook ? "rows" : "attempts");
 }
 
 /* ------------------------------------------------------------ JSON */
@@ -664,7 +796,39 @@ json_t *rl_import_parse_simulator(const char *data, size_t len, const char *form
 		if (strcmp(format, "json") == 0)
 			parse_json(data, len, &p, now, out);
 		else
-			parse_csv(data, len, &p, now, out);
+			parse_csv(data, len, &p, now, out, 0);
+	}
+	if (probs_finish(&p) < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+json_t *rl_import_parse_elogbook(const char *data, size_t len, time_t now, struct rl_error *err)
+{
+	struct probs p = { json_array(), 0, err };
+	json_t *out = json_array();
+	size_t bad, i;
+
+	if (len > RL_IMPORT_MAX_BYTES) {
+		json_decref(p.list);
+		json_decref(out);
+		rl_error_set(err, RL_E_TOOLARGE, "too-large", "Import refused",
+			     "the file is %zu bytes; the limit is %u bytes (2 MiB); nothing was stored", len,
+			     RL_IMPORT_MAX_BYTES);
+		return NULL;
+	}
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		data += 3, len -= 3;
+	if ((bad = text_fault((const unsigned char *)data, len)) != (size_t)-1) {
+		long line = 1;
+		for (i = 0; i < bad; i++)
+			line += data[i] == '\n';
+		prob(&p, line, "(file)", "byte %zu (line %ld) is %s; the file must be UTF-8 text, not binary data", bad + 1,
+		     line, data[bad] ? "not UTF-8" : "a NUL byte");
+	} else {
+		parse_csv(data, len, &p, now, out, 1);
 	}
 	if (probs_finish(&p) < 0) {
 		json_decref(out);
@@ -699,6 +863,105 @@ void rl_import_new_release(struct rl_import_new *n)
 	n->attempts = NULL;
 }
 
+/* The trainer a consultant cell names: a user with the trainer role by email, else by name (case-insensitive). */
+static int64_t elog_trainer(struct rl_db *db, const char *who, int *many, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & ?1) != 0 AND active = 1 AND "
+					  "(lower(email) = lower(?2) OR lower(name) = lower(?2)) ORDER BY id LIMIT 2", err);
+	int64_t id = 0;
+	int n = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, RL_ROLE_TRAINER);
+	sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!n++)
+			id = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	*many = n > 1;
+	return id;
+}
+
+/*
+ * Each robotic row of an eLogbook file: its consultant as a trainer id, the
+ * session it becomes (checked as POST /sessions checks one) and its stable
+ * key.  Rows that are not robotic stay, with "robotic":false.  Problems are
+ * refused by row and column like the parser's.
+ */
+static int elog_resolve(struct rl_db *db, const struct rl_user *me, json_t *rows, struct rl_error *err)
+{
+	struct probs p = { json_array(), 0, err };
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r) {
+		long row = (long)json_integer_value(json_object_get(r, "row"));
+		const char *role = json_string_value(json_object_get(r, "role"));
+		const char *who = json_string_value(json_object_get(r, "consultant"));
+		struct rl_error e = RL_ERROR_INIT;
+		struct rl_session_new s;
+		int64_t trainer;
+		int many = 0;
+		json_t *body, *keyobj;
+		char key[65];
+
+		json_object_set_new(r, "robotic", json_boolean(role != NULL));
+		if (!role)
+			continue;
+		if (!who) {
+			prob(&p, row, "consultant", "is empty; a robotic row needs the consultant who signs it");
+			continue;
+		}
+		trainer = elog_trainer(db, who, &many, &e);
+		if (trainer < 0) {
+			rl_error_clear(&e);
+			json_decref(p.list);
+			return rl_error_internal(err, "could not look up the consultants");
+		}
+		if (!trainer || many || trainer == me->id) {
+			prob(&p, row, "consultant", "'%.60s' %s", who, trainer == me->id && !many ? "is you; a trainer other "
+			     "than you signs" : many ? "names more than one raslog trainer; give their email" :
+			     "is not a raslog trainer; give their name or email as raslog has it");
+			continue;
+		}
+		body = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "date", json_string_value(json_object_get(r, "date")),
+				 "minutes", json_integer_value(json_object_get(r, "minutes")) ?
+				 json_integer_value(json_object_get(r, "minutes")) : (json_int_t)RL_ELOGBOOK_MINUTES,
+				 "activity", strcmp(role, "console") == 0 ? "console_full" : "bedside_assist",
+				 "procedure", json_string_value(json_object_get(r, "procedure")),
+				 "role", json_string_value(json_object_get(r, "supervision")), "trainer", (json_int_t)trainer);
+		if (json_object_get(r, "hospital"))
+			json_object_set(body, "site", json_object_get(r, "hospital"));
+		if (json_object_get(r, "platform"))
+			json_object_set(body, "platform", json_object_get(r, "platform"));
+		if (rl_session_parse(db, me, body, &s, &e) < 0) {
+			/* The session's field as the eLogbook column it came from. */
+			static const char *const as[][2] = { { "trainer", "consultant" }, { "role", "supervision" },
+							     { "site", "hospital" }, { "activity", "role" } };
+			const char *col = e.nfields ? e.fields[0].field : "(row)";
+			for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
+				if (strcmp(col, as[k][0]) == 0)
+					col = as[k][1];
+			prob(&p, row, col, "%s", e.nfields ? e.fields[0].message : e.detail);
+			rl_error_clear(&e);
+			json_decref(body);
+			continue;
+		}
+		keyobj = json_pack("{s:O,s:O,s:O?,s:O,s:I,s:s}", "date", json_object_get(r, "date"), "procedure",
+				   json_object_get(r, "procedure"), "hospital", json_object_get(r, "hospital"),
+				   "supervision", json_object_get(r, "supervision"), "trainer", (json_int_t)trainer,
+				   "role", role);
+		if (rl_import_attempts_digest(keyobj, key, &e) < 0)
+			rl_error_clear(&e);
+		json_decref(keyobj);
+		json_object_set_new(r, "key", json_string(key));
+		json_object_set_new(r, "session", body);
+	}
+	return probs_finish(&p);
+}
+
 int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *body, time_t now,
 		      struct rl_import_new *out, struct rl_error *err)
 {
@@ -714,10 +977,15 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 	if (rl_json_check_members(body, allowed, err) < 0)
 		return -1;
 	rl_json_get_str(body, "kind", 1, 32, &kind, err);
-	if (kind && strcmp(kind, "simulator") != 0)
-		rl_error_field(err, "kind", "'%s' cannot be imported yet; only \"simulator\" (certificates and eLogbook "
-			       "imports are later work)", kind);
-	if (rl_json_get_int(body, "trainer", 1, 1, INT64_MAX, &trainer, NULL, err) == 0) {
+	if (kind && strcmp(kind, "simulator") != 0 && strcmp(kind, "elogbook") != 0)
+		rl_error_field(err, "kind", "'%s' cannot be imported; \"simulator\" or \"elogbook\"", kind);
+	if (kind && strcmp(kind, "elogbook") == 0) {
+		if (json_object_get(body, "trainer"))
+			rl_error_field(err, "trainer", "an eLogbook file names a consultant on each row, not one trainer");
+		if (json_object_get(body, "format") && !json_equal(json_object_get(body, "format"), json_string("csv")))
+			rl_error_field(err, "format", "an eLogbook file is CSV");
+		out->elogbook = 1;
+	} else if (rl_json_get_int(body, "trainer", 1, 1, INT64_MAX, &trainer, NULL, err) == 0) {
 		if (trainer == me->id)
 			rl_error_field(err, "trainer", "you cannot name yourself as the trainer who countersigns");
 		else if (rl_user_get(db, trainer, &t, &lookup) < 0 || !(t.roles & RL_ROLE_TRAINER))
@@ -774,7 +1042,17 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 		else if (fl > 4 && strcasecmp(filename + fl - 4, ".csv") == 0)
 			format = "csv";
 	}
-	out->attempts = rl_import_parse_simulator(out->content, out->len, format, now, err);
+	if (out->elogbook) {
+		out->attempts = rl_import_parse_elogbook(out->content, out->len, now, err);
+		format = "csv";
+		if (!out->attempts || elog_resolve(db, me, out->attempts, err) < 0) {
+			rl_import_new_release(out);
+			return -1;
+		}
+		out->me = *me;
+	} else {
+		out->attempts = rl_import_parse_simulator(out->content, out->len, format, now, err);
+	}
 	if (!out->attempts) {
 		rl_import_new_release(out);
 		return -1;
@@ -795,6 +1073,46 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 	out->trainer = trainer;
 	snprintf(out->filename, sizeof(out->filename), "%s", filename);
 	snprintf(out->format, sizeof(out->format), "%s", format);
+	return 0;
+}
+
+/* The robotic rows not imported before become pending sessions (in the caller's transaction). */
+static int elog_sessions(struct rl_db *db, const struct rl_import_new *n, int64_t import_id, struct rl_error *err)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(n->attempts, i, r) {
+		const char *key = json_string_value(json_object_get(r, "key"));
+		struct rl_session_new s;
+		sqlite3_stmt *st;
+		int64_t sid;
+		int known = 0;
+
+		if (!key)
+			continue;
+		if (!(st = rl_db_stmt(db, "SELECT 1 FROM elogbook_rows WHERE trainee_id = ? AND row_key = ?", err)))
+			return -1;
+		sqlite3_bind_int64(st, 1, n->trainee);
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+		known = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (known)
+			continue; /* imported before: nothing twice */
+		if (rl_session_parse(db, &n->me, json_object_get(r, "session"), &s, err) < 0 ||
+		    rl_logbook_log_session(db, &s, &sid, err) < 0)
+			return -1;
+		if (!(st = rl_db_stmt(db, "INSERT INTO elogbook_rows(trainee_id, row_key, import_id, session_id) "
+					  "VALUES (?,?,?,?)", err)))
+			return -1;
+		sqlite3_bind_int64(st, 1, n->trainee);
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, import_id);
+		sqlite3_bind_int64(st, 4, sid);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return rl_db_fail(db, err, "recording an eLogbook row");
+		sqlite3_reset(st);
+	}
 	return 0;
 }
 
@@ -821,14 +1139,19 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 		return rl_error_internal(err, "out of memory");
 	st = rl_db_stmt(db, "INSERT INTO imports(trainee_id, trainer_id, kind, filename, format, sha256, content, "
 			    "attempts, attempt_count, attempts_sha256, status, created_at) "
-			    "VALUES (?,?,'simulator',?,?,?,?,?,?,?,'pending',?)", err);
+			    "VALUES (?1,?2,?11,?3,?4,?5,?6,?7,?8,?9,?12,?10)", err);
 	if (!st) {
 		free(attempts);
 		return -1;
 	}
 	rl_now_rfc3339(now);
 	sqlite3_bind_int64(st, 1, n->trainee);
-	sqlite3_bind_int64(st, 2, n->trainer);
+	if (n->elogbook)
+		sqlite3_bind_null(st, 2);
+	else
+		sqlite3_bind_int64(st, 2, n->trainer);
+	sqlite3_bind_text(st, 11, n->elogbook ? "elogbook" : "simulator", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, n->elogbook ? "imported" : "pending", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, n->filename, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, n->format, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, n->sha256, -1, SQLITE_TRANSIENT);
@@ -848,13 +1171,13 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 	}
 	sqlite3_reset(st);
 	*id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	return n->elogbook ? elog_sessions(db, n, *id, err) : 0;
 }
 
 #define IMPORT_COLUMNS "i.id, i.kind, i.status, i.trainee_id, i.trainer_id, i.filename, i.format, i.sha256, " \
 	"i.attempt_count, i.attempts_sha256, i.created_at, i.signed_by, i.signed_at, i.signoff_index, " \
-	"i.reject_reason, te.name, tr.name, i.attempts FROM imports i JOIN users te ON te.id = i.trainee_id " \
-	"JOIN users tr ON tr.id = i.trainer_id"
+	"i.reject_reason, te.name, COALESCE(tr.name, ''), i.attempts, i.content FROM imports i " \
+	"JOIN users te ON te.id = i.trainee_id LEFT JOIN users tr ON tr.id = i.trainer_id"
 
 static json_t *import_json(sqlite3_stmt *st, int with_attempts)
 {
@@ -867,6 +1190,15 @@ static json_t *import_json(sqlite3_stmt *st, int with_attempts)
 			      "sha256", rl_db_col_text(st, 7), "attempts_sha256", rl_db_col_text(st, 9));
 
 	json_object_set_new(o, "created_at", json_string(rl_db_col_text(st, 10)));
+	{
+		/* "sha256" is of the bytes held now, so a file changed after countersigning shows in an audit. */
+		uint8_t h[32];
+		char hex[65];
+		crypto_hash_sha256(h, sqlite3_column_blob(st, 18) ? sqlite3_column_blob(st, 18) : (const void *)"",
+				   (unsigned long long)sqlite3_column_bytes(st, 18));
+		rl_hex_encode(h, 32, hex);
+		json_object_set_new(o, "sha256", json_string(hex));
+	}
 	if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
 		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)sqlite3_column_int64(st, 11), "signed_at",
 				       rl_db_col_text(st, 12), "ledger_index", (json_int_t)sqlite3_column_int64(st, 13));
@@ -895,6 +1227,18 @@ json_t *rl_import_load(struct rl_db *db, int64_t id, int with_attempts, struct r
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld is visible to you", (long long)id);
 	sqlite3_reset(st);
+	if (o && strcmp(json_string_value(json_object_get(o, "kind")), "elogbook") == 0) {
+		/* The sessions its rows became (rows imported before are in an earlier import's list). */
+		json_t *ids = json_array();
+		if ((st = rl_db_stmt(db, "SELECT session_id FROM elogbook_rows WHERE import_id = ? ORDER BY session_id", err))) {
+			sqlite3_bind_int64(st, 1, id);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
+			sqlite3_reset(st);
+		}
+		json_object_set_new(o, "sessions", ids);
+		json_object_set_new(o, "trainer", json_null());
+	}
 	return o;
 }
 
@@ -924,6 +1268,27 @@ json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *s
 	a = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(a, import_json(st, 0));
+	sqlite3_reset(st);
+	return a;
+}
+
+json_t *rl_import_export(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.trainee_id = ? ORDER BY i.id", err);
+	json_t *a;
+
+	if (!st)
+		return NULL;
+	a = json_array();
+	sqlite3_bind_int64(st, 1, trainee);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = import_json(st, 1);
+		char *b64 = rl_base64_encode(sqlite3_column_blob(st, 18) ? sqlite3_column_blob(st, 18) : (const void *)"",
+					     (size_t)sqlite3_column_bytes(st, 18));
+		json_object_set_new(o, "content_base64", json_string(b64 ? b64 : ""));
+		free(b64);
+		json_array_append_new(a, o);
+	}
 	sqlite3_reset(st);
 	return a;
 }

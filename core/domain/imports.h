@@ -29,6 +29,8 @@
 #define RL_IMPORT_EXERCISE_MAX 120       /* bytes in an exercise name */
 /* The request body of POST /api/v1/imports: the file as base64 or JSON-escaped text, with room. */
 #define RL_IMPORT_MAX_BODY (6u << 20)
+/* The request body of POST /api/v1/signoffs: a simulator_import statement lists each attempt's result. */
+#define RL_IMPORT_MAX_SIGNOFF_BODY (2u << 20)
 
 /*
  * Parses a simulator attempts file.  format is "csv" or "json" (NULL:
@@ -43,6 +45,17 @@
 json_t *rl_import_parse_simulator(const char *data, size_t len, const char *format, time_t now,
 				  struct rl_error *err);
 
+/*
+ * Parses an eLogbook operating log CSV (docs/imports.md: date, procedure,
+ * hospital, supervision, consultant, role, minutes, platform).  Returns the
+ * rows [{row, date, procedure, supervision, consultant, role: "console",
+ * "bedside" or null (not robotic), hospital?, minutes?, platform?}], or NULL
+ * with err set as rl_import_parse_simulator does.  Needs no database.
+ */
+json_t *rl_import_parse_elogbook(const char *data, size_t len, time_t now, struct rl_error *err);
+/* Minutes of a session an eLogbook row becomes when it gives none (the eLogbook records no duration). */
+#define RL_ELOGBOOK_MINUTES 60
+
 /* The lowercase hex SHA-256 of JCS(attempts) into out[65]; -1 with err set if not canonicalisable. */
 int rl_import_attempts_digest(const json_t *attempts, char out[65], struct rl_error *err);
 
@@ -56,6 +69,8 @@ struct rl_import_new {
 	char sha256[65];
 	json_t *attempts;    /* owned */
 	char attempts_sha256[65];
+	int elogbook;        /* an eLogbook file: attempts are its rows, each robotic one with "key" and "session" */
+	struct rl_user me;   /* eLogbook: the trainee, whose sessions the rows become */
 };
 void rl_import_new_release(struct rl_import_new *n);
 
@@ -80,6 +95,11 @@ json_t *rl_import_load(struct rl_db *db, int64_t id, int with_attempts, struct r
 int rl_import_visible(const struct rl_user *me, const json_t *import);
 /* Imports I uploaded or that name me as trainer (faculty: all), newest first; status NULL for any. */
 json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err);
+/*
+ * Every import of a trainee, oldest first, for the subject-access export:
+ * the API record with "items" and the file as "content_base64".
+ */
+json_t *rl_import_export(struct rl_db *db, int64_t trainee, struct rl_error *err);
 /* The file's bytes (malloc'd) for the audit of a countersigned import. */
 char *rl_import_content(struct rl_db *db, int64_t id, size_t *len, struct rl_error *err);
 

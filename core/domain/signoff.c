@@ -849,7 +849,7 @@ static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const
 	const json_t *st = so->statement;
 	int64_t id = member_int(json_object_get(st, "import"), "id");
 	const char *decision = member_str(st, "decision"), *reason = member_str(st, "reason");
-	json_t *imp = id > 0 ? rl_import_load(db, id, 0, err) : NULL;
+	json_t *imp = id > 0 ? rl_import_load(db, id, 1, err) : NULL; /* with items: the statement carries their results */
 	int rc = -1;
 
 	if (!imp) {

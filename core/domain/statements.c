@@ -6,6 +6,7 @@
 
 #include "domain/statements.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,21 @@ json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, con
 	for (i = 0; strs[i]; i++) {
 		const char *v = json_string_value(json_object_get(import, strs[i]));
 		json_object_set_new(imp, strs[i], json_string(v ? v : ""));
+	}
+	/* What the figures count, from the statement alone: each attempt's result in integers and strings. */
+	if (json_is_array(json_object_get(import, "items"))) {
+		json_t *results = json_array(), *a;
+		json_array_foreach(json_object_get(import, "items"), i, a) {
+			double pct = json_number_value(json_object_get(a, "score_pct"));
+			const char *pl = json_string_value(json_object_get(a, "platform"));
+			const char *ex = json_string_value(json_object_get(a, "exercise"));
+			const char *at = json_string_value(json_object_get(a, "attempt_at"));
+			json_array_append_new(results, json_pack("{s:s,s:s,s:s,s:I,s:i}", "platform", pl ? pl : "",
+								 "exercise", ex ? ex : "", "attempt_at", at ? at : "",
+								 "score_bp", (json_int_t)llround(pct * 100.0), "passed",
+								 json_is_true(json_object_get(a, "passed")) ? 1 : 0));
+		}
+		json_object_set_new(imp, "results", results);
 	}
 	json_object_set_new(o, "decision", json_string(decision ? decision : ""));
 	json_object_set_new(o, "import", imp);

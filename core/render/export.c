@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ledger/ledger.h"
+#include "domain/imports.h"
 #include "domain/progress.h"
 #include "domain/sessions.h"
 #include "domain/users.h"
@@ -178,5 +179,14 @@ json_t *rl_export_json(struct rl_db *db, int64_t trainee, struct rl_error *err)
 			"person", "id", (json_int_t)u.id, "name", u.name, "email", u.email, "gmc", u.gmc,
 			"site", u.site, "sessions", sessions, "progress", progress, "ledger_entries", statements);
 	json_object_set(out, "assessments", json_is_object(progress) ? json_object_get(progress, "assessments") : json_null());
+	/* Every import, pending, signed or rejected, with its file: the ledger holds only the signed ones' hashes. */
+	{
+		json_t *imports = rl_import_export(db, trainee, err);
+		if (!imports) {
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, "imports", imports);
+	}
 	return out;
 }

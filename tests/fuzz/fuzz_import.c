@@ -3,12 +3,15 @@
  * through jansson) on arbitrary bytes, each way.  They must never crash;
  * a refusal must say why (row_errors or too-large), and an accepted file
  * must give a non-empty attempts array that JCS canonicalises (its digest
- * is what a trainer signs) with every score inside 0..100.
+ * is what a trainer signs) with every score inside 0..100.  The eLogbook
+ * operating log parser and the e-learning certificate reader run on the
+ * same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/certificates.h"
 #include "domain/imports.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,8 +40,52 @@ static void one(const uint8_t *data, size_t size, const char *format)
 	json_decref(a);
 }
 
+/* The eLogbook operating log parser: a refusal says why; accepted rows have a date, a supervision code, a role or null. */
+static void elogbook(const uint8_t *data, size_t size)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *a = rl_import_parse_elogbook((const char *)data, size, 1900000000, &err), *v;
+	size_t i;
+
+	if (!a) {
+		if (!err.status || (err.status != RL_E_TOOLARGE && !err.extra))
+			abort();
+		rl_error_clear(&err);
+		return;
+	}
+	if (!json_array_size(a))
+		abort();
+	json_array_foreach(a, i, v) {
+		json_t *role = json_object_get(v, "role");
+		if (!json_is_string(json_object_get(v, "date")) || !json_is_string(json_object_get(v, "supervision")) ||
+		    !json_is_string(json_object_get(v, "procedure")) || !(json_is_null(role) || json_is_string(role) || !role))
+			abort();
+	}
+	json_decref(a);
+}
+
+/* The certificate reader: a refusal says why; a reading names format, issuer and achievement and a verdict. */
+static void certificate(const uint8_t *data, size_t size)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *c = rl_certificate_read((const char *)data, size, &err);
+
+	if (!c) {
+		if (!err.status)
+			abort();
+		rl_error_clear(&err);
+		return;
+	}
+	if (!json_is_string(json_object_get(c, "issuer")) || !json_is_string(json_object_get(c, "achievement")) ||
+	    !json_is_boolean(json_object_get(c, "verified")) || !json_is_string(json_object_get(c, "verification")))
+		abort();
+	json_decref(c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	certificate(data, size);
+	elogbook(data, size);
 	one(data, size, "csv");
 	one(data, size, "json");
 	one(data, size, NULL);

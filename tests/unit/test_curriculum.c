@@ -333,7 +333,7 @@ static void test_curricula_shipped(void **state)
 static void test_core_demo_trainee_eligible(void **state)
 {
 	struct rl_tools *tools = shipped_tools();
-	struct rl_curriculum *core = shipped("schema/curricula/ras-core-v1.json", tools);
+	struct rl_curriculum *core = shipped("schema/curricula/ras-core-v2.json", tools);
 	struct table t = { 0 };
 	struct rl_error err = RL_ERROR_INIT;
 	static const char *const modular[][3] = {
@@ -382,6 +382,17 @@ static void test_core_demo_trainee_eligible(void **state)
 		e = (struct rl_evidence){ .kind = RL_EV_ASSESSMENT, .tool = "gears",
 					  .scores = gears, .nscores = 6 };
 		rl_curriculum_contributions(core, tools, &e, add_signed, &t);
+	}
+	{
+		/* Simulator benchmarks: three exercises at 80% or more twice in a row (one run broken by a 79). */
+		static const char *const exercises[] = { "Pick and Place", "Ring and Rail 1", "Peg Transfer" };
+		static const char *const plats[] = { "sim_simnow", "sim_simnow", "sim_simnow", "sim_simnow" };
+		static const long long scores[] = { 8000, 7900, 8500, 9000 };
+		for (int i = 0; i < 3; i++) {
+			e = (struct rl_evidence){ .kind = RL_EV_SIMULATOR, .exercise = exercises[i],
+						  .attempt_platforms = plats, .attempt_scores = scores, .nattempts = 4 };
+			rl_curriculum_contributions(core, tools, &e, add_signed, &t);
+		}
 	}
 	static const char *const signoffs[] = { "robotic_literacy", "simulator_proficiency", "console_full" };
 	for (int i = 0; i < 3; i++) {
@@ -778,6 +789,94 @@ static void test_contributions_platforms(void **state)
 	rl_tools_free(tools);
 }
 
+/* The simulator kind: a run of scores at one listed exercise, on the listed platforms; refusals named by field. */
+static void test_contributions_simulator(void **state)
+{
+	struct rl_tools *tools = shipped_tools();
+	struct rl_curriculum *c = parse_ok(ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":"
+		"[\"Pick and Place\",\"Ring Walk 2\"],\"platform\":[\"sim_simnow\"],\"min_score\":90,\"consecutive\":3}"), tools);
+	struct rl_curriculum *best = parse_ok(ONE_MODULE("{\"id\":\"b\",\"kind\":\"simulator\",\"exercises\":"
+		"\"Pick and Place\",\"min_score\":95}"), tools);
+	static const char *const simnow[] = { "sim_simnow", "sim_simnow", "sim_simnow", "sim_simnow", "sim_simnow" };
+	static const char *const mixed[] = { "sim_simnow", "sim_simnow", "sim_mimic", "sim_simnow", "sim_simnow" };
+	static const long long run3[] = { 9000, 9500, 9000, 10, 10 };    /* three in a row from the start */
+	static const long long broken[] = { 9000, 9500, 8999, 9000, 9100 }; /* 8999 breaks the run */
+	static const long long late[] = { 10, 9000, 9000, 9000, 0 };       /* a run in the middle */
+	struct rl_evidence e = { .kind = RL_EV_SIMULATOR, .exercise = "Pick and Place", .attempt_platforms = simnow,
+				 .nattempts = 5 };
+	struct got g = { 0 };
+	json_t *ev;
+
+	e.attempt_scores = run3;
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.key[0], "a/s");
+	assert_int_equal(g.amount[0], 1);
+	e.attempt_scores = late;
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	assert_int_equal(g.n, 2);
+	memset(&g, 0, sizeof(g));
+	e.attempt_scores = broken;
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	e.attempt_scores = late;
+	e.attempt_platforms = mixed; /* the Mimic attempt is not counted: two SimNow at 90 are not three */
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	e.attempt_platforms = simnow;
+	e.exercise = "Suture Sponge 1"; /* not listed */
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	e.exercise = "Pick and Place";
+	e.nattempts = 2;                /* too few */
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	assert_int_equal(g.n, 0);
+	/* consecutive left out: the best score decides. */
+	e.nattempts = 5;
+	e.attempt_scores = late; /* at most 90 */
+	rl_curriculum_contributions(best, tools, &e, collect, &g);
+	assert_int_equal(g.n, 0);
+	e.attempt_scores = (const long long[]){ 1000, 9500, 0, 0, 0 };
+	rl_curriculum_contributions(best, tools, &e, collect, &g);
+	assert_int_equal(g.n, 1);
+	/* The target is every exercise unless given; the description says what counts. */
+	{
+		struct table t = { 0 };
+		struct rl_error err = RL_ERROR_INIT;
+		json_t *req;
+
+		ev = rl_curriculum_evaluate(c, tally, &t, &err);
+		assert_non_null(ev);
+		req = json_array_get(json_object_get(json_array_get(json_object_get(ev, "modules"), 0), "requirements"), 0);
+		assert_int_equal(int_at(req, "target"), 2);
+		assert_int_equal(int_at(req, "consecutive"), 3);
+		assert_non_null(strstr(str_at(req, "description"), "at least 90% on 3 attempts in a row"));
+		json_decref(ev);
+	}
+
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"min_score\":90}"),
+		     "modules[0].requirements[0].exercises", "is required");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\"],\"min_score\":101}"),
+		     "modules[0].requirements[0].min_score", "between 1 and 100");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\"]}"),
+		     "modules[0].requirements[0].min_score", "is required");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\",\"B\"],"
+				       "\"min_score\":80,\"target\":3}"),
+		     "modules[0].requirements[0].target", "lists 2 exercises");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\"],"
+				       "\"min_score\":80,\"platform\":\"davinci_xi\"}"),
+		     "modules[0].requirements[0].platform", "not a simulator");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\",\"A\"],"
+				       "\"min_score\":80}"),
+		     "modules[0].requirements[0].exercises[1]", "repeats");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\"],"
+				       "\"min_score\":80,\"consecutive\":0}"),
+		     "modules[0].requirements[0].consecutive", "between 1 and 100");
+	expect_field(tools, ONE_MODULE("{\"id\":\"s\",\"kind\":\"simulator\",\"exercises\":[\"A\"],"
+				       "\"min_score\":80,\"tool\":\"gears\"}"),
+		     "modules[0].requirements[0].tool", "not a field of a simulator requirement");
+	rl_curriculum_free(c);
+	rl_curriculum_free(best);
+	rl_tools_free(tools);
+}
+
 static void test_contributions_assessments(void **state)
 {
 	struct rl_tools *tools = shipped_tools();
@@ -999,6 +1098,7 @@ int main(void)
 		cmocka_unit_test(test_contributions_sessions),
 		cmocka_unit_test(test_contributions_platforms),
 		cmocka_unit_test(test_contributions_assessments),
+		cmocka_unit_test(test_contributions_simulator),
 		cmocka_unit_test(test_evaluate_edges),
 		cmocka_unit_test(test_evaluate_failures),
 		cmocka_unit_test(test_versions_independent),

@@ -331,6 +331,63 @@ static void test_view_and_compare(void **state)
 	rl_curriculum_free(c);
 }
 
+/*
+ * Simulator proficiency from simulator_import statements alone: attempts of
+ * several confirmed imports merge by exercise in attempt order; a rejected
+ * import, a second decision on one import and another trainee's import count
+ * nowhere.
+ */
+#define SIMCUR "{\"code\":\"fx\",\"version\":1,\"title\":\"Fixture\",\"modules\":[{\"id\":\"s\",\"title\":\"S\"," \
+	"\"requirements\":[{\"id\":\"bench\",\"kind\":\"simulator\",\"exercises\":[\"Pick and Place\",\"Ring Walk 2\"," \
+	"\"Suture Sponge 1\"],\"min_score\":90,\"consecutive\":2}]}]}"
+#define SIMST(idx, id, trainee, decision, results) \
+	"{\"index\":" #idx ",\"statement\":{\"type\":\"simulator_import\",\"decision\":\"" decision "\",\"signer\":3," \
+	"\"signed_at\":\"2026-01-05T10:00:00Z\",\"import\":{\"id\":" #id ",\"trainee\":" #trainee ",\"trainer\":3," \
+	"\"results\":[" results "]}}}"
+#define R(ex, at, bp) "{\"platform\":\"sim_simnow\",\"exercise\":\"" ex "\",\"attempt_at\":\"" at "\",\"score_bp\":" #bp ",\"passed\":1}"
+
+static void test_simulator_imports(void **state)
+{
+	const struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_curriculum *c = curriculum(f, SIMCUR);
+	const char *entries_text = "["
+		/* Pick and Place: 95 (import 1, later attempt) and 91 (import 2, earlier): two in a row across imports. */
+		SIMST(30, 1, 7, "confirmed", R("Pick and Place", "2026-01-03T10:00:00Z", 9500) ","
+					      R("Ring Walk 2", "2026-01-03T11:00:00Z", 9900)) ","
+		SIMST(31, 2, 7, "confirmed", R("Pick and Place", "2026-01-02T10:00:00Z", 9100) ","
+					      R("Ring Walk 2", "2026-01-04T11:00:00Z", 8999) ","
+					      R("Ring Walk 2", "2026-01-05T11:00:00Z", 9999)) ","
+		/* Suture Sponge 1: rejected, then a second (confirmed) decision on the same import: neither counts. */
+		SIMST(32, 3, 7, "rejected", R("Suture Sponge 1", "2026-01-02T10:00:00Z", 9500) ","
+					     R("Suture Sponge 1", "2026-01-02T10:10:00Z", 9500)) ","
+		SIMST(33, 3, 7, "confirmed", R("Suture Sponge 1", "2026-01-02T10:00:00Z", 9500) ","
+					      R("Suture Sponge 1", "2026-01-02T10:10:00Z", 9500)) ","
+		/* Another trainee's import. */
+		SIMST(34, 4, 8, "confirmed", R("Suture Sponge 1", "2026-01-02T10:00:00Z", 9500) ","
+					      R("Suture Sponge 1", "2026-01-02T10:10:00Z", 9500))
+		"]";
+	json_t *entries = json_loads(entries_text, 0, NULL), *ev, *req, *item;
+
+	assert_non_null(entries);
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-02-01", &err);
+	assert_non_null(ev);
+	req = req_of(ev, "s/bench");
+	assert_int_equal(num(req, "target"), 3);
+	/* Pick and Place: 91 then 95 in attempt order; Ring Walk 2: 99, 89.99, 99.99: the run is broken. */
+	assert_int_equal(num(req, "signed"), 1);
+	assert_int_equal(json_array_size(json_object_get(req, "evidence")), 1);
+	item = json_array_get(json_object_get(req, "evidence"), 0);
+	assert_string_equal(str(item, "type"), "simulator");
+	assert_string_equal(str(item, "exercise"), "Pick and Place");
+	assert_int_equal(num(item, "ledger_index"), 31);
+	assert_int_equal(num(item, "attempts"), 2);
+	assert_int_equal(num(item, "best_score_bp"), 9500);
+	json_decref(ev);
+	json_decref(entries);
+	rl_curriculum_free(c);
+}
+
 /* The one table of kinds: the verifier counts in its order, and the subject member of each kind is read right. */
 static void test_kinds_table(void **state)
 {
@@ -369,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_corrections),
 		cmocka_unit_test(test_view_and_compare),
 		cmocka_unit_test(test_kinds_table),
+		cmocka_unit_test(test_simulator_imports),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -156,6 +156,17 @@ export function mismatch(st, item, subject) {
 		if (!same(st.module, item.module)) return `it completes ${st.module}, not ${item.module}`;
 		if (!same(st.signer, item.signed_by)) return `it was signed by user ${st.signer}, not ${item.signed_by}`;
 		return null;
+	case 'simulator': {
+		if (st.type !== 'simulator_import') return `it is a ${st.type} statement, not a simulator import`;
+		if (st.decision !== 'confirmed') return `the trainer's decision was ${st.decision}, not confirmed`;
+		const imp = st.import || {};
+		if (!same(imp.trainee, subject)) return `it is about trainee ${imp.trainee}`;
+		const attempts = (Array.isArray(imp.results) ? imp.results : []).filter((r) => r.exercise === item.exercise);
+		if (!attempts.length) return `it holds no attempt at ${item.exercise}`;
+		if (item.best_score_bp !== undefined && attempts.some((r) => Number(r.score_bp) > Number(item.best_score_bp)))
+			return `an attempt at ${item.exercise} scores above the best score shown`;
+		return null;
+	}
 	case 'trainer_accreditation':
 		if (st.type !== 'trainer_accreditation') return `it is a ${st.type} statement, not a trainer accreditation`;
 		if (!same(st.trainer, subject)) return `it accredits user ${st.trainer}`;

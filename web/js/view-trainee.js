@@ -251,6 +251,8 @@ function describe(item) {
 		return `${String(item.tool || '').toUpperCase()} assessment of session #${item.session}: ${(item.scores || []).join(', ')} (total ${item.total ?? ''})`;
 	case 'module_completion':
 		return `Module completion: ${prettyCode(item.module)}`;
+	case 'simulator':
+		return `Simulator: ${item.exercise}, ${item.attempts} countersigned attempt${item.attempts === 1 ? '' : 's'}, best ${(Number(item.best_score_bp) / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 	case 'accreditation':
 		return `Accreditation${item.valid_until ? ` until ${fmtDate(item.valid_until)}` : ''}`;
 	default:
