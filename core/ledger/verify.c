@@ -598,8 +598,9 @@ static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, c
  * An accreditation names its evidence ("v":2, docs/ledger.md): the
  * curriculum's content hash must be the one the trainee's latest
  * enrolment names, and every index in "evidence" (ascending, earlier than
- * the accreditation) a session sign-off (confirmed), assessment or module
- * completion about the trainee that still counts.  Whether the evidence
+ * the accreditation) a session sign-off (confirmed), assessment, module
+ * completion or simulator import (confirmed) about the trainee that still
+ * counts.  Whether the evidence
  * suffices needs the curriculum's rules: `raslog audit` checks that.  A
  * "v":1 accreditation (written before) names none and is read as before.
  */
@@ -630,10 +631,10 @@ static int accreditation_evidence(struct state *s, const struct entry *e, int64_
 		prev = idx;
 		r = rec_at(s, idx);
 		if (!r || r->trainee != trainee)
-			return BAD("the evidence names index %lld, which is no sign-off, assessment or module completion about "
+			return BAD("the evidence names index %lld, which is no sign-off, assessment, module completion or import about "
 				   "trainee %lld", (long long)idx, (long long)trainee);
 		if (r->rejected)
-			return BAD("the evidence names index %lld, a rejected session sign-off", (long long)idx);
+			return BAD("the evidence names index %lld, a rejected sign-off or import", (long long)idx);
 		if (r->superseded >= 0 || r->withdrawn >= 0)
 			return BAD("the evidence names index %lld, which no longer counts: %s at index %lld", (long long)idx,
 				   r->superseded >= 0 ? "superseded" : "withdrawn",
@@ -876,7 +877,13 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 				   (long long)signer);
 		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
 			return BAD("\"decision\" must be confirmed or rejected");
-		return need_trainer(s, e->pk, signer, date, why, wsize);
+		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
+			return -1;
+		/* A record too: an accreditation may name a confirmed import as evidence. */
+		if (rec_add(s, e->index, type, subject, signer) < 0)
+			return BAD("out of memory");
+		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
+		return 0;
 	}
 	case T_DEVICE_KEY: {
 		const char *nk64 = str_of(st, "public_key");
