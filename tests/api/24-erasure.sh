@@ -142,12 +142,22 @@ api GET /api/v1/ledger/head "$FAC" >/dev/null; cp "$WORK/body" "$WORK/head.json"
 ok "raslog verify passes with the texts" "$RASLOG" verify --file "$WORK/full.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json"
 check "  ...and says the texts match their commitments" "$(grep -c '2 free texts match their commitments, 0 erased' "$WORK/out")" = 1
 ok "node verify-ledger.mjs checks the texts too" node tests/js/verify-ledger.mjs "$WORK/full.jsonl" "$WORK/head.json" "$LOGKEY"
+ok "the web page's checker (web/js/verify.js) checks the texts" node tests/js/check-export.mjs "$WORK/full.jsonl" "$WORK/head.json" "$LOGKEY"
+check "  ...both match" "$(grep -c '2 texts match, 0 erased' "$WORK/out")" = 1
 sed "s/Not at the console/Not at the consolE/" "$WORK/full.jsonl" > "$WORK/wrong.jsonl"
 "$RASLOG" verify --file "$WORK/wrong.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json" > /dev/null 2>"$WORK/err"
 check "a wrong text fails raslog verify, naming the entry and the commitment" \
 	"$?-$(grep -c "entry $IR is bad: the text of \"reason\" does not match" "$WORK/err")" = 1-1
 node tests/js/verify-ledger.mjs "$WORK/wrong.jsonl" "$WORK/head.json" "$LOGKEY" > /dev/null 2>"$WORK/err"
 check "  ...and the Node verifier" "$?-$(grep -c 'does not match' "$WORK/err")" = 1-1
+node tests/js/check-export.mjs "$WORK/wrong.jsonl" "$WORK/head.json" "$LOGKEY" > /dev/null 2>"$WORK/err"
+check "  ...and the web page's checker" "$?-$(grep -c "entry $IR: the text of reason does not match" "$WORK/err")" = 1-1
+# docs/ledger.md section 7, step 5: the OpenSSL recipe for a commitment, run as written there.
+grep "\"index\":$IR," "$WORK/full.jsonl" > "$WORK/entryN.jsonl"
+got=$({ jq -r '.texts.reason.salt' "$WORK/entryN.jsonl" | xxd -r -p; jq -j '.texts.reason.text' "$WORK/entryN.jsonl"; } |
+  openssl dgst -sha256 -r | cut -c1-64)
+want=$(jq -r '.message | sub("^RASLOG-STATEMENT-v1\n"; "") | fromjson | .reason_commit' "$WORK/entryN.jsonl")
+check "the OpenSSL recipe of docs/ledger.md recomputes the commitment" "sha256:$got" = "$want"
 ok "raslog audit agrees with the server before erasure" "$RASLOG" --token "$FAC" audit
 
 # ---- erasure ----------------------------------------------------------------------
@@ -188,6 +198,8 @@ check "the root is unchanged" "$(jget 'j["root_hash"]' < "$WORK/head2.json")" = 
 ok "raslog verify passes after erasure" "$RASLOG" verify --file "$WORK/after.jsonl" --log-key "$LOGKEY" --head "$WORK/head2.json"
 check "  ...counting both texts as erased" "$(grep -c '0 free texts match their commitments, 2 erased' "$WORK/out")" = 1
 ok "node verify-ledger.mjs passes after erasure" node tests/js/verify-ledger.mjs "$WORK/after.jsonl" "$WORK/head2.json" "$LOGKEY"
+ok "the web page's checker passes after erasure" node tests/js/check-export.mjs "$WORK/after.jsonl" "$WORK/head2.json" "$LOGKEY"
+check "  ...showing both texts erased" "$(grep -c '0 texts match, 2 erased' "$WORK/out")" = 1
 ok "raslog verify against the server passes" "$RASLOG" --token "$FAC" verify
 ok "raslog audit still agrees with the server" "$RASLOG" --token "$FAC" audit
 finish
