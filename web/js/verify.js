@@ -16,6 +16,8 @@
 // checkExport() still folds its leaf hash into the RFC 9162 root and checks
 // that root against the log's signed tree head.
 
+import { kindOf, subjectOf } from './kinds.js';
+
 export const PREFIX = 'RASLOG-STATEMENT-v1\n';
 
 /** Standard base64 to bytes; null if it is not base64. */
@@ -117,6 +119,11 @@ export async function verifyEntry(entry) {
 	}
 	if (typeof statement.key === 'string' && statement.key !== entry.public_key)
 		return fail('the statement names a different key from the one that signed it', statement);
+	// Its kind, from the one table of kinds (schema/kinds.json, generated into kinds.js as into the C verifier).
+	const kind = kindOf(statement.type);
+	if (!kind) return fail(`"${String(statement.type).slice(0, 40)}" is not a statement type`, statement);
+	if ((kind.signer === 'log') !== (statement.issuer === 'log'))
+		return fail(kind.signer === 'log' ? `a ${kind.name} statement must be issued by the log` : `a ${kind.name} statement is signed by a person, not issued by the log`, statement);
 	const t = await checkTexts(statement, entry.texts);
 	if (!t.ok) return fail(t.reason, statement);
 	return { ok: true, statement, texts: t.texts };
@@ -284,15 +291,17 @@ function chainAt(chain, trainer, at) {
 	const devices = new Map(), revokedKeys = new Map();
 	for (const { index, st } of chain.events) {
 		if (at !== undefined && at !== null && index >= Number(at)) break;
-		if (st.type === 'trainer_accreditation' && String(st.trainer) === trainer) {
+		// Whom each statement is about comes from its kind's subject member (kinds.js).
+		const about = String(subjectOf(st));
+		if (st.type === 'trainer_accreditation' && about === trainer) {
 			latest = { index, key: st.trainer_key, from: st.valid_from, until: st.valid_until };
 			revokedAt = null;
-		} else if (st.type === 'revocation' && String(st.subject) === trainer && latest &&
+		} else if (st.type === 'revocation' && about === trainer && latest &&
 			chain.events.some((e) => e.index === Number(st.accreditation_index) && e.st.type === 'trainer_accreditation')) {
 			revokedAt = index;
-		} else if (st.type === 'device_key' && String(st.user) === trainer && typeof st.public_key === 'string') {
+		} else if (st.type === 'device_key' && about === trainer && typeof st.public_key === 'string') {
 			if (!devices.has(st.public_key)) devices.set(st.public_key, index);
-		} else if (st.type === 'key_revocation' && String(st.user) === trainer && typeof st.public_key === 'string') {
+		} else if (st.type === 'key_revocation' && about === trainer && typeof st.public_key === 'string') {
 			if (!revokedKeys.has(st.public_key)) revokedKeys.set(st.public_key, index);
 		}
 	}
@@ -310,7 +319,8 @@ function chainAt(chain, trainer, at) {
  * statement is not a trainer's.
  */
 export function keyChain(statement, chains, index) {
-	if (!statement || !chains || !['session_signoff', 'assessment', 'module_completion', 'simulator_import'].includes(statement.type)) return null;
+	// A trainer's statement: the kinds whose signer class is "trainer" in the table of kinds.
+	if (!statement || !chains || kindOf(statement.type)?.signer !== 'trainer') return null;
 	const trainer = String(statement.signer);
 	const chain = chains.get(trainer);
 	if (!chain || !chain.events.length) return { ok: false, reason: 'no trainer accreditation of the signer could be read' };
