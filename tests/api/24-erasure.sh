@@ -202,4 +202,8 @@ ok "the web page's checker passes after erasure" node tests/js/check-export.mjs 
 check "  ...showing both texts erased" "$(grep -c '0 texts match, 2 erased' "$WORK/out")" = 1
 ok "raslog verify against the server passes" "$RASLOG" --token "$FAC" verify
 ok "raslog audit still agrees with the server" "$RASLOG" --token "$FAC" audit
+
+# The web page's reconciliation (web/js/figures.js) from the statements alone, for every trainee (issue 13 item 7).
+ok "the web page's recomputed figures equal the server's for every trainee, erased texts and all" node tests/js/figures-check.mjs "$URL" "$FAC"
+ok "  ...and a report with one figure inflated is named" node tests/js/figures-check.mjs "$URL" "$FAC" inflate
 finish
