@@ -150,6 +150,8 @@ check "a wrong text fails raslog verify, naming the entry and the commitment" \
 	"$?-$(grep -c "entry $IR is bad: the text of \"reason\" does not match" "$WORK/err")" = 1-1
 node tests/js/verify-ledger.mjs "$WORK/wrong.jsonl" "$WORK/head.json" "$LOGKEY" > /dev/null 2>"$WORK/err"
 check "  ...and the Node verifier" "$?-$(grep -c 'does not match' "$WORK/err")" = 1-1
+"$RASLOG" audit --file "$WORK/wrong.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json" > /dev/null 2>"$WORK/err"
+check "  ...and raslog audit --file, which recomputes nothing from it" "$?-$(grep -c 'does not match' "$WORK/err")" = 1-1
 node tests/js/check-export.mjs "$WORK/wrong.jsonl" "$WORK/head.json" "$LOGKEY" > /dev/null 2>"$WORK/err"
 check "  ...and the web page's checker" "$?-$(grep -c "entry $IR: the text of reason does not match" "$WORK/err")" = 1-1
 # docs/ledger.md section 7, step 5: the OpenSSL recipe for a commitment, run as written there.
