@@ -134,11 +134,13 @@ static int open_texts(const json_t *st, const json_t *texts, json_t **opened, st
 			const json_t *o = dot ? json_object_get(st, "session") : st;
 			if (json_is_object(o) && json_object_get(o, dot ? dot + 1 : *p)) {
 				snprintf(field, sizeof(field), "statement.%s", *p);
-				return rl_error_field(err, field, "free text is not embedded in a statement: commit to it "
-						      "by \"%s_commit\" in a version 2 statement and send the text and its "
-						      "salt in \"texts\" (docs/ledger.md, Free text)", dot ? dot + 1 : *p);
+				rl_error_field(err, field, "free text is not embedded in a statement: commit to it "
+					       "by \"%s_commit\" in a version 2 statement and send the text and its "
+					       "salt in \"texts\" (docs/ledger.md, Free text)", dot ? dot + 1 : *p);
 			}
 		}
+	if (err->nfields)
+		return -1; /* with the member problems check_statement_members found in a version 1 statement */
 	if (rl_texts_check(st, texts, &erased, why, sizeof(why)) < 0)
 		return rl_error_field(err, "texts", "%s", why);
 	if (erased)
@@ -165,9 +167,12 @@ static int check_signoff(const struct rl_user *me, const json_t *body, struct rl
 		return rl_error_field(err, "signature", "must be the base64 Ed25519 signature");
 	if (!rl_stmt_type(st))
 		return rl_error_field(err, "statement.type", "is required");
+	/* A version 1 statement's members are checked as given, so every problem is named at once. */
+	if (json_integer_value(json_object_get(st, "v")) == 1)
+		check_statement_members(st, err);
 	if (open_texts(st, texts, &opened, err) < 0)
 		return -1;
-	if (check_statement_members(opened, err) < 0) {
+	if (json_integer_value(json_object_get(st, "v")) == 2 && check_statement_members(opened, err) < 0) {
 		json_decref(opened);
 		return -1;
 	}

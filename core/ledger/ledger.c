@@ -523,7 +523,7 @@ json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, s
  * which are public facts of the faculty.  A revocation is one of them when
  * it revokes a trainer accreditation.  docs/ledger.md "Who sees what".
  */
-/* Public kinds are a column of the table of kinds (ledger/kinds.c); a revocation is as public as what it revokes. */
+/* Public kinds are a column of the table of kinds (schema/kinds.json, ledger/kinds.h); a revocation is as public as what it revokes. */
 static int is_public_kind(const char *kind, const char *revoked_kind)
 {
 	const struct rl_kind *k;
