@@ -43,7 +43,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c) $(wildcard tests/unit/*_tool.c)
 EMBED_IN   := $(sort $(wildcard schema/*.sql)) schema/tools.json $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
 
-CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/codes_tables.o
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/codes_tables.o $(BUILD)/gen/kinds_table.o
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/optspec.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -73,6 +73,15 @@ $(BUILD)/gen/codes_tables.c: tools/gen-codes.sh schema/codes.json
 	sh tools/gen-codes.sh c schema/codes.json > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/codes_tables.o: $(BUILD)/gen/codes_tables.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The table of statement kinds (ledger/kinds.h rl_kinds[]) from schema/kinds.json,
+# its one source (web/js/kinds.js is the same table for the web page's checker).
+$(BUILD)/gen/kinds_table.c: tools/gen-kinds.sh schema/kinds.json
+	@mkdir -p $(dir $@)
+	sh tools/gen-kinds.sh c schema/kinds.json > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/kinds_table.o: $(BUILD)/gen/kinds_table.c core/ledger/kinds.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The layer rule (tools/check-layers.sh) is checked before the library is archived.

@@ -20,6 +20,7 @@
 #include "store/db.h"
 #include "domain/sessions.h"
 #include "domain/statements.h"
+#include "ledger/texts.h"
 #include "base/util.h"
 
 struct key {
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "presign: %s\n", err.detail), 1;
 	rl_now_rfc3339(now);
 	while ((limit < 0 || n < limit) && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *rec = rl_session_load(db, sqlite3_column_int64(st, 0), &err), *stmt, *body, *steps;
+		json_t *rec = rl_session_load(db, sqlite3_column_int64(st, 0), &err), *stmt, *body, *steps, *texts, *sealed;
 		long long trainer;
 		struct key *k = NULL;
 		char *sig, *text;
@@ -92,9 +93,16 @@ int main(int argc, char **argv)
 		steps = json_object_get(rec, "steps");
 		stmt = rl_stmt_session_signoff(rec, "confirmed", json_string_value(json_object_get(rec, "role")),
 					       json_is_array(steps) ? steps : NULL, NULL, &by);
+		texts = json_object();
+		sealed = stmt ? rl_texts_seal(stmt, texts) : NULL; /* notes committed to (core/ledger/texts.h) */
+		json_decref(stmt);
+		stmt = sealed;
 		if (!stmt || !(sig = rl_stmt_sign(stmt, k->sk, &err)))
 			return fprintf(stderr, "presign: cannot sign\n"), 1;
 		body = json_pack("{s:o,s:s}", "statement", stmt, "signature", sig);
+		if (json_object_size(texts))
+			json_object_set(body, "texts", texts);
+		json_decref(texts);
 		text = json_dumps(body, JSON_COMPACT);
 		puts(text);
 		free(text);

@@ -48,6 +48,7 @@
 #include "app/setup.h"
 #include "domain/signoff.h"
 #include "domain/statements.h"
+#include "ledger/texts.h"
 #include "domain/users.h"
 #include "base/util.h"
 
@@ -113,13 +114,20 @@ static void *signer(void *p)
 		struct item *it = &a->b->items[i];
 		struct person *t = &trainers[it->trainer];
 		char *sig;
-		json_t *body;
+		json_t *body, *texts = json_object(), *sealed = rl_texts_seal(it->statement, texts);
 
 		it->err = (struct rl_error)RL_ERROR_INIT;
-		sig = rl_stmt_sign(it->statement, t->sk, &it->err);
-		if (!sig)
+		sig = sealed ? rl_stmt_sign(sealed, t->sk, &it->err) : NULL;
+		if (!sig) {
+			json_decref(sealed);
+			json_decref(texts);
 			continue;
-		body = json_pack("{s:O,s:s}", "statement", it->statement, "signature", sig);
+		}
+		/* Free text is committed to, not embedded (core/ledger/texts.h). */
+		body = json_pack("{s:o,s:s}", "statement", sealed, "signature", sig);
+		if (json_object_size(texts))
+			json_object_set(body, "texts", texts);
+		json_decref(texts);
 		free(sig);
 		it->ok = rl_signoff_check(&t->user, body, &it->so, &it->err) == 0;
 		json_decref(body);

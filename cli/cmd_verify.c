@@ -122,6 +122,8 @@ static void print_json(const struct rl_verify_result *res)
 	json_t *o = json_pack("{s:b,s:I,s:I}", "ok", res->ok, "entries", (json_int_t)res->entries, "redacted",
 			      (json_int_t)res->redacted), *counts;
 
+	json_object_set_new(o, "texts", json_pack("{s:I,s:I}", "checked", (json_int_t)res->texts, "erased",
+						  (json_int_t)res->texts_erased));
 	if (res->ok) {
 		json_object_set_new(o, "root_hash", json_string(res->root_hex));
 		if (res->head_checked)
@@ -216,6 +218,10 @@ static int verify(const struct os_args *a)
 		if (res.redacted)
 			printf(" (%llu of them redacted for you: only their leaf hashes, which the root covers)",
 			       (unsigned long long)res.redacted);
+		if (res.texts || res.texts_erased)
+			printf("; %llu free text%s match%s %s commitment%s, %llu erased", (unsigned long long)res.texts,
+			       res.texts == 1 ? "" : "s", res.texts == 1 ? "es" : "", res.texts == 1 ? "its" : "their",
+			       res.texts == 1 ? "" : "s", (unsigned long long)res.texts_erased);
 		printf("; root %s", res.root_hex);
 		if (res.head_checked)
 			printf(" matches the signed tree head of %s", res.head_timestamp);

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "base/util.h"
+#include "ledger/texts.h"
 
 #include "base/banned.h"
 
@@ -278,33 +279,57 @@ static int open_key(struct cli_signer *s)
 int cli_signer_submit(struct cli_signer *s, const struct cli_stmt *st, json_t **reply)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	json_t *body, *res;
+	json_t *body, *res, *texts = json_object(), *sealed, *t;
 	char *sig, *exact;
+	const char *path;
 	int rc;
 
 	if (reply)
 		*reply = NULL;
+	/*
+	 * Free text is committed to, not embedded: the statement signed holds
+	 * a salted SHA-256 of each text, and the texts with their salts go
+	 * beside it (core/ledger/texts.h, docs/ledger.md Free text).
+	 */
+	sealed = rl_texts_seal(st->statement, texts);
+	if (!sealed) {
+		json_decref(texts);
+		cli_error("cannot build %s", st->what);
+		return CLI_FAIL;
+	}
 	/* In words for the person, then exactly what is signed. */
 	fprintf(stderr, "The statement to sign (%s):\n", st->what);
 	if (st->words[0])
 		fprintf(stderr, "  %s\n", st->words);
-	exact = json_dumps(st->statement, JSON_COMPACT | JSON_SORT_KEYS);
+	exact = json_dumps(sealed, JSON_COMPACT | JSON_SORT_KEYS);
 	fprintf(stderr, "  exactly: %s\n", exact ? exact : "?");
 	free(exact);
+	json_object_foreach(texts, path, t)
+		fprintf(stderr, "  committing to %s: %s\n", path, json_string_value(json_object_get(t, "text")));
+	rc = 0;
 	if (!s->yes && !confirm()) {
 		cli_error("%s was not signed (you did not answer yes)", st->what);
-		return CLI_FAIL;
-	}
-	if ((rc = open_key(s)) != 0)
+		rc = CLI_FAIL;
+	} else
+		rc = open_key(s);
+	if (rc != 0) {
+		json_decref(sealed);
+		json_decref(texts);
 		return rc;
-	sig = rl_stmt_sign(st->statement, s->kp->sk, &err);
-	if (!sig || rl_stmt_verify(st->statement, s->pk_b64, sig, &err) < 0) {
+	}
+	sig = rl_stmt_sign(sealed, s->kp->sk, &err);
+	if (!sig || rl_stmt_verify(sealed, s->pk_b64, sig, &err) < 0) {
 		free(sig);
+		json_decref(sealed);
+		json_decref(texts);
 		cli_error("cannot sign %s: %s", st->what, err.detail);
 		rl_error_clear(&err);
 		return CLI_FAIL;
 	}
-	body = json_pack("{s:O,s:s}", "statement", st->statement, "signature", sig);
+	body = json_pack("{s:o,s:s}", "statement", sealed, "signature", sig);
+	if (json_object_size(texts))
+		json_object_set(body, "texts", texts);
+	json_decref(texts);
 	free(sig);
 	res = cli_api("POST", "/signoffs", body, &err);
 	json_decref(body);

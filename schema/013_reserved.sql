@@ -1,3 +1,3 @@
--- 013_reserved.sql - reserved for another branch of this session (issue 19 needs 015);
--- the merge keeps that branch's file of this number instead of this placeholder.
+-- 013_reserved.sql - migration 013 was set aside by a branch that in the end
+-- needed none; migrations stay contiguous, so this one does nothing.
 SELECT 1;

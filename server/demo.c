@@ -22,6 +22,7 @@
 #include "domain/sessions.h"
 #include "domain/signoff.h"
 #include "domain/statements.h"
+#include "ledger/texts.h"
 #include "domain/supervision.h"
 #include "domain/users.h"
 #include "base/util.h"
@@ -79,15 +80,20 @@ static int register_key(struct demo *d, struct person *p)
 static int submit(struct demo *d, struct person *p, json_t *statement, int64_t *index)
 {
 	struct rl_signoff so;
-	char *sig = rl_stmt_sign(statement, p->sk, d->err);
-	json_t *body;
+	json_t *body, *texts = json_object(), *sealed = rl_texts_seal(statement, texts); /* free text committed to */
+	char *sig = sealed ? rl_stmt_sign(sealed, p->sk, d->err) : NULL;
 	int rc = -1;
 
+	json_decref(statement);
 	if (!sig) {
-		json_decref(statement);
+		json_decref(sealed);
+		json_decref(texts);
 		return -1;
 	}
-	body = json_pack("{s:o,s:s}", "statement", statement, "signature", sig);
+	body = json_pack("{s:o,s:s}", "statement", sealed, "signature", sig);
+	if (json_object_size(texts))
+		json_object_set(body, "texts", texts);
+	json_decref(texts);
 	free(sig);
 	if (rl_signoff_check(&p->user, body, &so, d->err) == 0) {
 		rc = rl_signoff_apply(d->db, &p->user, &so, d->err);

@@ -39,6 +39,7 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/ledger",                     h_ledger_export,      WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/entries/0",           h_ledger_entry_zero,  WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/entries/{id}",        h_ledger_entry,       WHO_ANY_USER, 0 },
+	{ "DELETE", "/api/v1/ledger/entries/{id}/text", h_ledger_text_delete, FACULTY | ADMIN, 1 },
 	{ "GET",  "/api/v1/ledger/head",                h_ledger_head,        WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/key",                 h_ledger_key,         WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/ledger/proof",               h_ledger_proof,       WHO_ANY_USER, 0 },

@@ -36,7 +36,7 @@ static void signoff_respond(struct request *rq)
 {
 	struct rl_signoff *so = rq->state;
 	struct rl_error err = RL_ERROR_INIT;
-	json_t *head, *proof, *out;
+	json_t *head, *proof, *out, *signed_st;
 
 	if (rq->job.result < 0) {
 		audit(rq, "signoff", "refused", "\"type\":\"%s\",\"reason\":\"%s\"",
@@ -49,8 +49,13 @@ static void signoff_respond(struct request *rq)
 	head = rl_ledger_head(server_db(), &err);
 	proof = head ? rl_ledger_inclusion(server_db(), so->ledger_index,
 					   json_integer_value(json_object_get(head, "tree_size")), &err) : NULL;
-	out = json_pack("{s:I,s:s,s:O}", "ledger_index", (json_int_t)so->ledger_index, "type",
-			rl_stmt_type_safe(so->statement), "statement", so->statement);
+	/* The statement as signed (a version 2 one commits to its texts, which come beside it). */
+	signed_st = so->message ? json_loadb(so->message + strlen(RL_STATEMENT_PREFIX),
+					     so->message_len - strlen(RL_STATEMENT_PREFIX), 0, NULL) : NULL;
+	out = json_pack("{s:I,s:s,s:o}", "ledger_index", (json_int_t)so->ledger_index, "type",
+			rl_stmt_type_safe(so->statement), "statement", signed_st ? signed_st : json_incref(so->statement));
+	if (so->texts)
+		json_object_set(out, "texts", so->texts);
 	if (head)
 		json_object_set_new(out, "tree_head", head);
 	if (proof)

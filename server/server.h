@@ -269,6 +269,7 @@ void h_ledger_key(struct request *rq);
 void h_ledger_proof(struct request *rq);
 void h_ledger_consistency(struct request *rq);
 void h_ledger_checkpoint(struct request *rq);
+void h_ledger_text_delete(struct request *rq);
 void h_outbox(struct request *rq);
 void h_tokens_list(struct request *rq);
 void h_tokens_create(struct request *rq);

@@ -14,6 +14,7 @@
 #include "base/codes.h"
 #include "base/jsonin.h"
 #include "domain/catalog.h"
+#include "ledger/texts.h"
 #include "base/util.h"
 
 static const char *const session_fields[] = {
@@ -221,7 +222,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 	"s.id, s.trainee_id, s.trainer_id, s.date, s.minutes, s.activity, s.platform, s.site, " \
 	"s.procedure, s.steps, s.role, s.notes, s.status, s.signed_role, s.signed_steps, " \
 	"s.signed_by, s.signed_at, s.signoff_index, s.reject_reason, s.created_at, " \
-	"te.name, tr.name, s.revision, s.updated_at, s.withdrawn_at"
+	"te.name, tr.name, s.revision, s.updated_at, s.withdrawn_at, " RL_TEXTS_JSON_SQL("s.signoff_index")
 #define SESSION_FROM \
 	" FROM sessions s JOIN users te ON te.id = s.trainee_id JOIN users tr ON tr.id = s.trainer_id"
 
@@ -279,6 +280,9 @@ static json_t *session_from_row(sqlite3_stmt *st)
 		set_text(so, "role", st, 13);
 		set_steps(so, "steps", st, 14);
 		set_text(so, "reason", st, 18);
+		/* The free text the sign-off commits to, with salts, or erased (ledger/texts.h). */
+		if (sqlite3_column_type(st, 25) != SQLITE_NULL)
+			json_object_set_new(so, "texts", json_loads(rl_db_col_text(st, 25), 0, NULL));
 		json_object_set_new(o, "signoff", so);
 	} else {
 		json_object_set_new(o, "signoff", json_null());

@@ -18,6 +18,7 @@
 #include "domain/curriculum.h"
 #include "ledger/jcs.h"
 #include "ledger/kinds.h"
+#include "ledger/texts.h"
 #include "domain/imports.h"
 #include "base/jsonin.h"
 #include "ledger/ledger.h"
@@ -34,8 +35,10 @@ void rl_signoff_release(struct rl_signoff *so)
 	if (!so)
 		return;
 	json_decref(so->statement);
+	json_decref(so->texts);
 	free(so->message);
 	so->statement = NULL;
+	so->texts = NULL;
 	so->message = NULL;
 }
 
@@ -113,11 +116,49 @@ static int check_statement_members(const json_t *st, struct rl_error *err)
 	return err->nfields ? -1 : 0;
 }
 
-int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
-		     struct rl_error *err)
+/*
+ * Free text is committed to, never embedded (core/ledger/texts.h): a
+ * version 1 statement may carry no free-text member, a version 2 one
+ * comes with every text it commits to in body "texts", and *opened is
+ * the statement with those texts in place ("v" 1), which the rest of
+ * acceptance reads and compares with the records.
+ */
+static int open_texts(const json_t *st, const json_t *texts, json_t **opened, struct rl_error *err)
 {
-	static const char *const allowed[] = { "statement", "signature", NULL };
-	json_t *st = json_object_get(body, "statement");
+	json_int_t v = json_integer_value(json_object_get(st, "v"));
+	char why[300], field[48];
+	int erased;
+
+	*opened = NULL;
+	if (!json_is_integer(json_object_get(st, "v")) || (v != 1 && v != 2))
+		return rl_error_field(err, "statement.v", "must be 1, or 2 for a statement that commits to free text");
+	if (v == 1)
+		for (const char *const *p = rl_text_members; *p; p++) {
+			const char *dot = strchr(*p, '.');
+			const json_t *o = dot ? json_object_get(st, "session") : st;
+			if (json_is_object(o) && json_object_get(o, dot ? dot + 1 : *p)) {
+				snprintf(field, sizeof(field), "statement.%s", *p);
+				rl_error_field(err, field, "free text is not embedded in a statement: commit to it "
+					       "by \"%s_commit\" in a version 2 statement and send the text and its "
+					       "salt in \"texts\" (docs/ledger.md, Free text)", dot ? dot + 1 : *p);
+			}
+		}
+	if (err->nfields)
+		return -1; /* with the member problems check_statement_members found in a version 1 statement */
+	if (rl_texts_check(st, texts, &erased, why, sizeof(why)) < 0)
+		return rl_error_field(err, "texts", "%s", why);
+	if (erased)
+		return rl_error_field(err, "texts", "every text the statement commits to is required, with its salt");
+	if (!(*opened = rl_texts_open(st, texts)))
+		return rl_error_internal(err, "cannot open the statement's texts");
+	return 0;
+}
+
+static int check_signoff(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
+			 struct rl_error *err)
+{
+	static const char *const allowed[] = { "statement", "signature", "texts", NULL };
+	json_t *st = json_object_get(body, "statement"), *texts = json_object_get(body, "texts"), *opened = NULL;
 	const char *sig = json_string_value(json_object_get(body, "signature"));
 	const char *key;
 
@@ -130,16 +171,23 @@ int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_sig
 		return rl_error_field(err, "signature", "must be the base64 Ed25519 signature");
 	if (!rl_stmt_type(st))
 		return rl_error_field(err, "statement.type", "is required");
-	if (check_statement_members(st, err) < 0)
+	/* A version 1 statement's members are checked as given, so every problem is named at once. */
+	if (json_integer_value(json_object_get(st, "v")) == 1)
+		check_statement_members(st, err);
+	/* An accreditation is at version 2 since it names its evidence and the curriculum's content hash. */
+	if (strcmp(rl_stmt_type(st), "accreditation") == 0 && json_integer_value(json_object_get(st, "v")) != 2)
+		return rl_error_field(err, "statement.v", "must be 2 for an accreditation, which names its evidence "
+				      "and the curriculum's content hash (docs/ledger.md)");
+	if (open_texts(st, texts, &opened, err) < 0)
 		return -1;
-	/* Every kind is at version 1 but the accreditation, at 2 since it names its evidence (docs/ledger.md). */
-	if (rl_stmt_type(st) && strcmp(rl_stmt_type(st), "accreditation") == 0) {
-		if (json_integer_value(json_object_get(st, "v")) != 2)
-			return rl_error_field(err, "statement.v", "must be 2 for an accreditation, which names its evidence "
-					      "and the curriculum's content hash (docs/ledger.md)");
-	} else if (json_integer_value(json_object_get(st, "v")) != 1) {
-		return rl_error_field(err, "statement.v", "must be 1");
+	if (json_integer_value(json_object_get(st, "v")) == 2 && check_statement_members(opened, err) < 0) {
+		json_decref(opened);
+		return -1;
 	}
+	/* From here on the members are read from the opened statement; the signature is over st. */
+	out->statement = opened;
+	if (json_integer_value(json_object_get(st, "v")) == 2)
+		out->texts = json_incref(texts);
 	if (json_object_get(st, "issuer"))
 		return REFUSE(err, "wrong-signer", "statements issued by the log cannot be submitted");
 	key = json_string_value(json_object_get(st, "key"));
@@ -168,8 +216,16 @@ int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_sig
 	}
 	snprintf(out->key, sizeof(out->key), "%s", key);
 	snprintf(out->signature, sizeof(out->signature), "%s", sig);
-	out->statement = json_incref(st);
 	return 0;
+}
+
+int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
+		     struct rl_error *err)
+{
+	if (check_signoff(me, body, out, err) == 0)
+		return 0;
+	rl_signoff_release(out);
+	return -1;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -476,8 +532,10 @@ static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, stru
 	if (!so->message)
 		return rl_error_internal(err, "the statement was not checked before it was applied");
 	so->subject = subject;
-	return rl_ledger_append(db, rl_stmt_type(so->statement), so->message, so->message_len, so->pk, so->sig,
-				so->signer, subject, &so->ledger_index, err);
+	if (rl_ledger_append(db, rl_stmt_type(so->statement), so->message, so->message_len, so->pk, so->sig,
+			     so->signer, subject, &so->ledger_index, err) < 0)
+		return -1;
+	return so->texts ? rl_texts_store(db, so->ledger_index, so->texts, err) : 0;
 }
 
 /* Statement ids were range-checked by check_statement_members; session rows are ours. */

@@ -26,7 +26,8 @@
 #define RL_SIGNOFF_MAX_SKEW 600
 
 struct rl_signoff {
-	json_t *statement;       /* owned */
+	json_t *statement;       /* owned; a version 2 statement opened (its texts in place, core/ledger/texts.h) */
+	json_t *texts;           /* owned: the texts a version 2 statement commits to, stored beside its entry; or NULL */
 	char *message;           /* the exact signed text (prefix || JCS), owned; set by check */
 	size_t message_len;
 	uint8_t pk[32], sig[64]; /* decoded key and signature, set by check */
@@ -37,7 +38,11 @@ struct rl_signoff {
 	int64_t subject;         /* the trainee or trainer concerned, set by apply */
 };
 
-/* Parses {"statement":{...},"signature":"..."} and verifies the signature. */
+/*
+ * Parses {"statement":{...},"signature":"...","texts":{...}} and verifies
+ * the signature; "texts" (the free text a version 2 statement commits to,
+ * with salts; core/ledger/texts.h) only with a version 2 statement.
+ */
 int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
 		     struct rl_error *err);
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so,

@@ -7,7 +7,9 @@
  * (ledger/ledger.c: public kinds), the server's acceptance
  * (domain/signoff.c: which rule of signer applies) and the figures
  * (domain/figures.c, domain/recompute.c: whom a statement is about).  The
- * formats are in docs/ledger.md; a new kind is a new row here first.
+ * formats are in docs/ledger.md; a new kind is a new row of
+ * schema/kinds.json first (tools/gen-kinds.sh makes rl_kinds[] and the web
+ * page's web/js/kinds.js from it), in the order of enum rl_kind_id.
  */
 #ifndef RASLOG_KINDS_H
 #define RASLOG_KINDS_H

@@ -4,6 +4,7 @@
 #include "base/prelude.h"
 
 #include "ledger/ledger.h"
+#include "ledger/texts.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -522,7 +523,7 @@ json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, s
  * which are public facts of the faculty.  A revocation is one of them when
  * it revokes a trainer accreditation.  docs/ledger.md "Who sees what".
  */
-/* Public kinds are a column of the table of kinds (ledger/kinds.c); a revocation is as public as what it revokes. */
+/* Public kinds are a column of the table of kinds (schema/kinds.json, ledger/kinds.h); a revocation is as public as what it revokes. */
 static int is_public_kind(const char *kind, const char *revoked_kind)
 {
 	const struct rl_kind *k;
@@ -566,7 +567,8 @@ int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader
 	/* Column 7: for a revocation, the kind of the entry it revokes. */
 	sqlite3_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
 					  "l.subject_id, CASE WHEN l.kind = 'revocation' THEN (SELECT t.kind FROM ledger t "
-					  "WHERE t.idx = json_extract(substr(l.message, ?3), '$.accreditation_index')) END "
+					  "WHERE t.idx = json_extract(substr(l.message, ?3), '$.accreditation_index')) END, "
+					  RL_TEXTS_JSON_SQL("l.idx") " "
 					  "FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
 	int rc;
 
@@ -591,6 +593,9 @@ int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader
 			json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
 						 "message", rl_db_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
 						 "public_key", pk, "signature", sig);
+			/* The free text a version 2 statement commits to, beside it (ledger/texts.h). */
+			if (line && sqlite3_column_type(st, 8) != SQLITE_NULL)
+				json_object_set_new(line, "texts", json_loads(rl_db_col_text(st, 8), 0, NULL));
 			text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
 			stop = text ? fn(ctx, text, strlen(text)) : -1;
 			json_decref(line);

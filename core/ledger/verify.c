@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "ledger/jcs.h"
 #include "ledger/kinds.h"
+#include "ledger/texts.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "base/util.h"
@@ -57,6 +58,7 @@ struct entry {
 	uint8_t pk[32];
 	uint8_t leaf[32];
 	int redacted;        /* a redacted line: only the leaf hash, nothing to check but the tree */
+	int texts, erased;   /* free texts committed to: checked against the commitment, and erased (ledger/texts.h) */
 	char why[400];       /* stage 1 fault, "" if none */
 };
 
@@ -85,6 +87,7 @@ static void check_entry(struct entry *e)
 	e->index = -1;
 	e->stmt = NULL;
 	e->redacted = 0;
+	e->texts = e->erased = 0;
 	e->why[0] = '\0';
 	line = json_loadb(e->line, e->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!line) {
@@ -116,6 +119,8 @@ static void check_entry(struct entry *e)
 		goto out;
 	}
 	json_object_foreach(line, key, v) {
+		if (strcmp(key, "texts") == 0)
+			continue; /* the free text beside a version 2 statement, checked below */
 		if (strcmp(key, "index") && strcmp(key, "message") && strcmp(key, "public_key") && strcmp(key, "signature")) {
 			bad1(e, "the export line has an unexpected member \"%.40s\"", key);
 			goto out;
@@ -171,6 +176,17 @@ static void check_entry(struct entry *e)
 		goto out;
 	}
 	free(canon);
+	{
+		char why[300];
+		json_t *texts = json_object_get(line, "texts");
+		if (rl_texts_check(e->stmt, texts, &e->erased, why, sizeof(why)) < 0) {
+			bad1(e, "%s", why);
+			goto out;
+		}
+		e->texts = (int)json_object_size(texts) - e->erased;
+		if (e->texts < 0)
+			e->texts = 0;
+	}
 	rl_merkle_leaf_hash((const uint8_t *)msg, mlen, sig, e->pk, e->leaf);
 out:
 	if (e->why[0] && e->stmt) {
@@ -851,8 +867,8 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 			return BAD("self-signed: user %lld withdraws a sign-off about themselves", (long long)signer);
 		if (int_of(st, "signoff_index", &target_index) < 0 || target_index < 0 || target_index >= e->index)
 			return BAD("\"signoff_index\" is not the ledger index of an earlier statement");
-		if (!reason || !*reason)
-			return BAD("the signoff_withdrawal gives no \"reason\"");
+		if ((!reason || !*reason) && !str_of(st, "reason_commit"))
+			return BAD("the signoff_withdrawal gives no \"reason\" (nor, at version 2, \"reason_commit\")");
 		target = rec_at(s, target_index);
 		/* By the record's signer as a trainer, or by faculty. */
 		faculty = !target || target->signer != signer;
@@ -931,11 +947,12 @@ static int authority(struct state *s, const struct entry *e, char *why, size_t w
 	int64_t v;
 	int type;
 
+	/* 2: a statement committing to free text, whose form rl_texts_check checked (ledger/texts.h), or an
+	 * accreditation naming its evidence (accreditation_evidence below). */
+	if (int_of(st, "v", &v) < 0 || (v != 1 && v != 2))
+		return BAD("the statement's \"v\" is neither 1 nor 2");
 	if (!type_s || (type = type_of(type_s)) < 0)
 		return BAD("\"%.40s\" is not a statement type", type_s ? type_s : "(none)");
-	/* Every kind is at version 1; an accreditation also at 2 (it names its evidence). */
-	if (int_of(st, "v", &v) < 0 || !(v == 1 || (v == 2 && type == T_ACC)))
-		return BAD("the statement's \"v\" is not 1%s", type == T_ACC ? " or 2" : "");
 	s->res->statements[type]++;
 	if (json_object_get(st, "issuer")) {
 		if (!issuer || strcmp(issuer, "log") != 0)
@@ -1123,6 +1140,8 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 				rc = fail(res, want, e->why);
 				break;
 			}
+			res->texts += (uint64_t)e->texts;
+			res->texts_erased += (uint64_t)e->erased;
 			if (e->redacted)
 				res->redacted++; /* its content is not ours to check; the root over it is */
 			else if (authority(&s, e, why, sizeof(why)) < 0) {

@@ -60,6 +60,8 @@ struct rl_verify_result {
 	int ok;                     /* 1 when everything verified */
 	uint64_t entries;           /* entries read and checked (up to the bad one) */
 	uint64_t redacted;          /* of those, redacted lines (only their leaf hash counted) */
+	uint64_t texts;             /* free texts checked against their statements' commitments (ledger/texts.h) */
+	uint64_t texts_erased;      /* commitments whose text was erased (or not given): shown as erased */
 	char root_hex[65];          /* the root over all entries (when ok) */
 	int head_checked;           /* a head was given and matched */
 	uint64_t head_size;         /* its tree_size */

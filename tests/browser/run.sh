@@ -35,4 +35,9 @@ echo "# admin.test.mjs"
 OUT="$OUT" bash tests/browser/admin.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok - /\1ok - admin: /'
 ast=${PIPESTATUS[0]}
 [ "$ast" = 0 ] || st=1
+# The trainee page reconciles its figures with the verified evidence (its own server on the demo).
+echo "# figures.test.mjs"
+bash tests/browser/figures.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok - /\1ok - figures: /'
+fst=${PIPESTATUS[0]}
+[ "$fst" = 0 ] || st=1
 exit $st

@@ -13,7 +13,7 @@ long) SECS=${FUZZ_TIME:-600} ;;
 *) echo "usage: $0 [short|long]" >&2; exit 2 ;;
 esac
 CC=${FUZZ_CC:-clang}
-TARGETS=${FUZZ_TARGETS:-"fuzz_jsonin fuzz_session fuzz_statement fuzz_router fuzz_import fuzz_recompute fuzz_oidc fuzz_optspec fuzz_programme"}
+TARGETS=${FUZZ_TARGETS:-"fuzz_jsonin fuzz_session fuzz_statement fuzz_router fuzz_import fuzz_recompute fuzz_oidc fuzz_optspec fuzz_programme fuzz_texts"}
 OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # Compiler flags and libraries as the Makefile has them (it grows), else pkg-config.
@@ -36,13 +36,13 @@ fi
 mkdir -p "$OUT/obj/core" "$OUT/obj/server" "$OUT/artifacts" "$OUT/log"
 
 # The embedded schema and data, through the Makefile's own rule.
-for g in embedded codes_tables; do
+for g in embedded codes_tables kinds_table; do
 	make --no-print-directory -s BUILD="$OUT" "$OUT/gen/$g.c" >/dev/null || { tap 1 "generate $OUT/gen/$g.c"; echo "1..$n"; exit 1; }
 done
 
 # Library objects: core, the embedded files, and the server without main.c
 # (fuzz_router.c includes router.c itself).  Rebuilt when the source is newer.
-srcs=$(ls core/*/*.c "$OUT/gen/embedded.c" "$OUT/gen/codes_tables.c" server/*.c | grep -v -e '^server/main\.c$' -e '^server/router\.c$')
+srcs=$(ls core/*/*.c "$OUT/gen/embedded.c" "$OUT/gen/codes_tables.c" "$OUT/gen/kinds_table.c" server/*.c | grep -v -e '^server/main\.c$' -e '^server/router\.c$')
 for s in $srcs; do
 	o="$OUT/obj/$(echo "$s" | sed "s|^$OUT/||; s|\.c$|.o|")"
 	if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core server -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
@@ -54,7 +54,7 @@ done | xargs -r -n 2 -P 2 sh -c 'mkdir -p "$(dirname "$2")" && '"$CC $CFLAGS -fs
 rm -f "$OUT/libcore.a" "$OUT/libserver.a"
 # Only the objects of today's sources, never a stale one of a moved file.
 objs_of() { for s in $srcs; do echo "$OUT/obj/$(echo "$s" | sed "s|^$OUT/||; s|\.c$|.o|")"; done | grep "^$OUT/obj/$1"; }
-ar rcs "$OUT/libcore.a" $(objs_of core/) "$OUT"/obj/gen/embedded.o "$OUT"/obj/gen/codes_tables.o
+ar rcs "$OUT/libcore.a" $(objs_of core/) "$OUT"/obj/gen/embedded.o "$OUT"/obj/gen/codes_tables.o "$OUT"/obj/gen/kinds_table.o
 ar rcs "$OUT/libserver.a" $(objs_of server/)
 objs="$OUT/libserver.a $OUT/libcore.a"
 

@@ -18,7 +18,7 @@ if (!logKey) {
 const lines = readFileSync(exp, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
 const r = await checkExport(lines, JSON.parse(readFileSync(headPath, 'utf8')), logKey);
 if (r.ok) {
-	process.stdout.write(`check-export: ${r.entries} entries, ${r.redacted} redacted, root ${r.root}: OK\n`);
+	process.stdout.write(`check-export: ${r.entries} entries, ${r.redacted} redacted, ${r.texts} texts match, ${r.erased} erased, root ${r.root}: OK\n`);
 } else {
 	process.stderr.write(`check-export: ${r.index !== undefined ? `entry ${r.index}: ` : ''}${r.reason}\n`);
 	process.exitCode = 1;

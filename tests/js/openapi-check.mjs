@@ -17,7 +17,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeyPairSync, sign as edSign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign as edSign } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import canonicalize from 'canonicalize';
@@ -312,17 +312,39 @@ if (created.json?.id) {
 		if (created.json[k] !== undefined && created.json[k] !== null) certified[k] = created.json[k];
 	const statement = { type: 'session_signoff', v: 1, decision: 'confirmed', session: certified, signer: trainerFor.id, key: pub,
 		signed_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+	// The session's notes are committed to, not embedded (docs/ledger.md, Free text): version 2 with texts beside it.
+	const texts = {};
+	if (typeof certified.notes === 'string') {
+		const salt = randomBytes(32);
+		texts['session.notes'] = { text: certified.notes, salt: salt.toString('hex') };
+		certified.notes_commit = 'sha256:' + createHash('sha256').update(salt).update(Buffer.from(certified.notes, 'utf8')).digest('hex');
+		delete certified.notes;
+		statement.v = 2;
+	}
 	const sig = edSign(null, Buffer.from('RASLOG-STATEMENT-v1\n' + canonicalize(statement)), privateKey).toString('base64');
 	const req = { statement, signature: sig };
+	if (Object.keys(texts).length) req.texts = texts;
 	const vreq = validatorFor({ $ref: '#/components/schemas/SignoffRequest' });
 	tap(vreq(req), 'the sign-off request matches SignoffRequest', ajv.errorsText(vreq.errors));
 	const so = await call('POST', '/signoffs', { token: trainerFor.token, body: req });
 	check('POST /signoffs, signed with the registered key', 'POST', '/api/v1/signoffs', so, so.status === 422 ? 422 : 201);
 	check('POST /signoffs, the same again: conflict', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: trainerFor.token, body: req }), so.status === 201 ? 409 : undefined);
 	check('POST /signoffs, bad signature', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: trainerFor.token, body: { statement, signature: Buffer.alloc(64).toString('base64') } }), undefined);
+	// Erasing the committed notes (docs/ledger.md, Free text): an administrator, then again (409).
+	if (so.status === 201 && req.texts && admin) {
+		const at = `/ledger/entries/${so.json.ledger_index}/text`;
+		check('DELETE /ledger/entries/{id}/text as a trainer', 'DELETE', '/api/v1/ledger/entries/{id}/text', await call('DELETE', at, { token: trainerFor.token, body: { reason: 'x' } }), 403);
+		check('DELETE /ledger/entries/{id}/text', 'DELETE', '/api/v1/ledger/entries/{id}/text', await call('DELETE', at, { token: admin.token, body: { reason: 'entered by mistake' } }), 200);
+		check('DELETE /ledger/entries/{id}/text again: conflict', 'DELETE', '/api/v1/ledger/entries/{id}/text', await call('DELETE', at, { token: admin.token, body: { reason: 'again' } }), 409);
+	}
 }
 check('POST /signoffs without a signature', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: R, body: { statement: { type: 'session_signoff', v: 1 } } }), 400);
 check('POST /signoffs as a trainee', 'POST', '/api/v1/signoffs', await call('POST', '/signoffs', { token: T, body: {} }), 403);
+if (admin) {
+	check('DELETE /ledger/entries/{id}/text, an entry without free text', 'DELETE', '/api/v1/ledger/entries/{id}/text', await call('DELETE', '/ledger/entries/1/text', { token: admin.token, body: { reason: 'entered by mistake' } }), 404);
+	check('DELETE /ledger/entries/{id}/text without a reason', 'DELETE', '/api/v1/ledger/entries/{id}/text', await call('DELETE', '/ledger/entries/1/text', { token: admin.token, body: {} }), 400);
+}
+check('DELETE /ledger/entries/{id}/text as a trainee', 'DELETE', '/api/v1/ledger/entries/{id}/text', await call('DELETE', '/ledger/entries/1/text', { token: T, body: { reason: 'x' } }), 403);
 if (key.json?.id) {
 	check('DELETE /keys/{id}', 'DELETE', '/api/v1/keys/{id}', await call('DELETE', `/keys/${key.json.id}`, { token: trainerFor.token }), 200);
 	check('DELETE /keys/{id} again: conflict', 'DELETE', '/api/v1/keys/{id}', await call('DELETE', `/keys/${key.json.id}`, { token: trainerFor.token }), 409);

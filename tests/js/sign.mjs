@@ -10,12 +10,19 @@
 // bytes signed are "RASLOG-STATEMENT-v1\n" || JCS(statement) (RFC 8785,
 // here the npm package 'canonicalize'), exactly as docs/ledger.md says.
 //
-// Prints {"statement":...,"signature":"<base64>"}, the body of
+// Free text is committed to, never embedded (docs/ledger.md, Free text): a
+// statement given with a "reason" or "session.notes" is signed as version 2
+// with "reason_commit" / "session.notes_commit" = "sha256:" + hex(SHA-256(
+// salt || UTF-8 text)) for a fresh 32-byte salt, and the texts with their
+// salts are printed beside it in "texts".  RASLOG_SIGN_EMBED=1 signs the
+// statement as given (to test that the server refuses embedded text).
+//
+// Prints {"statement":...,"signature":"<base64>"[,"texts":{...}]}, the body of
 // POST /api/v1/signoffs.  An independent signer: if the server accepts
 // what this prints, the format is the standard one and not an accident
 // of raslog's own C code.  Exit 2 on usage errors, 1 on bad input.
 
-import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import canonicalize from 'canonicalize';
 
@@ -57,6 +64,22 @@ try {
 if (statement === null || typeof statement !== 'object' || Array.isArray(statement))
 	die(1, 'the statement must be a JSON object');
 
+const texts = {};
+if (process.env.RASLOG_SIGN_EMBED !== '1') {
+	for (const path of ['reason', 'session.notes']) {
+		const [first, last] = path.includes('.') ? path.split('.') : [null, path];
+		const parent = first ? statement[first] : statement;
+		if (!parent || typeof parent !== 'object' || typeof parent[last] !== 'string') continue;
+		const salt = randomBytes(32);
+		const commit = 'sha256:' + createHash('sha256').update(salt).update(Buffer.from(parent[last], 'utf8')).digest('hex');
+		texts[path] = { text: parent[last], salt: salt.toString('hex') };
+		delete parent[last];
+		parent[last + '_commit'] = commit;
+		statement.v = 2;
+	}
+}
 const message = Buffer.from(STATEMENT_CONTEXT + canonicalize(statement), 'utf8');
 const signature = sign(null, message, privateKey).toString('base64');
-process.stdout.write(JSON.stringify({ statement, signature }) + '\n');
+const body = { statement, signature };
+if (Object.keys(texts).length) body.texts = texts;
+process.stdout.write(JSON.stringify(body) + '\n');

@@ -12,6 +12,10 @@
 //     {"index","leaf_hash"} (an entry the exporter may not see: its leaf
 //     hash, 64 lowercase hex digits, goes into the tree unchecked);
 //   - every Ed25519 signature verifies over the UTF-8 bytes of message;
+//   - free text beside a version 2 statement (docs/ledger.md, Free text):
+//     each "texts" member {"text","salt"} matches its "<name>_commit",
+//     "sha256:" + hex(SHA-256(salt || UTF-8 text)); {"erased_at"} counts as
+//     erased; a version 1 statement takes no texts;
 //   - the RFC 9162 Merkle root over the leaf hashes
 //     SHA-256(0x00 || message || signature || public_key);
 //   - HEAD.json: tree_size is the number of entries, root_hash is that
@@ -143,6 +147,42 @@ function isObject(v) {
 
 let redacted = 0; // redacted lines seen by verifyExport
 
+let textsChecked = 0, textsErased = 0;
+
+// The free text beside a statement against its commitments.
+function checkTexts(where, entry) {
+	const st = JSON.parse(entry.message.slice(entry.message.indexOf('\n') + 1));
+	const texts = entry.texts ?? {};
+	if (!isObject(texts)) fail(where, '"texts" is not an object');
+	for (const path of Object.keys(texts))
+		if (!['reason', 'session.notes'].includes(path)) fail(where, `"texts" names "${path}", not a free-text member`);
+	for (const path of ['reason', 'session.notes']) {
+		const [first, last] = path.includes('.') ? path.split('.') : [null, path];
+		const parent = first ? st[first] : st;
+		const commit = isObject(parent) ? parent[`${last}_commit`] : undefined;
+		const t = texts[path];
+		if (st.v === 1) {
+			if (commit !== undefined || t !== undefined) fail(where, `a version 1 statement has no commitment to "${path}"`);
+			continue;
+		}
+		if (isObject(parent) && last in parent) fail(where, `a version 2 statement does not embed "${path}"`);
+		if (commit === undefined) {
+			if (t !== undefined) fail(where, `a text is given for "${path}", which the statement does not commit to`);
+			continue;
+		}
+		if (typeof commit !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(commit)) fail(where, `"${last}_commit" is malformed`);
+		if (t === undefined || (isObject(t) && 'erased_at' in t)) {
+			textsErased++;
+			continue;
+		}
+		if (!isObject(t) || typeof t.text !== 'string' || typeof t.salt !== 'string' || !/^[0-9a-f]{64}$/.test(t.salt))
+			fail(where, `the text of "${path}" is not {"text","salt"}`);
+		const got = 'sha256:' + sha256(Buffer.from(t.salt, 'hex'), Buffer.from(t.text, 'utf8')).toString('hex');
+		if (got !== commit) fail(where, `the text of "${path}" does not match the statement's commitment`);
+		textsChecked++;
+	}
+}
+
 async function verifyExport(path) {
 	const tree = new CompactRange();
 	const lines = createInterface({
@@ -183,7 +223,7 @@ async function verifyExport(path) {
 			continue;
 		}
 		for (const k of Object.keys(entry)) {
-			if (!['index', 'message', 'public_key', 'signature'].includes(k))
+			if (!['index', 'message', 'public_key', 'signature', 'texts'].includes(k))
 				fail(where, `unexpected member "${k}"`);
 		}
 		if (!Number.isSafeInteger(entry.index))
@@ -202,6 +242,7 @@ async function verifyExport(path) {
 		if (!ed25519Verify(pk, msg, sig))
 			fail(where, `signature does not verify under public key ${entry.public_key}`);
 
+		checkTexts(where, entry);
 		tree.push(sha256(LEAF_PREFIX, msg, sig, pk));
 	}
 	return tree;
@@ -249,7 +290,8 @@ async function main(argv) {
 		const logKey = decodeBase64('log public key', 'LOG_PUBLIC_KEY_BASE64', logKeyText, 32);
 		const tree = await verifyExport(exportPath);
 		const root = verifyHead(headPath, tree, logKey);
-		const note = redacted ? ` (${redacted} redacted)` : '';
+		const note = (redacted ? ` (${redacted} redacted)` : '') +
+			(textsChecked || textsErased ? `, ${textsChecked} texts match their commitments, ${textsErased} erased` : '');
 		process.stdout.write(`verify-ledger: ${tree.size} entries${note}, root ${root}: OK\n`);
 		return 0;
 	} catch (e) {

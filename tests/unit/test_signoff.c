@@ -25,6 +25,8 @@
 #include "domain/signoff.h"
 #include "domain/statements.h"
 #include "domain/users.h"
+#include "domain/erasure.h"
+#include "ledger/ledger.h"
 
 #include "demo_fixture.h"
 
@@ -192,6 +194,48 @@ static void changed_field(void **state)
 	expect_refusal(ellis, confirmation(sid, ellis, ellis, NULL, more_minutes), "statement-mismatch");
 }
 
+/*
+ * Erasure (domain/erasure.h): a version 1 statement whose reason is part of
+ * the signed text cannot be erased (409 embedded-text); an entry without
+ * free text has nothing to erase (404); a reason is required (400); an
+ * entry that is not there is 404; and none of it changes the ledger.
+ */
+static void erase_refusals(void **state)
+{
+	static const char msg[] = RL_STATEMENT_PREFIX "{\"decision\":\"rejected\",\"reason\":\"Patient 943 476 5919\","
+				  "\"session\":{\"id\":1,\"trainee\":7},\"type\":\"session_signoff\",\"v\":1}";
+	struct rl_error err = RL_ERROR_INIT;
+	uint8_t pk[32] = { 1 }, sig[64] = { 2 };
+	int64_t idx, before, after;
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	assert_int_equal(rl_ledger_append(db, "session_signoff", msg, sizeof(msg) - 1, pk, sig, 3, 7, &idx, &err), 0);
+	assert_int_equal(rl_db_commit(db, &err), 0);
+	before = demo_scalar("SELECT count(*) FROM ledger");
+	assert_int_equal(rl_text_erase(db, NULL, idx, NULL, "a patient identifier", &out, &err), -1);
+	assert_int_equal(err.status, RL_E_CONFLICT);
+	assert_string_equal(err.type, "embedded-text");
+	assert_null(out);
+	rl_error_clear(&err);
+	assert_int_equal(rl_text_erase(db, NULL, 0, NULL, "why", &out, &err), -1);
+	assert_int_equal(err.status, RL_E_NOTFOUND);
+	rl_error_clear(&err);
+	assert_int_equal(rl_text_erase(db, NULL, idx, NULL, "", &out, &err), -1);
+	assert_int_equal(err.status, RL_E_INVALID);
+	rl_error_clear(&err);
+	assert_int_equal(rl_text_erase(db, NULL, idx, "comment", "why", &out, &err), -1);
+	assert_int_equal(err.status, RL_E_INVALID);
+	rl_error_clear(&err);
+	assert_int_equal(rl_text_erase(db, NULL, idx + 1000, NULL, "why", &out, &err), -1);
+	assert_int_equal(err.status, RL_E_NOTFOUND);
+	rl_error_clear(&err);
+	after = demo_scalar("SELECT count(*) FROM ledger");
+	assert_int_equal(before, after);
+	assert_int_equal(demo_scalar("SELECT count(*) FROM ledger_texts"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +244,7 @@ int main(void)
 		cmocka_unit_test(stale_signature),
 		cmocka_unit_test(changed_field),
 		cmocka_unit_test(confirm_then_not_again),
+		cmocka_unit_test(erase_refusals),
 	};
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
 }

@@ -26,6 +26,7 @@
 #include "domain/statements.h"
 #include "base/util.h"
 #include "ledger/kinds.h"
+#include "ledger/texts.h"
 #include "ledger/verify.h"
 
 #include "base/banned.h"
@@ -919,6 +920,87 @@ static void test_authority_rules(void **state)
 	}
 }
 
+/* Free text committed to (ledger/texts.h): seal, check, open, and every way a text or commitment can be wrong. */
+static void test_texts(void **state)
+{
+	json_t *plain = json_pack("{s:i,s:s,s:s,s:{s:i,s:s}}", "v", 1, "type", "session_signoff", "reason", "too short",
+				  "session", "id", 4, "notes", "reflective \u00e9 note");
+	json_t *texts = json_object(), *sealed, *opened, *bad;
+	char why[300], commit[72];
+	uint8_t salt[RL_TEXT_SALT_BYTES];
+	int erased = -1;
+
+	(void)state;
+	sealed = rl_texts_seal(plain, texts);
+	assert_int_equal(json_integer_value(json_object_get(sealed, "v")), 2);
+	assert_null(json_object_get(sealed, "reason"));
+	assert_null(json_object_get(json_object_get(sealed, "session"), "notes"));
+	/* The commitment is SHA-256(salt || text), independently of rl_texts_seal. */
+	assert_int_equal(rl_hex_decode_exact(json_string_value(json_object_get(json_object_get(texts, "reason"), "salt")),
+					     salt, sizeof(salt)), 0);
+	rl_text_commitment("too short", 9, salt, commit);
+	assert_string_equal(json_string_value(json_object_get(sealed, "reason_commit")), commit);
+	{
+		uint8_t h[32], both[RL_TEXT_SALT_BYTES + 9];
+		char hex[65];
+		memcpy(both, salt, sizeof(salt));
+		memcpy(both + sizeof(salt), "too short", 9);
+		crypto_hash_sha256(h, both, sizeof(both));
+		rl_hex_encode(h, 32, hex);
+		assert_string_equal(commit + 7, hex);
+	}
+	assert_int_equal(rl_texts_check(sealed, texts, &erased, why, sizeof(why)), 0);
+	assert_int_equal(erased, 0);
+	opened = rl_texts_open(sealed, texts);
+	assert_true(json_equal(opened, plain));
+	json_decref(opened);
+	/* Sealing again with the same salts gives the same statement. */
+	opened = rl_texts_seal(plain, texts);
+	assert_true(json_equal(opened, sealed));
+	json_decref(opened);
+	/* Erased, or not given: still consistent, counted, and not openable. */
+	bad = json_deep_copy(texts);
+	json_object_set_new(bad, "reason", json_pack("{s:s}", "erased_at", "2026-11-30T04:00:00Z"));
+	json_object_del(bad, "session.notes");
+	assert_int_equal(rl_texts_check(sealed, bad, &erased, why, sizeof(why)), 0);
+	assert_int_equal(erased, 2);
+	assert_null(rl_texts_open(sealed, bad));
+	/* A wrong text, a wrong salt, a text for nothing, an unknown member. */
+	json_object_set_new(json_object_get(bad, "reason"), "x", json_string("y"));
+	assert_int_equal(rl_texts_check(sealed, bad, NULL, why, sizeof(why)), -1);
+	json_decref(bad);
+	bad = json_deep_copy(texts);
+	json_object_set_new(json_object_get(bad, "reason"), "text", json_string("too shorT"));
+	assert_int_equal(rl_texts_check(sealed, bad, NULL, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "does not match"));
+	json_object_set_new(json_object_get(bad, "reason"), "text", json_string("too short"));
+	json_object_set_new(json_object_get(bad, "reason"), "salt", json_string("00"));
+	assert_int_equal(rl_texts_check(sealed, bad, NULL, why, sizeof(why)), -1);
+	json_object_set_new(bad, "comment", json_pack("{s:s,s:s}", "text", "a", "salt", "b"));
+	assert_int_equal(rl_texts_check(sealed, bad, NULL, why, sizeof(why)), -1);
+	json_decref(bad);
+	/* Version 1 takes no texts and no commitments; version 2 embeds none and commits to one at least. */
+	assert_int_equal(rl_texts_check(plain, NULL, NULL, why, sizeof(why)), 0);
+	assert_int_equal(rl_texts_check(plain, texts, NULL, why, sizeof(why)), -1);
+	bad = json_deep_copy(sealed);
+	json_object_set_new(bad, "v", json_integer(1));
+	assert_int_equal(rl_texts_check(bad, NULL, NULL, why, sizeof(why)), -1);
+	json_object_set_new(bad, "v", json_integer(2));
+	json_object_set_new(bad, "reason", json_string("too short"));
+	assert_int_equal(rl_texts_check(bad, texts, NULL, why, sizeof(why)), -1);
+	json_decref(bad);
+	bad = json_pack("{s:i,s:s}", "v", 2, "type", "assessment");
+	assert_int_equal(rl_texts_check(bad, NULL, NULL, why, sizeof(why)), -1);
+	json_decref(bad);
+	bad = json_deep_copy(sealed);
+	json_object_set_new(bad, "reason_commit", json_string("sha256:ABC"));
+	assert_int_equal(rl_texts_check(bad, texts, NULL, why, sizeof(why)), -1);
+	json_decref(bad);
+	json_decref(sealed);
+	json_decref(texts);
+	json_decref(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_device_keys),
 		cmocka_unit_test(test_corrections),
 		cmocka_unit_test(test_correction_rules),
+		cmocka_unit_test(test_texts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,8 @@
 // checkExport() still folds its leaf hash into the RFC 9162 root and checks
 // that root against the log's signed tree head.
 
+import { kindOf, subjectOf } from './kinds.js';
+
 export const PREFIX = 'RASLOG-STATEMENT-v1\n';
 
 /** Standard base64 to bytes; null if it is not base64. */
@@ -117,7 +119,63 @@ export async function verifyEntry(entry) {
 	}
 	if (typeof statement.key === 'string' && statement.key !== entry.public_key)
 		return fail('the statement names a different key from the one that signed it', statement);
-	return { ok: true, statement };
+	// Its kind, from the one table of kinds (schema/kinds.json, generated into kinds.js as into the C verifier).
+	const kind = kindOf(statement.type);
+	if (!kind) return fail(`"${String(statement.type).slice(0, 40)}" is not a statement type`, statement);
+	if ((kind.signer === 'log') !== (statement.issuer === 'log'))
+		return fail(kind.signer === 'log' ? `a ${kind.name} statement must be issued by the log` : `a ${kind.name} statement is signed by a person, not issued by the log`, statement);
+	const t = await checkTexts(statement, entry.texts);
+	if (!t.ok) return fail(t.reason, statement);
+	return { ok: true, statement, texts: t.texts };
+}
+
+const TEXT_MEMBERS = ['reason', 'session.notes'];
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Free text beside a version 2 statement (docs/ledger.md, Free text): each
+ * text {text, salt} must match its "<name>_commit", "sha256:" +
+ * hex(SHA-256(salt || UTF-8 text)); {erased_at} (or no text) is shown as
+ * erased.  A version 1 statement takes no texts.  Resolves
+ * {ok: true, texts: {path: {state: 'matches'|'erased', text?}}} or {ok: false, reason}.
+ */
+export async function checkTexts(statement, texts) {
+	const out = {};
+	texts = texts ?? {};
+	if (!isObj(texts)) return { ok: false, reason: 'the texts beside the statement are not an object' };
+	for (const path of Object.keys(texts))
+		if (!TEXT_MEMBERS.includes(path)) return { ok: false, reason: `a text is given for ${path}, which is not a free-text member` };
+	for (const path of TEXT_MEMBERS) {
+		const [first, last] = path.includes('.') ? path.split('.') : [null, path];
+		const parent = first ? statement[first] : statement;
+		const commit = isObj(parent) ? parent[`${last}_commit`] : undefined;
+		const t = texts[path];
+		if (statement.v !== 2) {
+			if (commit !== undefined || t !== undefined) return { ok: false, reason: `a version ${statement.v} statement commits to no text (${path})` };
+			continue;
+		}
+		if (isObj(parent) && last in parent) return { ok: false, reason: `a version 2 statement embeds ${path} instead of committing to it` };
+		if (commit === undefined) {
+			if (t !== undefined) return { ok: false, reason: `a text is given for ${path}, which the statement does not commit to` };
+			continue;
+		}
+		if (typeof commit !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(commit)) return { ok: false, reason: `the commitment to ${path} is malformed` };
+		if (t === undefined || (isObj(t) && 'erased_at' in t)) {
+			out[path] = { state: 'erased' };
+			continue;
+		}
+		if (!isObj(t) || typeof t.text !== 'string' || typeof t.salt !== 'string' || !/^[0-9a-f]{64}$/.test(t.salt))
+			return { ok: false, reason: `the text of ${path} is not {text, salt}` };
+		const salt = new Uint8Array(t.salt.match(/../g).map((h) => parseInt(h, 16)));
+		const text = new TextEncoder().encode(t.text);
+		const both = new Uint8Array(salt.length + text.length);
+		both.set(salt);
+		both.set(text, salt.length);
+		if (`sha256:${hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', both)))}` !== commit)
+			return { ok: false, reason: `the text of ${path} does not match the statement\u2019s commitment` };
+		out[path] = { state: 'matches', text: t.text };
+	}
+	return { ok: true, texts: out };
 }
 
 const same = (a, b) => a === undefined || b === undefined || a === null || b === null || String(a) === String(b);
@@ -283,15 +341,17 @@ function chainAt(chain, trainer, at) {
 	const devices = new Map(), revokedKeys = new Map();
 	for (const { index, st } of chain.events) {
 		if (at !== undefined && at !== null && index >= Number(at)) break;
-		if (st.type === 'trainer_accreditation' && String(st.trainer) === trainer) {
+		// Whom each statement is about comes from its kind's subject member (kinds.js).
+		const about = String(subjectOf(st));
+		if (st.type === 'trainer_accreditation' && about === trainer) {
 			latest = { index, key: st.trainer_key, from: st.valid_from, until: st.valid_until };
 			revokedAt = null;
-		} else if (st.type === 'revocation' && String(st.subject) === trainer && latest &&
+		} else if (st.type === 'revocation' && about === trainer && latest &&
 			chain.events.some((e) => e.index === Number(st.accreditation_index) && e.st.type === 'trainer_accreditation')) {
 			revokedAt = index;
-		} else if (st.type === 'device_key' && String(st.user) === trainer && typeof st.public_key === 'string') {
+		} else if (st.type === 'device_key' && about === trainer && typeof st.public_key === 'string') {
 			if (!devices.has(st.public_key)) devices.set(st.public_key, index);
-		} else if (st.type === 'key_revocation' && String(st.user) === trainer && typeof st.public_key === 'string') {
+		} else if (st.type === 'key_revocation' && about === trainer && typeof st.public_key === 'string') {
 			if (!revokedKeys.has(st.public_key)) revokedKeys.set(st.public_key, index);
 		}
 	}
@@ -309,7 +369,8 @@ function chainAt(chain, trainer, at) {
  * statement is not a trainer's.
  */
 export function keyChain(statement, chains, index) {
-	if (!statement || !chains || !['session_signoff', 'assessment', 'module_completion', 'simulator_import'].includes(statement.type)) return null;
+	// A trainer's statement: the kinds whose signer class is "trainer" in the table of kinds.
+	if (!statement || !chains || kindOf(statement.type)?.signer !== 'trainer') return null;
 	const trainer = String(statement.signer);
 	const chain = chains.get(trainer);
 	if (!chain || !chain.events.length) return { ok: false, reason: 'no trainer accreditation of the signer could be read' };
@@ -361,16 +422,17 @@ export async function checkExport(lines, head, logKey) {
 	const why = await ed25519Support();
 	if (why) return { ok: false, reason: why };
 	const leaves = [];
-	let redacted = 0;
+	let redacted = 0, texts = 0, erased = 0;
 	for (const [i, entry] of lines.entries()) {
 		if (!entry || entry.index !== i) return { ok: false, index: i, reason: `the line where entry ${i} belongs holds entry ${entry?.index}` };
 		if (isRedacted(entry)) {
 			redacted++;
 		} else {
-			if (Object.keys(entry).some((k) => !['index', 'message', 'public_key', 'signature'].includes(k)))
+			if (Object.keys(entry).some((k) => !['index', 'message', 'public_key', 'signature', 'texts'].includes(k)))
 				return { ok: false, index: i, reason: 'the line is neither a full entry nor a redacted {index, leaf_hash}' };
 			const r = await verifyEntry(entry);
 			if (!r.ok) return { ok: false, index: i, reason: r.reason };
+			for (const t of Object.values(r.texts || {})) t.state === 'erased' ? erased++ : texts++;
 		}
 		leaves.push(await leafHash(entry));
 	}
@@ -384,5 +446,5 @@ export async function checkExport(lines, head, logKey) {
 	const key = await importKey(logKey, pk);
 	const good = await crypto.subtle.verify('Ed25519', key, sig, new TextEncoder().encode('RASLOG-TREE-HEAD-v1\n' + jcs(body)));
 	if (!good) return { ok: false, reason: 'the signed tree head\u2019s signature does not verify under the log key' };
-	return { ok: true, entries: lines.length, redacted, root };
+	return { ok: true, entries: lines.length, redacted, texts, erased, root };
 }

@@ -11,6 +11,7 @@ import { ACTIVITIES, activityLabel, platformLabel, roleLabel, prettyCode } from 
 import { badge, mark, bar, announce, empty, title } from './ui.js';
 import { lineChart, legend, STYLES } from './charts.js';
 import { checkEvidence, accreditedKeys, keyChain, checkCorrections, retiredReason } from './verify.js';
+import { reconcile } from './figures.js';
 
 const UNITS = {
 	minutes: (n) => fmtMinutes(n),
@@ -292,11 +293,12 @@ function evidenceSection(rows, names) {
 	return { out, summary, cells };
 }
 
-async function verifyAll(cells, summary, subject, signal, printNote, correctionList) {
+async function verifyAll(cells, summary, subject, signal, printNote, report, toolList) {
 	let done = 0, ok = 0, bad = 0, unchecked = 0, chained = 0, unchained = 0;
+	const verified = new Map(); // ledger index -> the statement whose signature verified here
 	const keys = accreditedKeys(await loadTrainers().catch(() => []), ledgerEntry);
 	// Corrections (supersedes, withdrawals), verified here too: evidence they retire counts nowhere.
-	const corrections = checkCorrections(ledgerEntry, correctionList, subject);
+	const corrections = checkCorrections(ledgerEntry, report.corrections, subject);
 	const total = cells.length;
 	const update = () => {
 		summary.dataset.state = done < total ? 'checking' : bad ? 'failed' : unchecked ? 'unchecked' : 'verified';
@@ -323,6 +325,7 @@ async function verifyAll(cells, summary, subject, signal, printNote, correctionL
 		}
 		clear(cell).append(mark(r.state, r.reason));
 		cell.dataset.state = r.state;
+		if (r.state === 'verified') verified.set(Number(row.item.ledger_index), r.statement);
 		// One step further up the chain: was the signing key accredited by faculty for this signer, that day?
 		const chain = r.state === 'verified' ? keyChain(r.statement, await keys, row.item.ledger_index) : null;
 		if (chain?.ok) {
@@ -339,8 +342,24 @@ async function verifyAll(cells, summary, subject, signal, printNote, correctionL
 		update();
 	});
 	if (signal.aborted) return;
-	printNote.textContent = `Signatures checked in the browser when printed: ${ok} verified, ${bad} failed, ${unchecked} not checked, of ${total}.`;
-	announce(bad ? `Signature check finished: ${bad} of ${total} failed.` : `Signature check finished: ${ok} of ${total} verified.`, bad ? 'error' : 'info', { quiet: !bad });
+	// Every figure on the page recomputed from the entries verified above (issue 13 item 7): a figure the
+	// verified statements do not give is a failure of the check, whatever the signatures say.
+	const rec = reconcile(report, verified, subject, toolList);
+	const figures = h('p', { class: 'figures-check', id: 'figures-check', dataset: { state: rec.ok ? 'verified' : 'failed' } },
+		mark(rec.ok ? 'verified' : 'failed'), ' ',
+		rec.ok ? `All ${rec.checked} requirement figures, the module states and the status were recomputed in this browser from the verified entries and match.`
+			: `${rec.differences.length} figure${rec.differences.length === 1 ? '' : 's'} on this page do NOT match the verified ledger entries: ` +
+			  rec.differences.slice(0, 6).map((d) => `${d.what}: the server shows ${d.server}, the verified entries give ${d.ledger}`).join('; ') +
+			  `${rec.differences.length > 6 ? '; …' : ''}. Do not rely on these figures.`);
+	document.getElementById('figures-check')?.remove();
+	summary.after(figures);
+	if (!rec.ok) {
+		summary.dataset.state = 'failed';
+		clear(summary).append(mark('failed'), ' ', `The check FAILED: ${ok} of ${total} signatures verify, but the figures shown do not follow from the verified entries (below).`);
+	}
+	printNote.textContent = `Signatures checked in the browser when printed: ${ok} verified, ${bad} failed, ${unchecked} not checked, of ${total}; figures ${rec.ok ? 'match the verified entries' : 'do NOT match the verified entries'}.`;
+	announce(bad ? `Signature check finished: ${bad} of ${total} failed.` : !rec.ok ? `Signatures verified, but ${rec.differences.length} figures do not match the verified entries.`
+		: `Signature check finished: ${ok} of ${total} verified.`, bad || !rec.ok ? 'error' : 'info', { quiet: !bad && rec.ok });
 }
 
 /* ------------------------------------------------------------ view */
@@ -401,7 +420,7 @@ export async function render(root, ctx) {
 	const ev = evidenceSection(rows, names);
 	root.append(head, actions, toc, modulesSection(p), pendingSection(p, names, own),
 		hoursSection(hoursData(sessions, p), sessions && !own && !ctx.me.roles.includes('faculty')), gearsSection(p, toolList, names), ev.out);
-	if (ev.summary) verifyAll(ev.cells, ev.summary, id, ctx.signal, printNote, p.corrections);
+	if (ev.summary) verifyAll(ev.cells, ev.summary, id, ctx.signal, printNote, p, toolList);
 	else printNote.textContent = 'No signed evidence to check.';
 }
 

@@ -114,8 +114,39 @@ export function deviceKeyStatement(user, publicKey, by) {
 /** The exact bytes that are signed, as text. */
 export const message = (statement) => PREFIX + jcs(statement);
 
-/** Signs with this device's key and posts to /signoffs; resolves the server's reply. */
-export async function submit(rec, statement) {
+const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * Free text is committed to, never embedded (docs/ledger.md, Free text;
+ * core/ledger/texts.h rl_texts_seal): each of "reason" and "session.notes"
+ * becomes "<name>_commit": "sha256:" + hex(SHA-256(salt || UTF-8 text))
+ * with a fresh 32-byte salt, and "v" 2.  Resolves {statement, texts}.
+ */
+export async function seal(plain) {
+	const statement = JSON.parse(JSON.stringify(plain));
+	const texts = {};
+	for (const path of ['reason', 'session.notes']) {
+		const [first, last] = path.includes('.') ? path.split('.') : [null, path];
+		const parent = first ? statement[first] : statement;
+		if (!parent || typeof parent !== 'object' || typeof parent[last] !== 'string') continue;
+		const salt = crypto.getRandomValues(new Uint8Array(32));
+		const text = new TextEncoder().encode(parent[last]);
+		const both = new Uint8Array(salt.length + text.length);
+		both.set(salt);
+		both.set(text, salt.length);
+		texts[path] = { text: parent[last], salt: hex(salt) };
+		delete parent[last];
+		parent[`${last}_commit`] = `sha256:${hex(await crypto.subtle.digest('SHA-256', both))}`;
+		statement.v = 2;
+	}
+	return { statement, texts };
+}
+
+/** Seals the statement's free text, signs with this device's key and posts to /signoffs; resolves the server's reply. */
+export async function submit(rec, plain) {
+	const { statement, texts } = await seal(plain);
 	const signature = await signText(rec.privateKey, message(statement));
-	return api('/signoffs', { method: 'POST', body: { statement, signature } });
+	const body = { statement, signature };
+	if (Object.keys(texts).length) body.texts = texts;
+	return api('/signoffs', { method: 'POST', body });
 }

@@ -119,7 +119,8 @@ check "setup: two programmes, six members" "$(sql 'select count(*) from programm
 # faculty make just before the cell.  Body: - none, SESSION a valid session
 # naming R, KEY a fresh public key, EMPTY {}, TOKEN a read token request,
 # NAME {"name": T's own name}, INVITE an invitation, ASSIGN an assignment of
-# T2 to R2 (faculty make it; an admin then finds it made: 409).
+# T2 to R2 (faculty make it; an admin then finds it made: 409), ERASE a
+# text erasure's {"reason"} (entry 1 holds no free text: 404 for those who may erase).
 # PATCH/DELETE /sessions/{id} without If-Match answer 428 to any trainee
 # before the session is looked up (so T2 learns nothing); with If-Match
 # (404 for T2, 403, 409, 412) they are covered by tests/api/13-corrections.sh.
@@ -152,6 +153,7 @@ GET    /api/v1/assessment-tools            -        200 200 200 200 200 200 401 
 GET    /api/v1/ledger                      -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/ledger/entries/0            -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/ledger/entries/1            -        200 200 200 200 200 200 401  401 401
+DELETE /api/v1/ledger/entries/1/text       ERASE    403 403 403 403 404 404 401  401 401
 GET    /api/v1/ledger/head                 -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/ledger/key                  -        200 200 200 200 200 200 401  401 401
 GET    /api/v1/ledger/proof?index=0&tree_size=2        - 200 200 200 200 200 200 401 401 401
@@ -243,6 +245,7 @@ set_body() {
 	IMPORT) bd=$(import_body) ;;
 	PROG) bd="{\"name\":\"Matrix $$-$nbody\"}" ;;
 	PDAYS) bd='{"reminder_days":20}' ;;
+	ERASE) bd='{"reason":"matrix"}' ;;
 	esac
 }
 
