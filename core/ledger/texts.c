@@ -84,6 +84,13 @@ json_t *rl_texts_seal(const json_t *plain, json_t *texts)
 	return st;
 }
 
+/* An accreditation is at version 2 because it names its evidence, not because of free text. */
+static int is_accreditation(const json_t *st)
+{
+	const char *type = json_string_value(json_object_get(st, "type"));
+	return type && strcmp(type, "accreditation") == 0;
+}
+
 static int bad(char *why, size_t wsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(char *why, size_t wsize, const char *fmt, ...)
 {
@@ -164,7 +171,8 @@ int rl_texts_check(const json_t *st, const json_t *texts, int *erased, char *why
 		if (strcmp(commit, chex) != 0)
 			return bad(why, wsize, "the text of \"%s\" does not match the statement's commitment", *p);
 	}
-	if (v == 2 && !commits)
+	/* Version 2 of an accreditation names its evidence and carries no free text (docs/ledger.md). */
+	if (v == 2 && !commits && !is_accreditation(st))
 		return bad(why, wsize, "a version 2 statement commits to at least one text");
 	if (erased)
 		*erased = missing;
@@ -192,7 +200,8 @@ json_t *rl_texts_open(const json_t *st, const json_t *texts)
 		json_object_set(parent, name, json_object_get(json_object_get(texts, *p), "text"));
 		json_object_del(parent, cname);
 	}
-	json_object_set_new(o, "v", json_integer(1));
+	if (!is_accreditation(o))
+		json_object_set_new(o, "v", json_integer(1));
 	return o;
 }
 

@@ -55,7 +55,8 @@ json_t *rl_texts_seal(const json_t *plain, json_t *texts);
  * Checks the texts given beside statement st against st's commitments:
  * 0 when consistent, -1 with one sentence in why.  A version 1 statement
  * has no commitments and takes no texts; a version 2 statement commits to
- * at least one text, embeds none, and each commitment is well formed.
+ * at least one text (an accreditation, at version 2 for its evidence, to
+ * none), embeds none, and each commitment is well formed.
  * Each text given must be for a committed path and be {"text","salt"}
  * matching its commitment, or {"erased_at": string}; *erased (may be
  * NULL) counts the commitments without a text (erased, or not given).

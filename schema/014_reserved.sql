@@ -1,3 +1,0 @@
--- 014_reserved.sql - reserved for another branch of this session (issue 19 needs 015);
--- the merge keeps that branch's file of this number instead of this placeholder.
-SELECT 1;
