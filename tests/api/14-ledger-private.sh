@@ -56,6 +56,8 @@ def subject(s):
         return None if stmts[s["accreditation_index"]]["type"] == "trainer_accreditation" else s["subject"]
     if t == "session_signoff":
         return s["session"]["trainee"]
+    if t == "simulator_import":
+        return s["import"]["trainee"]
     return s["trainee"]
 assert len(mine) == len(full), (len(mine), len(full))
 shown = hidden = own = 0

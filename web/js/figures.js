@@ -18,6 +18,14 @@
 //                per domain of the tool, each within the tool's range and at
 //                least domain_min, totalling at least total_min;
 //   module_signoff 1 for a module_completion of the module;
+//   simulator    1 per listed exercise whose attempts (the "results" of the
+//                confirmed simulator_import statements verified, oldest
+//                first, on the listed platforms) hold a run of
+//                `consecutive` scores of at least min_score percent; the
+//                page verifies the import each exercise's evidence row
+//                names, so attempts spread over several imports are
+//                recomputed here only when each of them is verified
+//                (raslog audit recomputes every one);
 // only statements about this trainee (their kind's subject member,
 // kinds.js), the first decision on each session; then each requirement's
 // met-ness, each module's (every requirement met and every prerequisite
@@ -61,6 +69,42 @@ export function contribution(r, m, st, tools) {
  * verified and gives nothing).  Returns {ok, checked, differences:
  * [{what, server, ledger}]}; ok is false when any figure differs.
  */
+/** Attempts per exercise, oldest first, from the confirmed simulator imports among the verified statements. */
+function simulatorAttempts(verified, counts) {
+	const byExercise = new Map();
+	const decided = new Set();
+	for (const [index, st] of [...verified.entries()].sort((a, b) => a[0] - b[0])) {
+		if (st?.type !== 'simulator_import' || !counts(index, st)) continue;
+		const id = st.import?.id;
+		if (decided.has(id)) continue; // one decision per import
+		decided.add(id);
+		if (st.decision !== 'confirmed') continue;
+		(st.import?.results || []).forEach((r, pos) => {
+			if (typeof r?.exercise !== 'string' || typeof r.attempt_at !== 'string' || !Number.isInteger(r.score_bp)) return;
+			if (!byExercise.has(r.exercise)) byExercise.set(r.exercise, []);
+			byExercise.get(r.exercise).push({ at: r.attempt_at, index, pos, platform: r.platform, score: r.score_bp });
+		});
+	}
+	const order = (a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.index - b.index || a.pos - b.pos);
+	for (const list of byExercise.values()) list.sort(order);
+	return byExercise;
+}
+
+/** How many of r's exercises the attempts qualify for: a run of r.consecutive scores of at least r.min_score. */
+function simulatorSigned(r, attempts) {
+	let n = 0;
+	for (const exercise of r.exercises || []) {
+		let run = 0, met = false;
+		for (const a of attempts.get(exercise) || []) {
+			if (!inList(r.platform, a.platform)) continue;
+			run = a.score >= (r.min_score ?? 0) * 100 ? run + 1 : 0;
+			if (run >= (r.consecutive ?? 1)) { met = true; break; }
+		}
+		if (met) n++;
+	}
+	return n;
+}
+
 export function reconcile(p, verified, subject, tools) {
 	const differences = [];
 	const diff = (what, server, ledger) => { if (String(server) !== String(ledger)) differences.push({ what, server, ledger }); };
@@ -69,13 +113,15 @@ export function reconcile(p, verified, subject, tools) {
 		if (st?.type === 'session_signoff' && st.session && !firstDecision.has(st.session.id)) firstDecision.set(st.session.id, index);
 	const counts = (index, st) => st && String(subjectOf(st)) === String(subject) &&
 		(st.type !== 'session_signoff' || firstDecision.get(st.session?.id) === index);
+	const attempts = simulatorAttempts(verified, counts);
 	const metModules = new Map();
 	let checked = 0;
 	for (const m of p.modules || []) {
 		let allMet = true;
 		for (const r of m.requirements || []) {
 			let signed = 0;
-			for (const index of new Set((r.evidence || []).map((e) => Number(e.ledger_index)))) {
+			if (r.kind === 'simulator') signed = simulatorSigned(r, attempts);
+			else for (const index of new Set((r.evidence || []).map((e) => Number(e.ledger_index)))) {
 				const st = verified.get(index);
 				if (counts(index, st)) signed += contribution(r, m, st, tools);
 			}
