@@ -12,6 +12,7 @@
 #   BENCH_DURATION=5      seconds per wrk run
 #   BENCH_CONNECTIONS=64  wrk connections;  BENCH_THREADS=2  wrk threads
 #   BENCH_SCALE=default   or "full" for the big data set
+#   BENCH_TRAINEES=N, BENCH_SESSIONS=M  override the scale's data set
 #   BENCH_ONLY="1 5"      run only these scenarios
 #   BENCH_PORT=18700      first of the loopback ports used
 #   BENCH_TMPDIR=DIR      where the temporary databases go (default $TMPDIR
@@ -52,6 +53,10 @@ else
 	PROGRESS_TRAINEES=1000
 	PROGRESS_SESSIONS=100000
 fi
+# BENCH_TRAINEES / BENCH_SESSIONS override the scale's data set (a shared,
+# loaded machine may not seed the full million in the time it has).
+PROGRESS_TRAINEES=${BENCH_TRAINEES:-$PROGRESS_TRAINEES}
+PROGRESS_SESSIONS=${BENCH_SESSIONS:-$PROGRESS_SESSIONS}
 # Polls of GET /health (10 ms apart) before a server counts as failed to
 # start: raslogd checks every cached figure against the ledger at start-up.
 START_TRIES=6000
@@ -98,7 +103,7 @@ trap 'exit 130' INT TERM
 : > "$RAW"
 {
 	echo "meta date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "meta runs=$RUNS duration_s=$DURATION connections=$CONNS wrk_threads=$WRK_THREADS scale=$SCALE"
+	echo "meta runs=$RUNS duration_s=$DURATION connections=$CONNS wrk_threads=$WRK_THREADS scale=$SCALE trainees=$PROGRESS_TRAINEES sessions=$PROGRESS_SESSIONS"
 	echo "meta tmp_fs=$(df -PT "$TMP" | awk 'NR==2 {print $2}')"
 	echo "meta commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } >> "$RAW"

@@ -19,3 +19,7 @@ CREATE INDEX ledger_enrolments ON ledger(subject_id, idx) WHERE kind = 'enrolmen
 -- the trainee's pending list): only the rows that wait, so the index
 -- stays small and hot.
 CREATE INDEX sessions_pending ON sessions(trainee_id, trainer_id, id) WHERE status = 'pending';
+
+-- The accreditation list's first page in name order (its default) walks
+-- this index and stops after the page instead of sorting every trainee.
+CREATE INDEX users_by_name ON users(name, id);
