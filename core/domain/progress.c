@@ -190,9 +190,10 @@ static int write_status(struct rl_db *db, int64_t trainee, const struct cache_ro
 	sqlite3_stmt *st;
 
 	rl_now_rfc3339(now);
+	/* curriculum_id: what the figures were measured against, so the list need not look it up per trainee. */
 	st = rl_db_stmt(db, "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, "
-			    "summary, accredited_until, updated_at, ledger_through, accreditation_index) "
-			    "VALUES (?,?,?,?,?,?,?,?,?)", err);
+			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id) "
+			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,(SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?1))", err);
 	if (st) {
 		sqlite3_bind_int64(st, 1, trainee);
 		sqlite3_bind_text(st, 2, r->status ? r->status : "in_training", -1, SQLITE_TRANSIENT);
@@ -481,7 +482,8 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 	cache_row_of(ev, &r);
 	r.through = last_index_about(db, trainee, err);
 	if (!(st = rl_db_stmt(db, "SELECT status, modules_met, modules_total, summary, accredited_until, "
-				  "accreditation_index, ledger_through FROM trainee_status WHERE trainee_id = ?", err))) {
+				  "accreditation_index, ledger_through, curriculum_id IS (SELECT " RL_ENROLLED_ON_SQL
+				  " FROM users u WHERE u.id = ?1), curriculum_id FROM trainee_status WHERE trainee_id = ?1", err))) {
 		json_decref(r.summary);
 		goto out;
 	}
@@ -510,6 +512,9 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 		if ((sqlite3_column_type(st, 6) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 6)) != r.through)
 			drift(out, trainee, "ledger_through", sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
 			      : json_integer(sqlite3_column_int64(st, 6)), json_integer(r.through));
+		if (!sqlite3_column_int(st, 7))
+			drift(out, trainee, "curriculum_id", sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL
+			      : json_integer(sqlite3_column_int64(st, 8)), json_deep_copy(json_object_get(ev, "curriculum")));
 		json_decref(summary);
 	}
 	sqlite3_reset(st);
@@ -662,7 +667,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	"CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 " \
 	"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, " \
 	"coalesce(t.modules_met, 0) AS met, coalesce(t.modules_total, 0) AS total, coalesce(t.summary, '[]'), t.accredited_until " \
-	"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id " \
+	"FROM users u JOIN trainee_status t ON t.trainee_id = u.id JOIN curricula c ON c.id = t.curriculum_id " \
 	"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) " \
 	"AND (?4 IS NULL OR st = ?4) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) " \
 	"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
@@ -674,7 +679,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	static const char *const counts_sql =
 		"SELECT CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 "
 		"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, count(*) "
-		"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id "
+		"FROM users u JOIN trainee_status t ON t.trainee_id = u.id JOIN curricula c ON c.id = t.curriculum_id "
 		"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) "
 		"AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
 		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") GROUP BY st";

@@ -1,11 +1,12 @@
 /*
  * progress.h - where each trainee stands.  Every figure is rl_figures()
- * (domain/figures.h) of the trainee's signed ledger entries: the progress
+ * (domain/figures.h) of the trainee's signed ledger entries: the full
  * report and everything built on it (eligibility, credentials, the PDF,
- * the export) compute it on each read; the accreditation list reads two
- * caches (trainee_tally, trainee_status) that are recomputed from the
- * ledger on every change, checked against it at start-up and rebuilt by
- * `raslogd rebuild`.  Storage modules (sessions, users) never call in
+ * the export, GET /trainees/{id}/evidence) compute it on each read; the
+ * progress reply (rl_progress_summary) and the accreditation list read two
+ * caches (trainee_tally, trainee_status) that every change moves by deltas
+ * (domain/tally.h), checked against the ledger at start-up and by
+ * `raslog audit`, and rebuilt by `raslogd rebuild`.  Storage modules (sessions, users) never call in
  * here; the use cases that change a figure (domain/logbook.h, signoff.c)
  * refresh the caches.
  *

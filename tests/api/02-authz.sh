@@ -103,6 +103,7 @@ POST   /api/v1/keys                        KEY      201 201 201 201 201 201 401 
 DELETE /api/v1/keys/{TKEY}                 -        200 404 404 404 200 404 401  401 401
 POST   /api/v1/signoffs                    EMPTY    403 403 400 400 400 403 401  401 401
 GET    /api/v1/trainees/{T}/progress       -        200 404 200 404 200 404 401  401 401
+GET    /api/v1/trainees/{T}/evidence       -        200 404 200 404 200 404 401  401 401
 GET    /api/v1/trainees/{T}/export         -        200 404 403 404 200 404 401  401 401
 GET    /api/v1/accreditation               -        403 403 403 403 200 403 401  401 401
 GET    /api/v1/sites                       -        403 403 403 403 200 403 401  401 401
@@ -289,6 +290,7 @@ pair "another trainee's session vs no such session" "$tok_T2" "/api/v1/sessions/
 pair "unsupervised trainee's session vs none (trainer)" "$tok_R2" "/api/v1/sessions/$S" "/api/v1/sessions/987654"
 pair "another trainee's progress vs no such trainee" "$tok_T2" "/api/v1/trainees/$T/progress" "/api/v1/trainees/987654/progress"
 pair "an unsupervised trainee's progress vs none" "$tok_R2" "/api/v1/trainees/$T/progress" "/api/v1/trainees/987654/progress"
+pair "an unsupervised trainee's evidence vs none" "$tok_R2" "/api/v1/trainees/$T/evidence" "/api/v1/trainees/987654/evidence"
 pair "another trainee's export vs no such trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"
 pair "another trainee's export vs a user who is no trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/$F/export"
 pair "an unsupervised trainer asking for the export vs no such trainee" "$tok_R2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"

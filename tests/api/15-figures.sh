@@ -67,7 +67,7 @@ sql "update trainee_tally set signed = 100000 where trainee_id = $T and requirem
 sql "update trainee_status set status = 'eligible', modules_met = modules_total where trainee_id = $T"
 OTHER=$(sql "select trainee_id || '|' || requirement from trainee_tally where trainee_id <> $T and signed > 0 order by 1 limit 1")
 sql "delete from trainee_tally where trainee_id = ${OTHER%%|*} and requirement = '${OTHER#*|}'"
-sql "update trainee_status set ledger_through = 0 where trainee_id = ${OTHER%%|*}"
+sql "update trainee_status set ledger_through = 0, curriculum_id = NULL where trainee_id = ${OTHER%%|*}"
 sql "update sessions set minutes = 1440 where id = $SID"
 sql "update users set curriculum_id = (select id from curricula where id <> users.curriculum_id limit 1) where id = $T"
 start_server
@@ -91,6 +91,7 @@ ok "the tampered tally is named as drift: trainee, requirement, cache 100000, le
 ok "the tampered status is named as drift" drift "$T" status '"eligible"' '"in_training"'
 ok "the deleted tally row is named as drift (cache null)" drift "${OTHER%%|*}" "${OTHER#*|}" null "*"
 ok "the tampered ledger_through (what the tallies are kept from) is named as drift" drift "${OTHER%%|*}" ledger_through 0 "*"
+ok "the tampered curriculum_id (what the accreditation list joins) is named as drift" drift "${OTHER%%|*}" curriculum_id null "*"
 check "the cache was rebuilt from the ledger" "$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")" = "$SIGNED"
 check "the drift is said on stderr" "$(grep -c 'differed from the signed ledger' "$WORK/server.log")" = 1
 
