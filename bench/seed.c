@@ -273,9 +273,10 @@ static void make_session(uint64_t i, int ntrainees, const int64_t *trainee_ids, 
 		s->role = (h2 >> 30) % 3 ? "S-TS" : "S-TU";
 		s->minutes = 45 + (long long)(h2 >> 20) % 6 * 15;
 		s->procedure = colectomy ? "Robotic anterior resection" : "Robotic radical prostatectomy";
+		/* n consecutive steps from a random first one: each listed once, as sign-off requires. */
 		for (int k = 0; k < n; k++)
-			json_array_append_new(steps, json_string(colectomy ? steps_col[(h2 >> (34 + 3 * k)) % 5]
-								: steps_pro[(h2 >> (34 + 3 * k)) % 6]));
+			json_array_append_new(steps, json_string(colectomy ? steps_col[((h2 >> 34) % 5 + (uint64_t)k) % 5]
+								: steps_pro[((h2 >> 34) % 6 + (uint64_t)k) % 6]));
 		s->steps = steps;
 		*steps_out = steps;
 	} else {

@@ -26,7 +26,7 @@ static int accredit_build(const struct os_args *a, struct cli_signer *s, int64_t
 	(void)item;
 	if (cli_parse_id(a->cmd->name, "the trainee id", a->argv[0], &trainee) < 0)
 		return CLI_USAGE;
-	snprintf(path, sizeof(path), "/trainees/%lld/progress", (long long)trainee);
+	snprintf(path, sizeof(path), "/trainees/%lld/evidence", (long long)trainee);
 	if (!(progress = cli_get(path, &rc)))
 		return rc;
 	if (cli_progress_curriculum(progress, &code, &version) < 0) {

@@ -120,7 +120,7 @@ struct parse {
 	int line;             /* lines handed to inih so far = inih's line number */
 	int too_long;         /* line number of the first over-long line */
 	int error_line;       /* first error found by the handler */
-	char error[256];
+	char error[1024];
 	int seen[K_COUNT];    /* line each key was set on */
 	struct rl_config *cfg;
 };

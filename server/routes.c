@@ -31,6 +31,7 @@ const struct route routes[] = {
 	{ "DELETE", "/api/v1/keys/{id}",                h_keys_delete,        WHO_ANY_USER, 0 },
 	{ "POST", "/api/v1/signoffs",                   h_signoffs_create,    TRAINER | FACULTY, 1 },
 	{ "GET",  "/api/v1/trainees/{id}/progress",     h_progress,           WHO_ANY_USER, 0 },
+	{ "GET",  "/api/v1/trainees/{id}/evidence",     h_evidence,           WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/trainees/{id}/export",       h_export,             WHO_ANY_USER, 0 },
 	{ "GET",  "/api/v1/accreditation",              h_accreditation,      FACULTY,      0 },
 	{ "GET",  "/api/v1/sites",                      h_sites,              FACULTY,      0 },

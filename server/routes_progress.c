@@ -50,7 +50,7 @@ void h_progress(struct request *rq)
 		return;
 	}
 	gen = cache_generation(); /* taken before reading, so a write during the read invalidates it */
-	p = rl_progress_report(server_db(), rq->param, &err);
+	p = rl_progress_summary(server_db(), rq->param, &err);
 	if (!p) {
 		reply_error(rq, &err);
 		rl_error_clear(&err);
@@ -65,6 +65,27 @@ void h_progress(struct request *rq)
 	cache_put(CACHE_PROGRESS, rq->param, gen, text, strlen(text));
 	reply_text(rq, 200, "application/json", text, strlen(text));
 	free(text);
+}
+
+/*
+ * The full report with the evidence behind every figure (the ledger
+ * indexes of each requirement's evidence, the assessments, the pending
+ * claims): computed from the trainee's ledger entries on each request, so
+ * it costs O(their sessions); the progress reply above is the figures alone.
+ */
+void h_evidence(struct request *rq)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *p;
+
+	if (trainee_guard(rq) < 0)
+		return;
+	if (!(p = rl_progress_report(server_db(), rq->param, &err))) {
+		reply_error(rq, &err);
+		rl_error_clear(&err);
+		return;
+	}
+	reply_json(rq, 200, p);
 }
 
 /* Replies with the credential make() builds for the {id} in the path. */

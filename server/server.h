@@ -256,6 +256,7 @@ void h_keys_list(struct request *rq);
 void h_keys_delete(struct request *rq);
 void h_trainers(struct request *rq);
 void h_progress(struct request *rq);
+void h_evidence(struct request *rq);
 void h_export(struct request *rq);
 void h_accreditation(struct request *rq);
 void h_sites(struct request *rq);

@@ -15,17 +15,30 @@
 
 int rl_logbook_log_session(struct rl_db *db, const struct rl_session_new *s, int64_t *id, struct rl_error *err)
 {
+	struct rl_tally_delta d;
+	int rc;
+
 	if (rl_session_insert(db, s, id, err) < 0)
 		return -1;
-	return rl_progress_refresh(db, s->trainee, err);
+	rl_tally_delta_init(&d);
+	rc = rl_progress_claim_after(db, s->trainee, *id, &d, err);
+	rl_tally_delta_free(&d);
+	return rc;
 }
 
 int rl_logbook_update_session(struct rl_db *db, int64_t trainee, int64_t id, long long expect_revision,
 			      const struct rl_session_new *s, struct rl_error *err)
 {
-	if (rl_session_update(db, trainee, id, expect_revision, s, err) < 0)
-		return -1;
-	return rl_progress_refresh(db, trainee, err);
+	struct rl_tally_delta d;
+	int rc = -1;
+
+	rl_tally_delta_init(&d);
+	/* The claim's old figures come out only if the change is made. */
+	if (rl_progress_claim_before(db, trainee, id, &d, err) == 0 &&
+	    rl_session_update(db, trainee, id, expect_revision, s, err) == 0)
+		rc = rl_progress_claim_after(db, trainee, id, &d, err);
+	rl_tally_delta_free(&d);
+	return rc;
 }
 
 int rl_logbook_add_user(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,

@@ -15,6 +15,7 @@
 #include "base/embedded.h"
 #include "base/util.h"
 #include "domain/figures.h"
+#include "domain/tally.h"
 #include "domain/users.h"
 #include "ledger/ledger.h"
 
@@ -150,7 +151,24 @@ struct cache_row {
 	int met, total;
 	json_t *summary;
 	const char *until;
+	int64_t acc_index;  /* the live accreditation's ledger index, or -1 */
+	int64_t through;    /* the last ledger index about the trainee the figures include, or -1 */
 };
+
+/* The last ledger index about the trainee (what figures_of read up to), or -1. */
+static int64_t last_index_about(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx), -1) FROM ledger WHERE subject_id = ?", err);
+	int64_t v = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
 
 static void cache_row_of(const json_t *ev, struct cache_row *r)
 {
@@ -161,6 +179,40 @@ static void cache_row_of(const json_t *ev, struct cache_row *r)
 	r->total = (int)json_integer_value(json_object_get(ev, "modules_total"));
 	r->summary = rl_curriculum_summary(ev);
 	r->until = acc ? json_string_value(json_object_get(acc, "valid_until")) : NULL;
+	r->acc_index = acc ? json_integer_value(json_object_get(acc, "ledger_index")) : -1;
+	r->through = -1;
+}
+
+/* Writes the accreditation list's row of the trainee from r. */
+static int write_status(struct rl_db *db, int64_t trainee, const struct cache_row *r, struct rl_error *err)
+{
+	char *text = json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
+	sqlite3_stmt *st;
+
+	rl_now_rfc3339(now);
+	/* curriculum_id: what the figures were measured against, so the list need not look it up per trainee. */
+	st = rl_db_stmt(db, "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, "
+			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id) "
+			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,(SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?1))", err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, trainee);
+		sqlite3_bind_text(st, 2, r->status ? r->status : "in_training", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 3, r->met);
+		sqlite3_bind_int(st, 4, r->total);
+		sqlite3_bind_text(st, 5, text ? text : "[]", -1, SQLITE_TRANSIENT);
+		rl_db_bind_text(st, 6, r->until);
+		sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 8, r->through);
+		if (r->acc_index >= 0)
+			sqlite3_bind_int64(st, 9, r->acc_index);
+		else
+			sqlite3_bind_null(st, 9);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rl_db_fail(db, err, "storing a trainee's status");
+		sqlite3_reset(st);
+	}
+	free(text);
+	return err->status ? -1 : 0;
 }
 
 static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, struct rl_error *err)
@@ -168,8 +220,8 @@ static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, stru
 	struct cache_row r;
 	json_t *mod, *req;
 	size_t i, j;
-	char *text, now[21];
 	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ?", err)))
 		return -1;
@@ -200,40 +252,128 @@ static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, stru
 		}
 	}
 	cache_row_of(ev, &r);
-	text = json_dumps(r.summary ? r.summary : json_array(), JSON_COMPACT);
+	r.through = last_index_about(db, trainee, err);
+	rc = err->status ? -1 : write_status(db, trainee, &r, err);
 	json_decref(r.summary);
-	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, "
-			    "summary, accredited_until, updated_at) VALUES (?,?,?,?,?,?,?)", err);
-	if (st) {
-		sqlite3_bind_int64(st, 1, trainee);
-		sqlite3_bind_text(st, 2, r.status ? r.status : "in_training", -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 3, r.met);
-		sqlite3_bind_int(st, 4, r.total);
-		sqlite3_bind_text(st, 5, text ? text : "[]", -1, SQLITE_TRANSIENT);
-		rl_db_bind_text(st, 6, r.until);
-		sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rl_db_fail(db, err, "storing a trainee's status");
-		sqlite3_reset(st);
+	return rc;
+}
+
+/* The full recompute of one trainee's caches from the ledger. */
+static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	int rc;
+
+	if (!ev)
+		return -1;
+	rc = write_cache(db, trainee, ev, err);
+	json_decref(ev);
+	return rc;
+}
+
+/* The trainee's status row as the caches have it: accreditation, or r->acc_index -1; 0, 1 when there is none, -1. */
+static int read_status(struct rl_db *db, int64_t trainee, struct cache_row *r, char until[32], struct rl_error *err)
+{
+	sqlite3_stmt *st = rl_db_stmt(db, "SELECT accreditation_index, accredited_until, ledger_through "
+					  "FROM trainee_status WHERE trainee_id = ?", err);
+	int rc;
+
+	r->acc_index = -1;
+	r->until = NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, trainee);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			r->acc_index = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			snprintf(until, 32, "%s", rl_db_col_text(st, 1));
+			r->until = until;
+		}
+		r->through = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
 	}
-	free(text);
-	return err->status ? -1 : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rl_db_fail(db, err, "reading a trainee's status");
+	return rc == SQLITE_ROW ? 0 : 1;
+}
+
+/* rl_curriculum_evaluate over the cached tallies: O(requirements). */
+static json_t *evaluate_tallies(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	json_t *t = rl_tally_load(db, trainee, err), *ev;
+
+	if (!t)
+		return NULL;
+	ev = rl_curriculum_evaluate(c, rl_tally_lookup, t, err);
+	json_decref(t);
+	return ev;
+}
+
+/*
+ * The caches after a change: the ledger entries appended since fold into
+ * the tallies (tally.c) and the status row is evaluated from them, or,
+ * for a change that is not a plain sum, everything is recomputed.
+ */
+static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	struct cache_row r;
+	int64_t through = -1;
+	char until[32];
+	json_t *t;
+	int rc = rl_tally_catch_up(db, trainee, c, &through, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return refresh_full(db, trainee, c, err);
+	if ((rc = read_status(db, trainee, &r, until, err)) != 0)
+		return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
+	if (!(t = rl_tally_load(db, trainee, err)))
+		return -1;
+	/* The list's row alone: rl_curriculum_summary(rl_curriculum_evaluate()) without building the report. */
+	r.summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r.met, err);
+	json_decref(t);
+	if (!r.summary)
+		return -1;
+	r.total = (int)json_array_size(r.summary);
+	r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
+	r.through = through;
+	rc = write_status(db, trainee, &r, err);
+	json_decref(r.summary);
+	return rc;
 }
 
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
-	json_t *ev;
-	int rc;
 
 	if (!c)
 		return err->status ? -1 : 0;
-	if (!(ev = figures_of(db, trainee, c, NULL, err)))
+	return refresh(db, trainee, c, err);
+}
+
+int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			     struct rl_error *err)
+{
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return rl_tally_claim(db, c, session, -1, d, NULL, err);
+}
+
+int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			    struct rl_error *err)
+{
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
-	rc = write_cache(db, trainee, ev, err);
-	json_decref(ev);
-	return rc;
+	return refresh(db, trainee, c, err);
 }
 
 /* Every enrolled trainee, ascending. */
@@ -340,8 +480,10 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 			drift(out, trainee, key, json_incref(v), NULL);
 	/* The accreditation list's row. */
 	cache_row_of(ev, &r);
-	if (!(st = rl_db_stmt(db, "SELECT status, modules_met, modules_total, summary, accredited_until "
-				  "FROM trainee_status WHERE trainee_id = ?", err))) {
+	r.through = last_index_about(db, trainee, err);
+	if (!(st = rl_db_stmt(db, "SELECT status, modules_met, modules_total, summary, accredited_until, "
+				  "accreditation_index, ledger_through, curriculum_id IS (SELECT " RL_ENROLLED_ON_SQL
+				  " FROM users u WHERE u.id = ?1), curriculum_id FROM trainee_status WHERE trainee_id = ?1", err))) {
 		json_decref(r.summary);
 		goto out;
 	}
@@ -363,6 +505,16 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 		if ((until == NULL) != (r.until == NULL) || (until && strcmp(until, r.until) != 0))
 			drift(out, trainee, "accredited_until", until ? json_string(until) : NULL,
 			      r.until ? json_string(r.until) : NULL);
+		/* What the tallies are kept up to date from (tally.c). */
+		if ((sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5)) != r.acc_index)
+			drift(out, trainee, "accreditation_index", sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL
+			      : json_integer(sqlite3_column_int64(st, 5)), r.acc_index >= 0 ? json_integer(r.acc_index) : NULL);
+		if ((sqlite3_column_type(st, 6) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 6)) != r.through)
+			drift(out, trainee, "ledger_through", sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
+			      : json_integer(sqlite3_column_int64(st, 6)), json_integer(r.through));
+		if (!sqlite3_column_int(st, 7))
+			drift(out, trainee, "curriculum_id", sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL
+			      : json_integer(sqlite3_column_int64(st, 8)), json_deep_copy(json_object_get(ev, "curriculum")));
 		json_decref(summary);
 	}
 	sqlite3_reset(st);
@@ -451,6 +603,60 @@ json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *e
 	return ev;
 }
 
+json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c;
+	struct cache_row r;
+	struct rl_user u;
+	char until[32], today[11];
+	const char *evaluated;
+	json_t *ev;
+	int rc;
+
+	if (rl_user_get(db, trainee, &u, err) < 0 || !(u.roles & 1)) {
+		rl_error_clear(err);
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainee %lld is visible to you", (long long)trainee);
+		return NULL;
+	}
+	if (!(c = trainee_curriculum(db, trainee, err))) {
+		if (!err->status)
+			rl_error_set(err, RL_E_CONFLICT, "not-enrolled", NULL, "trainee %lld is not enrolled on a curriculum",
+				     (long long)trainee);
+		return NULL;
+	}
+	if ((rc = read_status(db, trainee, &r, until, err)) < 0)
+		return NULL;
+	if (rc == 1 || r.through < 0) {
+		/* No caches yet (the start-up check writes them): the ledger's figures, less the evidence. */
+		if (!(ev = rl_progress_report(db, trainee, err)))
+			return NULL;
+		json_t *mod, *req;
+		size_t i, j;
+		json_array_foreach(json_object_get(ev, "modules"), i, mod)
+			json_array_foreach(json_object_get(mod, "requirements"), j, req)
+				json_object_del(req, "evidence");
+		json_object_del(ev, "assessments");
+		json_object_del(ev, "pending");
+		return ev;
+	}
+	if (!(ev = evaluate_tallies(db, trainee, c, err)))
+		return NULL;
+	rl_format_date(rl_today(), today);
+	evaluated = json_string_value(json_object_get(ev, "status"));
+	json_object_set_new(ev, "evaluated_status", json_string(evaluated ? evaluated : "in_training"));
+	json_object_set_new(ev, "status", json_string(r.acc_index < 0 ? (evaluated ? evaluated : "in_training")
+						      : r.until && r.until[0] && strcmp(r.until, today) < 0 ? "lapsed"
+						      : "accredited"));
+	if (r.acc_index >= 0) {
+		json_t *a = json_pack("{s:I}", "ledger_index", (json_int_t)r.acc_index);
+		if (r.until)
+			json_object_set_new(a, "valid_until", json_string(r.until));
+		json_object_set_new(ev, "accreditation", a);
+	}
+	json_object_set_new(ev, "trainee", json_pack("{s:I,s:s,s:s}", "id", (json_int_t)u.id, "name", u.name, "site", u.site));
+	return ev;
+}
+
 /* ------------------------------------------------------- accreditation list */
 
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err)
@@ -461,7 +667,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	"CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 " \
 	"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, " \
 	"coalesce(t.modules_met, 0) AS met, coalesce(t.modules_total, 0) AS total, coalesce(t.summary, '[]'), t.accredited_until " \
-	"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id " \
+	"FROM users u JOIN trainee_status t ON t.trainee_id = u.id JOIN curricula c ON c.id = t.curriculum_id " \
 	"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) " \
 	"AND (?4 IS NULL OR st = ?4) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) " \
 	"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
@@ -473,7 +679,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	static const char *const counts_sql =
 		"SELECT CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 "
 		"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, count(*) "
-		"FROM users u JOIN curricula c ON c.id = " RL_ENROLLED_ON_SQL " LEFT JOIN trainee_status t ON t.trainee_id = u.id "
+		"FROM users u JOIN trainee_status t ON t.trainee_id = u.id JOIN curricula c ON c.id = t.curriculum_id "
 		"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) "
 		"AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
 		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") GROUP BY st";

@@ -1,11 +1,12 @@
 /*
  * progress.h - where each trainee stands.  Every figure is rl_figures()
- * (domain/figures.h) of the trainee's signed ledger entries: the progress
+ * (domain/figures.h) of the trainee's signed ledger entries: the full
  * report and everything built on it (eligibility, credentials, the PDF,
- * the export) compute it on each read; the accreditation list reads two
- * caches (trainee_tally, trainee_status) that are recomputed from the
- * ledger on every change, checked against it at start-up and rebuilt by
- * `raslogd rebuild`.  Storage modules (sessions, users) never call in
+ * the export, GET /trainees/{id}/evidence) compute it on each read; the
+ * progress reply (rl_progress_summary) and the accreditation list read two
+ * caches (trainee_tally, trainee_status) that every change moves by deltas
+ * (domain/tally.h), checked against the ledger at start-up and by
+ * `raslog audit`, and rebuilt by `raslogd rebuild`.  Storage modules (sessions, users) never call in
  * here; the use cases that change a figure (domain/logbook.h, signoff.c)
  * refresh the caches.
  *
@@ -20,6 +21,7 @@
 
 #include "domain/catalog.h"
 #include "domain/curriculum.h"
+#include "domain/tally.h"
 #include "store/db.h"
 #include "base/error.h"
 
@@ -40,6 +42,19 @@ json_t *rl_progress_figures(struct rl_db *db, int64_t trainee, uint64_t *stateme
  * logged, edited or withdrawn, a statement accepted, a trainee enrolled.
  */
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err);
+
+/*
+ * A pending claim changes (logged, edited, withdrawn): before the change,
+ * rl_progress_claim_before takes its old figures out into d (nothing for a
+ * new session); after it, rl_progress_claim_after adds the new ones, folds
+ * d into the tallies and refreshes the trainee's caches, without reading
+ * their ledger entries (domain/tally.h).  d is the caller's
+ * (rl_tally_delta_init / rl_tally_delta_free).
+ */
+int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			     struct rl_error *err);
+int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			    struct rl_error *err);
 
 /*
  * SQL for the id of the curriculum user u (a users row aliased u) is
@@ -73,6 +88,15 @@ int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
 
 /* The full progress report of one trainee, with evidence ledger indexes. */
 json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *err);
+
+/*
+ * The progress report without the evidence (no "evidence" per requirement,
+ * no "assessments" or "pending" lists), from the cached tallies: O(the
+ * curriculum's requirements), whatever the number of sessions.  The same
+ * figures as rl_progress_report while the caches match the ledger (the
+ * start-up check and `raslog audit` compare them).
+ */
+json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, struct rl_error *err);
 
 struct rl_accreditation_filter {
 	const char *site;

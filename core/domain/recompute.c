@@ -103,6 +103,13 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 	ssize_t len;
 	json_int_t statements = 0;
 	const char *k;
+	struct {
+		char sha[65];
+		char why[400];
+		struct rl_curriculum *c; /* NULL: it does not parse (why) */
+	} parsed[64];
+	size_t nparsed = 0;
+	struct rl_curriculum *owned = NULL;
 
 	if (!tools)
 		goto done;
@@ -148,15 +155,34 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 		json_t *row, *report = NULL;
 		struct rl_curriculum *c = NULL;
 		struct rl_error e = RL_ERROR_INIT;
-		char *text;
+		char *text = NULL;
+		size_t ci;
 
 		sscanf(k, "%" JSON_INTEGER_FORMAT, &trainee);
 		row = json_pack("{s:I,s:O}", "trainee", trainee, "curriculum", v);
-		text = def ? json_dumps(def, JSON_COMPACT) : NULL;
-		if (!text)
+		/* Each curriculum version is parsed once, not once per trainee enrolled on it. */
+		for (ci = 0; ci < nparsed && def; ci++)
+			if (strcmp(parsed[ci].sha, sha) == 0)
+				break;
+		if (def && ci < nparsed) {
+			c = parsed[ci].c;
+			if (!c)
+				snprintf(e.detail, sizeof(e.detail), "%s", parsed[ci].why);
+		} else if (def && (text = json_dumps(def, JSON_COMPACT))) {
+			if (rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0)
+				c = NULL;
+			if (nparsed < sizeof(parsed) / sizeof(parsed[0])) {
+				snprintf(parsed[nparsed].sha, sizeof(parsed[nparsed].sha), "%s", sha);
+				snprintf(parsed[nparsed].why, sizeof(parsed[nparsed].why), "%s", e.detail);
+				parsed[nparsed++].c = c;
+			} else {
+				owned = c; /* no room to keep it: freed below */
+			}
+		}
+		if (!def)
 			json_object_set_new(row, "error", json_string("the enrolment names curriculum content that no "
 								      "curriculum statement of the export carries"));
-		else if (rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0)
+		else if (!c)
 			json_object_set_new(row, "error", json_string(e.detail[0] ? e.detail : "the curriculum does not parse"));
 		else if (!(report = rl_figures(c, tools, trainee, json_object_get(by_trainee, k), NULL, today, &e)))
 			json_object_set_new(row, "error", json_string(e.detail));
@@ -167,7 +193,8 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 				json_object_set_new(row, "accreditation_evidence", chk);
 		}
 		free(text);
-		rl_curriculum_free(c);
+		rl_curriculum_free(owned);
+		owned = NULL;
 		json_array_append_new(list, row);
 	}
 	n = json_array_size(list);
@@ -183,6 +210,8 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 	for (i = 0; i < n; i++)
 		json_array_append_new(json_object_get(out, "trainees"), rows[i]);
 done:
+	for (size_t pi = 0; pi < nparsed; pi++)
+		rl_curriculum_free(parsed[pi].c);
 	free(rows);
 	free(line);
 	json_decref(curricula);

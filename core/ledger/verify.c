@@ -210,30 +210,43 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
-static void check_batch(struct entry *entries, size_t n, int threads)
-{
+/*
+ * Stage 1 of a batch on `threads` threads of its own, started by
+ * check_start and waited for by check_join, so that the calling thread
+ * reads the next batch and runs stage 2 of the previous one meanwhile.
+ */
+struct checker {
 	pthread_t tid[MAX_THREADS];
 	struct job jobs[MAX_THREADS];
-	int started[MAX_THREADS] = { 0 };
+	int started[MAX_THREADS];
+	int threads;
+};
+
+static void check_start(struct checker *c, struct entry *entries, size_t n, int threads)
+{
 	size_t per;
 
 	if (threads > (int)n)
 		threads = n ? (int)n : 1;
+	c->threads = threads;
 	per = (n + (size_t)threads - 1) / (size_t)threads;
 	for (int t = 0; t < threads; t++) {
-		jobs[t].entries = entries;
-		jobs[t].from = (size_t)t * per < n ? (size_t)t * per : n;
-		jobs[t].to = jobs[t].from + per < n ? jobs[t].from + per : n;
+		c->jobs[t].entries = entries;
+		c->jobs[t].from = (size_t)t * per < n ? (size_t)t * per : n;
+		c->jobs[t].to = c->jobs[t].from + per < n ? c->jobs[t].from + per : n;
+		c->started[t] = pthread_create(&c->tid[t], NULL, run_job, &c->jobs[t]) == 0;
 	}
-	for (int t = 1; t < threads; t++)
-		started[t] = pthread_create(&tid[t], NULL, run_job, &jobs[t]) == 0;
-	run_job(&jobs[0]);
-	for (int t = 1; t < threads; t++) {
-		if (started[t])
-			pthread_join(tid[t], NULL);
+}
+
+static void check_join(struct checker *c)
+{
+	for (int t = 0; t < c->threads; t++) {
+		if (c->started[t])
+			pthread_join(c->tid[t], NULL);
 		else
-			run_job(&jobs[t]);
+			run_job(&c->jobs[t]); /* no thread: this one does it */
 	}
+	c->threads = 0;
 }
 
 /* ---------------------------------------------------------------- authority state */
@@ -1041,13 +1054,92 @@ static void free_batch(struct entry *b, size_t n)
 	}
 }
 
+/* Reads up to BATCH non-blank lines into b (*n of them); -1 on a read error (nothing held). */
+static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof)
+{
+	*n = 0;
+	while (*n < BATCH) {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len = getline(&line, &cap, in);
+		if (len < 0) {
+			free(line);
+			if (ferror(in)) {
+				free_batch(b, *n);
+				*n = 0;
+				return -1;
+			}
+			*eof = 1;
+			break;
+		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0) {
+			*blank = 1;
+			free(line);
+			continue;
+		}
+		memset(&b[*n], 0, sizeof(b[*n]));
+		b[*n].line = line;
+		b[*n].len = (size_t)len;
+		b[*n].blank_before = *blank;
+		*blank = 0;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Stage 2 of a checked batch, in index order: 0, or the fail() of the first bad entry. */
+static int stage2(struct entry *batch, size_t n, struct state *s, struct rl_merkle_stream *ms,
+		  struct rl_verify_result *res, const struct rl_verify_opts *opts, const struct head *old,
+		  uint8_t old_root[32], int *have_old_root, uint64_t every)
+{
+	char why[512];
+
+	for (size_t i = 0; i < n; i++) {
+		struct entry *e = &batch[i];
+		int64_t want = (int64_t)ms->size;
+
+		if (e->blank_before)
+			return fail(res, want, "a blank line comes before this entry inside the export");
+		if (e->index >= 0 && e->index != want) {
+			if (e->index > want)
+				snprintf(why, sizeof(why), "entry %lld is missing or out of order: the line where it belongs holds entry %lld",
+					 (long long)want, (long long)e->index);
+			else
+				snprintf(why, sizeof(why), "the line where entry %lld belongs holds entry %lld (indexes must run 0, 1, 2, ...)",
+					 (long long)want, (long long)e->index);
+			return fail(res, want, why);
+		}
+		if (e->why[0])
+			return fail(res, want, e->why);
+		res->texts += (uint64_t)e->texts;
+		res->texts_erased += (uint64_t)e->erased;
+		if (e->redacted)
+			res->redacted++; /* its content is not ours to check; the root over it is */
+		else if (authority(s, e, why, sizeof(why)) < 0)
+			return fail(res, want, why);
+		rl_merkle_stream_push(ms, e->leaf);
+		res->entries = ms->size;
+		if (opts->old_head && ms->size == old->size) {
+			rl_merkle_stream_root(ms, old_root);
+			*have_old_root = 1;
+		}
+		if (opts->progress && ms->size % every == 0)
+			opts->progress(opts->progress_ctx, ms->size);
+	}
+	return 0;
+}
+
 int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_verify_result *res,
 		     struct rl_error *err)
 {
 	struct head head, old;
 	struct state s;
 	struct rl_merkle_stream ms;
-	struct entry *batch;
+	struct entry *batch, *next, *tmp;
+	struct checker chk = { .threads = 0 };
+	size_t na = 0, nb = 0;
 	uint8_t root[32], old_root[32];
 	int have_old_root = 0, blank = 0, threads = opts->threads > 0 ? opts->threads : 2, rc = 0, eof = 0;
 	uint64_t every = opts->progress_every ? opts->progress_every : 10000;
@@ -1077,89 +1169,55 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 		}
 	}
 	batch = calloc(BATCH, sizeof(*batch));
-	if (!batch)
+	next = calloc(BATCH, sizeof(*next));
+	if (!batch || !next) {
+		free(batch);
+		free(next);
 		return rl_error_internal(err, "out of memory");
+	}
 	memset(&s, 0, sizeof(s));
 	memcpy(s.log_key, opts->log_key, 32);
 	s.res = res;
 	rl_merkle_stream_init(&ms);
 
-	while (!eof && rc == 0) {
-		size_t n = 0;
-
-		/* read a batch */
-		while (n < BATCH) {
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t len = getline(&line, &cap, in);
-			if (len < 0) {
-				free(line);
-				if (ferror(in)) {
-					free_batch(batch, n);
-					free(batch);
-					state_free(&s);
-					return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
-				}
-				eof = 1;
-				break;
-			}
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
-			if (len == 0) {
-				blank = 1;
-				free(line);
-				continue;
-			}
-			batch[n].line = line;
-			batch[n].len = (size_t)len;
-			batch[n].blank_before = blank;
-			blank = 0;
-			n++;
+	/*
+	 * A pipeline over two batches: while stage 1 of batch B runs on its
+	 * threads, this thread runs stage 2 of batch A (in index order) and
+	 * then reads the batch after B into A's place.
+	 */
+	if (read_batch(in, batch, &na, &blank, &eof) < 0)
+		goto read_failed;
+	if (na)
+		check_start(&chk, batch, na, threads);
+	while (na && rc == 0) {
+		check_join(&chk);
+		nb = 0;
+		if (!eof && read_batch(in, next, &nb, &blank, &eof) < 0) {
+			free_batch(batch, na);
+			goto read_failed;
 		}
-		check_batch(batch, n, threads);
-
-		for (size_t i = 0; i < n && rc == 0; i++) {
-			struct entry *e = &batch[i];
-			int64_t want = (int64_t)ms.size;
-
-			if (e->blank_before) {
-				rc = fail(res, want, "a blank line comes before this entry inside the export");
-				break;
-			}
-			if (e->index >= 0 && e->index != want) {
-				if (e->index > want)
-					snprintf(why, sizeof(why), "entry %lld is missing or out of order: the line where it belongs holds entry %lld",
-						 (long long)want, (long long)e->index);
-				else
-					snprintf(why, sizeof(why), "the line where entry %lld belongs holds entry %lld (indexes must run 0, 1, 2, ...)",
-						 (long long)want, (long long)e->index);
-				rc = fail(res, want, why);
-				break;
-			}
-			if (e->why[0]) {
-				rc = fail(res, want, e->why);
-				break;
-			}
-			res->texts += (uint64_t)e->texts;
-			res->texts_erased += (uint64_t)e->erased;
-			if (e->redacted)
-				res->redacted++; /* its content is not ours to check; the root over it is */
-			else if (authority(&s, e, why, sizeof(why)) < 0) {
-				rc = fail(res, want, why);
-				break;
-			}
-			rl_merkle_stream_push(&ms, e->leaf);
-			res->entries = ms.size;
-			if (opts->old_head && ms.size == old.size) {
-				rl_merkle_stream_root(&ms, old_root);
-				have_old_root = 1;
-			}
-			if (opts->progress && ms.size % every == 0)
-				opts->progress(opts->progress_ctx, ms.size);
+		if (nb)
+			check_start(&chk, next, nb, threads);
+		rc = stage2(batch, na, &s, &ms, res, opts, &old, old_root, &have_old_root, every);
+		free_batch(batch, na);
+		if (rc) {
+			if (nb)
+				check_join(&chk);
+			free_batch(next, nb);
+			break;
 		}
-		free_batch(batch, n);
+		tmp = batch, batch = next, next = tmp;
+		na = nb;
+	}
+	if (0) {
+read_failed:
+		free(batch);
+		free(next);
+		state_free(&s);
+		return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
 	}
 	free(batch);
+	free(next);
 	state_free(&s);
 	if (rc)
 		return rc;

@@ -45,6 +45,7 @@ pair "another trainee's session vs no such session" "$tok_T2" "/api/v1/sessions/
 pair "unsupervised trainee's session vs none (trainer)" "$tok_R2" "/api/v1/sessions/$S" "/api/v1/sessions/987654"
 pair "another trainee's progress vs no such trainee" "$tok_T2" "/api/v1/trainees/$T/progress" "/api/v1/trainees/987654/progress"
 pair "an unsupervised trainee's progress vs none" "$tok_R2" "/api/v1/trainees/$T/progress" "/api/v1/trainees/987654/progress"
+pair "an unsupervised trainee's evidence vs none" "$tok_R2" "/api/v1/trainees/$T/evidence" "/api/v1/trainees/987654/evidence"
 pair "another trainee's export vs no such trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"
 pair "another trainee's export vs a user who is no trainee" "$tok_T2" "/api/v1/trainees/$T/export" "/api/v1/trainees/$F/export"
 pair "an unsupervised trainer asking for the export vs no such trainee" "$tok_R2" "/api/v1/trainees/$T/export" "/api/v1/trainees/987654/export"

@@ -230,4 +230,15 @@ st=$(req PATCH "/api/v1/sessions/$WS" "$tokT2" "$(etag_of "$WS" "$tokT2")" "{\"s
 check "PATCH fixing the step and naming an unaccredited trainer: 200 with that warning only" "$st:$(warnings)" = "200:trainer-not-accredited"
 check "every warned session was stored (warnings never refuse)" "$(sql "select count(*) from sessions")" = "$((n0 + 9))"
 
+# Every session logged, edited, withdrawn and decided above moved the cached
+# tallies by deltas (core/domain/tally.c, issue 18); the start-up check
+# recomputes every trainee's figures from the ledger and finds them equal.
+stop_server
+d0=$(grep -c figures.drift "$WORK/audit.log")
+start_server --auth-failures 1000
+check "the tallies kept by deltas through edits and withdrawals are the ledger's (no drift at start-up)" \
+	"$(grep -c figures.drift "$WORK/audit.log")" = "$d0"
+check "and the pending tallies are what the pending sessions give (some are pending)" \
+	"$(sql "select count(*) from trainee_tally where pending > 0")" -gt 0
+
 finish

@@ -3,10 +3,12 @@
 # items 1-3): `raslogd rebuild` drops and recomputes the caches and gives
 # identical figures for every trainee of the demo programme; tampering with
 # a cache (trainee_tally, trainee_status) or a signed record row
-# (sessions.minutes) with the sqlite3 shell changes no figure served,
-# neither at rest (the start-up check rebuilds the cache and names the
-# drift in the audit log) nor while serving (the progress report reads the
-# ledger); eligibility and accreditation do not follow a tampered value.
+# (sessions.minutes) with the sqlite3 shell changes no figure served at
+# rest (the start-up check rebuilds the cache and names the drift in the
+# audit log); while serving, the progress reply is the cached tallies
+# (issue 18: O(requirements)), so `raslog audit` names a tally tampered
+# then, and the evidence report, eligibility and accreditation, which read
+# the ledger, do not follow it.
 . "$(dirname "$0")/../lib.sh"
 
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
@@ -20,13 +22,21 @@ snapshot() {
 	api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null
 	cp "$WORK/body" "$WORK/$1.list"
 	: > "$WORK/$1.progress"
+	: > "$WORK/$1.evidence"
 	for id in $(jget '" ".join(str(i["id"]) for i in j["items"])' < "$WORK/$1.list"); do
 		api GET "/api/v1/trainees/$id/progress" "$FAC" >/dev/null
 		jget 'json.dumps(j, sort_keys=True)' < "$WORK/body" >> "$WORK/$1.progress"
+		api GET "/api/v1/trainees/$id/evidence" "$FAC" >/dev/null
+		jget 'json.dumps(j, sort_keys=True)' < "$WORK/body" >> "$WORK/$1.evidence"
 	done
 }
-same() { cmp -s "$WORK/$1.progress" "$WORK/$2.progress" && cmp -s "$WORK/$1.list" "$WORK/$2.list"; }
+same() { cmp -s "$WORK/$1.progress" "$WORK/$2.progress" && cmp -s "$WORK/$1.evidence" "$WORK/$2.evidence" &&
+	cmp -s "$WORK/$1.list" "$WORK/$2.list"; }
 
+# Every write of the demo kept the caches up to date by deltas (core/domain/tally.c):
+# the start-up check, a full recompute from the ledger, found them equal.
+check "the caches kept up to date by deltas are the ledger's (no drift at start-up)" \
+	"$(grep -c figures.drift "$WORK/audit.log")" = 0
 snapshot before
 api GET /api/v1/sites "$FAC" >/dev/null; cp "$WORK/body" "$WORK/before.sites"
 TRAINEES=$(jget 'len(j["items"])' < "$WORK/before.list")
@@ -57,6 +67,7 @@ sql "update trainee_tally set signed = 100000 where trainee_id = $T and requirem
 sql "update trainee_status set status = 'eligible', modules_met = modules_total where trainee_id = $T"
 OTHER=$(sql "select trainee_id || '|' || requirement from trainee_tally where trainee_id <> $T and signed > 0 order by 1 limit 1")
 sql "delete from trainee_tally where trainee_id = ${OTHER%%|*} and requirement = '${OTHER#*|}'"
+sql "update trainee_status set ledger_through = 0, curriculum_id = NULL where trainee_id = ${OTHER%%|*}"
 sql "update sessions set minutes = 1440 where id = $SID"
 sql "update users set curriculum_id = (select id from curricula where id <> users.curriculum_id limit 1) where id = $T"
 start_server
@@ -79,6 +90,8 @@ ok "the tampered tally is named as drift: trainee, requirement, cache 100000, le
 	drift "$T" "$REQ" "{\"signed\": 100000, \"pending\": $(sql "select pending from trainee_tally where trainee_id = $T and requirement = '$REQ'")}" "*"
 ok "the tampered status is named as drift" drift "$T" status '"eligible"' '"in_training"'
 ok "the deleted tally row is named as drift (cache null)" drift "${OTHER%%|*}" "${OTHER#*|}" null "*"
+ok "the tampered ledger_through (what the tallies are kept from) is named as drift" drift "${OTHER%%|*}" ledger_through 0 "*"
+ok "the tampered curriculum_id (what the accreditation list joins) is named as drift" drift "${OTHER%%|*}" curriculum_id null "*"
 check "the cache was rebuilt from the ledger" "$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")" = "$SIGNED"
 check "the drift is said on stderr" "$(grep -c 'differed from the signed ledger' "$WORK/server.log")" = 1
 
@@ -93,12 +106,19 @@ st=$(api GET "/api/v1/trainees/$T/export?format=credential" "$FAC")
 check "no credential for the tampered trainee (409)" "$st" = 409
 
 # --- tamper while serving ----------------------------------------------------
-sql "update trainee_tally set signed = 100000 where trainee_id = $T"
+sql "update trainee_tally set signed = 100000 where trainee_id = $T and requirement = '$REQ'"
 sql "update sessions set minutes = 1440 where trainee_id = $T and status = 'signed'"
-api GET "/api/v1/trainees/$T/progress" "$FAC" >/dev/null
+api GET "/api/v1/trainees/$T/evidence" "$FAC" >/dev/null
 jget 'json.dumps(j, sort_keys=True)' < "$WORK/body" > "$WORK/live.json"
-check "while serving, the progress report ignores the tampered rows" \
-	"$(grep -c -F -x -f "$WORK/live.json" "$WORK/before.progress")" = 1
+check "while serving, the evidence report (the ledger's figures) ignores the tampered rows" \
+	"$(grep -c -F -x -f "$WORK/live.json" "$WORK/before.evidence")" = 1
+# A refused write still ends a write batch, so no progress reply cached before the tampering is served after it.
+st=$(api POST /api/v1/signoffs "$FAC" "$(cat "$WORK/acc.json")")
+check "accrediting on a tally tampered while serving is refused too (409)" "$st" = 409
+"$RASLOG" --token "$FAC" audit > "$WORK/audit.out" 2> "$WORK/audit.err"
+check "raslog audit exits 1 on the tally tampered while serving (the progress reply is the cache)" "$?" = 1
+check "and names trainee, requirement, the served 100000 and the ledger's figure" \
+	"$(grep -c -P "^$T\t$REQ\t100000\t$SIGNED\$" "$WORK/audit.out")" = 1
 api GET /api/v1/sites "$FAC" >/dev/null
 ok "and the per-site report (signed minutes) comes from the ledger, not the session rows" cmp -s "$WORK/before.sites" "$WORK/body"
 check "the per-site report counts the demo's signed minutes" "$(jget 'sum(r["signed_minutes"] for s in j["items"] for r in s["rows"])' < "$WORK/body")" -gt 0

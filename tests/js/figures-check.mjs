@@ -1,6 +1,6 @@
 // figures-check.mjs URL TOKEN [TAMPER] - runs the web page's reconciliation
 // (web/js/figures.js) for every trainee of the accreditation list: each
-// progress report (GET /trainees/{id}/progress) against the statements of
+// full progress report (GET /trainees/{id}/evidence) against the statements of
 // the ledger export (GET /ledger), as the trainee page does after checking
 // each entry's signature.  Prints TAP.  With TAMPER=inflate, the first
 // trainee's first non-zero requirement is raised by one in the report
@@ -22,7 +22,7 @@ const tools = (await get('/assessment-tools')).items;
 const list = (await get('/accreditation')).items;
 let n = 0, bad = 0;
 for (const t of list) {
-	const p = await get(`/trainees/${t.id}/progress`);
+	const p = await get(`/trainees/${t.id}/evidence`);
 	let want = true, what = '';
 	if (tamper === 'inflate' && n === 0) {
 		const r = p.modules.flatMap((m) => m.requirements).find((x) => x.signed > 0);

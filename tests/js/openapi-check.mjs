@@ -189,6 +189,7 @@ check("a trainer's keys, as faculty", 'GET', '/api/v1/keys', await call('GET', `
 for (const p of withRole('trainee'))
 	check(`progress of trainee ${p.id}`, 'GET', '/api/v1/trainees/{id}/progress', await call('GET', `/trainees/${p.id}/progress`, { token: F }), 200);
 check('own progress as trainee', 'GET', '/api/v1/trainees/{id}/progress', await call('GET', `/trainees/${trainee.id}/progress`, { token: T }), 200);
+check('own progress with its evidence as trainee', 'GET', '/api/v1/trainees/{id}/evidence', await call('GET', `/trainees/${trainee.id}/evidence`, { token: T }), 200);
 check('export json', 'GET', '/api/v1/trainees/{id}/export', await call('GET', `/trainees/${trainee.id}/export?format=json`, { token: T }), 200);
 check('export csv', 'GET', '/api/v1/trainees/{id}/export', await call('GET', `/trainees/${trainee.id}/export?format=csv`, { token: F }), 200);
 {

@@ -372,7 +372,7 @@ export async function render(root, ctx) {
 		return;
 	}
 	const [p, toolList, sessions] = await Promise.all([
-		api(`/trainees/${id}/progress`, { signal: ctx.signal }),
+		api(`/trainees/${id}/evidence`, { signal: ctx.signal }),  // the figures with the evidence behind them
 		loadTools().catch(() => []),
 		all('/sessions', { trainee: id, status: 'signed' }, 2000).catch(() => null),
 	]);

@@ -145,6 +145,7 @@ POST   /api/v1/keys                        KEY      201 201 201 201 201 201 401 
 DELETE /api/v1/keys/{TKEY}                 -        200 404 404 404 200 404 401  401 401
 POST   /api/v1/signoffs                    EMPTY    403 403 400 400 400 403 401  401 401
 GET    /api/v1/trainees/{T}/progress       -        200 404 200 404 200 404 401  401 401
+GET    /api/v1/trainees/{T}/evidence       -        200 404 200 404 200 404 401  401 401
 GET    /api/v1/trainees/{T}/export         -        200 404 403 404 200 404 401  401 401
 GET    /api/v1/accreditation               -        403 403 403 403 200 403 401  401 401
 GET    /api/v1/sites                       -        403 403 403 403 200 403 401  401 401

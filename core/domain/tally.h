@@ -1,0 +1,69 @@
+/*
+ * tally.h - the per-(trainee, requirement) tallies (trainee_tally) kept up
+ * to date by deltas as the ledger and the logbook change, so that a write
+ * costs O(its own evidence) and a progress reply O(requirements), not
+ * O(the trainee's sessions) (issue 18).
+ *
+ * The tallies stay a cache of rl_figures() (domain/figures.h): every delta
+ * is the same rl_curriculum_contributions() call rl_figures makes for that
+ * one piece of evidence, and the amounts are sums, so the order evidence
+ * arrives in does not change them.  `raslogd rebuild` recomputes them from
+ * the ledger and the start-up check compares them with it; whenever a
+ * change is not a plain sum (an enrolment, an accreditation or its
+ * revocation, a decision this code cannot place), rl_tally_catch_up asks
+ * the caller for the full recompute instead (domain/progress.c).
+ *
+ * trainee_status.ledger_through is the last ledger index about the
+ * trainee that the tallies include (schema/016_perf.sql).
+ */
+#ifndef RASLOG_TALLY_H
+#define RASLOG_TALLY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "domain/curriculum.h"
+#include "store/db.h"
+
+/*
+ * Deltas for one trainee: requirement key -> signed and pending amounts
+ * (json objects key -> integer); rl_tally_delta_init, then rl_tally_delta_free.
+ */
+struct rl_tally_delta {
+	json_t *sig;
+	json_t *pen;
+};
+void rl_tally_delta_init(struct rl_tally_delta *d);
+void rl_tally_delta_free(struct rl_tally_delta *d);
+
+/*
+ * Adds sign (+1 or -1) times the pending claim of session id to d, as
+ * rl_figures counts it: nothing unless the session's record is pending.
+ * *trainee (if not NULL) is set to the session's trainee.  0, or -1 with err.
+ */
+int rl_tally_claim(struct rl_db *db, const struct rl_curriculum *c, int64_t session, int sign,
+		   struct rl_tally_delta *d, int64_t *trainee, struct rl_error *err);
+
+/* Adds d to the trainee's rows of trainee_tally (rows that reach 0 and 0 are removed). */
+int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delta *d, struct rl_error *err);
+
+/*
+ * Folds the ledger entries about trainee after trainee_status.ledger_through
+ * into trainee_tally and sets *through to the last one.  Returns 0, 1 when
+ * the caller must recompute the trainee's caches from the ledger instead
+ * (no status row yet, or an entry that is not a plain sum: enrolment,
+ * accreditation, revocation, a decision the sessions table does not
+ * place), or -1 with err.  Nothing is written when it returns 1.
+ */
+int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t *through,
+		      struct rl_error *err);
+
+/*
+ * The trainee's tallies, read once, as rl_curriculum_evaluate's lookup
+ * (rl_tally_lookup with the object as ctx): key -> [signed, pending].
+ */
+json_t *rl_tally_load(struct rl_db *db, int64_t trainee, struct rl_error *err);
+int rl_tally_lookup(void *ctx, const char *key, long long *signed_amount, long long *pending_amount);
+
+#endif
