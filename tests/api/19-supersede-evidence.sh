@@ -29,7 +29,7 @@ for i in sorted(st):
         enrol[s["trainee"]] = s["curriculum"]["sha256"]
     if s["type"] == "accreditation":
         ev = s.get("evidence", [])
-        who = lambda t: t["trainee"] if "trainee" in t else t["session"]["trainee"]
+        who = lambda t: t["trainee"] if "trainee" in t else t["import"]["trainee"] if "import" in t else t["session"]["trainee"]
         about = all(who(st[x]) == s["trainee"] for x in ev)
         print(s["v"], s["trainee"], len(ev), ev == sorted(set(ev)), about,
               s["curriculum"].get("sha256") == enrol.get(s["trainee"]))
@@ -91,7 +91,7 @@ check "... but raslog audit says it does not meet every requirement (exit 1)" \
 forge other
 "$RASLOG" verify --file "$WORK/forged.jsonl" --log-key "$LOGKEY" > /dev/null 2> "$WORK/err"
 check "evidence naming another trainee's sign-off fails raslog verify" \
-	"$?:$(grep -c "no sign-off, assessment or module completion about trainee $IN_TRAINING" "$WORK/err")" = "1:1"
+	"$?:$(grep -c "no sign-off, assessment, module completion or import about trainee $IN_TRAINING" "$WORK/err")" = "1:1"
 forge sha
 "$RASLOG" verify --file "$WORK/forged.jsonl" --log-key "$LOGKEY" > /dev/null 2> "$WORK/err"
 check "another curriculum content hash than the enrolment's fails raslog verify" \

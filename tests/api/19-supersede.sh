@@ -32,8 +32,9 @@ logs() { # logs TRAINER MINUTES -> session id
 	jget 'j["id"]' <"$WORK/body"
 }
 idx() { jget 'j["ledger_index"]' <"$WORK/out"; }
-progress() { api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null; jget "$1" <"$WORK/body"; }
-figure() { progress "[r['signed'] for m in j['modules'] for r in m['requirements'] if r['key']=='$1'][0]"; }
+# progress: the full report from the ledger (/evidence); figure: the served figure (/progress, from the caches)
+progress() { api GET "/api/v1/trainees/$T/evidence" "$tokF" >/dev/null; jget "$1" <"$WORK/body"; }
+figure() { api GET "/api/v1/trainees/$T/evidence" "$tokF" >/dev/null; jget "[r['signed'] for m in j['modules'] for r in m['requirements'] if r['key']=='$1'][0]" <"$WORK/body"; }
 status_of() { api GET "/api/v1/sessions/$1" "$tokT" >/dev/null; jget 'j["status"]' <"$WORK/body"; }
 
 S=$(logs "$R" 90)
@@ -137,7 +138,7 @@ curl -s -H "Authorization: Bearer $tokF" "$URL/api/v1/ledger?count=100000" >"$WO
 curl -s -H "Authorization: Bearer $tokF" "$URL/api/v1/ledger/head" >"$WORK/head.json"
 "$RASLOG" audit --file "$WORK/export.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json" --json >"$WORK/offline.json"
 check "offline audit of the export verifies" "$?" = 0
-api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null
+api GET "/api/v1/trainees/$T/evidence" "$tokF" >/dev/null
 /usr/bin/python3 - "$WORK/offline.json" "$WORK/body" "$T" >"$WORK/cmp" <<'PY'
 import json, sys
 off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees"]}
@@ -168,7 +169,7 @@ check "a supersession re-attributed to another trainer fails raslog verify at th
 
 # The web page's checker (web/js/verify.js) verifies the corrections the progress report names
 # and fails an evidence row they retired, whatever the server lists.
-api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null
+api GET "/api/v1/trainees/$T/evidence" "$tokF" >/dev/null
 cp "$WORK/body" "$WORK/progress.json"
 node tests/js/check-corrections.mjs "$WORK/progress.json" "$WORK/export.jsonl" "$A1" "$A2" "$SO2" >"$WORK/cc.out" 2>"$WORK/cc.err"
 check "the page verifies every correction the report names" \

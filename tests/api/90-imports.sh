@@ -280,7 +280,7 @@ EOF
 )
 check "the samples count $want exercise(s) towards $REQ" "$(figure $REQ)" = "$want"
 check "at least one sample exercise reaches the benchmark (the check is not vacuous)" "$want" -ge 1
-api GET "/api/v1/trainees/$LW/progress" "$TOKF" >/dev/null
+api GET "/api/v1/trainees/$LW/evidence" "$TOKF" >/dev/null
 python3 -c 'import json,sys
 j=json.load(open(sys.argv[1]))
 print(json.dumps([r for m in j["modules"] for r in m["requirements"] if r["key"]==sys.argv[2]][0]["evidence"][0]))' "$WORK/body" "$REQ" >"$WORK/item.json"
