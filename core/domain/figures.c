@@ -135,6 +135,7 @@ struct sim_attempt {
 	const char *exercise, *platform, *at;
 	long long score;          /* hundredths of a percent */
 	json_int_t ledger_index;  /* the statement that countersigned it */
+	json_int_t signer;        /* its signer */
 	size_t pos;               /* its place in that statement */
 };
 
@@ -189,7 +190,7 @@ static int simulator_evidence(const struct rl_curriculum *c, const struct rl_too
 				all = more;
 			}
 			all[n++] = (struct sim_attempt){ mstr(r, "exercise"), mstr(r, "platform"), mstr(r, "attempt_at"),
-							 mint(r, "score_bp"), mint(entry, "ledger_index"), j };
+							 mint(r, "score_bp"), mint(entry, "ledger_index"), mint(st, "signer"), j };
 		}
 	}
 	if (n)
@@ -198,7 +199,7 @@ static int simulator_evidence(const struct rl_curriculum *c, const struct rl_too
 		const char **platforms;
 		long long *scores, best = 0;
 		struct rl_evidence x = { 0 };
-		json_int_t latest = 0;
+		json_int_t latest = 0, signer = 0;
 		json_t *item;
 
 		for (j = i; j < n && strcmp(all[j].exercise, all[i].exercise) == 0; j++)
@@ -215,11 +216,14 @@ static int simulator_evidence(const struct rl_curriculum *c, const struct rl_too
 			platforms[a - i] = all[a].platform;
 			scores[a - i] = all[a].score;
 			best = all[a].score > best ? all[a].score : best;
-			latest = all[a].ledger_index > latest ? all[a].ledger_index : latest;
+			if (all[a].ledger_index > latest) {
+				latest = all[a].ledger_index;
+				signer = all[a].signer;
+			}
 		}
-		item = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "type", "simulator", "exercise", all[i].exercise,
+		item = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:I}", "type", "simulator", "exercise", all[i].exercise,
 				 "ledger_index", latest, "attempts", (json_int_t)(j - i), "best_score_bp", (json_int_t)best,
-				 "date", all[j - 1].at);
+				 "date", all[j - 1].at, "signed_by", signer);
 		x.kind = RL_EV_SIMULATOR;
 		x.exercise = all[i].exercise;
 		x.attempt_platforms = platforms;

@@ -383,6 +383,7 @@ static void test_simulator_imports(void **state)
 	assert_int_equal(num(item, "ledger_index"), 31);
 	assert_int_equal(num(item, "attempts"), 2);
 	assert_int_equal(num(item, "best_score_bp"), 9500);
+	assert_int_equal(num(item, "signed_by"), 3);
 	json_decref(ev);
 	json_decref(entries);
 	rl_curriculum_free(c);

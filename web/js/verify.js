@@ -221,6 +221,7 @@ export function mismatch(st, item, subject) {
 		if (!same(imp.trainee, subject)) return `it is about trainee ${imp.trainee}`;
 		const attempts = (Array.isArray(imp.results) ? imp.results : []).filter((r) => r.exercise === item.exercise);
 		if (!attempts.length) return `it holds no attempt at ${item.exercise}`;
+		if (!same(st.signer, item.signed_by)) return `it was signed by user ${st.signer}, not ${item.signed_by}`;
 		if (item.best_score_bp !== undefined && attempts.some((r) => Number(r.score_bp) > Number(item.best_score_bp)))
 			return `an attempt at ${item.exercise} scores above the best score shown`;
 		return null;
