@@ -45,7 +45,7 @@ refuse() { # refuse NAME SED_EXPR MESSAGE_PART
 	if sh tools/gen-kinds.sh c "$tmp/bad.json" >/dev/null 2>"$tmp/err"; then tap 1 "$1: refused"; return; fi
 	grep -qF "$3" "$tmp/err"; tap $? "$1: refused with a line number ($(head -1 "$tmp/err"))"
 }
-refuse "an unknown signer class" 's|"signer": "trainer", "subject": "trainee", "public": false, "figures": "counts towards assessment requirements"|"signer": "anyone", "subject": "trainee", "public": false, "figures": "counts towards assessment requirements"|' '"signer" is not'
+refuse "an unknown signer class" '0,/"signer": "trainer", "subject": "trainee"/s//"signer": "anyone", "subject": "trainee"/' '"signer" is not'
 refuse "a kind twice" 's|"name": "enrolment"|"name": "curriculum"|' 'kind "curriculum" twice'
 refuse "a backslash in a value" 's|accredits the trainee unless revoked|accredits \\\\ the trainee|' 'a backslash'
 refuse "a member missing" 's|, "public": true, "figures": null },$| },|' 'expected "public"'
