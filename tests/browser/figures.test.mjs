@@ -7,7 +7,7 @@
 //   - the figure cache (trainee_tally) is tampered while the server runs:
 //     the page's figures come from the ledger, so they are unchanged and
 //     still reconcile (the cached list row is raslog audit's to name);
-//   - the server lies: its progress report (intercepted in the browser)
+//   - the server lies: its progress report (GET .../evidence, intercepted in the browser)
 //     gives one requirement five more signed than the ledger does.  Every
 //     signature still verifies, but the page shows the check as FAILED,
 //     naming the requirement, the server's figure and the ledger's.
@@ -78,7 +78,7 @@ try {
 
 	// The server lies about one figure.
 	let inflated = '';
-	await page.route(`**/api/v1/trainees/${TRAINEE}/progress`, async (route) => {
+	await page.route(`**/api/v1/trainees/${TRAINEE}/evidence`, async (route) => {
 		const res = await route.fetch();
 		const p = await res.json();
 		const r = p.modules.flatMap((m) => m.requirements).find((x) => x.kind === 'minutes' && x.signed > 0);
