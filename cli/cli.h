@@ -194,6 +194,15 @@ json_t *cli_api(const char *method, const char *path, const json_t *body, struct
 typedef int (*cli_stream_fn)(void *ctx, const char *data, size_t len, struct rl_error *err);
 int cli_http_stream(const char *path, cli_stream_fn fn, void *ctx, struct rl_error *err);
 
+/*
+ * For an online check of the ledger (ledger_fetch.c): the server's log key
+ * into key (refused unless it equals pinned, when given), its signed tree
+ * head as JSON text (*head_text, malloc'd) and its whole export in a
+ * rewound temporary file (*export); progress on stderr when show.  0, or
+ * the exit code after one sentence on stderr.
+ */
+int cli_fetch_ledger(const char *pinned, uint8_t key[32], char **head_text, FILE **export, int show);
+
 /* Percent-encodes s for a query string (malloc'd). */
 char *cli_url_escape(const char *s);
 

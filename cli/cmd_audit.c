@@ -52,78 +52,12 @@ static const char usage[] =
 
 enum { OPT_FILE = CLI_OPT_FIRST_LOCAL, OPT_LOG_KEY, OPT_HEAD };
 
-#define PAGE 100000
-
-struct sink {
-	FILE *f;
-	uint64_t lines;
-};
-
-static int to_file(void *ctx, const char *data, size_t len, struct rl_error *err)
-{
-	struct sink *s = ctx;
-
-	for (size_t i = 0; i < len; i++)
-		if (data[i] == '\n')
-			s->lines++;
-	if (fwrite(data, 1, len, s->f) != len)
-		return rl_error_set(err, RL_E_UNAVAILABLE, "write-failed", NULL, "cannot write the export to a temporary file");
-	return 0;
-}
-
 static int report_err(struct rl_error *err)
 {
 	int rc = cli_report(err);
 
 	rl_error_clear(err);
 	return rc;
-}
-
-/* The server's key (pinned if given), head and export (into a temporary file); 0 or the exit code. */
-static int fetch(const char *pinned, uint8_t key[32], char **head_text, FILE **export)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	json_t *k = NULL, *head = NULL;
-	const char *k64;
-	struct sink s = { NULL, 0 };
-	int64_t size;
-
-	if (!(k = cli_api("GET", "/ledger/key", NULL, &err)) || !(head = cli_api("GET", "/ledger/head", NULL, &err))) {
-		json_decref(k);
-		return report_err(&err);
-	}
-	k64 = json_string_value(json_object_get(k, "public_key"));
-	if (!k64 || rl_base64_decode_exact(k64, key, 32) < 0 || (pinned && strcmp(pinned, k64) != 0)) {
-		cli_error("the server's log key %s is not %s", k64 ? k64 : "(none)", pinned ? pinned : "a base64 Ed25519 key");
-		json_decref(k);
-		json_decref(head);
-		return CLI_FAIL;
-	}
-	json_decref(k);
-	size = json_integer_value(json_object_get(head, "tree_size"));
-	*head_text = json_dumps(head, JSON_COMPACT);
-	json_decref(head);
-	if (!(s.f = tmpfile()))
-		return cli_error("cannot create a temporary file for the export");
-	while ((int64_t)s.lines < size) {
-		char path[96];
-		uint64_t before = s.lines;
-		int64_t count = size - (int64_t)s.lines < PAGE ? size - (int64_t)s.lines : PAGE;
-
-		snprintf(path, sizeof(path), "/ledger?from=%llu&count=%lld", (unsigned long long)s.lines, (long long)count);
-		if (cli_http_stream(path, to_file, &s, &err) < 0) {
-			fclose(s.f);
-			return report_err(&err);
-		}
-		if (s.lines == before)
-			break;
-	}
-	if (fflush(s.f) != 0 || fseek(s.f, 0, SEEK_SET) != 0) {
-		fclose(s.f);
-		return cli_error("cannot rewind the temporary export file");
-	}
-	*export = s.f;
-	return 0;
 }
 
 /* Verifies the export (rewound afterwards); 0 or the exit code. */
@@ -392,7 +326,7 @@ int cmd_audit(int argc, char **argv)
 	} else {
 		if (head_path)
 			return cli_usage_error("audit", "--head works only with --file (the server's head is used)");
-		if ((rc = fetch(log_key, key, &head_text, &in)) != 0)
+		if ((rc = cli_fetch_ledger(log_key, key, &head_text, &in, cli_stderr_tty() && !json)) != 0)
 			return rc;
 	}
 	if ((rc = verify(in, key, head_text)) != 0)
