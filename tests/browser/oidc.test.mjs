@@ -14,60 +14,10 @@
 // vouch for (unverified) too.  axe on the sign-in screen and the refusal
 // page; no CSP violation or script error on raslog's pages.  TAP.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { harness } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '..', 'js', 'package.json'));
-const { chromium } = require('playwright-core');
-const { AxeBuilder } = require('@axe-core/playwright');
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const [BASE, ADMIN, OUT] = process.argv.slice(2);
-if (!OUT) {
-	console.error('usage: node tests/browser/oidc.test.mjs BASE_URL ADMIN_TOKEN OUTDIR');
-	process.exit(2);
-}
-const base = BASE.replace(/\/+$/, '');
-fs.mkdirSync(OUT, { recursive: true });
-
-let n = 0, failed = 0;
-function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) {
-		failed++;
-		if (diag) for (const line of String(diag).split('\n')) console.log(`#   ${line}`);
-	}
-	return cond;
-}
-async function step(name, fn) {
-	try {
-		const r = await fn();
-		if (r !== undefined) ok(!!r, name);
-	} catch (e) {
-		ok(false, name, e?.stack || e);
-	}
-}
-const adminApi = async (method, p, body) => {
-	const r = await fetch(base + '/api/v1' + p, { method, headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
-		body: body ? JSON.stringify(body) : undefined });
-	return { status: r.status, json: await r.json().catch(() => null) };
-};
-async function axe(page, view) {
-	const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
-	const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	fs.writeFileSync(path.join(OUT, `axe-${view}.json`), JSON.stringify(r.violations, null, 1));
-	ok(bad.length === 0, `axe: no serious or critical violations on ${view}`,
-		bad.map((v) => `${v.impact} ${v.id}: ${v.help} ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(' | ')}`).join('\n'));
-}
-const shot = (page, name) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const { base, ADMIN, OUT, ok, step, adminApi, axe, shot, launch, finish } = harness({ usage: 'node tests/browser/oidc.test.mjs BASE_URL ADMIN_TOKEN OUTDIR' });
+const browser = await launch();
 const problems = [];
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
@@ -177,5 +127,4 @@ try {
 } finally {
 	await browser.close();
 }
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+finish();
