@@ -764,8 +764,14 @@ static size_t text_fault(const unsigned char *s, size_t len)
 	return (size_t)-1;
 }
 
-json_t *rl_import_parse_simulator(const char *data, size_t len, const char *format, time_t now,
-				  struct rl_error *err)
+/*
+ * What every imported file goes through before its own parser: the size
+ * limit, a spreadsheet's byte order mark, UTF-8 text (not binary data).
+ * Then simulator attempts (CSV or JSON, format NULL: guessed from the
+ * first character) or, when elogbook, an eLogbook CSV export.
+ */
+static json_t *parse_file(const char *data, size_t len, const char *format, int elogbook, time_t now,
+			  struct rl_error *err)
 {
 	struct probs p = { json_array(), 0, err };
 	json_t *out = json_array();
@@ -787,6 +793,8 @@ json_t *rl_import_parse_simulator(const char *data, size_t len, const char *form
 			line += data[i] == '\n';
 		prob(&p, line, "(file)", "byte %zu (line %ld) is %s; the file must be UTF-8 text, not binary data", bad + 1,
 		     line, data[bad] ? "not UTF-8" : "a NUL byte");
+	} else if (elogbook) {
+		parse_csv(data, len, &p, now, out, 1);
 	} else {
 		if (!format) {
 			for (i = 0; i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'); i++)
@@ -805,36 +813,15 @@ json_t *rl_import_parse_simulator(const char *data, size_t len, const char *form
 	return out;
 }
 
+json_t *rl_import_parse_simulator(const char *data, size_t len, const char *format, time_t now,
+				  struct rl_error *err)
+{
+	return parse_file(data, len, format, 0, now, err);
+}
+
 json_t *rl_import_parse_elogbook(const char *data, size_t len, time_t now, struct rl_error *err)
 {
-	struct probs p = { json_array(), 0, err };
-	json_t *out = json_array();
-	size_t bad, i;
-
-	if (len > RL_IMPORT_MAX_BYTES) {
-		json_decref(p.list);
-		json_decref(out);
-		rl_error_set(err, RL_E_TOOLARGE, "too-large", "Import refused",
-			     "the file is %zu bytes; the limit is %u bytes (2 MiB); nothing was stored", len,
-			     RL_IMPORT_MAX_BYTES);
-		return NULL;
-	}
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
-		data += 3, len -= 3;
-	if ((bad = text_fault((const unsigned char *)data, len)) != (size_t)-1) {
-		long line = 1;
-		for (i = 0; i < bad; i++)
-			line += data[i] == '\n';
-		prob(&p, line, "(file)", "byte %zu (line %ld) is %s; the file must be UTF-8 text, not binary data", bad + 1,
-		     line, data[bad] ? "not UTF-8" : "a NUL byte");
-	} else {
-		parse_csv(data, len, &p, now, out, 1);
-	}
-	if (probs_finish(&p) < 0) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+	return parse_file(data, len, NULL, 1, now, err);
 }
 
 int rl_import_attempts_digest(const json_t *attempts, char out[65], struct rl_error *err)
