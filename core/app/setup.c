@@ -5,7 +5,6 @@
 
 #include "app/setup.h"
 
-#include <sqlite3.h>
 
 #include "base/embedded.h"
 #include "base/util.h"
@@ -51,7 +50,7 @@ int rl_setup_curricula(struct rl_db *db, struct rl_error *err)
 		return -1;
 	for (const struct rl_embedded *e = rl_embedded_files; e->path; e++) {
 		struct rl_curriculum *c = NULL;
-		sqlite3_stmt *st;
+		struct rl_stmt *st;
 		char now[21];
 
 		if (strncmp(e->path, "schema/curricula/", 17) != 0)
@@ -65,16 +64,16 @@ int rl_setup_curricula(struct rl_db *db, struct rl_error *err)
 			return -1;
 		}
 		rl_now_rfc3339(now);
-		sqlite3_bind_text(st, 1, rl_curriculum_code(c), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 2, rl_curriculum_version(c));
-		sqlite3_bind_text(st, 3, rl_curriculum_title(c), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, e->data, (int)e->len, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+		rl_bind_text(st, 1, rl_curriculum_code(c), -1);
+		rl_bind_int(st, 2, rl_curriculum_version(c));
+		rl_bind_text(st, 3, rl_curriculum_title(c), -1);
+		rl_bind_text(st, 4, e->data, (int)e->len);
+		rl_bind_text(st, 5, now, -1);
 		rl_curriculum_free(c);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (rl_step(st) != RL_DONE)
 			return rl_db_fail(db, err, "loading a curriculum");
-		added += sqlite3_changes(db->sql);
-		sqlite3_reset(st);
+		added += rl_db_changes(db);
+		rl_reset(st);
 	}
 	/* Every curriculum's content and every enrolment is a log-signed statement (docs/ledger.md). */
 	if (rl_logbook_backfill(db, err) < 0)

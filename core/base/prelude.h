@@ -3,7 +3,7 @@
  *
  * The C library headers core code uses everywhere, then banned.h, so a
  * banned call is a compile error in every file of the library.  Headers
- * of other libraries (sqlite3.h, sodium.h, jansson.h, ...) come after it
+ * of other libraries (sodium.h, jansson.h, ...) come after it
  * in each file; they declare none of the banned names.
  */
 #ifndef RASLOG_PRELUDE_H

@@ -112,7 +112,7 @@ static int get_roles(const json_t *body, int required, int *mask, struct rl_erro
 	return 0;
 }
 
-static json_t *text_or_null(sqlite3_stmt *st, int col)
+static json_t *text_or_null(struct rl_stmt *st, int col)
 {
 	const char *s = rl_db_col_text(st, col);
 	return s ? json_string(s) : json_null();
@@ -150,41 +150,41 @@ int rl_pat_parse(const json_t *body, struct rl_pat_new *out, struct rl_error *er
 int rl_pat_create(struct rl_db *db, int64_t user_id, const struct rl_pat_new *p, int64_t *id,
 		  char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char expires[21];
 
 	if (rl_token_issue(db, user_id, token, err) < 0)
 		return -1;
-	*id = sqlite3_last_insert_rowid(db->sql);
+	*id = rl_db_last_insert_id(db);
 	st = rl_db_stmt(db, "UPDATE tokens SET name = ?, scope = ?, expires_at = ? WHERE id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, p->read_only ? "read" : "write", -1, SQLITE_STATIC);
+	rl_bind_text(st, 1, p->name, -1);
+	rl_bind_text(st, 2, p->read_only ? "read" : "write", -1);
 	if (p->expires) {
 		rl_format_rfc3339(p->expires, expires);
-		sqlite3_bind_text(st, 3, expires, -1, SQLITE_TRANSIENT);
+		rl_bind_text(st, 3, expires, -1);
 	} else {
-		sqlite3_bind_null(st, 3);
+		rl_bind_null(st, 3);
 	}
-	sqlite3_bind_int64(st, 4, *id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 4, *id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "naming a token");
 	return 0;
 }
 
 #define PAT_COLUMNS "id, name, scope, created_at, last_used_at, expires_at"
 
-static json_t *pat_from_row(sqlite3_stmt *st)
+static json_t *pat_from_row(struct rl_stmt *st)
 {
-	return json_pack("{s:I,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	return json_pack("{s:I,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)rl_col_int64(st, 0),
 			 "name", text_or_null(st, 1), "scope", rl_db_col_text(st, 2), "created_at",
 			 rl_db_col_text(st, 3), "last_used_at", text_or_null(st, 4), "expires_at", text_or_null(st, 5));
 }
 
 json_t *rl_pat_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " PAT_COLUMNS " FROM tokens WHERE user_id = ? AND revoked_at IS NULL "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " PAT_COLUMNS " FROM tokens WHERE user_id = ? AND revoked_at IS NULL "
 					  "AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC", err);
 	json_t *items;
 	char now[21];
@@ -193,13 +193,13 @@ json_t *rl_pat_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 	if (!st)
 		return NULL;
 	rl_now_rfc3339(now);
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+	rl_bind_int64(st, 1, user_id);
+	rl_bind_text(st, 2, now, -1);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = rl_step(st)) == RL_ROW)
 		json_array_append_new(items, pat_from_row(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing tokens");
 		return NULL;
@@ -209,36 +209,36 @@ json_t *rl_pat_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 
 json_t *rl_pat_get(struct rl_db *db, int64_t token_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " PAT_COLUMNS " FROM tokens WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " PAT_COLUMNS " FROM tokens WHERE id = ?", err);
 	json_t *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, token_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, token_id);
+	if (rl_step(st) == RL_ROW)
 		o = pat_from_row(st);
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no token %lld", (long long)token_id);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }
 
 int rl_pat_revoke(struct rl_db *db, int64_t user_id, int64_t token_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
 					  "AND revoked_at IS NULL", err);
 	char now[21];
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, token_id);
-	sqlite3_bind_int64(st, 3, user_id);
-	sqlite3_bind_int64(st, 4, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, token_id);
+	rl_bind_int64(st, 3, user_id);
+	rl_bind_int64(st, 4, user_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "revoking a token");
-	if (sqlite3_changes(db->sql) == 0)
+	if (rl_db_changes(db) == 0)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
 				    "no live token %lld %s", (long long)token_id, user_id ? "of yours" : "exists");
 	return 0;
@@ -253,7 +253,7 @@ static int unauthorized(struct rl_error *err)
 
 int rl_pat_check(struct rl_db *db, int64_t token_id, int *read_only, int *stale, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT t.scope, t.expires_at, t.last_used_at, u.active FROM tokens t "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT t.scope, t.expires_at, t.last_used_at, u.active FROM tokens t "
 					  "JOIN users u ON u.id = t.user_id WHERE t.id = ?", err);
 	char now[21], cutoff[21];
 	const char *exp, *last;
@@ -263,32 +263,32 @@ int rl_pat_check(struct rl_db *db, int64_t token_id, int *read_only, int *stale,
 		return -1;
 	rl_now_rfc3339(now);
 	time_at(-RL_TOUCH_SECONDS, cutoff);
-	sqlite3_bind_int64(st, 1, token_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, token_id);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return unauthorized(err);
 	}
 	exp = rl_db_col_text(st, 1);
 	last = rl_db_col_text(st, 2);
-	if ((exp && strcmp(exp, now) <= 0) || sqlite3_column_int(st, 3) != 1)
+	if ((exp && strcmp(exp, now) <= 0) || rl_col_int(st, 3) != 1)
 		rc = unauthorized(err);
 	*read_only = strcmp(rl_db_col_text(st, 0), "read") == 0;
 	*stale = !last || strcmp(last, cutoff) < 0;
-	sqlite3_reset(st);
+	rl_reset(st);
 	return rc;
 }
 
 int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE tokens SET last_used_at = ? WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET last_used_at = ? WHERE id = ?", err);
 	char now[21];
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, token_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, token_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "recording a token's use");
 	return 0;
 }
@@ -301,11 +301,11 @@ int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)
 			"WHERE pm.user_id = u.id AND pm.until_at IS NULL ORDER BY p.name) pp)"
 #define ACCOUNT_FROM " FROM users u LEFT JOIN curricula c ON c.id = u.curriculum_id "
 
-static json_t *account_from_row(sqlite3_stmt *st)
+static json_t *account_from_row(struct rl_stmt *st)
 {
-	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
 			      "name", rl_db_col_text(st, 1), "email", rl_db_col_text(st, 2),
-			      "roles", roles_json(sqlite3_column_int(st, 4)), "active", sqlite3_column_int(st, 6),
+			      "roles", roles_json(rl_col_int(st, 4)), "active", rl_col_int(st, 6),
 			      "created_at", rl_db_col_text(st, 7));
 	if (rl_db_col_text(st, 3))
 		json_object_set_new(o, "gmc", json_string(rl_db_col_text(st, 3)));
@@ -330,7 +330,7 @@ static json_t *account_from_row(sqlite3_stmt *st)
 
 json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t *next, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM
 		"WHERE u.id > ?1 AND (?2 IS NULL OR u.name LIKE ?2 ESCAPE '\\' OR u.email LIKE ?2 ESCAPE '\\') "
 		"AND (?3 = 0 OR (u.roles & ?3) <> 0) AND (?4 < 0 OR u.active = ?4) "
 		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM programme_members pm WHERE pm.user_id = u.id AND pm.programme_id = ?6 "
@@ -354,28 +354,28 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 			like[k++] = *p;
 		}
 		like[k++] = '%';
-		sqlite3_bind_text(st, 2, like, (int)k, SQLITE_TRANSIENT);
+		rl_bind_text(st, 2, like, (int)k);
 	} else {
-		sqlite3_bind_null(st, 2);
+		rl_bind_null(st, 2);
 	}
-	sqlite3_bind_int64(st, 1, f->after_id);
-	sqlite3_bind_int(st, 3, f->roles);
-	sqlite3_bind_int(st, 4, f->active);
-	sqlite3_bind_int(st, 5, f->limit + 1);
-	sqlite3_bind_int64(st, 6, f->programme);
-	sqlite3_bind_int(st, 7, f->scope != NULL);
+	rl_bind_int64(st, 1, f->after_id);
+	rl_bind_int(st, 3, f->roles);
+	rl_bind_int(st, 4, f->active);
+	rl_bind_int(st, 5, f->limit + 1);
+	rl_bind_int64(st, 6, f->programme);
+	rl_bind_int(st, 7, f->scope != NULL);
 	if (f->scope)
 		rl_scope_bind(st, f->scope);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		if (++n > f->limit) {
 			*next = json_integer_value(json_object_get(json_array_get(items, json_array_size(items) - 1), "id"));
 			break;
 		}
 		json_array_append_new(items, account_from_row(st));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	rl_reset(st);
+	if (rc != RL_DONE && rc != RL_ROW) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing accounts");
 		return NULL;
@@ -385,33 +385,33 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 
 json_t *rl_user_account(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM "WHERE u.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM "WHERE u.id = ?", err);
 	json_t *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
 		o = account_from_row(st);
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }
 
 int rl_user_is_active(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT active FROM users WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT active FROM users WHERE id = ?", err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rc = sqlite3_column_int(st, 0) == 1;
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
+		rc = rl_col_int(st, 0) == 1;
 	else
 		rc = rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return rc;
 }
 
@@ -500,7 +500,7 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 			struct rl_error *err)
 {
 	struct rl_user u;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21];
 	int active, n;
 
@@ -511,9 +511,9 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		st = rl_db_stmt(db, "SELECT count(*) FROM users WHERE active = 1 AND (roles & 8) <> 0 AND id <> ?", err);
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		sqlite3_reset(st);
+		rl_bind_int64(st, 1, id);
+		n = rl_step(st) == RL_ROW ? rl_col_int(st, 0) : -1;
+		rl_reset(st);
 		if (n < 0)
 			return rl_db_fail(db, err, "counting admins");
 		if (n == 0)
@@ -527,18 +527,18 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 			    "WHERE id = ?10", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, p->set_name);
+	rl_bind_int(st, 1, p->set_name);
 	rl_db_bind_text(st, 2, p->name);
-	sqlite3_bind_int(st, 3, p->set_email);
+	rl_bind_int(st, 3, p->set_email);
 	rl_db_bind_text(st, 4, p->email);
-	sqlite3_bind_int(st, 5, p->set_gmc);
+	rl_bind_int(st, 5, p->set_gmc);
 	rl_db_bind_text(st, 6, p->gmc);
-	sqlite3_bind_int(st, 7, p->set_site);
+	rl_bind_int(st, 7, p->set_site);
 	rl_db_bind_text(st, 8, p->site);
-	sqlite3_bind_int(st, 9, p->roles);
-	sqlite3_bind_int64(st, 10, id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+	rl_bind_int(st, 9, p->roles);
+	rl_bind_int64(st, 10, id);
+	if (rl_step(st) != RL_DONE) {
+		if (rl_db_unique_violation(db))
 			return rl_error_field(err, "email", "another account already has the e-mail %s", p->email);
 		return rl_db_fail(db, err, "changing an account");
 	}
@@ -548,8 +548,8 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 				    "ORDER BY version DESC LIMIT 1) WHERE id = ?", err);
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_int64(st, 1, id);
+		if (rl_step(st) != RL_DONE)
 			return rl_db_fail(db, err, "enrolling a trainee");
 		if (rl_logbook_enrolled(db, id, err) < 0)
 			return -1;
@@ -562,10 +562,10 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		st = rl_db_stmt(db, "UPDATE users SET active = ?, deactivated_at = ? WHERE id = ?", err);
 		if (!st)
 			return -1;
-		sqlite3_bind_int(st, 1, p->active);
+		rl_bind_int(st, 1, p->active);
 		rl_db_bind_text(st, 2, p->active ? NULL : now);
-		sqlite3_bind_int64(st, 3, id);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_int64(st, 3, id);
+		if (rl_step(st) != RL_DONE)
 			return rl_db_fail(db, err, "changing whether an account is active");
 	}
 	if (p->active == 0) {
@@ -604,7 +604,7 @@ int rl_invitation_parse(const json_t *body, struct rl_invitation_new *out, struc
 int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, int64_t invited_by,
 			 int64_t *id, char code[RL_SECRET_LEN + 1], char expires_at[21], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	uint8_t hash[32];
 	char now[21];
 	int rc;
@@ -615,29 +615,29 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 			err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, inv->email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+	rl_bind_text(st, 1, inv->email, -1);
+	rl_bind_text(st, 2, now, -1);
+	rc = rl_step(st);
+	if (rc == RL_ROW && rl_col_int(st, 0) > 0)
 		rl_error_set(err, RL_E_CONFLICT, "account-exists", NULL, "an account with the e-mail %s already exists",
 			     inv->email);
-	else if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
+	else if (rc == RL_ROW && !rl_col_is_null(st, 1))
 		rl_error_set(err, RL_E_CONFLICT, "invitation-pending", NULL,
 			     "invitation %lld to %s is still pending; resend it instead of inviting again",
-			     (long long)sqlite3_column_int64(st, 1), inv->email);
-	else if (rc != SQLITE_ROW)
+			     (long long)rl_col_int64(st, 1), inv->email);
+	else if (rc != RL_ROW)
 		rl_db_fail(db, err, "checking for an account");
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (err->status)
 		return -1;
 	if (inv->curriculum) {
 		st = rl_db_stmt(db, "SELECT 1 FROM curricula WHERE code = ?", err);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, inv->curriculum, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
+		rl_bind_text(st, 1, inv->curriculum, -1);
+		rc = rl_step(st);
+		rl_reset(st);
+		if (rc != RL_ROW)
 			return rl_curriculum_not_loaded(db, "curriculum", inv->curriculum, err);
 	}
 	if (inv->programme) {
@@ -654,46 +654,46 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 			    "created_at, expires_at, programme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, inv->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, inv->email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 4, inv->roles);
+	rl_bind_blob(st, 1, hash, sizeof(hash));
+	rl_bind_text(st, 2, inv->name, -1);
+	rl_bind_text(st, 3, inv->email, -1);
+	rl_bind_int(st, 4, inv->roles);
 	rl_db_bind_text(st, 5, inv->site);
 	rl_db_bind_text(st, 6, inv->curriculum);
 	if (invited_by)
-		sqlite3_bind_int64(st, 7, invited_by);
+		rl_bind_int64(st, 7, invited_by);
 	else
-		sqlite3_bind_null(st, 7);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 9, expires_at, -1, SQLITE_TRANSIENT);
+		rl_bind_null(st, 7);
+	rl_bind_text(st, 8, now, -1);
+	rl_bind_text(st, 9, expires_at, -1);
 	if (inv->programme)
-		sqlite3_bind_int64(st, 10, inv->programme);
+		rl_bind_int64(st, 10, inv->programme);
 	else
-		sqlite3_bind_null(st, 10);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_null(st, 10);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing an invitation");
-	*id = sqlite3_last_insert_rowid(db->sql);
+	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 
 int rl_invitation_resend(struct rl_db *db, int64_t id, int days, char code[RL_SECRET_LEN + 1],
 			 char expires_at[21], struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT accepted_at FROM invitations WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT accepted_at FROM invitations WHERE id = ?", err);
 	uint8_t hash[32];
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	rc = rl_step(st);
+	if (rc != RL_ROW)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no invitation %lld", (long long)id);
-	else if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+	else if (!rl_col_is_null(st, 0))
 		rl_error_set(err, RL_E_CONFLICT, "invitation-used", NULL,
 			     "invitation %lld was accepted on %s; there is nothing to resend", (long long)id,
 			     rl_db_col_text(st, 0));
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (err->status)
 		return -1;
 	secret_new(code, hash);
@@ -701,17 +701,17 @@ int rl_invitation_resend(struct rl_db *db, int64_t id, int days, char code[RL_SE
 	st = rl_db_stmt(db, "UPDATE invitations SET code_hash = ?, expires_at = ? WHERE id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, expires_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_blob(st, 1, hash, sizeof(hash));
+	rl_bind_text(st, 2, expires_at, -1);
+	rl_bind_int64(st, 3, id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "renewing an invitation");
 	return 0;
 }
 
 json_t *rl_invitations_list(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, invited_by, created_at, "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, invited_by, created_at, "
 					  "expires_at, programme_id FROM invitations WHERE accepted_at IS NULL ORDER BY id DESC", err);
 	json_t *items;
 	char now[21];
@@ -721,20 +721,20 @@ json_t *rl_invitations_list(struct rl_db *db, struct rl_error *err)
 		return NULL;
 	rl_now_rfc3339(now);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	while ((rc = rl_step(st)) == RL_ROW) {
+		json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b}", "id", (json_int_t)rl_col_int64(st, 0),
 				      "name", rl_db_col_text(st, 1), "email", rl_db_col_text(st, 2),
-				      "roles", roles_json(sqlite3_column_int(st, 3)), "site", text_or_null(st, 4),
+				      "roles", roles_json(rl_col_int(st, 3)), "site", text_or_null(st, 4),
 				      "curriculum", text_or_null(st, 5), "created_at", rl_db_col_text(st, 7),
 				      "expires_at", rl_db_col_text(st, 8), "expired", strcmp(rl_db_col_text(st, 8), now) <= 0);
-		json_object_set_new(o, "invited_by", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null()
-						   : json_integer(sqlite3_column_int64(st, 6)));
-		json_object_set_new(o, "programme", sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null()
-						   : json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(o, "invited_by", rl_col_is_null(st, 6) ? json_null()
+						   : json_integer(rl_col_int64(st, 6)));
+		json_object_set_new(o, "programme", rl_col_is_null(st, 9) ? json_null()
+						   : json_integer(rl_col_int64(st, 9)));
 		json_array_append_new(items, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing invitations");
 		return NULL;
@@ -745,7 +745,7 @@ json_t *rl_invitations_list(struct rl_db *db, struct rl_error *err)
 int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 			 char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	uint8_t hash[32];
 	char name[121], email[255], site[121], curriculum[65], now[21];
 	struct rl_user_new nu = { 0 };
@@ -758,17 +758,17 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 			    "coalesce(programme_id, 0), coalesce(invited_by, 0) FROM invitations WHERE code_hash = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+	rl_bind_blob(st, 1, hash, sizeof(hash));
+	rc = rl_step(st);
+	if (rc != RL_ROW) {
+		rl_reset(st);
+		if (rc != RL_DONE)
 			return rl_db_fail(db, err, "reading an invitation");
 		goto unknown;
 	}
 	rl_now_rfc3339(now);
-	inv_id = sqlite3_column_int64(st, 0);
-	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+	inv_id = rl_col_int64(st, 0);
+	if (!rl_col_is_null(st, 7))
 		rl_error_set(err, RL_E_CONFLICT, "invitation-used", "Invitation already used",
 			     "this invitation was already used on %s; sign in instead, or ask your administrator "
 			     "for a new one", rl_db_col_text(st, 7));
@@ -777,12 +777,12 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 			     "this invitation expired on %s; ask your administrator to resend it", rl_db_col_text(st, 6));
 	snprintf(name, sizeof(name), "%s", rl_db_col_text(st, 1));
 	snprintf(email, sizeof(email), "%s", rl_db_col_text(st, 2));
-	nu.roles = sqlite3_column_int(st, 3);
+	nu.roles = rl_col_int(st, 3);
 	snprintf(site, sizeof(site), "%s", rl_db_col_text(st, 4) ? rl_db_col_text(st, 4) : "");
 	snprintf(curriculum, sizeof(curriculum), "%s", rl_db_col_text(st, 5) ? rl_db_col_text(st, 5) : "");
-	programme = sqlite3_column_int64(st, 8);
-	invited_by = sqlite3_column_int64(st, 9);
-	sqlite3_reset(st);
+	programme = rl_col_int64(st, 8);
+	invited_by = rl_col_int64(st, 9);
+	rl_reset(st);
 	if (err->status)
 		return -1;
 	nu.name = name;
@@ -800,18 +800,18 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 	st = rl_db_stmt(db, "UPDATE tokens SET name = 'invitation' WHERE id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db->sql));
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 1, rl_db_last_insert_id(db));
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "naming a token");
 	if (programme && rl_programme_set_members(db, *user_id, &programme, 1, invited_by, "programme", err) < 0)
 		return -1;
 	st = rl_db_stmt(db, "UPDATE invitations SET accepted_at = ?, user_id = ? WHERE id = ? AND accepted_at IS NULL", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, *user_id);
-	sqlite3_bind_int64(st, 3, inv_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, *user_id);
+	rl_bind_int64(st, 3, inv_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "marking an invitation used");
 	return 0;
 unknown:
@@ -824,7 +824,7 @@ unknown:
 int rl_web_session_create(struct rl_db *db, int64_t user_id, const char *ip, const char *user_agent,
 			  int64_t *id, char sid[RL_SECRET_LEN + 1], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	uint8_t hash[32];
 	char now[21], expires[21], ua[201];
 
@@ -839,16 +839,16 @@ int rl_web_session_create(struct rl_db *db, int64_t user_id, const char *ip, con
 			    "VALUES (?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, expires, -1, SQLITE_TRANSIENT);
+	rl_bind_int64(st, 1, user_id);
+	rl_bind_blob(st, 2, hash, sizeof(hash));
+	rl_bind_text(st, 3, now, -1);
+	rl_bind_text(st, 4, now, -1);
+	rl_bind_text(st, 5, expires, -1);
 	rl_db_bind_text(st, 6, ip);
 	rl_db_bind_text(st, 7, ua);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "starting a web session");
-	*id = sqlite3_last_insert_rowid(db->sql);
+	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 
@@ -861,7 +861,7 @@ static int session_gone(struct rl_error *err)
 int rl_web_session_auth(struct rl_db *db, const char *sid, struct rl_user *out, int64_t *id, int *stale,
 			struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	uint8_t hash[32];
 	char now[21], idle[21], touch[21];
 	int64_t uid;
@@ -877,18 +877,18 @@ int rl_web_session_auth(struct rl_db *db, const char *sid, struct rl_user *out, 
 	rl_now_rfc3339(now);
 	time_at(-RL_WEB_IDLE_SECONDS, idle);
 	time_at(-RL_TOUCH_SECONDS, touch);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, idle, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? session_gone(err) : rl_db_fail(db, err, "checking a web session");
+	rl_bind_blob(st, 1, hash, sizeof(hash));
+	rl_bind_text(st, 2, now, -1);
+	rl_bind_text(st, 3, idle, -1);
+	rc = rl_step(st);
+	if (rc != RL_ROW) {
+		rl_reset(st);
+		return rc == RL_DONE ? session_gone(err) : rl_db_fail(db, err, "checking a web session");
 	}
-	*id = sqlite3_column_int64(st, 0);
-	uid = sqlite3_column_int64(st, 1);
+	*id = rl_col_int64(st, 0);
+	uid = rl_col_int64(st, 1);
 	*stale = strcmp(rl_db_col_text(st, 2), touch) < 0;
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (rl_user_get(db, uid, out, err) < 0)
 		return -1;
 	return 0;
@@ -896,35 +896,35 @@ int rl_web_session_auth(struct rl_db *db, const char *sid, struct rl_user *out, 
 
 int rl_web_session_touch(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL", err);
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL", err);
 	char now[21];
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "recording a web session's use");
 	return 0;
 }
 
 int rl_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
 					  "AND ended_at IS NULL", err);
 	char now[21];
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, user_id);
-	sqlite3_bind_int64(st, 4, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, id);
+	rl_bind_int64(st, 3, user_id);
+	rl_bind_int64(st, 4, user_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "ending a web session");
-	if (sqlite3_changes(db->sql) == 0)
+	if (rl_db_changes(db) == 0)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no live web session %lld of yours",
 				    (long long)id);
 	return 0;
@@ -943,7 +943,7 @@ int rl_web_session_end_all(struct rl_db *db, int64_t user_id, struct rl_error *e
 
 json_t *rl_web_session_list(struct rl_db *db, int64_t user_id, int64_t current, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM web_sessions "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM web_sessions "
 					  "WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ? "
 					  "ORDER BY id DESC", err);
 	char now[21], idle[21];
@@ -954,18 +954,18 @@ json_t *rl_web_session_list(struct rl_db *db, int64_t user_id, int64_t current, 
 		return NULL;
 	rl_now_rfc3339(now);
 	time_at(-RL_WEB_IDLE_SECONDS, idle);
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, idle, -1, SQLITE_TRANSIENT);
+	rl_bind_int64(st, 1, user_id);
+	rl_bind_text(st, 2, now, -1);
+	rl_bind_text(st, 3, idle, -1);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = rl_step(st)) == RL_ROW)
 		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:b}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0), "created_at", rl_db_col_text(st, 1),
+			"id", (json_int_t)rl_col_int64(st, 0), "created_at", rl_db_col_text(st, 1),
 			"last_seen_at", rl_db_col_text(st, 2), "expires_at", rl_db_col_text(st, 3),
 			"ip", text_or_null(st, 4), "user_agent", text_or_null(st, 5),
-			"current", sqlite3_column_int64(st, 0) == current));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+			"current", rl_col_int64(st, 0) == current));
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing web sessions");
 		return NULL;

@@ -7,7 +7,6 @@
 #include "domain/catalog.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include "base/embedded.h"
 
@@ -41,7 +40,7 @@ const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, st
 {
 	const struct rl_tools *tools = rl_tools_default(err);
 	struct rl_curriculum *c = NULL;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (!tools)
 		return NULL;
@@ -57,15 +56,15 @@ const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, st
 	st = rl_db_stmt(db, "SELECT definition FROM curricula WHERE id = ?", err);
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		rl_error_set(err, RL_E_INTERNAL, "no-curriculum", NULL, "curriculum %lld is missing", (long long)id);
 		return NULL;
 	}
-	rl_curriculum_parse((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+	rl_curriculum_parse(rl_col_text(st, 0), (size_t)rl_col_bytes(st, 0),
 			    tools, &c, err);
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (!c)
 		return NULL;
 	pthread_mutex_lock(&cache_lock);

@@ -69,7 +69,7 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 		    char device_code[RL_SECRET_LEN + 1], char user_code[RL_DEVICE_USER_CODE_LEN + 2],
 		    struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21], expires[21], old[21];
 	uint8_t dhash[32], uhash[32];
 	int live;
@@ -80,16 +80,16 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 	time_at(-86400, old);
 	if (!(st = rl_db_stmt(db, "DELETE FROM device_grants WHERE expires_at < ?", err)))
 		return -1;
-	sqlite3_bind_text(st, 1, old, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, old, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "forgetting old device grants");
 	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM device_grants WHERE ip IS ? AND expires_at > ? "
 				  "AND status <> 'issued'", err)))
 		return -1;
 	rl_db_bind_text(st, 1, ip);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	live = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_reset(st);
+	rl_bind_text(st, 2, now, -1);
+	live = rl_step(st) == RL_ROW ? rl_col_int(st, 0) : -1;
+	rl_reset(st);
 	if (live < 0)
 		return rl_db_fail(db, err, "counting device grants");
 	if (live >= RL_DEVICE_MAX_PER_IP)
@@ -110,34 +110,34 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 		if (!(st = rl_db_stmt(db, "INSERT INTO device_grants(device_hash, user_code_hash, client_id, ip, "
 					  "created_at, expires_at, interval) VALUES (?, ?, ?, ?, ?, ?, ?)", err)))
 			return -1;
-		sqlite3_bind_blob(st, 1, dhash, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 2, uhash, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, client_id, -1, SQLITE_TRANSIENT);
+		rl_bind_blob(st, 1, dhash, 32);
+		rl_bind_blob(st, 2, uhash, 32);
+		rl_bind_text(st, 3, client_id, -1);
 		rl_db_bind_text(st, 4, ip);
-		sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, expires, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 7, RL_DEVICE_INTERVAL);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+		rl_bind_text(st, 5, now, -1);
+		rl_bind_text(st, 6, expires, -1);
+		rl_bind_int(st, 7, RL_DEVICE_INTERVAL);
+		rc = rl_step(st);
+		rl_reset(st);
+		if (rc == RL_DONE)
 			return 0;
 		/* A user code still held by another grant (one in 2.5e10): draw again. */
-		if ((rc & 0xff) != SQLITE_CONSTRAINT || attempt >= 3)
+		if (!rl_db_constraint_violation(db) || attempt >= 3)
 			return rl_db_fail(db, err, "storing a device grant");
 	}
 }
 
 static int set_poll(struct rl_db *db, int64_t id, const char *now, int slow, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE device_grants SET last_poll_at = ?, "
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE device_grants SET last_poll_at = ?, "
 					  "interval = min(300, interval + ?) WHERE id = ?", err);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, slow ? RL_DEVICE_SLOW_STEP : 0);
-	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int(st, 2, slow ? RL_DEVICE_SLOW_STEP : 0);
+	rl_bind_int64(st, 3, id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "recording a device poll");
 	return 0;
 }
@@ -145,7 +145,7 @@ static int set_poll(struct rl_db *db, int64_t id, const char *now, int slow, str
 int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_poll *result,
 		   int64_t *user_id, int64_t *token_id, char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	uint8_t dhash[32];
 	char now[21], status[16], expires[21], last[21], date[11];
 	int64_t id, uid;
@@ -161,18 +161,18 @@ int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_pol
 	if (!(st = rl_db_stmt(db, "SELECT id, status, expires_at, interval, last_poll_at, user_id "
 				  "FROM device_grants WHERE device_hash = ?", err)))
 		return -1;
-	sqlite3_bind_blob(st, 1, dhash, 32, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	rl_bind_blob(st, 1, dhash, 32);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return 0;
 	}
-	id = sqlite3_column_int64(st, 0);
+	id = rl_col_int64(st, 0);
 	snprintf(status, sizeof(status), "%s", rl_db_col_text(st, 1));
 	snprintf(expires, sizeof(expires), "%s", rl_db_col_text(st, 2));
-	interval = sqlite3_column_int(st, 3);
+	interval = rl_col_int(st, 3);
 	snprintf(last, sizeof(last), "%s", rl_db_col_text(st, 4) ? rl_db_col_text(st, 4) : "");
-	uid = sqlite3_column_int64(st, 5);
-	sqlite3_reset(st);
+	uid = rl_col_int64(st, 5);
+	rl_reset(st);
 
 	rl_now_rfc3339(now);
 	if (strcmp(status, "issued") == 0)
@@ -203,9 +203,9 @@ int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_pol
 		return -1;
 	if (!(st = rl_db_stmt(db, "UPDATE device_grants SET status = 'issued', token_id = ? WHERE id = ?", err)))
 		return -1;
-	sqlite3_bind_int64(st, 1, *token_id);
-	sqlite3_bind_int64(st, 2, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 1, *token_id);
+	rl_bind_int64(st, 2, id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "marking a device grant used");
 	*user_id = uid;
 	*result = RL_DEVICE_ISSUED;
@@ -215,7 +215,7 @@ int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_pol
 int rl_device_decide(struct rl_db *db, const char *user_code, int64_t user_id, int approve,
 		     int64_t *grant_id, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char letters[RL_DEVICE_USER_CODE_LEN + 1], now[21], status[16], expires[21];
 	uint8_t uhash[32];
 
@@ -225,16 +225,16 @@ int rl_device_decide(struct rl_db *db, const char *user_code, int64_t user_id, i
 	hash_bytes(letters, RL_DEVICE_USER_CODE_LEN, uhash);
 	if (!(st = rl_db_stmt(db, "SELECT id, status, expires_at FROM device_grants WHERE user_code_hash = ?", err)))
 		return -1;
-	sqlite3_bind_blob(st, 1, uhash, 32, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	rl_bind_blob(st, 1, uhash, 32);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return rl_error_field(err, "user_code", "no sign-in is waiting for the code %.4s-%.4s; check it, "
 				      "or run raslog login again", letters, letters + 4);
 	}
-	*grant_id = sqlite3_column_int64(st, 0);
+	*grant_id = rl_col_int64(st, 0);
 	snprintf(status, sizeof(status), "%s", rl_db_col_text(st, 1));
 	snprintf(expires, sizeof(expires), "%s", rl_db_col_text(st, 2));
-	sqlite3_reset(st);
+	rl_reset(st);
 	rl_now_rfc3339(now);
 	if (strcmp(status, "pending") != 0)
 		return rl_error_set(err, RL_E_CONFLICT, "device-code-used", "Code already used",
@@ -247,11 +247,11 @@ int rl_device_decide(struct rl_db *db, const char *user_code, int64_t user_id, i
 	if (!(st = rl_db_stmt(db, "UPDATE device_grants SET status = ?, user_id = ?, decided_at = ? WHERE id = ?",
 			      err)))
 		return -1;
-	sqlite3_bind_text(st, 1, approve ? "approved" : "denied", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, *grant_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, approve ? "approved" : "denied", -1);
+	rl_bind_int64(st, 2, user_id);
+	rl_bind_text(st, 3, now, -1);
+	rl_bind_int64(st, 4, *grant_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "deciding a device grant");
 	return 0;
 }

@@ -27,7 +27,7 @@ static const struct {
 
 static int may_erase(struct rl_db *db, const struct rl_user *by, int64_t subject, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc, sees = 0;
 
 	if (!by || (by->roles & RL_ROLE_ADMIN))
@@ -40,12 +40,12 @@ static int may_erase(struct rl_db *db, const struct rl_user *by, int64_t subject
 	st = rl_db_stmt(db, "SELECT " RL_FACULTY_SCOPE_SQL("?1"), err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, subject);
+	rl_bind_int64(st, 1, subject);
 	rl_scope_bind(st, by);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		sees = sqlite3_column_int(st, 0) != 0;
-	sqlite3_reset(st);
+	rc = rl_step(st);
+	if (rc == RL_ROW)
+		sees = rl_col_int(st, 0) != 0;
+	rl_reset(st);
 	if (!sees)
 		return rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL,
 				    "the entry is about a trainee outside your programmes; their faculty or an "
@@ -56,7 +56,7 @@ static int may_erase(struct rl_db *db, const struct rl_user *by, int64_t subject
 int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, const char *member,
 		  const char *reason, json_t **out, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char kind[48] = "", now[21];
 	int64_t subject = 0;
 	int found = 0, live = 0, embedded = 0;
@@ -79,15 +79,15 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 			    "json_extract(substr(message, ?2), '$.session.notes') IS NOT NULL FROM ledger WHERE idx = ?1", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, index);
-	sqlite3_bind_int(st, 2, (int)strlen(RL_STATEMENT_PREFIX) + 1);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, index);
+	rl_bind_int(st, 2, (int)strlen(RL_STATEMENT_PREFIX) + 1);
+	if (rl_step(st) == RL_ROW) {
 		found = 1;
 		snprintf(kind, sizeof(kind), "%s", rl_db_col_text(st, 0));
-		subject = sqlite3_column_int64(st, 1);
-		embedded = sqlite3_column_int(st, 2) == 1 && sqlite3_column_int(st, 3);
+		subject = rl_col_int64(st, 1);
+		embedded = rl_col_int(st, 2) == 1 && rl_col_int(st, 3);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (!found)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no ledger entry %lld", (long long)index);
 	if (may_erase(db, by, subject, err) < 0)
@@ -96,14 +96,14 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 			    "WHERE ledger_index = ?1 AND (?2 IS NULL OR member = ?2)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, index);
+	rl_bind_int64(st, 1, index);
 	rl_db_bind_text(st, 2, member);
 	found = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		live = sqlite3_column_int(st, 0);
-		found = sqlite3_column_int(st, 1);
+	if (rl_step(st) == RL_ROW) {
+		live = rl_col_int(st, 0);
+		found = rl_col_int(st, 1);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (!found && embedded)
 		return rl_error_set(err, RL_E_CONFLICT, "embedded-text", "Text cannot be erased",
 				    "ledger entry %lld is a version 1 statement whose text is part of what was signed; "
@@ -123,11 +123,11 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 		json_decref(erased);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, index);
+	rl_bind_int64(st, 1, index);
 	rl_db_bind_text(st, 2, member);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (rl_step(st) == RL_ROW)
 		json_array_append_new(erased, json_string(rl_db_col_text(st, 0)));
-	sqlite3_reset(st);
+	rl_reset(st);
 	st = rl_db_stmt(db, "UPDATE ledger_texts SET text = NULL, salt = NULL, erased_at = ?3, erased_by = ?4, "
 			    "erase_reason = ?5 WHERE ledger_index = ?1 AND (?2 IS NULL OR member = ?2) AND text IS NOT NULL",
 			err);
@@ -135,20 +135,20 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 		json_decref(erased);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, index);
+	rl_bind_int64(st, 1, index);
 	rl_db_bind_text(st, 2, member);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 3, now, -1);
 	if (by)
-		sqlite3_bind_int64(st, 4, by->id);
+		rl_bind_int64(st, 4, by->id);
 	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+		rl_bind_null(st, 4);
+	rl_bind_text(st, 5, reason, -1);
+	if (rl_step(st) != RL_DONE) {
+		rl_reset(st);
 		json_decref(erased);
 		return rl_db_fail(db, err, "erasing the text");
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	/* The records' copies of the same text go too. */
 	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
 		size_t j;
@@ -165,13 +165,13 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 			json_decref(erased);
 			return -1;
 		}
-		sqlite3_bind_int64(st, 1, index);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
+		rl_bind_int64(st, 1, index);
+		if (rl_step(st) != RL_DONE) {
+			rl_reset(st);
 			json_decref(erased);
 			return rl_db_fail(db, err, "erasing the record's copy of the text");
 		}
-		sqlite3_reset(st);
+		rl_reset(st);
 	}
 	*out = json_pack("{s:I,s:o,s:s}", "ledger_index", (json_int_t)index, "erased", erased, "erased_at", now);
 	return 0;

@@ -853,20 +853,20 @@ void rl_import_new_release(struct rl_import_new *n)
 /* The trainer a consultant cell names: a user with the trainer role by email, else by name (case-insensitive). */
 static int64_t elog_trainer(struct rl_db *db, const char *who, int *many, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & ?1) != 0 AND active = 1 AND "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & ?1) != 0 AND active = 1 AND "
 					  "(lower(email) = lower(?2) OR lower(name) = lower(?2)) ORDER BY id LIMIT 2", err);
 	int64_t id = 0;
 	int n = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, RL_ROLE_TRAINER);
-	sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	rl_bind_int(st, 1, RL_ROLE_TRAINER);
+	rl_bind_text(st, 2, who, -1);
+	while (rl_step(st) == RL_ROW) {
 		if (!n++)
-			id = sqlite3_column_int64(st, 0);
+			id = rl_col_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	*many = n > 1;
 	return id;
 }
@@ -1072,7 +1072,7 @@ static int elog_sessions(struct rl_db *db, const struct rl_import_new *n, int64_
 	json_array_foreach(n->attempts, i, r) {
 		const char *key = json_string_value(json_object_get(r, "key"));
 		struct rl_session_new s;
-		sqlite3_stmt *st;
+		struct rl_stmt *st;
 		int64_t sid;
 		int known = 0;
 
@@ -1080,10 +1080,10 @@ static int elog_sessions(struct rl_db *db, const struct rl_import_new *n, int64_
 			continue;
 		if (!(st = rl_db_stmt(db, "SELECT 1 FROM elogbook_rows WHERE trainee_id = ? AND row_key = ?", err)))
 			return -1;
-		sqlite3_bind_int64(st, 1, n->trainee);
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-		known = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
+		rl_bind_int64(st, 1, n->trainee);
+		rl_bind_text(st, 2, key, -1);
+		known = rl_step(st) == RL_ROW;
+		rl_reset(st);
 		if (known)
 			continue; /* imported before: nothing twice */
 		if (rl_session_parse(db, &n->me, json_object_get(r, "session"), &s, err) < 0 ||
@@ -1092,31 +1092,31 @@ static int elog_sessions(struct rl_db *db, const struct rl_import_new *n, int64_
 		if (!(st = rl_db_stmt(db, "INSERT INTO elogbook_rows(trainee_id, row_key, import_id, session_id) "
 					  "VALUES (?,?,?,?)", err)))
 			return -1;
-		sqlite3_bind_int64(st, 1, n->trainee);
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, import_id);
-		sqlite3_bind_int64(st, 4, sid);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_int64(st, 1, n->trainee);
+		rl_bind_text(st, 2, key, -1);
+		rl_bind_int64(st, 3, import_id);
+		rl_bind_int64(st, 4, sid);
+		if (rl_step(st) != RL_DONE)
 			return rl_db_fail(db, err, "recording an eLogbook row");
-		sqlite3_reset(st);
+		rl_reset(st);
 	}
 	return 0;
 }
 
 int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *id, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21], *attempts;
 	int64_t other = 0;
 
 	st = rl_db_stmt(db, "SELECT id FROM imports WHERE trainee_id = ? AND sha256 = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, n->trainee);
-	sqlite3_bind_text(st, 2, n->sha256, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		other = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, n->trainee);
+	rl_bind_text(st, 2, n->sha256, -1);
+	if (rl_step(st) == RL_ROW)
+		other = rl_col_int64(st, 0);
+	rl_reset(st);
 	if (other)
 		return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
 				    "this file (SHA-256 %s) was already imported as import %lld; nothing was stored",
@@ -1132,32 +1132,32 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 		return -1;
 	}
 	rl_now_rfc3339(now);
-	sqlite3_bind_int64(st, 1, n->trainee);
+	rl_bind_int64(st, 1, n->trainee);
 	if (n->elogbook)
-		sqlite3_bind_null(st, 2);
+		rl_bind_null(st, 2);
 	else
-		sqlite3_bind_int64(st, 2, n->trainer);
-	sqlite3_bind_text(st, 11, n->elogbook ? "elogbook" : "simulator", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, n->elogbook ? "imported" : "pending", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, n->filename, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, n->format, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, n->sha256, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 6, n->content, (int)n->len, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, attempts, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)json_array_size(n->attempts));
-	sqlite3_bind_text(st, 9, n->attempts_sha256, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 10, now, -1, SQLITE_TRANSIENT);
+		rl_bind_int64(st, 2, n->trainer);
+	rl_bind_text(st, 11, n->elogbook ? "elogbook" : "simulator", -1);
+	rl_bind_text(st, 12, n->elogbook ? "imported" : "pending", -1);
+	rl_bind_text(st, 3, n->filename, -1);
+	rl_bind_text(st, 4, n->format, -1);
+	rl_bind_text(st, 5, n->sha256, -1);
+	rl_bind_blob(st, 6, n->content, (int)n->len);
+	rl_bind_text(st, 7, attempts, -1);
+	rl_bind_int64(st, 8, (int64_t)json_array_size(n->attempts));
+	rl_bind_text(st, 9, n->attempts_sha256, -1);
+	rl_bind_text(st, 10, now, -1);
 	free(attempts);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE) {
-			sqlite3_reset(st);
+	if (rl_step(st) != RL_DONE) {
+		if (rl_db_unique_violation(db)) {
+			rl_reset(st);
 			return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
 					    "this file (SHA-256 %s) was already imported; nothing was stored", n->sha256);
 		}
 		return rl_db_fail(db, err, "storing the import");
 	}
-	sqlite3_reset(st);
-	*id = sqlite3_last_insert_rowid(db->sql);
+	rl_reset(st);
+	*id = rl_db_last_insert_id(db);
 	return n->elogbook ? elog_sessions(db, n, *id, err) : 0;
 }
 
@@ -1166,14 +1166,14 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 	"i.reject_reason, te.name, COALESCE(tr.name, ''), i.attempts, i.content FROM imports i " \
 	"JOIN users te ON te.id = i.trainee_id LEFT JOIN users tr ON tr.id = i.trainer_id"
 
-static json_t *import_json(sqlite3_stmt *st, int with_attempts)
+static json_t *import_json(struct rl_stmt *st, int with_attempts)
 {
 	json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:s}",
-			      "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", rl_db_col_text(st, 1),
-			      "status", rl_db_col_text(st, 2), "trainee", (json_int_t)sqlite3_column_int64(st, 3),
-			      "trainer", (json_int_t)sqlite3_column_int64(st, 4), "trainee_name", rl_db_col_text(st, 15),
+			      "id", (json_int_t)rl_col_int64(st, 0), "kind", rl_db_col_text(st, 1),
+			      "status", rl_db_col_text(st, 2), "trainee", (json_int_t)rl_col_int64(st, 3),
+			      "trainer", (json_int_t)rl_col_int64(st, 4), "trainee_name", rl_db_col_text(st, 15),
 			      "trainer_name", rl_db_col_text(st, 16), "filename", rl_db_col_text(st, 5),
-			      "format", rl_db_col_text(st, 6), "attempts", (json_int_t)sqlite3_column_int64(st, 8),
+			      "format", rl_db_col_text(st, 6), "attempts", (json_int_t)rl_col_int64(st, 8),
 			      "sha256", rl_db_col_text(st, 7), "attempts_sha256", rl_db_col_text(st, 9));
 
 	json_object_set_new(o, "created_at", json_string(rl_db_col_text(st, 10)));
@@ -1181,15 +1181,15 @@ static json_t *import_json(sqlite3_stmt *st, int with_attempts)
 		/* "sha256" is of the bytes held now, so a file changed after countersigning shows in an audit. */
 		uint8_t h[32];
 		char hex[65];
-		crypto_hash_sha256(h, sqlite3_column_blob(st, 18) ? sqlite3_column_blob(st, 18) : (const void *)"",
-				   (unsigned long long)sqlite3_column_bytes(st, 18));
+		crypto_hash_sha256(h, rl_col_blob(st, 18) ? rl_col_blob(st, 18) : (const void *)"",
+				   (unsigned long long)rl_col_bytes(st, 18));
 		rl_hex_encode(h, 32, hex);
 		json_object_set_new(o, "sha256", json_string(hex));
 	}
-	if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
-		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)sqlite3_column_int64(st, 11), "signed_at",
-				       rl_db_col_text(st, 12), "ledger_index", (json_int_t)sqlite3_column_int64(st, 13));
-		if (sqlite3_column_type(st, 14) != SQLITE_NULL)
+	if (!rl_col_is_null(st, 13)) {
+		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)rl_col_int64(st, 11), "signed_at",
+				       rl_db_col_text(st, 12), "ledger_index", (json_int_t)rl_col_int64(st, 13));
+		if (!rl_col_is_null(st, 14))
 			json_object_set_new(so, "reason", json_string(rl_db_col_text(st, 14)));
 		json_object_set_new(o, "signoff", so);
 	}
@@ -1203,25 +1203,25 @@ static json_t *import_json(sqlite3_stmt *st, int with_attempts)
 
 json_t *rl_import_load(struct rl_db *db, int64_t id, int with_attempts, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.id = ?", err);
 	json_t *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
 		o = import_json(st, with_attempts);
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld is visible to you", (long long)id);
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (o && strcmp(json_string_value(json_object_get(o, "kind")), "elogbook") == 0) {
 		/* The sessions its rows became (rows imported before are in an earlier import's list). */
 		json_t *ids = json_array();
 		if ((st = rl_db_stmt(db, "SELECT session_id FROM elogbook_rows WHERE import_id = ? ORDER BY session_id", err))) {
-			sqlite3_bind_int64(st, 1, id);
-			while (sqlite3_step(st) == SQLITE_ROW)
-				json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-			sqlite3_reset(st);
+			rl_bind_int64(st, 1, id);
+			while (rl_step(st) == RL_ROW)
+				json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
+			rl_reset(st);
 		}
 		json_object_set_new(o, "sessions", ids);
 		json_object_set_new(o, "trainer", json_null());
@@ -1243,103 +1243,103 @@ int rl_import_visible(const struct rl_user *me, const json_t *import)
 
 json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 OR i.trainee_id = ?2 OR i.trainer_id = ?2) "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 OR i.trainee_id = ?2 OR i.trainer_id = ?2) "
 					  "AND (?3 IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
 	json_t *a;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int(st, 1, (me->roles & RL_ROLE_FACULTY) != 0);
-	sqlite3_bind_int64(st, 2, me->id);
+	rl_bind_int(st, 1, (me->roles & RL_ROLE_FACULTY) != 0);
+	rl_bind_int64(st, 2, me->id);
 	rl_db_bind_text(st, 3, status);
 	a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (rl_step(st) == RL_ROW)
 		json_array_append_new(a, import_json(st, 0));
-	sqlite3_reset(st);
+	rl_reset(st);
 	return a;
 }
 
 json_t *rl_import_export(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.trainee_id = ? ORDER BY i.id", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.trainee_id = ? ORDER BY i.id", err);
 	json_t *a;
 
 	if (!st)
 		return NULL;
 	a = json_array();
-	sqlite3_bind_int64(st, 1, trainee);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, trainee);
+	while (rl_step(st) == RL_ROW) {
 		json_t *o = import_json(st, 1);
-		char *b64 = rl_base64_encode(sqlite3_column_blob(st, 18) ? sqlite3_column_blob(st, 18) : (const void *)"",
-					     (size_t)sqlite3_column_bytes(st, 18));
+		char *b64 = rl_base64_encode(rl_col_blob(st, 18) ? rl_col_blob(st, 18) : (const void *)"",
+					     (size_t)rl_col_bytes(st, 18));
 		json_object_set_new(o, "content_base64", json_string(b64 ? b64 : ""));
 		free(b64);
 		json_array_append_new(a, o);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return a;
 }
 
 char *rl_import_content(struct rl_db *db, int64_t id, size_t *len, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT content FROM imports WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT content FROM imports WHERE id = ?", err);
 	char *out = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(st, 0);
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW) {
+		*len = (size_t)rl_col_bytes(st, 0);
 		out = malloc(*len + 1);
 		if (out) {
 			if (*len)
-				memcpy(out, sqlite3_column_blob(st, 0), *len);
+				memcpy(out, rl_col_blob(st, 0), *len);
 			out[*len] = '\0';
 		}
 	} else {
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld", (long long)id);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return out;
 }
 
 int rl_import_decided(struct rl_db *db, int64_t id, const char *decision, int64_t signer, const char *signed_at,
 		      int64_t ledger_index, const char *reason, struct rl_error *err)
 {
-	sqlite3_stmt *q = rl_db_stmt(db, "UPDATE imports SET status = ?, signed_by = ?, signed_at = ?, signoff_index = ?, "
+	struct rl_stmt *q = rl_db_stmt(db, "UPDATE imports SET status = ?, signed_by = ?, signed_at = ?, signoff_index = ?, "
 					 "reject_reason = ? WHERE id = ? AND status = 'pending'", err);
 
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, signer);
-	sqlite3_bind_text(q, 3, signed_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 4, ledger_index);
+	rl_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1);
+	rl_bind_int64(q, 2, signer);
+	rl_bind_text(q, 3, signed_at, -1);
+	rl_bind_int64(q, 4, ledger_index);
 	rl_db_bind_text(q, 5, reason);
-	sqlite3_bind_int64(q, 6, id);
-	if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1)
+	rl_bind_int64(q, 6, id);
+	if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1)
 		return rl_db_fail(db, err, "recording the import's countersignature");
-	sqlite3_reset(q);
+	rl_reset(q);
 	return 0;
 }
 
 json_t *rl_import_signed_attempts(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT attempts FROM imports WHERE trainee_id = ? AND status = 'signed' "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT attempts FROM imports WHERE trainee_id = ? AND status = 'signed' "
 					  "ORDER BY id", err);
 	json_t *all;
 
 	if (!st)
 		return NULL;
 	all = json_array();
-	sqlite3_bind_int64(st, 1, trainee);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, trainee);
+	while (rl_step(st) == RL_ROW) {
 		json_error_t jerr;
 		json_t *a = json_loads(rl_db_col_text(st, 0), 0, &jerr);
 		if (a)
 			json_array_extend(all, a);
 		json_decref(a);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return all;
 }

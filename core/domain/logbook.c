@@ -5,7 +5,6 @@
 
 #include "domain/logbook.h"
 
-#include <sqlite3.h>
 
 #include "base/codes.h"
 #include "base/util.h"
@@ -71,15 +70,15 @@ int rl_logbook_append_log(struct rl_db *db, json_t *statement, int64_t subject, 
 static int curriculum_row(struct rl_db *db, int64_t cid, char code[64], int *version, json_t **def, char sha[65],
 			  struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT code, version, definition FROM curricula WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT code, version, definition FROM curricula WHERE id = ?", err);
 	int rc = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, cid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, cid);
+	if (rl_step(st) == RL_ROW) {
 		snprintf(code, 64, "%s", rl_db_col_text(st, 0));
-		*version = sqlite3_column_int(st, 1);
+		*version = rl_col_int(st, 1);
 		*def = json_loads(rl_db_col_text(st, 2), 0, NULL);
 		if (!*def)
 			rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "curriculum %lld's definition is not JSON", (long long)cid);
@@ -92,33 +91,33 @@ static int curriculum_row(struct rl_db *db, int64_t cid, char code[64], int *ver
 	} else {
 		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "no curriculum %lld", (long long)cid);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return rc;
 }
 
 /* 1 if the ledger holds a statement of kind whose message contains needle (and is about subject, if > 0). */
 static int ledger_has(struct rl_db *db, const char *kind, const char *needle, int64_t subject, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, subject > 0
+	struct rl_stmt *st = rl_db_stmt(db, subject > 0
 		? "SELECT message FROM ledger WHERE kind = ?1 AND subject_id = ?3 ORDER BY idx DESC LIMIT 1"
 		: "SELECT 1 FROM ledger WHERE kind = ?1 AND instr(message, ?2) > 0 LIMIT 1", err);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, needle, -1, SQLITE_STATIC);
+	rl_bind_text(st, 1, kind, -1);
+	rl_bind_text(st, 2, needle, -1);
 	if (subject > 0)
-		sqlite3_bind_int64(st, 3, subject);
-	if (sqlite3_step(st) == SQLITE_ROW)
+		rl_bind_int64(st, 3, subject);
+	if (rl_step(st) == RL_ROW)
 		found = subject > 0 ? strstr(rl_db_col_text(st, 0), needle) != NULL : 1;
-	sqlite3_reset(st);
+	rl_reset(st);
 	return found;
 }
 
 int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ? AND (roles & 1)", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ? AND (roles & 1)", err);
 	int64_t cid = 0;
 	char code[64], sha[65], now[21];
 	int version, has;
@@ -126,10 +125,10 @@ int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		cid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW)
+		cid = rl_col_int64(st, 0);
+	rl_reset(st);
 	if (!cid)
 		return 0;
 	if (curriculum_row(db, cid, code, &version, &def, sha, err) < 0)
@@ -146,16 +145,16 @@ int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 int rl_logbook_backfill(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula ORDER BY id", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula ORDER BY id", err);
 	json_t *ids = json_array(), *v;
 	int added = 0, rc;
 	size_t i;
 
 	if (!st)
 		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
+	while ((rc = rl_step(st)) == RL_ROW)
+		json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
+	rl_reset(st);
 	json_array_foreach(ids, i, v) {
 		char code[64], sha[65], now[21];
 		int version, has;
@@ -181,9 +180,9 @@ int rl_logbook_backfill(struct rl_db *db, struct rl_error *err)
 	if (!(st = rl_db_stmt(db, "SELECT u.id FROM users u WHERE (u.roles & 1) AND u.curriculum_id IS NOT NULL AND NOT EXISTS "
 				  "(SELECT 1 FROM ledger l WHERE l.kind = 'enrolment' AND l.subject_id = u.id) ORDER BY u.id", err)))
 		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
+	while ((rc = rl_step(st)) == RL_ROW)
+		json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
+	rl_reset(st);
 	json_array_foreach(ids, i, v) {
 		if (rl_logbook_enrolled(db, json_integer_value(v), err) < 0)
 			goto fail;

@@ -62,10 +62,10 @@ static const char *base_url(const char *url, char out[512])
 	return out;
 }
 
-static int remind(struct rl_db *db, const struct rl_remind_opts *o, sqlite3_int64 trainer, const char *name,
+static int remind(struct rl_db *db, const struct rl_remind_opts *o, int64_t trainer, const char *name,
 		  const char *email, long waiting, long oldest_days, int *queued, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT s.date, u.name, s.activity FROM sessions s JOIN users u ON u.id = s.trainee_id "
 		"WHERE s.trainer_id = ? AND s.status = 'pending' ORDER BY s.date, s.id LIMIT ?", err);
 	struct rl_buf body = RL_BUF_INIT;
@@ -84,15 +84,15 @@ static int remind(struct rl_db *db, const struct rl_remind_opts *o, sqlite3_int6
 	if (oldest_days > 0)
 		rl_buf_printf(&body, "; the oldest has waited %ld day%s", oldest_days, oldest_days == 1 ? "" : "s");
 	rl_buf_puts(&body, ".\n\n  date        trainee                           activity\n");
-	sqlite3_bind_int64(st, 1, trainer);
-	sqlite3_bind_int(st, 2, RL_REMIND_LIST_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rl_buf_printf(&body, "  %-10s  %-32s  %s\n", (const char *)sqlite3_column_text(st, 0),
-			      (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2));
+	rl_bind_int64(st, 1, trainer);
+	rl_bind_int(st, 2, RL_REMIND_LIST_MAX);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		rl_buf_printf(&body, "  %-10s  %-32s  %s\n", rl_col_text(st, 0),
+			      rl_col_text(st, 1), rl_col_text(st, 2));
 		listed++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		rl_buf_release(&body);
 		return rl_db_fail(db, err, "listing a trainer's waiting sessions");
 	}
@@ -120,7 +120,7 @@ static int remind(struct rl_db *db, const struct rl_remind_opts *o, sqlite3_int6
 
 int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *queued, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT s.trainer_id, u.name, u.email, count(*), min(s.created_at), "
 		/* the trainer's programmes' thresholds; the strictest when they serve several */
 		"coalesce((SELECT min(pr.reminder_count) FROM programme_members pm JOIN programmes pr ON pr.id = "
@@ -130,7 +130,7 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 		"JOIN users u ON u.id = s.trainer_id LEFT JOIN notify_prefs p ON p.user_id = u.id "
 		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " "
 		"GROUP BY s.trainer_id ORDER BY s.trainer_id", err);
-	struct due { sqlite3_int64 trainer; char name[256], email[256]; long waiting, days; } *due = NULL;
+	struct due { int64_t trainer; char name[256], email[256]; long waiting, days; } *due = NULL;
 	size_t n = 0, alloc = 0;
 	int rc, result = 0;
 
@@ -138,11 +138,11 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 	if (!st)
 		return -1;
 	/* Collect first: remind() uses other statements on the same connection. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long waiting = (long)sqlite3_column_int64(st, 3);
-		long days = days_since((const char *)sqlite3_column_text(st, 4), o->now);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		long waiting = (long)rl_col_int64(st, 3);
+		long days = days_since(rl_col_text(st, 4), o->now);
 		/* The trainer's programme may set its own thresholds (schema/012_programmes.sql). */
-		long long pw = sqlite3_column_int64(st, 5), pd = sqlite3_column_int64(st, 6);
+		long long pw = rl_col_int64(st, 5), pd = rl_col_int64(st, 6);
 		long long max_waiting = pw >= 0 ? pw : o->max_waiting, max_days = pd >= 0 ? pd : o->max_days;
 
 		if (waiting <= max_waiting && days <= max_days)
@@ -151,22 +151,22 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 			size_t na = alloc ? alloc * 2 : 16;
 			void *p = realloc(due, na * sizeof(*due));
 			if (!p) {
-				sqlite3_reset(st);
+				rl_reset(st);
 				free(due);
 				return rl_error_internal(err, "out of memory");
 			}
 			due = p;
 			alloc = na;
 		}
-		due[n].trainer = sqlite3_column_int64(st, 0);
-		snprintf(due[n].name, sizeof(due[n].name), "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(due[n].email, sizeof(due[n].email), "%s", (const char *)sqlite3_column_text(st, 2));
+		due[n].trainer = rl_col_int64(st, 0);
+		snprintf(due[n].name, sizeof(due[n].name), "%s", rl_col_text(st, 1));
+		snprintf(due[n].email, sizeof(due[n].email), "%s", rl_col_text(st, 2));
 		due[n].waiting = waiting;
 		due[n].days = days;
 		n++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		free(due);
 		return rl_db_fail(db, err, "finding the trainers to remind");
 	}
@@ -181,7 +181,7 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 
 json_t *rl_notify_prefs_get(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT " WANTS_REMINDERS ", " WANTS_DECISIONS ", " WANTS_DIGEST " FROM users u "
 		"LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
 	json_t *o = NULL;
@@ -189,14 +189,14 @@ json_t *rl_notify_prefs_get(struct rl_db *db, int64_t user, struct rl_error *err
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, user);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		o = json_pack("{s:b,s:b,s:b}", "reminders", sqlite3_column_int(st, 0), "decisions",
-			      sqlite3_column_int(st, 1), "digest", sqlite3_column_int(st, 2));
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	rl_bind_int64(st, 1, user);
+	if ((rc = rl_step(st)) == RL_ROW)
+		o = json_pack("{s:b,s:b,s:b}", "reminders", rl_col_int(st, 0), "decisions",
+			      rl_col_int(st, 1), "digest", rl_col_int(st, 2));
+	rl_reset(st);
+	if (rc == RL_DONE)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user %lld", (long long)user);
-	else if (rc != SQLITE_ROW)
+	else if (rc != RL_ROW)
 		rl_db_fail(db, err, "reading notification preferences");
 	return o;
 }
@@ -231,7 +231,7 @@ int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY
 			struct rl_error *err)
 {
 	json_t *cur = rl_notify_prefs_get(db, user, err);
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int v[RL_NOTIFY_KINDS];
 	char now[21];
 
@@ -246,13 +246,13 @@ int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY
 				  "decisions = ?3, digest = ?4, updated_at = ?5", err)))
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_int64(st, 1, user);
+	rl_bind_int64(st, 1, user);
 	for (int i = 0; i < RL_NOTIFY_KINDS; i++)
-		sqlite3_bind_int(st, 2 + i, v[i]);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_int(st, 2 + i, v[i]);
+	rl_bind_text(st, 5, now, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing notification preferences");
-	sqlite3_reset(st);
+	rl_reset(st);
 	*out = json_pack("{s:b,s:b,s:b}", "reminders", v[0], "decisions", v[1], "digest", v[2]);
 	return 0;
 }
@@ -267,7 +267,7 @@ struct person {
 /* Name, email and whether they want mail of kind (RL_NOTIFY_DECISIONS or _REMINDERS). */
 static int person_wants(struct rl_db *db, int64_t id, enum rl_notify_kind kind, struct person *p, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, kind == RL_NOTIFY_REMINDERS
+	struct rl_stmt *st = rl_db_stmt(db, kind == RL_NOTIFY_REMINDERS
 		? "SELECT u.name, u.email, u.active = 1 AND " WANTS_REMINDERS " FROM users u "
 		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?"
 		: "SELECT u.name, u.email, u.active = 1 AND " WANTS_DECISIONS " FROM users u "
@@ -277,14 +277,14 @@ static int person_wants(struct rl_db *db, int64_t id, enum rl_notify_kind kind, 
 	memset(p, 0, sizeof(*p));
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, id);
+	if ((rc = rl_step(st)) == RL_ROW) {
 		snprintf(p->name, sizeof(p->name), "%s", rl_db_col_text(st, 0));
 		snprintf(p->email, sizeof(p->email), "%s", rl_db_col_text(st, 1));
-		p->wants = sqlite3_column_int(st, 2);
+		p->wants = rl_col_int(st, 2);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a user");
 	return 0;
 }
@@ -350,7 +350,7 @@ void rl_notify_snap_release(struct rl_notify_snap *snap)
 
 int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap *snap, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT status, summary FROM trainee_status WHERE trainee_id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT status, summary FROM trainee_status WHERE trainee_id = ?", err);
 	json_t *summary = NULL, *m;
 	size_t i;
 	int rc;
@@ -360,13 +360,13 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 	snap->met = json_object();
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, trainee);
+	if ((rc = rl_step(st)) == RL_ROW) {
 		snprintf(snap->status, sizeof(snap->status), "%s", rl_db_col_text(st, 0));
 		summary = json_loads(rl_db_col_text(st, 1), 0, NULL);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a trainee's status");
 	json_array_foreach(summary, i, m) {
 		const char *id = json_string_value(json_object_get(m, "module"));
@@ -382,19 +382,19 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 static int milestone(struct rl_db *db, int64_t trainee, const char *kind, const char *module, int64_t index,
 		     const char *at, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO progress_milestones(trainee_id, kind, module, ledger_index, at) "
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO progress_milestones(trainee_id, kind, module, ledger_index, at) "
 					  "VALUES (?, ?, ?, ?, ?)", err);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_text(st, 2, kind, -1);
 	rl_db_bind_text(st, 3, module);
-	sqlite3_bind_int64(st, 4, index);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 4, index);
+	rl_bind_text(st, 5, at, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "recording a progress milestone");
-	sqlite3_reset(st);
+	rl_reset(st);
 	return 0;
 }
 
@@ -470,7 +470,7 @@ struct corrected {
 
 static int corrected_load(struct rl_db *db, int64_t id, struct corrected *c, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT trainee_id, trainer_id, date, activity, status, revision "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT trainee_id, trainer_id, date, activity, status, revision "
 					  "FROM sessions WHERE id = ?", err);
 	int rc;
 
@@ -478,19 +478,19 @@ static int corrected_load(struct rl_db *db, int64_t id, struct corrected *c, str
 	c->session = id;
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c->trainee = sqlite3_column_int64(st, 0);
-		c->trainer = sqlite3_column_int64(st, 1);
+	rl_bind_int64(st, 1, id);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		c->trainee = rl_col_int64(st, 0);
+		c->trainer = rl_col_int64(st, 1);
 		snprintf(c->date, sizeof(c->date), "%s", rl_db_col_text(st, 2));
 		snprintf(c->activity, sizeof(c->activity), "%s", rl_db_col_text(st, 3));
 		snprintf(c->status, sizeof(c->status), "%s", rl_db_col_text(st, 4));
-		c->revision = sqlite3_column_int64(st, 5);
+		c->revision = rl_col_int64(st, 5);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	rl_reset(st);
+	if (rc == RL_DONE)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld", (long long)id);
-	if (rc != SQLITE_ROW)
+	if (rc != RL_ROW)
 		return rl_db_fail(db, err, "reading a session");
 	return 0;
 }
@@ -628,7 +628,7 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		       struct rl_buf *b, struct rl_error *err)
 {
 	char week_ago[21], cutoff[21], today[11], week[16];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	long n;
 	int rc;
 
@@ -645,19 +645,19 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		"WHERE m.kind = 'eligible' AND m.at >= ? AND ts.status = 'eligible' AND u.active = 1 "
 		"AND " RL_FACULTY_SCOPE_SQL("u.id") " GROUP BY u.id ORDER BY max(m.at), u.name", err)))
 		return -1;
-	sqlite3_bind_text(st, 1, week_ago, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, week_ago, -1);
 	rl_scope_bind(st, fac);
 	rl_buf_puts(b, "Newly eligible for accreditation (last 7 days):\n");
-	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
 		if (n < RL_DIGEST_LIST_MAX) {
 			rl_buf_printf(b, "  %s  %s", rl_db_col_text(st, 2), rl_db_col_text(st, 1));
 			if (url)
-				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)sqlite3_column_int64(st, 0));
+				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)rl_col_int64(st, 0));
 			rl_buf_puts(b, "\n");
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "listing newly eligible trainees");
 	if (n > RL_DIGEST_LIST_MAX)
 		rl_buf_printf(b, "  ... and %ld more\n", n - RL_DIGEST_LIST_MAX);
@@ -667,8 +667,8 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 				  "WHERE ts.status = 'eligible' AND u.active = 1 AND " RL_FACULTY_SCOPE_SQL("u.id"), err)))
 		return -1;
 	rl_scope_bind(st, fac);
-	n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	n = rl_step(st) == RL_ROW ? (long)rl_col_int64(st, 0) : 0;
+	rl_reset(st);
 	rl_buf_printf(b, "Eligible and awaiting accreditation, in all: %ld", n);
 	if (url)
 		rl_buf_printf(b, "  %s/#/accreditation", url);
@@ -687,25 +687,25 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		" WHERE coalesce(last_signed, joined) < ?1 OR oldest_pending < ?1"
 		" ORDER BY coalesce(last_signed, joined), name", err)))
 		return -1;
-	sqlite3_bind_text(st, 1, cutoff, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, cutoff, -1);
 	rl_scope_bind(st, fac);
 	rl_buf_printf(b, "Stuck trainees (no session signed for more than %d days, or one waiting more than %d days):\n",
 		      o->stuck_days, o->stuck_days);
-	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-		const char *last = (const char *)sqlite3_column_text(st, 2);
-		const char *oldest = (const char *)sqlite3_column_text(st, 3);
+	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
+		const char *last = rl_col_text(st, 2);
+		const char *oldest = rl_col_text(st, 3);
 		if (!n)
 			rl_buf_printf(b, "  %-32s  %-11s  %-14s  %s\n", "trainee", "last signed", "waiting since", "waiting");
 		if (n < RL_DIGEST_LIST_MAX) {
 			rl_buf_printf(b, "  %-32s  %-11.10s  %-14.10s  %lld", rl_db_col_text(st, 1), last ? last : "never",
-				      oldest ? oldest : "-", (long long)sqlite3_column_int64(st, 4));
+				      oldest ? oldest : "-", (long long)rl_col_int64(st, 4));
 			if (url)
-				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)sqlite3_column_int64(st, 0));
+				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)rl_col_int64(st, 0));
 			rl_buf_puts(b, "\n");
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "listing stuck trainees");
 	if (n > RL_DIGEST_LIST_MAX)
 		rl_buf_printf(b, "  ... and %ld more\n", n - RL_DIGEST_LIST_MAX);
@@ -717,17 +717,17 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		"WHERE s.status = 'pending' AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") " "
 		"GROUP BY s.trainer_id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?1", err)))
 		return -1;
-	sqlite3_bind_int(st, 1, RL_DIGEST_TRAINERS);
+	rl_bind_int(st, 1, RL_DIGEST_TRAINERS);
 	rl_scope_bind(st, fac);
 	rl_buf_puts(b, "Trainers with the longest queues:\n");
-	for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
 		if (!n)
 			rl_buf_printf(b, "  %-32s  %-7s  %s\n", "trainer", "waiting", "oldest since");
-		rl_buf_printf(b, "  %-32s  %-7lld  %s\n", rl_db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+		rl_buf_printf(b, "  %-32s  %-7lld  %s\n", rl_db_col_text(st, 0), (long long)rl_col_int64(st, 1),
 			      rl_db_col_text(st, 2));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "listing the trainers' queues");
 	if (!n)
 		rl_buf_puts(b, "  none: no session waits for a signature\n");
@@ -736,7 +736,7 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 
 int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *queued, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, u.name, u.email FROM users u LEFT JOIN notify_prefs p ON p.user_id = u.id "
 		"WHERE (u.roles & 4) AND u.active = 1 AND " WANTS_DIGEST " ORDER BY u.id", err);
 	struct fac { int64_t id; char name[256], email[256]; } *fac = NULL;
@@ -748,25 +748,25 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 	*queued = 0;
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		if (n == alloc) {
 			size_t na = alloc ? alloc * 2 : 8;
 			void *p = realloc(fac, na * sizeof(*fac));
 			if (!p) {
-				sqlite3_reset(st);
+				rl_reset(st);
 				free(fac);
 				return rl_error_internal(err, "out of memory");
 			}
 			fac = p;
 			alloc = na;
 		}
-		fac[n].id = sqlite3_column_int64(st, 0);
+		fac[n].id = rl_col_int64(st, 0);
 		snprintf(fac[n].name, sizeof(fac[n].name), "%s", rl_db_col_text(st, 1));
 		snprintf(fac[n].email, sizeof(fac[n].email), "%s", rl_db_col_text(st, 2));
 		n++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		free(fac);
 		return rl_db_fail(db, err, "finding the faculty");
 	}
@@ -782,9 +782,9 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 			result = -1;
 			break;
 		}
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-		exists = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
+		rl_bind_text(st, 1, key, -1);
+		exists = rl_step(st) == RL_ROW;
+		rl_reset(st);
 		if (exists)
 			continue;
 		struct rl_user who = { 0 };

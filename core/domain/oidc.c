@@ -87,7 +87,7 @@ int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SE
 {
 	uint8_t bh[32], sh[32];
 	char now[21], expires[21], old[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	rl_now_rfc3339(now);
 	rl_format_rfc3339(time(NULL) + RL_OIDC_FLOW_SECONDS, expires);
@@ -96,21 +96,21 @@ int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SE
 	st = rl_db_stmt(db, "DELETE FROM oidc_flows WHERE expires_at < ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, old, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, old, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "forgetting old sign-in flows");
 	if (ip && *ip) {
 		int rc, n = 0;
 		st = rl_db_stmt(db, "SELECT count(*) FROM oidc_flows WHERE ip = ? AND used_at IS NULL AND expires_at > ?", err);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, ip, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			n = sqlite3_column_int(st, 0);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
+		rl_bind_text(st, 1, ip, -1);
+		rl_bind_text(st, 2, now, -1);
+		rc = rl_step(st);
+		if (rc == RL_ROW)
+			n = rl_col_int(st, 0);
+		rl_reset(st);
+		if (rc != RL_ROW)
 			return rl_db_fail(db, err, "counting sign-in flows");
 		if (n >= RL_OIDC_MAX_PENDING)
 			return rl_error_set(err, RL_E_CONFLICT, "oidc-too-many-flows", "Too many sign-ins started",
@@ -123,12 +123,12 @@ int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SE
 			    "VALUES (?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, sh, sizeof(sh), SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 2, bh, sizeof(bh), SQLITE_TRANSIENT);
+	rl_bind_blob(st, 1, sh, sizeof(sh));
+	rl_bind_blob(st, 2, bh, sizeof(bh));
 	rl_db_bind_text(st, 3, ip);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, expires, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 4, now, -1);
+	rl_bind_text(st, 5, expires, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing a sign-in flow");
 	return 0;
 }
@@ -137,7 +137,7 @@ static int flow_find(struct rl_db *db, const char *browser, const char *state, i
 {
 	uint8_t bh[32], sh[32];
 	char now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc;
 
 	if (hash_of(state, sh) < 0 || !browser || hash_of(browser, bh) < 0)
@@ -145,21 +145,21 @@ static int flow_find(struct rl_db *db, const char *browser, const char *state, i
 	st = rl_db_stmt(db, "SELECT id, browser_hash, expires_at, used_at FROM oidc_flows WHERE state_hash = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, sh, sizeof(sh), SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+	rl_bind_blob(st, 1, sh, sizeof(sh));
+	rc = rl_step(st);
+	if (rc != RL_ROW) {
+		rl_reset(st);
+		if (rc != RL_DONE)
 			return rl_db_fail(db, err, "reading a sign-in flow");
 		goto unknown;
 	}
 	rl_now_rfc3339(now);
-	*id = sqlite3_column_int64(st, 0);
-	if (sqlite3_column_bytes(st, 1) != 32 || sodium_memcmp(sqlite3_column_blob(st, 1), bh, 32) != 0)
+	*id = rl_col_int64(st, 0);
+	if (rl_col_bytes(st, 1) != 32 || sodium_memcmp(rl_col_blob(st, 1), bh, 32) != 0)
 		rl_error_set(err, RL_E_UNAUTH, "oidc-state-unknown", "Sign-in not started here",
 			     "this sign-in was started in another browser (or its cookie was lost); start again "
 			     "from the sign-in page");
-	else if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+	else if (!rl_col_is_null(st, 3))
 		rl_error_set(err, RL_E_UNAUTH, "oidc-state-used", "Sign-in already used",
 			     "this sign-in answer was already used (%s); each one works once, so start again "
 			     "from the sign-in page", rl_db_col_text(st, 3));
@@ -167,7 +167,7 @@ static int flow_find(struct rl_db *db, const char *browser, const char *state, i
 		rl_error_set(err, RL_E_UNAUTH, "oidc-state-expired", "Sign-in took too long",
 			     "this sign-in was started more than %d minutes ago; start again from the sign-in page",
 			     RL_OIDC_FLOW_SECONDS / 60);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return err->status ? -1 : 0;
 unknown:
 	return rl_error_set(err, RL_E_UNAUTH, "oidc-state-unknown", "Unknown sign-in",
@@ -185,7 +185,7 @@ int rl_oidc_flow_check(struct rl_db *db, const char *browser, const char *state,
 int rl_oidc_flow_finish(struct rl_db *db, const char *browser, const char *state, const char *outcome,
 			int64_t user_id, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21];
 	int64_t id;
 
@@ -196,16 +196,16 @@ int rl_oidc_flow_finish(struct rl_db *db, const char *browser, const char *state
 			err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, now, -1);
 	rl_db_bind_text(st, 2, outcome);
 	if (user_id > 0)
-		sqlite3_bind_int64(st, 3, user_id);
+		rl_bind_int64(st, 3, user_id);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_null(st, 3);
+	rl_bind_int64(st, 4, id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "spending a sign-in flow");
-	if (sqlite3_changes(db->sql) != 1)
+	if (rl_db_changes(db) != 1)
 		return rl_error_set(err, RL_E_UNAUTH, "oidc-state-used", "Sign-in already used",
 				    "this sign-in answer was already used; start again from the sign-in page");
 	return 0;
@@ -571,7 +571,7 @@ done:
 int rl_oidc_match_account(struct rl_db *db, const char *email, int64_t *user_id, int *invited,
 			  struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21], code[RL_SECRET_LEN + 1], expires[21], token[RL_TOKEN_LEN + 1];
 	int64_t inv = 0;
 	int rc, active;
@@ -581,32 +581,32 @@ int rl_oidc_match_account(struct rl_db *db, const char *email, int64_t *user_id,
 	st = rl_db_stmt(db, "SELECT id, active FROM users WHERE email = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*user_id = sqlite3_column_int64(st, 0);
-		active = sqlite3_column_int(st, 1);
-		sqlite3_reset(st);
+	rl_bind_text(st, 1, email, -1);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
+		*user_id = rl_col_int64(st, 0);
+		active = rl_col_int(st, 1);
+		rl_reset(st);
 		if (!active)
 			return rl_error_set(err, RL_E_FORBIDDEN, "oidc-account-deactivated", "Account deactivated",
 					    "the account for %.200s has been deactivated; ask your administrator", email);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "finding an account by e-mail");
 	rl_now_rfc3339(now);
 	st = rl_db_stmt(db, "SELECT id FROM invitations WHERE email = ? AND accepted_at IS NULL AND expires_at > ? "
 			    "ORDER BY id DESC LIMIT 1", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		inv = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_bind_text(st, 1, email, -1);
+	rl_bind_text(st, 2, now, -1);
+	rc = rl_step(st);
+	if (rc == RL_ROW)
+		inv = rl_col_int64(st, 0);
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "finding an invitation by e-mail");
 	if (!inv)
 		return rl_error_set(err, RL_E_FORBIDDEN, "oidc-unknown-email", "No account for this address",

@@ -60,17 +60,17 @@ static char *visible_ids(const struct rl_visible *vis, struct rl_error *err)
  * A statement over the visible trainees' rows: sql_all when the caller sees
  * every trainee, else sql_some with the ids bound to ?1 (*ids, to free).
  */
-static sqlite3_stmt *visible_stmt(struct rl_db *db, const struct rl_visible *vis, const char *sql_all,
+static struct rl_stmt *visible_stmt(struct rl_db *db, const struct rl_visible *vis, const char *sql_all,
 				  const char *sql_some, char **ids, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	*ids = NULL;
 	if (vis->all)
 		return rl_db_stmt(db, sql_all, err);
 	if (!(*ids = visible_ids(vis, err)) || !(st = rl_db_stmt(db, sql_some, err)))
 		return NULL;
-	sqlite3_bind_text(st, 1, *ids, -1, SQLITE_STATIC);
+	rl_bind_text(st, 1, *ids, -1);
 	return st;
 }
 
@@ -85,7 +85,7 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 {
 	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
 	struct rl_visible vis;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	json_t *latest, *v;
 	const char *key;
 	char *ids;
@@ -102,7 +102,7 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 		return -1;
 	}
 	latest = json_object();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		const char *msg = rl_db_col_text(st, 1);
 		json_t *s, *sess;
 		char k[24];
@@ -116,17 +116,16 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 			json_decref(s);
 			continue;
 		}
-		json_object_set_new(s, "_index", json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(s, "_index", json_integer(rl_col_int64(st, 0)));
 		snprintf(k, sizeof(k), "%lld", (long long)json_integer_value(json_object_get(sess, "id")));
 		/* deleting first keeps the object's iteration in ledger order of the latest statement */
 		json_object_del(latest, k);
 		json_object_set_new(latest, k, s);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	free(ids);
+	rl_reset(st);
+		free(ids);
 	rl_visible_release(&vis);
-	if (rc != SQLITE_DONE) {
+	if (rc != RL_DONE) {
 		json_decref(latest);
 		return rl_db_fail(db, err, "reading the ledger");
 	}
@@ -141,17 +140,17 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 static const char *user_name(struct rl_db *db, int64_t id, char *buf, size_t size)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT name FROM users WHERE id = ?", &err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT name FROM users WHERE id = ?", &err);
 
 	snprintf(buf, size, "user %lld", (long long)id);
 	if (!st) {
 		rl_error_clear(&err);
 		return buf;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
 		snprintf(buf, size, "%s", rl_db_col_text(st, 0));
-	sqlite3_reset(st);
+	rl_reset(st);
 	return buf;
 }
 
@@ -226,7 +225,7 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 	/* Waiting now: the pending sessions of the trainees the caller may see. */
 	{
 		struct rl_visible vis;
-		sqlite3_stmt *ps;
+		struct rl_stmt *ps;
 		char *ids;
 
 		if (rl_visible_load(db, o->me, &vis, err) < 0)
@@ -240,13 +239,13 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 			rl_visible_release(&vis);
 			goto fail;
 		}
-		while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
+		while ((rc = rl_step(ps)) == RL_ROW) {
 			char k[24];
 			json_t *t;
 			const char *created = rl_db_col_text(ps, 2);
-			if (!rl_visible_has(&vis, sqlite3_column_int64(ps, 1)))
+			if (!rl_visible_has(&vis, rl_col_int64(ps, 1)))
 				continue;
-			snprintf(k, sizeof(k), "%lld", (long long)sqlite3_column_int64(ps, 0));
+			snprintf(k, sizeof(k), "%lld", (long long)rl_col_int64(ps, 0));
 			if (!(t = json_object_get(a.by_id, k))) {
 				t = json_pack("{s:[],s:i}", "times", "decided", 0);
 				json_object_set_new(a.by_id, k, t);
@@ -257,11 +256,10 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 			else if (strcmp(created, json_string_value(json_object_get(t, "oldest_waiting_since"))) < 0)
 				json_object_set_new(t, "oldest_waiting_since", json_string(created));
 		}
-		sqlite3_reset(ps);
-		sqlite3_clear_bindings(ps);
-		free(ids);
+		rl_reset(ps);
+				free(ids);
 		rl_visible_release(&vis);
-		if (rc != SQLITE_DONE) {
+		if (rc != RL_DONE) {
 			rl_db_fail(db, err, "reading waiting sessions");
 			goto fail;
 		}
@@ -363,7 +361,7 @@ static void tally(json_t *group, const char *key, int agreed, const char *label_
 static json_t *programme_at(struct rl_db *db, int64_t trainee, const char *when)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p ON p.id = "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p ON p.id = "
 					  "m.programme_id WHERE m.user_id = ?1 AND m.from_at <= ?2 AND (m.until_at IS NULL "
 					  "OR m.until_at > ?2) ORDER BY m.id DESC LIMIT 1", &err);
 	json_t *o = json_null();
@@ -372,11 +370,11 @@ static json_t *programme_at(struct rl_db *db, int64_t trainee, const char *when)
 		rl_error_clear(&err);
 		return o;
 	}
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_text(st, 2, when ? when : "", -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		o = json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", rl_db_col_text(st, 1));
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_text(st, 2, when ? when : "", -1);
+	if (rl_step(st) == RL_ROW)
+		o = json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0), "name", rl_db_col_text(st, 1));
+	rl_reset(st);
 	return o;
 }
 
@@ -542,7 +540,7 @@ done:
 
 json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, u.name, u.created_at, pr.id, pr.name, "
 		" (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment', "
 		"  'module_completion') OR (l.kind = 'session_signoff' AND instr(l.message, '\"decision\":\"confirmed\"') > 0))), "
@@ -568,19 +566,19 @@ json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, 
 		rl_visible_release(&vis);
 		return NULL;
 	}
-	sqlite3_bind_int(st, 3, vis.all);
-	sqlite3_bind_text(st, 4, ids ? ids : "[]", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 1, o->days);
-	sqlite3_bind_int(st, 2, RL_REMIND_DAYS);
+	rl_bind_int(st, 3, vis.all);
+	rl_bind_text(st, 4, ids ? ids : "[]", -1);
+	rl_bind_int(st, 1, o->days);
+	rl_bind_int(st, 2, RL_REMIND_DAYS);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		const char *joined = rl_db_col_text(st, 2), *last = rl_db_col_text(st, 5), *oldest = rl_db_col_text(st, 6);
-		long long days = sqlite3_column_int64(st, 8);
+		long long days = rl_col_int64(st, 8);
 		time_t since = 0, pend = 0, cutoff = o->now - (time_t)days * 86400;
 		int idle, late;
 		json_t *row, *why;
 
-		if (!rl_visible_has(&vis, sqlite3_column_int64(st, 0)))
+		if (!rl_visible_has(&vis, rl_col_int64(st, 0)))
 			continue;
 		rl_parse_rfc3339(last ? last : joined, &since);
 		idle = since < cutoff;
@@ -592,22 +590,21 @@ json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, 
 			json_array_append_new(why, json_string("no-signed-activity"));
 		if (late)
 			json_array_append_new(why, json_string("pending-too-long"));
-		row = json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:o}", "trainee", (json_int_t)sqlite3_column_int64(st, 0),
+		row = json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:o}", "trainee", (json_int_t)rl_col_int64(st, 0),
 				"name", rl_db_col_text(st, 1),
-				"programme", sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null() :
-					json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 3), "name", rl_db_col_text(st, 4)),
+				"programme", rl_col_is_null(st, 3) ? json_null() :
+					json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 3), "name", rl_db_col_text(st, 4)),
 				"last_signed_at", last ? json_string(last) : json_null(),
 				"oldest_pending_since", oldest ? json_string(oldest) : json_null(),
 				"days_since_signed", (json_int_t)((o->now - since) / 86400),
-				"waiting", (json_int_t)sqlite3_column_int64(st, 7), "threshold_days", (json_int_t)days,
+				"waiting", (json_int_t)rl_col_int64(st, 7), "threshold_days", (json_int_t)days,
 				"reasons", why);
 		json_array_append_new(items, row);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	free(ids);
+	rl_reset(st);
+		free(ids);
 	rl_visible_release(&vis);
-	if (rc != SQLITE_DONE) {
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing stuck trainees");
 		return NULL;

@@ -74,7 +74,7 @@ static int challenge_new(struct rl_db *db, const char *purpose, int64_t user_id,
 {
 	uint8_t raw[32], hash[32];
 	char now[21], expires[21], old[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	rl_now_rfc3339(now);
 	rl_format_rfc3339(time(NULL) + RL_PASSKEY_CHALLENGE_SECONDS, expires);
@@ -83,8 +83,8 @@ static int challenge_new(struct rl_db *db, const char *purpose, int64_t user_id,
 	st = rl_db_stmt(db, "DELETE FROM webauthn_challenges WHERE expires_at < ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, old, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, old, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "pruning passkey challenges");
 	randombytes_buf(raw, sizeof(raw));
 	crypto_generichash(hash, sizeof(hash), raw, sizeof(raw), NULL, 0);
@@ -92,15 +92,15 @@ static int challenge_new(struct rl_db *db, const char *purpose, int64_t user_id,
 			    "VALUES (?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
+	rl_bind_blob(st, 1, hash, sizeof(hash));
+	rl_bind_text(st, 2, purpose, -1);
 	if (user_id)
-		sqlite3_bind_int64(st, 3, user_id);
+		rl_bind_int64(st, 3, user_id);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, expires, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_null(st, 3);
+	rl_bind_text(st, 4, now, -1);
+	rl_bind_text(st, 5, expires, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing a passkey challenge");
 	*out = b64u_json(raw, sizeof(raw));
 	sodium_memzero(raw, sizeof(raw));
@@ -114,7 +114,7 @@ static int challenge_take(struct rl_db *db, const char *b64, const char *purpose
 	uint8_t *raw, hash[32];
 	size_t len = 0;
 	char now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (!(raw = b64u_decode(b64, &len)) || len != 32) {
 		free(raw);
@@ -127,16 +127,16 @@ static int challenge_take(struct rl_db *db, const char *b64, const char *purpose
 			    "AND used_at IS NULL AND expires_at > ?1 AND user_id IS ?4", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC);
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_blob(st, 2, hash, sizeof(hash));
+	rl_bind_text(st, 3, purpose, -1);
 	if (user_id)
-		sqlite3_bind_int64(st, 4, user_id);
+		rl_bind_int64(st, 4, user_id);
 	else
-		sqlite3_bind_null(st, 4);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_null(st, 4);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "using a passkey challenge");
-	if (sqlite3_changes(db->sql) != 1)
+	if (rl_db_changes(db) != 1)
 		return refuse(err, status, "passkey-challenge",
 			      "the challenge is unknown, already used or expired (they last five minutes); start again");
 	return 0;
@@ -204,28 +204,28 @@ static int authdata_check(const uint8_t *ad, size_t len, const struct rl_webauth
 
 static int user_handle(struct rl_db *db, int64_t user_id, uint8_t handle[32], struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT handle FROM webauthn_users WHERE user_id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT handle FROM webauthn_users WHERE user_id = ?", err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, user_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(handle, sqlite3_column_blob(st, 0), 32);
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, user_id);
+	rc = rl_step(st);
+	if (rc == RL_ROW && rl_col_bytes(st, 0) == 32) {
+		memcpy(handle, rl_col_blob(st, 0), 32);
+		rl_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a user handle");
 	randombytes_buf(handle, 32);
 	st = rl_db_stmt(db, "INSERT INTO webauthn_users(user_id, handle) VALUES (?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_blob(st, 2, handle, 32, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 1, user_id);
+	rl_bind_blob(st, 2, handle, 32);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing a user handle");
 	return 0;
 }
@@ -241,7 +241,7 @@ json_t *rl_passkey_register_options(struct rl_db *db, const struct rl_user *u, c
 {
 	uint8_t handle[32];
 	json_t *challenge = NULL, *exclude, *o;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc, n = 0;
 
 	if (user_handle(db, u->id, handle, err) < 0)
@@ -249,16 +249,16 @@ json_t *rl_passkey_register_options(struct rl_db *db, const struct rl_user *u, c
 	st = rl_db_stmt(db, "SELECT credential_id, disabled_at FROM passkeys WHERE user_id = ? ORDER BY id", err);
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, u->id);
+	rl_bind_int64(st, 1, u->id);
 	exclude = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		json_array_append_new(exclude, json_pack("{s:s,s:o}", "type", "public-key", "id",
-			b64u_json(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0))));
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			b64u_json(rl_col_blob(st, 0), (size_t)rl_col_bytes(st, 0))));
+		if (rl_col_is_null(st, 1))
 			n++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(exclude);
 		rl_db_fail(db, err, "listing passkeys");
 		return NULL;
@@ -485,7 +485,7 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 	char *challenge = NULL, now[21], name[RL_PASSKEY_NAME_MAX + 1];
 	struct attobj a = { 0 };
 	fido_cred_t *cred = NULL;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc = -1, type;
 
 	if (!(cd = b64u_decode(in->client_data, &cdlen))) {
@@ -529,23 +529,23 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 			    "aaguid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		goto out;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_blob(st, 2, rawid, (int)rawlen, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, type);
-	sqlite3_bind_blob(st, 4, fido_cred_pubkey_ptr(cred), (int)fido_cred_pubkey_len(cred), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)fido_cred_sigcount(cred));
-	sqlite3_bind_text(st, 6, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, a.fmt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 8, fido_cred_aaguid_ptr(cred), (int)fido_cred_aaguid_len(cred), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 9, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+	rl_bind_int64(st, 1, user_id);
+	rl_bind_blob(st, 2, rawid, (int)rawlen);
+	rl_bind_int(st, 3, type);
+	rl_bind_blob(st, 4, fido_cred_pubkey_ptr(cred), (int)fido_cred_pubkey_len(cred));
+	rl_bind_int64(st, 5, (int64_t)fido_cred_sigcount(cred));
+	rl_bind_text(st, 6, name, -1);
+	rl_bind_text(st, 7, a.fmt, -1);
+	rl_bind_blob(st, 8, fido_cred_aaguid_ptr(cred), (int)fido_cred_aaguid_len(cred));
+	rl_bind_text(st, 9, now, -1);
+	if (rl_step(st) != RL_DONE) {
+		if (rl_db_unique_violation(db))
 			rl_error_set(err, RL_E_CONFLICT, "passkey-exists", NULL, "this passkey is already registered");
 		else
 			rl_db_fail(db, err, "storing a passkey");
 		goto out;
 	}
-	*id = sqlite3_last_insert_rowid(db->sql);
+	*id = rl_db_last_insert_id(db);
 	rc = 0;
 out:
 	fido_cred_free(&cred);
@@ -598,7 +598,7 @@ int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const st
 	uint8_t *cd = NULL, *ad = NULL, *sig = NULL, *rawid = NULL, *uh = NULL, *key = NULL;
 	size_t cdlen = 0, adlen = 0, siglen = 0, rawlen = 0, uhlen = 0, keylen = 0;
 	char *challenge = NULL, now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int64_t stored = 0;
 	uint32_t count = 0;
 	int rc = -1, alg = 0, step, live = 0;
@@ -630,24 +630,24 @@ int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const st
 			    "LEFT JOIN webauthn_users w ON w.user_id = p.user_id WHERE p.credential_id = ?", err);
 	if (!st)
 		goto out;
-	sqlite3_bind_blob(st, 1, rawid, (int)rawlen, SQLITE_TRANSIENT);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*passkey_id = sqlite3_column_int64(st, 0);
-		*user_id = sqlite3_column_int64(st, 1);
-		alg = sqlite3_column_int(st, 2);
-		keylen = (size_t)sqlite3_column_bytes(st, 3);
+	rl_bind_blob(st, 1, rawid, (int)rawlen);
+	step = rl_step(st);
+	if (step == RL_ROW) {
+		*passkey_id = rl_col_int64(st, 0);
+		*user_id = rl_col_int64(st, 1);
+		alg = rl_col_int(st, 2);
+		keylen = (size_t)rl_col_bytes(st, 3);
 		if ((key = malloc(keylen ? keylen : 1)))
-			memcpy(key, sqlite3_column_blob(st, 3), keylen);
-		stored = sqlite3_column_int64(st, 4);
-		live = sqlite3_column_int(st, 5);
-		if (uh && (sqlite3_column_bytes(st, 6) != (int)uhlen ||
-			   sodium_memcmp(sqlite3_column_blob(st, 6), uh, uhlen) != 0))
+			memcpy(key, rl_col_blob(st, 3), keylen);
+		stored = rl_col_int64(st, 4);
+		live = rl_col_int(st, 5);
+		if (uh && (rl_col_bytes(st, 6) != (int)uhlen ||
+			   sodium_memcmp(rl_col_blob(st, 6), uh, uhlen) != 0))
 			live = -1;
 	}
-	sqlite3_reset(st);
-	if (step != SQLITE_ROW) {
-		if (step != SQLITE_DONE)
+	rl_reset(st);
+	if (step != RL_ROW) {
+		if (step != RL_DONE)
 			rl_db_fail(db, err, "finding a passkey");
 		else
 			refuse(err, RL_E_UNAUTH, "passkey-unknown",
@@ -679,10 +679,10 @@ int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const st
 	st = rl_db_stmt(db, "UPDATE passkeys SET sign_count = ?, last_used_at = ? WHERE id = ?", err);
 	if (!st)
 		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)count);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, *passkey_id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	rl_bind_int64(st, 1, (int64_t)count);
+	rl_bind_text(st, 2, now, -1);
+	rl_bind_int64(st, 3, *passkey_id);
+	if (rl_step(st) != RL_DONE) {
 		rl_db_fail(db, err, "recording a passkey's use");
 		goto out;
 	}
@@ -702,24 +702,24 @@ out:
 
 json_t *rl_passkey_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id, name, created_at, last_used_at, cose_alg FROM passkeys "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, name, created_at, last_used_at, cose_alg FROM passkeys "
 					  "WHERE user_id = ? AND disabled_at IS NULL ORDER BY id", err);
 	json_t *items;
 	int rc;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, user_id);
+	rl_bind_int64(st, 1, user_id);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		const char *last = rl_db_col_text(st, 3);
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
 			"name", rl_db_col_text(st, 1), "created_at", rl_db_col_text(st, 2),
 			"last_used_at", last ? json_string(last) : json_null(),
-			"algorithm", sqlite3_column_int(st, 4) == COSE_EDDSA ? "EdDSA" : "ES256"));
+			"algorithm", rl_col_int(st, 4) == COSE_EDDSA ? "EdDSA" : "ES256"));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing passkeys");
 		return NULL;
@@ -729,20 +729,20 @@ json_t *rl_passkey_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 
 int rl_passkey_remove(struct rl_db *db, int64_t user_id, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM passkeys WHERE id = ?1 AND user_id = ?2 AND "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM passkeys WHERE id = ?1 AND user_id = ?2 AND "
 					  "disabled_at IS NULL), (SELECT count(*) FROM passkeys WHERE user_id = ?2 AND "
 					  "disabled_at IS NULL)", err);
 	int mine = 0, total = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		mine = sqlite3_column_int(st, 0);
-		total = sqlite3_column_int(st, 1);
+	rl_bind_int64(st, 1, id);
+	rl_bind_int64(st, 2, user_id);
+	if (rl_step(st) == RL_ROW) {
+		mine = rl_col_int(st, 0);
+		total = rl_col_int(st, 1);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (!mine)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "you have no passkey %lld", (long long)id);
 	if (total < 2)
@@ -752,9 +752,9 @@ int rl_passkey_remove(struct rl_db *db, int64_t user_id, int64_t id, struct rl_e
 	st = rl_db_stmt(db, "DELETE FROM passkeys WHERE id = ? AND user_id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 1, id);
+	rl_bind_int64(st, 2, user_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "removing a passkey");
 	return 0;
 }

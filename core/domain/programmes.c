@@ -52,17 +52,17 @@ int rl_programme_parse(const json_t *body, int creating, struct rl_programme_in 
 	return err->status ? -1 : 0;
 }
 
-static void bind_threshold(sqlite3_stmt *st, int i, long long v)
+static void bind_threshold(struct rl_stmt *st, int i, long long v)
 {
 	if (v >= 0)
-		sqlite3_bind_int64(st, i, v);
+		rl_bind_int64(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		rl_bind_null(st, i);
 }
 
 static int name_taken(struct rl_db *db, struct rl_error *err, const char *name)
 {
-	if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+	if (rl_db_unique_violation(db))
 		return rl_error_field(err, "name", "a programme named '%s' already exists", name);
 	return rl_db_fail(db, err, "storing a programme");
 }
@@ -70,45 +70,45 @@ static int name_taken(struct rl_db *db, struct rl_error *err, const char *name)
 int rl_programme_create(struct rl_db *db, const struct rl_programme_in *in, int64_t by, int64_t *id,
 			struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO programmes(name, reminder_count, reminder_days, created_at, "
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO programmes(name, reminder_count, reminder_days, created_at, "
 					  "created_by) VALUES (?, ?, ?, ?, ?)", err);
 	char now[21];
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, in->name, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, in->name, -1);
 	bind_threshold(st, 2, in->remind_count);
 	bind_threshold(st, 3, in->remind_days);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 4, now, -1);
 	if (by)
-		sqlite3_bind_int64(st, 5, by);
+		rl_bind_int64(st, 5, by);
 	else
-		sqlite3_bind_null(st, 5);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_null(st, 5);
+	if (rl_step(st) != RL_DONE)
 		return name_taken(db, err, in->name);
-	*id = sqlite3_last_insert_rowid(db->sql);
+	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 
 int rl_programme_exists(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT 1 FROM programmes WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM programmes WHERE id = ?", err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_bind_int64(st, 1, id);
+	rc = rl_step(st);
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a programme");
-	return rc == SQLITE_ROW;
+	return rc == RL_ROW;
 }
 
 int rl_programme_update(struct rl_db *db, int64_t id, const struct rl_programme_in *in, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int e = rl_programme_exists(db, id, err);
 
 	if (e < 0)
@@ -122,10 +122,10 @@ int rl_programme_update(struct rl_db *db, int64_t id, const struct rl_programme_
 	if (!st)
 		return -1;
 	rl_db_bind_text(st, 1, in->name);
-	sqlite3_bind_int64(st, 2, in->remind_count);
-	sqlite3_bind_int64(st, 3, in->remind_days);
-	sqlite3_bind_int64(st, 4, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 2, in->remind_count);
+	rl_bind_int64(st, 3, in->remind_days);
+	rl_bind_int64(st, 4, id);
+	if (rl_step(st) != RL_DONE)
 		return name_taken(db, err, in->name ? in->name : "");
 	return 0;
 }
@@ -139,53 +139,53 @@ int rl_programme_update(struct rl_db *db, int64_t id, const struct rl_programme_
 	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
 	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 4)) FROM programmes p "
 
-static json_t *int_or_null(sqlite3_stmt *st, int col)
+static json_t *int_or_null(struct rl_stmt *st, int col)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, col));
+	return rl_col_is_null(st, col) ? json_null() : json_integer(rl_col_int64(st, col));
 }
 
-static json_t *programme_from_row(sqlite3_stmt *st)
+static json_t *programme_from_row(struct rl_stmt *st)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:{s:I,s:I,s:I}}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:{s:I,s:I,s:I}}", "id", (json_int_t)rl_col_int64(st, 0),
 			 "name", rl_db_col_text(st, 1), "reminder_count", int_or_null(st, 2),
 			 "reminder_days", int_or_null(st, 3), "created_at", rl_db_col_text(st, 4), "members",
-			 "trainees", (json_int_t)sqlite3_column_int64(st, 5), "trainers",
-			 (json_int_t)sqlite3_column_int64(st, 6), "faculty", (json_int_t)sqlite3_column_int64(st, 7));
+			 "trainees", (json_int_t)rl_col_int64(st, 5), "trainers",
+			 (json_int_t)rl_col_int64(st, 6), "faculty", (json_int_t)rl_col_int64(st, 7));
 }
 
 json_t *rl_programme_get(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "WHERE p.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "WHERE p.id = ?", err);
 	json_t *o = NULL;
 	int rc;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	rc = rl_step(st);
+	if (rc == RL_ROW)
 		o = programme_from_row(st);
-	else if (rc == SQLITE_DONE)
+	else if (rc == RL_DONE)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no programme %lld", (long long)id);
 	else
 		rl_db_fail(db, err, "reading a programme");
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }
 
 json_t *rl_programmes_list(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "ORDER BY p.name, p.id", err);
+	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "ORDER BY p.name, p.id", err);
 	json_t *items;
 	int rc;
 
 	if (!st)
 		return NULL;
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = rl_step(st)) == RL_ROW)
 		json_array_append_new(items, programme_from_row(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing programmes");
 		return NULL;
@@ -196,7 +196,7 @@ json_t *rl_programmes_list(struct rl_db *db, struct rl_error *err)
 int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids, size_t n, int64_t by,
 			     const char *field, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21];
 	int rc, roles = 0;
 
@@ -210,12 +210,12 @@ int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids,
 	}
 	if (!(st = rl_db_stmt(db, "SELECT roles FROM users WHERE id = ?", err)))
 		return -1;
-	sqlite3_bind_int64(st, 1, user);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		roles = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld",
+	rl_bind_int64(st, 1, user);
+	if ((rc = rl_step(st)) == RL_ROW)
+		roles = rl_col_int(st, 0);
+	rl_reset(st);
+	if (rc != RL_ROW)
+		return rc == RL_DONE ? rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld",
 							(long long)user)
 					 : rl_db_fail(db, err, "reading a user");
 	if ((roles & RL_ROLE_TRAINEE) && n > 1)
@@ -225,14 +225,14 @@ int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids,
 	/* Close the memberships not kept. */
 	if (!(st = rl_db_stmt(db, "SELECT programme_id FROM programme_members WHERE user_id = ? AND until_at IS NULL", err)))
 		return -1;
-	sqlite3_bind_int64(st, 1, user);
+	rl_bind_int64(st, 1, user);
 	{
 		int64_t cur[64];
 		size_t ncur = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && ncur < 64)
-			cur[ncur++] = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		while ((rc = rl_step(st)) == RL_ROW && ncur < 64)
+			cur[ncur++] = rl_col_int64(st, 0);
+		rl_reset(st);
+		if (rc != RL_ROW && rc != RL_DONE)
 			return rl_db_fail(db, err, "reading memberships");
 		for (size_t i = 0; i < ncur; i++) {
 			int keep = 0;
@@ -243,10 +243,10 @@ int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids,
 			if (!(st = rl_db_stmt(db, "UPDATE programme_members SET until_at = ? WHERE user_id = ? AND "
 						  "programme_id = ? AND until_at IS NULL", err)))
 				return -1;
-			sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 2, user);
-			sqlite3_bind_int64(st, 3, cur[i]);
-			if (sqlite3_step(st) != SQLITE_DONE)
+			rl_bind_text(st, 1, now, -1);
+			rl_bind_int64(st, 2, user);
+			rl_bind_int64(st, 3, cur[i]);
+			if (rl_step(st) != RL_DONE)
 				return rl_db_fail(db, err, "ending a membership");
 		}
 	}
@@ -255,14 +255,14 @@ int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids,
 					  "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM programme_members "
 					  "WHERE user_id = ?1 AND programme_id = ?2 AND until_at IS NULL)", err)))
 			return -1;
-		sqlite3_bind_int64(st, 1, user);
-		sqlite3_bind_int64(st, 2, ids[i]);
-		sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+		rl_bind_int64(st, 1, user);
+		rl_bind_int64(st, 2, ids[i]);
+		rl_bind_text(st, 3, now, -1);
 		if (by)
-			sqlite3_bind_int64(st, 4, by);
+			rl_bind_int64(st, 4, by);
 		else
-			sqlite3_bind_null(st, 4);
-		if (sqlite3_step(st) != SQLITE_DONE)
+			rl_bind_null(st, 4);
+		if (rl_step(st) != RL_DONE)
 			return rl_db_fail(db, err, "starting a membership");
 	}
 	return 0;
@@ -270,7 +270,7 @@ int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids,
 
 json_t *rl_programmes_of(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p "
 					  "ON p.id = m.programme_id WHERE m.user_id = ? AND m.until_at IS NULL "
 					  "ORDER BY p.name", err);
 	json_t *items;
@@ -278,13 +278,13 @@ json_t *rl_programmes_of(struct rl_db *db, int64_t user, struct rl_error *err)
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, user);
+	rl_bind_int64(st, 1, user);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(items, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	while ((rc = rl_step(st)) == RL_ROW)
+		json_array_append_new(items, json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
 						       "name", rl_db_col_text(st, 1)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "reading memberships");
 		return NULL;
@@ -294,7 +294,7 @@ json_t *rl_programmes_of(struct rl_db *db, int64_t user, struct rl_error *err)
 
 json_t *rl_programme_history(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT m.programme_id, p.name, m.from_at, m.until_at, m.changed_by "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT m.programme_id, p.name, m.from_at, m.until_at, m.changed_by "
 					  "FROM programme_members m JOIN programmes p ON p.id = m.programme_id "
 					  "WHERE m.user_id = ? ORDER BY m.id", err);
 	json_t *items;
@@ -302,17 +302,17 @@ json_t *rl_programme_history(struct rl_db *db, int64_t user, struct rl_error *er
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, user);
+	rl_bind_int64(st, 1, user);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s}", "programme", (json_int_t)sqlite3_column_int64(st, 0),
+	while ((rc = rl_step(st)) == RL_ROW) {
+		json_t *o = json_pack("{s:I,s:s,s:s}", "programme", (json_int_t)rl_col_int64(st, 0),
 				      "name", rl_db_col_text(st, 1), "from", rl_db_col_text(st, 2));
 		json_object_set_new(o, "until", rl_db_col_text(st, 3) ? json_string(rl_db_col_text(st, 3)) : json_null());
 		json_object_set_new(o, "changed_by", int_or_null(st, 4));
 		json_array_append_new(items, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "reading a membership history");
 		return NULL;

@@ -29,15 +29,15 @@
  */
 static const struct rl_curriculum *trainee_curriculum(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?", err);
 	int64_t cid = 0;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		cid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW)
+		cid = rl_col_int64(st, 0);
+	rl_reset(st);
 	return cid ? rl_curriculum_by_id(db, cid, err) : NULL;
 }
 
@@ -49,7 +49,7 @@ static const struct rl_curriculum *trainee_curriculum(struct rl_db *db, int64_t 
  */
 static json_t *trainee_entries(struct rl_db *db, int64_t trainee, uint64_t *count, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE subject_id = ? ORDER BY idx", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE subject_id = ? ORDER BY idx", err);
 	json_t *out;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
 	int rc;
@@ -57,22 +57,22 @@ static json_t *trainee_entries(struct rl_db *db, int64_t trainee, uint64_t *coun
 	if (!st)
 		return NULL;
 	out = json_array();
-	sqlite3_bind_int64(st, 1, trainee);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+	rl_bind_int64(st, 1, trainee);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		const char *m = rl_col_text(st, 1);
+		size_t len = (size_t)rl_col_bytes(st, 1);
 		json_t *stmt;
 
 		if (!m || len < plen || memcmp(m, RL_STATEMENT_PREFIX, plen) != 0 ||
 		    !(stmt = json_loadb(m + plen, len - plen, 0, NULL)))
 			continue; /* not a statement; the verifier names it */
-		json_array_append_new(out, json_pack("{s:I,s:o}", "index", (json_int_t)sqlite3_column_int64(st, 0),
+		json_array_append_new(out, json_pack("{s:I,s:o}", "index", (json_int_t)rl_col_int64(st, 0),
 						     "statement", stmt));
 		if (count)
 			(*count)++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(out);
 		rl_db_fail(db, err, "reading the trainee's ledger entries");
 		return NULL;
@@ -83,7 +83,7 @@ static json_t *trainee_entries(struct rl_db *db, int64_t trainee, uint64_t *coun
 /* The trainee's pending claims (unsigned session records), as rl_figures takes them. */
 static json_t *trainee_pending(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id, trainer_id, date, minutes, activity, platform, role, steps "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, trainer_id, date, minutes, activity, platform, role, steps "
 					  "FROM sessions WHERE trainee_id = ? AND status = 'pending' ORDER BY date, id", err);
 	json_t *out;
 	int rc;
@@ -91,22 +91,22 @@ static json_t *trainee_pending(struct rl_db *db, int64_t trainee, struct rl_erro
 	if (!st)
 		return NULL;
 	out = json_array();
-	sqlite3_bind_int64(st, 1, trainee);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *s = json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				      "trainee", (json_int_t)trainee, "trainer", (json_int_t)sqlite3_column_int64(st, 1),
-				      "date", rl_db_col_text(st, 2), "minutes", (json_int_t)sqlite3_column_int64(st, 3),
+	rl_bind_int64(st, 1, trainee);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		json_t *s = json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
+				      "trainee", (json_int_t)trainee, "trainer", (json_int_t)rl_col_int64(st, 1),
+				      "date", rl_db_col_text(st, 2), "minutes", (json_int_t)rl_col_int64(st, 3),
 				      "activity", rl_db_col_text(st, 4), "status", "pending");
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		if (!rl_col_is_null(st, 5))
 			json_object_set_new(s, "platform", json_string(rl_db_col_text(st, 5)));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		if (!rl_col_is_null(st, 6))
 			json_object_set_new(s, "role", json_string(rl_db_col_text(st, 6)));
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+		if (!rl_col_is_null(st, 7))
 			json_object_set_new(s, "steps", json_loads(rl_db_col_text(st, 7), 0, NULL));
 		json_array_append_new(out, s);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(out);
 		rl_db_fail(db, err, "reading the trainee's pending sessions");
 		return NULL;
@@ -158,15 +158,15 @@ struct cache_row {
 /* The last ledger index about the trainee (what figures_of read up to), or -1. */
 static int64_t last_index_about(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx), -1) FROM ledger WHERE subject_id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx), -1) FROM ledger WHERE subject_id = ?", err);
 	int64_t v = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW)
+		v = rl_col_int64(st, 0);
+	rl_reset(st);
 	return v;
 }
 
@@ -187,7 +187,7 @@ static void cache_row_of(const json_t *ev, struct cache_row *r)
 static int write_status(struct rl_db *db, int64_t trainee, const struct cache_row *r, struct rl_error *err)
 {
 	char *text = json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	rl_now_rfc3339(now);
 	/* curriculum_id: what the figures were measured against, so the list need not look it up per trainee. */
@@ -195,21 +195,21 @@ static int write_status(struct rl_db *db, int64_t trainee, const struct cache_ro
 			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id) "
 			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,(SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?1))", err);
 	if (st) {
-		sqlite3_bind_int64(st, 1, trainee);
-		sqlite3_bind_text(st, 2, r->status ? r->status : "in_training", -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 3, r->met);
-		sqlite3_bind_int(st, 4, r->total);
-		sqlite3_bind_text(st, 5, text ? text : "[]", -1, SQLITE_TRANSIENT);
+		rl_bind_int64(st, 1, trainee);
+		rl_bind_text(st, 2, r->status ? r->status : "in_training", -1);
+		rl_bind_int(st, 3, r->met);
+		rl_bind_int(st, 4, r->total);
+		rl_bind_text(st, 5, text ? text : "[]", -1);
 		rl_db_bind_text(st, 6, r->until);
-		sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 8, r->through);
+		rl_bind_text(st, 7, now, -1);
+		rl_bind_int64(st, 8, r->through);
 		if (r->acc_index >= 0)
-			sqlite3_bind_int64(st, 9, r->acc_index);
+			rl_bind_int64(st, 9, r->acc_index);
 		else
-			sqlite3_bind_null(st, 9);
-		if (sqlite3_step(st) != SQLITE_DONE)
+			rl_bind_null(st, 9);
+		if (rl_step(st) != RL_DONE)
 			rl_db_fail(db, err, "storing a trainee's status");
-		sqlite3_reset(st);
+		rl_reset(st);
 	}
 	free(text);
 	return err->status ? -1 : 0;
@@ -220,17 +220,17 @@ static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, stru
 	struct cache_row r;
 	json_t *mod, *req;
 	size_t i, j;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc;
 
 	if (!(st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ?", err)))
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) != RL_DONE) {
+		rl_reset(st);
 		return rl_db_fail(db, err, "clearing progress totals");
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	json_array_foreach(json_object_get(ev, "modules"), i, mod) {
 		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
 			json_int_t s = json_integer_value(json_object_get(req, "signed")),
@@ -240,15 +240,15 @@ static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, stru
 			if (!(st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
 						  "VALUES (?,?,?,?)", err)))
 				return -1;
-			sqlite3_bind_int64(st, 1, trainee);
-			sqlite3_bind_text(st, 2, json_string_value(json_object_get(req, "key")), -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 3, s);
-			sqlite3_bind_int64(st, 4, p);
-			if (sqlite3_step(st) != SQLITE_DONE) {
-				sqlite3_reset(st);
+			rl_bind_int64(st, 1, trainee);
+			rl_bind_text(st, 2, json_string_value(json_object_get(req, "key")), -1);
+			rl_bind_int64(st, 3, s);
+			rl_bind_int64(st, 4, p);
+			if (rl_step(st) != RL_DONE) {
+				rl_reset(st);
 				return rl_db_fail(db, err, "storing progress totals");
 			}
-			sqlite3_reset(st);
+			rl_reset(st);
 		}
 	}
 	cache_row_of(ev, &r);
@@ -274,7 +274,7 @@ static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curri
 /* The trainee's status row as the caches have it: accreditation, or r->acc_index -1; 0, 1 when there is none, -1. */
 static int read_status(struct rl_db *db, int64_t trainee, struct cache_row *r, char until[32], struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT accreditation_index, accredited_until, ledger_through "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT accreditation_index, accredited_until, ledger_through "
 					  "FROM trainee_status WHERE trainee_id = ?", err);
 	int rc;
 
@@ -282,21 +282,21 @@ static int read_status(struct rl_db *db, int64_t trainee, struct cache_row *r, c
 	r->until = NULL;
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			r->acc_index = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
+		if (!rl_col_is_null(st, 0))
+			r->acc_index = rl_col_int64(st, 0);
+		if (!rl_col_is_null(st, 1)) {
 			snprintf(until, 32, "%s", rl_db_col_text(st, 1));
 			r->until = until;
 		}
-		r->through = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+		r->through = rl_col_is_null(st, 2) ? -1 : rl_col_int64(st, 2);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a trainee's status");
-	return rc == SQLITE_ROW ? 0 : 1;
+	return rc == RL_ROW ? 0 : 1;
 }
 
 /* rl_curriculum_evaluate over the cached tallies: O(requirements). */
@@ -379,7 +379,7 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 /* Every enrolled trainee, ascending. */
 static json_t *enrolled_trainees(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & 1) AND curriculum_id IS NOT NULL "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & 1) AND curriculum_id IS NOT NULL "
 					  "ORDER BY id", err);
 	json_t *ids;
 	int rc;
@@ -387,10 +387,10 @@ static json_t *enrolled_trainees(struct rl_db *db, struct rl_error *err)
 	if (!st)
 		return NULL;
 	ids = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	while ((rc = rl_step(st)) == RL_ROW)
+		json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(ids);
 		rl_db_fail(db, err, "listing trainees");
 		return NULL;
@@ -402,7 +402,7 @@ int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct
 {
 	json_t *ids, *v;
 	size_t i;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	memset(stats, 0, sizeof(*stats));
 	if (!(ids = enrolled_trainees(db, err)))
@@ -425,9 +425,9 @@ int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct
 	}
 	json_decref(ids);
 	if ((st = rl_db_stmt(db, "SELECT count(*) FROM ledger", err))) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			stats->ledger_entries = (uint64_t)sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		if (rl_step(st) == RL_ROW)
+			stats->ledger_entries = (uint64_t)rl_col_int64(st, 0);
+		rl_reset(st);
 	}
 	return err->status ? -1 : 0;
 fail:
@@ -448,7 +448,7 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 	struct cache_row r;
 	size_t i, j, before = json_array_size(out);
 	const char *key;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc;
 
 	json_array_foreach(json_object_get(ev, "modules"), i, mod)
@@ -461,14 +461,14 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 		}
 	if (!(st = rl_db_stmt(db, "SELECT requirement, signed, pending FROM trainee_tally WHERE trainee_id = ?", err)))
 		goto out;
-	sqlite3_bind_int64(st, 1, trainee);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_int64(st, 1) || sqlite3_column_int64(st, 2))
+	rl_bind_int64(st, 1, trainee);
+	while ((rc = rl_step(st)) == RL_ROW)
+		if (rl_col_int64(st, 1) || rl_col_int64(st, 2))
 			json_object_set_new(have, rl_db_col_text(st, 0),
-					    json_pack("{s:I,s:I}", "signed", (json_int_t)sqlite3_column_int64(st, 1),
-						      "pending", (json_int_t)sqlite3_column_int64(st, 2)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+					    json_pack("{s:I,s:I}", "signed", (json_int_t)rl_col_int64(st, 1),
+						      "pending", (json_int_t)rl_col_int64(st, 2)));
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		rl_db_fail(db, err, "reading progress totals");
 		goto out;
 	}
@@ -487,18 +487,18 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 		json_decref(r.summary);
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) != RL_ROW) {
 		drift(out, trainee, "status", NULL, json_string(r.status));
 	} else {
 		json_t *summary = json_loads(rl_db_col_text(st, 3), 0, NULL);
-		const char *until = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : rl_db_col_text(st, 4);
+		const char *until = rl_col_is_null(st, 4) ? NULL : rl_db_col_text(st, 4);
 		if (!r.status || strcmp(rl_db_col_text(st, 0), r.status) != 0)
 			drift(out, trainee, "status", json_string(rl_db_col_text(st, 0)), json_string(r.status ? r.status : ""));
-		if (sqlite3_column_int(st, 1) != r.met)
-			drift(out, trainee, "modules_met", json_integer(sqlite3_column_int(st, 1)), json_integer(r.met));
-		if (sqlite3_column_int(st, 2) != r.total)
-			drift(out, trainee, "modules_total", json_integer(sqlite3_column_int(st, 2)), json_integer(r.total));
+		if (rl_col_int(st, 1) != r.met)
+			drift(out, trainee, "modules_met", json_integer(rl_col_int(st, 1)), json_integer(r.met));
+		if (rl_col_int(st, 2) != r.total)
+			drift(out, trainee, "modules_total", json_integer(rl_col_int(st, 2)), json_integer(r.total));
 		if (!summary || !r.summary || !json_equal(summary, r.summary))
 			drift(out, trainee, "summary", summary ? json_incref(summary) : json_string(rl_db_col_text(st, 3)),
 			      r.summary ? json_incref(r.summary) : NULL);
@@ -506,18 +506,18 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 			drift(out, trainee, "accredited_until", until ? json_string(until) : NULL,
 			      r.until ? json_string(r.until) : NULL);
 		/* What the tallies are kept up to date from (tally.c). */
-		if ((sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5)) != r.acc_index)
-			drift(out, trainee, "accreditation_index", sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL
-			      : json_integer(sqlite3_column_int64(st, 5)), r.acc_index >= 0 ? json_integer(r.acc_index) : NULL);
-		if ((sqlite3_column_type(st, 6) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 6)) != r.through)
-			drift(out, trainee, "ledger_through", sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
-			      : json_integer(sqlite3_column_int64(st, 6)), json_integer(r.through));
-		if (!sqlite3_column_int(st, 7))
-			drift(out, trainee, "curriculum_id", sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL
-			      : json_integer(sqlite3_column_int64(st, 8)), json_deep_copy(json_object_get(ev, "curriculum")));
+		if ((rl_col_is_null(st, 5) ? -1 : rl_col_int64(st, 5)) != r.acc_index)
+			drift(out, trainee, "accreditation_index", rl_col_is_null(st, 5) ? NULL
+			      : json_integer(rl_col_int64(st, 5)), r.acc_index >= 0 ? json_integer(r.acc_index) : NULL);
+		if ((rl_col_is_null(st, 6) ? -2 : rl_col_int64(st, 6)) != r.through)
+			drift(out, trainee, "ledger_through", rl_col_is_null(st, 6) ? NULL
+			      : json_integer(rl_col_int64(st, 6)), json_integer(r.through));
+		if (!rl_col_int(st, 7))
+			drift(out, trainee, "curriculum_id", rl_col_is_null(st, 8) ? NULL
+			      : json_integer(rl_col_int64(st, 8)), json_deep_copy(json_object_get(ev, "curriculum")));
 		json_decref(summary);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	json_decref(r.summary);
 out:
 	json_decref(want);
@@ -563,7 +563,7 @@ static void name_assessments(struct rl_db *db, json_t *items, struct rl_error *e
 {
 	size_t i;
 	json_t *it;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	json_array_foreach(items, i, it) {
 		if (!json_is_object(it) || !json_string_value(json_object_get(it, "type")) ||
@@ -571,10 +571,10 @@ static void name_assessments(struct rl_db *db, json_t *items, struct rl_error *e
 			continue;
 		if (!(st = rl_db_stmt(db, "SELECT id FROM assessments WHERE ledger_index = ?", err)))
 			return;
-		sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(it, "ledger_index")));
-		if (sqlite3_step(st) == SQLITE_ROW)
-			json_object_set_new(it, "assessment", json_integer(sqlite3_column_int64(st, 0)));
-		sqlite3_reset(st);
+		rl_bind_int64(st, 1, json_integer_value(json_object_get(it, "ledger_index")));
+		if (rl_step(st) == RL_ROW)
+			json_object_set_new(it, "assessment", json_integer(rl_col_int64(st, 0)));
+		rl_reset(st);
 	}
 }
 
@@ -686,7 +686,7 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	const char *sql = by_name;
 	const char *sort = f->sort ? f->sort : "name";
 	char today[11];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	json_t *items = json_array(), *counts, *out;
 	int n = 0, rc;
 
@@ -702,39 +702,39 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	st = rl_db_stmt(db, sql, err);
 	if (!st)
 		goto fail;
-	sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, today, -1);
 	rl_db_bind_text(st, 2, f->site);
 	rl_db_bind_text(st, 3, f->curriculum);
 	rl_db_bind_text(st, 4, f->status);
 	rl_db_bind_text(st, 5, f->search);
-	sqlite3_bind_int(st, 6, f->limit + 1);
-	sqlite3_bind_int64(st, 7, f->after);
-	sqlite3_bind_int(st, 8, f->scope != NULL);
+	rl_bind_int(st, 6, f->limit + 1);
+	rl_bind_int64(st, 7, f->after);
+	rl_bind_int(st, 8, f->scope != NULL);
 	if (f->scope)
 		rl_scope_bind(st, f->scope);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		json_t *summary;
 		if (n == f->limit)
 			break;
 		summary = json_loads(rl_db_col_text(st, 8), 0, NULL);
 		json_t *row = json_pack("{s:I,s:s,s:s,s:{s:s,s:i},s:s,s:i,s:i,s:o}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0), "name", rl_db_col_text(st, 1),
+			"id", (json_int_t)rl_col_int64(st, 0), "name", rl_db_col_text(st, 1),
 			"site", rl_db_col_text(st, 2), "curriculum", "code", rl_db_col_text(st, 3),
-			"version", sqlite3_column_int(st, 4), "status", rl_db_col_text(st, 5),
-			"modules_met", sqlite3_column_int(st, 6), "modules_total", sqlite3_column_int(st, 7),
+			"version", rl_col_int(st, 4), "status", rl_db_col_text(st, 5),
+			"modules_met", rl_col_int(st, 6), "modules_total", rl_col_int(st, 7),
 			"modules", summary ? summary : json_array());
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		if (!rl_col_is_null(st, 9))
 			json_object_set_new(row, "accredited_until", json_string(rl_db_col_text(st, 9)));
 		json_array_append_new(items, row);
 		n++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE) {
 		rl_db_fail(db, err, "listing trainees");
 		goto fail;
 	}
 	out = json_pack("{s:o}", "items", items);
-	if (rc == SQLITE_ROW) {
+	if (rc == RL_ROW) {
 		char c[24];
 		snprintf(c, sizeof(c), "%lld", (long long)(f->after + f->limit));
 		json_object_set_new(out, "next_cursor", json_string(c));
@@ -744,16 +744,16 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	counts = json_pack("{s:i,s:i,s:i,s:i}", "in_training", 0, "eligible", 0, "accredited", 0, "lapsed", 0);
 	st = rl_db_stmt(db, counts_sql, err);
 	if (st) {
-		sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+		rl_bind_text(st, 1, today, -1);
 		rl_db_bind_text(st, 2, f->site);
 		rl_db_bind_text(st, 3, f->curriculum);
 		rl_db_bind_text(st, 5, f->search);
-		sqlite3_bind_int(st, 8, f->scope != NULL);
+		rl_bind_int(st, 8, f->scope != NULL);
 		if (f->scope)
 			rl_scope_bind(st, f->scope);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_object_set_new(counts, rl_db_col_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-		sqlite3_reset(st);
+		while (rl_step(st) == RL_ROW)
+			json_object_set_new(counts, rl_db_col_text(st, 0), json_integer(rl_col_int64(st, 1)));
+		rl_reset(st);
 	}
 	json_object_set_new(out, "counts", counts);
 	return out;

@@ -160,20 +160,20 @@ long long rl_session_max_pending(void)
 /* Refuses a new session when its trainee already has the cap of pending ones with that trainer. */
 static int pending_cap(struct rl_db *db, const struct rl_session_new *s, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ? AND trainer_id = ? "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ? AND trainer_id = ? "
 					  "AND status = 'pending'", err);
 	long long n, max = rl_session_max_pending();
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, s->trainee);
-	sqlite3_bind_int64(st, 2, s->trainer);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, s->trainee);
+	rl_bind_int64(st, 2, s->trainer);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return rl_db_fail(db, err, "counting pending sessions");
 	}
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	n = rl_col_int64(st, 0);
+	rl_reset(st);
 	if (n >= max) {
 		rl_error_set(err, RL_E_CONFLICT, "too-many-pending", "Too many sessions waiting for this trainer",
 			     "you already have %lld sessions waiting for trainer %lld to sign (at most %lld); ask them "
@@ -190,7 +190,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 {
 	char now[21];
 	char *steps = NULL;
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, platform, site, "
 		"procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
 
@@ -199,22 +199,22 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 	rl_now_rfc3339(now);
 	if (s->steps)
 		steps = json_dumps(s->steps, JSON_COMPACT);
-	sqlite3_bind_int64(st, 1, s->trainee);
-	sqlite3_bind_int64(st, 2, s->trainer);
-	sqlite3_bind_text(st, 3, s->date, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, s->minutes);
-	sqlite3_bind_text(st, 5, s->activity, -1, SQLITE_STATIC);
+	rl_bind_int64(st, 1, s->trainee);
+	rl_bind_int64(st, 2, s->trainer);
+	rl_bind_text(st, 3, s->date, -1);
+	rl_bind_int64(st, 4, s->minutes);
+	rl_bind_text(st, 5, s->activity, -1);
 	rl_db_bind_text(st, 6, s->platform);
 	rl_db_bind_text(st, 7, s->site);
 	rl_db_bind_text(st, 8, s->procedure);
 	rl_db_bind_text(st, 9, steps);
 	rl_db_bind_text(st, 10, s->role);
 	rl_db_bind_text(st, 11, s->notes);
-	sqlite3_bind_text(st, 12, now, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 12, now, -1);
 	free(steps);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing a session");
-	*id = sqlite3_last_insert_rowid(db->sql);
+	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 
@@ -226,14 +226,14 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 #define SESSION_FROM \
 	" FROM sessions s JOIN users te ON te.id = s.trainee_id JOIN users tr ON tr.id = s.trainer_id"
 
-static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
+static void set_text(json_t *o, const char *key, struct rl_stmt *st, int col)
 {
 	const char *s = rl_db_col_text(st, col);
 	if (s)
 		json_object_set_new(o, key, json_string(s));
 }
 
-static void set_steps(json_t *o, const char *key, sqlite3_stmt *st, int col)
+static void set_steps(json_t *o, const char *key, struct rl_stmt *st, int col)
 {
 	const char *s = rl_db_col_text(st, col);
 	json_t *a;
@@ -247,16 +247,16 @@ static void set_steps(json_t *o, const char *key, sqlite3_stmt *st, int col)
 		json_decref(a);
 }
 
-static json_t *session_from_row(sqlite3_stmt *st)
+static json_t *session_from_row(struct rl_stmt *st)
 {
 	json_t *o = json_object();
 	const char *status = rl_db_col_text(st, 12);
 
-	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-	json_object_set_new(o, "trainee", json_integer(sqlite3_column_int64(st, 1)));
-	json_object_set_new(o, "trainer", json_integer(sqlite3_column_int64(st, 2)));
+	json_object_set_new(o, "id", json_integer(rl_col_int64(st, 0)));
+	json_object_set_new(o, "trainee", json_integer(rl_col_int64(st, 1)));
+	json_object_set_new(o, "trainer", json_integer(rl_col_int64(st, 2)));
 	set_text(o, "date", st, 3);
-	json_object_set_new(o, "minutes", json_integer(sqlite3_column_int64(st, 4)));
+	json_object_set_new(o, "minutes", json_integer(rl_col_int64(st, 4)));
 	set_text(o, "activity", st, 5);
 	set_text(o, "platform", st, 6);
 	set_text(o, "site", st, 7);
@@ -268,20 +268,20 @@ static json_t *session_from_row(sqlite3_stmt *st)
 	json_object_set_new(o, "status", json_string(status ? status : "pending"));
 	set_text(o, "trainee_name", st, 20);
 	set_text(o, "trainer_name", st, 21);
-	json_object_set_new(o, "revision", json_integer(sqlite3_column_int64(st, 22)));
+	json_object_set_new(o, "revision", json_integer(rl_col_int64(st, 22)));
 	set_text(o, "updated_at", st, 23);
 	set_text(o, "withdrawn_at", st, 24);
-	if (sqlite3_column_type(st, 17) != SQLITE_NULL) {
+	if (!rl_col_is_null(st, 17)) {
 		json_t *so = json_object();
 		json_object_set_new(so, "decision", json_string(strcmp(status, "signed") == 0 ? "confirmed" : "rejected"));
-		json_object_set_new(so, "ledger_index", json_integer(sqlite3_column_int64(st, 17)));
-		json_object_set_new(so, "signed_by", json_integer(sqlite3_column_int64(st, 15)));
+		json_object_set_new(so, "ledger_index", json_integer(rl_col_int64(st, 17)));
+		json_object_set_new(so, "signed_by", json_integer(rl_col_int64(st, 15)));
 		set_text(so, "signed_at", st, 16);
 		set_text(so, "role", st, 13);
 		set_steps(so, "steps", st, 14);
 		set_text(so, "reason", st, 18);
 		/* The free text the sign-off commits to, with salts, or erased (ledger/texts.h). */
-		if (sqlite3_column_type(st, 25) != SQLITE_NULL)
+		if (!rl_col_is_null(st, 25))
 			json_object_set_new(so, "texts", json_loads(rl_db_col_text(st, 25), 0, NULL));
 		json_object_set_new(o, "signoff", so);
 	} else {
@@ -292,43 +292,43 @@ static json_t *session_from_row(sqlite3_stmt *st)
 
 json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM " WHERE s.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM " WHERE s.id = ?", err);
 	json_t *o = NULL;
 	int rc;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	rc = rl_step(st);
+	if (rc == RL_ROW)
 		o = session_from_row(st);
-	else if (rc == SQLITE_DONE)
+	else if (rc == RL_DONE)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you", (long long)id);
 	else
 		rl_db_fail(db, err, "reading a session");
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }
 
 int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(void *ctx, json_t *session),
 				  void *ctx, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
 					  " WHERE s.trainee_id = ? ORDER BY s.date, s.id", err);
 	int rc, stop = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, trainee);
+	while (!stop && (rc = rl_step(st)) == RL_ROW) {
 		json_t *s = session_from_row(st);
 		stop = fn(ctx, s);
 		json_decref(s);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (stop < 0)
 		return -1;
-	if (!stop && rc != SQLITE_DONE)
+	if (!stop && rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a trainee's sessions");
 	return 0;
 }
@@ -349,28 +349,28 @@ json_t *rl_session_certified_fields(const json_t *session)
 	return o;
 }
 
-void rl_scope_bind(sqlite3_stmt *st, const struct rl_user *me)
+void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me)
 {
-	sqlite3_bind_int64(st, 99, me->id);
+	rl_bind_int64(st, 99, me->id);
 }
 
 /* 1 if programmes do not exist yet or trainee is in one of faculty member me's; 0 if not; -1 on a read error. */
 static int faculty_sees(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " RL_FACULTY_SCOPE_SQL("?1"), &err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " RL_FACULTY_SCOPE_SQL("?1"), &err);
 	int rc, found = -1;
 
 	if (!st) {
 		rl_error_clear(&err);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 1, trainee);
 	rl_scope_bind(st, me);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		found = sqlite3_column_int(st, 0) != 0;
-	sqlite3_reset(st);
+	rc = rl_step(st);
+	if (rc == RL_ROW)
+		found = rl_col_int(st, 0) != 0;
+	rl_reset(st);
 	return found;
 }
 
@@ -424,15 +424,15 @@ static int cmp_id(const void *a, const void *b)
 int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visible *out, struct rl_error *err)
 {
 	size_t cap = 16;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (me->roles & RL_ROLE_FACULTY) {
 		if (!(st = rl_db_stmt(db, "SELECT NOT EXISTS (SELECT 1 FROM programmes)", err)))
 			return -1;
-		out->all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-		sqlite3_reset(st);
+		out->all = rl_step(st) == RL_ROW && rl_col_int(st, 0);
+		rl_reset(st);
 		if (out->all)
 			return 0;
 	}
@@ -448,24 +448,24 @@ int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visibl
 		if (!(st = rl_db_stmt(db, pass == 0 ? SUPERVISED_SQL : OVERSEEN_SQL, err)))
 			goto fail;
 		if (pass == 0)
-			sqlite3_bind_int64(st, 1, me->id);
+			rl_bind_int64(st, 1, me->id);
 		else
 			rl_scope_bind(st, me);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = rl_step(st)) == RL_ROW) {
 			if (out->n == cap) {
 				int64_t *n = realloc(out->ids, cap * 2 * sizeof(*n));
 				if (!n) {
-					sqlite3_reset(st);
+					rl_reset(st);
 					rl_error_internal(err, "out of memory");
 					goto fail;
 				}
 				out->ids = n;
 				cap *= 2;
 			}
-			out->ids[out->n++] = sqlite3_column_int64(st, 0);
+			out->ids[out->n++] = rl_col_int64(st, 0);
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
+		rl_reset(st);
+		if (rc != RL_DONE) {
 			rl_db_fail(db, err, "reading whose records you may see");
 			goto fail;
 		}
@@ -493,7 +493,7 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 			const struct rl_session_filter *f, int64_t *next_cursor,
 			struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	json_t *items;
 	int n = 0, rc;
 	int all = (me->roles & RL_ROLE_FACULTY) && !f->pending_for_me;
@@ -505,19 +505,19 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 			" AND s.id < ?7 ORDER BY s.id DESC LIMIT ?8", err);
 	if (!st)
 		return NULL;
-	sqlite3_bind_int(st, 1, all);
-	sqlite3_bind_int(st, 2, !f->pending_for_me && (me->roles & RL_ROLE_TRAINEE) != 0);
-	sqlite3_bind_int(st, 3, (me->roles & RL_ROLE_TRAINER) != 0);
-	sqlite3_bind_int64(st, 4, me->id);
+	rl_bind_int(st, 1, all);
+	rl_bind_int(st, 2, !f->pending_for_me && (me->roles & RL_ROLE_TRAINEE) != 0);
+	rl_bind_int(st, 3, (me->roles & RL_ROLE_TRAINER) != 0);
+	rl_bind_int64(st, 4, me->id);
 	if (f->trainee)
-		sqlite3_bind_int64(st, 5, f->trainee);
+		rl_bind_int64(st, 5, f->trainee);
 	rl_db_bind_text(st, 6, f->pending_for_me ? "pending" : f->status);
-	sqlite3_bind_int64(st, 7, f->before_id > 0 ? f->before_id : INT64_MAX);
-	sqlite3_bind_int(st, 8, f->limit + 1);
+	rl_bind_int64(st, 7, f->before_id > 0 ? f->before_id : INT64_MAX);
+	rl_bind_int(st, 8, f->limit + 1);
 	rl_scope_bind(st, me);
 	items = json_array();
 	*next_cursor = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		if (n == f->limit) {
 			*next_cursor = json_integer_value(json_object_get(json_array_get(items, (size_t)n - 1), "id"));
 			break;
@@ -525,12 +525,12 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 		json_array_append_new(items, session_from_row(st));
 		n++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != RL_ROW && rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing sessions");
 		items = NULL;
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return items;
 }
 
@@ -583,7 +583,7 @@ void rl_session_etag(const json_t *session, char *out, size_t size)
 static int keep_revision(struct rl_db *db, const json_t *before, const char *now, const char *why,
 			 struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO session_revisions(session_id, revision, fields, replaced_at, "
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO session_revisions(session_id, revision, fields, replaced_at, "
 					  "replaced_by) VALUES (?,?,?,?,?)", err);
 	json_t *fields = rl_session_logged_fields(before);
 	char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
@@ -594,15 +594,15 @@ static int keep_revision(struct rl_db *db, const json_t *before, const char *now
 		free(text);
 		return st ? rl_error_internal(err, "out of memory") : -1;
 	}
-	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(before, "id")));
-	sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(before, "revision")));
-	sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, why, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, json_integer_value(json_object_get(before, "id")));
+	rl_bind_int64(st, 2, json_integer_value(json_object_get(before, "revision")));
+	rl_bind_text(st, 3, text, -1);
+	rl_bind_text(st, 4, now, -1);
+	rl_bind_text(st, 5, why, -1);
+	rc = rl_step(st);
+	rl_reset(st);
 	free(text);
-	if (rc != SQLITE_DONE)
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "keeping a session's earlier version");
 	return 0;
 }
@@ -610,7 +610,7 @@ static int keep_revision(struct rl_db *db, const json_t *before, const char *now
 static int store_edit(struct rl_db *db, int64_t id, const struct rl_session_new *s, const char *now,
 		      struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"UPDATE sessions SET trainer_id = ?, date = ?, minutes = ?, activity = ?, platform = ?, site = ?, "
 		"procedure = ?, steps = ?, role = ?, notes = ?, revision = revision + 1, updated_at = ? "
 		"WHERE id = ? AND status = 'pending'", err);
@@ -621,39 +621,39 @@ static int store_edit(struct rl_db *db, int64_t id, const struct rl_session_new 
 		return -1;
 	if (s->steps)
 		steps = json_dumps(s->steps, JSON_COMPACT);
-	sqlite3_bind_int64(st, 1, s->trainer);
-	sqlite3_bind_text(st, 2, s->date, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, s->minutes);
-	sqlite3_bind_text(st, 4, s->activity, -1, SQLITE_STATIC);
+	rl_bind_int64(st, 1, s->trainer);
+	rl_bind_text(st, 2, s->date, -1);
+	rl_bind_int64(st, 3, s->minutes);
+	rl_bind_text(st, 4, s->activity, -1);
 	rl_db_bind_text(st, 5, s->platform);
 	rl_db_bind_text(st, 6, s->site);
 	rl_db_bind_text(st, 7, s->procedure);
 	rl_db_bind_text(st, 8, steps);
 	rl_db_bind_text(st, 9, s->role);
 	rl_db_bind_text(st, 10, s->notes);
-	sqlite3_bind_text(st, 11, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 12, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rl_bind_text(st, 11, now, -1);
+	rl_bind_int64(st, 12, id);
+	rc = rl_step(st);
+	rl_reset(st);
 	free(steps);
-	if (rc != SQLITE_DONE)
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "storing a session's correction");
 	return 0;
 }
 
 static int store_withdrawal(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "UPDATE sessions SET status = 'withdrawn', revision = revision + 1, "
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE sessions SET status = 'withdrawn', revision = revision + 1, "
 					  "updated_at = ?1, withdrawn_at = ?1 WHERE id = ?2 AND status = 'pending'", err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, id);
+	rc = rl_step(st);
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "withdrawing a session");
 	return 0;
 }
@@ -750,7 +750,7 @@ static void warn(json_t *list, const char *code, const char *field, const char *
 /* Another pending or signed session of the trainee with the same date, activity, minutes and procedure, or 0. */
 static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
 					  "AND minutes = ? AND procedure IS ? AND id <> ? "
 					  "AND status IN ('pending', 'signed') ORDER BY id LIMIT 1", err);
 	int64_t id = 0;
@@ -758,17 +758,17 @@ static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(s, "trainee")));
-	sqlite3_bind_text(st, 2, json_string_value(json_object_get(s, "date")), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, json_string_value(json_object_get(s, "activity")), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(s, "minutes")));
+	rl_bind_int64(st, 1, json_integer_value(json_object_get(s, "trainee")));
+	rl_bind_text(st, 2, json_string_value(json_object_get(s, "date")), -1);
+	rl_bind_text(st, 3, json_string_value(json_object_get(s, "activity")), -1);
+	rl_bind_int64(st, 4, json_integer_value(json_object_get(s, "minutes")));
 	rl_db_bind_text(st, 5, json_string_value(json_object_get(s, "procedure")));
-	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(s, "id")));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_bind_int64(st, 6, json_integer_value(json_object_get(s, "id")));
+	rc = rl_step(st);
+	if (rc == RL_ROW)
+		id = rl_col_int64(st, 0);
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "looking for duplicate sessions");
 	return id;
 }
@@ -776,7 +776,7 @@ static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *
 /* 1 if the trainer holds an accreditation in force today, 0 if not, -1 on error. */
 static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT 1 FROM trainer_accreditations WHERE trainer_id = ? "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM trainer_accreditations WHERE trainer_id = ? "
 					  "AND valid_from <= ?2 AND valid_until >= ?2 AND revoked_index IS NULL", err);
 	char now[21], today[11];
 	int rc;
@@ -785,13 +785,13 @@ static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl
 		return -1;
 	rl_now_rfc3339(now);
 	snprintf(today, sizeof(today), "%.10s", now);
-	sqlite3_bind_int64(st, 1, trainer);
-	sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rl_bind_int64(st, 1, trainer);
+	rl_bind_text(st, 2, today, -1);
+	rc = rl_step(st);
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
 		return rl_db_fail(db, err, "reading the trainer's accreditation");
-	return rc == SQLITE_ROW;
+	return rc == RL_ROW;
 }
 
 /* The trainee's curriculum: 0 with *c NULL when not enrolled. */

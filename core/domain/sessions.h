@@ -94,7 +94,7 @@ int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t train
 	"JOIN programme_members pf ON pf.programme_id = pt.programme_id WHERE pf.user_id = ?99 " \
 	"AND pf.until_at IS NULL AND pt.until_at IS NULL))"
 /* Binds the caller of RL_FACULTY_SCOPE_SQL. */
-void rl_scope_bind(sqlite3_stmt *st, const struct rl_user *me);
+void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me);
 
 /*
  * The same rule for many records at once (a ledger export): the set is

@@ -241,7 +241,7 @@ static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struc
 		      struct rl_error *err)
 {
 	uint8_t pk[32];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc;
 
 	if (rl_base64_decode_exact(key_b64, pk, 32) < 0)
@@ -249,16 +249,16 @@ static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struc
 	st = rl_db_stmt(db, "SELECT id, faculty_root, revoked_at IS NOT NULL FROM keys WHERE public_key = ? AND user_id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		k->id = sqlite3_column_int64(st, 0);
-		k->faculty_root = sqlite3_column_int(st, 1);
-		k->revoked = sqlite3_column_int(st, 2);
+	rl_bind_blob(st, 1, pk, 32);
+	rl_bind_int64(st, 2, user);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
+		k->id = rl_col_int64(st, 0);
+		k->faculty_root = rl_col_int(st, 1);
+		k->revoked = rl_col_int(st, 2);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	rl_reset(st);
+	if (rc != RL_ROW)
 		return REFUSE(err, "unknown-key", "the key %s is not registered to user %lld", key_b64, (long long)user);
 	if (k->revoked)
 		return REFUSE(err, "key-revoked", "the key %s was revoked and can no longer sign", key_b64);
@@ -266,53 +266,53 @@ static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struc
 }
 
 /* Fills t from a row of (ledger_index, public_key, valid_from, valid_until, revoked_index or -1). */
-static void tacc_from_row(sqlite3_stmt *st, int64_t trainer, struct rl_tacc *t)
+static void tacc_from_row(struct rl_stmt *st, int64_t trainer, struct rl_tacc *t)
 {
-	const void *pk = sqlite3_column_blob(st, 1);
+	const void *pk = rl_col_blob(st, 1);
 
 	memset(t, 0, sizeof(*t));
-	t->index = sqlite3_column_int64(st, 0);
+	t->index = rl_col_int64(st, 0);
 	t->trainer = trainer;
-	if (pk && sqlite3_column_bytes(st, 1) == 32)
+	if (pk && rl_col_bytes(st, 1) == 32)
 		memcpy(t->pk, pk, 32);
 	snprintf(t->from, sizeof(t->from), "%s", rl_db_col_text(st, 2));
 	snprintf(t->until, sizeof(t->until), "%s", rl_db_col_text(st, 3));
-	t->revoked = sqlite3_column_int64(st, 4);
+	t->revoked = rl_col_int64(st, 4);
 }
 
 /* The trainer's latest accreditation (the only one that can be live): 1 found, 0 none, -1 error. */
 static int latest_tacc(struct rl_db *db, int64_t trainer, struct rl_tacc *t, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
 					  "coalesce(revoked_index, -1) FROM trainer_accreditations WHERE trainer_id = ? "
 					  "ORDER BY ledger_index DESC LIMIT 1", err);
 	int found;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainer);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	rl_bind_int64(st, 1, trainer);
+	found = rl_step(st) == RL_ROW;
 	if (found)
 		tacc_from_row(st, trainer, t);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return found;
 }
 
 /* The trainer accreditation at ledger index (of whichever trainer): 1 found, 0 none, -1 error. */
 static int tacc_at(struct rl_db *db, int64_t index, struct rl_tacc *t, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
 					  "coalesce(revoked_index, -1), trainer_id FROM trainer_accreditations "
 					  "WHERE ledger_index = ?", err);
 	int found;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, index);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	rl_bind_int64(st, 1, index);
+	found = rl_step(st) == RL_ROW;
 	if (found)
-		tacc_from_row(st, sqlite3_column_int64(st, 5), t);
-	sqlite3_reset(st);
+		tacc_from_row(st, rl_col_int64(st, 5), t);
+	rl_reset(st);
 	return found;
 }
 
@@ -326,7 +326,7 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
 			 struct rl_error *err)
 {
 	char *b64 = rl_base64_encode(pk, 32), needle[96];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int found;
 
 	if (!b64)
@@ -337,12 +337,12 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
 			    "AND instr(message, ?) > 0 ORDER BY idx LIMIT 1", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, user);
-	sqlite3_bind_text(st, 2, needle, -1, SQLITE_TRANSIENT);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	rl_bind_int64(st, 1, user);
+	rl_bind_text(st, 2, needle, -1);
+	found = rl_step(st) == RL_ROW;
 	if (found)
-		dev->introduced = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		dev->introduced = rl_col_int64(st, 0);
+	rl_reset(st);
 	if (!found)
 		return 0;
 	dev->user = user;
@@ -350,11 +350,11 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
 	st = rl_db_stmt(db, "SELECT coalesce(revoked_index, -1) FROM keys WHERE public_key = ? AND user_id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		dev->revoked = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rl_bind_blob(st, 1, pk, 32);
+	rl_bind_int64(st, 2, user);
+	if (rl_step(st) == RL_ROW)
+		dev->revoked = rl_col_int64(st, 0);
+	rl_reset(st);
 	return 1;
 }
 
@@ -378,27 +378,27 @@ static int64_t named_by(struct rl_db *db, int64_t trainee, int64_t index, const 
 			struct rl_error *err)
 {
 	char a[64], b[64];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int64_t by = -1;
 
 	snprintf(a, sizeof(a), "\"%s\":%lld,", member, (long long)index);
 	snprintf(b, sizeof(b), "\"%s\":%lld}", member, (long long)index);
 	if (!(st = rl_db_stmt(db, sql, err)))
 		return -2;
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_int64(st, 2, index);
-	sqlite3_bind_text(st, 3, a, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, b, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		by = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 2, index);
+	rl_bind_text(st, 3, a, -1);
+	rl_bind_text(st, 4, b, -1);
+	if (rl_step(st) == RL_ROW)
+		by = rl_col_int64(st, 0);
+	rl_reset(st);
 	return by;
 }
 
 static int signed_rec_at(struct rl_db *db, int64_t index, struct rl_signed_rec *rec, json_t **statement,
 			 struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT kind, coalesce(signer_id, 0), coalesce(subject_id, 0), message "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT kind, coalesce(signer_id, 0), coalesce(subject_id, 0), message "
 					  "FROM ledger WHERE idx = ?", err);
 	const struct rl_kind *k = NULL;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
@@ -406,21 +406,21 @@ static int signed_rec_at(struct rl_db *db, int64_t index, struct rl_signed_rec *
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, index);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, index);
+	if (rl_step(st) == RL_ROW)
 		k = rl_kind_find(rl_db_col_text(st, 0));
 	if (!k || (k->id != RL_K_SESSION && k->id != RL_K_ASSESSMENT && k->id != RL_K_MODULE)) {
-		sqlite3_reset(st);
+		rl_reset(st);
 		return 0;
 	}
 	rec->index = index;
 	rec->kind = k->id;
-	rec->signer = sqlite3_column_int64(st, 1);
-	rec->trainee = sqlite3_column_int64(st, 2);
+	rec->signer = rl_col_int64(st, 1);
+	rec->trainee = rl_col_int64(st, 2);
 	msg = rl_db_col_text(st, 3);
 	if (statement)
 		*statement = msg && strlen(msg) > plen ? json_loads(msg + plen, 0, NULL) : NULL;
-	sqlite3_reset(st);
+	rl_reset(st);
 	rec->superseded = named_by(db, rec->trainee, index, superseding_sql, "supersedes", err);
 	rec->withdrawn = rec->superseded < -1 ? -2
 			 : named_by(db, rec->trainee, index, withdrawing_sql, "signoff_index", err);
@@ -437,7 +437,7 @@ static int signed_rec_at(struct rl_db *db, int64_t index, struct rl_signed_rec *
 /* Deletes the record row (assessments, module_completions by kind) of a statement that no longer counts; index < 0: none. */
 static int drop_record(struct rl_db *db, int kind, int64_t index, struct rl_error *err)
 {
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 
 	if (index < 0)
 		return 0;
@@ -445,10 +445,10 @@ static int drop_record(struct rl_db *db, int kind, int64_t index, struct rl_erro
 			   : "DELETE FROM module_completions WHERE ledger_index = ?", err);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, index);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	rl_bind_int64(q, 1, index);
+	if (rl_step(q) != RL_DONE)
 		return rl_db_fail(db, err, "retiring the corrected record");
-	sqlite3_reset(q);
+	rl_reset(q);
 	return 0;
 }
 
@@ -553,20 +553,20 @@ static const char *member_str(const json_t *o, const char *k)
 static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *version, int64_t *cid,
 			 struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
 					  "ON c.id = " RL_ENROLLED_ON_SQL " WHERE u.id = ? AND (u.roles & 1)", err);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*cid = sqlite3_column_int64(st, 0);
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW) {
+		*cid = rl_col_int64(st, 0);
 		snprintf(code, 64, "%s", rl_db_col_text(st, 1));
-		*version = sqlite3_column_int(st, 2);
+		*version = rl_col_int(st, 2);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (!found)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainee %lld", (long long)trainee);
 	return 0;
@@ -582,7 +582,7 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 	const char *decision = member_str(st, "decision"), *role = member_str(st, "role"), *reason = member_str(st, "reason");
 	json_t *steps = json_object_get(st, "steps"), *s;
 	char *signed_steps = NULL;
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 	int rc = -1;
 
 	s = id > 0 ? rl_session_load(db, id, err) : NULL;
@@ -649,19 +649,19 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 			   "signed_at = ?, signoff_index = ?, reject_reason = ? WHERE id = ? AND status = 'pending'", err);
 	if (!q)
 		goto out;
-	sqlite3_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1, SQLITE_STATIC);
+	rl_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1);
 	rl_db_bind_text(q, 2, role);
 	rl_db_bind_text(q, 3, signed_steps);
-	sqlite3_bind_int64(q, 4, so->signer);
-	sqlite3_bind_text(q, 5, by->signed_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 6, so->ledger_index);
+	rl_bind_int64(q, 4, so->signer);
+	rl_bind_text(q, 5, by->signed_at, -1);
+	rl_bind_int64(q, 6, so->ledger_index);
 	rl_db_bind_text(q, 7, reason);
-	sqlite3_bind_int64(q, 8, id);
-	if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1) {
+	rl_bind_int64(q, 8, id);
+	if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1) {
 		rl_db_fail(db, err, "recording the sign-off");
 		goto out;
 	}
-	sqlite3_reset(q);
+	rl_reset(q);
 	rc = rl_progress_refresh(db, member_int(s, "trainee"), err);
 out:
 	free(signed_steps);
@@ -691,7 +691,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	size_t n = 0, i;
 	char *scores_text = NULL, now[21];
 	int64_t supersedes = -1;
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 	int rc = -1;
 
 	if (!tools)
@@ -754,17 +754,17 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	q = rl_db_stmt(db, "SELECT 1 FROM assessments WHERE session_id = ? AND tool = ? AND ledger_index <> ?", err);
 	if (!q)
 		goto out;
-	sqlite3_bind_int64(q, 1, sid);
-	sqlite3_bind_text(q, 2, tool_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 3, supersedes);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		sqlite3_reset(q);
+	rl_bind_int64(q, 1, sid);
+	rl_bind_text(q, 2, tool_id, -1);
+	rl_bind_int64(q, 3, supersedes);
+	if (rl_step(q) == RL_ROW) {
+		rl_reset(q);
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already assessed",
 			     "session %lld already has a %s assessment; correct it with a new one naming it in "
 			     "\"supersedes\" (raslog assess --supersedes INDEX)", (long long)sid, tool_id);
 		goto out;
 	}
-	sqlite3_reset(q);
+	rl_reset(q);
 	if (append(db, so, trainee, err) < 0 || drop_record(db, RL_K_ASSESSMENT, supersedes, err) < 0)
 		goto out;
 	scores_text = json_dumps(scores, JSON_COMPACT);
@@ -773,19 +773,19 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 			   "ledger_index, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
 	if (!q)
 		goto out;
-	sqlite3_bind_int64(q, 1, trainee);
-	sqlite3_bind_int64(q, 2, so->signer);
-	sqlite3_bind_int64(q, 3, sid);
-	sqlite3_bind_text(q, 4, tool_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 5, scores_text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q, 6, total);
-	sqlite3_bind_int64(q, 7, so->ledger_index);
-	sqlite3_bind_text(q, 8, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) != SQLITE_DONE) {
+	rl_bind_int64(q, 1, trainee);
+	rl_bind_int64(q, 2, so->signer);
+	rl_bind_int64(q, 3, sid);
+	rl_bind_text(q, 4, tool_id, -1);
+	rl_bind_text(q, 5, scores_text, -1);
+	rl_bind_int(q, 6, total);
+	rl_bind_int64(q, 7, so->ledger_index);
+	rl_bind_text(q, 8, now, -1);
+	if (rl_step(q) != RL_DONE) {
 		rl_db_fail(db, err, "storing the assessment");
 		goto out;
 	}
-	sqlite3_reset(q);
+	rl_reset(q);
 	rc = rl_progress_refresh(db, trainee, err);
 out:
 	free(scores_text);
@@ -848,7 +848,7 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	int version;
 	int64_t supersedes = -1;
 	const struct rl_curriculum *c;
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 
 	if (trainee == so->signer)
 		return REFUSE(err, "self-sign", "you cannot sign off your own module");
@@ -870,16 +870,16 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 			   "AND ledger_index <> ?", err);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, trainee);
-	sqlite3_bind_int64(q, 2, cid);
-	sqlite3_bind_text(q, 3, module, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 4, supersedes);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		sqlite3_reset(q);
+	rl_bind_int64(q, 1, trainee);
+	rl_bind_int64(q, 2, cid);
+	rl_bind_text(q, 3, module, -1);
+	rl_bind_int64(q, 4, supersedes);
+	if (rl_step(q) == RL_ROW) {
+		rl_reset(q);
 		return rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 				    "module %s of trainee %lld is already signed off", module, (long long)trainee);
 	}
-	sqlite3_reset(q);
+	rl_reset(q);
 	if (need_prerequisites(db, trainee, module, err) < 0 || append(db, so, trainee, err) < 0 ||
 	    drop_record(db, RL_K_MODULE, supersedes, err) < 0)
 		return -1;
@@ -888,15 +888,15 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 			   "created_at) VALUES (?,?,?,?,?,?)", err);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, trainee);
-	sqlite3_bind_int64(q, 2, cid);
-	sqlite3_bind_text(q, 3, module, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 4, so->signer);
-	sqlite3_bind_int64(q, 5, so->ledger_index);
-	sqlite3_bind_text(q, 6, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	rl_bind_int64(q, 1, trainee);
+	rl_bind_int64(q, 2, cid);
+	rl_bind_text(q, 3, module, -1);
+	rl_bind_int64(q, 4, so->signer);
+	rl_bind_int64(q, 5, so->ledger_index);
+	rl_bind_text(q, 6, now, -1);
+	if (rl_step(q) != RL_DONE)
 		return rl_db_fail(db, err, "storing the module completion");
-	sqlite3_reset(q);
+	rl_reset(q);
 	return rl_progress_refresh(db, trainee, err);
 }
 
@@ -950,7 +950,7 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 	long d1, d2;
 	uint8_t pk[32];
 	char why[300];
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 	int rc;
 
 	if (need_faculty(me, k, err) < 0)
@@ -996,27 +996,27 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 				   "AND ledger_index = ? AND superseded_index IS NULL", err);
 		if (!q)
 			return -1;
-		sqlite3_bind_int64(q, 1, so->ledger_index);
-		sqlite3_bind_int64(q, 2, trainer);
-		sqlite3_bind_int64(q, 3, supersedes);
-		if (sqlite3_step(q) != SQLITE_DONE || sqlite3_changes(db->sql) != 1)
+		rl_bind_int64(q, 1, so->ledger_index);
+		rl_bind_int64(q, 2, trainer);
+		rl_bind_int64(q, 3, supersedes);
+		if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1)
 			return rl_db_fail(db, err, "superseding the trainer accreditation");
-		sqlite3_reset(q);
+		rl_reset(q);
 	}
 	rl_base64_decode_exact(tkey, pk, 32);
 	q = rl_db_stmt(db, "INSERT INTO trainer_accreditations(trainer_id, public_key, valid_from, valid_until, "
 			   "faculty_id, ledger_index) VALUES (?,?,?,?,?,?)", err);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, trainer);
-	sqlite3_bind_blob(q, 2, pk, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, until, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 5, so->signer);
-	sqlite3_bind_int64(q, 6, so->ledger_index);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	rl_bind_int64(q, 1, trainer);
+	rl_bind_blob(q, 2, pk, 32);
+	rl_bind_text(q, 3, from, -1);
+	rl_bind_text(q, 4, until, -1);
+	rl_bind_int64(q, 5, so->signer);
+	rl_bind_int64(q, 6, so->ledger_index);
+	if (rl_step(q) != RL_DONE)
 		return rl_db_fail(db, err, "storing the trainer accreditation");
-	sqlite3_reset(q);
+	rl_reset(q);
 	return 0;
 }
 
@@ -1031,7 +1031,7 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 	json_t *report;
 	const char *status;
 	long d;
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 
 	if (need_faculty(me, k, err) < 0)
 		return -1;
@@ -1077,15 +1077,15 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 			   "accredited_at, valid_until) VALUES (?,?,?,?,?,?)", err);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, trainee);
-	sqlite3_bind_int64(q, 2, cid);
-	sqlite3_bind_int64(q, 3, so->signer);
-	sqlite3_bind_int64(q, 4, so->ledger_index);
-	sqlite3_bind_text(q, 5, by->signed_at, -1, SQLITE_TRANSIENT);
+	rl_bind_int64(q, 1, trainee);
+	rl_bind_int64(q, 2, cid);
+	rl_bind_int64(q, 3, so->signer);
+	rl_bind_int64(q, 4, so->ledger_index);
+	rl_bind_text(q, 5, by->signed_at, -1);
 	rl_db_bind_text(q, 6, until);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	if (rl_step(q) != RL_DONE)
 		return rl_db_fail(db, err, "storing the accreditation");
-	sqlite3_reset(q);
+	rl_reset(q);
 	return rl_progress_refresh(db, trainee, err);
 }
 
@@ -1097,7 +1097,7 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 	const char *reason = member_str(st, "reason");
 	struct rl_tacc t;
 	char why[300];
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 	int changed = 0, rc;
 
 	if (need_faculty(me, k, err) < 0)
@@ -1125,15 +1125,15 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 	}
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, so->ledger_index);
-	sqlite3_bind_text(q, 2, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 3, subject);
+	rl_bind_int64(q, 1, so->ledger_index);
+	rl_bind_text(q, 2, reason, -1);
+	rl_bind_int64(q, 3, subject);
 	if (!(rc && t.trainer == subject))
-		sqlite3_bind_int64(q, 4, index);
-	if (sqlite3_step(q) != SQLITE_DONE)
+		rl_bind_int64(q, 4, index);
+	if (rl_step(q) != RL_DONE)
 		return rl_db_fail(db, err, "revoking");
-	changed = sqlite3_changes(db->sql);
-	sqlite3_reset(q);
+	changed = rl_db_changes(db);
+	rl_reset(q);
 	if (!changed)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
 				    "no live accreditation of user %lld at ledger index %lld", (long long)subject, (long long)index);
@@ -1205,7 +1205,7 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 	struct rl_signed_rec rec;
 	json_t *target = NULL;
 	char why[300];
-	sqlite3_stmt *q;
+	struct rl_stmt *q;
 	int rc = -1, found, faculty;
 
 	if (!trainee || !json_is_integer(json_object_get(st, "signoff_index")))
@@ -1243,10 +1243,10 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 		if (!(q = rl_db_stmt(db, "SELECT ledger_index FROM assessments WHERE session_id = ? ORDER BY ledger_index "
 				     "LIMIT 1", err)))
 			goto out;
-		sqlite3_bind_int64(q, 1, sid);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			assessed = sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
+		rl_bind_int64(q, 1, sid);
+		if (rl_step(q) == RL_ROW)
+			assessed = rl_col_int64(q, 0);
+		rl_reset(q);
 		if (assessed >= 0) {
 			rl_error_set(err, RL_E_CONFLICT, "withdrawal-refused", "Withdrawal refused",
 				     "session %lld has an assessment that counts (ledger index %lld); withdraw that first, "
@@ -1262,13 +1262,13 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 				   "WHERE id = ? AND signoff_index = ?", err);
 		if (!q)
 			goto out;
-		sqlite3_bind_int64(q, 1, sid);
-		sqlite3_bind_int64(q, 2, index);
-		if (sqlite3_step(q) != SQLITE_DONE) {
+		rl_bind_int64(q, 1, sid);
+		rl_bind_int64(q, 2, index);
+		if (rl_step(q) != RL_DONE) {
 			rl_db_fail(db, err, "returning the session to pending");
 			goto out;
 		}
-		sqlite3_reset(q);
+		rl_reset(q);
 	} else if (drop_record(db, rec.kind, index, err) < 0) {
 		goto out;
 	}
@@ -1339,17 +1339,17 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 
 /* ------------------------------------------------------------------- keys */
 
-static json_t *key_json(sqlite3_stmt *st)
+static json_t *key_json(struct rl_stmt *st)
 {
-	char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
-	json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-			      "user", (json_int_t)sqlite3_column_int64(st, 1), "public_key", pk,
-			      "faculty_root", sqlite3_column_int(st, 3), "created_at", rl_db_col_text(st, 4));
+	char *pk = rl_base64_encode(rl_col_blob(st, 2), 32);
+	json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
+			      "user", (json_int_t)rl_col_int64(st, 1), "public_key", pk,
+			      "faculty_root", rl_col_int(st, 3), "created_at", rl_db_col_text(st, 4));
 	free(pk);
-	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+	if (!rl_col_is_null(st, 5))
 		json_object_set_new(o, "revoked_at", json_string(rl_db_col_text(st, 5)));
-	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-		json_object_set_new(o, "revoked_index", json_integer(sqlite3_column_int64(st, 6)));
+	if (!rl_col_is_null(st, 6))
+		json_object_set_new(o, "revoked_index", json_integer(rl_col_int64(st, 6)));
 	return o;
 }
 
@@ -1357,16 +1357,16 @@ static json_t *key_json(sqlite3_stmt *st)
 
 json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE user_id = ? ORDER BY id DESC", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE user_id = ? ORDER BY id DESC", err);
 	json_t *a;
 
 	if (!st)
 		return NULL;
 	a = json_array();
-	sqlite3_bind_int64(st, 1, user);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, user);
+	while (rl_step(st) == RL_ROW)
 		json_array_append_new(a, key_json(st));
-	sqlite3_reset(st);
+	rl_reset(st);
 	/* Keys per device: the device_key statement that approved each key, if any. */
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *o = json_array_get(a, i);
@@ -1389,11 +1389,11 @@ json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
 			json_decref(a);
 			return NULL;
 		}
-		sqlite3_bind_int64(st, 1, user);
-		sqlite3_bind_blob(st, 2, pk, 32, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			json_object_set_new(o, "accreditation_index", json_integer(sqlite3_column_int64(st, 0)));
-		sqlite3_reset(st);
+		rl_bind_int64(st, 1, user);
+		rl_bind_blob(st, 2, pk, 32);
+		if (rl_step(st) == RL_ROW && !rl_col_is_null(st, 0))
+			json_object_set_new(o, "accreditation_index", json_integer(rl_col_int64(st, 0)));
+		rl_reset(st);
 	}
 	return a;
 }
@@ -1402,38 +1402,38 @@ static int insert_key(struct rl_db *db, int64_t user, const uint8_t pk[32], int 
 		      struct rl_error *err)
 {
 	char now[21];
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO keys(user_id, public_key, faculty_root, created_at) VALUES (?,?,?,?)", err);
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO keys(user_id, public_key, faculty_root, created_at) VALUES (?,?,?,?)", err);
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_int64(st, 1, user);
-	sqlite3_bind_blob(st, 2, pk, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, faculty_root);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+	rl_bind_int64(st, 1, user);
+	rl_bind_blob(st, 2, pk, 32);
+	rl_bind_int(st, 3, faculty_root);
+	rl_bind_text(st, 4, now, -1);
+	if (rl_step(st) != RL_DONE) {
+		if (rl_db_unique_violation(db))
 			return rl_error_set(err, RL_E_CONFLICT, "key-exists", NULL, "this public key is already registered");
 		return rl_db_fail(db, err, "registering a key");
 	}
-	sqlite3_reset(st);
-	*id = sqlite3_last_insert_rowid(db->sql);
+	rl_reset(st);
+	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 
 static json_t *key_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?", err);
 	json_t *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
 		o = key_json(st);
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)id);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }
 
@@ -1540,7 +1540,7 @@ int rl_key_revoke(struct rl_db *db, const struct rl_user *me, int64_t key_id, js
 	json_t *k = key_by_id(db, key_id, err);
 	int64_t owner, index;
 	char now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (!k)
 		return -1;
@@ -1562,12 +1562,12 @@ int rl_key_revoke(struct rl_db *db, const struct rl_user *me, int64_t key_id, js
 	st = rl_db_stmt(db, "UPDATE keys SET revoked_at = ?, revoked_index = ? WHERE id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, index);
-	sqlite3_bind_int64(st, 3, key_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, index);
+	rl_bind_int64(st, 3, key_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "revoking a key");
-	sqlite3_reset(st);
+	rl_reset(st);
 	*out = key_by_id(db, key_id, err);
 	return *out ? 0 : -1;
 }
@@ -1600,7 +1600,7 @@ int rl_faculty_key_add(struct rl_db *db, int64_t user, const char *public_key_b6
 
 json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, u.name, coalesce(u.site, ''), a.ledger_index, a.valid_from, a.valid_until, a.revoked_index "
 		"FROM users u LEFT JOIN trainer_accreditations a ON a.id = "
 		"(SELECT max(id) FROM trainer_accreditations WHERE trainer_id = u.id) "
@@ -1612,33 +1612,33 @@ json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 		return NULL;
 	rl_format_date(rl_today(), today);
 	a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name",
+	while (rl_step(st) == RL_ROW) {
+		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)rl_col_int64(st, 0), "name",
 				      rl_db_col_text(st, 1), "site", rl_db_col_text(st, 2));
 		json_t *acc;
 		const char *state;
 
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+		if (rl_col_is_null(st, 3)) {
 			acc = json_pack("{s:s}", "state", "none");
 		} else {
 			const char *until = rl_db_col_text(st, 5);
-			if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			if (!rl_col_is_null(st, 6))
 				state = "revoked";
 			else if (strcmp(until, today) < 0)
 				state = "expired";
 			else
 				state = "active";
-			acc = json_pack("{s:I,s:s,s:s,s:s}", "ledger_index", (json_int_t)sqlite3_column_int64(st, 3),
+			acc = json_pack("{s:I,s:s,s:s,s:s}", "ledger_index", (json_int_t)rl_col_int64(st, 3),
 					"valid_from", rl_db_col_text(st, 4), "valid_until", until, "state", state);
 		}
 		json_object_set_new(o, "accreditation", acc);
 		json_array_append_new(a, o);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	/* The statements that make the trainer's key chain, for checkers that follow it (web/js/verify.js). */
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *o = json_array_get(a, i), *chain = json_array();
-		sqlite3_stmt *q = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind IN "
+		struct rl_stmt *q = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind IN "
 					     "('trainer_accreditation', 'device_key', 'key_revocation', 'revocation') "
 					     "ORDER BY idx", err);
 		if (!q) {
@@ -1646,10 +1646,10 @@ json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 			json_decref(a);
 			return NULL;
 		}
-		sqlite3_bind_int64(q, 1, json_integer_value(json_object_get(o, "id")));
-		while (sqlite3_step(q) == SQLITE_ROW)
-			json_array_append_new(chain, json_integer(sqlite3_column_int64(q, 0)));
-		sqlite3_reset(q);
+		rl_bind_int64(q, 1, json_integer_value(json_object_get(o, "id")));
+		while (rl_step(q) == RL_ROW)
+			json_array_append_new(chain, json_integer(rl_col_int64(q, 0)));
+		rl_reset(q);
 		json_object_set_new(o, "key_chain", chain);
 	}
 	return a;

@@ -15,18 +15,18 @@
 
 int rl_supervises(struct rl_db *db, int64_t trainer, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT EXISTS (SELECT 1 FROM assignments WHERE trainer_id = ?1 AND trainee_id = ?2) "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT EXISTS (SELECT 1 FROM assignments WHERE trainer_id = ?1 AND trainee_id = ?2) "
 					  "OR EXISTS (SELECT 1 FROM sessions WHERE trainee_id = ?2 AND trainer_id = ?1 AND status <> 'withdrawn')", err);
 	int found, rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainer);
-	sqlite3_bind_int64(st, 2, trainee);
-	rc = sqlite3_step(st);
-	found = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	rl_bind_int64(st, 1, trainer);
+	rl_bind_int64(st, 2, trainee);
+	rc = rl_step(st);
+	found = rc == RL_ROW && rl_col_int(st, 0);
+	rl_reset(st);
+	if (rc != RL_ROW)
 		return rl_db_fail(db, err, "checking supervision");
 	return found;
 }
@@ -44,27 +44,27 @@ void rl_supervision_refusal(int64_t trainer, int64_t trainee, char *buf, size_t 
 	"SELECT a.id, a.trainer_id, r.name, a.trainee_id, t.name, a.assigned_by, a.created_at " \
 	"FROM assignments a JOIN users r ON r.id = a.trainer_id JOIN users t ON t.id = a.trainee_id "
 
-static json_t *assignment_json(sqlite3_stmt *st)
+static json_t *assignment_json(struct rl_stmt *st)
 {
-	return json_pack("{s:I,s:I,s:s,s:I,s:s,s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-			 "trainer", (json_int_t)sqlite3_column_int64(st, 1), "trainer_name", rl_db_col_text(st, 2),
-			 "trainee", (json_int_t)sqlite3_column_int64(st, 3), "trainee_name", rl_db_col_text(st, 4),
-			 "assigned_by", (json_int_t)sqlite3_column_int64(st, 5), "created_at", rl_db_col_text(st, 6));
+	return json_pack("{s:I,s:I,s:s,s:I,s:s,s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
+			 "trainer", (json_int_t)rl_col_int64(st, 1), "trainer_name", rl_db_col_text(st, 2),
+			 "trainee", (json_int_t)rl_col_int64(st, 3), "trainee_name", rl_db_col_text(st, 4),
+			 "assigned_by", (json_int_t)rl_col_int64(st, 5), "created_at", rl_db_col_text(st, 6));
 }
 
 static json_t *assignment_get(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT "WHERE a.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT "WHERE a.id = ?", err);
 	json_t *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
 		o = assignment_json(st);
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no assignment %lld", (long long)id);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }
 
@@ -93,7 +93,7 @@ int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *
 	struct rl_user r, t;
 	struct rl_error lookup = RL_ERROR_INIT;
 	char now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	*out = NULL;
 	if (need_faculty(me, "assign trainees to trainers", err) < 0)
@@ -118,27 +118,27 @@ int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *
 	st = rl_db_stmt(db, "INSERT INTO assignments(trainer_id, trainee_id, assigned_by, created_at) VALUES (?,?,?,?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainer);
-	sqlite3_bind_int64(st, 2, trainee);
-	sqlite3_bind_int64(st, 3, me->id);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		int unique = sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE;
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, trainer);
+	rl_bind_int64(st, 2, trainee);
+	rl_bind_int64(st, 3, me->id);
+	rl_bind_text(st, 4, now, -1);
+	if (rl_step(st) != RL_DONE) {
+		int unique = rl_db_unique_violation(db);
+		rl_reset(st);
 		if (unique)
 			return rl_error_set(err, RL_E_CONFLICT, "already-assigned", "Already assigned",
 					    "trainee %lld is already assigned to trainer %lld", trainee, trainer);
 		return rl_db_fail(db, err, "storing the assignment");
 	}
-	sqlite3_reset(st);
-	*out = assignment_get(db, sqlite3_last_insert_rowid(db->sql), err);
+	rl_reset(st);
+	*out = assignment_get(db, rl_db_last_insert_id(db), err);
 	return *out ? 0 : -1;
 }
 
 int rl_assignment_remove(struct rl_db *db, const struct rl_user *me, int64_t id, json_t **out,
 			 struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	*out = NULL;
 	if (need_faculty(me, "remove assignments", err) < 0)
@@ -150,13 +150,13 @@ int rl_assignment_remove(struct rl_db *db, const struct rl_user *me, int64_t id,
 	st = rl_db_stmt(db, "DELETE FROM assignments WHERE id = ?", err);
 	if (!st)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) != RL_DONE) {
+		rl_reset(st);
 		rl_db_fail(db, err, "removing the assignment");
 		goto fail;
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return 0;
 fail:
 	json_decref(*out);
@@ -168,7 +168,7 @@ json_t *rl_assignment_list(struct rl_db *db, const struct rl_user *me, int64_t t
 			   struct rl_error *err)
 {
 	int all = (me->roles & RL_ROLE_ADMIN) != 0;
-	sqlite3_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT
+	struct rl_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT
 		"WHERE (?1 OR (?2 AND a.trainer_id = ?4) OR (?3 AND a.trainee_id = ?4) "
 		"OR (?7 AND " RL_FACULTY_SCOPE_SQL("a.trainee_id") ")) "
 		"AND (?5 = 0 OR a.trainer_id = ?5) AND (?6 = 0 OR a.trainee_id = ?6) ORDER BY a.id", err);
@@ -177,19 +177,19 @@ json_t *rl_assignment_list(struct rl_db *db, const struct rl_user *me, int64_t t
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int(st, 1, all);
-	sqlite3_bind_int(st, 2, (me->roles & RL_ROLE_TRAINER) != 0);
-	sqlite3_bind_int(st, 3, (me->roles & RL_ROLE_TRAINEE) != 0);
-	sqlite3_bind_int64(st, 4, me->id);
-	sqlite3_bind_int64(st, 5, trainer);
-	sqlite3_bind_int64(st, 6, trainee);
-	sqlite3_bind_int(st, 7, (me->roles & RL_ROLE_FACULTY) != 0);
+	rl_bind_int(st, 1, all);
+	rl_bind_int(st, 2, (me->roles & RL_ROLE_TRAINER) != 0);
+	rl_bind_int(st, 3, (me->roles & RL_ROLE_TRAINEE) != 0);
+	rl_bind_int64(st, 4, me->id);
+	rl_bind_int64(st, 5, trainer);
+	rl_bind_int64(st, 6, trainee);
+	rl_bind_int(st, 7, (me->roles & RL_ROLE_FACULTY) != 0);
 	rl_scope_bind(st, me);
 	items = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = rl_step(st)) == RL_ROW)
 		json_array_append_new(items, assignment_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(items);
 		rl_db_fail(db, err, "listing assignments");
 		return NULL;

@@ -5,7 +5,6 @@
 
 #include "domain/tally.h"
 
-#include <sqlite3.h>
 
 #include "domain/catalog.h"
 #include "ledger/kinds.h"
@@ -87,54 +86,54 @@ static void add_session(const struct rl_curriculum *c, const struct rl_tools *to
 int rl_tally_claim(struct rl_db *db, const struct rl_curriculum *c, int64_t session, int sign,
 		   struct rl_tally_delta *d, int64_t *trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT trainee_id, status, activity, platform, minutes, role, steps "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT trainee_id, status, activity, platform, minutes, role, steps "
 					  "FROM sessions WHERE id = ?", err);
 	const struct rl_tools *tools = rl_tools_default(err);
 
 	if (!st || !tools)
 		return -1;
-	sqlite3_bind_int64(st, 1, session);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rl_bind_int64(st, 1, session);
+	if (rl_step(st) == RL_ROW) {
 		if (trainee)
-			*trainee = sqlite3_column_int64(st, 0);
+			*trainee = rl_col_int64(st, 0);
 		if (c && strcmp(rl_db_col_text(st, 1), "pending") == 0) {
-			json_t *steps = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
+			json_t *steps = rl_col_is_null(st, 6) ? NULL
 					: json_loads(rl_db_col_text(st, 6), 0, NULL);
 			add_session(c, tools, rl_db_col_text(st, 2),
-				    sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : rl_db_col_text(st, 3),
-				    sqlite3_column_int64(st, 4),
-				    sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : rl_db_col_text(st, 5), steps,
+				    rl_col_is_null(st, 3) ? NULL : rl_db_col_text(st, 3),
+				    rl_col_int64(st, 4),
+				    rl_col_is_null(st, 5) ? NULL : rl_db_col_text(st, 5), steps,
 				    d->pen, sign);
 			json_decref(steps);
 		}
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return 0;
 }
 
 static int upsert(struct rl_db *db, int64_t trainee, const char *key, long long s, long long p, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
 					  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (trainee_id, requirement) DO UPDATE "
 					  "SET signed = signed + ?3, pending = pending + ?4", err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, s);
-	sqlite3_bind_int64(st, 4, p);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_text(st, 2, key, -1);
+	rl_bind_int64(st, 3, s);
+	rl_bind_int64(st, 4, p);
+	rc = rl_step(st);
+	rl_reset(st);
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
 }
 
 int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delta *d, struct rl_error *err)
 {
 	const char *key;
 	json_t *v;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int touched = 0, rc;
 
 	json_object_foreach(d->sig, key, v) {
@@ -157,10 +156,10 @@ int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delt
 	/* A rebuild writes no row for a requirement with nothing signed or pending. */
 	if (!(st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ? AND signed = 0 AND pending = 0", err)))
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	rl_reset(st);
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
 }
 
 /*
@@ -175,28 +174,28 @@ static int fold_signoff(struct rl_db *db, const struct rl_curriculum *c, const s
 {
 	const json_t *s = json_object_get(stmt, "session");
 	const char *decision = mstr(stmt, "decision");
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT trainee_id, status, signoff_index, activity, platform, minutes, "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT trainee_id, status, signoff_index, activity, platform, minutes, "
 					  "role, steps FROM sessions WHERE id = ?", err);
 	int rc = 1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, mint(s, "id"));
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == trainee &&
-	    sqlite3_column_type(st, 2) != SQLITE_NULL) {
-		int64_t decided = sqlite3_column_int64(st, 2);
+	rl_bind_int64(st, 1, mint(s, "id"));
+	if (rl_step(st) == RL_ROW && rl_col_int64(st, 0) == trainee &&
+	    !rl_col_is_null(st, 2)) {
+		int64_t decided = rl_col_int64(st, 2);
 		const char *status = rl_db_col_text(st, 1);
 
 		if (decided < idx) {
 			rc = 0; /* decided before: this one counts nowhere */
 		} else if (decided == idx && (strcmp(status, "signed") == 0 || strcmp(status, "rejected") == 0)) {
-			json_t *steps = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL
+			json_t *steps = rl_col_is_null(st, 7) ? NULL
 					: json_loads(rl_db_col_text(st, 7), 0, NULL);
 			/* The claim was pending until this decision. */
 			add_session(c, tools, rl_db_col_text(st, 3),
-				    sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : rl_db_col_text(st, 4),
-				    sqlite3_column_int64(st, 5),
-				    sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : rl_db_col_text(st, 6), steps,
+				    rl_col_is_null(st, 4) ? NULL : rl_db_col_text(st, 4),
+				    rl_col_int64(st, 5),
+				    rl_col_is_null(st, 6) ? NULL : rl_db_col_text(st, 6), steps,
 				    d->pen, -1);
 			json_decref(steps);
 			if (decision && strcmp(decision, "confirmed") == 0)
@@ -205,7 +204,7 @@ static int fold_signoff(struct rl_db *db, const struct rl_curriculum *c, const s
 			rc = 0;
 		}
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return rc;
 }
 
@@ -249,7 +248,7 @@ int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		      struct rl_error *err)
 {
 	const struct rl_tools *tools = rl_tools_default(err);
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	struct rl_tally_delta d;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
 	int64_t from;
@@ -257,25 +256,25 @@ int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curricu
 
 	if (!tools || !(st = rl_db_stmt(db, "SELECT ledger_through FROM trainee_status WHERE trainee_id = ?", err)))
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) {
-		sqlite3_reset(st);
-		return rc == SQLITE_ROW || rc == SQLITE_DONE ? 1 : rl_db_fail(db, err, "reading a trainee's status");
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	if (rc != RL_ROW || rl_col_is_null(st, 0)) {
+		rl_reset(st);
+		return rc == RL_ROW || rc == RL_DONE ? 1 : rl_db_fail(db, err, "reading a trainee's status");
 	}
-	from = *through = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	from = *through = rl_col_int64(st, 0);
+	rl_reset(st);
 
 	if (!(st = rl_db_stmt(db, "SELECT idx, kind, message FROM ledger WHERE subject_id = ? AND idx > ? ORDER BY idx",
 			      err)))
 		return -1;
 	rl_tally_delta_init(&d);
-	sqlite3_bind_int64(st, 1, trainee);
-	sqlite3_bind_int64(st, 2, from);
-	while (!full && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_int_t idx = sqlite3_column_int64(st, 0);
-		const char *kind = rl_db_col_text(st, 1), *m = (const char *)sqlite3_column_text(st, 2);
-		size_t len = (size_t)sqlite3_column_bytes(st, 2);
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 2, from);
+	while (!full && (rc = rl_step(st)) == RL_ROW) {
+		json_int_t idx = rl_col_int64(st, 0);
+		const char *kind = rl_db_col_text(st, 1), *m = rl_col_text(st, 2);
+		size_t len = (size_t)rl_col_bytes(st, 2);
 		const struct rl_kind *k = rl_kind_find(kind);
 		json_t *stmt;
 
@@ -299,7 +298,7 @@ int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curricu
 			int r = fold_signoff(db, c, tools, trainee, idx, stmt, &d, err);
 			if (r < 0) {
 				json_decref(stmt);
-				sqlite3_reset(st);
+				rl_reset(st);
 				rl_tally_delta_free(&d);
 				return -1;
 			}
@@ -311,8 +310,8 @@ int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		}
 		json_decref(stmt);
 	}
-	sqlite3_reset(st);
-	if (!full && rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (!full && rc != RL_DONE) {
 		rl_tally_delta_free(&d);
 		return rl_db_fail(db, err, "reading the trainee's new ledger entries");
 	}
@@ -323,7 +322,7 @@ int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curricu
 
 json_t *rl_tally_load(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT requirement, signed, pending FROM trainee_tally WHERE trainee_id = ?",
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT requirement, signed, pending FROM trainee_tally WHERE trainee_id = ?",
 				      err);
 	json_t *out;
 	int rc;
@@ -331,12 +330,12 @@ json_t *rl_tally_load(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	if (!st)
 		return NULL;
 	out = json_object();
-	sqlite3_bind_int64(st, 1, trainee);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(out, rl_db_col_text(st, 0), json_pack("[I,I]", (json_int_t)sqlite3_column_int64(st, 1),
-									  (json_int_t)sqlite3_column_int64(st, 2)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_bind_int64(st, 1, trainee);
+	while ((rc = rl_step(st)) == RL_ROW)
+		json_object_set_new(out, rl_db_col_text(st, 0), json_pack("[I,I]", (json_int_t)rl_col_int64(st, 1),
+									  (json_int_t)rl_col_int64(st, 2)));
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(out);
 		rl_db_fail(db, err, "reading progress totals");
 		return NULL;

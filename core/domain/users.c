@@ -37,7 +37,7 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 {
 	uint8_t raw[32], hash[32];
 	char now[21];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	randombytes_buf(raw, sizeof(raw));
 	if (token_hash(db, raw, hash, err) < 0)
@@ -50,10 +50,10 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 	st = rl_db_stmt(db, "INSERT INTO tokens(user_id, hash, created_at) VALUES (?, ?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 1, user_id);
+	rl_bind_blob(st, 2, hash, sizeof(hash));
+	rl_bind_text(st, 3, now, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing a token");
 	return 0;
 }
@@ -78,7 +78,7 @@ static int valid_email(const char *e)
  */
 static int curricula_list(struct rl_db *db, int last_and, struct rl_buf *out, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", err);
 	json_t *codes, *v;
 	size_t i, n;
 	int rc;
@@ -86,10 +86,10 @@ static int curricula_list(struct rl_db *db, int last_and, struct rl_buf *out, st
 	if (!st)
 		return -1;
 	codes = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = rl_step(st)) == RL_ROW)
 		json_array_append_new(codes, json_string(rl_db_col_text(st, 0)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(codes);
 		return rl_db_fail(db, err, "reading the loaded curricula");
 	}
@@ -114,7 +114,7 @@ void rl_curricula_codes(struct rl_db *db, char *out, size_t size)
 int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char now[21];
 	int64_t curriculum = 0;
 	long long dummy;
@@ -137,10 +137,10 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? ORDER BY version DESC LIMIT 1", err);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			curriculum = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		rl_bind_text(st, 1, code, -1);
+		if (rl_step(st) == RL_ROW)
+			curriculum = rl_col_int64(st, 0);
+		rl_reset(st);
 		if (!curriculum && nu->curriculum && *nu->curriculum)
 			return rl_curriculum_not_loaded(db, "curriculum", code, err);
 	}
@@ -150,41 +150,41 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 			    "VALUES (?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, nu->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, nu->email, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, nu->name, -1);
+	rl_bind_text(st, 2, nu->email, -1);
 	rl_db_bind_text(st, 3, nu->gmc);
-	sqlite3_bind_int(st, 4, nu->roles);
+	rl_bind_int(st, 4, nu->roles);
 	rl_db_bind_text(st, 5, nu->site);
 	if (curriculum)
-		sqlite3_bind_int64(st, 6, curriculum);
+		rl_bind_int64(st, 6, curriculum);
 	else
-		sqlite3_bind_null(st, 6);
-	sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->sql) == SQLITE_CONSTRAINT_UNIQUE)
+		rl_bind_null(st, 6);
+	rl_bind_text(st, 7, now, -1);
+	if (rl_step(st) != RL_DONE) {
+		if (rl_db_unique_violation(db))
 			return rl_error_field(err, "email", "a user with the e-mail %s already exists", nu->email);
 		return rl_db_fail(db, err, "adding a user");
 	}
-	*id_out = sqlite3_last_insert_rowid(db->sql);
+	*id_out = rl_db_last_insert_id(db);
 	return rl_token_issue(db, *id_out, token, err);
 }
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+static void copy_col(char *dst, size_t size, struct rl_stmt *st, int col)
 {
 	const char *s = rl_db_col_text(st, col);
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
-static void user_from_row(sqlite3_stmt *st, struct rl_user *u)
+static void user_from_row(struct rl_stmt *st, struct rl_user *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(st, 0);
+	u->id = rl_col_int64(st, 0);
 	copy_col(u->name, sizeof(u->name), st, 1);
 	copy_col(u->email, sizeof(u->email), st, 2);
 	copy_col(u->gmc, sizeof(u->gmc), st, 3);
-	u->roles = sqlite3_column_int(st, 4);
+	u->roles = rl_col_int(st, 4);
 	copy_col(u->site, sizeof(u->site), st, 5);
-	u->curriculum_id = sqlite3_column_int64(st, 6);
+	u->curriculum_id = rl_col_int64(st, 6);
 }
 
 #define USER_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.curriculum_id"
@@ -194,7 +194,7 @@ int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, stru
 	uint8_t raw[32], hash[32];
 	size_t got = 0;
 	const char *end = NULL;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int rc;
 
 	if (!token || strlen(token) != RL_TOKEN_LEN || strncmp(token, "rl_", 3) != 0 ||
@@ -208,16 +208,16 @@ int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, stru
 			    "WHERE t.hash = ? AND t.revoked_at IS NULL", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rl_bind_blob(st, 1, hash, sizeof(hash));
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
 		user_from_row(st, out);
-		out->token_id = sqlite3_column_int64(st, 7);
-		sqlite3_reset(st);
+		out->token_id = rl_col_int64(st, 7);
+		rl_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "checking a token");
 	return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
 			    "the bearer token is not valid; ask your administrator for a new one");
@@ -225,20 +225,20 @@ int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, stru
 
 int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = ?", err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rl_bind_int64(st, 1, id);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
 		user_from_row(st, out);
-		sqlite3_reset(st);
+		rl_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "reading a user");
 	return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
 }
@@ -263,7 +263,7 @@ int rl_curriculum_not_loaded(struct rl_db *db, const char *field, const char *co
 
 int rl_curriculum_code_of(struct rl_db *db, int64_t id, char out[65], struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	out[0] = '\0';
 	if (!id)
@@ -271,16 +271,16 @@ int rl_curriculum_code_of(struct rl_db *db, int64_t id, char out[65], struct rl_
 	st = rl_db_stmt(db, "SELECT code FROM curricula WHERE id = ?", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
+		snprintf(out, 65, "%s", rl_col_text(st, 0));
+	rl_reset(st);
 	return 0;
 }
 
 json_t *rl_trainee_sites(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT DISTINCT site FROM users WHERE (roles & 1) AND site IS NOT NULL "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT DISTINCT site FROM users WHERE (roles & 1) AND site IS NOT NULL "
 					  "AND site <> '' ORDER BY site", err);
 	json_t *out;
 	int rc;
@@ -288,10 +288,10 @@ json_t *rl_trainee_sites(struct rl_db *db, struct rl_error *err)
 	if (!st)
 		return NULL;
 	out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || !out) {
+	while ((rc = rl_step(st)) == RL_ROW)
+		json_array_append_new(out, json_string(rl_col_text(st, 0)));
+	rl_reset(st);
+	if (rc != RL_DONE || !out) {
 		json_decref(out);
 		rl_db_fail(db, err, "listing trainees' sites");
 		return NULL;

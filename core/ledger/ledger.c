@@ -69,33 +69,33 @@ static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct rl_db *db = ctx;
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", &err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", &err);
 	int rc = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(out, sqlite3_column_blob(st, 0), 32);
+	rl_bind_int(st, 1, (int)level);
+	rl_bind_int64(st, 2, (int64_t)index);
+	if (rl_step(st) == RL_ROW && rl_col_bytes(st, 0) == 32) {
+		memcpy(out, rl_col_blob(st, 0), 32);
 		rc = 0;
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return rc;
 }
 
 int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
 
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return rl_db_fail(db, err, "reading the ledger size");
 	}
-	*size = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*size = rl_col_int64(st, 0);
+	rl_reset(st);
 	return 0;
 }
 
@@ -108,7 +108,7 @@ int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, si
 	int64_t index;
 	char now[21];
 	int n;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (rl_ledger_size(db, &index, err) < 0)
 		return -1;
@@ -117,19 +117,19 @@ int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, si
 			    "subject_id, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, index);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, message, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, pk, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, sig, 64, SQLITE_STATIC);
+	rl_bind_int64(st, 1, index);
+	rl_bind_text(st, 2, kind, -1);
+	rl_bind_text(st, 3, message, (int)len);
+	rl_bind_blob(st, 4, pk, 32);
+	rl_bind_blob(st, 5, sig, 64);
 	if (signer)
-		sqlite3_bind_int64(st, 6, signer);
+		rl_bind_int64(st, 6, signer);
 	if (subject)
-		sqlite3_bind_int64(st, 7, subject);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		rl_bind_int64(st, 7, subject);
+	rl_bind_text(st, 8, now, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "appending to the ledger");
-	sqlite3_reset(st);
+	rl_reset(st);
 
 	rl_merkle_leaf_hash((const uint8_t *)message, len, sig, pk, leaf);
 	n = rl_merkle_append(get_node, db, (uint64_t)index, leaf, nodes, 65);
@@ -139,14 +139,14 @@ int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, si
 	if (!st)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int(st, 1, (int)nodes[i].level);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index);
-		sqlite3_bind_blob(st, 3, nodes[i].hash, 32, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		rl_reset(st);
+		rl_bind_int(st, 1, (int)nodes[i].level);
+		rl_bind_int64(st, 2, (int64_t)nodes[i].index);
+		rl_bind_blob(st, 3, nodes[i].hash, 32);
+		if (rl_step(st) != RL_DONE)
 			return rl_db_fail(db, err, "storing the ledger's Merkle nodes");
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	*index_out = index;
 	return 0;
 }
@@ -162,16 +162,16 @@ static json_t *head_body(int64_t size, const uint8_t root[32], const char *times
 
 static int last_head_size(struct rl_db *db, int64_t *size, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
 
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return rl_db_fail(db, err, "reading the tree head");
 	}
-	*size = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*size = rl_col_int64(st, 0);
+	rl_reset(st);
 	return 0;
 }
 
@@ -184,7 +184,7 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 	json_t *body;
 	char *msg;
 	size_t len;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (rl_ledger_size(db, &size, err) < 0 || last_head_size(db, &last, err) < 0)
 		return -1;
@@ -217,34 +217,34 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 	st = rl_db_stmt(db, "INSERT INTO tree_heads(tree_size, root_hash, timestamp, signature) VALUES (?,?,?,?)", err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, size);
-	sqlite3_bind_blob(st, 2, root, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, sig, 64, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 1, size);
+	rl_bind_blob(st, 2, root, 32);
+	rl_bind_text(st, 3, now, -1);
+	rl_bind_blob(st, 4, sig, 64);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing the tree head");
-	sqlite3_reset(st);
+	rl_reset(st);
 	return sealed;
 }
 
 json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
 					  "ORDER BY tree_size DESC LIMIT 1", err);
 	json_t *head = NULL;
 
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
-	    sqlite3_column_bytes(st, 3) == 64) {
-		char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
-		head = head_body(sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1), rl_db_col_text(st, 2));
+	if (rl_step(st) == RL_ROW && rl_col_bytes(st, 1) == 32 &&
+	    rl_col_bytes(st, 3) == 64) {
+		char *sig = rl_base64_encode(rl_col_blob(st, 3), 64);
+		head = head_body(rl_col_int64(st, 0), rl_col_blob(st, 1), rl_db_col_text(st, 2));
 		json_object_set_new(head, "signature", json_string(sig));
 		free(sig);
 	} else {
 		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return head;
 }
 
@@ -297,7 +297,7 @@ static int root_mismatch(struct rl_db *db, const struct head_check *h, const uin
 /* Checks the signature of the latest head stored in the database and fills h from it. */
 static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
 					  "ORDER BY tree_size DESC LIMIT 1", err);
 	uint8_t pk[32], sig[64];
 	struct rl_buf b = RL_BUF_INIT;
@@ -308,18 +308,18 @@ static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *e
 
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
 		return 0;   /* no head yet: nothing signed to compare with */
 	}
-	h->size = sqlite3_column_int64(st, 0);
-	if (sqlite3_column_bytes(st, 1) != 32 || sqlite3_column_bytes(st, 3) != 64) {
+	h->size = rl_col_int64(st, 0);
+	if (rl_col_bytes(st, 1) != 32 || rl_col_bytes(st, 3) != 64) {
 		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", NULL,
 			     "the latest tree head in %s is damaged (root or signature of the wrong length)", db->path);
 		goto out;
 	}
-	memcpy(h->root, sqlite3_column_blob(st, 1), 32);
-	memcpy(sig, sqlite3_column_blob(st, 3), 64);
+	memcpy(h->root, rl_col_blob(st, 1), 32);
+	memcpy(sig, rl_col_blob(st, 3), 64);
 	body = head_body(h->size, h->root, rl_db_col_text(st, 2));
 	msg = body ? rl_jcs_string(body, &len, err) : NULL;
 	if (!msg || rl_buf_puts(&b, RL_TREE_HEAD_PREFIX) < 0 || rl_buf_add(&b, msg, len) < 0) {
@@ -338,7 +338,7 @@ static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *e
 	h->where = "the latest head in the database";
 	rc = 1;
 out:
-	sqlite3_reset(st);
+	rl_reset(st);
 	rl_buf_release(&b);
 	free(msg);
 	json_decref(body);
@@ -354,7 +354,7 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 	int nheads = 0, rc = -1, step;
 	int64_t size, next = 0;
 	uint8_t root[32], leaf[32];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (!path) {
 		rl_error_internal(err, "cannot name the ledger head file (out of memory)");
@@ -408,26 +408,26 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 				rl_merkle_stream_root(&ms, root);
 				heads[i].done = 1;
 				if (sodium_memcmp(root, heads[i].root, 32) != 0) {
-					sqlite3_reset(st);
+					rl_reset(st);
 					root_mismatch(db, &heads[i], root, err);
 					goto out;
 				}
 			}
 		}
-		if ((step = sqlite3_step(st)) != SQLITE_ROW)
+		if ((step = rl_step(st)) != RL_ROW)
 			break;
-		if (sqlite3_column_int64(st, 0) != next || sqlite3_column_bytes(st, 2) != 64 ||
-		    sqlite3_column_bytes(st, 3) != 32) {
-			sqlite3_reset(st);
+		if (rl_col_int64(st, 0) != next || rl_col_bytes(st, 2) != 64 ||
+		    rl_col_bytes(st, 3) != 32) {
+			rl_reset(st);
 			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
 				     "ledger entry %lld in %s is missing or damaged; refusing to serve. Restore the "
 				     "newest backup", (long long)next, db->path);
 			goto out;
 		}
-		rl_merkle_leaf_hash(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-				    sqlite3_column_blob(st, 2), sqlite3_column_blob(st, 3), leaf);
-		if (sqlite3_column_bytes(st, 4) != 32 || sodium_memcmp(leaf, sqlite3_column_blob(st, 4), 32) != 0) {
-			sqlite3_reset(st);
+		rl_merkle_leaf_hash(rl_col_blob(st, 1), (size_t)rl_col_bytes(st, 1),
+				    rl_col_blob(st, 2), rl_col_blob(st, 3), leaf);
+		if (rl_col_bytes(st, 4) != 32 || sodium_memcmp(leaf, rl_col_blob(st, 4), 32) != 0) {
+			rl_reset(st);
 			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
 				     "ledger entry %lld in %s was changed after it was appended: its message, signature "
 				     "or key no longer give the leaf hash recorded with it; refusing to serve. Restore "
@@ -437,8 +437,8 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 		rl_merkle_stream_push(&ms, leaf);
 		next++;
 	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
+	rl_reset(st);
+	if (step != RL_DONE) {
 		rl_db_fail(db, err, "checking the ledger");
 		goto out;
 	}
@@ -534,17 +534,17 @@ static int is_public_kind(const char *kind, const char *revoked_kind)
 	return k && k->is_public;
 }
 
-static int reader_sees(const struct rl_ledger_reader *r, sqlite3_stmt *st)
+static int reader_sees(const struct rl_ledger_reader *r, struct rl_stmt *st)
 {
 	if (!r)
 		return 1;
-	if (sqlite3_column_type(st, 5) != SQLITE_NULL && sqlite3_column_int64(st, 5) == r->user && r->user > 0)
+	if (!rl_col_is_null(st, 5) && rl_col_int64(st, 5) == r->user && r->user > 0)
 		return 1;
 	if (is_public_kind(rl_db_col_text(st, 4), rl_db_col_text(st, 7)))
 		return 1;
-	if (sqlite3_column_type(st, 6) == SQLITE_NULL || sqlite3_column_int64(st, 6) <= 0)
+	if (rl_col_is_null(st, 6) || rl_col_int64(st, 6) <= 0)
 		return 1; /* about no person (a curriculum's content, say) */
-	return r->may_see(r->ctx, sqlite3_column_int64(st, 6));
+	return r->may_see(r->ctx, rl_col_int64(st, 6));
 }
 
 void rl_ledger_redacted_line(int64_t index, const uint8_t leaf[32], char out[RL_REDACTED_LINE_MAX])
@@ -565,7 +565,7 @@ int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader
 			 rl_ledger_line_fn fn, void *ctx, struct rl_error *err)
 {
 	/* Column 7: for a revocation, the kind of the entry it revokes. */
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
 					  "l.subject_id, CASE WHEN l.kind = 'revocation' THEN (SELECT t.kind FROM ledger t "
 					  "WHERE t.idx = json_extract(substr(l.message, ?3), '$.accreditation_index')) END, "
 					  RL_TEXTS_JSON_SQL("l.idx") " "
@@ -574,27 +574,27 @@ int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, from < 0 ? 0 : from);
-	sqlite3_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
-	sqlite3_bind_int(st, 3, (int)strlen(RL_STATEMENT_PREFIX) + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t index = sqlite3_column_int64(st, 0);
+	rl_bind_int64(st, 1, from < 0 ? 0 : from);
+	rl_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
+	rl_bind_int(st, 3, (int)strlen(RL_STATEMENT_PREFIX) + 1);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		int64_t index = rl_col_int64(st, 0);
 		char *text = NULL;
 		int stop;
 
-		if (sqlite3_column_bytes(st, 2) != 32 || sqlite3_column_bytes(st, 3) != 64) {
-			sqlite3_reset(st);
+		if (rl_col_bytes(st, 2) != 32 || rl_col_bytes(st, 3) != 64) {
+			rl_reset(st);
 			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
 					    "ledger entry %lld has a malformed key or signature", (long long)index);
 		}
 		if (reader_sees(reader, st)) {
-			char *pk = rl_base64_encode(sqlite3_column_blob(st, 2), 32);
-			char *sig = rl_base64_encode(sqlite3_column_blob(st, 3), 64);
+			char *pk = rl_base64_encode(rl_col_blob(st, 2), 32);
+			char *sig = rl_base64_encode(rl_col_blob(st, 3), 64);
 			json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
-						 "message", rl_db_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+						 "message", rl_db_col_text(st, 1), (size_t)rl_col_bytes(st, 1),
 						 "public_key", pk, "signature", sig);
 			/* The free text a version 2 statement commits to, beside it (ledger/texts.h). */
-			if (line && sqlite3_column_type(st, 8) != SQLITE_NULL)
+			if (line && !rl_col_is_null(st, 8))
 				json_object_set_new(line, "texts", json_loads(rl_db_col_text(st, 8), 0, NULL));
 			text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
 			stop = text ? fn(ctx, text, strlen(text)) : -1;
@@ -604,22 +604,22 @@ int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader
 		} else {
 			uint8_t leaf[32];
 			char redacted[RL_REDACTED_LINE_MAX];
-			const void *msg = sqlite3_column_blob(st, 1);
-			size_t mlen = (size_t)sqlite3_column_bytes(st, 1);
+			const void *msg = rl_col_blob(st, 1);
+			size_t mlen = (size_t)rl_col_bytes(st, 1);
 
-			rl_merkle_leaf_hash(msg ? msg : (const void *)"", mlen, sqlite3_column_blob(st, 3),
-					    sqlite3_column_blob(st, 2), leaf);
+			rl_merkle_leaf_hash(msg ? msg : (const void *)"", mlen, rl_col_blob(st, 3),
+					    rl_col_blob(st, 2), leaf);
 			rl_ledger_redacted_line(index, leaf, redacted);
 			stop = fn(ctx, redacted, strlen(redacted));
 		}
 		free(text);
 		if (stop) {
-			sqlite3_reset(st);
+			rl_reset(st);
 			return stop < 0 ? rl_error_internal(err, "ledger export interrupted") : 0;
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rl_reset(st);
+	if (rc != RL_DONE)
 		return rl_db_fail(db, err, "exporting the ledger");
 	return 0;
 }
@@ -672,7 +672,7 @@ char *rl_ledger_note_verifier_key(struct rl_db *db, const char *origin, struct r
 
 char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, struct rl_error *err)
 {
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	uint8_t pk[32], keyid[4], sig[4 + 64];
 	struct rl_buf b = RL_BUF_INIT;
 	char *root64 = NULL, *sig64;
@@ -684,14 +684,14 @@ char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, st
 	st = rl_db_stmt(db, "SELECT tree_size, root_hash FROM tree_heads ORDER BY tree_size DESC LIMIT 1", err);
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 1) != 32) {
-		sqlite3_reset(st);
+	if (rl_step(st) != RL_ROW || rl_col_bytes(st, 1) != 32) {
+		rl_reset(st);
 		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
 		return NULL;
 	}
-	root64 = rl_base64_encode(sqlite3_column_blob(st, 1), 32);
-	ok = root64 && rl_buf_printf(&b, "%s\n%lld\n%s\n", origin, (long long)sqlite3_column_int64(st, 0), root64) == 0;
-	sqlite3_reset(st);
+	root64 = rl_base64_encode(rl_col_blob(st, 1), 32);
+	ok = root64 && rl_buf_printf(&b, "%s\n%lld\n%s\n", origin, (long long)rl_col_int64(st, 0), root64) == 0;
+	rl_reset(st);
 	free(root64);
 	text_len = b.len;
 	memcpy(sig, keyid, 4);

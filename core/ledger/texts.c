@@ -207,7 +207,7 @@ json_t *rl_texts_open(const json_t *st, const json_t *texts)
 
 int rl_texts_store(struct rl_db *db, int64_t index, const json_t *texts, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT INTO ledger_texts (ledger_index, member, text, salt) VALUES (?, ?, ?, ?)",
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO ledger_texts (ledger_index, member, text, salt) VALUES (?, ?, ?, ?)",
 				      err);
 	const char *path;
 	json_t *t;
@@ -216,29 +216,29 @@ int rl_texts_store(struct rl_db *db, int64_t index, const json_t *texts, struct 
 		return -1;
 	json_object_foreach((json_t *)texts, path, t) {
 		json_t *text = json_object_get(t, "text");
-		sqlite3_bind_int64(st, 1, index);
-		sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, json_string_value(text), (int)json_string_length(text), SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, json_string_value(json_object_get(t, "salt")), -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
+		rl_bind_int64(st, 1, index);
+		rl_bind_text(st, 2, path, -1);
+		rl_bind_text(st, 3, json_string_value(text), (int)json_string_length(text));
+		rl_bind_text(st, 4, json_string_value(json_object_get(t, "salt")), -1);
+		if (rl_step(st) != RL_DONE) {
+			rl_reset(st);
 			return rl_db_fail(db, err, "storing the statement's texts");
 		}
-		sqlite3_reset(st);
+		rl_reset(st);
 	}
 	return 0;
 }
 
 json_t *rl_texts_of(struct rl_db *db, int64_t index, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT " RL_TEXTS_JSON_SQL("?1"), err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " RL_TEXTS_JSON_SQL("?1"), err);
 	json_t *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, index);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	rl_bind_int64(st, 1, index);
+	if (rl_step(st) == RL_ROW && !rl_col_is_null(st, 0))
 		o = json_loads(rl_db_col_text(st, 0), 0, NULL);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return o;
 }

@@ -65,10 +65,10 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 		rl_db_exec(w->db, "SAVEPOINT job", &job->err);
 		job->result = job->err.status ? -1 : job->run(w->db, job, &job->err);
 		if (job->result < 0)
-			sqlite3_exec(w->db->sql, "ROLLBACK TO job", NULL, NULL, NULL);
+			rl_db_exec(w->db, "ROLLBACK TO job", NULL);
 		else
 			any = 1;
-		sqlite3_exec(w->db->sql, "RELEASE job", NULL, NULL, NULL);
+		rl_db_exec(w->db, "RELEASE job", NULL);
 	}
 	if (any && (sealed = rl_ledger_seal(w->db, &err)) < 0) {
 		rl_db_rollback(w->db);

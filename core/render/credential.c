@@ -211,7 +211,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 {
 	struct rl_user u;
 	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *doc = NULL, *evidence, *mod, *req, *ev;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int64_t acc_id = 0, acc_index = 0;
 	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
@@ -232,14 +232,14 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 			    "WHERE trainee_id = ? AND revoked_index IS NULL ORDER BY id DESC LIMIT 1", err);
 	if (!st)
 		goto out;
-	sqlite3_bind_int64(st, 1, trainee);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		acc_id = sqlite3_column_int64(st, 0);
-		acc_index = sqlite3_column_int64(st, 1);
-		snprintf(accredited_at, sizeof(accredited_at), "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW) {
+		acc_id = rl_col_int64(st, 0);
+		acc_index = rl_col_int64(st, 1);
+		snprintf(accredited_at, sizeof(accredited_at), "%s", rl_col_text(st, 2));
+		snprintf(until, sizeof(until), "%s", rl_col_text(st, 3));
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	/* The record must be the accreditation the ledger gives (a changed row issues nothing). */
 	if (acc_id && acc_index != json_integer_value(json_object_get(json_object_get(report, "accreditation"), "ledger_index")))
 		acc_id = 0;
@@ -322,7 +322,7 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 {
 	uint8_t *bits = calloc(RL_STATUS_LIST_BITS / 8, 1), *gz = NULL, sk[64];
 	char did[80], vm[170], now[21], until[21], url[300], sub[320];
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	z_stream zs;
 	json_t *doc = NULL;
 	char *b64 = NULL, *enc = NULL;
@@ -339,12 +339,12 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 			: "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
 		if (!st)
 			goto out;
-		sqlite3_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t i = offset + sqlite3_column_int64(st, 0);
+		rl_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
+		while (rl_step(st) == RL_ROW) {
+			int64_t i = offset + rl_col_int64(st, 0);
 			bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
 		}
-		sqlite3_reset(st);
+		rl_reset(st);
 	}
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -403,7 +403,7 @@ out:
 json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struct rl_issuer *iss, struct rl_error *err)
 {
 	struct rl_user u;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	int64_t acc_id = 0, acc_index = 0, revoked = -1;
 	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
@@ -420,15 +420,15 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 			    "FROM trainer_accreditations WHERE trainer_id = ? ORDER BY ledger_index DESC LIMIT 1", err);
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, trainer);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		acc_id = sqlite3_column_int64(st, 0);
-		acc_index = sqlite3_column_int64(st, 1);
-		snprintf(from, sizeof(from), "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(until, sizeof(until), "%s", (const char *)sqlite3_column_text(st, 3));
-		revoked = sqlite3_column_int64(st, 4);
+	rl_bind_int64(st, 1, trainer);
+	if (rl_step(st) == RL_ROW) {
+		acc_id = rl_col_int64(st, 0);
+		acc_index = rl_col_int64(st, 1);
+		snprintf(from, sizeof(from), "%s", rl_col_text(st, 2));
+		snprintf(until, sizeof(until), "%s", rl_col_text(st, 3));
+		revoked = rl_col_int64(st, 4);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (acc_id && revoked >= 0) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
 			     "the trainer accreditation of trainer %lld (ledger index %lld) was revoked at ledger index %lld: "

@@ -150,7 +150,7 @@ json_t *rl_export_json(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	struct rl_user u;
 	json_t *out, *sessions, *progress, *statements;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	if (rl_user_get(db, trainee, &u, err) < 0)
 		return NULL;
@@ -167,11 +167,11 @@ json_t *rl_export_json(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	if (st) {
 		int64_t idx[20000];
 		int n = 0;
-		sqlite3_bind_int64(st, 1, trainee);
-		sqlite3_bind_int64(st, 2, trainee);
-		while (sqlite3_step(st) == SQLITE_ROW && n < 20000)
-			idx[n++] = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		rl_bind_int64(st, 1, trainee);
+		rl_bind_int64(st, 2, trainee);
+		while (rl_step(st) == RL_ROW && n < 20000)
+			idx[n++] = rl_col_int64(st, 0);
+		rl_reset(st);
 		for (int i = 0; i < n; i++)
 			rl_ledger_export(db, idx[i], 1, add_statement, statements, err);
 	}

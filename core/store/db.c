@@ -1,45 +1,45 @@
 /*
- * db.c - SQLite access: open, pragmas, migrations, statement cache,
- * transactions and error mapping; see db.h.
+ * db.c - the engine-neutral half of database access: choosing the engine,
+ * the statement cache, migrations' order, transactions, meta rows and the
+ * wording of failures; see db.h and sql.h.  The engines are sqlite.c and
+ * postgres.c (engine.h).
  */
 #include "base/prelude.h"
 
 #include "store/db.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/embedded.h"
-#include "store/secrets.h"
 #include "base/util.h"
+#include "store/engine.h"
+#include "store/secrets.h"
+
+int rl_db_target_is_postgresql(const char *target)
+{
+	return target && (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0);
+}
+
+const char *rl_db_engine_name(const struct rl_db *db)
+{
+	return db->engine->name;
+}
 
 int rl_db_fail(struct rl_db *db, struct rl_error *err, const char *what)
 {
-	int code = db && db->sql ? sqlite3_extended_errcode(db->sql) : SQLITE_ERROR;
-	const char *msg = db && db->sql ? sqlite3_errmsg(db->sql) : "no connection";
+	enum rl_sql_failure f = db && db->conn ? db->engine->failure(db) : RL_SQLF_UNAVAILABLE;
+	const char *msg = db && db->conn ? db->engine->errmsg(db) : "no connection";
 
-	switch (code & 0xff) {
-	case SQLITE_FULL:
+	switch (f) {
+	case RL_SQLF_FULL:
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-full", NULL,
 				    "the database disk is full while %s; nothing was stored, try again later", what);
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-	case SQLITE_READONLY:
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_NOMEM:
-	case SQLITE_PROTOCOL:
+	case RL_SQLF_UNAVAILABLE:
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
 				    "the database could not be written while %s (%s); nothing was stored, try again later",
 				    what, msg);
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
+	case RL_SQLF_CORRUPT:
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-corrupt", NULL,
 				    "the database is damaged (%s) while %s", msg, what);
 	default:
@@ -51,42 +51,66 @@ int rl_db_fail(struct rl_db *db, struct rl_error *err, const char *what)
 int rl_db_stamp_user_rows(struct rl_db *db, const char *sql, int64_t user_id, const char *what,
 			  struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, sql, err);
+	struct rl_stmt *st = rl_db_stmt(db, sql, err);
 	char now[21];
 
 	if (!st)
 		return -1;
 	rl_now_rfc3339(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, now, -1);
+	rl_bind_int64(st, 2, user_id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, what);
-	return sqlite3_changes(db->sql);
+	return (int)rl_db_changes(db);
 }
 
-sqlite3_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err)
+/* ---- statements ---- */
+
+struct rl_stmt *rl_db_prepare(struct rl_db *db, const char *sql, struct rl_error *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct rl_stmt *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		rl_error_internal(err, "out of memory");
+		return NULL;
+	}
+	st->db = db;
+	st->sql = sql;
+	if (db->engine->prepare(st, err) < 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void rl_finalize(struct rl_stmt *st)
+{
+	if (!st)
+		return;
+	st->db->engine->finalize(st);
+	free(st);
+}
+
+struct rl_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err)
+{
+	struct rl_stmt *st;
 
 	for (int i = 0; i < db->nstmt; i++) {
 		if (db->cache[i].text == sql) {
 			st = db->cache[i].stmt;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			rl_reset(st);
 			return st;
 		}
 	}
-	if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		rl_db_fail(db, err, "preparing a query");
+	if (!(st = rl_db_prepare(db, sql, err)))
 		return NULL;
-	}
 	if (db->nstmt < RL_DB_STMT_CACHE) {
 		db->cache[db->nstmt].text = sql;
 		db->cache[db->nstmt].stmt = st;
 		db->nstmt++;
 	} else {
 		/* Cache full: a programming error in practice; keep working, leak-free. */
-		sqlite3_finalize(db->cache[0].stmt);
+		rl_finalize(db->cache[0].stmt);
 		db->cache[0].text = sql;
 		db->cache[0].stmt = st;
 	}
@@ -98,24 +122,63 @@ void rl_db_end_reads(struct rl_db *db)
 	if (!db)
 		return;
 	for (int i = 0; i < db->nstmt; i++)
-		sqlite3_reset(db->cache[i].stmt);
+		rl_reset(db->cache[i].stmt);
 }
+
+int rl_step(struct rl_stmt *st) { return st->db->engine->step(st); }
+void rl_reset(struct rl_stmt *st) { st->db->engine->reset(st); }
+int rl_bind_int64(struct rl_stmt *st, int i, int64_t v) { return st->db->engine->bind_int64(st, i, v); }
+int rl_bind_int(struct rl_stmt *st, int i, int v) { return st->db->engine->bind_int64(st, i, v); }
+int rl_bind_double(struct rl_stmt *st, int i, double v) { return st->db->engine->bind_double(st, i, v); }
+int rl_bind_text(struct rl_stmt *st, int i, const char *s, int len)
+{
+	return s ? st->db->engine->bind_text(st, i, s, len) : st->db->engine->bind_null(st, i);
+}
+int rl_bind_blob(struct rl_stmt *st, int i, const void *p, int len)
+{
+	return st->db->engine->bind_blob(st, i, p ? p : "", len);
+}
+int rl_bind_null(struct rl_stmt *st, int i) { return st->db->engine->bind_null(st, i); }
+int rl_db_bind_text(struct rl_stmt *st, int i, const char *s)
+{
+	return !s || !*s ? rl_bind_null(st, i) : rl_bind_text(st, i, s, -1);
+}
+int64_t rl_col_int64(struct rl_stmt *st, int i) { return st->db->engine->col_int64(st, i); }
+int rl_col_int(struct rl_stmt *st, int i) { return (int)st->db->engine->col_int64(st, i); }
+double rl_col_double(struct rl_stmt *st, int i) { return st->db->engine->col_double(st, i); }
+const char *rl_col_text(struct rl_stmt *st, int i) { return st->db->engine->col_text(st, i); }
+const void *rl_col_blob(struct rl_stmt *st, int i) { return st->db->engine->col_blob(st, i); }
+int rl_col_bytes(struct rl_stmt *st, int i) { return st->db->engine->col_bytes(st, i); }
+int rl_col_is_null(struct rl_stmt *st, int i) { return st->db->engine->col_is_null(st, i); }
+
+int64_t rl_db_changes(struct rl_db *db) { return db->engine->changes(db); }
+int64_t rl_db_last_insert_id(struct rl_db *db) { return db->engine->last_insert_id(db); }
+int rl_db_unique_violation(struct rl_db *db) { return db->engine->failure(db) == RL_SQLF_UNIQUE; }
+int rl_db_constraint_violation(struct rl_db *db)
+{
+	enum rl_sql_failure f = db->engine->failure(db);
+	return f == RL_SQLF_UNIQUE || f == RL_SQLF_CONSTRAINT;
+}
+
+/* ---- transactions ---- */
 
 int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err)
 {
-	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (db->engine->exec(db, sql) < 0)
 		return rl_db_fail(db, err, "running a statement");
 	return 0;
 }
 
 int rl_db_begin(struct rl_db *db, struct rl_error *err)
 {
-	return rl_db_exec(db, "BEGIN IMMEDIATE", err);
+	if (db->engine->begin(db) < 0)
+		return rl_db_fail(db, err, "starting a transaction");
+	return 0;
 }
 
 int rl_db_commit(struct rl_db *db, struct rl_error *err)
 {
-	if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (db->engine->exec(db, "COMMIT") < 0) {
 		rl_db_fail(db, err, "committing");
 		rl_db_rollback(db);
 		return -1;
@@ -125,67 +188,71 @@ int rl_db_commit(struct rl_db *db, struct rl_error *err)
 
 void rl_db_rollback(struct rl_db *db)
 {
-	if (!sqlite3_get_autocommit(db->sql))
-		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	if (db->engine->in_transaction(db))
+		db->engine->exec(db, "ROLLBACK");
 }
 
-int rl_db_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (!s || !*s)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-const char *rl_db_col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
+/* ---- meta rows ---- */
 
 int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT value FROM meta WHERE key = ?", &err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT value FROM meta WHERE key = ?", &err);
 	int n = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		n = sqlite3_column_bytes(st, 0);
+	rl_bind_text(st, 1, key, -1);
+	if (rl_step(st) == RL_ROW) {
+		n = rl_col_bytes(st, 0);
 		if ((size_t)n > size)
 			n = -1;
-		else
-			memcpy(out, sqlite3_column_blob(st, 0), (size_t)n);
+		else if (n > 0)
+			memcpy(out, rl_col_blob(st, 0), (size_t)n);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	return n;
 }
 
 int rl_db_meta_put(struct rl_db *db, const char *key, const void *value, size_t len,
 		   struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", err);
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO meta(key, value) VALUES (?, ?) "
+					    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", err);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, key, -1);
+	rl_bind_blob(st, 2, value, (int)len);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "storing a setting");
-	sqlite3_reset(st);
+	rl_reset(st);
 	return 0;
 }
 
-/* Migrations are the embedded files schema/NNN_name.sql, applied in order. */
-static int migration_number(const char *path)
+int rl_db_secure_delete(struct rl_db *db, int on)
 {
+	return db->engine->secure_delete ? db->engine->secure_delete(db, on) : 0;
+}
+
+void rl_db_forget_deleted(struct rl_db *db)
+{
+	if (db->engine->forget_deleted)
+		db->engine->forget_deleted(db);
+}
+
+/* ---- migrations: the embedded files <prefix>NNN_name.sql, applied in order ---- */
+
+static int migration_number(const char *prefix, const char *path)
+{
+	size_t plen = strlen(prefix);
 	const char *base;
 	long long n;
 	char digits[4];
 
-	if (strncmp(path, "schema/", 7) != 0)
+	if (strncmp(path, prefix, plen) != 0)
 		return -1;
-	base = path + 7;
+	base = path + plen;
 	if (strchr(base, '/') || strlen(base) < 8 || base[3] != '_' ||
 	    strcmp(base + strlen(base) - 4, ".sql") != 0)
 		return -1;
@@ -196,36 +263,28 @@ static int migration_number(const char *path)
 	return (int)n;
 }
 
-int rl_db_schema_version(void)
+static int schema_version_for(const char *prefix)
 {
 	int max = 0;
 
 	for (const struct rl_embedded *e = rl_embedded_files; e->path; e++) {
-		int n = migration_number(e->path);
+		int n = migration_number(prefix, e->path);
 		if (n > max)
 			max = n;
 	}
 	return max;
 }
 
-static int pragma_int(struct rl_db *db, const char *sql)
+int rl_db_schema_version(void)
 {
-	sqlite3_stmt *st;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return schema_version_for(rl_engine_sqlite.schema_prefix);
 }
 
 static int migrate(struct rl_db *db, struct rl_error *err)
 {
-	int have = pragma_int(db, "PRAGMA user_version");
-	int want = rl_db_schema_version();
-	char sql[64];
+	const char *prefix = db->engine->schema_prefix;
+	int have = db->engine->schema_version(db);
+	int want = schema_version_for(prefix);
 
 	if (have < 0)
 		return rl_db_fail(db, err, "reading the schema version");
@@ -237,21 +296,15 @@ static int migrate(struct rl_db *db, struct rl_error *err)
 		const struct rl_embedded *m = NULL;
 
 		for (const struct rl_embedded *e = rl_embedded_files; e->path; e++)
-			if (migration_number(e->path) == v)
+			if (migration_number(prefix, e->path) == v)
 				m = e;
 		if (!m)
 			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
 					    "migration %03d is missing from this build", v);
 		if (rl_db_begin(db, err) < 0)
 			return -1;
-		if (sqlite3_exec(db->sql, m->data, NULL, NULL, NULL) != SQLITE_OK) {
-			rl_error_set(err, RL_E_INTERNAL, "migration-failed", NULL,
-				     "applying %s failed: %s", m->path, sqlite3_errmsg(db->sql));
-			rl_db_rollback(db);
-			return -1;
-		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-		if (rl_db_exec(db, sql, err) < 0 || rl_db_commit(db, err) < 0) {
+		if (db->engine->exec_script(db, m->data, err) < 0 ||
+		    db->engine->set_schema_version(db, v, err) < 0 || rl_db_commit(db, err) < 0) {
 			rl_db_rollback(db);
 			return -1;
 		}
@@ -262,62 +315,29 @@ static int migrate(struct rl_db *db, struct rl_error *err)
 int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error *err)
 {
 	struct rl_db *db;
-	int oflags = SQLITE_OPEN_NOMUTEX;
+	char dir[PATH_MAX];
 
 	*out = NULL;
-	if (!(flags & RL_DB_CREATE) && access(path, F_OK) != 0)
-		return rl_error_set(err, RL_E_UNAVAILABLE, "no-database", "No database",
-				    "there is no database at %s; create it with 'raslogd --db %s init'", path, path);
 	db = calloc(1, sizeof(*db));
 	if (!db || !(db->path = strdup(path))) {
 		free(db);
 		return rl_error_internal(err, "out of memory");
 	}
-	{
-		char dir[PATH_MAX];
-		if (rl_secrets_dir_for(path, dir, sizeof(dir), err) < 0)
-			goto fail;
-		if (!(db->key_dir = strdup(dir))) {
-			rl_error_internal(err, "out of memory");
-			goto fail;
-		}
-	}
-	if (flags & RL_DB_CREATE) {
-		/* A new database is private from its first byte (not left to the umask). */
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0)
-			close(fd);
-		else if (errno != EEXIST) {
-			rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL, "cannot create the database %s: %s",
-				     path, strerror(errno));
-			goto fail;
-		}
-	}
-	oflags |= (flags & RL_DB_READONLY) ? SQLITE_OPEN_READONLY
-					   : SQLITE_OPEN_READWRITE | ((flags & RL_DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
-		rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
-			     "cannot open the database %s: %s", path,
-			     db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+	db->engine = rl_db_target_is_postgresql(path) ? &rl_engine_postgresql : &rl_engine_sqlite;
+	if (rl_secrets_dir_for(path, dir, sizeof(dir), err) < 0)
+		goto fail;
+	if (!(db->key_dir = strdup(dir))) {
+		rl_error_internal(err, "out of memory");
 		goto fail;
 	}
-	sqlite3_extended_result_codes(db->sql, 1);
-	sqlite3_busy_timeout(db->sql, 10000);
-	if (!(flags & RL_DB_READONLY)) {
-		if (rl_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0)
-			goto fail;
-	}
-	/* recursive_triggers: REPLACE conflict resolution then fires delete
-	 * triggers.  The ledger does not depend on it: its BEFORE INSERT
-	 * triggers (schema/004) refuse a replace from any connection. */
-	if (rl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;", err) < 0)
+	if (db->engine->open(db, flags, err) < 0)
 		goto fail;
 	if (flags & RL_DB_READONLY) {
-		int have = pragma_int(db, "PRAGMA user_version");
-		if (have != rl_db_schema_version()) {
+		int have = db->engine->schema_version(db);
+		int want = schema_version_for(db->engine->schema_prefix);
+		if (have != want) {
 			rl_error_set(err, RL_E_UNAVAILABLE, "schema-mismatch", NULL,
-				     "the database %s has schema version %d, this raslog expects %d", path,
-				     have, rl_db_schema_version());
+				     "the database %s has schema version %d, this raslog expects %d", path, have, want);
 			goto fail;
 		}
 	} else if (migrate(db, err) < 0 || rl_secrets_move_out(db, err) < 0) {
@@ -335,85 +355,11 @@ void rl_db_close(struct rl_db *db)
 	if (!db)
 		return;
 	for (int i = 0; i < db->nstmt; i++)
-		sqlite3_finalize(db->cache[i].stmt);
-	sqlite3_close(db->sql);
+		rl_finalize(db->cache[i].stmt);
+	if (db->conn)
+		db->engine->close(db);
 	rl_secrets_release(db);
 	free(db->key_dir);
 	free(db->path);
 	free(db);
-}
-
-int rl_db_secure_files(const char *path, struct rl_error *err)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char p[PATH_MAX];
-	struct stat st;
-
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		if (snprintf(p, sizeof(p), "%s%s", path, suffixes[i]) >= (int)sizeof(p))
-			return rl_error_set(err, RL_E_INVALID, "bad-path", NULL, "the database path is too long");
-		if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 077))
-			continue;
-		if (chmod(p, st.st_mode & 0700) < 0)
-			return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
-					    "cannot make %s private (mode 0600): %s", p, strerror(errno));
-		if (rl_notice) {
-			char msg[PATH_MAX + 96];
-			snprintf(msg, sizeof(msg), "set mode %04o on %s (it was %04o: readable by other users)",
-				 (unsigned)(st.st_mode & 0700), p, (unsigned)(st.st_mode & 07777));
-			rl_notice(msg);
-		}
-	}
-	return 0;
-}
-
-int rl_db_backup(struct rl_db *db, const char *out_path,
-		 void (*progress)(int remaining, int total, void *ctx), void *ctx,
-		 struct rl_error *err)
-{
-	sqlite3 *dst = NULL;
-	sqlite3_backup *b;
-	int rc;
-
-	int fd = open(out_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0 && errno == EEXIST)
-		return rl_error_set(err, RL_E_CONFLICT, "exists", NULL,
-				    "%s already exists; choose a new file for the backup", out_path);
-	if (fd < 0)
-		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL, "cannot create %s: %s",
-				    out_path, strerror(errno));
-	close(fd);
-	if (sqlite3_open(out_path, &dst) != SQLITE_OK) {
-		rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
-			     "cannot create %s: %s", out_path, sqlite3_errmsg(dst));
-		sqlite3_close(dst);
-		unlink(out_path);
-		return -1;
-	}
-	b = sqlite3_backup_init(dst, "main", db->sql, "main");
-	if (!b) {
-		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "backup failed: %s", sqlite3_errmsg(dst));
-		sqlite3_close(dst);
-		unlink(out_path);
-		return -1;
-	}
-	do {
-		rc = sqlite3_backup_step(b, 256);
-		if (progress)
-			progress(sqlite3_backup_remaining(b), sqlite3_backup_pagecount(b), ctx);
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(20);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE) {
-		rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
-			     "backup to %s failed: %s", out_path, sqlite3_errstr(rc));
-		sqlite3_close(dst);
-		unlink(out_path);
-		return -1;
-	}
-	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
-	sqlite3_close(dst);
-	return 0;
 }

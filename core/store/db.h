@@ -1,19 +1,21 @@
 /*
- * db.h - the one place raslog talks to SQLite: opening (pragmas and
- * migrations), cached prepared statements, transactions, and mapping
- * SQLite failures to struct rl_error (a full disk becomes "unavailable",
- * never a half-written record).
+ * db.h - a connection to raslog's database: opening it (migrations
+ * included), transactions, meta rows, and mapping the engine's failures
+ * to struct rl_error (a full disk becomes "unavailable", never a
+ * half-written record).  Statements are in sql.h.
  *
+ * Two engines sit behind it (engine.h): SQLite, the embedded default,
+ * for a path, and PostgreSQL for a postgresql:// or postgres:// URI.
  * A struct rl_db is one connection and is used by one thread at a time.
  */
 #ifndef RASLOG_DB_H
 #define RASLOG_DB_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
+#include "store/sql.h"
 
 #define RL_DB_CREATE   1 /* create the file if missing and apply migrations */
 #define RL_DB_READONLY 2 /* a reader: never writes, never migrates */
@@ -22,16 +24,18 @@
 #define RL_DB_STMT_CACHE 96
 
 struct rl_secrets;
+struct rl_engine;
 
 struct rl_db {
-	sqlite3 *sql;
-	char *path;
+	const struct rl_engine *engine;
+	void *conn;                   /* the engine's connection */
+	char *path;                   /* file path or connection URI */
 	char *key_dir;                /* where its key files are (secrets.h) */
 	struct rl_secrets *secrets;   /* keys loaded so far, guarded memory */
 	int nstmt;
 	struct {
 		const char *text;     /* the SQL, compared by pointer (static strings) */
-		sqlite3_stmt *stmt;
+		struct rl_stmt *stmt;
 	} cache[RL_DB_STMT_CACHE];
 };
 
@@ -47,11 +51,10 @@ void rl_db_close(struct rl_db *db);
 /* The schema version this build knows (highest NNN in schema/). */
 int rl_db_schema_version(void);
 
-/*
- * Returns a reset, cached prepared statement for sql, which must be a
- * string with static storage (it is cached by address).  NULL with err set.
- */
-sqlite3_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err);
+/* Whether target names a PostgreSQL database (a postgresql:// or postgres:// URI). */
+int rl_db_target_is_postgresql(const char *target);
+/* The engine's name: "sqlite" or "postgresql". */
+const char *rl_db_engine_name(const struct rl_db *db);
 
 /*
  * Resets every cached statement, ending any read transaction one of them
@@ -75,7 +78,7 @@ int rl_db_fail(struct rl_db *db, struct rl_error *err, const char *what);
  */
 int rl_db_stamp_user_rows(struct rl_db *db, const char *sql, int64_t user_id, const char *what,
 			  struct rl_error *err);
-int rl_db_begin(struct rl_db *db, struct rl_error *err);   /* BEGIN IMMEDIATE */
+int rl_db_begin(struct rl_db *db, struct rl_error *err);   /* a write transaction (SQLite: BEGIN IMMEDIATE) */
 int rl_db_commit(struct rl_db *db, struct rl_error *err);
 void rl_db_rollback(struct rl_db *db);
 
@@ -84,10 +87,15 @@ int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size);
 int rl_db_meta_put(struct rl_db *db, const char *key, const void *value, size_t len,
 		   struct rl_error *err);
 
-/* Binds text or NULL when s is NULL or empty. */
-int rl_db_bind_text(sqlite3_stmt *st, int i, const char *s);
-/* Column text or NULL. */
-const char *rl_db_col_text(sqlite3_stmt *st, int i);
+/*
+ * Deleting rows whose content must not survive (keys): secure_delete(db, 1)
+ * before, secure_delete(db, previous) after, then forget_deleted(db) to
+ * drop old page images (SQLite: overwrite freed pages, truncate the WAL;
+ * PostgreSQL: nothing it can promise, VACUUM is the operator's).
+ * secure_delete returns the previous setting, or -1.
+ */
+int rl_db_secure_delete(struct rl_db *db, int on);
+void rl_db_forget_deleted(struct rl_db *db);
 
 /*
  * Sets mode 0600 on the database file and its -wal and -shm files where
@@ -96,7 +104,11 @@ const char *rl_db_col_text(sqlite3_stmt *st, int i);
  */
 int rl_db_secure_files(const char *path, struct rl_error *err);
 
-/* Consistent online copy to out_path (created 0600, never over an existing file; SQLite backup API), with a progress callback. */
+/*
+ * Consistent online copy to out_path (created 0600, never over an existing
+ * file; SQLite backup API), with a progress callback.  A PostgreSQL
+ * database is refused: its backups are pg_dump's or pg_basebackup's.
+ */
 int rl_db_backup(struct rl_db *db, const char *out_path,
 		 void (*progress)(int remaining, int total, void *ctx), void *ctx,
 		 struct rl_error *err);

@@ -23,27 +23,27 @@ int rl_outbox_queue(struct rl_db *db, const char *key, const char *recipient, co
 		    const char *body, time_t now, struct rl_error *err)
 {
 	char t[21];
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"INSERT INTO outbox(idempotency_key, recipient, subject, body, next_attempt_at, created_at) "
 		"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING", err);
 
 	if (!st)
 		return -1;
 	rl_format_rfc3339(now, t);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, body, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, t, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, t, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_text(st, 1, key, -1);
+	rl_bind_text(st, 2, recipient, -1);
+	rl_bind_text(st, 3, subject, -1);
+	rl_bind_text(st, 4, body, -1);
+	rl_bind_text(st, 5, t, -1);
+	rl_bind_text(st, 6, t, -1);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "queueing an email");
-	return sqlite3_changes(db->sql) > 0 ? 1 : 0;
+	return rl_db_changes(db) > 0 ? 1 : 0;
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
+static char *dup_col(struct rl_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = rl_col_text(st, i);
 	return strdup(s ? s : "");
 }
 
@@ -64,12 +64,12 @@ int rl_outbox_claim(struct rl_db *db, time_t now, int force, int max, struct rl_
 		    struct rl_error *err)
 {
 	char t[21], lease[21];
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT id, idempotency_key, recipient, subject, body, attempts FROM outbox "
 		"WHERE (state IN ('queued', 'failed') AND (?2 OR next_attempt_at <= ?1)) "
 		"   OR (state = 'sending' AND next_attempt_at <= ?1) "
 		"ORDER BY id LIMIT ?3", err);
-	sqlite3_stmt *up;
+	struct rl_stmt *up;
 	struct rl_outbox_msg *msgs;
 	int k = 0, rc;
 
@@ -81,36 +81,36 @@ int rl_outbox_claim(struct rl_db *db, time_t now, int force, int max, struct rl_
 		return rl_error_internal(err, "out of memory");
 	rl_format_rfc3339(now, t);
 	rl_format_rfc3339(now + RL_OUTBOX_LEASE, lease);
-	sqlite3_bind_text(st, 1, t, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, force ? 1 : 0);
-	sqlite3_bind_int(st, 3, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < max) {
+	rl_bind_text(st, 1, t, -1);
+	rl_bind_int(st, 2, force ? 1 : 0);
+	rl_bind_int(st, 3, max);
+	while ((rc = rl_step(st)) == RL_ROW && k < max) {
 		struct rl_outbox_msg *m = &msgs[k++];
-		m->id = sqlite3_column_int64(st, 0);
+		m->id = rl_col_int64(st, 0);
 		m->key = dup_col(st, 1);
 		m->recipient = dup_col(st, 2);
 		m->subject = dup_col(st, 3);
 		m->body = dup_col(st, 4);
-		m->attempts = sqlite3_column_int(st, 5) + 1;
+		m->attempts = rl_col_int(st, 5) + 1;
 		if (!m->key || !m->recipient || !m->subject || !m->body) {
 			rl_outbox_msgs_free(msgs, k);
 			return rl_error_internal(err, "out of memory");
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != RL_ROW && rc != RL_DONE) {
 		rl_outbox_msgs_free(msgs, k);
 		return rl_db_fail(db, err, "reading the outbox");
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	for (int i = 0; i < k; i++) {
 		if (!(up = rl_db_stmt(db, "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
 					  "next_attempt_at = ? WHERE id = ?", err))) {
 			rl_outbox_msgs_free(msgs, k);
 			return -1;
 		}
-		sqlite3_bind_text(up, 1, lease, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(up, 2, msgs[i].id);
-		if (sqlite3_step(up) != SQLITE_DONE) {
+		rl_bind_text(up, 1, lease, -1);
+		rl_bind_int64(up, 2, msgs[i].id);
+		if (rl_step(up) != RL_DONE) {
 			rl_outbox_msgs_free(msgs, k);
 			return rl_db_fail(db, err, "claiming an email");
 		}
@@ -123,18 +123,18 @@ int rl_outbox_claim(struct rl_db *db, time_t now, int force, int max, struct rl_
 static int finish(struct rl_db *db, int64_t id, const char *state, const char *at, const char *sent_at,
 		  const char *reply, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"UPDATE outbox SET state = ?, next_attempt_at = ?, sent_at = ?, last_reply = ? "
 		"WHERE id = ? AND state = 'sending'", err);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	rl_bind_text(st, 1, state, -1);
+	rl_bind_text(st, 2, at, -1);
 	rl_db_bind_text(st, 3, sent_at);
 	rl_db_bind_text(st, 4, reply);
-	sqlite3_bind_int64(st, 5, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	rl_bind_int64(st, 5, id);
+	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "recording an email's delivery");
 	return 0;
 }
@@ -149,23 +149,23 @@ int rl_outbox_sent(struct rl_db *db, int64_t id, time_t now, const char *reply, 
 
 int rl_outbox_failed(struct rl_db *db, int64_t id, time_t now, const char *reply, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db, "SELECT attempts FROM outbox WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT attempts FROM outbox WHERE id = ?", err);
 	char t[21];
 	int attempts = 1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		attempts = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	rl_bind_int64(st, 1, id);
+	if (rl_step(st) == RL_ROW)
+		attempts = rl_col_int(st, 0);
+	rl_reset(st);
 	rl_format_rfc3339(now + rl_outbox_backoff(attempts), t);
 	return finish(db, id, "failed", t, NULL, reply, err);
 }
 
 int rl_outbox_count(struct rl_db *db, struct rl_outbox_counts *out, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT count(*) FILTER (WHERE state IN ('queued', 'sending')), "
 		"count(*) FILTER (WHERE state = 'failed'), count(*) FILTER (WHERE state = 'sent'), "
 		"min(created_at) FILTER (WHERE state <> 'sent') FROM outbox", err);
@@ -176,29 +176,29 @@ int rl_outbox_count(struct rl_db *db, struct rl_outbox_counts *out, struct rl_er
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return -1;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if ((rc = rl_step(st)) != RL_ROW) {
+		rl_reset(st);
 		return rl_db_fail(db, err, "counting the outbox");
 	}
-	out->queued = sqlite3_column_int64(st, 0);
-	out->failed = sqlite3_column_int64(st, 1);
-	out->sent = sqlite3_column_int64(st, 2);
-	oldest = (const char *)sqlite3_column_text(st, 3);
+	out->queued = rl_col_int64(st, 0);
+	out->failed = rl_col_int64(st, 1);
+	out->sent = rl_col_int64(st, 2);
+	oldest = rl_col_text(st, 3);
 	if (oldest && rl_parse_rfc3339(oldest, &t) == 0 && time(NULL) > t)
 		out->oldest_unsent_age = (long long)(time(NULL) - t);
-	sqlite3_reset(st);
+	rl_reset(st);
 	return 0;
 }
 
-static void set_str(json_t *o, const char *name, sqlite3_stmt *st, int i)
+static void set_str(json_t *o, const char *name, struct rl_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = rl_col_text(st, i);
 	json_object_set_new(o, name, s ? json_string(s) : json_null());
 }
 
 json_t *rl_outbox_list(struct rl_db *db, const char *state, int limit, struct rl_error *err)
 {
-	sqlite3_stmt *st = rl_db_stmt(db,
+	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT id, idempotency_key, recipient, subject, state, attempts, next_attempt_at, last_reply, "
 		"created_at, sent_at FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
 	json_t *list, *o;
@@ -207,24 +207,24 @@ json_t *rl_outbox_list(struct rl_db *db, const char *state, int limit, struct rl
 	if (!st)
 		return NULL;
 	rl_db_bind_text(st, 1, state);
-	sqlite3_bind_int(st, 2, limit);
+	rl_bind_int(st, 2, limit);
 	list = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rl_step(st)) == RL_ROW) {
 		o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(o, "id", json_integer(rl_col_int64(st, 0)));
 		set_str(o, "idempotency_key", st, 1);
 		set_str(o, "recipient", st, 2);
 		set_str(o, "subject", st, 3);
 		set_str(o, "state", st, 4);
-		json_object_set_new(o, "attempts", json_integer(sqlite3_column_int(st, 5)));
+		json_object_set_new(o, "attempts", json_integer(rl_col_int(st, 5)));
 		set_str(o, "next_attempt_at", st, 6);
 		set_str(o, "last_reply", st, 7);
 		set_str(o, "created_at", st, 8);
 		set_str(o, "sent_at", st, 9);
 		json_array_append_new(list, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rl_reset(st);
+	if (rc != RL_DONE) {
 		json_decref(list);
 		rl_db_fail(db, err, "reading the outbox");
 		return NULL;

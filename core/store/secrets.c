@@ -344,7 +344,7 @@ int rl_secrets_move_out(struct rl_db *db, struct rl_error *err)
 	char path[PATH_MAX], names[128] = "";
 	int moved[RL_SECRET_COUNT] = { 0 }, n = 0, left, dir_ok = 0, rc = -1;
 	int secure = -1;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 
 	for (int k = 0; k < RL_SECRET_COUNT; k++) {
 		if (rl_db_meta_get(db, specs[k].meta_secret, inside, sizeof(inside)) != (int)specs[k].len)
@@ -377,12 +377,11 @@ int rl_secrets_move_out(struct rl_db *db, struct rl_error *err)
 		return 0;
 	/* The files are durable before the rows go. */
 	sync_dir(db->key_dir);
-	st = rl_db_stmt(db, "PRAGMA secure_delete", err);
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		secure = sqlite3_column_int(st, 0);
-	if (st)
-		sqlite3_reset(st);
-	if (rl_db_exec(db, "PRAGMA secure_delete = ON", err) < 0 || rl_db_begin(db, err) < 0)
+	if ((secure = rl_db_secure_delete(db, 1)) < 0) {
+		rl_db_fail(db, err, "turning on secure delete");
+		goto out;
+	}
+	if (rl_db_begin(db, err) < 0)
 		goto out;
 	left = n;
 	for (int k = 0; k < RL_SECRET_COUNT; k++) {
@@ -394,21 +393,20 @@ int rl_secrets_move_out(struct rl_db *db, struct rl_error *err)
 			goto rollback;
 		if (!(st = rl_db_stmt(db, "DELETE FROM meta WHERE key = ?", err)))
 			goto rollback;
-		sqlite3_bind_text(st, 1, specs[k].meta_secret, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		rl_bind_text(st, 1, specs[k].meta_secret, -1);
+		if (rl_step(st) != RL_DONE) {
 			rl_db_fail(db, err, "removing a key from the database");
-			sqlite3_reset(st);
+			rl_reset(st);
 			goto rollback;
 		}
-		sqlite3_reset(st);
+		rl_reset(st);
 		left--;
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 			 !names[0] ? "" : left ? ", " : " and ", specs[k].label);
 	}
 	if (rl_db_commit(db, err) < 0)
 		goto out;
-	/* Old page images may still be in the WAL: copy the wiped pages back and empty it. */
-	sqlite3_exec(db->sql, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	rl_db_forget_deleted(db);
 	notice("moved the %s out of the database %s into %s/ (files of mode 0600); the database no longer "
 	       "holds them: back up that directory with the database (raslogd backup does), and treat older "
 	       "backups of the database as holding the keys", names, db->path, db->key_dir);
@@ -418,7 +416,7 @@ rollback:
 	rl_db_rollback(db);
 out:
 	if (secure == 0)
-		sqlite3_exec(db->sql, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+		rl_db_secure_delete(db, 0);
 	sodium_memzero(inside, sizeof(inside));
 	sodium_memzero(file, sizeof(file));
 	return rc;

@@ -77,13 +77,13 @@ static int64_t demo_id(const char *name_part)
 static long long demo_scalar(const char *sql)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(db, sql, &err);
+	struct rl_stmt *st = rl_db_stmt(db, sql, &err);
 	long long n = -1;
 
 	assert_non_null(st);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (rl_step(st) == RL_ROW)
+		n = rl_col_int64(st, 0);
+	rl_reset(st);
 	return n;
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite.h"
 #include "base/codes.h"
 #include "store/db.h"
 #include "base/error.h"
@@ -100,7 +101,7 @@ static long long query_int(struct rl_db *db, const char *sql)
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(((sqlite3 *)rl_db_sqlite_handle(db)), sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -151,7 +152,7 @@ static void test_newer_schema_refused(void **state)
 	char sql[64], have_s[16], want_s[16];
 
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", want + 7);
-	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(rl_db_open(f->path, RL_DB_MIGRATE, &db2, &err), -1);
 	assert_null(db2);
 	assert_int_equal(err.status, RL_E_UNAVAILABLE);
@@ -227,7 +228,7 @@ static void test_tokens_stored_hashed(void **state)
 
 	assert_int_equal(rl_token_issue(f->db, f->trainee, second, &err), 0);
 	assert_string_not_equal(second, f->trainee_token);
-	assert_int_equal(sqlite3_prepare_v2(f->db->sql, "SELECT hash FROM tokens", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(((sqlite3 *)rl_db_sqlite_handle(f->db)), "SELECT hash FROM tokens", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const void *h = sqlite3_column_blob(st, 0);
 		int n = sqlite3_column_bytes(st, 0);
@@ -402,10 +403,10 @@ static void test_session_rules(void **state)
 #undef BODY
 #undef OK_FIELDS
 	/* the database constraints back the validator up */
-	assert_int_not_equal(sqlite3_exec(f->db->sql,
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)),
 		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, created_at) "
 		"VALUES (1, 2, '2025-01-01', 0, 'simulator', 'x')", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(f->db->sql,
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)),
 		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, created_at) "
 		"VALUES (1, 1, '2025-01-01', 10, 'simulator', 'x')", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM sessions"), 0);
@@ -483,7 +484,7 @@ static void add_signoffs(struct rl_db *db, int64_t trainee, int64_t trainer, int
 		 "\"session\":{\"id\":' || (%d + n) || ',\"trainee\":%lld,\"created_at\":\"2026-01-01T00:00:00Z\"}}', "
 		 "zeroblob(32), zeroblob(64), %lld, %lld, '2026-01-01T01:00:00Z' FROM r",
 		 n, base, (long long)trainer, first_session, (long long)trainee, (long long)trainer, (long long)trainee);
-	assert_int_equal(sqlite3_exec(db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(db)), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
 /* SQLite VM steps (in hundreds) that the three oversight reports take for fac; checks the trainers report. */
@@ -494,11 +495,11 @@ static long oversight_cost(struct fixture *f, const struct rl_user *fac)
 	json_t *t, *a, *st;
 	long steps = 0;
 
-	sqlite3_progress_handler(f->db->sql, 100, count_progress, &steps);
+	sqlite3_progress_handler(((sqlite3 *)rl_db_sqlite_handle(f->db)), 100, count_progress, &steps);
 	t = rl_oversight_trainers(f->db, &o, &err);
 	a = rl_oversight_agreement(f->db, &o, &err);
 	st = rl_oversight_stuck(f->db, &o, &err);
-	sqlite3_progress_handler(f->db->sql, 0, NULL, NULL);
+	sqlite3_progress_handler(((sqlite3 *)rl_db_sqlite_handle(f->db)), 0, NULL, NULL);
 	if (!t || !a || !st)
 		fail_msg("oversight: %s", err.detail);
 	/* Only the programme's trainee counts: trainer Rob decided 3 of Tia's sessions. */
@@ -539,7 +540,7 @@ static void test_oversight_proportional(void **state)
 			 "INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, created_at) "
 			 "SELECT %lld, %lld, '2026-01-01', 30, 'simulator', '2026-01-01T00:00:00Z' FROM r",
 			 (long long)f->other_trainee, (long long)f->trainer);
-		assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
 	}
 	large = oversight_cost(f, &fac);
 	/* Reading 6000 rows would take tens of thousands of VM steps; a few hundred steps of slack (query plans' probes). */
@@ -581,17 +582,17 @@ static void test_ledger_append_only(void **state)
 	char *msg = NULL;
 
 	/* appended at the next index (init already logged the curricula: issue 13) */
-	assert_int_equal(sqlite3_exec(f->db->sql,
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)),
 		"INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, subject_id, created_at) "
 		"VALUES ((SELECT count(*) FROM ledger), 'test', 'RASLOG-STATEMENT-v1\n{}', zeroblob(32), zeroblob(64), 1, 1, '2025-01-01T00:00:00Z')",
 		NULL, NULL, &msg), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "UPDATE ledger SET message = 'forged' WHERE idx = 0",
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "UPDATE ledger SET message = 'forged' WHERE idx = 0",
 					  NULL, NULL, &msg), SQLITE_OK);
 	assert_non_null(msg);
 	assert_non_null(strstr(msg, "append-only"));
 	sqlite3_free(msg);
 	msg = NULL;
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "DELETE FROM ledger", NULL, NULL, &msg), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "DELETE FROM ledger", NULL, NULL, &msg), SQLITE_OK);
 	assert_non_null(strstr(msg, "append-only"));
 	sqlite3_free(msg);
 	msg = NULL;
@@ -601,29 +602,29 @@ static void test_ledger_append_only(void **state)
 	 * in an operator's sqlite3 shell; the BEFORE INSERT trigger of
 	 * schema/004 refuses it anyway.
 	 */
-	assert_int_equal(sqlite3_exec(f->db->sql, "PRAGMA recursive_triggers = OFF", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "INSERT OR REPLACE INTO ledger(idx, kind, message, public_key, "
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "PRAGMA recursive_triggers = OFF", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "INSERT OR REPLACE INTO ledger(idx, kind, message, public_key, "
 		"signature, created_at) VALUES (0, 'x', 'x', zeroblob(32), zeroblob(64), 'x')", NULL, NULL, &msg), SQLITE_OK);
 	assert_non_null(msg);
 	assert_non_null(strstr(msg, "append-only"));
 	sqlite3_free(msg);
 	msg = NULL;
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "REPLACE INTO tree_heads(tree_size, root_hash, timestamp, "
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "REPLACE INTO tree_heads(tree_size, root_hash, timestamp, "
 		"signature) SELECT tree_size, zeroblob(32), 'x', zeroblob(64) FROM tree_heads LIMIT 1", NULL, NULL, NULL),
 		SQLITE_OK);
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM tree_heads WHERE root_hash = zeroblob(32)"), 0);
 	/* an upsert goes through the UPDATE trigger */
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "INSERT INTO ledger(idx, kind, message, public_key, signature, "
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "INSERT INTO ledger(idx, kind, message, public_key, signature, "
 		"created_at) VALUES (0, 'x', 'x', zeroblob(32), zeroblob(64), 'x') ON CONFLICT(idx) DO UPDATE SET "
 		"message = excluded.message", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM ledger WHERE message = 'RASLOG-STATEMENT-v1\n{}'"), 1);
 
 	/* the Merkle nodes are append-only too (a trigger only fires on an existing row) */
-	assert_int_equal(sqlite3_exec(f->db->sql, "INSERT INTO merkle_nodes(level, idx, hash) "
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "INSERT INTO merkle_nodes(level, idx, hash) "
 				      "VALUES (0, (SELECT coalesce(max(idx), -1) + 1 FROM merkle_nodes WHERE level = 0), zeroblob(32))",
 				      NULL, NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "DELETE FROM merkle_nodes", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(f->db->sql, "UPDATE merkle_nodes SET level = level", NULL, NULL, NULL),
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "DELETE FROM merkle_nodes", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "UPDATE merkle_nodes SET level = level", NULL, NULL, NULL),
 			     SQLITE_OK);
 }
 

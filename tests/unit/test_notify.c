@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite.h"
 #include "base/codes.h"
 #include "store/db.h"
 #include "base/error.h"
@@ -80,7 +81,7 @@ static void set_status(struct fixture *f, const char *status, const char *m1, co
 		 "VALUES (%lld, '%s', 0, 2, '[{\"module\":\"m1\",\"title\":\"Docking\",\"status\":\"%s\"},"
 		 "{\"module\":\"m2\",\"title\":\"Suturing\",\"status\":\"%s\"}]', '2026-01-01T00:00:00Z')",
 		 (long long)f->trainee, status, m1, m2);
-	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
 static char *text(struct rl_db *db, const char *sql)
@@ -88,7 +89,7 @@ static char *text(struct rl_db *db, const char *sql)
 	sqlite3_stmt *st;
 	char *v = NULL;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(((sqlite3 *)rl_db_sqlite_handle(db)), sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		v = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -192,7 +193,7 @@ static void test_corrected(void **state)
 	snprintf(sql, sizeof(sql), "INSERT INTO sessions(id, trainee_id, trainer_id, date, minutes, activity, notes, status, "
 		 "revision, created_at) VALUES (40, %lld, %lld, '2026-01-02', 30, 'simulator', 'SECRET-NOTE', 'signed', 1, "
 		 "'2026-01-02T10:00:00Z')", (long long)f->trainee, (long long)rob);
-	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
 
 	/* Rob corrects the signed record (ledger index 12): Tia is told, once. */
 	if (rl_notify_corrected(f->db, 40, rob, 0, 12, "https://raslog.example.org/", 1767225600, &err) < 0 ||
@@ -211,7 +212,7 @@ static void test_corrected(void **state)
 	snprintf(sql, sizeof(sql), "INSERT INTO sessions(id, trainee_id, trainer_id, date, minutes, activity, notes, status, "
 		 "revision, created_at) VALUES (41, %lld, %lld, '2026-01-03', 30, 'simulator', 'SECRET-NOTE', 'pending', 2, "
 		 "'2026-01-03T10:00:00Z')", (long long)f->trainee, (long long)ria);
-	assert_int_equal(sqlite3_exec(f->db->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
 	if (rl_notify_corrected(f->db, 41, f->trainee, rob, 0, NULL, 1767225600, &err) < 0)
 		fail_msg("rl_notify_corrected: %s", err.detail);
 	s = text(f->db, "SELECT group_concat(idempotency_key || '|' || recipient, ' ') FROM "
@@ -237,7 +238,7 @@ static void test_corrected(void **state)
 	want_off[RL_NOTIFY_DECISIONS] = 0;
 	assert_int_equal(rl_notify_prefs_put(f->db, f->trainee, want_off, &out, &err), 0);
 	json_decref(out);
-	assert_int_equal(sqlite3_exec(f->db->sql, "UPDATE sessions SET revision = 3 WHERE id = 41", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "UPDATE sessions SET revision = 3 WHERE id = 41", NULL, NULL, NULL), SQLITE_OK);
 	if (rl_notify_corrected(f->db, 41, f->trainee, 0, 0, NULL, 1767225600, &err) < 0 ||
 	    rl_notify_corrected(f->db, 40, rob, 0, 13, NULL, 1767225600, &err) < 0)
 		fail_msg("rl_notify_corrected: %s", err.detail);

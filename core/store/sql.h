@@ -1,0 +1,74 @@
+/*
+ * sql.h - the statement interface every part of raslog uses to read and
+ * write its database, whichever engine holds it (SQLite or PostgreSQL).
+ *
+ * The shape is SQLite's (prepare once, bind, step row by row, read
+ * columns, reset), because that is what the code was written against and
+ * it maps onto PostgreSQL's extended protocol one to one.  Queries are
+ * written in the SQL both engines accept: `?` parameters, ON CONFLICT
+ * rather than INSERT OR ..., COALESCE, no engine-specific functions.  An
+ * engine translates only what must differ (PostgreSQL's $n parameters).
+ *
+ * Parameters are numbered from 1, columns from 0, as in SQLite.
+ */
+#ifndef RASLOG_SQL_H
+#define RASLOG_SQL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct rl_db;
+struct rl_stmt; /* a prepared statement of one connection */
+
+/* What rl_step returns; any other value is a failure (see rl_db_fail). */
+#define RL_ROW  100
+#define RL_DONE 101
+
+/*
+ * Returns a reset, cached prepared statement for sql, which must be a
+ * string with static storage (it is cached by address).  NULL with err set.
+ */
+struct rl_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err);
+
+/* A statement for SQL built at run time; free it with rl_finalize. */
+struct rl_stmt *rl_db_prepare(struct rl_db *db, const char *sql, struct rl_error *err);
+void rl_finalize(struct rl_stmt *st);
+
+/* Runs the statement to its next row: RL_ROW, RL_DONE, or a failure. */
+int rl_step(struct rl_stmt *st);
+/* Ends a run of the statement and clears its parameters. */
+void rl_reset(struct rl_stmt *st);
+
+/* Binding copies the value; len -1 means up to the NUL. */
+int rl_bind_int64(struct rl_stmt *st, int i, int64_t v);
+int rl_bind_int(struct rl_stmt *st, int i, int v);
+int rl_bind_double(struct rl_stmt *st, int i, double v);
+int rl_bind_text(struct rl_stmt *st, int i, const char *s, int len);
+int rl_bind_blob(struct rl_stmt *st, int i, const void *p, int len);
+int rl_bind_null(struct rl_stmt *st, int i);
+/* Binds text, or NULL when s is NULL or empty. */
+int rl_db_bind_text(struct rl_stmt *st, int i, const char *s);
+
+/* Column values of the current row; valid until the next step or reset. */
+int64_t rl_col_int64(struct rl_stmt *st, int i);
+int rl_col_int(struct rl_stmt *st, int i);
+double rl_col_double(struct rl_stmt *st, int i);
+const char *rl_col_text(struct rl_stmt *st, int i);   /* NULL for NULL */
+const void *rl_col_blob(struct rl_stmt *st, int i);
+int rl_col_bytes(struct rl_stmt *st, int i);          /* of text or blob */
+int rl_col_is_null(struct rl_stmt *st, int i);
+/* Former name of rl_col_text. */
+#define rl_db_col_text rl_col_text
+
+/* Rows changed by the connection's last INSERT, UPDATE or DELETE. */
+int64_t rl_db_changes(struct rl_db *db);
+/* The key the connection's last INSERT gave an INTEGER PRIMARY KEY / identity column. */
+int64_t rl_db_last_insert_id(struct rl_db *db);
+/* Whether the last failure was a UNIQUE (or PRIMARY KEY) violation. */
+int rl_db_unique_violation(struct rl_db *db);
+/* Whether the last failure was any constraint (UNIQUE, CHECK, NOT NULL, trigger). */
+int rl_db_constraint_violation(struct rl_db *db);
+
+#endif
