@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	size_t nkeys = 0;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	char line[512], now[21];
 	FILE *f;
 
@@ -75,8 +75,8 @@ int main(int argc, char **argv)
 	if (!st)
 		return fprintf(stderr, "presign: %s\n", err.detail), 1;
 	rl_now_rfc3339(now);
-	while ((limit < 0 || n < limit) && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *rec = rl_session_load(db, sqlite3_column_int64(st, 0), &err), *stmt, *body, *steps, *texts, *sealed;
+	while ((limit < 0 || n < limit) && rl_step(st) == RL_ROW) {
+		json_t *rec = rl_session_load(db, rl_col_int64(st, 0), &err), *stmt, *body, *steps, *texts, *sealed;
 		long long trainer;
 		struct key *k = NULL;
 		char *sig, *text;
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		json_decref(rec);
 		n++;
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	rl_db_close(db);
 	fprintf(stderr, "presign: %lld bodies\n", n);
 	return 0;

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	size_t cap = 0, nbad = 0;
 	pthread_t th[16];
 	struct timespec a, b;
@@ -59,17 +59,17 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0 || rl_db_open(path, RL_DB_READONLY, &db, &err) < 0)
 		return fprintf(stderr, "sodium-verify: %s\n", err.detail), 1;
 	st = rl_db_stmt(db, "SELECT message, public_key, signature FROM ledger ORDER BY idx", &err);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && rl_step(st) == RL_ROW) {
 		if (nentries == cap) {
 			cap = cap ? cap * 2 : 65536;
 			entries = realloc(entries, cap * sizeof(*entries));
 		}
 		struct entry *e = &entries[nentries++];
-		e->len = (size_t)sqlite3_column_bytes(st, 0);
+		e->len = (size_t)rl_col_bytes(st, 0);
 		e->msg = malloc(e->len + 1);
-		memcpy(e->msg, sqlite3_column_text(st, 0), e->len);
-		memcpy(e->pk, sqlite3_column_blob(st, 1), 32);
-		memcpy(e->sig, sqlite3_column_blob(st, 2), 64);
+		memcpy(e->msg, rl_col_text(st, 0), e->len);
+		memcpy(e->pk, rl_col_blob(st, 1), 32);
+		memcpy(e->sig, rl_col_blob(st, 2), 64);
 	}
 	rl_db_close(db);
 	clock_gettime(CLOCK_MONOTONIC, &a);

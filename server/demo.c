@@ -315,7 +315,7 @@ static int seed_trainee(struct demo *d, struct person *trainee, struct person *t
 			int modules_done, double partial, int pending)
 {
 	const struct rl_curriculum *c = rl_curriculum_by_id(d->db, trainee->user.curriculum_id, d->err);
-	sqlite3_stmt *st;
+	struct rl_stmt *st;
 	json_t *def = NULL, *module;
 	size_t i, j;
 	int rc = 0;
@@ -325,10 +325,10 @@ static int seed_trainee(struct demo *d, struct person *trainee, struct person *t
 	st = rl_db_stmt(d->db, "SELECT definition FROM curricula WHERE id = ?", d->err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, trainee->user.curriculum_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rl_bind_int64(st, 1, trainee->user.curriculum_id);
+	if (rl_step(st) == RL_ROW)
 		def = json_loads(rl_db_col_text(st, 0), 0, NULL);
-	sqlite3_reset(st);
+	rl_reset(st);
 	if (!def)
 		return rl_error_internal(d->err, "demo: curriculum definition missing");
 	d->day = rl_today() - 330;

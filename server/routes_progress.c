@@ -239,7 +239,7 @@ void h_accreditation(struct request *rq)
 void h_curricula(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	sqlite3_stmt *st = rl_db_stmt(server_db(), "SELECT id, code, version, title, definition FROM curricula ORDER BY code, version", &err);
+	struct rl_stmt *st = rl_db_stmt(server_db(), "SELECT id, code, version, title, definition FROM curricula ORDER BY code, version", &err);
 	json_t *items = json_array();
 
 	if (!st) {
@@ -247,16 +247,16 @@ void h_curricula(struct request *rq)
 		reply_error(rq, &err);
 		return;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (rl_step(st) == RL_ROW) {
 		json_t *def = json_loads(rl_db_col_text(st, 4), 0, NULL);
-		json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				      "code", rl_db_col_text(st, 1), "version", sqlite3_column_int(st, 2),
+		json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
+				      "code", rl_db_col_text(st, 1), "version", rl_col_int(st, 2),
 				      "title", rl_db_col_text(st, 3));
 		if (def)
 			json_object_set_new(o, "definition", def);
 		json_array_append_new(items, o);
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
 
@@ -295,7 +295,7 @@ void h_sites(struct request *rq)
 	 * it, for the trainees the caller's programmes hold.
 	 * substr(message, 21) skips "RASLOG-STATEMENT-v1\n".
 	 */
-	sqlite3_stmt *st = rl_db_stmt(server_db(),
+	struct rl_stmt *st = rl_db_stmt(server_db(),
 		"WITH so AS (SELECT idx, substr(message, 21) AS m FROM ledger WHERE kind = 'session_signoff'), "
 		"first AS (SELECT min(idx) AS idx FROM so GROUP BY json_extract(m, '$.session.id')), "
 		"s AS (SELECT json_extract(so.m, '$.session') AS x FROM so JOIN first ON first.idx = so.idx "
@@ -326,7 +326,7 @@ void h_sites(struct request *rq)
 		return;
 	}
 	rl_scope_bind(st, &rq->user);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (rl_step(st) == RL_ROW) {
 		const char *site = rl_db_col_text(st, 0);
 		json_t *s = json_object_get(sites, site);
 		if (!s) {
@@ -335,10 +335,10 @@ void h_sites(struct request *rq)
 		}
 		json_array_append_new(json_object_get(s, "rows"), json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
 			"month", rl_db_col_text(st, 1), "activity", rl_db_col_text(st, 2), "platform", rl_db_col_text(st, 3),
-			"signed_minutes", (json_int_t)sqlite3_column_int64(st, 4), "sessions", (json_int_t)sqlite3_column_int64(st, 5),
-			"trainees", (json_int_t)sqlite3_column_int64(st, 6), "trainers", (json_int_t)sqlite3_column_int64(st, 7)));
+			"signed_minutes", (json_int_t)rl_col_int64(st, 4), "sessions", (json_int_t)rl_col_int64(st, 5),
+			"trainees", (json_int_t)rl_col_int64(st, 6), "trainers", (json_int_t)rl_col_int64(st, 7)));
 	}
-	sqlite3_reset(st);
+	rl_reset(st);
 	json_object_foreach(sites, key, v)
 		json_array_append(items, v);
 	json_decref(sites);
