@@ -31,6 +31,7 @@ static const struct os_cmd *const commands[] = {
 	&op_cmd_backup,
 	&op_cmd_notify,
 	&op_cmd_rebuild,
+	&op_cmd_migrate,
 	&op_cmd_erase_text,
 	NULL,
 };

@@ -150,6 +150,7 @@ const char *rl_col_text(struct rl_stmt *st, int i) { return st->db->engine->col_
 const void *rl_col_blob(struct rl_stmt *st, int i) { return st->db->engine->col_blob(st, i); }
 int rl_col_bytes(struct rl_stmt *st, int i) { return st->db->engine->col_bytes(st, i); }
 int rl_col_is_null(struct rl_stmt *st, int i) { return st->db->engine->col_is_null(st, i); }
+int rl_col_type(struct rl_stmt *st, int i) { return st->db->engine->col_type(st, i); }
 
 int64_t rl_db_changes(struct rl_db *db) { return db->engine->changes(db); }
 int64_t rl_db_last_insert_id(struct rl_db *db) { return db->engine->last_insert_id(db); }

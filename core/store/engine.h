@@ -56,6 +56,7 @@ struct rl_engine {
 	const void *(*col_blob)(struct rl_stmt *st, int i);
 	int (*col_bytes)(struct rl_stmt *st, int i);
 	int (*col_is_null)(struct rl_stmt *st, int i);
+	int (*col_type)(struct rl_stmt *st, int i);         /* RL_TYPE_* */
 
 	int (*exec)(struct rl_db *db, const char *sql);     /* 0 or -1 */
 	int (*begin)(struct rl_db *db);                     /* a write transaction */
@@ -66,6 +67,9 @@ struct rl_engine {
 	const char *(*errmsg)(struct rl_db *db);
 	int (*secure_delete)(struct rl_db *db, int on);     /* optional: previous setting */
 	void (*forget_deleted)(struct rl_db *db);           /* optional */
+	/* After rows were copied in with their keys (copy.c): move identity
+	 * sequences past them.  Optional. */
+	int (*after_copy)(struct rl_db *db, struct rl_error *err);
 };
 
 extern const struct rl_engine rl_engine_sqlite;

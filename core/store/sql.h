@@ -59,6 +59,13 @@ const char *rl_col_text(struct rl_stmt *st, int i);   /* NULL for NULL */
 const void *rl_col_blob(struct rl_stmt *st, int i);
 int rl_col_bytes(struct rl_stmt *st, int i);          /* of text or blob */
 int rl_col_is_null(struct rl_stmt *st, int i);
+/* The storage class of a column's value (for copying rows whatever they hold). */
+#define RL_TYPE_NULL    0
+#define RL_TYPE_INTEGER 1
+#define RL_TYPE_FLOAT   2
+#define RL_TYPE_TEXT    3
+#define RL_TYPE_BLOB    4
+int rl_col_type(struct rl_stmt *st, int i);
 /* Former name of rl_col_text. */
 #define rl_db_col_text rl_col_text
 

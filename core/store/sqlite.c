@@ -132,6 +132,16 @@ static const char *lite_col_text(struct rl_stmt *st, int i)
 static const void *lite_col_blob(struct rl_stmt *st, int i) { return sqlite3_column_blob(STMT(st), i); }
 static int lite_col_bytes(struct rl_stmt *st, int i) { return sqlite3_column_bytes(STMT(st), i); }
 static int lite_col_is_null(struct rl_stmt *st, int i) { return sqlite3_column_type(STMT(st), i) == SQLITE_NULL; }
+static int lite_col_type(struct rl_stmt *st, int i)
+{
+	switch (sqlite3_column_type(STMT(st), i)) {
+	case SQLITE_INTEGER: return RL_TYPE_INTEGER;
+	case SQLITE_FLOAT: return RL_TYPE_FLOAT;
+	case SQLITE_TEXT: return RL_TYPE_TEXT;
+	case SQLITE_BLOB: return RL_TYPE_BLOB;
+	default: return RL_TYPE_NULL;
+	}
+}
 
 static int lite_exec(struct rl_db *db, const char *sql)
 {
@@ -214,6 +224,7 @@ const struct rl_engine rl_engine_sqlite = {
 	.col_blob = lite_col_blob,
 	.col_bytes = lite_col_bytes,
 	.col_is_null = lite_col_is_null,
+	.col_type = lite_col_type,
 	.exec = lite_exec,
 	.begin = lite_begin,
 	.in_transaction = lite_in_transaction,

@@ -1,0 +1,79 @@
+#!/bin/bash
+# 26-migrate.sh - raslogd migrate (issue 20 item 4): a programme's database
+# moves to a new database, keys and all.  The copy has every table's rows,
+# the same signed ledger head, and a server on it reports the same figures
+# (raslog audit passes, each trainee's progress is the same reply); the
+# source is only read.  Refused, changing nothing: a target that exists,
+# the same database twice, a source that is not a SQLite file, a source
+# that does not exist.  When the suite has a PostgreSQL cluster
+# (RASLOG_TEST_PG_URI_BASE, tests/lib/pg.sh), the same copy is made into
+# PostgreSQL and checked the same way.
+. "$(dirname "$0")/../lib.sh"
+
+"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
+field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
+FAC=$(field "Amelia Hart" token)
+before_src=$(sha256sum "$DB" | cut -d' ' -f1)
+
+# The figures as the server on the source reports them.
+start_server
+"$RASLOG" --token "$FAC" audit --json > "$WORK/audit-src.json" 2>/dev/null
+check "the source audits clean" "$(jget 'j["ok"]' < "$WORK/audit-src.json")" = True
+trainees=$(sql "select id from users where roles & 1 and curriculum_id is not null order by id")
+for t in $trainees; do
+	api GET "/api/v1/trainees/$t/progress" "$FAC" >/dev/null
+	jget 'j' < "$WORK/body" >> "$WORK/progress-src.json"
+done
+stop_server
+
+COPY="$WORK/copy.db"
+"$RASLOGD" migrate --from "$DB" --to "$COPY" > "$WORK/out" 2>"$WORK/err"
+check "migrate to a new SQLite file succeeds" "$?" = 0
+check "it says the ledger has the same signed head on both" "$(grep -c 'same signed head on both' "$WORK/out")" = 1
+check "the source was only read" "$(sha256sum "$DB" | cut -d' ' -f1)" = "$before_src"
+check "the keys came along, private" "$(stat -c %a "$COPY.keys")/$(ls "$COPY.keys" | tr '\n' ' ')" = "700/issuer.key log.key token.key "
+same_rows=0; tables=0
+for tb in $(sqlite3 "$DB" "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"); do
+	tables=$((tables + 1))
+	[ "$(sqlite3 "$DB" "select count(*) from $tb")" = "$(sqlite3 "$COPY" "select count(*) from $tb")" ] &&
+		same_rows=$((same_rows + 1))
+done
+check "every table has as many rows in the copy ($same_rows of $tables)" "$same_rows" = "$tables"
+ledger_sum() { sqlite3 "$1" "select idx, kind, hex(message), hex(public_key), hex(signature) from ledger order by idx" | sha256sum; }
+check "the ledger's entries are the same bytes" "$(ledger_sum "$COPY")" = "$(ledger_sum "$DB")"
+
+# A server on the copy reports the same figures, and its ledger verifies.
+DB_SRC=$DB; DB=$COPY
+start_server
+ok "raslog verify passes on the copy" "$RASLOG" --token "$FAC" verify
+"$RASLOG" --token "$FAC" audit --json > "$WORK/audit-copy.json" 2>/dev/null
+check "the copy audits clean" "$(jget 'j["ok"]' < "$WORK/audit-copy.json")" = True
+for t in $trainees; do
+	api GET "/api/v1/trainees/$t/progress" "$FAC" >/dev/null
+	jget 'j' < "$WORK/body" >> "$WORK/progress-copy.json"
+done
+check "every trainee's progress is the same reply ($(echo $trainees | wc -w) trainees)" \
+	"$(sha256sum < "$WORK/progress-copy.json")" = "$(sha256sum < "$WORK/progress-src.json")"
+check "the copy takes writes (a new session)" \
+	"$(api POST /api/v1/sessions "$(field "Tomasz Nowak" token)" \
+		"{\"date\":\"2026-11-01\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$(sqlite3 "$COPY" "select trainer_id from assignments where trainee_id = $(field "Tomasz Nowak" id) limit 1")}")" = 201
+stop_server
+DB=$DB_SRC
+
+# Refusals change nothing.
+copy_sum=$(sha256sum "$COPY" | cut -d' ' -f1)
+"$RASLOGD" migrate --from "$DB" --to "$COPY" > /dev/null 2>"$WORK/err"
+check "a target that exists is refused (exit $?)" "$?" != 0
+check "saying so in one sentence" "$(grep -c 'already exists' "$WORK/err")/$(wc -l < "$WORK/err")" = "1/1"
+check "and the existing target is unchanged" "$(sha256sum "$COPY" | cut -d' ' -f1)" = "$copy_sum"
+"$RASLOGD" migrate --from "$DB" --to "$DB" > /dev/null 2>"$WORK/err"
+check "the same database twice is refused" "$(grep -c 'same database' "$WORK/err")" = 1
+"$RASLOGD" migrate --from "postgresql:///x" --to "$WORK/n.db" > /dev/null 2>"$WORK/err"
+check "a source that is not a SQLite file is refused" "$(grep -c 'SQLite database file' "$WORK/err")" = 1
+"$RASLOGD" migrate --from "$WORK/missing.db" --to "$WORK/n2.db" > /dev/null 2>"$WORK/err"
+check "a missing source is refused ($(head -c 80 "$WORK/err"))" "$(grep -c 'no database' "$WORK/err")" = 1
+check "and leaves no target or key directory behind" "$(ls "$WORK" | grep -c '^n2\.db')" = 0
+"$RASLOGD" migrate --from "$DB" > /dev/null 2>"$WORK/err"
+check "--to is required" "$(grep -c -- '--to' "$WORK/err")" -ge 1
+
+finish
