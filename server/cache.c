@@ -7,6 +7,11 @@
  * CACHE_TTL seconds (status can change with the date alone: lapsed).
  * Direct-mapped by id; every access under one mutex; at most CACHE_BUDGET
  * bytes in all.
+ *
+ * Other raslogd processes on the same PostgreSQL database commit too: a
+ * watcher thread listens for their commits (store/db.h rl_db_listen) and
+ * each one it hears also moves the generation on.  On SQLite, where one
+ * process owns the file, there is nothing to hear and no thread.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,6 +37,9 @@ static struct {
 } slots[CACHE_SLOTS];
 static size_t held; /* bytes in slots[].data */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned long long others; /* commits heard from other processes */
+static _Atomic int watching;
+static pthread_t watcher;
 
 static unsigned long long generation(void)
 {
@@ -39,7 +47,57 @@ static unsigned long long generation(void)
 
 	if (server_ctx.writer)
 		rl_writer_stats(server_ctx.writer, &ws);
-	return ws.batches;
+	return ws.batches + others;
+}
+
+/* Listens for other processes' commits until cache_watch_stop; reconnects after a failure. */
+static void *watch(void *arg)
+{
+	const char *path = arg;
+
+	while (watching) {
+		struct rl_error err = RL_ERROR_INIT;
+		struct rl_db *db = NULL;
+		int rc;
+
+		if (rl_db_open(path, RL_DB_READONLY, &db, &err) < 0 || (rc = rl_db_listen(db, &err)) < 0) {
+			fprintf(stderr, "raslogd: cannot listen for other servers' commits (%s); retrying\n", err.detail);
+			rl_db_close(db);
+			others++; /* whatever happened meanwhile is unknown: drop the cache */
+			sleep(1);
+			continue;
+		}
+		if (rc == 1) { /* this engine has no other processes to hear */
+			rl_db_close(db);
+			return NULL;
+		}
+		while (watching && (rc = rl_db_wait_commit(db, 500)) >= 0)
+			if (rc == 1)
+				others++;
+		rl_db_close(db);
+		others++;
+	}
+	return NULL;
+}
+
+int cache_watch_start(const char *db_path)
+{
+	if (!rl_db_target_is_postgresql(db_path))
+		return 0;
+	watching = 1;
+	if (pthread_create(&watcher, NULL, watch, (void *)db_path) != 0) {
+		watching = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void cache_watch_stop(void)
+{
+	if (watching) {
+		watching = 0;
+		pthread_join(watcher, NULL);
+	}
 }
 
 int cache_get(int kind, int64_t id, struct rl_buf *out)

@@ -250,7 +250,10 @@ static int cmd_serve(const struct os_args *args)
 	mail.public_url = server_ctx.public_url; /* --public-url or the config's, checked above */
 	if (mailer_start(&mail, server_ctx.writer) < 0)
 		fprintf(stderr, "raslogd: cannot start the mail sender; mail stays in the outbox\n");
+	if (cache_watch_start(path) < 0)
+		fprintf(stderr, "raslogd: cannot start listening for other servers' commits\n");
 	rc = http_serve(&opt);
+	cache_watch_stop();
 	mailer_stop();
 	if (server_ctx.writer)
 		rl_writer_stop(server_ctx.writer);

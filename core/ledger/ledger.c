@@ -248,10 +248,13 @@ json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
 	return head;
 }
 
+/* DB.head beside a SQLite file; KEY_DIR/head.json for a PostgreSQL database, which has no file. */
 static char *head_file_path(struct rl_db *db)
 {
 	struct rl_buf b = RL_BUF_INIT;
-	if (rl_buf_printf(&b, "%s.head", db->path) < 0) {
+	int rc = rl_db_target_is_postgresql(db->path) ? rl_buf_printf(&b, "%s/head.json", db->key_dir)
+						      : rl_buf_printf(&b, "%s.head", db->path);
+	if (rc < 0) {
 		rl_buf_release(&b);
 		return NULL;
 	}

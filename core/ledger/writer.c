@@ -74,6 +74,8 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 		rl_db_rollback(w->db);
 		goto fail_all;
 	}
+	if (any)
+		rl_db_announce_commit(w->db); /* other processes drop their caches (db.h) */
 	if (rl_db_commit(w->db, &err) < 0)
 		goto fail_all;
 	ok = 1;

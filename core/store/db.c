@@ -242,6 +242,22 @@ void rl_db_forget_deleted(struct rl_db *db)
 		db->engine->forget_deleted(db);
 }
 
+int rl_db_listen(struct rl_db *db, struct rl_error *err)
+{
+	return db->engine->listen ? db->engine->listen(db, err) : 1;
+}
+
+int rl_db_wait_commit(struct rl_db *db, int timeout_ms)
+{
+	return db->engine->wait_commit ? db->engine->wait_commit(db, timeout_ms) : -1;
+}
+
+void rl_db_announce_commit(struct rl_db *db)
+{
+	if (db->engine->announce_commit)
+		db->engine->announce_commit(db);
+}
+
 /* ---- migrations: the embedded files <prefix>NNN_name.sql, applied in order ---- */
 
 static int migration_number(const char *prefix, const char *path)

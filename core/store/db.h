@@ -88,6 +88,19 @@ int rl_db_meta_put(struct rl_db *db, const char *key, const void *value, size_t 
 		   struct rl_error *err);
 
 /*
+ * Several processes on one database (PostgreSQL): a writer calls
+ * rl_db_announce_commit inside each write transaction; every other
+ * process's connection that called rl_db_listen learns of the commit from
+ * rl_db_wait_commit (1: another commit happened, 0: timeout, -1: the
+ * connection failed), and drops what it cached.  rl_db_listen returns 0
+ * when the engine can tell, 1 when it cannot (SQLite: one process owns
+ * the file), -1 with err set.
+ */
+int rl_db_listen(struct rl_db *db, struct rl_error *err);
+int rl_db_wait_commit(struct rl_db *db, int timeout_ms);
+void rl_db_announce_commit(struct rl_db *db);
+
+/*
  * Deleting rows whose content must not survive (keys): secure_delete(db, 1)
  * before, secure_delete(db, previous) after, then forget_deleted(db) to
  * drop old page images (SQLite: overwrite freed pages, truncate the WAL;

@@ -70,6 +70,10 @@ struct rl_engine {
 	/* After rows were copied in with their keys (copy.c): move identity
 	 * sequences past them.  Optional. */
 	int (*after_copy)(struct rl_db *db, struct rl_error *err);
+	/* Commits seen by other processes (db.h rl_db_listen): optional. */
+	int (*listen)(struct rl_db *db, struct rl_error *err);
+	int (*wait_commit)(struct rl_db *db, int timeout_ms);
+	void (*announce_commit)(struct rl_db *db);
 };
 
 extern const struct rl_engine rl_engine_sqlite;
