@@ -152,6 +152,12 @@ void audit_flush(struct request *rq);
  * extra being JSON members without braces, or NULL.
  */
 void audit_event(const char *event, const char *outcome, const char *extra);
+/*
+ * A cached figure that differed from the ledger and was rebuilt from it
+ * ({"trainee","requirement","cache","ledger"}, domain/progress.h): one
+ * audit event "figures.drift", outcome "rebuilt", with those members.
+ */
+void audit_drift(const json_t *item);
 void audit_release(struct request *rq);
 
 /* A user as JSON for viewer: e-mail and GMC number only for themself, admin and faculty (routes_misc.c). */
