@@ -428,6 +428,11 @@ out:
 
 int rl_secrets_add_cache_key(struct rl_db *db, struct rl_error *err)
 {
+	uint8_t recorded[32];
+
+	/* Recorded: its file is checked where the others are (rl_secrets_check), so the first missing one is named. */
+	if (rl_db_meta_get(db, specs[RL_SECRET_CACHE].meta_public, recorded, 32) == 32)
+		return 0;
 	return rl_secret_create(db, RL_SECRET_CACHE, err);
 }
 
