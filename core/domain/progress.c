@@ -885,13 +885,66 @@ json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *e
 	return ev;
 }
 
+/*
+ * The progress reply from tallies (key -> [signed, pending]) and the live
+ * accreditation (acc_index -1: none): rl_curriculum_evaluate, O(requirements).
+ */
+static json_t *summary_from(const struct rl_curriculum *c, json_t *tallies, int64_t acc_index, const char *until,
+			    const struct rl_user *u, struct rl_error *err)
+{
+	const char *evaluated;
+	char today[11];
+	json_t *ev = rl_curriculum_evaluate(c, rl_tally_lookup, tallies, err);
+
+	if (!ev)
+		return NULL;
+	rl_format_date(rl_today(), today);
+	evaluated = json_string_value(json_object_get(ev, "status"));
+	json_object_set_new(ev, "evaluated_status", json_string(evaluated ? evaluated : "in_training"));
+	json_object_set_new(ev, "status", json_string(acc_index < 0 ? (evaluated ? evaluated : "in_training")
+						      : until && until[0] && strcmp(until, today) < 0 ? "lapsed"
+						      : "accredited"));
+	if (acc_index >= 0) {
+		json_t *a = json_pack("{s:I}", "ledger_index", (json_int_t)acc_index);
+		if (until && until[0])
+			json_object_set_new(a, "valid_until", json_string(until));
+		json_object_set_new(ev, "accreditation", a);
+	}
+	json_object_set_new(ev, "trainee", json_pack("{s:I,s:s,s:s}", "id", (json_int_t)u->id, "name", u->name, "site", u->site));
+	return ev;
+}
+
+/* The same reply from the ledger's figures (what the rows would hold once rebuilt): O(the trainee's entries). */
+static json_t *summary_from_ledger(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c,
+				   const struct rl_user *u, struct rl_error *err)
+{
+	json_t *ev = figures_of(db, trainee, c, NULL, err), *tallies, *mod, *req, *acc, *out;
+	size_t i, j;
+
+	if (!ev)
+		return NULL;
+	tallies = json_object();
+	json_array_foreach(json_object_get(ev, "modules"), i, mod)
+		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
+			json_int_t sg = json_integer_value(json_object_get(req, "signed")),
+				   p = json_integer_value(json_object_get(req, "pending"));
+			if (sg || p)
+				json_object_set_new(tallies, json_string_value(json_object_get(req, "key")),
+						    json_pack("[I,I]", sg, p));
+		}
+	acc = json_object_get(ev, "accreditation");
+	out = summary_from(c, tallies, acc ? json_integer_value(json_object_get(acc, "ledger_index")) : -1,
+			   acc ? json_string_value(json_object_get(acc, "valid_until")) : NULL, u, err);
+	json_decref(tallies);
+	json_decref(ev);
+	return out;
+}
+
 json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err)
 {
 	const struct rl_curriculum *c;
 	struct sealed s;
 	struct rl_user u;
-	char today[11];
-	const char *evaluated;
 	json_t *ev = NULL;
 	int64_t last;
 	int bad;
@@ -916,8 +969,10 @@ json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struc
 	bad = !s.row || !s.status_ok || !s.tally_ok || s.through != last;
 	if (stale)
 		*stale = bad;
-	if (bad || s.through < 0) {
-		/* The ledger's figures, less the evidence. */
+	if (bad) {
+		ev = summary_from_ledger(db, trainee, c, &u, err);
+	} else if (s.through < 0) {
+		/* Nothing about the trainee in the ledger yet: the report, less the evidence. */
 		json_t *mod, *req;
 		size_t i, j;
 		if (!(ev = rl_progress_report(db, trainee, err)))
@@ -927,24 +982,10 @@ json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struc
 				json_object_del(req, "evidence");
 		json_object_del(ev, "assessments");
 		json_object_del(ev, "pending");
-		goto out;
+	} else {
+		/* The tallies the seal was checked on, not a second read of them. */
+		ev = summary_from(c, s.tallies, s.acc_index, s.until, &u, err);
 	}
-	/* The tallies the seal was checked on, not a second read of them. */
-	if (!(ev = rl_curriculum_evaluate(c, rl_tally_lookup, s.tallies, err)))
-		goto out;
-	rl_format_date(rl_today(), today);
-	evaluated = json_string_value(json_object_get(ev, "status"));
-	json_object_set_new(ev, "evaluated_status", json_string(evaluated ? evaluated : "in_training"));
-	json_object_set_new(ev, "status", json_string(s.acc_index < 0 ? (evaluated ? evaluated : "in_training")
-						      : s.until[0] && strcmp(s.until, today) < 0 ? "lapsed"
-						      : "accredited"));
-	if (s.acc_index >= 0) {
-		json_t *a = json_pack("{s:I}", "ledger_index", (json_int_t)s.acc_index);
-		if (s.until[0])
-			json_object_set_new(a, "valid_until", json_string(s.until));
-		json_object_set_new(ev, "accreditation", a);
-	}
-	json_object_set_new(ev, "trainee", json_pack("{s:I,s:s,s:s}", "id", (json_int_t)u.id, "name", u.name, "site", u.site));
 out:
 	sealed_release(&s);
 	return ev;
