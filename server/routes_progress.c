@@ -87,8 +87,13 @@ static int repair_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 	return 0;
 }
 
+void server_repair_then(struct request *rq, json_t *stale, void (*respond)(struct request *rq))
+{
+	repair_then(rq, NULL, stale, respond);
+}
+
 /* Each difference the repair found is a figures.drift audit event, as at start-up. */
-static void record_drift(struct request *rq)
+void server_record_drift(struct request *rq)
 {
 	struct repair_state *s = rq->state;
 	json_t *v;
@@ -105,7 +110,7 @@ static void progress_repaired(struct request *rq)
 {
 	struct repair_state *s = rq->state;
 
-	record_drift(rq);
+	server_record_drift(rq);
 	reply_json(rq, 200, json_incref(s->reply));
 }
 
@@ -329,7 +334,7 @@ static void accreditation_reply(struct request *rq, int may_repair)
 
 static void accreditation_repaired(struct request *rq)
 {
-	record_drift(rq);
+	server_record_drift(rq);
 	accreditation_reply(rq, 0);
 }
 

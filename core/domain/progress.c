@@ -1038,6 +1038,14 @@ static int check_list_rows(struct rl_db *db, const struct rl_accreditation_filte
 	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking the trainees' cached status");
 }
 
+int rl_progress_stale_rows(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			   struct rl_error *err)
+{
+	static const struct rl_accreditation_filter all = { 0 };
+
+	return check_list_rows(db, f ? f : &all, stale, err);
+}
+
 static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err);
 
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,

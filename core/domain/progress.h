@@ -145,4 +145,13 @@ struct rl_accreditation_filter {
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
 			      struct rl_error *err);
 
+/*
+ * The accreditation list's check alone, for other readers of trainee_status
+ * (the stuck-trainee report): appends to stale the id of every trainee whose
+ * status row f's site, search and scope leave (f NULL: every trainee) and
+ * whose seal fails, lags the ledger, or is missing.  0, or -1 with err.
+ */
+int rl_progress_stale_rows(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			   struct rl_error *err);
+
 #endif
