@@ -599,17 +599,27 @@ static int read_status(struct rl_db *db, int64_t trainee, struct cache_row *r, c
  * the tallies (tally.c) and the status row is evaluated from them, or,
  * for a change that is not a plain sum, everything is recomputed.
  */
+static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err);
+
 static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
-	struct cache_row r;
-	int64_t through = -1;
-	char until[32];
-	json_t *t;
 	int rc = seals_hold(db, trainee, err);
 
 	/* Deltas fold into rows only while their seals hold: a tampered row is recomputed, not carried on. */
 	if (rc != 1)
 		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+	return refresh_sealed(db, trainee, c, err);
+}
+
+/* refresh() once the seals were checked (the caller may have folded a claim in since: they are resealed here). */
+static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	struct cache_row r;
+	int64_t through = -1;
+	char until[32];
+	json_t *t;
+	int rc;
+
 	if ((rc = rl_tally_catch_up(db, trainee, c, &through, err)) < 0)
 		return -1;
 	if (rc == 1)
@@ -662,7 +672,7 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
 	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
-	return refresh(db, trainee, c, err);
+	return refresh_sealed(db, trainee, c, err);
 }
 
 /* Every enrolled trainee, ascending. */

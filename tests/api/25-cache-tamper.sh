@@ -40,6 +40,28 @@ check "setup: every row was sealed at start-up" "$(sql "select count(*) from tra
 	"$(sql "select count(*) from trainee_status")"
 FT=$(figures "$T"); FU=$(figures "$U"); L=$(list)
 
+# --- honest writes are no drift ---------------------------------------------------
+# A claim logged, corrected and withdrawn moves the rows by deltas and reseals them.
+TOKU=$(python3 -c "import json
+for l in open('$WORK/people.jsonl'):
+    p=json.loads(l)
+    if p['id']==$U: print(p['token'])")
+TRU=$(sql "select trainer_id from sessions where trainee_id = $U order by id desc limit 1")
+mark
+st=$(api POST /api/v1/sessions "$TOKU" "{\"date\":\"$(date -u -d yesterday +%F)\",\"minutes\":30,\"activity\":\"dry_lab\",\"trainer\":$TRU}")
+SU=$(jget 'j.get("id", 0)' < "$WORK/body")
+check "setup: a trainee logs a claim (201)" "$st" = 201
+st=$(curl -s -o "$WORK/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $TOKU" -H 'If-Match: "1-pending"' \
+	-H 'Content-Type: application/json' --data-binary '{"minutes":40}' "$URL/api/v1/sessions/$SU")
+check "  ...corrects it (200)" "$st" = 200
+st=$(curl -s -o "$WORK/body" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TOKU" -H 'If-Match: "2-pending"' "$URL/api/v1/sessions/$SU")
+check "  ...and withdraws it (200 or 204)" "$(case $st in 200|204) echo ok;; *) echo "$st";; esac)" = ok
+check "honest writes while serving are never taken for drift" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c figures.drift)" = 0
+fresh
+FU=$(figures "$U"); L=$(list)
+check "  ...and the rows stay sealed" "$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c figures.drift)" = 0
+
 # --- a tally edited while serving --------------------------------------------------
 mark
 sql "update trainee_tally set signed = 100000 where trainee_id = $T and requirement = '$REQ'"
