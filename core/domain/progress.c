@@ -1014,7 +1014,7 @@ static int check_list_rows(struct rl_db *db, const struct rl_accreditation_filte
 			   struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT u.id, t.trainee_id IS NULL, " STATUS_COLS ", t.mac, "
+		"SELECT u.id, CASE WHEN t.trainee_id IS NULL THEN 1 ELSE 0 END, " STATUS_COLS ", t.mac, "
 		"(SELECT coalesce(max(l.idx), -1) FROM ledger l WHERE l.subject_id = u.id) "
 		"FROM users u LEFT JOIN trainee_status t ON t.trainee_id = u.id "
 		"WHERE (u.roles & 1) AND (u.curriculum_id IS NOT NULL OR t.trainee_id IS NOT NULL) "
