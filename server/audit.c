@@ -137,6 +137,18 @@ void audit_event(const char *event, const char *outcome, const char *extra)
 	rl_buf_release(&line);
 }
 
+void audit_drift(const json_t *item)
+{
+	char *text = json_dumps(item, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	/* {"trainee":..,"requirement":..,"cache":..,"ledger":..} without its braces */
+	if (text && strlen(text) > 2) {
+		text[strlen(text) - 1] = '\0';
+		audit_event("figures.drift", "rebuilt", text + 1);
+	}
+	free(text);
+}
+
 void audit_release(struct request *rq)
 {
 	free(rq->aud.extra);

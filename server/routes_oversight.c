@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "domain/oversight.h"
 #include "render/export.h"
+#include "domain/progress.h"
 #include "server.h"
 
 #include "base/banned.h"
@@ -196,17 +197,33 @@ void h_oversight_agreement(struct request *rq)
 	json_decref(out);
 }
 
-void h_oversight_stuck(struct request *rq)
+static void stuck_repaired(struct request *rq);
+
+/* may_repair: status rows whose seals fail (the report picks in-training trainees by them) are rebuilt first. */
+static void stuck_reply(struct request *rq, int may_repair)
 {
 	static const char *const cols[] = { "trainee", "name", "programme", "last_signed_at", "oldest_pending_since",
 					    "days_since_signed", "waiting", "threshold_days", "reasons", NULL };
 	struct rl_oversight_opts o;
 	struct rl_error err = RL_ERROR_INIT;
 	int csv = want_csv(rq);
-	json_t *out;
+	json_t *out, *stale;
 
 	if (csv < 0 || opts_of(rq, &o) < 0)
 		return;
+	if (may_repair) {
+		stale = json_array();
+		if (rl_progress_stale_rows(server_db(), NULL, stale, &err) < 0) {
+			json_decref(stale);
+			done(rq, NULL, &err);
+			return;
+		}
+		if (json_array_size(stale)) {
+			server_repair_then(rq, stale, stuck_repaired);
+			return;
+		}
+		json_decref(stale);
+	}
 	out = rl_oversight_stuck(server_db(), &o, &err);
 	if (out && csv) {
 		reply_csv(rq, json_object_get(out, "items"), cols);
@@ -214,4 +231,15 @@ void h_oversight_stuck(struct request *rq)
 		return;
 	}
 	done(rq, out, &err);
+}
+
+static void stuck_repaired(struct request *rq)
+{
+	server_record_drift(rq);
+	stuck_reply(rq, 0);
+}
+
+void h_oversight_stuck(struct request *rq)
+{
+	stuck_reply(rq, 1);
 }

@@ -34,11 +34,92 @@ static int trainee_guard(struct request *rq)
 	return -1;
 }
 
+/* A reply whose cached rows failed their check: the ledger's figures, served once the rows are repaired. */
+struct repair_state {
+	json_t *reply;  /* the ledger's figures (progress), or NULL */
+	json_t *stale;  /* the trainee ids to repair */
+	json_t *drift;  /* what the repair found: {"trainee","requirement","cache","ledger"} each */
+};
+
+static void repair_state_free(void *p)
+{
+	struct repair_state *s = p;
+
+	if (!s)
+		return;
+	json_decref(s->reply);
+	json_decref(s->stale);
+	json_decref(s->drift);
+	free(s);
+}
+
+static int repair_run(struct rl_db *db, struct rl_job *job, struct rl_error *err);
+
+/* Hands the repair of the state's trainees to the writer; respond runs after it. */
+static void repair_then(struct request *rq, json_t *reply, json_t *stale, void (*respond)(struct request *rq))
+{
+	struct repair_state *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		json_decref(reply);
+		json_decref(stale);
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
+		return;
+	}
+	s->reply = reply;
+	s->stale = stale;
+	s->drift = json_array();
+	rq->state = s;
+	rq->state_free = repair_state_free;
+	server_write(rq, repair_run, respond);
+}
+
+static int repair_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct request *rq = job->ctx;
+	struct repair_state *s = rq->state;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(s->stale, i, v)
+		if (rl_progress_repair(db, json_integer_value(v), s->drift, err) < 0)
+			return -1;
+	return 0;
+}
+
+void server_repair_then(struct request *rq, json_t *stale, void (*respond)(struct request *rq))
+{
+	repair_then(rq, NULL, stale, respond);
+}
+
+/* Each difference the repair found is a figures.drift audit event, as at start-up. */
+void server_record_drift(struct request *rq)
+{
+	struct repair_state *s = rq->state;
+	json_t *v;
+	size_t i;
+
+	if (rq->job.result < 0)
+		fprintf(stderr, "raslogd: cannot rebuild cached figures that differ from the ledger: %s\n",
+			rq->job.err.detail);
+	json_array_foreach(s->drift, i, v)
+		audit_drift(v);
+}
+
+static void progress_repaired(struct request *rq)
+{
+	struct repair_state *s = rq->state;
+
+	server_record_drift(rq);
+	reply_json(rq, 200, json_incref(s->reply));
+}
+
 void h_progress(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_buf cached = RL_BUF_INIT;
 	unsigned long long gen;
+	int stale = 0;
 	json_t *p;
 	char *text;
 
@@ -50,10 +131,15 @@ void h_progress(struct request *rq)
 		return;
 	}
 	gen = cache_generation(); /* taken before reading, so a write during the read invalidates it */
-	p = rl_progress_summary(server_db(), rq->param, &err);
+	p = rl_progress_summary(server_db(), rq->param, &stale, &err);
 	if (!p) {
 		reply_error(rq, &err);
 		rl_error_clear(&err);
+		return;
+	}
+	if (stale) {
+		/* The cached rows failed their seals: p is the ledger's figures; repair the rows, then reply. */
+		repair_then(rq, p, json_pack("[I]", (json_int_t)rq->param), progress_repaired);
 		return;
 	}
 	text = json_dumps(p, JSON_COMPACT);
@@ -178,13 +264,16 @@ void h_export(struct request *rq)
 	}
 }
 
-void h_accreditation(struct request *rq)
+static void accreditation_repaired(struct request *rq);
+
+/* may_repair: rows that fail their check are repaired and the list asked again once (else 503). */
+static void accreditation_reply(struct request *rq, int may_repair)
 {
 	struct rl_accreditation_filter f = { 0 };
 	struct rl_error err = RL_ERROR_INIT;
 	long long cursor = 0, limit = 50;
 	const char *sort, *status;
-	json_t *out;
+	json_t *out, *stale;
 
 	if (query_int(rq, "cursor", 0, INT64_MAX, &cursor) < 0 || query_int(rq, "limit", 1, RL_LIST_MAX_ACC, &limit) < 0)
 		return;
@@ -216,7 +305,14 @@ void h_accreditation(struct request *rq)
 	f.after = cursor;
 	f.limit = (int)limit;
 	f.scope = &rq->user;
-	out = rl_accreditation_list(server_db(), &f, &err);
+	stale = json_array();
+	out = rl_accreditation_list(server_db(), &f, stale, &err);
+	if (!out && may_repair && json_array_size(stale)) {
+		rl_error_clear(&err);
+		repair_then(rq, NULL, stale, accreditation_repaired);
+		return;
+	}
+	json_decref(stale);
 	if (!out) {
 		reply_error(rq, &err);
 		rl_error_clear(&err);
@@ -234,6 +330,17 @@ void h_accreditation(struct request *rq)
 		json_object_set_new(out, "sites", sites);
 	}
 	reply_json(rq, 200, out);
+}
+
+static void accreditation_repaired(struct request *rq)
+{
+	server_record_drift(rq);
+	accreditation_reply(rq, 0);
+}
+
+void h_accreditation(struct request *rq)
+{
+	accreditation_reply(rq, 1);
 }
 
 void h_curricula(struct request *rq)

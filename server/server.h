@@ -152,6 +152,22 @@ void audit_flush(struct request *rq);
  * extra being JSON members without braces, or NULL.
  */
 void audit_event(const char *event, const char *outcome, const char *extra);
+/*
+ * A cached figure that differed from the ledger and was rebuilt from it
+ * ({"trainee","requirement","cache","ledger"}, domain/progress.h): one
+ * audit event "figures.drift", outcome "rebuilt", with those members.
+ */
+void audit_drift(const json_t *item);
+
+/*
+ * A reader that found cached figures whose seals fail (domain/progress.h):
+ * server_repair_then hands the rebuild of the trainees in stale (a json
+ * array of ids, stolen) to the writer, and respond runs once it is done;
+ * respond calls server_record_drift first, which writes what differed as
+ * figures.drift events (routes_progress.c).
+ */
+void server_repair_then(struct request *rq, json_t *stale, void (*respond)(struct request *rq));
+void server_record_drift(struct request *rq);
 void audit_release(struct request *rq);
 
 /* A user as JSON for viewer: e-mail and GMC number only for themself, admin and faculty (routes_misc.c). */

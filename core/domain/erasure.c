@@ -23,7 +23,65 @@ static const struct {
 	{ "simulator_import", "reason", "UPDATE imports SET reject_reason = NULL WHERE signoff_index = ?1" },
 	{ "revocation", "reason", "UPDATE trainer_accreditations SET revoked_reason = NULL WHERE revoked_index = ?1" },
 	{ "revocation", "reason", "UPDATE trainee_accreditations SET revoked_reason = NULL WHERE revoked_index = ?1" },
+	/* The rejection mail quoted the reason (domain/notify.c, key "decision:INDEX"). */
+	{ "session_signoff", "reason", "UPDATE outbox SET body = 'This message quoted a text that has since been erased "
+				       "from raslog.\n' WHERE idempotency_key = 'decision:' || CAST(?1 AS TEXT)" },
 };
+
+/*
+ * The earlier versions of the session the entry decided (session_revisions,
+ * kept by each edit before the sign-off) carry their notes inside their
+ * fields: each loses its "notes".  0, or -1 with err.
+ */
+static int erase_revision_notes(struct rl_db *db, int64_t index, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT r.session_id, r.revision, r.fields FROM session_revisions r "
+					  "JOIN sessions s ON s.id = r.session_id WHERE s.signoff_index = ?1", err);
+	json_t *rows, *row;
+	size_t i;
+	int rc;
+
+	if (!st)
+		return -1;
+	rows = json_array();
+	rl_bind_int64(st, 1, index);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		json_t *fields = json_loads(rl_col_text(st, 2), 0, NULL);
+		if (json_object_get(fields, "notes")) {
+			json_object_del(fields, "notes");
+			json_array_append_new(rows, json_pack("{s:I,s:I,s:o}", "id", (json_int_t)rl_col_int64(st, 0),
+							      "revision", (json_int_t)rl_col_int64(st, 1), "fields", fields));
+		} else {
+			json_decref(fields);
+		}
+	}
+	rl_reset(st);
+	if (rc != RL_DONE) {
+		json_decref(rows);
+		return rl_db_fail(db, err, "reading the session's earlier versions");
+	}
+	json_array_foreach(rows, i, row) {
+		char *text = json_dumps(json_object_get(row, "fields"), JSON_COMPACT | JSON_SORT_KEYS);
+		if (!text || !(st = rl_db_stmt(db, "UPDATE session_revisions SET fields = ? WHERE session_id = ? AND "
+					       "revision = ?", err))) {
+			free(text);
+			json_decref(rows);
+			return text ? -1 : rl_error_internal(err, "out of memory");
+		}
+		rl_bind_text(st, 1, text, -1);
+		rl_bind_int64(st, 2, json_integer_value(json_object_get(row, "id")));
+		rl_bind_int64(st, 3, json_integer_value(json_object_get(row, "revision")));
+		rc = rl_step(st);
+		rl_reset(st);
+		free(text);
+		if (rc != RL_DONE) {
+			json_decref(rows);
+			return rl_db_fail(db, err, "erasing the notes of the session's earlier versions");
+		}
+	}
+	json_decref(rows);
+	return 0;
+}
 
 static int may_erase(struct rl_db *db, const struct rl_user *by, int64_t subject, struct rl_error *err)
 {
@@ -172,6 +230,18 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 			return rl_db_fail(db, err, "erasing the record's copy of the text");
 		}
 		rl_reset(st);
+	}
+	if (strcmp(kind, "session_signoff") == 0) {
+		size_t j;
+		json_t *v;
+		int notes = 0;
+
+		json_array_foreach(erased, j, v)
+			notes |= strcmp(json_string_value(v), "session.notes") == 0;
+		if (notes && erase_revision_notes(db, index, err) < 0) {
+			json_decref(erased);
+			return -1;
+		}
 	}
 	*out = json_pack("{s:I,s:o,s:s}", "ledger_index", (json_int_t)index, "erased", erased, "erased_at", now);
 	return 0;

@@ -12,12 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/embedded.h"
 #include "base/util.h"
 #include "domain/figures.h"
 #include "domain/tally.h"
 #include "domain/users.h"
 #include "ledger/ledger.h"
+#include "store/secrets.h"
+
+void (*rl_progress_drift_hook)(const json_t *item);
 
 /* ------------------------------------------------------ the ledger's view */
 
@@ -143,6 +148,221 @@ json_t *rl_progress_figures(struct rl_db *db, int64_t trainee, uint64_t *stateme
 	return figures_of(db, trainee, c, statements, err);
 }
 
+
+/* ------------------------------------------------------------------ seals */
+
+/*
+ * The columns of trainee_status a status MAC covers, in MAC order; every
+ * statement that verifies a row selects them in this order (STATUS_NCOLS).
+ */
+#define STATUS_COLS "t.status, t.modules_met, t.modules_total, t.summary, t.accredited_until, " \
+	"t.accreditation_index, t.ledger_through, t.curriculum_id"
+#define STATUS_NCOLS 8
+
+/* One field, length-prefixed so no two rows give the same input; NULL is its own length. */
+static void mac_bytes(crypto_generichash_state *h, const void *p, size_t n, int is_null)
+{
+	uint64_t len = is_null ? UINT64_MAX : (uint64_t)n;
+	uint8_t le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(len >> (8 * i));
+	crypto_generichash_update(h, le, sizeof(le));
+	if (!is_null && n)
+		crypto_generichash_update(h, p, n);
+}
+
+static void mac_text(crypto_generichash_state *h, const char *s)
+{
+	mac_bytes(h, s, s ? strlen(s) : 0, s == NULL);
+}
+
+static void mac_int(crypto_generichash_state *h, long long v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%lld", v);
+	mac_text(h, b);
+}
+
+static const uint8_t *cache_key(struct rl_db *db, struct rl_error *err)
+{
+	return rl_secret_get(db, RL_SECRET_CACHE, err);
+}
+
+/*
+ * The status MAC of the row whose STATUS_COLS start at column col0 of st:
+ * BLAKE2b-256, keyed by the cache key, of "raslog-cache-status-v1", the
+ * trainee and each column as it is served (text as text, integers as
+ * integers), so a row copied from another trainee fails too.
+ */
+static void status_mac(const uint8_t *key, int64_t trainee, struct rl_stmt *st, int col0, uint8_t out[32])
+{
+	crypto_generichash_state h;
+	static const int is_int[STATUS_NCOLS] = { 0, 1, 1, 0, 0, 1, 1, 1 };
+
+	crypto_generichash_init(&h, key, 32, 32);
+	mac_text(&h, "raslog-cache-status-v1");
+	mac_int(&h, trainee);
+	for (int i = 0; i < STATUS_NCOLS; i++) {
+		if (rl_col_is_null(st, col0 + i))
+			mac_bytes(&h, NULL, 0, 1);
+		else if (is_int[i])
+			mac_int(&h, rl_col_int64(st, col0 + i));
+		else
+			mac_bytes(&h, rl_col_text(st, col0 + i), (size_t)rl_col_bytes(st, col0 + i), 0);
+	}
+	crypto_generichash_final(&h, out, 32);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The tally MAC: "raslog-cache-tally-v1", the trainee, the ledger index the
+ * status row says the tallies include, and every tally row (requirement,
+ * signed, pending) in requirement order, so a row edited, added, removed
+ * or copied from another trainee fails.  tallies as rl_tally_load gives them.
+ */
+static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int64_t through, const json_t *tallies,
+		     uint8_t out[32])
+{
+	crypto_generichash_state h;
+	size_t n = json_object_size(tallies), i = 0;
+	const char **keys = calloc(n ? n : 1, sizeof(*keys)), *k;
+	json_t *v;
+
+	if (!keys)
+		return -1;
+	json_object_foreach((json_t *)tallies, k, v)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), by_key);
+	crypto_generichash_init(&h, key, 32, 32);
+	mac_text(&h, "raslog-cache-tally-v1");
+	mac_int(&h, trainee);
+	if (through_null)
+		mac_bytes(&h, NULL, 0, 1);
+	else
+		mac_int(&h, through);
+	mac_int(&h, (long long)n);
+	for (i = 0; i < n; i++) {
+		v = json_object_get(tallies, keys[i]);
+		mac_text(&h, keys[i]);
+		mac_int(&h, json_integer_value(json_array_get(v, 0)));
+		mac_int(&h, json_integer_value(json_array_get(v, 1)));
+	}
+	crypto_generichash_final(&h, out, 32);
+	free(keys);
+	return 0;
+}
+
+/* A trainee's cached rows as read, and whether their seals hold. */
+struct sealed {
+	int row;              /* the status row exists */
+	int status_ok;        /* its mac matches */
+	int tally_ok;         /* its tally_mac matches the tally rows */
+	int sealed;           /* it carries a mac at all (NULL: never sealed, as after migration 018) */
+	int64_t acc_index;    /* the live accreditation's ledger index, or -1 */
+	int64_t through;      /* ledger_through, or -1 */
+	char until[32];       /* accredited_until, or "" */
+	json_t *tallies;      /* rl_tally_load's object */
+};
+
+static void sealed_release(struct sealed *s)
+{
+	json_decref(s->tallies);
+	s->tallies = NULL;
+}
+
+/* Reads the trainee's status row and tallies and checks both MACs: 0, or -1 with err. */
+static int read_sealed(struct rl_db *db, int64_t trainee, struct sealed *s, struct rl_error *err)
+{
+	const uint8_t *key = cache_key(db, err);
+	struct rl_stmt *st;
+	uint8_t want[32], tmac[32];
+	int rc, tmac_ok = 0, through_null = 1;
+
+	memset(s, 0, sizeof(*s));
+	s->acc_index = s->through = -1;
+	if (!key || !(st = rl_db_stmt(db, "SELECT " STATUS_COLS ", t.mac, t.tally_mac FROM trainee_status t "
+					  "WHERE t.trainee_id = ?", err)))
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
+		s->row = 1;
+		status_mac(key, trainee, st, 0, want);
+		s->sealed = !rl_col_is_null(st, STATUS_NCOLS);
+		s->status_ok = s->sealed && rl_col_bytes(st, STATUS_NCOLS) == 32 &&
+			       sodium_memcmp(rl_col_blob(st, STATUS_NCOLS), want, 32) == 0;
+		if (!rl_col_is_null(st, STATUS_NCOLS + 1) && rl_col_bytes(st, STATUS_NCOLS + 1) == 32) {
+			memcpy(tmac, rl_col_blob(st, STATUS_NCOLS + 1), 32);
+			tmac_ok = 1;
+		}
+		if (!rl_col_is_null(st, 4))
+			snprintf(s->until, sizeof(s->until), "%s", rl_col_text(st, 4));
+		if (!rl_col_is_null(st, 5))
+			s->acc_index = rl_col_int64(st, 5);
+		if (!rl_col_is_null(st, 6)) {
+			s->through = rl_col_int64(st, 6);
+			through_null = 0;
+		}
+	}
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading a trainee's status");
+	if (!(s->tallies = rl_tally_load(db, trainee, err)))
+		return -1;
+	if (s->row && tmac_ok) {
+		if (tally_mac(key, trainee, through_null, s->through, s->tallies, want) < 0)
+			return rl_error_internal(err, "out of memory");
+		s->tally_ok = sodium_memcmp(tmac, want, 32) == 0;
+	}
+	return 0;
+}
+
+/* Seals the trainee's rows as they now are (after every write of them). */
+static int seal(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const uint8_t *key = cache_key(db, err);
+	struct rl_stmt *st;
+	uint8_t smac[32], tmac[32];
+	json_t *tallies;
+	int64_t through = -1;
+	int rc, through_null = 1;
+
+	if (!key || !(st = rl_db_stmt(db, "SELECT " STATUS_COLS " FROM trainee_status t WHERE t.trainee_id = ?", err)))
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
+		status_mac(key, trainee, st, 0, smac);
+		if (!rl_col_is_null(st, 6)) {
+			through = rl_col_int64(st, 6);
+			through_null = 0;
+		}
+	}
+	rl_reset(st);
+	if (rc != RL_ROW)
+		return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a trainee's status");
+	if (!(tallies = rl_tally_load(db, trainee, err)))
+		return -1;
+	rc = tally_mac(key, trainee, through_null, through, tallies, tmac);
+	json_decref(tallies);
+	if (rc < 0)
+		return rl_error_internal(err, "out of memory");
+	if (!(st = rl_db_stmt(db, "UPDATE trainee_status SET mac = ?, tally_mac = ? WHERE trainee_id = ?", err)))
+		return -1;
+	rl_bind_blob(st, 1, smac, 32);
+	rl_bind_blob(st, 2, tmac, 32);
+	rl_bind_int64(st, 3, trainee);
+	rc = rl_step(st);
+	rl_reset(st);
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "sealing a trainee's status");
+}
+
 /* ----------------------------------------------------------------- caches */
 
 /* The cached rows the figures give: per requirement (signed, pending), and the list's row. */
@@ -212,7 +432,8 @@ static int write_status(struct rl_db *db, int64_t trainee, const struct cache_ro
 		rl_reset(st);
 	}
 	free(text);
-	return err->status ? -1 : 0;
+	/* Every write of a trainee's caches ends here: seal the rows as they now are. */
+	return err->status || seal(db, trainee, err) < 0 ? -1 : 0;
 }
 
 static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, struct rl_error *err)
@@ -271,6 +492,80 @@ static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curri
 	return rc;
 }
 
+/* 1 if the trainee's cached rows are there and both seals hold, 0 if a seal fails, 2 if there is no row yet, -1. */
+static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	struct sealed s;
+	int rc = read_sealed(db, trainee, &s, err);
+
+	if (rc == 0)
+		rc = !s.row ? 2 : s.status_ok && s.tally_ok;
+	sealed_release(&s);
+	return rc;
+}
+
+static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, json_t *out, struct rl_error *err);
+static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache, json_t *ledger);
+
+/*
+ * One trainee's check: the cached rows against the ledger's figures and
+ * their seals; appends each difference to out (a seal that fails on rows
+ * whose values are right is the difference "mac"), and rewrites and
+ * reseals the rows when anything differs or a seal fails.  Rows never
+ * sealed (NULL, as migration 018 leaves them) with the ledger's values
+ * are sealed without a word.  Returns the differences, or -1.
+ */
+static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, json_t *out,
+		     struct rl_error *err)
+{
+	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	struct sealed s;
+	int n, bad;
+
+	memset(&s, 0, sizeof(s));
+	if (!ev)
+		return -1;
+	n = compare_cache(db, trainee, ev, out, err);
+	if (n >= 0 && read_sealed(db, trainee, &s, err) < 0)
+		n = -1;
+	if (n >= 0) {
+		bad = !s.row || !s.status_ok || !s.tally_ok;
+		if (n == 0 && bad && s.sealed) {
+			drift(out, trainee, "mac", json_string(!s.status_ok && !s.tally_ok ? "status and tally rows"
+							      : !s.status_ok ? "status row" : "tally rows"), NULL);
+			n = 1;
+		}
+		if ((n > 0 || bad) && write_cache(db, trainee, ev, err) < 0)
+			n = -1;
+	}
+	sealed_release(&s);
+	json_decref(ev);
+	return n;
+}
+
+/* A seal found broken while writing: recompute the trainee now and say what differed (rl_progress_drift_hook). */
+static int repair_now(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	int n = check_one(db, trainee, c, out, err);
+
+	if (n > 0 && rl_progress_drift_hook)
+		json_array_foreach(out, i, v)
+			rl_progress_drift_hook(v);
+	json_decref(out);
+	return n < 0 ? -1 : 0;
+}
+
+int rl_progress_repair(struct rl_db *db, int64_t trainee, json_t *out, struct rl_error *err)
+{
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return check_one(db, trainee, c, out, err);
+}
+
 /* The trainee's status row as the caches have it: accreditation, or r->acc_index -1; 0, 1 when there is none, -1. */
 static int read_status(struct rl_db *db, int64_t trainee, struct cache_row *r, char until[32], struct rl_error *err)
 {
@@ -299,32 +594,33 @@ static int read_status(struct rl_db *db, int64_t trainee, struct cache_row *r, c
 	return rc == RL_ROW ? 0 : 1;
 }
 
-/* rl_curriculum_evaluate over the cached tallies: O(requirements). */
-static json_t *evaluate_tallies(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
-{
-	json_t *t = rl_tally_load(db, trainee, err), *ev;
-
-	if (!t)
-		return NULL;
-	ev = rl_curriculum_evaluate(c, rl_tally_lookup, t, err);
-	json_decref(t);
-	return ev;
-}
-
 /*
  * The caches after a change: the ledger entries appended since fold into
  * the tallies (tally.c) and the status row is evaluated from them, or,
  * for a change that is not a plain sum, everything is recomputed.
  */
+static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err);
+
 static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	int rc = seals_hold(db, trainee, err);
+
+	/* Deltas fold into rows only while their seals hold: a tampered row is recomputed, not carried on. */
+	if (rc != 1)
+		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+	return refresh_sealed(db, trainee, c, err);
+}
+
+/* refresh() once the seals were checked (the caller may have folded a claim in since: they are resealed here). */
+static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
 	struct cache_row r;
 	int64_t through = -1;
 	char until[32];
 	json_t *t;
-	int rc = rl_tally_catch_up(db, trainee, c, &through, err);
+	int rc;
 
-	if (rc < 0)
+	if ((rc = rl_tally_catch_up(db, trainee, c, &through, err)) < 0)
 		return -1;
 	if (rc == 1)
 		return refresh_full(db, trainee, c, err);
@@ -368,12 +664,15 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 			    struct rl_error *err)
 {
 	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+	int rc;
 
 	if (!c)
 		return err->status ? -1 : 0;
+	if ((rc = seals_hold(db, trainee, err)) != 1)
+		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
 	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
-	return refresh(db, trainee, c, err);
+	return refresh_sealed(db, trainee, c, err);
 }
 
 /* Every enrolled trainee, ascending. */
@@ -536,15 +835,8 @@ int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err)
 	json_array_foreach(ids, i, v) {
 		int64_t trainee = json_integer_value(v);
 		const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
-		json_t *ev = c ? figures_of(db, trainee, c, NULL, err) : NULL;
-		int n;
+		int n = c ? check_one(db, trainee, c, out, err) : -1;
 
-		if (!ev)
-			goto fail;
-		n = compare_cache(db, trainee, ev, out, err);
-		if (n > 0)
-			n = write_cache(db, trainee, ev, err) < 0 ? -1 : n;
-		json_decref(ev);
 		if (n < 0)
 			goto fail;
 		total += n;
@@ -603,15 +895,69 @@ json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *e
 	return ev;
 }
 
-json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, struct rl_error *err)
+/*
+ * The progress reply from tallies (key -> [signed, pending]) and the live
+ * accreditation (acc_index -1: none): rl_curriculum_evaluate, O(requirements).
+ */
+static json_t *summary_from(const struct rl_curriculum *c, json_t *tallies, int64_t acc_index, const char *until,
+			    const struct rl_user *u, struct rl_error *err)
+{
+	const char *evaluated;
+	char today[11];
+	json_t *ev = rl_curriculum_evaluate(c, rl_tally_lookup, tallies, err);
+
+	if (!ev)
+		return NULL;
+	rl_format_date(rl_today(), today);
+	evaluated = json_string_value(json_object_get(ev, "status"));
+	json_object_set_new(ev, "evaluated_status", json_string(evaluated ? evaluated : "in_training"));
+	json_object_set_new(ev, "status", json_string(acc_index < 0 ? (evaluated ? evaluated : "in_training")
+						      : until && until[0] && strcmp(until, today) < 0 ? "lapsed"
+						      : "accredited"));
+	if (acc_index >= 0) {
+		json_t *a = json_pack("{s:I}", "ledger_index", (json_int_t)acc_index);
+		if (until && until[0])
+			json_object_set_new(a, "valid_until", json_string(until));
+		json_object_set_new(ev, "accreditation", a);
+	}
+	json_object_set_new(ev, "trainee", json_pack("{s:I,s:s,s:s}", "id", (json_int_t)u->id, "name", u->name, "site", u->site));
+	return ev;
+}
+
+/* The same reply from the ledger's figures (what the rows would hold once rebuilt): O(the trainee's entries). */
+static json_t *summary_from_ledger(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c,
+				   const struct rl_user *u, struct rl_error *err)
+{
+	json_t *ev = figures_of(db, trainee, c, NULL, err), *tallies, *mod, *req, *acc, *out;
+	size_t i, j;
+
+	if (!ev)
+		return NULL;
+	tallies = json_object();
+	json_array_foreach(json_object_get(ev, "modules"), i, mod)
+		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
+			json_int_t sg = json_integer_value(json_object_get(req, "signed")),
+				   p = json_integer_value(json_object_get(req, "pending"));
+			if (sg || p)
+				json_object_set_new(tallies, json_string_value(json_object_get(req, "key")),
+						    json_pack("[I,I]", sg, p));
+		}
+	acc = json_object_get(ev, "accreditation");
+	out = summary_from(c, tallies, acc ? json_integer_value(json_object_get(acc, "ledger_index")) : -1,
+			   acc ? json_string_value(json_object_get(acc, "valid_until")) : NULL, u, err);
+	json_decref(tallies);
+	json_decref(ev);
+	return out;
+}
+
+json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err)
 {
 	const struct rl_curriculum *c;
-	struct cache_row r;
+	struct sealed s;
 	struct rl_user u;
-	char until[32], today[11];
-	const char *evaluated;
-	json_t *ev;
-	int rc;
+	json_t *ev = NULL;
+	int64_t last;
+	int bad;
 
 	if (rl_user_get(db, trainee, &u, err) < 0 || !(u.roles & 1)) {
 		rl_error_clear(err);
@@ -624,42 +970,126 @@ json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, struct rl_error *
 				     (long long)trainee);
 		return NULL;
 	}
-	if ((rc = read_status(db, trainee, &r, until, err)) < 0)
-		return NULL;
-	if (rc == 1 || r.through < 0) {
-		/* No caches yet (the start-up check writes them): the ledger's figures, less the evidence. */
-		if (!(ev = rl_progress_report(db, trainee, err)))
-			return NULL;
+	if (read_sealed(db, trainee, &s, err) < 0)
+		goto out;
+	last = last_index_about(db, trainee, err);
+	if (err->status)
+		goto out;
+	/* A row edited, added, removed, copied or replayed from an older state: the ledger's figures instead. */
+	bad = !s.row || !s.status_ok || !s.tally_ok || s.through != last;
+	if (stale)
+		*stale = bad;
+	if (bad) {
+		ev = summary_from_ledger(db, trainee, c, &u, err);
+	} else if (s.through < 0) {
+		/* Nothing about the trainee in the ledger yet: the report, less the evidence. */
 		json_t *mod, *req;
 		size_t i, j;
+		if (!(ev = rl_progress_report(db, trainee, err)))
+			goto out;
 		json_array_foreach(json_object_get(ev, "modules"), i, mod)
 			json_array_foreach(json_object_get(mod, "requirements"), j, req)
 				json_object_del(req, "evidence");
 		json_object_del(ev, "assessments");
 		json_object_del(ev, "pending");
-		return ev;
+	} else {
+		/* The tallies the seal was checked on, not a second read of them. */
+		ev = summary_from(c, s.tallies, s.acc_index, s.until, &u, err);
 	}
-	if (!(ev = evaluate_tallies(db, trainee, c, err)))
-		return NULL;
-	rl_format_date(rl_today(), today);
-	evaluated = json_string_value(json_object_get(ev, "status"));
-	json_object_set_new(ev, "evaluated_status", json_string(evaluated ? evaluated : "in_training"));
-	json_object_set_new(ev, "status", json_string(r.acc_index < 0 ? (evaluated ? evaluated : "in_training")
-						      : r.until && r.until[0] && strcmp(r.until, today) < 0 ? "lapsed"
-						      : "accredited"));
-	if (r.acc_index >= 0) {
-		json_t *a = json_pack("{s:I}", "ledger_index", (json_int_t)r.acc_index);
-		if (r.until)
-			json_object_set_new(a, "valid_until", json_string(r.until));
-		json_object_set_new(ev, "accreditation", a);
-	}
-	json_object_set_new(ev, "trainee", json_pack("{s:I,s:s,s:s}", "id", (json_int_t)u.id, "name", u.name, "site", u.site));
+out:
+	sealed_release(&s);
 	return ev;
 }
 
 /* ------------------------------------------------------- accreditation list */
 
-json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err)
+/*
+ * The list's check: every row it or its counts could read (the trainees
+ * the site, search and scope filters leave, which are not cached columns,
+ * and any trainee with a row) has a status seal that holds and was
+ * computed up to the trainee's last ledger entry, and every enrolled one
+ * has a row.  Appends the ids of those that fail to stale.  0, or -1.
+ */
+static int check_list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			   struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db,
+		"SELECT u.id, CASE WHEN t.trainee_id IS NULL THEN 1 ELSE 0 END, " STATUS_COLS ", t.mac, "
+		"(SELECT coalesce(max(l.idx), -1) FROM ledger l WHERE l.subject_id = u.id) "
+		"FROM users u LEFT JOIN trainee_status t ON t.trainee_id = u.id "
+		"WHERE (u.roles & 1) AND (u.curriculum_id IS NOT NULL OR t.trainee_id IS NOT NULL) "
+		"AND (?2 IS NULL OR u.site = ?2) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
+		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ")", err);
+	const uint8_t *key = cache_key(db, err);
+	uint8_t want[32];
+	int rc;
+
+	if (!st || !key)
+		return -1;
+	rl_db_bind_text(st, 2, f->site);
+	rl_db_bind_text(st, 5, f->search);
+	rl_bind_int(st, 8, f->scope != NULL);
+	if (f->scope)
+		rl_scope_bind(st, f->scope);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		int64_t trainee = rl_col_int64(st, 0);
+		int ok = !rl_col_int(st, 1);
+
+		if (ok) {
+			status_mac(key, trainee, st, 2, want);
+			ok = rl_col_bytes(st, 2 + STATUS_NCOLS) == 32 &&
+			     sodium_memcmp(rl_col_blob(st, 2 + STATUS_NCOLS), want, 32) == 0 &&
+			     !rl_col_is_null(st, 8) && rl_col_int64(st, 8) == rl_col_int64(st, 3 + STATUS_NCOLS);
+		}
+		if (!ok)
+			json_array_append_new(stale, json_integer(trainee));
+	}
+	rl_reset(st);
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking the trainees' cached status");
+}
+
+int rl_progress_stale_rows(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			   struct rl_error *err)
+{
+	static const struct rl_accreditation_filter all = { 0 };
+
+	return check_list_rows(db, f ? f : &all, stale, err);
+}
+
+static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err);
+
+json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			      struct rl_error *err)
+{
+	json_t *out = NULL;
+	size_t before = json_array_size(stale);
+
+	/* One read transaction: the rows listed and counted are the rows checked. */
+	if (rl_db_exec(db, "BEGIN", err) < 0)
+		return NULL;
+	if (check_list_rows(db, f, stale, err) == 0) {
+		if (json_array_size(stale) > before)
+			rl_error_set(err, RL_E_UNAVAILABLE, "cache-drift", "Cached figures differ from the ledger",
+				     "the cached figures of %zu trainee%s (the first is %lld) do not match the signed "
+				     "ledger; they are recomputed from it, try again", json_array_size(stale) - before,
+				     json_array_size(stale) - before == 1 ? "" : "s",
+				     (long long)json_integer_value(json_array_get(stale, before)));
+		else
+			out = list_rows(db, f, err);
+	}
+	{
+		/* A read transaction: ending it cannot undo anything, so its failure is not the reply's. */
+		struct rl_error e = RL_ERROR_INIT;
+		if (rl_db_exec(db, "COMMIT", &e) < 0) {
+			rl_error_clear(&e);
+			rl_db_exec(db, "ROLLBACK", &e);
+		}
+		rl_error_clear(&e);
+	}
+	return out;
+}
+
+static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err)
 {
 	/* One statement per sort order, so each is a static string the cache can keep. */
 #define ACC_SELECT \

@@ -86,6 +86,24 @@ int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct
  */
 int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
 
+/*
+ * One trainee's start-up check, for a reader that found their caches
+ * unsealed or stale (rl_progress_summary's *stale, the accreditation
+ * list's stale ids): in the caller's write transaction, compares them
+ * with the ledger, appends each difference to out as rl_progress_check
+ * does ("requirement" "mac" when only a seal failed), and rewrites and
+ * reseals them.  Returns the number of differences, or -1 with err.
+ */
+int rl_progress_repair(struct rl_db *db, int64_t trainee, json_t *out, struct rl_error *err);
+
+/*
+ * Called with each difference a write finds when a trainee's seals fail
+ * as it is about to fold a change into their caches (the caches are
+ * recomputed instead): {"trainee","requirement","cache","ledger"}.  The
+ * server records it as a figures.drift audit event; NULL says nothing.
+ */
+extern void (*rl_progress_drift_hook)(const json_t *item);
+
 /* The full progress report of one trainee, with evidence ledger indexes. */
 json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *err);
 
@@ -95,8 +113,15 @@ json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *e
  * curriculum's requirements), whatever the number of sessions.  The same
  * figures as rl_progress_report while the caches match the ledger (the
  * start-up check and `raslog audit` compare them).
+ *
+ * The cached rows are used only when their seals hold (schema/018: MACs
+ * keyed by the cache key over the trainee, the figures and the ledger
+ * index they were computed up to) and that index is the trainee's last
+ * ledger entry; otherwise the reply is the ledger's figures (the full
+ * recompute) and *stale (if not NULL) is set to 1, so the caller has the
+ * rows repaired and the drift recorded (rl_progress_repair).
  */
-json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, struct rl_error *err);
+json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err);
 
 struct rl_accreditation_filter {
 	const char *site;
@@ -108,8 +133,25 @@ struct rl_accreditation_filter {
 	int limit;
 	const struct rl_user *scope; /* non-NULL: only the trainees this faculty member may see (sessions.h) */
 };
-/* GET /accreditation: every trainee's status and module summary, plus counts. */
-json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f,
+/*
+ * GET /accreditation: every trainee's status and module summary, plus
+ * counts.  Every cached row it could list or count is checked first (its
+ * status seal, and that it was computed up to the trainee's last ledger
+ * entry), in the same read transaction as the listing; when one fails,
+ * nothing is listed: its trainee's id is appended to stale and NULL
+ * returned with a 503 "cache-drift" error, so the caller has the rows
+ * repaired (rl_progress_repair) and asks again.
+ */
+json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
 			      struct rl_error *err);
+
+/*
+ * The accreditation list's check alone, for other readers of trainee_status
+ * (the stuck-trainee report): appends to stale the id of every trainee whose
+ * status row f's site, search and scope leave (f NULL: every trainee) and
+ * whose seal fails, lags the ledger, or is missing.  0, or -1 with err.
+ */
+int rl_progress_stale_rows(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			   struct rl_error *err);
 
 #endif

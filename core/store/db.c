@@ -357,7 +357,7 @@ int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error 
 				     "the database %s has schema version %d, this raslog expects %d", path, have, want);
 			goto fail;
 		}
-	} else if (migrate(db, err) < 0 || rl_secrets_move_out(db, err) < 0) {
+	} else if (migrate(db, err) < 0 || rl_secrets_move_out(db, err) < 0 || rl_secrets_add_cache_key(db, err) < 0) {
 		goto fail;
 	}
 	*out = db;

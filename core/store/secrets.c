@@ -39,6 +39,8 @@ static const struct spec {
 	[RL_SECRET_ISSUER] = { "issuer.key", "raslog-issuer-key", "issuer_secret_key", "issuer_public_key",
 			       "credential issuer key", 64 },
 	[RL_SECRET_TOKEN] = { "token.key", "raslog-token-key", "token_key", "token_key_id", "token key", 32 },
+	/* Never inside the database: its meta_secret names a row no raslogd wrote. */
+	[RL_SECRET_CACHE] = { "cache.key", "raslog-cache-key", "cache_key", "cache_key_id", "cache key", 32 },
 };
 
 struct rl_secrets {
@@ -86,13 +88,15 @@ static int key_path(struct rl_db *db, enum rl_secret which, char out[PATH_MAX], 
 	return 0;
 }
 
-/* The public half: the Ed25519 public key, or BLAKE2b("raslog-token-key-id") keyed by the token key. */
+/* The public half: the Ed25519 public key, or BLAKE2b("raslog-token-key-id") keyed by the token key (cache: "raslog-cache-key-id"). */
 static void public_half(enum rl_secret which, const uint8_t *secret, uint8_t out[32])
 {
-	static const char id_msg[] = "raslog-token-key-id";
+	static const char id_msg[] = "raslog-token-key-id", cache_msg[] = "raslog-cache-key-id";
 
 	if (which == RL_SECRET_TOKEN)
 		crypto_generichash(out, 32, (const unsigned char *)id_msg, sizeof(id_msg) - 1, secret, 32);
+	else if (which == RL_SECRET_CACHE)
+		crypto_generichash(out, 32, (const unsigned char *)cache_msg, sizeof(cache_msg) - 1, secret, 32);
 	else
 		memcpy(out, secret + 32, 32);
 }
@@ -151,7 +155,7 @@ static int write_key(const char *path, enum rl_secret which, const uint8_t *secr
 	int rc = -1;
 
 	if (rl_buf_printf(&text, "{\"v\":1,\"type\":\"%s\"", specs[which].type) < 0 ||
-	    (which == RL_SECRET_TOKEN ? put_b64(&text, "key", secret, 32)
+	    (specs[which].len == 32 ? put_b64(&text, "key", secret, 32)
 				      : put_b64(&text, "public_key", secret + 32, 32) < 0 ||
 						put_b64(&text, "seed", secret, 32)) < 0 ||
 	    rl_buf_puts(&text, "}\n") < 0) {
@@ -191,7 +195,7 @@ static int read_key(const char *path, enum rl_secret which, uint8_t out[64], str
 		return 1;
 	if (!(o = rl_keyfile_read(path, specs[which].type, err)))
 		return -1;
-	if (which == RL_SECRET_TOKEN) {
+	if (specs[which].len == 32) {
 		if (rl_base64_decode_exact(json_string_value(json_object_get(o, "key")), out, 32) == 0)
 			rc = 0;
 	} else if (rl_base64_decode_exact(json_string_value(json_object_get(o, "seed")), seed, 32) == 0 &&
@@ -299,7 +303,7 @@ static int generate(enum rl_secret which, uint8_t out[64])
 {
 	uint8_t pk[32];
 
-	if (which == RL_SECRET_TOKEN)
+	if (specs[which].len == 32)
 		randombytes_buf(out, 32);
 	else
 		crypto_sign_keypair(pk, out);
@@ -420,6 +424,16 @@ out:
 	sodium_memzero(inside, sizeof(inside));
 	sodium_memzero(file, sizeof(file));
 	return rc;
+}
+
+int rl_secrets_add_cache_key(struct rl_db *db, struct rl_error *err)
+{
+	uint8_t recorded[32];
+
+	/* Recorded: its file is checked where the others are (rl_secrets_check), so the first missing one is named. */
+	if (rl_db_meta_get(db, specs[RL_SECRET_CACHE].meta_public, recorded, 32) == 32)
+		return 0;
+	return rl_secret_create(db, RL_SECRET_CACHE, err);
 }
 
 int rl_secrets_check(struct rl_db *db, struct rl_error *err)

@@ -1,21 +1,23 @@
 /*
  * secrets.h - the server's own secrets, kept out of the database.
  *
- * Three secrets: the log key (Ed25519; signs tree heads and the server's
+ * Four secrets: the log key (Ed25519; signs tree heads and the server's
  * own statements), the credential issuer key (Ed25519; signs Open Badges
- * credentials) and the token key (32 bytes; keys the BLAKE2b hashes of
- * API tokens).  Each lives in a file of its own, mode 0600, in a key
- * directory of mode 0700:
+ * credentials), the token key (32 bytes; keys the BLAKE2b hashes of
+ * API tokens) and the cache key (32 bytes; keys the BLAKE2b MACs that
+ * seal the cached figures, domain/progress.h).  Each lives in a file of
+ * its own, mode 0600, in a key directory of mode 0700:
  *
  *   DIR/log.key     {"v":1,"type":"raslog-log-key","public_key":"<b64>","seed":"<b64>"}
  *   DIR/issuer.key  {"v":1,"type":"raslog-issuer-key","public_key":"<b64>","seed":"<b64>"}
  *   DIR/token.key   {"v":1,"type":"raslog-token-key","key":"<b64>"}
+ *   DIR/cache.key   {"v":1,"type":"raslog-cache-key","key":"<b64>"}
  *
  * DIR is the config's key_dir (raslogd --key-dir), else the database
  * path with ".keys" appended (var/raslog.db -> var/raslog.db.keys/).
  * The database keeps only the public halves (meta log_public_key,
- * issuer_public_key, and token_key_id = BLAKE2b-256 keyed by the token
- * key of "raslog-token-key-id"), so a key file that belongs to another
+ * issuer_public_key, token_key_id = BLAKE2b-256 keyed by the token
+ * key of "raslog-token-key-id", cache_key_id likewise), so a key file that belongs to another
  * database is refused instead of used, and a missing key file for an
  * existing database is an error, never a silent new key.
  *
@@ -43,6 +45,7 @@ enum rl_secret {
 	RL_SECRET_LOG,     /* 64-byte libsodium Ed25519 secret key */
 	RL_SECRET_ISSUER,  /* 64-byte libsodium Ed25519 secret key */
 	RL_SECRET_TOKEN,   /* 32-byte BLAKE2b key */
+	RL_SECRET_CACHE,   /* 32-byte BLAKE2b key: the cached figures' MACs */
 	RL_SECRET_COUNT
 };
 
@@ -84,11 +87,18 @@ int rl_secret_create(struct rl_db *db, enum rl_secret which, struct rl_error *er
  */
 int rl_secrets_move_out(struct rl_db *db, struct rl_error *err);
 
-/* Loads and checks all three (start-up and backup): a clear error for any missing or foreign file. */
+/*
+ * For every writable open: a database made before the cache key gets
+ * one (no cached figure is sealed yet, and the start-up check seals
+ * them); one that records it needs its file, as for the others.
+ */
+int rl_secrets_add_cache_key(struct rl_db *db, struct rl_error *err);
+
+/* Loads and checks all four (start-up and backup): a clear error for any missing or foreign file. */
 int rl_secrets_check(struct rl_db *db, struct rl_error *err);
 
 /*
- * Writes a copy of the three key files into dir, which must not exist:
+ * Writes a copy of the four key files into dir, which must not exist:
  * it is created 0700, the files 0600.  For backups.
  */
 int rl_secrets_copy_to(struct rl_db *db, const char *dir, struct rl_error *err);

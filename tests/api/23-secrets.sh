@@ -171,6 +171,8 @@ c.execute("INSERT INTO meta(key, value) VALUES ('log_secret_key', ?)", (sk(log),
 c.execute("INSERT INTO meta(key, value) VALUES ('issuer_secret_key', ?)", (sk(iss),))
 c.execute("INSERT INTO meta(key, value) VALUES ('token_key', ?)", (base64.b64decode(tok["key"]),))
 c.execute("DELETE FROM meta WHERE key = 'token_key_id'")
+# nor the cache key, which came later still (schema/018)
+c.execute("DELETE FROM meta WHERE key = 'cache_key_id'")
 c.commit()
 PY
 cp -r "$OLD.keys" "$WORK/old-keys-then"
@@ -186,6 +188,8 @@ check "the old database is now 0600" "$(mode "$OLD")" = 600
 check "its meta holds no secret any more" \
 	"$(sqlite3 "$OLD" "SELECT count(*) FROM meta WHERE key IN ('log_secret_key', 'issuer_secret_key', 'token_key')")" = 0
 check "the key directory was made 0700 with 0600 files" "$(mode "$OLD.keys")$(mode "$OLD.keys/log.key")$(mode "$OLD.keys/token.key")" = 700600600
+check "... and it gained a new cache key (0600), recorded by its public half" \
+	"$(mode "$OLD.keys/cache.key")-$(sqlite3 "$OLD" "SELECT length(value) FROM meta WHERE key = 'cache_key_id'")" = 600-32
 for k in log issuer token; do
 	check "the moved $k key is the one that was inside" \
 		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' "$OLD.keys/$k.key" "$WORK/old-keys-then/$k.key")" = True

@@ -42,6 +42,12 @@ yesterday=$(date -u -d yesterday +%F)
 st=$(api POST /api/v1/sessions "$TOKTE" "{\"date\":\"$yesterday\",\"minutes\":45,\"activity\":\"console_modular\",\"procedure\":\"Robotic prostatectomy\",\"role\":\"S-TS\",\"trainer\":$TR,\"notes\":\"$NOTES\"}")
 check "setup: the trainee logs a session with notes (201)" "$st" = 201
 SN=$(jget 'j["id"]' < "$WORK/body")
+# The trainee corrects it once before the sign-off: the version replaced, notes and all, is kept (session_revisions).
+st=$(curl -s -o "$WORK/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $TOKTE" -H 'If-Match: "1-pending"' \
+	-H 'Content-Type: application/json' --data-binary '{"minutes":50}' "$URL/api/v1/sessions/$SN")
+check "setup: the trainee corrects the session once (200)" "$st" = 200
+check "setup: its first version, notes included, is kept in session_revisions" \
+	"$(sql "select count(*) from session_revisions where session_id = $SN and instr(fields, 'Reflective note') > 0")" = 1
 REJ=$(sql "select id from sessions where status = 'pending' and trainer_id = $TR and trainee_id = $TE and id <> $SN limit 1")
 
 certified() {
@@ -91,6 +97,8 @@ check "nothing was appended by any refusal" "$(size)" = "$before"
 st=$(api POST /api/v1/signoffs "$TOKTR" "$(cat "$WORK/signed.json")")
 check "the rejection signed as version 2 with its reason beside it: 201" "$st" = 201
 IR=$(jget 'j["ledger_index"]' < "$WORK/body")
+check "the rejection mail quotes the reason (outbox)" \
+	"$(sql "select count(*) from outbox where idempotency_key = 'decision:$IR' and instr(body, 'Not at the console') > 0")" = 1
 REASON_SALT=$(jget 'j["texts"]["reason"]["salt"]' < "$WORK/signed.json")
 st=$(api POST /api/v1/signoffs "$TOKTR" "$(sign "$(stmt "$SN" confirmed)")")
 check "the confirmation of the session with notes: 201" "$st" = 201
@@ -176,6 +184,8 @@ st=$(api DELETE "/api/v1/ledger/entries/$IN/text" "$ADM" '{"reason":"again"}')
 check "erasing it again: 409 already-erased" "$st-$(ptype)" = "409-urn:raslog:problem:already-erased"
 check "the erasure is in the audit log, without the text" \
 	"$(grep '"event":"ledger.text.erase"' "$WORK/audit.log" | grep '"outcome":"ok"' | grep -c "\"ledger_index\":$IN")-$(grep -c 'Reflective note' "$WORK/audit.log")" = 1-0
+check "the session's earlier version kept no notes either" \
+	"$(sql "select count(*) from session_revisions where session_id = $SN and instr(fields, 'notes') > 0")-$(sql "select count(*) from session_revisions where session_id = $SN")" = 0-1
 check "neither the text nor its salt is left in the database" \
 	"$(sqlite3 "$DB" .dump | grep -c -e "$NOTES_SALT" -e 'Reflective note')" = 0
 api GET "/api/v1/ledger/entries/$IN" "$TOKTE" >/dev/null
@@ -191,6 +201,10 @@ ok "no figure changed" cmp "$WORK/fig.before" "$WORK/fig.after"
 check "raslogd erase-text erases the rejection reason and prints the audit record" \
 	"$?-$(jget '[j["event"], j["by"], j["erased"]]' < "$WORK/op.json")" = '0-["ledger.text.erase", "operator", ["reason"]]'
 check "  ...and the session's copy of the reason" "$(sql "select coalesce(reject_reason, 'none') from sessions where id = $REJ")" = none
+check "  ...and the rejection mail's copy (outbox)" \
+	"$(sql "select count(*) from outbox where idempotency_key = 'decision:$IR' and instr(body, 'Not at the console') = 0")" = 1
+check "neither reason nor notes is left anywhere in the database" \
+	"$(sqlite3 "$DB" .dump | grep -c -e 'Not at the console' -e 'Reflective note')" = 0
 "$RASLOGD" --db "$DB" erase-text 0 --reason "x" > /dev/null 2>"$WORK/err"
 check "erase-text on an entry without free text fails with one sentence" "$?-$(grep -c 'has no free text' "$WORK/err")" = 1-1
 

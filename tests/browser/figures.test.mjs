@@ -10,7 +10,11 @@
 //   - the server lies: its progress report (GET .../evidence, intercepted in the browser)
 //     gives one requirement five more signed than the ledger does.  Every
 //     signature still verifies, but the page shows the check as FAILED,
-//     naming the requirement, the server's figure and the ledger's.
+//     naming the requirement, the server's figure and the ledger's;
+//   - the server lies about where a simulator figure comes from: it names
+//     the countersigned imports under another requirement instead of the
+//     simulator requirement.  The imports still verify, but the simulator
+//     figure no longer rests on any import its own rows name: FAILED.
 //
 //   node tests/browser/figures.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_ID DB
 //
@@ -92,6 +96,28 @@ try {
 	ok(lie.text.includes(`${inflated}, signed`) && /the server shows \d+, the verified entries give \d+/.test(lie.text),
 		'  ...naming the requirement, the server\u2019s figure and the ledger\u2019s', lie.text.slice(0, 300));
 	ok(await page.locator('td[data-state=failed]').count() === 0, '  ...while every signature itself verifies');
+
+	// The server lists the simulator requirement's imports under another requirement instead.
+	await page.unroute(`**/api/v1/trainees/${TRAINEE}/evidence`);
+	let moved = '';
+	await page.route(`**/api/v1/trainees/${TRAINEE}/evidence`, async (route) => {
+		const res = await route.fetch();
+		const p = await res.json();
+		const reqs = p.modules.flatMap((m) => m.requirements);
+		const sim = reqs.find((x) => x.kind === 'simulator' && x.signed > 0 && (x.evidence || []).length);
+		const other = reqs.find((x) => x !== sim && (x.evidence || []).length);
+		if (sim && other) {
+			other.evidence.push(...sim.evidence);
+			sim.evidence = [];
+			moved = sim.title;
+		}
+		await route.fulfill({ response: res, json: p });
+	});
+	const elsewhere = await openTrainee(page);
+	ok(moved !== '', 'a report whose simulator figure names its imports under another requirement is served');
+	ok(elsewhere.state === 'failed' && elsewhere.text.includes(`${moved}, signed`),
+		'  ...the simulator figure is recomputed only from imports its own rows name: FAILED, naming it', elsewhere.text.slice(0, 300));
+	ok(await page.locator('td[data-state=failed]').count() === 0, '  ...while every import itself verifies');
 	ok(errors.length === 0, 'no script errors', errors.join('; '));
 } finally {
 	await browser.close();

@@ -19,13 +19,15 @@
 //                least domain_min, totalling at least total_min;
 //   module_signoff 1 for a module_completion of the module;
 //   simulator    1 per listed exercise whose attempts (the "results" of the
-//                confirmed simulator_import statements verified, oldest
-//                first, on the listed platforms) hold a run of
-//                `consecutive` scores of at least min_score percent; the
-//                page verifies the import each exercise's evidence row
-//                names, so attempts spread over several imports are
-//                recomputed here only when each of them is verified
-//                (raslog audit recomputes every one);
+//                confirmed, that is countersigned, simulator_import
+//                statements that this requirement's own evidence rows name
+//                and that verified here, oldest first, on the listed
+//                platforms) hold a run of `consecutive` scores of at least
+//                min_score percent; an import the server lists elsewhere
+//                (another requirement's rows) or not at all backs nothing
+//                here, so attempts spread over several imports are
+//                recomputed only when each is named and verified (raslog
+//                audit recomputes every one);
 // only statements about this trainee (their kind's subject member,
 // kinds.js), the first decision on each session; then each requirement's
 // met-ness, each module's (every requirement met and every prerequisite
@@ -113,14 +115,18 @@ export function reconcile(p, verified, subject, tools) {
 		if (st?.type === 'session_signoff' && st.session && !firstDecision.has(st.session.id)) firstDecision.set(st.session.id, index);
 	const counts = (index, st) => st && String(subjectOf(st)) === String(subject) &&
 		(st.type !== 'session_signoff' || firstDecision.get(st.session?.id) === index);
-	const attempts = simulatorAttempts(verified, counts);
+	// A simulator figure rests only on the imports its own evidence rows name (not any verified import).
+	const named = (r) => new Set((r.evidence || []).map((e) => Number(e.ledger_index)));
 	const metModules = new Map();
 	let checked = 0;
 	for (const m of p.modules || []) {
 		let allMet = true;
 		for (const r of m.requirements || []) {
 			let signed = 0;
-			if (r.kind === 'simulator') signed = simulatorSigned(r, attempts);
+			if (r.kind === 'simulator') {
+				const mine = named(r);
+				signed = simulatorSigned(r, simulatorAttempts(verified, (index, st) => mine.has(index) && counts(index, st)));
+			}
 			else for (const index of new Set((r.evidence || []).map((e) => Number(e.ledger_index)))) {
 				const st = verified.get(index);
 				if (counts(index, st)) signed += contribution(r, m, st, tools);

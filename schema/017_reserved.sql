@@ -1,0 +1,4 @@
+-- 017_reserved.sql - migration 017 belongs to another branch of this
+-- session; migrations stay contiguous, so until the merge this one does
+-- nothing (the merge keeps the other branch's 017 and drops this file).
+SELECT 1;
