@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """schema_compare.py SQLITE_DIR - compares the SQLite schema that
-SQLITE_DIR/0*.sql build with the PostgreSQL schema of the database psql
+SQLITE_DIR/NNN_*.sql build with the PostgreSQL schema of the database psql
 reaches (PGHOST, PGDATABASE...), which must hold schema/postgresql/*.sql.
 
 Prints TAP (without a plan): the same tables; per table the same columns
 with corresponding types (INTEGER bigint, TEXT text, TEXT COLLATE NOCASE
 citext, BLOB bytea), NOT NULL and defaults; the same primary key, unique
 constraints and indexes (by column list and partial-index condition); the
-same foreign keys; the same append-only tables, each refusing UPDATE,
+same foreign keys and CHECK constraints (as normalized text); the same append-only tables, each refusing UPDATE,
 DELETE and an INSERT over an existing key on both engines, keeping its
 row.  Each difference is named: table, column, what differs.
 Standard library only (sqlite3); PostgreSQL through the psql program.
@@ -58,6 +58,32 @@ def norm_expr(s):
     return s
 
 
+def norm_check(s, sqlite):
+    """A CHECK expression as text both engines' spellings reduce to: PostgreSQL
+    stores x IN (...) as x = ANY (ARRAY[...]) and BETWEEN as >= AND <=."""
+    if sqlite:
+        s = re.sub(r"\bIN\s*\(([^()]*)\)", r"in[\1]", s, flags=re.I)
+        s = re.sub(r"(\w+)\s+BETWEEN\s+(\S+)\s+AND\s+(\S+)", r"\1 >= \2 and \1 <= \3", s, flags=re.I)
+    s = s.lower()
+    s = re.sub(r"::[a-z_ ]+(\[\])?", "", s)
+    s = s.replace('"', "")
+    s = re.sub(r"'(-?\d+)'", r"\1", s)
+    s = re.sub(r"[()\s]", "", s)
+    return s.replace("=anyarray[", "in[")
+
+
+def sqlite_checks(sql):
+    sql = re.sub(r"--[^\n]*", "", sql)
+    out = []
+    for m in re.finditer(r"\bCHECK\s*\(", sql, re.I):
+        depth, i = 1, m.end()
+        while depth and i < len(sql):
+            depth += {"(": 1, ")": -1}.get(sql[i], 0)
+            i += 1
+        out.append(norm_check(sql[m.end():i - 1], True))
+    return sorted(out)
+
+
 # ---- SQLite: the schema its migrations build ----
 
 def sqlite_schema(files):
@@ -68,7 +94,7 @@ def sqlite_schema(files):
     tables = {}
     for (name, sql) in db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table' "
                                   "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
-        t = {"columns": {}, "pk": (), "unique": set(), "indexes": set(), "fks": set()}
+        t = {"columns": {}, "pk": (), "unique": set(), "indexes": set(), "fks": set(), "checks": sqlite_checks(sql)}
         pk = []
         for (_cid, col, typ, notnull, dflt, pkn, _hidden) in db.execute(f"PRAGMA table_xinfo('{name}')"):
             typ = typ.upper()
@@ -117,7 +143,11 @@ def pg_schema():
     tables = {}
     for (name,) in pg_rows("SELECT c.relname FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
                            "WHERE s.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1"):
-        tables[name] = {"columns": {}, "pk": (), "unique": set(), "indexes": set(), "fks": set()}
+        tables[name] = {"columns": {}, "pk": (), "unique": set(), "indexes": set(), "fks": set(), "checks": []}
+    for (tbl, expr) in pg_rows("SELECT c.relname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                               "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace "
+                               "WHERE s.nspname = current_schema() AND k.contype = 'c'"):
+        tables[tbl]["checks"].append(norm_check(re.sub(r"^CHECK\s*", "", expr), False))
     for (tbl, col, typ, notnull, dflt) in pg_rows(
             "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
             "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
@@ -211,6 +241,13 @@ def compare_table(name, s, p):
         diffs.append(f"{name}: FOREIGN KEY ({', '.join(frm)}) REFERENCES {ref}({', '.join(to)}) only in SQLite")
     for (frm, ref, to) in sorted(p["fks"] - s["fks"]):
         diffs.append(f"{name}: FOREIGN KEY ({', '.join(frm)}) REFERENCES {ref}({', '.join(to)}) only in PostgreSQL")
+    sc, pc = sorted(s["checks"]), sorted(p["checks"])
+    for c in sorted(set(sc) - set(pc)):
+        diffs.append(f"{name}: CHECK {c} only in SQLite")
+    for c in sorted(set(pc) - set(sc)):
+        diffs.append(f"{name}: CHECK {c} only in PostgreSQL")
+    if set(sc) == set(pc) and sc != pc:
+        diffs.append(f"{name}: {len(sc)} CHECK constraints in SQLite, {len(pc)} in PostgreSQL")
     return diffs
 
 
@@ -301,7 +338,7 @@ def main():
         [f"table {t}: only in SQLite" for t in only_s] + [f"table {t}: only in PostgreSQL" for t in only_p])
     for name in sorted(stables.keys() & ptables.keys()):
         diffs = compare_table(name, stables[name], ptables[name])
-        tap(not diffs, f"{name}: the same columns, types, NOT NULL, defaults, keys, indexes and foreign keys", diffs)
+        tap(not diffs, f"{name}: the same columns, types, NOT NULL, defaults, keys, indexes, foreign keys and checks", diffs)
         pk_of[name] = ptables[name]["pk"]
 
     sa, pa = sqlite_append_only(sdb), pg_append_only()
