@@ -10,7 +10,11 @@ WITH, with FROM, INTO, SET or VALUES) is a statement; its `?` and `?N`
 parameters become $n, and PostgreSQL is asked to PREPARE it in the
 database psql reaches (PGHOST, PGDATABASE...), which holds raslog's
 schema.  PREPARE parses and type-checks the statement as the libpq engine's
-PQprepare does, without running it.
+PQprepare does, without running it: a parameter whose type PostgreSQL
+cannot infer is given text, as core/store/postgres.c does for text and
+NULL; one inferred as boolean is refused (raslog binds integers, which
+PostgreSQL does not take as booleans: write `?3 <> 0`), and so is a
+boolean result column (it reads as t or f, not 1 or 0).
 
 Prints TAP: one line per distinct statement, named by file and line, with
 PostgreSQL's message for each one refused.  --list prints the statements
@@ -117,22 +121,69 @@ def main():
             print(f"-- {where}\n{to_dollar(text)};\n")
         return 0
     # One psql run: a function PREPAREs each statement, catching PostgreSQL's refusal.
-    script = ["CREATE TEMP TABLE q(i int, sql text);"]
+    script = ["CREATE TEMP TABLE q(i int, n int, sql text);"]
     items = list(found.items())
     for i, (text, _where) in enumerate(items):
-        script.append(f"INSERT INTO q VALUES ({i}, $raslog_q${to_dollar(text)}$raslog_q$);")
+        sql = to_dollar(text)
+        nparams = max([int(x) for x in re.findall(r"\$(\d+)", sql)] or [0])
+        script.append(f"INSERT INTO q VALUES ({i}, {nparams}, $raslog_q${sql}$raslog_q$);")
     script.append(r"""
 CREATE FUNCTION pg_temp.try_all() RETURNS TABLE(i int, err text) LANGUAGE plpgsql AS $f$
-DECLARE r record;
+DECLARE
+	r record;
+	types text[];
+	got text[];
+	p text;
+	k int;
 BEGIN
 	FOR r IN SELECT * FROM q ORDER BY 1 LOOP
-		BEGIN
-			EXECUTE format('PREPARE raslog_q%s AS %s', r.i, r.sql);
-			EXECUTE format('DEALLOCATE raslog_q%s', r.i);
-			i := r.i; err := ''; RETURN NEXT;
-		EXCEPTION WHEN OTHERS THEN
-			i := r.i; err := SQLERRM; RETURN NEXT;
-		END;
+		i := r.i; err := '';
+		types := CASE WHEN r.n > 0 THEN array_fill('unknown'::text, ARRAY[r.n]) ELSE '{}' END;
+		LOOP
+			BEGIN
+				EXECUTE format('PREPARE raslog_q%s%s AS %s', r.i,
+					CASE WHEN r.n > 0 THEN '(' || array_to_string(types, ',') || ')' ELSE '' END, r.sql);
+				SELECT parameter_types::text[] INTO got FROM pg_prepared_statements WHERE name = 'raslog_q' || r.i;
+				IF 'boolean' = ANY (got) THEN
+					err := format('parameter $%s is used as a boolean, but raslog binds integers: write ?%s <> 0',
+						array_position(got, 'boolean'), array_position(got, 'boolean'));
+				ELSIF r.sql ~* '^\s*(SELECT|WITH)\M' THEN
+					-- the result's columns, without running it: a boolean reads as 't' or 'f', not 1 or 0
+					-- (named c0, c1... when the statement repeats a column name)
+					FOR k IN 0..100 LOOP
+						BEGIN
+							EXECUTE format('CREATE TEMP TABLE raslog_cols%s AS EXECUTE raslog_q%s%s WITH NO DATA',
+								CASE WHEN k > 0 THEN '(' || (SELECT string_agg('c' || g, ',') FROM generate_series(0, k - 1) g) || ')'
+								ELSE '' END, r.i,
+								CASE WHEN r.n > 0 THEN '(' || array_to_string(array_fill('NULL'::text, ARRAY[r.n]), ',') || ')'
+								ELSE '' END);
+							EXIT;
+						EXCEPTION WHEN duplicate_column THEN
+							NULL;
+						END;
+					END LOOP;
+					SELECT string_agg(format('column %s (%s)', a.attnum - 1, a.attname), ', ') INTO p
+						FROM pg_attribute a WHERE a.attrelid = 'raslog_cols'::regclass AND a.attnum > 0
+						AND a.atttypid = 'boolean'::regtype;
+					DROP TABLE raslog_cols;
+					IF p IS NOT NULL THEN
+						err := format('%s is a boolean, which reads as t or f rather than 1 or 0: '
+							'write CASE WHEN ... THEN 1 ELSE 0 END', p);
+					END IF;
+				END IF;
+				EXECUTE format('DEALLOCATE raslog_q%s', r.i);
+				EXIT;
+			EXCEPTION
+			WHEN indeterminate_datatype THEN
+				-- the engine sends such a parameter as text (postgres.c)
+				p := substring(SQLERRM FROM 'parameter \$(\d+)');
+				IF p IS NULL OR types[p::int] = 'text' THEN err := SQLERRM; EXIT; END IF;
+				types[p::int] := 'text';
+			WHEN OTHERS THEN
+				err := SQLERRM; EXIT;
+			END;
+		END LOOP;
+		RETURN NEXT;
 	END LOOP;
 END $f$;
 SELECT i, err FROM pg_temp.try_all();
