@@ -1,6 +1,6 @@
 #!/bin/bash
-# tests/tools/pg-prepare-all.sh - every SQL statement in core/ and
-# server/ is one PostgreSQL accepts: on a throwaway cluster holding
+# tests/tools/pg-prepare-all.sh - every SQL statement in core/,
+# server/ and bench/ is one PostgreSQL accepts: on a throwaway cluster holding
 # schema/postgresql/*.sql, tests/tools/pg_prepare_all.py extracts each
 # statement from the preprocessed C sources and PREPAREs it (parse and
 # type check, as the libpq engine's PQprepare does), reporting each one
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 n=0; bad=0
 tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
-. tests/tools/pg-throwaway.sh
+. tests/lib/pg-throwaway.sh
 if ! pg_have; then
 	echo "1..0 # SKIP PostgreSQL is not installed (Debian: apt-get install postgresql), so the SQL cannot be checked against it"
 	exit 0
@@ -33,7 +33,7 @@ for f in schema/postgresql/[0-9][0-9][0-9]_*.sql; do
 done
 tap $ok "the PostgreSQL schema loads"
 
-sources=$(ls core/*/*.c server/*.c | grep -v -e '^core/store/sqlite\.c$' -e '^core/store/postgres\.c$')
+sources=$(ls core/*/*.c server/*.c bench/*.c | grep -v -e '^core/store/sqlite\.c$' -e '^core/store/postgres\.c$')
 "$PY" tests/tools/pg_prepare_all.py $sources >"$tmp/all.out"; st=$?
 grep '^not ok' "$tmp/all.out" | sed 's/^not ok [0-9]* - /# refused: /'
 grep '^#' "$tmp/all.out"

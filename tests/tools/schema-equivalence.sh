@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 n=0; bad=0
 tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
-. tests/tools/pg-throwaway.sh
+. tests/lib/pg-throwaway.sh
 if ! pg_have; then
 	echo "1..0 # SKIP PostgreSQL is not installed (Debian: apt-get install postgresql), so its schema cannot be compared"
 	exit 0

@@ -183,6 +183,7 @@ def pg_schema():
             "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = current_schema() "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"):
         tables[tbl]["indexes"].add((iname, unique == "t", tuple(cols.split(",")), norm_expr(where or None)))
+    tables.pop("raslog_schema", None)  # the engine's bookkeeping (postgres.c), as SQLite's PRAGMA user_version
     return tables
 
 

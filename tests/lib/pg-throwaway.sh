@@ -1,10 +1,10 @@
-# tests/tools/pg-throwaway.sh - a throwaway PostgreSQL cluster for the
-# schema checks (sourced).  Uses tests/lib/pg.sh's pg_start/pg_stop when
-# that file exists; otherwise starts its own: initdb in a temporary
-# directory, run as an unprivileged user (postgres, or nobody, when the
-# caller is root), listening only on a Unix socket in that directory.
+# tests/lib/pg-throwaway.sh - a throwaway PostgreSQL cluster for the
+# schema checks in tests/tools (sourced): initdb in a temporary directory
+# (UTF8, C.UTF-8 as raslog's schema requires), run as an unprivileged user
+# (postgres, or nobody, when the caller is root), listening only on a Unix
+# socket in that directory.  (The engine's suites use tests/lib/pg.sh.)
 #
-#   . tests/tools/pg-throwaway.sh
+#   . tests/lib/pg-throwaway.sh
 #   pg_have || { echo "skip"; ...; }
 #   tw_pg_start DIR     # sets PGHOST, PGPORT, PGUSER; database "raslog"
 #   tw_psql -c '...'    # psql on it, stopping at the first error
