@@ -41,7 +41,7 @@ CORE_SRC   := $(wildcard core/*/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c) $(wildcard tests/unit/*_tool.c)
-EMBED_IN   := $(sort $(wildcard schema/*.sql)) schema/tools.json $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
+EMBED_IN   := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard schema/postgresql/*.sql)) schema/tools.json $(sort $(wildcard schema/curricula/*.json)) web/openapi.json
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/codes_tables.o $(BUILD)/gen/kinds_table.o
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/optspec.o

@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "base/codes.h"
+#include "domain/catalog.h"
 #include "domain/curriculum.h"
 #include "render/credential.h"
 #include "render/export.h"
 #include "render/portfolio.h"
 #include "domain/progress.h"
 #include "domain/sessions.h"
+#include "domain/sitereport.h"
 #include "server.h"
 #include "domain/supervision.h"
 #include "base/util.h"
@@ -346,24 +348,13 @@ void h_accreditation(struct request *rq)
 void h_curricula(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(server_db(), "SELECT id, code, version, title, definition FROM curricula ORDER BY code, version", &err);
-	json_t *items = json_array();
+	json_t *items = rl_curricula_list(server_db(), &err);
 
-	if (!st) {
-		json_decref(items);
+	if (!items) {
 		reply_error(rq, &err);
+		rl_error_clear(&err);
 		return;
 	}
-	while (rl_step(st) == RL_ROW) {
-		json_t *def = json_loads(rl_db_col_text(st, 4), 0, NULL);
-		json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-				      "code", rl_db_col_text(st, 1), "version", rl_col_int(st, 2),
-				      "title", rl_db_col_text(st, 3));
-		if (def)
-			json_object_set_new(o, "definition", def);
-		json_array_append_new(items, o);
-	}
-	rl_reset(st);
 	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
 
@@ -396,59 +387,20 @@ void h_sites(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	const char *format = query_arg(rq, "format");
 	int csv = format && strcmp(format, "csv") == 0;
-	/*
-	 * From the signed ledger, not the session rows (issue 13): each session's
-	 * first decision, when confirmed, with the session as the trainer signed
-	 * it, for the trainees the caller's programmes hold.
-	 * substr(message, 21) skips "RASLOG-STATEMENT-v1\n".
-	 */
-	struct rl_stmt *st = rl_db_stmt(server_db(),
-		"WITH so AS (SELECT idx, substr(message, 21) AS m FROM ledger WHERE kind = 'session_signoff'), "
-		"first AS (SELECT min(idx) AS idx FROM so GROUP BY json_extract(m, '$.session.id')), "
-		"s AS (SELECT json_extract(so.m, '$.session') AS x FROM so JOIN first ON first.idx = so.idx "
-		"      WHERE json_extract(so.m, '$.decision') = 'confirmed') "
-		"SELECT coalesce(json_extract(x, '$.site'), '(no site)'), substr(json_extract(x, '$.date'), 1, 7), "
-		"json_extract(x, '$.activity'), coalesce(json_extract(x, '$.platform'), ''), "
-		"sum(json_extract(x, '$.minutes')), count(*), count(DISTINCT json_extract(x, '$.trainee')), "
-		"count(DISTINCT json_extract(x, '$.trainer')) "
-		"FROM s WHERE " RL_FACULTY_SCOPE_SQL("json_extract(x, '$.trainee')") " "
-		"GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 DESC, 3, 4", &err);
-	json_t *sites, *items;
-	const char *key;
-	json_t *v;
+	json_t *items, *v;
 
 	if (format && !csv && strcmp(format, "json") != 0) {
-		rl_error_clear(&err);
 		rl_error_field(&err, "format", "must be json or csv");
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
 	}
-	sites = json_object();
-	items = json_array();
-	if (!st) {
-		json_decref(sites);
-		json_decref(items);
+	/* core/domain/sitereport.c: from the signed ledger, for the trainees the caller's programmes hold. */
+	if (!(items = rl_site_report(server_db(), &rq->user, &err))) {
 		reply_error(rq, &err);
+		rl_error_clear(&err);
 		return;
 	}
-	rl_scope_bind(st, &rq->user);
-	while (rl_step(st) == RL_ROW) {
-		const char *site = rl_db_col_text(st, 0);
-		json_t *s = json_object_get(sites, site);
-		if (!s) {
-			s = json_pack("{s:s,s:[]}", "site", site, "rows");
-			json_object_set_new(sites, site, s);
-		}
-		json_array_append_new(json_object_get(s, "rows"), json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
-			"month", rl_db_col_text(st, 1), "activity", rl_db_col_text(st, 2), "platform", rl_db_col_text(st, 3),
-			"signed_minutes", (json_int_t)rl_col_int64(st, 4), "sessions", (json_int_t)rl_col_int64(st, 5),
-			"trainees", (json_int_t)rl_col_int64(st, 6), "trainers", (json_int_t)rl_col_int64(st, 7)));
-	}
-	rl_reset(st);
-	json_object_foreach(sites, key, v)
-		json_array_append(items, v);
-	json_decref(sites);
 	if (csv) {
 		/* One row per site, month, activity and platform, as the JSON's rows. */
 		static const char *const cols[] = { "month", "activity", "platform", "signed_minutes", "sessions", "trainees",

@@ -57,8 +57,8 @@ int rl_setup_curricula(struct rl_db *db, struct rl_error *err)
 			continue;
 		if (rl_curriculum_parse(e->data, e->len, tools, &c, err) < 0)
 			return -1; /* err names the curriculum's path and fault */
-		st = rl_db_stmt(db, "INSERT OR IGNORE INTO curricula(code, version, title, definition, loaded_at) "
-				    "VALUES (?,?,?,?,?)", err);
+		st = rl_db_stmt(db, "INSERT INTO curricula(code, version, title, definition, loaded_at) "
+				    "VALUES (?,?,?,?,?) ON CONFLICT (code, version) DO NOTHING", err);
 		if (!st) {
 			rl_curriculum_free(c);
 			return -1;

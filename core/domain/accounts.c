@@ -296,12 +296,29 @@ int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)
 /* ---- accounts ---------------------------------------------------------------------- */
 
 #define ACCOUNT_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.active, u.created_at, " \
-			"u.deactivated_at, c.code, (SELECT json_group_array(json_object('id', pp.id, 'name', pp.name)) " \
-			"FROM (SELECT p.id, p.name FROM programme_members pm JOIN programmes p ON p.id = pm.programme_id " \
-			"WHERE pm.user_id = u.id AND pm.until_at IS NULL ORDER BY p.name) pp)"
+			"u.deactivated_at, c.code"
 #define ACCOUNT_FROM " FROM users u LEFT JOIN curricula c ON c.id = u.curriculum_id "
 
-static json_t *account_from_row(struct rl_stmt *st)
+/* The current programmes of user, in name order: [{"id","name"}]. */
+static json_t *programmes_of(struct rl_db *db, int64_t user)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members pm JOIN programmes p "
+					  "ON p.id = pm.programme_id WHERE pm.user_id = ? AND pm.until_at IS NULL "
+					  "ORDER BY p.name", &err);
+	json_t *ps = json_array();
+
+	if (!st)
+		return ps;
+	rl_bind_int64(st, 1, user);
+	while (rl_step(st) == RL_ROW)
+		json_array_append_new(ps, json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
+						    "name", rl_db_col_text(st, 1)));
+	rl_reset(st);
+	return ps;
+}
+
+static json_t *account_from_row(struct rl_db *db, struct rl_stmt *st)
 {
 	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
 			      "name", rl_db_col_text(st, 1), "email", rl_db_col_text(st, 2),
@@ -317,11 +334,7 @@ static json_t *account_from_row(struct rl_stmt *st)
 		json_object_set_new(o, "curriculum", json_string(rl_db_col_text(st, 9)));
 	/* programmes: every current one; programme: the first (a trainee's only one), or null. */
 	{
-		json_t *ps = rl_db_col_text(st, 10) ? json_loads(rl_db_col_text(st, 10), 0, NULL) : NULL;
-		if (!json_is_array(ps)) {
-			json_decref(ps);
-			ps = json_array();
-		}
+		json_t *ps = programmes_of(db, rl_col_int64(st, 0));
 		json_object_set_new(o, "programme", json_array_size(ps) ? json_incref(json_array_get(ps, 0)) : json_null());
 		json_object_set_new(o, "programmes", ps);
 	}
@@ -331,7 +344,8 @@ static json_t *account_from_row(struct rl_stmt *st)
 json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t *next, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM
-		"WHERE u.id > ?1 AND (?2 IS NULL OR u.name LIKE ?2 ESCAPE '\\' OR u.email LIKE ?2 ESCAPE '\\') "
+		"WHERE u.id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR lower(u.name) LIKE lower(?2) ESCAPE '\\' "
+		"OR lower(u.email) LIKE lower(?2) ESCAPE '\\') "
 		"AND (?3 = 0 OR (u.roles & ?3) <> 0) AND (?4 < 0 OR u.active = ?4) "
 		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM programme_members pm WHERE pm.user_id = u.id AND pm.programme_id = ?6 "
 		"AND pm.until_at IS NULL)) AND (?7 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
@@ -372,7 +386,7 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 			*next = json_integer_value(json_object_get(json_array_get(items, json_array_size(items) - 1), "id"));
 			break;
 		}
-		json_array_append_new(items, account_from_row(st));
+		json_array_append_new(items, account_from_row(db, st));
 	}
 	rl_reset(st);
 	if (rc != RL_DONE && rc != RL_ROW) {
@@ -392,7 +406,7 @@ json_t *rl_user_account(struct rl_db *db, int64_t id, struct rl_error *err)
 		return NULL;
 	rl_bind_int64(st, 1, id);
 	if (rl_step(st) == RL_ROW)
-		o = account_from_row(st);
+		o = account_from_row(db, st);
 	else
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
 	rl_reset(st);
@@ -521,9 +535,9 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 					    "%s is the last active admin; make someone else an admin before %s", u.name,
 					    p->active == 0 ? "deactivating this account" : "removing the admin role");
 	}
-	st = rl_db_stmt(db, "UPDATE users SET name = CASE WHEN ?1 THEN ?2 ELSE name END, "
-			    "email = CASE WHEN ?3 THEN ?4 ELSE email END, gmc = CASE WHEN ?5 THEN ?6 ELSE gmc END, "
-			    "site = CASE WHEN ?7 THEN ?8 ELSE site END, roles = CASE WHEN ?9 > 0 THEN ?9 ELSE roles END "
+	st = rl_db_stmt(db, "UPDATE users SET name = CASE WHEN ?1 <> 0 THEN ?2 ELSE name END, "
+			    "email = CASE WHEN ?3 <> 0 THEN ?4 ELSE email END, gmc = CASE WHEN ?5 <> 0 THEN ?6 ELSE gmc END, "
+			    "site = CASE WHEN ?7 <> 0 THEN ?8 ELSE site END, roles = CASE WHEN ?9 > 0 THEN ?9 ELSE roles END "
 			    "WHERE id = ?10", err);
 	if (!st)
 		return -1;

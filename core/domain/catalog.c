@@ -9,8 +9,37 @@
 #include <pthread.h>
 
 #include "base/embedded.h"
+#include "store/sql.h"
 
 /* ------------------------------------------------------------ curricula */
+
+json_t *rl_curricula_list(struct rl_db *db, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, code, version, title, definition FROM curricula "
+					  "ORDER BY code, version", err);
+	json_t *items;
+	int rc;
+
+	if (!st)
+		return NULL;
+	items = json_array();
+	while ((rc = rl_step(st)) == RL_ROW) {
+		json_t *def = json_loads(rl_db_col_text(st, 4), 0, NULL);
+		json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
+				      "code", rl_db_col_text(st, 1), "version", rl_col_int(st, 2),
+				      "title", rl_db_col_text(st, 3));
+		if (def)
+			json_object_set_new(o, "definition", def);
+		json_array_append_new(items, o);
+	}
+	rl_reset(st);
+	if (rc != RL_DONE) {
+		json_decref(items);
+		rl_db_fail(db, err, "listing the curricula");
+		return NULL;
+	}
+	return items;
+}
 
 #define MAX_CURRICULA 64
 

@@ -6,6 +6,7 @@
 #ifndef RASLOG_CATALOG_H
 #define RASLOG_CATALOG_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -14,6 +15,11 @@
 
 /* The parsed curriculum with this id (cached; never freed while running). */
 const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, struct rl_error *err);
+/*
+ * Every loaded curriculum, by code and version: [{"id","code","version",
+ * "title","definition"}] (GET /api/v1/curricula); NULL with err set.
+ */
+json_t *rl_curricula_list(struct rl_db *db, struct rl_error *err);
 /* The assessment tool table (schema/tools.json, embedded). */
 const struct rl_tools *rl_tools_default(struct rl_error *err);
 

@@ -83,7 +83,7 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 	rl_bind_text(st, 1, old, -1);
 	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "forgetting old device grants");
-	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM device_grants WHERE ip IS ? AND expires_at > ? "
+	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM device_grants WHERE ip IS NOT DISTINCT FROM ? AND expires_at > ? "
 				  "AND status <> 'issued'", err)))
 		return -1;
 	rl_db_bind_text(st, 1, ip);
@@ -129,8 +129,8 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 
 static int set_poll(struct rl_db *db, int64_t id, const char *now, int slow, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE device_grants SET last_poll_at = ?, "
-					  "interval = min(300, interval + ?) WHERE id = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE device_grants SET last_poll_at = ?1, \"interval\" = "
+					  "CASE WHEN \"interval\" + ?2 > 300 THEN 300 ELSE \"interval\" + ?2 END WHERE id = ?3", err);
 
 	if (!st)
 		return -1;

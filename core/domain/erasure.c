@@ -95,7 +95,7 @@ static int may_erase(struct rl_db *db, const struct rl_user *by, int64_t subject
 				    "only an administrator, or faculty of the trainee's programme, erases a text");
 	if (subject <= 0)
 		return 0; /* an entry about nobody (a curriculum): any faculty member */
-	st = rl_db_stmt(db, "SELECT " RL_FACULTY_SCOPE_SQL("?1"), err);
+	st = rl_db_stmt(db, "SELECT CASE WHEN " RL_FACULTY_SCOPE_SQL("?1") " THEN 1 ELSE 0 END", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, subject);
@@ -132,18 +132,25 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 		return rl_error_field(err, "reason", "say why the text is erased, in 1 to 1000 characters");
 	if (rl_json_check_free_text(reason, "reason", err) < 0)
 		return -1;
-	st = rl_db_stmt(db, "SELECT kind, coalesce(subject_id, 0), json_extract(substr(message, ?2), '$.v'), "
-			    "json_extract(substr(message, ?2), '$.reason') IS NOT NULL OR "
-			    "json_extract(substr(message, ?2), '$.session.notes') IS NOT NULL FROM ledger WHERE idx = ?1", err);
+	st = rl_db_stmt(db, "SELECT kind, coalesce(subject_id, 0), message FROM ledger WHERE idx = ?1", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, index);
-	rl_bind_int(st, 2, (int)strlen(RL_STATEMENT_PREFIX) + 1);
 	if (rl_step(st) == RL_ROW) {
+		/* A version 1 statement embeds its free text: a reason, or the session's notes. */
+		size_t plen = strlen(RL_STATEMENT_PREFIX), mlen = (size_t)rl_col_bytes(st, 2);
+		const char *msg = rl_db_col_text(st, 2);
+		json_t *doc = msg && mlen > plen ? json_loadb(msg + plen, mlen - plen, 0, NULL) : NULL;
+		json_t *v = json_object_get(doc, "v");
+
 		found = 1;
 		snprintf(kind, sizeof(kind), "%s", rl_db_col_text(st, 0));
 		subject = rl_col_int64(st, 1);
-		embedded = rl_col_int(st, 2) == 1 && rl_col_int(st, 3);
+		embedded = json_is_integer(v) && json_integer_value(v) == 1 &&
+			   ((json_object_get(doc, "reason") && !json_is_null(json_object_get(doc, "reason"))) ||
+			    (json_object_get(json_object_get(doc, "session"), "notes") &&
+			     !json_is_null(json_object_get(json_object_get(doc, "session"), "notes"))));
+		json_decref(doc);
 	}
 	rl_reset(st);
 	if (!found)
@@ -151,7 +158,7 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 	if (may_erase(db, by, subject, err) < 0)
 		return -1;
 	st = rl_db_stmt(db, "SELECT count(*) FILTER (WHERE text IS NOT NULL), count(*) FROM ledger_texts "
-			    "WHERE ledger_index = ?1 AND (?2 IS NULL OR member = ?2)", err);
+			    "WHERE ledger_index = ?1 AND (CAST(?2 AS TEXT) IS NULL OR member = ?2)", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, index);
@@ -175,7 +182,7 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 				    "the text of ledger entry %lld was already erased", (long long)index);
 	rl_now_rfc3339(now);
 	erased = json_array();
-	st = rl_db_stmt(db, "SELECT member FROM ledger_texts WHERE ledger_index = ?1 AND (?2 IS NULL OR member = ?2) "
+	st = rl_db_stmt(db, "SELECT member FROM ledger_texts WHERE ledger_index = ?1 AND (CAST(?2 AS TEXT) IS NULL OR member = ?2) "
 			    "AND text IS NOT NULL ORDER BY member", err);
 	if (!st) {
 		json_decref(erased);
@@ -187,7 +194,7 @@ int rl_text_erase(struct rl_db *db, const struct rl_user *by, int64_t index, con
 		json_array_append_new(erased, json_string(rl_db_col_text(st, 0)));
 	rl_reset(st);
 	st = rl_db_stmt(db, "UPDATE ledger_texts SET text = NULL, salt = NULL, erased_at = ?3, erased_by = ?4, "
-			    "erase_reason = ?5 WHERE ledger_index = ?1 AND (?2 IS NULL OR member = ?2) AND text IS NOT NULL",
+			    "erase_reason = ?5 WHERE ledger_index = ?1 AND (CAST(?2 AS TEXT) IS NULL OR member = ?2) AND text IS NOT NULL",
 			err);
 	if (!st) {
 		json_decref(erased);

@@ -1243,8 +1243,8 @@ int rl_import_visible(const struct rl_user *me, const json_t *import)
 
 json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 OR i.trainee_id = ?2 OR i.trainer_id = ?2) "
-					  "AND (?3 IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 <> 0 OR i.trainee_id = ?2 OR i.trainer_id = ?2) "
+					  "AND (CAST(?3 AS TEXT) IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
 	json_t *a;
 
 	if (!st)

@@ -100,7 +100,7 @@ static int ledger_has(struct rl_db *db, const char *kind, const char *needle, in
 {
 	struct rl_stmt *st = rl_db_stmt(db, subject > 0
 		? "SELECT message FROM ledger WHERE kind = ?1 AND subject_id = ?3 ORDER BY idx DESC LIMIT 1"
-		: "SELECT 1 FROM ledger WHERE kind = ?1 AND instr(message, ?2) > 0 LIMIT 1", err);
+		: "SELECT 1 FROM ledger WHERE kind = ?1 AND replace(message, ?2, '') <> message LIMIT 1", err);
 	int found = 0;
 
 	if (!st)
@@ -117,7 +117,7 @@ static int ledger_has(struct rl_db *db, const char *kind, const char *needle, in
 
 int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ? AND (roles & 1)", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ? AND (roles & 1 <> 0)", err);
 	int64_t cid = 0;
 	char code[64], sha[65], now[21];
 	int version, has;
@@ -177,7 +177,7 @@ int rl_logbook_backfill(struct rl_db *db, struct rl_error *err)
 		json_decref(def);
 	}
 	json_array_clear(ids);
-	if (!(st = rl_db_stmt(db, "SELECT u.id FROM users u WHERE (u.roles & 1) AND u.curriculum_id IS NOT NULL AND NOT EXISTS "
+	if (!(st = rl_db_stmt(db, "SELECT u.id FROM users u WHERE (u.roles & 1 <> 0) AND u.curriculum_id IS NOT NULL AND NOT EXISTS "
 				  "(SELECT 1 FROM ledger l WHERE l.kind = 'enrolment' AND l.subject_id = u.id) ORDER BY u.id", err)))
 		goto fail;
 	while ((rc = rl_step(st)) == RL_ROW)

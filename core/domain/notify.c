@@ -32,9 +32,9 @@ static long days_since(const char *t, time_t now)
  * on for the role it concerns (2 trainer, 1 trainee, 4 faculty).  Needs
  * users as u and notify_prefs as p (LEFT JOIN notify_prefs p ON p.user_id = u.id).
  */
-#define WANTS_REMINDERS "coalesce(p.reminders, (u.roles & 2) <> 0)"
-#define WANTS_DECISIONS "coalesce(p.decisions, (u.roles & 1) <> 0)"
-#define WANTS_DIGEST "coalesce(p.digest, (u.roles & 4) <> 0)"
+#define WANTS_REMINDERS "coalesce(p.reminders, CASE WHEN (u.roles & 2) <> 0 THEN 1 ELSE 0 END)"
+#define WANTS_DECISIONS "coalesce(p.decisions, CASE WHEN (u.roles & 1) <> 0 THEN 1 ELSE 0 END)"
+#define WANTS_DIGEST "coalesce(p.digest, CASE WHEN (u.roles & 4) <> 0 THEN 1 ELSE 0 END)"
 
 const char *const rl_notify_kind_names[RL_NOTIFY_KINDS] = { "reminders", "decisions", "digest" };
 
@@ -128,8 +128,8 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 		"coalesce((SELECT min(pr.reminder_days) FROM programme_members pm JOIN programmes pr ON pr.id = "
 		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1) FROM sessions s "
 		"JOIN users u ON u.id = s.trainer_id LEFT JOIN notify_prefs p ON p.user_id = u.id "
-		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " "
-		"GROUP BY s.trainer_id ORDER BY s.trainer_id", err);
+		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " = 1 "
+		"GROUP BY s.trainer_id, u.id ORDER BY s.trainer_id", err);
 	struct due { int64_t trainer; char name[256], email[256]; long waiting, days; } *due = NULL;
 	size_t n = 0, alloc = 0;
 	int rc, result = 0;
@@ -268,9 +268,9 @@ struct person {
 static int person_wants(struct rl_db *db, int64_t id, enum rl_notify_kind kind, struct person *p, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, kind == RL_NOTIFY_REMINDERS
-		? "SELECT u.name, u.email, u.active = 1 AND " WANTS_REMINDERS " FROM users u "
+		? "SELECT u.name, u.email, CASE WHEN u.active = 1 AND " WANTS_REMINDERS " = 1 THEN 1 ELSE 0 END FROM users u "
 		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?"
-		: "SELECT u.name, u.email, u.active = 1 AND " WANTS_DECISIONS " FROM users u "
+		: "SELECT u.name, u.email, CASE WHEN u.active = 1 AND " WANTS_DECISIONS " = 1 THEN 1 ELSE 0 END FROM users u "
 		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
 	int rc;
 
@@ -682,8 +682,8 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		"  (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS oldest_pending,"
 		"  (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS waiting"
 		" FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id"
-		" WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training'"
-		" AND " RL_FACULTY_SCOPE_SQL("u.id") ")"
+		" WHERE (u.roles & 1 <> 0) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training'"
+		" AND " RL_FACULTY_SCOPE_SQL("u.id") ") AS t"
 		" WHERE coalesce(last_signed, joined) < ?1 OR oldest_pending < ?1"
 		" ORDER BY coalesce(last_signed, joined), name", err)))
 		return -1;
@@ -715,7 +715,7 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 	if (!(st = rl_db_stmt(db,
 		"SELECT u.name, count(*), substr(min(s.created_at), 1, 10) FROM sessions s JOIN users u ON u.id = s.trainer_id "
 		"WHERE s.status = 'pending' AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") " "
-		"GROUP BY s.trainer_id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?1", err)))
+		"GROUP BY s.trainer_id, u.id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?1", err)))
 		return -1;
 	rl_bind_int(st, 1, RL_DIGEST_TRAINERS);
 	rl_scope_bind(st, fac);
@@ -738,7 +738,7 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 {
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, u.name, u.email FROM users u LEFT JOIN notify_prefs p ON p.user_id = u.id "
-		"WHERE (u.roles & 4) AND u.active = 1 AND " WANTS_DIGEST " ORDER BY u.id", err);
+		"WHERE (u.roles & 4 <> 0) AND u.active = 1 AND " WANTS_DIGEST " = 1 ORDER BY u.id", err);
 	struct fac { int64_t id; char name[256], email[256]; } *fac = NULL;
 	size_t n = 0, alloc = 0;
 	char week[16], url_buf[512], subject[64];

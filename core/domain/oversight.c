@@ -35,42 +35,46 @@ static int cmp_ll(const void *a, const void *b)
 }
 
 /*
- * The visible trainees as a JSON array text for json_each(), so one query
- * reads only their rows through an index: the work of a request follows
- * the size of the caller's programme, not of the whole database.  NULL
- * (err set) when out of memory.
+ * The visible trainees as parameters ?11 to ?138 of "IN " VISIBLE_IN, so one
+ * query reads only their rows through an index: the work of a request
+ * follows the size of the caller's programme, not of the whole database.
+ * Unused slots are NULL, which matches nothing.  A caller who sees more
+ * trainees than there are slots reads every row, as one who sees every
+ * trainee does; each reader filters with rl_visible_has all the same.
+ * (A list in one parameter would need json_each, which PostgreSQL lacks.)
  */
-static char *visible_ids(const struct rl_visible *vis, struct rl_error *err)
-{
-	struct rl_buf b = RL_BUF_INIT;
+#define VISIBLE_SLOTS 128
+#define VISIBLE_IN "(?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57, ?58, ?59, ?60, ?61, ?62, ?63, ?64, ?65, ?66, ?67, ?68, ?69, ?70, ?71, ?72, ?73, ?74, ?75, ?76, ?77, ?78, ?79, ?80, ?81, ?82, ?83, ?84, ?85, ?86, ?87, ?88, ?89, ?90, ?91, ?92, ?93, ?94, ?95, ?96, ?97, ?98, ?99, ?100, ?101, ?102, ?103, ?104, ?105, ?106, ?107, ?108, ?109, ?110, ?111, ?112, ?113, ?114, ?115, ?116, ?117, ?118, ?119, ?120, ?121, ?122, ?123, ?124, ?125, ?126, ?127, ?128, ?129, ?130, ?131, ?132, ?133, ?134, ?135, ?136, ?137, ?138)"
 
-	rl_buf_putc(&b, '[');
-	for (size_t i = 0; i < vis->n; i++)
-		rl_buf_printf(&b, "%s%lld", i ? "," : "", (long long)vis->ids[i]);
-	rl_buf_putc(&b, ']');
-	if (rl_buf_failed(&b)) {
-		rl_buf_release(&b);
-		rl_error_internal(err, "out of memory");
-		return NULL;
+static int visible_all(const struct rl_visible *vis)
+{
+	return vis->all || vis->n > VISIBLE_SLOTS;
+}
+
+static void visible_bind(struct rl_stmt *st, const struct rl_visible *vis)
+{
+	for (size_t i = 0; i < VISIBLE_SLOTS; i++) {
+		if (!vis->all && i < vis->n)
+			rl_bind_int64(st, 11 + (int)i, vis->ids[i]);
+		else
+			rl_bind_null(st, 11 + (int)i);
 	}
-	return b.data;
 }
 
 /*
  * A statement over the visible trainees' rows: sql_all when the caller sees
- * every trainee, else sql_some with the ids bound to ?1 (*ids, to free).
+ * every trainee (or more than VISIBLE_SLOTS), else sql_some with the ids bound.
  */
 static struct rl_stmt *visible_stmt(struct rl_db *db, const struct rl_visible *vis, const char *sql_all,
-				  const char *sql_some, char **ids, struct rl_error *err)
+				  const char *sql_some, struct rl_error *err)
 {
 	struct rl_stmt *st;
 
-	*ids = NULL;
-	if (vis->all)
+	if (visible_all(vis))
 		return rl_db_stmt(db, sql_all, err);
-	if (!(*ids = visible_ids(vis, err)) || !(st = rl_db_stmt(db, sql_some, err)))
+	if (!(st = rl_db_stmt(db, sql_some, err)))
 		return NULL;
-	rl_bind_text(st, 1, *ids, -1);
+	visible_bind(st, vis);
 	return st;
 }
 
@@ -88,16 +92,14 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 	struct rl_stmt *st;
 	json_t *latest, *v;
 	const char *key;
-	char *ids;
 	int rc, result = 0;
 
 	if (rl_visible_load(db, me, &vis, err) < 0)
 		return -1;
 	st = visible_stmt(db, &vis, "SELECT l.idx, l.message FROM ledger l WHERE l.kind = 'session_signoff' ORDER BY l.idx",
-			  "SELECT l.idx, l.message FROM ledger l WHERE l.subject_id IN (SELECT value FROM json_each(?1)) "
-			  "AND l.kind = 'session_signoff' ORDER BY l.idx", &ids, err);
+			  "SELECT l.idx, l.message FROM ledger l WHERE l.subject_id IN " VISIBLE_IN " "
+			  "AND l.kind = 'session_signoff' ORDER BY l.idx", err);
 	if (!st) {
-		free(ids);
 		rl_visible_release(&vis);
 		return -1;
 	}
@@ -123,7 +125,6 @@ static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)
 		json_object_set_new(latest, k, s);
 	}
 	rl_reset(st);
-		free(ids);
 	rl_visible_release(&vis);
 	if (rc != RL_DONE) {
 		json_decref(latest);
@@ -226,16 +227,14 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 	{
 		struct rl_visible vis;
 		struct rl_stmt *ps;
-		char *ids;
 
 		if (rl_visible_load(db, o->me, &vis, err) < 0)
 			goto fail;
 		ps = visible_stmt(db, &vis, "SELECT trainer_id, trainee_id, created_at FROM sessions "
 					    "WHERE status = 'pending' ORDER BY id",
 				  "SELECT trainer_id, trainee_id, created_at FROM sessions WHERE trainee_id IN "
-				  "(SELECT value FROM json_each(?1)) AND status = 'pending' ORDER BY id", &ids, err);
+				  VISIBLE_IN " AND status = 'pending' ORDER BY id", err);
 		if (!ps) {
-			free(ids);
 			rl_visible_release(&vis);
 			goto fail;
 		}
@@ -257,7 +256,6 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 				json_object_set_new(t, "oldest_waiting_since", json_string(created));
 		}
 		rl_reset(ps);
-				free(ids);
 		rl_visible_release(&vis);
 		if (rc != RL_DONE) {
 			rl_db_fail(db, err, "reading waiting sessions");
@@ -543,31 +541,26 @@ json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, 
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, u.name, u.created_at, pr.id, pr.name, "
 		" (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment', "
-		"  'module_completion') OR (l.kind = 'session_signoff' AND instr(l.message, '\"decision\":\"confirmed\"') > 0))), "
+		"  'module_completion') OR (l.kind = 'session_signoff' AND replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message))), "
 		" (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
 		" (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
 		" CASE WHEN ?1 > 0 THEN ?1 ELSE coalesce(pr.reminder_days, ?2) END "
 		"FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id "
 		"LEFT JOIN programme_members pm ON pm.user_id = u.id AND pm.until_at IS NULL "
 		"LEFT JOIN programmes pr ON pr.id = pm.programme_id "
-		"WHERE (u.roles & 1) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training' "
+		"WHERE (u.roles & 1 <> 0) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training' "
 		/* only the visible trainees' figures are computed (?3: every trainee) */
-		"AND (?3 OR u.id IN (SELECT value FROM json_each(?4))) ORDER BY u.id", err);
+		"AND (?3 <> 0 OR u.id IN " VISIBLE_IN ") ORDER BY u.id", err);
 	struct rl_visible vis;
 	json_t *items;
-	char *ids = NULL;
 	int rc;
 
 	if (!st)
 		return NULL;
 	if (rl_visible_load(db, o->me, &vis, err) < 0)
 		return NULL;
-	if (!vis.all && !(ids = visible_ids(&vis, err))) {
-		rl_visible_release(&vis);
-		return NULL;
-	}
-	rl_bind_int(st, 3, vis.all);
-	rl_bind_text(st, 4, ids ? ids : "[]", -1);
+	rl_bind_int(st, 3, visible_all(&vis));
+	visible_bind(st, &vis);
 	rl_bind_int(st, 1, o->days);
 	rl_bind_int(st, 2, RL_REMIND_DAYS);
 	items = json_array();
@@ -602,7 +595,6 @@ json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, 
 		json_array_append_new(items, row);
 	}
 	rl_reset(st);
-		free(ids);
 	rl_visible_release(&vis);
 	if (rc != RL_DONE) {
 		json_decref(items);

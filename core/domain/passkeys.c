@@ -124,7 +124,7 @@ static int challenge_take(struct rl_db *db, const char *b64, const char *purpose
 	free(raw);
 	rl_now_rfc3339(now);
 	st = rl_db_stmt(db, "UPDATE webauthn_challenges SET used_at = ?1 WHERE hash = ?2 AND purpose = ?3 "
-			    "AND used_at IS NULL AND expires_at > ?1 AND user_id IS ?4", err);
+			    "AND used_at IS NULL AND expires_at > ?1 AND user_id IS NOT DISTINCT FROM ?4", err);
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, now, -1);
@@ -626,7 +626,7 @@ int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const st
 	if (authdata_check(ad, adlen, rp, RL_E_UNAUTH, err) < 0)
 		goto out;
 	st = rl_db_stmt(db, "SELECT p.id, p.user_id, p.cose_alg, p.public_key, p.sign_count, "
-			    "p.disabled_at IS NULL AND u.active = 1, w.handle FROM passkeys p JOIN users u ON u.id = p.user_id "
+			    "CASE WHEN p.disabled_at IS NULL AND u.active = 1 THEN 1 ELSE 0 END, w.handle FROM passkeys p JOIN users u ON u.id = p.user_id "
 			    "LEFT JOIN webauthn_users w ON w.user_id = p.user_id WHERE p.credential_id = ?", err);
 	if (!st)
 		goto out;

@@ -133,11 +133,11 @@ int rl_programme_update(struct rl_db *db, int64_t id, const struct rl_programme_
 #define PROGRAMME_SELECT \
 	"SELECT p.id, p.name, p.reminder_count, p.reminder_days, p.created_at, " \
 	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
-	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 1)), " \
+	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 1 <> 0)), " \
 	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
-	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 2)), " \
+	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 2 <> 0)), " \
 	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
-	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 4)) FROM programmes p "
+	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 4 <> 0)) FROM programmes p "
 
 static json_t *int_or_null(struct rl_stmt *st, int col)
 {

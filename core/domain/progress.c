@@ -16,6 +16,7 @@
 
 #include "base/embedded.h"
 #include "base/util.h"
+#include "domain/enrolled.h"
 #include "domain/figures.h"
 #include "domain/tally.h"
 #include "domain/users.h"
@@ -34,15 +35,10 @@ void (*rl_progress_drift_hook)(const json_t *item);
  */
 static const struct rl_curriculum *trainee_curriculum(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?", err);
 	int64_t cid = 0;
 
-	if (!st)
+	if (rl_enrolled_curriculum(db, trainee, &cid, err) < 0)
 		return NULL;
-	rl_bind_int64(st, 1, trainee);
-	if (rl_step(st) == RL_ROW)
-		cid = rl_col_int64(st, 0);
-	rl_reset(st);
 	return cid ? rl_curriculum_by_id(db, cid, err) : NULL;
 }
 
@@ -408,13 +404,26 @@ static int write_status(struct rl_db *db, int64_t trainee, const struct cache_ro
 {
 	char *text = json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
 	struct rl_stmt *st;
+	int64_t cid = 0;
 
 	rl_now_rfc3339(now);
 	/* curriculum_id: what the figures were measured against, so the list need not look it up per trainee. */
-	st = rl_db_stmt(db, "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, "
+	if (rl_enrolled_curriculum(db, trainee, &cid, err) < 0) {
+		free(text);
+		return -1;
+	}
+	st = rl_db_stmt(db, "INSERT INTO trainee_status(trainee_id, status, modules_met, modules_total, "
 			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id) "
-			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,(SELECT " RL_ENROLLED_ON_SQL " FROM users u WHERE u.id = ?1))", err);
+			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT (trainee_id) DO UPDATE SET "
+			    "status = excluded.status, modules_met = excluded.modules_met, modules_total = excluded.modules_total, "
+			    "summary = excluded.summary, accredited_until = excluded.accredited_until, "
+			    "updated_at = excluded.updated_at, ledger_through = excluded.ledger_through, "
+			    "accreditation_index = excluded.accreditation_index, curriculum_id = excluded.curriculum_id", err);
 	if (st) {
+		if (cid)
+			rl_bind_int64(st, 10, cid);
+		else
+			rl_bind_null(st, 10);
 		rl_bind_int64(st, 1, trainee);
 		rl_bind_text(st, 2, r->status ? r->status : "in_training", -1);
 		rl_bind_int(st, 3, r->met);
@@ -678,7 +687,7 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 /* Every enrolled trainee, ascending. */
 static json_t *enrolled_trainees(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & 1) AND curriculum_id IS NOT NULL "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & 1 <> 0) AND curriculum_id IS NOT NULL "
 					  "ORDER BY id", err);
 	json_t *ids;
 	int rc;
@@ -748,6 +757,7 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 	size_t i, j, before = json_array_size(out);
 	const char *key;
 	struct rl_stmt *st;
+	int64_t want_cid = 0;
 	int rc;
 
 	json_array_foreach(json_object_get(ev, "modules"), i, mod)
@@ -780,9 +790,10 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 	/* The accreditation list's row. */
 	cache_row_of(ev, &r);
 	r.through = last_index_about(db, trainee, err);
-	if (!(st = rl_db_stmt(db, "SELECT status, modules_met, modules_total, summary, accredited_until, "
-				  "accreditation_index, ledger_through, curriculum_id IS (SELECT " RL_ENROLLED_ON_SQL
-				  " FROM users u WHERE u.id = ?1), curriculum_id FROM trainee_status WHERE trainee_id = ?1", err))) {
+	if (rl_enrolled_curriculum(db, trainee, &want_cid, err) < 0 ||
+	    !(st = rl_db_stmt(db, "SELECT status, modules_met, modules_total, summary, accredited_until, "
+				  "accreditation_index, ledger_through, coalesce(curriculum_id, 0), curriculum_id "
+				  "FROM trainee_status WHERE trainee_id = ?1", err))) {
 		json_decref(r.summary);
 		goto out;
 	}
@@ -811,7 +822,7 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 		if ((rl_col_is_null(st, 6) ? -2 : rl_col_int64(st, 6)) != r.through)
 			drift(out, trainee, "ledger_through", rl_col_is_null(st, 6) ? NULL
 			      : json_integer(rl_col_int64(st, 6)), json_integer(r.through));
-		if (!rl_col_int(st, 7))
+		if (rl_col_int64(st, 7) != want_cid)
 			drift(out, trainee, "curriculum_id", rl_col_is_null(st, 8) ? NULL
 			      : json_integer(rl_col_int64(st, 8)), json_deep_copy(json_object_get(ev, "curriculum")));
 		json_decref(summary);
@@ -1092,26 +1103,28 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err)
 {
 	/* One statement per sort order, so each is a static string the cache can keep. */
-#define ACC_SELECT \
-	"SELECT u.id, u.name, coalesce(u.site, ''), c.code, c.version, " \
+#define ACC_STATUS \
 	"CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 " \
-	"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, " \
+	"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END"
+#define ACC_PROGRESS \
+	"coalesce(t.modules_met, 0) * 1.0 / CASE WHEN coalesce(t.modules_total, 0) > 1 THEN t.modules_total ELSE 1 END"
+#define ACC_SELECT \
+	"SELECT u.id, u.name, coalesce(u.site, ''), c.code, c.version, " ACC_STATUS " AS st, " \
 	"coalesce(t.modules_met, 0) AS met, coalesce(t.modules_total, 0) AS total, coalesce(t.summary, '[]'), t.accredited_until " \
 	"FROM users u JOIN trainee_status t ON t.trainee_id = u.id JOIN curricula c ON c.id = t.curriculum_id " \
-	"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) " \
-	"AND (?4 IS NULL OR st = ?4) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) " \
+	"WHERE (u.roles & 1 <> 0) AND (CAST(?2 AS TEXT) IS NULL OR u.site = ?2) AND (CAST(?3 AS TEXT) IS NULL OR c.code = ?3) " \
+	"AND (CAST(?4 AS TEXT) IS NULL OR " ACC_STATUS " = ?4) AND (CAST(?5 AS TEXT) IS NULL OR replace(lower(u.name), lower(?5), '') <> lower(u.name)) " \
 	"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
 	static const char *const by_name = ACC_SELECT "ORDER BY u.name, u.id LIMIT ?6 OFFSET ?7";
 	static const char *const by_name_desc = ACC_SELECT "ORDER BY u.name DESC, u.id DESC LIMIT ?6 OFFSET ?7";
-	static const char *const by_progress = ACC_SELECT "ORDER BY met * 1.0 / max(total, 1), u.id LIMIT ?6 OFFSET ?7";
-	static const char *const by_progress_desc = ACC_SELECT "ORDER BY met * 1.0 / max(total, 1) DESC, u.id LIMIT ?6 OFFSET ?7";
+	static const char *const by_progress = ACC_SELECT "ORDER BY " ACC_PROGRESS ", u.id LIMIT ?6 OFFSET ?7";
+	static const char *const by_progress_desc = ACC_SELECT "ORDER BY " ACC_PROGRESS " DESC, u.id LIMIT ?6 OFFSET ?7";
 	static const char *const by_status = ACC_SELECT "ORDER BY st, u.name, u.id LIMIT ?6 OFFSET ?7";
 	static const char *const counts_sql =
-		"SELECT CASE WHEN t.status = 'accredited' AND t.accredited_until IS NOT NULL AND t.accredited_until < ?1 "
-		"THEN 'lapsed' ELSE coalesce(t.status, 'in_training') END AS st, count(*) "
+		"SELECT " ACC_STATUS " AS st, count(*) "
 		"FROM users u JOIN trainee_status t ON t.trainee_id = u.id JOIN curricula c ON c.id = t.curriculum_id "
-		"WHERE (u.roles & 1) AND (?2 IS NULL OR u.site = ?2) AND (?3 IS NULL OR c.code = ?3) "
-		"AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
+		"WHERE (u.roles & 1 <> 0) AND (CAST(?2 AS TEXT) IS NULL OR u.site = ?2) AND (CAST(?3 AS TEXT) IS NULL OR c.code = ?3) "
+		"AND (CAST(?5 AS TEXT) IS NULL OR replace(lower(u.name), lower(?5), '') <> lower(u.name)) "
 		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") GROUP BY st";
 	const char *sql = by_name;
 	const char *sort = f->sort ? f->sort : "name";

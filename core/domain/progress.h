@@ -56,17 +56,7 @@ int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session,
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			    struct rl_error *err);
 
-/*
- * SQL for the id of the curriculum user u (a users row aliased u) is
- * measured against: the one their latest enrolment statement in the
- * ledger names; users.curriculum_id only when they have none (a database
- * not yet backfilled by `raslogd init`).
- */
-#define RL_ENROLLED_ON_SQL \
-	"coalesce((SELECT ec.id FROM ledger el JOIN curricula ec " \
-	"ON ec.code = json_extract(substr(el.message, 21), '$.curriculum.code') " \
-	"AND ec.version = json_extract(substr(el.message, 21), '$.curriculum.version') " \
-	"WHERE el.kind = 'enrolment' AND el.subject_id = u.id ORDER BY el.idx DESC LIMIT 1), u.curriculum_id)"
+/* The curriculum a trainee is measured against: rl_enrolled_curriculum (domain/enrolled.h). */
 
 struct rl_rebuild_stats {
 	uint64_t trainees;        /* trainees whose caches were rebuilt */

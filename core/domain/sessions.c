@@ -222,7 +222,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 	"s.id, s.trainee_id, s.trainer_id, s.date, s.minutes, s.activity, s.platform, s.site, " \
 	"s.procedure, s.steps, s.role, s.notes, s.status, s.signed_role, s.signed_steps, " \
 	"s.signed_by, s.signed_at, s.signoff_index, s.reject_reason, s.created_at, " \
-	"te.name, tr.name, s.revision, s.updated_at, s.withdrawn_at, " RL_TEXTS_JSON_SQL("s.signoff_index")
+	"te.name, tr.name, s.revision, s.updated_at, s.withdrawn_at"
 #define SESSION_FROM \
 	" FROM sessions s JOIN users te ON te.id = s.trainee_id JOIN users tr ON tr.id = s.trainer_id"
 
@@ -247,7 +247,7 @@ static void set_steps(json_t *o, const char *key, struct rl_stmt *st, int col)
 		json_decref(a);
 }
 
-static json_t *session_from_row(struct rl_stmt *st)
+static json_t *session_from_row(struct rl_db *db, struct rl_stmt *st)
 {
 	json_t *o = json_object();
 	const char *status = rl_db_col_text(st, 12);
@@ -281,8 +281,10 @@ static json_t *session_from_row(struct rl_stmt *st)
 		set_steps(so, "steps", st, 14);
 		set_text(so, "reason", st, 18);
 		/* The free text the sign-off commits to, with salts, or erased (ledger/texts.h). */
-		if (!rl_col_is_null(st, 25))
-			json_object_set_new(so, "texts", json_loads(rl_db_col_text(st, 25), 0, NULL));
+		struct rl_error texts_err = RL_ERROR_INIT;
+		json_t *texts = rl_texts_of(db, rl_col_int64(st, 17), &texts_err);
+		if (texts)
+			json_object_set_new(so, "texts", texts);
 		json_object_set_new(o, "signoff", so);
 	} else {
 		json_object_set_new(o, "signoff", json_null());
@@ -301,7 +303,7 @@ json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err)
 	rl_bind_int64(st, 1, id);
 	rc = rl_step(st);
 	if (rc == RL_ROW)
-		o = session_from_row(st);
+		o = session_from_row(db, st);
 	else if (rc == RL_DONE)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you", (long long)id);
 	else
@@ -321,7 +323,7 @@ int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(v
 		return -1;
 	rl_bind_int64(st, 1, trainee);
 	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		json_t *s = session_from_row(st);
+		json_t *s = session_from_row(db, st);
 		stop = fn(ctx, s);
 		json_decref(s);
 	}
@@ -358,7 +360,7 @@ void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me)
 static int faculty_sees(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " RL_FACULTY_SCOPE_SQL("?1"), &err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT CASE WHEN " RL_FACULTY_SCOPE_SQL("?1") " THEN 1 ELSE 0 END", &err);
 	int rc, found = -1;
 
 	if (!st) {
@@ -396,7 +398,7 @@ int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t 
 #define SUPERVISED_SQL "SELECT trainee_id FROM sessions WHERE trainer_id = ?1 AND status <> 'withdrawn' " \
 		       "UNION SELECT trainee_id FROM assignments WHERE trainer_id = ?1"
 /* Whom a faculty member oversees, when programmes exist. */
-#define OVERSEEN_SQL "SELECT u.id FROM users u WHERE (u.roles & 1) AND " RL_FACULTY_SCOPE_SQL("u.id")
+#define OVERSEEN_SQL "SELECT u.id FROM users u WHERE (u.roles & 1 <> 0) AND " RL_FACULTY_SCOPE_SQL("u.id")
 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
@@ -429,7 +431,7 @@ int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visibl
 
 	memset(out, 0, sizeof(*out));
 	if (me->roles & RL_ROLE_FACULTY) {
-		if (!(st = rl_db_stmt(db, "SELECT NOT EXISTS (SELECT 1 FROM programmes)", err)))
+		if (!(st = rl_db_stmt(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM programmes) THEN 0 ELSE 1 END", err)))
 			return -1;
 		out->all = rl_step(st) == RL_ROW && rl_col_int(st, 0);
 		rl_reset(st);
@@ -499,9 +501,9 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 	int all = (me->roles & RL_ROLE_FACULTY) && !f->pending_for_me;
 
 	st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
-			" WHERE ((?2 AND s.trainee_id = ?4) OR (?3 AND s.trainer_id = ?4 AND s.status <> 'withdrawn')"
-			" OR (?1 AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") "))"
-			" AND (?5 IS NULL OR s.trainee_id = ?5) AND (?6 IS NULL OR s.status = ?6)"
+			" WHERE ((?2 <> 0 AND s.trainee_id = ?4) OR (?3 <> 0 AND s.trainer_id = ?4 AND s.status <> 'withdrawn')"
+			" OR (?1 <> 0 AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") "))"
+			" AND (CAST(?5 AS BIGINT) IS NULL OR s.trainee_id = ?5) AND (CAST(?6 AS TEXT) IS NULL OR s.status = ?6)"
 			" AND s.id < ?7 ORDER BY s.id DESC LIMIT ?8", err);
 	if (!st)
 		return NULL;
@@ -522,7 +524,7 @@ json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 			*next_cursor = json_integer_value(json_object_get(json_array_get(items, (size_t)n - 1), "id"));
 			break;
 		}
-		json_array_append_new(items, session_from_row(st));
+		json_array_append_new(items, session_from_row(db, st));
 		n++;
 	}
 	if (rc != RL_ROW && rc != RL_DONE) {
@@ -751,7 +753,7 @@ static void warn(json_t *list, const char *code, const char *field, const char *
 static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
-					  "AND minutes = ? AND procedure IS ? AND id <> ? "
+					  "AND minutes = ? AND procedure IS NOT DISTINCT FROM ? AND id <> ? "
 					  "AND status IN ('pending', 'signed') ORDER BY id LIMIT 1", err);
 	int64_t id = 0;
 	int rc;

@@ -16,6 +16,7 @@
 #include "ledger/authority.h"
 #include "base/codes.h"
 #include "domain/curriculum.h"
+#include "domain/enrolled.h"
 #include "ledger/jcs.h"
 #include "ledger/kinds.h"
 #include "ledger/texts.h"
@@ -246,7 +247,7 @@ static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struc
 
 	if (rl_base64_decode_exact(key_b64, pk, 32) < 0)
 		return REFUSE(err, "unknown-key", "the key is not a base64 Ed25519 public key");
-	st = rl_db_stmt(db, "SELECT id, faculty_root, revoked_at IS NOT NULL FROM keys WHERE public_key = ? AND user_id = ?", err);
+	st = rl_db_stmt(db, "SELECT id, faculty_root, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM keys WHERE public_key = ? AND user_id = ?", err);
 	if (!st)
 		return -1;
 	rl_bind_blob(st, 1, pk, 32);
@@ -334,7 +335,7 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
 	snprintf(needle, sizeof(needle), "\"public_key\":\"%s\"", b64);
 	free(b64);
 	st = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind = 'device_key' "
-			    "AND instr(message, ?) > 0 ORDER BY idx LIMIT 1", err);
+			    "AND replace(message, ?, '') <> message ORDER BY idx LIMIT 1", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user);
@@ -369,7 +370,7 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
  * matches.  1 found (rec filled), 0 none, -1 error.
  */
 #define NAMED_BY_SQL(kinds) "SELECT idx FROM ledger WHERE subject_id = ?1 AND idx > ?2 AND kind IN (" kinds ") " \
-	"AND (instr(message, ?3) > 0 OR instr(message, ?4) > 0) ORDER BY idx LIMIT 1"
+	"AND (replace(message, ?3, '') <> message OR replace(message, ?4, '') <> message) ORDER BY idx LIMIT 1"
 static const char superseding_sql[] = NAMED_BY_SQL("'assessment', 'module_completion'");
 static const char withdrawing_sql[] = NAMED_BY_SQL("'signoff_withdrawal'");
 
@@ -553,13 +554,16 @@ static const char *member_str(const json_t *o, const char *k)
 static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *version, int64_t *cid,
 			 struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
-					  "ON c.id = " RL_ENROLLED_ON_SQL " WHERE u.id = ? AND (u.roles & 1)", err);
+	struct rl_stmt *st;
+	int64_t enrolled = 0;
 	int found = 0;
 
-	if (!st)
+	if (rl_enrolled_curriculum(db, trainee, &enrolled, err) < 0 ||
+	    !(st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
+				  "ON c.id = ?2 WHERE u.id = ?1 AND (u.roles & 1 <> 0)", err)))
 		return -1;
 	rl_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 2, enrolled);
 	if (rl_step(st) == RL_ROW) {
 		*cid = rl_col_int64(st, 0);
 		snprintf(code, 64, "%s", rl_db_col_text(st, 1));
@@ -1604,7 +1608,7 @@ json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 		"SELECT u.id, u.name, coalesce(u.site, ''), a.ledger_index, a.valid_from, a.valid_until, a.revoked_index "
 		"FROM users u LEFT JOIN trainer_accreditations a ON a.id = "
 		"(SELECT max(id) FROM trainer_accreditations WHERE trainer_id = u.id) "
-		"WHERE (u.roles & 2) ORDER BY u.name, u.id", err);
+		"WHERE (u.roles & 2 <> 0) ORDER BY u.name, u.id", err);
 	char today[11];
 	json_t *a;
 

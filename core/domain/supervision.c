@@ -15,8 +15,9 @@
 
 int rl_supervises(struct rl_db *db, int64_t trainer, int64_t trainee, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT EXISTS (SELECT 1 FROM assignments WHERE trainer_id = ?1 AND trainee_id = ?2) "
-					  "OR EXISTS (SELECT 1 FROM sessions WHERE trainee_id = ?2 AND trainer_id = ?1 AND status <> 'withdrawn')", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM assignments WHERE trainer_id = ?1 AND trainee_id = ?2) "
+					  "OR EXISTS (SELECT 1 FROM sessions WHERE trainee_id = ?2 AND trainer_id = ?1 AND status <> 'withdrawn') "
+					  "THEN 1 ELSE 0 END", err);
 	int found, rc;
 
 	if (!st)
@@ -169,8 +170,8 @@ json_t *rl_assignment_list(struct rl_db *db, const struct rl_user *me, int64_t t
 {
 	int all = (me->roles & RL_ROLE_ADMIN) != 0;
 	struct rl_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT
-		"WHERE (?1 OR (?2 AND a.trainer_id = ?4) OR (?3 AND a.trainee_id = ?4) "
-		"OR (?7 AND " RL_FACULTY_SCOPE_SQL("a.trainee_id") ")) "
+		"WHERE (?1 <> 0 OR (?2 <> 0 AND a.trainer_id = ?4) OR (?3 <> 0 AND a.trainee_id = ?4) "
+		"OR (?7 <> 0 AND " RL_FACULTY_SCOPE_SQL("a.trainee_id") ")) "
 		"AND (?5 = 0 OR a.trainer_id = ?5) AND (?6 = 0 OR a.trainee_id = ?6) ORDER BY a.id", err);
 	json_t *items;
 	int rc;

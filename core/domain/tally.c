@@ -115,7 +115,7 @@ static int upsert(struct rl_db *db, int64_t trainee, const char *key, long long 
 {
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
 					  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (trainee_id, requirement) DO UPDATE "
-					  "SET signed = signed + ?3, pending = pending + ?4", err);
+					  "SET signed = trainee_tally.signed + ?3, pending = trainee_tally.pending + ?4", err);
 	int rc;
 
 	if (!st)

@@ -280,7 +280,7 @@ int rl_curriculum_code_of(struct rl_db *db, int64_t id, char out[65], struct rl_
 
 json_t *rl_trainee_sites(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT DISTINCT site FROM users WHERE (roles & 1) AND site IS NOT NULL "
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT DISTINCT site FROM users WHERE (roles & 1 <> 0) AND site IS NOT NULL "
 					  "AND site <> '' ORDER BY site", err);
 	json_t *out;
 	int rc;

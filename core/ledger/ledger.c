@@ -537,13 +537,40 @@ static int is_public_kind(const char *kind, const char *revoked_kind)
 	return k && k->is_public;
 }
 
-static int reader_sees(const struct rl_ledger_reader *r, struct rl_stmt *st)
+/* The kind of the entry a revocation (message, the row's column 1) revokes, or "" when there is none. */
+static void revoked_kind(struct rl_db *db, struct rl_stmt *st, char out[64])
 {
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	const char *msg = rl_db_col_text(st, 1);
+	size_t len = (size_t)rl_col_bytes(st, 1);
+	json_t *doc = msg && len > plen ? json_loadb(msg + plen, len - plen, 0, NULL) : NULL;
+	json_t *target = json_object_get(doc, "accreditation_index");
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *q;
+
+	out[0] = '\0';
+	if (json_is_integer(target) && (q = rl_db_stmt(db, "SELECT kind FROM ledger WHERE idx = ?", &err))) {
+		rl_bind_int64(q, 1, json_integer_value(target));
+		if (rl_step(q) == RL_ROW)
+			snprintf(out, 64, "%s", rl_db_col_text(q, 0));
+		rl_reset(q);
+	}
+	json_decref(doc);
+}
+
+static int reader_sees(struct rl_db *db, const struct rl_ledger_reader *r, struct rl_stmt *st)
+{
+	const char *kind;
+	char revoked[64] = "";
+
 	if (!r)
 		return 1;
 	if (!rl_col_is_null(st, 5) && rl_col_int64(st, 5) == r->user && r->user > 0)
 		return 1;
-	if (is_public_kind(rl_db_col_text(st, 4), rl_db_col_text(st, 7)))
+	kind = rl_db_col_text(st, 4);
+	if (kind && strcmp(kind, "revocation") == 0)
+		revoked_kind(db, st, revoked);
+	if (is_public_kind(kind, revoked))
 		return 1;
 	if (rl_col_is_null(st, 6) || rl_col_int64(st, 6) <= 0)
 		return 1; /* about no person (a curriculum's content, say) */
@@ -567,19 +594,14 @@ int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_li
 int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader, int64_t from, int64_t count,
 			 rl_ledger_line_fn fn, void *ctx, struct rl_error *err)
 {
-	/* Column 7: for a revocation, the kind of the entry it revokes. */
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
-					  "l.subject_id, CASE WHEN l.kind = 'revocation' THEN (SELECT t.kind FROM ledger t "
-					  "WHERE t.idx = json_extract(substr(l.message, ?3), '$.accreditation_index')) END, "
-					  RL_TEXTS_JSON_SQL("l.idx") " "
-					  "FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
+					  "l.subject_id FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
 	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, from < 0 ? 0 : from);
 	rl_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
-	rl_bind_int(st, 3, (int)strlen(RL_STATEMENT_PREFIX) + 1);
 	while ((rc = rl_step(st)) == RL_ROW) {
 		int64_t index = rl_col_int64(st, 0);
 		char *text = NULL;
@@ -590,15 +612,23 @@ int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader
 			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
 					    "ledger entry %lld has a malformed key or signature", (long long)index);
 		}
-		if (reader_sees(reader, st)) {
+		if (reader_sees(db, reader, st)) {
 			char *pk = rl_base64_encode(rl_col_blob(st, 2), 32);
 			char *sig = rl_base64_encode(rl_col_blob(st, 3), 64);
 			json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
 						 "message", rl_db_col_text(st, 1), (size_t)rl_col_bytes(st, 1),
 						 "public_key", pk, "signature", sig);
-			/* The free text a version 2 statement commits to, beside it (ledger/texts.h). */
-			if (line && !rl_col_is_null(st, 8))
-				json_object_set_new(line, "texts", json_loads(rl_db_col_text(st, 8), 0, NULL));
+			/*
+			 * The free text a version 2 statement commits to, beside it
+			 * (ledger/texts.h): only a statement with a "<member>_commit"
+			 * has any, so the others cost no query.
+			 */
+			if (line && memmem(rl_db_col_text(st, 1), (size_t)rl_col_bytes(st, 1), "_commit\"", 8)) {
+				struct rl_error texts_err = RL_ERROR_INIT;
+				json_t *texts = rl_texts_of(db, index, &texts_err);
+				if (texts)
+					json_object_set_new(line, "texts", texts);
+			}
 			text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
 			stop = text ? fn(ctx, text, strlen(text)) : -1;
 			json_decref(line);

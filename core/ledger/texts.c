@@ -231,14 +231,26 @@ int rl_texts_store(struct rl_db *db, int64_t index, const json_t *texts, struct 
 
 json_t *rl_texts_of(struct rl_db *db, int64_t index, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " RL_TEXTS_JSON_SQL("?1"), err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT member, text, salt, erased_at FROM ledger_texts "
+					  "WHERE ledger_index = ? ORDER BY member", err);
 	json_t *o = NULL;
+	int rc;
 
 	if (!st)
 		return NULL;
 	rl_bind_int64(st, 1, index);
-	if (rl_step(st) == RL_ROW && !rl_col_is_null(st, 0))
-		o = json_loads(rl_db_col_text(st, 0), 0, NULL);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		if (!o)
+			o = json_object();
+		json_object_set_new(o, rl_db_col_text(st, 0), rl_col_is_null(st, 1)
+				    ? json_pack("{s:s?}", "erased_at", rl_db_col_text(st, 3))
+				    : json_pack("{s:s,s:s?}", "text", rl_db_col_text(st, 1), "salt", rl_db_col_text(st, 2)));
+	}
+	if (rc != RL_DONE) {
+		json_decref(o);
+		o = NULL;
+		rl_db_fail(db, err, "reading an entry's free text");
+	}
 	rl_reset(st);
 	return o;
 }

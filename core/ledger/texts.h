@@ -77,15 +77,9 @@ json_t *rl_texts_open(const json_t *st, const json_t *texts);
 int rl_texts_store(struct rl_db *db, int64_t index, const json_t *texts, struct rl_error *err);
 
 /*
- * An SQL expression giving entry <idx_expr>'s texts as JSON text (the
- * "texts" member of its export line), or NULL when it has none.
+ * Entry index's texts as the "texts" member of its export line gives them
+ * ({"<path>":{"text","salt"} or {"erased_at"}}), or NULL (none, or err set).
  */
-#define RL_TEXTS_JSON_SQL(idx_expr) \
-	"(SELECT CASE WHEN count(*) THEN json_group_object(x.member, CASE WHEN x.text IS NULL " \
-	"THEN json_object('erased_at', x.erased_at) ELSE json_object('text', x.text, 'salt', x.salt) END) END " \
-	"FROM ledger_texts x WHERE x.ledger_index = " idx_expr ")"
-
-/* Entry index's texts as the export gives them, or NULL (none, or err set). */
 json_t *rl_texts_of(struct rl_db *db, int64_t index, struct rl_error *err);
 
 #endif

@@ -66,7 +66,7 @@ int rl_outbox_claim(struct rl_db *db, time_t now, int force, int max, struct rl_
 	char t[21], lease[21];
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT id, idempotency_key, recipient, subject, body, attempts FROM outbox "
-		"WHERE (state IN ('queued', 'failed') AND (?2 OR next_attempt_at <= ?1)) "
+		"WHERE (state IN ('queued', 'failed') AND (?2 <> 0 OR next_attempt_at <= ?1)) "
 		"   OR (state = 'sending' AND next_attempt_at <= ?1) "
 		"ORDER BY id LIMIT ?3", err);
 	struct rl_stmt *up;
@@ -200,7 +200,7 @@ json_t *rl_outbox_list(struct rl_db *db, const char *state, int limit, struct rl
 {
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT id, idempotency_key, recipient, subject, state, attempts, next_attempt_at, last_reply, "
-		"created_at, sent_at FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
+		"created_at, sent_at FROM outbox WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
 	json_t *list, *o;
 	int rc;
 
