@@ -12,7 +12,9 @@
  *   DIR/token.key   {"v":1,"type":"raslog-token-key","key":"<b64>"}
  *
  * DIR is the config's key_dir (raslogd --key-dir), else the database
- * path with ".keys" appended (var/raslog.db -> var/raslog.db.keys/).
+ * path with ".keys" appended (var/raslog.db -> var/raslog.db.keys/).  A
+ * PostgreSQL database (a URI) has no path to put it beside: key_dir is
+ * required, and opening one without it is refused with a sentence saying so.
  * The database keeps only the public halves (meta log_public_key,
  * issuer_public_key, and token_key_id = BLAKE2b-256 keyed by the token
  * key of "raslog-token-key-id"), so a key file that belongs to another
