@@ -66,6 +66,9 @@ struct rl_engine {
 	const char *(*errmsg)(struct rl_db *db);
 	int (*secure_delete)(struct rl_db *db, int on);     /* optional: previous setting */
 	void (*forget_deleted)(struct rl_db *db);           /* optional */
+	/* optional: on = 1 waits until no other process is migrating the
+	 * database and holds it so; on = 0 lets go.  0 or -1. */
+	int (*lock_migrations)(struct rl_db *db, int on);
 };
 
 extern const struct rl_engine rl_engine_sqlite;

@@ -5,7 +5,8 @@
  * synchronous_commit on (a commit is durable before it is acknowledged),
  * the time zone fixed at UTC and notices silenced (core never prints).
  * The schema version is the one row of raslog_schema(version), which the
- * engine creates.
+ * engine creates; processes migrating the same database take turns
+ * (an advisory lock).
  *
  * Statements are written with SQLite's `?` and `?NNN` parameters; they are
  * rewritten to $n once (outside string literals, quoted identifiers and
@@ -264,8 +265,7 @@ static int pg_open(struct rl_db *db, int flags, struct rl_error *err)
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
 				    "cannot connect to the PostgreSQL database %s: %s", shown, c->msg);
 	}
-	if (session_setup(c) < 0 ||
-	    (!c->readonly && run(c, "CREATE TABLE IF NOT EXISTS raslog_schema(version integer NOT NULL)") < 0))
+	if (session_setup(c) < 0)
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
 				    "cannot set up the connection to the PostgreSQL database %s: %s", shown, c->msg);
 	return 0;
@@ -399,6 +399,32 @@ static int64_t pg_last_insert_id(struct rl_db *db)
 	if (failed && in_tx)
 		PQclear(PQexec(c->conn, "ROLLBACK TO SAVEPOINT rl_lastval; RELEASE SAVEPOINT rl_lastval"));
 	return failed ? 0 : id;
+}
+
+/* A session-level advisory lock, released by the unlock or by the connection's end. */
+#define PG_MIGRATION_LOCK "7233012345678901" /* any fixed number of raslog's own */
+
+static int pg_lock_migrations(struct rl_db *db, int on)
+{
+	struct pg_conn *c = PGC(db);
+
+	if (ensure_connected(c) < 0)
+		return -1;
+	if (!on)
+		return run(c, "SELECT pg_advisory_unlock(" PG_MIGRATION_LOCK ")");
+	/* The version table is made under the lock: two CREATE TABLE IF NOT
+	 * EXISTS at once can still collide. */
+	if (run(c, "SELECT pg_advisory_lock(" PG_MIGRATION_LOCK ")") < 0)
+		return -1;
+	if (run(c, "CREATE TABLE IF NOT EXISTS raslog_schema(version integer NOT NULL)") < 0) {
+		struct pg_conn failed = *c; /* the failure to report, not the unlock's success */
+		run(c, "SELECT pg_advisory_unlock(" PG_MIGRATION_LOCK ")");
+		memcpy(c->state, failed.state, sizeof(c->state));
+		memcpy(c->msg, failed.msg, sizeof(c->msg));
+		c->failed_conn = failed.failed_conn;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- statements ---- */
@@ -949,4 +975,5 @@ const struct rl_engine rl_engine_postgresql = {
 	.last_insert_id = pg_last_insert_id,
 	.failure = pg_failure,
 	.errmsg = pg_errmsg,
+	.lock_migrations = pg_lock_migrations,
 };

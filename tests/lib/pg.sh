@@ -75,7 +75,7 @@ unix_socket_permissions = 0700
 fsync = on
 synchronous_commit = on
 shared_buffers = 16MB
-max_connections = 40
+max_connections = 100
 log_min_messages = warning
 EOF
 	if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start \

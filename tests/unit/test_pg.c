@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,6 +458,56 @@ static void test_schema_version(void **state)
 	rl_db_close(db);
 }
 
+struct opener {
+	struct rl_db *db;
+	struct rl_error err;
+	int rc;
+};
+
+static void *open_in_thread(void *arg)
+{
+	struct opener *o = arg;
+
+	o->rc = rl_db_open(uri, RL_DB_CREATE, &o->db, &o->err);
+	return NULL;
+}
+
+/*
+ * Two processes opening one database take turns at its migrations: an
+ * open waits while another connection holds the migration lock, and
+ * goes on once it is let go.
+ */
+static void test_migrations_take_turns(void **state)
+{
+	struct opener o = { .err = RL_ERROR_INIT };
+	struct rl_db *db, *watcher;
+	pthread_t t;
+	int waiting = 0;
+
+	(void)state;
+	NEED_SERVER();
+	db = open_db(0);
+	watcher = open_db(0);
+	assert_int_equal(db->engine->lock_migrations(db, 1), 0);
+	assert_int_equal(pthread_create(&t, NULL, open_in_thread, &o), 0);
+	/* until the other open is seen waiting for the lock (never a fixed sleep) */
+	for (int i = 0; i < 3000 && !waiting; i++) {
+		waiting = scalar(watcher, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") > 0;
+		if (!waiting)
+			usleep(10000);
+	}
+	assert_true(waiting);
+	assert_null(o.db);
+	assert_int_equal(db->engine->lock_migrations(db, 0), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (o.rc < 0)
+		fail_msg("the second open: %s", o.err.detail);
+	assert_non_null(o.db);
+	rl_db_close(o.db);
+	rl_db_close(watcher);
+	rl_db_close(db);
+}
+
 static int backend_pid(struct rl_db *db)
 {
 	return (int)scalar(db, "SELECT pg_backend_pid()");
@@ -561,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_schema_version),
 		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_migrations_take_turns),
 	};
 	return cmocka_run_group_tests_name("pg", tests, setup, teardown);
 }
