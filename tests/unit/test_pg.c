@@ -221,6 +221,17 @@ static void test_parameters(void **state)
 	assert_int_equal(rl_col_int64(st, 0), 1);
 	assert_int_equal(rl_col_int64(st, 1), 0);
 	rl_reset(st);
+	/* an integer where PostgreSQL wants a boolean (raslog's flags are 0 and 1) */
+	st = rl_db_stmt(db, "SELECT count(*) FROM (VALUES (1), (2)) AS v(x) WHERE ? AND x > 1", &err);
+	assert_non_null(st);
+	rl_bind_int64(st, 1, 1);
+	assert_int_equal(rl_step(st), RL_ROW);
+	assert_int_equal(rl_col_int64(st, 0), 1);
+	rl_reset(st);
+	rl_bind_int64(st, 1, 0);
+	assert_int_equal(rl_step(st), RL_ROW);
+	assert_int_equal(rl_col_int64(st, 0), 0);
+	rl_reset(st);
 	/* an int8 where the function wants an int4 */
 	st = rl_db_stmt(db, "SELECT substr('abcdef', ?, ?)", &err);
 	assert_non_null(st);
