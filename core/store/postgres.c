@@ -258,7 +258,8 @@ static int pg_open(struct rl_db *db, int flags, struct rl_error *err)
 		return rl_error_internal(err, "out of memory");
 	if (PQstatus(c->conn) != CONNECTION_OK) {
 		set_msg(c, PQerrorMessage(c->conn));
-		if (strstr(c->msg, "does not exist") && strstr(c->msg, "database"))
+		/* libpq has no SQLSTATE for a refused connection: its message says it */
+		if (strstr(c->msg, "FATAL:  database \"") && strstr(c->msg, "does not exist"))
 			return rl_error_set(err, RL_E_UNAVAILABLE, "no-database", "No database",
 					    "there is no PostgreSQL database %s (%s); create it with createdb, then run "
 					    "'raslogd --db URI init'", shown, c->msg);
