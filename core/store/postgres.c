@@ -335,6 +335,19 @@ static int pg_exec(struct rl_db *db, const char *sql)
 	}
 	if (ensure_connected(c) < 0)
 		return -1;
+	/*
+	 * PostgreSQL answers COMMIT of a transaction a failed statement
+	 * aborted with success and the tag ROLLBACK: nothing was stored,
+	 * and the caller must hear so.
+	 */
+	if (strcmp(sql, "COMMIT") == 0 && PQtransactionStatus(c->conn) == PQTRANS_INERROR) {
+		run(c, "ROLLBACK");
+		c->in_tx = 0;
+		snprintf(c->state, sizeof(c->state), "25P02");
+		c->failed_conn = 0;
+		set_msg(c, "a statement of the transaction had failed, so it was rolled back");
+		return -1;
+	}
 	rc = run(c, sql);
 	if (end) {
 		PGTransactionStatusType s = PQtransactionStatus(c->conn);

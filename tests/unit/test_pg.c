@@ -440,6 +440,53 @@ static void test_transactions(void **state)
 	rl_db_close(db);
 }
 
+/*
+ * The ledger writer's batch (core/ledger/writer.c): every job in a
+ * savepoint, a failed job rolled back to it, the others committed.  On
+ * PostgreSQL a failure aborts the transaction until ROLLBACK TO.
+ */
+static void test_writer_savepoints(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *db;
+	struct rl_stmt *st;
+	static const char *const jobs[] = { "first", "first", "second" }; /* the middle one fails */
+
+	(void)state;
+	NEED_SERVER();
+	db = open_db(0);
+	exec_ok(db, t_create);
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		int rc;
+		exec_ok(db, "SAVEPOINT job");
+		st = rl_db_stmt(db, "INSERT INTO t(u) VALUES (?)", &err);
+		rl_bind_text(st, 1, jobs[i], -1);
+		rc = rl_step(st);
+		rl_reset(st);
+		assert_int_equal(rc == RL_DONE, i != 1);
+		if (rc != RL_DONE) {
+			assert_true(rl_db_unique_violation(db));
+			exec_ok(db, "ROLLBACK TO job");
+		}
+		exec_ok(db, "RELEASE job");
+		assert_true(db->engine->in_transaction(db));
+	}
+	assert_int_equal(rl_db_commit(db, &err), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t"), 2);
+
+	/* without the savepoint the failure takes the transaction with it, and COMMIT says so */
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	exec_ok(db, "INSERT INTO t(u) VALUES ('third')");
+	assert_int_equal(rl_db_exec(db, "INSERT INTO t(u) VALUES ('first')", &err), -1);
+	rl_error_clear(&err);
+	assert_int_equal(rl_db_commit(db, &err), -1);
+	rl_error_clear(&err);
+	assert_false(db->engine->in_transaction(db));
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t"), 2);
+	rl_db_close(db);
+}
+
 /* The engine's raslog_schema row, written inside the migration's transaction. */
 static void test_schema_version(void **state)
 {
@@ -621,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_failures_classified),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_writer_savepoints),
 		cmocka_unit_test(test_schema_version),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_migrations_take_turns),
