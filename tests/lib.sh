@@ -25,21 +25,22 @@ fi
 SERVER_PID=""
 # RASLOG_TEST_ENGINE=postgresql: the suite's database is a new PostgreSQL
 # database in a throwaway cluster of its own (tests/lib/pg.sh), DB its
-# URI, and RASLOGD a wrapper adding --key-dir (a URI has no file to keep
-# the keys beside).
+# URI, and RASLOGD a wrapper adding --key-dir $WORK/server-keys (a URI has
+# no file to keep the keys beside; $WORK/keys is what some suites give
+# demo --keys for the people's keys).
 RASLOG_TEST_ENGINE=${RASLOG_TEST_ENGINE:-sqlite}
 if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
 	. tests/lib/pg.sh
 	pg_start "$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")" && pg_createdb raslog ||
 		{ echo "# no PostgreSQL cluster for RASLOG_TEST_ENGINE=postgresql"; rm -rf "$WORK"; pg_stop; exit 1; }
 	DB=$(pg_uri raslog)
-	printf '#!/bin/sh\nexec "%s" --key-dir "%s" "$@"\n' "$RASLOGD" "$WORK/keys" >"$WORK/raslogd"
+	printf '#!/bin/sh\nexec "%s" --key-dir "%s" "$@"\n' "$RASLOGD" "$WORK/server-keys" >"$WORK/raslogd"
 	chmod 0755 "$WORK/raslogd"
 	RASLOGD="$WORK/raslogd"
 fi
 # Whether the suite's database has been made (raslogd init).
 db_exists() {
-	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then [ -d "$WORK/keys" ]; else [ -f "$DB" ]; fi
+	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then [ -d "$WORK/server-keys" ]; else [ -f "$DB" ]; fi
 }
 # LeakSanitizer cannot run under ptrace-less sandboxes reliably; keep ASan's other checks.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
