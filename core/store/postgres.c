@@ -1,7 +1,9 @@
 /*
  * postgres.c - the PostgreSQL engine (engine.h), through libpq.
  *
- * A connection is one PGconn opened from the postgresql:// URI with
+ * A connection is one PGconn opened from the postgresql:// URI (the
+ * database exists: the operator makes it; RL_DB_CREATE, raslogd init,
+ * makes raslog's tables in it and nothing else opens one without them) with
  * synchronous_commit on (a commit is durable before it is acknowledged),
  * the time zone fixed at UTC and notices silenced (core never prints).
  * The schema version is the one row of raslog_schema(version), which the
@@ -269,6 +271,17 @@ static int pg_open(struct rl_db *db, int flags, struct rl_error *err)
 	if (session_setup(c) < 0)
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
 				    "cannot set up the connection to the PostgreSQL database %s: %s", shown, c->msg);
+	/* As for a SQLite file that is not there: only init (RL_DB_CREATE) makes a raslog database. */
+	if (!(flags & RL_DB_CREATE)) {
+		PGresult *res = PQexec(c->conn, "SELECT to_regclass('raslog_schema') IS NOT NULL");
+		int blank = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+			    PQgetvalue(res, 0, 0)[0] == 'f';
+		PQclear(res);
+		if (blank)
+			return rl_error_set(err, RL_E_UNAVAILABLE, "no-database", "No database",
+					    "the PostgreSQL database %s holds no raslog database yet; create it with "
+					    "'raslogd --db URI --key-dir DIR init'", shown);
+	}
 	return 0;
 }
 

@@ -76,6 +76,17 @@ static int setup(void **state)
 	snprintf(key_dir, sizeof(key_dir), "/tmp/raslog-test-pg.XXXXXX");
 	if (!mkdtemp(key_dir))
 		return -1;
+	if (uri) {
+		/* what raslogd init does first: the tests then open it as the server would */
+		struct rl_error err = RL_ERROR_INIT;
+		struct rl_db *db;
+		rl_secrets_set_dir(key_dir);
+		if (rl_db_open(uri, RL_DB_CREATE, &db, &err) < 0) {
+			fprintf(stderr, "# cannot open %s: %s\n", uri, err.detail);
+			return -1;
+		}
+		rl_db_close(db);
+	}
 	return 0;
 }
 
@@ -179,6 +190,37 @@ static void test_missing_database(void **state)
 	assert_non_null(strstr(err.detail, "raslog_no_such_db"));
 	assert_null(strchr(err.detail, '\n'));
 	rl_error_clear(&err);
+}
+
+/* An empty PostgreSQL database is raslog's only after init (RL_DB_CREATE), as a SQLite file is. */
+static void test_blank_database(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *db, *blank = NULL;
+	char other[512];
+
+	(void)state;
+	NEED_SERVER();
+	db = open_db(0);
+	exec_ok(db, "DROP DATABASE IF EXISTS raslog_blank");
+	exec_ok(db, "CREATE DATABASE raslog_blank");
+	snprintf(other, sizeof(other), "postgresql:///raslog_blank%s", strchr(uri, '?'));
+	assert_int_equal(rl_db_open(other, 0, &blank, &err), -1);
+	assert_string_equal(err.type, "no-database");
+	assert_non_null(strstr(err.detail, "init"));
+	rl_error_clear(&err);
+	assert_int_equal(rl_db_open(other, RL_DB_READONLY, &blank, &err), -1);
+	assert_string_equal(err.type, "no-database");
+	rl_error_clear(&err);
+	if (rl_db_open(other, RL_DB_CREATE, &blank, &err) < 0)
+		fail_msg("init on a blank database: %s", err.detail);
+	rl_db_close(blank);
+	/* made: now any open takes it */
+	if (rl_db_open(other, 0, &blank, &err) < 0)
+		fail_msg("opening it again: %s", err.detail);
+	rl_db_close(blank);
+	exec_ok(db, "DROP DATABASE raslog_blank");
+	rl_db_close(db);
 }
 
 /* ?, ?NNN and a bare ? after a number; a ? inside literals, identifiers and comments is text. */
@@ -663,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_uri_needs_key_dir),
 		cmocka_unit_test(test_refused_connection),
 		cmocka_unit_test(test_missing_database),
+		cmocka_unit_test(test_blank_database),
 		cmocka_unit_test(test_parameters),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_meta),
