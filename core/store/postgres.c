@@ -18,18 +18,28 @@
  * PostgreSQL cannot infer `? IS NULL` or `? + 1` without a type, which is
  * why the types come from the bindings; a statement bound with other
  * types later is prepared again under another name (a few variants are
- * kept).  Results are read in text format and held whole until reset
- * (single-row mode would bound the memory of a large result; none of
- * raslog's queries needs it yet).  bytea columns are decoded from their
- * hex text form into a buffer per column.
+ * kept).  When the server refuses the typed form, it is prepared once
+ * more with the integers untyped (an int4 argument, a 0/1 flag where a
+ * boolean goes) or the untyped parameters as text (`? IS NULL` bound
+ * NULL); inside a transaction both tries run in a savepoint.
+ *
+ * Results are read in text format (booleans read as 1 and 0) and held
+ * whole until reset, so a very large result (a whole ledger export)
+ * costs its size in memory; single-row mode is the improvement when that
+ * matters.  bytea columns are decoded from their hex text form into a
+ * buffer per column.
  *
  * A lost connection makes every failure "unavailable"; the next begin or
- * statement reconnects (PQreset) and prepares its statements again.
+ * statement outside a transaction reconnects (PQreset) and prepares its
+ * statements again.  Inside a transaction it does not: the rest of the
+ * transaction would commit on its own.
  *
  * One difference from SQLite stays visible: a failed statement inside a
  * transaction aborts the whole transaction on PostgreSQL, so a caller
- * that handles a constraint failure and carries on must do it outside a
- * transaction (or roll back first).
+ * that handles a constraint failure and carries on must do it in a
+ * savepoint (as the ledger writer does for each job) or outside a
+ * transaction.  Otherwise its COMMIT fails (PostgreSQL's own answer would
+ * be a quiet ROLLBACK reported as success).
  */
 #include "base/prelude.h"
 
