@@ -15,7 +15,7 @@
 CC       ?= cc
 BUILD    ?= build/release
 SANITIZE ?=
-PKGS     := sqlite3 libsodium libmicrohttpd jansson libcurl libqrencode zlib libfido2 libcbor openssl
+PKGS     := sqlite3 libpq libsodium libmicrohttpd jansson libcurl libqrencode zlib libfido2 libcbor openssl
 # inih (libinih-dev) reads raslogd's config file; built without it,
 # raslogd refuses --config with a sentence saying so.
 ifeq ($(shell pkg-config --exists inih 2>/dev/null && echo yes),yes)

@@ -23,10 +23,23 @@ if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/n
 		{ echo "  npm ci failed; see $OUT/npm-ci.log"; }
 fi
 
+# test_pg runs the PostgreSQL engine against a throwaway cluster
+# (tests/lib/pg.sh) when PostgreSQL 15 is installed; without it, it skips.
+. tests/lib/pg.sh
+if pg_available && pg_start "$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")" >"$OUT/pg-unit.log" 2>&1 &&
+	pg_createdb raslog_unit >>"$OUT/pg-unit.log" 2>&1; then
+	RASLOG_TEST_PG_URI=$(pg_uri raslog_unit)
+	export RASLOG_TEST_PG_URI
+elif pg_available; then
+	echo "  PostgreSQL is installed but its test cluster did not start: see $OUT/pg-unit.log"
+	echo "not ok 1 - the PostgreSQL test cluster starts" >>"$OUT/pg-unit.log"
+fi
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_step "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 done
+pg_stop
+unset RASLOG_TEST_PG_URI
 if [ -x "$BUILD/tests/jcs_tool" ]; then
 	run_step "jcs-cross" sh -c "node tests/js/jcs-cross.mjs $BUILD/tests/jcs_tool && echo 'ok 1 - jcs cross-check'"
 fi

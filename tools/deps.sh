@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libsodium-dev libmicroht
 libjansson-dev libcurl4-openssl-dev libinih-dev libcmocka-dev clang libclang-rt-14-dev curl wrk
 chromium openssl valgrind python3 python3-aiosmtpd procps xxd
 libhpdf-dev libcsv-dev libqrencode-dev fonts-dejavu-core poppler-utils zlib1g-dev
-golang-go golang-golang-x-mod-dev libfido2-dev libcbor-dev libssl-dev"
+golang-go golang-golang-x-mod-dev libfido2-dev libcbor-dev libssl-dev libpq-dev postgresql"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

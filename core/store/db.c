@@ -297,7 +297,7 @@ int rl_db_schema_version(void)
 	return schema_version_for(rl_engine_sqlite.schema_prefix);
 }
 
-static int migrate(struct rl_db *db, struct rl_error *err)
+static int migrate_locked(struct rl_db *db, struct rl_error *err)
 {
 	const char *prefix = db->engine->schema_prefix;
 	int have = db->engine->schema_version(db);
@@ -327,6 +327,24 @@ static int migrate(struct rl_db *db, struct rl_error *err)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Two processes opening one database at once (PostgreSQL: two raslogd)
+ * take turns, so the second reads the version the first left and never
+ * applies a migration twice.
+ */
+static int migrate(struct rl_db *db, struct rl_error *err)
+{
+	int rc;
+
+	if (!db->engine->lock_migrations)
+		return migrate_locked(db, err);
+	if (db->engine->lock_migrations(db, 1) < 0)
+		return rl_db_fail(db, err, "waiting for another process's migrations");
+	rc = migrate_locked(db, err);
+	db->engine->lock_migrations(db, 0);
+	return rc;
 }
 
 int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error *err)

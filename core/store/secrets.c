@@ -74,7 +74,14 @@ size_t rl_secret_len(enum rl_secret which)
 
 int rl_secrets_dir_for(const char *db_path, char *out, size_t size, struct rl_error *err)
 {
-	int n = dir_override ? snprintf(out, size, "%s", dir_override) : snprintf(out, size, "%s.keys", db_path);
+	int n;
+
+	/* A PostgreSQL database is no file: there is nowhere beside it for the keys. */
+	if (!dir_override && rl_db_target_is_postgresql(db_path))
+		return rl_error_set(err, RL_E_INVALID, "no-key-dir", "No key directory",
+				    "a PostgreSQL database needs a key directory: set key_dir in the config "
+				    "(or raslogd --key-dir DIR) to a private directory for its keys");
+	n = dir_override ? snprintf(out, size, "%s", dir_override) : snprintf(out, size, "%s.keys", db_path);
 
 	if (n < 0 || (size_t)n >= size)
 		return rl_error_set(err, RL_E_INVALID, "bad-path", NULL, "the key directory path is too long");

@@ -14,7 +14,9 @@
  *   DIR/cache.key   {"v":1,"type":"raslog-cache-key","key":"<b64>"}
  *
  * DIR is the config's key_dir (raslogd --key-dir), else the database
- * path with ".keys" appended (var/raslog.db -> var/raslog.db.keys/).
+ * path with ".keys" appended (var/raslog.db -> var/raslog.db.keys/).  A
+ * PostgreSQL database (a URI) has no path to put it beside: key_dir is
+ * required, and opening one without it is refused with a sentence saying so.
  * The database keeps only the public halves (meta log_public_key,
  * issuer_public_key, token_key_id = BLAKE2b-256 keyed by the token
  * key of "raslog-token-key-id", cache_key_id likewise), so a key file that belongs to another

@@ -23,8 +23,8 @@ mkvar() {
 }
 PKG_CFLAGS=$(mkvar PKG_CFLAGS)
 LIBS=$(mkvar LDLIBS)
-[ -n "$LIBS" ] || LIBS="$(pkg-config --libs sqlite3 libsodium libmicrohttpd jansson libcurl) -pthread -lm"
-[ -n "$PKG_CFLAGS" ] || PKG_CFLAGS=$(pkg-config --cflags sqlite3 libsodium libmicrohttpd jansson libcurl)
+[ -n "$LIBS" ] || LIBS="$(pkg-config --libs sqlite3 libpq libsodium libmicrohttpd jansson libcurl) -pthread -lm"
+[ -n "$PKG_CFLAGS" ] || PKG_CFLAGS=$(pkg-config --cflags sqlite3 libpq libsodium libmicrohttpd jansson libcurl)
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 $SAN -Icore -Iserver -I$OUT/gen $PKG_CFLAGS"
 n=0
 

@@ -1,0 +1,107 @@
+# tests/lib/pg.sh - a throwaway PostgreSQL 15 cluster for one test suite
+# (sourced; bash or sh).
+#
+#   . tests/lib/pg.sh
+#   pg_available || skip...   # whether PostgreSQL 15's programs are installed
+#   pg_start DIR              # initdb DIR/data and start it; DIR must not exist
+#   pg_createdb NAME          # a new empty database in it
+#   pg_uri NAME               # postgresql:///NAME?host=DIR&user=raslog
+#   pg_psql NAME SQL          # runs SQL, prints rows unaligned (psql -At)
+#   pg_stop                   # stops the cluster and deletes DIR
+#
+# Each cluster is a copy of a template cluster initdb made once
+# (RASLOG_PG_TEMPLATE, default $TMPDIR/raslog-pg-template-15-UID).
+#
+# The cluster listens only on a Unix socket in DIR (no TCP port, so suites
+# running side by side cannot collide), trusts local connections as the
+# superuser "raslog", and keeps fsync on (a commit is on disk, the promise
+# raslog's tests check).  PostgreSQL refuses to run as root, so as root
+# the server runs as nobody, which owns DIR.  PG_BIN may point at another
+# installation's bin directory.
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=""
+
+pg_available() {
+	[ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/psql" ]
+}
+
+# Runs a server-side program as the cluster's owner.
+pg_as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u nobody -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# initdb takes seconds on a busy machine; copying a cluster made once is
+# quick.  The template (made by the first suite that needs it, renamed
+# into place so suites side by side never see half of one) is never
+# started itself.
+PG_TEMPLATE=${RASLOG_PG_TEMPLATE:-${TMPDIR:-/tmp}/raslog-pg-template-15-$(id -u)}
+pg_template() {
+	[ -f "$PG_TEMPLATE/data/PG_VERSION" ] && return 0
+	pgt_tmp="$PG_TEMPLATE.$$.tmp"
+	rm -rf "$pgt_tmp"
+	mkdir -m 0700 "$pgt_tmp" || return 1
+	[ "$(id -u)" = 0 ] && chown nobody: "$pgt_tmp"
+	# --no-sync: only initdb's own files; the server itself runs with fsync on.
+	if ! pg_as_owner "$PG_BIN/initdb" -D "$pgt_tmp/data" --auth=trust -U raslog -E UTF8 --locale=C.UTF-8 \
+		--no-sync >"$pgt_tmp/initdb.log" 2>&1; then
+		echo "# initdb failed:" >&2; sed 's/^/#   /' "$pgt_tmp/initdb.log" >&2
+		rm -rf "$pgt_tmp"
+		return 1
+	fi
+	# Another suite may have won the race: then keep its template.
+	mv -T "$pgt_tmp" "$PG_TEMPLATE" 2>/dev/null || rm -rf "$pgt_tmp"
+	[ -f "$PG_TEMPLATE/data/PG_VERSION" ]
+}
+
+pg_start() { # pg_start DIR
+	PG_DIR=$1
+	if ! pg_available; then
+		echo "# PostgreSQL 15 is not installed ($PG_BIN/initdb missing)" >&2
+		return 1
+	fi
+	mkdir -m 0700 "$PG_DIR" || return 1
+	[ "$(id -u)" = 0 ] && chown nobody: "$PG_DIR"
+	pg_template || return 1
+	cp -a "$PG_TEMPLATE/data" "$PG_DIR/data" || return 1
+	cat >>"$PG_DIR/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$PG_DIR'
+unix_socket_permissions = 0700
+fsync = on
+synchronous_commit = on
+shared_buffers = 16MB
+max_connections = 100
+log_min_messages = warning
+EOF
+	if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start \
+		>"$PG_DIR/pg_ctl.log" 2>&1; then
+		echo "# PostgreSQL did not start:" >&2; sed 's/^/#   /' "$PG_DIR/server.log" >&2
+		return 1
+	fi
+}
+
+pg_createdb() { # pg_createdb NAME
+	"$PG_BIN/createdb" -h "$PG_DIR" -U raslog "$1"
+}
+
+pg_uri() { # pg_uri NAME
+	echo "postgresql:///$1?host=$PG_DIR&user=raslog"
+}
+
+pg_psql() { # pg_psql NAME SQL
+	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -U raslog -d "$1" -c "$2"
+}
+
+pg_stop() {
+	[ -n "$PG_DIR" ] || return 0
+	if [ -d "$PG_DIR/data" ]; then
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
+	fi
+	rm -rf "$PG_DIR"
+	PG_DIR=""
+}
