@@ -44,6 +44,7 @@
 #include "base/prelude.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include "base/util.h"
 #include "store/engine.h"
@@ -55,6 +56,9 @@
 #define PG_TEXTOID   25
 #define PG_VARIANTS  4    /* prepared variants (parameter types) kept per statement */
 #define PG_MSG_MAX   512
+/* The advisory lock key every write transaction takes (pg_begin): the bytes "raslogwr". */
+#define PG_WRITE_LOCK "8241995702627432306"
+#define PG_COMMIT_CHANNEL "raslog_commit"
 
 struct pg_conn {
 	PGconn *conn;
@@ -82,6 +86,7 @@ struct pg_stmt {
 	int *lengths;
 	int *formats;             /* 1 for a blob (binary bytea) */
 	Oid *types;
+	unsigned char *unused;    /* nparams: numbers the SQL skips (SQLite's ?99 leaves ?9..?98 unused) */
 	struct pg_variant variants[PG_VARIANTS];
 	int nvariants;
 	int next_evict;
@@ -388,6 +393,18 @@ static int pg_begin(struct rl_db *db)
 	if (pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED") < 0)
 		return -1;
 	c->in_tx = 1;
+	/*
+	 * Write transactions of every process take turns, as SQLite's BEGIN
+	 * IMMEDIATE makes them: the ledger's next index, its Merkle nodes and
+	 * each signed head are computed from what the previous commit left,
+	 * and this lock, held by PostgreSQL until COMMIT or ROLLBACK, is what
+	 * makes that safe across raslogd processes (never an in-process lock).
+	 */
+	if (!c->readonly && run(c, "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")") < 0) {
+		run(c, "ROLLBACK");
+		c->in_tx = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -470,9 +487,10 @@ static int pg_lock_migrations(struct rl_db *db, int on)
  * Rewrites SQLite's parameters as PostgreSQL's: ?NNN -> $NNN, and a bare ?
  * -> one more than the largest number so far, outside '...' literals,
  * "..." identifiers and comments.  Returns the new text (malloc'd) and the
- * highest number in *nparams; NULL for a number out of range.
+ * highest number in *nparams, marking each number the text uses in
+ * used[1..32767]; NULL for a number out of range.
  */
-static char *translate(const char *sql, int *nparams)
+static char *translate(const char *sql, int *nparams, unsigned char *used)
 {
 	size_t len = strlen(sql);
 	/* each ? becomes at most "$32767": 6 bytes for at least 1 */
@@ -523,6 +541,7 @@ static char *translate(const char *sql, int *nparams)
 			}
 			if (n > max)
 				max = n;
+			used[n] = 1;
 			o += snprintf(o, 7, "$%d", n);
 		} else {
 			*o++ = *p++;
@@ -561,7 +580,8 @@ static void clear_bindings(struct pg_stmt *s)
 		s->values[i] = NULL;
 		s->lengths[i] = 0;
 		s->formats[i] = 0;
-		s->types[i] = 0;
+		/* A number the SQL never uses still needs a type: PostgreSQL cannot infer one. */
+		s->types[i] = s->unused[i] ? PG_TEXTOID : 0;
 	}
 }
 
@@ -575,12 +595,14 @@ static void free_variant(struct pg_variant *v)
 static int pg_prepare(struct rl_stmt *st, struct rl_error *err)
 {
 	struct pg_stmt *s = calloc(1, sizeof(*s));
+	unsigned char *used = NULL;
 	int n = 0;
 
 	if (!s)
 		return rl_error_internal(err, "out of memory");
 	s->row = -1;
-	if (!(s->sql = translate(st->sql, &n))) {
+	if (!(used = calloc(32768, 1)) || !(s->sql = translate(st->sql, &n, used))) {
+		free(used);
 		free(s);
 		return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
 				    "cannot prepare a query: a parameter number is out of range (or out of memory)");
@@ -591,16 +613,23 @@ static int pg_prepare(struct rl_stmt *st, struct rl_error *err)
 		s->lengths = calloc((size_t)n, sizeof(*s->lengths));
 		s->formats = calloc((size_t)n, sizeof(*s->formats));
 		s->types = calloc((size_t)n, sizeof(*s->types));
-		if (!s->values || !s->lengths || !s->formats || !s->types) {
+		s->unused = calloc((size_t)n, 1);
+		if (!s->values || !s->lengths || !s->formats || !s->types || !s->unused) {
 			free(s->values);
 			free(s->lengths);
 			free(s->formats);
 			free(s->types);
+			free(s->unused);
 			free(s->sql);
 			free(s);
+			free(used);
 			return rl_error_internal(err, "out of memory");
 		}
+		for (int i = 0; i < n; i++)
+			s->unused[i] = !used[i + 1];
+		clear_bindings(s);
 	}
+	free(used);
 	st->impl = s;
 	return 0;
 }
@@ -639,6 +668,7 @@ static void pg_finalize(struct rl_stmt *st)
 	free(s->lengths);
 	free(s->formats);
 	free(s->types);
+	free(s->unused);
 	free(s->sql);
 	free(s);
 	st->impl = NULL;
@@ -982,6 +1012,90 @@ static int pg_col_bytes(struct rl_stmt *st, int i)
 	return PQgetlength(s->res, s->row, i);
 }
 
+static int pg_col_type(struct rl_stmt *st, int i)
+{
+	struct pg_stmt *s = PST(st);
+
+	if (pg_col_is_null(st, i))
+		return RL_TYPE_NULL;
+	switch (PQftype(s->res, i)) {
+	case 20: case 21: case 23: case PG_BOOLOID:  /* int8, int2, int4, bool */
+		return RL_TYPE_INTEGER;
+	case 700: case PG_FLOAT8OID: case 1700:      /* float4, float8, numeric */
+		return RL_TYPE_FLOAT;
+	case PG_BYTEAOID:
+		return RL_TYPE_BLOB;
+	default:
+		return RL_TYPE_TEXT;
+	}
+}
+
+/* After a copy with explicit keys (copy.c): every identity sequence moves past the largest key. */
+static int pg_after_copy(struct rl_db *db, struct rl_error *err)
+{
+	struct pg_conn *c = PGC(db);
+	PGresult *cols = PQexec(c->conn, "SELECT quote_ident(table_name), quote_ident(column_name) "
+					 "FROM information_schema.columns WHERE table_schema = current_schema() "
+					 "AND is_identity = 'YES'");
+
+	if (PQresultStatus(cols) != PGRES_TUPLES_OK) {
+		record_failure(c, cols);
+		PQclear(cols);
+		return rl_db_fail(db, err, "moving the identity sequences");
+	}
+	for (int r = 0; r < PQntuples(cols); r++) {
+		char sql[512];
+		const char *t = PQgetvalue(cols, r, 0), *col = PQgetvalue(cols, r, 1);
+
+		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('%s', '%s'), "
+			 "coalesce(max(%s), 0) + 1, false) FROM %s", t, col, col, t);
+		if (run(c, sql) < 0) {
+			PQclear(cols);
+			return rl_db_fail(db, err, "moving the identity sequences");
+		}
+	}
+	PQclear(cols);
+	return 0;
+}
+
+/* ---- other processes' commits: LISTEN/NOTIFY on one channel ---- */
+
+static int pg_listen(struct rl_db *db, struct rl_error *err)
+{
+	struct pg_conn *c = PGC(db);
+
+	if (ensure_connected(c) < 0 || run(c, "LISTEN " PG_COMMIT_CHANNEL) < 0)
+		return rl_db_fail(db, err, "listening for other servers' commits");
+	return 0;
+}
+
+/* 1 when a commit was announced, 0 after timeout_ms of silence, -1 when the connection failed. */
+static int pg_wait_commit(struct rl_db *db, int timeout_ms)
+{
+	struct pg_conn *c = PGC(db);
+	struct pollfd pfd = { .fd = PQsocket(c->conn), .events = POLLIN };
+	PGnotify *n;
+	int heard = 0;
+
+	if (PQstatus(c->conn) != CONNECTION_OK || pfd.fd < 0)
+		return -1;
+	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+		return -1;
+	if (!PQconsumeInput(c->conn))
+		return -1;
+	while ((n = PQnotifies(c->conn))) {
+		heard = 1;
+		PQfreemem(n);
+	}
+	return heard;
+}
+
+/* Inside the write transaction: PostgreSQL delivers it to the listeners when it commits. */
+static void pg_announce_commit(struct rl_db *db)
+{
+	run(PGC(db), "NOTIFY " PG_COMMIT_CHANNEL);
+}
+
 const struct rl_engine rl_engine_postgresql = {
 	.name = "postgresql",
 	.schema_prefix = "schema/postgresql/",
@@ -1013,4 +1127,9 @@ const struct rl_engine rl_engine_postgresql = {
 	.failure = pg_failure,
 	.errmsg = pg_errmsg,
 	.lock_migrations = pg_lock_migrations,
+	.col_type = pg_col_type,
+	.after_copy = pg_after_copy,
+	.listen = pg_listen,
+	.wait_commit = pg_wait_commit,
+	.announce_commit = pg_announce_commit,
 };
