@@ -971,7 +971,8 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 	if (kind && strcmp(kind, "certificate") == 0) {
 		/* A certificate may name the trainer who confirms it; any assigned trainer or programme faculty may. */
 		out->certificate = 1;
-		if (json_object_get(body, "format") && !json_equal(json_object_get(body, "format"), json_string("json")))
+		if (json_object_get(body, "format") &&
+		    strcmp(json_string_value(json_object_get(body, "format")) ? json_string_value(json_object_get(body, "format")) : "", "json"))
 			rl_error_field(err, "format", "a certificate is a JSON document");
 		if (json_object_get(body, "trainer") &&
 		    rl_json_get_int(body, "trainer", 1, 1, INT64_MAX, &trainer, NULL, err) == 0) {
