@@ -1307,7 +1307,7 @@ json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *s
 {
 	/* A certificate waits for any trainer who supervises the trainee (supervision.h), as well as one it names. */
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 OR i.trainee_id = ?2 OR i.trainer_id = ?2 "
-					  "OR (i.kind = 'certificate' AND ?4 AND (EXISTS (SELECT 1 FROM assignments a WHERE "
+					  "OR (i.kind = 'certificate' AND ?4 = 1 AND (EXISTS (SELECT 1 FROM assignments a WHERE "
 					  "a.trainer_id = ?2 AND a.trainee_id = i.trainee_id) OR EXISTS (SELECT 1 FROM sessions s "
 					  "WHERE s.trainer_id = ?2 AND s.trainee_id = i.trainee_id AND s.status <> 'withdrawn')))) "
 					  "AND (?3 IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
