@@ -980,6 +980,10 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 				rl_error_field(err, "trainer", "you cannot name yourself as the trainer who confirms");
 			else if (rl_user_get(db, trainer, &t, &lookup) < 0 || !(t.roles & RL_ROLE_TRAINER))
 				rl_error_field(err, "trainer", "%lld is not the id of a trainer", trainer);
+			else if (rl_supervises(db, trainer, me->id, &lookup) != 1)
+				/* Only a trainer who supervises the trainee confirms a certificate: say so now, not at signing. */
+				rl_error_field(err, "trainer", "trainer %lld does not supervise you (no assignment, no session naming "
+					       "them), so cannot confirm it; name one who does, or none", trainer);
 			rl_error_clear(&lookup);
 		}
 	} else if (kind && strcmp(kind, "elogbook") == 0) {

@@ -103,6 +103,8 @@ st=$(upload "$DATA/xapi-passed.json" "$tokT" '{"format":"csv"}')
 check "format other than json: 400" "$st" = 400
 st=$(upload "$DATA/xapi-passed.json" "$tokT" "{\"trainer\":$T}")
 check "naming myself as the trainer: 400" "$st" = 400
+st=$(upload "$DATA/xapi-passed.json" "$tokT" "{\"trainer\":$R2}")
+check "naming a trainer who does not supervise me: 400 naming trainer" "$st $(field '" ".join(f["field"] for f in j["errors"])')" = "400 trainer"
 check "nothing was stored from any of them" "$(count)" = "$n0"
 
 # ------------------------------------------------------------ who may see and confirm
@@ -188,6 +190,9 @@ ok "raslog verify accepts the ledger with elearning_confirmation statements" "$R
 check "verify counts the three elearning_confirmation statements" "$(jget 'j["statements"]["elearning_confirmation"]' <"$WORK/out")" = 3
 "$RASLOG" --token "$tokF" audit >"$WORK/audit.out" 2>"$WORK/audit.err"
 check "raslog audit agrees with the server (exit 0)" "$?" = 0
+"$RASLOG" audit --file "$WORK/ledger.jsonl" --log-key "$LOGKEY" --json >"$WORK/offline.json" 2>"$WORK/audit.err"
+check "the offline audit (the export alone) recomputes the elearning requirement as met" \
+	"$(jget "[r['signed'] for t in j['trainees'] if t['trainee']==$T for m in t['report']['modules'] for r in m['requirements'] if r['key']=='robotic_literacy/frs_online'][0]" <"$WORK/offline.json")" = 1
 sql "UPDATE imports SET content = CAST('{\"changed\":true}' AS BLOB) WHERE id = $ID_U"
 "$RASLOG" --token "$tokF" audit >"$WORK/audit.out" 2>"$WORK/audit.err"
 check "a certificate file changed after confirming: raslog audit exits 1 naming it" \
