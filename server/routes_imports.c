@@ -52,7 +52,8 @@ static void import_respond(struct request *rq)
 	audit(rq, "import.create", "ok", "\"import\":%lld", (long long)is->id);
 	o = rl_import_load(server_db(), is->id, 0, &err);
 	if (!o) /* committed but not yet in this thread's snapshot */
-		o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "id", (json_int_t)is->id, "kind", "simulator", "status",
+		o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "id", (json_int_t)is->id, "kind",
+			      is->n.elogbook ? "elogbook" : is->n.certificate ? "certificate" : "simulator", "status",
 			      "pending", "sha256", is->n.sha256, "trainer", (json_int_t)is->n.trainer, "attempts",
 			      (json_int_t)json_array_size(is->n.attempts));
 	rl_error_clear(&err);
@@ -86,7 +87,7 @@ void h_imports_get(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *o = rl_import_load(server_db(), rq->param, 1, &err);
 
-	if (o && !rl_import_visible(&rq->user, o)) {
+	if (o && !rl_import_may_see(server_db(), &rq->user, o)) {
 		json_decref(o);
 		o = NULL;
 		rl_error_set(&err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld is visible to you", (long long)rq->param);

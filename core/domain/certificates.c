@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "base/jsonin.h"
+#include "base/util.h"
 #include "ledger/jcs.h"
+
+#define TEXT_MAX 300 /* bytes in an issuer, achievement or name kept */
 
 static const char *mstr(const json_t *o, const char *k)
 {
@@ -174,6 +177,37 @@ static const char *lang(const json_t *v)
 	return NULL;
 }
 
+/* An identifier or name from the file: 1-300 bytes, no control character. */
+static int text_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > TEXT_MAX)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The completion date YYYY-MM-DD from an RFC 3339 time or a date (field names where it came from). */
+static void completion_date(json_t *o, const char *when, const char *field, struct rl_error *err)
+{
+	char d[11];
+	long days;
+
+	if (!when || strlen(when) < 10 || (when[10] && when[10] != 'T' && when[10] != 't'))
+		goto bad;
+	snprintf(d, sizeof(d), "%.10s", when);
+	if (rl_parse_date(d, &days) < 0)
+		goto bad;
+	rl_format_date(days, d);
+	json_object_set_new(o, "completed_on", json_string(d));
+	return;
+bad:
+	rl_error_field(err, field, "must give the completion date as an RFC 3339 time like 2025-02-03T10:00:00Z");
+}
+
 static json_t *read_vc(const json_t *doc, struct rl_error *err)
 {
 	const json_t *subj = json_object_get(doc, "credentialSubject"), *ach, *iss = json_object_get(doc, "issuer");
@@ -188,19 +222,30 @@ static json_t *read_vc(const json_t *doc, struct rl_error *err)
 	aid = mstr(ach, "id") ? mstr(ach, "id") : mstr(ach, "name");
 	if (!iid)
 		rl_error_field(err, "issuer", "the credential names no issuer (a string or {\"id\"})");
+	else if (!text_ok(iid))
+		rl_error_field(err, "issuer", "must be 1-%d bytes without control characters", TEXT_MAX);
 	if (!aid)
 		rl_error_field(err, "credentialSubject.achievement", "the credential names no achievement (an id or name)");
+	else if (!text_ok(aid))
+		rl_error_field(err, "credentialSubject.achievement", "must be 1-%d bytes without control characters", TEXT_MAX);
 	if (err->nfields)
 		return NULL;
 	ok = check_proof(doc, why, sizeof(why));
 	when = mstr(doc, "validFrom") ? mstr(doc, "validFrom") : mstr(doc, "issuanceDate");
-	o = json_pack("{s:s,s:s,s:s,s:b,s:s}", "format", "vc", "issuer", iid, "achievement", aid, "verified", ok,
-		      "verification", why);
-	if (mstr(iss, "name"))
+	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "format", "vc", "kind",
+		      has_type(json_object_get(doc, "type"), "OpenBadgeCredential") ||
+		      has_type(json_object_get(doc, "type"), "AchievementCredential") ? "open_badge" : "verifiable_credential",
+		      "issuer", iid, "achievement", aid, "verified", ok, "verification", why, "result", "awarded");
+	completion_date(o, when, mstr(doc, "validFrom") ? "validFrom" : "issuanceDate", err);
+	if (err->nfields) {
+		json_decref(o);
+		return NULL;
+	}
+	if (text_ok(mstr(iss, "name")))
 		json_object_set_new(o, "issuer_name", json_string(mstr(iss, "name")));
-	if (mstr(ach, "name"))
+	if (text_ok(mstr(ach, "name")))
 		json_object_set_new(o, "achievement_name", json_string(mstr(ach, "name")));
-	if (when)
+	if (text_ok(when))
 		json_object_set_new(o, "completed_at", json_string(when));
 	return o;
 }
@@ -224,15 +269,33 @@ static json_t *read_xapi(const json_t *st, struct rl_error *err)
 		rl_error_field(err, "result", "must say the course was completed or passed (completion or success true)");
 	if (!obj)
 		rl_error_field(err, "object.id", "names no activity");
+	else if (obj && !text_ok(obj))
+		rl_error_field(err, "object.id", "must be 1-%d bytes without control characters", TEXT_MAX);
 	if (!iss)
 		rl_error_field(err, "context.platform", "names no platform or authority (the issuer)");
+	else if (!text_ok(iss))
+		rl_error_field(err, "context.platform", "must be 1-%d bytes without control characters", TEXT_MAX);
 	if (err->nfields)
 		return NULL;
-	o = json_pack("{s:s,s:s,s:s,s:b,s:s}", "format", "xapi", "issuer", iss, "achievement", obj, "verified", 0,
-		      "verification", "an xAPI statement carries no proof raslog can check; a trainer confirms it");
-	if (name)
+	{
+		/* The result as one phrase: passed or completed, and the scaled score when given. */
+		const json_t *scaled = json_object_get(json_object_get(res, "score"), "scaled");
+		char result[64];
+		int n = snprintf(result, sizeof(result), "%s", json_is_true(json_object_get(res, "success")) ? "passed" : "completed");
+		if (json_is_number(scaled) && json_number_value(scaled) >= 0 && json_number_value(scaled) <= 1)
+			snprintf(result + n, sizeof(result) - (size_t)n, ", score %.0f%%", json_number_value(scaled) * 100.0);
+		o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "format", "xapi", "kind", "xapi", "issuer", iss,
+			      "achievement", obj, "verified", 0, "verification",
+			      "an xAPI statement carries no proof raslog can check; a trainer confirms it", "result", result);
+	}
+	if (text_ok(name))
 		json_object_set_new(o, "achievement_name", json_string(name));
-	if (mstr(st, "timestamp"))
+	completion_date(o, mstr(st, "timestamp"), "timestamp", err);
+	if (err->nfields) {
+		json_decref(o);
+		return NULL;
+	}
+	if (text_ok(mstr(st, "timestamp")))
 		json_object_set_new(o, "completed_at", json_string(mstr(st, "timestamp")));
 	return o;
 }

@@ -25,9 +25,14 @@
 
 /*
  * Reads a certificate.  Returns a new object
- *   {"format":"vc"|"xapi", "issuer":S, "issuer_name":S?, "achievement":S,
- *    "achievement_name":S?, "completed_at":S?, "verified":true|false,
+ *   {"format":"vc"|"xapi", "kind":"open_badge"|"verifiable_credential"|"xapi",
+ *    "issuer":S, "issuer_name":S?, "achievement":S, "achievement_name":S?,
+ *    "completed_at":S?, "completed_on":"YYYY-MM-DD", "result":S (a phrase:
+ *    "awarded", "passed, score 92%", "completed"), "verified":true|false,
  *    "verification":S (why, in one sentence)}
+ * Issuer, achievement and names are 1-300 bytes without control
+ * characters; the completion date (validFrom / issuanceDate, or the xAPI
+ * timestamp) is required.
  * or NULL with err: RL_E_MALFORMED (not JSON), RL_E_TOOLARGE, or
  * RL_E_INVALID with the field that is missing or wrong ("issuer",
  * "credentialSubject.achievement", "verb", "result", ...).

@@ -67,12 +67,13 @@ enum req_kind {
 	KIND_ASSESSMENTS,
 	KIND_SIGNOFF,
 	KIND_SIMULATOR,
+	KIND_ELEARNING,
 };
 
 static const char *const kind_names[] = {
-	NULL, "minutes", "cases", "steps", "assessments", "module_signoff", "simulator",
+	NULL, "minutes", "cases", "steps", "assessments", "module_signoff", "simulator", "elearning",
 };
-#define NKINDS 6
+#define NKINDS 7
 
 struct req {
 	const char *id;
@@ -90,6 +91,8 @@ struct req {
 	struct strlist exercises;  /* simulator: the exercises, as the vendors name them */
 	long long min_score;    /* simulator: the lowest qualifying score, in percent */
 	long long consecutive;  /* simulator: attempts in a row at min_score or above (1: the best score) */
+	const char *issuer;     /* elearning: the certificate's issuer, as the certificate names it */
+	const char *achievement; /* elearning: the achievement's id (or name), as the certificate names it */
 	char *key;              /* "module/requirement" (owned) */
 	char *description;      /* generated sentence (owned) */
 };
@@ -631,8 +634,10 @@ static const char *const steps_fields[] = { COMMON_FIELDS, "step", "activity", "
 static const char *const assessments_fields[] = { COMMON_FIELDS, "tool", "total_min", "domain_min", NULL };
 static const char *const signoff_fields[] = { COMMON_FIELDS, NULL };
 static const char *const simulator_fields[] = { COMMON_FIELDS, "exercises", "platform", "min_score", "consecutive", NULL };
+static const char *const elearning_fields[] = { COMMON_FIELDS, "issuer", "achievement", NULL };
 static const char *const *const kind_fields[] = {
 	NULL, minutes_fields, cases_fields, steps_fields, assessments_fields, signoff_fields, simulator_fields,
+	elearning_fields,
 };
 
 static void parse_assessment(struct pctx *p, json_t *obj, const char *path,
@@ -741,8 +746,8 @@ static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 			r->kind = k;
 	if (!r->kind) {
 		join(f, sizeof(f), path, "kind");
-		problem(p, f, "unknown kind \"%.40s\"; expected minutes, cases, steps, assessments, module_signoff or "
-			"simulator", kind);
+		problem(p, f, "unknown kind \"%.40s\"; expected minutes, cases, steps, assessments, module_signoff, "
+			"simulator or elearning", kind);
 		return;
 	}
 	{
@@ -762,6 +767,8 @@ static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 	} else if (r->kind == KIND_SIMULATOR) {
 		target = 0; /* by default every exercise listed; checked in parse_simulator */
 		get_int(p, obj, path, "target", 0, 1, MAX_TARGET, &target);
+	} else if (r->kind == KIND_ELEARNING) {
+		get_int(p, obj, path, "target", 0, 1, MAX_TARGET, &target); /* 1 unless given */
 	} else {
 		get_int(p, obj, path, "target", 1, 1, MAX_TARGET, &target);
 	}
@@ -782,6 +789,11 @@ static void parse_requirement(struct pctx *p, json_t *obj, const char *path,
 		break;
 	case KIND_SIMULATOR:
 		parse_simulator(p, obj, path, r);
+		break;
+	case KIND_ELEARNING:
+		/* The issuer and achievement as a certificate names them (certificates.h: 1-300 bytes). */
+		r->issuer = get_str(p, obj, path, "issuer", 1, 300);
+		r->achievement = get_str(p, obj, path, "achievement", 1, 300);
 		break;
 	default:
 		break;
@@ -1036,6 +1048,10 @@ static char *describe(const struct req *r, const struct module *m, const struct 
 			put_platforms(&b, &r->platforms);
 		rl_buf_puts(&b, ", in countersigned imports");
 		break;
+	case KIND_ELEARNING:
+		rl_buf_printf(&b, "%lld confirmed e-learning certificate%s of \"%s\" issued by %s", r->target,
+			      r->target == 1 ? "" : "s", r->achievement, r->issuer);
+		break;
 	}
 	if (b.len && b.data[0] >= 'a' && b.data[0] <= 'z')
 		b.data[0] = (char)(b.data[0] - 'a' + 'A');
@@ -1280,6 +1296,9 @@ static long long contribution(const struct req *r, const struct module *m,
 		return ev->kind == RL_EV_MODULE && ev->module && strcmp(ev->module, m->id) == 0;
 	case KIND_SIMULATOR:
 		return ev->kind == RL_EV_SIMULATOR && ev->attempt_scores && simulator_qualifies(r, ev);
+	case KIND_ELEARNING:
+		return ev->kind == RL_EV_ELEARNING && ev->issuer && ev->achievement && strcmp(ev->issuer, r->issuer) == 0 &&
+		       strcmp(ev->achievement, r->achievement) == 0;
 	}
 	return 0;
 }
@@ -1367,6 +1386,10 @@ static json_t *requirement_json(const struct req *r, long long s, long long pend
 		put(o, "exercises", strlist_json(&r->exercises, failed), failed);
 		put(o, "min_score", json_integer(r->min_score), failed);
 		put(o, "consecutive", json_integer(r->consecutive), failed);
+	}
+	if (r->kind == KIND_ELEARNING) {
+		put(o, "issuer", json_string(r->issuer), failed);
+		put(o, "achievement", json_string(r->achievement), failed);
 	}
 	if (r->kind == KIND_ASSESSMENTS) {
 		put(o, "tool", json_string(r->tool), failed);

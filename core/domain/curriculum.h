@@ -107,6 +107,7 @@ enum rl_evidence_kind {
 	RL_EV_ASSESSMENT,  /* a scored assessment: tool, scores */
 	RL_EV_MODULE,      /* a trainer's module completion: module */
 	RL_EV_SIMULATOR,   /* every countersigned attempt at one simulator exercise, oldest first */
+	RL_EV_ELEARNING,   /* a confirmed e-learning certificate: issuer, achievement */
 };
 
 /*
@@ -130,6 +131,8 @@ struct rl_evidence {
 	const char *const *attempt_platforms; /* simulator: each attempt's platform code */
 	const long long *attempt_scores;      /* simulator: each attempt's score in hundredths of a percent */
 	size_t nattempts;         /* simulator: entries in both */
+	const char *issuer;       /* elearning: the certificate's issuer */
+	const char *achievement;  /* elearning: the certificate's achievement id */
 };
 
 /* Told once per requirement the evidence counts towards; amount > 0. */
@@ -152,6 +155,8 @@ typedef void (*rl_contribution_fn)(void *ctx, const char *requirement_key,
  *                 and its attempts (on the listed platforms, oldest first)
  *                 score at least min_score percent `consecutive` times in
  *                 a row (consecutive 1: the best score reaches min_score)
+ *   elearning     1, if ev->issuer and ev->achievement are exactly the
+ *                 requirement's issuer and achievement
  * A session with no role never matches a requirement that lists roles,
  * and one with no platform never matches one that lists platforms.
  */

@@ -21,6 +21,7 @@ static const struct {
 	{ "session_signoff", "session.notes", "UPDATE sessions SET notes = NULL WHERE signoff_index = ?1" },
 	{ "session_signoff", "reason", "UPDATE sessions SET reject_reason = NULL WHERE signoff_index = ?1" },
 	{ "simulator_import", "reason", "UPDATE imports SET reject_reason = NULL WHERE signoff_index = ?1" },
+	{ "elearning_confirmation", "reason", "UPDATE imports SET reject_reason = NULL WHERE signoff_index = ?1" },
 	{ "revocation", "reason", "UPDATE trainer_accreditations SET revoked_reason = NULL WHERE revoked_index = ?1" },
 	{ "revocation", "reason", "UPDATE trainee_accreditations SET revoked_reason = NULL WHERE revoked_index = ?1" },
 	/* The rejection mail quoted the reason (domain/notify.c, key "decision:INDEX"). */

@@ -325,6 +325,7 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 	json_t *decided = json_object(), *session_date = json_object(), *revoked = json_object();
 	json_t *gone = corrected(entries, trainee);
 	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array(), *sims = json_array();
+	json_t *certs = json_array(), *certs_decided = json_object();
 	json_t *pending_out = json_array(), *assess_out = json_array(), *ev = NULL, *mod, *req, *entry;
 	const json_t **order = NULL;
 	json_int_t acc_index = -1;
@@ -375,6 +376,14 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 				json_array_append_new(modules, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
 		} else if (strcmp(type, "simulator_import") == 0) {
 			json_array_append_new(sims, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
+		} else if (strcmp(type, "elearning_confirmation") == 0) {
+			const json_t *imp = json_object_get(st, "import");
+			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(imp, "id"));
+			if (json_object_get(certs_decided, k))
+				continue; /* one decision per import; the server refuses a second */
+			json_object_set_new(certs_decided, k, json_true());
+			if (mstr(st, "decision") && strcmp(mstr(st, "decision"), "confirmed") == 0)
+				json_array_append_new(certs, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
 		} else if (strcmp(type, "revocation") == 0) {
 			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(st, "accreditation_index"));
 			json_object_set_new(revoked, k, json_integer(idx));
@@ -476,6 +485,24 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 	if (simulator_evidence(c, tools, sims, &e) < 0)
 		goto oom;
 
+	/* Confirmed e-learning certificates, in ledger order: each counts where its issuer and achievement are named. */
+	json_array_foreach(certs, i, entry) {
+		const json_t *st = json_object_get(entry, "_st"), *imp = json_object_get(st, "import");
+		struct rl_evidence x = { 0 };
+		json_t *item = json_pack("{s:s,s:I,s:s?,s:s?,s:I,s:I,s:s?,s:b}", "type", "elearning", "import",
+					 mint(imp, "id"), "issuer", mstr(imp, "issuer"), "achievement",
+					 mstr(imp, "achievement"), "ledger_index", mint(entry, "ledger_index"),
+					 "signed_by", mint(st, "signer"), "date", mstr(imp, "completed_on"),
+					 "verified", json_is_true(json_object_get(imp, "verified")));
+		x.kind = RL_EV_ELEARNING;
+		x.issuer = mstr(imp, "issuer");
+		x.achievement = mstr(imp, "achievement");
+		e.item = item;
+		if (x.issuer && x.achievement)
+			rl_curriculum_contributions(c, tools, &x, add_signed, &e);
+		json_decref(item);
+	}
+
 	/* Pending claims: shown beside, never counted. */
 	json_array_foreach(pending, i, entry) {
 		const char *steps[MAX_STEPS];
@@ -549,6 +576,8 @@ out:
 	json_decref(assessments);
 	json_decref(modules);
 	json_decref(sims);
+	json_decref(certs);
+	json_decref(certs_decided);
 	json_decref(pending_out);
 	json_decref(assess_out);
 	return ev;

@@ -25,8 +25,10 @@
 #include "ledger/jcs.h"
 #include "base/jsonin.h"
 #include "base/util.h"
+#include "domain/certificates.h"
 #include "domain/logbook.h"
 #include "domain/sessions.h"
+#include "domain/supervision.h"
 
 #define MAX_COLUMNS 64
 #define CLOCK_SKEW 300
@@ -964,9 +966,27 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 	if (rl_json_check_members(body, allowed, err) < 0)
 		return -1;
 	rl_json_get_str(body, "kind", 1, 32, &kind, err);
-	if (kind && strcmp(kind, "simulator") != 0 && strcmp(kind, "elogbook") != 0)
-		rl_error_field(err, "kind", "'%s' cannot be imported; \"simulator\" or \"elogbook\"", kind);
-	if (kind && strcmp(kind, "elogbook") == 0) {
+	if (kind && strcmp(kind, "simulator") != 0 && strcmp(kind, "elogbook") != 0 && strcmp(kind, "certificate") != 0)
+		rl_error_field(err, "kind", "'%s' cannot be imported; \"simulator\", \"elogbook\" or \"certificate\"", kind);
+	if (kind && strcmp(kind, "certificate") == 0) {
+		/* A certificate may name the trainer who confirms it; any assigned trainer or programme faculty may. */
+		out->certificate = 1;
+		if (json_object_get(body, "format") &&
+		    strcmp(json_string_value(json_object_get(body, "format")) ? json_string_value(json_object_get(body, "format")) : "", "json"))
+			rl_error_field(err, "format", "a certificate is a JSON document");
+		if (json_object_get(body, "trainer") &&
+		    rl_json_get_int(body, "trainer", 1, 1, INT64_MAX, &trainer, NULL, err) == 0) {
+			if (trainer == me->id)
+				rl_error_field(err, "trainer", "you cannot name yourself as the trainer who confirms");
+			else if (rl_user_get(db, trainer, &t, &lookup) < 0 || !(t.roles & RL_ROLE_TRAINER))
+				rl_error_field(err, "trainer", "%lld is not the id of a trainer", trainer);
+			else if (rl_supervises(db, trainer, me->id, &lookup) != 1)
+				/* Only a trainer who supervises the trainee confirms a certificate: say so now, not at signing. */
+				rl_error_field(err, "trainer", "trainer %lld does not supervise you (no assignment, no session naming "
+					       "them), so cannot confirm it; name one who does, or none", trainer);
+			rl_error_clear(&lookup);
+		}
+	} else if (kind && strcmp(kind, "elogbook") == 0) {
 		if (json_object_get(body, "trainer"))
 			rl_error_field(err, "trainer", "an eLogbook file names a consultant on each row, not one trainer");
 		if (json_object_get(body, "format") && !json_equal(json_object_get(body, "format"), json_string("csv")))
@@ -1029,7 +1049,28 @@ int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *
 		else if (fl > 4 && strcasecmp(filename + fl - 4, ".csv") == 0)
 			format = "csv";
 	}
-	if (out->elogbook) {
+	if (out->certificate) {
+		/* One item: the certificate as read (certificates.h); refused by field, nothing stored. */
+		json_t *cert = rl_certificate_read(out->content, out->len, err);
+		char today[11];
+		const char *on = cert ? json_string_value(json_object_get(cert, "completed_on")) : NULL;
+
+		rl_format_date((long)(now / 86400), today);
+		if (cert && on && strcmp(on, today) > 0) {
+			rl_error_field(err, "completed_on", "the certificate's completion date %s is in the future", on);
+			json_decref(cert);
+			cert = NULL;
+		} else if (cert && on && strcmp(on, RL_DATE_MIN) < 0) {
+			rl_error_field(err, "completed_on", "the certificate's completion date %s is before %s", on, RL_DATE_MIN);
+			json_decref(cert);
+			cert = NULL;
+		}
+		if (cert) {
+			out->attempts = json_array();
+			json_array_append_new(out->attempts, cert);
+		}
+		format = "json";
+	} else if (out->elogbook) {
 		out->attempts = rl_import_parse_elogbook(out->content, out->len, now, err);
 		format = "csv";
 		if (!out->attempts || elog_resolve(db, me, out->attempts, err) < 0) {
@@ -1133,11 +1174,11 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 	}
 	rl_now_rfc3339(now);
 	rl_bind_int64(st, 1, n->trainee);
-	if (n->elogbook)
+	if (n->elogbook || !n->trainer)
 		rl_bind_null(st, 2);
 	else
 		rl_bind_int64(st, 2, n->trainer);
-	rl_bind_text(st, 11, n->elogbook ? "elogbook" : "simulator", -1);
+	rl_bind_text(st, 11, n->elogbook ? "elogbook" : n->certificate ? "certificate" : "simulator", -1);
 	rl_bind_text(st, 12, n->elogbook ? "imported" : "pending", -1);
 	rl_bind_text(st, 3, n->filename, -1);
 	rl_bind_text(st, 4, n->format, -1);
@@ -1193,10 +1234,20 @@ static json_t *import_json(struct rl_stmt *st, int with_attempts)
 			json_object_set_new(so, "reason", json_string(rl_db_col_text(st, 14)));
 		json_object_set_new(o, "signoff", so);
 	}
+	if (rl_col_is_null(st, 4))
+		json_object_set_new(o, "trainer", json_null());
 	if (with_attempts) {
 		json_error_t jerr;
 		json_t *items = json_loads(rl_db_col_text(st, 17), 0, &jerr);
 		json_object_set_new(o, "items", items ? items : json_array());
+	}
+	if (strcmp(rl_db_col_text(st, 1), "certificate") == 0) {
+		/* The certificate as read, and whether its proof verified: shown, never silently trusted. */
+		json_error_t jerr;
+		json_t *items = json_loads(rl_db_col_text(st, 17), 0, &jerr), *cert = json_array_get(items, 0);
+		json_object_set_new(o, "certificate", cert ? json_incref(cert) : json_object());
+		json_object_set_new(o, "verified", json_boolean(json_is_true(json_object_get(cert, "verified"))));
+		json_decref(items);
 	}
 	return o;
 }
@@ -1241,9 +1292,28 @@ int rl_import_visible(const struct rl_user *me, const json_t *import)
 	return (me->roles & RL_ROLE_TRAINER) && trainer == me->id;
 }
 
+int rl_import_may_see(struct rl_db *db, const struct rl_user *me, const json_t *import)
+{
+	struct rl_error e = RL_ERROR_INIT;
+	const char *kind = json_string_value(json_object_get(import, "kind"));
+	int rc;
+
+	if (rl_import_visible(me, import))
+		return 1;
+	if (!kind || strcmp(kind, "certificate") != 0 || !(me->roles & RL_ROLE_TRAINER))
+		return 0;
+	rc = rl_supervises(db, me->id, json_integer_value(json_object_get(import, "trainee")), &e);
+	rl_error_clear(&e);
+	return rc == 1;
+}
+
 json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 <> 0 OR i.trainee_id = ?2 OR i.trainer_id = ?2) "
+	/* A certificate waits for any trainer who supervises the trainee (supervision.h), as well as one it names. */
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 <> 0 OR i.trainee_id = ?2 OR i.trainer_id = ?2 "
+					  "OR (i.kind = 'certificate' AND ?4 = 1 AND (EXISTS (SELECT 1 FROM assignments a WHERE "
+					  "a.trainer_id = ?2 AND a.trainee_id = i.trainee_id) OR EXISTS (SELECT 1 FROM sessions s "
+					  "WHERE s.trainer_id = ?2 AND s.trainee_id = i.trainee_id AND s.status <> 'withdrawn')))) "
 					  "AND (CAST(?3 AS TEXT) IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
 	json_t *a;
 
@@ -1252,6 +1322,7 @@ json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *s
 	rl_bind_int(st, 1, (me->roles & RL_ROLE_FACULTY) != 0);
 	rl_bind_int64(st, 2, me->id);
 	rl_db_bind_text(st, 3, status);
+	rl_bind_int(st, 4, (me->roles & RL_ROLE_TRAINER) != 0);
 	a = json_array();
 	while (rl_step(st) == RL_ROW)
 		json_array_append_new(a, import_json(st, 0));

@@ -70,6 +70,7 @@ struct rl_import_new {
 	json_t *attempts;    /* owned */
 	char attempts_sha256[65];
 	int elogbook;        /* an eLogbook file: attempts are its rows, each robotic one with "key" and "session" */
+	int certificate;     /* an e-learning certificate: attempts is [the certificate as read] (certificates.h) */
 	struct rl_user me;   /* eLogbook: the trainee, whose sessions the rows become */
 };
 void rl_import_new_release(struct rl_import_new *n);
@@ -77,6 +78,9 @@ void rl_import_new_release(struct rl_import_new *n);
 /*
  * Checks a POST /api/v1/imports body {kind:"simulator", trainer, filename,
  * content | content_base64 [, format]} from trainee me and parses the file.
+ * kind "elogbook" names no trainer; kind "certificate" (an Open Badges /
+ * Verifiable Credential or xAPI statement, certificates.h) may name one
+ * and is kept whole with [the certificate as read] as its one item.
  * Needs the database only to check the trainer.
  */
 int rl_import_prepare(struct rl_db *db, const struct rl_user *me, const json_t *body, time_t now,
@@ -93,6 +97,8 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 json_t *rl_import_load(struct rl_db *db, int64_t id, int with_attempts, struct rl_error *err);
 /* 1 if me may see the import: its trainee, its trainer, or faculty. */
 int rl_import_visible(const struct rl_user *me, const json_t *import);
+/* rl_import_visible, or a certificate of a trainee whom me supervises as a trainer (who may confirm it). */
+int rl_import_may_see(struct rl_db *db, const struct rl_user *me, const json_t *import);
 /* Imports I uploaded or that name me as trainer (faculty: all), newest first; status NULL for any. */
 json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err);
 /*

@@ -96,7 +96,7 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 	json_t *curricula = json_object();  /* sha256 -> definition */
 	json_t *by_trainee = json_object(); /* id -> [entries] */
 	json_t *enrolled = json_object();   /* id -> curriculum {code, version, sha256} (latest) */
-	json_t *imports = json_array();     /* the simulator_import statements: what the files must still match */
+	json_t *imports = json_array();     /* simulator_import and elearning_confirmation: what the files must still match */
 	json_t *out = NULL, *list = json_array(), *v, **rows = NULL;
 	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0, n, i;
 	char *line = NULL, key[32];
@@ -129,7 +129,8 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 			json_object_set(curricula, mstr(st, "sha256"), json_object_get(st, "definition"));
 		} else if ((who = subject_of(st)) > 0) {
 			json_t *arr;
-			if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "simulator_import") == 0)
+			if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "simulator_import") == 0 ||
+			    strcmp(mstr(st, "type") ? mstr(st, "type") : "", "elearning_confirmation") == 0)
 				json_array_append_new(imports, json_pack("{s:O?,s:I,s:O?,s:O?}", "index",
 					json_object_get(entry, "index"), "trainee", (json_int_t)who, "decision",
 					json_object_get(st, "decision"), "import", json_object_get(st, "import")));

@@ -22,7 +22,7 @@
  * Returns {"trainees":[{"trainee":ID,"curriculum":{"code","version","sha256"},
  * "report":<rl_figures document>}, ...]} in trainee order, and
  * "statements": the entries read (not redacted), and "imports": every
- * simulator_import statement as {"index","trainee","decision","import"}
+ * simulator_import and elearning_confirmation statement as {"index","trainee","decision","import"}
  * (the statement's import object), for comparing with the files held.  A trainee whose
  * enrolment names content no curriculum statement carries is listed with
  * "error" instead of "report".  A trainee whose live accreditation names

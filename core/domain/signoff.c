@@ -904,25 +904,28 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	return rl_progress_refresh(db, trainee, err);
 }
 
-/* A trainer countersigns (or rejects) a pending import as a whole; see core/domain/imports.h. */
-static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
-				  const char *date, struct rl_error *err)
+/*
+ * One decision path for every import a person signs (docs/imports.md): the
+ * import the statement names, of the kind the statement type decides,
+ * pending, not the signer's own, with a decision (and a rejection's
+ * reason).  The import with its items, or NULL with err.
+ */
+static json_t *pending_import(struct rl_db *db, const struct rl_signoff *so, const char *kind, struct rl_error *err)
 {
 	const json_t *st = so->statement;
 	int64_t id = member_int(json_object_get(st, "import"), "id");
 	const char *decision = member_str(st, "decision"), *reason = member_str(st, "reason");
 	json_t *imp = id > 0 ? rl_import_load(db, id, 1, err) : NULL; /* with items: the statement carries their results */
-	int rc = -1;
 
 	if (!imp) {
 		if (!err->status)
 			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no import");
-		return -1;
+		return NULL;
 	}
-	if (member_int(imp, "trainee") == so->signer)
+	if (strcmp(member_str(imp, "kind") ? member_str(imp, "kind") : "", kind) != 0)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "import %lld is no %s import", (long long)id, kind);
+	else if (member_int(imp, "trainee") == so->signer)
 		REFUSE(err, "self-sign", "you cannot countersign your own import %lld", (long long)id);
-	else if (member_int(imp, "trainer") != so->signer)
-		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature", (long long)id);
 	else if (strcmp(member_str(imp, "status"), "pending") != 0)
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 			     "import %lld was already %s (ledger index %lld)", (long long)id, member_str(imp, "status"),
@@ -931,10 +934,88 @@ static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const
 		rl_error_field(err, "statement.decision", "must be confirmed or rejected");
 	else if (strcmp(decision, "rejected") == 0 && (!reason || !*reason || strlen(reason) > 1000))
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
-	else if (must_match(st, rl_stmt_simulator_import(imp, decision, reason, by), "the import", err) == 0 &&
-		 need_trainer(db, so, date, err) == 0 && append(db, so, member_int(imp, "trainee"), err) == 0 &&
-		 rl_import_decided(db, id, decision, so->signer, by->signed_at, so->ledger_index, reason, err) == 0)
-		rc = rl_progress_refresh(db, member_int(imp, "trainee"), err);
+	else
+		return imp;
+	json_decref(imp);
+	return NULL;
+}
+
+/* Records a checked decision: the statement rebuilt from the import (expected), the ledger, the import, the figures. */
+static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const json_t *imp,
+			 json_t *expected, struct rl_error *err)
+{
+	const char *decision = member_str(so->statement, "decision"), *reason = member_str(so->statement, "reason");
+	int64_t trainee = member_int(imp, "trainee");
+
+	if (must_match(so->statement, expected, "the import", err) < 0 || append(db, so, trainee, err) < 0 ||
+	    rl_import_decided(db, member_int(imp, "id"), decision, so->signer, by->signed_at, so->ledger_index, reason,
+			      err) < 0)
+		return -1;
+	return rl_progress_refresh(db, trainee, err);
+}
+
+/* A trainer countersigns (or rejects) a pending simulator import as a whole; see core/domain/imports.h. */
+static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
+				  const char *date, struct rl_error *err)
+{
+	json_t *imp = pending_import(db, so, "simulator", err);
+	int rc = -1;
+
+	if (!imp)
+		return -1;
+	if (member_int(imp, "trainer") != so->signer)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature",
+			     (long long)member_int(imp, "id"));
+	else if (need_trainer(db, so, date, err) == 0)
+		rc = decide_import(db, so, by, imp, rl_stmt_simulator_import(imp, member_str(so->statement, "decision"),
+									     member_str(so->statement, "reason"), by), err);
+	json_decref(imp);
+	return rc;
+}
+
+/*
+ * A trainer who supervises the trainee (under their live accreditation) or
+ * faculty of the trainee's programme (with a faculty key) confirms or
+ * rejects an e-learning certificate.  Confirming one whose proof did not
+ * verify needs "unverified_ok": true, which the statement then records.
+ */
+static int apply_elearning(struct rl_db *db, const struct rl_user *me, const struct key_row *k, struct rl_signoff *so,
+			   const struct rl_signer *by, const char *date, struct rl_error *err)
+{
+	const json_t *st = so->statement, *ok = json_object_get(st, "unverified_ok");
+	const char *decision = member_str(st, "decision");
+	json_t *imp = pending_import(db, so, "certificate", err);
+	int64_t trainee, id;
+	int verified, rc = -1;
+
+	if (!imp)
+		return -1;
+	trainee = member_int(imp, "trainee");
+	id = member_int(imp, "id");
+	verified = json_is_true(json_object_get(imp, "verified"));
+	if (ok && !json_is_true(ok)) {
+		rl_error_field(err, "statement.unverified_ok", "must be true, or left out");
+	} else if (ok && (verified || strcmp(decision, "confirmed") != 0)) {
+		rl_error_field(err, "statement.unverified_ok", verified ? "the certificate's proof verified; leave it out"
+				      : "goes only with a confirmation");
+	} else if (!ok && !verified && strcmp(decision, "confirmed") == 0) {
+		rl_error_set(err, RL_E_CONFLICT, "unverified-certificate", "Unverified certificate",
+			     "import %lld is an unverified certificate (%s); confirm it only on purpose, with "
+			     "\"unverified_ok\": true (raslog import confirm --unverified-ok)", (long long)id,
+			     member_str(json_object_get(imp, "certificate"), "verification") ?
+			     member_str(json_object_get(imp, "certificate"), "verification") : "no proof");
+	} else if (k->faculty_root && (me->roles & RL_ROLE_FACULTY)) {
+		/* Faculty of the trainee's programme, with their faculty key. */
+		if (!(me->roles & RL_ROLE_ADMIN) && !rl_trainee_visible(db, me, trainee))
+			rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL, "trainee %lld is not in a programme of yours; "
+				     "faculty confirm certificates of their own programmes' trainees", (long long)trainee);
+		else
+			rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision,
+					   member_str(st, "reason"), ok != NULL, by), err);
+	} else if (need_supervision(db, so->signer, trainee, err) == 0 && need_trainer(db, so, date, err) == 0) {
+		rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision, member_str(st, "reason"),
+										   ok != NULL, by), err);
+	}
 	json_decref(imp);
 	return rc;
 }
@@ -1304,6 +1385,7 @@ static const struct {
 	{ RL_K_REVOCATION, NULL, apply_revocation, NULL },
 	{ RL_K_DEVICE_KEY, NULL, NULL, apply_device_key },
 	{ RL_K_WITHDRAWAL, NULL, NULL, apply_withdrawal },
+	{ RL_K_ELEARNING, NULL, NULL, apply_elearning },
 };
 
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, struct rl_error *err)

@@ -202,6 +202,37 @@ json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, con
 	return o;
 }
 
+json_t *rl_stmt_elearning_confirmation(const json_t *import, const char *decision, const char *reason,
+				       int unverified_ok, const struct rl_signer *by)
+{
+	json_t *o = base("elearning_confirmation", by), *imp = json_object();
+	const json_t *cert = json_object_get(import, "certificate");
+	const char *const ints[] = { "id", "trainee", NULL };
+	const char *const strs[] = { "kind", "sha256", "attempts_sha256", NULL };
+	const char *const certs[][2] = { { "certificate_kind", "kind" }, { "issuer", "issuer" },
+					 { "achievement", "achievement" }, { "completed_on", "completed_on" } };
+	size_t i;
+
+	for (i = 0; ints[i]; i++)
+		json_object_set_new(imp, ints[i], json_integer(json_integer_value(json_object_get(import, ints[i]))));
+	for (i = 0; strs[i]; i++) {
+		const char *v = json_string_value(json_object_get(import, strs[i]));
+		json_object_set_new(imp, strs[i], json_string(v ? v : ""));
+	}
+	for (i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
+		const char *v = json_string_value(json_object_get(cert, certs[i][1]));
+		json_object_set_new(imp, certs[i][0], json_string(v ? v : ""));
+	}
+	json_object_set_new(imp, "verified", json_boolean(json_is_true(json_object_get(cert, "verified"))));
+	json_object_set_new(o, "decision", json_string(decision ? decision : ""));
+	json_object_set_new(o, "import", imp);
+	if (unverified_ok)
+		json_object_set_new(o, "unverified_ok", json_true());
+	if (reason && *reason)
+		json_object_set_new(o, "reason", json_string(reason));
+	return o;
+}
+
 json_t *rl_stmt_device_key(int64_t user, const char *public_key, const struct rl_signer *by)
 {
 	json_t *o = base("device_key", by);

@@ -105,6 +105,18 @@ json_t *rl_stmt_simulator_import(const json_t *import, const char *decision, con
 				 const struct rl_signer *by);
 
 /*
+ * A trainer's or faculty's confirmation (or rejection) of an e-learning
+ * certificate import (docs/imports.md).  import is the import's API JSON
+ * with "certificate"; the statement commits to its id, trainee, kind, the
+ * file's SHA-256, the SHA-256 of JCS(items), the certificate's kind,
+ * issuer, achievement, completion date and whether its proof verified.
+ * unverified_ok (confirming a certificate whose proof did not verify, on
+ * purpose) adds "unverified_ok": true.  reason is required for a rejection.
+ */
+json_t *rl_stmt_elearning_confirmation(const json_t *import, const char *decision, const char *reason,
+				       int unverified_ok, const struct rl_signer *by);
+
+/*
  * Log-signed statements of the record's context (issue 13): a curriculum
  * version's whole content, and a trainee's enrolment on one, so that an
  * export alone says what each trainee is measured against.  sha256 is

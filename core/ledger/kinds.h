@@ -22,14 +22,14 @@ enum rl_signer_class {
 	RL_SIGNER_FACULTY,  /* a live faculty key of "signer" */
 	RL_SIGNER_TRAINER,  /* the key of "signer"'s live trainer accreditation, on the date of signed_at */
 	RL_SIGNER_SELF_OR_FACULTY, /* a key already trusted for "user" (signer == user), or a live faculty key */
-	RL_SIGNER_TRAINER_OR_FACULTY, /* the trainer who signed the record it names (as RL_SIGNER_TRAINER), or faculty */
+	RL_SIGNER_TRAINER_OR_FACULTY, /* a trainer (as RL_SIGNER_TRAINER; which one: the kind's rule), or faculty */
 };
 
 /* Row numbers of rl_kinds, in order (also the verifier's counts). */
 enum rl_kind_id {
 	RL_K_FACULTY_KEY, RL_K_KEY_REVOCATION, RL_K_TRAINER_ACC, RL_K_ACC, RL_K_REVOCATION, RL_K_SESSION,
 	RL_K_ASSESSMENT, RL_K_MODULE, RL_K_SIM_IMPORT, RL_K_CURRICULUM, RL_K_ENROLMENT, RL_K_DEVICE_KEY,
-	RL_K_WITHDRAWAL, RL_K_COUNT
+	RL_K_WITHDRAWAL, RL_K_ELEARNING, RL_K_COUNT
 };
 
 struct rl_kind {

@@ -36,7 +36,7 @@
 const char *const rl_verify_type_names[] = {
 	"faculty_key", "key_revocation", "trainer_accreditation", "accreditation",
 	"revocation", "session_signoff", "assessment", "module_completion", "simulator_import",
-	"curriculum", "enrolment", "device_key", "signoff_withdrawal", NULL
+	"curriculum", "enrolment", "device_key", "signoff_withdrawal", "elearning_confirmation", NULL
 };
 
 /* The kinds' row numbers in the one table of kinds (ledger/kinds.h); rl_verify_type_names is in the same order. */
@@ -44,7 +44,7 @@ enum {
 	T_FACULTY_KEY = RL_K_FACULTY_KEY, T_KEY_REVOCATION = RL_K_KEY_REVOCATION, T_TRAINER_ACC = RL_K_TRAINER_ACC,
 	T_ACC = RL_K_ACC, T_REVOCATION = RL_K_REVOCATION, T_SESSION = RL_K_SESSION, T_ASSESSMENT = RL_K_ASSESSMENT,
 	T_MODULE = RL_K_MODULE, T_SIM_IMPORT = RL_K_SIM_IMPORT, T_CURRICULUM = RL_K_CURRICULUM, T_ENROLMENT = RL_K_ENROLMENT,
-	T_DEVICE_KEY = RL_K_DEVICE_KEY, T_WITHDRAWAL = RL_K_WITHDRAWAL
+	T_DEVICE_KEY = RL_K_DEVICE_KEY, T_WITHDRAWAL = RL_K_WITHDRAWAL, T_ELEARNING = RL_K_ELEARNING
 };
 
 /* ---------------------------------------------------------------- entries */
@@ -909,6 +909,33 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
 			return -1;
 		/* A record too: an accreditation may name a confirmed import as evidence. */
+		if (rec_add(s, e->index, type, subject, signer) < 0)
+			return BAD("out of memory");
+		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
+		return 0;
+	}
+	case T_ELEARNING: {
+		/* A trainer (under a live accreditation) or faculty confirms a certificate (docs/imports.md). */
+		const json_t *imp = json_object_get(st, "import");
+		const char *decision = str_of(st, "decision");
+		const struct keyrec *fk = key_find(s, e->pk);
+		if (!json_is_object(imp) || int_of(imp, "trainee", &subject) < 0 || subject <= 0)
+			return BAD("the elearning_confirmation holds no \"import\" with a \"trainee\"");
+		if (subject == signer)
+			return BAD("self-signed: user %lld confirms their own certificate", (long long)signer);
+		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
+			return BAD("\"decision\" must be confirmed or rejected");
+		if (!str_of(imp, "issuer") || !str_of(imp, "achievement") || !json_is_boolean(json_object_get(imp, "verified")))
+			return BAD("the elearning_confirmation's import names no \"issuer\", \"achievement\" or \"verified\"");
+		if (strcmp(decision, "confirmed") == 0 && json_is_false(json_object_get(imp, "verified")) &&
+		    !json_is_true(json_object_get(st, "unverified_ok")))
+			return BAD("the elearning_confirmation confirms an unverified certificate without \"unverified_ok\": true");
+		if (fk && fk->faculty) {
+			if (need_faculty(fk, signer, pk64, "an elearning_confirmation", why, wsize) < 0)
+				return -1;
+		} else if (need_trainer(s, e->pk, signer, date, why, wsize) < 0) {
+			return -1;
+		}
 		if (rec_add(s, e->index, type, subject, signer) < 0)
 			return BAD("out of memory");
 		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;

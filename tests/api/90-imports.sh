@@ -234,7 +234,8 @@ ok "raslog imports lists them" "$RASLOG" imports --json
 check "raslog imports --json shows the trainee's 2 imports (and the demo's)" \
 	"$(jget 'len([i for i in j["items"] if not i["filename"].startswith("demo-")])' <"$WORK/out")" = 2
 "$RASLOG" import certificate x.json >"$WORK/out" 2>"$WORK/err"; rc=$?
-check "raslog import certificate says it is not available yet" "$rc $(grep -c 'not available yet' "$WORK/err")" = "1 1"
+check "raslog import certificate of a missing file says it cannot read it (certificates: 93-certificates.sh)" \
+	"$rc $(grep -c "cannot read 'x.json'" "$WORK/err")" = "1 1"
 unset RASLOG_TOKEN
 
 # ------------------------------------------------------------ counted

@@ -40,4 +40,9 @@ echo "# figures.test.mjs"
 bash tests/browser/figures.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok - /\1ok - figures: /'
 fst=${PIPESTATUS[0]}
 [ "$fst" = 0 ] || st=1
+# Imports on the web page: a trainee uploads, their trainer confirms in the browser (its own server on the demo).
+echo "# imports.test.mjs"
+OUT="$OUT" bash tests/browser/imports.sh "$BIN" | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok imports-\2/; s/^1\.\.\([0-9]*\)$/# imports: 1..\1/'
+ist=${PIPESTATUS[0]}
+[ "$ist" = 0 ] || st=1
 exit $st

@@ -13,6 +13,7 @@
 
 #include "domain/certificates.h"
 #include "domain/imports.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,8 +78,21 @@ static void certificate(const uint8_t *data, size_t size)
 		return;
 	}
 	if (!json_is_string(json_object_get(c, "issuer")) || !json_is_string(json_object_get(c, "achievement")) ||
-	    !json_is_boolean(json_object_get(c, "verified")) || !json_is_string(json_object_get(c, "verification")))
+	    !json_is_boolean(json_object_get(c, "verified")) || !json_is_string(json_object_get(c, "verification")) ||
+	    !json_is_string(json_object_get(c, "kind")) || !json_is_string(json_object_get(c, "result")))
 		abort();
+	{
+		/* What an import stores and a statement commits to: a real date, and short identifiers without control bytes. */
+		const char *on = json_string_value(json_object_get(c, "completed_on"));
+		long days;
+		if (!on || strlen(on) != 10 || rl_parse_date(on, &days) < 0 ||
+		    strlen(json_string_value(json_object_get(c, "issuer"))) > 300 ||
+		    strlen(json_string_value(json_object_get(c, "achievement"))) > 300)
+			abort();
+		for (const char *p = json_string_value(json_object_get(c, "issuer")); *p; p++)
+			if ((unsigned char)*p < 0x20)
+				abort();
+	}
 	json_decref(c);
 }
 

@@ -86,6 +86,9 @@ static void test_badge_verified_and_not(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "achievement")), "https://academy.example/achievements/ras-101");
 	assert_string_equal(json_string_value(json_object_get(o, "achievement_name")), "Robotic surgery fundamentals");
 	assert_true(json_is_true(json_object_get(o, "verified")));
+	assert_string_equal(json_string_value(json_object_get(o, "kind")), "open_badge");
+	assert_string_equal(json_string_value(json_object_get(o, "completed_on")), "2025-02-01");
+	assert_string_equal(json_string_value(json_object_get(o, "result")), "awarded");
 	json_decref(o);
 
 	/* Changed after signing: the achievement's name. */
@@ -132,7 +135,28 @@ static void test_xapi_and_refusals(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "issuer")), "Intuitive Learning");
 	assert_string_equal(json_string_value(json_object_get(o, "achievement_name")), "da Vinci Xi basics");
 	assert_true(json_is_false(json_object_get(o, "verified")));
+	assert_string_equal(json_string_value(json_object_get(o, "kind")), "xapi");
+	assert_string_equal(json_string_value(json_object_get(o, "result")), "passed, score 90%");
+	assert_string_equal(json_string_value(json_object_get(o, "completed_on")), "2025-02-03");
 	json_decref(o);
+
+	/* A completion date is required, and a real one. */
+	{
+		char *nodate = strdup(done), *p = strstr(nodate, ",\"timestamp\"");
+		p[0] = '}';
+		p[1] = '\0';
+		assert_null(rl_certificate_read(nodate, strlen(nodate), &err));
+		assert_string_equal(err.fields[0].field, "timestamp");
+		rl_error_clear(&err);
+		free(nodate);
+		nodate = strdup(done);
+		p = strstr(nodate, "2025-02-03");
+		memcpy(p, "2025-02-30", 10);
+		assert_null(rl_certificate_read(nodate, strlen(nodate), &err));
+		assert_string_equal(err.fields[0].field, "timestamp");
+		rl_error_clear(&err);
+		free(nodate);
+	}
 
 	assert_null(rl_certificate_read(tried, strlen(tried), &err));
 	assert_int_equal(err.status, RL_E_INVALID);

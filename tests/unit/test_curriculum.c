@@ -877,6 +877,99 @@ static void test_contributions_simulator(void **state)
 	rl_tools_free(tools);
 }
 
+/* The elearning kind: a confirmed certificate of exactly the named issuer and achievement; refusals by field. */
+static void test_contributions_elearning(void **state)
+{
+	struct rl_tools *tools = shipped_tools();
+	struct rl_curriculum *c = parse_ok(ONE_MODULE("{\"id\":\"frs\",\"kind\":\"elearning\",\"issuer\":"
+		"\"https://www.frsurgery.org\",\"achievement\":\"https://www.frsurgery.org/achievements/frs-online-modules\"}"),
+		tools);
+	struct rl_curriculum *two = parse_ok(ONE_MODULE("{\"id\":\"x\",\"kind\":\"elearning\",\"issuer\":\"I\","
+		"\"achievement\":\"A\",\"target\":2}"), tools);
+	struct rl_evidence e = { .kind = RL_EV_ELEARNING, .issuer = "https://www.frsurgery.org",
+				 .achievement = "https://www.frsurgery.org/achievements/frs-online-modules" };
+	struct got g = { 0 };
+	struct table t = { 0 };
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *ev, *req;
+
+	(void)state;
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.key[0], "a/frs");
+	assert_int_equal(g.amount[0], 1);
+	memset(&g, 0, sizeof(g));
+	e.issuer = "https://www.frsurgery.org/"; /* not exactly the issuer named */
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	e.issuer = "https://www.frsurgery.org";
+	e.achievement = "https://www.frsurgery.org/achievements/frs-online-module";
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	e.achievement = NULL;
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	/* Other evidence never counts towards it. */
+	e = (struct rl_evidence){ .kind = RL_EV_MODULE, .module = "a", .issuer = "https://www.frsurgery.org",
+				  .achievement = "https://www.frsurgery.org/achievements/frs-online-modules" };
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	e = (struct rl_evidence){ .kind = RL_EV_SESSION, .activity = "elearning", .minutes = 60 };
+	rl_curriculum_contributions(c, tools, &e, collect, &g);
+	assert_int_equal(g.n, 0);
+
+	/* The target is 1 unless given; the report names issuer and achievement, and the description says so. */
+	ev = rl_curriculum_evaluate(c, tally, &t, &err);
+	assert_non_null(ev);
+	req = json_array_get(json_object_get(json_array_get(json_object_get(ev, "modules"), 0), "requirements"), 0);
+	assert_int_equal(int_at(req, "target"), 1);
+	assert_string_equal(str_at(req, "kind"), "elearning");
+	assert_string_equal(str_at(req, "issuer"), "https://www.frsurgery.org");
+	assert_string_equal(str_at(req, "achievement"), "https://www.frsurgery.org/achievements/frs-online-modules");
+	assert_non_null(strstr(str_at(req, "description"), "1 confirmed e-learning certificate of"));
+	json_decref(ev);
+	ev = rl_curriculum_evaluate(two, tally, &t, &err);
+	req = json_array_get(json_object_get(json_array_get(json_object_get(ev, "modules"), 0), "requirements"), 0);
+	assert_int_equal(int_at(req, "target"), 2);
+	json_decref(ev);
+
+	expect_field(tools, ONE_MODULE("{\"id\":\"e\",\"kind\":\"elearning\",\"achievement\":\"A\"}"),
+		     "modules[0].requirements[0].issuer", "is required");
+	expect_field(tools, ONE_MODULE("{\"id\":\"e\",\"kind\":\"elearning\",\"issuer\":\"I\"}"),
+		     "modules[0].requirements[0].achievement", "is required");
+	expect_field(tools, ONE_MODULE("{\"id\":\"e\",\"kind\":\"elearning\",\"issuer\":\"I\",\"achievement\":7}"),
+		     "modules[0].requirements[0].achievement", NULL);
+	expect_field(tools, ONE_MODULE("{\"id\":\"e\",\"kind\":\"elearning\",\"issuer\":\"I\",\"achievement\":\"A\","
+				       "\"target\":0}"),
+		     "modules[0].requirements[0].target", NULL);
+	expect_field(tools, ONE_MODULE("{\"id\":\"e\",\"kind\":\"elearning\",\"issuer\":\"I\",\"achievement\":\"A\","
+				       "\"activity\":\"elearning\"}"),
+		     "modules[0].requirements[0].activity", "not a field of a elearning requirement");
+	expect_field(tools, ONE_MODULE("{\"id\":\"e\",\"kind\":\"elearnin\"}"),
+		     "modules[0].requirements[0].kind", "simulator or elearning");
+	rl_curriculum_free(c);
+	rl_curriculum_free(two);
+
+	/* Version 3 of both shipped curricula adds it to robotic literacy; version 2 is unchanged. */
+	{
+		static const char *const v3[] = { "schema/curricula/ras-core-v3.json", "schema/curricula/ras-conversion-v3.json" };
+		for (size_t i = 0; i < 2; i++) {
+			struct rl_curriculum *s = shipped(v3[i], tools);
+			struct table none = { 0 };
+			assert_int_equal(rl_curriculum_version(s), 3);
+			ev = rl_curriculum_evaluate(s, tally, &none, &err);
+			req = req_of(ev, "robotic_literacy", "frs_online");
+			assert_non_null(req);
+			assert_string_equal(str_at(req, "kind"), "elearning");
+			assert_non_null(req_of(ev, "robotic_literacy", "certificate"));
+			json_decref(ev);
+			rl_curriculum_free(s);
+		}
+		c = shipped("schema/curricula/ras-core-v2.json", tools);
+		ev = rl_curriculum_evaluate(c, tally, &t, &err);
+		assert_int_equal(json_array_size(json_object_get(module_of(ev, "robotic_literacy"), "requirements")), 2);
+		json_decref(ev);
+		rl_curriculum_free(c);
+	}
+	rl_tools_free(tools);
+}
+
 static void test_contributions_assessments(void **state)
 {
 	struct rl_tools *tools = shipped_tools();
@@ -1099,6 +1192,7 @@ int main(void)
 		cmocka_unit_test(test_contributions_platforms),
 		cmocka_unit_test(test_contributions_assessments),
 		cmocka_unit_test(test_contributions_simulator),
+		cmocka_unit_test(test_contributions_elearning),
 		cmocka_unit_test(test_evaluate_edges),
 		cmocka_unit_test(test_evaluate_failures),
 		cmocka_unit_test(test_versions_independent),

@@ -389,6 +389,59 @@ static void test_simulator_imports(void **state)
 	rl_curriculum_free(c);
 }
 
+/*
+ * E-learning certificates from elearning_confirmation statements alone: a
+ * confirmed one of the named issuer and achievement counts; a rejected
+ * one, a second decision on one import, another achievement and another
+ * trainee's certificate count nowhere.
+ */
+#define ELCUR "{\"code\":\"fx\",\"version\":1,\"title\":\"Fixture\",\"modules\":[{\"id\":\"lit\",\"title\":\"L\"," \
+	"\"requirements\":[{\"id\":\"frs\",\"kind\":\"elearning\",\"issuer\":\"https://www.frsurgery.org\"," \
+	"\"achievement\":\"frs-online\"}]}]}"
+#define ELST(idx, id, trainee, decision, achievement) \
+	"{\"index\":" #idx ",\"statement\":{\"type\":\"elearning_confirmation\",\"decision\":\"" decision "\",\"signer\":3," \
+	"\"signed_at\":\"2026-01-05T10:00:00Z\",\"unverified_ok\":true,\"import\":{\"id\":" #id ",\"trainee\":" #trainee "," \
+	"\"kind\":\"certificate\",\"issuer\":\"https://www.frsurgery.org\",\"achievement\":\"" achievement "\"," \
+	"\"completed_on\":\"2025-03-03\",\"verified\":false}}}"
+
+static void test_elearning_confirmations(void **state)
+{
+	const struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_curriculum *c = curriculum(f, ELCUR);
+	const char *rejected = "[" ELST(40, 1, 7, "rejected", "frs-online") "," ELST(41, 1, 7, "confirmed", "frs-online") ","
+		ELST(42, 2, 7, "confirmed", "other-course") "," ELST(43, 3, 8, "confirmed", "frs-online") "]";
+	const char *confirmed = "[" ELST(40, 1, 7, "rejected", "frs-online") "," ELST(44, 5, 7, "confirmed", "frs-online") "]";
+	json_t *entries = json_loads(rejected, 0, NULL), *ev, *req, *item;
+
+	assert_non_null(entries);
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-02-01", &err);
+	assert_non_null(ev);
+	req = req_of(ev, "lit/frs");
+	assert_int_equal(num(req, "target"), 1);
+	assert_int_equal(num(req, "signed"), 0);
+	assert_string_equal(str(ev, "status"), "in_training");
+	json_decref(ev);
+	json_decref(entries);
+
+	entries = json_loads(confirmed, 0, NULL);
+	ev = rl_figures(c, f->tools, 7, entries, NULL, "2026-02-01", &err);
+	assert_non_null(ev);
+	req = req_of(ev, "lit/frs");
+	assert_int_equal(num(req, "signed"), 1);
+	assert_string_equal(str(ev, "status"), "eligible");
+	item = json_array_get(json_object_get(req, "evidence"), 0);
+	assert_string_equal(str(item, "type"), "elearning");
+	assert_int_equal(num(item, "ledger_index"), 44);
+	assert_int_equal(num(item, "import"), 5);
+	assert_string_equal(str(item, "date"), "2025-03-03");
+	assert_true(json_is_false(json_object_get(item, "verified")));
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(ev, "accreditation_evidence"), 0)), 44);
+	json_decref(ev);
+	json_decref(entries);
+	rl_curriculum_free(c);
+}
+
 /* The one table of kinds: the verifier counts in its order, and the subject member of each kind is read right. */
 static void test_kinds_table(void **state)
 {
@@ -428,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_view_and_compare),
 		cmocka_unit_test(test_kinds_table),
 		cmocka_unit_test(test_simulator_imports),
+		cmocka_unit_test(test_elearning_confirmations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -845,6 +845,57 @@ static void test_corrections(void **state)
 	json_decref(scores);
 }
 
+/*
+ * elearning_confirmation (docs/ledger.md rule 9a): a trainer's act or a
+ * faculty key's; never about the signer; confirming an unverified
+ * certificate needs "unverified_ok": true.
+ */
+static void test_elearning(void **state)
+{
+	uint8_t fpk[32], fsk[64], epk[32], esk[64];
+	char f64[48], e64[48];
+	int64_t fac = person("Amelia Hart", fpk, fsk, f64), ell = person("David Ellis", epk, esk, e64);
+	int64_t trainee = person("Priya Raman", NULL, NULL, NULL);
+	struct rl_signer fby = { fac, f64, "2026-01-02T00:00:00Z" }, eby = { ell, e64, "2026-01-02T00:00:00Z" };
+	json_t *imp = json_pack("{s:i,s:I,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:b}}", "id", 999, "trainee", (json_int_t)trainee,
+				"kind", "certificate", "sha256", "aa", "attempts_sha256", "bb", "certificate", "kind", "xapi",
+				"issuer", "https://lms.example.org", "achievement", "course-1", "completed_on", "2025-03-03",
+				"verified", 0);
+	json_t *own = json_deep_copy(imp);
+	struct rl_verify_result res;
+	char **c = copy_lines();
+	size_t n = nlines;
+	int64_t before;
+
+	(void)state;
+	c = realloc(c, (n + 2) * sizeof(*c));
+	/* An unverified certificate confirmed without saying so: bad. */
+	c[n] = line_at(rl_stmt_elearning_confirmation(imp, "confirmed", NULL, 0, &eby), epk, esk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+	assert_int_equal(res.bad_index, (int64_t)n);
+	assert_non_null(strstr(res.why, "unverified_ok"));
+	free(c[n]);
+	/* About the signer: bad. */
+	json_object_set_new(own, "trainee", json_integer(ell));
+	c[n] = line_at(rl_stmt_elearning_confirmation(own, "confirmed", NULL, 1, &eby), epk, esk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+	assert_non_null(strstr(res.why, "self-signed"));
+	free(c[n]);
+	/* By the trainer with unverified_ok, then a rejection by faculty: both good, and counted. */
+	c[n] = line_at(rl_stmt_elearning_confirmation(imp, "confirmed", NULL, 1, &eby), epk, esk, n);
+	c[n + 1] = line_at(rl_stmt_elearning_confirmation(imp, "rejected", "not on the programme's list", 0, &fby), fpk, fsk,
+			   n + 1);
+	assert_int_equal(run(c, n, NULL, NULL, &res), 0);
+	before = res.statements[RL_K_ELEARNING]; /* the demo's own confirmations */
+	assert_int_equal(run(c, n + 2, NULL, NULL, &res), 0);
+	assert_int_equal(res.statements[RL_K_ELEARNING], before + 2);
+	free(c[n]);
+	free(c[n + 1]);
+	free_lines(c, n);
+	json_decref(imp);
+	json_decref(own);
+}
+
 /* The shared correction predicates themselves. */
 static void test_correction_rules(void **state)
 {
@@ -1021,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_authority_rules),
 		cmocka_unit_test(test_device_keys),
 		cmocka_unit_test(test_corrections),
+		cmocka_unit_test(test_elearning),
 		cmocka_unit_test(test_correction_rules),
 		cmocka_unit_test(test_texts),
 	};

@@ -28,6 +28,8 @@
 //                here, so attempts spread over several imports are
 //                recomputed only when each is named and verified (raslog
 //                audit recomputes every one);
+//   elearning    1 for a confirmed elearning_confirmation whose import
+//                names exactly the requirement's issuer and achievement;
 // only statements about this trainee (their kind's subject member,
 // kinds.js), the first decision on each session; then each requirement's
 // met-ness, each module's (every requirement met and every prerequisite
@@ -60,6 +62,9 @@ export function contribution(r, m, st, tools) {
 	}
 	case 'module_completion':
 		return r.kind === 'module_signoff' && st.module === m.id ? 1 : 0;
+	case 'elearning_confirmation':
+		return r.kind === 'elearning' && st.decision === 'confirmed' && typeof st.import?.issuer === 'string' &&
+			st.import.issuer === r.issuer && st.import.achievement === r.achievement ? 1 : 0;
 	default:
 		return 0;
 	}

@@ -17,6 +17,7 @@ export const KINDS = [
 	{ name: "enrolment", signer: "log", subject: "trainee", public: false, figures: "the curriculum the trainee is measured against" },
 	{ name: "device_key", signer: "self_or_faculty", subject: "user", public: true, figures: null },
 	{ name: "signoff_withdrawal", signer: "trainer_or_faculty", subject: "trainee", public: false, figures: "the sign-off, assessment or module completion it names counts nowhere; a withdrawn session sign-off returns the session to pending" },
+	{ name: "elearning_confirmation", signer: "trainer_or_faculty", subject: "import.trainee", public: false, figures: "confirmed: the certificate counts towards elearning requirements naming its issuer and achievement" },
 ];
 
 /** The kind named type, or undefined. */

@@ -226,6 +226,18 @@ export function mismatch(st, item, subject) {
 			return `an attempt at ${item.exercise} scores above the best score shown`;
 		return null;
 	}
+	case 'elearning': {
+		if (st.type !== 'elearning_confirmation') return `it is a ${st.type} statement, not an e-learning confirmation`;
+		if (st.decision !== 'confirmed') return `the decision was ${st.decision}, not confirmed`;
+		const imp = st.import || {};
+		if (!same(imp.trainee, subject)) return `it is about trainee ${imp.trainee}`;
+		if (!same(imp.id, item.import)) return `it confirms import ${imp.id}, not ${item.import}`;
+		if (!same(imp.issuer, item.issuer) || !same(imp.achievement, item.achievement)) return `it confirms ${imp.achievement} of ${imp.issuer}`;
+		if (!same(st.signer, item.signed_by)) return `it was signed by user ${st.signer}, not ${item.signed_by}`;
+		if (item.verified !== undefined && imp.verified !== item.verified) return `it says the certificate's proof ${imp.verified ? 'verified' : 'did not verify'}`;
+		if (imp.verified === false && st.unverified_ok !== true) return 'it confirms an unverified certificate without saying so (unverified_ok)';
+		return null;
+	}
 	case 'trainer_accreditation':
 		if (st.type !== 'trainer_accreditation') return `it is a ${st.type} statement, not a trainer accreditation`;
 		if (!same(st.trainer, subject)) return `it accredits user ${st.trainer}`;

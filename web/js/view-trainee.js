@@ -12,6 +12,7 @@ import { badge, mark, bar, announce, empty, title } from './ui.js';
 import { lineChart, legend, STYLES } from './charts.js';
 import { checkEvidence, accreditedKeys, keyChain, checkCorrections, retiredReason } from './verify.js';
 import { reconcile } from './figures.js';
+import { importsSection } from './imports.js';
 
 const UNITS = {
 	minutes: (n) => fmtMinutes(n),
@@ -19,6 +20,7 @@ const UNITS = {
 	steps: (n) => `${n} ${n === 1 ? 'step' : 'steps'}`,
 	assessments: (n) => `${n} ${n === 1 ? 'assessment' : 'assessments'}`,
 	module_signoff: (n) => (n >= 1 ? 'Signed off' : 'Not yet'),
+	elearning: (n) => `${n} ${n === 1 ? 'certificate' : 'certificates'}`,
 };
 const amount = (kind, n) => (UNITS[kind] || ((x) => String(x)))(Number(n) || 0);
 const targetText = (kind, n) => (kind === 'module_signoff' ? 'Trainer’s sign-off' : amount(kind, n));
@@ -254,6 +256,9 @@ function describe(item) {
 		return `Module completion: ${prettyCode(item.module)}`;
 	case 'simulator':
 		return `Simulator: ${item.exercise}, ${item.attempts} countersigned attempt${item.attempts === 1 ? '' : 's'}, best ${(Number(item.best_score_bp) / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+	case 'elearning':
+		return [`E-learning certificate: ${item.achievement} from ${item.issuer} (import #${item.import})`,
+			item.verified === false ? h('span', { class: 'block small' }, 'Its proof was not verified; the signer confirmed it knowing so.') : null];
 	case 'accreditation':
 		return `Accreditation${item.valid_until ? ` until ${fmtDate(item.valid_until)}` : ''}`;
 	default:
@@ -418,7 +423,7 @@ export async function render(root, ctx) {
 
 	const rows = collectEvidence(p, sessionsById);
 	const ev = evidenceSection(rows, names);
-	root.append(head, actions, toc, modulesSection(p), pendingSection(p, names, own),
+	root.append(head, actions, toc, modulesSection(p), pendingSection(p, names, own), own ? importsSection(ctx) : '',
 		hoursSection(hoursData(sessions, p), sessions && !own && !ctx.me.roles.includes('faculty')), gearsSection(p, toolList, names), ev.out);
 	if (ev.summary) verifyAll(ev.cells, ev.summary, id, ctx.signal, printNote, p, toolList);
 	else printNote.textContent = 'No signed evidence to check.';

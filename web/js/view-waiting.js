@@ -11,12 +11,20 @@
 // IndexedDB); a new device's key is registered here and approved from a
 // device already trusted (this page's "Keys" section there, or
 // `raslog key approve ID`), or by faculty.
+//
+// Below the sessions, the imports waiting for the trainer (docs/imports.md):
+// simulator files naming them, and e-learning certificates of trainees
+// they supervise.  They are countersigned (simulator_import) or confirmed
+// (elearning_confirmation) the same way; a certificate whose proof did not
+// verify is shown as UNVERIFIED and is confirmed only with a box ticked
+// that says so, which the statement records ("unverified_ok").
 
 import { all, api, ApiError } from './api.js';
 import { h, clear, uid, time, fmtMinutes } from './dom.js';
 import { ROLES, activityLabel, platformLabel, roleLabel, stepLabel } from './codes.js';
 import { announce, empty, errorBox, title } from './ui.js';
-import { createDeviceKey, deviceKey, deviceKeyStatement, nowRfc3339, sessionStatement, submit } from './websign.js';
+import { createDeviceKey, deviceKey, deviceKeyStatement, elearningStatement, nowRfc3339, sessionStatement, simulatorImportStatement, submit } from './websign.js';
+import { certificateFacts } from './imports.js';
 import { jcs } from './verify.js';
 
 const reasonOf = (e) => (e instanceof ApiError ? (e.errors[0]?.message ? `${e.problem.detail || ''} ${e.errors.map((x) => `${x.field}: ${x.message}`).join('; ')}`.trim() : e.message) : e?.message || String(e));
@@ -28,8 +36,9 @@ export async function render(root, ctx) {
 			h('code', null, 'raslog sign ID'), '.'));
 	const keyBox = h('section', { class: 'panel websign-key', 'aria-labelledby': 'websign-key-h' });
 	const list = h('div', { class: 'websign-list' });
+	const importBox = h('section', { class: 'websign-imports', id: 'waiting-imports', 'aria-labelledby': 'waiting-imports-h' });
 	const review = h('section', { class: 'websign-review', id: 'websign-review', 'aria-live': 'polite' });
-	root.append(keyBox, list, review);
+	root.append(keyBox, list, importBox, review);
 
 	let rec = null;
 	try {
@@ -117,6 +126,64 @@ export async function render(root, ctx) {
 
 	const items = await all('/sessions', { waiting_for_me: 1 }, 1000);
 	if (ctx.signal.aborted) return;
+	// Imports waiting for me, each with its items (a simulator statement carries every attempt's result).
+	let imports = [];
+	try {
+		const pending = (await all('/imports', { status: 'pending' }, 500)).filter((x) => x.trainee !== me.id);
+		imports = await Promise.all(pending.map((x) => api(`/imports/${x.id}`)));
+	} catch { imports = []; }
+	if (ctx.signal.aborted) return;
+
+	function importCard(x) {
+		const hid = uid('wi'), cert = x.kind === 'certificate', verified = cert && x.certificate?.verified === true;
+		const ok = cert && !verified ? h('input', { type: 'checkbox', id: `${hid}-ok`, class: 'websign-unverified-ok' }) : null;
+		const reason = h('textarea', { id: `${hid}-reason`, rows: 2, maxlength: 1000 });
+		const confirm = h('button', { type: 'button', class: 'button button-primary', dataset: { act: 'confirm', import: x.id } }, cert ? 'Confirm…' : 'Countersign…');
+		const reject = h('button', { type: 'button', class: 'button button-secondary', dataset: { act: 'reject', import: x.id } }, 'Reject…');
+		confirm.addEventListener('click', () => {
+			if (ok && !ok.checked) {
+				ok.setAttribute('aria-invalid', 'true');
+				ok.focus();
+				announce('This certificate’s proof could not be verified: tick the box to confirm it knowing so, or reject it.', 'error');
+				return;
+			}
+			ok?.removeAttribute('aria-invalid');
+			showReview([{ label: `${cert ? 'Confirm' : 'Countersign'} import #${x.id}`,
+				build: (by) => (cert ? elearningStatement(x, 'confirmed', null, !!ok, by) : simulatorImportStatement(x, 'confirmed', null, by)) }]);
+		});
+		reject.addEventListener('click', () => {
+			const why = reason.value.trim();
+			reason.removeAttribute('aria-invalid');
+			if (!why) {
+				reason.setAttribute('aria-invalid', 'true');
+				reason.focus();
+				announce('A rejection needs a reason the trainee can read.', 'error');
+				return;
+			}
+			showReview([{ label: `Reject import #${x.id}`,
+				build: (by) => (cert ? elearningStatement(x, 'rejected', why, false, by) : simulatorImportStatement(x, 'rejected', why, by)) }]);
+		});
+		return h('article', { class: 'card websign-card', dataset: { import: x.id, verified: cert ? String(verified) : null }, 'aria-labelledby': `${hid}-h` },
+			h('h3', { id: `${hid}-h`, class: 'card-title' }, `Import #${x.id}: ${x.trainee_name || `trainee ${x.trainee}`}, ${cert ? 'e-learning certificate' : 'simulator attempts'}`),
+			h('p', null, `${x.filename}, uploaded `, time(x.created_at), '; SHA-256 ', h('code', { class: 'break' }, x.sha256)),
+			cert ? certificateFacts(x) : h('p', null, `${x.attempts} attempt${x.attempts === 1 ? '' : 's'}: `,
+				(x.items || []).slice(0, 20).map((a) => `${a.exercise} ${a.score_pct}%`).join(', '), (x.items || []).length > 20 ? ', …' : ''),
+			ok ? h('p', { class: 'notice notice-warning' }, h('label', { class: 'check', for: `${hid}-ok` }, ok,
+				' I have checked this certificate another way and confirm it although its proof could not be verified (the statement says so).')) : null,
+			h('div', { class: 'actions' }, confirm),
+			h('details', { class: 'websign-reject' }, h('summary', null, 'Reject this import'),
+				h('label', { for: `${hid}-reason` }, 'Reason the trainee will read'), reason, h('div', { class: 'actions' }, reject)));
+	}
+
+	function renderImports() {
+		clear(importBox).append(h('h2', { id: 'waiting-imports-h' }, 'Imports waiting for me'));
+		if (!imports.length) {
+			importBox.append(empty('No simulator file or certificate waits for you.'));
+			return;
+		}
+		importBox.append(h('p', null, `${imports.length} ${imports.length === 1 ? 'import waits' : 'imports wait'} for you. The raslog client works too: `,
+			h('code', null, 'raslog import confirm ID'), '.'), ...imports.map(importCard));
+	}
 	const choices = new Map(); // session id -> {select checkbox, role select, step boxes}
 
 	function stepsOf(x) {
@@ -219,9 +286,11 @@ export async function render(root, ctx) {
 					const r = await submit(rec, b.statement);
 					done++;
 					results.append(h('li', { dataset: { ok: '1' } }, `${b.label}: signed, ledger index ${r?.ledger_index}.`));
-					const sid = b.statement.session?.id;
-					const i = items.findIndex((x) => x.id === sid);
+					const sid = b.statement.session?.id, iid = b.statement.import?.id;
+					const i = sid !== undefined ? items.findIndex((x) => x.id === sid) : -1;
 					if (i >= 0) items.splice(i, 1);
+					const k = iid !== undefined ? imports.findIndex((x) => x.id === iid) : -1;
+					if (k >= 0) imports.splice(k, 1);
 				} catch (e) {
 					results.append(h('li', { dataset: { ok: '0' }, class: 'error' }, `${b.label}: not signed — ${reasonOf(e)}`));
 				}
@@ -233,6 +302,7 @@ export async function render(root, ctx) {
 			await loadKeys();
 			renderKeyBox();
 			renderList();
+			renderImports();
 		});
 		review.append(h('h2', { tabindex: '-1', id: 'websign-review-h' }, 'The exact statement' + (built.length === 1 ? '' : 's') + ' you sign'),
 			h('p', { class: 'small' }, 'Your key signs the text "RASLOG-STATEMENT-v1", a new line, then each statement below in canonical JSON (RFC 8785), the same bytes the raslog client signs.'),
@@ -244,4 +314,5 @@ export async function render(root, ctx) {
 
 	renderKeyBox();
 	renderList();
+	renderImports();
 }

@@ -111,6 +111,38 @@ export function deviceKeyStatement(user, publicKey, by) {
 	return o;
 }
 
+/** rl_stmt_simulator_import: a trainer countersigns (or rejects) a simulator import as a whole; imp is GET /imports/{id}. */
+export function simulatorImportStatement(imp, decision, reason, by) {
+	const o = base('simulator_import', by);
+	const i = {};
+	for (const k of ['id', 'trainee', 'trainer', 'attempts']) i[k] = Number.isInteger(imp[k]) ? imp[k] : 0;
+	for (const k of ['kind', 'sha256', 'attempts_sha256']) i[k] = typeof imp[k] === 'string' ? imp[k] : '';
+	if (Array.isArray(imp.items))
+		i.results = imp.items.map((a) => ({ platform: a.platform || '', exercise: a.exercise || '', attempt_at: a.attempt_at || '',
+			score_bp: Math.round(Number(a.score_pct) * 100), passed: a.passed === true ? 1 : 0 }));
+	o.decision = decision;
+	o.import = i;
+	if (reason) o.reason = reason;
+	return o;
+}
+
+/**
+ * rl_stmt_elearning_confirmation: a trainer or faculty confirms (or rejects) a
+ * certificate import; unverifiedOk says the signer confirms an unverified one on purpose.
+ */
+export function elearningStatement(imp, decision, reason, unverifiedOk, by) {
+	const o = base('elearning_confirmation', by);
+	const c = imp.certificate || {};
+	const str = (v) => (typeof v === 'string' ? v : '');
+	o.decision = decision;
+	o.import = { id: imp.id, trainee: imp.trainee, kind: str(imp.kind), sha256: str(imp.sha256), attempts_sha256: str(imp.attempts_sha256),
+		certificate_kind: str(c.kind), issuer: str(c.issuer), achievement: str(c.achievement), completed_on: str(c.completed_on),
+		verified: c.verified === true };
+	if (unverifiedOk) o.unverified_ok = true;
+	if (reason) o.reason = reason;
+	return o;
+}
+
 /** The exact bytes that are signed, as text. */
 export const message = (statement) => PREFIX + jcs(statement);
 
