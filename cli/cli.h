@@ -87,8 +87,8 @@ extern const struct os_opt *const cli_edit_shared[];
 /* The id an option holds (checked by cli_check_id), or 0 when absent. */
 int64_t cli_opt_id(const struct os_args *a, const char *name);
 
-/* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2: optspec.h's os_usage_error. */
+#define cli_usage_error os_usage_error
 
 /* Parses a positive record id given for what ("session", "--trainee"); prints a usage error. */
 int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out);

@@ -6,7 +6,6 @@
  * are), and the usage-error and parsing helpers the commands call.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,17 +168,6 @@ int cli_check_steps(const struct os_args *a, const char *opt, const char *value,
 	}
 	json_decref(list);
 	return 0;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return os_usage_error(cmd, "%s", msg);
 }
 
 int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out)
