@@ -38,7 +38,7 @@ IDP=$OIDC_URL
 mode() { curl -s -X POST --data-binary "$*" "$IDP/mode"; }
 
 conf() { oidc_conf "$IDP" raslog-test "$@"; } # conf [extra lines]: the config with single sign-on
-serve() { oidc_serve --auth-failures "${1:-1000}"; }
+serve() { serve_at --auth-failures "${1:-1000}"; }
 conf
 serve
 

@@ -4,14 +4,8 @@
 # loopback by tests/oidc/provider.mjs), against a raslogd whose public_url
 # is http://localhost:PORT and whose oidc_issuer is that provider.  Run by
 # tests/browser/run.sh; screenshots and axe reports in tests/out/browser/.
-BIN=${1:-$BIN}
-export BIN
-. tests/lib.sh
+. tests/browser/lib.sh
 . tests/oidc/lib.sh
-if [ ! -x /usr/bin/chromium ]; then
-	echo "not ok 1 - /usr/bin/chromium is missing (Debian package chromium; make test installs it as root)"
-	exit 1
-fi
 "$RASLOGD" --db "$DB" init >/dev/null 2>&1 || { echo "not ok 1 - init failed"; exit 1; }
 ADMIN=$(token_of "$(add_user "Ada Admin" admin)")
 PORT=$(free_port)
@@ -21,7 +15,7 @@ oidc_provider idp provider.mjs raslog-browser browser-test-secret "http://localh
 	olu=olu.adeyemi@test.raslog.org stranger=stranger@elsewhere.example \
 	unverified=ada.admin@test.raslog.org,unverified
 oidc_conf "$OIDC_URL" raslog-browser
-oidc_serve --web web
+serve_at --web web
 OUT=${OUT:-tests/out/browser}
 mkdir -p "$OUT"
 node tests/browser/oidc.test.mjs "http://localhost:$PORT" "$ADMIN" "$OUT"

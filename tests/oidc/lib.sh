@@ -7,10 +7,10 @@
 #   oidc_secret 'the client secret'          # $WORK/oidc-secret, mode 600
 #   oidc_provider idp mini-idp.mjs CLIENT_ID SECRET CALLBACK; IDP=$OIDC_URL
 #   oidc_conf "$IDP" CLIENT_ID [extra config lines...]
-#   oidc_serve [raslogd serve flags...]
+#   serve_at [raslogd serve flags...]       # tests/lib.sh
 #
-# A provider or server that does not start ends the test with a TAP
-# "Bail out!" and its log.  Every provider started is stopped at exit.
+# A provider that does not start ends the test with a TAP "Bail out!"
+# and its log.  Every provider started is stopped at exit.
 
 OIDC_PIDS=""
 trap 'oidc_stop; cleanup' EXIT
@@ -62,22 +62,4 @@ oidc_conf() {
 		printf 'oidc_client_id = %s\noidc_client_secret_file = %s\n' "$client" "$WORK/oidc-secret"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$WORK/raslog.conf"
-}
-
-# oidc_serve [FLAG...]: raslogd serve with $WORK/raslog.conf on
-# 127.0.0.1:$PORT, the audit log in $WORK/audit.log; waits until it answers.
-oidc_serve() {
-	local i=0
-	RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
-		--audit "$WORK/audit.log" "$@" >"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-	until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-			echo "Bail out! raslogd did not start"
-			sed 's/^/#   /' "$WORK/server.log"
-			exit 1
-		fi
-		sleep 0.05
-	done
 }

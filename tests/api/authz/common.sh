@@ -5,7 +5,6 @@
 # the three run side by side.
 . "$(dirname "$0")/../lib.sh"
 
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
 count() { sql "select count(*) from sessions"; }
 # req METHOD PATH AUTH [BODY [extra curl args...]]: status echoed, body in $WORK/body, headers in
 # $WORK/hdr.  AUTH: a token, "-" for none, or "cookie:SID:CSRF" (a web session: the cookie, this
@@ -29,7 +28,6 @@ req() {
 	fi
 	curl "${rq_args[@]}" "$@" "$URL$rq_p"
 }
-hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
 # cell METHOD PATH AUTH [BODY]: one matrix request, as req, without a process beyond curl: sets
 # st (status), ct (Content-Type), rid (X-Request-Id) and www (WWW-Authenticate).
 cell() {
