@@ -38,7 +38,7 @@ check "a synopsis without 'sign --steps' fails the check, naming raslog.1" \
 
 "$BIN/raslogd" --help >"$T/out" 2>&1
 check "raslogd --help lists serve --trusted-proxy" 'grep -q -- "--trusted-proxy ADDR" "$T/out"'
-for c in init serve "user add" "user token" "user revoke-tokens" "faculty-key add" demo backup notify; do
+for c in init serve "user add" "user token" "user revoke-tokens" "faculty-key add" demo backup notify check-routes; do
 	# shellcheck disable=SC2086
 	rc=0
 	"$BIN/raslogd" $c --help >"$T/out" 2>"$T/err" || rc=$?
