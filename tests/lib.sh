@@ -217,3 +217,34 @@ j=json.load(open(sys.argv[1]))
 keys=["id","trainee","trainer","date","minutes","activity","platform","site","procedure","steps","role","notes","created_at"]
 print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
 }
+
+# fixture_session USER_ID: a web session of that user made directly in the
+# database (as if signed in on another device); prints the cookie value.
+fixture_session() { # fixture_session USER_ID -> prints the cookie value
+	python3 - "$DB" "$1" <<'PY'
+import base64, hashlib, os, sqlite3, sys, datetime
+raw = os.urandom(32)
+sid = base64.urlsafe_b64encode(raw).decode().rstrip('=')
+now = datetime.datetime.now(datetime.timezone.utc)
+f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values (?,?,?,?,?)",
+           (int(sys.argv[2]), hashlib.blake2b(raw, digest_size=32).digest(), f(now), f(now), f(now + datetime.timedelta(hours=12))))
+db.commit()
+print(sid)
+PY
+}
+
+# node_tap SCRIPT ARGS...: runs a Node script whose TAP lines go first in this
+# suite (numbered from 1, ending with "# next N", the next number); its lines
+# are printed, its count and failures become this suite's, and a script that
+# fails without a "not ok" counts as one failure.
+node_tap() {
+	node "$@" >"$WORK/node.out" 2>&1
+	nt_st=$?
+	grep -v '^# next' "$WORK/node.out"
+	TESTS_RUN=$(sed -n 's/^# next //p' "$WORK/node.out")
+	TESTS_RUN=${TESTS_RUN:-0}
+	TESTS_FAILED=$(grep -c '^not ok' "$WORK/node.out")
+	[ $nt_st = 0 ] || [ "$TESTS_FAILED" -gt 0 ] || { TESTS_FAILED=1; echo "# the node script failed (exit $nt_st)"; }
+}

@@ -12,21 +12,7 @@
 # mk, req, hdr and j: tests/lib.sh.
 ntokens() { sql "select count(*) from tokens"; }
 blake() { python3 -c "import base64,hashlib,sys; r=base64.urlsafe_b64decode(sys.argv[1]+'='); print(hashlib.blake2b(r, digest_size=32).hexdigest())" "$1"; }
-# A web session made directly in the database (a second device), for the sign-out-everywhere test.
-fixture_session() { # fixture_session USER_ID -> prints the cookie value
-	python3 - "$DB" "$1" <<'PY'
-import base64, hashlib, os, sqlite3, sys, datetime
-raw = os.urandom(32)
-sid = base64.urlsafe_b64encode(raw).decode().rstrip('=')
-now = datetime.datetime.now(datetime.timezone.utc)
-f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
-db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values (?,?,?,?,?)",
-           (int(sys.argv[2]), hashlib.blake2b(raw, digest_size=32).digest(), f(now), f(now), f(now + datetime.timedelta(hours=12))))
-db.commit()
-print(sid)
-PY
-}
+# fixture_session (tests/lib.sh): a web session made directly in the database (a second device).
 
 start_server --auth-failures 1000
 mk A "Ada Admin" admin
