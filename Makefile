@@ -54,7 +54,7 @@ all: programs
 	@mkdir -p bin
 	@cp $(BUILD)/bin/raslogd $(BUILD)/bin/raslog bin/
 
-programs: $(BUILD)/bin/raslogd $(BUILD)/bin/raslog
+programs: $(BUILD)/bin/raslogd $(BUILD)/bin/raslog $(BUILD)/routes.ok
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,6 +92,11 @@ $(BUILD)/layers.ok: tools/check-layers.sh $(wildcard core/*/*.c core/*/*.h)
 $(LIBCORE): $(CORE_OBJ) $(BUILD)/layers.ok
 	rm -f $@
 	ar rcs $@ $(CORE_OBJ)
+
+# The route table and the OpenAPI description agree (method, path, credentials,
+# body): raslogd check-routes compares its own table with its embedded copy.
+$(BUILD)/routes.ok: $(BUILD)/bin/raslogd web/openapi.json
+	$(BUILD)/bin/raslogd check-routes && touch $@
 
 $(BUILD)/bin/raslogd: $(SERVER_OBJ) $(LIBCORE)
 	@mkdir -p $(dir $@)

@@ -3,15 +3,14 @@
  * subcommands, option parsing, configuration, the HTTP client, output
  * (errors, tables, colour, JSON) and the signing flow.
  *
- * Every subcommand is `int cmd_foo(int argc, char **argv)` with argv[0]
- * the command's name; the return value is the exit code.  Every failure
+ * Every subcommand is a struct os_cmd (optspec.h) whose run function
+ * returns the exit code.  Every failure
  * is reported once, where it is detected, as "raslog: <sentence>" on
  * stderr; the helpers below that report return the exit code to pass up.
  */
 #ifndef RASLOG_CLI_H
 #define RASLOG_CLI_H
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,10 +46,7 @@ extern const struct os_cmd cli_cmd_login, cli_cmd_logout, cli_cmd_me, cli_cmd_lo
 	cli_cmd_withdraw, cli_cmd_sessions, cli_cmd_pending, cli_cmd_progress, cli_cmd_export, cli_cmd_key,
 	cli_cmd_sign, cli_cmd_reject, cli_cmd_assess, cli_cmd_module, cli_cmd_trainer, cli_cmd_accredit,
 	cli_cmd_revoke_accreditation, cli_cmd_ledger, cli_cmd_verify, cli_cmd_import, cli_cmd_imports,
-	cli_cmd_sign_import, cli_cmd_signoff;
-
-/* Written against getopt (a legacy row in main.c's table). */
-int cmd_audit(int argc, char **argv);
+	cli_cmd_sign_import, cli_cmd_signoff, cli_cmd_audit;
 
 /* ------------------------------------------------------------ options */
 
@@ -91,40 +87,8 @@ extern const struct os_opt *const cli_edit_shared[];
 /* The id an option holds (checked by cli_check_id), or 0 when absent. */
 int64_t cli_opt_id(const struct os_args *a, const char *name);
 
-/* ---- the getopt interface, for a command not (yet) declared in a table ---- */
-
-/* Long-option values shared by the commands (short options use letters). */
-enum {
-	CLI_OPT_SERVER = 256,
-	CLI_OPT_TOKEN,
-	CLI_OPT_JSON,
-	CLI_OPT_YES,
-	CLI_OPT_PASSFILE,
-	CLI_OPT_FIRST_LOCAL = 300 /* commands number their own options from here */
-};
-
-/* Every command's option table ends with these, then a zero entry. */
-#define CLI_COMMON_OPTIONS                                              \
-	{ "server", required_argument, NULL, CLI_OPT_SERVER },          \
-	{ "token", required_argument, NULL, CLI_OPT_TOKEN },            \
-	{ "help", no_argument, NULL, 'h' }
-
-/* The option string every command passes to getopt_long. */
-#define CLI_SHORTOPTS ":h"
-
-/* Resets getopt for a fresh parse of a command's argv. */
-void cli_getopt_reset(void);
-
-/*
- * Handles an option the command's own switch does not: --server,
- * --token, --help and getopt's complaints.  Returns -1 when parsing may
- * go on, or the exit code to return now (0 after printing usage for
- * --help, 2 after a usage error).
- */
-int cli_opt_common(int c, char **argv, const char *cmd, const char *usage);
-
-/* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "raslog: CMD: <message> (see 'raslog CMD --help')"; returns 2: optspec.h's os_usage_error. */
+#define cli_usage_error os_usage_error
 
 /* Parses a positive record id given for what ("session", "--trainee"); prints a usage error. */
 int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out);

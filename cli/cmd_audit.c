@@ -28,30 +28,6 @@
 
 #include "base/banned.h"
 
-static const char usage[] =
-	"usage: raslog audit [--log-key KEY] [--json]\n"
-	"       raslog audit --file EXPORT.jsonl --log-key KEY [--head HEAD.json] [--json]\n"
-	"\n"
-	"Recomputes every trainee's figures (signed amount per requirement, module\n"
-	"states, overall status) from the signed ledger alone, with the same\n"
-	"function the server uses, after verifying the ledger as raslog verify does.\n"
-	"What each trainee is measured against comes from the ledger too (their\n"
-	"enrolment statement and the curriculum statement it names).\n"
-	"\n"
-	"Against the server (faculty or admin) it compares the recomputed figures\n"
-	"with the server's progress report and accreditation list for every trainee\n"
-	"and prints each difference as: trainee, requirement, server figure, ledger\n"
-	"figure; any difference exits 1.  Pending (unsigned) claims are not in the\n"
-	"ledger and are not compared.\n"
-	"\n"
-	"  --file EXPORT   recompute from an export (JSON Lines) offline and print the view\n"
-	"  --log-key KEY   the log's Ed25519 public key, base64 (required with --file;\n"
-	"                  online it pins the key the server must use)\n"
-	"  --head FILE     with --file: the signed tree head the export must match\n"
-	"  --json          print the result as JSON\n";
-
-enum { OPT_FILE = CLI_OPT_FIRST_LOCAL, OPT_LOG_KEY, OPT_HEAD };
-
 static int report_err(struct rl_error *err)
 {
 	int rc = cli_report(err);
@@ -278,39 +254,17 @@ static void print_value(const json_t *v)
 	free(s);
 }
 
-int cmd_audit(int argc, char **argv)
+static int audit(const struct os_args *a)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, OPT_FILE },
-		{ "log-key", required_argument, NULL, OPT_LOG_KEY },
-		{ "head", required_argument, NULL, OPT_HEAD },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rl_error err = RL_ERROR_INIT;
-	const char *file = NULL, *log_key = NULL, *head_path = NULL;
+	const char *file = os_get(a, "file"), *log_key = os_get(a, "log-key"), *head_path = os_get(a, "head");
 	char *head_text = NULL, today[11];
 	uint8_t key[32];
-	int json = 0, c, rc;
+	int json = os_has(a, "json"), rc;
 	size_t compared = 0, i;
 	FILE *in = NULL;
 	json_t *rec = NULL, *diffs = NULL, *d;
 
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_FILE: file = optarg; break;
-		case OPT_LOG_KEY: log_key = optarg; break;
-		case OPT_HEAD: head_path = optarg; break;
-		case CLI_OPT_JSON: json = 1; break;
-		default:
-			if ((rc = cli_opt_common(c, argv, "audit", usage)) >= 0)
-				return rc;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
 	if (log_key && rl_base64_decode_exact(log_key, key, 32) < 0)
 		return cli_usage_error("audit", "--log-key must be the log's Ed25519 public key in base64 (32 bytes)");
 	if (file) {
@@ -386,3 +340,34 @@ out:
 		fclose(in);
 	return rc;
 }
+
+static const struct os_opt opts[] = {
+	{ "file", 0, "EXPORT.jsonl", "recompute from an export (JSON Lines) offline and print the view", 0, NULL },
+	{ "log-key", 0, "KEY", "the log's Ed25519 public key, base64 (required with --file; online it pins the key the server must use)", 0, NULL },
+	{ "head", 0, "HEAD.json", "with --file: the signed tree head the export must match", 0, NULL },
+	{ "json", 0, NULL, "print the result as JSON", 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const struct os_cmd cli_cmd_audit = {
+	.name = "audit",
+	.max_args = 0,
+	.summary = "recompute every figure from the signed ledger and compare with the server",
+	.about = "Recomputes every trainee's figures (signed amount per requirement, module\n"
+		 "states, overall status) from the signed ledger alone, with the same\n"
+		 "function the server uses, after verifying the ledger as raslog verify does.\n"
+		 "What each trainee is measured against comes from the ledger too (their\n"
+		 "enrolment statement and the curriculum statement it names).\n"
+		 "\n"
+		 "Against the server (faculty or admin) it compares the recomputed figures\n"
+		 "with the server's progress report and accreditation list for every trainee\n"
+		 "and prints each difference as: trainee, requirement, server figure, ledger\n"
+		 "figure; any difference exits 1.  Pending (unsigned) claims are not in the\n"
+		 "ledger and are not compared.\n"
+		 "\n"
+		 "With --file EXPORT.jsonl --log-key KEY [--head HEAD.json] it recomputes\n"
+		 "offline from an export and prints the view.\n",
+	.opts = opts,
+	.shared = cli_shared_plain,
+	.run = audit,
+};

@@ -4,9 +4,9 @@
  *
  *   raslog [--server URL] [--token T] COMMAND [ARGS...]
  *
- * Each command is `int cmd_foo(int argc, char **argv)` (argv[0] is the
- * command's name) whose return value is the exit code: 0 ok, 1 failure,
- * 2 usage, 4 authentication.
+ * Each command is a struct os_cmd (optspec.h) declared in its cmd_*.c
+ * file; its run function's return value is the exit code: 0 ok, 1
+ * failure, 2 usage, 4 authentication.
  */
 #include <curl/curl.h>
 #include <sodium.h>
@@ -22,60 +22,21 @@
 
 /*
  * The commands, one row each: a declared command (struct os_cmd, whose
- * table gives its options, --help and man synopsis), or a command still
- * written against getopt (fn and summary).
+ * table gives its options, --help and man synopsis).
  */
-struct command {
-	const char *name;                  /* a getopt command: { "name", cmd_name, "summary" } */
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-	const struct os_cmd *cmd;          /* a declared command: { .cmd = &cli_cmd_name } */
+static const struct os_cmd *const commands[] = {
+	&cli_cmd_login, &cli_cmd_logout, &cli_cmd_me, &cli_cmd_log, &cli_cmd_edit, &cli_cmd_withdraw,
+	&cli_cmd_sessions, &cli_cmd_pending, &cli_cmd_progress, &cli_cmd_export, &cli_cmd_key, &cli_cmd_sign,
+	&cli_cmd_reject, &cli_cmd_assess, &cli_cmd_module, &cli_cmd_signoff, &cli_cmd_trainer, &cli_cmd_accredit,
+	&cli_cmd_revoke_accreditation, &cli_cmd_ledger, &cli_cmd_verify, &cli_cmd_import, &cli_cmd_imports,
+	&cli_cmd_sign_import, &cli_cmd_audit, NULL,
 };
 
-static const struct command commands[] = {
-	{ .cmd = &cli_cmd_login },
-	{ .cmd = &cli_cmd_logout },
-	{ .cmd = &cli_cmd_me },
-	{ .cmd = &cli_cmd_log },
-	{ .cmd = &cli_cmd_edit },
-	{ .cmd = &cli_cmd_withdraw },
-	{ .cmd = &cli_cmd_sessions },
-	{ .cmd = &cli_cmd_pending },
-	{ .cmd = &cli_cmd_progress },
-	{ .cmd = &cli_cmd_export },
-	{ .cmd = &cli_cmd_key },
-	{ .cmd = &cli_cmd_sign },
-	{ .cmd = &cli_cmd_reject },
-	{ .cmd = &cli_cmd_assess },
-	{ .cmd = &cli_cmd_module },
-	{ .cmd = &cli_cmd_signoff },
-	{ .cmd = &cli_cmd_trainer },
-	{ .cmd = &cli_cmd_accredit },
-	{ .cmd = &cli_cmd_revoke_accreditation },
-	{ .cmd = &cli_cmd_ledger },
-	{ .cmd = &cli_cmd_verify },
-	{ .cmd = &cli_cmd_import },
-	{ .cmd = &cli_cmd_imports },
-	{ .cmd = &cli_cmd_sign_import },
-	{ .name = "audit", .fn = cmd_audit, .summary = "recompute every figure from the signed ledger and compare with the server" },
-	{ .cmd = NULL },
-};
-
-static const char *name_of(const struct command *c)
+static const struct os_cmd *find(const char *name)
 {
-	return c->cmd ? c->cmd->name : c->name;
-}
-
-static int run(const struct command *c, int argc, char **argv)
-{
-	return c->cmd ? cli_run(c->cmd, argc, argv) : c->fn(argc, argv);
-}
-
-static const struct command *find(const char *name)
-{
-	for (const struct command *c = commands; c->cmd || c->name; c++)
-		if (strcmp(name_of(c), name) == 0)
-			return c;
+	for (const struct os_cmd *const *c = commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
 	return NULL;
 }
 
@@ -83,8 +44,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: raslog [--server URL] [--token TOKEN] COMMAND [ARGS...]\n\n"
 		     "The logbook client for robot-assisted surgery training.\n\ncommands:\n");
-	for (const struct command *c = commands; c->cmd || c->name; c++)
-		fprintf(out, "  %-22s %s\n", name_of(c), c->cmd ? c->cmd->summary : c->summary);
+	for (const struct os_cmd *const *c = commands; *c; c++)
+		fprintf(out, "  %-22s %s\n", (*c)->name, (*c)->summary);
 	fprintf(out, "\n'raslog COMMAND --help' describes a command.\n\n"
 		     "configuration: --server/--token, then RASLOG_SERVER/RASLOG_TOKEN, then\n"
 		     "$XDG_CONFIG_HOME/raslog/config ('server = URL', 'token = TOKEN' lines);\n"
@@ -95,19 +56,15 @@ static void usage(FILE *out)
 /* raslog --help-man: the roff synopsis of every declared command, for man/raslog.1 (tools/man-synopsis.sh). */
 static void help_man(FILE *out)
 {
-	for (const struct command *c = commands; c->cmd || c->name; c++) {
-		if (c->cmd) {
-			const struct os_cmd one[2] = { *c->cmd, { .name = NULL } };
-			os_man(out, one);
-		} else {
-			fprintf(out, ".SY \"raslog %s\"\n.RI [ OPTIONS ]\n.YS\n", c->name);
-		}
+	for (const struct os_cmd *const *c = commands; *c; c++) {
+		const struct os_cmd one[2] = { **c, { .name = NULL } };
+		os_man(out, one);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	const struct command *c;
+	const struct os_cmd *c;
 	int i, rc;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -147,7 +104,7 @@ int main(int argc, char **argv)
 		/* "raslog help sign" is "raslog sign --help". */
 		if ((c = find(argv[i + 1]))) {
 			char *hargv[] = { argv[i + 1], (char *)"--help", NULL };
-			return run(c, 2, hargv);
+			return cli_run(c, 2, hargv);
 		}
 		fprintf(stderr, "raslog: '%s' is not a raslog command (see 'raslog --help')\n", argv[i + 1]);
 		return CLI_USAGE;
@@ -164,7 +121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "raslog: libcurl cannot be initialised\n");
 		return CLI_FAIL;
 	}
-	rc = run(c, argc - i, argv + i);
+	rc = cli_run(c, argc - i, argv + i);
 	if (fflush(stdout) != 0 && rc == CLI_OK) {
 		perror("raslog: cannot write the output");
 		rc = CLI_FAIL;

@@ -3,10 +3,9 @@
  * every command shares (optspec.h), the run hook that applies --server
  * and --token and checks a token is there, the option checks (ids,
  * dates, role, tool and step codes, case-insensitive where the codes
- * are), and the older getopt helpers.
+ * are), and the usage-error and parsing helpers the commands call.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,48 +168,6 @@ int cli_check_steps(const struct os_args *a, const char *opt, const char *value,
 	}
 	json_decref(list);
 	return 0;
-}
-
-void cli_getopt_reset(void)
-{
-	optind = 0; /* 0, not 1: glibc then also forgets its state inside a cluster */
-	opterr = 0;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return os_usage_error(cmd, "%s", msg);
-}
-
-int cli_opt_common(int c, char **argv, const char *cmd, const char *usage)
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-	switch (c) {
-	case CLI_OPT_SERVER:
-		cli_config_set_server(optarg);
-		return -1;
-	case CLI_OPT_TOKEN:
-		cli_config_set_token(optarg);
-		return -1;
-	case 'h':
-		fputs(usage, stdout);
-		return CLI_OK;
-	case ':':
-		return cli_usage_error(cmd, "option '%s' needs a value", arg);
-	case '?':
-		if (optopt && optopt < 256)
-			return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-		return cli_usage_error(cmd, "unknown option '%s'", arg);
-	default:
-		return cli_usage_error(cmd, "unexpected option '%s'", arg);
-	}
 }
 
 int cli_parse_id(const char *cmd, const char *what, const char *text, int64_t *out)

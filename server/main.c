@@ -33,6 +33,7 @@ static const struct os_cmd *const commands[] = {
 	&op_cmd_rebuild,
 	&op_cmd_migrate,
 	&op_cmd_erase_text,
+	&op_cmd_check_routes,
 	NULL,
 };
 

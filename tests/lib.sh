@@ -90,15 +90,33 @@ start_server() { # start_server [extra serve flags...]
 	"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 "$@" \
 		>"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
-	i=0
-	until curl -sf "$URL/api/v1/health" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+	wait_healthy
+	export RASLOG_SERVER="$URL"
+}
+
+# wait_healthy: waits until the raslogd started as $SERVER_PID (its output in
+# $WORK/server.log) answers on 127.0.0.1:$PORT; ends the test if it dies or
+# does not answer.
+wait_healthy() {
+	wh_i=0
+	until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; do
+		wh_i=$((wh_i + 1))
+		if [ $wh_i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
 			echo "# server did not start:"; sed 's/^/#   /' "$WORK/server.log"; exit 1
 		fi
 		sleep 0.05
 	done
-	export RASLOG_SERVER="$URL"
+}
+
+# serve_at [FLAG...]: raslogd serve on 127.0.0.1:$PORT, a port chosen before
+# (free_port) so that $WORK/raslog.conf, its configuration, can name it
+# (public_url = http://localhost:PORT for passkeys and single sign-on); the
+# audit log in $WORK/audit.log.  Waits until it answers.
+serve_at() {
+	RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
+		--audit "$WORK/audit.log" "$@" >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	wait_healthy
 }
 
 stop_server() {
@@ -170,4 +188,85 @@ finish() {
 	stop_server
 	echo "1..$TESTS_RUN"
 	[ "$TESTS_FAILED" = 0 ]
+}
+
+# demo_keys: seeds the demo programme, each person's signing key in
+# $WORK/keys/user-ID.key and each person as a JSON line (id, name, token,
+# public_key...) in $WORK/people.jsonl; ends the test if it fails.
+demo_keys() {
+	mkdir -p "$WORK/keys"
+	"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" >"$WORK/people.jsonl" 2>"$WORK/demo.log" ||
+		{ echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+}
+# tok ID, pk_of ID: demo person ID's token and public key (people.jsonl).
+tok() { python3 -c "import json
+for l in open('$WORK/people.jsonl'):
+    p=json.loads(l)
+    if p['id']==$1: print(p['token'])"; }
+pk_of() { python3 -c "import json
+for l in open('$WORK/people.jsonl'):
+    p=json.loads(l)
+    if p['id']==$1: print(p['public_key'])"; }
+
+# mk VAR NAME ROLES: adds a user and sets VAR to their id (token_of gives the token).
+mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
+# req METHOD PATH AUTH [BODY|-] [extra curl args...] -> status echoed; reply in
+# $WORK/body, its headers in $WORK/hdr.  AUTH is a token, "cookie:SID" or "-".
+req() {
+	m=$1; p=$2; a=$3; shift 3
+	args=(-s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X "$m")
+	case "$a" in
+	-) ;;
+	cookie:*) args+=(-b "raslog_session=${a#cookie:}") ;;
+	*) args+=(-H "Authorization: Bearer $a") ;;
+	esac
+	if [ $# -gt 0 ]; then
+		[ "$1" != - ] && args+=(-H 'Content-Type: application/json' --data-binary "$1")
+		shift
+	fi
+	curl "${args[@]}" "$@" "$URL$p"
+}
+# hdr NAME: the first header NAME of the last req (case-insensitive); j EXPR: jget on its reply.
+hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
+j() { jget "$1" <"$WORK/body"; }
+
+# certified SESSION_ID [TOKEN]: the session's certified fields (what a sign-off
+# statement carries) as TOKEN (default $FAC, the suite's faculty) sees them.
+certified() {
+	api GET "/api/v1/sessions/$1" "${2:-$FAC}" >/dev/null
+	python3 -c 'import json,sys
+j=json.load(open(sys.argv[1]))
+keys=["id","trainee","trainer","date","minutes","activity","platform","site","procedure","steps","role","notes","created_at"]
+print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
+}
+
+# fixture_session USER_ID: a web session of that user made directly in the
+# database (as if signed in on another device); prints the cookie value.
+fixture_session() { # fixture_session USER_ID -> prints the cookie value
+	python3 - "$DB" "$1" <<'PY'
+import base64, hashlib, os, sqlite3, sys, datetime
+raw = os.urandom(32)
+sid = base64.urlsafe_b64encode(raw).decode().rstrip('=')
+now = datetime.datetime.now(datetime.timezone.utc)
+f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values (?,?,?,?,?)",
+           (int(sys.argv[2]), hashlib.blake2b(raw, digest_size=32).digest(), f(now), f(now), f(now + datetime.timedelta(hours=12))))
+db.commit()
+print(sid)
+PY
+}
+
+# node_tap SCRIPT ARGS...: runs a Node script whose TAP lines go first in this
+# suite (numbered from 1, ending with "# next N", the next number); its lines
+# are printed, its count and failures become this suite's, and a script that
+# fails without a "not ok" counts as one failure.
+node_tap() {
+	node "$@" >"$WORK/node.out" 2>&1
+	nt_st=$?
+	grep -v '^# next' "$WORK/node.out"
+	TESTS_RUN=$(sed -n 's/^# next //p' "$WORK/node.out")
+	TESTS_RUN=${TESTS_RUN:-0}
+	TESTS_FAILED=$(grep -c '^not ok' "$WORK/node.out")
+	[ $nt_st = 0 ] || [ "$TESTS_FAILED" -gt 0 ] || { TESTS_FAILED=1; echo "# the node script failed (exit $nt_st)"; }
 }

@@ -5,8 +5,7 @@
 # and the visibility rules (trainee: own; trainer: naming them; faculty: all).
 . "$(dirname "$0")/../lib.sh"
 
-# mk VAR NAME ROLES: add_user in this shell (so TOKEN_<id> survives), id into VAR.
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
+# mk (tests/lib.sh): add_user in this shell (so TOKEN_<id> survives), id into VAR.
 count() { sql "select count(*) from sessions"; }
 # req METHOD PATH TOKEN [BODY]: like api, headers in $WORK/hdr.
 req() {
@@ -18,7 +17,6 @@ req() {
 		curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $t" "$URL$p"
 	fi
 }
-hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
 # problem_ok STATUS [FIELD]: the reply in $WORK/body/hdr is a complete problem with that field.
 problem_ok() {
 	python3 - "$1" "${2:--}" "$WORK/body" "$(hdr Content-Type)" "$(hdr X-Request-Id)" <<'PY'

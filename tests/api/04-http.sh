@@ -11,7 +11,6 @@
 # clients attack, so tests/run.sh runs it with nothing beside it.
 . "$(dirname "$0")/../lib.sh"
 
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
 count() { sql "select count(*) from sessions"; }
 
 # raw.py PORT: sends stdin as one raw request; prints "STATUS CLOSED" and

@@ -16,18 +16,8 @@ BIN=${BIN:-build/san/bin}
 JS=tests/js
 
 KEYS="$WORK/keys"
-mkdir -p "$KEYS"
-"$RASLOGD" --db "$DB" demo --keys "$KEYS" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
-
-tok() { python3 -c "import json,sys
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
-pk_of() { python3 -c "import json,sys
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['public_key'])"; }
 
 # Trainers are users 3..6 in the demo (keys written to $KEYS/user-ID.key).
 T1=3; T2=4; T3=5; T4=6

@@ -21,12 +21,8 @@ gobuild() { (cd tests/go/checkpoint && env GO111MODULE=off GOPATH="$GOSRC" GOCAC
 	GOPROXY=off go build -o "$WORK/checkpoint" .); }
 ok "tests/go/checkpoint builds offline against Debian's golang.org/x/mod" gobuild
 
-"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
-tok() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
 TOKME=$(tok 7); TOKTR=$(tok 3)
 
 api GET /api/v1/ledger/head "$TOKME" >/dev/null; cp "$WORK/body" "$WORK/old-head.json"

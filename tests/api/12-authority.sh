@@ -9,50 +9,16 @@
 # with supersessions and revocations.  Statements are signed with Node's
 # crypto (tests/js/sign.mjs), not raslog's.
 . tests/lib.sh
-"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
-start_server
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
-FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id); FACKEY=$(field "Amelia Hart" public_key)
+. tests/api/fixtures/signers.sh
 ADM=$(field "Programme Administrator" token)
 KAP=$(field "Sarah Kapoor" token); KAPID=$(field "Sarah Kapoor" id); KAPKEY=$(field "Sarah Kapoor" public_key)
 HUG=$(field "Martin Hughes" token); HUGID=$(field "Martin Hughes" id); HUGKEY=$(field "Martin Hughes" public_key)
 GRA=$(field "Fiona Grant" token); GRAID=$(field "Fiona Grant" id)
-ELL=$(field "David Ellis" token); ELLID=$(field "David Ellis" id); ELLKEY=$(field "David Ellis" public_key)
-LUK=$(field "Lukas Weber" token); LUKID=$(field "Lukas Weber" id)
 PRI=$(field "Priya Raman" token); PRIID=$(field "Priya Raman" id)
 TOM=$(field "Tomasz Nowak" token); TOMID=$(field "Tomasz Nowak" id)
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-today=$(date -u +%F)
-
-# post TOKEN SIGNER_ID STATEMENT_JSON: signs as SIGNER_ID with Node, posts; status echoed, reply in $WORK/body
-post() {
-	printf '%s' "$3" > "$WORK/stmt.json"
-	node tests/js/sign.mjs "$WORK/keys/user-$2.key" "$WORK/stmt.json" > "$WORK/signed.json" || { echo 000; return; }
-	api POST /api/v1/signoffs "$1" "$(cat "$WORK/signed.json")"
-}
 ptype() { jget 'j.get("type","")' < "$WORK/body"; }
 pdetail() { jget 'j.get("detail","")' < "$WORK/body"; }
-# stmt KIND SIGNER KEY k=v... : a statement; values are JSON
-stmt() {
-	python3 - "$@" <<'PY'
-import json, sys, datetime
-kind, signer, key = sys.argv[1:4]
-s = {"v": 1, "type": kind, "signer": int(signer), "key": key,
-     "signed_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-for kv in sys.argv[4:]:
-    k, v = kv.split("=", 1)
-    s[k] = json.loads(v)
-print(json.dumps(s))
-PY
-}
-# certified SESSION_ID: the session's certified fields, as faculty see it
-certified() {
-	api GET "/api/v1/sessions/$1" "$FAC" >/dev/null
-	python3 -c 'import json,sys
-j=json.load(open(sys.argv[1]))
-keys=["id","trainee","trainer","date","minutes","activity","platform","site","procedure","steps","role","notes","created_at"]
-print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
-}
 
 # Lukas Weber's curriculum: a first module with no prerequisites, a module that needs it.
 api GET "/api/v1/trainees/$LUKID/progress" "$FAC" >/dev/null

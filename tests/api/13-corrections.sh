@@ -9,7 +9,6 @@
 # implausible length.
 . "$(dirname "$0")/../lib.sh"
 
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
 # req METHOD PATH TOKEN IF-MATCH|- [BODY]: status echoed, body in $WORK/body, headers in $WORK/hdr
 req() {
 	m=$1; p=$2; t=$3; im=$4; shift 4
@@ -22,7 +21,6 @@ req() {
 		curl -s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $t" "${h[@]}" "$URL$p"
 	fi
 }
-hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
 etag_of() { req GET "/api/v1/sessions/$1" "$2" - >/dev/null; hdr ETag; }
 warnings() { jget '",".join(sorted(w["code"] for w in j.get("warnings", [])))' <"$WORK/body"; }
 row() { sql "select trainer_id, date, minutes, activity, coalesce(procedure,''), status, revision from sessions where id = $1"; }

@@ -13,13 +13,9 @@ BIN=${BIN:-build/san/bin}
 . tests/lib.sh
 JS=tests/js
 
-"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
 
-tok() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
 # Demo: 1 faculty, 2 admin, 3..6 trainers, 7.. trainees.
 TOKF=$(tok 1); TOKA=$(tok 2); TR=3; TOKTR=$(tok $TR); ME=7; TOKME=$(tok $ME)
 

@@ -9,44 +9,12 @@
 # while what it signed before stays valid; `raslog verify` follows the
 # chain.  Other statements are signed with Node's crypto (tests/js/sign.mjs).
 . tests/lib.sh
-"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
-start_server
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
-FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id); FACKEY=$(field "Amelia Hart" public_key)
-LUK=$(field "Lukas Weber" token); LUKID=$(field "Lukas Weber" id)
-ELL=$(field "David Ellis" token); ELLID=$(field "David Ellis" id); ELLKEY=$(field "David Ellis" public_key)
+. tests/api/fixtures/signers.sh
 T=$(add_user "Tess Device" trainer); tokT=$(token_of "$T")
-today=$(date -u +%F)
 ptype() { jget 'j.get("type","").split(":")[-1]' < "$WORK/body"; }
 newkey() { node -e 'const c=require("crypto");const {privateKey,publicKey}=c.generateKeyPairSync("ed25519");
 const seed=privateKey.export({format:"der",type:"pkcs8"}).subarray(16);const pk=publicKey.export({format:"der",type:"spki"}).subarray(12);
 console.log(Buffer.concat([seed,pk]).toString("base64")+" "+pk.toString("base64"))'; }
-# stmt KIND SIGNER KEY k=v... : a statement; values are JSON
-stmt() {
-	python3 - "$@" <<'PY'
-import json, sys, datetime
-kind, signer, key = sys.argv[1:4]
-s = {"v": 1, "type": kind, "signer": int(signer), "key": key,
-     "signed_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-for kv in sys.argv[4:]:
-    k, v = kv.split("=", 1)
-    s[k] = json.loads(v)
-print(json.dumps(s))
-PY
-}
-# post TOKEN SECRET_KEY|KEYFILE STATEMENT: signs with Node, posts; status echoed, reply in $WORK/body
-post() {
-	printf '%s' "$3" > "$WORK/stmt.json"
-	node tests/js/sign.mjs "$2" "$WORK/stmt.json" > "$WORK/signed.json" || { echo 000; return; }
-	api POST /api/v1/signoffs "$1" "$(cat "$WORK/signed.json")"
-}
-certified() {
-	api GET "/api/v1/sessions/$1" "$FAC" >/dev/null
-	python3 -c 'import json,sys
-j=json.load(open(sys.argv[1]))
-keys=["id","trainee","trainer","date","minutes","activity","platform","site","procedure","steps","role","notes","created_at"]
-print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
-}
 # a session Lukas logs with Tess; prints its id
 session() {
 	api POST /api/v1/sessions "$LUK" "{\"date\":\"$today\",\"minutes\":30,\"activity\":\"dry_lab\",\"trainer\":$T}" >/dev/null

@@ -10,7 +10,6 @@
 # raslog verify and raslog audit (online, and offline from the export) agree.
 . "$(dirname "$0")/../lib.sh"
 
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
 start_server --auth-failures 1000
 mk T "Tia Trainee" trainee
 mk R "Rob Trainer" trainer

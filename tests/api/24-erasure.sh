@@ -15,13 +15,9 @@
 . "$(dirname "$0")/../lib.sh"
 [ -n "${KEEP_WORK:-}" ] && trap 'stop_server' EXIT && echo "# work: $WORK"
 
-"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
 field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
-tok() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
 FAC=$(tok 1); ADM=$(tok 2)
 ptype() { jget 'j.get("type","")' < "$WORK/body"; }
 pdetail() { jget 'j.get("detail","")' < "$WORK/body"; }
@@ -50,13 +46,6 @@ check "setup: its first version, notes included, is kept in session_revisions" \
 	"$(sql "select count(*) from session_revisions where session_id = $SN and instr(fields, 'Reflective note') > 0")" = 1
 REJ=$(sql "select id from sessions where status = 'pending' and trainer_id = $TR and trainee_id = $TE and id <> $SN limit 1")
 
-certified() {
-	api GET "/api/v1/sessions/$1" "$FAC" >/dev/null
-	python3 -c 'import json,sys
-j=json.load(open(sys.argv[1]))
-keys=["id","trainee","trainer","date","minutes","activity","platform","site","procedure","steps","role","notes","created_at"]
-print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
-}
 stmt() { # stmt SESSION DECISION [REASON]
 	python3 - "$TR" "$TRKEY" "$(now)" "$(certified "$1")" "$2" "${3:-}" <<'PY'
 import json, sys

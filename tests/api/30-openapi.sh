@@ -28,6 +28,38 @@ check "redocly lint web/openapi.json: no warnings ($nwarn)" "$nwarn" = 0
 [ "$nwarn" = 0 ] || grep ' warning ' "$WORK/lint.log" | head -10 | sed 's/^/#   /'
 ok "web/openapi.json is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$ROOT/web/openapi.json"
 
+# ---- the route table against the description (raslogd check-routes, which the build runs) ----
+ok "raslogd check-routes: server/routes.c and the embedded web/openapi.json agree" "$RASLOGD" check-routes
+# drifted NAME PYTHON EXPECTED: a copy of web/openapi.json changed by PYTHON (d is the
+# description) is refused, exit 1, with a line on stderr containing EXPECTED.
+drifted() {
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2; json.dump(d, open(sys.argv[2], 'w'))" \
+		"$ROOT/web/openapi.json" "$WORK/drift.json"
+	"$RASLOGD" check-routes --file "$WORK/drift.json" >/dev/null 2>"$WORK/drift.err"
+	st=$?
+	check "check-routes refuses $1 (exit 1, naming it)" "$st:$(grep -cF -- "$3" "$WORK/drift.err")" = "1:1"
+	[ "$st" = 1 ] || sed 's/^/#   /' "$WORK/drift.err"
+}
+drifted "a description without GET /sites" "del d['paths']['/api/v1/sites']['get']" \
+	"GET /api/v1/sites is in server/routes.c but not in"
+drifted "an operation no route serves" "d['paths']['/api/v1/sites']['delete'] = {'responses': {}}" \
+	"DELETE /api/v1/sites is in $WORK/drift.json but not in server/routes.c"
+drifted "GET /me described as needing no credentials" "d['paths']['/api/v1/me']['get']['security'] = []" \
+	"GET /api/v1/me: server/routes.c needs credentials"
+drifted "POST /signoffs described as open to trainees too" \
+	"d['paths']['/api/v1/signoffs']['post']['x-raslog-roles'] = ['trainee', 'trainer', 'faculty']" \
+	"POST /api/v1/signoffs: server/routes.c limits it to trainer, faculty, $WORK/drift.json's x-raslog-roles to trainee, trainer, faculty"
+drifted "GET /accreditation described without its role" "del d['paths']['/api/v1/accreditation']['get']['x-raslog-roles']" \
+	"GET /api/v1/accreditation: server/routes.c limits it to faculty, $WORK/drift.json's x-raslog-roles to no role (absent)"
+drifted "an unknown role" "d['paths']['/api/v1/sites']['get']['x-raslog-roles'] = ['dean']" \
+	"GET /api/v1/sites: $WORK/drift.json's x-raslog-roles is not a list"
+drifted "POST /sessions described without its body" "del d['paths']['/api/v1/sessions']['post']['requestBody']" \
+	"POST /api/v1/sessions: server/routes.c takes a JSON body"
+printf '{"paths": ' >"$WORK/broken.json"
+"$RASLOGD" check-routes --file "$WORK/broken.json" >/dev/null 2>"$WORK/drift.err"
+check "check-routes refuses a file that is not JSON with one sentence" \
+	"$?:$(wc -l <"$WORK/drift.err"):$(grep -c 'is not JSON' "$WORK/drift.err")" = "1:1:1"
+
 # ---- the running server --------------------------------------------------------------
 "$RASLOGD" --db "$DB" demo >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
 start_server --auth-failures 1000

@@ -10,27 +10,7 @@
 # view of the outbox, and raslogd serve's background sender.
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-	skip "Debian's python3-aiosmtpd is not installed (tools/deps.sh installs it)"
-	finish
-	exit
-fi
-MAIL="$WORK/mail"
-SMTP_PID=""
-SMTP_PORT=$(free_port)
-start_smtp() {
-	PYTHONPATH="$ROOT/tests/smtp" /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
-		-c smtp_sink.Sink "$MAIL" >>"$WORK/smtp.log" 2>&1 &
-	SMTP_PID=$!
-	for i in $(seq 100); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$SMTP_PORT" 2>/dev/null && return
-		sleep 0.1
-	done
-	echo "# the SMTP server did not start"; cat "$WORK/smtp.log"; exit 1
-}
-stop_smtp() { [ -n "$SMTP_PID" ] && kill "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null; SMTP_PID=""; }
-trap 'stop_smtp; cleanup' EXIT
-nmail() { ls "$MAIL"/*.eml 2>/dev/null | wc -l; }
+. "$ROOT/tests/smtp/lib.sh"
 mail_to() { grep -l "^X-Envelope-To: $1" "$MAIL"/*.eml 2>/dev/null | wc -l; }
 notify() { "$RASLOGD" --db "$DB" notify --now --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
 	--public-url https://raslog.example.org/ --mail-from raslog@example.org "$@"; }

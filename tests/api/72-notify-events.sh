@@ -18,27 +18,7 @@
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JS="$ROOT/tests/js"
-if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-	skip "Debian's python3-aiosmtpd is not installed (tools/deps.sh installs it)"
-	finish
-	exit
-fi
-MAIL="$WORK/mail"
-SMTP_PID=""
-SMTP_PORT=$(free_port)
-start_smtp() {
-	PYTHONPATH="$ROOT/tests/smtp" /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
-		-c smtp_sink.Sink "$MAIL" >>"$WORK/smtp.log" 2>&1 &
-	SMTP_PID=$!
-	for i in $(seq 100); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$SMTP_PORT" 2>/dev/null && return
-		sleep 0.1
-	done
-	echo "# the SMTP server did not start"; cat "$WORK/smtp.log"; exit 1
-}
-stop_smtp() { [ -n "$SMTP_PID" ] && kill "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null; SMTP_PID=""; }
-trap 'stop_smtp; cleanup' EXIT
-nmail() { ls "$MAIL"/*.eml 2>/dev/null | wc -l; }
+. "$ROOT/tests/smtp/lib.sh"
 mail_to() { grep -l "^X-Envelope-To: $1" "$MAIL"/*.eml 2>/dev/null; }
 notify() { "$RASLOGD" --db "$DB" notify --now --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
 	--public-url https://raslog.example.org/ --mail-from raslog@example.org "$@"; }
@@ -47,18 +27,10 @@ email_of() { sql "SELECT email FROM users WHERE id = $1"; }
 body() { sed -n '/^\r$/,$p' "$1" | tr -d '\r' | sed 1d; }
 
 # ================================ part 1: the demo programme ================================
-KEYS="$WORK/keys"; mkdir -p "$KEYS"
-"$RASLOGD" --db "$DB" demo --keys "$KEYS" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+KEYS="$WORK/keys"
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 printf '[server]\npublic_url = https://raslog.example.org\n' >"$WORK/serve.conf"
 RASLOG_CONFIG="$WORK/serve.conf" start_server
-tok() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
-pk_of() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['public_key'])"; }
 # Demo: 1 faculty, 2 admin, 3..6 trainers, 7.. trainees; trainer 3 supervises trainees 7 and 8.
 TOKF=$(tok 1); TR=3; TOKTR=$(tok $TR)
 

@@ -11,17 +11,9 @@
 # scoping, and the CSV columns.
 . "$(dirname "$0")/../lib.sh"
 JS="$(cd "$(dirname "$0")/../js" && pwd)"
-KEYS="$WORK/keys"; mkdir -p "$KEYS"
-"$RASLOGD" --db "$DB" demo --keys "$KEYS" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+KEYS="$WORK/keys"
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
-tok() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
-pk_of() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['public_key'])"; }
 # Demo: 1 faculty (both programmes), 2 admin, 3..6 trainers, 7.. trainees.
 TOKA=$(tok 2); TOKF=$(tok 1)
 

@@ -9,41 +9,10 @@
 # never by sleeping.
 . "$(dirname "$0")/../lib.sh"
 
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
-# req METHOD PATH AUTH [BODY] [extra curl args...]: AUTH is a token, "cookie:SID" or "-".
-req() {
-	m=$1; p=$2; a=$3; shift 3
-	args=(-s -D "$WORK/hdr" -o "$WORK/body" -w '%{http_code}' -X "$m")
-	case "$a" in
-	-) ;;
-	cookie:*) args+=(-b "raslog_session=${a#cookie:}") ;;
-	*) args+=(-H "Authorization: Bearer $a") ;;
-	esac
-	if [ $# -gt 0 ]; then
-		[ "$1" != - ] && args+=(-H 'Content-Type: application/json' --data-binary "$1")
-		shift
-	fi
-	curl "${args[@]}" "$@" "$URL$p"
-}
-hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
-j() { jget "$1" <"$WORK/body"; }
+# mk, req, hdr and j: tests/lib.sh.
 ntokens() { sql "select count(*) from tokens"; }
 blake() { python3 -c "import base64,hashlib,sys; r=base64.urlsafe_b64decode(sys.argv[1]+'='); print(hashlib.blake2b(r, digest_size=32).hexdigest())" "$1"; }
-# A web session made directly in the database (a second device), for the sign-out-everywhere test.
-fixture_session() { # fixture_session USER_ID -> prints the cookie value
-	python3 - "$DB" "$1" <<'PY'
-import base64, hashlib, os, sqlite3, sys, datetime
-raw = os.urandom(32)
-sid = base64.urlsafe_b64encode(raw).decode().rstrip('=')
-now = datetime.datetime.now(datetime.timezone.utc)
-f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
-db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values (?,?,?,?,?)",
-           (int(sys.argv[2]), hashlib.blake2b(raw, digest_size=32).digest(), f(now), f(now), f(now + datetime.timedelta(hours=12))))
-db.commit()
-print(sid)
-PY
-}
+# fixture_session (tests/lib.sh): a web session made directly in the database (a second device).
 
 start_server --auth-failures 1000
 mk A "Ada Admin" admin

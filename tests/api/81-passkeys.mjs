@@ -8,41 +8,13 @@
 // list, remove (not the last), deactivation.  Prints TAP (numbered from
 // START), the last line "# next N".
 import { SoftKey, b64u, FLAG_UP, FLAG_AT } from '../js/softauthn.mjs';
+import { tap, webClient } from '../js/webclient.mjs';
 import crypto from 'node:crypto';
 
 const [URL, ORIGIN, ADMIN, START] = process.argv.slice(2);
 const P = 'urn:raslog:problem:';
-let n = Number(START || 0), failed = 0;
-function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) { failed++; if (diag !== undefined) console.log(`#   ${JSON.stringify(diag).slice(0, 600)}`); }
-	return cond;
-}
-
-/* A browser-like client: the cookie jar, the CSRF token, and Origin on every request. */
-class Client {
-	constructor() { this.cookie = null; this.csrf = null; this.bearer = null; }
-	async req(method, path, body, extra = {}) {
-		const headers = { Origin: ORIGIN, 'Sec-Fetch-Site': 'same-origin', ...extra };
-		if (this.bearer) headers.Authorization = `Bearer ${this.bearer}`;
-		if (this.cookie) headers.Cookie = `raslog_session=${this.cookie}`;
-		if (this.csrf && method !== 'GET') headers['X-CSRF-Token'] = this.csrf;
-		if (body !== undefined) headers['Content-Type'] = 'application/json';
-		for (const [k, v] of Object.entries(headers)) if (v === null) delete headers[k];
-		const res = await fetch(URL + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-		const text = await res.text();
-		let json = null;
-		try { json = JSON.parse(text); } catch { /* not JSON */ }
-		const set = res.headers.get('set-cookie');
-		if (set) {
-			const m = /raslog_session=([^;]*)/.exec(set);
-			if (m) this.cookie = m[1] || null;
-		}
-		if (json?.csrf_token) this.csrf = json.csrf_token;
-		return { status: res.status, json, headers: res.headers };
-	}
-}
+const { ok, done } = tap(START);
+const Client = webClient(URL, ORIGIN);
 
 const admin = new Client();
 admin.bearer = ADMIN;
@@ -209,5 +181,4 @@ L = await login(k2, { counter: 0 });
 ok(r.status === 200 && L.res.status === 401 && L.res.json.type === P + 'passkey-disabled',
 	'reactivating the account does not bring the old passkeys back', L.res.json);
 
-console.log(`# next ${n}`);
-process.exit(failed ? 1 : 0);
+done();

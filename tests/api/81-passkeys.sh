@@ -15,28 +15,10 @@ PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 ORIGIN="http://localhost:$PORT"
 printf '[server]\npublic_url = %s\n' "$ORIGIN" >"$WORK/raslog.conf"
-serve() {
-	RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
-		--audit "$WORK/audit.log" --auth-failures "$1" >"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-	i=0
-	until curl -sf "$URL/api/v1/health" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-			echo "# server did not start:"; sed 's/^/#   /' "$WORK/server.log"; exit 1
-		fi
-		sleep 0.05
-	done
-}
+serve() { serve_at --auth-failures "$1"; }
 serve 100
 
-node tests/api/81-passkeys.mjs "$URL" "$ORIGIN" "$ADMIN" 0 >"$WORK/node.out" 2>&1
-st=$?
-grep -v '^# next' "$WORK/node.out"
-TESTS_RUN=$(sed -n 's/^# next //p' "$WORK/node.out")
-TESTS_RUN=${TESTS_RUN:-0}
-TESTS_FAILED=$(grep -c '^not ok' "$WORK/node.out")
-[ $st = 0 ] || [ "$TESTS_FAILED" -gt 0 ] || { TESTS_FAILED=1; echo "# the node script failed (exit $st)"; }
+node_tap tests/api/81-passkeys.mjs "$URL" "$ORIGIN" "$ADMIN" 0
 
 # What was stored: hashes and public keys, never a challenge in the clear.
 check "challenges are stored hashed (32-byte BLAKE2b), each used at most once" \

@@ -16,6 +16,7 @@
 # configuration's checks (secret file mode, missing client id).  The real
 # provider (oidc-provider) in Chromium is tests/browser/oidc.test.mjs.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../oidc/lib.sh"
 
 if ! command -v node >/dev/null || [ ! -d tests/js/node_modules/jose ]; then
 	skip "node or tests/js/node_modules missing (cd tests/js && npm ci)"
@@ -31,43 +32,13 @@ LEFT=$(add_user "Lee Leaver" trainee)
 PORT=$(free_port)
 URL="http://localhost:$PORT"
 CALLBACK="$URL/auth/oidc/callback"
-printf 's3cret with spaces & symbols\n' >"$WORK/oidc-secret"
-chmod 600 "$WORK/oidc-secret"
-
-node tests/oidc/mini-idp.mjs raslog-test 's3cret with spaces & symbols' "$CALLBACK" >"$WORK/idp.log" 2>&1 &
-IDP_PID=$!
-trap 'kill $IDP_PID 2>/dev/null; cleanup' EXIT
-i=0
-until grep -q '^listening' "$WORK/idp.log"; do
-	i=$((i + 1))
-	if [ $i -gt 200 ] || ! kill -0 "$IDP_PID" 2>/dev/null; then
-		echo "# the test provider did not start:"; sed 's/^/#   /' "$WORK/idp.log"; exit 1
-	fi
-	sleep 0.05
-done
-IDP="http://127.0.0.1:$(sed -n 's/^listening //p' "$WORK/idp.log")"
+oidc_secret 's3cret with spaces & symbols'
+oidc_provider idp mini-idp.mjs raslog-test 's3cret with spaces & symbols' "$CALLBACK"
+IDP=$OIDC_URL
 mode() { curl -s -X POST --data-binary "$*" "$IDP/mode"; }
 
-conf() { # conf [extra lines]: the config with single sign-on
-	{
-		printf '[server]\npublic_url = %s\noidc_issuer = %s\noidc_name = Test Trust\n' "$URL" "$IDP"
-		printf 'oidc_client_id = raslog-test\noidc_client_secret_file = %s\n' "$WORK/oidc-secret"
-		[ $# -gt 0 ] && printf '%s\n' "$@"
-	} >"$WORK/raslog.conf"
-}
-serve() {
-	RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" \
-		--audit "$WORK/audit.log" --auth-failures "${1:-1000}" >"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-	i=0
-	until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-			echo "# server did not start:"; sed 's/^/#   /' "$WORK/server.log"; exit 1
-		fi
-		sleep 0.05
-	done
-}
+conf() { oidc_conf "$IDP" raslog-test "$@"; } # conf [extra lines]: the config with single sign-on
+serve() { serve_at --auth-failures "${1:-1000}"; }
 conf
 serve
 
@@ -254,11 +225,8 @@ check "after 3 refused SSO sign-ins the address gets 429" "$STARTCODE" = 429
 stop_server
 
 # A provider that takes the client secret only in the form (client_secret_post).
-node tests/oidc/mini-idp.mjs raslog-test 's3cret with spaces & symbols' "$CALLBACK" post >"$WORK/idp2.log" 2>&1 &
-IDP2_PID=$!
-trap 'kill $IDP_PID $IDP2_PID 2>/dev/null; cleanup' EXIT
-until grep -q '^listening' "$WORK/idp2.log"; do sleep 0.05; done
-IDP2="http://127.0.0.1:$(sed -n 's/^listening //p' "$WORK/idp2.log")"
+oidc_provider idp2 mini-idp.mjs raslog-test 's3cret with spaces & symbols' "$CALLBACK" post
+IDP2=$OIDC_URL
 sed -i "s#^oidc_issuer = .*#oidc_issuer = $IDP2#" "$WORK/raslog.conf"
 sql "delete from oidc_flows where used_at is null" # the 30 unfinished flows above
 serve

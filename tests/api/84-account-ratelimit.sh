@@ -17,24 +17,8 @@ PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 ORIGIN="http://localhost:$PORT"
 printf '[server]\npublic_url = %s\n' "$ORIGIN" >"$WORK/raslog.conf"
-RASLOG_CONFIG="$WORK/raslog.conf" "$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --trusted-proxy 127.0.0.1 \
-	--audit "$WORK/audit.log" --auth-failures 3 >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-i=0
-until curl -sf "$URL/api/v1/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		echo "# server did not start:"; sed 's/^/#   /' "$WORK/server.log"; exit 1
-	fi
-	sleep 0.05
-done
-node tests/api/84-account-ratelimit.mjs "$URL" "$ORIGIN" "$ADMIN" >"$WORK/node.out" 2>&1
-st=$?
-grep -v '^# next' "$WORK/node.out"
-TESTS_RUN=$(sed -n 's/^# next //p' "$WORK/node.out")
-TESTS_RUN=${TESTS_RUN:-0}
-TESTS_FAILED=$(grep -c '^not ok' "$WORK/node.out")
-[ $st = 0 ] || [ "$TESTS_FAILED" -gt 0 ] || { TESTS_FAILED=1; echo "# the node script failed (exit $st)"; }
+serve_at --trusted-proxy 127.0.0.1 --auth-failures 3
+node_tap tests/api/84-account-ratelimit.mjs "$URL" "$ORIGIN" "$ADMIN"
 check "the account's 429 is audited with the person and reason account" \
 	"$(grep '"event":"signin","outcome":"rate-limited"' "$WORK/audit.log" | grep -c '"reason":"account"')" = 1
 finish

@@ -12,18 +12,9 @@ JS=tests/js
 DATA=tests/data/imports
 
 KEYS="$WORK/keys"
-mkdir -p "$KEYS"
-"$RASLOGD" --db "$DB" demo --keys "$KEYS" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
 
-tok() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['token'])"; }
-pk_of() { python3 -c "import json
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['id']==$1: print(p['public_key'])"; }
 
 FAC=1; T1=3; T2=4; TR=7; TR2=8
 TOKF=$(tok $FAC); TOK1=$(tok $T1); TOK2=$(tok $T2); TOKT=$(tok $TR); TOKT2=$(tok $TR2)

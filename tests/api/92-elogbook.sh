@@ -13,8 +13,7 @@ JS=tests/js
 DATA=tests/data/imports
 
 KEYS="$WORK/keys"
-mkdir -p "$KEYS"
-"$RASLOGD" --db "$DB" demo --keys "$KEYS" >"$WORK/people.jsonl" 2>"$WORK/demo.log" || { echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
+demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
 
 person() { python3 -c "import json,sys

@@ -8,47 +8,23 @@
 //
 //   node tests/browser/admin.test.mjs BASE_URL ADMIN_TOKEN FACULTY_TOKEN
 //
-// Prints one line per check; exits 1 on any failure.  tests/browser/admin.sh
-// runs it against the demo.
+// Screenshots in $OUT (tests/out/browser).  Prints TAP (harness.mjs);
+// exits 1 on any failure.  tests/browser/admin.sh runs it against the demo.
 
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import { harness } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '..', 'js', 'package.json'));
-const { chromium } = require('playwright-core');
+const { arg, base, ADMIN, ok, launch, watch, signIn, noSideScroll, shot, finish } =
+	harness({ usage: 'node tests/browser/admin.test.mjs BASE_URL ADMIN_TOKEN FACULTY_TOKEN' });
+const FACULTY = arg.FACULTY_TOKEN;
 
-const [BASE, ADMIN, FACULTY] = process.argv.slice(2);
-if (!FACULTY) {
-	console.error('usage: node tests/browser/admin.test.mjs BASE_URL ADMIN_TOKEN FACULTY_TOKEN');
-	process.exit(2);
-}
-const base = BASE.replace(/\/+$/, '');
-let failed = 0;
-const ok = (cond, name, diag) => {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.error(`not ok - ${name}${diag ? `: ${diag}` : ''}`); }
-};
-
-async function signIn(page, token) {
-	await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-	await page.locator('#token').waitFor();
-	await page.fill('#token', token);
-	await page.click('#sign-in-form button[type=submit]');
-	await page.locator('#who-name').waitFor({ state: 'visible' });
-}
-const noSideScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+const browser = await launch();
 try {
 	for (const width of [390, 1280]) {
 		const ctx = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
 		const page = await ctx.newPage();
 		page.setDefaultTimeout(15000);
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(e.message));
+		const errors = await watch(page);
 
 		// ---- admin ----
 		await signIn(page, ADMIN);
@@ -86,7 +62,7 @@ try {
 		await page.locator('#admin-programmes th', { hasText: `START Browser ${width}` }).waitFor();
 		ok(true, `${width}px: a programme is created and listed`);
 		ok(await noSideScroll(page), `${width}px: the admin screen does not scroll sideways`);
-		await page.screenshot({ path: path.join(process.env.OUT || '/tmp', `admin-${width}.png`), fullPage: true });
+		await shot(page, `admin-${width}`);
 
 		// ---- faculty: oversight ----
 		await page.evaluate(() => sessionStorage.clear());
@@ -102,10 +78,10 @@ try {
 		ok(await page.locator('#ov-trainers table tbody tr').count() > 0, `${width}px: the trainers table`);
 		const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#ov-trainers button.csv')]);
 		const file = await dl.path();
-		const head = (await import('node:fs')).readFileSync(file, 'utf8').split('\r\n')[0];
+		const head = fs.readFileSync(file, 'utf8').split('\r\n')[0];
 		ok(head === 'trainer,name,waiting,oldest_waiting_since,decided,median_seconds,p90_seconds', `${width}px: the trainers CSV downloads`, head);
 		ok(await noSideScroll(page), `${width}px: the oversight page does not scroll sideways`);
-		await page.screenshot({ path: path.join(process.env.OUT || '/tmp', `oversight-${width}.png`), fullPage: true });
+		await shot(page, `oversight-${width}`);
 		ok(errors.length === 0, `${width}px: no page errors`, errors.join('; '));
 		await ctx.close();
 	}
@@ -114,4 +90,4 @@ try {
 } finally {
 	await browser.close();
 }
-process.exit(failed ? 1 : 0);
+finish();

@@ -13,102 +13,33 @@
 // saves screenshots (and a PDF of the portfolio) under OUTDIR, exits 1 on
 // any failure.
 
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { harness } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '..', 'js', 'package.json'));
-const { chromium } = require('playwright-core');
-const { AxeBuilder } = require('@axe-core/playwright');
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const args = process.argv.slice(2);
-if (args.length < 4) {
-	console.error('usage: node tests/browser/browser.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_TOKEN OUTDIR [TRAINER_TOKEN]');
-	process.exit(2);
-}
-const [BASE, FACULTY, TRAINEE, OUT, TRAINER] = args;
-const base = BASE.replace(/\/+$/, '');
+const t = harness({ usage: 'node tests/browser/browser.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_TOKEN OUTDIR [TRAINER_TOKEN]' });
+const { base, OUT, ok, note, step, axe, shot, watch } = t;
+const { FACULTY_TOKEN: FACULTY, TRAINEE_TOKEN: TRAINEE, TRAINER_TOKEN: TRAINER } = t.arg;
 let trainerId = null;
 if (TRAINER) {
-	const r = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${TRAINER}` } });
-	if (r.ok) trainerId = (await r.json()).id;
-}
-fs.mkdirSync(OUT, { recursive: true });
-
-/* ------------------------------------------------------------ TAP */
-
-let n = 0, failed = 0;
-function ok(cond, name, diag) {
-	n++;
-	if (cond) console.log(`ok ${n} - ${name}`);
-	else {
-		failed++;
-		console.log(`not ok ${n} - ${name}`);
-		if (diag) for (const line of String(diag).split('\n')) console.log(`#   ${line}`);
-	}
-	return cond;
-}
-const note = (msg) => { for (const line of String(msg).split("\n")) console.log(`# ${line}`); };
-
-async function step(name, fn) {
-	try {
-		const r = await fn();
-		if (r !== undefined) ok(!!r, name);
-		return true;
-	} catch (e) {
-		ok(false, name, e?.stack || e);
-		return false;
-	}
+	const r = await t.api(TRAINER, 'GET', '/me');
+	if (r.status === 200) trainerId = r.json.id;
 }
 
 /* ------------------------------------------------------------ helpers */
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await t.launch();
 const problems = [];
 
 async function newPage(opts = {}) {
 	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
 	const page = await context.newPage();
 	page.setDefaultTimeout(15000);
-	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-	page.on('console', (m) => {
-		if (m.type() === 'error' && !/status of 40[0134]/.test(m.text())) problems.push(`console error: ${m.text()}`);
-	});
-	await page.addInitScript(() => {
-		document.addEventListener('securitypolicyviolation', (e) => {
-			console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-		});
-	});
+	await watch(page, { problems, console: /status of 40[0134]/, csp: true });
 	return { context, page };
 }
 
-async function shot(page, name, opts = {}) {
-	await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true, ...opts });
-}
-
-async function axe(page, view) {
-	const r = await new AxeBuilder({ page })
-		.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-		.analyze();
-	const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	const other = r.violations.filter((v) => !bad.includes(v));
-	for (const v of other) note(`axe (${view}, ${v.impact}): ${v.id}: ${v.help} [${v.nodes.length}]`);
-	fs.writeFileSync(path.join(OUT, `axe-${view}.json`), JSON.stringify(r.violations, null, 1));
-	ok(bad.length === 0, `axe: no serious or critical violations on ${view}`,
-		bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join('\n  ')}`).join('\n'));
-}
-
 async function signIn(page, token) {
-	await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
-	await page.locator('#token').waitFor();
-	await page.fill('#token', token);
-	await page.click('#sign-in-form button[type=submit]');
-	await page.locator('#who-name').waitFor({ state: 'visible' });
+	await t.signIn(page, token);
 	await page.locator('#view h1').waitFor();
 }
 
@@ -491,6 +422,5 @@ ok(problems.filter((p) => /CSP violation|page error/.test(p)).length === 0, 'no 
 for (const p of problems) note(p);
 
 await browser.close();
-console.log(`1..${n}`);
 note(`screenshots in ${OUT}`);
-process.exit(failed ? 1 : 0);
+t.finish();

@@ -8,41 +8,21 @@
 //
 //   node tests/browser/device.test.mjs BASE_URL TOKEN APPROVE_CODE DENY_CODE
 //
-// Prints one line per check on stdout, failures on stderr; exits 1 on any.
+// Prints TAP (harness.mjs); exits 1 on any failure.
 
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { harness } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '..', 'js', 'package.json'));
-const { chromium } = require('playwright-core');
+const { arg, base, ok, launch, watch, signIn, finish } =
+	harness({ usage: 'node tests/browser/device.test.mjs BASE_URL TOKEN APPROVE_CODE DENY_CODE' });
+const { TOKEN, APPROVE_CODE: APPROVE, DENY_CODE: DENY } = arg;
 
-const [BASE, TOKEN, APPROVE, DENY] = process.argv.slice(2);
-if (!DENY) {
-	console.error('usage: node tests/browser/device.test.mjs BASE_URL TOKEN APPROVE_CODE DENY_CODE');
-	process.exit(2);
-}
-const base = BASE.replace(/\/+$/, '');
-let failed = 0;
-const ok = (cond, name, diag) => {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.error(`not ok - ${name}${diag ? `: ${diag}` : ''}`); }
-};
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+const browser = await launch();
 try {
 	const page = await (await browser.newContext()).newPage();
 	page.setDefaultTimeout(15000);
-	const errors = [];
-	page.on('pageerror', (e) => errors.push(e.message));
+	const errors = await watch(page);
 	// Signed in as the page signs people in today: the token form.
-	await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-	await page.locator('#token').waitFor();
-	await page.fill('#token', TOKEN);
-	await page.click('#sign-in-form button[type=submit]');
-	await page.locator('#who-name').waitFor({ state: 'visible' });
+	await signIn(page, TOKEN);
 
 	// The address raslog login printed (verification_uri_complete).
 	await page.goto(`${base}/#/device?user_code=${APPROVE}`);
@@ -72,4 +52,4 @@ try {
 } finally {
 	await browser.close();
 }
-process.exit(failed ? 1 : 0);
+finish();

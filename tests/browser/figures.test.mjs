@@ -18,36 +18,15 @@
 //
 //   node tests/browser/figures.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_ID DB
 //
-// Prints one line per check; exits 1 on any failure.  tests/browser/figures.sh
+// Prints TAP (harness.mjs); exits 1 on any failure.  tests/browser/figures.sh
 // runs it against the demo.
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { harness } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '..', 'js', 'package.json'));
-const { chromium } = require('playwright-core');
+const { arg, base, ok, launch, watch, signIn, finish } =
+	harness({ usage: 'node tests/browser/figures.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_ID DB' });
+const { FACULTY_TOKEN: FACULTY, TRAINEE_ID: TRAINEE, DB } = arg;
 
-const [BASE, FACULTY, TRAINEE, DB] = process.argv.slice(2);
-if (!DB) {
-	console.error('usage: node tests/browser/figures.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_ID DB');
-	process.exit(2);
-}
-const base = BASE.replace(/\/+$/, '');
-let failed = 0;
-const ok = (cond, name, diag) => {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.error(`not ok - ${name}${diag ? `: ${diag}` : ''}`); }
-};
-
-async function signIn(page, token) {
-	await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-	await page.locator('#token').waitFor();
-	await page.fill('#token', token);
-	await page.click('#sign-in-form button[type=submit]');
-	await page.locator('#who-name').waitFor({ state: 'visible' });
-}
 // Opens the trainee's page and waits for the reconciliation; resolves its state and text.
 async function openTrainee(page) {
 	await page.goto(`${base}/#/trainee/${TRAINEE}`);
@@ -59,14 +38,12 @@ async function openTrainee(page) {
 		signed: await page.locator('td.num').allTextContents() };
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+const browser = await launch();
 try {
 	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 	const page = await ctx.newPage();
 	page.setDefaultTimeout(30000);
-	const errors = [];
-	page.on('pageerror', (e) => errors.push(e.message));
+	const errors = await watch(page);
 	await signIn(page, FACULTY);
 
 	const before = await openTrainee(page);
@@ -119,7 +96,9 @@ try {
 		'  ...the simulator figure is recomputed only from imports its own rows name: FAILED, naming it', elsewhere.text.slice(0, 300));
 	ok(await page.locator('td[data-state=failed]').count() === 0, '  ...while every import itself verifies');
 	ok(errors.length === 0, 'no script errors', errors.join('; '));
+} catch (e) {
+	ok(false, 'the browser run', e?.stack || e);
 } finally {
 	await browser.close();
 }
-process.exit(failed ? 1 : 0);
+finish();

@@ -16,19 +16,12 @@
 
 import { harness } from './harness.mjs';
 
-const { base, ADMIN, OUT, ok, step, adminApi, axe, shot, launch, finish } = harness({ usage: 'node tests/browser/passkeys.test.mjs BASE_URL ADMIN_TOKEN OUTDIR' });
+const { base, ADMIN, OUT, ok, step, adminApi, axe, shot, launch, watch, finish } = harness({ usage: 'node tests/browser/passkeys.test.mjs BASE_URL ADMIN_TOKEN OUTDIR' });
 const browser = await launch();
-const problems = [];
 const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
 const page = await context.newPage();
 page.setDefaultTimeout(15000);
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => {
-	if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) problems.push(`console error: ${m.text()}`);
-});
-await page.addInitScript(() => {
-	document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-});
+const problems = await watch(page, { console: /status of 40[0-9]/, csp: true });
 
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('WebAuthn.enable');

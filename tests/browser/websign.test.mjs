@@ -20,13 +20,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { harness } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '..', 'js', 'package.json'));
-const { chromium } = require('playwright-core');
-const { AxeBuilder } = require('@axe-core/playwright');
 const { default: canonicalize } = await import(pathToFileURL(path.join(here, '..', 'js', 'node_modules', 'canonicalize', 'lib', 'canonicalize.js')).href);
 
 //   node tests/browser/websign.test.mjs --trainee BASE_URL FACULTY_TOKEN TRAINEE_ID OUTDIR
@@ -34,42 +31,22 @@ const { default: canonicalize } = await import(pathToFileURL(path.join(here, '..
 // evidence signature verifies and every signing key is traced up its chain
 // (accreditation or device_key), with no false alarm after a rotation.
 const CHECK_TRAINEE = process.argv[2] === '--trainee';
-const [BASE, TOKEN, KEYFILE, OUT] = process.argv.slice(CHECK_TRAINEE ? 3 : 2);
-if (!OUT) {
-	console.error('usage: node tests/browser/websign.test.mjs BASE_URL TRAINER_TOKEN TRAINER_KEYFILE OUTDIR');
-	process.exit(2);
-}
-const base = BASE.replace(/\/+$/, '');
-fs.mkdirSync(OUT, { recursive: true });
-let n = 0, failed = 0;
-function ok(cond, name, diag) {
-	n++;
-	if (cond) console.log(`ok ${n} - ${name}`);
-	else {
-		failed++;
-		console.log(`not ok ${n} - ${name}`);
-		if (diag) for (const line of String(diag).split('\n')) console.log(`#   ${line}`);
-	}
-	return cond;
-}
+const t = harness({ usage: 'node tests/browser/websign.test.mjs BASE_URL TRAINER_TOKEN TRAINER_KEYFILE OUTDIR',
+	argv: process.argv.slice(CHECK_TRAINEE ? 3 : 2) });
+const { base, OUT, ok, launch, watch, signIn, shot, finish } = t;
+const { TRAINER_TOKEN: TOKEN, TRAINER_KEYFILE: KEYFILE } = t.arg;
 const apiGet = async (p) => (await fetch(`${base}/api/v1${p}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
 const me = CHECK_TRAINEE ? null : await apiGet('/me');
 const result = { trainer: me?.id, signed: [], rejected: [], device_keys: [] };
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+const browser = await launch();
 const problems = [];
 async function device(viewport) {
 	const context = await browser.newContext({ viewport, deviceScaleFactor: viewport.width < 500 ? 2 : 1, hasTouch: viewport.width < 500 });
 	const page = await context.newPage();
 	page.setDefaultTimeout(20000);
-	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-	page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console error: ${m.text()}`); });
-	await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-	await page.locator('#token').waitFor();
-	await page.fill('#token', TOKEN);
-	await page.click('#sign-in-form button[type=submit]');
-	await page.locator('#who-name').waitFor({ state: 'visible' });
+	await watch(page, { problems, console: /status of 4\d\d/ });
+	await signIn(page, TOKEN);
 	return { context, page };
 }
 async function openWaiting(page) {
@@ -80,11 +57,7 @@ async function openWaiting(page) {
 	await page.waitForFunction(() => document.querySelector('.websign-list')?.childElementCount > 0);
 }
 const keyState = (page) => page.getAttribute('#websign-key-state', 'data-state');
-async function axe(page, name) {
-	const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-	const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	ok(bad.length === 0, `axe: no serious or critical violation on ${name}`, bad.map((v) => `${v.id}: ${v.help}`).join('\n'));
-}
+const axe = (page, name) => t.axe(page, name, { bestPractice: false });
 /* Reads the review's statements (the exact canonical text shown). */
 const shown = (page) => page.locator('#websign-review pre.statement').allTextContents();
 async function signReview(page, count) {
@@ -122,14 +95,13 @@ if (CHECK_TRAINEE) {
 		ok(untraced.length === 0, 'no signing key is flagged after the rotation (no false alarm)', untraced.join('\n'));
 		ok(traced.some((t) => /Device key introduced/.test(t)), 'signatures by a device key are traced to its device_key entry', traced.join('\n'));
 		ok(traced.some((t) => /accredited by faculty/.test(t)), 'signatures by the superseded accreditation key are traced to that accreditation');
-		await page.screenshot({ path: path.join(OUT, 'websign-04-trainee-chain.png'), fullPage: true });
+		await shot(page, 'websign-04-trainee-chain');
 		ok(problems.length === 0, 'no page errors', problems.join('\n'));
 	} catch (e) {
 		ok(false, 'the trainee page check', `${e?.stack || e}\n${problems.join('\n')}`);
 	}
 	await browser.close();
-	console.log(`1..${n}`);
-	process.exit(failed ? 1 : 0);
+	finish();
 }
 
 try {
@@ -169,7 +141,7 @@ try {
 	await page.locator('#websign-review pre.statement').waitFor();
 	let res = await signReview(page, 1);
 	ok(!res[0].ok && /device_key|not the one/.test(res[0].text), 'before approval the phone key cannot sign (the server says why)', res[0].text);
-	await page.screenshot({ path: path.join(OUT, 'websign-01-phone-unapproved.png'), fullPage: true });
+	await shot(page, 'websign-01-phone-unapproved');
 
 	const ap = await approveWithExistingKey(key.public_key);
 	ok(ap.status === 201, `the trainer's existing key approves the phone's key (device_key at ${ap.body.ledger_index})`, JSON.stringify(ap.body));
@@ -194,7 +166,7 @@ try {
 		st.signer === me.id && st.key === key.public_key && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(st.signed_at),
 		`the exact statement is shown before signing: session ${sid}, the trainer's role ${mine}, this device's key`, texts[0]);
 	ok(texts[0] === canonicalize(st), 'the statement is shown in canonical JSON (RFC 8785, checked with the npm canonicalize)');
-	await page.screenshot({ path: path.join(OUT, 'websign-02-phone-review.png'), fullPage: true });
+	await shot(page, 'websign-02-phone-review');
 	await axe(page, 'the review at 390 px');
 	res = await signReview(page, 1);
 	ok(res[0].ok, `the phone signs session ${sid}`, res[0].text);
@@ -249,7 +221,7 @@ try {
 	await page.locator('#websign-review pre.statement').first().waitFor();
 	texts = await shown(page);
 	ok(texts.length === left.length && texts.every((t) => JSON.parse(t).key === deskKey), `the batch review shows all ${left.length} statements, each to be signed by the desktop key`);
-	await page.screenshot({ path: path.join(OUT, 'websign-03-desktop-batch.png'), fullPage: true });
+	await shot(page, 'websign-03-desktop-batch');
 	await axe(page, 'the batch review at 1280 px');
 	res = await signReview(page, left.length);
 	ok(res.length === left.length && res.every((r) => r.ok), `the desktop signs ${left.length} sessions together`, res.map((r) => r.text).join('\n'));
@@ -276,5 +248,4 @@ try {
 	await browser.close();
 }
 fs.writeFileSync(path.join(OUT, 'websign.json'), JSON.stringify(result, null, 1));
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+finish();

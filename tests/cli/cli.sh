@@ -129,7 +129,7 @@ DEAD="http://127.0.0.1:1"
 for c in "" me log edit withdraw sessions pending progress export key "key generate" "key show" "key check" "key register" \
 	"key list" "key revoke" "key approve" sign reject assess module "module complete" trainer "trainer list" \
 	"trainer accredit" "trainer assign" "trainer unassign" "trainer assignments" accredit revoke-accreditation ledger "ledger export" "ledger head" "ledger proof" verify \
-	signoff "signoff withdraw"; do
+	signoff "signoff withdraw" audit; do
 	# shellcheck disable=SC2086
 	run $c --help
 	check "raslog${c:+ $c} --help prints usage on stdout and exits 0" eval 'rc_is 0 && out_has "usage: raslog" && [ ! -s "$T/err" ]'

@@ -6,15 +6,10 @@
 # refuses a file it cannot read rather than guess.  (The C tables are
 # generated at build time; tests/unit/test_codes.c compares them with
 # codes.json.)
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-n=0; bad=0
-tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/fixtures/preamble.sh"
+GEN=tools/gen-codes.sh SRC=schema/codes.json
 
-sh tools/gen-codes.sh js schema/codes.json >"$tmp/vocab.js"
-cmp -s "$tmp/vocab.js" web/js/vocab.js
-tap $? "web/js/vocab.js is tools/gen-codes.sh's output (else: sh tools/gen-codes.sh js > web/js/vocab.js)"
+generated_is web/js/vocab.js
 sh tools/gen-codes.sh c schema/codes.json >"$tmp/codes.c"; tap $? "the C tables generate"
 [ "$(grep -c '{ NULL, NULL },' "$tmp/codes.c")" = 4 ]; tap $? "four C tables, each NULL-terminated"
 
@@ -32,14 +27,8 @@ tap $? "a platform added to codes.json alone is reported as drift in openapi.jso
 sh tools/gen-codes.sh js "$tmp/r/schema/codes.json" | cmp -s - web/js/vocab.js
 [ $? = 1 ]; tap $? "... and vocab.js no longer matches the generator"
 
-refuse() { # refuse NAME SED_EXPR MESSAGE_PART
-	sed "$2" schema/codes.json >"$tmp/bad.json"
-	if sh tools/gen-codes.sh c "$tmp/bad.json" >/dev/null 2>"$tmp/err"; then tap 1 "$1: refused"; return; fi
-	grep -qF "$3" "$tmp/err"; tap $? "$1: refused with a line number ($(head -1 "$tmp/err"))"
-}
 refuse "a quote in a label" 's|"Dry lab"|"Dry \\"lab\\""|' 'not in the layout'
 refuse "an unknown table" 's|"platform": \[|"platforms": [|' 'unknown table "platforms"'
 refuse "a code twice" 's|"code": "wet_lab"|"code": "dry_lab"|' 'code "dry_lab" twice'
 refuse "a missing table" '/"user_role"/,/\]/d' 'a table is missing'
-echo "1..$n"
-exit $bad
+finish

@@ -6,15 +6,10 @@
 # rather than guess.  (The C table is generated at build time into
 # $(BUILD)/gen/kinds_table.c, whose _Static_assert holds it to the order of
 # enum rl_kind_id.)
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-n=0; bad=0
-tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/fixtures/preamble.sh"
+GEN=tools/gen-kinds.sh SRC=schema/kinds.json
 
-sh tools/gen-kinds.sh js schema/kinds.json >"$tmp/kinds.js"
-cmp -s "$tmp/kinds.js" web/js/kinds.js
-tap $? "web/js/kinds.js is tools/gen-kinds.sh's output (else: sh tools/gen-kinds.sh js > web/js/kinds.js)"
+generated_is web/js/kinds.js
 sh tools/gen-kinds.sh c schema/kinds.json >"$tmp/kinds.c"; tap $? "the C table generates"
 [ "$(grep -c '^	{ "' "$tmp/kinds.c")" = "$(grep -c '"name": ' schema/kinds.json)" ]; tap $? "one C row per kind"
 grep -q '_Static_assert(RL_K_FACULTY_KEY == 0 && ' "$tmp/kinds.c"; tap $? "the C table asserts the order of enum rl_kind_id"
@@ -40,15 +35,9 @@ node tests/js/kinds-check.mjs "$tmp/r" >"$tmp/follow.out"; st=$?
 [ $st = 0 ] && grep -q '^ok .*keyChain passes over a assessment statement (signer faculty)' "$tmp/follow.out"
 tap $? "verify.js dispatches by the generated table (an assessment made a faculty kind is no longer key-chained)"
 
-refuse() { # refuse NAME SED_EXPR MESSAGE_PART
-	sed "$2" schema/kinds.json >"$tmp/bad.json"
-	if sh tools/gen-kinds.sh c "$tmp/bad.json" >/dev/null 2>"$tmp/err"; then tap 1 "$1: refused"; return; fi
-	grep -qF "$3" "$tmp/err"; tap $? "$1: refused with a line number ($(head -1 "$tmp/err"))"
-}
 refuse "an unknown signer class" '0,/"signer": "trainer", "subject": "trainee"/s//"signer": "anyone", "subject": "trainee"/' '"signer" is not'
 refuse "a kind twice" 's|"name": "enrolment"|"name": "curriculum"|' 'kind "curriculum" twice'
 refuse "a backslash in a value" 's|accredits the trainee unless revoked|accredits \\\\ the trainee|' 'a backslash'
 refuse "a member missing" 's|, "public": true, "figures": null },$| },|' 'expected "public"'
 refuse "a stray line" 's|^\t"kinds": \[|\t"kinds": [ 1,|' 'not in the layout'
-echo "1..$n"
-exit $bad
+finish

@@ -2,11 +2,7 @@
 # tests/tools/layers.sh - the build's layer rule (tools/check-layers.sh):
 # today's core/ passes, and a copy with each kind of breach is refused
 # with a sentence naming the file and the include.
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-n=0; bad=0
-tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/fixtures/preamble.sh"
 
 sh tools/check-layers.sh . 2>"$tmp/err"; tap $? "core/ as it is keeps the layer rule"
 
@@ -23,5 +19,4 @@ breach "core includes server" render/export.c '#include "../../server/server.h"'
 breach "core includes libmicrohttpd" domain/users.c '#include <microhttpd.h>' 'an HTTP or terminal library'
 rm -rf "$tmp/src"; mkdir -p "$tmp/src/core/misc"; cp -r core/base "$tmp/src/core/"; echo '#include "base/buf.h"' >"$tmp/src/core/misc/x.c"
 sh tools/check-layers.sh "$tmp/src" 2>"$tmp/err"; [ $? = 1 ] && grep -q "not a layer" "$tmp/err"; tap $? "an unknown directory in core/ is refused"
-echo "1..$n"
-exit $bad
+finish

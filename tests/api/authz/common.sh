@@ -5,7 +5,6 @@
 # the three run side by side.
 . "$(dirname "$0")/../lib.sh"
 
-mk() { add_user "$2" "$3" >"$WORK/id" || { echo "# user add failed"; exit 1; }; eval "$1=\$(cat \"\$WORK/id\")"; }
 count() { sql "select count(*) from sessions"; }
 # req METHOD PATH AUTH [BODY [extra curl args...]]: status echoed, body in $WORK/body, headers in
 # $WORK/hdr.  AUTH: a token, "-" for none, or "cookie:SID:CSRF" (a web session: the cookie, this
@@ -29,7 +28,6 @@ req() {
 	fi
 	curl "${rq_args[@]}" "$@" "$URL$rq_p"
 }
-hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
 # cell METHOD PATH AUTH [BODY]: one matrix request, as req, without a process beyond curl: sets
 # st (status), ct (Content-Type), rid (X-Request-Id) and www (WWW-Authenticate).
 cell() {
@@ -38,20 +36,9 @@ cell() {
 }
 
 # web_session USER_ID -> "cookie:SID:CSRF", a web session as sign-in makes it (made in the
-# database, as tests/api/80-accounts.sh does; sign-in itself is tested there and in 81-passkeys).
+# database by tests/lib.sh's fixture_session; sign-in itself is tested in 80-accounts and 81-passkeys).
 web_session() {
-	ws_sid=$(python3 - "$DB" "$1" <<'PY'
-import base64, hashlib, os, sqlite3, sys, datetime
-raw = os.urandom(32)
-now = datetime.datetime.now(datetime.timezone.utc)
-f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
-db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values (?,?,?,?,?)",
-           (int(sys.argv[2]), hashlib.blake2b(raw, digest_size=32).digest(), f(now), f(now), f(now + datetime.timedelta(hours=12))))
-db.commit()
-print(base64.urlsafe_b64encode(raw).decode().rstrip('='))
-PY
-)
+	ws_sid=$(fixture_session "$1")
 	ws_csrf=$(curl -s -b "raslog_session=$ws_sid" "$URL/api/v1/me" | jget 'j["csrf_token"]')
 	echo "cookie:$ws_sid:$ws_csrf"
 }
