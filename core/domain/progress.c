@@ -1028,8 +1028,9 @@ static int check_list_rows(struct rl_db *db, const struct rl_accreditation_filte
 		"SELECT u.id, CASE WHEN t.trainee_id IS NULL THEN 1 ELSE 0 END, " STATUS_COLS ", t.mac, "
 		"(SELECT coalesce(max(l.idx), -1) FROM ledger l WHERE l.subject_id = u.id) "
 		"FROM users u LEFT JOIN trainee_status t ON t.trainee_id = u.id "
-		"WHERE (u.roles & 1) AND (u.curriculum_id IS NOT NULL OR t.trainee_id IS NOT NULL) "
-		"AND (?2 IS NULL OR u.site = ?2) AND (?5 IS NULL OR instr(lower(u.name), lower(?5)) > 0) "
+		"WHERE (u.roles & 1 <> 0) AND (u.curriculum_id IS NOT NULL OR t.trainee_id IS NOT NULL) "
+		"AND (CAST(?2 AS TEXT) IS NULL OR u.site = ?2) "
+		"AND (CAST(?5 AS TEXT) IS NULL OR replace(lower(u.name), lower(?5), '') <> lower(u.name)) "
 		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ")", err);
 	const uint8_t *key = cache_key(db, err);
 	uint8_t want[32];
