@@ -11,6 +11,11 @@
 #include "ledger/kinds.h"
 #include "ledger/ledger.h"
 
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 static const char *mstr(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -23,13 +28,6 @@ static json_int_t subject_of(const json_t *st)
 
 	/* Only kinds that move a trainee's figures (the enrolment included) are grouped by trainee. */
 	return k && k->figures && k->id != RL_K_CURRICULUM ? rl_kind_subject(k, st) : 0;
-}
-
-static int by_id(const void *a, const void *b)
-{
-	json_int_t x = json_integer_value(json_object_get(*(const json_t *const *)a, "trainee"));
-	json_int_t y = json_integer_value(json_object_get(*(const json_t *const *)b, "trainee"));
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -90,19 +88,168 @@ done:
 	return out;
 }
 
-json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
+/*
+ * The state between the two passes: per trainee, where their lines are in
+ * the export (not the lines), and what the grouping pass keeps whole
+ * because it is small: the curriculum definitions, the enrolments and the
+ * import statements.  Memory grows with the trainees and 16 bytes per
+ * entry about one, not with the entries' text.
+ */
+struct line_ref {
+	uint64_t offset;
+	uint32_t len;
+};
+
+struct trainee_lines {
+	json_int_t id;
+	struct line_ref *lines;
+	size_t n, cap;
+};
+
+struct rl_recompute {
+	json_t *curricula;  /* sha256 -> definition */
+	json_t *enrolled;   /* id -> curriculum {code, version, sha256} (latest) */
+	json_t *imports;    /* the simulator_import statements */
+	json_t *slot;       /* id -> index into trainees */
+	struct trainee_lines *trainees;
+	size_t ntrainees, cap;
+	json_int_t statements;
+	int oom;
+};
+
+struct rl_recompute *rl_recompute_new(void)
+{
+	struct rl_recompute *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->curricula = json_object();
+	r->enrolled = json_object();
+	r->imports = json_array();
+	r->slot = json_object();
+	return r;
+}
+
+void rl_recompute_free(struct rl_recompute *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ntrainees; i++)
+		free(r->trainees[i].lines);
+	free(r->trainees);
+	json_decref(r->curricula);
+	json_decref(r->enrolled);
+	json_decref(r->imports);
+	json_decref(r->slot);
+	free(r);
+}
+
+void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *st, uint64_t offset, size_t len)
+{
+	json_int_t who;
+	char key[32];
+
+	if (!st)
+		return;
+	r->statements++;
+	if (mstr(st, "type") && strcmp(mstr(st, "type"), "curriculum") == 0 && mstr(st, "sha256")) {
+		json_object_set(r->curricula, mstr(st, "sha256"), json_object_get(st, "definition"));
+	} else if ((who = subject_of(st)) > 0) {
+		struct trainee_lines *t;
+		json_t *at;
+
+		if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "simulator_import") == 0)
+			json_array_append_new(r->imports, json_pack("{s:I,s:I,s:O?,s:O?}", "index", (json_int_t)index,
+				"trainee", (json_int_t)who, "decision", json_object_get(st, "decision"),
+				"import", json_object_get(st, "import")));
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, who);
+		if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "enrolment") == 0)
+			json_object_set(r->enrolled, key, json_object_get(st, "curriculum"));
+		if (!(at = json_object_get(r->slot, key))) {
+			if (r->ntrainees == r->cap) {
+				size_t cap = r->cap ? 2 * r->cap : 256;
+				struct trainee_lines *more = realloc(r->trainees, cap * sizeof(*more));
+				if (!more) {
+					r->oom = 1;
+					return;
+				}
+				r->trainees = more;
+				r->cap = cap;
+			}
+			r->trainees[r->ntrainees] = (struct trainee_lines){ who, NULL, 0, 0 };
+			json_object_set_new(r->slot, key, at = json_integer((json_int_t)r->ntrainees++));
+		}
+		t = &r->trainees[json_integer_value(at)];
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 16;
+			struct line_ref *more = realloc(t->lines, cap * sizeof(*more));
+			if (!more) {
+				r->oom = 1;
+				return;
+			}
+			t->lines = more;
+			t->cap = cap;
+		}
+		t->lines[t->n++] = (struct line_ref){ offset, (uint32_t)len };
+	}
+}
+
+/* The trainee's entries [{"index","statement"}] from their lines of the export, read again. */
+static json_t *read_entries(int fd, const struct trainee_lines *t, char **buf, size_t *cap, struct rl_error *err)
+{
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		size_t len = t->lines[i].len, got = 0;
+		json_t *line, *st;
+		const char *msg;
+
+		if (len + 1 > *cap) {
+			char *more = realloc(*buf, len + 1);
+			if (!more) {
+				json_decref(out);
+				rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+				return NULL;
+			}
+			*buf = more;
+			*cap = len + 1;
+		}
+		while (got < len) {
+			ssize_t n = pread(fd, *buf + got, len - got, (off_t)(t->lines[i].offset + got));
+			if (n <= 0) {
+				json_decref(out);
+				rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export again");
+				return NULL;
+			}
+			got += (size_t)n;
+		}
+		line = json_loadb(*buf, len, 0, NULL);
+		msg = mstr(line, "message");
+		st = msg && strlen(msg) > plen && memcmp(msg, RL_STATEMENT_PREFIX, plen) == 0 ? json_loads(msg + plen, 0, NULL)
+											       : NULL;
+		if (st)
+			json_array_append_new(out, json_pack("{s:O,s:o}", "index", json_object_get(line, "index"),
+							     "statement", st));
+		json_decref(line);
+	}
+	return out;
+}
+
+static int by_trainee_id(const void *a, const void *b)
+{
+	json_int_t x = ((const struct trainee_lines *)a)->id, y = ((const struct trainee_lines *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_recompute_row_fn each, void *ctx,
+		     struct rl_error *err)
 {
 	const struct rl_tools *tools = rl_tools_default(err);
-	json_t *curricula = json_object();  /* sha256 -> definition */
-	json_t *by_trainee = json_object(); /* id -> [entries] */
-	json_t *enrolled = json_object();   /* id -> curriculum {code, version, sha256} (latest) */
-	json_t *imports = json_array();     /* the simulator_import statements: what the files must still match */
-	json_t *out = NULL, *list = json_array(), *v, **rows = NULL;
-	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0, n, i;
-	char *line = NULL, key[32];
-	ssize_t len;
-	json_int_t statements = 0;
-	const char *k;
+	char *buf = NULL, key[32];
+	size_t cap = 0;
+	int fd = fileno(in), rc = -1;
 	struct {
 		char sha[65];
 		char why[400];
@@ -112,54 +259,28 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 	struct rl_curriculum *owned = NULL;
 
 	if (!tools)
-		goto done;
-	while ((len = getline(&line, &cap, in)) > 0) {
-		json_t *entry = json_loadb(line, (size_t)len, 0, NULL), *st = NULL;
-		const char *msg = mstr(entry, "message");
-		json_int_t who;
-
-		if (msg && strlen(msg) > plen && memcmp(msg, RL_STATEMENT_PREFIX, plen) == 0)
-			st = json_loads(msg + plen, 0, NULL);
-		if (!st) {
-			json_decref(entry); /* a redacted line, or a blank one */
-			continue;
-		}
-		statements++;
-		if (mstr(st, "type") && strcmp(mstr(st, "type"), "curriculum") == 0 && mstr(st, "sha256")) {
-			json_object_set(curricula, mstr(st, "sha256"), json_object_get(st, "definition"));
-		} else if ((who = subject_of(st)) > 0) {
-			json_t *arr;
-			if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "simulator_import") == 0)
-				json_array_append_new(imports, json_pack("{s:O?,s:I,s:O?,s:O?}", "index",
-					json_object_get(entry, "index"), "trainee", (json_int_t)who, "decision",
-					json_object_get(st, "decision"), "import", json_object_get(st, "import")));
-			snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, who);
-			if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "enrolment") == 0)
-				json_object_set(enrolled, key, json_object_get(st, "curriculum"));
-			if (!(arr = json_object_get(by_trainee, key)))
-				json_object_set_new(by_trainee, key, arr = json_array());
-			json_array_append_new(arr, json_pack("{s:O,s:O}", "index", json_object_get(entry, "index"),
-							     "statement", st));
-		}
-		json_decref(st);
-		json_decref(entry);
-	}
-	if (ferror(in)) {
-		rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
-		goto done;
-	}
-	json_object_foreach(enrolled, k, v) {
-		const char *sha = mstr(v, "sha256");
-		const json_t *def = sha ? json_object_get(curricula, sha) : NULL;
-		json_int_t trainee = 0;
-		json_t *row, *report = NULL;
+		return -1;
+	if (r->oom)
+		return rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory grouping the export");
+	/* Every trainee the export enrols, in id order; one at a time, so only one trainee's entries are held. */
+	qsort(r->trainees, r->ntrainees, sizeof(*r->trainees), by_trainee_id);
+	for (size_t ti = 0; ti < r->ntrainees; ti++) {
+		const struct trainee_lines *tl = &r->trainees[ti];
+		const json_t *v, *def;
+		const char *sha;
+		json_t *row, *report = NULL, *entries = NULL;
 		struct rl_curriculum *c = NULL;
 		struct rl_error e = RL_ERROR_INIT;
 		char *text = NULL;
 		size_t ci;
+		int stop;
 
-		sscanf(k, "%" JSON_INTEGER_FORMAT, &trainee);
-		row = json_pack("{s:I,s:O}", "trainee", trainee, "curriculum", v);
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, tl->id);
+		if (!(v = json_object_get(r->enrolled, key)))
+			continue; /* statements about someone the export does not enrol */
+		sha = mstr(v, "sha256");
+		def = sha ? json_object_get(r->curricula, sha) : NULL;
+		row = json_pack("{s:I,s:O}", "trainee", tl->id, "curriculum", v);
 		/* Each curriculum version is parsed once, not once per trainee enrolled on it. */
 		for (ci = 0; ci < nparsed && def; ci++)
 			if (strcmp(parsed[ci].sha, sha) == 0)
@@ -184,40 +305,85 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
 								      "curriculum statement of the export carries"));
 		else if (!c)
 			json_object_set_new(row, "error", json_string(e.detail[0] ? e.detail : "the curriculum does not parse"));
-		else if (!(report = rl_figures(c, tools, trainee, json_object_get(by_trainee, k), NULL, today, &e)))
+		else if (!(entries = read_entries(fd, tl, &buf, &cap, err))) {
+			json_decref(row);
+			free(text);
+			rl_curriculum_free(owned);
+			goto done;
+		} else if (!(report = rl_figures(c, tools, tl->id, entries, NULL, today, &e)))
 			json_object_set_new(row, "error", json_string(e.detail));
 		else {
-			json_t *chk = evidence_check(json_object_get(by_trainee, k), report, curricula, tools, trainee, today);
+			json_t *chk = evidence_check(entries, report, r->curricula, tools, tl->id, today);
 			json_object_set_new(row, "report", report);
 			if (chk)
 				json_object_set_new(row, "accreditation_evidence", chk);
 		}
+		json_decref(entries);
 		free(text);
 		rl_curriculum_free(owned);
 		owned = NULL;
-		json_array_append_new(list, row);
+		stop = each(ctx, row);
+		json_decref(row);
+		if (stop)
+			goto done;
 	}
-	n = json_array_size(list);
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < n; i++)
-		rows[i] = json_incref(json_array_get(list, i));
-	qsort(rows, n, sizeof(*rows), by_id);
-	out = json_pack("{s:[],s:I,s:O}", "trainees", "statements", statements, "imports", imports);
-	for (i = 0; i < n; i++)
-		json_array_append_new(json_object_get(out, "trainees"), rows[i]);
+	rc = 0;
 done:
 	for (size_t pi = 0; pi < nparsed; pi++)
 		rl_curriculum_free(parsed[pi].c);
-	free(rows);
+	free(buf);
+	return rc;
+}
+
+json_int_t rl_recompute_statements(const struct rl_recompute *r)
+{
+	return r->statements;
+}
+
+const json_t *rl_recompute_imports(const struct rl_recompute *r)
+{
+	return r->imports;
+}
+
+static int collect(void *ctx, json_t *row)
+{
+	json_array_append(ctx, row);
+	return 0;
+}
+
+json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err)
+{
+	struct rl_recompute *r = rl_recompute_new();
+	json_t *out = NULL, *list = json_array();
+	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0;
+	uint64_t offset = 0;
+	char *line = NULL;
+	ssize_t len;
+
+	if (!r)
+		goto done;
+	while ((len = getline(&line, &cap, in)) > 0) {
+		json_t *entry = json_loadb(line, (size_t)len, 0, NULL), *st = NULL;
+		const char *msg = mstr(entry, "message");
+
+		if (msg && strlen(msg) > plen && memcmp(msg, RL_STATEMENT_PREFIX, plen) == 0)
+			st = json_loads(msg + plen, 0, NULL);
+		if (st) /* not: a redacted line, or a blank one */
+			rl_recompute_add(r, json_integer_value(json_object_get(entry, "index")), st, offset, (size_t)len);
+		json_decref(st);
+		json_decref(entry);
+		offset += (uint64_t)len;
+	}
+	if (ferror(in)) {
+		rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
+		goto done;
+	}
+	if (rl_recompute_run(r, in, today, collect, list, err) < 0)
+		goto done;
+	out = json_pack("{s:O,s:I,s:O}", "trainees", list, "statements", r->statements, "imports", r->imports);
+done:
 	free(line);
-	json_decref(curricula);
-	json_decref(by_trainee);
-	json_decref(enrolled);
-	json_decref(imports);
 	json_decref(list);
+	rl_recompute_free(r);
 	return out;
 }
