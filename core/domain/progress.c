@@ -8,13 +8,12 @@
 #include "domain/progress.h"
 #include "domain/sessions.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/embedded.h"
+#include "base/pool.h"
 #include "base/util.h"
 #include "domain/figures.h"
 #include "domain/tally.h"
@@ -481,7 +480,6 @@ static json_t *enrolled_trainees(struct rl_db *db, struct rl_error *err)
  * batches, whatever the ledger's size.
  */
 #define SWEEP_BATCH 128
-#define SWEEP_THREADS 8
 
 struct sweep_item {
 	int64_t trainee;
@@ -516,94 +514,16 @@ static void sweep_compute(struct sweep_item *it, const struct rl_tools *tools)
 	json_decref(entries);
 }
 
-/*
- * The workers live as long as the sweep (threads started per batch would
- * each begin with a cold allocator cache, which measured slower than one
- * thread): a batch is posted, each worker takes the next trainee not yet
- * taken, and the poster waits until every one of them is done.
- */
-struct sweep_workers {
-	pthread_t tid[SWEEP_THREADS];
-	int threads;
-	pthread_mutex_t lock;
-	pthread_cond_t work, done;
+struct sweep_batch {
 	struct sweep_item *items;
-	size_t n, taken, finished;
-	int stop;
 	const struct rl_tools *tools;
 };
 
-static void *sweep_worker(void *arg)
+static void sweep_one(void *ctx, size_t i)
 {
-	struct sweep_workers *w = arg;
+	struct sweep_batch *b = ctx;
 
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (!w->stop && w->taken >= w->n)
-			pthread_cond_wait(&w->work, &w->lock);
-		if (w->stop)
-			break;
-		size_t i = w->taken++;
-		pthread_mutex_unlock(&w->lock);
-		sweep_compute(&w->items[i], w->tools);
-		pthread_mutex_lock(&w->lock);
-		if (++w->finished == w->n)
-			pthread_cond_broadcast(&w->done);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static void sweep_workers_init(struct sweep_workers *w, int threads, const struct rl_tools *tools)
-{
-	memset(w, 0, sizeof(*w));
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->done, NULL);
-	w->tools = tools;
-	for (int t = 0; t < threads; t++)
-		if (pthread_create(&w->tid[w->threads], NULL, sweep_worker, w) == 0)
-			w->threads++;
-}
-
-static void sweep_post(struct sweep_workers *w, struct sweep_item *items, size_t n)
-{
-	pthread_mutex_lock(&w->lock);
-	w->items = items;
-	w->n = n;
-	w->taken = w->finished = 0;
-	pthread_cond_broadcast(&w->work);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Waits for the batch posted last; with no worker thread, this thread computes it. */
-static void sweep_wait(struct sweep_workers *w)
-{
-	pthread_mutex_lock(&w->lock);
-	if (!w->threads) {
-		while (w->taken < w->n) {
-			size_t i = w->taken++;
-			sweep_compute(&w->items[i], w->tools);
-			w->finished++;
-		}
-	}
-	while (w->finished < w->n)
-		pthread_cond_wait(&w->done, &w->lock);
-	w->n = w->taken = w->finished = 0;
-	pthread_mutex_unlock(&w->lock);
-}
-
-static void sweep_workers_stop(struct sweep_workers *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->stop = 1;
-	pthread_cond_broadcast(&w->work);
-	pthread_mutex_unlock(&w->lock);
-	for (int t = 0; t < w->threads; t++)
-		pthread_join(w->tid[t], NULL);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->done);
+	sweep_compute(&b->items[i], b->tools);
 }
 
 static void sweep_clear(struct sweep_item *items, size_t n)
@@ -685,32 +605,30 @@ static int sweep(struct rl_db *db, sweep_apply_fn apply, void *ctx, struct rl_er
 	const struct rl_tools *tools = rl_tools_default(err);
 	json_t *ids = tools ? enrolled_trainees(db, err) : NULL;
 	struct sweep_item *a = calloc(SWEEP_BATCH, sizeof(*a)), *b = calloc(SWEEP_BATCH, sizeof(*b)), *tmp;
-	struct sweep_workers w;
-	int running = 0;
+	struct rl_pool *pool = rl_pool_new(-1);
+	/* Each array keeps its batch description; the two swap roles together. */
+	struct sweep_batch xa = { a, tools }, xb = { b, tools }, *ba = &xa, *bb = &xb, *tb;
 	size_t total = json_array_size(ids), next = 0, na = 0, nb;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int threads = cores < 1 ? 1 : cores > SWEEP_THREADS ? SWEEP_THREADS : (int)cores, rc = -1;
+	int rc = -1;
 
-	if (!ids || !a || !b) {
+	if (!ids || !a || !b || !pool) {
 		if (!err->status)
 			rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
 		goto out;
 	}
-	sweep_workers_init(&w, threads, tools);
-	running = 1;
 	/* Batch k's figures on the workers while this thread reads batch k+1 and applies batch k-1. */
 	for (; na < SWEEP_BATCH && next < total; na++)
 		if (sweep_read(db, json_integer_value(json_array_get(ids, next++)), &a[na], err) < 0)
 			goto out;
-	sweep_post(&w, a, na);
+	rl_pool_post(pool, sweep_one, ba, na);
 	while (na) {
 		nb = 0;
 		for (; nb < SWEEP_BATCH && next < total; nb++)
 			if (sweep_read(db, json_integer_value(json_array_get(ids, next++)), &b[nb], err) < 0)
 				goto out;
-		sweep_wait(&w);
+		rl_pool_wait(pool);
 		if (nb)
-			sweep_post(&w, b, nb);
+			rl_pool_post(pool, sweep_one, bb, nb);
 		for (size_t i = 0; i < na; i++) {
 			if (!a[i].ok) {
 				*err = a[i].err; /* the worker's error, now the caller's */
@@ -724,14 +642,12 @@ static int sweep(struct rl_db *db, sweep_apply_fn apply, void *ctx, struct rl_er
 		}
 		sweep_clear(a, na);
 		tmp = a, a = b, b = tmp;
+		tb = ba, ba = bb, bb = tb;
 		na = nb;
 	}
 	rc = 0;
 out:
-	if (running) {
-		sweep_wait(&w);
-		sweep_workers_stop(&w);
-	}
+	rl_pool_free(pool); /* waits for the batch being computed first */
 	if (a)
 		sweep_clear(a, SWEEP_BATCH);
 	if (b)

@@ -8,6 +8,7 @@
 #include "domain/catalog.h"
 #include "domain/curriculum.h"
 #include "domain/figures.h"
+#include "base/pool.h"
 #include "ledger/kinds.h"
 #include "ledger/ledger.h"
 
@@ -194,46 +195,153 @@ void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *st, u
 	}
 }
 
-/* The trainee's entries [{"index","statement"}] from their lines of the export, read again. */
-static json_t *read_entries(int fd, const struct trainee_lines *t, char **buf, size_t *cap, struct rl_error *err)
+/*
+ * Pass 2 a batch of trainees at a time: this thread reads the batch's
+ * lines (the one FILE) and parses each curriculum version once; the
+ * parsing of the lines, rl_figures and the evidence check, independent per
+ * trainee, run on worker threads (base/pool.h) while this thread hands the
+ * batch before to the caller and reads the batch after.
+ */
+#define RUN_BATCH 64
+
+struct run_item {
+	const struct trainee_lines *tl;
+	json_t *row;                  /* {"trainee","curriculum"}, and "error" when c is NULL */
+	const struct rl_curriculum *c;
+	char *text;                   /* the trainee's lines, one after another */
+	size_t cap;
+};
+
+struct run_batch {
+	struct run_item *items;
+	const struct rl_tools *tools;
+	const json_t *curricula;
+	const char *today;
+};
+
+/* Reads the trainee's lines into it->text; 0 or -1 with err. */
+static int read_lines(FILE *in, struct run_item *it, struct rl_error *err)
 {
-	size_t plen = strlen(RL_STATEMENT_PREFIX);
-	json_t *out = json_array();
+	size_t need = 0, at = 0;
 
-	for (size_t i = 0; i < t->n; i++) {
-		size_t len = t->lines[i].len, got = 0;
-		json_t *line, *st;
-		const char *msg;
+	for (size_t i = 0; i < it->tl->n; i++)
+		need += it->tl->lines[i].len;
+	if (need + 1 > it->cap) {
+		char *more = realloc(it->text, need + 1);
+		if (!more)
+			return rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		it->text = more;
+		it->cap = need + 1;
+	}
+	for (size_t i = 0; i < it->tl->n; i++) {
+		size_t len = it->tl->lines[i].len;
+		if (fseeko(in, (off_t)it->tl->lines[i].offset, SEEK_SET) != 0 || fread(it->text + at, 1, len, in) != len)
+			return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export again");
+		at += len;
+	}
+	return 0;
+}
 
-		if (len + 1 > *cap) {
-			char *more = realloc(*buf, len + 1);
-			if (!more) {
-				json_decref(out);
-				rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
-				return NULL;
-			}
-			*buf = more;
-			*cap = len + 1;
-		}
-		while (got < len) {
-			ssize_t n = pread(fd, *buf + got, len - got, (off_t)(t->lines[i].offset + got));
-			if (n <= 0) {
-				json_decref(out);
-				rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export again");
-				return NULL;
-			}
-			got += (size_t)n;
-		}
-		line = json_loadb(*buf, len, 0, NULL);
-		msg = mstr(line, "message");
+/* The worker's part for one trainee: their entries parsed, the figures and the evidence check, into the row. */
+static void run_one(void *ctx, size_t i)
+{
+	struct run_batch *b = ctx;
+	struct run_item *it = &b->items[i];
+	size_t plen = strlen(RL_STATEMENT_PREFIX), at = 0;
+	struct rl_error e = RL_ERROR_INIT;
+	json_t *entries, *report;
+
+	if (!it->c)
+		return;
+	entries = json_array();
+	for (size_t k = 0; k < it->tl->n; at += it->tl->lines[k++].len) {
+		json_t *line = json_loadb(it->text + at, it->tl->lines[k].len, 0, NULL), *st;
+		const char *msg = mstr(line, "message");
+
 		st = msg && strlen(msg) > plen && memcmp(msg, RL_STATEMENT_PREFIX, plen) == 0 ? json_loads(msg + plen, 0, NULL)
 											       : NULL;
 		if (st)
-			json_array_append_new(out, json_pack("{s:O,s:o}", "index", json_object_get(line, "index"),
-							     "statement", st));
+			json_array_append_new(entries, json_pack("{s:O,s:o}", "index", json_object_get(line, "index"),
+								 "statement", st));
 		json_decref(line);
 	}
-	return out;
+	if (!(report = rl_figures(it->c, b->tools, it->tl->id, entries, NULL, b->today, &e))) {
+		json_object_set_new(it->row, "error", json_string(e.detail));
+	} else {
+		json_t *chk = evidence_check(entries, report, b->curricula, b->tools, it->tl->id, b->today);
+		json_object_set_new(it->row, "report", report);
+		if (chk)
+			json_object_set_new(it->row, "accreditation_evidence", chk);
+	}
+	rl_error_clear(&e);
+	json_decref(entries);
+}
+
+/* Each curriculum version is parsed once, not once per trainee enrolled on it. */
+struct parsed_list {
+	struct {
+		char sha[65];
+		char why[400];
+		struct rl_curriculum *c; /* NULL: it does not parse (why) */
+	} *v;
+	size_t n, cap;
+};
+
+/*
+ * One trainee's item for pass 2: their row, their curriculum and their
+ * lines.  0 when it is filled, 1 when the trainee is left out (statements
+ * about someone the export does not enrol; err untouched), -1 with err.
+ */
+static int prepare(struct rl_recompute *r, FILE *in, const struct rl_tools *tools, const struct trainee_lines *tl,
+		   struct run_item *it, struct parsed_list *pl, struct rl_error *err)
+{
+	const json_t *v, *def;
+	const char *sha;
+	struct rl_error e = RL_ERROR_INIT;
+	char key[32], *text;
+	size_t ci;
+
+	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, tl->id);
+	if (!(v = json_object_get(r->enrolled, key)))
+		return 1;
+	sha = mstr(v, "sha256");
+	def = sha ? json_object_get(r->curricula, sha) : NULL;
+	it->tl = tl;
+	it->c = NULL;
+	json_decref(it->row);
+	it->row = json_pack("{s:I,s:O}", "trainee", tl->id, "curriculum", v);
+	for (ci = 0; ci < pl->n && def; ci++)
+		if (strcmp(pl->v[ci].sha, sha) == 0)
+			break;
+	if (def && ci == pl->n) {
+		if (pl->n == pl->cap) {
+			size_t cap = pl->cap ? 2 * pl->cap : 8;
+			void *more = realloc(pl->v, cap * sizeof(*pl->v));
+			if (!more)
+				return rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+			pl->v = more;
+			pl->cap = cap;
+		}
+		memset(&pl->v[ci], 0, sizeof(pl->v[ci]));
+		snprintf(pl->v[ci].sha, sizeof(pl->v[ci].sha), "%s", sha);
+		if (!(text = json_dumps(def, JSON_COMPACT)) ||
+		    rl_curriculum_parse(text, strlen(text), tools, &pl->v[ci].c, &e) < 0) {
+			pl->v[ci].c = NULL;
+			snprintf(pl->v[ci].why, sizeof(pl->v[ci].why), "%s", e.detail);
+		}
+		free(text);
+		rl_error_clear(&e);
+		pl->n++;
+	}
+	if (!def)
+		json_object_set_new(it->row, "error", json_string("the enrolment names curriculum content that no "
+								  "curriculum statement of the export carries"));
+	else if (!(it->c = pl->v[ci].c))
+		json_object_set_new(it->row, "error", json_string(pl->v[ci].why[0] ? pl->v[ci].why
+									       : "the curriculum does not parse"));
+	else if (read_lines(in, it, err) < 0)
+		return -1;
+	return 0;
 }
 
 static int by_trainee_id(const void *a, const void *b)
@@ -247,91 +355,72 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 		     struct rl_error *err)
 {
 	const struct rl_tools *tools = rl_tools_default(err);
-	char *buf = NULL, key[32];
-	size_t cap = 0;
-	int fd = fileno(in), rc = -1;
-	struct {
-		char sha[65];
-		char why[400];
-		struct rl_curriculum *c; /* NULL: it does not parse (why) */
-	} parsed[64];
-	size_t nparsed = 0;
-	struct rl_curriculum *owned = NULL;
+	struct run_item *a = calloc(RUN_BATCH, sizeof(*a)), *b = calloc(RUN_BATCH, sizeof(*b)), *tmp;
+	struct run_batch xa = { a, tools, r->curricula, today }, xb = { b, tools, r->curricula, today }, *ba = &xa,
+			 *bb = &xb, *tb;
+	struct rl_pool *pool = rl_pool_new(-1);
+	size_t next = 0, na = 0, nb;
+	int rc = -1, stop = 0;
+	struct parsed_list pl = { NULL, 0, 0 };
 
 	if (!tools)
-		return -1;
-	if (r->oom)
-		return rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory grouping the export");
-	/* Every trainee the export enrols, in id order; one at a time, so only one trainee's entries are held. */
+		goto done;
+	if (r->oom || !a || !b || !pool) {
+		rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		goto done;
+	}
+	/* Every trainee the export enrols, in id order. */
 	qsort(r->trainees, r->ntrainees, sizeof(*r->trainees), by_trainee_id);
-	for (size_t ti = 0; ti < r->ntrainees; ti++) {
-		const struct trainee_lines *tl = &r->trainees[ti];
-		const json_t *v, *def;
-		const char *sha;
-		json_t *row, *report = NULL, *entries = NULL;
-		struct rl_curriculum *c = NULL;
-		struct rl_error e = RL_ERROR_INIT;
-		char *text = NULL;
-		size_t ci;
-		int stop;
 
-		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, tl->id);
-		if (!(v = json_object_get(r->enrolled, key)))
-			continue; /* statements about someone the export does not enrol */
-		sha = mstr(v, "sha256");
-		def = sha ? json_object_get(r->curricula, sha) : NULL;
-		row = json_pack("{s:I,s:O}", "trainee", tl->id, "curriculum", v);
-		/* Each curriculum version is parsed once, not once per trainee enrolled on it. */
-		for (ci = 0; ci < nparsed && def; ci++)
-			if (strcmp(parsed[ci].sha, sha) == 0)
-				break;
-		if (def && ci < nparsed) {
-			c = parsed[ci].c;
-			if (!c)
-				snprintf(e.detail, sizeof(e.detail), "%s", parsed[ci].why);
-		} else if (def && (text = json_dumps(def, JSON_COMPACT))) {
-			if (rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0)
-				c = NULL;
-			if (nparsed < sizeof(parsed) / sizeof(parsed[0])) {
-				snprintf(parsed[nparsed].sha, sizeof(parsed[nparsed].sha), "%s", sha);
-				snprintf(parsed[nparsed].why, sizeof(parsed[nparsed].why), "%s", e.detail);
-				parsed[nparsed++].c = c;
-			} else {
-				owned = c; /* no room to keep it: freed below */
-			}
+	/* Fills up to RUN_BATCH items from the trainees after next; their count into n. */
+#define FILL(items, n)                                                                                             \
+	do {                                                                                                       \
+		(n) = 0;                                                                                           \
+		while ((n) < RUN_BATCH && next < r->ntrainees)                                                     \
+			if (prepare(r, in, tools, &r->trainees[next++], &(items)[(n)], &pl, err) == 0)            \
+				(n)++;                                                                             \
+			else if (err->status)                                                                      \
+				goto done;                                                                         \
+	} while (0)
+
+	FILL(a, na);
+	rl_pool_post(pool, run_one, ba, na);
+	while (na) {
+		FILL(b, nb);
+		rl_pool_wait(pool);
+		if (nb)
+			rl_pool_post(pool, run_one, bb, nb);
+		for (size_t i = 0; i < na; i++) {
+			if (!stop)
+				stop = each(ctx, a[i].row);
+			json_decref(a[i].row);
+			a[i].row = NULL;
 		}
-		if (!def)
-			json_object_set_new(row, "error", json_string("the enrolment names curriculum content that no "
-								      "curriculum statement of the export carries"));
-		else if (!c)
-			json_object_set_new(row, "error", json_string(e.detail[0] ? e.detail : "the curriculum does not parse"));
-		else if (!(entries = read_entries(fd, tl, &buf, &cap, err))) {
-			json_decref(row);
-			free(text);
-			rl_curriculum_free(owned);
-			goto done;
-		} else if (!(report = rl_figures(c, tools, tl->id, entries, NULL, today, &e)))
-			json_object_set_new(row, "error", json_string(e.detail));
-		else {
-			json_t *chk = evidence_check(entries, report, r->curricula, tools, tl->id, today);
-			json_object_set_new(row, "report", report);
-			if (chk)
-				json_object_set_new(row, "accreditation_evidence", chk);
-		}
-		json_decref(entries);
-		free(text);
-		rl_curriculum_free(owned);
-		owned = NULL;
-		stop = each(ctx, row);
-		json_decref(row);
 		if (stop)
 			goto done;
+		tmp = a, a = b, b = tmp;
+		tb = ba, ba = bb, bb = tb;
+		na = nb;
 	}
+#undef FILL
 	rc = 0;
 done:
-	for (size_t pi = 0; pi < nparsed; pi++)
-		rl_curriculum_free(parsed[pi].c);
-	free(buf);
+	rl_pool_free(pool); /* waits for the batch being computed first */
+	for (size_t i = 0; i < RUN_BATCH; i++) {
+		if (a) {
+			json_decref(a[i].row);
+			free(a[i].text);
+		}
+		if (b) {
+			json_decref(b[i].row);
+			free(b[i].text);
+		}
+	}
+	free(a);
+	free(b);
+	for (size_t pi = 0; pi < pl.n; pi++)
+		rl_curriculum_free(pl.v[pi].c);
+	free(pl.v);
 	return rc;
 }
 
