@@ -370,7 +370,8 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 		goto done;
 	}
 	/* Every trainee the export enrols, in id order. */
-	qsort(r->trainees, r->ntrainees, sizeof(*r->trainees), by_trainee_id);
+	if (r->ntrainees)
+		qsort(r->trainees, r->ntrainees, sizeof(*r->trainees), by_trainee_id);
 
 	/* Fills up to RUN_BATCH items from the trainees after next; their count into n. */
 #define FILL(items, n)                                                                                             \

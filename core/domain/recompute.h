@@ -46,10 +46,11 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err);
  * grouping costs no parse of its own.  It keeps the curriculum
  * definitions, the enrolments, the import statements and, per trainee,
  * where their lines are.  Pass 2, rl_recompute_run, reads each enrolled
- * trainee's lines again (in is read with pread: a file, not a pipe),
- * computes their row as rl_recompute_export lists it and hands it to
- * each(ctx, row) in trainee order, then drops it; each returns non-zero
- * to stop.  0, or -1 with err.
+ * trainee's lines again (fseeko and fread on in: a file or a memory
+ * stream, not a pipe), computes their rows as rl_recompute_export lists
+ * them, a batch of trainees at a time on worker threads (base/pool.h),
+ * and hands each row to each(ctx, row) on the calling thread in trainee
+ * order, then drops it; each returns non-zero to stop.  0, or -1 with err.
  */
 struct rl_recompute;
 struct rl_recompute *rl_recompute_new(void);
