@@ -36,8 +36,16 @@ static int report_err(struct rl_error *err)
 	return rc;
 }
 
-/* Verifies the export (rewound afterwards); 0 or the exit code. */
-static int verify(FILE *in, const uint8_t key[32], const char *head)
+static void add_entry(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len)
+{
+	rl_recompute_add(ctx, index, statement, offset, len);
+}
+
+/*
+ * Verifies the export, handing each verified statement to the recompute's
+ * first pass as the verifier parsed it; 0 or the exit code.
+ */
+static int verify(FILE *in, const uint8_t key[32], const char *head, struct rl_recompute *r)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_verify_opts vo;
@@ -48,6 +56,8 @@ static int verify(FILE *in, const uint8_t key[32], const char *head)
 	memcpy(vo.log_key, key, 32);
 	vo.head = head;
 	vo.threads = n < 2 ? 2 : n > 16 ? 16 : (int)n;
+	vo.entry = add_entry;
+	vo.entry_ctx = r;
 	if (rl_verify_export(in, &vo, &res, &err) < 0)
 		return report_err(&err);
 	if (!res.ok) {
@@ -56,37 +66,30 @@ static int verify(FILE *in, const uint8_t key[32], const char *head)
 					 (long long)res.bad_index, res.why);
 		return cli_error("the ledger does not verify, so nothing is recomputed: %s", res.why);
 	}
-	if (fseek(in, 0, SEEK_SET) != 0)
-		return cli_error("cannot rewind the export");
 	return 0;
 }
 
-/* Trainees whose live accreditation names evidence that does not suffice (recompute.h); with diffs, one difference each. */
-static size_t insufficient(const json_t *rec, json_t *diffs)
+/* Whether the row's live accreditation names evidence that does not suffice (recompute.h); with diffs, one difference. */
+static int insufficient(const json_t *t, json_t *diffs)
 {
-	json_t *t;
-	size_t i, n = 0;
+	const json_t *chk = json_object_get(t, "accreditation_evidence");
 
-	json_array_foreach(json_object_get(rec, "trainees"), i, t) {
-		const json_t *chk = json_object_get(t, "accreditation_evidence");
-		if (!chk || json_is_true(json_object_get(chk, "sufficient")))
-			continue;
-		n++;
-		if (diffs)
-			json_array_append_new(diffs, json_pack("{s:O,s:s,s:O,s:{s:b,s:O}}", "trainee", json_object_get(t, "trainee"),
-							       "requirement", "accreditation.evidence", "server",
-							       json_object_get(chk, "ledger_index"), "ledger", "sufficient", 0,
-							       "unmet", json_object_get(chk, "unmet")));
-	}
-	return n;
+	if (!chk || json_is_true(json_object_get(chk, "sufficient")))
+		return 0;
+	if (diffs)
+		json_array_append_new(diffs, json_pack("{s:O,s:s,s:O,s:{s:b,s:O}}", "trainee", json_object_get(t, "trainee"),
+						       "requirement", "accreditation.evidence", "server",
+						       json_object_get(chk, "ledger_index"), "ledger", "sufficient", 0,
+						       "unmet", json_object_get(chk, "unmet")));
+	return 1;
 }
 
-static void print_view(const json_t *rec)
+static void print_row(const json_t *t)
 {
-	size_t i, j, k;
-	json_t *t, *mod, *req;
+	size_t j, k;
+	json_t *mod, *req;
 
-	json_array_foreach(json_object_get(rec, "trainees"), i, t) {
+	do {
 		const json_t *cur = json_object_get(t, "curriculum"), *rep = json_object_get(t, "report");
 
 		printf("trainee %lld (%s version %lld): ", (long long)json_integer_value(json_object_get(t, "trainee")),
@@ -115,7 +118,7 @@ static void print_view(const json_t *rec)
 				       (long long)json_integer_value(json_object_get(req, "target")),
 				       json_string_value(json_object_get(req, "status")));
 		}
-	}
+	} while (0);
 }
 
 static void add_diff(json_t *diffs, json_int_t trainee, const char *what, json_t *server, json_t *ledger)
@@ -124,23 +127,20 @@ static void add_diff(json_t *diffs, json_int_t trainee, const char *what, json_t
 					       "server", server ? server : json_null(), "ledger", ledger ? ledger : json_null()));
 }
 
-/* Compares every trainee the server lists with the recomputed view; appends to diffs. */
-static int compare_with_server(const json_t *rec, json_t *diffs, size_t *compared)
+/* Every trainee the server lists: id -> accreditation list row, into seen; 0 or the exit code. */
+static int fetch_list(json_t *seen)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	json_t *seen = json_object(), *t, *row;
+	json_t *row;
 	char path[96], key[32], cursor[32] = "";
 	size_t i;
-	const char *k;
 
 	for (;;) {
 		json_t *page, *items, *next;
 
 		snprintf(path, sizeof(path), "/accreditation?limit=200%s%s", cursor[0] ? "&after=" : "", cursor);
-		if (!(page = cli_api("GET", path, NULL, &err))) {
-			json_decref(seen);
+		if (!(page = cli_api("GET", path, NULL, &err)))
 			return report_err(&err);
-		}
 		items = json_object_get(page, "items");
 		json_array_foreach(items, i, row) {
 			json_int_t id = json_integer_value(json_object_get(row, "id"));
@@ -155,50 +155,63 @@ static int compare_with_server(const json_t *rec, json_t *diffs, size_t *compare
 		snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
 		json_decref(page);
 	}
-	/* Every trainee the ledger enrols. */
-	json_array_foreach(json_object_get(rec, "trainees"), i, t) {
-		json_int_t id = json_integer_value(json_object_get(t, "trainee"));
-		const json_t *rep = json_object_get(t, "report");
-		json_t *server, *sv, *lv;
+	return 0;
+}
 
-		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, id);
-		row = json_object_get(seen, key);
-		if (!rep) {
-			add_diff(diffs, id, "curriculum", NULL, json_incref(json_object_get(t, "error")));
-			continue;
-		}
-		if (!row) {
-			add_diff(diffs, id, "listed", json_string("not in the accreditation list"),
-				 json_string(json_string_value(json_object_get(rep, "status"))));
-			continue;
-		}
-		snprintf(path, sizeof(path), "/trainees/%" JSON_INTEGER_FORMAT "/progress", id);
-		if (!(server = cli_api("GET", path, NULL, &err))) {
-			json_decref(seen);
-			return report_err(&err);
-		}
-		sv = rl_figures_view(server);
-		lv = rl_figures_view(rep);
-		rl_figures_compare(id, sv, lv, diffs);
-		/* The accreditation list is a cache of the same figures. */
-		if (!json_equal(json_object_get(row, "status"), json_object_get(rep, "status")))
-			add_diff(diffs, id, "list.status", json_incref(json_object_get(row, "status")),
-				 json_incref(json_object_get(rep, "status")));
-		if (!json_equal(json_object_get(row, "modules_met"), json_object_get(rep, "modules_met")))
-			add_diff(diffs, id, "list.modules_met", json_incref(json_object_get(row, "modules_met")),
-				 json_incref(json_object_get(rep, "modules_met")));
-		json_decref(sv);
-		json_decref(lv);
-		json_decref(server);
-		json_object_del(seen, key);
-		(*compared)++;
+/*
+ * Compares one recomputed trainee (a row of the ledger's view) with the
+ * server's progress report and list row; appends to diffs and takes the
+ * trainee out of seen.  0 or the exit code.
+ */
+static int compare_row(const json_t *t, json_t *seen, json_t *diffs, size_t *compared)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_int_t id = json_integer_value(json_object_get(t, "trainee"));
+	const json_t *rep = json_object_get(t, "report");
+	json_t *server, *sv, *lv, *row;
+	char path[96], key[32];
+
+	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, id);
+	row = json_object_get(seen, key);
+	if (!rep) {
+		add_diff(diffs, id, "curriculum", NULL, json_incref(json_object_get(t, "error")));
+		return 0;
 	}
-	/* Trainees the server lists that the ledger does not enrol. */
+	if (!row) {
+		add_diff(diffs, id, "listed", json_string("not in the accreditation list"),
+			 json_string(json_string_value(json_object_get(rep, "status"))));
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/trainees/%" JSON_INTEGER_FORMAT "/progress", id);
+	if (!(server = cli_api("GET", path, NULL, &err)))
+		return report_err(&err);
+	sv = rl_figures_view(server);
+	lv = rl_figures_view(rep);
+	rl_figures_compare(id, sv, lv, diffs);
+	/* The accreditation list is a cache of the same figures. */
+	if (!json_equal(json_object_get(row, "status"), json_object_get(rep, "status")))
+		add_diff(diffs, id, "list.status", json_incref(json_object_get(row, "status")),
+			 json_incref(json_object_get(rep, "status")));
+	if (!json_equal(json_object_get(row, "modules_met"), json_object_get(rep, "modules_met")))
+		add_diff(diffs, id, "list.modules_met", json_incref(json_object_get(row, "modules_met")),
+			 json_incref(json_object_get(rep, "modules_met")));
+	json_decref(sv);
+	json_decref(lv);
+	json_decref(server);
+	json_object_del(seen, key);
+	(*compared)++;
+	return 0;
+}
+
+/* Trainees the server lists that the ledger does not enrol (what compare_row left in seen). */
+static void unmatched(json_t *seen, json_t *diffs)
+{
+	const char *k;
+	json_t *row;
+
 	json_object_foreach(seen, k, row)
 		add_diff(diffs, json_integer_value(json_object_get(row, "id")), "enrolment",
 			 json_incref(json_object_get(row, "curriculum")), NULL);
-	json_decref(seen);
-	return 0;
 }
 
 /*
@@ -206,13 +219,13 @@ static int compare_with_server(const json_t *rec, json_t *diffs, size_t *compare
  * now: the file's SHA-256 and the SHA-256 of JCS(the parsed attempts), which
  * the trainer's statement commits to (a file changed after countersigning).
  */
-static int compare_imports(const json_t *rec, json_t *diffs)
+static int compare_imports(const json_t *imports, json_t *diffs)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *row;
 	size_t i;
 
-	json_array_foreach(json_object_get(rec, "imports"), i, row) {
+	json_array_foreach(imports, i, row) {
 		const json_t *imp = json_object_get(row, "import");
 		json_int_t id = json_integer_value(json_object_get(imp, "id"));
 		json_int_t trainee = json_integer_value(json_object_get(row, "trainee"));
@@ -254,6 +267,47 @@ static void print_value(const json_t *v)
 	free(s);
 }
 
+/* v as cli_print_json prints it (indent 2, keys sorted), nested `depth` spaces in. */
+static void print_nested(const json_t *v, int depth)
+{
+	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_SORT_KEYS), *p;
+
+	for (p = text; p && *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			printf("%*s", depth, "");
+	}
+	free(text);
+}
+
+/* One recomputed trainee at a time (rl_recompute_run): printed, or compared with the server, then dropped. */
+struct audit_run {
+	int json, online, rc;
+	size_t rows, insufficient, compared;
+	json_t *seen, *diffs;
+	json_t *evidence_diffs; /* the insufficient accreditations, listed after every other difference */
+};
+
+static int audit_row(void *ctx, json_t *row)
+{
+	struct audit_run *a = ctx;
+
+	a->insufficient += (size_t)insufficient(row, a->online ? a->evidence_diffs : NULL);
+	if (a->online) {
+		a->rc = compare_row(row, a->seen, a->diffs, &a->compared);
+		return a->rc != 0;
+	}
+	if (a->json) {
+		/* The document cli_print_json printed whole: its last member, "trainees", streams. */
+		printf("%s    ", a->rows ? ",\n" : "[\n");
+		print_nested(row, 4);
+	} else {
+		print_row(row);
+	}
+	a->rows++;
+	return 0;
+}
+
 static int audit(const struct os_args *a)
 {
 	struct rl_error err = RL_ERROR_INIT;
@@ -263,7 +317,9 @@ static int audit(const struct os_args *a)
 	int json = os_has(a, "json"), rc;
 	size_t compared = 0, i;
 	FILE *in = NULL;
-	json_t *rec = NULL, *diffs = NULL, *d;
+	json_t *diffs = NULL, *d;
+	struct rl_recompute *r = NULL;
+	struct audit_run run = { 0 };
 
 	if (log_key && rl_base64_decode_exact(log_key, key, 32) < 0)
 		return cli_usage_error("audit", "--log-key must be the log's Ed25519 public key in base64 (32 bytes)");
@@ -283,30 +339,50 @@ static int audit(const struct os_args *a)
 		if ((rc = cli_fetch_ledger(log_key, key, &head_text, &in, cli_stderr_tty() && !json)) != 0)
 			return rc;
 	}
-	if ((rc = verify(in, key, head_text)) != 0)
+	if (!(r = rl_recompute_new())) {
+		rc = cli_error("out of memory");
+		goto out;
+	}
+	run.json = json;
+	run.online = !file;
+	if ((rc = verify(in, key, head_text, r)) != 0)
 		goto out;
 	rl_format_date(rl_today(), today);
-	if (!(rec = rl_recompute_export(in, today, &err))) {
+	if (!file) {
+		run.seen = json_object();
+		run.diffs = diffs = json_array();
+		run.evidence_diffs = json_array();
+		if ((rc = fetch_list(run.seen)) != 0)
+			goto out;
+	} else if (json) {
+		printf("{\n  \"imports\": ");
+		print_nested(rl_recompute_imports(r), 2);
+		printf(",\n  \"statements\": %lld,\n  \"trainees\": ", (long long)rl_recompute_statements(r));
+	}
+	if (rl_recompute_run(r, in, today, audit_row, &run, &err) < 0) {
 		rc = report_err(&err);
+		goto out;
+	}
+	if (run.rc) {
+		rc = run.rc;
 		goto out;
 	}
 	if (file) {
 		if (json)
-			cli_print_json(stdout, rec);
-		else
-			print_view(rec);
+			printf("%s\n}\n", run.rows ? "\n  ]" : "[]");
 		rc = CLI_OK;
-		if ((i = insufficient(rec, NULL))) {
+		if ((i = run.insufficient)) {
 			cli_error("%zu accreditation%s name%s evidence that does not meet every requirement", i,
 				  i == 1 ? "" : "s", i == 1 ? "s" : "");
 			rc = CLI_FAIL;
 		}
 		goto out;
 	}
-	diffs = json_array();
-	if ((rc = compare_with_server(rec, diffs, &compared)) != 0 || (rc = compare_imports(rec, diffs)) != 0)
+	compared = run.compared;
+	unmatched(run.seen, diffs);
+	if ((rc = compare_imports(rl_recompute_imports(r), diffs)) != 0)
 		goto out;
-	insufficient(rec, diffs);
+	json_array_extend(diffs, run.evidence_diffs);
 	if (json) {
 		json_t *o = json_pack("{s:b,s:I,s:O}", "ok", json_array_size(diffs) == 0, "trainees", (json_int_t)compared,
 				      "differences", diffs);
@@ -333,7 +409,9 @@ static int audit(const struct os_args *a)
 		rc = CLI_FAIL;
 	}
 out:
-	json_decref(rec);
+	rl_recompute_free(r);
+	json_decref(run.seen);
+	json_decref(run.evidence_diffs);
 	json_decref(diffs);
 	free(head_text);
 	if (in)

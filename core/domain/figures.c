@@ -59,14 +59,19 @@ struct evidence {
 	struct tallies *t;
 	json_t *by_key;        /* key -> array of evidence items */
 	const json_t *item;    /* the item being attributed */
+	int bare;              /* the tallies alone, no items (rl_figures_tallies) */
 };
 
 static void add_signed(void *ctx, const char *key, long long amount)
 {
 	struct evidence *e = ctx;
-	json_t *arr = json_object_get(e->by_key, key), *item = json_deep_copy(e->item);
+	json_t *arr, *item;
 
 	bump(e->t->sig, key, amount);
+	if (e->bare)
+		return;
+	arr = json_object_get(e->by_key, key);
+	item = json_deep_copy(e->item);
 	if (!arr) {
 		arr = json_array();
 		json_object_set_new(e->by_key, key, arr);
@@ -88,15 +93,18 @@ static size_t steps_of(const json_t *arr, const char *out[], size_t max)
 
 /* ------------------------------------------------------------- sorting */
 
-/* Sorts an array of objects by (member "date", then member tie), as the records were listed. */
-static const char *sort_tie;
-
-static int by_date(const void *a, const void *b)
+/*
+ * Sorts an array of objects by (member "date", then member tie), as the
+ * records were listed.  The tie member rides in qsort_r's argument, not in
+ * a global: figures are computed on several threads at once (request
+ * threads, and `raslogd rebuild`'s and `raslog audit`'s workers).
+ */
+static int by_date(const void *a, const void *b, void *tie)
 {
 	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
 	const char *dx = mstr(x, "date"), *dy = mstr(y, "date");
 	int c = strcmp(dx ? dx : "", dy ? dy : "");
-	json_int_t tx = mint(x, sort_tie), ty = mint(y, sort_tie);
+	json_int_t tx = mint(x, tie), ty = mint(y, tie);
 
 	if (c)
 		return c;
@@ -113,8 +121,7 @@ static const json_t **sorted(const json_t *arr, const char *tie)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(arr, i);
-	sort_tie = tie; /* only ever "session" or "ledger_index"; the same for every caller */
-	qsort(v, n, sizeof(*v), by_date);
+	qsort_r(v, n, sizeof(*v), by_date, (void *)tie);
 	return v;
 }
 
@@ -317,11 +324,16 @@ static json_t *evidence_indexes(const json_t *by_key)
 	return out;
 }
 
-json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
-		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err)
+/*
+ * rl_figures, or with only != NULL the tallies alone (rl_figures_tallies):
+ * the same walk over the same statements, without the evidence items.
+ */
+static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		       const json_t *entries, const json_t *pending, const char *today,
+		       struct rl_figures_tallies *only, struct rl_error *err)
 {
 	struct tallies t = { json_object(), json_object() };
-	struct evidence e = { &t, json_object(), NULL };
+	struct evidence e = { &t, json_object(), NULL, only != NULL };
 	json_t *decided = json_object(), *session_date = json_object(), *revoked = json_object();
 	json_t *gone = corrected(entries, trainee);
 	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array(), *sims = json_array();
@@ -412,7 +424,7 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 		const json_t *st = json_object_get(order[i], "_st"), *s = json_object_get(st, "session");
 		const char *steps[MAX_STEPS];
 		struct rl_evidence x = { 0 };
-		json_t *item = json_deep_copy(order[i]);
+		json_t *item = only ? NULL : json_deep_copy(order[i]);
 
 		json_object_del(item, "_st");
 		x.kind = RL_EV_SESSION;
@@ -528,6 +540,16 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 			rl_curriculum_contributions(c, tools, &x, add_pending, &t);
 	}
 
+	if (only) {
+		/* The amounts rl_curriculum_evaluate would read (lookup), and the live accreditation. */
+		only->sig = t.sig;
+		only->pen = t.pen;
+		t.sig = t.pen = NULL;
+		only->acc_index = acc_index;
+		snprintf(only->acc_until, sizeof(only->acc_until), "%s", acc_until ? acc_until : "");
+		only->has_until = acc_until != NULL;
+		goto out;
+	}
 	ev = rl_curriculum_evaluate(c, lookup, &t, err);
 	if (!ev)
 		goto out;
@@ -581,6 +603,39 @@ out:
 	json_decref(pending_out);
 	json_decref(assess_out);
 	return ev;
+}
+
+json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err)
+{
+	return figures(c, tools, trainee, entries, pending, today, NULL, err);
+}
+
+int rl_figures_tallies(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		       const json_t *entries, const json_t *pending, struct rl_figures_tallies *out, struct rl_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->acc_index = -1;
+	figures(c, tools, trainee, entries, pending, "", out, err);
+	if (!out->sig || !out->pen) {
+		json_decref(out->sig);
+		json_decref(out->pen);
+		out->sig = out->pen = NULL;
+		if (!err->status)
+			rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory computing figures");
+		return -1;
+	}
+	return 0;
+}
+
+int rl_figures_lookup(void *ctx, const char *key, long long *signed_amount, long long *pending_amount)
+{
+	const struct rl_figures_tallies *f = ctx;
+	json_t *a = json_object_get(f->sig, key), *b = json_object_get(f->pen, key);
+
+	*signed_amount = a ? json_integer_value(a) : 0;
+	*pending_amount = b ? json_integer_value(b) : 0;
+	return a || b ? 0 : 1;
 }
 
 /* ---------------------------------------------------------------- views */

@@ -57,6 +57,28 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err);
 
 /*
+ * What the caches keep of rl_figures() (domain/progress.c, `raslogd
+ * rebuild` and the start-up check), computed by the same walk without
+ * building the report and its evidence lists: the signed and pending
+ * amount per requirement key (only keys with an amount; exactly what
+ * rl_curriculum_evaluate reads for the report) and the live
+ * accreditation.  Free sig and pen with json_decref.
+ */
+struct rl_figures_tallies {
+	json_t *sig;            /* key -> signed amount */
+	json_t *pen;            /* key -> pending amount */
+	int64_t acc_index;      /* the live accreditation's ledger index, or -1 */
+	int has_until;          /* it has a valid_until: */
+	char acc_until[32];
+};
+int rl_figures_tallies(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		       const json_t *entries, const json_t *pending, struct rl_figures_tallies *out,
+		       struct rl_error *err);
+
+/* rl_curriculum_evaluate's tally function over a struct rl_figures_tallies (ctx). */
+int rl_figures_lookup(void *ctx, const char *key, long long *signed_amount, long long *pending_amount);
+
+/*
  * The figures two views must agree on, from a progress document (the
  * server's or rl_figures'): {"status":S, "figures":{NAME:VALUE}} where NAME
  * is a requirement key ("module/requirement", VALUE its signed figure, an

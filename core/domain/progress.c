@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "base/embedded.h"
+#include "base/pool.h"
 #include "base/util.h"
 #include "domain/enrolled.h"
 #include "domain/figures.h"
@@ -43,6 +44,21 @@ static const struct rl_curriculum *trainee_curriculum(struct rl_db *db, int64_t 
 }
 
 /*
+ * One ledger row as rl_figures reads it, {"index","statement"}, or NULL
+ * when the message is not a statement (the verifier names it).
+ */
+static json_t *entry_of(int64_t idx, const char *m, size_t len)
+{
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	json_t *stmt;
+
+	if (!m || len < plen || memcmp(m, RL_STATEMENT_PREFIX, plen) != 0 ||
+	    !(stmt = json_loadb(m + plen, len - plen, 0, NULL)))
+		return NULL;
+	return json_pack("{s:I,s:o}", "index", (json_int_t)idx, "statement", stmt);
+}
+
+/*
  * The ledger entries about the trainee, parsed: [{"index","statement"}].
  * subject_id only narrows the read; rl_figures checks every statement
  * names the trainee, so a changed subject_id can hide evidence, never add
@@ -51,8 +67,7 @@ static const struct rl_curriculum *trainee_curriculum(struct rl_db *db, int64_t 
 static json_t *trainee_entries(struct rl_db *db, int64_t trainee, uint64_t *count, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE subject_id = ? ORDER BY idx", err);
-	json_t *out;
-	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	json_t *out, *entry;
 	int rc;
 
 	if (!st)
@@ -60,15 +75,9 @@ static json_t *trainee_entries(struct rl_db *db, int64_t trainee, uint64_t *coun
 	out = json_array();
 	rl_bind_int64(st, 1, trainee);
 	while ((rc = rl_step(st)) == RL_ROW) {
-		const char *m = rl_col_text(st, 1);
-		size_t len = (size_t)rl_col_bytes(st, 1);
-		json_t *stmt;
-
-		if (!m || len < plen || memcmp(m, RL_STATEMENT_PREFIX, plen) != 0 ||
-		    !(stmt = json_loadb(m + plen, len - plen, 0, NULL)))
-			continue; /* not a statement; the verifier names it */
-		json_array_append_new(out, json_pack("{s:I,s:o}", "index", (json_int_t)rl_col_int64(st, 0),
-						     "statement", stmt));
+		if (!(entry = entry_of(rl_col_int64(st, 0), rl_col_text(st, 1), (size_t)rl_col_bytes(st, 1))))
+			continue;
+		json_array_append_new(out, entry);
 		if (count)
 			(*count)++;
 	}
@@ -445,13 +454,77 @@ static int write_status(struct rl_db *db, int64_t trainee, const struct cache_ro
 	return err->status || seal(db, trainee, err) < 0 ? -1 : 0;
 }
 
-static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, struct rl_error *err)
+/* Every cached row of one trainee: the tallies and the accreditation list's row. */
+struct cache_rows {
+	json_t *tally;      /* requirement key -> [signed, pending], the keys with an amount */
+	struct cache_row r; /* r.summary owned */
+};
+
+static void cache_rows_free(struct cache_rows *w)
 {
-	struct cache_row r;
+	json_decref(w->tally);
+	json_decref(w->r.summary);
+	w->tally = w->r.summary = NULL;
+}
+
+/* The rows from a report (rl_figures); through: the last ledger index about the trainee it includes. */
+static void rows_of_report(const json_t *ev, int64_t through, struct cache_rows *w)
+{
 	json_t *mod, *req;
 	size_t i, j;
+
+	w->tally = json_object();
+	json_array_foreach(json_object_get(ev, "modules"), i, mod)
+		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
+			json_int_t s = json_integer_value(json_object_get(req, "signed")),
+				   p = json_integer_value(json_object_get(req, "pending"));
+			if (s || p)
+				json_object_set_new(w->tally, json_string_value(json_object_get(req, "key")),
+						    json_pack("[I,I]", s, p));
+		}
+	cache_row_of(ev, &w->r);
+	w->r.through = through;
+}
+
+/*
+ * The same rows from rl_figures_tallies, without the report: the list's
+ * row as refresh() writes it (rl_curriculum_quick_summary).  f must
+ * outlive w (w->r.until points into it).  0, or -1 with err.
+ */
+static int rows_of_tallies(const struct rl_curriculum *c, const struct rl_figures_tallies *f, int64_t through,
+			   struct cache_rows *w, struct rl_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	w->tally = json_object();
+	json_object_foreach(f->sig, key, v) {
+		json_int_t p = json_integer_value(json_object_get(f->pen, key));
+		if (json_integer_value(v) || p)
+			json_object_set_new(w->tally, key, json_pack("[I,I]", json_integer_value(v), p));
+	}
+	json_object_foreach(f->pen, key, v)
+		if (!json_object_get(f->sig, key) && json_integer_value(v))
+			json_object_set_new(w->tally, key, json_pack("[I,I]", (json_int_t)0, json_integer_value(v)));
+	if (!(w->r.summary = rl_curriculum_quick_summary(c, rl_figures_lookup, (void *)f, &w->r.met, err)))
+		return -1;
+	w->r.total = (int)json_array_size(w->r.summary);
+	w->r.acc_index = f->acc_index;
+	w->r.status = f->acc_index >= 0 ? "accredited" : w->r.met == w->r.total ? "eligible" : "in_training";
+	w->r.until = f->acc_index >= 0 && f->has_until ? f->acc_until : NULL;
+	w->r.through = through;
+	return 0;
+}
+
+/*
+ * Writes every cached row of one trainee: the one place the rebuild, the
+ * start-up check and a full refresh write the caches.
+ */
+static int write_cache(struct rl_db *db, int64_t trainee, const struct cache_rows *w, struct rl_error *err)
+{
+	const char *key;
+	json_t *v;
 	struct rl_stmt *st;
-	int rc;
 
 	if (!(st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ?", err)))
 		return -1;
@@ -461,42 +534,37 @@ static int write_cache(struct rl_db *db, int64_t trainee, const json_t *ev, stru
 		return rl_db_fail(db, err, "clearing progress totals");
 	}
 	rl_reset(st);
-	json_array_foreach(json_object_get(ev, "modules"), i, mod) {
-		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
-			json_int_t s = json_integer_value(json_object_get(req, "signed")),
-				   p = json_integer_value(json_object_get(req, "pending"));
-			if (!s && !p)
-				continue;
-			if (!(st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
-						  "VALUES (?,?,?,?)", err)))
-				return -1;
-			rl_bind_int64(st, 1, trainee);
-			rl_bind_text(st, 2, json_string_value(json_object_get(req, "key")), -1);
-			rl_bind_int64(st, 3, s);
-			rl_bind_int64(st, 4, p);
-			if (rl_step(st) != RL_DONE) {
-				rl_reset(st);
-				return rl_db_fail(db, err, "storing progress totals");
-			}
+	json_object_foreach(w->tally, key, v) {
+		if (!(st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
+					  "VALUES (?,?,?,?)", err)))
+			return -1;
+		rl_bind_int64(st, 1, trainee);
+		rl_bind_text(st, 2, key, -1);
+		rl_bind_int64(st, 3, json_integer_value(json_array_get(v, 0)));
+		rl_bind_int64(st, 4, json_integer_value(json_array_get(v, 1)));
+		if (rl_step(st) != RL_DONE) {
 			rl_reset(st);
+			return rl_db_fail(db, err, "storing progress totals");
 		}
+		rl_reset(st);
 	}
-	cache_row_of(ev, &r);
-	r.through = last_index_about(db, trainee, err);
-	rc = err->status ? -1 : write_status(db, trainee, &r, err);
-	json_decref(r.summary);
-	return rc;
+	return write_status(db, trainee, &w->r, err);
 }
 
 /* The full recompute of one trainee's caches from the ledger. */
 static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
 	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	struct cache_rows w;
+	int64_t through;
 	int rc;
 
 	if (!ev)
 		return -1;
-	rc = write_cache(db, trainee, ev, err);
+	through = last_index_about(db, trainee, err);
+	rows_of_report(ev, through, &w);
+	rc = err->status ? -1 : write_cache(db, trainee, &w, err);
+	cache_rows_free(&w);
 	json_decref(ev);
 	return rc;
 }
@@ -513,28 +581,26 @@ static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	return rc;
 }
 
-static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, json_t *out, struct rl_error *err);
+static int compare_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct cache_rows *w,
+			 json_t *out, struct rl_error *err);
 static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache, json_t *ledger);
 
 /*
- * One trainee's check: the cached rows against the ledger's figures and
- * their seals; appends each difference to out (a seal that fails on rows
- * whose values are right is the difference "mac"), and rewrites and
- * reseals the rows when anything differs or a seal fails.  Rows never
+ * One trainee's check, given the ledger's rows w: the cached rows against
+ * them and their seals; appends each difference to out (a seal that fails
+ * on rows whose values are right is the difference "mac"), and rewrites
+ * and reseals the rows when anything differs or a seal fails.  Rows never
  * sealed (NULL, as migration 018 leaves them) with the ledger's values
  * are sealed without a word.  Returns the differences, or -1.
  */
-static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, json_t *out,
-		     struct rl_error *err)
+static int judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct cache_rows *w,
+		      json_t *out, struct rl_error *err)
 {
-	json_t *ev = figures_of(db, trainee, c, NULL, err);
 	struct sealed s;
 	int n, bad;
 
 	memset(&s, 0, sizeof(s));
-	if (!ev)
-		return -1;
-	n = compare_cache(db, trainee, ev, out, err);
+	n = compare_cache(db, trainee, c, w, out, err);
 	if (n >= 0 && read_sealed(db, trainee, &s, err) < 0)
 		n = -1;
 	if (n >= 0) {
@@ -544,10 +610,26 @@ static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curricul
 							      : !s.status_ok ? "status row" : "tally rows"), NULL);
 			n = 1;
 		}
-		if ((n > 0 || bad) && write_cache(db, trainee, ev, err) < 0)
+		if ((n > 0 || bad) && write_cache(db, trainee, w, err) < 0)
 			n = -1;
 	}
 	sealed_release(&s);
+	return n;
+}
+
+/* judge_rows for one trainee, computing the ledger's rows first. */
+static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, json_t *out,
+		     struct rl_error *err)
+{
+	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	struct cache_rows w;
+	int n;
+
+	if (!ev)
+		return -1;
+	rows_of_report(ev, last_index_about(db, trainee, err), &w);
+	n = err->status ? -1 : judge_rows(db, trainee, c, &w, out, err);
+	cache_rows_free(&w);
 	json_decref(ev);
 	return n;
 }
@@ -706,41 +788,221 @@ static json_t *enrolled_trainees(struct rl_db *db, struct rl_error *err)
 	return ids;
 }
 
+/*
+ * Every enrolled trainee's figures from the ledger, for `raslogd rebuild`
+ * and the start-up check (issue 18).  The calling thread does all the
+ * database work on its one connection, with prepared statements reused:
+ * it reads a batch of trainees' ledger rows (raw, by the subject index, in
+ * index order) and pending claims, and applies the results of the batch
+ * before in trainee order.  Parsing the statements and computing the
+ * figures the caches keep (rl_figures_tallies: rl_figures' walk without the
+ * report and its evidence lists), independent per trainee, run meanwhile
+ * on worker threads, one per core, so the figures of batch k are computed
+ * while batch k-1 is written and batch k+1 read.  Memory holds two
+ * batches, whatever the ledger's size.
+ */
+#define SWEEP_BATCH 128
+
+struct sweep_item {
+	int64_t trainee;
+	const struct rl_curriculum *c;
+	char *text;            /* the trainee's ledger messages, one after another */
+	size_t tlen, tcap;
+	struct {
+		int64_t idx;
+		size_t off, len;
+	} *rows;               /* in index order */
+	size_t nrows, rcap;
+	json_t *pending;       /* the pending claims, as rl_figures takes them */
+	int64_t through;       /* the last ledger index about the trainee, or -1 */
+	uint64_t statements;   /* the rows that are statements (worker) */
+	struct rl_figures_tallies f; /* the figures the caches keep (worker) */
+	struct cache_rows w;   /* the rows from them (worker) */
+	int ok;                /* 1: f and w are set; 0: err says why not (worker) */
+	struct rl_error err;
+};
+
+static void sweep_compute(struct sweep_item *it, const struct rl_tools *tools)
+{
+	json_t *entries = json_array(), *entry;
+
+	for (size_t i = 0; i < it->nrows; i++)
+		if ((entry = entry_of(it->rows[i].idx, it->text + it->rows[i].off, it->rows[i].len))) {
+			json_array_append_new(entries, entry);
+			it->statements++;
+		}
+	it->ok = rl_figures_tallies(it->c, tools, it->trainee, entries, it->pending, &it->f, &it->err) == 0 &&
+		 rows_of_tallies(it->c, &it->f, it->through, &it->w, &it->err) == 0;
+	json_decref(entries);
+}
+
+struct sweep_batch {
+	struct sweep_item *items;
+	const struct rl_tools *tools;
+};
+
+static void sweep_one(void *ctx, size_t i)
+{
+	struct sweep_batch *b = ctx;
+
+	sweep_compute(&b->items[i], b->tools);
+}
+
+static void sweep_clear(struct sweep_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].text);
+		free(items[i].rows);
+		json_decref(items[i].pending);
+		json_decref(items[i].f.sig);
+		json_decref(items[i].f.pen);
+		cache_rows_free(&items[i].w);
+		rl_error_clear(&items[i].err);
+		memset(&items[i], 0, sizeof(items[i]));
+	}
+}
+
+/* Reads one trainee's raw ledger rows and pending claims into it; 0 or -1 with err. */
+static int sweep_read(struct rl_db *db, int64_t trainee, struct sweep_item *it, struct rl_error *err)
+{
+	struct rl_stmt *st;
+	int rc;
+
+	it->trainee = trainee;
+	it->through = -1;
+	if (!(it->c = trainee_curriculum(db, trainee, err))) {
+		if (!err->status)
+			rl_error_set(err, RL_E_INTERNAL, "no-curriculum", NULL,
+				     "trainee %lld is enrolled on no curriculum the database holds", (long long)trainee);
+		return -1;
+	}
+	if (!(st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE subject_id = ? ORDER BY idx", err)))
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		const char *m = rl_col_text(st, 1);
+		size_t len = m ? (size_t)rl_col_bytes(st, 1) : 0;
+
+		it->through = rl_col_int64(st, 0);
+		if (it->nrows == it->rcap) {
+			size_t cap = it->rcap ? 2 * it->rcap : 64;
+			void *more = realloc(it->rows, cap * sizeof(*it->rows));
+			if (!more)
+				break;
+			it->rows = more;
+			it->rcap = cap;
+		}
+		if (it->tlen + len > it->tcap) {
+			size_t cap = it->tcap ? 2 * it->tcap : 64 * 1024;
+			char *more;
+			while (cap < it->tlen + len)
+				cap *= 2;
+			if (!(more = realloc(it->text, cap)))
+				break;
+			it->text = more;
+			it->tcap = cap;
+		}
+		if (len)
+			memcpy(it->text + it->tlen, m, len);
+		it->rows[it->nrows].idx = it->through;
+		it->rows[it->nrows].off = it->tlen;
+		it->rows[it->nrows++].len = len;
+		it->tlen += len;
+	}
+	rl_reset(st);
+	if (rc == RL_ROW) {
+		rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory reading the ledger");
+		return -1;
+	}
+	if (rc != RL_DONE)
+		return rl_db_fail(db, err, "reading the trainee's ledger entries");
+	return (it->pending = trainee_pending(db, trainee, err)) ? 0 : -1;
+}
+
+/* What a sweep does with one trainee's figures (on the calling thread, in trainee order): 0 or -1 with err. */
+typedef int (*sweep_apply_fn)(struct rl_db *db, struct sweep_item *it, void *ctx, struct rl_error *err);
+
+static int sweep(struct rl_db *db, sweep_apply_fn apply, void *ctx, struct rl_error *err)
+{
+	const struct rl_tools *tools = rl_tools_default(err);
+	json_t *ids = tools ? enrolled_trainees(db, err) : NULL;
+	struct sweep_item *a = calloc(SWEEP_BATCH, sizeof(*a)), *b = calloc(SWEEP_BATCH, sizeof(*b)), *tmp;
+	struct rl_pool *pool = rl_pool_new(-1);
+	/* Each array keeps its batch description; the two swap roles together. */
+	struct sweep_batch xa = { a, tools }, xb = { b, tools }, *ba = &xa, *bb = &xb, *tb;
+	size_t total = json_array_size(ids), next = 0, na = 0, nb;
+	int rc = -1;
+
+	if (!ids || !a || !b || !pool) {
+		if (!err->status)
+			rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		goto out;
+	}
+	/* Batch k's figures on the workers while this thread reads batch k+1 and applies batch k-1. */
+	for (; na < SWEEP_BATCH && next < total; na++)
+		if (sweep_read(db, json_integer_value(json_array_get(ids, next++)), &a[na], err) < 0)
+			goto out;
+	rl_pool_post(pool, sweep_one, ba, na);
+	while (na) {
+		nb = 0;
+		for (; nb < SWEEP_BATCH && next < total; nb++)
+			if (sweep_read(db, json_integer_value(json_array_get(ids, next++)), &b[nb], err) < 0)
+				goto out;
+		rl_pool_wait(pool);
+		if (nb)
+			rl_pool_post(pool, sweep_one, bb, nb);
+		for (size_t i = 0; i < na; i++) {
+			if (!a[i].ok) {
+				*err = a[i].err; /* the worker's error, now the caller's */
+				memset(&a[i].err, 0, sizeof(a[i].err));
+				if (!err->status)
+					rl_error_internal(err, "computing a trainee's figures failed");
+				goto out;
+			}
+			if (apply(db, &a[i], ctx, err) < 0)
+				goto out;
+		}
+		sweep_clear(a, na);
+		tmp = a, a = b, b = tmp;
+		tb = ba, ba = bb, bb = tb;
+		na = nb;
+	}
+	rc = 0;
+out:
+	rl_pool_free(pool); /* waits for the batch being computed first */
+	if (a)
+		sweep_clear(a, SWEEP_BATCH);
+	if (b)
+		sweep_clear(b, SWEEP_BATCH);
+	free(a);
+	free(b);
+	json_decref(ids);
+	return rc;
+}
+
+static int rebuild_one(struct rl_db *db, struct sweep_item *it, void *ctx, struct rl_error *err)
+{
+	struct rl_rebuild_stats *stats = ctx;
+
+	stats->statements += it->statements;
+	stats->trainees++;
+	return write_cache(db, it->trainee, &it->w, err);
+}
+
 int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct rl_error *err)
 {
-	json_t *ids, *v;
-	size_t i;
 	struct rl_stmt *st;
 
 	memset(stats, 0, sizeof(*stats));
-	if (!(ids = enrolled_trainees(db, err)))
+	if (rl_db_exec(db, "DELETE FROM trainee_tally; DELETE FROM trainee_status;", err) < 0 ||
+	    sweep(db, rebuild_one, stats, err) < 0)
 		return -1;
-	if (rl_db_exec(db, "DELETE FROM trainee_tally; DELETE FROM trainee_status;", err) < 0)
-		goto fail;
-	json_array_foreach(ids, i, v) {
-		int64_t trainee = json_integer_value(v);
-		const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
-		json_t *ev;
-
-		if (!c || !(ev = figures_of(db, trainee, c, &stats->statements, err)))
-			goto fail;
-		if (write_cache(db, trainee, ev, err) < 0) {
-			json_decref(ev);
-			goto fail;
-		}
-		json_decref(ev);
-		stats->trainees++;
-	}
-	json_decref(ids);
 	if ((st = rl_db_stmt(db, "SELECT count(*) FROM ledger", err))) {
 		if (rl_step(st) == RL_ROW)
 			stats->ledger_entries = (uint64_t)rl_col_int64(st, 0);
 		rl_reset(st);
 	}
 	return err->status ? -1 : 0;
-fail:
-	json_decref(ids);
-	return -1;
 }
 
 static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache, json_t *ledger)
@@ -750,24 +1012,20 @@ static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache,
 }
 
 /* Appends to out what differs between the trainee's cached rows and ev; returns how many. */
-static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, json_t *out, struct rl_error *err)
+static int compare_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct cache_rows *w,
+			 json_t *out, struct rl_error *err)
 {
-	json_t *want = json_object(), *have = json_object(), *mod, *req, *v;
-	struct cache_row r;
-	size_t i, j, before = json_array_size(out);
+	json_t *want = json_object(), *have = json_object(), *v;
+	const struct cache_row *rr = &w->r;
+	size_t before = json_array_size(out);
 	const char *key;
 	struct rl_stmt *st;
 	int64_t want_cid = 0;
 	int rc;
 
-	json_array_foreach(json_object_get(ev, "modules"), i, mod)
-		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
-			json_int_t s = json_integer_value(json_object_get(req, "signed")),
-				   p = json_integer_value(json_object_get(req, "pending"));
-			if (s || p)
-				json_object_set_new(want, json_string_value(json_object_get(req, "key")),
-						    json_pack("{s:I,s:I}", "signed", s, "pending", p));
-		}
+	json_object_foreach(w->tally, key, v)
+		json_object_set_new(want, key, json_pack("{s:O,s:O}", "signed", json_array_get(v, 0),
+							 "pending", json_array_get(v, 1)));
 	if (!(st = rl_db_stmt(db, "SELECT requirement, signed, pending FROM trainee_tally WHERE trainee_id = ?", err)))
 		goto out;
 	rl_bind_int64(st, 1, trainee);
@@ -788,75 +1046,70 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const json_t *ev, js
 		if (!json_object_get(want, key))
 			drift(out, trainee, key, json_incref(v), NULL);
 	/* The accreditation list's row. */
-	cache_row_of(ev, &r);
-	r.through = last_index_about(db, trainee, err);
 	if (rl_enrolled_curriculum(db, trainee, &want_cid, err) < 0 ||
 	    !(st = rl_db_stmt(db, "SELECT status, modules_met, modules_total, summary, accredited_until, "
 				  "accreditation_index, ledger_through, coalesce(curriculum_id, 0), curriculum_id "
 				  "FROM trainee_status WHERE trainee_id = ?1", err))) {
-		json_decref(r.summary);
 		goto out;
 	}
 	rl_bind_int64(st, 1, trainee);
 	if (rl_step(st) != RL_ROW) {
-		drift(out, trainee, "status", NULL, json_string(r.status));
+		drift(out, trainee, "status", NULL, json_string(rr->status));
 	} else {
 		json_t *summary = json_loads(rl_db_col_text(st, 3), 0, NULL);
 		const char *until = rl_col_is_null(st, 4) ? NULL : rl_db_col_text(st, 4);
-		if (!r.status || strcmp(rl_db_col_text(st, 0), r.status) != 0)
-			drift(out, trainee, "status", json_string(rl_db_col_text(st, 0)), json_string(r.status ? r.status : ""));
-		if (rl_col_int(st, 1) != r.met)
-			drift(out, trainee, "modules_met", json_integer(rl_col_int(st, 1)), json_integer(r.met));
-		if (rl_col_int(st, 2) != r.total)
-			drift(out, trainee, "modules_total", json_integer(rl_col_int(st, 2)), json_integer(r.total));
-		if (!summary || !r.summary || !json_equal(summary, r.summary))
+		if (!rr->status || strcmp(rl_db_col_text(st, 0), rr->status) != 0)
+			drift(out, trainee, "status", json_string(rl_db_col_text(st, 0)), json_string(rr->status ? rr->status : ""));
+		if (rl_col_int(st, 1) != rr->met)
+			drift(out, trainee, "modules_met", json_integer(rl_col_int(st, 1)), json_integer(rr->met));
+		if (rl_col_int(st, 2) != rr->total)
+			drift(out, trainee, "modules_total", json_integer(rl_col_int(st, 2)), json_integer(rr->total));
+		if (!summary || !rr->summary || !json_equal(summary, rr->summary))
 			drift(out, trainee, "summary", summary ? json_incref(summary) : json_string(rl_db_col_text(st, 3)),
-			      r.summary ? json_incref(r.summary) : NULL);
-		if ((until == NULL) != (r.until == NULL) || (until && strcmp(until, r.until) != 0))
+			      rr->summary ? json_incref(rr->summary) : NULL);
+		if ((until == NULL) != (rr->until == NULL) || (until && strcmp(until, rr->until) != 0))
 			drift(out, trainee, "accredited_until", until ? json_string(until) : NULL,
-			      r.until ? json_string(r.until) : NULL);
+			      rr->until ? json_string(rr->until) : NULL);
 		/* What the tallies are kept up to date from (tally.c). */
-		if ((rl_col_is_null(st, 5) ? -1 : rl_col_int64(st, 5)) != r.acc_index)
+		if ((rl_col_is_null(st, 5) ? -1 : rl_col_int64(st, 5)) != rr->acc_index)
 			drift(out, trainee, "accreditation_index", rl_col_is_null(st, 5) ? NULL
-			      : json_integer(rl_col_int64(st, 5)), r.acc_index >= 0 ? json_integer(r.acc_index) : NULL);
-		if ((rl_col_is_null(st, 6) ? -2 : rl_col_int64(st, 6)) != r.through)
+			      : json_integer(rl_col_int64(st, 5)), rr->acc_index >= 0 ? json_integer(rr->acc_index) : NULL);
+		if ((rl_col_is_null(st, 6) ? -2 : rl_col_int64(st, 6)) != rr->through)
 			drift(out, trainee, "ledger_through", rl_col_is_null(st, 6) ? NULL
-			      : json_integer(rl_col_int64(st, 6)), json_integer(r.through));
+			      : json_integer(rl_col_int64(st, 6)), json_integer(rr->through));
 		if (rl_col_int64(st, 7) != want_cid)
 			drift(out, trainee, "curriculum_id", rl_col_is_null(st, 8) ? NULL
-			      : json_integer(rl_col_int64(st, 8)), json_deep_copy(json_object_get(ev, "curriculum")));
+			      : json_integer(rl_col_int64(st, 8)), json_pack("{s:s,s:i}", "code", rl_curriculum_code(c), "version", rl_curriculum_version(c)));
 		json_decref(summary);
 	}
 	rl_reset(st);
-	json_decref(r.summary);
 out:
 	json_decref(want);
 	json_decref(have);
 	return err->status ? -1 : (int)(json_array_size(out) - before);
 }
 
+struct check_ctx {
+	json_t *out;
+	int total;
+};
+
+static int check_swept(struct rl_db *db, struct sweep_item *it, void *ctx, struct rl_error *err)
+{
+	struct check_ctx *cc = ctx;
+	int n = judge_rows(db, it->trainee, it->c, &it->w, cc->out, err);
+
+	if (n < 0)
+		return -1;
+	cc->total += n;
+	return 0;
+}
+
 int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err)
 {
-	json_t *ids = enrolled_trainees(db, err), *v;
-	size_t i;
-	int total = 0;
+	struct check_ctx cc = { out, 0 };
 
-	if (!ids)
-		return -1;
-	json_array_foreach(ids, i, v) {
-		int64_t trainee = json_integer_value(v);
-		const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
-		int n = c ? check_one(db, trainee, c, out, err) : -1;
-
-		if (n < 0)
-			goto fail;
-		total += n;
-	}
-	json_decref(ids);
-	return total;
-fail:
-	json_decref(ids);
-	return -1;
+	return sweep(db, check_swept, &cc, err) < 0 ? -1 : cc.total;
 }
 
 /* ---------------------------------------------------------------- report */

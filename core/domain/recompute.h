@@ -14,6 +14,7 @@
 #define RASLOG_RECOMPUTE_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base/error.h"
@@ -33,5 +34,33 @@
  * the input cannot be read.
  */
 json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err);
+
+/*
+ * The same in two passes for an export of any size (issue 18): memory
+ * grows with the trainees (and 16 bytes per entry), not with the entries.
+ *
+ * Pass 1 hands every entry's parsed statement, in index order, to
+ * rl_recompute_add with where its line is in the export (offset and
+ * length in bytes, newline included); `raslog audit` does it from the
+ * verifier as it checks each entry (rl_verify_opts.entry), so the
+ * grouping costs no parse of its own.  It keeps the curriculum
+ * definitions, the enrolments, the import statements and, per trainee,
+ * where their lines are.  Pass 2, rl_recompute_run, reads each enrolled
+ * trainee's lines again (fseeko and fread on in: a file or a memory
+ * stream, not a pipe), computes their rows as rl_recompute_export lists
+ * them, a batch of trainees at a time on worker threads (base/pool.h),
+ * and hands each row to each(ctx, row) on the calling thread in trainee
+ * order, then drops it; each returns non-zero to stop.  0, or -1 with err.
+ */
+struct rl_recompute;
+struct rl_recompute *rl_recompute_new(void);
+void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *statement, uint64_t offset, size_t len);
+typedef int (*rl_recompute_row_fn)(void *ctx, json_t *row);
+int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_recompute_row_fn each, void *ctx,
+		     struct rl_error *err);
+/* After pass 1: the statements read, and the simulator_import list ("imports" above). */
+json_int_t rl_recompute_statements(const struct rl_recompute *r);
+const json_t *rl_recompute_imports(const struct rl_recompute *r);
+void rl_recompute_free(struct rl_recompute *r);
 
 #endif

@@ -52,6 +52,8 @@ enum {
 struct entry {
 	char *line;          /* the export line (owned), without newline */
 	size_t len;
+	uint64_t offset;     /* where the line starts in the input */
+	size_t raw_len;      /* its length there, newline included */
 	int blank_before;    /* a blank line came before this one */
 	int64_t index;       /* -1 if the line has no usable index */
 	json_t *stmt;        /* the parsed statement (stage 1) */
@@ -1082,7 +1084,7 @@ static void free_batch(struct entry *b, size_t n)
 }
 
 /* Reads up to BATCH non-blank lines into b (*n of them); -1 on a read error (nothing held). */
-static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof)
+static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof, uint64_t *offset)
 {
 	*n = 0;
 	while (*n < BATCH) {
@@ -1099,6 +1101,8 @@ static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof
 			*eof = 1;
 			break;
 		}
+		size_t raw = (size_t)len;
+		*offset += raw;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len == 0) {
@@ -1107,6 +1111,8 @@ static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof
 			continue;
 		}
 		memset(&b[*n], 0, sizeof(b[*n]));
+		b[*n].offset = *offset - raw;
+		b[*n].raw_len = raw;
 		b[*n].line = line;
 		b[*n].len = (size_t)len;
 		b[*n].blank_before = *blank;
@@ -1146,6 +1152,8 @@ static int stage2(struct entry *batch, size_t n, struct state *s, struct rl_merk
 			res->redacted++; /* its content is not ours to check; the root over it is */
 		else if (authority(s, e, why, sizeof(why)) < 0)
 			return fail(res, want, why);
+		if (opts->entry)
+			opts->entry(opts->entry_ctx, e->index, e->redacted ? NULL : e->stmt, e->offset, e->raw_len);
 		rl_merkle_stream_push(ms, e->leaf);
 		res->entries = ms->size;
 		if (opts->old_head && ms->size == old->size) {
@@ -1169,7 +1177,7 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 	size_t na = 0, nb = 0;
 	uint8_t root[32], old_root[32];
 	int have_old_root = 0, blank = 0, threads = opts->threads > 0 ? opts->threads : 2, rc = 0, eof = 0;
-	uint64_t every = opts->progress_every ? opts->progress_every : 10000;
+	uint64_t every = opts->progress_every ? opts->progress_every : 10000, offset = 0;
 	char why[512];
 
 	memset(res, 0, sizeof(*res));
@@ -1212,14 +1220,14 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 	 * threads, this thread runs stage 2 of batch A (in index order) and
 	 * then reads the batch after B into A's place.
 	 */
-	if (read_batch(in, batch, &na, &blank, &eof) < 0)
+	if (read_batch(in, batch, &na, &blank, &eof, &offset) < 0)
 		goto read_failed;
 	if (na)
 		check_start(&chk, batch, na, threads);
 	while (na && rc == 0) {
 		check_join(&chk);
 		nb = 0;
-		if (!eof && read_batch(in, next, &nb, &blank, &eof) < 0) {
+		if (!eof && read_batch(in, next, &nb, &blank, &eof, &offset) < 0) {
 			free_batch(batch, na);
 			goto read_failed;
 		}

@@ -38,6 +38,7 @@
 #ifndef RASLOG_VERIFY_H
 #define RASLOG_VERIFY_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -54,6 +55,16 @@ struct rl_verify_opts {
 	uint64_t progress_every;      /* 0 means 10000 */
 	rl_verify_progress_fn progress; /* or NULL */
 	void *progress_ctx;
+	/*
+	 * Or NULL: called for each entry once it has verified, in index
+	 * order, with its parsed statement (NULL for a redacted line; the
+	 * callee may keep a reference) and where its line is in the input
+	 * (byte offset and length, newline included), so that a reader of
+	 * the statements (`raslog audit`, domain/recompute.h) need not parse
+	 * the export again.  Entries after a bad one are never passed.
+	 */
+	void (*entry)(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len);
+	void *entry_ctx;
 };
 
 struct rl_verify_result {

@@ -18,6 +18,8 @@
 #include "base/error.h"
 #include "domain/curriculum.h"
 #include "domain/figures.h"
+#include "domain/recompute.h"
+#include "ledger/ledger.h"
 #include "ledger/kinds.h"
 #include "ledger/verify.h"
 #include "base/banned.h"
@@ -472,6 +474,114 @@ static void test_kinds_table(void **state)
 	json_decref(cur);
 }
 
+/*
+ * rl_figures_tallies (what `raslogd rebuild` and the start-up check keep)
+ * is rl_figures' own walk without the report: every requirement's signed
+ * and pending amounts, and the live accreditation, are the report's.
+ */
+static void test_tallies_match_report(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(60, 2));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_figures_tallies t;
+	json_t *ev = rl_figures(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &err), *mod, *req;
+	size_t i, j, seen = 0;
+	long long s, p;
+
+	assert_non_null(ev);
+	assert_int_equal(rl_figures_tallies(c, f->tools, 7, f->entries, f->pending, &t, &err), 0);
+	json_array_foreach(json_object_get(ev, "modules"), i, mod)
+		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
+			rl_figures_lookup(&t, str(req, "key"), &s, &p);
+			assert_int_equal(s, num(req, "signed"));
+			assert_int_equal(p, num(req, "pending"));
+			seen += s || p;
+		}
+	assert_true(seen >= 3); /* the fixture moves several requirements */
+	/* Accredited at 19, revoked at 20: no live accreditation, as the report says. */
+	assert_null(json_object_get(ev, "accreditation"));
+	assert_int_equal(t.acc_index, -1);
+	json_decref(t.sig);
+	json_decref(t.pen);
+	/* Without the revocation (entry 20), the accreditation at 19 is live. */
+	{
+		json_t *some = json_array();
+		for (i = 0; i < json_array_size(f->entries); i++)
+			if (num(json_array_get(f->entries, i), "index") != 20)
+				json_array_append(some, json_array_get(f->entries, i));
+		assert_int_equal(rl_figures_tallies(c, f->tools, 7, some, NULL, &t, &err), 0);
+		assert_int_equal(t.acc_index, 19);
+		assert_int_equal(t.has_until, 0);
+		json_decref(t.sig);
+		json_decref(t.pen);
+		json_decref(some);
+	}
+	json_decref(ev);
+	rl_curriculum_free(c);
+}
+
+/*
+ * `raslog audit`'s recompute over an export of more trainees than two of
+ * its batches (64 trainees each, computed on worker threads): every
+ * enrolled trainee once, in id order, each with their own figures.
+ */
+static void test_recompute_batches(void **state)
+{
+	const char *def_text = CURRICULUM(60, 2);
+	json_t *def = json_loads(def_text, 0, NULL), *out, *row, *st;
+	struct rl_error err = RL_ERROR_INIT;
+	const size_t trainees = 150;
+	size_t index = 0, i;
+	char *text, *line;
+	FILE *in = tmpfile();
+
+	(void)state;
+	assert_non_null(def);
+	/* One curriculum statement, then trainees enrolled in descending id order, each with one session. */
+#define PUT(stmt)                                                                                      \
+	do {                                                                                           \
+		text = json_dumps((stmt), JSON_COMPACT | JSON_SORT_KEYS);                               \
+		json_t *l = json_pack("{s:I,s:s+}", "index", (json_int_t)index++, "message",            \
+				      RL_STATEMENT_PREFIX, text);                                        \
+		line = json_dumps(l, JSON_COMPACT);                                                    \
+		fprintf(in, "%s\n", line);                                                             \
+		free(line);                                                                            \
+		free(text);                                                                            \
+		json_decref(l);                                                                        \
+		json_decref(stmt);                                                                     \
+	} while (0)
+	st = json_pack("{s:s,s:s,s:O}", "type", "curriculum", "sha256", "f00d", "definition", def);
+	PUT(st);
+	for (i = trainees; i >= 1; i--) {
+		st = json_pack("{s:s,s:I,s:{s:s,s:i,s:s}}", "type", "enrolment", "trainee", (json_int_t)(1000 + i),
+			       "curriculum", "code", "fx", "version", 1, "sha256", "f00d");
+		PUT(st);
+	}
+	for (i = 1; i <= trainees; i++) {
+		st = json_pack("{s:s,s:s,s:i,s:s,s:s,s:{s:I,s:I,s:i,s:s,s:I,s:s}}", "type", "session_signoff",
+			       "decision", "confirmed", "signer", 3, "signed_at", "2026-01-02T10:00:00Z", "role", "P",
+			       "session", "id", (json_int_t)i, "trainee", (json_int_t)(1000 + i), "trainer", 3, "date",
+			       "2026-01-02", "minutes", (json_int_t)i, "activity", "simulator");
+		PUT(st);
+	}
+#undef PUT
+	rewind(in);
+	out = rl_recompute_export(in, "2026-06-01", &err);
+	fclose(in);
+	assert_non_null(out);
+	assert_int_equal(json_integer_value(json_object_get(out, "statements")), 1 + 2 * trainees);
+	assert_int_equal(json_array_size(json_object_get(out, "trainees")), trainees);
+	json_array_foreach(json_object_get(out, "trainees"), i, row) {
+		json_t *rep = json_object_get(row, "report");
+		assert_int_equal(num(row, "trainee"), (long long)(1000 + i + 1));
+		assert_non_null(rep);
+		assert_int_equal(num(req_of(rep, "a/sim"), "signed"), (long long)(i + 1));
+	}
+	json_decref(out);
+	json_decref(def);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +592,8 @@ int main(void)
 		cmocka_unit_test(test_kinds_table),
 		cmocka_unit_test(test_simulator_imports),
 		cmocka_unit_test(test_elearning_confirmations),
+		cmocka_unit_test(test_tallies_match_report),
+		cmocka_unit_test(test_recompute_batches),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

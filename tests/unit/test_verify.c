@@ -1052,6 +1052,116 @@ static void test_texts(void **state)
 	json_decref(plain);
 }
 
+/* What the entry callback saw: indexes in order, and whether each offset and length point at the entry's line. */
+struct seen_entries {
+	FILE *f;
+	int64_t next;
+	size_t statements, bad_offsets;
+};
+
+static void see_entry(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len)
+{
+	struct seen_entries *s = ctx;
+	char *buf = malloc(len + 1);
+	json_t *line = NULL;
+
+	if (index != s->next++)
+		s->bad_offsets++;
+	s->statements += statement != NULL;
+	/* The callee may read the line again: offset and length name it, newline included. */
+	if (!buf || pread(fileno(s->f), buf, len, (off_t)offset) != (ssize_t)len || buf[len - 1] != '\n' ||
+	    !(line = json_loadb(buf, len, 0, NULL)) || json_integer_value(json_object_get(line, "index")) != index)
+		s->bad_offsets++;
+	json_decref(line);
+	free(buf);
+}
+
+/*
+ * An export longer than the verifier's batches (2,048 entries, checked on
+ * their own threads while the previous batch is walked in order): every
+ * entry reaches the callback once, in index order, with where its line
+ * is; a bad entry at either side of a batch boundary is the one named,
+ * and of two bad entries in different batches, the first.
+ */
+static void test_many_batches(void **state)
+{
+	uint8_t epk[32], esk[64];
+	char e64[48];
+	int64_t ell = person("David Ellis", epk, esk, e64), trainee = person("Priya Raman", NULL, NULL, NULL);
+	size_t n = nlines, total = 5000, k;
+	char **c = copy_lines(), sig[200], *b64;
+	struct rl_verify_result res;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_verify_opts o;
+	struct seen_entries seen = { 0 };
+	uint8_t raw[64];
+	FILE *f;
+
+	(void)state;
+	assert_true(n < 2000);
+	c = realloc(c, (total + 1) * sizeof(*c));
+	for (k = n; k < total; k++) {
+		/* A distinct session each time: one decision per session. */
+		json_t *session = json_pack("{s:I,s:I,s:I,s:s,s:i}", "id", (json_int_t)(1000000 + k), "trainee",
+					    (json_int_t)trainee, "trainer", (json_int_t)ell, "date", "2026-01-01",
+					    "minutes", 30);
+		struct rl_signer by = { ell, e64, "2026-01-02T00:00:00Z" };
+		c[k] = line_at(rl_stmt_session_signoff(session, "confirmed", NULL, NULL, NULL, &by), epk, esk, k);
+		json_decref(session);
+	}
+
+	/* All of it, through the callback, with a blank line at the end (not an entry). */
+	f = tmpfile();
+	for (k = 0; k < total; k++)
+		fprintf(f, "%s\n", c[k]);
+	fputs("\n", f);
+	rewind(f);
+	memset(&o, 0, sizeof(o));
+	memcpy(o.log_key, log_key, 32);
+	o.threads = 2;
+	o.entry = see_entry;
+	o.entry_ctx = &seen;
+	seen.f = f;
+	assert_int_equal(rl_verify_export(f, &o, &res, &err), 0);
+	fclose(f);
+	assert_true(res.ok);
+	assert_int_equal(res.entries, total);
+	assert_int_equal(res.statements[5] >= total - n, 1);
+	assert_int_equal(seen.next, (int64_t)total);
+	assert_int_equal(seen.statements, total - res.redacted); /* a redacted line passes no statement */
+	assert_int_equal(seen.bad_offsets, 0);
+
+	/* One bad signature at the last entry of a batch, at the first of the next, and two in different batches. */
+	{
+		const size_t at[][2] = { { 2047, 0 }, { 2048, 0 }, { 4095, 4096 }, { 2100, 4500 } };
+		for (size_t t = 0; t < sizeof(at) / sizeof(at[0]); t++) {
+			char *saved[2] = { NULL, NULL };
+			for (int j = 0; j < 2; j++) {
+				if (!at[t][j])
+					continue;
+				saved[j] = strdup(c[at[t][j]]);
+				rl_base64_decode_exact(member(c[at[t][j]], "signature", sig, sizeof(sig)), raw, 64);
+				raw[3] ^= 0x10;
+				b64 = rl_base64_encode(raw, 64);
+				set_member(c, at[t][j], "signature", b64);
+				free(b64);
+			}
+			assert_int_equal(run(c, total, NULL, NULL, &res), 1);
+			assert_int_equal(res.bad_index, (int64_t)at[t][0]);
+			assert_int_equal(res.entries, at[t][0]);
+			assert_non_null(strstr(res.why, "signature does not verify"));
+			for (int j = 0; j < 2; j++)
+				if (saved[j]) {
+					free(c[at[t][j]]);
+					c[at[t][j]] = saved[j];
+				}
+		}
+	}
+	/* And the export is whole again. */
+	assert_int_equal(run(c, total, NULL, NULL, &res), 0);
+	free_lines(c, total);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1075,6 +1185,7 @@ int main(void)
 		cmocka_unit_test(test_elearning),
 		cmocka_unit_test(test_correction_rules),
 		cmocka_unit_test(test_texts),
+		cmocka_unit_test(test_many_batches),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
