@@ -243,18 +243,21 @@ print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
 # fixture_session USER_ID: a web session of that user made directly in the
 # database (as if signed in on another device); prints the cookie value.
 fixture_session() { # fixture_session USER_ID -> prints the cookie value
-	python3 - "$DB" "$1" <<'PY'
-import base64, hashlib, os, sqlite3, sys, datetime
+	# A web session row made as sign-in makes one (hash = BLAKE2b-256 of the
+	# cookie's 32 bytes), on either engine.
+	fs_row=$(python3 - <<'PY'
+import base64, hashlib, os, datetime
 raw = os.urandom(32)
-sid = base64.urlsafe_b64encode(raw).decode().rstrip('=')
 now = datetime.datetime.now(datetime.timezone.utc)
 f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
-db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values (?,?,?,?,?)",
-           (int(sys.argv[2]), hashlib.blake2b(raw, digest_size=32).digest(), f(now), f(now), f(now + datetime.timedelta(hours=12))))
-db.commit()
-print(sid)
+print(base64.urlsafe_b64encode(raw).decode().rstrip('='), hashlib.blake2b(raw, digest_size=32).hexdigest(),
+      f(now), f(now + datetime.timedelta(hours=12)))
 PY
+)
+	set -- "$1" $fs_row
+	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then fs_hash="decode('$3', 'hex')"; else fs_hash="X'$3'"; fi
+	sql "insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values ($1, $fs_hash, '$4', '$4', '$5')" >/dev/null
+	echo "$2"
 }
 
 # node_tap SCRIPT ARGS...: runs a Node script whose TAP lines go first in this
