@@ -65,6 +65,14 @@ ROWS = [
     ("8. offline audit of the export", ("s4.raslog_audit", "seconds"), "s",
      None, None, ("<=", 60.0)),
     ("8. offline audit peak RSS", ("s4.raslog_audit", "peak_rss_mib"), "MiB", None, None, None),
+    ("9. PostgreSQL: logging, one raslogd", ("s9.log.pg", "rps"), "req/s",
+     "raslog on SQLite", ("s9.log.sqlite", "rps"), None),
+    ("9. PostgreSQL: logging, two raslogd", ("s9.log.pg_two", "rps"), "req/s",
+     "raslog on SQLite", ("s9.log.sqlite", "rps"), None),
+    ("9. PostgreSQL: progress, one raslogd", ("s9.progress.pg_progress", "rps"), "req/s",
+     "raslog on SQLite", ("s9.progress.sqlite_progress", "rps"), None),
+    ("9. PostgreSQL: progress, two raslogd", ("s9.progress.pg_two", "rps"), "req/s",
+     "raslog on SQLite", ("s9.progress.sqlite_progress", "rps"), None),
 ]
 
 # Measured but not part of a raslog row: printed so the baselines can be read alone.

@@ -642,9 +642,72 @@ scenario_8() {
 	fi
 }
 
+# 9. The engines (issue 20 item 6): session logging and progress reads on
+# raslog over SQLite and over PostgreSQL, one raslogd and two raslogd on
+# the same PostgreSQL database (half the connections each, at once), in
+# the same run, so the ratios compare like with like.  The PostgreSQL
+# cluster is a throwaway one on a Unix socket (tests/lib/pg.sh), fsync and
+# synchronous_commit on: the same durability as SQLite's FULL.
+scenario_9() {
+	raslog_missing && { skip s9.raslog "bin/raslogd not built"; return 0; }
+	. "$ROOT/tests/lib/pg.sh"
+	pg_available || { skip s9.pg "PostgreSQL 15 is not installed"; return 0; }
+	say "scenario 9: SQLite and PostgreSQL, one and two raslogd, $RUNS x ${DURATION}s"
+	dir=$TMP/s9
+	mkdir -p "$dir"
+	chmod 711 "$TMP"   # the cluster runs as an unprivileged user below it
+	pg_start "$dir/pg" >/dev/null 2>&1 || { skip s9.pg "PostgreSQL did not start"; return 0; }
+	pg_createdb raslog
+	s9_uri=$(pg_uri raslog)
+	printf '#!/bin/sh\nexec "%s" --key-dir "%s" "$@"\n' "$RASLOGD" "$dir/pg-keys" > "$dir/raslogd-pg"
+	chmod +x "$dir/raslogd-pg"
+	raslog_setup "$dir/raslog.db" "$dir/sqlite.creds" "$LOG_TRAINEES" "$LOG_TRAINERS" ||
+		{ skip s9.raslog "raslogd init failed"; pg_stop; return 0; }
+	s9_real=$RASLOGD
+	RASLOGD="$dir/raslogd-pg"
+	raslog_setup "$s9_uri" "$dir/pg.creds" "$LOG_TRAINEES" "$LOG_TRAINERS"
+	s9_ok=$?
+	RASLOGD=$s9_real
+	[ "$s9_ok" = 0 ] || { skip s9.pg "raslogd init on PostgreSQL failed: $(tail -n 1 "$TMP/raslog-setup.log")"; pg_stop; return 0; }
+	start_server sqlite "$PORT_BASE" "$RASLOGD" --db "$dir/raslog.db" serve $SERVE_FLAGS \
+		--listen "127.0.0.1:$PORT_BASE"
+	start_server pg "$((PORT_BASE + 1))" "$dir/raslogd-pg" --db "$s9_uri" serve $SERVE_FLAGS \
+		--listen "127.0.0.1:$((PORT_BASE + 1))"
+	start_server pg_b "$((PORT_BASE + 2))" "$dir/raslogd-pg" --db "$s9_uri" serve $SERVE_FLAGS \
+		--listen "127.0.0.1:$((PORT_BASE + 2))"
+	alias_port sqlite sqlite_progress
+	alias_port pg pg_progress
+	rounds s9.log post-sessions.lua /api/v1/sessions "$CONNS" "sqlite:$dir/sqlite.creds" "pg:$dir/pg.creds"
+	s9_two log post-sessions.lua /api/v1/sessions "$dir/pg.creds"
+	rounds s9.progress get-progress.lua / "$CONNS" "sqlite_progress:$dir/sqlite.creds" "pg_progress:$dir/pg.creds"
+	s9_two progress get-progress.lua / "$dir/pg.creds"
+	for s9_name in sqlite pg pg_b; do stop_server "$s9_name"; done
+	pg_stop
+}
+
+# s9_two WHAT SCRIPT PATH CREDS: both PostgreSQL servers at once, half the
+# connections each; records s9.WHAT.pg_two with the summed rate and the
+# worse p99 of the two.
+s9_two() {
+	t_half=$((CONNS / 2))
+	t_run=1
+	while [ "$t_run" -le "$RUNS" ]; do
+		run_wrk "s9.$1.pg_two_a" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg)$3" "$t_half" &
+		run_wrk "s9.$1.pg_two_b" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg_b)$3" "$t_half" &
+		wait
+		t_a=$(grep "^s9.$1.pg_two_a $t_run " "$RAW" | tail -n 1)
+		t_b=$(grep "^s9.$1.pg_two_b $t_run " "$RAW" | tail -n 1)
+		record "s9.$1.pg_two $t_run $(printf '%s\n%s\n' "$t_a" "$t_b" | awk '
+			{ for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rps") rps += kv[2];
+			  if (kv[1] == "p99_ms" && kv[2] > p99) p99 = kv[2] } }
+			END { printf "rps=%.1f p99_ms=%.3f", rps, p99 }')"
+		t_run=$((t_run + 1))
+	done
+}
+
 raslog_missing && skip raslog "bin/raslogd not built"
 started=$(now_ms)
-for scenario in 1 2 3 4 5 6 7 8; do
+for scenario in 1 2 3 4 5 6 7 8 9; do
 	if wants "$scenario"; then
 		"scenario_$scenario"
 	else

@@ -34,6 +34,8 @@ if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
 	pg_start "$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")" && pg_createdb raslog ||
 		{ echo "# no PostgreSQL cluster for RASLOG_TEST_ENGINE=postgresql"; rm -rf "$WORK"; pg_stop; exit 1; }
 	DB=$(pg_uri raslog)
+	pg_psql raslog "$(cat tests/lib/pg-test-compat.sql)" >/dev/null ||
+		{ echo "# cannot load tests/lib/pg-test-compat.sql"; rm -rf "$WORK"; pg_stop; exit 1; }
 	printf '#!/bin/sh\nexec "%s" --key-dir "%s" "$@"\n' "$RASLOGD" "$WORK/server-keys" >"$WORK/raslogd"
 	chmod 0755 "$WORK/raslogd"
 	RASLOGD="$WORK/raslogd"

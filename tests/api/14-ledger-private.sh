@@ -52,7 +52,7 @@ def subject(s):
         return None if stmts[s["accreditation_index"]]["type"] == "trainer_accreditation" else s["subject"]
     if t == "session_signoff":
         return s["session"]["trainee"]
-    if t == "simulator_import":
+    if t in ("simulator_import", "elearning_confirmation"):
         return s["import"]["trainee"]
     return s["trainee"]
 assert len(mine) == len(full), (len(mine), len(full))

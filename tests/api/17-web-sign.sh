@@ -71,7 +71,7 @@ fi
 # raises no alarm: the page follows the chain as raslog verify does (issue 13 item 7).
 PHONE_ID=$(jget 'j["phone_key_id"]' < "$R")
 check "the phone's key was revoked on the web page, with a key_revocation in the ledger" \
-	"$(sql "SELECT revoked_index IS NOT NULL FROM keys WHERE id = $PHONE_ID")-$(sql "SELECT count(*) FROM ledger WHERE kind = 'key_revocation' AND subject_id = $ELLID")" = 1-1
+	"$(sql "SELECT CASE WHEN revoked_index IS NOT NULL THEN 1 ELSE 0 END FROM keys WHERE id = $PHONE_ID")-$(sql "SELECT count(*) FROM ledger WHERE kind = 'key_revocation' AND subject_id = $ELLID")" = 1-1
 NEWSK=$(node -e 'const c=require("crypto");const {privateKey,publicKey}=c.generateKeyPairSync("ed25519");
 const seed=privateKey.export({format:"der",type:"pkcs8"}).subarray(16);const pk=publicKey.export({format:"der",type:"spki"}).subarray(12);
 console.log(Buffer.concat([seed,pk]).toString("base64"))')

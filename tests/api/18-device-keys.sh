@@ -122,7 +122,7 @@ check "the Node recipe verifies the export with device keys" "$?-$(grep -c OK "$
 # The Node recipe for the key chain (tests/js/key-chain.mjs, docs/ledger.md section 2) agrees,
 # and refuses the same ledger with one more entry: a device_key signed by a key nobody trusted.
 "$RASLOG" ledger export --token "$FAC" > "$WORK/full.jsonl" 2>/dev/null
-node tests/js/key-chain.mjs "$WORK/full.jsonl" "$LOGKEY" > "$WORK/out" 2>&1
+node tests/js/key-chain.mjs "$WORK/full.jsonl" "$LOGKEY" > "$WORK/out" 2>&1; kc=$?; [ $kc = 0 ] || sed "s/^/#   key-chain: /" "$WORK/out" | head -5; (exit $kc)
 check "key-chain.mjs follows the chain: OK with 3 keys per device" "$?-$(grep -c '(3 per device): OK' "$WORK/out")" = 0-1
 set -- $(newkey); SKY=$1; KY=$2
 stmt device_key "$T" "$KX" user="$T" public_key="\"$KY\"" > "$WORK/forged.json"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (its subject is the SQLite file itself: it reads or changes it with sqlite3; tests/run.sh runs it once)
 # 20-crash.sh - crash safety (issue 6 item 4).  Concurrent writers POST
 # sessions (and a trainer registers and revokes keys, which appends
 # log-signed key_revocation entries to the ledger) while the server is

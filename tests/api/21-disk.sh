@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (its subject is the SQLite file itself: it reads or changes it with sqlite3; tests/run.sh runs it once)
 # 21-disk.sh - the database on a full filesystem (issue 6 item 4).  The
 # database lives on a 2 MB tmpfs; a filler file takes the rest of the
 # space.  Writes must then get 503 with problem type storage-full (or

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (its subject is the SQLite file itself: it reads or changes it with sqlite3; tests/run.sh runs it once)
 # 22-backup.sh - backups and restores (issue 6 item 5).
 #   - `raslogd backup` while the server serves and takes writes gives a
 #     copy that opens, passes integrity_check, and whose ledger verifies

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (its subject is the SQLite file itself: it reads or changes it with sqlite3; tests/run.sh runs it once)
 # 23-secrets.sh - secrets out of the database, private files, an altered
 # ledger refused at start-up, and a schema that refuses every rewrite of
 # an entry (issue 13 item 4).

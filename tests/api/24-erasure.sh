@@ -26,7 +26,7 @@ size() { sql "select count(*) from ledger"; }
 
 # Trainer TR with a key file, a trainee TE of theirs with a pending session, and another trainee OT elsewhere.
 read -r TR TE <<<"$(sql "select trainer_id, trainee_id from sessions where status = 'pending' and trainer_id = 3 limit 1" | tr '|' ' ')"
-OT=$(sql "select id from users where roles & 1 and id not in (select trainee_id from sessions where trainer_id = $TR) order by id limit 1")
+OT=$(sql "select id from users where roles & 1 <> 0 and id not in (select trainee_id from sessions where trainer_id = $TR) order by id limit 1")
 TOKTR=$(tok "$TR"); TOKTE=$(tok "$TE"); TOKOT=$(tok "$OT")
 TRKEY=$(sql "select public_key from keys where user_id = $TR" | head -1)
 TRKEY=$(grep "\"id\":$TR," "$WORK/people.jsonl" | jget 'j["public_key"]')
@@ -95,7 +95,7 @@ IN=$(jget 'j["ledger_index"]' < "$WORK/body")
 check "  ...the 201's statement commits to the notes and embeds none" \
 	"$(jget '[j["statement"]["v"], "notes" in j["statement"]["session"], j["statement"]["session"]["notes_commit"][:7]]' < "$WORK/body")" = '[2, false, "sha256:"]'
 check "the signed message in the ledger holds neither text" \
-	"$(sql "select count(*) from ledger where idx in ($IR, $IN) and (instr(message, 'Not at the console') or instr(message, 'Reflective note'))")" = 0
+	"$(sql "select count(*) from ledger where idx in ($IR, $IN) and (instr(message, 'Not at the console') > 0 or instr(message, 'Reflective note') > 0)")" = 0
 
 # texts_ok FILE INDEX PATH TEXT: the entry's texts[PATH] matches TEXT and the statement's commitment (Python's hashlib)
 texts_ok() {

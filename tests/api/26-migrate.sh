@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (its subject is the SQLite file itself: it reads or changes it with sqlite3; tests/run.sh runs it once)
 # 26-migrate.sh - raslogd migrate (issue 20 item 4): a programme's database
 # moves to a new database, keys and all.  The copy has every table's rows,
 # the same signed ledger head, and a server on it reports the same figures
@@ -19,7 +20,7 @@ before_src=$(sha256sum "$DB" | cut -d' ' -f1)
 start_server
 "$RASLOG" --token "$FAC" audit --json > "$WORK/audit-src.json" 2>/dev/null
 check "the source audits clean" "$(jget 'j["ok"]' < "$WORK/audit-src.json")" = True
-trainees=$(sql "select id from users where roles & 1 and curriculum_id is not null order by id")
+trainees=$(sql "select id from users where roles & 1 <> 0 and curriculum_id is not null order by id")
 for t in $trainees; do
 	api GET "/api/v1/trainees/$t/progress" "$FAC" >/dev/null
 	jget 'j' < "$WORK/body" >> "$WORK/progress-src.json"

@@ -49,7 +49,7 @@ check "CSV has the header row" "$(head -1 "$WORK/e.csv" | cut -d, -f1-3)" = "ses
 rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$WORK/e.csv")
 nsess=$(sql "select count(*) from sessions where trainee_id=$TRID")
 check "one CSV row per session ($rows = $nsess)" "$rows" = "$nsess"
-TRAINER=$(sql "select id from users where roles & 2 limit 1")
+TRAINER=$(sql "select id from users where roles & 2 <> 0 limit 1")
 api POST /api/v1/sessions "$TR" "{\"date\":\"2026-01-05\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$TRAINER,\"notes\":\"=HYPERLINK(\\\"http://x\\\")\",\"site\":\"@evil\"}" >/dev/null
 curl -s -H "Authorization: Bearer $TR" "$URL/api/v1/trainees/$TRID/export?format=csv" -o "$WORK/e2.csv"
 check "a cell starting with = is neutralised" "$(grep -c "\"'=HYPERLINK" "$WORK/e2.csv")" = 1
@@ -60,7 +60,7 @@ check "a cell starting with @ is neutralised" "$(grep -c "\"'@evil\"" "$WORK/e2.
 api GET "/api/v1/accreditation?limit=1" "$FAC" >/dev/null
 offered=$(jget '"|".join(j["sites"])' <"$WORK/body")
 check "accreditation offers the trainees' home sites ($offered)" \
-	"$offered" = "$(sql "select group_concat(site, '|') from (select distinct site from users where roles & 1 and coalesce(site, '') <> '' order by site)")"
+	"$offered" = "$(sql "select group_concat(site, '|') from (select distinct site from users where roles & 1 <> 0 and coalesce(site, '') <> '' order by site) as s")"
 check "  ...not a session's location ('@evil', where a session above was logged)" \
 	"$(sql "select count(*) from sessions where site = '@evil'")-$(echo "$offered" | grep -c '@evil')" = 1-0
 echo "$offered" | tr '|' '\n' | while read -r site; do

@@ -33,8 +33,8 @@ log_for() { # log_for TRAINER N
 log_for "$A" 3; log_for "$B" 4; log_for "$C" 1; log_for "$D" 1; log_for "$E" 2
 stop_server
 check "11 sessions wait" "$(sql "SELECT count(*) FROM sessions WHERE status = 'pending'")" = 11
-sql "UPDATE sessions SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-30 days', '-1 hours') WHERE trainer_id = $C"
-sql "UPDATE sessions SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-31 days', '-1 hours') WHERE trainer_id = $D"
+sql "UPDATE sessions SET created_at = '$(date -u -d '-30 days -1 hour' +%Y-%m-%dT%H:%M:%SZ)' WHERE trainer_id = $C"
+sql "UPDATE sessions SET created_at = '$(date -u -d '-31 days -1 hour' +%Y-%m-%dT%H:%M:%SZ)' WHERE trainer_id = $D"
 
 # ---- SMTP down: queued, tried, failed with the reason, nothing lost ----
 notify --reminder-waiting 3 >"$WORK/n1.json" 2>"$WORK/n1.err"
@@ -43,10 +43,10 @@ check "... and says 2 reminders queued, 2 failed" "$(jget '(j["reminders_queued"
 check "the outbox holds 2 failed messages, each tried once" \
 	"$(sql "SELECT group_concat(state || ':' || attempts) FROM outbox")" = "failed:1,failed:1"
 check "... for B (4 > 3 waiting) and D (31 > 30 days), not A (3 waiting) or C (30 days)" \
-	"$(sql "SELECT group_concat(idempotency_key, ' ') FROM outbox ORDER BY id")" = "reminder:$B:$(date -u +%F) reminder:$D:$(date -u +%F)"
+	"$(sql "SELECT group_concat(idempotency_key, ' ') FROM (SELECT idempotency_key FROM outbox ORDER BY id) AS o")" = "reminder:$B:$(date -u +%F) reminder:$D:$(date -u +%F)"
 check "... each with the reason in last_reply" "$(sql "SELECT count(*) FROM outbox WHERE last_reply LIKE '%onnect%'")" = 2
 check "... and its next attempt backed off into the future" \
-	"$(sql "SELECT count(*) FROM outbox WHERE next_attempt_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")" = 2
+	"$(sql "SELECT count(*) FROM outbox WHERE next_attempt_at > '$(date -u +%Y-%m-%dT%H:%M:%SZ)'")" = 2
 start_server
 check "an admin sees the outbox (200)" "$(api GET '/api/v1/outbox?state=failed' "$(token_of "$ADMIN")")" = 200
 check "... both failed messages with the relay's reply" \
@@ -98,7 +98,7 @@ for i in $(seq 200); do [ "$(nmail)" -ge 5 ] && break; sleep 0.1; done
 check "serve reminds E (2 > 1 waiting) and sends it in the background" "$(nmail) $(mail_to "$(email_of "$E")")" = "5 1"
 for i in $(seq 100); do [ "$(sql "SELECT count(*) FROM outbox WHERE state = 'sent'")" = 5 ] && break; sleep 0.1; done
 check "every message is sent once: 5 rows, 5 sent, 5 messages" \
-	"$(sql "SELECT count(*) || ' ' || sum(state = 'sent') || ' ' || sum(attempts) FROM outbox") $(nmail)" = "5 5 7 5"
+	"$(sql "SELECT count(*) || ' ' || sum(CASE WHEN state = 'sent' THEN 1 ELSE 0 END) || ' ' || sum(attempts) FROM outbox") $(nmail)" = "5 5 7 5"
 stop_server
 stop_smtp
 finish

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (part 2 builds its fixture with SQLite's own SQL: INSERT OR REPLACE, strftime; tests/run.sh runs it once)
 # 72-notify-events.sh - what raslog tells trainees and faculty (issue 17
 # item 2) and who chooses it, against the same real SMTP server as
 # 71-notify.sh (Debian's aiosmtpd with tests/smtp/smtp_sink.py).

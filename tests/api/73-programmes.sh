@@ -102,9 +102,9 @@ check "S5 signed as claimed (agree)" "$(sign $S5 4 confirmed 240 A "[\"$VUA\"]")
 check "S6 rejected (decided, not compared)" "$(sign $S6 4 rejected 90)" = 201
 # S7, S8, S9 stay pending.  The clock, simulated: X4 joined 40 days ago and never had anything signed;
 # X5 joined 33 days ago and logged S9 then (over the global 30 days, under the programme's 35).
-sql "update users set created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-40 days') where id = $X4"
-sql "update users set created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-33 days') where id = $X5"
-sql "update sessions set created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-33 days') where id = $S9"
+sql "update users set created_at = '$(date -u -d '-40 days' +%Y-%m-%dT%H:%M:%SZ)' where id = $X4"
+sql "update users set created_at = '$(date -u -d '-33 days' +%Y-%m-%dT%H:%M:%SZ)' where id = $X5"
+sql "update sessions set created_at = '$(date -u -d '-33 days' +%Y-%m-%dT%H:%M:%SZ)' where id = $S9"
 
 # ---- expected figures, computed here -------------------------------------------------
 for s in $S1 $S2 $S3 $S4 $S5 $S6; do

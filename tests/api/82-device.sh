@@ -181,7 +181,7 @@ ok "a session is logged with the stored token and server (no flags, no environme
 check "  ...by the person who approved" "$(sql "select count(*) from sessions where trainee_id = $T and minutes = 45")" = 1
 ok "raslog logout succeeds" env -u RASLOG_SERVER -u RASLOG_TOKEN XDG_CONFIG_HOME="$CFG" "$RASLOG" logout
 check "  ...says which token it revoked" "$(grep -c "^Revoked token $LTID on $URL.\$" "$WORK/out")" = 1
-check "  ...the token is revoked on the server" "$(sql "select revoked_at is not null from tokens where id = $LTID")" = 1
+check "  ...the token is revoked on the server" "$(sql "select CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END from tokens where id = $LTID")" = 1
 st=$(req GET /api/v1/me "$LT")
 check "  ...and no longer works" "$st" = 401
 check "  ...it is gone from the file, the rest stays" "$(grep -c '^token' "$CFG/raslog/config") $(grep -c '^# my settings$' "$CFG/raslog/config")" = "0 1"

@@ -307,7 +307,11 @@ EOF
 # ------------------------------------------------------------ audit: a file changed after countersigning
 "$RASLOG" --token "$TOKF" audit >"$WORK/audit.out" 2>"$WORK/audit.err"
 check "raslog audit agrees with the server before tampering (exit 0)" "$?" = 0
-sql "UPDATE imports SET content = CAST(replace(CAST(content AS TEXT), ',90,', ',99,') AS BLOB) WHERE id = $ID_mimic"
+if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
+	sql "UPDATE imports SET content = convert_to(replace(convert_from(content, 'UTF8'), ',90,', ',99,'), 'UTF8') WHERE id = $ID_mimic"
+else
+	sql "UPDATE imports SET content = CAST(replace(CAST(content AS TEXT), ',90,', ',99,') AS BLOB) WHERE id = $ID_mimic"
+fi
 "$RASLOG" --token "$TOKF" audit >"$WORK/audit.out" 2>"$WORK/audit.err"
 check "raslog audit exits 1 on a file changed after countersigning" "$?" = 1
 check "it names the import's sha256" "$(grep -c "import:$ID_mimic.sha256" "$WORK/audit.out")" = 1

@@ -176,7 +176,7 @@ check "... with no unverified_ok in the statement" \
 check "a certificate of another achievement counts nowhere" "$(figure robotic_literacy/frs_online)" = 1
 as R import reject "$ID_X" --reason "the course is not on the programme's list" --yes >"$WORK/out" 2>&1
 check "the assigned trainer rejects the xAPI certificate with a reason (exit 0)" "$?" = 0
-check "the imports' states" "$(sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM imports WHERE id IN ($ID_V,$ID_U,$ID_X) ORDER BY id)")" = "signed signed rejected"
+check "the imports' states" "$(sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM imports WHERE id IN ($ID_V,$ID_U,$ID_X) ORDER BY id) AS i")" = "signed signed rejected"
 as R import confirm "$ID_U" --unverified-ok --yes >"$WORK/out" 2>&1
 check "a second decision is refused (exit 1)" "$?:$(grep -c 'already' "$WORK/out")" = "1:1"
 as R sign-import "$ID_X" --yes >"$WORK/out" 2>&1
@@ -193,7 +193,11 @@ check "raslog audit agrees with the server (exit 0)" "$?" = 0
 "$RASLOG" audit --file "$WORK/ledger.jsonl" --log-key "$LOGKEY" --json >"$WORK/offline.json" 2>"$WORK/audit.err"
 check "the offline audit (the export alone) recomputes the elearning requirement as met" \
 	"$(jget "[r['signed'] for t in j['trainees'] if t['trainee']==$T for m in t['report']['modules'] for r in m['requirements'] if r['key']=='robotic_literacy/frs_online'][0]" <"$WORK/offline.json")" = 1
-sql "UPDATE imports SET content = CAST('{\"changed\":true}' AS BLOB) WHERE id = $ID_U"
+if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
+	sql "UPDATE imports SET content = convert_to('{\"changed\":true}', 'UTF8') WHERE id = $ID_U"
+else
+	sql "UPDATE imports SET content = CAST('{\"changed\":true}' AS BLOB) WHERE id = $ID_U"
+fi
 "$RASLOG" --token "$tokF" audit >"$WORK/audit.out" 2>"$WORK/audit.err"
 check "a certificate file changed after confirming: raslog audit exits 1 naming it" \
 	"$?:$(grep -c "import:$ID_U.sha256" "$WORK/audit.out")" = "1:1"

@@ -116,6 +116,10 @@ function check(index, entry) {
 		devices++;
 		return null;
 	}
+	case 'elearning_confirmation':
+		// Rule 9a: confirmed by faculty, or by a trainer under a key accredited then (that the
+		// trainer supervises the trainee is the server's to check: it is not in the ledger).
+		return isFaculty ? null : trainerMay(st.signer, pk, day);
 	case 'signoff_withdrawal': {
 		// Rule 9: by the record's signer (as a trainer) or by faculty, of a record about st.trainee still counting.
 		const r = recs.get(st.signoff_index);
