@@ -693,8 +693,10 @@ s9_two() {
 	t_run=1
 	while [ "$t_run" -le "$RUNS" ]; do
 		run_wrk "s9.$1.pg_two_a" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg)$3" "$t_half" &
+		t_pa=$!
 		run_wrk "s9.$1.pg_two_b" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg_b)$3" "$t_half" &
-		wait
+		t_pb=$!
+		wait "$t_pa" "$t_pb"   # not the servers, which are background jobs too
 		t_a=$(grep "^s9.$1.pg_two_a $t_run " "$RAW" | tail -n 1)
 		t_b=$(grep "^s9.$1.pg_two_b $t_run " "$RAW" | tail -n 1)
 		record "s9.$1.pg_two $t_run $(printf '%s\n%s\n' "$t_a" "$t_b" | awk '

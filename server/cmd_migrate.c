@@ -54,7 +54,7 @@ static char *head_text(struct rl_db *db, int64_t *size, struct rl_error *err)
 /* Undoes what a failed migrate made: the copied key files and a new target file. */
 static void remove_made(const char *keys, const char *target_file)
 {
-	static const char *const files[] = { "log.key", "issuer.key", "token.key" };
+	static const char *const files[] = { "log.key", "issuer.key", "token.key", "cache.key" };
 	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	char p[4200];
 

@@ -20,7 +20,8 @@ struct rl_copy_stats {
 
 /*
  * Copies every table of src (a SQLite database at dst's schema version)
- * into dst, whose tables must all be empty (a new database), in one
+ * into dst, whose tables must all be empty (a new database; the meta rows
+ * opening it wrote, its key files' public halves, are replaced by src's), in one
  * transaction of dst: parents before children, each table's rows in key
  * order, each value with its own type.  Then moves dst's identity
  * sequences past the copied keys.  0, or -1 with err set and dst

@@ -7,8 +7,8 @@
 # source is only read.  Refused, changing nothing: a target that exists,
 # the same database twice, a source that is not a SQLite file, a source
 # that does not exist.  When the suite has a PostgreSQL cluster
-# (RASLOG_TEST_PG_URI_BASE, tests/lib/pg.sh), the same copy is made into
-# PostgreSQL and checked the same way.
+# (tests/lib/pg.sh), the same copy is made into a new PostgreSQL database
+# and checked the same way.
 . "$(dirname "$0")/../lib.sh"
 
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
@@ -32,7 +32,8 @@ COPY="$WORK/copy.db"
 check "migrate to a new SQLite file succeeds" "$?" = 0
 check "it says the ledger has the same signed head on both" "$(grep -c 'same signed head on both' "$WORK/out")" = 1
 check "the source was only read" "$(sha256sum "$DB" | cut -d' ' -f1)" = "$before_src"
-check "the keys came along, private" "$(stat -c %a "$COPY.keys")/$(ls "$COPY.keys" | tr '\n' ' ')" = "700/issuer.key log.key token.key "
+check "the keys came along, private, the same files as the source's" \
+	"$(stat -c %a "$COPY.keys")/$(ls "$COPY.keys" | tr '\n' ' ')" = "700/$(ls "$DB.keys" | tr '\n' ' ')"
 same_rows=0; tables=0
 for tb in $(sqlite3 "$DB" "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"); do
 	tables=$((tables + 1))
@@ -76,5 +77,49 @@ check "a missing source is refused ($(head -c 80 "$WORK/err"))" "$(grep -c 'no d
 check "and leaves no target or key directory behind" "$(ls "$WORK" | grep -c '^n2\.db')" = 0
 "$RASLOGD" migrate --from "$DB" > /dev/null 2>"$WORK/err"
 check "--to is required" "$(grep -c -- '--to' "$WORK/err")" -ge 1
+
+# Into PostgreSQL: the same checks against a new database of a throwaway cluster.
+. "$(dirname "$0")/../lib/pg.sh"
+if ! pg_available; then
+	skip "PostgreSQL 15 is not installed: no migration into it to test"
+	finish; exit
+fi
+chmod 711 "$WORK"
+pg_start "$WORK/pg" >/dev/null || { echo "not ok - PostgreSQL did not start"; exit 1; }
+pg_createdb raslog
+PGURI=$(pg_uri raslog)
+"$RASLOGD" --key-dir "$WORK/pg-keys" migrate --from "$DB" --to "$PGURI" > "$WORK/out" 2>"$WORK/err"
+check "migrate into PostgreSQL succeeds ($(head -c 120 "$WORK/err"))" "$?" = 0
+check "  ...with the same signed head on both" "$(grep -c 'same signed head on both' "$WORK/out")" = 1
+same=0
+for tb in $(sqlite3 "$DB" "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"); do
+	[ "$(sqlite3 "$DB" "select count(*) from $tb")" = "$(pg_psql raslog "select count(*) from $tb")" ] && same=$((same + 1))
+done
+check "  ...every table has as many rows in PostgreSQL ($same of $tables)" "$same" = "$tables"
+check "  ...the ledger's entries are the same bytes" \
+	"$(pg_psql raslog "select idx || '|' || kind || '|' || upper(encode(convert_to(message, 'UTF8'), 'hex')) || '|' || upper(encode(public_key, 'hex')) || '|' || upper(encode(signature, 'hex')) from ledger order by idx" | tr '|' '|' | sha256sum)" = \
+	"$(sqlite3 "$DB" "select idx || '|' || kind || '|' || hex(message) || '|' || hex(public_key) || '|' || hex(signature) from ledger order by idx" | sha256sum)"
+P=$(free_port)
+"$RASLOGD" --db "$PGURI" --key-dir "$WORK/pg-keys" serve --listen "127.0.0.1:$P" --write-rate 0 >"$WORK/pg-server.log" 2>&1 &
+PGPID=$!
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$P/api/v1/health" >/dev/null && break; sleep 0.05; done
+ok "raslog verify passes on the PostgreSQL copy" "$RASLOG" --server "http://127.0.0.1:$P" --token "$FAC" verify
+"$RASLOG" --server "http://127.0.0.1:$P" --token "$FAC" audit --json > "$WORK/audit-pg.json" 2>/dev/null
+check "  ...it audits clean" "$(jget 'j["ok"]' < "$WORK/audit-pg.json")" = True
+rm -f "$WORK/progress-pg.json"
+for t in $trainees; do
+	curl -s -H "Authorization: Bearer $FAC" "http://127.0.0.1:$P/api/v1/trainees/$t/progress" | jget 'j' >> "$WORK/progress-pg.json"
+done
+check "  ...every trainee's progress is the same reply" \
+	"$(sha256sum < "$WORK/progress-pg.json")" = "$(sha256sum < "$WORK/progress-src.json")"
+check "  ...and it takes writes (identity sequences moved past the copied keys)" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $(field "Tomasz Nowak" token)" -H 'Content-Type: application/json' \
+		-d "{\"date\":\"2026-11-01\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$(sqlite3 "$DB" "select trainer_id from assignments where trainee_id = $(field "Tomasz Nowak" id) limit 1")}" \
+		"http://127.0.0.1:$P/api/v1/sessions")" = 201
+kill -TERM "$PGPID"; wait "$PGPID" 2>/dev/null
+"$RASLOGD" --key-dir "$WORK/pg-keys2" migrate --from "$DB" --to "$PGURI" > /dev/null 2>"$WORK/err"
+check "a PostgreSQL database that holds data is refused ($(head -c 90 "$WORK/err"))" "$(grep -c 'already holds data' "$WORK/err")" = 1
+check "  ...and the keys it would have copied are not left behind" "$(ls "$WORK" | grep -c '^pg-keys2$')" = 0
+pg_stop
 
 finish
