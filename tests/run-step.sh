@@ -7,8 +7,10 @@ run_step() {
 	name=$1; shift
 	start=$(date +%s)
 	mkdir -p "$(dirname "$OUT/$name.log")"
-	"$@" >"$OUT/$name.log" 2>&1
+	# A step that hangs fails after RASLOG_STEP_TIMEOUT seconds instead of holding the suite.
+	timeout "${RASLOG_STEP_TIMEOUT:-900}" "$@" >"$OUT/$name.log" 2>&1
 	st=$?
+	[ $st = 124 ] && echo "not ok - the step did not finish within ${RASLOG_STEP_TIMEOUT:-900} s" >>"$OUT/$name.log"
 	n_ok=$(grep -c '^ok ' "$OUT/$name.log")
 	n_bad=$(grep -c '^not ok ' "$OUT/$name.log")
 	secs=$(( $(date +%s) - start ))

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (it edits the cache rows with the sqlite3 shell while the server runs; tests/run.sh runs it once)
 # 25-cache-tamper.sh - no figure from a cache row the ledger does not back
 # (issue 13 item 2, schema/018): each trainee's cached rows (trainee_status,
 # trainee_tally) are sealed by BLAKE2b MACs keyed by the cache key file.
