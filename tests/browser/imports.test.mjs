@@ -1,7 +1,7 @@
 // imports.test.mjs - imports on the web page (issue 19 items 1 and 3) in
 // headless Chromium, run by tests/browser/imports.sh on the demo:
 //
-//   node tests/browser/imports.test.mjs BASE_URL FACULTY_TOKEN OUTDIR TRAINEE_TOKEN TRAINER_TOKEN TRAINER_KEYFILE
+//   node tests/browser/imports.test.mjs BASE_URL ADMIN_TOKEN OUTDIR TRAINEE_TOKEN TRAINER_TOKEN TRAINER_KEYFILE
 //
 // The trainee, on their own page, uploads an e-learning certificate whose
 // proof cannot be verified (it is shown UNVERIFIED), a file that is not a
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { harness } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const t = harness({ usage: 'node tests/browser/imports.test.mjs BASE_URL FACULTY_TOKEN OUTDIR TRAINEE_TOKEN TRAINER_TOKEN TRAINER_KEYFILE' });
+const t = harness({ usage: 'node tests/browser/imports.test.mjs BASE_URL ADMIN_TOKEN OUTDIR TRAINEE_TOKEN TRAINER_TOKEN TRAINER_KEYFILE' });
 const [TRAINEE, TRAINER, KEYFILE] = process.argv.slice(5);
 const DATA = path.join(here, '..', 'data', 'imports');
 const as = async (token, p) => (await fetch(`${t.base}/api/v1${p}`, { headers: { Authorization: `Bearer ${token}` } })).json();
