@@ -27,6 +27,8 @@
 #include "app/setup.h"
 #include "domain/users.h"
 
+#include "temp_db.h"
+
 #include "base/banned.h"
 
 struct fixture {
@@ -56,18 +58,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = { "", "-wal", "-shm", ".head", ".keys/log.key", ".keys/issuer.key",
-						 ".keys/token.key", NULL };
-	char p[160];
 
 	rl_db_close(f->db);
-	for (const char *const *sfx = suffixes; *sfx; sfx++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, *sfx);
-		unlink(p);
-	}
-	snprintf(p, sizeof(p), "%s.keys", f->path);
-	rmdir(p);
-	rmdir(f->dir);
+	temp_db_remove(f->dir, f->path);
 	free(f);
 	return 0;
 }
