@@ -1,5 +1,5 @@
 /*
- * test_curriculum.c - core/domain/curriculum.c: the shipped tool table and
+ * test_curriculum.c - core/domain/curriculum_parse.c and curriculum_rules.c: the shipped tool table and
  * curricula parse; every validation rule is caught and names the right
  * field; evidence counts towards the right requirements (the trainer's
  * signed role, not the claim; steps; assessment floors); and evaluation
