@@ -176,8 +176,21 @@ void rl_curriculum_contributions(const struct rl_curriculum *c,
 typedef int (*rl_tally_fn)(void *ctx, const char *requirement_key,
 			   long long *signed_amount, long long *pending_amount);
 
+struct rl_progress; /* domain/progress_record.h */
+
 /*
- * Evaluates c against the caller's totals.  Returns a new reference:
+ * Evaluates c against the caller's totals into out (a typed record whose
+ * strings are borrowed from c; release it with rl_progress_release): the
+ * curriculum, every module's and requirement's figures and status (the
+ * rules below), modules_met and the overall status.  Returns 0, or -1
+ * with err as rl_curriculum_evaluate (out is then released).
+ */
+int rl_curriculum_assess(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx, struct rl_progress *out,
+			 struct rl_error *err);
+
+/*
+ * rl_progress_to_json(rl_curriculum_assess(...)): the evaluation as the
+ * progress document.  Returns a new reference:
  *
  *   {"curriculum":{"code","version","title"},
  *    "status":"eligible"|"in_training", "modules_met":N, "modules_total":M,
@@ -206,14 +219,16 @@ json_t *rl_curriculum_evaluate(const struct rl_curriculum *c, rl_tally_fn tally,
  * {"module","title","status","met_requirements","total_requirements"},
  * where met_requirements counts requirements whose signed amount reaches
  * the target (so a blocked module can show 3 of 3).  NULL if evaluation
- * is not shaped like rl_curriculum_evaluate's result.
+ * is not shaped like rl_curriculum_evaluate's result (rl_progress_read
+ * refuses it).
  */
 json_t *rl_curriculum_summary(const json_t *evaluation);
 
 /*
  * rl_curriculum_summary(rl_curriculum_evaluate(...)) without building the
- * full evaluation: the same array, and *modules_met.  Used on every
- * sign-off, where only the accreditation list's row is needed.
+ * JSON of the full evaluation (rl_progress_summary_json of the record):
+ * the same array, and *modules_met.  Used on every sign-off, where only
+ * the accreditation list's row is needed.
  */
 json_t *rl_curriculum_quick_summary(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
 				    int *modules_met, struct rl_error *err);

@@ -2,8 +2,9 @@
  * curriculum_impl.h - the parsed tool table and curriculum as the two
  * halves of the curriculum module share them: curriculum_parse.c builds
  * them (JSON -> struct), curriculum_rules.c reads them (contributions,
- * evaluation).  Private to those two files and their unit tests; every
- * other caller goes through the opaque types of curriculum.h.
+ * evaluation), and progress_record.c renders a requirement's definition
+ * beside its figures.  Private to those three files; every other caller
+ * goes through the opaque types of curriculum.h.
  */
 #ifndef RASLOG_CURRICULUM_IMPL_H
 #define RASLOG_CURRICULUM_IMPL_H

@@ -8,6 +8,7 @@
 
 #include "domain/curriculum.h"
 #include "domain/curriculum_impl.h"
+#include "domain/progress_record.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,28 +134,6 @@ void rl_curriculum_contributions(const struct rl_curriculum *c, const struct rl_
 
 /* ------------------------------------------------------- evaluation */
 
-/* Sets a member, remembering any failure (a NULL value included). */
-static void put(json_t *obj, const char *key, json_t *value, int *failed)
-{
-	if (json_object_set_new(obj, key, value) < 0)
-		*failed = 1;
-}
-
-static void append(json_t *arr, json_t *value, int *failed)
-{
-	if (json_array_append_new(arr, value) < 0)
-		*failed = 1;
-}
-
-static json_t *strlist_json(const struct strlist *l, int *failed)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < l->n; i++)
-		append(arr, json_string(l->v[i]), failed);
-	return arr;
-}
-
 static const char *req_status(int blocked, long long s, long long pending, long long target)
 {
 	if (blocked)
@@ -166,75 +145,24 @@ static const char *req_status(int blocked, long long s, long long pending, long 
 	return "not_started";
 }
 
-static json_t *requirement_json(const struct req *r, long long s, long long pending,
-				const char *status, int *failed)
-{
-	json_t *o = json_object();
-
-	if (!o) {
-		*failed = 1;
-		return NULL;
-	}
-	put(o, "id", json_string(r->id), failed);
-	put(o, "key", json_string(r->key), failed);
-	put(o, "kind", json_string(rl_req_kind_names[r->kind]), failed);
-	if (r->title)
-		put(o, "title", json_string(r->title), failed);
-	put(o, "description", json_string(r->description), failed);
-	put(o, "target", json_integer(r->target), failed);
-	put(o, "signed", json_integer(s), failed);
-	put(o, "pending", json_integer(pending), failed);
-	put(o, "status", json_string(status), failed);
-	if (r->activities.n)
-		put(o, "activity", strlist_json(&r->activities, failed), failed);
-	if (r->platforms.n)
-		put(o, "platform", strlist_json(&r->platforms, failed), failed);
-	if (r->roles.n)
-		put(o, "roles", strlist_json(&r->roles, failed), failed);
-	if (r->steps.n)
-		put(o, "steps", strlist_json(&r->steps, failed), failed);
-	if (r->kind == KIND_SIMULATOR) {
-		put(o, "exercises", strlist_json(&r->exercises, failed), failed);
-		put(o, "min_score", json_integer(r->min_score), failed);
-		put(o, "consecutive", json_integer(r->consecutive), failed);
-	}
-	if (r->kind == KIND_ELEARNING) {
-		put(o, "issuer", json_string(r->issuer), failed);
-		put(o, "achievement", json_string(r->achievement), failed);
-	}
-	if (r->kind == KIND_ASSESSMENTS) {
-		put(o, "tool", json_string(r->tool), failed);
-		put(o, "total_min", json_integer(r->total_min), failed);
-		put(o, "domain_min", json_integer(r->domain_min), failed);
-	}
-	if (r->source)
-		put(o, "source", json_string(r->source), failed);
-	return o;
-}
-
-struct totals {
-	long long s;   /* signed */
-	long long p;   /* pending */
-};
-
-/* Reads every requirement's totals; per[i] points at module i's slice. */
-static int read_totals(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
-		       struct totals **per, struct rl_error *err)
+/* Reads every requirement's totals into the record's requirements. */
+static int read_totals(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx, struct rl_progress *p,
+		       struct rl_error *err)
 {
 	for (size_t i = 0; i < c->nmodules; i++) {
 		const struct module *m = &c->modules[i];
 
 		for (size_t j = 0; j < m->nreqs; j++) {
-			struct totals *t = &per[i][j];
-			int rc = tally(ctx, m->reqs[j].key, &t->s, &t->p);
+			struct rl_progress_req *r = &p->modules[i].reqs[j];
+			int rc = tally(ctx, m->reqs[j].key, &r->signed_amount, &r->pending);
 
 			if (rc == 1) {
-				t->s = t->p = 0;
+				r->signed_amount = r->pending = 0;
 			} else if (rc != 0) {
 				if (err && err->status == RL_OK)
 					rl_error_internal(err, "could not read the progress totals");
 				return -1;
-			} else if (t->s < 0 || t->p < 0) {
+			} else if (r->signed_amount < 0 || r->pending < 0) {
 				return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
 						    "negative progress total for requirement %s",
 						    m->reqs[j].key);
@@ -245,11 +173,11 @@ static int read_totals(const struct rl_curriculum *c, rl_tally_fn tally, void *c
 }
 
 /*
- * Decides met[] and blocked[] for every module (met/blocked start zeroed),
- * prerequisites first so each module sees its prerequisites' verdicts.
- * Returns how many modules are met.
+ * Decides every module's verdict, prerequisites first so each module sees
+ * its prerequisites' verdicts, then every requirement's status.  met and
+ * blocked start zeroed.  Returns how many modules are met.
  */
-static size_t module_verdicts(const struct rl_curriculum *c, struct totals **per, int *met, int *blocked)
+static size_t verdicts(const struct rl_curriculum *c, struct rl_progress *p, int *met, int *blocked)
 {
 	size_t nmet = 0;
 
@@ -262,233 +190,125 @@ static size_t module_verdicts(const struct rl_curriculum *c, struct totals **per
 			if (!met[m->prereq_index[k]])
 				blocked[i] = 1;
 		for (size_t j = 0; j < m->nreqs; j++)
-			if (per[i][j].s < m->reqs[j].target)
+			if (p->modules[i].reqs[j].signed_amount < m->reqs[j].target)
 				all_met = 0;
 		met[i] = !blocked[i] && all_met;
 		nmet += (size_t)met[i];
 	}
+	for (size_t i = 0; i < c->nmodules; i++) {
+		struct rl_progress_module *pm = &p->modules[i];
+		int any = 0;
+
+		for (size_t j = 0; j < pm->nreqs; j++) {
+			struct rl_progress_req *r = &pm->reqs[j];
+
+			r->status = req_status(blocked[i], r->signed_amount, r->pending, r->target);
+			pm->reqs_met += r->signed_amount >= r->target;
+			if (r->signed_amount > 0 || r->pending > 0)
+				any = 1;
+		}
+		pm->status = met[i] ? "met" : blocked[i] ? "blocked" : any ? "in_progress" : "not_started";
+	}
 	return nmet;
+}
+
+int rl_curriculum_assess(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx, struct rl_progress *out,
+			 struct rl_error *err)
+{
+	int *met = NULL, *blocked = NULL, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->acc_index = -1;
+	out->def = c;
+	out->code = c->code;
+	out->version = c->version;
+	out->title = c->title;
+	out->nmodules = c->nmodules;
+	out->modules = calloc(c->nmodules ? c->nmodules : 1, sizeof(*out->modules));
+	met = calloc(c->nmodules ? c->nmodules : 1, sizeof(*met));
+	blocked = calloc(c->nmodules ? c->nmodules : 1, sizeof(*blocked));
+	if (!out->modules || !met || !blocked) {
+		out->nmodules = 0;
+		rl_error_internal(err, "out of memory evaluating progress");
+		goto out;
+	}
+	for (size_t i = 0; i < c->nmodules; i++) {
+		const struct module *m = &c->modules[i];
+		struct rl_progress_module *pm = &out->modules[i];
+
+		pm->id = m->id;
+		pm->title = m->title;
+		pm->nreqs = m->nreqs;
+		if (m->nreqs && !(pm->reqs = calloc(m->nreqs, sizeof(*pm->reqs)))) {
+			pm->nreqs = 0;
+			rl_error_internal(err, "out of memory evaluating progress");
+			goto out;
+		}
+		for (size_t j = 0; j < m->nreqs; j++) {
+			const struct req *r = &m->reqs[j];
+
+			pm->reqs[j].id = r->id;
+			pm->reqs[j].key = r->key;
+			pm->reqs[j].kind = rl_req_kind_names[r->kind];
+			pm->reqs[j].description = r->description;
+			pm->reqs[j].target = r->target;
+		}
+	}
+	if (read_totals(c, tally, ctx, out, err) < 0)
+		goto out;
+	out->modules_met = verdicts(c, out, met, blocked);
+	out->status = out->modules_met == c->nmodules ? "eligible" : "in_training";
+	rc = 0;
+out:
+	if (rc < 0)
+		rl_progress_release(out);
+	free(met);
+	free(blocked);
+	return rc;
 }
 
 json_t *rl_curriculum_evaluate(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
 			       struct rl_error *err)
 {
-	size_t nreqs = 0, used = 0, nmet = 0;
-	struct totals *all = NULL, **per = NULL;
-	int *met = NULL, *blocked = NULL, failed = 0, done = 0;
-	json_t *doc = NULL, *cur, *mods, *unmet;
+	struct rl_progress p;
+	json_t *doc;
 
-	for (size_t i = 0; i < c->nmodules; i++)
-		nreqs += c->modules[i].nreqs;
-	all = calloc(nreqs, sizeof(*all));
-	per = calloc(c->nmodules, sizeof(*per));
-	met = calloc(c->nmodules, sizeof(*met));
-	blocked = calloc(c->nmodules, sizeof(*blocked));
-	if (!all || !per || !met || !blocked) {
-		rl_error_internal(err, "out of memory evaluating progress");
-		goto out;
-	}
-	for (size_t i = 0; i < c->nmodules; i++) {
-		per[i] = all + used;
-		used += c->modules[i].nreqs;
-	}
-	if (read_totals(c, tally, ctx, per, err) < 0)
-		goto out;
-
-	nmet = module_verdicts(c, per, met, blocked);
-
-	doc = json_object();
-	cur = json_object();
-	mods = json_array();
-	unmet = json_array();
-	put(doc, "curriculum", cur, &failed);
-	if (cur) {
-		put(cur, "code", json_string(c->code), &failed);
-		put(cur, "version", json_integer(c->version), &failed);
-		put(cur, "title", json_string(c->title), &failed);
-	}
-	put(doc, "status", json_string(nmet == c->nmodules ? "eligible" : "in_training"), &failed);
-	put(doc, "modules_met", json_integer((json_int_t)nmet), &failed);
-	put(doc, "modules_total", json_integer((json_int_t)c->nmodules), &failed);
-	put(doc, "modules", mods, &failed);
-	put(doc, "unmet", unmet, &failed);
-	if (failed)
-		goto out;
-
-	for (size_t i = 0; i < c->nmodules; i++) {
-		const struct module *m = &c->modules[i];
-		json_t *mo = json_object(), *reqs = json_array();
-		int any = 0;
-		const char *mstatus;
-
-		append(mods, mo, &failed);
-		if (!mo || !reqs) {
-			json_decref(reqs);
-			failed = 1;
-			break;
-		}
-		put(mo, "id", json_string(m->id), &failed);
-		put(mo, "title", json_string(m->title), &failed);
-		for (size_t j = 0; j < m->nreqs; j++) {
-			const struct req *r = &m->reqs[j];
-			struct totals t = per[i][j];
-			const char *status = req_status(blocked[i], t.s, t.p, r->target);
-
-			append(reqs, requirement_json(r, t.s, t.p, status, &failed), &failed);
-			if (t.s > 0 || t.p > 0)
-				any = 1;
-			if (strcmp(status, "met") != 0) {
-				json_t *u = json_object();
-
-				append(unmet, u, &failed);
-				if (!u)
-					continue;
-				put(u, "module", json_string(m->id), &failed);
-				put(u, "requirement", json_string(r->id), &failed);
-				put(u, "key", json_string(r->key), &failed);
-				put(u, "description", json_string(r->description), &failed);
-				put(u, "target", json_integer(r->target), &failed);
-				put(u, "signed", json_integer(t.s), &failed);
-			}
-		}
-		if (met[i])
-			mstatus = "met";
-		else if (blocked[i])
-			mstatus = "blocked";
-		else if (any)
-			mstatus = "in_progress";
-		else
-			mstatus = "not_started";
-		put(mo, "status", json_string(mstatus), &failed);
-		put(mo, "prerequisites", strlist_json(&m->prereqs, &failed), &failed);
-		if (m->source)
-			put(mo, "source", json_string(m->source), &failed);
-		put(mo, "requirements", reqs, &failed);
-	}
-	done = !failed;
-out:
-	if (!done) {
-		if (failed)
-			rl_error_internal(err, "out of memory building the progress document");
-		json_decref(doc);
-		doc = NULL;
-	}
-	free(all);
-	free(per);
-	free(met);
-	free(blocked);
+	if (rl_curriculum_assess(c, tally, ctx, &p, err) < 0)
+		return NULL;
+	doc = rl_progress_to_json(&p, err);
+	rl_progress_release(&p);
 	return doc;
 }
 
 json_t *rl_curriculum_quick_summary(const struct rl_curriculum *c, rl_tally_fn tally, void *ctx,
 				    int *modules_met, struct rl_error *err)
 {
-	struct totals all[256], *per[64];
-	int met[64], blocked[64];
-	size_t nreqs = 0, used = 0, nmet = 0;
+	struct rl_progress p;
 	json_t *out;
-	int failed = 0;
 
-	for (size_t i = 0; i < c->nmodules; i++)
-		nreqs += c->modules[i].nreqs;
-	if (c->nmodules > 64 || nreqs > 256) {
-		/* A curriculum this large takes the general path. */
-		json_t *ev = rl_curriculum_evaluate(c, tally, ctx, err);
-		json_t *sum = ev ? rl_curriculum_summary(ev) : NULL;
-		*modules_met = ev ? (int)json_integer_value(json_object_get(ev, "modules_met")) : 0;
-		json_decref(ev);
-		return sum;
-	}
-	memset(all, 0, sizeof(all));
-	for (size_t i = 0; i < c->nmodules; i++) {
-		per[i] = all + used;
-		used += c->modules[i].nreqs;
-		met[i] = blocked[i] = 0;
-	}
-	if (read_totals(c, tally, ctx, per, err) < 0)
+	if (rl_curriculum_assess(c, tally, ctx, &p, err) < 0)
 		return NULL;
-	/* The same verdicts as rl_curriculum_evaluate, without building its document. */
-	nmet = module_verdicts(c, per, met, blocked);
-	out = json_array();
-	for (size_t i = 0; out && i < c->nmodules; i++) {
-		const struct module *m = &c->modules[i];
-		size_t reqs_met = 0;
-		int any = 0;
-		const char *mstatus;
-		json_t *row;
-
-		for (size_t j = 0; j < m->nreqs; j++) {
-			reqs_met += per[i][j].s >= m->reqs[j].target;
-			if (per[i][j].s > 0 || per[i][j].p > 0)
-				any = 1;
-		}
-		mstatus = met[i] ? "met" : blocked[i] ? "blocked" : any ? "in_progress" : "not_started";
-		row = json_object();
-		append(out, row, &failed);
-		if (!row)
-			break;
-		put(row, "module", json_string(m->id), &failed);
-		put(row, "title", json_string(m->title), &failed);
-		put(row, "status", json_string(mstatus), &failed);
-		put(row, "met_requirements", json_integer((json_int_t)reqs_met), &failed);
-		put(row, "total_requirements", json_integer((json_int_t)m->nreqs), &failed);
-	}
-	if (!out || failed) {
-		json_decref(out);
+	out = rl_progress_summary_json(&p);
+	if (!out)
 		rl_error_internal(err, "out of memory summarising progress");
-		return NULL;
-	}
-	*modules_met = (int)nmet;
+	else
+		*modules_met = (int)p.modules_met;
+	rl_progress_release(&p);
 	return out;
 }
 
 json_t *rl_curriculum_summary(const json_t *evaluation)
 {
-	json_t *mods = json_object_get(evaluation, "modules");
-	json_t *out, *m;
-	size_t i;
-	int failed = 0;
+	struct rl_progress p;
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *out;
 
-	if (!json_is_array(mods))
-		return NULL;
-	out = json_array();
-	if (!out)
-		return NULL;
-	json_array_foreach(mods, i, m) {
-		json_t *reqs = json_object_get(m, "requirements"), *r, *row;
-		json_t *id = json_object_get(m, "id"), *title = json_object_get(m, "title");
-		json_t *status = json_object_get(m, "status");
-		size_t k, nmet = 0;
-
-		if (!json_is_string(id) || !json_is_string(title) || !json_is_string(status) ||
-		    !json_is_array(reqs)) {
-			failed = 1;
-			break;
-		}
-		json_array_foreach(reqs, k, r) {
-			json_t *s = json_object_get(r, "signed"), *t = json_object_get(r, "target");
-
-			if (!json_is_integer(s) || !json_is_integer(t)) {
-				failed = 1;
-				break;
-			}
-			nmet += json_integer_value(s) >= json_integer_value(t);
-		}
-		if (failed)
-			break;
-		row = json_object();
-		append(out, row, &failed);
-		if (!row)
-			break;
-		put(row, "module", json_copy(id), &failed);
-		put(row, "title", json_copy(title), &failed);
-		put(row, "status", json_copy(status), &failed);
-		put(row, "met_requirements", json_integer((json_int_t)nmet), &failed);
-		put(row, "total_requirements", json_integer((json_int_t)json_array_size(reqs)), &failed);
-	}
-	if (failed) {
-		json_decref(out);
+	/* rl_progress_read takes a reference; the evaluation is not changed. */
+	if (rl_progress_read((json_t *)evaluation, &p, &err) < 0) {
+		rl_error_clear(&err);
 		return NULL;
 	}
+	out = rl_progress_summary_json(&p);
+	rl_progress_release(&p);
 	return out;
 }

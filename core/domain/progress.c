@@ -19,6 +19,7 @@
 #include "base/util.h"
 #include "domain/enrolled.h"
 #include "domain/figures.h"
+#include "domain/progress_record.h"
 #include "domain/tally.h"
 #include "domain/users.h"
 #include "ledger/ledger.h"
@@ -122,6 +123,24 @@ static json_t *trainee_pending(struct rl_db *db, int64_t trainee, struct rl_erro
 		return NULL;
 	}
 	return out;
+}
+
+static json_t *figures_of(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, uint64_t *count,
+			  struct rl_error *err);
+
+/* The ledger's figures of the trainee as a record (rl_progress_release it).  0, or -1 with err. */
+static int ledger_record(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_progress *p,
+			 struct rl_error *err)
+{
+	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (!ev)
+		return -1;
+	rc = rl_progress_read(ev, p, err);
+	json_decref(ev);
+	return rc;
 }
 
 static json_t *figures_of(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, uint64_t *count,
@@ -395,16 +414,15 @@ static int64_t last_index_about(struct rl_db *db, int64_t trainee, struct rl_err
 	return v;
 }
 
-static void cache_row_of(const json_t *ev, struct cache_row *r)
+/* The list's row of a progress record; r's strings are borrowed from p. */
+static void cache_row_of(const struct rl_progress *p, struct cache_row *r)
 {
-	const json_t *acc = json_object_get(ev, "accreditation");
-
-	r->status = acc ? "accredited" : json_string_value(json_object_get(ev, "evaluated_status"));
-	r->met = (int)json_integer_value(json_object_get(ev, "modules_met"));
-	r->total = (int)json_integer_value(json_object_get(ev, "modules_total"));
-	r->summary = rl_curriculum_summary(ev);
-	r->until = acc ? json_string_value(json_object_get(acc, "valid_until")) : NULL;
-	r->acc_index = acc ? json_integer_value(json_object_get(acc, "ledger_index")) : -1;
+	r->status = p->acc_index >= 0 ? "accredited" : p->evaluated_status;
+	r->met = (int)p->modules_met;
+	r->total = (int)p->nmodules;
+	r->summary = rl_progress_summary_json(p);
+	r->until = p->acc_index >= 0 ? p->acc_until : NULL;
+	r->acc_index = p->acc_index;
 	r->through = -1;
 }
 
@@ -467,22 +485,27 @@ static void cache_rows_free(struct cache_rows *w)
 	w->tally = w->r.summary = NULL;
 }
 
-/* The rows from a report (rl_figures); through: the last ledger index about the trainee it includes. */
-static void rows_of_report(const json_t *ev, int64_t through, struct cache_rows *w)
+/* requirement key -> [signed, pending] of a record, the keys with an amount: what trainee_tally keeps. */
+static json_t *tallies_of(const struct rl_progress *p)
 {
-	json_t *mod, *req;
-	size_t i, j;
+	json_t *t = json_object();
 
-	w->tally = json_object();
-	json_array_foreach(json_object_get(ev, "modules"), i, mod)
-		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
-			json_int_t s = json_integer_value(json_object_get(req, "signed")),
-				   p = json_integer_value(json_object_get(req, "pending"));
-			if (s || p)
-				json_object_set_new(w->tally, json_string_value(json_object_get(req, "key")),
-						    json_pack("[I,I]", s, p));
+	for (size_t i = 0; t && i < p->nmodules; i++)
+		for (size_t j = 0; j < p->modules[i].nreqs; j++) {
+			const struct rl_progress_req *r = &p->modules[i].reqs[j];
+
+			if (r->signed_amount || r->pending)
+				json_object_set_new(t, r->key, json_pack("[I,I]", (json_int_t)r->signed_amount,
+									 (json_int_t)r->pending));
 		}
-	cache_row_of(ev, &w->r);
+	return t;
+}
+
+/* The rows from the ledger's record (rl_figures); through: the last ledger index about the trainee it includes. */
+static void rows_of_record(const struct rl_progress *p, int64_t through, struct cache_rows *w)
+{
+	w->tally = tallies_of(p);
+	cache_row_of(p, &w->r);
 	w->r.through = through;
 }
 
@@ -554,18 +577,18 @@ static int write_cache(struct rl_db *db, int64_t trainee, const struct cache_row
 /* The full recompute of one trainee's caches from the ledger. */
 static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
-	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	struct rl_progress p;
 	struct cache_rows w;
 	int64_t through;
 	int rc;
 
-	if (!ev)
+	if (ledger_record(db, trainee, c, &p, err) < 0)
 		return -1;
 	through = last_index_about(db, trainee, err);
-	rows_of_report(ev, through, &w);
+	rows_of_record(&p, through, &w);
 	rc = err->status ? -1 : write_cache(db, trainee, &w, err);
 	cache_rows_free(&w);
-	json_decref(ev);
+	rl_progress_release(&p);
 	return rc;
 }
 
@@ -621,16 +644,16 @@ static int judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curricu
 static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, json_t *out,
 		     struct rl_error *err)
 {
-	json_t *ev = figures_of(db, trainee, c, NULL, err);
+	struct rl_progress p;
 	struct cache_rows w;
 	int n;
 
-	if (!ev)
+	if (ledger_record(db, trainee, c, &p, err) < 0)
 		return -1;
-	rows_of_report(ev, last_index_about(db, trainee, err), &w);
+	rows_of_record(&p, last_index_about(db, trainee, err), &w);
 	n = err->status ? -1 : judge_rows(db, trainee, c, &w, out, err);
 	cache_rows_free(&w);
-	json_decref(ev);
+	rl_progress_release(&p);
 	return n;
 }
 
@@ -1159,6 +1182,20 @@ json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *e
 	return ev;
 }
 
+int rl_progress_record(struct rl_db *db, int64_t trainee, struct rl_progress *out, struct rl_error *err)
+{
+	json_t *report = rl_progress_report(db, trainee, err);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->acc_index = -1;
+	if (!report)
+		return -1;
+	rc = rl_progress_read(report, out, err);
+	json_decref(report);
+	return rc;
+}
+
 /*
  * The progress reply from tallies (key -> [signed, pending]) and the live
  * accreditation (acc_index -1: none): rl_curriculum_evaluate, O(requirements).
@@ -1166,25 +1203,17 @@ json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *e
 static json_t *summary_from(const struct rl_curriculum *c, json_t *tallies, int64_t acc_index, const char *until,
 			    const struct rl_user *u, struct rl_error *err)
 {
-	const char *evaluated;
+	struct rl_progress p;
 	char today[11];
-	json_t *ev = rl_curriculum_evaluate(c, rl_tally_lookup, tallies, err);
+	json_t *ev;
 
-	if (!ev)
+	if (rl_curriculum_assess(c, rl_tally_lookup, tallies, &p, err) < 0)
 		return NULL;
 	rl_format_date(rl_today(), today);
-	evaluated = json_string_value(json_object_get(ev, "status"));
-	json_object_set_new(ev, "evaluated_status", json_string(evaluated ? evaluated : "in_training"));
-	json_object_set_new(ev, "status", json_string(acc_index < 0 ? (evaluated ? evaluated : "in_training")
-						      : until && until[0] && strcmp(until, today) < 0 ? "lapsed"
-						      : "accredited"));
-	if (acc_index >= 0) {
-		json_t *a = json_pack("{s:I}", "ledger_index", (json_int_t)acc_index);
-		if (until && until[0])
-			json_object_set_new(a, "valid_until", json_string(until));
-		json_object_set_new(ev, "accreditation", a);
-	}
-	json_object_set_new(ev, "trainee", json_pack("{s:I,s:s,s:s}", "id", (json_int_t)u->id, "name", u->name, "site", u->site));
+	rl_progress_set_accreditation(&p, acc_index, until, today);
+	rl_progress_set_trainee(&p, u->id, u->name, u->site);
+	ev = rl_progress_to_json(&p, err);
+	rl_progress_release(&p);
 	return ev;
 }
 
@@ -1192,25 +1221,15 @@ static json_t *summary_from(const struct rl_curriculum *c, json_t *tallies, int6
 static json_t *summary_from_ledger(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c,
 				   const struct rl_user *u, struct rl_error *err)
 {
-	json_t *ev = figures_of(db, trainee, c, NULL, err), *tallies, *mod, *req, *acc, *out;
-	size_t i, j;
+	struct rl_progress p;
+	json_t *tallies, *out;
 
-	if (!ev)
+	if (ledger_record(db, trainee, c, &p, err) < 0)
 		return NULL;
-	tallies = json_object();
-	json_array_foreach(json_object_get(ev, "modules"), i, mod)
-		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
-			json_int_t sg = json_integer_value(json_object_get(req, "signed")),
-				   p = json_integer_value(json_object_get(req, "pending"));
-			if (sg || p)
-				json_object_set_new(tallies, json_string_value(json_object_get(req, "key")),
-						    json_pack("[I,I]", sg, p));
-		}
-	acc = json_object_get(ev, "accreditation");
-	out = summary_from(c, tallies, acc ? json_integer_value(json_object_get(acc, "ledger_index")) : -1,
-			   acc ? json_string_value(json_object_get(acc, "valid_until")) : NULL, u, err);
+	tallies = tallies_of(&p);
+	out = summary_from(c, tallies, p.acc_index, p.acc_until, u, err);
 	json_decref(tallies);
-	json_decref(ev);
+	rl_progress_release(&p);
 	return out;
 }
 

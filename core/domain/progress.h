@@ -98,6 +98,15 @@ extern void (*rl_progress_drift_hook)(const json_t *item);
 json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *err);
 
 /*
+ * The same report as a typed record (domain/progress_record.h), what the
+ * PDF portfolio and the credential render: 0, or -1 with err (as
+ * rl_progress_report, or RL_E_INTERNAL if the report lacks a member the
+ * record needs).  The caller releases out with rl_progress_release.
+ */
+struct rl_progress;
+int rl_progress_record(struct rl_db *db, int64_t trainee, struct rl_progress *out, struct rl_error *err);
+
+/*
  * The progress report without the evidence (no "evidence" per requirement,
  * no "assessments" or "pending" lists), from the cached tallies: O(the
  * curriculum's requirements), whatever the number of sessions.  The same

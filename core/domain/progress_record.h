@@ -1,0 +1,135 @@
+/*
+ * progress_record.h - where a trainee stands, as a typed record, and its
+ * renderers.
+ *
+ * The rules (rl_curriculum_assess, curriculum_rules.c) fill a struct
+ * rl_progress from a curriculum and the trainee's totals; the API's
+ * progress JSON (rl_progress_to_json), the accreditation list's module
+ * summary (rl_progress_summary_json), the PDF portfolio
+ * (render/portfolio.h), the credential's claims (render/credential.h) are
+ * renderers of it.  The full evidence report is still assembled as JSON by
+ * rl_figures (domain/figures.h); rl_progress_read reads such a report into
+ * the record once, checking every member it takes, so no renderer walks
+ * the JSON (a missing member is an error there, not a NULL handed to
+ * strcmp).
+ *
+ * Ownership: strings are borrowed, from the curriculum (assess) or from
+ * the report (read, which keeps a reference to it); the arrays are the
+ * record's.  rl_progress_release frees what the record owns and accepts a
+ * zeroed record.  Fields the source does not give are NULL / 0 / -1 as
+ * each says.
+ */
+#ifndef RASLOG_PROGRESS_RECORD_H
+#define RASLOG_PROGRESS_RECORD_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct rl_curriculum;
+
+/* One statement counted towards a requirement (a report's "evidence" item). */
+struct rl_progress_evidence {
+	int64_t ledger_index;   /* the statement's ledger index */
+	long long amount;       /* what it adds to the requirement */
+	const char *type;       /* session, assessment, module_completion, simulator, elearning */
+	const char *date;       /* YYYY-MM-DD, or NULL if the item has none */
+	int64_t signed_by;      /* the signer's user id, or 0 if the item names none */
+};
+
+struct rl_progress_req {
+	const char *id;
+	const char *key;         /* "module/requirement" */
+	const char *kind;        /* minutes, cases, steps, assessments, module_signoff, simulator, elearning */
+	const char *description; /* the generated sentence */
+	const char *status;      /* met, in_progress, not_started, blocked */
+	long long target;
+	long long signed_amount; /* the JSON's "signed" */
+	long long pending;
+	size_t nevidence;        /* 0 unless read from a full report */
+	struct rl_progress_evidence *evidence;
+};
+
+struct rl_progress_module {
+	const char *id;
+	const char *title;
+	const char *status;      /* met, in_progress, not_started, blocked */
+	size_t reqs_met;         /* requirements whose signed amount reaches the target */
+	size_t nreqs;
+	struct rl_progress_req *reqs;
+};
+
+struct rl_progress {
+	/* The curriculum evaluated (assess), whose definitions the JSON's
+	 * descriptive members come from; NULL when read from a report. */
+	const struct rl_curriculum *def;
+	const char *code;           /* the curriculum's code, version and title */
+	int version;
+	const char *title;
+	const char *status;         /* eligible or in_training; once accreditation is known also accredited, lapsed */
+	const char *evaluated_status; /* the curriculum's verdict alone; NULL until accreditation is known */
+	size_t modules_met;
+	size_t nmodules;
+	struct rl_progress_module *modules;
+	int64_t acc_index;          /* the live accreditation's ledger index, or -1 */
+	const char *acc_until;      /* its valid_until (YYYY-MM-DD), or NULL */
+	int has_trainee;            /* the three trainee fields are set: */
+	int64_t trainee_id;
+	const char *trainee_name;
+	const char *trainee_site;
+	json_t *doc;                /* rl_progress_read: the report the strings are borrowed from */
+};
+
+/*
+ * Sets evaluated_status, status and the accreditation from the curriculum's
+ * verdict (p->status as rl_curriculum_assess left it), the live
+ * accreditation (acc_index -1: none; until may be NULL or "") and today
+ * (YYYY-MM-DD): "accredited", "lapsed" once until is before today, else
+ * the verdict.  until is borrowed.
+ */
+void rl_progress_set_accreditation(struct rl_progress *p, int64_t acc_index, const char *until, const char *today);
+
+/* Sets the trainee (borrowed strings). */
+void rl_progress_set_trainee(struct rl_progress *p, int64_t id, const char *name, const char *site);
+
+/*
+ * The API's progress JSON of a record filled by rl_curriculum_assess
+ * (p->def set), member for member in the order the server has always sent:
+ *   {"curriculum":{"code","version","title"}, "status", "modules_met",
+ *    "modules_total", "modules":[...], "unmet":[...]}
+ * then, once rl_progress_set_accreditation ran, "evaluated_status" and
+ * "accreditation" ({"ledger_index","valid_until"?}, when live), then, once
+ * rl_progress_set_trainee ran, "trainee":{"id","name","site"}.  The
+ * module and requirement objects are described in curriculum.h
+ * (rl_curriculum_evaluate).  A new reference, or NULL with err
+ * (RL_E_INTERNAL: out of memory, or no curriculum in the record).
+ */
+json_t *rl_progress_to_json(const struct rl_progress *p, struct rl_error *err);
+
+/*
+ * The accreditation list's module summary: a new array of
+ * {"module","title","status","met_requirements","total_requirements"},
+ * or NULL when out of memory.
+ */
+json_t *rl_progress_summary_json(const struct rl_progress *p);
+
+/*
+ * Reads a progress report (rl_figures', rl_progress_report's or the
+ * progress reply) into out, taking a reference to it.  Required: the
+ * curriculum's code, version and title, status, modules_met, and each
+ * module's id, title, status and requirements with id, key, kind,
+ * description, status, target, signed and pending; each evidence item's
+ * ledger_index, amount and type.  Optional: evaluated_status,
+ * accreditation, trainee, an evidence item's date and signed_by.
+ * Returns 0, or -1 with err (RL_E_INTERNAL naming the first member that
+ * is missing or of the wrong type, e.g. "modules[2].requirements[0].key");
+ * out is then released.
+ */
+int rl_progress_read(json_t *report, struct rl_progress *out, struct rl_error *err);
+
+/* Frees the record's arrays and drops its reference to the report; zeroes it. */
+void rl_progress_release(struct rl_progress *p);
+
+#endif
