@@ -23,6 +23,7 @@
 #include "ledger/jcs.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/progress_record.h"
 #include "store/secrets.h"
 #include "base/codes.h"
 #include "domain/users.h"
@@ -207,23 +208,90 @@ static json_t *credential_finish(json_t *doc, const char *base_url, int64_t stat
 	return doc;
 }
 
+json_t *rl_credential_subject(const struct rl_progress *p, int64_t acc_index, const char *gmc)
+{
+	char id[64], achievement[160], narrative[400];
+	json_t *subject;
+
+	if (!p->has_trainee || !p->code || !p->title)
+		return NULL;
+	snprintf(id, sizeof(id), "urn:raslog:user:%lld", (long long)p->trainee_id);
+	snprintf(achievement, sizeof(achievement), "urn:raslog:curriculum:%s:%lld", p->code, (long long)p->version);
+	snprintf(narrative, sizeof(narrative),
+		 "Every requirement of %s version %lld was met by statements signed by accredited trainers, "
+		 "and the accreditation itself was signed by faculty (ledger index %lld).",
+		 p->code, (long long)p->version, (long long)acc_index);
+	subject = json_pack("{s:s,s:[s],s:s,s:{s:s,s:[s],s:s,s:s,s:{s:s}}}",
+			    "id", id, "type", "AchievementSubject", "name", p->trainee_name,
+			    "achievement", "id", achievement, "type", "Achievement", "name", p->title,
+			    "description", "Robot-assisted surgery training pathway completed and accredited.",
+			    "criteria", "narrative", narrative);
+	if (subject && subject_gmc(subject, gmc) < 0) {
+		json_decref(subject);
+		return NULL;
+	}
+	return subject;
+}
+
+json_t *rl_credential_evidence(const struct rl_progress *p, int64_t acc_index, const struct rl_tree_head_ref *head)
+{
+	json_t *evidence = json_array();
+	char buf[400], narrative[300];
+	int failed = !evidence;
+
+	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
+	failed |= json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s}", "id", buf, "type", "Evidence", "name",
+							    "Faculty accreditation statement")) < 0;
+	for (size_t i = 0; i < p->nmodules; i++)
+		for (size_t j = 0; j < p->modules[i].nreqs; j++) {
+			const struct rl_progress_req *req = &p->modules[i].reqs[j];
+
+			for (size_t k = 0; k < req->nevidence; k++) {
+				char name[200];
+
+				snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)req->evidence[k].ledger_index);
+				snprintf(name, sizeof(name), "Signed %s counting towards %s", req->evidence[k].type, req->key);
+				failed |= json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s}", "id", buf, "type",
+										    "Evidence", "name", name)) < 0;
+			}
+		}
+	snprintf(buf, sizeof(buf), "urn:raslog:tree-head:%lld:%s", head->tree_size, head->root_hash ? head->root_hash : "");
+	snprintf(narrative, sizeof(narrative),
+		 "The raslog ledger's signed tree head of %s (size %lld, RFC 9162 root %s) includes every statement named here.",
+		 head->timestamp ? head->timestamp : "", head->tree_size, head->root_hash ? head->root_hash : "");
+	failed |= json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s,s:s}", "id", buf, "type", "Evidence", "name",
+							    "Signed ledger tree head", "narrative", narrative)) < 0;
+	if (failed) {
+		json_decref(evidence);
+		return NULL;
+	}
+	return evidence;
+}
+
+/* The ledger's signed tree head, as the credential names it; head keeps the strings. */
+static void head_ref(const json_t *head, struct rl_tree_head_ref *h)
+{
+	h->tree_size = json_integer_value(json_object_get(head, "tree_size"));
+	h->root_hash = json_string_value(json_object_get(head, "root_hash"));
+	h->timestamp = json_string_value(json_object_get(head, "timestamp"));
+}
+
 json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struct rl_issuer *iss, struct rl_error *err)
 {
 	struct rl_user u;
-	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *doc = NULL, *evidence, *mod, *req, *ev;
+	struct rl_progress p;
+	struct rl_tree_head_ref h;
+	json_t *head = NULL, *doc = NULL, *subject, *evidence;
 	struct rl_stmt *st;
 	int64_t acc_id = 0, acc_index = 0;
 	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
-	size_t i, j, k;
-	const char *status;
 
-	if (!report)
+	if (rl_progress_record(db, trainee, &p, err) < 0)
 		return NULL;
 	if (rl_user_get(db, trainee, &u, err) < 0)
 		goto out;
-	status = json_string_value(json_object_get(report, "status"));
-	if (strcmp(status, "accredited") != 0 && strcmp(status, "lapsed") != 0) {
+	if (strcmp(p.status, "accredited") != 0 && strcmp(p.status, "lapsed") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
 			     "trainee %lld is not accredited, so there is no credential to export", (long long)trainee);
 		goto out;
@@ -241,7 +309,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 	}
 	rl_reset(st);
 	/* The record must be the accreditation the ledger gives (a changed row issues nothing). */
-	if (acc_id && acc_index != json_integer_value(json_object_get(json_object_get(report, "accreditation"), "ledger_index")))
+	if (acc_id && acc_index != p.acc_index)
 		acc_id = 0;
 	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", NULL, "trainee %lld has no live accreditation", (long long)trainee);
@@ -261,60 +329,26 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 		snprintf(buf, sizeof(buf), "%sT23:59:59Z", until);
 		json_object_set_new(doc, "validUntil", json_string(buf));
 	}
-	snprintf(buf, sizeof(buf), "Accredited in robot-assisted surgery: %s",
-		 json_string_value(json_object_get(json_object_get(report, "curriculum"), "title")));
+	snprintf(buf, sizeof(buf), "Accredited in robot-assisted surgery: %s", p.title);
 	json_object_set_new(doc, "name", json_string(buf));
-	{
-		json_t *cur = json_object_get(report, "curriculum");
-		char achievement[160], narrative[400];
-		snprintf(achievement, sizeof(achievement), "urn:raslog:curriculum:%s:%lld",
-			 json_string_value(json_object_get(cur, "code")), (long long)json_integer_value(json_object_get(cur, "version")));
-		snprintf(narrative, sizeof(narrative),
-			 "Every requirement of %s version %lld was met by statements signed by accredited trainers, "
-			 "and the accreditation itself was signed by faculty (ledger index %lld).",
-			 json_string_value(json_object_get(cur, "code")), (long long)json_integer_value(json_object_get(cur, "version")),
-			 (long long)acc_index);
-		json_object_set_new(doc, "credentialSubject", json_pack("{s:s,s:[s],s:s,s:{s:s,s:[s],s:s,s:s,s:{s:s}}}",
-			"id", (snprintf(buf, sizeof(buf), "urn:raslog:user:%lld", (long long)trainee), buf),
-			"type", "AchievementSubject",
-			"name", json_string_value(json_object_get(json_object_get(report, "trainee"), "name")),
-			"achievement", "id", achievement, "type", "Achievement",
-			"name", json_string_value(json_object_get(cur, "title")),
-			"description", "Robot-assisted surgery training pathway completed and accredited.",
-			"criteria", "narrative", narrative));
-		subject_gmc(json_object_get(doc, "credentialSubject"), u.gmc);
+	head_ref(head, &h);
+	subject = rl_credential_subject(&p, acc_index, u.gmc);
+	evidence = rl_credential_evidence(&p, acc_index, &h);
+	if (!subject || !evidence || json_object_set_new(doc, "credentialSubject", subject) < 0 ||
+	    json_object_set_new(doc, "evidence", evidence) < 0) {
+		json_decref(subject);
+		json_decref(evidence);
+		json_decref(doc);
+		doc = NULL;
+		rl_error_internal(err, "cannot build the credential");
+		goto out_keys;
 	}
-	evidence = json_array();
-	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
-	json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s}", "id", buf, "type", "Evidence", "name",
-						  "Faculty accreditation statement"));
-	json_array_foreach(json_object_get(report, "modules"), i, mod)
-		json_array_foreach(json_object_get(mod, "requirements"), j, req)
-			json_array_foreach(json_object_get(req, "evidence"), k, ev) {
-				char name[200];
-				snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)json_integer_value(json_object_get(ev, "ledger_index")));
-				snprintf(name, sizeof(name), "Signed %s counting towards %s",
-					 json_string_value(json_object_get(ev, "type")), json_string_value(json_object_get(req, "key")));
-				json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s}", "id", buf, "type", "Evidence", "name", name));
-			}
-	snprintf(buf, sizeof(buf), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
-		 json_string_value(json_object_get(head, "root_hash")));
-	{
-		char narrative[300];
-		snprintf(narrative, sizeof(narrative),
-			 "The raslog ledger's signed tree head of %s (size %lld, RFC 9162 root %s) includes every statement named here.",
-			 json_string_value(json_object_get(head, "timestamp")), (long long)json_integer_value(json_object_get(head, "tree_size")),
-			 json_string_value(json_object_get(head, "root_hash")));
-		json_array_append_new(evidence, json_pack("{s:s,s:[s],s:s,s:s}", "id", buf, "type", "Evidence", "name",
-							  "Signed ledger tree head", "narrative", narrative));
-	}
-	json_object_set_new(doc, "evidence", evidence);
 	doc = credential_finish(doc, iss->base_url, acc_id, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:
 	json_decref(head);
-	json_decref(report);
+	rl_progress_release(&p);
 	return doc;
 }
 

@@ -15,6 +15,8 @@
 #include "store/db.h"
 #include "base/error.h"
 
+struct rl_progress;
+
 #define RL_STATUS_LIST_BITS 131072 /* the spec's minimum: 16 KiB, so one entry reveals little */
 #define RL_STATUS_LIST_TTL (24 * 3600) /* seconds a status list credential is valid (validUntil) */
 
@@ -39,6 +41,24 @@ struct rl_issuer {
  * identityHash "GMC 1234567").
  */
 json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struct rl_issuer *iss, struct rl_error *err);
+/* The signed tree head a credential names as evidence (strings borrowed). */
+struct rl_tree_head_ref {
+	long long tree_size;
+	const char *root_hash;  /* hex */
+	const char *timestamp;  /* RFC 3339 */
+};
+/*
+ * The claims of a trainee's credential, rendered from their progress
+ * record (rl_progress_record: trainee and evidence set): the
+ * credentialSubject (an AchievementSubject naming the trainee and the
+ * curriculum's achievement, the GMC number as in rl_credential_for_trainee
+ * when gmc is not NULL or ""), and the evidence list (the accreditation
+ * statement at acc_index, every evidence item in the record, the tree
+ * head).  New references, or NULL (no trainee in the record, or out of
+ * memory).
+ */
+json_t *rl_credential_subject(const struct rl_progress *p, int64_t acc_index, const char *gmc);
+json_t *rl_credential_evidence(const struct rl_progress *p, int64_t acc_index, const struct rl_tree_head_ref *head);
 /* The credential of a trainer's live accreditation (status index in the upper half of the list); GMC as above. */
 json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struct rl_issuer *iss, struct rl_error *err);
 /* The signed BitstringStatusListCredential of every accreditation credential, valid from now for RL_STATUS_LIST_TTL. */

@@ -5,6 +5,7 @@
 
 #include "render/export.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,59 +76,152 @@ static json_t *all_sessions(struct rl_db *db, int64_t trainee, struct rl_error *
 	return a;
 }
 
+/* One row of the CSV: a session as GET /sessions gives it, read once (strings borrowed from it). */
+struct csv_session {
+	long long id;
+	const char *date, *activity, *platform, *site, *procedure;
+	long long minutes;
+	const char *role;          /* the trainee's claimed role */
+	char *claimed_steps;       /* the claimed steps joined with ';' (owned) */
+	const char *status;
+	long long trainer;
+	const char *trainer_name;
+	int has_signoff;           /* the session has a decision: */
+	const char *signed_role;
+	char *signed_steps;        /* joined with ';' (owned) */
+	const char *signed_at;
+	long long ledger_index;
+	const char *reason;        /* a rejection's reason */
+	const char *notes;
+};
+
+static const char *text_of(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+static long long int_of(const json_t *o, const char *name)
+{
+	return json_integer_value(json_object_get(o, name));
+}
+
+/* 0, or -1 when a steps list could not be joined (out of memory). */
+static int csv_session_read(const json_t *s, struct csv_session *r)
+{
+	const json_t *so = json_object_get(s, "signoff");
+
+	memset(r, 0, sizeof(*r));
+	r->id = int_of(s, "id");
+	r->date = text_of(s, "date");
+	r->activity = text_of(s, "activity");
+	r->platform = text_of(s, "platform");
+	r->site = text_of(s, "site");
+	r->procedure = text_of(s, "procedure");
+	r->minutes = int_of(s, "minutes");
+	r->role = text_of(s, "role");
+	r->claimed_steps = join_steps(json_object_get(s, "steps"));
+	r->status = text_of(s, "status");
+	r->trainer = int_of(s, "trainer");
+	r->trainer_name = text_of(s, "trainer_name");
+	r->has_signoff = json_is_object(so);
+	r->signed_role = text_of(so, "role");
+	r->signed_steps = join_steps(json_object_get(so, "steps"));
+	r->signed_at = text_of(so, "signed_at");
+	r->ledger_index = int_of(so, "ledger_index");
+	r->reason = text_of(so, "reason");
+	r->notes = text_of(s, "notes");
+	return r->claimed_steps && r->signed_steps ? 0 : -1;
+}
+
+static void csv_session_release(struct csv_session *r)
+{
+	free(r->claimed_steps);
+	free(r->signed_steps);
+}
+
+enum csv_kind {
+	CSV_TEXT,        /* a const char * field (NULL: empty) */
+	CSV_OWNED_TEXT,  /* a char * field */
+	CSV_INT,         /* a long long field */
+	CSV_SIGNOFF_INT, /* a long long field, empty when the session has no decision */
+};
+
+/* The export's columns, in order: the header and where the cell's value is. */
+static const struct csv_column {
+	const char *header;
+	enum csv_kind kind;
+	size_t at;       /* offsetof the field in struct csv_session */
+} csv_columns[] = {
+	{ "session_id", CSV_INT, offsetof(struct csv_session, id) },
+	{ "date", CSV_TEXT, offsetof(struct csv_session, date) },
+	{ "activity", CSV_TEXT, offsetof(struct csv_session, activity) },
+	{ "platform", CSV_TEXT, offsetof(struct csv_session, platform) },
+	{ "site", CSV_TEXT, offsetof(struct csv_session, site) },
+	{ "procedure", CSV_TEXT, offsetof(struct csv_session, procedure) },
+	{ "minutes", CSV_INT, offsetof(struct csv_session, minutes) },
+	{ "claimed_role", CSV_TEXT, offsetof(struct csv_session, role) },
+	{ "claimed_steps", CSV_OWNED_TEXT, offsetof(struct csv_session, claimed_steps) },
+	{ "status", CSV_TEXT, offsetof(struct csv_session, status) },
+	{ "trainer_id", CSV_INT, offsetof(struct csv_session, trainer) },
+	{ "trainer_name", CSV_TEXT, offsetof(struct csv_session, trainer_name) },
+	{ "signed_role", CSV_TEXT, offsetof(struct csv_session, signed_role) },
+	{ "signed_steps", CSV_OWNED_TEXT, offsetof(struct csv_session, signed_steps) },
+	{ "signed_at", CSV_TEXT, offsetof(struct csv_session, signed_at) },
+	{ "ledger_index", CSV_SIGNOFF_INT, offsetof(struct csv_session, ledger_index) },
+	{ "reject_reason", CSV_TEXT, offsetof(struct csv_session, reason) },
+	{ "notes", CSV_TEXT, offsetof(struct csv_session, notes) },
+};
+
+static void csv_put(struct rl_buf *out, const struct csv_column *col, const struct csv_session *r)
+{
+	const char *field = (const char *)r + col->at;
+
+	switch (col->kind) {
+	case CSV_TEXT:
+		rl_csv_cell(out, *(const char *const *)(const void *)field);
+		break;
+	case CSV_OWNED_TEXT:
+		rl_csv_cell(out, *(char *const *)(const void *)field);
+		break;
+	case CSV_INT:
+	case CSV_SIGNOFF_INT:
+		cell_int(out, *(const long long *)(const void *)field, col->kind == CSV_INT || r->has_signoff);
+		break;
+	}
+}
+
+/* The header line the columns give (for tests and the docs: docs/api.md names the same columns). */
+void rl_export_csv_header(struct rl_buf *out)
+{
+	for (size_t c = 0; c < sizeof(csv_columns) / sizeof(csv_columns[0]); c++) {
+		if (c)
+			rl_buf_putc(out, ',');
+		rl_csv_cell(out, csv_columns[c].header);
+	}
+	rl_buf_puts(out, "\r\n");
+}
+
 int rl_export_csv(struct rl_db *db, int64_t trainee, struct rl_buf *out, struct rl_error *err)
 {
-	static const char *const header =
-		"session_id,date,activity,platform,site,procedure,minutes,claimed_role,claimed_steps,status,"
-		"trainer_id,trainer_name,signed_role,signed_steps,signed_at,ledger_index,reject_reason,notes\r\n";
 	json_t *sessions = all_sessions(db, trainee, err), *s;
 	size_t i;
 	int lost = 0;
 
 	if (!sessions)
 		return -1;
-	rl_buf_puts(out, header);
+	rl_export_csv_header(out);
 	json_array_foreach(sessions, i, s) {
-		const json_t *so = json_object_get(s, "signoff");
-		char *claimed = join_steps(json_object_get(s, "steps"));
-		char *signed_steps = join_steps(json_object_get(so, "steps"));
-		const char *text[] = { "date", "activity", "platform", "site", "procedure" };
+		struct csv_session r;
 
-		if (!claimed || !signed_steps)
+		if (csv_session_read(s, &r) < 0)
 			lost = 1;
-
-		cell_int(out, json_integer_value(json_object_get(s, "id")), 1);
-		for (size_t k = 0; k < sizeof(text) / sizeof(text[0]); k++) {
-			rl_buf_putc(out, ',');
-			rl_csv_cell(out, json_string_value(json_object_get(s, text[k])));
+		for (size_t c = 0; !lost && c < sizeof(csv_columns) / sizeof(csv_columns[0]); c++) {
+			if (c)
+				rl_buf_putc(out, ',');
+			csv_put(out, &csv_columns[c], &r);
 		}
-		rl_buf_putc(out, ',');
-		cell_int(out, json_integer_value(json_object_get(s, "minutes")), 1);
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(s, "role")));
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, claimed);
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(s, "status")));
-		rl_buf_putc(out, ',');
-		cell_int(out, json_integer_value(json_object_get(s, "trainer")), 1);
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(s, "trainer_name")));
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(so, "role")));
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, signed_steps);
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(so, "signed_at")));
-		rl_buf_putc(out, ',');
-		cell_int(out, json_integer_value(json_object_get(so, "ledger_index")), json_is_object(so));
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(so, "reason")));
-		rl_buf_putc(out, ',');
-		rl_csv_cell(out, json_string_value(json_object_get(s, "notes")));
 		rl_buf_puts(out, "\r\n");
-		free(claimed);
-		free(signed_steps);
+		csv_session_release(&r);
 		if (lost || rl_buf_failed(out))
 			break;
 	}

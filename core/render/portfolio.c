@@ -15,6 +15,7 @@
 
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/progress_record.h"
 #include "domain/users.h"
 #include "base/util.h"
 
@@ -170,29 +171,35 @@ static const char *signer_name(struct rl_db *db, struct names *c, int64_t id, ch
 	return fallback;
 }
 
-int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, const char *programme,
-		     struct rl_buf *out, struct rl_error *err)
+/* signer_name through the page's callback. */
+struct db_signers {
+	struct rl_db *db;
+	struct names cache;
+};
+
+static const char *db_signer(void *ctx, int64_t id, char *buf, size_t size)
 {
-	struct names signers = { .n = 0 };
-	struct rl_user who;
+	struct db_signers *s = ctx;
+
+	return signer_name(s->db, &s->cache, id, buf, size);
+}
+
+int rl_portfolio_render(const struct rl_progress *p, const struct rl_portfolio_page *pg, struct rl_buf *out,
+			struct rl_error *err)
+{
 	struct doc d = { 0 };
-	json_t *report = rl_progress_report(db, trainee, err), *head = NULL, *mod, *req, *ev;
 	const char *fname, *bname;
-	char buf[512], today[11];
-	size_t i, j, k;
+	char buf[512];
 	int rc = -1;
 	static const float mod_x[] = { 0, 300, 400 };
 	static const float ev_x[] = { 0, 45, 105, 180, 330 };
 
-	if (!report)
-		return -1;
-	if (rl_user_get(db, trainee, &who, err) < 0) {
-		json_decref(report);
+	if (!p->has_trainee) {
+		rl_error_internal(err, "a portfolio needs the trainee's name");
 		return -1;
 	}
-	head = rl_ledger_head(db, err);
 	d.pdf = HPDF_New(on_error, &d);
-	if (!d.pdf || !head) {
+	if (!d.pdf) {
 		rl_error_internal(err, "cannot start the PDF");
 		goto out;
 	}
@@ -214,34 +221,27 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 	new_page(&d);
 
 	line(&d, d.bold, 15, "Robot-assisted surgery training portfolio");
-	if (programme && *programme)
-		line(&d, d.font, 10, programme);
-	snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(json_object_get(report, "trainee"), "name")));
+	if (pg->programme && *pg->programme)
+		line(&d, d.font, 10, pg->programme);
+	snprintf(buf, sizeof(buf), "%s", p->trainee_name);
 	line(&d, d.bold, 14, buf);
-	if (who.gmc[0]) {
-		snprintf(buf, sizeof(buf), "GMC number: %s", who.gmc);
+	if (pg->gmc && pg->gmc[0]) {
+		snprintf(buf, sizeof(buf), "GMC number: %s", pg->gmc);
 		line(&d, d.font, 10, buf);
 	}
-	snprintf(buf, sizeof(buf), "Site: %s", json_string_value(json_object_get(json_object_get(report, "trainee"), "site")));
+	snprintf(buf, sizeof(buf), "Site: %s", p->trainee_site);
 	line(&d, d.font, 10, buf);
-	snprintf(buf, sizeof(buf), "Curriculum: %s (%s, version %lld)",
-		 json_string_value(json_object_get(json_object_get(report, "curriculum"), "title")),
-		 json_string_value(json_object_get(json_object_get(report, "curriculum"), "code")),
-		 (long long)json_integer_value(json_object_get(json_object_get(report, "curriculum"), "version")));
+	snprintf(buf, sizeof(buf), "Curriculum: %s (%s, version %lld)", p->title, p->code, (long long)p->version);
 	line(&d, d.font, 10, buf);
-	snprintf(buf, sizeof(buf), "Status: %s  -  %lld of %lld modules met",
-		 json_string_value(json_object_get(report, "status")),
-		 (long long)json_integer_value(json_object_get(report, "modules_met")),
-		 (long long)json_integer_value(json_object_get(report, "modules_total")));
+	snprintf(buf, sizeof(buf), "Status: %s  -  %lld of %lld modules met", p->status, (long long)p->modules_met,
+		 (long long)p->nmodules);
 	line(&d, d.bold, 11, buf);
-	rl_format_date(rl_today(), today);
-	snprintf(buf, sizeof(buf), "Generated %s from ledger tree head of size %lld, root %.16s...", today,
-		 (long long)json_integer_value(json_object_get(head, "tree_size")),
-		 json_string_value(json_object_get(head, "root_hash")));
+	snprintf(buf, sizeof(buf), "Generated %s from ledger tree head of size %lld, root %.16s...", pg->today,
+		 (long long)pg->tree_size, pg->root_hash ? pg->root_hash : "");
 	line(&d, d.font, 8, buf);
-	if (verify_url && *verify_url) {
-		qr(&d, verify_url, PAGE_W - MARGIN - 72, PAGE_H - MARGIN - 4, 72);
-		snprintf(buf, sizeof(buf), "Verify: %s", verify_url);
+	if (pg->verify_url && *pg->verify_url) {
+		qr(&d, pg->verify_url, PAGE_W - MARGIN - 72, PAGE_H - MARGIN - 4, 72);
+		snprintf(buf, sizeof(buf), "Verify: %s", pg->verify_url);
 		line(&d, d.font, 8, buf);
 	}
 	d.y -= 10;
@@ -250,16 +250,18 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 		const char *hdr[] = { "Module", "Status", "Requirements met" };
 		row(&d, d.bold, 9, mod_x, hdr, 3);
 	}
-	json_array_foreach(json_object_get(report, "modules"), i, mod) {
-		size_t met = 0, total = json_array_size(json_object_get(mod, "requirements"));
+	for (size_t i = 0; i < p->nmodules; i++) {
+		const struct rl_progress_module *mod = &p->modules[i];
+		size_t met = 0;
 		char counts[32];
 		const char *cells[3];
-		json_array_foreach(json_object_get(mod, "requirements"), j, req)
-			if (strcmp(json_string_value(json_object_get(req, "status")), "met") == 0)
-				met++;
-		snprintf(counts, sizeof(counts), "%zu of %zu", met, total);
-		cells[0] = json_string_value(json_object_get(mod, "title"));
-		cells[1] = json_string_value(json_object_get(mod, "status"));
+
+		/* "met" requirements by status: a blocked module's requirements count as not met here. */
+		for (size_t j = 0; j < mod->nreqs; j++)
+			met += strcmp(mod->reqs[j].status, "met") == 0;
+		snprintf(counts, sizeof(counts), "%zu of %zu", met, mod->nreqs);
+		cells[0] = mod->title;
+		cells[1] = mod->status;
 		cells[2] = counts;
 		row(&d, d.font, 9, mod_x, cells, 3);
 	}
@@ -269,26 +271,26 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 		const char *hdr[] = { "Ledger", "Date", "Type", "Signer", "Counts towards" };
 		row(&d, d.bold, 8, ev_x, hdr, 5);
 	}
-	json_array_foreach(json_object_get(report, "modules"), i, mod) {
-		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
-			json_array_foreach(json_object_get(req, "evidence"), k, ev) {
+	for (size_t i = 0; i < p->nmodules; i++)
+		for (size_t j = 0; j < p->modules[i].nreqs; j++) {
+			const struct rl_progress_req *req = &p->modules[i].reqs[j];
+
+			for (size_t k = 0; k < req->nevidence; k++) {
+				const struct rl_progress_evidence *ev = &req->evidence[k];
 				char idx[24], signer[121], towards[160], date[11];
 				const char *cells[5];
-				snprintf(idx, sizeof(idx), "#%lld", (long long)json_integer_value(json_object_get(ev, "ledger_index")));
-				const char *by = signer_name(db, &signers, json_integer_value(json_object_get(ev, "signed_by")),
-							     signer, sizeof(signer));
-				snprintf(towards, sizeof(towards), "%s (+%lld)", json_string_value(json_object_get(req, "key")),
-					 (long long)json_integer_value(json_object_get(ev, "amount")));
+
+				snprintf(idx, sizeof(idx), "#%lld", (long long)ev->ledger_index);
+				snprintf(towards, sizeof(towards), "%s (+%lld)", req->key, ev->amount);
+				snprintf(date, sizeof(date), "%s", ev->date ? ev->date : "");
 				cells[0] = idx;
-				snprintf(date, sizeof(date), "%s", json_string_value(json_object_get(ev, "date")));
 				cells[1] = date;
-				cells[2] = json_string_value(json_object_get(ev, "type"));
-				cells[3] = by;
+				cells[2] = ev->type;
+				cells[3] = pg->signer(pg->signer_ctx, ev->signed_by, signer, sizeof(signer));
 				cells[4] = towards;
 				row(&d, d.font, 8, ev_x, cells, 5);
 			}
 		}
-	}
 	if (d.failed || HPDF_SaveToStream(d.pdf) != HPDF_OK) {
 		rl_error_internal(err, "the PDF could not be written");
 		goto out;
@@ -308,7 +310,40 @@ int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, 
 out:
 	if (d.pdf)
 		HPDF_Free(d.pdf);
+	return rc;
+}
+
+int rl_portfolio_pdf(struct rl_db *db, int64_t trainee, const char *verify_url, const char *programme,
+		     struct rl_buf *out, struct rl_error *err)
+{
+	struct db_signers signers = { db, { .n = 0 } };
+	struct rl_portfolio_page pg = { 0 };
+	struct rl_progress p;
+	struct rl_user who;
+	json_t *head = NULL;
+	char today[11];
+	int rc = -1;
+
+	if (rl_progress_record(db, trainee, &p, err) < 0)
+		return -1;
+	if (rl_user_get(db, trainee, &who, err) < 0)
+		goto out;
+	if (!(head = rl_ledger_head(db, err))) {
+		rl_error_internal(err, "cannot start the PDF");
+		goto out;
+	}
+	rl_format_date(rl_today(), today);
+	pg.programme = programme;
+	pg.gmc = who.gmc;
+	pg.verify_url = verify_url;
+	pg.today = today;
+	pg.tree_size = json_integer_value(json_object_get(head, "tree_size"));
+	pg.root_hash = json_string_value(json_object_get(head, "root_hash"));
+	pg.signer = db_signer;
+	pg.signer_ctx = &signers;
+	rc = rl_portfolio_render(&p, &pg, out, err);
+out:
 	json_decref(head);
-	json_decref(report);
+	rl_progress_release(&p);
 	return rc;
 }
