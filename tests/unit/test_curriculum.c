@@ -4,7 +4,11 @@
  * field; evidence counts towards the right requirements (the trainer's
  * signed role, not the claim; steps; assessment floors); and evaluation
  * gets the edges right (exactly at target, one below, pending only,
- * blocked by a prerequisite, eligible, one version against another).
+ * blocked by a prerequisite, eligible, one version against another); the
+ * typed record the rules fill (rl_curriculum_assess) and its renderers:
+ * the progress JSON's members in the order served, the accreditation's
+ * lapsed / accredited verdict, the list's summary, and rl_progress_read,
+ * which takes the JSON back and names the first member it lacks.
  *
  * Run from the repository root: the shipped files are read by relative
  * path.
@@ -22,6 +26,7 @@
 
 #include "base/codes.h"
 #include "domain/curriculum.h"
+#include "domain/progress_record.h"
 #include "base/error.h"
 #include "base/banned.h"
 
@@ -1121,6 +1126,187 @@ static void test_evaluate_edges(void **state)
 	rl_curriculum_free(c);
 }
 
+/* The top-level member names of a JSON object, in order, comma-joined. */
+static void member_order(const json_t *o, char *out, size_t size)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	out[0] = '\0';
+	json_object_foreach((json_t *)o, key, v) {
+		int w = snprintf(out + n, size - n, "%s%s", n ? "," : "", key);
+
+		assert_true(w > 0 && (size_t)w < size - n);
+		n += (size_t)w;
+	}
+}
+
+static void test_assess_record(void **state)
+{
+	struct rl_curriculum *c = parse_ok(TWO_MODULES(60), NULL);
+	struct table t = { 0 };
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_progress p;
+	char order[300];
+	json_t *doc, *ev;
+
+	/* a met (sim at target, signed off), b in progress: one pending case, one signed. */
+	table_set(&t, "a/sim", 60, 5);
+	table_set(&t, "a/ok", 1, 0);
+	table_set(&t, "b/cases", 1, 1);
+	assert_int_equal(rl_curriculum_assess(c, tally, &t, &p, &err), 0);
+	assert_ptr_equal(p.def, c);
+	assert_string_equal(p.code, "t");
+	assert_int_equal(p.version, 60);
+	assert_string_equal(p.status, "in_training");
+	assert_null(p.evaluated_status);
+	assert_int_equal(p.acc_index, -1);
+	assert_int_equal(p.modules_met, 1);
+	assert_int_equal(p.nmodules, 2);
+	assert_string_equal(p.modules[0].id, "a");
+	assert_string_equal(p.modules[0].status, "met");
+	assert_int_equal(p.modules[0].reqs_met, 2);
+	assert_string_equal(p.modules[0].reqs[0].key, "a/sim");
+	assert_string_equal(p.modules[0].reqs[0].kind, "minutes");
+	assert_int_equal(p.modules[0].reqs[0].signed_amount, 60);
+	assert_int_equal(p.modules[0].reqs[0].pending, 5);
+	assert_string_equal(p.modules[0].reqs[0].status, "met");
+	assert_string_equal(p.modules[1].status, "in_progress");
+	assert_string_equal(p.modules[1].reqs[0].status, "in_progress");
+	assert_int_equal(p.modules[1].reqs[0].target, 2);
+	assert_int_equal(p.modules[1].reqs_met, 0);
+	assert_int_equal(p.modules[1].reqs[0].nevidence, 0);
+
+	/* The curriculum's verdict alone: the members rl_curriculum_evaluate has always had, the same JSON. */
+	doc = rl_progress_to_json(&p, &err);
+	assert_non_null(doc);
+	member_order(doc, order, sizeof(order));
+	assert_string_equal(order, "curriculum,status,modules_met,modules_total,modules,unmet");
+	ev = evaluate(c, &t);
+	assert_true(json_equal(doc, ev));
+	json_decref(ev);
+	json_decref(doc);
+
+	/* An accreditation valid until yesterday has lapsed; one until tomorrow, or with no end, holds. */
+	rl_progress_set_accreditation(&p, 41, "2026-03-01", "2026-03-02");
+	assert_string_equal(p.status, "lapsed");
+	assert_string_equal(p.evaluated_status, "in_training");
+	rl_progress_set_accreditation(&p, 41, "2026-03-02", "2026-03-02");
+	assert_string_equal(p.status, "accredited");
+	rl_progress_set_accreditation(&p, 41, "", "2026-03-02");
+	assert_string_equal(p.status, "accredited");
+	assert_null(p.acc_until);
+	rl_progress_set_accreditation(&p, 41, "2026-12-31", "2026-03-02");
+	rl_progress_set_trainee(&p, 7, "Ann Ng", "Leeds");
+	doc = rl_progress_to_json(&p, &err);
+	assert_non_null(doc);
+	member_order(doc, order, sizeof(order));
+	assert_string_equal(order, "curriculum,status,modules_met,modules_total,modules,unmet,evaluated_status,"
+				   "accreditation,trainee");
+	assert_string_equal(str_at(doc, "status"), "accredited");
+	assert_string_equal(str_at(doc, "evaluated_status"), "in_training");
+	assert_int_equal(int_at(json_object_get(doc, "accreditation"), "ledger_index"), 41);
+	assert_string_equal(str_at(json_object_get(doc, "accreditation"), "valid_until"), "2026-12-31");
+	assert_string_equal(str_at(json_object_get(doc, "trainee"), "name"), "Ann Ng");
+	member_order(req_of(doc, "b", "cases"), order, sizeof(order));
+	assert_string_equal(order, "id,key,kind,description,target,signed,pending,status,activity,roles");
+	assert_int_equal(json_array_size(json_object_get(doc, "unmet")), 1);
+	rl_progress_release(&p);
+
+	/* No accreditation: the verdict is the status. */
+	assert_int_equal(rl_curriculum_assess(c, tally, &t, &p, &err), 0);
+	rl_progress_set_accreditation(&p, -1, "2020-01-01", "2026-03-02");
+	assert_string_equal(p.status, "in_training");
+	assert_int_equal(p.acc_index, -1);
+	assert_null(p.acc_until);
+	json_decref(doc);
+	doc = rl_progress_to_json(&p, &err);
+	assert_null(json_object_get(doc, "accreditation"));
+	assert_null(json_object_get(doc, "trainee"));
+	json_decref(doc);
+	rl_progress_release(&p);
+	rl_progress_release(&p); /* a released record is zeroed: releasing again is harmless */
+	rl_curriculum_free(c);
+}
+
+static void test_progress_read(void **state)
+{
+	struct rl_curriculum *c = parse_ok(TWO_MODULES(60), NULL);
+	struct table t = { 0 };
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_progress p, q;
+	json_t *doc, *sum, *r;
+
+	table_set(&t, "a/sim", 30, 0);
+	assert_int_equal(rl_curriculum_assess(c, tally, &t, &p, &err), 0);
+	rl_progress_set_accreditation(&p, 9, NULL, "2026-03-02");
+	rl_progress_set_trainee(&p, 3, "Bo", "York");
+	doc = rl_progress_to_json(&p, &err);
+	assert_non_null(doc);
+	/* Evidence as rl_figures adds it: one item with a date and a signer, one with neither. */
+	r = req_of(doc, "a", "sim");
+	json_object_set_new(r, "evidence", json_pack("[{s:I,s:I,s:s,s:s,s:I},{s:I,s:I,s:s}]", "ledger_index",
+						     (json_int_t)12, "amount", (json_int_t)20, "type", "session",
+						     "date", "2026-01-02", "signed_by", (json_int_t)4, "ledger_index",
+						     (json_int_t)15, "amount", (json_int_t)10, "type", "assessment"));
+
+	assert_int_equal(rl_progress_read(doc, &q, &err), 0);
+	assert_null(q.def);
+	assert_string_equal(q.title, p.title);
+	assert_string_equal(q.status, "accredited");
+	assert_string_equal(q.evaluated_status, "in_training");
+	assert_int_equal(q.acc_index, 9);
+	assert_null(q.acc_until);
+	assert_true(q.has_trainee);
+	assert_int_equal(q.trainee_id, 3);
+	assert_string_equal(q.trainee_site, "York");
+	assert_int_equal(q.nmodules, 2);
+	assert_string_equal(q.modules[1].status, "blocked");
+	assert_int_equal(q.modules[0].reqs[0].signed_amount, 30);
+	assert_int_equal(q.modules[0].reqs[0].nevidence, 2);
+	assert_int_equal(q.modules[0].reqs[0].evidence[0].ledger_index, 12);
+	assert_string_equal(q.modules[0].reqs[0].evidence[0].date, "2026-01-02");
+	assert_int_equal(q.modules[0].reqs[0].evidence[0].signed_by, 4);
+	assert_null(q.modules[0].reqs[0].evidence[1].date);
+	assert_int_equal(q.modules[0].reqs[0].evidence[1].signed_by, 0);
+	/* A read record has no curriculum to render the requirements' definitions from. */
+	assert_null(rl_progress_to_json(&q, &err));
+	assert_int_equal(err.status, RL_E_INTERNAL);
+	rl_error_clear(&err);
+	/* Its summary is the assessed record's. */
+	sum = rl_progress_summary_json(&p);
+	{
+		json_t *sum2 = rl_progress_summary_json(&q);
+
+		assert_true(json_equal(sum, sum2));
+		json_decref(sum2);
+	}
+	json_decref(sum);
+	rl_progress_release(&q);
+
+	/* A member missing or of the wrong type is named, and nothing is kept. */
+	json_object_del(json_array_get(json_object_get(json_array_get(json_object_get(doc, "modules"), 1), "requirements"),
+				       0), "key");
+	assert_int_equal(rl_progress_read(doc, &q, &err), -1);
+	assert_non_null(strstr(err.detail, "modules[1].requirements[0].key"));
+	assert_null(q.modules);
+	assert_null(q.doc);
+	rl_error_clear(&err);
+	json_object_set_new(json_object_get(doc, "trainee"), "id", json_string("3"));
+	json_object_set_new(doc, "modules", json_array());
+	assert_int_equal(rl_progress_read(doc, &q, &err), -1);
+	assert_non_null(strstr(err.detail, "trainee.id"));
+	rl_error_clear(&err);
+	assert_int_equal(rl_progress_read(NULL, &q, &err), -1);
+	rl_error_clear(&err);
+	/* 1 from the caller's json_decref below: the failed reads dropped their references. */
+	assert_int_equal(doc->refcount, 1);
+	json_decref(doc);
+	rl_progress_release(&p);
+	rl_curriculum_free(c);
+}
+
 static void test_evaluate_failures(void **state)
 {
 	struct rl_curriculum *c = parse_ok(TWO_MODULES(60), NULL);
@@ -1195,6 +1381,8 @@ int main(void)
 		cmocka_unit_test(test_contributions_elearning),
 		cmocka_unit_test(test_evaluate_edges),
 		cmocka_unit_test(test_evaluate_failures),
+		cmocka_unit_test(test_assess_record),
+		cmocka_unit_test(test_progress_read),
 		cmocka_unit_test(test_versions_independent),
 	};
 

@@ -3,8 +3,11 @@
  * credential (issuer named by the programme, GMC number as an
  * IdentityObject, the eddsa-jcs-2022 proof, refused for a trainee who is
  * not accredited), base58btc, the CSV export (one row a session, and an
- * error, not a short file, when the CSV does not fit), and rl_buf's sticky
- * failures that the export relies on.
+ * error, not a short file, when the CSV does not fit; its columns named
+ * by the table, each cell the named field), rl_buf's sticky failures that
+ * the export relies on, and the renderers of a typed progress record (the
+ * credential's subject and evidence, the PDF portfolio) on a record built
+ * by hand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,8 @@
 #include "base/buf.h"
 #include "render/credential.h"
 #include "render/export.h"
+#include "render/portfolio.h"
+#include "domain/progress_record.h"
 
 #include "demo_fixture.h"
 
@@ -122,6 +127,215 @@ static void csv_rows_and_truncation(void **state)
 	rl_buf_release(&b);
 }
 
+/* ------------------------------------------------ record renderers */
+
+/* A record as rl_progress_read gives it: two modules, three evidence items. */
+struct fixture {
+	struct rl_progress p;
+	struct rl_progress_module mods[2];
+	struct rl_progress_req reqs[3];
+	struct rl_progress_evidence ev[3];
+};
+
+static void fixture_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->ev[0] = (struct rl_progress_evidence){ 11, 60, "session", "2026-01-05", 4 };
+	f->ev[1] = (struct rl_progress_evidence){ 14, 1, "assessment", "2026-02-01", 5 };
+	f->ev[2] = (struct rl_progress_evidence){ 20, 1, "module_completion", NULL, 0 };
+	f->reqs[0] = (struct rl_progress_req){ "sim", "a/sim", "minutes", "60 minutes", "met", 60, 60, 0, 1, &f->ev[0] };
+	f->reqs[1] = (struct rl_progress_req){ "gears", "a/gears", "assessments", "1 GEARS", "met", 1, 1, 0, 1, &f->ev[1] };
+	f->reqs[2] = (struct rl_progress_req){ "ok", "b/ok", "module_signoff", "signed off", "met", 1, 1, 0, 1, &f->ev[2] };
+	f->mods[0] = (struct rl_progress_module){ "a", "Module A", "met", 2, 2, &f->reqs[0] };
+	f->mods[1] = (struct rl_progress_module){ "b", "Module B", "met", 1, 1, &f->reqs[2] };
+	f->p.code = "t";
+	f->p.version = 3;
+	f->p.title = "Test curriculum";
+	f->p.status = "accredited";
+	f->p.evaluated_status = "eligible";
+	f->p.modules_met = 2;
+	f->p.nmodules = 2;
+	f->p.modules = f->mods;
+	f->p.acc_index = 25;
+	rl_progress_set_trainee(&f->p, 77, "Zoë Ôkafor", "Leeds");
+}
+
+struct signers_seen {
+	int n;
+	int64_t id[8];
+};
+
+static const char *fixture_signer(void *ctx, int64_t id, char *buf, size_t size)
+{
+	struct signers_seen *s = ctx;
+
+	assert_true(s->n < 8);
+	s->id[s->n++] = id;
+	snprintf(buf, size, "Signer %lld", (long long)id);
+	return buf;
+}
+
+static void record_renderers(void **state)
+{
+	struct fixture f;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_tree_head_ref head = { 30, "abcdef0123456789abcdef", "2026-03-01T10:00:00Z" };
+	struct signers_seen seen = { 0 };
+	struct rl_portfolio_page pg = { "Wessex RAS", "7000001", "https://x.example/#/trainee/77", "2026-03-02", 30,
+					"abcdef0123456789abcdef", fixture_signer, &seen };
+	struct rl_buf pdf = RL_BUF_INIT;
+	json_t *subject, *evidence, *ach;
+
+	fixture_init(&f);
+	subject = rl_credential_subject(&f.p, 25, "7000001");
+	assert_non_null(subject);
+	assert_string_equal(json_string_value(json_object_get(subject, "id")), "urn:raslog:user:77");
+	assert_string_equal(json_string_value(json_object_get(subject, "name")), "Zoë Ôkafor");
+	ach = json_object_get(subject, "achievement");
+	assert_string_equal(json_string_value(json_object_get(ach, "id")), "urn:raslog:curriculum:t:3");
+	assert_string_equal(json_string_value(json_object_get(ach, "name")), "Test curriculum");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(ach, "criteria"), "narrative")),
+			       "t version 3 was met") );
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(ach, "criteria"), "narrative")),
+			       "(ledger index 25)"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(subject, "identifier"), 0),
+							      "identityHash")), "GMC 7000001");
+	json_decref(subject);
+	subject = rl_credential_subject(&f.p, 25, "");
+	assert_null(json_object_get(subject, "identifier"));
+	json_decref(subject);
+
+	/* The accreditation, every evidence item in module order, then the tree head. */
+	evidence = rl_credential_evidence(&f.p, 25, &head);
+	assert_non_null(evidence);
+	assert_int_equal(json_array_size(evidence), 5);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(evidence, 0), "id")), "urn:raslog:ledger:25");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(evidence, 2), "id")), "urn:raslog:ledger:14");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(evidence, 2), "name")),
+			    "Signed assessment counting towards a/gears");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(evidence, 3), "name")),
+			    "Signed module_completion counting towards b/ok");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(evidence, 4), "id")),
+			    "urn:raslog:tree-head:30:abcdef0123456789abcdef");
+	json_decref(evidence);
+
+	/* The PDF: a signer looked up for each evidence item, in order (0: the item names none). */
+	assert_int_equal(rl_portfolio_render(&f.p, &pg, &pdf, &err), 0);
+	assert_true(pdf.len > 1000);
+	assert_memory_equal(pdf.data, "%PDF-", 5);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.id[0], 4);
+	assert_int_equal(seen.id[1], 5);
+	assert_int_equal(seen.id[2], 0);
+	rl_buf_release(&pdf);
+
+	/* A record with no trainee renders neither. */
+	f.p.has_trainee = 0;
+	assert_null(rl_credential_subject(&f.p, 25, NULL));
+	assert_int_equal(rl_portfolio_render(&f.p, &pg, &pdf, &err), -1);
+	assert_int_equal(err.status, RL_E_INTERNAL);
+	assert_int_equal(pdf.len, 0);
+	rl_error_clear(&err);
+	rl_buf_release(&pdf);
+}
+
+/* The n-th cell of one RFC 4180 line (quotes undone) into out. */
+static void csv_cell_at(const char *line, int n, char *out, size_t size)
+{
+	size_t k = 0;
+	int col = 0, quoted = 0;
+
+	for (const char *c = line; *c && !(*c == '\r' && !quoted); c++) {
+		if (*c == '"') {
+			if (quoted && c[1] == '"') {
+				c++;
+			} else {
+				quoted = !quoted;
+				continue;
+			}
+		} else if (*c == ',' && !quoted) {
+			col++;
+			continue;
+		}
+		if (col == n && k + 1 < size)
+			out[k++] = *c;
+	}
+	out[k] = '\0';
+}
+
+static int header_index(const char *header, const char *name)
+{
+	char cell[64];
+
+	for (int i = 0; i < 40; i++) {
+		csv_cell_at(header, i, cell, sizeof(cell));
+		if (strcmp(cell, name) == 0)
+			return i;
+	}
+	fail_msg("no column %s", name);
+	return -1;
+}
+
+/* The first column of sql (a literal: statements are cached by address) with ?1 = a and ?2 = b, or -1. */
+static long long scalar2(const char *sql, int64_t a, int64_t b)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, sql, &err);
+	long long n = -1;
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, a);
+	if (strstr(sql, "?2"))
+		rl_bind_int64(st, 2, b);
+	if (rl_step(st) == RL_ROW)
+		n = rl_col_int64(st, 0);
+	rl_reset(st);
+	return n;
+}
+
+static void csv_columns_named(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t priya = demo_id("Priya Raman");
+	struct rl_buf b = RL_BUF_INIT;
+	char cell[200];
+	const char *line;
+	long long sid;
+
+	/* The header the table gives is the documented one, column for column. */
+	rl_export_csv_header(&b);
+	assert_string_equal(b.data, "session_id,date,activity,platform,site,procedure,minutes,claimed_role,claimed_steps,"
+				    "status,trainer_id,trainer_name,signed_role,signed_steps,signed_at,ledger_index,"
+				    "reject_reason,notes\r\n");
+	rl_buf_release(&b);
+
+	/* Each cell is its column's field: a signed session's row against its record. */
+	assert_int_equal(rl_export_csv(db, priya, &b, &err), 0);
+	sid = scalar2("SELECT min(id) FROM sessions WHERE trainee_id = ?1 AND status = 'signed'", priya, 0);
+	assert_true(sid > 0);
+	line = b.data;
+	for (;;) {
+		line = strstr(line, "\r\n");
+		assert_non_null(line);
+		line += 2;
+		csv_cell_at(line, header_index(b.data, "session_id"), cell, sizeof(cell));
+		if (strtoll(cell, NULL, 10) == sid)
+			break;
+	}
+	csv_cell_at(line, header_index(b.data, "minutes"), cell, sizeof(cell));
+	assert_int_equal(strtoll(cell, NULL, 10), scalar2("SELECT minutes FROM sessions WHERE id = ?1", sid, 0));
+	csv_cell_at(line, header_index(b.data, "trainer_id"), cell, sizeof(cell));
+	assert_int_equal(strtoll(cell, NULL, 10), scalar2("SELECT trainer_id FROM sessions WHERE id = ?1", sid, 0));
+	csv_cell_at(line, header_index(b.data, "status"), cell, sizeof(cell));
+	assert_string_equal(cell, "signed");
+	/* A decided session's ledger index is the trainee's sign-off entry. */
+	csv_cell_at(line, header_index(b.data, "ledger_index"), cell, sizeof(cell));
+	assert_true(cell[0] != '\0');
+	assert_int_equal(scalar2("SELECT count(*) FROM ledger WHERE idx = ?1 AND subject_id = ?2", strtoll(cell, NULL, 10),
+				 priya), 1);
+	rl_buf_release(&b);
+}
+
 static void buf_failures_stick(void **state)
 {
 	struct rl_buf b;
@@ -154,6 +368,8 @@ int main(void)
 		cmocka_unit_test(base58btc_vectors),
 		cmocka_unit_test(csv_rows_and_truncation),
 		cmocka_unit_test(buf_failures_stick),
+		cmocka_unit_test(record_renderers),
+		cmocka_unit_test(csv_columns_named),
 	};
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
 }
