@@ -126,7 +126,20 @@ static json_t *trainee_pending(struct rl_db *db, int64_t trainee, struct rl_erro
 }
 
 static json_t *figures_of(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, uint64_t *count,
-			  struct rl_error *err);
+			  struct rl_error *err)
+{
+	json_t *entries = trainee_entries(db, trainee, count, err), *pending = NULL, *ev = NULL;
+	const struct rl_tools *tools = rl_tools_default(err);
+	char today[11];
+
+	if (entries && tools && (pending = trainee_pending(db, trainee, err))) {
+		rl_format_date(rl_today(), today);
+		ev = rl_figures(c, tools, trainee, entries, pending, today, err);
+	}
+	json_decref(entries);
+	json_decref(pending);
+	return ev;
+}
 
 /* The ledger's figures of the trainee as a record (rl_progress_release it).  0, or -1 with err. */
 static int ledger_record(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_progress *p,
@@ -141,22 +154,6 @@ static int ledger_record(struct rl_db *db, int64_t trainee, const struct rl_curr
 	rc = rl_progress_read(ev, p, err);
 	json_decref(ev);
 	return rc;
-}
-
-static json_t *figures_of(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, uint64_t *count,
-			  struct rl_error *err)
-{
-	json_t *entries = trainee_entries(db, trainee, count, err), *pending = NULL, *ev = NULL;
-	const struct rl_tools *tools = rl_tools_default(err);
-	char today[11];
-
-	if (entries && tools && (pending = trainee_pending(db, trainee, err))) {
-		rl_format_date(rl_today(), today);
-		ev = rl_figures(c, tools, trainee, entries, pending, today, err);
-	}
-	json_decref(entries);
-	json_decref(pending);
-	return ev;
 }
 
 json_t *rl_progress_figures(struct rl_db *db, int64_t trainee, uint64_t *statements, struct rl_error *err)
