@@ -72,7 +72,14 @@ static void rd_str(const struct rd *r, const json_t *o, const char *opath, const
 	rl_json_str_value(v, f, STR_MAX, out, r->err);
 }
 
-/* Free text (a reason, a session's notes): any string; its rules are the server's (core/ledger/texts.h). */
+/*
+ * Free text (a reason, a session's notes), and text copied into a
+ * statement from a record or a file (a session's site and procedure, a
+ * certificate's issuer and achievement, a simulator's exercise): any
+ * string.  Its rules are those of the input it came from (texts.h,
+ * sessions, imports), which the reader must not narrow, or a statement
+ * once accepted would no longer read.
+ */
 static void rd_text(const struct rd *r, const json_t *o, const char *opath, const char *name, const char **out)
 {
 	const json_t *v = member(r, o, opath, name, 0);
@@ -192,8 +199,8 @@ static void rd_session(const struct rd *r, const json_t *st, struct rl_statement
 {
 	struct rl_stmt_session *s = &out->u.session.session;
 	const json_t *o = rd_object(r, st, "", "session", 1);
-	const char *const strs[] = { "date", "activity", "platform", "site", "procedure", "role", "created_at" };
-	const char **dst[] = { &s->date, &s->activity, &s->platform, &s->site, &s->procedure, &s->role, &s->created_at };
+	const char *const strs[] = { "date", "activity", "platform", "role", "created_at" };
+	const char **dst[] = { &s->date, &s->activity, &s->platform, &s->role, &s->created_at };
 
 	rd_decision(r, st, out);
 	rd_str(r, st, "", "role", 0, &out->u.session.role);
@@ -207,6 +214,8 @@ static void rd_session(const struct rd *r, const json_t *st, struct rl_statement
 	rd_int(r, o, "session", "minutes", 0, 0, &s->minutes);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		rd_str(r, o, "session", strs[i], 0, dst[i]);
+	rd_text(r, o, "session", "site", &s->site);
+	rd_text(r, o, "session", "procedure", &s->procedure);
 	rd_text(r, o, "session", "notes", &s->notes);
 	rd_str(r, o, "session", "notes_commit", 0, &s->notes_commit);
 	s->steps = rd_array(r, o, "session", "steps", 0, 0, 0);
@@ -238,8 +247,12 @@ static void rd_import(const struct rd *r, const json_t *st, struct rl_statement 
 	out->subject = m->trainee;
 	if (!sim) {
 		rd_str(r, o, "import", "certificate_kind", 0, &m->certificate_kind);
-		rd_str(r, o, "import", "issuer", 1, &m->issuer);
-		rd_str(r, o, "import", "achievement", 1, &m->achievement);
+		rd_text(r, o, "import", "issuer", &m->issuer);
+		rd_text(r, o, "import", "achievement", &m->achievement);
+		if (!m->issuer)
+			member(r, o, "import", "issuer", 1);
+		if (!m->achievement)
+			member(r, o, "import", "achievement", 1);
 		rd_str(r, o, "import", "completed_on", 0, &m->completed_on);
 		rd_bool(r, o, "import", "verified", 1, &m->verified);
 		return;
@@ -266,7 +279,8 @@ static void rd_import(const struct rd *r, const json_t *st, struct rl_statement 
 			continue;
 		}
 		rd_str(r, item, fi, "platform", 1, &s);
-		rd_str(r, item, fi, "exercise", 1, &s);
+		if (member(r, item, fi, "exercise", 1))
+			rd_text(r, item, fi, "exercise", &s);
 		rd_str(r, item, fi, "attempt_at", 1, &s);
 		rd_int(r, item, fi, "score_bp", 1, 0, &x);
 		rd_int(r, item, fi, "passed", 1, 0, &x);

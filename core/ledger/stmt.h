@@ -88,10 +88,12 @@ struct rl_statement {
  * required"), one of the wrong JSON type ("must be an integer", "must be
  * a string" ...), an id outside 1..2^63-1 or a ledger index outside
  * 0..2^63-1, "v" other than 1 or 2, an unknown "type", "issuer" other
- * than "log", a decision other than the kind's.  Members the kind does
- * not have are not refused here (the server compares the whole statement
- * with the one it rebuilds; docs/ledger.md says which members each kind
- * has).  Returns 0, or -1 with err's fields set; *out holds what could be
+ * than "log", a decision other than the kind's; a code, key, time or
+ * hash over 1024 bytes or holding a control character (jsonin.h; free
+ * text and text copied from a record or a file are only typed).  Members
+ * the kind does not have are not refused here (the server compares the
+ * whole statement with the one it rebuilds; docs/ledger.md says which
+ * members each kind has).  Returns 0, or -1 with err's fields set; *out holds what could be
  * read either way (an absent or refused member: 0, NULL, -1 for
  * supersedes / verified / unverified_ok).
  */

@@ -5,7 +5,8 @@
  * gives its members typed; deleting a member the kind requires is refused
  * naming its path ("statement.session.trainee is required"), deleting an
  * optional one is not, and every member read, replaced by a value of
- * another JSON type, is refused naming its path.
+ * another JSON type, is refused naming its path; codes refuse control
+ * characters, text copied from a record does not.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -444,6 +445,19 @@ static void bad_values_named(void **state)
 		assert_true(names(&err, "signer", "must be an integer"));
 		assert_int_equal(s.kind, RL_K_SESSION); /* what could be read, was */
 		assert_true(s.u.session.session.id > 0);
+		json_decref(copy);
+	}
+	/* Text copied from a record or a file is only typed: a C1 control in a session's site still reads. */
+	{
+		json_t *copy = json_deep_copy(sample[RL_K_SESSION]);
+		struct rl_error err = RL_ERROR_INIT;
+
+		json_object_set_new(json_object_get(copy, "session"), "site", json_string("St Elsewhere\xc2\x85"));
+		assert_int_equal(rl_statement_read(copy, "statement", &s, &err), 0);
+		assert_string_equal(s.u.session.session.site, "St Elsewhere\xc2\x85");
+		json_object_set_new(json_object_get(copy, "session"), "activity", json_string("console\xc2\x85"));
+		assert_int_equal(rl_statement_read(copy, "statement", &s, &err), -1);
+		assert_true(names(&err, "statement.session.activity", "control characters"));
 		json_decref(copy);
 	}
 	/* Not an object at all. */
