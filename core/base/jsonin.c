@@ -318,6 +318,15 @@ static int check_str(const json_t *v, const char *field, size_t max_len,
 	return 0;
 }
 
+int rl_json_str_value(const json_t *v, const char *field, size_t max_len, const char **out,
+		      struct rl_error *err)
+{
+	if (check_str(v, field, max_len, err) < 0)
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
 int rl_json_get_str(const json_t *obj, const char *name, int required,
 		    size_t max_len, const char **out, struct rl_error *err)
 {

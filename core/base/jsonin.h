@@ -113,6 +113,16 @@ int rl_json_get_str(const json_t *obj, const char *name, int required,
 		    size_t max_len, const char **out, struct rl_error *err);
 
 /*
+ * The string reader for a value already in hand, named by field (a path
+ * such as "statement.session.site"): v must be a string (an empty one
+ * too) of at most max_len bytes without control characters other than
+ * tab and newline.  On a problem adds one field error and returns -1;
+ * *out is set only on success (borrowed from v).
+ */
+int rl_json_str_value(const json_t *v, const char *field, size_t max_len, const char **out,
+		      struct rl_error *err);
+
+/*
  * rl_json_get_str for text people type, whose limit is in characters:
  * refuses a string of more than max_chars Unicode code points ("must be at
  * most N characters long"), however many bytes they take in UTF-8.

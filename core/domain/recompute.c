@@ -11,6 +11,7 @@
 #include "base/pool.h"
 #include "ledger/kinds.h"
 #include "ledger/ledger.h"
+#include "ledger/stmt.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,13 +23,24 @@ static const char *mstr(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* The trainee a statement is about (0: nobody), as rl_figures reads it. */
-static json_int_t subject_of(const json_t *st)
+/*
+ * The statement read (ledger/stmt.h).  An export's statements were
+ * verified; one that was not is read as far as it goes, and a member that
+ * is absent or of the wrong type is treated as absent.
+ */
+static void read_statement(const json_t *st, struct rl_statement *s)
 {
-	const struct rl_kind *k = rl_kind_find(mstr(st, "type"));
+	struct rl_error e = RL_ERROR_INIT;
 
+	rl_statement_read(st, NULL, s, &e);
+	rl_error_clear(&e);
+}
+
+/* The trainee a statement is about (0: nobody), as rl_figures reads it. */
+static json_int_t subject_of(const struct rl_statement *s)
+{
 	/* Only kinds that move a trainee's figures (the enrolment included) are grouped by trainee. */
-	return k && k->figures && k->id != RL_K_CURRICULUM ? rl_kind_subject(k, st) : 0;
+	return s->kind < RL_K_COUNT && rl_kinds[s->kind].figures && s->kind != RL_K_CURRICULUM ? s->subject : 0;
 }
 
 /*
@@ -42,7 +54,8 @@ static json_t *evidence_check(const json_t *entries, const json_t *report, const
 			      const struct rl_tools *tools, json_int_t trainee, const char *today)
 {
 	json_int_t at = json_integer_value(json_object_get(json_object_get(report, "accreditation"), "ledger_index"));
-	const json_t *acc = NULL, *entry, *ev, *def;
+	const json_t *acc = NULL, *entry, *def;
+	struct rl_statement a;
 	json_t *only = json_array(), *named = json_object(), *out = NULL, *fig = NULL, *v;
 	struct rl_curriculum *c = NULL;
 	struct rl_error e = RL_ERROR_INIT;
@@ -52,23 +65,21 @@ static json_t *evidence_check(const json_t *entries, const json_t *report, const
 	json_array_foreach(entries, i, entry)
 		if (json_integer_value(json_object_get(entry, "index")) == at && json_object_get(report, "accreditation"))
 			acc = json_object_get(entry, "statement");
-	if (!acc || json_integer_value(json_object_get(acc, "v")) != 2)
+	if (acc)
+		read_statement(acc, &a);
+	if (!acc || a.v != 2 || a.kind != RL_K_ACC)
 		goto done;
-	ev = json_object_get(acc, "evidence");
-	json_array_foreach(ev, i, v) {
+	json_array_foreach(a.u.acc.evidence, i, v) {
 		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		json_object_set_new(named, key, json_true());
 	}
 	/* The named statements, and what gives them their context (the enrolment). */
 	json_array_foreach(entries, i, entry) {
 		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(entry, "index")));
-		if (json_object_get(named, key) ||
-		    strcmp(mstr(json_object_get(entry, "statement"), "type") ? mstr(json_object_get(entry, "statement"), "type")
-											: "", "enrolment") == 0)
+		if (json_object_get(named, key) || rl_statement_kind(json_object_get(entry, "statement")) == RL_K_ENROLMENT)
 			json_array_append(only, (json_t *)entry);
 	}
-	def = json_object_get(curricula, mstr(json_object_get(acc, "curriculum"), "sha256") ?
-						  mstr(json_object_get(acc, "curriculum"), "sha256") : "");
+	def = json_object_get(curricula, a.u.acc.curriculum.sha256 ? a.u.acc.curriculum.sha256 : "");
 	out = json_pack("{s:I,s:b}", "ledger_index", at, "sufficient", 0);
 	text = def ? json_dumps(def, JSON_COMPACT) : NULL;
 	if (!text || rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0 ||
@@ -147,26 +158,28 @@ void rl_recompute_free(struct rl_recompute *r)
 
 void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *st, uint64_t offset, size_t len)
 {
+	struct rl_statement s;
 	json_int_t who;
 	char key[32];
 
 	if (!st)
 		return;
 	r->statements++;
-	if (mstr(st, "type") && strcmp(mstr(st, "type"), "curriculum") == 0 && mstr(st, "sha256")) {
-		json_object_set(r->curricula, mstr(st, "sha256"), json_object_get(st, "definition"));
-	} else if ((who = subject_of(st)) > 0) {
+	read_statement(st, &s);
+	if (s.kind == RL_K_CURRICULUM && s.u.curriculum.sha256) {
+		if (s.u.curriculum.definition)
+			json_object_set(r->curricula, s.u.curriculum.sha256, (json_t *)s.u.curriculum.definition);
+	} else if ((who = subject_of(&s)) > 0) {
 		struct trainee_lines *t;
 		json_t *at;
 
-		if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "simulator_import") == 0 ||
-		    strcmp(mstr(st, "type") ? mstr(st, "type") : "", "elearning_confirmation") == 0)
-			json_array_append_new(r->imports, json_pack("{s:I,s:I,s:O?,s:O?}", "index", (json_int_t)index,
-				"trainee", (json_int_t)who, "decision", json_object_get(st, "decision"),
-				"import", json_object_get(st, "import")));
+		if (s.kind == RL_K_SIM_IMPORT || s.kind == RL_K_ELEARNING)
+			json_array_append_new(r->imports, json_pack("{s:I,s:I,s:s?,s:O?}", "index", (json_int_t)index,
+				"trainee", (json_int_t)who, "decision", s.decision == RL_DECISION_CONFIRMED ? "confirmed"
+				: s.decision == RL_DECISION_REJECTED ? "rejected" : NULL, "import", s.u.import.import.object));
 		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, who);
-		if (strcmp(mstr(st, "type") ? mstr(st, "type") : "", "enrolment") == 0)
-			json_object_set(r->enrolled, key, json_object_get(st, "curriculum"));
+		if (s.kind == RL_K_ENROLMENT && s.u.enrolment.curriculum.object)
+			json_object_set(r->enrolled, key, (json_t *)s.u.enrolment.curriculum.object);
 		if (!(at = json_object_get(r->slot, key))) {
 			if (r->ntrainees == r->cap) {
 				size_t cap = r->cap ? 2 * r->cap : 256;

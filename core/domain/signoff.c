@@ -44,25 +44,26 @@ void rl_signoff_release(struct rl_signoff *so)
 }
 
 /*
- * The outside-input rules on a statement's members, whatever its kind,
- * before anything else reads them: every id is a checked integer (no
- * real, string or out-of-range value reaches member_int), the dates are
- * real dates from 2000 on and an expiry is not already past, free text
- * holds no NHS number, and a trainer's list of steps is a set.  All
- * problems are collected as "statement.<member>" field errors.
+ * The outside-input rules on a statement's members beyond their types
+ * (which rl_statement_read checked, ledger/stmt.h), before anything else
+ * reads them: scores in the named tool's range, the dates real dates
+ * from 2000 on and an expiry not already past, free text without an NHS
+ * number, and a trainer's list of steps a set.  All problems are
+ * collected as "statement.<member>" field errors.
  */
 /* Scores are checked at full width against the named tool's range (any int if the tool is unknown). */
-static void check_scores(const json_t *st, const json_t *scores, struct rl_error *err)
+static void check_scores(const struct rl_statement *st, struct rl_error *err)
 {
 	struct rl_error terr = RL_ERROR_INIT;
 	const struct rl_tools *tools = rl_tools_default(&terr);
-	const struct rl_tool *tool = rl_tool_find(tools, json_string_value(json_object_get(st, "tool")));
+	const json_t *scores = st->u.assessment.scores;
+	const struct rl_tool *tool = st->u.assessment.tool ? rl_tool_find(tools, st->u.assessment.tool) : NULL;
 	long long lo = tool ? rl_tool_min(tool) : INT_MIN, hi = tool ? rl_tool_max(tool) : INT_MAX, x;
 	char field[48];
 	size_t i;
 
 	rl_error_clear(&terr);
-	if (!json_is_array(scores) || json_array_size(scores) > 32) {
+	if (json_array_size(scores) > 32) {
 		rl_error_field(err, "statement.scores", "must be an array of at most 32 integer scores");
 		return;
 	}
@@ -72,49 +73,37 @@ static void check_scores(const json_t *st, const json_t *scores, struct rl_error
 	}
 }
 
-static int check_statement_members(const json_t *st, struct rl_error *err)
+static int check_statement_members(const struct rl_statement *st, struct rl_error *err)
 {
-	static const char *const ids[] = { "trainee", "trainer", "subject", "user", NULL };
-	json_t *v, *session = json_object_get(st, "session"), *steps = json_object_get(st, "steps");
-	const char *until = json_string_value(json_object_get(st, "valid_until"));
-	const char *from = json_string_value(json_object_get(st, "valid_from"));
+	const json_t *steps = st->kind == RL_K_SESSION ? st->u.session.steps : NULL;
 	char field[64];
-	long long x;
 	size_t i;
 
-	for (i = 0; ids[i]; i++)
-		if ((v = json_object_get(st, ids[i]))) {
-			snprintf(field, sizeof(field), "statement.%s", ids[i]);
-			rl_json_int_value(v, field, 1, INT64_MAX, &x, err);
+	if (st->kind == RL_K_ASSESSMENT && st->u.assessment.scores)
+		check_scores(st, err);
+	if (st->kind == RL_K_TRAINER_ACC && st->u.trainer_acc.valid_from)
+		rl_json_check_date(st->u.trainer_acc.valid_from, "statement.valid_from", 0, NULL, err);
+	if (st->kind == RL_K_TRAINER_ACC && st->u.trainer_acc.valid_until)
+		rl_json_check_date(st->u.trainer_acc.valid_until, "statement.valid_until", RL_DATE_NOT_PAST, NULL, err);
+	if (st->kind == RL_K_ACC && st->u.acc.valid_until)
+		rl_json_check_date(st->u.acc.valid_until, "statement.valid_until", RL_DATE_NOT_PAST, NULL, err);
+	rl_json_check_free_text(st->reason, "statement.reason", err);
+	for (i = 0; i < json_array_size(steps); i++) {
+		long dup = rl_steps_first_repeat(steps, i);
+		if (dup >= 0) {
+			snprintf(field, sizeof(field), "statement.steps[%zu]", i);
+			rl_error_field(err, field, "repeats step '%s' (already steps[%ld]); each step is "
+				       "listed once", json_string_value(json_array_get(steps, i)), dup);
 		}
-	if ((v = json_object_get(st, "accreditation_index")))
-		rl_json_int_value(v, "statement.accreditation_index", 0, INT64_MAX, &x, err);
-	if ((v = json_object_get(st, "supersedes")))
-		rl_json_int_value(v, "statement.supersedes", 0, INT64_MAX, &x, err);
-	if ((v = json_object_get(st, "signoff_index")))
-		rl_json_int_value(v, "statement.signoff_index", 0, INT64_MAX, &x, err);
-	/* An assessment names its session by id; a session sign-off carries the session. */
-	if (json_is_object(session))
-		rl_json_int_value(json_object_get(session, "id"), "statement.session.id", 1, INT64_MAX, &x, err);
-	else if (session)
-		rl_json_int_value(session, "statement.session", 1, INT64_MAX, &x, err);
-	if ((v = json_object_get(st, "scores")))
-		check_scores(st, v, err);
-	if (json_object_get(st, "valid_from"))
-		rl_json_check_date(from, "statement.valid_from", 0, NULL, err);
-	if (json_object_get(st, "valid_until"))
-		rl_json_check_date(until, "statement.valid_until", RL_DATE_NOT_PAST, NULL, err);
-	rl_json_check_free_text(json_string_value(json_object_get(st, "reason")), "statement.reason", err);
-	if (json_is_array(steps))
-		for (i = 0; i < json_array_size(steps); i++) {
-			long dup = rl_steps_first_repeat(steps, i);
-			if (dup >= 0) {
-				snprintf(field, sizeof(field), "statement.steps[%zu]", i);
-				rl_error_field(err, field, "repeats step '%s' (already steps[%ld]); each step is "
-					       "listed once", json_string_value(json_array_get(steps, i)), dup);
-			}
-		}
+	}
 	return err->nfields ? -1 : 0;
+}
+
+/* The statement read and checked (ledger/stmt.h and the rules above): 0, or -1 with every problem in err. */
+static int read_statement(const json_t *st, struct rl_statement *out, struct rl_error *err)
+{
+	rl_statement_read(st, "statement", out, err);
+	return check_statement_members(out, err);
 }
 
 /*
@@ -124,15 +113,14 @@ static int check_statement_members(const json_t *st, struct rl_error *err)
  * the statement with those texts in place ("v" 1), which the rest of
  * acceptance reads and compares with the records.
  */
-static int open_texts(const json_t *st, const json_t *texts, json_t **opened, struct rl_error *err)
+static int open_texts(const json_t *st, json_int_t v, const json_t *texts, json_t **opened, struct rl_error *err)
 {
-	json_int_t v = json_integer_value(json_object_get(st, "v"));
 	char why[300], field[48];
 	int erased;
 
 	*opened = NULL;
-	if (!json_is_integer(json_object_get(st, "v")) || (v != 1 && v != 2))
-		return rl_error_field(err, "statement.v", "must be 1, or 2 for a statement that commits to free text");
+	if (v != 1 && v != 2)
+		return err->nfields ? -1 : rl_error_field(err, "statement.v", "must be 1, or 2 for a statement that commits to free text");
 	if (v == 1)
 		for (const char *const *p = rl_text_members; *p; p++) {
 			const char *dot = strchr(*p, '.');
@@ -161,7 +149,7 @@ static int check_signoff(const struct rl_user *me, const json_t *body, struct rl
 	static const char *const allowed[] = { "statement", "signature", "texts", NULL };
 	json_t *st = json_object_get(body, "statement"), *texts = json_object_get(body, "texts"), *opened = NULL;
 	const char *sig = json_string_value(json_object_get(body, "signature"));
-	const char *key;
+	json_int_t v;
 
 	memset(out, 0, sizeof(*out));
 	if (rl_json_check_members(body, allowed, err) < 0)
@@ -172,38 +160,36 @@ static int check_signoff(const struct rl_user *me, const json_t *body, struct rl
 		return rl_error_field(err, "signature", "must be the base64 Ed25519 signature");
 	if (!rl_stmt_type(st))
 		return rl_error_field(err, "statement.type", "is required");
+	v = json_is_integer(json_object_get(st, "v")) ? json_integer_value(json_object_get(st, "v")) : 0;
 	/* A version 1 statement's members are checked as given, so every problem is named at once. */
-	if (json_integer_value(json_object_get(st, "v")) == 1)
-		check_statement_members(st, err);
+	if (v == 1)
+		read_statement(st, &out->st, err);
 	/* An accreditation is at version 2 since it names its evidence and the curriculum's content hash. */
-	if (strcmp(rl_stmt_type(st), "accreditation") == 0 && json_integer_value(json_object_get(st, "v")) != 2)
+	if (rl_statement_kind(st) == RL_K_ACC && v != 2)
 		return rl_error_field(err, "statement.v", "must be 2 for an accreditation, which names its evidence "
 				      "and the curriculum's content hash (docs/ledger.md)");
-	if (open_texts(st, texts, &opened, err) < 0)
+	if (open_texts(st, v, texts, &opened, err) < 0)
 		return -1;
-	if (json_integer_value(json_object_get(st, "v")) == 2 && check_statement_members(opened, err) < 0) {
+	/* From here on the members are read from the opened statement (out->st points into it); the signature is over st. */
+	if (read_statement(opened, &out->st, err) < 0) {
 		json_decref(opened);
 		return -1;
 	}
-	/* From here on the members are read from the opened statement; the signature is over st. */
 	out->statement = opened;
-	if (json_integer_value(json_object_get(st, "v")) == 2)
+	if (v == 2)
 		out->texts = json_incref(texts);
-	if (json_object_get(st, "issuer"))
+	if (out->st.by_log)
 		return REFUSE(err, "wrong-signer", "statements issued by the log cannot be submitted");
-	key = json_string_value(json_object_get(st, "key"));
-	if (!key || strlen(key) >= sizeof(out->key))
+	if (strlen(out->st.key) >= sizeof(out->key))
 		return rl_error_field(err, "statement.key", "must be your base64 Ed25519 public key");
-	if (!json_is_integer(json_object_get(st, "signer")))
-		return rl_error_field(err, "statement.signer", "must be your user id");
-	out->signer = json_integer_value(json_object_get(st, "signer"));
+	out->signer = out->st.signer;
 	if (out->signer != me->id)
 		return REFUSE(err, "wrong-signer", "the statement names signer %lld but you are user %lld",
 			      (long long)out->signer, (long long)me->id);
 	if (strlen(sig) >= sizeof(out->signature))
 		return REFUSE(err, "bad-signature", "the signature is not base64 of 64 bytes");
 	/* Verify once here (any thread) and keep the signed text for the ledger. */
-	if (rl_base64_decode_exact(key, out->pk, 32) < 0)
+	if (rl_base64_decode_exact(out->st.key, out->pk, 32) < 0)
 		return REFUSE(err, "bad-key", "the key is not a base64 Ed25519 public key of 32 bytes");
 	if (rl_base64_decode_exact(sig, out->sig, 64) < 0)
 		return REFUSE(err, "bad-signature", "the signature is not base64 of 64 bytes");
@@ -213,9 +199,10 @@ static int check_signoff(const struct rl_user *me, const json_t *body, struct rl
 	if (crypto_sign_verify_detached(out->sig, (const unsigned char *)out->message, out->message_len, out->pk) != 0) {
 		free(out->message);
 		out->message = NULL;
-		return REFUSE(err, "bad-signature", "the signature does not verify with key %s over this statement", key);
+		return REFUSE(err, "bad-signature", "the signature does not verify with key %s over this statement",
+			      out->st.key);
 	}
-	snprintf(out->key, sizeof(out->key), "%s", key);
+	snprintf(out->key, sizeof(out->key), "%s", out->st.key);
 	snprintf(out->signature, sizeof(out->signature), "%s", sig);
 	return 0;
 }
@@ -461,18 +448,13 @@ static int drop_record(struct rl_db *db, int kind, int64_t index, struct rl_erro
 static int need_correctable(struct rl_db *db, const struct rl_signoff *so, int kind, int64_t trainee,
 			    int64_t *supersedes, struct rl_error *err)
 {
-	json_t *v = json_object_get(so->statement, "supersedes");
 	struct rl_signed_rec rec;
 	char why[300];
 	int rc;
 
-	*supersedes = -1;
-	if (!v)
+	*supersedes = so->st.supersedes;
+	if (*supersedes < 0)
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return rl_error_field(err, "statement.supersedes", "must be the ledger index of your own earlier %s",
-				      kind == RL_K_ASSESSMENT ? "assessment" : "module_completion");
-	*supersedes = json_integer_value(v);
 	if ((rc = signed_rec_at(db, *supersedes, &rec, NULL, err)) < 0)
 		return -1;
 	if (rl_authority_correction(rc ? &rec : NULL, kind, so->signer, trainee, *supersedes, why, sizeof(why)) !=
@@ -533,13 +515,13 @@ static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, stru
 	if (!so->message)
 		return rl_error_internal(err, "the statement was not checked before it was applied");
 	so->subject = subject;
-	if (rl_ledger_append(db, rl_stmt_type(so->statement), so->message, so->message_len, so->pk, so->sig,
+	if (rl_ledger_append(db, so->st.type, so->message, so->message_len, so->pk, so->sig,
 			     so->signer, subject, &so->ledger_index, err) < 0)
 		return -1;
 	return so->texts ? rl_texts_store(db, so->ledger_index, so->texts, err) : 0;
 }
 
-/* Statement ids were range-checked by check_statement_members; session rows are ours. */
+/* Members of the records' API JSON (sessions, imports, reports, keys): ours. */
 static int64_t member_int(const json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
@@ -548,6 +530,12 @@ static int64_t member_int(const json_t *o, const char *k)
 static const char *member_str(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+/* The decision as the statement spells it (the builders of domain/statements.h take it so). */
+static const char *decision_name(enum rl_decision d)
+{
+	return d == RL_DECISION_CONFIRMED ? "confirmed" : d == RL_DECISION_REJECTED ? "rejected" : "";
 }
 
 /* The trainee's curriculum code and version; 0 if enrolled. */
@@ -581,10 +569,10 @@ static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *
 static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
 			 struct rl_error *err)
 {
-	const json_t *st = so->statement;
-	int64_t id = member_int(json_object_get(st, "session"), "id");
-	const char *decision = member_str(st, "decision"), *role = member_str(st, "role"), *reason = member_str(st, "reason");
-	json_t *steps = json_object_get(st, "steps"), *s;
+	const json_t *st = so->statement, *steps = so->st.u.session.steps;
+	int64_t id = so->st.u.session.session.id;
+	const char *decision = decision_name(so->st.decision), *role = so->st.u.session.role, *reason = so->st.reason;
+	json_t *s;
 	char *signed_steps = NULL;
 	struct rl_stmt *q;
 	int rc = -1;
@@ -614,29 +602,25 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 			     (long long)member_int(json_object_get(s, "signoff"), "ledger_index"));
 		goto out;
 	}
-	if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected"))) {
-		rl_error_field(err, "statement.decision", "must be confirmed or rejected");
-		goto out;
-	}
 	if (role && !rl_code_find(rl_case_roles, role)) {
 		rl_error_field(err, "statement.role", "'%s' is not an eLogbook role code", role);
 		goto out;
 	}
 	if (steps) {
 		size_t i;
-		json_t *v;
-		if (!json_is_array(steps) || json_array_size(steps) > RL_SESSION_MAX_STEPS) {
+		const json_t *v;
+		if (json_array_size(steps) > RL_SESSION_MAX_STEPS) {
 			rl_error_field(err, "statement.steps", "must be an array of at most %d step codes", RL_SESSION_MAX_STEPS);
 			goto out;
 		}
 		json_array_foreach(steps, i, v) {
-			if (!json_is_string(v) || !rl_step_code_valid(json_string_value(v))) {
+			if (!rl_step_code_valid(json_string_value(v))) {
 				rl_error_field(err, "statement.steps", "holds an invalid step code");
 				goto out;
 			}
 		}
 	}
-	if (strcmp(decision, "rejected") == 0 && (!reason || !*reason || strlen(reason) > 1000)) {
+	if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000)) {
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
 		goto out;
 	}
@@ -653,7 +637,7 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 			   "signed_at = ?, signoff_index = ?, reject_reason = ? WHERE id = ? AND status = 'pending'", err);
 	if (!q)
 		goto out;
-	rl_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1);
+	rl_bind_text(q, 1, so->st.decision == RL_DECISION_CONFIRMED ? "signed" : "rejected", -1);
 	rl_db_bind_text(q, 2, role);
 	rl_db_bind_text(q, 3, signed_steps);
 	rl_bind_int64(q, 4, so->signer);
@@ -685,10 +669,10 @@ static int need_faculty(const struct rl_user *me, const struct key_row *k, struc
 static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
 			    struct rl_error *err)
 {
-	const json_t *st = so->statement;
-	int64_t trainee = member_int(st, "trainee"), sid = member_int(st, "session");
-	const char *tool_id = member_str(st, "tool");
-	json_t *scores = json_object_get(st, "scores"), *s, *v;
+	const json_t *st = so->statement, *scores = so->st.u.assessment.scores, *v;
+	int64_t trainee = so->st.u.assessment.trainee, sid = so->st.u.assessment.session;
+	const char *tool_id = so->st.u.assessment.tool;
+	json_t *s;
 	const struct rl_tools *tools = rl_tools_default(err);
 	const struct rl_tool *tool;
 	int sc[32], total = 0;
@@ -731,7 +715,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 		rl_error_field(err, "statement.tool", "'%s' is not an assessment tool", tool_id ? tool_id : "");
 		goto out;
 	}
-	if (!json_is_array(scores) || json_array_size(scores) > 32) {
+	if (json_array_size(scores) > 32) {
 		rl_error_field(err, "statement.scores", "must be an array of integer scores");
 		goto out;
 	}
@@ -748,8 +732,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	}
 	if (err->nfields || rl_tool_check_scores(tool, sc, n, err) < 0)
 		goto out;
-	if (json_is_integer(json_object_get(st, "supersedes")))
-		supersedes = json_integer_value(json_object_get(st, "supersedes"));
+	supersedes = so->st.supersedes;
 	if (must_match(st, rl_stmt_assessment_superseding(trainee, sid, tool_id, scores, supersedes, by),
 		       "the assessment", err) < 0 ||
 	    need_trainer(db, so, date, err) < 0 || need_correctable(db, so, RL_K_ASSESSMENT, trainee, &supersedes, err) < 0)
@@ -846,8 +829,8 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 			struct rl_error *err)
 {
 	const json_t *st = so->statement;
-	int64_t trainee = member_int(st, "trainee"), cid;
-	const char *module = member_str(st, "module");
+	int64_t trainee = so->st.u.module.trainee, cid;
+	const char *module = so->st.u.module.module;
 	char code[64], now[21];
 	int version;
 	int64_t supersedes = -1;
@@ -864,8 +847,7 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	if (!module || !rl_curriculum_has_module(c, module))
 		return rl_error_field(err, "statement.module", "'%s' is not a module of %s version %d",
 				      module ? module : "", code, version);
-	if (json_is_integer(json_object_get(st, "supersedes")))
-		supersedes = json_integer_value(json_object_get(st, "supersedes"));
+	supersedes = so->st.supersedes;
 	if (must_match(st, rl_stmt_module_completion_superseding(trainee, code, version, module, supersedes, by),
 		       "the trainee's curriculum", err) < 0 ||
 	    need_trainer(db, so, date, err) < 0 || need_correctable(db, so, RL_K_MODULE, trainee, &supersedes, err) < 0)
@@ -912,9 +894,8 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
  */
 static json_t *pending_import(struct rl_db *db, const struct rl_signoff *so, const char *kind, struct rl_error *err)
 {
-	const json_t *st = so->statement;
-	int64_t id = member_int(json_object_get(st, "import"), "id");
-	const char *decision = member_str(st, "decision"), *reason = member_str(st, "reason");
+	int64_t id = so->st.u.import.import.id;
+	const char *reason = so->st.reason;
 	json_t *imp = id > 0 ? rl_import_load(db, id, 1, err) : NULL; /* with items: the statement carries their results */
 
 	if (!imp) {
@@ -930,9 +911,7 @@ static json_t *pending_import(struct rl_db *db, const struct rl_signoff *so, con
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 			     "import %lld was already %s (ledger index %lld)", (long long)id, member_str(imp, "status"),
 			     (long long)member_int(json_object_get(imp, "signoff"), "ledger_index"));
-	else if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
-		rl_error_field(err, "statement.decision", "must be confirmed or rejected");
-	else if (strcmp(decision, "rejected") == 0 && (!reason || !*reason || strlen(reason) > 1000))
+	else if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000))
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
 	else
 		return imp;
@@ -944,7 +923,7 @@ static json_t *pending_import(struct rl_db *db, const struct rl_signoff *so, con
 static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const json_t *imp,
 			 json_t *expected, struct rl_error *err)
 {
-	const char *decision = member_str(so->statement, "decision"), *reason = member_str(so->statement, "reason");
+	const char *decision = decision_name(so->st.decision), *reason = so->st.reason;
 	int64_t trainee = member_int(imp, "trainee");
 
 	if (must_match(so->statement, expected, "the import", err) < 0 || append(db, so, trainee, err) < 0 ||
@@ -967,8 +946,8 @@ static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature",
 			     (long long)member_int(imp, "id"));
 	else if (need_trainer(db, so, date, err) == 0)
-		rc = decide_import(db, so, by, imp, rl_stmt_simulator_import(imp, member_str(so->statement, "decision"),
-									     member_str(so->statement, "reason"), by), err);
+		rc = decide_import(db, so, by, imp, rl_stmt_simulator_import(imp, decision_name(so->st.decision),
+									     so->st.reason, by), err);
 	json_decref(imp);
 	return rc;
 }
@@ -982,23 +961,22 @@ static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const
 static int apply_elearning(struct rl_db *db, const struct rl_user *me, const struct key_row *k, struct rl_signoff *so,
 			   const struct rl_signer *by, const char *date, struct rl_error *err)
 {
-	const json_t *st = so->statement, *ok = json_object_get(st, "unverified_ok");
-	const char *decision = member_str(st, "decision");
+	const char *decision = decision_name(so->st.decision);
 	json_t *imp = pending_import(db, so, "certificate", err);
 	int64_t trainee, id;
-	int verified, rc = -1;
+	int verified, rc = -1, ok = so->st.u.import.unverified_ok; /* -1 absent */
 
 	if (!imp)
 		return -1;
 	trainee = member_int(imp, "trainee");
 	id = member_int(imp, "id");
 	verified = json_is_true(json_object_get(imp, "verified"));
-	if (ok && !json_is_true(ok)) {
+	if (ok == 0) {
 		rl_error_field(err, "statement.unverified_ok", "must be true, or left out");
-	} else if (ok && (verified || strcmp(decision, "confirmed") != 0)) {
+	} else if (ok == 1 && (verified || so->st.decision != RL_DECISION_CONFIRMED)) {
 		rl_error_field(err, "statement.unverified_ok", verified ? "the certificate's proof verified; leave it out"
 				      : "goes only with a confirmation");
-	} else if (!ok && !verified && strcmp(decision, "confirmed") == 0) {
+	} else if (ok < 0 && !verified && so->st.decision == RL_DECISION_CONFIRMED) {
 		rl_error_set(err, RL_E_CONFLICT, "unverified-certificate", "Unverified certificate",
 			     "import %lld is an unverified certificate (%s); confirm it only on purpose, with "
 			     "\"unverified_ok\": true (raslog import confirm --unverified-ok)", (long long)id,
@@ -1011,10 +989,10 @@ static int apply_elearning(struct rl_db *db, const struct rl_user *me, const str
 				     "faculty confirm certificates of their own programmes' trainees", (long long)trainee);
 		else
 			rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision,
-					   member_str(st, "reason"), ok != NULL, by), err);
+					   so->st.reason, ok == 1, by), err);
 	} else if (need_supervision(db, so->signer, trainee, err) == 0 && need_trainer(db, so, date, err) == 0) {
-		rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision, member_str(st, "reason"),
-										   ok != NULL, by), err);
+		rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision, so->st.reason,
+										   ok == 1, by), err);
 	}
 	json_decref(imp);
 	return rc;
@@ -1024,11 +1002,9 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 				       struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
 {
 	const json_t *st = so->statement;
-	int64_t trainer = member_int(st, "trainer");
-	const char *tkey = member_str(st, "trainer_key"), *from = member_str(st, "valid_from"),
-		   *until = member_str(st, "valid_until");
-	json_t *sv = json_object_get(st, "supersedes");
-	int64_t supersedes = -1;
+	int64_t trainer = so->st.u.trainer_acc.trainer, supersedes = so->st.supersedes;
+	const char *tkey = so->st.u.trainer_acc.trainer_key, *from = so->st.u.trainer_acc.valid_from,
+		   *until = so->st.u.trainer_acc.valid_until;
 	struct rl_user t;
 	struct rl_tacc latest;
 	struct key_row tk;
@@ -1054,10 +1030,6 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 		rl_error_clear(err);
 		return rl_error_field(err, "statement.trainer_key", "is not a live key registered by trainer %lld", (long long)trainer);
 	}
-	if (sv && (!json_is_integer(sv) || json_integer_value(sv) < 0))
-		return rl_error_field(err, "statement.supersedes", "must be the ledger index of the trainer's live accreditation");
-	if (sv)
-		supersedes = json_integer_value(sv);
 	if (must_match(st, rl_stmt_trainer_accreditation_superseding(trainer, tkey, from, until, supersedes, by),
 		       "the trainer's record", err) < 0)
 		return -1;
@@ -1109,8 +1081,8 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 			       struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
 {
 	const json_t *st = so->statement;
-	int64_t trainee = member_int(st, "trainee"), cid;
-	const char *until = member_str(st, "valid_until");
+	int64_t trainee = so->st.u.acc.trainee, cid;
+	const char *until = so->st.u.acc.valid_until;
 	char code[64];
 	int version;
 	json_t *report;
@@ -1178,8 +1150,8 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 			    struct rl_signoff *so, const struct rl_signer *by, struct rl_error *err)
 {
 	const json_t *st = so->statement;
-	int64_t subject = member_int(st, "subject"), index = member_int(st, "accreditation_index");
-	const char *reason = member_str(st, "reason");
+	int64_t subject = so->st.u.revocation.subject, index = so->st.u.revocation.accreditation_index;
+	const char *reason = so->st.reason;
 	struct rl_tacc t;
 	char why[300];
 	struct rl_stmt *q;
@@ -1234,16 +1206,14 @@ static int apply_device_key(struct rl_db *db, const struct rl_user *me, const st
 			    struct rl_signoff *so, const struct rl_signer *by, const char *date, struct rl_error *err)
 {
 	const json_t *st = so->statement;
-	int64_t user = member_int(st, "user");
-	const char *pk64 = member_str(st, "public_key");
+	int64_t user = so->st.u.device_key.user;
+	const char *pk64 = so->st.u.device_key.public_key;
 	struct key_row nk;
 	struct rl_devkey dev;
 	struct rl_tacc t;
 	uint8_t pk[32];
 	int rc;
 
-	if (!user)
-		return rl_error_field(err, "statement.user", "must be the id of the user whose key it is");
 	if (user == so->signer) {
 		if (need_trainer(db, so, date, err) < 0)
 			return -1;
@@ -1285,17 +1255,14 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 			    struct rl_signoff *so, const struct rl_signer *by, const char *date, struct rl_error *err)
 {
 	const json_t *st = so->statement;
-	int64_t trainee = member_int(st, "trainee"), index = member_int(st, "signoff_index"), sid = 0, assessed = -1;
-	const char *reason = member_str(st, "reason");
+	int64_t trainee = so->st.u.withdrawal.trainee, index = so->st.u.withdrawal.signoff_index, sid = 0, assessed = -1;
+	const char *reason = so->st.reason;
 	struct rl_signed_rec rec;
 	json_t *target = NULL;
 	char why[300];
 	struct rl_stmt *q;
 	int rc = -1, found, faculty;
 
-	if (!trainee || !json_is_integer(json_object_get(st, "signoff_index")))
-		return rl_error_field(err, "statement.signoff_index",
-				      "must be the ledger index of the sign-off, assessment or module completion withdrawn");
 	if (!reason || !*reason || strlen(reason) > 1000)
 		return rl_error_field(err, "statement.reason", "a withdrawal needs a reason of at most 1000 characters");
 	if (trainee == so->signer)
@@ -1324,7 +1291,13 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 		goto out;
 	}
 	if (rec.kind == RL_K_SESSION) {
-		sid = member_int(json_object_get(target, "session"), "id");
+		struct rl_statement signed_st;
+		struct rl_error rerr = RL_ERROR_INIT;
+
+		/* The session the withdrawn sign-off names, read as any statement is (ledger/stmt.h). */
+		rl_statement_read(target, NULL, &signed_st, &rerr);
+		rl_error_clear(&rerr);
+		sid = signed_st.u.session.session.id;
 		if (!(q = rl_db_stmt(db, "SELECT ledger_index FROM assessments WHERE session_id = ? ORDER BY ledger_index "
 				     "LIMIT 1", err)))
 			goto out;
@@ -1390,9 +1363,9 @@ static const struct {
 
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, struct rl_error *err)
 {
-	const struct rl_kind *kind;
-	const char *type = rl_stmt_type(so->statement);
-	const char *signed_at = member_str(so->statement, "signed_at");
+	const struct rl_kind *kind = so->st.kind < RL_K_COUNT ? &rl_kinds[so->st.kind] : NULL;
+	const char *type = so->st.type;
+	const char *signed_at = so->st.signed_at;
 	struct rl_signer by = { so->signer, so->key, signed_at };
 	struct key_row k;
 	time_t t;
@@ -1409,7 +1382,6 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 	if (signer_key(db, so->signer, so->key, &k, err) < 0)
 		return -1;
 	/* The kind's row (ledger/kinds.h) says which rule of signer applies; its act stores the record. */
-	kind = rl_kind_find(type);
 	for (size_t i = 0; kind && i < sizeof(acts) / sizeof(acts[0]); i++) {
 		if (acts[i].kind != kind->id)
 			continue;
@@ -1420,7 +1392,7 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 		if (kind->signer == RL_SIGNER_SELF_OR_FACULTY || kind->signer == RL_SIGNER_TRAINER_OR_FACULTY)
 			return acts[i].self_or_faculty(db, me, &k, so, &by, date, err);
 	}
-	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type);
+	return rl_error_field(err, "statement.type", "'%s' is not a statement type; see docs/ledger.md", type ? type : "");
 }
 
 /* ------------------------------------------------------------------- keys */

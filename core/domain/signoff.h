@@ -21,6 +21,7 @@
 #include "store/db.h"
 #include "base/error.h"
 #include "domain/users.h"
+#include "ledger/stmt.h"
 
 /* How far a statement's signed_at may be from the server's clock. */
 #define RL_SIGNOFF_MAX_SKEW 600
@@ -36,6 +37,7 @@ struct rl_signoff {
 	int64_t signer;
 	int64_t ledger_index;    /* set by apply */
 	int64_t subject;         /* the trainee or trainer concerned, set by apply */
+	struct rl_statement st;  /* statement's members, read by check (ledger/stmt.h); points into statement */
 };
 
 /*

@@ -28,6 +28,7 @@
 #include "ledger/texts.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
+#include "ledger/stmt.h"
 #include "base/util.h"
 
 #define BATCH 2048
@@ -57,6 +58,7 @@ struct entry {
 	int blank_before;    /* a blank line came before this one */
 	int64_t index;       /* -1 if the line has no usable index */
 	json_t *stmt;        /* the parsed statement (stage 1) */
+	struct rl_statement st; /* its members, read from stmt in stage 1 (ledger/stmt.h) */
 	uint8_t pk[32];
 	uint8_t leaf[32];
 	int redacted;        /* a redacted line: only the leaf hash, nothing to check but the tree */
@@ -188,6 +190,15 @@ static void check_entry(struct entry *e)
 		e->texts = (int)json_object_size(texts) - e->erased;
 		if (e->texts < 0)
 			e->texts = 0;
+	}
+	/* Every member the kind has, typed, once (ledger/stmt.h); the first problem is the entry's fault. */
+	if (rl_statement_read(e->stmt, NULL, &e->st, &err) < 0) {
+		if (e->st.kind < RL_K_COUNT)
+			bad1(e, "the %s statement's \"%s\" %s", e->st.type, err.fields[0].field, err.fields[0].message);
+		else
+			bad1(e, "the statement's \"%s\" %s", err.fields[0].field, err.fields[0].message);
+		rl_error_clear(&err);
+		goto out;
 	}
 	rl_merkle_leaf_hash((const uint8_t *)msg, mlen, sig, e->pk, e->leaf);
 out:
@@ -469,23 +480,6 @@ static const char *str_of(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static int int_of(const json_t *o, const char *k, int64_t *out)
-{
-	json_t *v = json_object_get(o, k);
-
-	if (!json_is_integer(v))
-		return -1;
-	*out = json_integer_value(v);
-	return 0;
-}
-
-static int type_of(const char *t)
-{
-	const struct rl_kind *k = rl_kind_find(t);
-
-	return k && k->id < (int)(sizeof(((struct rl_verify_result *)0)->statements) / sizeof(uint64_t)) ? k->id : -1;
-}
-
 static const char *tname(int type)
 {
 	const char *n = type >= 0 && type < RL_K_COUNT ? rl_verify_type_names[type] : NULL;
@@ -504,73 +498,61 @@ static void b64_of(const uint8_t pk[32], char out[48])
  * hash of an earlier curriculum statement).  Statement kinds added by
  * issue 13; ledgers without them verify as before.
  */
-static int context_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
+static int context_statement(struct state *s, const struct entry *e, char *why, size_t wsize)
 {
-	const json_t *st = e->stmt, *cur = json_object_get(st, "curriculum");
-	const char *code = str_of(cur, "code"), *sha = type == T_CURRICULUM ? str_of(st, "sha256") : str_of(cur, "sha256");
-	int64_t version, trainee;
+	const struct rl_statement *st = &e->st;
+	const char *sha = st->kind == RL_K_CURRICULUM ? st->u.curriculum.sha256 : st->u.enrolment.curriculum.sha256;
 	uint8_t h[32];
 	char hex[65];
 
-	if (!code || int_of(cur, "version", &version) < 0 || version <= 0)
-		return BAD("the %s statement names no curriculum {\"code\", \"version\"}", tname(type));
-	if (!sha || strlen(sha) != 64)
-		return BAD("the %s statement has no content hash", tname(type));
-	if (type == T_CURRICULUM) {
-		const json_t *def = json_object_get(st, "definition");
+	if (strlen(sha) != 64)
+		return BAD("the %s statement has no content hash", tname(st->kind));
+	if (st->kind == RL_K_CURRICULUM) {
 		size_t len;
 		struct rl_error jerr = RL_ERROR_INIT;
-		char *text = json_is_object(def) ? rl_jcs_string(def, &len, &jerr) : NULL;
+		char *text = rl_jcs_string(st->u.curriculum.definition, &len, &jerr);
 
-		if (!text)
+		if (!text) {
+			rl_error_clear(&jerr);
 			return BAD("the curriculum statement carries no definition object");
+		}
 		crypto_hash_sha256(h, (const uint8_t *)text, len);
 		free(text);
 		rl_hex_encode(h, 32, hex);
 		if (strcmp(hex, sha) != 0)
 			return BAD("the curriculum statement's sha256 %s is not the hash of its definition (%s)", sha, hex);
-		if (!str_of(st, "loaded_at"))
-			return BAD("the curriculum statement has no time");
 		if (!s->curricula)
 			s->curricula = json_object();
 		json_object_set_new(s->curricula, sha, json_integer(e->index));
 		return 0;
 	}
-	if (int_of(st, "trainee", &trainee) < 0 || trainee <= 0)
-		return BAD("the enrolment statement names no trainee");
-	if (!str_of(st, "enrolled_at"))
-		return BAD("the enrolment statement has no time");
 	if (!s->curricula || !json_object_get(s->curricula, sha))
 		return BAD("the enrolment names curriculum content %s that no earlier curriculum statement carries", sha);
-	snprintf(hex, sizeof(hex), "%lld", (long long)trainee);
+	snprintf(hex, sizeof(hex), "%lld", (long long)st->u.enrolment.trainee);
 	if (!s->enrolled)
 		s->enrolled = json_object();
 	json_object_set_new(s->enrolled, hex, json_string(sha));
 	return 0;
 }
 
-static int log_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
+static int log_statement(struct state *s, const struct entry *e, char *why, size_t wsize)
 {
-	const json_t *st = e->stmt;
-	const char *pk64 = str_of(st, "public_key");
-	int64_t user;
+	const struct rl_statement *st = &e->st;
+	int type = st->kind;
+	const char *pk64 = type == T_FACULTY_KEY ? st->u.faculty_key.public_key : st->u.key_revocation.public_key;
+	int64_t user = st->subject;
 	uint8_t pk[32];
 	struct keyrec *k;
 
 	if (memcmp(e->pk, s->log_key, 32) != 0)
 		return BAD("a statement issued by the log is not signed with the log key");
 	if (type == T_CURRICULUM || type == T_ENROLMENT)
-		return context_statement(s, e, type, why, wsize);
+		return context_statement(s, e, why, wsize);
 	if (rl_kinds[type].signer != RL_SIGNER_LOG)
 		return BAD("the log issues only faculty_key, key_revocation, curriculum and enrolment statements, not %s",
 			   tname(type));
-	if (int_of(st, type == T_FACULTY_KEY ? "faculty" : "user", &user) < 0 || user <= 0)
-		return BAD("the %s statement names no user (\"%s\")", tname(type),
-			   type == T_FACULTY_KEY ? "faculty" : "user");
-	if (!pk64 || rl_base64_decode_exact(pk64, pk, 32) < 0)
+	if (rl_base64_decode_exact(pk64, pk, 32) < 0)
 		return BAD("\"public_key\" is not standard base64 of 32 bytes");
-	if (!str_of(st, type == T_FACULTY_KEY ? "registered_at" : "revoked_at"))
-		return BAD("the %s statement has no time", tname(type));
 	k = key_find(s, pk);
 	if (type == T_FACULTY_KEY) {
 		if (k)
@@ -637,15 +619,14 @@ static int need_trainer(struct state *s, const uint8_t pk[32], int64_t signer, c
  */
 static int accreditation_evidence(struct state *s, const struct entry *e, int64_t trainee, char *why, size_t wsize)
 {
-	const json_t *ev = json_object_get(e->stmt, "evidence"), *v;
-	const char *sha = str_of(json_object_get(e->stmt, "curriculum"), "sha256"), *enrolled;
-	int64_t version = 0, prev = -1, idx;
+	const json_t *ev = e->st.u.acc.evidence, *v;
+	const char *sha = e->st.u.acc.curriculum.sha256, *enrolled;
+	int64_t prev = -1, idx;
 	char key[32];
 	size_t i;
 
-	int_of(e->stmt, "v", &version);
-	if (version == 1)
-		return json_object_get(e->stmt, "evidence") ? BAD("a version 1 accreditation has no \"evidence\"") : 0;
+	if (e->st.v == 1)
+		return ev ? BAD("a version 1 accreditation has no \"evidence\"") : 0;
 	snprintf(key, sizeof(key), "%lld", (long long)trainee);
 	enrolled = s->enrolled ? json_string_value(json_object_get(s->enrolled, key)) : NULL;
 	if (!sha)
@@ -653,11 +634,11 @@ static int accreditation_evidence(struct state *s, const struct entry *e, int64_
 	if (!enrolled || strcmp(enrolled, sha) != 0)
 		return BAD("the accreditation names curriculum content %s, but trainee %lld's latest enrolment names %s", sha,
 			   (long long)trainee, enrolled ? enrolled : "none");
-	if (!json_is_array(ev))
+	if (!ev)
 		return BAD("the accreditation has no \"evidence\" (an array of ledger indexes)");
 	json_array_foreach(ev, i, v) {
 		const struct rl_signed_rec *r;
-		if (!json_is_integer(v) || (idx = json_integer_value(v)) <= prev || idx >= e->index)
+		if ((idx = json_integer_value(v)) <= prev || idx >= e->index)
 			return BAD("\"evidence\" must list earlier ledger indexes in ascending order, once each");
 		prev = idx;
 		r = rec_at(s, idx);
@@ -674,24 +655,33 @@ static int accreditation_evidence(struct state *s, const struct entry *e, int64_
 	return 0;
 }
 
-static int person_statement(struct state *s, const struct entry *e, int type, char *why, size_t wsize)
+/* A trainer's record other records may name (evidence, corrections, withdrawals); rejected: 1 for a rejection. */
+static int record(struct state *s, const struct entry *e, int64_t subject, int64_t signer, int rejected, char *why,
+		  size_t wsize)
 {
-	const json_t *st = e->stmt;
-	const char *key64 = str_of(st, "key"), *signed_at = str_of(st, "signed_at");
-	int64_t signer, subject = 0;
+	if (rec_add(s, e->index, e->st.kind, subject, signer) < 0)
+		return BAD("out of memory");
+	s->recs[s->rcount - 1].rejected = rejected;
+	return 0;
+}
+
+static int person_statement(struct state *s, const struct entry *e, char *why, size_t wsize)
+{
+	const struct rl_statement *st = &e->st;
+	int type = st->kind;
+	const char *key64 = st->key, *signed_at = st->signed_at;
+	int64_t signer = st->signer, subject = st->subject;
 	uint8_t key[32];
 	char pk64[48], date[11];
 	struct keyrec *k;
 	time_t t;
 
 	b64_of(e->pk, pk64);
-	if (int_of(st, "signer", &signer) < 0 || signer <= 0)
-		return BAD("the statement has no \"signer\" (a user id)");
-	if (!key64 || rl_base64_decode_exact(key64, key, 32) < 0)
+	if (rl_base64_decode_exact(key64, key, 32) < 0)
 		return BAD("the statement's \"key\" is not standard base64 of 32 bytes");
 	if (memcmp(key, e->pk, 32) != 0)
 		return BAD("the statement names key %s but was signed with key %s", key64, pk64);
-	if (!signed_at || strlen(signed_at) < 10 || rl_parse_rfc3339(signed_at, &t) < 0)
+	if (strlen(signed_at) < 10 || rl_parse_rfc3339(signed_at, &t) < 0)
 		return BAD("\"signed_at\" is not an RFC 3339 UTC time");
 	memcpy(date, signed_at, 10);
 	date[10] = '\0';
@@ -706,10 +696,10 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 
 	switch (type) {
 	case T_TRAINER_ACC: {
-		const char *tk64 = str_of(st, "trainer_key"), *from = str_of(st, "valid_from"), *until = str_of(st, "valid_until");
+		const char *tk64 = st->u.trainer_acc.trainer_key, *from = st->u.trainer_acc.valid_from,
+			   *until = st->u.trainer_acc.valid_until;
 		uint8_t tk[32];
 		long d1, d2;
-		int64_t supersedes = -1;
 		struct keyrec *tkr;
 		struct trainer_slot *slot;
 		struct tacc *ta;
@@ -717,18 +707,14 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 
 		if (need_faculty(k, signer, pk64, "a trainer_accreditation", why, wsize) < 0)
 			return -1;
-		if (int_of(st, "trainer", &subject) < 0 || subject <= 0)
-			return BAD("the trainer_accreditation names no \"trainer\"");
 		if (subject == signer)
 			return BAD("self-signed: user %lld accredits themselves as a trainer", (long long)signer);
-		if (!tk64 || rl_base64_decode_exact(tk64, tk, 32) < 0)
+		if (rl_base64_decode_exact(tk64, tk, 32) < 0)
 			return BAD("\"trainer_key\" is not standard base64 of 32 bytes");
-		if (!from || !until || rl_parse_date(from, &d1) < 0 || rl_parse_date(until, &d2) < 0 || d2 < d1)
+		if (rl_parse_date(from, &d1) < 0 || rl_parse_date(until, &d2) < 0 || d2 < d1)
 			return BAD("\"valid_from\" and \"valid_until\" must be dates YYYY-MM-DD with from <= until");
-		if (json_object_get(st, "supersedes") && (int_of(st, "supersedes", &supersedes) < 0 || supersedes < 0))
-			return BAD("\"supersedes\" is not a ledger index");
 		/* At most one live accreditation per trainer; legacy statements supersede implicitly (authority.h). */
-		if (rl_authority_trainer_accreditation(trainer_latest(s, subject), subject, supersedes, why, wsize) ==
+		if (rl_authority_trainer_accreditation(trainer_latest(s, subject), subject, st->supersedes, why, wsize) ==
 		    RL_AUTH_REFUSED)
 			return -1;
 		tkr = key_find(s, tk);
@@ -769,12 +755,8 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		struct accrec *ar;
 		if (need_faculty(k, signer, pk64, "an accreditation", why, wsize) < 0)
 			return -1;
-		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
-			return BAD("the accreditation names no \"trainee\"");
 		if (subject == signer)
 			return BAD("self-signed: user %lld accredits themselves", (long long)signer);
-		if (!json_is_object(json_object_get(st, "curriculum")))
-			return BAD("the accreditation names no \"curriculum\"");
 		if (accreditation_evidence(s, e, subject, why, wsize) < 0)
 			return -1;
 		if (grow((void **)&s->acc, &s->acap, s->acount, sizeof(*s->acc)) < 0)
@@ -788,13 +770,11 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		return 0;
 	}
 	case T_REVOCATION: {
-		int64_t target;
+		int64_t target = st->u.revocation.accreditation_index;
 		size_t lo = 0, hi;
 		struct accrec *ar = NULL;
 		if (need_faculty(k, signer, pk64, "a revocation", why, wsize) < 0)
 			return -1;
-		if (int_of(st, "subject", &subject) < 0 || int_of(st, "accreditation_index", &target) < 0)
-			return BAD("the revocation needs \"subject\" and \"accreditation_index\"");
 		hi = s->acount;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -826,63 +806,49 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		return 0;
 	}
 	case T_SESSION: {
-		const json_t *session = json_object_get(st, "session");
-		const char *decision = str_of(st, "decision");
-		int64_t trainer;
-		if (!json_is_object(session) || int_of(session, "trainee", &subject) < 0)
-			return BAD("the session_signoff holds no \"session\" with a \"trainee\"");
+		int64_t trainer = st->u.session.session.trainer;
 		if (subject == signer)
 			return BAD("self-signed: user %lld signs off their own session", (long long)signer);
-		if (int_of(session, "trainer", &trainer) == 0 && trainer != signer)
+		if (trainer && trainer != signer)
 			return BAD("the session names trainer %lld but user %lld signed it", (long long)trainer,
 				   (long long)signer);
-		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
-			return BAD("\"decision\" must be confirmed or rejected");
 		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
 			return -1;
-		if (rec_add(s, e->index, type, subject, signer) < 0)
-			return BAD("out of memory");
-		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
-		return 0;
+		return record(s, e, subject, signer, st->decision == RL_DECISION_REJECTED, why, wsize);
 	}
 	case T_ASSESSMENT:
 	case T_MODULE: {
-		int64_t supersedes = -1;
+		int64_t supersedes = st->supersedes;
 		struct rl_signed_rec *target = NULL;
 
-		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
-			return BAD("the %s names no \"trainee\"", tname(type));
 		if (subject == signer)
 			return BAD("self-signed: user %lld signs their own %s", (long long)signer, tname(type));
 		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
 			return -1;
 		/* A correction (rule 9): only the signer's own, still counting, record of the same kind. */
-		if (json_object_get(st, "supersedes")) {
-			if (int_of(st, "supersedes", &supersedes) < 0 || supersedes < 0 || supersedes >= e->index)
+		if (supersedes >= 0) {
+			if (supersedes >= e->index)
 				return BAD("\"supersedes\" is not the ledger index of an earlier statement");
 			target = rec_at(s, supersedes);
 			if (rl_authority_correction(target, type, signer, subject, supersedes, why, wsize) != RL_AUTH_OK)
 				return -1;
 		}
-		if (rec_add(s, e->index, type, subject, signer) < 0)
-			return BAD("out of memory");
+		if (record(s, e, subject, signer, 0, why, wsize) < 0)
+			return -1;
 		if (supersedes >= 0)
 			rec_at(s, supersedes)->superseded = e->index;
 		return 0;
 	}
 	case T_WITHDRAWAL: {
-		int64_t target_index;
+		int64_t target_index = st->u.withdrawal.signoff_index;
 		struct rl_signed_rec *target;
-		const char *reason = str_of(st, "reason");
 		int faculty;
 
-		if (int_of(st, "trainee", &subject) < 0 || subject <= 0)
-			return BAD("the signoff_withdrawal names no \"trainee\"");
 		if (subject == signer)
 			return BAD("self-signed: user %lld withdraws a sign-off about themselves", (long long)signer);
-		if (int_of(st, "signoff_index", &target_index) < 0 || target_index < 0 || target_index >= e->index)
+		if (target_index >= e->index)
 			return BAD("\"signoff_index\" is not the ledger index of an earlier statement");
-		if ((!reason || !*reason) && !str_of(st, "reason_commit"))
+		if ((!st->reason || !*st->reason) && !st->reason_commit)
 			return BAD("the signoff_withdrawal gives no \"reason\" (nor, at version 2, \"reason_commit\")");
 		target = rec_at(s, target_index);
 		/* By the record's signer as a trainer, or by faculty. */
@@ -896,41 +862,23 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		return 0;
 	}
 	case T_SIM_IMPORT: {
-		const json_t *imp = json_object_get(st, "import");
-		const char *decision = str_of(st, "decision");
-		int64_t trainer;
-		if (!json_is_object(imp) || int_of(imp, "trainee", &subject) < 0 || subject <= 0)
-			return BAD("the simulator_import holds no \"import\" with a \"trainee\"");
+		int64_t trainer = st->u.import.import.trainer;
 		if (subject == signer)
 			return BAD("self-signed: user %lld countersigns their own import", (long long)signer);
-		if (int_of(imp, "trainer", &trainer) == 0 && trainer != signer)
+		if (trainer && trainer != signer)
 			return BAD("the import names trainer %lld but user %lld signed it", (long long)trainer,
 				   (long long)signer);
-		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
-			return BAD("\"decision\" must be confirmed or rejected");
 		if (need_trainer(s, e->pk, signer, date, why, wsize) < 0)
 			return -1;
 		/* A record too: an accreditation may name a confirmed import as evidence. */
-		if (rec_add(s, e->index, type, subject, signer) < 0)
-			return BAD("out of memory");
-		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
-		return 0;
+		return record(s, e, subject, signer, st->decision == RL_DECISION_REJECTED, why, wsize);
 	}
 	case T_ELEARNING: {
 		/* A trainer (under a live accreditation) or faculty confirms a certificate (docs/imports.md). */
-		const json_t *imp = json_object_get(st, "import");
-		const char *decision = str_of(st, "decision");
 		const struct keyrec *fk = key_find(s, e->pk);
-		if (!json_is_object(imp) || int_of(imp, "trainee", &subject) < 0 || subject <= 0)
-			return BAD("the elearning_confirmation holds no \"import\" with a \"trainee\"");
 		if (subject == signer)
 			return BAD("self-signed: user %lld confirms their own certificate", (long long)signer);
-		if (!decision || (strcmp(decision, "confirmed") && strcmp(decision, "rejected")))
-			return BAD("\"decision\" must be confirmed or rejected");
-		if (!str_of(imp, "issuer") || !str_of(imp, "achievement") || !json_is_boolean(json_object_get(imp, "verified")))
-			return BAD("the elearning_confirmation's import names no \"issuer\", \"achievement\" or \"verified\"");
-		if (strcmp(decision, "confirmed") == 0 && json_is_false(json_object_get(imp, "verified")) &&
-		    !json_is_true(json_object_get(st, "unverified_ok")))
+		if (st->decision == RL_DECISION_CONFIRMED && !st->u.import.import.verified && st->u.import.unverified_ok != 1)
 			return BAD("the elearning_confirmation confirms an unverified certificate without \"unverified_ok\": true");
 		if (fk && fk->faculty) {
 			if (need_faculty(fk, signer, pk64, "an elearning_confirmation", why, wsize) < 0)
@@ -938,19 +886,14 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 		} else if (need_trainer(s, e->pk, signer, date, why, wsize) < 0) {
 			return -1;
 		}
-		if (rec_add(s, e->index, type, subject, signer) < 0)
-			return BAD("out of memory");
-		s->recs[s->rcount - 1].rejected = strcmp(decision, "rejected") == 0;
-		return 0;
+		return record(s, e, subject, signer, st->decision == RL_DECISION_REJECTED, why, wsize);
 	}
 	case T_DEVICE_KEY: {
-		const char *nk64 = str_of(st, "public_key");
+		const char *nk64 = st->u.device_key.public_key;
 		uint8_t nk[32];
 		struct keyrec *nkr;
 
-		if (int_of(st, "user", &subject) < 0 || subject <= 0)
-			return BAD("the device_key names no \"user\"");
-		if (!nk64 || rl_base64_decode_exact(nk64, nk, 32) < 0)
+		if (rl_base64_decode_exact(nk64, nk, 32) < 0)
 			return BAD("the device_key's \"public_key\" is not standard base64 of 32 bytes");
 		/* By the person with a key already trusted for them, or by faculty. */
 		if (subject == signer) {
@@ -982,28 +925,19 @@ static int person_statement(struct state *s, const struct entry *e, int type, ch
 	}
 }
 
+/* The statement's members were read in stage 1 (e->st, ledger/stmt.h); here, who may have signed it. */
 static int authority(struct state *s, const struct entry *e, char *why, size_t wsize)
 {
-	const json_t *st = e->stmt;
-	const char *type_s = str_of(st, "type"), *issuer = str_of(st, "issuer");
-	int64_t v;
-	int type;
+	int type = e->st.kind;
 
-	/* 2: a statement committing to free text, whose form rl_texts_check checked (ledger/texts.h), or an
-	 * accreditation naming its evidence (accreditation_evidence below). */
-	if (int_of(st, "v", &v) < 0 || (v != 1 && v != 2))
-		return BAD("the statement's \"v\" is neither 1 nor 2");
-	if (!type_s || (type = type_of(type_s)) < 0)
-		return BAD("\"%.40s\" is not a statement type", type_s ? type_s : "(none)");
+	if (type < 0 || type >= RL_K_COUNT || type >= (int)(sizeof(s->res->statements) / sizeof(uint64_t)))
+		return BAD("\"%.40s\" is not a statement type", e->st.type ? e->st.type : "(none)");
 	s->res->statements[type]++;
-	if (json_object_get(st, "issuer")) {
-		if (!issuer || strcmp(issuer, "log") != 0)
-			return BAD("\"issuer\" can only be \"log\"");
-		return log_statement(s, e, type, why, wsize);
-	}
+	if (e->st.by_log)
+		return log_statement(s, e, why, wsize);
 	if (rl_kinds[type].signer == RL_SIGNER_LOG)
-		return BAD("a %s statement must be issued by the log", type_s);
-	return person_statement(s, e, type, why, wsize);
+		return BAD("a %s statement must be issued by the log", tname(type));
+	return person_statement(s, e, why, wsize);
 }
 
 /* ---------------------------------------------------------------- heads */

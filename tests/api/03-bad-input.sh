@@ -123,6 +123,11 @@ done <<STATEMENTS
 400|statement.supersedes|a correction naming ledger index -1|"type":"assessment","trainee":1,"session":1,"tool":"gears","scores":[4,4,4,4,4,4],"supersedes":-1
 400|statement.signoff_index|a withdrawal naming index 1.5 (a real)|"type":"signoff_withdrawal","trainee":1,"signoff_index":1.5,"reason":"r"
 400|statement.reason|withdrawal reason with an NHS number|"type":"signoff_withdrawal","trainee":1,"signoff_index":1,"reason":"wrong patient 943 476 5919"
+400|statement.session.trainee|a sign-off whose session names no trainee|"type":"session_signoff","decision":"confirmed","session":{"id":1}
+400|statement.decision|a sign-off deciding neither confirmed nor rejected|"type":"session_signoff","decision":"maybe","session":{"id":1,"trainee":1}
+400|statement.scores|an assessment without scores|"type":"assessment","trainee":1,"session":1,"tool":"gears"
+400|statement.type|an unknown statement type|"type":"assesment","trainee":1,"session":1,"tool":"gears","scores":[4,4,4,4,4,4]
+400|statement.import.verified|a certificate's verified as a string|"type":"elearning_confirmation","decision":"confirmed","import":{"id":1,"trainee":1,"issuer":"x","achievement":"y","verified":"no"}
 STATEMENTS
 
 # ---- query parameters: checked arithmetic, never an overflow (issue 11 item 6)

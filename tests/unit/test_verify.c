@@ -881,6 +881,23 @@ static void test_elearning(void **state)
 	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
 	assert_non_null(strstr(res.why, "self-signed"));
 	free(c[n]);
+	/* A member missing, or of another type, however well signed: bad, named by its path (ledger/stmt.h). */
+	{
+		json_t *st = rl_stmt_elearning_confirmation(imp, "confirmed", NULL, 1, &eby);
+
+		json_object_del(json_object_get(st, "import"), "issuer");
+		c[n] = line_at(st, epk, esk, n);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_int_equal(res.bad_index, (int64_t)n);
+		assert_non_null(strstr(res.why, "the elearning_confirmation statement's \"import.issuer\" is required"));
+		free(c[n]);
+		st = rl_stmt_elearning_confirmation(imp, "confirmed", NULL, 1, &eby);
+		json_object_set_new(json_object_get(st, "import"), "verified", json_string("no"));
+		c[n] = line_at(st, epk, esk, n);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_non_null(strstr(res.why, "\"import.verified\" must be true or false"));
+		free(c[n]);
+	}
 	/* By the trainer with unverified_ok, then a rejection by faculty: both good, and counted. */
 	c[n] = line_at(rl_stmt_elearning_confirmation(imp, "confirmed", NULL, 1, &eby), epk, esk, n);
 	c[n + 1] = line_at(rl_stmt_elearning_confirmation(imp, "rejected", "not on the programme's list", 0, &fby), fpk, fsk,
