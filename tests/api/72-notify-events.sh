@@ -157,7 +157,7 @@ st=$(api POST /api/v1/sessions "$T7" "{\"date\":\"$yesterday\",\"minutes\":40,\"
 SM=$(jget 'j["id"]' <"$WORK/body")
 st=$(chg PATCH "$SM" "$T7" '"1-pending"' "{\"trainer\":$TR2}")
 check "trainee 7 moves session $SM from trainer $TR to trainer $TR2 (200): both are told" \
-	"$st $(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE idempotency_key LIKE 'correction:$SM:2:%' ORDER BY recipient)")" \
+	"$st $(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE idempotency_key LIKE 'correction:$SM:2:%' ORDER BY recipient) t")" \
 	= "200 $(printf '%s\n' "$(email_of $TR)" "$(email_of $TR2)" | LC_ALL=C sort | paste -sd' ')"
 check "trainer $TR2 turns reminders off (200)" "$(api PUT /api/v1/me/notifications "$(tok $TR2)" '{"reminders":false}')" = 200
 st=$(chg PATCH "$SM" "$T7" '"2-pending"' '{"minutes":35}')
