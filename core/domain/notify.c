@@ -359,8 +359,7 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 	memset(snap, 0, sizeof(*snap));
 	snap->trainee = trainee;
 	snap->met = json_object();
-	/* The row as the ledger gives it: a tampered or stale one is repaired first (never mailed). */
-	if (!st || rl_progress_verify(db, trainee, err) < 0)
+	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainee);
 	if ((rc = rl_step(st)) == RL_ROW) {
@@ -594,14 +593,19 @@ static int64_t trainee_of(const json_t *st)
 int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, const char *public_url,
 		      struct rl_error *err)
 {
-	struct rl_notify_snap before;
+	struct rl_notify_snap before = { 0 };
 	int64_t trainee = trainee_of(so->statement);
 	char url_buf[512];
 	const char *url = base_url(public_url, url_buf);
 	time_t now = time(NULL);
 	int rc;
 
-	if (trainee > 0 && rl_notify_snapshot(db, trainee, &before, err) < 0) {
+	/*
+	 * "Before" is the trainee's status row as the ledger gives it: a tampered or stale one is repaired
+	 * (and named) first, so it never decides what is mailed.  "After" is the row the sign-off's own
+	 * refresh wrote and sealed.
+	 */
+	if (trainee > 0 && (rl_progress_verify(db, trainee, err) < 0 || rl_notify_snapshot(db, trainee, &before, err) < 0)) {
 		rl_notify_snap_release(&before);
 		return -1;
 	}

@@ -86,11 +86,16 @@ check "serve's background pass queued this week's digest for the demo's faculty,
 	"$(sql "SELECT group_concat(idempotency_key || ' ' || recipient) FROM outbox")" = "digest:1:$WEEK $(email_of 1)"
 NOTES=$(sql "SELECT group_concat(notes, '|') FROM sessions WHERE id IN ($S1, $S2, $S3) AND notes IS NOT NULL")
 
+# Trainee 8 is eligible; their status row edited while serving to say nothing is met must not make
+# the sign-off look like progress (the mail compares the ledger's figures before and after).
+sql "UPDATE trainee_status SET status = 'in_training', modules_met = 0, summary = '[]' WHERE trainee_id = 8"
 st=$(signoff "$S1" confirmed)
 check "trainer $TR signs session $S1 (201)" "$st" = 201
 I1=$(jget 'j["ledger_index"]' <"$WORK/body")
 check "exactly one message is queued, to the trainee, keyed decision:$I1" \
 	"$(sql "SELECT group_concat(idempotency_key || ' ' || recipient) FROM outbox WHERE id > 1")" = "decision:$I1 $(email_of 8)"
+check "... no progress mail or milestone from the edited status row, and the edit is named as drift" \
+	"$(sql "SELECT count(*) FROM progress_milestones") $(grep '"event":"figures.drift"' "$WORK/audit.log" | grep -c '"trainee":8,"requirement":"status","cache":"in_training","ledger":"eligible"')" = "0 1"
 REASON="Port placement was not as logged: please re-log with the assistant's role"
 st=$(signoff "$S2" rejected "$REASON")
 check "trainer $TR rejects session $S2 with a reason (201)" "$st" = 201
