@@ -7,9 +7,11 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "domain/progress.h"
 #include "store/db.h"
 #include "mailer.h"
 #include "operator.h"
@@ -18,6 +20,16 @@
 #include "../cli/optspec.h"
 
 #include "base/banned.h"
+
+/* A status row the digest found tampered with or stale, rebuilt from the ledger: one line on stderr each. */
+static void notify_drift(const json_t *item)
+{
+	char *text = json_dumps(item, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	fprintf(stderr, "raslogd: cached figures differed from the ledger and were rebuilt (figures.drift): %s\n",
+		text ? text : "?");
+	free(text);
+}
 
 static int cmd_notify(const struct os_args *args)
 {
@@ -57,6 +69,7 @@ static int cmd_notify(const struct os_args *args)
 	if (!now)
 		goto usage;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rl_progress_drift_hook = notify_drift;
 	if (rl_writer_start(path, &w, &err) < 0)
 		return operator_fail(&err);
 	queued = mailer_remind(&cfg, w);

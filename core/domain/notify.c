@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/codes.h"
 #include "store/outbox.h"
+#include "domain/progress.h"
 #include "domain/sessions.h"
 #include "domain/statements.h"
 #include "base/util.h"
@@ -592,14 +593,19 @@ static int64_t trainee_of(const json_t *st)
 int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, const char *public_url,
 		      struct rl_error *err)
 {
-	struct rl_notify_snap before;
+	struct rl_notify_snap before = { 0 };
 	int64_t trainee = trainee_of(so->statement);
 	char url_buf[512];
 	const char *url = base_url(public_url, url_buf);
 	time_t now = time(NULL);
 	int rc;
 
-	if (trainee > 0 && rl_notify_snapshot(db, trainee, &before, err) < 0) {
+	/*
+	 * "Before" is the trainee's status row as the ledger gives it: a tampered or stale one is repaired
+	 * (and named) first, so it never decides what is mailed.  "After" is the row the sign-off's own
+	 * refresh wrote and sealed.
+	 */
+	if (trainee > 0 && (rl_progress_verify(db, trainee, err) < 0 || rl_notify_snapshot(db, trainee, &before, err) < 0)) {
 		rl_notify_snap_release(&before);
 		return -1;
 	}
@@ -674,11 +680,17 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		rl_buf_printf(b, "  %s/#/accreditation", url);
 	rl_buf_puts(b, "\n\n");
 
-	/* Stuck: in training, nothing signed since the cut-off (or since joining), or a session waiting since before it. */
+	/*
+	 * Stuck: in training, nothing signed since the cut-off (or since joining), or a session waiting since
+	 * before it.  As the stuck report (domain/oversight.c) reads it: "last signed" is when the ledger took
+	 * the trainee's last confirmed sign-off, assessment or module completion, not a record row's signed_at.
+	 */
 	if (!(st = rl_db_stmt(db,
 		"SELECT id, name, last_signed, oldest_pending, waiting FROM ("
 		" SELECT u.id, u.name, u.created_at AS joined,"
-		"  (SELECT max(s.signed_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'signed') AS last_signed,"
+		"  (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment',"
+		"   'module_completion') OR (l.kind = 'session_signoff' AND"
+		"   replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message))) AS last_signed,"
 		"  (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS oldest_pending,"
 		"  (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS waiting"
 		" FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id"
@@ -689,7 +701,7 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 		return -1;
 	rl_bind_text(st, 1, cutoff, -1);
 	rl_scope_bind(st, fac);
-	rl_buf_printf(b, "Stuck trainees (no session signed for more than %d days, or one waiting more than %d days):\n",
+	rl_buf_printf(b, "Stuck trainees (nothing signed for more than %d days, or a session waiting more than %d days):\n",
 		      o->stuck_days, o->stuck_days);
 	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
 		const char *last = rl_col_text(st, 2);
@@ -734,6 +746,32 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 	return 0;
 }
 
+/*
+ * The digest picks and counts trainees by their status rows (trainee_status),
+ * so it reads them as the accreditation list does: every row is checked
+ * first (its seal, the trainee's last ledger entry and pending claims,
+ * progress.h), and one that fails is rebuilt from the ledger, each
+ * difference handed to rl_progress_drift_hook (a figures.drift audit
+ * event), before any digest is written.  We run on the writer, in its
+ * transaction.  0, or -1 with err.
+ */
+static int digest_check_figures(struct rl_db *db, struct rl_error *err)
+{
+	json_t *stale = json_array(), *drift = json_array(), *v;
+	size_t i;
+	int rc = stale && drift ? rl_progress_stale_rows(db, NULL, stale, err) : rl_error_internal(err, "out of memory");
+
+	json_array_foreach(stale, i, v)
+		if (rc == 0 && rl_progress_repair(db, json_integer_value(v), drift, err) < 0)
+			rc = -1;
+	if (rc == 0 && rl_progress_drift_hook)
+		json_array_foreach(drift, i, v)
+			rl_progress_drift_hook(v);
+	json_decref(stale);
+	json_decref(drift);
+	return rc;
+}
+
 int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *queued, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db,
@@ -743,7 +781,7 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 	size_t n = 0, alloc = 0;
 	char week[16], url_buf[512], subject[64];
 	const char *url = base_url(o->public_url, url_buf);
-	int rc, result = 0;
+	int rc, result = 0, checked = 0;
 
 	*queued = 0;
 	if (!st)
@@ -787,6 +825,11 @@ int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *que
 		rl_reset(st);
 		if (exists)
 			continue;
+		/* Once, and only when a digest is due: the rows it reads are the ledger's. */
+		if (!checked++ && digest_check_figures(db, err) < 0) {
+			result = -1;
+			break;
+		}
 		struct rl_user who = { 0 };
 		who.id = fac[i].id;
 		who.roles = RL_ROLE_FACULTY;

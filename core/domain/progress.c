@@ -212,18 +212,63 @@ static const uint8_t *cache_key(struct rl_db *db, struct rl_error *err)
 }
 
 /*
- * The status MAC of the row whose STATUS_COLS start at column col0 of st:
- * BLAKE2b-256, keyed by the cache key, of "raslog-cache-status-v1", the
- * trainee and each column as it is served (text as text, integers as
- * integers), so a row copied from another trainee fails too.
+ * The trainee's pending claims as the seals bind them (docs/ledger.md,
+ * "replay"): how many session records wait, the sum of their ids and the
+ * sum of their revisions.  While the ledger stands still for the trainee
+ * (ledger_through, also sealed), their claims change only by a new record
+ * (a fresh id, above every id there was), an edit or a withdrawal (each
+ * one more revision), so no later set of claims gives the same three
+ * numbers as an earlier different one: an old sealed row put back fails
+ * its seal as soon as anything it counted has changed.  O(the trainee's
+ * pending claims), by the sessions_pending index.
  */
-static void status_mac(const uint8_t *key, int64_t trainee, struct rl_stmt *st, int col0, uint8_t out[32])
+struct claims {
+	int64_t n, ids, revs;
+};
+
+static int claims_of(struct rl_db *db, int64_t trainee, struct claims *c, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(revision), 0) "
+					  "FROM sessions WHERE trainee_id = ? AND status = 'pending'", err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		c->n = rl_col_int64(st, 0);
+		c->ids = rl_col_int64(st, 1);
+		c->revs = rl_col_int64(st, 2);
+	}
+	rl_reset(st);
+	return rc == RL_ROW ? 0 : rl_db_fail(db, err, "reading a trainee's pending claims");
+}
+
+static void mac_claims(crypto_generichash_state *h, const struct claims *c)
+{
+	mac_int(h, c->n);
+	mac_int(h, c->ids);
+	mac_int(h, c->revs);
+}
+
+/*
+ * The status MAC of the row whose STATUS_COLS start at column col0 of st:
+ * BLAKE2b-256, keyed by the cache key, of "raslog-cache-status-v2", the
+ * trainee, each column as it is served (text as text, integers as
+ * integers), so a row copied from another trainee fails too, and the
+ * trainee's claims now (c), so a row put back from an older state fails.
+ * c NULL: the version 1 MAC, without the claims (what a row sealed before
+ * them carries; read_sealed takes it for "not sealed yet").
+ */
+static void status_mac(const uint8_t *key, int64_t trainee, struct rl_stmt *st, int col0, const struct claims *c,
+		       uint8_t out[32])
 {
 	crypto_generichash_state h;
 	static const int is_int[STATUS_NCOLS] = { 0, 1, 1, 0, 0, 1, 1, 1 };
 
 	crypto_generichash_init(&h, key, 32, 32);
-	mac_text(&h, "raslog-cache-status-v1");
+	mac_text(&h, c ? "raslog-cache-status-v2" : "raslog-cache-status-v1");
 	mac_int(&h, trainee);
 	for (int i = 0; i < STATUS_NCOLS; i++) {
 		if (rl_col_is_null(st, col0 + i))
@@ -233,6 +278,8 @@ static void status_mac(const uint8_t *key, int64_t trainee, struct rl_stmt *st, 
 		else
 			mac_bytes(&h, rl_col_text(st, col0 + i), (size_t)rl_col_bytes(st, col0 + i), 0);
 	}
+	if (c)
+		mac_claims(&h, c);
 	crypto_generichash_final(&h, out, 32);
 }
 
@@ -242,13 +289,15 @@ static int by_key(const void *a, const void *b)
 }
 
 /*
- * The tally MAC: "raslog-cache-tally-v1", the trainee, the ledger index the
- * status row says the tallies include, and every tally row (requirement,
+ * The tally MAC: "raslog-cache-tally-v2", the trainee, the ledger index the
+ * status row says the tallies include, every tally row (requirement,
  * signed, pending) in requirement order, so a row edited, added, removed
- * or copied from another trainee fails.  tallies as rl_tally_load gives them.
+ * or copied from another trainee fails, and the trainee's claims now (c),
+ * so rows put back from an older state fail.  tallies as rl_tally_load
+ * gives them.
  */
 static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int64_t through, const json_t *tallies,
-		     uint8_t out[32])
+		     const struct claims *c, uint8_t out[32])
 {
 	crypto_generichash_state h;
 	size_t n = json_object_size(tallies), i = 0;
@@ -261,7 +310,7 @@ static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int6
 		keys[i++] = k;
 	qsort(keys, n, sizeof(*keys), by_key);
 	crypto_generichash_init(&h, key, 32, 32);
-	mac_text(&h, "raslog-cache-tally-v1");
+	mac_text(&h, "raslog-cache-tally-v2");
 	mac_int(&h, trainee);
 	if (through_null)
 		mac_bytes(&h, NULL, 0, 1);
@@ -274,6 +323,7 @@ static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int6
 		mac_int(&h, json_integer_value(json_array_get(v, 0)));
 		mac_int(&h, json_integer_value(json_array_get(v, 1)));
 	}
+	mac_claims(&h, c);
 	crypto_generichash_final(&h, out, 32);
 	free(keys);
 	return 0;
@@ -284,7 +334,7 @@ struct sealed {
 	int row;              /* the status row exists */
 	int status_ok;        /* its mac matches */
 	int tally_ok;         /* its tally_mac matches the tally rows */
-	int sealed;           /* it carries a mac at all (NULL: never sealed, as after migration 018) */
+	int sealed;           /* it carries a mac of this version (NULL, or a version 1 mac that holds: not sealed yet) */
 	int64_t acc_index;    /* the live accreditation's ledger index, or -1 */
 	int64_t through;      /* ledger_through, or -1 */
 	char until[32];       /* accredited_until, or "" */
@@ -302,22 +352,30 @@ static int read_sealed(struct rl_db *db, int64_t trainee, struct sealed *s, stru
 {
 	const uint8_t *key = cache_key(db, err);
 	struct rl_stmt *st;
+	struct claims c;
 	uint8_t want[32], tmac[32];
 	int rc, tmac_ok = 0, through_null = 1;
 
 	memset(s, 0, sizeof(*s));
 	s->acc_index = s->through = -1;
-	if (!key || !(st = rl_db_stmt(db, "SELECT " STATUS_COLS ", t.mac, t.tally_mac FROM trainee_status t "
-					  "WHERE t.trainee_id = ?", err)))
+	if (!key || claims_of(db, trainee, &c, err) < 0 ||
+	    !(st = rl_db_stmt(db, "SELECT " STATUS_COLS ", t.mac, t.tally_mac FROM trainee_status t "
+				  "WHERE t.trainee_id = ?", err)))
 		return -1;
 	rl_bind_int64(st, 1, trainee);
 	rc = rl_step(st);
 	if (rc == RL_ROW) {
 		s->row = 1;
-		status_mac(key, trainee, st, 0, want);
+		status_mac(key, trainee, st, 0, &c, want);
 		s->sealed = !rl_col_is_null(st, STATUS_NCOLS);
 		s->status_ok = s->sealed && rl_col_bytes(st, STATUS_NCOLS) == 32 &&
 			       sodium_memcmp(rl_col_blob(st, STATUS_NCOLS), want, 32) == 0;
+		if (s->sealed && !s->status_ok && rl_col_bytes(st, STATUS_NCOLS) == 32) {
+			/* A version 1 seal that holds: sealed before the claims were bound, not tampered with. */
+			status_mac(key, trainee, st, 0, NULL, want);
+			if (sodium_memcmp(rl_col_blob(st, STATUS_NCOLS), want, 32) == 0)
+				s->sealed = 0;
+		}
 		if (!rl_col_is_null(st, STATUS_NCOLS + 1) && rl_col_bytes(st, STATUS_NCOLS + 1) == 32) {
 			memcpy(tmac, rl_col_blob(st, STATUS_NCOLS + 1), 32);
 			tmac_ok = 1;
@@ -337,7 +395,7 @@ static int read_sealed(struct rl_db *db, int64_t trainee, struct sealed *s, stru
 	if (!(s->tallies = rl_tally_load(db, trainee, err)))
 		return -1;
 	if (s->row && tmac_ok) {
-		if (tally_mac(key, trainee, through_null, s->through, s->tallies, want) < 0)
+		if (tally_mac(key, trainee, through_null, s->through, s->tallies, &c, want) < 0)
 			return rl_error_internal(err, "out of memory");
 		s->tally_ok = sodium_memcmp(tmac, want, 32) == 0;
 	}
@@ -351,15 +409,17 @@ static int seal(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	struct rl_stmt *st;
 	uint8_t smac[32], tmac[32];
 	json_t *tallies;
+	struct claims c;
 	int64_t through = -1;
 	int rc, through_null = 1;
 
-	if (!key || !(st = rl_db_stmt(db, "SELECT " STATUS_COLS " FROM trainee_status t WHERE t.trainee_id = ?", err)))
+	if (!key || claims_of(db, trainee, &c, err) < 0 ||
+	    !(st = rl_db_stmt(db, "SELECT " STATUS_COLS " FROM trainee_status t WHERE t.trainee_id = ?", err)))
 		return -1;
 	rl_bind_int64(st, 1, trainee);
 	rc = rl_step(st);
 	if (rc == RL_ROW) {
-		status_mac(key, trainee, st, 0, smac);
+		status_mac(key, trainee, st, 0, &c, smac);
 		if (!rl_col_is_null(st, 6)) {
 			through = rl_col_int64(st, 6);
 			through_null = 0;
@@ -370,7 +430,7 @@ static int seal(struct rl_db *db, int64_t trainee, struct rl_error *err)
 		return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a trainee's status");
 	if (!(tallies = rl_tally_load(db, trainee, err)))
 		return -1;
-	rc = tally_mac(key, trainee, through_null, through, tallies, tmac);
+	rc = tally_mac(key, trainee, through_null, through, tallies, &c, tmac);
 	json_decref(tallies);
 	if (rc < 0)
 		return rl_error_internal(err, "out of memory");
@@ -668,6 +728,24 @@ static int repair_now(struct rl_db *db, int64_t trainee, const struct rl_curricu
 	return n < 0 ? -1 : 0;
 }
 
+int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+	struct sealed s;
+	int64_t last;
+	int rc, bad;
+
+	if (!c)
+		return err->status ? -1 : 0;
+	if ((rc = read_sealed(db, trainee, &s, err)) == 0) {
+		last = last_index_about(db, trainee, err);
+		bad = !s.row || !s.status_ok || !s.tally_ok || s.through != last;
+		rc = err->status ? -1 : bad ? repair_now(db, trainee, c, err) : 0;
+	}
+	sealed_release(&s);
+	return rc;
+}
+
 int rl_progress_repair(struct rl_db *db, int64_t trainee, json_t *out, struct rl_error *err)
 {
 	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
@@ -761,14 +839,50 @@ int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	return refresh(db, trainee, c, err);
 }
 
-int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
-			     struct rl_error *err)
+/*
+ * The seals bind the trainee's pending claims (claims_of), so a change to
+ * their session records is checked against the seals before it is made:
+ * 1 the rows hold (or were just repaired), 2 there are none yet, -1.
+ */
+static int hold(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	int rc = seals_hold(db, trainee, err);
+
+	if (rc == 0)
+		return repair_now(db, trainee, c, err) < 0 ? -1 : 1;
+	return rc;
+}
+
+int rl_progress_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
 
 	if (!c)
 		return err->status ? -1 : 0;
-	return rl_tally_claim(db, c, session, -1, d, NULL, err);
+	return hold(db, trainee, c, err) < 0 ? -1 : 0;
+}
+
+int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return refresh_sealed(db, trainee, c, err);
+}
+
+int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			     struct rl_error *err)
+{
+	const struct rl_curriculum *c = trainee_curriculum(db, trainee, err);
+	int rc;
+
+	if (!c)
+		return err->status ? -1 : 0;
+	if ((rc = hold(db, trainee, c, err)) < 0)
+		return -1;
+	d->held = rc;
+	return session > 0 ? rl_tally_claim(db, c, session, -1, d, NULL, err) : 0;
 }
 
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
@@ -779,7 +893,8 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 
 	if (!c)
 		return err->status ? -1 : 0;
-	if ((rc = seals_hold(db, trainee, err)) != 1)
+	/* Checked before the records changed (claim_before), since the seals bind them. */
+	if ((rc = d->held ? d->held : seals_hold(db, trainee, err)) != 1)
 		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
 	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
@@ -1295,8 +1410,12 @@ static int check_list_rows(struct rl_db *db, const struct rl_accreditation_filte
 {
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, CASE WHEN t.trainee_id IS NULL THEN 1 ELSE 0 END, " STATUS_COLS ", t.mac, "
-		"(SELECT coalesce(max(l.idx), -1) FROM ledger l WHERE l.subject_id = u.id) "
+		"(SELECT coalesce(max(l.idx), -1) FROM ledger l WHERE l.subject_id = u.id), "
+		"coalesce(p.n, 0), coalesce(p.ids, 0), coalesce(p.revs, 0) "
 		"FROM users u LEFT JOIN trainee_status t ON t.trainee_id = u.id "
+		/* every trainee's claims as claims_of() gives them, in one pass over the pending records */
+		"LEFT JOIN (SELECT trainee_id, count(*) AS n, sum(id) AS ids, sum(revision) AS revs FROM sessions "
+		"WHERE status = 'pending' GROUP BY trainee_id) p ON p.trainee_id = u.id "
 		"WHERE (u.roles & 1 <> 0) AND (u.curriculum_id IS NOT NULL OR t.trainee_id IS NOT NULL) "
 		"AND (CAST(?2 AS TEXT) IS NULL OR u.site = ?2) "
 		"AND (CAST(?5 AS TEXT) IS NULL OR replace(lower(u.name), lower(?5), '') <> lower(u.name)) "
@@ -1317,7 +1436,9 @@ static int check_list_rows(struct rl_db *db, const struct rl_accreditation_filte
 		int ok = !rl_col_int(st, 1);
 
 		if (ok) {
-			status_mac(key, trainee, st, 2, want);
+			struct claims c = { rl_col_int64(st, 4 + STATUS_NCOLS), rl_col_int64(st, 5 + STATUS_NCOLS),
+					    rl_col_int64(st, 6 + STATUS_NCOLS) };
+			status_mac(key, trainee, st, 2, &c, want);
 			ok = rl_col_bytes(st, 2 + STATUS_NCOLS) == 32 &&
 			     sodium_memcmp(rl_col_blob(st, 2 + STATUS_NCOLS), want, 32) == 0 &&
 			     !rl_col_is_null(st, 8) && rl_col_int64(st, 8) == rl_col_int64(st, 3 + STATUS_NCOLS);

@@ -45,16 +45,30 @@ int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 /*
  * A pending claim changes (logged, edited, withdrawn): before the change,
- * rl_progress_claim_before takes its old figures out into d (nothing for a
- * new session); after it, rl_progress_claim_after adds the new ones, folds
- * d into the tallies and refreshes the trainee's caches, without reading
- * their ledger entries (domain/tally.h).  d is the caller's
- * (rl_tally_delta_init / rl_tally_delta_free).
+ * rl_progress_claim_before checks the trainee's seals (which bind their
+ * pending claims, so they are checked before the records change; a broken
+ * one is repaired and named) and takes the claim's old figures out into d
+ * (nothing for a new session: session 0); after it,
+ * rl_progress_claim_after adds the new ones, folds d into the tallies and
+ * refreshes the trainee's caches, without reading their ledger entries
+ * (domain/tally.h).  d is the caller's (rl_tally_delta_init /
+ * rl_tally_delta_free).
  */
 int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			     struct rl_error *err);
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			    struct rl_error *err);
+
+/*
+ * Any other change to a trainee's session records that the seals bind (a
+ * sign-off or rejection takes a claim out of pending, a withdrawn sign-off
+ * puts it back): rl_progress_hold before the change checks the seals (a
+ * broken one is repaired and named, as rl_progress_refresh does), and
+ * rl_progress_refresh_held after it refreshes the caches without checking
+ * them again.  Both in the caller's transaction.
+ */
+int rl_progress_hold(struct rl_db *db, int64_t trainee, struct rl_error *err);
+int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error *err);
 
 /* The curriculum a trainee is measured against: rl_enrolled_curriculum (domain/enrolled.h). */
 
@@ -85,6 +99,16 @@ int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
  * reseals them.  Returns the number of differences, or -1 with err.
  */
 int rl_progress_repair(struct rl_db *db, int64_t trainee, json_t *out, struct rl_error *err);
+
+/*
+ * For a writer about to read the trainee's status row (the progress mail's
+ * before-and-after snapshot): in the caller's write transaction, checks
+ * the trainee's seals, that the rows were computed up to their last
+ * ledger entry and pending claims, and when not, repairs them as a write
+ * that finds a broken seal does (each difference to
+ * rl_progress_drift_hook).  0 (the rows are the ledger's now), or -1.
+ */
+int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err);
 
 /*
  * Called with each difference a write finds when a trainee's seals fail

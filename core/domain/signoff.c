@@ -633,6 +633,9 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		goto out;
 	if (steps && json_array_size(steps))
 		signed_steps = json_dumps(steps, JSON_COMPACT);
+	/* The seals bind the pending claims this takes one from: checked before (progress.h). */
+	if (rl_progress_hold(db, member_int(s, "trainee"), err) < 0)
+		goto out;
 	q = rl_db_stmt(db, "UPDATE sessions SET status = ?, signed_role = ?, signed_steps = ?, signed_by = ?, "
 			   "signed_at = ?, signoff_index = ?, reject_reason = ? WHERE id = ? AND status = 'pending'", err);
 	if (!q)
@@ -650,7 +653,7 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		goto out;
 	}
 	rl_reset(q);
-	rc = rl_progress_refresh(db, member_int(s, "trainee"), err);
+	rc = rl_progress_refresh_held(db, member_int(s, "trainee"), err);
 out:
 	free(signed_steps);
 	json_decref(s);
@@ -1315,6 +1318,9 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 	if (append(db, so, trainee, err) < 0)
 		goto out;
 	if (rec.kind == RL_K_SESSION) {
+		/* The claim comes back into the pending claims the seals bind: checked before (progress.h). */
+		if (rl_progress_hold(db, trainee, err) < 0)
+			goto out;
 		q = rl_db_stmt(db, "UPDATE sessions SET status = 'pending', signed_role = NULL, signed_steps = NULL, "
 				   "signed_by = NULL, signed_at = NULL, signoff_index = NULL, reject_reason = NULL "
 				   "WHERE id = ? AND signoff_index = ?", err);
@@ -1327,10 +1333,12 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 			goto out;
 		}
 		rl_reset(q);
+		rc = rl_progress_refresh_held(db, trainee, err);
 	} else if (drop_record(db, rec.kind, index, err) < 0) {
 		goto out;
+	} else {
+		rc = rl_progress_refresh(db, trainee, err);
 	}
-	rc = rl_progress_refresh(db, trainee, err);
 out:
 	json_decref(target);
 	return rc;

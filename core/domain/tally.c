@@ -26,6 +26,7 @@ void rl_tally_delta_init(struct rl_tally_delta *d)
 {
 	d->sig = json_object();
 	d->pen = json_object();
+	d->held = 0;
 }
 
 void rl_tally_delta_free(struct rl_tally_delta *d)

@@ -33,6 +33,7 @@
 struct rl_tally_delta {
 	json_t *sig;
 	json_t *pen;
+	int held;   /* domain/progress.c: the seals were checked before the change (1, or 2: no rows yet) */
 };
 void rl_tally_delta_init(struct rl_tally_delta *d);
 void rl_tally_delta_free(struct rl_tally_delta *d);

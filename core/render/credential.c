@@ -276,6 +276,36 @@ static void head_ref(const json_t *head, struct rl_tree_head_ref *h)
 	h->timestamp = json_string_value(json_object_get(head, "timestamp"));
 }
 
+/* The signed_at of the statement at ledger index idx into out (the ledger's, never a record row's): 0, or -1 with err. */
+static int statement_signed_at(struct rl_db *db, int64_t idx, char *out, size_t size, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT message FROM ledger WHERE idx = ?", err);
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	json_t *stmt = NULL;
+	int rc;
+
+	out[0] = '\0';
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, idx);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		const char *m = rl_col_text(st, 0);
+		size_t len = m ? (size_t)rl_col_bytes(st, 0) : 0;
+		if (len > plen && memcmp(m, RL_STATEMENT_PREFIX, plen) == 0)
+			stmt = json_loadb(m + plen, len - plen, 0, NULL);
+	}
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading the accreditation statement");
+	if (json_string_value(json_object_get(stmt, "signed_at")))
+		snprintf(out, size, "%s", json_string_value(json_object_get(stmt, "signed_at")));
+	json_decref(stmt);
+	if (!out[0])
+		return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
+				    "the accreditation statement at ledger index %lld names no signed_at", (long long)idx);
+	return 0;
+}
+
 json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struct rl_issuer *iss, struct rl_error *err)
 {
 	struct rl_user u;
@@ -314,6 +344,12 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", NULL, "trainee %lld has no live accreditation", (long long)trainee);
 		goto out;
+	}
+	/* validFrom and validUntil are the accreditation statement's (the ledger's), not the record row's. */
+	{
+		snprintf(until, sizeof(until), "%s", p.acc_until ? p.acc_until : "");
+		if (statement_signed_at(db, acc_index, accredited_at, sizeof(accredited_at), err) < 0)
+			goto out;
 	}
 	head = rl_ledger_head(db, err);
 	if (!head || issuer_keys(db, sk, did, vm, err) < 0)

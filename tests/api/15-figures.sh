@@ -49,6 +49,11 @@ SID=$(sql "select id from sessions where trainee_id = $T and status = 'signed' o
 REQ=$(sql "select requirement from trainee_tally where trainee_id = $T and signed > 0 order by requirement limit 1")
 SIGNED=$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")
 check "the trainee has a signed session and a signed figure" -n "$SID$REQ"
+# pdf NAME: the trainee's portfolio PDF as text (its figures and evidence), less the times it names and its link (the port changes).
+pdf() { req_to GET "/api/v1/trainees/$T/export?format=pdf" "$FAC" "$WORK/$1.pdf" >/dev/null &&
+	pdftotext "$WORK/$1.pdf" - | grep -v '[0-9][0-9]:[0-9][0-9]\|^Verify: ' >"$WORK/$1.pdf.txt"; }
+pdf before
+check "the trainee's portfolio PDF lists their ledger evidence" "$(grep -c '^#[0-9]' "$WORK/before.pdf.txt")" -ge 1
 
 # --- rebuild ---------------------------------------------------------------
 stop_server
@@ -75,6 +80,9 @@ sql "update users set curriculum_id = (select id from curricula where id <> user
 start_server
 snapshot tampered
 ok "after tampering at rest every figure served is unchanged" same before tampered
+pdf tampered
+pdf_same() { diff "$WORK/before.pdf.txt" "$WORK/$1.pdf.txt" >&2; }
+ok "  ...and the trainee's portfolio PDF too" pdf_same tampered
 drift() { python3 - "${DRIFT_LOG:-$WORK/audit.log}" "$@" <<'EOF'
 import json, sys
 want = sys.argv[2:]

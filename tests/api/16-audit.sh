@@ -49,12 +49,16 @@ key = base64.b64decode(json.load(open(db + ".keys/cache.key"))["key"])
 h = hashlib.blake2b(digest_size=32, key=key)
 def put(b):
     h.update(struct.pack("<Q", 2**64 - 1) if b is None else struct.pack("<Q", len(b)) + b)
-put(b"raslog-cache-status-v1"); put(str(t).encode())
+put(b"raslog-cache-status-v2"); put(str(t).encode())
 c = sqlite3.connect(db)
 row = c.execute("select status, modules_met, modules_total, summary, accredited_until, accreditation_index, "
                 "ledger_through, curriculum_id from trainee_status where trainee_id = ?", (t,)).fetchone()
 for v in row:
     put(None if v is None else str(v).encode())
+# the trainee's pending claims now: how many, the sum of their ids, the sum of their revisions
+for v in c.execute("select count(*), coalesce(sum(id), 0), coalesce(sum(revision), 0) from sessions "
+                   "where trainee_id = ? and status = 'pending'", (t,)).fetchone():
+    put(str(v).encode())
 c.execute("update trainee_status set mac = ? where trainee_id = ?", (h.digest(), t))
 c.commit()
 EOF

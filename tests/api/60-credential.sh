@@ -27,6 +27,11 @@ check "the subject carries the GMC number as an IdentityObject" \
 	"$(jget '[(i["type"], i["identityType"], i["hashed"], i["identityHash"]) for i in j["credentialSubject"]["identifier"]]' < "$WORK/cred.json")" \
 	= '[["IdentityObject", "identifier", false, "GMC 7123456"]]'
 ok "the credential verifies with @digitalbazaar/vc (independent implementation)" $VERIFY "$WORK/cred.json"
+# The accreditation's record row is a copy: its dates edited, the credential still carries the statement's.
+sql "update trainee_accreditations set valid_until = '2099-12-31', accredited_at = '2000-01-01T00:00:00Z' where trainee_id = $ACCID"
+st=$(api GET "/api/v1/trainees/$ACCID/export?format=credential" "$ACC")
+check "the accreditation record's dates edited: validFrom and validUntil are still the signed statement's" \
+	"$st $(jget '[j["validFrom"], j.get("validUntil")]' < "$WORK/body")" = "200 $(jget '[j["validFrom"], j.get("validUntil")]' < "$WORK/cred.json")"
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["credentialSubject"]["name"]="Someone Else"; json.dump(c, open(sys.argv[2],"w"))' "$WORK/cred.json" "$WORK/tampered.json"
 $VERIFY "$WORK/tampered.json" > "$WORK/out" 2>&1
 check "a tampered credential fails verification" "$(jget 'j["verified"]' < "$WORK/out")" = False

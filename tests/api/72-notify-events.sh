@@ -1,5 +1,4 @@
 #!/bin/bash
-# engine: sqlite (part 2 builds its fixture with SQLite's own SQL: INSERT OR REPLACE, strftime; tests/run.sh runs it once)
 # 72-notify-events.sh - what raslog tells trainees and faculty (issue 17
 # item 2) and who chooses it, against the same real SMTP server as
 # 71-notify.sh (Debian's aiosmtpd with tests/smtp/smtp_sink.py).
@@ -12,10 +11,13 @@
 # the faculty digest goes once per ISO week; a trainee's edit or withdrawal
 # of a pending session tells the trainer(s) it concerns (a trainer's
 # correction of a signed record tells the trainee: tests/unit/test_notify.c).
-# Part 2, a hand-made fixture: the digest's lists (newly eligible, eligible
-# in all, stuck trainees, longest queues) checked line by line against
-# figures computed here by hand, and a faculty member who turned the
-# digest off gets none.
+# Part 2, part 1's programme moved on through the API (only the clock moved
+# by SQL): the digest's lists (newly eligible, eligible in all, stuck
+# trainees, longest queues) checked line by line against figures computed
+# here by hand, after status rows and session records were edited at rest
+# (the digest checks the rows' seals first: the edits change nothing in
+# the mail, are named as drift and rebuilt); a faculty member who turned
+# the digest off gets none.
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JS="$ROOT/tests/js"
@@ -84,11 +86,16 @@ check "serve's background pass queued this week's digest for the demo's faculty,
 	"$(sql "SELECT group_concat(idempotency_key || ' ' || recipient) FROM outbox")" = "digest:1:$WEEK $(email_of 1)"
 NOTES=$(sql "SELECT group_concat(notes, '|') FROM sessions WHERE id IN ($S1, $S2, $S3) AND notes IS NOT NULL")
 
+# Trainee 8 is eligible; their status row edited while serving to say nothing is met must not make
+# the sign-off look like progress (the mail compares the ledger's figures before and after).
+sql "UPDATE trainee_status SET status = 'in_training', modules_met = 0, summary = '[]' WHERE trainee_id = 8"
 st=$(signoff "$S1" confirmed)
 check "trainer $TR signs session $S1 (201)" "$st" = 201
 I1=$(jget 'j["ledger_index"]' <"$WORK/body")
 check "exactly one message is queued, to the trainee, keyed decision:$I1" \
 	"$(sql "SELECT group_concat(idempotency_key || ' ' || recipient) FROM outbox WHERE id > 1")" = "decision:$I1 $(email_of 8)"
+check "... no progress mail or milestone from the edited status row, and the edit is named as drift" \
+	"$(sql "SELECT count(*) FROM progress_milestones") $(grep '"event":"figures.drift"' "$WORK/audit.log" | grep -c '"trainee":8,"requirement":"status","cache":"in_training","ledger":"eligible"')" = "0 1"
 REASON="Port placement was not as logged: please re-log with the assistant's role"
 st=$(signoff "$S2" rejected "$REASON")
 check "trainer $TR rejects session $S2 with a reason (201)" "$st" = 201
@@ -155,7 +162,7 @@ st=$(api POST /api/v1/sessions "$T7" "{\"date\":\"$yesterday\",\"minutes\":40,\"
 SM=$(jget 'j["id"]' <"$WORK/body")
 st=$(chg PATCH "$SM" "$T7" '"1-pending"' "{\"trainer\":$TR2}")
 check "trainee 7 moves session $SM from trainer $TR to trainer $TR2 (200): both are told" \
-	"$st $(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE idempotency_key LIKE 'correction:$SM:2:%' ORDER BY recipient)")" \
+	"$st $(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE idempotency_key LIKE 'correction:$SM:2:%' ORDER BY recipient) t")" \
 	= "200 $(printf '%s\n' "$(email_of $TR)" "$(email_of $TR2)" | LC_ALL=C sort | paste -sd' ')"
 check "trainer $TR2 turns reminders off (200)" "$(api PUT /api/v1/me/notifications "$(tok $TR2)" '{"reminders":false}')" = 200
 st=$(chg PATCH "$SM" "$T7" '"2-pending"' '{"minutes":35}')
@@ -178,70 +185,81 @@ for m in $MC $MW; do
 done
 
 # ============================ part 2: the digest, figures by hand ============================
-DB="$WORK/digest.db"; rm -f "$WORK/tokens"
-"$RASLOGD" --db "$DB" init 2>"$WORK/init.log" || { echo "# init failed"; cat "$WORK/init.log"; exit 1; }
+# The state is part 1's demo, moved on through the API and the CLI (users,
+# programmes, preferences, a claim); only the clock is moved by SQL, at
+# rest: when people joined and claims were made (record times), and when
+# two trainees became eligible (progress_milestones, the notification
+# bookkeeping).  No cached figure is written by hand.
+# Demo programme 1 (START North East): Priya (7) accredited, Tomasz (8) and
+# Richard (13) eligible, Aisha (9) in training with 2 claims for Sarah
+# Kapoor (4); part 1 left Priya one claim for Sarah (moved there) and
+# Tomasz none.
+ts() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+RASLOG_CONFIG="$WORK/serve.conf" start_server
+ADM=$(tok 2)
 F1=$(add_user "Fay Faculty" faculty); F2=$(add_user "Gus Faculty" faculty)
-A=$(add_user "Alan Trainer" trainer); B=$(add_user "Beth Trainer" trainer); C=$(add_user "Carl Trainer" trainer)
-NINA=$(add_user "Nina Newly" trainee); OLGA=$(add_user "Olga Older" trainee); AMY=$(add_user "Amy Accredited" trainee)
-SAM=$(add_user "Sam Stale" trainee); WENDY=$(add_user "Wendy Waiting" trainee); FRED=$(add_user "Fred Fresh" trainee)
-NORA=$(add_user "Nora Never" trainee); KIM=$(add_user "Kim Okay" trainee)
-# Gus opted out of the digest (the API is part 1's).  No server here: its
-# background pass would queue this week's digest before the fixture is made.
-sql "INSERT INTO notify_prefs(user_id, reminders, decisions, digest, updated_at) VALUES ($F2, 0, 0, 0, '2026-01-01T00:00:00Z')"
-log() { # log TRAINEE TRAINER -> session id
-	sql "INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, notes, created_at) VALUES ($1, $2, date('now', '-1 days'), 30, 'simulator', 'SECRET-$1', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"
-}
-# Sessions: pending ones, then some marked signed with their signature times.
-s_sam1=$(log "$SAM" "$A"); log "$SAM" "$A" >/dev/null; log "$SAM" "$A" >/dev/null
-s_wendy1=$(log "$WENDY" "$B"); log "$WENDY" "$B" >/dev/null
-log "$NORA" "$C" >/dev/null
-s_kim1=$(log "$KIM" "$A"); log "$KIM" "$A" >/dev/null
-ts() { echo "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '$1')"; }
-sql "UPDATE users SET created_at = $(ts '-100 days') WHERE id IN ($SAM, $KIM, $AMY)"
-sql "UPDATE users SET created_at = $(ts '-60 days') WHERE id = $WENDY"
-sql "UPDATE users SET created_at = $(ts '-5 days') WHERE id = $FRED"
-sql "UPDATE users SET created_at = $(ts '-45 days') WHERE id = $NORA"
-sign() { sql "UPDATE sessions SET status = 'signed', signed_by = trainer_id, signed_at = $(ts "$2") WHERE id = $1"; }
-sign "$s_sam1" '-40 days'; sign "$s_wendy1" '-1 days'; sign "$s_kim1" '-10 days'
-sql "UPDATE sessions SET created_at = $(ts '-1 days') WHERE trainee_id = $SAM AND status = 'pending'"
-sql "UPDATE sessions SET created_at = $(ts '-31 days') WHERE trainee_id = $WENDY AND status = 'pending'"
-sql "UPDATE sessions SET created_at = $(ts '-3 days') WHERE trainee_id = $NORA"
-sql "UPDATE sessions SET created_at = $(ts '-5 days') WHERE trainee_id = $KIM AND status = 'pending'"
-for t in "$NINA:eligible" "$OLGA:eligible" "$AMY:accredited"; do
-	sql "INSERT OR REPLACE INTO trainee_status(trainee_id, status, modules_met, modules_total, summary, updated_at) VALUES (${t%%:*}, '${t#*:}', 7, 7, '[]', $(ts '-1 days'))"
+NORA=$(add_user "Nora Never" trainee 2>/dev/null)
+for who in "$F1:{\"programmes\":[1]}" "$F2:{\"programmes\":[1]}" "$NORA:{\"programme\":1}"; do
+	st=$(api PATCH "/api/v1/users/${who%%:*}" "$ADM" "${who#*:}")
+	check "setup: user ${who%%:*} joins programme 1 (200)" "$st" = 200
 done
-sql "INSERT INTO progress_milestones(trainee_id, kind, ledger_index, at) VALUES ($NINA, 'eligible', 10, $(ts '-2 days')), ($OLGA, 'eligible', 5, $(ts '-10 days'))"
-: >"$WORK/expected.txt"
+check "setup: Gus turns the digest off (200)" "$(api PUT /api/v1/me/notifications "$(token_of "$F2")" '{"digest":false}')" = 200
+st=$(api POST /api/v1/sessions "$(token_of "$NORA")" "{\"date\":\"$yesterday\",\"minutes\":30,\"activity\":\"simulator\",\"trainer\":$TR,\"notes\":\"SECRET-NORA\"}")
+check "setup: Nora logs a claim for trainer $TR (201)" "$st" = 201
+stop_server
+AISHA=9; TOMASZ=8; RICHARD=13
+sql "UPDATE users SET created_at = '$(ts '-45 days')' WHERE id = $NORA"
+sql "UPDATE sessions SET created_at = '$(ts '-3 days')' WHERE trainee_id = $NORA"
+sql "UPDATE sessions SET created_at = '$(ts '-31 days')' WHERE trainee_id = $AISHA AND status = 'pending'"
+sql "INSERT INTO progress_milestones(trainee_id, kind, ledger_index, at) VALUES ($TOMASZ, 'eligible', 1, '$(ts '-2 days')'), ($RICHARD, 'eligible', 1, '$(ts '-10 days')')"
+check "setup: programme 1's trainees stand as the demo made them" \
+	"$(sql "SELECT group_concat(trainee_id || ':' || status, ' ') FROM (SELECT trainee_id, status FROM trainee_status WHERE trainee_id IN (7, 8, 9, 13) ORDER BY trainee_id) t")" = \
+	"7:accredited 8:eligible 9:in_training 13:eligible"
+TODAY=$(date -u +%F)
+AISHA_SIGNED=$(sql "SELECT substr(max(created_at), 1, 10) FROM ledger WHERE subject_id = $AISHA AND kind IN ('session_signoff', 'assessment', 'module_completion')")
 {
 	echo "Newly eligible for accreditation (last 7 days):"
-	echo "  $(date -u -d '-2 days' +%F)  Nina Newly  https://raslog.example.org/#/trainee/$NINA"
+	echo "  $(date -u -d '-2 days' +%F)  Dr Tomasz Nowak  https://raslog.example.org/#/trainee/$TOMASZ"
 	echo "Eligible and awaiting accreditation, in all: 2  https://raslog.example.org/#/accreditation"
 	echo
-	echo "Stuck trainees (no session signed for more than 30 days, or one waiting more than 30 days):"
+	echo "Stuck trainees (nothing signed for more than 30 days, or a session waiting more than 30 days):"
 	printf '  %-32s  %-11s  %-14s  %s\n' trainee "last signed" "waiting since" waiting
 	printf '  %-32s  %-11s  %-14s  %s  %s\n' "Nora Never" never "$(date -u -d '-3 days' +%F)" 1 "https://raslog.example.org/#/trainee/$NORA"
-	printf '  %-32s  %-11s  %-14s  %s  %s\n' "Sam Stale" "$(date -u -d '-40 days' +%F)" "$(date -u -d '-1 days' +%F)" 2 "https://raslog.example.org/#/trainee/$SAM"
-	printf '  %-32s  %-11s  %-14s  %s  %s\n' "Wendy Waiting" "$(date -u -d '-1 days' +%F)" "$(date -u -d '-31 days' +%F)" 1 "https://raslog.example.org/#/trainee/$WENDY"
-	echo "  in all: 3"
+	printf '  %-32s  %-11s  %-14s  %s  %s\n' "Dr Aisha Bello" "$AISHA_SIGNED" "$(date -u -d '-31 days' +%F)" 2 "https://raslog.example.org/#/trainee/$AISHA"
+	echo "  in all: 2"
 	echo
 	echo "Trainers with the longest queues:"
 	printf '  %-32s  %-7s  %s\n' trainer waiting "oldest since"
-	printf '  %-32s  %-7s  %s\n' "Alan Trainer" 3 "$(date -u -d '-5 days' +%F)"
-	printf '  %-32s  %-7s  %s\n' "Beth Trainer" 1 "$(date -u -d '-31 days' +%F)"
-	printf '  %-32s  %-7s  %s\n' "Carl Trainer" 1 "$(date -u -d '-3 days' +%F)"
+	printf '  %-32s  %-7s  %s\n' "Ms Sarah Kapoor" 3 "$(date -u -d '-31 days' +%F)"
+	printf '  %-32s  %-7s  %s\n' "Mr David Ellis" 1 "$(date -u -d '-3 days' +%F)"
 } >"$WORK/expected.txt"
+check "setup: Aisha's last signature is today's (the demo's)" "$AISHA_SIGNED" = "$TODAY"
+
+# ---- tampering at rest: nothing of it reaches the mail ----
+# Aisha's status row made "eligible", Tomasz's "in training" (each would
+# move a trainee between the lists and the count), and Aisha's signed
+# session records dated 40 days back (the old "last signed").
+sql "UPDATE trainee_status SET status = 'eligible', modules_met = modules_total WHERE trainee_id = $AISHA"
+sql "UPDATE trainee_status SET status = 'in_training', modules_met = 0 WHERE trainee_id = $TOMASZ"
+sql "UPDATE sessions SET signed_at = '$(ts '-40 days')' WHERE trainee_id = $AISHA AND status = 'signed'"
+start_smtp
 before=$(nmail)
-notify --reminder-waiting 100 --reminder-days 30 >"$WORK/n3.json" 2>&1
-check "notify: one digest queued (Fay; Gus opted out), and Beth's reminder (31 days); both sent" \
-	"$(jget '(j["reminders_queued"], j["digests_queued"], j["sent"])' <"$WORK/n3.json")" = "(1, 1, 2)"
-check "... one new message to Fay, none to Gus" "$(nmail) $(mail_to "$(email_of "$F1")" | wc -l) $(mail_to "$(email_of "$F2")" | wc -l)" = "$((before + 2)) 1 0"
+notify --reminder-waiting 100 --reminder-days 30 >"$WORK/n5.json" 2>"$WORK/n5.err"
+check "notify: one digest queued (Fay; Gus opted out, Amelia had hers this week), no reminder (Sarah turned them off in part 1); sent" \
+	"$(jget '(j["reminders_queued"], j["digests_queued"], j["sent"])' <"$WORK/n5.json")" = "(0, 1, 1)"
+check "... one new message, to Fay, none to Gus" "$(nmail) $(mail_to "$(email_of "$F1")" | wc -l) $(mail_to "$(email_of "$F2")" | wc -l)" = "$((before + 1)) 1 0"
 MF=$(mail_to "$(email_of "$F1")")
 ok "its subject names the ISO week" grep -q "^Subject: raslog: weekly digest $(date -u +%G-W%V)" "$MF"
 body "$MF" | sed -n '/^Newly eligible/,/^-- $/p' | sed '$d' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$WORK/got.txt"
-ok "the digest's figures are exactly the hand-computed ones" diff -u "$WORK/expected.txt" "$WORK/got.txt"
+ok "the digest's figures are exactly the hand-computed ones: the tampered rows changed nothing" diff -u "$WORK/expected.txt" "$WORK/got.txt"
 [ "$TESTS_FAILED" = 0 ] || { echo "# got:"; sed 's/^/#   /' "$WORK/got.txt"; }
+check "the tampered status rows were named as drift (figures.drift on stderr), Aisha's and Tomasz's" \
+	"$(grep -c "figures.drift.*\"trainee\":$AISHA,\"requirement\":\"status\",\"cache\":\"eligible\",\"ledger\":\"in_training\"" "$WORK/n5.err") $(grep -c "figures.drift.*\"trainee\":$TOMASZ,\"requirement\":\"status\",\"cache\":\"in_training\",\"ledger\":\"eligible\"" "$WORK/n5.err")" = "1 1"
+check "... and rebuilt from the ledger" \
+	"$(sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM trainee_status WHERE trainee_id IN ($TOMASZ, $AISHA) ORDER BY trainee_id) t")" = "eligible in_training"
 check "it holds no notes" "$(grep -c SECRET "$MF")" = 0
-notify --reminder-waiting 100 >"$WORK/n4.json" 2>&1
-check "a second run the same week queues no digest" "$(jget 'j["digests_queued"]' <"$WORK/n4.json") $(nmail)" = "0 $((before + 2))"
+notify --reminder-waiting 100 >"$WORK/n6.json" 2>"$WORK/n6.err"
+check "a second run the same week queues no digest, and finds nothing left to rebuild" \
+	"$(jget 'j["digests_queued"]' <"$WORK/n6.json") $(nmail) $(grep -c figures.drift "$WORK/n6.err")" = "0 $((before + 1)) 0"
 stop_smtp
 finish
