@@ -22,6 +22,7 @@
 
 #include "ledger/jcs.h"
 #include "ledger/ledger.h"
+#include "ledger/stmt.h"
 #include "domain/progress.h"
 #include "domain/progress_record.h"
 #include "store/secrets.h"
@@ -388,6 +389,71 @@ out:
 	return doc;
 }
 
+static int cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The ledger indexes of the accreditations the ledger itself has ended: a
+ * revocation entry names it, or (a trainer's) a later trainer
+ * accreditation supersedes it.  Sorted, in *out (free it).  The status
+ * list is built from these, never from the record rows' revoked_index or
+ * superseded_index, which anyone with the database file could edit.
+ */
+static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('revocation', 'trainer_accreditation') "
+					    "ORDER BY idx", err);
+	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((rc = rl_step(st)) == RL_ROW) {
+		const char *m = rl_col_text(st, 1);
+		size_t len = m ? (size_t)rl_col_bytes(st, 1) : 0;
+		json_t *j = len > plen && memcmp(m, RL_STATEMENT_PREFIX, plen) == 0 ? json_loadb(m + plen, len - plen, 0, NULL) : NULL;
+		struct rl_statement s;
+		struct rl_error ignored = RL_ERROR_INIT;
+		int64_t ended = -1;
+
+		if (j && rl_statement_read(j, "", &s, &ignored) == 0) {
+			if (s.kind == RL_K_REVOCATION)
+				ended = s.u.revocation.accreditation_index;
+			else if (s.kind == RL_K_TRAINER_ACC && s.supersedes >= 0)
+				ended = s.supersedes;
+		}
+		rl_error_clear(&ignored);
+		json_decref(j);
+		if (ended < 0)
+			continue;
+		if (*n == cap) {
+			int64_t *grown = realloc(*out, (cap = cap ? 2 * cap : 64) * sizeof(**out));
+			if (!grown) {
+				rl_reset(st);
+				free(*out);
+				*out = NULL;
+				return rl_error_internal(err, "out of memory reading the ledger's revocations");
+			}
+			*out = grown;
+		}
+		(*out)[(*n)++] = ended;
+	}
+	rl_reset(st);
+	if (rc != RL_DONE) {
+		free(*out);
+		*out = NULL;
+		return rl_db_fail(db, err, "reading the ledger's revocations");
+	}
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_int64);
+	return 0;
+}
+
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err)
 {
 	uint8_t *bits = calloc(RL_STATUS_LIST_BITS / 8, 1), *gz = NULL, sk[64];
@@ -396,25 +462,51 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	z_stream zs;
 	json_t *doc = NULL;
 	char *b64 = NULL, *enc = NULL;
-	size_t b64len;
+	size_t b64len, nended = 0;
+	int64_t *ended = NULL;
+	int rc;
 
 	if (!bits)
 		return NULL;
-	/* Trainee accreditations take the lower half of the list, trainer accreditations the upper. */
+	if (ledger_ended(db, &ended, &nended, err) < 0)
+		goto out;
+	/*
+	 * Trainee accreditations take the lower half of the list, trainer
+	 * accreditations the upper.  A row's bit is its accreditation's state in
+	 * the ledger; a row that says otherwise is named as drift.
+	 */
 	for (int half = 0; half < 2; half++) {
 		int64_t offset = half ? RL_STATUS_LIST_BITS / 2 : 0;
 		st = rl_db_stmt(db, half
-			? "SELECT id FROM trainer_accreditations WHERE (revoked_index IS NOT NULL OR superseded_index IS NOT NULL) "
-			  "AND id < ?"
-			: "SELECT id FROM trainee_accreditations WHERE revoked_index IS NOT NULL AND id < ?", err);
+			? "SELECT id, ledger_index, trainer_id, "
+			  "CASE WHEN revoked_index IS NOT NULL OR superseded_index IS NOT NULL THEN 1 ELSE 0 END "
+			  "FROM trainer_accreditations WHERE id < ?"
+			: "SELECT id, ledger_index, trainee_id, CASE WHEN revoked_index IS NOT NULL THEN 1 ELSE 0 END "
+			  "FROM trainee_accreditations WHERE id < ?", err);
 		if (!st)
 			goto out;
 		rl_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
-		while (rl_step(st) == RL_ROW) {
-			int64_t i = offset + rl_col_int64(st, 0);
-			bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+		while ((rc = rl_step(st)) == RL_ROW) {
+			int64_t i = offset + rl_col_int64(st, 0), idx = rl_col_int64(st, 1);
+			int ledger = nended && bsearch(&idx, ended, nended, sizeof(*ended), cmp_int64) != NULL;
+			int cache = rl_col_int64(st, 3) != 0;
+
+			if (ledger)
+				bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+			if (ledger != cache && rl_progress_drift_hook) {
+				json_t *item = json_pack("{s:I,s:s,s:I,s:b,s:b}", half ? "trainer" : "trainee",
+							 (json_int_t)rl_col_int64(st, 2), "requirement", "accreditation revoked",
+							 "accreditation_index", (json_int_t)idx, "cache", cache, "ledger", ledger);
+				if (item)
+					rl_progress_drift_hook(item);
+				json_decref(item);
+			}
 		}
 		rl_reset(st);
+		if (rc != RL_DONE) {
+			rl_db_fail(db, err, "reading the accreditations for the status list");
+			goto out;
+		}
 	}
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -463,6 +555,7 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	}
 	sodium_memzero(sk, sizeof(sk));
 out:
+	free(ended);
 	free(bits);
 	free(gz);
 	free(b64);

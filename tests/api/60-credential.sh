@@ -3,7 +3,8 @@
 # with an eddsa-jcs-2022 proof, exported for an accredited trainee, verified
 # by Digital Bazaar's independent implementation (tests/js), refused when
 # tampered, refused for a trainee who is not accredited, and reported as
-# revoked through the Bitstring Status List after faculty sign a revocation.
+# revoked through the Bitstring Status List after faculty sign a revocation,
+# whose bits follow the ledger, not the accreditation rows.
 . tests/lib.sh
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 PROGRAMME="Northern Deanery robotic surgery programme"
@@ -55,8 +56,29 @@ check "after revocation the status list reports the credential revoked" "$(jget 
 api GET "/api/v1/trainees/$ACCID/progress" "$FAC" >/dev/null
 check "the trainee is no longer accredited" "$(jget 'j["status"]' < "$WORK/body")" = eligible
 
-# Trainer accreditations export the same way.
+# The status list is the ledger's: the accreditation rows are copies, and an edit to them at rest
+# (the revocation taken off Priya's row, a live trainer accreditation marked revoked) moves no
+# bit of the list; each difference is named as drift.  The server is restarted so nothing it
+# cached before the edit can answer.
+stop_server
 TRID=$(field "David Ellis" id)
+OTHERACC=$(sql "select min(id) from trainer_accreditations where trainer_id <> $TRID and revoked_index is null and superseded_index is null")
+OTHERTR=$(sql "select trainer_id from trainer_accreditations where id = $OTHERACC")
+sql "update trainee_accreditations set revoked_index = NULL where trainee_id = $ACCID"
+sql "update trainer_accreditations set revoked_index = 1 where id = $OTHERACC"
+MARK=$(wc -l < "$WORK/audit.log")
+# Same port: the credential names the status list's URL.
+"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 \
+	--programme-name "$PROGRAMME" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_healthy
+$VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
+check "the revocation taken off the record row at rest: the status list still reports the credential revoked" \
+	"$(jget 'j["revoked"]' < "$WORK/out")" = True
+check "  ...and the difference is named as drift in the audit log" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"figures.drift"' | grep -c "\"trainee\":$ACCID,\"requirement\":\"accreditation revoked\",.*\"cache\":false,\"ledger\":true")" -ge 1
+
+# Trainer accreditations export the same way.
 st=$(api GET "/api/v1/trainers/$TRID/credential" "$FAC")
 cp "$WORK/body" "$WORK/trainer.json"
 check "an accredited trainer's credential exports (200)" "$st" = 200
@@ -65,6 +87,8 @@ check "it names the trainer accreditation achievement" \
 check "  ...issued in the programme's name" "$(jget 'j["issuer"]["name"]' < "$WORK/trainer.json")" = "$PROGRAMME"
 check "  ...without an identifier when no GMC number is recorded" "$(jget '"identifier" in j["credentialSubject"]' < "$WORK/trainer.json")" = False
 ok "the trainer credential verifies with @digitalbazaar/vc" $VERIFY "$WORK/trainer.json"
+check "another trainer's live accreditation marked revoked at rest is named as drift (the ledger revokes nothing)" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"figures.drift"' | grep -c "\"trainer\":$OTHERTR,\"requirement\":\"accreditation revoked\",.*\"cache\":true,\"ledger\":false")" -ge 1
 st=$(api GET "/api/v1/trainers/$ACCID/credential" "$FAC")
 check "someone who is not a trainer has no trainer credential (404)" "$st" = 404
 finish
