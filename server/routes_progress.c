@@ -320,17 +320,7 @@ static void accreditation_reply(struct request *rq, int may_repair)
 		rl_error_clear(&err);
 		return;
 	}
-	/* The values the site filter matches (trainees' home sites), for the page's site options. */
-	{
-		json_t *sites = rl_trainee_sites(server_db(), &err);
-		if (!sites) {
-			json_decref(out);
-			reply_error(rq, &err);
-			rl_error_clear(&err);
-			return;
-		}
-		json_object_set_new(out, "sites", sites);
-	}
+	/* out carries "sites" too (the values the site filter matches), read in the list's transaction. */
 	reply_json(rq, 200, out);
 }
 

@@ -109,6 +109,20 @@ const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, st
 	return c;
 }
 
+int64_t rl_curriculum_id_of(struct rl_db *db, const struct rl_curriculum *c)
+{
+	int64_t id = 0;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < ncurricula && !id; i++)
+		if (curricula[i].c == c && strcmp(curricula[i].db, db->path) == 0)
+			id = curricula[i].id;
+	pthread_mutex_unlock(&cache_lock);
+	return id;
+}
+
 /* Frees the caches at exit so leak checkers see a clean process. */
 __attribute__((destructor)) static void free_caches(void)
 {

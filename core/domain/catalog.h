@@ -15,6 +15,8 @@
 
 /* The parsed curriculum with this id (cached; never freed while running). */
 const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, struct rl_error *err);
+/* The id rl_curriculum_by_id(db, id) returned c for, or 0 when c is not one it cached for db. */
+int64_t rl_curriculum_id_of(struct rl_db *db, const struct rl_curriculum *c);
 /*
  * Every loaded curriculum, by code and version: [{"id","code","version",
  * "title","definition"}] (GET /api/v1/curricula); NULL with err set.

@@ -402,48 +402,6 @@ static int read_sealed(struct rl_db *db, int64_t trainee, struct sealed *s, stru
 	return 0;
 }
 
-/* Seals the trainee's rows as they now are (after every write of them). */
-static int seal(struct rl_db *db, int64_t trainee, struct rl_error *err)
-{
-	const uint8_t *key = cache_key(db, err);
-	struct rl_stmt *st;
-	uint8_t smac[32], tmac[32];
-	json_t *tallies;
-	struct claims c;
-	int64_t through = -1;
-	int rc, through_null = 1;
-
-	if (!key || claims_of(db, trainee, &c, err) < 0 ||
-	    !(st = rl_db_stmt(db, "SELECT " STATUS_COLS " FROM trainee_status t WHERE t.trainee_id = ?", err)))
-		return -1;
-	rl_bind_int64(st, 1, trainee);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		status_mac(key, trainee, st, 0, &c, smac);
-		if (!rl_col_is_null(st, 6)) {
-			through = rl_col_int64(st, 6);
-			through_null = 0;
-		}
-	}
-	rl_reset(st);
-	if (rc != RL_ROW)
-		return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a trainee's status");
-	if (!(tallies = rl_tally_load(db, trainee, err)))
-		return -1;
-	rc = tally_mac(key, trainee, through_null, through, tallies, &c, tmac);
-	json_decref(tallies);
-	if (rc < 0)
-		return rl_error_internal(err, "out of memory");
-	if (!(st = rl_db_stmt(db, "UPDATE trainee_status SET mac = ?, tally_mac = ? WHERE trainee_id = ?", err)))
-		return -1;
-	rl_bind_blob(st, 1, smac, 32);
-	rl_bind_blob(st, 2, tmac, 32);
-	rl_bind_int64(st, 3, trainee);
-	rc = rl_step(st);
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "sealing a trainee's status");
-}
-
 /* ----------------------------------------------------------------- caches */
 
 /* The cached rows the figures give: per requirement (signed, pending), and the list's row. */
@@ -483,36 +441,93 @@ static void cache_row_of(const struct rl_progress *p, struct cache_row *r)
 	r->through = -1;
 }
 
-/* Writes the accreditation list's row of the trainee from r. */
-static int write_status(struct rl_db *db, int64_t trainee, const struct cache_row *r, struct rl_error *err)
+/*
+ * status_mac for the values write_status stores, without reading them
+ * back: the same bytes, since each column is served as it was bound
+ * (summary and until as text, the rest as integers, NULL for a missing
+ * accreditation index or curriculum).
+ */
+static void status_mac_of(const uint8_t *key, int64_t trainee, const char *status, int met, int total,
+			  const char *summary, const char *until, int64_t acc_index, int64_t through, int64_t cid,
+			  const struct claims *cl, uint8_t out[32])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, key, 32, 32);
+	mac_text(&h, "raslog-cache-status-v2");
+	mac_int(&h, trainee);
+	mac_text(&h, status);
+	mac_int(&h, met);
+	mac_int(&h, total);
+	mac_text(&h, summary);
+	mac_text(&h, until);
+	if (acc_index >= 0)
+		mac_int(&h, acc_index);
+	else
+		mac_bytes(&h, NULL, 0, 1);
+	mac_int(&h, through);
+	if (cid)
+		mac_int(&h, cid);
+	else
+		mac_bytes(&h, NULL, 0, 1);
+	mac_claims(&h, cl);
+	crypto_generichash_final(&h, out, 32);
+}
+
+/*
+ * Writes the accreditation list's row of the trainee from r, sealed in the
+ * same statement.  c: the curriculum the figures were measured against
+ * (NULL: looked up); tallies: the trainee's tally rows as they now are
+ * (rl_tally_load's shape; NULL: read).  Every write of a trainee's caches
+ * ends here, so the seals always cover the rows as written.
+ */
+static int write_status(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const json_t *tallies,
+			const struct cache_row *r, struct rl_error *err)
 {
 	char *text = json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
+	const char *status = r->status ? r->status : "in_training", *summary = text ? text : "[]";
+	const uint8_t *key = cache_key(db, err);
+	json_t *loaded = NULL;
 	struct rl_stmt *st;
-	int64_t cid = 0;
+	struct claims cl;
+	uint8_t smac[32], tmac[32];
+	int64_t cid = rl_curriculum_id_of(db, c);
 
 	rl_now_rfc3339(now);
 	/* curriculum_id: what the figures were measured against, so the list need not look it up per trainee. */
-	if (rl_enrolled_curriculum(db, trainee, &cid, err) < 0) {
+	if (!key || (!cid && rl_enrolled_curriculum(db, trainee, &cid, err) < 0) ||
+	    (!tallies && !(tallies = loaded = rl_tally_load(db, trainee, err))) || claims_of(db, trainee, &cl, err) < 0) {
+		json_decref(loaded);
 		free(text);
 		return -1;
 	}
+	/* The seals cover the trainee's pending claims as they are now, in this transaction (replay, above). */
+	status_mac_of(key, trainee, status, r->met, r->total, summary, r->until, r->acc_index, r->through, cid, &cl, smac);
+	if (tally_mac(key, trainee, 0, r->through, tallies, &cl, tmac) < 0) {
+		json_decref(loaded);
+		free(text);
+		return rl_error_internal(err, "out of memory");
+	}
+	json_decref(loaded);
 	st = rl_db_stmt(db, "INSERT INTO trainee_status(trainee_id, status, modules_met, modules_total, "
-			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id) "
-			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT (trainee_id) DO UPDATE SET "
+			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id, "
+			    "mac, tally_mac) "
+			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT (trainee_id) DO UPDATE SET "
 			    "status = excluded.status, modules_met = excluded.modules_met, modules_total = excluded.modules_total, "
 			    "summary = excluded.summary, accredited_until = excluded.accredited_until, "
 			    "updated_at = excluded.updated_at, ledger_through = excluded.ledger_through, "
-			    "accreditation_index = excluded.accreditation_index, curriculum_id = excluded.curriculum_id", err);
+			    "accreditation_index = excluded.accreditation_index, curriculum_id = excluded.curriculum_id, "
+			    "mac = excluded.mac, tally_mac = excluded.tally_mac", err);
 	if (st) {
 		if (cid)
 			rl_bind_int64(st, 10, cid);
 		else
 			rl_bind_null(st, 10);
 		rl_bind_int64(st, 1, trainee);
-		rl_bind_text(st, 2, r->status ? r->status : "in_training", -1);
+		rl_bind_text(st, 2, status, -1);
 		rl_bind_int(st, 3, r->met);
 		rl_bind_int(st, 4, r->total);
-		rl_bind_text(st, 5, text ? text : "[]", -1);
+		rl_bind_text(st, 5, summary, -1);
 		rl_db_bind_text(st, 6, r->until);
 		rl_bind_text(st, 7, now, -1);
 		rl_bind_int64(st, 8, r->through);
@@ -520,13 +535,14 @@ static int write_status(struct rl_db *db, int64_t trainee, const struct cache_ro
 			rl_bind_int64(st, 9, r->acc_index);
 		else
 			rl_bind_null(st, 9);
+		rl_bind_blob(st, 11, smac, 32);
+		rl_bind_blob(st, 12, tmac, 32);
 		if (rl_step(st) != RL_DONE)
 			rl_db_fail(db, err, "storing a trainee's status");
 		rl_reset(st);
 	}
 	free(text);
-	/* Every write of a trainee's caches ends here: seal the rows as they now are. */
-	return err->status || seal(db, trainee, err) < 0 ? -1 : 0;
+	return err->status ? -1 : 0;
 }
 
 /* Every cached row of one trainee: the tallies and the accreditation list's row. */
@@ -600,7 +616,8 @@ static int rows_of_tallies(const struct rl_curriculum *c, const struct rl_figure
  * Writes every cached row of one trainee: the one place the rebuild, the
  * start-up check and a full refresh write the caches.
  */
-static int write_cache(struct rl_db *db, int64_t trainee, const struct cache_rows *w, struct rl_error *err)
+static int write_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct cache_rows *w,
+		       struct rl_error *err)
 {
 	const char *key;
 	json_t *v;
@@ -628,7 +645,8 @@ static int write_cache(struct rl_db *db, int64_t trainee, const struct cache_row
 		}
 		rl_reset(st);
 	}
-	return write_status(db, trainee, &w->r, err);
+	/* The tally rows are now exactly w->tally: their seal is computed from it. */
+	return write_status(db, trainee, c, w->tally, &w->r, err);
 }
 
 /* The full recompute of one trainee's caches from the ledger. */
@@ -643,7 +661,7 @@ static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curri
 		return -1;
 	through = last_index_about(db, trainee, err);
 	rows_of_record(&p, through, &w);
-	rc = err->status ? -1 : write_cache(db, trainee, &w, err);
+	rc = err->status ? -1 : write_cache(db, trainee, c, &w, err);
 	cache_rows_free(&w);
 	rl_progress_release(&p);
 	return rc;
@@ -690,7 +708,7 @@ static int judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curricu
 							      : !s.status_ok ? "status row" : "tally rows"), NULL);
 			n = 1;
 		}
-		if ((n > 0 || bad) && write_cache(db, trainee, w, err) < 0)
+		if ((n > 0 || bad) && write_cache(db, trainee, c, w, err) < 0)
 			n = -1;
 	}
 	sealed_release(&s);
@@ -819,13 +837,16 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 		return -1;
 	/* The list's row alone: rl_curriculum_summary(rl_curriculum_evaluate()) without building the report. */
 	r.summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r.met, err);
-	json_decref(t);
-	if (!r.summary)
+	if (!r.summary) {
+		json_decref(t);
 		return -1;
+	}
 	r.total = (int)json_array_size(r.summary);
 	r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
 	r.through = through;
-	rc = write_status(db, trainee, &r, err);
+	/* The tallies just read are what the tally seal covers: no second read. */
+	rc = write_status(db, trainee, c, t, &r, err);
+	json_decref(t);
 	json_decref(r.summary);
 	return rc;
 }
@@ -1121,7 +1142,7 @@ static int rebuild_one(struct rl_db *db, struct sweep_item *it, void *ctx, struc
 
 	stats->statements += it->statements;
 	stats->trainees++;
-	return write_cache(db, it->trainee, &it->w, err);
+	return write_cache(db, it->trainee, it->c, &it->w, err);
 }
 
 int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct rl_error *err)
@@ -1458,18 +1479,99 @@ int rl_progress_stale_rows(struct rl_db *db, const struct rl_accreditation_filte
 	return check_list_rows(db, f ? f : &all, stale, err);
 }
 
-static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err);
+/*
+ * What the list computed from every trainee's row, kept per thread (each
+ * server thread reads on its own connection) and reused while the data
+ * version (store/db.h rl_db_data_version) is the one it was computed at:
+ * that every cached status row passed the list's check, the header's
+ * counts for one filter and day, and the trainees' sites.  Any commit,
+ * by this process or any other (a shell editing a row included), moves
+ * the version on, and the next request checks and counts again.  Kept as
+ * text in fixed buffers, so a thread that ends leaves nothing allocated.
+ */
+#define LIST_MEMO_COUNTS 512
+#define LIST_MEMO_SITES 8192
+static _Thread_local struct {
+	int checked;                 /* every row passed at checked_v */
+	uint64_t checked_v;
+	int counts_ok;
+	uint64_t counts_v;
+	uint8_t counts_key[16];      /* the filter and day the counts are for */
+	char counts[LIST_MEMO_COUNTS];
+	int sites_ok;
+	uint64_t sites_v;
+	char sites[LIST_MEMO_SITES];
+} list_memo;
 
-json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
-			      struct rl_error *err)
+/* What one pass of the list used from, and computed for, list_memo. */
+struct list_io {
+	int have_v;                  /* v is the data version of this transaction */
+	uint64_t v;
+	uint8_t key[16];
+	int used;                    /* something came from list_memo */
+	char *counts, *sites;        /* computed this pass (malloc'd JSON text) */
+};
+
+static void memo_key_part(crypto_generichash_state *h, const char *s)
 {
+	uint8_t tag = s != NULL;
+
+	crypto_generichash_update(h, &tag, 1);
+	if (s)
+		crypto_generichash_update(h, (const unsigned char *)s, strlen(s) + 1);
+}
+
+/* The counts' key: the filters they depend on (not sort, cursor or status) and the day (lapsed). */
+static void counts_key(const struct rl_accreditation_filter *f, const char *today, uint8_t out[16])
+{
+	crypto_generichash_state h;
+	char scope[24];
+
+	snprintf(scope, sizeof(scope), "%lld", f->scope ? (long long)f->scope->id : -1LL);
+	crypto_generichash_init(&h, NULL, 0, 16);
+	memo_key_part(&h, f->site);
+	memo_key_part(&h, f->curriculum);
+	memo_key_part(&h, f->search);
+	memo_key_part(&h, scope);
+	memo_key_part(&h, today);
+	crypto_generichash_final(&h, out, 16);
+}
+
+static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
+			 struct rl_error *err);
+
+/* One pass of rl_accreditation_list; *retry set when it reused list_memo and the data moved meanwhile. */
+static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale, int use_memo,
+			 int *retry, struct rl_error *err)
+{
+	static const struct rl_accreditation_filter all = { 0 };
+	struct list_io io = { 0 };
 	json_t *out = NULL;
 	size_t before = json_array_size(stale);
+	int checked_now = 0, rc = 0;
+	uint64_t v1;
 
+	*retry = 0;
 	/* One read transaction: the rows listed and counted are the rows checked. */
 	if (rl_db_exec(db, "BEGIN", err) < 0)
 		return NULL;
-	if (check_list_rows(db, f, stale, err) == 0) {
+	io.have_v = use_memo && rl_db_data_version(db, &io.v) == 0;
+	if (io.have_v && list_memo.checked && list_memo.checked_v == io.v) {
+		io.used = 1;
+	} else if (io.have_v) {
+		/* Every row (a superset of f's), so the result holds for any filter until the next commit. */
+		json_t *bad = json_array();
+		if ((rc = check_list_rows(db, &all, bad, err)) == 0) {
+			if (json_array_size(bad) == 0)
+				checked_now = 1;
+			else
+				rc = check_list_rows(db, f, stale, err);
+		}
+		json_decref(bad);
+	} else {
+		rc = check_list_rows(db, f, stale, err);
+	}
+	if (rc == 0) {
 		if (json_array_size(stale) > before)
 			rl_error_set(err, RL_E_UNAVAILABLE, "cache-drift", "Cached figures differ from the ledger",
 				     "the cached figures of %zu trainee%s (the first is %lld) do not match the signed "
@@ -1477,8 +1579,35 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 				     json_array_size(stale) - before == 1 ? "" : "s",
 				     (long long)json_integer_value(json_array_get(stale, before)));
 		else
-			out = list_rows(db, f, err);
+			out = list_rows(db, f, &io, err);
 	}
+	if (io.have_v) {
+		if (rl_db_data_version(db, &v1) == 0 && v1 == io.v) {
+			/* Nothing committed while this pass read: what it computed holds at io.v. */
+			if (checked_now) {
+				list_memo.checked = 1;
+				list_memo.checked_v = io.v;
+			}
+			if (io.counts && strlen(io.counts) < LIST_MEMO_COUNTS) {
+				memcpy(list_memo.counts, io.counts, strlen(io.counts) + 1);
+				memcpy(list_memo.counts_key, io.key, sizeof(io.key));
+				list_memo.counts_v = io.v;
+				list_memo.counts_ok = 1;
+			}
+			if (io.sites && strlen(io.sites) < LIST_MEMO_SITES) {
+				memcpy(list_memo.sites, io.sites, strlen(io.sites) + 1);
+				list_memo.sites_v = io.v;
+				list_memo.sites_ok = 1;
+			}
+		} else if (io.used && out) {
+			/* A commit landed between the version and the rows (PostgreSQL): do it again, reusing nothing. */
+			json_decref(out);
+			out = NULL;
+			*retry = 1;
+		}
+	}
+	free(io.counts);
+	free(io.sites);
 	{
 		/* A read transaction: ending it cannot undo anything, so its failure is not the reply's. */
 		struct rl_error e = RL_ERROR_INIT;
@@ -1491,7 +1620,17 @@ json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_fi
 	return out;
 }
 
-static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct rl_error *err)
+json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			      struct rl_error *err)
+{
+	int retry;
+	json_t *out = list_once(db, f, stale, 1, &retry, err);
+
+	return retry ? list_once(db, f, stale, 0, &retry, err) : out;
+}
+
+static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
+			 struct rl_error *err)
 {
 	/* One statement per sort order, so each is a static string the cache can keep. */
 #define ACC_STATUS \
@@ -1521,7 +1660,7 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 	const char *sort = f->sort ? f->sort : "name";
 	char today[11];
 	struct rl_stmt *st;
-	json_t *items = json_array(), *counts, *out;
+	json_t *items = json_array(), *counts, *sites, *out;
 	int n = 0, rc;
 
 	if (strcmp(sort, "-name") == 0)
@@ -1575,9 +1714,13 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 	} else {
 		json_object_set_new(out, "next_cursor", json_null());
 	}
-	counts = json_pack("{s:i,s:i,s:i,s:i}", "in_training", 0, "eligible", 0, "accredited", 0, "lapsed", 0);
-	st = rl_db_stmt(db, counts_sql, err);
-	if (st) {
+	counts_key(f, today, io->key);
+	if (io->have_v && list_memo.counts_ok && list_memo.counts_v == io->v &&
+	    memcmp(list_memo.counts_key, io->key, sizeof(io->key)) == 0 &&
+	    (counts = json_loads(list_memo.counts, 0, NULL))) {
+		io->used = 1;
+	} else if ((counts = json_pack("{s:i,s:i,s:i,s:i}", "in_training", 0, "eligible", 0, "accredited", 0, "lapsed", 0)) &&
+		   (st = rl_db_stmt(db, counts_sql, err))) {
 		rl_bind_text(st, 1, today, -1);
 		rl_db_bind_text(st, 2, f->site);
 		rl_db_bind_text(st, 3, f->curriculum);
@@ -1588,8 +1731,22 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 		while (rl_step(st) == RL_ROW)
 			json_object_set_new(counts, rl_db_col_text(st, 0), json_integer(rl_col_int64(st, 1)));
 		rl_reset(st);
+		if (io->have_v)
+			io->counts = json_dumps(counts, JSON_COMPACT);
 	}
 	json_object_set_new(out, "counts", counts);
+	/* The values the site filter matches (trainees' home sites), for the page's site options. */
+	if (io->have_v && list_memo.sites_ok && list_memo.sites_v == io->v &&
+	    (sites = json_loads(list_memo.sites, 0, NULL))) {
+		io->used = 1;
+	} else if ((sites = rl_trainee_sites(db, err)) && io->have_v) {
+		io->sites = json_dumps(sites, JSON_COMPACT);
+	}
+	if (!sites) {
+		json_decref(out);
+		return NULL;
+	}
+	json_object_set_new(out, "sites", sites);
 	return out;
 fail:
 	json_decref(items);

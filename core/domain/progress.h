@@ -158,12 +158,16 @@ struct rl_accreditation_filter {
 };
 /*
  * GET /accreditation: every trainee's status and module summary, plus
- * counts.  Every cached row it could list or count is checked first (its
- * status seal, and that it was computed up to the trainee's last ledger
- * entry), in the same read transaction as the listing; when one fails,
- * nothing is listed: its trainee's id is appended to stale and NULL
- * returned with a 503 "cache-drift" error, so the caller has the rows
- * repaired (rl_progress_repair) and asks again.
+ * counts and the trainees' sites.  Every cached row it could list or
+ * count is checked first (its status seal, and that it was computed up to
+ * the trainee's last ledger entry), in the same read transaction as the
+ * listing; when one fails, nothing is listed: its trainee's id is
+ * appended to stale and NULL returned with a 503 "cache-drift" error, so
+ * the caller has the rows repaired (rl_progress_repair) and asks again.
+ * The check covers every row at once and its passing, the counts and the
+ * sites are reused (per thread) while the database's data version
+ * (store/db.h rl_db_data_version) has not moved: any commit, by any
+ * process, makes the next request check again.
  */
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
 			      struct rl_error *err);

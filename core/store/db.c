@@ -252,6 +252,11 @@ int rl_db_wait_commit(struct rl_db *db, int timeout_ms)
 	return db->engine->wait_commit ? db->engine->wait_commit(db, timeout_ms) : -1;
 }
 
+int rl_db_data_version(struct rl_db *db, uint64_t *v)
+{
+	return db->engine->data_version ? db->engine->data_version(db, v) : -1;
+}
+
 void rl_db_announce_commit(struct rl_db *db)
 {
 	if (db->engine->announce_commit)
@@ -359,6 +364,10 @@ int rl_db_open(const char *path, int flags, struct rl_db **out, struct rl_error 
 		return rl_error_internal(err, "out of memory");
 	}
 	db->engine = rl_db_target_is_postgresql(path) ? &rl_engine_postgresql : &rl_engine_sqlite;
+	{
+		static _Atomic uint64_t serials;
+		db->serial = ++serials;
+	}
 	if (rl_secrets_dir_for(path, dir, sizeof(dir), err) < 0)
 		goto fail;
 	if (!(db->key_dir = strdup(dir))) {

@@ -32,6 +32,7 @@ struct rl_db {
 	char *path;                   /* file path or connection URI */
 	char *key_dir;                /* where its key files are (secrets.h) */
 	struct rl_secrets *secrets;   /* keys loaded so far, guarded memory */
+	uint64_t serial;              /* this connection's number in the process (rl_db_data_version) */
 	int nstmt;
 	struct {
 		const char *text;     /* the SQL, compared by pointer (static strings) */
@@ -97,6 +98,20 @@ int rl_db_meta_put(struct rl_db *db, const char *key, const void *value, size_t 
  * the file), -1 with err set.
  */
 int rl_db_listen(struct rl_db *db, struct rl_error *err);
+/*
+ * A number for the data the connection's current transaction reads: two
+ * calls give the same number only if nothing was committed to the
+ * database in between (by this connection, another one, another process
+ * or a shell), so a result computed from the data can be reused while
+ * the number stays.  Call it inside a read transaction (rl_db_exec
+ * "BEGIN"): SQLite pins the transaction's snapshot first and gives its
+ * data_version with the connection's serial (numbers of two connections
+ * never match); PostgreSQL hashes pg_current_snapshot(), which only a
+ * transaction ending changes, so equal numbers before and after a
+ * statement mean it read unchanged data.  0, or -1 when the engine cannot
+ * tell (the caller then reuses nothing).
+ */
+int rl_db_data_version(struct rl_db *db, uint64_t *v);
 int rl_db_wait_commit(struct rl_db *db, int timeout_ms);
 void rl_db_announce_commit(struct rl_db *db);
 

@@ -74,6 +74,8 @@ struct rl_engine {
 	int (*listen)(struct rl_db *db, struct rl_error *err);
 	int (*wait_commit)(struct rl_db *db, int timeout_ms);
 	void (*announce_commit)(struct rl_db *db);
+	/* optional: db.h rl_db_data_version; 0 or -1 */
+	int (*data_version)(struct rl_db *db, uint64_t *v);
 	/* optional: on = 1 waits until no other process is migrating the
 	 * database and holds it so; on = 0 lets go.  0 or -1. */
 	int (*lock_migrations)(struct rl_db *db, int on);

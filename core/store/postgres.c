@@ -45,6 +45,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sodium.h>
 
 #include "base/util.h"
 #include "store/engine.h"
@@ -1096,6 +1097,33 @@ static void pg_announce_commit(struct rl_db *db)
 	run(PGC(db), "NOTIFY " PG_COMMIT_CHANNEL);
 }
 
+/*
+ * The current snapshot (xmin:xmax:in-progress ids) hashed: it decides
+ * which transactions' data a statement sees, and changes whenever one
+ * ends or is given an id, so equal numbers mean unchanged data.
+ */
+static int pg_data_version(struct rl_db *db, uint64_t *v)
+{
+	struct pg_conn *c = PGC(db);
+	PGresult *res;
+	uint8_t h[8];
+	int ok;
+
+	if (ensure_connected(c) < 0)
+		return -1;
+	res = PQexec(c->conn, "SELECT pg_current_snapshot()::text");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok) {
+		crypto_generichash(h, sizeof(h), (const unsigned char *)PQgetvalue(res, 0, 0),
+				   (unsigned long long)PQgetlength(res, 0, 0), NULL, 0);
+		*v = 0;
+		for (int i = 0; i < 8; i++)
+			*v = *v << 8 | h[i];
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 const struct rl_engine rl_engine_postgresql = {
 	.name = "postgresql",
 	.schema_prefix = "schema/postgresql/",
@@ -1132,4 +1160,5 @@ const struct rl_engine rl_engine_postgresql = {
 	.listen = pg_listen,
 	.wait_commit = pg_wait_commit,
 	.announce_commit = pg_announce_commit,
+	.data_version = pg_data_version,
 };

@@ -201,6 +201,23 @@ static void lite_forget_deleted(struct rl_db *db)
 	lite_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+/*
+ * Inside a transaction: pins its snapshot (a read of the schema) and gives
+ * the pager's data version, which moves with every commit by any
+ * connection or process, with the connection's serial above it.
+ */
+static int lite_data_version(struct rl_db *db, uint64_t *v)
+{
+	unsigned int dv = 0;
+
+	if (sqlite3_get_autocommit(CONN(db)) ||
+	    sqlite3_exec(CONN(db), "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_file_control(CONN(db), "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
+		return -1;
+	*v = db->serial << 32 | dv;
+	return 0;
+}
+
 const struct rl_engine rl_engine_sqlite = {
 	.name = "sqlite",
 	.schema_prefix = "schema/",
@@ -234,6 +251,7 @@ const struct rl_engine rl_engine_sqlite = {
 	.errmsg = lite_errmsg,
 	.secure_delete = lite_secure_delete,
 	.forget_deleted = lite_forget_deleted,
+	.data_version = lite_data_version,
 };
 
 /* ---- files and backups: SQLite only ---- */

@@ -10,6 +10,8 @@
 # difference is a figures.drift audit event naming trainee and what
 # differed, the rows are rebuilt, and `raslog audit` passes afterwards;
 # the stuck-trainee report, which picks trainees by their status row, too.
+# The list reuses its check, counts and sites while nothing commits: a row
+# edited after that, or a trainee added by another process, is seen at once.
 # A missing cache key file is a clear start-up error.
 . "$(dirname "$0")/../lib.sh"
 
@@ -118,6 +120,30 @@ check "  ...a filter on the edited column does not list the trainee" \
 sql "delete from trainee_status where trainee_id = $U"
 check "a status row deleted while serving: the list still names the trainee" "$(list)" = "$L"
 check "  ...and the missing row is named" "$(drifted "$U" status)" = 1
+
+# --- the list's check, counts and sites are reused only while nothing commits -------
+# (the server keeps them per thread at the database's data version: a commit by anyone,
+# a shell or another process included, makes the next request check and count again)
+L1=$(list)
+mark
+check "the list asked again with nothing committed between is the same list" "$(list)" = "$L1"
+sql "update trainee_status set modules_met = modules_met + 1 where trainee_id = $T"
+check "a row edited after the list's check was reused: the list is the ledger's" "$(list)" = "$L1"
+check "  ...and the edit is named" "$(drifted "$T" modules_met)" = 1
+sql "update trainee_status set mac = randomblob(32) where trainee_id = $T"
+check "a seal replaced after the check was reused: the list is the ledger's" "$(list)" = "$L1"
+check "  ...and the broken seal is named" "$(drifted "$T" mac)" = 1
+N0=$(jget 'sum(j["counts"].values())' <<<"$L1")
+NEW=$(add_user "Nia Newcomer" trainee --site "Zeta Test Centre")
+check "a trainee added by another process (raslogd user add) brings their site to the next list" \
+	"$(list | jget '"Zeta Test Centre" in j["sites"]')" = True
+FACID=$(field "Amelia Hart" id)
+sql "insert into programme_members(user_id, programme_id, from_at)
+	select $NEW, programme_id, '2026-01-01T00:00:00Z' from programme_members where user_id = $FACID and until_at is null limit 1"
+check "  ...and once in the faculty member's programme (a shell's commit) into its counts" \
+	"$(list | jget 'sum(j["counts"].values())')" = $((N0 + 1))
+L=$(list)
+check "  ...and nothing was taken for drift" "$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"event":"figures.drift"' | grep -vc "\"trainee\":$T,")" = 0
 
 # --- the stuck-trainee report picks in-training trainees by their status row ------
 stuck() { api GET "/api/v1/oversight/stuck?days=1" "$FAC" >/dev/null; jget 'json.dumps(sorted(i["trainee"] for i in j["items"]))' < "$WORK/body"; }

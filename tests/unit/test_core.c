@@ -135,6 +135,60 @@ static void test_reopen_idempotent(void **state)
 	rl_db_close(db2);
 }
 
+/* v of a read transaction on db, as the accreditation list takes it. */
+static uint64_t read_version(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	uint64_t v = 0, again = 1;
+
+	assert_int_equal(rl_db_exec(db, "BEGIN", &err), 0);
+	assert_int_equal(rl_db_data_version(db, &v), 0);
+	assert_int_equal(rl_db_data_version(db, &again), 0);
+	assert_true(v == again);
+	assert_int_equal(rl_db_exec(db, "COMMIT", &err), 0);
+	return v;
+}
+
+/*
+ * rl_db_data_version: the same number while nothing is committed, another
+ * after a commit by the connection itself, by another connection, or by
+ * another process (the sqlite3 library here stands for the shell), and
+ * two connections never share a number.
+ */
+static void test_data_version(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *reader = NULL;
+	sqlite3 *other = NULL;
+	uint64_t v, w;
+
+	if (rl_db_open(f->path, RL_DB_READONLY, &reader, &err) < 0)
+		fail_msg("read-only open: %s", err.detail);
+	assert_int_equal(rl_db_data_version(reader, &v), -1); /* outside a transaction: no number */
+	v = read_version(reader);
+	assert_true(read_version(reader) == v);
+	assert_true(read_version(f->db) != v);
+
+	/* the writer's own commit moves both its number and the reader's */
+	w = read_version(f->db);
+	add_user(f->db, "Val Version", "val@example.org", RL_ROLE_TRAINEE, NULL);
+	assert_true(read_version(f->db) != w);
+	w = read_version(reader);
+	assert_true(w != v);
+	assert_true(read_version(reader) == w);
+
+	/* a commit by a connection raslog knows nothing of */
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "UPDATE users SET name = 'Val Edited' WHERE email = 'val@example.org'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	v = read_version(reader);
+	assert_true(v != w);
+	assert_true(read_version(reader) == v);
+	rl_db_close(reader);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -675,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_programme_visibility, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversight_proportional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_auth, setup, teardown),

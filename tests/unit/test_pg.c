@@ -482,6 +482,33 @@ static void test_transactions(void **state)
 	rl_db_close(db);
 }
 
+/* rl_db_data_version: unchanged while nothing commits, moved by another connection's commit. */
+static void test_data_version(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *a, *b;
+	uint64_t v, again, w;
+
+	(void)state;
+	NEED_SERVER();
+	a = open_db(0);
+	b = open_db(0);
+	exec_ok(b, "CREATE TABLE IF NOT EXISTS data_version_t(n bigint)");
+	exec_ok(a, "BEGIN");
+	assert_int_equal(rl_db_data_version(a, &v), 0);
+	assert_int_equal(scalar(a, "SELECT count(*) FROM data_version_t") >= 0, 1);
+	assert_int_equal(rl_db_data_version(a, &again), 0);
+	assert_true(v == again);
+	exec_ok(b, "INSERT INTO data_version_t(n) VALUES (1)");
+	assert_int_equal(rl_db_data_version(a, &w), 0);
+	assert_true(w != v);
+	exec_ok(a, "COMMIT");
+	exec_ok(b, "DROP TABLE data_version_t");
+	(void)err;
+	rl_db_close(a);
+	rl_db_close(b);
+}
+
 /*
  * The ledger writer's batch (core/ledger/writer.c): every job in a
  * savepoint, a failed job rolled back to it, the others committed.  On
@@ -711,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_failures_classified),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_data_version),
 		cmocka_unit_test(test_writer_savepoints),
 		cmocka_unit_test(test_schema_version),
 		cmocka_unit_test(test_reconnect),
