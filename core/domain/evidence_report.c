@@ -40,7 +40,8 @@ static json_t *scores_json(const struct rl_progress_item *it, int *failed)
 	return arr;
 }
 
-json_t *rl_evidence_item_json(const struct rl_progress_item *it)
+/* The item, then, as evidence (with_amount), the amount it adds, then its assessment record when named. */
+static json_t *item_json(const struct rl_progress_item *it, int with_amount, long long amount)
 {
 	json_t *o = json_object();
 	int failed = 0;
@@ -97,11 +98,20 @@ json_t *rl_evidence_item_json(const struct rl_progress_item *it)
 		put(o, "verified", json_boolean(it->verified), &failed);
 		break;
 	}
+	if (with_amount)
+		put(o, "amount", json_integer(amount), &failed);
+	if (it->assessment)
+		put(o, "assessment", json_integer(it->assessment), &failed);
 	if (failed) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
+}
+
+json_t *rl_evidence_item_json(const struct rl_progress_item *it)
+{
+	return item_json(it, 0, 0);
 }
 
 static int by_value(const void *a, const void *b)
@@ -143,28 +153,26 @@ static json_t *evidence_json(const struct rl_progress_req *r, int *failed)
 
 	for (size_t k = 0; arr && k < r->nevidence; k++) {
 		const struct rl_progress_evidence *e = &r->evidence[k];
-		json_t *o = e->item ? rl_evidence_item_json(e->item) : NULL;
-
-		if (o)
-			put(o, "amount", json_integer(e->amount), failed);
-		append(arr, o, failed);
+		append(arr, e->item ? item_json(e->item, 1, e->amount) : NULL, failed);
 	}
 	return arr;
 }
 
-json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, struct rl_error *err)
+json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, int what, struct rl_error *err)
 {
 	const struct rl_progress *p = &r->progress;
-	json_t *doc = rl_progress_to_json(p, err), *mods, *arr, *cur;
+	struct rl_progress figures = *p; /* the progress members; the trainee comes last */
+	json_t *doc, *mods, *arr, *cur;
 	int64_t *idx = NULL;
 	size_t n = 0;
-	int failed = 0;
+	int failed = 0, full = what != RL_REPORT_NO_EVIDENCE;
 
-	if (!doc)
+	figures.has_trainee = 0;
+	if (!(doc = rl_progress_to_json(&figures, err)))
 		return NULL;
 	/* Each requirement's evidence, after what the progress JSON says of it. */
 	mods = json_object_get(doc, "modules");
-	for (size_t i = 0; !failed && i < p->nmodules; i++) {
+	for (size_t i = 0; full && !failed && i < p->nmodules; i++) {
 		json_t *reqs = json_object_get(json_array_get(mods, i), "requirements");
 
 		for (size_t j = 0; !failed && j < p->modules[i].nreqs; j++) {
@@ -176,8 +184,9 @@ json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, struct rl
 				put(req, "evidence", evidence_json(&p->modules[i].reqs[j], &failed), &failed);
 		}
 	}
-	put(doc, "pending", arr = json_array(), &failed);
-	for (size_t i = 0; arr && i < r->npending; i++) {
+	if (full)
+		put(doc, "pending", arr = json_array(), &failed);
+	for (size_t i = 0; full && arr && i < r->npending; i++) {
 		const struct rl_progress_claim *c = &r->pending[i];
 		json_t *o = json_object();
 
@@ -190,8 +199,9 @@ json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, struct rl
 		put(o, "minutes", json_integer(c->minutes), &failed);
 		put(o, "trainer", json_integer(c->trainer), &failed);
 	}
-	put(doc, "assessments", arr = json_array(), &failed);
-	for (size_t i = 0; arr && i < r->nassessments; i++)
+	if (full)
+		put(doc, "assessments", arr = json_array(), &failed);
+	for (size_t i = 0; full && arr && i < r->nassessments; i++)
 		append(arr, rl_evidence_item_json(r->assessments[i]), &failed);
 	/* The corrections, so a checker can see what no longer counts and why (verify.js checkCorrections). */
 	put(doc, "corrections", arr = json_array(), &failed);
@@ -213,6 +223,16 @@ json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, struct rl
 	free(idx);
 	if (r->sha256 && (cur = json_object_get(doc, "curriculum")))
 		put(cur, "sha256", json_string(r->sha256), &failed);
+	if (p->has_trainee) {
+		json_t *t = json_object();
+
+		put(doc, "trainee", t, &failed);
+		if (t) {
+			put(t, "id", json_integer(p->trainee_id), &failed);
+			put(t, "name", json_string(p->trainee_name), &failed);
+			put(t, "site", json_string(p->trainee_site), &failed);
+		}
+	}
 	if (failed) {
 		json_decref(doc);
 		rl_error_internal(err, "out of memory building the evidence report");

@@ -61,6 +61,7 @@ struct rl_progress_item {
 	const char *issuer;
 	const char *achievement;
 	int verified;
+	int64_t assessment;           /* assessment: its record's id (GET /assessments), shown last; 0: not shown */
 };
 
 /* A session claim not yet decided: shown beside the figures, never counted. */
@@ -94,7 +95,7 @@ struct rl_evidence_report {
 	const char *sha256;           /* the latest enrolment's curriculum hash, or NULL */
 };
 
-/* The item's JSON (without "amount"): a new reference, or NULL when out of memory. */
+/* The item's JSON as the assessments list shows it (no "amount"): a new reference, or NULL when out of memory. */
 json_t *rl_evidence_item_json(const struct rl_progress_item *it);
 
 /*
@@ -104,14 +105,23 @@ json_t *rl_evidence_item_json(const struct rl_progress_item *it);
  */
 int rl_evidence_report_indexes(const struct rl_evidence_report *r, int64_t **out, size_t *n);
 
+/* What rl_evidence_report_to_json leaves out. */
+enum {
+	RL_REPORT_FULL = 0,
+	RL_REPORT_NO_EVIDENCE = 1,    /* the report less the evidence: no requirement's "evidence", no
+				       * "pending", no "assessments" */
+};
+
 /*
  * The evidence report's JSON (rl_figures'): rl_progress_to_json of the
- * record with each requirement's "evidence" (its items, each with its
- * "amount"), then "pending", "assessments", "corrections",
- * "accreditation_evidence" and, when known, "curriculum"."sha256".  A new
+ * record, without its trainee, with each requirement's "evidence" (its
+ * items, each with its "amount"), then "pending", "assessments",
+ * "corrections", "accreditation_evidence", when known
+ * "curriculum"."sha256", and last, once rl_progress_set_trainee ran,
+ * "trainee".  what: RL_REPORT_FULL or RL_REPORT_NO_EVIDENCE.  A new
  * reference, or NULL with err.
  */
-json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, struct rl_error *err);
+json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, int what, struct rl_error *err);
 
 /* Frees the report's arrays and its progress record; zeroes it. */
 void rl_evidence_report_release(struct rl_evidence_report *r);

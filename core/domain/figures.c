@@ -696,7 +696,7 @@ json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 
 	if (figures(c, tools, trainee, entries, pending, today, NULL, &r, err) < 0)
 		return NULL;
-	doc = rl_evidence_report_to_json(&r, err);
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, err);
 	rl_evidence_report_release(&r);
 	return doc;
 }

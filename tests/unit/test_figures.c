@@ -602,7 +602,9 @@ static const struct rl_progress_req *rec_req(const struct rl_evidence_report *r,
 /*
  * rl_figures_record fills the typed report the walk computes (the fixture
  * of test_fixture_by_hand, read from the struct, not from JSON), and its
- * one renderer gives exactly rl_figures' bytes.
+ * one renderer gives exactly rl_figures' bytes, and those of the server's
+ * report (assessment records named, the trainee) and of the report less
+ * the evidence, as the JSON was patched so far.
  */
 static void test_record_by_hand(void **state)
 {
@@ -668,7 +670,7 @@ static void test_record_by_hand(void **state)
 	assert_int_equal(r.ncorrections, 0);
 	assert_null(r.sha256);
 	/* The renderer of the record is rl_figures, byte for byte. */
-	doc = rl_evidence_report_to_json(&r, &err);
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
 	ref = rl_figures(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &err);
 	assert_non_null(doc);
 	assert_non_null(ref);
@@ -678,6 +680,52 @@ static void test_record_by_hand(void **state)
 	free(a);
 	free(b);
 	json_decref(doc);
+
+	/*
+	 * What the server's report adds (domain/progress.c): each assessment
+	 * item names its record, after the amount, and the trainee comes last;
+	 * the report less the evidence has no evidence, assessments or pending.
+	 * From the record, the same bytes as patching the JSON.
+	 */
+	{
+		json_t *mod, *req, *item;
+		size_t i, j, k;
+
+		json_array_foreach(json_object_get(ref, "modules"), i, mod)
+			json_array_foreach(json_object_get(mod, "requirements"), j, req)
+				json_array_foreach(json_object_get(req, "evidence"), k, item)
+					if (strcmp(str(item, "type"), "assessment") == 0)
+						json_object_set_new(item, "assessment", json_integer(100 + num(item, "ledger_index")));
+		json_array_foreach(json_object_get(ref, "assessments"), k, item)
+			json_object_set_new(item, "assessment", json_integer(100 + num(item, "ledger_index")));
+		json_object_set_new(ref, "trainee", json_pack("{s:i,s:s,s:s}", "id", 7, "name", "Dr T", "site", "Leeds"));
+		for (k = 0; k < r.nitems; k++)
+			if (r.items[k].kind == RL_ITEM_ASSESSMENT)
+				r.items[k].assessment = 100 + r.items[k].ledger_index;
+		rl_progress_set_trainee(&r.progress, 7, "Dr T", "Leeds");
+		doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
+		assert_non_null(doc);
+		a = json_dumps(doc, JSON_COMPACT);
+		b = json_dumps(ref, JSON_COMPACT);
+		assert_non_null(strstr(a, "\"amount\":1,\"assessment\":114}"));
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_decref(doc);
+		json_array_foreach(json_object_get(ref, "modules"), i, mod)
+			json_array_foreach(json_object_get(mod, "requirements"), j, req)
+				json_object_del(req, "evidence");
+		json_object_del(ref, "assessments");
+		json_object_del(ref, "pending");
+		doc = rl_evidence_report_to_json(&r, RL_REPORT_NO_EVIDENCE, &err);
+		assert_non_null(doc);
+		a = json_dumps(doc, JSON_COMPACT);
+		b = json_dumps(ref, JSON_COMPACT);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_decref(doc);
+	}
 	json_decref(ref);
 	rl_evidence_report_release(&r);
 	assert_int_equal(r.nitems, 0);
@@ -777,7 +825,7 @@ static void test_evidence_renderer(void **state)
 	r.ncorrections = 2;
 	r.sha256 = "abc123";
 
-	doc = rl_evidence_report_to_json(&r, &err);
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
 	assert_non_null(doc);
 	json_object_foreach(doc, key, v) {
 		assert_true(i < sizeof(order) / sizeof(*order));
@@ -828,7 +876,7 @@ static void test_evidence_renderer(void **state)
 	r.nassessments = r.npending = r.ncorrections = 0;
 	r.sha256 = NULL;
 	rl_progress_set_accreditation(&r.progress, -1, NULL, "2026-06-01");
-	doc = rl_evidence_report_to_json(&r, &err);
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
 	assert_non_null(doc);
 	assert_null(json_object_get(doc, "accreditation"));
 	assert_null(json_object_get(json_object_get(doc, "curriculum"), "sha256"));
