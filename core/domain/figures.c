@@ -6,6 +6,9 @@
 
 #include "domain/figures.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "ledger/kinds.h"
@@ -54,30 +57,79 @@ static int lookup(void *ctx, const char *key, long long *s, long long *p)
 	return a || b ? 0 : 1;
 }
 
-/* Evidence: the signed amount goes into the tally and the item into the requirement's list. */
-struct evidence {
+/*
+ * The walk: the signed amounts go into the tallies and, unless bare (the
+ * tallies alone, rl_figures_tallies), each counted item into the report's
+ * items and one contribution {requirement key, item, amount} per
+ * requirement it counts towards, in the order they count.
+ */
+struct contrib {
+	const char *key;       /* the curriculum's requirement key */
+	size_t item;           /* index into the report's items */
+	long long amount;
+	size_t module, req;    /* where key is in the record, once placed */
+};
+
+struct walk {
 	struct tallies *t;
-	json_t *by_key;        /* key -> array of evidence items */
-	const json_t *item;    /* the item being attributed */
-	int bare;              /* the tallies alone, no items (rl_figures_tallies) */
+	int bare;
+	struct rl_evidence_report *r;
+	size_t cap_items;
+	size_t cur;            /* the item being attributed */
+	struct contrib *contribs;
+	size_t ncontribs, cap_contribs;
+	int oom;
 };
 
 static void add_signed(void *ctx, const char *key, long long amount)
 {
-	struct evidence *e = ctx;
-	json_t *arr, *item;
+	struct walk *w = ctx;
 
-	bump(e->t->sig, key, amount);
-	if (e->bare)
+	bump(w->t->sig, key, amount);
+	if (w->bare)
 		return;
-	arr = json_object_get(e->by_key, key);
-	item = json_deep_copy(e->item);
-	if (!arr) {
-		arr = json_array();
-		json_object_set_new(e->by_key, key, arr);
+	if (w->ncontribs == w->cap_contribs) {
+		size_t cap = w->cap_contribs ? 2 * w->cap_contribs : 64;
+		struct contrib *more = realloc(w->contribs, cap * sizeof(*more));
+
+		if (!more) {
+			w->oom = 1;
+			return;
+		}
+		w->contribs = more;
+		w->cap_contribs = cap;
 	}
-	json_object_set_new(item, "amount", json_integer(amount));
-	json_array_append_new(arr, item);
+	w->contribs[w->ncontribs++] = (struct contrib){ key, w->cur, amount, 0, 0 };
+}
+
+/* A new zeroed item of the given kind, made the one being attributed; NULL when out of memory (or bare). */
+static struct rl_progress_item *new_item(struct walk *w, enum rl_item_kind kind, int64_t ledger_index,
+					 int64_t signed_by, const char *date)
+{
+	struct rl_evidence_report *r = w->r;
+	struct rl_progress_item *it;
+
+	if (w->bare)
+		return NULL;
+	if (r->nitems == w->cap_items) {
+		size_t cap = w->cap_items ? 2 * w->cap_items : 32;
+		struct rl_progress_item *more = realloc(r->items, cap * sizeof(*more));
+
+		if (!more) {
+			w->oom = 1;
+			return NULL;
+		}
+		r->items = more;
+		w->cap_items = cap;
+	}
+	w->cur = r->nitems++;
+	it = &r->items[w->cur];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->ledger_index = ledger_index;
+	it->signed_by = signed_by;
+	it->date = date;
+	return it;
 }
 
 static size_t steps_of(const json_t *arr, const char *out[], size_t max)
@@ -91,49 +143,50 @@ static size_t steps_of(const json_t *arr, const char *out[], size_t max)
 	return n;
 }
 
-/* ------------------------------------------------------------- sorting */
+/* ---------------------------------------------------------- statements */
+
+/* A statement about the trainee of one kind, with what the report orders it by. */
+struct stmt {
+	int64_t index;         /* its ledger index */
+	const json_t *st;      /* the statement (borrowed) */
+	const char *date;      /* sessions, assessments: the date to order by ("" when none) */
+	int64_t tie;           /* then: the session id (sessions), the ledger index (assessments) */
+};
+
+struct stmts {
+	struct stmt *v;
+	size_t n, cap;
+};
+
+static int push(struct stmts *l, int64_t index, const json_t *st)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		struct stmt *more = realloc(l->v, cap * sizeof(*more));
+
+		if (!more)
+			return -1;
+		l->v = more;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct stmt){ index, st, "", index };
+	return 0;
+}
 
 /*
- * Sorts an array of objects by (member "date", then member tie), as the
- * records were listed.  The tie member rides in qsort_r's argument, not in
- * a global: figures are computed on several threads at once (request
- * threads, and `raslogd rebuild`'s and `raslog audit`'s workers).
+ * By date, then the tie, as the records were listed.  (A comparator of
+ * typed rows needs no context: figures are computed on several threads at
+ * once, request threads and `raslogd rebuild`'s and `raslog audit`'s
+ * workers.)
  */
-static int by_date(const void *a, const void *b, void *tie)
+static int by_date(const void *a, const void *b)
 {
-	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-	const char *dx = mstr(x, "date"), *dy = mstr(y, "date");
-	int c = strcmp(dx ? dx : "", dy ? dy : "");
-	json_int_t tx = mint(x, tie), ty = mint(y, tie);
+	const struct stmt *x = a, *y = b;
+	int c = strcmp(x->date, y->date);
 
 	if (c)
 		return c;
-	return tx < ty ? -1 : tx > ty;
-}
-
-/* The items of arr in order (borrowed pointers; free the array). */
-static const json_t **sorted(const json_t *arr, const char *tie)
-{
-	size_t n = json_array_size(arr);
-	const json_t **v = calloc(n ? n : 1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(arr, i);
-	qsort_r(v, n, sizeof(*v), by_date, (void *)tie);
-	return v;
-}
-
-/* ------------------------------------------------------------- figures */
-
-static const char *overall_status(const char *evaluated, int accredited, const char *until, const char *today)
-{
-	if (!accredited)
-		return evaluated;
-	if (until && until[0] && strcmp(until, today) < 0)
-		return "lapsed";
-	return "accredited";
+	return x->tie < y->tie ? -1 : x->tie > y->tie;
 }
 
 /* ------------------------------------------------------------ simulator */
@@ -163,20 +216,20 @@ static int by_attempt(const void *a, const void *b)
 /*
  * Simulator proficiency from confirmed simulator_import statements (the
  * "results" each one carries; one decision per import): every attempt at
- * one exercise, oldest first, is one piece of evidence.  sims holds
- * {"ledger_index","_st"} in ledger order.  -1 when out of memory.
+ * one exercise, oldest first, is one piece of evidence.  sims are in
+ * ledger order.  -1 when out of memory.
  */
-static int simulator_evidence(const struct rl_curriculum *c, const struct rl_tools *tools, const json_t *sims,
-			      struct evidence *e)
+static int simulator_evidence(const struct rl_curriculum *c, const struct rl_tools *tools, const struct stmts *sims,
+			      struct walk *w)
 {
-	json_t *decided = json_object(), *entry, *r;
+	json_t *decided = json_object(), *r;
 	struct sim_attempt *all = NULL;
 	size_t n = 0, cap = 0, i, j;
 	char k[32];
 	int rc = 0;
 
-	json_array_foreach(sims, i, entry) {
-		const json_t *st = json_object_get(entry, "_st"), *imp = json_object_get(st, "import");
+	for (i = 0; i < sims->n; i++) {
+		const json_t *st = sims->v[i].st, *imp = json_object_get(st, "import");
 		const char *decision = mstr(st, "decision");
 
 		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(imp, "id"));
@@ -197,7 +250,7 @@ static int simulator_evidence(const struct rl_curriculum *c, const struct rl_too
 				all = more;
 			}
 			all[n++] = (struct sim_attempt){ mstr(r, "exercise"), mstr(r, "platform"), mstr(r, "attempt_at"),
-							 mint(r, "score_bp"), mint(entry, "ledger_index"), mint(st, "signer"), j };
+							 mint(r, "score_bp"), sims->v[i].index, mint(st, "signer"), j };
 		}
 	}
 	if (n)
@@ -207,7 +260,7 @@ static int simulator_evidence(const struct rl_curriculum *c, const struct rl_too
 		long long *scores, best = 0;
 		struct rl_evidence x = { 0 };
 		json_int_t latest = 0, signer = 0;
-		json_t *item;
+		struct rl_progress_item *it;
 
 		for (j = i; j < n && strcmp(all[j].exercise, all[i].exercise) == 0; j++)
 			;
@@ -228,17 +281,18 @@ static int simulator_evidence(const struct rl_curriculum *c, const struct rl_too
 				signer = all[a].signer;
 			}
 		}
-		item = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:I}", "type", "simulator", "exercise", all[i].exercise,
-				 "ledger_index", latest, "attempts", (json_int_t)(j - i), "best_score_bp", (json_int_t)best,
-				 "date", all[j - 1].at, "signed_by", signer);
+		if ((it = new_item(w, RL_ITEM_SIMULATOR, latest, signer, all[j - 1].at))) {
+			it->exercise = all[i].exercise;
+			it->attempts = (long long)(j - i);
+			it->best_score_bp = best;
+		}
 		x.kind = RL_EV_SIMULATOR;
 		x.exercise = all[i].exercise;
 		x.attempt_platforms = platforms;
 		x.attempt_scores = scores;
 		x.nattempts = j - i;
-		e->item = item;
-		rl_curriculum_contributions(c, tools, &x, add_signed, e);
-		json_decref(item);
+		if (!w->oom)
+			rl_curriculum_contributions(c, tools, &x, add_signed, w);
 		free(platforms);
 		free(scores);
 	}
@@ -284,72 +338,93 @@ static json_t *corrected(const json_t *entries, int64_t trainee)
 	return out;
 }
 
+static const char *const item_type[] = {
+	[RL_ITEM_SESSION] = "session", [RL_ITEM_ASSESSMENT] = "assessment", [RL_ITEM_MODULE] = "module_completion",
+	[RL_ITEM_SIMULATOR] = "simulator", [RL_ITEM_ELEARNING] = "elearning",
+};
+
 /*
- * What an accreditation signed now relies on (docs/ledger.md,
- * accreditation v2): the ledger indexes of every statement that counts
- * towards a requirement, ascending and once each.
+ * Each requirement's evidence, from the contributions in the order they
+ * counted: the record's requirement whose key each names (the rules only
+ * name their own), then the items.  -1 when out of memory.
  */
-static int by_value(const void *a, const void *b)
+static int place(struct walk *w)
 {
-	json_int_t x = *(const json_int_t *)a, y = *(const json_int_t *)b;
+	struct rl_progress *p = &w->r->progress;
+	size_t k, i, j;
 
-	return (x > y) - (x < y);
-}
+	for (k = 0; k < w->ncontribs; k++) {
+		struct contrib *ct = &w->contribs[k];
+		int found = 0;
 
-static json_t *evidence_indexes(const json_t *by_key)
-{
-	json_t *seen = json_object(), *items, *it, *out = json_array();
-	const char *key;
-	char k[32];
-	size_t i, n;
-	json_int_t *v;
+		for (i = 0; !found && i < p->nmodules; i++)
+			for (j = 0; !found && j < p->modules[i].nreqs; j++)
+				if (strcmp(p->modules[i].reqs[j].key, ct->key) == 0) {
+					ct->module = i;
+					ct->req = j;
+					p->modules[i].reqs[j].nevidence++;
+					found = 1;
+				}
+		if (!found)
+			ct->key = NULL;
+	}
+	for (i = 0; i < p->nmodules; i++)
+		for (j = 0; j < p->modules[i].nreqs; j++) {
+			struct rl_progress_req *rq = &p->modules[i].reqs[j];
 
-	json_object_foreach((json_t *)by_key, key, items)
-		json_array_foreach(items, i, it) {
-			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(it, "ledger_index"));
-			json_object_set_new(seen, k, json_integer(mint(it, "ledger_index")));
+			if (rq->nevidence && !(rq->evidence = calloc(rq->nevidence, sizeof(*rq->evidence)))) {
+				rq->nevidence = 0;
+				return -1;
+			}
+			rq->nevidence = 0;
 		}
-	n = json_object_size(seen);
-	v = calloc(n ? n : 1, sizeof(*v));
-	i = 0;
-	json_object_foreach(seen, key, it)
-		if (v)
-			v[i++] = json_integer_value(it);
-	if (v)
-		qsort(v, n, sizeof(*v), by_value);
-	for (i = 0; v && i < n; i++)
-		json_array_append_new(out, json_integer(v[i]));
-	free(v);
-	json_decref(seen);
-	return out;
+	for (k = 0; k < w->ncontribs; k++) {
+		const struct contrib *ct = &w->contribs[k];
+		const struct rl_progress_item *it = &w->r->items[ct->item];
+		struct rl_progress_req *rq;
+
+		if (!ct->key)
+			continue;
+		rq = &p->modules[ct->module].reqs[ct->req];
+		rq->evidence[rq->nevidence++] = (struct rl_progress_evidence){ it->ledger_index, ct->amount, item_type[it->kind],
+									       it->date, it->signed_by, it };
+	}
+	return 0;
 }
 
 /*
- * rl_figures, or with only != NULL the tallies alone (rl_figures_tallies):
- * the same walk over the same statements, without the evidence items.
+ * rl_figures_record, or with only != NULL the tallies alone
+ * (rl_figures_tallies): the same walk over the same statements, without
+ * the evidence items.  0, or -1 with err.
  */
-static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
-		       const json_t *entries, const json_t *pending, const char *today,
-		       struct rl_figures_tallies *only, struct rl_error *err)
+static int figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		   const json_t *entries, const json_t *pending, const char *today,
+		   struct rl_figures_tallies *only, struct rl_evidence_report *r, struct rl_error *err)
 {
 	struct tallies t = { json_object(), json_object() };
-	struct evidence e = { &t, json_object(), NULL, only != NULL };
+	struct rl_evidence_report scratch;
+	struct walk w = { &t, only != NULL, r ? r : &scratch, 0, 0, NULL, 0, 0, 0 };
 	json_t *decided = json_object(), *session_date = json_object(), *revoked = json_object();
 	json_t *gone = corrected(entries, trainee);
-	json_t *sessions = json_array(), *assessments = json_array(), *modules = json_array(), *sims = json_array();
-	json_t *certs = json_array(), *certs_decided = json_object();
-	json_t *pending_out = json_array(), *assess_out = json_array(), *ev = NULL, *mod, *req, *entry;
-	const json_t **order = NULL;
+	json_t *certs_decided = json_object(), *entry, *by;
+	struct stmts sessions = { 0 }, assessments = { 0 }, modules = { 0 }, sims = { 0 }, certs = { 0 };
+	size_t *assessed = NULL;
 	json_int_t acc_index = -1;
-	const char *acc_until = NULL, *sha = NULL;
+	const char *acc_until = NULL, *sha = NULL, *key;
 	char k[32];
-	size_t i, j;
+	size_t i;
+	int rc = -1;
 
+	memset(w.r, 0, sizeof(*w.r));
+	w.r->progress.acc_index = -1;
+	if (!t.sig || !t.pen || !decided || !session_date || !revoked || !gone || !certs_decided)
+		goto oom;
 	/* One pass in ledger order: what each statement is, keyed as the report lists it. */
 	json_array_foreach(entries, i, entry) {
 		const json_t *st = json_object_get(entry, "statement");
 		const char *type = mstr(st, "type");
 		json_int_t idx = mint(entry, "index");
+		int failed = 0;
 
 		if (!type || !about(type, st, trainee))
 			continue;
@@ -359,35 +434,28 @@ static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *too
 		if (strcmp(type, "session_signoff") == 0) {
 			const json_t *s = json_object_get(st, "session");
 			const char *decision = mstr(st, "decision");
-			json_t *item;
 
 			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(s, "id"));
 			if (json_object_get(decided, k))
 				continue; /* one decision per session; the server refuses a second */
 			json_object_set_new(decided, k, json_integer(idx));
-			if (mstr(s, "date"))
-				json_object_set_new(session_date, k, json_string(mstr(s, "date")));
+			if (mstr(s, "date")) /* the session itself: the report borrows its date */
+				json_object_set(session_date, k, (json_t *)s);
 			if (!decision || strcmp(decision, "confirmed") != 0)
 				continue;
-			item = json_pack("{s:s,s:I,s:I,s:s?,s:I,s:s?}", "type", "session", "session", mint(s, "id"),
-					 "ledger_index", idx, "date", mstr(s, "date"), "signed_by", mint(st, "signer"),
-					 "signed_at", mstr(st, "signed_at"));
-			if (mstr(s, "role"))
-				json_object_set_new(item, "claimed_role", json_string(mstr(s, "role")));
-			if (mstr(st, "role"))
-				json_object_set_new(item, "signed_role", json_string(mstr(st, "role")));
-			/* The statement itself rides along (not shown) for the contributions below. */
-			json_object_set(item, "_st", (json_t *)st);
-			json_array_append_new(sessions, item);
+			if (!(failed = push(&sessions, idx, st))) {
+				sessions.v[sessions.n - 1].date = mstr(s, "date") ? mstr(s, "date") : "";
+				sessions.v[sessions.n - 1].tie = mint(s, "id");
+			}
 		} else if (strcmp(type, "assessment") == 0) {
-			json_array_append_new(assessments, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
+			failed = push(&assessments, idx, st);
 		} else if (strcmp(type, "module_completion") == 0) {
 			const json_t *cur = json_object_get(st, "curriculum");
 			if (mstr(cur, "code") && strcmp(mstr(cur, "code"), rl_curriculum_code(c)) == 0 &&
 			    mint(cur, "version") == rl_curriculum_version(c))
-				json_array_append_new(modules, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
+				failed = push(&modules, idx, st);
 		} else if (strcmp(type, "simulator_import") == 0) {
-			json_array_append_new(sims, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
+			failed = push(&sims, idx, st);
 		} else if (strcmp(type, "elearning_confirmation") == 0) {
 			const json_t *imp = json_object_get(st, "import");
 			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(imp, "id"));
@@ -395,13 +463,15 @@ static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *too
 				continue; /* one decision per import; the server refuses a second */
 			json_object_set_new(certs_decided, k, json_true());
 			if (mstr(st, "decision") && strcmp(mstr(st, "decision"), "confirmed") == 0)
-				json_array_append_new(certs, json_pack("{s:I,s:O}", "ledger_index", idx, "_st", st));
+				failed = push(&certs, idx, st);
 		} else if (strcmp(type, "revocation") == 0) {
 			snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(st, "accreditation_index"));
 			json_object_set_new(revoked, k, json_integer(idx));
 		} else if (strcmp(type, "enrolment") == 0) {
 			sha = mstr(json_object_get(st, "curriculum"), "sha256"); /* the latest enrolment is in force */
 		}
+		if (failed)
+			goto oom;
 	}
 	/* Accreditations: the latest one not revoked (a revocation always comes later in the ledger). */
 	json_array_foreach(entries, i, entry) {
@@ -418,15 +488,21 @@ static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *too
 	}
 
 	/* Signed sessions, in the order of the trainee's record: by date, then session id. */
-	if (!(order = sorted(sessions, "session")))
-		goto oom;
-	for (i = 0; i < json_array_size(sessions); i++) {
-		const json_t *st = json_object_get(order[i], "_st"), *s = json_object_get(st, "session");
+	if (sessions.n)
+		qsort(sessions.v, sessions.n, sizeof(*sessions.v), by_date);
+	for (i = 0; i < sessions.n; i++) {
+		const json_t *st = sessions.v[i].st, *s = json_object_get(st, "session");
 		const char *steps[MAX_STEPS];
 		struct rl_evidence x = { 0 };
-		json_t *item = only ? NULL : json_deep_copy(order[i]);
+		struct rl_progress_item *it = new_item(&w, RL_ITEM_SESSION, sessions.v[i].index, mint(st, "signer"),
+						       mstr(s, "date"));
 
-		json_object_del(item, "_st");
+		if (it) {
+			it->session = mint(s, "id");
+			it->signed_at = mstr(st, "signed_at");
+			it->claimed_role = mstr(s, "role");
+			it->signed_role = mstr(st, "role");
+		}
 		x.kind = RL_EV_SESSION;
 		x.activity = mstr(s, "activity");
 		x.platform = mstr(s, "platform");
@@ -434,88 +510,101 @@ static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *too
 		x.role = mstr(st, "role");
 		x.nsteps = steps_of(json_object_get(st, "steps"), steps, MAX_STEPS);
 		x.steps = steps;
-		e.item = item;
-		if (x.activity)
-			rl_curriculum_contributions(c, tools, &x, add_signed, &e);
-		json_decref(item);
+		if (x.activity && !w.oom)
+			rl_curriculum_contributions(c, tools, &x, add_signed, &w);
 	}
-	free(order);
 
 	/* Assessments, by the assessed session's date, then ledger order. */
-	json_array_foreach(assessments, i, entry) {
-		const json_t *st = json_object_get(entry, "_st");
+	for (i = 0; i < assessments.n; i++) {
+		const json_t *st = assessments.v[i].st;
+
 		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(st, "session"));
-		json_object_set_new(entry, "date", json_string(mstr(session_date, k) ? mstr(session_date, k)
-							       : mstr(st, "signed_at") ? mstr(st, "signed_at") : ""));
+		const char *date = mstr(json_object_get(session_date, k), "date");
+
+		assessments.v[i].date = date ? date : mstr(st, "signed_at") ? mstr(st, "signed_at") : "";
 	}
-	if (!(order = sorted(assessments, "ledger_index")))
+	if (assessments.n)
+		qsort(assessments.v, assessments.n, sizeof(*assessments.v), by_date);
+	if (!only && !(assessed = calloc(assessments.n ? assessments.n : 1, sizeof(*assessed))))
 		goto oom;
-	for (i = 0; i < json_array_size(assessments); i++) {
-		const json_t *st = json_object_get(order[i], "_st"), *scores = json_object_get(st, "scores"), *v;
+	for (i = 0; i < assessments.n; i++) {
+		const json_t *st = assessments.v[i].st, *scores = json_object_get(st, "scores"), *v;
 		int sc[32];
-		size_t n = 0;
-		json_int_t total = 0;
+		size_t n = 0, j;
+		long long total = 0;
 		struct rl_evidence x = { 0 };
-		json_t *item;
+		struct rl_progress_item *it = new_item(&w, RL_ITEM_ASSESSMENT, assessments.v[i].index,
+						       mint(st, "signer"), assessments.v[i].date);
 
 		json_array_foreach(scores, j, v) {
 			if (n < 32)
 				sc[n++] = (int)json_integer_value(v);
 			total += json_integer_value(v);
 		}
-		item = json_pack("{s:s,s:s?,s:O?,s:I,s:I,s:I,s:I,s:s?}", "type", "assessment", "tool", mstr(st, "tool"),
-				 "scores", scores, "total", total, "ledger_index", mint(order[i], "ledger_index"),
-				 "signed_by", mint(st, "signer"), "session", mint(st, "session"),
-				 "date", mstr(order[i], "date"));
-		json_array_append(assess_out, item);
+		if (it) {
+			it->tool = mstr(st, "tool");
+			it->session = mint(st, "session");
+			it->total = total;
+			it->has_scores = json_is_array(scores);
+			it->nscores = json_array_size(scores);
+			if (it->nscores && !(it->scores = calloc(it->nscores, sizeof(*it->scores))))
+				goto oom;
+			json_array_foreach(scores, j, v)
+				it->scores[j] = json_integer_value(v);
+			assessed[w.r->nassessments++] = w.cur;
+		}
 		x.kind = RL_EV_ASSESSMENT;
 		x.tool = mstr(st, "tool");
 		x.scores = sc;
 		x.nscores = n;
-		e.item = item;
-		if (x.tool && n == json_array_size(scores))
-			rl_curriculum_contributions(c, tools, &x, add_signed, &e);
-		json_decref(item);
+		if (x.tool && n == json_array_size(scores) && !w.oom)
+			rl_curriculum_contributions(c, tools, &x, add_signed, &w);
 	}
-	free(order);
 
 	/* Module completions, in ledger order. */
-	json_array_foreach(modules, i, entry) {
-		const json_t *st = json_object_get(entry, "_st");
+	for (i = 0; i < modules.n; i++) {
+		const json_t *st = modules.v[i].st;
 		struct rl_evidence x = { 0 };
-		json_t *item = json_pack("{s:s,s:s?,s:I,s:I,s:s?}", "type", "module_completion", "module",
-					 mstr(st, "module"), "ledger_index", mint(entry, "ledger_index"),
-					 "signed_by", mint(st, "signer"), "date", mstr(st, "signed_at"));
+		struct rl_progress_item *it = new_item(&w, RL_ITEM_MODULE, modules.v[i].index, mint(st, "signer"),
+						       mstr(st, "signed_at"));
+
+		if (it)
+			it->module = mstr(st, "module");
 		x.kind = RL_EV_MODULE;
 		x.module = mstr(st, "module");
-		e.item = item;
-		if (x.module)
-			rl_curriculum_contributions(c, tools, &x, add_signed, &e);
-		json_decref(item);
+		if (x.module && !w.oom)
+			rl_curriculum_contributions(c, tools, &x, add_signed, &w);
 	}
 
-	if (simulator_evidence(c, tools, sims, &e) < 0)
+	if (simulator_evidence(c, tools, &sims, &w) < 0)
 		goto oom;
 
 	/* Confirmed e-learning certificates, in ledger order: each counts where its issuer and achievement are named. */
-	json_array_foreach(certs, i, entry) {
-		const json_t *st = json_object_get(entry, "_st"), *imp = json_object_get(st, "import");
+	for (i = 0; i < certs.n; i++) {
+		const json_t *st = certs.v[i].st, *imp = json_object_get(st, "import");
 		struct rl_evidence x = { 0 };
-		json_t *item = json_pack("{s:s,s:I,s:s?,s:s?,s:I,s:I,s:s?,s:b}", "type", "elearning", "import",
-					 mint(imp, "id"), "issuer", mstr(imp, "issuer"), "achievement",
-					 mstr(imp, "achievement"), "ledger_index", mint(entry, "ledger_index"),
-					 "signed_by", mint(st, "signer"), "date", mstr(imp, "completed_on"),
-					 "verified", json_is_true(json_object_get(imp, "verified")));
+		struct rl_progress_item *it = new_item(&w, RL_ITEM_ELEARNING, certs.v[i].index, mint(st, "signer"),
+						       mstr(imp, "completed_on"));
+
+		if (it) {
+			it->import = mint(imp, "id");
+			it->issuer = mstr(imp, "issuer");
+			it->achievement = mstr(imp, "achievement");
+			it->verified = json_is_true(json_object_get(imp, "verified"));
+		}
 		x.kind = RL_EV_ELEARNING;
 		x.issuer = mstr(imp, "issuer");
 		x.achievement = mstr(imp, "achievement");
-		e.item = item;
-		if (x.issuer && x.achievement)
-			rl_curriculum_contributions(c, tools, &x, add_signed, &e);
-		json_decref(item);
+		if (x.issuer && x.achievement && !w.oom)
+			rl_curriculum_contributions(c, tools, &x, add_signed, &w);
 	}
+	if (w.oom)
+		goto oom;
 
 	/* Pending claims: shown beside, never counted. */
+	if (!only && !(w.r->pending = calloc(json_array_size(pending) ? json_array_size(pending) : 1,
+					     sizeof(*w.r->pending))))
+		goto oom;
 	json_array_foreach(pending, i, entry) {
 		const char *steps[MAX_STEPS];
 		struct rl_evidence x = { 0 };
@@ -526,9 +615,9 @@ static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *too
 		snprintf(k, sizeof(k), "%" JSON_INTEGER_FORMAT, mint(entry, "id"));
 		if (json_object_get(decided, k))
 			continue;
-		json_array_append_new(pending_out, json_pack("{s:I,s:s?,s:s?,s:I,s:I}", "session", mint(entry, "id"),
-				"date", mstr(entry, "date"), "activity", mstr(entry, "activity"),
-				"minutes", mint(entry, "minutes"), "trainer", mint(entry, "trainer")));
+		if (!only)
+			w.r->pending[w.r->npending++] = (struct rl_progress_claim){ mint(entry, "id"), mstr(entry, "date"),
+				mstr(entry, "activity"), mint(entry, "minutes"), mint(entry, "trainer") };
 		x.kind = RL_EV_SESSION;
 		x.activity = mstr(entry, "activity");
 		x.platform = mstr(entry, "platform");
@@ -541,74 +630,75 @@ static json_t *figures(const struct rl_curriculum *c, const struct rl_tools *too
 	}
 
 	if (only) {
-		/* The amounts rl_curriculum_evaluate would read (lookup), and the live accreditation. */
+		/* The amounts rl_curriculum_assess would read (lookup), and the live accreditation. */
 		only->sig = t.sig;
 		only->pen = t.pen;
 		t.sig = t.pen = NULL;
 		only->acc_index = acc_index;
 		snprintf(only->acc_until, sizeof(only->acc_until), "%s", acc_until ? acc_until : "");
 		only->has_until = acc_until != NULL;
+		rc = 0;
 		goto out;
 	}
-	ev = rl_curriculum_evaluate(c, lookup, &t, err);
-	if (!ev)
+	if (rl_curriculum_assess(c, lookup, &t, &r->progress, err) < 0)
 		goto out;
-	json_array_foreach(json_object_get(ev, "modules"), i, mod) {
-		json_array_foreach(json_object_get(mod, "requirements"), j, req) {
-			json_t *items = json_object_get(e.by_key, mstr(req, "key") ? mstr(req, "key") : "");
-			json_object_set_new(req, "evidence", items ? json_incref(items) : json_array());
-		}
-	}
-	json_object_set_new(ev, "evaluated_status", json_string(mstr(ev, "status")));
-	json_object_set_new(ev, "status", json_string(overall_status(mstr(ev, "status"), acc_index >= 0,
-								      acc_until, today)));
-	if (acc_index >= 0) {
-		json_t *a = json_pack("{s:I}", "ledger_index", acc_index);
-		if (acc_until)
-			json_object_set_new(a, "valid_until", json_string(acc_until));
-		json_object_set_new(ev, "accreditation", a);
-	}
-	json_object_set(ev, "pending", pending_out);
-	json_object_set(ev, "assessments", assess_out);
-	/* The corrections, so a checker can see what no longer counts and why (verify.js checkCorrections). */
-	json_object_set_new(ev, "corrections", json_array());
-	{
-		const char *key;
-		json_t *by;
-		json_object_foreach(gone, key, by)
-			json_array_append_new(json_object_get(ev, "corrections"),
-					      json_pack("{s:O,s:I}", "ledger_index", by, "retires", (json_int_t)strtoll(key, NULL, 10)));
-	}
-	/* What an accreditation signed now names: its evidence and the curriculum content hash. */
-	json_object_set_new(ev, "accreditation_evidence", evidence_indexes(e.by_key));
-	if (sha && json_is_object(json_object_get(ev, "curriculum")))
-		json_object_set_new(json_object_get(ev, "curriculum"), "sha256", json_string(sha));
+	rl_progress_set_accreditation(&r->progress, acc_index, acc_until, today);
+	r->progress.acc_until = acc_index >= 0 ? acc_until : NULL; /* shown as signed, "" too */
+	if (place(&w) < 0)
+		goto oom;
+	r->assessments = (const struct rl_progress_item **)assessed;
+	for (i = 0; i < r->nassessments; i++)
+		r->assessments[i] = &r->items[assessed[i]];
+	assessed = NULL;
+	/* The corrections, in the order the retired statements were first named. */
+	if (!(r->corrections = calloc(json_object_size(gone) ? json_object_size(gone) : 1, sizeof(*r->corrections))))
+		goto oom;
+	json_object_foreach(gone, key, by)
+		r->corrections[r->ncorrections++] = (struct rl_progress_correction){ json_integer_value(by),
+										     strtoll(key, NULL, 10) };
+	r->sha256 = sha;
+	rc = 0;
 	goto out;
 oom:
 	rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory computing figures");
 out:
+	if (rc < 0 || !r)
+		rl_evidence_report_release(w.r);
+	free(assessed);
+	free(w.contribs);
 	json_decref(t.sig);
 	json_decref(t.pen);
-	json_decref(e.by_key);
 	json_decref(decided);
 	json_decref(session_date);
 	json_decref(revoked);
 	json_decref(gone);
-	json_decref(sessions);
-	json_decref(assessments);
-	json_decref(modules);
-	json_decref(sims);
-	json_decref(certs);
 	json_decref(certs_decided);
-	json_decref(pending_out);
-	json_decref(assess_out);
-	return ev;
+	free(sessions.v);
+	free(assessments.v);
+	free(modules.v);
+	free(sims.v);
+	free(certs.v);
+	return rc;
+}
+
+int rl_figures_record(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		      const json_t *entries, const json_t *pending, const char *today, struct rl_evidence_report *out,
+		      struct rl_error *err)
+{
+	return figures(c, tools, trainee, entries, pending, today, NULL, out, err);
 }
 
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err)
 {
-	return figures(c, tools, trainee, entries, pending, today, NULL, err);
+	struct rl_evidence_report r;
+	json_t *doc;
+
+	if (figures(c, tools, trainee, entries, pending, today, NULL, &r, err) < 0)
+		return NULL;
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, err);
+	rl_evidence_report_release(&r);
+	return doc;
 }
 
 int rl_figures_tallies(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
@@ -616,8 +706,7 @@ int rl_figures_tallies(const struct rl_curriculum *c, const struct rl_tools *too
 {
 	memset(out, 0, sizeof(*out));
 	out->acc_index = -1;
-	figures(c, tools, trainee, entries, pending, "", out, err);
-	if (!out->sig || !out->pen) {
+	if (figures(c, tools, trainee, entries, pending, "", out, NULL, err) < 0 || !out->sig || !out->pen) {
 		json_decref(out->sig);
 		json_decref(out->pen);
 		out->sig = out->pen = NULL;

@@ -38,6 +38,7 @@
 
 #include "base/error.h"
 #include "domain/curriculum.h"
+#include "domain/evidence_report.h"
 
 /*
  * The progress document of rl_curriculum_evaluate, with, as the faculty
@@ -51,10 +52,21 @@
  * statement counting towards a requirement, ascending: what an
  * accreditation signed now names) and, when the trainee's latest
  * enrolment statement is among the entries, "curriculum"."sha256".  A new
- * reference, or NULL with err.
+ * reference, or NULL with err.  It is rl_evidence_report_to_json of the
+ * record rl_figures_record fills.
  */
 json_t *rl_figures(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		   const json_t *entries, const json_t *pending, const char *today, struct rl_error *err);
+
+/*
+ * rl_figures as a typed record: fills out (rl_evidence_report_release it),
+ * whose JSON (rl_evidence_report_to_json) is rl_figures'.  Its strings are
+ * borrowed from entries and pending, which must outlive it.  0, or -1 with
+ * err (out is then released).
+ */
+int rl_figures_record(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+		      const json_t *entries, const json_t *pending, const char *today, struct rl_evidence_report *out,
+		      struct rl_error *err);
 
 /*
  * What the caches keep of rl_figures() (domain/progress.c, `raslogd

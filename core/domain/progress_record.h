@@ -7,8 +7,9 @@
  * progress JSON (rl_progress_to_json), the accreditation list's module
  * summary (rl_progress_summary_json), the PDF portfolio
  * (render/portfolio.h), the credential's claims (render/credential.h) are
- * renderers of it.  The full evidence report is still assembled as JSON by
- * rl_figures (domain/figures.h); rl_progress_read reads such a report into
+ * renderers of it.  The full evidence report (rl_figures, domain/figures.h)
+ * is this record with its evidence, struct rl_evidence_report
+ * (domain/evidence_report.h); rl_progress_read reads such a report's JSON into
  * the record once, checking every member it takes, so no renderer walks
  * the JSON (a missing member is an error there, not a NULL handed to
  * strcmp).
@@ -29,6 +30,7 @@
 #include "base/error.h"
 
 struct rl_curriculum;
+struct rl_progress_item;
 
 /* One statement counted towards a requirement (a report's "evidence" item). */
 struct rl_progress_evidence {
@@ -37,6 +39,7 @@ struct rl_progress_evidence {
 	const char *type;       /* session, assessment, module_completion, simulator, elearning */
 	const char *date;       /* YYYY-MM-DD, or NULL if the item has none */
 	int64_t signed_by;      /* the signer's user id, or 0 if the item names none */
+	const struct rl_progress_item *item; /* the whole item (domain/evidence_report.h), or NULL when read from JSON */
 };
 
 struct rl_progress_req {

@@ -2,7 +2,9 @@
  * test_figures.c - rl_figures (core/domain/figures.c) on a hand-computed
  * fixture: which statements count, which are ignored, pending claims
  * beside the signed figures, accreditation and revocation, and the
- * comparison `raslog audit` and the start-up check rely on.
+ * comparison `raslog audit` and the start-up check rely on; the typed
+ * evidence report rl_figures_record fills and its renderer
+ * (core/domain/evidence_report.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +19,9 @@
 
 #include "base/error.h"
 #include "domain/curriculum.h"
+#include "domain/evidence_report.h"
 #include "domain/figures.h"
+#include "domain/progress_record.h"
 #include "domain/recompute.h"
 #include "ledger/ledger.h"
 #include "ledger/kinds.h"
@@ -582,6 +586,309 @@ static void test_recompute_batches(void **state)
 	json_decref(def);
 }
 
+/* ----------------------------------------------------- the typed record */
+
+/* The record's requirement with key, or a failure. */
+static const struct rl_progress_req *rec_req(const struct rl_evidence_report *r, const char *key)
+{
+	for (size_t i = 0; i < r->progress.nmodules; i++)
+		for (size_t j = 0; j < r->progress.modules[i].nreqs; j++)
+			if (strcmp(r->progress.modules[i].reqs[j].key, key) == 0)
+				return &r->progress.modules[i].reqs[j];
+	fail_msg("no requirement %s in the record", key);
+	return NULL;
+}
+
+/*
+ * rl_figures_record fills the typed report the walk computes (the fixture
+ * of test_fixture_by_hand, read from the struct, not from JSON), and its
+ * one renderer gives exactly rl_figures' bytes, and those of the server's
+ * report (assessment records named, the trainee) and of the report less
+ * the evidence, as the JSON was patched so far.
+ */
+static void test_record_by_hand(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(60, 2));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_evidence_report r;
+	const struct rl_progress_req *q;
+	const struct rl_progress_item *it;
+	json_t *doc, *ref;
+	char *a, *b;
+
+	assert_int_equal(rl_figures_record(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &r, &err), 0);
+	/* a/sim: session 1's 45 minutes, once (the second decision on it is ignored). */
+	q = rec_req(&r, "a/sim");
+	assert_int_equal(q->signed_amount, 45);
+	assert_int_equal(q->pending, 20);
+	assert_string_equal(q->status, "in_progress");
+	assert_int_equal(q->nevidence, 1);
+	assert_int_equal(q->evidence[0].amount, 45);
+	assert_int_equal(q->evidence[0].ledger_index, 10);
+	assert_string_equal(q->evidence[0].type, "session");
+	assert_string_equal(q->evidence[0].date, "2026-01-02");
+	assert_int_equal(q->evidence[0].signed_by, 3);
+	it = q->evidence[0].item;
+	assert_non_null(it);
+	assert_int_equal(it->kind, RL_ITEM_SESSION);
+	assert_int_equal(it->session, 1);
+	assert_string_equal(it->signed_at, "2026-01-02T10:00:00Z");
+	assert_string_equal(it->claimed_role, "P");
+	assert_string_equal(it->signed_role, "P");
+	/* a/cases: session 3, the performed case; the item is the same one b/cases points at. */
+	q = rec_req(&r, "a/cases");
+	assert_int_equal(q->nevidence, 1);
+	assert_int_equal(q->evidence[0].item->session, 3);
+	assert_ptr_equal(rec_req(&r, "b/cases")->evidence[0].item, q->evidence[0].item);
+	/* The assessments, by session date: GEARS 12 (session 1) then 24 (session 3); only 24 counts. */
+	assert_int_equal(r.nassessments, 2);
+	assert_int_equal(r.assessments[0]->kind, RL_ITEM_ASSESSMENT);
+	assert_int_equal(r.assessments[0]->total, 12);
+	assert_string_equal(r.assessments[0]->date, "2026-01-02");
+	assert_int_equal(r.assessments[0]->has_scores, 1);
+	assert_int_equal(r.assessments[0]->nscores, 6);
+	assert_int_equal(r.assessments[0]->scores[5], 2);
+	assert_int_equal(r.assessments[1]->total, 24);
+	q = rec_req(&r, "a/gears");
+	assert_int_equal(q->nevidence, 1);
+	assert_ptr_equal(q->evidence[0].item, r.assessments[1]);
+	/* The module sign-off of fx, dated by its signature. */
+	q = rec_req(&r, "a/ok");
+	assert_int_equal(q->nevidence, 1);
+	assert_int_equal(q->evidence[0].item->kind, RL_ITEM_MODULE);
+	assert_string_equal(q->evidence[0].item->module, "a");
+	assert_string_equal(q->evidence[0].date, "2026-01-05T10:00:00Z");
+	/* Revoked: no live accreditation; one undecided claim; nothing corrected; no enrolment in the entries. */
+	assert_string_equal(r.progress.status, "in_training");
+	assert_string_equal(r.progress.evaluated_status, "in_training");
+	assert_int_equal(r.progress.acc_index, -1);
+	assert_int_equal(r.npending, 1);
+	assert_int_equal(r.pending[0].session, 5);
+	assert_string_equal(r.pending[0].date, "2026-01-09");
+	assert_int_equal(r.pending[0].minutes, 20);
+	assert_int_equal(r.ncorrections, 0);
+	assert_null(r.sha256);
+	/* The renderer of the record is rl_figures, byte for byte. */
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
+	ref = rl_figures(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &err);
+	assert_non_null(doc);
+	assert_non_null(ref);
+	a = json_dumps(doc, JSON_COMPACT);
+	b = json_dumps(ref, JSON_COMPACT);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	json_decref(doc);
+
+	/*
+	 * What the server's report adds (domain/progress.c): each assessment
+	 * item names its record, after the amount, and the trainee comes last;
+	 * the report less the evidence has no evidence, assessments or pending.
+	 * From the record, the same bytes as patching the JSON.
+	 */
+	{
+		json_t *mod, *req, *item;
+		size_t i, j, k;
+
+		json_array_foreach(json_object_get(ref, "modules"), i, mod)
+			json_array_foreach(json_object_get(mod, "requirements"), j, req)
+				json_array_foreach(json_object_get(req, "evidence"), k, item)
+					if (strcmp(str(item, "type"), "assessment") == 0)
+						json_object_set_new(item, "assessment", json_integer(100 + num(item, "ledger_index")));
+		json_array_foreach(json_object_get(ref, "assessments"), k, item)
+			json_object_set_new(item, "assessment", json_integer(100 + num(item, "ledger_index")));
+		json_object_set_new(ref, "trainee", json_pack("{s:i,s:s,s:s}", "id", 7, "name", "Dr T", "site", "Leeds"));
+		for (k = 0; k < r.nitems; k++)
+			if (r.items[k].kind == RL_ITEM_ASSESSMENT)
+				r.items[k].assessment = 100 + r.items[k].ledger_index;
+		rl_progress_set_trainee(&r.progress, 7, "Dr T", "Leeds");
+		doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
+		assert_non_null(doc);
+		a = json_dumps(doc, JSON_COMPACT);
+		b = json_dumps(ref, JSON_COMPACT);
+		assert_non_null(strstr(a, "\"amount\":1,\"assessment\":114}"));
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_decref(doc);
+		json_array_foreach(json_object_get(ref, "modules"), i, mod)
+			json_array_foreach(json_object_get(mod, "requirements"), j, req)
+				json_object_del(req, "evidence");
+		json_object_del(ref, "assessments");
+		json_object_del(ref, "pending");
+		doc = rl_evidence_report_to_json(&r, RL_REPORT_NO_EVIDENCE, &err);
+		assert_non_null(doc);
+		a = json_dumps(doc, JSON_COMPACT);
+		b = json_dumps(ref, JSON_COMPACT);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_decref(doc);
+	}
+	json_decref(ref);
+	rl_evidence_report_release(&r);
+	assert_int_equal(r.nitems, 0);
+	assert_null(r.progress.modules);
+	rl_curriculum_free(c);
+}
+
+/* A tally of nothing: every requirement at 0. */
+static int no_tally(void *ctx, const char *key, long long *signed_amount, long long *pending_amount)
+{
+	(void)ctx;
+	(void)key;
+	*signed_amount = *pending_amount = 0;
+	return 1;
+}
+
+/* The JSON of one value, compact (free it). */
+static char *dump(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	assert_non_null(s);
+	return s;
+}
+
+static void assert_json(const json_t *v, const char *want)
+{
+	char *s = dump(v);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/*
+ * The evidence report's renderer on a record built by hand: every kind of
+ * item with the members the server has always shown, in that order (a
+ * missing date, signature time, tool or score list is null, a role not
+ * given is left out), each requirement's evidence with its amount, the
+ * pending claims, assessments, corrections, the accreditation evidence
+ * (ascending, once each, whichever requirement an item counts towards)
+ * and the curriculum hash, after the progress members.
+ */
+static void test_evidence_renderer(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(60, 2));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_evidence_report r;
+	struct rl_progress_item items[5];
+	const struct rl_progress_item *assessed[1];
+	struct rl_progress_claim claims[1] = { { 5, NULL, "simulator", 20, 3 } };
+	struct rl_progress_correction fixes[2] = { { 31, 11 }, { 30, 14 } };
+	struct rl_progress_evidence sim[2], cases[1], ok[1];
+	long long scores[2] = { 4, 5 };
+	json_t *doc, *v;
+	const char *key;
+	const char *order[] = { "curriculum", "status", "modules_met", "modules_total", "modules", "unmet",
+				"evaluated_status", "accreditation", "pending", "assessments", "corrections",
+				"accreditation_evidence" };
+	size_t i = 0;
+
+	memset(&r, 0, sizeof(r));
+	memset(items, 0, sizeof(items));
+	assert_int_equal(rl_curriculum_assess(c, no_tally, NULL, &r.progress, &err), 0);
+	rl_progress_set_accreditation(&r.progress, 40, "2026-03-01", "2026-06-01");
+	assert_string_equal(r.progress.status, "lapsed");
+	items[0] = (struct rl_progress_item){ .kind = RL_ITEM_SESSION, .ledger_index = 12, .signed_by = 3,
+					      .date = "2026-01-03", .session = 3, .signed_role = "P" };
+	items[1] = (struct rl_progress_item){ .kind = RL_ITEM_ASSESSMENT, .ledger_index = 14, .signed_by = 3,
+					      .date = "", .session = 3, .tool = "gears", .has_scores = 1,
+					      .nscores = 2, .scores = scores, .total = 9 };
+	items[2] = (struct rl_progress_item){ .kind = RL_ITEM_MODULE, .ledger_index = 16, .signed_by = 4,
+					      .module = "a" };
+	items[3] = (struct rl_progress_item){ .kind = RL_ITEM_SIMULATOR, .ledger_index = 22, .signed_by = 3,
+					      .date = "2026-02-01T09:00:00Z", .exercise = "peg", .attempts = 3,
+					      .best_score_bp = 9150 };
+	items[4] = (struct rl_progress_item){ .kind = RL_ITEM_ELEARNING, .ledger_index = 12, .signed_by = 3,
+					      .date = "2026-01-20", .import = 8, .issuer = "ACME",
+					      .achievement = "Robotics 101", .verified = 1 };
+	/* a/sim: the simulator item then the certificate; a/cases: session 3; a/ok: the module sign-off. */
+	sim[0] = (struct rl_progress_evidence){ 22, 30, "simulator", items[3].date, 3, &items[3] };
+	sim[1] = (struct rl_progress_evidence){ 12, 60, "elearning", items[4].date, 3, &items[4] };
+	cases[0] = (struct rl_progress_evidence){ 12, 1, "session", items[0].date, 3, &items[0] };
+	ok[0] = (struct rl_progress_evidence){ 16, 1, "module_completion", NULL, 4, &items[2] };
+	r.progress.modules[0].reqs[0].evidence = sim;
+	r.progress.modules[0].reqs[0].nevidence = 2;
+	r.progress.modules[0].reqs[1].evidence = cases;
+	r.progress.modules[0].reqs[1].nevidence = 1;
+	r.progress.modules[0].reqs[3].evidence = ok;
+	r.progress.modules[0].reqs[3].nevidence = 1;
+	assessed[0] = &items[1];
+	r.assessments = assessed;
+	r.nassessments = 1;
+	r.pending = claims;
+	r.npending = 1;
+	r.corrections = fixes;
+	r.ncorrections = 2;
+	r.sha256 = "abc123";
+
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
+	assert_non_null(doc);
+	json_object_foreach(doc, key, v) {
+		assert_true(i < sizeof(order) / sizeof(*order));
+		assert_string_equal(key, order[i++]);
+	}
+	assert_int_equal(i, sizeof(order) / sizeof(*order));
+	assert_json(json_object_get(doc, "curriculum"), "{\"code\":\"fx\",\"version\":1,\"title\":\"Fixture\",\"sha256\":\"abc123\"}");
+	assert_json(json_object_get(doc, "accreditation"), "{\"ledger_index\":40,\"valid_until\":\"2026-03-01\"}");
+	assert_string_equal(str(doc, "status"), "lapsed");
+	assert_json(json_object_get(req_of(doc, "a/sim"), "evidence"),
+		    "[{\"type\":\"simulator\",\"exercise\":\"peg\",\"ledger_index\":22,\"attempts\":3,"
+		    "\"best_score_bp\":9150,\"date\":\"2026-02-01T09:00:00Z\",\"signed_by\":3,\"amount\":30},"
+		    "{\"type\":\"elearning\",\"import\":8,\"issuer\":\"ACME\",\"achievement\":\"Robotics 101\","
+		    "\"ledger_index\":12,\"signed_by\":3,\"date\":\"2026-01-20\",\"verified\":true,\"amount\":60}]");
+	assert_json(json_object_get(req_of(doc, "a/cases"), "evidence"),
+		    "[{\"type\":\"session\",\"session\":3,\"ledger_index\":12,\"date\":\"2026-01-03\",\"signed_by\":3,"
+		    "\"signed_at\":null,\"signed_role\":\"P\",\"amount\":1}]");
+	assert_json(json_object_get(req_of(doc, "a/ok"), "evidence"),
+		    "[{\"type\":\"module_completion\",\"module\":\"a\",\"ledger_index\":16,\"signed_by\":4,"
+		    "\"date\":null,\"amount\":1}]");
+	/* A requirement nothing counts towards: an empty list, after the members the progress JSON gives it. */
+	assert_json(json_object_get(req_of(doc, "b/cases"), "evidence"), "[]");
+	assert_json(json_object_get(doc, "assessments"),
+		    "[{\"type\":\"assessment\",\"tool\":\"gears\",\"scores\":[4,5],\"total\":9,\"ledger_index\":14,"
+		    "\"signed_by\":3,\"session\":3,\"date\":\"\"}]");
+	assert_json(json_object_get(doc, "pending"),
+		    "[{\"session\":5,\"date\":null,\"activity\":\"simulator\",\"minutes\":20,\"trainer\":3}]");
+	assert_json(json_object_get(doc, "corrections"),
+		    "[{\"ledger_index\":31,\"retires\":11},{\"ledger_index\":30,\"retires\":14}]");
+	/* 12 counts twice (session 3, the certificate): named once. */
+	assert_json(json_object_get(doc, "accreditation_evidence"), "[12,16,22]");
+	json_decref(doc);
+
+	/* An assessment without scores or tool: null, as the statement gave nothing. */
+	items[1].has_scores = 0;
+	items[1].tool = NULL;
+	doc = rl_evidence_item_json(&items[1]);
+	assert_json(doc, "{\"type\":\"assessment\",\"tool\":null,\"scores\":null,\"total\":9,\"ledger_index\":14,"
+			 "\"signed_by\":3,\"session\":3,\"date\":\"\"}");
+	json_decref(doc);
+
+	/* Nothing to count, nothing pending, no accreditation: the lists are there, empty. */
+	for (i = 0; i < r.progress.nmodules; i++)
+		for (size_t j = 0; j < r.progress.modules[i].nreqs; j++) {
+			r.progress.modules[i].reqs[j].evidence = NULL;
+			r.progress.modules[i].reqs[j].nevidence = 0;
+		}
+	r.nassessments = r.npending = r.ncorrections = 0;
+	r.sha256 = NULL;
+	rl_progress_set_accreditation(&r.progress, -1, NULL, "2026-06-01");
+	doc = rl_evidence_report_to_json(&r, RL_REPORT_FULL, &err);
+	assert_non_null(doc);
+	assert_null(json_object_get(doc, "accreditation"));
+	assert_null(json_object_get(json_object_get(doc, "curriculum"), "sha256"));
+	assert_string_equal(str(doc, "status"), "in_training");
+	assert_json(json_object_get(doc, "accreditation_evidence"), "[]");
+	assert_json(json_object_get(doc, "pending"), "[]");
+	json_decref(doc);
+	/* The arrays were the test's: release only the record the rules filled. */
+	rl_progress_release(&r.progress);
+	rl_curriculum_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +901,8 @@ int main(void)
 		cmocka_unit_test(test_elearning_confirmations),
 		cmocka_unit_test(test_tallies_match_report),
 		cmocka_unit_test(test_recompute_batches),
+		cmocka_unit_test(test_record_by_hand),
+		cmocka_unit_test(test_evidence_renderer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -140,9 +140,9 @@ struct fixture {
 static void fixture_init(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->ev[0] = (struct rl_progress_evidence){ 11, 60, "session", "2026-01-05", 4 };
-	f->ev[1] = (struct rl_progress_evidence){ 14, 1, "assessment", "2026-02-01", 5 };
-	f->ev[2] = (struct rl_progress_evidence){ 20, 1, "module_completion", NULL, 0 };
+	f->ev[0] = (struct rl_progress_evidence){ 11, 60, "session", "2026-01-05", 4, NULL };
+	f->ev[1] = (struct rl_progress_evidence){ 14, 1, "assessment", "2026-02-01", 5, NULL };
+	f->ev[2] = (struct rl_progress_evidence){ 20, 1, "module_completion", NULL, 0, NULL };
 	f->reqs[0] = (struct rl_progress_req){ "sim", "a/sim", "minutes", "60 minutes", "met", 60, 60, 0, 1, &f->ev[0] };
 	f->reqs[1] = (struct rl_progress_req){ "gears", "a/gears", "assessments", "1 GEARS", "met", 1, 1, 0, 1, &f->ev[1] };
 	f->reqs[2] = (struct rl_progress_req){ "ok", "b/ok", "module_signoff", "signed off", "met", 1, 1, 0, 1, &f->ev[2] };
