@@ -82,6 +82,7 @@ if [ -f "$ROOT/build/release/libraslog.a" ]; then
 	make --no-print-directory -s -C "$BENCH" raslog-tools >&2 && TOOLS=1
 fi
 S2_RATE=${BENCH_S2_RATE:-25000}   # pre-signed bodies per second of each scenario-2 run
+S9_RATE=${BENCH_S9_RATE:-5000}    # the same for scenario 9's sign-off ingest
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/raslog-bench.XXXXXX") ||
 	die "cannot make a temporary directory"
@@ -209,7 +210,7 @@ run_wrk() {
 	w_threads=$WRK_THREADS
 	[ "$w_conns" -lt "$w_threads" ] && w_threads=$w_conns
 	w_log="$TMP/wrk.$w_measure.$w_run.log"
-	BENCH_CREDS=$w_creds BENCH_BODIES="$TMP/s2/bodies.$w_run" BENCH_THREADS_TOTAL=$w_threads wrk -t"$w_threads" -c"$w_conns" -d"${w_secs}s" --timeout 10s \
+	BENCH_CREDS=$w_creds BENCH_BODIES="${BODIES_DIR:-$TMP/s2}/bodies.$w_run" BENCH_THREADS_TOTAL=$w_threads wrk -t"$w_threads" -c"$w_conns" -d"${w_secs}s" --timeout 10s \
 		-s "$BENCH/lua/$w_script" "$w_url" > "$w_log" 2>&1
 	w_line=$(grep '^RESULT ' "$w_log" | tail -n 1)
 	if [ -z "$w_line" ]; then
@@ -682,19 +683,89 @@ scenario_9() {
 	rounds s9.progress get-progress.lua / "$CONNS" "sqlite_progress:$dir/sqlite.creds" "pg_progress:$dir/pg.creds"
 	s9_two progress get-progress.lua / "$dir/pg.creds"
 	for s9_name in sqlite pg pg_b; do stop_server "$s9_name"; done
+	s9_signoffs "$dir"
 	pg_stop
 }
 
-# s9_two WHAT SCRIPT PATH CREDS: both PostgreSQL servers at once, half the
-# connections each; records s9.WHAT.pg_two with the summed rate and the
-# worse p99 of the two.
+# s9_signoffs DIR: scenario 2's sign-off ingest on SQLite, on PostgreSQL
+# with one raslogd and with two (s9.signoff.*).  One data set of pending
+# sessions is seeded into SQLite by bench/out/seed and copied into a
+# second PostgreSQL database by `raslogd migrate`, so both engines hold
+# the same sessions, keys and tokens; bench/out/presign signs every
+# pending session's sign-off just before the runs.  Each run sends bodies
+# no run on the same database sent: SQLite and PostgreSQL-one get the same
+# slices (their databases are distinct), the two-server runs the slices
+# after those, each half to one server.  BENCH_S9_RATE bodies a second
+# of each run (default 5,000: above what either engine ingests here).
+s9_signoffs() {
+	sg_dir=$1/signoff
+	mkdir -p "$sg_dir"
+	[ "$TOOLS" = 1 ] || { skip s9.signoff "bench/out/seed and presign not built (needs build/release/libraslog.a)"; return 0; }
+	sg_per_run=$((S9_RATE * DURATION))
+	sg_total=$((S9_RATE + 2 * RUNS * sg_per_run))
+	say "scenario 9: seeding $sg_total pending sessions, copying them into PostgreSQL, pre-signing their sign-offs"
+	if ! "$BENCH/out/seed" --db "$sg_dir/raslog.db" --trainees 100 --sessions 0 --pending "$sg_total" \
+		--creds-out "$sg_dir/raslog.creds" --keys-out "$sg_dir/raslog.keys" > /dev/null 2> "$sg_dir/seed.log"; then
+		skip s9.signoff "seeding failed: $(tail -n 1 "$sg_dir/seed.log")"
+		return 0
+	fi
+	pg_createdb raslog_signoff
+	sg_uri=$(pg_uri raslog_signoff)
+	# its own key directory: migrate copies the source's key files into a new one
+	printf '#!/bin/sh\nexec "%s" --key-dir "%s" "$@"\n' "$RASLOGD" "$sg_dir/pg-keys" > "$sg_dir/raslogd-pg"
+	chmod +x "$sg_dir/raslogd-pg"
+	sg_t0=$(now_ms)
+	if ! "$sg_dir/raslogd-pg" migrate --from "$sg_dir/raslog.db" --to "$sg_uri" > "$sg_dir/migrate.log" 2>&1; then
+		skip s9.signoff "raslogd migrate into PostgreSQL failed: $(tail -n 1 "$sg_dir/migrate.log")"
+		return 0
+	fi
+	say "migrated into PostgreSQL in $(( ($(now_ms) - sg_t0) / 1000 )) s"
+	if ! "$BENCH/out/presign" --db "$sg_dir/raslog.db" --keys "$sg_dir/raslog.keys" > "$sg_dir/bodies" 2>> "$sg_dir/seed.log"; then
+		skip s9.signoff "pre-signing failed: $(tail -n 1 "$sg_dir/seed.log")"
+		return 0
+	fi
+	# one/bodies.{warmup,1..RUNS} for SQLite and PostgreSQL with one raslogd,
+	# two_a/ and two_b/bodies.{1..RUNS} for the two raslogd (half each).
+	mkdir -p "$sg_dir/one" "$sg_dir/two_a" "$sg_dir/two_b"
+	head -n "$S9_RATE" "$sg_dir/bodies" > "$sg_dir/one/bodies.warmup"
+	sg_i=1
+	while [ "$sg_i" -le "$RUNS" ]; do
+		tail -n +"$((S9_RATE + (sg_i - 1) * sg_per_run + 1))" "$sg_dir/bodies" |
+			head -n "$sg_per_run" > "$sg_dir/one/bodies.$sg_i"
+		tail -n +"$((S9_RATE + (RUNS + sg_i - 1) * sg_per_run + 1))" "$sg_dir/bodies" |
+			head -n "$sg_per_run" > "$sg_dir/two.$sg_i"
+		awk -v a="$sg_dir/two_a/bodies.$sg_i" -v b="$sg_dir/two_b/bodies.$sg_i" \
+			'{ print > (NR % 2 ? a : b) }' "$sg_dir/two.$sg_i"
+		rm -f "$sg_dir/two.$sg_i"
+		sg_i=$((sg_i + 1))
+	done
+	rm -f "$sg_dir/bodies"
+	set --
+	# The same server names as above (stopped by now): s9.signoff.sqlite, .pg, .pg_two.
+	start_server sqlite "$PORT_BASE" "$RASLOGD" --db "$sg_dir/raslog.db" serve $SERVE_FLAGS \
+		--listen "127.0.0.1:$PORT_BASE" && set -- "$@" "sqlite:$sg_dir/raslog.creds"
+	start_server pg "$((PORT_BASE + 1))" "$sg_dir/raslogd-pg" --db "$sg_uri" serve $SERVE_FLAGS \
+		--listen "127.0.0.1:$((PORT_BASE + 1))" && set -- "$@" "pg:$sg_dir/raslog.creds"
+	start_server pg_b "$((PORT_BASE + 2))" "$sg_dir/raslogd-pg" --db "$sg_uri" serve $SERVE_FLAGS \
+		--listen "127.0.0.1:$((PORT_BASE + 2))"
+	BODIES_DIR=$sg_dir/one
+	rounds s9.signoff post-signoffs.lua /api/v1/signoffs "$CONNS" "$@"
+	BODIES_DIR=
+	s9_two signoff post-signoffs.lua /api/v1/signoffs "$sg_dir/raslog.creds" "$sg_dir/two_a" "$sg_dir/two_b"
+	for sg_name in sqlite pg pg_b; do stop_server "$sg_name"; done
+}
+
+# s9_two WHAT SCRIPT PATH CREDS [BODIES_A BODIES_B]: both PostgreSQL
+# servers at once, half the connections each (and, for sign-offs, each its
+# own half of the bodies); records s9.WHAT.pg_two with the summed rate and
+# the worse p99 of the two.
 s9_two() {
 	t_half=$((CONNS / 2))
 	t_run=1
 	while [ "$t_run" -le "$RUNS" ]; do
-		run_wrk "s9.$1.pg_two_a" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg)$3" "$t_half" &
+		( BODIES_DIR=${5:-}; run_wrk "s9.$1.pg_two_a" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg)$3" "$t_half" ) &
 		t_pa=$!
-		run_wrk "s9.$1.pg_two_b" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg_b)$3" "$t_half" &
+		( BODIES_DIR=${6:-}; run_wrk "s9.$1.pg_two_b" "$t_run" "$4" "$2" "http://127.0.0.1:$(port_of pg_b)$3" "$t_half" ) &
 		t_pb=$!
 		wait "$t_pa" "$t_pb"   # not the servers, which are background jobs too
 		t_a=$(grep "^s9.$1.pg_two_a $t_run " "$RAW" | tail -n 1)

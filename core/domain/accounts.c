@@ -153,9 +153,8 @@ int rl_pat_create(struct rl_db *db, int64_t user_id, const struct rl_pat_new *p,
 	struct rl_stmt *st;
 	char expires[21];
 
-	if (rl_token_issue(db, user_id, token, err) < 0)
+	if (rl_token_issue(db, user_id, token, id, err) < 0)
 		return -1;
-	*id = rl_db_last_insert_id(db);
 	st = rl_db_stmt(db, "UPDATE tokens SET name = ?, scope = ?, expires_at = ? WHERE id = ?", err);
 	if (!st)
 		return -1;
@@ -665,7 +664,7 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 	secret_new(code, hash);
 	time_at((long long)inv->days * 86400, expires_at);
 	st = rl_db_stmt(db, "INSERT INTO invitations(code_hash, name, email, roles, site, curriculum, invited_by, "
-			    "created_at, expires_at, programme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+			    "created_at, expires_at, programme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
 	if (!st)
 		return -1;
 	rl_bind_blob(st, 1, hash, sizeof(hash));
@@ -684,9 +683,8 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 		rl_bind_int64(st, 10, inv->programme);
 	else
 		rl_bind_null(st, 10);
-	if (rl_step(st) != RL_DONE)
+	if (rl_step_id(st, id) != RL_DONE)
 		return rl_db_fail(db, err, "storing an invitation");
-	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 
@@ -811,10 +809,11 @@ int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 		}
 		return -1;
 	}
-	st = rl_db_stmt(db, "UPDATE tokens SET name = 'invitation' WHERE id = ?", err);
+	/* The new account's one token, the one rl_logbook_add_user issued. */
+	st = rl_db_stmt(db, "UPDATE tokens SET name = 'invitation' WHERE user_id = ? AND name IS NULL", err);
 	if (!st)
 		return -1;
-	rl_bind_int64(st, 1, rl_db_last_insert_id(db));
+	rl_bind_int64(st, 1, *user_id);
 	if (rl_step(st) != RL_DONE)
 		return rl_db_fail(db, err, "naming a token");
 	if (programme && rl_programme_set_members(db, *user_id, &programme, 1, invited_by, "programme", err) < 0)
@@ -850,7 +849,7 @@ int rl_web_session_create(struct rl_db *db, int64_t user_id, const char *ip, con
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
 	st = rl_db_stmt(db, "INSERT INTO web_sessions(user_id, hash, created_at, last_seen_at, expires_at, ip, user_agent) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?)", err);
+			    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
@@ -860,9 +859,8 @@ int rl_web_session_create(struct rl_db *db, int64_t user_id, const char *ip, con
 	rl_bind_text(st, 5, expires, -1);
 	rl_db_bind_text(st, 6, ip);
 	rl_db_bind_text(st, 7, ua);
-	if (rl_step(st) != RL_DONE)
+	if (rl_step_id(st, id) != RL_DONE)
 		return rl_db_fail(db, err, "starting a web session");
-	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 

@@ -117,13 +117,19 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 		rl_bind_text(st, 5, now, -1);
 		rl_bind_text(st, 6, expires, -1);
 		rl_bind_int(st, 7, RL_DEVICE_INTERVAL);
-		rc = rl_step(st);
-		rl_reset(st);
-		if (rc == RL_DONE)
+		/* rl_try_step: after a collision the transaction must stay usable for the next draw. */
+		rc = rl_try_step(st);
+		if (rc == RL_DONE) {
+			rl_reset(st);
 			return 0;
+		}
 		/* A user code still held by another grant (one in 2.5e10): draw again. */
-		if (!rl_db_constraint_violation(db) || attempt >= 3)
-			return rl_db_fail(db, err, "storing a device grant");
+		if (!rl_db_constraint_violation(db) || attempt >= 3) {
+			rl_db_fail(db, err, "storing a device grant");
+			rl_reset(st);
+			return -1;
+		}
+		rl_reset(st);
 	}
 }
 

@@ -1167,7 +1167,7 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 		return rl_error_internal(err, "out of memory");
 	st = rl_db_stmt(db, "INSERT INTO imports(trainee_id, trainer_id, kind, filename, format, sha256, content, "
 			    "attempts, attempt_count, attempts_sha256, status, created_at) "
-			    "VALUES (?1,?2,?11,?3,?4,?5,?6,?7,?8,?9,?12,?10)", err);
+			    "VALUES (?1,?2,?11,?3,?4,?5,?6,?7,?8,?9,?12,?10) RETURNING id", err);
 	if (!st) {
 		free(attempts);
 		return -1;
@@ -1189,7 +1189,7 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 	rl_bind_text(st, 9, n->attempts_sha256, -1);
 	rl_bind_text(st, 10, now, -1);
 	free(attempts);
-	if (rl_step(st) != RL_DONE) {
+	if (rl_step_id(st, id) != RL_DONE) {
 		if (rl_db_unique_violation(db)) {
 			rl_reset(st);
 			return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
@@ -1197,8 +1197,6 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 		}
 		return rl_db_fail(db, err, "storing the import");
 	}
-	rl_reset(st);
-	*id = rl_db_last_insert_id(db);
 	return n->elogbook ? elog_sessions(db, n, *id, err) : 0;
 }
 

@@ -526,7 +526,7 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 	snprintf(name, sizeof(name), "%s", in->name && *in->name ? in->name : "Passkey");
 	rl_now_rfc3339(now);
 	st = rl_db_stmt(db, "INSERT INTO passkeys(user_id, credential_id, cose_alg, public_key, sign_count, name, fmt, "
-			    "aaguid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+			    "aaguid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
 	if (!st)
 		goto out;
 	rl_bind_int64(st, 1, user_id);
@@ -538,22 +538,18 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 	rl_bind_text(st, 7, a.fmt, -1);
 	rl_bind_blob(st, 8, fido_cred_aaguid_ptr(cred), (int)fido_cred_aaguid_len(cred));
 	rl_bind_text(st, 9, now, -1);
-	/* Its own savepoint: a refused insert must not take the spent challenge with it (PostgreSQL aborts a
-	 * transaction at its first failed statement; rolling back to the savepoint keeps the rest). */
-	if (rl_db_exec(db, "SAVEPOINT passkey_insert", err) < 0)
-		goto out;
-	if (rl_step(st) != RL_DONE) {
+	/* A refused insert must not take the spent challenge with it (rl_try_step: PostgreSQL would abort
+	 * the whole transaction at the failed statement). */
+	if (rl_try_step(st) != RL_ROW) {
 		if (rl_db_unique_violation(db))
 			rl_error_set(err, RL_E_CONFLICT, "passkey-exists", NULL, "this passkey is already registered");
 		else
 			rl_db_fail(db, err, "storing a passkey");
 		rl_reset(st);
-		rl_db_exec(db, "ROLLBACK TO passkey_insert", NULL);
-		rl_db_exec(db, "RELEASE passkey_insert", NULL);
 		goto out;
 	}
-	*id = rl_db_last_insert_id(db);
-	rl_db_exec(db, "RELEASE passkey_insert", NULL);
+	*id = rl_col_int64(st, 0);
+	rl_reset(st);
 	rc = 0;
 out:
 	fido_cred_free(&cred);

@@ -71,7 +71,7 @@ int rl_programme_create(struct rl_db *db, const struct rl_programme_in *in, int6
 			struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO programmes(name, reminder_count, reminder_days, created_at, "
-					  "created_by) VALUES (?, ?, ?, ?, ?)", err);
+					  "created_by) VALUES (?, ?, ?, ?, ?) RETURNING id", err);
 	char now[21];
 
 	if (!st)
@@ -85,9 +85,8 @@ int rl_programme_create(struct rl_db *db, const struct rl_programme_in *in, int6
 		rl_bind_int64(st, 5, by);
 	else
 		rl_bind_null(st, 5);
-	if (rl_step(st) != RL_DONE)
+	if (rl_step_id(st, id) != RL_DONE)
 		return name_taken(db, err, in->name);
-	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 

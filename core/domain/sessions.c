@@ -192,7 +192,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 	char *steps = NULL;
 	struct rl_stmt *st = rl_db_stmt(db,
 		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, platform, site, "
-		"procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
+		"procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id", err);
 
 	if (!st || pending_cap(db, s, err) < 0)
 		return -1;
@@ -212,9 +212,8 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 	rl_db_bind_text(st, 11, s->notes);
 	rl_bind_text(st, 12, now, -1);
 	free(steps);
-	if (rl_step(st) != RL_DONE)
+	if (rl_step_id(st, id) != RL_DONE)
 		return rl_db_fail(db, err, "storing a session");
-	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 

@@ -1468,7 +1468,8 @@ static int insert_key(struct rl_db *db, int64_t user, const uint8_t pk[32], int 
 		      struct rl_error *err)
 {
 	char now[21];
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO keys(user_id, public_key, faculty_root, created_at) VALUES (?,?,?,?)", err);
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO keys(user_id, public_key, faculty_root, created_at) VALUES (?,?,?,?) "
+					  "RETURNING id", err);
 
 	if (!st)
 		return -1;
@@ -1477,13 +1478,11 @@ static int insert_key(struct rl_db *db, int64_t user, const uint8_t pk[32], int 
 	rl_bind_blob(st, 2, pk, 32);
 	rl_bind_int(st, 3, faculty_root);
 	rl_bind_text(st, 4, now, -1);
-	if (rl_step(st) != RL_DONE) {
+	if (rl_step_id(st, id) != RL_DONE) {
 		if (rl_db_unique_violation(db))
 			return rl_error_set(err, RL_E_CONFLICT, "key-exists", NULL, "this public key is already registered");
 		return rl_db_fail(db, err, "registering a key");
 	}
-	rl_reset(st);
-	*id = rl_db_last_insert_id(db);
 	return 0;
 }
 

@@ -95,6 +95,7 @@ int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *
 	struct rl_error lookup = RL_ERROR_INIT;
 	char now[21];
 	struct rl_stmt *st;
+	int64_t id;
 
 	*out = NULL;
 	if (need_faculty(me, "assign trainees to trainers", err) < 0)
@@ -116,14 +117,15 @@ int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *
 	if (err->status || need_programme(db, me, trainee, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT INTO assignments(trainer_id, trainee_id, assigned_by, created_at) VALUES (?,?,?,?)", err);
+	st = rl_db_stmt(db, "INSERT INTO assignments(trainer_id, trainee_id, assigned_by, created_at) VALUES (?,?,?,?) "
+			    "RETURNING id", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainer);
 	rl_bind_int64(st, 2, trainee);
 	rl_bind_int64(st, 3, me->id);
 	rl_bind_text(st, 4, now, -1);
-	if (rl_step(st) != RL_DONE) {
+	if (rl_step_id(st, &id) != RL_DONE) {
 		int unique = rl_db_unique_violation(db);
 		rl_reset(st);
 		if (unique)
@@ -131,8 +133,7 @@ int rl_assignment_add(struct rl_db *db, const struct rl_user *me, const json_t *
 					    "trainee %lld is already assigned to trainer %lld", trainee, trainer);
 		return rl_db_fail(db, err, "storing the assignment");
 	}
-	rl_reset(st);
-	*out = assignment_get(db, rl_db_last_insert_id(db), err);
+	*out = assignment_get(db, id, err);
 	return *out ? 0 : -1;
 }
 

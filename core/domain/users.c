@@ -32,12 +32,13 @@ static int token_hash(struct rl_db *db, const uint8_t raw[32], uint8_t out[32], 
 	return 0;
 }
 
-int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 1],
+int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 1], int64_t *id_out,
 		   struct rl_error *err)
 {
 	uint8_t raw[32], hash[32];
 	char now[21];
 	struct rl_stmt *st;
+	int64_t id;
 
 	randombytes_buf(raw, sizeof(raw));
 	if (token_hash(db, raw, hash, err) < 0)
@@ -47,14 +48,16 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT INTO tokens(user_id, hash, created_at) VALUES (?, ?, ?)", err);
+	st = rl_db_stmt(db, "INSERT INTO tokens(user_id, hash, created_at) VALUES (?, ?, ?) RETURNING id", err);
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
 	rl_bind_blob(st, 2, hash, sizeof(hash));
 	rl_bind_text(st, 3, now, -1);
-	if (rl_step(st) != RL_DONE)
+	if (rl_step_id(st, &id) != RL_DONE)
 		return rl_db_fail(db, err, "storing a token");
+	if (id_out)
+		*id_out = id;
 	return 0;
 }
 
@@ -147,7 +150,7 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 
 	rl_now_rfc3339(now);
 	st = rl_db_stmt(db, "INSERT INTO users(name, email, gmc, roles, site, curriculum_id, created_at) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?)", err);
+			    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, nu->name, -1);
@@ -160,13 +163,12 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 	else
 		rl_bind_null(st, 6);
 	rl_bind_text(st, 7, now, -1);
-	if (rl_step(st) != RL_DONE) {
+	if (rl_step_id(st, id_out) != RL_DONE) {
 		if (rl_db_unique_violation(db))
 			return rl_error_field(err, "email", "a user with the e-mail %s already exists", nu->email);
 		return rl_db_fail(db, err, "adding a user");
 	}
-	*id_out = rl_db_last_insert_id(db);
-	return rl_token_issue(db, *id_out, token, err);
+	return rl_token_issue(db, *id_out, token, NULL, err);
 }
 
 static void copy_col(char *dst, size_t size, struct rl_stmt *st, int col)

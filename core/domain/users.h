@@ -43,8 +43,8 @@ void rl_curricula_codes(struct rl_db *db, char *out, size_t size);
 int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		char token[RL_TOKEN_LEN + 1], struct rl_error *err);
 
-/* Issues another token for an existing user. */
-int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 1],
+/* Issues another token for an existing user; its row's id into *id_out unless NULL. */
+int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 1], int64_t *id_out,
 		   struct rl_error *err);
 
 /* Revokes every token of a user; returns how many. */

@@ -205,15 +205,18 @@ static struct table *find(struct table *t, int n, const char *name)
 int rl_db_copy(struct rl_db *src, struct rl_db *dst, rl_copy_progress_fn progress, void *ctx,
 	       struct rl_copy_stats *stats, struct rl_error *err)
 {
-	static struct table tables[MAX_TABLES];
-	int n, copied = 0;
+	/* The catalogue of this copy (about 500 KiB at MAX_TABLES): its own, so copies can run side by side. */
+	struct table *tables;
+	int n, copied = 0, rc = -1;
 
 	memset(stats, 0, sizeof(*stats));
 	if (src->engine != &rl_engine_sqlite)
 		return rl_error_set(err, RL_E_INVALID, "migrate-source", NULL,
 				    "raslogd migrate copies from a SQLite database file; %s is not one", src->path);
+	if (!(tables = calloc(MAX_TABLES, sizeof(*tables))))
+		return rl_error_internal(err, "out of memory");
 	if (read_catalogue(src, tables, &n, err) < 0)
-		return -1;
+		goto out;
 	for (int i = 0; i < n; i++) {
 		int64_t have;
 
@@ -222,14 +225,16 @@ int rl_db_copy(struct rl_db *src, struct rl_db *dst, rl_copy_progress_fn progres
 			continue;
 		have = count_rows(dst, tables[i].name, err);
 		if (have < 0)
-			return -1;
-		if (have > 0)
-			return rl_error_set(err, RL_E_CONFLICT, "migrate-not-empty", NULL,
-					    "the target database %s already holds data (table %s has %lld rows); "
-					    "migrate into a new, empty database", dst->path, tables[i].name, (long long)have);
+			goto out;
+		if (have > 0) {
+			rl_error_set(err, RL_E_CONFLICT, "migrate-not-empty", NULL,
+				     "the target database %s already holds data (table %s has %lld rows); "
+				     "migrate into a new, empty database", dst->path, tables[i].name, (long long)have);
+			goto out;
+		}
 	}
 	if (rl_db_begin(dst, err) < 0)
-		return -1;
+		goto out;
 	if (rl_db_exec(dst, "DELETE FROM meta", err) < 0)
 		goto fail;
 	/* Parents before children: repeat passes until every table is copied. */
@@ -259,8 +264,11 @@ int rl_db_copy(struct rl_db *src, struct rl_db *dst, rl_copy_progress_fn progres
 	}
 	if (dst->engine->after_copy && dst->engine->after_copy(dst, err) < 0)
 		goto fail;
-	return rl_db_commit(dst, err);
+	rc = rl_db_commit(dst, err);
+	goto out;
 fail:
 	rl_db_rollback(dst);
-	return -1;
+out:
+	free(tables);
+	return rc;
 }

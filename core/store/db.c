@@ -126,6 +126,23 @@ void rl_db_end_reads(struct rl_db *db)
 }
 
 int rl_step(struct rl_stmt *st) { return st->db->engine->step(st); }
+
+int rl_step_id(struct rl_stmt *st, int64_t *id)
+{
+	int rc = rl_step(st);
+
+	*id = 0;
+	if (rc != RL_ROW)
+		return rc;
+	*id = rl_col_int64(st, 0);
+	rl_reset(st);
+	return RL_DONE;
+}
+
+int rl_try_step(struct rl_stmt *st)
+{
+	return st->db->engine->try_step ? st->db->engine->try_step(st) : rl_step(st);
+}
 void rl_reset(struct rl_stmt *st) { st->db->engine->reset(st); }
 int rl_bind_int64(struct rl_stmt *st, int i, int64_t v) { return st->db->engine->bind_int64(st, i, v); }
 int rl_bind_int(struct rl_stmt *st, int i, int v) { return st->db->engine->bind_int64(st, i, v); }

@@ -44,6 +44,8 @@ struct rl_engine {
 	int (*prepare)(struct rl_stmt *st, struct rl_error *err);
 	void (*finalize)(struct rl_stmt *st);
 	int (*step)(struct rl_stmt *st);
+	/* optional: step so that a failure leaves the transaction usable (sql.h rl_try_step) */
+	int (*try_step)(struct rl_stmt *st);
 	void (*reset)(struct rl_stmt *st);
 	int (*bind_int64)(struct rl_stmt *st, int i, int64_t v);
 	int (*bind_double)(struct rl_stmt *st, int i, double v);

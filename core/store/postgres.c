@@ -37,8 +37,8 @@
  * One difference from SQLite stays visible: a failed statement inside a
  * transaction aborts the whole transaction on PostgreSQL, so a caller
  * that handles a constraint failure and carries on must do it in a
- * savepoint (as the ledger writer does for each job) or outside a
- * transaction.  Otherwise its COMMIT fails (PostgreSQL's own answer would
+ * savepoint (rl_try_step, sql.h; the ledger writer has one per job) or
+ * outside a transaction.  Otherwise its COMMIT fails (PostgreSQL's own answer would
  * be a quiet ROLLBACK reported as success).
  */
 #include "base/prelude.h"
@@ -66,11 +66,14 @@ struct pg_conn {
 	int readonly;             /* opened with RL_DB_READONLY */
 	unsigned generation;      /* bumped by each reconnect: older prepared names are gone */
 	unsigned long next_name;  /* for per-connection statement names */
-	char state[6];            /* SQLSTATE of the last failure, "" when it had none */
-	int failed_conn;          /* the last failure was the connection's */
-	char msg[PG_MSG_MAX];     /* its message, one line */
+	struct pg_failure {
+		char state[6];    /* SQLSTATE of the last failure, "" when it had none */
+		int conn;         /* the last failure was the connection's */
+		char msg[PG_MSG_MAX]; /* its message, one line */
+	} fail;
 	int64_t changes;          /* rows changed by the last INSERT, UPDATE or DELETE */
 	int in_tx;                /* between our BEGIN and its COMMIT or ROLLBACK */
+	int notify;               /* announce this transaction's commit (pg_announce_commit) */
 };
 
 struct pg_variant {
@@ -107,23 +110,34 @@ struct pg_stmt {
 
 /* ---- failures ---- */
 
-/* Keeps the first line of a message (libpq's end in a newline, some span lines). */
-static void set_msg(struct pg_conn *c, const char *m)
+/*
+ * Records the last failure: its SQLSTATE (NULL or "" when it has none),
+ * whether it was the connection's (lost, refused, out of memory) and its
+ * message, of which the first line is kept (libpq's end in a newline,
+ * some span lines).  Every failure the engine reports goes through here.
+ */
+static void set_failure(struct pg_conn *c, const char *state, int conn, const char *m)
 {
 	size_t n;
 
-	snprintf(c->msg, sizeof(c->msg), "%s", m && *m ? m : "unknown PostgreSQL error");
-	n = strcspn(c->msg, "\n");
-	c->msg[n] = '\0';
-	while (n > 0 && (c->msg[n - 1] == ' ' || c->msg[n - 1] == '.'))
-		c->msg[--n] = '\0';
+	snprintf(c->fail.state, sizeof(c->fail.state), "%s", state ? state : "");
+	c->fail.conn = conn;
+	snprintf(c->fail.msg, sizeof(c->fail.msg), "%s", m && *m ? m : "unknown PostgreSQL error");
+	n = strcspn(c->fail.msg, "\n");
+	c->fail.msg[n] = '\0';
+	while (n > 0 && (c->fail.msg[n - 1] == ' ' || c->fail.msg[n - 1] == '.'))
+		c->fail.msg[--n] = '\0';
+}
+
+/* A failure of the connection itself, with no SQLSTATE. */
+static void conn_failure(struct pg_conn *c, const char *m)
+{
+	set_failure(c, NULL, 1, m);
 }
 
 static void clear_failure(struct pg_conn *c)
 {
-	c->state[0] = '\0';
-	c->failed_conn = 0;
-	c->msg[0] = '\0';
+	memset(&c->fail, 0, sizeof(c->fail));
 }
 
 /* Records res's failure (res may be NULL: out of memory or a lost connection). */
@@ -132,9 +146,8 @@ static void record_failure(struct pg_conn *c, const PGresult *res)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
-	snprintf(c->state, sizeof(c->state), "%s", state ? state : "");
-	c->failed_conn = !state || PQstatus(c->conn) != CONNECTION_OK;
-	set_msg(c, primary ? primary : res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn));
+	set_failure(c, state, !state || PQstatus(c->conn) != CONNECTION_OK,
+		    primary ? primary : res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn));
 }
 
 static int result_ok(const PGresult *res)
@@ -145,9 +158,9 @@ static int result_ok(const PGresult *res)
 
 static enum rl_sql_failure pg_failure(struct rl_db *db)
 {
-	const char *s = PGC(db)->state;
+	const char *s = PGC(db)->fail.state;
 
-	if (PGC(db)->failed_conn && !*s)
+	if (PGC(db)->fail.conn && !*s)
 		return RL_SQLF_UNAVAILABLE;
 	if (!*s)
 		return RL_SQLF_OTHER;
@@ -167,7 +180,7 @@ static enum rl_sql_failure pg_failure(struct rl_db *db)
 
 static const char *pg_errmsg(struct rl_db *db)
 {
-	return PGC(db)->msg[0] ? PGC(db)->msg : "not an error";
+	return PGC(db)->fail.msg[0] ? PGC(db)->fail.msg : "not an error";
 }
 
 /* ---- the connection ---- */
@@ -227,17 +240,13 @@ static int ensure_connected(struct pg_conn *c)
 	if (PQstatus(c->conn) == CONNECTION_OK)
 		return 0;
 	if (c->in_tx) {
-		c->state[0] = '\0';
-		c->failed_conn = 1;
-		set_msg(c, "the connection to PostgreSQL was lost during the transaction");
+		conn_failure(c, "the connection to PostgreSQL was lost during the transaction");
 		return -1;
 	}
 	PQreset(c->conn);
 	c->generation++;
 	if (PQstatus(c->conn) != CONNECTION_OK) {
-		c->state[0] = '\0';
-		c->failed_conn = 1;
-		set_msg(c, PQerrorMessage(c->conn));
+		conn_failure(c, PQerrorMessage(c->conn));
 		return -1;
 	}
 	return session_setup(c);
@@ -275,18 +284,18 @@ static int pg_open(struct rl_db *db, int flags, struct rl_error *err)
 	if (!c->conn)
 		return rl_error_internal(err, "out of memory");
 	if (PQstatus(c->conn) != CONNECTION_OK) {
-		set_msg(c, PQerrorMessage(c->conn));
+		conn_failure(c, PQerrorMessage(c->conn));
 		/* libpq has no SQLSTATE for a refused connection: its message says it */
-		if (strstr(c->msg, "FATAL:  database \"") && strstr(c->msg, "does not exist"))
+		if (strstr(c->fail.msg, "FATAL:  database \"") && strstr(c->fail.msg, "does not exist"))
 			return rl_error_set(err, RL_E_UNAVAILABLE, "no-database", "No database",
 					    "there is no PostgreSQL database %s (%s); create it with createdb, then run "
-					    "'raslogd --db URI init'", shown, c->msg);
+					    "'raslogd --db URI init'", shown, c->fail.msg);
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
-				    "cannot connect to the PostgreSQL database %s: %s", shown, c->msg);
+				    "cannot connect to the PostgreSQL database %s: %s", shown, c->fail.msg);
 	}
 	if (session_setup(c) < 0)
 		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL,
-				    "cannot set up the connection to the PostgreSQL database %s: %s", shown, c->msg);
+				    "cannot set up the connection to the PostgreSQL database %s: %s", shown, c->fail.msg);
 	/* As for a SQLite file that is not there: only init (RL_DB_CREATE) makes a raslog database. */
 	if (!(flags & RL_DB_CREATE)) {
 		PGresult *res = PQexec(c->conn, "SELECT to_regclass('raslog_schema') IS NOT NULL");
@@ -347,7 +356,7 @@ static int pg_exec_script(struct rl_db *db, const char *sql, struct rl_error *er
 {
 	if (run(PGC(db), sql) < 0)
 		return rl_error_set(err, RL_E_INTERNAL, "migration-failed", NULL, "applying a migration failed: %s",
-				    PGC(db)->msg);
+				    PGC(db)->fail.msg);
 	return 0;
 }
 
@@ -355,8 +364,11 @@ static int pg_exec(struct rl_db *db, const char *sql)
 {
 	struct pg_conn *c = PGC(db);
 	int end = strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0;
+	int notify = end && c->notify && strcmp(sql, "COMMIT") == 0;
 	int rc;
 
+	if (end)
+		c->notify = 0;
 	/* Rolling back a transaction whose connection is gone: it is gone already. */
 	if (strcmp(sql, "ROLLBACK") == 0 && PQstatus(c->conn) != CONNECTION_OK) {
 		c->in_tx = 0;
@@ -372,12 +384,11 @@ static int pg_exec(struct rl_db *db, const char *sql)
 	if (strcmp(sql, "COMMIT") == 0 && PQtransactionStatus(c->conn) == PQTRANS_INERROR) {
 		run(c, "ROLLBACK");
 		c->in_tx = 0;
-		snprintf(c->state, sizeof(c->state), "25P02");
-		c->failed_conn = 0;
-		set_msg(c, "a statement of the transaction had failed, so it was rolled back");
+		set_failure(c, "25P02", 0, "a statement of the transaction had failed, so it was rolled back");
 		return -1;
 	}
-	rc = run(c, sql);
+	/* The announcement rides with the COMMIT: one round trip, not two. */
+	rc = run(c, notify ? "NOTIFY " PG_COMMIT_CHANNEL "; COMMIT" : sql);
 	if (end) {
 		PGTransactionStatusType s = PQtransactionStatus(c->conn);
 		c->in_tx = s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
@@ -391,21 +402,26 @@ static int pg_begin(struct rl_db *db)
 
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		c->in_tx = 0; /* an abandoned transaction of a lost connection */
-	if (pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED") < 0)
-		return -1;
-	c->in_tx = 1;
+	c->notify = 0;
 	/*
 	 * Write transactions of every process take turns, as SQLite's BEGIN
 	 * IMMEDIATE makes them: the ledger's next index, its Merkle nodes and
 	 * each signed head are computed from what the previous commit left,
 	 * and this lock, held by PostgreSQL until COMMIT or ROLLBACK, is what
 	 * makes that safe across raslogd processes (never an in-process lock).
+	 * BEGIN and the lock go in one round trip.
 	 */
-	if (!c->readonly && run(c, "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")") < 0) {
-		run(c, "ROLLBACK");
+	if (pg_exec(db, c->readonly ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+				    : "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")") < 0) {
+		if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+			struct pg_failure failed = c->fail;
+			run(c, "ROLLBACK");
+			c->fail = failed;
+		}
 		c->in_tx = 0;
 		return -1;
 	}
+	c->in_tx = 1;
 	return 0;
 }
 
@@ -472,11 +488,9 @@ static int pg_lock_migrations(struct rl_db *db, int on)
 	if (run(c, "SELECT pg_advisory_lock(" PG_MIGRATION_LOCK ")") < 0)
 		return -1;
 	if (run(c, "CREATE TABLE IF NOT EXISTS raslog_schema(version integer NOT NULL)") < 0) {
-		struct pg_conn failed = *c; /* the failure to report, not the unlock's success */
+		struct pg_failure failed = c->fail; /* the failure to report, not the unlock's success */
 		run(c, "SELECT pg_advisory_unlock(" PG_MIGRATION_LOCK ")");
-		memcpy(c->state, failed.state, sizeof(c->state));
-		memcpy(c->msg, failed.msg, sizeof(c->msg));
-		c->failed_conn = failed.failed_conn;
+		c->fail = failed;
 		return -1;
 	}
 	return 0;
@@ -768,9 +782,7 @@ static const char *variant_for(struct rl_stmt *st)
 	}
 	v->types = malloc(tsize ? tsize : 1);
 	if (!v->types) {
-		c->state[0] = '\0';
-		c->failed_conn = 1;
-		set_msg(c, "out of memory");
+		conn_failure(c, "out of memory");
 		return NULL;
 	}
 	if (tsize)
@@ -870,9 +882,7 @@ static int pg_step(struct rl_stmt *st)
 			s->decoded_len = calloc((size_t)s->ncols, sizeof(*s->decoded_len));
 			s->decoded_row = malloc((size_t)s->ncols * sizeof(*s->decoded_row));
 			if (!s->decoded || !s->decoded_len || !s->decoded_row) {
-				c->state[0] = '\0';
-				c->failed_conn = 1;
-				set_msg(c, "out of memory");
+				conn_failure(c, "out of memory");
 				clear_run(s);
 				s->executed = 1;
 				return 7;
@@ -884,6 +894,36 @@ static int pg_step(struct rl_stmt *st)
 	if (s->row < s->nrows)
 		s->row++;
 	return s->row < s->nrows ? RL_ROW : RL_DONE;
+}
+
+/*
+ * rl_try_step: inside a transaction the step runs in a savepoint, rolled
+ * back when the statement fails, so the transaction stays usable and the
+ * caller can go on (a failed statement would abort all of it).  The
+ * statement's failure is what is reported, not the rollback's success.
+ */
+static int pg_try_step(struct rl_stmt *st)
+{
+	struct pg_conn *c = PGC(st->db);
+	struct pg_failure failed;
+	int rc;
+
+	if (PQstatus(c->conn) != CONNECTION_OK || PQtransactionStatus(c->conn) != PQTRANS_INTRANS)
+		return pg_step(st);
+	if (run(c, "SAVEPOINT rl_try") < 0)
+		return 1;
+	rc = pg_step(st);
+	if (rc == RL_ROW || rc == RL_DONE) {
+		if (run(c, "RELEASE SAVEPOINT rl_try") < 0) {
+			clear_run(PST(st));
+			return 1;
+		}
+		return rc;
+	}
+	failed = c->fail;
+	run(c, "ROLLBACK TO SAVEPOINT rl_try; RELEASE SAVEPOINT rl_try");
+	c->fail = failed;
+	return rc;
 }
 
 /* Whether column i of the current row has a value to read. */
@@ -1091,10 +1131,16 @@ static int pg_wait_commit(struct rl_db *db, int timeout_ms)
 	return heard;
 }
 
-/* Inside the write transaction: PostgreSQL delivers it to the listeners when it commits. */
+/*
+ * Inside the write transaction: PostgreSQL delivers it to the listeners
+ * when it commits.  The NOTIFY is sent with the COMMIT (pg_exec), so it
+ * costs no round trip of its own; a transaction rolled back announces
+ * nothing, as before.
+ */
 static void pg_announce_commit(struct rl_db *db)
 {
-	run(PGC(db), "NOTIFY " PG_COMMIT_CHANNEL);
+	if (PGC(db)->in_tx)
+		PGC(db)->notify = 1;
 }
 
 /*
@@ -1135,6 +1181,7 @@ const struct rl_engine rl_engine_postgresql = {
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,
 	.step = pg_step,
+	.try_step = pg_try_step,
 	.reset = pg_reset,
 	.bind_int64 = pg_bind_int64,
 	.bind_double = pg_bind_double,

@@ -69,6 +69,27 @@ int rl_col_type(struct rl_stmt *st, int i);
 /* Former name of rl_col_text. */
 #define rl_db_col_text rl_col_text
 
+/*
+ * Runs an `INSERT ... RETURNING id` (both engines take it; SQLite since
+ * 3.35) and reads the new row's key from its row, where
+ * rl_db_last_insert_id would cost PostgreSQL another round trip: RL_DONE
+ * with *id set (0 when no row came back, as after ON CONFLICT DO NOTHING)
+ * and the statement reset, or rl_step's failure with the statement as the
+ * step left it (rl_db_unique_violation still tells).
+ */
+int rl_step_id(struct rl_stmt *st, int64_t *id);
+
+/*
+ * rl_step for a statement whose failure the caller handles and then goes
+ * on in the same transaction (a UNIQUE violation: a name taken, a random
+ * code drawn twice).  PostgreSQL aborts a whole transaction at its first
+ * failed statement, so there the step runs in a savepoint that a failure
+ * rolls back; SQLite undoes only the failed statement anyway.  Returns
+ * what rl_step returns, and the failure stays readable
+ * (rl_db_unique_violation).  Outside a transaction it is rl_step.
+ */
+int rl_try_step(struct rl_stmt *st);
+
 /* Rows changed by the connection's last INSERT, UPDATE or DELETE. */
 int64_t rl_db_changes(struct rl_db *db);
 /* The key the connection's last INSERT gave an INTEGER PRIMARY KEY / identity column. */

@@ -272,7 +272,7 @@ static void test_tokens_stored_hashed(void **state)
 	sqlite3_stmt *st;
 	int rows = 0;
 
-	assert_int_equal(rl_token_issue(f->db, f->trainee, second, &err), 0);
+	assert_int_equal(rl_token_issue(f->db, f->trainee, second, NULL, &err), 0);
 	assert_string_not_equal(second, f->trainee_token);
 	assert_int_equal(sqlite3_prepare_v2(((sqlite3 *)rl_db_sqlite_handle(f->db)), "SELECT hash FROM tokens", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -298,7 +298,7 @@ static void test_token_revoked(void **state)
 	char second[RL_TOKEN_LEN + 1];
 	struct rl_user u;
 
-	assert_int_equal(rl_token_issue(f->db, f->trainee, second, &err), 0);
+	assert_int_equal(rl_token_issue(f->db, f->trainee, second, NULL, &err), 0);
 	assert_int_equal(rl_auth_token(f->db, second, &u, &err), 0);
 	assert_int_equal(rl_token_revoke_all(f->db, f->trainee, &err), 2);
 	assert_int_equal(rl_auth_token(f->db, f->trainee_token, &u, &err), -1);
@@ -309,7 +309,7 @@ static void test_token_revoked(void **state)
 	rl_error_clear(&err);
 	/* other users' tokens are untouched; a new token works again */
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM tokens WHERE revoked_at IS NULL"), 3);
-	assert_int_equal(rl_token_issue(f->db, f->trainee, second, &err), 0);
+	assert_int_equal(rl_token_issue(f->db, f->trainee, second, NULL, &err), 0);
 	assert_int_equal(rl_auth_token(f->db, second, &u, &err), 0);
 	assert_int_equal(u.id, f->trainee);
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +23,13 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "domain/device.h"
 #include "store/db.h"
 #include "store/engine.h"
 #include "store/secrets.h"
 #include "store/sql.h"
+
+#include "temp_db.h"
 
 #include "base/banned.h"
 
@@ -93,7 +97,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	char path[128];
-	static const char *const files[] = { "log.key", "issuer.key", "token.key" };
+	static const char *const files[] = { "log.key", "issuer.key", "token.key", "cache.key" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -725,6 +729,183 @@ static void test_reconnect(void **state)
 	rl_db_close(db);
 }
 
+/*
+ * Randomness that can be replayed: libsodium's generator replaced by a
+ * counter-based one (randombytes_set_implementation), so a test can draw
+ * the same device code and user code twice.
+ */
+static uint64_t replay_state;
+
+static uint64_t replay_next(void)
+{
+	uint64_t x = (replay_state += 0x9e3779b97f4a7c15ULL);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint32_t replay_random(void)
+{
+	return (uint32_t)replay_next();
+}
+
+static void replay_buf(void *const buf, const size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		((unsigned char *)buf)[i] = (unsigned char)replay_next();
+}
+
+static const char *replay_name(void)
+{
+	return "replay";
+}
+
+static randombytes_implementation replay_impl = {
+	.implementation_name = replay_name,
+	.random = replay_random,
+	.buf = replay_buf,
+};
+
+/* SQLite's temporary database for the tests that run on both engines. */
+static char lite_dir[64], lite_path[96];
+
+static struct rl_db *open_lite(void)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *db = NULL;
+
+	snprintf(lite_dir, sizeof(lite_dir), "/tmp/raslog-test-pg-lite.XXXXXX");
+	if (!mkdtemp(lite_dir))
+		fail_msg("mkdtemp");
+	snprintf(lite_path, sizeof(lite_path), "%s/raslog.db", lite_dir);
+	rl_secrets_set_dir(NULL);
+	if (rl_db_open(lite_path, RL_DB_CREATE, &db, &err) < 0)
+		fail_msg("opening %s: %s", lite_path, err.detail);
+	return db;
+}
+
+/*
+ * rl_device_start draws a user code again when the one it drew is held by
+ * another grant (core/domain/device.c).  The retry runs in the writer's
+ * transaction, where a failed INSERT aborts all of it on PostgreSQL unless
+ * it runs in a savepoint (rl_try_step): here the second grant replays the
+ * first one's draws, collides, draws again and commits, and an earlier
+ * write of the same transaction is kept.
+ */
+static void device_collision(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char device1[RL_SECRET_LEN + 1], user1[RL_DEVICE_USER_CODE_LEN + 2];
+	char device2[RL_SECRET_LEN + 1], user2[RL_DEVICE_USER_CODE_LEN + 2];
+	int64_t before = scalar(db, "SELECT count(*) FROM device_grants");
+	int64_t meta_before = scalar(db, "SELECT count(*) FROM meta");
+
+	randombytes_set_implementation(&replay_impl);
+	replay_state = 42;
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	assert_int_equal(rl_device_start(db, "raslog-cli", "192.0.2.7", device1, user1, &err), 0);
+	assert_int_equal(rl_db_commit(db, &err), 0);
+
+	replay_state = 42; /* the same draws again: the first user code (and device code) collide */
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	assert_int_equal(rl_db_meta_put(db, "test-device-collision", "x", 1, &err), 0);
+	if (rl_device_start(db, "raslog-cli", "192.0.2.7", device2, user2, &err) < 0)
+		fail_msg("%s: rl_device_start after a collision: %s", rl_db_engine_name(db), err.detail);
+	assert_int_equal(rl_db_commit(db, &err), 0);
+	randombytes_set_implementation(&randombytes_sysrandom_implementation);
+
+	assert_string_not_equal(user1, user2);
+	assert_string_not_equal(device1, device2);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM device_grants"), before + 2);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM meta"), meta_before + 1);
+}
+
+static void test_device_collision_pg(void **state)
+{
+	struct rl_db *db;
+
+	(void)state;
+	NEED_SERVER();
+	db = open_db(0);
+	device_collision(db);
+	rl_db_close(db);
+}
+
+/* The same on SQLite, where a failed statement never took the transaction with it. */
+static void test_device_collision_sqlite(void **state)
+{
+	struct rl_db *db;
+
+	(void)state;
+	db = open_lite();
+	device_collision(db);
+	rl_db_close(db);
+	temp_db_remove(lite_dir, lite_path);
+}
+
+/*
+ * rl_step_id reads an INSERT ... RETURNING id's key from its row, and
+ * rl_try_step leaves a transaction usable after a UNIQUE violation, on
+ * both engines alike.
+ */
+static void step_id_and_try(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st;
+	int64_t id1 = 0, id2 = 0, none = -1;
+
+	exec_ok(db, strcmp(rl_db_engine_name(db), "sqlite") == 0
+			    ? "CREATE TEMP TABLE r(id INTEGER PRIMARY KEY, u TEXT UNIQUE)"
+			    : "CREATE TEMP TABLE r(id INTEGER PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, u TEXT UNIQUE)");
+	assert_int_equal(rl_db_begin(db, &err), 0);
+	st = rl_db_stmt(db, "INSERT INTO r(u) VALUES (?) RETURNING id", &err);
+	rl_bind_text(st, 1, "a", -1);
+	assert_int_equal(rl_step_id(st, &id1), RL_DONE);
+	rl_bind_text(st, 1, "b", -1);
+	assert_int_equal(rl_step_id(st, &id2), RL_DONE);
+	assert_true(id1 > 0);
+	assert_int_equal(id2, id1 + 1);
+	/* a refused insert: the failure is readable, and the transaction goes on */
+	rl_bind_text(st, 1, "a", -1);
+	assert_int_not_equal(rl_try_step(st), RL_ROW);
+	assert_true(rl_db_unique_violation(db));
+	rl_reset(st);
+	/* a row not inserted gives id 0 */
+	st = rl_db_stmt(db, "INSERT INTO r(u) VALUES (?) ON CONFLICT (u) DO NOTHING RETURNING id", &err);
+	rl_bind_text(st, 1, "b", -1);
+	assert_int_equal(rl_step_id(st, &none), RL_DONE);
+	assert_int_equal(none, 0);
+	st = rl_db_stmt(db, "INSERT INTO r(u) VALUES (?) RETURNING id", &err);
+	rl_bind_text(st, 1, "c", -1);
+	assert_int_equal(rl_try_step(st), RL_ROW);
+	assert_true(rl_col_int64(st, 0) > id2); /* PostgreSQL's sequence moved on for the refused rows too */
+	rl_reset(st);
+	assert_int_equal(rl_db_commit(db, &err), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM r"), 3);
+}
+
+static void test_step_id_and_try_pg(void **state)
+{
+	struct rl_db *db;
+
+	(void)state;
+	NEED_SERVER();
+	db = open_db(0);
+	step_id_and_try(db);
+	rl_db_close(db);
+}
+
+static void test_step_id_and_try_sqlite(void **state)
+{
+	struct rl_db *db;
+
+	(void)state;
+	db = open_lite();
+	step_id_and_try(db);
+	rl_db_close(db);
+	temp_db_remove(lite_dir, lite_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +921,10 @@ int main(void)
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_data_version),
 		cmocka_unit_test(test_writer_savepoints),
+		cmocka_unit_test(test_step_id_and_try_sqlite),
+		cmocka_unit_test(test_step_id_and_try_pg),
+		cmocka_unit_test(test_device_collision_sqlite),
+		cmocka_unit_test(test_device_collision_pg),
 		cmocka_unit_test(test_schema_version),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_migrations_take_turns),
