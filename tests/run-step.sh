@@ -54,3 +54,8 @@ run_job() {
 	fuzz:*) run_step fuzz sh tests/fuzz/run.sh "${1#fuzz:}" ;;
 	esac
 }
+
+# wanted NAME: whether the step runs - every step, unless RASLOG_TEST_ONLY
+# (an extended regular expression over step names) picks some, e.g.
+# RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' sh tests/run.sh build/san
+wanted() { [ -z "${RASLOG_TEST_ONLY:-}" ] || echo "$1" | grep -Eq -- "$RASLOG_TEST_ONLY"; }

@@ -31,6 +31,11 @@ names=$(for j in sqlite:tests/api/01-sessions.sh postgresql:tests/api/01-session
 [ "$names" = "api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz " ]
 tap $? "job_name: the pool's steps are named as the summary and times.txt show them ($names)"
 
+picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz; do
+	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
+[ "$picked" = "api-pg/01-sessions cli-pg/cli browser-pg " ] && (unset RASLOG_TEST_ONLY; wanted fuzz)
+tap $? "wanted: RASLOG_TEST_ONLY picks steps by name ($picked), and without it every step runs"
+
 # tests/lib/sql.sh on SQLite.
 sqlite3 "$tmp/t.db" "create table t(x integer); insert into t values (41)"
 sh tests/lib/sql.sh "$tmp/t.db" "update t set x = x + 1"
