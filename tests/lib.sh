@@ -24,18 +24,31 @@ if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; t
 fi
 SERVER_PID=""
 # RASLOG_TEST_ENGINE=postgresql: the suite's database is a new PostgreSQL
-# database in a throwaway cluster of its own (tests/lib/pg.sh), DB its
-# URI, and RASLOGD a wrapper adding --key-dir $WORK/server-keys (a URI has
-# no file to keep the keys beside; $WORK/keys is what some suites give
-# demo --keys for the people's keys).
+# database (PG_DB) in a throwaway cluster of its own (tests/lib/pg.sh), DB
+# its URI, and RASLOGD a wrapper adding --key-dir $WORK/server-keys (a URI
+# has no file to keep the keys beside; $WORK/keys is what some suites give
+# demo --keys for the people's keys).  With RASLOG_TEST_PG_DIR (tests/run.sh's
+# PostgreSQL pass: one cluster for every suite, see pg_shared_start) the
+# database is a copy of that cluster's template database instead, dropped
+# at the end: createdb takes a fraction of a second, a cluster seconds.
 RASLOG_TEST_ENGINE=${RASLOG_TEST_ENGINE:-sqlite}
-if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
+PG_DB=""
+if [ "$RASLOG_TEST_ENGINE" = postgresql ] && [ -n "${RASLOG_TEST_PG_DIR:-}" ]; then
 	. tests/lib/pg.sh
+	PG_DB="t_${WORK##*.}"
+	pg_shared_createdb "$RASLOG_TEST_PG_DIR" "$PG_DB" ||
+		{ echo "# no database in the shared PostgreSQL cluster $RASLOG_TEST_PG_DIR"; rm -rf "$WORK"; exit 1; }
+	DB=$(pg_uri "$PG_DB")
+elif [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
+	. tests/lib/pg.sh
+	PG_DB=raslog
 	pg_start "$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")" && pg_createdb raslog ||
 		{ echo "# no PostgreSQL cluster for RASLOG_TEST_ENGINE=postgresql"; rm -rf "$WORK"; pg_stop; exit 1; }
 	DB=$(pg_uri raslog)
 	pg_psql raslog "$(cat tests/lib/pg-test-compat.sql)" >/dev/null ||
 		{ echo "# cannot load tests/lib/pg-test-compat.sql"; rm -rf "$WORK"; pg_stop; exit 1; }
+fi
+if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
 	printf '#!/bin/sh\nexec "%s" --key-dir "%s" "$@"\n' "$RASLOGD" "$WORK/server-keys" >"$WORK/raslogd"
 	chmod 0755 "$WORK/raslogd"
 	RASLOGD="$WORK/raslogd"
@@ -50,7 +63,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 cleanup() {
 	stop_server
-	[ "$RASLOG_TEST_ENGINE" = postgresql ] && pg_stop
+	if [ -n "${RASLOG_TEST_PG_DIR:-}" ] && [ -n "$PG_DB" ]; then pg_shared_dropdb "$PG_DB"
+	elif [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_stop; fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -174,7 +188,7 @@ req_to() {
 jget() { python3 -c "import json,sys; j=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
 
 sql() {
-	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_psql raslog "$1"; else sqlite3 "$DB" "$1"; fi
+	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_psql "$PG_DB" "$1"; else sqlite3 "$DB" "$1"; fi
 }
 
 # key_body TOKEN [SECRET_KEY|KEYFILE|new]: a POST /api/v1/keys body, {"public_key","proof"}, whose

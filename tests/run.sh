@@ -14,6 +14,8 @@ mkdir -p "$OUT"
 . tests/run-step.sh
 suite_start=$(date +%s)
 find "$OUT" -name '*.status' -delete
+# (A run of some steps, RASLOG_TEST_ONLY, keeps the others' last seconds for times.txt.)
+[ -z "${RASLOG_TEST_ONLY:-}" ] && find "$OUT" -name '*.secs' -delete
 
 echo "raslog test suite (programs from $BIN)"
 
@@ -23,65 +25,93 @@ if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/n
 		{ echo "  npm ci failed; see $OUT/npm-ci.log"; }
 fi
 
-# test_pg runs the PostgreSQL engine against a throwaway cluster
-# (tests/lib/pg.sh) when PostgreSQL 15 is installed; without it, it skips.
+# PostgreSQL (when PostgreSQL 15 is installed): one throwaway cluster
+# (tests/lib/pg.sh) for the whole run.  test_pg gets a database in it; in
+# the PostgreSQL pass below, every suite gets a new database copied from
+# its template database (tests/lib.sh with RASLOG_TEST_PG_DIR), which costs
+# a fraction of a second where a cluster of its own cost seconds.
 . tests/lib/pg.sh
-if pg_available && pg_start "$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")" >"$OUT/pg-unit.log" 2>&1 &&
-	pg_createdb raslog_unit >>"$OUT/pg-unit.log" 2>&1; then
-	RASLOG_TEST_PG_URI=$(pg_uri raslog_unit)
-	export RASLOG_TEST_PG_URI
-elif pg_available; then
-	echo "  PostgreSQL is installed but its test cluster did not start: see $OUT/pg-unit.log"
-	echo "not ok 1 - the PostgreSQL test cluster starts" >>"$OUT/pg-unit.log"
+PG_SHARED_DIR=""
+if pg_available; then
+	pg_dir=$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")
+	if pg_shared_start "$pg_dir" >"$OUT/pg-unit.log" 2>&1 && pg_createdb raslog_unit >>"$OUT/pg-unit.log" 2>&1; then
+		PG_SHARED_DIR=$pg_dir
+		RASLOG_TEST_PG_URI=$(pg_uri raslog_unit)
+		export RASLOG_TEST_PG_URI
+	else
+		echo "  PostgreSQL is installed but its test cluster did not start: see $OUT/pg-unit.log"
+		echo "not ok 1 - the PostgreSQL test cluster starts" >>"$OUT/pg-unit.log"
+		echo 1 >"$OUT/pg-unit.status"
+	fi
 fi
+export PG_SHARED_DIR
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
+	wanted "unit/$(basename "$t")" || continue
 	run_step "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 done
-pg_stop
 unset RASLOG_TEST_PG_URI
-if [ -x "$BUILD/tests/jcs_tool" ]; then
+if [ -x "$BUILD/tests/jcs_tool" ] && wanted jcs-cross; then
 	run_step "jcs-cross" sh -c "node tests/js/jcs-cross.mjs $BUILD/tests/jcs_tool && echo 'ok 1 - jcs cross-check'"
 fi
-# The shell suites, $JOBS at a time (default 2: each suite runs its own
-# servers on free loopback ports in its own temp directory).  A suite
-# whose file says "# test-runs-alone" (it measures promptness under an
-# attack) runs afterwards with nothing beside it.
-JOBS=${RASLOG_TEST_JOBS:-2}
+# Then one pool of steps, $JOBS at a time (default 3: the PostgreSQL
+# suites wait on fsync more than they use a core): the browser suite on
+# both engines and the short fuzz run first (the longest steps; fuzz runs
+# for fixed seconds), then the shell suites in tests/tools, tests/api and
+# tests/cli on SQLite, and the API and CLI suites again on PostgreSQL
+# (issue 20), longest first by the last run's tests/out/times.txt.  Each
+# suite runs its own servers on free loopback ports in its own temp
+# directory.  A suite whose subject is the SQLite file itself (or whose
+# checks do not depend on the engine) says "# engine: sqlite" and runs
+# once; 27-pg-* and 28-pg-* are PostgreSQL's own and run in the SQLite
+# list.  A suite whose file says "# test-runs-alone" (it measures
+# promptness under an attack) runs afterwards with nothing beside it.
+JOBS=${RASLOG_TEST_JOBS:-3}
 alone=""
-together=""
+jobs=""
+[ -f tests/browser/run.sh ] && jobs="browser:sqlite"
+[ -f tests/browser/run.sh ] && [ -n "$PG_SHARED_DIR" ] && jobs="$jobs browser:postgresql"
+[ -f tests/fuzz/run.sh ] && jobs="$jobs fuzz:short"
 for t in tests/tools/*.sh tests/api/*.sh tests/cli/*.sh; do
 	[ -f "$t" ] || continue
-	if grep -q '^# test-runs-alone' "$t"; then alone="$alone $t"; else together="$together $t"; fi
+	if grep -q '^# test-runs-alone' "$t"; then alone="$alone $t"; else jobs="$jobs sqlite:$t"; fi
 done
-export OUT
-for t in $together; do echo "$t"; done |
-	xargs -P "$JOBS" -I{} sh -c '. tests/run-step.sh; run_step "$(suite_name {})" bash {}'
-for t in $alone; do
-	run_step "$(suite_name "$t")" bash "$t"
-done
-# The API and CLI suites again on PostgreSQL (issue 20), when it is
-# installed: RASLOG_TEST_ENGINE=postgresql gives each suite a new database
-# in a throwaway cluster of its own (tests/lib/pg.sh).  A suite whose
-# subject is the SQLite file itself says "# engine: sqlite" and runs once;
-# 27-pg-* and 28-pg-* are PostgreSQL's own and ran above.
-if pg_available; then
+if [ -n "$PG_SHARED_DIR" ]; then
 	for t in tests/api/*.sh tests/cli/*.sh; do
 		grep -q '^# engine: sqlite' "$t" && continue
 		case "$t" in tests/api/*-pg-*) continue ;; esac
-		echo "$t"
-	done | RASLOG_TEST_ENGINE=postgresql xargs -P "$JOBS" -I{} sh -c \
-		'. tests/run-step.sh; run_step "$(suite_name {} | sed "s|^api/|api-pg/|; s|^cli/|cli-pg/|")" bash {}'
+		jobs="$jobs postgresql:$t"
+	done
 fi
-if [ -f tests/browser/run.sh ]; then
-	run_step "browser" bash tests/browser/run.sh "$BIN"
-fi
+# The last run's seconds per step (tests/out/times.txt, "SECONDS NAME"),
+# read before this run rewrites it: longest first, the browser and fuzz
+# steps first of all when there is no last run.
+last="$OUT/times.txt"
+order() {
+	for j in $jobs; do
+		n=$(job_name "$j")
+		s=$(awk -v n="$n" '$2 == n { print $1; exit }' "$last" 2>/dev/null)
+		case "$j" in browser:* | fuzz:*) s=${s:-1000} ;; esac
+		wanted "$n" && echo "${s:-0} $j"
+	done | sort -s -k1,1nr | cut -d' ' -f2
+}
+export OUT
+order | xargs -P "$JOBS" -I{} sh -c '. tests/run-step.sh; run_job {}'
+for t in $alone; do
+	wanted "$(suite_name "$t")" || continue
+	run_step "$(suite_name "$t")" bash "$t"
+done
+pg_stop
 if [ "${RASLOG_LONG:-0}" = 1 ] && [ -f tests/valgrind.sh ]; then
 	run_step "valgrind" bash tests/valgrind.sh
 fi
-if [ -f tests/fuzz/run.sh ]; then
-	run_step "fuzz" sh tests/fuzz/run.sh short
-fi
+
+# Where the time went: every step's seconds, longest first.
+find "$OUT" -name '*.secs' | sort | while read -r f; do
+	name=${f#"$OUT/"}; echo "$(cat "$f") ${name%.secs}"
+done | sort -k1,1nr >"$OUT/times.txt"
+echo "  slowest steps (all in $OUT/times.txt):"
+head -10 "$OUT/times.txt" | awk '{ printf "    %5ss  %s\n", $1, $2 }'
 
 passed=0
 failed=0

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (the matrix checks route access rules, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # tests/api/02-authz-cookie.sh - the authorization matrix for callers signed
 # in to the web page (issue 14 item 6): every state-changing row of the
 # matrix in tests/api/authz/common.sh, sent as the page sends it (the

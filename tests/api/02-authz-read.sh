@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (the matrix checks route access rules, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # tests/api/02-authz-read.sh - the authorization matrix, its reading half
 # (issue 6 item 1, issue 14 item 6): every GET row of the matrix in
 # tests/api/authz/common.sh against token callers and against the same

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (the matrix checks route access rules, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # tests/api/02-authz-write.sh - the authorization matrix, its state-changing
 # half for token callers (issue 6 item 1): every row of the matrix in
 # tests/api/authz/common.sh but GET, against every kind of token caller;

@@ -18,6 +18,8 @@
 //
 //   node tests/browser/figures.test.mjs BASE_URL FACULTY_TOKEN TRAINEE_ID DB
 //
+// DB is the server's database, a SQLite file or a postgresql:// URI
+// (tests/lib/sql.sh runs the tampering statement on either engine).
 // Prints TAP (harness.mjs); exits 1 on any failure.  tests/browser/figures.sh
 // runs it against the demo.
 import { execFileSync } from 'node:child_process';
@@ -52,7 +54,7 @@ try {
 	ok(/requirement figures.*match/.test(before.text), `  ...saying so (${before.text.slice(0, 80)}…)`);
 
 	// The cache tampered while serving.
-	execFileSync('sqlite3', [DB, `UPDATE trainee_tally SET signed = 100000 WHERE trainee_id = ${Number(TRAINEE)}`]);
+	execFileSync('sh', ['tests/lib/sql.sh', DB, `UPDATE trainee_tally SET signed = 100000 WHERE trainee_id = ${Number(TRAINEE)}`]);
 	const tally = await openTrainee(page);
 	ok(tally.state === 'verified' && JSON.stringify(tally.signed) === JSON.stringify(before.signed) && !tally.signed.some((t) => t.includes('100')),
 		'trainee_tally set to 100000 while serving: the page\u2019s figures come from the ledger, unchanged, and still reconcile', tally.text);

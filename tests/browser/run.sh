@@ -4,9 +4,12 @@
 # trainer flows, in-browser signature checks, axe-core scans; then
 # passkeys.sh (invitation to passkey with the virtual authenticator) and
 # oidc.sh (single sign-on through oidc-provider).  Screenshots,
-# axe reports and the printed portfolio land in tests/out/browser/.
+# axe reports and the printed portfolio land in tests/out/browser/
+# (tests/out/browser-pg/ on PostgreSQL).
 . tests/browser/demo.sh
-OUT=tests/out/browser
+# RASLOG_TEST_ENGINE=postgresql (tests/run.sh's browser-pg): every server of
+# this run on PostgreSQL (tests/lib.sh), its files apart, so both can run at once.
+if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then OUT=tests/out/browser-pg; else OUT=tests/out/browser; fi
 rm -rf "$OUT" && mkdir -p "$OUT"
 node tests/browser/browser.test.mjs "$URL" "$(token 'Amelia Hart')" "$(token 'Aisha Bello')" "$OUT" "$(token 'David Ellis')"
 st=$?

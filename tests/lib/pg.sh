@@ -9,6 +9,14 @@
 #   pg_psql NAME SQL          # runs SQL, prints rows unaligned (psql -At)
 #   pg_stop                   # stops the cluster and deletes DIR
 #
+# One cluster for a whole pass of suites (tests/run.sh; a new database is
+# much cheaper than a new cluster):
+#   pg_shared_start DIR       # pg_start DIR, plus the template database
+#                             # raslog_test_template (tests/lib/pg-test-compat.sql loaded)
+#   pg_shared_createdb DIR NAME   # in a suite: database NAME, a copy of the
+#                             # template, in the running cluster at DIR
+#   pg_shared_dropdb NAME     # drops it (at the suite's end)
+#
 # Each cluster is a copy of a template cluster initdb made once
 # (RASLOG_PG_TEMPLATE, default $TMPDIR/raslog-pg-template-15-UID).
 #
@@ -75,7 +83,7 @@ unix_socket_permissions = 0700
 fsync = on
 synchronous_commit = on
 shared_buffers = 16MB
-max_connections = 100
+max_connections = ${PG_MAX_CONNECTIONS:-100}
 log_min_messages = warning
 EOF
 	if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start \
@@ -97,8 +105,26 @@ pg_psql() { # pg_psql NAME SQL
 	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -U raslog -d "$1" -c "$2"
 }
 
+pg_shared_start() { # pg_shared_start DIR
+	PG_MAX_CONNECTIONS=${PG_MAX_CONNECTIONS:-300} pg_start "$1" && pg_createdb raslog_test_template &&
+		pg_psql raslog_test_template "$(cat tests/lib/pg-test-compat.sql)" >/dev/null
+}
+
+PG_SHARED=0
+pg_shared_createdb() { # pg_shared_createdb DIR NAME
+	PG_DIR=$1
+	PG_SHARED=1
+	"$PG_BIN/createdb" -h "$PG_DIR" -U raslog -T raslog_test_template "$2"
+}
+
+pg_shared_dropdb() { # pg_shared_dropdb NAME
+	"$PG_BIN/dropdb" -h "$PG_DIR" -U raslog --if-exists --force "$1"
+}
+
+# (A suite in a shared cluster never stops it: tests/run.sh does.)
 pg_stop() {
 	[ -n "$PG_DIR" ] || return 0
+	[ "$PG_SHARED" = 1 ] && return 0
 	if [ -d "$PG_DIR/data" ]; then
 		pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
 	fi
