@@ -395,60 +395,96 @@ static int cmp_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A growable list of int64 pairs (ledger index, a second value). */
+struct pairs {
+	int64_t (*v)[2];
+	size_t n, cap;
+};
+
+static int pairs_add(struct pairs *p, int64_t a, int64_t b)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		int64_t (*grown)[2] = realloc(p->v, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		p->v = grown;
+		p->cap = cap;
+	}
+	p->v[p->n][0] = a;
+	p->v[p->n][1] = b;
+	p->n++;
+	return 0;
+}
+
 /*
- * The ledger indexes of the accreditations the ledger itself has ended: a
- * revocation entry names it, or (a trainer's) a later trainer
- * accreditation supersedes it.  Sorted, in *out (free it).  The status
- * list is built from these, never from the record rows' revoked_index or
- * superseded_index, which anyone with the database file could edit.
+ * The ledger indexes of the accreditations the ledger itself has ended,
+ * sorted, in *out (free it), by the rules signoff.c applies to the rows:
+ * a revocation naming a trainee's accreditation ends that one; one naming
+ * a trainer's accreditation ends every accreditation of that trainer
+ * before it (revocation covers the person); a trainer accreditation that
+ * supersedes another ends it.  The status list is built from these, never
+ * from the rows' revoked_index or superseded_index, which anyone with the
+ * database could edit.
  */
 static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('revocation', 'trainer_accreditation') "
 					    "ORDER BY idx", err);
-	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0;
-	int rc;
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	struct pairs trainer_accs = { 0 }, revocations = { 0 }, ended = { 0 };
+	int rc, oom = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return -1;
 	while ((rc = rl_step(st)) == RL_ROW) {
+		int64_t idx = rl_col_int64(st, 0);
 		const char *m = rl_col_text(st, 1);
 		size_t len = m ? (size_t)rl_col_bytes(st, 1) : 0;
 		json_t *j = len > plen && memcmp(m, RL_STATEMENT_PREFIX, plen) == 0 ? json_loadb(m + plen, len - plen, 0, NULL) : NULL;
 		struct rl_statement s;
 		struct rl_error ignored = RL_ERROR_INIT;
-		int64_t ended = -1;
 
-		if (j && rl_statement_read(j, "", &s, &ignored) == 0) {
+		if (j && rl_statement_read(j, NULL, &s, &ignored) == 0) {
 			if (s.kind == RL_K_REVOCATION)
-				ended = s.u.revocation.accreditation_index;
-			else if (s.kind == RL_K_TRAINER_ACC && s.supersedes >= 0)
-				ended = s.supersedes;
+				oom |= pairs_add(&revocations, idx, s.u.revocation.accreditation_index);
+			else if (s.kind == RL_K_TRAINER_ACC) {
+				oom |= pairs_add(&trainer_accs, idx, s.u.trainer_acc.trainer);
+				if (s.supersedes >= 0)
+					oom |= pairs_add(&ended, s.supersedes, 0);
+			}
 		}
 		rl_error_clear(&ignored);
 		json_decref(j);
-		if (ended < 0)
-			continue;
-		if (*n == cap) {
-			int64_t *grown = realloc(*out, (cap = cap ? 2 * cap : 64) * sizeof(**out));
-			if (!grown) {
-				rl_reset(st);
-				free(*out);
-				*out = NULL;
-				return rl_error_internal(err, "out of memory reading the ledger's revocations");
-			}
-			*out = grown;
-		}
-		(*out)[(*n)++] = ended;
 	}
 	rl_reset(st);
-	if (rc != RL_DONE) {
-		free(*out);
-		*out = NULL;
-		return rl_db_fail(db, err, "reading the ledger's revocations");
+	for (size_t r = 0; r < revocations.n && !oom; r++) {
+		int64_t named = revocations.v[r][1], trainer = 0;
+
+		for (size_t t = 0; t < trainer_accs.n; t++)
+			if (trainer_accs.v[t][0] == named)
+				trainer = trainer_accs.v[t][1];
+		if (!trainer) {
+			oom |= pairs_add(&ended, named, 0);
+			continue;
+		}
+		for (size_t t = 0; t < trainer_accs.n && trainer_accs.v[t][0] < revocations.v[r][0]; t++)
+			if (trainer_accs.v[t][1] == trainer)
+				oom |= pairs_add(&ended, trainer_accs.v[t][0], 0);
 	}
+	free(trainer_accs.v);
+	free(revocations.v);
+	if (rc != RL_DONE || oom || (ended.n && !(*out = malloc(ended.n * sizeof(**out))))) {
+		free(ended.v);
+		return rc != RL_DONE ? rl_db_fail(db, err, "reading the ledger's revocations")
+				     : rl_error_internal(err, "out of memory reading the ledger's revocations");
+	}
+	for (size_t i = 0; i < ended.n; i++)
+		(*out)[i] = ended.v[i][0];
+	*n = ended.n;
+	free(ended.v);
 	if (*n)
 		qsort(*out, *n, sizeof(**out), cmp_int64);
 	return 0;
