@@ -223,16 +223,7 @@ json_t *rl_evidence_report_to_json(const struct rl_evidence_report *r, int what,
 	free(idx);
 	if (r->sha256 && (cur = json_object_get(doc, "curriculum")))
 		put(cur, "sha256", json_string(r->sha256), &failed);
-	if (p->has_trainee) {
-		json_t *t = json_object();
-
-		put(doc, "trainee", t, &failed);
-		if (t) {
-			put(t, "id", json_integer(p->trainee_id), &failed);
-			put(t, "name", json_string(p->trainee_name), &failed);
-			put(t, "site", json_string(p->trainee_site), &failed);
-		}
-	}
+	rl_progress_trainee_json(p, doc, &failed);
 	if (failed) {
 		json_decref(doc);
 		rl_error_internal(err, "out of memory building the evidence report");

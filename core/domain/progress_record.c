@@ -45,6 +45,21 @@ static void put(json_t *obj, const char *key, json_t *value, int *failed)
 		*failed = 1;
 }
 
+void rl_progress_trainee_json(const struct rl_progress *p, json_t *doc, int *failed)
+{
+	json_t *t;
+
+	if (!p->has_trainee)
+		return;
+	t = json_object();
+	put(doc, "trainee", t, failed);
+	if (t) {
+		put(t, "id", json_integer(p->trainee_id), failed);
+		put(t, "name", json_string(p->trainee_name), failed);
+		put(t, "site", json_string(p->trainee_site), failed);
+	}
+}
+
 static void append(json_t *arr, json_t *value, int *failed)
 {
 	if (json_array_append_new(arr, value) < 0)
@@ -191,16 +206,7 @@ json_t *rl_progress_to_json(const struct rl_progress *p, struct rl_error *err)
 			}
 		}
 	}
-	if (p->has_trainee) {
-		json_t *t = json_object();
-
-		put(doc, "trainee", t, &failed);
-		if (t) {
-			put(t, "id", json_integer(p->trainee_id), &failed);
-			put(t, "name", json_string(p->trainee_name), &failed);
-			put(t, "site", json_string(p->trainee_site), &failed);
-		}
-	}
+	rl_progress_trainee_json(p, doc, &failed);
 	if (failed) {
 		json_decref(doc);
 		rl_error_internal(err, "out of memory building the progress document");

@@ -112,6 +112,13 @@ void rl_progress_set_trainee(struct rl_progress *p, int64_t id, const char *name
 json_t *rl_progress_to_json(const struct rl_progress *p, struct rl_error *err);
 
 /*
+ * Sets doc's "trainee" member ({"id","name","site"}) when p has a trainee
+ * (rl_progress_set_trainee); *failed set on any failure.  Both the progress
+ * document and the evidence report render the trainee this way.
+ */
+void rl_progress_trainee_json(const struct rl_progress *p, json_t *doc, int *failed);
+
+/*
  * The accreditation list's module summary: a new array of
  * {"module","title","status","met_requirements","total_requirements"},
  * or NULL when out of memory.
