@@ -156,10 +156,10 @@ function start(user, announceIt) {
 	else route();
 }
 
-function signOut() {
-	// A cookie session is ended on the server too; a token just leaves this tab.
+async function signOut() {
+	// A cookie session is ended on the server too, before the page says so; a token just leaves this tab.
 	const session = hasSession();
-	if (session) api('/session/logout', { method: 'POST' }).catch(() => {});
+	if (session) await api('/session/logout', { method: 'POST' }).catch(() => {});
 	clearToken();
 	history.replaceState(null, '', '#/');
 	showSignIn();
