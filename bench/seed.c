@@ -531,5 +531,9 @@ usage:
 		fprintf(stderr, "seed: %zu sign-offs were refused\n", failed);
 	printf("RESULT sessions=%lld seconds=%.2f sessions_per_s=%.1f refused=%zu pending=%lld\n", nsessions, secs,
 	       secs > 0 ? nsessions / secs : 0.0, failed, npending);
+	for (int i = 0; i < 2; i++)
+		free(bufs[i].items);
+	free(ids);
+	free(trainers);
 	return failed ? 1 : 0;
 }
