@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (HTTP framing, limits and promptness are the front end's, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # tests/api/04-http.sh - HTTP hardening against the real raslogd over raw
 # sockets (issue 6 items 2 and 8): ambiguous framing (two Content-Length
 # headers, Content-Length with Transfer-Encoding) gets 400 and a closed

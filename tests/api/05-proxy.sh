@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (proxy headers, the rate limit and the audit trail are the front end's, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # 05-proxy.sh - behind a reverse proxy: with --trusted-proxy 127.0.0.1 the
 # rate limit and the audit trail see the X-Forwarded-For client, so one
 # client's failed sign-ins do not lock out another; without the flag the

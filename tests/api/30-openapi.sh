@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (the route table against the OpenAPI description, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # tests/api/30-openapi.sh - the OpenAPI 3.1 description (issue 8 item 5):
 # web/openapi.json lints clean with @redocly/cli (rules in
 # tests/js/redocly.yaml), the server serves it at /api/v1/openapi.json

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (how issued documents name the server, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # 61-public-url.sh - issued documents (credentials, the status list, the
 # portfolio PDF's verify link) name the server by its configured public URL
 # (public_url / --public-url; default http:// + the listen address), never

@@ -1,4 +1,5 @@
 #!/bin/bash
+# engine: sqlite (the man pages against the command tables, which do not depend on the storage engine; tests/run.sh runs it once, on SQLite, to keep make test inside its time)
 # man.sh - the man pages' synopses, --help and the parsers come from one
 # set of command tables (cli/optspec.h): the synopsis in man/raslog.1 and
 # man/raslogd.8 must be what the programs' --help-man prints, and a page
