@@ -527,6 +527,8 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 			int ledger = nended && bsearch(&idx, ended, nended, sizeof(*ended), cmp_int64) != NULL;
 			int cache = rl_col_int64(st, 3) != 0;
 
+			if (i < offset || i >= offset + RL_STATUS_LIST_BITS / 2)
+				continue; /* an id edited below zero names no bit of this half */
 			if (ledger)
 				bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
 			if (ledger != cache && rl_progress_drift_hook) {
