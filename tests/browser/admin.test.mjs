@@ -34,6 +34,9 @@ try {
 		await page.fill('#admin-q', 'Mei Chen');
 		await page.click('form.search button[type=submit]');
 		await page.locator('#admin-people tbody tr', { hasText: 'Mei Chen' }).waitFor();
+		// The first, unfiltered list may still be on screen: give the search's reply its time, then count.
+		await page.waitForFunction(() => document.querySelectorAll('#admin-people tbody tr').length === 1, null,
+			{ timeout: 10000 }).catch(() => {});
 		ok(await page.locator('#admin-people tbody tr').count() === 1, `${width}px: the search finds one person`);
 		const row = page.locator('#admin-people tbody tr').first();
 		const before = (await row.locator('td.programme').textContent()).trim();

@@ -45,8 +45,13 @@ export async function render(root, ctx) {
 	const search = h('form', { class: 'search', role: 'search' }, field('admin-q', 'Search by name or e-mail', q),
 		h('button', { type: 'submit' }, 'Search'));
 
+	// Each list() is numbered: a reply that arrives after a later search's (the first, unfiltered
+	// list answering after a quick search) is dropped, so the table always shows the last search.
+	let listed = 0;
 	async function list() {
+		const mine = ++listed;
 		const r = await api('/users', { query: { q: q.value || undefined, limit: 100 } });
+		if (mine !== listed) return;
 		const items = itemsOf(r);
 		clear(results);
 		if (!items.length) { results.append(empty('Nobody matches.')); return; }
