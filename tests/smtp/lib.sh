@@ -18,6 +18,7 @@ MAIL="$WORK/mail"
 SMTP_PID=""
 SMTP_PORT=$(free_port)
 start_smtp() {
+	stop_smtp || true # a sink already running would keep the port, answer the check below and outlive the suite
 	PYTHONPATH="$SMTP_ROOT" /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
 		-c smtp_sink.Sink "$MAIL" >>"$WORK/smtp.log" 2>&1 &
 	SMTP_PID=$!
