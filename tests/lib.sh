@@ -191,6 +191,27 @@ sql() {
 	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_psql "$PG_DB" "$1"; else sqlite3 "$DB" "$1"; fi
 }
 
+# compare_offline_view OFFLINE_JSON TOKEN: for every trainee of `raslog audit --file ... --json`'s
+# output, "same" or "differ ID" (one line each, into $WORK/cmp) against the server's progress
+# report for them as TOKEN's caller sees it: status, modules met, each module's status and each
+# requirement's signed figure and target.
+compare_offline_view() {
+	: > "$WORK/cmp"
+	for cov_id in $(jget '" ".join(str(t["trainee"]) for t in j["trainees"])' < "$1"); do
+		api GET "/api/v1/trainees/$cov_id/progress" "$2" >/dev/null
+		python3 - "$1" "$WORK/body" "$cov_id" >> "$WORK/cmp" <<'PY'
+import json, sys
+off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees"]}
+srv = json.load(open(sys.argv[2]))
+led = off[int(sys.argv[3])]
+def view(r):
+    return (r["status"], r["modules_met"], [(m["id"], m["status"] if m["status"] in ("met", "blocked") else "unmet",
+            [(q["key"], q["signed"], q["target"]) for q in m["requirements"]]) for m in r["modules"]])
+print("same" if view(srv) == view(led) else "differ %s" % sys.argv[3])
+PY
+	done
+}
+
 # key_body TOKEN [SECRET_KEY|KEYFILE|new]: a POST /api/v1/keys body, {"public_key","proof"}, whose
 # proof of possession (tests/js/key-proof.mjs) names the token's user and the server's public URL.
 key_body() {

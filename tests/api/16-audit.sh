@@ -85,20 +85,7 @@ curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger/head" > "$WORK/head.
 ok "offline audit prints the recomputed view" "$RASLOG" audit --file "$WORK/export.jsonl" --log-key "$LOGKEY" --head "$WORK/head.json"
 check "with every trainee's status" "$(grep -c '^trainee [0-9]* (ras-' "$WORK/out")" -ge 8
 "$RASLOG" audit --file "$WORK/export.jsonl" --log-key "$LOGKEY" --json > "$WORK/offline.json"
-: > "$WORK/cmp"
-for id in $(jget '" ".join(str(t["trainee"]) for t in j["trainees"])' < "$WORK/offline.json"); do
-	api GET "/api/v1/trainees/$id/progress" "$FAC" >/dev/null
-	python3 - "$WORK/offline.json" "$WORK/body" "$id" >> "$WORK/cmp" <<'EOF'
-import json, sys
-off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees"]}
-srv = json.load(open(sys.argv[2]))
-led = off[int(sys.argv[3])]
-def view(r):
-    return (r["status"], r["modules_met"], [(m["id"], m["status"] if m["status"] in ("met", "blocked") else "unmet",
-            [(q["key"], q["signed"], q["target"]) for q in m["requirements"]]) for m in r["modules"]])
-print("same" if view(srv) == view(led) else "differ %s" % sys.argv[3])
-EOF
-done
+compare_offline_view "$WORK/offline.json" "$FAC"
 check "the offline view equals the server's progress report for every trainee" \
 	"$(sort -u "$WORK/cmp")" = same
 sed '0,/"minutes\\":[0-9]*/s//"minutes\\":1441/' "$WORK/export.jsonl" > "$WORK/bad.jsonl"

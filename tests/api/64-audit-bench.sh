@@ -30,20 +30,7 @@ curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger?count=100000" > "$WO
 check "the export holds every entry" "$(wc -l < "$WORK/export.jsonl")" -gt 3000
 "$RASLOG" audit --file "$WORK/export.jsonl" --log-key "$LOGKEY" --json > "$WORK/offline.json" 2>"$WORK/err"
 check "offline audit of the export alone succeeds" "$?" = 0
-: > "$WORK/cmp"
-for id in $(jget '" ".join(str(t["trainee"]) for t in j["trainees"])' < "$WORK/offline.json"); do
-	api GET "/api/v1/trainees/$id/progress" "$FAC" >/dev/null
-	python3 - "$WORK/offline.json" "$WORK/body" "$id" >> "$WORK/cmp" <<'PY'
-import json, sys
-off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees"]}
-srv = json.load(open(sys.argv[2]))
-led = off[int(sys.argv[3])]
-def view(r):
-    return (r["status"], r["modules_met"], [(m["id"], m["status"] if m["status"] in ("met", "blocked") else "unmet",
-            [(q["key"], q["signed"], q["target"]) for q in m["requirements"]]) for m in r["modules"]])
-print("same" if view(srv) == view(led) else "differ %s" % sys.argv[3])
-PY
-done
+compare_offline_view "$WORK/offline.json" "$FAC"
 check "the offline view covers all 60 trainees" "$(wc -l < "$WORK/cmp")" = 60
 check "and equals the server's progress report for every one" "$(sort -u "$WORK/cmp")" = same
 check "the bench programme has figures to compare (some signed minutes counted)" \
