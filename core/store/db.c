@@ -210,6 +210,49 @@ void rl_db_rollback(struct rl_db *db)
 		db->engine->exec(db, "ROLLBACK");
 }
 
+int rl_db_begin_read(struct rl_db *db, struct rl_error *err)
+{
+	if (db->engine->exec(db, "BEGIN") < 0)
+		return rl_db_fail(db, err, "starting a read transaction");
+	return 0;
+}
+
+void rl_db_end_read(struct rl_db *db)
+{
+	if (db->engine->exec(db, "COMMIT") < 0)
+		rl_db_rollback(db);
+}
+
+/* SAVEPOINT, RELEASE and ROLLBACK TO with a static identifier (never input). */
+static int savepoint_exec(struct rl_db *db, const char *verb, const char *name)
+{
+	char sql[96];
+	int n = snprintf(sql, sizeof(sql), "%s %s", verb, name);
+
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return -1;
+	return db->engine->exec(db, sql);
+}
+
+int rl_db_savepoint(struct rl_db *db, const char *name, struct rl_error *err)
+{
+	if (savepoint_exec(db, "SAVEPOINT", name) < 0)
+		return rl_db_fail(db, err, "starting a savepoint");
+	return 0;
+}
+
+int rl_db_release(struct rl_db *db, const char *name, struct rl_error *err)
+{
+	if (savepoint_exec(db, "RELEASE", name) < 0)
+		return rl_db_fail(db, err, "releasing a savepoint");
+	return 0;
+}
+
+void rl_db_rollback_to(struct rl_db *db, const char *name)
+{
+	savepoint_exec(db, "ROLLBACK TO", name);
+}
+
 /* ---- meta rows ---- */
 
 int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size)

@@ -83,6 +83,23 @@ int rl_db_begin(struct rl_db *db, struct rl_error *err);   /* a write transactio
 int rl_db_commit(struct rl_db *db, struct rl_error *err);
 void rl_db_rollback(struct rl_db *db);
 
+/*
+ * A read transaction: every read between the two sees one snapshot.
+ * Ending it cannot undo anything, so rl_db_end_read never fails (a
+ * COMMIT that fails is rolled back).
+ */
+int rl_db_begin_read(struct rl_db *db, struct rl_error *err);
+void rl_db_end_read(struct rl_db *db);
+
+/*
+ * Savepoints inside a write transaction, named by a static identifier
+ * ("job"): rl_db_savepoint starts one, rl_db_release keeps its work,
+ * rl_db_rollback_to undoes it (the savepoint stays, as in SQL).
+ */
+int rl_db_savepoint(struct rl_db *db, const char *name, struct rl_error *err);
+int rl_db_release(struct rl_db *db, const char *name, struct rl_error *err);
+void rl_db_rollback_to(struct rl_db *db, const char *name);
+
 /* meta table: small named values (keys, secrets). get returns the length or -1. */
 int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size);
 int rl_db_meta_put(struct rl_db *db, const char *key, const void *value, size_t len,
