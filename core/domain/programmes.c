@@ -11,6 +11,7 @@
 #include "base/codes.h"
 #include "base/jsonin.h"
 #include "base/util.h"
+#include "store/programmes_rows.h"
 
 /* A threshold member: absent = unchanged (-2), null = the global one (-1), else 0..max. */
 static void threshold(const json_t *body, const char *name, long long max, long long *out, struct rl_error *err)
@@ -52,141 +53,85 @@ int rl_programme_parse(const json_t *body, int creating, struct rl_programme_in 
 	return err->status ? -1 : 0;
 }
 
-static void bind_threshold(struct rl_stmt *st, int i, long long v)
-{
-	if (v >= 0)
-		rl_bind_int64(st, i, v);
-	else
-		rl_bind_null(st, i);
-}
-
 static int name_taken(struct rl_db *db, struct rl_error *err, const char *name)
 {
-	if (rl_db_unique_violation(db))
+	if (rl_db_unique_violation(db)) {
+		rl_error_clear(err);
 		return rl_error_field(err, "name", "a programme named '%s' already exists", name);
-	return rl_db_fail(db, err, "storing a programme");
+	}
+	return -1;
 }
 
 int rl_programme_create(struct rl_db *db, const struct rl_programme_in *in, int64_t by, int64_t *id,
 			struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO programmes(name, reminder_count, reminder_days, created_at, "
-					  "created_by) VALUES (?, ?, ?, ?, ?) RETURNING id", err);
 	char now[21];
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_text(st, 1, in->name, -1);
-	bind_threshold(st, 2, in->remind_count);
-	bind_threshold(st, 3, in->remind_days);
-	rl_bind_text(st, 4, now, -1);
-	if (by)
-		rl_bind_int64(st, 5, by);
-	else
-		rl_bind_null(st, 5);
-	if (rl_step_id(st, id) != RL_DONE)
+	if (rl_rows_programme_insert(db, in->name, in->remind_count, in->remind_days, now, by, id, err) < 0)
 		return name_taken(db, err, in->name);
 	return 0;
 }
 
 int rl_programme_exists(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM programmes WHERE id = ?", err);
-	int rc;
-
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a programme");
-	return rc == RL_ROW;
+	return rl_rows_programme_exists(db, id, err);
 }
 
 int rl_programme_update(struct rl_db *db, int64_t id, const struct rl_programme_in *in, struct rl_error *err)
 {
-	struct rl_stmt *st;
 	int e = rl_programme_exists(db, id, err);
 
 	if (e < 0)
 		return -1;
 	if (!e)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no programme %lld", (long long)id);
-	st = rl_db_stmt(db, "UPDATE programmes SET name = coalesce(?1, name), "
-			    "reminder_count = CASE WHEN ?2 = -2 THEN reminder_count WHEN ?2 = -1 THEN NULL ELSE ?2 END, "
-			    "reminder_days = CASE WHEN ?3 = -2 THEN reminder_days WHEN ?3 = -1 THEN NULL ELSE ?3 END "
-			    "WHERE id = ?4", err);
-	if (!st)
-		return -1;
-	rl_db_bind_text(st, 1, in->name);
-	rl_bind_int64(st, 2, in->remind_count);
-	rl_bind_int64(st, 3, in->remind_days);
-	rl_bind_int64(st, 4, id);
-	if (rl_step(st) != RL_DONE)
+	if (rl_rows_programme_update(db, id, in->name, in->remind_count, in->remind_days, err) < 0)
 		return name_taken(db, err, in->name ? in->name : "");
 	return 0;
 }
 
-#define PROGRAMME_SELECT \
-	"SELECT p.id, p.name, p.reminder_count, p.reminder_days, p.created_at, " \
-	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
-	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 1 <> 0)), " \
-	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
-	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 2 <> 0)), " \
-	"(SELECT count(*) FROM programme_members m JOIN users u ON u.id = m.user_id " \
-	" WHERE m.programme_id = p.id AND m.until_at IS NULL AND (u.roles & 4 <> 0)) FROM programmes p "
-
-static json_t *int_or_null(struct rl_stmt *st, int col)
+static json_t *int_or_null(int64_t v)
 {
-	return rl_col_is_null(st, col) ? json_null() : json_integer(rl_col_int64(st, col));
+	return v < 0 ? json_null() : json_integer(v);
 }
 
-static json_t *programme_from_row(struct rl_stmt *st)
+static json_t *programme_json(const struct rl_row_programme *r)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:{s:I,s:I,s:I}}", "id", (json_int_t)rl_col_int64(st, 0),
-			 "name", rl_db_col_text(st, 1), "reminder_count", int_or_null(st, 2),
-			 "reminder_days", int_or_null(st, 3), "created_at", rl_db_col_text(st, 4), "members",
-			 "trainees", (json_int_t)rl_col_int64(st, 5), "trainers",
-			 (json_int_t)rl_col_int64(st, 6), "faculty", (json_int_t)rl_col_int64(st, 7));
+	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:{s:I,s:I,s:I}}", "id", (json_int_t)r->id,
+			 "name", r->name, "reminder_count", int_or_null(r->reminder_count),
+			 "reminder_days", int_or_null(r->reminder_days), "created_at", r->created_at, "members",
+			 "trainees", (json_int_t)r->trainees, "trainers",
+			 (json_int_t)r->trainers, "faculty", (json_int_t)r->faculty);
+}
+
+static int set_programme(void *ctx, const struct rl_row_programme *r)
+{
+	*(json_t **)ctx = programme_json(r);
+	return 0;
+}
+
+static int append_programme(void *ctx, const struct rl_row_programme *r)
+{
+	json_array_append_new(ctx, programme_json(r));
+	return 0;
 }
 
 json_t *rl_programme_get(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "WHERE p.id = ?", err);
 	json_t *o = NULL;
-	int rc;
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		o = programme_from_row(st);
-	else if (rc == RL_DONE)
+	if (rl_rows_programme_get(db, id, set_programme, &o, err) == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no programme %lld", (long long)id);
-	else
-		rl_db_fail(db, err, "reading a programme");
-	rl_reset(st);
 	return o;
 }
 
 json_t *rl_programmes_list(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "ORDER BY p.name, p.id", err);
-	json_t *items;
-	int rc;
+	json_t *items = json_array();
 
-	if (!st)
-		return NULL;
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(items, programme_from_row(st));
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_programmes_list(db, append_programme, items, err) < 0) {
 		json_decref(items);
-		rl_db_fail(db, err, "listing programmes");
 		return NULL;
 	}
 	return items;
@@ -195,7 +140,8 @@ json_t *rl_programmes_list(struct rl_db *db, struct rl_error *err)
 int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids, size_t n, int64_t by,
 			     const char *field, struct rl_error *err)
 {
-	struct rl_stmt *st;
+	int64_t cur[64];
+	size_t ncur = 0;
 	char now[21];
 	int rc, roles = 0;
 
@@ -207,113 +153,64 @@ int rl_programme_set_members(struct rl_db *db, int64_t user, const int64_t *ids,
 			return rl_error_field(err, field, "no programme %lld; GET /api/v1/programmes lists them",
 					      (long long)ids[i]);
 	}
-	if (!(st = rl_db_stmt(db, "SELECT roles FROM users WHERE id = ?", err)))
-		return -1;
-	rl_bind_int64(st, 1, user);
-	if ((rc = rl_step(st)) == RL_ROW)
-		roles = rl_col_int(st, 0);
-	rl_reset(st);
-	if (rc != RL_ROW)
-		return rc == RL_DONE ? rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld",
-							(long long)user)
-					 : rl_db_fail(db, err, "reading a user");
+	if ((rc = rl_rows_programme_user_roles(db, user, &roles, err)) <= 0)
+		return rc == 0 ? rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld",
+					      (long long)user)
+			       : -1;
 	if ((roles & RL_ROLE_TRAINEE) && n > 1)
 		return rl_error_field(err, field, "a trainee is in one programme at a time; faculty and trainers may "
 					   "serve several");
 	rl_now_rfc3339(now);
 	/* Close the memberships not kept. */
-	if (!(st = rl_db_stmt(db, "SELECT programme_id FROM programme_members WHERE user_id = ? AND until_at IS NULL", err)))
+	if (rl_rows_programme_current_ids(db, user, cur, 64, &ncur, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, user);
-	{
-		int64_t cur[64];
-		size_t ncur = 0;
-		while ((rc = rl_step(st)) == RL_ROW && ncur < 64)
-			cur[ncur++] = rl_col_int64(st, 0);
-		rl_reset(st);
-		if (rc != RL_ROW && rc != RL_DONE)
-			return rl_db_fail(db, err, "reading memberships");
-		for (size_t i = 0; i < ncur; i++) {
-			int keep = 0;
-			for (size_t j = 0; j < n; j++)
-				keep |= ids[j] == cur[i];
-			if (keep)
-				continue;
-			if (!(st = rl_db_stmt(db, "UPDATE programme_members SET until_at = ? WHERE user_id = ? AND "
-						  "programme_id = ? AND until_at IS NULL", err)))
-				return -1;
-			rl_bind_text(st, 1, now, -1);
-			rl_bind_int64(st, 2, user);
-			rl_bind_int64(st, 3, cur[i]);
-			if (rl_step(st) != RL_DONE)
-				return rl_db_fail(db, err, "ending a membership");
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!(st = rl_db_stmt(db, "INSERT INTO programme_members(user_id, programme_id, from_at, changed_by) "
-					  "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM programme_members "
-					  "WHERE user_id = ?1 AND programme_id = ?2 AND until_at IS NULL)", err)))
+	for (size_t i = 0; i < ncur; i++) {
+		int keep = 0;
+		for (size_t j = 0; j < n; j++)
+			keep |= ids[j] == cur[i];
+		if (!keep && rl_rows_programme_member_end(db, user, cur[i], now, err) < 0)
 			return -1;
-		rl_bind_int64(st, 1, user);
-		rl_bind_int64(st, 2, ids[i]);
-		rl_bind_text(st, 3, now, -1);
-		if (by)
-			rl_bind_int64(st, 4, by);
-		else
-			rl_bind_null(st, 4);
-		if (rl_step(st) != RL_DONE)
-			return rl_db_fail(db, err, "starting a membership");
 	}
+	for (size_t i = 0; i < n; i++)
+		if (rl_rows_programme_member_start(db, user, ids[i], now, by, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int append_membership(void *ctx, const struct rl_row_membership *r)
+{
+	json_array_append_new(ctx, json_pack("{s:I,s:s}", "id", (json_int_t)r->programme, "name", r->name));
 	return 0;
 }
 
 json_t *rl_programmes_of(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p "
-					  "ON p.id = m.programme_id WHERE m.user_id = ? AND m.until_at IS NULL "
-					  "ORDER BY p.name", err);
-	json_t *items;
-	int rc;
+	json_t *items = json_array();
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, user);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(items, json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-						       "name", rl_db_col_text(st, 1)));
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_programme_memberships(db, user, append_membership, items, err) < 0) {
 		json_decref(items);
-		rl_db_fail(db, err, "reading memberships");
 		return NULL;
 	}
 	return items;
 }
 
+static int append_history(void *ctx, const struct rl_row_membership *r)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s}", "programme", (json_int_t)r->programme, "name", r->name,
+			      "from", r->from_at);
+
+	json_object_set_new(o, "until", r->until_at ? json_string(r->until_at) : json_null());
+	json_object_set_new(o, "changed_by", r->changed_by ? json_integer(r->changed_by) : json_null());
+	json_array_append_new(ctx, o);
+	return 0;
+}
+
 json_t *rl_programme_history(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT m.programme_id, p.name, m.from_at, m.until_at, m.changed_by "
-					  "FROM programme_members m JOIN programmes p ON p.id = m.programme_id "
-					  "WHERE m.user_id = ? ORDER BY m.id", err);
-	json_t *items;
-	int rc;
+	json_t *items = json_array();
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, user);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s}", "programme", (json_int_t)rl_col_int64(st, 0),
-				      "name", rl_db_col_text(st, 1), "from", rl_db_col_text(st, 2));
-		json_object_set_new(o, "until", rl_db_col_text(st, 3) ? json_string(rl_db_col_text(st, 3)) : json_null());
-		json_object_set_new(o, "changed_by", int_or_null(st, 4));
-		json_array_append_new(items, o);
-	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_programme_history(db, user, append_history, items, err) < 0) {
 		json_decref(items);
-		rl_db_fail(db, err, "reading a membership history");
 		return NULL;
 	}
 	return items;

@@ -2,7 +2,8 @@
  * programmes.h - programmes (issue 17 item 3): a programme such as
  * "START North East" groups trainees, trainers and faculty.  Who may see
  * whose records by programme is not here but in sessions.h
- * (RL_FACULTY_SCOPE_SQL), the one place of that rule.
+ * (rl_trainee_visible; its SQL, RL_FACULTY_SCOPE_SQL, is in
+ * store/programmes_rows.h), the one place of that rule.
  *
  * A trainee is in one programme at a time, faculty and trainers in any
  * number; a move closes the current membership and opens another, so the

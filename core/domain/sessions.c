@@ -16,6 +16,9 @@
 #include "domain/catalog.h"
 #include "ledger/texts.h"
 #include "base/util.h"
+#include "store/programmes_rows.h"
+#include "store/sessions_rows.h"
+#include "store/supervision_rows.h"
 
 static const char *const session_fields[] = {
 	"date", "minutes", "activity", "platform", "site", "procedure", "steps",
@@ -160,20 +163,12 @@ long long rl_session_max_pending(void)
 /* Refuses a new session when its trainee already has the cap of pending ones with that trainer. */
 static int pending_cap(struct rl_db *db, const struct rl_session_new *s, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ? AND trainer_id = ? "
-					  "AND status = 'pending'", err);
+	int64_t count;
 	long long n, max = rl_session_max_pending();
 
-	if (!st)
+	if (rl_rows_session_pending_count(db, s->trainee, s->trainer, &count, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, s->trainee);
-	rl_bind_int64(st, 2, s->trainer);
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "counting pending sessions");
-	}
-	n = rl_col_int64(st, 0);
-	rl_reset(st);
+	n = count;
 	if (n >= max) {
 		rl_error_set(err, RL_E_CONFLICT, "too-many-pending", "Too many sessions waiting for this trainer",
 			     "you already have %lld sessions waiting for trainer %lld to sign (at most %lld); ask them "
@@ -185,56 +180,42 @@ static int pending_cap(struct rl_db *db, const struct rl_session_new *s, struct 
 	return 0;
 }
 
+/* The row store/ keeps of a validated session; *steps is the JSON text it points to (free it). */
+static void session_row_new(const struct rl_session_new *s, struct rl_row_session_new *r, char **steps)
+{
+	*steps = s->steps ? json_dumps(s->steps, JSON_COMPACT) : NULL;
+	*r = (struct rl_row_session_new){
+		.trainee = s->trainee, .trainer = s->trainer, .date = s->date, .minutes = s->minutes,
+		.activity = s->activity, .platform = s->platform, .site = s->site, .procedure = s->procedure,
+		.steps = *steps, .role = s->role, .notes = s->notes,
+	};
+}
+
 int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t *id,
 		      struct rl_error *err)
 {
+	struct rl_row_session_new r;
 	char now[21];
-	char *steps = NULL;
-	struct rl_stmt *st = rl_db_stmt(db,
-		"INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, platform, site, "
-		"procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id", err);
+	char *steps;
+	int rc;
 
-	if (!st || pending_cap(db, s, err) < 0)
+	if (pending_cap(db, s, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
-	if (s->steps)
-		steps = json_dumps(s->steps, JSON_COMPACT);
-	rl_bind_int64(st, 1, s->trainee);
-	rl_bind_int64(st, 2, s->trainer);
-	rl_bind_text(st, 3, s->date, -1);
-	rl_bind_int64(st, 4, s->minutes);
-	rl_bind_text(st, 5, s->activity, -1);
-	rl_db_bind_text(st, 6, s->platform);
-	rl_db_bind_text(st, 7, s->site);
-	rl_db_bind_text(st, 8, s->procedure);
-	rl_db_bind_text(st, 9, steps);
-	rl_db_bind_text(st, 10, s->role);
-	rl_db_bind_text(st, 11, s->notes);
-	rl_bind_text(st, 12, now, -1);
+	session_row_new(s, &r, &steps);
+	rc = rl_rows_session_insert(db, &r, now, id, err);
 	free(steps);
-	if (rl_step_id(st, id) != RL_DONE)
-		return rl_db_fail(db, err, "storing a session");
-	return 0;
+	return rc;
 }
 
-#define SESSION_COLUMNS \
-	"s.id, s.trainee_id, s.trainer_id, s.date, s.minutes, s.activity, s.platform, s.site, " \
-	"s.procedure, s.steps, s.role, s.notes, s.status, s.signed_role, s.signed_steps, " \
-	"s.signed_by, s.signed_at, s.signoff_index, s.reject_reason, s.created_at, " \
-	"te.name, tr.name, s.revision, s.updated_at, s.withdrawn_at"
-#define SESSION_FROM \
-	" FROM sessions s JOIN users te ON te.id = s.trainee_id JOIN users tr ON tr.id = s.trainer_id"
-
-static void set_text(json_t *o, const char *key, struct rl_stmt *st, int col)
+static void set_text(json_t *o, const char *key, const char *s)
 {
-	const char *s = rl_db_col_text(st, col);
 	if (s)
 		json_object_set_new(o, key, json_string(s));
 }
 
-static void set_steps(json_t *o, const char *key, struct rl_stmt *st, int col)
+static void set_steps(json_t *o, const char *key, const char *s)
 {
-	const char *s = rl_db_col_text(st, col);
 	json_t *a;
 
 	if (!s)
@@ -246,42 +227,42 @@ static void set_steps(json_t *o, const char *key, struct rl_stmt *st, int col)
 		json_decref(a);
 }
 
-static json_t *session_from_row(struct rl_db *db, struct rl_stmt *st)
+static json_t *session_json(struct rl_db *db, const struct rl_row_session *r)
 {
 	json_t *o = json_object();
-	const char *status = rl_db_col_text(st, 12);
+	const char *status = r->status;
 
-	json_object_set_new(o, "id", json_integer(rl_col_int64(st, 0)));
-	json_object_set_new(o, "trainee", json_integer(rl_col_int64(st, 1)));
-	json_object_set_new(o, "trainer", json_integer(rl_col_int64(st, 2)));
-	set_text(o, "date", st, 3);
-	json_object_set_new(o, "minutes", json_integer(rl_col_int64(st, 4)));
-	set_text(o, "activity", st, 5);
-	set_text(o, "platform", st, 6);
-	set_text(o, "site", st, 7);
-	set_text(o, "procedure", st, 8);
-	set_steps(o, "steps", st, 9);
-	set_text(o, "role", st, 10);
-	set_text(o, "notes", st, 11);
-	set_text(o, "created_at", st, 19);
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "trainee", json_integer(r->trainee));
+	json_object_set_new(o, "trainer", json_integer(r->trainer));
+	set_text(o, "date", r->date);
+	json_object_set_new(o, "minutes", json_integer(r->minutes));
+	set_text(o, "activity", r->activity);
+	set_text(o, "platform", r->platform);
+	set_text(o, "site", r->site);
+	set_text(o, "procedure", r->procedure);
+	set_steps(o, "steps", r->steps);
+	set_text(o, "role", r->role);
+	set_text(o, "notes", r->notes);
+	set_text(o, "created_at", r->created_at);
 	json_object_set_new(o, "status", json_string(status ? status : "pending"));
-	set_text(o, "trainee_name", st, 20);
-	set_text(o, "trainer_name", st, 21);
-	json_object_set_new(o, "revision", json_integer(rl_col_int64(st, 22)));
-	set_text(o, "updated_at", st, 23);
-	set_text(o, "withdrawn_at", st, 24);
-	if (!rl_col_is_null(st, 17)) {
+	set_text(o, "trainee_name", r->trainee_name);
+	set_text(o, "trainer_name", r->trainer_name);
+	json_object_set_new(o, "revision", json_integer(r->revision));
+	set_text(o, "updated_at", r->updated_at);
+	set_text(o, "withdrawn_at", r->withdrawn_at);
+	if (r->has_signoff) {
 		json_t *so = json_object();
 		json_object_set_new(so, "decision", json_string(strcmp(status, "signed") == 0 ? "confirmed" : "rejected"));
-		json_object_set_new(so, "ledger_index", json_integer(rl_col_int64(st, 17)));
-		json_object_set_new(so, "signed_by", json_integer(rl_col_int64(st, 15)));
-		set_text(so, "signed_at", st, 16);
-		set_text(so, "role", st, 13);
-		set_steps(so, "steps", st, 14);
-		set_text(so, "reason", st, 18);
+		json_object_set_new(so, "ledger_index", json_integer(r->signoff_index));
+		json_object_set_new(so, "signed_by", json_integer(r->signed_by));
+		set_text(so, "signed_at", r->signed_at);
+		set_text(so, "role", r->signed_role);
+		set_steps(so, "steps", r->signed_steps);
+		set_text(so, "reason", r->reject_reason);
 		/* The free text the sign-off commits to, with salts, or erased (ledger/texts.h). */
 		struct rl_error texts_err = RL_ERROR_INIT;
-		json_t *texts = rl_texts_of(db, rl_col_int64(st, 17), &texts_err);
+		json_t *texts = rl_texts_of(db, r->signoff_index, &texts_err);
 		if (texts)
 			json_object_set_new(so, "texts", texts);
 		json_object_set_new(o, "signoff", so);
@@ -291,47 +272,48 @@ static json_t *session_from_row(struct rl_db *db, struct rl_stmt *st)
 	return o;
 }
 
+struct session_ctx {
+	struct rl_db *db;
+	json_t *out;                                  /* the one session, or the list */
+	int (*fn)(void *ctx, json_t *session);        /* or a caller's function */
+	void *fn_ctx;
+	int limit, n;
+	int64_t *next_cursor;
+};
+
+static int set_session(void *vctx, const struct rl_row_session *r)
+{
+	struct session_ctx *c = vctx;
+
+	c->out = session_json(c->db, r);
+	return 0;
+}
+
 json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM " WHERE s.id = ?", err);
-	json_t *o = NULL;
-	int rc;
+	struct session_ctx c = { .db = db };
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		o = session_from_row(db, st);
-	else if (rc == RL_DONE)
+	if (rl_rows_session_get(db, id, set_session, &c, err) == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld is visible to you", (long long)id);
-	else
-		rl_db_fail(db, err, "reading a session");
-	rl_reset(st);
-	return o;
+	return c.out;
+}
+
+static int call_fn(void *vctx, const struct rl_row_session *r)
+{
+	struct session_ctx *c = vctx;
+	json_t *s = session_json(c->db, r);
+	int stop = c->fn(c->fn_ctx, s);
+
+	json_decref(s);
+	return stop;
 }
 
 int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(void *ctx, json_t *session),
 				  void *ctx, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
-					  " WHERE s.trainee_id = ? ORDER BY s.date, s.id", err);
-	int rc, stop = 0;
+	struct session_ctx c = { .db = db, .fn = fn, .fn_ctx = ctx };
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, trainee);
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		json_t *s = session_from_row(db, st);
-		stop = fn(ctx, s);
-		json_decref(s);
-	}
-	rl_reset(st);
-	if (stop < 0)
-		return -1;
-	if (!stop && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee's sessions");
-	return 0;
+	return rl_rows_sessions_of_trainee(db, trainee, call_fn, &c, err) < 0 ? -1 : 0;
 }
 
 json_t *rl_session_certified_fields(const json_t *session)
@@ -352,26 +334,16 @@ json_t *rl_session_certified_fields(const json_t *session)
 
 void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me)
 {
-	rl_bind_int64(st, 99, me->id);
+	rl_rows_scope_bind(st, me->id);
 }
 
 /* 1 if programmes do not exist yet or trainee is in one of faculty member me's; 0 if not; -1 on a read error. */
 static int faculty_sees(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT CASE WHEN " RL_FACULTY_SCOPE_SQL("?1") " THEN 1 ELSE 0 END", &err);
-	int rc, found = -1;
+	int found = rl_rows_programme_faculty_sees(db, me->id, trainee, &err);
 
-	if (!st) {
-		rl_error_clear(&err);
-		return -1;
-	}
-	rl_bind_int64(st, 1, trainee);
-	rl_scope_bind(st, me);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		found = rl_col_int(st, 0) != 0;
-	rl_reset(st);
+	rl_error_clear(&err);
 	return found;
 }
 
@@ -392,12 +364,6 @@ int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t 
 		return faculty_sees(db, me, trainee) == 1;
 	return 0;
 }
-
-/* Whom a trainer supervises: named on a session not withdrawn, or assigned by faculty (supervision.h). */
-#define SUPERVISED_SQL "SELECT trainee_id FROM sessions WHERE trainer_id = ?1 AND status <> 'withdrawn' " \
-		       "UNION SELECT trainee_id FROM assignments WHERE trainer_id = ?1"
-/* Whom a faculty member oversees, when programmes exist. */
-#define OVERSEEN_SQL "SELECT u.id FROM users u WHERE (u.roles & 1 <> 0) AND " RL_FACULTY_SCOPE_SQL("u.id")
 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {
@@ -422,22 +388,36 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Adds one id to the growing set. */
+static int visible_add(void *ctx, int64_t id)
+{
+	struct rl_visible *v = ctx;
+
+	if (v->n == v->cap) {
+		int64_t *n = realloc(v->ids, v->cap * 2 * sizeof(*n));
+		if (!n)
+			return 1;
+		v->ids = n;
+		v->cap *= 2;
+	}
+	v->ids[v->n++] = id;
+	return 0;
+}
+
 int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visible *out, struct rl_error *err)
 {
-	size_t cap = 16;
-	struct rl_stmt *st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (me->roles & RL_ROLE_FACULTY) {
-		if (!(st = rl_db_stmt(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM programmes) THEN 0 ELSE 1 END", err)))
+		if ((rc = rl_rows_programmes_none(db, err)) < 0)
 			return -1;
-		out->all = rl_step(st) == RL_ROW && rl_col_int(st, 0);
-		rl_reset(st);
+		out->all = rc;
 		if (out->all)
 			return 0;
 	}
-	if (!(out->ids = malloc(cap * sizeof(*out->ids))))
+	out->cap = 16;
+	if (!(out->ids = malloc(out->cap * sizeof(*out->ids))))
 		return rl_error_internal(err, "out of memory");
 	if (me->roles & RL_ROLE_TRAINEE)
 		out->ids[out->n++] = me->id;
@@ -446,30 +426,12 @@ int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visibl
 			continue;
 		if (pass == 1 && !(me->roles & RL_ROLE_FACULTY))
 			continue;
-		if (!(st = rl_db_stmt(db, pass == 0 ? SUPERVISED_SQL : OVERSEEN_SQL, err)))
+		rc = pass == 0 ? rl_rows_supervised(db, me->id, visible_add, out, err)
+			       : rl_rows_programme_overseen(db, me->id, visible_add, out, err);
+		if (rc > 0)
+			rl_error_internal(err, "out of memory");
+		if (rc != 0)
 			goto fail;
-		if (pass == 0)
-			rl_bind_int64(st, 1, me->id);
-		else
-			rl_scope_bind(st, me);
-		while ((rc = rl_step(st)) == RL_ROW) {
-			if (out->n == cap) {
-				int64_t *n = realloc(out->ids, cap * 2 * sizeof(*n));
-				if (!n) {
-					rl_reset(st);
-					rl_error_internal(err, "out of memory");
-					goto fail;
-				}
-				out->ids = n;
-				cap *= 2;
-			}
-			out->ids[out->n++] = rl_col_int64(st, 0);
-		}
-		rl_reset(st);
-		if (rc != RL_DONE) {
-			rl_db_fail(db, err, "reading whose records you may see");
-			goto fail;
-		}
 	}
 	qsort(out->ids, out->n, sizeof(*out->ids), cmp_id);
 	return 0;
@@ -490,49 +452,41 @@ void rl_visible_release(struct rl_visible *v)
 	v->n = 0;
 }
 
+static int list_session(void *vctx, const struct rl_row_session *r)
+{
+	struct session_ctx *c = vctx;
+
+	if (c->n == c->limit) {
+		*c->next_cursor = json_integer_value(json_object_get(json_array_get(c->out, (size_t)c->n - 1), "id"));
+		return 1;
+	}
+	json_array_append_new(c->out, session_json(c->db, r));
+	c->n++;
+	return 0;
+}
+
 json_t *rl_session_list(struct rl_db *db, const struct rl_user *me,
 			const struct rl_session_filter *f, int64_t *next_cursor,
 			struct rl_error *err)
 {
-	struct rl_stmt *st;
-	json_t *items;
-	int n = 0, rc;
-	int all = (me->roles & RL_ROLE_FACULTY) && !f->pending_for_me;
+	struct rl_row_session_filter rf = {
+		.faculty = (me->roles & RL_ROLE_FACULTY) && !f->pending_for_me,
+		.as_trainee = !f->pending_for_me && (me->roles & RL_ROLE_TRAINEE) != 0,
+		.as_trainer = (me->roles & RL_ROLE_TRAINER) != 0,
+		.me = me->id,
+		.trainee = f->trainee,
+		.status = f->pending_for_me ? "pending" : f->status,
+		.before_id = f->before_id > 0 ? f->before_id : INT64_MAX,
+		.limit = f->limit + 1,
+	};
+	struct session_ctx c = { .db = db, .out = json_array(), .limit = f->limit, .next_cursor = next_cursor };
 
-	st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM
-			" WHERE ((?2 <> 0 AND s.trainee_id = ?4) OR (?3 <> 0 AND s.trainer_id = ?4 AND s.status <> 'withdrawn')"
-			" OR (?1 <> 0 AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") "))"
-			" AND (CAST(?5 AS BIGINT) IS NULL OR s.trainee_id = ?5) AND (CAST(?6 AS TEXT) IS NULL OR s.status = ?6)"
-			" AND s.id < ?7 ORDER BY s.id DESC LIMIT ?8", err);
-	if (!st)
-		return NULL;
-	rl_bind_int(st, 1, all);
-	rl_bind_int(st, 2, !f->pending_for_me && (me->roles & RL_ROLE_TRAINEE) != 0);
-	rl_bind_int(st, 3, (me->roles & RL_ROLE_TRAINER) != 0);
-	rl_bind_int64(st, 4, me->id);
-	if (f->trainee)
-		rl_bind_int64(st, 5, f->trainee);
-	rl_db_bind_text(st, 6, f->pending_for_me ? "pending" : f->status);
-	rl_bind_int64(st, 7, f->before_id > 0 ? f->before_id : INT64_MAX);
-	rl_bind_int(st, 8, f->limit + 1);
-	rl_scope_bind(st, me);
-	items = json_array();
 	*next_cursor = 0;
-	while ((rc = rl_step(st)) == RL_ROW) {
-		if (n == f->limit) {
-			*next_cursor = json_integer_value(json_object_get(json_array_get(items, (size_t)n - 1), "id"));
-			break;
-		}
-		json_array_append_new(items, session_from_row(db, st));
-		n++;
+	if (rl_rows_sessions_list(db, &rf, list_session, &c, err) < 0) {
+		json_decref(c.out);
+		return NULL;
 	}
-	if (rc != RL_ROW && rc != RL_DONE) {
-		json_decref(items);
-		rl_db_fail(db, err, "listing sessions");
-		items = NULL;
-	}
-	rl_reset(st);
-	return items;
+	return c.out;
 }
 
 /* ------------------------------------------------------------ corrections */
@@ -584,79 +538,30 @@ void rl_session_etag(const json_t *session, char *out, size_t size)
 static int keep_revision(struct rl_db *db, const json_t *before, const char *now, const char *why,
 			 struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO session_revisions(session_id, revision, fields, replaced_at, "
-					  "replaced_by) VALUES (?,?,?,?,?)", err);
 	json_t *fields = rl_session_logged_fields(before);
 	char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
 	int rc;
 
 	json_decref(fields);
-	if (!st || !text) {
-		free(text);
-		return st ? rl_error_internal(err, "out of memory") : -1;
-	}
-	rl_bind_int64(st, 1, json_integer_value(json_object_get(before, "id")));
-	rl_bind_int64(st, 2, json_integer_value(json_object_get(before, "revision")));
-	rl_bind_text(st, 3, text, -1);
-	rl_bind_text(st, 4, now, -1);
-	rl_bind_text(st, 5, why, -1);
-	rc = rl_step(st);
-	rl_reset(st);
+	if (!text)
+		return rl_error_internal(err, "out of memory");
+	rc = rl_rows_session_revision_insert(db, json_integer_value(json_object_get(before, "id")),
+					     json_integer_value(json_object_get(before, "revision")), text, now, why, err);
 	free(text);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "keeping a session's earlier version");
-	return 0;
+	return rc;
 }
 
 static int store_edit(struct rl_db *db, int64_t id, const struct rl_session_new *s, const char *now,
 		      struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"UPDATE sessions SET trainer_id = ?, date = ?, minutes = ?, activity = ?, platform = ?, site = ?, "
-		"procedure = ?, steps = ?, role = ?, notes = ?, revision = revision + 1, updated_at = ? "
-		"WHERE id = ? AND status = 'pending'", err);
-	char *steps = NULL;
+	struct rl_row_session_new r;
+	char *steps;
 	int rc;
 
-	if (!st)
-		return -1;
-	if (s->steps)
-		steps = json_dumps(s->steps, JSON_COMPACT);
-	rl_bind_int64(st, 1, s->trainer);
-	rl_bind_text(st, 2, s->date, -1);
-	rl_bind_int64(st, 3, s->minutes);
-	rl_bind_text(st, 4, s->activity, -1);
-	rl_db_bind_text(st, 5, s->platform);
-	rl_db_bind_text(st, 6, s->site);
-	rl_db_bind_text(st, 7, s->procedure);
-	rl_db_bind_text(st, 8, steps);
-	rl_db_bind_text(st, 9, s->role);
-	rl_db_bind_text(st, 10, s->notes);
-	rl_bind_text(st, 11, now, -1);
-	rl_bind_int64(st, 12, id);
-	rc = rl_step(st);
-	rl_reset(st);
+	session_row_new(s, &r, &steps);
+	rc = rl_rows_session_update(db, id, &r, now, err);
 	free(steps);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "storing a session's correction");
-	return 0;
-}
-
-static int store_withdrawal(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
-{
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE sessions SET status = 'withdrawn', revision = revision + 1, "
-					  "updated_at = ?1, withdrawn_at = ?1 WHERE id = ?2 AND status = 'pending'", err);
-	int rc;
-
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, id);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "withdrawing a session");
-	return 0;
+	return rc;
 }
 
 int rl_session_update(struct rl_db *db, int64_t trainee, int64_t id, long long expect_revision,
@@ -697,7 +602,7 @@ int rl_session_update(struct rl_db *db, int64_t trainee, int64_t id, long long e
 		int64_t old_trainer = json_integer_value(json_object_get(before, "trainer"));
 		if ((s->trainer != old_trainer && pending_cap(db, s, err) < 0) || store_edit(db, id, s, now, err) < 0)
 			goto out;
-	} else if (store_withdrawal(db, id, now, err) < 0) {
+	} else if (rl_rows_session_withdraw(db, id, now, err) < 0) {
 		goto out;
 	}
 	if (!(after = rl_session_load(db, id, err)))
@@ -751,48 +656,26 @@ static void warn(json_t *list, const char *code, const char *field, const char *
 /* Another pending or signed session of the trainee with the same date, activity, minutes and procedure, or 0. */
 static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
-					  "AND minutes = ? AND procedure IS NOT DISTINCT FROM ? AND id <> ? "
-					  "AND status IN ('pending', 'signed') ORDER BY id LIMIT 1", err);
-	int64_t id = 0;
-	int rc;
+	int64_t id;
 
-	if (!st)
+	if (rl_rows_session_duplicate(db, json_integer_value(json_object_get(s, "trainee")),
+				      json_string_value(json_object_get(s, "date")),
+				      json_string_value(json_object_get(s, "activity")),
+				      json_integer_value(json_object_get(s, "minutes")),
+				      json_string_value(json_object_get(s, "procedure")),
+				      json_integer_value(json_object_get(s, "id")), &id, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, json_integer_value(json_object_get(s, "trainee")));
-	rl_bind_text(st, 2, json_string_value(json_object_get(s, "date")), -1);
-	rl_bind_text(st, 3, json_string_value(json_object_get(s, "activity")), -1);
-	rl_bind_int64(st, 4, json_integer_value(json_object_get(s, "minutes")));
-	rl_db_bind_text(st, 5, json_string_value(json_object_get(s, "procedure")));
-	rl_bind_int64(st, 6, json_integer_value(json_object_get(s, "id")));
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		id = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "looking for duplicate sessions");
 	return id;
 }
 
 /* 1 if the trainer holds an accreditation in force today, 0 if not, -1 on error. */
 static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM trainer_accreditations WHERE trainer_id = ? "
-					  "AND valid_from <= ?2 AND valid_until >= ?2 AND revoked_index IS NULL", err);
 	char now[21], today[11];
-	int rc;
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
 	snprintf(today, sizeof(today), "%.10s", now);
-	rl_bind_int64(st, 1, trainer);
-	rl_bind_text(st, 2, today, -1);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the trainer's accreditation");
-	return rc == RL_ROW;
+	return rl_rows_session_trainer_accredited(db, trainer, today, err);
 }
 
 /* The trainee's curriculum: 0 with *c NULL when not enrolled. */

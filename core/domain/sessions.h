@@ -14,6 +14,7 @@
 #include "store/db.h"
 #include "base/error.h"
 #include "domain/users.h"
+#include "store/programmes_rows.h"
 
 #define RL_SESSION_MAX_STEPS 40
 /*
@@ -83,17 +84,11 @@ int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee);
 
 /*
- * The faculty part of the rule as SQL, for queries over many trainees:
- * true when the trainee whose id is the column col is in a programme of
- * the faculty member bound as parameter ?99 (rl_scope_bind), or when no
- * programme exists yet.  Queries put it last among their parameters' uses
- * and bind ?99 with rl_scope_bind; it is the only copy of the rule in SQL.
+ * The faculty part of the rule as SQL, for queries over many trainees,
+ * is RL_FACULTY_SCOPE_SQL in store/programmes_rows.h (included here): the
+ * only copy of the rule in SQL.  rl_scope_bind binds its faculty member
+ * (?99) to the caller me.
  */
-#define RL_FACULTY_SCOPE_SQL(col) \
-	"(NOT EXISTS (SELECT 1 FROM programmes) OR " col " IN (SELECT pt.user_id FROM programme_members pt " \
-	"JOIN programme_members pf ON pf.programme_id = pt.programme_id WHERE pf.user_id = ?99 " \
-	"AND pf.until_at IS NULL AND pt.until_at IS NULL))"
-/* Binds the caller of RL_FACULTY_SCOPE_SQL. */
 void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me);
 
 /*
@@ -104,6 +99,7 @@ struct rl_visible {
 	int all;           /* faculty while no programme exists: every trainee */
 	int64_t *ids;      /* sorted trainee ids (malloc'd), the caller's own id included */
 	size_t n;
+	size_t cap;        /* ids allocated */
 };
 int rl_visible_load(struct rl_db *db, const struct rl_user *me, struct rl_visible *out, struct rl_error *err);
 int rl_visible_has(const struct rl_visible *v, int64_t trainee);
