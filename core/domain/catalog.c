@@ -9,33 +9,28 @@
 #include <pthread.h>
 
 #include "base/embedded.h"
-#include "store/sql.h"
+#include "store/curricula_rows.h"
 
 /* ------------------------------------------------------------ curricula */
 
+static int append_curriculum(void *ctx, const struct rl_row_curriculum *r)
+{
+	json_t *def = json_loads(r->definition, 0, NULL);
+	json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)r->id, "code", r->code, "version", r->version,
+			      "title", r->title);
+
+	if (def)
+		json_object_set_new(o, "definition", def);
+	json_array_append_new(ctx, o);
+	return 0;
+}
+
 json_t *rl_curricula_list(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, code, version, title, definition FROM curricula "
-					  "ORDER BY code, version", err);
-	json_t *items;
-	int rc;
+	json_t *items = json_array();
 
-	if (!st)
-		return NULL;
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		json_t *def = json_loads(rl_db_col_text(st, 4), 0, NULL);
-		json_t *o = json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-				      "code", rl_db_col_text(st, 1), "version", rl_col_int(st, 2),
-				      "title", rl_db_col_text(st, 3));
-		if (def)
-			json_object_set_new(o, "definition", def);
-		json_array_append_new(items, o);
-	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_curricula_list(db, append_curriculum, items, err) < 0) {
 		json_decref(items);
-		rl_db_fail(db, err, "listing the curricula");
 		return NULL;
 	}
 	return items;
@@ -69,7 +64,9 @@ const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, st
 {
 	const struct rl_tools *tools = rl_tools_default(err);
 	struct rl_curriculum *c = NULL;
-	struct rl_stmt *st;
+	char *text;
+	size_t len;
+	int found;
 
 	if (!tools)
 		return NULL;
@@ -82,18 +79,13 @@ const struct rl_curriculum *rl_curriculum_by_id(struct rl_db *db, int64_t id, st
 		}
 	}
 	pthread_mutex_unlock(&cache_lock);
-	st = rl_db_stmt(db, "SELECT definition FROM curricula WHERE id = ?", err);
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		rl_error_set(err, RL_E_INTERNAL, "no-curriculum", NULL, "curriculum %lld is missing", (long long)id);
+	if ((found = rl_rows_curriculum_definition(db, id, &text, &len, err)) <= 0) {
+		if (found == 0)
+			rl_error_set(err, RL_E_INTERNAL, "no-curriculum", NULL, "curriculum %lld is missing", (long long)id);
 		return NULL;
 	}
-	rl_curriculum_parse(rl_col_text(st, 0), (size_t)rl_col_bytes(st, 0),
-			    tools, &c, err);
-	rl_reset(st);
+	rl_curriculum_parse(text, len, tools, &c, err);
+	free(text);
 	if (!c)
 		return NULL;
 	pthread_mutex_lock(&cache_lock);

@@ -11,6 +11,7 @@
 #include "domain/statements.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "store/curricula_rows.h"
 
 int rl_logbook_log_session(struct rl_db *db, const struct rl_session_new *s, int64_t *id, struct rl_error *err)
 {
@@ -66,69 +67,65 @@ int rl_logbook_append_log(struct rl_db *db, json_t *statement, int64_t subject, 
 	return rc;
 }
 
+struct curriculum_ctx {
+	char *code;
+	int *version;
+	json_t **def;
+	char *sha;
+	int64_t cid;
+	struct rl_error *err;
+};
+
+static int curriculum_read(void *vctx, const struct rl_row_curriculum *r)
+{
+	struct curriculum_ctx *c = vctx;
+
+	snprintf(c->code, 64, "%s", r->code);
+	*c->version = r->version;
+	*c->def = json_loads(r->definition, 0, NULL);
+	if (!*c->def)
+		rl_error_set(c->err, RL_E_INTERNAL, "internal", NULL, "curriculum %lld's definition is not JSON",
+			     (long long)c->cid);
+	else if (rl_stmt_content_sha256(*c->def, c->sha, c->err) == 0)
+		return 0;
+	json_decref(*c->def);
+	*c->def = NULL;
+	return -1;
+}
+
 /* The curriculum row's code, version and content hash; 0, or -1 with err. */
 static int curriculum_row(struct rl_db *db, int64_t cid, char code[64], int *version, json_t **def, char sha[65],
 			  struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT code, version, definition FROM curricula WHERE id = ?", err);
-	int rc = -1;
+	struct curriculum_ctx c = { code, version, def, sha, cid, err };
+	int rc = rl_rows_curriculum_get(db, cid, curriculum_read, &c, err);
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, cid);
-	if (rl_step(st) == RL_ROW) {
-		snprintf(code, 64, "%s", rl_db_col_text(st, 0));
-		*version = rl_col_int(st, 1);
-		*def = json_loads(rl_db_col_text(st, 2), 0, NULL);
-		if (!*def)
-			rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "curriculum %lld's definition is not JSON", (long long)cid);
-		else if (rl_stmt_content_sha256(*def, sha, err) == 0)
-			rc = 0;
-		if (rc < 0) {
-			json_decref(*def);
-			*def = NULL;
-		}
-	} else {
+	if (rc == 0)
 		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "no curriculum %lld", (long long)cid);
-	}
-	rl_reset(st);
-	return rc;
+	return rc == 1 ? 0 : -1;
 }
 
 /* 1 if the ledger holds a statement of kind whose message contains needle (and is about subject, if > 0). */
 static int ledger_has(struct rl_db *db, const char *kind, const char *needle, int64_t subject, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, subject > 0
-		? "SELECT message FROM ledger WHERE kind = ?1 AND subject_id = ?3 ORDER BY idx DESC LIMIT 1"
-		: "SELECT 1 FROM ledger WHERE kind = ?1 AND replace(message, ?2, '') <> message LIMIT 1", err);
-	int found = 0;
+	return rl_rows_curriculum_ledger_has(db, kind, needle, subject, err);
+}
 
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, kind, -1);
-	rl_bind_text(st, 2, needle, -1);
-	if (subject > 0)
-		rl_bind_int64(st, 3, subject);
-	if (rl_step(st) == RL_ROW)
-		found = subject > 0 ? strstr(rl_db_col_text(st, 0), needle) != NULL : 1;
-	rl_reset(st);
-	return found;
+static int append_id(void *ctx, int64_t id)
+{
+	json_array_append_new(ctx, json_integer(id));
+	return 0;
 }
 
 int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ? AND (roles & 1 <> 0)", err);
 	int64_t cid = 0;
 	char code[64], sha[65], now[21];
 	int version, has;
 	json_t *def = NULL;
 
-	if (!st)
+	if (rl_rows_curriculum_of_trainee(db, trainee, &cid, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, trainee);
-	if (rl_step(st) == RL_ROW)
-		cid = rl_col_int64(st, 0);
-	rl_reset(st);
 	if (!cid)
 		return 0;
 	if (curriculum_row(db, cid, code, &version, &def, sha, err) < 0)
@@ -145,16 +142,12 @@ int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 int rl_logbook_backfill(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula ORDER BY id", err);
 	json_t *ids = json_array(), *v;
-	int added = 0, rc;
+	int added = 0;
 	size_t i;
 
-	if (!st)
+	if (rl_rows_curricula_ids(db, append_id, ids, err) < 0)
 		goto fail;
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
-	rl_reset(st);
 	json_array_foreach(ids, i, v) {
 		char code[64], sha[65], now[21];
 		int version, has;
@@ -177,12 +170,8 @@ int rl_logbook_backfill(struct rl_db *db, struct rl_error *err)
 		json_decref(def);
 	}
 	json_array_clear(ids);
-	if (!(st = rl_db_stmt(db, "SELECT u.id FROM users u WHERE (u.roles & 1 <> 0) AND u.curriculum_id IS NOT NULL AND NOT EXISTS "
-				  "(SELECT 1 FROM ledger l WHERE l.kind = 'enrolment' AND l.subject_id = u.id) ORDER BY u.id", err)))
+	if (rl_rows_curriculum_unenrolled(db, append_id, ids, err) < 0)
 		goto fail;
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
-	rl_reset(st);
 	json_array_foreach(ids, i, v) {
 		if (rl_logbook_enrolled(db, json_integer_value(v), err) < 0)
 			goto fail;

@@ -1,0 +1,218 @@
+/*
+ * curricula_rows.c - curricula, trainees' curricula and the ledger's
+ * curriculum and enrolment statements in SQL; see curricula_rows.h.
+ */
+#include "base/prelude.h"
+
+#include "store/curricula_rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int rl_rows_curricula_list(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_curriculum *row), void *ctx,
+			   struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, code, version, title, definition FROM curricula "
+					  "ORDER BY code, version", err);
+	struct rl_row_curriculum r;
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	while (!stop && (rc = rl_step(st)) == RL_ROW) {
+		r.id = rl_col_int64(st, 0);
+		r.code = rl_col_text(st, 1);
+		r.version = rl_col_int(st, 2);
+		r.title = rl_col_text(st, 3);
+		r.definition = rl_col_text(st, 4);
+		r.definition_len = (size_t)rl_col_bytes(st, 4);
+		stop = each(ctx, &r);
+	}
+	rl_reset(st);
+	if (stop)
+		return stop;
+	if (rc != RL_DONE)
+		return rl_db_fail(db, err, "listing the curricula");
+	return 0;
+}
+
+/* Runs st (bound) and calls each with column 0 of every row. */
+static int each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
+		   const char *what, struct rl_error *err)
+{
+	int rc, stop = 0;
+
+	while (!stop && (rc = rl_step(st)) == RL_ROW)
+		stop = each(ctx, rl_col_int64(st, 0));
+	rl_reset(st);
+	if (stop)
+		return stop;
+	if (rc != RL_DONE)
+		return rl_db_fail(db, err, what);
+	return 0;
+}
+
+int rl_rows_curricula_ids(struct rl_db *db, int (*each)(void *ctx, int64_t id), void *ctx, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula ORDER BY id", err);
+
+	if (!st)
+		return -1;
+	return each_id(db, st, each, ctx, "listing the curricula", err);
+}
+
+int rl_rows_curriculum_definition(struct rl_db *db, int64_t id, char **text, size_t *len, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT definition FROM curricula WHERE id = ?", err);
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, id);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		const char *s = rl_col_text(st, 0);
+		*len = (size_t)rl_col_bytes(st, 0);
+		if (!(*text = malloc(*len + 1))) {
+			rl_reset(st);
+			return rl_error_internal(err, "out of memory");
+		}
+		if (*len)
+			memcpy(*text, s, *len);
+		(*text)[*len] = '\0';
+	}
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading a curriculum");
+	return rc == RL_ROW;
+}
+
+int rl_rows_curriculum_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_curriculum *row),
+			   void *ctx, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT code, version, definition FROM curricula WHERE id = ?", err);
+	struct rl_row_curriculum r;
+	int rc, result = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, id);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = id;
+		r.code = rl_col_text(st, 0);
+		r.version = rl_col_int(st, 1);
+		r.definition = rl_col_text(st, 2);
+		r.definition_len = (size_t)rl_col_bytes(st, 2);
+		result = each(ctx, &r);
+		result = result ? result : 1;
+	} else if (rc != RL_DONE) {
+		result = rl_db_fail(db, err, "reading a curriculum");
+	}
+	rl_reset(st);
+	return result;
+}
+
+int rl_rows_curriculum_by_code(struct rl_db *db, const char *code, int64_t version, int64_t *id,
+			       struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? AND version = ?", err);
+	int rc;
+
+	*id = 0;
+	if (!st)
+		return -1;
+	rl_bind_text(st, 1, code, -1);
+	rl_bind_int64(st, 2, version);
+	if ((rc = rl_step(st)) == RL_ROW)
+		*id = rl_col_int64(st, 0);
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading a curriculum");
+	return rc == RL_ROW;
+}
+
+int rl_rows_curriculum_of_user(struct rl_db *db, int64_t user, int64_t *cid, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, coalesce(curriculum_id, 0) FROM users WHERE id = ?", err);
+	int rc;
+
+	*cid = 0;
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, user);
+	if ((rc = rl_step(st)) == RL_ROW)
+		*cid = rl_col_int64(st, 1);
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading a trainee");
+	return rc == RL_ROW;
+}
+
+int rl_rows_curriculum_of_trainee(struct rl_db *db, int64_t trainee, int64_t *cid, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT curriculum_id FROM users WHERE id = ? AND (roles & 1 <> 0)", err);
+
+	*cid = 0;
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW)
+		*cid = rl_col_int64(st, 0);
+	rl_reset(st);
+	return 0;
+}
+
+int rl_rows_curriculum_unenrolled(struct rl_db *db, int (*each)(void *ctx, int64_t trainee), void *ctx,
+				  struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT u.id FROM users u WHERE (u.roles & 1 <> 0) AND u.curriculum_id IS NOT NULL AND NOT EXISTS "
+					  "(SELECT 1 FROM ledger l WHERE l.kind = 'enrolment' AND l.subject_id = u.id) ORDER BY u.id", err);
+
+	if (!st)
+		return -1;
+	return each_id(db, st, each, ctx, "listing trainees to enrol", err);
+}
+
+int rl_rows_curriculum_enrolments(struct rl_db *db, int64_t trainee,
+				  int (*each)(void *ctx, const char *message, size_t len), void *ctx,
+				  struct rl_error *err)
+{
+	/* The index ledger_enrolments serves it. */
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT message FROM ledger WHERE kind = 'enrolment' AND subject_id = ? "
+					  "ORDER BY idx DESC", err);
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	while (!stop && (rc = rl_step(st)) == RL_ROW)
+		stop = each(ctx, rl_col_text(st, 0), (size_t)rl_col_bytes(st, 0));
+	rl_reset(st);
+	if (stop)
+		return stop;
+	if (rc != RL_DONE)
+		return rl_db_fail(db, err, "reading a trainee's enrolments");
+	return 0;
+}
+
+int rl_rows_curriculum_ledger_has(struct rl_db *db, const char *kind, const char *needle, int64_t subject,
+				  struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, subject > 0
+		? "SELECT message FROM ledger WHERE kind = ?1 AND subject_id = ?3 ORDER BY idx DESC LIMIT 1"
+		: "SELECT 1 FROM ledger WHERE kind = ?1 AND replace(message, ?2, '') <> message LIMIT 1", err);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_text(st, 1, kind, -1);
+	rl_bind_text(st, 2, needle, -1);
+	if (subject > 0)
+		rl_bind_int64(st, 3, subject);
+	if (rl_step(st) == RL_ROW)
+		found = subject > 0 ? strstr(rl_col_text(st, 0), needle) != NULL : 1;
+	rl_reset(st);
+	return found;
+}
