@@ -14,6 +14,8 @@
 #include "domain/notify.h"
 #include "domain/sessions.h"
 #include "ledger/ledger.h"
+#include "store/oversight_rows.h"
+#include "store/programmes_rows.h"
 
 long long rl_percentile(const long long *sorted, size_t n, int p)
 {
@@ -34,48 +36,41 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * The visible trainees as parameters ?11 to ?138 of "IN " VISIBLE_IN, so one
- * query reads only their rows through an index: the work of a request
- * follows the size of the caller's programme, not of the whole database.
- * Unused slots are NULL, which matches nothing.  A caller who sees more
- * trainees than there are slots reads every row, as one who sees every
- * trainee does; each reader filters with rl_visible_has all the same.
- * (A list in one parameter would need json_each, which PostgreSQL lacks.)
- */
-#define VISIBLE_SLOTS 128
-#define VISIBLE_IN "(?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57, ?58, ?59, ?60, ?61, ?62, ?63, ?64, ?65, ?66, ?67, ?68, ?69, ?70, ?71, ?72, ?73, ?74, ?75, ?76, ?77, ?78, ?79, ?80, ?81, ?82, ?83, ?84, ?85, ?86, ?87, ?88, ?89, ?90, ?91, ?92, ?93, ?94, ?95, ?96, ?97, ?98, ?99, ?100, ?101, ?102, ?103, ?104, ?105, ?106, ?107, ?108, ?109, ?110, ?111, ?112, ?113, ?114, ?115, ?116, ?117, ?118, ?119, ?120, ?121, ?122, ?123, ?124, ?125, ?126, ?127, ?128, ?129, ?130, ?131, ?132, ?133, ?134, ?135, ?136, ?137, ?138)"
-
-static int visible_all(const struct rl_visible *vis)
+/* The trainees whose rows store/ reads for a caller who sees vis (their ids, or all). */
+static struct rl_rows_trainees trainees_of(const struct rl_visible *vis)
 {
-	return vis->all || vis->n > VISIBLE_SLOTS;
+	return (struct rl_rows_trainees){ vis->all, vis->ids, vis->n };
 }
 
-static void visible_bind(struct rl_stmt *st, const struct rl_visible *vis)
+struct signoff_ctx {
+	const struct rl_visible *vis;
+	json_t *latest;
+};
+
+/* Keeps the latest sign-off of each session about a trainee the caller may see. */
+static int keep_latest(void *vctx, int64_t index, const char *msg, size_t len)
 {
-	for (size_t i = 0; i < VISIBLE_SLOTS; i++) {
-		if (!vis->all && i < vis->n)
-			rl_bind_int64(st, 11 + (int)i, vis->ids[i]);
-		else
-			rl_bind_null(st, 11 + (int)i);
+	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
+	struct signoff_ctx *c = vctx;
+	json_t *s, *sess;
+	char k[24];
+
+	(void)len;
+	if (!msg || strncmp(msg, RL_STATEMENT_PREFIX, plen) != 0)
+		return 0;
+	if (!(s = json_loads(msg + plen, 0, NULL)))
+		return 0;
+	sess = json_object_get(s, "session");
+	if (!json_is_object(sess) || !rl_visible_has(c->vis, json_integer_value(json_object_get(sess, "trainee")))) {
+		json_decref(s);
+		return 0;
 	}
-}
-
-/*
- * A statement over the visible trainees' rows: sql_all when the caller sees
- * every trainee (or more than VISIBLE_SLOTS), else sql_some with the ids bound.
- */
-static struct rl_stmt *visible_stmt(struct rl_db *db, const struct rl_visible *vis, const char *sql_all,
-				  const char *sql_some, struct rl_error *err)
-{
-	struct rl_stmt *st;
-
-	if (visible_all(vis))
-		return rl_db_stmt(db, sql_all, err);
-	if (!(st = rl_db_stmt(db, sql_some, err)))
-		return NULL;
-	visible_bind(st, vis);
-	return st;
+	json_object_set_new(s, "_index", json_integer(index));
+	snprintf(k, sizeof(k), "%lld", (long long)json_integer_value(json_object_get(sess, "id")));
+	/* deleting first keeps the object's iteration in ledger order of the latest statement */
+	json_object_del(c->latest, k);
+	json_object_set_new(c->latest, k, s);
+	return 0;
 }
 
 /*
@@ -87,71 +82,38 @@ static struct rl_stmt *visible_stmt(struct rl_db *db, const struct rl_visible *v
 static int foreach_signoff(struct rl_db *db, const struct rl_user *me, int (*fn)(void *ctx, json_t *st, int64_t index),
 			   void *ctx, struct rl_error *err)
 {
-	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
 	struct rl_visible vis;
-	struct rl_stmt *st;
-	json_t *latest, *v;
+	struct rl_rows_trainees t;
+	struct signoff_ctx c;
+	json_t *v;
 	const char *key;
 	int rc, result = 0;
 
 	if (rl_visible_load(db, me, &vis, err) < 0)
 		return -1;
-	st = visible_stmt(db, &vis, "SELECT l.idx, l.message FROM ledger l WHERE l.kind = 'session_signoff' ORDER BY l.idx",
-			  "SELECT l.idx, l.message FROM ledger l WHERE l.subject_id IN " VISIBLE_IN " "
-			  "AND l.kind = 'session_signoff' ORDER BY l.idx", err);
-	if (!st) {
-		rl_visible_release(&vis);
+	t = trainees_of(&vis);
+	c = (struct signoff_ctx){ &vis, json_object() };
+	rc = rl_rows_oversight_signoffs_of(db, &t, keep_latest, &c, err);
+	rl_visible_release(&vis);
+	if (rc < 0) {
+		json_decref(c.latest);
 		return -1;
 	}
-	latest = json_object();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		const char *msg = rl_db_col_text(st, 1);
-		json_t *s, *sess;
-		char k[24];
-
-		if (!msg || strncmp(msg, RL_STATEMENT_PREFIX, plen) != 0)
-			continue;
-		if (!(s = json_loads(msg + plen, 0, NULL)))
-			continue;
-		sess = json_object_get(s, "session");
-		if (!json_is_object(sess) || !rl_visible_has(&vis, json_integer_value(json_object_get(sess, "trainee")))) {
-			json_decref(s);
-			continue;
-		}
-		json_object_set_new(s, "_index", json_integer(rl_col_int64(st, 0)));
-		snprintf(k, sizeof(k), "%lld", (long long)json_integer_value(json_object_get(sess, "id")));
-		/* deleting first keeps the object's iteration in ledger order of the latest statement */
-		json_object_del(latest, k);
-		json_object_set_new(latest, k, s);
-	}
-	rl_reset(st);
-	rl_visible_release(&vis);
-	if (rc != RL_DONE) {
-		json_decref(latest);
-		return rl_db_fail(db, err, "reading the ledger");
-	}
-	json_object_foreach(latest, key, v) {
+	json_object_foreach(c.latest, key, v) {
 		if ((result = fn(ctx, v, json_integer_value(json_object_get(v, "_index")))) != 0)
 			break;
 	}
-	json_decref(latest);
+	json_decref(c.latest);
 	return result < 0 ? -1 : 0;
 }
 
 static const char *user_name(struct rl_db *db, int64_t id, char *buf, size_t size)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT name FROM users WHERE id = ?", &err);
 
 	snprintf(buf, size, "user %lld", (long long)id);
-	if (!st) {
-		rl_error_clear(&err);
-		return buf;
-	}
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW)
-		snprintf(buf, size, "%s", rl_db_col_text(st, 0));
-	rl_reset(st);
+	rl_rows_oversight_user_name(db, id, buf, size, &err);
+	rl_error_clear(&err);
 	return buf;
 }
 
@@ -214,6 +176,33 @@ static int trainer_collect(void *vctx, json_t *s, int64_t index)
 	return 0;
 }
 
+struct waiting_ctx {
+	const struct rl_visible *vis;
+	json_t *by_id;
+};
+
+static int count_waiting(void *vctx, const struct rl_row_pending *r)
+{
+	struct waiting_ctx *w = vctx;
+	char k[24];
+	json_t *t;
+	const char *created = r->created_at;
+
+	if (!rl_visible_has(w->vis, r->trainee))
+		return 0;
+	snprintf(k, sizeof(k), "%lld", (long long)r->trainer);
+	if (!(t = json_object_get(w->by_id, k))) {
+		t = json_pack("{s:[],s:i}", "times", "decided", 0);
+		json_object_set_new(w->by_id, k, t);
+	}
+	json_object_set_new(t, "waiting", json_integer(json_integer_value(json_object_get(t, "waiting")) + 1));
+	if (!json_object_get(t, "oldest_waiting_since"))
+		json_object_set_new(t, "oldest_waiting_since", json_string(created));
+	else if (strcmp(created, json_string_value(json_object_get(t, "oldest_waiting_since"))) < 0)
+		json_object_set_new(t, "oldest_waiting_since", json_string(created));
+	return 0;
+}
+
 json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *o, struct rl_error *err)
 {
 	struct trainer_acc a = { json_object(), err };
@@ -226,41 +215,17 @@ json_t *rl_oversight_trainers(struct rl_db *db, const struct rl_oversight_opts *
 	/* Waiting now: the pending sessions of the trainees the caller may see. */
 	{
 		struct rl_visible vis;
-		struct rl_stmt *ps;
+		struct rl_rows_trainees t;
+		struct waiting_ctx w;
 
 		if (rl_visible_load(db, o->me, &vis, err) < 0)
 			goto fail;
-		ps = visible_stmt(db, &vis, "SELECT trainer_id, trainee_id, created_at FROM sessions "
-					    "WHERE status = 'pending' ORDER BY id",
-				  "SELECT trainer_id, trainee_id, created_at FROM sessions WHERE trainee_id IN "
-				  VISIBLE_IN " AND status = 'pending' ORDER BY id", err);
-		if (!ps) {
-			rl_visible_release(&vis);
-			goto fail;
-		}
-		while ((rc = rl_step(ps)) == RL_ROW) {
-			char k[24];
-			json_t *t;
-			const char *created = rl_db_col_text(ps, 2);
-			if (!rl_visible_has(&vis, rl_col_int64(ps, 1)))
-				continue;
-			snprintf(k, sizeof(k), "%lld", (long long)rl_col_int64(ps, 0));
-			if (!(t = json_object_get(a.by_id, k))) {
-				t = json_pack("{s:[],s:i}", "times", "decided", 0);
-				json_object_set_new(a.by_id, k, t);
-			}
-			json_object_set_new(t, "waiting", json_integer(json_integer_value(json_object_get(t, "waiting")) + 1));
-			if (!json_object_get(t, "oldest_waiting_since"))
-				json_object_set_new(t, "oldest_waiting_since", json_string(created));
-			else if (strcmp(created, json_string_value(json_object_get(t, "oldest_waiting_since"))) < 0)
-				json_object_set_new(t, "oldest_waiting_since", json_string(created));
-		}
-		rl_reset(ps);
+		t = trainees_of(&vis);
+		w = (struct waiting_ctx){ &vis, a.by_id };
+		rc = rl_rows_oversight_pending(db, &t, count_waiting, &w, err);
 		rl_visible_release(&vis);
-		if (rc != RL_DONE) {
-			rl_db_fail(db, err, "reading waiting sessions");
+		if (rc < 0)
 			goto fail;
-		}
 	}
 	json_object_foreach(a.by_id, key, v) {
 		json_t *times = json_object_get(v, "times"), *x;
@@ -355,25 +320,21 @@ static void tally(json_t *group, const char *key, int agreed, const char *label_
 	json_object_set_new(g, "agreed", json_integer(json_integer_value(json_object_get(g, "agreed")) + agreed));
 }
 
+static int set_programme(void *ctx, const struct rl_row_membership *r)
+{
+	*(json_t **)ctx = json_pack("{s:I,s:s}", "id", (json_int_t)r->programme, "name", r->name);
+	return 0;
+}
+
 /* The trainee's programme when the statement was signed: {id, name} or null. */
 static json_t *programme_at(struct rl_db *db, int64_t trainee, const char *when)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members m JOIN programmes p ON p.id = "
-					  "m.programme_id WHERE m.user_id = ?1 AND m.from_at <= ?2 AND (m.until_at IS NULL "
-					  "OR m.until_at > ?2) ORDER BY m.id DESC LIMIT 1", &err);
-	json_t *o = json_null();
+	json_t *o = NULL;
 
-	if (!st) {
-		rl_error_clear(&err);
-		return o;
-	}
-	rl_bind_int64(st, 1, trainee);
-	rl_bind_text(st, 2, when ? when : "", -1);
-	if (rl_step(st) == RL_ROW)
-		o = json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0), "name", rl_db_col_text(st, 1));
-	rl_reset(st);
-	return o;
+	rl_rows_programme_at(db, trainee, when, set_programme, &o, &err);
+	rl_error_clear(&err);
+	return o ? o : json_null();
 }
 
 static json_t *steps_or_empty(json_t *v)
@@ -536,70 +497,63 @@ done:
 
 /* ---- stuck trainees ------------------------------------------------------------ */
 
+struct stuck_ctx {
+	const struct rl_oversight_opts *o;
+	const struct rl_visible *vis;
+	json_t *items;
+};
+
+static int stuck_row(void *vctx, const struct rl_row_stuck *r)
+{
+	struct stuck_ctx *c = vctx;
+	const struct rl_oversight_opts *o = c->o;
+	const char *joined = r->joined, *last = r->last_signed_at, *oldest = r->oldest_pending_since;
+	long long days = r->threshold_days;
+	time_t since = 0, pend = 0, cutoff = o->now - (time_t)days * 86400;
+	int idle, late;
+	json_t *row, *why;
+
+	if (!rl_visible_has(c->vis, r->trainee))
+		return 0;
+	rl_parse_rfc3339(last ? last : joined, &since);
+	idle = since < cutoff;
+	late = oldest && rl_parse_rfc3339(oldest, &pend) == 0 && pend < cutoff;
+	if (!idle && !late)
+		return 0;
+	why = json_array();
+	if (idle)
+		json_array_append_new(why, json_string("no-signed-activity"));
+	if (late)
+		json_array_append_new(why, json_string("pending-too-long"));
+	row = json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:o}", "trainee", (json_int_t)r->trainee,
+			"name", r->name,
+			"programme", !r->has_programme ? json_null() :
+				json_pack("{s:I,s:s}", "id", (json_int_t)r->programme, "name", r->programme_name),
+			"last_signed_at", last ? json_string(last) : json_null(),
+			"oldest_pending_since", oldest ? json_string(oldest) : json_null(),
+			"days_since_signed", (json_int_t)((o->now - since) / 86400),
+			"waiting", (json_int_t)r->waiting, "threshold_days", (json_int_t)days,
+			"reasons", why);
+	json_array_append_new(c->items, row);
+	return 0;
+}
+
 json_t *rl_oversight_stuck(struct rl_db *db, const struct rl_oversight_opts *o, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT u.id, u.name, u.created_at, pr.id, pr.name, "
-		" (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment', "
-		"  'module_completion') OR (l.kind = 'session_signoff' AND replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message))), "
-		" (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
-		" (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
-		" CASE WHEN ?1 > 0 THEN ?1 ELSE coalesce(pr.reminder_days, ?2) END "
-		"FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id "
-		"LEFT JOIN programme_members pm ON pm.user_id = u.id AND pm.until_at IS NULL "
-		"LEFT JOIN programmes pr ON pr.id = pm.programme_id "
-		"WHERE (u.roles & 1 <> 0) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training' "
-		/* only the visible trainees' figures are computed (?3: every trainee) */
-		"AND (?3 <> 0 OR u.id IN " VISIBLE_IN ") ORDER BY u.id", err);
 	struct rl_visible vis;
-	json_t *items;
+	struct rl_rows_trainees t;
+	struct stuck_ctx c;
 	int rc;
 
-	if (!st)
-		return NULL;
 	if (rl_visible_load(db, o->me, &vis, err) < 0)
 		return NULL;
-	rl_bind_int(st, 3, visible_all(&vis));
-	visible_bind(st, &vis);
-	rl_bind_int(st, 1, o->days);
-	rl_bind_int(st, 2, RL_REMIND_DAYS);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		const char *joined = rl_db_col_text(st, 2), *last = rl_db_col_text(st, 5), *oldest = rl_db_col_text(st, 6);
-		long long days = rl_col_int64(st, 8);
-		time_t since = 0, pend = 0, cutoff = o->now - (time_t)days * 86400;
-		int idle, late;
-		json_t *row, *why;
-
-		if (!rl_visible_has(&vis, rl_col_int64(st, 0)))
-			continue;
-		rl_parse_rfc3339(last ? last : joined, &since);
-		idle = since < cutoff;
-		late = oldest && rl_parse_rfc3339(oldest, &pend) == 0 && pend < cutoff;
-		if (!idle && !late)
-			continue;
-		why = json_array();
-		if (idle)
-			json_array_append_new(why, json_string("no-signed-activity"));
-		if (late)
-			json_array_append_new(why, json_string("pending-too-long"));
-		row = json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:o}", "trainee", (json_int_t)rl_col_int64(st, 0),
-				"name", rl_db_col_text(st, 1),
-				"programme", rl_col_is_null(st, 3) ? json_null() :
-					json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 3), "name", rl_db_col_text(st, 4)),
-				"last_signed_at", last ? json_string(last) : json_null(),
-				"oldest_pending_since", oldest ? json_string(oldest) : json_null(),
-				"days_since_signed", (json_int_t)((o->now - since) / 86400),
-				"waiting", (json_int_t)rl_col_int64(st, 7), "threshold_days", (json_int_t)days,
-				"reasons", why);
-		json_array_append_new(items, row);
-	}
-	rl_reset(st);
+	t = trainees_of(&vis);
+	c = (struct stuck_ctx){ o, &vis, json_array() };
+	rc = rl_rows_oversight_stuck(db, o->days, RL_REMIND_DAYS, &t, stuck_row, &c, err);
 	rl_visible_release(&vis);
-	if (rc != RL_DONE) {
-		json_decref(items);
-		rl_db_fail(db, err, "listing stuck trainees");
+	if (rc < 0) {
+		json_decref(c.items);
 		return NULL;
 	}
-	return json_pack("{s:o}", "items", items);
+	return json_pack("{s:o}", "items", c.items);
 }

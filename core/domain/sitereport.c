@@ -12,7 +12,8 @@
 
 #include "domain/sessions.h"
 #include "ledger/ledger.h"
-#include "store/sql.h"
+#include "store/oversight_rows.h"
+#include "store/programmes_rows.h"
 
 /* One group of the report. */
 struct group {
@@ -28,8 +29,7 @@ static int in_scope(struct rl_db *db, const struct rl_user *me, json_t *seen, co
 {
 	char *k = json_dumps(trainee, JSON_ENCODE_ANY);
 	json_t *known = k ? json_object_get(seen, k) : NULL;
-	struct rl_stmt *st;
-	int yes = 0;
+	int yes;
 
 	if (!k)
 		return rl_error_internal(err, "out of memory");
@@ -37,22 +37,13 @@ static int in_scope(struct rl_db *db, const struct rl_user *me, json_t *seen, co
 		free(k);
 		return json_is_true(known);
 	}
-	if (!json_is_integer(trainee)) {
-		yes = 0; /* no id is in a programme; and with none, every session counts */
-		if (!(st = rl_db_stmt(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM programmes) THEN 0 ELSE 1 END", err))) {
-			free(k);
-			return -1;
-		}
-	} else if (!(st = rl_db_stmt(db, "SELECT CASE WHEN " RL_FACULTY_SCOPE_SQL("?1") " THEN 1 ELSE 0 END", err))) {
+	/* no id is in a programme; and with none, every session counts */
+	yes = !json_is_integer(trainee) ? rl_rows_programmes_none(db, err)
+					: rl_rows_programme_faculty_sees(db, me->id, json_integer_value(trainee), err);
+	if (yes < 0) {
 		free(k);
 		return -1;
-	} else {
-		rl_bind_int64(st, 1, json_integer_value(trainee));
-		rl_scope_bind(st, me);
 	}
-	if (rl_step(st) == RL_ROW)
-		yes = rl_col_int(st, 0) != 0;
-	rl_reset(st);
 	json_object_set_new(seen, k, json_boolean(yes));
 	free(k);
 	return yes;
@@ -167,47 +158,56 @@ static int add(json_t *index, struct group ***groups, size_t *n, size_t *cap, co
 	return 0;
 }
 
+struct report_ctx {
+	struct rl_db *db;
+	const struct rl_user *me;
+	json_t *decided, *scope, *index;
+	struct group **groups;
+	size_t n, cap;
+	struct rl_error *err;
+};
+
+/* Counts a session's first decision, when it confirmed and the caller's scope holds its trainee; 1 on a failure. */
+static int count_signoff(void *vctx, const char *msg, size_t len)
+{
+	struct report_ctx *c = vctx;
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	json_t *doc = msg && len > plen ? json_loadb(msg + plen, len - plen, 0, NULL) : NULL;
+	json_t *x = json_object_get(doc, "session");
+	char *sid = json_dumps(json_object_get(x, "id") ? json_object_get(x, "id") : json_null(), JSON_ENCODE_ANY);
+	int first = sid && !json_object_get(c->decided, sid), failed = 0;
+
+	/* a session's first decision is the one that counts (ledger order) */
+	if (sid && first)
+		json_object_set_new(c->decided, sid, json_true());
+	free(sid);
+	if (doc && first && strcmp(str_or(doc, "decision", ""), "confirmed") == 0 && json_is_object(x)) {
+		int yes = in_scope(c->db, c->me, c->scope, json_object_get(x, "trainee") ? json_object_get(x, "trainee")
+											 : json_null(), c->err);
+		if (yes < 0 || (yes && add(c->index, &c->groups, &c->n, &c->cap, x) < 0))
+			failed = 1;
+	}
+	json_decref(doc);
+	return failed;
+}
+
 json_t *rl_site_report(struct rl_db *db, const struct rl_user *me, struct rl_error *err)
 {
-	size_t plen = strlen(RL_STATEMENT_PREFIX), n = 0, cap = 0;
-	json_t *decided = json_object(), *scope = json_object(), *index = json_object(), *items = NULL;
-	struct group **groups = NULL;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT message FROM ledger WHERE kind = 'session_signoff' ORDER BY idx",
-					err);
-	int rc = RL_DONE, failed = 0;
+	struct report_ctx c = { db, me, json_object(), json_object(), json_object(), NULL, 0, 0, err };
+	json_t *items = NULL;
+	struct group **groups;
+	size_t n;
+	int rc = rl_rows_oversight_signoff_messages(db, count_signoff, &c, err), failed = rc > 0;
 
-	if (!st)
-		goto out;
-	while (!failed && (rc = rl_step(st)) == RL_ROW) {
-		const char *msg = rl_col_text(st, 0);
-		size_t len = (size_t)rl_col_bytes(st, 0);
-		json_t *doc = msg && len > plen ? json_loadb(msg + plen, len - plen, 0, NULL) : NULL;
-		json_t *x = json_object_get(doc, "session");
-		char *sid = json_dumps(json_object_get(x, "id") ? json_object_get(x, "id") : json_null(), JSON_ENCODE_ANY);
-		int first = sid && !json_object_get(decided, sid);
-
-		/* a session's first decision is the one that counts (ledger order) */
-		if (sid && first)
-			json_object_set_new(decided, sid, json_true());
-		free(sid);
-		if (doc && first && strcmp(str_or(doc, "decision", ""), "confirmed") == 0 && json_is_object(x)) {
-			int yes = in_scope(db, me, scope, json_object_get(x, "trainee") ? json_object_get(x, "trainee")
-										    : json_null(), err);
-			if (yes < 0 || (yes && add(index, &groups, &n, &cap, x) < 0))
-				failed = 1;
-		}
-		json_decref(doc);
-	}
-	rl_reset(st);
+	groups = c.groups;
+	n = c.n;
 	if (failed) {
 		if (!err->status)
 			rl_error_internal(err, "out of memory");
 		goto out;
 	}
-	if (rc != RL_DONE) {
-		rl_db_fail(db, err, "reading the sign-offs");
+	if (rc < 0)
 		goto out;
-	}
 	if (n)
 		qsort(groups, n, sizeof(*groups), by_order);
 	items = json_array();
@@ -227,8 +227,8 @@ json_t *rl_site_report(struct rl_db *db, const struct rl_user *me, struct rl_err
 	}
 out:
 	groups_free(groups, n);
-	json_decref(decided);
-	json_decref(scope);
-	json_decref(index);
+	json_decref(c.decided);
+	json_decref(c.scope);
+	json_decref(c.index);
 	return items;
 }
