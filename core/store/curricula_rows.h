@@ -54,7 +54,8 @@ int rl_rows_curriculum_enrolments(struct rl_db *db, int64_t trainee,
 /*
  * 1 if the ledger holds a statement of kind whose message contains
  * needle: with subject > 0, the latest statement of kind about subject
- * does.  0 if not (or on a read error).
+ * does.  0 if not (or when the read fails), -1 with err when the query
+ * cannot be prepared.
  */
 int rl_rows_curriculum_ledger_has(struct rl_db *db, const char *kind, const char *needle, int64_t subject,
 				  struct rl_error *err);
