@@ -68,11 +68,9 @@ int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_
 /* Merkle node reads for core/ledger/merkle.c. */
 static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
-	struct rl_error err = RL_ERROR_INIT;
-	int rc = rl_rows_merkle_node(ctx, level, index, out, &err) == 1 ? 0 : -1;
+	struct rl_error err = RL_ERROR_INIT; /* a read failure is no node: merkle.c reports it */
 
-	rl_error_clear(&err);
-	return rc;
+	return rl_rows_merkle_node(ctx, level, index, out, &err) == 1 ? 0 : -1;
 }
 
 int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
