@@ -14,6 +14,7 @@
 #include "domain/progress.h"
 #include "domain/users.h"
 #include "render/credential.h"
+#include "store/setup_rows.h"
 
 int rl_setup_database(const char *path, struct rl_error *err)
 {
@@ -50,30 +51,20 @@ int rl_setup_curricula(struct rl_db *db, struct rl_error *err)
 		return -1;
 	for (const struct rl_embedded *e = rl_embedded_files; e->path; e++) {
 		struct rl_curriculum *c = NULL;
-		struct rl_stmt *st;
 		char now[21];
+		int rc;
 
 		if (strncmp(e->path, "schema/curricula/", 17) != 0)
 			continue;
 		if (rl_curriculum_parse(e->data, e->len, tools, &c, err) < 0)
 			return -1; /* err names the curriculum's path and fault */
-		st = rl_db_stmt(db, "INSERT INTO curricula(code, version, title, definition, loaded_at) "
-				    "VALUES (?,?,?,?,?) ON CONFLICT (code, version) DO NOTHING", err);
-		if (!st) {
-			rl_curriculum_free(c);
-			return -1;
-		}
 		rl_now_rfc3339(now);
-		rl_bind_text(st, 1, rl_curriculum_code(c), -1);
-		rl_bind_int(st, 2, rl_curriculum_version(c));
-		rl_bind_text(st, 3, rl_curriculum_title(c), -1);
-		rl_bind_text(st, 4, e->data, (int)e->len);
-		rl_bind_text(st, 5, now, -1);
+		rc = rl_rows_setup_curriculum_insert(db, rl_curriculum_code(c), rl_curriculum_version(c),
+						     rl_curriculum_title(c), e->data, e->len, now, err);
 		rl_curriculum_free(c);
-		if (rl_step(st) != RL_DONE)
-			return rl_db_fail(db, err, "loading a curriculum");
-		added += rl_db_changes(db);
-		rl_reset(st);
+		if (rc < 0)
+			return -1;
+		added += rc;
 	}
 	/* Every curriculum's content and every enrolment is a log-signed statement (docs/ledger.md). */
 	if (rl_logbook_backfill(db, err) < 0)

@@ -29,6 +29,7 @@
 #include "domain/logbook.h"
 #include "domain/sessions.h"
 #include "domain/supervision.h"
+#include "store/imports_rows.h"
 
 #define MAX_COLUMNS 64
 #define CLOCK_SKEW 300
@@ -855,22 +856,13 @@ void rl_import_new_release(struct rl_import_new *n)
 /* The trainer a consultant cell names: a user with the trainer role by email, else by name (case-insensitive). */
 static int64_t elog_trainer(struct rl_db *db, const char *who, int *many, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & ?1) != 0 AND active = 1 AND "
-					  "(lower(email) = lower(?2) OR lower(name) = lower(?2)) ORDER BY id LIMIT 2", err);
-	int64_t id = 0;
-	int n = 0;
+	int64_t ids[2];
+	int n = rl_rows_import_users_named(db, RL_ROLE_TRAINER, who, ids, err);
 
-	if (!st)
+	if (n < 0)
 		return -1;
-	rl_bind_int(st, 1, RL_ROLE_TRAINER);
-	rl_bind_text(st, 2, who, -1);
-	while (rl_step(st) == RL_ROW) {
-		if (!n++)
-			id = rl_col_int64(st, 0);
-	}
-	rl_reset(st);
 	*many = n > 1;
-	return id;
+	return n ? ids[0] : 0;
 }
 
 /*
@@ -1113,51 +1105,31 @@ static int elog_sessions(struct rl_db *db, const struct rl_import_new *n, int64_
 	json_array_foreach(n->attempts, i, r) {
 		const char *key = json_string_value(json_object_get(r, "key"));
 		struct rl_session_new s;
-		struct rl_stmt *st;
 		int64_t sid;
-		int known = 0;
+		int known;
 
 		if (!key)
 			continue;
-		if (!(st = rl_db_stmt(db, "SELECT 1 FROM elogbook_rows WHERE trainee_id = ? AND row_key = ?", err)))
+		if ((known = rl_rows_import_elog_row_known(db, n->trainee, key, err)) < 0)
 			return -1;
-		rl_bind_int64(st, 1, n->trainee);
-		rl_bind_text(st, 2, key, -1);
-		known = rl_step(st) == RL_ROW;
-		rl_reset(st);
 		if (known)
 			continue; /* imported before: nothing twice */
 		if (rl_session_parse(db, &n->me, json_object_get(r, "session"), &s, err) < 0 ||
-		    rl_logbook_log_session(db, &s, &sid, err) < 0)
+		    rl_logbook_log_session(db, &s, &sid, err) < 0 ||
+		    rl_rows_import_elog_row_insert(db, n->trainee, key, import_id, sid, err) < 0)
 			return -1;
-		if (!(st = rl_db_stmt(db, "INSERT INTO elogbook_rows(trainee_id, row_key, import_id, session_id) "
-					  "VALUES (?,?,?,?)", err)))
-			return -1;
-		rl_bind_int64(st, 1, n->trainee);
-		rl_bind_text(st, 2, key, -1);
-		rl_bind_int64(st, 3, import_id);
-		rl_bind_int64(st, 4, sid);
-		if (rl_step(st) != RL_DONE)
-			return rl_db_fail(db, err, "recording an eLogbook row");
-		rl_reset(st);
 	}
 	return 0;
 }
 
 int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *id, struct rl_error *err)
 {
-	struct rl_stmt *st;
 	char now[21], *attempts;
 	int64_t other = 0;
+	int rc;
 
-	st = rl_db_stmt(db, "SELECT id FROM imports WHERE trainee_id = ? AND sha256 = ?", err);
-	if (!st)
+	if (rl_rows_import_by_sha256(db, n->trainee, n->sha256, &other, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, n->trainee);
-	rl_bind_text(st, 2, n->sha256, -1);
-	if (rl_step(st) == RL_ROW)
-		other = rl_col_int64(st, 0);
-	rl_reset(st);
 	if (other)
 		return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
 				    "this file (SHA-256 %s) was already imported as import %lld; nothing was stored",
@@ -1165,84 +1137,68 @@ int rl_import_insert(struct rl_db *db, const struct rl_import_new *n, int64_t *i
 	attempts = json_dumps(n->attempts, JSON_COMPACT);
 	if (!attempts)
 		return rl_error_internal(err, "out of memory");
-	st = rl_db_stmt(db, "INSERT INTO imports(trainee_id, trainer_id, kind, filename, format, sha256, content, "
-			    "attempts, attempt_count, attempts_sha256, status, created_at) "
-			    "VALUES (?1,?2,?11,?3,?4,?5,?6,?7,?8,?9,?12,?10) RETURNING id", err);
-	if (!st) {
-		free(attempts);
-		return -1;
-	}
 	rl_now_rfc3339(now);
-	rl_bind_int64(st, 1, n->trainee);
-	if (n->elogbook || !n->trainer)
-		rl_bind_null(st, 2);
-	else
-		rl_bind_int64(st, 2, n->trainer);
-	rl_bind_text(st, 11, n->elogbook ? "elogbook" : n->certificate ? "certificate" : "simulator", -1);
-	rl_bind_text(st, 12, n->elogbook ? "imported" : "pending", -1);
-	rl_bind_text(st, 3, n->filename, -1);
-	rl_bind_text(st, 4, n->format, -1);
-	rl_bind_text(st, 5, n->sha256, -1);
-	rl_bind_blob(st, 6, n->content, (int)n->len);
-	rl_bind_text(st, 7, attempts, -1);
-	rl_bind_int64(st, 8, (int64_t)json_array_size(n->attempts));
-	rl_bind_text(st, 9, n->attempts_sha256, -1);
-	rl_bind_text(st, 10, now, -1);
+	rc = rl_rows_import_insert(db, &(struct rl_row_import_new){
+		.trainee = n->trainee,
+		.trainer = n->elogbook ? 0 : n->trainer,
+		.kind = n->elogbook ? "elogbook" : n->certificate ? "certificate" : "simulator",
+		.status = n->elogbook ? "imported" : "pending",
+		.filename = n->filename,
+		.format = n->format,
+		.sha256 = n->sha256,
+		.content = n->content,
+		.len = n->len,
+		.attempts = attempts,
+		.attempt_count = (int64_t)json_array_size(n->attempts),
+		.attempts_sha256 = n->attempts_sha256,
+		.created_at = now,
+	}, id, err);
 	free(attempts);
-	if (rl_step_id(st, id) != RL_DONE) {
-		if (rl_db_unique_violation(db)) {
-			rl_reset(st);
-			return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
-					    "this file (SHA-256 %s) was already imported; nothing was stored", n->sha256);
-		}
-		return rl_db_fail(db, err, "storing the import");
-	}
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return rl_error_set(err, RL_E_CONFLICT, "duplicate-import", "Already imported",
+				    "this file (SHA-256 %s) was already imported; nothing was stored", n->sha256);
 	return n->elogbook ? elog_sessions(db, n, *id, err) : 0;
 }
 
-#define IMPORT_COLUMNS "i.id, i.kind, i.status, i.trainee_id, i.trainer_id, i.filename, i.format, i.sha256, " \
-	"i.attempt_count, i.attempts_sha256, i.created_at, i.signed_by, i.signed_at, i.signoff_index, " \
-	"i.reject_reason, te.name, COALESCE(tr.name, ''), i.attempts, i.content FROM imports i " \
-	"JOIN users te ON te.id = i.trainee_id LEFT JOIN users tr ON tr.id = i.trainer_id"
-
-static json_t *import_json(struct rl_stmt *st, int with_attempts)
+static json_t *import_json(const struct rl_row_import *r, int with_attempts)
 {
 	json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:s}",
-			      "id", (json_int_t)rl_col_int64(st, 0), "kind", rl_db_col_text(st, 1),
-			      "status", rl_db_col_text(st, 2), "trainee", (json_int_t)rl_col_int64(st, 3),
-			      "trainer", (json_int_t)rl_col_int64(st, 4), "trainee_name", rl_db_col_text(st, 15),
-			      "trainer_name", rl_db_col_text(st, 16), "filename", rl_db_col_text(st, 5),
-			      "format", rl_db_col_text(st, 6), "attempts", (json_int_t)rl_col_int64(st, 8),
-			      "sha256", rl_db_col_text(st, 7), "attempts_sha256", rl_db_col_text(st, 9));
+			      "id", (json_int_t)r->id, "kind", r->kind,
+			      "status", r->status, "trainee", (json_int_t)r->trainee,
+			      "trainer", (json_int_t)r->trainer, "trainee_name", r->trainee_name,
+			      "trainer_name", r->trainer_name, "filename", r->filename,
+			      "format", r->format, "attempts", (json_int_t)r->attempt_count,
+			      "sha256", r->sha256, "attempts_sha256", r->attempts_sha256);
 
-	json_object_set_new(o, "created_at", json_string(rl_db_col_text(st, 10)));
+	json_object_set_new(o, "created_at", json_string(r->created_at));
 	{
 		/* "sha256" is of the bytes held now, so a file changed after countersigning shows in an audit. */
 		uint8_t h[32];
 		char hex[65];
-		crypto_hash_sha256(h, rl_col_blob(st, 18) ? rl_col_blob(st, 18) : (const void *)"",
-				   (unsigned long long)rl_col_bytes(st, 18));
+		crypto_hash_sha256(h, r->content ? r->content : (const void *)"", (unsigned long long)r->content_len);
 		rl_hex_encode(h, 32, hex);
 		json_object_set_new(o, "sha256", json_string(hex));
 	}
-	if (!rl_col_is_null(st, 13)) {
-		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)rl_col_int64(st, 11), "signed_at",
-				       rl_db_col_text(st, 12), "ledger_index", (json_int_t)rl_col_int64(st, 13));
-		if (!rl_col_is_null(st, 14))
-			json_object_set_new(so, "reason", json_string(rl_db_col_text(st, 14)));
+	if (r->signed_off) {
+		json_t *so = json_pack("{s:I,s:s,s:I}", "signer", (json_int_t)r->signed_by, "signed_at",
+				       r->signed_at, "ledger_index", (json_int_t)r->signoff_index);
+		if (r->reject_reason)
+			json_object_set_new(so, "reason", json_string(r->reject_reason));
 		json_object_set_new(o, "signoff", so);
 	}
-	if (rl_col_is_null(st, 4))
+	if (!r->has_trainer)
 		json_object_set_new(o, "trainer", json_null());
 	if (with_attempts) {
 		json_error_t jerr;
-		json_t *items = json_loads(rl_db_col_text(st, 17), 0, &jerr);
+		json_t *items = json_loads(r->attempts, 0, &jerr);
 		json_object_set_new(o, "items", items ? items : json_array());
 	}
-	if (strcmp(rl_db_col_text(st, 1), "certificate") == 0) {
+	if (strcmp(r->kind, "certificate") == 0) {
 		/* The certificate as read, and whether its proof verified: shown, never silently trusted. */
 		json_error_t jerr;
-		json_t *items = json_loads(rl_db_col_text(st, 17), 0, &jerr), *cert = json_array_get(items, 0);
+		json_t *items = json_loads(r->attempts, 0, &jerr), *cert = json_array_get(items, 0);
 		json_object_set_new(o, "certificate", cert ? json_incref(cert) : json_object());
 		json_object_set_new(o, "verified", json_boolean(json_is_true(json_object_get(cert, "verified"))));
 		json_decref(items);
@@ -1250,28 +1206,57 @@ static json_t *import_json(struct rl_stmt *st, int with_attempts)
 	return o;
 }
 
+/* Collects imports as JSON into an array (with_attempts: their items; with_content: their bytes too). */
+struct import_collect {
+	json_t *out;            /* an array, or the one import */
+	int with_attempts;
+	int with_content;
+};
+
+static int import_one(void *ctx, const struct rl_row_import *row)
+{
+	struct import_collect *c = ctx;
+	json_t *o = import_json(row, c->with_attempts);
+
+	if (c->with_content) {
+		char *b64 = rl_base64_encode(row->content ? row->content : (const void *)"", row->content_len);
+		json_object_set_new(o, "content_base64", json_string(b64 ? b64 : ""));
+		free(b64);
+	}
+	if (json_is_array(c->out))
+		json_array_append_new(c->out, o);
+	else {
+		json_decref(c->out);
+		c->out = o;
+	}
+	return 0;
+}
+
+static int session_id(void *ctx, int64_t session)
+{
+	json_array_append_new(ctx, json_integer(session));
+	return 0;
+}
+
 json_t *rl_import_load(struct rl_db *db, int64_t id, int with_attempts, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.id = ?", err);
-	json_t *o = NULL;
+	struct import_collect c = { NULL, with_attempts, 0 };
+	json_t *o;
+	int rc = rl_rows_import_get(db, id, import_one, &c, err);
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW)
-		o = import_json(st, with_attempts);
-	else
+	if (rc == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld is visible to you", (long long)id);
-	rl_reset(st);
+	if (rc != 1) {
+		json_decref(c.out);
+		return NULL;
+	}
+	o = c.out;
 	if (o && strcmp(json_string_value(json_object_get(o, "kind")), "elogbook") == 0) {
 		/* The sessions its rows became (rows imported before are in an earlier import's list). */
 		json_t *ids = json_array();
-		if ((st = rl_db_stmt(db, "SELECT session_id FROM elogbook_rows WHERE import_id = ? ORDER BY session_id", err))) {
-			rl_bind_int64(st, 1, id);
-			while (rl_step(st) == RL_ROW)
-				json_array_append_new(ids, json_integer(rl_col_int64(st, 0)));
-			rl_reset(st);
-		}
+		struct rl_error e = RL_ERROR_INIT;
+		rl_rows_import_elog_sessions(db, id, session_id, ids, &e);
+		rl_error_clear(&e);
 		json_object_set_new(o, "sessions", ids);
 		json_object_set_new(o, "trainer", json_null());
 	}
@@ -1307,108 +1292,63 @@ int rl_import_may_see(struct rl_db *db, const struct rl_user *me, const json_t *
 
 json_t *rl_import_list(struct rl_db *db, const struct rl_user *me, const char *status, struct rl_error *err)
 {
-	/* A certificate waits for any trainer who supervises the trainee (supervision.h), as well as one it names. */
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE (?1 <> 0 OR i.trainee_id = ?2 OR i.trainer_id = ?2 "
-					  "OR (i.kind = 'certificate' AND ?4 = 1 AND (EXISTS (SELECT 1 FROM assignments a WHERE "
-					  "a.trainer_id = ?2 AND a.trainee_id = i.trainee_id) OR EXISTS (SELECT 1 FROM sessions s "
-					  "WHERE s.trainer_id = ?2 AND s.trainee_id = i.trainee_id AND s.status <> 'withdrawn')))) "
-					  "AND (CAST(?3 AS TEXT) IS NULL OR i.status = ?3) ORDER BY i.id DESC LIMIT 500", err);
-	json_t *a;
+	struct import_collect c = { json_array(), 0, 0 };
 
-	if (!st)
+	/* Faculty see every import; a trainee and a named trainer theirs; a supervising trainer a certificate. */
+	if (rl_rows_import_list(db, (me->roles & RL_ROLE_FACULTY) != 0, me->id, (me->roles & RL_ROLE_TRAINER) != 0,
+				status, import_one, &c, err) < 0) {
+		json_decref(c.out);
 		return NULL;
-	rl_bind_int(st, 1, (me->roles & RL_ROLE_FACULTY) != 0);
-	rl_bind_int64(st, 2, me->id);
-	rl_db_bind_text(st, 3, status);
-	rl_bind_int(st, 4, (me->roles & RL_ROLE_TRAINER) != 0);
-	a = json_array();
-	while (rl_step(st) == RL_ROW)
-		json_array_append_new(a, import_json(st, 0));
-	rl_reset(st);
-	return a;
+	}
+	return c.out;
 }
 
 json_t *rl_import_export(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " IMPORT_COLUMNS " WHERE i.trainee_id = ? ORDER BY i.id", err);
-	json_t *a;
+	struct import_collect c = { json_array(), 1, 1 };
 
-	if (!st)
+	if (rl_rows_import_of_trainee(db, trainee, import_one, &c, err) < 0) {
+		json_decref(c.out);
 		return NULL;
-	a = json_array();
-	rl_bind_int64(st, 1, trainee);
-	while (rl_step(st) == RL_ROW) {
-		json_t *o = import_json(st, 1);
-		char *b64 = rl_base64_encode(rl_col_blob(st, 18) ? rl_col_blob(st, 18) : (const void *)"",
-					     (size_t)rl_col_bytes(st, 18));
-		json_object_set_new(o, "content_base64", json_string(b64 ? b64 : ""));
-		free(b64);
-		json_array_append_new(a, o);
 	}
-	rl_reset(st);
-	return a;
+	return c.out;
 }
 
 char *rl_import_content(struct rl_db *db, int64_t id, size_t *len, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT content FROM imports WHERE id = ?", err);
 	char *out = NULL;
+	int rc = rl_rows_import_content(db, id, &out, len, err);
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW) {
-		*len = (size_t)rl_col_bytes(st, 0);
-		out = malloc(*len + 1);
-		if (out) {
-			if (*len)
-				memcpy(out, rl_col_blob(st, 0), *len);
-			out[*len] = '\0';
-		}
-	} else {
+	if (rc == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld", (long long)id);
-	}
-	rl_reset(st);
-	return out;
+	return rc == 1 ? out : NULL;
 }
 
 int rl_import_decided(struct rl_db *db, int64_t id, const char *decision, int64_t signer, const char *signed_at,
 		      int64_t ledger_index, const char *reason, struct rl_error *err)
 {
-	struct rl_stmt *q = rl_db_stmt(db, "UPDATE imports SET status = ?, signed_by = ?, signed_at = ?, signoff_index = ?, "
-					 "reject_reason = ? WHERE id = ? AND status = 'pending'", err);
+	return rl_rows_import_decided(db, id, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", signer,
+				      signed_at, ledger_index, reason, err);
+}
 
-	if (!q)
-		return -1;
-	rl_bind_text(q, 1, strcmp(decision, "confirmed") == 0 ? "signed" : "rejected", -1);
-	rl_bind_int64(q, 2, signer);
-	rl_bind_text(q, 3, signed_at, -1);
-	rl_bind_int64(q, 4, ledger_index);
-	rl_db_bind_text(q, 5, reason);
-	rl_bind_int64(q, 6, id);
-	if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1)
-		return rl_db_fail(db, err, "recording the import's countersignature");
-	rl_reset(q);
+static int signed_attempts(void *ctx, const char *text)
+{
+	json_error_t jerr;
+	json_t *a = json_loads(text, 0, &jerr);
+
+	if (a)
+		json_array_extend(ctx, a);
+	json_decref(a);
 	return 0;
 }
 
 json_t *rl_import_signed_attempts(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT attempts FROM imports WHERE trainee_id = ? AND status = 'signed' "
-					  "ORDER BY id", err);
-	json_t *all;
+	json_t *all = json_array();
 
-	if (!st)
+	if (rl_rows_import_signed_attempts(db, trainee, signed_attempts, all, err) < 0) {
+		json_decref(all);
 		return NULL;
-	all = json_array();
-	rl_bind_int64(st, 1, trainee);
-	while (rl_step(st) == RL_ROW) {
-		json_error_t jerr;
-		json_t *a = json_loads(rl_db_col_text(st, 0), 0, &jerr);
-		if (a)
-			json_array_extend(all, a);
-		json_decref(a);
 	}
-	rl_reset(st);
 	return all;
 }

@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/codes.h"
+#include "store/notify_rows.h"
 #include "store/outbox.h"
 #include "domain/progress.h"
 #include "domain/sessions.h"
@@ -27,15 +28,6 @@ static long days_since(const char *t, time_t now)
 		return 0;
 	return (long)((now - then) / 86400);
 }
-
-/*
- * SQL for a person's effective choice of each kind: their stored one, else
- * on for the role it concerns (2 trainer, 1 trainee, 4 faculty).  Needs
- * users as u and notify_prefs as p (LEFT JOIN notify_prefs p ON p.user_id = u.id).
- */
-#define WANTS_REMINDERS "coalesce(p.reminders, CASE WHEN (u.roles & 2) <> 0 THEN 1 ELSE 0 END)"
-#define WANTS_DECISIONS "coalesce(p.decisions, CASE WHEN (u.roles & 1) <> 0 THEN 1 ELSE 0 END)"
-#define WANTS_DIGEST "coalesce(p.digest, CASE WHEN (u.roles & 4) <> 0 THEN 1 ELSE 0 END)"
 
 const char *const rl_notify_kind_names[RL_NOTIFY_KINDS] = { "reminders", "decisions", "digest" };
 
@@ -63,19 +55,30 @@ static const char *base_url(const char *url, char out[512])
 	return out;
 }
 
+/* A reminder's body under way, a line per waiting session. */
+struct remind_list {
+	struct rl_buf *body;
+	long listed;
+};
+
+static int remind_line(void *ctx, const struct rl_row_notify_waiting *row)
+{
+	struct remind_list *l = ctx;
+
+	rl_buf_printf(l->body, "  %-10s  %-32s  %s\n", row->date, row->trainee_name, row->activity);
+	l->listed++;
+	return 0;
+}
+
 static int remind(struct rl_db *db, const struct rl_remind_opts *o, int64_t trainer, const char *name,
 		  const char *email, long waiting, long oldest_days, int *queued, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT s.date, u.name, s.activity FROM sessions s JOIN users u ON u.id = s.trainee_id "
-		"WHERE s.trainer_id = ? AND s.status = 'pending' ORDER BY s.date, s.id LIMIT ?", err);
 	struct rl_buf body = RL_BUF_INIT;
+	struct remind_list list = { &body, 0 };
 	char key[64], subject[128], today[11];
-	long listed = 0;
+	long listed;
 	int rc;
 
-	if (!st)
-		return -1;
 	rl_format_date((long)(o->now / 86400), today);
 	snprintf(key, sizeof(key), "reminder:%lld:%s", (long long)trainer, today);
 	snprintf(subject, sizeof(subject), "raslog: %ld training session%s wait for your signature", waiting,
@@ -85,18 +88,11 @@ static int remind(struct rl_db *db, const struct rl_remind_opts *o, int64_t trai
 	if (oldest_days > 0)
 		rl_buf_printf(&body, "; the oldest has waited %ld day%s", oldest_days, oldest_days == 1 ? "" : "s");
 	rl_buf_puts(&body, ".\n\n  date        trainee                           activity\n");
-	rl_bind_int64(st, 1, trainer);
-	rl_bind_int(st, 2, RL_REMIND_LIST_MAX);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		rl_buf_printf(&body, "  %-10s  %-32s  %s\n", rl_col_text(st, 0),
-			      rl_col_text(st, 1), rl_col_text(st, 2));
-		listed++;
-	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_notify_waiting_sessions(db, trainer, RL_REMIND_LIST_MAX, remind_line, &list, err) < 0) {
 		rl_buf_release(&body);
-		return rl_db_fail(db, err, "listing a trainer's waiting sessions");
+		return -1;
 	}
+	listed = list.listed;
 	if (listed < waiting)
 		rl_buf_printf(&body, "  ... and %ld more\n", waiting - listed);
 	if (o->public_url)
@@ -119,62 +115,62 @@ static int remind(struct rl_db *db, const struct rl_remind_opts *o, int64_t trai
 	return 0;
 }
 
+/* The trainers due a reminder, collected first: remind() uses other statements on the same connection. */
+struct due {
+	int64_t trainer;
+	char name[256], email[256];
+	long waiting, days;
+};
+struct due_list {
+	const struct rl_remind_opts *o;
+	struct due *due;
+	size_t n, alloc;
+	struct rl_error *err;
+};
+
+static int due_trainer(void *ctx, const struct rl_row_notify_trainer *row)
+{
+	struct due_list *l = ctx;
+	const struct rl_remind_opts *o = l->o;
+	long waiting = (long)row->waiting;
+	long days = days_since(row->oldest, o->now);
+	/* The trainer's programme may set its own thresholds (schema/012_programmes.sql). */
+	long long pw = row->programme_count, pd = row->programme_days;
+	long long max_waiting = pw >= 0 ? pw : o->max_waiting, max_days = pd >= 0 ? pd : o->max_days;
+
+	if (waiting <= max_waiting && days <= max_days)
+		return 0;
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 16;
+		void *p = realloc(l->due, na * sizeof(*l->due));
+		if (!p)
+			return rl_error_internal(l->err, "out of memory");
+		l->due = p;
+		l->alloc = na;
+	}
+	l->due[l->n].trainer = row->trainer;
+	snprintf(l->due[l->n].name, sizeof(l->due[l->n].name), "%s", row->name);
+	snprintf(l->due[l->n].email, sizeof(l->due[l->n].email), "%s", row->email);
+	l->due[l->n].waiting = waiting;
+	l->due[l->n].days = days;
+	l->n++;
+	return 0;
+}
+
 int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *queued, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT s.trainer_id, u.name, u.email, count(*), min(s.created_at), "
-		/* the trainer's programmes' thresholds; the strictest when they serve several */
-		"coalesce((SELECT min(pr.reminder_count) FROM programme_members pm JOIN programmes pr ON pr.id = "
-		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1), "
-		"coalesce((SELECT min(pr.reminder_days) FROM programme_members pm JOIN programmes pr ON pr.id = "
-		"pm.programme_id WHERE pm.user_id = u.id AND pm.until_at IS NULL), -1) FROM sessions s "
-		"JOIN users u ON u.id = s.trainer_id LEFT JOIN notify_prefs p ON p.user_id = u.id "
-		"WHERE s.status = 'pending' AND u.active = 1 AND " WANTS_REMINDERS " = 1 "
-		"GROUP BY s.trainer_id, u.id ORDER BY s.trainer_id", err);
-	struct due { int64_t trainer; char name[256], email[256]; long waiting, days; } *due = NULL;
-	size_t n = 0, alloc = 0;
-	int rc, result = 0;
+	struct due_list l = { .o = o, .err = err };
+	int result = 0;
 
 	*queued = 0;
-	if (!st)
+	if (rl_rows_notify_trainers_waiting(db, due_trainer, &l, err) != 0) {
+		free(l.due);
 		return -1;
-	/* Collect first: remind() uses other statements on the same connection. */
-	while ((rc = rl_step(st)) == RL_ROW) {
-		long waiting = (long)rl_col_int64(st, 3);
-		long days = days_since(rl_col_text(st, 4), o->now);
-		/* The trainer's programme may set its own thresholds (schema/012_programmes.sql). */
-		long long pw = rl_col_int64(st, 5), pd = rl_col_int64(st, 6);
-		long long max_waiting = pw >= 0 ? pw : o->max_waiting, max_days = pd >= 0 ? pd : o->max_days;
-
-		if (waiting <= max_waiting && days <= max_days)
-			continue;
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			void *p = realloc(due, na * sizeof(*due));
-			if (!p) {
-				rl_reset(st);
-				free(due);
-				return rl_error_internal(err, "out of memory");
-			}
-			due = p;
-			alloc = na;
-		}
-		due[n].trainer = rl_col_int64(st, 0);
-		snprintf(due[n].name, sizeof(due[n].name), "%s", rl_col_text(st, 1));
-		snprintf(due[n].email, sizeof(due[n].email), "%s", rl_col_text(st, 2));
-		due[n].waiting = waiting;
-		due[n].days = days;
-		n++;
 	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
-		free(due);
-		return rl_db_fail(db, err, "finding the trainers to remind");
-	}
-	for (size_t i = 0; i < n && result == 0; i++)
-		result = remind(db, o, due[i].trainer, due[i].name, due[i].email, due[i].waiting, due[i].days,
-				queued, err);
-	free(due);
+	for (size_t i = 0; i < l.n && result == 0; i++)
+		result = remind(db, o, l.due[i].trainer, l.due[i].name, l.due[i].email, l.due[i].waiting,
+				l.due[i].days, queued, err);
+	free(l.due);
 	return result;
 }
 
@@ -182,24 +178,14 @@ int rl_notify_reminders(struct rl_db *db, const struct rl_remind_opts *o, int *q
 
 json_t *rl_notify_prefs_get(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT " WANTS_REMINDERS ", " WANTS_DECISIONS ", " WANTS_DIGEST " FROM users u "
-		"LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
-	json_t *o = NULL;
-	int rc;
+	int reminders, decisions, digest;
+	int rc = rl_rows_notify_prefs(db, user, &reminders, &decisions, &digest, err);
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, user);
-	if ((rc = rl_step(st)) == RL_ROW)
-		o = json_pack("{s:b,s:b,s:b}", "reminders", rl_col_int(st, 0), "decisions",
-			      rl_col_int(st, 1), "digest", rl_col_int(st, 2));
-	rl_reset(st);
-	if (rc == RL_DONE)
+	if (rc == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user %lld", (long long)user);
-	else if (rc != RL_ROW)
-		rl_db_fail(db, err, "reading notification preferences");
-	return o;
+	if (rc != 1)
+		return NULL;
+	return json_pack("{s:b,s:b,s:b}", "reminders", reminders, "decisions", decisions, "digest", digest);
 }
 
 int rl_notify_prefs_parse(const json_t *body, int want[RL_NOTIFY_KINDS], struct rl_error *err)
@@ -232,7 +218,6 @@ int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY
 			struct rl_error *err)
 {
 	json_t *cur = rl_notify_prefs_get(db, user, err);
-	struct rl_stmt *st;
 	int v[RL_NOTIFY_KINDS];
 	char now[21];
 
@@ -242,55 +227,24 @@ int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY
 	for (int i = 0; i < RL_NOTIFY_KINDS; i++)
 		v[i] = want[i] >= 0 ? want[i] : json_is_true(json_object_get(cur, rl_notify_kind_names[i]));
 	json_decref(cur);
-	if (!(st = rl_db_stmt(db, "INSERT INTO notify_prefs(user_id, reminders, decisions, digest, updated_at) "
-				  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(user_id) DO UPDATE SET reminders = ?2, "
-				  "decisions = ?3, digest = ?4, updated_at = ?5", err)))
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_int64(st, 1, user);
-	for (int i = 0; i < RL_NOTIFY_KINDS; i++)
-		rl_bind_int(st, 2 + i, v[i]);
-	rl_bind_text(st, 5, now, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing notification preferences");
-	rl_reset(st);
+	if (rl_rows_notify_prefs_put(db, user, v[RL_NOTIFY_REMINDERS], v[RL_NOTIFY_DECISIONS], v[RL_NOTIFY_DIGEST],
+				     now, err) < 0)
+		return -1;
 	*out = json_pack("{s:b,s:b,s:b}", "reminders", v[0], "decisions", v[1], "digest", v[2]);
 	return 0;
 }
 
 /* ---- trainee mail ------------------------------------------------------------------- */
 
-struct person {
-	char name[256], email[256];
-	int wants;       /* active and wants decision mail */
-};
-
-/* Name, email and whether they want mail of kind (RL_NOTIFY_DECISIONS or _REMINDERS). */
-static int person_wants(struct rl_db *db, int64_t id, enum rl_notify_kind kind, struct person *p, struct rl_error *err)
+/* Name, email and whether they want mail of kind (RL_NOTIFY_DECISIONS or _REMINDERS); 0 for no such user. */
+static int person_wants(struct rl_db *db, int64_t id, enum rl_notify_kind kind, struct rl_row_notify_person *p,
+			struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, kind == RL_NOTIFY_REMINDERS
-		? "SELECT u.name, u.email, CASE WHEN u.active = 1 AND " WANTS_REMINDERS " = 1 THEN 1 ELSE 0 END FROM users u "
-		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?"
-		: "SELECT u.name, u.email, CASE WHEN u.active = 1 AND " WANTS_DECISIONS " = 1 THEN 1 ELSE 0 END FROM users u "
-		  "LEFT JOIN notify_prefs p ON p.user_id = u.id WHERE u.id = ?", err);
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, id);
-	if ((rc = rl_step(st)) == RL_ROW) {
-		snprintf(p->name, sizeof(p->name), "%s", rl_db_col_text(st, 0));
-		snprintf(p->email, sizeof(p->email), "%s", rl_db_col_text(st, 1));
-		p->wants = rl_col_int(st, 2);
-	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a user");
-	return 0;
+	return rl_rows_notify_person(db, id, kind == RL_NOTIFY_REMINDERS, p, err) < 0 ? -1 : 0;
 }
 
-static int person_of(struct rl_db *db, int64_t id, struct person *p, struct rl_error *err)
+static int person_of(struct rl_db *db, int64_t id, struct rl_row_notify_person *p, struct rl_error *err)
 {
 	return person_wants(db, id, RL_NOTIFY_DECISIONS, p, err);
 }
@@ -309,7 +263,7 @@ static int queue_decision(struct rl_db *db, const struct rl_signoff *so, const c
 	const char *activity = json_string_value(json_object_get(s, "activity"));
 	int rejected = decision && strcmp(decision, "rejected") == 0;
 	struct rl_buf body = RL_BUF_INIT;
-	struct person trainee, trainer;
+	struct rl_row_notify_person trainee, trainer;
 	char key[64], subject[160];
 	int rc;
 
@@ -351,24 +305,17 @@ void rl_notify_snap_release(struct rl_notify_snap *snap)
 
 int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap *snap, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT status, summary FROM trainee_status WHERE trainee_id = ?", err);
 	json_t *summary = NULL, *m;
+	char *text;
 	size_t i;
-	int rc;
 
 	memset(snap, 0, sizeof(*snap));
 	snap->trainee = trainee;
 	snap->met = json_object();
-	if (!st)
+	if (rl_rows_notify_trainee_status(db, trainee, snap->status, sizeof(snap->status), &text, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, trainee);
-	if ((rc = rl_step(st)) == RL_ROW) {
-		snprintf(snap->status, sizeof(snap->status), "%s", rl_db_col_text(st, 0));
-		summary = json_loads(rl_db_col_text(st, 1), 0, NULL);
-	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee's status");
+	summary = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
 	json_array_foreach(summary, i, m) {
 		const char *id = json_string_value(json_object_get(m, "module"));
 		const char *title = json_string_value(json_object_get(m, "title"));
@@ -383,20 +330,7 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 static int milestone(struct rl_db *db, int64_t trainee, const char *kind, const char *module, int64_t index,
 		     const char *at, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO progress_milestones(trainee_id, kind, module, ledger_index, at) "
-					  "VALUES (?, ?, ?, ?, ?)", err);
-
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, trainee);
-	rl_bind_text(st, 2, kind, -1);
-	rl_db_bind_text(st, 3, module);
-	rl_bind_int64(st, 4, index);
-	rl_bind_text(st, 5, at, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a progress milestone");
-	rl_reset(st);
-	return 0;
+	return rl_rows_notify_milestone_insert(db, trainee, kind, module, index, at, err);
 }
 
 int rl_notify_progress(struct rl_db *db, const struct rl_notify_snap *before, int64_t ledger_index,
@@ -404,7 +338,7 @@ int rl_notify_progress(struct rl_db *db, const struct rl_notify_snap *before, in
 {
 	struct rl_notify_snap after;
 	struct rl_buf body = RL_BUF_INIT;
-	struct person trainee;
+	struct rl_row_notify_person trainee;
 	const char *id;
 	json_t *title;
 	char at[21], key[64], url_buf[512];
@@ -471,28 +405,21 @@ struct corrected {
 
 static int corrected_load(struct rl_db *db, int64_t id, struct corrected *c, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT trainee_id, trainer_id, date, activity, status, revision "
-					  "FROM sessions WHERE id = ?", err);
-	int rc;
+	struct rl_row_notify_session s;
+	int rc = rl_rows_notify_session(db, id, &s, err);
 
 	memset(c, 0, sizeof(*c));
 	c->session = id;
-	if (!st)
+	if (rc < 0)
 		return -1;
-	rl_bind_int64(st, 1, id);
-	if ((rc = rl_step(st)) == RL_ROW) {
-		c->trainee = rl_col_int64(st, 0);
-		c->trainer = rl_col_int64(st, 1);
-		snprintf(c->date, sizeof(c->date), "%s", rl_db_col_text(st, 2));
-		snprintf(c->activity, sizeof(c->activity), "%s", rl_db_col_text(st, 3));
-		snprintf(c->status, sizeof(c->status), "%s", rl_db_col_text(st, 4));
-		c->revision = rl_col_int64(st, 5);
-	}
-	rl_reset(st);
-	if (rc == RL_DONE)
+	if (rc == 0)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no session %lld", (long long)id);
-	if (rc != RL_ROW)
-		return rl_db_fail(db, err, "reading a session");
+	c->trainee = s.trainee;
+	c->trainer = s.trainer;
+	c->revision = s.revision;
+	snprintf(c->date, sizeof(c->date), "%s", s.date);
+	snprintf(c->activity, sizeof(c->activity), "%s", s.activity);
+	snprintf(c->status, sizeof(c->status), "%s", s.status);
 	return 0;
 }
 
@@ -509,7 +436,7 @@ static int tell_trainer(struct rl_db *db, const struct corrected *c, int64_t tra
 			const char *url, time_t now, struct rl_error *err)
 {
 	struct rl_buf body = RL_BUF_INIT;
-	struct person p;
+	struct rl_row_notify_person p;
 	const char *what;
 	char key[96], subject[160];
 	int rc;
@@ -542,7 +469,7 @@ int rl_notify_corrected(struct rl_db *db, int64_t session, int64_t by, int64_t w
 			const char *public_url, time_t now, struct rl_error *err)
 {
 	struct corrected c;
-	struct person trainee, corrector;
+	struct rl_row_notify_person trainee, corrector;
 	struct rl_buf body = RL_BUF_INIT;
 	char key[64], subject[160], url_buf[512];
 	const char *url = base_url(public_url, url_buf);
@@ -629,14 +556,63 @@ void rl_iso_week(time_t t, char out[16])
 	strftime(out, 16, "%G-W%V", &tm);
 }
 
+/* A list of the digest under way: its lines go to b, n counts its rows. */
+struct digest_list {
+	struct rl_buf *b;
+	const char *url;
+	long n;
+};
+
+static int digest_eligible(void *ctx, const struct rl_row_notify_trainee *row)
+{
+	struct digest_list *l = ctx;
+
+	if (l->n++ < RL_DIGEST_LIST_MAX) {
+		rl_buf_printf(l->b, "  %s  %s", row->since, row->name);
+		if (l->url)
+			rl_buf_printf(l->b, "  %s/#/trainee/%lld", l->url, (long long)row->id);
+		rl_buf_puts(l->b, "\n");
+	}
+	return 0;
+}
+
+static int digest_stuck(void *ctx, const struct rl_row_notify_trainee *row)
+{
+	struct digest_list *l = ctx;
+	const char *last = row->last_signed;
+	const char *oldest = row->oldest_pending;
+
+	if (!l->n)
+		rl_buf_printf(l->b, "  %-32s  %-11s  %-14s  %s\n", "trainee", "last signed", "waiting since", "waiting");
+	if (l->n < RL_DIGEST_LIST_MAX) {
+		rl_buf_printf(l->b, "  %-32s  %-11.10s  %-14.10s  %lld", row->name, last ? last : "never",
+			      oldest ? oldest : "-", (long long)row->waiting);
+		if (l->url)
+			rl_buf_printf(l->b, "  %s/#/trainee/%lld", l->url, (long long)row->id);
+		rl_buf_puts(l->b, "\n");
+	}
+	l->n++;
+	return 0;
+}
+
+static int digest_queue(void *ctx, const struct rl_row_notify_queue *row)
+{
+	struct digest_list *l = ctx;
+
+	if (!l->n++)
+		rl_buf_printf(l->b, "  %-32s  %-7s  %s\n", "trainer", "waiting", "oldest since");
+	rl_buf_printf(l->b, "  %-32s  %-7lld  %s\n", row->trainer_name, (long long)row->waiting, row->oldest);
+	return 0;
+}
+
 /* The digest's body after the greeting, about the trainees of faculty member fac's programmes (sessions.h). */
 static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const struct rl_user *fac, const char *url,
 		       struct rl_buf *b, struct rl_error *err)
 {
 	char week_ago[21], cutoff[21], today[11], week[16];
-	struct rl_stmt *st;
+	struct digest_list l = { b, url, 0 };
+	int64_t eligible;
 	long n;
-	int rc;
 
 	rl_format_rfc3339(o->now - 7 * 86400, week_ago);
 	rl_format_rfc3339(o->now - (time_t)o->stuck_days * 86400, cutoff);
@@ -645,103 +621,41 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
 	rl_buf_printf(b, "raslog's weekly digest for %s (%s).\n\n", week, today);
 
 	/* Newly eligible: a milestone in the last 7 days, still eligible now. */
-	if (!(st = rl_db_stmt(db,
-		"SELECT u.id, u.name, substr(max(m.at), 1, 10) FROM progress_milestones m "
-		"JOIN users u ON u.id = m.trainee_id JOIN trainee_status ts ON ts.trainee_id = u.id "
-		"WHERE m.kind = 'eligible' AND m.at >= ? AND ts.status = 'eligible' AND u.active = 1 "
-		"AND " RL_FACULTY_SCOPE_SQL("u.id") " GROUP BY u.id ORDER BY max(m.at), u.name", err)))
-		return -1;
-	rl_bind_text(st, 1, week_ago, -1);
-	rl_scope_bind(st, fac);
 	rl_buf_puts(b, "Newly eligible for accreditation (last 7 days):\n");
-	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
-		if (n < RL_DIGEST_LIST_MAX) {
-			rl_buf_printf(b, "  %s  %s", rl_db_col_text(st, 2), rl_db_col_text(st, 1));
-			if (url)
-				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)rl_col_int64(st, 0));
-			rl_buf_puts(b, "\n");
-		}
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing newly eligible trainees");
+	if (rl_rows_notify_newly_eligible(db, fac->id, week_ago, digest_eligible, &l, err) < 0)
+		return -1;
+	n = l.n;
 	if (n > RL_DIGEST_LIST_MAX)
 		rl_buf_printf(b, "  ... and %ld more\n", n - RL_DIGEST_LIST_MAX);
 	if (!n)
 		rl_buf_puts(b, "  none\n");
-	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM trainee_status ts JOIN users u ON u.id = ts.trainee_id "
-				  "WHERE ts.status = 'eligible' AND u.active = 1 AND " RL_FACULTY_SCOPE_SQL("u.id"), err)))
+	if (rl_rows_notify_eligible_count(db, fac->id, &eligible, err) < 0)
 		return -1;
-	rl_scope_bind(st, fac);
-	n = rl_step(st) == RL_ROW ? (long)rl_col_int64(st, 0) : 0;
-	rl_reset(st);
-	rl_buf_printf(b, "Eligible and awaiting accreditation, in all: %ld", n);
+	rl_buf_printf(b, "Eligible and awaiting accreditation, in all: %ld", (long)eligible);
 	if (url)
 		rl_buf_printf(b, "  %s/#/accreditation", url);
 	rl_buf_puts(b, "\n\n");
 
 	/*
 	 * Stuck: in training, nothing signed since the cut-off (or since joining), or a session waiting since
-	 * before it.  As the stuck report (domain/oversight.c) reads it: "last signed" is when the ledger took
-	 * the trainee's last confirmed sign-off, assessment or module completion, not a record row's signed_at.
+	 * before it (store/notify_rows.h reads "last signed" as the stuck report does).
 	 */
-	if (!(st = rl_db_stmt(db,
-		"SELECT id, name, last_signed, oldest_pending, waiting FROM ("
-		" SELECT u.id, u.name, u.created_at AS joined,"
-		"  (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment',"
-		"   'module_completion') OR (l.kind = 'session_signoff' AND"
-		"   replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message))) AS last_signed,"
-		"  (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS oldest_pending,"
-		"  (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS waiting"
-		" FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id"
-		" WHERE (u.roles & 1 <> 0) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training'"
-		" AND " RL_FACULTY_SCOPE_SQL("u.id") ") AS t"
-		" WHERE coalesce(last_signed, joined) < ?1 OR oldest_pending < ?1"
-		" ORDER BY coalesce(last_signed, joined), name", err)))
-		return -1;
-	rl_bind_text(st, 1, cutoff, -1);
-	rl_scope_bind(st, fac);
 	rl_buf_printf(b, "Stuck trainees (nothing signed for more than %d days, or a session waiting more than %d days):\n",
 		      o->stuck_days, o->stuck_days);
-	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
-		const char *last = rl_col_text(st, 2);
-		const char *oldest = rl_col_text(st, 3);
-		if (!n)
-			rl_buf_printf(b, "  %-32s  %-11s  %-14s  %s\n", "trainee", "last signed", "waiting since", "waiting");
-		if (n < RL_DIGEST_LIST_MAX) {
-			rl_buf_printf(b, "  %-32s  %-11.10s  %-14.10s  %lld", rl_db_col_text(st, 1), last ? last : "never",
-				      oldest ? oldest : "-", (long long)rl_col_int64(st, 4));
-			if (url)
-				rl_buf_printf(b, "  %s/#/trainee/%lld", url, (long long)rl_col_int64(st, 0));
-			rl_buf_puts(b, "\n");
-		}
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing stuck trainees");
+	l.n = 0;
+	if (rl_rows_notify_stuck(db, fac->id, cutoff, digest_stuck, &l, err) < 0)
+		return -1;
+	n = l.n;
 	if (n > RL_DIGEST_LIST_MAX)
 		rl_buf_printf(b, "  ... and %ld more\n", n - RL_DIGEST_LIST_MAX);
 	rl_buf_printf(b, "  %s: %ld\n\n", n ? "in all" : "none", n);
 
 	/* The longest queues. */
-	if (!(st = rl_db_stmt(db,
-		"SELECT u.name, count(*), substr(min(s.created_at), 1, 10) FROM sessions s JOIN users u ON u.id = s.trainer_id "
-		"WHERE s.status = 'pending' AND " RL_FACULTY_SCOPE_SQL("s.trainee_id") " "
-		"GROUP BY s.trainer_id, u.id ORDER BY count(*) DESC, min(s.created_at), u.name LIMIT ?1", err)))
-		return -1;
-	rl_bind_int(st, 1, RL_DIGEST_TRAINERS);
-	rl_scope_bind(st, fac);
 	rl_buf_puts(b, "Trainers with the longest queues:\n");
-	for (n = 0; (rc = rl_step(st)) == RL_ROW; n++) {
-		if (!n)
-			rl_buf_printf(b, "  %-32s  %-7s  %s\n", "trainer", "waiting", "oldest since");
-		rl_buf_printf(b, "  %-32s  %-7lld  %s\n", rl_db_col_text(st, 0), (long long)rl_col_int64(st, 1),
-			      rl_db_col_text(st, 2));
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing the trainers' queues");
-	if (!n)
+	l.n = 0;
+	if (rl_rows_notify_queues(db, fac->id, RL_DIGEST_TRAINERS, digest_queue, &l, err) < 0)
+		return -1;
+	if (!l.n)
 		rl_buf_puts(b, "  none: no session waits for a signature\n");
 	return 0;
 }
@@ -772,57 +686,64 @@ static int digest_check_figures(struct rl_db *db, struct rl_error *err)
 	return rc;
 }
 
+/* The faculty who want the digest, collected first: writing one runs other statements. */
+struct fac {
+	int64_t id;
+	char name[256], email[256];
+};
+struct fac_list {
+	struct fac *fac;
+	size_t n, alloc;
+	struct rl_error *err;
+};
+
+static int digest_faculty(void *ctx, const struct rl_row_notify_faculty *row)
+{
+	struct fac_list *l = ctx;
+
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 8;
+		void *p = realloc(l->fac, na * sizeof(*l->fac));
+		if (!p)
+			return rl_error_internal(l->err, "out of memory");
+		l->fac = p;
+		l->alloc = na;
+	}
+	l->fac[l->n].id = row->id;
+	snprintf(l->fac[l->n].name, sizeof(l->fac[l->n].name), "%s", row->name);
+	snprintf(l->fac[l->n].email, sizeof(l->fac[l->n].email), "%s", row->email);
+	l->n++;
+	return 0;
+}
+
 int rl_notify_digests(struct rl_db *db, const struct rl_digest_opts *o, int *queued, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT u.id, u.name, u.email FROM users u LEFT JOIN notify_prefs p ON p.user_id = u.id "
-		"WHERE (u.roles & 4 <> 0) AND u.active = 1 AND " WANTS_DIGEST " = 1 ORDER BY u.id", err);
-	struct fac { int64_t id; char name[256], email[256]; } *fac = NULL;
-	size_t n = 0, alloc = 0;
+	struct fac_list l = { .err = err };
+	struct fac *fac;
+	size_t n;
 	char week[16], url_buf[512], subject[64];
 	const char *url = base_url(o->public_url, url_buf);
 	int rc, result = 0, checked = 0;
 
 	*queued = 0;
-	if (!st)
+	if (rl_rows_notify_digest_faculty(db, digest_faculty, &l, err) != 0) {
+		free(l.fac);
 		return -1;
-	while ((rc = rl_step(st)) == RL_ROW) {
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			void *p = realloc(fac, na * sizeof(*fac));
-			if (!p) {
-				rl_reset(st);
-				free(fac);
-				return rl_error_internal(err, "out of memory");
-			}
-			fac = p;
-			alloc = na;
-		}
-		fac[n].id = rl_col_int64(st, 0);
-		snprintf(fac[n].name, sizeof(fac[n].name), "%s", rl_db_col_text(st, 1));
-		snprintf(fac[n].email, sizeof(fac[n].email), "%s", rl_db_col_text(st, 2));
-		n++;
 	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
-		free(fac);
-		return rl_db_fail(db, err, "finding the faculty");
-	}
+	fac = l.fac;
+	n = l.n;
 	rl_iso_week(o->now, week);
 	snprintf(subject, sizeof(subject), "raslog: weekly digest %s", week);
 	for (size_t i = 0; i < n && result == 0; i++) {
 		struct rl_buf body = RL_BUF_INIT;
 		char key[96];
-		int exists = 0;
+		int exists;
 
 		snprintf(key, sizeof(key), "digest:%lld:%s", (long long)fac[i].id, week);
-		if (!(st = rl_db_stmt(db, "SELECT 1 FROM outbox WHERE idempotency_key = ?", err))) {
+		if ((exists = rl_outbox_has(db, key, err)) < 0) {
 			result = -1;
 			break;
 		}
-		rl_bind_text(st, 1, key, -1);
-		exists = rl_step(st) == RL_ROW;
-		rl_reset(st);
 		if (exists)
 			continue;
 		/* Once, and only when a digest is due: the rows it reads are the ledger's. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "store/db.h"
+#include "store/scope.h"
 #include "base/error.h"
 #include "domain/users.h"
 #include "store/programmes_rows.h"
@@ -84,11 +85,10 @@ int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee);
 
 /*
- * The faculty part of the rule as SQL, for queries over many trainees,
- * is RL_FACULTY_SCOPE_SQL in store/programmes_rows.h (included here): the
- * only copy of the rule in SQL.  rl_scope_bind binds its faculty member
- * (?99) to the caller me.
+ * The faculty part of the rule as SQL, for queries over many trainees, is
+ * RL_FACULTY_SCOPE_SQL(col) in store/scope.h (SQL lives in store/).
  */
+/* Binds the caller of RL_FACULTY_SCOPE_SQL. */
 void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me);
 
 /*

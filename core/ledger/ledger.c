@@ -15,6 +15,7 @@
 #include "ledger/jcs.h"
 #include "ledger/kinds.h"
 #include "ledger/merkle.h"
+#include "store/ledger_rows.h"
 #include "store/secrets.h"
 #include "base/util.h"
 
@@ -67,36 +68,14 @@ int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_
 /* Merkle node reads for core/ledger/merkle.c. */
 static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
-	struct rl_db *db = ctx;
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", &err);
-	int rc = -1;
+	struct rl_error err = RL_ERROR_INIT; /* a read failure is no node: merkle.c reports it */
 
-	if (!st)
-		return -1;
-	rl_bind_int(st, 1, (int)level);
-	rl_bind_int64(st, 2, (int64_t)index);
-	if (rl_step(st) == RL_ROW && rl_col_bytes(st, 0) == 32) {
-		memcpy(out, rl_col_blob(st, 0), 32);
-		rc = 0;
-	}
-	rl_reset(st);
-	return rc;
+	return rl_rows_merkle_node(ctx, level, index, out, &err) == 1 ? 0 : -1;
 }
 
 int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
-
-	if (!st)
-		return -1;
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "reading the ledger size");
-	}
-	*size = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 0;
+	return rl_rows_ledger_size(db, size, err);
 }
 
 int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, size_t len,
@@ -108,45 +87,22 @@ int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, si
 	int64_t index;
 	char now[21];
 	int n;
-	struct rl_stmt *st;
 
 	if (rl_ledger_size(db, &index, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, "
-			    "subject_id, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
-	if (!st)
+	if (rl_rows_ledger_insert(db, &(struct rl_row_ledger){ .idx = index, .kind = kind, .message = message,
+			.message_len = len, .public_key = pk, .public_key_len = 32, .signature = sig,
+			.signature_len = 64, .signer = signer, .subject = subject, .created_at = now }, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, index);
-	rl_bind_text(st, 2, kind, -1);
-	rl_bind_text(st, 3, message, (int)len);
-	rl_bind_blob(st, 4, pk, 32);
-	rl_bind_blob(st, 5, sig, 64);
-	if (signer)
-		rl_bind_int64(st, 6, signer);
-	if (subject)
-		rl_bind_int64(st, 7, subject);
-	rl_bind_text(st, 8, now, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "appending to the ledger");
-	rl_reset(st);
 
 	rl_merkle_leaf_hash((const uint8_t *)message, len, sig, pk, leaf);
 	n = rl_merkle_append(get_node, db, (uint64_t)index, leaf, nodes, 65);
 	if (n < 0)
 		return rl_error_internal(err, "the ledger's Merkle nodes are incomplete");
-	st = rl_db_stmt(db, "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?,?,?)", err);
-	if (!st)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		rl_reset(st);
-		rl_bind_int(st, 1, (int)nodes[i].level);
-		rl_bind_int64(st, 2, (int64_t)nodes[i].index);
-		rl_bind_blob(st, 3, nodes[i].hash, 32);
-		if (rl_step(st) != RL_DONE)
-			return rl_db_fail(db, err, "storing the ledger's Merkle nodes");
-	}
-	rl_reset(st);
+	for (int i = 0; i < n; i++)
+		if (rl_rows_merkle_node_insert(db, nodes[i].level, nodes[i].index, nodes[i].hash, err) < 0)
+			return -1;
 	*index_out = index;
 	return 0;
 }
@@ -160,21 +116,6 @@ static json_t *head_body(int64_t size, const uint8_t root[32], const char *times
 			 "timestamp", timestamp);
 }
 
-static int last_head_size(struct rl_db *db, int64_t *size, struct rl_error *err)
-{
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
-
-	if (!st)
-		return -1;
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "reading the tree head");
-	}
-	*size = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 0;
-}
-
 int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 {
 	int sealed = 0;
@@ -184,9 +125,8 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 	json_t *body;
 	char *msg;
 	size_t len;
-	struct rl_stmt *st;
 
-	if (rl_ledger_size(db, &size, err) < 0 || last_head_size(db, &last, err) < 0)
+	if (rl_ledger_size(db, &size, err) < 0 || rl_rows_tree_head_last_size(db, &last, err) < 0)
 		return -1;
 	if (size == last)
 		return 0;
@@ -214,37 +154,28 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 		}
 		rl_buf_release(&b);
 	}
-	st = rl_db_stmt(db, "INSERT INTO tree_heads(tree_size, root_hash, timestamp, signature) VALUES (?,?,?,?)", err);
-	if (!st)
+	if (rl_rows_tree_head_insert(db, size, root, now, sig, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, size);
-	rl_bind_blob(st, 2, root, 32);
-	rl_bind_text(st, 3, now, -1);
-	rl_bind_blob(st, 4, sig, 64);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing the tree head");
-	rl_reset(st);
 	return sealed;
 }
 
 json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
-					  "ORDER BY tree_size DESC LIMIT 1", err);
+	struct rl_row_tree_head h;
 	json_t *head = NULL;
+	int rc = rl_rows_tree_head_latest(db, &h, err);
 
-	if (!st)
+	if (rc < 0)
 		return NULL;
-	if (rl_step(st) == RL_ROW && rl_col_bytes(st, 1) == 32 &&
-	    rl_col_bytes(st, 3) == 64) {
-		char *sig = rl_base64_encode(rl_col_blob(st, 3), 64);
-		head = head_body(rl_col_int64(st, 0), rl_col_blob(st, 1), rl_db_col_text(st, 2));
+	if (rc == 1 && h.root_len == 32 && h.signature_len == 64) {
+		char *sig = rl_base64_encode(h.signature, 64);
+		head = head_body(h.tree_size, h.root, h.timestamp);
 		json_object_set_new(head, "signature", json_string(sig));
 		free(sig);
 	} else {
 		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
 	}
-	rl_reset(st);
+	rl_rows_tree_head_clear(&h);
 	return head;
 }
 
@@ -300,30 +231,25 @@ static int root_mismatch(struct rl_db *db, const struct head_check *h, const uin
 /* Checks the signature of the latest head stored in the database and fills h from it. */
 static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
-					  "ORDER BY tree_size DESC LIMIT 1", err);
-	uint8_t pk[32], sig[64];
+	struct rl_row_tree_head row;
+	uint8_t pk[32];
 	struct rl_buf b = RL_BUF_INIT;
 	json_t *body = NULL;
 	char *msg = NULL;
 	size_t len;
-	int rc = -1;
+	int rc = rl_rows_tree_head_latest(db, &row, err);
 
-	if (!st)
-		return -1;
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		return 0;   /* no head yet: nothing signed to compare with */
-	}
-	h->size = rl_col_int64(st, 0);
-	if (rl_col_bytes(st, 1) != 32 || rl_col_bytes(st, 3) != 64) {
+	if (rc <= 0)
+		return rc;   /* 0: no head yet, nothing signed to compare with */
+	rc = -1;
+	h->size = row.tree_size;
+	if (row.root_len != 32 || row.signature_len != 64) {
 		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", NULL,
 			     "the latest tree head in %s is damaged (root or signature of the wrong length)", db->path);
 		goto out;
 	}
-	memcpy(h->root, rl_col_blob(st, 1), 32);
-	memcpy(sig, rl_col_blob(st, 3), 64);
-	body = head_body(h->size, h->root, rl_db_col_text(st, 2));
+	memcpy(h->root, row.root, 32);
+	body = head_body(h->size, h->root, row.timestamp);
 	msg = body ? rl_jcs_string(body, &len, err) : NULL;
 	if (!msg || rl_buf_puts(&b, RL_TREE_HEAD_PREFIX) < 0 || rl_buf_add(&b, msg, len) < 0) {
 		if (!err->status)
@@ -332,7 +258,7 @@ static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *e
 	}
 	if (rl_ledger_log_key(db, pk, err) < 0)
 		goto out;
-	if (crypto_sign_verify_detached(sig, (const unsigned char *)b.data, b.len, pk) != 0) {
+	if (crypto_sign_verify_detached(row.signature, (const unsigned char *)b.data, b.len, pk) != 0) {
 		rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger does not match its signed head",
 			     "the latest tree head in %s (%lld entries) does not carry a valid signature of the log "
 			     "key: it was changed after it was signed; refusing to serve", db->path, (long long)h->size);
@@ -341,11 +267,59 @@ static int table_head(struct rl_db *db, struct head_check *h, struct rl_error *e
 	h->where = "the latest head in the database";
 	rc = 1;
 out:
-	rl_reset(st);
+	rl_rows_tree_head_clear(&row);
 	rl_buf_release(&b);
 	free(msg);
 	json_decref(body);
 	return rc;
+}
+
+/* The walk over every entry of rl_ledger_check_restore. */
+struct restore_walk {
+	struct rl_db *db;
+	struct head_check *heads;
+	int nheads;
+	struct rl_merkle_stream ms;
+	int64_t next;              /* the index the next entry must have */
+	struct rl_error *err;
+};
+
+/* Compares the root of the entries so far with each head signed at that size: 0, or -1 with err. */
+static int restore_heads(struct restore_walk *w)
+{
+	uint8_t root[32];
+
+	for (int i = 0; i < w->nheads; i++) {
+		if (!w->heads[i].done && w->heads[i].size == w->next) {
+			rl_merkle_stream_root(&w->ms, root);
+			w->heads[i].done = 1;
+			if (sodium_memcmp(root, w->heads[i].root, 32) != 0)
+				return root_mismatch(w->db, &w->heads[i], root, w->err);
+		}
+	}
+	return 0;
+}
+
+static int restore_entry(void *ctx, const struct rl_row_ledger_leaf *row)
+{
+	struct restore_walk *w = ctx;
+	uint8_t leaf[32];
+
+	if (restore_heads(w) < 0)
+		return -1;
+	if (row->idx != w->next || row->signature_len != 64 || row->public_key_len != 32)
+		return rl_error_set(w->err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
+				    "ledger entry %lld in %s is missing or damaged; refusing to serve. Restore the "
+				    "newest backup", (long long)w->next, w->db->path);
+	rl_merkle_leaf_hash(row->message, row->message_len, row->signature, row->public_key, leaf);
+	if (row->leaf_len != 32 || sodium_memcmp(leaf, row->leaf, 32) != 0)
+		return rl_error_set(w->err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
+				    "ledger entry %lld in %s was changed after it was appended: its message, signature "
+				    "or key no longer give the leaf hash recorded with it; refusing to serve. Restore "
+				    "the newest backup and compare", (long long)w->next, w->db->path);
+	rl_merkle_stream_push(&w->ms, leaf);
+	w->next++;
+	return 0;
 }
 
 int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
@@ -353,11 +327,9 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 	char *path = head_file_path(db), *text = path ? rl_read_file(path, 1 << 16, NULL) : NULL;
 	json_t *seen = text ? json_loads(text, 0, NULL) : NULL;
 	struct head_check heads[2] = { { 0 } };
-	struct rl_merkle_stream ms;
-	int nheads = 0, rc = -1, step;
-	int64_t size, next = 0;
-	uint8_t root[32], leaf[32];
-	struct rl_stmt *st;
+	struct restore_walk w = { .db = db, .heads = heads, .err = err };
+	int nheads = 0, rc = -1;
+	int64_t size;
 
 	if (!path) {
 		rl_error_internal(err, "cannot name the ledger head file (out of memory)");
@@ -399,52 +371,12 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err)
 		break;
 	}
 	/* Recompute every leaf from the entry itself: the stored leaf must agree, and
-	 * the root at each head's size must be the signed one. */
-	st = rl_db_stmt(db, "SELECT l.idx, l.message, l.signature, l.public_key, m.hash FROM ledger l "
-			    "LEFT JOIN merkle_nodes m ON m.level = 0 AND m.idx = l.idx ORDER BY l.idx", err);
-	if (!st)
+	 * the root at each head's size must be the signed one (before each entry, and
+	 * after the last). */
+	w.nheads = nheads;
+	rl_merkle_stream_init(&w.ms);
+	if (rl_rows_ledger_leaves_each(db, restore_entry, &w, err) != 0 || restore_heads(&w) < 0)
 		goto out;
-	rl_merkle_stream_init(&ms);
-	for (;;) {
-		for (int i = 0; i < nheads; i++) {
-			if (!heads[i].done && heads[i].size == next) {
-				rl_merkle_stream_root(&ms, root);
-				heads[i].done = 1;
-				if (sodium_memcmp(root, heads[i].root, 32) != 0) {
-					rl_reset(st);
-					root_mismatch(db, &heads[i], root, err);
-					goto out;
-				}
-			}
-		}
-		if ((step = rl_step(st)) != RL_ROW)
-			break;
-		if (rl_col_int64(st, 0) != next || rl_col_bytes(st, 2) != 64 ||
-		    rl_col_bytes(st, 3) != 32) {
-			rl_reset(st);
-			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
-				     "ledger entry %lld in %s is missing or damaged; refusing to serve. Restore the "
-				     "newest backup", (long long)next, db->path);
-			goto out;
-		}
-		rl_merkle_leaf_hash(rl_col_blob(st, 1), (size_t)rl_col_bytes(st, 1),
-				    rl_col_blob(st, 2), rl_col_blob(st, 3), leaf);
-		if (rl_col_bytes(st, 4) != 32 || sodium_memcmp(leaf, rl_col_blob(st, 4), 32) != 0) {
-			rl_reset(st);
-			rl_error_set(err, RL_E_UNAVAILABLE, "ledger-altered", "The ledger was altered",
-				     "ledger entry %lld in %s was changed after it was appended: its message, signature "
-				     "or key no longer give the leaf hash recorded with it; refusing to serve. Restore "
-				     "the newest backup and compare", (long long)next, db->path);
-			goto out;
-		}
-		rl_merkle_stream_push(&ms, leaf);
-		next++;
-	}
-	rl_reset(st);
-	if (step != RL_DONE) {
-		rl_db_fail(db, err, "checking the ledger");
-		goto out;
-	}
 	rc = 0;
 out:
 	json_decref(seen);
@@ -537,44 +469,40 @@ static int is_public_kind(const char *kind, const char *revoked_kind)
 	return k && k->is_public;
 }
 
-/* The kind of the entry a revocation (message, the row's column 1) revokes, or "" when there is none. */
-static void revoked_kind(struct rl_db *db, struct rl_stmt *st, char out[64])
+/* The kind of the entry a revocation (row's message) revokes, or "" when there is none. */
+static void revoked_kind(struct rl_db *db, const struct rl_row_ledger *row, char out[64])
 {
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
-	const char *msg = rl_db_col_text(st, 1);
-	size_t len = (size_t)rl_col_bytes(st, 1);
+	const char *msg = row->message;
+	size_t len = row->message_len;
 	json_t *doc = msg && len > plen ? json_loadb(msg + plen, len - plen, 0, NULL) : NULL;
 	json_t *target = json_object_get(doc, "accreditation_index");
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *q;
 
 	out[0] = '\0';
-	if (json_is_integer(target) && (q = rl_db_stmt(db, "SELECT kind FROM ledger WHERE idx = ?", &err))) {
-		rl_bind_int64(q, 1, json_integer_value(target));
-		if (rl_step(q) == RL_ROW)
-			snprintf(out, 64, "%s", rl_db_col_text(q, 0));
-		rl_reset(q);
-	}
+	if (json_is_integer(target))
+		rl_rows_ledger_kind(db, json_integer_value(target), out, &err);
+	rl_error_clear(&err);
 	json_decref(doc);
 }
 
-static int reader_sees(struct rl_db *db, const struct rl_ledger_reader *r, struct rl_stmt *st)
+static int reader_sees(struct rl_db *db, const struct rl_ledger_reader *r, const struct rl_row_ledger *row)
 {
 	const char *kind;
 	char revoked[64] = "";
 
 	if (!r)
 		return 1;
-	if (!rl_col_is_null(st, 5) && rl_col_int64(st, 5) == r->user && r->user > 0)
+	if (row->signer == r->user && r->user > 0)
 		return 1;
-	kind = rl_db_col_text(st, 4);
+	kind = row->kind;
 	if (kind && strcmp(kind, "revocation") == 0)
-		revoked_kind(db, st, revoked);
+		revoked_kind(db, row, revoked);
 	if (is_public_kind(kind, revoked))
 		return 1;
-	if (rl_col_is_null(st, 6) || rl_col_int64(st, 6) <= 0)
+	if (row->subject <= 0)
 		return 1; /* about no person (a curriculum's content, say) */
-	return r->may_see(r->ctx, rl_col_int64(st, 6));
+	return r->may_see(r->ctx, row->subject);
 }
 
 void rl_ledger_redacted_line(int64_t index, const uint8_t leaf[32], char out[RL_REDACTED_LINE_MAX])
@@ -591,70 +519,70 @@ int rl_ledger_export(struct rl_db *db, int64_t from, int64_t count, rl_ledger_li
 	return rl_ledger_export_for(db, NULL, from, count, fn, ctx, err);
 }
 
+/* An export under way (rl_ledger_export_for). */
+struct export_walk {
+	struct rl_db *db;
+	const struct rl_ledger_reader *reader;
+	rl_ledger_line_fn fn;
+	void *ctx;
+	struct rl_error *err;
+};
+
+/* One entry's line: 0 to go on, 1 when the callback stopped the export, -1 with err. */
+static int export_entry(void *ctx, const struct rl_row_ledger *row)
+{
+	struct export_walk *w = ctx;
+	int64_t index = row->idx;
+	char *text = NULL;
+	int stop;
+
+	if (row->public_key_len != 32 || row->signature_len != 64)
+		return rl_error_set(w->err, RL_E_INTERNAL, "internal", NULL,
+				    "ledger entry %lld has a malformed key or signature", (long long)index);
+	if (reader_sees(w->db, w->reader, row)) {
+		char *pk = rl_base64_encode(row->public_key, 32);
+		char *sig = rl_base64_encode(row->signature, 64);
+		json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
+					 "message", row->message, row->message_len,
+					 "public_key", pk, "signature", sig);
+		/*
+		 * The free text a version 2 statement commits to, beside it
+		 * (ledger/texts.h): only a statement with a "<member>_commit"
+		 * has any, so the others cost no query.
+		 */
+		if (line && memmem(row->message, row->message_len, "_commit\"", 8)) {
+			struct rl_error texts_err = RL_ERROR_INIT;
+			json_t *texts = rl_texts_of(w->db, index, &texts_err);
+			if (texts)
+				json_object_set_new(line, "texts", texts);
+		}
+		text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+		stop = text ? w->fn(w->ctx, text, strlen(text)) : -1;
+		json_decref(line);
+		free(pk);
+		free(sig);
+	} else {
+		uint8_t leaf[32];
+		char redacted[RL_REDACTED_LINE_MAX];
+		const void *msg = row->message;
+
+		rl_merkle_leaf_hash(msg ? msg : (const void *)"", row->message_len, row->signature,
+				    row->public_key, leaf);
+		rl_ledger_redacted_line(index, leaf, redacted);
+		stop = w->fn(w->ctx, redacted, strlen(redacted));
+	}
+	free(text);
+	if (stop < 0)
+		return rl_error_internal(w->err, "ledger export interrupted");
+	return stop ? 1 : 0;
+}
+
 int rl_ledger_export_for(struct rl_db *db, const struct rl_ledger_reader *reader, int64_t from, int64_t count,
 			 rl_ledger_line_fn fn, void *ctx, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
-					  "l.subject_id FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
-	int rc;
+	struct export_walk w = { db, reader, fn, ctx, err };
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, from < 0 ? 0 : from);
-	rl_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int64_t index = rl_col_int64(st, 0);
-		char *text = NULL;
-		int stop;
-
-		if (rl_col_bytes(st, 2) != 32 || rl_col_bytes(st, 3) != 64) {
-			rl_reset(st);
-			return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
-					    "ledger entry %lld has a malformed key or signature", (long long)index);
-		}
-		if (reader_sees(db, reader, st)) {
-			char *pk = rl_base64_encode(rl_col_blob(st, 2), 32);
-			char *sig = rl_base64_encode(rl_col_blob(st, 3), 64);
-			json_t *line = json_pack("{s:I,s:s%,s:s,s:s}", "index", (json_int_t)index,
-						 "message", rl_db_col_text(st, 1), (size_t)rl_col_bytes(st, 1),
-						 "public_key", pk, "signature", sig);
-			/*
-			 * The free text a version 2 statement commits to, beside it
-			 * (ledger/texts.h): only a statement with a "<member>_commit"
-			 * has any, so the others cost no query.
-			 */
-			if (line && memmem(rl_db_col_text(st, 1), (size_t)rl_col_bytes(st, 1), "_commit\"", 8)) {
-				struct rl_error texts_err = RL_ERROR_INIT;
-				json_t *texts = rl_texts_of(db, index, &texts_err);
-				if (texts)
-					json_object_set_new(line, "texts", texts);
-			}
-			text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
-			stop = text ? fn(ctx, text, strlen(text)) : -1;
-			json_decref(line);
-			free(pk);
-			free(sig);
-		} else {
-			uint8_t leaf[32];
-			char redacted[RL_REDACTED_LINE_MAX];
-			const void *msg = rl_col_blob(st, 1);
-			size_t mlen = (size_t)rl_col_bytes(st, 1);
-
-			rl_merkle_leaf_hash(msg ? msg : (const void *)"", mlen, rl_col_blob(st, 3),
-					    rl_col_blob(st, 2), leaf);
-			rl_ledger_redacted_line(index, leaf, redacted);
-			stop = fn(ctx, redacted, strlen(redacted));
-		}
-		free(text);
-		if (stop) {
-			rl_reset(st);
-			return stop < 0 ? rl_error_internal(err, "ledger export interrupted") : 0;
-		}
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "exporting the ledger");
-	return 0;
+	return rl_rows_ledger_each(db, from, count, export_entry, &w, err) < 0 ? -1 : 0;
 }
 
 /* The C2SP signed-note key id of the log key under name: SHA-256(name || 0x0A || 0x01 || pk)[0..4). */
@@ -705,7 +633,7 @@ char *rl_ledger_note_verifier_key(struct rl_db *db, const char *origin, struct r
 
 char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, struct rl_error *err)
 {
-	struct rl_stmt *st;
+	struct rl_row_tree_head h;
 	uint8_t pk[32], keyid[4], sig[4 + 64];
 	struct rl_buf b = RL_BUF_INIT;
 	char *root64 = NULL, *sig64;
@@ -714,17 +642,15 @@ char *rl_ledger_checkpoint(struct rl_db *db, const char *origin, size_t *len, st
 
 	if (note_key(db, origin, pk, keyid, err) < 0)
 		return NULL;
-	st = rl_db_stmt(db, "SELECT tree_size, root_hash FROM tree_heads ORDER BY tree_size DESC LIMIT 1", err);
-	if (!st)
+	if ((ok = rl_rows_tree_head_latest(db, &h, err)) < 0)
 		return NULL;
-	if (rl_step(st) != RL_ROW || rl_col_bytes(st, 1) != 32) {
-		rl_reset(st);
+	rl_rows_tree_head_clear(&h);
+	if (!ok || h.root_len != 32) {
 		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
 		return NULL;
 	}
-	root64 = rl_base64_encode(rl_col_blob(st, 1), 32);
-	ok = root64 && rl_buf_printf(&b, "%s\n%lld\n%s\n", origin, (long long)rl_col_int64(st, 0), root64) == 0;
-	rl_reset(st);
+	root64 = rl_base64_encode(h.root, 32);
+	ok = root64 && rl_buf_printf(&b, "%s\n%lld\n%s\n", origin, (long long)h.tree_size, root64) == 0;
 	free(root64);
 	text_len = b.len;
 	memcpy(sig, keyid, 4);

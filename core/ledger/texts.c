@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "store/ledger_rows.h"
 
 const char *const rl_text_members[] = { "reason", "session.notes", NULL };
 
@@ -207,50 +208,38 @@ json_t *rl_texts_open(const json_t *st, const json_t *texts)
 
 int rl_texts_store(struct rl_db *db, int64_t index, const json_t *texts, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO ledger_texts (ledger_index, member, text, salt) VALUES (?, ?, ?, ?)",
-				      err);
 	const char *path;
 	json_t *t;
 
-	if (!st)
-		return -1;
 	json_object_foreach((json_t *)texts, path, t) {
 		json_t *text = json_object_get(t, "text");
-		rl_bind_int64(st, 1, index);
-		rl_bind_text(st, 2, path, -1);
-		rl_bind_text(st, 3, json_string_value(text), (int)json_string_length(text));
-		rl_bind_text(st, 4, json_string_value(json_object_get(t, "salt")), -1);
-		if (rl_step(st) != RL_DONE) {
-			rl_reset(st);
-			return rl_db_fail(db, err, "storing the statement's texts");
-		}
-		rl_reset(st);
+		if (rl_rows_ledger_text_insert(db, index, path, json_string_value(text), json_string_length(text),
+					       json_string_value(json_object_get(t, "salt")), err) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* Adds one text row to the object *ctx (made at the first). */
+static int text_member(void *ctx, const struct rl_row_ledger_text *row)
+{
+	json_t **o = ctx;
+
+	if (!*o)
+		*o = json_object();
+	json_object_set_new(*o, row->member, !row->text
+			    ? json_pack("{s:s?}", "erased_at", row->erased_at)
+			    : json_pack("{s:s,s:s?}", "text", row->text, "salt", row->salt));
 	return 0;
 }
 
 json_t *rl_texts_of(struct rl_db *db, int64_t index, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT member, text, salt, erased_at FROM ledger_texts "
-					  "WHERE ledger_index = ? ORDER BY member", err);
 	json_t *o = NULL;
-	int rc;
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, index);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		if (!o)
-			o = json_object();
-		json_object_set_new(o, rl_db_col_text(st, 0), rl_col_is_null(st, 1)
-				    ? json_pack("{s:s?}", "erased_at", rl_db_col_text(st, 3))
-				    : json_pack("{s:s,s:s?}", "text", rl_db_col_text(st, 1), "salt", rl_db_col_text(st, 2)));
-	}
-	if (rc != RL_DONE) {
+	if (rl_rows_ledger_texts_each(db, index, text_member, &o, err) < 0) {
 		json_decref(o);
-		o = NULL;
-		rl_db_fail(db, err, "reading an entry's free text");
+		return NULL;
 	}
-	rl_reset(st);
 	return o;
 }

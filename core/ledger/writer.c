@@ -64,14 +64,17 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 	for (job = batch; job; job = job->next) {
 		/* The previous job's RELEASE goes with this job's SAVEPOINT: one statement
 		 * run (a round trip on PostgreSQL) per job instead of two. */
-		rl_db_exec(w->db, job == batch ? "SAVEPOINT job" : "RELEASE job; SAVEPOINT job", &job->err);
+		if (job == batch)
+			rl_db_savepoint(w->db, "job", &job->err);
+		else
+			rl_db_savepoint_next(w->db, "job", &job->err);
 		job->result = job->err.status ? -1 : job->run(w->db, job, &job->err);
 		if (job->result < 0)
-			rl_db_exec(w->db, "ROLLBACK TO job", NULL);
+			rl_db_rollback_to(w->db, "job");
 		else
 			any = 1;
 	}
-	rl_db_exec(w->db, "RELEASE job", NULL);
+	rl_db_release(w->db, "job", NULL);
 	if (any && (sealed = rl_ledger_seal(w->db, &err)) < 0) {
 		rl_db_rollback(w->db);
 		goto fail_all;

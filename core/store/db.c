@@ -253,6 +253,16 @@ void rl_db_rollback_to(struct rl_db *db, const char *name)
 	savepoint_exec(db, "ROLLBACK TO", name);
 }
 
+int rl_db_savepoint_next(struct rl_db *db, const char *name, struct rl_error *err)
+{
+	char sql[160];
+	int n = snprintf(sql, sizeof(sql), "RELEASE %s; SAVEPOINT %s", name, name);
+
+	if (n < 0 || (size_t)n >= sizeof(sql) || db->engine->exec(db, sql) < 0)
+		return rl_db_fail(db, err, "starting a savepoint");
+	return 0;
+}
+
 /* ---- meta rows ---- */
 
 int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size)

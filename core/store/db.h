@@ -99,6 +99,12 @@ void rl_db_end_read(struct rl_db *db);
 int rl_db_savepoint(struct rl_db *db, const char *name, struct rl_error *err);
 int rl_db_release(struct rl_db *db, const char *name, struct rl_error *err);
 void rl_db_rollback_to(struct rl_db *db, const char *name);
+/*
+ * Releases savepoint name and starts a new one of the same name, in one
+ * statement run (one round trip on PostgreSQL, where two would cost a
+ * batch of small jobs twice the time): the writer's next job.
+ */
+int rl_db_savepoint_next(struct rl_db *db, const char *name, struct rl_error *err);
 
 /* meta table: small named values (keys, secrets). get returns the length or -1. */
 int rl_db_meta_get(struct rl_db *db, const char *key, void *out, size_t size);

@@ -41,6 +41,21 @@ int rl_outbox_queue(struct rl_db *db, const char *key, const char *recipient, co
 	return rl_db_changes(db) > 0 ? 1 : 0;
 }
 
+int rl_outbox_has(struct rl_db *db, const char *key, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM outbox WHERE idempotency_key = ?", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_text(st, 1, key, -1);
+	rc = rl_step(st);
+	rl_reset(st);
+	if (rc == RL_ROW)
+		return 1;
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the outbox");
+}
+
 static char *dup_col(struct rl_stmt *st, int i)
 {
 	const char *s = rl_col_text(st, i);

@@ -27,6 +27,8 @@ long rl_outbox_backoff(int attempts);
 /* Queues a message.  Returns 1 queued, 0 already queued under key, -1 with err set. */
 int rl_outbox_queue(struct rl_db *db, const char *key, const char *recipient, const char *subject,
 		    const char *body, time_t now, struct rl_error *err);
+/* Whether a message was queued under key (whatever became of it): 1 yes, 0 no, -1 with err. */
+int rl_outbox_has(struct rl_db *db, const char *key, struct rl_error *err);
 
 struct rl_outbox_msg {
 	int64_t id;

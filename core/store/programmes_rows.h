@@ -16,18 +16,8 @@
 
 #include "base/error.h"
 #include "store/db.h"
+#include "store/scope.h"
 
-/*
- * The faculty part of the visibility rule (domain/sessions.h,
- * rl_trainee_visible) as SQL: true when the trainee whose id is the column
- * col is in a programme of the faculty member bound as parameter ?99
- * (rl_rows_scope_bind), or when no programme exists yet.  Queries put it
- * last among their parameters' uses and bind ?99 with rl_rows_scope_bind.
- */
-#define RL_FACULTY_SCOPE_SQL(col) \
-	"(NOT EXISTS (SELECT 1 FROM programmes) OR " col " IN (SELECT pt.user_id FROM programme_members pt " \
-	"JOIN programme_members pf ON pf.programme_id = pt.programme_id WHERE pf.user_id = ?99 " \
-	"AND pf.until_at IS NULL AND pt.until_at IS NULL))"
 /* Binds the faculty member of RL_FACULTY_SCOPE_SQL (?99). */
 void rl_rows_scope_bind(struct rl_stmt *st, int64_t faculty);
 

@@ -1,0 +1,305 @@
+/*
+ * ledger_rows.c - the rows of the ledger, its Merkle nodes, its signed
+ * heads and its free texts; see ledger_rows.h.
+ */
+#include "base/prelude.h"
+
+#include "store/ledger_rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- ledger ---------------------------------------------------------------------------- */
+
+int rl_rows_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
+
+	if (!st)
+		return -1;
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
+		return rl_db_fail(db, err, "reading the ledger size");
+	}
+	*size = rl_col_int64(st, 0);
+	rl_reset(st);
+	return 0;
+}
+
+int rl_rows_ledger_insert(struct rl_db *db, const struct rl_row_ledger *row, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO ledger(idx, kind, message, public_key, signature, signer_id, "
+					  "subject_id, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, row->idx);
+	rl_bind_text(st, 2, row->kind, -1);
+	rl_bind_text(st, 3, row->message, (int)row->message_len);
+	rl_bind_blob(st, 4, row->public_key, (int)row->public_key_len);
+	rl_bind_blob(st, 5, row->signature, (int)row->signature_len);
+	if (row->signer)
+		rl_bind_int64(st, 6, row->signer);
+	if (row->subject)
+		rl_bind_int64(st, 7, row->subject);
+	rl_bind_text(st, 8, row->created_at, -1);
+	if (rl_step(st) != RL_DONE)
+		return rl_db_fail(db, err, "appending to the ledger");
+	rl_reset(st);
+	return 0;
+}
+
+int rl_rows_ledger_kind(struct rl_db *db, int64_t idx, char out[64], struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT kind FROM ledger WHERE idx = ?", err);
+	int rc;
+
+	out[0] = '\0';
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, idx);
+	if ((rc = rl_step(st)) == RL_ROW)
+		snprintf(out, 64, "%s", rl_col_text(st, 0));
+	rl_reset(st);
+	if (rc == RL_ROW)
+		return 1;
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a ledger entry's kind");
+}
+
+int rl_rows_ledger_each(struct rl_db *db, int64_t from, int64_t count,
+			int (*each)(void *ctx, const struct rl_row_ledger *row), void *ctx, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
+					  "l.subject_id FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, from < 0 ? 0 : from);
+	rl_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		struct rl_row_ledger row = {
+			.idx = rl_col_int64(st, 0),
+			.message = rl_col_text(st, 1),
+			.message_len = (size_t)rl_col_bytes(st, 1),
+			.public_key = rl_col_blob(st, 2),
+			.public_key_len = (size_t)rl_col_bytes(st, 2),
+			.signature = rl_col_blob(st, 3),
+			.signature_len = (size_t)rl_col_bytes(st, 3),
+			.kind = rl_col_text(st, 4),
+			.signer = rl_col_is_null(st, 5) ? 0 : rl_col_int64(st, 5),
+			.subject = rl_col_is_null(st, 6) ? 0 : rl_col_int64(st, 6),
+		};
+		int stop = each(ctx, &row);
+
+		if (stop) {
+			rl_reset(st);
+			return stop;
+		}
+	}
+	rl_reset(st);
+	if (rc != RL_DONE)
+		return rl_db_fail(db, err, "exporting the ledger");
+	return 0;
+}
+
+int rl_rows_ledger_leaves_each(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_ledger_leaf *row),
+			       void *ctx, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.signature, l.public_key, m.hash FROM ledger l "
+					  "LEFT JOIN merkle_nodes m ON m.level = 0 AND m.idx = l.idx ORDER BY l.idx", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = rl_step(st)) == RL_ROW) {
+		struct rl_row_ledger_leaf row = {
+			.idx = rl_col_int64(st, 0),
+			.message = rl_col_blob(st, 1),
+			.message_len = (size_t)rl_col_bytes(st, 1),
+			.signature = rl_col_blob(st, 2),
+			.signature_len = (size_t)rl_col_bytes(st, 2),
+			.public_key = rl_col_blob(st, 3),
+			.public_key_len = (size_t)rl_col_bytes(st, 3),
+			.leaf = rl_col_blob(st, 4),
+			.leaf_len = (size_t)rl_col_bytes(st, 4),
+		};
+		int stop = each(ctx, &row);
+
+		if (stop) {
+			rl_reset(st);
+			return stop;
+		}
+	}
+	rl_reset(st);
+	if (rc != RL_DONE)
+		return rl_db_fail(db, err, "checking the ledger");
+	return 0;
+}
+
+/* ---- merkle_nodes ---------------------------------------------------------------------- */
+
+int rl_rows_merkle_node(struct rl_db *db, unsigned level, uint64_t idx, uint8_t out[32], struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int(st, 1, (int)level);
+	rl_bind_int64(st, 2, (int64_t)idx);
+	if ((rc = rl_step(st)) == RL_ROW && rl_col_bytes(st, 0) == 32) {
+		memcpy(out, rl_col_blob(st, 0), 32);
+		found = 1;
+	}
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading the ledger's Merkle nodes");
+	return found;
+}
+
+int rl_rows_merkle_node_insert(struct rl_db *db, unsigned level, uint64_t idx, const uint8_t hash[32],
+			       struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?,?,?)", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int(st, 1, (int)level);
+	rl_bind_int64(st, 2, (int64_t)idx);
+	rl_bind_blob(st, 3, hash, 32);
+	if (rl_step(st) != RL_DONE)
+		return rl_db_fail(db, err, "storing the ledger's Merkle nodes");
+	rl_reset(st);
+	return 0;
+}
+
+/* ---- tree_heads ------------------------------------------------------------------------ */
+
+void rl_rows_tree_head_clear(struct rl_row_tree_head *h)
+{
+	free(h->timestamp);
+	h->timestamp = NULL;
+}
+
+int rl_rows_tree_head_latest(struct rl_db *db, struct rl_row_tree_head *h, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+					  "ORDER BY tree_size DESC LIMIT 1", err);
+	const char *ts;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (!st)
+		return -1;
+	if ((rc = rl_step(st)) != RL_ROW) {
+		rl_reset(st);
+		return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the tree head");
+	}
+	h->tree_size = rl_col_int64(st, 0);
+	h->root_len = (size_t)rl_col_bytes(st, 1);
+	if (h->root_len == 32)
+		memcpy(h->root, rl_col_blob(st, 1), 32);
+	h->signature_len = (size_t)rl_col_bytes(st, 3);
+	if (h->signature_len == 64)
+		memcpy(h->signature, rl_col_blob(st, 3), 64);
+	if ((ts = rl_col_text(st, 2)) && !(h->timestamp = strdup(ts))) {
+		rl_reset(st);
+		return rl_error_internal(err, "out of memory");
+	}
+	rl_reset(st);
+	return 1;
+}
+
+int rl_rows_tree_head_last_size(struct rl_db *db, int64_t *size, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
+
+	if (!st)
+		return -1;
+	if (rl_step(st) != RL_ROW) {
+		rl_reset(st);
+		return rl_db_fail(db, err, "reading the tree head");
+	}
+	*size = rl_col_int64(st, 0);
+	rl_reset(st);
+	return 0;
+}
+
+int rl_rows_tree_head_insert(struct rl_db *db, int64_t tree_size, const uint8_t root[32], const char *timestamp,
+			     const uint8_t signature[64], struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO tree_heads(tree_size, root_hash, timestamp, signature) "
+					  "VALUES (?,?,?,?)", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, tree_size);
+	rl_bind_blob(st, 2, root, 32);
+	rl_bind_text(st, 3, timestamp, -1);
+	rl_bind_blob(st, 4, signature, 64);
+	if (rl_step(st) != RL_DONE)
+		return rl_db_fail(db, err, "storing the tree head");
+	rl_reset(st);
+	return 0;
+}
+
+/* ---- ledger_texts ---------------------------------------------------------------------- */
+
+int rl_rows_ledger_text_insert(struct rl_db *db, int64_t ledger_index, const char *member, const char *text,
+			       size_t text_len, const char *salt, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO ledger_texts (ledger_index, member, text, salt) "
+					  "VALUES (?, ?, ?, ?)", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, ledger_index);
+	rl_bind_text(st, 2, member, -1);
+	rl_bind_text(st, 3, text, (int)text_len);
+	rl_bind_text(st, 4, salt, -1);
+	if (rl_step(st) != RL_DONE) {
+		rl_reset(st);
+		return rl_db_fail(db, err, "storing the statement's texts");
+	}
+	rl_reset(st);
+	return 0;
+}
+
+int rl_rows_ledger_texts_each(struct rl_db *db, int64_t ledger_index,
+			      int (*each)(void *ctx, const struct rl_row_ledger_text *row), void *ctx,
+			      struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT member, text, salt, erased_at FROM ledger_texts "
+					  "WHERE ledger_index = ? ORDER BY member", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, ledger_index);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		int held = !rl_col_is_null(st, 1);
+		struct rl_row_ledger_text row = {
+			.member = rl_col_text(st, 0),
+			.text = held ? rl_col_text(st, 1) : NULL,
+			.text_len = held ? (size_t)rl_col_bytes(st, 1) : 0,
+			.salt = rl_col_text(st, 2),
+			.erased_at = rl_col_text(st, 3),
+		};
+		int stop = each(ctx, &row);
+
+		if (stop) {
+			rl_reset(st);
+			return stop;
+		}
+	}
+	if (rc != RL_DONE) {
+		/* The failure is read before the reset, as it always was. */
+		rl_db_fail(db, err, "reading an entry's free text");
+		rl_reset(st);
+		return -1;
+	}
+	rl_reset(st);
+	return 0;
+}

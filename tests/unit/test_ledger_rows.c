@@ -1,0 +1,362 @@
+/*
+ * test_ledger_rows.c - the store/ functions that took the SQL of the
+ * ledger, the writer, notifications, imports and set-up (issue 12 item 1)
+ * against a real SQLite file made by rl_setup_database: the writer's
+ * savepoints (rl_db_savepoint_next keeps the job before and starts the
+ * next, which rl_db_rollback_to then undoes alone), the ledger's rows
+ * (size, kinds, a bounded walk, leaves, Merkle nodes, the latest head
+ * before and after a seal),
+ * an entry's free text round trip, an import's round trip with its
+ * duplicate refused, lookups that find nothing, and set-up's curricula
+ * loaded once.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/setup.h"
+#include "base/codes.h"
+#include "base/error.h"
+#include "domain/users.h"
+#include "ledger/ledger.h"
+#include "store/db.h"
+#include "store/imports_rows.h"
+#include "store/ledger_rows.h"
+#include "store/notify_rows.h"
+#include "store/outbox.h"
+#include "store/setup_rows.h"
+
+#include "temp_db.h"
+
+#include "base/banned.h"
+
+struct fixture {
+	char dir[64], path[96];
+	struct rl_db *db;
+	int64_t trainee;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user_new nu = { "Tia Trainee", "tia@example.org", NULL, NULL, NULL, RL_ROLE_TRAINEE };
+	char tok[RL_TOKEN_LEN + 1];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0 ||
+	    rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
+		fail_msg("setup: %s", err.detail);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rl_db_close(f->db);
+	temp_db_remove(f->dir, f->path);
+	free(f);
+	return 0;
+}
+
+/* The writer's batch: job 1 kept, job 2 undone, both under one savepoint name. */
+static void test_savepoint_next(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	char v[8];
+
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	assert_int_equal(rl_db_savepoint(f->db, "job", &err), 0);
+	assert_int_equal(rl_db_meta_put(f->db, "test_job1", "one", 3, &err), 0);
+	assert_int_equal(rl_db_savepoint_next(f->db, "job", &err), 0);
+	assert_int_equal(rl_db_meta_put(f->db, "test_job2", "two", 3, &err), 0);
+	rl_db_rollback_to(f->db, "job");
+	assert_int_equal(rl_db_release(f->db, "job", &err), 0);
+	assert_int_equal(rl_db_commit(f->db, &err), 0);
+	assert_int_equal(rl_db_meta_get(f->db, "test_job1", v, sizeof(v)), 3);
+	assert_memory_equal(v, "one", 3);
+	assert_int_equal(rl_db_meta_get(f->db, "test_job2", v, sizeof(v)), -1);
+	/* Outside a savepoint there is nothing to release: a failure with err set. */
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	assert_int_equal(rl_db_savepoint_next(f->db, "job", &err), -1);
+	assert_int_not_equal(err.status, 0);
+	rl_db_rollback(f->db);
+	rl_error_clear(&err);
+}
+
+struct walk {
+	int64_t first, last;
+	int rows, leaves_ok, stop_at;
+};
+
+static int count_entry(void *ctx, const struct rl_row_ledger *row)
+{
+	struct walk *w = ctx;
+
+	if (!w->rows++)
+		w->first = row->idx;
+	w->last = row->idx;
+	assert_int_equal(row->public_key_len, 32);
+	assert_int_equal(row->signature_len, 64);
+	assert_non_null(row->kind);
+	assert_true(row->message_len > 0 && strncmp(row->message, "RASLOG-STATEMENT-v1\n", 20) == 0);
+	return w->rows == w->stop_at ? 7 : 0;
+}
+
+static int count_leaf(void *ctx, const struct rl_row_ledger_leaf *row)
+{
+	struct walk *w = ctx;
+
+	w->rows++;
+	w->leaves_ok += row->leaf && row->leaf_len == 32;
+	return 0;
+}
+
+static void test_ledger_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_row_tree_head h;
+	struct walk w = { 0 };
+	int64_t size, last;
+	uint8_t node[32];
+	char kind[64];
+
+	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), 0);
+	assert_true(size >= 2); /* set-up signs the curricula's content */
+	assert_int_equal(rl_rows_ledger_kind(f->db, 0, kind, &err), 1);
+	assert_true(kind[0] != '\0');
+	assert_int_equal(rl_rows_ledger_kind(f->db, size, kind, &err), 0);
+	assert_string_equal(kind, "");
+
+	/* From 1, at most size - 1 rows; a non-zero return stops and is returned. */
+	assert_int_equal(rl_rows_ledger_each(f->db, 1, size - 1, count_entry, &w, &err), 0);
+	assert_int_equal(w.rows, size - 1);
+	assert_int_equal(w.first, 1);
+	assert_int_equal(w.last, size - 1);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(rl_rows_ledger_each(f->db, 0, 1, count_entry, &w, &err), 0);
+	assert_int_equal(w.rows, 1);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 2;
+	assert_int_equal(rl_rows_ledger_each(f->db, 0, 0, count_entry, &w, &err), 7);
+	assert_int_equal(w.rows, 2);
+
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(rl_rows_ledger_leaves_each(f->db, count_leaf, &w, &err), 0);
+	assert_int_equal(w.rows, size);
+	assert_int_equal(w.leaves_ok, size);
+
+	assert_int_equal(rl_rows_merkle_node(f->db, 0, 0, node, &err), 1);
+	assert_int_equal(rl_rows_merkle_node(f->db, 0, (uint64_t)size, node, &err), 0);
+
+	/* Set-up's head is of the empty ledger; sealing signs one of every entry. */
+	assert_int_equal(rl_rows_tree_head_latest(f->db, &h, &err), 1);
+	assert_int_equal(h.tree_size, 0);
+	rl_rows_tree_head_clear(&h);
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	assert_int_equal(rl_ledger_seal(f->db, &err), 1);
+	assert_int_equal(rl_db_commit(f->db, &err), 0);
+	assert_int_equal(rl_rows_tree_head_latest(f->db, &h, &err), 1);
+	assert_int_equal(h.tree_size, size);
+	assert_int_equal(h.root_len, 32);
+	assert_int_equal(h.signature_len, 64);
+	assert_non_null(h.timestamp);
+	rl_rows_tree_head_clear(&h);
+	assert_int_equal(rl_rows_tree_head_last_size(f->db, &last, &err), 0);
+	assert_int_equal(last, size);
+	rl_error_clear(&err);
+}
+
+static int text_row(void *ctx, const struct rl_row_ledger_text *row)
+{
+	char *out = ctx;
+
+	snprintf(out, 200, "%s=%.*s/%s/%s", row->member, (int)row->text_len, row->text ? row->text : "",
+		 row->salt ? row->salt : "-", row->erased_at ? row->erased_at : "held");
+	return 0;
+}
+
+static void test_ledger_texts(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	char salt[65], got[200] = "";
+
+	memset(salt, 'a', 64);
+	salt[64] = '\0';
+	assert_int_equal(rl_rows_ledger_texts_each(f->db, 0, text_row, got, &err), 0);
+	assert_string_equal(got, "");
+	/* The text's length is the caller's: the bytes after it are not stored. */
+	assert_int_equal(rl_rows_ledger_text_insert(f->db, 0, "reason", "too early!", 9, salt, &err), 0);
+	assert_int_equal(rl_rows_ledger_texts_each(f->db, 0, text_row, got, &err), 0);
+	assert_string_equal(got, "reason=too early/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/held");
+	rl_error_clear(&err);
+}
+
+struct seen_import {
+	int n;
+	int64_t id, trainer;
+	int has_trainer, signed_off;
+	char kind[16], status[16], trainee_name[64], attempts[64];
+	size_t content_len;
+};
+
+static int import_row(void *ctx, const struct rl_row_import *row)
+{
+	struct seen_import *s = ctx;
+
+	s->n++;
+	s->id = row->id;
+	s->trainer = row->trainer;
+	s->has_trainer = row->has_trainer;
+	s->signed_off = row->signed_off;
+	snprintf(s->kind, sizeof(s->kind), "%s", row->kind);
+	snprintf(s->status, sizeof(s->status), "%s", row->status);
+	snprintf(s->trainee_name, sizeof(s->trainee_name), "%s", row->trainee_name);
+	snprintf(s->attempts, sizeof(s->attempts), "%s", row->attempts);
+	s->content_len = row->content_len;
+	return 0;
+}
+
+static void test_import_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_row_import_new n = {
+		.trainee = f->trainee, .kind = "simulator", .status = "pending", .filename = "run.csv",
+		.format = "csv", .sha256 = "0123", .content = "a,b\n1,2\n", .len = 8, .attempts = "[{\"x\":1}]",
+		.attempt_count = 1, .attempts_sha256 = "4567", .created_at = "2026-01-01T00:00:00Z",
+	};
+	struct seen_import s = { 0 };
+	int64_t id = 0, other = 0;
+	char *content = NULL;
+	size_t len = 0;
+
+	assert_int_equal(rl_rows_import_by_sha256(f->db, f->trainee, "0123", &other, &err), 0);
+	assert_int_equal(rl_rows_import_insert(f->db, &n, &id, &err), 0);
+	assert_true(id > 0);
+	assert_int_equal(rl_rows_import_by_sha256(f->db, f->trainee, "0123", &other, &err), 1);
+	assert_int_equal(other, id);
+	/* The same bytes again: a duplicate, nothing stored, no error. */
+	assert_int_equal(rl_rows_import_insert(f->db, &n, &other, &err), 1);
+	assert_int_equal(err.status, 0);
+
+	assert_int_equal(rl_rows_import_get(f->db, id, import_row, &s, &err), 1);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.kind, "simulator");
+	assert_string_equal(s.status, "pending");
+	assert_string_equal(s.trainee_name, "Tia Trainee");
+	assert_string_equal(s.attempts, "[{\"x\":1}]");
+	assert_int_equal(s.has_trainer, 0);
+	assert_int_equal(s.signed_off, 0);
+	assert_int_equal(s.content_len, 8);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rl_rows_import_get(f->db, id + 1, import_row, &s, &err), 0);
+	assert_int_equal(s.n, 0);
+
+	/* The list's filters: the trainee's own, by status. */
+	assert_int_equal(rl_rows_import_list(f->db, 0, f->trainee, 0, "pending", import_row, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rl_rows_import_list(f->db, 0, f->trainee, 0, "signed", import_row, &s, &err), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(rl_rows_import_list(f->db, 0, f->trainee + 1000, 0, NULL, import_row, &s, &err), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(rl_rows_import_list(f->db, 1, f->trainee + 1000, 0, NULL, import_row, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+
+	assert_int_equal(rl_rows_import_content(f->db, id, &content, &len, &err), 1);
+	assert_int_equal(len, 8);
+	assert_string_equal(content, "a,b\n1,2\n");
+	free(content);
+	assert_int_equal(rl_rows_import_content(f->db, id + 1, &content, &len, &err), 0);
+	assert_null(content);
+
+	/* Decided once; a second decision finds it no longer pending. */
+	assert_int_equal(rl_rows_import_decided(f->db, id, "rejected", f->trainee, "2026-01-02T00:00:00Z", 3, "no",
+						&err), 0);
+	assert_int_equal(rl_rows_import_decided(f->db, id, "signed", f->trainee, "2026-01-02T00:00:00Z", 4, NULL,
+						&err), -1);
+	rl_error_clear(&err);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rl_rows_import_get(f->db, id, import_row, &s, &err), 1);
+	assert_string_equal(s.status, "rejected");
+	assert_int_equal(s.signed_off, 1);
+	rl_error_clear(&err);
+}
+
+static void test_not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_row_notify_person p;
+	struct rl_row_notify_session s;
+	int r = -1, d = -1, g = -1;
+	int64_t ids[2];
+
+	assert_int_equal(rl_rows_notify_prefs(f->db, f->trainee, &r, &d, &g, &err), 1);
+	assert_int_equal(r, 0); /* a trainee: decisions on, reminders and digest off */
+	assert_int_equal(d, 1);
+	assert_int_equal(g, 0);
+	assert_int_equal(rl_rows_notify_prefs_put(f->db, f->trainee, 1, 0, 1, "2026-01-01T00:00:00Z", &err), 0);
+	assert_int_equal(rl_rows_notify_prefs(f->db, f->trainee, &r, &d, &g, &err), 1);
+	assert_int_equal(r + 2 * d + 4 * g, 5);
+	assert_int_equal(rl_rows_notify_prefs(f->db, f->trainee + 1000, &r, &d, &g, &err), 0);
+	assert_int_equal(rl_rows_notify_person(f->db, f->trainee, 0, &p, &err), 1);
+	assert_string_equal(p.email, "tia@example.org");
+	assert_int_equal(p.wants, 0);
+	assert_int_equal(rl_rows_notify_person(f->db, f->trainee + 1000, 0, &p, &err), 0);
+	assert_string_equal(p.name, "");
+	assert_int_equal(rl_rows_notify_session(f->db, 999999, &s, &err), 0);
+	assert_int_equal(rl_outbox_has(f->db, "digest:1:2026-W01", &err), 0);
+	assert_int_equal(rl_outbox_queue(f->db, "digest:1:2026-W01", "a@example.org", "s", "b", 0, &err), 1);
+	assert_int_equal(rl_outbox_has(f->db, "digest:1:2026-W01", &err), 1);
+	/* The trainee is no trainer: no one of that role by that name. */
+	assert_int_equal(rl_rows_import_users_named(f->db, RL_ROLE_TRAINER, "TIA@example.org", ids, &err), 0);
+	assert_int_equal(rl_rows_import_users_named(f->db, RL_ROLE_TRAINEE, "TIA@example.org", ids, &err), 1);
+	assert_int_equal(ids[0], f->trainee);
+	rl_error_clear(&err);
+}
+
+/* Set-up loads each shipped curriculum once: a second load adds nothing. */
+static void test_setup_curricula_once(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	const char *def = "{\"code\":\"unit-x\"}";
+
+	assert_int_equal(rl_rows_setup_curriculum_insert(f->db, "unit-x", 1, "Unit", def, strlen(def),
+							 "2026-01-01T00:00:00Z", &err), 1);
+	assert_int_equal(rl_rows_setup_curriculum_insert(f->db, "unit-x", 1, "Unit", def, strlen(def),
+							 "2026-01-01T00:00:00Z", &err), 0);
+	/* The shipped ones are there already (rl_setup_database). */
+	assert_int_equal(rl_rows_setup_curriculum_insert(f->db, "ras-core", 1, "Unit", def, strlen(def),
+							 "2026-01-01T00:00:00Z", &err), 0);
+	rl_error_clear(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_savepoint_next, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_texts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setup_curricula_once, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
