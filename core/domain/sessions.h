@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "store/db.h"
+#include "store/scope_sql.h"
 #include "base/error.h"
 #include "domain/users.h"
 
@@ -83,16 +84,10 @@ int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee);
 
 /*
- * The faculty part of the rule as SQL, for queries over many trainees:
- * true when the trainee whose id is the column col is in a programme of
- * the faculty member bound as parameter ?99 (rl_scope_bind), or when no
- * programme exists yet.  Queries put it last among their parameters' uses
- * and bind ?99 with rl_scope_bind; it is the only copy of the rule in SQL.
+ * The faculty part of the rule as SQL, for queries over many trainees, is
+ * RL_FACULTY_SCOPE_SQL(col) in store/scope_sql.h (only store/ writes SQL;
+ * it is the only copy of the rule in SQL): bind its ?99 with rl_scope_bind.
  */
-#define RL_FACULTY_SCOPE_SQL(col) \
-	"(NOT EXISTS (SELECT 1 FROM programmes) OR " col " IN (SELECT pt.user_id FROM programme_members pt " \
-	"JOIN programme_members pf ON pf.programme_id = pt.programme_id WHERE pf.user_id = ?99 " \
-	"AND pf.until_at IS NULL AND pt.until_at IS NULL))"
 /* Binds the caller of RL_FACULTY_SCOPE_SQL. */
 void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me);
 
