@@ -16,7 +16,6 @@
 #include "domain/logbook.h"
 #include "domain/programmes.h"
 #include "domain/progress.h"
-#include "domain/sessions.h"
 #include "base/util.h"
 #include "store/accounts_rows.h"
 
@@ -331,22 +330,28 @@ json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t 
 	return pg.items;
 }
 
+/* One account as JSON, and the database its programmes are read from. */
+struct account_one {
+	struct rl_db *db;
+	json_t *o;
+};
+
 static int account_keep(void *ctx, const struct rl_row_account *a)
 {
-	struct account_page *pg = ctx;
+	struct account_one *one = ctx;
 
-	pg->items = account_json(pg->db, a);
+	one->o = account_json(one->db, a);
 	return 0;
 }
 
 json_t *rl_user_account(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct account_page pg = { db, NULL, 1, 0, NULL };
-	int rc = rl_rows_account_get(db, id, account_keep, &pg, err);
+	struct account_one one = { db, NULL };
+	int rc = rl_rows_account_get(db, id, account_keep, &one, err);
 
 	if (rc == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
-	return pg.items;
+	return one.o;
 }
 
 int rl_user_is_active(struct rl_db *db, int64_t id, struct rl_error *err)
