@@ -16,8 +16,10 @@
 #include "domain/logbook.h"
 #include "domain/programmes.h"
 #include "domain/progress.h"
-#include "domain/sessions.h"
 #include "base/util.h"
+#include "store/accounts_rows.h"
+
+_Static_assert(RL_USER_Q_MAX <= RL_ROWS_ACCOUNT_Q_MAX, "the store escapes every byte of q the API takes");
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -112,9 +114,8 @@ static int get_roles(const json_t *body, int required, int *mask, struct rl_erro
 	return 0;
 }
 
-static json_t *text_or_null(struct rl_stmt *st, int col)
+static json_t *text_or_null(const char *s)
 {
-	const char *s = rl_db_col_text(st, col);
 	return s ? json_string(s) : json_null();
 }
 
@@ -150,94 +151,67 @@ int rl_pat_parse(const json_t *body, struct rl_pat_new *out, struct rl_error *er
 int rl_pat_create(struct rl_db *db, int64_t user_id, const struct rl_pat_new *p, int64_t *id,
 		  char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	struct rl_stmt *st;
 	char expires[21];
 
 	if (rl_token_issue(db, user_id, token, id, err) < 0)
 		return -1;
-	st = rl_db_stmt(db, "UPDATE tokens SET name = ?, scope = ?, expires_at = ? WHERE id = ?", err);
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, p->name, -1);
-	rl_bind_text(st, 2, p->read_only ? "read" : "write", -1);
-	if (p->expires) {
+	if (p->expires)
 		rl_format_rfc3339(p->expires, expires);
-		rl_bind_text(st, 3, expires, -1);
-	} else {
-		rl_bind_null(st, 3);
-	}
-	rl_bind_int64(st, 4, *id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "naming a token");
-	return 0;
+	return rl_rows_token_describe(db, *id, p->name, p->read_only ? "read" : "write", p->expires ? expires : NULL, err);
 }
 
-#define PAT_COLUMNS "id, name, scope, created_at, last_used_at, expires_at"
-
-static json_t *pat_from_row(struct rl_stmt *st)
+static json_t *pat_json(const struct rl_row_token *t)
 {
-	return json_pack("{s:I,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)rl_col_int64(st, 0),
-			 "name", text_or_null(st, 1), "scope", rl_db_col_text(st, 2), "created_at",
-			 rl_db_col_text(st, 3), "last_used_at", text_or_null(st, 4), "expires_at", text_or_null(st, 5));
+	return json_pack("{s:I,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)t->id,
+			 "name", text_or_null(t->name), "scope", t->scope, "created_at",
+			 t->created_at, "last_used_at", text_or_null(t->last_used_at), "expires_at",
+			 text_or_null(t->expires_at));
+}
+
+static int pat_append(void *ctx, const struct rl_row_token *t)
+{
+	json_array_append_new(ctx, pat_json(t));
+	return 0;
 }
 
 json_t *rl_pat_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " PAT_COLUMNS " FROM tokens WHERE user_id = ? AND revoked_at IS NULL "
-					  "AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC", err);
-	json_t *items;
+	json_t *items = json_array();
 	char now[21];
-	int rc;
 
-	if (!st)
-		return NULL;
 	rl_now_rfc3339(now);
-	rl_bind_int64(st, 1, user_id);
-	rl_bind_text(st, 2, now, -1);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(items, pat_from_row(st));
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_token_list(db, user_id, now, pat_append, items, err) < 0) {
 		json_decref(items);
-		rl_db_fail(db, err, "listing tokens");
 		return NULL;
 	}
 	return items;
 }
 
+static int pat_keep(void *ctx, const struct rl_row_token *t)
+{
+	*(json_t **)ctx = pat_json(t);
+	return 0;
+}
+
 json_t *rl_pat_get(struct rl_db *db, int64_t token_id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " PAT_COLUMNS " FROM tokens WHERE id = ?", err);
 	json_t *o = NULL;
+	int rc = rl_rows_token_get(db, token_id, pat_keep, &o, err);
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, token_id);
-	if (rl_step(st) == RL_ROW)
-		o = pat_from_row(st);
-	else
+	if (rc == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no token %lld", (long long)token_id);
-	rl_reset(st);
 	return o;
 }
 
 int rl_pat_revoke(struct rl_db *db, int64_t user_id, int64_t token_id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
-					  "AND revoked_at IS NULL", err);
 	char now[21];
+	int n;
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, token_id);
-	rl_bind_int64(st, 3, user_id);
-	rl_bind_int64(st, 4, user_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "revoking a token");
-	if (rl_db_changes(db) == 0)
+	if ((n = rl_rows_token_revoke(db, user_id, token_id, now, err)) < 0)
+		return -1;
+	if (n == 0)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
 				    "no live token %lld %s", (long long)token_id, user_id ? "of yours" : "exists");
 	return 0;
@@ -252,180 +226,143 @@ static int unauthorized(struct rl_error *err)
 
 int rl_pat_check(struct rl_db *db, int64_t token_id, int *read_only, int *stale, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT t.scope, t.expires_at, t.last_used_at, u.active FROM tokens t "
-					  "JOIN users u ON u.id = t.user_id WHERE t.id = ?", err);
+	struct rl_row_token_check t;
 	char now[21], cutoff[21];
-	const char *exp, *last;
-	int rc = 0;
+	int rc = 0, found;
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
 	time_at(-RL_TOUCH_SECONDS, cutoff);
-	rl_bind_int64(st, 1, token_id);
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
+	if ((found = rl_rows_token_check(db, token_id, &t, err)) < 0)
+		return -1;
+	if (found == 0)
 		return unauthorized(err);
-	}
-	exp = rl_db_col_text(st, 1);
-	last = rl_db_col_text(st, 2);
-	if ((exp && strcmp(exp, now) <= 0) || rl_col_int(st, 3) != 1)
+	if ((t.expires_at[0] && strcmp(t.expires_at, now) <= 0) || t.active != 1)
 		rc = unauthorized(err);
-	*read_only = strcmp(rl_db_col_text(st, 0), "read") == 0;
-	*stale = !last || strcmp(last, cutoff) < 0;
-	rl_reset(st);
+	*read_only = strcmp(t.scope, "read") == 0;
+	*stale = !t.last_used_at[0] || strcmp(t.last_used_at, cutoff) < 0;
 	return rc;
 }
 
 int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET last_used_at = ? WHERE id = ?", err);
 	char now[21];
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, token_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a token's use");
-	return 0;
+	return rl_rows_token_touch(db, token_id, now, err);
 }
 
 /* ---- accounts ---------------------------------------------------------------------- */
 
-#define ACCOUNT_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.active, u.created_at, " \
-			"u.deactivated_at, c.code"
-#define ACCOUNT_FROM " FROM users u LEFT JOIN curricula c ON c.id = u.curriculum_id "
+static int programme_append(void *ctx, const struct rl_row_programme_ref *p)
+{
+	json_array_append_new(ctx, json_pack("{s:I,s:s}", "id", (json_int_t)p->id, "name", p->name));
+	return 0;
+}
 
-/* The current programmes of user, in name order: [{"id","name"}]. */
+/* The current programmes of user, in name order: [{"id","name"}] (as far as they could be read). */
 static json_t *programmes_of(struct rl_db *db, int64_t user)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members pm JOIN programmes p "
-					  "ON p.id = pm.programme_id WHERE pm.user_id = ? AND pm.until_at IS NULL "
-					  "ORDER BY p.name", &err);
 	json_t *ps = json_array();
 
-	if (!st)
-		return ps;
-	rl_bind_int64(st, 1, user);
-	while (rl_step(st) == RL_ROW)
-		json_array_append_new(ps, json_pack("{s:I,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-						    "name", rl_db_col_text(st, 1)));
-	rl_reset(st);
+	rl_rows_account_programmes(db, user, programme_append, ps, &err);
+	rl_error_clear(&err);
 	return ps;
 }
 
-static json_t *account_from_row(struct rl_db *db, struct rl_stmt *st)
+static json_t *account_json(struct rl_db *db, const struct rl_row_account *a)
 {
-	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-			      "name", rl_db_col_text(st, 1), "email", rl_db_col_text(st, 2),
-			      "roles", roles_json(rl_col_int(st, 4)), "active", rl_col_int(st, 6),
-			      "created_at", rl_db_col_text(st, 7));
-	if (rl_db_col_text(st, 3))
-		json_object_set_new(o, "gmc", json_string(rl_db_col_text(st, 3)));
-	if (rl_db_col_text(st, 5))
-		json_object_set_new(o, "site", json_string(rl_db_col_text(st, 5)));
-	if (rl_db_col_text(st, 8))
-		json_object_set_new(o, "deactivated_at", json_string(rl_db_col_text(st, 8)));
-	if (rl_db_col_text(st, 9))
-		json_object_set_new(o, "curriculum", json_string(rl_db_col_text(st, 9)));
+	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:s}", "id", (json_int_t)a->id,
+			      "name", a->name, "email", a->email,
+			      "roles", roles_json(a->roles), "active", a->active,
+			      "created_at", a->created_at);
+	if (a->gmc)
+		json_object_set_new(o, "gmc", json_string(a->gmc));
+	if (a->site)
+		json_object_set_new(o, "site", json_string(a->site));
+	if (a->deactivated_at)
+		json_object_set_new(o, "deactivated_at", json_string(a->deactivated_at));
+	if (a->curriculum)
+		json_object_set_new(o, "curriculum", json_string(a->curriculum));
 	/* programmes: every current one; programme: the first (a trainee's only one), or null. */
 	{
-		json_t *ps = programmes_of(db, rl_col_int64(st, 0));
+		json_t *ps = programmes_of(db, a->id);
 		json_object_set_new(o, "programme", json_array_size(ps) ? json_incref(json_array_get(ps, 0)) : json_null());
 		json_object_set_new(o, "programmes", ps);
 	}
 	return o;
 }
 
+/* A page of the account list being built: its items, and the cursor once a row past the page shows there is more. */
+struct account_page {
+	struct rl_db *db;
+	json_t *items;
+	int limit, n;
+	int64_t *next;
+};
+
+static int account_append(void *ctx, const struct rl_row_account *a)
+{
+	struct account_page *pg = ctx;
+
+	if (++pg->n > pg->limit) {
+		*pg->next = json_integer_value(json_object_get(json_array_get(pg->items, json_array_size(pg->items) - 1), "id"));
+		return 1;
+	}
+	json_array_append_new(pg->items, account_json(pg->db, a));
+	return 0;
+}
+
 json_t *rl_users_list(struct rl_db *db, const struct rl_user_filter *f, int64_t *next, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM
-		"WHERE u.id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR lower(u.name) LIKE lower(?2) ESCAPE '\\' "
-		"OR lower(u.email) LIKE lower(?2) ESCAPE '\\') "
-		"AND (?3 = 0 OR (u.roles & ?3) <> 0) AND (?4 < 0 OR u.active = ?4) "
-		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM programme_members pm WHERE pm.user_id = u.id AND pm.programme_id = ?6 "
-		"AND pm.until_at IS NULL)) AND (?7 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
-		"ORDER BY u.id LIMIT ?5", err);
-	json_t *items;
-	int rc, n = 0;
+	struct rl_rows_account_filter rf = {
+		.after_id = f->after_id, .q = f->q, .roles = f->roles, .active = f->active, .programme = f->programme,
+		.scoped = f->scope != NULL, .scope_id = f->scope ? f->scope->id : 0,
+		.limit = f->limit + 1, /* one more than a page, to know whether another follows */
+	};
+	struct account_page pg = { db, json_array(), f->limit, 0, next };
 
 	*next = 0;
-	if (!st)
+	if (rl_rows_account_list(db, &rf, account_append, &pg, err) < 0) {
+		json_decref(pg.items);
 		return NULL;
-	if (f->q && *f->q) {
-		/* q is at most RL_USER_Q_MAX bytes; escaping at most doubles it. */
-		char like[2 * RL_USER_Q_MAX + 3];
-		size_t k = 0;
+	}
+	return pg.items;
+}
 
-		like[k++] = '%';
-		for (const char *p = f->q; *p && k < sizeof(like) - 3; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				like[k++] = '\\';
-			like[k++] = *p;
-		}
-		like[k++] = '%';
-		rl_bind_text(st, 2, like, (int)k);
-	} else {
-		rl_bind_null(st, 2);
-	}
-	rl_bind_int64(st, 1, f->after_id);
-	rl_bind_int(st, 3, f->roles);
-	rl_bind_int(st, 4, f->active);
-	rl_bind_int(st, 5, f->limit + 1);
-	rl_bind_int64(st, 6, f->programme);
-	rl_bind_int(st, 7, f->scope != NULL);
-	if (f->scope)
-		rl_scope_bind(st, f->scope);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		if (++n > f->limit) {
-			*next = json_integer_value(json_object_get(json_array_get(items, json_array_size(items) - 1), "id"));
-			break;
-		}
-		json_array_append_new(items, account_from_row(db, st));
-	}
-	rl_reset(st);
-	if (rc != RL_DONE && rc != RL_ROW) {
-		json_decref(items);
-		rl_db_fail(db, err, "listing accounts");
-		return NULL;
-	}
-	return items;
+/* One account as JSON, and the database its programmes are read from. */
+struct account_one {
+	struct rl_db *db;
+	json_t *o;
+};
+
+static int account_keep(void *ctx, const struct rl_row_account *a)
+{
+	struct account_one *one = ctx;
+
+	one->o = account_json(one->db, a);
+	return 0;
 }
 
 json_t *rl_user_account(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM "WHERE u.id = ?", err);
-	json_t *o = NULL;
+	struct account_one one = { db, NULL };
+	int rc = rl_rows_account_get(db, id, account_keep, &one, err);
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW)
-		o = account_from_row(db, st);
-	else
+	if (rc == 0)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
-	rl_reset(st);
-	return o;
+	return one.o;
 }
 
 int rl_user_is_active(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT active FROM users WHERE id = ?", err);
-	int rc;
+	int active = 0, rc = rl_rows_user_active(db, id, &active, err);
 
-	if (!st)
+	if (rc < 0)
 		return -1;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW)
-		rc = rl_col_int(st, 0) == 1;
-	else
-		rc = rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
-	rl_reset(st);
-	return rc;
+	if (rc == 0)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
+	return active;
 }
 
 /* An optional, clearable string member: absent = unchanged, null or "" = cleared. */
@@ -513,7 +450,7 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 			struct rl_error *err)
 {
 	struct rl_user u;
-	struct rl_stmt *st;
+	struct rl_row_user_change c;
 	char now[21];
 	int active, n;
 
@@ -521,50 +458,24 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 	if (rl_user_get(db, id, &u, err) < 0 || (active = rl_user_is_active(db, id, err)) < 0)
 		return -1;
 	if (active && (u.roles & RL_ROLE_ADMIN) && (p->active == 0 || (p->roles && !(p->roles & RL_ROLE_ADMIN)))) {
-		st = rl_db_stmt(db, "SELECT count(*) FROM users WHERE active = 1 AND (roles & 8) <> 0 AND id <> ?", err);
-		if (!st)
+		if ((n = rl_rows_user_other_admins(db, id, err)) < 0)
 			return -1;
-		rl_bind_int64(st, 1, id);
-		n = rl_step(st) == RL_ROW ? rl_col_int(st, 0) : -1;
-		rl_reset(st);
-		if (n < 0)
-			return rl_db_fail(db, err, "counting admins");
 		if (n == 0)
 			return rl_error_set(err, RL_E_CONFLICT, "last-admin", "Last active admin",
 					    "%s is the last active admin; make someone else an admin before %s", u.name,
 					    p->active == 0 ? "deactivating this account" : "removing the admin role");
 	}
-	st = rl_db_stmt(db, "UPDATE users SET name = CASE WHEN ?1 <> 0 THEN ?2 ELSE name END, "
-			    "email = CASE WHEN ?3 <> 0 THEN ?4 ELSE email END, gmc = CASE WHEN ?5 <> 0 THEN ?6 ELSE gmc END, "
-			    "site = CASE WHEN ?7 <> 0 THEN ?8 ELSE site END, roles = CASE WHEN ?9 > 0 THEN ?9 ELSE roles END "
-			    "WHERE id = ?10", err);
-	if (!st)
+	c = (struct rl_row_user_change){
+		.set_name = p->set_name, .set_email = p->set_email, .set_gmc = p->set_gmc, .set_site = p->set_site,
+		.name = p->name, .email = p->email, .gmc = p->gmc, .site = p->site, .roles = p->roles,
+	};
+	if ((n = rl_rows_user_update(db, id, &c, err)) < 0)
 		return -1;
-	rl_bind_int(st, 1, p->set_name);
-	rl_db_bind_text(st, 2, p->name);
-	rl_bind_int(st, 3, p->set_email);
-	rl_db_bind_text(st, 4, p->email);
-	rl_bind_int(st, 5, p->set_gmc);
-	rl_db_bind_text(st, 6, p->gmc);
-	rl_bind_int(st, 7, p->set_site);
-	rl_db_bind_text(st, 8, p->site);
-	rl_bind_int(st, 9, p->roles);
-	rl_bind_int64(st, 10, id);
-	if (rl_step(st) != RL_DONE) {
-		if (rl_db_unique_violation(db))
-			return rl_error_field(err, "email", "another account already has the e-mail %s", p->email);
-		return rl_db_fail(db, err, "changing an account");
-	}
+	if (n == 1)
+		return rl_error_field(err, "email", "another account already has the e-mail %s", p->email);
 	/* A new trainee is enrolled on the default curriculum, as `user add` does. */
 	if ((p->roles & RL_ROLE_TRAINEE) && !(u.roles & RL_ROLE_TRAINEE) && !u.curriculum_id) {
-		st = rl_db_stmt(db, "UPDATE users SET curriculum_id = (SELECT id FROM curricula WHERE code = 'ras-core' "
-				    "ORDER BY version DESC LIMIT 1) WHERE id = ?", err);
-		if (!st)
-			return -1;
-		rl_bind_int64(st, 1, id);
-		if (rl_step(st) != RL_DONE)
-			return rl_db_fail(db, err, "enrolling a trainee");
-		if (rl_logbook_enrolled(db, id, err) < 0)
+		if (rl_rows_user_enrol_default(db, id, err) < 0 || rl_logbook_enrolled(db, id, err) < 0)
 			return -1;
 	}
 	if (p->set_programme && rl_programme_set_members(db, id, p->programmes, p->nprogrammes, p->by,
@@ -572,14 +483,8 @@ int rl_user_patch_apply(struct rl_db *db, int64_t id, const struct rl_user_patch
 		return -1;
 	if (p->active >= 0 && p->active != active) {
 		rl_now_rfc3339(now);
-		st = rl_db_stmt(db, "UPDATE users SET active = ?, deactivated_at = ? WHERE id = ?", err);
-		if (!st)
+		if (rl_rows_user_set_active(db, id, p->active, p->active ? NULL : now, err) < 0)
 			return -1;
-		rl_bind_int(st, 1, p->active);
-		rl_db_bind_text(st, 2, p->active ? NULL : now);
-		rl_bind_int64(st, 3, id);
-		if (rl_step(st) != RL_DONE)
-			return rl_db_fail(db, err, "changing whether an account is active");
 	}
 	if (p->active == 0) {
 		/* Even when already deactivated: make sure nothing of theirs is live. */
@@ -617,40 +522,26 @@ int rl_invitation_parse(const json_t *body, struct rl_invitation_new *out, struc
 int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, int64_t invited_by,
 			 int64_t *id, char code[RL_SECRET_LEN + 1], char expires_at[21], struct rl_error *err)
 {
-	struct rl_stmt *st;
+	struct rl_row_invitation_new row;
 	uint8_t hash[32];
 	char now[21];
-	int rc;
+	int64_t pending;
+	int accounts, rc;
 
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM users WHERE email = ?1), "
-			    "(SELECT max(id) FROM invitations WHERE email = ?1 AND accepted_at IS NULL AND expires_at > ?2)",
-			err);
-	if (!st)
+	if (rl_rows_invitation_blockers(db, inv->email, now, &accounts, &pending, err) < 0)
 		return -1;
-	rl_bind_text(st, 1, inv->email, -1);
-	rl_bind_text(st, 2, now, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW && rl_col_int(st, 0) > 0)
-		rl_error_set(err, RL_E_CONFLICT, "account-exists", NULL, "an account with the e-mail %s already exists",
-			     inv->email);
-	else if (rc == RL_ROW && !rl_col_is_null(st, 1))
-		rl_error_set(err, RL_E_CONFLICT, "invitation-pending", NULL,
-			     "invitation %lld to %s is still pending; resend it instead of inviting again",
-			     (long long)rl_col_int64(st, 1), inv->email);
-	else if (rc != RL_ROW)
-		rl_db_fail(db, err, "checking for an account");
-	rl_reset(st);
-	if (err->status)
-		return -1;
+	if (accounts > 0)
+		return rl_error_set(err, RL_E_CONFLICT, "account-exists", NULL, "an account with the e-mail %s already exists",
+				    inv->email);
+	if (pending)
+		return rl_error_set(err, RL_E_CONFLICT, "invitation-pending", NULL,
+				    "invitation %lld to %s is still pending; resend it instead of inviting again",
+				    (long long)pending, inv->email);
 	if (inv->curriculum) {
-		st = rl_db_stmt(db, "SELECT 1 FROM curricula WHERE code = ?", err);
-		if (!st)
+		if ((rc = rl_rows_account_curriculum_exists(db, inv->curriculum, err)) < 0)
 			return -1;
-		rl_bind_text(st, 1, inv->curriculum, -1);
-		rc = rl_step(st);
-		rl_reset(st);
-		if (rc != RL_ROW)
+		if (rc == 0)
 			return rl_curriculum_not_loaded(db, "curriculum", inv->curriculum, err);
 	}
 	if (inv->programme) {
@@ -663,170 +554,108 @@ int rl_invitation_create(struct rl_db *db, const struct rl_invitation_new *inv, 
 	}
 	secret_new(code, hash);
 	time_at((long long)inv->days * 86400, expires_at);
-	st = rl_db_stmt(db, "INSERT INTO invitations(code_hash, name, email, roles, site, curriculum, invited_by, "
-			    "created_at, expires_at, programme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
-	if (!st)
-		return -1;
-	rl_bind_blob(st, 1, hash, sizeof(hash));
-	rl_bind_text(st, 2, inv->name, -1);
-	rl_bind_text(st, 3, inv->email, -1);
-	rl_bind_int(st, 4, inv->roles);
-	rl_db_bind_text(st, 5, inv->site);
-	rl_db_bind_text(st, 6, inv->curriculum);
-	if (invited_by)
-		rl_bind_int64(st, 7, invited_by);
-	else
-		rl_bind_null(st, 7);
-	rl_bind_text(st, 8, now, -1);
-	rl_bind_text(st, 9, expires_at, -1);
-	if (inv->programme)
-		rl_bind_int64(st, 10, inv->programme);
-	else
-		rl_bind_null(st, 10);
-	if (rl_step_id(st, id) != RL_DONE)
-		return rl_db_fail(db, err, "storing an invitation");
-	return 0;
+	row = (struct rl_row_invitation_new){ hash, inv->name, inv->email, inv->roles, inv->site, inv->curriculum,
+					       invited_by, now, expires_at, inv->programme };
+	return rl_rows_invitation_insert(db, &row, id, err);
 }
 
 int rl_invitation_resend(struct rl_db *db, int64_t id, int days, char code[RL_SECRET_LEN + 1],
 			 char expires_at[21], struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT accepted_at FROM invitations WHERE id = ?", err);
+	char accepted[RL_ROWS_TIME_LEN];
 	uint8_t hash[32];
-	int rc;
+	int rc = rl_rows_invitation_accepted_at(db, id, accepted, err);
 
-	if (!st)
+	if (rc < 0)
 		return -1;
-	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc != RL_ROW)
-		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no invitation %lld", (long long)id);
-	else if (!rl_col_is_null(st, 0))
-		rl_error_set(err, RL_E_CONFLICT, "invitation-used", NULL,
-			     "invitation %lld was accepted on %s; there is nothing to resend", (long long)id,
-			     rl_db_col_text(st, 0));
-	rl_reset(st);
-	if (err->status)
-		return -1;
+	if (rc == 0)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no invitation %lld", (long long)id);
+	if (accepted[0])
+		return rl_error_set(err, RL_E_CONFLICT, "invitation-used", NULL,
+				    "invitation %lld was accepted on %s; there is nothing to resend", (long long)id,
+				    accepted);
 	secret_new(code, hash);
 	time_at((long long)days * 86400, expires_at);
-	st = rl_db_stmt(db, "UPDATE invitations SET code_hash = ?, expires_at = ? WHERE id = ?", err);
-	if (!st)
-		return -1;
-	rl_bind_blob(st, 1, hash, sizeof(hash));
-	rl_bind_text(st, 2, expires_at, -1);
-	rl_bind_int64(st, 3, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "renewing an invitation");
+	return rl_rows_invitation_renew(db, id, hash, expires_at, err);
+}
+
+/* The invitation list being built, and the time that tells an expired invitation. */
+struct invitation_list {
+	json_t *items;
+	const char *now;
+};
+
+static int invitation_append(void *ctx, const struct rl_row_invitation *inv)
+{
+	struct invitation_list *l = ctx;
+	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b}", "id", (json_int_t)inv->id,
+			      "name", inv->name, "email", inv->email,
+			      "roles", roles_json(inv->roles), "site", text_or_null(inv->site),
+			      "curriculum", text_or_null(inv->curriculum), "created_at", inv->created_at,
+			      "expires_at", inv->expires_at, "expired", strcmp(inv->expires_at, l->now) <= 0);
+
+	json_object_set_new(o, "invited_by", inv->invited_by ? json_integer(inv->invited_by) : json_null());
+	json_object_set_new(o, "programme", inv->programme ? json_integer(inv->programme) : json_null());
+	json_array_append_new(l->items, o);
 	return 0;
 }
 
 json_t *rl_invitations_list(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, invited_by, created_at, "
-					  "expires_at, programme_id FROM invitations WHERE accepted_at IS NULL ORDER BY id DESC", err);
-	json_t *items;
 	char now[21];
-	int rc;
+	struct invitation_list l = { json_array(), now };
 
-	if (!st)
-		return NULL;
 	rl_now_rfc3339(now);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b}", "id", (json_int_t)rl_col_int64(st, 0),
-				      "name", rl_db_col_text(st, 1), "email", rl_db_col_text(st, 2),
-				      "roles", roles_json(rl_col_int(st, 3)), "site", text_or_null(st, 4),
-				      "curriculum", text_or_null(st, 5), "created_at", rl_db_col_text(st, 7),
-				      "expires_at", rl_db_col_text(st, 8), "expired", strcmp(rl_db_col_text(st, 8), now) <= 0);
-		json_object_set_new(o, "invited_by", rl_col_is_null(st, 6) ? json_null()
-						   : json_integer(rl_col_int64(st, 6)));
-		json_object_set_new(o, "programme", rl_col_is_null(st, 9) ? json_null()
-						   : json_integer(rl_col_int64(st, 9)));
-		json_array_append_new(items, o);
-	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
-		json_decref(items);
-		rl_db_fail(db, err, "listing invitations");
+	if (rl_rows_invitation_list_pending(db, invitation_append, &l, err) < 0) {
+		json_decref(l.items);
 		return NULL;
 	}
-	return items;
+	return l.items;
 }
 
 int rl_invitation_accept(struct rl_db *db, const char *code, int64_t *user_id,
 			 char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	struct rl_stmt *st;
+	struct rl_row_invitation_code inv;
 	uint8_t hash[32];
-	char name[121], email[255], site[121], curriculum[65], now[21];
+	char now[21];
 	struct rl_user_new nu = { 0 };
-	int64_t inv_id, programme = 0, invited_by = 0;
 	int rc;
 
 	if (secret_hash(code, hash) < 0)
 		goto unknown;
-	st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, expires_at, accepted_at, "
-			    "coalesce(programme_id, 0), coalesce(invited_by, 0) FROM invitations WHERE code_hash = ?", err);
-	if (!st)
+	if ((rc = rl_rows_invitation_by_code(db, hash, &inv, err)) < 0)
 		return -1;
-	rl_bind_blob(st, 1, hash, sizeof(hash));
-	rc = rl_step(st);
-	if (rc != RL_ROW) {
-		rl_reset(st);
-		if (rc != RL_DONE)
-			return rl_db_fail(db, err, "reading an invitation");
+	if (rc == 0)
 		goto unknown;
-	}
 	rl_now_rfc3339(now);
-	inv_id = rl_col_int64(st, 0);
-	if (!rl_col_is_null(st, 7))
-		rl_error_set(err, RL_E_CONFLICT, "invitation-used", "Invitation already used",
-			     "this invitation was already used on %s; sign in instead, or ask your administrator "
-			     "for a new one", rl_db_col_text(st, 7));
-	else if (strcmp(rl_db_col_text(st, 6), now) <= 0)
-		rl_error_set(err, RL_E_CONFLICT, "invitation-expired", "Invitation expired",
-			     "this invitation expired on %s; ask your administrator to resend it", rl_db_col_text(st, 6));
-	snprintf(name, sizeof(name), "%s", rl_db_col_text(st, 1));
-	snprintf(email, sizeof(email), "%s", rl_db_col_text(st, 2));
-	nu.roles = rl_col_int(st, 3);
-	snprintf(site, sizeof(site), "%s", rl_db_col_text(st, 4) ? rl_db_col_text(st, 4) : "");
-	snprintf(curriculum, sizeof(curriculum), "%s", rl_db_col_text(st, 5) ? rl_db_col_text(st, 5) : "");
-	programme = rl_col_int64(st, 8);
-	invited_by = rl_col_int64(st, 9);
-	rl_reset(st);
-	if (err->status)
-		return -1;
-	nu.name = name;
-	nu.email = email;
-	nu.site = site;
-	nu.curriculum = curriculum;
+	if (inv.accepted_at[0])
+		return rl_error_set(err, RL_E_CONFLICT, "invitation-used", "Invitation already used",
+				    "this invitation was already used on %s; sign in instead, or ask your administrator "
+				    "for a new one", inv.accepted_at);
+	if (strcmp(inv.expires_at, now) <= 0)
+		return rl_error_set(err, RL_E_CONFLICT, "invitation-expired", "Invitation expired",
+				    "this invitation expired on %s; ask your administrator to resend it", inv.expires_at);
+	nu.roles = inv.roles;
+	nu.name = inv.name;
+	nu.email = inv.email;
+	nu.site = inv.site;
+	nu.curriculum = inv.curriculum;
 	if (rl_logbook_add_user(db, &nu, user_id, token, err) < 0) {
 		if (err->nfields && strcmp(err->fields[0].field, "email") == 0) {
 			rl_error_clear(err);
 			return rl_error_set(err, RL_E_CONFLICT, "account-exists", NULL,
-					    "an account with the e-mail %s already exists; sign in instead", email);
+					    "an account with the e-mail %s already exists; sign in instead", inv.email);
 		}
 		return -1;
 	}
 	/* The new account's one token, the one rl_logbook_add_user issued. */
-	st = rl_db_stmt(db, "UPDATE tokens SET name = 'invitation' WHERE user_id = ? AND name IS NULL", err);
-	if (!st)
+	if (rl_rows_token_name_invitation(db, *user_id, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, *user_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "naming a token");
-	if (programme && rl_programme_set_members(db, *user_id, &programme, 1, invited_by, "programme", err) < 0)
+	if (inv.programme &&
+	    rl_programme_set_members(db, *user_id, &inv.programme, 1, inv.invited_by, "programme", err) < 0)
 		return -1;
-	st = rl_db_stmt(db, "UPDATE invitations SET accepted_at = ?, user_id = ? WHERE id = ? AND accepted_at IS NULL", err);
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, *user_id);
-	rl_bind_int64(st, 3, inv_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "marking an invitation used");
-	return 0;
+	return rl_rows_invitation_accepted(db, inv.id, *user_id, now, err);
 unknown:
 	return rl_error_field(err, "code", "this invitation link is not valid; check that the whole link was "
 					   "copied, or ask your administrator for a new one");
@@ -837,7 +666,7 @@ unknown:
 int rl_web_session_create(struct rl_db *db, int64_t user_id, const char *ip, const char *user_agent,
 			  int64_t *id, char sid[RL_SECRET_LEN + 1], struct rl_error *err)
 {
-	struct rl_stmt *st;
+	struct rl_row_web_session_new row;
 	uint8_t hash[32];
 	char now[21], expires[21], ua[201];
 
@@ -848,20 +677,8 @@ int rl_web_session_create(struct rl_db *db, int64_t user_id, const char *ip, con
 	for (char *p = ua; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
-	st = rl_db_stmt(db, "INSERT INTO web_sessions(user_id, hash, created_at, last_seen_at, expires_at, ip, user_agent) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, user_id);
-	rl_bind_blob(st, 2, hash, sizeof(hash));
-	rl_bind_text(st, 3, now, -1);
-	rl_bind_text(st, 4, now, -1);
-	rl_bind_text(st, 5, expires, -1);
-	rl_db_bind_text(st, 6, ip);
-	rl_db_bind_text(st, 7, ua);
-	if (rl_step_id(st, id) != RL_DONE)
-		return rl_db_fail(db, err, "starting a web session");
-	return 0;
+	row = (struct rl_row_web_session_new){ user_id, hash, now, expires, ip, ua };
+	return rl_rows_web_session_insert(db, &row, id, err);
 }
 
 static int session_gone(struct rl_error *err)
@@ -873,34 +690,21 @@ static int session_gone(struct rl_error *err)
 int rl_web_session_auth(struct rl_db *db, const char *sid, struct rl_user *out, int64_t *id, int *stale,
 			struct rl_error *err)
 {
-	struct rl_stmt *st;
 	uint8_t hash[32];
-	char now[21], idle[21], touch[21];
+	char now[21], idle[21], touch[21], last[RL_ROWS_TIME_LEN];
 	int64_t uid;
 	int rc;
 
 	if (secret_hash(sid, hash) < 0)
 		return session_gone(err);
-	st = rl_db_stmt(db, "SELECT w.id, w.user_id, w.last_seen_at FROM web_sessions w JOIN users u ON u.id = w.user_id "
-			    "WHERE w.hash = ? AND w.ended_at IS NULL AND w.expires_at > ? AND w.last_seen_at > ? "
-			    "AND u.active = 1", err);
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
 	time_at(-RL_WEB_IDLE_SECONDS, idle);
 	time_at(-RL_TOUCH_SECONDS, touch);
-	rl_bind_blob(st, 1, hash, sizeof(hash));
-	rl_bind_text(st, 2, now, -1);
-	rl_bind_text(st, 3, idle, -1);
-	rc = rl_step(st);
-	if (rc != RL_ROW) {
-		rl_reset(st);
-		return rc == RL_DONE ? session_gone(err) : rl_db_fail(db, err, "checking a web session");
-	}
-	*id = rl_col_int64(st, 0);
-	uid = rl_col_int64(st, 1);
-	*stale = strcmp(rl_db_col_text(st, 2), touch) < 0;
-	rl_reset(st);
+	if ((rc = rl_rows_web_session_by_hash(db, hash, now, idle, id, &uid, last, err)) < 0)
+		return -1;
+	if (rc == 0)
+		return session_gone(err);
+	*stale = strcmp(last, touch) < 0;
 	if (rl_user_get(db, uid, out, err) < 0)
 		return -1;
 	return 0;
@@ -908,35 +712,21 @@ int rl_web_session_auth(struct rl_db *db, const char *sid, struct rl_user *out, 
 
 int rl_web_session_touch(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL", err);
 	char now[21];
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a web session's use");
-	return 0;
+	return rl_rows_web_session_touch(db, id, now, err);
 }
 
 int rl_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
-					  "AND ended_at IS NULL", err);
 	char now[21];
+	int n;
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, id);
-	rl_bind_int64(st, 3, user_id);
-	rl_bind_int64(st, 4, user_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "ending a web session");
-	if (rl_db_changes(db) == 0)
+	if ((n = rl_rows_web_session_end(db, user_id, id, now, err)) < 0)
+		return -1;
+	if (n == 0)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no live web session %lld of yours",
 				    (long long)id);
 	return 0;
@@ -944,8 +734,7 @@ int rl_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, struct rl_
 
 static int end_sessions(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	return rl_db_stamp_user_rows(db, "UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-				     user_id, "ending web sessions", err);
+	return rl_rows_web_session_end_user(db, user_id, err);
 }
 
 int rl_web_session_end_all(struct rl_db *db, int64_t user_id, struct rl_error *err)
@@ -953,36 +742,36 @@ int rl_web_session_end_all(struct rl_db *db, int64_t user_id, struct rl_error *e
 	return end_sessions(db, user_id, err);
 }
 
+/* The session list being built, and the caller's own session. */
+struct session_list {
+	json_t *items;
+	int64_t current;
+};
+
+static int session_append(void *ctx, const struct rl_row_web_session *w)
+{
+	struct session_list *l = ctx;
+
+	json_array_append_new(l->items, json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:b}",
+		"id", (json_int_t)w->id, "created_at", w->created_at,
+		"last_seen_at", w->last_seen_at, "expires_at", w->expires_at,
+		"ip", text_or_null(w->ip), "user_agent", text_or_null(w->user_agent),
+		"current", w->id == l->current));
+	return 0;
+}
+
 json_t *rl_web_session_list(struct rl_db *db, int64_t user_id, int64_t current, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM web_sessions "
-					  "WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ? "
-					  "ORDER BY id DESC", err);
 	char now[21], idle[21];
-	json_t *items;
-	int rc;
+	struct session_list l = { json_array(), current };
 
-	if (!st)
-		return NULL;
 	rl_now_rfc3339(now);
 	time_at(-RL_WEB_IDLE_SECONDS, idle);
-	rl_bind_int64(st, 1, user_id);
-	rl_bind_text(st, 2, now, -1);
-	rl_bind_text(st, 3, idle, -1);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:b}",
-			"id", (json_int_t)rl_col_int64(st, 0), "created_at", rl_db_col_text(st, 1),
-			"last_seen_at", rl_db_col_text(st, 2), "expires_at", rl_db_col_text(st, 3),
-			"ip", text_or_null(st, 4), "user_agent", text_or_null(st, 5),
-			"current", rl_col_int64(st, 0) == current));
-	rl_reset(st);
-	if (rc != RL_DONE) {
-		json_decref(items);
-		rl_db_fail(db, err, "listing web sessions");
+	if (rl_rows_web_session_list(db, user_id, now, idle, session_append, &l, err) < 0) {
+		json_decref(l.items);
 		return NULL;
 	}
-	return items;
+	return l.items;
 }
 
 void rl_web_session_csrf(const char *sid, char out[RL_SECRET_LEN + 1])

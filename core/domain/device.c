@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "base/util.h"
+#include "store/device_rows.h"
 
 static void hash_bytes(const void *data, size_t len, uint8_t out[32])
 {
@@ -69,7 +70,6 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 		    char device_code[RL_SECRET_LEN + 1], char user_code[RL_DEVICE_USER_CODE_LEN + 2],
 		    struct rl_error *err)
 {
-	struct rl_stmt *st;
 	char now[21], expires[21], old[21];
 	uint8_t dhash[32], uhash[32];
 	int live;
@@ -78,20 +78,8 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 	time_at(RL_DEVICE_EXPIRES, expires);
 	/* Grants a day past their expiry are of no use to anyone: forget them. */
 	time_at(-86400, old);
-	if (!(st = rl_db_stmt(db, "DELETE FROM device_grants WHERE expires_at < ?", err)))
+	if (rl_rows_device_grant_prune(db, old, err) < 0 || (live = rl_rows_device_grant_live(db, ip, now, err)) < 0)
 		return -1;
-	rl_bind_text(st, 1, old, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "forgetting old device grants");
-	if (!(st = rl_db_stmt(db, "SELECT count(*) FROM device_grants WHERE ip IS NOT DISTINCT FROM ? AND expires_at > ? "
-				  "AND status <> 'issued'", err)))
-		return -1;
-	rl_db_bind_text(st, 1, ip);
-	rl_bind_text(st, 2, now, -1);
-	live = rl_step(st) == RL_ROW ? rl_col_int(st, 0) : -1;
-	rl_reset(st);
-	if (live < 0)
-		return rl_db_fail(db, err, "counting device grants");
 	if (live >= RL_DEVICE_MAX_PER_IP)
 		return rl_error_set(err, RL_E_CONFLICT, "rate-limited", "Too many sign-ins waiting",
 				    "%s already has %d sign-ins waiting for approval; approve or let them expire "
@@ -99,6 +87,7 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 				    RL_DEVICE_EXPIRES / 60);
 	for (int attempt = 0;; attempt++) {
 		char letters[RL_DEVICE_USER_CODE_LEN + 1];
+		struct rl_row_device_grant_new g = { dhash, uhash, client_id, ip, now, expires, RL_DEVICE_INTERVAL };
 		int rc;
 
 		for (int i = 0; i < RL_DEVICE_USER_CODE_LEN; i++)
@@ -107,55 +96,28 @@ int rl_device_start(struct rl_db *db, const char *client_id, const char *ip,
 		hash_bytes(letters, RL_DEVICE_USER_CODE_LEN, uhash);
 		snprintf(user_code, RL_DEVICE_USER_CODE_LEN + 2, "%.4s-%.4s", letters, letters + 4);
 		device_code_new(device_code, dhash);
-		if (!(st = rl_db_stmt(db, "INSERT INTO device_grants(device_hash, user_code_hash, client_id, ip, "
-					  "created_at, expires_at, interval) VALUES (?, ?, ?, ?, ?, ?, ?)", err)))
-			return -1;
-		rl_bind_blob(st, 1, dhash, 32);
-		rl_bind_blob(st, 2, uhash, 32);
-		rl_bind_text(st, 3, client_id, -1);
-		rl_db_bind_text(st, 4, ip);
-		rl_bind_text(st, 5, now, -1);
-		rl_bind_text(st, 6, expires, -1);
-		rl_bind_int(st, 7, RL_DEVICE_INTERVAL);
-		/* rl_try_step: after a collision the transaction must stay usable for the next draw. */
-		rc = rl_try_step(st);
-		if (rc == RL_DONE) {
-			rl_reset(st);
-			return 0;
-		}
+		/* The store leaves the transaction usable after a collision, for the next draw. */
+		rc = rl_rows_device_grant_insert(db, &g, err);
+		if (rc <= 0)
+			return rc;
 		/* A user code still held by another grant (one in 2.5e10): draw again. */
-		if (!rl_db_constraint_violation(db) || attempt >= 3) {
-			rl_db_fail(db, err, "storing a device grant");
-			rl_reset(st);
-			return -1;
-		}
-		rl_reset(st);
+		if (attempt >= 3)
+			return rl_error_internal(err, "storing a device grant: four user codes drawn were all taken");
 	}
 }
 
 static int set_poll(struct rl_db *db, int64_t id, const char *now, int slow, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE device_grants SET last_poll_at = ?1, \"interval\" = "
-					  "CASE WHEN \"interval\" + ?2 > 300 THEN 300 ELSE \"interval\" + ?2 END WHERE id = ?3", err);
-
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int(st, 2, slow ? RL_DEVICE_SLOW_STEP : 0);
-	rl_bind_int64(st, 3, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a device poll");
-	return 0;
+	return rl_rows_device_grant_polled(db, id, now, slow ? RL_DEVICE_SLOW_STEP : 0, err);
 }
 
 int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_poll *result,
 		   int64_t *user_id, int64_t *token_id, char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	struct rl_stmt *st;
+	struct rl_row_device_grant g;
 	uint8_t dhash[32];
-	char now[21], status[16], expires[21], last[21], date[11];
-	int64_t id, uid;
-	int interval;
+	char now[21], date[11];
+	int rc;
 	time_t t_last;
 	struct rl_pat_new pat = { 0 };
 	char name[64];
@@ -164,40 +126,27 @@ int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_pol
 	*user_id = *token_id = 0;
 	if (device_code_hash(device_code, dhash) < 0)
 		return 0;
-	if (!(st = rl_db_stmt(db, "SELECT id, status, expires_at, interval, last_poll_at, user_id "
-				  "FROM device_grants WHERE device_hash = ?", err)))
-		return -1;
-	rl_bind_blob(st, 1, dhash, 32);
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		return 0;
-	}
-	id = rl_col_int64(st, 0);
-	snprintf(status, sizeof(status), "%s", rl_db_col_text(st, 1));
-	snprintf(expires, sizeof(expires), "%s", rl_db_col_text(st, 2));
-	interval = rl_col_int(st, 3);
-	snprintf(last, sizeof(last), "%s", rl_db_col_text(st, 4) ? rl_db_col_text(st, 4) : "");
-	uid = rl_col_int64(st, 5);
-	rl_reset(st);
+	if ((rc = rl_rows_device_grant_by_device(db, dhash, &g, err)) <= 0)
+		return rc;
 
 	rl_now_rfc3339(now);
-	if (strcmp(status, "issued") == 0)
+	if (strcmp(g.status, "issued") == 0)
 		return 0; /* single use: the token was handed out already */
-	if (strcmp(expires, now) <= 0) {
+	if (strcmp(g.expires_at, now) <= 0) {
 		*result = RL_DEVICE_EXPIRED;
 		return 0;
 	}
-	if (last[0] && rl_parse_rfc3339(last, &t_last) == 0 && time(NULL) - t_last < interval) {
+	if (g.last_poll_at[0] && rl_parse_rfc3339(g.last_poll_at, &t_last) == 0 && time(NULL) - t_last < g.interval) {
 		*result = RL_DEVICE_SLOW_DOWN;
-		return set_poll(db, id, now, 1, err);
+		return set_poll(db, g.id, now, 1, err);
 	}
-	if (set_poll(db, id, now, 0, err) < 0)
+	if (set_poll(db, g.id, now, 0, err) < 0)
 		return -1;
-	if (strcmp(status, "pending") == 0) {
+	if (strcmp(g.status, "pending") == 0) {
 		*result = RL_DEVICE_PENDING;
 		return 0;
 	}
-	if (strcmp(status, "denied") == 0) {
+	if (strcmp(g.status, "denied") == 0) {
 		*result = RL_DEVICE_DENIED;
 		return 0;
 	}
@@ -205,15 +154,10 @@ int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_pol
 	snprintf(date, sizeof(date), "%.10s", now);
 	snprintf(name, sizeof(name), "raslog login on %s", date);
 	pat.name = name;
-	if (rl_pat_create(db, uid, &pat, token_id, token, err) < 0)
+	if (rl_pat_create(db, g.user_id, &pat, token_id, token, err) < 0 ||
+	    rl_rows_device_grant_issued(db, g.id, *token_id, err) < 0)
 		return -1;
-	if (!(st = rl_db_stmt(db, "UPDATE device_grants SET status = 'issued', token_id = ? WHERE id = ?", err)))
-		return -1;
-	rl_bind_int64(st, 1, *token_id);
-	rl_bind_int64(st, 2, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "marking a device grant used");
-	*user_id = uid;
+	*user_id = g.user_id;
 	*result = RL_DEVICE_ISSUED;
 	return 0;
 }
@@ -221,43 +165,29 @@ int rl_device_poll(struct rl_db *db, const char *device_code, enum rl_device_pol
 int rl_device_decide(struct rl_db *db, const char *user_code, int64_t user_id, int approve,
 		     int64_t *grant_id, struct rl_error *err)
 {
-	struct rl_stmt *st;
-	char letters[RL_DEVICE_USER_CODE_LEN + 1], now[21], status[16], expires[21];
+	struct rl_row_device_grant g;
+	char letters[RL_DEVICE_USER_CODE_LEN + 1], now[21];
 	uint8_t uhash[32];
+	int rc;
 
 	*grant_id = 0;
 	if (rl_device_user_code_normalise(user_code, letters) < 0)
 		return rl_error_field(err, "user_code", "must be the 8 letters raslog login showed, such as BCDF-GHJK");
 	hash_bytes(letters, RL_DEVICE_USER_CODE_LEN, uhash);
-	if (!(st = rl_db_stmt(db, "SELECT id, status, expires_at FROM device_grants WHERE user_code_hash = ?", err)))
+	if ((rc = rl_rows_device_grant_by_user_code(db, uhash, &g, err)) < 0)
 		return -1;
-	rl_bind_blob(st, 1, uhash, 32);
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
+	if (rc == 0)
 		return rl_error_field(err, "user_code", "no sign-in is waiting for the code %.4s-%.4s; check it, "
 				      "or run raslog login again", letters, letters + 4);
-	}
-	*grant_id = rl_col_int64(st, 0);
-	snprintf(status, sizeof(status), "%s", rl_db_col_text(st, 1));
-	snprintf(expires, sizeof(expires), "%s", rl_db_col_text(st, 2));
-	rl_reset(st);
+	*grant_id = g.id;
 	rl_now_rfc3339(now);
-	if (strcmp(status, "pending") != 0)
+	if (strcmp(g.status, "pending") != 0)
 		return rl_error_set(err, RL_E_CONFLICT, "device-code-used", "Code already used",
 				    "the code %.4s-%.4s was already %s; run raslog login again for a new one",
-				    letters, letters + 4, strcmp(status, "denied") == 0 ? "denied" : "approved");
-	if (strcmp(expires, now) <= 0)
+				    letters, letters + 4, strcmp(g.status, "denied") == 0 ? "denied" : "approved");
+	if (strcmp(g.expires_at, now) <= 0)
 		return rl_error_set(err, RL_E_CONFLICT, "device-code-expired", "Code expired",
 				    "the code %.4s-%.4s expired at %s; run raslog login again for a new one",
-				    letters, letters + 4, expires);
-	if (!(st = rl_db_stmt(db, "UPDATE device_grants SET status = ?, user_id = ?, decided_at = ? WHERE id = ?",
-			      err)))
-		return -1;
-	rl_bind_text(st, 1, approve ? "approved" : "denied", -1);
-	rl_bind_int64(st, 2, user_id);
-	rl_bind_text(st, 3, now, -1);
-	rl_bind_int64(st, 4, *grant_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "deciding a device grant");
-	return 0;
+				    letters, letters + 4, g.expires_at);
+	return rl_rows_device_grant_decide(db, g.id, approve ? "approved" : "denied", user_id, now, err);
 }

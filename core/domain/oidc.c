@@ -19,6 +19,8 @@
 #include "base/util.h"
 #include "domain/accounts.h"
 #include "domain/users.h"
+#include "store/accounts_rows.h"
+#include "store/oidc_rows.h"
 
 /* ---- secrets ----------------------------------------------------------------------- */
 
@@ -87,31 +89,17 @@ int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SE
 {
 	uint8_t bh[32], sh[32];
 	char now[21], expires[21], old[21];
-	struct rl_stmt *st;
 
 	rl_now_rfc3339(now);
 	rl_format_rfc3339(time(NULL) + RL_OIDC_FLOW_SECONDS, expires);
 	rl_format_rfc3339(time(NULL) - 86400, old);
 	/* A day after expiry a flow is of no use even to the audit: forget it. */
-	st = rl_db_stmt(db, "DELETE FROM oidc_flows WHERE expires_at < ?", err);
-	if (!st)
+	if (rl_rows_oidc_flow_prune(db, old, err) < 0)
 		return -1;
-	rl_bind_text(st, 1, old, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "forgetting old sign-in flows");
 	if (ip && *ip) {
-		int rc, n = 0;
-		st = rl_db_stmt(db, "SELECT count(*) FROM oidc_flows WHERE ip = ? AND used_at IS NULL AND expires_at > ?", err);
-		if (!st)
+		int n = rl_rows_oidc_flow_pending(db, ip, now, err);
+		if (n < 0)
 			return -1;
-		rl_bind_text(st, 1, ip, -1);
-		rl_bind_text(st, 2, now, -1);
-		rc = rl_step(st);
-		if (rc == RL_ROW)
-			n = rl_col_int(st, 0);
-		rl_reset(st);
-		if (rc != RL_ROW)
-			return rl_db_fail(db, err, "counting sign-in flows");
 		if (n >= RL_OIDC_MAX_PENDING)
 			return rl_error_set(err, RL_E_CONFLICT, "oidc-too-many-flows", "Too many sign-ins started",
 					    "too many sign-ins were started from this address and not finished; finish one, "
@@ -119,55 +107,36 @@ int rl_oidc_flow_begin(struct rl_db *db, const char *ip, char browser[RL_OIDC_SE
 	}
 	secret_new(browser, bh);
 	secret_new(state, sh);
-	st = rl_db_stmt(db, "INSERT INTO oidc_flows (state_hash, browser_hash, ip, created_at, expires_at) "
-			    "VALUES (?, ?, ?, ?, ?)", err);
-	if (!st)
-		return -1;
-	rl_bind_blob(st, 1, sh, sizeof(sh));
-	rl_bind_blob(st, 2, bh, sizeof(bh));
-	rl_db_bind_text(st, 3, ip);
-	rl_bind_text(st, 4, now, -1);
-	rl_bind_text(st, 5, expires, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a sign-in flow");
-	return 0;
+	return rl_rows_oidc_flow_insert(db, sh, bh, ip, now, expires, err);
 }
 
 static int flow_find(struct rl_db *db, const char *browser, const char *state, int64_t *id, struct rl_error *err)
 {
 	uint8_t bh[32], sh[32];
 	char now[21];
-	struct rl_stmt *st;
+	struct rl_row_oidc_flow f;
 	int rc;
 
 	if (hash_of(state, sh) < 0 || !browser || hash_of(browser, bh) < 0)
 		goto unknown;
-	st = rl_db_stmt(db, "SELECT id, browser_hash, expires_at, used_at FROM oidc_flows WHERE state_hash = ?", err);
-	if (!st)
+	if ((rc = rl_rows_oidc_flow_by_state(db, sh, &f, err)) < 0)
 		return -1;
-	rl_bind_blob(st, 1, sh, sizeof(sh));
-	rc = rl_step(st);
-	if (rc != RL_ROW) {
-		rl_reset(st);
-		if (rc != RL_DONE)
-			return rl_db_fail(db, err, "reading a sign-in flow");
+	if (rc == 0)
 		goto unknown;
-	}
 	rl_now_rfc3339(now);
-	*id = rl_col_int64(st, 0);
-	if (rl_col_bytes(st, 1) != 32 || sodium_memcmp(rl_col_blob(st, 1), bh, 32) != 0)
+	*id = f.id;
+	if (!f.browser_hash_ok || sodium_memcmp(f.browser_hash, bh, 32) != 0)
 		rl_error_set(err, RL_E_UNAUTH, "oidc-state-unknown", "Sign-in not started here",
 			     "this sign-in was started in another browser (or its cookie was lost); start again "
 			     "from the sign-in page");
-	else if (!rl_col_is_null(st, 3))
+	else if (f.used_at[0])
 		rl_error_set(err, RL_E_UNAUTH, "oidc-state-used", "Sign-in already used",
 			     "this sign-in answer was already used (%s); each one works once, so start again "
-			     "from the sign-in page", rl_db_col_text(st, 3));
-	else if (strcmp(rl_db_col_text(st, 2), now) <= 0)
+			     "from the sign-in page", f.used_at);
+	else if (strcmp(f.expires_at, now) <= 0)
 		rl_error_set(err, RL_E_UNAUTH, "oidc-state-expired", "Sign-in took too long",
 			     "this sign-in was started more than %d minutes ago; start again from the sign-in page",
 			     RL_OIDC_FLOW_SECONDS / 60);
-	rl_reset(st);
 	return err->status ? -1 : 0;
 unknown:
 	return rl_error_set(err, RL_E_UNAUTH, "oidc-state-unknown", "Unknown sign-in",
@@ -185,27 +154,16 @@ int rl_oidc_flow_check(struct rl_db *db, const char *browser, const char *state,
 int rl_oidc_flow_finish(struct rl_db *db, const char *browser, const char *state, const char *outcome,
 			int64_t user_id, struct rl_error *err)
 {
-	struct rl_stmt *st;
 	char now[21];
 	int64_t id;
+	int n;
 
 	if (flow_find(db, browser, state, &id, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "UPDATE oidc_flows SET used_at = ?, outcome = ?, user_id = ? WHERE id = ? AND used_at IS NULL",
-			err);
-	if (!st)
+	if ((n = rl_rows_oidc_flow_spend(db, id, now, outcome, user_id, err)) < 0)
 		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_db_bind_text(st, 2, outcome);
-	if (user_id > 0)
-		rl_bind_int64(st, 3, user_id);
-	else
-		rl_bind_null(st, 3);
-	rl_bind_int64(st, 4, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "spending a sign-in flow");
-	if (rl_db_changes(db) != 1)
+	if (n != 1)
 		return rl_error_set(err, RL_E_UNAUTH, "oidc-state-used", "Sign-in already used",
 				    "this sign-in answer was already used; start again from the sign-in page");
 	return 0;
@@ -571,43 +529,23 @@ done:
 int rl_oidc_match_account(struct rl_db *db, const char *email, int64_t *user_id, int *invited,
 			  struct rl_error *err)
 {
-	struct rl_stmt *st;
 	char now[21], code[RL_SECRET_LEN + 1], expires[21], token[RL_TOKEN_LEN + 1];
 	int64_t inv = 0;
-	int rc, active;
+	int rc, active = 0;
 
 	*user_id = 0;
 	*invited = 0;
-	st = rl_db_stmt(db, "SELECT id, active FROM users WHERE email = ?", err);
-	if (!st)
+	if ((rc = rl_rows_user_by_email(db, email, user_id, &active, err)) < 0)
 		return -1;
-	rl_bind_text(st, 1, email, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		*user_id = rl_col_int64(st, 0);
-		active = rl_col_int(st, 1);
-		rl_reset(st);
+	if (rc == 1) {
 		if (!active)
 			return rl_error_set(err, RL_E_FORBIDDEN, "oidc-account-deactivated", "Account deactivated",
 					    "the account for %.200s has been deactivated; ask your administrator", email);
 		return 0;
 	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "finding an account by e-mail");
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "SELECT id FROM invitations WHERE email = ? AND accepted_at IS NULL AND expires_at > ? "
-			    "ORDER BY id DESC LIMIT 1", err);
-	if (!st)
+	if (rl_rows_invitation_pending_by_email(db, email, now, &inv, err) < 0)
 		return -1;
-	rl_bind_text(st, 1, email, -1);
-	rl_bind_text(st, 2, now, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		inv = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "finding an invitation by e-mail");
 	if (!inv)
 		return rl_error_set(err, RL_E_FORBIDDEN, "oidc-unknown-email", "No account for this address",
 				    "there is no raslog account or pending invitation for %.200s; ask your "

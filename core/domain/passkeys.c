@@ -20,6 +20,7 @@
 
 #include "base/jsonin.h"
 #include "base/util.h"
+#include "store/passkeys_rows.h"
 
 #define FLAG_UP 0x01
 #define FLAG_UV 0x04
@@ -74,34 +75,19 @@ static int challenge_new(struct rl_db *db, const char *purpose, int64_t user_id,
 {
 	uint8_t raw[32], hash[32];
 	char now[21], expires[21], old[21];
-	struct rl_stmt *st;
 
 	rl_now_rfc3339(now);
 	rl_format_rfc3339(time(NULL) + RL_PASSKEY_CHALLENGE_SECONDS, expires);
 	rl_format_rfc3339(time(NULL) - 86400, old);
 	/* Yesterday's challenges are of no use to anyone: keep the table small. */
-	st = rl_db_stmt(db, "DELETE FROM webauthn_challenges WHERE expires_at < ?", err);
-	if (!st)
+	if (rl_rows_challenge_prune(db, old, err) < 0)
 		return -1;
-	rl_bind_text(st, 1, old, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "pruning passkey challenges");
 	randombytes_buf(raw, sizeof(raw));
 	crypto_generichash(hash, sizeof(hash), raw, sizeof(raw), NULL, 0);
-	st = rl_db_stmt(db, "INSERT INTO webauthn_challenges(hash, purpose, user_id, created_at, expires_at) "
-			    "VALUES (?, ?, ?, ?, ?)", err);
-	if (!st)
+	if (rl_rows_challenge_insert(db, hash, purpose, user_id, now, expires, err) < 0) {
+		sodium_memzero(raw, sizeof(raw));
 		return -1;
-	rl_bind_blob(st, 1, hash, sizeof(hash));
-	rl_bind_text(st, 2, purpose, -1);
-	if (user_id)
-		rl_bind_int64(st, 3, user_id);
-	else
-		rl_bind_null(st, 3);
-	rl_bind_text(st, 4, now, -1);
-	rl_bind_text(st, 5, expires, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a passkey challenge");
+	}
 	*out = b64u_json(raw, sizeof(raw));
 	sodium_memzero(raw, sizeof(raw));
 	return *out ? 0 : rl_error_internal(err, "encoding a challenge");
@@ -114,7 +100,7 @@ static int challenge_take(struct rl_db *db, const char *b64, const char *purpose
 	uint8_t *raw, hash[32];
 	size_t len = 0;
 	char now[21];
-	struct rl_stmt *st;
+	int rc;
 
 	if (!(raw = b64u_decode(b64, &len)) || len != 32) {
 		free(raw);
@@ -123,20 +109,9 @@ static int challenge_take(struct rl_db *db, const char *b64, const char *purpose
 	crypto_generichash(hash, sizeof(hash), raw, len, NULL, 0);
 	free(raw);
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "UPDATE webauthn_challenges SET used_at = ?1 WHERE hash = ?2 AND purpose = ?3 "
-			    "AND used_at IS NULL AND expires_at > ?1 AND user_id IS NOT DISTINCT FROM ?4", err);
-	if (!st)
+	if ((rc = rl_rows_challenge_take(db, hash, purpose, user_id, now, err)) < 0)
 		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_blob(st, 2, hash, sizeof(hash));
-	rl_bind_text(st, 3, purpose, -1);
-	if (user_id)
-		rl_bind_int64(st, 4, user_id);
-	else
-		rl_bind_null(st, 4);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "using a passkey challenge");
-	if (rl_db_changes(db) != 1)
+	if (rc != 1)
 		return refuse(err, status, "passkey-challenge",
 			      "the challenge is unknown, already used or expired (they last five minutes); start again");
 	return 0;
@@ -204,30 +179,13 @@ static int authdata_check(const uint8_t *ad, size_t len, const struct rl_webauth
 
 static int user_handle(struct rl_db *db, int64_t user_id, uint8_t handle[32], struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT handle FROM webauthn_users WHERE user_id = ?", err);
-	int rc;
+	int rc = rl_rows_passkey_handle(db, user_id, handle, err);
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, user_id);
-	rc = rl_step(st);
-	if (rc == RL_ROW && rl_col_bytes(st, 0) == 32) {
-		memcpy(handle, rl_col_blob(st, 0), 32);
-		rl_reset(st);
-		return 0;
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a user handle");
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	/* The first passkey of this person: a handle that says nothing about them. */
 	randombytes_buf(handle, 32);
-	st = rl_db_stmt(db, "INSERT INTO webauthn_users(user_id, handle) VALUES (?, ?)", err);
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, user_id);
-	rl_bind_blob(st, 2, handle, 32);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a user handle");
-	return 0;
+	return rl_rows_passkey_handle_insert(db, user_id, handle, err);
 }
 
 static json_t *cred_params(void)
@@ -236,33 +194,40 @@ static json_t *cred_params(void)
 			 COSE_EDDSA);
 }
 
+/* What the options' credential list gathers: the ids to exclude and how many passkeys are usable. */
+struct exclude_ctx {
+	json_t *exclude;
+	int live;
+};
+
+static int exclude_add(void *ctx, const struct rl_row_passkey_credential *c)
+{
+	struct exclude_ctx *x = ctx;
+
+	json_array_append_new(x->exclude, json_pack("{s:s,s:o}", "type", "public-key", "id",
+						     b64u_json(c->credential_id, c->credential_id_len)));
+	if (!c->disabled)
+		x->live++;
+	return 0;
+}
+
 json_t *rl_passkey_register_options(struct rl_db *db, const struct rl_user *u, const struct rl_webauthn_rp *rp,
 				    struct rl_error *err)
 {
 	uint8_t handle[32];
 	json_t *challenge = NULL, *exclude, *o;
-	struct rl_stmt *st;
-	int rc, n = 0;
+	struct exclude_ctx x;
+	int n;
 
 	if (user_handle(db, u->id, handle, err) < 0)
 		return NULL;
-	st = rl_db_stmt(db, "SELECT credential_id, disabled_at FROM passkeys WHERE user_id = ? ORDER BY id", err);
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, u->id);
-	exclude = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		json_array_append_new(exclude, json_pack("{s:s,s:o}", "type", "public-key", "id",
-			b64u_json(rl_col_blob(st, 0), (size_t)rl_col_bytes(st, 0))));
-		if (rl_col_is_null(st, 1))
-			n++;
-	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	x.exclude = exclude = json_array();
+	x.live = 0;
+	if (rl_rows_passkey_credentials(db, u->id, exclude_add, &x, err) < 0) {
 		json_decref(exclude);
-		rl_db_fail(db, err, "listing passkeys");
 		return NULL;
 	}
+	n = x.live;
 	if (n >= RL_PASSKEY_MAX_PER_USER) {
 		json_decref(exclude);
 		rl_error_set(err, RL_E_CONFLICT, "too-many-passkeys", NULL,
@@ -485,8 +450,8 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 	char *challenge = NULL, now[21], name[RL_PASSKEY_NAME_MAX + 1];
 	struct attobj a = { 0 };
 	fido_cred_t *cred = NULL;
-	struct rl_stmt *st;
-	int rc = -1, type;
+	struct rl_row_passkey_new row;
+	int rc = -1, stored;
 
 	if (!(cd = b64u_decode(in->client_data, &cdlen))) {
 		rl_error_field(err, "credential.response.clientDataJSON", "must be base64url");
@@ -522,34 +487,21 @@ int rl_passkey_register(struct rl_db *db, int64_t user_id, const struct rl_webau
 	}
 	if (attestation_verify(cred, &a, cd, cdlen, rp, err) < 0)
 		goto out;
-	type = fido_cred_type(cred);
 	snprintf(name, sizeof(name), "%s", in->name && *in->name ? in->name : "Passkey");
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT INTO passkeys(user_id, credential_id, cose_alg, public_key, sign_count, name, fmt, "
-			    "aaguid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
-	if (!st)
+	row = (struct rl_row_passkey_new){
+		.user_id = user_id, .credential_id = rawid, .credential_id_len = rawlen, .cose_alg = fido_cred_type(cred),
+		.public_key = fido_cred_pubkey_ptr(cred), .public_key_len = fido_cred_pubkey_len(cred),
+		.sign_count = (int64_t)fido_cred_sigcount(cred), .name = name, .fmt = a.fmt,
+		.aaguid = fido_cred_aaguid_ptr(cred), .aaguid_len = fido_cred_aaguid_len(cred), .created_at = now,
+	};
+	/* A refused insert leaves the spent challenge spent (the store keeps the transaction usable). */
+	if ((stored = rl_rows_passkey_insert(db, &row, id, err)) < 0)
 		goto out;
-	rl_bind_int64(st, 1, user_id);
-	rl_bind_blob(st, 2, rawid, (int)rawlen);
-	rl_bind_int(st, 3, type);
-	rl_bind_blob(st, 4, fido_cred_pubkey_ptr(cred), (int)fido_cred_pubkey_len(cred));
-	rl_bind_int64(st, 5, (int64_t)fido_cred_sigcount(cred));
-	rl_bind_text(st, 6, name, -1);
-	rl_bind_text(st, 7, a.fmt, -1);
-	rl_bind_blob(st, 8, fido_cred_aaguid_ptr(cred), (int)fido_cred_aaguid_len(cred));
-	rl_bind_text(st, 9, now, -1);
-	/* A refused insert must not take the spent challenge with it (rl_try_step: PostgreSQL would abort
-	 * the whole transaction at the failed statement). */
-	if (rl_try_step(st) != RL_ROW) {
-		if (rl_db_unique_violation(db))
-			rl_error_set(err, RL_E_CONFLICT, "passkey-exists", NULL, "this passkey is already registered");
-		else
-			rl_db_fail(db, err, "storing a passkey");
-		rl_reset(st);
+	if (stored == 1) {
+		rl_error_set(err, RL_E_CONFLICT, "passkey-exists", NULL, "this passkey is already registered");
 		goto out;
 	}
-	*id = rl_col_int64(st, 0);
-	rl_reset(st);
 	rc = 0;
 out:
 	fido_cred_free(&cred);
@@ -599,13 +551,12 @@ static int assertion_verify(int alg, const uint8_t *key, size_t keylen, const st
 int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const struct rl_passkey_assertion *in,
 		     int64_t *user_id, int64_t *passkey_id, int *spent, struct rl_error *err)
 {
-	uint8_t *cd = NULL, *ad = NULL, *sig = NULL, *rawid = NULL, *uh = NULL, *key = NULL;
-	size_t cdlen = 0, adlen = 0, siglen = 0, rawlen = 0, uhlen = 0, keylen = 0;
+	uint8_t *cd = NULL, *ad = NULL, *sig = NULL, *rawid = NULL, *uh = NULL;
+	size_t cdlen = 0, adlen = 0, siglen = 0, rawlen = 0, uhlen = 0;
 	char *challenge = NULL, now[21];
-	struct rl_stmt *st;
-	int64_t stored = 0;
+	struct rl_row_passkey_login pk = { 0 };
 	uint32_t count = 0;
-	int rc = -1, alg = 0, step, live = 0;
+	int rc = -1, found, live;
 
 	*user_id = *passkey_id = 0;
 	*spent = 0;
@@ -629,39 +580,18 @@ int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const st
 	*spent = 1;
 	if (authdata_check(ad, adlen, rp, RL_E_UNAUTH, err) < 0)
 		goto out;
-	st = rl_db_stmt(db, "SELECT p.id, p.user_id, p.cose_alg, p.public_key, p.sign_count, "
-			    "CASE WHEN p.disabled_at IS NULL AND u.active = 1 THEN 1 ELSE 0 END, w.handle FROM passkeys p JOIN users u ON u.id = p.user_id "
-			    "LEFT JOIN webauthn_users w ON w.user_id = p.user_id WHERE p.credential_id = ?", err);
-	if (!st)
+	if ((found = rl_rows_passkey_by_credential(db, rawid, rawlen, &pk, err)) < 0)
 		goto out;
-	rl_bind_blob(st, 1, rawid, (int)rawlen);
-	step = rl_step(st);
-	if (step == RL_ROW) {
-		*passkey_id = rl_col_int64(st, 0);
-		*user_id = rl_col_int64(st, 1);
-		alg = rl_col_int(st, 2);
-		keylen = (size_t)rl_col_bytes(st, 3);
-		if ((key = malloc(keylen ? keylen : 1)))
-			memcpy(key, rl_col_blob(st, 3), keylen);
-		stored = rl_col_int64(st, 4);
-		live = rl_col_int(st, 5);
-		if (uh && (rl_col_bytes(st, 6) != (int)uhlen ||
-			   sodium_memcmp(rl_col_blob(st, 6), uh, uhlen) != 0))
-			live = -1;
-	}
-	rl_reset(st);
-	if (step != RL_ROW) {
-		if (step != RL_DONE)
-			rl_db_fail(db, err, "finding a passkey");
-		else
-			refuse(err, RL_E_UNAUTH, "passkey-unknown",
-			       "this passkey is not registered here (it may have been removed); sign in another way");
+	if (found == 0) {
+		refuse(err, RL_E_UNAUTH, "passkey-unknown",
+		       "this passkey is not registered here (it may have been removed); sign in another way");
 		goto out;
 	}
-	if (!key) {
-		rl_error_internal(err, "copying a public key");
-		goto out;
-	}
+	*passkey_id = pk.id;
+	*user_id = pk.user_id;
+	live = pk.live;
+	if (uh && (pk.handle_len != uhlen || sodium_memcmp(pk.handle, uh, uhlen) != 0))
+		live = -1;
 	if (live == 0) {
 		refuse(err, RL_E_UNAUTH, "passkey-disabled", "this passkey's account is deactivated; ask your administrator");
 		goto out;
@@ -670,26 +600,19 @@ int rl_passkey_login(struct rl_db *db, const struct rl_webauthn_rp *rp, const st
 		refuse(err, RL_E_UNAUTH, "passkey-user-handle", "the user handle does not belong to this passkey");
 		goto out;
 	}
-	if (assertion_verify(alg, key, keylen, rp, cd, cdlen, ad, adlen, sig, siglen, &count, err) < 0)
+	if (assertion_verify(pk.cose_alg, pk.public_key, pk.public_key_len, rp, cd, cdlen, ad, adlen, sig, siglen, &count,
+			     err) < 0)
 		goto out;
-	if ((count || stored) && (int64_t)count <= stored) {
+	if ((count || pk.sign_count) && (int64_t)count <= pk.sign_count) {
 		rl_error_set(err, RL_E_UNAUTH, "passkey-counter", "Passkey not accepted",
 			     "the passkey's signature counter did not increase (%lu after %lld): it may have been "
 			     "copied; sign in another way and tell your administrator", (unsigned long)count,
-			     (long long)stored);
+			     (long long)pk.sign_count);
 		goto out;
 	}
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "UPDATE passkeys SET sign_count = ?, last_used_at = ? WHERE id = ?", err);
-	if (!st)
+	if (rl_rows_passkey_used(db, pk.id, (int64_t)count, now, err) < 0)
 		goto out;
-	rl_bind_int64(st, 1, (int64_t)count);
-	rl_bind_text(st, 2, now, -1);
-	rl_bind_int64(st, 3, *passkey_id);
-	if (rl_step(st) != RL_DONE) {
-		rl_db_fail(db, err, "recording a passkey's use");
-		goto out;
-	}
 	rc = 0;
 out:
 	free(cd);
@@ -697,35 +620,28 @@ out:
 	free(sig);
 	free(rawid);
 	free(uh);
-	free(key);
+	rl_row_passkey_login_release(&pk);
 	free(challenge);
 	return rc;
 }
 
 /* ---- management ----------------------------------------------------------------------------------- */
 
+static int passkey_append(void *ctx, const struct rl_row_passkey *p)
+{
+	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)p->id, "name", p->name,
+					     "created_at", p->created_at,
+					     "last_used_at", p->last_used_at ? json_string(p->last_used_at) : json_null(),
+					     "algorithm", p->cose_alg == COSE_EDDSA ? "EdDSA" : "ES256"));
+	return 0;
+}
+
 json_t *rl_passkey_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, name, created_at, last_used_at, cose_alg FROM passkeys "
-					  "WHERE user_id = ? AND disabled_at IS NULL ORDER BY id", err);
-	json_t *items;
-	int rc;
+	json_t *items = json_array();
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, user_id);
-	items = json_array();
-	while ((rc = rl_step(st)) == RL_ROW) {
-		const char *last = rl_db_col_text(st, 3);
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-			"name", rl_db_col_text(st, 1), "created_at", rl_db_col_text(st, 2),
-			"last_used_at", last ? json_string(last) : json_null(),
-			"algorithm", rl_col_int(st, 4) == COSE_EDDSA ? "EdDSA" : "ES256"));
-	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_passkey_list(db, user_id, passkey_append, items, err) < 0) {
 		json_decref(items);
-		rl_db_fail(db, err, "listing passkeys");
 		return NULL;
 	}
 	return items;
@@ -733,38 +649,20 @@ json_t *rl_passkey_list(struct rl_db *db, int64_t user_id, struct rl_error *err)
 
 int rl_passkey_remove(struct rl_db *db, int64_t user_id, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM passkeys WHERE id = ?1 AND user_id = ?2 AND "
-					  "disabled_at IS NULL), (SELECT count(*) FROM passkeys WHERE user_id = ?2 AND "
-					  "disabled_at IS NULL)", err);
 	int mine = 0, total = 0;
 
-	if (!st)
+	if (rl_rows_passkey_counts(db, user_id, id, &mine, &total, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, id);
-	rl_bind_int64(st, 2, user_id);
-	if (rl_step(st) == RL_ROW) {
-		mine = rl_col_int(st, 0);
-		total = rl_col_int(st, 1);
-	}
-	rl_reset(st);
 	if (!mine)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "you have no passkey %lld", (long long)id);
 	if (total < 2)
 		return rl_error_set(err, RL_E_CONFLICT, "last-passkey", "Last passkey",
 				    "this is your only passkey, so removing it would leave you unable to sign in with "
 				    "one; add another passkey first (on your phone or laptop), then remove this one");
-	st = rl_db_stmt(db, "DELETE FROM passkeys WHERE id = ? AND user_id = ?", err);
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, id);
-	rl_bind_int64(st, 2, user_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "removing a passkey");
-	return 0;
+	return rl_rows_passkey_delete(db, user_id, id, err);
 }
 
 int rl_passkey_disable_user(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	return rl_db_stamp_user_rows(db, "UPDATE passkeys SET disabled_at = ? WHERE user_id = ? AND disabled_at IS NULL",
-				     user_id, "disabling passkeys", err);
+	return rl_rows_passkey_disable_user(db, user_id, err);
 }

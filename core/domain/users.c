@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/codes.h"
+#include "store/accounts_rows.h"
 #include "store/secrets.h"
 #include "base/util.h"
 
@@ -37,7 +38,6 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 {
 	uint8_t raw[32], hash[32];
 	char now[21];
-	struct rl_stmt *st;
 	int64_t id;
 
 	randombytes_buf(raw, sizeof(raw));
@@ -48,14 +48,8 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT INTO tokens(user_id, hash, created_at) VALUES (?, ?, ?) RETURNING id", err);
-	if (!st)
+	if (rl_rows_token_insert(db, user_id, hash, now, &id, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, user_id);
-	rl_bind_blob(st, 2, hash, sizeof(hash));
-	rl_bind_text(st, 3, now, -1);
-	if (rl_step_id(st, &id) != RL_DONE)
-		return rl_db_fail(db, err, "storing a token");
 	if (id_out)
 		*id_out = id;
 	return 0;
@@ -63,8 +57,7 @@ int rl_token_issue(struct rl_db *db, int64_t user_id, char token[RL_TOKEN_LEN + 
 
 int rl_token_revoke_all(struct rl_db *db, int64_t user_id, struct rl_error *err)
 {
-	return rl_db_stamp_user_rows(db, "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-				     user_id, "revoking tokens", err);
+	return rl_rows_token_revoke_user(db, user_id, err);
 }
 
 static int valid_email(const char *e)
@@ -74,6 +67,13 @@ static int valid_email(const char *e)
 	       strlen(e) < 255 && !strpbrk(e, " \t\r\n<>,;\"");
 }
 
+/* Appends a string to the JSON array ctx (a list callback). */
+static int append_string(void *ctx, const char *s)
+{
+	json_array_append_new(ctx, json_string(s));
+	return 0;
+}
+
 /*
  * The loaded curricula's codes into out, "a, b, c" (with last_and: "a, b
  * and c"): the one query behind rl_curricula_codes and
@@ -81,20 +81,12 @@ static int valid_email(const char *e)
  */
 static int curricula_list(struct rl_db *db, int last_and, struct rl_buf *out, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT DISTINCT code FROM curricula ORDER BY code", err);
-	json_t *codes, *v;
+	json_t *codes = json_array(), *v;
 	size_t i, n;
-	int rc;
 
-	if (!st)
-		return -1;
-	codes = json_array();
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(codes, json_string(rl_db_col_text(st, 0)));
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_rows_account_curricula_codes(db, append_string, codes, err) < 0) {
 		json_decref(codes);
-		return rl_db_fail(db, err, "reading the loaded curricula");
+		return -1;
 	}
 	n = json_array_size(codes);
 	json_array_foreach(codes, i, v)
@@ -117,10 +109,11 @@ void rl_curricula_codes(struct rl_db *db, char *out, size_t size)
 int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 		char token[RL_TOKEN_LEN + 1], struct rl_error *err)
 {
-	struct rl_stmt *st;
+	struct rl_row_user_new row;
 	char now[21];
 	int64_t curriculum = 0;
 	long long dummy;
+	int rc;
 
 	if (!nu->name || !*nu->name || strlen(nu->name) > 120)
 		rl_error_field(err, "name", "a name of 1 to 120 characters is required");
@@ -137,66 +130,40 @@ int rl_user_add(struct rl_db *db, const struct rl_user_new *nu, int64_t *id_out,
 
 	if ((nu->roles & RL_ROLE_TRAINEE) || (nu->curriculum && *nu->curriculum)) {
 		const char *code = nu->curriculum && *nu->curriculum ? nu->curriculum : "ras-core";
-		st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? ORDER BY version DESC LIMIT 1", err);
-		if (!st)
+		if (rl_rows_account_curriculum_id(db, code, &curriculum, err) < 0)
 			return -1;
-		rl_bind_text(st, 1, code, -1);
-		if (rl_step(st) == RL_ROW)
-			curriculum = rl_col_int64(st, 0);
-		rl_reset(st);
 		if (!curriculum && nu->curriculum && *nu->curriculum)
 			return rl_curriculum_not_loaded(db, "curriculum", code, err);
 	}
 
 	rl_now_rfc3339(now);
-	st = rl_db_stmt(db, "INSERT INTO users(name, email, gmc, roles, site, curriculum_id, created_at) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", err);
-	if (!st)
+	row = (struct rl_row_user_new){ nu->name, nu->email, nu->gmc, nu->site, nu->roles, curriculum, now };
+	if ((rc = rl_rows_user_insert(db, &row, id_out, err)) < 0)
 		return -1;
-	rl_bind_text(st, 1, nu->name, -1);
-	rl_bind_text(st, 2, nu->email, -1);
-	rl_db_bind_text(st, 3, nu->gmc);
-	rl_bind_int(st, 4, nu->roles);
-	rl_db_bind_text(st, 5, nu->site);
-	if (curriculum)
-		rl_bind_int64(st, 6, curriculum);
-	else
-		rl_bind_null(st, 6);
-	rl_bind_text(st, 7, now, -1);
-	if (rl_step_id(st, id_out) != RL_DONE) {
-		if (rl_db_unique_violation(db))
-			return rl_error_field(err, "email", "a user with the e-mail %s already exists", nu->email);
-		return rl_db_fail(db, err, "adding a user");
-	}
+	if (rc == 1)
+		return rl_error_field(err, "email", "a user with the e-mail %s already exists", nu->email);
 	return rl_token_issue(db, *id_out, token, NULL, err);
 }
 
-static void copy_col(char *dst, size_t size, struct rl_stmt *st, int col)
-{
-	const char *s = rl_db_col_text(st, col);
-	snprintf(dst, size, "%s", s ? s : "");
-}
-
-static void user_from_row(struct rl_stmt *st, struct rl_user *u)
+static void user_from_row(const struct rl_row_user *r, struct rl_user *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->id = rl_col_int64(st, 0);
-	copy_col(u->name, sizeof(u->name), st, 1);
-	copy_col(u->email, sizeof(u->email), st, 2);
-	copy_col(u->gmc, sizeof(u->gmc), st, 3);
-	u->roles = rl_col_int(st, 4);
-	copy_col(u->site, sizeof(u->site), st, 5);
-	u->curriculum_id = rl_col_int64(st, 6);
+	u->id = r->id;
+	memcpy(u->name, r->name, sizeof(u->name));
+	memcpy(u->email, r->email, sizeof(u->email));
+	memcpy(u->gmc, r->gmc, sizeof(u->gmc));
+	u->roles = r->roles;
+	memcpy(u->site, r->site, sizeof(u->site));
+	u->curriculum_id = r->curriculum_id;
 }
-
-#define USER_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.curriculum_id"
 
 int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, struct rl_error *err)
 {
 	uint8_t raw[32], hash[32];
 	size_t got = 0;
 	const char *end = NULL;
-	struct rl_stmt *st;
+	struct rl_row_user row;
+	int64_t token_id = 0;
 	int rc;
 
 	if (!token || strlen(token) != RL_TOKEN_LEN || strncmp(token, "rl_", 3) != 0 ||
@@ -206,42 +173,28 @@ int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, stru
 				    "the bearer token is not valid; ask your administrator for a new one");
 	if (token_hash(db, raw, hash, err) < 0)
 		return -1;
-	st = rl_db_stmt(db, "SELECT " USER_COLUMNS ", t.id FROM tokens t JOIN users u ON u.id = t.user_id "
-			    "WHERE t.hash = ? AND t.revoked_at IS NULL", err);
-	if (!st)
+	if ((rc = rl_rows_user_by_token(db, hash, &row, &token_id, err)) < 0)
 		return -1;
-	rl_bind_blob(st, 1, hash, sizeof(hash));
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		user_from_row(st, out);
-		out->token_id = rl_col_int64(st, 7);
-		rl_reset(st);
+	if (rc == 1) {
+		user_from_row(&row, out);
+		out->token_id = token_id;
 		return 0;
 	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "checking a token");
 	return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
 			    "the bearer token is not valid; ask your administrator for a new one");
 }
 
 int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = ?", err);
-	int rc;
+	struct rl_row_user row;
+	int rc = rl_rows_user_get(db, id, &row, err);
 
-	if (!st)
+	if (rc < 0)
 		return -1;
-	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		user_from_row(st, out);
-		rl_reset(st);
+	if (rc == 1) {
+		user_from_row(&row, out);
 		return 0;
 	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a user");
 	return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user with id %lld", (long long)id);
 }
 
@@ -265,37 +218,22 @@ int rl_curriculum_not_loaded(struct rl_db *db, const char *field, const char *co
 
 int rl_curriculum_code_of(struct rl_db *db, int64_t id, char out[65], struct rl_error *err)
 {
-	struct rl_stmt *st;
-
 	out[0] = '\0';
 	if (!id)
 		return 0;
-	st = rl_db_stmt(db, "SELECT code FROM curricula WHERE id = ?", err);
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW)
-		snprintf(out, 65, "%s", rl_col_text(st, 0));
-	rl_reset(st);
-	return 0;
+	return rl_rows_account_curriculum_code(db, id, out, err) < 0 ? -1 : 0;
 }
 
 json_t *rl_trainee_sites(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT DISTINCT site FROM users WHERE (roles & 1 <> 0) AND site IS NOT NULL "
-					  "AND site <> '' ORDER BY site", err);
-	json_t *out;
-	int rc;
+	json_t *out = json_array();
 
-	if (!st)
+	if (!out) {
+		rl_error_internal(err, "listing trainees' sites: out of memory");
 		return NULL;
-	out = json_array();
-	while ((rc = rl_step(st)) == RL_ROW)
-		json_array_append_new(out, json_string(rl_col_text(st, 0)));
-	rl_reset(st);
-	if (rc != RL_DONE || !out) {
+	}
+	if (rl_rows_user_trainee_sites(db, append_string, out, err) < 0) {
 		json_decref(out);
-		rl_db_fail(db, err, "listing trainees' sites");
 		return NULL;
 	}
 	return out;
