@@ -456,15 +456,76 @@ static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, stru
 	return so->texts ? rl_texts_store(db, so->ledger_index, so->texts, err) : 0;
 }
 
-/* Members of the records' API JSON (sessions, imports, reports, keys): ours. */
-static int64_t member_int(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
+/* Members of the records' API JSON (progress reports): ours. */
 static const char *member_str(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+/*
+ * A record a statement names (a session, an import), read once from its
+ * API JSON: what a statement certifies (typed, domain/statements.h), its
+ * status and the ledger index of the decision on it (-1: none).
+ */
+struct record {
+	json_t *json;                 /* owned; the typed members point into it */
+	union {
+		struct rl_stmt_session session;
+		struct rl_stmt_import import;
+	} u;
+	const char *status;
+	int64_t decided;
+	const char *verification;     /* a certificate's: why its proof did not verify, or NULL */
+};
+
+static void record_release(struct record *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+}
+
+/* Status, decision and verification of r->json; typed members are the caller's.  0, or -1 (internal). */
+static int record_state(struct record *r, const char *what, int64_t id, struct rl_error *err)
+{
+	struct rl_error rerr = RL_ERROR_INIT;
+	const json_t *decision = json_object_get(r->json, "signoff");
+	long long x = -1;
+
+	r->decided = -1;
+	if (rl_json_get_str(r->json, "status", 1, 32, &r->status, &rerr) == 0 &&
+	    (!json_is_object(decision) || rl_json_get_int(decision, "ledger_index", 0, 0, INT64_MAX, &x, NULL, &rerr) == 0)) {
+		r->decided = x;
+		return 0;
+	}
+	rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "%s %lld does not read as a record: %s", what, (long long)id,
+		     rerr.nfields ? rerr.fields[0].field : rerr.detail);
+	rl_error_clear(&rerr);
+	return -1;
+}
+
+/* The session id, or not-found "the statement names no session"; RL_E_INTERNAL if its record does not read. */
+static int load_session(struct rl_db *db, int64_t id, struct record *r, struct rl_error *err)
+{
+	struct rl_error rerr = RL_ERROR_INIT;
+
+	memset(r, 0, sizeof(*r));
+	if (!(r->json = id > 0 ? rl_session_load(db, id, err) : NULL)) {
+		if (!err->status)
+			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
+		return -1;
+	}
+	if (rl_stmt_session_from_api(r->json, &r->u.session, &rerr) < 0) {
+		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "session %lld does not read as a record: %s",
+			     (long long)id, rerr.nfields ? rerr.fields[0].field : rerr.detail);
+		rl_error_clear(&rerr);
+		record_release(r);
+		return -1;
+	}
+	if (record_state(r, "session", id, err) < 0) {
+		record_release(r);
+		return -1;
+	}
+	return 0;
 }
 
 /* The decision as the statement spells it (the builders of domain/statements.h take it so). */
@@ -496,33 +557,28 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 	const json_t *st = so->statement, *steps = so->st.u.session.steps;
 	int64_t id = so->st.u.session.session.id;
 	const char *decision = decision_name(so->st.decision), *role = so->st.u.session.role, *reason = so->st.reason;
-	json_t *s;
+	struct record r;
+	const struct rl_stmt_session *s = &r.u.session;
 	char *signed_steps = NULL;
 	int rc = -1;
 
-	s = id > 0 ? rl_session_load(db, id, err) : NULL;
-	if (!s) {
-		if (!err->status)
-			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
+	if (load_session(db, id, &r, err) < 0)
 		return -1;
-	}
-	if (member_int(s, "trainee") == so->signer) {
+	if (s->trainee == so->signer) {
 		REFUSE(err, "self-sign", "you cannot sign off your own session %lld", (long long)id);
 		goto out;
 	}
-	if (member_int(s, "trainer") != so->signer) {
-		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+	if (s->trainer != so->signer) {
+		if (need_supervision(db, so->signer, s->trainee, err) == 0)
 			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
 				     "session %lld names trainer %lld, and only the trainer a session names signs it off; "
-				     "the trainee can log it again naming you", (long long)id,
-				     (long long)member_int(s, "trainer"));
+				     "the trainee can log it again naming you", (long long)id, (long long)s->trainer);
 		goto out;
 	}
-	if (strcmp(member_str(s, "status"), "pending") != 0) {
+	if (strcmp(r.status, "pending") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 			     "session %lld was already %s (ledger index %lld); a correction is a new statement",
-			     (long long)id, member_str(s, "status"),
-			     (long long)member_int(json_object_get(s, "signoff"), "ledger_index"));
+			     (long long)id, r.status, (long long)(r.decided < 0 ? 0 : r.decided));
 		goto out;
 	}
 	if (role && !rl_code_find(rl_case_roles, role)) {
@@ -547,25 +603,25 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
 		goto out;
 	}
-	if (must_match(st, rl_stmt_session_signoff(s, decision, role, steps, reason, by),
+	if (must_match(st, rl_stmt_session_signoff_of(s, decision, role, steps, reason, by),
 		       "the session", err) < 0)
 		goto out;
 	if (need_trainer(db, so, date, err) < 0)
 		goto out;
-	if (append(db, so, member_int(s, "trainee"), err) < 0)
+	if (append(db, so, s->trainee, err) < 0)
 		goto out;
 	if (steps && json_array_size(steps))
 		signed_steps = json_dumps(steps, JSON_COMPACT);
 	/* The seals bind the pending claims this takes one from: checked before (progress.h). */
-	if (rl_progress_hold(db, member_int(s, "trainee"), err) < 0)
+	if (rl_progress_hold(db, s->trainee, err) < 0)
 		goto out;
 	if (rl_rows_session_decide(db, id, so->st.decision == RL_DECISION_CONFIRMED ? "signed" : "rejected", role,
 				   signed_steps, so->signer, by->signed_at, so->ledger_index, reason, err) < 0)
 		goto out;
-	rc = rl_progress_refresh_held(db, member_int(s, "trainee"), err);
+	rc = rl_progress_refresh_held(db, s->trainee, err);
 out:
 	free(signed_steps);
-	json_decref(s);
+	record_release(&r);
 	return rc;
 }
 
@@ -584,7 +640,8 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	const json_t *st = so->statement, *scores = so->st.u.assessment.scores, *v;
 	int64_t trainee = so->st.u.assessment.trainee, sid = so->st.u.assessment.session;
 	const char *tool_id = so->st.u.assessment.tool;
-	json_t *s;
+	struct record r;
+	const struct rl_stmt_session *s = &r.u.session;
 	const struct rl_tools *tools = rl_tools_default(err);
 	const struct rl_tool *tool;
 	int sc[32], total = 0;
@@ -593,31 +650,25 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	int64_t supersedes = -1;
 	int rc = -1, other;
 
-	if (!tools)
+	if (!tools || load_session(db, sid, &r, err) < 0)
 		return -1;
-	s = sid > 0 ? rl_session_load(db, sid, err) : NULL;
-	if (!s) {
-		if (!err->status)
-			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
-		return -1;
-	}
-	if (trainee == so->signer || member_int(s, "trainee") == so->signer) {
+	if (trainee == so->signer || s->trainee == so->signer) {
 		REFUSE(err, "self-sign", "you cannot assess yourself");
 		goto out;
 	}
-	if (member_int(s, "trainer") != so->signer) {
-		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+	if (s->trainer != so->signer) {
+		if (need_supervision(db, so->signer, s->trainee, err) == 0)
 			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
 				     "session %lld was supervised by trainer %lld, and only the trainer a session names "
-				     "assesses it", (long long)sid, (long long)member_int(s, "trainer"));
+				     "assesses it", (long long)sid, (long long)s->trainer);
 		goto out;
 	}
-	if (member_int(s, "trainee") != trainee) {
+	if (s->trainee != trainee) {
 		REFUSE(err, "statement-mismatch", "session %lld belongs to trainee %lld, not %lld", (long long)sid,
-		       (long long)member_int(s, "trainee"), (long long)trainee);
+		       (long long)s->trainee, (long long)trainee);
 		goto out;
 	}
-	if (strcmp(member_str(s, "status"), "signed") != 0) {
+	if (strcmp(r.status, "signed") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "session-not-signed", NULL,
 			     "session %lld must be signed off before it is assessed", (long long)sid);
 		goto out;
@@ -667,7 +718,7 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	rc = rl_progress_refresh(db, trainee, err);
 out:
 	free(scores_text);
-	json_decref(s);
+	record_release(&r);
 	return rc;
 }
 
@@ -762,42 +813,57 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
  * pending, not the signer's own, with a decision (and a rejection's
  * reason).  The import with its items, or NULL with err.
  */
-static json_t *pending_import(struct rl_db *db, const struct rl_signoff *so, const char *kind, struct rl_error *err)
+static int pending_import(struct rl_db *db, const struct rl_signoff *so, const char *kind, struct record *r,
+			  struct rl_error *err)
 {
 	int64_t id = so->st.u.import.import.id;
 	const char *reason = so->st.reason;
-	json_t *imp = id > 0 ? rl_import_load(db, id, 1, err) : NULL; /* with items: the statement carries their results */
+	int certificate = strcmp(kind, "certificate") == 0;
+	struct rl_error rerr = RL_ERROR_INIT;
 
-	if (!imp) {
+	memset(r, 0, sizeof(*r));
+	/* With items: the statement carries their results. */
+	if (!(r->json = id > 0 ? rl_import_load(db, id, 1, err) : NULL)) {
 		if (!err->status)
 			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no import");
-		return NULL;
+		return -1;
 	}
-	if (strcmp(member_str(imp, "kind") ? member_str(imp, "kind") : "", kind) != 0)
+	if (rl_stmt_import_from_api(r->json, certificate, &r->u.import, &rerr) < 0) {
+		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "import %lld does not read as a record: %s",
+			     (long long)id, rerr.nfields ? rerr.fields[0].field : rerr.detail);
+		rl_error_clear(&rerr);
+	} else if (record_state(r, "import", id, err) < 0) {
+		;
+	} else if (strcmp(r->u.import.kind ? r->u.import.kind : "", kind) != 0) {
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "import %lld is no %s import", (long long)id, kind);
-	else if (member_int(imp, "trainee") == so->signer)
+	} else if (r->u.import.trainee == so->signer) {
 		REFUSE(err, "self-sign", "you cannot countersign your own import %lld", (long long)id);
-	else if (strcmp(member_str(imp, "status"), "pending") != 0)
+	} else if (strcmp(r->status, "pending") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
-			     "import %lld was already %s (ledger index %lld)", (long long)id, member_str(imp, "status"),
-			     (long long)member_int(json_object_get(imp, "signoff"), "ledger_index"));
-	else if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000))
+			     "import %lld was already %s (ledger index %lld)", (long long)id, r->status,
+			     (long long)(r->decided < 0 ? 0 : r->decided));
+	} else if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000)) {
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
-	else
-		return imp;
-	json_decref(imp);
-	return NULL;
+	} else {
+		if (certificate)
+			rl_json_get_str(json_object_get(r->json, "certificate"), "verification", 0, 4096,
+					&r->verification, &rerr);
+		rl_error_clear(&rerr);
+		return 0;
+	}
+	record_release(r);
+	return -1;
 }
 
 /* Records a checked decision: the statement rebuilt from the import (expected), the ledger, the import, the figures. */
-static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const json_t *imp,
-			 json_t *expected, struct rl_error *err)
+static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
+			 const struct record *imp, json_t *expected, struct rl_error *err)
 {
 	const char *decision = decision_name(so->st.decision), *reason = so->st.reason;
-	int64_t trainee = member_int(imp, "trainee");
+	int64_t trainee = imp->u.import.trainee;
 
 	if (must_match(so->statement, expected, "the import", err) < 0 || append(db, so, trainee, err) < 0 ||
-	    rl_import_decided(db, member_int(imp, "id"), decision, so->signer, by->signed_at, so->ledger_index, reason,
+	    rl_import_decided(db, imp->u.import.id, decision, so->signer, by->signed_at, so->ledger_index, reason,
 			      err) < 0)
 		return -1;
 	return rl_progress_refresh(db, trainee, err);
@@ -807,18 +873,18 @@ static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct r
 static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
 				  const char *date, struct rl_error *err)
 {
-	json_t *imp = pending_import(db, so, "simulator", err);
+	struct record imp;
 	int rc = -1;
 
-	if (!imp)
+	if (pending_import(db, so, "simulator", &imp, err) < 0)
 		return -1;
-	if (member_int(imp, "trainer") != so->signer)
+	if (imp.u.import.trainer != so->signer)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature",
-			     (long long)member_int(imp, "id"));
+			     (long long)imp.u.import.id);
 	else if (need_trainer(db, so, date, err) == 0)
-		rc = decide_import(db, so, by, imp, rl_stmt_simulator_import(imp, decision_name(so->st.decision),
-									     so->st.reason, by), err);
-	json_decref(imp);
+		rc = decide_import(db, so, by, &imp, rl_stmt_simulator_import(imp.json, decision_name(so->st.decision),
+									      so->st.reason, by), err);
+	record_release(&imp);
 	return rc;
 }
 
@@ -832,15 +898,15 @@ static int apply_elearning(struct rl_db *db, const struct rl_user *me, const str
 			   const struct rl_signer *by, const char *date, struct rl_error *err)
 {
 	const char *decision = decision_name(so->st.decision);
-	json_t *imp = pending_import(db, so, "certificate", err);
+	struct record imp;
 	int64_t trainee, id;
 	int verified, rc = -1, ok = so->st.u.import.unverified_ok; /* -1 absent */
 
-	if (!imp)
+	if (pending_import(db, so, "certificate", &imp, err) < 0)
 		return -1;
-	trainee = member_int(imp, "trainee");
-	id = member_int(imp, "id");
-	verified = json_is_true(json_object_get(imp, "verified"));
+	trainee = imp.u.import.trainee;
+	id = imp.u.import.id;
+	verified = imp.u.import.verified == 1;
 	if (ok == 0) {
 		rl_error_field(err, "statement.unverified_ok", "must be true, or left out");
 	} else if (ok == 1 && (verified || so->st.decision != RL_DECISION_CONFIRMED)) {
@@ -850,21 +916,20 @@ static int apply_elearning(struct rl_db *db, const struct rl_user *me, const str
 		rl_error_set(err, RL_E_CONFLICT, "unverified-certificate", "Unverified certificate",
 			     "import %lld is an unverified certificate (%s); confirm it only on purpose, with "
 			     "\"unverified_ok\": true (raslog import confirm --unverified-ok)", (long long)id,
-			     member_str(json_object_get(imp, "certificate"), "verification") ?
-			     member_str(json_object_get(imp, "certificate"), "verification") : "no proof");
+			     imp.verification ? imp.verification : "no proof");
 	} else if (k->faculty_root && (me->roles & RL_ROLE_FACULTY)) {
 		/* Faculty of the trainee's programme, with their faculty key. */
 		if (!(me->roles & RL_ROLE_ADMIN) && !rl_trainee_visible(db, me, trainee))
 			rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL, "trainee %lld is not in a programme of yours; "
 				     "faculty confirm certificates of their own programmes' trainees", (long long)trainee);
 		else
-			rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision,
+			rc = decide_import(db, so, by, &imp, rl_stmt_elearning_confirmation(imp.json, decision,
 					   so->st.reason, ok == 1, by), err);
 	} else if (need_supervision(db, so->signer, trainee, err) == 0 && need_trainer(db, so, date, err) == 0) {
-		rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision, so->st.reason,
-										   ok == 1, by), err);
+		rc = decide_import(db, so, by, &imp, rl_stmt_elearning_confirmation(imp.json, decision, so->st.reason,
+										    ok == 1, by), err);
 	}
-	json_decref(imp);
+	record_release(&imp);
 	return rc;
 }
 
@@ -1219,44 +1284,62 @@ static json_t *key_json(const struct rl_row_key *k)
 	return o;
 }
 
+/* The user's keys as rows (rl_key_list), newest first. */
+struct keys {
+	struct rl_row_key *v;
+	size_t n, cap;
+};
+
 static int add_key(void *ctx, const struct rl_row_key *k)
 {
-	json_array_append_new(ctx, key_json(k));
+	struct keys *ks = ctx;
+
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? 2 * ks->cap : 8;
+		struct rl_row_key *grown = realloc(ks->v, cap * sizeof(*grown));
+		if (!grown)
+			return -2;
+		ks->v = grown;
+		ks->cap = cap;
+	}
+	ks->v[ks->n++] = *k;
 	return 0;
 }
 
 json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	json_t *a = json_array();
+	struct keys ks = { NULL, 0, 0 };
+	json_t *a = NULL;
+	int rc = rl_rows_key_list(db, user, add_key, &ks, err);
 
-	if (rl_rows_key_list(db, user, add_key, a, err) < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	/* Keys per device: the device_key statement that approved each key, if any. */
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		json_t *o = json_array_get(a, i);
+	if (rc == -2)
+		rl_error_internal(err, "out of memory listing keys");
+	if (rc < 0)
+		goto out;
+	a = json_array();
+	for (size_t i = 0; i < ks.n; i++) {
+		json_t *o = key_json(&ks.v[i]);
 		struct rl_devkey dev;
-		uint8_t pk[32];
 		int64_t acc;
-		int rc;
 
-		if (rl_base64_decode_exact(json_string_value(json_object_get(o, "public_key")), pk, 32) < 0)
-			continue;
-		if ((rc = device_key_of(db, user, pk, &dev, err)) < 0) {
-			json_decref(a);
-			return NULL;
-		}
+		json_array_append_new(a, o);
+		/* Keys per device: the device_key statement that approved each key, if any ... */
+		if ((rc = device_key_of(db, user, ks.v[i].public_key, &dev, err)) < 0)
+			break;
 		if (rc)
 			json_object_set_new(o, "device_index", json_integer(dev.introduced));
 		/* ... or the trainer accreditation that names it (the first key). */
-		if ((rc = rl_rows_tacc_index_for_key(db, user, pk, &acc, err)) < 0) {
-			json_decref(a);
-			return NULL;
-		}
+		if ((rc = rl_rows_tacc_index_for_key(db, user, ks.v[i].public_key, &acc, err)) < 0)
+			break;
 		if (rc)
 			json_object_set_new(o, "accreditation_index", json_integer(acc));
 	}
+	if (rc < 0) {
+		json_decref(a);
+		a = NULL;
+	}
+out:
+	free(ks.v);
 	return a;
 }
 
@@ -1272,18 +1355,24 @@ static int insert_key(struct rl_db *db, int64_t user, const uint8_t pk[32], int 
 	return rc;
 }
 
-static json_t *key_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
+/* The key with this id: 0, or -1 with err (not-found). */
+static int key_by_id(struct rl_db *db, int64_t id, struct rl_row_key *k, struct rl_error *err)
 {
-	struct rl_row_key k;
-	int rc = rl_rows_key_by_id(db, id, &k, err);
+	int rc = rl_rows_key_by_id(db, id, k, err);
 
 	if (rc < 0)
-		return NULL;
-	if (!rc) {
-		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)id);
-		return NULL;
-	}
-	return key_json(&k);
+		return -1;
+	if (!rc)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)id);
+	return 0;
+}
+
+/* The key with this id as its API JSON, or NULL with err. */
+static json_t *key_json_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
+{
+	struct rl_row_key k;
+
+	return key_by_id(db, id, &k, err) < 0 ? NULL : key_json(&k);
 }
 
 char *rl_key_proof_message(const char *key_b64, const char *server, int64_t user, size_t *len,
@@ -1329,7 +1418,7 @@ int rl_key_add(struct rl_db *db, int64_t user, const char *public_key_b64, json_
 		return rl_error_field(err, "public_key", "must be a base64 Ed25519 public key of 32 bytes");
 	if (insert_key(db, user, pk, 0, &id, err) < 0)
 		return -1;
-	*out = key_by_id(db, id, err);
+	*out = key_json_by_id(db, id, err);
 	return *out ? 0 : -1;
 }
 
@@ -1386,30 +1475,25 @@ static int log_statement(struct rl_db *db, json_t *stmt, int64_t subject, int64_
 int rl_key_revoke(struct rl_db *db, const struct rl_user *me, int64_t key_id, json_t **out,
 		  struct rl_error *err)
 {
-	json_t *k = key_by_id(db, key_id, err);
-	int64_t owner, index;
-	char now[21];
+	struct rl_row_key k;
+	int64_t index;
+	char now[21], *pk;
+	int rc;
 
-	if (!k)
+	if (key_by_id(db, key_id, &k, err) < 0)
 		return -1;
-	owner = member_int(k, "user");
-	if (owner != me->id && !(me->roles & RL_ROLE_FACULTY)) {
-		json_decref(k);
+	if (k.user != me->id && !(me->roles & RL_ROLE_FACULTY))
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)key_id);
-	}
-	if (json_object_get(k, "revoked_at")) {
-		json_decref(k);
+	if (k.revoked)
 		return rl_error_set(err, RL_E_CONFLICT, "already-revoked", NULL, "key %lld is already revoked", (long long)key_id);
-	}
 	rl_now_rfc3339(now);
-	if (log_statement(db, rl_stmt_key_revocation(owner, member_str(k, "public_key"), now), owner, &index, err) < 0) {
-		json_decref(k);
+	if (!(pk = rl_base64_encode(k.public_key, 32)))
+		return rl_error_internal(err, "out of memory");
+	rc = log_statement(db, rl_stmt_key_revocation(k.user, pk, now), k.user, &index, err);
+	free(pk);
+	if (rc < 0 || rl_rows_key_revoke(db, key_id, now, index, err) < 0)
 		return -1;
-	}
-	json_decref(k);
-	if (rl_rows_key_revoke(db, key_id, now, index, err) < 0)
-		return -1;
-	*out = key_by_id(db, key_id, err);
+	*out = key_json_by_id(db, key_id, err);
 	return *out ? 0 : -1;
 }
 
@@ -1441,6 +1525,8 @@ int rl_faculty_key_add(struct rl_db *db, int64_t user, const char *public_key_b6
 
 struct trainers {
 	json_t *list;
+	int64_t *ids;             /* each trainer's id, in the list's order */
+	size_t cap;
 	char today[11];
 };
 
@@ -1451,6 +1537,17 @@ static int add_trainer(void *ctx, const struct rl_row_trainer *t)
 			      t->site ? t->site : ""), *acc;
 	const char *state;
 
+	if (json_array_size(ts->list) == ts->cap) {
+		size_t cap = ts->cap ? 2 * ts->cap : 16;
+		int64_t *grown = realloc(ts->ids, cap * sizeof(*grown));
+		if (!grown) {
+			json_decref(o);
+			return -2;
+		}
+		ts->ids = grown;
+		ts->cap = cap;
+	}
+	ts->ids[json_array_size(ts->list)] = t->id;
 	if (!t->has_acc) {
 		acc = json_pack("{s:s}", "state", "none");
 	} else {
@@ -1477,24 +1574,29 @@ static int add_index(void *ctx, int64_t index)
 
 json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 {
-	struct trainers ts;
+	struct trainers ts = { json_array(), NULL, 0, "" };
+	int rc;
 
 	rl_format_date(rl_today(), ts.today);
-	ts.list = json_array();
-	if (rl_rows_trainer_list(db, add_trainer, &ts, err) < 0) {
+	if ((rc = rl_rows_trainer_list(db, add_trainer, &ts, err)) < 0) {
+		if (rc == -2)
+			rl_error_internal(err, "out of memory listing trainers");
 		json_decref(ts.list);
+		free(ts.ids);
 		return NULL;
 	}
 	/* The statements that make the trainer's key chain, for checkers that follow it (web/js/verify.js). */
 	for (size_t i = 0; i < json_array_size(ts.list); i++) {
 		json_t *o = json_array_get(ts.list, i), *chain = json_array();
 
-		if (rl_rows_ledger_key_chain(db, json_integer_value(json_object_get(o, "id")), add_index, chain, err) < 0) {
+		if (rl_rows_ledger_key_chain(db, ts.ids[i], add_index, chain, err) < 0) {
 			json_decref(chain);
 			json_decref(ts.list);
+			free(ts.ids);
 			return NULL;
 		}
 		json_object_set_new(o, "key_chain", chain);
 	}
+	free(ts.ids);
 	return ts.list;
 }
