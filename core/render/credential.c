@@ -406,16 +406,6 @@ static int pairs_add(struct pairs *p, int64_t a, int64_t b)
 	return 0;
 }
 
-/*
- * The ledger indexes of the accreditations the ledger itself has ended,
- * sorted, in *out (free it), by the rules signoff.c applies to the rows:
- * a revocation naming a trainee's accreditation ends that one; one naming
- * a trainer's accreditation ends every accreditation of that trainer
- * before it (revocation covers the person); a trainer accreditation that
- * supersedes another ends it.  The status list is built from these, never
- * from the rows' revoked_index or superseded_index, which anyone with the
- * database could edit.
- */
 /* ledger_ended's walk: the revocations and trainer accreditations, and what they end. */
 struct ends {
 	struct pairs trainer_accs, revocations, ended;
@@ -444,6 +434,16 @@ static int read_end(void *ctx, int64_t idx, const char *m, size_t len)
 	return 0;
 }
 
+/*
+ * The ledger indexes of the accreditations the ledger itself has ended,
+ * sorted, in *out (free it), by the rules signoff.c applies to the rows:
+ * a revocation naming a trainee's accreditation ends that one; one naming
+ * a trainer's accreditation ends every accreditation of that trainer
+ * before it (revocation covers the person); a trainer accreditation that
+ * supersedes another ends it.  The status list is built from these, never
+ * from the rows' revoked_index or superseded_index, which anyone with the
+ * database could edit.
+ */
 static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_error *err)
 {
 	struct ends e = { { 0 }, { 0 }, { 0 }, 0 };
