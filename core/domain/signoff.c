@@ -18,6 +18,8 @@
 #include "domain/curriculum.h"
 #include "domain/enrolled.h"
 #include "ledger/jcs.h"
+#include "store/ledger_lookup.h"
+#include "store/signoff_rows.h"
 #include "ledger/kinds.h"
 #include "ledger/texts.h"
 #include "domain/imports.h"
@@ -229,78 +231,56 @@ static int signer_key(struct rl_db *db, int64_t user, const char *key_b64, struc
 		      struct rl_error *err)
 {
 	uint8_t pk[32];
-	struct rl_stmt *st;
+	struct rl_row_key row;
 	int rc;
 
 	if (rl_base64_decode_exact(key_b64, pk, 32) < 0)
 		return REFUSE(err, "unknown-key", "the key is not a base64 Ed25519 public key");
-	st = rl_db_stmt(db, "SELECT id, faculty_root, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM keys WHERE public_key = ? AND user_id = ?", err);
-	if (!st)
+	if ((rc = rl_rows_key_find(db, user, pk, &row, err)) < 0)
 		return -1;
-	rl_bind_blob(st, 1, pk, 32);
-	rl_bind_int64(st, 2, user);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		k->id = rl_col_int64(st, 0);
-		k->faculty_root = rl_col_int(st, 1);
-		k->revoked = rl_col_int(st, 2);
+	if (rc) {
+		k->id = row.id;
+		k->faculty_root = row.faculty_root;
+		k->revoked = row.revoked;
 	}
-	rl_reset(st);
-	if (rc != RL_ROW)
+	if (!rc)
 		return REFUSE(err, "unknown-key", "the key %s is not registered to user %lld", key_b64, (long long)user);
 	if (k->revoked)
 		return REFUSE(err, "key-revoked", "the key %s was revoked and can no longer sign", key_b64);
 	return 0;
 }
 
-/* Fills t from a row of (ledger_index, public_key, valid_from, valid_until, revoked_index or -1). */
-static void tacc_from_row(struct rl_stmt *st, int64_t trainer, struct rl_tacc *t)
+/* The authority rules' view of a trainer_accreditations row. */
+static void tacc_from_row(const struct rl_row_tacc *r, struct rl_tacc *t)
 {
-	const void *pk = rl_col_blob(st, 1);
-
 	memset(t, 0, sizeof(*t));
-	t->index = rl_col_int64(st, 0);
-	t->trainer = trainer;
-	if (pk && rl_col_bytes(st, 1) == 32)
-		memcpy(t->pk, pk, 32);
-	snprintf(t->from, sizeof(t->from), "%s", rl_db_col_text(st, 2));
-	snprintf(t->until, sizeof(t->until), "%s", rl_db_col_text(st, 3));
-	t->revoked = rl_col_int64(st, 4);
+	t->index = r->index;
+	t->trainer = r->trainer;
+	memcpy(t->pk, r->public_key, 32);
+	snprintf(t->from, sizeof(t->from), "%s", r->valid_from);
+	snprintf(t->until, sizeof(t->until), "%s", r->valid_until);
+	t->revoked = r->revoked;
 }
 
 /* The trainer's latest accreditation (the only one that can be live): 1 found, 0 none, -1 error. */
 static int latest_tacc(struct rl_db *db, int64_t trainer, struct rl_tacc *t, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
-					  "coalesce(revoked_index, -1) FROM trainer_accreditations WHERE trainer_id = ? "
-					  "ORDER BY ledger_index DESC LIMIT 1", err);
-	int found;
+	struct rl_row_tacc r;
+	int found = rl_rows_tacc_latest(db, trainer, &r, err);
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, trainer);
-	found = rl_step(st) == RL_ROW;
-	if (found)
-		tacc_from_row(st, trainer, t);
-	rl_reset(st);
+	if (found > 0)
+		tacc_from_row(&r, t);
 	return found;
 }
 
 /* The trainer accreditation at ledger index (of whichever trainer): 1 found, 0 none, -1 error. */
 static int tacc_at(struct rl_db *db, int64_t index, struct rl_tacc *t, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_index, public_key, valid_from, valid_until, "
-					  "coalesce(revoked_index, -1), trainer_id FROM trainer_accreditations "
-					  "WHERE ledger_index = ?", err);
-	int found;
+	struct rl_row_tacc r;
+	int found = rl_rows_tacc_at(db, index, &r, err);
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, index);
-	found = rl_step(st) == RL_ROW;
-	if (found)
-		tacc_from_row(st, rl_col_int64(st, 5), t);
-	rl_reset(st);
+	if (found > 0)
+		tacc_from_row(&r, t);
 	return found;
 }
 
@@ -314,36 +294,16 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
 			 struct rl_error *err)
 {
 	char *b64 = rl_base64_encode(pk, 32), needle[96];
-	struct rl_stmt *st;
 	int found;
 
 	if (!b64)
 		return rl_error_internal(err, "out of memory");
 	snprintf(needle, sizeof(needle), "\"public_key\":\"%s\"", b64);
 	free(b64);
-	st = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind = 'device_key' "
-			    "AND replace(message, ?, '') <> message ORDER BY idx LIMIT 1", err);
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, user);
-	rl_bind_text(st, 2, needle, -1);
-	found = rl_step(st) == RL_ROW;
-	if (found)
-		dev->introduced = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (!found)
-		return 0;
+	if ((found = rl_rows_ledger_device_key(db, user, needle, &dev->introduced, err)) <= 0)
+		return found;
 	dev->user = user;
-	dev->revoked = -1;
-	st = rl_db_stmt(db, "SELECT coalesce(revoked_index, -1) FROM keys WHERE public_key = ? AND user_id = ?", err);
-	if (!st)
-		return -1;
-	rl_bind_blob(st, 1, pk, 32);
-	rl_bind_int64(st, 2, user);
-	if (rl_step(st) == RL_ROW)
-		dev->revoked = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 1;
+	return rl_rows_key_revoked_index(db, user, pk, &dev->revoked, err) < 0 ? -1 : 1;
 }
 
 /*
@@ -356,62 +316,46 @@ static int device_key_of(struct rl_db *db, int64_t user, const uint8_t pk[32], s
  * a string holding those characters has its quotes escaped, so never
  * matches.  1 found (rec filled), 0 none, -1 error.
  */
-#define NAMED_BY_SQL(kinds) "SELECT idx FROM ledger WHERE subject_id = ?1 AND idx > ?2 AND kind IN (" kinds ") " \
-	"AND (replace(message, ?3, '') <> message OR replace(message, ?4, '') <> message) ORDER BY idx LIMIT 1"
-static const char superseding_sql[] = NAMED_BY_SQL("'assessment', 'module_completion'");
-static const char withdrawing_sql[] = NAMED_BY_SQL("'signoff_withdrawal'");
-
-/* sql is one of the two above (rl_db_stmt caches by the text's address); -1 none, -2 error. */
-static int64_t named_by(struct rl_db *db, int64_t trainee, int64_t index, const char *sql, const char *member,
+/* which: RL_ROWS_SUPERSEDING or RL_ROWS_WITHDRAWING (store/ledger_lookup.h); -1 none, -2 error. */
+static int64_t named_by(struct rl_db *db, int64_t trainee, int64_t index, int which, const char *member,
 			struct rl_error *err)
 {
 	char a[64], b[64];
-	struct rl_stmt *st;
 	int64_t by = -1;
+	int rc;
 
 	snprintf(a, sizeof(a), "\"%s\":%lld,", member, (long long)index);
 	snprintf(b, sizeof(b), "\"%s\":%lld}", member, (long long)index);
-	if (!(st = rl_db_stmt(db, sql, err)))
-		return -2;
-	rl_bind_int64(st, 1, trainee);
-	rl_bind_int64(st, 2, index);
-	rl_bind_text(st, 3, a, -1);
-	rl_bind_text(st, 4, b, -1);
-	if (rl_step(st) == RL_ROW)
-		by = rl_col_int64(st, 0);
-	rl_reset(st);
-	return by;
+	rc = rl_rows_ledger_first_naming(db, which, trainee, index, a, b, &by, err);
+	return rc < 0 ? -2 : rc ? by : -1;
 }
 
 static int signed_rec_at(struct rl_db *db, int64_t index, struct rl_signed_rec *rec, json_t **statement,
 			 struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT kind, coalesce(signer_id, 0), coalesce(subject_id, 0), message "
-					  "FROM ledger WHERE idx = ?", err);
+	struct rl_row_ledger_entry e;
 	const struct rl_kind *k = NULL;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
-	const char *msg;
+	int rc = rl_rows_ledger_entry(db, index, &e, err);
 
-	if (!st)
+	if (rc < 0)
 		return -1;
-	rl_bind_int64(st, 1, index);
-	if (rl_step(st) == RL_ROW)
-		k = rl_kind_find(rl_db_col_text(st, 0));
+	if (rc)
+		k = rl_kind_find(e.kind);
 	if (!k || (k->id != RL_K_SESSION && k->id != RL_K_ASSESSMENT && k->id != RL_K_MODULE)) {
-		rl_reset(st);
+		rl_row_ledger_entry_release(&e);
 		return 0;
 	}
 	rec->index = index;
 	rec->kind = k->id;
-	rec->signer = rl_col_int64(st, 1);
-	rec->trainee = rl_col_int64(st, 2);
-	msg = rl_db_col_text(st, 3);
+	rec->signer = e.signer;
+	rec->trainee = e.subject;
 	if (statement)
-		*statement = msg && strlen(msg) > plen ? json_loads(msg + plen, 0, NULL) : NULL;
-	rl_reset(st);
-	rec->superseded = named_by(db, rec->trainee, index, superseding_sql, "supersedes", err);
+		*statement = e.message && strlen(e.message) > plen ? json_loads(e.message + plen, 0, NULL) : NULL;
+	rl_row_ledger_entry_release(&e);
+	rec->superseded = named_by(db, rec->trainee, index, RL_ROWS_SUPERSEDING, "supersedes", err);
 	rec->withdrawn = rec->superseded < -1 ? -2
-			 : named_by(db, rec->trainee, index, withdrawing_sql, "signoff_index", err);
+			 : named_by(db, rec->trainee, index, RL_ROWS_WITHDRAWING, "signoff_index", err);
 	if (rec->superseded < -1 || rec->withdrawn < -1) {
 		if (statement) {
 			json_decref(*statement);
@@ -425,19 +369,10 @@ static int signed_rec_at(struct rl_db *db, int64_t index, struct rl_signed_rec *
 /* Deletes the record row (assessments, module_completions by kind) of a statement that no longer counts; index < 0: none. */
 static int drop_record(struct rl_db *db, int kind, int64_t index, struct rl_error *err)
 {
-	struct rl_stmt *q;
-
 	if (index < 0)
 		return 0;
-	q = rl_db_stmt(db, kind == RL_K_ASSESSMENT ? "DELETE FROM assessments WHERE ledger_index = ?"
-			   : "DELETE FROM module_completions WHERE ledger_index = ?", err);
-	if (!q)
-		return -1;
-	rl_bind_int64(q, 1, index);
-	if (rl_step(q) != RL_DONE)
-		return rl_db_fail(db, err, "retiring the corrected record");
-	rl_reset(q);
-	return 0;
+	return kind == RL_K_ASSESSMENT ? rl_rows_assessment_delete(db, index, err)
+				       : rl_rows_module_completion_delete(db, index, err);
 }
 
 /*
@@ -521,15 +456,76 @@ static int append(struct rl_db *db, struct rl_signoff *so, int64_t subject, stru
 	return so->texts ? rl_texts_store(db, so->ledger_index, so->texts, err) : 0;
 }
 
-/* Members of the records' API JSON (sessions, imports, reports, keys): ours. */
-static int64_t member_int(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
+/* Members of the records' API JSON (progress reports): ours. */
 static const char *member_str(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+/*
+ * A record a statement names (a session, an import), read once from its
+ * API JSON: what a statement certifies (typed, domain/statements.h), its
+ * status and the ledger index of the decision on it (-1: none).
+ */
+struct record {
+	json_t *json;                 /* owned; the typed members point into it */
+	union {
+		struct rl_stmt_session session;
+		struct rl_stmt_import import;
+	} u;
+	const char *status;
+	int64_t decided;
+	const char *verification;     /* a certificate's: why its proof did not verify, or NULL */
+};
+
+static void record_release(struct record *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+}
+
+/* Status, decision and verification of r->json; typed members are the caller's.  0, or -1 (internal). */
+static int record_state(struct record *r, const char *what, int64_t id, struct rl_error *err)
+{
+	struct rl_error rerr = RL_ERROR_INIT;
+	const json_t *decision = json_object_get(r->json, "signoff");
+	long long x = -1;
+
+	r->decided = -1;
+	if (rl_json_get_str(r->json, "status", 1, 32, &r->status, &rerr) == 0 &&
+	    (!json_is_object(decision) || rl_json_get_int(decision, "ledger_index", 0, 0, INT64_MAX, &x, NULL, &rerr) == 0)) {
+		r->decided = x;
+		return 0;
+	}
+	rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "%s %lld does not read as a record: %s", what, (long long)id,
+		     rerr.nfields ? rerr.fields[0].field : rerr.detail);
+	rl_error_clear(&rerr);
+	return -1;
+}
+
+/* The session id, or not-found "the statement names no session"; RL_E_INTERNAL if its record does not read. */
+static int load_session(struct rl_db *db, int64_t id, struct record *r, struct rl_error *err)
+{
+	struct rl_error rerr = RL_ERROR_INIT;
+
+	memset(r, 0, sizeof(*r));
+	if (!(r->json = id > 0 ? rl_session_load(db, id, err) : NULL)) {
+		if (!err->status)
+			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
+		return -1;
+	}
+	if (rl_stmt_session_from_api(r->json, &r->u.session, &rerr) < 0) {
+		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "session %lld does not read as a record: %s",
+			     (long long)id, rerr.nfields ? rerr.fields[0].field : rerr.detail);
+		rl_error_clear(&rerr);
+		record_release(r);
+		return -1;
+	}
+	if (record_state(r, "session", id, err) < 0) {
+		record_release(r);
+		return -1;
+	}
+	return 0;
 }
 
 /* The decision as the statement spells it (the builders of domain/statements.h take it so). */
@@ -542,23 +538,12 @@ static const char *decision_name(enum rl_decision d)
 static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *version, int64_t *cid,
 			 struct rl_error *err)
 {
-	struct rl_stmt *st;
 	int64_t enrolled = 0;
-	int found = 0;
+	int found;
 
 	if (rl_enrolled_curriculum(db, trainee, &enrolled, err) < 0 ||
-	    !(st = rl_db_stmt(db, "SELECT c.id, c.code, c.version FROM users u JOIN curricula c "
-				  "ON c.id = ?2 WHERE u.id = ?1 AND (u.roles & 1 <> 0)", err)))
+	    (found = rl_rows_trainee_curriculum(db, trainee, enrolled, cid, code, version, err)) < 0)
 		return -1;
-	rl_bind_int64(st, 1, trainee);
-	rl_bind_int64(st, 2, enrolled);
-	if (rl_step(st) == RL_ROW) {
-		*cid = rl_col_int64(st, 0);
-		snprintf(code, 64, "%s", rl_db_col_text(st, 1));
-		*version = rl_col_int(st, 2);
-		found = 1;
-	}
-	rl_reset(st);
 	if (!found)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainee %lld", (long long)trainee);
 	return 0;
@@ -572,34 +557,28 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 	const json_t *st = so->statement, *steps = so->st.u.session.steps;
 	int64_t id = so->st.u.session.session.id;
 	const char *decision = decision_name(so->st.decision), *role = so->st.u.session.role, *reason = so->st.reason;
-	json_t *s;
+	struct record r;
+	const struct rl_stmt_session *s = &r.u.session;
 	char *signed_steps = NULL;
-	struct rl_stmt *q;
 	int rc = -1;
 
-	s = id > 0 ? rl_session_load(db, id, err) : NULL;
-	if (!s) {
-		if (!err->status)
-			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
+	if (load_session(db, id, &r, err) < 0)
 		return -1;
-	}
-	if (member_int(s, "trainee") == so->signer) {
+	if (s->trainee == so->signer) {
 		REFUSE(err, "self-sign", "you cannot sign off your own session %lld", (long long)id);
 		goto out;
 	}
-	if (member_int(s, "trainer") != so->signer) {
-		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+	if (s->trainer != so->signer) {
+		if (need_supervision(db, so->signer, s->trainee, err) == 0)
 			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
 				     "session %lld names trainer %lld, and only the trainer a session names signs it off; "
-				     "the trainee can log it again naming you", (long long)id,
-				     (long long)member_int(s, "trainer"));
+				     "the trainee can log it again naming you", (long long)id, (long long)s->trainer);
 		goto out;
 	}
-	if (strcmp(member_str(s, "status"), "pending") != 0) {
+	if (strcmp(r.status, "pending") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 			     "session %lld was already %s (ledger index %lld); a correction is a new statement",
-			     (long long)id, member_str(s, "status"),
-			     (long long)member_int(json_object_get(s, "signoff"), "ledger_index"));
+			     (long long)id, r.status, (long long)(r.decided < 0 ? 0 : r.decided));
 		goto out;
 	}
 	if (role && !rl_code_find(rl_case_roles, role)) {
@@ -624,39 +603,25 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
 		goto out;
 	}
-	if (must_match(st, rl_stmt_session_signoff(s, decision, role, steps, reason, by),
+	if (must_match(st, rl_stmt_session_signoff_of(s, decision, role, steps, reason, by),
 		       "the session", err) < 0)
 		goto out;
 	if (need_trainer(db, so, date, err) < 0)
 		goto out;
-	if (append(db, so, member_int(s, "trainee"), err) < 0)
+	if (append(db, so, s->trainee, err) < 0)
 		goto out;
 	if (steps && json_array_size(steps))
 		signed_steps = json_dumps(steps, JSON_COMPACT);
 	/* The seals bind the pending claims this takes one from: checked before (progress.h). */
-	if (rl_progress_hold(db, member_int(s, "trainee"), err) < 0)
+	if (rl_progress_hold(db, s->trainee, err) < 0)
 		goto out;
-	q = rl_db_stmt(db, "UPDATE sessions SET status = ?, signed_role = ?, signed_steps = ?, signed_by = ?, "
-			   "signed_at = ?, signoff_index = ?, reject_reason = ? WHERE id = ? AND status = 'pending'", err);
-	if (!q)
+	if (rl_rows_session_decide(db, id, so->st.decision == RL_DECISION_CONFIRMED ? "signed" : "rejected", role,
+				   signed_steps, so->signer, by->signed_at, so->ledger_index, reason, err) < 0)
 		goto out;
-	rl_bind_text(q, 1, so->st.decision == RL_DECISION_CONFIRMED ? "signed" : "rejected", -1);
-	rl_db_bind_text(q, 2, role);
-	rl_db_bind_text(q, 3, signed_steps);
-	rl_bind_int64(q, 4, so->signer);
-	rl_bind_text(q, 5, by->signed_at, -1);
-	rl_bind_int64(q, 6, so->ledger_index);
-	rl_db_bind_text(q, 7, reason);
-	rl_bind_int64(q, 8, id);
-	if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1) {
-		rl_db_fail(db, err, "recording the sign-off");
-		goto out;
-	}
-	rl_reset(q);
-	rc = rl_progress_refresh_held(db, member_int(s, "trainee"), err);
+	rc = rl_progress_refresh_held(db, s->trainee, err);
 out:
 	free(signed_steps);
-	json_decref(s);
+	record_release(&r);
 	return rc;
 }
 
@@ -675,41 +640,35 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	const json_t *st = so->statement, *scores = so->st.u.assessment.scores, *v;
 	int64_t trainee = so->st.u.assessment.trainee, sid = so->st.u.assessment.session;
 	const char *tool_id = so->st.u.assessment.tool;
-	json_t *s;
+	struct record r;
+	const struct rl_stmt_session *s = &r.u.session;
 	const struct rl_tools *tools = rl_tools_default(err);
 	const struct rl_tool *tool;
 	int sc[32], total = 0;
 	size_t n = 0, i;
 	char *scores_text = NULL, now[21];
 	int64_t supersedes = -1;
-	struct rl_stmt *q;
-	int rc = -1;
+	int rc = -1, other;
 
-	if (!tools)
+	if (!tools || load_session(db, sid, &r, err) < 0)
 		return -1;
-	s = sid > 0 ? rl_session_load(db, sid, err) : NULL;
-	if (!s) {
-		if (!err->status)
-			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no session");
-		return -1;
-	}
-	if (trainee == so->signer || member_int(s, "trainee") == so->signer) {
+	if (trainee == so->signer || s->trainee == so->signer) {
 		REFUSE(err, "self-sign", "you cannot assess yourself");
 		goto out;
 	}
-	if (member_int(s, "trainer") != so->signer) {
-		if (need_supervision(db, so->signer, member_int(s, "trainee"), err) == 0)
+	if (s->trainer != so->signer) {
+		if (need_supervision(db, so->signer, s->trainee, err) == 0)
 			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
 				     "session %lld was supervised by trainer %lld, and only the trainer a session names "
-				     "assesses it", (long long)sid, (long long)member_int(s, "trainer"));
+				     "assesses it", (long long)sid, (long long)s->trainer);
 		goto out;
 	}
-	if (member_int(s, "trainee") != trainee) {
+	if (s->trainee != trainee) {
 		REFUSE(err, "statement-mismatch", "session %lld belongs to trainee %lld, not %lld", (long long)sid,
-		       (long long)member_int(s, "trainee"), (long long)trainee);
+		       (long long)s->trainee, (long long)trainee);
 		goto out;
 	}
-	if (strcmp(member_str(s, "status"), "signed") != 0) {
+	if (strcmp(r.status, "signed") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "session-not-signed", NULL,
 			     "session %lld must be signed off before it is assessed", (long long)sid);
 		goto out;
@@ -741,45 +700,25 @@ static int apply_assessment(struct rl_db *db, struct rl_signoff *so, const struc
 	    need_trainer(db, so, date, err) < 0 || need_correctable(db, so, RL_K_ASSESSMENT, trainee, &supersedes, err) < 0)
 		goto out;
 	/* One live assessment per session and tool: the one being superseded does not count. */
-	q = rl_db_stmt(db, "SELECT 1 FROM assessments WHERE session_id = ? AND tool = ? AND ledger_index <> ?", err);
-	if (!q)
+	if ((other = rl_rows_assessment_other(db, sid, tool_id, supersedes, err)) < 0)
 		goto out;
-	rl_bind_int64(q, 1, sid);
-	rl_bind_text(q, 2, tool_id, -1);
-	rl_bind_int64(q, 3, supersedes);
-	if (rl_step(q) == RL_ROW) {
-		rl_reset(q);
+	if (other) {
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already assessed",
 			     "session %lld already has a %s assessment; correct it with a new one naming it in "
 			     "\"supersedes\" (raslog assess --supersedes INDEX)", (long long)sid, tool_id);
 		goto out;
 	}
-	rl_reset(q);
 	if (append(db, so, trainee, err) < 0 || drop_record(db, RL_K_ASSESSMENT, supersedes, err) < 0)
 		goto out;
 	scores_text = json_dumps(scores, JSON_COMPACT);
 	rl_now_rfc3339(now);
-	q = rl_db_stmt(db, "INSERT INTO assessments(trainee_id, assessor_id, session_id, tool, scores, total, "
-			   "ledger_index, created_at) VALUES (?,?,?,?,?,?,?,?)", err);
-	if (!q)
+	if (rl_rows_assessment_insert(db, trainee, so->signer, sid, tool_id, scores_text, total, so->ledger_index, now,
+				      err) < 0)
 		goto out;
-	rl_bind_int64(q, 1, trainee);
-	rl_bind_int64(q, 2, so->signer);
-	rl_bind_int64(q, 3, sid);
-	rl_bind_text(q, 4, tool_id, -1);
-	rl_bind_text(q, 5, scores_text, -1);
-	rl_bind_int(q, 6, total);
-	rl_bind_int64(q, 7, so->ledger_index);
-	rl_bind_text(q, 8, now, -1);
-	if (rl_step(q) != RL_DONE) {
-		rl_db_fail(db, err, "storing the assessment");
-		goto out;
-	}
-	rl_reset(q);
 	rc = rl_progress_refresh(db, trainee, err);
 out:
 	free(scores_text);
-	json_decref(s);
+	record_release(&r);
 	return rc;
 }
 
@@ -835,10 +774,9 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 	int64_t trainee = so->st.u.module.trainee, cid;
 	const char *module = so->st.u.module.module;
 	char code[64], now[21];
-	int version;
+	int version, other;
 	int64_t supersedes = -1;
 	const struct rl_curriculum *c;
-	struct rl_stmt *q;
 
 	if (trainee == so->signer)
 		return REFUSE(err, "self-sign", "you cannot sign off your own module");
@@ -855,37 +793,17 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
 		       "the trainee's curriculum", err) < 0 ||
 	    need_trainer(db, so, date, err) < 0 || need_correctable(db, so, RL_K_MODULE, trainee, &supersedes, err) < 0)
 		return -1;
-	q = rl_db_stmt(db, "SELECT 1 FROM module_completions WHERE trainee_id = ? AND curriculum_id = ? AND module = ? "
-			   "AND ledger_index <> ?", err);
-	if (!q)
+	if ((other = rl_rows_module_completion_other(db, trainee, cid, module, supersedes, err)) < 0)
 		return -1;
-	rl_bind_int64(q, 1, trainee);
-	rl_bind_int64(q, 2, cid);
-	rl_bind_text(q, 3, module, -1);
-	rl_bind_int64(q, 4, supersedes);
-	if (rl_step(q) == RL_ROW) {
-		rl_reset(q);
+	if (other)
 		return rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
 				    "module %s of trainee %lld is already signed off", module, (long long)trainee);
-	}
-	rl_reset(q);
 	if (need_prerequisites(db, trainee, module, err) < 0 || append(db, so, trainee, err) < 0 ||
 	    drop_record(db, RL_K_MODULE, supersedes, err) < 0)
 		return -1;
 	rl_now_rfc3339(now);
-	q = rl_db_stmt(db, "INSERT INTO module_completions(trainee_id, curriculum_id, module, signer_id, ledger_index, "
-			   "created_at) VALUES (?,?,?,?,?,?)", err);
-	if (!q)
+	if (rl_rows_module_completion_insert(db, trainee, cid, module, so->signer, so->ledger_index, now, err) < 0)
 		return -1;
-	rl_bind_int64(q, 1, trainee);
-	rl_bind_int64(q, 2, cid);
-	rl_bind_text(q, 3, module, -1);
-	rl_bind_int64(q, 4, so->signer);
-	rl_bind_int64(q, 5, so->ledger_index);
-	rl_bind_text(q, 6, now, -1);
-	if (rl_step(q) != RL_DONE)
-		return rl_db_fail(db, err, "storing the module completion");
-	rl_reset(q);
 	return rl_progress_refresh(db, trainee, err);
 }
 
@@ -895,42 +813,57 @@ static int apply_module(struct rl_db *db, struct rl_signoff *so, const struct rl
  * pending, not the signer's own, with a decision (and a rejection's
  * reason).  The import with its items, or NULL with err.
  */
-static json_t *pending_import(struct rl_db *db, const struct rl_signoff *so, const char *kind, struct rl_error *err)
+static int pending_import(struct rl_db *db, const struct rl_signoff *so, const char *kind, struct record *r,
+			  struct rl_error *err)
 {
 	int64_t id = so->st.u.import.import.id;
 	const char *reason = so->st.reason;
-	json_t *imp = id > 0 ? rl_import_load(db, id, 1, err) : NULL; /* with items: the statement carries their results */
+	int certificate = strcmp(kind, "certificate") == 0;
+	struct rl_error rerr = RL_ERROR_INIT;
 
-	if (!imp) {
+	memset(r, 0, sizeof(*r));
+	/* With items: the statement carries their results. */
+	if (!(r->json = id > 0 ? rl_import_load(db, id, 1, err) : NULL)) {
 		if (!err->status)
 			rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "the statement names no import");
-		return NULL;
+		return -1;
 	}
-	if (strcmp(member_str(imp, "kind") ? member_str(imp, "kind") : "", kind) != 0)
+	if (rl_stmt_import_from_api(r->json, certificate, &r->u.import, &rerr) < 0) {
+		rl_error_set(err, RL_E_INTERNAL, "internal", NULL, "import %lld does not read as a record: %s",
+			     (long long)id, rerr.nfields ? rerr.fields[0].field : rerr.detail);
+		rl_error_clear(&rerr);
+	} else if (record_state(r, "import", id, err) < 0) {
+		;
+	} else if (strcmp(r->u.import.kind ? r->u.import.kind : "", kind) != 0) {
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "import %lld is no %s import", (long long)id, kind);
-	else if (member_int(imp, "trainee") == so->signer)
+	} else if (r->u.import.trainee == so->signer) {
 		REFUSE(err, "self-sign", "you cannot countersign your own import %lld", (long long)id);
-	else if (strcmp(member_str(imp, "status"), "pending") != 0)
+	} else if (strcmp(r->status, "pending") != 0) {
 		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
-			     "import %lld was already %s (ledger index %lld)", (long long)id, member_str(imp, "status"),
-			     (long long)member_int(json_object_get(imp, "signoff"), "ledger_index"));
-	else if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000))
+			     "import %lld was already %s (ledger index %lld)", (long long)id, r->status,
+			     (long long)(r->decided < 0 ? 0 : r->decided));
+	} else if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000)) {
 		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
-	else
-		return imp;
-	json_decref(imp);
-	return NULL;
+	} else {
+		if (certificate)
+			rl_json_get_str(json_object_get(r->json, "certificate"), "verification", 0, 4096,
+					&r->verification, &rerr);
+		rl_error_clear(&rerr);
+		return 0;
+	}
+	record_release(r);
+	return -1;
 }
 
 /* Records a checked decision: the statement rebuilt from the import (expected), the ledger, the import, the figures. */
-static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const json_t *imp,
-			 json_t *expected, struct rl_error *err)
+static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
+			 const struct record *imp, json_t *expected, struct rl_error *err)
 {
 	const char *decision = decision_name(so->st.decision), *reason = so->st.reason;
-	int64_t trainee = member_int(imp, "trainee");
+	int64_t trainee = imp->u.import.trainee;
 
 	if (must_match(so->statement, expected, "the import", err) < 0 || append(db, so, trainee, err) < 0 ||
-	    rl_import_decided(db, member_int(imp, "id"), decision, so->signer, by->signed_at, so->ledger_index, reason,
+	    rl_import_decided(db, imp->u.import.id, decision, so->signer, by->signed_at, so->ledger_index, reason,
 			      err) < 0)
 		return -1;
 	return rl_progress_refresh(db, trainee, err);
@@ -940,18 +873,18 @@ static int decide_import(struct rl_db *db, struct rl_signoff *so, const struct r
 static int apply_simulator_import(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by,
 				  const char *date, struct rl_error *err)
 {
-	json_t *imp = pending_import(db, so, "simulator", err);
+	struct record imp;
 	int rc = -1;
 
-	if (!imp)
+	if (pending_import(db, so, "simulator", &imp, err) < 0)
 		return -1;
-	if (member_int(imp, "trainer") != so->signer)
+	if (imp.u.import.trainer != so->signer)
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no import %lld waits for your signature",
-			     (long long)member_int(imp, "id"));
+			     (long long)imp.u.import.id);
 	else if (need_trainer(db, so, date, err) == 0)
-		rc = decide_import(db, so, by, imp, rl_stmt_simulator_import(imp, decision_name(so->st.decision),
-									     so->st.reason, by), err);
-	json_decref(imp);
+		rc = decide_import(db, so, by, &imp, rl_stmt_simulator_import(imp.json, decision_name(so->st.decision),
+									      so->st.reason, by), err);
+	record_release(&imp);
 	return rc;
 }
 
@@ -965,15 +898,15 @@ static int apply_elearning(struct rl_db *db, const struct rl_user *me, const str
 			   const struct rl_signer *by, const char *date, struct rl_error *err)
 {
 	const char *decision = decision_name(so->st.decision);
-	json_t *imp = pending_import(db, so, "certificate", err);
+	struct record imp;
 	int64_t trainee, id;
 	int verified, rc = -1, ok = so->st.u.import.unverified_ok; /* -1 absent */
 
-	if (!imp)
+	if (pending_import(db, so, "certificate", &imp, err) < 0)
 		return -1;
-	trainee = member_int(imp, "trainee");
-	id = member_int(imp, "id");
-	verified = json_is_true(json_object_get(imp, "verified"));
+	trainee = imp.u.import.trainee;
+	id = imp.u.import.id;
+	verified = imp.u.import.verified == 1;
 	if (ok == 0) {
 		rl_error_field(err, "statement.unverified_ok", "must be true, or left out");
 	} else if (ok == 1 && (verified || so->st.decision != RL_DECISION_CONFIRMED)) {
@@ -983,21 +916,20 @@ static int apply_elearning(struct rl_db *db, const struct rl_user *me, const str
 		rl_error_set(err, RL_E_CONFLICT, "unverified-certificate", "Unverified certificate",
 			     "import %lld is an unverified certificate (%s); confirm it only on purpose, with "
 			     "\"unverified_ok\": true (raslog import confirm --unverified-ok)", (long long)id,
-			     member_str(json_object_get(imp, "certificate"), "verification") ?
-			     member_str(json_object_get(imp, "certificate"), "verification") : "no proof");
+			     imp.verification ? imp.verification : "no proof");
 	} else if (k->faculty_root && (me->roles & RL_ROLE_FACULTY)) {
 		/* Faculty of the trainee's programme, with their faculty key. */
 		if (!(me->roles & RL_ROLE_ADMIN) && !rl_trainee_visible(db, me, trainee))
 			rl_error_set(err, RL_E_FORBIDDEN, "forbidden", NULL, "trainee %lld is not in a programme of yours; "
 				     "faculty confirm certificates of their own programmes' trainees", (long long)trainee);
 		else
-			rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision,
+			rc = decide_import(db, so, by, &imp, rl_stmt_elearning_confirmation(imp.json, decision,
 					   so->st.reason, ok == 1, by), err);
 	} else if (need_supervision(db, so->signer, trainee, err) == 0 && need_trainer(db, so, date, err) == 0) {
-		rc = decide_import(db, so, by, imp, rl_stmt_elearning_confirmation(imp, decision, so->st.reason,
-										   ok == 1, by), err);
+		rc = decide_import(db, so, by, &imp, rl_stmt_elearning_confirmation(imp.json, decision, so->st.reason,
+										    ok == 1, by), err);
 	}
-	json_decref(imp);
+	record_release(&imp);
 	return rc;
 }
 
@@ -1014,7 +946,6 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 	long d1, d2;
 	uint8_t pk[32];
 	char why[300];
-	struct rl_stmt *q;
 	int rc;
 
 	if (need_faculty(me, k, err) < 0)
@@ -1051,33 +982,10 @@ static int apply_trainer_accreditation(struct rl_db *db, const struct rl_user *m
 	}
 	if (append(db, so, trainer, err) < 0)
 		return -1;
-	if (supersedes >= 0) {
-		q = rl_db_stmt(db, "UPDATE trainer_accreditations SET superseded_index = ? WHERE trainer_id = ? "
-				   "AND ledger_index = ? AND superseded_index IS NULL", err);
-		if (!q)
-			return -1;
-		rl_bind_int64(q, 1, so->ledger_index);
-		rl_bind_int64(q, 2, trainer);
-		rl_bind_int64(q, 3, supersedes);
-		if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1)
-			return rl_db_fail(db, err, "superseding the trainer accreditation");
-		rl_reset(q);
-	}
-	rl_base64_decode_exact(tkey, pk, 32);
-	q = rl_db_stmt(db, "INSERT INTO trainer_accreditations(trainer_id, public_key, valid_from, valid_until, "
-			   "faculty_id, ledger_index) VALUES (?,?,?,?,?,?)", err);
-	if (!q)
+	if (supersedes >= 0 && rl_rows_tacc_supersede(db, trainer, supersedes, so->ledger_index, err) < 0)
 		return -1;
-	rl_bind_int64(q, 1, trainer);
-	rl_bind_blob(q, 2, pk, 32);
-	rl_bind_text(q, 3, from, -1);
-	rl_bind_text(q, 4, until, -1);
-	rl_bind_int64(q, 5, so->signer);
-	rl_bind_int64(q, 6, so->ledger_index);
-	if (rl_step(q) != RL_DONE)
-		return rl_db_fail(db, err, "storing the trainer accreditation");
-	rl_reset(q);
-	return 0;
+	rl_base64_decode_exact(tkey, pk, 32);
+	return rl_rows_tacc_insert(db, trainer, pk, from, until, so->signer, so->ledger_index, err);
 }
 
 static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const struct key_row *k,
@@ -1091,7 +999,6 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 	json_t *report;
 	const char *status;
 	long d;
-	struct rl_stmt *q;
 
 	if (need_faculty(me, k, err) < 0)
 		return -1;
@@ -1133,19 +1040,8 @@ static int apply_accreditation(struct rl_db *db, const struct rl_user *me, const
 	json_decref(report);
 	if (append(db, so, trainee, err) < 0)
 		return -1;
-	q = rl_db_stmt(db, "INSERT INTO trainee_accreditations(trainee_id, curriculum_id, faculty_id, ledger_index, "
-			   "accredited_at, valid_until) VALUES (?,?,?,?,?,?)", err);
-	if (!q)
+	if (rl_rows_acc_insert(db, trainee, cid, so->signer, so->ledger_index, by->signed_at, until, err) < 0)
 		return -1;
-	rl_bind_int64(q, 1, trainee);
-	rl_bind_int64(q, 2, cid);
-	rl_bind_int64(q, 3, so->signer);
-	rl_bind_int64(q, 4, so->ledger_index);
-	rl_bind_text(q, 5, by->signed_at, -1);
-	rl_db_bind_text(q, 6, until);
-	if (rl_step(q) != RL_DONE)
-		return rl_db_fail(db, err, "storing the accreditation");
-	rl_reset(q);
 	return rl_progress_refresh(db, trainee, err);
 }
 
@@ -1157,8 +1053,8 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 	const char *reason = so->st.reason;
 	struct rl_tacc t;
 	char why[300];
-	struct rl_stmt *q;
-	int changed = 0, rc;
+	int64_t changed = 0;
+	int rc;
 
 	if (need_faculty(me, k, err) < 0)
 		return -1;
@@ -1173,27 +1069,13 @@ static int apply_revocation(struct rl_db *db, const struct rl_user *me, const st
 		/* A trainer's: the revocation covers the person, every accreditation they hold (core/ledger/authority.h). */
 		if (rl_authority_trainer_revocation(&t, subject, index, why, sizeof(why)) != RL_AUTH_OK)
 			return rl_error_set(err, RL_E_CONFLICT, "already-revoked", NULL, "%s", why);
-		if (append(db, so, subject, err) < 0)
+		if (append(db, so, subject, err) < 0 ||
+		    rl_rows_tacc_revoke_all(db, subject, so->ledger_index, reason, &changed, err) < 0)
 			return -1;
-		q = rl_db_stmt(db, "UPDATE trainer_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
-				   "WHERE trainer_id = ?3 AND revoked_index IS NULL", err);
-	} else {
-		if (append(db, so, subject, err) < 0)
-			return -1;
-		q = rl_db_stmt(db, "UPDATE trainee_accreditations SET revoked_index = ?1, revoked_reason = ?2 "
-				   "WHERE ledger_index = ?4 AND trainee_id = ?3 AND revoked_index IS NULL", err);
-	}
-	if (!q)
+	} else if (append(db, so, subject, err) < 0 ||
+		   rl_rows_acc_revoke(db, subject, index, so->ledger_index, reason, &changed, err) < 0) {
 		return -1;
-	rl_bind_int64(q, 1, so->ledger_index);
-	rl_bind_text(q, 2, reason, -1);
-	rl_bind_int64(q, 3, subject);
-	if (!(rc && t.trainer == subject))
-		rl_bind_int64(q, 4, index);
-	if (rl_step(q) != RL_DONE)
-		return rl_db_fail(db, err, "revoking");
-	changed = rl_db_changes(db);
-	rl_reset(q);
+	}
 	if (!changed)
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL,
 				    "no live accreditation of user %lld at ledger index %lld", (long long)subject, (long long)index);
@@ -1263,7 +1145,6 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 	struct rl_signed_rec rec;
 	json_t *target = NULL;
 	char why[300];
-	struct rl_stmt *q;
 	int rc = -1, found, faculty;
 
 	if (!reason || !*reason || strlen(reason) > 1000)
@@ -1301,13 +1182,8 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 		rl_statement_read(target, NULL, &signed_st, &rerr);
 		rl_error_clear(&rerr);
 		sid = signed_st.u.session.session.id;
-		if (!(q = rl_db_stmt(db, "SELECT ledger_index FROM assessments WHERE session_id = ? ORDER BY ledger_index "
-				     "LIMIT 1", err)))
+		if (rl_rows_assessment_first(db, sid, &assessed, err) < 0)
 			goto out;
-		rl_bind_int64(q, 1, sid);
-		if (rl_step(q) == RL_ROW)
-			assessed = rl_col_int64(q, 0);
-		rl_reset(q);
 		if (assessed >= 0) {
 			rl_error_set(err, RL_E_CONFLICT, "withdrawal-refused", "Withdrawal refused",
 				     "session %lld has an assessment that counts (ledger index %lld); withdraw that first, "
@@ -1321,18 +1197,8 @@ static int apply_withdrawal(struct rl_db *db, const struct rl_user *me, const st
 		/* The claim comes back into the pending claims the seals bind: checked before (progress.h). */
 		if (rl_progress_hold(db, trainee, err) < 0)
 			goto out;
-		q = rl_db_stmt(db, "UPDATE sessions SET status = 'pending', signed_role = NULL, signed_steps = NULL, "
-				   "signed_by = NULL, signed_at = NULL, signoff_index = NULL, reject_reason = NULL "
-				   "WHERE id = ? AND signoff_index = ?", err);
-		if (!q)
+		if (rl_rows_session_reopen(db, sid, index, err) < 0)
 			goto out;
-		rl_bind_int64(q, 1, sid);
-		rl_bind_int64(q, 2, index);
-		if (rl_step(q) != RL_DONE) {
-			rl_db_fail(db, err, "returning the session to pending");
-			goto out;
-		}
-		rl_reset(q);
 		rc = rl_progress_refresh_held(db, trainee, err);
 	} else if (drop_record(db, rec.kind, index, err) < 0) {
 		goto out;
@@ -1405,62 +1271,75 @@ int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signo
 
 /* ------------------------------------------------------------------- keys */
 
-static json_t *key_json(struct rl_stmt *st)
+static json_t *key_json(const struct rl_row_key *k)
 {
-	char *pk = rl_base64_encode(rl_col_blob(st, 2), 32);
-	json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s}", "id", (json_int_t)rl_col_int64(st, 0),
-			      "user", (json_int_t)rl_col_int64(st, 1), "public_key", pk,
-			      "faculty_root", rl_col_int(st, 3), "created_at", rl_db_col_text(st, 4));
+	char *pk = rl_base64_encode(k->public_key, 32);
+	json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s}", "id", (json_int_t)k->id, "user", (json_int_t)k->user,
+			      "public_key", pk, "faculty_root", k->faculty_root, "created_at", k->created_at);
 	free(pk);
-	if (!rl_col_is_null(st, 5))
-		json_object_set_new(o, "revoked_at", json_string(rl_db_col_text(st, 5)));
-	if (!rl_col_is_null(st, 6))
-		json_object_set_new(o, "revoked_index", json_integer(rl_col_int64(st, 6)));
+	if (k->revoked)
+		json_object_set_new(o, "revoked_at", json_string(k->revoked_at));
+	if (k->revoked_index >= 0)
+		json_object_set_new(o, "revoked_index", json_integer(k->revoked_index));
 	return o;
 }
 
-#define KEY_COLUMNS "id, user_id, public_key, faculty_root, created_at, revoked_at, revoked_index"
+/* The user's keys as rows (rl_key_list), newest first. */
+struct keys {
+	struct rl_row_key *v;
+	size_t n, cap;
+};
+
+static int add_key(void *ctx, const struct rl_row_key *k)
+{
+	struct keys *ks = ctx;
+
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? 2 * ks->cap : 8;
+		struct rl_row_key *grown = realloc(ks->v, cap * sizeof(*grown));
+		if (!grown)
+			return -2;
+		ks->v = grown;
+		ks->cap = cap;
+	}
+	ks->v[ks->n++] = *k;
+	return 0;
+}
 
 json_t *rl_key_list(struct rl_db *db, int64_t user, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE user_id = ? ORDER BY id DESC", err);
-	json_t *a;
+	struct keys ks = { NULL, 0, 0 };
+	json_t *a = NULL;
+	int rc = rl_rows_key_list(db, user, add_key, &ks, err);
 
-	if (!st)
-		return NULL;
+	if (rc == -2)
+		rl_error_internal(err, "out of memory listing keys");
+	if (rc < 0)
+		goto out;
 	a = json_array();
-	rl_bind_int64(st, 1, user);
-	while (rl_step(st) == RL_ROW)
-		json_array_append_new(a, key_json(st));
-	rl_reset(st);
-	/* Keys per device: the device_key statement that approved each key, if any. */
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		json_t *o = json_array_get(a, i);
+	for (size_t i = 0; i < ks.n; i++) {
+		json_t *o = key_json(&ks.v[i]);
 		struct rl_devkey dev;
-		uint8_t pk[32];
-		int rc;
+		int64_t acc;
 
-		if (rl_base64_decode_exact(json_string_value(json_object_get(o, "public_key")), pk, 32) < 0)
-			continue;
-		if ((rc = device_key_of(db, user, pk, &dev, err)) < 0) {
-			json_decref(a);
-			return NULL;
-		}
+		json_array_append_new(a, o);
+		/* Keys per device: the device_key statement that approved each key, if any ... */
+		if ((rc = device_key_of(db, user, ks.v[i].public_key, &dev, err)) < 0)
+			break;
 		if (rc)
 			json_object_set_new(o, "device_index", json_integer(dev.introduced));
 		/* ... or the trainer accreditation that names it (the first key). */
-		st = rl_db_stmt(db, "SELECT max(ledger_index) FROM trainer_accreditations WHERE trainer_id = ? AND public_key = ?",
-				err);
-		if (!st) {
-			json_decref(a);
-			return NULL;
-		}
-		rl_bind_int64(st, 1, user);
-		rl_bind_blob(st, 2, pk, 32);
-		if (rl_step(st) == RL_ROW && !rl_col_is_null(st, 0))
-			json_object_set_new(o, "accreditation_index", json_integer(rl_col_int64(st, 0)));
-		rl_reset(st);
+		if ((rc = rl_rows_tacc_index_for_key(db, user, ks.v[i].public_key, &acc, err)) < 0)
+			break;
+		if (rc)
+			json_object_set_new(o, "accreditation_index", json_integer(acc));
 	}
+	if (rc < 0) {
+		json_decref(a);
+		a = NULL;
+	}
+out:
+	free(ks.v);
 	return a;
 }
 
@@ -1468,38 +1347,32 @@ static int insert_key(struct rl_db *db, int64_t user, const uint8_t pk[32], int 
 		      struct rl_error *err)
 {
 	char now[21];
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO keys(user_id, public_key, faculty_root, created_at) VALUES (?,?,?,?) "
-					  "RETURNING id", err);
+	int rc;
 
-	if (!st)
-		return -1;
 	rl_now_rfc3339(now);
-	rl_bind_int64(st, 1, user);
-	rl_bind_blob(st, 2, pk, 32);
-	rl_bind_int(st, 3, faculty_root);
-	rl_bind_text(st, 4, now, -1);
-	if (rl_step_id(st, id) != RL_DONE) {
-		if (rl_db_unique_violation(db))
-			return rl_error_set(err, RL_E_CONFLICT, "key-exists", NULL, "this public key is already registered");
-		return rl_db_fail(db, err, "registering a key");
-	}
+	if ((rc = rl_rows_key_insert(db, user, pk, faculty_root, now, id, err)) > 0)
+		return rl_error_set(err, RL_E_CONFLICT, "key-exists", NULL, "this public key is already registered");
+	return rc;
+}
+
+/* The key with this id: 0, or -1 with err (not-found). */
+static int key_by_id(struct rl_db *db, int64_t id, struct rl_row_key *k, struct rl_error *err)
+{
+	int rc = rl_rows_key_by_id(db, id, k, err);
+
+	if (rc < 0)
+		return -1;
+	if (!rc)
+		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)id);
 	return 0;
 }
 
-static json_t *key_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
+/* The key with this id as its API JSON, or NULL with err. */
+static json_t *key_json_by_id(struct rl_db *db, int64_t id, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?", err);
-	json_t *o = NULL;
+	struct rl_row_key k;
 
-	if (!st)
-		return NULL;
-	rl_bind_int64(st, 1, id);
-	if (rl_step(st) == RL_ROW)
-		o = key_json(st);
-	else
-		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)id);
-	rl_reset(st);
-	return o;
+	return key_by_id(db, id, &k, err) < 0 ? NULL : key_json(&k);
 }
 
 char *rl_key_proof_message(const char *key_b64, const char *server, int64_t user, size_t *len,
@@ -1545,7 +1418,7 @@ int rl_key_add(struct rl_db *db, int64_t user, const char *public_key_b64, json_
 		return rl_error_field(err, "public_key", "must be a base64 Ed25519 public key of 32 bytes");
 	if (insert_key(db, user, pk, 0, &id, err) < 0)
 		return -1;
-	*out = key_by_id(db, id, err);
+	*out = key_json_by_id(db, id, err);
 	return *out ? 0 : -1;
 }
 
@@ -1602,38 +1475,25 @@ static int log_statement(struct rl_db *db, json_t *stmt, int64_t subject, int64_
 int rl_key_revoke(struct rl_db *db, const struct rl_user *me, int64_t key_id, json_t **out,
 		  struct rl_error *err)
 {
-	json_t *k = key_by_id(db, key_id, err);
-	int64_t owner, index;
-	char now[21];
-	struct rl_stmt *st;
+	struct rl_row_key k;
+	int64_t index;
+	char now[21], *pk;
+	int rc;
 
-	if (!k)
+	if (key_by_id(db, key_id, &k, err) < 0)
 		return -1;
-	owner = member_int(k, "user");
-	if (owner != me->id && !(me->roles & RL_ROLE_FACULTY)) {
-		json_decref(k);
+	if (k.user != me->id && !(me->roles & RL_ROLE_FACULTY))
 		return rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no key %lld is visible to you", (long long)key_id);
-	}
-	if (json_object_get(k, "revoked_at")) {
-		json_decref(k);
+	if (k.revoked)
 		return rl_error_set(err, RL_E_CONFLICT, "already-revoked", NULL, "key %lld is already revoked", (long long)key_id);
-	}
 	rl_now_rfc3339(now);
-	if (log_statement(db, rl_stmt_key_revocation(owner, member_str(k, "public_key"), now), owner, &index, err) < 0) {
-		json_decref(k);
+	if (!(pk = rl_base64_encode(k.public_key, 32)))
+		return rl_error_internal(err, "out of memory");
+	rc = log_statement(db, rl_stmt_key_revocation(k.user, pk, now), k.user, &index, err);
+	free(pk);
+	if (rc < 0 || rl_rows_key_revoke(db, key_id, now, index, err) < 0)
 		return -1;
-	}
-	json_decref(k);
-	st = rl_db_stmt(db, "UPDATE keys SET revoked_at = ?, revoked_index = ? WHERE id = ?", err);
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, index);
-	rl_bind_int64(st, 3, key_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "revoking a key");
-	rl_reset(st);
-	*out = key_by_id(db, key_id, err);
+	*out = key_json_by_id(db, key_id, err);
 	return *out ? 0 : -1;
 }
 
@@ -1663,59 +1523,80 @@ int rl_faculty_key_add(struct rl_db *db, int64_t user, const char *public_key_b6
 	return rc;
 }
 
+struct trainers {
+	json_t *list;
+	int64_t *ids;             /* each trainer's id, in the list's order */
+	size_t cap;
+	char today[11];
+};
+
+static int add_trainer(void *ctx, const struct rl_row_trainer *t)
+{
+	struct trainers *ts = ctx;
+	json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)t->id, "name", t->name ? t->name : "", "site",
+			      t->site ? t->site : ""), *acc;
+	const char *state;
+
+	if (json_array_size(ts->list) == ts->cap) {
+		size_t cap = ts->cap ? 2 * ts->cap : 16;
+		int64_t *grown = realloc(ts->ids, cap * sizeof(*grown));
+		if (!grown) {
+			json_decref(o);
+			return -2;
+		}
+		ts->ids = grown;
+		ts->cap = cap;
+	}
+	ts->ids[json_array_size(ts->list)] = t->id;
+	if (!t->has_acc) {
+		acc = json_pack("{s:s}", "state", "none");
+	} else {
+		const char *until = t->valid_until ? t->valid_until : "";
+		if (t->revoked)
+			state = "revoked";
+		else if (strcmp(until, ts->today) < 0)
+			state = "expired";
+		else
+			state = "active";
+		acc = json_pack("{s:I,s:s,s:s,s:s}", "ledger_index", (json_int_t)t->acc_index, "valid_from",
+				t->valid_from ? t->valid_from : "", "valid_until", until, "state", state);
+	}
+	json_object_set_new(o, "accreditation", acc);
+	json_array_append_new(ts->list, o);
+	return 0;
+}
+
+static int add_index(void *ctx, int64_t index)
+{
+	json_array_append_new(ctx, json_integer(index));
+	return 0;
+}
+
 json_t *rl_trainer_list(struct rl_db *db, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db,
-		"SELECT u.id, u.name, coalesce(u.site, ''), a.ledger_index, a.valid_from, a.valid_until, a.revoked_index "
-		"FROM users u LEFT JOIN trainer_accreditations a ON a.id = "
-		"(SELECT max(id) FROM trainer_accreditations WHERE trainer_id = u.id) "
-		"WHERE (u.roles & 2 <> 0) ORDER BY u.name, u.id", err);
-	char today[11];
-	json_t *a;
+	struct trainers ts = { json_array(), NULL, 0, "" };
+	int rc;
 
-	if (!st)
+	rl_format_date(rl_today(), ts.today);
+	if ((rc = rl_rows_trainer_list(db, add_trainer, &ts, err)) < 0) {
+		if (rc == -2)
+			rl_error_internal(err, "out of memory listing trainers");
+		json_decref(ts.list);
+		free(ts.ids);
 		return NULL;
-	rl_format_date(rl_today(), today);
-	a = json_array();
-	while (rl_step(st) == RL_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)rl_col_int64(st, 0), "name",
-				      rl_db_col_text(st, 1), "site", rl_db_col_text(st, 2));
-		json_t *acc;
-		const char *state;
-
-		if (rl_col_is_null(st, 3)) {
-			acc = json_pack("{s:s}", "state", "none");
-		} else {
-			const char *until = rl_db_col_text(st, 5);
-			if (!rl_col_is_null(st, 6))
-				state = "revoked";
-			else if (strcmp(until, today) < 0)
-				state = "expired";
-			else
-				state = "active";
-			acc = json_pack("{s:I,s:s,s:s,s:s}", "ledger_index", (json_int_t)rl_col_int64(st, 3),
-					"valid_from", rl_db_col_text(st, 4), "valid_until", until, "state", state);
-		}
-		json_object_set_new(o, "accreditation", acc);
-		json_array_append_new(a, o);
 	}
-	rl_reset(st);
 	/* The statements that make the trainer's key chain, for checkers that follow it (web/js/verify.js). */
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		json_t *o = json_array_get(a, i), *chain = json_array();
-		struct rl_stmt *q = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? AND kind IN "
-					     "('trainer_accreditation', 'device_key', 'key_revocation', 'revocation') "
-					     "ORDER BY idx", err);
-		if (!q) {
+	for (size_t i = 0; i < json_array_size(ts.list); i++) {
+		json_t *o = json_array_get(ts.list, i), *chain = json_array();
+
+		if (rl_rows_ledger_key_chain(db, ts.ids[i], add_index, chain, err) < 0) {
 			json_decref(chain);
-			json_decref(a);
+			json_decref(ts.list);
+			free(ts.ids);
 			return NULL;
 		}
-		rl_bind_int64(q, 1, json_integer_value(json_object_get(o, "id")));
-		while (rl_step(q) == RL_ROW)
-			json_array_append_new(chain, json_integer(rl_col_int64(q, 0)));
-		rl_reset(q);
 		json_object_set_new(o, "key_chain", chain);
 	}
-	return a;
+	free(ts.ids);
+	return ts.list;
 }

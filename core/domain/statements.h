@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "ledger/stmt.h"
 
 /* Who signs and when: the members every person's statement carries. */
 struct rl_signer {
@@ -30,6 +31,48 @@ struct rl_signer {
 };
 
 /*
+ * The one renderer: a typed statement (ledger/stmt.h) as the JSON that is
+ * signed (RL_STATEMENT_PREFIX || JCS of it; docs/ledger.md).  Every
+ * builder below fills a struct rl_statement and renders it here, and a
+ * statement read by rl_statement_read renders back to the same canonical
+ * bytes.  Members the kind leaves optional are written when present
+ * (strings not NULL; a role, steps or a reason of a decision only when
+ * not empty; "supersedes" when >= 0); a person's statement carries
+ * "signer", "key" and "signed_at", a log-signed one "issuer":"log".
+ * NULL for a kind it does not know.
+ */
+json_t *rl_statement_to_json(const struct rl_statement *st);
+
+/*
+ * The records the builders take, read once from their API JSON into the
+ * typed records of ledger/stmt.h (borrowed from the JSON).  Every problem
+ * is a field error naming its path ("session.trainee is required",
+ * "import.certificate.issuer must be a string"); returns 0 or -1.
+ *
+ * A session (GET /sessions/{id}): "id", "trainee", "trainer" (ids) and
+ * "minutes" are required; "date", "activity", "platform", "site",
+ * "procedure", "role", "notes", "created_at" (strings) and "steps" (an
+ * array of strings) are read when present and not null.  Text copied
+ * from the record is only typed (its rules are the record's).
+ */
+int rl_stmt_session_from_api(const json_t *session, struct rl_stmt_session *out, struct rl_error *err);
+/*
+ * An import (GET /imports/{id}): "id" and "trainee" required; a
+ * simulator's (certificate 0) "trainer" and "attempts"; "kind", "sha256",
+ * "attempts_sha256" strings; a certificate's (1) "certificate" object
+ * with "kind", "issuer", "achievement", "completed_on" (strings) and
+ * "verified" (boolean).  Strings absent stay NULL (a statement spells them "").
+ */
+int rl_stmt_import_from_api(const json_t *import, int certificate, struct rl_stmt_import *out, struct rl_error *err);
+/*
+ * What an accreditation names from a progress report: its "curriculum"
+ * ("code" and "sha256" required, "version") and "accreditation_evidence"
+ * (an array of ledger indexes, borrowed into *evidence).
+ */
+int rl_stmt_evidence_from_report(const json_t *report, struct rl_stmt_curriculum *cur, const json_t **evidence,
+				 struct rl_error *err);
+
+/*
  * A trainer's decision on a session.  session is the session's API JSON
  * (the certified fields are taken from it); decision "confirmed" or
  * "rejected"; role/steps are the trainer's own view (NULL: none);
@@ -37,6 +80,9 @@ struct rl_signer {
  */
 json_t *rl_stmt_session_signoff(const json_t *session, const char *decision, const char *role,
 				const json_t *steps, const char *reason, const struct rl_signer *by);
+/* The same from the session's typed record (rl_stmt_session_from_api). */
+json_t *rl_stmt_session_signoff_of(const struct rl_stmt_session *session, const char *decision, const char *role,
+				   const json_t *steps, const char *reason, const struct rl_signer *by);
 
 /* A scored assessment of a signed session the signer supervised. */
 json_t *rl_stmt_assessment(int64_t trainee, int64_t session, const char *tool, const json_t *scores,

@@ -25,7 +25,9 @@
 #include "ledger/stmt.h"
 #include "domain/progress.h"
 #include "domain/progress_record.h"
+#include "store/ledger_lookup.h"
 #include "store/secrets.h"
+#include "store/signoff_rows.h"
 #include "base/codes.h"
 #include "domain/users.h"
 #include "base/util.h"
@@ -280,24 +282,16 @@ static void head_ref(const json_t *head, struct rl_tree_head_ref *h)
 /* The signed_at of the statement at ledger index idx into out (the ledger's, never a record row's): 0, or -1 with err. */
 static int statement_signed_at(struct rl_db *db, int64_t idx, char *out, size_t size, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT message FROM ledger WHERE idx = ?", err);
+	struct rl_row_ledger_entry e;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
 	json_t *stmt = NULL;
-	int rc;
 
 	out[0] = '\0';
-	if (!st)
+	if (rl_rows_ledger_entry(db, idx, &e, err) < 0)
 		return -1;
-	rl_bind_int64(st, 1, idx);
-	if ((rc = rl_step(st)) == RL_ROW) {
-		const char *m = rl_col_text(st, 0);
-		size_t len = m ? (size_t)rl_col_bytes(st, 0) : 0;
-		if (len > plen && memcmp(m, RL_STATEMENT_PREFIX, plen) == 0)
-			stmt = json_loadb(m + plen, len - plen, 0, NULL);
-	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the accreditation statement");
+	if (e.message && e.message_len > plen && memcmp(e.message, RL_STATEMENT_PREFIX, plen) == 0)
+		stmt = json_loadb(e.message + plen, e.message_len - plen, 0, NULL);
+	rl_row_ledger_entry_release(&e);
 	if (json_string_value(json_object_get(stmt, "signed_at")))
 		snprintf(out, size, "%s", json_string_value(json_object_get(stmt, "signed_at")));
 	json_decref(stmt);
@@ -313,9 +307,10 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 	struct rl_progress p;
 	struct rl_tree_head_ref h;
 	json_t *head = NULL, *doc = NULL, *subject, *evidence;
-	struct rl_stmt *st;
+	struct rl_row_acc acc;
 	int64_t acc_id = 0, acc_index = 0;
 	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
+	int found;
 	uint8_t sk[64];
 
 	if (rl_progress_record(db, trainee, &p, err) < 0)
@@ -327,18 +322,12 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 			     "trainee %lld is not accredited, so there is no credential to export", (long long)trainee);
 		goto out;
 	}
-	st = rl_db_stmt(db, "SELECT id, ledger_index, accredited_at, coalesce(valid_until, '') FROM trainee_accreditations "
-			    "WHERE trainee_id = ? AND revoked_index IS NULL ORDER BY id DESC LIMIT 1", err);
-	if (!st)
+	if ((found = rl_rows_acc_live(db, trainee, &acc, err)) < 0)
 		goto out;
-	rl_bind_int64(st, 1, trainee);
-	if (rl_step(st) == RL_ROW) {
-		acc_id = rl_col_int64(st, 0);
-		acc_index = rl_col_int64(st, 1);
-		snprintf(accredited_at, sizeof(accredited_at), "%s", rl_col_text(st, 2));
-		snprintf(until, sizeof(until), "%s", rl_col_text(st, 3));
+	if (found) {
+		acc_id = acc.id;
+		acc_index = acc.index;
 	}
-	rl_reset(st);
 	/* The record must be the accreditation the ledger gives (a changed row issues nothing). */
 	if (acc_id && acc_index != p.acc_index)
 		acc_id = 0;
@@ -417,6 +406,34 @@ static int pairs_add(struct pairs *p, int64_t a, int64_t b)
 	return 0;
 }
 
+/* ledger_ended's walk: the revocations and trainer accreditations, and what they end. */
+struct ends {
+	struct pairs trainer_accs, revocations, ended;
+	int oom;
+};
+
+static int read_end(void *ctx, int64_t idx, const char *m, size_t len)
+{
+	struct ends *e = ctx;
+	size_t plen = strlen(RL_STATEMENT_PREFIX);
+	json_t *j = len > plen && memcmp(m, RL_STATEMENT_PREFIX, plen) == 0 ? json_loadb(m + plen, len - plen, 0, NULL) : NULL;
+	struct rl_statement s;
+	struct rl_error ignored = RL_ERROR_INIT;
+
+	if (j && rl_statement_read(j, NULL, &s, &ignored) == 0) {
+		if (s.kind == RL_K_REVOCATION)
+			e->oom |= pairs_add(&e->revocations, idx, s.u.revocation.accreditation_index);
+		else if (s.kind == RL_K_TRAINER_ACC) {
+			e->oom |= pairs_add(&e->trainer_accs, idx, s.u.trainer_acc.trainer);
+			if (s.supersedes >= 0)
+				e->oom |= pairs_add(&e->ended, s.supersedes, 0);
+		}
+	}
+	rl_error_clear(&ignored);
+	json_decref(j);
+	return 0;
+}
+
 /*
  * The ledger indexes of the accreditations the ledger itself has ended,
  * sorted, in *out (free it), by the rules signoff.c applies to the rows:
@@ -429,37 +446,17 @@ static int pairs_add(struct pairs *p, int64_t a, int64_t b)
  */
 static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('revocation', 'trainer_accreditation') "
-					    "ORDER BY idx", err);
-	size_t plen = strlen(RL_STATEMENT_PREFIX);
-	struct pairs trainer_accs = { 0 }, revocations = { 0 }, ended = { 0 };
-	int rc, oom = 0;
+	struct ends e = { { 0 }, { 0 }, { 0 }, 0 };
+	struct pairs trainer_accs, revocations, ended;
+	int rc, oom;
 
 	*out = NULL;
 	*n = 0;
-	if (!st)
-		return -1;
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int64_t idx = rl_col_int64(st, 0);
-		const char *m = rl_col_text(st, 1);
-		size_t len = m ? (size_t)rl_col_bytes(st, 1) : 0;
-		json_t *j = len > plen && memcmp(m, RL_STATEMENT_PREFIX, plen) == 0 ? json_loadb(m + plen, len - plen, 0, NULL) : NULL;
-		struct rl_statement s;
-		struct rl_error ignored = RL_ERROR_INIT;
-
-		if (j && rl_statement_read(j, NULL, &s, &ignored) == 0) {
-			if (s.kind == RL_K_REVOCATION)
-				oom |= pairs_add(&revocations, idx, s.u.revocation.accreditation_index);
-			else if (s.kind == RL_K_TRAINER_ACC) {
-				oom |= pairs_add(&trainer_accs, idx, s.u.trainer_acc.trainer);
-				if (s.supersedes >= 0)
-					oom |= pairs_add(&ended, s.supersedes, 0);
-			}
-		}
-		rl_error_clear(&ignored);
-		json_decref(j);
-	}
-	rl_reset(st);
+	rc = rl_rows_ledger_accreditation_ends(db, read_end, &e, err);
+	trainer_accs = e.trainer_accs;
+	revocations = e.revocations;
+	ended = e.ended;
+	oom = e.oom;
 	for (size_t r = 0; r < revocations.n && !oom; r++) {
 		int64_t named = revocations.v[r][1], trainer = 0;
 
@@ -476,10 +473,9 @@ static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_er
 	}
 	free(trainer_accs.v);
 	free(revocations.v);
-	if (rc != RL_DONE || oom || (ended.n && !(*out = malloc(ended.n * sizeof(**out))))) {
+	if (rc < 0 || oom || (ended.n && !(*out = malloc(ended.n * sizeof(**out))))) {
 		free(ended.v);
-		return rc != RL_DONE ? rl_db_fail(db, err, "reading the ledger's revocations")
-				     : rl_error_internal(err, "out of memory reading the ledger's revocations");
+		return rc < 0 ? -1 : rl_error_internal(err, "out of memory reading the ledger's revocations");
 	}
 	for (size_t i = 0; i < ended.n; i++)
 		(*out)[i] = ended.v[i][0];
@@ -490,17 +486,47 @@ static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_er
 	return 0;
 }
 
+/* One half of the status list: its bits, and the accreditations the ledger has ended (sorted). */
+struct status_bits {
+	uint8_t *bits;
+	int trainers;
+	int64_t offset;
+	const int64_t *ended;
+	size_t nended;
+};
+
+/* A row's bit is its accreditation's state in the ledger; a row that says otherwise is named as drift. */
+static int set_status_bit(void *ctx, const struct rl_row_acc_state *row)
+{
+	const struct status_bits *sb = ctx;
+	int64_t i = sb->offset + row->id, idx = row->index;
+	int ledger = sb->nended && bsearch(&idx, sb->ended, sb->nended, sizeof(*sb->ended), cmp_int64) != NULL;
+	int cache = row->ended;
+
+	if (i < sb->offset || i >= sb->offset + RL_STATUS_LIST_BITS / 2)
+		return 0; /* an id edited below zero names no bit of this half */
+	if (ledger)
+		sb->bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+	if (ledger != cache && rl_progress_drift_hook) {
+		json_t *item = json_pack("{s:I,s:s,s:I,s:b,s:b}", sb->trainers ? "trainer" : "trainee",
+					 (json_int_t)row->person, "requirement", "accreditation revoked",
+					 "accreditation_index", (json_int_t)idx, "cache", cache, "ledger", ledger);
+		if (item)
+			rl_progress_drift_hook(item);
+		json_decref(item);
+	}
+	return 0;
+}
+
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err)
 {
 	uint8_t *bits = calloc(RL_STATUS_LIST_BITS / 8, 1), *gz = NULL, sk[64];
 	char did[80], vm[170], now[21], until[21], url[300], sub[320];
-	struct rl_stmt *st;
 	z_stream zs;
 	json_t *doc = NULL;
 	char *b64 = NULL, *enc = NULL;
 	size_t b64len, nended = 0;
 	int64_t *ended = NULL;
-	int rc;
 
 	if (!bits)
 		return NULL;
@@ -512,39 +538,10 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	 * the ledger; a row that says otherwise is named as drift.
 	 */
 	for (int half = 0; half < 2; half++) {
-		int64_t offset = half ? RL_STATUS_LIST_BITS / 2 : 0;
-		st = rl_db_stmt(db, half
-			? "SELECT id, ledger_index, trainer_id, "
-			  "CASE WHEN revoked_index IS NOT NULL OR superseded_index IS NOT NULL THEN 1 ELSE 0 END "
-			  "FROM trainer_accreditations WHERE id < ?"
-			: "SELECT id, ledger_index, trainee_id, CASE WHEN revoked_index IS NOT NULL THEN 1 ELSE 0 END "
-			  "FROM trainee_accreditations WHERE id < ?", err);
-		if (!st)
-			goto out;
-		rl_bind_int(st, 1, RL_STATUS_LIST_BITS / 2);
-		while ((rc = rl_step(st)) == RL_ROW) {
-			int64_t i = offset + rl_col_int64(st, 0), idx = rl_col_int64(st, 1);
-			int ledger = nended && bsearch(&idx, ended, nended, sizeof(*ended), cmp_int64) != NULL;
-			int cache = rl_col_int64(st, 3) != 0;
+		struct status_bits sb = { bits, half, half ? RL_STATUS_LIST_BITS / 2 : 0, ended, nended };
 
-			if (i < offset || i >= offset + RL_STATUS_LIST_BITS / 2)
-				continue; /* an id edited below zero names no bit of this half */
-			if (ledger)
-				bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
-			if (ledger != cache && rl_progress_drift_hook) {
-				json_t *item = json_pack("{s:I,s:s,s:I,s:b,s:b}", half ? "trainer" : "trainee",
-							 (json_int_t)rl_col_int64(st, 2), "requirement", "accreditation revoked",
-							 "accreditation_index", (json_int_t)idx, "cache", cache, "ledger", ledger);
-				if (item)
-					rl_progress_drift_hook(item);
-				json_decref(item);
-			}
-		}
-		rl_reset(st);
-		if (rc != RL_DONE) {
-			rl_db_fail(db, err, "reading the accreditations for the status list");
+		if (rl_rows_acc_states(db, half, RL_STATUS_LIST_BITS / 2, set_status_bit, &sb, err) < 0)
 			goto out;
-		}
 	}
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -604,8 +601,9 @@ out:
 json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struct rl_issuer *iss, struct rl_error *err)
 {
 	struct rl_user u;
-	struct rl_stmt *st;
+	struct rl_row_tacc t;
 	int64_t acc_id = 0, acc_index = 0, revoked = -1;
+	int found;
 	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
 	json_t *head = NULL, *doc = NULL;
@@ -617,19 +615,15 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 		return NULL;
 	}
 	/* The trainer's latest accreditation is the only one that can be live (core/ledger/authority.h). */
-	st = rl_db_stmt(db, "SELECT id, ledger_index, valid_from, valid_until, coalesce(revoked_index, -1) "
-			    "FROM trainer_accreditations WHERE trainer_id = ? ORDER BY ledger_index DESC LIMIT 1", err);
-	if (!st)
+	if ((found = rl_rows_tacc_latest(db, trainer, &t, err)) < 0)
 		return NULL;
-	rl_bind_int64(st, 1, trainer);
-	if (rl_step(st) == RL_ROW) {
-		acc_id = rl_col_int64(st, 0);
-		acc_index = rl_col_int64(st, 1);
-		snprintf(from, sizeof(from), "%s", rl_col_text(st, 2));
-		snprintf(until, sizeof(until), "%s", rl_col_text(st, 3));
-		revoked = rl_col_int64(st, 4);
+	if (found) {
+		acc_id = t.id;
+		acc_index = t.index;
+		snprintf(from, sizeof(from), "%s", t.valid_from);
+		snprintf(until, sizeof(until), "%s", t.valid_until);
+		revoked = t.revoked;
 	}
-	rl_reset(st);
 	if (acc_id && revoked >= 0) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
 			     "the trainer accreditation of trainer %lld (ledger index %lld) was revoked at ledger index %lld: "

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ledger/ledger.h"
+#include "store/ledger_lookup.h"
 #include "domain/imports.h"
 #include "domain/progress.h"
 #include "domain/sessions.h"
@@ -244,8 +245,6 @@ json_t *rl_export_json(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	struct rl_user u;
 	json_t *out, *sessions, *progress, *statements;
-	struct rl_stmt *st;
-
 	if (rl_user_get(db, trainee, &u, err) < 0)
 		return NULL;
 	sessions = all_sessions(db, trainee, err);
@@ -257,16 +256,13 @@ json_t *rl_export_json(struct rl_db *db, int64_t trainee, struct rl_error *err)
 		progress = json_null();
 	}
 	statements = json_array();
-	st = rl_db_stmt(db, "SELECT idx FROM ledger WHERE subject_id = ? OR signer_id = ? ORDER BY idx", err);
-	if (st) {
+	{
 		int64_t idx[20000];
-		int n = 0;
-		rl_bind_int64(st, 1, trainee);
-		rl_bind_int64(st, 2, trainee);
-		while (rl_step(st) == RL_ROW && n < 20000)
-			idx[n++] = rl_col_int64(st, 0);
-		rl_reset(st);
-		for (int i = 0; i < n; i++)
+		size_t n = 0;
+
+		/* As before the move: what could be read is exported (a failed read leaves err set). */
+		rl_rows_ledger_of_person(db, trainee, idx, sizeof(idx) / sizeof(idx[0]), &n, err);
+		for (size_t i = 0; i < n; i++)
 			rl_ledger_export(db, idx[i], 1, add_statement, statements, err);
 	}
 	out = json_pack("{s:{s:I,s:s,s:s,s:s,s:s},s:o,s:o,s:o}",

@@ -308,7 +308,7 @@ int rl_rows_account_list(struct rl_db *db, const struct rl_rows_account_filter *
 	rl_bind_int64(st, 6, f->programme);
 	rl_bind_int(st, 7, f->scoped != 0);
 	if (f->scoped)
-		rl_bind_int64(st, 99, f->scope_id);
+		rl_bind_int64(st, RL_FACULTY_SCOPE_PARAM, f->scope_id);
 	while ((rc = rl_step(st)) == RL_ROW) {
 		int r;
 		account_from_row(st, &a);

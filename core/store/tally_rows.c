@@ -1,0 +1,143 @@
+/*
+ * tally_rows.c - trainee_tally, trainee_status.ledger_through and the
+ * session columns tallies count; see tally_rows.h.
+ */
+#include "base/prelude.h"
+
+#include "store/tally_rows.h"
+
+#include "store/sql.h"
+
+void rl_row_tally_session_release(struct rl_row_tally_session *s)
+{
+	if (!s)
+		return;
+	free(s->status);
+	free(s->activity);
+	free(s->platform);
+	free(s->role);
+	free(s->steps_json);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A copy of a text column, NULL for NULL; *oom set when the copy fails. */
+static char *col_dup(struct rl_stmt *st, int i, int *oom)
+{
+	const char *v = rl_col_text(st, i);
+	char *c;
+
+	if (!v)
+		return NULL;
+	if (!(c = strdup(v)))
+		*oom = 1;
+	return c;
+}
+
+int rl_rows_tally_session(struct rl_db *db, int64_t session, struct rl_row_tally_session *out,
+			  struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT trainee_id, status, signoff_index, activity, platform, minutes, "
+					"role, steps FROM sessions WHERE id = ?", err);
+	int rc, oom = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->signoff_index = -1;
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, session);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		out->trainee = rl_col_int64(st, 0);
+		out->status = col_dup(st, 1, &oom);
+		out->signoff_index = rl_col_is_null(st, 2) ? -1 : rl_col_int64(st, 2);
+		out->activity = col_dup(st, 3, &oom);
+		out->platform = col_dup(st, 4, &oom);
+		out->minutes = rl_col_int64(st, 5);
+		out->role = col_dup(st, 6, &oom);
+		out->steps_json = col_dup(st, 7, &oom);
+		if (!out->status)
+			oom |= !(out->status = strdup(""));
+	}
+	rl_reset(st);
+	if (oom) {
+		rl_row_tally_session_release(out);
+		return rl_error_internal(err, "out of memory reading a session");
+	}
+	if (rc == RL_ROW)
+		return 1;
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a session");
+}
+
+int rl_rows_tally_upsert(struct rl_db *db, int64_t trainee, const char *requirement, int64_t signed_amount,
+			 int64_t pending_amount, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
+					"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (trainee_id, requirement) DO UPDATE "
+					"SET signed = trainee_tally.signed + ?3, pending = trainee_tally.pending + ?4", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_text(st, 2, requirement, -1);
+	rl_bind_int64(st, 3, signed_amount);
+	rl_bind_int64(st, 4, pending_amount);
+	rc = rl_step(st);
+	rl_reset(st);
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
+}
+
+int rl_rows_tally_prune(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ? AND signed = 0 AND pending = 0",
+					err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	rl_reset(st);
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
+}
+
+int rl_rows_tally_list(struct rl_db *db, int64_t trainee,
+		       int (*each)(void *ctx, const char *requirement, int64_t signed_amount, int64_t pending_amount),
+		       void *ctx, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT requirement, signed, pending FROM trainee_tally WHERE trainee_id = ?",
+					err);
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	while ((rc = rl_step(st)) == RL_ROW) {
+		const char *req = rl_col_text(st, 0);
+
+		if ((stop = each(ctx, req ? req : "", rl_col_int64(st, 1), rl_col_int64(st, 2))) != 0)
+			break;
+	}
+	rl_reset(st);
+	if (stop)
+		return stop;
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading progress totals");
+}
+
+int rl_rows_tally_through(struct rl_db *db, int64_t trainee, int64_t *through, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_through FROM trainee_status WHERE trainee_id = ?", err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rc = rl_step(st);
+	if (rc == RL_ROW && !rl_col_is_null(st, 0)) {
+		*through = rl_col_int64(st, 0);
+		found = 1;
+	}
+	rl_reset(st);
+	if (rc != RL_ROW && rc != RL_DONE)
+		return rl_db_fail(db, err, "reading a trainee's status");
+	return found;
+}
