@@ -109,7 +109,13 @@ for t in ts: t.join()
 print(json.dumps({"failed_requests": failed["n"]}))
 PY
 WPID=$!
-sleep 3
+# Let writes land on the primary first: at least 20 acknowledged (at most 60 s;
+# a loaded machine takes longer than an idle one), then a moment more.
+for _ in $(seq 1 600); do
+	[ "$(wc -l < "$WORK/acked" 2>/dev/null || echo 0)" -ge 20 ] && break
+	sleep 0.1
+done
+sleep 1
 before=$(wc -l < "$WORK/acked")
 check "writes were acknowledged before the failover ($before)" "$before" -gt 0
 # SIGKILL the primary's postmaster (its backends exit when they see it gone), promote the standby.
