@@ -30,13 +30,11 @@ fi
 # python3 as before.  Its port and secret: PYH_PORT, PYH_SECRET.
 PYH_PORT=""; PYH_SECRET=""; PYH_PID=""
 if [ "${RASLOG_TEST_PYHELPER:-1}" = 1 ]; then
-	command python3 -I "${BASH_SOURCE[0]%/*}/lib/pyhelper.py" "$WORK/.pyhelper" </dev/null >/dev/null 2>"$WORK/pyhelper.log" &
+	# (Its first line, on a pipe: no polling for it.)
+	exec {pyh_fd}< <(exec python3 -I "${BASH_SOURCE[0]%/*}/lib/pyhelper.py" </dev/null 2>"$WORK/pyhelper.log")
 	PYH_PID=$!
-	for pyh_i in $(seq 250); do
-		[ -f "$WORK/.pyhelper" ] && { read -r PYH_PORT PYH_SECRET <"$WORK/.pyhelper"; break; }
-		kill -0 "$PYH_PID" 2>/dev/null || break
-		sleep 0.02
-	done
+	read -r PYH_PORT PYH_SECRET <&"$pyh_fd"
+	exec {pyh_fd}<&-
 	[ -n "$PYH_PORT" ] || echo "# tests/lib/pyhelper.py did not start: python3 for each helper call"
 fi
 # pyh MODE PID FIELD...: one request to the helper (tests/lib/pyhelper.py says what MODE, PID and

@@ -1,12 +1,12 @@
-# tests/lib/pyhelper.py PORTFILE - one long-lived Python for a shell suite
+# tests/lib/pyhelper.py - one long-lived Python for a shell suite
 # (started by tests/lib.sh), so that jget, tok, pk_of, free_port and the
 # other small Python snippets of tests/lib.sh cost a loopback connection
 # made by bash's /dev/tcp instead of a python3 process each (on this
 # machine a start of python3 costs about 80 ms of CPU; a suite made
 # hundreds: issue 20 item 5).
 #
-# It listens on 127.0.0.1 (an unused port) and writes "PORT SECRET" to
-# PORTFILE (mode 0600, renamed into place when ready).  A request is
+# It listens on 127.0.0.1 (an unused port) and prints "PORT SECRET" when
+# ready, a line on its standard output (a pipe to the suite's shell).  A request is
 # NUL-separated fields, the first the secret (anyone else on the machine
 # could connect to the port; without the secret nothing is read or run):
 #   SECRET \0 jget \0 PID \0 EXPR \0
@@ -160,17 +160,16 @@ def serve(conn, secret):
 
 
 def main():
-    portfile = sys.argv[1]
     parent = os.getppid()
     secret = secrets.token_hex(16)
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen(64)
-    tmp = portfile + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.write(fd, ("%d %s\n" % (ls.getsockname()[1], secret)).encode())
-    os.close(fd)
-    os.rename(tmp, portfile)
+    # The one line on standard output, then nothing more on it.
+    os.write(1, ("%d %s\n" % (ls.getsockname()[1], secret)).encode())
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
     ls.settimeout(1.0)
     while os.getppid() == parent:
         try:
