@@ -20,6 +20,13 @@
 #       its standard input is PID's (read before it runs) or, with -, empty
 #       (tests/lib.sh's python3 function sends only code that uses neither
 #       the environment, nor processes, sockets, threads, signals or time)
+#   SECRET \0 cell \0 - \0 METHOD \0 URL \0 BODY or "" \0 HAS_BODY (1/0) \0
+#   BODYFILE \0 HDRFILE \0 N \0 HEADER1 \0 ... HEADERN \0
+#       one HTTP request as tests/api/authz/common.sh's cell makes it with
+#       curl (the headers curl sends, then HEADER...): the reply's body in
+#       BODYFILE, its status line and headers in HDRFILE (curl -D), and on
+#       standard output what curl -w '%{http_code}\t%{content_type}\t
+#       %header{x-request-id}\t%header{www-authenticate}\n' prints
 # and the answer is STATUS \0 STDERR \0 then "t" STDOUT \0, or "r" and
 # STDOUT to the end (output with a NUL, or long: bash reads a socket a
 # byte a read), STATUS the exit status python3 would have had; or
@@ -113,6 +120,36 @@ def do_py(pid, cwd, argv0, code, args):
     return status, out.getvalue(), errout.getvalue() + err
 
 
+def do_cell(method, url, body, has_body, bodyfile, hdrfile, headers):
+    import http.client, urllib.parse
+    u = urllib.parse.urlsplit(url)
+    path = u.path + ("?" + u.query if u.query else "")
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for h in headers:
+            name, _, value = h.partition(":")
+            conn.putheader(name, value.strip())
+        data = body.encode(*ENC) if has_body else None
+        if data is not None:
+            conn.putheader("Content-Length", str(len(data)))
+        conn.endheaders(data)
+        r = conn.getresponse()
+        rbody = r.read()
+    except OSError:
+        return 7, "000\t\t\t\n", ""
+    finally:
+        conn.close()
+    with open(bodyfile, "wb") as f:
+        f.write(rbody)
+    lines = ["HTTP/%s %d %s\r\n" % ("1.1" if r.version == 11 else "1.0", r.status, r.reason)]
+    lines += ["%s: %s\r\n" % (k, v) for k, v in r.msg.items()]
+    with open(hdrfile, "wb") as f:
+        f.write(("".join(lines) + "\r\n").encode(*ENC))
+    get = lambda n: r.msg.get(n) or ""
+    return 0, "%d\t%s\t%s\t%s\n" % (r.status, get("Content-Type"), get("X-Request-Id"), get("WWW-Authenticate")), ""
+
+
 def serve(conn, secret):
     with conn:
         f = conn.makefile("rb")
@@ -142,6 +179,10 @@ def serve(conn, secret):
                 code = field()
                 args = [field() for _ in range(n)]
                 status, out, err = do_py(pid, cwd, argv0, code, args)
+            elif mode == "cell":
+                method, url, body, has_body, bodyfile, hdrfile = (field() for _ in range(6))
+                headers = [field() for _ in range(int(field()))]
+                status, out, err = do_cell(method, url, body, has_body == "1", bodyfile, hdrfile, headers)
             else:
                 return
             out = out.encode(*ENC)

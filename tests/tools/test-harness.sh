@@ -10,7 +10,8 @@
 #     never stops the run's cluster;
 #   - tests/lib/sql.sh runs a statement on either engine (the browser tests');
 #   - tests/lib.sh's python3 helper (tests/lib/pyhelper.py): jget, the python3
-#     function and hdr answer as python3 and the processes they replace did.
+#     function, hdr and the authorization matrix's cell answer as python3,
+#     the pipelines and curl they replace did.
 . "$(dirname "$0")/fixtures/preamble.sh"
 
 OUT=$tmp/out
@@ -90,6 +91,41 @@ BIN=/nonexistent bash -c '. tests/lib.sh; cp "$1" "$WORK/hdr"
 	for h in Content-Type content-type X-Request-Id Set-Cookie ETag Empty Missing Content; do echo "$h=$(hdr "$h")"; done' _ "$tmp/hdr" >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
 tap $? "hdr (bash alone) answers as the tr | sed | head it replaced ($(tr '\n' ' ' <"$tmp/got"))"
+# tests/api/authz/common.sh's cell through the helper sends the bytes curl sends (a loopback
+# server here keeps each request and answers a problem) and reads the reply as curl -w and -D do.
+cat >"$tmp/echo.py" <<'PY'
+import socket, sys
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(5)
+print(ls.getsockname()[1], flush=True)
+out = open(sys.argv[1], "ab")
+while True:
+    c, _ = ls.accept(); data = b""
+    while b"\r\n\r\n" not in data: data += c.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    while n and len(body) < n[0]: body += c.recv(65536)
+    out.write(head + b"\r\n\r\n" + body + b"\n=====\n"); out.flush()
+    c.sendall(b'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/problem+json\r\nX-Request-Id: r-1\r\n'
+              b'WWW-Authenticate: Bearer realm="raslog"\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{"status":401}')
+    c.close()
+PY
+cells() {
+	cell POST /api/v1/sessions "cookie:SID:CSRF" '{"notes":"\u00e9 é"}'; echo "$st|$ct|$rid|$www"; cat "$WORK/hdr" "$WORK/body"
+	cell GET "/api/v1/keys?user=3" "rl_tok" -; echo "$st|$ct|$rid|$www"
+	REQ_ORIGIN=http://evil.example cell DELETE /api/v1/keys/4 "cookie:SID:-" -; echo "$st|$ct|$rid|$www"
+	cell PUT /api/v1/me/notifications - '{}'; echo "$st|$ct|$rid|$www"
+}
+for how in helper curl; do
+	BIN=/nonexistent bash -c '. tests/lib.sh; [ "$2" = curl ] && PYH_PORT=""
+		exec 7< <(exec /usr/bin/python3 "$1/echo.py" "$1/req.$2"); read -r PORT <&7; URL=http://127.0.0.1:$PORT
+		eval "$(sed -n "/^req() {/,/^}/p; /^CELL_UA=/p; /^cell() {/,/^}/p" tests/api/authz/common.sh)"
+		'"$(declare -f cells)"'; cells; kill $!' _ "$tmp" "$how" >"$tmp/cells.$how" 2>&1
+	sed -i 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g' "$tmp/req.$how" # two servers, two ports
+done
+cmp -s "$tmp/req.helper" "$tmp/req.curl" && cmp -s "$tmp/cells.helper" "$tmp/cells.curl" && [ "$(grep -c '^=====' "$tmp/req.helper")" = 4 ]
+tap $? "cell (tests/api/authz/common.sh) through the helper sends what curl sends, byte for byte, and reads its status, Content-Type, X-Request-Id, WWW-Authenticate, headers and body as curl does"
+[ -z "$(diff "$tmp/req.helper" "$tmp/req.curl")" ] || diff "$tmp/req.helper" "$tmp/req.curl" | sed 's/^/#   /' | head -10
+
 # The helper runs nothing for a caller without the secret; it ends with the suite's shell.
 (BIN=/nonexistent bash -c '. tests/lib.sh; echo "$PYH_PID" >"$1/pyh.pid"
 	exec 3<>"/dev/tcp/127.0.0.1/$PYH_PORT"; printf "wrong\0py\0-\0/\0-c\0000\0open(\"%s/ran\", \"w\")\0" "$1" >&3
