@@ -102,9 +102,10 @@ def do_py(pid, cwd, argv0, code, args):
         sys.stdin = io.StringIO(data)
         sys.stdout, sys.stderr = out, errout
         status, err = 0, ""
+        g = {"__name__": "__main__", "__builtins__": builtins}
         try:
             os.chdir(cwd)
-            exec(compile(code, "<string>", "exec"), {"__name__": "__main__", "__builtins__": builtins})
+            exec(compile(code, "<string>", "exec"), g)
         except SystemExit as e:
             if e.code is None:
                 status = 0
@@ -115,6 +116,15 @@ def do_py(pid, cwd, argv0, code, args):
         except Exception as e:
             status, err = 1, traceback_text(e)
         finally:
+            # A file the snippet left open is closed now, as at the end of a process (the
+            # caller reads it next); clearing its globals also breaks the cycles through them.
+            for v in list(g.values()):
+                if isinstance(v, io.IOBase):
+                    try:
+                        v.close()
+                    except Exception:
+                        pass
+            g.clear()
             sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.path[:], here = saved
             os.chdir(here)
     return status, out.getvalue(), errout.getvalue() + err

@@ -78,9 +78,12 @@ PY
 	python3 -c 'print("x" * 5000)' | wc -c
 	python3 -c 'print("a\0b")' | od -An -c
 	python3 -c 'print(1)' -c 'print(2)'
+	python3 -c 'import sys
+f = open(sys.argv[1], "w"); f.write("left open\n")
+def g(): return f' "$tmp/open.txt"; cat "$tmp/open.txt"
 }
 py_cases >"$tmp/want" 2>&1
-BIN=/nonexistent bash -c '. tests/lib.sh; PATH=$1:$PATH; '"$(declare -f py_cases)"'; py_cases' _ "$tmp/stub" >"$tmp/got" 2>&1
+tmp=$tmp BIN=/nonexistent bash -c '. tests/lib.sh; PATH=$1:$PATH; '"$(declare -f py_cases)"'; py_cases' _ "$tmp/stub" >"$tmp/got" 2>&1
 cmp -s "$tmp/got" "$tmp/want"
 tap $? "the python3 function (python3 -c CODE ARGS, python3 - ARGS) answers as python3: output, errors, exit status, working directory, standard input, long and binary output"
 [ -z "$(diff "$tmp/got" "$tmp/want")" ] || diff "$tmp/got" "$tmp/want" | sed 's/^/#   /' | head -10
