@@ -22,6 +22,74 @@ DB="$WORK/raslog.db"
 if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
 	mkdir -p "$WORK/.python" && ln -s /usr/bin/python3 "$WORK/.python/python3" && PATH="$WORK/.python:$PATH"
 fi
+# One long-lived python3 a suite (tests/lib/pyhelper.py) answers jget and
+# the other small Python helpers below: a request is a loopback connection
+# bash makes itself (/dev/tcp), so it costs no process where a python3 start
+# cost ~80 ms of CPU, hundreds of times a suite (issue 20 item 5).  Where it
+# does not run (RASLOG_TEST_PYHELPER=0, or it failed to start) they run
+# python3 as before.  Its port and secret: PYH_PORT, PYH_SECRET.
+PYH_PORT=""; PYH_SECRET=""; PYH_PID=""
+if [ "${RASLOG_TEST_PYHELPER:-1}" = 1 ]; then
+	# (Its first line, on a pipe: no polling for it.)
+	exec {pyh_fd}< <(exec python3 -I "${BASH_SOURCE[0]%/*}/lib/pyhelper.py" </dev/null 2>"$WORK/pyhelper.log")
+	PYH_PID=$!
+	read -r PYH_PORT PYH_SECRET <&"$pyh_fd"
+	exec {pyh_fd}<&-
+	[ -n "$PYH_PORT" ] || echo "# tests/lib/pyhelper.py did not start: python3 for each helper call"
+fi
+# pyh MODE PID FIELD...: one request to the helper (tests/lib/pyhelper.py says what MODE, PID and
+# the fields are); its output and error output printed and its exit status in pyh_st, or status 1
+# and nothing done when there is no helper or it cannot read PID's standard input.
+pyh() {
+	[ -n "$PYH_PORT" ] || return 1
+	{ exec {pyh_fd}<>"/dev/tcp/127.0.0.1/$PYH_PORT"; } 2>/dev/null || return 1
+	printf '%s\0' "$PYH_SECRET" "$@" >&"$pyh_fd"
+	pyh_st=""; pyh_out=""; pyh_err=""; pyh_kind=""
+	IFS= read -r -d '' -u "$pyh_fd" pyh_st
+	case $pyh_st in '' | fallback) exec {pyh_fd}>&-; return 1 ;; esac
+	IFS= read -r -d '' -u "$pyh_fd" pyh_err
+	IFS= read -r -N 1 -u "$pyh_fd" pyh_kind
+	if [ "$pyh_kind" = r ]; then cat <&"$pyh_fd"; else
+		IFS= read -r -d '' -u "$pyh_fd" pyh_out
+		printf '%s' "$pyh_out"
+	fi
+	exec {pyh_fd}>&-
+	[ -z "$pyh_err" ] || printf '%s' "$pyh_err" >&2
+}
+# pyrun CODE ARG...: what `python3 -c CODE ARG...` prints and its exit status, the code run by
+# the helper with an empty standard input (pyrun_in: the caller's).
+pyrun() { pr_code=$1; shift; pyh py - "$PWD" -c "$#" "$pr_code" "$@" && return "$pyh_st"; command python3 -c "$pr_code" "$@"; }
+pyrun_in() { pr_code=$1; shift; pyh py "$BASHPID" "$PWD" -c "$#" "$pr_code" "$@" && return "$pyh_st"; command python3 -c "$pr_code" "$@"; }
+# python3 -c CODE ARG... and python3 - ARG... (the program on standard input), as the suites
+# write them, run by the helper too, unless the code uses what a process of its own would keep
+# apart (the environment, the working directory, processes, sockets, threads, signals, time,
+# binary output): that runs python3 itself, as does any other form of the command.
+py_own_process() {
+	case $1 in
+	*socket* | *thread* | *subprocess* | *signal* | *fork* | *os.exec* | *_exit* | *select* | *serve* | \
+	*http* | *urllib* | *environ* | *getenv* | *chdir* | *system\(* | *popen* | *input\(* | *while\ True* | \
+	*asyncio* | *buffer* | *sleep* | *time.time* | *monotonic* | *atexit* | *fileinput* | *sys.path* | \
+	*sys.modules* | *fileno* | *fdopen* | *os.dup* | *open\([012]* | */dev/* | */proc/* | *getpid* | \
+	*multiprocessing* | *getpass* | *resource* | *faulthandler* | *breakpoint* | *pdb* | *sys.std*.reconfigure*) return 0 ;;
+	esac
+	return 1
+}
+python3() {
+	case ${1:-} in
+	-c)
+		[ $# -ge 2 ] && ! py_own_process "$2" || { command python3 "$@"; return; }
+		p3_code=$2; shift 2
+		case $p3_code in *stdin*) p3_in=$BASHPID ;; *) p3_in=- ;; esac
+		pyh py "$p3_in" "$PWD" -c "$#" "$p3_code" "$@" && return "$pyh_st"
+		command python3 -c "$p3_code" "$@" ;;
+	-)
+		shift
+		IFS= read -r -d '' p3_code || true
+		if ! py_own_process "$p3_code" && pyh py - "$PWD" - "$#" "$p3_code" "$@"; then return "$pyh_st"; fi
+		command python3 - "$@" <<<"$p3_code" ;;
+	*) command python3 "$@" ;;
+	esac
+}
 SERVER_PID=""
 # RASLOG_TEST_ENGINE=postgresql: the suite's database is a new PostgreSQL
 # database (PG_DB) in a throwaway cluster of its own (tests/lib/pg.sh), DB
@@ -63,6 +131,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 cleanup() {
 	stop_server
+	[ -z "$PYH_PID" ] || { kill "$PYH_PID" 2>/dev/null; wait "$PYH_PID" 2>/dev/null; }
 	if [ -n "${RASLOG_TEST_PG_DIR:-}" ] && [ -n "$PG_DB" ]; then pg_shared_dropdb "$PG_DB"
 	elif [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_stop; fi
 	rm -rf "$WORK"
@@ -93,7 +162,7 @@ check() { # check DESCRIPTION EXPR... : passes when [ EXPR ] holds
 skip() { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN # SKIP $1"; }
 
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	pyrun 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
 start_server() { # start_server [extra serve flags...]
@@ -185,7 +254,11 @@ req_to() {
 }
 
 # jget EXPR < json : python expression over the parsed value j
-jget() { python3 -c "import json,sys; j=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
+# (The helper evaluates EXPR as this python3 program would, on the same standard input.)
+jget() {
+	pyh jget "$BASHPID" "$1" && return "$pyh_st"
+	command python3 -c "import json,sys; j=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"
+}
 
 sql() {
 	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_psql "$PG_DB" "$1"; else sqlite3 "$DB" "$1"; fi
@@ -197,9 +270,7 @@ sql() {
 # requirement's signed figure and target.
 compare_offline_view() {
 	: > "$WORK/cmp"
-	for cov_id in $(jget '" ".join(str(t["trainee"]) for t in j["trainees"])' < "$1"); do
-		api GET "/api/v1/trainees/$cov_id/progress" "$2" >/dev/null
-		python3 - "$1" "$WORK/body" "$cov_id" >> "$WORK/cmp" <<'PY'
+	IFS= read -r -d '' cov_py <<'PY' || true
 import json, sys
 off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees"]}
 srv = json.load(open(sys.argv[2]))
@@ -209,6 +280,9 @@ def view(r):
             [(q["key"], q["signed"], q["target"]) for q in m["requirements"]]) for m in r["modules"]])
 print("same" if view(srv) == view(led) else "differ %s" % sys.argv[3])
 PY
+	for cov_id in $(jget '" ".join(str(t["trainee"]) for t in j["trainees"])' < "$1"); do
+		api GET "/api/v1/trainees/$cov_id/progress" "$2" >/dev/null
+		pyrun "$cov_py" "$1" "$WORK/body" "$cov_id" >> "$WORK/cmp"
 	done
 }
 
@@ -236,11 +310,11 @@ demo_keys() {
 		{ echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
 }
 # tok ID, pk_of ID: demo person ID's token and public key (people.jsonl).
-tok() { python3 -c "import json
+tok() { pyrun "import json
 for l in open('$WORK/people.jsonl'):
     p=json.loads(l)
     if p['id']==$1: print(p['token'])"; }
-pk_of() { python3 -c "import json
+pk_of() { pyrun "import json
 for l in open('$WORK/people.jsonl'):
     p=json.loads(l)
     if p['id']==$1: print(p['public_key'])"; }
@@ -264,14 +338,23 @@ req() {
 	curl "${args[@]}" "$@" "$URL$p"
 }
 # hdr NAME: the first header NAME of the last req (case-insensitive); j EXPR: jget on its reply.
-hdr() { tr -d '\r' <"$WORK/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
+# (hdr reads the file with bash alone: it was three processes a call.)
+hdr() {
+	while IFS= read -r hd_l || [ -n "$hd_l" ]; do
+		hd_l=${hd_l//$'\r'/}
+		[[ ${hd_l,,} == "${1,,}:"* ]] || continue
+		hd_l=${hd_l:${#1}+1}
+		printf '%s\n' "${hd_l#"${hd_l%%[! ]*}"}"
+		return 0
+	done <"$WORK/hdr"
+}
 j() { jget "$1" <"$WORK/body"; }
 
 # certified SESSION_ID [TOKEN]: the session's certified fields (what a sign-off
 # statement carries) as TOKEN (default $FAC, the suite's faculty) sees them.
 certified() {
 	api GET "/api/v1/sessions/$1" "${2:-$FAC}" >/dev/null
-	python3 -c 'import json,sys
+	pyrun 'import json,sys
 j=json.load(open(sys.argv[1]))
 keys=["id","trainee","trainer","date","minutes","activity","platform","site","procedure","steps","role","notes","created_at"]
 print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
@@ -282,7 +365,7 @@ print(json.dumps({k:j[k] for k in keys if j.get(k) is not None}))' "$WORK/body"
 fixture_session() { # fixture_session USER_ID -> prints the cookie value
 	# A web session row made as sign-in makes one (hash = BLAKE2b-256 of the
 	# cookie's 32 bytes), on either engine.
-	fs_row=$(python3 - <<'PY'
+	IFS= read -r -d '' fs_py <<'PY' || true
 import base64, hashlib, os, datetime
 raw = os.urandom(32)
 now = datetime.datetime.now(datetime.timezone.utc)
@@ -290,7 +373,7 @@ f = lambda t: t.strftime('%Y-%m-%dT%H:%M:%SZ')
 print(base64.urlsafe_b64encode(raw).decode().rstrip('='), hashlib.blake2b(raw, digest_size=32).hexdigest(),
       f(now), f(now + datetime.timedelta(hours=12)))
 PY
-)
+	fs_row=$(pyrun "$fs_py")
 	set -- "$1" $fs_row
 	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then fs_hash="decode('$3', 'hex')"; else fs_hash="X'$3'"; fi
 	sql "insert into web_sessions(user_id, hash, created_at, last_seen_at, expires_at) values ($1, $fs_hash, '$4', '$4', '$5')" >/dev/null

@@ -8,7 +8,10 @@
 #     database is a copy of the template database (pg-test-compat.sql
 #     loaded), apart from every other suite's, dropped at the end; a suite
 #     never stops the run's cluster;
-#   - tests/lib/sql.sh runs a statement on either engine (the browser tests').
+#   - tests/lib/sql.sh runs a statement on either engine (the browser tests');
+#   - tests/lib.sh's python3 helper (tests/lib/pyhelper.py): jget, the python3
+#     function, hdr and the authorization matrix's cell answer as python3,
+#     the pipelines and curl they replace did.
 . "$(dirname "$0")/fixtures/preamble.sh"
 
 OUT=$tmp/out
@@ -35,6 +38,106 @@ picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-
 	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
 [ "$picked" = "api-pg/01-sessions cli-pg/cli browser-pg " ] && (unset RASLOG_TEST_ONLY; wanted fuzz)
 tap $? "wanted: RASLOG_TEST_ONLY picks steps by name ($picked), and without it every step runs"
+
+# tests/lib.sh's python3 helper (tests/lib/pyhelper.py): jget, the python3 function and hdr answer
+# as python3 and the pipelines they replace do.  In a suite's shell of its own; after the helper
+# starts, python3 on PATH is a stub that fails, so an answer that is right came from the helper.
+mkdir -p "$tmp/stub"; printf '#!/bin/sh\nexit 99\n' >"$tmp/stub/python3"; chmod +x "$tmp/stub/python3"
+printf '{"id":42,"name":"Zo\\u00eb \\u2713","a":{"b":[1,2,{"c":null}]},"t":true,"f":1.5,"s":"x\\ny"}' >"$tmp/j.json"
+exprs=('j["id"]' 'j["name"]' 'j["a"]' 'j["a"]["b"][2]["c"]' 'j["t"]' 'j["f"]' 'j["s"]' 'j["missing"]' 'j["a"]["b"][9]'
+	'len(j["a"]["b"])' '(j["id"], j["t"])' 'json.dumps(j, sort_keys=True)' '[k for k in j if k != "s"]' '"\n".join(sorted(j))'
+	'j.get("nope", "dflt")' 'j["name"].upper()' 'sum(x for x in j["a"]["b"] if isinstance(x, int))')
+BIN=/nonexistent bash -c '. tests/lib.sh; [ -n "$PYH_PORT" ] || exit 3; PATH=$1:$PATH; f=$2; shift 2
+	for e in "$@"; do jget "$e" <"$f"; echo "exit $?"; done' _ "$tmp/stub" "$tmp/j.json" "${exprs[@]}" >"$tmp/got" 2>"$tmp/got.err"
+got_st=$?
+for e in "${exprs[@]}"; do
+	/usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); v=$e; print(v if not isinstance(v,(dict,list)) else json.dumps(v))" <"$tmp/j.json"
+	echo "exit $?"
+done >"$tmp/want" 2>"$tmp/want.err"
+[ $got_st = 0 ] && cmp -s "$tmp/got" "$tmp/want"
+tap $? "jget through the helper prints what python3 prints, with its exit status, for ${#exprs[@]} expressions (a missing key, unicode, a list, a tuple, a newline)"
+[ "$(grep -c '^KeyError\|^IndexError' "$tmp/got.err")" = 2 ] && [ "$(grep -c '^KeyError\|^IndexError' "$tmp/want.err")" = 2 ]
+tap $? "... and the missing key's and index's errors on standard error, as python3's"
+BIN=/nonexistent bash -c '. tests/lib.sh; PATH=$1:$PATH
+	jget "j[\"id\"]" <<<"{\"id\": 7}"; printf "{\"id\": 8}" | jget "j[\"id\"]"; cat "$2" | jget "len(j)"
+	{ read -r _; jget "j[\"k\"]"; } <<<"skip this line
+{\"k\": \"rest\"}"' _ "$tmp/stub" "$tmp/j.json" >"$tmp/got"
+[ "$(tr '\n' ' ' <"$tmp/got")" = "7 8 6 rest " ]
+tap $? "jget reads a here-string, a pipe, and a file from the caller's offset ($(tr '\n' ' ' <"$tmp/got"))"
+py_cases() {
+	python3 -c 'import sys; print(sys.argv[1:]); sys.stderr.write("err\n")' a 'b c'; echo "exit $?"
+	python3 -c 'import sys; sys.exit(3)'; echo "exit $?"
+	python3 -c 'raise ValueError("boom \u00e9")' 2>&1 | tail -1; echo "exit $?"
+	python3 -c 'import sys; sys.exit("a message")'; echo "exit $?"
+	printf '{"k": [1, "\\u00e9"]}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["k"])'
+	python3 - x y <<'PY'
+import os, sys
+print(sys.argv, os.getcwd() == os.path.abspath("."))
+PY
+	(cd tests && python3 -c 'import os; print(os.path.basename(os.getcwd()), os.path.exists("lib.sh"))')
+	python3 -c 'print("x" * 5000)' | wc -c
+	python3 -c 'print("a\0b")' | od -An -c
+	python3 -c 'print(1)' -c 'print(2)'
+	python3 -c 'import sys
+f = open(sys.argv[1], "w"); f.write("left open\n")
+def g(): return f' "$tmp/open.txt"; cat "$tmp/open.txt"
+}
+py_cases >"$tmp/want" 2>&1
+tmp=$tmp BIN=/nonexistent bash -c '. tests/lib.sh; PATH=$1:$PATH; '"$(declare -f py_cases)"'; py_cases' _ "$tmp/stub" >"$tmp/got" 2>&1
+cmp -s "$tmp/got" "$tmp/want"
+tap $? "the python3 function (python3 -c CODE ARGS, python3 - ARGS) answers as python3: output, errors, exit status, working directory, standard input, long and binary output"
+[ -z "$(diff "$tmp/got" "$tmp/want")" ] || diff "$tmp/got" "$tmp/want" | sed 's/^/#   /' | head -10
+printf 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id:   r 1\r\nset-cookie: a=1\r\nSet-Cookie: b=2\r\nETag: "e"\r\nEmpty:\r\n\r\n' >"$tmp/hdr"
+hdr_old() { tr -d '\r' <"$tmp/hdr" | sed -n "s/^$1: *//Ip" | head -1; }
+for h in Content-Type content-type X-Request-Id Set-Cookie ETag Empty Missing Content; do echo "$h=$(hdr_old "$h")"; done >"$tmp/want"
+BIN=/nonexistent bash -c '. tests/lib.sh; cp "$1" "$WORK/hdr"
+	for h in Content-Type content-type X-Request-Id Set-Cookie ETag Empty Missing Content; do echo "$h=$(hdr "$h")"; done' _ "$tmp/hdr" >"$tmp/got"
+cmp -s "$tmp/got" "$tmp/want"
+tap $? "hdr (bash alone) answers as the tr | sed | head it replaced ($(tr '\n' ' ' <"$tmp/got"))"
+# tests/api/authz/common.sh's cell through the helper sends the bytes curl sends (a loopback
+# server here keeps each request and answers a problem) and reads the reply as curl -w and -D do.
+cat >"$tmp/echo.py" <<'PY'
+import socket, sys
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(5)
+print(ls.getsockname()[1], flush=True)
+out = open(sys.argv[1], "ab")
+while True:
+    c, _ = ls.accept(); data = b""
+    while b"\r\n\r\n" not in data: data += c.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    while n and len(body) < n[0]: body += c.recv(65536)
+    out.write(head + b"\r\n\r\n" + body + b"\n=====\n"); out.flush()
+    c.sendall(b'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/problem+json\r\nX-Request-Id: r-1\r\n'
+              b'WWW-Authenticate: Bearer realm="raslog"\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{"status":401}')
+    c.close()
+PY
+cells() {
+	cell POST /api/v1/sessions "cookie:SID:CSRF" '{"notes":"\u00e9 é"}'; echo "$st|$ct|$rid|$www"; cat "$WORK/hdr" "$WORK/body"
+	cell GET "/api/v1/keys?user=3" "rl_tok" -; echo "$st|$ct|$rid|$www"
+	REQ_ORIGIN=http://evil.example cell DELETE /api/v1/keys/4 "cookie:SID:-" -; echo "$st|$ct|$rid|$www"
+	cell PUT /api/v1/me/notifications - '{}'; echo "$st|$ct|$rid|$www"
+}
+for how in helper curl; do
+	BIN=/nonexistent bash -c '. tests/lib.sh; [ "$2" = curl ] && PYH_PORT=""
+		exec 7< <(exec /usr/bin/python3 "$1/echo.py" "$1/req.$2"); read -r PORT <&7; URL=http://127.0.0.1:$PORT
+		eval "$(sed -n "/^req() {/,/^}/p; /^CELL_UA=/p; /^cell() {/,/^}/p" tests/api/authz/common.sh)"
+		'"$(declare -f cells)"'; cells; kill $!' _ "$tmp" "$how" >"$tmp/cells.$how" 2>&1
+	sed -i 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g' "$tmp/req.$how" # two servers, two ports
+done
+cmp -s "$tmp/req.helper" "$tmp/req.curl" && cmp -s "$tmp/cells.helper" "$tmp/cells.curl" && [ "$(grep -c '^=====' "$tmp/req.helper")" = 4 ]
+tap $? "cell (tests/api/authz/common.sh) through the helper sends what curl sends, byte for byte, and reads its status, Content-Type, X-Request-Id, WWW-Authenticate, headers and body as curl does"
+[ -z "$(diff "$tmp/req.helper" "$tmp/req.curl")" ] || diff "$tmp/req.helper" "$tmp/req.curl" | sed 's/^/#   /' | head -10
+
+# The helper runs nothing for a caller without the secret; it ends with the suite's shell.
+(BIN=/nonexistent bash -c '. tests/lib.sh; echo "$PYH_PID" >"$1/pyh.pid"
+	exec 3<>"/dev/tcp/127.0.0.1/$PYH_PORT"; printf "wrong\0py\0-\0/\0-c\0000\0open(\"%s/ran\", \"w\")\0" "$1" >&3
+	IFS= read -r -d "" -u 3 answer; echo "answer=[$answer]"; kill -9 $$' _ "$tmp" >"$tmp/got"; true) 2>/dev/null
+[ "$(cat "$tmp/got")" = "answer=[]" ] && [ ! -e "$tmp/ran" ]
+tap $? "a request without the suite's secret is closed unanswered, and runs nothing"
+for i in $(seq 50); do kill -0 "$(cat "$tmp/pyh.pid")" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$(cat "$tmp/pyh.pid")" 2>/dev/null
+tap $? "the helper ends when the suite's shell does (here killed: no cleanup ran)"
 
 # tests/lib/sql.sh on SQLite.
 sqlite3 "$tmp/t.db" "create table t(x integer); insert into t values (41)"

@@ -1,0 +1,235 @@
+# tests/lib/pyhelper.py - one long-lived Python for a shell suite
+# (started by tests/lib.sh), so that jget, tok, pk_of, free_port and the
+# other small Python snippets of tests/lib.sh cost a loopback connection
+# made by bash's /dev/tcp instead of a python3 process each (on this
+# machine a start of python3 costs about 80 ms of CPU; a suite made
+# hundreds: issue 20 item 5).
+#
+# It listens on 127.0.0.1 (an unused port) and prints "PORT SECRET" when
+# ready, a line on its standard output (a pipe to the suite's shell).  A request is
+# NUL-separated fields, the first the secret (anyone else on the machine
+# could connect to the port; without the secret nothing is read or run):
+#   SECRET \0 jget \0 PID \0 EXPR \0
+#       what `python3 -c 'import json,sys; j=json.load(sys.stdin); v=EXPR;
+#       print(v if not isinstance(v,(dict,list)) else json.dumps(v))'`
+#       prints, with the caller's standard input (process PID's fd 0,
+#       opened through /proc, at its offset) as that program's
+#   SECRET \0 py \0 PID or - \0 CWD \0 ARGV0 \0 N \0 CODE \0 ARG1 \0 ... ARGN \0
+#       what `python3 -c CODE ARG...` (ARGV0 -c) or `python3 - ARG...`
+#       with CODE on its standard input (ARGV0 -) prints in directory CWD;
+#       its standard input is PID's (read before it runs) or, with -, empty
+#       (tests/lib.sh's python3 function sends only code that uses neither
+#       the environment, nor processes, sockets, threads, signals or time)
+#   SECRET \0 cell \0 - \0 METHOD \0 URL \0 BODY or "" \0 HAS_BODY (1/0) \0
+#   BODYFILE \0 HDRFILE \0 N \0 HEADER1 \0 ... HEADERN \0
+#       one HTTP request as tests/api/authz/common.sh's cell makes it with
+#       curl (the headers curl sends, then HEADER...): the reply's body in
+#       BODYFILE, its status line and headers in HDRFILE (curl -D), and on
+#       standard output what curl -w '%{http_code}\t%{content_type}\t
+#       %header{x-request-id}\t%header{www-authenticate}\n' prints
+# and the answer is STATUS \0 STDERR \0 then "t" STDOUT \0, or "r" and
+# STDOUT to the end (output with a NUL, or long: bash reads a socket a
+# byte a read), STATUS the exit status python3 would have had; or
+# "fallback" \0 when PID's standard input cannot be opened (a socket, say):
+# nothing was read or run, the caller runs python3 itself.
+# It exits when the suite's shell (its parent) does.
+import builtins, io, json, os, secrets, socket, sys, threading, traceback
+
+ENC = ("utf-8", "surrogateescape")
+
+
+class Fallback(Exception):
+    pass
+
+
+def caller_stdin(pid):
+    """The bytes on process PID's standard input from its offset on (what
+    a child of it reading fd 0 would read)."""
+    try:
+        fd = os.open("/proc/%d/fd/0" % int(pid), os.O_RDONLY)
+    except (OSError, ValueError):
+        raise Fallback()
+    try:
+        try:
+            with open("/proc/%d/fdinfo/0" % int(pid)) as f:
+                pos = int(next(l for l in f if l.startswith("pos:")).split()[1])
+            if pos and os.lseek(fd, 0, os.SEEK_CUR) == 0:
+                os.lseek(fd, pos, os.SEEK_SET)
+        except (OSError, StopIteration, ValueError):
+            pass  # a pipe: no offset
+        chunks = []
+        while True:
+            b = os.read(fd, 65536)
+            if not b:
+                return b"".join(chunks)
+            chunks.append(b)
+    finally:
+        os.close(fd)
+
+
+def traceback_text(e):
+    # As python3 -c prints an uncaught exception (the frames of this file left out).
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(e), e, tb))
+
+
+def do_jget(pid, expr):
+    data = caller_stdin(pid).decode(*ENC)
+    g = {"__name__": "__main__", "__builtins__": builtins, "json": json, "sys": sys}
+    try:
+        g["j"] = json.loads(data)
+        exec(compile("v=" + expr + "\n", "<string>", "exec"), g)
+        v = g["v"]
+        out = (v if not isinstance(v, (dict, list)) else json.dumps(v))
+        return 0, str(out) + "\n", ""
+    except Exception as e:
+        return 1, "", traceback_text(e)
+
+
+# A snippet's sys.argv, sys.stdin, sys.stdout and sys.stderr are the process's: one at a time.
+py_lock = threading.Lock()
+
+
+def do_py(pid, cwd, argv0, code, args):
+    data = caller_stdin(pid).decode(*ENC) if pid != "-" else ""
+    out, errout = io.StringIO(), io.StringIO()
+    with py_lock:
+        saved = sys.argv, sys.stdin, sys.stdout, sys.stderr, list(sys.path), os.getcwd()
+        sys.argv = [argv0] + args
+        sys.path.insert(0, "")  # python3 -c finds modules in the current directory first
+        sys.stdin = io.StringIO(data)
+        sys.stdout, sys.stderr = out, errout
+        status, err = 0, ""
+        g = {"__name__": "__main__", "__builtins__": builtins}
+        try:
+            os.chdir(cwd)
+            exec(compile(code, "<string>", "exec"), g)
+        except SystemExit as e:
+            if e.code is None:
+                status = 0
+            elif isinstance(e.code, int):
+                status = e.code & 0xFF
+            else:
+                status, err = 1, str(e.code) + "\n"
+        except Exception as e:
+            status, err = 1, traceback_text(e)
+        finally:
+            # A file the snippet left open is closed now, as at the end of a process (the
+            # caller reads it next); clearing its globals also breaks the cycles through them.
+            for v in list(g.values()):
+                if isinstance(v, io.IOBase):
+                    try:
+                        v.close()
+                    except Exception:
+                        pass
+            g.clear()
+            sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.path[:], here = saved
+            os.chdir(here)
+    return status, out.getvalue(), errout.getvalue() + err
+
+
+def do_cell(method, url, body, has_body, bodyfile, hdrfile, headers):
+    import http.client, urllib.parse
+    u = urllib.parse.urlsplit(url)
+    path = u.path + ("?" + u.query if u.query else "")
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for h in headers:
+            name, _, value = h.partition(":")
+            conn.putheader(name, value.strip())
+        data = body.encode(*ENC) if has_body else None
+        if data is not None:
+            conn.putheader("Content-Length", str(len(data)))
+        conn.endheaders(data)
+        r = conn.getresponse()
+        rbody = r.read()
+    except OSError:
+        return 7, "000\t\t\t\n", ""
+    finally:
+        conn.close()
+    with open(bodyfile, "wb") as f:
+        f.write(rbody)
+    lines = ["HTTP/%s %d %s\r\n" % ("1.1" if r.version == 11 else "1.0", r.status, r.reason)]
+    lines += ["%s: %s\r\n" % (k, v) for k, v in r.msg.items()]
+    with open(hdrfile, "wb") as f:
+        f.write(("".join(lines) + "\r\n").encode(*ENC))
+    get = lambda n: r.msg.get(n) or ""
+    return 0, "%d\t%s\t%s\t%s\n" % (r.status, get("Content-Type"), get("X-Request-Id"), get("WWW-Authenticate")), ""
+
+
+def serve(conn, secret):
+    with conn:
+        f = conn.makefile("rb")
+        fields = []
+
+        def field():
+            b = bytearray()
+            while True:
+                c = f.read(1)
+                if not c:
+                    raise EOFError()
+                if c == b"\0":
+                    return bytes(b).decode(*ENC)
+                b += c
+
+        try:
+            if field() != secret:
+                return
+            mode = field()
+            pid = field()
+            if mode == "jget":
+                status, out, err = do_jget(pid, field())
+            elif mode == "py":
+                cwd = field()
+                argv0 = field()
+                n = int(field())
+                code = field()
+                args = [field() for _ in range(n)]
+                status, out, err = do_py(pid, cwd, argv0, code, args)
+            elif mode == "cell":
+                method, url, body, has_body, bodyfile, hdrfile = (field() for _ in range(6))
+                headers = [field() for _ in range(int(field()))]
+                status, out, err = do_cell(method, url, body, has_body == "1", bodyfile, hdrfile, headers)
+            else:
+                return
+            out = out.encode(*ENC)
+            reply = b"%d\0" % status + err.encode(*ENC) + b"\0"
+            if b"\0" in out or len(out) > 4096:
+                reply += b"r" + out
+            else:
+                reply += b"t" + out + b"\0"
+        except Fallback:
+            reply = b"fallback\0"
+        except EOFError:
+            return
+        except Exception as e:
+            reply = b"1\0" + ("pyhelper: %s\n" % traceback_text(e)).encode(*ENC) + b"\0t\0"
+        conn.sendall(reply)
+
+
+def main():
+    parent = os.getppid()
+    secret = secrets.token_hex(16)
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    # The one line on standard output, then nothing more on it.
+    os.write(1, ("%d %s\n" % (ls.getsockname()[1], secret)).encode())
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
+    ls.settimeout(1.0)
+    while os.getppid() == parent:
+        try:
+            conn, _ = ls.accept()
+        except socket.timeout:
+            continue
+        conn.settimeout(None)
+        threading.Thread(target=serve, args=(conn, secret), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
