@@ -97,7 +97,8 @@ export function harness({ usage, argv = process.argv.slice(2) }) {
 			ok(bad.length === 0, `axe: no serious or critical violations on ${view}`,
 				bad.map((v) => `${v.impact} ${v.id}: ${v.help} ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(' | ')}`).join('\n'));
 		},
-		shot: (page, name, opts = {}) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true, ...opts }),
+		/** A full-page screenshot in OUT (not a check: a long page on a loaded machine gets a minute, not the page's 15 s). */
+		shot: (page, name, opts = {}) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true, timeout: 60000, ...opts }),
 		/**
 		 * Chromium: with RASLOG_CHROMIUM_CDP (tests/browser/run.sh's one Chromium, tests/browser/chromium.mjs) a
 		 * connection to it, whose close() closes this test's contexts and leaves the browser running; else a
