@@ -29,6 +29,11 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
+/** Debian's Chromium (or $CHROMIUM), headless, launched through playwright-core; extra arguments appended. */
+export function launchChromium(extra = []) {
+	return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extra] });
+}
+
 /** The argument names of a usage line: ['BASE_URL', 'TOKEN', '[TRAINER_TOKEN]'] of '... x.test.mjs BASE_URL TOKEN [TRAINER_TOKEN]'. */
 function argNames(usage) {
 	const words = usage.split(/\s+/);
@@ -92,8 +97,14 @@ export function harness({ usage, argv = process.argv.slice(2) }) {
 			ok(bad.length === 0, `axe: no serious or critical violations on ${view}`,
 				bad.map((v) => `${v.impact} ${v.id}: ${v.help} ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(' | ')}`).join('\n'));
 		},
-		shot: (page, name, opts = {}) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true, ...opts }),
-		launch: () => chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+		/** A full-page screenshot in OUT (not a check: a long page on a loaded machine gets a minute, not the page's 15 s). */
+		shot: (page, name, opts = {}) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true, timeout: 60000, ...opts }),
+		/**
+		 * Chromium: with RASLOG_CHROMIUM_CDP (tests/browser/run.sh's one Chromium, tests/browser/chromium.mjs) a
+		 * connection to it, whose close() closes this test's contexts and leaves the browser running; else a
+		 * Chromium of the test's own.
+		 */
+		launch: () => (process.env.RASLOG_CHROMIUM_CDP ? chromium.connectOverCDP(process.env.RASLOG_CHROMIUM_CDP) : launchChromium()),
 		/**
 		 * Collects the page's script errors into problems (returned); with console, also console errors whose
 		 * text that regular expression does not match (e.g. /status of 40[0-9]/ for refusals the test provokes);

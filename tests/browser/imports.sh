@@ -3,17 +3,7 @@
 # certificate and a simulator file from their page; their trainer confirms
 # and countersigns them, signing in the browser) against raslogd serving
 # web/ with the demo.
-BIN=${1:-$BIN}
-export BIN
-. tests/lib.sh
-if [ ! -x /usr/bin/chromium ]; then
-	echo "not ok 1 - /usr/bin/chromium is missing (Debian package chromium)"
-	exit 1
-fi
-mkdir -p "$WORK/keys"
-"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
-start_server --web web
-token() { grep "$1" "$WORK/people.jsonl" | jget 'j["token"]'; }
+. tests/browser/demo.sh
 # Aisha Bello and the trainer faculty assigned to her.
 T=$(grep 'Aisha Bello' "$WORK/people.jsonl" | jget 'j["id"]')
 TR=$(sql "select trainer_id from assignments where trainee_id = $T order by id limit 1")
