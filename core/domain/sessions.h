@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "store/db.h"
+#include "store/scope.h"
 #include "base/error.h"
 #include "domain/users.h"
 
@@ -89,10 +90,7 @@ int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t train
  * programme exists yet.  Queries put it last among their parameters' uses
  * and bind ?99 with rl_scope_bind; it is the only copy of the rule in SQL.
  */
-#define RL_FACULTY_SCOPE_SQL(col) \
-	"(NOT EXISTS (SELECT 1 FROM programmes) OR " col " IN (SELECT pt.user_id FROM programme_members pt " \
-	"JOIN programme_members pf ON pf.programme_id = pt.programme_id WHERE pf.user_id = ?99 " \
-	"AND pf.until_at IS NULL AND pt.until_at IS NULL))"
+/* RL_FACULTY_SCOPE_SQL(col) lives in store/scope.h, so store/ queries can embed it too. */
 /* Binds the caller of RL_FACULTY_SCOPE_SQL. */
 void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me);
 
