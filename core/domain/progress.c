@@ -254,7 +254,21 @@ static json_t *summary_from_ledger(struct rl_db *db, int64_t trainee, const stru
 	return out;
 }
 
+static json_t *summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err);
+
 json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err)
+{
+	json_t *ev;
+
+	/* A dozen reads: one read transaction on SQLite, not one each (issue 18's profile of this reply). */
+	if (rl_db_begin_reads(db, err) < 0)
+		return NULL;
+	ev = summary(db, trainee, stale, err);
+	rl_db_finish_reads(db);
+	return ev;
+}
+
+static json_t *summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err)
 {
 	const struct rl_curriculum *c;
 	struct prog_sealed s;
