@@ -37,7 +37,7 @@ static struct {
 } slots[CACHE_SLOTS];
 static size_t held; /* bytes in slots[].data */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic unsigned long long others; /* commits heard from other processes */
+static _Atomic unsigned long long others; /* commits heard from other processes, or made beside the writer */
 static _Atomic int watching;
 static pthread_t watcher;
 
@@ -145,6 +145,11 @@ void cache_put(int kind, int64_t id, unsigned long long gen, const char *data, s
 unsigned long long cache_generation(void)
 {
 	return generation();
+}
+
+void cache_invalidate(void)
+{
+	others++;
 }
 
 void cache_clear(void)

@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,32 +43,112 @@ static void ready(const struct http_options *opt)
  * trainee_tally and trainee_status rows against the figures the ledger
  * gives.  A difference is rewritten from the ledger and each one is an
  * audit event "figures.drift" naming the trainee, the requirement (or the
- * list's column), the cached value and the ledger's; stderr says how many.
+ * list's column), the cached value and the ledger's; stderr says how many
+ * when the check ends.
+ *
+ * It runs in the background while raslogd serves (issue 18: at full scale
+ * it kept the server from answering for minutes), on a connection of its
+ * own, CHECK_BATCH trainees per short write transaction so writers are not
+ * held up, one trainee's entries in memory at a time
+ * (rl_progress_check_batch).  Readers do not wait for it: every read
+ * checks the seals of the rows it uses, and a broken or stale trainee is
+ * repaired from the ledger on demand (routes_progress.c repair_then).
+ *
+ * Test hook: RASLOGD_TEST_CHECK_HOLD=FILE makes the check wait, before
+ * each batch, until FILE exists (tests/api/31-startup-check.sh: the server
+ * answers, and a tampered row is caught by a read, while the check has not
+ * reached it).  Not for production.
  */
-static int check_figures(struct rl_db *db, struct rl_error *err)
-{
-	json_t *drift = json_array(), *d;
-	size_t i;
-	int n;
+#define CHECK_BATCH 16
 
-	if (rl_db_begin(db, err) < 0) {
-		json_decref(drift);
-		return -1;
+static struct {
+	pthread_t thread;
+	int started;
+	_Atomic int stop;
+	const char *path;
+} startup_check;
+
+/* The test hook's wait; 0 to go on, -1 when raslogd is stopping. */
+static int check_hold(void)
+{
+	const char *hold = getenv("RASLOGD_TEST_CHECK_HOLD");
+
+	while (hold && *hold && access(hold, F_OK) != 0) {
+		if (startup_check.stop)
+			return -1;
+		usleep(20 * 1000);
 	}
-	n = rl_progress_check(db, drift, err);
-	if (n < 0 || rl_db_commit(db, err) < 0) {
-		if (n < 0)
-			rl_db_rollback(db);
-		json_decref(drift);
-		return -1;
+	return startup_check.stop ? -1 : 0;
+}
+
+static void *check_figures(void *arg)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *db = NULL;
+	json_t *drift = json_array(), *d;
+	int64_t after = 0;
+	long trainees = 0, total = 0;
+	int n = 0, checked = 1;
+	size_t i;
+
+	(void)arg;
+	if (rl_db_open(startup_check.path, 0, &db, &err) < 0)
+		goto out;
+	while (checked > 0 && check_hold() == 0) {
+		if (rl_db_begin(db, &err) < 0)
+			goto out;
+		n = rl_progress_check_batch(db, &after, CHECK_BATCH, drift, &checked, &err);
+		if (n > 0)
+			rl_db_announce_commit(db); /* other raslogd on the database drop their replies too */
+		if (n < 0 || rl_db_commit(db, &err) < 0) {
+			if (n < 0)
+				rl_db_rollback(db);
+			goto out;
+		}
+		json_array_foreach(drift, i, d)
+			audit_drift(d);
+		json_array_clear(drift);
+		if (n > 0)
+			cache_invalidate(); /* replies made from the rows just rewritten */
+		total += n;
+		trainees += checked;
 	}
-	json_array_foreach(drift, i, d)
-		audit_drift(d);
-	if (n > 0)
-		fprintf(stderr, "raslogd: %d cached figure%s differed from the signed ledger and %s rebuilt from it "
-			"(each is a figures.drift event in the audit log)\n", n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	if (startup_check.stop)
+		goto out; /* stopping before the end: nothing to sum up */
+	if (total > 0)
+		fprintf(stderr, "raslogd: start-up check: %ld cached figure%s differed from the signed ledger and %s "
+			"rebuilt from it (each is a figures.drift event in the audit log)\n", total, total == 1 ? "" : "s",
+			total == 1 ? "was" : "were");
+	else
+		fprintf(stderr, "raslogd: start-up check: the cached figures of %ld trainee%s match the signed ledger\n",
+			trainees, trainees == 1 ? "" : "s");
+out:
+	if (err.status)
+		fprintf(stderr, "raslogd: start-up check: stopped after %ld trainee%s (%s); every read still checks "
+			"the seals of the figures it serves\n", trainees, trainees == 1 ? "" : "s", err.detail);
+	rl_error_clear(&err);
 	json_decref(drift);
-	return 0;
+	rl_db_close(db);
+	return NULL;
+}
+
+static void check_figures_start(const char *path)
+{
+	startup_check.path = path;
+	startup_check.stop = 0;
+	startup_check.started = pthread_create(&startup_check.thread, NULL, check_figures, NULL) == 0;
+	if (!startup_check.started)
+		fprintf(stderr, "raslogd: cannot start the start-up check of the cached figures; every read still "
+			"checks the seals of the figures it serves\n");
+}
+
+static void check_figures_stop(void)
+{
+	if (startup_check.started) {
+		startup_check.stop = 1;
+		pthread_join(startup_check.thread, NULL);
+		startup_check.started = 0;
+	}
 }
 
 static int cmd_serve(const struct os_args *args)
@@ -232,8 +313,6 @@ static int cmd_serve(const struct os_args *args)
 	rc = rl_secrets_check(db, &err);
 	if (rc == 0)
 		rc = rl_ledger_check_restore(db, &err);
-	if (rc == 0)
-		rc = check_figures(db, &err);
 	rl_db_close(db);
 	if (rc < 0)
 		return operator_fail(&err);
@@ -241,6 +320,7 @@ static int cmd_serve(const struct os_args *args)
 	rl_progress_drift_hook = audit_drift;
 	if (rl_writer_start(path, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
+	check_figures_start(path);
 	mailer_config_load(&mail);
 	mail.public_url = server_ctx.public_url; /* --public-url or the config's, checked above */
 	if (mailer_start(&mail, server_ctx.writer) < 0)
@@ -248,6 +328,7 @@ static int cmd_serve(const struct os_args *args)
 	if (cache_watch_start(path) < 0)
 		fprintf(stderr, "raslogd: cannot start listening for other servers' commits\n");
 	rc = http_serve(&opt);
+	check_figures_stop();
 	cache_watch_stop();
 	mailer_stop();
 	if (server_ctx.writer)

@@ -250,6 +250,8 @@ unsigned long long cache_generation(void);
 int cache_get(int kind, int64_t id, struct rl_buf *out);
 void cache_put(int kind, int64_t id, unsigned long long generation, const char *data, size_t len);
 void cache_clear(void);
+/* A commit made on another connection of this process (the start-up check's): entries made before it are stale. */
+void cache_invalidate(void);
 /* Hears other raslogd processes' commits on a shared PostgreSQL database (cache.c); 0 or -1. */
 int cache_watch_start(const char *db_path);
 void cache_watch_stop(void);

@@ -8,7 +8,8 @@
  * (domain/tally.h), checked against the ledger at start-up and by
  * `raslog audit`, and rebuilt by `raslogd rebuild`.  Storage modules (sessions, users) never call in
  * here; the use cases that change a figure (domain/logbook.h, signoff.c)
- * refresh the caches.
+ * refresh the caches.  The module's files and what each does:
+ * domain/progress_impl.h; its tables: store/progress_rows.h.
  *
  * Only the trainer's signed view counts towards "signed"; the trainee's
  * own claim counts towards "pending" while a session waits.
@@ -89,6 +90,21 @@ int rl_progress_rebuild(struct rl_db *db, struct rl_rebuild_stats *stats, struct
  * differences, or -1 with err.
  */
 int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
+
+/*
+ * The same check a batch at a time, for a server that answers meanwhile
+ * (readers need not wait for it: every read checks the seals of the rows
+ * it uses, and a broken or stale trainee is repaired from the ledger on
+ * demand).  In the caller's (short) write transaction, checks the next at
+ * most max enrolled trainees (1..RL_PROGRESS_CHECK_BATCH_MAX) whose id is
+ * above *after, one at a time, on the calling thread, holding one
+ * trainee's entries in memory; appends each difference to out, moves
+ * *after on to the last trainee checked and sets *checked to how many
+ * were (0: none is left).  Returns the number of differences, or -1.
+ */
+#define RL_PROGRESS_CHECK_BATCH_MAX 64
+int rl_progress_check_batch(struct rl_db *db, int64_t *after, int max, json_t *out, int *checked,
+			    struct rl_error *err);
 
 /*
  * One trainee's start-up check, for a reader that found their caches

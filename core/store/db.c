@@ -223,6 +223,23 @@ void rl_db_end_read(struct rl_db *db)
 		rl_db_rollback(db);
 }
 
+/* SQLite takes locks per read transaction; PostgreSQL's are round trips (db.h). */
+static int reads_grouped(const struct rl_db *db)
+{
+	return strcmp(db->engine->name, "sqlite") == 0;
+}
+
+int rl_db_begin_reads(struct rl_db *db, struct rl_error *err)
+{
+	return reads_grouped(db) ? rl_db_begin_read(db, err) : 0;
+}
+
+void rl_db_finish_reads(struct rl_db *db)
+{
+	if (reads_grouped(db))
+		rl_db_end_read(db);
+}
+
 /* SAVEPOINT, RELEASE and ROLLBACK TO with a static identifier (never input). */
 static int savepoint_exec(struct rl_db *db, const char *verb, const char *name)
 {

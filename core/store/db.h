@@ -90,6 +90,15 @@ void rl_db_rollback(struct rl_db *db);
  */
 int rl_db_begin_read(struct rl_db *db, struct rl_error *err);
 void rl_db_end_read(struct rl_db *db);
+/*
+ * The same for a group of reads that only wants them cheap: on SQLite one
+ * read transaction instead of one per statement (each takes and drops
+ * the file's and the WAL index's locks); on PostgreSQL nothing, where a
+ * BEGIN and COMMIT would be two more round trips and READ COMMITTED
+ * gives each statement its own snapshot anyway.  0, or -1 with err.
+ */
+int rl_db_begin_reads(struct rl_db *db, struct rl_error *err);
+void rl_db_finish_reads(struct rl_db *db);
 
 /*
  * Savepoints inside a write transaction, named by a static identifier

@@ -1,0 +1,360 @@
+/*
+ * progress_cache.c - keeping a trainee's cached figures current and
+ * honest: the refresh after every change that can move a figure (deltas
+ * folded while the seals hold, a full recompute otherwise), the hold a
+ * change to their session records takes on the seals first, and the check
+ * of one trainee's rows against the ledger that repairs them and names
+ * every difference (a reader's repair, rl_progress_verify, the start-up
+ * check's judge); see progress.h and progress_impl.h.
+ */
+#include "base/prelude.h"
+
+#include "domain/progress_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/enrolled.h"
+#include "domain/tally.h"
+
+void (*rl_progress_drift_hook)(const json_t *item);
+
+static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache, json_t *ledger)
+{
+	json_array_append_new(out, json_pack("{s:I,s:s,s:o,s:o}", "trainee", (json_int_t)trainee, "requirement", what,
+					     "cache", cache ? cache : json_null(), "ledger", ledger ? ledger : json_null()));
+}
+
+/* ---------------------------------------------------------------- judging */
+
+static int have_tally(void *ctx, const struct rl_row_progress_tally *row)
+{
+	json_t *have = ctx;
+
+	if (row->signed_n || row->pending_n)
+		json_object_set_new(have, row->requirement, json_pack("{s:I,s:I}", "signed", (json_int_t)row->signed_n,
+								      "pending", (json_int_t)row->pending_n));
+	return 0;
+}
+
+/* What compare_status needs while the status row is read. */
+struct compare_ctx {
+	json_t *out;
+	int64_t trainee;
+	const struct rl_curriculum *c;
+	const struct prog_status *rr;
+	int64_t want_cid;
+};
+
+static json_t *cell_json_int(const struct rl_row_progress_cell *c)
+{
+	return c->is_null ? NULL : json_integer(c->i);
+}
+
+static void compare_status(void *ctx, const struct rl_row_progress_status *row)
+{
+	struct compare_ctx *x = ctx;
+	const struct prog_status *rr = x->rr;
+	json_t *out = x->out;
+	int64_t trainee = x->trainee;
+	const char *status = row->col[RL_STATUS_STATUS].text, *summary_text = row->col[RL_STATUS_SUMMARY].text;
+	const char *until = row->col[RL_STATUS_UNTIL].is_null ? NULL : row->col[RL_STATUS_UNTIL].text;
+	int met = (int)row->col[RL_STATUS_MET].i, total = (int)row->col[RL_STATUS_TOTAL].i;
+	const struct rl_row_progress_cell *acc = &row->col[RL_STATUS_ACC_INDEX], *through = &row->col[RL_STATUS_THROUGH];
+	const struct rl_row_progress_cell *cid = &row->col[RL_STATUS_CURRICULUM];
+	json_t *summary = summary_text ? json_loads(summary_text, 0, NULL) : NULL;
+
+	if (!rr->status || !status || strcmp(status, rr->status) != 0)
+		drift(out, trainee, "status", status ? json_string(status) : NULL, json_string(rr->status ? rr->status : ""));
+	if (met != rr->met)
+		drift(out, trainee, "modules_met", json_integer(met), json_integer(rr->met));
+	if (total != rr->total)
+		drift(out, trainee, "modules_total", json_integer(total), json_integer(rr->total));
+	if (!summary || !rr->summary || !json_equal(summary, rr->summary))
+		drift(out, trainee, "summary", summary ? json_incref(summary) : summary_text ? json_string(summary_text) : NULL,
+		      rr->summary ? json_incref(rr->summary) : NULL);
+	if ((until == NULL) != (rr->until == NULL) || (until && strcmp(until, rr->until) != 0))
+		drift(out, trainee, "accredited_until", until ? json_string(until) : NULL,
+		      rr->until ? json_string(rr->until) : NULL);
+	/* What the tallies are kept up to date from (tally.c). */
+	if ((acc->is_null ? -1 : acc->i) != rr->acc_index)
+		drift(out, trainee, "accreditation_index", cell_json_int(acc),
+		      rr->acc_index >= 0 ? json_integer(rr->acc_index) : NULL);
+	if ((through->is_null ? -2 : through->i) != rr->through)
+		drift(out, trainee, "ledger_through", cell_json_int(through), json_integer(rr->through));
+	if ((cid->is_null ? 0 : cid->i) != x->want_cid)
+		drift(out, trainee, "curriculum_id", cell_json_int(cid),
+		      json_pack("{s:s,s:i}", "code", rl_curriculum_code(x->c), "version", rl_curriculum_version(x->c)));
+	json_decref(summary);
+}
+
+/* Appends to out what differs between the trainee's cached rows and w; returns how many. */
+static int compare_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
+			 json_t *out, struct rl_error *err)
+{
+	json_t *want = json_object(), *have = json_object(), *v;
+	size_t before = json_array_size(out);
+	struct compare_ctx x = { out, trainee, c, &w->r, 0 };
+	const char *key;
+	int rc;
+
+	json_object_foreach(w->tally, key, v)
+		json_object_set_new(want, key, json_pack("{s:O,s:O}", "signed", json_array_get(v, 0),
+							 "pending", json_array_get(v, 1)));
+	if (rl_rows_progress_tallies(db, trainee, have_tally, have, err) < 0)
+		goto out;
+	json_object_foreach(want, key, v)
+		if (!json_equal(v, json_object_get(have, key)))
+			drift(out, trainee, key, json_incref(json_object_get(have, key)), json_incref(v));
+	json_object_foreach(have, key, v)
+		if (!json_object_get(want, key))
+			drift(out, trainee, key, json_incref(v), NULL);
+	/* The accreditation list's row. */
+	if (rl_enrolled_curriculum(db, trainee, &x.want_cid, err) < 0 ||
+	    (rc = rl_rows_progress_status(db, trainee, compare_status, &x, err)) < 0)
+		goto out;
+	if (rc == 0)
+		drift(out, trainee, "status", NULL, json_string(w->r.status));
+out:
+	json_decref(want);
+	json_decref(have);
+	return err->status ? -1 : (int)(json_array_size(out) - before);
+}
+
+int prog_judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
+		    json_t *out, struct rl_error *err)
+{
+	struct prog_sealed s;
+	int n, bad;
+
+	memset(&s, 0, sizeof(s));
+	n = compare_cache(db, trainee, c, w, out, err);
+	if (n >= 0 && prog_read_sealed(db, trainee, &s, err) < 0)
+		n = -1;
+	if (n >= 0) {
+		bad = !s.row || !s.status_ok || !s.tally_ok;
+		if (n == 0 && bad && s.sealed) {
+			drift(out, trainee, "mac", json_string(!s.status_ok && !s.tally_ok ? "status and tally rows"
+							      : !s.status_ok ? "status row" : "tally rows"), NULL);
+			n = 1;
+		}
+		if ((n > 0 || bad) && prog_write_cache(db, trainee, c, w, err) < 0)
+			n = -1;
+	}
+	prog_sealed_release(&s);
+	return n;
+}
+
+/* prog_judge_rows for one trainee, computing the ledger's rows first. */
+static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, json_t *out,
+		     struct rl_error *err)
+{
+	struct rl_progress p;
+	struct prog_rows w;
+	int n;
+
+	if (prog_ledger_record(db, trainee, c, &p, err) < 0)
+		return -1;
+	prog_rows_of_record(&p, rl_rows_progress_last_index(db, trainee, err), &w);
+	n = err->status ? -1 : prog_judge_rows(db, trainee, c, &w, out, err);
+	prog_rows_free(&w);
+	rl_progress_release(&p);
+	return n;
+}
+
+/* A seal found broken while writing: recompute the trainee now and say what differed (rl_progress_drift_hook). */
+static int repair_now(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	int n = check_one(db, trainee, c, out, err);
+
+	if (n > 0 && rl_progress_drift_hook)
+		json_array_foreach(out, i, v)
+			rl_progress_drift_hook(v);
+	json_decref(out);
+	return n < 0 ? -1 : 0;
+}
+
+int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	struct prog_sealed s;
+	int64_t last;
+	int rc, bad;
+
+	if (!c)
+		return err->status ? -1 : 0;
+	if ((rc = prog_read_sealed(db, trainee, &s, err)) == 0) {
+		last = rl_rows_progress_last_index(db, trainee, err);
+		bad = !s.row || !s.status_ok || !s.tally_ok || s.through != last;
+		rc = err->status ? -1 : bad ? repair_now(db, trainee, c, err) : 0;
+	}
+	prog_sealed_release(&s);
+	return rc;
+}
+
+int rl_progress_repair(struct rl_db *db, int64_t trainee, json_t *out, struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return check_one(db, trainee, c, out, err);
+}
+
+/* ------------------------------------------------------------- refreshing */
+
+/* The full recompute of one trainee's caches from the ledger. */
+static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	struct rl_progress p;
+	struct prog_rows w;
+	int64_t through;
+	int rc;
+
+	if (prog_ledger_record(db, trainee, c, &p, err) < 0)
+		return -1;
+	through = rl_rows_progress_last_index(db, trainee, err);
+	prog_rows_of_record(&p, through, &w);
+	rc = err->status ? -1 : prog_write_cache(db, trainee, c, &w, err);
+	prog_rows_free(&w);
+	rl_progress_release(&p);
+	return rc;
+}
+
+/* 1 if the trainee's cached rows are there and both seals hold, 0 if a seal fails, 2 if there is no row yet, -1. */
+static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	struct prog_sealed s;
+	int rc = prog_read_sealed(db, trainee, &s, err);
+
+	if (rc == 0)
+		rc = !s.row ? 2 : s.status_ok && s.tally_ok;
+	prog_sealed_release(&s);
+	return rc;
+}
+
+/*
+ * The caches after a change: the ledger entries appended since fold into
+ * the tallies (tally.c) and the status row is evaluated from them, or,
+ * for a change that is not a plain sum, everything is recomputed.
+ * refresh_sealed is refresh() once the seals were checked (the caller may
+ * have folded a claim in since: they are resealed here).
+ */
+static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	struct rl_row_progress_position pos;
+	struct prog_status r;
+	int64_t through = -1;
+	json_t *t;
+	int rc;
+
+	if ((rc = rl_tally_catch_up(db, trainee, c, &through, err)) < 0)
+		return -1;
+	if (rc == 1)
+		return refresh_full(db, trainee, c, err);
+	if ((rc = rl_rows_progress_position(db, trainee, &pos, err)) != 1)
+		return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
+	if (!(t = rl_tally_load(db, trainee, err)))
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.acc_index = pos.acc_index;
+	r.until = pos.has_until ? pos.until : NULL;
+	/* The list's row alone: rl_curriculum_summary(rl_curriculum_evaluate()) without building the report. */
+	r.summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r.met, err);
+	if (!r.summary) {
+		json_decref(t);
+		return -1;
+	}
+	r.total = (int)json_array_size(r.summary);
+	r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
+	r.through = through;
+	/* The tallies just read are what the tally seal covers: no second read. */
+	rc = prog_write_status(db, trainee, c, t, &r, err);
+	json_decref(t);
+	json_decref(r.summary);
+	return rc;
+}
+
+static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	int rc = seals_hold(db, trainee, err);
+
+	/* Deltas fold into rows only while their seals hold: a tampered row is recomputed, not carried on. */
+	if (rc != 1)
+		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+	return refresh_sealed(db, trainee, c, err);
+}
+
+int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return refresh(db, trainee, c, err);
+}
+
+/*
+ * The seals bind the trainee's pending claims (rl_rows_progress_claims),
+ * so a change to their session records is checked against the seals
+ * before it is made: 1 the rows hold (or were just repaired), 2 there are
+ * none yet, -1.
+ */
+static int hold(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
+{
+	int rc = seals_hold(db, trainee, err);
+
+	if (rc == 0)
+		return repair_now(db, trainee, c, err) < 0 ? -1 : 1;
+	return rc;
+}
+
+int rl_progress_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return hold(db, trainee, c, err) < 0 ? -1 : 0;
+}
+
+int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+
+	if (!c)
+		return err->status ? -1 : 0;
+	return refresh_sealed(db, trainee, c, err);
+}
+
+int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			     struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	int rc;
+
+	if (!c)
+		return err->status ? -1 : 0;
+	if ((rc = hold(db, trainee, c, err)) < 0)
+		return -1;
+	d->held = rc;
+	return session > 0 ? rl_tally_claim(db, c, session, -1, d, NULL, err) : 0;
+}
+
+int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			    struct rl_error *err)
+{
+	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	int rc;
+
+	if (!c)
+		return err->status ? -1 : 0;
+	/* Checked before the records changed (claim_before), since the seals bind them. */
+	if ((rc = d->held ? d->held : seals_hold(db, trainee, err)) != 1)
+		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
+		return -1;
+	return refresh_sealed(db, trainee, c, err);
+}
