@@ -14,23 +14,18 @@
 # alone: a file of another layer neither prepares statements nor binds or
 # reads their columns (rl_db_stmt, rl_db_prepare, rl_db_exec, rl_bind_*,
 # rl_col_*, rl_step); it calls store/'s functions, which take and return
-# typed values.  Files still being moved are listed, one per line, in
-# tools/sql-outside-store.txt (the list only shrinks).  Prints every
-# breach and exits 1 if there is one.  Usage: check-layers.sh [SOURCE_ROOT]
+# typed values.  Prints every breach and exits 1 if there is one.  Usage: check-layers.sh [SOURCE_ROOT]
 set -u
 cd "${1:-$(dirname "$0")/..}" || exit 2
 # One awk over every file (a process or two per file and include made
 # this check take seconds, and make test runs it seven times).
-allow=tools/sql-outside-store.txt
-[ -f "$allow" ] || allow=/dev/null
-{ sed 's/^/ALLOW /' "$allow"; printf '%s\n' core/*/*.c core/*/*.h; } | awk '
+printf '%s\n' core/*/*.c core/*/*.h | awk '
 function rank(l) {
 	if (l == "base") return 0; if (l == "store") return 1; if (l == "ledger") return 2
 	if (l == "domain") return 3; if (l == "render") return 4; if (l == "app") return 5
 	return 99
 }
 function err(m) { print m > "/dev/stderr"; bad = 1 }
-$1 == "ALLOW" { allowed[$2] = 1; next }
 {
 	f = $0; split(f, p, "/"); layer = p[2]; r = rank(layer)
 	if (r == 99) { err(f ": core/" layer "/ is not a layer named in tools/check-layers.sh"); next }
@@ -47,8 +42,7 @@ $1 == "ALLOW" { allowed[$2] = 1; next }
 	}
 	close(f)
 	if (lib) err(f ": core includes an HTTP or terminal library")
-	if (sql && !(f in allowed)) err(f ": runs SQL outside core/store/ (move the query into a store/ function)")
-	if (!sql && (f in allowed)) err(f ": no longer runs SQL: take it off tools/sql-outside-store.txt")
+	if (sql) err(f ": runs SQL outside core/store/ (move the query into a store/ function)")
 }
 END { exit bad }'
 

@@ -332,11 +332,6 @@ json_t *rl_session_certified_fields(const json_t *session)
 	return o;
 }
 
-void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me)
-{
-	rl_rows_scope_bind(st, me->id);
-}
-
 /* 1 if programmes do not exist yet or trainee is in one of faculty member me's; 0 if not; -1 on a read error. */
 static int faculty_sees(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {

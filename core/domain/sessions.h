@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "store/db.h"
-#include "store/scope.h"
 #include "base/error.h"
 #include "domain/users.h"
 #include "store/programmes_rows.h"
@@ -85,11 +84,10 @@ int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t 
 int rl_trainee_visible(struct rl_db *db, const struct rl_user *me, int64_t trainee);
 
 /*
- * The faculty part of the rule as SQL, for queries over many trainees, is
- * RL_FACULTY_SCOPE_SQL(col) in store/scope.h (SQL lives in store/).
+ * The faculty part of the rule as SQL, for the store/ queries over many
+ * trainees, is RL_FACULTY_SCOPE_SQL(col) in store/scope.h: its only copy
+ * in SQL.  Domain passes the faculty member's id to those queries.
  */
-/* Binds the caller of RL_FACULTY_SCOPE_SQL. */
-void rl_scope_bind(struct rl_stmt *st, const struct rl_user *me);
 
 /*
  * The same rule for many records at once (a ledger export): the set is

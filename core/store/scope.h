@@ -3,8 +3,8 @@
  * queries over many trainees (the rule itself is domain/sessions.h's
  * rl_trainee_visible): true when the trainee whose id is the column col
  * is in a programme of the faculty member bound as parameter ?99
- * (RL_FACULTY_SCOPE_PARAM; domain/ binds it with rl_scope_bind, store/
- * functions that take the faculty member's id bind it themselves), or
+ * (RL_FACULTY_SCOPE_PARAM; the store/ functions that take the faculty
+ * member's id bind it), or
  * when no programme exists yet.  Queries put it last among their
  * parameters' uses; it is the only copy of the rule in SQL.
  */
