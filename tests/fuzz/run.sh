@@ -82,7 +82,7 @@ run_one() { # run_one TARGET: runs it, output to $OUT/log/TARGET.log
 	t=$1
 	mkdir -p "$OUT/corpus/$t"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		"$OUT/$t" -max_total_time="$SECS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+		"$OUT/$t" -max_total_time="$SECS" -max_len=4096 -timeout=30 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t-" \
 		"$OUT/corpus/$t" "tests/fuzz/corpus/$t" >"$OUT/log/$t.log" 2>&1
 	echo $? >"$OUT/log/$t.rc"
