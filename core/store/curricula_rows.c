@@ -36,29 +36,13 @@ int rl_rows_curricula_list(struct rl_db *db, int (*each)(void *ctx, const struct
 	return 0;
 }
 
-/* Runs st (bound) and calls each with column 0 of every row. */
-static int each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
-		   const char *what, struct rl_error *err)
-{
-	int rc, stop = 0;
-
-	while (!stop && (rc = rl_step(st)) == RL_ROW)
-		stop = each(ctx, rl_col_int64(st, 0));
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return 0;
-}
-
 int rl_rows_curricula_ids(struct rl_db *db, int (*each)(void *ctx, int64_t id), void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula ORDER BY id", err);
 
 	if (!st)
 		return -1;
-	return each_id(db, st, each, ctx, "listing the curricula", err);
+	return rl_db_each_id(db, st, each, ctx, "listing the curricula", err);
 }
 
 int rl_rows_curriculum_definition(struct rl_db *db, int64_t id, char **text, size_t *len, struct rl_error *err)
@@ -172,7 +156,7 @@ int rl_rows_curriculum_unenrolled(struct rl_db *db, int (*each)(void *ctx, int64
 
 	if (!st)
 		return -1;
-	return each_id(db, st, each, ctx, "listing trainees to enrol", err);
+	return rl_db_each_id(db, st, each, ctx, "listing trainees to enrol", err);
 }
 
 int rl_rows_curriculum_enrolments(struct rl_db *db, int64_t trainee,
