@@ -24,7 +24,7 @@
 #include "store/oidc_rows.h"
 #include "store/passkeys_rows.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
@@ -33,21 +33,15 @@
 #define EARLIER "2026-06-01T11:00:00Z"
 
 struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
+	DB_FIXTURE_FIELDS;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-		fail_msg("setup: %s", err.detail);
+	db_fixture_open(f->dir, f->path, &f->db);
 	*state = f;
 	return 0;
 }
@@ -56,8 +50,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
+	db_fixture_close(f->dir, f->path, f->db);
 	free(f);
 	return 0;
 }

@@ -26,26 +26,20 @@
 #include "store/db.h"
 #include "store/sql.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
 struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
+	DB_FIXTURE_FIELDS;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-		fail_msg("setup: %s", err.detail);
+	db_fixture_open(f->dir, f->path, &f->db);
 	*state = f;
 	return 0;
 }
@@ -54,8 +48,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
+	db_fixture_close(f->dir, f->path, f->db);
 	free(f);
 	return 0;
 }
