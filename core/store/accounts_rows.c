@@ -365,17 +365,12 @@ int rl_rows_account_curricula_codes(struct rl_db *db, int (*each)(void *ctx, con
 int rl_rows_account_curriculum_id(struct rl_db *db, const char *code, int64_t *id, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? ORDER BY version DESC LIMIT 1", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, code, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding a curriculum");
+	return rl_db_lookup_int64(db, st, id, "finding a curriculum", err);
 }
 
 int rl_rows_account_curriculum_exists(struct rl_db *db, const char *code, struct rl_error *err)
@@ -835,16 +830,11 @@ int rl_rows_invitation_pending_by_email(struct rl_db *db, const char *email, con
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM invitations WHERE email = ? AND accepted_at IS NULL "
 					  "AND expires_at > ? ORDER BY id DESC LIMIT 1", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, email, -1);
 	rl_bind_text(st, 2, now, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding an invitation by e-mail");
+	return rl_db_lookup_int64(db, st, id, "finding an invitation by e-mail", err);
 }

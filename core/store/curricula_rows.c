@@ -102,19 +102,13 @@ int rl_rows_curriculum_by_code(struct rl_db *db, const char *code, int64_t versi
 			       struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? AND version = ?", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, code, -1);
 	rl_bind_int64(st, 2, version);
-	if ((rc = rl_step(st)) == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a curriculum");
-	return rc == RL_ROW;
+	return rl_db_lookup_int64(db, st, id, "reading a curriculum", err);
 }
 
 int rl_rows_curriculum_of_user(struct rl_db *db, int64_t user, int64_t *cid, struct rl_error *err)
