@@ -30,31 +30,8 @@
 
 #include "base/banned.h"
 
-struct fixture {
-	DB_FIXTURE_FIELDS;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	db_fixture_open(f->dir, f->path, &f->db);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_fixture_close(f->dir, f->path, f->db);
-	free(f);
-	return 0;
-}
-
 /* Appends a ledger row of kind holding RL_STATEMENT_PREFIX and json (the report reads only the text). */
-static void append(struct fixture *f, const char *kind, const char *json)
+static void append(struct db_fixture *f, const char *kind, const char *json)
 {
 	static const unsigned char zeros[64];
 	struct rl_error err = RL_ERROR_INIT;
@@ -78,7 +55,7 @@ static void append(struct fixture *f, const char *kind, const char *json)
 	rl_reset(st);
 }
 
-static void signoff(struct fixture *f, int id, const char *decision, const char *session_rest)
+static void signoff(struct db_fixture *f, int id, const char *decision, const char *session_rest)
 {
 	char json[768];
 
@@ -88,7 +65,7 @@ static void signoff(struct fixture *f, int id, const char *decision, const char 
 
 static void test_groups(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user me;
 	json_t *items, *want;
@@ -138,7 +115,7 @@ static void test_groups(void **state)
 
 static void test_empty(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user me;
 	json_t *items;
@@ -155,8 +132,8 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_empty, db_fixture_setup, db_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
