@@ -19,22 +19,6 @@ static void copy_col(char *dst, size_t size, struct rl_stmt *st, int col)
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
-/* Runs a statement with no rows; 0, or -1 with err saying it failed while what. */
-static int run(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err)
-{
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return 0;
-}
-
-/* Runs an UPDATE; how many rows it changed, or -1. */
-static int run_count(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err)
-{
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return (int)rl_db_changes(db);
-}
-
 /* Binds an id that 0 stands for NULL. */
 static void bind_id_or_null(struct rl_stmt *st, int i, int64_t id)
 {
@@ -206,7 +190,7 @@ int rl_rows_user_enrol_default(struct rl_db *db, int64_t id, struct rl_error *er
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	return run(db, st, "enrolling a trainee", err);
+	return rl_db_run(db, st, "enrolling a trainee", err);
 }
 
 int rl_rows_user_set_active(struct rl_db *db, int64_t id, int active, const char *deactivated_at,
@@ -219,7 +203,7 @@ int rl_rows_user_set_active(struct rl_db *db, int64_t id, int active, const char
 	rl_bind_int(st, 1, active);
 	rl_db_bind_text(st, 2, deactivated_at);
 	rl_bind_int64(st, 3, id);
-	return run(db, st, "changing whether an account is active", err);
+	return rl_db_run(db, st, "changing whether an account is active", err);
 }
 
 /* Calls each with column 0's text of every row of st (bound); what names a failure. */
@@ -381,17 +365,12 @@ int rl_rows_account_curricula_codes(struct rl_db *db, int (*each)(void *ctx, con
 int rl_rows_account_curriculum_id(struct rl_db *db, const char *code, int64_t *id, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? ORDER BY version DESC LIMIT 1", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, code, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding a curriculum");
+	return rl_db_lookup_int64(db, st, id, "finding a curriculum", err);
 }
 
 int rl_rows_account_curriculum_exists(struct rl_db *db, const char *code, struct rl_error *err)
@@ -455,7 +434,7 @@ int rl_rows_token_describe(struct rl_db *db, int64_t id, const char *name, const
 	rl_bind_text(st, 2, scope, -1);
 	rl_bind_text(st, 3, expires_at, -1);
 	rl_bind_int64(st, 4, id);
-	return run(db, st, "naming a token", err);
+	return rl_db_run(db, st, "naming a token", err);
 }
 
 int rl_rows_token_name_invitation(struct rl_db *db, int64_t user_id, struct rl_error *err)
@@ -465,7 +444,7 @@ int rl_rows_token_name_invitation(struct rl_db *db, int64_t user_id, struct rl_e
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
-	return run(db, st, "naming a token", err);
+	return rl_db_run(db, st, "naming a token", err);
 }
 
 #define TOKEN_COLUMNS "id, name, scope, created_at, last_used_at, expires_at"
@@ -526,6 +505,7 @@ int rl_rows_token_revoke(struct rl_db *db, int64_t user_id, int64_t id, const ch
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
 					  "AND revoked_at IS NULL", err);
+	int64_t changed;
 
 	if (!st)
 		return -1;
@@ -533,7 +513,7 @@ int rl_rows_token_revoke(struct rl_db *db, int64_t user_id, int64_t id, const ch
 	rl_bind_int64(st, 2, id);
 	rl_bind_int64(st, 3, user_id);
 	rl_bind_int64(st, 4, user_id);
-	return run_count(db, st, "revoking a token", err);
+	return rl_db_run_changes(db, st, "revoking a token", &changed, err) < 0 ? -1 : (int)changed;
 }
 
 int rl_rows_token_revoke_user(struct rl_db *db, int64_t user_id, struct rl_error *err)
@@ -571,7 +551,7 @@ int rl_rows_token_touch(struct rl_db *db, int64_t id, const char *now, struct rl
 		return -1;
 	rl_bind_text(st, 1, now, -1);
 	rl_bind_int64(st, 2, id);
-	return run(db, st, "recording a token's use", err);
+	return rl_db_run(db, st, "recording a token's use", err);
 }
 
 /* ---- web sessions ------------------------------------------------------------------------- */
@@ -632,13 +612,14 @@ int rl_rows_web_session_touch(struct rl_db *db, int64_t id, const char *now, str
 		return -1;
 	rl_bind_text(st, 1, now, -1);
 	rl_bind_int64(st, 2, id);
-	return run(db, st, "recording a web session's use", err);
+	return rl_db_run(db, st, "recording a web session's use", err);
 }
 
 int rl_rows_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, const char *now, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
 					  "AND ended_at IS NULL", err);
+	int64_t changed;
 
 	if (!st)
 		return -1;
@@ -646,7 +627,7 @@ int rl_rows_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, const
 	rl_bind_int64(st, 2, id);
 	rl_bind_int64(st, 3, user_id);
 	rl_bind_int64(st, 4, user_id);
-	return run_count(db, st, "ending a web session", err);
+	return rl_db_run_changes(db, st, "ending a web session", &changed, err) < 0 ? -1 : (int)changed;
 }
 
 int rl_rows_web_session_end_user(struct rl_db *db, int64_t user_id, struct rl_error *err)
@@ -766,7 +747,7 @@ int rl_rows_invitation_renew(struct rl_db *db, int64_t id, const uint8_t code_ha
 	rl_bind_blob(st, 1, code_hash, 32);
 	rl_bind_text(st, 2, expires_at, -1);
 	rl_bind_int64(st, 3, id);
-	return run(db, st, "renewing an invitation", err);
+	return rl_db_run(db, st, "renewing an invitation", err);
 }
 
 int rl_rows_invitation_list_pending(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_invitation *row),
@@ -841,7 +822,7 @@ int rl_rows_invitation_accepted(struct rl_db *db, int64_t id, int64_t user_id, c
 	rl_bind_text(st, 1, now, -1);
 	rl_bind_int64(st, 2, user_id);
 	rl_bind_int64(st, 3, id);
-	return run(db, st, "marking an invitation used", err);
+	return rl_db_run(db, st, "marking an invitation used", err);
 }
 
 int rl_rows_invitation_pending_by_email(struct rl_db *db, const char *email, const char *now, int64_t *id,
@@ -849,16 +830,11 @@ int rl_rows_invitation_pending_by_email(struct rl_db *db, const char *email, con
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM invitations WHERE email = ? AND accepted_at IS NULL "
 					  "AND expires_at > ? ORDER BY id DESC LIMIT 1", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, email, -1);
 	rl_bind_text(st, 2, now, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding an invitation by e-mail");
+	return rl_db_lookup_int64(db, st, id, "finding an invitation by e-mail", err);
 }

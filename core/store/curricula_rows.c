@@ -36,29 +36,13 @@ int rl_rows_curricula_list(struct rl_db *db, int (*each)(void *ctx, const struct
 	return 0;
 }
 
-/* Runs st (bound) and calls each with column 0 of every row. */
-static int each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
-		   const char *what, struct rl_error *err)
-{
-	int rc, stop = 0;
-
-	while (!stop && (rc = rl_step(st)) == RL_ROW)
-		stop = each(ctx, rl_col_int64(st, 0));
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return 0;
-}
-
 int rl_rows_curricula_ids(struct rl_db *db, int (*each)(void *ctx, int64_t id), void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula ORDER BY id", err);
 
 	if (!st)
 		return -1;
-	return each_id(db, st, each, ctx, "listing the curricula", err);
+	return rl_db_each_id(db, st, each, ctx, "listing the curricula", err);
 }
 
 int rl_rows_curriculum_definition(struct rl_db *db, int64_t id, char **text, size_t *len, struct rl_error *err)
@@ -118,19 +102,13 @@ int rl_rows_curriculum_by_code(struct rl_db *db, const char *code, int64_t versi
 			       struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM curricula WHERE code = ? AND version = ?", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, code, -1);
 	rl_bind_int64(st, 2, version);
-	if ((rc = rl_step(st)) == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a curriculum");
-	return rc == RL_ROW;
+	return rl_db_lookup_int64(db, st, id, "reading a curriculum", err);
 }
 
 int rl_rows_curriculum_of_user(struct rl_db *db, int64_t user, int64_t *cid, struct rl_error *err)
@@ -172,7 +150,7 @@ int rl_rows_curriculum_unenrolled(struct rl_db *db, int (*each)(void *ctx, int64
 
 	if (!st)
 		return -1;
-	return each_id(db, st, each, ctx, "listing trainees to enrol", err);
+	return rl_db_each_id(db, st, each, ctx, "listing trainees to enrol", err);
 }
 
 int rl_rows_curriculum_enrolments(struct rl_db *db, int64_t trainee,

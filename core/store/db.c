@@ -178,6 +178,61 @@ int rl_db_constraint_violation(struct rl_db *db)
 	return f == RL_SQLF_UNIQUE || f == RL_SQLF_CONSTRAINT;
 }
 
+/* ---- the row files' shared shapes (sql.h) ---- */
+
+int rl_db_run(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err)
+{
+	return rl_db_run_changes(db, st, what, NULL, err);
+}
+
+int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, int64_t *changed,
+		      struct rl_error *err)
+{
+	if (rl_step(st) != RL_DONE) {
+		rl_db_fail(db, err, what);
+		rl_reset(st);
+		return -1;
+	}
+	if (changed)
+		*changed = rl_db_changes(db);
+	rl_reset(st);
+	return 0;
+}
+
+int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
+		  const char *what, struct rl_error *err)
+{
+	int rc, stop = 0;
+
+	while (!stop && (rc = rl_step(st)) == RL_ROW)
+		stop = each(ctx, rl_col_int64(st, 0));
+	if (!stop && rc != RL_DONE) {
+		rl_db_fail(db, err, what);
+		rl_reset(st);
+		return -1;
+	}
+	rl_reset(st);
+	return stop;
+}
+
+int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err)
+{
+	int rc = rl_step(st);
+
+	if (rc == RL_ROW) {
+		*v = rl_col_int64(st, 0);
+		rl_reset(st);
+		return 1;
+	}
+	if (rc != RL_DONE) {
+		rl_db_fail(db, err, what);
+		rl_reset(st);
+		return -1;
+	}
+	rl_reset(st);
+	return 0;
+}
+
 /* ---- transactions ---- */
 
 int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err)

@@ -24,9 +24,7 @@ int rl_rows_device_grant_prune(struct rl_db *db, const char *before, struct rl_e
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, before, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "forgetting old device grants");
-	return 0;
+	return rl_db_run(db, st, "forgetting old device grants", err);
 }
 
 int rl_rows_device_grant_live(struct rl_db *db, const char *ip, const char *now, struct rl_error *err)
@@ -126,9 +124,7 @@ int rl_rows_device_grant_polled(struct rl_db *db, int64_t id, const char *now, i
 	rl_bind_text(st, 1, now, -1);
 	rl_bind_int(st, 2, add);
 	rl_bind_int64(st, 3, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a device poll");
-	return 0;
+	return rl_db_run(db, st, "recording a device poll", err);
 }
 
 int rl_rows_device_grant_issued(struct rl_db *db, int64_t id, int64_t token_id, struct rl_error *err)
@@ -139,9 +135,7 @@ int rl_rows_device_grant_issued(struct rl_db *db, int64_t id, int64_t token_id, 
 		return -1;
 	rl_bind_int64(st, 1, token_id);
 	rl_bind_int64(st, 2, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "marking a device grant used");
-	return 0;
+	return rl_db_run(db, st, "marking a device grant used", err);
 }
 
 int rl_rows_device_grant_decide(struct rl_db *db, int64_t id, const char *status, int64_t user_id, const char *now,
@@ -156,7 +150,5 @@ int rl_rows_device_grant_decide(struct rl_db *db, int64_t id, const char *status
 	rl_bind_int64(st, 2, user_id);
 	rl_bind_text(st, 3, now, -1);
 	rl_bind_int64(st, 4, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "deciding a device grant");
-	return 0;
+	return rl_db_run(db, st, "deciding a device grant", err);
 }

@@ -103,12 +103,7 @@ int rl_rows_erasure_erase(struct rl_db *db, int64_t index, const char *member, c
 	else
 		rl_bind_null(st, 4);
 	rl_bind_text(st, 5, reason, -1);
-	if (rl_step(st) != RL_DONE) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "erasing the text");
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "erasing the text", err);
 }
 
 int rl_rows_erasure_clear_copies(struct rl_db *db, const char *kind, const char *member, int64_t index,
@@ -122,11 +117,8 @@ int rl_rows_erasure_clear_copies(struct rl_db *db, const char *kind, const char 
 		if (!(st = rl_db_stmt(db, copies[i].sql, err)))
 			return -1;
 		rl_bind_int64(st, 1, index);
-		if (rl_step(st) != RL_DONE) {
-			rl_reset(st);
-			return rl_db_fail(db, err, "erasing the record's copy of the text");
-		}
-		rl_reset(st);
+		if (rl_db_run(db, st, "erasing the record's copy of the text", err) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -271,10 +271,7 @@ int rl_rows_import_elog_row_insert(struct rl_db *db, int64_t trainee, const char
 	rl_bind_text(st, 2, key, -1);
 	rl_bind_int64(st, 3, import_id);
 	rl_bind_int64(st, 4, session_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording an eLogbook row");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "recording an eLogbook row", err);
 }
 
 int rl_rows_import_elog_sessions(struct rl_db *db, int64_t import_id, int (*each)(void *ctx, int64_t session),
@@ -282,19 +279,9 @@ int rl_rows_import_elog_sessions(struct rl_db *db, int64_t import_id, int (*each
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT session_id FROM elogbook_rows WHERE import_id = ? ORDER BY session_id",
 					err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, import_id);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int stop = each(ctx, rl_col_int64(st, 0));
-
-		if (stop) {
-			rl_reset(st);
-			return stop;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading an import's sessions");
+	return rl_db_each_id(db, st, each, ctx, "reading an import's sessions", err);
 }

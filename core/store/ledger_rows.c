@@ -44,10 +44,7 @@ int rl_rows_ledger_insert(struct rl_db *db, const struct rl_row_ledger *row, str
 	if (row->subject)
 		rl_bind_int64(st, 7, row->subject);
 	rl_bind_text(st, 8, row->created_at, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "appending to the ledger");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "appending to the ledger", err);
 }
 
 int rl_rows_ledger_kind(struct rl_db *db, int64_t idx, char out[64], struct rl_error *err)
@@ -169,10 +166,7 @@ int rl_rows_merkle_node_insert(struct rl_db *db, unsigned level, uint64_t idx, c
 	rl_bind_int(st, 1, (int)level);
 	rl_bind_int64(st, 2, (int64_t)idx);
 	rl_bind_blob(st, 3, hash, 32);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing the ledger's Merkle nodes");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "storing the ledger's Merkle nodes", err);
 }
 
 /* ---- tree_heads ------------------------------------------------------------------------ */
@@ -239,10 +233,7 @@ int rl_rows_tree_head_insert(struct rl_db *db, int64_t tree_size, const uint8_t 
 	rl_bind_blob(st, 2, root, 32);
 	rl_bind_text(st, 3, timestamp, -1);
 	rl_bind_blob(st, 4, signature, 64);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing the tree head");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "storing the tree head", err);
 }
 
 /* ---- ledger_texts ---------------------------------------------------------------------- */
@@ -259,12 +250,7 @@ int rl_rows_ledger_text_insert(struct rl_db *db, int64_t ledger_index, const cha
 	rl_bind_text(st, 2, member, -1);
 	rl_bind_text(st, 3, text, (int)text_len);
 	rl_bind_text(st, 4, salt, -1);
-	if (rl_step(st) != RL_DONE) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "storing the statement's texts");
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "storing the statement's texts", err);
 }
 
 int rl_rows_ledger_texts_each(struct rl_db *db, int64_t ledger_index,

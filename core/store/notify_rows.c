@@ -58,10 +58,7 @@ int rl_rows_notify_prefs_put(struct rl_db *db, int64_t user, int reminders, int 
 	rl_bind_int(st, 3, decisions);
 	rl_bind_int(st, 4, digest);
 	rl_bind_text(st, 5, now, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing notification preferences");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "storing notification preferences", err);
 }
 
 int rl_rows_notify_person(struct rl_db *db, int64_t id, int reminders, struct rl_row_notify_person *p,
@@ -199,10 +196,7 @@ int rl_rows_notify_milestone_insert(struct rl_db *db, int64_t trainee, const cha
 	rl_db_bind_text(st, 3, module);
 	rl_bind_int64(st, 4, ledger_index);
 	rl_bind_text(st, 5, at, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a progress milestone");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "recording a progress milestone", err);
 }
 
 /* ---- corrections ---------------------------------------------------------------------- */

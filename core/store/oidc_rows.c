@@ -18,9 +18,7 @@ int rl_rows_oidc_flow_prune(struct rl_db *db, const char *before, struct rl_erro
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, before, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "forgetting old sign-in flows");
-	return 0;
+	return rl_db_run(db, st, "forgetting old sign-in flows", err);
 }
 
 int rl_rows_oidc_flow_pending(struct rl_db *db, const char *ip, const char *now, struct rl_error *err)
@@ -53,9 +51,7 @@ int rl_rows_oidc_flow_insert(struct rl_db *db, const uint8_t state_hash[32], con
 	rl_db_bind_text(st, 3, ip);
 	rl_bind_text(st, 4, created_at, -1);
 	rl_bind_text(st, 5, expires_at, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a sign-in flow");
-	return 0;
+	return rl_db_run(db, st, "storing a sign-in flow", err);
 }
 
 int rl_rows_oidc_flow_by_state(struct rl_db *db, const uint8_t state_hash[32], struct rl_row_oidc_flow *out,
@@ -91,6 +87,7 @@ int rl_rows_oidc_flow_spend(struct rl_db *db, int64_t id, const char *now, const
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE oidc_flows SET used_at = ?, outcome = ?, user_id = ? WHERE id = ? "
 					  "AND used_at IS NULL", err);
+	int64_t changed;
 
 	if (!st)
 		return -1;
@@ -101,7 +98,5 @@ int rl_rows_oidc_flow_spend(struct rl_db *db, int64_t id, const char *now, const
 	else
 		rl_bind_null(st, 3);
 	rl_bind_int64(st, 4, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "spending a sign-in flow");
-	return (int)rl_db_changes(db);
+	return rl_db_run_changes(db, st, "spending a sign-in flow", &changed, err) < 0 ? -1 : (int)changed;
 }

@@ -28,9 +28,7 @@ int rl_rows_challenge_prune(struct rl_db *db, const char *before, struct rl_erro
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, before, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "pruning passkey challenges");
-	return 0;
+	return rl_db_run(db, st, "pruning passkey challenges", err);
 }
 
 int rl_rows_challenge_insert(struct rl_db *db, const uint8_t hash[32], const char *purpose, int64_t user_id,
@@ -46,9 +44,7 @@ int rl_rows_challenge_insert(struct rl_db *db, const uint8_t hash[32], const cha
 	bind_id_or_null(st, 3, user_id);
 	rl_bind_text(st, 4, created_at, -1);
 	rl_bind_text(st, 5, expires_at, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a passkey challenge");
-	return 0;
+	return rl_db_run(db, st, "storing a passkey challenge", err);
 }
 
 int rl_rows_challenge_take(struct rl_db *db, const uint8_t hash[32], const char *purpose, int64_t user_id,
@@ -56,6 +52,7 @@ int rl_rows_challenge_take(struct rl_db *db, const uint8_t hash[32], const char 
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE webauthn_challenges SET used_at = ?1 WHERE hash = ?2 AND purpose = ?3 "
 					  "AND used_at IS NULL AND expires_at > ?1 AND user_id IS NOT DISTINCT FROM ?4", err);
+	int64_t changed;
 
 	if (!st)
 		return -1;
@@ -63,9 +60,9 @@ int rl_rows_challenge_take(struct rl_db *db, const uint8_t hash[32], const char 
 	rl_bind_blob(st, 2, hash, 32);
 	rl_bind_text(st, 3, purpose, -1);
 	bind_id_or_null(st, 4, user_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "using a passkey challenge");
-	return rl_db_changes(db) == 1 ? 1 : 0;
+	if (rl_db_run_changes(db, st, "using a passkey challenge", &changed, err) < 0)
+		return -1;
+	return changed == 1 ? 1 : 0;
 }
 
 /* ---- user handles ---------------------------------------------------------------- */
@@ -97,9 +94,7 @@ int rl_rows_passkey_handle_insert(struct rl_db *db, int64_t user_id, const uint8
 		return -1;
 	rl_bind_int64(st, 1, user_id);
 	rl_bind_blob(st, 2, handle, 32);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a user handle");
-	return 0;
+	return rl_db_run(db, st, "storing a user handle", err);
 }
 
 /* ---- credentials -------------------------------------------------------------------- */
@@ -227,9 +222,7 @@ int rl_rows_passkey_used(struct rl_db *db, int64_t id, int64_t sign_count, const
 	rl_bind_int64(st, 1, sign_count);
 	rl_bind_text(st, 2, now, -1);
 	rl_bind_int64(st, 3, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "recording a passkey's use");
-	return 0;
+	return rl_db_run(db, st, "recording a passkey's use", err);
 }
 
 int rl_rows_passkey_list(struct rl_db *db, int64_t user_id, int (*each)(void *ctx, const struct rl_row_passkey *row),
@@ -289,9 +282,7 @@ int rl_rows_passkey_delete(struct rl_db *db, int64_t user_id, int64_t id, struct
 		return -1;
 	rl_bind_int64(st, 1, id);
 	rl_bind_int64(st, 2, user_id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "removing a passkey");
-	return 0;
+	return rl_db_run(db, st, "removing a passkey", err);
 }
 
 int rl_rows_passkey_disable_user(struct rl_db *db, int64_t user_id, struct rl_error *err)

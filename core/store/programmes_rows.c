@@ -52,19 +52,11 @@ int rl_rows_programme_overseen(struct rl_db *db, int64_t faculty, int (*each)(vo
 			       void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, OVERSEEN_SQL, err);
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
 	rl_rows_scope_bind(st, faculty);
-	while (!stop && (rc = rl_step(st)) == RL_ROW)
-		stop = each(ctx, rl_col_int64(st, 0));
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading whose records you may see");
-	return 0;
+	return rl_db_each_id(db, st, each, ctx, "reading whose records you may see", err);
 }
 
 static void bind_threshold(struct rl_stmt *st, int i, int64_t v)
@@ -110,9 +102,7 @@ int rl_rows_programme_update(struct rl_db *db, int64_t id, const char *name, int
 	rl_bind_int64(st, 2, reminder_count);
 	rl_bind_int64(st, 3, reminder_days);
 	rl_bind_int64(st, 4, id);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "storing a programme");
-	return 0;
+	return rl_db_run(db, st, "storing a programme", err);
 }
 
 int rl_rows_programme_exists(struct rl_db *db, int64_t id, struct rl_error *err)
@@ -245,10 +235,7 @@ int rl_rows_programme_member_end(struct rl_db *db, int64_t user, int64_t program
 	rl_bind_text(st, 1, now, -1);
 	rl_bind_int64(st, 2, user);
 	rl_bind_int64(st, 3, programme);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "ending a membership");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "ending a membership", err);
 }
 
 int rl_rows_programme_member_start(struct rl_db *db, int64_t user, int64_t programme, const char *now, int64_t by,
@@ -267,10 +254,7 @@ int rl_rows_programme_member_start(struct rl_db *db, int64_t user, int64_t progr
 		rl_bind_int64(st, 4, by);
 	else
 		rl_bind_null(st, 4);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "starting a membership");
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "starting a membership", err);
 }
 
 /* Runs st (its parameters bound) and calls each per row of columns programme, name[, from, until, changed_by]. */

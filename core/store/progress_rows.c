@@ -122,17 +122,10 @@ int rl_rows_progress_enrolled(struct rl_db *db, int (*each)(void *ctx, int64_t t
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM users WHERE (roles & 1 <> 0) AND curriculum_id IS NOT NULL "
 					  "ORDER BY id", err);
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
-	while ((rc = rl_step(st)) == RL_ROW)
-		if ((stop = each(ctx, rl_col_int64(st, 0))) != 0)
-			break;
-	rl_reset(st);
-	if (stop)
-		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing trainees");
+	return rl_db_each_id(db, st, each, ctx, "listing trainees", err);
 }
 
 int rl_rows_progress_enrolled_after(struct rl_db *db, int64_t after, int max, int64_t *ids, int *n,
@@ -275,7 +268,6 @@ int rl_rows_progress_put_status(struct rl_db *db, const struct rl_row_progress_s
 			    "updated_at = excluded.updated_at, ledger_through = excluded.ledger_through, "
 			    "accreditation_index = excluded.accreditation_index, curriculum_id = excluded.curriculum_id, "
 			    "mac = excluded.mac, tally_mac = excluded.tally_mac", err);
-	int rc = 0;
 
 	if (!st)
 		return -1;
@@ -297,10 +289,7 @@ int rl_rows_progress_put_status(struct rl_db *db, const struct rl_row_progress_s
 		rl_bind_null(st, 9);
 	rl_bind_blob(st, 11, r->mac, 32);
 	rl_bind_blob(st, 12, r->tally_mac, 32);
-	if (rl_step(st) != RL_DONE)
-		rc = rl_db_fail(db, err, "storing a trainee's status");
-	rl_reset(st);
-	return rc;
+	return rl_db_run(db, st, "storing a trainee's status", err);
 }
 
 int rl_rows_progress_tallies(struct rl_db *db, int64_t trainee,
@@ -330,15 +319,11 @@ int rl_rows_progress_tallies(struct rl_db *db, int64_t trainee,
 int rl_rows_progress_clear_tallies(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ?", err);
-	int rc = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainee);
-	if (rl_step(st) != RL_DONE)
-		rc = rl_db_fail(db, err, "clearing progress totals");
-	rl_reset(st);
-	return rc;
+	return rl_db_run(db, st, "clearing progress totals", err);
 }
 
 int rl_rows_progress_put_tally(struct rl_db *db, int64_t trainee, const char *requirement, int64_t signed_n,
@@ -346,7 +331,6 @@ int rl_rows_progress_put_tally(struct rl_db *db, int64_t trainee, const char *re
 {
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
 					  "VALUES (?,?,?,?)", err);
-	int rc = 0;
 
 	if (!st)
 		return -1;
@@ -354,10 +338,7 @@ int rl_rows_progress_put_tally(struct rl_db *db, int64_t trainee, const char *re
 	rl_bind_text(st, 2, requirement, -1);
 	rl_bind_int64(st, 3, signed_n);
 	rl_bind_int64(st, 4, pending_n);
-	if (rl_step(st) != RL_DONE)
-		rc = rl_db_fail(db, err, "storing progress totals");
-	rl_reset(st);
-	return rc;
+	return rl_db_run(db, st, "storing progress totals", err);
 }
 
 int rl_rows_progress_clear_all(struct rl_db *db, struct rl_error *err)

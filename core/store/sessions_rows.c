@@ -250,7 +250,6 @@ int rl_rows_session_duplicate(struct rl_db *db, int64_t trainee, const char *dat
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
 					  "AND minutes = ? AND procedure IS NOT DISTINCT FROM ? AND id <> ? "
 					  "AND status IN ('pending', 'signed') ORDER BY id LIMIT 1", err);
-	int rc;
 
 	*id = 0;
 	if (!st)
@@ -261,13 +260,7 @@ int rl_rows_session_duplicate(struct rl_db *db, int64_t trainee, const char *dat
 	rl_bind_int64(st, 4, minutes);
 	rl_db_bind_text(st, 5, procedure);
 	rl_bind_int64(st, 6, exclude);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "looking for duplicate sessions");
-	return rc == RL_ROW;
+	return rl_db_lookup_int64(db, st, id, "looking for duplicate sessions", err);
 }
 
 int rl_rows_session_trainer_accredited(struct rl_db *db, int64_t trainer, const char *day, struct rl_error *err)

@@ -10,7 +10,7 @@ int rl_rows_setup_curriculum_insert(struct rl_db *db, const char *code, int vers
 {
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO curricula(code, version, title, definition, loaded_at) "
 					  "VALUES (?,?,?,?,?) ON CONFLICT (code, version) DO NOTHING", err);
-	int added;
+	int64_t added;
 
 	if (!st)
 		return -1;
@@ -19,9 +19,7 @@ int rl_rows_setup_curriculum_insert(struct rl_db *db, const char *code, int vers
 	rl_bind_text(st, 3, title, -1);
 	rl_bind_text(st, 4, definition, (int)len);
 	rl_bind_text(st, 5, loaded_at, -1);
-	if (rl_step(st) != RL_DONE)
-		return rl_db_fail(db, err, "loading a curriculum");
-	added = rl_db_changes(db) > 0;
-	rl_reset(st);
-	return added;
+	if (rl_db_run_changes(db, st, "loading a curriculum", &added, err) < 0)
+		return -1;
+	return added > 0;
 }

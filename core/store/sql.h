@@ -99,4 +99,25 @@ int rl_db_unique_violation(struct rl_db *db);
 /* Whether the last failure was any constraint (UNIQUE, CHECK, NOT NULL, trigger). */
 int rl_db_constraint_violation(struct rl_db *db);
 
+/*
+ * Shared shapes of the row files.  Each names what it was doing in `what`
+ * for rl_db_fail's message, and resets the statement whatever happens
+ * (after reading the failure, so the message is the step's).
+ *
+ * rl_db_run: runs a statement that returns no rows: 0, or -1 with err.
+ * rl_db_run_changes: the same, and *changed (when not NULL) gets how many
+ * rows it inserted, updated or deleted.
+ * rl_db_each_id: runs a bound query and calls each(ctx, column 0) for
+ * every row; a non-zero return of each stops and is returned, else 0, or
+ * -1 with err.
+ * rl_db_lookup_int64: runs a bound query for at most one row: 1 with *v
+ * set to its column 0, 0 when there is no row, -1 with err.
+ */
+int rl_db_run(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err);
+int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, int64_t *changed,
+		      struct rl_error *err);
+int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
+		  const char *what, struct rl_error *err);
+int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err);
+
 #endif

@@ -35,19 +35,11 @@ int rl_rows_supervised(struct rl_db *db, int64_t trainer, int (*each)(void *ctx,
 		       struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, SUPERVISED_SQL, err);
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainer);
-	while (!stop && (rc = rl_step(st)) == RL_ROW)
-		stop = each(ctx, rl_col_int64(st, 0));
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading whose records you may see");
-	return 0;
+	return rl_db_each_id(db, st, each, ctx, "reading whose records you may see", err);
 }
 
 int rl_rows_assignment_insert(struct rl_db *db, int64_t trainer, int64_t trainee, int64_t by, const char *created_at,
@@ -76,12 +68,7 @@ int rl_rows_assignment_delete(struct rl_db *db, int64_t id, struct rl_error *err
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	if (rl_step(st) != RL_DONE) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "removing the assignment");
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_run(db, st, "removing the assignment", err);
 }
 
 #define ASSIGNMENT_SELECT \

@@ -24,7 +24,7 @@
 #include "store/oidc_rows.h"
 #include "store/passkeys_rows.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
@@ -32,37 +32,7 @@
 #define LATER "2026-06-01T13:00:00Z"
 #define EARLIER "2026-06-01T11:00:00Z"
 
-struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-		fail_msg("setup: %s", err.detail);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
-	free(f);
-	return 0;
-}
-
-static int64_t add_user(struct fixture *f, const char *name, const char *email, int roles)
+static int64_t add_user(struct db_fixture *f, const char *name, const char *email, int roles)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_row_user_new u = { name, email, NULL, "Leeds", roles, 0, NOW };
@@ -98,7 +68,7 @@ static int name_of(void *ctx, const struct rl_row_account *a)
 
 static void test_user_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_row_user_new nu = { "Ada Surgeon", "ada@nhs.net", "1234567", "", 3, 0, NOW };
 	struct rl_row_user u;
@@ -127,7 +97,7 @@ static void test_user_round_trip(void **state)
 
 static void test_user_email_taken(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t first = add_user(f, "Ada", "ada@nhs.net", 1), id = 0;
 	struct rl_row_user_new again = { "Another Ada", "Ada@NHS.net", NULL, NULL, 2, 0, NOW };
@@ -152,7 +122,7 @@ static void test_user_email_taken(void **state)
 
 static void test_account_search_literal(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_rows_account_filter rf = { .active = -1, .limit = 10 };
 	struct names ns = { "", 0 };
@@ -201,7 +171,7 @@ static int token_keep(void *ctx, const struct rl_row_token *t)
 
 static void test_token_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t uid = add_user(f, "Ada", "ada@nhs.net", 1), tid = 0, seen = 0;
 	uint8_t hash[32];
@@ -238,7 +208,7 @@ static void test_token_round_trip(void **state)
 
 static void test_web_session_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t uid = add_user(f, "Ada", "ada@nhs.net", 1), id = 0, got = 0, owner = 0;
 	uint8_t hash[32];
@@ -264,7 +234,7 @@ static void test_web_session_round_trip(void **state)
 
 static void test_invitation_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	uint8_t code[32], other[32];
 	struct rl_row_invitation_new n;
@@ -304,7 +274,7 @@ static void test_invitation_round_trip(void **state)
 
 static void test_passkey_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t uid = add_user(f, "Ada", "ada@nhs.net", 1), id = 0, dup = 0;
 	static const uint8_t cred[5] = { 1, 2, 3, 4, 5 }, key[64] = { 9 }, aaguid[16] = { 0 };
@@ -359,7 +329,7 @@ static void test_passkey_round_trip(void **state)
 
 static void test_device_grant_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	uint8_t dh[32], uh[32], dh2[32];
 	struct rl_row_device_grant_new g;
@@ -398,7 +368,7 @@ static void test_device_grant_round_trip(void **state)
 
 static void test_oidc_flow_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	uint8_t sh[32], bh[32], unknown[32];
 	struct rl_row_oidc_flow fl;
@@ -428,15 +398,15 @@ static void test_oidc_flow_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_user_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_email_taken, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_account_search_literal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_web_session_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invitation_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_passkey_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_grant_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oidc_flow_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_user_email_taken, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_account_search_literal, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_token_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_web_session_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_invitation_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_passkey_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_device_grant_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_oidc_flow_round_trip, db_fixture_setup, db_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

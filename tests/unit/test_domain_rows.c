@@ -34,13 +34,12 @@
 #include "store/sql.h"
 #include "store/supervision_rows.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
 struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
+	DB_FIXTURE_FIELDS;
 	int64_t trainee, other, trainer, faculty;
 };
 
@@ -82,11 +81,7 @@ static int setup(void **state)
 		assert_int_equal(rl_step(st), RL_DONE);
 		rl_reset(st);
 	} else {
-		snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-		assert_non_null(mkdtemp(f->dir));
-		snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-		if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-			fail_msg("setup: %s", err.detail);
+		db_fixture_open(f->dir, f->path, &f->db);
 	}
 	f->trainee = add_user(f, "ann", RL_ROLE_TRAINEE);
 	f->other = add_user(f, "bob", RL_ROLE_TRAINEE);
@@ -100,11 +95,12 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (pg_uri)
+	if (pg_uri) {
 		rl_db_rollback(f->db);
-	rl_db_close(f->db);
-	if (!pg_uri)
-		temp_db_remove(f->dir, f->path);
+		rl_db_close(f->db);
+	} else {
+		db_fixture_close(f->dir, f->path, f->db);
+	}
 	free(f);
 	return 0;
 }

@@ -32,13 +32,12 @@
 #include "store/outbox.h"
 #include "store/setup_rows.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
 struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
+	DB_FIXTURE_FIELDS;
 	int64_t trainee;
 };
 
@@ -50,11 +49,8 @@ static int setup(void **state)
 	char tok[RL_TOKEN_LEN + 1];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0 ||
-	    rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
+	db_fixture_open(f->dir, f->path, &f->db);
+	if (rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
 		fail_msg("setup: %s", err.detail);
 	*state = f;
 	return 0;
@@ -64,8 +60,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
+	db_fixture_close(f->dir, f->path, f->db);
 	free(f);
 	return 0;
 }

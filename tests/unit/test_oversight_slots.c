@@ -26,41 +26,11 @@
 #include "store/db.h"
 #include "store/sql.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
-struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-		fail_msg("setup: %s", err.detail);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
-	free(f);
-	return 0;
-}
-
-static int64_t add_user(struct fixture *f, int roles, int n)
+static int64_t add_user(struct db_fixture *f, int roles, int n)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_stmt *st = rl_db_stmt(f->db, "INSERT INTO users(name, email, roles, created_at) "
@@ -78,7 +48,7 @@ static int64_t add_user(struct fixture *f, int roles, int n)
 	return rl_db_last_insert_id(f->db);
 }
 
-static int64_t add_programme(struct fixture *f, const char *name)
+static int64_t add_programme(struct db_fixture *f, const char *name)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_stmt *st = rl_db_stmt(f->db, "INSERT INTO programmes(name, created_at) "
@@ -91,7 +61,7 @@ static int64_t add_programme(struct fixture *f, const char *name)
 	return rl_db_last_insert_id(f->db);
 }
 
-static void join(struct fixture *f, int64_t user, int64_t programme)
+static void join(struct db_fixture *f, int64_t user, int64_t programme)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_stmt *st = rl_db_stmt(f->db, "INSERT INTO programme_members(user_id, programme_id, from_at) "
@@ -105,7 +75,7 @@ static void join(struct fixture *f, int64_t user, int64_t programme)
 }
 
 /* The stuck list's trainee ids (every trainee here is idle since 2020): count, and whether outsider is among them. */
-static size_t stuck(struct fixture *f, int64_t faculty, int64_t outsider, int *saw_outsider)
+static size_t stuck(struct db_fixture *f, int64_t faculty, int64_t outsider, int *saw_outsider)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user me;
@@ -133,7 +103,7 @@ static size_t stuck(struct fixture *f, int64_t faculty, int64_t outsider, int *s
 
 static void run(void **state, int trainees)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	int64_t mine = add_programme(f, "North"), other = add_programme(f, "South");
 	int64_t faculty = add_user(f, RL_ROLE_FACULTY, 0), outsider = add_user(f, RL_ROLE_TRAINEE, 1);
 	int saw = 0;
@@ -152,8 +122,8 @@ static void test_beyond_slots(void **state) { run(state, 140); }
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_within_slots, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_beyond_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_within_slots, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_beyond_slots, db_fixture_setup, db_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,13 +21,12 @@
 #include "store/progress_rows.h"
 #include "store/sql.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
 struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
+	DB_FIXTURE_FIELDS;
 	int64_t cid, a, b, c; /* a curriculum; trainees a (Leeds), b (York), c (Leeds) */
 };
 
@@ -69,14 +68,9 @@ static int64_t add_user(struct fixture *f, const char *name, int roles, const ch
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-		fail_msg("setup: %s", err.detail);
+	db_fixture_open(f->dir, f->path, &f->db);
 	f->cid = scalar(f->db, "SELECT min(id) FROM curricula");
 	assert_true(f->cid > 0);
 	f->a = add_user(f, "ada", 1, "Leeds");
@@ -91,8 +85,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
+	db_fixture_close(f->dir, f->path, f->db);
 	free(f);
 	return 0;
 }

@@ -26,42 +26,12 @@
 #include "store/db.h"
 #include "store/sql.h"
 
-#include "temp_db.h"
+#include "db_fixture.h"
 
 #include "base/banned.h"
 
-struct fixture {
-	char dir[64], path[96];
-	struct rl_db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/raslog-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (rl_setup_database(f->path, &err) < 0 || rl_db_open(f->path, 0, &f->db, &err) < 0)
-		fail_msg("setup: %s", err.detail);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	rl_db_close(f->db);
-	temp_db_remove(f->dir, f->path);
-	free(f);
-	return 0;
-}
-
 /* Appends a ledger row of kind holding RL_STATEMENT_PREFIX and json (the report reads only the text). */
-static void append(struct fixture *f, const char *kind, const char *json)
+static void append(struct db_fixture *f, const char *kind, const char *json)
 {
 	static const unsigned char zeros[64];
 	struct rl_error err = RL_ERROR_INIT;
@@ -85,7 +55,7 @@ static void append(struct fixture *f, const char *kind, const char *json)
 	rl_reset(st);
 }
 
-static void signoff(struct fixture *f, int id, const char *decision, const char *session_rest)
+static void signoff(struct db_fixture *f, int id, const char *decision, const char *session_rest)
 {
 	char json[768];
 
@@ -95,7 +65,7 @@ static void signoff(struct fixture *f, int id, const char *decision, const char 
 
 static void test_groups(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user me;
 	json_t *items, *want;
@@ -145,7 +115,7 @@ static void test_groups(void **state)
 
 static void test_empty(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user me;
 	json_t *items;
@@ -162,8 +132,8 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_empty, db_fixture_setup, db_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

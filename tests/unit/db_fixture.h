@@ -1,0 +1,69 @@
+/*
+ * db_fixture.h - the store tests' fresh database: a temporary directory,
+ * a database set up in it (app/setup.h: schema and bundled curricula) and
+ * a connection to it, and taking them all away again.  A test whose
+ * fixture is only that uses struct db_fixture with db_fixture_setup and
+ * db_fixture_teardown; one that needs more starts its fixture struct with
+ * DB_FIXTURE_FIELDS and calls db_fixture_open and db_fixture_close from its
+ * own setup and teardown.  Include after cmocka.h and the system headers.
+ */
+#ifndef RASLOG_TEST_DB_FIXTURE_H
+#define RASLOG_TEST_DB_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app/setup.h"
+#include "base/error.h"
+#include "store/db.h"
+
+#include "temp_db.h"
+
+#define DB_FIXTURE_DIR_SIZE  64
+#define DB_FIXTURE_PATH_SIZE 96
+#define DB_FIXTURE_FIELDS char dir[DB_FIXTURE_DIR_SIZE], path[DB_FIXTURE_PATH_SIZE]; struct rl_db *db
+
+/* Makes dir a new temporary directory, path a database set up in it and *db a connection to it; fails the test otherwise. */
+static inline void db_fixture_open(char dir[DB_FIXTURE_DIR_SIZE], char path[DB_FIXTURE_PATH_SIZE], struct rl_db **db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+
+	snprintf(dir, DB_FIXTURE_DIR_SIZE, "%s", "/tmp/raslog-unit.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, DB_FIXTURE_PATH_SIZE, "%s/t.db", dir);
+	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, db, &err) < 0)
+		fail_msg("setup: %s", err.detail);
+}
+
+/* Closes db and removes the database and its directory. */
+static inline void db_fixture_close(const char *dir, const char *path, struct rl_db *db)
+{
+	rl_db_close(db);
+	temp_db_remove(dir, path);
+}
+
+struct db_fixture {
+	DB_FIXTURE_FIELDS;
+};
+
+/* cmocka setup and teardown for a struct db_fixture in *state. */
+static inline int db_fixture_setup(void **state)
+{
+	struct db_fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	db_fixture_open(f->dir, f->path, &f->db);
+	*state = f;
+	return 0;
+}
+
+static inline int db_fixture_teardown(void **state)
+{
+	struct db_fixture *f = *state;
+
+	db_fixture_close(f->dir, f->path, f->db);
+	free(f);
+	return 0;
+}
+
+#endif

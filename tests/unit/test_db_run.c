@@ -1,0 +1,173 @@
+/*
+ * test_db_run.c - the row files' shared shapes in store/sql.h against a
+ * real SQLite file: rl_db_run and rl_db_run_changes run a statement to
+ * its end (0, the changes counted) or fail naming what they were doing,
+ * and leave the statement reset for its next use; rl_db_each_id calls
+ * each per row and stops at a non-zero return; rl_db_lookup_int64 tells
+ * a row (1) from none (0).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sql.h"
+
+#include "db_fixture.h"
+
+#include "base/banned.h"
+
+#define INSERT_SQL "INSERT INTO unit_things(id, v) VALUES (?, ?)"
+
+struct fixture {
+	DB_FIXTURE_FIELDS;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct rl_error err = RL_ERROR_INIT;
+
+	assert_non_null(f);
+	db_fixture_open(f->dir, f->path, &f->db);
+	if (rl_db_exec(f->db, "CREATE TABLE unit_things(id INTEGER PRIMARY KEY, v TEXT NOT NULL)", &err) < 0)
+		fail_msg("setup: %s", err.detail);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	db_fixture_close(f->dir, f->path, f->db);
+	free(f);
+	return 0;
+}
+
+/* Inserts (id, v) with rl_db_run; what it returns. */
+static int insert(struct fixture *f, int64_t id, const char *v, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(f->db, INSERT_SQL, err);
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, id);
+	rl_bind_text(st, 2, v, -1);
+	return rl_db_run(f->db, st, "adding a unit thing", err);
+}
+
+static void run_done_and_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+
+	assert_int_equal(insert(f, 1, "one", &err), 0);
+	assert_int_equal(err.status, RL_OK);
+	/* NOT NULL refused: -1, err names what was being done */
+	assert_int_equal(insert(f, 2, NULL, &err), -1);
+	assert_int_not_equal(err.status, RL_OK);
+	assert_non_null(strstr(err.detail, "adding a unit thing"));
+	/* the same id twice: refused too */
+	rl_error_clear(&err);
+	assert_int_equal(insert(f, 1, "again", &err), -1);
+	assert_non_null(strstr(err.detail, "adding a unit thing"));
+	/* the statement was reset after the failure: it runs again */
+	rl_error_clear(&err);
+	assert_int_equal(insert(f, 3, "three", &err), 0);
+	assert_int_equal(err.status, RL_OK);
+}
+
+static void run_changes_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st;
+	int64_t changed = -7;
+
+	for (int64_t i = 1; i <= 3; i++)
+		assert_int_equal(insert(f, i, i == 2 ? "two" : "odd", &err), 0);
+	st = rl_db_stmt(f->db, "UPDATE unit_things SET v = 'x' WHERE v = ?", &err);
+	assert_non_null(st);
+	rl_bind_text(st, 1, "odd", -1);
+	assert_int_equal(rl_db_run_changes(f->db, st, "changing unit things", &changed, &err), 0);
+	assert_int_equal(changed, 2);
+	st = rl_db_stmt(f->db, "UPDATE unit_things SET v = 'x' WHERE v = ?", &err);
+	rl_bind_text(st, 1, "none", -1);
+	assert_int_equal(rl_db_run_changes(f->db, st, "changing unit things", &changed, &err), 0);
+	assert_int_equal(changed, 0);
+	/* NULL: not counted; a failure names what */
+	st = rl_db_stmt(f->db, "UPDATE unit_things SET v = NULL WHERE id = ?", &err);
+	rl_bind_int64(st, 1, 1);
+	changed = -7;
+	assert_int_equal(rl_db_run_changes(f->db, st, "blanking a unit thing", &changed, &err), -1);
+	assert_int_equal(changed, -7);
+	assert_non_null(strstr(err.detail, "blanking a unit thing"));
+	rl_error_clear(&err);
+	st = rl_db_stmt(f->db, "DELETE FROM unit_things WHERE id = ?", &err);
+	rl_bind_int64(st, 1, 3);
+	assert_int_equal(rl_db_run_changes(f->db, st, "removing a unit thing", NULL, &err), 0);
+}
+
+struct ids {
+	int64_t seen[8];
+	int n, stop_at;
+};
+
+static int collect(void *ctx, int64_t id)
+{
+	struct ids *ids = ctx;
+
+	ids->seen[ids->n++] = id;
+	return ids->n == ids->stop_at ? 42 : 0;
+}
+
+static void each_id_and_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct ids all = { { 0 }, 0, 0 }, two = { { 0 }, 0, 2 };
+	struct rl_stmt *st;
+	int64_t v = -1;
+
+	for (int64_t i = 5; i >= 1; i--)
+		assert_int_equal(insert(f, i * 10, "t", &err), 0);
+	st = rl_db_stmt(f->db, "SELECT id FROM unit_things WHERE id > ? ORDER BY id", &err);
+	rl_bind_int64(st, 1, 15);
+	assert_int_equal(rl_db_each_id(f->db, st, collect, &all, "listing unit things", &err), 0);
+	assert_int_equal(all.n, 4);
+	assert_int_equal(all.seen[0], 20);
+	assert_int_equal(all.seen[3], 50);
+	/* a non-zero return stops and is returned */
+	st = rl_db_stmt(f->db, "SELECT id FROM unit_things WHERE id > ? ORDER BY id", &err);
+	rl_bind_int64(st, 1, 0);
+	assert_int_equal(rl_db_each_id(f->db, st, collect, &two, "listing unit things", &err), 42);
+	assert_int_equal(two.n, 2);
+	assert_int_equal(two.seen[1], 20);
+	assert_int_equal(err.status, RL_OK);
+
+	st = rl_db_stmt(f->db, "SELECT id * 2 FROM unit_things WHERE id = ?", &err);
+	rl_bind_int64(st, 1, 30);
+	assert_int_equal(rl_db_lookup_int64(f->db, st, &v, "finding a unit thing", &err), 1);
+	assert_int_equal(v, 60);
+	st = rl_db_stmt(f->db, "SELECT id * 2 FROM unit_things WHERE id = ?", &err);
+	rl_bind_int64(st, 1, 31);
+	v = -1;
+	assert_int_equal(rl_db_lookup_int64(f->db, st, &v, "finding a unit thing", &err), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(err.status, RL_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(run_done_and_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(run_changes_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(each_id_and_lookup, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
