@@ -36,20 +36,6 @@ static int looked_up(struct rl_db *db, struct rl_stmt *st, int rc, const char *w
 	return rl_db_fail(db, err, what);
 }
 
-/* Runs a write to its end: 0, or -1 with err. */
-static int ran(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err)
-{
-	int rc = rl_step(st);
-
-	if (rc != RL_DONE) {
-		rl_db_fail(db, err, what);
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ keys */
 
 #define KEY_COLUMNS "id, user_id, public_key, faculty_root, created_at, revoked_at, revoked_index"
@@ -172,7 +158,7 @@ int rl_rows_key_revoke(struct rl_db *db, int64_t id, const char *revoked_at, int
 	rl_bind_text(st, 1, revoked_at, -1);
 	rl_bind_int64(st, 2, index);
 	rl_bind_int64(st, 3, id);
-	return ran(db, st, "revoking a key", err);
+	return rl_db_run(db, st, "revoking a key", err);
 }
 
 /* ------------------------------------------------ trainer accreditations */
@@ -253,7 +239,7 @@ int rl_rows_tacc_insert(struct rl_db *db, int64_t trainer, const uint8_t pk[32],
 	rl_bind_text(st, 4, valid_until, -1);
 	rl_bind_int64(st, 5, faculty);
 	rl_bind_int64(st, 6, index);
-	return ran(db, st, "storing the trainer accreditation", err);
+	return rl_db_run(db, st, "storing the trainer accreditation", err);
 }
 
 int rl_rows_tacc_supersede(struct rl_db *db, int64_t trainer, int64_t superseded, int64_t by, struct rl_error *err)
@@ -286,14 +272,7 @@ int rl_rows_tacc_revoke_all(struct rl_db *db, int64_t trainer, int64_t by, const
 	rl_bind_int64(st, 1, by);
 	rl_bind_text(st, 2, reason, -1);
 	rl_bind_int64(st, 3, trainer);
-	if (rl_step(st) != RL_DONE) {
-		rl_db_fail(db, err, "revoking");
-		rl_reset(st);
-		return -1;
-	}
-	*changed = rl_db_changes(db);
-	rl_reset(st);
-	return 0;
+	return rl_db_run_changes(db, st, "revoking", changed, err);
 }
 
 /* ------------------------------------------------ trainee accreditations */
@@ -312,7 +291,7 @@ int rl_rows_acc_insert(struct rl_db *db, int64_t trainee, int64_t curriculum, in
 	rl_bind_int64(st, 4, index);
 	rl_bind_text(st, 5, accredited_at, -1);
 	rl_db_bind_text(st, 6, valid_until);
-	return ran(db, st, "storing the accreditation", err);
+	return rl_db_run(db, st, "storing the accreditation", err);
 }
 
 int rl_rows_acc_revoke(struct rl_db *db, int64_t trainee, int64_t index, int64_t by, const char *reason,
@@ -327,14 +306,7 @@ int rl_rows_acc_revoke(struct rl_db *db, int64_t trainee, int64_t index, int64_t
 	rl_bind_text(st, 2, reason, -1);
 	rl_bind_int64(st, 3, trainee);
 	rl_bind_int64(st, 4, index);
-	if (rl_step(st) != RL_DONE) {
-		rl_db_fail(db, err, "revoking");
-		rl_reset(st);
-		return -1;
-	}
-	*changed = rl_db_changes(db);
-	rl_reset(st);
-	return 0;
+	return rl_db_run_changes(db, st, "revoking", changed, err);
 }
 
 int rl_rows_acc_live(struct rl_db *db, int64_t trainee, struct rl_row_acc *out, struct rl_error *err)
@@ -405,7 +377,7 @@ int rl_rows_assessment_insert(struct rl_db *db, int64_t trainee, int64_t assesso
 	rl_bind_int(st, 6, total);
 	rl_bind_int64(st, 7, index);
 	rl_bind_text(st, 8, created_at, -1);
-	return ran(db, st, "storing the assessment", err);
+	return rl_db_run(db, st, "storing the assessment", err);
 }
 
 int rl_rows_assessment_other(struct rl_db *db, int64_t session, const char *tool, int64_t except,
@@ -443,7 +415,7 @@ int rl_rows_assessment_delete(struct rl_db *db, int64_t index, struct rl_error *
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, index);
-	return ran(db, st, "retiring the corrected record", err);
+	return rl_db_run(db, st, "retiring the corrected record", err);
 }
 
 int rl_rows_module_completion_insert(struct rl_db *db, int64_t trainee, int64_t curriculum, const char *module,
@@ -460,7 +432,7 @@ int rl_rows_module_completion_insert(struct rl_db *db, int64_t trainee, int64_t 
 	rl_bind_int64(st, 4, signer);
 	rl_bind_int64(st, 5, index);
 	rl_bind_text(st, 6, created_at, -1);
-	return ran(db, st, "storing the module completion", err);
+	return rl_db_run(db, st, "storing the module completion", err);
 }
 
 int rl_rows_module_completion_other(struct rl_db *db, int64_t trainee, int64_t curriculum, const char *module,
@@ -485,7 +457,7 @@ int rl_rows_module_completion_delete(struct rl_db *db, int64_t index, struct rl_
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, index);
-	return ran(db, st, "retiring the corrected record", err);
+	return rl_db_run(db, st, "retiring the corrected record", err);
 }
 
 /* ------------------------------------------------------- session decisions */
@@ -527,7 +499,7 @@ int rl_rows_session_reopen(struct rl_db *db, int64_t session, int64_t index, str
 		return -1;
 	rl_bind_int64(st, 1, session);
 	rl_bind_int64(st, 2, index);
-	return ran(db, st, "returning the session to pending", err);
+	return rl_db_run(db, st, "returning the session to pending", err);
 }
 
 int rl_rows_trainee_curriculum(struct rl_db *db, int64_t trainee, int64_t curriculum, int64_t *id, char code[64],
