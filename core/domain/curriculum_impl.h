@@ -2,9 +2,9 @@
  * curriculum_impl.h - the parsed tool table and curriculum as the two
  * halves of the curriculum module share them: curriculum_parse.c builds
  * them (JSON -> struct), curriculum_rules.c reads them (contributions,
- * evaluation), and progress_record.c renders a requirement's definition
- * beside its figures.  Private to those three files; every other caller
- * goes through the opaque types of curriculum.h.
+ * evaluation), and progress_record.c and progress_json.c render a
+ * requirement's definition beside its figures.  Private to those four
+ * files; every other caller goes through the opaque types of curriculum.h.
  */
 #ifndef RASLOG_CURRICULUM_IMPL_H
 #define RASLOG_CURRICULUM_IMPL_H
@@ -95,6 +95,11 @@ struct rl_curriculum {
 	size_t nmodules;
 	struct module *modules;
 	size_t *order;         /* module indexes, every prerequisite before its dependants */
+	/* The progress JSON's pieces, escaped once (progress_json.c): built on first use, freed with the curriculum. */
+	struct rl_progress_frags *_Atomic frags;
 };
+
+/* Frees what progress_json.c built for a curriculum (NULL: nothing); rl_curriculum_free calls it. */
+void rl_progress_frags_free(struct rl_progress_frags *f);
 
 #endif

@@ -1091,6 +1091,7 @@ void rl_curriculum_free(struct rl_curriculum *c)
 {
 	if (!c)
 		return;
+	rl_progress_frags_free(c->frags);
 	for (size_t i = 0; c->modules && i < c->nmodules; i++) {
 		struct module *m = &c->modules[i];
 

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "base/buf.h"
+#include "domain/catalog.h"
 #include "domain/enrolled.h"
 #include "domain/tally.h"
 #include "domain/users.h"
@@ -218,76 +220,189 @@ int rl_progress_record(struct rl_db *db, int64_t trainee, struct rl_progress *ou
 /* --------------------------------------------------------------- summary */
 
 /*
- * The progress reply from tallies (key -> [signed, pending]) and the live
- * accreditation (acc_index -1: none): rl_curriculum_evaluate, O(requirements).
+ * What a progress reply is made from: the typed record (from the tallies,
+ * or the ledger's figures when the rows failed their check), with the
+ * strings it borrows, or, for a trainee with nothing in the ledger yet,
+ * the report as a document.
  */
-static json_t *summary_from(const struct rl_curriculum *c, json_t *tallies, int64_t acc_index, const char *until,
-			    const struct rl_user *u, struct rl_error *err)
-{
+struct reply_src {
+	int have_record;          /* p is set (else doc) */
 	struct rl_progress p;
-	char today[11];
-	json_t *ev;
+	json_t *doc;
+	int64_t curriculum_id;    /* the id p->def is known by (catalog.h), 0 if not known */
+	struct rl_user u;         /* the trainee's name and site, which p borrows */
+	char until[32];           /* the accreditation's valid_until, which p borrows */
+};
 
-	if (rl_curriculum_assess(c, rl_tally_lookup, tallies, &p, err) < 0)
-		return NULL;
-	rl_format_date(rl_today(), today);
-	rl_progress_set_accreditation(&p, acc_index, until, today);
-	rl_progress_set_trainee(&p, u->id, u->name, u->site);
-	ev = rl_progress_to_json(&p, err);
-	rl_progress_release(&p);
-	return ev;
+static void reply_src_release(struct reply_src *src)
+{
+	if (src->have_record)
+		rl_progress_release(&src->p);
+	json_decref(src->doc);
+	src->have_record = 0;
+	src->doc = NULL;
 }
 
-/* The same reply from the ledger's figures (what the rows would hold once rebuilt): O(the trainee's entries). */
-static json_t *summary_from_ledger(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c,
-				   const struct rl_user *u, struct rl_error *err)
+/*
+ * The reply's record from tallies (key -> [signed, pending]) and the live
+ * accreditation (acc_index -1: none): rl_curriculum_assess, O(requirements).
+ */
+static int record_from(const struct rl_curriculum *c, json_t *tallies, int64_t acc_index, const char *until,
+		       struct reply_src *src, struct rl_error *err)
+{
+	char today[11];
+
+	snprintf(src->until, sizeof(src->until), "%s", until ? until : "");
+	if (rl_curriculum_assess(c, rl_tally_lookup, tallies, &src->p, err) < 0)
+		return -1;
+	src->have_record = 1;
+	rl_format_date(rl_today(), today);
+	rl_progress_set_accreditation(&src->p, acc_index, until ? src->until : NULL, today);
+	rl_progress_set_trainee(&src->p, src->u.id, src->u.name, src->u.site);
+	return 0;
+}
+
+/* The same record from the ledger's figures (what the rows would hold once rebuilt): O(the trainee's entries). */
+static int record_from_ledger(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c,
+			      struct reply_src *src, struct rl_error *err)
 {
 	struct rl_progress p;
-	json_t *tallies, *out;
+	json_t *tallies;
+	int rc;
 
 	if (prog_ledger_record(db, trainee, c, &p, err) < 0)
-		return NULL;
+		return -1;
 	tallies = prog_tallies_of(&p);
-	out = summary_from(c, tallies, p.acc_index, p.acc_until, u, err);
+	rc = record_from(c, tallies, p.acc_index, p.acc_until, src, err);
 	json_decref(tallies);
 	rl_progress_release(&p);
-	return out;
+	return rc;
 }
 
-static json_t *summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err);
+static int summary(struct rl_db *db, int64_t trainee, int *stale, struct reply_src *src, struct rl_error *err);
+
+/* A dozen reads: one read transaction on SQLite, not one each (issue 18's profile of this reply). */
+static int summary_read(struct rl_db *db, int64_t trainee, int *stale, struct reply_src *src, struct rl_error *err)
+{
+	int rc;
+
+	memset(src, 0, sizeof(*src));
+	if (stale)
+		*stale = 0;
+	if (rl_db_begin_reads(db, err) < 0)
+		return -1;
+	rc = summary(db, trainee, stale, src, err);
+	rl_db_finish_reads(db);
+	if (rc < 0)
+		reply_src_release(src);
+	return rc;
+}
 
 json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err)
 {
+	struct reply_src src;
 	json_t *ev;
 
-	/* A dozen reads: one read transaction on SQLite, not one each (issue 18's profile of this reply). */
-	if (rl_db_begin_reads(db, err) < 0)
+	if (summary_read(db, trainee, stale, &src, err) < 0)
 		return NULL;
-	ev = summary(db, trainee, stale, err);
-	rl_db_finish_reads(db);
+	ev = src.have_record ? rl_progress_to_json(&src.p, err) : json_incref(src.doc);
+	reply_src_release(&src);
 	return ev;
 }
 
-static json_t *summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err)
+/* The tag of a packed reply (rl_progress_reply's packed): a record, or the reply's bytes as they are. */
+#define PACKED_RECORD 'R'
+#define PACKED_TEXT 'T'
+
+int rl_progress_reply(struct rl_db *db, int64_t trainee, struct rl_buf *json, struct rl_buf *packed, int *stale,
+		      json_t **doc, struct rl_error *err)
+{
+	struct reply_src src;
+	size_t mark = packed ? packed->len : 0;
+	int rc = 0, bad = 0;
+
+	*doc = NULL;
+	if (summary_read(db, trainee, &bad, &src, err) < 0)
+		return -1;
+	if (stale)
+		*stale = bad;
+	if (bad) {
+		/* The ledger's figures, as a document, for the caller to serve once the rows are repaired. */
+		*doc = src.have_record ? rl_progress_to_json(&src.p, err) : json_incref(src.doc);
+		rc = *doc ? 0 : -1;
+	} else if (src.have_record) {
+		rc = rl_progress_write_json(&src.p, json, err);
+		if (rc == 0 && packed && src.curriculum_id > 0) {
+			rl_buf_putc(packed, PACKED_RECORD);
+			if (rl_progress_pack(&src.p, src.curriculum_id, packed) < 0)
+				packed->len = mark; /* not a record that packs: left uncached */
+		}
+	} else {
+		char *text = json_dumps(src.doc, JSON_COMPACT);
+
+		if (!text) {
+			rl_error_internal(err, "the progress report could not be encoded");
+			rc = -1;
+		} else {
+			rl_buf_puts(json, text);
+			if (packed) {
+				rl_buf_putc(packed, PACKED_TEXT);
+				rl_buf_puts(packed, text);
+			}
+			free(text);
+		}
+	}
+	if (packed && rl_buf_failed(packed))
+		rl_buf_reset(packed);
+	if (rc == 0 && rl_buf_failed(json)) {
+		rl_error_internal(err, "out of memory writing the progress reply");
+		rc = -1;
+	}
+	reply_src_release(&src);
+	return rc;
+}
+
+int rl_progress_reply_unpack(struct rl_db *db, const void *packed, size_t len, struct rl_buf *json,
+			     struct rl_error *err)
+{
+	const char *tag = packed;
+	const struct rl_curriculum *c;
+	struct rl_progress p;
+	int64_t cid;
+	int rc;
+
+	if (len >= 1 && tag[0] == PACKED_TEXT)
+		return rl_buf_add(json, tag + 1, len - 1) < 0 ? (rl_error_internal(err, "out of memory"), -1) : 0;
+	if (len < 1 || tag[0] != PACKED_RECORD || (cid = rl_progress_packed_curriculum(tag + 1, len - 1)) <= 0) {
+		rl_error_internal(err, "a cached progress reply is not one");
+		return -1;
+	}
+	if (!(c = rl_curriculum_by_id(db, cid, err)) || rl_progress_unpack(c, tag + 1, len - 1, &p, err) < 0)
+		return -1;
+	rc = rl_progress_write_json(&p, json, err);
+	rl_progress_release(&p);
+	return rc;
+}
+
+static int summary(struct rl_db *db, int64_t trainee, int *stale, struct reply_src *src, struct rl_error *err)
 {
 	const struct rl_curriculum *c;
 	struct prog_sealed s;
-	struct rl_user u;
-	json_t *ev = NULL;
 	int64_t last;
-	int bad;
+	int bad, rc = -1;
 
-	if (rl_user_get(db, trainee, &u, err) < 0 || !(u.roles & 1)) {
+	if (rl_user_get(db, trainee, &src->u, err) < 0 || !(src->u.roles & 1)) {
 		rl_error_clear(err);
 		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no trainee %lld is visible to you", (long long)trainee);
-		return NULL;
+		return -1;
 	}
 	if (!(c = prog_curriculum(db, trainee, err))) {
 		if (!err->status)
 			rl_error_set(err, RL_E_CONFLICT, "not-enrolled", NULL, "trainee %lld is not enrolled on a curriculum",
 				     (long long)trainee);
-		return NULL;
+		return -1;
 	}
+	src->curriculum_id = rl_curriculum_id_of(db, c);
 	if (prog_read_sealed(db, trainee, &s, err) < 0)
 		goto out;
 	last = rl_rows_progress_last_index(db, trainee, err);
@@ -298,23 +413,24 @@ static json_t *summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_
 	if (stale)
 		*stale = bad;
 	if (bad) {
-		ev = summary_from_ledger(db, trainee, c, &u, err);
+		rc = record_from_ledger(db, trainee, c, src, err);
 	} else if (s.through < 0) {
 		/* Nothing about the trainee in the ledger yet: the report, less the evidence. */
 		json_t *mod, *req;
 		size_t i, j;
-		if (!(ev = rl_progress_report(db, trainee, err)))
+		if (!(src->doc = rl_progress_report(db, trainee, err)))
 			goto out;
-		json_array_foreach(json_object_get(ev, "modules"), i, mod)
+		json_array_foreach(json_object_get(src->doc, "modules"), i, mod)
 			json_array_foreach(json_object_get(mod, "requirements"), j, req)
 				json_object_del(req, "evidence");
-		json_object_del(ev, "assessments");
-		json_object_del(ev, "pending");
+		json_object_del(src->doc, "assessments");
+		json_object_del(src->doc, "pending");
+		rc = 0;
 	} else {
 		/* The tallies the seal was checked on, not a second read of them. */
-		ev = summary_from(c, s.tallies, s.acc_index, s.until, &u, err);
+		rc = record_from(c, s.tallies, s.acc_index, s.until, src, err);
 	}
 out:
 	prog_sealed_release(&s);
-	return ev;
+	return rc;
 }

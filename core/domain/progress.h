@@ -26,6 +26,7 @@
 #include "store/db.h"
 #include "base/error.h"
 
+struct rl_buf;
 struct rl_user;
 
 /*
@@ -161,6 +162,33 @@ int rl_progress_record(struct rl_db *db, int64_t trainee, struct rl_progress *ou
  * rows repaired and the drift recorded (rl_progress_repair).
  */
 json_t *rl_progress_summary(struct rl_db *db, int64_t trainee, int *stale, struct rl_error *err);
+
+/*
+ * The same reply as bytes, for the server (issue 18): rl_progress_summary's
+ * document written straight into json (byte for byte its json_dumps with
+ * JSON_COMPACT, without building it: progress_record.h
+ * rl_progress_write_json), and, when packed is not NULL, appended to it a
+ * compact copy of the figures (a few hundred bytes: the statuses and
+ * amounts, the accreditation, the trainee) from which
+ * rl_progress_reply_unpack writes the same bytes again, for a cache that
+ * holds every trainee of a programme; nothing is appended when the reply
+ * cannot be packed.  When the cached rows fail their check, *stale is set,
+ * json is left as it was and *doc is the ledger's figures as a document
+ * (a new reference) for the caller to serve once the rows are repaired;
+ * otherwise *doc is NULL.  0, or -1 with err as rl_progress_summary.
+ */
+int rl_progress_reply(struct rl_db *db, int64_t trainee, struct rl_buf *json, struct rl_buf *packed, int *stale,
+		      json_t **doc, struct rl_error *err);
+
+/*
+ * Writes into json the reply a packed copy from rl_progress_reply holds
+ * (its curriculum looked up by id: catalog.h).  No check of the rows or of
+ * who asks: the caller keeps the copy only while nothing has been written
+ * since it was made, and checks who may see the trainee itself.  0, or -1
+ * with err (RL_E_INTERNAL: not a packed reply, out of memory).
+ */
+int rl_progress_reply_unpack(struct rl_db *db, const void *packed, size_t len, struct rl_buf *json,
+			     struct rl_error *err);
 
 struct rl_accreditation_filter {
 	const char *site;

@@ -29,6 +29,7 @@
 
 #include "base/error.h"
 
+struct rl_buf;
 struct rl_curriculum;
 struct rl_progress_item;
 
@@ -110,6 +111,44 @@ void rl_progress_set_trainee(struct rl_progress *p, int64_t id, const char *name
  * (RL_E_INTERNAL: out of memory, or no curriculum in the record).
  */
 json_t *rl_progress_to_json(const struct rl_progress *p, struct rl_error *err);
+
+/*
+ * The same progress JSON written straight into out (progress_json.c):
+ * byte for byte json_dumps(rl_progress_to_json(p), JSON_COMPACT), without
+ * building the tree.  The curriculum's strings are escaped once per
+ * curriculum (by jansson) and kept as fragments; a string of the record
+ * that is not the definition's own (or the trainee's, the statuses, the
+ * date) is escaped by jansson unless it is plain printable ASCII, which
+ * json_dumps copies as it is.  Appends to out; 0, or -1 with err (as
+ * rl_progress_to_json: a string jansson refuses, no curriculum, out of
+ * memory); out is then in an unspecified state.  tests/unit/
+ * test_progress_json.c holds the two renderers to the same bytes.
+ */
+int rl_progress_write_json(const struct rl_progress *p, struct rl_buf *out, struct rl_error *err);
+
+/*
+ * A record filled by rl_curriculum_assess (p->def set, every descriptive
+ * string the definition's own) packed into a few hundred bytes: the
+ * figures, the statuses, the accreditation and the trainee, with
+ * curriculum_id, the id the definition is known by (catalog.h).  For a
+ * cache of replies: rl_progress_unpack gives back a record that renders
+ * to the same bytes.  Appends to out; 0, or -1 when the record is not one
+ * that can be packed (not from assess, a status outside the fixed set,
+ * out of memory); out is then in an unspecified state.
+ */
+int rl_progress_pack(const struct rl_progress *p, int64_t curriculum_id, struct rl_buf *out);
+
+/* The curriculum id a packed record names, or 0 when data is not one. */
+int64_t rl_progress_packed_curriculum(const void *data, size_t len);
+
+/*
+ * The record packed in data, against its curriculum c (the one its id
+ * names): the curriculum's strings borrowed from c, the trainee's and the
+ * accreditation date from data, which must outlive out.  0, or -1 with
+ * err (RL_E_INTERNAL: not a packed record of c); rl_progress_release out.
+ */
+int rl_progress_unpack(const struct rl_curriculum *c, const void *data, size_t len, struct rl_progress *out,
+		       struct rl_error *err);
 
 /*
  * Sets doc's "trainee" member ({"id","name","site"}) when p has a trainee
