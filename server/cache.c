@@ -1,12 +1,17 @@
 /*
- * cache.c - a small cache of computed replies (a trainee's progress), so
- * repeated reads between writes cost a copy instead of a recomputation.
+ * cache.c - a small cache of what computed replies are made from (a
+ * trainee's progress figures, packed: domain/progress.h), so repeated
+ * reads between writes cost a render instead of a recomputation.
  *
  * An entry is valid while no write batch has been committed since it was
  * made (the writer's batch counter is the generation) and for at most
  * CACHE_TTL seconds (status can change with the date alone: lapsed).
- * Direct-mapped by id; every access under one mutex; at most CACHE_BUDGET
- * bytes in all.
+ * Direct-mapped by id over CACHE_SLOTS slots: ids are the users table's
+ * dense row ids, so a programme of up to CACHE_SLOTS people never has two
+ * in one slot (issue 18: the 1,024 slots of the rendered replies held a
+ * tenth of a 10,000-trainee programme).  Entries are the packed figures,
+ * a few hundred bytes each, so every trainee fits within CACHE_BUDGET;
+ * every access under one mutex.
  *
  * Other raslogd processes on the same PostgreSQL database commit too: a
  * watcher thread listens for their commits (store/db.h rl_db_listen) and
@@ -22,18 +27,18 @@
 
 #include "base/banned.h"
 
-#define CACHE_SLOTS 1024
+#define CACHE_SLOTS 65536 /* 40 bytes each (2.5 MiB of address space; a slot's page is touched once used) */
 #define CACHE_TTL 60
-#define CACHE_MAX_ENTRY (256 * 1024)
-#define CACHE_BUDGET (32u << 20) /* bytes held in all entries together: raslogd must stay small */
+#define CACHE_MAX_ENTRY (64 * 1024)
+#define CACHE_BUDGET (16u << 20) /* bytes held in all entries together: raslogd must stay small */
 
 static struct {
 	int kind;
+	uint32_t len;
 	int64_t id;
 	unsigned long long generation;
 	time_t made;
 	char *data;
-	size_t len;
 } slots[CACHE_SLOTS];
 static size_t held; /* bytes in slots[].data */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -138,7 +143,7 @@ void cache_put(int kind, int64_t id, unsigned long long gen, const char *data, s
 	slots[slot].generation = gen;
 	slots[slot].made = time(NULL);
 	slots[slot].data = copy;
-	slots[slot].len = len;
+	slots[slot].len = (uint32_t)len;
 	pthread_mutex_unlock(&lock);
 }
 

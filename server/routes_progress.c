@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/codes.h"
 #include "domain/catalog.h"
 #include "domain/curriculum.h"
@@ -119,40 +120,45 @@ static void progress_repaired(struct request *rq)
 void h_progress(struct request *rq)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_buf cached = RL_BUF_INIT;
+	struct rl_buf cached = RL_BUF_INIT, json = RL_BUF_INIT, packed = RL_BUF_INIT;
 	unsigned long long gen;
 	int stale = 0;
-	json_t *p;
-	char *text;
+	json_t *doc = NULL;
 
-	/* Who may see it is checked on every request; only the report is cached. */
+	/* Who may see it is checked on every request; only the figures are cached. */
 	if (trainee_guard(rq) < 0)
 		return;
 	if (cache_get(CACHE_PROGRESS, rq->param, &cached)) {
-		reply_buf(rq, 200, "application/json", &cached);
-		return;
+		/* The figures as they were computed, written out again (domain/progress.h). */
+		int rc = rl_progress_reply_unpack(server_db(), cached.data, cached.len, &json, &err);
+
+		rl_buf_release(&cached);
+		if (rc == 0) {
+			reply_buf(rq, 200, "application/json", &json);
+			return;
+		}
+		rl_error_clear(&err);
+		rl_buf_release(&json); /* computed below instead */
 	}
 	gen = cache_generation(); /* taken before reading, so a write during the read invalidates it */
-	p = rl_progress_summary(server_db(), rq->param, &stale, &err);
-	if (!p) {
+	if (rl_progress_reply(server_db(), rq->param, &json, &packed, &stale, &doc, &err) < 0) {
+		rl_buf_release(&json);
+		rl_buf_release(&packed);
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
 	}
 	if (stale) {
-		/* The cached rows failed their seals: p is the ledger's figures; repair the rows, then reply. */
-		repair_then(rq, p, json_pack("[I]", (json_int_t)rq->param), progress_repaired);
+		/* The cached rows failed their seals: doc is the ledger's figures; repair the rows, then reply. */
+		rl_buf_release(&json);
+		rl_buf_release(&packed);
+		repair_then(rq, doc, json_pack("[I]", (json_int_t)rq->param), progress_repaired);
 		return;
 	}
-	text = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (!text) {
-		reply_problem(rq, RL_E_INTERNAL, "internal", "the progress report could not be encoded");
-		return;
-	}
-	cache_put(CACHE_PROGRESS, rq->param, gen, text, strlen(text));
-	reply_text(rq, 200, "application/json", text, strlen(text));
-	free(text);
+	if (packed.len)
+		cache_put(CACHE_PROGRESS, rq->param, gen, packed.data, packed.len);
+	rl_buf_release(&packed);
+	reply_buf(rq, 200, "application/json", &json);
 }
 
 /*
