@@ -107,7 +107,7 @@ static struct rl_curriculum *awkward_curriculum(void)
 		"Módulo «Ω» \"quoted\" back\\slash / ☃ 𝄞 \xe2\x80\xa8 end",
 		"</script> & \\u0041 'single' \"\"",
 		"日本語のタイトル",
-		"plain",
+		"back\\slash, no quote",
 	};
 	json_error_t jerr;
 	json_t *doc = json_load_file("schema/curricula/ras-core-v3.json", 0, &jerr), *m, *r;
