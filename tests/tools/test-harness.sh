@@ -128,6 +128,70 @@ done
 cmp -s "$tmp/req.helper" "$tmp/req.curl" && cmp -s "$tmp/cells.helper" "$tmp/cells.curl" && [ "$(grep -c '^=====' "$tmp/req.helper")" = 4 ]
 tap $? "cell (tests/api/authz/common.sh) through the helper sends what curl sends, byte for byte, and reads its status, Content-Type, X-Request-Id, WWW-Authenticate, headers and body as curl does"
 [ -z "$(diff "$tmp/req.helper" "$tmp/req.curl")" ] || diff "$tmp/req.helper" "$tmp/req.curl" | sed 's/^/#   /' | head -10
+# tests/lib.sh's curl function (and api, req, req_to, key_body and wait_healthy, which use it)
+# through the helper sends what curl sends and leaves what curl leaves (what it prints, its exit
+# status, the body and headers files); a server that also answers /api/v1/me and /api/v1/health as
+# raslogd does (for key_body), a 204 with no body, a 403, and a reply that is not HTTP.  With the
+# helper, curl and node on PATH are stubs that fail.
+cat >"$tmp/api.py" <<'PY'
+import socket, sys
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(5)
+print(ls.getsockname()[1], flush=True)
+out = open(sys.argv[1], "ab")
+while True:
+    c, _ = ls.accept(); data = b""
+    while b"\r\n\r\n" not in data: data += c.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    while n and len(body) < n[0]: body += c.recv(65536)
+    out.write(head + b"\r\n\r\n" + body + b"\n=====\n"); out.flush()
+    path = head.split(b" ")[1]
+    if path == b"/api/v1/me": reply = b'{"id":7,"name":"X"}'
+    elif path == b"/api/v1/health": reply = b'{"status":"ok","public_url":"http://localhost:9"}'
+    elif path == b"/garbage": c.sendall(b"not http at all\r\n\r\n"); c.close(); continue
+    else: reply = b'{"status":201,"title":"Caf\xc3\xa9"}'
+    st = b"204 No Content" if path == b"/empty" else b"403 Forbidden" if path == b"/denied" else b"201 Created"
+    if path == b"/empty": reply = b""
+    c.sendall(b"HTTP/1.1 " + st + b"\r\nContent-Type: application/json\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+              b"X-Request-Id: r-2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(reply) + reply)
+    c.close()
+PY
+sk=$(printf '%064d' 0 | sed 's/0/ab/g' | head -c 64 | base64 -w0) # 64 bytes: a fixed Ed25519 secret key
+mkdir -p "$tmp/stub2"; printf "#!/bin/sh\\nexit 99\\n" | tee "$tmp/stub2/curl" >"$tmp/stub2/node"; chmod +x "$tmp/stub2/curl" "$tmp/stub2/node"
+calls() {
+	echo "api: $(api POST /api/v1/sessions tok-1 '{"notes":"\u00e9 é"}') $?"; cat "$WORK/body"; echo
+	echo "api: $(api GET "/api/v1/sessions?trainee=3&limit=2" tok-1) $?"
+	echo "api: $(api DELETE /api/v1/keys/4 tok-1 '') $?"
+	echo "api: $(api GET /empty tok-1) $?"; wc -c <"$WORK/body"
+	echo "api: $(api GET /garbage tok-1) $?"
+	echo "req: $(req PATCH /api/v1/users/3 cookie:SID-1 '{"a":1}') $?"; cat "$WORK/hdr" "$WORK/body"; echo
+	echo "req: $(req GET /api/v1/me tok-2) $?"
+	echo "req: $(req POST /api/v1/session/logout - -) $?"
+	echo "req: $(req GET /api/v1/me tok-3 -) $?"
+	echo "req_to: $(req_to PUT /api/v1/me/notifications tok-4 "$WORK/put.out" '{"x":[]}') $?"; cat "$WORK/headers" "$WORK/put.out"
+	echo "req_to: $(req_to GET /api/v1/export - "$WORK/get.out") $?"
+	echo "key_body: $(key_body tok-5 "$3")"
+	echo "key_body: $(key_body tok-6 not-a-key 2>&1) $?"
+	PORT=${URL##*:} SERVER_PID=$$; wait_healthy; echo "wait_healthy: $?"
+	echo "curl: $(curl -s -w '%{http_code}|%{content_type}|%header{x-request-id}|%header{nope}|%%\t\n' "$URL/x") $?"
+	echo "curl: $(curl -sf -o "$WORK/f.out" -D "$WORK/f.hdr" -w '[%{http_code}]' "$URL/denied") $?"
+	ls "$WORK/f.out" 2>&1 | sed 's|.*/||'; cat "$WORK/f.hdr"
+	echo "curl: $(curl -sf -H 'Authorization: Bearer ' "$URL/denied") $?"
+	echo "curl: $(curl -s -X PUT --data-binary '' -b 'a=1; b=2' -H 'X-A:b' -H 'X-B:  two ' "$URL/put") $?"
+	(cd "$WORK" && curl -s -o rel.out -D rel.hdr --data-binary 'x=1' "$URL/rel"; echo "curl: $?"; cat rel.out rel.hdr)
+	echo "curl: $(curl -s -w '%{http_code}' "http://127.0.0.1:1/") $?"
+}
+for how in helper curl; do
+	BIN=/nonexistent bash -c '. tests/lib.sh; [ "$2" = curl ] && PYH_PORT=""; [ "$2" = curl ] || PATH=$4:$PATH
+		exec 7< <(exec /usr/bin/python3 "$1/api.py" "$1/api.$2"); read -r PORT <&7; URL=http://127.0.0.1:$PORT
+		'"$(declare -f calls)"'; calls "$@"; kill $!' _ "$tmp" "$how" "$sk" "$tmp/stub2" >"$tmp/calls.$how" 2>&1
+	sed -i 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g' "$tmp/api.$how" "$tmp/calls.$how"
+done
+cmp -s "$tmp/api.helper" "$tmp/api.curl" && cmp -s "$tmp/calls.helper" "$tmp/calls.curl" &&
+	[ "$(grep -c '^=====' "$tmp/api.helper")" = 21 ] && grep -q '^key_body: {"public_key":"' "$tmp/calls.helper"
+tap $? "curl, api, req, req_to, key_body and wait_healthy (tests/lib.sh) through the helper send what curl sends, byte for byte, print what curl and node print, and leave the same files ($(grep -c '^=====' "$tmp/api.helper") requests)"
+[ -z "$(diff "$tmp/api.helper" "$tmp/api.curl")" ] || diff "$tmp/api.helper" "$tmp/api.curl" | sed 's/^/#   /' | head -10
+[ -z "$(diff "$tmp/calls.helper" "$tmp/calls.curl")" ] || diff "$tmp/calls.helper" "$tmp/calls.curl" | sed 's/^/#   /' | head -10
 
 # The helper runs nothing for a caller without the secret; it ends with the suite's shell.
 (BIN=/nonexistent bash -c '. tests/lib.sh; echo "$PYH_PID" >"$1/pyh.pid"
