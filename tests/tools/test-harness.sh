@@ -23,6 +23,11 @@ tap $? "run_step: a passing step: status 0 and its checks counted ($(sed 's/  */
 secs=$(cat "$OUT/api/x-pass.secs")
 case "$secs" in '' | *[!0-9]*) false ;; *) true ;; esac
 tap $? "run_step: its seconds in NAME.secs ($secs)"
+run_step "api/x-cpu" sh -c '/usr/bin/python3 -c "sum(range(10**7))"; echo "ok 1 - a"' >"$tmp/line"
+cpu=$(cat "$OUT/api/x-cpu.cpu")
+case "$cpu" in '' | *[!0-9.]*) false ;; *) awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' ;; esac &&
+	grep -q "cpu *$cpu" "$tmp/line" && [ "$(cat "$OUT/api/x-pass.cpu")" = 0.0 ]
+tap $? "run_step: the CPU seconds of its processes in NAME.cpu ($cpu for a python3 that sums, 0.0 for two echo)"
 run_step "api/x-fail" sh -c 'echo "ok 1 - a"; echo "not ok 2 - b"' >/dev/null
 [ "$(cat "$OUT/api/x-fail.status")" = 1 ] && [ -f "$OUT/api/x-fail.secs" ]
 tap $? "run_step: a step with a 'not ok' fails, and has its seconds too"
@@ -30,14 +35,27 @@ run_step "api/x-exit" sh -c 'echo "ok 1 - a"; exit 3' >/dev/null
 [ "$(cat "$OUT/api/x-exit.status")" = 1 ]
 tap $? "run_step: a step that exits non-zero fails although every line said ok"
 names=$(for j in sqlite:tests/api/01-sessions.sh postgresql:tests/api/01-sessions.sh postgresql:tests/cli/cli.sh \
-	browser:sqlite browser:postgresql fuzz:short; do job_name "$j"; done | tr '\n' ' ')
-[ "$names" = "api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz " ]
+	browser:sqlite browser:postgresql fuzz:short unit:all jcs:cross; do job_name "$j"; done | tr '\n' ' ')
+[ "$names" = "api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz unit jcs-cross " ]
 tap $? "job_name: the pool's steps are named as the summary and times.txt show them ($names)"
 
 picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz; do
 	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
 [ "$picked" = "api-pg/01-sessions cli-pg/cli browser-pg " ] && (unset RASLOG_TEST_ONLY; wanted fuzz)
 tap $? "wanted: RASLOG_TEST_ONLY picks steps by name ($picked), and without it every step runs"
+# The unit job: each C unit test of $BUILD/tests a step of its own, one after another, with the
+# unit tests' PostgreSQL database (RASLOG_UNIT_PG_URI) as RASLOG_TEST_PG_URI, and only those.
+mkdir -p "$tmp/build/tests"
+for u in test_a test_b; do
+	printf '#!/bin/sh\necho "ok 1 - %s [$RASLOG_TEST_PG_URI] [$CMOCKA_MESSAGE_OUTPUT]"\n' "$u" >"$tmp/build/tests/$u"
+	chmod +x "$tmp/build/tests/$u"
+done
+: >"$tmp/build/tests/test_not_executable"
+(BUILD=$tmp/build RASLOG_UNIT_PG_URI=postgresql://u run_job unit:all) >"$tmp/line"
+[ "$(cat "$OUT/unit/test_a.log" "$OUT/unit/test_b.log")" = "ok 1 - test_a [postgresql://u] [TAP]
+ok 1 - test_b [postgresql://u] [TAP]" ] && [ "$(cat "$OUT/unit/test_a.status" "$OUT/unit/test_b.status")" = "0
+0" ] && [ ! -e "$OUT/unit/test_not_executable.log" ] && [ -z "${RASLOG_TEST_PG_URI:-}" ]
+tap $? "run_job unit:all: each unit test a step (unit/test_a, unit/test_b), given the unit tests' PostgreSQL database"
 
 # tests/lib.sh's python3 helper (tests/lib/pyhelper.py): jget, the python3 function and hdr answer
 # as python3 and the pipelines they replace do.  In a suite's shell of its own; after the helper
