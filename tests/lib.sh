@@ -299,7 +299,8 @@ add_user() { # add_user NAME ROLES [extra flags] -> prints id; token_of ID gives
 	echo "$id"
 }
 
-token_of() { sed -n "s/^$1 //p" "$WORK/tokens"; }
+# (token_of reads the file with bash alone: the sed -n "s/^ID //p" it was cost a process a call.)
+token_of() { while read -r to_id to_tok || [ -n "$to_id" ]; do [ "$to_id" != "$1" ] || printf '%s\n' "$to_tok"; done <"$WORK/tokens"; }
 
 # api METHOD PATH TOKEN [BODY] -> body in $WORK/body, status echoed
 api() {

@@ -112,6 +112,11 @@ BIN=/nonexistent bash -c '. tests/lib.sh; cp "$1" "$WORK/hdr"
 	for h in Content-Type content-type X-Request-Id Set-Cookie ETag Empty Missing Content; do echo "$h=$(hdr "$h")"; done' _ "$tmp/hdr" >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
 tap $? "hdr (bash alone) answers as the tr | sed | head it replaced ($(tr '\n' ' ' <"$tmp/got"))"
+printf '1 rl_one\n12 rl_twelve\n2 rl_two\n21 rl_21\n' >"$tmp/tokens"
+for i in 1 2 12 21 3; do echo "$i=$(sed -n "s/^$i //p" "$tmp/tokens")"; done >"$tmp/want"
+BIN=/nonexistent bash -c '. tests/lib.sh; cp "$1" "$WORK/tokens"; for i in 1 2 12 21 3; do echo "$i=$(token_of $i)"; done' _ "$tmp/tokens" >"$tmp/got"
+cmp -s "$tmp/got" "$tmp/want"
+tap $? "token_of (bash alone) answers as the sed it replaced ($(tr '\n' ' ' <"$tmp/got"))"
 # tests/api/authz/common.sh's cell through the helper sends the bytes curl sends (a loopback
 # server here keeps each request and answers a problem) and reads the reply as curl -w and -D do.
 cat >"$tmp/echo.py" <<'PY'
