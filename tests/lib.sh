@@ -37,6 +37,10 @@ if [ "${RASLOG_TEST_PYHELPER:-1}" = 1 ]; then
 	exec {pyh_fd}<&-
 	[ -n "$PYH_PORT" ] || echo "# tests/lib/pyhelper.py did not start: python3 for each helper call"
 fi
+# poll_pause SECONDS: a pause between two tries of a polling loop, a read that times out on a pipe
+# nothing writes to (sleep cost a process a pause, and the server start-up waits poll every 50 ms).
+exec {rl_pause_fd}<> <(:)
+poll_pause() { read -rt "$1" -u "$rl_pause_fd" _ || true; }
 # pyh MODE PID FIELD...: one request to the helper (tests/lib/pyhelper.py says what MODE, PID and
 # the fields are); its output and error output printed and its exit status in pyh_st, or status 1
 # and nothing done when there is no helper or it cannot read PID's standard input.
@@ -242,7 +246,7 @@ wait_healthy() {
 		if [ $wh_i -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
 			echo "# server did not start:"; sed 's/^/#   /' "$WORK/server.log"; exit 1
 		fi
-		sleep 0.05
+		poll_pause 0.05
 	done
 }
 
@@ -254,12 +258,14 @@ wait_healthy() {
 # check's test hook, server/cmd_serve.c) holds the check back.
 wait_startup_check() {
 	wc_i=0
-	until grep -q '^raslogd: start-up check' "$WORK/server.log" 2>/dev/null; do
+	# (The log read with bash alone: grep -q '^raslogd: start-up check' cost a process a try.)
+	until { wc_l=""; while IFS= read -r wc_l && [[ $wc_l != "raslogd: start-up check"* ]]; do :; done <"$WORK/server.log"
+		[[ $wc_l == "raslogd: start-up check"* ]]; } 2>/dev/null; do
 		wc_i=$((wc_i + 1))
 		if [ $wc_i -gt 2400 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
 			echo "# the start-up check did not end:"; sed 's/^/#   /' "$WORK/server.log" | tail -20; exit 1
 		fi
-		sleep 0.05
+		poll_pause 0.05
 	done
 }
 
