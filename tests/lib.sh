@@ -339,7 +339,11 @@ jget() {
 }
 
 sql() {
-	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_psql "$PG_DB" "$1"; else sqlite3 "$DB" "$1"; fi
+	# (On SQLite a SELECT is answered by the helper as sqlite3 would answer it: no process.)
+	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_psql "$PG_DB" "$1"; else
+		pyh sqlite - "$DB" "$1" && return "$pyh_st"
+		sqlite3 "$DB" "$1"
+	fi
 }
 
 # compare_offline_view OFFLINE_JSON TOKEN: for every trainee of `raslog audit --file ... --json`'s

@@ -38,6 +38,12 @@
 #       %header{NAME}, %%, \n, \t, \r) and its exit status; "fallback" for
 #       a URL curl would send otherwise than as written (not plain http, a
 #       glob, a dot segment, a space), an @FILE body or another WFORMAT
+#   SECRET \0 sqlite \0 - \0 DBFILE \0 SQL \0
+#       what `sqlite3 DBFILE SQL` prints (tests/lib.sh's sql on SQLite) for
+#       SQL one SELECT whose values are integers, text or NULL (rows of
+#       values joined by |, NULL empty); "fallback" for anything else (a
+#       write, more than one statement, a real number or a blob in the
+#       answer, an error, a file that is not there): sqlite3 runs it
 #   SECRET \0 node \0 - \0 CWD \0 SCRIPT \0 N \0 ARG1 \0 ... ARGN \0
 #       what `node SCRIPT ARG...` prints, SCRIPT a synchronous script (its
 #       work done at import, ending by returning or process.exit), run by
@@ -267,6 +273,34 @@ def do_curl(method, url, body, has_body, bodyfile, hdrfile, wformat, fail, heade
     return st, out + write_out(wformat, r), ""
 
 
+SELECT = re.compile(r"\s*select\b", re.I)
+
+
+def do_sqlite(db, sql):
+    import sqlite3, urllib.parse
+    if not os.path.isabs(db) or not os.path.isfile(db) or not SELECT.match(sql):
+        raise Fallback()
+    # One statement: complete at its end and at no ; before it.
+    ends = [i for i, c in enumerate(sql) if c == ";"]
+    if any(sqlite3.complete_statement(sql[:i + 1]) for i in ends[:-1]) or \
+            (ends and sql[ends[-1] + 1:].strip() and sqlite3.complete_statement(sql[:ends[-1] + 1])):
+        raise Fallback()
+    # As the sqlite3 program opens it: read-write, no busy timeout, each statement its own transaction.
+    conn = sqlite3.connect("file:%s?mode=rw" % urllib.parse.quote(db), uri=True, timeout=0, isolation_level=None)
+    try:
+        rows = conn.execute(sql).fetchall()
+    except (sqlite3.Error, sqlite3.Warning, ValueError):
+        raise Fallback()
+    finally:
+        conn.close()
+    out = []
+    for r in rows:
+        if any(isinstance(v, (float, bytes)) for v in r):
+            raise Fallback()  # (sqlite3 prints a real as %!.15g and a blob's raw bytes: it answers these)
+        out.append("|".join("" if v is None else str(v) for v in r) + "\n")
+    return 0, "".join(out), ""
+
+
 # tests/lib/noderun.mjs, started at the first node request; one request at a time.
 node_lock = threading.Lock()
 node_proc = []
@@ -334,6 +368,9 @@ def serve(conn, secret):
                 headers = [field() for _ in range(int(field()))]
                 status, out, err = do_curl(method, url, body, has_body == "1", bodyfile, hdrfile, wformat, fail == "1",
                                            headers)
+            elif mode == "sqlite":
+                db, sql = field(), field()
+                status, out, err = do_sqlite(db, sql)
             elif mode == "node":
                 cwd, script = field(), field()
                 args = [field() for _ in range(int(field()))]

@@ -151,6 +151,26 @@ done
 cmp -s "$tmp/req.helper" "$tmp/req.curl" && cmp -s "$tmp/cells.helper" "$tmp/cells.curl" && [ "$(grep -c '^=====' "$tmp/req.helper")" = 4 ]
 tap $? "cell (tests/api/authz/common.sh) through the helper sends what curl sends, byte for byte, and reads its status, Content-Type, X-Request-Id, WWW-Authenticate, headers and body as curl does"
 [ -z "$(diff "$tmp/req.helper" "$tmp/req.curl")" ] || diff "$tmp/req.helper" "$tmp/req.curl" | sed 's/^/#   /' | head -10
+# tests/lib.sh's sql on SQLite: a SELECT of integers, text and NULL answered by the helper (sqlite3
+# on PATH a stub), and every statement (the ones sqlite3 answers too) as sqlite3 answers it.
+sqlite3 "$tmp/s.db" "create table t(i integer, s text, r real, b blob); insert into t values
+	(1, 'a|b', 1.5, x'00ff'), (-7, 'é
+two lines', 100.0, null), (null, '', null, x'41'), (9007199254740993, ';', 0.1, null)"
+sqls=("select i, s from t order by rowid" "SELECT count(*) FROM t;" "  select s from t where i is null" "select ';', 'x;y'"
+	"select max(i) from t where 0" "select i from t where s = ';';" "select r from t" "select b from t" "select 1; select 2"
+	"select nope from t" "update t set i = i + 1 where i = 1" "select i from t order by rowid" "select * from missing")
+sql_cases() { for q in "$@"; do echo "[$q]"; sql "$q" 2>&1 | sed 's/near line [0-9]*: //'; echo "exit ${PIPESTATUS[0]}"; done; }
+for how in helper sqlite3; do
+	cp "$tmp/s.db" "$tmp/s.$how.db"
+	BIN=/nonexistent bash -c '. tests/lib.sh; [ "$2" = sqlite3 ] && PYH_PORT=""; DB=$1; shift 2
+		'"$(declare -f sql_cases)"'; sql_cases "$@"' _ "$tmp/s.$how.db" "$how" "${sqls[@]}" >"$tmp/sql.$how"
+done
+BIN=/nonexistent bash -c '. tests/lib.sh; PATH=$1:$PATH; DB=$2; shift 2; '"$(declare -f sql_cases)"'; sql_cases "$@"' \
+	_ "$tmp/stub" "$tmp/s.db" "${sqls[@]:0:6}" >"$tmp/sql.stub"
+cmp -s "$tmp/sql.helper" "$tmp/sql.sqlite3" && [ "$(head -c "$(wc -c <"$tmp/sql.stub")" "$tmp/sql.helper")" = "$(cat "$tmp/sql.stub")" ] &&
+	grep -q '^9007199254740993|;$' "$tmp/sql.stub"
+tap $? "sql (tests/lib.sh) on SQLite: the helper answers a SELECT of integers, text and NULL as sqlite3 does (${#sqls[@]} statements; reals, blobs, writes, errors and two statements left to sqlite3)"
+[ -z "$(diff "$tmp/sql.helper" "$tmp/sql.sqlite3")" ] || diff "$tmp/sql.helper" "$tmp/sql.sqlite3" | sed 's/^/#   /' | head -10
 # tests/lib.sh's curl function (and api, req, req_to, key_body and wait_healthy, which use it)
 # through the helper sends what curl sends and leaves what curl leaves (what it prints, its exit
 # status, the body and headers files); a server that also answers /api/v1/me and /api/v1/health as
