@@ -1,23 +1,34 @@
 # tests/run-step.sh - sourced by tests/run.sh (and by each of its parallel
 # workers): run_step NAME CMD... runs one step of the suite with its output
 # in $OUT/NAME.log, counts its TAP lines, prints one PASS/FAIL line and
-# keeps the outcome in $OUT/NAME.status and its seconds in $OUT/NAME.secs
-# for the summary and tests/out/times.txt (steps run side by side, so no
-# shell variable can carry them).
+# keeps the outcome in $OUT/NAME.status, its seconds in $OUT/NAME.secs and
+# the CPU seconds (user + system) of its processes in $OUT/NAME.cpu for the
+# summary and tests/out/times.txt (steps run side by side, so no shell
+# variable can carry them).
 run_step() {
 	name=$1; shift
 	start=$(date +%s)
 	mkdir -p "$(dirname "$OUT/$name.log")"
 	# A step that hangs fails after RASLOG_STEP_TIMEOUT seconds instead of holding the suite.
-	timeout "${RASLOG_STEP_TIMEOUT:-900}" "$@" >"$OUT/$name.log" 2>&1
+	# (In a subshell of its own, whose `times` then gives the CPU time of the step's processes:
+	# those waited for, which is all of them but a daemon that outlives its step.)
+	(
+		timeout "${RASLOG_STEP_TIMEOUT:-900}" "$@" >"$OUT/$name.log" 2>&1
+		rs_st=$?
+		times >"$OUT/$name.times"
+		exit $rs_st
+	)
 	st=$?
+	awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.1f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
+		"$OUT/$name.times" >"$OUT/$name.cpu"
+	rm -f "$OUT/$name.times"
 	[ $st = 124 ] && echo "not ok - the step did not finish within ${RASLOG_STEP_TIMEOUT:-900} s" >>"$OUT/$name.log"
 	n_ok=$(grep -c '^ok ' "$OUT/$name.log")
 	n_bad=$(grep -c '^not ok ' "$OUT/$name.log")
 	secs=$(( $(date +%s) - start ))
 	echo "$secs" >"$OUT/$name.secs"
 	if [ $st = 0 ] && [ "$n_bad" = 0 ]; then
-		printf '  PASS  %-28s %4s checks %4ss\n' "$name" "$n_ok" "$secs"
+		printf '  PASS  %-28s %4s checks %4ss  cpu %6ss\n' "$name" "$n_ok" "$secs" "$(cat "$OUT/$name.cpu")"
 		echo 0 >"$OUT/$name.status"
 	else
 		printf '  FAIL  %-28s %4s ok, %s not ok (exit %s) - see %s\n%s\n' "$name" "$n_ok" "$n_bad" "$st" \
@@ -35,6 +46,8 @@ suite_name() { echo "$1" | sed 's|tests/||; s|\.sh$||'; }
 #                                        run's cluster ($PG_SHARED_DIR)
 #   browser:sqlite, browser:postgresql   browser, browser-pg
 #   fuzz:short                           fuzz
+#   unit:all                             unit/test_x for each C unit test, one after another
+#   jcs:cross                            jcs-cross
 job_name() {
 	case "$1" in
 	sqlite:*) suite_name "${1#sqlite:}" ;;
@@ -42,7 +55,15 @@ job_name() {
 	browser:sqlite) echo browser ;;
 	browser:postgresql) echo browser-pg ;;
 	fuzz:*) echo fuzz ;;
+	unit:*) echo unit ;;
+	jcs:*) echo jcs-cross ;;
 	esac
+}
+# unit_steps: the C unit tests' step names (unit/test_x), from $BUILD/tests.
+unit_steps() {
+	for us_t in "$BUILD"/tests/test_*; do
+		[ -x "$us_t" ] && echo "unit/$(basename "$us_t")"
+	done
 }
 run_job() {
 	case "$1" in
@@ -52,6 +73,13 @@ run_job() {
 	browser:*) run_step "$(job_name "$1")" env RASLOG_TEST_ENGINE="${1#browser:}" RASLOG_TEST_PG_DIR="$PG_SHARED_DIR" \
 		bash tests/browser/run.sh "$BIN" ;;
 	fuzz:*) run_step fuzz sh tests/fuzz/run.sh "${1#fuzz:}" ;;
+	unit:*)
+		for rj_u in $(unit_steps); do
+			wanted "$rj_u" || continue
+			run_step "$rj_u" env CMOCKA_MESSAGE_OUTPUT=TAP RASLOG_TEST_PG_URI="${RASLOG_UNIT_PG_URI:-}" \
+				"$BUILD/tests/${rj_u#unit/}"
+		done ;;
+	jcs:*) run_step jcs-cross sh -c "node tests/js/jcs-cross.mjs $BUILD/tests/jcs_tool && echo 'ok 1 - jcs cross-check'" ;;
 	esac
 }
 

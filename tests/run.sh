@@ -15,7 +15,7 @@ mkdir -p "$OUT"
 suite_start=$(date +%s)
 find "$OUT" -name '*.status' -delete
 # (A run of some steps, RASLOG_TEST_ONLY, keeps the others' last seconds for times.txt.)
-[ -z "${RASLOG_TEST_ONLY:-}" ] && find "$OUT" -name '*.secs' -delete
+[ -z "${RASLOG_TEST_ONLY:-}" ] && find "$OUT" \( -name '*.secs' -o -name '*.cpu' \) -delete
 
 echo "raslog test suite (programs from $BIN)"
 
@@ -36,28 +36,22 @@ if pg_available; then
 	pg_dir=$(mktemp -u "${TMPDIR:-/tmp}/raslog-pg.XXXXXX")
 	if pg_shared_start "$pg_dir" >"$OUT/pg-unit.log" 2>&1 && pg_createdb raslog_unit >>"$OUT/pg-unit.log" 2>&1; then
 		PG_SHARED_DIR=$pg_dir
-		RASLOG_TEST_PG_URI=$(pg_uri raslog_unit)
-		export RASLOG_TEST_PG_URI
+		# (The unit tests' RASLOG_TEST_PG_URI: tests/run-step.sh's unit job sets it for them alone.)
+		RASLOG_UNIT_PG_URI=$(pg_uri raslog_unit)
+		export RASLOG_UNIT_PG_URI
 	else
 		echo "  PostgreSQL is installed but its test cluster did not start: see $OUT/pg-unit.log"
 		echo "not ok 1 - the PostgreSQL test cluster starts" >>"$OUT/pg-unit.log"
 		echo 1 >"$OUT/pg-unit.status"
 	fi
 fi
-export PG_SHARED_DIR
-for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
-	wanted "unit/$(basename "$t")" || continue
-	run_step "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
-done
-unset RASLOG_TEST_PG_URI
-if [ -x "$BUILD/tests/jcs_tool" ] && wanted jcs-cross; then
-	run_step "jcs-cross" sh -c "node tests/js/jcs-cross.mjs $BUILD/tests/jcs_tool && echo 'ok 1 - jcs cross-check'"
-fi
-# Then one pool of steps, $JOBS at a time (default 3: the PostgreSQL
+export PG_SHARED_DIR BUILD
+# One pool of steps, $JOBS at a time (default 3: the PostgreSQL
 # suites wait on fsync more than they use a core): the browser suite on
 # both engines and the short fuzz run first (the longest steps; fuzz runs
-# for fixed seconds), then the shell suites in tests/tools, tests/api and
+# for fixed seconds), then the C unit tests (one job: one after the other,
+# as they share a PostgreSQL database; they ran alone before the pool, a
+# core idle), the JCS cross-check, the shell suites in tests/tools, tests/api and
 # tests/cli on SQLite, and the API and CLI suites again on PostgreSQL
 # (issue 20), longest first by the last run's tests/out/times.txt.  Each
 # suite runs its own servers on free loopback ports in its own temp
@@ -72,6 +66,8 @@ jobs=""
 [ -f tests/browser/run.sh ] && jobs="browser:sqlite"
 [ -f tests/browser/run.sh ] && [ -n "$PG_SHARED_DIR" ] && jobs="$jobs browser:postgresql"
 [ -f tests/fuzz/run.sh ] && jobs="$jobs fuzz:short"
+jobs="$jobs unit:all"
+[ -x "$BUILD/tests/jcs_tool" ] && jobs="$jobs jcs:cross"
 for t in tests/tools/*.sh tests/api/*.sh tests/cli/*.sh; do
 	[ -f "$t" ] || continue
 	if grep -q '^# test-runs-alone' "$t"; then alone="$alone $t"; else jobs="$jobs sqlite:$t"; fi
@@ -91,7 +87,13 @@ order() {
 	for j in $jobs; do
 		n=$(job_name "$j")
 		s=$(awk -v n="$n" '$2 == n { print $1; exit }' "$last" 2>/dev/null)
-		case "$j" in browser:* | fuzz:*) s=${s:-1000} ;; esac
+		case "$j" in
+		browser:* | fuzz:*) s=${s:-1000} ;;
+		unit:*) # its steps' seconds together (500 when there is no last run: after browser and fuzz)
+			s=$(awk '$2 ~ /^unit\// { t += $1; n++ } END { if (n) print t }' "$last" 2>/dev/null); s=${s:-500}
+			unit_steps | while read -r u; do wanted "$u" && echo "$s $j" && break; done
+			continue ;;
+		esac
 		wanted "$n" && echo "${s:-0} $j"
 	done | sort -s -k1,1nr | cut -d' ' -f2
 }
@@ -106,12 +108,16 @@ if [ "${RASLOG_LONG:-0}" = 1 ] && [ -f tests/valgrind.sh ]; then
 	run_step "valgrind" bash tests/valgrind.sh
 fi
 
-# Where the time went: every step's seconds, longest first.
+# Where the time went: every step's seconds, longest first, and its CPU seconds (user + system).
 find "$OUT" -name '*.secs' | sort | while read -r f; do
-	name=${f#"$OUT/"}; echo "$(cat "$f") ${name%.secs}"
+	name=${f#"$OUT/"}; name=${name%.secs}
+	echo "$(cat "$f") $name $(cat "$OUT/$name.cpu" 2>/dev/null || echo -)"
 done | sort -k1,1nr >"$OUT/times.txt"
 echo "  slowest steps (all in $OUT/times.txt):"
-head -10 "$OUT/times.txt" | awk '{ printf "    %5ss  %s\n", $1, $2 }'
+head -10 "$OUT/times.txt" | awk '{ printf "    %5ss  %-28s cpu %6ss\n", $1, $2, $3 }'
+echo "  the most CPU:"
+sort -k3,3nr "$OUT/times.txt" | head -5 | awk '{ printf "    %6ss  %s\n", $3, $2 }'
+awk '{ c += $3 } END { printf "  CPU (user + system) of all steps: %.0f s\n", c }' "$OUT/times.txt"
 
 passed=0
 failed=0

@@ -23,6 +23,11 @@ tap $? "run_step: a passing step: status 0 and its checks counted ($(sed 's/  */
 secs=$(cat "$OUT/api/x-pass.secs")
 case "$secs" in '' | *[!0-9]*) false ;; *) true ;; esac
 tap $? "run_step: its seconds in NAME.secs ($secs)"
+run_step "api/x-cpu" sh -c '/usr/bin/python3 -c "sum(range(10**7))"; echo "ok 1 - a"' >"$tmp/line"
+cpu=$(cat "$OUT/api/x-cpu.cpu")
+case "$cpu" in '' | *[!0-9.]*) false ;; *) awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' ;; esac &&
+	grep -q "cpu *$cpu" "$tmp/line" && [ "$(cat "$OUT/api/x-pass.cpu")" = 0.0 ]
+tap $? "run_step: the CPU seconds of its processes in NAME.cpu ($cpu for a python3 that sums, 0.0 for two echo)"
 run_step "api/x-fail" sh -c 'echo "ok 1 - a"; echo "not ok 2 - b"' >/dev/null
 [ "$(cat "$OUT/api/x-fail.status")" = 1 ] && [ -f "$OUT/api/x-fail.secs" ]
 tap $? "run_step: a step with a 'not ok' fails, and has its seconds too"
@@ -30,14 +35,27 @@ run_step "api/x-exit" sh -c 'echo "ok 1 - a"; exit 3' >/dev/null
 [ "$(cat "$OUT/api/x-exit.status")" = 1 ]
 tap $? "run_step: a step that exits non-zero fails although every line said ok"
 names=$(for j in sqlite:tests/api/01-sessions.sh postgresql:tests/api/01-sessions.sh postgresql:tests/cli/cli.sh \
-	browser:sqlite browser:postgresql fuzz:short; do job_name "$j"; done | tr '\n' ' ')
-[ "$names" = "api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz " ]
+	browser:sqlite browser:postgresql fuzz:short unit:all jcs:cross; do job_name "$j"; done | tr '\n' ' ')
+[ "$names" = "api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz unit jcs-cross " ]
 tap $? "job_name: the pool's steps are named as the summary and times.txt show them ($names)"
 
 picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz; do
 	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
 [ "$picked" = "api-pg/01-sessions cli-pg/cli browser-pg " ] && (unset RASLOG_TEST_ONLY; wanted fuzz)
 tap $? "wanted: RASLOG_TEST_ONLY picks steps by name ($picked), and without it every step runs"
+# The unit job: each C unit test of $BUILD/tests a step of its own, one after another, with the
+# unit tests' PostgreSQL database (RASLOG_UNIT_PG_URI) as RASLOG_TEST_PG_URI, and only those.
+mkdir -p "$tmp/build/tests"
+for u in test_a test_b; do
+	printf '#!/bin/sh\necho "ok 1 - %s [$RASLOG_TEST_PG_URI] [$CMOCKA_MESSAGE_OUTPUT]"\n' "$u" >"$tmp/build/tests/$u"
+	chmod +x "$tmp/build/tests/$u"
+done
+: >"$tmp/build/tests/test_not_executable"
+(BUILD=$tmp/build RASLOG_UNIT_PG_URI=postgresql://u run_job unit:all) >"$tmp/line"
+[ "$(cat "$OUT/unit/test_a.log" "$OUT/unit/test_b.log")" = "ok 1 - test_a [postgresql://u] [TAP]
+ok 1 - test_b [postgresql://u] [TAP]" ] && [ "$(cat "$OUT/unit/test_a.status" "$OUT/unit/test_b.status")" = "0
+0" ] && [ ! -e "$OUT/unit/test_not_executable.log" ] && [ -z "${RASLOG_TEST_PG_URI:-}" ]
+tap $? "run_job unit:all: each unit test a step (unit/test_a, unit/test_b), given the unit tests' PostgreSQL database"
 
 # tests/lib.sh's python3 helper (tests/lib/pyhelper.py): jget, the python3 function and hdr answer
 # as python3 and the pipelines they replace do.  In a suite's shell of its own; after the helper
@@ -94,6 +112,11 @@ BIN=/nonexistent bash -c '. tests/lib.sh; cp "$1" "$WORK/hdr"
 	for h in Content-Type content-type X-Request-Id Set-Cookie ETag Empty Missing Content; do echo "$h=$(hdr "$h")"; done' _ "$tmp/hdr" >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
 tap $? "hdr (bash alone) answers as the tr | sed | head it replaced ($(tr '\n' ' ' <"$tmp/got"))"
+printf '1 rl_one\n12 rl_twelve\n2 rl_two\n21 rl_21\n' >"$tmp/tokens"
+for i in 1 2 12 21 3; do echo "$i=$(sed -n "s/^$i //p" "$tmp/tokens")"; done >"$tmp/want"
+BIN=/nonexistent bash -c '. tests/lib.sh; cp "$1" "$WORK/tokens"; for i in 1 2 12 21 3; do echo "$i=$(token_of $i)"; done' _ "$tmp/tokens" >"$tmp/got"
+cmp -s "$tmp/got" "$tmp/want"
+tap $? "token_of (bash alone) answers as the sed it replaced ($(tr '\n' ' ' <"$tmp/got"))"
 # tests/api/authz/common.sh's cell through the helper sends the bytes curl sends (a loopback
 # server here keeps each request and answers a problem) and reads the reply as curl -w and -D do.
 cat >"$tmp/echo.py" <<'PY'
@@ -128,6 +151,90 @@ done
 cmp -s "$tmp/req.helper" "$tmp/req.curl" && cmp -s "$tmp/cells.helper" "$tmp/cells.curl" && [ "$(grep -c '^=====' "$tmp/req.helper")" = 4 ]
 tap $? "cell (tests/api/authz/common.sh) through the helper sends what curl sends, byte for byte, and reads its status, Content-Type, X-Request-Id, WWW-Authenticate, headers and body as curl does"
 [ -z "$(diff "$tmp/req.helper" "$tmp/req.curl")" ] || diff "$tmp/req.helper" "$tmp/req.curl" | sed 's/^/#   /' | head -10
+# tests/lib.sh's sql on SQLite: a SELECT of integers, text and NULL answered by the helper (sqlite3
+# on PATH a stub), and every statement (the ones sqlite3 answers too) as sqlite3 answers it.
+sqlite3 "$tmp/s.db" "create table t(i integer, s text, r real, b blob); insert into t values
+	(1, 'a|b', 1.5, x'00ff'), (-7, 'é
+two lines', 100.0, null), (null, '', null, x'41'), (9007199254740993, ';', 0.1, null)"
+sqls=("select i, s from t order by rowid" "SELECT count(*) FROM t;" "  select s from t where i is null" "select ';', 'x;y'"
+	"select max(i) from t where 0" "select i from t where s = ';';" "select r from t" "select b from t" "select 1; select 2"
+	"select nope from t" "update t set i = i + 1 where i = 1" "select i from t order by rowid" "select * from missing")
+sql_cases() { for q in "$@"; do echo "[$q]"; sql "$q" 2>&1 | sed 's/near line [0-9]*: //'; echo "exit ${PIPESTATUS[0]}"; done; }
+for how in helper sqlite3; do
+	cp "$tmp/s.db" "$tmp/s.$how.db"
+	BIN=/nonexistent bash -c '. tests/lib.sh; [ "$2" = sqlite3 ] && PYH_PORT=""; DB=$1; shift 2
+		'"$(declare -f sql_cases)"'; sql_cases "$@"' _ "$tmp/s.$how.db" "$how" "${sqls[@]}" >"$tmp/sql.$how"
+done
+BIN=/nonexistent bash -c '. tests/lib.sh; PATH=$1:$PATH; DB=$2; shift 2; '"$(declare -f sql_cases)"'; sql_cases "$@"' \
+	_ "$tmp/stub" "$tmp/s.db" "${sqls[@]:0:6}" >"$tmp/sql.stub"
+cmp -s "$tmp/sql.helper" "$tmp/sql.sqlite3" && [ "$(head -c "$(wc -c <"$tmp/sql.stub")" "$tmp/sql.helper")" = "$(cat "$tmp/sql.stub")" ] &&
+	grep -q '^9007199254740993|;$' "$tmp/sql.stub"
+tap $? "sql (tests/lib.sh) on SQLite: the helper answers a SELECT of integers, text and NULL as sqlite3 does (${#sqls[@]} statements; reals, blobs, writes, errors and two statements left to sqlite3)"
+[ -z "$(diff "$tmp/sql.helper" "$tmp/sql.sqlite3")" ] || diff "$tmp/sql.helper" "$tmp/sql.sqlite3" | sed 's/^/#   /' | head -10
+# tests/lib.sh's curl function (and api, req, req_to, key_body and wait_healthy, which use it)
+# through the helper sends what curl sends and leaves what curl leaves (what it prints, its exit
+# status, the body and headers files); a server that also answers /api/v1/me and /api/v1/health as
+# raslogd does (for key_body), a 204 with no body, a 403, and a reply that is not HTTP.  With the
+# helper, curl and node on PATH are stubs that fail.
+cat >"$tmp/api.py" <<'PY'
+import socket, sys
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(5)
+print(ls.getsockname()[1], flush=True)
+out = open(sys.argv[1], "ab")
+while True:
+    c, _ = ls.accept(); data = b""
+    while b"\r\n\r\n" not in data: data += c.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    while n and len(body) < n[0]: body += c.recv(65536)
+    out.write(head + b"\r\n\r\n" + body + b"\n=====\n"); out.flush()
+    path = head.split(b" ")[1]
+    if path == b"/api/v1/me": reply = b'{"id":7,"name":"X"}'
+    elif path == b"/api/v1/health": reply = b'{"status":"ok","public_url":"http://localhost:9"}'
+    elif path == b"/garbage": c.sendall(b"not http at all\r\n\r\n"); c.close(); continue
+    else: reply = b'{"status":201,"title":"Caf\xc3\xa9"}'
+    st = b"204 No Content" if path == b"/empty" else b"403 Forbidden" if path == b"/denied" else b"201 Created"
+    if path == b"/empty": reply = b""
+    c.sendall(b"HTTP/1.1 " + st + b"\r\nContent-Type: application/json\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+              b"X-Request-Id: r-2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(reply) + reply)
+    c.close()
+PY
+sk=$(printf '%064d' 0 | sed 's/0/ab/g' | head -c 64 | base64 -w0) # 64 bytes: a fixed Ed25519 secret key
+mkdir -p "$tmp/stub2"; printf "#!/bin/sh\\nexit 99\\n" | tee "$tmp/stub2/curl" >"$tmp/stub2/node"; chmod +x "$tmp/stub2/curl" "$tmp/stub2/node"
+calls() {
+	echo "api: $(api POST /api/v1/sessions tok-1 '{"notes":"\u00e9 é"}') $?"; cat "$WORK/body"; echo
+	echo "api: $(api GET "/api/v1/sessions?trainee=3&limit=2" tok-1) $?"
+	echo "api: $(api DELETE /api/v1/keys/4 tok-1 '') $?"
+	echo "api: $(api GET /empty tok-1) $?"; wc -c <"$WORK/body"
+	echo "api: $(api GET /garbage tok-1) $?"
+	echo "req: $(req PATCH /api/v1/users/3 cookie:SID-1 '{"a":1}') $?"; cat "$WORK/hdr" "$WORK/body"; echo
+	echo "req: $(req GET /api/v1/me tok-2) $?"
+	echo "req: $(req POST /api/v1/session/logout - -) $?"
+	echo "req: $(req GET /api/v1/me tok-3 -) $?"
+	echo "req_to: $(req_to PUT /api/v1/me/notifications tok-4 "$WORK/put.out" '{"x":[]}') $?"; cat "$WORK/headers" "$WORK/put.out"
+	echo "req_to: $(req_to GET /api/v1/export - "$WORK/get.out") $?"
+	echo "key_body: $(key_body tok-5 "$3")"
+	echo "key_body: $(key_body tok-6 not-a-key 2>&1) $?"
+	PORT=${URL##*:} SERVER_PID=$$; wait_healthy; echo "wait_healthy: $?"
+	echo "curl: $(curl -s -w '%{http_code}|%{content_type}|%header{x-request-id}|%header{nope}|%%\t\n' "$URL/x") $?"
+	echo "curl: $(curl -sf -o "$WORK/f.out" -D "$WORK/f.hdr" -w '[%{http_code}]' "$URL/denied") $?"
+	ls "$WORK/f.out" 2>&1 | sed 's|.*/||'; cat "$WORK/f.hdr"
+	echo "curl: $(curl -sf -H 'Authorization: Bearer ' "$URL/denied") $?"
+	echo "curl: $(curl -s -X PUT --data-binary '' -b 'a=1; b=2' -H 'X-A:b' -H 'X-B:  two ' "$URL/put") $?"
+	(cd "$WORK" && curl -s -o rel.out -D rel.hdr --data-binary 'x=1' "$URL/rel"; echo "curl: $?"; cat rel.out rel.hdr)
+	echo "curl: $(curl -s -w '%{http_code}' "http://127.0.0.1:1/") $?"
+}
+for how in helper curl; do
+	BIN=/nonexistent bash -c '. tests/lib.sh; [ "$2" = curl ] && PYH_PORT=""; [ "$2" = curl ] || PATH=$4:$PATH
+		exec 7< <(exec /usr/bin/python3 "$1/api.py" "$1/api.$2"); read -r PORT <&7; URL=http://127.0.0.1:$PORT
+		'"$(declare -f calls)"'; calls "$@"; kill $!' _ "$tmp" "$how" "$sk" "$tmp/stub2" >"$tmp/calls.$how" 2>&1
+	sed -i 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g' "$tmp/api.$how" "$tmp/calls.$how"
+done
+cmp -s "$tmp/api.helper" "$tmp/api.curl" && cmp -s "$tmp/calls.helper" "$tmp/calls.curl" &&
+	[ "$(grep -c '^=====' "$tmp/api.helper")" = 21 ] && grep -q '^key_body: {"public_key":"' "$tmp/calls.helper"
+tap $? "curl, api, req, req_to, key_body and wait_healthy (tests/lib.sh) through the helper send what curl sends, byte for byte, print what curl and node print, and leave the same files ($(grep -c '^=====' "$tmp/api.helper") requests)"
+[ -z "$(diff "$tmp/api.helper" "$tmp/api.curl")" ] || diff "$tmp/api.helper" "$tmp/api.curl" | sed 's/^/#   /' | head -10
+[ -z "$(diff "$tmp/calls.helper" "$tmp/calls.curl")" ] || diff "$tmp/calls.helper" "$tmp/calls.curl" | sed 's/^/#   /' | head -10
 
 # The helper runs nothing for a caller without the secret; it ends with the suite's shell.
 (BIN=/nonexistent bash -c '. tests/lib.sh; echo "$PYH_PID" >"$1/pyh.pid"
