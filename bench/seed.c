@@ -414,7 +414,7 @@ usage:
 		die("sodium_init", NULL);
 	json_object_seed(0);
 	rl_session_set_max_pending(INT64_MAX); /* sessions stay pending until their batch is signed */
-	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, &db, &err) < 0)
+	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, RL_DB_WRITER, &db, &err) < 0)
 		die("opening the database", &err);
 	trainers = calloc((size_t)ntrainers, sizeof(*trainers));
 	ids = calloc((size_t)ntrainees, sizeof(*ids));

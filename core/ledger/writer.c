@@ -175,7 +175,7 @@ int rl_writer_start_with(const char *db_path, const struct rl_writer_hooks *hook
 	if (!w)
 		return rl_error_internal(err, "out of memory");
 	w->hooks = hooks;
-	if (rl_db_open(db_path, RL_DB_MIGRATE, &w->db, err) < 0) {
+	if (rl_db_open(db_path, RL_DB_MIGRATE | RL_DB_WRITER, &w->db, err) < 0) {
 		free(w);
 		return -1;
 	}

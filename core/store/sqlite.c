@@ -17,7 +17,7 @@
 
 #define CONN(db) ((sqlite3 *)(db)->conn)
 
-/* The read-write connection's page cache ceiling, in KiB (negative cache_size). */
+/* The writer's page cache ceiling (RL_DB_WRITER), in KiB (a negative cache_size). */
 #define RL_SQLITE_WRITER_CACHE_PRAGMA "PRAGMA cache_size = -16384"
 
 #define STMT(st) ((sqlite3_stmt *)(st)->impl)
@@ -60,13 +60,14 @@ static int lite_open(struct rl_db *db, int flags, struct rl_error *err)
 		       err) < 0)
 		return -1;
 	/*
-	 * The read-write connection's page cache: SQLite's default 2 MiB
-	 * spills a batch's dirty pages to the WAL in the middle of its
-	 * transaction at full scale (issue 18).  Pages are allocated as they
-	 * are used, so this is a ceiling, counted in raslogd's peak RSS;
-	 * readers keep the default, one per server thread.
+	 * The writer's page cache: SQLite's default 2 MiB spills a batch's
+	 * dirty pages to the WAL in the middle of its transaction at full
+	 * scale (issue 18).  Pages are allocated as they are used, so this is
+	 * a ceiling, counted in raslogd's peak RSS; readers (one per server
+	 * thread) and the operator's and start-up check's connections keep
+	 * the default.
 	 */
-	if (!(flags & RL_DB_READONLY) && rl_db_exec(db, RL_SQLITE_WRITER_CACHE_PRAGMA, err) < 0)
+	if ((flags & RL_DB_WRITER) && !(flags & RL_DB_READONLY) && rl_db_exec(db, RL_SQLITE_WRITER_CACHE_PRAGMA, err) < 0)
 		return -1;
 	return 0;
 }
