@@ -17,7 +17,10 @@
  * shape and signature) and applied (rl_signoff_apply: rebuilds the
  * statement, checks the key's accreditation, appends to the ledger, moves
  * the cached figures), and the ledger sealed (a signed tree head) once per
- * transaction of B sessions (default 10,000).
+ * transaction of B sessions (default 10,000).  Each transaction is run as
+ * the server's writer runs a batch (domain/progress_batch.h): a trainee's
+ * curriculum looked up and seals checked once, and their status row
+ * written once, before the seal.
  *
  * Pipeline: the main thread owns the connection.  In transaction k it
  * inserts batch k's sessions and builds their statements while two signer
@@ -43,6 +46,7 @@
 #include "store/db.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/progress_batch.h"
 #include "domain/logbook.h"
 #include "domain/sessions.h"
 #include "app/setup.h"
@@ -187,12 +191,23 @@ static void submit(struct rl_db *db, struct person *p, json_t *statement)
 	json_decref(body);
 }
 
+/* A transaction, as the server's writer runs a batch: each trainee's status row written once, at its end. */
+static void begin(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+
+	if (rl_db_begin(db, &err) < 0)
+		die("begin", &err);
+	rl_progress_batch_begin(db);
+}
+
 static void commit(struct rl_db *db)
 {
 	struct rl_error err = RL_ERROR_INIT;
 
-	if (rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0)
+	if (rl_progress_batch_flush(db, &err) < 0 || rl_ledger_seal(db, &err) < 0 || rl_db_commit(db, &err) < 0)
 		die("sealing and committing", &err);
+	rl_progress_batch_end(db);
 	rl_ledger_after_commit(db);
 }
 
@@ -399,7 +414,7 @@ usage:
 		die("sodium_init", NULL);
 	json_object_seed(0);
 	rl_session_set_max_pending(INT64_MAX); /* sessions stay pending until their batch is signed */
-	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, 0, &db, &err) < 0)
+	if (rl_setup_database(path, &err) < 0 || rl_db_open(path, RL_DB_WRITER, &db, &err) < 0)
 		die("opening the database", &err);
 	trainers = calloc((size_t)ntrainers, sizeof(*trainers));
 	ids = calloc((size_t)ntrainees, sizeof(*ids));
@@ -410,8 +425,7 @@ usage:
 
 	/* People: one transaction. */
 	t0 = now_s();
-	if (rl_db_begin(db, &err) < 0)
-		die("begin", &err);
+	begin(db);
 	add_person(db, &faculty, "Bench Faculty", "faculty@bench.invalid", RL_ROLE_FACULTY, sites[0], NULL);
 	if (rl_faculty_key_add(db, faculty.user.id, faculty.key, &index, &err) < 0)
 		die("registering the faculty key", &err);
@@ -474,8 +488,7 @@ usage:
 	cur = &bufs[0];
 	for (uint64_t next = 0; next < (uint64_t)nsessions || prev;) {
 		size_t n = 0;
-		if (rl_db_begin(db, &err) < 0)
-			die("begin", &err);
+		begin(db);
 		if (next < (uint64_t)nsessions) {
 			n = (size_t)((uint64_t)nsessions - next < (uint64_t)bsize ? (uint64_t)nsessions - next : (uint64_t)bsize);
 			double ta = now_s();
@@ -516,8 +529,7 @@ usage:
 	double tp = now_s();
 	for (uint64_t next = 0; next < (uint64_t)npending;) {
 		size_t n = (size_t)((uint64_t)npending - next < (uint64_t)bsize ? (uint64_t)npending - next : (uint64_t)bsize);
-		if (rl_db_begin(db, &err) < 0)
-			die("begin", &err);
+		begin(db);
 		insert_batch(db, (uint64_t)nsessions + next, n, (int)ntrainees, ids, cur, 1);
 		commit(db);
 		next += n;

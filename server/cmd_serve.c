@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "domain/progress.h"
+#include "domain/progress_batch.h"
 #include "store/db.h"
 #include "http.h"
 #include "ledger/ledger.h"
@@ -318,7 +319,8 @@ static int cmd_serve(const struct os_args *args)
 		return operator_fail(&err);
 	/* While serving, a write that finds a trainee's cached rows tampered with names the drift too. */
 	rl_progress_drift_hook = audit_drift;
-	if (rl_writer_start(path, &server_ctx.writer, &err) < 0)
+	/* Each batch writes a trainee's status row once, not once per job (domain/progress_batch.h). */
+	if (rl_writer_start_with(path, &rl_progress_writer_hooks, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
 	check_figures_start(path);
 	mailer_config_load(&mail);

@@ -11,6 +11,7 @@
 #include "domain/statements.h"
 #include "ledger/ledger.h"
 #include "domain/progress.h"
+#include "domain/progress_batch.h"
 #include "store/curricula_rows.h"
 
 int rl_logbook_log_session(struct rl_db *db, const struct rl_session_new *s, int64_t *id, struct rl_error *err)
@@ -124,6 +125,8 @@ int rl_logbook_enrolled(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	int version, has;
 	json_t *def = NULL;
 
+	/* The trainee's enrolment may change here: a batch's memo of it goes (progress_batch.h). */
+	rl_progress_batch_forget(db, trainee);
 	if (rl_rows_curriculum_of_trainee(db, trainee, &cid, err) < 0)
 		return -1;
 	if (!cid)

@@ -15,6 +15,7 @@
 #include "store/notify_rows.h"
 #include "store/outbox.h"
 #include "domain/progress.h"
+#include "domain/progress_batch.h"
 #include "domain/sessions.h"
 #include "domain/statements.h"
 #include "base/util.h"
@@ -312,6 +313,9 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 	memset(snap, 0, sizeof(*snap));
 	snap->trainee = trainee;
 	snap->met = json_object();
+	/* In a writer's batch the row may wait for the batch's flush (progress_batch.h): written first. */
+	if (rl_progress_settle(db, trainee, err) < 0)
+		return -1;
 	if (rl_rows_notify_trainee_status(db, trainee, snap->status, sizeof(snap->status), &text, err) < 0)
 		return -1;
 	summary = text ? json_loads(text, 0, NULL) : NULL;
@@ -673,7 +677,9 @@ static int digest_check_figures(struct rl_db *db, struct rl_error *err)
 {
 	json_t *stale = json_array(), *drift = json_array(), *v;
 	size_t i;
-	int rc = stale && drift ? rl_progress_stale_rows(db, NULL, stale, err) : rl_error_internal(err, "out of memory");
+	/* Rows waiting for the batch's flush are written first, or they would read as stale (progress_batch.h). */
+	int rc = !stale || !drift ? rl_error_internal(err, "out of memory")
+		 : rl_progress_settle_all(db, err) < 0 ? -1 : rl_progress_stale_rows(db, NULL, stale, err);
 
 	json_array_foreach(stale, i, v)
 		if (rc == 0 && rl_progress_repair(db, json_integer_value(v), drift, err) < 0)

@@ -12,9 +12,11 @@
 #include "domain/progress_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/enrolled.h"
+#include "domain/progress_batch.h"
 #include "domain/tally.h"
 
 void (*rl_progress_drift_hook)(const json_t *item);
@@ -23,6 +25,208 @@ static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache,
 {
 	json_array_append_new(out, json_pack("{s:I,s:s,s:o,s:o}", "trainee", (json_int_t)trainee, "requirement", what,
 					     "cache", cache ? cache : json_null(), "ledger", ledger ? ledger : json_null()));
+}
+
+
+/* ------------------------------------------------------ the batch's memo */
+
+/* One trainee in the batch (progress_batch.h).  All zero but the id is the same as no entry. */
+struct memo_entry {
+	int64_t trainee;                 /* 0: an empty slot */
+	const struct rl_curriculum *c;   /* the trainee's curriculum, when has_c (NULL: not enrolled) */
+	unsigned char has_c;
+	unsigned char checked;           /* the seals held (or the rows were written by us) in this transaction */
+	unsigned char dirty;             /* the status row waits for the flush */
+	unsigned job;                    /* the job that last changed the entry (its copy is in the undo log) */
+};
+
+/*
+ * The batch of the calling thread: one connection's transaction at a time
+ * (the writer's thread, the seeder's main thread).  Open addressing by
+ * trainee id; the undo log holds each entry as it was before the current
+ * job first changed it.
+ */
+static _Thread_local struct {
+	struct rl_db *db;      /* NULL: no batch */
+	unsigned job;          /* 0: not in a job (no undo log) */
+	int flushing;          /* the flush runs: refreshes write at once */
+	int nomem;             /* the undo log could not grow in this job */
+	size_t cap, n;
+	struct memo_entry *e;
+	size_t nundo, capundo;
+	struct memo_entry *undo;
+} memo;
+
+static size_t memo_slot(int64_t trainee, size_t cap)
+{
+	return (size_t)(((uint64_t)trainee * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (cap - 1);
+}
+
+static int memo_grow(void)
+{
+	size_t cap = memo.cap ? memo.cap * 2 : 256;
+	struct memo_entry *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return -1;
+	for (size_t i = 0; i < memo.cap; i++) {
+		if (!memo.e[i].trainee)
+			continue;
+		size_t j = memo_slot(memo.e[i].trainee, cap);
+		while (e[j].trainee)
+			j = (j + 1) & (cap - 1);
+		e[j] = memo.e[i];
+	}
+	free(memo.e);
+	memo.e = e;
+	memo.cap = cap;
+	return 0;
+}
+
+/* The trainee's entry in db's batch, made if create; NULL when there is no batch (or no entry, or no memory). */
+static struct memo_entry *memo_get(struct rl_db *db, int64_t trainee, int create)
+{
+	size_t i;
+
+	if (!memo.db || memo.db != db || trainee <= 0)
+		return NULL;
+	if (memo.cap) {
+		for (i = memo_slot(trainee, memo.cap); memo.e[i].trainee; i = (i + 1) & (memo.cap - 1))
+			if (memo.e[i].trainee == trainee)
+				return &memo.e[i];
+	}
+	if (!create || ((memo.n + 1) * 2 > memo.cap && memo_grow() < 0))
+		return NULL;
+	for (i = memo_slot(trainee, memo.cap); memo.e[i].trainee; i = (i + 1) & (memo.cap - 1))
+		;
+	memset(&memo.e[i], 0, sizeof(memo.e[i]));
+	memo.e[i].trainee = trainee;
+	memo.n++;
+	return &memo.e[i];
+}
+
+/* Before the entry changes: keeps it as it was for a rollback of the current job. */
+static void memo_touch(struct memo_entry *e)
+{
+	if (!memo.job || e->job == memo.job)
+		return;
+	if (memo.nundo == memo.capundo) {
+		size_t cap = memo.capundo ? memo.capundo * 2 : 16;
+		struct memo_entry *u = realloc(memo.undo, cap * sizeof(*u));
+
+		if (!u) {
+			memo.nomem = 1; /* a rollback of this job then forgets every curriculum and check (batch_undo) */
+			e->job = memo.job;
+			return;
+		}
+		memo.undo = u;
+		memo.capundo = cap;
+	}
+	memo.undo[memo.nundo++] = *e;
+	e->job = memo.job;
+}
+
+void rl_progress_batch_begin(struct rl_db *db)
+{
+	rl_progress_batch_end(NULL);
+	memo.db = db;
+}
+
+void rl_progress_batch_job(struct rl_db *db)
+{
+	if (memo.db != db)
+		return;
+	memo.job++;
+	if (!memo.job)
+		memo.job = 1;
+	memo.nundo = 0;
+	memo.nomem = 0;
+}
+
+void rl_progress_batch_undo(struct rl_db *db)
+{
+	if (memo.db != db)
+		return;
+	/* Newest first, so an entry changed twice gets its first copy back. */
+	while (memo.nundo > 0) {
+		struct memo_entry *old = &memo.undo[--memo.nundo], *e = memo_get(db, old->trainee, 0);
+
+		if (e)
+			*e = *old;
+	}
+	/* Some change of the job was not logged: nothing checked or looked up stands (the flush recomputes). */
+	for (size_t i = 0; memo.nomem && i < memo.cap; i++)
+		memo.e[i].checked = memo.e[i].has_c = 0;
+	memo.nomem = 0;
+}
+
+void rl_progress_batch_end(struct rl_db *db)
+{
+	(void)db;
+	free(memo.e);
+	free(memo.undo);
+	memset(&memo, 0, sizeof(memo));
+}
+
+void rl_progress_batch_forget(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (e && e->has_c) {
+		memo_touch(e);
+		e->has_c = 0;
+		e->c = NULL;
+	}
+}
+
+/* The trainee's curriculum: remembered for the batch, else prog_curriculum. */
+static const struct rl_curriculum *curriculum_of(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+	const struct rl_curriculum *c;
+
+	if (e && e->has_c)
+		return e->c;
+	c = prog_curriculum(db, trainee, err);
+	if (!err->status && (e = memo_get(db, trainee, 1))) {
+		memo_touch(e);
+		e->c = c;
+		e->has_c = 1;
+	}
+	return c;
+}
+
+/* Whether the batch may skip the trainee's seals: checked already in this transaction. */
+static int memo_checked(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	return e && e->checked;
+}
+
+/* The trainee's rows are checked, or were just written and sealed by us. */
+static void memo_set_checked(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e = memo_get(db, trainee, 1);
+
+	if (e && !e->checked) {
+		memo_touch(e);
+		e->checked = 1;
+	}
+}
+
+/* Marks the trainee's status row for the flush: 1, or 0 when there is no batch (the caller writes it now). */
+static int memo_defer(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e;
+
+	if (memo.flushing || !(e = memo_get(db, trainee, 1)))
+		return 0;
+	if (!e->dirty || !e->checked) {
+		memo_touch(e);
+		e->dirty = e->checked = 1;
+	}
+	return 1;
 }
 
 /* ---------------------------------------------------------------- judging */
@@ -178,7 +382,7 @@ static int repair_now(struct rl_db *db, int64_t trainee, const struct rl_curricu
 
 int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = rl_progress_settle(db, trainee, err) < 0 ? NULL : curriculum_of(db, trainee, err);
 	struct prog_sealed s;
 	int64_t last;
 	int rc, bad;
@@ -196,7 +400,7 @@ int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 int rl_progress_repair(struct rl_db *db, int64_t trainee, json_t *out, struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = rl_progress_settle(db, trainee, err) < 0 ? NULL : curriculum_of(db, trainee, err);
 
 	if (!c)
 		return err->status ? -1 : 0;
@@ -277,19 +481,33 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 	return rc;
 }
 
+/* What a refresh does when the seals did not hold (0: repaired and named) or there are no rows (2): now, then checked. */
+static int refresh_unsealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int held,
+			    struct rl_error *err)
+{
+	int rc = held < 0 ? -1 : held == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+
+	if (rc == 0)
+		memo_set_checked(db, trainee);
+	return rc;
+}
+
 static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
-	int rc = seals_hold(db, trainee, err);
+	int rc;
 
+	/* In a batch, rows checked once in it are only ever changed by this code since. */
+	if (memo_checked(db, trainee))
+		return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
 	/* Deltas fold into rows only while their seals hold: a tampered row is recomputed, not carried on. */
-	if (rc != 1)
-		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
-	return refresh_sealed(db, trainee, c, err);
+	if ((rc = seals_hold(db, trainee, err)) != 1)
+		return refresh_unsealed(db, trainee, c, rc, err);
+	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 
 	if (!c)
 		return err->status ? -1 : 0;
@@ -304,16 +522,23 @@ int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
  */
 static int hold(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
-	int rc = seals_hold(db, trainee, err);
+	int rc;
 
-	if (rc == 0)
-		return repair_now(db, trainee, c, err) < 0 ? -1 : 1;
+	if (memo_checked(db, trainee))
+		return 1;
+	if ((rc = seals_hold(db, trainee, err)) == 0) {
+		if (repair_now(db, trainee, c, err) < 0)
+			return -1;
+		rc = 1;
+	}
+	if (rc == 1)
+		memo_set_checked(db, trainee);
 	return rc;
 }
 
 int rl_progress_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 
 	if (!c)
 		return err->status ? -1 : 0;
@@ -322,17 +547,17 @@ int rl_progress_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 
 	if (!c)
 		return err->status ? -1 : 0;
-	return refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			     struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 	int rc;
 
 	if (!c)
@@ -346,15 +571,69 @@ int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session,
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			    struct rl_error *err)
 {
-	const struct rl_curriculum *c = prog_curriculum(db, trainee, err);
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 	int rc;
 
 	if (!c)
 		return err->status ? -1 : 0;
 	/* Checked before the records changed (claim_before), since the seals bind them. */
-	if ((rc = d->held ? d->held : seals_hold(db, trainee, err)) != 1)
-		return rc < 0 ? -1 : rc == 0 ? repair_now(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+	if ((rc = d->held ? d->held : memo_checked(db, trainee) ? 1 : seals_hold(db, trainee, err)) != 1)
+		return refresh_unsealed(db, trainee, c, rc, err);
 	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
-	return refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
 }
+
+/* ------------------------------------------------------ the batch's flush */
+
+/* Writes the status row of the trainee in slot i of the memo now (the flush, or a settle before a read). */
+static int settle_slot(struct rl_db *db, size_t i, struct rl_error *err)
+{
+	int64_t trainee = memo.e[i].trainee;
+	int checked = memo.e[i].checked, flushing = memo.flushing, rc = 0;
+	const struct rl_curriculum *c;
+	struct memo_entry *e;
+
+	memo.flushing = 1;
+	c = curriculum_of(db, trainee, err);
+	/* Rows a lost undo could not vouch for are recomputed from the ledger rather than resealed. */
+	if (c)
+		rc = checked ? refresh_sealed(db, trainee, c, err) : refresh_full(db, trainee, c, err);
+	else if (err->status)
+		rc = -1;
+	memo.flushing = flushing;
+	if (rc == 0 && (e = memo_get(db, trainee, 0))) {
+		memo_touch(e);
+		e->dirty = 0;
+		e->checked = 1;
+	}
+	return rc;
+}
+
+int rl_progress_settle(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	return e && e->dirty ? settle_slot(db, (size_t)(e - memo.e), err) : 0;
+}
+
+int rl_progress_settle_all(struct rl_db *db, struct rl_error *err)
+{
+	if (memo.db != db)
+		return 0;
+	/* settle_slot never adds an entry (curriculum_of finds the trainee's), so the slots stay put. */
+	for (size_t i = 0; i < memo.cap; i++)
+		if (memo.e[i].trainee && memo.e[i].dirty && settle_slot(db, i, err) < 0)
+			return -1;
+	return 0;
+}
+
+int rl_progress_batch_flush(struct rl_db *db, struct rl_error *err)
+{
+	return rl_progress_settle_all(db, err);
+}
+
+const struct rl_writer_hooks rl_progress_writer_hooks = {
+	rl_progress_batch_begin, rl_progress_batch_job, rl_progress_batch_undo, rl_progress_batch_flush,
+	rl_progress_batch_end,
+};

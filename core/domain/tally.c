@@ -129,7 +129,7 @@ int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delt
 {
 	const char *key;
 	json_t *v;
-	int touched = 0;
+	int lowered = 0;
 
 	json_object_foreach(d->sig, key, v) {
 		json_int_t p = json_integer_value(json_object_get(d->pen, key));
@@ -137,17 +137,22 @@ int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delt
 			continue;
 		if (rl_rows_tally_upsert(db, trainee, key, json_integer_value(v), p, err) < 0)
 			return -1;
-		touched = 1;
+		lowered |= json_integer_value(v) < 0 || p < 0;
 	}
 	json_object_foreach(d->pen, key, v) {
 		if (json_object_get(d->sig, key) || !json_integer_value(v))
 			continue;
 		if (rl_rows_tally_upsert(db, trainee, key, 0, json_integer_value(v), err) < 0)
 			return -1;
-		touched = 1;
+		lowered |= json_integer_value(v) < 0;
 	}
-	/* A rebuild writes no row for a requirement with nothing signed or pending. */
-	return touched ? rl_rows_tally_prune(db, trainee, err) : 0;
+	/*
+	 * A rebuild writes no row for a requirement with nothing signed or
+	 * pending.  Only an amount taken away can bring a row to 0 and 0 (no
+	 * write leaves one there), so a delta that only adds (a session
+	 * logged) needs no DELETE.
+	 */
+	return lowered ? rl_rows_tally_prune(db, trainee, err) : 0;
 }
 
 /*

@@ -33,6 +33,7 @@ struct rl_writer {
 	pthread_cond_t wake;      /* jobs queued or stop requested */
 	pthread_cond_t finished;  /* some rl_writer_call job finished */
 	struct rl_job *head, *tail;
+	const struct rl_writer_hooks *hooks; /* set before the thread starts */
 	int stopping;
 	struct rl_writer_stats stats;
 };
@@ -49,18 +50,23 @@ static void finish(struct rl_writer *w, struct rl_job *job)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Runs one batch: every job in its savepoint, then seal and commit. */
+/* Runs one batch: every job in its savepoint, then the hooks' flush, seal and commit. */
 static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 {
+	static const struct rl_writer_hooks none;
+	const struct rl_writer_hooks *h = w->hooks ? w->hooks : &none;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_job *job, *next;
-	int ok = 0, any = 0, sealed = 0, b;
+	int ok = 0, any = 0, sealed = 0, began = 0, b;
 	struct timespec t0;
 	double took;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rl_db_begin(w->db, &err) < 0)
 		goto fail_all;
+	if (h->begin)
+		h->begin(w->db);
+	began = 1;
 	for (job = batch; job; job = job->next) {
 		/* The previous job's RELEASE goes with this job's SAVEPOINT: one statement
 		 * run (a round trip on PostgreSQL) per job instead of two. */
@@ -68,13 +74,22 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 			rl_db_savepoint(w->db, "job", &job->err);
 		else
 			rl_db_savepoint_next(w->db, "job", &job->err);
+		if (h->job)
+			h->job(w->db);
 		job->result = job->err.status ? -1 : job->run(w->db, job, &job->err);
-		if (job->result < 0)
+		if (job->result < 0) {
 			rl_db_rollback_to(w->db, "job");
-		else
+			if (h->undo)
+				h->undo(w->db);
+		} else {
 			any = 1;
+		}
 	}
 	rl_db_release(w->db, "job", NULL);
+	if (any && h->flush && h->flush(w->db, &err) < 0) {
+		rl_db_rollback(w->db);
+		goto fail_all;
+	}
 	if (any && (sealed = rl_ledger_seal(w->db, &err)) < 0) {
 		rl_db_rollback(w->db);
 		goto fail_all;
@@ -87,6 +102,8 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 	if (sealed)
 		rl_ledger_after_commit(w->db);
 fail_all:
+	if (began && h->end)
+		h->end(w->db);
 	took = seconds_since(&t0);
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;
@@ -146,12 +163,19 @@ static void *writer_main(void *arg)
 
 int rl_writer_start(const char *db_path, struct rl_writer **out, struct rl_error *err)
 {
+	return rl_writer_start_with(db_path, NULL, out, err);
+}
+
+int rl_writer_start_with(const char *db_path, const struct rl_writer_hooks *hooks, struct rl_writer **out,
+			 struct rl_error *err)
+{
 	struct rl_writer *w = calloc(1, sizeof(*w));
 
 	*out = NULL;
 	if (!w)
 		return rl_error_internal(err, "out of memory");
-	if (rl_db_open(db_path, RL_DB_MIGRATE, &w->db, err) < 0) {
+	w->hooks = hooks;
+	if (rl_db_open(db_path, RL_DB_MIGRATE | RL_DB_WRITER, &w->db, err) < 0) {
 		free(w);
 		return -1;
 	}

@@ -37,8 +37,28 @@ struct rl_job {
 
 struct rl_writer;
 
+/*
+ * What a layer above keeps per batch (domain/progress_batch.h: the
+ * progress caches' status rows written once per batch): begin after the
+ * batch's BEGIN, job before each job runs (in its savepoint), undo when
+ * that job was rolled back to its savepoint, flush after the last job and
+ * before the ledger's seal (-1 fails the whole batch, as a failed seal
+ * does: nothing of it is committed or reported done), end once the batch
+ * is over, committed or not.  Any may be NULL.
+ */
+struct rl_writer_hooks {
+	void (*begin)(struct rl_db *db);
+	void (*job)(struct rl_db *db);
+	void (*undo)(struct rl_db *db);
+	int (*flush)(struct rl_db *db, struct rl_error *err);
+	void (*end)(struct rl_db *db);
+};
+
 /* Opens the database read-write and starts the writer thread. */
 int rl_writer_start(const char *db_path, struct rl_writer **out, struct rl_error *err);
+/* The same with hooks (NULL: none), which must outlive the writer. */
+int rl_writer_start_with(const char *db_path, const struct rl_writer_hooks *hooks, struct rl_writer **out,
+			 struct rl_error *err);
 /* Queues a job; its done callback runs later on the writer thread. */
 void rl_writer_submit(struct rl_writer *w, struct rl_job *job);
 /* Queues a job and waits for it; returns job->result. */

@@ -20,6 +20,7 @@
 #define RL_DB_CREATE   1 /* create the file if missing and apply migrations */
 #define RL_DB_READONLY 2 /* a reader: never writes, never migrates */
 #define RL_DB_MIGRATE  4 /* apply pending migrations to an existing file */
+#define RL_DB_WRITER   8 /* the single writer's connection: SQLite gives it a larger page cache (sqlite.c) */
 
 #define RL_DB_STMT_CACHE 96
 

@@ -16,6 +16,10 @@
 #include "store/sqlite.h"
 
 #define CONN(db) ((sqlite3 *)(db)->conn)
+
+/* The writer's page cache ceiling (RL_DB_WRITER), in KiB (a negative cache_size). */
+#define RL_SQLITE_WRITER_CACHE_PRAGMA "PRAGMA cache_size = -16384"
+
 #define STMT(st) ((sqlite3_stmt *)(st)->impl)
 
 static int lite_open(struct rl_db *db, int flags, struct rl_error *err)
@@ -52,8 +56,20 @@ static int lite_open(struct rl_db *db, int flags, struct rl_error *err)
 	/* recursive_triggers: REPLACE conflict resolution then fires delete
 	 * triggers.  The ledger does not depend on it: its BEFORE INSERT
 	 * triggers (schema/004) refuse a replace from any connection. */
-	return rl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;",
-			  err);
+	if (rl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;",
+		       err) < 0)
+		return -1;
+	/*
+	 * The writer's page cache: SQLite's default 2 MiB spills a batch's
+	 * dirty pages to the WAL in the middle of its transaction at full
+	 * scale (issue 18).  Pages are allocated as they are used, so this is
+	 * a ceiling, counted in raslogd's peak RSS; readers (one per server
+	 * thread) and the operator's and start-up check's connections keep
+	 * the default.
+	 */
+	if ((flags & RL_DB_WRITER) && !(flags & RL_DB_READONLY) && rl_db_exec(db, RL_SQLITE_WRITER_CACHE_PRAGMA, err) < 0)
+		return -1;
+	return 0;
 }
 
 static void lite_close(struct rl_db *db)
