@@ -243,7 +243,8 @@ def build(raw_path):
         if base_ref is not None and baseline is None:
             entry["baseline_skipped"] = why_missing(base_ref, measures, skips)
         rows.append(entry)
-    settings = {k: meta[k] for k in ("runs", "duration_s", "connections", "wrk_threads", "scale", "trainees", "sessions")
+    settings = {k: meta[k] for k in ("runs", "duration_s", "connections", "wrk_threads", "scale", "trainees",
+                                  "sessions", "seeded_from", "load_start", "load_end", "total_s")
                 if k in meta}
     return {"date": meta.get("date", datetime.datetime.now(datetime.timezone.utc)
                              .strftime("%Y-%m-%dT%H:%M:%SZ")),

@@ -20,6 +20,8 @@
 #                         anything, not tmpfs)
 #   BENCH_KEEP=1          keep the temporary directory (logs, databases)
 #   BENCH_RASLOGD=FILE    the raslogd to measure (default bin/raslogd)
+#   BENCH_SEEDED=DIR      keep the seeded data set in DIR and reuse it
+#                         (seeded there the first time, copied after)
 #
 # Measurement lines in raw.txt:  MEASURE RUN key=value ...
 # Skipped work:                   skip MEASURE reason...
@@ -108,6 +110,7 @@ trap 'exit 130' INT TERM
 	echo "meta runs=$RUNS duration_s=$DURATION connections=$CONNS wrk_threads=$WRK_THREADS scale=$SCALE trainees=$PROGRESS_TRAINEES sessions=$PROGRESS_SESSIONS"
 	echo "meta tmp_fs=$(df -PT "$TMP" | awk 'NR==2 {print $2}')"
 	echo "meta commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "meta load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 } >> "$RAW"
 
 record() { echo "$*" >> "$RAW"; }
@@ -305,21 +308,56 @@ script_for() {
 # bench/out/seed through raslog's own code path into $TMP/seeded/raslog.db
 # (credentials in raslog.creds); records s7.raslog_seed.  Fails if the
 # seeder could not be built or failed.
+#
+# With BENCH_SEEDED=DIR the data set is kept in DIR and reused: a DIR that
+# holds one (seed.settings, written last) is copied instead of seeded, a
+# DIR that holds none is seeded first (the seeding measured as usual),
+# then copied; either way the scenarios run on the copy, so DIR stays as
+# the seeder left it.  A DIR seeded for another scale is refused.
 SEEDED=0
+SEEDED_DIR=${BENCH_SEEDED:-}
+seed_into() {
+	si_dir=$1
+	mkdir -p "$si_dir" || return 1
+	say "seeding $PROGRESS_TRAINEES trainees, $PROGRESS_SESSIONS signed sessions (bench/out/seed)"
+	# The seeder's progress (a line a second) is shown as it comes and kept in seed.log.
+	sd_line=$( { "$BENCH/out/seed" --db "$si_dir/raslog.db" --trainees "$PROGRESS_TRAINEES" \
+		--sessions "$PROGRESS_SESSIONS" --creds-out "$si_dir/raslog.creds" \
+		--keys-out "$si_dir/raslog.keys" 2>&1 >&3 | tee "$si_dir/seed.log" >&2; } 3>&1 |
+		grep '^RESULT ')
+	[ -n "$sd_line" ] || { say "the seeder failed"; return 1; }
+	record "s7.raslog_seed 1 ${sd_line#RESULT }"
+	echo "$sd_line" > "$si_dir/seed.result"
+}
 seeded_db() {
 	[ "$SEEDED" = 1 ] && return 0
 	[ "$SEEDED" = failed ] && return 1
 	SEEDED=failed
-	[ "$TOOLS" = 1 ] || { say "bench/out/seed not built (needs build/release/libraslog.a)"; return 1; }
-	mkdir -p "$TMP/seeded"
-	say "seeding $PROGRESS_TRAINEES trainees, $PROGRESS_SESSIONS signed sessions (bench/out/seed)"
-	# The seeder's progress (a line a second) is shown as it comes and kept in seed.log.
-	sd_line=$( { "$BENCH/out/seed" --db "$TMP/seeded/raslog.db" --trainees "$PROGRESS_TRAINEES" \
-		--sessions "$PROGRESS_SESSIONS" --creds-out "$TMP/seeded/raslog.creds" \
-		--keys-out "$TMP/seeded/raslog.keys" 2>&1 >&3 | tee "$TMP/seeded/seed.log" >&2; } 3>&1 |
-		grep '^RESULT ')
-	[ -n "$sd_line" ] || { say "the seeder failed"; return 1; }
-	record "s7.raslog_seed 1 ${sd_line#RESULT }"
+	[ "$TOOLS" = 1 ] || [ -n "$SEEDED_DIR" ] || { say "bench/out/seed not built (needs build/release/libraslog.a)"; return 1; }
+	if [ -z "$SEEDED_DIR" ]; then
+		seed_into "$TMP/seeded" || return 1
+	else
+		sd_want="trainees=$PROGRESS_TRAINEES sessions=$PROGRESS_SESSIONS"
+		if [ ! -f "$SEEDED_DIR/seed.settings" ]; then
+			[ "$TOOLS" = 1 ] || { say "bench/out/seed not built (needs build/release/libraslog.a)"; return 1; }
+			[ -e "$SEEDED_DIR/raslog.db" ] && { say "$SEEDED_DIR has a raslog.db but no seed.settings: a seeding that did not finish? Remove it"; return 1; }
+			seed_into "$SEEDED_DIR" || return 1
+			echo "$sd_want commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+				> "$SEEDED_DIR/seed.settings"
+		else
+			sd_have=$(cat "$SEEDED_DIR/seed.settings")
+			case "$sd_have" in
+			"$sd_want "*|"$sd_want") ;;
+			*) say "$SEEDED_DIR was seeded with '$sd_have', not '$sd_want' (BENCH_SCALE / BENCH_TRAINEES / BENCH_SESSIONS)"; return 1 ;;
+			esac
+			skip s7.raslog_seed "reused the data set of BENCH_SEEDED ($sd_have;" \
+				"its seeding: $(sed 's/^RESULT //' "$SEEDED_DIR/seed.result" 2>/dev/null))"
+		fi
+		say "copying the seeded data set from $SEEDED_DIR"
+		record "meta seeded_from=$SEEDED_DIR"
+		mkdir -p "$TMP/seeded" &&
+			cp -a --reflink=auto "$SEEDED_DIR"/raslog.* "$TMP/seeded/" || { say "could not copy $SEEDED_DIR"; return 1; }
+	fi
 	db_size s6.raslog_seeded_db "$TMP/seeded/raslog.db"
 	SEEDED=1
 }
@@ -789,4 +827,5 @@ for scenario in 1 2 3 4 5 6 7 8 9; do
 	fi
 done
 say "done in $(( ($(now_ms) - started) / 1000 )) s"
+record "meta total_s=$(( ($(now_ms) - started) / 1000 )) load_end=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 "$PYTHON" "$BENCH/report.py" "$RAW" "$OUT/results.json"
