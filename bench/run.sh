@@ -550,18 +550,21 @@ scenario_3() {
 }
 
 # trickle_start PORT CREDS N: in the background, the faculty member of
-# CREDS makes a read token every 0.5 s, N times at most (trickle_stop ends
-# it sooner); each is a commit.  The writes made are counted in
-# $TMP/trickle.count.
+# CREDS makes and revokes a read token every 0.5 s, N times at most
+# (trickle_stop ends it sooner); each is a commit.  The writes made are
+# counted in $TMP/trickle.count.
 trickle_start() {
 	tk_tok=$(awk '$1 == "faculty" {print $3; exit}' "$2")
 	echo 0 > "$TMP/trickle.count"
 	(
 		tk_i=0
 		while [ "$tk_i" -lt "$3" ] && [ ! -f "$TMP/trickle.stop" ]; do
-			curl -sf -o /dev/null --max-time 5 -X POST -H "Authorization: Bearer $tk_tok" \
+			# made and revoked at once (two commits), so the faculty member's live tokens stay few
+			tk_id=$(curl -sf --max-time 5 -X POST -H "Authorization: Bearer $tk_tok" \
 				-H 'Content-Type: application/json' --data '{"name":"bench-trickle","scope":"read"}' \
-				"http://127.0.0.1:$1/api/v1/tokens" && tk_i=$((tk_i + 1)) && echo "$tk_i" > "$TMP/trickle.count"
+				"http://127.0.0.1:$1/api/v1/tokens" | sed -n 's/.*"id"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p')
+			[ -n "$tk_id" ] && curl -sf -o /dev/null --max-time 5 -X DELETE -H "Authorization: Bearer $tk_tok" \
+				"http://127.0.0.1:$1/api/v1/tokens/$tk_id" && tk_i=$((tk_i + 1)) && echo "$tk_i" > "$TMP/trickle.count"
 			sleep 0.5
 		done
 	) &
