@@ -20,6 +20,8 @@
 #                         anything, not tmpfs)
 #   BENCH_KEEP=1          keep the temporary directory (logs, databases)
 #   BENCH_RASLOGD=FILE    the raslogd to measure (default bin/raslogd)
+#   BENCH_SEEDED=DIR      keep the seeded data set in DIR and reuse it
+#                         (seeded there the first time, copied after)
 #
 # Measurement lines in raw.txt:  MEASURE RUN key=value ...
 # Skipped work:                   skip MEASURE reason...
@@ -108,6 +110,7 @@ trap 'exit 130' INT TERM
 	echo "meta runs=$RUNS duration_s=$DURATION connections=$CONNS wrk_threads=$WRK_THREADS scale=$SCALE trainees=$PROGRESS_TRAINEES sessions=$PROGRESS_SESSIONS"
 	echo "meta tmp_fs=$(df -PT "$TMP" | awk 'NR==2 {print $2}')"
 	echo "meta commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "meta load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 } >> "$RAW"
 
 record() { echo "$*" >> "$RAW"; }
@@ -305,21 +308,56 @@ script_for() {
 # bench/out/seed through raslog's own code path into $TMP/seeded/raslog.db
 # (credentials in raslog.creds); records s7.raslog_seed.  Fails if the
 # seeder could not be built or failed.
+#
+# With BENCH_SEEDED=DIR the data set is kept in DIR and reused: a DIR that
+# holds one (seed.settings, written last) is copied instead of seeded, a
+# DIR that holds none is seeded first (the seeding measured as usual),
+# then copied; either way the scenarios run on the copy, so DIR stays as
+# the seeder left it.  A DIR seeded for another scale is refused.
 SEEDED=0
+SEEDED_DIR=${BENCH_SEEDED:-}
+seed_into() {
+	si_dir=$1
+	mkdir -p "$si_dir" || return 1
+	say "seeding $PROGRESS_TRAINEES trainees, $PROGRESS_SESSIONS signed sessions (bench/out/seed)"
+	# The seeder's progress (a line a second) is shown as it comes and kept in seed.log.
+	sd_line=$( { "$BENCH/out/seed" --db "$si_dir/raslog.db" --trainees "$PROGRESS_TRAINEES" \
+		--sessions "$PROGRESS_SESSIONS" --creds-out "$si_dir/raslog.creds" \
+		--keys-out "$si_dir/raslog.keys" 2>&1 >&3 | tee "$si_dir/seed.log" >&2; } 3>&1 |
+		grep '^RESULT ')
+	[ -n "$sd_line" ] || { say "the seeder failed"; return 1; }
+	record "s7.raslog_seed 1 ${sd_line#RESULT }"
+	echo "$sd_line" > "$si_dir/seed.result"
+}
 seeded_db() {
 	[ "$SEEDED" = 1 ] && return 0
 	[ "$SEEDED" = failed ] && return 1
 	SEEDED=failed
-	[ "$TOOLS" = 1 ] || { say "bench/out/seed not built (needs build/release/libraslog.a)"; return 1; }
-	mkdir -p "$TMP/seeded"
-	say "seeding $PROGRESS_TRAINEES trainees, $PROGRESS_SESSIONS signed sessions (bench/out/seed)"
-	# The seeder's progress (a line a second) is shown as it comes and kept in seed.log.
-	sd_line=$( { "$BENCH/out/seed" --db "$TMP/seeded/raslog.db" --trainees "$PROGRESS_TRAINEES" \
-		--sessions "$PROGRESS_SESSIONS" --creds-out "$TMP/seeded/raslog.creds" \
-		--keys-out "$TMP/seeded/raslog.keys" 2>&1 >&3 | tee "$TMP/seeded/seed.log" >&2; } 3>&1 |
-		grep '^RESULT ')
-	[ -n "$sd_line" ] || { say "the seeder failed"; return 1; }
-	record "s7.raslog_seed 1 ${sd_line#RESULT }"
+	[ "$TOOLS" = 1 ] || [ -n "$SEEDED_DIR" ] || { say "bench/out/seed not built (needs build/release/libraslog.a)"; return 1; }
+	if [ -z "$SEEDED_DIR" ]; then
+		seed_into "$TMP/seeded" || return 1
+	else
+		sd_want="trainees=$PROGRESS_TRAINEES sessions=$PROGRESS_SESSIONS"
+		if [ ! -f "$SEEDED_DIR/seed.settings" ]; then
+			[ "$TOOLS" = 1 ] || { say "bench/out/seed not built (needs build/release/libraslog.a)"; return 1; }
+			[ -e "$SEEDED_DIR/raslog.db" ] && { say "$SEEDED_DIR has a raslog.db but no seed.settings: a seeding that did not finish? Remove it"; return 1; }
+			seed_into "$SEEDED_DIR" || return 1
+			echo "$sd_want commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+				> "$SEEDED_DIR/seed.settings"
+		else
+			sd_have=$(cat "$SEEDED_DIR/seed.settings")
+			case "$sd_have" in
+			"$sd_want "*|"$sd_want") ;;
+			*) say "$SEEDED_DIR was seeded with '$sd_have', not '$sd_want' (BENCH_SCALE / BENCH_TRAINEES / BENCH_SESSIONS)"; return 1 ;;
+			esac
+			skip s7.raslog_seed "reused the data set of BENCH_SEEDED ($sd_have;" \
+				"its seeding: $(sed 's/^RESULT //' "$SEEDED_DIR/seed.result" 2>/dev/null))"
+		fi
+		say "copying the seeded data set from $SEEDED_DIR"
+		record "meta seeded_from=$SEEDED_DIR"
+		mkdir -p "$TMP/seeded" &&
+			cp -a --reflink=auto "$SEEDED_DIR"/raslog.* "$TMP/seeded/" || { say "could not copy $SEEDED_DIR"; return 1; }
+	fi
 	db_size s6.raslog_seeded_db "$TMP/seeded/raslog.db"
 	SEEDED=1
 }
@@ -483,6 +521,7 @@ scenario_3() {
 	#   s3.raslog_progress_c1 / _c64      get-progress.lua, 1 and $CONNS connections
 	#   s3.raslog_accreditation_c1        GET /api/v1/accreditation (first page)
 	#   s3.raslog_accreditation_filtered  a filtered page (status and site)
+	#   s3.raslog_accreditation_writes    the first page with a commit every 0.5 s
 	#   s3.sql_aggregate, _all            the plain SQL aggregates over the same sessions
 	if ! seeded_db; then
 		raslog_skip s3.raslog_progress_c1 "the bulk seeder (scenario 7) did not run"
@@ -500,7 +539,42 @@ scenario_3() {
 	rounds s3 get-url.lua /api/v1/accreditation 1 "raslog_accreditation_c1:$dir/raslog.creds"
 	rounds s3 get-url.lua "/api/v1/accreditation?status=in_training&site=Bristol%20Surgical%20Simulation%20Centre" 1 \
 		"raslog_accreditation_filtered:$dir/raslog.creds"
+	# The first page again while something commits every half second (a
+	# token made): every commit empties the list's per-thread memo, so this
+	# is what a page costs on a server in use.
+	alias_port raslog raslog_accreditation_writes
+	trickle_start "$(port_of raslog)" "$dir/raslog.creds" $(( (1 + RUNS * DURATION) * 2 + 20 ))
+	rounds s3 get-url.lua /api/v1/accreditation 1 "raslog_accreditation_writes:$dir/raslog.creds"
+	trickle_stop
 	stop_server raslog
+}
+
+# trickle_start PORT CREDS N: in the background, the faculty member of
+# CREDS makes and revokes a read token every 0.5 s, N times at most
+# (trickle_stop ends it sooner); each is a commit.  The writes made are
+# counted in $TMP/trickle.count.
+trickle_start() {
+	tk_tok=$(awk '$1 == "faculty" {print $3; exit}' "$2")
+	echo 0 > "$TMP/trickle.count"
+	(
+		tk_i=0
+		while [ "$tk_i" -lt "$3" ] && [ ! -f "$TMP/trickle.stop" ]; do
+			# made and revoked at once (two commits), so the faculty member's live tokens stay few
+			tk_id=$(curl -sf --max-time 5 -X POST -H "Authorization: Bearer $tk_tok" \
+				-H 'Content-Type: application/json' --data '{"name":"bench-trickle","scope":"read"}' \
+				"http://127.0.0.1:$1/api/v1/tokens" | sed -n 's/.*"id"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p')
+			[ -n "$tk_id" ] && curl -sf -o /dev/null --max-time 5 -X DELETE -H "Authorization: Bearer $tk_tok" \
+				"http://127.0.0.1:$1/api/v1/tokens/$tk_id" && tk_i=$((tk_i + 1)) && echo "$tk_i" > "$TMP/trickle.count"
+			sleep 0.5
+		done
+	) &
+	TRICKLE_PID=$!
+}
+trickle_stop() {
+	touch "$TMP/trickle.stop"
+	wait "$TRICKLE_PID" 2>/dev/null
+	rm -f "$TMP/trickle.stop"
+	record "s3.trickle 1 writes=$(cat "$TMP/trickle.count")"
 }
 
 # 4. Ledger proofs and offline verification at 1,000,000 entries.
@@ -789,4 +863,5 @@ for scenario in 1 2 3 4 5 6 7 8 9; do
 	fi
 done
 say "done in $(( ($(now_ms) - started) / 1000 )) s"
+record "meta total_s=$(( ($(now_ms) - started) / 1000 )) load_end=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 "$PYTHON" "$BENCH/report.py" "$RAW" "$OUT/results.json"

@@ -61,6 +61,7 @@ static void ready(const struct http_options *opt)
  * reached it).  Not for production.
  */
 #define CHECK_BATCH 16
+#define CHECK_TRIM_EVERY 16 /* batches: 256 trainees */
 
 static struct {
 	pthread_t thread;
@@ -88,7 +89,7 @@ static void *check_figures(void *arg)
 	struct rl_db *db = NULL;
 	json_t *drift = json_array(), *d;
 	int64_t after = 0;
-	long trainees = 0, total = 0;
+	long trainees = 0, total = 0, batches = 0;
 	int n = 0, checked = 1;
 	size_t i;
 
@@ -113,6 +114,14 @@ static void *check_figures(void *arg)
 			cache_invalidate(); /* replies made from the rows just rewritten */
 		total += n;
 		trainees += checked;
+		/*
+		 * The check parses every trainee's entries while the request threads
+		 * allocate in the same two arenas: the holes its frees leave between
+		 * their blocks stay resident (full scale: 26 -> 100 MiB in 10 s of
+		 * progress reads at 64 connections).  Hand them back now and then.
+		 */
+		if (++batches % CHECK_TRIM_EVERY == 0)
+			malloc_trim(0);
 	}
 	if (startup_check.stop)
 		goto out; /* stopping before the end: nothing to sum up */
