@@ -71,6 +71,8 @@ struct rl_verify_result {
 	int ok;                     /* 1 when everything verified */
 	uint64_t entries;           /* entries read and checked (up to the bad one) */
 	uint64_t redacted;          /* of those, redacted lines (only their leaf hash counted) */
+	uint64_t one_pass;          /* of those, read in one pass: the server's line shape, the statement proved
+				       canonical as it was parsed (the others: jansson, then JCS compared) */
 	uint64_t texts;             /* free texts checked against their statements' commitments (ledger/texts.h) */
 	uint64_t texts_erased;      /* commitments whose text was erased (or not given): shown as erased */
 	char root_hex[65];          /* the root over all entries (when ok) */

@@ -201,6 +201,14 @@ static void test_good(void **state)
 	assert_true(res.statements[0] > 0); /* faculty_key */
 	assert_true(res.statements[2] > 0); /* trainer_accreditation */
 	assert_true(res.statements[5] > 0); /* session_signoff */
+	/* Every line as the server writes it is read in one pass, but for those with "texts" beside (jansson's). */
+	{
+		uint64_t with_texts = 0;
+		for (size_t i = 0; i < nlines; i++)
+			with_texts += strstr(lines[i], "\"texts\":") != NULL;
+		assert_int_equal(res.one_pass, nlines - res.redacted - with_texts);
+		assert_true(res.one_pass > nlines / 2);
+	}
 }
 
 static void test_signature_bit_flip(void **state)
@@ -1179,10 +1187,147 @@ static void test_many_batches(void **state)
 	free_lines(c, total);
 }
 
+/* Replaces the first from in s (malloc'd, freed) with to; the new string. */
+static char *replace_once(char *s, const char *from, const char *to)
+{
+	char *at = strstr(s, from), *out;
+	size_t pre, len;
+
+	assert_non_null(at);
+	pre = (size_t)(at - s);
+	len = strlen(s) - strlen(from) + strlen(to) + 1;
+	out = malloc(len);
+	snprintf(out, len, "%.*s%s%s", (int)pre, s, to, at + strlen(from));
+	free(s);
+	return out;
+}
+
+/* The export line for message text msg (prefix included) signed by sk, as the server writes it. */
+static char *text_line(const char *msg, const uint8_t pk[32], const uint8_t sk[64], size_t index)
+{
+	uint8_t sig[64];
+	char *sig64, *pk64 = rl_base64_encode(pk, 32), *out;
+	json_t *line;
+
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), sk);
+	sig64 = rl_base64_encode(sig, 64);
+	line = json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)index, "message", msg, "public_key", pk64,
+			 "signature", sig64);
+	out = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(line);
+	free(sig64);
+	free(pk64);
+	return out;
+}
+
+/*
+ * The one-pass reading (the export line by fast_line, the statement by
+ * rl_jcs_parse_canonical) refuses what the two passes refused: a
+ * statement correctly signed but not in canonical form (white space, key
+ * order, number forms, unicode escapes JCS does not write) is bad at its
+ * index; and an export line in another shape than the server's, holding
+ * the same signed bytes, still verifies.
+ */
+static void test_canonical_forms(void **state)
+{
+	uint8_t epk[32], esk[64];
+	char e64[48];
+	int64_t ell = person("David Ellis", epk, esk, e64), trainee = person("Priya Raman", NULL, NULL, NULL);
+	size_t n = nlines;
+	char **c = copy_lines(), *canon;
+	struct rl_verify_result res;
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *session = json_pack("{s:I,s:I,s:I,s:s,s:i}", "id", (json_int_t)2000000, "trainee", (json_int_t)trainee,
+				    "trainer", (json_int_t)ell, "date", "2026-01-01", "minutes", 30);
+	struct rl_signer by = { ell, e64, "2026-01-02T00:00:00Z" };
+	json_t *st = rl_stmt_session_signoff(session, "confirmed", NULL, NULL, NULL, &by);
+	size_t len;
+	uint64_t one_pass;
+	static const struct {
+		const char *from, *to;
+		const char *why; /* part of the reason given */
+	} forms[] = {
+		{ ",\"", ", \"", "canonical" },                         /* white space */
+		{ "\"minutes\":30", "\"minutes\":30.0", "canonical" },  /* number forms */
+		{ "\"minutes\":30", "\"minutes\":3e1", "canonical" },
+		{ "\"minutes\":30", "\"minutes\":030", "not JSON" },
+		{ "\"date\":\"2026-01-01\"", "\"date\":\"2026\\u002d01-01\"", "canonical" }, /* unicode escapes */
+		{ "\"date\":\"2026-01-01\"", "\"date\":\"\\u0032026-01-01\"", "canonical" },
+		{ "\"date\":\"2026-01-01\"", "\"date\":\"2026\\/01-01\"", "canonical" },
+		{ "\"minutes\":30", "\"minutes\":30,\"minutes\":30", "not JSON" }, /* a name twice */
+		{ "{", "{\"zz\":1,", "canonical" },                     /* a member out of order */
+	};
+
+	(void)state;
+	canon = rl_statement_message(st, &len, &err);
+	assert_non_null(canon);
+	c = realloc(c, (n + 2) * sizeof(*c));
+
+	/* The canonical statement verifies, in the server's line and in other shapes of the same line. */
+	c[n] = text_line(canon, epk, esk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	one_pass = res.one_pass;
+	c[n] = replace_once(c[n], "\"index\":", "\"index\": ");
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	assert_int_equal(res.one_pass, one_pass - 1); /* that line by jansson */
+	free(c[n]);
+	c[n] = text_line(canon, epk, esk, n);
+	c[n] = replace_once(c[n], "\\\"trainee\\\"", "\\u0022trainee\\u0022");
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	assert_int_equal(res.one_pass, one_pass); /* \u0022 decoded by fast_line too */
+	c[n] = replace_once(c[n], "{\"index\":", "{\"texts\":{},\"index\":");
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	free(c[n]);
+
+	/* Each non-canonical form, correctly signed, is refused at its index. */
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char *text = replace_once(strdup(canon), forms[i].from, forms[i].to);
+		c[n] = text_line(text, epk, esk, n);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_int_equal(res.bad_index, (int64_t)n);
+		if (!strstr(res.why, forms[i].why))
+			fail_msg("form %zu (%s): %s", i, text, res.why);
+		free(c[n]);
+		free(text);
+	}
+	/* A member in another order: the same members, each once, the last first. */
+	{
+		json_t *parsed = json_loads(canon + strlen(RL_STATEMENT_PREFIX), 0, NULL), *re = json_object(), *v;
+		const char *k, *last = NULL;
+		char *body, *text;
+
+		json_object_foreach(parsed, k, v)
+			last = k;
+		json_object_set(re, last, json_object_get(parsed, last));
+		json_object_foreach(parsed, k, v)
+			if (strcmp(k, last) != 0)
+				json_object_set(re, k, v);
+		body = json_dumps(re, JSON_COMPACT);
+		assert_non_null(body);
+		len = strlen(RL_STATEMENT_PREFIX) + strlen(body) + 1;
+		text = malloc(len);
+		snprintf(text, len, "%s%s", RL_STATEMENT_PREFIX, body);
+		c[n] = text_line(text, epk, esk, n);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_int_equal(res.bad_index, (int64_t)n);
+		assert_non_null(strstr(res.why, "canonical"));
+		free(c[n]);
+		free(text);
+		free(body);
+		json_decref(re);
+		json_decref(parsed);
+	}
+	json_decref(session);
+	json_decref(st);
+	free(canon);
+	free_lines(c, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_canonical_forms),
 		cmocka_unit_test(test_signature_bit_flip),
 		cmocka_unit_test(test_message_edited),
 		cmocka_unit_test(test_entry_dropped),
