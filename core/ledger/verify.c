@@ -79,16 +79,18 @@ static void bad1(struct entry *e, const char *fmt, ...)
 
 /*
  * The export line as the server writes it (JSON_COMPACT, sorted keys,
- * ASCII only): {"index":N,"message":"...","public_key":"...","signature":"..."},
- * read in one pass, the message's JSON string decoded into msg.  1 when
- * the line has exactly that shape, with what json_loadb would give for
- * each member; 0 for anything else (a redacted line, "texts", white
+ * ASCII only): {"index":N,"message":"...","public_key":"...","signature":"..."}
+ * and maybe ,"texts":{...} last, read in one pass, the message's JSON
+ * string decoded into msg (texts, small and rare, parsed by jansson
+ * alone).  1 when the line has exactly that shape, with what json_loadb
+ * would give for each member; 0 for anything else (a redacted line, white
  * space, another order, an escape this does not decode...), which the
  * jansson reading then reads and judges.
  */
 struct line_view {
 	int64_t index;
 	char pk64[48], sig64[96]; /* base64 of 32 and 64 bytes: 44 and 88 characters */
+	json_t *texts;            /* the "texts" member (the caller decrefs it), or NULL */
 };
 
 static const char *fast_key(const char *p, const char *end, const char *key, size_t klen)
@@ -209,6 +211,7 @@ static int fast_line(const char *s, size_t len, struct line_view *v, struct rl_b
 	const char *p = s, *end = s + len;
 	int digits = 0;
 
+	v->texts = NULL;
 	if (len < 2 || *p++ != '{' || !(p = fast_key(p, end, "index", 5)))
 		return 0;
 	/* A non-negative integer as jansson reads one: 0, or no leading zero; 18 digits at most. */
@@ -231,7 +234,14 @@ static int fast_line(const char *s, size_t len, struct line_view *v, struct rl_b
 		return 0;
 	if (!(p = fast_key(p, end, "signature", 9)) || !(p = fast_plain(p, end, v->sig64, sizeof(v->sig64))))
 		return 0;
-	return p + 1 == end && *p == '}';
+	if (p + 1 == end && *p == '}')
+		return 1;
+	/* "texts", an object up to the line's last '}' (json_loadb refuses anything after the value). */
+	if (p >= end || *p++ != ',' || !(p = fast_key(p, end, "texts", 5)) || end[-1] != '}' || p >= end - 1 ||
+	    *p != '{')
+		return 0;
+	v->texts = json_loadb(p, (size_t)(end - 1 - p), JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+	return v->texts != NULL;
 }
 
 /*
@@ -245,7 +255,7 @@ static void check_entry(struct entry *e, struct rl_buf *mbuf)
 {
 	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
 	json_error_t jerr;
-	json_t *line = NULL, *v;
+	json_t *line = NULL, *v, *texts = NULL;
 	const char *key, *msg, *pk64, *sig64;
 	size_t mlen, n = 0;
 	uint8_t sig[64];
@@ -266,6 +276,7 @@ static void check_entry(struct entry *e, struct rl_buf *mbuf)
 		mlen = mbuf->len;
 		pk64 = view.pk64;
 		sig64 = view.sig64;
+		texts = view.texts;
 		goto read;
 	}
 	line = json_loadb(e->line, e->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
@@ -318,6 +329,7 @@ static void check_entry(struct entry *e, struct rl_buf *mbuf)
 		goto out;
 	}
 	mlen = json_string_length(json_object_get(line, "message"));
+	texts = json_incref(json_object_get(line, "texts"));
 read:
 	if (rl_base64_decode_exact(pk64, e->pk, 32) < 0) {
 		bad1(e, "\"public_key\" is not standard base64 of 32 bytes");
@@ -364,7 +376,6 @@ read:
 	}
 	{
 		char why[300];
-		json_t *texts = line ? json_object_get(line, "texts") : NULL;
 		if (rl_texts_check(e->stmt, texts, &e->erased, why, sizeof(why)) < 0) {
 			bad1(e, "%s", why);
 			goto out;
@@ -388,6 +399,7 @@ out:
 		json_decref(e->stmt);
 		e->stmt = NULL;
 	}
+	json_decref(texts);
 	json_decref(line);
 }
 
