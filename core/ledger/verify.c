@@ -244,6 +244,29 @@ static int fast_line(const char *s, size_t len, struct line_view *v, struct rl_b
 	return v->texts != NULL;
 }
 
+json_t *rl_verify_line_statement(const char *line, size_t len, struct rl_buf *scratch, int64_t *index)
+{
+	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
+	struct line_view view;
+	json_t *st;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (!fast_line(line, len, &view, scratch))
+		return NULL;
+	json_decref(view.texts);
+	if (scratch->len < plen || memcmp(scratch->data, RL_STATEMENT_PREFIX, plen) != 0)
+		return NULL;
+	st = rl_jcs_parse_canonical(scratch->data + plen, scratch->len - plen);
+	if (st && !json_is_object(st)) {
+		json_decref(st);
+		return NULL;
+	}
+	if (st)
+		*index = view.index;
+	return st;
+}
+
 /*
  * Stage 1 of one entry.  The line is read by fast_line when it has the
  * server's shape, else by jansson (and judged there); the statement is
@@ -1292,7 +1315,8 @@ static int stage2(struct entry *batch, size_t n, struct state *s, struct rl_merk
 		else if (authority(s, e, why, sizeof(why)) < 0)
 			return fail(res, want, why);
 		if (opts->entry)
-			opts->entry(opts->entry_ctx, e->index, e->redacted ? NULL : e->stmt, e->offset, e->raw_len);
+			opts->entry(opts->entry_ctx, e->index, e->redacted ? NULL : e->stmt, e->redacted ? NULL : &e->st,
+				    e->offset, e->raw_len);
 		rl_merkle_stream_push(ms, e->leaf);
 		res->entries = ms->size;
 		if (opts->old_head && ms->size == old->size) {

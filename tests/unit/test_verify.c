@@ -1083,7 +1083,8 @@ struct seen_entries {
 	size_t statements, bad_offsets;
 };
 
-static void see_entry(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len)
+static void see_entry(void *ctx, int64_t index, const json_t *statement, const struct rl_statement *read,
+		      uint64_t offset, size_t len)
 {
 	struct seen_entries *s = ctx;
 	char *buf = malloc(len + 1);
@@ -1092,6 +1093,10 @@ static void see_entry(void *ctx, int64_t index, const json_t *statement, uint64_
 	if (index != s->next++)
 		s->bad_offsets++;
 	s->statements += statement != NULL;
+	/* The members as the verifier read them, from that statement. */
+	if ((statement != NULL) != (read != NULL) ||
+	    (read && (read->type != json_string_value(json_object_get(statement, "type")) || read->kind >= RL_K_COUNT)))
+		s->bad_offsets++;
 	/* The callee may read the line again: offset and length name it, newline included. */
 	if (!buf || pread(fileno(s->f), buf, len, (off_t)offset) != (ssize_t)len || buf[len - 1] != '\n' ||
 	    !(line = json_loadb(buf, len, 0, NULL)) || json_integer_value(json_object_get(line, "index")) != index)
