@@ -1361,11 +1361,59 @@ static void test_canonical_forms(void **state)
 	free_lines(c, n);
 }
 
+/*
+ * rl_verify_line_statement (the audit's second pass): for each line the
+ * server wrote, with its newline or without, the statement jansson reads
+ * from the message and the line's index; NULL for a line of another shape
+ * or a redacted one, which the caller then reads with jansson.
+ */
+static void test_line_statement(void **state)
+{
+	struct rl_buf scratch = RL_BUF_INIT;
+	size_t plen = strlen(RL_STATEMENT_PREFIX), found = 0;
+
+	(void)state;
+	for (size_t i = 0; i < nlines; i++) {
+		json_t *line = json_loads(lines[i], 0, NULL), *want, *got;
+		const char *msg = json_string_value(json_object_get(line, "message"));
+		char *nl = malloc(strlen(lines[i]) + 2);
+		int64_t index = -1;
+
+		want = msg ? json_loads(msg + plen, 0, NULL) : NULL;
+		got = rl_verify_line_statement(lines[i], strlen(lines[i]), &scratch, &index);
+		if (got) {
+			assert_true(json_equal(got, want));
+			assert_int_equal(index, json_integer_value(json_object_get(line, "index")));
+			found++;
+		}
+		json_decref(got);
+		snprintf(nl, strlen(lines[i]) + 2, "%s\n", lines[i]);
+		got = rl_verify_line_statement(nl, strlen(nl), &scratch, &index);
+		assert_non_null(got);
+		assert_true(json_equal(got, want));
+		json_decref(got);
+		free(nl);
+		json_decref(want);
+		json_decref(line);
+	}
+	assert_int_equal(found, nlines);
+	{
+		int64_t index = -1;
+		const char *other = "{\"index\": 0, \"message\":\"x\"}";
+		const char *redacted = "{\"index\":3,\"leaf_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}";
+		assert_null(rl_verify_line_statement(other, strlen(other), &scratch, &index));
+		assert_null(rl_verify_line_statement(redacted, strlen(redacted), &scratch, &index));
+		assert_int_equal(index, -1);
+	}
+	rl_buf_release(&scratch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_canonical_forms),
+		cmocka_unit_test(test_line_statement),
 		cmocka_unit_test(test_signature_bit_flip),
 		cmocka_unit_test(test_message_edited),
 		cmocka_unit_test(test_entry_dropped),
