@@ -2,9 +2,11 @@
  * verify.c - the offline ledger verifier; see verify.h and docs/ledger.md.
  *
  * Two stages per batch of export lines.  Stage 1 is independent per entry
- * and runs on several threads: parse the line, decode key and signature,
- * check the message's prefix and that the rest is the JCS of its own
- * parse, verify the Ed25519 signature, hash the leaf.  Stage 2 walks the
+ * and runs on several threads: read the line (once: fast_line for the
+ * server's shape, else jansson), decode key and signature, check the
+ * message's prefix, verify the Ed25519 signature, parse the statement
+ * proving it is in JCS form as it goes (rl_jcs_parse_canonical; else
+ * parse, canonicalise and compare), hash the leaf.  Stage 2 walks the
  * batch in index order on the calling thread: index sequence, signer
  * authority (which needs everything before it), the Merkle stream.  The
  * first entry that fails either stage is the one reported.
@@ -272,7 +274,7 @@ json_t *rl_verify_line_statement(const char *line, size_t len, struct rl_buf *sc
  * server's shape, else by jansson (and judged there); the statement is
  * parsed once, by rl_jcs_parse_canonical when that proves it canonical in
  * the same pass, else by jansson and compared with its canonical form.
- * msg is the thread's buffer for the decoded message.
+ * mbuf is the thread's buffer for the decoded message.
  */
 static void check_entry(struct entry *e, struct rl_buf *mbuf)
 {
