@@ -36,9 +36,10 @@ static int report_err(struct rl_error *err)
 	return rc;
 }
 
-static void add_entry(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len)
+static void add_entry(void *ctx, int64_t index, const json_t *statement, const struct rl_statement *read,
+		      uint64_t offset, size_t len)
 {
-	rl_recompute_add(ctx, index, statement, offset, len);
+	rl_recompute_add(ctx, index, statement, read, offset, len);
 }
 
 /*
@@ -270,12 +271,16 @@ static void print_value(const json_t *v)
 /* v as cli_print_json prints it (indent 2, keys sorted), nested `depth` spaces in. */
 static void print_nested(const json_t *v, int depth)
 {
-	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_SORT_KEYS), *p;
+	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_SORT_KEYS), *p, *nl;
 
-	for (p = text; p && *p; p++) {
-		putchar(*p);
-		if (*p == '\n')
-			printf("%*s", depth, "");
+	/* A line at a time (a whole report is tens of kilobytes: not a putchar each). */
+	for (p = text; p && *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n'))) {
+			fputs(p, stdout);
+			break;
+		}
+		fwrite(p, 1, (size_t)(nl - p) + 1, stdout);
+		printf("%*s", depth, "");
 	}
 	free(text);
 }

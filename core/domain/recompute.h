@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "ledger/stmt.h"
 
 /*
  * Returns {"trainees":[{"trainee":ID,"curriculum":{"code","version","sha256"},
@@ -54,7 +55,9 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err);
  */
 struct rl_recompute;
 struct rl_recompute *rl_recompute_new(void);
-void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *statement, uint64_t offset, size_t len);
+/* read: the statement's members as rl_statement_read gave them (the verifier's), or NULL to read them here. */
+void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *statement, const struct rl_statement *read,
+		      uint64_t offset, size_t len);
 typedef int (*rl_recompute_row_fn)(void *ctx, json_t *row);
 int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_recompute_row_fn each, void *ctx,
 		     struct rl_error *err);

@@ -404,3 +404,286 @@ char *rl_jcs_string(const json_t *value, size_t *len, struct rl_error *err)
 	}
 	return rl_buf_detach(&b, len);
 }
+
+/* ---------------------------------------------------------------- canonical text, parsed in one pass */
+
+/*
+ * rl_jcs_parse_canonical: a recursive descent that accepts only what
+ * jcs_value writes.  Whatever it cannot prove canonical it gives up on
+ * (NULL), and the caller's two-pass check has the last word.
+ */
+struct canon {
+	const unsigned char *p, *end;
+	struct rl_buf scratch; /* a string's decoded bytes, when it has escapes */
+};
+
+static json_t *canon_value(struct canon *c, int depth);
+
+/*
+ * A string at c->p (its opening quote), as jcs put_string writes it:
+ * literal valid UTF-8 from U+0020 except '"' and '\', the two-character
+ * escapes, \u00xx (lowercase) for the other controls.  Sets *s and *len
+ * to its decoded bytes (in the text when it has no escape, else in
+ * c->scratch) and *escaped; -1 when it is not so (or holds U+0000, which
+ * jansson refuses).
+ */
+static int canon_string(struct canon *c, const char **s, size_t *len, int *escaped)
+{
+	const unsigned char *p = c->p + 1, *start = p;
+
+	*escaped = 0;
+	for (;;) {
+		if (p >= c->end)
+			return -1;
+		if (*p == '"')
+			break;
+		if (*p < 0x20)
+			return -1;
+		if (*p == '\\') {
+			*escaped = 1;
+			break;
+		}
+		if (*p < 0x80) {
+			p++;
+		} else {
+			size_t i = 0;
+			uint32_t cp;
+			if (utf8_next(p, (size_t)(c->end - p), &i, &cp) < 0)
+				return -1;
+			p += i;
+		}
+	}
+	if (!*escaped) {
+		*s = (const char *)start;
+		*len = (size_t)(p - start);
+		c->p = p + 1;
+		return 0;
+	}
+	rl_buf_reset(&c->scratch);
+	if (rl_buf_add(&c->scratch, start, (size_t)(p - start)) < 0)
+		return -1;
+	for (;;) {
+		const unsigned char *run = p;
+		char ch;
+
+		while (p < c->end && *p >= 0x20 && *p != '"' && *p != '\\') {
+			if (*p < 0x80) {
+				p++;
+			} else {
+				size_t i = 0;
+				uint32_t cp;
+				if (utf8_next(p, (size_t)(c->end - p), &i, &cp) < 0)
+					return -1;
+				p += i;
+			}
+		}
+		if (rl_buf_add(&c->scratch, run, (size_t)(p - run)) < 0 || p >= c->end || *p < 0x20)
+			return -1;
+		if (*p == '"')
+			break;
+		if (c->end - p < 2)
+			return -1;
+		switch (p[1]) {
+		case '"': ch = '"'; break;
+		case '\\': ch = '\\'; break;
+		case 'b': ch = '\b'; break;
+		case 'f': ch = '\f'; break;
+		case 'n': ch = '\n'; break;
+		case 'r': ch = '\r'; break;
+		case 't': ch = '\t'; break;
+		case 'u': {
+			/* Only \u00xx, lowercase, for a control with no short escape; not U+0000. */
+			unsigned hi, lo;
+			if (c->end - p < 6 || p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1'))
+				return -1;
+			hi = (unsigned)(p[4] - '0');
+			if (p[5] >= '0' && p[5] <= '9')
+				lo = (unsigned)(p[5] - '0');
+			else if (p[5] >= 'a' && p[5] <= 'f')
+				lo = (unsigned)(p[5] - 'a' + 10);
+			else
+				return -1;
+			ch = (char)(hi * 16 + lo);
+			if (ch == 0 || ch == '\b' || ch == '\f' || ch == '\n' || ch == '\r' || ch == '\t')
+				return -1;
+			p += 4; /* and 2 below */
+			break;
+		}
+		default:
+			return -1;
+		}
+		if (rl_buf_putc(&c->scratch, ch) < 0)
+			return -1;
+		p += 2;
+	}
+	*s = c->scratch.data ? c->scratch.data : "";
+	*len = c->scratch.len;
+	c->p = p + 1;
+	return 0;
+}
+
+/* Names of valid UTF-8 (no escapes), as arrays of UTF-16 code units: <0, 0, >0. */
+static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct jcs_member x = { a, alen, NULL }, y = { b, blen, NULL };
+	size_t i = 0;
+
+	/* The common prefix of bytes sorts the same whatever the units; then the code points decide. */
+	while (i < alen && i < blen && a[i] == b[i] && (unsigned char)a[i] < 0x80)
+		i++;
+	if (i < alen && i < blen && (unsigned char)a[i] < 0x80 && (unsigned char)b[i] < 0x80)
+		return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+	return member_cmp(&x, &y);
+}
+
+static json_t *canon_object(struct canon *c, int depth)
+{
+	json_t *o = json_object(), *v;
+	const char *prev = NULL, *name;
+	size_t prev_len = 0, len;
+	int escaped;
+
+	if (!o)
+		return NULL;
+	c->p++; /* '{' */
+	if (c->p < c->end && *c->p == '}') {
+		c->p++;
+		return o;
+	}
+	for (;;) {
+		if (c->p >= c->end || *c->p != '"' || canon_string(c, &name, &len, &escaped) < 0 || escaped)
+			goto bad;
+		/* Strictly after the name before it: sorted, and no name twice. */
+		if (prev && name_cmp(prev, prev_len, name, len) >= 0)
+			goto bad;
+		if (c->p >= c->end || *c->p != ':')
+			goto bad;
+		c->p++;
+		if (!(v = canon_value(c, depth + 1)) || json_object_setn_new_nocheck(o, name, len, v) < 0)
+			goto bad;
+		prev = name;
+		prev_len = len;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == '}') {
+			c->p++;
+			return o;
+		}
+		goto bad;
+	}
+bad:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *canon_array(struct canon *c, int depth)
+{
+	json_t *a = json_array(), *v;
+
+	if (!a)
+		return NULL;
+	c->p++; /* '[' */
+	if (c->p < c->end && *c->p == ']') {
+		c->p++;
+		return a;
+	}
+	for (;;) {
+		if (!(v = canon_value(c, depth + 1)) || json_array_append_new(a, v) < 0)
+			break;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == ']') {
+			c->p++;
+			return a;
+		}
+		break;
+	}
+	json_decref(a);
+	return NULL;
+}
+
+/* An integer as "%lld" writes one of magnitude at most 2^53-1; anything else (a real, -0, 01) is left to the two passes. */
+static json_t *canon_number(struct canon *c)
+{
+	const unsigned char *p = c->p;
+	int neg = 0, digits = 0;
+	json_int_t v = 0;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p >= c->end || *p < '0' || *p > '9' || (*p == '0' && neg))
+		return NULL;
+	if (*p == '0') {
+		p++;
+		digits = 1;
+	} else {
+		while (p < c->end && *p >= '0' && *p <= '9' && digits < 17) {
+			v = v * 10 + (*p++ - '0');
+			digits++;
+		}
+	}
+	if (digits > 16 || v > RL_JCS_MAX_SAFE_INTEGER)
+		return NULL;
+	if (p < c->end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E'))
+		return NULL;
+	c->p = p;
+	return json_integer(neg ? -v : v);
+}
+
+static json_t *canon_word(struct canon *c, const char *w, size_t n, json_t *v)
+{
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
+		return NULL;
+	c->p += n;
+	return v;
+}
+
+static json_t *canon_value(struct canon *c, int depth)
+{
+	const char *s;
+	size_t len;
+	int escaped;
+
+	if (depth > RL_JCS_MAX_DEPTH || c->p >= c->end)
+		return NULL;
+	switch (*c->p) {
+	case '{':
+		return canon_object(c, depth);
+	case '[':
+		return canon_array(c, depth);
+	case '"':
+		if (canon_string(c, &s, &len, &escaped) < 0)
+			return NULL;
+		return json_stringn_nocheck(s, len);
+	case 't':
+		return canon_word(c, "true", 4, json_true());
+	case 'f':
+		return canon_word(c, "false", 5, json_false());
+	case 'n':
+		return canon_word(c, "null", 4, json_null());
+	default:
+		return canon_number(c);
+	}
+}
+
+json_t *rl_jcs_parse_canonical(const char *text, size_t len)
+{
+	struct canon c = { (const unsigned char *)text, (const unsigned char *)text + len, RL_BUF_INIT };
+	json_t *v = NULL;
+
+	/* jansson's json_loadb takes an object or an array at the top, nothing else. */
+	if (len && (text[0] == '{' || text[0] == '['))
+		v = canon_value(&c, 0);
+	if (v && c.p != c.end) {
+		json_decref(v);
+		v = NULL;
+	}
+	rl_buf_release(&c.scratch);
+	return v;
+}

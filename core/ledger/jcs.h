@@ -51,4 +51,20 @@ int rl_jcs_append(struct rl_buf *out, const json_t *value, struct rl_error *err)
  */
 char *rl_jcs_string(const json_t *value, size_t *len, struct rl_error *err);
 
+/*
+ * Parses text[0..len) in one pass when it is already in canonical form,
+ * proving that as it goes: returns the parsed value (the caller decrefs
+ * it), the same value json_loadb(text, len, JSON_REJECT_DUPLICATES)
+ * gives, and then rl_jcs_string of it is exactly text.  Returns NULL
+ * when the text is not canonical, does not parse, or is canonical in a
+ * way this single pass does not prove (a real number, an escape in a
+ * member name, an integer beyond 2^53-1, nesting past RL_JCS_MAX_DEPTH, a
+ * "\u0000"): the caller then parses it with jansson, canonicalises
+ * that with rl_jcs_string and compares, which also says why it is not.
+ * It never returns a value for text that is not canonical.  The
+ * verifier's fast path (ledger/verify.c); tests/fuzz/fuzz_jcs.c holds
+ * it to the two-pass answer on any input.
+ */
+json_t *rl_jcs_parse_canonical(const char *text, size_t len);
+
 #endif

@@ -2,9 +2,11 @@
  * verify.c - the offline ledger verifier; see verify.h and docs/ledger.md.
  *
  * Two stages per batch of export lines.  Stage 1 is independent per entry
- * and runs on several threads: parse the line, decode key and signature,
- * check the message's prefix and that the rest is the JCS of its own
- * parse, verify the Ed25519 signature, hash the leaf.  Stage 2 walks the
+ * and runs on several threads: read the line (once: fast_line for the
+ * server's shape, else jansson), decode key and signature, check the
+ * message's prefix, verify the Ed25519 signature, parse the statement
+ * proving it is in JCS form as it goes (rl_jcs_parse_canonical; else
+ * parse, canonicalise and compare), hash the leaf.  Stage 2 walks the
  * batch in index order on the calling thread: index sequence, signer
  * authority (which needs everything before it), the Merkle stream.  The
  * first entry that fails either stage is the one reported.
@@ -51,8 +53,8 @@ enum {
 /* ---------------------------------------------------------------- entries */
 
 struct entry {
-	char *line;          /* the export line (owned), without newline */
-	size_t len;
+	char *line;          /* the export line (owned, kept for the next batch's line), without newline */
+	size_t len, cap;
 	uint64_t offset;     /* where the line starts in the input */
 	size_t raw_len;      /* its length there, newline included */
 	int blank_before;    /* a blank line came before this one */
@@ -62,6 +64,7 @@ struct entry {
 	uint8_t pk[32];
 	uint8_t leaf[32];
 	int redacted;        /* a redacted line: only the leaf hash, nothing to check but the tree */
+	int one_pass;        /* read by fast_line and rl_jcs_parse_canonical (no second parse) */
 	int texts, erased;   /* free texts committed to: checked against the commitment, and erased (ledger/texts.h) */
 	char why[400];       /* stage 1 fault, "" if none */
 };
@@ -76,23 +79,231 @@ static void bad1(struct entry *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void check_entry(struct entry *e)
+/*
+ * The export line as the server writes it (JSON_COMPACT, sorted keys,
+ * ASCII only): {"index":N,"message":"...","public_key":"...","signature":"..."}
+ * and maybe ,"texts":{...} last, read in one pass, the message's JSON
+ * string decoded into msg (texts, small and rare, parsed by jansson
+ * alone).  1 when the line has exactly that shape, with what json_loadb
+ * would give for each member; 0 for anything else (a redacted line, white
+ * space, another order, an escape this does not decode...), which the
+ * jansson reading then reads and judges.
+ */
+struct line_view {
+	int64_t index;
+	char pk64[48], sig64[96]; /* base64 of 32 and 64 bytes: 44 and 88 characters */
+	json_t *texts;            /* the "texts" member (the caller decrefs it), or NULL */
+};
+
+static const char *fast_key(const char *p, const char *end, const char *key, size_t klen)
+{
+	if ((size_t)(end - p) < klen + 3 || p[0] != '"' || memcmp(p + 1, key, klen) != 0 || p[klen + 1] != '"' ||
+	    p[klen + 2] != ':')
+		return NULL;
+	return p + klen + 3;
+}
+
+/* A string of plain ASCII without escapes (base64) into out; NULL if it is not one or does not fit. */
+static const char *fast_plain(const char *p, const char *end, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (p >= end || *p++ != '"')
+		return NULL;
+	while (p < end && *p != '"') {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c >= 0x80 || c == '\\' || n + 1 >= cap)
+			return NULL;
+		out[n++] = *p++;
+	}
+	if (p >= end)
+		return NULL;
+	out[n] = '\0';
+	return p + 1;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* The message string decoded into msg (reset first); NULL where jansson should judge. */
+static const char *fast_message(const char *p, const char *end, struct rl_buf *msg)
+{
+	rl_buf_reset(msg);
+	if (p >= end || *p++ != '"')
+		return NULL;
+	for (;;) {
+		const char *run = p;
+		unsigned cp, lo;
+		char u[4];
+		size_t n;
+
+		while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (rl_buf_add(msg, run, (size_t)(p - run)) < 0 || p >= end)
+			return NULL;
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\' || end - p < 2)
+			return NULL; /* a control character or a byte above 0x7f: jansson's to judge */
+		switch (p[1]) {
+		case '"': case '\\': case '/': u[0] = p[1]; n = 1; break;
+		case 'b': u[0] = '\b'; n = 1; break;
+		case 'f': u[0] = '\f'; n = 1; break;
+		case 'n': u[0] = '\n'; n = 1; break;
+		case 'r': u[0] = '\r'; n = 1; break;
+		case 't': u[0] = '\t'; n = 1; break;
+		case 'u':
+			if (end - p < 6 || hex4(p + 2, &cp) < 0 || cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+				return NULL;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				/* A surrogate pair, as JSON_ENSURE_ASCII writes a code point above U+FFFF. */
+				if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, &lo) < 0 || lo < 0xdc00 ||
+				    lo > 0xdfff)
+					return NULL;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			}
+			if (cp < 0x80) {
+				u[0] = (char)cp;
+				n = 1;
+			} else if (cp < 0x800) {
+				u[0] = (char)(0xc0 | (cp >> 6));
+				u[1] = (char)(0x80 | (cp & 0x3f));
+				n = 2;
+			} else if (cp < 0x10000) {
+				u[0] = (char)(0xe0 | (cp >> 12));
+				u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u[2] = (char)(0x80 | (cp & 0x3f));
+				n = 3;
+			} else {
+				u[0] = (char)(0xf0 | (cp >> 18));
+				u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+				u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u[3] = (char)(0x80 | (cp & 0x3f));
+				n = 4;
+			}
+			p += 4;
+			break;
+		default:
+			return NULL;
+		}
+		if (rl_buf_add(msg, u, n) < 0)
+			return NULL;
+		p += 2;
+	}
+}
+
+static int fast_line(const char *s, size_t len, struct line_view *v, struct rl_buf *msg)
+{
+	const char *p = s, *end = s + len;
+	int digits = 0;
+
+	v->texts = NULL;
+	if (len < 2 || *p++ != '{' || !(p = fast_key(p, end, "index", 5)))
+		return 0;
+	/* A non-negative integer as jansson reads one: 0, or no leading zero; 18 digits at most. */
+	v->index = 0;
+	if (p < end && *p == '0') {
+		p++;
+		digits = 1;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9' && digits < 19) {
+			v->index = v->index * 10 + (*p++ - '0');
+			digits++;
+		}
+	}
+	if (!digits || digits > 18 || p >= end || *p++ != ',')
+		return 0;
+	if (!(p = fast_key(p, end, "message", 7)) || !(p = fast_message(p, end, msg)) || p >= end || *p++ != ',')
+		return 0;
+	if (!(p = fast_key(p, end, "public_key", 10)) || !(p = fast_plain(p, end, v->pk64, sizeof(v->pk64))) ||
+	    p >= end || *p++ != ',')
+		return 0;
+	if (!(p = fast_key(p, end, "signature", 9)) || !(p = fast_plain(p, end, v->sig64, sizeof(v->sig64))))
+		return 0;
+	if (p + 1 == end && *p == '}')
+		return 1;
+	/* "texts", an object up to the line's last '}' (json_loadb refuses anything after the value). */
+	if (p >= end || *p++ != ',' || !(p = fast_key(p, end, "texts", 5)) || end[-1] != '}' || p >= end - 1 ||
+	    *p != '{')
+		return 0;
+	v->texts = json_loadb(p, (size_t)(end - 1 - p), JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+	return v->texts != NULL;
+}
+
+json_t *rl_verify_line_statement(const char *line, size_t len, struct rl_buf *scratch, int64_t *index)
+{
+	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
+	struct line_view view;
+	json_t *st;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (!fast_line(line, len, &view, scratch))
+		return NULL;
+	json_decref(view.texts);
+	if (scratch->len < plen || memcmp(scratch->data, RL_STATEMENT_PREFIX, plen) != 0)
+		return NULL;
+	st = rl_jcs_parse_canonical(scratch->data + plen, scratch->len - plen);
+	if (st && !json_is_object(st)) {
+		json_decref(st);
+		return NULL;
+	}
+	if (st)
+		*index = view.index;
+	return st;
+}
+
+/*
+ * Stage 1 of one entry.  The line is read by fast_line when it has the
+ * server's shape, else by jansson (and judged there); the statement is
+ * parsed once, by rl_jcs_parse_canonical when that proves it canonical in
+ * the same pass, else by jansson and compared with its canonical form.
+ * mbuf is the thread's buffer for the decoded message.
+ */
+static void check_entry(struct entry *e, struct rl_buf *mbuf)
 {
 	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
 	json_error_t jerr;
-	json_t *line, *v;
+	json_t *line = NULL, *v, *texts = NULL;
 	const char *key, *msg, *pk64, *sig64;
 	size_t mlen, n = 0;
 	uint8_t sig[64];
 	char *canon;
 	size_t clen;
 	struct rl_error err = RL_ERROR_INIT;
+	struct line_view view;
 
 	e->index = -1;
 	e->stmt = NULL;
 	e->redacted = 0;
+	e->one_pass = 0;
 	e->texts = e->erased = 0;
 	e->why[0] = '\0';
+	if (fast_line(e->line, e->len, &view, mbuf)) {
+		e->index = view.index;
+		msg = mbuf->data;
+		mlen = mbuf->len;
+		pk64 = view.pk64;
+		sig64 = view.sig64;
+		texts = view.texts;
+		goto read;
+	}
 	line = json_loadb(e->line, e->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!line) {
 		bad1(e, "the export line is not JSON (%s)", jerr.text);
@@ -142,6 +353,9 @@ static void check_entry(struct entry *e)
 		bad1(e, "the export line needs the strings \"message\", \"public_key\" and \"signature\"");
 		goto out;
 	}
+	mlen = json_string_length(json_object_get(line, "message"));
+	texts = json_incref(json_object_get(line, "texts"));
+read:
 	if (rl_base64_decode_exact(pk64, e->pk, 32) < 0) {
 		bad1(e, "\"public_key\" is not standard base64 of 32 bytes");
 		goto out;
@@ -150,7 +364,6 @@ static void check_entry(struct entry *e)
 		bad1(e, "\"signature\" is not standard base64 of 64 bytes");
 		goto out;
 	}
-	mlen = json_string_length(json_object_get(line, "message"));
 	if (mlen < plen || memcmp(msg, RL_STATEMENT_PREFIX, plen) != 0) {
 		bad1(e, "the message does not start with \"RASLOG-STATEMENT-v1\\n\"");
 		goto out;
@@ -159,30 +372,35 @@ static void check_entry(struct entry *e)
 		bad1(e, "the signature does not verify under public key %s", pk64);
 		goto out;
 	}
-	e->stmt = json_loadb(msg + plen, mlen - plen, JSON_REJECT_DUPLICATES, &jerr);
-	if (!e->stmt) {
-		bad1(e, "the signed statement is not JSON (%s)", jerr.text);
-		goto out;
-	}
-	if (!json_is_object(e->stmt)) {
-		bad1(e, "the signed statement is not a JSON object");
-		goto out;
-	}
-	canon = rl_jcs_string(e->stmt, &clen, &err);
-	if (!canon) {
-		bad1(e, "the signed statement cannot be canonicalised (%s)", err.detail);
-		rl_error_clear(&err);
-		goto out;
-	}
-	if (clen != mlen - plen || memcmp(canon, msg + plen, clen) != 0) {
+	/* One pass that parses and proves the text canonical; else jansson's parse and the canonical form compared. */
+	if (!(e->stmt = rl_jcs_parse_canonical(msg + plen, mlen - plen)) || !json_is_object(e->stmt)) {
+		json_decref(e->stmt);
+		e->stmt = json_loadb(msg + plen, mlen - plen, JSON_REJECT_DUPLICATES, &jerr);
+		if (!e->stmt) {
+			bad1(e, "the signed statement is not JSON (%s)", jerr.text);
+			goto out;
+		}
+		if (!json_is_object(e->stmt)) {
+			bad1(e, "the signed statement is not a JSON object");
+			goto out;
+		}
+		canon = rl_jcs_string(e->stmt, &clen, &err);
+		if (!canon) {
+			bad1(e, "the signed statement cannot be canonicalised (%s)", err.detail);
+			rl_error_clear(&err);
+			goto out;
+		}
+		if (clen != mlen - plen || memcmp(canon, msg + plen, clen) != 0) {
+			free(canon);
+			bad1(e, "the signed statement is not in canonical (JCS, RFC 8785) form");
+			goto out;
+		}
 		free(canon);
-		bad1(e, "the signed statement is not in canonical (JCS, RFC 8785) form");
-		goto out;
+	} else if (!line) {
+		e->one_pass = 1;
 	}
-	free(canon);
 	{
 		char why[300];
-		json_t *texts = json_object_get(line, "texts");
 		if (rl_texts_check(e->stmt, texts, &e->erased, why, sizeof(why)) < 0) {
 			bad1(e, "%s", why);
 			goto out;
@@ -206,12 +424,14 @@ out:
 		json_decref(e->stmt);
 		e->stmt = NULL;
 	}
+	json_decref(texts);
 	json_decref(line);
 }
 
 struct job {
 	struct entry *entries;
 	size_t from, to;
+	struct rl_buf msg;    /* the decoded message of the entry being checked; kept from batch to batch */
 };
 
 static void *run_job(void *arg)
@@ -219,7 +439,7 @@ static void *run_job(void *arg)
 	struct job *j = arg;
 
 	for (size_t i = j->from; i < j->to; i++)
-		check_entry(&j->entries[i]);
+		check_entry(&j->entries[i], &j->msg);
 	return NULL;
 }
 
@@ -1007,14 +1227,22 @@ static int fail(struct rl_verify_result *res, int64_t index, const char *why)
 	return 1;
 }
 
+/* Drops the batch's statements; its line buffers stay for the next batch read into it (release_batch frees them). */
 static void free_batch(struct entry *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(b[i].line);
 		json_decref(b[i].stmt);
-		b[i].line = NULL;
 		b[i].stmt = NULL;
 	}
+}
+
+static void release_batch(struct entry *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < BATCH; i++)
+		free(b[i].line);
+	free(b);
 }
 
 /* Reads up to BATCH non-blank lines into b (*n of them); -1 on a read error (nothing held). */
@@ -1022,11 +1250,12 @@ static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof
 {
 	*n = 0;
 	while (*n < BATCH) {
-		char *line = NULL;
-		size_t cap = 0;
+		char *line = b[*n].line;
+		size_t cap = b[*n].cap;
 		ssize_t len = getline(&line, &cap, in);
+		b[*n].line = line;
+		b[*n].cap = cap;
 		if (len < 0) {
-			free(line);
 			if (ferror(in)) {
 				free_batch(b, *n);
 				*n = 0;
@@ -1041,13 +1270,13 @@ static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof
 			line[--len] = '\0';
 		if (len == 0) {
 			*blank = 1;
-			free(line);
 			continue;
 		}
 		memset(&b[*n], 0, sizeof(b[*n]));
 		b[*n].offset = *offset - raw;
 		b[*n].raw_len = raw;
 		b[*n].line = line;
+		b[*n].cap = cap;
 		b[*n].len = (size_t)len;
 		b[*n].blank_before = *blank;
 		*blank = 0;
@@ -1080,6 +1309,7 @@ static int stage2(struct entry *batch, size_t n, struct state *s, struct rl_merk
 		}
 		if (e->why[0])
 			return fail(res, want, e->why);
+		res->one_pass += (uint64_t)e->one_pass;
 		res->texts += (uint64_t)e->texts;
 		res->texts_erased += (uint64_t)e->erased;
 		if (e->redacted)
@@ -1087,7 +1317,8 @@ static int stage2(struct entry *batch, size_t n, struct state *s, struct rl_merk
 		else if (authority(s, e, why, sizeof(why)) < 0)
 			return fail(res, want, why);
 		if (opts->entry)
-			opts->entry(opts->entry_ctx, e->index, e->redacted ? NULL : e->stmt, e->offset, e->raw_len);
+			opts->entry(opts->entry_ctx, e->index, e->redacted ? NULL : e->stmt, e->redacted ? NULL : &e->st,
+				    e->offset, e->raw_len);
 		rl_merkle_stream_push(ms, e->leaf);
 		res->entries = ms->size;
 		if (opts->old_head && ms->size == old->size) {
@@ -1144,6 +1375,8 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 		free(next);
 		return rl_error_internal(err, "out of memory");
 	}
+	for (int t = 0; t < MAX_THREADS; t++)
+		rl_buf_init(&chk.jobs[t].msg, 0);
 	memset(&s, 0, sizeof(s));
 	memcpy(s.log_key, opts->log_key, 32);
 	s.res = res;
@@ -1180,13 +1413,17 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 	}
 	if (0) {
 read_failed:
-		free(batch);
-		free(next);
+		release_batch(batch);
+		release_batch(next);
+		for (int t = 0; t < MAX_THREADS; t++)
+			rl_buf_release(&chk.jobs[t].msg);
 		state_free(&s);
 		return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
 	}
-	free(batch);
-	free(next);
+	release_batch(batch);
+	release_batch(next);
+	for (int t = 0; t < MAX_THREADS; t++)
+		rl_buf_release(&chk.jobs[t].msg);
 	state_free(&s);
 	if (rc)
 		return rc;

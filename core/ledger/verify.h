@@ -42,7 +42,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/buf.h"
 #include "base/error.h"
+#include "ledger/stmt.h"
 
 /* Called every opts->progress_every entries (and once at the end) with the entries checked so far. */
 typedef void (*rl_verify_progress_fn)(void *ctx, uint64_t done);
@@ -61,9 +63,13 @@ struct rl_verify_opts {
 	 * callee may keep a reference) and where its line is in the input
 	 * (byte offset and length, newline included), so that a reader of
 	 * the statements (`raslog audit`, domain/recompute.h) need not parse
-	 * the export again.  Entries after a bad one are never passed.
+	 * the export again; read is its members as the verifier read them
+	 * (ledger/stmt.h, pointing into statement; NULL with it), so that it
+	 * need not read them again either.  Entries after a bad one are never
+	 * passed.
 	 */
-	void (*entry)(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len);
+	void (*entry)(void *ctx, int64_t index, const json_t *statement, const struct rl_statement *read,
+		      uint64_t offset, size_t len);
 	void *entry_ctx;
 };
 
@@ -71,6 +77,8 @@ struct rl_verify_result {
 	int ok;                     /* 1 when everything verified */
 	uint64_t entries;           /* entries read and checked (up to the bad one) */
 	uint64_t redacted;          /* of those, redacted lines (only their leaf hash counted) */
+	uint64_t one_pass;          /* of those, read in one pass: the server's line shape, the statement proved
+				       canonical as it was parsed (the others: jansson, then JCS compared) */
 	uint64_t texts;             /* free texts checked against their statements' commitments (ledger/texts.h) */
 	uint64_t texts_erased;      /* commitments whose text was erased (or not given): shown as erased */
 	char root_hex[65];          /* the root over all entries (when ok) */
@@ -96,5 +104,18 @@ extern const char *const rl_verify_type_names[];
  */
 int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_verify_result *res,
 		     struct rl_error *err);
+
+/*
+ * The signed statement of one export line (a trailing newline is
+ * allowed) read the verifier's one-pass way, for a reader of lines
+ * rl_verify_export has already passed (`raslog audit`'s second pass):
+ * when the line has the server's shape and its statement is in canonical
+ * form, the statement parsed (the caller decrefs it) and *index set;
+ * NULL otherwise (a redacted line, another shape), when the caller
+ * parses the line with jansson itself.  It checks no signature.  scratch
+ * holds the decoded message (reused from call to call; the caller
+ * releases it).
+ */
+json_t *rl_verify_line_statement(const char *line, size_t len, struct rl_buf *scratch, int64_t *index);
 
 #endif

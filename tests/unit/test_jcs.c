@@ -352,6 +352,104 @@ static void test_string_has_length(void **state)
 	json_decref(v);
 }
 
+/*
+ * rl_jcs_parse_canonical on canonical text: a value equal to jansson's
+ * parse, whose canonical form is the text again.
+ */
+static void check_proved(const char *text)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *fast = rl_jcs_parse_canonical(text, strlen(text));
+	json_t *slow = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	size_t len;
+	char *again;
+
+	if (!fast)
+		fail_msg("not proved canonical: %s", text);
+	assert_non_null(slow);
+	assert_true(json_equal(fast, slow));
+	again = rl_jcs_string(fast, &len, &err);
+	assert_non_null(again);
+	assert_string_equal(again, text);
+	free(again);
+	json_decref(fast);
+	json_decref(slow);
+}
+
+/* ... and on text it must not vouch for; canonical says whether the two passes find it canonical. */
+static void check_declined(const char *text, size_t n, int canonical)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *slow = json_loadb(text, n, JSON_REJECT_DUPLICATES, NULL);
+	size_t len = 0;
+	char *c = slow ? rl_jcs_string(slow, &len, &err) : NULL;
+
+	assert_null(rl_jcs_parse_canonical(text, n));
+	assert_int_equal(c && len == n && memcmp(c, text, n) == 0, canonical);
+	rl_error_clear(&err);
+	free(c);
+	json_decref(slow);
+}
+#define DECLINED(t, canonical) check_declined((t), sizeof(t) - 1, (canonical))
+
+static void test_parse_canonical(void **state)
+{
+	(void)state;
+	check_proved("{}");
+	check_proved("[]");
+	check_proved("{\"a\":[1,-2,0,true,false,null,\"x\"],\"b\":{\"c\":{}},\"d\":[]}");
+	check_proved("{\"m\":-9007199254740991,\"n\":9007199254740991}");
+	check_proved("[\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\\u000b\",\"/\x7f\"]");
+	check_proved("[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"]");
+	/* UTF-16 order: U+1F600 (a surrogate pair, 0xD83D...) before U+E000, U+00E9 before both. */
+	check_proved("{\"\xc3\xa9\":1,\"\xf0\x9f\x98\x80\":2,\"\xee\x80\x80\":3}");
+	check_proved("{\"a\":1,\"aa\":2,\"ab\":3,\"b\":4}");
+	check_proved("{\"type\":\"session_signoff\",\"v\":1}");
+}
+
+static void test_parse_not_canonical(void **state)
+{
+	(void)state;
+	/* Key order, duplicates, white space. */
+	DECLINED("{\"b\":1,\"a\":2}", 0);
+	DECLINED("{\"a\":1,\"a\":1}", 0);
+	DECLINED("{\"\xee\x80\x80\":3,\"\xf0\x9f\x98\x80\":2}", 0); /* byte order is not UTF-16 order */
+	DECLINED("{\"a\": 1}", 0);
+	DECLINED(" {\"a\":1}", 0);
+	DECLINED("{\"a\":1}\n", 0);
+	DECLINED("[1, 2]", 0);
+	/* Number forms. */
+	DECLINED("{\"a\":1.0}", 0);
+	DECLINED("{\"a\":1e2}", 0);
+	DECLINED("{\"a\":1E2}", 0);
+	DECLINED("{\"a\":-0}", 0);
+	DECLINED("{\"a\":01}", 0);
+	DECLINED("{\"a\":+1}", 0);
+	DECLINED("{\"a\":9007199254740992}", 0);    /* past 2^53-1: not canonicalisable */
+	DECLINED("{\"a\":12345678901234567890}", 0);
+	/* Escapes JCS does not write. */
+	DECLINED("[\"caf\\u00e9\"]", 0);            /* literal UTF-8 */
+	DECLINED("[\"\\u000a\"]", 0);               /* \n */
+	DECLINED("[\"\\u001F\"]", 0);               /* lowercase hex */
+	DECLINED("[\"\\/\"]", 0);
+	DECLINED("[\"\\ud83d\\ude00\"]", 0);
+	DECLINED("[\"\\u0000\"]", 0);               /* jansson refuses U+0000 here */
+	DECLINED("[\"a\nb\"]", 0);                  /* a raw control character */
+	/* Not UTF-8, or not the shortest form, or a surrogate. */
+	DECLINED("[\"\xc3\"]", 0);
+	DECLINED("[\"\xc0\xaf\"]", 0);
+	DECLINED("[\"\xed\xa0\x80\"]", 0);
+	/* Not JSON, or not what json_loadb takes at the top. */
+	DECLINED("{\"a\":1", 0);
+	DECLINED("{\"a\":tru}", 0);
+	DECLINED("1", 0);
+	DECLINED("\"a\"", 0);
+	DECLINED("", 0);
+	/* Canonical, but left to the two passes: a real, an escaped member name. */
+	DECLINED("{\"a\":1.5}", 1);
+	DECLINED("{\"a\\nb\":1}", 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +466,8 @@ int main(void)
 		cmocka_unit_test(test_buffer_limit_leaves_buffer_alone),
 		cmocka_unit_test(test_depth_and_cycles),
 		cmocka_unit_test(test_string_has_length),
+		cmocka_unit_test(test_parse_canonical),
+		cmocka_unit_test(test_parse_not_canonical),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,6 +201,13 @@ static void test_good(void **state)
 	assert_true(res.statements[0] > 0); /* faculty_key */
 	assert_true(res.statements[2] > 0); /* trainer_accreditation */
 	assert_true(res.statements[5] > 0); /* session_signoff */
+	/* Every line as the server writes it is read in one pass, those with "texts" beside too. */
+	{
+		uint64_t with_texts = 0;
+		for (size_t i = 0; i < nlines; i++)
+			with_texts += strstr(lines[i], ",\"texts\":{") != NULL;
+		assert_int_equal(res.one_pass, nlines - res.redacted);
+	}
 }
 
 static void test_signature_bit_flip(void **state)
@@ -1076,7 +1083,8 @@ struct seen_entries {
 	size_t statements, bad_offsets;
 };
 
-static void see_entry(void *ctx, int64_t index, const json_t *statement, uint64_t offset, size_t len)
+static void see_entry(void *ctx, int64_t index, const json_t *statement, const struct rl_statement *read,
+		      uint64_t offset, size_t len)
 {
 	struct seen_entries *s = ctx;
 	char *buf = malloc(len + 1);
@@ -1085,6 +1093,10 @@ static void see_entry(void *ctx, int64_t index, const json_t *statement, uint64_
 	if (index != s->next++)
 		s->bad_offsets++;
 	s->statements += statement != NULL;
+	/* The members as the verifier read them, from that statement. */
+	if ((statement != NULL) != (read != NULL) ||
+	    (read && (read->type != json_string_value(json_object_get(statement, "type")) || read->kind >= RL_K_COUNT)))
+		s->bad_offsets++;
 	/* The callee may read the line again: offset and length name it, newline included. */
 	if (!buf || pread(fileno(s->f), buf, len, (off_t)offset) != (ssize_t)len || buf[len - 1] != '\n' ||
 	    !(line = json_loadb(buf, len, 0, NULL)) || json_integer_value(json_object_get(line, "index")) != index)
@@ -1179,10 +1191,229 @@ static void test_many_batches(void **state)
 	free_lines(c, total);
 }
 
+/* Replaces the first from in s (malloc'd, freed) with to; the new string. */
+static char *replace_once(char *s, const char *from, const char *to)
+{
+	char *at = strstr(s, from), *out;
+	size_t pre, len;
+
+	assert_non_null(at);
+	pre = (size_t)(at - s);
+	len = strlen(s) - strlen(from) + strlen(to) + 1;
+	out = malloc(len);
+	snprintf(out, len, "%.*s%s%s", (int)pre, s, to, at + strlen(from));
+	free(s);
+	return out;
+}
+
+/* The export line for message text msg (prefix included) signed by sk, as the server writes it. */
+static char *text_line(const char *msg, const uint8_t pk[32], const uint8_t sk[64], size_t index)
+{
+	uint8_t sig[64];
+	char *sig64, *pk64 = rl_base64_encode(pk, 32), *out;
+	json_t *line;
+
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), sk);
+	sig64 = rl_base64_encode(sig, 64);
+	line = json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)index, "message", msg, "public_key", pk64,
+			 "signature", sig64);
+	out = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(line);
+	free(sig64);
+	free(pk64);
+	return out;
+}
+
+/*
+ * The one-pass reading (the export line by fast_line, the statement by
+ * rl_jcs_parse_canonical) refuses what the two passes refused: a
+ * statement correctly signed but not in canonical form (white space, key
+ * order, number forms, unicode escapes JCS does not write) is bad at its
+ * index; and an export line in another shape than the server's, holding
+ * the same signed bytes, still verifies.
+ */
+static void test_canonical_forms(void **state)
+{
+	uint8_t epk[32], esk[64];
+	char e64[48];
+	int64_t ell = person("David Ellis", epk, esk, e64), trainee = person("Priya Raman", NULL, NULL, NULL);
+	size_t n = nlines;
+	char **c = copy_lines(), *canon;
+	struct rl_verify_result res;
+	struct rl_error err = RL_ERROR_INIT;
+	/* Text beyond ASCII in the statement: the export line escapes it (\u00f4, a surrogate pair for U+1F600). */
+	json_t *session = json_pack("{s:I,s:I,s:I,s:s,s:i,s:s}", "id", (json_int_t)2000000, "trainee", (json_int_t)trainee,
+				    "trainer", (json_int_t)ell, "date", "2026-01-01", "minutes", 30, "procedure",
+				    "R\u00e9section h\u00f4pital \xf0\x9f\x98\x80");
+	struct rl_signer by = { ell, e64, "2026-01-02T00:00:00Z" };
+	json_t *st = rl_stmt_session_signoff(session, "confirmed", NULL, NULL, NULL, &by);
+	size_t len;
+	uint64_t one_pass;
+	static const struct {
+		const char *from, *to;
+		const char *why; /* part of the reason given */
+	} forms[] = {
+		{ ",\"", ", \"", "canonical" },                         /* white space */
+		{ "\"minutes\":30", "\"minutes\":30.0", "canonical" },  /* number forms */
+		{ "\"minutes\":30", "\"minutes\":3e1", "canonical" },
+		{ "\"minutes\":30", "\"minutes\":030", "not JSON" },
+		{ "\"date\":\"2026-01-01\"", "\"date\":\"2026\\u002d01-01\"", "canonical" }, /* unicode escapes */
+		{ "\"date\":\"2026-01-01\"", "\"date\":\"\\u0032026-01-01\"", "canonical" },
+		{ "\"date\":\"2026-01-01\"", "\"date\":\"2026\\/01-01\"", "canonical" },
+		{ "\"minutes\":30", "\"minutes\":30,\"minutes\":30", "not JSON" }, /* a name twice */
+		{ "{", "{\"zz\":1,", "canonical" },                     /* a member out of order */
+	};
+
+	(void)state;
+	canon = rl_statement_message(st, &len, &err);
+	assert_non_null(canon);
+	assert_non_null(strstr(canon, "h\xc3\xb4pital \xf0\x9f\x98\x80"));
+	c = realloc(c, (n + 2) * sizeof(*c));
+
+	/* The canonical statement verifies, in the server's line and in other shapes of the same line. */
+	c[n] = text_line(canon, epk, esk, n);
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	one_pass = res.one_pass;
+	c[n] = replace_once(c[n], "\"index\":", "\"index\": ");
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	assert_int_equal(res.one_pass, one_pass - 1); /* that line by jansson */
+	free(c[n]);
+	c[n] = text_line(canon, epk, esk, n);
+	c[n] = replace_once(c[n], "\\\"trainee\\\"", "\\u0022trainee\\u0022");
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	assert_int_equal(res.one_pass, one_pass); /* \u0022 decoded by fast_line too */
+	c[n] = replace_once(c[n], "{\"index\":", "{\"texts\":{},\"index\":");
+	assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+	free(c[n]);
+
+	/* A rejection whose reason is committed to, its text beside the statement: one pass, the text checked. */
+	{
+		json_t *texts = json_object(), *rej = rl_stmt_session_signoff(session, "rejected", NULL, NULL,
+									    "not at the console \u00e9\xf0\x9f\x98\x80", &by);
+		json_t *sealed = rl_texts_seal(rej, texts), *line;
+		char *msg = rl_statement_message(sealed, &len, &err), *l;
+
+		assert_non_null(msg);
+		l = text_line(msg, epk, esk, n);
+		line = json_loads(l, 0, NULL);
+		json_object_set(line, "texts", texts);
+		c[n] = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		assert_non_null(strcasestr(c[n], "\\ud83d\\ude00")); /* the export writes U+1F600 as a surrogate pair */
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 0);
+		assert_int_equal(res.one_pass, one_pass);
+		assert_int_equal(res.texts, 1);
+		free(c[n]);
+		/* The text changed beside the statement: refused, also in one pass. */
+		json_object_set_new(json_object_get(texts, "reason"), "text", json_string("at the console"));
+		c[n] = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_int_equal(res.bad_index, (int64_t)n);
+		free(c[n]);
+		json_decref(line);
+		free(l);
+		free(msg);
+		json_decref(sealed);
+		json_decref(rej);
+		json_decref(texts);
+	}
+
+	/* Each non-canonical form, correctly signed, is refused at its index. */
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char *text = replace_once(strdup(canon), forms[i].from, forms[i].to);
+		c[n] = text_line(text, epk, esk, n);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_int_equal(res.bad_index, (int64_t)n);
+		if (!strstr(res.why, forms[i].why))
+			fail_msg("form %zu (%s): %s", i, text, res.why);
+		free(c[n]);
+		free(text);
+	}
+	/* A member in another order: the same members, each once, the last first. */
+	{
+		json_t *parsed = json_loads(canon + strlen(RL_STATEMENT_PREFIX), 0, NULL), *re = json_object(), *v;
+		const char *k, *last = NULL;
+		char *body, *text;
+
+		json_object_foreach(parsed, k, v)
+			last = k;
+		json_object_set(re, last, json_object_get(parsed, last));
+		json_object_foreach(parsed, k, v)
+			if (strcmp(k, last) != 0)
+				json_object_set(re, k, v);
+		body = json_dumps(re, JSON_COMPACT);
+		assert_non_null(body);
+		len = strlen(RL_STATEMENT_PREFIX) + strlen(body) + 1;
+		text = malloc(len);
+		snprintf(text, len, "%s%s", RL_STATEMENT_PREFIX, body);
+		c[n] = text_line(text, epk, esk, n);
+		assert_int_equal(run(c, n + 1, NULL, NULL, &res), 1);
+		assert_int_equal(res.bad_index, (int64_t)n);
+		assert_non_null(strstr(res.why, "canonical"));
+		free(c[n]);
+		free(text);
+		free(body);
+		json_decref(re);
+		json_decref(parsed);
+	}
+	json_decref(session);
+	json_decref(st);
+	free(canon);
+	free_lines(c, n);
+}
+
+/*
+ * rl_verify_line_statement (the audit's second pass): for each line the
+ * server wrote, with its newline or without, the statement jansson reads
+ * from the message and the line's index; NULL for a line of another shape
+ * or a redacted one, which the caller then reads with jansson.
+ */
+static void test_line_statement(void **state)
+{
+	struct rl_buf scratch = RL_BUF_INIT;
+	size_t plen = strlen(RL_STATEMENT_PREFIX), found = 0;
+
+	(void)state;
+	for (size_t i = 0; i < nlines; i++) {
+		json_t *line = json_loads(lines[i], 0, NULL), *want, *got;
+		const char *msg = json_string_value(json_object_get(line, "message"));
+		char *nl = malloc(strlen(lines[i]) + 2);
+		int64_t index = -1;
+
+		want = msg ? json_loads(msg + plen, 0, NULL) : NULL;
+		got = rl_verify_line_statement(lines[i], strlen(lines[i]), &scratch, &index);
+		if (got) {
+			assert_true(json_equal(got, want));
+			assert_int_equal(index, json_integer_value(json_object_get(line, "index")));
+			found++;
+		}
+		json_decref(got);
+		snprintf(nl, strlen(lines[i]) + 2, "%s\n", lines[i]);
+		got = rl_verify_line_statement(nl, strlen(nl), &scratch, &index);
+		assert_non_null(got);
+		assert_true(json_equal(got, want));
+		json_decref(got);
+		free(nl);
+		json_decref(want);
+		json_decref(line);
+	}
+	assert_int_equal(found, nlines);
+	{
+		int64_t index = -1;
+		const char *other = "{\"index\": 0, \"message\":\"x\"}";
+		const char *redacted = "{\"index\":3,\"leaf_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}";
+		assert_null(rl_verify_line_statement(other, strlen(other), &scratch, &index));
+		assert_null(rl_verify_line_statement(redacted, strlen(redacted), &scratch, &index));
+		assert_int_equal(index, -1);
+	}
+	rl_buf_release(&scratch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_canonical_forms),
+		cmocka_unit_test(test_line_statement),
 		cmocka_unit_test(test_signature_bit_flip),
 		cmocka_unit_test(test_message_edited),
 		cmocka_unit_test(test_entry_dropped),
