@@ -465,7 +465,7 @@ int rl_rows_accreditation_counts(struct rl_db *db, const struct rl_rows_acc_quer
 				 void (*each)(void *ctx, const char *status, int64_t n), void *ctx,
 				 struct rl_error *err)
 {
-	/* Status rows first, through the index trainee_status_counts (021_list_counts.sql): an index-only
+	/* Status rows first, through the index trainee_status_counts (020_list_counts.sql): an index-only
 	 * scan of the three columns counted.  The unary + keeps SQLite from starting at users and visiting
 	 * every status row by its key instead, which reads each row's summary (ten times the index). */
 	static const char *const counts_sql =

@@ -1,7 +1,7 @@
 #!/bin/bash
 # 32-list-counts.sh - the accreditation list's header agrees with its rows
 # (issue 18; the counts read the status rows through the index of
-# schema/021): for each filter (none, a site, a curriculum, a name
+# schema/020): for each filter (none, a site, a curriculum, a name
 # search), counts[s] is the number of trainees the same filter lists with
 # status=s, and the items of the unfiltered-by-status page are those
 # trainees; the sites are every trainee's home site.  The same after

@@ -50,7 +50,7 @@ check_drift() { grep -qF -- "$1" "$tmp/drift.out"; tap $? "drift named: $1"; }
 [ $st = 1 ]; tap $? "the comparison fails on the drifted copy"
 check_drift "users.gmc: NOT NULL in PostgreSQL only"
 check_drift "sessions.notes: type TEXT in SQLite wants text, PostgreSQL has bytea"
-check_drift "sessions: index sessions_pending (trainee_id, trainer_id, id WHERE status='pending') differs or is missing in PostgreSQL"
+check_drift "sessions: index sessions_pending (trainee_id, trainer_id, id, revision, status WHERE status='pending') differs or is missing in PostgreSQL"
 check_drift "ledger: append-only in SQLite only"
 check_drift "tokens: UNIQUE (hash) only in SQLite"
 check_drift "meta.extra: only in PostgreSQL"

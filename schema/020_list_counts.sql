@@ -1,4 +1,4 @@
--- 021_list_counts.sql - issue 18: the accreditation list's header at full scale.
+-- 020_list_counts.sql - issue 18: the accreditation list's header at full scale.
 --
 -- The list's counts (trainees per status for the page's filters) are
 -- computed again after every commit.  They read three columns of each
