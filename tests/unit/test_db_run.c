@@ -4,7 +4,8 @@
  * its end (0, the changes counted) or fail naming what they were doing,
  * and leave the statement reset for its next use; rl_db_each_id calls
  * each per row and stops at a non-zero return; rl_db_lookup_int64 tells
- * a row (1) from none (0).
+ * a row (1) from none (0); a failed step's detail reaches err even from
+ * an engine whose reset forgets it (the ledger size and tree head lookups).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/engine.h"
+#include "store/ledger_rows.h"
 #include "store/sql.h"
 
 #include "db_fixture.h"
@@ -162,12 +165,56 @@ static void each_id_and_lookup(void **state)
 	assert_int_equal(err.status, RL_OK);
 }
 
+/*
+ * An engine whose reset forgets the connection's last failure (as an
+ * engine that keeps it per statement would): a lookup must read the
+ * failure before it resets.
+ */
+static const struct rl_engine *real_engine;
+
+static void forgetful_reset(struct rl_stmt *st)
+{
+	real_engine->reset(st);
+	real_engine->exec(st->db, "SELECT 1");
+}
+
+static void failure_read_before_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_engine forgetful;
+	int64_t size = -7;
+
+	real_engine = f->db->engine;
+	forgetful = *real_engine;
+	forgetful.reset = forgetful_reset;
+	/* prepared (cached) while the tables are there, then taken away */
+	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), 0);
+	assert_true(size >= 0);
+	size = -7;
+	assert_int_equal(rl_rows_tree_head_last_size(f->db, &size, &err), 0);
+	assert_true(size >= -1);
+	assert_int_equal(rl_db_exec(f->db, "DROP TABLE tree_heads", &err), 0);
+	assert_int_equal(rl_db_exec(f->db, "DROP TABLE ledger", &err), 0);
+	f->db->engine = &forgetful;
+	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), -1);
+	assert_non_null(strstr(err.detail, "reading the ledger size"));
+	assert_non_null(strstr(err.detail, "no such table: ledger"));
+	rl_error_clear(&err);
+	assert_int_equal(rl_rows_tree_head_last_size(f->db, &size, &err), -1);
+	assert_non_null(strstr(err.detail, "reading the tree head"));
+	assert_non_null(strstr(err.detail, "no such table: tree_heads"));
+	rl_error_clear(&err);
+	f->db->engine = real_engine;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(run_done_and_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_changes_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_id_and_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(failure_read_before_reset, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
