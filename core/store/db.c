@@ -233,6 +233,36 @@ int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const c
 	return 0;
 }
 
+int rl_db_get_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
+		  const char *what, struct rl_error *err)
+{
+	int rc = rl_step(st), result = 0;
+
+	if (rc == RL_ROW) {
+		result = row(ctx, st);
+		result = result ? result : 1;
+	} else if (rc != RL_DONE)
+		result = rl_db_fail(db, err, what);
+	rl_reset(st);
+	return result;
+}
+
+int rl_db_each_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
+		   const char *what, struct rl_error *err)
+{
+	int rc, stop = 0;
+
+	while (!stop && (rc = rl_step(st)) == RL_ROW)
+		stop = row(ctx, st);
+	if (!stop && rc != RL_DONE) {
+		rl_db_fail(db, err, what);
+		rl_reset(st);
+		return -1;
+	}
+	rl_reset(st);
+	return stop;
+}
+
 /* ---- transactions ---- */
 
 int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err)

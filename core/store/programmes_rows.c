@@ -146,47 +146,28 @@ static void programme_row(struct rl_stmt *st, struct rl_row_programme *r)
 	r->faculty = rl_col_int64(st, 7);
 }
 
+/* programme_call: a programme row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(programme, struct rl_row_programme, programme_row)
+
 int rl_rows_programme_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_programme *row),
 			  void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "WHERE p.id = ?", err);
-	struct rl_row_programme r;
-	int rc, result = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		programme_row(st, &r);
-		result = each(ctx, &r);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading a programme");
-	}
-	rl_reset(st);
-	return result;
+	return rl_db_get_row(db, st, programme_call, &(struct programme_each){ each, ctx }, "reading a programme", err);
 }
 
 int rl_rows_programmes_list(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_programme *row), void *ctx,
 			    struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "ORDER BY p.name, p.id", err);
-	struct rl_row_programme r;
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		programme_row(st, &r);
-		stop = each(ctx, &r);
-	}
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing programmes");
-	return 0;
+	return rl_db_each_row(db, st, programme_call, &(struct programme_each){ each, ctx }, "listing programmes", err);
 }
 
 int rl_rows_programme_user_roles(struct rl_db *db, int64_t user, int *roles, struct rl_error *err)

@@ -164,46 +164,18 @@ static void session_row(struct rl_stmt *st, struct rl_row_session *r)
 	}
 }
 
-/* Runs st (bound) and calls each per row until it returns non-zero; what names a failure. */
-static int each_session(struct rl_db *db, struct rl_stmt *st,
-			int (*each)(void *ctx, const struct rl_row_session *row), void *ctx, const char *what,
-			struct rl_error *err)
-{
-	struct rl_row_session r;
-	int rc, stop = 0;
-
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		session_row(st, &r);
-		stop = each(ctx, &r);
-	}
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return 0;
-}
+/* session_call: a session row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(session, struct rl_row_session, session_row)
 
 int rl_rows_session_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_session *row),
 			void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM " WHERE s.id = ?", err);
-	struct rl_row_session r;
-	int rc, result = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		session_row(st, &r);
-		result = each(ctx, &r);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading a session");
-	}
-	rl_reset(st);
-	return result;
+	return rl_db_get_row(db, st, session_call, &(struct session_each){ each, ctx }, "reading a session", err);
 }
 
 int rl_rows_sessions_of_trainee(struct rl_db *db, int64_t trainee,
@@ -216,7 +188,7 @@ int rl_rows_sessions_of_trainee(struct rl_db *db, int64_t trainee,
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainee);
-	return each_session(db, st, each, ctx, "reading a trainee's sessions", err);
+	return rl_db_each_row(db, st, session_call, &(struct session_each){ each, ctx }, "reading a trainee's sessions", err);
 }
 
 int rl_rows_sessions_list(struct rl_db *db, const struct rl_row_session_filter *f,
@@ -240,7 +212,7 @@ int rl_rows_sessions_list(struct rl_db *db, const struct rl_row_session_filter *
 	rl_bind_int64(st, 7, f->before_id);
 	rl_bind_int(st, 8, (int)f->limit);
 	rl_rows_scope_bind(st, f->me);
-	return each_session(db, st, each, ctx, "listing sessions", err);
+	return rl_db_each_row(db, st, session_call, &(struct session_each){ each, ctx }, "listing sessions", err);
 }
 
 int rl_rows_session_duplicate(struct rl_db *db, int64_t trainee, const char *date, const char *activity,
