@@ -132,12 +132,12 @@ int rl_rows_ledger_of_person(struct rl_db *db, int64_t person, int64_t *idx, siz
 	return *n == max || rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a person's ledger entries");
 }
 
-int rl_rows_ledger_accreditation_ends(struct rl_db *db,
-				      int (*each)(void *ctx, int64_t index, const char *message, size_t len),
-				      void *ctx, struct rl_error *err)
+int rl_rows_ledger_accreditations(struct rl_db *db,
+				  int (*each)(void *ctx, int64_t index, const char *message, size_t len),
+				  void *ctx, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('revocation', "
-					"'trainer_accreditation') ORDER BY idx", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('accreditation', "
+					"'trainer_accreditation', 'revocation') ORDER BY idx", err);
 	int rc, stop = 0;
 
 	if (!st)
@@ -151,7 +151,29 @@ int rl_rows_ledger_accreditation_ends(struct rl_db *db,
 	rl_reset(st);
 	if (stop)
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the ledger's revocations");
+	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the ledger's accreditations");
+}
+
+int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
+			     struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM ledger WHERE idx = ?2 AND kind = ?1), "
+					"(SELECT count(*) FROM ledger WHERE idx <= ?2 AND kind = ?1)", err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_text(st, 1, kind, -1);
+	rl_bind_int64(st, 2, index);
+	if ((rc = rl_step(st)) != RL_ROW) {
+		rl_db_fail(db, err, "ranking a ledger entry among its kind");
+		rl_reset(st);
+		return -1;
+	}
+	rc = rl_col_int64(st, 0) == 1;
+	*rank = rc ? rl_col_int64(st, 1) : 0;
+	rl_reset(st);
+	return rc;
 }
 
 int rl_rows_ledger_about_after(struct rl_db *db, int64_t subject, int64_t after,
