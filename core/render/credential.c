@@ -27,6 +27,7 @@
 #include "domain/progress.h"
 #include "domain/progress_record.h"
 #include "store/ledger_lookup.h"
+#include "store/ledger_rows.h"
 #include "store/secrets.h"
 #include "store/signoff_rows.h"
 #include "base/codes.h"
@@ -272,12 +273,30 @@ json_t *rl_credential_evidence(const struct rl_progress *p, int64_t acc_index, c
 	return evidence;
 }
 
-/* The ledger's signed tree head, as the credential names it; head keeps the strings. */
-static void head_ref(const json_t *head, struct rl_tree_head_ref *h)
+/* The ledger's latest signed tree head as a credential names it: ref points into the buffers. */
+struct head {
+	struct rl_tree_head_ref ref;
+	char root_hex[65], timestamp[32];
+};
+
+/* Reads the latest signed head into h: 0, or -1 with err (none yet: as rl_ledger_head says). */
+static int head_read(struct rl_db *db, struct head *h, struct rl_error *err)
 {
-	h->tree_size = json_integer_value(json_object_get(head, "tree_size"));
-	h->root_hash = json_string_value(json_object_get(head, "root_hash"));
-	h->timestamp = json_string_value(json_object_get(head, "timestamp"));
+	struct rl_row_tree_head row;
+	int rc = rl_rows_tree_head_latest(db, &row, err);
+
+	memset(h, 0, sizeof(*h));
+	if (rc == 1 && row.root_len == 32) {
+		sodium_bin2hex(h->root_hex, sizeof(h->root_hex), row.root, 32);
+		snprintf(h->timestamp, sizeof(h->timestamp), "%s", row.timestamp ? row.timestamp : "");
+		h->ref.tree_size = row.tree_size;
+		h->ref.root_hash = h->root_hex;
+		h->ref.timestamp = h->timestamp;
+	} else if (rc >= 0) {
+		rc = rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+	}
+	rl_rows_tree_head_clear(&row);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The signed_at of the statement at ledger index idx into out (the ledger's, never a record row's): 0, or -1 with err. */
@@ -286,6 +305,8 @@ static int statement_signed_at(struct rl_db *db, int64_t idx, char *out, size_t 
 	struct rl_row_ledger_entry e;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
 	json_t *stmt = NULL;
+	struct rl_statement s;
+	struct rl_error ignored = RL_ERROR_INIT;
 
 	out[0] = '\0';
 	if (rl_rows_ledger_entry(db, idx, &e, err) < 0)
@@ -293,8 +314,9 @@ static int statement_signed_at(struct rl_db *db, int64_t idx, char *out, size_t 
 	if (e.message && e.message_len > plen && memcmp(e.message, RL_STATEMENT_PREFIX, plen) == 0)
 		stmt = json_loadb(e.message + plen, e.message_len - plen, 0, NULL);
 	rl_row_ledger_entry_release(&e);
-	if (json_string_value(json_object_get(stmt, "signed_at")))
-		snprintf(out, size, "%s", json_string_value(json_object_get(stmt, "signed_at")));
+	if (stmt && rl_statement_read(stmt, NULL, &s, &ignored) == 0 && s.kind == RL_K_ACC && s.signed_at)
+		snprintf(out, size, "%s", s.signed_at);
+	rl_error_clear(&ignored);
 	json_decref(stmt);
 	if (!out[0])
 		return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
@@ -306,8 +328,8 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 {
 	struct rl_user u;
 	struct rl_progress p;
-	struct rl_tree_head_ref h;
-	json_t *head = NULL, *doc = NULL, *subject, *evidence;
+	struct head h;
+	json_t *doc = NULL, *subject, *evidence;
 	struct rl_row_acc acc;
 	int64_t acc_id = 0, acc_index = 0, status_index = 0;
 	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
@@ -348,8 +370,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 		if (statement_signed_at(db, acc_index, accredited_at, sizeof(accredited_at), err) < 0)
 			goto out;
 	}
-	head = rl_ledger_head(db, err);
-	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
+	if (head_read(db, &h, err) < 0 || issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
 	snprintf(buf, sizeof(buf), "urn:raslog:accreditation:%lld", (long long)acc_index);
 	doc = credential_new(buf, did, iss);
@@ -364,9 +385,8 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 	}
 	snprintf(buf, sizeof(buf), "Accredited in robot-assisted surgery: %s", p.title);
 	json_object_set_new(doc, "name", json_string(buf));
-	head_ref(head, &h);
 	subject = rl_credential_subject(&p, acc_index, u.gmc);
-	evidence = rl_credential_evidence(&p, acc_index, &h);
+	evidence = rl_credential_evidence(&p, acc_index, &h.ref);
 	if (!subject || !evidence || json_object_set_new(doc, "credentialSubject", subject) < 0 ||
 	    json_object_set_new(doc, "evidence", evidence) < 0) {
 		json_decref(subject);
@@ -380,7 +400,6 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:
-	json_decref(head);
 	rl_progress_release(&p);
 	return doc;
 }
@@ -681,7 +700,8 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 	int found;
 	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
-	json_t *head = NULL, *doc = NULL;
+	struct head h;
+	json_t *doc = NULL;
 
 	if (rl_user_get(db, trainer, &u, err) < 0)
 		return NULL;
@@ -724,9 +744,10 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 			     (long long)trainer);
 		return NULL;
 	}
-	head = rl_ledger_head(db, err);
-	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
-		goto out;
+	if (head_read(db, &h, err) < 0)
+		return NULL;
+	if (issuer_keys(db, sk, did, vm, err) < 0)
+		goto out_keys;
 	snprintf(buf, sizeof(buf), "urn:raslog:trainer-accreditation:%lld", (long long)acc_index);
 	doc = credential_new(buf, did, iss);
 	if (!doc) {
@@ -755,8 +776,7 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
 	{
 		char th[200];
-		snprintf(th, sizeof(th), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
-			 json_string_value(json_object_get(head, "root_hash")));
+		snprintf(th, sizeof(th), "urn:raslog:tree-head:%lld:%s", h.ref.tree_size, h.ref.root_hash);
 		json_object_set_new(doc, "evidence", json_pack("[{s:s,s:[s],s:s},{s:s,s:[s],s:s}]",
 			"id", buf, "type", "Evidence", "name", "Faculty trainer accreditation statement",
 			"id", th, "type", "Evidence", "name", "Signed ledger tree head"));
@@ -764,7 +784,5 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 	doc = credential_finish(doc, iss->base_url, RL_STATUS_LIST_BITS / 2 + status_index, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
-out:
-	json_decref(head);
 	return doc;
 }
