@@ -143,26 +143,27 @@ int rl_rows_ledger_accreditations(struct rl_db *db,
 	return stop ? stop : rc == RL_DONE ? 0 : -1;
 }
 
+/* rl_rows_ledger_kind_rank's row: whether the entry is of the kind, and how many of the kind reach it. */
+static int rank_row(void *ctx, struct rl_stmt *st)
+{
+	*(int64_t *)ctx = rl_col_int64(st, 0) == 1 ? rl_col_int64(st, 1) : 0;
+	return 0;
+}
+
 int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
 			     struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM ledger WHERE idx = ?2 AND kind = ?1), "
 					"(SELECT count(*) FROM ledger WHERE idx <= ?2 AND kind = ?1)", err);
-	int rc;
 
+	*rank = 0;
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, kind, -1);
 	rl_bind_int64(st, 2, index);
-	if ((rc = rl_step(st)) != RL_ROW) {
-		rl_db_fail(db, err, "ranking a ledger entry among its kind");
-		rl_reset(st);
+	if (rl_db_get_row(db, st, rank_row, rank, "ranking a ledger entry among its kind", err) < 0)
 		return -1;
-	}
-	rc = rl_col_int64(st, 0) == 1;
-	*rank = rc ? rl_col_int64(st, 1) : 0;
-	rl_reset(st);
-	return rc;
+	return *rank > 0;
 }
 
 int rl_rows_ledger_about_after(struct rl_db *db, int64_t subject, int64_t after,
