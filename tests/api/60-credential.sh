@@ -15,6 +15,13 @@ FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id)
 ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
 ELIG=$(field "Tomasz Nowak" token); ELIGID=$(field "Tomasz Nowak" id)
 VERIFY="node tests/js/verify-credential.mjs"
+# Serves again on the same port (the credentials name the status list's URL), after an edit at rest.
+restart_same_port() {
+	"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 \
+		--programme-name "$PROGRAMME" >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	wait_healthy
+}
 sql "update users set gmc='7123456' where id=$ACCID"
 
 st=$(api GET "/api/v1/trainees/$ACCID/export?format=credential" "$ACC")
@@ -68,11 +75,7 @@ OTHERTR=$(sql "select trainer_id from trainer_accreditations where id = $OTHERAC
 sql "update trainee_accreditations set revoked_index = NULL where trainee_id = $ACCID"
 sql "update trainer_accreditations set revoked_index = 1 where id = $OTHERACC"
 MARK=$(wc -l < "$WORK/audit.log")
-# Same port: the credential names the status list's URL.
-"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 \
-	--programme-name "$PROGRAMME" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_healthy
+restart_same_port
 $VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
 check "the revocation taken off the record row at rest: the status list still reports the credential revoked" \
 	"$(jget 'j["revoked"]' < "$WORK/out")" = True
@@ -119,10 +122,7 @@ sql "update trainee_accreditations set ledger_index = case when trainee_id = $AC
 check "the two rows' ledger_index swapped at rest" \
 	"$(sql "select ledger_index from trainee_accreditations where trainee_id = $ACCID")" = "$IDX2"
 MARK=$(wc -l < "$WORK/audit.log")
-"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 \
-	--programme-name "$PROGRAMME" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_healthy
+restart_same_port
 $VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
 check "rows' ledger_index swapped: the revoked credential still reads revoked" "$(jget 'j["revoked"]' < "$WORK/out")" = True
 ok "  ...and the live one still verifies, not revoked" $VERIFY "$WORK/cred2.json"
