@@ -69,7 +69,8 @@ int rl_rows_ledger_accreditations(struct rl_db *db,
  * Where the entry at index stands among the ledger's entries of kind:
  * 1 with *rank the number of entries of that kind up to and including
  * it (the first is 1), 0 when the entry at index is not of that kind (or
- * there is none), -1 with err.
+ * there is none), -1 with err.  kind is one of accreditation,
+ * trainer_accreditation, revocation.
  */
 int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
 			     struct rl_error *err);
