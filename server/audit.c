@@ -139,12 +139,20 @@ void audit_event(const char *event, const char *outcome, const char *extra)
 
 void audit_drift(const json_t *item)
 {
-	char *text = json_dumps(item, JSON_COMPACT | JSON_ENSURE_ASCII);
+	const char *said = json_string_value(json_object_get(item, "outcome"));
+	char outcome[16];
+	json_t *members = json_copy((json_t *)item);
+	char *text;
 
+	/* "outcome" when the item names one ("differs": nothing was rewritten), else "rebuilt" */
+	snprintf(outcome, sizeof(outcome), "%s", said ? said : "rebuilt");
+	json_object_del(members, "outcome");
+	text = json_dumps(members, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(members);
 	/* {"trainee":..,"requirement":..,"cache":..,"ledger":..} without its braces */
 	if (text && strlen(text) > 2) {
 		text[strlen(text) - 1] = '\0';
-		audit_event("figures.drift", "rebuilt", text + 1);
+		audit_event("figures.drift", outcome, text + 1);
 	}
 	free(text);
 }

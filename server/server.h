@@ -155,7 +155,9 @@ void audit_event(const char *event, const char *outcome, const char *extra);
 /*
  * A cached figure that differed from the ledger and was rebuilt from it
  * ({"trainee","requirement","cache","ledger"}, domain/progress.h): one
- * audit event "figures.drift", outcome "rebuilt", with those members.
+ * audit event "figures.drift", outcome "rebuilt", with those members; an
+ * item with an "outcome" member (the status list's "differs": a row
+ * compared, not rewritten) takes that outcome instead.
  */
 void audit_drift(const json_t *item);
 

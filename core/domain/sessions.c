@@ -316,22 +316,6 @@ int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(v
 	return rl_rows_sessions_of_trainee(db, trainee, call_fn, &c, err) < 0 ? -1 : 0;
 }
 
-json_t *rl_session_certified_fields(const json_t *session)
-{
-	static const char *const certified[] = {
-		"id", "trainee", "trainer", "date", "minutes", "activity", "platform", "site",
-		"procedure", "steps", "role", "notes", "created_at", NULL
-	};
-	json_t *o = json_object();
-
-	for (const char *const *k = certified; *k; k++) {
-		json_t *v = json_object_get(session, *k);
-		if (v && !json_is_null(v))
-			json_object_set_new(o, *k, json_deep_copy(v));
-	}
-	return o;
-}
-
 /* 1 if programmes do not exist yet or trainee is in one of faculty member me's; 0 if not; -1 on a read error. */
 static int faculty_sees(struct rl_db *db, const struct rl_user *me, int64_t trainee)
 {

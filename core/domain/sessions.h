@@ -66,9 +66,6 @@ json_t *rl_session_load(struct rl_db *db, int64_t id, struct rl_error *err);
 int rl_session_foreach_of_trainee(struct rl_db *db, int64_t trainee, int (*fn)(void *ctx, json_t *session),
 				  void *ctx, struct rl_error *err);
 
-/* The session fields a sign-off statement certifies (no status, no names). */
-json_t *rl_session_certified_fields(const json_t *session);
-
 /* 1 if me may see this session (trainee: own; trainer: names them; faculty: their programmes' trainees). */
 int rl_session_visible(struct rl_db *db, const struct rl_user *me, const json_t *session);
 

@@ -21,11 +21,13 @@
 #include <zlib.h>
 
 #include "ledger/jcs.h"
+#include "ledger/kinds.h"
 #include "ledger/ledger.h"
 #include "ledger/stmt.h"
 #include "domain/progress.h"
 #include "domain/progress_record.h"
 #include "store/ledger_lookup.h"
+#include "store/ledger_rows.h"
 #include "store/secrets.h"
 #include "store/signoff_rows.h"
 #include "base/codes.h"
@@ -271,12 +273,30 @@ json_t *rl_credential_evidence(const struct rl_progress *p, int64_t acc_index, c
 	return evidence;
 }
 
-/* The ledger's signed tree head, as the credential names it; head keeps the strings. */
-static void head_ref(const json_t *head, struct rl_tree_head_ref *h)
+/* The ledger's latest signed tree head as a credential names it: ref points into the buffers. */
+struct head {
+	struct rl_tree_head_ref ref;
+	char root_hex[65], timestamp[32];
+};
+
+/* Reads the latest signed head into h: 0, or -1 with err (none yet: as rl_ledger_head says). */
+static int head_read(struct rl_db *db, struct head *h, struct rl_error *err)
 {
-	h->tree_size = json_integer_value(json_object_get(head, "tree_size"));
-	h->root_hash = json_string_value(json_object_get(head, "root_hash"));
-	h->timestamp = json_string_value(json_object_get(head, "timestamp"));
+	struct rl_row_tree_head row;
+	int rc = rl_rows_tree_head_latest(db, &row, err);
+
+	memset(h, 0, sizeof(*h));
+	if (rc == 1 && row.root_len == 32) {
+		sodium_bin2hex(h->root_hex, sizeof(h->root_hex), row.root, 32);
+		snprintf(h->timestamp, sizeof(h->timestamp), "%s", row.timestamp ? row.timestamp : "");
+		h->ref.tree_size = row.tree_size;
+		h->ref.root_hash = h->root_hex;
+		h->ref.timestamp = h->timestamp;
+	} else if (rc >= 0) {
+		rc = rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+	}
+	rl_rows_tree_head_clear(&row);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The signed_at of the statement at ledger index idx into out (the ledger's, never a record row's): 0, or -1 with err. */
@@ -285,6 +305,8 @@ static int statement_signed_at(struct rl_db *db, int64_t idx, char *out, size_t 
 	struct rl_row_ledger_entry e;
 	size_t plen = strlen(RL_STATEMENT_PREFIX);
 	json_t *stmt = NULL;
+	struct rl_statement s;
+	struct rl_error ignored = RL_ERROR_INIT;
 
 	out[0] = '\0';
 	if (rl_rows_ledger_entry(db, idx, &e, err) < 0)
@@ -292,8 +314,9 @@ static int statement_signed_at(struct rl_db *db, int64_t idx, char *out, size_t 
 	if (e.message && e.message_len > plen && memcmp(e.message, RL_STATEMENT_PREFIX, plen) == 0)
 		stmt = json_loadb(e.message + plen, e.message_len - plen, 0, NULL);
 	rl_row_ledger_entry_release(&e);
-	if (json_string_value(json_object_get(stmt, "signed_at")))
-		snprintf(out, size, "%s", json_string_value(json_object_get(stmt, "signed_at")));
+	if (stmt && rl_statement_read(stmt, NULL, &s, &ignored) == 0 && s.kind == RL_K_ACC && s.signed_at)
+		snprintf(out, size, "%s", s.signed_at);
+	rl_error_clear(&ignored);
 	json_decref(stmt);
 	if (!out[0])
 		return rl_error_set(err, RL_E_INTERNAL, "internal", NULL,
@@ -305,10 +328,10 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 {
 	struct rl_user u;
 	struct rl_progress p;
-	struct rl_tree_head_ref h;
-	json_t *head = NULL, *doc = NULL, *subject, *evidence;
+	struct head h;
+	json_t *doc = NULL, *subject, *evidence;
 	struct rl_row_acc acc;
-	int64_t acc_id = 0, acc_index = 0;
+	int64_t acc_id = 0, acc_index = 0, status_index = 0;
 	char accredited_at[32] = "", until[16] = "", did[80], vm[170], buf[400];
 	int found;
 	uint8_t sk[64];
@@ -331,7 +354,13 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 	/* The record must be the accreditation the ledger gives (a changed row issues nothing). */
 	if (acc_id && acc_index != p.acc_index)
 		acc_id = 0;
-	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
+	/* Its bit in the status list is its place among the ledger's accreditations (ledger_status), not the row's id. */
+	if (acc_id && (found = rl_rows_ledger_kind_rank(db, rl_kinds[RL_K_ACC].name, acc_index, &status_index, err)) <= 0) {
+		if (found < 0)
+			goto out;
+		acc_id = 0;
+	}
+	if (!acc_id || status_index >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", NULL, "trainee %lld has no live accreditation", (long long)trainee);
 		goto out;
 	}
@@ -341,8 +370,7 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 		if (statement_signed_at(db, acc_index, accredited_at, sizeof(accredited_at), err) < 0)
 			goto out;
 	}
-	head = rl_ledger_head(db, err);
-	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
+	if (head_read(db, &h, err) < 0 || issuer_keys(db, sk, did, vm, err) < 0)
 		goto out;
 	snprintf(buf, sizeof(buf), "urn:raslog:accreditation:%lld", (long long)acc_index);
 	doc = credential_new(buf, did, iss);
@@ -357,9 +385,8 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 	}
 	snprintf(buf, sizeof(buf), "Accredited in robot-assisted surgery: %s", p.title);
 	json_object_set_new(doc, "name", json_string(buf));
-	head_ref(head, &h);
 	subject = rl_credential_subject(&p, acc_index, u.gmc);
-	evidence = rl_credential_evidence(&p, acc_index, &h);
+	evidence = rl_credential_evidence(&p, acc_index, &h.ref);
 	if (!subject || !evidence || json_object_set_new(doc, "credentialSubject", subject) < 0 ||
 	    json_object_set_new(doc, "evidence", evidence) < 0) {
 		json_decref(subject);
@@ -369,11 +396,10 @@ json_t *rl_credential_for_trainee(struct rl_db *db, int64_t trainee, const struc
 		rl_error_internal(err, "cannot build the credential");
 		goto out_keys;
 	}
-	doc = credential_finish(doc, iss->base_url, acc_id, sk, vm, err);
+	doc = credential_finish(doc, iss->base_url, status_index, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
 out:
-	json_decref(head);
 	rl_progress_release(&p);
 	return doc;
 }
@@ -406,9 +432,9 @@ static int pairs_add(struct pairs *p, int64_t a, int64_t b)
 	return 0;
 }
 
-/* ledger_ended's walk: the revocations and trainer accreditations, and what they end. */
+/* ledger_status's walk: the accreditations of both kinds, the revocations, and what they end. */
 struct ends {
-	struct pairs trainer_accs, revocations, ended;
+	struct pairs trainee_accs, trainer_accs, revocations, ended;
 	int oom;
 };
 
@@ -421,7 +447,9 @@ static int read_end(void *ctx, int64_t idx, const char *m, size_t len)
 	struct rl_error ignored = RL_ERROR_INIT;
 
 	if (j && rl_statement_read(j, NULL, &s, &ignored) == 0) {
-		if (s.kind == RL_K_REVOCATION)
+		if (s.kind == RL_K_ACC)
+			e->oom |= pairs_add(&e->trainee_accs, idx, 0);
+		else if (s.kind == RL_K_REVOCATION)
 			e->oom |= pairs_add(&e->revocations, idx, s.u.revocation.accreditation_index);
 		else if (s.kind == RL_K_TRAINER_ACC) {
 			e->oom |= pairs_add(&e->trainer_accs, idx, s.u.trainer_acc.trainer);
@@ -435,86 +463,144 @@ static int read_end(void *ctx, int64_t idx, const char *m, size_t len)
 }
 
 /*
- * The ledger indexes of the accreditations the ledger itself has ended,
- * sorted, in *out (free it), by the rules signoff.c applies to the rows:
- * a revocation naming a trainee's accreditation ends that one; one naming
- * a trainer's accreditation ends every accreditation of that trainer
- * before it (revocation covers the person); a trainer accreditation that
- * supersedes another ends it.  The status list is built from these, never
- * from the rows' revoked_index or superseded_index, which anyone with the
- * database could edit.
+ * The status list as the ledger gives it.  Bit positions: the n-th
+ * accreditation entry of the ledger (counting from 1) owns bit n of the
+ * lower half, the n-th trainer_accreditation entry bit n of the upper
+ * half (rl_rows_ledger_kind_rank gives the same n when a credential is
+ * issued), so the position is a function of the signed, append-only
+ * ledger and no edit of an accreditation row moves it.  A row's id was
+ * the position before (credentials issued then carry it); rows are
+ * written in ledger order, so the two agree wherever no insert of an
+ * accreditation row was rolled back (a PostgreSQL sequence keeps the gap),
+ * and a row whose id differs is named as drift.
  */
-static int ledger_ended(struct rl_db *db, int64_t **out, size_t *n, struct rl_error *err)
+struct ledger_status {
+	int64_t *ended;   /* the ledger indexes of the accreditations the ledger has ended, sorted */
+	size_t nended;
+	int64_t *accs[2]; /* ledger indexes of the accreditation (0) and trainer_accreditation (1) entries, ascending */
+	size_t naccs[2];
+};
+
+static void ledger_status_release(struct ledger_status *ls)
 {
-	struct ends e = { { 0 }, { 0 }, { 0 }, 0 };
-	struct pairs trainer_accs, revocations, ended;
+	free(ls->ended);
+	free(ls->accs[0]);
+	free(ls->accs[1]);
+	memset(ls, 0, sizeof(*ls));
+}
+
+/* The first column of p as a new array in *out (NULL when empty): 0, or -1 out of memory. */
+static int pairs_firsts(const struct pairs *p, int64_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = p->n;
+	if (!p->n)
+		return 0;
+	if (!(*out = malloc(p->n * sizeof(**out))))
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		(*out)[i] = p->v[i][0];
+	return 0;
+}
+
+/* Whether idx is in the sorted list v of n. */
+static int sorted_has(const int64_t *v, size_t n, int64_t idx)
+{
+	return n && bsearch(&idx, v, n, sizeof(*v), cmp_int64) != NULL;
+}
+
+/* Where idx stands in the ascending list v of n, counting from 1; 0 when it is not there. */
+static int64_t sorted_rank(const int64_t *v, size_t n, int64_t idx)
+{
+	const int64_t *at = n ? bsearch(&idx, v, n, sizeof(*v), cmp_int64) : NULL;
+	return at ? (int64_t)(at - v) + 1 : 0;
+}
+
+/*
+ * Reads the ledger's accreditations and what has ended them into ls, by
+ * the rules signoff.c applies to the rows: a revocation naming a
+ * trainee's accreditation ends that one; one naming a trainer's
+ * accreditation ends every accreditation of that trainer before it
+ * (revocation covers the person); a trainer accreditation that
+ * supersedes another ends it.  The status list is built from these, never
+ * from the rows' ids, ledger_index, revoked_index or superseded_index,
+ * which anyone with the database could edit.
+ */
+static int ledger_status(struct rl_db *db, struct ledger_status *ls, struct rl_error *err)
+{
+	struct ends e = { { 0 }, { 0 }, { 0 }, { 0 }, 0 };
+	struct pairs ended;
 	int rc, oom;
 
-	*out = NULL;
-	*n = 0;
-	rc = rl_rows_ledger_accreditation_ends(db, read_end, &e, err);
-	trainer_accs = e.trainer_accs;
-	revocations = e.revocations;
+	memset(ls, 0, sizeof(*ls));
+	rc = rl_rows_ledger_accreditations(db, read_end, &e, err);
 	ended = e.ended;
 	oom = e.oom;
-	for (size_t r = 0; r < revocations.n && !oom; r++) {
-		int64_t named = revocations.v[r][1], trainer = 0;
+	for (size_t r = 0; r < e.revocations.n && !oom; r++) {
+		int64_t named = e.revocations.v[r][1], trainer = 0;
 
-		for (size_t t = 0; t < trainer_accs.n; t++)
-			if (trainer_accs.v[t][0] == named)
-				trainer = trainer_accs.v[t][1];
+		for (size_t t = 0; t < e.trainer_accs.n; t++)
+			if (e.trainer_accs.v[t][0] == named)
+				trainer = e.trainer_accs.v[t][1];
 		if (!trainer) {
 			oom |= pairs_add(&ended, named, 0);
 			continue;
 		}
-		for (size_t t = 0; t < trainer_accs.n && trainer_accs.v[t][0] < revocations.v[r][0]; t++)
-			if (trainer_accs.v[t][1] == trainer)
-				oom |= pairs_add(&ended, trainer_accs.v[t][0], 0);
+		for (size_t t = 0; t < e.trainer_accs.n && e.trainer_accs.v[t][0] < e.revocations.v[r][0]; t++)
+			if (e.trainer_accs.v[t][1] == trainer)
+				oom |= pairs_add(&ended, e.trainer_accs.v[t][0], 0);
 	}
-	free(trainer_accs.v);
-	free(revocations.v);
-	if (rc < 0 || oom || (ended.n && !(*out = malloc(ended.n * sizeof(**out))))) {
-		free(ended.v);
+	if (rc == 0 && !oom)
+		oom = pairs_firsts(&ended, &ls->ended, &ls->nended) < 0 ||
+		      pairs_firsts(&e.trainee_accs, &ls->accs[0], &ls->naccs[0]) < 0 ||
+		      pairs_firsts(&e.trainer_accs, &ls->accs[1], &ls->naccs[1]) < 0;
+	free(e.trainee_accs.v);
+	free(e.trainer_accs.v);
+	free(e.revocations.v);
+	free(ended.v);
+	if (rc < 0 || oom) {
+		ledger_status_release(ls);
 		return rc < 0 ? -1 : rl_error_internal(err, "out of memory reading the ledger's revocations");
 	}
-	for (size_t i = 0; i < ended.n; i++)
-		(*out)[i] = ended.v[i][0];
-	*n = ended.n;
-	free(ended.v);
-	if (*n)
-		qsort(*out, *n, sizeof(**out), cmp_int64);
+	if (ls->nended)
+		qsort(ls->ended, ls->nended, sizeof(*ls->ended), cmp_int64);
 	return 0;
 }
 
-/* One half of the status list: its bits, and the accreditations the ledger has ended (sorted). */
-struct status_bits {
-	uint8_t *bits;
+/* A difference between an accreditation row and the ledger, named (figures.drift, outcome "differs": the row is left as it is). */
+static void status_drift(int trainers, int64_t person, const char *what, int64_t idx, json_t *cache, json_t *ledger)
+{
+	json_t *item = json_pack("{s:s,s:I,s:s,s:I,s:o,s:o}", "outcome", "differs", trainers ? "trainer" : "trainee",
+				 (json_int_t)person, "requirement", what, "accreditation_index", (json_int_t)idx,
+				 "cache", cache, "ledger", ledger);
+
+	if (item)
+		rl_progress_drift_hook(item);
+	json_decref(item);
+}
+
+/* One half of the status list's check of the rows against the ledger. */
+struct status_rows {
+	const struct ledger_status *ls;
 	int trainers;
-	int64_t offset;
-	const int64_t *ended;
-	size_t nended;
 };
 
-/* A row's bit is its accreditation's state in the ledger; a row that says otherwise is named as drift. */
-static int set_status_bit(void *ctx, const struct rl_row_acc_state *row)
+/* A row that says otherwise than the ledger (ended or not, or the bit its id once named) is named as drift. */
+static int check_status_row(void *ctx, const struct rl_row_acc_state *row)
 {
-	const struct status_bits *sb = ctx;
-	int64_t i = sb->offset + row->id, idx = row->index;
-	int ledger = sb->nended && bsearch(&idx, sb->ended, sb->nended, sizeof(*sb->ended), cmp_int64) != NULL;
-	int cache = row->ended;
+	const struct status_rows *sr = ctx;
+	const struct ledger_status *ls = sr->ls;
+	int64_t idx = row->index, rank = sorted_rank(ls->accs[sr->trainers], ls->naccs[sr->trainers], idx);
+	int ledger = sorted_has(ls->ended, ls->nended, idx);
 
-	if (i < sb->offset || i >= sb->offset + RL_STATUS_LIST_BITS / 2)
-		return 0; /* an id edited below zero names no bit of this half */
-	if (ledger)
-		sb->bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
-	if (ledger != cache && rl_progress_drift_hook) {
-		json_t *item = json_pack("{s:I,s:s,s:I,s:b,s:b}", sb->trainers ? "trainer" : "trainee",
-					 (json_int_t)row->person, "requirement", "accreditation revoked",
-					 "accreditation_index", (json_int_t)idx, "cache", cache, "ledger", ledger);
-		if (item)
-			rl_progress_drift_hook(item);
-		json_decref(item);
-	}
+	if (!rl_progress_drift_hook)
+		return 0;
+	if (ledger != row->ended)
+		status_drift(sr->trainers, row->person, "accreditation revoked", idx, json_boolean(row->ended),
+			     json_boolean(ledger));
+	if (rank != row->id)
+		status_drift(sr->trainers, row->person, "status list index", idx, json_integer(row->id),
+			     rank ? json_integer(rank) : json_null());
 	return 0;
 }
 
@@ -525,22 +611,30 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	z_stream zs;
 	json_t *doc = NULL;
 	char *b64 = NULL, *enc = NULL;
-	size_t b64len, nended = 0;
-	int64_t *ended = NULL;
+	size_t b64len;
+	struct ledger_status ls = { 0 };
 
 	if (!bits)
 		return NULL;
-	if (ledger_ended(db, &ended, &nended, err) < 0)
+	if (ledger_status(db, &ls, err) < 0)
 		goto out;
 	/*
 	 * Trainee accreditations take the lower half of the list, trainer
-	 * accreditations the upper.  A row's bit is its accreditation's state in
-	 * the ledger; a row that says otherwise is named as drift.
+	 * accreditations the upper; bit n of a half is the half's n-th
+	 * accreditation entry of the ledger, set when the ledger has ended it
+	 * (ledger_status).  The rows are only compared: each difference is
+	 * named as drift.
 	 */
 	for (int half = 0; half < 2; half++) {
-		struct status_bits sb = { bits, half, half ? RL_STATUS_LIST_BITS / 2 : 0, ended, nended };
+		struct status_rows sr = { &ls, half };
 
-		if (rl_rows_acc_states(db, half, RL_STATUS_LIST_BITS / 2, set_status_bit, &sb, err) < 0)
+		for (size_t k = 0; k < ls.naccs[half] && k + 1 < RL_STATUS_LIST_BITS / 2; k++) {
+			int64_t i = (half ? RL_STATUS_LIST_BITS / 2 : 0) + (int64_t)k + 1;
+
+			if (sorted_has(ls.ended, ls.nended, ls.accs[half][k]))
+				bits[i / 8] |= (uint8_t)(0x80 >> (i % 8)); /* index 0 is the left-most bit */
+		}
+		if (rl_rows_acc_states(db, half, INT64_MAX, check_status_row, &sr, err) < 0)
 			goto out;
 	}
 	memset(&zs, 0, sizeof(zs));
@@ -590,7 +684,7 @@ json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct
 	}
 	sodium_memzero(sk, sizeof(sk));
 out:
-	free(ended);
+	ledger_status_release(&ls);
 	free(bits);
 	free(gz);
 	free(b64);
@@ -602,11 +696,12 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 {
 	struct rl_user u;
 	struct rl_row_tacc t;
-	int64_t acc_id = 0, acc_index = 0, revoked = -1;
+	int64_t acc_id = 0, acc_index = 0, revoked = -1, status_index = 0;
 	int found;
 	char from[16] = "", until[16] = "", did[80], vm[170], buf[400];
 	uint8_t sk[64];
-	json_t *head = NULL, *doc = NULL;
+	struct head h;
+	json_t *doc = NULL;
 
 	if (rl_user_get(db, trainer, &u, err) < 0)
 		return NULL;
@@ -636,15 +731,23 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 	rl_format_date(rl_today(), buf);
 	if (acc_id && strcmp(until, buf) < 0)
 		acc_id = 0; /* expired */
-	if (!acc_id || acc_id >= RL_STATUS_LIST_BITS / 2) {
+	/* Its bit: its place among the ledger's trainer accreditations, in the upper half (ledger_status). */
+	if (acc_id && (found = rl_rows_ledger_kind_rank(db, rl_kinds[RL_K_TRAINER_ACC].name, acc_index, &status_index,
+							 err)) <= 0) {
+		if (found < 0)
+			return NULL;
+		acc_id = 0;
+	}
+	if (!acc_id || status_index >= RL_STATUS_LIST_BITS / 2) {
 		rl_error_set(err, RL_E_CONFLICT, "not-accredited", "Not accredited",
 			     "trainer %lld holds no live trainer accreditation, so there is no credential to export",
 			     (long long)trainer);
 		return NULL;
 	}
-	head = rl_ledger_head(db, err);
-	if (!head || issuer_keys(db, sk, did, vm, err) < 0)
-		goto out;
+	if (head_read(db, &h, err) < 0)
+		return NULL;
+	if (issuer_keys(db, sk, did, vm, err) < 0)
+		goto out_keys;
 	snprintf(buf, sizeof(buf), "urn:raslog:trainer-accreditation:%lld", (long long)acc_index);
 	doc = credential_new(buf, did, iss);
 	if (!doc) {
@@ -673,16 +776,13 @@ json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struc
 	snprintf(buf, sizeof(buf), "urn:raslog:ledger:%lld", (long long)acc_index);
 	{
 		char th[200];
-		snprintf(th, sizeof(th), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
-			 json_string_value(json_object_get(head, "root_hash")));
+		snprintf(th, sizeof(th), "urn:raslog:tree-head:%lld:%s", h.ref.tree_size, h.ref.root_hash);
 		json_object_set_new(doc, "evidence", json_pack("[{s:s,s:[s],s:s},{s:s,s:[s],s:s}]",
 			"id", buf, "type", "Evidence", "name", "Faculty trainer accreditation statement",
 			"id", th, "type", "Evidence", "name", "Signed ledger tree head"));
 	}
-	doc = credential_finish(doc, iss->base_url, RL_STATUS_LIST_BITS / 2 + acc_id, sk, vm, err);
+	doc = credential_finish(doc, iss->base_url, RL_STATUS_LIST_BITS / 2 + status_index, sk, vm, err);
 out_keys:
 	sodium_memzero(sk, sizeof(sk));
-out:
-	json_decref(head);
 	return doc;
 }

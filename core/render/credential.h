@@ -61,7 +61,17 @@ json_t *rl_credential_subject(const struct rl_progress *p, int64_t acc_index, co
 json_t *rl_credential_evidence(const struct rl_progress *p, int64_t acc_index, const struct rl_tree_head_ref *head);
 /* The credential of a trainer's live accreditation (status index in the upper half of the list); GMC as above. */
 json_t *rl_credential_for_trainer(struct rl_db *db, int64_t trainer, const struct rl_issuer *iss, struct rl_error *err);
-/* The signed BitstringStatusListCredential of every accreditation credential, valid from now for RL_STATUS_LIST_TTL. */
+/*
+ * The signed BitstringStatusListCredential of every accreditation
+ * credential, valid from now for RL_STATUS_LIST_TTL.  Bit n of the lower
+ * half belongs to the ledger's n-th accreditation entry (from 1), bit n of
+ * the upper half to its n-th trainer_accreditation entry, and is set when
+ * the ledger has ended it: positions and values both come from the signed
+ * ledger, never from the accreditation rows.  A row that differs (its
+ * revocation, or its id: the position credentials issued before named) is
+ * handed to rl_progress_drift_hook with "outcome":"differs" (the row is
+ * not rewritten).
+ */
 json_t *rl_credential_status_list(struct rl_db *db, const char *base_url, struct rl_error *err);
 
 /* Adds an eddsa-jcs-2022 DataIntegrityProof to doc (exposed for tests). */

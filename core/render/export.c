@@ -12,6 +12,7 @@
 
 #include "ledger/ledger.h"
 #include "store/ledger_lookup.h"
+#include "store/sessions_rows.h"
 #include "domain/imports.h"
 #include "domain/progress.h"
 #include "domain/sessions.h"
@@ -77,7 +78,7 @@ static json_t *all_sessions(struct rl_db *db, int64_t trainee, struct rl_error *
 	return a;
 }
 
-/* One row of the CSV: a session as GET /sessions gives it, read once (strings borrowed from it). */
+/* One row of the CSV: a session row as the store gives it, read once (strings borrowed from it). */
 struct csv_session {
 	long long id;
 	const char *date, *activity, *platform, *site, *procedure;
@@ -96,41 +97,39 @@ struct csv_session {
 	const char *notes;
 };
 
-static const char *text_of(const json_t *o, const char *name)
+/* A steps column (a JSON array of strings, or NULL) joined with ';' as the API shows it: malloc'd, or NULL out of memory. */
+static char *join_steps_text(const char *text)
 {
-	return json_string_value(json_object_get(o, name));
-}
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+	char *joined = join_steps(json_is_array(a) ? a : NULL);
 
-static long long int_of(const json_t *o, const char *name)
-{
-	return json_integer_value(json_object_get(o, name));
+	json_decref(a);
+	return joined;
 }
 
 /* 0, or -1 when a steps list could not be joined (out of memory). */
-static int csv_session_read(const json_t *s, struct csv_session *r)
+static int csv_session_read(const struct rl_row_session *s, struct csv_session *r)
 {
-	const json_t *so = json_object_get(s, "signoff");
-
 	memset(r, 0, sizeof(*r));
-	r->id = int_of(s, "id");
-	r->date = text_of(s, "date");
-	r->activity = text_of(s, "activity");
-	r->platform = text_of(s, "platform");
-	r->site = text_of(s, "site");
-	r->procedure = text_of(s, "procedure");
-	r->minutes = int_of(s, "minutes");
-	r->role = text_of(s, "role");
-	r->claimed_steps = join_steps(json_object_get(s, "steps"));
-	r->status = text_of(s, "status");
-	r->trainer = int_of(s, "trainer");
-	r->trainer_name = text_of(s, "trainer_name");
-	r->has_signoff = json_is_object(so);
-	r->signed_role = text_of(so, "role");
-	r->signed_steps = join_steps(json_object_get(so, "steps"));
-	r->signed_at = text_of(so, "signed_at");
-	r->ledger_index = int_of(so, "ledger_index");
-	r->reason = text_of(so, "reason");
-	r->notes = text_of(s, "notes");
+	r->id = s->id;
+	r->date = s->date;
+	r->activity = s->activity;
+	r->platform = s->platform;
+	r->site = s->site;
+	r->procedure = s->procedure;
+	r->minutes = s->minutes;
+	r->role = s->role;
+	r->claimed_steps = join_steps_text(s->steps);
+	r->status = s->status ? s->status : "pending";
+	r->trainer = s->trainer;
+	r->trainer_name = s->trainer_name;
+	r->has_signoff = s->has_signoff;
+	r->signed_role = s->has_signoff ? s->signed_role : NULL;
+	r->signed_steps = join_steps_text(s->has_signoff ? s->signed_steps : NULL);
+	r->signed_at = s->has_signoff ? s->signed_at : NULL;
+	r->ledger_index = s->has_signoff ? s->signoff_index : 0;
+	r->reason = s->has_signoff ? s->reject_reason : NULL;
+	r->notes = s->notes;
 	return r->claimed_steps && r->signed_steps ? 0 : -1;
 }
 
@@ -202,33 +201,39 @@ void rl_export_csv_header(struct rl_buf *out)
 	rl_buf_puts(out, "\r\n");
 }
 
+/* rl_export_csv's walk: one row per session into out; lost when a row could not be made. */
+struct csv_walk {
+	struct rl_buf *out;
+	int lost;
+};
+
+static int csv_row(void *ctx, const struct rl_row_session *s)
+{
+	struct csv_walk *w = ctx;
+	struct csv_session r;
+
+	if (csv_session_read(s, &r) < 0)
+		w->lost = 1;
+	for (size_t c = 0; !w->lost && c < sizeof(csv_columns) / sizeof(csv_columns[0]); c++) {
+		if (c)
+			rl_buf_putc(w->out, ',');
+		csv_put(w->out, &csv_columns[c], &r);
+	}
+	rl_buf_puts(w->out, "\r\n");
+	csv_session_release(&r);
+	return w->lost || rl_buf_failed(w->out);
+}
+
 int rl_export_csv(struct rl_db *db, int64_t trainee, struct rl_buf *out, struct rl_error *err)
 {
-	json_t *sessions = all_sessions(db, trainee, err), *s;
-	size_t i;
-	int lost = 0;
+	struct csv_walk w = { out, 0 };
 
-	if (!sessions)
-		return -1;
 	rl_export_csv_header(out);
-	json_array_foreach(sessions, i, s) {
-		struct csv_session r;
-
-		if (csv_session_read(s, &r) < 0)
-			lost = 1;
-		for (size_t c = 0; !lost && c < sizeof(csv_columns) / sizeof(csv_columns[0]); c++) {
-			if (c)
-				rl_buf_putc(out, ',');
-			csv_put(out, &csv_columns[c], &r);
-		}
-		rl_buf_puts(out, "\r\n");
-		csv_session_release(&r);
-		if (lost || rl_buf_failed(out))
-			break;
-	}
-	json_decref(sessions);
+	/* The trainee's sessions by date then id, as GET /sessions' records hold them (store/sessions_rows.h). */
+	if (rl_rows_sessions_of_trainee(db, trainee, csv_row, &w, err) < 0)
+		return -1;
 	/* Appends stick on failure (buf.h): one check says whether any row was cut. */
-	if (lost || rl_buf_failed(out))
+	if (w.lost || rl_buf_failed(out))
 		return rl_error_set(err, RL_E_INTERNAL, "export-too-large", NULL,
 				    "the CSV export of trainee %lld did not fit (over %zu bytes, or out of memory); "
 				    "nothing was sent", (long long)trainee, out->limit ? out->limit : RL_BUF_DEFAULT_LIMIT);

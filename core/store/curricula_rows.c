@@ -9,31 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CURRICULUM_SELECT "SELECT id, code, version, title, definition FROM curricula "
+
+static void curriculum_row(struct rl_stmt *st, struct rl_row_curriculum *r)
+{
+	r->id = rl_col_int64(st, 0);
+	r->code = rl_col_text(st, 1);
+	r->version = rl_col_int(st, 2);
+	r->title = rl_col_text(st, 3);
+	r->definition = rl_col_text(st, 4);
+	r->definition_len = (size_t)rl_col_bytes(st, 4);
+}
+
+/* curriculum_call: a curriculum row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(curriculum, struct rl_row_curriculum, curriculum_row)
+
 int rl_rows_curricula_list(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_curriculum *row), void *ctx,
 			   struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, code, version, title, definition FROM curricula "
-					  "ORDER BY code, version", err);
-	struct rl_row_curriculum r;
-	int rc, stop = 0;
+	struct rl_stmt *st = rl_db_stmt(db, CURRICULUM_SELECT "ORDER BY code, version", err);
 
 	if (!st)
 		return -1;
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		r.id = rl_col_int64(st, 0);
-		r.code = rl_col_text(st, 1);
-		r.version = rl_col_int(st, 2);
-		r.title = rl_col_text(st, 3);
-		r.definition = rl_col_text(st, 4);
-		r.definition_len = (size_t)rl_col_bytes(st, 4);
-		stop = each(ctx, &r);
-	}
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing the curricula");
-	return 0;
+	return rl_db_each_row(db, st, curriculum_call, &(struct curriculum_each){ each, ctx }, "listing the curricula", err);
 }
 
 int rl_rows_curricula_ids(struct rl_db *db, int (*each)(void *ctx, int64_t id), void *ctx, struct rl_error *err)
@@ -75,27 +73,12 @@ int rl_rows_curriculum_definition(struct rl_db *db, int64_t id, char **text, siz
 int rl_rows_curriculum_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_curriculum *row),
 			   void *ctx, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT code, version, definition FROM curricula WHERE id = ?", err);
-	struct rl_row_curriculum r;
-	int rc, result = 0;
+	struct rl_stmt *st = rl_db_stmt(db, CURRICULUM_SELECT "WHERE id = ?", err);
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	if ((rc = rl_step(st)) == RL_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = id;
-		r.code = rl_col_text(st, 0);
-		r.version = rl_col_int(st, 1);
-		r.definition = rl_col_text(st, 2);
-		r.definition_len = (size_t)rl_col_bytes(st, 2);
-		result = each(ctx, &r);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading a curriculum");
-	}
-	rl_reset(st);
-	return result;
+	return rl_db_get_row(db, st, curriculum_call, &(struct curriculum_each){ each, ctx }, "reading a curriculum", err);
 }
 
 int rl_rows_curriculum_by_code(struct rl_db *db, const char *code, int64_t version, int64_t *id,

@@ -32,7 +32,7 @@ int rl_rows_curricula_list(struct rl_db *db, int (*each)(void *ctx, const struct
 int rl_rows_curricula_ids(struct rl_db *db, int (*each)(void *ctx, int64_t id), void *ctx, struct rl_error *err);
 /* *text (malloc'd, NUL-terminated) and *len: curriculum id's definition.  1 found, 0 not, -1 with err. */
 int rl_rows_curriculum_definition(struct rl_db *db, int64_t id, char **text, size_t *len, struct rl_error *err);
-/* Calls each with curriculum id's code, version and definition: 1 found, 0 not, -1 with err. */
+/* Calls each with curriculum id's row (id, code, version, title, definition): 1 found, 0 not, -1 with err (or each's non-zero return). */
 int rl_rows_curriculum_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_curriculum *row),
 			   void *ctx, struct rl_error *err);
 /* *id: the curriculum with this code and version.  1 found, 0 not, -1 with err. */

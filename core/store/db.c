@@ -199,13 +199,62 @@ int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, in
 	return 0;
 }
 
+/* rl_db_each_id's and rl_db_lookup_int64's rows: column 0 handed on, or stored. */
+struct each_id {
+	int (*each)(void *ctx, int64_t id);
+	void *ctx;
+};
+
+static int id_call(void *ctx, struct rl_stmt *st)
+{
+	const struct each_id *e = ctx;
+
+	return e->each(e->ctx, rl_col_int64(st, 0));
+}
+
+static int int64_store(void *ctx, struct rl_stmt *st)
+{
+	*(int64_t *)ctx = rl_col_int64(st, 0);
+	return 0;
+}
+
 int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
 		  const char *what, struct rl_error *err)
+{
+	return rl_db_each_row(db, st, id_call, &(struct each_id){ each, ctx }, what, err);
+}
+
+int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err)
+{
+	int64_t found;
+	int rc = rl_db_get_row(db, st, int64_store, &found, what, err);
+
+	if (rc == 1)
+		*v = found;
+	return rc;
+}
+
+int rl_db_get_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
+		  const char *what, struct rl_error *err)
+{
+	int rc = rl_step(st), result = 0;
+
+	if (rc == RL_ROW) {
+		result = row(ctx, st);
+		result = result ? result : 1;
+	} else if (rc != RL_DONE)
+		result = rl_db_fail(db, err, what);
+	rl_reset(st);
+	return result;
+}
+
+int rl_db_each_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
+		   const char *what, struct rl_error *err)
 {
 	int rc, stop = 0;
 
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
-		stop = each(ctx, rl_col_int64(st, 0));
+		stop = row(ctx, st);
 	if (!stop && rc != RL_DONE) {
 		rl_db_fail(db, err, what);
 		rl_reset(st);
@@ -213,24 +262,6 @@ int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, i
 	}
 	rl_reset(st);
 	return stop;
-}
-
-int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err)
-{
-	int rc = rl_step(st);
-
-	if (rc == RL_ROW) {
-		*v = rl_col_int64(st, 0);
-		rl_reset(st);
-		return 1;
-	}
-	if (rc != RL_DONE) {
-		rl_db_fail(db, err, what);
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return 0;
 }
 
 /* ---- transactions ---- */

@@ -44,23 +44,10 @@ int rl_rows_ledger_entry(struct rl_db *db, int64_t index, struct rl_row_ledger_e
 			out->message[out->message_len] = '\0';
 		}
 	}
+	if (rc != RL_ROW && rc != RL_DONE)
+		rl_db_fail(db, err, "reading a ledger entry");
 	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a ledger entry");
-}
-
-/* Ends a lookup of one index (column 0) into *index: 1, 0 none, -1. */
-static int index_of(struct rl_db *db, struct rl_stmt *st, int64_t *index, const char *what, struct rl_error *err)
-{
-	int rc = rl_step(st);
-
-	if (rc == RL_ROW)
-		*index = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, what);
+	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : -1;
 }
 
 int rl_rows_ledger_device_key(struct rl_db *db, int64_t user, const char *needle, int64_t *index,
@@ -73,7 +60,7 @@ int rl_rows_ledger_device_key(struct rl_db *db, int64_t user, const char *needle
 		return -1;
 	rl_bind_int64(st, 1, user);
 	rl_bind_text(st, 2, needle, -1);
-	return index_of(db, st, index, "reading the ledger's device keys", err);
+	return rl_db_lookup_int64(db, st, index, "reading the ledger's device keys", err);
 }
 
 #define NAMED_BY_SQL(kinds) "SELECT idx FROM ledger WHERE subject_id = ?1 AND idx > ?2 AND kind IN (" kinds ") " \
@@ -92,7 +79,7 @@ int rl_rows_ledger_first_naming(struct rl_db *db, int which, int64_t trainee, in
 	rl_bind_int64(st, 2, after);
 	rl_bind_text(st, 3, needle_a, -1);
 	rl_bind_text(st, 4, needle_b, -1);
-	return index_of(db, st, index, "reading the ledger's corrections", err);
+	return rl_db_lookup_int64(db, st, index, "reading the ledger's corrections", err);
 }
 
 int rl_rows_ledger_key_chain(struct rl_db *db, int64_t subject, int (*each)(void *ctx, int64_t index), void *ctx,
@@ -109,10 +96,10 @@ int rl_rows_ledger_key_chain(struct rl_db *db, int64_t subject, int (*each)(void
 	while ((rc = rl_step(st)) == RL_ROW)
 		if ((stop = each(ctx, rl_col_int64(st, 0))) != 0)
 			break;
+	if (!stop && rc != RL_DONE)
+		rl_db_fail(db, err, "reading a trainer's key chain");
 	rl_reset(st);
-	if (stop)
-		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a trainer's key chain");
+	return stop ? stop : rc == RL_DONE ? 0 : -1;
 }
 
 int rl_rows_ledger_of_person(struct rl_db *db, int64_t person, int64_t *idx, size_t max, size_t *n,
@@ -128,16 +115,18 @@ int rl_rows_ledger_of_person(struct rl_db *db, int64_t person, int64_t *idx, siz
 	rl_bind_int64(st, 2, person);
 	while (*n < max && (rc = rl_step(st)) == RL_ROW)
 		idx[(*n)++] = rl_col_int64(st, 0);
+	if (*n < max && rc != RL_DONE)
+		rl_db_fail(db, err, "reading a person's ledger entries");
 	rl_reset(st);
-	return *n == max || rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a person's ledger entries");
+	return *n == max || rc == RL_DONE ? 0 : -1;
 }
 
-int rl_rows_ledger_accreditation_ends(struct rl_db *db,
-				      int (*each)(void *ctx, int64_t index, const char *message, size_t len),
-				      void *ctx, struct rl_error *err)
+int rl_rows_ledger_accreditations(struct rl_db *db,
+				  int (*each)(void *ctx, int64_t index, const char *message, size_t len),
+				  void *ctx, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('revocation', "
-					"'trainer_accreditation') ORDER BY idx", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('accreditation', "
+					"'trainer_accreditation', 'revocation') ORDER BY idx", err);
 	int rc, stop = 0;
 
 	if (!st)
@@ -148,10 +137,35 @@ int rl_rows_ledger_accreditation_ends(struct rl_db *db,
 		if ((stop = each(ctx, rl_col_int64(st, 0), m, m ? (size_t)rl_col_bytes(st, 1) : 0)) != 0)
 			break;
 	}
+	if (!stop && rc != RL_DONE)
+		rl_db_fail(db, err, "reading the ledger's accreditations");
 	rl_reset(st);
-	if (stop)
-		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the ledger's revocations");
+	return stop ? stop : rc == RL_DONE ? 0 : -1;
+}
+
+/* rl_rows_ledger_kind_rank's row: whether the entry is of the kind, and how many of the kind reach it. */
+static int rank_row(void *ctx, struct rl_stmt *st)
+{
+	*(int64_t *)ctx = rl_col_int64(st, 0) == 1 ? rl_col_int64(st, 1) : 0;
+	return 0;
+}
+
+int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
+			     struct rl_error *err)
+{
+	/* The IN list lets a partial index on these kinds serve it (none yet: a scan of the entries up to index). */
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM ledger WHERE idx = ?2 AND kind = ?1), "
+					"(SELECT count(*) FROM ledger WHERE kind IN ('accreditation', 'trainer_accreditation', "
+					"'revocation') AND kind = ?1 AND idx <= ?2)", err);
+
+	*rank = 0;
+	if (!st)
+		return -1;
+	rl_bind_text(st, 1, kind, -1);
+	rl_bind_int64(st, 2, index);
+	if (rl_db_get_row(db, st, rank_row, rank, "ranking a ledger entry among its kind", err) < 0)
+		return -1;
+	return *rank > 0;
 }
 
 int rl_rows_ledger_about_after(struct rl_db *db, int64_t subject, int64_t after,
@@ -172,8 +186,8 @@ int rl_rows_ledger_about_after(struct rl_db *db, int64_t subject, int64_t after,
 		if ((stop = each(ctx, rl_col_int64(st, 0), kind ? kind : "", m, m ? (size_t)rl_col_bytes(st, 2) : 0)) != 0)
 			break;
 	}
+	if (!stop && rc != RL_DONE)
+		rl_db_fail(db, err, "reading the trainee's new ledger entries");
 	rl_reset(st);
-	if (stop)
-		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the trainee's new ledger entries");
+	return stop ? stop : rc == RL_DONE ? 0 : -1;
 }

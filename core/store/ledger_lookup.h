@@ -60,10 +60,20 @@ int rl_rows_ledger_key_chain(struct rl_db *db, int64_t subject, int (*each)(void
 int rl_rows_ledger_of_person(struct rl_db *db, int64_t person, int64_t *idx, size_t max, size_t *n,
 			     struct rl_error *err);
 
-/* Every revocation and trainer_accreditation entry, ascending: (index, message, its length). */
-int rl_rows_ledger_accreditation_ends(struct rl_db *db,
-				      int (*each)(void *ctx, int64_t index, const char *message, size_t len),
-				      void *ctx, struct rl_error *err);
+/* Every accreditation, trainer_accreditation and revocation entry, ascending: (index, message, its length). */
+int rl_rows_ledger_accreditations(struct rl_db *db,
+				  int (*each)(void *ctx, int64_t index, const char *message, size_t len),
+				  void *ctx, struct rl_error *err);
+
+/*
+ * Where the entry at index stands among the ledger's entries of kind:
+ * 1 with *rank the number of entries of that kind up to and including
+ * it (the first is 1), 0 when the entry at index is not of that kind (or
+ * there is none), -1 with err.  kind is one of accreditation,
+ * trainer_accreditation, revocation.
+ */
+int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
+			     struct rl_error *err);
 
 /* The entries about subject after index `after`, ascending: (index, kind, message, its length). */
 int rl_rows_ledger_about_after(struct rl_db *db, int64_t subject, int64_t after,

@@ -19,8 +19,9 @@ int rl_rows_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
 	if (!st)
 		return -1;
 	if (rl_step(st) != RL_ROW) {
+		rl_db_fail(db, err, "reading the ledger size");
 		rl_reset(st);
-		return rl_db_fail(db, err, "reading the ledger size");
+		return -1;
 	}
 	*size = rl_col_int64(st, 0);
 	rl_reset(st);
@@ -188,8 +189,10 @@ int rl_rows_tree_head_latest(struct rl_db *db, struct rl_row_tree_head *h, struc
 	if (!st)
 		return -1;
 	if ((rc = rl_step(st)) != RL_ROW) {
+		if (rc != RL_DONE)
+			rl_db_fail(db, err, "reading the tree head");
 		rl_reset(st);
-		return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the tree head");
+		return rc == RL_DONE ? 0 : -1;
 	}
 	h->tree_size = rl_col_int64(st, 0);
 	h->root_len = (size_t)rl_col_bytes(st, 1);
@@ -213,8 +216,9 @@ int rl_rows_tree_head_last_size(struct rl_db *db, int64_t *size, struct rl_error
 	if (!st)
 		return -1;
 	if (rl_step(st) != RL_ROW) {
+		rl_db_fail(db, err, "reading the tree head");
 		rl_reset(st);
-		return rl_db_fail(db, err, "reading the tree head");
+		return -1;
 	}
 	*size = rl_col_int64(st, 0);
 	rl_reset(st);

@@ -22,10 +22,10 @@ int rl_rows_programmes_none(struct rl_db *db, struct rl_error *err)
 		return -1;
 	if ((rc = rl_step(st)) == RL_ROW)
 		none = rl_col_int(st, 0) != 0;
-	rl_reset(st);
 	if (rc != RL_ROW)
-		return rl_db_fail(db, err, "reading the programmes");
-	return none;
+		rl_db_fail(db, err, "reading the programmes");
+	rl_reset(st);
+	return rc == RL_ROW ? none : -1;
 }
 
 int rl_rows_programme_faculty_sees(struct rl_db *db, int64_t faculty, int64_t trainee, struct rl_error *err)
@@ -39,10 +39,10 @@ int rl_rows_programme_faculty_sees(struct rl_db *db, int64_t faculty, int64_t tr
 	rl_rows_scope_bind(st, faculty);
 	if ((rc = rl_step(st)) == RL_ROW)
 		sees = rl_col_int(st, 0) != 0;
-	rl_reset(st);
 	if (rc != RL_ROW)
-		return rl_db_fail(db, err, "reading the trainee's programme");
-	return sees;
+		rl_db_fail(db, err, "reading the trainee's programme");
+	rl_reset(st);
+	return rc == RL_ROW ? sees : -1;
 }
 
 /* Whom a faculty member oversees, when programmes exist. */
@@ -114,10 +114,10 @@ int rl_rows_programme_exists(struct rl_db *db, int64_t id, struct rl_error *err)
 		return -1;
 	rl_bind_int64(st, 1, id);
 	rc = rl_step(st);
-	rl_reset(st);
 	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a programme");
-	return rc == RL_ROW;
+		rl_db_fail(db, err, "reading a programme");
+	rl_reset(st);
+	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : -1;
 }
 
 #define PROGRAMME_SELECT \
@@ -146,47 +146,28 @@ static void programme_row(struct rl_stmt *st, struct rl_row_programme *r)
 	r->faculty = rl_col_int64(st, 7);
 }
 
+/* programme_call: a programme row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(programme, struct rl_row_programme, programme_row)
+
 int rl_rows_programme_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_programme *row),
 			  void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "WHERE p.id = ?", err);
-	struct rl_row_programme r;
-	int rc, result = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		programme_row(st, &r);
-		result = each(ctx, &r);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading a programme");
-	}
-	rl_reset(st);
-	return result;
+	return rl_db_get_row(db, st, programme_call, &(struct programme_each){ each, ctx }, "reading a programme", err);
 }
 
 int rl_rows_programmes_list(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_programme *row), void *ctx,
 			    struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, PROGRAMME_SELECT "ORDER BY p.name, p.id", err);
-	struct rl_row_programme r;
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		programme_row(st, &r);
-		stop = each(ctx, &r);
-	}
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing programmes");
-	return 0;
+	return rl_db_each_row(db, st, programme_call, &(struct programme_each){ each, ctx }, "listing programmes", err);
 }
 
 int rl_rows_programme_user_roles(struct rl_db *db, int64_t user, int *roles, struct rl_error *err)
@@ -200,9 +181,12 @@ int rl_rows_programme_user_roles(struct rl_db *db, int64_t user, int *roles, str
 	rl_bind_int64(st, 1, user);
 	if ((rc = rl_step(st)) == RL_ROW)
 		*roles = rl_col_int(st, 0);
+	if (rc != RL_ROW && rc != RL_DONE) {
+		rl_db_fail(db, err, "reading a user");
+		rl_reset(st);
+		return -1;
+	}
 	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a user");
 	return rc == RL_ROW;
 }
 
@@ -218,9 +202,12 @@ int rl_rows_programme_current_ids(struct rl_db *db, int64_t user, int64_t *ids, 
 	rl_bind_int64(st, 1, user);
 	while ((rc = rl_step(st)) == RL_ROW && *n < max)
 		ids[(*n)++] = rl_col_int64(st, 0);
+	if (rc != RL_ROW && rc != RL_DONE) {
+		rl_db_fail(db, err, "reading memberships");
+		rl_reset(st);
+		return -1;
+	}
 	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading memberships");
 	return 0;
 }
 

@@ -21,8 +21,9 @@ int rl_rows_session_pending_count(struct rl_db *db, int64_t trainee, int64_t tra
 	rl_bind_int64(st, 1, trainee);
 	rl_bind_int64(st, 2, trainer);
 	if (rl_step(st) != RL_ROW) {
+		rl_db_fail(db, err, "counting pending sessions");
 		rl_reset(st);
-		return rl_db_fail(db, err, "counting pending sessions");
+		return -1;
 	}
 	*n = rl_col_int64(st, 0);
 	rl_reset(st);
@@ -62,7 +63,6 @@ int rl_rows_session_update(struct rl_db *db, int64_t id, const struct rl_row_ses
 		"UPDATE sessions SET trainer_id = ?, date = ?, minutes = ?, activity = ?, platform = ?, site = ?, "
 		"procedure = ?, steps = ?, role = ?, notes = ?, revision = revision + 1, updated_at = ? "
 		"WHERE id = ? AND status = 'pending'", err);
-	int rc;
 
 	if (!st)
 		return -1;
@@ -78,28 +78,19 @@ int rl_rows_session_update(struct rl_db *db, int64_t id, const struct rl_row_ses
 	rl_db_bind_text(st, 10, s->notes);
 	rl_bind_text(st, 11, now, -1);
 	rl_bind_int64(st, 12, id);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "storing a session's correction");
-	return 0;
+	return rl_db_run(db, st, "storing a session's correction", err);
 }
 
 int rl_rows_session_withdraw(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE sessions SET status = 'withdrawn', revision = revision + 1, "
 					  "updated_at = ?1, withdrawn_at = ?1 WHERE id = ?2 AND status = 'pending'", err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, now, -1);
 	rl_bind_int64(st, 2, id);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "withdrawing a session");
-	return 0;
+	return rl_db_run(db, st, "withdrawing a session", err);
 }
 
 int rl_rows_session_revision_insert(struct rl_db *db, int64_t session, int64_t revision, const char *fields,
@@ -107,7 +98,6 @@ int rl_rows_session_revision_insert(struct rl_db *db, int64_t session, int64_t r
 {
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO session_revisions(session_id, revision, fields, replaced_at, "
 					  "replaced_by) VALUES (?,?,?,?,?)", err);
-	int rc;
 
 	if (!st)
 		return -1;
@@ -116,11 +106,7 @@ int rl_rows_session_revision_insert(struct rl_db *db, int64_t session, int64_t r
 	rl_bind_text(st, 3, fields, -1);
 	rl_bind_text(st, 4, replaced_at, -1);
 	rl_bind_text(st, 5, replaced_by, -1);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "keeping a session's earlier version");
-	return 0;
+	return rl_db_run(db, st, "keeping a session's earlier version", err);
 }
 
 #define SESSION_COLUMNS \
@@ -164,46 +150,18 @@ static void session_row(struct rl_stmt *st, struct rl_row_session *r)
 	}
 }
 
-/* Runs st (bound) and calls each per row until it returns non-zero; what names a failure. */
-static int each_session(struct rl_db *db, struct rl_stmt *st,
-			int (*each)(void *ctx, const struct rl_row_session *row), void *ctx, const char *what,
-			struct rl_error *err)
-{
-	struct rl_row_session r;
-	int rc, stop = 0;
-
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		session_row(st, &r);
-		stop = each(ctx, &r);
-	}
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return 0;
-}
+/* session_call: a session row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(session, struct rl_row_session, session_row)
 
 int rl_rows_session_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_session *row),
 			void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " SESSION_COLUMNS SESSION_FROM " WHERE s.id = ?", err);
-	struct rl_row_session r;
-	int rc, result = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		session_row(st, &r);
-		result = each(ctx, &r);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading a session");
-	}
-	rl_reset(st);
-	return result;
+	return rl_db_get_row(db, st, session_call, &(struct session_each){ each, ctx }, "reading a session", err);
 }
 
 int rl_rows_sessions_of_trainee(struct rl_db *db, int64_t trainee,
@@ -216,7 +174,7 @@ int rl_rows_sessions_of_trainee(struct rl_db *db, int64_t trainee,
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainee);
-	return each_session(db, st, each, ctx, "reading a trainee's sessions", err);
+	return rl_db_each_row(db, st, session_call, &(struct session_each){ each, ctx }, "reading a trainee's sessions", err);
 }
 
 int rl_rows_sessions_list(struct rl_db *db, const struct rl_row_session_filter *f,
@@ -240,7 +198,7 @@ int rl_rows_sessions_list(struct rl_db *db, const struct rl_row_session_filter *
 	rl_bind_int64(st, 7, f->before_id);
 	rl_bind_int(st, 8, (int)f->limit);
 	rl_rows_scope_bind(st, f->me);
-	return each_session(db, st, each, ctx, "listing sessions", err);
+	return rl_db_each_row(db, st, session_call, &(struct session_each){ each, ctx }, "listing sessions", err);
 }
 
 int rl_rows_session_duplicate(struct rl_db *db, int64_t trainee, const char *date, const char *activity,
@@ -274,10 +232,10 @@ int rl_rows_session_trainer_accredited(struct rl_db *db, int64_t trainer, const 
 	rl_bind_int64(st, 1, trainer);
 	rl_bind_text(st, 2, day, -1);
 	rc = rl_step(st);
-	rl_reset(st);
 	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the trainer's accreditation");
-	return rc == RL_ROW;
+		rl_db_fail(db, err, "reading the trainer's accreditation");
+	rl_reset(st);
+	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : -1;
 }
 
 int rl_rows_session_revisions_of_signoff(struct rl_db *db, int64_t signoff_index,
@@ -293,12 +251,10 @@ int rl_rows_session_revisions_of_signoff(struct rl_db *db, int64_t signoff_index
 	rl_bind_int64(st, 1, signoff_index);
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
 		stop = each(ctx, rl_col_int64(st, 0), rl_col_int64(st, 1), rl_col_text(st, 2));
+	if (!stop && rc != RL_DONE)
+		rl_db_fail(db, err, "reading the session's earlier versions");
 	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the session's earlier versions");
-	return 0;
+	return stop ? stop : rc == RL_DONE ? 0 : -1;
 }
 
 int rl_rows_session_revision_set_fields(struct rl_db *db, int64_t session, int64_t revision, const char *fields,
@@ -306,16 +262,11 @@ int rl_rows_session_revision_set_fields(struct rl_db *db, int64_t session, int64
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE session_revisions SET fields = ? WHERE session_id = ? AND "
 					  "revision = ?", err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, fields, -1);
 	rl_bind_int64(st, 2, session);
 	rl_bind_int64(st, 3, revision);
-	rc = rl_step(st);
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "erasing the notes of the session's earlier versions");
-	return 0;
+	return rl_db_run(db, st, "erasing the notes of the session's earlier versions", err);
 }

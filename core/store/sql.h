@@ -120,4 +120,42 @@ int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, i
 		  const char *what, struct rl_error *err);
 int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err);
 
+/*
+ * A row read into the caller's struct: `row` is the row file's own
+ * reader, called with the statement on a row (the columns are valid
+ * during that call only), which fills its struct and hands it on (to the
+ * caller's typed `each`, through ctx).
+ *
+ * rl_db_get_row: runs a bound query for at most one row: 1 when there is
+ * one and row returned 0 (row's non-zero return instead), 0 when there
+ * is no row, -1 with err.
+ * rl_db_each_row: calls row for every row of a bound query; a non-zero
+ * return stops and is returned, else 0, or -1 with err.
+ */
+int rl_db_get_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
+		  const char *what, struct rl_error *err);
+int rl_db_each_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
+		   const char *what, struct rl_error *err);
+
+/*
+ * RL_DB_ROW_READER(name, type, fill), in a row file: struct name_each
+ * (the caller's typed `int (*each)(void *ctx, const type *row)` and its
+ * ctx) and name_call, the row function for rl_db_get_row and
+ * rl_db_each_row that fills a `type` with fill(st, &row) and hands it to
+ * each.  A lookup by id is then
+ *     return rl_db_get_row(db, st, name_call, &(struct name_each){ each, ctx }, what, err);
+ */
+#define RL_DB_ROW_READER(name, type, fill)                    \
+	struct name##_each {                                  \
+		int (*each)(void *ctx, const type *row);      \
+		void *ctx;                                    \
+	};                                                    \
+	static int name##_call(void *ctx, struct rl_stmt *st) \
+	{                                                     \
+		const struct name##_each *e = ctx;            \
+		type r;                                       \
+		fill(st, &r);                                 \
+		return e->each(e->ctx, &r);                   \
+	}
+
 #endif

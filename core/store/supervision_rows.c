@@ -21,10 +21,10 @@ int rl_rows_supervises(struct rl_db *db, int64_t trainer, int64_t trainee, struc
 	rl_bind_int64(st, 2, trainee);
 	rc = rl_step(st);
 	found = rc == RL_ROW && rl_col_int(st, 0);
-	rl_reset(st);
 	if (rc != RL_ROW)
-		return rl_db_fail(db, err, "checking supervision");
-	return found;
+		rl_db_fail(db, err, "checking supervision");
+	rl_reset(st);
+	return rc == RL_ROW ? found : -1;
 }
 
 /* Whom a trainer supervises: named on a session not withdrawn, or assigned by faculty. */
@@ -86,26 +86,18 @@ static void assignment_row(struct rl_stmt *st, struct rl_row_assignment *r)
 	r->created_at = rl_col_text(st, 6);
 }
 
+/* assignment_call: a assignment row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(assignment, struct rl_row_assignment, assignment_row)
+
 int rl_rows_assignment_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_assignment *row),
 			   void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, ASSIGNMENT_SELECT "WHERE a.id = ?", err);
-	struct rl_row_assignment r;
-	int rc, result = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		assignment_row(st, &r);
-		result = each(ctx, &r);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading an assignment");
-	}
-	rl_reset(st);
-	return result;
+	return rl_db_get_row(db, st, assignment_call, &(struct assignment_each){ each, ctx }, "reading an assignment", err);
 }
 
 int rl_rows_assignments_list(struct rl_db *db, const struct rl_row_assignment_filter *f,
@@ -116,8 +108,6 @@ int rl_rows_assignments_list(struct rl_db *db, const struct rl_row_assignment_fi
 		"WHERE (?1 <> 0 OR (?2 <> 0 AND a.trainer_id = ?4) OR (?3 <> 0 AND a.trainee_id = ?4) "
 		"OR (?7 <> 0 AND " RL_FACULTY_SCOPE_SQL("a.trainee_id") ")) "
 		"AND (?5 = 0 OR a.trainer_id = ?5) AND (?6 = 0 OR a.trainee_id = ?6) ORDER BY a.id", err);
-	struct rl_row_assignment r;
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
@@ -129,14 +119,5 @@ int rl_rows_assignments_list(struct rl_db *db, const struct rl_row_assignment_fi
 	rl_bind_int64(st, 6, f->trainee);
 	rl_bind_int(st, 7, f->faculty);
 	rl_rows_scope_bind(st, f->me);
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		assignment_row(st, &r);
-		stop = each(ctx, &r);
-	}
-	rl_reset(st);
-	if (stop)
-		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing assignments");
-	return 0;
+	return rl_db_each_row(db, st, assignment_call, &(struct assignment_each){ each, ctx }, "listing assignments", err);
 }

@@ -4,7 +4,8 @@
 # by Digital Bazaar's independent implementation (tests/js), refused when
 # tampered, refused for a trainee who is not accredited, and reported as
 # revoked through the Bitstring Status List after faculty sign a revocation,
-# whose bits follow the ledger, not the accreditation rows.
+# whose bits follow the ledger, not the accreditation rows (neither which
+# bit an accreditation owns nor its value: swapping rows moves nothing).
 . tests/lib.sh
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 PROGRAMME="Northern Deanery robotic surgery programme"
@@ -14,6 +15,13 @@ FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id)
 ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
 ELIG=$(field "Tomasz Nowak" token); ELIGID=$(field "Tomasz Nowak" id)
 VERIFY="node tests/js/verify-credential.mjs"
+# Serves again on the same port (the credentials name the status list's URL), after an edit at rest.
+restart_same_port() {
+	"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 \
+		--programme-name "$PROGRAMME" >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	wait_healthy
+}
 sql "update users set gmc='7123456' where id=$ACCID"
 
 st=$(api GET "/api/v1/trainees/$ACCID/export?format=credential" "$ACC")
@@ -67,11 +75,7 @@ OTHERTR=$(sql "select trainer_id from trainer_accreditations where id = $OTHERAC
 sql "update trainee_accreditations set revoked_index = NULL where trainee_id = $ACCID"
 sql "update trainer_accreditations set revoked_index = 1 where id = $OTHERACC"
 MARK=$(wc -l < "$WORK/audit.log")
-# Same port: the credential names the status list's URL.
-"$RASLOGD" --db "$DB" serve --listen "127.0.0.1:$PORT" --audit "$WORK/audit.log" --write-rate 0 \
-	--programme-name "$PROGRAMME" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_healthy
+restart_same_port
 $VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
 check "the revocation taken off the record row at rest: the status list still reports the credential revoked" \
 	"$(jget 'j["revoked"]' < "$WORK/out")" = True
@@ -91,4 +95,39 @@ check "another trainer's live accreditation marked revoked at rest is named as d
 	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"figures.drift"' | grep -c "\"trainer\":$OTHERTR,\"requirement\":\"accreditation revoked\",.*\"cache\":true,\"ledger\":false")" -ge 1
 st=$(api GET "/api/v1/trainers/$ACCID/credential" "$FAC")
 check "someone who is not a trainer has no trainer credential (404)" "$st" = 404
+check "rows written in ledger order: no row's id differs from its bit in the status list" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c '"requirement":"status list index"')" = 0
+check "the status list's drift says the rows differ (it does not rewrite them), never \"rebuilt\"" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"accreditation revoked"' | grep -vc '"outcome":"differs"')" = 0
+
+# A credential's bit is its accreditation's place among the ledger's accreditation entries, so
+# swapping two rows' ledger_index at rest (someone with write access to the database) moves no
+# bit: Priya's revoked credential still reads revoked, Tomasz's live one still reads live.
+export XDG_DATA_HOME="$WORK/xdg" XDG_CONFIG_HOME="$WORK/xdgc"
+"$RASLOG" key generate > "$WORK/fk" 2>"$WORK/err"
+"$RASLOGD" --db "$DB" faculty-key add "$FACID" "$(cat "$WORK/fk")" >/dev/null 2>&1
+"$RASLOG" accredit "$ELIGID" --yes --token "$FAC" </dev/null > "$WORK/cli" 2>"$WORK/err"
+check "faculty accredit a second trainee (raslog accredit)" "$?" = 0
+st=$(api GET "/api/v1/trainees/$ELIGID/export?format=credential" "$ELIG")
+cp "$WORK/body" "$WORK/cred2.json"
+check "their credential exports (200)" "$st" = 200
+IDX1=$(sql "select ledger_index from trainee_accreditations where trainee_id = $ACCID")
+IDX2=$(sql "select ledger_index from trainee_accreditations where trainee_id = $ELIGID")
+check "  ...its status bit is its place among the ledger's accreditation entries" \
+	"$(jget 'j["credentialStatus"]["statusListIndex"]' < "$WORK/cred2.json")" = \
+	"$(sql "select count(*) from ledger where kind = 'accreditation' and idx <= $IDX2")"
+ok "  ...and it verifies, not revoked" $VERIFY "$WORK/cred2.json"
+stop_server
+sql "update trainee_accreditations set ledger_index = case when trainee_id = $ACCID then $IDX2 else $IDX1 end where trainee_id in ($ACCID, $ELIGID)"
+check "the two rows' ledger_index swapped at rest" \
+	"$(sql "select ledger_index from trainee_accreditations where trainee_id = $ACCID")" = "$IDX2"
+MARK=$(wc -l < "$WORK/audit.log")
+restart_same_port
+$VERIFY "$WORK/cred.json" > "$WORK/out" 2>&1
+check "rows' ledger_index swapped: the revoked credential still reads revoked" "$(jget 'j["revoked"]' < "$WORK/out")" = True
+ok "  ...and the live one still verifies, not revoked" $VERIFY "$WORK/cred2.json"
+check "  ...each swapped row is named as drift: its id is not its accreditation's bit" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"figures.drift"' | grep '"outcome":"differs"' | grep -c '"requirement":"status list index"')" -ge 2
+check "  ...and its revocation is not its accreditation's" \
+	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"figures.drift"' | grep '"outcome":"differs"' | grep -c "\"trainee\":$ELIGID,\"requirement\":\"accreditation revoked\",\"accreditation_index\":$IDX1,\"cache\":false,\"ledger\":true")" -ge 1
 finish

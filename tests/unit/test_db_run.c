@@ -4,7 +4,10 @@
  * its end (0, the changes counted) or fail naming what they were doing,
  * and leave the statement reset for its next use; rl_db_each_id calls
  * each per row and stops at a non-zero return; rl_db_lookup_int64 tells
- * a row (1) from none (0).
+ * a row (1) from none (0); rl_db_get_row and rl_db_each_row hand a row
+ * read into the caller's struct (RL_DB_ROW_READER) to a typed callback,
+ * and fail naming what; a failed step's detail reaches err even from an
+ * engine whose reset forgets it (the ledger size and tree head lookups).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/engine.h"
+#include "store/ledger_rows.h"
 #include "store/sql.h"
 
 #include "db_fixture.h"
@@ -162,12 +167,150 @@ static void each_id_and_lookup(void **state)
 	assert_int_equal(err.status, RL_OK);
 }
 
+/* A unit thing as a row file would read it. */
+struct thing {
+	int64_t id;
+	char v[16];
+};
+
+static void thing_row(struct rl_stmt *st, struct thing *t)
+{
+	t->id = rl_col_int64(st, 0);
+	snprintf(t->v, sizeof(t->v), "%s", rl_col_text(st, 1) ? rl_col_text(st, 1) : "");
+}
+
+RL_DB_ROW_READER(thing, struct thing, thing_row)
+
+struct things {
+	struct thing seen[8];
+	int n, stop_at;
+};
+
+static int take_thing(void *ctx, const struct thing *t)
+{
+	struct things *all = ctx;
+
+	all->seen[all->n++] = *t;
+	return all->n == all->stop_at ? 42 : 0;
+}
+
+#define THING_SQL "SELECT id, v FROM unit_things WHERE id = ?"
+#define THINGS_SQL "SELECT id, v FROM unit_things WHERE id > ? ORDER BY id"
+
+static int get_thing(struct fixture *f, int64_t id, struct things *into, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(f->db, THING_SQL, err);
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, id);
+	return rl_db_get_row(f->db, st, thing_call, &(struct thing_each){ take_thing, into }, "reading a unit thing", err);
+}
+
+static int each_thing(struct fixture *f, int64_t above, struct things *into, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(f->db, THINGS_SQL, err);
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, above);
+	return rl_db_each_row(f->db, st, thing_call, &(struct thing_each){ take_thing, into }, "listing unit things", err);
+}
+
+static void get_row_and_each_row(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct things one = { .n = 0 }, stop = { .stop_at = 1 }, all = { .n = 0 }, two = { .stop_at = 2 };
+
+	assert_int_equal(insert(f, 7, "seven", &err), 0);
+	assert_int_equal(insert(f, 9, "nine", &err), 0);
+	assert_int_equal(insert(f, 8, "eight", &err), 0);
+	/* found: 1, the row filled and handed on */
+	assert_int_equal(get_thing(f, 9, &one, &err), 1);
+	assert_int_equal(one.n, 1);
+	assert_int_equal(one.seen[0].id, 9);
+	assert_string_equal(one.seen[0].v, "nine");
+	/* none: 0, each not called */
+	assert_int_equal(get_thing(f, 10, &one, &err), 0);
+	assert_int_equal(one.n, 1);
+	/* each's non-zero return instead of 1 */
+	assert_int_equal(get_thing(f, 7, &stop, &err), 42);
+	assert_string_equal(stop.seen[0].v, "seven");
+	assert_int_equal(err.status, RL_OK);
+	/* every row in order, 0; a non-zero return stops and is returned */
+	assert_int_equal(each_thing(f, 0, &all, &err), 0);
+	assert_int_equal(all.n, 3);
+	assert_string_equal(all.seen[1].v, "eight");
+	assert_int_equal(all.seen[2].id, 9);
+	assert_int_equal(each_thing(f, 0, &two, &err), 42);
+	assert_int_equal(two.n, 2);
+	/* the statements were reset: they run again */
+	all.n = 0;
+	assert_int_equal(each_thing(f, 7, &all, &err), 0);
+	assert_int_equal(all.n, 2);
+	assert_int_equal(err.status, RL_OK);
+	/* a failed step: -1, err names what and the engine's reason */
+	assert_int_equal(rl_db_exec(f->db, "DROP TABLE unit_things", &err), 0);
+	assert_int_equal(get_thing(f, 9, &one, &err), -1);
+	assert_non_null(strstr(err.detail, "reading a unit thing"));
+	assert_non_null(strstr(err.detail, "unit_things"));
+	rl_error_clear(&err);
+	assert_int_equal(each_thing(f, 0, &all, &err), -1);
+	assert_non_null(strstr(err.detail, "listing unit things"));
+	assert_non_null(strstr(err.detail, "unit_things"));
+	rl_error_clear(&err);
+}
+
+/*
+ * An engine whose reset forgets the connection's last failure (as an
+ * engine that keeps it per statement would): a lookup must read the
+ * failure before it resets.
+ */
+static const struct rl_engine *real_engine;
+
+static void forgetful_reset(struct rl_stmt *st)
+{
+	real_engine->reset(st);
+	real_engine->exec(st->db, "SELECT 1");
+}
+
+static void failure_read_before_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_engine forgetful;
+	int64_t size = -7;
+
+	real_engine = f->db->engine;
+	forgetful = *real_engine;
+	forgetful.reset = forgetful_reset;
+	/* prepared (cached) while the tables are there, then taken away */
+	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), 0);
+	assert_true(size >= 0);
+	size = -7;
+	assert_int_equal(rl_rows_tree_head_last_size(f->db, &size, &err), 0);
+	assert_true(size >= -1);
+	assert_int_equal(rl_db_exec(f->db, "DROP TABLE tree_heads", &err), 0);
+	assert_int_equal(rl_db_exec(f->db, "DROP TABLE ledger", &err), 0);
+	f->db->engine = &forgetful;
+	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), -1);
+	assert_non_null(strstr(err.detail, "reading the ledger size"));
+	assert_non_null(strstr(err.detail, "no such table: ledger"));
+	rl_error_clear(&err);
+	assert_int_equal(rl_rows_tree_head_last_size(f->db, &size, &err), -1);
+	assert_non_null(strstr(err.detail, "reading the tree head"));
+	assert_non_null(strstr(err.detail, "no such table: tree_heads"));
+	rl_error_clear(&err);
+	f->db->engine = real_engine;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(run_done_and_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_changes_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_id_and_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(get_row_and_each_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(failure_read_before_reset, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

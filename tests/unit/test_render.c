@@ -2,9 +2,11 @@
  * test_render.c - core/render on a real demo database: the trainee
  * credential (issuer named by the programme, GMC number as an
  * IdentityObject, the eddsa-jcs-2022 proof, refused for a trainee who is
- * not accredited), base58btc, the CSV export (one row a session, and an
+ * not accredited), the trainer credential (both: the status bit the
+ * ledger's rank of the accreditation, the tree head the ledger's), base58btc, the CSV export (one row a session, and an
  * error, not a short file, when the CSV does not fit; its columns named
- * by the table, each cell the named field), rl_buf's sticky failures that
+ * by the table, each cell the named field; byte for byte what the API's
+ * session JSON gives), rl_buf's sticky failures that
  * the export relies on, and the renderers of a typed progress record (the
  * credential's subject and evidence, the PDF portfolio) on a record built
  * by hand.
@@ -27,16 +29,43 @@
 #include "render/export.h"
 #include "render/portfolio.h"
 #include "domain/progress_record.h"
+#include "domain/sessions.h"
+#include "ledger/ledger.h"
 
 #include "demo_fixture.h"
 
 #include "base/banned.h"
 
+/* The credential's last evidence item names the ledger's signed tree head as rl_ledger_head gives it. */
+static void head_evidence_is_the_ledger_head(const json_t *c)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *head = rl_ledger_head(db, &err), *evidence = json_object_get(c, "evidence");
+	const json_t *last = json_array_get(evidence, json_array_size(evidence) - 1);
+	const char *narrative = json_string_value(json_object_get(last, "narrative"));
+	char id[200];
+
+	assert_non_null(head);
+	snprintf(id, sizeof(id), "urn:raslog:tree-head:%lld:%s", (long long)json_integer_value(json_object_get(head, "tree_size")),
+		 json_string_value(json_object_get(head, "root_hash")));
+	assert_string_equal(json_string_value(json_object_get(last, "id")), id);
+	if (narrative) {
+		char want[300];
+		snprintf(want, sizeof(want),
+			 "The raslog ledger's signed tree head of %s (size %lld, RFC 9162 root %s) includes every statement named here.",
+			 json_string_value(json_object_get(head, "timestamp")),
+			 (long long)json_integer_value(json_object_get(head, "tree_size")),
+			 json_string_value(json_object_get(head, "root_hash")));
+		assert_string_equal(narrative, want);
+	}
+	json_decref(head);
+}
+
 static void trainee_credential(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t priya = demo_id("Priya Raman");
-	char sql[128];
+	char sql[256];
 	struct rl_issuer iss = { "https://logbook.example.org", "Wessex RAS programme" };
 	json_t *c, *id, *proof;
 
@@ -55,6 +84,12 @@ static void trainee_credential(void **state)
 	proof = json_object_get(c, "proof");
 	assert_string_equal(json_string_value(json_object_get(proof, "cryptosuite")), "eddsa-jcs-2022");
 	assert_int_equal(json_string_value(json_object_get(proof, "proofValue"))[0], 'z');
+	/* The status bit is the accreditation's place among the ledger's accreditation entries. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM ledger WHERE kind = 'accreditation' AND idx <= "
+		 "(SELECT ledger_index FROM trainee_accreditations WHERE trainee_id = %lld)", (long long)priya);
+	assert_int_equal(atoll(json_string_value(json_object_get(json_object_get(c, "credentialStatus"), "statusListIndex"))),
+			 demo_scalar(sql));
+	head_evidence_is_the_ledger_head(c);
 	json_decref(c);
 
 	/* No programme name configured: the default name. */
@@ -62,6 +97,24 @@ static void trainee_credential(void **state)
 	c = rl_credential_for_trainee(db, priya, &iss, &err);
 	assert_non_null(c);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "issuer"), "name")), RL_ISSUER_NAME_DEFAULT);
+	json_decref(c);
+}
+
+/* A trainer's credential: its bit in the upper half, its place among the ledger's trainer accreditations; the head as above. */
+static void trainer_credential(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t trainer = demo_id("David Ellis");
+	struct rl_issuer iss = { "https://logbook.example.org", NULL };
+	char sql[200];
+	json_t *c = rl_credential_for_trainer(db, trainer, &iss, &err);
+
+	assert_non_null(c);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM ledger WHERE kind = 'trainer_accreditation' AND idx <= "
+		 "(SELECT max(ledger_index) FROM trainer_accreditations WHERE trainer_id = %lld)", (long long)trainer);
+	assert_int_equal(atoll(json_string_value(json_object_get(json_object_get(c, "credentialStatus"), "statusListIndex"))),
+			 RL_STATUS_LIST_BITS / 2 + demo_scalar(sql));
+	head_evidence_is_the_ledger_head(c);
 	json_decref(c);
 }
 
@@ -336,6 +389,93 @@ static void csv_columns_named(void **state)
 	rl_buf_release(&b);
 }
 
+/* The CSV as it was made from the API's session JSON (rl_session_foreach_of_trainee): the reference. */
+static void ref_steps(struct rl_buf *b, const json_t *steps)
+{
+	size_t i;
+	json_t *v;
+	struct rl_buf joined = RL_BUF_INIT;
+
+	json_array_foreach((json_t *)steps, i, v) {
+		if (i)
+			rl_buf_putc(&joined, ';');
+		rl_buf_puts(&joined, json_string_value(v));
+	}
+	rl_buf_putc(&joined, '\0');
+	rl_csv_cell(b, joined.data);
+	rl_buf_release(&joined);
+}
+
+static int ref_row(void *ctx, json_t *s)
+{
+	struct rl_buf *b = ctx;
+	const json_t *so = json_object_get(s, "signoff");
+	static const char *const text1[] = { "date", "activity", "platform", "site", "procedure" };
+
+	rl_buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
+	for (size_t i = 0; i < sizeof(text1) / sizeof(text1[0]); i++) {
+		rl_buf_putc(b, ',');
+		rl_csv_cell(b, json_string_value(json_object_get(s, text1[i])));
+	}
+	rl_buf_printf(b, ",%lld,", (long long)json_integer_value(json_object_get(s, "minutes")));
+	rl_csv_cell(b, json_string_value(json_object_get(s, "role")));
+	rl_buf_putc(b, ',');
+	ref_steps(b, json_object_get(s, "steps"));
+	rl_buf_putc(b, ',');
+	rl_csv_cell(b, json_string_value(json_object_get(s, "status")));
+	rl_buf_printf(b, ",%lld,", (long long)json_integer_value(json_object_get(s, "trainer")));
+	rl_csv_cell(b, json_string_value(json_object_get(s, "trainer_name")));
+	rl_buf_putc(b, ',');
+	rl_csv_cell(b, json_string_value(json_object_get(so, "role")));
+	rl_buf_putc(b, ',');
+	ref_steps(b, json_object_get(so, "steps"));
+	rl_buf_putc(b, ',');
+	rl_csv_cell(b, json_string_value(json_object_get(so, "signed_at")));
+	rl_buf_putc(b, ',');
+	if (json_is_object(so))
+		rl_buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(so, "ledger_index")));
+	rl_buf_putc(b, ',');
+	rl_csv_cell(b, json_string_value(json_object_get(so, "reason")));
+	rl_buf_putc(b, ',');
+	rl_csv_cell(b, json_string_value(json_object_get(s, "notes")));
+	rl_buf_puts(b, "\r\n");
+	return 0;
+}
+
+/* The CSV, made from the session rows, is byte for byte what the API's session JSON gives, for every demo trainee. */
+static void csv_matches_session_json(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t tomasz = demo_id("Tomasz Nowak");
+	char sql[300];
+	size_t i;
+	json_t *p;
+
+	/* Cells that need quoting or neutralising, a rejection with its reason, notes, no steps. */
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET notes = 'Left, then \"right\"' || char(10) || 'port', procedure = '=SUM(A1)' "
+		 "WHERE id = (SELECT min(id) FROM sessions WHERE trainee_id = %lld AND status = 'signed')", (long long)tomasz);
+	assert_int_equal(rl_db_exec(db, sql, &err), 0);
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET status = 'rejected', reject_reason = '-not, this one', steps = NULL "
+		 "WHERE id = (SELECT max(id) FROM sessions WHERE trainee_id = %lld AND status = 'signed')", (long long)tomasz);
+	assert_int_equal(rl_db_exec(db, sql, &err), 0);
+	assert_true(demo_scalar("SELECT count(*) FROM sessions WHERE status = 'rejected'") >= 1);
+	json_array_foreach(people, i, p) {
+		int64_t id = json_integer_value(json_object_get(p, "id"));
+		struct rl_buf got, want;
+
+		rl_buf_init(&got, 64u << 20);
+		rl_buf_init(&want, 64u << 20);
+		assert_int_equal(rl_export_csv(db, id, &got, &err), 0);
+		rl_export_csv_header(&want);
+		assert_int_equal(rl_session_foreach_of_trainee(db, id, ref_row, &want, &err), 0);
+		assert_false(rl_buf_failed(&want));
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		rl_buf_release(&got);
+		rl_buf_release(&want);
+	}
+}
+
 static void buf_failures_stick(void **state)
 {
 	struct rl_buf b;
@@ -364,12 +504,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(trainee_credential),
+		cmocka_unit_test(trainer_credential),
 		cmocka_unit_test(not_accredited_refused),
 		cmocka_unit_test(base58btc_vectors),
 		cmocka_unit_test(csv_rows_and_truncation),
 		cmocka_unit_test(buf_failures_stick),
 		cmocka_unit_test(record_renderers),
 		cmocka_unit_test(csv_columns_named),
+		cmocka_unit_test(csv_matches_session_json),
 	};
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
 }
