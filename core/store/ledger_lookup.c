@@ -153,7 +153,7 @@ static int rank_row(void *ctx, struct rl_stmt *st)
 int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
 			     struct rl_error *err)
 {
-	/* The IN list lets a partial index on these kinds serve it (none yet: a scan of the entries up to index). */
+	/* The IN list lets the partial index ledger_accreditations (021) serve it. */
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM ledger WHERE idx = ?2 AND kind = ?1), "
 					"(SELECT count(*) FROM ledger WHERE kind IN ('accreditation', 'trainer_accreditation', "
 					"'revocation') AND kind = ?1 AND idx <= ?2)", err);

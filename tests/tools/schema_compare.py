@@ -55,7 +55,8 @@ def norm_expr(s):
     s = s.lower()
     s = re.sub(r"::[a-z_ ]+(\[\])?", "", s)  # PostgreSQL's casts ('x'::text)
     s = re.sub(r"[()\s]", "", s)
-    return s
+    # PostgreSQL stores x IN ('a', 'b') as x = ANY (ARRAY['a', 'b']).
+    return re.sub(r"=anyarray\[([^\]]*)\]", r"in\1", s)
 
 
 def norm_check(s, sqlite):
