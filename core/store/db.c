@@ -226,7 +226,7 @@ int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, i
 
 int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err)
 {
-	int64_t found;
+	int64_t found = 0;
 	int rc = rl_db_get_row(db, st, int64_store, &found, what, err);
 
 	if (rc == 1)
