@@ -183,6 +183,8 @@ static void writer(struct rl_buf *b)
 	rl_buf_printf(b, "raslog_writer_batches_total %llu\n", st.batches);
 	family(b, "raslog_writer_jobs_total", "counter", "Write jobs taken by the writer.");
 	rl_buf_printf(b, "raslog_writer_jobs_total %llu\n", st.jobs);
+	family(b, "raslog_writer_queued", "gauge", "Write jobs waiting for the writer.");
+	rl_buf_printf(b, "raslog_writer_queued %llu\n", st.queued);
 	family(b, "raslog_writer_failed_commits_total", "counter", "Write batches whose commit failed.");
 	rl_buf_printf(b, "raslog_writer_failed_commits_total %llu\n", st.failed_commits);
 	family(b, "raslog_writer_batch_size", "histogram", "Jobs per write batch.");

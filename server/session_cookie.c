@@ -28,6 +28,17 @@
 
 /* ---- recording last use ---------------------------------------------------- */
 
+/*
+ * A record of use is queued for the writer and nobody waits for it.  While
+ * the writer is held up (a long transaction of the start-up check, a slow
+ * disk) every request whose token is still stale would queue another one:
+ * at full scale 150 MB of queued jobs in four seconds of 7,500 requests/s.
+ * At most TOUCH_PENDING_MAX wait at once; a request beyond that records
+ * nothing, and the next request after the writer catches up does.
+ */
+#define TOUCH_PENDING_MAX 64
+static _Atomic int touches_pending;
+
 struct touch {
 	struct rl_job job;
 	int web;                 /* 1: a web session, 0: a token */
@@ -45,14 +56,19 @@ static void touch_done(struct rl_job *job)
 {
 	rl_error_clear(&job->err);
 	free(job->ctx);
+	touches_pending--;
 }
 
 static void touch(int web, int64_t id)
 {
 	struct touch *t;
 
-	if (!server_ctx.writer || !(t = calloc(1, sizeof(*t))))
+	if (!server_ctx.writer)
+		return;
+	if (++touches_pending > TOUCH_PENDING_MAX || !(t = calloc(1, sizeof(*t)))) {
+		touches_pending--;
 		return; /* only a record of use is lost */
+	}
 	t->web = web;
 	t->id = id;
 	t->job.run = touch_run;

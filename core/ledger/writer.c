@@ -155,6 +155,7 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		last->next = NULL;
 		w->stats.jobs += (unsigned long long)n;
+		w->stats.queued -= (unsigned long long)n;
 		pthread_mutex_unlock(&w->lock);
 		run_batch(w, batch, n);
 	}
@@ -202,6 +203,7 @@ void rl_writer_submit(struct rl_writer *w, struct rl_job *job)
 	else
 		w->head = job;
 	w->tail = job;
+	w->stats.queued++;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }

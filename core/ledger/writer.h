@@ -79,6 +79,7 @@ struct rl_writer_stats {
 	unsigned long long size_buckets[RL_WRITER_SIZE_BUCKETS]; /* batches of at most 2^i jobs (not cumulative) */
 	unsigned long long time_buckets[RL_WRITER_TIME_BUCKETS + 1]; /* batches committed within bound i; last: slower */
 	double commit_seconds;   /* total time from BEGIN to COMMIT of every batch */
+	unsigned long long queued; /* jobs submitted and not yet taken into a batch (a gauge) */
 };
 void rl_writer_stats(struct rl_writer *w, struct rl_writer_stats *out);
 

@@ -1,0 +1,51 @@
+#!/bin/bash
+# engine: sqlite (it holds the database's write lock from another process, which only the SQLite file has)
+# 33-touch-bound.sh - recording a token's last use never piles up.  Each
+# request with a token not used for a while queues a record of use for the
+# writer and does not wait for it.  While the writer is held up (here: another
+# process holds the write lock; in the field, the start-up check's long
+# transaction at full scale, a slow disk) every such request would queue one
+# more: 150 MB in four seconds at full scale before the bound.  Now at most
+# 64 wait; reads go on being answered meanwhile, and once the writer is free
+# the use is recorded.
+. "$(dirname "$0")/../lib.sh"
+
+start_server
+TRAINEE=$(add_user "Tina Trainee" trainee)
+TT=$(token_of "$TRAINEE")
+queued() { curl -s "$URL/metrics" | sed -n 's/^raslog_writer_queued \([0-9]*\)$/\1/p'; }
+
+check "nothing waits for the writer at rest" "$(queued)" = 0
+
+# Hold the write lock from another process for a while.
+/usr/bin/python3 - "$DB" "$WORK/held" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(6)
+c.execute("ROLLBACK")
+PY
+HOLDER=$!
+for _ in $(seq 1 200); do [ -e "$WORK/held" ] && break; sleep 0.02; done
+check "another process holds the write lock" "$([ -e "$WORK/held" ] && echo yes)" = yes
+
+answered=0
+for i in $(seq 1 300); do
+	[ "$(api GET /api/v1/me "$TT")" = 200 ] && answered=$((answered + 1))
+done
+check "300 reads with a stale token are answered while the writer waits" "$answered" = 300
+q=$(queued)
+check "at most 64 records of use wait for the writer (not one per request: $q)" "$([ -n "$q" ] && [ "$q" -le 66 ] && echo yes)" = yes
+check "... and some do wait (the bound, not an idle writer, is what held it: $q)" "$([ -n "$q" ] && [ "$q" -ge 1 ] && echo yes)" = yes
+
+wait "$HOLDER"
+for _ in $(seq 1 100); do [ "$(queued)" = 0 ] && break; sleep 0.1; done
+check "the queue drains once the lock is let go" "$(queued)" = 0
+api GET /api/v1/me "$TT" >/dev/null
+for _ in $(seq 1 100); do
+	used=$(sqlite3 "$DB" "select count(*) from tokens where user_id = $TRAINEE and last_used_at is not null")
+	[ "$used" -ge 1 ] && break; sleep 0.1
+done
+check "the token's use is recorded after all" "$used" -ge 1
+finish
