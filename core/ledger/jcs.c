@@ -419,6 +419,23 @@ struct canon {
 
 static json_t *canon_value(struct canon *c, int depth);
 
+/* The end of a run of literal characters at p (valid UTF-8 from U+0020, not '"' or '\\'); NULL at invalid UTF-8. */
+static const unsigned char *literal_run(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') {
+		if (*p < 0x80) {
+			p++;
+		} else {
+			size_t i = 0;
+			uint32_t cp;
+			if (utf8_next(p, (size_t)(end - p), &i, &cp) < 0)
+				return NULL;
+			p += i;
+		}
+	}
+	return p;
+}
+
 /*
  * A string at c->p (its opening quote), as jcs put_string writes it:
  * literal valid UTF-8 from U+0020 except '"' and '\', the two-character
@@ -432,33 +449,15 @@ static int canon_string(struct canon *c, const char **s, size_t *len, int *escap
 	const unsigned char *p = c->p + 1, *start = p;
 
 	*escaped = 0;
-	for (;;) {
-		if (p >= c->end)
-			return -1;
-		if (*p == '"')
-			break;
-		if (*p < 0x20)
-			return -1;
-		if (*p == '\\') {
-			*escaped = 1;
-			break;
-		}
-		if (*p < 0x80) {
-			p++;
-		} else {
-			size_t i = 0;
-			uint32_t cp;
-			if (utf8_next(p, (size_t)(c->end - p), &i, &cp) < 0)
-				return -1;
-			p += i;
-		}
-	}
-	if (!*escaped) {
+	if (!(p = literal_run(p, c->end)) || p >= c->end || *p < 0x20)
+		return -1;
+	if (*p == '"') {
 		*s = (const char *)start;
 		*len = (size_t)(p - start);
 		c->p = p + 1;
 		return 0;
 	}
+	*escaped = 1;
 	rl_buf_reset(&c->scratch);
 	if (rl_buf_add(&c->scratch, start, (size_t)(p - start)) < 0)
 		return -1;
@@ -466,17 +465,8 @@ static int canon_string(struct canon *c, const char **s, size_t *len, int *escap
 		const unsigned char *run = p;
 		char ch;
 
-		while (p < c->end && *p >= 0x20 && *p != '"' && *p != '\\') {
-			if (*p < 0x80) {
-				p++;
-			} else {
-				size_t i = 0;
-				uint32_t cp;
-				if (utf8_next(p, (size_t)(c->end - p), &i, &cp) < 0)
-					return -1;
-				p += i;
-			}
-		}
+		if (!(p = literal_run(p, c->end)))
+			return -1;
 		if (rl_buf_add(&c->scratch, run, (size_t)(p - run)) < 0 || p >= c->end || *p < 0x20)
 			return -1;
 		if (*p == '"')
