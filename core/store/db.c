@@ -188,15 +188,19 @@ int rl_db_run(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_
 int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, int64_t *changed,
 		      struct rl_error *err)
 {
-	if (rl_step(st) != RL_DONE) {
-		rl_db_fail(db, err, what);
-		rl_reset(st);
-		return -1;
-	}
-	if (changed)
+	int rc = rl_step(st);
+
+	if (rc == RL_DONE && changed)
 		*changed = rl_db_changes(db);
+	return rl_db_finish(db, st, rc == RL_ROW ? -1 : rc, what, err) < 0 ? -1 : 0;
+}
+
+int rl_db_finish(struct rl_db *db, struct rl_stmt *st, int rc, const char *what, struct rl_error *err)
+{
+	int result = rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, what);
+
 	rl_reset(st);
-	return 0;
+	return result;
 }
 
 /* rl_db_each_id's and rl_db_lookup_int64's rows: column 0 handed on, or stored. */
@@ -237,31 +241,27 @@ int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const c
 int rl_db_get_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
 		  const char *what, struct rl_error *err)
 {
-	int rc = rl_step(st), result = 0;
+	int rc = rl_step(st), result;
 
-	if (rc == RL_ROW) {
-		result = row(ctx, st);
-		result = result ? result : 1;
-	} else if (rc != RL_DONE)
-		result = rl_db_fail(db, err, what);
+	if (rc != RL_ROW)
+		return rl_db_finish(db, st, rc, what, err);
+	result = row(ctx, st);
 	rl_reset(st);
-	return result;
+	return result ? result : 1;
 }
 
 int rl_db_each_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
 		   const char *what, struct rl_error *err)
 {
-	int rc, stop = 0;
+	int rc, stop;
 
-	while (!stop && (rc = rl_step(st)) == RL_ROW)
-		stop = row(ctx, st);
-	if (!stop && rc != RL_DONE) {
-		rl_db_fail(db, err, what);
-		rl_reset(st);
-		return -1;
+	while ((rc = rl_step(st)) == RL_ROW) {
+		if ((stop = row(ctx, st))) {
+			rl_reset(st);
+			return stop;
+		}
 	}
-	rl_reset(st);
-	return stop;
+	return rl_db_finish(db, st, rc, what, err);
 }
 
 /* ---- transactions ---- */

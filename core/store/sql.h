@@ -112,6 +112,12 @@ int rl_db_constraint_violation(struct rl_db *db);
  * -1 with err.
  * rl_db_lookup_int64: runs a bound query for at most one row: 1 with *v
  * set to its column 0, 0 when there is no row, -1 with err.
+ * rl_db_finish: ends a run of st that the caller stepped itself, rc being
+ * its last rl_step's return: a failure (neither RL_ROW nor RL_DONE) is
+ * read into err first, then st is reset; 1 for RL_ROW, 0 for RL_DONE, -1
+ * with err.  A row function that steps by hand ends with it rather than
+ * with rl_reset and rl_db_fail, whose order is easy to get wrong (and
+ * tools/check-layers.sh refuses an rl_db_fail after an rl_reset).
  */
 int rl_db_run(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err);
 int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, int64_t *changed,
@@ -119,6 +125,7 @@ int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, in
 int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
 		  const char *what, struct rl_error *err);
 int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err);
+int rl_db_finish(struct rl_db *db, struct rl_stmt *st, int rc, const char *what, struct rl_error *err);
 
 /*
  * A row read into the caller's struct: `row` is the row file's own

@@ -303,6 +303,46 @@ static void failure_read_before_reset(void **state)
 	f->db->engine = real_engine;
 }
 
+/*
+ * rl_db_finish, the end of a hand-stepped run: 1 for a row, 0 for none,
+ * and a failed step's own message in err (read before the reset, so an
+ * engine whose reset forgets it still gives it), the statement reset
+ * either way.
+ */
+static void finish_reads_then_resets(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_engine forgetful;
+	struct rl_stmt *st;
+
+	assert_int_equal(insert(f, 4, "four", &err), 0);
+	real_engine = f->db->engine;
+	forgetful = *real_engine;
+	forgetful.reset = forgetful_reset;
+	f->db->engine = &forgetful;
+	st = rl_db_stmt(f->db, "SELECT abs(v) FROM unit_things WHERE id = ?", &err);
+	assert_non_null(st);
+	rl_bind_int64(st, 1, 4);
+	assert_int_equal(rl_db_finish(f->db, st, rl_step(st), "reading a unit thing", &err), 1);
+	rl_bind_int64(st, 1, 5);
+	assert_int_equal(rl_db_finish(f->db, st, rl_step(st), "reading a unit thing", &err), 0);
+	assert_int_equal(err.status, RL_OK);
+	/* the engine's own reason for a failed step (SQLite: abs of the smallest integer overflows) */
+	st = rl_db_stmt(f->db, "SELECT abs(?)", &err);
+	rl_bind_int64(st, 1, INT64_MIN);
+	assert_int_equal(rl_db_finish(f->db, st, rl_step(st), "taking an absolute value", &err), -1);
+	assert_non_null(strstr(err.detail, "taking an absolute value"));
+	assert_non_null(strstr(err.detail, "integer overflow"));
+	rl_error_clear(&err);
+	/* reset: it runs again */
+	rl_bind_int64(st, 1, -3);
+	assert_int_equal(rl_step(st), RL_ROW);
+	assert_int_equal(rl_col_int64(st, 0), 3);
+	assert_int_equal(rl_db_finish(f->db, st, RL_DONE, "taking an absolute value", &err), 0);
+	f->db->engine = real_engine;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(each_id_and_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_row_and_each_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(failure_read_before_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_reads_then_resets, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
