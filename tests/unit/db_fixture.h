@@ -5,7 +5,12 @@
  * fixture is only that uses struct db_fixture with db_fixture_setup and
  * db_fixture_teardown; one that needs more starts its fixture struct with
  * DB_FIXTURE_FIELDS and calls db_fixture_open and db_fixture_close from its
- * own setup and teardown.  Include after cmocka.h and the system headers.
+ * own setup and teardown.  struct db_trainee_fixture is the database with
+ * one trainee account in it (db_trainee_fixture_setup / _teardown).
+ * db_fixture_forget_failures makes a connection's engine forget its last
+ * failure at every reset, so a store function that resets before it reads
+ * a failure reports the wrong message.  Include after cmocka.h and the
+ * system headers.
  */
 #ifndef RASLOG_TEST_DB_FIXTURE_H
 #define RASLOG_TEST_DB_FIXTURE_H
@@ -14,8 +19,11 @@
 #include <stdlib.h>
 
 #include "app/setup.h"
+#include "base/codes.h"
 #include "base/error.h"
+#include "domain/users.h"
 #include "store/db.h"
+#include "store/engine.h"
 
 #include "temp_db.h"
 
@@ -64,6 +72,72 @@ static inline int db_fixture_teardown(void **state)
 	db_fixture_close(f->dir, f->path, f->db);
 	free(f);
 	return 0;
+}
+
+struct db_trainee_fixture {
+	DB_FIXTURE_FIELDS;
+	int64_t trainee; /* Tia Trainee, tia@example.org */
+};
+
+/* cmocka setup and teardown for a struct db_trainee_fixture in *state. */
+static inline int db_trainee_fixture_setup(void **state)
+{
+	struct db_trainee_fixture *f = calloc(1, sizeof(*f));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user_new nu = { "Tia Trainee", "tia@example.org", NULL, NULL, NULL, RL_ROLE_TRAINEE };
+	char tok[RL_TOKEN_LEN + 1];
+
+	assert_non_null(f);
+	db_fixture_open(f->dir, f->path, &f->db);
+	if (rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
+		fail_msg("setup: %s", err.detail);
+	*state = f;
+	return 0;
+}
+
+static inline int db_trainee_fixture_teardown(void **state)
+{
+	struct db_trainee_fixture *f = *state;
+
+	db_fixture_close(f->dir, f->path, f->db);
+	free(f);
+	return 0;
+}
+
+/* The engine db_fixture_forget_failures replaced (one connection at a time). */
+static inline const struct rl_engine **db_fixture_real_engine(void)
+{
+	static const struct rl_engine *real;
+
+	return &real;
+}
+
+static inline void db_fixture_forgetful_reset(struct rl_stmt *st)
+{
+	const struct rl_engine *real = *db_fixture_real_engine();
+
+	real->reset(st);
+	real->exec(st->db, "SELECT 1"); /* a success: the connection's last failure is gone */
+}
+
+/*
+ * From now on db's engine forgets the connection's last failure when it
+ * resets a statement (as an engine that kept a failure per statement
+ * would); db_fixture_remember_failures puts the real engine back.
+ */
+static inline void db_fixture_forget_failures(struct rl_db *db)
+{
+	static struct rl_engine forgetful;
+
+	*db_fixture_real_engine() = db->engine;
+	forgetful = *db->engine;
+	forgetful.reset = db_fixture_forgetful_reset;
+	db->engine = &forgetful;
+}
+
+static inline void db_fixture_remember_failures(struct rl_db *db)
+{
+	db->engine = *db_fixture_real_engine();
 }
 
 #endif

@@ -262,27 +262,15 @@ static void get_row_and_each_row(void **state)
 
 /*
  * An engine whose reset forgets the connection's last failure (as an
- * engine that keeps it per statement would): a lookup must read the
- * failure before it resets.
+ * engine that keeps it per statement would, db_fixture_forget_failures):
+ * a lookup must read the failure before it resets.
  */
-static const struct rl_engine *real_engine;
-
-static void forgetful_reset(struct rl_stmt *st)
-{
-	real_engine->reset(st);
-	real_engine->exec(st->db, "SELECT 1");
-}
-
 static void failure_read_before_reset(void **state)
 {
 	struct fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_engine forgetful;
 	int64_t size = -7;
 
-	real_engine = f->db->engine;
-	forgetful = *real_engine;
-	forgetful.reset = forgetful_reset;
 	/* prepared (cached) while the tables are there, then taken away */
 	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), 0);
 	assert_true(size >= 0);
@@ -291,7 +279,7 @@ static void failure_read_before_reset(void **state)
 	assert_true(size >= -1);
 	assert_int_equal(rl_db_exec(f->db, "DROP TABLE tree_heads", &err), 0);
 	assert_int_equal(rl_db_exec(f->db, "DROP TABLE ledger", &err), 0);
-	f->db->engine = &forgetful;
+	db_fixture_forget_failures(f->db);
 	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), -1);
 	assert_non_null(strstr(err.detail, "reading the ledger size"));
 	assert_non_null(strstr(err.detail, "no such table: ledger"));
@@ -300,7 +288,7 @@ static void failure_read_before_reset(void **state)
 	assert_non_null(strstr(err.detail, "reading the tree head"));
 	assert_non_null(strstr(err.detail, "no such table: tree_heads"));
 	rl_error_clear(&err);
-	f->db->engine = real_engine;
+	db_fixture_remember_failures(f->db);
 }
 
 /*
@@ -313,14 +301,10 @@ static void finish_reads_then_resets(void **state)
 {
 	struct fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_engine forgetful;
 	struct rl_stmt *st;
 
 	assert_int_equal(insert(f, 4, "four", &err), 0);
-	real_engine = f->db->engine;
-	forgetful = *real_engine;
-	forgetful.reset = forgetful_reset;
-	f->db->engine = &forgetful;
+	db_fixture_forget_failures(f->db);
 	st = rl_db_stmt(f->db, "SELECT abs(v) FROM unit_things WHERE id = ?", &err);
 	assert_non_null(st);
 	rl_bind_int64(st, 1, 4);
@@ -340,7 +324,7 @@ static void finish_reads_then_resets(void **state)
 	assert_int_equal(rl_step(st), RL_ROW);
 	assert_int_equal(rl_col_int64(st, 0), 3);
 	assert_int_equal(rl_db_finish(f->db, st, RL_DONE, "taking an absolute value", &err), 0);
-	f->db->engine = real_engine;
+	db_fixture_remember_failures(f->db);
 }
 
 int main(void)

@@ -36,39 +36,12 @@
 
 #include "base/banned.h"
 
-struct fixture {
-	DB_FIXTURE_FIELDS;
-	int64_t trainee;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_user_new nu = { "Tia Trainee", "tia@example.org", NULL, NULL, NULL, RL_ROLE_TRAINEE };
-	char tok[RL_TOKEN_LEN + 1];
-
-	assert_non_null(f);
-	db_fixture_open(f->dir, f->path, &f->db);
-	if (rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
-		fail_msg("setup: %s", err.detail);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_fixture_close(f->dir, f->path, f->db);
-	free(f);
-	return 0;
-}
+/* struct db_trainee_fixture (db_fixture.h): the database with one trainee. */
 
 /* The writer's batch: job 1 kept, job 2 undone, both under one savepoint name. */
 static void test_savepoint_next(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	char v[8];
 
@@ -121,7 +94,7 @@ static int count_leaf(void *ctx, const struct rl_row_ledger_leaf *row)
 
 static void test_ledger_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_row_tree_head h;
 	struct walk w = { 0 };
@@ -186,7 +159,7 @@ static int text_row(void *ctx, const struct rl_row_ledger_text *row)
 
 static void test_ledger_texts(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	char salt[65], got[200] = "";
 
@@ -228,7 +201,7 @@ static int import_row(void *ctx, const struct rl_row_import *row)
 
 static void test_import_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_row_import_new n = {
 		.trainee = f->trainee, .kind = "simulator", .status = "pending", .filename = "run.csv",
@@ -295,7 +268,7 @@ static void test_import_rows(void **state)
 
 static void test_not_found(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_row_notify_person p;
 	struct rl_row_notify_session s;
@@ -329,7 +302,7 @@ static void test_not_found(void **state)
 /* Set-up loads each shipped curriculum once: a second load adds nothing. */
 static void test_setup_curricula_once(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	const char *def = "{\"code\":\"unit-x\"}";
 
@@ -346,12 +319,12 @@ static void test_setup_curricula_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_savepoint_next, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ledger_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ledger_texts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_setup_curricula_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_savepoint_next, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_texts, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_import_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_setup_curricula_once, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

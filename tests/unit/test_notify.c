@@ -31,36 +31,9 @@
 
 #include "base/banned.h"
 
-struct fixture {
-	DB_FIXTURE_FIELDS;
-	int64_t trainee;
-};
+/* struct db_trainee_fixture (db_fixture.h): the database with one trainee. */
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_user_new nu = { "Tia Trainee", "tia@example.org", NULL, NULL, NULL, RL_ROLE_TRAINEE };
-	char tok[RL_TOKEN_LEN + 1];
-
-	assert_non_null(f);
-	db_fixture_open(f->dir, f->path, &f->db);
-	if (rl_user_add(f->db, &nu, &f->trainee, tok, &err) < 0)
-		fail_msg("setup: %s", err.detail);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_fixture_close(f->dir, f->path, f->db);
-	free(f);
-	return 0;
-}
-
-static void set_status(struct fixture *f, const char *status, const char *m1, const char *m2)
+static void set_status(struct db_trainee_fixture *f, const char *status, const char *m1, const char *m2)
 {
 	char sql[600];
 
@@ -85,7 +58,7 @@ static char *text(struct rl_db *db, const char *sql)
 }
 
 /* Snapshot, change trainee_status to (status, m1, m2), then tell what changed as ledger index idx. */
-static void event(struct fixture *f, const char *status, const char *m1, const char *m2, int64_t idx)
+static void event(struct db_trainee_fixture *f, const char *status, const char *m1, const char *m2, int64_t idx)
 {
 	struct rl_notify_snap before;
 	struct rl_error err = RL_ERROR_INIT;
@@ -99,7 +72,7 @@ static void event(struct fixture *f, const char *status, const char *m1, const c
 
 static void test_module_then_eligible(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	char *s;
 
 	/* No status row yet: the first module met is news. */
@@ -144,7 +117,7 @@ static void test_module_then_eligible(void **state)
 
 static void test_decisions_off(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	int want[RL_NOTIFY_KINDS] = { -1, 0, -1 };
 	json_t *out = NULL;
@@ -167,7 +140,7 @@ static void test_decisions_off(void **state)
  */
 static void test_corrected(void **state)
 {
-	struct fixture *f = *state;
+	struct db_trainee_fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_user_new r1 = { "Rob Trainer", "rob@example.org", NULL, NULL, NULL, RL_ROLE_TRAINER };
 	struct rl_user_new r2 = { "Ria Trainer", "ria@example.org", NULL, NULL, NULL, RL_ROLE_TRAINER };
@@ -276,9 +249,9 @@ static void test_iso_week(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_module_then_eligible, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_decisions_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_module_then_eligible, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_decisions_off, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_corrected, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test(test_prefs_parse),
 		cmocka_unit_test(test_iso_week),
 	};
