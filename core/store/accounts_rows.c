@@ -78,11 +78,8 @@ static int user_lookup(struct rl_db *db, struct rl_stmt *st, struct rl_row_user 
 		user_from_row(st, out);
 		if (extra)
 			*extra = rl_col_int64(st, 7);
-		rl_reset(st);
-		return 1;
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, what);
+	return rl_db_finish(db, st, rc, what, err);
 }
 
 int rl_rows_user_get(struct rl_db *db, int64_t id, struct rl_row_user *out, struct rl_error *err)
@@ -118,8 +115,7 @@ int rl_rows_user_active(struct rl_db *db, int64_t id, int *active, struct rl_err
 	rc = rl_step(st);
 	if (rc == RL_ROW)
 		*active = rl_col_int(st, 0) == 1;
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a user");
+	return rl_db_finish(db, st, rc, "reading a user", err);
 }
 
 int rl_rows_user_by_email(struct rl_db *db, const char *email, int64_t *id, int *active, struct rl_error *err)
@@ -135,22 +131,19 @@ int rl_rows_user_by_email(struct rl_db *db, const char *email, int64_t *id, int 
 		*id = rl_col_int64(st, 0);
 		*active = rl_col_int(st, 1);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding an account by e-mail");
+	return rl_db_finish(db, st, rc, "finding an account by e-mail", err);
 }
 
 int rl_rows_user_other_admins(struct rl_db *db, int64_t id, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM users WHERE active = 1 AND (roles & 8) <> 0 AND id <> ?",
 					err);
-	int n;
+	int64_t n = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	n = rl_step(st) == RL_ROW ? rl_col_int(st, 0) : -1;
-	rl_reset(st);
-	return n < 0 ? rl_db_fail(db, err, "counting admins") : n;
+	return rl_db_lookup_int64(db, st, &n, "counting admins", err) < 0 ? -1 : (int)n;
 }
 
 int rl_rows_user_update(struct rl_db *db, int64_t id, const struct rl_row_user_change *c, struct rl_error *err)
@@ -206,21 +199,24 @@ int rl_rows_user_set_active(struct rl_db *db, int64_t id, int active, const char
 	return rl_db_run(db, st, "changing whether an account is active", err);
 }
 
+/* A row's column 0 text handed to the caller's each (rl_db_each_row). */
+struct each_text {
+	int (*each)(void *ctx, const char *s);
+	void *ctx;
+};
+
+static int text_call(void *ctx, struct rl_stmt *st)
+{
+	const struct each_text *e = ctx;
+
+	return e->each(e->ctx, rl_col_text(st, 0));
+}
+
 /* Calls each with column 0's text of every row of st (bound); what names a failure. */
 static int each_text(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, const char *s), void *ctx,
 		     const char *what, struct rl_error *err)
 {
-	int rc;
-
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r = each(ctx, rl_col_text(st, 0));
-		if (r) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, what);
+	return rl_db_each_row(db, st, text_call, &(struct each_text){ each, ctx }, what, err);
 }
 
 int rl_rows_user_trainee_sites(struct rl_db *db, int (*each)(void *ctx, const char *site), void *ctx,
@@ -254,6 +250,9 @@ static void account_from_row(struct rl_stmt *st, struct rl_row_account *a)
 	a->curriculum = rl_col_text(st, 9);
 }
 
+/* account_call: an account row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(account, struct rl_row_account, account_from_row)
+
 int rl_rows_account_list(struct rl_db *db, const struct rl_rows_account_filter *f,
 			 int (*each)(void *ctx, const struct rl_row_account *row), void *ctx, struct rl_error *err)
 {
@@ -264,8 +263,6 @@ int rl_rows_account_list(struct rl_db *db, const struct rl_rows_account_filter *
 		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM programme_members pm WHERE pm.user_id = u.id AND pm.programme_id = ?6 "
 		"AND pm.until_at IS NULL)) AND (?7 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") "
 		"ORDER BY u.id LIMIT ?5", err);
-	struct rl_row_account a;
-	int rc;
 
 	if (!st)
 		return -1;
@@ -293,36 +290,27 @@ int rl_rows_account_list(struct rl_db *db, const struct rl_rows_account_filter *
 	rl_bind_int(st, 7, f->scoped != 0);
 	if (f->scoped)
 		rl_bind_int64(st, RL_FACULTY_SCOPE_PARAM, f->scope_id);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		account_from_row(st, &a);
-		if ((r = each(ctx, &a))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing accounts");
+	return rl_db_each_row(db, st, account_call, &(struct account_each){ each, ctx }, "listing accounts", err);
 }
 
 int rl_rows_account_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_account *row),
 			void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM "WHERE u.id = ?", err);
-	struct rl_row_account a;
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc == RL_ROW) {
-		account_from_row(st, &a);
-		each(ctx, &a);
-	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading an account");
+	return rl_db_get_row(db, st, account_call, &(struct account_each){ each, ctx }, "reading an account", err);
 }
+
+static void programme_ref_from_row(struct rl_stmt *st, struct rl_row_programme_ref *p)
+{
+	p->id = rl_col_int64(st, 0);
+	p->name = rl_col_text(st, 1);
+}
+
+RL_DB_ROW_READER(programme_ref, struct rl_row_programme_ref, programme_ref_from_row)
 
 int rl_rows_account_programmes(struct rl_db *db, int64_t user,
 			       int (*each)(void *ctx, const struct rl_row_programme_ref *row), void *ctx,
@@ -331,23 +319,12 @@ int rl_rows_account_programmes(struct rl_db *db, int64_t user,
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT p.id, p.name FROM programme_members pm JOIN programmes p "
 					  "ON p.id = pm.programme_id WHERE pm.user_id = ? AND pm.until_at IS NULL "
 					  "ORDER BY p.name", err);
-	struct rl_row_programme_ref p;
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		p.id = rl_col_int64(st, 0);
-		p.name = rl_col_text(st, 1);
-		if ((r = each(ctx, &p))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing an account's programmes");
+	return rl_db_each_row(db, st, programme_ref_call, &(struct programme_ref_each){ each, ctx },
+			      "listing an account's programmes", err);
 }
 
 /* ---- curricula, as accounts name them ---------------------------------------------- */
@@ -382,8 +359,7 @@ int rl_rows_account_curriculum_exists(struct rl_db *db, const char *code, struct
 		return -1;
 	rl_bind_text(st, 1, code, -1);
 	rc = rl_step(st);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding a curriculum");
+	return rl_db_finish(db, st, rc, "finding a curriculum", err);
 }
 
 int rl_rows_account_curriculum_code(struct rl_db *db, int64_t id, char out[65], struct rl_error *err)
@@ -398,8 +374,7 @@ int rl_rows_account_curriculum_code(struct rl_db *db, int64_t id, char out[65], 
 	rc = rl_step(st);
 	if (rc == RL_ROW)
 		copy_col(out, 65, st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a curriculum's code");
+	return rl_db_finish(db, st, rc, "reading a curriculum's code", err);
 }
 
 /* ---- tokens ---------------------------------------------------------------------------- */
@@ -449,62 +424,51 @@ int rl_rows_token_name_invitation(struct rl_db *db, int64_t user_id, struct rl_e
 
 #define TOKEN_COLUMNS "id, name, scope, created_at, last_used_at, expires_at"
 
-/* Calls each per token row of st (bound); *found counts them. */
-static int each_token(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, const struct rl_row_token *row),
-		      void *ctx, int *found, const char *what, struct rl_error *err)
+static void token_from_row(struct rl_stmt *st, struct rl_row_token *t)
 {
-	struct rl_row_token t;
-	int rc;
-
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		t.id = rl_col_int64(st, 0);
-		t.name = rl_col_text(st, 1);
-		t.scope = rl_col_text(st, 2);
-		t.created_at = rl_col_text(st, 3);
-		t.last_used_at = rl_col_text(st, 4);
-		t.expires_at = rl_col_text(st, 5);
-		(*found)++;
-		if ((r = each(ctx, &t))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, what);
+	t->id = rl_col_int64(st, 0);
+	t->name = rl_col_text(st, 1);
+	t->scope = rl_col_text(st, 2);
+	t->created_at = rl_col_text(st, 3);
+	t->last_used_at = rl_col_text(st, 4);
+	t->expires_at = rl_col_text(st, 5);
 }
+
+/* token_call: a token row handed to the caller's typed each (rl_db_get_row, rl_db_each_row). */
+RL_DB_ROW_READER(token, struct rl_row_token, token_from_row)
 
 int rl_rows_token_list(struct rl_db *db, int64_t user_id, const char *now,
 		       int (*each)(void *ctx, const struct rl_row_token *row), void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE user_id = ? AND revoked_at IS NULL "
 					  "AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC", err);
-	int n = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
 	rl_bind_text(st, 2, now, -1);
-	return each_token(db, st, each, ctx, &n, "listing tokens", err);
+	return rl_db_each_row(db, st, token_call, &(struct token_each){ each, ctx }, "listing tokens", err);
 }
 
 int rl_rows_token_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_token *row),
 		      void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE id = ?", err);
-	int n = 0, rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = each_token(db, st, each, ctx, &n, "reading a token", err);
-	return rc < 0 ? -1 : n > 0;
+	return rl_db_get_row(db, st, token_call, &(struct token_each){ each, ctx }, "reading a token", err);
 }
 
-int rl_rows_token_revoke(struct rl_db *db, int64_t user_id, int64_t id, const char *now, struct rl_error *err)
+/*
+ * Runs sql, an UPDATE stamping now (?1) on row id (?2) of user_id (?3, ?4;
+ * any user when 0) if it is still live: how many rows (0 or 1), or -1.
+ */
+static int stamp_own_row(struct rl_db *db, const char *sql, int64_t user_id, int64_t id, const char *now,
+			 const char *what, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
-					  "AND revoked_at IS NULL", err);
+	struct rl_stmt *st = rl_db_stmt(db, sql, err);
 	int64_t changed;
 
 	if (!st)
@@ -513,7 +477,13 @@ int rl_rows_token_revoke(struct rl_db *db, int64_t user_id, int64_t id, const ch
 	rl_bind_int64(st, 2, id);
 	rl_bind_int64(st, 3, user_id);
 	rl_bind_int64(st, 4, user_id);
-	return rl_db_run_changes(db, st, "revoking a token", &changed, err) < 0 ? -1 : (int)changed;
+	return rl_db_run_changes(db, st, what, &changed, err) < 0 ? -1 : (int)changed;
+}
+
+int rl_rows_token_revoke(struct rl_db *db, int64_t user_id, int64_t id, const char *now, struct rl_error *err)
+{
+	return stamp_own_row(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
+			     "AND revoked_at IS NULL", user_id, id, now, "revoking a token", err);
 }
 
 int rl_rows_token_revoke_user(struct rl_db *db, int64_t user_id, struct rl_error *err)
@@ -539,8 +509,7 @@ int rl_rows_token_check(struct rl_db *db, int64_t id, struct rl_row_token_check 
 		copy_col(out->last_used_at, sizeof(out->last_used_at), st, 2);
 		out->active = rl_col_int(st, 3);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking a token");
+	return rl_db_finish(db, st, rc, "checking a token", err);
 }
 
 int rl_rows_token_touch(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
@@ -599,8 +568,7 @@ int rl_rows_web_session_by_hash(struct rl_db *db, const uint8_t hash[32], const 
 		*user_id = rl_col_int64(st, 1);
 		copy_col(last_seen_at, RL_ROWS_TIME_LEN, st, 2);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking a web session");
+	return rl_db_finish(db, st, rc, "checking a web session", err);
 }
 
 int rl_rows_web_session_touch(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
@@ -617,17 +585,8 @@ int rl_rows_web_session_touch(struct rl_db *db, int64_t id, const char *now, str
 
 int rl_rows_web_session_end(struct rl_db *db, int64_t user_id, int64_t id, const char *now, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
-					  "AND ended_at IS NULL", err);
-	int64_t changed;
-
-	if (!st)
-		return -1;
-	rl_bind_text(st, 1, now, -1);
-	rl_bind_int64(st, 2, id);
-	rl_bind_int64(st, 3, user_id);
-	rl_bind_int64(st, 4, user_id);
-	return rl_db_run_changes(db, st, "ending a web session", &changed, err) < 0 ? -1 : (int)changed;
+	return stamp_own_row(db, "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND (? = 0 OR user_id = ?) "
+			     "AND ended_at IS NULL", user_id, id, now, "ending a web session", err);
 }
 
 int rl_rows_web_session_end_user(struct rl_db *db, int64_t user_id, struct rl_error *err)
@@ -636,6 +595,19 @@ int rl_rows_web_session_end_user(struct rl_db *db, int64_t user_id, struct rl_er
 				     user_id, "ending web sessions", err);
 }
 
+static void web_session_from_row(struct rl_stmt *st, struct rl_row_web_session *w)
+{
+	w->id = rl_col_int64(st, 0);
+	w->created_at = rl_col_text(st, 1);
+	w->last_seen_at = rl_col_text(st, 2);
+	w->expires_at = rl_col_text(st, 3);
+	w->ip = rl_col_text(st, 4);
+	w->user_agent = rl_col_text(st, 5);
+}
+
+/* web_session_call: a web session row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(web_session, struct rl_row_web_session, web_session_from_row)
+
 int rl_rows_web_session_list(struct rl_db *db, int64_t user_id, const char *now, const char *idle_since,
 			     int (*each)(void *ctx, const struct rl_row_web_session *row), void *ctx,
 			     struct rl_error *err)
@@ -643,29 +615,14 @@ int rl_rows_web_session_list(struct rl_db *db, int64_t user_id, const char *now,
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM web_sessions "
 					  "WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ? "
 					  "ORDER BY id DESC", err);
-	struct rl_row_web_session w;
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
 	rl_bind_text(st, 2, now, -1);
 	rl_bind_text(st, 3, idle_since, -1);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		w.id = rl_col_int64(st, 0);
-		w.created_at = rl_col_text(st, 1);
-		w.last_seen_at = rl_col_text(st, 2);
-		w.expires_at = rl_col_text(st, 3);
-		w.ip = rl_col_text(st, 4);
-		w.user_agent = rl_col_text(st, 5);
-		if ((r = each(ctx, &w))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing web sessions");
+	return rl_db_each_row(db, st, web_session_call, &(struct web_session_each){ each, ctx }, "listing web sessions",
+			      err);
 }
 
 /* ---- invitations ---------------------------------------------------------------------------- */
@@ -689,8 +646,7 @@ int rl_rows_invitation_blockers(struct rl_db *db, const char *email, const char 
 		*accounts = rl_col_int(st, 0);
 		*pending = rl_col_is_null(st, 1) ? 0 : rl_col_int64(st, 1);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 0 : rl_db_fail(db, err, "checking for an account");
+	return rl_db_finish(db, st, rc, "checking for an account", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_invitation_insert(struct rl_db *db, const struct rl_row_invitation_new *inv, int64_t *id,
@@ -733,8 +689,7 @@ int rl_rows_invitation_accepted_at(struct rl_db *db, int64_t id, char accepted_a
 	rc = rl_step(st);
 	if (rc == RL_ROW)
 		copy_col(accepted_at, RL_ROWS_TIME_LEN, st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading an invitation");
+	return rl_db_finish(db, st, rc, "reading an invitation", err);
 }
 
 int rl_rows_invitation_renew(struct rl_db *db, int64_t id, const uint8_t code_hash[32], const char *expires_at,
@@ -750,36 +705,32 @@ int rl_rows_invitation_renew(struct rl_db *db, int64_t id, const uint8_t code_ha
 	return rl_db_run(db, st, "renewing an invitation", err);
 }
 
+static void invitation_from_row(struct rl_stmt *st, struct rl_row_invitation *inv)
+{
+	inv->id = rl_col_int64(st, 0);
+	inv->name = rl_col_text(st, 1);
+	inv->email = rl_col_text(st, 2);
+	inv->roles = rl_col_int(st, 3);
+	inv->site = rl_col_text(st, 4);
+	inv->curriculum = rl_col_text(st, 5);
+	inv->invited_by = rl_col_is_null(st, 6) ? 0 : rl_col_int64(st, 6);
+	inv->created_at = rl_col_text(st, 7);
+	inv->expires_at = rl_col_text(st, 8);
+	inv->programme = rl_col_is_null(st, 9) ? 0 : rl_col_int64(st, 9);
+}
+
+RL_DB_ROW_READER(invitation, struct rl_row_invitation, invitation_from_row)
+
 int rl_rows_invitation_list_pending(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_invitation *row),
 				    void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, name, email, roles, site, curriculum, invited_by, created_at, "
 					  "expires_at, programme_id FROM invitations WHERE accepted_at IS NULL ORDER BY id DESC",
 					err);
-	struct rl_row_invitation inv;
-	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		inv.id = rl_col_int64(st, 0);
-		inv.name = rl_col_text(st, 1);
-		inv.email = rl_col_text(st, 2);
-		inv.roles = rl_col_int(st, 3);
-		inv.site = rl_col_text(st, 4);
-		inv.curriculum = rl_col_text(st, 5);
-		inv.invited_by = rl_col_is_null(st, 6) ? 0 : rl_col_int64(st, 6);
-		inv.created_at = rl_col_text(st, 7);
-		inv.expires_at = rl_col_text(st, 8);
-		inv.programme = rl_col_is_null(st, 9) ? 0 : rl_col_int64(st, 9);
-		if ((r = each(ctx, &inv))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing invitations");
+	return rl_db_each_row(db, st, invitation_call, &(struct invitation_each){ each, ctx }, "listing invitations", err);
 }
 
 int rl_rows_invitation_by_code(struct rl_db *db, const uint8_t code_hash[32], struct rl_row_invitation_code *out,
@@ -807,8 +758,7 @@ int rl_rows_invitation_by_code(struct rl_db *db, const uint8_t code_hash[32], st
 		out->programme = rl_col_int64(st, 8);
 		out->invited_by = rl_col_int64(st, 9);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading an invitation");
+	return rl_db_finish(db, st, rc, "reading an invitation", err);
 }
 
 int rl_rows_invitation_accepted(struct rl_db *db, int64_t id, int64_t user_id, const char *now,

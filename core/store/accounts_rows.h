@@ -110,7 +110,7 @@ struct rl_rows_account_filter {
 /* Accounts in id order. */
 int rl_rows_account_list(struct rl_db *db, const struct rl_rows_account_filter *f,
 			 int (*each)(void *ctx, const struct rl_row_account *row), void *ctx, struct rl_error *err);
-/* Account id: calls each with its row and returns 1, or 0 when there is none. */
+/* Account id: calls each with its row and returns 1 (each's non-zero return instead), or 0 when there is none. */
 int rl_rows_account_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_account *row),
 			void *ctx, struct rl_error *err);
 
@@ -157,7 +157,7 @@ struct rl_row_token {
 /* The live tokens of user_id (not revoked, not expired at now), newest first. */
 int rl_rows_token_list(struct rl_db *db, int64_t user_id, const char *now,
 		       int (*each)(void *ctx, const struct rl_row_token *row), void *ctx, struct rl_error *err);
-/* Token id, revoked or not: calls each with its row and returns 1, or 0 when there is none. */
+/* Token id, revoked or not: calls each with its row and returns 1 (each's non-zero return instead), or 0 when there is none. */
 int rl_rows_token_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_token *row),
 		      void *ctx, struct rl_error *err);
 /* Revokes live token id at now, of user_id only unless user_id is 0: how many (0 or 1), or -1. */

@@ -4,7 +4,8 @@
  * against a real SQLite file: a row written comes back as written, a
  * missing one is "not found" (0, err untouched), a UNIQUE refusal is the
  * outcome 1 with err untouched and nothing stored, and the account list's
- * search takes LIKE's own characters literally.
+ * search takes LIKE's own characters literally; every read that fails
+ * reports the engine's reason, read before the statement's reset.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -395,6 +396,89 @@ static void test_oidc_flow_round_trip(void **state)
 	assert_int_equal(err.status, RL_OK);
 }
 
+/* ---- a failed step's message ---------------------------------------------------------- */
+
+static int no_account(void *ctx, const struct rl_row_account *a) { return 0; }
+static int no_text(void *ctx, const char *t) { return 0; }
+static int no_programme(void *ctx, const struct rl_row_programme_ref *p) { return 0; }
+static int no_token(void *ctx, const struct rl_row_token *t) { return 0; }
+static int no_web_session(void *ctx, const struct rl_row_web_session *w) { return 0; }
+static int no_invitation(void *ctx, const struct rl_row_invitation *i) { return 0; }
+
+/* The row files' reads, one per i (0 up): what read i returns, or -2 past the last. */
+static int read_rows(struct rl_db *db, int i, struct rl_error *err)
+{
+	struct rl_rows_account_filter af = { .active = -1, .limit = 10 };
+	struct rl_row_user u;
+	struct rl_row_token_check tc;
+	struct rl_row_invitation_code ic;
+	int64_t id = 0, other = 0;
+	int active = 0;
+	char text[RL_ROWS_TIME_LEN + 65];
+	uint8_t h[32];
+
+	fill(h, 3);
+	switch (i) {
+	case 0: return rl_rows_user_get(db, 1, &u, err);
+	case 1: return rl_rows_user_by_token(db, h, &u, &id, err);
+	case 2: return rl_rows_user_active(db, 1, &active, err);
+	case 3: return rl_rows_user_by_email(db, "ada@nhs.net", &id, &active, err);
+	case 4: return rl_rows_user_other_admins(db, 1, err);
+	case 5: return rl_rows_user_trainee_sites(db, no_text, NULL, err);
+	case 6: return rl_rows_account_list(db, &af, no_account, NULL, err);
+	case 7: return rl_rows_account_get(db, 1, no_account, NULL, err);
+	case 8: return rl_rows_account_programmes(db, 1, no_programme, NULL, err);
+	case 9: return rl_rows_account_curricula_codes(db, no_text, NULL, err);
+	case 10: return rl_rows_account_curriculum_exists(db, "ras-core", err);
+	case 11: return rl_rows_account_curriculum_code(db, 1, text, err);
+	case 12: return rl_rows_account_curriculum_id(db, "ras-core", &id, err);
+	case 13: return rl_rows_token_list(db, 1, NOW, no_token, NULL, err);
+	case 14: return rl_rows_token_get(db, 1, no_token, NULL, err);
+	case 15: return rl_rows_token_check(db, 1, &tc, err);
+	case 16: return rl_rows_web_session_by_hash(db, h, NOW, EARLIER, &id, &other, text, err);
+	case 17: return rl_rows_web_session_list(db, 1, NOW, EARLIER, no_web_session, NULL, err);
+	case 18: return rl_rows_invitation_blockers(db, "ada@nhs.net", NOW, &active, &id, err);
+	case 19: return rl_rows_invitation_accepted_at(db, 1, text, err);
+	case 20: return rl_rows_invitation_list_pending(db, no_invitation, NULL, err);
+	case 21: return rl_rows_invitation_by_code(db, h, &ic, err);
+	case 22: return rl_rows_invitation_pending_by_email(db, "ada@nhs.net", NOW, &id, err);
+	default: return -2;
+	}
+}
+
+/*
+ * Every read, its statement prepared while its tables were there, fails
+ * once they are gone with the engine's own reason in err, even from an
+ * engine whose reset forgets the failure (so each read it before it
+ * reset the statement).
+ */
+static void test_failure_read_before_reset(void **state)
+{
+	struct db_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	static const char *const tables[] = { "tokens", "web_sessions", "invitations", "programme_members", "users",
+					      "curricula" };
+	char sql[96];
+	int i, rc;
+
+	add_user(f, "Ada", "ada@nhs.net", 1);
+	for (i = 0; (rc = read_rows(f->db, i, &err)) != -2; i++)
+		if (rc < 0)
+			fail_msg("read %d: %s", i, err.detail);
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s RENAME TO gone_%s", tables[t], tables[t]);
+		if (rl_db_exec(f->db, sql, &err) < 0)
+			fail_msg("%s: %s", sql, err.detail);
+	}
+	db_fixture_forget_failures(f->db);
+	for (i = 0; (rc = read_rows(f->db, i, &err)) != -2; i++) {
+		if (rc != -1 || !strstr(err.detail, "no such table"))
+			fail_msg("read %d: %d, \"%s\"", i, rc, err.detail);
+		rl_error_clear(&err);
+	}
+	db_fixture_remember_failures(f->db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_passkey_round_trip, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_device_grant_round_trip, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_oidc_flow_round_trip, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_failure_read_before_reset, db_fixture_setup, db_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
