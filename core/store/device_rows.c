@@ -31,15 +31,13 @@ int rl_rows_device_grant_live(struct rl_db *db, const char *ip, const char *now,
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM device_grants WHERE ip IS NOT DISTINCT FROM ? "
 					  "AND expires_at > ? AND status <> 'issued'", err);
-	int live;
+	int64_t live = 0;
 
 	if (!st)
 		return -1;
 	rl_db_bind_text(st, 1, ip);
 	rl_bind_text(st, 2, now, -1);
-	live = rl_step(st) == RL_ROW ? rl_col_int(st, 0) : -1;
-	rl_reset(st);
-	return live < 0 ? rl_db_fail(db, err, "counting device grants") : live;
+	return rl_db_lookup_int64(db, st, &live, "counting device grants", err) < 0 ? -1 : (int)live;
 }
 
 int rl_rows_device_grant_insert(struct rl_db *db, const struct rl_row_device_grant_new *g, struct rl_error *err)
@@ -59,15 +57,12 @@ int rl_rows_device_grant_insert(struct rl_db *db, const struct rl_row_device_gra
 	rl_bind_int(st, 7, g->interval);
 	/* rl_try_step: after a collision the transaction must stay usable for the caller's next draw. */
 	rc = rl_try_step(st);
-	if (rc == RL_DONE) {
+	refused = rc != RL_DONE && rl_db_constraint_violation(db);
+	if (refused) {
 		rl_reset(st);
-		return 0;
+		return 1;
 	}
-	refused = rl_db_constraint_violation(db);
-	if (!refused)
-		rl_db_fail(db, err, "storing a device grant");
-	rl_reset(st);
-	return refused ? 1 : -1;
+	return rl_db_finish(db, st, rc, "storing a device grant", err);
 }
 
 int rl_rows_device_grant_by_device(struct rl_db *db, const uint8_t device_hash[32], struct rl_row_device_grant *out,
@@ -90,8 +85,7 @@ int rl_rows_device_grant_by_device(struct rl_db *db, const uint8_t device_hash[3
 		copy_col(out->last_poll_at, sizeof(out->last_poll_at), st, 4);
 		out->user_id = rl_col_int64(st, 5);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a device grant");
+	return rl_db_finish(db, st, rc, "reading a device grant", err);
 }
 
 int rl_rows_device_grant_by_user_code(struct rl_db *db, const uint8_t user_code_hash[32],
@@ -110,8 +104,7 @@ int rl_rows_device_grant_by_user_code(struct rl_db *db, const uint8_t user_code_
 		copy_col(out->status, sizeof(out->status), st, 1);
 		copy_col(out->expires_at, sizeof(out->expires_at), st, 2);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a device grant");
+	return rl_db_finish(db, st, rc, "reading a device grant", err);
 }
 
 int rl_rows_device_grant_polled(struct rl_db *db, int64_t id, const char *now, int add, struct rl_error *err)

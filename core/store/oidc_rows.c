@@ -25,17 +25,13 @@ int rl_rows_oidc_flow_pending(struct rl_db *db, const char *ip, const char *now,
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM oidc_flows WHERE ip = ? AND used_at IS NULL "
 					  "AND expires_at > ?", err);
-	int rc, n = 0;
+	int64_t n = 0;
 
 	if (!st)
 		return -1;
 	rl_bind_text(st, 1, ip, -1);
 	rl_bind_text(st, 2, now, -1);
-	rc = rl_step(st);
-	if (rc == RL_ROW)
-		n = rl_col_int(st, 0);
-	rl_reset(st);
-	return rc == RL_ROW ? n : rl_db_fail(db, err, "counting sign-in flows");
+	return rl_db_lookup_int64(db, st, &n, "counting sign-in flows", err) < 0 ? -1 : (int)n;
 }
 
 int rl_rows_oidc_flow_insert(struct rl_db *db, const uint8_t state_hash[32], const uint8_t browser_hash[32],
@@ -78,8 +74,7 @@ int rl_rows_oidc_flow_by_state(struct rl_db *db, const uint8_t state_hash[32], s
 		s = rl_col_text(st, 3);
 		snprintf(out->used_at, sizeof(out->used_at), "%s", s ? s : "");
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a sign-in flow");
+	return rl_db_finish(db, st, rc, "reading a sign-in flow", err);
 }
 
 int rl_rows_oidc_flow_spend(struct rl_db *db, int64_t id, const char *now, const char *outcome, int64_t user_id,

@@ -76,14 +76,11 @@ int rl_rows_passkey_handle(struct rl_db *db, int64_t user_id, uint8_t handle[32]
 		return -1;
 	rl_bind_int64(st, 1, user_id);
 	rc = rl_step(st);
-	if (rc == RL_ROW && rl_col_bytes(st, 0) == 32) {
+	if (rc == RL_ROW && rl_col_bytes(st, 0) == 32)
 		memcpy(handle, rl_col_blob(st, 0), 32);
-		rl_reset(st);
-		return 1;
-	}
-	rl_reset(st);
-	/* A row whose handle is not 32 bytes is as broken as a failed read. */
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a user handle");
+	else if (rc == RL_ROW)
+		rc = -1; /* a row whose handle is not 32 bytes is as broken as a failed read */
+	return rl_db_finish(db, st, rc, "reading a user handle", err);
 }
 
 int rl_rows_passkey_handle_insert(struct rl_db *db, int64_t user_id, const uint8_t handle[32], struct rl_error *err)
@@ -121,8 +118,7 @@ int rl_rows_passkey_credentials(struct rl_db *db, int64_t user_id,
 			return r;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing passkeys");
+	return rl_db_finish(db, st, rc, "listing passkeys", err);
 }
 
 int rl_rows_passkey_insert(struct rl_db *db, const struct rl_row_passkey_new *p, int64_t *id, struct rl_error *err)
@@ -193,9 +189,8 @@ int rl_rows_passkey_by_credential(struct rl_db *db, const void *cred, size_t len
 		mem = copy_blob(st, 3, &out->public_key, &out->public_key_len) < 0 ||
 		      copy_blob(st, 6, &out->handle, &out->handle_len) < 0;
 	}
-	rl_reset(st);
-	if (rc != RL_ROW)
-		return rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding a passkey");
+	if ((rc = rl_db_finish(db, st, rc, "finding a passkey", err)) <= 0)
+		return rc;
 	if (mem || !out->public_key) {
 		rl_row_passkey_login_release(out);
 		return rl_error_internal(err, "copying a public key");
@@ -248,8 +243,7 @@ int rl_rows_passkey_list(struct rl_db *db, int64_t user_id, int (*each)(void *ct
 			return r;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing passkeys");
+	return rl_db_finish(db, st, rc, "listing passkeys", err);
 }
 
 int rl_rows_passkey_counts(struct rl_db *db, int64_t user_id, int64_t id, int *mine, int *total,
@@ -270,8 +264,7 @@ int rl_rows_passkey_counts(struct rl_db *db, int64_t user_id, int64_t id, int *m
 		*mine = rl_col_int(st, 0);
 		*total = rl_col_int(st, 1);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 0 : rl_db_fail(db, err, "counting passkeys");
+	return rl_db_finish(db, st, rc, "counting passkeys", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_passkey_delete(struct rl_db *db, int64_t user_id, int64_t id, struct rl_error *err)
