@@ -44,10 +44,7 @@ int rl_rows_ledger_entry(struct rl_db *db, int64_t index, struct rl_row_ledger_e
 			out->message[out->message_len] = '\0';
 		}
 	}
-	if (rc != RL_ROW && rc != RL_DONE)
-		rl_db_fail(db, err, "reading a ledger entry");
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : -1;
+	return rl_db_finish(db, st, rc, "reading a ledger entry", err);
 }
 
 int rl_rows_ledger_device_key(struct rl_db *db, int64_t user, const char *needle, int64_t *index,

@@ -16,16 +16,7 @@ int rl_rows_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err);
 
-	if (!st)
-		return -1;
-	if (rl_step(st) != RL_ROW) {
-		rl_db_fail(db, err, "reading the ledger size");
-		rl_reset(st);
-		return -1;
-	}
-	*size = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 0;
+	return st && rl_db_lookup_int64(db, st, size, "reading the ledger size", err) >= 0 ? 0 : -1;
 }
 
 int rl_rows_ledger_insert(struct rl_db *db, const struct rl_row_ledger *row, struct rl_error *err)
@@ -59,81 +50,69 @@ int rl_rows_ledger_kind(struct rl_db *db, int64_t idx, char out[64], struct rl_e
 	rl_bind_int64(st, 1, idx);
 	if ((rc = rl_step(st)) == RL_ROW)
 		snprintf(out, 64, "%s", rl_col_text(st, 0));
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a ledger entry's kind");
+	return rl_db_finish(db, st, rc, "reading a ledger entry's kind", err);
 }
+
+static void ledger_row(struct rl_stmt *st, struct rl_row_ledger *row)
+{
+	*row = (struct rl_row_ledger){
+		.idx = rl_col_int64(st, 0),
+		.message = rl_col_text(st, 1),
+		.message_len = (size_t)rl_col_bytes(st, 1),
+		.public_key = rl_col_blob(st, 2),
+		.public_key_len = (size_t)rl_col_bytes(st, 2),
+		.signature = rl_col_blob(st, 3),
+		.signature_len = (size_t)rl_col_bytes(st, 3),
+		.kind = rl_col_text(st, 4),
+		.signer = rl_col_is_null(st, 5) ? 0 : rl_col_int64(st, 5),
+		.subject = rl_col_is_null(st, 6) ? 0 : rl_col_int64(st, 6),
+	};
+}
+
+/* ledger_call: a ledger row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(ledger, struct rl_row_ledger, ledger_row)
 
 int rl_rows_ledger_each(struct rl_db *db, int64_t from, int64_t count,
 			int (*each)(void *ctx, const struct rl_row_ledger *row), void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.public_key, l.signature, l.kind, l.signer_id, "
 					  "l.subject_id FROM ledger l WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2", err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, from < 0 ? 0 : from);
 	rl_bind_int64(st, 2, count <= 0 ? INT64_MAX : count);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		struct rl_row_ledger row = {
-			.idx = rl_col_int64(st, 0),
-			.message = rl_col_text(st, 1),
-			.message_len = (size_t)rl_col_bytes(st, 1),
-			.public_key = rl_col_blob(st, 2),
-			.public_key_len = (size_t)rl_col_bytes(st, 2),
-			.signature = rl_col_blob(st, 3),
-			.signature_len = (size_t)rl_col_bytes(st, 3),
-			.kind = rl_col_text(st, 4),
-			.signer = rl_col_is_null(st, 5) ? 0 : rl_col_int64(st, 5),
-			.subject = rl_col_is_null(st, 6) ? 0 : rl_col_int64(st, 6),
-		};
-		int stop = each(ctx, &row);
-
-		if (stop) {
-			rl_reset(st);
-			return stop;
-		}
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "exporting the ledger");
-	return 0;
+	return rl_db_each_row(db, st, ledger_call, &(struct ledger_each){ each, ctx }, "exporting the ledger", err);
 }
+
+static void ledger_leaf_row(struct rl_stmt *st, struct rl_row_ledger_leaf *row)
+{
+	*row = (struct rl_row_ledger_leaf){
+		.idx = rl_col_int64(st, 0),
+		.message = rl_col_blob(st, 1),
+		.message_len = (size_t)rl_col_bytes(st, 1),
+		.signature = rl_col_blob(st, 2),
+		.signature_len = (size_t)rl_col_bytes(st, 2),
+		.public_key = rl_col_blob(st, 3),
+		.public_key_len = (size_t)rl_col_bytes(st, 3),
+		.leaf = rl_col_blob(st, 4),
+		.leaf_len = (size_t)rl_col_bytes(st, 4),
+	};
+}
+
+/* ledger_leaf_call: a leaf row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(ledger_leaf, struct rl_row_ledger_leaf, ledger_leaf_row)
 
 int rl_rows_ledger_leaves_each(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_ledger_leaf *row),
 			       void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT l.idx, l.message, l.signature, l.public_key, m.hash FROM ledger l "
 					  "LEFT JOIN merkle_nodes m ON m.level = 0 AND m.idx = l.idx ORDER BY l.idx", err);
-	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = rl_step(st)) == RL_ROW) {
-		struct rl_row_ledger_leaf row = {
-			.idx = rl_col_int64(st, 0),
-			.message = rl_col_blob(st, 1),
-			.message_len = (size_t)rl_col_bytes(st, 1),
-			.signature = rl_col_blob(st, 2),
-			.signature_len = (size_t)rl_col_bytes(st, 2),
-			.public_key = rl_col_blob(st, 3),
-			.public_key_len = (size_t)rl_col_bytes(st, 3),
-			.leaf = rl_col_blob(st, 4),
-			.leaf_len = (size_t)rl_col_bytes(st, 4),
-		};
-		int stop = each(ctx, &row);
-
-		if (stop) {
-			rl_reset(st);
-			return stop;
-		}
-	}
-	rl_reset(st);
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "checking the ledger");
-	return 0;
+	return rl_db_each_row(db, st, ledger_leaf_call, &(struct ledger_leaf_each){ each, ctx }, "checking the ledger",
+			      err);
 }
 
 /* ---- merkle_nodes ---------------------------------------------------------------------- */
@@ -151,10 +130,7 @@ int rl_rows_merkle_node(struct rl_db *db, unsigned level, uint64_t idx, uint8_t 
 		memcpy(out, rl_col_blob(st, 0), 32);
 		found = 1;
 	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the ledger's Merkle nodes");
-	return found;
+	return rl_db_finish(db, st, rc, "reading the ledger's Merkle nodes", err) < 0 ? -1 : found;
 }
 
 int rl_rows_merkle_node_insert(struct rl_db *db, unsigned level, uint64_t idx, const uint8_t hash[32],
@@ -188,12 +164,8 @@ int rl_rows_tree_head_latest(struct rl_db *db, struct rl_row_tree_head *h, struc
 	memset(h, 0, sizeof(*h));
 	if (!st)
 		return -1;
-	if ((rc = rl_step(st)) != RL_ROW) {
-		if (rc != RL_DONE)
-			rl_db_fail(db, err, "reading the tree head");
-		rl_reset(st);
-		return rc == RL_DONE ? 0 : -1;
-	}
+	if ((rc = rl_step(st)) != RL_ROW)
+		return rl_db_finish(db, st, rc, "reading the tree head", err);
 	h->tree_size = rl_col_int64(st, 0);
 	h->root_len = (size_t)rl_col_bytes(st, 1);
 	if (h->root_len == 32)
@@ -213,16 +185,7 @@ int rl_rows_tree_head_last_size(struct rl_db *db, int64_t *size, struct rl_error
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT coalesce(max(tree_size), -1) FROM tree_heads", err);
 
-	if (!st)
-		return -1;
-	if (rl_step(st) != RL_ROW) {
-		rl_db_fail(db, err, "reading the tree head");
-		rl_reset(st);
-		return -1;
-	}
-	*size = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 0;
+	return st && rl_db_lookup_int64(db, st, size, "reading the tree head", err) >= 0 ? 0 : -1;
 }
 
 int rl_rows_tree_head_insert(struct rl_db *db, int64_t tree_size, const uint8_t root[32], const char *timestamp,
@@ -257,39 +220,32 @@ int rl_rows_ledger_text_insert(struct rl_db *db, int64_t ledger_index, const cha
 	return rl_db_run(db, st, "storing the statement's texts", err);
 }
 
+static void ledger_text_row(struct rl_stmt *st, struct rl_row_ledger_text *row)
+{
+	int held = !rl_col_is_null(st, 1);
+
+	*row = (struct rl_row_ledger_text){
+		.member = rl_col_text(st, 0),
+		.text = held ? rl_col_text(st, 1) : NULL,
+		.text_len = held ? (size_t)rl_col_bytes(st, 1) : 0,
+		.salt = rl_col_text(st, 2),
+		.erased_at = rl_col_text(st, 3),
+	};
+}
+
+/* ledger_text_call: a free-text row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(ledger_text, struct rl_row_ledger_text, ledger_text_row)
+
 int rl_rows_ledger_texts_each(struct rl_db *db, int64_t ledger_index,
 			      int (*each)(void *ctx, const struct rl_row_ledger_text *row), void *ctx,
 			      struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT member, text, salt, erased_at FROM ledger_texts "
 					  "WHERE ledger_index = ? ORDER BY member", err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, ledger_index);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int held = !rl_col_is_null(st, 1);
-		struct rl_row_ledger_text row = {
-			.member = rl_col_text(st, 0),
-			.text = held ? rl_col_text(st, 1) : NULL,
-			.text_len = held ? (size_t)rl_col_bytes(st, 1) : 0,
-			.salt = rl_col_text(st, 2),
-			.erased_at = rl_col_text(st, 3),
-		};
-		int stop = each(ctx, &row);
-
-		if (stop) {
-			rl_reset(st);
-			return stop;
-		}
-	}
-	if (rc != RL_DONE) {
-		/* The failure is read before the reset, as it always was. */
-		rl_db_fail(db, err, "reading an entry's free text");
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_each_row(db, st, ledger_text_call, &(struct ledger_text_each){ each, ctx },
+			      "reading an entry's free text", err);
 }
