@@ -14,6 +14,7 @@ int rl_rows_import_insert(struct rl_db *db, const struct rl_row_import_new *n, i
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO imports(trainee_id, trainer_id, kind, filename, format, sha256, "
 					  "content, attempts, attempt_count, attempts_sha256, status, created_at) "
 					  "VALUES (?1,?2,?11,?3,?4,?5,?6,?7,?8,?9,?12,?10) RETURNING id", err);
+	int rc;
 
 	*id = 0;
 	if (!st)
@@ -33,14 +34,12 @@ int rl_rows_import_insert(struct rl_db *db, const struct rl_row_import_new *n, i
 	rl_bind_int64(st, 8, n->attempt_count);
 	rl_bind_text(st, 9, n->attempts_sha256, -1);
 	rl_bind_text(st, 10, n->created_at, -1);
-	if (rl_step_id(st, id) != RL_DONE) {
-		if (rl_db_unique_violation(db)) {
-			rl_reset(st);
-			return 1;
-		}
-		return rl_db_fail(db, err, "storing the import");
+	rc = rl_step_id(st, id);
+	if (rc != RL_DONE && rl_db_unique_violation(db)) {
+		rl_reset(st);
+		return 1;
 	}
-	return 0;
+	return rl_db_finish(db, st, rc, "storing the import", err);
 }
 
 int rl_rows_import_by_sha256(struct rl_db *db, int64_t trainee, const char *sha256, int64_t *id,
@@ -56,10 +55,7 @@ int rl_rows_import_by_sha256(struct rl_db *db, int64_t trainee, const char *sha2
 	rl_bind_text(st, 2, sha256, -1);
 	if ((rc = rl_step(st)) == RL_ROW)
 		*id = rl_col_int64(st, 0);
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the imports");
+	return rl_db_finish(db, st, rc, "reading the imports", err);
 }
 
 #define IMPORT_COLUMNS "i.id, i.kind, i.status, i.trainee_id, i.trainer_id, i.filename, i.format, i.sha256, " \
@@ -107,8 +103,7 @@ static int import_rows(struct rl_db *db, struct rl_stmt *st, rl_rows_import_fn e
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the imports");
+	return rl_db_finish(db, st, rc, "reading the imports", err);
 }
 
 int rl_rows_import_get(struct rl_db *db, int64_t id, rl_rows_import_fn each, void *ctx, struct rl_error *err)
@@ -175,10 +170,7 @@ int rl_rows_import_content(struct rl_db *db, int64_t id, char **content, size_t 
 			memcpy(*content, rl_col_blob(st, 0), *len);
 		(*content)[*len] = '\0';
 	}
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading an import");
+	return rl_db_finish(db, st, rc, "reading an import", err);
 }
 
 int rl_rows_import_decided(struct rl_db *db, int64_t id, const char *status, int64_t signer, const char *signed_at,
@@ -219,8 +211,7 @@ int rl_rows_import_signed_attempts(struct rl_db *db, int64_t trainee,
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the signed imports");
+	return rl_db_finish(db, st, rc, "reading the signed imports", err);
 }
 
 /* ---- eLogbook rows ---------------------------------------------------------------------- */
@@ -239,8 +230,7 @@ int rl_rows_import_users_named(struct rl_db *db, int roles, const char *who, int
 	while ((rc = rl_step(st)) == RL_ROW)
 		if (n < 2)
 			ids[n++] = rl_col_int64(st, 0);
-	rl_reset(st);
-	return rc == RL_DONE ? n : rl_db_fail(db, err, "finding a trainer by name");
+	return rl_db_finish(db, st, rc, "finding a trainer by name", err) < 0 ? -1 : n;
 }
 
 int rl_rows_import_elog_row_known(struct rl_db *db, int64_t trainee, const char *key, struct rl_error *err)
@@ -253,10 +243,7 @@ int rl_rows_import_elog_row_known(struct rl_db *db, int64_t trainee, const char 
 	rl_bind_int64(st, 1, trainee);
 	rl_bind_text(st, 2, key, -1);
 	rc = rl_step(st);
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the eLogbook rows");
+	return rl_db_finish(db, st, rc, "reading the eLogbook rows", err);
 }
 
 int rl_rows_import_elog_row_insert(struct rl_db *db, int64_t trainee, const char *key, int64_t import_id,

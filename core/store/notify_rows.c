@@ -38,10 +38,7 @@ int rl_rows_notify_prefs(struct rl_db *db, int64_t user, int *reminders, int *de
 		*decisions = rl_col_int(st, 1);
 		*digest = rl_col_int(st, 2);
 	}
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading notification preferences");
+	return rl_db_finish(db, st, rc, "reading notification preferences", err);
 }
 
 int rl_rows_notify_prefs_put(struct rl_db *db, int64_t user, int reminders, int decisions, int digest,
@@ -80,10 +77,7 @@ int rl_rows_notify_person(struct rl_db *db, int64_t id, int reminders, struct rl
 		snprintf(p->email, sizeof(p->email), "%s", rl_col_text(st, 1));
 		p->wants = rl_col_int(st, 2);
 	}
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a user");
+	return rl_db_finish(db, st, rc, "reading a user", err);
 }
 
 /* ---- reminders ------------------------------------------------------------------------ */
@@ -122,8 +116,7 @@ int rl_rows_notify_trainers_waiting(struct rl_db *db, int (*each)(void *ctx, con
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding the trainers to remind");
+	return rl_db_finish(db, st, rc, "finding the trainers to remind", err);
 }
 
 int rl_rows_notify_waiting_sessions(struct rl_db *db, int64_t trainer, int max,
@@ -152,8 +145,7 @@ int rl_rows_notify_waiting_sessions(struct rl_db *db, int64_t trainer, int max,
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing a trainer's waiting sessions");
+	return rl_db_finish(db, st, rc, "listing a trainer's waiting sessions", err);
 }
 
 /* ---- progress ------------------------------------------------------------------------- */
@@ -177,10 +169,7 @@ int rl_rows_notify_trainee_status(struct rl_db *db, int64_t trainee, char *statu
 			return rl_error_internal(err, "out of memory");
 		}
 	}
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a trainee's status");
+	return rl_db_finish(db, st, rc, "reading a trainee's status", err);
 }
 
 int rl_rows_notify_milestone_insert(struct rl_db *db, int64_t trainee, const char *kind, const char *module,
@@ -219,10 +208,7 @@ int rl_rows_notify_session(struct rl_db *db, int64_t id, struct rl_row_notify_se
 		snprintf(s->status, sizeof(s->status), "%s", rl_col_text(st, 4));
 		s->revision = rl_col_int64(st, 5);
 	}
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a session");
+	return rl_db_finish(db, st, rc, "reading a session", err);
 }
 
 /* ---- the faculty digest --------------------------------------------------------------- */
@@ -250,8 +236,7 @@ int rl_rows_notify_digest_faculty(struct rl_db *db, int (*each)(void *ctx, const
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "finding the faculty");
+	return rl_db_finish(db, st, rc, "finding the faculty", err);
 }
 
 int rl_rows_notify_newly_eligible(struct rl_db *db, int64_t faculty, const char *since,
@@ -282,8 +267,7 @@ int rl_rows_notify_newly_eligible(struct rl_db *db, int64_t faculty, const char 
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing newly eligible trainees");
+	return rl_db_finish(db, st, rc, "listing newly eligible trainees", err);
 }
 
 int rl_rows_notify_eligible_count(struct rl_db *db, int64_t faculty, int64_t *n, struct rl_error *err)
@@ -295,13 +279,7 @@ int rl_rows_notify_eligible_count(struct rl_db *db, int64_t faculty, int64_t *n,
 	if (!st)
 		return -1;
 	rl_bind_int64(st, RL_FACULTY_SCOPE_PARAM, faculty);
-	if (rl_step(st) != RL_ROW) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "counting eligible trainees");
-	}
-	*n = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 0;
+	return rl_db_lookup_int64(db, st, n, "counting eligible trainees", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_notify_stuck(struct rl_db *db, int64_t faculty, const char *cutoff,
@@ -346,8 +324,7 @@ int rl_rows_notify_stuck(struct rl_db *db, int64_t faculty, const char *cutoff,
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing stuck trainees");
+	return rl_db_finish(db, st, rc, "listing stuck trainees", err);
 }
 
 int rl_rows_notify_queues(struct rl_db *db, int64_t faculty, int max,
@@ -377,6 +354,5 @@ int rl_rows_notify_queues(struct rl_db *db, int64_t faculty, int max,
 			return stop;
 		}
 	}
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing the trainers' queues");
+	return rl_db_finish(db, st, rc, "listing the trainers' queues", err);
 }

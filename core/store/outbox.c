@@ -50,10 +50,7 @@ int rl_outbox_has(struct rl_db *db, const char *key, struct rl_error *err)
 		return -1;
 	rl_bind_text(st, 1, key, -1);
 	rc = rl_step(st);
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the outbox");
+	return rl_db_finish(db, st, rc, "reading the outbox", err);
 }
 
 static char *dup_col(struct rl_stmt *st, int i)
@@ -191,10 +188,8 @@ int rl_outbox_count(struct rl_db *db, struct rl_outbox_counts *out, struct rl_er
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return -1;
-	if ((rc = rl_step(st)) != RL_ROW) {
-		rl_reset(st);
-		return rl_db_fail(db, err, "counting the outbox");
-	}
+	if ((rc = rl_step(st)) != RL_ROW)
+		return rl_db_finish(db, st, rc, "counting the outbox", err) < 0 ? -1 : 0;
 	out->queued = rl_col_int64(st, 0);
 	out->failed = rl_col_int64(st, 1);
 	out->sent = rl_col_int64(st, 2);
@@ -238,10 +233,8 @@ json_t *rl_outbox_list(struct rl_db *db, const char *state, int limit, struct rl
 		set_str(o, "sent_at", st, 9);
 		json_array_append_new(list, o);
 	}
-	rl_reset(st);
-	if (rc != RL_DONE) {
+	if (rl_db_finish(db, st, rc, "reading the outbox", err) < 0) {
 		json_decref(list);
-		rl_db_fail(db, err, "reading the outbox");
 		return NULL;
 	}
 	return list;

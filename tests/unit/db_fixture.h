@@ -9,14 +9,16 @@
  * one trainee account in it (db_trainee_fixture_setup / _teardown).
  * db_fixture_forget_failures makes a connection's engine forget its last
  * failure at every reset, so a store function that resets before it reads
- * a failure reports the wrong message.  Include after cmocka.h and the
- * system headers.
+ * a failure reports the wrong message; db_fixture_reads_fail_well runs a
+ * test's list of store reads under it with their tables gone.  Include
+ * after cmocka.h and the system headers.
  */
 #ifndef RASLOG_TEST_DB_FIXTURE_H
 #define RASLOG_TEST_DB_FIXTURE_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/setup.h"
 #include "base/codes.h"
@@ -138,6 +140,42 @@ static inline void db_fixture_forget_failures(struct rl_db *db)
 static inline void db_fixture_remember_failures(struct rl_db *db)
 {
 	db->engine = *db_fixture_real_engine();
+}
+
+/*
+ * read(db, i, err) is a test's store read number i (0 up), returning what
+ * the read returns, or -2 past the last.  Runs every read (each must not
+ * fail, and so has its statement cached), renames the tables away (a NULL
+ * ends the list), then runs every read again under
+ * db_fixture_forget_failures: each must return -1 with the engine's
+ * reason ("no such table") in err, so it read the failure before it reset
+ * the statement.  Fails the test naming every read that did not.
+ */
+static inline void db_fixture_reads_fail_well(struct rl_db *db, int (*read)(struct rl_db *db, int i, struct rl_error *err),
+					      const char *const *tables)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char sql[128];
+	int i, rc, bad = 0;
+
+	for (i = 0; (rc = read(db, i, &err)) != -2; i++)
+		if (rc < 0)
+			fail_msg("read %d: %s", i, err.detail);
+	for (; *tables; tables++) {
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s RENAME TO gone_%s", *tables, *tables);
+		if (rl_db_exec(db, sql, &err) < 0)
+			fail_msg("%s: %s", sql, err.detail);
+	}
+	db_fixture_forget_failures(db);
+	for (i = 0; (rc = read(db, i, &err)) != -2; i++) {
+		if (rc != -1 || !strstr(err.detail, "no such table")) {
+			print_error("read %d: %d, \"%s\"\n", i, rc, err.detail);
+			bad++;
+		}
+		rl_error_clear(&err);
+	}
+	db_fixture_remember_failures(db);
+	assert_int_equal(bad, 0);
 }
 
 #endif

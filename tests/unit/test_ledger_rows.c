@@ -8,13 +8,15 @@
  * before and after a seal),
  * an entry's free text round trip, an import's round trip with its
  * duplicate refused, lookups that find nothing, and set-up's curricula
- * loaded once.
+ * loaded once; every read that fails reports the engine's reason, read
+ * before the statement's reset.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include "ledger/ledger.h"
 #include "store/db.h"
 #include "store/imports_rows.h"
+#include "store/ledger_lookup.h"
 #include "store/ledger_rows.h"
 #include "store/notify_rows.h"
 #include "store/outbox.h"
@@ -316,6 +319,99 @@ static void test_setup_curricula_once(void **state)
 	rl_error_clear(&err);
 }
 
+/* ---- a failed step's message ---------------------------------------------------------- */
+
+static int no_entry(void *ctx, const struct rl_row_ledger *r) { return 0; }
+static int no_leaf(void *ctx, const struct rl_row_ledger_leaf *r) { return 0; }
+static int no_text(void *ctx, const struct rl_row_ledger_text *r) { return 0; }
+static int no_import(void *ctx, const struct rl_row_import *r) { return 0; }
+static int no_attempts(void *ctx, const char *a) { return 0; }
+static int no_trainer(void *ctx, const struct rl_row_notify_trainer *r) { return 0; }
+static int no_waiting(void *ctx, const struct rl_row_notify_waiting *r) { return 0; }
+static int no_faculty(void *ctx, const struct rl_row_notify_faculty *r) { return 0; }
+static int no_trainee(void *ctx, const struct rl_row_notify_trainee *r) { return 0; }
+static int no_queue(void *ctx, const struct rl_row_notify_queue *r) { return 0; }
+
+/* The ledger's, imports', notifications' and the outbox's reads, one per i (0 up), or -2 past the last. */
+static int read_rows(struct rl_db *db, int i, struct rl_error *err)
+{
+	struct rl_row_tree_head h;
+	struct rl_row_ledger_entry e;
+	struct rl_row_notify_person np;
+	struct rl_row_notify_session ns;
+	struct rl_outbox_counts oc;
+	int64_t v = 0, ids[2];
+	int a = 0, b = 0, c = 0, rc;
+	char text[64], *summary = NULL;
+	uint8_t node[32];
+	size_t len = 0;
+	json_t *list;
+
+	switch (i) {
+	case 0: return rl_rows_ledger_size(db, &v, err);
+	case 1: return rl_rows_ledger_kind(db, 0, text, err);
+	case 2: return rl_rows_ledger_each(db, 0, 10, no_entry, NULL, err);
+	case 3: return rl_rows_ledger_leaves_each(db, no_leaf, NULL, err);
+	case 4: return rl_rows_merkle_node(db, 0, 0, node, err);
+	case 5:
+		rc = rl_rows_tree_head_latest(db, &h, err);
+		rl_rows_tree_head_clear(&h);
+		return rc;
+	case 6: return rl_rows_tree_head_last_size(db, &v, err);
+	case 7: return rl_rows_ledger_texts_each(db, 0, no_text, NULL, err);
+	case 8:
+		rc = rl_rows_ledger_entry(db, 0, &e, err);
+		rl_row_ledger_entry_release(&e);
+		return rc;
+	case 9: return rl_rows_import_by_sha256(db, 1, "00", &v, err);
+	case 10: return rl_rows_import_get(db, 1, no_import, NULL, err);
+	case 11: return rl_rows_import_list(db, 1, 1, 0, NULL, no_import, NULL, err);
+	case 12:
+		rc = rl_rows_import_content(db, 1, &summary, &len, err);
+		free(summary);
+		return rc;
+	case 13: return rl_rows_import_signed_attempts(db, 1, no_attempts, NULL, err);
+	case 14: return rl_rows_import_users_named(db, 2, "Tia Trainee", ids, err);
+	case 15: return rl_rows_import_elog_row_known(db, 1, "k", err);
+	case 16: return rl_rows_notify_prefs(db, 1, &a, &b, &c, err);
+	case 17: return rl_rows_notify_person(db, 1, 0, &np, err);
+	case 18: return rl_rows_notify_trainers_waiting(db, no_trainer, NULL, err);
+	case 19: return rl_rows_notify_waiting_sessions(db, 1, 5, no_waiting, NULL, err);
+	case 20:
+		rc = rl_rows_notify_trainee_status(db, 1, text, sizeof(text), &summary, err);
+		free(summary);
+		return rc;
+	case 21: return rl_rows_notify_session(db, 1, &ns, err);
+	case 22: return rl_rows_notify_digest_faculty(db, no_faculty, NULL, err);
+	case 23: return rl_rows_notify_newly_eligible(db, 1, "2026-01-01T00:00:00Z", no_trainee, NULL, err);
+	case 24: return rl_rows_notify_eligible_count(db, 1, &v, err);
+	case 25: return rl_rows_notify_stuck(db, 1, "2026-01-01T00:00:00Z", no_trainee, NULL, err);
+	case 26: return rl_rows_notify_queues(db, 1, 5, no_queue, NULL, err);
+	case 27: return rl_outbox_has(db, "k", err);
+	case 28: return rl_outbox_count(db, &oc, err);
+	case 29:
+		if (!(list = rl_outbox_list(db, NULL, 5, err)))
+			return -1;
+		json_decref(list);
+		return 0;
+	default: return -2;
+	}
+}
+
+/*
+ * Every read, its statement prepared while its tables were there, fails
+ * once they are gone with the engine's own reason in err, even from an
+ * engine whose reset forgets the failure.
+ */
+static void test_failures_read_before_reset(void **state)
+{
+	struct db_trainee_fixture *f = *state;
+	static const char *const tables[] = { "ledger", "merkle_nodes", "tree_heads", "ledger_texts", "imports",
+					      "elogbook_rows", "outbox", "trainee_status", "sessions", "users", NULL };
+
+	db_fixture_reads_fail_well(f->db, read_rows, tables);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +421,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_not_found, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_setup_curricula_once, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_failures_read_before_reset, db_trainee_fixture_setup,
+						db_trainee_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
