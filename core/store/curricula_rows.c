@@ -64,10 +64,7 @@ int rl_rows_curriculum_definition(struct rl_db *db, int64_t id, char **text, siz
 			memcpy(*text, s, *len);
 		(*text)[*len] = '\0';
 	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a curriculum");
-	return rc == RL_ROW;
+	return rl_db_finish(db, st, rc, "reading a curriculum", err);
 }
 
 int rl_rows_curriculum_get(struct rl_db *db, int64_t id, int (*each)(void *ctx, const struct rl_row_curriculum *row),
@@ -105,10 +102,7 @@ int rl_rows_curriculum_of_user(struct rl_db *db, int64_t user, int64_t *cid, str
 	rl_bind_int64(st, 1, user);
 	if ((rc = rl_step(st)) == RL_ROW)
 		*cid = rl_col_int64(st, 1);
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee");
-	return rc == RL_ROW;
+	return rl_db_finish(db, st, rc, "reading a trainee", err);
 }
 
 int rl_rows_curriculum_of_trainee(struct rl_db *db, int64_t trainee, int64_t *cid, struct rl_error *err)
@@ -150,12 +144,11 @@ int rl_rows_curriculum_enrolments(struct rl_db *db, int64_t trainee,
 	rl_bind_int64(st, 1, trainee);
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
 		stop = each(ctx, rl_col_text(st, 0), (size_t)rl_col_bytes(st, 0));
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee's enrolments");
-	return 0;
+	}
+	return rl_db_finish(db, st, rc, "reading a trainee's enrolments", err);
 }
 
 int rl_rows_curriculum_ledger_has(struct rl_db *db, const char *kind, const char *needle, int64_t subject,

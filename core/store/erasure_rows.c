@@ -59,10 +59,7 @@ int rl_rows_erasure_count(struct rl_db *db, int64_t index, const char *member, i
 		*live = rl_col_int(st, 0);
 		*total = rl_col_int(st, 1);
 	}
-	rl_reset(st);
-	if (rc != RL_ROW)
-		return rl_db_fail(db, err, "reading the entry's texts");
-	return 0;
+	return rl_db_finish(db, st, rc, "reading the entry's texts", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_erasure_live_members(struct rl_db *db, int64_t index, const char *member,
@@ -78,12 +75,11 @@ int rl_rows_erasure_live_members(struct rl_db *db, int64_t index, const char *me
 	rl_db_bind_text(st, 2, member);
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
 		stop = each(ctx, rl_col_text(st, 0));
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the entry's texts");
-	return 0;
+	}
+	return rl_db_finish(db, st, rc, "reading the entry's texts", err);
 }
 
 int rl_rows_erasure_erase(struct rl_db *db, int64_t index, const char *member, const char *now, int64_t by,

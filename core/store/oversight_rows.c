@@ -58,12 +58,11 @@ static int each_message(struct rl_db *db, struct rl_stmt *st,
 
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
 		stop = each(ctx, rl_col_int64(st, 0), rl_col_text(st, 1), (size_t)rl_col_bytes(st, 1));
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return 0;
+	}
+	return rl_db_finish(db, st, rc, what, err);
 }
 
 int rl_rows_oversight_signoff_messages(struct rl_db *db, int (*each)(void *ctx, const char *message, size_t len),
@@ -77,12 +76,11 @@ int rl_rows_oversight_signoff_messages(struct rl_db *db, int (*each)(void *ctx, 
 		return -1;
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
 		stop = each(ctx, rl_col_text(st, 0), (size_t)rl_col_bytes(st, 0));
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading the sign-offs");
-	return 0;
+	}
+	return rl_db_finish(db, st, rc, "reading the sign-offs", err);
 }
 
 int rl_rows_oversight_signoffs_of(struct rl_db *db, const struct rl_rows_trainees *t,
@@ -117,12 +115,11 @@ int rl_rows_oversight_pending(struct rl_db *db, const struct rl_rows_trainees *t
 		r.created_at = rl_col_text(st, 2);
 		stop = each(ctx, &r);
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "reading waiting sessions");
-	return 0;
+	}
+	return rl_db_finish(db, st, rc, "reading waiting sessions", err);
 }
 
 int rl_rows_oversight_stuck(struct rl_db *db, int days, int default_days, const struct rl_rows_trainees *t,
@@ -163,12 +160,11 @@ int rl_rows_oversight_stuck(struct rl_db *db, int days, int default_days, const 
 		r.threshold_days = rl_col_int64(st, 8);
 		stop = each(ctx, &r);
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_DONE)
-		return rl_db_fail(db, err, "listing stuck trainees");
-	return 0;
+	}
+	return rl_db_finish(db, st, rc, "listing stuck trainees", err);
 }
 
 int rl_rows_oversight_user_name(struct rl_db *db, int64_t id, char *buf, size_t size, struct rl_error *err)
@@ -181,8 +177,5 @@ int rl_rows_oversight_user_name(struct rl_db *db, int64_t id, char *buf, size_t 
 	rl_bind_int64(st, 1, id);
 	if ((rc = rl_step(st)) == RL_ROW)
 		snprintf(buf, size, "%s", rl_col_text(st, 0));
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a name");
-	return rc == RL_ROW;
+	return rl_db_finish(db, st, rc, "reading a name", err);
 }

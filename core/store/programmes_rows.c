@@ -266,12 +266,11 @@ static int memberships(struct rl_db *db, struct rl_stmt *st, int full, int one,
 		if (one)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, what);
-	return one ? seen : 0;
+	}
+	return rl_db_finish(db, st, rc, what, err) < 0 ? -1 : one ? seen : 0;
 }
 
 int rl_rows_programme_memberships(struct rl_db *db, int64_t user,
