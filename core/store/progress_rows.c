@@ -34,10 +34,11 @@ int rl_rows_progress_entries(struct rl_db *db, int64_t trainee,
 		if ((stop = each(ctx, &row)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the trainee's ledger entries");
+	}
+	return rl_db_finish(db, st, rc, "reading the trainee's ledger entries", err);
 }
 
 int64_t rl_rows_progress_last_index(struct rl_db *db, int64_t trainee, struct rl_error *err)
@@ -91,10 +92,11 @@ int rl_rows_progress_pending(struct rl_db *db, int64_t trainee,
 		if ((stop = each(ctx, &row)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the trainee's pending sessions");
+	}
+	return rl_db_finish(db, st, rc, "reading the trainee's pending sessions", err);
 }
 
 int rl_rows_progress_claims(struct rl_db *db, int64_t trainee, struct rl_row_progress_claims *c,
@@ -113,8 +115,7 @@ int rl_rows_progress_claims(struct rl_db *db, int64_t trainee, struct rl_row_pro
 		c->ids = rl_col_int64(st, 1);
 		c->revs = rl_col_int64(st, 2);
 	}
-	rl_reset(st);
-	return rc == RL_ROW ? 0 : rl_db_fail(db, err, "reading a trainee's pending claims");
+	return rl_db_finish(db, st, rc, "reading a trainee's pending claims", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_progress_enrolled(struct rl_db *db, int (*each)(void *ctx, int64_t trainee), void *ctx,
@@ -144,8 +145,7 @@ int rl_rows_progress_enrolled_after(struct rl_db *db, int64_t after, int max, in
 		ids[(*n)++] = rl_col_int64(st, 0);
 	if (*n == max)
 		rc = RL_DONE;
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing trainees");
+	return rl_db_finish(db, st, rc, "listing trainees", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_progress_assessment_at(struct rl_db *db, int64_t idx, int64_t *id, struct rl_error *err)
@@ -223,10 +223,7 @@ int rl_rows_progress_status(struct rl_db *db, int64_t trainee,
 		read_blob(st, RL_STATUS_NCOLS + 1, &s.tally_mac, &s.tally_mac_len);
 		each(ctx, &s);
 	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee's status");
-	return rc == RL_ROW;
+	return rl_db_finish(db, st, rc, "reading a trainee's status", err);
 }
 
 int rl_rows_progress_position(struct rl_db *db, int64_t trainee, struct rl_row_progress_position *p,
@@ -251,10 +248,7 @@ int rl_rows_progress_position(struct rl_db *db, int64_t trainee, struct rl_row_p
 		}
 		p->through = rl_col_is_null(st, 2) ? -1 : rl_col_int64(st, 2);
 	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee's status");
-	return rc == RL_ROW;
+	return rl_db_finish(db, st, rc, "reading a trainee's status", err);
 }
 
 int rl_rows_progress_put_status(struct rl_db *db, const struct rl_row_progress_status_put *r, struct rl_error *err)
@@ -310,10 +304,11 @@ int rl_rows_progress_tallies(struct rl_db *db, int64_t trainee,
 		if ((stop = each(ctx, &row)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading progress totals");
+	}
+	return rl_db_finish(db, st, rc, "reading progress totals", err);
 }
 
 int rl_rows_progress_clear_tallies(struct rl_db *db, int64_t trainee, struct rl_error *err)
@@ -394,10 +389,11 @@ int rl_rows_progress_check_list(struct rl_db *db, const struct rl_rows_acc_query
 		if ((stop = each(ctx, &row)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking the trainees' cached status");
+	}
+	return rl_db_finish(db, st, rc, "checking the trainees' cached status", err);
 }
 
 /* One statement per sort order, so each is a static string the statement cache can keep. */
@@ -455,10 +451,11 @@ int rl_rows_accreditation_page(struct rl_db *db, const struct rl_rows_acc_query 
 		if ((stop = each(ctx, &row)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing trainees");
+	}
+	return rl_db_finish(db, st, rc, "listing trainees", err);
 }
 
 int rl_rows_accreditation_counts(struct rl_db *db, const struct rl_rows_acc_query *q,

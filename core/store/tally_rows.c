@@ -57,14 +57,12 @@ int rl_rows_tally_session(struct rl_db *db, int64_t session, struct rl_row_tally
 		if (!out->status)
 			oom |= !(out->status = strdup(""));
 	}
-	rl_reset(st);
 	if (oom) {
+		rl_reset(st);
 		rl_row_tally_session_release(out);
 		return rl_error_internal(err, "out of memory reading a session");
 	}
-	if (rc == RL_ROW)
-		return 1;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading a session");
+	return rl_db_finish(db, st, rc, "reading a session", err);
 }
 
 int rl_rows_tally_upsert(struct rl_db *db, int64_t trainee, const char *requirement, int64_t signed_amount,
@@ -73,7 +71,6 @@ int rl_rows_tally_upsert(struct rl_db *db, int64_t trainee, const char *requirem
 	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_tally(trainee_id, requirement, signed, pending) "
 					"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (trainee_id, requirement) DO UPDATE "
 					"SET signed = trainee_tally.signed + ?3, pending = trainee_tally.pending + ?4", err);
-	int rc;
 
 	if (!st)
 		return -1;
@@ -81,23 +78,18 @@ int rl_rows_tally_upsert(struct rl_db *db, int64_t trainee, const char *requirem
 	rl_bind_text(st, 2, requirement, -1);
 	rl_bind_int64(st, 3, signed_amount);
 	rl_bind_int64(st, 4, pending_amount);
-	rc = rl_step(st);
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
+	return rl_db_run(db, st, "updating progress totals", err);
 }
 
 int rl_rows_tally_prune(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ? AND signed = 0 AND pending = 0",
 					err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainee);
-	rc = rl_step(st);
-	rl_reset(st);
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "updating progress totals");
+	return rl_db_run(db, st, "updating progress totals", err);
 }
 
 int rl_rows_tally_list(struct rl_db *db, int64_t trainee,
@@ -117,10 +109,11 @@ int rl_rows_tally_list(struct rl_db *db, int64_t trainee,
 		if ((stop = each(ctx, req ? req : "", rl_col_int64(st, 1), rl_col_int64(st, 2))) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading progress totals");
+	}
+	return rl_db_finish(db, st, rc, "reading progress totals", err);
 }
 
 int rl_rows_tally_through(struct rl_db *db, int64_t trainee, int64_t *through, struct rl_error *err)
@@ -136,8 +129,5 @@ int rl_rows_tally_through(struct rl_db *db, int64_t trainee, int64_t *through, s
 		*through = rl_col_int64(st, 0);
 		found = 1;
 	}
-	rl_reset(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		return rl_db_fail(db, err, "reading a trainee's status");
-	return found;
+	return rl_db_finish(db, st, rc, "reading a trainee's status", err) < 0 ? -1 : found;
 }
