@@ -25,17 +25,6 @@ static void col_copy(struct rl_stmt *st, int i, char *out, size_t size)
 	snprintf(out, size, "%s", s ? s : "");
 }
 
-/* Ends a lookup: the row's outcome, or -1 with err when the step failed. */
-static int looked_up(struct rl_db *db, struct rl_stmt *st, int rc, const char *what, struct rl_error *err)
-{
-	rl_reset(st);
-	if (rc == RL_ROW)
-		return 1;
-	if (rc == RL_DONE)
-		return 0;
-	return rl_db_fail(db, err, what);
-}
-
 /* ------------------------------------------------------------------ keys */
 
 #define KEY_COLUMNS "id, user_id, public_key, faculty_root, created_at, revoked_at, revoked_index"
@@ -73,7 +62,7 @@ int rl_rows_key_find(struct rl_db *db, int64_t user, const uint8_t pk[32], struc
 		out->revoked = rl_col_int(st, 2);
 		out->revoked_index = -1;
 	}
-	return looked_up(db, st, rc, "reading a key", err);
+	return rl_db_finish(db, st, rc, "reading a key", err);
 }
 
 int rl_rows_key_revoked_index(struct rl_db *db, int64_t user, const uint8_t pk[32], int64_t *revoked,
@@ -90,7 +79,7 @@ int rl_rows_key_revoked_index(struct rl_db *db, int64_t user, const uint8_t pk[3
 	rl_bind_int64(st, 2, user);
 	if ((rc = rl_step(st)) == RL_ROW)
 		*revoked = rl_col_int64(st, 0);
-	return looked_up(db, st, rc, "reading a key", err);
+	return rl_db_finish(db, st, rc, "reading a key", err);
 }
 
 int rl_rows_key_by_id(struct rl_db *db, int64_t id, struct rl_row_key *out, struct rl_error *err)
@@ -103,7 +92,7 @@ int rl_rows_key_by_id(struct rl_db *db, int64_t id, struct rl_row_key *out, stru
 	rl_bind_int64(st, 1, id);
 	if ((rc = rl_step(st)) == RL_ROW)
 		key_row(st, out);
-	return looked_up(db, st, rc, "reading a key", err);
+	return rl_db_finish(db, st, rc, "reading a key", err);
 }
 
 int rl_rows_key_list(struct rl_db *db, int64_t user, int (*each)(void *ctx, const struct rl_row_key *row),
@@ -121,10 +110,11 @@ int rl_rows_key_list(struct rl_db *db, int64_t user, int (*each)(void *ctx, cons
 		if ((stop = each(ctx, &k)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing keys");
+	}
+	return rl_db_finish(db, st, rc, "listing keys", err);
 }
 
 int rl_rows_key_insert(struct rl_db *db, int64_t user, const uint8_t pk[32], int faculty_root,
@@ -188,7 +178,7 @@ int rl_rows_tacc_latest(struct rl_db *db, int64_t trainer, struct rl_row_tacc *o
 	rl_bind_int64(st, 1, trainer);
 	if ((rc = rl_step(st)) == RL_ROW)
 		tacc_row(st, out);
-	return looked_up(db, st, rc, "reading a trainer accreditation", err);
+	return rl_db_finish(db, st, rc, "reading a trainer accreditation", err);
 }
 
 int rl_rows_tacc_at(struct rl_db *db, int64_t index, struct rl_row_tacc *out, struct rl_error *err)
@@ -203,7 +193,7 @@ int rl_rows_tacc_at(struct rl_db *db, int64_t index, struct rl_row_tacc *out, st
 	rl_bind_int64(st, 1, index);
 	if ((rc = rl_step(st)) == RL_ROW)
 		tacc_row(st, out);
-	return looked_up(db, st, rc, "reading a trainer accreditation", err);
+	return rl_db_finish(db, st, rc, "reading a trainer accreditation", err);
 }
 
 int rl_rows_tacc_index_for_key(struct rl_db *db, int64_t trainer, const uint8_t pk[32], int64_t *index,
@@ -222,7 +212,7 @@ int rl_rows_tacc_index_for_key(struct rl_db *db, int64_t trainer, const uint8_t 
 		rc = RL_DONE; /* max() of no rows */
 	else if (rc == RL_ROW)
 		*index = rl_col_int64(st, 0);
-	return looked_up(db, st, rc, "reading a trainer accreditation", err);
+	return rl_db_finish(db, st, rc, "reading a trainer accreditation", err);
 }
 
 int rl_rows_tacc_insert(struct rl_db *db, int64_t trainer, const uint8_t pk[32], const char *valid_from,
@@ -326,7 +316,7 @@ int rl_rows_acc_live(struct rl_db *db, int64_t trainee, struct rl_row_acc *out, 
 		col_copy(st, 2, out->accredited_at, sizeof(out->accredited_at));
 		col_copy(st, 3, out->valid_until, sizeof(out->valid_until));
 	}
-	return looked_up(db, st, rc, "reading the accreditation", err);
+	return rl_db_finish(db, st, rc, "reading the accreditation", err);
 }
 
 int rl_rows_acc_states(struct rl_db *db, int trainers, int64_t below,
@@ -352,10 +342,11 @@ int rl_rows_acc_states(struct rl_db *db, int trainers, int64_t below,
 		if ((stop = each(ctx, &r)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "reading the accreditations for the status list");
+	}
+	return rl_db_finish(db, st, rc, "reading the accreditations for the status list", err);
 }
 
 /* ------------------------------------------ assessments, module completions */
@@ -391,7 +382,7 @@ int rl_rows_assessment_other(struct rl_db *db, int64_t session, const char *tool
 	rl_bind_int64(st, 1, session);
 	rl_bind_text(st, 2, tool, -1);
 	rl_bind_int64(st, 3, except);
-	return looked_up(db, st, rl_step(st), "reading the session's assessments", err);
+	return rl_db_finish(db, st, rl_step(st), "reading the session's assessments", err);
 }
 
 int rl_rows_assessment_first(struct rl_db *db, int64_t session, int64_t *index, struct rl_error *err)
@@ -405,7 +396,7 @@ int rl_rows_assessment_first(struct rl_db *db, int64_t session, int64_t *index, 
 	rl_bind_int64(st, 1, session);
 	if ((rc = rl_step(st)) == RL_ROW)
 		*index = rl_col_int64(st, 0);
-	return looked_up(db, st, rc, "reading the session's assessments", err);
+	return rl_db_finish(db, st, rc, "reading the session's assessments", err);
 }
 
 int rl_rows_assessment_delete(struct rl_db *db, int64_t index, struct rl_error *err)
@@ -447,7 +438,7 @@ int rl_rows_module_completion_other(struct rl_db *db, int64_t trainee, int64_t c
 	rl_bind_int64(st, 2, curriculum);
 	rl_bind_text(st, 3, module, -1);
 	rl_bind_int64(st, 4, except);
-	return looked_up(db, st, rl_step(st), "reading the module completions", err);
+	return rl_db_finish(db, st, rl_step(st), "reading the module completions", err);
 }
 
 int rl_rows_module_completion_delete(struct rl_db *db, int64_t index, struct rl_error *err)
@@ -518,7 +509,7 @@ int rl_rows_trainee_curriculum(struct rl_db *db, int64_t trainee, int64_t curric
 		col_copy(st, 1, code, 64);
 		*version = rl_col_int(st, 2);
 	}
-	return looked_up(db, st, rc, "reading the trainee's curriculum", err);
+	return rl_db_finish(db, st, rc, "reading the trainee's curriculum", err);
 }
 
 /* ------------------------------------------------------------- trainers */
@@ -549,8 +540,9 @@ int rl_rows_trainer_list(struct rl_db *db, int (*each)(void *ctx, const struct r
 		if ((stop = each(ctx, &t)) != 0)
 			break;
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_DONE ? 0 : rl_db_fail(db, err, "listing trainers");
+	}
+	return rl_db_finish(db, st, rc, "listing trainers", err);
 }

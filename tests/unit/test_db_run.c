@@ -7,7 +7,9 @@
  * a row (1) from none (0); rl_db_get_row and rl_db_each_row hand a row
  * read into the caller's struct (RL_DB_ROW_READER) to a typed callback,
  * and fail naming what; a failed step's detail reaches err even from an
- * engine whose reset forgets it (the ledger size and tree head lookups).
+ * engine whose reset forgets it (the ledger size and tree head lookups,
+ * rl_db_finish, and the reads of the curricula, erasure, oversight,
+ * programme, progress, sign-off and tally row files).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,9 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/curricula_rows.h"
 #include "store/engine.h"
+#include "store/erasure_rows.h"
 #include "store/ledger_rows.h"
+#include "store/oversight_rows.h"
+#include "store/programmes_rows.h"
+#include "store/progress_rows.h"
+#include "store/signoff_rows.h"
 #include "store/sql.h"
+#include "store/tally_rows.h"
 
 #include "db_fixture.h"
 
@@ -327,6 +336,101 @@ static void finish_reads_then_resets(void **state)
 	db_fixture_remember_failures(f->db);
 }
 
+/* ---- the other row files' reads under an engine whose reset forgets ---- */
+
+static int no_message(void *ctx, const char *message, size_t len) { return 0; }
+static int no_member(void *ctx, const char *member) { return 0; }
+static int no_pending(void *ctx, const struct rl_row_pending *r) { return 0; }
+static int no_stuck(void *ctx, const struct rl_row_stuck *r) { return 0; }
+static int no_membership(void *ctx, const struct rl_row_membership *r) { return 0; }
+static int no_entry(void *ctx, const struct rl_row_progress_entry *r) { return 0; }
+static int no_claim(void *ctx, const struct rl_row_progress_pending *r) { return 0; }
+static void no_status(void *ctx, const struct rl_row_progress_status *r) { }
+static int no_tally(void *ctx, const struct rl_row_progress_tally *r) { return 0; }
+static int no_check(void *ctx, const struct rl_row_progress_check *r) { return 0; }
+static int no_accreditation(void *ctx, const struct rl_row_accreditation *r) { return 0; }
+static int no_key(void *ctx, const struct rl_row_key *r) { return 0; }
+static int no_acc_state(void *ctx, const struct rl_row_acc_state *r) { return 0; }
+static int no_trainer(void *ctx, const struct rl_row_trainer *r) { return 0; }
+static int no_total(void *ctx, const char *requirement, int64_t signed_amount, int64_t pending_amount) { return 0; }
+
+/* The reads of the domain's row files, one per i (0 up), or -2 past the last. */
+static int domain_reads(struct rl_db *db, int i, struct rl_error *err)
+{
+	static const uint8_t pk[32];
+	static const int64_t one_trainee[] = { 1 };
+	const struct rl_rows_trainees t = { 0, one_trainee, 1 };
+	const struct rl_rows_acc_query q = { .today = "2026-01-01", .limit = 5 };
+	struct rl_row_progress_claims claims;
+	struct rl_row_progress_position pos;
+	struct rl_row_key key;
+	struct rl_row_tacc tacc;
+	struct rl_row_acc acc;
+	struct rl_row_tally_session ts;
+	int64_t v = 0, ids[4];
+	int a = 0, b = 0, n = 0, rc;
+	char text[64], *def = NULL;
+	size_t len = 0;
+
+	switch (i) {
+	case 0:
+		rc = rl_rows_curriculum_definition(db, 1, &def, &len, err);
+		free(def);
+		return rc;
+	case 1: return rl_rows_curriculum_of_user(db, 1, &v, err);
+	case 2: return rl_rows_curriculum_enrolments(db, 1, no_message, NULL, err);
+	case 3: return rl_rows_erasure_count(db, 1, NULL, &a, &b, err);
+	case 4: return rl_rows_erasure_live_members(db, 1, NULL, no_member, NULL, err);
+	case 5: return rl_rows_oversight_signoff_messages(db, no_message, NULL, err);
+	case 6: return rl_rows_oversight_pending(db, &t, no_pending, NULL, err);
+	case 7: return rl_rows_oversight_stuck(db, 30, 30, &t, no_stuck, NULL, err);
+	case 8: return rl_rows_oversight_user_name(db, 1, text, sizeof(text), err);
+	case 9: return rl_rows_programme_memberships(db, 1, no_membership, NULL, err);
+	case 10: return rl_rows_programme_history(db, 1, no_membership, NULL, err);
+	case 11: return rl_rows_programme_at(db, 1, "2026-01-01T00:00:00Z", no_membership, NULL, err);
+	case 12: return rl_rows_progress_entries(db, 1, no_entry, NULL, err);
+	case 13: return rl_rows_progress_pending(db, 1, no_claim, NULL, err);
+	case 14: return rl_rows_progress_claims(db, 1, &claims, err);
+	case 15: return rl_rows_progress_enrolled_after(db, 0, 4, ids, &n, err);
+	case 16: return rl_rows_progress_status(db, 1, no_status, NULL, err);
+	case 17: return rl_rows_progress_position(db, 1, &pos, err);
+	case 18: return rl_rows_progress_tallies(db, 1, no_tally, NULL, err);
+	case 19: return rl_rows_progress_check_list(db, &q, no_check, NULL, err);
+	case 20: return rl_rows_accreditation_page(db, &q, no_accreditation, NULL, err);
+	case 21: return rl_rows_key_find(db, 1, pk, &key, err);
+	case 22: return rl_rows_key_revoked_index(db, 1, pk, &v, err);
+	case 23: return rl_rows_key_by_id(db, 1, &key, err);
+	case 24: return rl_rows_key_list(db, 1, no_key, NULL, err);
+	case 25: return rl_rows_tacc_latest(db, 1, &tacc, err);
+	case 26: return rl_rows_tacc_at(db, 1, &tacc, err);
+	case 27: return rl_rows_tacc_index_for_key(db, 1, pk, &v, err);
+	case 28: return rl_rows_acc_live(db, 1, &acc, err);
+	case 29: return rl_rows_acc_states(db, 0, 100, no_acc_state, NULL, err);
+	case 30: return rl_rows_assessment_other(db, 1, "gears", 0, err);
+	case 31: return rl_rows_assessment_first(db, 1, &v, err);
+	case 32: return rl_rows_module_completion_other(db, 1, 1, "m1", 0, err);
+	case 33: return rl_rows_trainee_curriculum(db, 1, 1, &v, text, &a, err);
+	case 34: return rl_rows_trainer_list(db, no_trainer, NULL, err);
+	case 35:
+		rc = rl_rows_tally_session(db, 1, &ts, err);
+		rl_row_tally_session_release(&ts);
+		return rc;
+	case 36: return rl_rows_tally_list(db, 1, no_total, NULL, err);
+	case 37: return rl_rows_tally_through(db, 1, &v, err);
+	default: return -2;
+	}
+}
+
+static void domain_reads_fail_well(void **state)
+{
+	struct db_trainee_fixture *f = *state;
+	static const char *const tables[] = { "ledger", "ledger_texts", "sessions", "programme_members", "trainee_status",
+					      "trainee_tally", "keys", "trainer_accreditations", "trainee_accreditations",
+					      "assessments", "module_completions", "users", "curricula", NULL };
+
+	db_fixture_reads_fail_well(f->db, domain_reads, tables);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(get_row_and_each_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(failure_read_before_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_reads_then_resets, setup, teardown),
+		cmocka_unit_test_setup_teardown(domain_reads_fail_well, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
