@@ -14,7 +14,10 @@
 # alone: a file of another layer neither prepares statements nor binds or
 # reads their columns (rl_db_stmt, rl_db_prepare, rl_db_exec, rl_bind_*,
 # rl_col_*, rl_step); it calls store/'s functions, which take and return
-# typed values.  Prints every breach and exits 1 if there is one.  Usage: check-layers.sh [SOURCE_ROOT]
+# typed values.  In store/, a function that reports a failed step reads
+# the failure before it resets the statement: no rl_db_fail after an
+# rl_reset unless a step comes between (rl_db_finish in sql.h does both in
+# that order).  Prints every breach and exits 1 if there is one.  Usage: check-layers.sh [SOURCE_ROOT]
 set -u
 cd "${1:-$(dirname "$0")/..}" || exit 2
 # One awk over every file (a process or two per file and include made
@@ -29,8 +32,20 @@ function err(m) { print m > "/dev/stderr"; bad = 1 }
 {
 	f = $0; split(f, p, "/"); layer = p[2]; r = rank(layer)
 	if (r == 99) { err(f ": core/" layer "/ is not a layer named in tools/check-layers.sh"); next }
-	lib = 0; sql = 0
+	lib = 0; sql = 0; n = 0; last = ""
 	while ((getline line < f) > 0) {
+		n++
+		if (layer == "store" && f ~ /\.c$/) {
+			if (line ~ /^}/) last = ""
+			s = line
+			while (match(s, /(rl_reset|rl_step_id|rl_try_step|rl_step|rl_db_fail)[[:space:]]*\(/)) {
+				w = substr(s, RSTART, RLENGTH); sub(/[[:space:]]*\($/, "", w)
+				if (w == "rl_db_fail" && last == "rl_reset")
+					err(f ":" n ": rl_db_fail after rl_reset reads a failure the reset may have cleared (end the run with rl_db_finish)")
+				else if (w != "rl_db_fail") last = w
+				s = substr(s, RSTART + RLENGTH)
+			}
+		}
 		if (layer != "store" && line ~ /(^|[^A-Za-z0-9_])(rl_db_stmt|rl_db_prepare|rl_db_exec|rl_bind_[a-z0-9_]+|rl_col_[a-z0-9_]+|rl_step|rl_step_id|rl_try_step)[[:space:]]*\(/) sql = 1
 		if (line ~ /^[[:space:]]*#[[:space:]]*include[[:space:]]*<(microhttpd|curl\/|termios|ncurses)/) lib = 1
 		if (line !~ /^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*"/) continue
