@@ -49,30 +49,41 @@ static json_t *curriculum_json(const struct rl_stmt_curriculum *c, int empty_cod
 	return o;
 }
 
+/*
+ * A session's text members, in the order a statement renders them
+ * (session_json) and rl_stmt_session_from_api reads them from a record;
+ * notes_commit is rendered only (a record's notes_commit is not taken).
+ */
+static const struct session_text {
+	const char *name;
+	size_t off;             /* of the const char * in struct rl_stmt_session */
+	int rendered_only;
+} session_texts[] = {
+	{ "date", offsetof(struct rl_stmt_session, date), 0 },
+	{ "activity", offsetof(struct rl_stmt_session, activity), 0 },
+	{ "platform", offsetof(struct rl_stmt_session, platform), 0 },
+	{ "site", offsetof(struct rl_stmt_session, site), 0 },
+	{ "procedure", offsetof(struct rl_stmt_session, procedure), 0 },
+	{ "role", offsetof(struct rl_stmt_session, role), 0 },
+	{ "notes", offsetof(struct rl_stmt_session, notes), 0 },
+	{ "notes_commit", offsetof(struct rl_stmt_session, notes_commit), 1 },
+	{ "created_at", offsetof(struct rl_stmt_session, created_at), 0 },
+};
+#define SESSION_TEXTS (sizeof(session_texts) / sizeof(session_texts[0]))
+
 /* The certified fields of a session (rl_stmt_session_from_api): ids and minutes always, the rest when present. */
 static json_t *session_json(const struct rl_stmt_session *s)
 {
-	static const struct { const char *name; size_t off; } texts[] = {
-		{ "date", offsetof(struct rl_stmt_session, date) },
-		{ "activity", offsetof(struct rl_stmt_session, activity) },
-		{ "platform", offsetof(struct rl_stmt_session, platform) },
-		{ "site", offsetof(struct rl_stmt_session, site) },
-		{ "procedure", offsetof(struct rl_stmt_session, procedure) },
-		{ "role", offsetof(struct rl_stmt_session, role) },
-		{ "notes", offsetof(struct rl_stmt_session, notes) },
-		{ "notes_commit", offsetof(struct rl_stmt_session, notes_commit) },
-		{ "created_at", offsetof(struct rl_stmt_session, created_at) },
-	};
 	json_t *o = json_object();
 
 	put(o, "id", json_integer(s->id));
 	put(o, "trainee", json_integer(s->trainee));
 	put(o, "trainer", json_integer(s->trainer));
 	put(o, "minutes", json_integer(s->minutes));
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		const char *v = *(const char *const *)(const void *)((const char *)s + texts[i].off);
+	for (size_t i = 0; i < SESSION_TEXTS; i++) {
+		const char *v = *(const char *const *)(const void *)((const char *)s + session_texts[i].off);
 		if (v)
-			put(o, texts[i].name, json_string(v));
+			put(o, session_texts[i].name, json_string(v));
 	}
 	if (s->steps)
 		put(o, "steps", json_deep_copy(s->steps));
@@ -271,16 +282,6 @@ static void api_str(const json_t *o, const char *path, const char *name, int req
 
 int rl_stmt_session_from_api(const json_t *session, struct rl_stmt_session *out, struct rl_error *err)
 {
-	static const struct { const char *name; size_t off; } texts[] = {
-		{ "date", offsetof(struct rl_stmt_session, date) },
-		{ "activity", offsetof(struct rl_stmt_session, activity) },
-		{ "platform", offsetof(struct rl_stmt_session, platform) },
-		{ "site", offsetof(struct rl_stmt_session, site) },
-		{ "procedure", offsetof(struct rl_stmt_session, procedure) },
-		{ "role", offsetof(struct rl_stmt_session, role) },
-		{ "notes", offsetof(struct rl_stmt_session, notes) },
-		{ "created_at", offsetof(struct rl_stmt_session, created_at) },
-	};
 	const json_t *steps;
 	int before = err->nfields;
 
@@ -291,8 +292,10 @@ int rl_stmt_session_from_api(const json_t *session, struct rl_stmt_session *out,
 	api_int(session, "session", "trainee", 1, 1, &out->trainee, err);
 	api_int(session, "session", "trainer", 1, 1, &out->trainer, err);
 	api_int(session, "session", "minutes", 1, 0, &out->minutes, err);
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		api_str(session, "session", texts[i].name, 0, (const char **)(void *)((char *)out + texts[i].off), err);
+	for (size_t i = 0; i < SESSION_TEXTS; i++)
+		if (!session_texts[i].rendered_only)
+			api_str(session, "session", session_texts[i].name, 0,
+				(const char **)(void *)((char *)out + session_texts[i].off), err);
 	if ((steps = api_member(session, "steps"))) {
 		size_t i;
 		const json_t *v;
