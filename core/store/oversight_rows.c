@@ -97,6 +97,16 @@ int rl_rows_oversight_signoffs_of(struct rl_db *db, const struct rl_rows_trainee
 	return each_message(db, st, each, ctx, "reading the ledger", err);
 }
 
+static void pending_row(struct rl_stmt *st, struct rl_row_pending *r)
+{
+	r->trainer = rl_col_int64(st, 0);
+	r->trainee = rl_col_int64(st, 1);
+	r->created_at = rl_col_text(st, 2);
+}
+
+/* pending_call: a waiting session's row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(pending, struct rl_row_pending, pending_row)
+
 int rl_rows_oversight_pending(struct rl_db *db, const struct rl_rows_trainees *t,
 			      int (*each)(void *ctx, const struct rl_row_pending *row), void *ctx, struct rl_error *err)
 {
@@ -104,23 +114,28 @@ int rl_rows_oversight_pending(struct rl_db *db, const struct rl_rows_trainees *t
 						 "WHERE status = 'pending' ORDER BY id",
 					  "SELECT trainer_id, trainee_id, created_at FROM sessions WHERE trainee_id IN "
 					  VISIBLE_IN " AND status = 'pending' ORDER BY id", err);
-	struct rl_row_pending r;
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		r.trainer = rl_col_int64(st, 0);
-		r.trainee = rl_col_int64(st, 1);
-		r.created_at = rl_col_text(st, 2);
-		stop = each(ctx, &r);
-	}
-	if (stop) {
-		rl_reset(st);
-		return stop;
-	}
-	return rl_db_finish(db, st, rc, "reading waiting sessions", err);
+	return rl_db_each_row(db, st, pending_call, &(struct pending_each){ each, ctx }, "reading waiting sessions", err);
 }
+
+static void stuck_row(struct rl_stmt *st, struct rl_row_stuck *r)
+{
+	r->trainee = rl_col_int64(st, 0);
+	r->name = rl_col_text(st, 1);
+	r->joined = rl_col_text(st, 2);
+	r->has_programme = !rl_col_is_null(st, 3);
+	r->programme = r->has_programme ? rl_col_int64(st, 3) : 0;
+	r->programme_name = rl_col_text(st, 4);
+	r->last_signed_at = rl_col_text(st, 5);
+	r->oldest_pending_since = rl_col_text(st, 6);
+	r->waiting = rl_col_int64(st, 7);
+	r->threshold_days = rl_col_int64(st, 8);
+}
+
+/* stuck_call: a stuck trainee's row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(stuck, struct rl_row_stuck, stuck_row)
 
 int rl_rows_oversight_stuck(struct rl_db *db, int days, int default_days, const struct rl_rows_trainees *t,
 			    int (*each)(void *ctx, const struct rl_row_stuck *row), void *ctx, struct rl_error *err)
@@ -138,8 +153,6 @@ int rl_rows_oversight_stuck(struct rl_db *db, int days, int default_days, const 
 		"WHERE (u.roles & 1 <> 0) AND u.active = 1 AND coalesce(ts.status, 'in_training') = 'in_training' "
 		/* only the visible trainees' figures are computed (?3: every trainee) */
 		"AND (?3 <> 0 OR u.id IN " VISIBLE_IN ") ORDER BY u.id", err);
-	struct rl_row_stuck r;
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
@@ -147,24 +160,7 @@ int rl_rows_oversight_stuck(struct rl_db *db, int days, int default_days, const 
 	visible_bind(st, t);
 	rl_bind_int(st, 1, days);
 	rl_bind_int(st, 2, default_days);
-	while (!stop && (rc = rl_step(st)) == RL_ROW) {
-		r.trainee = rl_col_int64(st, 0);
-		r.name = rl_col_text(st, 1);
-		r.joined = rl_col_text(st, 2);
-		r.has_programme = !rl_col_is_null(st, 3);
-		r.programme = r.has_programme ? rl_col_int64(st, 3) : 0;
-		r.programme_name = rl_col_text(st, 4);
-		r.last_signed_at = rl_col_text(st, 5);
-		r.oldest_pending_since = rl_col_text(st, 6);
-		r.waiting = rl_col_int64(st, 7);
-		r.threshold_days = rl_col_int64(st, 8);
-		stop = each(ctx, &r);
-	}
-	if (stop) {
-		rl_reset(st);
-		return stop;
-	}
-	return rl_db_finish(db, st, rc, "listing stuck trainees", err);
+	return rl_db_each_row(db, st, stuck_call, &(struct stuck_each){ each, ctx }, "listing stuck trainees", err);
 }
 
 int rl_rows_oversight_user_name(struct rl_db *db, int64_t id, char *buf, size_t size, struct rl_error *err)

@@ -96,29 +96,27 @@ int rl_rows_passkey_handle_insert(struct rl_db *db, int64_t user_id, const uint8
 
 /* ---- credentials -------------------------------------------------------------------- */
 
+static void credential_row(struct rl_stmt *st, struct rl_row_passkey_credential *c)
+{
+	c->credential_id = rl_col_blob(st, 0);
+	c->credential_id_len = (size_t)rl_col_bytes(st, 0);
+	c->disabled = !rl_col_is_null(st, 1);
+}
+
+/* credential_call: a passkey's credential row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(credential, struct rl_row_passkey_credential, credential_row)
+
 int rl_rows_passkey_credentials(struct rl_db *db, int64_t user_id,
 				int (*each)(void *ctx, const struct rl_row_passkey_credential *row), void *ctx,
 				struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT credential_id, disabled_at FROM passkeys WHERE user_id = ? ORDER BY id",
 					err);
-	struct rl_row_passkey_credential c;
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		c.credential_id = rl_col_blob(st, 0);
-		c.credential_id_len = (size_t)rl_col_bytes(st, 0);
-		c.disabled = !rl_col_is_null(st, 1);
-		if ((r = each(ctx, &c))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	return rl_db_finish(db, st, rc, "listing passkeys", err);
+	return rl_db_each_row(db, st, credential_call, &(struct credential_each){ each, ctx }, "listing passkeys", err);
 }
 
 int rl_rows_passkey_insert(struct rl_db *db, const struct rl_row_passkey_new *p, int64_t *id, struct rl_error *err)
@@ -220,30 +218,28 @@ int rl_rows_passkey_used(struct rl_db *db, int64_t id, int64_t sign_count, const
 	return rl_db_run(db, st, "recording a passkey's use", err);
 }
 
+static void passkey_row(struct rl_stmt *st, struct rl_row_passkey *p)
+{
+	p->id = rl_col_int64(st, 0);
+	p->name = rl_col_text(st, 1);
+	p->created_at = rl_col_text(st, 2);
+	p->last_used_at = rl_col_text(st, 3);
+	p->cose_alg = rl_col_int(st, 4);
+}
+
+/* passkey_call: a passkey row handed to the caller's typed each (rl_db_each_row). */
+RL_DB_ROW_READER(passkey, struct rl_row_passkey, passkey_row)
+
 int rl_rows_passkey_list(struct rl_db *db, int64_t user_id, int (*each)(void *ctx, const struct rl_row_passkey *row),
 			 void *ctx, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT id, name, created_at, last_used_at, cose_alg FROM passkeys "
 					  "WHERE user_id = ? AND disabled_at IS NULL ORDER BY id", err);
-	struct rl_row_passkey p;
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, user_id);
-	while ((rc = rl_step(st)) == RL_ROW) {
-		int r;
-		p.id = rl_col_int64(st, 0);
-		p.name = rl_col_text(st, 1);
-		p.created_at = rl_col_text(st, 2);
-		p.last_used_at = rl_col_text(st, 3);
-		p.cose_alg = rl_col_int(st, 4);
-		if ((r = each(ctx, &p))) {
-			rl_reset(st);
-			return r;
-		}
-	}
-	return rl_db_finish(db, st, rc, "listing passkeys", err);
+	return rl_db_each_row(db, st, passkey_call, &(struct passkey_each){ each, ctx }, "listing passkeys", err);
 }
 
 int rl_rows_passkey_counts(struct rl_db *db, int64_t user_id, int64_t id, int *mine, int *total,
