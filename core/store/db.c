@@ -192,6 +192,7 @@ int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, in
 
 	if (rc == RL_DONE && changed)
 		*changed = rl_db_changes(db);
+	/* a statement that returns a row is not one for rl_db_run: a failure, as it always was */
 	return rl_db_finish(db, st, rc == RL_ROW ? -1 : rc, what, err) < 0 ? -1 : 0;
 }
 
