@@ -446,6 +446,20 @@ static void test_failures_classified(void **state)
 	assert_true(rl_db_constraint_violation(db));
 	rl_reset(st);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM t"), 2);
+	/* rl_db_finish reads the server's own message of a failed step, then resets */
+	rl_bind_text(st, 1, "same", -1);
+	assert_int_equal(rl_db_finish(db, st, rl_step(st), "deleting a row", &err), -1);
+	assert_non_null(strstr(err.detail, "deleting a row"));
+	assert_non_null(strstr(err.detail, "t is append-only"));
+	rl_error_clear(&err);
+	st = rl_db_stmt(db, "SELECT 1 / ?", &err);
+	rl_bind_int64(st, 1, 0);
+	assert_int_equal(rl_db_finish(db, st, rl_step(st), "dividing", &err), -1);
+	assert_non_null(strstr(err.detail, "division by zero"));
+	rl_error_clear(&err);
+	rl_bind_int64(st, 1, 1);
+	assert_int_equal(rl_db_finish(db, st, rl_step(st), "dividing", &err), 1);
+	assert_int_equal(err.status, RL_OK);
 
 	/* an error in the SQL itself is "internal", with the server's message */
 	assert_int_equal(rl_db_exec(db, "SELECT nosuchcolumn FROM t", &err), -1);
