@@ -33,14 +33,11 @@ int rl_rows_erasure_entry(struct rl_db *db, int64_t index,
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, index);
-	if ((rc = rl_step(st)) == RL_ROW) {
-		result = each(ctx, rl_col_text(st, 0), rl_col_int64(st, 1), rl_col_text(st, 2), (size_t)rl_col_bytes(st, 2));
-		result = result ? result : 1;
-	} else if (rc != RL_DONE) {
-		result = rl_db_fail(db, err, "reading a ledger entry");
-	}
+	if ((rc = rl_step(st)) != RL_ROW)
+		return rl_db_finish(db, st, rc, "reading a ledger entry", err);
+	result = each(ctx, rl_col_text(st, 0), rl_col_int64(st, 1), rl_col_text(st, 2), (size_t)rl_col_bytes(st, 2));
 	rl_reset(st);
-	return result;
+	return result ? result : 1;
 }
 
 int rl_rows_erasure_count(struct rl_db *db, int64_t index, const char *member, int *live, int *total,

@@ -22,10 +22,7 @@ int rl_rows_programmes_none(struct rl_db *db, struct rl_error *err)
 		return -1;
 	if ((rc = rl_step(st)) == RL_ROW)
 		none = rl_col_int(st, 0) != 0;
-	if (rc != RL_ROW)
-		rl_db_fail(db, err, "reading the programmes");
-	rl_reset(st);
-	return rc == RL_ROW ? none : -1;
+	return rl_db_finish(db, st, rc, "reading the programmes", err) < 0 ? -1 : none;
 }
 
 int rl_rows_programme_faculty_sees(struct rl_db *db, int64_t faculty, int64_t trainee, struct rl_error *err)
@@ -39,10 +36,7 @@ int rl_rows_programme_faculty_sees(struct rl_db *db, int64_t faculty, int64_t tr
 	rl_rows_scope_bind(st, faculty);
 	if ((rc = rl_step(st)) == RL_ROW)
 		sees = rl_col_int(st, 0) != 0;
-	if (rc != RL_ROW)
-		rl_db_fail(db, err, "reading the trainee's programme");
-	rl_reset(st);
-	return rc == RL_ROW ? sees : -1;
+	return rl_db_finish(db, st, rc, "reading the trainee's programme", err) < 0 ? -1 : sees;
 }
 
 /* Whom a faculty member oversees, when programmes exist. */
@@ -108,16 +102,11 @@ int rl_rows_programme_update(struct rl_db *db, int64_t id, const char *name, int
 int rl_rows_programme_exists(struct rl_db *db, int64_t id, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM programmes WHERE id = ?", err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, id);
-	rc = rl_step(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		rl_db_fail(db, err, "reading a programme");
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : -1;
+	return rl_db_finish(db, st, rl_step(st), "reading a programme", err);
 }
 
 #define PROGRAMME_SELECT \
@@ -181,13 +170,7 @@ int rl_rows_programme_user_roles(struct rl_db *db, int64_t user, int *roles, str
 	rl_bind_int64(st, 1, user);
 	if ((rc = rl_step(st)) == RL_ROW)
 		*roles = rl_col_int(st, 0);
-	if (rc != RL_ROW && rc != RL_DONE) {
-		rl_db_fail(db, err, "reading a user");
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return rc == RL_ROW;
+	return rl_db_finish(db, st, rc, "reading a user", err);
 }
 
 int rl_rows_programme_current_ids(struct rl_db *db, int64_t user, int64_t *ids, size_t max, size_t *n,
@@ -202,13 +185,7 @@ int rl_rows_programme_current_ids(struct rl_db *db, int64_t user, int64_t *ids, 
 	rl_bind_int64(st, 1, user);
 	while ((rc = rl_step(st)) == RL_ROW && *n < max)
 		ids[(*n)++] = rl_col_int64(st, 0);
-	if (rc != RL_ROW && rc != RL_DONE) {
-		rl_db_fail(db, err, "reading memberships");
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_finish(db, st, rc, "reading memberships", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_programme_member_end(struct rl_db *db, int64_t user, int64_t programme, const char *now,

@@ -20,14 +20,7 @@ int rl_rows_session_pending_count(struct rl_db *db, int64_t trainee, int64_t tra
 		return -1;
 	rl_bind_int64(st, 1, trainee);
 	rl_bind_int64(st, 2, trainer);
-	if (rl_step(st) != RL_ROW) {
-		rl_db_fail(db, err, "counting pending sessions");
-		rl_reset(st);
-		return -1;
-	}
-	*n = rl_col_int64(st, 0);
-	rl_reset(st);
-	return 0;
+	return rl_db_lookup_int64(db, st, n, "counting pending sessions", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_session_insert(struct rl_db *db, const struct rl_row_session_new *s, const char *created_at, int64_t *id,
@@ -225,17 +218,12 @@ int rl_rows_session_trainer_accredited(struct rl_db *db, int64_t trainer, const 
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM trainer_accreditations WHERE trainer_id = ? "
 					  "AND valid_from <= ?2 AND valid_until >= ?2 AND revoked_index IS NULL", err);
-	int rc;
 
 	if (!st)
 		return -1;
 	rl_bind_int64(st, 1, trainer);
 	rl_bind_text(st, 2, day, -1);
-	rc = rl_step(st);
-	if (rc != RL_ROW && rc != RL_DONE)
-		rl_db_fail(db, err, "reading the trainer's accreditation");
-	rl_reset(st);
-	return rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : -1;
+	return rl_db_finish(db, st, rl_step(st), "reading the trainer's accreditation", err);
 }
 
 int rl_rows_session_revisions_of_signoff(struct rl_db *db, int64_t signoff_index,
@@ -251,10 +239,11 @@ int rl_rows_session_revisions_of_signoff(struct rl_db *db, int64_t signoff_index
 	rl_bind_int64(st, 1, signoff_index);
 	while (!stop && (rc = rl_step(st)) == RL_ROW)
 		stop = each(ctx, rl_col_int64(st, 0), rl_col_int64(st, 1), rl_col_text(st, 2));
-	if (!stop && rc != RL_DONE)
-		rl_db_fail(db, err, "reading the session's earlier versions");
-	rl_reset(st);
-	return stop ? stop : rc == RL_DONE ? 0 : -1;
+	if (stop) {
+		rl_reset(st);
+		return stop;
+	}
+	return rl_db_finish(db, st, rc, "reading the session's earlier versions", err);
 }
 
 int rl_rows_session_revision_set_fields(struct rl_db *db, int64_t session, int64_t revision, const char *fields,

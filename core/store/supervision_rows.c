@@ -21,10 +21,7 @@ int rl_rows_supervises(struct rl_db *db, int64_t trainer, int64_t trainee, struc
 	rl_bind_int64(st, 2, trainee);
 	rc = rl_step(st);
 	found = rc == RL_ROW && rl_col_int(st, 0);
-	if (rc != RL_ROW)
-		rl_db_fail(db, err, "checking supervision");
-	rl_reset(st);
-	return rc == RL_ROW ? found : -1;
+	return rl_db_finish(db, st, rc, "checking supervision", err) < 0 ? -1 : found;
 }
 
 /* Whom a trainer supervises: named on a session not withdrawn, or assigned by faculty. */

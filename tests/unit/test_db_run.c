@@ -28,8 +28,10 @@
 #include "store/oversight_rows.h"
 #include "store/programmes_rows.h"
 #include "store/progress_rows.h"
+#include "store/sessions_rows.h"
 #include "store/signoff_rows.h"
 #include "store/sql.h"
+#include "store/supervision_rows.h"
 #include "store/tally_rows.h"
 
 #include "db_fixture.h"
@@ -353,6 +355,8 @@ static int no_key(void *ctx, const struct rl_row_key *r) { return 0; }
 static int no_acc_state(void *ctx, const struct rl_row_acc_state *r) { return 0; }
 static int no_trainer(void *ctx, const struct rl_row_trainer *r) { return 0; }
 static int no_total(void *ctx, const char *requirement, int64_t signed_amount, int64_t pending_amount) { return 0; }
+static int no_revision(void *ctx, int64_t session, int64_t revision, const char *fields) { return 0; }
+static int no_ledger_entry(void *ctx, const char *kind, int64_t subject, const char *message, size_t len) { return 0; }
 
 /* The reads of the domain's row files, one per i (0 up), or -2 past the last. */
 static int domain_reads(struct rl_db *db, int i, struct rl_error *err)
@@ -417,6 +421,20 @@ static int domain_reads(struct rl_db *db, int i, struct rl_error *err)
 		return rc;
 	case 36: return rl_rows_tally_list(db, 1, no_total, NULL, err);
 	case 37: return rl_rows_tally_through(db, 1, &v, err);
+	case 38: return rl_rows_programmes_none(db, err);
+	case 39: return rl_rows_programme_faculty_sees(db, 1, 1, err);
+	case 40: return rl_rows_programme_exists(db, 1, err);
+	case 41: return rl_rows_programme_user_roles(db, 1, &a, err);
+	case 42: {
+		int64_t pids[2];
+		size_t np = 0;
+		return rl_rows_programme_current_ids(db, 1, pids, 2, &np, err);
+	}
+	case 43: return rl_rows_session_pending_count(db, 1, 1, &v, err);
+	case 44: return rl_rows_session_trainer_accredited(db, 1, "2026-01-01", err);
+	case 45: return rl_rows_session_revisions_of_signoff(db, 1, no_revision, NULL, err);
+	case 46: return rl_rows_supervises(db, 1, 1, err);
+	case 47: return rl_rows_erasure_entry(db, 1, no_ledger_entry, NULL, err);
 	default: return -2;
 	}
 }
@@ -424,7 +442,8 @@ static int domain_reads(struct rl_db *db, int i, struct rl_error *err)
 static void domain_reads_fail_well(void **state)
 {
 	struct db_trainee_fixture *f = *state;
-	static const char *const tables[] = { "ledger", "ledger_texts", "sessions", "programme_members", "trainee_status",
+	static const char *const tables[] = { "ledger", "ledger_texts", "sessions", "session_revisions", "assignments",
+					      "programmes", "programme_members", "trainee_status",
 					      "trainee_tally", "keys", "trainer_accreditations", "trainee_accreditations",
 					      "assessments", "module_completions", "users", "curricula", NULL };
 
