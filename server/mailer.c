@@ -121,6 +121,10 @@ struct claim_job {
 static int run_claim(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct claim_job *c = job->ctx;
+
+	rl_outbox_msgs_free(c->msgs, c->n); /* a run before this one, whose batch failed */
+	c->msgs = NULL;
+	c->n = 0;
 	return rl_outbox_claim(db, time(NULL), c->force, c->force ? FORCE_MAX : CLAIM_MAX, &c->msgs, &c->n, err);
 }
 
@@ -326,6 +330,7 @@ int mailer_send_due(const struct mailer_config *cfg, struct rl_writer *w, int fo
 		if (rl_writer_call(w, &job) < 0) {
 			fprintf(stderr, "raslogd: cannot read the outbox: %s\n", job.err.detail);
 			rl_error_clear(&job.err);
+			rl_outbox_msgs_free(cj.msgs, cj.n); /* claimed, and the claim not committed */
 			return -1;
 		}
 		for (i = 0; i < cj.n && !stopping; i++) {
