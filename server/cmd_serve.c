@@ -67,8 +67,11 @@ static struct {
 	pthread_t thread;
 	int started;
 	_Atomic int stop;
+	_Atomic int running; /* the mailer's reminder and digest passes wait while it is set */
 	const char *path;
 } startup_check;
+
+static int check_figures_running(void) { return startup_check.running; }
 
 /* The test hook's wait; 0 to go on, -1 when raslogd is stopping. */
 static int check_hold(void)
@@ -139,6 +142,10 @@ out:
 	rl_error_clear(&err);
 	json_decref(drift);
 	rl_db_close(db);
+	if (!startup_check.stop) {
+		startup_check.running = 0; /* ended (raslogd stopping: the passes need not run now) */
+		mailer_wake();
+	}
 	return NULL;
 }
 
@@ -146,10 +153,13 @@ static void check_figures_start(const char *path)
 {
 	startup_check.path = path;
 	startup_check.stop = 0;
+	startup_check.running = 1;
 	startup_check.started = pthread_create(&startup_check.thread, NULL, check_figures, NULL) == 0;
-	if (!startup_check.started)
+	if (!startup_check.started) {
+		startup_check.running = 0;
 		fprintf(stderr, "raslogd: cannot start the start-up check of the cached figures; every read still "
 			"checks the seals of the figures it serves\n");
+	}
 }
 
 static void check_figures_stop(void)
@@ -334,6 +344,7 @@ static int cmd_serve(const struct os_args *args)
 	check_figures_start(path);
 	mailer_config_load(&mail);
 	mail.public_url = server_ctx.public_url; /* --public-url or the config's, checked above */
+	mail.hold_passes = check_figures_running; /* the passes and the check would contend for the write lock */
 	if (mailer_start(&mail, server_ctx.writer) < 0)
 		fprintf(stderr, "raslogd: cannot start the mail sender; mail stays in the outbox\n");
 	if (cache_watch_start(path) < 0)

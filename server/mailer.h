@@ -16,6 +16,8 @@ struct mailer_config {
 	const char *public_url;
 	int reminder_waiting;
 	int reminder_days;
+	/* raslogd serve: non-zero while the reminder and digest passes must wait (its start-up check runs). */
+	int (*hold_passes)(void);
 };
 
 /* Fills cfg from the config file (config.c), with defaults. */
@@ -34,8 +36,14 @@ int mailer_digest(const struct mailer_config *cfg, struct rl_writer *w);
  */
 int mailer_send_due(const struct mailer_config *cfg, struct rl_writer *w, int force, int *sent, int *failed);
 
-/* The background thread of raslogd serve: sends every minute, reminds and digests every hour. */
+/*
+ * The background thread of raslogd serve: sends every minute, reminds and
+ * digests every hour (a failed pass: again in 5 minutes), the first passes
+ * once cfg->hold_passes says 0.
+ */
 int mailer_start(const struct mailer_config *cfg, struct rl_writer *w);
+/* Wakes the thread now (what held the passes has ended). */
+void mailer_wake(void);
 void mailer_stop(void);
 
 #endif

@@ -44,6 +44,8 @@ static int add_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	struct request *rq = job->ctx;
 	struct assign_state *as = rq->state;
 
+	json_decref(as->result); /* a run before this one, whose batch failed */
+	as->result = NULL;
 	return rl_assignment_add(db, &rq->user, rq->json, &as->result, err);
 }
 
@@ -52,6 +54,8 @@ static int remove_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 	struct request *rq = job->ctx;
 	struct assign_state *as = rq->state;
 
+	json_decref(as->result);
+	as->result = NULL;
 	return rl_assignment_remove(db, &rq->user, as->id, &as->result, err);
 }
 

@@ -42,6 +42,8 @@ static int prefs_put_run(struct rl_db *db, struct rl_job *job, struct rl_error *
 	struct request *rq = job->ctx;
 	struct prefs_state *s = rq->state;
 
+	json_decref(s->result); /* a run before this one, whose batch failed */
+	s->result = NULL;
 	return rl_notify_prefs_put(db, rq->user.id, s->want, &s->result, err);
 }
 

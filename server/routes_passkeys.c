@@ -125,6 +125,7 @@ static int reg_options_run(struct rl_db *db, struct rl_job *job, struct rl_error
 	struct request *rq = job->ctx;
 	struct pk_state *s = rq->state;
 
+	json_decref(s->options); /* a run before this one, whose batch failed */
 	return (s->options = rl_passkey_register_options(db, &rq->user, &s->rp, err)) ? 0 : -1;
 }
 
@@ -152,6 +153,7 @@ static int reg_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	struct request *rq = job->ctx;
 	struct pk_state *s = rq->state;
 
+	rl_error_clear(&s->verr); /* a run before this one, whose batch failed */
 	if (rl_passkey_register(db, rq->user.id, &s->rp, &s->reg, &s->id, &s->verr) < 0) {
 		if (fatal(&s->verr)) {
 			*err = s->verr;
@@ -243,6 +245,7 @@ static int login_options_run(struct rl_db *db, struct rl_job *job, struct rl_err
 	struct request *rq = job->ctx;
 	struct pk_state *s = rq->state;
 
+	json_decref(s->options);
 	return (s->options = rl_passkey_login_options(db, &s->rp, err)) ? 0 : -1;
 }
 
@@ -259,6 +262,7 @@ static int login_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	struct pk_state *s = rq->state;
 	int spent = 0;
 
+	rl_error_clear(&s->verr); /* a run before this one, whose batch failed */
 	if (rl_passkey_login(db, &s->rp, &s->as, &s->user_id, &s->id, &spent, &s->verr) < 0) {
 		if (fatal(&s->verr)) {
 			*err = s->verr;

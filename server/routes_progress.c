@@ -84,6 +84,7 @@ static int repair_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 	json_t *v;
 	size_t i;
 
+	json_array_clear(s->drift); /* a run before this one, whose batch failed */
 	json_array_foreach(s->stale, i, v)
 		if (rl_progress_repair(db, json_integer_value(v), s->drift, err) < 0)
 			return -1;

@@ -43,6 +43,9 @@ static void create_state_free(void *v)
 /* Reads back what was stored, and its warnings, in the same transaction. */
 static int read_back(struct rl_db *db, struct create_state *cs, struct rl_error *err)
 {
+	json_decref(cs->stored); /* a run before this one, whose batch failed */
+	json_decref(cs->warnings);
+	cs->warnings = NULL;
 	if (!(cs->stored = rl_session_load(db, cs->id, err)))
 		return -1;
 	if (cs->withdraw)

@@ -102,6 +102,9 @@ static int key_register_run(struct rl_db *db, struct rl_job *job, struct rl_erro
 {
 	struct request *rq = job->ctx;
 	struct key_state *ks = rq->state;
+
+	json_decref(ks->result); /* a run before this one, whose batch failed */
+	ks->result = NULL;
 	return rl_key_register(db, &rq->user, rq->json, server_ctx.public_url, &ks->result, err);
 }
 
@@ -109,6 +112,9 @@ static int key_revoke_run(struct rl_db *db, struct rl_job *job, struct rl_error 
 {
 	struct request *rq = job->ctx;
 	struct key_state *ks = rq->state;
+
+	json_decref(ks->result);
+	ks->result = NULL;
 	return rl_key_revoke(db, &rq->user, ks->id, &ks->result, err);
 }
 

@@ -29,6 +29,8 @@ static int erase_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	struct request *rq = job->ctx;
 	struct erase_state *es = rq->state;
 
+	json_decref(es->result); /* a run before this one, whose batch failed */
+	es->result = NULL;
 	return rl_text_erase_request(db, &rq->user, rq->param, rq->json, &es->result, err);
 }
 

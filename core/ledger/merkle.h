@@ -15,7 +15,10 @@
  * Root, inclusion and consistency proofs read O(log n) stored nodes and
  * never re-hash the log.
  *
- * The caller must have called sodium_init().  Nothing here allocates.
+ * The caller must have called sodium_init().  SHA-256 is OpenSSL's EVP
+ * (the CPU's SHA instructions; libsodium if OpenSSL fails): the only
+ * allocation is one digest context per thread that hashes, freed when
+ * the thread ends.
  */
 #ifndef RASLOG_MERKLE_H
 #define RASLOG_MERKLE_H

@@ -50,19 +50,23 @@ static void finish(struct rl_writer *w, struct rl_job *job)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Runs one batch: every job in its savepoint, then the hooks' flush, seal and commit. */
-static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
+/*
+ * One transaction: every job in its savepoint, then the hooks' flush, the
+ * seal and the commit.  Returns 1 committed; 0 failed before any job ran
+ * (BEGIN); -1 failed after the jobs ran (a flush, the seal or the commit),
+ * when nothing of the batch is kept.  err says why; no job is finished here.
+ */
+static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct rl_error *err)
 {
 	static const struct rl_writer_hooks none;
 	const struct rl_writer_hooks *h = w->hooks ? w->hooks : &none;
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_job *job, *next;
+	struct rl_job *job;
 	int ok = 0, any = 0, sealed = 0, began = 0, b;
 	struct timespec t0;
 	double took;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (rl_db_begin(w->db, &err) < 0)
+	if (rl_db_begin(w->db, err) < 0)
 		goto fail_all;
 	if (h->begin)
 		h->begin(w->db);
@@ -86,17 +90,17 @@ static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
 		}
 	}
 	rl_db_release(w->db, "job", NULL);
-	if (any && h->flush && h->flush(w->db, &err) < 0) {
+	if (any && h->flush && h->flush(w->db, err) < 0) {
 		rl_db_rollback(w->db);
 		goto fail_all;
 	}
-	if (any && (sealed = rl_ledger_seal(w->db, &err)) < 0) {
+	if (any && (sealed = rl_ledger_seal(w->db, err)) < 0) {
 		rl_db_rollback(w->db);
 		goto fail_all;
 	}
 	if (any)
 		rl_db_announce_commit(w->db); /* other processes drop their caches (db.h) */
-	if (rl_db_commit(w->db, &err) < 0)
+	if (rl_db_commit(w->db, err) < 0)
 		goto fail_all;
 	ok = 1;
 	if (sealed)
@@ -117,13 +121,49 @@ fail_all:
 	if (!ok)
 		w->stats.failed_commits++;
 	pthread_mutex_unlock(&w->lock);
+	return ok ? 1 : began ? -1 : 0;
+}
+
+/* A job whose work the batch's failure took away fails with the batch's reason. */
+static void fail_with(struct rl_job *job, const struct rl_error *err)
+{
+	job->result = -1;
+	rl_error_clear(&job->err);
+	job->err = *err;
+	job->err.extra = NULL;
+}
+
+/*
+ * Runs one batch and finishes its jobs.  When the batch fails after its
+ * jobs ran (one job's change that the status rows' flush, the seal or the
+ * commit cannot take: a trainee whose refresh always fails), nothing of it
+ * was kept, and every job that had succeeded runs again alone, each in a
+ * batch of its own, so only the job that cannot be committed fails and
+ * the others beside it are committed and reported done.  A job that failed
+ * in its own savepoint keeps its own answer.
+ */
+static void run_batch(struct rl_writer *w, struct rl_job *batch, int n)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_job *job, *next;
+	int rc = commit_batch(w, batch, n, &err), ran = 0;
+
+	for (job = batch; job; job = job->next)
+		ran += job->result == 0;
 	for (job = batch; job; job = next) {
 		next = job->next;
-		if (!ok && job->result == 0) {
-			job->result = -1;
-			rl_error_clear(&job->err);
-			job->err = err;
-			job->err.extra = NULL;
+		if (rc < 1 && job->result == 0) {
+			if (rc < 0 && ran > 1) {
+				struct rl_error again = RL_ERROR_INIT;
+
+				job->next = NULL;
+				rl_error_clear(&job->err);
+				if (commit_batch(w, job, 1, &again) < 1 && job->result == 0)
+					fail_with(job, &again);
+				rl_error_clear(&again);
+			} else {
+				fail_with(job, &err);
+			}
 		}
 		finish(w, job);
 	}

@@ -7,7 +7,11 @@
  * spoil the others), seals the ledger (signs a new tree head if it grew),
  * commits once with synchronous=FULL, and only then reports each job
  * done.  Durability costs one fsync per batch instead of one per request,
- * and no job is reported done before its data is on disk.
+ * and no job is reported done before its data is on disk.  A batch that
+ * fails after its jobs ran (a hook's flush, the seal, the commit) keeps
+ * nothing, and each job that had succeeded runs again alone, in a batch
+ * of its own: only a job that cannot be committed fails, not the jobs that
+ * happened to share its batch.
  *
  * The writer knows nothing of HTTP: a job's done callback is how the
  * server learns to resume the suspended connection.
@@ -20,7 +24,12 @@
 
 struct rl_job;
 
-/* Runs inside the batch transaction; return 0, or -1 with err set (the job's savepoint is rolled back). */
+/*
+ * Runs inside the batch transaction; return 0, or -1 with err set (the
+ * job's savepoint is rolled back).  It may run a second time, alone, when
+ * its batch failed after it (see above): it must set, not add to, what it
+ * leaves in ctx, and free what a previous run left there.
+ */
 typedef int (*rl_job_run_fn)(struct rl_db *db, struct rl_job *job, struct rl_error *err);
 /* Called on the writer thread after the commit (or the failure); must not block. */
 typedef void (*rl_job_done_fn)(struct rl_job *job);
@@ -43,8 +52,8 @@ struct rl_writer;
  * batch's BEGIN, job before each job runs (in its savepoint), undo when
  * that job was rolled back to its savepoint, flush after the last job and
  * before the ledger's seal (-1 fails the whole batch, as a failed seal
- * does: nothing of it is committed or reported done), end once the batch
- * is over, committed or not.  Any may be NULL.
+ * does: nothing of it is committed, and its jobs run again one to a
+ * batch), end once the batch is over, committed or not.  Any may be NULL.
  */
 struct rl_writer_hooks {
 	void (*begin)(struct rl_db *db);

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
@@ -266,6 +267,83 @@ static void test_leaf_and_node_hash(void **state)
 	memset(l, 1, 32);
 	rl_merkle_node_hash(l, r, r);
 	assert_memory_equal(r, want, 32);
+}
+
+/*
+ * Known answers (Python's hashlib, neither library merkle.c uses): a leaf,
+ * a node, a leaf longer than several SHA-256 blocks.  merkle.c hashes with
+ * OpenSSL and falls back to libsodium; whichever ran, these hold.
+ */
+static void test_known_answers(void **state)
+{
+	const char *msg = "RASLOG-STATEMENT-v1\n{\"a\":1}";
+	uint8_t sig[64], pk[32], l[32], r[32], long_msg[1000], want[32], got[32];
+	size_t i;
+
+	memset(sig, 0xa5, sizeof(sig));
+	memset(pk, 0x5a, sizeof(pk));
+	hex_to_bytes("954445163d6b9451396cc2d09b6da2d29be3fb22718e90743197e2d80ece07ca", want, 32);
+	rl_merkle_leaf_hash((const uint8_t *)msg, strlen(msg), sig, pk, got);
+	assert_memory_equal(got, want, 32);
+	memset(l, 1, 32);
+	memset(r, 2, 32);
+	hex_to_bytes("b331da6ec49d4547d9942a6727e5123f69bed5a0b97ac171cfbfd6201431fcfa", want, 32);
+	rl_merkle_node_hash(l, r, got);
+	assert_memory_equal(got, want, 32);
+	for (i = 0; i < sizeof(long_msg); i++)
+		long_msg[i] = (uint8_t)(i % 251);
+	hex_to_bytes("1363caafbf3e6803349d66bd70ccc6d3064ffe7650c043851e0b227f51ea7863", want, 32);
+	rl_merkle_leaf_hash(long_msg, sizeof(long_msg), sig, pk, got);
+	assert_memory_equal(got, want, 32);
+}
+
+/* Every message length across several block boundaries, against libsodium. */
+static void test_leaf_every_length(void **state)
+{
+	uint8_t msg[300], sig[64], pk[32], buf[1 + 300 + 64 + 32], want[32], got[32];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 31 + 7);
+	memset(sig, 0x3c, sizeof(sig));
+	memset(pk, 0xc3, sizeof(pk));
+	for (len = 0; len <= sizeof(msg); len++) {
+		buf[0] = 0x00;
+		memcpy(buf + 1, msg, len);
+		memcpy(buf + 1 + len, sig, 64);
+		memcpy(buf + 1 + len + 64, pk, 32);
+		crypto_hash_sha256(want, buf, 1 + len + 64 + 32);
+		rl_merkle_leaf_hash(msg, len, sig, pk, got);
+		assert_memory_equal(got, want, 32);
+	}
+}
+
+/* Each thread hashes with its own context (freed when the thread ends: ASan's leak check). */
+static void *hash_on_thread(void *arg)
+{
+	uint8_t *out = arg, l[32], r[32];
+	int i;
+
+	memset(l, 7, 32);
+	memset(r, 9, 32);
+	for (i = 0; i < 1000; i++)
+		rl_merkle_node_hash(l, r, l);
+	memcpy(out, l, 32);
+	return NULL;
+}
+
+static void test_hash_threads(void **state)
+{
+	uint8_t a[32], b[32], here[32];
+	pthread_t ta, tb;
+
+	assert_int_equal(pthread_create(&ta, NULL, hash_on_thread, a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, hash_on_thread, b), 0);
+	hash_on_thread(here);
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_int_equal(pthread_join(tb, NULL), 0);
+	assert_memory_equal(a, here, 32);
+	assert_memory_equal(b, here, 32);
 }
 
 static void test_empty_tree(void **state)
@@ -686,6 +764,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf_and_node_hash),
 		cmocka_unit_test(test_empty_tree),
+		cmocka_unit_test(test_known_answers),
+		cmocka_unit_test(test_leaf_every_length),
+		cmocka_unit_test(test_hash_threads),
 		cmocka_unit_test(test_ct_vectors),
 		cmocka_unit_test(test_append_stores_complete_subtrees),
 		cmocka_unit_test(test_roots_every_size),
