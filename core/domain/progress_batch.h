@@ -31,6 +31,8 @@
 #ifndef RASLOG_PROGRESS_BATCH_H
 #define RASLOG_PROGRESS_BATCH_H
 
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -50,6 +52,17 @@ void rl_progress_batch_end(struct rl_db *db);
 
 /* Writes the trainee's status row now if the batch's flush is to write it: before reading it in the transaction.  0, or -1. */
 int rl_progress_settle(struct rl_db *db, int64_t trainee, struct rl_error *err);
+/*
+ * The trainee's status and module summary as the batch's flush is to write
+ * them, for a reader inside the transaction that needs only these (the
+ * notification's snapshots), without writing the row per job: the new
+ * ledger entries are folded into the tallies and the row computed and kept
+ * for the flush, which writes it once unless the trainee changes again.
+ * 1: status (into status[n]) and *summary (a new reference) given; 0:
+ * nothing waits for the flush (or it was just written): read the row; -1.
+ */
+int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
+		     struct rl_error *err);
 /* rl_progress_settle for every trainee the batch marked (before a read over every status row). */
 int rl_progress_settle_all(struct rl_db *db, struct rl_error *err);
 /* Forgets the trainee's curriculum (their enrolment is changing). */
