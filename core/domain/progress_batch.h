@@ -19,9 +19,16 @@
  *    before the ledger's seal and the commit, folds the trainee's new
  *    ledger entries into the tallies and writes and seals the status row
  *    once.  Readers only see committed state, so no reader sees the rows
- *    in between; a reader inside the transaction (a notification's
- *    snapshot, the digest's check, a repair) calls rl_progress_settle
- *    first.
+ *    in between; a reader inside the transaction (the digest's check, a
+ *    repair) calls rl_progress_settle first, and one that needs only the
+ *    status and module summary (the notification's snapshots) calls
+ *    rl_progress_peek, which computes the row without writing it and
+ *    keeps it for the flush;
+ *  - the pending claims the seals bind are read once, by the seal check
+ *    (rl_progress_verify or the first change), and carried: a decision
+ *    on a session (rl_progress_decided) takes that one out of them, any
+ *    other change to the trainee's records drops them (read again at the
+ *    next write).
  * A job rolled back to its savepoint (rl_progress_batch_undo after
  * rl_progress_batch_job) takes back what it memoised and marked, so a
  * repair or an enrolment it made and lost is not taken as done.
