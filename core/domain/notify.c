@@ -309,17 +309,20 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 	json_t *summary = NULL, *m;
 	char *text;
 	size_t i;
+	int peeked;
 
 	memset(snap, 0, sizeof(*snap));
 	snap->trainee = trainee;
 	snap->met = json_object();
-	/* In a writer's batch the row may wait for the batch's flush (progress_batch.h): written first. */
-	if (rl_progress_settle(db, trainee, err) < 0)
+	/* In a writer's batch the row may wait for the batch's flush: what it is to write (progress_batch.h). */
+	if ((peeked = rl_progress_peek(db, trainee, snap->status, sizeof(snap->status), &summary, err)) < 0)
 		return -1;
-	if (rl_rows_notify_trainee_status(db, trainee, snap->status, sizeof(snap->status), &text, err) < 0)
-		return -1;
-	summary = text ? json_loads(text, 0, NULL) : NULL;
-	free(text);
+	if (!peeked) {
+		if (rl_rows_notify_trainee_status(db, trainee, snap->status, sizeof(snap->status), &text, err) < 0)
+			return -1;
+		summary = text ? json_loads(text, 0, NULL) : NULL;
+		free(text);
+	}
 	json_array_foreach(summary, i, m) {
 		const char *id = json_string_value(json_object_get(m, "module"));
 		const char *title = json_string_value(json_object_get(m, "title"));

@@ -71,6 +71,13 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
  */
 int rl_progress_hold(struct rl_db *db, int64_t trainee, struct rl_error *err);
 int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error *err);
+/*
+ * rl_progress_refresh_held after a decision on session (at revision) took
+ * it out of the trainee's pending claims: a batch that knows the claims
+ * (progress_batch.h) takes that one out of them instead of reading them
+ * again for the seals.
+ */
+int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, struct rl_error *err);
 
 /* The curriculum a trainee is measured against: rl_enrolled_curriculum (domain/enrolled.h). */
 

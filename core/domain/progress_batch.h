@@ -19,9 +19,16 @@
  *    before the ledger's seal and the commit, folds the trainee's new
  *    ledger entries into the tallies and writes and seals the status row
  *    once.  Readers only see committed state, so no reader sees the rows
- *    in between; a reader inside the transaction (a notification's
- *    snapshot, the digest's check, a repair) calls rl_progress_settle
- *    first.
+ *    in between; a reader inside the transaction (the digest's check, a
+ *    repair) calls rl_progress_settle first, and one that needs only the
+ *    status and module summary (the notification's snapshots) calls
+ *    rl_progress_peek, which computes the row without writing it and
+ *    keeps it for the flush;
+ *  - the pending claims the seals bind are read once, by the seal check
+ *    (rl_progress_verify or the first change), and carried: a decision
+ *    on a session (rl_progress_decided) takes that one out of them, any
+ *    other change to the trainee's records drops them (read again at the
+ *    next write).
  * A job rolled back to its savepoint (rl_progress_batch_undo after
  * rl_progress_batch_job) takes back what it memoised and marked, so a
  * repair or an enrolment it made and lost is not taken as done.
@@ -31,6 +38,8 @@
 #ifndef RASLOG_PROGRESS_BATCH_H
 #define RASLOG_PROGRESS_BATCH_H
 
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -50,6 +59,17 @@ void rl_progress_batch_end(struct rl_db *db);
 
 /* Writes the trainee's status row now if the batch's flush is to write it: before reading it in the transaction.  0, or -1. */
 int rl_progress_settle(struct rl_db *db, int64_t trainee, struct rl_error *err);
+/*
+ * The trainee's status and module summary as the batch's flush is to write
+ * them, for a reader inside the transaction that needs only these (the
+ * notification's snapshots), without writing the row per job: the new
+ * ledger entries are folded into the tallies and the row computed and kept
+ * for the flush, which writes it once unless the trainee changes again.
+ * 1: status (into status[n]) and *summary (a new reference) given; 0:
+ * nothing waits for the flush (or it was just written): read the row; -1.
+ */
+int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
+		     struct rl_error *err);
 /* rl_progress_settle for every trainee the batch marked (before a read over every status row). */
 int rl_progress_settle_all(struct rl_db *db, struct rl_error *err);
 /* Forgets the trainee's curriculum (their enrolment is changing). */

@@ -37,7 +37,25 @@ struct memo_entry {
 	unsigned char has_c;
 	unsigned char checked;           /* the seals held (or the rows were written by us) in this transaction */
 	unsigned char dirty;             /* the status row waits for the flush */
+	unsigned char has_claims;        /* claims are the trainee's pending claims now, in this transaction */
+	unsigned char has_through;       /* the tallies include the ledger through `through`, ahead of the status row */
 	unsigned job;                    /* the job that last changed the entry (its copy is in the undo log) */
+	unsigned peek;                   /* 1 + the memo.peeks index of the row the flush is to write; 0: none */
+	int64_t through;
+	struct rl_row_progress_claims claims;
+};
+
+/*
+ * A status row computed for a reader inside the batch (rl_progress_peek)
+ * and not written: the flush writes it as it is, unless the trainee
+ * changed since (memo_defer drops the entry's peek).  Kept until the end
+ * of the batch, so an entry an undo puts back still finds its row.
+ */
+struct memo_peek {
+	struct prog_status r;            /* r.summary owned; r.until unused (the array moves): until, has_until */
+	char until[32];
+	int has_until;
+	json_t *tallies;                 /* the tally rows the row was computed from (rl_tally_load's shape) */
 };
 
 /*
@@ -55,6 +73,8 @@ static _Thread_local struct {
 	struct memo_entry *e;
 	size_t nundo, capundo;
 	struct memo_entry *undo;
+	size_t npeek, cappeek;
+	struct memo_peek *peeks;
 } memo;
 
 static size_t memo_slot(int64_t trainee, size_t cap)
@@ -156,13 +176,18 @@ void rl_progress_batch_undo(struct rl_db *db)
 	}
 	/* Some change of the job was not logged: nothing checked or looked up stands (the flush recomputes). */
 	for (size_t i = 0; memo.nomem && i < memo.cap; i++)
-		memo.e[i].checked = memo.e[i].has_c = 0;
+		memo.e[i].checked = memo.e[i].has_c = memo.e[i].has_claims = 0;
 	memo.nomem = 0;
 }
 
 void rl_progress_batch_end(struct rl_db *db)
 {
 	(void)db;
+	for (size_t i = 0; i < memo.npeek; i++) {
+		json_decref(memo.peeks[i].r.summary);
+		json_decref(memo.peeks[i].tallies);
+	}
+	free(memo.peeks);
 	free(memo.e);
 	free(memo.undo);
 	memset(&memo, 0, sizeof(memo));
@@ -222,11 +247,56 @@ static int memo_defer(struct rl_db *db, int64_t trainee)
 
 	if (memo.flushing || !(e = memo_get(db, trainee, 1)))
 		return 0;
-	if (!e->dirty || !e->checked) {
+	/* Something changed: a row computed before it (rl_progress_peek) is not the one to write. */
+	if (!e->dirty || !e->checked || e->peek) {
 		memo_touch(e);
 		e->dirty = e->checked = 1;
+		e->peek = 0;
 	}
 	return 1;
+}
+
+/* The trainee's pending claims as this transaction has them now, if the batch knows them (else NULL). */
+static struct rl_row_progress_claims *memo_claims(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	return e && e->has_claims ? &e->claims : NULL;
+}
+
+/* The claims just read (a seal check, a write): kept for the batch until the trainee's records change. */
+static void memo_claims_keep(struct rl_db *db, int64_t trainee, const struct rl_row_progress_claims *c)
+{
+	struct memo_entry *e = memo_get(db, trainee, 1);
+
+	if (e) {
+		memo_touch(e);
+		e->claims = *c;
+		e->has_claims = 1;
+	}
+}
+
+/* The trainee's session records changed in a way not told: the claims are read again when next needed. */
+static void memo_claims_drop(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (e && e->has_claims) {
+		memo_touch(e);
+		e->has_claims = 0;
+	}
+}
+
+/* The status row was just written: it says again how far the tallies go, and no computed row waits. */
+static void memo_written(struct rl_db *db, int64_t trainee)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (e && (e->has_through || e->peek)) {
+		memo_touch(e);
+		e->has_through = 0;
+		e->peek = 0;
+	}
 }
 
 /* ---------------------------------------------------------------- judging */
@@ -361,6 +431,8 @@ static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curricul
 		return -1;
 	prog_rows_of_record(&p, rl_rows_progress_last_index(db, trainee, err), &w);
 	n = err->status ? -1 : prog_judge_rows(db, trainee, c, &w, out, err);
+	if (n >= 0)
+		memo_written(db, trainee); /* when it differed, the rows are now the ledger's */
 	prog_rows_free(&w);
 	rl_progress_release(&p);
 	return n;
@@ -382,17 +454,30 @@ static int repair_now(struct rl_db *db, int64_t trainee, const struct rl_curricu
 
 int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
-	const struct rl_curriculum *c = rl_progress_settle(db, trainee, err) < 0 ? NULL : curriculum_of(db, trainee, err);
+	const struct rl_curriculum *c;
 	struct prog_sealed s;
 	int64_t last;
 	int rc, bad;
 
+	/*
+	 * Checked once in this batch: the rows changed since only by this code, in
+	 * this transaction (a row waiting for the flush is what rl_progress_peek gives).
+	 */
+	if (memo_checked(db, trainee))
+		return 0;
+	c = rl_progress_settle(db, trainee, err) < 0 ? NULL : curriculum_of(db, trainee, err);
 	if (!c)
 		return err->status ? -1 : 0;
 	if ((rc = prog_read_sealed(db, trainee, &s, err)) == 0) {
 		last = rl_rows_progress_last_index(db, trainee, err);
 		bad = !s.row || !s.status_ok || !s.tally_ok || s.through != last;
 		rc = err->status ? -1 : bad ? repair_now(db, trainee, c, err) : 0;
+		/* The seals held (or the rows were just rebuilt): a change in this batch need not check them again. */
+		if (rc == 0) {
+			memo_set_checked(db, trainee);
+			if (!bad)
+				memo_claims_keep(db, trainee, &s.claims);
+		}
 	}
 	prog_sealed_release(&s);
 	return rc;
@@ -422,6 +507,8 @@ static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curri
 	through = rl_rows_progress_last_index(db, trainee, err);
 	prog_rows_of_record(&p, through, &w);
 	rc = err->status ? -1 : prog_write_cache(db, trainee, c, &w, err);
+	if (rc == 0)
+		memo_written(db, trainee);
 	prog_rows_free(&w);
 	rl_progress_release(&p);
 	return rc;
@@ -435,6 +522,9 @@ static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 
 	if (rc == 0)
 		rc = !s.row ? 2 : s.status_ok && s.tally_ok;
+	/* The claims the seals were checked against are the trainee's now (the batch keeps them). */
+	if (rc == 1)
+		memo_claims_keep(db, trainee, &s.claims);
 	prog_sealed_release(&s);
 	return rc;
 }
@@ -449,12 +539,17 @@ static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
 	struct rl_row_progress_position pos;
+	struct rl_row_progress_claims cl, *known;
+	struct memo_entry *e = memo_get(db, trainee, 0);
 	struct prog_status r;
 	int64_t through = -1;
 	json_t *t;
 	int rc;
 
-	if ((rc = rl_tally_catch_up(db, trainee, c, &through, err)) < 0)
+	/* A peek in this batch folded the tallies further than the status row says (rl_progress_peek). */
+	rc = e && e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
+				 : rl_tally_catch_up(db, trainee, c, &through, err);
+	if (rc < 0)
 		return -1;
 	if (rc == 1)
 		return refresh_full(db, trainee, c, err);
@@ -474,8 +569,16 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 	r.total = (int)json_array_size(r.summary);
 	r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
 	r.through = through;
-	/* The tallies just read are what the tally seal covers: no second read. */
-	rc = prog_write_status(db, trainee, c, t, &r, err);
+	/* The tallies just read are what the tally seal covers: no second read; the claims the batch knows. */
+	known = memo_claims(db, trainee);
+	if (known)
+		cl = *known;
+	rc = prog_write_status(db, trainee, c, t, &r, &cl, known != NULL, err);
+	if (rc == 0) {
+		memo_written(db, trainee);
+		if (!known)
+			memo_claims_keep(db, trainee, &cl);
+	}
 	json_decref(t);
 	json_decref(r.summary);
 	return rc;
@@ -509,6 +612,7 @@ int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 
+	memo_claims_drop(db, trainee);
 	if (!c)
 		return err->status ? -1 : 0;
 	return refresh(db, trainee, c, err);
@@ -549,6 +653,24 @@ int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error 
 {
 	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 
+	memo_claims_drop(db, trainee);
+	if (!c)
+		return err->status ? -1 : 0;
+	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+}
+
+int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, struct rl_error *err)
+{
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	/* The claims the batch knows lose this one: no read of them for the seals. */
+	if (e && e->has_claims) {
+		memo_touch(e);
+		e->claims.n--;
+		e->claims.ids -= session;
+		e->claims.revs -= revision;
+	}
 	if (!c)
 		return err->status ? -1 : 0;
 	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
@@ -574,6 +696,7 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 	int rc;
 
+	memo_claims_drop(db, trainee);
 	if (!c)
 		return err->status ? -1 : 0;
 	/* Checked before the records changed (claim_before), since the seals bind them. */
@@ -586,6 +709,26 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 
 /* ------------------------------------------------------ the batch's flush */
 
+/* Writes the row a peek computed (nothing changed since: memo_defer drops it), sealed with the claims now. */
+static int write_peek(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct memo_peek *pk,
+		      struct rl_error *err)
+{
+	struct rl_row_progress_claims cl, *known = memo_claims(db, trainee);
+	struct prog_status r = pk->r;
+	int rc;
+
+	if (known)
+		cl = *known;
+	r.until = pk->has_until ? pk->until : NULL;
+	rc = prog_write_status(db, trainee, c, pk->tallies, &r, &cl, known != NULL, err);
+	if (rc == 0) {
+		memo_written(db, trainee);
+		if (!known)
+			memo_claims_keep(db, trainee, &cl);
+	}
+	return rc;
+}
+
 /* Writes the status row of the trainee in slot i of the memo now (the flush, or a settle before a read). */
 static int settle_slot(struct rl_db *db, size_t i, struct rl_error *err)
 {
@@ -596,8 +739,11 @@ static int settle_slot(struct rl_db *db, size_t i, struct rl_error *err)
 
 	memo.flushing = 1;
 	c = curriculum_of(db, trainee, err);
+	e = memo_get(db, trainee, 0);
 	/* Rows a lost undo could not vouch for are recomputed from the ledger rather than resealed. */
-	if (c)
+	if (c && checked && e && e->peek)
+		rc = write_peek(db, trainee, c, &memo.peeks[e->peek - 1], err);
+	else if (c)
 		rc = checked ? refresh_sealed(db, trainee, c, err) : refresh_full(db, trainee, c, err);
 	else if (err->status)
 		rc = -1;
@@ -626,6 +772,94 @@ int rl_progress_settle_all(struct rl_db *db, struct rl_error *err)
 		if (memo.e[i].trainee && memo.e[i].dirty && settle_slot(db, i, err) < 0)
 			return -1;
 	return 0;
+}
+
+/* Keeps a computed row for the flush: its index + 1, or 0 without memory (the flush then computes it again). */
+static unsigned peek_keep(const struct prog_status *r, json_t *tallies)
+{
+	struct memo_peek *pk;
+
+	if (memo.npeek == memo.cappeek) {
+		size_t cap = memo.cappeek ? memo.cappeek * 2 : 16;
+		struct memo_peek *p = realloc(memo.peeks, cap * sizeof(*p));
+
+		if (!p)
+			return 0;
+		memo.peeks = p;
+		memo.cappeek = cap;
+	}
+	pk = &memo.peeks[memo.npeek];
+	pk->r = *r;
+	snprintf(pk->until, sizeof(pk->until), "%s", r->until ? r->until : "");
+	pk->has_until = r->until != NULL;
+	pk->r.until = NULL;
+	pk->r.summary = json_incref(r->summary);
+	pk->tallies = json_incref(tallies);
+	return (unsigned)++memo.npeek;
+}
+
+int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
+		     struct rl_error *err)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+	const struct rl_curriculum *c;
+	struct rl_row_progress_position pos;
+	struct prog_status r;
+	int64_t through = -1;
+	json_t *t;
+	unsigned k;
+	int rc;
+
+	*summary = NULL;
+	if (!e || !e->dirty)
+		return 0;
+	/* Rows no check vouches for are rebuilt now, as the flush would. */
+	if (!e->checked)
+		return rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
+	if (!e->peek) {
+		if (!(c = curriculum_of(db, trainee, err)))
+			return err->status ? -1 : rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
+		e = memo_get(db, trainee, 0);
+		/* The new ledger entries fold into the tallies now, and the row waits: how far is kept here. */
+		rc = e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
+				    : rl_tally_catch_up(db, trainee, c, &through, err);
+		if (rc < 0)
+			return -1;
+		/* Not a plain sum (or no row): the full recompute writes the row now; read it. */
+		if (rc == 1)
+			return rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
+		/* Folded: the status row is behind the tallies until the flush writes it. */
+		e = memo_get(db, trainee, 0);
+		memo_touch(e);
+		e->through = through;
+		e->has_through = 1;
+		if ((rc = rl_rows_progress_position(db, trainee, &pos, err)) != 1)
+			return rc < 0 ? -1 : rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
+		if (!(t = rl_tally_load(db, trainee, err)))
+			return -1;
+		memset(&r, 0, sizeof(r));
+		r.acc_index = pos.acc_index;
+		r.until = pos.has_until ? pos.until : NULL;
+		r.summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r.met, err);
+		if (!r.summary) {
+			json_decref(t);
+			return -1;
+		}
+		r.total = (int)json_array_size(r.summary);
+		r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
+		r.through = through;
+		k = peek_keep(&r, t);
+		json_decref(t);
+		json_decref(r.summary);
+		e = memo_get(db, trainee, 0);
+		memo_touch(e);
+		e->peek = k;
+		if (!k)
+			return rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
+	}
+	snprintf(status, n, "%s", memo.peeks[e->peek - 1].r.status);
+	*summary = json_incref(memo.peeks[e->peek - 1].r.summary);
+	return 1;
 }
 
 int rl_progress_batch_flush(struct rl_db *db, struct rl_error *err)

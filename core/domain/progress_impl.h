@@ -70,6 +70,7 @@ struct prog_sealed {
 	int64_t through;      /* ledger_through, or -1 */
 	char until[32];       /* accredited_until, or "" */
 	json_t *tallies;      /* rl_tally_load's object */
+	struct rl_row_progress_claims claims; /* the trainee's pending claims as read for the seals */
 };
 /* Reads the trainee's status row and tallies and checks both MACs: 0, or -1 with err. */
 int prog_read_sealed(struct rl_db *db, int64_t trainee, struct prog_sealed *s, struct rl_error *err);
@@ -112,11 +113,15 @@ int prog_rows_of_tallies(const struct rl_curriculum *c, const struct rl_figures_
  * Writes the accreditation list's row of the trainee from r, sealed in the
  * same statement.  c: the curriculum the figures were measured against
  * (NULL: looked up); tallies: the trainee's tally rows as they now are
- * (rl_tally_load's shape; NULL: read).  Every write of a trainee's caches
- * ends here, so the seals always cover the rows as written.
+ * (rl_tally_load's shape; NULL: read); claims: the trainee's pending
+ * claims as they now are in this transaction (NULL: read; out, when not
+ * NULL and *claims_known is 0, is filled with what was read: the batch
+ * keeps them, progress_batch.h).  Every write of a trainee's caches ends
+ * here, so the seals always cover the rows as written.
  */
 int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const json_t *tallies,
-		      const struct prog_status *r, struct rl_error *err);
+		      const struct prog_status *r, struct rl_row_progress_claims *claims, int claims_known,
+		      struct rl_error *err);
 
 /* Writes every cached row of one trainee: the one place the rebuild, the start-up check and a full refresh write the caches. */
 int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,

@@ -200,6 +200,7 @@ int prog_read_sealed(struct rl_db *db, int64_t trainee, struct prog_sealed *s, s
 	if (!key || rl_rows_progress_claims(db, trainee, &c, err) < 0 ||
 	    rl_rows_progress_status(db, trainee, sealed_row, &r, err) < 0)
 		return -1;
+	s->claims = c;
 	if (!(s->tallies = rl_tally_load(db, trainee, err)))
 		return -1;
 	if (s->row && r.tmac_ok) {
@@ -289,7 +290,8 @@ static void cell_int(struct rl_row_progress_cell *c, int is_null, int64_t v)
 }
 
 int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const json_t *tallies,
-		      const struct prog_status *r, struct rl_error *err)
+		      const struct prog_status *r, struct rl_row_progress_claims *claims, int claims_known,
+		      struct rl_error *err)
 {
 	char *text = json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
 	const char *status = r->status ? r->status : "in_training", *summary = text ? text : "[]";
@@ -306,7 +308,7 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 	/* curriculum_id: what the figures were measured against, so the list need not look it up per trainee. */
 	if (!key || (!cid && rl_enrolled_curriculum(db, trainee, &cid, err) < 0) ||
 	    (!tallies && !(tallies = loaded = rl_tally_load(db, trainee, err))) ||
-	    rl_rows_progress_claims(db, trainee, &cl, err) < 0) {
+	    (claims && claims_known ? (cl = *claims, 0) : rl_rows_progress_claims(db, trainee, &cl, err)) < 0) {
 		json_decref(loaded);
 		free(text);
 		return -1;
@@ -332,6 +334,8 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		return rl_error_internal(err, "out of memory");
 	}
 	json_decref(loaded);
+	if (claims && !claims_known)
+		*claims = cl;
 	put = (struct rl_row_progress_status_put){ trainee, status, r->met, r->total, summary, r->until, now,
 						   r->through, r->acc_index, cid, smac, tmac };
 	rc = rl_rows_progress_put_status(db, &put, err);
@@ -352,5 +356,5 @@ int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curricul
 					       json_integer_value(json_array_get(v, 1)), err) < 0)
 			return -1;
 	/* The tally rows are now exactly w->tally: their seal is computed from it. */
-	return prog_write_status(db, trainee, c, w->tally, &w->r, err);
+	return prog_write_status(db, trainee, c, w->tally, &w->r, NULL, 0, err);
 }

@@ -276,14 +276,22 @@ static int fold_entry(void *ctx, int64_t idx, const char *kind, const char *m, s
 int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t *through,
 		      struct rl_error *err)
 {
-	struct catch_up cu = { db, c, rl_tools_default(err), trainee, through, { NULL, NULL, 0 }, err };
 	int64_t from;
 	int rc;
 
-	if (!cu.tools || (rc = rl_rows_tally_through(db, trainee, &from, err)) < 0)
+	if ((rc = rl_rows_tally_through(db, trainee, &from, err)) < 0)
 		return -1;
-	if (!rc)
-		return 1;
+	return rc ? rl_tally_catch_up_from(db, trainee, c, from, through, err) : 1;
+}
+
+int rl_tally_catch_up_from(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t from,
+			   int64_t *through, struct rl_error *err)
+{
+	struct catch_up cu = { db, c, rl_tools_default(err), trainee, through, { NULL, NULL, 0 }, err };
+	int rc;
+
+	if (!cu.tools)
+		return -1;
 	*through = from;
 	rl_tally_delta_init(&cu.d);
 	rc = rl_rows_ledger_about_after(db, trainee, from, fold_entry, &cu, err);

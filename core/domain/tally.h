@@ -59,6 +59,9 @@ int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delt
  */
 int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t *through,
 		      struct rl_error *err);
+/* The same from ledger index from (what the tallies include, when the caller knows it better than the status row). */
+int rl_tally_catch_up_from(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t from,
+			   int64_t *through, struct rl_error *err);
 
 /*
  * The trainee's tallies, read once, as rl_curriculum_evaluate's lookup

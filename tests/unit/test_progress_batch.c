@@ -6,8 +6,12 @@
  * ledger gives, seals included; a job rolled back takes its marks with
  * it (a repair it made and lost is made again by the next job, not taken
  * as done); a read inside the batch (rl_progress_verify, the
- * notification's snapshot) sees the row written first, with no drift
- * named.  On the demo's database (demo_fixture.h).
+ * notification's snapshot) writes nothing and names no drift, the
+ * snapshot giving the figures the flush then writes; sign-offs of one
+ * trainee in one batch as the server runs them (rl_notify_signoff), one
+ * refused and one rolled back, leave the figures, the status row and its
+ * seals (the pending claims the batch carries from job to job) as a
+ * rebuild gives them.  On the demo's database (demo_fixture.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +26,9 @@
 #include "domain/progress.h"
 #include "domain/progress_batch.h"
 #include "domain/sessions.h"
+#include "domain/signoff.h"
+#include "domain/statements.h"
+#include "domain/users.h"
 #include "base/util.h"
 
 static int drifts;
@@ -211,13 +218,29 @@ static void test_rollback_takes_the_check_back(void **state)
 	assert_int_equal(differences(t), 0);
 }
 
-/* A read of the status row inside the batch sees it written first, and names no drift. */
-static void test_settle_before_reading(void **state)
+/* The trainee_status row's status and summary, committed or in the transaction. */
+static void status_of(int64_t trainee, char status[32], json_t **summary)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT status, summary FROM trainee_status WHERE trainee_id = ?", &err);
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, trainee);
+	assert_int_equal(rl_step(st), RL_ROW);
+	snprintf(status, 32, "%s", rl_col_text(st, 0));
+	*summary = json_loads(rl_col_text(st, 1), 0, NULL);
+	rl_reset(st);
+	assert_non_null(*summary);
+}
+
+/* A read inside the batch writes nothing and names no drift; the snapshot gives what the flush then writes. */
+static void test_read_inside_batch(void **state)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	int64_t t = demo_id("James O'Connor"), tr = demo_id("Martin Hughes");
 	struct rl_notify_snap snap;
-	char *row0, *row1;
+	char *row0, *row1, status[32], peeked[32];
+	json_t *summary, *peek_summary;
 
 	(void)state;
 	drifts = 0;
@@ -229,17 +252,207 @@ static void test_settle_before_reading(void **state)
 	job(&err);
 	ok(rl_progress_verify(db, t, &err), &err);
 	row1 = status_row(t);
-	assert_string_not_equal(row0, row1);
+	assert_string_equal(row0, row1); /* checked in this batch already: nothing to write */
+	free(row1);
 	log_one(t, tr, 75, &err);
 	ok(rl_notify_snapshot(db, t, &snap, &err), &err);
 	rl_notify_snap_release(&snap);
-	free(row1);
 	row1 = status_row(t);
-	job_fails(); /* the snapshot's write goes with the job: the flush must write the row again */
+	assert_string_equal(row0, row1); /* the snapshot computes the row, the flush writes it */
+	free(row1);
+	job_fails(); /* the second session goes with the job */
+	job(&err);
+	assert_int_equal(rl_progress_peek(db, t, peeked, sizeof(peeked), &peek_summary, &err), 1);
 	commit_batch(&err);
 	rl_progress_drift_hook = NULL;
 	assert_int_equal(drifts, 0);
 	assert_int_equal(differences(t), 0);
+	status_of(t, status, &summary);
+	assert_string_equal(status, peeked);
+	assert_true(json_equal(summary, peek_summary));
+	row1 = status_row(t);
+	assert_string_not_equal(row0, row1); /* written by the flush */
+	json_decref(summary);
+	json_decref(peek_summary);
+	free(row0);
+	free(row1);
+}
+
+/* --------------------------------------------------- sign-offs in one batch */
+
+static json_t *person_by_id(int64_t id)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(people, i, p)
+		if (json_integer_value(json_object_get(p, "id")) == id)
+			return p;
+	fail_msg("no demo person %lld", (long long)id);
+	return NULL;
+}
+
+/* The demo writes each person's libsodium secret key, base64, to DIR/user-N.key. */
+static void secret_key(int64_t id, uint8_t sk[64])
+{
+	char path[160], text[200];
+	size_t got = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/user-%lld.key", dir, (long long)id);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	text[strcspn(text, "\r\n")] = '\0';
+	assert_int_equal(sodium_base642bin(sk, 64, text, strlen(text), NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+	assert_int_equal(got, 64);
+}
+
+/* The trainer's signed confirmation of session sid as it is now (read outside any batch). */
+static json_t *confirmation(int64_t sid, int64_t trainer)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *session = rl_session_load(db, sid, &err), *st, *body;
+	struct rl_signer by;
+	uint8_t sk[64];
+	char now[21], *sig;
+
+	assert_non_null(session);
+	secret_key(trainer, sk);
+	rl_now_rfc3339(now);
+	by.user = trainer;
+	by.key = json_string_value(json_object_get(person_by_id(trainer), "public_key"));
+	by.signed_at = now;
+	st = rl_stmt_session_signoff(session, "confirmed", json_string_value(json_object_get(session, "role")),
+				     json_object_get(session, "steps"), NULL, &by);
+	assert_non_null(st);
+	sig = rl_stmt_sign(st, sk, &err);
+	assert_non_null(sig);
+	body = json_pack("{s:o,s:s}", "statement", st, "signature", sig);
+	free(sig);
+	sodium_memzero(sk, sizeof(sk));
+	json_decref(session);
+	return body;
+}
+
+/* body applied as POST /signoffs's job applies it (the notification queued in the same transaction). */
+static int sign(int64_t trainer, json_t *body, struct rl_error *err)
+{
+	struct rl_signoff so;
+	struct rl_user me;
+	int rc;
+
+	assert_int_equal(rl_user_get(db, trainer, &me, err), 0);
+	memset(&so, 0, sizeof(so));
+	rc = rl_signoff_check(&me, body, &so, err);
+	assert_int_equal(rc, 0);
+	rc = rl_notify_signoff(db, &me, &so, NULL, err);
+	rl_signoff_release(&so);
+	json_decref(body);
+	return rc;
+}
+
+/* How many of the trainee's sessions (id a or b, or all when a is 0) have status (statements are cached by the SQL's address). */
+static long long sessions_with(int64_t trainee, int64_t a, int64_t b, const char *status)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ?1 AND status = ?2 "
+					    "AND (?3 = 0 OR id IN (?3, ?4))", &err);
+	long long n = -1;
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_text(st, 2, status, -1);
+	rl_bind_int64(st, 3, a);
+	rl_bind_int64(st, 4, b);
+	if (rl_step(st) == RL_ROW)
+		n = rl_col_int64(st, 0);
+	rl_reset(st);
+	return n;
+}
+
+/*
+ * Four sign-offs of one trainee in one batch, as the writer runs them:
+ * the first signs, the second is refused (the session changed since it
+ * was signed), the third signs and is then rolled back with its job, the
+ * fourth signs.  The status row waits for the flush; the notification's
+ * snapshot inside the batch gives what it then writes; the figures, the
+ * row and its seals (which bind the pending claims the batch carried from
+ * job to job) are what a rebuild gives, and no drift is named.
+ */
+static void test_signoffs_one_trainee(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t tr = demo_id("David Ellis"), t, s[4];
+	char sql[160], *row0, *row1, status[32], peeked[32];
+	json_t *body[4], *summary, *peek_summary;
+	struct rl_session_new edit;
+	long long pending0;
+
+	(void)state;
+	snprintf(sql, sizeof(sql), "SELECT min(trainee_id) FROM sessions WHERE trainer_id = %lld", (long long)tr);
+	t = demo_scalar(sql); /* the only statement made from sql's address */
+	assert_true(t > 0);
+	begin_batch(&err);
+	for (int i = 0; i < 4; i++) {
+		job(&err);
+		s[i] = log_one(t, tr, 30 + 15 * i, &err);
+	}
+	commit_batch(&err);
+	for (int i = 0; i < 4; i++)
+		body[i] = confirmation(s[i], tr);
+	pending0 = sessions_with(t, 0, 0, "pending");
+	/* Session 1 changes after it was signed: its sign-off is refused as changed since. */
+	begin_batch(&err);
+	job(&err);
+	memset(&edit, 0, sizeof(edit));
+	rl_format_date(rl_today() - 3, edit.date);
+	edit.minutes = 200;
+	edit.activity = "console_full";
+	edit.platform = "davinci_xi";
+	edit.role = "S-TS";
+	edit.procedure = "Robotic radical prostatectomy";
+	edit.trainee = t;
+	edit.trainer = tr;
+	ok(rl_logbook_update_session(db, t, s[1], 1, &edit, &err), &err);
+	commit_batch(&err);
+	assert_int_equal(differences(t), 0);
+
+	drifts = 0;
+	rl_progress_drift_hook = count_drift;
+	row0 = status_row(t);
+	begin_batch(&err);
+	job(&err);
+	ok(sign(tr, body[0], &err), &err);
+	job(&err);
+	assert_int_equal(sign(tr, body[1], &err), -1);
+	assert_string_equal(err.type, "statement-mismatch");
+	rl_error_clear(&err);
+	job_fails();
+	job(&err);
+	ok(sign(tr, body[2], &err), &err);
+	job_fails(); /* as if its mail could not be queued */
+	job(&err);
+	ok(sign(tr, body[3], &err), &err);
+	row1 = status_row(t);
+	assert_string_equal(row0, row1); /* no job wrote the row */
+	free(row1);
+	assert_int_equal(rl_progress_peek(db, t, peeked, sizeof(peeked), &peek_summary, &err), 1);
+	commit_batch(&err);
+	rl_progress_drift_hook = NULL;
+	assert_int_equal(drifts, 0);
+	assert_int_equal(sessions_with(t, 0, 0, "pending"), pending0 - 2);
+	assert_int_equal(sessions_with(t, s[0], s[3], "signed"), 2);
+	assert_int_equal(sessions_with(t, s[1], s[2], "pending"), 2);
+	assert_int_equal(differences(t), 0); /* figures, tallies and both seals as a rebuild gives them */
+	status_of(t, status, &summary);
+	assert_string_equal(status, peeked);
+	assert_true(json_equal(summary, peek_summary));
+	row1 = status_row(t);
+	assert_string_not_equal(row0, row1);
+	json_decref(summary);
+	json_decref(peek_summary);
 	free(row0);
 	free(row1);
 }
@@ -249,7 +462,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flush_once),
 		cmocka_unit_test(test_rollback_takes_the_check_back),
-		cmocka_unit_test(test_settle_before_reading),
+		cmocka_unit_test(test_read_inside_batch),
+		cmocka_unit_test(test_signoffs_one_trainee),
 	};
 
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
