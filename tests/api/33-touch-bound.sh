@@ -34,13 +34,17 @@ HOLDER=$!
 for _ in $(seq 1 200); do [ -e "$WORK/held" ] && break; sleep 0.02; done
 check "another process holds the write lock" "$([ -e "$WORK/held" ] && echo yes)" = yes
 
-# Reads with the stale token for up to 5 s of the hold (300 at most).
-answered=0 sent=0
-deadline=$((SECONDS + 5))
-while [ "$sent" -lt 300 ] && [ "$SECONDS" -lt "$deadline" ]; do
-	sent=$((sent + 1))
-	[ "$(api GET /api/v1/me "$TT")" = 200 ] && answered=$((answered + 1))
+# 300 reads with the stale token, one after another on one keep-alive
+# connection (one curl for all of them, so a loaded machine still makes far
+# more than the bound within the hold), for at most 5 s of it.
+: >"$WORK/reads.cfg"
+for _ in $(seq 1 300); do
+	printf 'url = "%s/api/v1/me"\noutput = "/dev/null"\n' "$URL" >>"$WORK/reads.cfg"
 done
+timeout 5 "$(type -P curl)" -s -H "Authorization: Bearer $TT" -w '%{http_code}\n' \
+	-K "$WORK/reads.cfg" >"$WORK/codes" || true
+sent=$(grep -c . "$WORK/codes")
+answered=$(grep -c '^200$' "$WORK/codes")
 q=$(queued)
 touch "$WORK/release"
 check "every read with a stale token is answered while the writer waits ($answered of $sent)" "$answered" = "$sent"
