@@ -52,9 +52,12 @@ static void ready(const struct http_options *opt)
  *
  * It runs in the background while raslogd serves (issue 18: at full scale
  * it kept the server from answering for minutes), on a connection of its
- * own, CHECK_BATCH trainees per short write transaction so writers are not
- * held up, one trainee's entries in memory at a time
- * (rl_progress_check_batch).  Readers do not wait for it: every read
+ * own, CHECK_BATCH trainees per read transaction
+ * (rl_progress_check_batch_read), one trainee's entries in memory at a
+ * time; only a batch with rows to rewrite takes the write lock, from the
+ * first such trainee on (rl_progress_check_batch), so writers are not held
+ * up (issue 18: back to back write transactions made the writer's own
+ * passes time out on the lock at full scale).  Readers do not wait for it: every read
  * checks the seals of the rows it uses, and a broken or stale trainee is
  * repaired from the ledger on demand (routes_progress.c repair_then).
  *
