@@ -113,6 +113,17 @@ int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
 #define RL_PROGRESS_CHECK_BATCH_MAX 64
 int rl_progress_check_batch(struct rl_db *db, int64_t *after, int max, json_t *out, int *checked,
 			    struct rl_error *err);
+/*
+ * The same batch read only, in the caller's read transaction: checks the
+ * same trainees as rl_progress_check_batch would, writes nothing, moves
+ * *after and *checked alike, and stops at the first trainee whose rows
+ * would be rewritten (a difference, a failed or missing seal), leaving
+ * *after before it.  Returns 1 when it stopped so (the caller then runs
+ * rl_progress_check_batch from there in a write transaction), 0 when
+ * every trainee it read was right, -1 on error.  A server's check holds
+ * no write lock while it reads (issue 18).
+ */
+int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int *checked, struct rl_error *err);
 
 /*
  * One trainee's start-up check, for a reader that found their caches

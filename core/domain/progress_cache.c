@@ -419,6 +419,24 @@ int prog_judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curriculu
 	return n;
 }
 
+int prog_rows_need_write(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
+			 struct rl_error *err)
+{
+	struct prog_sealed s;
+	json_t *scratch = json_array();
+	int n;
+
+	memset(&s, 0, sizeof(s));
+	n = scratch ? compare_cache(db, trainee, c, w, scratch, err) : rl_error_internal(err, "out of memory");
+	if (n >= 0 && prog_read_sealed(db, trainee, &s, err) < 0)
+		n = -1;
+	if (n >= 0)
+		n = n > 0 || !s.row || !s.status_ok || !s.tally_ok;
+	prog_sealed_release(&s);
+	json_decref(scratch);
+	return n;
+}
+
 /* prog_judge_rows for one trainee, computing the ledger's rows first. */
 static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, json_t *out,
 		     struct rl_error *err)

@@ -295,3 +295,40 @@ fail:
 	sweep_clear(&it, 1);
 	return -1;
 }
+
+int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int *checked, struct rl_error *err)
+{
+	const struct rl_tools *tools = rl_tools_default(err);
+	int64_t ids[RL_PROGRESS_CHECK_BATCH_MAX];
+	struct sweep_item it;
+	int n = 0, rc = 0;
+
+	*checked = 0;
+	if (max < 1 || max > RL_PROGRESS_CHECK_BATCH_MAX)
+		max = RL_PROGRESS_CHECK_BATCH_MAX;
+	if (!tools || rl_rows_progress_enrolled_after(db, *after, max, ids, &n, err) < 0)
+		return -1;
+	memset(&it, 0, sizeof(it));
+	for (int i = 0; i < n && rc == 0; i++) {
+		if (sweep_read(db, ids[i], &it, err) < 0) {
+			rc = -1;
+			break;
+		}
+		sweep_compute(&it, tools);
+		if (!it.ok) {
+			*err = it.err;
+			memset(&it.err, 0, sizeof(it.err));
+			if (!err->status)
+				rl_error_internal(err, "computing a trainee's figures failed");
+			rc = -1;
+			break;
+		}
+		if ((rc = prog_rows_need_write(db, ids[i], it.c, &it.w, err)) == 0) {
+			*after = ids[i];
+			(*checked)++;
+		}
+		sweep_clear(&it, 1);
+	}
+	sweep_clear(&it, 1);
+	return rc;
+}

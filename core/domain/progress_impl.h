@@ -137,5 +137,8 @@ int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curricul
  */
 int prog_judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
 		    json_t *out, struct rl_error *err);
+/* Whether prog_judge_rows would write anything (a difference, a failed or missing seal), writing nothing: 1, 0 or -1. */
+int prog_rows_need_write(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
+			 struct rl_error *err);
 
 #endif

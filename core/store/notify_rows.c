@@ -289,13 +289,17 @@ int rl_rows_notify_stuck(struct rl_db *db, int64_t faculty, const char *cutoff,
 	/*
 	 * As the stuck report (domain/oversight.c) reads it: "last signed" is when the ledger took
 	 * the trainee's last confirmed sign-off, assessment or module completion, not a record row's signed_at.
+	 * The newest such entry, found walking the trainee's entries back from the last (ledger_by_subject):
+	 * entries are stamped when appended, so it is also the latest time.  max(created_at) read the
+	 * message of every entry of every trainee: 18 s at full scale, in the writer's transaction (issue 18).
 	 */
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT id, name, last_signed, oldest_pending, waiting FROM ("
 		" SELECT u.id, u.name, u.created_at AS joined,"
-		"  (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment',"
+		"  (SELECT l.created_at FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment',"
 		"   'module_completion') OR (l.kind = 'session_signoff' AND"
-		"   replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message))) AS last_signed,"
+		"   replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message)) ORDER BY l.idx DESC LIMIT 1)"
+		"   AS last_signed,"
 		"  (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS oldest_pending,"
 		"  (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') AS waiting"
 		" FROM users u LEFT JOIN trainee_status ts ON ts.trainee_id = u.id"

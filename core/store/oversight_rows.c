@@ -142,8 +142,10 @@ int rl_rows_oversight_stuck(struct rl_db *db, int days, int default_days, const 
 {
 	struct rl_stmt *st = rl_db_stmt(db,
 		"SELECT u.id, u.name, u.created_at, pr.id, pr.name, "
-		" (SELECT max(l.created_at) FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment', "
-		"  'module_completion') OR (l.kind = 'session_signoff' AND replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message))), "
+		/* the newest such entry, walking back from the trainee's last (as store/notify_rows.c) */
+		" (SELECT l.created_at FROM ledger l WHERE l.subject_id = u.id AND (l.kind IN ('assessment', "
+		"  'module_completion') OR (l.kind = 'session_signoff' AND replace(l.message, '\"decision\":\"confirmed\"', '') <> l.message)) "
+		"  ORDER BY l.idx DESC LIMIT 1), "
 		" (SELECT min(s.created_at) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
 		" (SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
 		" CASE WHEN ?1 > 0 THEN ?1 ELSE coalesce(pr.reminder_days, ?2) END "
