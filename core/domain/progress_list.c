@@ -359,6 +359,7 @@ void rl_progress_list_writer(struct rl_writer *w)
 struct list_memo {
 	int checked;                 /* every row passed at checked_v */
 	uint64_t checked_v;
+	int checked_exact;           /* checked_v is MEMO_EXACT | a commit of the writer */
 	int counts_ok;
 	uint64_t counts_v;
 	uint8_t counts_key[16];      /* the filter and day the counts are for */
@@ -379,6 +380,7 @@ static _Thread_local struct list_memo local_memo;
 struct list_io {
 	int have_v;                  /* v names the data this transaction reads */
 	uint64_t v;
+	int exact;                   /* v is MEMO_EXACT | a commit of the writer */
 	struct list_memo *m;         /* &shared_memo or &local_memo */
 	int claimed;                 /* this pass set m->busy */
 	int has_from;                /* the shared memo was checked at an earlier exact commit, from */
@@ -436,6 +438,7 @@ static int place(struct rl_db *db, struct list_io *io)
 	}
 	if (last.set && last.dv == dv && last.exact) {
 		io->v = MEMO_EXACT | last.gen;
+		io->exact = 1;
 		io->m = &shared_memo;
 	} else {
 		io->v = dv;
@@ -459,7 +462,7 @@ static int memo_claim(struct list_io *io)
 	while (m == &shared_memo && m->busy && m->busy_v == io->v)
 		pthread_cond_wait(&shared_done, &shared_lock);
 	hit = m->checked && m->checked_v == io->v;
-	if (!hit && (io->v & MEMO_EXACT) && m->checked && (m->checked_v & MEMO_EXACT) && m->checked_v < io->v) {
+	if (!hit && io->exact && m->checked && m->checked_exact && m->checked_v < io->v) {
 		io->has_from = 1;
 		io->from = m->checked_v & ~MEMO_EXACT;
 	}
@@ -533,9 +536,10 @@ static void memo_store(struct list_io *io, int checked_now)
 
 	memo_lock(io);
 	/* An exact memo only moves on to a later commit (a slow pass of an older one keeps it). */
-	if (checked_now && !(m->checked && (m->checked_v & MEMO_EXACT) && (io->v & MEMO_EXACT) && m->checked_v > io->v)) {
+	if (checked_now && !(m->checked && m->checked_exact && io->exact && m->checked_v > io->v)) {
 		m->checked = 1;
 		m->checked_v = io->v;
+		m->checked_exact = io->exact;
 	}
 	if (io->counts && strlen(io->counts) < LIST_MEMO_COUNTS) {
 		memcpy(m->counts, io->counts, strlen(io->counts) + 1);
@@ -636,7 +640,8 @@ static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter 
 			out = list_rows(db, f, &io, err);
 	}
 	if (io.have_v) {
-		if (rl_db_data_version(db, &v1) == 0 && (io.v & MEMO_EXACT ? 1 : v1 == io.v)) {
+		/* (An exact v was placed in this transaction's snapshot, which SQLite holds to its end.) */
+		if (io.exact || (rl_db_data_version(db, &v1) == 0 && v1 == io.v)) {
 			/* Nothing committed while this pass read: what it computed holds at io.v. */
 			memo_store(&io, checked_now);
 		} else if (io.used && out) {
