@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -412,6 +413,7 @@ static int place(struct rl_db *db, struct list_io *io)
 	static _Thread_local struct {
 		int set, exact;
 		uint64_t dv, gen;
+		time_t retry;        /* the writer stayed busy: not placed; ask again from then */
 	} last;
 	uint64_t s1 = journal.seq, s2, dv;
 	int exact = 0;
@@ -425,16 +427,18 @@ static int place(struct rl_db *db, struct list_io *io)
 		io->m = &shared_memo;
 		return 0;
 	}
-	if (!(last.set && last.dv == dv)) {
+	if (!(last.set && last.dv == dv) || (last.retry && time(NULL) >= last.retry)) {
 		/* A snapshot the thread has not placed yet (its connection's version moved). */
 		if (s1 != s2 || (s1 & 1))
 			return 1;
-		if ((exact = journal_exact(s1 / 2)) >= 0) {
-			last.set = 1;
-			last.dv = dv;
-			last.exact = exact;
-			last.gen = s1 / 2;
-		}
+		exact = journal_exact(s1 / 2);
+		/* Busy (waiting for the write lock another connection holds): this thread's own memo
+		 * for a second, rather than a wait for the writer on every request. */
+		last.set = 1;
+		last.dv = dv;
+		last.exact = exact > 0;
+		last.gen = s1 / 2;
+		last.retry = exact < 0 ? time(NULL) + 1 : 0;
 	}
 	if (last.set && last.dv == dv && last.exact) {
 		io->v = MEMO_EXACT | last.gen;
