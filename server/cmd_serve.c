@@ -380,6 +380,7 @@ static int cmd_serve(const struct os_args *args)
 	/* Each batch writes a trainee's status row once, not once per job (domain/progress_batch.h). */
 	if (rl_writer_start_with(path, &rl_progress_writer_hooks, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
+	rl_progress_list_writer(server_ctx.writer); /* the list follows its commits (domain/progress.h) */
 	check_figures_start(path);
 	mailer_config_load(&mail);
 	mail.public_url = server_ctx.public_url; /* --public-url or the config's, checked above */
@@ -392,6 +393,7 @@ static int cmd_serve(const struct os_args *args)
 	check_figures_stop();
 	cache_watch_stop();
 	mailer_stop();
+	rl_progress_list_writer(NULL);
 	if (server_ctx.writer)
 		rl_writer_stop(server_ctx.writer);
 	if (server_ctx.audit && server_ctx.audit != stderr)

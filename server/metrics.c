@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/progress.h"
 #include "ledger/ledger.h"
 #include "metrics.h"
 #include "store/outbox.h"
@@ -206,6 +207,19 @@ static void writer(struct rl_buf *b)
 		      st.commit_seconds, cum);
 }
 
+static void list_checks(struct rl_buf *b)
+{
+	struct rl_list_check_stats st;
+
+	rl_progress_list_stats(&st);
+	family(b, "raslog_list_checks_total", "counter",
+	       "Accreditation list requests by how the cached rows were checked: every row, only the rows the "
+	       "writer's commits changed, or none (the memo held).");
+	rl_buf_printf(b, "raslog_list_checks_total{rows=\"every\"} %llu\n", st.every_row);
+	rl_buf_printf(b, "raslog_list_checks_total{rows=\"changed\"} %llu\n", st.changed_rows);
+	rl_buf_printf(b, "raslog_list_checks_total{rows=\"none\"} %llu\n", st.reused);
+}
+
 static void stored(struct rl_buf *b)
 {
 	struct rl_error err = RL_ERROR_INIT;
@@ -274,6 +288,7 @@ void h_metrics(struct request *rq)
 	rl_buf_init(&b, 0); /* a few hundred lines: far below the default limit */
 	requests(&b);
 	writer(&b);
+	list_checks(&b);
 	stored(&b);
 	family(&b, "raslog_signin_failures_total", "counter",
 	       "Requests refused for a missing or bad bearer token.");

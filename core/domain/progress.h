@@ -227,12 +227,31 @@ struct rl_accreditation_filter {
  * appended to stale and NULL returned with a 503 "cache-drift" error, so
  * the caller has the rows repaired (rl_progress_repair) and asks again.
  * The check covers every row at once and its passing, the counts and the
- * sites are reused (per thread) while the database's data version
- * (store/db.h rl_db_data_version) has not moved: any commit, by any
- * process, makes the next request check again.
+ * sites are reused while the data they were computed from stands: shared
+ * by every thread at a commit of the writer attached below (after which
+ * only the rows its commits changed are checked again), and otherwise
+ * while the database's data version (store/db.h rl_db_data_version) has
+ * not moved: a commit by anyone else makes the next request check every
+ * row again.
  */
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
 			      struct rl_error *err);
+
+/*
+ * The writer whose commits rl_accreditation_list follows (it must run
+ * rl_progress_writer_hooks; NULL before it stops): the list asks its
+ * connection whether anyone else committed since its last commit.
+ */
+struct rl_writer;
+void rl_progress_list_writer(struct rl_writer *w);
+
+/* How the list's passes checked the cached rows, since start (for /metrics). */
+struct rl_list_check_stats {
+	unsigned long long every_row;    /* every trainee's row */
+	unsigned long long changed_rows; /* only the rows the writer's commits changed since a shared memo */
+	unsigned long long reused;       /* none: the memo held */
+};
+void rl_progress_list_stats(struct rl_list_check_stats *out);
 
 /*
  * The accreditation list's check alone, for other readers of trainee_status

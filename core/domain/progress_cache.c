@@ -885,7 +885,20 @@ int rl_progress_batch_flush(struct rl_db *db, struct rl_error *err)
 	return rl_progress_settle_all(db, err);
 }
 
+/* The writer's batch: the caches' (above) and the accreditation list's record of the commit (progress_list.c). */
+static void writer_begin(struct rl_db *db)
+{
+	rl_progress_batch_begin(db);
+	prog_list_batch_begin(db);
+}
+
+static void writer_end(struct rl_db *db)
+{
+	prog_list_batch_end(db);
+	rl_progress_batch_end(db);
+}
+
 const struct rl_writer_hooks rl_progress_writer_hooks = {
-	rl_progress_batch_begin, rl_progress_batch_job, rl_progress_batch_undo, rl_progress_batch_flush,
-	rl_progress_batch_end,
+	writer_begin, rl_progress_batch_job, rl_progress_batch_undo, rl_progress_batch_flush,
+	writer_end, prog_list_batch_commit, prog_list_batch_committed,
 };

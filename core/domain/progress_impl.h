@@ -141,4 +141,16 @@ int prog_judge_rows(struct rl_db *db, int64_t trainee, const struct rl_curriculu
 int prog_rows_need_write(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
 			 struct rl_error *err);
 
+/* ------------------------------------------------------ the list's journal */
+
+/*
+ * The writer's hooks' part for the accreditation list (progress_list.c):
+ * which trainees each commit changed and whether anyone else committed
+ * before it.  Called on the writer thread by rl_progress_writer_hooks.
+ */
+void prog_list_batch_begin(struct rl_db *db);
+void prog_list_batch_commit(struct rl_db *db);
+void prog_list_batch_committed(struct rl_db *db, int ok);
+void prog_list_batch_end(struct rl_db *db);
+
 #endif

@@ -9,14 +9,18 @@
 
 #include "domain/progress_impl.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "base/util.h"
 #include "domain/users.h"
+#include "ledger/writer.h"
 
 /* The list's filters as store/progress_rows.h takes them. */
 static void query_of(const struct rl_accreditation_filter *f, const char *today, struct rl_rows_acc_query *q)
@@ -87,21 +91,276 @@ int rl_progress_stale_rows(struct rl_db *db, const struct rl_accreditation_filte
 	return check_list_rows(db, f ? f : &all, stale, err);
 }
 
+/* ------------------------------------------------ the writer's commits */
+
 /*
- * What the list computed from every trainee's row, kept per thread (each
- * server thread reads on its own connection) and reused while the data
- * version (store/db.h rl_db_data_version) is the one it was computed at:
- * that every cached status row passed the list's check, the header's
- * counts for one filter and day, and the trainees' sites.  Any commit,
- * by this process or any other (a shell editing a row included), moves
- * the version on, and the next request checks and counts again.  Kept as
- * text in fixed buffers, so a thread that ends leaves nothing allocated.
+ * What the list's memo needs from the writer (server/cmd_serve.c attaches
+ * it; its hooks feed this), kept for the last JOURNAL_COMMITS commits:
+ *  - which trainees each commit changed: every row of users,
+ *    trainee_status, the ledger (by subject) and sessions (by trainee) its
+ *    connection inserted, updated or deleted (store/progress_rows.h
+ *    rl_rows_progress_watch, SQLite's preupdate hook), so a memo checked
+ *    at one commit is carried to a later one by checking those rows only;
+ *  - whether anyone else committed before it: the writer's connection's
+ *    rl_db_others_version read after its BEGIN (it holds the write lock
+ *    from there to its COMMIT), equal to the previous commit's when no
+ *    other connection or process (a shell, `raslogd user add`, the
+ *    start-up check's own connection) committed in between;
+ *  - where a reader's snapshot stands: seq is twice the number of
+ *    commits, odd while one is under way, so a reader that reads it
+ *    before and after taking its snapshot, and sees the same even number,
+ *    knows the snapshot shows commit seq / 2 and none after it.
+ * Anything not known (a commit that failed, more than JOURNAL_IDS
+ * trainees in one commit, an engine that cannot tell: PostgreSQL) makes
+ * the readers fall back to the full check.  Every field under lock but
+ * seq (atomic) and the batch's own ids (the writer thread's alone).
  */
+#define JOURNAL_COMMITS 32
+#define JOURNAL_IDS 1024
+#define JOURNAL_HASH 4096 /* > 2 x JOURNAL_IDS: the batch's ids, deduplicated */
+
+struct commit_rec {
+	uint64_t gen;          /* which commit the slot holds (0: none yet, but for slot 0's attach record) */
+	int epoch_ok;          /* epoch read and the commit succeeded */
+	int ids_ok;            /* ids are every trainee it changed */
+	uint64_t epoch;        /* rl_db_others_version in its transaction */
+	int n;
+	int64_t ids[JOURNAL_IDS];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	_Atomic uint64_t seq;
+	uint64_t gen;          /* the writer's commits so far */
+	struct commit_rec rec[JOURNAL_COMMITS];
+	struct rl_writer *writer;
+	int open, open_ok;     /* a batch holds the write lock since after commit open_after, read open_epoch */
+	uint64_t open_after, open_epoch;
+	/* the batch under way: the writer thread's own */
+	int watching;          /* the row watch: 1 installed, -1 the engine cannot */
+	int n, overflow;
+	int64_t ids[JOURNAL_IDS];
+	int64_t hash[JOURNAL_HASH];
+} journal = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+#define REC(g) (&journal.rec[(g) % JOURNAL_COMMITS])
+
+/* The watch's callback: a row of trainee id changed in the batch. */
+static void journal_touched_one(void *ctx, int64_t id)
+{
+	size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 52) % JOURNAL_HASH;
+
+	(void)ctx;
+	if (id <= 0 || journal.overflow)
+		return;
+	while (journal.hash[h] && journal.hash[h] != id)
+		h = (h + 1) % JOURNAL_HASH;
+	if (journal.hash[h])
+		return;
+	if (journal.n == JOURNAL_IDS) {
+		journal.overflow = 1;
+		return;
+	}
+	journal.hash[h] = id;
+	journal.ids[journal.n++] = id;
+}
+
+void prog_list_batch_begin(struct rl_db *db)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	uint64_t e = 0;
+	int ok;
+
+	if (!journal.watching)
+		journal.watching = rl_rows_progress_watch(db, journal_touched_one, NULL, &err) == 0 ? 1 : -1;
+	rl_error_clear(&err);
+	ok = rl_db_others_version(db, &e) == 0;
+	journal.n = 0;
+	journal.overflow = 0;
+	memset(journal.hash, 0, sizeof(journal.hash));
+	pthread_mutex_lock(&journal.lock);
+	journal.open = 1;
+	journal.open_ok = ok;
+	journal.open_after = journal.gen;
+	journal.open_epoch = e;
+	pthread_mutex_unlock(&journal.lock);
+}
+
+void prog_list_batch_commit(struct rl_db *db)
+{
+	(void)db;
+	journal.seq++;
+}
+
+void prog_list_batch_committed(struct rl_db *db, int ok)
+{
+	struct commit_rec *r;
+
+	(void)db;
+	pthread_mutex_lock(&journal.lock);
+	r = REC(++journal.gen);
+	r->gen = journal.gen;
+	r->epoch_ok = journal.open_ok && ok;
+	r->epoch = journal.open_epoch;
+	r->ids_ok = r->epoch_ok && journal.watching == 1 && !journal.overflow;
+	r->n = r->ids_ok ? journal.n : 0;
+	memcpy(r->ids, journal.ids, (size_t)r->n * sizeof(r->ids[0]));
+	journal.open = 0;
+	pthread_mutex_unlock(&journal.lock);
+	journal.seq++;
+}
+
+void prog_list_batch_end(struct rl_db *db)
+{
+	(void)db;
+	pthread_mutex_lock(&journal.lock);
+	journal.open = 0;
+	pthread_mutex_unlock(&journal.lock);
+}
+
+struct probe {
+	uint64_t gen;
+	int exact;
+};
+
+/* On the writer's connection, between batches: has anyone else committed since commit p->gen? */
+static int probe_others(struct rl_db *db, void *ctx)
+{
+	struct probe *p = ctx;
+	uint64_t e;
+	int ok = rl_db_others_version(db, &e) == 0;
+	struct commit_rec *r, *next;
+
+	pthread_mutex_lock(&journal.lock);
+	r = REC(p->gen);
+	next = REC(p->gen + 1);
+	if (r->gen != p->gen || !r->epoch_ok)
+		p->exact = 0;
+	else if (journal.gen == p->gen) /* no batch runs while this does */
+		p->exact = ok && e == r->epoch;
+	else
+		p->exact = next->gen == p->gen + 1 && next->epoch_ok && next->epoch == r->epoch;
+	pthread_mutex_unlock(&journal.lock);
+	return 0;
+}
+
+/* At attach: where the writer's commits start (commit 0: what the database held then). */
+static int journal_attach(struct rl_db *db, void *ctx)
+{
+	uint64_t e;
+	int ok = rl_db_others_version(db, &e) == 0;
+
+	(void)ctx;
+	pthread_mutex_lock(&journal.lock);
+	if (journal.gen == 0) {
+		journal.rec[0].gen = 0;
+		journal.rec[0].epoch_ok = ok;
+		journal.rec[0].epoch = ok ? e : 0;
+	}
+	pthread_mutex_unlock(&journal.lock);
+	return 0;
+}
+
+#define PROBE_WAIT_MS 20
+
+/*
+ * Whether a snapshot that shows the writer's commit gen and none after it
+ * holds exactly what that commit left, i.e. nobody else committed after
+ * it before the snapshot was taken: 1 yes, 0 not known to (for good), -1
+ * cannot tell now (the writer stayed busy).  Decided by the next commit's
+ * record when there is one, by the batch under way when it holds the
+ * write lock, and else by asking the writer's connection (rl_writer_probe).
+ */
+static int journal_exact(uint64_t gen)
+{
+	struct probe p = { gen, 0 };
+	struct rl_writer *w;
+	struct commit_rec *r, *next;
+	int rc = -1;
+
+	pthread_mutex_lock(&journal.lock);
+	w = journal.writer;
+	r = REC(gen);
+	next = REC(gen + 1);
+	if (!w || gen > journal.gen || r->gen != gen || !r->epoch_ok)
+		rc = 0;
+	else if (gen < journal.gen)
+		rc = next->gen == gen + 1 && next->epoch_ok && next->epoch == r->epoch;
+	else if (journal.open && journal.open_after == gen && journal.open_ok)
+		rc = journal.open_epoch == r->epoch;
+	pthread_mutex_unlock(&journal.lock);
+	if (rc >= 0)
+		return rc;
+	return rl_writer_probe(w, probe_others, &p, PROBE_WAIT_MS) == 0 ? p.exact : -1;
+}
+
+/*
+ * The trainees the writer's commits after from, up to to, changed, when
+ * those were the only commits in between (each one's epoch is from's) and
+ * each kept its ids: a malloc'd array (*n of them; NULL with *n 0 when
+ * none), or NULL with *n -1 when the journal cannot say.
+ */
+static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
+{
+	int64_t *ids = NULL;
+	struct commit_rec *r = REC(from);
+	size_t total = 0, at = 0;
+	int ok;
+
+	pthread_mutex_lock(&journal.lock);
+	ok = from < to && to <= journal.gen && to - from < JOURNAL_COMMITS && r->gen == from && r->epoch_ok;
+	for (uint64_t g = from + 1; ok && g <= to; g++) {
+		ok = REC(g)->gen == g && REC(g)->ids_ok && REC(g)->epoch == r->epoch;
+		total += ok ? (size_t)REC(g)->n : 0;
+	}
+	if (ok && total && !(ids = malloc(total * sizeof(*ids))))
+		ok = 0;
+	for (uint64_t g = from + 1; ok && total && g <= to; g++) {
+		memcpy(ids + at, REC(g)->ids, (size_t)REC(g)->n * sizeof(*ids));
+		at += (size_t)REC(g)->n;
+	}
+	pthread_mutex_unlock(&journal.lock);
+	*n = ok ? (long)total : -1;
+	return ids;
+}
+
+void rl_progress_list_writer(struct rl_writer *w)
+{
+	struct rl_writer *was;
+
+	pthread_mutex_lock(&journal.lock);
+	was = journal.writer;
+	journal.writer = w;
+	pthread_mutex_unlock(&journal.lock);
+	if (w && !was)
+		rl_writer_probe(w, journal_attach, NULL, 1000);
+}
+/* ------------------------------------------------------------- the memo */
+
+/*
+ * What the list computed from every trainee's row, reused while the data
+ * it was computed from stands: that every cached status row passed the
+ * list's check, the header's counts for one filter and day, and the
+ * trainees' sites.  Keyed by what names the data a read transaction sees:
+ *  - a snapshot holding exactly what the writer's commit G left
+ *    (journal_exact; SQLite): MEMO_EXACT | G, in the memo every server
+ *    thread shares; a check passed at an earlier such commit is carried
+ *    to G by checking only the trainees the commits in between changed;
+ *  - PostgreSQL's snapshot number (rl_db_data_version), the same on every
+ *    connection: in the shared memo too, every row checked when it moves;
+ *  - otherwise (SQLite, after a commit by someone else than the writer)
+ *    the connection's data version, in a memo of the thread's own.
+ * The shared memo is under shared_lock; a thread that finds another one
+ * checking for the same key waits for it, so each commit costs one check,
+ * not one per thread.  Kept as text in fixed buffers.
+ */
+#define MEMO_EXACT (1ull << 63)
 #define LIST_MEMO_COUNTS 512
 #define LIST_MEMO_SITES 8192
-static _Thread_local struct {
+struct list_memo {
 	int checked;                 /* every row passed at checked_v */
 	uint64_t checked_v;
+	int checked_exact;           /* checked_v is MEMO_EXACT | a commit of the writer */
 	int counts_ok;
 	uint64_t counts_v;
 	uint8_t counts_key[16];      /* the filter and day the counts are for */
@@ -109,16 +368,145 @@ static _Thread_local struct {
 	int sites_ok;
 	uint64_t sites_v;
 	char sites[LIST_MEMO_SITES];
-} list_memo;
+	int busy;                    /* shared: a thread is checking for busy_v */
+	uint64_t busy_v;
+};
+static _Atomic unsigned long long checks_every, checks_changed, checks_reused; /* rl_progress_list_stats */
+static struct list_memo shared_memo;
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t shared_done = PTHREAD_COND_INITIALIZER;
+static _Thread_local struct list_memo local_memo;
 
-/* What one pass of the list used from, and computed for, list_memo. */
+/* What one pass of the list used from, and computed for, the memo. */
 struct list_io {
-	int have_v;                  /* v is the data version of this transaction */
+	int have_v;                  /* v names the data this transaction reads */
 	uint64_t v;
+	int exact;                   /* v is MEMO_EXACT | a commit of the writer */
+	struct list_memo *m;         /* &shared_memo or &local_memo */
+	int claimed;                 /* this pass set m->busy */
+	int has_from;                /* the shared memo was checked at an earlier exact commit, from */
+	uint64_t from;
 	uint8_t key[16];
-	int used;                    /* something came from list_memo */
+	int used;                    /* something came from the memo */
 	char *counts, *sites;        /* computed this pass (malloc'd JSON text) */
 };
+
+static void memo_lock(const struct list_io *io)
+{
+	if (io->m == &shared_memo)
+		pthread_mutex_lock(&shared_lock);
+}
+
+static void memo_unlock(const struct list_io *io)
+{
+	if (io->m == &shared_memo)
+		pthread_mutex_unlock(&shared_lock);
+}
+
+/*
+ * Names the data of the read transaction just begun: io->v and io->m.  0,
+ * 1 when a commit of the writer was under way (begin again), -1 when
+ * nothing names it (reuse nothing).
+ */
+static int place(struct rl_db *db, struct list_io *io)
+{
+	static _Thread_local struct {
+		int set, exact;
+		uint64_t dv, gen;
+		time_t retry;        /* the writer stayed busy: not placed; ask again from then */
+	} last;
+	uint64_t s1 = journal.seq, s2, dv;
+	int exact = 0;
+
+	if (rl_db_data_version(db, &dv) < 0)
+		return -1;
+	s2 = journal.seq;
+	io->have_v = 1;
+	if (rl_db_data_version_shared(db)) {
+		io->v = dv;
+		io->m = &shared_memo;
+		return 0;
+	}
+	if (!(last.set && last.dv == dv) || (last.retry && time(NULL) >= last.retry)) {
+		/* A snapshot the thread has not placed yet (its connection's version moved). */
+		if (s1 != s2 || (s1 & 1))
+			return 1;
+		exact = journal_exact(s1 / 2);
+		/* Busy (waiting for the write lock another connection holds): this thread's own memo
+		 * for a second, rather than a wait for the writer on every request. */
+		last.set = 1;
+		last.dv = dv;
+		last.exact = exact > 0;
+		last.gen = s1 / 2;
+		last.retry = exact < 0 ? time(NULL) + 1 : 0;
+	}
+	if (last.set && last.dv == dv && last.exact) {
+		io->v = MEMO_EXACT | last.gen;
+		io->exact = 1;
+		io->m = &shared_memo;
+	} else {
+		io->v = dv;
+		io->m = &local_memo;
+	}
+	return 0;
+}
+
+/*
+ * 1 when the memo holds that every row passed at io->v.  Otherwise 0, and
+ * io->from is the commit an exact shared memo was checked at before
+ * io->v's (when io->has_from); the pass checks, having claimed the shared memo's check for
+ * io->v unless another key's check was under way (memo_release ends it).
+ */
+static int memo_claim(struct list_io *io)
+{
+	struct list_memo *m = io->m;
+	int hit;
+
+	memo_lock(io);
+	while (m == &shared_memo && m->busy && m->busy_v == io->v)
+		pthread_cond_wait(&shared_done, &shared_lock);
+	hit = m->checked && m->checked_v == io->v;
+	if (!hit && io->exact && m->checked && m->checked_exact && m->checked_v < io->v) {
+		io->has_from = 1;
+		io->from = m->checked_v & ~MEMO_EXACT;
+	}
+	if (!hit && m == &shared_memo && !m->busy) {
+		m->busy = 1;
+		m->busy_v = io->v;
+		io->claimed = 1;
+	}
+	memo_unlock(io);
+	return hit;
+}
+
+static void memo_release(struct list_io *io)
+{
+	if (!io->claimed)
+		return;
+	pthread_mutex_lock(&shared_lock);
+	shared_memo.busy = 0;
+	pthread_cond_broadcast(&shared_done);
+	pthread_mutex_unlock(&shared_lock);
+	io->claimed = 0;
+}
+
+/* Checks the rows of the trainees the writer changed after commit from: 0 (bad filled), -1 with err, -2 when not known which. */
+static int check_changed(struct rl_db *db, uint64_t from, uint64_t to, json_t *bad, struct rl_error *err)
+{
+	struct check_rows_ctx x = { NULL, bad };
+	long n;
+	int64_t *ids = journal_ids(from, to, &n);
+	int rc = 0;
+
+	if (n < 0)
+		return -2;
+	if (n > 0 && !(x.key = prog_cache_key(db, err)))
+		rc = -1;
+	for (long i = 0; rc == 0 && i < n; i++)
+		rc = rl_rows_progress_check_one(db, ids[i], check_row, &x, err) < 0 ? -1 : 0;
+	free(ids);
+	return rc;
+}
 
 static void memo_key_part(crypto_generichash_state *h, const char *s)
 {
@@ -145,10 +533,62 @@ static void counts_key(const struct rl_accreditation_filter *f, const char *toda
 	crypto_generichash_final(&h, out, 16);
 }
 
+/* What this pass computed, into the memo: it holds at io->v (nothing committed while it read). */
+static void memo_store(struct list_io *io, int checked_now)
+{
+	struct list_memo *m = io->m;
+
+	memo_lock(io);
+	/* An exact memo only moves on to a later commit (a slow pass of an older one keeps it). */
+	if (checked_now && !(m->checked && m->checked_exact && io->exact && m->checked_v > io->v)) {
+		m->checked = 1;
+		m->checked_v = io->v;
+		m->checked_exact = io->exact;
+	}
+	if (io->counts && strlen(io->counts) < LIST_MEMO_COUNTS) {
+		memcpy(m->counts, io->counts, strlen(io->counts) + 1);
+		memcpy(m->counts_key, io->key, sizeof(io->key));
+		m->counts_v = io->v;
+		m->counts_ok = 1;
+	}
+	if (io->sites && strlen(io->sites) < LIST_MEMO_SITES) {
+		memcpy(m->sites, io->sites, strlen(io->sites) + 1);
+		m->sites_v = io->v;
+		m->sites_ok = 1;
+	}
+	memo_unlock(io);
+}
+
+/* The memo's counts for io's key, or NULL. */
+static json_t *memo_counts(struct list_io *io)
+{
+	struct list_memo *m = io->m;
+	json_t *c = NULL;
+
+	memo_lock(io);
+	if (m->counts_ok && m->counts_v == io->v && memcmp(m->counts_key, io->key, sizeof(io->key)) == 0)
+		c = json_loads(m->counts, 0, NULL);
+	memo_unlock(io);
+	return c;
+}
+
+/* The memo's sites, or NULL. */
+static json_t *memo_sites(struct list_io *io)
+{
+	struct list_memo *m = io->m;
+	json_t *s = NULL;
+
+	memo_lock(io);
+	if (m->sites_ok && m->sites_v == io->v)
+		s = json_loads(m->sites, 0, NULL);
+	memo_unlock(io);
+	return s;
+}
+
 static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
 			 struct rl_error *err);
 
-/* One pass of rl_accreditation_list; *retry set when it reused list_memo and the data moved meanwhile. */
+/* One pass of rl_accreditation_list; *retry set when it reused the memo and the data moved meanwhile. */
 static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale, int use_memo,
 			 int *retry, struct rl_error *err)
 {
@@ -156,20 +596,34 @@ static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter 
 	struct list_io io = { 0 };
 	json_t *out = NULL;
 	size_t before = json_array_size(stale);
-	int checked_now = 0, rc = 0;
+	int checked_now = 0, rc = 0, placed = -1;
 	uint64_t v1;
 
 	*retry = 0;
 	/* One read transaction: the rows listed and counted are the rows checked. */
-	if (rl_db_begin_read(db, err) < 0)
-		return NULL;
-	io.have_v = use_memo && rl_db_data_version(db, &io.v) == 0;
-	if (io.have_v && list_memo.checked && list_memo.checked_v == io.v) {
+	for (int attempt = 0;; attempt++) {
+		if (rl_db_begin_read(db, err) < 0)
+			return NULL;
+		if (!use_memo || (placed = place(db, &io)) != 1 || attempt == 3)
+			break;
+		/* A commit of the writer was under way: begin again once it is done. */
+		rl_db_end_read(db);
+		usleep(200u << attempt);
+	}
+	if (placed != 0)
+		memset(&io, 0, sizeof(io));
+	if (io.have_v && memo_claim(&io)) {
 		io.used = 1;
+		checks_reused++;
 	} else if (io.have_v) {
-		/* Every row (a superset of f's), so the result holds for any filter until the next commit. */
 		json_t *bad = json_array();
-		if ((rc = check_list_rows(db, &all, bad, err)) == 0) {
+		/* Only the rows the writer changed since an exact memo, else every row (a superset of
+		 * f's): either way the result holds for any filter until the next commit. */
+		if (io.has_from && (rc = check_changed(db, io.from, io.v & ~MEMO_EXACT, bad, err)) != -2)
+			checks_changed++;
+		else if ((rc = check_list_rows(db, &all, bad, err)) == 0)
+			checks_every++;
+		if (rc == 0) {
 			if (json_array_size(bad) == 0)
 				checked_now = 1;
 			else
@@ -190,23 +644,10 @@ static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter 
 			out = list_rows(db, f, &io, err);
 	}
 	if (io.have_v) {
-		if (rl_db_data_version(db, &v1) == 0 && v1 == io.v) {
+		/* (An exact v was placed in this transaction's snapshot, which SQLite holds to its end.) */
+		if (io.exact || (rl_db_data_version(db, &v1) == 0 && v1 == io.v)) {
 			/* Nothing committed while this pass read: what it computed holds at io.v. */
-			if (checked_now) {
-				list_memo.checked = 1;
-				list_memo.checked_v = io.v;
-			}
-			if (io.counts && strlen(io.counts) < LIST_MEMO_COUNTS) {
-				memcpy(list_memo.counts, io.counts, strlen(io.counts) + 1);
-				memcpy(list_memo.counts_key, io.key, sizeof(io.key));
-				list_memo.counts_v = io.v;
-				list_memo.counts_ok = 1;
-			}
-			if (io.sites && strlen(io.sites) < LIST_MEMO_SITES) {
-				memcpy(list_memo.sites, io.sites, strlen(io.sites) + 1);
-				list_memo.sites_v = io.v;
-				list_memo.sites_ok = 1;
-			}
+			memo_store(&io, checked_now);
 		} else if (io.used && out) {
 			/* A commit landed between the version and the rows (PostgreSQL): do it again, reusing nothing. */
 			json_decref(out);
@@ -214,11 +655,19 @@ static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter 
 			*retry = 1;
 		}
 	}
+	memo_release(&io);
 	free(io.counts);
 	free(io.sites);
 	/* A read transaction: ending it cannot undo anything, so its failure is not the reply's. */
 	rl_db_end_read(db);
 	return out;
+}
+
+void rl_progress_list_stats(struct rl_list_check_stats *out)
+{
+	out->every_row = checks_every;
+	out->changed_rows = checks_changed;
+	out->reused = checks_reused;
 }
 
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
@@ -284,9 +733,7 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 		json_object_set_new(out, "next_cursor", json_null());
 	}
 	counts_key(f, today, io->key);
-	if (io->have_v && list_memo.counts_ok && list_memo.counts_v == io->v &&
-	    memcmp(list_memo.counts_key, io->key, sizeof(io->key)) == 0 &&
-	    (counts = json_loads(list_memo.counts, 0, NULL))) {
+	if (io->have_v && (counts = memo_counts(io))) {
 		io->used = 1;
 	} else if ((counts = json_pack("{s:i,s:i,s:i,s:i}", "in_training", 0, "eligible", 0, "accredited", 0, "lapsed", 0)) &&
 		   rl_rows_accreditation_counts(db, &q, count_row, counts, err) == 0) {
@@ -295,8 +742,7 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 	}
 	json_object_set_new(out, "counts", counts);
 	/* The values the site filter matches (trainees' home sites), for the page's site options. */
-	if (io->have_v && list_memo.sites_ok && list_memo.sites_v == io->v &&
-	    (sites = json_loads(list_memo.sites, 0, NULL))) {
+	if (io->have_v && (sites = memo_sites(io))) {
 		io->used = 1;
 	} else if ((sites = rl_trainee_sites(db, err)) && io->have_v) {
 		io->sites = json_dumps(sites, JSON_COMPACT);

@@ -32,6 +32,7 @@ struct rl_writer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;      /* jobs queued or stop requested */
 	pthread_cond_t finished;  /* some rl_writer_call job finished */
+	pthread_mutex_t conn;     /* held by the writer thread for a batch's use of db, and by rl_writer_probe */
 	struct rl_job *head, *tail;
 	const struct rl_writer_hooks *hooks; /* set before the thread starts */
 	int stopping;
@@ -66,6 +67,7 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 	double took;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&w->conn);
 	if (rl_db_begin(w->db, err) < 0)
 		goto fail_all;
 	if (h->begin)
@@ -100,14 +102,19 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 	}
 	if (any)
 		rl_db_announce_commit(w->db); /* other processes drop their caches (db.h) */
-	if (rl_db_commit(w->db, err) < 0)
+	if (h->commit)
+		h->commit(w->db);
+	ok = rl_db_commit(w->db, err) == 0;
+	if (h->committed)
+		h->committed(w->db, ok);
+	if (!ok)
 		goto fail_all;
-	ok = 1;
 	if (sealed)
 		rl_ledger_after_commit(w->db);
 fail_all:
 	if (began && h->end)
 		h->end(w->db);
+	pthread_mutex_unlock(&w->conn);
 	took = seconds_since(&t0);
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;
@@ -223,6 +230,7 @@ int rl_writer_start_with(const char *db_path, const struct rl_writer_hooks *hook
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->finished, NULL);
+	pthread_mutex_init(&w->conn, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		rl_db_close(w->db);
 		free(w);
@@ -272,7 +280,24 @@ void rl_writer_stop(struct rl_writer *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->finished);
+	pthread_mutex_destroy(&w->conn);
 	free(w);
+}
+
+int rl_writer_probe(struct rl_writer *w, int (*fn)(struct rl_db *db, void *ctx), void *ctx, int wait_ms)
+{
+	struct timespec until;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	if (pthread_mutex_timedlock(&w->conn, &until) != 0)
+		return -2;
+	rc = fn(w->db, ctx);
+	pthread_mutex_unlock(&w->conn);
+	return rc;
 }
 
 void rl_writer_stats(struct rl_writer *w, struct rl_writer_stats *out)

@@ -53,7 +53,10 @@ struct rl_writer;
  * that job was rolled back to its savepoint, flush after the last job and
  * before the ledger's seal (-1 fails the whole batch, as a failed seal
  * does: nothing of it is committed, and its jobs run again one to a
- * batch), end once the batch is over, committed or not.  Any may be NULL.
+ * batch), end once the batch is over, committed or not; commit right
+ * before the COMMIT and committed right after it (ok 1: it succeeded), both only when the batch
+ * reached its COMMIT (domain/progress.h: the accreditation list's record
+ * of which trainees each commit changed).  Any may be NULL.
  */
 struct rl_writer_hooks {
 	void (*begin)(struct rl_db *db);
@@ -61,6 +64,8 @@ struct rl_writer_hooks {
 	void (*undo)(struct rl_db *db);
 	int (*flush)(struct rl_db *db, struct rl_error *err);
 	void (*end)(struct rl_db *db);
+	void (*commit)(struct rl_db *db);
+	void (*committed)(struct rl_db *db, int ok);
 };
 
 /* Opens the database read-write and starts the writer thread. */
@@ -74,6 +79,15 @@ void rl_writer_submit(struct rl_writer *w, struct rl_job *job);
 int rl_writer_call(struct rl_writer *w, struct rl_job *job);
 /* Finishes every queued job, then stops the thread and closes the database. */
 void rl_writer_stop(struct rl_writer *w);
+
+/*
+ * Runs fn on the writer's connection between two batches (from any
+ * thread; the writer waits for it), waiting at most wait_ms for a batch
+ * in progress to end: fn's result, or -2 when the writer stayed busy.
+ * For short reads only (domain/progress.h: whether anyone else committed
+ * since the writer's last commit, which only its own connection can say).
+ */
+int rl_writer_probe(struct rl_writer *w, int (*fn)(struct rl_db *db, void *ctx), void *ctx, int wait_ms);
 
 /* Histogram bounds (upper, inclusive) of the batch sizes and commit times below. */
 #define RL_WRITER_SIZE_BUCKETS 10   /* 1, 2, 4 ... 512 jobs */

@@ -431,6 +431,23 @@ int rl_db_data_version(struct rl_db *db, uint64_t *v)
 	return db->engine->data_version ? db->engine->data_version(db, v) : -1;
 }
 
+int rl_db_data_version_shared(const struct rl_db *db)
+{
+	return strcmp(db->engine->name, "postgresql") == 0;
+}
+
+int rl_db_others_version(struct rl_db *db, uint64_t *v)
+{
+	return db->engine->others_version ? db->engine->others_version(db, v) : -1;
+}
+
+int rl_db_watch_rows(struct rl_db *db, const struct rl_db_watch *w, struct rl_error *err)
+{
+	if (!db->engine->watch_rows)
+		return 1;
+	return db->engine->watch_rows(db, w) < 0 ? rl_db_fail(db, err, "watching the rows changed") : 0;
+}
+
 void rl_db_announce_commit(struct rl_db *db)
 {
 	if (db->engine->announce_commit)

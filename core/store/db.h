@@ -145,6 +145,36 @@ int rl_db_listen(struct rl_db *db, struct rl_error *err);
  * tell (the caller then reuses nothing).
  */
 int rl_db_data_version(struct rl_db *db, uint64_t *v);
+/*
+ * 1 when rl_db_data_version's numbers mean the same data on every
+ * connection (PostgreSQL: the snapshot names it), 0 when they are the
+ * connection's own (SQLite: its pager's counter, with its serial).
+ */
+int rl_db_data_version_shared(const struct rl_db *db);
+/*
+ * A number that moves when a connection other than this one commits, and
+ * not when this one does (SQLite: PRAGMA data_version): the writer's
+ * connection tells its own commits from anyone else's with it (a shell's,
+ * another process's, another connection of this one).  In a write
+ * transaction it counts the commits made before the transaction took the
+ * write lock.  0, or -1 when the engine cannot tell (PostgreSQL).
+ */
+int rl_db_others_version(struct rl_db *db, uint64_t *v);
+/*
+ * Reports the rows this connection changes in the tables named: for each
+ * row inserted, updated or deleted in tables[i], touched(ctx, id) with
+ * the value of columns[i] before and after the change (NULL: the rowid;
+ * a NULL value is not reported), as the statement runs, committed or not.
+ * At most one watch per connection; w is copied, its tables and
+ * columns must outlive the connection.  0, 1 when the engine cannot (PostgreSQL), -1 with err.
+ */
+struct rl_db_watch {
+	const char *const *tables; /* NULL-terminated */
+	const char *const *columns;
+	void (*touched)(void *ctx, int64_t id);
+	void *ctx;
+};
+int rl_db_watch_rows(struct rl_db *db, const struct rl_db_watch *w, struct rl_error *err);
 int rl_db_wait_commit(struct rl_db *db, int timeout_ms);
 void rl_db_announce_commit(struct rl_db *db);
 

@@ -78,6 +78,10 @@ struct rl_engine {
 	void (*announce_commit)(struct rl_db *db);
 	/* optional: db.h rl_db_data_version; 0 or -1 */
 	int (*data_version)(struct rl_db *db, uint64_t *v);
+	/* optional: db.h rl_db_others_version; 0 or -1 */
+	int (*others_version)(struct rl_db *db, uint64_t *v);
+	/* optional: db.h rl_db_watch_rows; 0 or -1 */
+	int (*watch_rows)(struct rl_db *db, const struct rl_db_watch *w);
 	/* optional: on = 1 waits until no other process is migrating the
 	 * database and holds it so; on = 0 lets go.  0 or -1. */
 	int (*lock_migrations)(struct rl_db *db, int on);

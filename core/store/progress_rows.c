@@ -350,6 +350,22 @@ static void bind_scope(struct rl_stmt *st, const struct rl_rows_acc_query *q)
 		rl_bind_int64(st, 99, q->scope_id);
 }
 
+/* A check row from its statement (the columns of rl_rows_progress_check_list and _one). */
+static void read_check_row(struct rl_stmt *st, struct rl_row_progress_check *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->trainee = rl_col_int64(st, 0);
+	row->missing = rl_col_int(st, 1);
+	if (!row->missing) {
+		read_status_cols(st, 2, &row->s);
+		read_blob(st, 2 + RL_STATUS_NCOLS, &row->s.mac, &row->s.mac_len);
+		row->last = rl_col_int64(st, 3 + RL_STATUS_NCOLS);
+		row->claims.n = rl_col_int64(st, 4 + RL_STATUS_NCOLS);
+		row->claims.ids = rl_col_int64(st, 5 + RL_STATUS_NCOLS);
+		row->claims.revs = rl_col_int64(st, 6 + RL_STATUS_NCOLS);
+	}
+}
+
 int rl_rows_progress_check_list(struct rl_db *db, const struct rl_rows_acc_query *q,
 				int (*each)(void *ctx, const struct rl_row_progress_check *row), void *ctx,
 				struct rl_error *err)
@@ -375,17 +391,7 @@ int rl_rows_progress_check_list(struct rl_db *db, const struct rl_rows_acc_query
 	rl_db_bind_text(st, 5, q->search);
 	bind_scope(st, q);
 	while ((rc = rl_step(st)) == RL_ROW) {
-		memset(&row, 0, sizeof(row));
-		row.trainee = rl_col_int64(st, 0);
-		row.missing = rl_col_int(st, 1);
-		if (!row.missing) {
-			read_status_cols(st, 2, &row.s);
-			read_blob(st, 2 + RL_STATUS_NCOLS, &row.s.mac, &row.s.mac_len);
-			row.last = rl_col_int64(st, 3 + RL_STATUS_NCOLS);
-			row.claims.n = rl_col_int64(st, 4 + RL_STATUS_NCOLS);
-			row.claims.ids = rl_col_int64(st, 5 + RL_STATUS_NCOLS);
-			row.claims.revs = rl_col_int64(st, 6 + RL_STATUS_NCOLS);
-		}
+		read_check_row(st, &row);
 		if ((stop = each(ctx, &row)) != 0)
 			break;
 	}
@@ -394,6 +400,46 @@ int rl_rows_progress_check_list(struct rl_db *db, const struct rl_rows_acc_query
 		return stop;
 	}
 	return rl_db_finish(db, st, rc, "checking the trainees' cached status", err);
+}
+
+int rl_rows_progress_check_one(struct rl_db *db, int64_t trainee,
+			       int (*each)(void *ctx, const struct rl_row_progress_check *row), void *ctx,
+			       struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db,
+		"SELECT u.id, CASE WHEN t.trainee_id IS NULL THEN 1 ELSE 0 END, " STATUS_COLS ", t.mac, "
+		"(SELECT coalesce(max(l.idx), -1) FROM ledger l WHERE l.subject_id = u.id), "
+		/* the claims as rl_rows_progress_claims gives them */
+		"(SELECT count(*) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
+		"(SELECT coalesce(sum(s.id), 0) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending'), "
+		"(SELECT coalesce(sum(s.revision), 0) FROM sessions s WHERE s.trainee_id = u.id AND s.status = 'pending') "
+		"FROM users u LEFT JOIN trainee_status t ON t.trainee_id = u.id "
+		"WHERE u.id = ? AND (u.roles & 1 <> 0) AND (u.curriculum_id IS NOT NULL OR t.trainee_id IS NOT NULL)", err);
+	struct rl_row_progress_check row;
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		read_check_row(st, &row);
+		stop = each(ctx, &row);
+	}
+	rl_reset(st);
+	if (stop)
+		return stop;
+	return rc == RL_ROW || rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking a trainee's cached status");
+}
+
+int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void *ctx,
+			   struct rl_error *err)
+{
+	/* users.id and trainee_status.trainee_id are the tables' rowids. */
+	static const char *const tables[] = { "users", "trainee_status", "ledger", "sessions", NULL };
+	static const char *const columns[] = { NULL, NULL, "subject_id", "trainee_id", NULL };
+	struct rl_db_watch w = { tables, columns, touched, ctx };
+
+	return rl_db_watch_rows(db, &w, err);
 }
 
 /* One statement per sort order, so each is a static string the statement cache can keep. */

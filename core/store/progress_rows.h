@@ -174,6 +174,23 @@ int rl_rows_progress_check_list(struct rl_db *db, const struct rl_rows_acc_query
 				int (*each)(void *ctx, const struct rl_row_progress_check *row), void *ctx,
 				struct rl_error *err);
 
+/*
+ * The same row for one trainee (none when they are not one the list
+ * could read: not a trainee, or neither enrolled nor with a status row):
+ * the check of the rows a commit changed.  0, each's non-zero, or -1.
+ */
+int rl_rows_progress_check_one(struct rl_db *db, int64_t trainee,
+			       int (*each)(void *ctx, const struct rl_row_progress_check *row), void *ctx,
+			       struct rl_error *err);
+/*
+ * Reports, through touched(ctx, id), every user whose row in a table the
+ * list's check reads (users, trainee_status, the ledger's subject,
+ * sessions' trainee) this connection changes (db.h rl_db_watch_rows).
+ * 0, 1 when the engine cannot, -1 with err.
+ */
+int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void *ctx,
+			   struct rl_error *err);
+
 /* One row of the list's page. */
 struct rl_row_accreditation {
 	int64_t id;

@@ -7,6 +7,8 @@
 #include "base/prelude.h"
 
 #include <fcntl.h>
+/* The preupdate hook (lite_watch_rows): Debian's and most builds of the library have it (PRAGMA compile_options). */
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -74,6 +76,8 @@ static int lite_open(struct rl_db *db, int flags, struct rl_error *err)
 
 static void lite_close(struct rl_db *db)
 {
+	/* The row watch's state (lite_watch_rows), if any. */
+	free(sqlite3_preupdate_hook(CONN(db), NULL, NULL));
 	sqlite3_close(CONN(db));
 	db->conn = NULL;
 }
@@ -234,6 +238,93 @@ static int lite_data_version(struct rl_db *db, uint64_t *v)
 	return 0;
 }
 
+/* PRAGMA data_version: moves with other connections' commits, never with this one's. */
+static int lite_others_version(struct rl_db *db, uint64_t *v)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (sqlite3_prepare_v2(CONN(db), "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if ((ok = sqlite3_step(st) == SQLITE_ROW))
+		*v = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+/* The row watch: each watched table's column index (-1: the rowid), found once. */
+#define WATCH_TABLES 8
+struct lite_watch {
+	struct rl_db_watch w;
+	int n;
+	int col[WATCH_TABLES];
+};
+
+static void watch_value(const struct lite_watch *x, sqlite3_value *v)
+{
+	if (v && sqlite3_value_type(v) == SQLITE_INTEGER)
+		x->w.touched(x->w.ctx, sqlite3_value_int64(v));
+}
+
+static void watch_row(void *ctx, sqlite3 *conn, int op, const char *schema, const char *table, sqlite3_int64 k1,
+		      sqlite3_int64 k2)
+{
+	const struct lite_watch *x = ctx;
+	sqlite3_value *v;
+
+	if (strcmp(schema, "main") != 0)
+		return;
+	for (int i = 0; i < x->n; i++) {
+		if (strcmp(table, x->w.tables[i]) != 0)
+			continue;
+		if (x->col[i] < 0) {
+			if (op != SQLITE_INSERT)
+				x->w.touched(x->w.ctx, k1);
+			if (op != SQLITE_DELETE)
+				x->w.touched(x->w.ctx, k2);
+			return;
+		}
+		if (op != SQLITE_INSERT && sqlite3_preupdate_old(conn, x->col[i], &v) == SQLITE_OK)
+			watch_value(x, v);
+		if (op != SQLITE_DELETE && sqlite3_preupdate_new(conn, x->col[i], &v) == SQLITE_OK)
+			watch_value(x, v);
+		return;
+	}
+}
+
+static int lite_watch_rows(struct rl_db *db, const struct rl_db_watch *w)
+{
+	struct lite_watch *x = calloc(1, sizeof(*x));
+	sqlite3_stmt *st = NULL;
+
+	if (!x)
+		return -1;
+	x->w = *w;
+	for (; w->tables[x->n]; x->n++) {
+		if (x->n == WATCH_TABLES)
+			goto fail;
+		x->col[x->n] = -1;
+		if (!w->columns[x->n])
+			continue;
+		if (sqlite3_prepare_v2(CONN(db), "SELECT cid FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, w->tables[x->n], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, w->columns[x->n], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto fail;
+		x->col[x->n] = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	free(sqlite3_preupdate_hook(CONN(db), watch_row, x));
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	free(x);
+	return -1;
+}
+
 const struct rl_engine rl_engine_sqlite = {
 	.name = "sqlite",
 	.schema_prefix = "schema/",
@@ -268,6 +359,8 @@ const struct rl_engine rl_engine_sqlite = {
 	.secure_delete = lite_secure_delete,
 	.forget_deleted = lite_forget_deleted,
 	.data_version = lite_data_version,
+	.others_version = lite_others_version,
+	.watch_rows = lite_watch_rows,
 };
 
 /* ---- files and backups: SQLite only ---- */

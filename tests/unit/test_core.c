@@ -189,6 +189,76 @@ static void test_data_version(void **state)
 	rl_db_close(reader);
 }
 
+/* What a row watch heard (rl_db_watch_rows). */
+static int64_t heard[16];
+static int nheard;
+static void hear(void *ctx, int64_t id)
+{
+	(void)ctx;
+	if (nheard < 16)
+		heard[nheard++] = id;
+}
+
+static int heard_id(int64_t id)
+{
+	for (int i = 0; i < nheard; i++)
+		if (heard[i] == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * rl_db_others_version: a connection's own commits never move it, another
+ * connection's (a shell's) do, also as seen inside a write transaction.
+ * rl_db_watch_rows: every row the connection changes in a watched table
+ * is reported by the column named (or the rowid), other tables not.
+ */
+static void test_others_version_and_watch(void **state)
+{
+	static const char *const tables[] = { "users", "watch_t", NULL };
+	static const char *const columns[] = { NULL, "subject", NULL };
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db_watch w = { tables, columns, hear, NULL };
+	sqlite3 *other = NULL;
+	uint64_t a, b;
+	int64_t val;
+
+	assert_int_equal(rl_db_others_version(f->db, &a), 0);
+	val = add_user(f->db, "Otto Own", "otto@example.org", RL_ROLE_TRAINEE, NULL);
+	assert_int_equal(rl_db_others_version(f->db, &b), 0);
+	assert_true(a == b);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "UPDATE users SET name = 'Otto Other' WHERE email = 'otto@example.org'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	assert_int_equal(rl_db_others_version(f->db, &b), 0);
+	assert_true(a != b);
+	rl_db_rollback(f->db);
+	assert_int_equal(rl_db_others_version(f->db, &a), 0);
+	assert_true(a == b);
+
+	assert_int_equal(rl_db_exec(f->db, "CREATE TABLE watch_t(x INTEGER, subject INTEGER)", &err), 0);
+	assert_int_equal(rl_db_watch_rows(f->db, &w, &err), 0);
+	nheard = 0;
+	assert_int_equal(rl_db_exec(f->db, "UPDATE users SET name = 'Otto Watched' WHERE email = 'otto@example.org'", &err), 0);
+	assert_true(heard_id(val));
+	nheard = 0;
+	assert_int_equal(rl_db_exec(f->db, "UPDATE curricula SET title = title", &err), 0);
+	assert_int_equal(nheard, 0);
+	/* a named column: its value before and after an update, on insert and on delete */
+	nheard = 0;
+	assert_int_equal(rl_db_exec(f->db, "INSERT INTO watch_t(x, subject) VALUES (1, 41)", &err), 0);
+	assert_true(heard_id(41));
+	assert_int_equal(rl_db_exec(f->db, "UPDATE watch_t SET subject = 42 WHERE x = 1", &err), 0);
+	assert_true(heard_id(42));
+	nheard = 0;
+	assert_int_equal(rl_db_exec(f->db, "DELETE FROM watch_t", &err), 0);
+	assert_int_equal(nheard, 1);
+	assert_true(heard_id(42));
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -730,6 +800,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversight_proportional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_others_version_and_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_auth, setup, teardown),
