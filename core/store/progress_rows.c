@@ -425,10 +425,11 @@ int rl_rows_progress_check_one(struct rl_db *db, int64_t trainee,
 		read_check_row(st, &row);
 		stop = each(ctx, &row);
 	}
-	rl_reset(st);
-	if (stop)
+	if (stop) {
+		rl_reset(st);
 		return stop;
-	return rc == RL_ROW || rc == RL_DONE ? 0 : rl_db_fail(db, err, "checking a trainee's cached status");
+	}
+	return rl_db_finish(db, st, rc, "checking a trainee's cached status", err) < 0 ? -1 : 0;
 }
 
 int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void *ctx,

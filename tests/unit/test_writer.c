@@ -51,7 +51,7 @@ static int batch_flush(struct rl_db *db, struct rl_error *err)
 	return 0;
 }
 
-static const struct rl_writer_hooks hooks = { batch_begin, NULL, NULL, batch_flush, batch_end };
+static const struct rl_writer_hooks hooks = { .begin = batch_begin, .flush = batch_flush, .end = batch_end };
 
 static int insert_row(struct rl_db *db, int n, struct rl_error *err)
 {
