@@ -512,6 +512,24 @@ static int flat_int(const struct rl_jcs_flat *f, int obj, const char *name, int 
 	return 0;
 }
 
+/* rd_array's array of strings (each as rd_str takes it); the record keeps no pointer to it (it is JSON there). */
+static int flat_strings(const struct rl_jcs_flat *f, int obj, const char *name)
+{
+	int n = rl_jcs_flat_get(f, obj, name);
+	uint32_t c;
+
+	if (n < 0)
+		return 0;
+	if (f->node[n].type != RL_JCS_ARRAY)
+		return -1;
+	c = f->node[n].first;
+	for (uint32_t k = 0; k < f->node[n].count; k++, c = f->node[c].next)
+		if (f->node[c].type != RL_JCS_STRING || f->node[c].len > STR_MAX ||
+		    rl_text_has_control(flat_s(f, (int)c), f->node[c].len))
+			return -1;
+	return 0;
+}
+
 int rl_statement_read_flat(const struct rl_jcs_flat *f, struct rl_statement *out)
 {
 	struct rl_stmt_session *s = &out->u.session.session;
@@ -542,8 +560,8 @@ int rl_statement_read_flat(const struct rl_jcs_flat *f, struct rl_statement *out
 		out->decision = RL_DECISION_REJECTED;
 	else
 		return 0;
-	/* steps (kept as JSON by rl_statement_read) are left to it */
-	if (flat_str(f, 0, "role", 0, &out->u.session.role) < 0 || rl_jcs_flat_get(f, 0, "steps") >= 0 ||
+	/* steps: checked, but not kept (the record holds them as JSON) */
+	if (flat_str(f, 0, "role", 0, &out->u.session.role) < 0 || flat_strings(f, 0, "steps") < 0 ||
 	    flat_text(f, 0, "reason", &out->reason) < 0 || flat_str(f, 0, "reason_commit", 0, &out->reason_commit) < 0 ||
 	    (out->decision == RL_DECISION_REJECTED && !out->reason && !out->reason_commit))
 		return 0;
@@ -553,7 +571,7 @@ int rl_statement_read_flat(const struct rl_jcs_flat *f, struct rl_statement *out
 	    flat_str(f, so, "platform", 0, &s->platform) < 0 || flat_str(f, so, "role", 0, &s->role) < 0 ||
 	    flat_str(f, so, "created_at", 0, &s->created_at) < 0 || flat_text(f, so, "site", &s->site) < 0 ||
 	    flat_text(f, so, "procedure", &s->procedure) < 0 || flat_text(f, so, "notes", &s->notes) < 0 ||
-	    flat_str(f, so, "notes_commit", 0, &s->notes_commit) < 0 || rl_jcs_flat_get(f, so, "steps") >= 0)
+	    flat_str(f, so, "notes_commit", 0, &s->notes_commit) < 0 || flat_strings(f, so, "steps") < 0)
 		return 0;
 	out->subject = s->trainee;
 	return 1;

@@ -12,7 +12,7 @@
  *   - when rl_statement_read_flat reads the statement, rl_statement_read
  *     reads it without a problem into the same record; and it declines a
  *     session sign-off that rl_statement_read takes only for what it
- *     leaves to the JSON way (a null member, "steps", "issuer").
+ *     leaves to the JSON way (a null member, "issuer").
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,14 +66,14 @@ static int same(const struct rl_jcs_flat *f, uint32_t n, const json_t *v)
 	return 0;
 }
 
-/* What rl_statement_read_flat leaves to the JSON way: a null member of the statement or its session, steps, issuer. */
+/* What rl_statement_read_flat leaves to the JSON way: a null member of the statement or its session, issuer. */
 static int left_to_json(const json_t *st)
 {
 	const json_t *s = json_object_get(st, "session");
 	const char *k;
 	json_t *m;
 
-	if (json_object_get(st, "steps") || json_object_get(st, "issuer") || json_object_get(s, "steps"))
+	if (json_object_get(st, "issuer"))
 		return 1;
 	json_object_foreach((json_t *)st, k, m)
 		if (json_is_null(m))

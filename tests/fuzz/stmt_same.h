@@ -32,8 +32,7 @@ static int stmt_same(const struct rl_statement *a, const struct rl_statement *b)
 	       str_same(x->activity, y->activity) && str_same(x->platform, y->platform) && str_same(x->site, y->site) &&
 	       str_same(x->procedure, y->procedure) && str_same(x->role, y->role) &&
 	       str_same(x->created_at, y->created_at) && str_same(x->notes, y->notes) &&
-	       str_same(x->notes_commit, y->notes_commit) && !a->u.session.steps == !b->u.session.steps &&
-	       !x->steps == !y->steps;
+	       str_same(x->notes_commit, y->notes_commit);
 }
 
 #endif
