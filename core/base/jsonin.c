@@ -290,7 +290,7 @@ int rl_json_check_free_text(const char *text, const char *field, struct rl_error
  * Is there a control character other than tab and newline in s[0..len)?
  * s is valid UTF-8 (jansson checked it): C1 controls are C2 80..C2 9F.
  */
-static int has_control(const char *s, size_t len)
+int rl_text_has_control(const char *s, size_t len)
 {
 	size_t i;
 
@@ -313,7 +313,7 @@ static int check_str(const json_t *v, const char *field, size_t max_len,
 		return rl_error_field(err, field, "must be a string");
 	if (json_string_length(v) > max_len)
 		return rl_error_field(err, field, "must be at most %zu bytes long", max_len);
-	if (has_control(json_string_value(v), json_string_length(v)))
+	if (rl_text_has_control(json_string_value(v), json_string_length(v)))
 		return rl_error_field(err, field, "must not contain control characters");
 	return 0;
 }
@@ -360,7 +360,7 @@ int rl_json_get_text(const json_t *obj, const char *name, int required,
 		chars += (s[i] & 0xc0) != 0x80;
 	if (chars > max_chars)
 		return rl_error_field(err, name, "must be at most %zu characters long (this is %zu)", max_chars, chars);
-	if (has_control((const char *)s, len))
+	if (rl_text_has_control((const char *)s, len))
 		return rl_error_field(err, name, "must not contain control characters");
 	*out = (const char *)s;
 	return 0;

@@ -112,6 +112,9 @@ int rl_text_has_nhs_number(const char *s);
 int rl_json_get_str(const json_t *obj, const char *name, int required,
 		    size_t max_len, const char **out, struct rl_error *err);
 
+/* 1 when s[0..len) holds a control character the string readers refuse (C0 but tab and newline, DEL, C1). */
+int rl_text_has_control(const char *s, size_t len);
+
 /*
  * The string reader for a value already in hand, named by field (a path
  * such as "statement.session.site"): v must be a string (an empty one

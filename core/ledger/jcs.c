@@ -597,18 +597,18 @@ static json_t *canon_array(struct canon *c, int depth)
 }
 
 /* An integer as "%lld" writes one of magnitude at most 2^53-1; anything else (a real, -0, 01) is left to the two passes. */
-static json_t *canon_number(struct canon *c)
+static int canon_int(struct canon *c, int64_t *out)
 {
 	const unsigned char *p = c->p;
 	int neg = 0, digits = 0;
-	json_int_t v = 0;
+	int64_t v = 0;
 
 	if (*p == '-') {
 		neg = 1;
 		p++;
 	}
 	if (p >= c->end || *p < '0' || *p > '9' || (*p == '0' && neg))
-		return NULL;
+		return -1;
 	if (*p == '0') {
 		p++;
 		digits = 1;
@@ -619,11 +619,19 @@ static json_t *canon_number(struct canon *c)
 		}
 	}
 	if (digits > 16 || v > RL_JCS_MAX_SAFE_INTEGER)
-		return NULL;
+		return -1;
 	if (p < c->end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E'))
-		return NULL;
+		return -1;
 	c->p = p;
-	return json_integer(neg ? -v : v);
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static json_t *canon_number(struct canon *c)
+{
+	int64_t v;
+
+	return canon_int(c, &v) < 0 ? NULL : json_integer((json_int_t)v);
 }
 
 static json_t *canon_word(struct canon *c, const char *w, size_t n, json_t *v)
@@ -676,4 +684,208 @@ json_t *rl_jcs_parse_canonical(const char *text, size_t len)
 	}
 	rl_buf_release(&c.scratch);
 	return v;
+}
+
+/* ---------------------------------------------------------------- the same, into a flat tree */
+
+/*
+ * rl_jcs_scan_canonical: canon_value's grammar and checks exactly, each
+ * value a node of f->node instead of a jansson value (no allocation per
+ * value once the arrays have grown).
+ */
+static int flat_node(struct rl_jcs_flat *f, int type, size_t name, size_t name_len)
+{
+	struct rl_jcs_node *n;
+
+	if (f->n >= INT32_MAX)
+		return -1;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 32;
+		struct rl_jcs_node *more = realloc(f->node, cap * sizeof(*more));
+		if (!more)
+			return -1;
+		f->node = more;
+		f->cap = cap;
+	}
+	n = &f->node[f->n];
+	memset(n, 0, sizeof(*n));
+	n->type = (uint8_t)type;
+	n->name = (uint32_t)name;
+	n->name_len = (uint32_t)name_len;
+	return (int)f->n++;
+}
+
+/* Copies a string's decoded bytes and a NUL into f->text; its offset, or -1. */
+static long flat_text(struct rl_jcs_flat *f, const char *s, size_t len)
+{
+	size_t at = f->text.len;
+
+	if (at > UINT32_MAX / 2 || rl_buf_add(&f->text, s, len) < 0 || rl_buf_putc(&f->text, '\0') < 0)
+		return -1;
+	return (long)at;
+}
+
+static int flat_value(struct canon *c, struct rl_jcs_flat *f, int depth, size_t name, size_t name_len);
+
+static int flat_object(struct canon *c, struct rl_jcs_flat *f, int depth, int self)
+{
+	const char *prev = NULL, *nm;
+	size_t prev_len = 0, len;
+	int escaped, last = -1;
+	long at;
+
+	c->p++; /* '{' */
+	if (c->p < c->end && *c->p == '}') {
+		c->p++;
+		return 0;
+	}
+	for (;;) {
+		int child;
+
+		if (c->p >= c->end || *c->p != '"' || canon_string(c, &nm, &len, &escaped) < 0 || escaped)
+			return -1;
+		if (prev && name_cmp(prev, prev_len, nm, len) >= 0)
+			return -1;
+		if (c->p >= c->end || *c->p != ':' || (at = flat_text(f, nm, len)) < 0)
+			return -1;
+		c->p++;
+		prev = nm; /* an unescaped name is in the text itself, which stays */
+		prev_len = len;
+		if ((child = flat_value(c, f, depth + 1, (size_t)at, len)) < 0)
+			return -1;
+		if (last < 0)
+			f->node[self].first = (uint32_t)child;
+		else
+			f->node[last].next = (uint32_t)child;
+		last = child;
+		f->node[self].count++;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == '}') {
+			c->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+static int flat_array(struct canon *c, struct rl_jcs_flat *f, int depth, int self)
+{
+	int last = -1;
+
+	c->p++; /* '[' */
+	if (c->p < c->end && *c->p == ']') {
+		c->p++;
+		return 0;
+	}
+	for (;;) {
+		int child = flat_value(c, f, depth + 1, 0, 0);
+
+		if (child < 0)
+			return -1;
+		if (last < 0)
+			f->node[self].first = (uint32_t)child;
+		else
+			f->node[last].next = (uint32_t)child;
+		last = child;
+		f->node[self].count++;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == ']') {
+			c->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+static int flat_word(struct canon *c, const char *w, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
+		return -1;
+	c->p += n;
+	return 0;
+}
+
+/* The value at c->p as a node named (name, name_len) (0, 0 for an item); its index, or -1. */
+static int flat_value(struct canon *c, struct rl_jcs_flat *f, int depth, size_t name, size_t name_len)
+{
+	const char *s;
+	size_t len;
+	int escaped, self, rc;
+	int64_t v;
+	long at;
+
+	if (depth > RL_JCS_MAX_DEPTH || c->p >= c->end)
+		return -1;
+	switch (*c->p) {
+	case '{':
+		if ((self = flat_node(f, RL_JCS_OBJECT, name, name_len)) < 0)
+			return -1;
+		rc = flat_object(c, f, depth, self);
+		break;
+	case '[':
+		if ((self = flat_node(f, RL_JCS_ARRAY, name, name_len)) < 0)
+			return -1;
+		rc = flat_array(c, f, depth, self);
+		break;
+	case '"':
+		if (canon_string(c, &s, &len, &escaped) < 0 || (at = flat_text(f, s, len)) < 0 ||
+		    (self = flat_node(f, RL_JCS_STRING, name, name_len)) < 0)
+			return -1;
+		f->node[self].str = (uint32_t)at;
+		f->node[self].len = (uint32_t)len;
+		return self;
+	case 't':
+		return flat_word(c, "true", 4) < 0 ? -1 : flat_node(f, RL_JCS_TRUE, name, name_len);
+	case 'f':
+		return flat_word(c, "false", 5) < 0 ? -1 : flat_node(f, RL_JCS_FALSE, name, name_len);
+	case 'n':
+		return flat_word(c, "null", 4) < 0 ? -1 : flat_node(f, RL_JCS_NULL, name, name_len);
+	default:
+		if (canon_int(c, &v) < 0 || (self = flat_node(f, RL_JCS_INTEGER, name, name_len)) < 0)
+			return -1;
+		f->node[self].num = v;
+		return self;
+	}
+	return rc < 0 ? -1 : self;
+}
+
+int rl_jcs_scan_canonical(const char *text, size_t len, struct rl_jcs_flat *f)
+{
+	struct canon c = { (const unsigned char *)text, (const unsigned char *)text + len, RL_BUF_INIT };
+	int rc = -1;
+
+	f->n = 0;
+	rl_buf_reset(&f->text);
+	if (len && (text[0] == '{' || text[0] == '[') && flat_value(&c, f, 0, 0, 0) == 0 && c.p == c.end)
+		rc = 0;
+	rl_buf_release(&c.scratch);
+	if (rc < 0)
+		f->n = 0;
+	return rc;
+}
+
+void rl_jcs_flat_release(struct rl_jcs_flat *f)
+{
+	free(f->node);
+	f->node = NULL;
+	f->n = f->cap = 0;
+	rl_buf_release(&f->text);
+}
+
+int rl_jcs_flat_get(const struct rl_jcs_flat *f, int object, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	if (object < 0 || (size_t)object >= f->n || f->node[object].type != RL_JCS_OBJECT)
+		return -1;
+	for (uint32_t i = f->node[object].first, k = 0; k < f->node[object].count; i = f->node[i].next, k++)
+		if (f->node[i].name_len == nlen && memcmp(f->text.data + f->node[i].name, name, nlen) == 0)
+			return (int)i;
+	return -1;
 }

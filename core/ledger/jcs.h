@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 #include "base/error.h"
@@ -66,5 +67,41 @@ char *rl_jcs_string(const json_t *value, size_t *len, struct rl_error *err);
  * it to the two-pass answer on any input.
  */
 json_t *rl_jcs_parse_canonical(const char *text, size_t len);
+
+/*
+ * The same one pass into a flat tree instead of jansson values, for a
+ * reader that only looks (the verifier's typed reader, ledger/stmt.h):
+ * no allocation per value once f's arrays have grown.  Node 0 is the
+ * top value; an object's or array's members / items are the chain from
+ * .first along .next (.count of them), in the text's order; every name
+ * and string is decoded, NUL-terminated, at its offset in f->text.
+ * Returns 0 exactly when rl_jcs_parse_canonical(text, len) gives a value
+ * (and the tree holds the same values), -1 otherwise (f then holds no
+ * node).  tests/fuzz/fuzz_jcs_flat.c holds it to rl_jcs_parse_canonical.
+ */
+enum rl_jcs_type { RL_JCS_OBJECT = 1, RL_JCS_ARRAY, RL_JCS_STRING, RL_JCS_INTEGER, RL_JCS_TRUE, RL_JCS_FALSE, RL_JCS_NULL };
+
+struct rl_jcs_node {
+	uint8_t type;            /* enum rl_jcs_type */
+	uint32_t first, next;    /* first member / item (OBJECT, ARRAY); the next one of the same parent (0: none) */
+	uint32_t count;          /* members / items (OBJECT, ARRAY) */
+	uint32_t name, name_len; /* a member's name: offset in text, length (0, 0 for an item or the top) */
+	uint32_t str, len;       /* STRING: offset in text, length in bytes */
+	int64_t num;             /* INTEGER */
+};
+
+struct rl_jcs_flat {
+	struct rl_jcs_node *node;
+	size_t n, cap;
+	struct rl_buf text;      /* names and strings; initialise with RL_BUF_INIT */
+};
+
+#define RL_JCS_FLAT_INIT { NULL, 0, 0, RL_BUF_INIT }
+
+int rl_jcs_scan_canonical(const char *text, size_t len, struct rl_jcs_flat *f);
+/* The member name of object node object: its node, or -1 (none, or object is no object). */
+int rl_jcs_flat_get(const struct rl_jcs_flat *f, int object, const char *name);
+/* Frees f's arrays (f can be used again). */
+void rl_jcs_flat_release(struct rl_jcs_flat *f);
 
 #endif

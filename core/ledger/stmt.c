@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/jsonin.h"
+#include "ledger/jcs.h"
 
 /* Ids are positive, ledger indexes from 0; codes, keys and times are short; free text is only typed here. */
 #define ID_MIN 1
@@ -456,4 +457,122 @@ int rl_statement_read(const json_t *st, const char *path, struct rl_statement *o
 		rl_error_field(err, mine.fields[i].field, "%s", mine.fields[i].message);
 	rl_error_clear(&mine);
 	return n ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- from the canonical text's flat tree */
+
+/*
+ * rl_statement_read_flat: the members rd_session reads, under the same
+ * rules, from a flat tree (ledger/jcs.h).  Each helper gives 0 when the
+ * member is absent or rl_statement_read would take it, -1 when it would
+ * not, or when it is null (which the readers above take as absent but
+ * rl_texts_check does not): the caller then reads the JSON way.
+ */
+static const char *flat_s(const struct rl_jcs_flat *f, int n)
+{
+	return f->text.data + f->node[n].str;
+}
+
+/* rd_str's string: at most STR_MAX bytes, no control character. */
+static int flat_str(const struct rl_jcs_flat *f, int obj, const char *name, int required, const char **out)
+{
+	int n = rl_jcs_flat_get(f, obj, name);
+
+	if (n < 0)
+		return required ? -1 : 0;
+	if (f->node[n].type != RL_JCS_STRING || f->node[n].len > STR_MAX ||
+	    rl_text_has_control(flat_s(f, n), f->node[n].len))
+		return -1;
+	*out = flat_s(f, n);
+	return 0;
+}
+
+/* rd_text's string: any. */
+static int flat_text(const struct rl_jcs_flat *f, int obj, const char *name, const char **out)
+{
+	int n = rl_jcs_flat_get(f, obj, name);
+
+	if (n < 0)
+		return 0;
+	if (f->node[n].type != RL_JCS_STRING)
+		return -1;
+	*out = flat_s(f, n);
+	return 0;
+}
+
+static int flat_int(const struct rl_jcs_flat *f, int obj, const char *name, int required, int64_t min, int64_t *out)
+{
+	int n = rl_jcs_flat_get(f, obj, name);
+
+	if (n < 0)
+		return required ? -1 : 0;
+	if (f->node[n].type != RL_JCS_INTEGER || f->node[n].num < min)
+		return -1;
+	*out = f->node[n].num;
+	return 0;
+}
+
+/* rd_array's array of strings (each as rd_str takes it); the record keeps no pointer to it (it is JSON there). */
+static int flat_strings(const struct rl_jcs_flat *f, int obj, const char *name)
+{
+	int n = rl_jcs_flat_get(f, obj, name);
+	uint32_t c;
+
+	if (n < 0)
+		return 0;
+	if (f->node[n].type != RL_JCS_ARRAY)
+		return -1;
+	c = f->node[n].first;
+	for (uint32_t k = 0; k < f->node[n].count; k++, c = f->node[c].next)
+		if (f->node[c].type != RL_JCS_STRING || f->node[c].len > STR_MAX ||
+		    rl_text_has_control(flat_s(f, (int)c), f->node[c].len))
+			return -1;
+	return 0;
+}
+
+int rl_statement_read_flat(const struct rl_jcs_flat *f, struct rl_statement *out)
+{
+	struct rl_stmt_session *s = &out->u.session.session;
+	const char *d = NULL;
+	int64_t v = 0;
+	int so;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = RL_K_COUNT;
+	out->supersedes = -1;
+	if (!f->n || f->node[0].type != RL_JCS_OBJECT)
+		return 0;
+	if (flat_int(f, 0, "v", 1, 1, &v) < 0 || v > 2 || flat_str(f, 0, "type", 1, &out->type) < 0 ||
+	    strcmp(out->type, "session_signoff") != 0 || rl_jcs_flat_get(f, 0, "issuer") >= 0)
+		return 0;
+	out->v = (int)v;
+	out->kind = RL_K_SESSION;
+	if (flat_int(f, 0, "signer", 1, ID_MIN, &out->signer) < 0 || flat_str(f, 0, "key", 1, &out->key) < 0 ||
+	    flat_str(f, 0, "signed_at", 1, &out->signed_at) < 0)
+		return 0;
+	/* rd_session */
+	if ((so = rl_jcs_flat_get(f, 0, "session")) < 0 || f->node[so].type != RL_JCS_OBJECT ||
+	    flat_str(f, 0, "decision", 1, &d) < 0)
+		return 0;
+	if (strcmp(d, "confirmed") == 0)
+		out->decision = RL_DECISION_CONFIRMED;
+	else if (strcmp(d, "rejected") == 0)
+		out->decision = RL_DECISION_REJECTED;
+	else
+		return 0;
+	/* steps: checked, but not kept (the record holds them as JSON) */
+	if (flat_str(f, 0, "role", 0, &out->u.session.role) < 0 || flat_strings(f, 0, "steps") < 0 ||
+	    flat_text(f, 0, "reason", &out->reason) < 0 || flat_str(f, 0, "reason_commit", 0, &out->reason_commit) < 0 ||
+	    (out->decision == RL_DECISION_REJECTED && !out->reason && !out->reason_commit))
+		return 0;
+	if (flat_int(f, so, "id", 1, ID_MIN, &s->id) < 0 || flat_int(f, so, "trainee", 1, ID_MIN, &s->trainee) < 0 ||
+	    flat_int(f, so, "trainer", 0, ID_MIN, &s->trainer) < 0 || flat_int(f, so, "minutes", 0, 0, &s->minutes) < 0 ||
+	    flat_str(f, so, "date", 0, &s->date) < 0 || flat_str(f, so, "activity", 0, &s->activity) < 0 ||
+	    flat_str(f, so, "platform", 0, &s->platform) < 0 || flat_str(f, so, "role", 0, &s->role) < 0 ||
+	    flat_str(f, so, "created_at", 0, &s->created_at) < 0 || flat_text(f, so, "site", &s->site) < 0 ||
+	    flat_text(f, so, "procedure", &s->procedure) < 0 || flat_text(f, so, "notes", &s->notes) < 0 ||
+	    flat_str(f, so, "notes_commit", 0, &s->notes_commit) < 0 || flat_strings(f, so, "steps") < 0)
+		return 0;
+	out->subject = s->trainee;
+	return 1;
 }

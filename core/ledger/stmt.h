@@ -99,6 +99,19 @@ struct rl_statement {
  */
 int rl_statement_read(const json_t *st, const char *path, struct rl_statement *out, struct rl_error *err);
 
+/*
+ * The verifier's typed reader (ledger/verify.c), from the flat tree of
+ * a statement's canonical text (rl_jcs_scan_canonical) with no jansson
+ * value: 1 when the statement is a session_signoff that
+ * rl_statement_read reads without a problem, *out then the same record
+ * except that out->json and the members kept as JSON (the steps) are
+ * NULL, and its strings point into f->text; 0 otherwise (another kind, a
+ * problem, a null member, "issuer" present), when the caller reads the
+ * JSON way, which also says what is wrong.  tests/fuzz/fuzz_jcs_flat.c holds it to rl_statement_read.
+ */
+struct rl_jcs_flat;
+int rl_statement_read_flat(const struct rl_jcs_flat *f, struct rl_statement *out);
+
 /* The kind named by a statement's "type" (-1 for none); never fails. */
 int rl_statement_kind(const json_t *st);
 

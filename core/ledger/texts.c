@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "ledger/jcs.h"
 #include "store/ledger_rows.h"
 
 const char *const rl_text_members[] = { "reason", "session.notes", NULL };
@@ -178,6 +179,93 @@ int rl_texts_check(const json_t *st, const json_t *texts, int *erased, char *why
 	if (erased)
 		*erased = missing;
 	return 0;
+}
+
+/* rl_texts_check over the flat tree of the statement's canonical text: 1 when it would pass (and *erased as it sets), else 0. */
+int rl_texts_check_flat(const struct rl_jcs_flat *f, const json_t *texts, int *erased)
+{
+	int vn = rl_jcs_flat_get(f, 0, "v"), tn = rl_jcs_flat_get(f, 0, "type"), commits = 0, missing = 0;
+	int64_t v = vn >= 0 && f->node[vn].type == RL_JCS_INTEGER ? f->node[vn].num : 0;
+	const char *path;
+	json_t *t;
+
+	if (v != 1 && v != 2)
+		return 0;
+	if (texts && !json_is_object(texts))
+		return 0;
+	json_object_foreach((json_t *)texts, path, t) {
+		const char *const *p;
+		for (p = rl_text_members; *p && strcmp(*p, path); p++)
+			;
+		if (!*p)
+			return 0;
+	}
+	for (const char *const *p = rl_text_members; *p; p++) {
+		const char *dot = strchr(*p, '.'), *name = dot ? dot + 1 : *p, *chex, *text, *salt_hex;
+		char first[32], cname[48], commit[72];
+		int parent = 0, c;
+		json_t *given_t = json_object_get(texts, *p);
+		uint8_t salt[RL_TEXT_SALT_BYTES];
+
+		/* as parent_of and rl_texts_check name them (no snprintf: this runs for every entry) */
+		if (dot) {
+			size_t n = (size_t)(dot - *p) < sizeof(first) - 1 ? (size_t)(dot - *p) : sizeof(first) - 1;
+			memcpy(first, *p, n);
+			first[n] = '\0';
+			parent = rl_jcs_flat_get(f, 0, first);
+			if (parent >= 0 && f->node[parent].type != RL_JCS_OBJECT)
+				parent = -1;
+		}
+		if (strlen(name) + sizeof("_commit") > sizeof(cname))
+			return 0;
+		memcpy(cname, name, strlen(name));
+		memcpy(cname + strlen(name), "_commit", sizeof("_commit"));
+		c = parent >= 0 ? rl_jcs_flat_get(f, parent, cname) : -1;
+		if (v == 1) {
+			if (c >= 0 || given_t)
+				return 0;
+			continue;
+		}
+		if (parent >= 0 && rl_jcs_flat_get(f, parent, name) >= 0)
+			return 0;
+		if (c < 0) {
+			if (given_t)
+				return 0;
+			continue;
+		}
+		commits++;
+		chex = f->node[c].type == RL_JCS_STRING ? f->text.data + f->node[c].str : NULL;
+		if (!chex || strncmp(chex, RL_TEXT_COMMIT_PREFIX, sizeof(RL_TEXT_COMMIT_PREFIX) - 1) != 0 ||
+		    !lower_hex(chex + sizeof(RL_TEXT_COMMIT_PREFIX) - 1, 64))
+			return 0;
+		if (!given_t) {
+			missing++;
+			continue;
+		}
+		if (!json_is_object(given_t))
+			return 0;
+		if (json_object_get(given_t, "erased_at")) {
+			if (!json_is_string(json_object_get(given_t, "erased_at")) || json_object_size(given_t) != 1)
+				return 0;
+			missing++;
+			continue;
+		}
+		text = json_string_value(json_object_get(given_t, "text"));
+		salt_hex = json_string_value(json_object_get(given_t, "salt"));
+		if (!text || !salt_hex || json_object_size(given_t) != 2)
+			return 0;
+		if (!lower_hex(salt_hex, 2 * RL_TEXT_SALT_BYTES) || rl_hex_decode_exact(salt_hex, salt, sizeof(salt)) < 0)
+			return 0;
+		rl_text_commitment(text, json_string_length(json_object_get(given_t, "text")), salt, commit);
+		if (strcmp(commit, chex) != 0)
+			return 0;
+	}
+	if (v == 2 && !commits &&
+	    !(tn >= 0 && f->node[tn].type == RL_JCS_STRING && strcmp(f->text.data + f->node[tn].str, "accreditation") == 0))
+		return 0;
+	if (erased)
+		*erased = missing;
+	return 1;
 }
 
 json_t *rl_texts_open(const json_t *st, const json_t *texts)

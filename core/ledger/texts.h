@@ -64,6 +64,15 @@ json_t *rl_texts_seal(const json_t *plain, json_t *texts);
 int rl_texts_check(const json_t *st, const json_t *texts, int *erased, char *why, size_t wsize);
 
 /*
+ * rl_texts_check of the statement whose canonical text f is the flat
+ * tree of (rl_jcs_scan_canonical), without a jansson value, for the
+ * verifier: 1 when rl_texts_check would pass (with *erased as it sets
+ * it), 0 when it would not (the caller then calls it for the sentence).
+ */
+struct rl_jcs_flat;
+int rl_texts_check_flat(const struct rl_jcs_flat *f, const json_t *texts, int *erased);
+
+/*
  * The version 2 statement st opened: each "<name>_commit" replaced by
  * its text from texts, "v" 1, i.e. what the rl_stmt_* builders give for
  * the same record.  NULL unless rl_texts_check passes with every text

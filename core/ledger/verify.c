@@ -2,12 +2,13 @@
  * verify.c - the offline ledger verifier; see verify.h and docs/ledger.md.
  *
  * Two stages per batch of export lines.  Stage 1 is independent per entry
- * and runs on several threads: read the line (once: fast_line for the
+ * and runs on a pool of worker threads (base/pool.h): read the line (once: fast_line for the
  * server's shape, else jansson), decode key and signature, check the
  * message's prefix, verify the Ed25519 signature, parse the statement
  * proving it is in JCS form as it goes (rl_jcs_parse_canonical; else
  * parse, canonicalise and compare), hash the leaf.  Stage 2 walks the
- * batch in index order on the calling thread: index sequence, signer
+ * batch in index order on the calling thread, which also reads the next
+ * batch while the workers check one: index sequence, signer
  * authority (which needs everything before it), the Merkle stream.  The
  * first entry that fails either stage is the one reported.
  */
@@ -25,6 +26,7 @@
 
 #include "ledger/authority.h"
 #include "base/buf.h"
+#include "base/pool.h"
 #include "ledger/jcs.h"
 #include "ledger/kinds.h"
 #include "ledger/texts.h"
@@ -34,6 +36,7 @@
 #include "base/util.h"
 
 #define BATCH 2048
+#define CHUNK 16      /* entries a worker takes at a time (BATCH / CHUNK items per batch) */
 #define MAX_THREADS 16
 
 const char *const rl_verify_type_names[] = {
@@ -59,12 +62,15 @@ struct entry {
 	size_t raw_len;      /* its length there, newline included */
 	int blank_before;    /* a blank line came before this one */
 	int64_t index;       /* -1 if the line has no usable index */
-	json_t *stmt;        /* the parsed statement (stage 1) */
+	json_t *stmt;        /* the parsed statement (stage 1); dropped by the worker that next checks this slot */
+	struct rl_buf msg;   /* the decoded message (stage 1), kept for the next batch read into this slot */
+	struct rl_jcs_flat flat; /* the statement's flat tree when read the typed way (e->st points into it), kept too */
 	struct rl_statement st; /* its members, read from stmt in stage 1 (ledger/stmt.h) */
 	uint8_t pk[32];
 	uint8_t leaf[32];
 	int redacted;        /* a redacted line: only the leaf hash, nothing to check but the tree */
 	int one_pass;        /* read by fast_line and rl_jcs_parse_canonical (no second parse) */
+	int typed;           /* read by rl_jcs_scan_canonical and rl_statement_read_flat (no jansson value) */
 	int texts, erased;   /* free texts committed to: checked against the commitment, and erased (ledger/texts.h) */
 	char why[400];       /* stage 1 fault, "" if none */
 };
@@ -276,7 +282,7 @@ json_t *rl_verify_line_statement(const char *line, size_t len, struct rl_buf *sc
  * the same pass, else by jansson and compared with its canonical form.
  * mbuf is the thread's buffer for the decoded message.
  */
-static void check_entry(struct entry *e, struct rl_buf *mbuf)
+static void check_entry(struct entry *e, struct rl_buf *mbuf, int typed)
 {
 	static const size_t plen = sizeof(RL_STATEMENT_PREFIX) - 1;
 	json_error_t jerr;
@@ -293,6 +299,7 @@ static void check_entry(struct entry *e, struct rl_buf *mbuf)
 	e->stmt = NULL;
 	e->redacted = 0;
 	e->one_pass = 0;
+	e->typed = 0;
 	e->texts = e->erased = 0;
 	e->why[0] = '\0';
 	if (fast_line(e->line, e->len, &view, mbuf)) {
@@ -372,6 +379,22 @@ read:
 		bad1(e, "the signature does not verify under public key %s", pk64);
 		goto out;
 	}
+	/*
+	 * A session sign-off in the server's line, when no caller wants the
+	 * statement as JSON: its canonical text scanned into a flat tree and
+	 * read from there, no jansson value built (the pass below says what
+	 * is wrong with anything this does not take).
+	 */
+	if (typed && !line && rl_jcs_scan_canonical(msg + plen, mlen - plen, &e->flat) == 0 &&
+	    rl_texts_check_flat(&e->flat, texts, &e->erased) && rl_statement_read_flat(&e->flat, &e->st)) {
+		e->one_pass = e->typed = 1;
+		e->texts = (int)json_object_size(texts) - e->erased;
+		if (e->texts < 0)
+			e->texts = 0;
+		rl_merkle_leaf_hash((const uint8_t *)msg, mlen, sig, e->pk, e->leaf);
+		goto out;
+	}
+	e->erased = 0;
 	/* One pass that parses and proves the text canonical; else jansson's parse and the canonical form compared. */
 	if (!(e->stmt = rl_jcs_parse_canonical(msg + plen, mlen - plen)) || !json_is_object(e->stmt)) {
 		json_decref(e->stmt);
@@ -428,58 +451,39 @@ out:
 	json_decref(line);
 }
 
-struct job {
-	struct entry *entries;
-	size_t from, to;
-	struct rl_buf msg;    /* the decoded message of the entry being checked; kept from batch to batch */
-};
-
-static void *run_job(void *arg)
-{
-	struct job *j = arg;
-
-	for (size_t i = j->from; i < j->to; i++)
-		check_entry(&j->entries[i], &j->msg);
-	return NULL;
-}
-
 /*
- * Stage 1 of a batch on `threads` threads of its own, started by
- * check_start and waited for by check_join, so that the calling thread
- * reads the next batch and runs stage 2 of the previous one meanwhile.
+ * Stage 1 of a batch runs on a pool of workers started once for the
+ * whole export (threads started per batch begin with a cold allocator
+ * cache each time, and the trees they built were freed by this thread,
+ * into their arenas, while they allocated the next ones).  A worker takes
+ * CHUNK entries at a time; the statement a slot held two batches ago is
+ * dropped by the worker that checks the slot next, so trees are built and
+ * freed on the workers.
  */
-struct checker {
-	pthread_t tid[MAX_THREADS];
-	struct job jobs[MAX_THREADS];
-	int started[MAX_THREADS];
-	int threads;
+struct stage1 {
+	struct entry *entries;
+	size_t n;
+	int typed;            /* no entry callback: statements may be read without a jansson value */
 };
 
-static void check_start(struct checker *c, struct entry *entries, size_t n, int threads)
+static void check_chunk(void *ctx, size_t i)
 {
-	size_t per;
+	struct stage1 *b = ctx;
+	size_t from = i * CHUNK, to = from + CHUNK < b->n ? from + CHUNK : b->n;
 
-	if (threads > (int)n)
-		threads = n ? (int)n : 1;
-	c->threads = threads;
-	per = (n + (size_t)threads - 1) / (size_t)threads;
-	for (int t = 0; t < threads; t++) {
-		c->jobs[t].entries = entries;
-		c->jobs[t].from = (size_t)t * per < n ? (size_t)t * per : n;
-		c->jobs[t].to = c->jobs[t].from + per < n ? c->jobs[t].from + per : n;
-		c->started[t] = pthread_create(&c->tid[t], NULL, run_job, &c->jobs[t]) == 0;
+	for (size_t k = from; k < to; k++) {
+		struct entry *e = &b->entries[k];
+		json_decref(e->stmt);
+		e->stmt = NULL;
+		check_entry(e, &e->msg, b->typed);
 	}
 }
 
-static void check_join(struct checker *c)
+static void check_start(struct rl_pool *pool, struct stage1 *b, struct entry *entries, size_t n)
 {
-	for (int t = 0; t < c->threads; t++) {
-		if (c->started[t])
-			pthread_join(c->tid[t], NULL);
-		else
-			run_job(&c->jobs[t]); /* no thread: this one does it */
-	}
-	c->threads = 0;
+	b->entries = entries;
+	b->n = n;
+	rl_pool_post(pool, check_chunk, b, (n + CHUNK - 1) / CHUNK);
 }
 
 /* ---------------------------------------------------------------- authority state */
@@ -1227,37 +1231,33 @@ static int fail(struct rl_verify_result *res, int64_t index, const char *why)
 	return 1;
 }
 
-/* Drops the batch's statements; its line buffers stay for the next batch read into it (release_batch frees them). */
-static void free_batch(struct entry *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		json_decref(b[i].stmt);
-		b[i].stmt = NULL;
-	}
-}
-
+/* Frees everything a batch array holds (its statements, line and message buffers). */
 static void release_batch(struct entry *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < BATCH; i++)
+	for (size_t i = 0; i < BATCH; i++) {
+		json_decref(b[i].stmt);
 		free(b[i].line);
+		rl_buf_release(&b[i].msg);
+		rl_jcs_flat_release(&b[i].flat);
+	}
 	free(b);
 }
 
-/* Reads up to BATCH non-blank lines into b (*n of them); -1 on a read error (nothing held). */
+/*
+ * Reads up to BATCH non-blank lines into b (*n of them); -1 on a read
+ * error.  A slot's line and message buffers and its statement of two
+ * batches ago stay (stage 1 drops the statement).
+ */
 static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof, uint64_t *offset)
 {
 	*n = 0;
 	while (*n < BATCH) {
-		char *line = b[*n].line;
-		size_t cap = b[*n].cap;
-		ssize_t len = getline(&line, &cap, in);
-		b[*n].line = line;
-		b[*n].cap = cap;
+		struct entry *e = &b[*n];
+		ssize_t len = getline(&e->line, &e->cap, in);
 		if (len < 0) {
 			if (ferror(in)) {
-				free_batch(b, *n);
 				*n = 0;
 				return -1;
 			}
@@ -1266,19 +1266,16 @@ static int read_batch(FILE *in, struct entry *b, size_t *n, int *blank, int *eof
 		}
 		size_t raw = (size_t)len;
 		*offset += raw;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
+		while (len > 0 && (e->line[len - 1] == '\n' || e->line[len - 1] == '\r'))
+			e->line[--len] = '\0';
 		if (len == 0) {
 			*blank = 1;
 			continue;
 		}
-		memset(&b[*n], 0, sizeof(b[*n]));
-		b[*n].offset = *offset - raw;
-		b[*n].raw_len = raw;
-		b[*n].line = line;
-		b[*n].cap = cap;
-		b[*n].len = (size_t)len;
-		b[*n].blank_before = *blank;
+		e->offset = *offset - raw;
+		e->raw_len = raw;
+		e->len = (size_t)len;
+		e->blank_before = *blank;
 		*blank = 0;
 		(*n)++;
 	}
@@ -1310,6 +1307,7 @@ static int stage2(struct entry *batch, size_t n, struct state *s, struct rl_merk
 		if (e->why[0])
 			return fail(res, want, e->why);
 		res->one_pass += (uint64_t)e->one_pass;
+		res->typed += (uint64_t)e->typed;
 		res->texts += (uint64_t)e->texts;
 		res->texts_erased += (uint64_t)e->erased;
 		if (e->redacted)
@@ -1338,7 +1336,8 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 	struct state s;
 	struct rl_merkle_stream ms;
 	struct entry *batch, *next, *tmp;
-	struct checker chk = { .threads = 0 };
+	struct rl_pool *pool;
+	struct stage1 s1;
 	size_t na = 0, nb = 0;
 	uint8_t root[32], old_root[32];
 	int have_old_root = 0, blank = 0, threads = opts->threads > 0 ? opts->threads : 2, rc = 0, eof = 0;
@@ -1370,60 +1369,56 @@ int rl_verify_export(FILE *in, const struct rl_verify_opts *opts, struct rl_veri
 	}
 	batch = calloc(BATCH, sizeof(*batch));
 	next = calloc(BATCH, sizeof(*next));
-	if (!batch || !next) {
+	pool = batch && next ? rl_pool_new(threads) : NULL;
+	if (!pool) {
 		free(batch);
 		free(next);
 		return rl_error_internal(err, "out of memory");
 	}
-	for (int t = 0; t < MAX_THREADS; t++)
-		rl_buf_init(&chk.jobs[t].msg, 0);
+	for (size_t i = 0; i < BATCH; i++) {
+		rl_buf_init(&batch[i].msg, 0);
+		rl_buf_init(&next[i].msg, 0);
+		rl_buf_init(&batch[i].flat.text, 0);
+		rl_buf_init(&next[i].flat.text, 0);
+	}
+	s1.typed = opts->entry == NULL;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.log_key, opts->log_key, 32);
 	s.res = res;
 	rl_merkle_stream_init(&ms);
 
 	/*
-	 * A pipeline over two batches: while stage 1 of batch B runs on its
-	 * threads, this thread runs stage 2 of batch A (in index order) and
-	 * then reads the batch after B into A's place.
+	 * A pipeline over two batches: while the workers run stage 1 of batch
+	 * A, this thread reads batch B; once A is checked, B is posted to the
+	 * workers and this thread runs stage 2 of A (in index order), then
+	 * reads the batch after B into A's place while B is checked.
 	 */
 	if (read_batch(in, batch, &na, &blank, &eof, &offset) < 0)
 		goto read_failed;
 	if (na)
-		check_start(&chk, batch, na, threads);
+		check_start(pool, &s1, batch, na);
 	while (na && rc == 0) {
-		check_join(&chk);
 		nb = 0;
-		if (!eof && read_batch(in, next, &nb, &blank, &eof, &offset) < 0) {
-			free_batch(batch, na);
+		if (!eof && read_batch(in, next, &nb, &blank, &eof, &offset) < 0)
 			goto read_failed;
-		}
+		rl_pool_wait(pool);
 		if (nb)
-			check_start(&chk, next, nb, threads);
+			check_start(pool, &s1, next, nb);
 		rc = stage2(batch, na, &s, &ms, res, opts, &old, old_root, &have_old_root, every);
-		free_batch(batch, na);
-		if (rc) {
-			if (nb)
-				check_join(&chk);
-			free_batch(next, nb);
-			break;
-		}
 		tmp = batch, batch = next, next = tmp;
 		na = nb;
 	}
 	if (0) {
 read_failed:
+		rl_pool_free(pool);
 		release_batch(batch);
 		release_batch(next);
-		for (int t = 0; t < MAX_THREADS; t++)
-			rl_buf_release(&chk.jobs[t].msg);
 		state_free(&s);
 		return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export");
 	}
+	rl_pool_free(pool); /* after a bad entry, the batch posted last is still being checked */
 	release_batch(batch);
 	release_batch(next);
-	for (int t = 0; t < MAX_THREADS; t++)
-		rl_buf_release(&chk.jobs[t].msg);
 	state_free(&s);
 	if (rc)
 		return rc;

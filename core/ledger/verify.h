@@ -31,8 +31,8 @@
  *   - optionally, the export's prefix of a previously saved head's size
  *     hashes to that head's root (the log was only appended to).
  *
- * Signatures, parsing and JCS checks run on opts->threads threads in
- * batches; the results are consumed in index order, so the FIRST bad
+ * Signatures, parsing and JCS checks run on opts->threads worker threads
+ * (started once) in batches; the results are consumed in index order, so the FIRST bad
  * entry is the one reported.  Formats: docs/ledger.md.
  */
 #ifndef RASLOG_VERIFY_H
@@ -79,6 +79,8 @@ struct rl_verify_result {
 	uint64_t redacted;          /* of those, redacted lines (only their leaf hash counted) */
 	uint64_t one_pass;          /* of those, read in one pass: the server's line shape, the statement proved
 				       canonical as it was parsed (the others: jansson, then JCS compared) */
+	uint64_t typed;             /* of those, read with no jansson value: a session sign-off's canonical text
+				       read into ledger/stmt.h's record directly (only when opts->entry is NULL) */
 	uint64_t texts;             /* free texts checked against their statements' commitments (ledger/texts.h) */
 	uint64_t texts_erased;      /* commitments whose text was erased (or not given): shown as erased */
 	char root_hex[65];          /* the root over all entries (when ok) */

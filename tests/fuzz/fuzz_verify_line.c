@@ -11,10 +11,14 @@
  * entry (stage 1, check_entry: either reading, the signature, the
  * canonical form, the texts, the typed members): it must never crash, and
  * an entry it passes has a statement, one it refuses a reason and none.
+ * It is checked twice, as for `raslog audit` (the statement as JSON) and
+ * as for `raslog verify` (a session sign-off read typed, with no JSON
+ * value): the same reason or none, index, leaf, texts and record.
  * (rl_verify_export itself is left out: its two batches of 2,048 entries
  * made a run cost more than the checks.)
  */
 #include "../../core/ledger/verify.c"
+#include "stmt_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,18 +47,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rl_buf_release(&msg);
 
-	if (sodium_init() < 0 || !(e = calloc(1, sizeof(*e))) || !(e->line = malloc(size ? size : 1))) {
+	if (sodium_init() < 0 || !(e = calloc(2, sizeof(*e))) || !(e[0].line = malloc(size ? size : 1)) ||
+	    !(e[1].line = malloc(size ? size : 1))) {
+		if (e)
+			free(e[0].line);
 		free(e);
 		return 0;
 	}
-	memcpy(e->line, data, size);
-	e->len = size;
-	check_entry(e, &msg);
-	if (e->why[0] ? e->stmt != NULL : !e->redacted && !e->stmt)
+	/* Stage 1 both ways: with the statement as JSON (e[0]) and typed where it can be (e[1]), one answer. */
+	for (int k = 0; k < 2; k++) {
+		memcpy(e[k].line, data, size);
+		e[k].len = size;
+		e[k].msg = (struct rl_buf)RL_BUF_INIT;
+		e[k].flat = (struct rl_jcs_flat)RL_JCS_FLAT_INIT;
+		check_entry(&e[k], &e[k].msg, k);
+	}
+	if (e[0].why[0] ? e[0].stmt != NULL : !e[0].redacted && !e[0].stmt)
 		abort();
-	json_decref(e->stmt);
-	free(e->line);
+	if (strcmp(e[0].why, e[1].why) != 0 || e[0].index != e[1].index || e[0].redacted != e[1].redacted ||
+	    e[0].texts != e[1].texts || e[0].erased != e[1].erased || e[0].typed ||
+	    (e[1].typed ? e[1].stmt != NULL : e[0].why[0] == '\0' && !e[0].redacted && !e[1].stmt) ||
+	    (!e[0].why[0] && (memcmp(e[0].leaf, e[1].leaf, 32) != 0 || (!e[0].redacted && !stmt_same(&e[0].st, &e[1].st)))))
+		abort();
+	for (int k = 0; k < 2; k++) {
+		json_decref(e[k].stmt);
+		free(e[k].line);
+		rl_buf_release(&e[k].msg);
+		rl_jcs_flat_release(&e[k].flat);
+	}
 	free(e);
-	rl_buf_release(&msg);
 	return 0;
 }

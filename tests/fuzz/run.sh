@@ -13,7 +13,7 @@ long) SECS=${FUZZ_TIME:-600} ;;
 *) echo "usage: $0 [short|long]" >&2; exit 2 ;;
 esac
 CC=${FUZZ_CC:-clang}
-TARGETS=${FUZZ_TARGETS:-"fuzz_jsonin fuzz_session fuzz_statement fuzz_router fuzz_import fuzz_recompute fuzz_oidc fuzz_optspec fuzz_programme fuzz_texts fuzz_stmt fuzz_jcs fuzz_verify_line"}
+TARGETS=${FUZZ_TARGETS:-"fuzz_jsonin fuzz_session fuzz_statement fuzz_router fuzz_import fuzz_recompute fuzz_oidc fuzz_optspec fuzz_programme fuzz_texts fuzz_stmt fuzz_jcs fuzz_verify_line fuzz_jcs_flat"}
 OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # Compiler flags and libraries as the Makefile has them (it grows), else pkg-config.

@@ -91,26 +91,49 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Verifies the given lines; returns rl_verify_export's result. */
+static void no_entry(void *ctx, int64_t index, const json_t *statement, const struct rl_statement *read,
+		     uint64_t offset, size_t len)
+{
+	(void)ctx, (void)index, (void)statement, (void)read, (void)offset, (void)len;
+}
+
+/*
+ * Verifies the given lines; returns rl_verify_export's result.  Twice:
+ * with an entry callback (every statement read as JSON, as for `raslog
+ * audit`) and without (session sign-offs read typed, as for `raslog
+ * verify`): both must give the same result, field for field, except the
+ * count of typed readings (none with the callback).
+ */
 static int run(char **ls, size_t n, const char *head, const char *old, struct rl_verify_result *res)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_verify_opts o;
-	FILE *f = tmpfile();
-	int rc;
+	struct rl_verify_result as_json;
+	int rc = 0, rc_json = 0;
 
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", ls[i]);
-	rewind(f);
 	memset(&o, 0, sizeof(o));
 	memcpy(o.log_key, log_key, 32);
 	o.head = head;
 	o.old_head = old;
 	o.threads = 2;
-	rc = rl_verify_export(f, &o, res, &err);
-	fclose(f);
+	for (int pass = 0; pass < 2; pass++) {
+		FILE *f = tmpfile();
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s\n", ls[i]);
+		rewind(f);
+		o.entry = pass ? NULL : no_entry;
+		rc = rl_verify_export(f, &o, pass ? res : &as_json, &err);
+		fclose(f);
+		if (!pass)
+			rc_json = rc;
+	}
 	if (rc)
 		fprintf(stderr, "# verify: index %lld: %s %s\n", (long long)res->bad_index, res->why, err.detail);
+	assert_int_equal(rc, rc_json);
+	assert_int_equal(as_json.typed, 0);
+	as_json.typed = res->typed;
+	assert_string_equal(as_json.why, res->why);
+	assert_memory_equal(&as_json, res, sizeof(*res));
 	return rc;
 }
 
@@ -207,6 +230,19 @@ static void test_good(void **state)
 		for (size_t i = 0; i < nlines; i++)
 			with_texts += strstr(lines[i], ",\"texts\":{") != NULL;
 		assert_int_equal(res.one_pass, nlines - res.redacted);
+	}
+	/* The session sign-offs (with "steps" or without) read typed (run() checked the same result read as JSON). */
+	{
+		uint64_t signoffs = 0, steps = 0;
+		for (size_t i = 0; i < nlines; i++) {
+			signoffs += strstr(lines[i], "session_signoff") != NULL;
+			steps += strstr(lines[i], "session_signoff") && strstr(lines[i], "steps");
+		}
+		assert_true(signoffs > 0);
+		assert_int_equal(res.typed, signoffs);
+		assert_int_equal(res.typed, res.statements[5]);
+		if (!steps)
+			print_message("# (the demo ledger has no sign-off with steps)\n");
 	}
 }
 
@@ -1156,6 +1192,7 @@ static void test_many_batches(void **state)
 	assert_true(res.ok);
 	assert_int_equal(res.entries, total);
 	assert_int_equal(res.statements[5] >= total - n, 1);
+	assert_int_equal(res.typed, 0); /* the callback has every statement as JSON */
 	assert_int_equal(seen.next, (int64_t)total);
 	assert_int_equal(seen.statements, total - res.redacted); /* a redacted line passes no statement */
 	assert_int_equal(seen.bad_offsets, 0);
