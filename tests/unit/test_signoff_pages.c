@@ -6,8 +6,11 @@
  * sessions_pending index alone, without a sessions row per claim, and
  * still count what they counted (a claim edited, signed off, withdrawn);
  * the pending cap's count searches the same index by both its columns.
+ * The duplicate warning of a session logged (store/sessions_rows.c
+ * rl_rows_session_duplicate) reads the trainee's sessions of that day by
+ * sessions_by_day (schema/022_sessions_by_day.sql), not every session.
  * The SQL below is those functions' text: a change to it that loses the
- * covering index shows here.
+ * index shows here.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +26,7 @@
 #include "base/error.h"
 #include "store/db.h"
 #include "store/progress_rows.h"
+#include "store/sessions_rows.h"
 #include "store/sql.h"
 
 #include "db_fixture.h"
@@ -33,6 +37,10 @@ static const char claims_sql[] = "SELECT count(*), coalesce(sum(id), 0), coalesc
 				 "FROM sessions WHERE trainee_id = ? AND status = 'pending'";
 static const char cap_sql[] = "SELECT count(*) FROM sessions WHERE trainee_id = ? AND trainer_id = ? "
 			      "AND status = 'pending'";
+
+static const char duplicate_sql[] = "SELECT id FROM sessions WHERE trainee_id = ? AND date = ? AND activity = ? "
+				    "AND minutes = ? AND procedure IS NOT DISTINCT FROM ? AND id <> ? "
+				    "AND status IN ('pending', 'signed') ORDER BY id LIMIT 1";
 
 static void run(struct rl_db *db, const char *sql)
 {
@@ -156,11 +164,33 @@ static void test_claims_follow_changes(void **state)
 	assert_int_equal(c.ids, a);
 }
 
+/* The duplicate warning reads the day's sessions by sessions_by_day, and finds the same day's twin only. */
+static void test_duplicate_by_day(void **state)
+{
+	struct db_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t trainee = add_user(f->db, "dup_trainee", 1), trainer = add_user(f->db, "dup_trainer", 2);
+	int64_t first = add_session(f->db, trainee, trainer), id = -1;
+	char plan[1024];
+
+	plan_of(f->db, duplicate_sql, plan, sizeof(plan));
+	if (!strstr(plan, "sessions_by_day (trainee_id=? AND date=?)"))
+		fail_msg("the duplicate warning does not search sessions_by_day by trainee and day:\n%s", plan);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, 0, &id,
+						   &err), 1);
+	assert_int_equal(id, first);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, first,
+						   &id, &err), 0);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-03", "console_full", 60, NULL, 0, &id,
+						   &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_claims_covering, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_claims_follow_changes, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_by_day, db_fixture_setup, db_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
