@@ -6,13 +6,14 @@
  * Online (faculty or admin): fetches the log key, the signed tree head and
  * the export, verifies them (core/ledger/verify.c), recomputes every
  * trainee's per-requirement figures, module states and status from the
- * export (core/domain/recompute.c, which calls the server's own
- * rl_figures), and compares them with GET /trainees/{id}/progress and the
+ * export (core/domain/recompute.c, which walks the statements as the
+ * server's own rl_figures does), and compares them with GET
+ * /trainees/{id}/progress and the
  * accreditation list.  Each difference is printed as trainee,
  * requirement, server figure, ledger figure; any difference exits 1.
  *
  * Offline (--file): verifies the export with --log-key and prints the
- * recomputed view.
+ * recomputed view: each trainee's progress report (not the evidence).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,7 +450,8 @@ const struct os_cmd cli_cmd_audit = {
 		 "ledger and are not compared.\n"
 		 "\n"
 		 "With --file EXPORT.jsonl --log-key KEY [--head HEAD.json] it recomputes\n"
-		 "offline from an export and prints the view.\n",
+		 "offline from an export and prints the view: each trainee's progress\n"
+		 "report (figures and statuses, as GET /trainees/{id}/progress shows it).\n",
 	.opts = opts,
 	.shared = cli_shared_plain,
 	.run = audit,

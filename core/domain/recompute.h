@@ -6,9 +6,12 @@
  * measured against comes from the export too: their latest "enrolment"
  * statement names a curriculum version by content hash, and the
  * "curriculum" statement with that hash carries the whole definition.
- * The figures are rl_figures() (domain/figures.h), the function the
- * server serves, over the trainee's statements, with no pending claims
- * (those are not in the ledger).
+ * The figures are rl_figures_progress() (domain/figures.h): the walk of
+ * rl_figures(), the function the server serves, over the trainee's
+ * statements, with no pending claims (those are not in the ledger), and
+ * the progress report of it alone, as GET /trainees/{id}/progress shows
+ * it; not the evidence report (each requirement's evidence, the
+ * assessments), which GET /trainees/{id}/evidence serves.
  */
 #ifndef RASLOG_RECOMPUTE_H
 #define RASLOG_RECOMPUTE_H
@@ -22,7 +25,10 @@
 
 /*
  * Returns {"trainees":[{"trainee":ID,"curriculum":{"code","version","sha256"},
- * "report":<rl_figures document>}, ...]} in trainee order, and
+ * "report":<progress document>}, ...]} in trainee order (the progress
+ * document is rl_progress_to_json's: "curriculum", "status",
+ * "modules_met", "modules_total", "modules", "unmet", "evaluated_status"
+ * and, when live, "accreditation"), and
  * "statements": the entries read (not redacted), and "imports": every
  * simulator_import and elearning_confirmation statement as {"index","trainee","decision","import"}
  * (the statement's import object), for comparing with the files held.  A trainee whose
