@@ -294,7 +294,35 @@ struct audit_run {
 	json_t *evidence_diffs; /* the insufficient accreditations, listed after every other difference */
 };
 
-static int audit_row(void *ctx, json_t *row)
+/*
+ * A row of --file --json on one line, its members in the order
+ * JSON_SORT_KEYS gives, the report as the worker wrote it (compact).
+ */
+static void print_row_json(const json_t *row, const char *report)
+{
+	static const char *const members[] = { "accreditation_evidence", "curriculum", "error", "report", "trainee" };
+	const char *sep = "{";
+
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		const json_t *v = json_object_get(row, members[i]);
+		char *text;
+
+		if (strcmp(members[i], "report") == 0 && report) {
+			printf("%s\"report\":%s", sep, report);
+			sep = ",";
+			continue;
+		}
+		if (!v)
+			continue;
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+		printf("%s\"%s\":%s", sep, members[i], text ? text : "null");
+		free(text);
+		sep = ",";
+	}
+	fputs("}", stdout);
+}
+
+static int audit_row(void *ctx, json_t *row, const char *report)
 {
 	struct audit_run *a = ctx;
 
@@ -306,7 +334,7 @@ static int audit_row(void *ctx, json_t *row)
 	if (a->json) {
 		/* The document cli_print_json printed whole: its last member, "trainees", streams. */
 		printf("%s    ", a->rows ? ",\n" : "[\n");
-		print_nested(row, 4);
+		print_row_json(row, report);
 	} else {
 		print_row(row);
 	}
@@ -351,6 +379,8 @@ static int audit(const struct os_args *a)
 	}
 	run.json = json;
 	run.online = !file;
+	/* --file --json prints each report as the workers write it: no tree to build, sort and indent here. */
+	rl_recompute_text(r, file && json);
 	if ((rc = verify(in, key, head_text, r)) != 0)
 		goto out;
 	rl_format_date(rl_today(), today);

@@ -8,6 +8,7 @@
 #include "domain/catalog.h"
 #include "domain/curriculum.h"
 #include "domain/figures.h"
+#include "base/buf.h"
 #include "base/pool.h"
 #include "ledger/kinds.h"
 #include "ledger/ledger.h"
@@ -153,6 +154,7 @@ struct rl_recompute {
 	size_t ntrainees, cap;
 	json_int_t statements;
 	int oom;
+	int text;           /* rl_recompute_text */
 };
 
 struct rl_recompute *rl_recompute_new(void)
@@ -254,6 +256,7 @@ struct run_item {
 	const struct rl_curriculum *c;
 	char *text;                   /* the trainee's lines, one after another */
 	size_t cap;
+	struct rl_buf report;         /* the report's JSON, when the run writes text */
 	int unread;                   /* text is read by the worker (pread), not yet */
 	int failed;                   /* the worker could not read them (err set then) */
 	struct rl_error err;
@@ -265,6 +268,7 @@ struct run_batch {
 	const struct parsed_list *pl;
 	const char *today;
 	int fd;                       /* the export's descriptor for pread, or -1 (a memory stream) */
+	int text;                     /* the report as text (rl_recompute_text), not a tree */
 };
 
 /*
@@ -344,12 +348,15 @@ static void run_one(void *ctx, size_t i)
 	}
 	rl_buf_release(&scratch);
 	/* The progress report alone (the figures view the audit prints and compares), not the evidence report. */
+	rl_buf_reset(&it->report);
 	if (rl_figures_progress(it->c, b->tools, it->tl->id, entries, NULL, b->today, &p, &e) < 0 ||
-	    !(report = rl_progress_to_json(&p, &e))) {
+	    (b->text ? rl_progress_write_json(&p, &it->report, &e) < 0 : !(report = rl_progress_to_json(&p, &e)))) {
+		rl_buf_reset(&it->report);
 		json_object_set_new(it->row, "error", json_string(e.detail));
 	} else {
 		json_t *chk = evidence_check(entries, p.acc_index, b->pl, b->tools, it->tl->id, b->today);
-		json_object_set_new(it->row, "report", report);
+		if (report)
+			json_object_set_new(it->row, "report", report);
 		if (chk)
 			json_object_set_new(it->row, "accreditation_evidence", chk);
 	}
@@ -428,7 +435,7 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 	struct run_item *a = calloc(RUN_BATCH, sizeof(*a)), *b = calloc(RUN_BATCH, sizeof(*b)), *tmp;
 	struct parsed_list pl = { NULL, 0 };
 	int fd = fileno(in);
-	struct run_batch xa = { a, tools, &pl, today, fd }, xb = { b, tools, &pl, today, fd }, *ba = &xa,
+	struct run_batch xa = { a, tools, &pl, today, fd, r->text }, xb = { b, tools, &pl, today, fd, r->text }, *ba = &xa,
 			 *bb = &xb, *tb;
 	struct rl_pool *pool = rl_pool_new(-1);
 	size_t next = 0, na = 0, nb;
@@ -436,6 +443,10 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 
 	if (!tools)
 		goto done;
+	for (size_t i = 0; a && b && i < RUN_BATCH; i++) {
+		rl_buf_init(&a[i].report, 0);
+		rl_buf_init(&b[i].report, 0);
+	}
 	if (r->oom || !a || !b || !pool) {
 		rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
 		goto done;
@@ -470,7 +481,7 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 				goto done;
 			}
 			if (!stop)
-				stop = each(ctx, a[i].row);
+				stop = each(ctx, a[i].row, a[i].c && a[i].report.len ? a[i].report.data : NULL);
 			json_decref(a[i].row);
 			a[i].row = NULL;
 		}
@@ -488,11 +499,13 @@ done:
 		if (a) {
 			json_decref(a[i].row);
 			free(a[i].text);
+			rl_buf_release(&a[i].report);
 			rl_error_clear(&a[i].err);
 		}
 		if (b) {
 			json_decref(b[i].row);
 			free(b[i].text);
+			rl_buf_release(&b[i].report);
 			rl_error_clear(&b[i].err);
 		}
 	}
@@ -502,6 +515,11 @@ done:
 		rl_curriculum_free(pl.v[pi].c);
 	free(pl.v);
 	return rc;
+}
+
+void rl_recompute_text(struct rl_recompute *r, int on)
+{
+	r->text = on;
 }
 
 json_int_t rl_recompute_statements(const struct rl_recompute *r)
@@ -514,8 +532,9 @@ const json_t *rl_recompute_imports(const struct rl_recompute *r)
 	return r->imports;
 }
 
-static int collect(void *ctx, json_t *row)
+static int collect(void *ctx, json_t *row, const char *report_json)
 {
+	(void)report_json; /* never text here */
 	json_array_append(ctx, row);
 	return 0;
 }
