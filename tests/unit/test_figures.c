@@ -620,6 +620,51 @@ static void test_progress_matches_report(void **state)
 	rl_curriculum_free(c);
 }
 
+/* rl_recompute_run's rows with text on: each report parsed back, set as the row's "report", into the array ctx. */
+static int collect_text(void *ctx, json_t *row, const char *report_json)
+{
+	json_t *copy = json_deep_copy(row);
+
+	assert_null(json_object_get(row, "report"));
+	assert_non_null(report_json);
+	json_object_set_new(copy, "report", json_loads(report_json, 0, NULL));
+	assert_non_null(json_object_get(copy, "report"));
+	json_array_append_new(ctx, copy);
+	return 0;
+}
+
+/* The two passes over in by hand, with the reports as text (rl_recompute_text): {"trainees":[rows]}. */
+static json_t *recompute_text(FILE *in)
+{
+	struct rl_recompute *r = rl_recompute_new();
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *rows = json_array();
+	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0;
+	uint64_t offset = 0;
+	char *line = NULL;
+	ssize_t len;
+
+	rewind(in);
+	while ((len = getline(&line, &cap, in)) > 0) {
+		json_t *entry = json_loadb(line, (size_t)len, 0, NULL);
+		const char *msg = json_string_value(json_object_get(entry, "message"));
+		json_t *st = msg && strlen(msg) > plen ? json_loads(msg + plen, 0, NULL) : NULL;
+
+		if (st)
+			rl_recompute_add(r, json_integer_value(json_object_get(entry, "index")), st, NULL, offset,
+					 (size_t)len);
+		json_decref(st);
+		json_decref(entry);
+		offset += (uint64_t)len;
+	}
+	free(line);
+	rl_recompute_text(r, 1);
+	assert_int_equal(rl_recompute_run(r, in, "2026-06-01", collect_text, rows, &err), 0);
+	rl_recompute_free(r);
+	return json_pack("{s:o}", "trainees", rows);
+}
+
+
 /*
  * `raslog audit`'s recompute over an export of more trainees than two of
  * its batches (64 trainees each, computed on worker threads): every
@@ -668,6 +713,12 @@ static void test_recompute_batches(void **state)
 	rewind(in);
 	out = rl_recompute_export(in, "2026-06-01", &err);
 	assert_non_null(out);
+	/* With the reports written as text by the workers (`raslog audit --file --json`): the same reports. */
+	{
+		json_t *as_text = recompute_text(in);
+		assert_true(json_equal(json_object_get(as_text, "trainees"), json_object_get(out, "trainees")));
+		json_decref(as_text);
+	}
 	/* The same export from a memory stream (no descriptor: read on the calling thread): the same rows. */
 	{
 		long size;
