@@ -6,13 +6,14 @@
  * Online (faculty or admin): fetches the log key, the signed tree head and
  * the export, verifies them (core/ledger/verify.c), recomputes every
  * trainee's per-requirement figures, module states and status from the
- * export (core/domain/recompute.c, which calls the server's own
- * rl_figures), and compares them with GET /trainees/{id}/progress and the
+ * export (core/domain/recompute.c, which walks the statements as the
+ * server's own rl_figures does), and compares them with GET
+ * /trainees/{id}/progress and the
  * accreditation list.  Each difference is printed as trainee,
  * requirement, server figure, ledger figure; any difference exits 1.
  *
  * Offline (--file): verifies the export with --log-key and prints the
- * recomputed view.
+ * recomputed view: each trainee's progress report (not the evidence).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,7 +294,35 @@ struct audit_run {
 	json_t *evidence_diffs; /* the insufficient accreditations, listed after every other difference */
 };
 
-static int audit_row(void *ctx, json_t *row)
+/*
+ * A row of --file --json on one line, its members in the order
+ * JSON_SORT_KEYS gives, the report as the worker wrote it (compact).
+ */
+static void print_row_json(const json_t *row, const char *report)
+{
+	static const char *const members[] = { "accreditation_evidence", "curriculum", "error", "report", "trainee" };
+	const char *sep = "{";
+
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		const json_t *v = json_object_get(row, members[i]);
+		char *text;
+
+		if (strcmp(members[i], "report") == 0 && report) {
+			printf("%s\"report\":%s", sep, report);
+			sep = ",";
+			continue;
+		}
+		if (!v)
+			continue;
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+		printf("%s\"%s\":%s", sep, members[i], text ? text : "null");
+		free(text);
+		sep = ",";
+	}
+	fputs("}", stdout);
+}
+
+static int audit_row(void *ctx, json_t *row, const char *report)
 {
 	struct audit_run *a = ctx;
 
@@ -305,7 +334,7 @@ static int audit_row(void *ctx, json_t *row)
 	if (a->json) {
 		/* The document cli_print_json printed whole: its last member, "trainees", streams. */
 		printf("%s    ", a->rows ? ",\n" : "[\n");
-		print_nested(row, 4);
+		print_row_json(row, report);
 	} else {
 		print_row(row);
 	}
@@ -350,6 +379,8 @@ static int audit(const struct os_args *a)
 	}
 	run.json = json;
 	run.online = !file;
+	/* --file --json prints each report as the workers write it: no tree to build, sort and indent here. */
+	rl_recompute_text(r, file && json);
 	if ((rc = verify(in, key, head_text, r)) != 0)
 		goto out;
 	rl_format_date(rl_today(), today);
@@ -449,7 +480,8 @@ const struct os_cmd cli_cmd_audit = {
 		 "ledger and are not compared.\n"
 		 "\n"
 		 "With --file EXPORT.jsonl --log-key KEY [--head HEAD.json] it recomputes\n"
-		 "offline from an export and prints the view.\n",
+		 "offline from an export and prints the view: each trainee's progress\n"
+		 "report (figures and statuses, as GET /trainees/{id}/progress shows it).\n",
 	.opts = opts,
 	.shared = cli_shared_plain,
 	.run = audit,

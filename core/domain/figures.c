@@ -637,6 +637,7 @@ static int figures(const struct rl_curriculum *c, const struct rl_tools *tools, 
 		only->acc_index = acc_index;
 		snprintf(only->acc_until, sizeof(only->acc_until), "%s", acc_until ? acc_until : "");
 		only->has_until = acc_until != NULL;
+		only->until = acc_until;
 		rc = 0;
 		goto out;
 	}
@@ -715,6 +716,26 @@ int rl_figures_tallies(const struct rl_curriculum *c, const struct rl_tools *too
 		return -1;
 	}
 	return 0;
+}
+
+int rl_figures_progress(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+			const json_t *entries, const json_t *pending, const char *today, struct rl_progress *out,
+			struct rl_error *err)
+{
+	struct rl_figures_tallies t;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (rl_figures_tallies(c, tools, trainee, entries, pending, &t, err) < 0)
+		return -1;
+	/* As figures() does for the report, over the same tallies. */
+	if ((rc = rl_curriculum_assess(c, rl_figures_lookup, &t, out, err)) == 0) {
+		rl_progress_set_accreditation(out, t.acc_index, t.until, today);
+		out->acc_until = t.acc_index >= 0 ? t.until : NULL; /* shown as signed, "" too */
+	}
+	json_decref(t.sig);
+	json_decref(t.pen);
+	return rc;
 }
 
 int rl_figures_lookup(void *ctx, const char *key, long long *signed_amount, long long *pending_amount)

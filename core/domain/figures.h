@@ -82,10 +82,25 @@ struct rl_figures_tallies {
 	int64_t acc_index;      /* the live accreditation's ledger index, or -1 */
 	int has_until;          /* it has a valid_until: */
 	char acc_until[32];
+	const char *until;      /* the same valid_until whole, or NULL (borrowed from entries) */
 };
 int rl_figures_tallies(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
 		       const json_t *entries, const json_t *pending, struct rl_figures_tallies *out,
 		       struct rl_error *err);
+
+/*
+ * The progress record alone, what GET /trainees/{id}/progress shows of
+ * rl_figures(): rl_figures_tallies' walk, then rl_curriculum_assess over
+ * those tallies and the live accreditation against today, exactly as
+ * rl_figures_record fills its "progress" (so rl_progress_to_json of it is
+ * rl_figures' document less the evidence, assessments, pending list,
+ * corrections and hashes), without building the evidence items.  Strings
+ * are borrowed from c and entries, which must outlive out
+ * (rl_progress_release it).  0, or -1 with err (out is then released).
+ */
+int rl_figures_progress(const struct rl_curriculum *c, const struct rl_tools *tools, int64_t trainee,
+			const json_t *entries, const json_t *pending, const char *today, struct rl_progress *out,
+			struct rl_error *err);
 
 /* rl_curriculum_evaluate's tally function over a struct rl_figures_tallies (ctx). */
 int rl_figures_lookup(void *ctx, const char *key, long long *signed_amount, long long *pending_amount);

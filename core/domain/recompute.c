@@ -8,6 +8,7 @@
 #include "domain/catalog.h"
 #include "domain/curriculum.h"
 #include "domain/figures.h"
+#include "base/buf.h"
 #include "base/pool.h"
 #include "ledger/kinds.h"
 #include "ledger/ledger.h"
@@ -44,28 +45,55 @@ static json_int_t subject_of(const struct rl_statement *s)
 	return s->kind < RL_K_COUNT && rl_kinds[s->kind].figures && s->kind != RL_K_CURRICULUM ? s->subject : 0;
 }
 
+/* Each curriculum version of the export, parsed once before pass 2 (read-only while the workers run). */
+struct parsed_list {
+	struct {
+		const char *sha;         /* the key of r->curricula (borrowed) */
+		char why[400];
+		struct rl_curriculum *c; /* NULL: it does not parse (why) */
+	} *v;
+	size_t n;
+};
+
+/* The parsed curriculum whose content hash is sha, or NULL (none, or it does not parse; *why set then when known). */
+static const struct rl_curriculum *parsed(const struct parsed_list *pl, const char *sha, const char **why)
+{
+	for (size_t i = 0; sha && i < pl->n; i++)
+		if (strcmp(pl->v[i].sha, sha) == 0) {
+			if (why)
+				*why = pl->v[i].why[0] ? pl->v[i].why : "the curriculum does not parse";
+			return pl->v[i].c;
+		}
+	if (why)
+		*why = NULL;
+	return NULL;
+}
+
 /*
- * Whether the trainee's live accreditation (the report's) rests on the
- * evidence it names ("v":2, docs/ledger.md): its figures from those
- * statements alone, against the curriculum content it names, meet every
- * requirement.  {"ledger_index","sufficient":true|false,"unmet":[...]},
- * or NULL for no live accreditation or one of version 1 (names none).
+ * Whether the trainee's live accreditation (at ledger index at, -1: none)
+ * rests on the evidence it names ("v":2, docs/ledger.md): its figures
+ * from those statements alone, against the curriculum content it names,
+ * meet every requirement.  {"ledger_index","sufficient":true|false,
+ * "unmet":[...]}, or NULL for no live accreditation or one of version 1
+ * (names none).
  */
-static json_t *evidence_check(const json_t *entries, const json_t *report, const json_t *curricula,
+static json_t *evidence_check(const json_t *entries, int64_t at, const struct parsed_list *pl,
 			      const struct rl_tools *tools, json_int_t trainee, const char *today)
 {
-	json_int_t at = json_integer_value(json_object_get(json_object_get(report, "accreditation"), "ledger_index"));
-	const json_t *acc = NULL, *entry, *def;
+	const json_t *acc = NULL, *entry;
+	const struct rl_curriculum *c;
 	struct rl_statement a;
-	json_t *only = json_array(), *named = json_object(), *out = NULL, *fig = NULL, *v;
-	struct rl_curriculum *c = NULL;
+	struct rl_progress p;
+	json_t *only = json_array(), *named = json_object(), *out = NULL, *doc = NULL, *v;
 	struct rl_error e = RL_ERROR_INIT;
-	char key[32], *text = NULL;
+	char key[32];
 	size_t i;
 
-	json_array_foreach(entries, i, entry)
-		if (json_integer_value(json_object_get(entry, "index")) == at && json_object_get(report, "accreditation"))
-			acc = json_object_get(entry, "statement");
+	memset(&p, 0, sizeof(p));
+	if (at >= 0)
+		json_array_foreach(entries, i, entry)
+			if (json_integer_value(json_object_get(entry, "index")) == at)
+				acc = json_object_get(entry, "statement");
 	if (acc)
 		read_statement(acc, &a);
 	if (!acc || a.v != 2 || a.kind != RL_K_ACC)
@@ -80,22 +108,20 @@ static json_t *evidence_check(const json_t *entries, const json_t *report, const
 		if (json_object_get(named, key) || rl_statement_kind(json_object_get(entry, "statement")) == RL_K_ENROLMENT)
 			json_array_append(only, (json_t *)entry);
 	}
-	def = json_object_get(curricula, a.u.acc.curriculum.sha256 ? a.u.acc.curriculum.sha256 : "");
-	out = json_pack("{s:I,s:b}", "ledger_index", at, "sufficient", 0);
-	text = def ? json_dumps(def, JSON_COMPACT) : NULL;
-	if (!text || rl_curriculum_parse(text, strlen(text), tools, &c, &e) < 0 ||
-	    !(fig = rl_figures(c, tools, trainee, only, NULL, today, &e))) {
+	c = parsed(pl, a.u.acc.curriculum.sha256, NULL);
+	out = json_pack("{s:I,s:b}", "ledger_index", (json_int_t)at, "sufficient", 0);
+	if (!c || rl_figures_progress(c, tools, trainee, only, NULL, today, &p, &e) < 0 ||
+	    !(doc = rl_progress_to_json(&p, &e))) {
 		json_object_set_new(out, "unmet", json_pack("[s]", "the curriculum content the accreditation names"));
 		goto done;
 	}
-	json_object_set_new(out, "sufficient", json_boolean(strcmp(mstr(fig, "evaluated_status") ?
-								    mstr(fig, "evaluated_status") : "", "eligible") == 0));
-	json_object_set(out, "unmet", json_object_get(fig, "unmet") ? json_object_get(fig, "unmet") : json_array());
+	json_object_set_new(out, "sufficient", json_boolean(p.evaluated_status &&
+							    strcmp(p.evaluated_status, "eligible") == 0));
+	json_object_set(out, "unmet", json_object_get(doc, "unmet") ? json_object_get(doc, "unmet") : json_array());
 done:
 	rl_error_clear(&e);
-	free(text);
-	rl_curriculum_free(c);
-	json_decref(fig);
+	rl_progress_release(&p);
+	json_decref(doc);
 	json_decref(only);
 	json_decref(named);
 	return out;
@@ -128,6 +154,7 @@ struct rl_recompute {
 	size_t ntrainees, cap;
 	json_int_t statements;
 	int oom;
+	int text;           /* rl_recompute_text */
 };
 
 struct rl_recompute *rl_recompute_new(void)
@@ -229,17 +256,27 @@ struct run_item {
 	const struct rl_curriculum *c;
 	char *text;                   /* the trainee's lines, one after another */
 	size_t cap;
+	struct rl_buf report;         /* the report's JSON, when the run writes text */
+	int unread;                   /* text is read by the worker (pread), not yet */
+	int failed;                   /* the worker could not read them (err set then) */
+	struct rl_error err;
 };
 
 struct run_batch {
 	struct run_item *items;
 	const struct rl_tools *tools;
-	const json_t *curricula;
+	const struct parsed_list *pl;
 	const char *today;
+	int fd;                       /* the export's descriptor for pread, or -1 (a memory stream) */
+	int text;                     /* the report as text (rl_recompute_text), not a tree */
 };
 
-/* Reads the trainee's lines into it->text; 0 or -1 with err. */
-static int read_lines(FILE *in, struct run_item *it, struct rl_error *err)
+/*
+ * Reads the trainee's lines into it->text: with pread on fd (any thread;
+ * the FILE's position and buffer are untouched) or, when fd is -1, with
+ * fseeko and fread on in (the calling thread alone).  0 or -1 with err.
+ */
+static int read_lines(FILE *in, int fd, struct run_item *it, struct rl_error *err)
 {
 	size_t need = 0, at = 0;
 
@@ -253,9 +290,19 @@ static int read_lines(FILE *in, struct run_item *it, struct rl_error *err)
 		it->cap = need + 1;
 	}
 	for (size_t i = 0; i < it->tl->n; i++) {
-		size_t len = it->tl->lines[i].len;
-		if (fseeko(in, (off_t)it->tl->lines[i].offset, SEEK_SET) != 0 || fread(it->text + at, 1, len, in) != len)
-			return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export again");
+		size_t len = it->tl->lines[i].len, got = 0;
+		off_t off = (off_t)it->tl->lines[i].offset;
+
+		if (fd < 0) {
+			if (fseeko(in, off, SEEK_SET) != 0 || fread(it->text + at, 1, len, in) != len)
+				return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export again");
+		}
+		while (fd >= 0 && got < len) {
+			ssize_t n = pread(fd, it->text + at + got, len - got, off + (off_t)got);
+			if (n <= 0)
+				return rl_error_set(err, RL_E_UNAVAILABLE, "read-failed", NULL, "cannot read the export again");
+			got += (size_t)n;
+		}
 		at += len;
 	}
 	return 0;
@@ -269,10 +316,16 @@ static void run_one(void *ctx, size_t i)
 	size_t plen = strlen(RL_STATEMENT_PREFIX), at = 0;
 	struct rl_error e = RL_ERROR_INIT;
 	struct rl_buf scratch = RL_BUF_INIT;
-	json_t *entries, *report;
+	struct rl_progress p;
+	json_t *entries, *report = NULL;
 
 	if (!it->c)
 		return;
+	if (it->unread && read_lines(NULL, b->fd, it, &it->err) < 0) {
+		it->failed = 1;
+		return;
+	}
+	memset(&p, 0, sizeof(p));
 	entries = json_array();
 	for (size_t k = 0; k < it->tl->n; at += it->tl->lines[k++].len) {
 		int64_t index;
@@ -294,82 +347,77 @@ static void run_one(void *ctx, size_t i)
 		json_decref(line);
 	}
 	rl_buf_release(&scratch);
-	if (!(report = rl_figures(it->c, b->tools, it->tl->id, entries, NULL, b->today, &e))) {
+	/* The progress report alone (the figures view the audit prints and compares), not the evidence report. */
+	rl_buf_reset(&it->report);
+	if (rl_figures_progress(it->c, b->tools, it->tl->id, entries, NULL, b->today, &p, &e) < 0 ||
+	    (b->text ? rl_progress_write_json(&p, &it->report, &e) < 0 : !(report = rl_progress_to_json(&p, &e)))) {
+		rl_buf_reset(&it->report);
 		json_object_set_new(it->row, "error", json_string(e.detail));
 	} else {
-		json_t *chk = evidence_check(entries, report, b->curricula, b->tools, it->tl->id, b->today);
-		json_object_set_new(it->row, "report", report);
+		json_t *chk = evidence_check(entries, p.acc_index, b->pl, b->tools, it->tl->id, b->today);
+		if (report)
+			json_object_set_new(it->row, "report", report);
 		if (chk)
 			json_object_set_new(it->row, "accreditation_evidence", chk);
 	}
+	rl_progress_release(&p);
 	rl_error_clear(&e);
 	json_decref(entries);
 }
 
-/* Each curriculum version is parsed once, not once per trainee enrolled on it. */
-struct parsed_list {
-	struct {
-		char sha[65];
-		char why[400];
-		struct rl_curriculum *c; /* NULL: it does not parse (why) */
-	} *v;
-	size_t n, cap;
-};
+/* Parses every curriculum version of the export into pl, once; 0 or -1 with err (out of memory). */
+static int parse_all(const struct rl_recompute *r, const struct rl_tools *tools, struct parsed_list *pl,
+		     struct rl_error *err)
+{
+	const char *sha;
+	json_t *def;
+
+	if (!(pl->v = calloc(json_object_size(r->curricula) + 1, sizeof(*pl->v))))
+		return rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+	json_object_foreach(r->curricula, sha, def) {
+		struct rl_error e = RL_ERROR_INIT;
+		char *text = json_dumps(def, JSON_COMPACT);
+
+		pl->v[pl->n].sha = sha;
+		if (!text || rl_curriculum_parse(text, strlen(text), tools, &pl->v[pl->n].c, &e) < 0) {
+			pl->v[pl->n].c = NULL;
+			snprintf(pl->v[pl->n].why, sizeof(pl->v[pl->n].why), "%s", e.detail);
+		}
+		free(text);
+		rl_error_clear(&e);
+		pl->n++;
+	}
+	return 0;
+}
 
 /*
  * One trainee's item for pass 2: their row, their curriculum and their
  * lines.  0 when it is filled, 1 when the trainee is left out (statements
  * about someone the export does not enrol; err untouched), -1 with err.
  */
-static int prepare(struct rl_recompute *r, FILE *in, const struct rl_tools *tools, const struct trainee_lines *tl,
-		   struct run_item *it, struct parsed_list *pl, struct rl_error *err)
+static int prepare(struct rl_recompute *r, FILE *in, int fd, const struct trainee_lines *tl, struct run_item *it,
+		   const struct parsed_list *pl, struct rl_error *err)
 {
-	const json_t *v, *def;
-	const char *sha;
-	struct rl_error e = RL_ERROR_INIT;
-	char key[32], *text;
-	size_t ci;
+	const json_t *v;
+	const char *sha, *why = NULL;
+	char key[32];
 
 	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, tl->id);
 	if (!(v = json_object_get(r->enrolled, key)))
 		return 1;
 	sha = mstr(v, "sha256");
-	def = sha ? json_object_get(r->curricula, sha) : NULL;
 	it->tl = tl;
-	it->c = NULL;
+	it->unread = it->failed = 0;
 	json_decref(it->row);
 	it->row = json_pack("{s:I,s:O}", "trainee", tl->id, "curriculum", v);
-	for (ci = 0; ci < pl->n && def; ci++)
-		if (strcmp(pl->v[ci].sha, sha) == 0)
-			break;
-	if (def && ci == pl->n) {
-		if (pl->n == pl->cap) {
-			size_t cap = pl->cap ? 2 * pl->cap : 8;
-			void *more = realloc(pl->v, cap * sizeof(*pl->v));
-			if (!more)
-				return rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
-			pl->v = more;
-			pl->cap = cap;
-		}
-		memset(&pl->v[ci], 0, sizeof(pl->v[ci]));
-		snprintf(pl->v[ci].sha, sizeof(pl->v[ci].sha), "%s", sha);
-		if (!(text = json_dumps(def, JSON_COMPACT)) ||
-		    rl_curriculum_parse(text, strlen(text), tools, &pl->v[ci].c, &e) < 0) {
-			pl->v[ci].c = NULL;
-			snprintf(pl->v[ci].why, sizeof(pl->v[ci].why), "%s", e.detail);
-		}
-		free(text);
-		rl_error_clear(&e);
-		pl->n++;
+	if ((it->c = parsed(pl, sha, &why))) {
+		/* From a file the worker reads them, so this thread's reads do not queue the workers. */
+		if (fd >= 0)
+			it->unread = 1;
+		return fd >= 0 ? 0 : read_lines(in, -1, it, err) < 0 ? -1 : 0;
 	}
-	if (!def)
-		json_object_set_new(it->row, "error", json_string("the enrolment names curriculum content that no "
-								  "curriculum statement of the export carries"));
-	else if (!(it->c = pl->v[ci].c))
-		json_object_set_new(it->row, "error", json_string(pl->v[ci].why[0] ? pl->v[ci].why
-									       : "the curriculum does not parse"));
-	else if (read_lines(in, it, err) < 0)
-		return -1;
+	json_object_set_new(it->row, "error", json_string(why ? why : "the enrolment names curriculum content that "
+								 "no curriculum statement of the export carries"));
 	return 0;
 }
 
@@ -385,19 +433,26 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 {
 	const struct rl_tools *tools = rl_tools_default(err);
 	struct run_item *a = calloc(RUN_BATCH, sizeof(*a)), *b = calloc(RUN_BATCH, sizeof(*b)), *tmp;
-	struct run_batch xa = { a, tools, r->curricula, today }, xb = { b, tools, r->curricula, today }, *ba = &xa,
+	struct parsed_list pl = { NULL, 0 };
+	int fd = fileno(in);
+	struct run_batch xa = { a, tools, &pl, today, fd, r->text }, xb = { b, tools, &pl, today, fd, r->text }, *ba = &xa,
 			 *bb = &xb, *tb;
 	struct rl_pool *pool = rl_pool_new(-1);
 	size_t next = 0, na = 0, nb;
 	int rc = -1, stop = 0;
-	struct parsed_list pl = { NULL, 0, 0 };
 
 	if (!tools)
 		goto done;
+	for (size_t i = 0; a && b && i < RUN_BATCH; i++) {
+		rl_buf_init(&a[i].report, 0);
+		rl_buf_init(&b[i].report, 0);
+	}
 	if (r->oom || !a || !b || !pool) {
 		rl_error_set(err, RL_E_INTERNAL, "out-of-memory", NULL, "out of memory");
 		goto done;
 	}
+	if (parse_all(r, tools, &pl, err) < 0)
+		goto done;
 	/* Every trainee the export enrols, in id order. */
 	if (r->ntrainees)
 		qsort(r->trainees, r->ntrainees, sizeof(*r->trainees), by_trainee_id);
@@ -407,7 +462,7 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 	do {                                                                                                       \
 		(n) = 0;                                                                                           \
 		while ((n) < RUN_BATCH && next < r->ntrainees)                                                     \
-			if (prepare(r, in, tools, &r->trainees[next++], &(items)[(n)], &pl, err) == 0)            \
+			if (prepare(r, in, fd, &r->trainees[next++], &(items)[(n)], &pl, err) == 0)               \
 				(n)++;                                                                             \
 			else if (err->status)                                                                      \
 				goto done;                                                                         \
@@ -421,8 +476,12 @@ int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_rec
 		if (nb)
 			rl_pool_post(pool, run_one, bb, nb);
 		for (size_t i = 0; i < na; i++) {
+			if (a[i].failed && !stop) {
+				rl_error_set(err, a[i].err.status, a[i].err.type, NULL, "%s", a[i].err.detail);
+				goto done;
+			}
 			if (!stop)
-				stop = each(ctx, a[i].row);
+				stop = each(ctx, a[i].row, a[i].c && a[i].report.len ? a[i].report.data : NULL);
 			json_decref(a[i].row);
 			a[i].row = NULL;
 		}
@@ -440,10 +499,14 @@ done:
 		if (a) {
 			json_decref(a[i].row);
 			free(a[i].text);
+			rl_buf_release(&a[i].report);
+			rl_error_clear(&a[i].err);
 		}
 		if (b) {
 			json_decref(b[i].row);
 			free(b[i].text);
+			rl_buf_release(&b[i].report);
+			rl_error_clear(&b[i].err);
 		}
 	}
 	free(a);
@@ -452,6 +515,11 @@ done:
 		rl_curriculum_free(pl.v[pi].c);
 	free(pl.v);
 	return rc;
+}
+
+void rl_recompute_text(struct rl_recompute *r, int on)
+{
+	r->text = on;
 }
 
 json_int_t rl_recompute_statements(const struct rl_recompute *r)
@@ -464,8 +532,9 @@ const json_t *rl_recompute_imports(const struct rl_recompute *r)
 	return r->imports;
 }
 
-static int collect(void *ctx, json_t *row)
+static int collect(void *ctx, json_t *row, const char *report_json)
 {
+	(void)report_json; /* never text here */
 	json_array_append(ctx, row);
 	return 0;
 }

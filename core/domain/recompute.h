@@ -6,9 +6,12 @@
  * measured against comes from the export too: their latest "enrolment"
  * statement names a curriculum version by content hash, and the
  * "curriculum" statement with that hash carries the whole definition.
- * The figures are rl_figures() (domain/figures.h), the function the
- * server serves, over the trainee's statements, with no pending claims
- * (those are not in the ledger).
+ * The figures are rl_figures_progress() (domain/figures.h): the walk of
+ * rl_figures(), the function the server serves, over the trainee's
+ * statements, with no pending claims (those are not in the ledger), and
+ * the progress report of it alone, as GET /trainees/{id}/progress shows
+ * it; not the evidence report (each requirement's evidence, the
+ * assessments), which GET /trainees/{id}/evidence serves.
  */
 #ifndef RASLOG_RECOMPUTE_H
 #define RASLOG_RECOMPUTE_H
@@ -22,7 +25,10 @@
 
 /*
  * Returns {"trainees":[{"trainee":ID,"curriculum":{"code","version","sha256"},
- * "report":<rl_figures document>}, ...]} in trainee order, and
+ * "report":<progress document>}, ...]} in trainee order (the progress
+ * document is rl_progress_to_json's: "curriculum", "status",
+ * "modules_met", "modules_total", "modules", "unmet", "evaluated_status"
+ * and, when live, "accreditation"), and
  * "statements": the entries read (not redacted), and "imports": every
  * simulator_import and elearning_confirmation statement as {"index","trainee","decision","import"}
  * (the statement's import object), for comparing with the files held.  A trainee whose
@@ -50,7 +56,7 @@ json_t *rl_recompute_export(FILE *in, const char *today, struct rl_error *err);
  * trainee's lines again (fseeko and fread on in: a file or a memory
  * stream, not a pipe), computes their rows as rl_recompute_export lists
  * them, a batch of trainees at a time on worker threads (base/pool.h),
- * and hands each row to each(ctx, row) on the calling thread in trainee
+ * and hands each row to each(ctx, row, report_json) on the calling thread in trainee
  * order, then drops it; each returns non-zero to stop.  0, or -1 with err.
  */
 struct rl_recompute;
@@ -58,7 +64,16 @@ struct rl_recompute *rl_recompute_new(void);
 /* read: the statement's members as rl_statement_read gave them (the verifier's), or NULL to read them here. */
 void rl_recompute_add(struct rl_recompute *r, int64_t index, const json_t *statement, const struct rl_statement *read,
 		      uint64_t offset, size_t len);
-typedef int (*rl_recompute_row_fn)(void *ctx, json_t *row);
+typedef int (*rl_recompute_row_fn)(void *ctx, json_t *row, const char *report_json);
+/*
+ * With text on (call before rl_recompute_run; `raslog audit --file --json`),
+ * a row's report is written by the worker straight into text
+ * (rl_progress_write_json: the bytes json_dumps(report, JSON_COMPACT)
+ * gives) and handed to each as report_json, the row then having no
+ * "report" member; off (the default), report_json is NULL and the row has
+ * "report" as a tree.
+ */
+void rl_recompute_text(struct rl_recompute *r, int on);
 int rl_recompute_run(struct rl_recompute *r, FILE *in, const char *today, rl_recompute_row_fn each, void *ctx,
 		     struct rl_error *err);
 /* After pass 1: the statements read, and the simulator_import list ("imports" above). */

@@ -144,9 +144,9 @@ off = {t["trainee"]: t["report"] for t in json.load(open(sys.argv[1]))["trainees
 srv = json.load(open(sys.argv[2]))
 led = off[int(sys.argv[3])]
 def view(r):
-    return (r["status"], {q["key"]: q["signed"] for m in r["modules"] for q in m["requirements"]},
-            sorted(a["ledger_index"] for a in r.get("assessments", [])))
-print("same" if view(led) == view(srv) else "differ %r %r" % (view(led), view(srv)))
+    return (r["status"], {q["key"]: q["signed"] for m in r["modules"] for q in m["requirements"]})
+# the offline view is the progress report (figures and statuses), not the evidence: no assessments list
+print("same" if view(led) == view(srv) and "assessments" not in led else "differ %r %r" % (view(led), view(srv)))
 PY
 check "offline figures equal the server's" "$(cat "$WORK/cmp")" = same
 

@@ -526,6 +526,146 @@ static void test_tallies_match_report(void **state)
 }
 
 /*
+ * rl_figures_progress (what `raslog audit` prints and compares) is the
+ * progress part of rl_figures_record, byte for byte as rl_progress_to_json
+ * renders it, with pending claims or without, accredited, revoked, lapsed
+ * and with a valid_until longer than the tallies' copy of it; its figures
+ * view is rl_figures'; and a figure the server shows that it does not
+ * give is still named (trainee, requirement, server, ledger).
+ */
+static void progress_is_report(const struct fixture *f, const struct rl_curriculum *c, const json_t *entries,
+			       const json_t *pending, const char *today)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_evidence_report r;
+	struct rl_progress p;
+	json_t *a, *b, *full, *va, *vb;
+	char *ta, *tb;
+
+	assert_int_equal(rl_figures_record(c, f->tools, 7, entries, pending, today, &r, &err), 0);
+	assert_int_equal(rl_figures_progress(c, f->tools, 7, entries, pending, today, &p, &err), 0);
+	a = rl_progress_to_json(&r.progress, &err);
+	b = rl_progress_to_json(&p, &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	ta = json_dumps(a, JSON_COMPACT);
+	tb = json_dumps(b, JSON_COMPACT);
+	assert_string_equal(tb, ta);
+	full = rl_figures(c, f->tools, 7, entries, pending, today, &err);
+	va = rl_figures_view(full);
+	vb = rl_figures_view(b);
+	assert_true(json_equal(va, vb));
+	free(ta);
+	free(tb);
+	json_decref(a);
+	json_decref(b);
+	json_decref(full);
+	json_decref(va);
+	json_decref(vb);
+	rl_progress_release(&p);
+	rl_evidence_report_release(&r);
+}
+
+static void test_progress_matches_report(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_curriculum *c = curriculum(f, CURRICULUM(45, 1));
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_progress p;
+	json_t *entries = json_deep_copy(f->entries), *doc, *server, *lv, *sv, *diffs = json_array(), *d;
+	const char *long_until = "2026-03-01T00:00:00.000000000+00:00 (a long one)";
+
+	progress_is_report(f, c, f->entries, f->pending, "2026-06-01"); /* revoked: eligible, pending beside */
+	progress_is_report(f, c, f->entries, NULL, "2026-06-01");
+	json_array_remove(entries, 10); /* index 20, the revocation: accredited at 19 */
+	progress_is_report(f, c, entries, NULL, "2026-06-01");
+	json_object_set_new(json_object_get(json_array_get(entries, 9), "statement"), "valid_until",
+			    json_string("2026-03-01"));
+	progress_is_report(f, c, entries, NULL, "2026-06-01"); /* lapsed */
+	progress_is_report(f, c, entries, NULL, "2026-02-01"); /* still accredited */
+	json_object_set_new(json_object_get(json_array_get(entries, 9), "statement"), "valid_until",
+			    json_string(long_until));
+	progress_is_report(f, c, entries, NULL, "2026-06-01");
+	assert_int_equal(rl_figures_progress(c, f->tools, 7, entries, NULL, "2026-06-01", &p, &err), 0);
+	assert_string_equal(p.acc_until, long_until);
+	doc = rl_progress_to_json(&p, &err);
+	assert_non_null(doc);
+	assert_null(json_object_get(doc, "assessments"));
+	assert_null(json_object_get(req_of(doc, "a/sim"), "evidence"));
+	/* The server shows a figure and a module the ledger does not give: both named. */
+	server = json_deep_copy(doc);
+	json_object_set_new(req_of(server, "a/cases"), "signed", json_integer(7));
+	assert_string_equal(str(module_of(doc, "b"), "status"), "met");
+	json_object_set_new(module_of(server, "b"), "status", json_string("in_progress"));
+	lv = rl_figures_view(doc);
+	sv = rl_figures_view(server);
+	assert_int_equal(rl_figures_compare(7, sv, lv, diffs), 2);
+	d = json_array_get(diffs, 0);
+	assert_int_equal(num(d, "trainee"), 7);
+	assert_string_equal(str(d, "requirement"), "a/cases");
+	assert_int_equal(num(d, "server"), 7);
+	assert_int_equal(num(d, "ledger"), num(req_of(doc, "a/cases"), "signed"));
+	assert_true(num(d, "ledger") != 7);
+	d = json_array_get(diffs, 1);
+	assert_string_equal(str(d, "requirement"), "module:b");
+	assert_string_equal(str(d, "server"), "unmet");
+	assert_string_equal(str(d, "ledger"), "met");
+	json_decref(sv);
+	json_decref(lv);
+	json_decref(server);
+	json_decref(doc);
+	json_decref(diffs);
+	rl_progress_release(&p);
+	json_decref(entries);
+	rl_curriculum_free(c);
+}
+
+/* rl_recompute_run's rows with text on: each report parsed back, set as the row's "report", into the array ctx. */
+static int collect_text(void *ctx, json_t *row, const char *report_json)
+{
+	json_t *copy = json_deep_copy(row);
+
+	assert_null(json_object_get(row, "report"));
+	assert_non_null(report_json);
+	json_object_set_new(copy, "report", json_loads(report_json, 0, NULL));
+	assert_non_null(json_object_get(copy, "report"));
+	json_array_append_new(ctx, copy);
+	return 0;
+}
+
+/* The two passes over in by hand, with the reports as text (rl_recompute_text): {"trainees":[rows]}. */
+static json_t *recompute_text(FILE *in)
+{
+	struct rl_recompute *r = rl_recompute_new();
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *rows = json_array();
+	size_t plen = strlen(RL_STATEMENT_PREFIX), cap = 0;
+	uint64_t offset = 0;
+	char *line = NULL;
+	ssize_t len;
+
+	rewind(in);
+	while ((len = getline(&line, &cap, in)) > 0) {
+		json_t *entry = json_loadb(line, (size_t)len, 0, NULL);
+		const char *msg = json_string_value(json_object_get(entry, "message"));
+		json_t *st = msg && strlen(msg) > plen ? json_loads(msg + plen, 0, NULL) : NULL;
+
+		if (st)
+			rl_recompute_add(r, json_integer_value(json_object_get(entry, "index")), st, NULL, offset,
+					 (size_t)len);
+		json_decref(st);
+		json_decref(entry);
+		offset += (uint64_t)len;
+	}
+	free(line);
+	rl_recompute_text(r, 1);
+	assert_int_equal(rl_recompute_run(r, in, "2026-06-01", collect_text, rows, &err), 0);
+	rl_recompute_free(r);
+	return json_pack("{s:o}", "trainees", rows);
+}
+
+
+/*
  * `raslog audit`'s recompute over an export of more trainees than two of
  * its batches (64 trainees each, computed on worker threads): every
  * enrolled trainee once, in id order, each with their own figures.
@@ -572,8 +712,42 @@ static void test_recompute_batches(void **state)
 #undef PUT
 	rewind(in);
 	out = rl_recompute_export(in, "2026-06-01", &err);
-	fclose(in);
 	assert_non_null(out);
+	/* With the reports written as text by the workers (`raslog audit --file --json`): the same reports. */
+	{
+		json_t *as_text = recompute_text(in);
+		assert_true(json_equal(json_object_get(as_text, "trainees"), json_object_get(out, "trainees")));
+		json_decref(as_text);
+	}
+	/* The same export from a memory stream (no descriptor: read on the calling thread): the same rows. */
+	{
+		long size;
+		char *bytes, *a, *b;
+		FILE *mem;
+		json_t *again;
+
+		assert_int_equal(fseek(in, 0, SEEK_END), 0);
+		size = ftell(in);
+		assert_true(size > 0);
+		bytes = malloc((size_t)size + 1);
+		assert_non_null(bytes);
+		rewind(in);
+		assert_int_equal(fread(bytes, 1, (size_t)size, in), (size_t)size);
+		mem = fmemopen(bytes, (size_t)size, "r");
+		assert_non_null(mem);
+		assert_int_equal(fileno(mem), -1);
+		again = rl_recompute_export(mem, "2026-06-01", &err);
+		fclose(mem);
+		assert_non_null(again);
+		a = json_dumps(out, JSON_COMPACT);
+		b = json_dumps(again, JSON_COMPACT);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		free(bytes);
+		json_decref(again);
+	}
+	fclose(in);
 	assert_int_equal(json_integer_value(json_object_get(out, "statements")), 1 + 2 * trainees);
 	assert_int_equal(json_array_size(json_object_get(out, "trainees")), trainees);
 	json_array_foreach(json_object_get(out, "trainees"), i, row) {
@@ -581,6 +755,10 @@ static void test_recompute_batches(void **state)
 		assert_int_equal(num(row, "trainee"), (long long)(1000 + i + 1));
 		assert_non_null(rep);
 		assert_int_equal(num(req_of(rep, "a/sim"), "signed"), (long long)(i + 1));
+		/* The progress report (what GET /progress shows), not the evidence report. */
+		assert_string_equal(str(rep, "status"), "in_training");
+		assert_null(json_object_get(req_of(rep, "a/sim"), "evidence"));
+		assert_null(json_object_get(rep, "assessments"));
 	}
 	json_decref(out);
 	json_decref(def);
@@ -900,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_simulator_imports),
 		cmocka_unit_test(test_elearning_confirmations),
 		cmocka_unit_test(test_tallies_match_report),
+		cmocka_unit_test(test_progress_matches_report),
 		cmocka_unit_test(test_recompute_batches),
 		cmocka_unit_test(test_record_by_hand),
 		cmocka_unit_test(test_evidence_renderer),
