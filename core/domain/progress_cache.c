@@ -548,6 +548,27 @@ static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 }
 
 /*
+ * The status row that the tallies t and the ledger position pos give: the
+ * list's row alone, rl_curriculum_summary(rl_curriculum_evaluate())
+ * without building the report.  r->summary is the caller's to free;
+ * r->until points into pos.  -1 with err.
+ */
+static int status_from_tallies(const struct rl_curriculum *c, const struct rl_row_progress_position *pos, json_t *t,
+			       int64_t through, struct prog_status *r, struct rl_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->acc_index = pos->acc_index;
+	r->until = pos->has_until ? pos->until : NULL;
+	r->summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r->met, err);
+	if (!r->summary)
+		return -1;
+	r->total = (int)json_array_size(r->summary);
+	r->status = r->acc_index >= 0 ? "accredited" : r->met == r->total ? "eligible" : "in_training";
+	r->through = through;
+	return 0;
+}
+
+/*
  * The caches after a change: the ledger entries appended since fold into
  * the tallies (tally.c) and the status row is evaluated from them, or,
  * for a change that is not a plain sum, everything is recomputed.
@@ -575,18 +596,10 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 		return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
 	if (!(t = rl_tally_load(db, trainee, err)))
 		return -1;
-	memset(&r, 0, sizeof(r));
-	r.acc_index = pos.acc_index;
-	r.until = pos.has_until ? pos.until : NULL;
-	/* The list's row alone: rl_curriculum_summary(rl_curriculum_evaluate()) without building the report. */
-	r.summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r.met, err);
-	if (!r.summary) {
+	if (status_from_tallies(c, &pos, t, through, &r, err) < 0) {
 		json_decref(t);
 		return -1;
 	}
-	r.total = (int)json_array_size(r.summary);
-	r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
-	r.through = through;
 	/* The tallies just read are what the tally seal covers: no second read; the claims the batch knows. */
 	known = memo_claims(db, trainee);
 	if (known)
@@ -855,17 +868,10 @@ int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, 
 			return rc < 0 ? -1 : rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
 		if (!(t = rl_tally_load(db, trainee, err)))
 			return -1;
-		memset(&r, 0, sizeof(r));
-		r.acc_index = pos.acc_index;
-		r.until = pos.has_until ? pos.until : NULL;
-		r.summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r.met, err);
-		if (!r.summary) {
+		if (status_from_tallies(c, &pos, t, through, &r, err) < 0) {
 			json_decref(t);
 			return -1;
 		}
-		r.total = (int)json_array_size(r.summary);
-		r.status = r.acc_index >= 0 ? "accredited" : r.met == r.total ? "eligible" : "in_training";
-		r.through = through;
 		k = peek_keep(&r, t);
 		json_decref(t);
 		json_decref(r.summary);

@@ -727,11 +727,35 @@ static long flat_text(struct rl_jcs_flat *f, const char *s, size_t len)
 
 static int flat_value(struct canon *c, struct rl_jcs_flat *f, int depth, size_t name, size_t name_len);
 
+/*
+ * After a member or element: links child after *last under self, then
+ * reads ',' (1: another follows) or the closing byte (0: self is done);
+ * anything else is -1.
+ */
+static int flat_member_end(struct canon *c, struct rl_jcs_flat *f, int self, int *last, int child, char close)
+{
+	if (*last < 0)
+		f->node[self].first = (uint32_t)child;
+	else
+		f->node[*last].next = (uint32_t)child;
+	*last = child;
+	f->node[self].count++;
+	if (c->p < c->end && *c->p == ',') {
+		c->p++;
+		return 1;
+	}
+	if (c->p < c->end && *c->p == close) {
+		c->p++;
+		return 0;
+	}
+	return -1;
+}
+
 static int flat_object(struct canon *c, struct rl_jcs_flat *f, int depth, int self)
 {
 	const char *prev = NULL, *nm;
 	size_t prev_len = 0, len;
-	int escaped, last = -1;
+	int escaped, last = -1, rc;
 	long at;
 
 	c->p++; /* '{' */
@@ -753,27 +777,14 @@ static int flat_object(struct canon *c, struct rl_jcs_flat *f, int depth, int se
 		prev_len = len;
 		if ((child = flat_value(c, f, depth + 1, (size_t)at, len)) < 0)
 			return -1;
-		if (last < 0)
-			f->node[self].first = (uint32_t)child;
-		else
-			f->node[last].next = (uint32_t)child;
-		last = child;
-		f->node[self].count++;
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
-			continue;
-		}
-		if (c->p < c->end && *c->p == '}') {
-			c->p++;
-			return 0;
-		}
-		return -1;
+		if ((rc = flat_member_end(c, f, self, &last, child, '}')) <= 0)
+			return rc;
 	}
 }
 
 static int flat_array(struct canon *c, struct rl_jcs_flat *f, int depth, int self)
 {
-	int last = -1;
+	int last = -1, rc;
 
 	c->p++; /* '[' */
 	if (c->p < c->end && *c->p == ']') {
@@ -785,21 +796,8 @@ static int flat_array(struct canon *c, struct rl_jcs_flat *f, int depth, int sel
 
 		if (child < 0)
 			return -1;
-		if (last < 0)
-			f->node[self].first = (uint32_t)child;
-		else
-			f->node[last].next = (uint32_t)child;
-		last = child;
-		f->node[self].count++;
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
-			continue;
-		}
-		if (c->p < c->end && *c->p == ']') {
-			c->p++;
-			return 0;
-		}
-		return -1;
+		if ((rc = flat_member_end(c, f, self, &last, child, ']')) <= 0)
+			return rc;
 	}
 }
 
