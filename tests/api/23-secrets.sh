@@ -276,6 +276,12 @@ PY
 serve_fails "$WORK/t1.db"
 check "serve refuses when the stored leaf was re-hashed too" $? = 0
 ok "... saying the root does not match the signed head" grep -q "does not match the tree head signed for its first" "$WORK/refuse.log"
+# an entry whose stored leaf is gone (the walk reads entries and leaves side by side): named, the later ones not
+cp "$DB" "$WORK/t3.db"; cp -r "$DB.keys" "$WORK/t3.db.keys"; cp "$DB.head" "$WORK/t3.db.head"
+sqlite3 "$WORK/t3.db" "DROP TRIGGER merkle_no_delete; DELETE FROM merkle_nodes WHERE level = 0 AND idx = $T"
+serve_fails "$WORK/t3.db"
+check "serve refuses a ledger whose entry $T lost its leaf" $? = 0
+ok "... naming entry $T" grep -q "ledger entry $T in .* was changed after it was appended" "$WORK/refuse.log"
 # and a head re-written without the log key
 cp "$DB" "$WORK/t2.db"; cp -r "$DB.keys" "$WORK/t2.db.keys"
 sqlite3 "$WORK/t2.db" "DROP TRIGGER tree_heads_no_update; UPDATE tree_heads SET timestamp = '2030-01-01T00:00:00Z' WHERE tree_size = (SELECT max(tree_size) FROM tree_heads)"
