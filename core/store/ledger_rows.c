@@ -132,12 +132,15 @@ int rl_rows_ledger_leaves_each(struct rl_db *db, int (*each)(void *ctx, const st
 		rl_reset(lv);
 		return stop;
 	}
+	/* The failed statement's reason is read before the other is reset (a reset may forget it). */
 	if (lrc != RL_ROW && lrc != RL_DONE) {
+		rc = rl_db_finish(db, lv, lrc, "checking the ledger's leaves", err);
 		rl_reset(st);
-		return rl_db_finish(db, lv, lrc, "checking the ledger's leaves", err);
+	} else {
+		rc = rl_db_finish(db, st, rc, "checking the ledger", err);
+		rl_reset(lv);
 	}
-	rl_reset(lv);
-	return rl_db_finish(db, st, rc, "checking the ledger", err);
+	return rc;
 }
 
 /* ---- merkle_nodes ---------------------------------------------------------------------- */
