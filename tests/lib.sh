@@ -502,3 +502,11 @@ PY
 }
 write_lock_held() { [ -e "$WORK/lock-held" ] && [ ! -e "$WORK/lock-let-go" ]; }
 release_write_lock() { touch "$WORK/lock-release"; wait "$LOCK_HOLDER"; }
+
+# audit_mark, then since_mark: the lines the server's audit log ($WORK/audit.log) gained since
+# the mark; drift_events: how many of them are figures.drift events; drift_named T [REQUIREMENT]:
+# how many of those name trainee T (and REQUIREMENT).
+audit_mark() { MARK=$(wc -l <"$WORK/audit.log"); }
+since_mark() { tail -n +$((MARK + 1)) "$WORK/audit.log"; }
+drift_events() { since_mark | grep -c '"event":"figures.drift"'; }
+drift_named() { since_mark | grep '"event":"figures.drift"' | grep "\"trainee\":$1," | grep -c "\"requirement\":\"${2:-}"; }
