@@ -477,3 +477,36 @@ node_tap() {
 	TESTS_FAILED=$(grep -c '^not ok' "$WORK/node.out")
 	[ $nt_st = 0 ] || [ "$TESTS_FAILED" -gt 0 ] || { TESTS_FAILED=1; echo "# the node script failed (exit $nt_st)"; }
 }
+
+# hold_write_lock: another process (python3's sqlite3) takes the SQLite database's write lock
+# (BEGIN IMMEDIATE) and holds it until release_write_lock, or at most 8 s: below the server's
+# 10 s busy timeout, so what waits for the lock is still waiting while a suite looks.  Returns
+# once the lock is held (status 1 if it never was); write_lock_held says whether it still is.
+# SQLite only: a PostgreSQL database has no file lock to hold.
+hold_write_lock() {
+	rm -f "$WORK/lock-held" "$WORK/lock-release" "$WORK/lock-let-go"
+	command python3 - "$DB" "$WORK/lock-held" "$WORK/lock-release" "$WORK/lock-let-go" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+end = time.monotonic() + 8
+while time.monotonic() < end and not os.path.exists(sys.argv[3]):
+    time.sleep(0.02)
+open(sys.argv[4], "w").close()
+c.execute("ROLLBACK")
+PY
+	LOCK_HOLDER=$!
+	for _ in $(seq 1 200); do [ -e "$WORK/lock-held" ] && break; sleep 0.02; done
+	[ -e "$WORK/lock-held" ]
+}
+write_lock_held() { [ -e "$WORK/lock-held" ] && [ ! -e "$WORK/lock-let-go" ]; }
+release_write_lock() { touch "$WORK/lock-release"; wait "$LOCK_HOLDER"; }
+
+# audit_mark, then since_mark: the lines the server's audit log ($WORK/audit.log) gained since
+# the mark; drift_events: how many of them are figures.drift events; drift_named T [REQUIREMENT]:
+# how many of those name trainee T (and REQUIREMENT).
+audit_mark() { MARK=$(wc -l <"$WORK/audit.log"); }
+since_mark() { tail -n +$((MARK + 1)) "$WORK/audit.log"; }
+drift_events() { since_mark | grep -c '"event":"figures.drift"'; }
+drift_named() { since_mark | grep '"event":"figures.drift"' | grep "\"trainee\":$1," | grep -c "\"requirement\":\"${2:-}"; }

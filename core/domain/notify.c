@@ -672,9 +672,9 @@ static int digest_body(struct rl_db *db, const struct rl_digest_opts *o, const s
  * so it reads them as the accreditation list does: every row is checked
  * first (its seal, the trainee's last ledger entry and pending claims,
  * progress.h), and one that fails is rebuilt from the ledger, each
- * difference handed to rl_progress_drift_hook (a figures.drift audit
- * event), before any digest is written.  We run on the writer, in its
- * transaction.  0, or -1 with err.
+ * difference handed to rl_progress_report_drift (a figures.drift audit
+ * event once the batch commits), before any digest is written.  We run on
+ * the writer, in its transaction.  0, or -1 with err.
  */
 static int digest_check_figures(struct rl_db *db, struct rl_error *err)
 {
@@ -687,9 +687,8 @@ static int digest_check_figures(struct rl_db *db, struct rl_error *err)
 	json_array_foreach(stale, i, v)
 		if (rc == 0 && rl_progress_repair(db, json_integer_value(v), drift, err) < 0)
 			rc = -1;
-	if (rc == 0 && rl_progress_drift_hook)
-		json_array_foreach(drift, i, v)
-			rl_progress_drift_hook(v);
+	if (rc == 0)
+		rl_progress_report_drift(db, drift);
 	json_decref(stale);
 	json_decref(drift);
 	return rc;

@@ -153,6 +153,15 @@ int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err);
  */
 extern void (*rl_progress_drift_hook)(const json_t *item);
 
+/*
+ * Hands each difference of items (an array of those objects) to
+ * rl_progress_drift_hook when the repair that found them is kept: on the
+ * writer, once its batch commits, so a job that runs again after its batch
+ * failed names the same drift once (ledger/writer.h
+ * rl_writer_after_commit); elsewhere at once.
+ */
+void rl_progress_report_drift(struct rl_db *db, const json_t *items);
+
 /* The full progress report of one trainee, with evidence ledger indexes. */
 json_t *rl_progress_report(struct rl_db *db, int64_t trainee, struct rl_error *err);
 

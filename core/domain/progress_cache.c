@@ -21,6 +21,26 @@
 
 void (*rl_progress_drift_hook)(const json_t *item);
 
+/* One difference, told to the hook once the repair that found it is committed (freed either way). */
+static void drift_note(void *arg, int committed)
+{
+	json_t *item = arg;
+
+	if (committed && rl_progress_drift_hook)
+		rl_progress_drift_hook(item);
+	json_decref(item);
+}
+
+void rl_progress_report_drift(struct rl_db *db, const json_t *items)
+{
+	size_t i;
+	json_t *v;
+
+	if (rl_progress_drift_hook)
+		json_array_foreach((json_t *)items, i, v)
+			rl_writer_after_commit(db, drift_note, json_incref(v));
+}
+
 static void drift(json_t *out, int64_t trainee, const char *what, json_t *cache, json_t *ledger)
 {
 	json_array_append_new(out, json_pack("{s:I,s:s,s:o,s:o}", "trainee", (json_int_t)trainee, "requirement", what,
@@ -459,13 +479,11 @@ static int check_one(struct rl_db *db, int64_t trainee, const struct rl_curricul
 /* A seal found broken while writing: recompute the trainee now and say what differed (rl_progress_drift_hook). */
 static int repair_now(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
-	json_t *out = json_array(), *v;
-	size_t i;
+	json_t *out = json_array();
 	int n = check_one(db, trainee, c, out, err);
 
-	if (n > 0 && rl_progress_drift_hook)
-		json_array_foreach(out, i, v)
-			rl_progress_drift_hook(v);
+	if (n > 0)
+		rl_progress_report_drift(db, out);
 	json_decref(out);
 	return n < 0 ? -1 : 0;
 }
@@ -905,6 +923,11 @@ static void writer_end(struct rl_db *db)
 }
 
 const struct rl_writer_hooks rl_progress_writer_hooks = {
-	writer_begin, rl_progress_batch_job, rl_progress_batch_undo, rl_progress_batch_flush,
-	writer_end, prog_list_batch_commit, prog_list_batch_committed,
+	.begin = writer_begin,
+	.job = rl_progress_batch_job,
+	.undo = rl_progress_batch_undo,
+	.flush = rl_progress_batch_flush,
+	.end = writer_end,
+	.commit = prog_list_batch_commit,
+	.committed = prog_list_batch_committed,
 };

@@ -26,6 +26,12 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* A note queued by rl_writer_after_commit. */
+struct after_commit {
+	void (*fn)(void *arg, int committed);
+	void *arg;
+};
+
 struct rl_writer {
 	struct rl_db *db;
 	pthread_t thread;
@@ -37,7 +43,46 @@ struct rl_writer {
 	const struct rl_writer_hooks *hooks; /* set before the thread starts */
 	int stopping;
 	struct rl_writer_stats stats;
+	struct after_commit *after; /* the batch's notes (writer thread only) */
+	size_t nafter, capafter;
 };
+
+/* The writer whose batch this thread is running, for rl_writer_after_commit. */
+static _Thread_local struct rl_writer *batch_writer;
+
+/* Room for one more note: 0, or -1 without memory. */
+static int after_room(struct rl_writer *w)
+{
+	size_t cap = w->capafter ? w->capafter * 2 : 8;
+	struct after_commit *a;
+
+	if (w->nafter < w->capafter)
+		return 0;
+	if (!(a = realloc(w->after, cap * sizeof(*a))))
+		return -1;
+	w->after = a;
+	w->capafter = cap;
+	return 0;
+}
+
+void rl_writer_after_commit(struct rl_db *db, void (*fn)(void *arg, int committed), void *arg)
+{
+	struct rl_writer *w = batch_writer;
+
+	if (!w || w->db != db || after_room(w) < 0) {
+		fn(arg, 1); /* no batch of the writer's to wait for (or no memory to wait in): now */
+		return;
+	}
+	w->after[w->nafter++] = (struct after_commit){ fn, arg };
+}
+
+/* Runs (committed 1) or drops (0) the notes queued from the `from`th on. */
+static void after_commit_end(struct rl_writer *w, size_t from, int committed)
+{
+	for (size_t i = from; i < w->nafter; i++)
+		w->after[i].fn(w->after[i].arg, committed);
+	w->nafter = from;
+}
 
 static void finish(struct rl_writer *w, struct rl_job *job)
 {
@@ -53,9 +98,11 @@ static void finish(struct rl_writer *w, struct rl_job *job)
 
 /*
  * One transaction: every job in its savepoint, then the hooks' flush, the
- * seal and the commit.  Returns 1 committed; 0 failed before any job ran
- * (BEGIN); -1 failed after the jobs ran (a flush, the seal or the commit),
- * when nothing of the batch is kept.  err says why; no job is finished here.
+ * seal and the commit; then the notes kept (rl_writer_after_commit) run
+ * when it committed and are dropped when not.  Returns 1 committed; 0
+ * failed before any job ran (BEGIN); -1 failed after the jobs ran (a
+ * flush, the seal or the commit), when nothing of the batch is kept.  err
+ * says why; no job is finished here.
  */
 static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct rl_error *err)
 {
@@ -70,10 +117,13 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 	pthread_mutex_lock(&w->conn);
 	if (rl_db_begin(w->db, err) < 0)
 		goto fail_all;
+	batch_writer = w;
 	if (h->begin)
 		h->begin(w->db);
 	began = 1;
 	for (job = batch; job; job = job->next) {
+		size_t notes = w->nafter;
+
 		/* The previous job's RELEASE goes with this job's SAVEPOINT: one statement
 		 * run (a round trip on PostgreSQL) per job instead of two. */
 		if (job == batch)
@@ -87,6 +137,7 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 			rl_db_rollback_to(w->db, "job");
 			if (h->undo)
 				h->undo(w->db);
+			after_commit_end(w, notes, 0);
 		} else {
 			any = 1;
 		}
@@ -114,6 +165,7 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 fail_all:
 	if (began && h->end)
 		h->end(w->db);
+	batch_writer = NULL;
 	pthread_mutex_unlock(&w->conn);
 	took = seconds_since(&t0);
 	pthread_mutex_lock(&w->lock);
@@ -128,6 +180,7 @@ fail_all:
 	if (!ok)
 		w->stats.failed_commits++;
 	pthread_mutex_unlock(&w->lock);
+	after_commit_end(w, 0, ok);
 	return ok ? 1 : began ? -1 : 0;
 }
 
@@ -281,6 +334,7 @@ void rl_writer_stop(struct rl_writer *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->finished);
 	pthread_mutex_destroy(&w->conn);
+	free(w->after);
 	free(w);
 }
 

@@ -81,6 +81,20 @@ int rl_writer_call(struct rl_writer *w, struct rl_job *job);
 void rl_writer_stop(struct rl_writer *w);
 
 /*
+ * What a job (or a hook) wants done once its writes are committed, and
+ * not otherwise: a note of what it found (domain/progress.h: a cached
+ * figure found to differ from the ledger, recorded as a figures.drift
+ * event).  Inside the writer's batch on db, fn(arg, 1) runs on the writer
+ * thread after the batch's COMMIT succeeded; when what queued it is not
+ * kept (its job rolled back to its savepoint, or the whole batch failed:
+ * its jobs then run again alone and queue it again), fn(arg, 0) runs
+ * instead, only to free arg.  So a note is made once however often its
+ * job ran.  Anywhere else (no writer batch on this thread and db, or no
+ * memory to queue it) fn(arg, 1) runs at once.  fn must not block.
+ */
+void rl_writer_after_commit(struct rl_db *db, void (*fn)(void *arg, int committed), void *arg);
+
+/*
  * Runs fn on the writer's connection between two batches (from any
  * thread; the writer waits for it), waiting at most wait_ms for a batch
  * in progress to end: fn's result, or -2 when the writer stayed busy.

@@ -196,6 +196,19 @@ int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, in
 	return rl_db_finish(db, st, rc == RL_ROW ? -1 : rc, what, err) < 0 ? -1 : 0;
 }
 
+int rl_db_run_one(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err)
+{
+	int64_t changed = 0;
+
+	if (rl_db_run_changes(db, st, what, &changed, err) < 0)
+		return -1;
+	if (changed != 1)
+		return rl_error_set(err, RL_E_CONFLICT, "row-changed", "Changed meanwhile",
+				    "%s changed %lld rows where it should change one: the row is no longer as it was read",
+				    what, (long long)changed);
+	return 0;
+}
+
 int rl_db_finish(struct rl_db *db, struct rl_stmt *st, int rc, const char *what, struct rl_error *err)
 {
 	int result = rc == RL_ROW ? 1 : rc == RL_DONE ? 0 : rl_db_fail(db, err, what);

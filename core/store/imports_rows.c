@@ -187,10 +187,7 @@ int rl_rows_import_decided(struct rl_db *db, int64_t id, const char *status, int
 	rl_bind_int64(q, 4, ledger_index);
 	rl_db_bind_text(q, 5, reason);
 	rl_bind_int64(q, 6, id);
-	if (rl_step(q) != RL_DONE || rl_db_changes(db) != 1)
-		return rl_db_fail(db, err, "recording the import's countersignature");
-	rl_reset(q);
-	return 0;
+	return rl_db_run_one(db, q, "recording the import's countersignature", err);
 }
 
 int rl_rows_import_signed_attempts(struct rl_db *db, int64_t trainee,

@@ -90,7 +90,8 @@ int rl_rows_import_content(struct rl_db *db, int64_t id, char **content, size_t 
 /*
  * Records the decision on pending import id: status ("signed" or
  * "rejected"), signer, time, ledger index, reason (NULL or "" for none).
- * 0, or -1 with err when it fails or the import is not pending.
+ * 0, or -1 with err when it fails, or RL_E_CONFLICT "row-changed" when the
+ * import is not pending (rl_db_run_one).
  */
 int rl_rows_import_decided(struct rl_db *db, int64_t id, const char *status, int64_t signer, const char *signed_at,
 			   int64_t ledger_index, const char *reason, struct rl_error *err);

@@ -242,13 +242,7 @@ int rl_rows_tacc_supersede(struct rl_db *db, int64_t trainer, int64_t superseded
 	rl_bind_int64(st, 1, by);
 	rl_bind_int64(st, 2, trainer);
 	rl_bind_int64(st, 3, superseded);
-	if (rl_step(st) != RL_DONE || rl_db_changes(db) != 1) {
-		rl_db_fail(db, err, "superseding the trainer accreditation");
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_run_one(db, st, "superseding the trainer accreditation", err);
 }
 
 int rl_rows_tacc_revoke_all(struct rl_db *db, int64_t trainer, int64_t by, const char *reason, int64_t *changed,
@@ -471,13 +465,7 @@ int rl_rows_session_decide(struct rl_db *db, int64_t session, const char *status
 	rl_bind_int64(st, 6, index);
 	rl_db_bind_text(st, 7, reason);
 	rl_bind_int64(st, 8, session);
-	if (rl_step(st) != RL_DONE || rl_db_changes(db) != 1) {
-		rl_db_fail(db, err, "recording the sign-off");
-		rl_reset(st);
-		return -1;
-	}
-	rl_reset(st);
-	return 0;
+	return rl_db_run_one(db, st, "recording the sign-off", err);
 }
 
 int rl_rows_session_reopen(struct rl_db *db, int64_t session, int64_t index, struct rl_error *err)

@@ -71,7 +71,8 @@ int rl_rows_tacc_index_for_key(struct rl_db *db, int64_t trainer, const uint8_t 
 /* Records a trainer accreditation (the statement at ledger index, signed by faculty). */
 int rl_rows_tacc_insert(struct rl_db *db, int64_t trainer, const uint8_t pk[32], const char *valid_from,
 			const char *valid_until, int64_t faculty, int64_t index, struct rl_error *err);
-/* The accreditation at ledger index `superseded` of trainer is superseded by the one at `by`; exactly one row, or -1. */
+/* The accreditation at ledger index `superseded` of trainer is superseded by the one at `by`; exactly one row, or -1
+ * (RL_E_CONFLICT "row-changed" when it is not there or superseded already: rl_db_run_one). */
 int rl_rows_tacc_supersede(struct rl_db *db, int64_t trainer, int64_t superseded, int64_t by, struct rl_error *err);
 /* Revokes every live accreditation of trainer by the revocation at ledger index by; *changed the rows. */
 int rl_rows_tacc_revoke_all(struct rl_db *db, int64_t trainer, int64_t by, const char *reason, int64_t *changed,
@@ -133,7 +134,8 @@ int rl_rows_module_completion_delete(struct rl_db *db, int64_t index, struct rl_
 /*
  * A pending session decided by the session_signoff at ledger index:
  * status "signed" or "rejected"; role, steps_json, reason NULL or "" for
- * none.  Exactly one pending row changes, or -1 ("recording the sign-off").
+ * none.  Exactly one pending row changes, or -1 ("recording the sign-off";
+ * RL_E_CONFLICT "row-changed" when the session is not pending: rl_db_run_one).
  */
 int rl_rows_session_decide(struct rl_db *db, int64_t session, const char *status, const char *role,
 			   const char *steps_json, int64_t signer, const char *signed_at, int64_t index,

@@ -107,6 +107,11 @@ int rl_db_constraint_violation(struct rl_db *db);
  * rl_db_run: runs a statement that returns no rows: 0, or -1 with err.
  * rl_db_run_changes: the same, and *changed (when not NULL) gets how many
  * rows it inserted, updated or deleted.
+ * rl_db_run_one: runs a statement that must change exactly one row (an
+ * UPDATE of a row in the state the caller read it in): 0; -1 with err
+ * when the step fails, or RL_E_CONFLICT "row-changed" when it changed
+ * another number of rows (the row is no longer in that state: another
+ * writer got there first), naming what and the count.
  * rl_db_each_id: runs a bound query and calls each(ctx, column 0) for
  * every row; a non-zero return of each stops and is returned, else 0, or
  * -1 with err.
@@ -122,6 +127,7 @@ int rl_db_constraint_violation(struct rl_db *db);
 int rl_db_run(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err);
 int rl_db_run_changes(struct rl_db *db, struct rl_stmt *st, const char *what, int64_t *changed,
 		      struct rl_error *err);
+int rl_db_run_one(struct rl_db *db, struct rl_stmt *st, const char *what, struct rl_error *err);
 int rl_db_each_id(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id), void *ctx,
 		  const char *what, struct rl_error *err);
 int rl_db_lookup_int64(struct rl_db *db, struct rl_stmt *st, int64_t *v, const char *what, struct rl_error *err);

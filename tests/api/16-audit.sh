@@ -1,5 +1,4 @@
 #!/bin/bash
-# engine: sqlite (it reseals a tampered cache row through Python's sqlite3 module; tests/run.sh runs it once)
 # 16-audit.sh - raslog audit (issue 13 item 2): on the demo programme the
 # figures recomputed from the signed ledger alone equal the faculty view
 # (exit 0); a cached figure edited while serving is not shown (its seal
@@ -41,27 +40,34 @@ check "the tampered status was named as a figures.drift event" \
 	"$(grep '"event":"figures.drift"' "$WORK/audit.log" | grep "\"trainee\":$T," | grep -c '"requirement":"status","cache":"eligible","ledger":"in_training"')" = 1
 
 # reseal T: the status row's MAC recomputed with the cache key, as docs/ledger.md (section 9) gives it,
-# which only someone holding the key file can do; raslog audit trusts no key of the server's.
-reseal() { python3 - "$DB" "$1" <<'EOF'
-import base64, hashlib, json, sqlite3, struct, sys
-db, t = sys.argv[1], int(sys.argv[2])
-key = base64.b64decode(json.load(open(db + ".keys/cache.key"))["key"])
+# which only someone holding the key file can do; raslog audit trusts no key of the server's.  The
+# key file is beside a SQLite database, in the key directory a PostgreSQL one is given (tests/lib.sh:
+# --key-dir $WORK/server-keys); the row is read as a JSON array and the MAC written through `sql`.
+if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then
+	CACHE_KEY="$WORK/server-keys/cache.key" JSON_ROW=json_build_array
+else
+	CACHE_KEY="$DB.keys/cache.key" JSON_ROW=json_array
+fi
+IFS= read -r -d '' RESEAL_PY <<'EOF' || true
+import base64, hashlib, json, struct, sys
+key = base64.b64decode(json.load(open(sys.argv[1]))["key"])
 h = hashlib.blake2b(digest_size=32, key=key)
 def put(b):
     h.update(struct.pack("<Q", 2**64 - 1) if b is None else struct.pack("<Q", len(b)) + b)
-put(b"raslog-cache-status-v2"); put(str(t).encode())
-c = sqlite3.connect(db)
-row = c.execute("select status, modules_met, modules_total, summary, accredited_until, accreditation_index, "
-                "ledger_through, curriculum_id from trainee_status where trainee_id = ?", (t,)).fetchone()
-for v in row:
+put(b"raslog-cache-status-v2"); put(sys.argv[2].encode())
+# the row's columns, then the trainee's pending claims now: how many, the sum of their ids, the sum of their revisions
+for v in json.loads(sys.argv[3]) + json.loads(sys.argv[4]):
     put(None if v is None else str(v).encode())
-# the trainee's pending claims now: how many, the sum of their ids, the sum of their revisions
-for v in c.execute("select count(*), coalesce(sum(id), 0), coalesce(sum(revision), 0) from sessions "
-                   "where trainee_id = ? and status = 'pending'", (t,)).fetchone():
-    put(str(v).encode())
-c.execute("update trainee_status set mac = ? where trainee_id = ?", (h.digest(), t))
-c.commit()
+print(h.hexdigest())
 EOF
+reseal() {
+	rs_row=$(sql "select $JSON_ROW(status, modules_met, modules_total, summary, accredited_until, accreditation_index,
+	              ledger_through, curriculum_id) from trainee_status where trainee_id = $1")
+	rs_claims=$(sql "select $JSON_ROW(count(*), coalesce(sum(id), 0), coalesce(sum(revision), 0)) from sessions
+	                 where trainee_id = $1 and status = 'pending'")
+	rs_mac=$(pyrun "$RESEAL_PY" "$CACHE_KEY" "$1" "$rs_row" "$rs_claims")
+	if [ "$RASLOG_TEST_ENGINE" = postgresql ]; then rs_mac="decode('$rs_mac', 'hex')"; else rs_mac="X'$rs_mac'"; fi
+	sql "update trainee_status set mac = $rs_mac where trainee_id = $1"
 }
 sql "update trainee_status set status = 'eligible' where trainee_id = $T"
 reseal "$T"

@@ -21,10 +21,6 @@ commit() { api POST /api/v1/tokens "$FAC" '{"name":"batch","scope":"read"}' >/de
 list() { api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null; jget 'json.dumps(j, sort_keys=True)' < "$WORK/body"; }
 # checks ROWS: how many list requests checked every row / the changed rows (raslog_list_checks_total).
 checks() { curl -s "$URL/metrics" | sed -n "s/^raslog_list_checks_total{rows=\"$1\"} //p"; }
-mark() { MARK=$(wc -l < "$WORK/audit.log"); }
-drifted() { tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"event":"figures.drift"' | grep "\"trainee\":$1," |
-	grep -c "\"requirement\":\"$2\""; }
-drift_events() { tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c '"event":"figures.drift"'; }
 
 commit
 L=$(list)
@@ -34,7 +30,7 @@ check "setup: two in-training trainees" -n "$T$U"
 check "setup: the list names them" "$(jget 'len(j["items"]) >= 2' <<<"$L")" = True
 
 # --- the writer's own commits: the memo is carried on ------------------------------
-mark
+audit_mark
 E0=$(checks every); C0=$(checks changed)
 for i in 1 2 3; do commit; check "the list after a commit of the writer ($i) is the same list" "$(list)" = "$L"; done
 for i in 1 2 3 4; do list >/dev/null; done
@@ -69,36 +65,36 @@ check "  ...no honest write was taken for drift" "$(drift_events)" = 0
 
 # --- another connection's edit after the memo, then commits of the writer -----------
 L=$(list); list >/dev/null
-mark
+audit_mark
 sql "update trainee_status set modules_met = modules_met + 1 where trainee_id = $T"
 commit
 check "a row edited by another connection, then a commit of the writer: the list is the ledger's" "$(list)" = "$L"
-check "  ...and the edit is named" "$(drifted "$T" modules_met)" = 1
+check "  ...and the edit is named" "$(drift_named "$T" modules_met)" = 1
 
 L=$(list); list >/dev/null
-mark
+audit_mark
 commit
 list >/dev/null
 sql "update trainee_status set modules_met = modules_met + 1 where trainee_id = $U"
 commit
 commit
 check "a row edited between two commits of the writer (the memo at the first): the list is the ledger's" "$(list)" = "$L"
-check "  ...and the edit is named" "$(drifted "$U" modules_met)" = 1
+check "  ...and the edit is named" "$(drift_named "$U" modules_met)" = 1
 
 L=$(list); list >/dev/null
-mark
+audit_mark
 sql "update trainee_status set status = 'eligible', modules_met = modules_total where trainee_id = $T"
 check "a row edited with no commit of the writer after it: the list is the ledger's" "$(list)" = "$L"
-check "  ...and the edit is named" "$(drifted "$T" status)" = 1
+check "  ...and the edit is named" "$(drift_named "$T" status)" = 1
 
 L=$(list); list >/dev/null
-mark
+audit_mark
 sql "delete from trainee_status where trainee_id = $U"
 commit
 list >/dev/null
 commit
 check "a row deleted, then two commits of the writer: the list still names the trainee" "$(list)" = "$L"
-check "  ...and the missing row is named" "$(drifted "$U" status)" = 1
+check "  ...and the missing row is named" "$(drift_named "$U" status)" = 1
 check "  ...nothing else was taken for drift" "$(drift_events)" = 1
 
 stop_server

@@ -27,10 +27,6 @@ fresh() { api POST /api/v1/tokens "$FAC" '{"name":"batch","scope":"read"}' >/dev
 figures() { api GET "/api/v1/trainees/$1/progress" "$FAC" >/dev/null; jget 'json.dumps(j, sort_keys=True)' < "$WORK/body"; }
 # list: the accreditation list, items and counts.
 list() { api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null; jget 'json.dumps(j, sort_keys=True)' < "$WORK/body"; }
-# drifted T REQUIREMENT: a figures.drift event since the mark names them.
-mark() { MARK=$(wc -l < "$WORK/audit.log"); }
-drifted() { tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"event":"figures.drift"' | grep "\"trainee\":$1," |
-	grep -c "\"requirement\":\"$2\""; }
 audited() { "$RASLOG" --token "$FAC" audit > "$WORK/audit.out" 2>&1; }
 
 api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null
@@ -50,7 +46,7 @@ for l in open('$WORK/people.jsonl'):
     p=json.loads(l)
     if p['id']==$U: print(p['token'])")
 TRU=$(sql "select trainer_id from sessions where trainee_id = $U order by id desc limit 1")
-mark
+audit_mark
 st=$(api POST /api/v1/sessions "$TOKU" "{\"date\":\"$(date -u -d yesterday +%F)\",\"minutes\":30,\"activity\":\"dry_lab\",\"trainer\":$TRU}")
 SU=$(jget 'j.get("id", 0)' < "$WORK/body")
 check "setup: a trainee logs a claim (201)" "$st" = 201
@@ -60,35 +56,35 @@ check "  ...corrects it (200)" "$st" = 200
 st=$(curl -s -o "$WORK/body" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TOKU" -H 'If-Match: "2-pending"' "$URL/api/v1/sessions/$SU")
 check "  ...and withdraws it (200 or 204)" "$(case $st in 200|204) echo ok;; *) echo "$st";; esac)" = ok
 check "honest writes while serving are never taken for drift" \
-	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c figures.drift)" = 0
+	"$(drift_events)" = 0
 fresh
 FU=$(figures "$U"); L=$(list)
-check "  ...and the rows stay sealed" "$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c figures.drift)" = 0
+check "  ...and the rows stay sealed" "$(drift_events)" = 0
 
 # --- a tally edited while serving --------------------------------------------------
-mark
+audit_mark
 sql "update trainee_tally set signed = 100000 where trainee_id = $T and requirement = '$REQ'"
 fresh
 check "a tally edited while serving: /progress shows the ledger's figure" "$(figures "$T")" = "$FT"
-check "  ...the drift is an audit event naming trainee and requirement" "$(drifted "$T" "$REQ")" = 1
+check "  ...the drift is an audit event naming trainee and requirement" "$(drift_named "$T" "$REQ")" = 1
 check "  ...with the cached 100000 and the ledger's figure" \
-	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c "\"requirement\":\"$REQ\",\"cache\":{\"signed\":100000,.*\"ledger\":{\"signed\":$SIGNED,")" = 1
+	"$(since_mark | grep -c "\"requirement\":\"$REQ\",\"cache\":{\"signed\":100000,.*\"ledger\":{\"signed\":$SIGNED,")" = 1
 check "  ...and the row is rebuilt from the ledger" "$(sql "select signed from trainee_tally where trainee_id = $T and requirement = '$REQ'")" = "$SIGNED"
-check "  ...so the next reply needs no repair" "$(figures "$T")-$(drifted "$T" "$REQ")" = "$FT-1"
+check "  ...so the next reply needs no repair" "$(figures "$T")-$(drift_named "$T" "$REQ")" = "$FT-1"
 ok "raslog audit passes afterwards" audited
 
 # --- a row added with a plausible, unsigned value ----------------------------------
-mark
+audit_mark
 NEWREQ=$(sql "select requirement from trainee_tally where trainee_id = $U and requirement not in (select requirement from trainee_tally where trainee_id = $T) limit 1")
 if [ -z "$NEWREQ" ]; then NEWREQ=$REQ; sql "delete from trainee_tally where trainee_id = $T and requirement = '$REQ'"; fi
 sql "insert into trainee_tally(trainee_id, requirement, signed, pending) values ($T, '$NEWREQ', 50, 0)
 	on conflict (trainee_id, requirement) do update set signed = excluded.signed"
 fresh
 check "a tally row inserted for the trainee changes no figure" "$(figures "$T")" = "$FT"
-check "  ...and is named" "$(drifted "$T" "$NEWREQ")" = 1
+check "  ...and is named" "$(drift_named "$T" "$NEWREQ")" = 1
 
 # --- rows copied from another trainee ---------------------------------------------
-mark
+audit_mark
 sql "delete from trainee_tally where trainee_id = $T;
 	insert into trainee_tally(trainee_id, requirement, signed, pending) select $T, requirement, signed, pending from trainee_tally where trainee_id = $U;
 	update trainee_status set (status, modules_met, modules_total, summary, accredited_until, accreditation_index, ledger_through, curriculum_id, mac, tally_mac) =
@@ -96,21 +92,21 @@ sql "delete from trainee_tally where trainee_id = $T;
 		 from trainee_status where trainee_id = $U) where trainee_id = $T"
 fresh
 check "rows and seals copied from another trainee: /progress shows the trainee's own ledger figures" "$(figures "$T")" = "$FT"
-check "  ...and the drift is named" "$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c "\"event\":\"figures.drift\".*\"trainee\":$T,")" -ge 1
+check "  ...and the drift is named" "$(since_mark | grep -c "\"event\":\"figures.drift\".*\"trainee\":$T,")" -ge 1
 check "  ...the other trainee is untouched" "$(figures "$U")" = "$FU"
 
 # --- a seal replaced, values right --------------------------------------------------
-mark
+audit_mark
 sql "update trainee_status set mac = randomblob(32) where trainee_id = $U"
 check "a status seal replaced: the list is the ledger's" "$(list)" = "$L"
-check "  ...and the broken seal is named (requirement \"mac\")" "$(drifted "$U" mac)" = 1
+check "  ...and the broken seal is named (requirement \"mac\")" "$(drift_named "$U" mac)" = 1
 
 # --- the accreditation list: a status edited while serving ------------------------
-mark
+audit_mark
 sql "update trainee_status set status = 'eligible', modules_met = modules_total where trainee_id = $T"
 check "a status row edited while serving: the list, items and counts, is the ledger's" "$(list)" = "$L"
-check "  ...the status drift is named" "$(drifted "$T" status)" = 1
-check "  ...and modules_met" "$(drifted "$T" modules_met)" = 1
+check "  ...the status drift is named" "$(drift_named "$T" status)" = 1
+check "  ...and modules_met" "$(drift_named "$T" modules_met)" = 1
 check "  ...and /progress is the ledger's too" "$(figures "$T")" = "$FT"
 sql "update trainee_status set status = 'accredited' where trainee_id = $T"
 api GET "/api/v1/accreditation?status=accredited&limit=200" "$FAC" >/dev/null
@@ -119,20 +115,20 @@ check "  ...a filter on the edited column does not list the trainee" \
 	"$(jget '[j["counts"]["accredited"]]' <<<"$L")"
 sql "delete from trainee_status where trainee_id = $U"
 check "a status row deleted while serving: the list still names the trainee" "$(list)" = "$L"
-check "  ...and the missing row is named" "$(drifted "$U" status)" = 1
+check "  ...and the missing row is named" "$(drift_named "$U" status)" = 1
 
 # --- the list's check, counts and sites are reused only while nothing commits -------
 # (the server keeps them per thread at the database's data version: a commit by anyone,
 # a shell or another process included, makes the next request check and count again)
 L1=$(list)
-mark
+audit_mark
 check "the list asked again with nothing committed between is the same list" "$(list)" = "$L1"
 sql "update trainee_status set modules_met = modules_met + 1 where trainee_id = $T"
 check "a row edited after the list's check was reused: the list is the ledger's" "$(list)" = "$L1"
-check "  ...and the edit is named" "$(drifted "$T" modules_met)" = 1
+check "  ...and the edit is named" "$(drift_named "$T" modules_met)" = 1
 sql "update trainee_status set mac = randomblob(32) where trainee_id = $T"
 check "a seal replaced after the check was reused: the list is the ledger's" "$(list)" = "$L1"
-check "  ...and the broken seal is named" "$(drifted "$T" mac)" = 1
+check "  ...and the broken seal is named" "$(drift_named "$T" mac)" = 1
 N0=$(jget 'sum(j["counts"].values())' <<<"$L1")
 NEW=$(add_user "Nia Newcomer" trainee --site "Zeta Test Centre")
 check "a trainee added by another process (raslogd user add) brings their site to the next list" \
@@ -143,18 +139,18 @@ sql "insert into programme_members(user_id, programme_id, from_at)
 check "  ...and once in the faculty member's programme (a shell's commit) into its counts" \
 	"$(list | jget 'sum(j["counts"].values())')" = $((N0 + 1))
 L=$(list)
-check "  ...and nothing was taken for drift" "$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"event":"figures.drift"' | grep -vc "\"trainee\":$T,")" = 0
+check "  ...and nothing was taken for drift" "$(since_mark | grep '"event":"figures.drift"' | grep -vc "\"trainee\":$T,")" = 0
 
 # --- the stuck-trainee report picks in-training trainees by their status row ------
 stuck() { api GET "/api/v1/oversight/stuck?days=1" "$FAC" >/dev/null; jget 'json.dumps(sorted(i["trainee"] for i in j["items"]))' < "$WORK/body"; }
 # (the demo's activity is all recent, so the report is empty; what matters is that it checks the rows it reads)
 S=$(stuck)
-mark
+audit_mark
 E=$(sql "select trainee_id from trainee_status where status <> 'in_training' order by trainee_id limit 1")
 sql "update trainee_status set status = 'in_training', modules_met = 0 where trainee_id = $E"
 check "a status edited while serving does not change the stuck report" "$(stuck)" = "$S"
 check "  ...it checked the rows it picks trainees by: the edit is named and rebuilt" \
-	"$(drifted "$E" status)-$(sql "select status <> 'in_training' from trainee_status where trainee_id = $E")" = 1-1
+	"$(drift_named "$E" status)-$(sql "select status <> 'in_training' from trainee_status where trainee_id = $E")" = 1-1
 
 # --- a signed session's minutes ---------------------------------------------------
 sql "update sessions set minutes = 1440 where trainee_id = $T and status = 'signed'"
@@ -172,8 +168,8 @@ check "without the cache key file the server does not start (exit 1)" "$?" = 1
 check "  ...and says which file is missing, in one sentence" \
 	"$(grep -c "the cache key file $DB.keys/cache.key is missing" "$WORK/nokey.out")" = 1
 mv "$WORK/cache.key" "$DB.keys/cache.key"
-mark
+audit_mark
 start_server
-check "with it back the server starts, and finds nothing left to rebuild" "$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c figures.drift)" = 0
+check "with it back the server starts, and finds nothing left to rebuild" "$(drift_events)" = 0
 check "  ...and serves the ledger's figures" "$(figures "$T")-$(list)" = "$FT-$L"
 finish

@@ -31,8 +31,6 @@ check "setup: Fay joins both programmes (200)" "$(api PATCH "/api/v1/users/$FAY"
 fresh() { api POST /api/v1/tokens "$FAC" '{"name":"batch","scope":"read"}' >/dev/null; }
 figures() { api GET "/api/v1/trainees/$1/progress" "$FAC" >/dev/null; jget 'json.dumps(j, sort_keys=True)' <"$WORK/body"; }
 list() { api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null; jget 'json.dumps(j, sort_keys=True)' <"$WORK/body"; }
-mark() { MARK=$(wc -l <"$WORK/audit.log"); }
-drifts() { tail -n +$((MARK + 1)) "$WORK/audit.log" | grep '"event":"figures.drift"' | grep -c "\"trainee\":$1,"; }
 # save T NAME: a copy of trainee T's cached rows, seals and all; replay T NAME puts it back.
 save() {
 	sql "DROP TABLE IF EXISTS rs_$2" && sql "DROP TABLE IF EXISTS rt_$2" &&
@@ -61,15 +59,15 @@ fresh
 F1=$(figures $AISHA); L1=$(list)
 check "  ...which moves a pending figure" "$F1" != "$F0"
 ok "  ...(rows saved)" save $AISHA c1
-mark
+audit_mark
 replay $AISHA c0
 fresh
 check "rows from before the claim put back while serving: /progress shows the claim" "$(figures $AISHA)" = "$F1"
-check "  ...the replay is named as drift" "$(drifts $AISHA)" -ge 1
+check "  ...the replay is named as drift" "$(drift_named $AISHA)" -ge 1
 check "  ...and the list is what it was" "$(list)" = "$L1"
-mark
+audit_mark
 fresh
-check "  ...the rows were rebuilt: the next reply needs no repair" "$(figures $AISHA)-$(drifts $AISHA)" = "$F1-0"
+check "  ...the rows were rebuilt: the next reply needs no repair" "$(figures $AISHA)-$(drift_named $AISHA)" = "$F1-0"
 
 # ---- the claim edited (one more revision, same claims otherwise) ----
 st=$(chg PATCH "$SID" '"1-pending"' '{"minutes":60}')
@@ -78,11 +76,11 @@ fresh
 F2=$(figures $AISHA); L2=$(list)
 check "  ...which moves the pending figure again" "$F2" != "$F1"
 ok "  ...(rows saved)" save $AISHA c2
-mark
+audit_mark
 replay $AISHA c1
 fresh
 check "rows from before the edit put back: /progress shows the edit" "$(figures $AISHA)" = "$F2"
-check "  ...named as drift" "$(drifts $AISHA)" -ge 1
+check "  ...named as drift" "$(drift_named $AISHA)" -ge 1
 check "  ...and the list is what it was" "$(list)" = "$L2"
 
 # ---- the claim withdrawn: the claims are again those of c0 ----
@@ -91,18 +89,18 @@ check "Aisha withdraws the claim (200 or 204)" "$(case $st in 200|204) echo ok;;
 fresh
 F3=$(figures $AISHA); L3=$(list)
 check "  ...so her figures are those from before the claim" "$F3" = "$F0"
-mark
+audit_mark
 replay $AISHA c2
 fresh
 check "rows from before the withdrawal put back: /progress does not show the withdrawn claim" "$(figures $AISHA)" = "$F3"
-check "  ...named as drift" "$(drifts $AISHA)" -ge 1
+check "  ...named as drift" "$(drift_named $AISHA)" -ge 1
 check "  ...and the list is what it is" "$(list)" = "$L3"
-mark
+audit_mark
 replay $AISHA c0
 fresh
 check "rows from before the claim, whose claims are today's again: shown as they are, and true" \
 	"$(figures $AISHA)-$(list)" = "$F3-$L3"
-check "  ...their seal holds: nothing to name (harmless)" "$(drifts $AISHA)" = 0
+check "  ...their seal holds: nothing to name (harmless)" "$(drift_named $AISHA)" = 0
 
 # ---- an old accreditation brought back after its revocation ----
 ok "setup: Priya's rows saved while she is accredited" save $PRIYA a0
@@ -116,12 +114,12 @@ fresh
 L4=$(list); P4=$(figures $PRIYA)
 ELIGIBLE=$(jget 'j["counts"]["eligible"]' <<<"$L4")
 check "  ...she is eligible again" "$(jget 'j["status"]' <<<"$P4")" = eligible
-mark
+audit_mark
 replay $PRIYA a0
 check "the accredited row put back while serving: the list is the ledger's" "$(list)" = "$L4"
 check "  ...and /progress" "$(figures $PRIYA)" = "$P4"
 check "  ...named as drift (status accredited, ledger eligible)" \
-	"$(tail -n +$((MARK + 1)) "$WORK/audit.log" | grep -c "\"trainee\":$PRIYA,\"requirement\":\"status\",\"cache\":\"accredited\",\"ledger\":\"eligible\"")" = 1
+	"$(since_mark | grep -c "\"trainee\":$PRIYA,\"requirement\":\"status\",\"cache\":\"accredited\",\"ledger\":\"eligible\"")" = 1
 stop_server
 
 # ...and at rest, just before the weekly digest is written.

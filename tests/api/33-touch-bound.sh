@@ -17,22 +17,11 @@ queued() { curl -s "$URL/metrics" | sed -n 's/^raslog_writer_queued \([0-9]*\)$/
 
 check "nothing waits for the writer at rest" "$(queued)" = 0
 
-# Hold the write lock from another process until told to let go (at most
-# 8 s: below the writer's 10 s busy timeout, so its first batch is still
-# waiting when the queue is read).
-/usr/bin/python3 - "$DB" "$WORK/held" "$WORK/release" <<'PY' &
-import sqlite3, sys, time, os
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-end = time.monotonic() + 8
-while time.monotonic() < end and not os.path.exists(sys.argv[3]):
-    time.sleep(0.02)
-c.execute("ROLLBACK")
-PY
-HOLDER=$!
-for _ in $(seq 1 200); do [ -e "$WORK/held" ] && break; sleep 0.02; done
-check "another process holds the write lock" "$([ -e "$WORK/held" ] && echo yes)" = yes
+# Another process holds the write lock until told to let go (tests/lib.sh:
+# at most 8 s, below the writer's 10 s busy timeout, so its first batch is
+# still waiting when the queue is read).
+hold_write_lock
+check "another process holds the write lock" "$(write_lock_held && echo yes)" = yes
 
 # 300 reads with the stale token, one after another on one keep-alive
 # connection (one curl for all of them, so a loaded machine still makes far
@@ -46,13 +35,12 @@ timeout 5 "$(type -P curl)" -s -H "Authorization: Bearer $TT" -w '%{http_code}\n
 sent=$(grep -c . "$WORK/codes")
 answered=$(grep -c '^200$' "$WORK/codes")
 q=$(queued)
-touch "$WORK/release"
+release_write_lock
 check "every read with a stale token is answered while the writer waits ($answered of $sent)" "$answered" = "$sent"
 check "more reads were made than the bound ($sent > 64), so the bound is what is measured" "$sent" -gt 64
 check "at most 64 records of use wait for the writer (not one per request: $q)" "$([ -n "$q" ] && [ "$q" -le 66 ] && echo yes)" = yes
 check "... and some do wait (the writer is held, not idle: $q)" "$([ -n "$q" ] && [ "$q" -ge 1 ] && echo yes)" = yes
 
-wait "$HOLDER"
 for _ in $(seq 1 100); do [ "$(queued)" = 0 ] && break; sleep 0.1; done
 check "the queue drains once the lock is let go" "$(queued)" = 0
 api GET /api/v1/me "$TT" >/dev/null

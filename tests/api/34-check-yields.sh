@@ -31,29 +31,16 @@ check "  ...while the server's main thread keeps nice 0" "$(nice_of "/proc/$SERV
 
 # Another process holds the write lock (at most 8 s, below the 10 s busy
 # timeout after which a check that needed the lock would have given up).
-/usr/bin/python3 - "$DB" "$WORK/held" "$WORK/release" "$WORK/let-go" <<'PY' &
-import sqlite3, sys, time, os
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-end = time.monotonic() + 8
-while time.monotonic() < end and not os.path.exists(sys.argv[3]):
-    time.sleep(0.02)
-open(sys.argv[4], "w").close()
-c.execute("ROLLBACK")
-PY
-HOLDER=$!
-for _ in $(seq 1 200); do [ -e "$WORK/held" ] && break; sleep 0.02; done
-check "another process holds the write lock" "$([ -e "$WORK/held" ] && echo yes)" = yes
+hold_write_lock
+check "another process holds the write lock" "$(write_lock_held && echo yes)" = yes
 touch "$WORK/check-go"
 for _ in $(seq 1 120); do
 	grep -q '^raslogd: start-up check' "$WORK/server.log" && break
 	sleep 0.05
 done
 ended=$(grep -c '^raslogd: start-up check: the cached figures of [0-9]* trainees match the signed ledger' "$WORK/server.log")
-still=$([ ! -e "$WORK/let-go" ] && echo yes)
-touch "$WORK/release"
-wait "$HOLDER"
+still=$(write_lock_held && echo yes)
+release_write_lock
 check "the check of rows that are right ends while the write lock is held elsewhere" "$ended" = 1
 check "  ...the lock was still held when it ended" "$still" = yes
 check "the server answers after it" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/health")" = 200

@@ -21,50 +21,10 @@
 #include "ledger/jcs.h"
 #include "ledger/stmt.h"
 #include "ledger/texts.h"
+#include "flat_same.h"
 #include "stmt_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Node n of f holds the value v (recursively). */
-static int same(const struct rl_jcs_flat *f, uint32_t n, const json_t *v)
-{
-	const struct rl_jcs_node *x = &f->node[n];
-	uint32_t c = x->first;
-	const char *k;
-	json_t *m;
-	size_t i = 0;
-
-	switch (x->type) {
-	case RL_JCS_OBJECT:
-		if (!json_is_object(v) || json_object_size(v) != x->count)
-			return 0;
-		for (uint32_t j = 0; j < x->count; j++, c = f->node[c].next) {
-			k = f->text.data + f->node[c].name;
-			if (strlen(k) != f->node[c].name_len || !(m = json_object_get(v, k)) || !same(f, c, m))
-				return 0;
-		}
-		return 1;
-	case RL_JCS_ARRAY:
-		if (!json_is_array(v) || json_array_size(v) != x->count)
-			return 0;
-		for (i = 0; i < x->count; i++, c = f->node[c].next)
-			if (!same(f, c, json_array_get(v, i)))
-				return 0;
-		return 1;
-	case RL_JCS_STRING:
-		return json_is_string(v) && json_string_length(v) == x->len &&
-		       memcmp(json_string_value(v), f->text.data + x->str, x->len) == 0 && f->text.data[x->str + x->len] == '\0';
-	case RL_JCS_INTEGER:
-		return json_is_integer(v) && json_integer_value(v) == x->num;
-	case RL_JCS_TRUE:
-		return json_is_true(v);
-	case RL_JCS_FALSE:
-		return json_is_false(v);
-	case RL_JCS_NULL:
-		return json_is_null(v);
-	}
-	return 0;
-}
 
 /* What rl_statement_read_flat leaves to the JSON way: a null member of the statement or its session, issuer. */
 static int left_to_json(const json_t *st)
@@ -93,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *slow = rl_jcs_parse_canonical((const char *)data, len);
 	int scanned = rl_jcs_scan_canonical((const char *)data, len, &f) == 0;
 
-	if (scanned != (slow != NULL) || (scanned && !same(&f, 0, slow)))
+	if (scanned != (slow != NULL) || (scanned && !flat_same(&f, 0, slow)))
 		abort();
 	if (scanned && json_is_object(slow)) {
 		struct rl_statement a, b;

@@ -26,6 +26,9 @@
 #include "ledger/ledger.h"
 #include "ledger/kinds.h"
 #include "ledger/verify.h"
+
+#include "json_same.h"
+
 #include "base/banned.h"
 
 /* gears: 6 domains scored 1..5 (schema/tools.json). */
@@ -540,7 +543,6 @@ static void progress_is_report(const struct fixture *f, const struct rl_curricul
 	struct rl_evidence_report r;
 	struct rl_progress p;
 	json_t *a, *b, *full, *va, *vb;
-	char *ta, *tb;
 
 	assert_int_equal(rl_figures_record(c, f->tools, 7, entries, pending, today, &r, &err), 0);
 	assert_int_equal(rl_figures_progress(c, f->tools, 7, entries, pending, today, &p, &err), 0);
@@ -548,15 +550,11 @@ static void progress_is_report(const struct fixture *f, const struct rl_curricul
 	b = rl_progress_to_json(&p, &err);
 	assert_non_null(a);
 	assert_non_null(b);
-	ta = json_dumps(a, JSON_COMPACT);
-	tb = json_dumps(b, JSON_COMPACT);
-	assert_string_equal(tb, ta);
+	assert_json_text_equal(b, a);
 	full = rl_figures(c, f->tools, 7, entries, pending, today, &err);
 	va = rl_figures_view(full);
 	vb = rl_figures_view(b);
 	assert_true(json_equal(va, vb));
-	free(ta);
-	free(tb);
 	json_decref(a);
 	json_decref(b);
 	json_decref(full);
@@ -722,7 +720,7 @@ static void test_recompute_batches(void **state)
 	/* The same export from a memory stream (no descriptor: read on the calling thread): the same rows. */
 	{
 		long size;
-		char *bytes, *a, *b;
+		char *bytes;
 		FILE *mem;
 		json_t *again;
 
@@ -739,11 +737,7 @@ static void test_recompute_batches(void **state)
 		again = rl_recompute_export(mem, "2026-06-01", &err);
 		fclose(mem);
 		assert_non_null(again);
-		a = json_dumps(out, JSON_COMPACT);
-		b = json_dumps(again, JSON_COMPACT);
-		assert_string_equal(a, b);
-		free(a);
-		free(b);
+		assert_json_text_equal(out, again);
 		free(bytes);
 		json_decref(again);
 	}
@@ -852,11 +846,7 @@ static void test_record_by_hand(void **state)
 	ref = rl_figures(c, f->tools, 7, f->entries, f->pending, "2026-06-01", &err);
 	assert_non_null(doc);
 	assert_non_null(ref);
-	a = json_dumps(doc, JSON_COMPACT);
-	b = json_dumps(ref, JSON_COMPACT);
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	assert_json_text_equal(doc, ref);
 	json_decref(doc);
 
 	/*
@@ -897,11 +887,7 @@ static void test_record_by_hand(void **state)
 		json_object_del(ref, "pending");
 		doc = rl_evidence_report_to_json(&r, RL_REPORT_NO_EVIDENCE, &err);
 		assert_non_null(doc);
-		a = json_dumps(doc, JSON_COMPACT);
-		b = json_dumps(ref, JSON_COMPACT);
-		assert_string_equal(a, b);
-		free(a);
-		free(b);
+		assert_json_text_equal(doc, ref);
 		json_decref(doc);
 	}
 	json_decref(ref);

@@ -7,7 +7,9 @@
  * (size, kinds, a bounded walk, leaves, Merkle nodes, the latest head
  * before and after a seal),
  * an entry's free text round trip, an import's round trip with its
- * duplicate refused, lookups that find nothing, and set-up's curricula
+ * duplicate refused and a second decision refused as a conflict (as the
+ * session and accreditation updates that must change one row are),
+ * lookups that find nothing, and set-up's curricula
  * loaded once; every read that fails reports the engine's reason, read
  * before the statement's reset.
  */
@@ -34,6 +36,7 @@
 #include "store/notify_rows.h"
 #include "store/outbox.h"
 #include "store/setup_rows.h"
+#include "store/signoff_rows.h"
 
 #include "db_fixture.h"
 
@@ -202,6 +205,19 @@ static int import_row(void *ctx, const struct rl_row_import *row)
 	return 0;
 }
 
+/* An update that must change one row and changed none: a conflict naming what and the count (not the engine's "not an error"). */
+static void expect_row_changed(struct rl_error *err, const char *what)
+{
+	char want[200];
+
+	assert_int_equal(err->status, RL_E_CONFLICT);
+	assert_string_equal(err->type, "row-changed");
+	snprintf(want, sizeof(want), "%s changed 0 rows where it should change one", what);
+	if (strncmp(err->detail, want, strlen(want)) != 0)
+		fail_msg("detail: %s", err->detail);
+	rl_error_clear(err);
+}
+
 static void test_import_rows(void **state)
 {
 	struct db_trainee_fixture *f = *state;
@@ -261,12 +277,25 @@ static void test_import_rows(void **state)
 						&err), 0);
 	assert_int_equal(rl_rows_import_decided(f->db, id, "signed", f->trainee, "2026-01-02T00:00:00Z", 4, NULL,
 						&err), -1);
-	rl_error_clear(&err);
+	expect_row_changed(&err, "recording the import's countersignature");
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(rl_rows_import_get(f->db, id, import_row, &s, &err), 1);
 	assert_string_equal(s.status, "rejected");
 	assert_int_equal(s.signed_off, 1);
 	rl_error_clear(&err);
+}
+
+/* The session and trainer accreditation updates that must change one row, on rows that are not there. */
+static void test_one_row_updates(void **state)
+{
+	struct db_trainee_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+
+	assert_int_equal(rl_rows_session_decide(f->db, 424242, "signed", "S-TS", NULL, f->trainee,
+						"2026-01-02T00:00:00Z", 7, NULL, &err), -1);
+	expect_row_changed(&err, "recording the sign-off");
+	assert_int_equal(rl_rows_tacc_supersede(f->db, f->trainee, 5, 6, &err), -1);
+	expect_row_changed(&err, "superseding the trainer accreditation");
 }
 
 static void test_not_found(void **state)
@@ -419,6 +448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_texts, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_import_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_one_row_updates, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_not_found, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_setup_curricula_once, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_failures_read_before_reset, db_trainee_fixture_setup,

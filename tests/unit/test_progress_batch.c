@@ -280,62 +280,6 @@ static void test_read_inside_batch(void **state)
 
 /* --------------------------------------------------- sign-offs in one batch */
 
-static json_t *person_by_id(int64_t id)
-{
-	size_t i;
-	json_t *p;
-
-	json_array_foreach(people, i, p)
-		if (json_integer_value(json_object_get(p, "id")) == id)
-			return p;
-	fail_msg("no demo person %lld", (long long)id);
-	return NULL;
-}
-
-/* The demo writes each person's libsodium secret key, base64, to DIR/user-N.key. */
-static void secret_key(int64_t id, uint8_t sk[64])
-{
-	char path[160], text[200];
-	size_t got = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/user-%lld.key", dir, (long long)id);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
-	fclose(f);
-	text[strcspn(text, "\r\n")] = '\0';
-	assert_int_equal(sodium_base642bin(sk, 64, text, strlen(text), NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
-	assert_int_equal(got, 64);
-}
-
-/* The trainer's signed confirmation of session sid as it is now (read outside any batch). */
-static json_t *confirmation(int64_t sid, int64_t trainer)
-{
-	struct rl_error err = RL_ERROR_INIT;
-	json_t *session = rl_session_load(db, sid, &err), *st, *body;
-	struct rl_signer by;
-	uint8_t sk[64];
-	char now[21], *sig;
-
-	assert_non_null(session);
-	secret_key(trainer, sk);
-	rl_now_rfc3339(now);
-	by.user = trainer;
-	by.key = json_string_value(json_object_get(person_by_id(trainer), "public_key"));
-	by.signed_at = now;
-	st = rl_stmt_session_signoff(session, "confirmed", json_string_value(json_object_get(session, "role")),
-				     json_object_get(session, "steps"), NULL, &by);
-	assert_non_null(st);
-	sig = rl_stmt_sign(st, sk, &err);
-	assert_non_null(sig);
-	body = json_pack("{s:o,s:s}", "statement", st, "signature", sig);
-	free(sig);
-	sodium_memzero(sk, sizeof(sk));
-	json_decref(session);
-	return body;
-}
-
 /* body applied as POST /signoffs's job applies it (the notification queued in the same transaction). */
 static int sign(int64_t trainer, json_t *body, struct rl_error *err)
 {
@@ -401,7 +345,7 @@ static void test_signoffs_one_trainee(void **state)
 	}
 	commit_batch(&err);
 	for (int i = 0; i < 4; i++)
-		body[i] = confirmation(s[i], tr);
+		body[i] = demo_confirmation(s[i], tr, tr, NULL, NULL);
 	pending0 = sessions_with(t, 0, 0, "pending");
 	/* Session 1 changes after it was signed: its sign-off is refused as changed since. */
 	begin_batch(&err);

@@ -32,35 +32,6 @@
 
 #include "base/banned.h"
 
-static json_t *person_by_id(int64_t id)
-{
-	size_t i;
-	json_t *p;
-
-	json_array_foreach(people, i, p)
-		if (json_integer_value(json_object_get(p, "id")) == id)
-			return p;
-	fail_msg("no demo person %lld", (long long)id);
-	return NULL;
-}
-
-/* The demo writes each person's libsodium secret key, base64, to DIR/user-N.key. */
-static void secret_key(int64_t id, uint8_t sk[64])
-{
-	char path[160], text[200];
-	size_t got = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/user-%lld.key", dir, (long long)id);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
-	fclose(f);
-	text[strcspn(text, "\r\n")] = '\0';
-	assert_int_equal(sodium_base642bin(sk, 64, text, strlen(text), NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
-	assert_int_equal(got, 64);
-}
-
 /* A pending session whose trainer is trainer; its id. */
 static int64_t pending_of(int64_t trainer)
 {
@@ -69,37 +40,6 @@ static int64_t pending_of(int64_t trainer)
 	snprintf(sql, sizeof(sql), "SELECT min(id) FROM sessions WHERE status = 'pending' AND trainer_id = %lld",
 		 (long long)trainer);
 	return demo_scalar(sql);
-}
-
-/* Signs a confirmation of session sid as signer (with key_of's key), optionally changed by edit. */
-static json_t *confirmation(int64_t sid, int64_t signer, int64_t key_of, const char *signed_at,
-			    void (*edit)(json_t *statement))
-{
-	struct rl_error err = RL_ERROR_INIT;
-	json_t *session = rl_session_load(db, sid, &err), *st, *body;
-	uint8_t sk[64];
-	char now[21];
-	char *sig;
-	struct rl_signer by;
-
-	assert_non_null(session);
-	secret_key(key_of, sk);
-	rl_now_rfc3339(now);
-	by.user = signer;
-	by.key = json_string_value(json_object_get(person_by_id(key_of), "public_key"));
-	by.signed_at = signed_at ? signed_at : now;
-	st = rl_stmt_session_signoff(session, "confirmed", json_string_value(json_object_get(session, "role")),
-				     json_object_get(session, "steps"), NULL, &by);
-	assert_non_null(st);
-	if (edit)
-		edit(st);
-	sig = rl_stmt_sign(st, sk, &err);
-	assert_non_null(sig);
-	body = json_pack("{s:o,s:s}", "statement", st, "signature", sig);
-	free(sig);
-	sodium_memzero(sk, sizeof(sk));
-	json_decref(session);
-	return body;
 }
 
 /* Runs body as POST /signoffs would for caller; 0 or -1 with err set. */
@@ -140,7 +80,7 @@ static void confirm_then_not_again(void **state)
 	json_t *body, *session;
 
 	assert_true(sid > 0);
-	body = confirmation(sid, ellis, ellis, NULL, NULL);
+	body = demo_confirmation(sid, ellis, ellis, NULL, NULL);
 	if (submit(ellis, body, &so, &err) < 0)
 		fail_msg("%s: %s", err.type, err.detail);
 	assert_int_equal(so.ledger_index, size);
@@ -151,13 +91,13 @@ static void confirm_then_not_again(void **state)
 	assert_string_equal(json_string_value(json_object_get(session, "status")), "signed");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(session, "signoff"), "ledger_index")), size);
 	json_decref(session);
-	expect_refusal(ellis, confirmation(sid, ellis, ellis, NULL, NULL), "already-signed");
+	expect_refusal(ellis, demo_confirmation(sid, ellis, ellis, NULL, NULL), "already-signed");
 }
 
 static void damaged_signature(void **state)
 {
 	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
-	json_t *body = confirmation(sid, ellis, ellis, NULL, NULL);
+	json_t *body = demo_confirmation(sid, ellis, ellis, NULL, NULL);
 	char sig[128];
 
 	snprintf(sig, sizeof(sig), "%s", json_string_value(json_object_get(body, "signature")));
@@ -171,14 +111,14 @@ static void signed_by_someone_else(void **state)
 	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis), faculty = demo_id("Amelia Hart");
 
 	/* Ellis's statement submitted by faculty: the signer is not the caller. */
-	expect_refusal(faculty, confirmation(sid, ellis, ellis, NULL, NULL), "wrong-signer");
+	expect_refusal(faculty, demo_confirmation(sid, ellis, ellis, NULL, NULL), "wrong-signer");
 }
 
 static void stale_signature(void **state)
 {
 	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
 
-	expect_refusal(ellis, confirmation(sid, ellis, ellis, "2020-01-01T00:00:00Z", NULL), "stale-signature");
+	expect_refusal(ellis, demo_confirmation(sid, ellis, ellis, "2020-01-01T00:00:00Z", NULL), "stale-signature");
 }
 
 static void more_minutes(json_t *st)
@@ -191,7 +131,7 @@ static void changed_field(void **state)
 {
 	int64_t ellis = demo_id("David Ellis"), sid = pending_of(ellis);
 
-	expect_refusal(ellis, confirmation(sid, ellis, ellis, NULL, more_minutes), "statement-mismatch");
+	expect_refusal(ellis, demo_confirmation(sid, ellis, ellis, NULL, more_minutes), "statement-mismatch");
 }
 
 /*

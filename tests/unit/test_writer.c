@@ -8,8 +8,12 @@
  * runs again on its own, is committed and reported done; a job that
  * failed in its own savepoint keeps its own answer and is not run again;
  * nothing of the poisoned job is written, and each committed job's two
- * rows are both there (no half of a job).  A batch whose only successful
- * job is the poisoned one fails as before, without a second run.
+ * rows are both there (no half of a job); a note each job asks for after
+ * its commit (rl_writer_after_commit, as a drift the job found) is made
+ * once, by the batch that committed it, however often the job ran, and
+ * never for a job not kept.  A batch whose only successful job is the
+ * poisoned one fails as before, without a second run.  Outside a batch a
+ * note is made at once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +38,8 @@ struct work {
 	int n;        /* its number: the rows it writes carry it */
 	int runs;     /* how often run was called */
 	int done;     /* reported done */
+	int noted;    /* its note (rl_writer_after_commit) run after a commit */
+	int dropped;  /* its note dropped with what queued it */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,7 +69,17 @@ static int insert_row(struct rl_db *db, int n, struct rl_error *err)
 	return rl_db_run(db, st, "writer_test", err);
 }
 
-/* Two rows per job (so a half-kept job would show), then the poisoned one marks the batch. */
+static void note(void *arg, int committed)
+{
+	struct work *w = arg;
+
+	if (committed)
+		w->noted++;
+	else
+		w->dropped++;
+}
+
+/* Two rows and a note per job (so a half-kept job would show), then the poisoned one marks the batch. */
 static int run_work(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct work *w = job->ctx;
@@ -71,6 +87,7 @@ static int run_work(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	w->runs++;
 	if (insert_row(db, w->n, err) < 0 || insert_row(db, w->n, err) < 0)
 		return -1;
+	rl_writer_after_commit(db, note, w);
 	if (w->n == REFUSED)
 		return rl_error_set(err, RL_E_CONFLICT, "test-refused", NULL, "this job refuses itself");
 	if (w->n == POISONED)
@@ -176,15 +193,21 @@ static void test_only_the_failing_job_fails(void **state)
 			assert_string_equal(works[i].job.err.type, "test-flush");
 			assert_int_equal(works[i].runs, 2); /* in the batch, then alone */
 			assert_int_equal(rows_of(f->db, i), 0);
+			assert_int_equal(works[i].noted, 0); /* never committed: never noted */
+			assert_int_equal(works[i].dropped, 2);
 		} else if (i == REFUSED) {
 			assert_int_equal(works[i].job.result, -1);
 			assert_string_equal(works[i].job.err.type, "test-refused");
 			assert_int_equal(works[i].runs, 1); /* its own answer stands */
 			assert_int_equal(rows_of(f->db, i), 0);
+			assert_int_equal(works[i].noted, 0); /* dropped with its savepoint */
+			assert_int_equal(works[i].dropped, 1);
 		} else {
 			assert_int_equal(works[i].job.result, 0);
 			assert_int_equal(works[i].runs, 2);
 			assert_int_equal(rows_of(f->db, i), 2);
+			assert_int_equal(works[i].noted, 1); /* ran twice, noted once: by the batch that committed */
+			assert_int_equal(works[i].dropped, 1);
 		}
 		rl_error_clear(&works[i].job.err);
 	}
@@ -219,10 +242,23 @@ static void test_alone_it_fails_once(void **state)
 	assert_string_equal(works[1].job.err.type, "test-refused");
 	assert_int_equal(rows_of(f->db, POISONED), 0);
 	assert_int_equal(rows_of(f->db, REFUSED), 0);
+	assert_int_equal(works[0].noted + works[1].noted, 0);
+	assert_int_equal(works[0].dropped + works[1].dropped, 2);
 	assert_int_equal(stats.batches, 2);
 	assert_int_equal(stats.failed_commits, 1);
 	rl_error_clear(&works[0].job.err);
 	rl_error_clear(&works[1].job.err);
+}
+
+/* Outside a batch of the writer there is nothing to wait for: the note is made at once. */
+static void test_note_outside_a_batch(void **state)
+{
+	struct db_fixture *f = *state;
+	struct work w = { .n = 1 };
+
+	rl_writer_after_commit(f->db, note, &w);
+	assert_int_equal(w.noted, 1);
+	assert_int_equal(w.dropped, 0);
 }
 
 int main(void)
@@ -230,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_only_the_failing_job_fails, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_alone_it_fails_once, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_note_outside_a_batch, db_fixture_setup, db_fixture_teardown),
 	};
 
 	if (sodium_init() < 0)
