@@ -57,6 +57,32 @@ api GET /api/v1/ledger/head "$TOK1" >/dev/null; cp "$WORK/body" "$WORK/old-head.
 api GET /api/v1/ledger/key "$TOK1" >/dev/null
 LOGKEY=$(jget 'j["public_key"]' <"$WORK/body")
 
+# receipt_ok REPLY... ENTRY...: each sign-off reply's inclusion_proof shows its entry (GET
+# /ledger/entries/I, in the same order) under the root of the tree_head it names (RFC 9162 2.1.3.2)
+receipt_ok() { python3 - "$@" <<'PY'
+import base64, hashlib, json, sys
+H = lambda b: hashlib.sha256(b).digest()
+n = (len(sys.argv) - 1) // 2
+for r, e in zip(sys.argv[1:1 + n], sys.argv[1 + n:]):
+    r = json.load(open(r)); e = json.load(open(e))
+    leaf = H(b"\0" + e["message"].encode() + base64.b64decode(e["signature"]) + base64.b64decode(e["public_key"]))
+    p = r["inclusion_proof"]; root = bytes.fromhex(r["tree_head"]["root_hash"])
+    assert p["leaf_hash"] == leaf.hex(), "leaf hash differs"
+    fn, sn, h = p["leaf_index"], p["tree_size"] - 1, leaf
+    assert p["tree_size"] == r["tree_head"]["tree_size"] and fn == r["ledger_index"]
+    for c in map(bytes.fromhex, p["hashes"]):
+        assert sn != 0
+        if fn & 1 or fn == sn:
+            h = H(b"\1" + c + h)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            h = H(b"\1" + h + c)
+        fn >>= 1; sn >>= 1
+    assert sn == 0 and h == root, "root differs (entry %d)" % r["ledger_index"]
+PY
+}
+
 set -- $(pending "$TOK1" $T1); S1=$1; S2=$2; S3=$3
 check "the demo leaves three sessions pending for trainer $T1" -n "$S3"
 
@@ -69,26 +95,8 @@ IDX1=$(jget 'j["ledger_index"]' <"$WORK/body")
 check "the reply names the ledger index" -n "$IDX1"
 cp "$WORK/body" "$WORK/s1.reply"
 api GET /api/v1/ledger/entries/$IDX1 "$TOK1" >/dev/null; cp "$WORK/body" "$WORK/entry1.json"
-ok "the inclusion proof in the reply verifies against the signed head's root" python3 - "$WORK/s1.reply" "$WORK/entry1.json" <<'PY'
-import base64, hashlib, json, sys
-r = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2]))
-H = lambda b: hashlib.sha256(b).digest()
-leaf = H(b"\0" + e["message"].encode() + base64.b64decode(e["signature"]) + base64.b64decode(e["public_key"]))
-p = r["inclusion_proof"]; root = bytes.fromhex(r["tree_head"]["root_hash"])
-assert p["leaf_hash"] == leaf.hex(), "leaf hash differs"
-fn, sn, h = p["leaf_index"], p["tree_size"] - 1, leaf
-assert p["tree_size"] == r["tree_head"]["tree_size"] and fn == r["ledger_index"]
-for c in map(bytes.fromhex, p["hashes"]):
-    assert sn != 0
-    if fn & 1 or fn == sn:
-        h = H(b"\1" + c + h)
-        while not fn & 1 and fn != 0:
-            fn >>= 1; sn >>= 1
-    else:
-        h = H(b"\1" + h + c)
-    fn >>= 1; sn >>= 1
-assert sn == 0 and h == root, "root differs"
-PY
+ok "the inclusion proof in the reply verifies against the signed head's root" \
+	receipt_ok "$WORK/s1.reply" "$WORK/entry1.json"
 
 st=$(post "$TOK1" "$(cat "$WORK/s1.signed")")
 check "a second sign-off of the same session is refused (409)" "$st" = 409
@@ -150,33 +158,11 @@ for i in $(seq 1 $MANY); do
 	api GET /api/v1/ledger/entries/$(jget 'j["ledger_index"]' <"$WORK/many.$i.reply") "$TOKF" >/dev/null
 	cp "$WORK/body" "$WORK/many.$i.entry"
 done
-ok "every reply's inclusion proof verifies against the root of the head it names" python3 - "$WORK" "$MANY" <<'PY'
-import base64, hashlib, json, sys
-H = lambda b: hashlib.sha256(b).digest()
-heads = set()
-for i in range(1, int(sys.argv[2]) + 1):
-    r = json.load(open("%s/many.%d.reply" % (sys.argv[1], i))); e = json.load(open("%s/many.%d.entry" % (sys.argv[1], i)))
-    leaf = H(b"\0" + e["message"].encode() + base64.b64decode(e["signature"]) + base64.b64decode(e["public_key"]))
-    p = r["inclusion_proof"]; root = bytes.fromhex(r["tree_head"]["root_hash"])
-    assert p["leaf_hash"] == leaf.hex(), "leaf hash differs"
-    fn, sn, h = p["leaf_index"], p["tree_size"] - 1, leaf
-    assert p["tree_size"] == r["tree_head"]["tree_size"] and fn == r["ledger_index"]
-    for c in map(bytes.fromhex, p["hashes"]):
-        assert sn != 0
-        if fn & 1 or fn == sn:
-            h = H(b"\1" + c + h)
-            while not fn & 1 and fn != 0:
-                fn >>= 1; sn >>= 1
-        else:
-            h = H(b"\1" + h + c)
-        fn >>= 1; sn >>= 1
-    assert sn == 0 and h == root, "reply %d: root differs" % i
-    heads.add(json.dumps(r["tree_head"], sort_keys=True))
-# the heads to check with the log key below
-with open(sys.argv[1] + "/many.heads", "w") as f:
-    for hd in sorted(heads):
-        f.write(hd + "\n")
-PY
+ok "every reply's inclusion proof verifies against the root of the head it names" \
+	receipt_ok $(for i in $(seq 1 $MANY); do echo "$WORK/many.$i.reply"; done) \
+	$(for i in $(seq 1 $MANY); do echo "$WORK/many.$i.entry"; done)
+for i in $(seq 1 $MANY); do jget 'json.dumps(j["tree_head"], sort_keys=True)' <"$WORK/many.$i.reply"; done |
+	sort -u >"$WORK/many.heads" # the heads to check with the log key below
 
 # ---- expired trainer: T3's accreditation made to cover only past dates
 sql "UPDATE trainer_accreditations SET valid_from = '2019-01-01', valid_until = '2020-01-01' WHERE trainer_id = $T3"

@@ -93,15 +93,21 @@ static int run_work(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	return 0;
 }
 
+/* A job reported done: its own count and the batch's. */
+static void count_done(int *done)
+{
+	pthread_mutex_lock(&lock);
+	(*done)++;
+	finished++;
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+}
+
 static void work_done(struct rl_job *job)
 {
 	struct work *w = job->ctx;
 
-	pthread_mutex_lock(&lock);
-	w->done++;
-	finished++;
-	pthread_cond_broadcast(&changed);
-	pthread_mutex_unlock(&lock);
+	count_done(&w->done);
 }
 
 /* Holds the writer inside a batch until the gate opens, so the jobs queued meanwhile form one batch. */
@@ -130,8 +136,8 @@ static int64_t rows_of(struct rl_db *db, int n)
 	return v;
 }
 
-/* Queues works[0..count) behind a gate job as one batch and waits for all of them. */
-static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
+/* Queues jobs[0..count) behind a gate job as one batch and waits for all of them (their done calls work_done's count). */
+static void jobs_as_one_batch(struct rl_writer *w, struct rl_job **jobs, int count)
 {
 	struct work gate = { .n = -1 };
 	int i;
@@ -143,10 +149,8 @@ static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
 	while (!gate_entered)
 		pthread_cond_wait(&changed, &lock);
 	pthread_mutex_unlock(&lock);
-	for (i = 0; i < count; i++) {
-		works[i].job = (struct rl_job){ .run = run_work, .done = work_done, .ctx = &works[i] };
-		rl_writer_submit(w, &works[i].job);
-	}
+	for (i = 0; i < count; i++)
+		rl_writer_submit(w, jobs[i]);
 	pthread_mutex_lock(&lock);
 	gate_open = 1;
 	pthread_cond_broadcast(&changed);
@@ -154,6 +158,19 @@ static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
 		pthread_cond_wait(&changed, &lock);
 	pthread_mutex_unlock(&lock);
 	assert_int_equal(gate.job.result, 0);
+}
+
+/* works[0..count) as one batch. */
+static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
+{
+	struct rl_job *jobs[JOBS];
+
+	assert_true(count <= JOBS);
+	for (int i = 0; i < count; i++) {
+		works[i].job = (struct rl_job){ .run = run_work, .done = work_done, .ctx = &works[i] };
+		jobs[i] = &works[i].job;
+	}
+	jobs_as_one_batch(w, jobs, count);
 }
 
 static void make_table(struct db_fixture *f)
@@ -284,37 +301,21 @@ static void entry_done(struct rl_job *job)
 {
 	struct entry_work *e = job->ctx;
 
-	pthread_mutex_lock(&lock);
-	e->done++;
-	finished++;
-	pthread_cond_broadcast(&changed);
-	pthread_mutex_unlock(&lock);
+	count_done(&e->done);
 }
 
-/* Queues works[0..count) behind a gate job as one batch and waits for all of them. */
+/* works[0..count) as one batch. */
 static void entries_as_one_batch(struct rl_writer *w, struct entry_work *works, int count)
 {
-	struct work gate = { .n = -1 };
+	struct rl_job *jobs[RECEIPT_JOBS];
 
-	gate_open = gate_entered = finished = 0;
-	gate.job = (struct rl_job){ .run = run_gate, .done = gate_done, .ctx = &gate };
-	rl_writer_submit(w, &gate.job);
-	pthread_mutex_lock(&lock);
-	while (!gate_entered)
-		pthread_cond_wait(&changed, &lock);
-	pthread_mutex_unlock(&lock);
+	assert_true(count <= RECEIPT_JOBS);
 	for (int i = 0; i < count; i++) {
 		works[i].job = (struct rl_job){ .run = run_entry, .done = entry_done, .ctx = &works[i],
 						.receipt = &works[i].receipt };
-		rl_writer_submit(w, &works[i].job);
+		jobs[i] = &works[i].job;
 	}
-	pthread_mutex_lock(&lock);
-	gate_open = 1;
-	pthread_cond_broadcast(&changed);
-	while (finished < count + 1)
-		pthread_cond_wait(&changed, &lock);
-	pthread_mutex_unlock(&lock);
-	assert_int_equal(gate.job.result, 0);
+	jobs_as_one_batch(w, jobs, count);
 }
 
 /* The head's log signature over RASLOG-TREE-HEAD-v1 || JCS(head without its signature). */
