@@ -508,7 +508,9 @@ int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
 			memo_set_checked(db, trainee);
 			if (!bad) {
 				memo_claims_keep(db, trainee, &s.claims);
-				memo_through(db, trainee, s.through);
+				/* (A row that includes no entry yet is caught up by the full recompute, as before.) */
+				if (s.through >= 0)
+					memo_through(db, trainee, s.through);
 			}
 		}
 	}
