@@ -19,22 +19,39 @@
 
 #include "base/banned.h"
 
+/* A sign-off request's state: the statement, and the receipt the writer fills after its batch's seal. */
+struct signoff_state {
+	struct rl_signoff so;
+	struct rl_ledger_receipt receipt;
+};
+
 static void signoff_free(void *p)
 {
-	rl_signoff_release(p);
-	free(p);
+	struct signoff_state *s = p;
+
+	rl_signoff_release(&s->so);
+	free(s);
 }
 
 static int signoff_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct request *rq = job->ctx;
+	struct signoff_state *s = rq->state;
+	int rc;
+
+	s->receipt.index = -1; /* a run before this one, whose batch failed, left its own */
+	s->receipt.tree_size = 0;
 	/* rl_signoff_apply, and the trainee's mail queued in the same transaction. */
-	return rl_notify_signoff(db, &rq->user, rq->state, rl_config.public_url, err);
+	rc = rl_notify_signoff(db, &rq->user, &s->so, rl_config.public_url, err);
+	if (rc == 0)
+		s->receipt.index = s->so.ledger_index;
+	return rc;
 }
 
 static void signoff_respond(struct request *rq)
 {
-	struct rl_signoff *so = rq->state;
+	struct signoff_state *s = rq->state;
+	struct rl_signoff *so = &s->so;
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *head, *proof, *out, *signed_st;
 
@@ -46,9 +63,15 @@ static void signoff_respond(struct request *rq)
 	}
 	audit(rq, "signoff", "ok", "\"type\":\"%s\",\"ledger_index\":%lld", rl_stmt_type_safe(so->statement),
 	      (long long)so->ledger_index);
-	head = rl_ledger_head(server_db(), &err);
-	proof = head ? rl_ledger_inclusion(server_db(), so->ledger_index,
-					   json_integer_value(json_object_get(head, "tree_size")), &err) : NULL;
+	/* The receipt of the batch's seal; read as before only if the writer could not make it. */
+	if (s->receipt.tree_size > 0) {
+		head = rl_ledger_receipt_head(&s->receipt);
+		proof = rl_ledger_receipt_proof(&s->receipt);
+	} else {
+		head = rl_ledger_head(server_db(), &err);
+		proof = head ? rl_ledger_inclusion(server_db(), so->ledger_index,
+						   json_integer_value(json_object_get(head, "tree_size")), &err) : NULL;
+	}
 	/* The statement as signed (a version 2 one commits to its texts, which come beside it). */
 	signed_st = so->message ? json_loadb(so->message + strlen(RL_STATEMENT_PREFIX),
 					     so->message_len - strlen(RL_STATEMENT_PREFIX), 0, NULL) : NULL;
@@ -66,21 +89,22 @@ static void signoff_respond(struct request *rq)
 
 void h_signoffs_create(struct request *rq)
 {
-	struct rl_signoff *so = calloc(1, sizeof(*so));
+	struct signoff_state *s = calloc(1, sizeof(*s));
 	struct rl_error err = RL_ERROR_INIT;
 
-	if (!so) {
+	if (!s) {
 		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory");
 		return;
 	}
-	rq->state = so;
+	rq->state = s;
 	rq->state_free = signoff_free;
-	if (rl_signoff_check(&rq->user, rq->json, so, &err) < 0) {
+	if (rl_signoff_check(&rq->user, rq->json, &s->so, &err) < 0) {
 		audit(rq, "signoff", "refused", "\"reason\":\"%s\"", err.type);
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
 	}
+	rq->job.receipt = &s->receipt;
 	server_write(rq, signoff_run, signoff_respond);
 }
 

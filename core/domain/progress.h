@@ -75,9 +75,15 @@ int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error 
  * rl_progress_refresh_held after a decision on session (at revision) took
  * it out of the trainee's pending claims: a batch that knows the claims
  * (progress_batch.h) takes that one out of them instead of reading them
- * again for the seals.
+ * again for the seals.  index and st are the decision's ledger entry and
+ * its statement (st NULL: not in hand): in a batch whose tallies include
+ * every earlier entry about the trainee, the entry is folded into them
+ * from st at once (tally.h rl_tally_fold_appended) instead of being read
+ * back from the ledger by the peek or the flush.
  */
-int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, struct rl_error *err);
+struct rl_statement;
+int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, int64_t index,
+			const struct rl_statement *st, struct rl_error *err);
 
 /* The curriculum a trainee is measured against: rl_enrolled_curriculum (domain/enrolled.h). */
 

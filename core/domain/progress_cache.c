@@ -18,6 +18,7 @@
 #include "domain/enrolled.h"
 #include "domain/progress_batch.h"
 #include "domain/tally.h"
+#include "ledger/ledger.h"
 
 void (*rl_progress_drift_hook)(const json_t *item);
 
@@ -296,6 +297,18 @@ static void memo_claims_keep(struct rl_db *db, int64_t trainee, const struct rl_
 	}
 }
 
+/* The tallies include the ledger through `through` (the seals just said so, or an entry was just folded). */
+static void memo_through(struct rl_db *db, int64_t trainee, int64_t through)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (e && (!e->has_through || e->through != through)) {
+		memo_touch(e);
+		e->through = through;
+		e->has_through = 1;
+	}
+}
+
 /* The trainee's session records changed in a way not told: the claims are read again when next needed. */
 static void memo_claims_drop(struct rl_db *db, int64_t trainee)
 {
@@ -511,8 +524,12 @@ int rl_progress_verify(struct rl_db *db, int64_t trainee, struct rl_error *err)
 		/* The seals held (or the rows were just rebuilt): a change in this batch need not check them again. */
 		if (rc == 0) {
 			memo_set_checked(db, trainee);
-			if (!bad)
+			if (!bad) {
 				memo_claims_keep(db, trainee, &s.claims);
+				/* (A row that includes no entry yet is caught up by the full recompute, as before.) */
+				if (s.through >= 0)
+					memo_through(db, trainee, s.through);
+			}
 		}
 	}
 	prog_sealed_release(&s);
@@ -708,10 +725,12 @@ int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error 
 	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
-int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, struct rl_error *err)
+int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, int64_t index,
+			const struct rl_statement *st, struct rl_error *err)
 {
 	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 	struct memo_entry *e = memo_get(db, trainee, 0);
+	int rc;
 
 	/* The claims the batch knows lose this one: no read of them for the seals. */
 	if (e && e->has_claims) {
@@ -722,6 +741,18 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 	}
 	if (!c)
 		return err->status ? -1 : 0;
+	/*
+	 * The decision's entry is the only one about the trainee since what the tallies include (the
+	 * ledger's batch appended no other): folded from the statement in hand, so neither the peek nor
+	 * the flush reads the entry back and parses it again.
+	 */
+	if (st && e && e->checked && e->has_through && index > e->through &&
+	    rl_ledger_batch_appended(db, trainee, e->through, index) == 0) {
+		if ((rc = rl_tally_fold_appended(db, trainee, c, index, st, err)) < 0)
+			return -1;
+		if (rc == 0)
+			memo_through(db, trainee, index);
+	}
 	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 

@@ -618,7 +618,8 @@ static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct r
 	if (rl_rows_session_decide(db, id, so->st.decision == RL_DECISION_CONFIRMED ? "signed" : "rejected", role,
 				   signed_steps, so->signer, by->signed_at, so->ledger_index, reason, err) < 0)
 		goto out;
-	rc = rl_progress_decided(db, s->trainee, id, json_integer_value(json_object_get(r.json, "revision")), err);
+	rc = rl_progress_decided(db, s->trainee, id, json_integer_value(json_object_get(r.json, "revision")),
+				 so->ledger_index, &so->st, err);
 out:
 	free(signed_steps);
 	record_release(&r);

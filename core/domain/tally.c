@@ -240,6 +240,34 @@ struct catch_up {
 	struct rl_error *err;
 };
 
+/* Whether entries of kind are folded from their statement (fold_statement); else fold_other says. */
+static int kind_sums(const struct rl_kind *k)
+{
+	return k && (k->id == RL_K_SESSION || k->id == RL_K_ASSESSMENT || k->id == RL_K_MODULE);
+}
+
+/* An entry of another kind: 0 it counts nowhere, 1 rl_figures reads it and it is not a plain sum (recompute). */
+static int fold_other(const struct rl_kind *k, const char *kind)
+{
+	return !strcmp(kind, "enrolment") || !strcmp(kind, "accreditation") || !strcmp(kind, "revocation") ||
+	       (k && k->figures);
+}
+
+/* The typed statement of entry idx (of kind k, kind_sums) folded into the delta: 0 on, 1 recompute instead, -1. */
+static int fold_statement(struct catch_up *cu, int64_t idx, const struct rl_kind *k, const struct rl_statement *st)
+{
+	/* Not what the row says: let rl_figures read it. */
+	if (st->kind != (enum rl_kind_id)k->id || st->subject != cu->trainee)
+		return 1;
+	if (k->id == RL_K_SESSION)
+		return fold_signoff(cu->db, cu->c, cu->tools, cu->trainee, idx, st, &cu->d, cu->err);
+	if (k->id == RL_K_ASSESSMENT)
+		fold_assessment(cu->c, cu->tools, st, &cu->d);
+	else
+		fold_module(cu->c, cu->tools, st, &cu->d);
+	return 0;
+}
+
 /* One entry folded into the delta: 0 on, 1 recompute instead, -1 with err. */
 static int fold_entry(void *ctx, int64_t idx, const char *kind, const char *m, size_t len)
 {
@@ -249,25 +277,16 @@ static int fold_entry(void *ctx, int64_t idx, const char *kind, const char *m, s
 	struct rl_error ignored = RL_ERROR_INIT;
 	struct rl_statement st;
 	json_t *j;
-	int rc = 0;
+	int rc;
 
 	*cu->through = idx;
-	if (!k || (k->id != RL_K_SESSION && k->id != RL_K_ASSESSMENT && k->id != RL_K_MODULE))
-		/* Kinds rl_figures reads that are not a plain sum: recompute. */
-		return !strcmp(kind, "enrolment") || !strcmp(kind, "accreditation") || !strcmp(kind, "revocation") ||
-		       (k && k->figures);
+	if (!kind_sums(k))
+		return fold_other(k, kind);
 	if (!m || len < plen || memcmp(m, RL_STATEMENT_PREFIX, plen) != 0 ||
 	    !(j = json_loadb(m + plen, len - plen, 0, NULL)))
 		return 1;
-	/* Not what the row says, or not readable as a statement: let rl_figures read it. */
-	if (rl_statement_read(j, NULL, &st, &ignored) < 0 || st.kind != (enum rl_kind_id)k->id || st.subject != cu->trainee)
-		rc = 1;
-	else if (k->id == RL_K_SESSION)
-		rc = fold_signoff(cu->db, cu->c, cu->tools, cu->trainee, idx, &st, &cu->d, cu->err);
-	else if (k->id == RL_K_ASSESSMENT)
-		fold_assessment(cu->c, cu->tools, &st, &cu->d);
-	else
-		fold_module(cu->c, cu->tools, &st, &cu->d);
+	/* Not readable as a statement: let rl_figures read it. */
+	rc = rl_statement_read(j, NULL, &st, &ignored) < 0 ? 1 : fold_statement(cu, idx, k, &st);
 	rl_error_clear(&ignored);
 	json_decref(j);
 	return rc;
@@ -295,6 +314,26 @@ int rl_tally_catch_up_from(struct rl_db *db, int64_t trainee, const struct rl_cu
 	*through = from;
 	rl_tally_delta_init(&cu.d);
 	rc = rl_rows_ledger_about_after(db, trainee, from, fold_entry, &cu, err);
+	if (rc == 0)
+		rc = rl_tally_apply(db, trainee, &cu.d, err);
+	rl_tally_delta_free(&cu.d);
+	return rc;
+}
+
+int rl_tally_fold_appended(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t idx,
+			   const struct rl_statement *st, struct rl_error *err)
+{
+	int64_t through = -1;
+	struct catch_up cu = { db, c, rl_tools_default(err), trainee, &through, { NULL, NULL, 0 }, err };
+	const struct rl_kind *k = st->kind < RL_K_COUNT ? &rl_kinds[st->kind] : NULL;
+	int rc;
+
+	if (!cu.tools)
+		return -1;
+	if (!kind_sums(k))
+		return fold_other(k, st->type ? st->type : "");
+	rl_tally_delta_init(&cu.d);
+	rc = fold_statement(&cu, idx, k, st);
 	if (rc == 0)
 		rc = rl_tally_apply(db, trainee, &cu.d, err);
 	rl_tally_delta_free(&cu.d);

@@ -24,6 +24,7 @@
 
 #include "base/error.h"
 #include "domain/curriculum.h"
+#include "ledger/stmt.h"
 #include "store/db.h"
 
 /*
@@ -62,6 +63,17 @@ int rl_tally_catch_up(struct rl_db *db, int64_t trainee, const struct rl_curricu
 /* The same from ledger index from (what the tallies include, when the caller knows it better than the status row). */
 int rl_tally_catch_up_from(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t from,
 			   int64_t *through, struct rl_error *err);
+
+/*
+ * Folds entry idx, just appended about trainee, from its statement as the
+ * writer has it in hand (st: read by rl_statement_read from the entry's
+ * statement), as rl_tally_catch_up_from would when it is the only entry
+ * about the trainee after what the tallies include (the caller knows
+ * that): no read of the entry and no parse of its text.  0 folded, 1 not
+ * a plain sum (nothing written: catch up or recompute as before), -1 with err.
+ */
+int rl_tally_fold_appended(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, int64_t idx,
+			   const struct rl_statement *st, struct rl_error *err);
 
 /*
  * The trainee's tallies, read once, as rl_curriculum_evaluate's lookup

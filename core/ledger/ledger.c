@@ -65,12 +65,142 @@ int rl_ledger_log_sign(struct rl_db *db, const char *message, size_t len, uint8_
 	return 0;
 }
 
-/* Merkle node reads for core/ledger/merkle.c. */
+/* ------------------------------------------------------------ the batch (ledger.h) */
+
+struct batch_node {
+	uint64_t index;
+	unsigned level;
+	unsigned used;
+	uint8_t hash[32];
+};
+
+/* An entry the batch appended: its index and whom it is about. */
+struct batch_entry {
+	int64_t index, subject;
+};
+
+/* The batch of the calling thread: one connection's transaction at a time.  Nodes by open addressing. */
+static _Thread_local struct {
+	struct rl_db *db;          /* NULL: no batch */
+	size_t cap, n;
+	struct batch_node *nodes;
+	size_t nent, capent;
+	struct batch_entry *ents;
+	int sealed;                /* the seal signed a head in this batch: */
+	int64_t size;              /* its size, */
+	uint8_t root[32], sig[64]; /* root and signature */
+	char timestamp[21];
+} batch;
+
+static size_t node_slot(unsigned level, uint64_t index, size_t cap)
+{
+	return (size_t)(((index * 64 + level) * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (cap - 1);
+}
+
+static struct batch_node *node_find(unsigned level, uint64_t index)
+{
+	size_t i;
+
+	if (!batch.cap)
+		return NULL;
+	for (i = node_slot(level, index, batch.cap); batch.nodes[i].used; i = (i + 1) & (batch.cap - 1))
+		if (batch.nodes[i].index == index && batch.nodes[i].level == level)
+			return &batch.nodes[i];
+	return NULL;
+}
+
+/* Keeps the node (a later write of the same place replaces it); without memory it is simply not kept. */
+static void node_put(unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	struct batch_node *nd = node_find(level, index);
+	size_t i;
+
+	if (!nd && (batch.n + 1) * 2 > batch.cap) {
+		size_t cap = batch.cap ? batch.cap * 2 : 1024;
+		struct batch_node *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return;
+		for (i = 0; i < batch.cap; i++) {
+			size_t j;
+
+			if (!batch.nodes[i].used)
+				continue;
+			for (j = node_slot(batch.nodes[i].level, batch.nodes[i].index, cap); t[j].used; j = (j + 1) & (cap - 1))
+				;
+			t[j] = batch.nodes[i];
+		}
+		free(batch.nodes);
+		batch.nodes = t;
+		batch.cap = cap;
+	}
+	if (!nd) {
+		for (i = node_slot(level, index, batch.cap); batch.nodes[i].used; i = (i + 1) & (batch.cap - 1))
+			;
+		nd = &batch.nodes[i];
+		nd->used = 1;
+		nd->level = level;
+		nd->index = index;
+		batch.n++;
+	}
+	memcpy(nd->hash, hash, 32);
+}
+
+void rl_ledger_batch_begin(struct rl_db *db)
+{
+	rl_ledger_batch_end(NULL);
+	batch.db = db;
+}
+
+void rl_ledger_batch_end(struct rl_db *db)
+{
+	(void)db;
+	free(batch.nodes);
+	free(batch.ents);
+	memset(&batch, 0, sizeof(batch));
+}
+
+int rl_ledger_batch_appended(struct rl_db *db, int64_t subject, int64_t after, int64_t before)
+{
+	if (!db || batch.db != db)
+		return -1;
+	for (size_t i = 0; i < batch.nent; i++)
+		if (batch.ents[i].subject == subject && batch.ents[i].index > after && batch.ents[i].index < before)
+			return 1;
+	return 0;
+}
+
+/* Records an entry appended in the batch; -1 without memory (the caller then knows nothing of the batch). */
+static int batch_appended(int64_t index, int64_t subject)
+{
+	if (batch.nent == batch.capent) {
+		size_t cap = batch.capent ? batch.capent * 2 : 256;
+		struct batch_entry *e = realloc(batch.ents, cap * sizeof(*e));
+
+		if (!e)
+			return -1;
+		batch.ents = e;
+		batch.capent = cap;
+	}
+	batch.ents[batch.nent++] = (struct batch_entry){ index, subject };
+	return 0;
+}
+
+/* Merkle node reads for core/ledger/merkle.c: the batch's first, else the table's (kept for the batch). */
 static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct rl_error err = RL_ERROR_INIT; /* a read failure is no node: merkle.c reports it */
+	struct batch_node *nd = batch.db == ctx ? node_find(level, index) : NULL;
 
-	return rl_rows_merkle_node(ctx, level, index, out, &err) == 1 ? 0 : -1;
+	if (nd) {
+		memcpy(out, nd->hash, 32);
+		return 0;
+	}
+	if (rl_rows_merkle_node(ctx, level, index, out, &err) != 1)
+		return -1;
+	if (batch.db == ctx)
+		node_put(level, index, out);
+	return 0;
 }
 
 int rl_ledger_size(struct rl_db *db, int64_t *size, struct rl_error *err)
@@ -100,9 +230,15 @@ int rl_ledger_append(struct rl_db *db, const char *kind, const char *message, si
 	n = rl_merkle_append(get_node, db, (uint64_t)index, leaf, nodes, 65);
 	if (n < 0)
 		return rl_error_internal(err, "the ledger's Merkle nodes are incomplete");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (rl_rows_merkle_node_insert(db, nodes[i].level, nodes[i].index, nodes[i].hash, err) < 0)
 			return -1;
+		if (batch.db == db)
+			node_put(nodes[i].level, nodes[i].index, nodes[i].hash);
+	}
+	/* Without memory for the record, the batch no longer says what it appended: it ends its record. */
+	if (batch.db == db && batch_appended(index, subject) < 0)
+		rl_ledger_batch_end(db);
 	*index_out = index;
 	return 0;
 }
@@ -156,27 +292,83 @@ int rl_ledger_seal(struct rl_db *db, struct rl_error *err)
 	}
 	if (rl_rows_tree_head_insert(db, size, root, now, sig, err) < 0)
 		return -1;
+	if (batch.db == db) {
+		batch.sealed = 1;
+		batch.size = size;
+		memcpy(batch.root, root, 32);
+		memcpy(batch.sig, sig, 64);
+		snprintf(batch.timestamp, sizeof(batch.timestamp), "%s", now);
+	}
 	return sealed;
+}
+
+/* A signed head as API JSON: {"tree_size","root_hash","timestamp","signature"}. */
+static json_t *head_json(int64_t size, const uint8_t root[32], const char *timestamp, const uint8_t signature[64])
+{
+	char *sig = rl_base64_encode(signature, 64);
+	json_t *head = head_body(size, root, timestamp);
+
+	json_object_set_new(head, "signature", json_string(sig));
+	free(sig);
+	return head;
+}
+
+/* The latest head: 0 with the row (rl_rows_tree_head_clear), or -1 with err (none is no-tree-head). */
+static int latest_head(struct rl_db *db, struct rl_row_tree_head *h, struct rl_error *err)
+{
+	int rc = rl_rows_tree_head_latest(db, h, err);
+
+	if (rc == 1 && h->root_len == 32 && h->signature_len == 64)
+		return 0;
+	rl_rows_tree_head_clear(h);
+	if (rc >= 0)
+		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
+	return -1;
 }
 
 json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err)
 {
 	struct rl_row_tree_head h;
-	json_t *head = NULL;
-	int rc = rl_rows_tree_head_latest(db, &h, err);
+	json_t *head;
 
-	if (rc < 0)
+	if (latest_head(db, &h, err) < 0)
 		return NULL;
-	if (rc == 1 && h.root_len == 32 && h.signature_len == 64) {
-		char *sig = rl_base64_encode(h.signature, 64);
-		head = head_body(h.tree_size, h.root, h.timestamp);
-		json_object_set_new(head, "signature", json_string(sig));
-		free(sig);
-	} else {
-		rl_error_set(err, RL_E_INTERNAL, "no-tree-head", NULL, "the ledger has no signed tree head; run 'raslogd init'");
-	}
+	head = head_json(h.tree_size, h.root, h.timestamp, h.signature);
 	rl_rows_tree_head_clear(&h);
 	return head;
+}
+
+int rl_ledger_receipt_fill(struct rl_db *db, struct rl_ledger_receipt *r, struct rl_error *err)
+{
+	struct rl_row_tree_head h;
+
+	r->tree_size = 0;
+	if (batch.db == db && batch.sealed) {
+		r->tree_size = batch.size;
+		memcpy(r->root, batch.root, 32);
+		memcpy(r->signature, batch.sig, 64);
+		snprintf(r->timestamp, sizeof(r->timestamp), "%s", batch.timestamp);
+	} else {
+		if (latest_head(db, &h, err) < 0)
+			return -1;
+		r->tree_size = h.tree_size;
+		memcpy(r->root, h.root, 32);
+		memcpy(r->signature, h.signature, 64);
+		snprintf(r->timestamp, sizeof(r->timestamp), "%s", h.timestamp ? h.timestamp : "");
+		rl_rows_tree_head_clear(&h);
+	}
+	if (r->index < 0 || r->index >= r->tree_size || get_node(db, 0, (uint64_t)r->index, r->leaf) < 0 ||
+	    rl_merkle_inclusion_proof(get_node, db, (uint64_t)r->index, (uint64_t)r->tree_size, r->hashes,
+				      sizeof(r->hashes) / sizeof(r->hashes[0]), &r->n) < 0) {
+		r->tree_size = 0;
+		return rl_error_internal(err, "cannot compute the receipt's inclusion proof");
+	}
+	return 0;
+}
+
+json_t *rl_ledger_receipt_head(const struct rl_ledger_receipt *r)
+{
+	return head_json(r->tree_size, r->root, r->timestamp, r->signature);
 }
 
 /* DB.head beside a SQLite file; KEY_DIR/head.json for a PostgreSQL database, which has no file. */
@@ -397,13 +589,29 @@ static json_t *hashes_json(uint8_t (*h)[32], size_t n)
 	return a;
 }
 
+/* {"leaf_index","tree_size","leaf_hash","hashes"} */
+static json_t *inclusion_json(int64_t index, int64_t tree_size, const uint8_t leaf[32], uint8_t (*proof)[32], size_t n)
+{
+	char hex[65];
+	json_t *o;
+
+	rl_hex_encode(leaf, 32, hex);
+	o = json_pack("{s:I,s:I,s:s}", "leaf_index", (json_int_t)index, "tree_size", (json_int_t)tree_size,
+		      "leaf_hash", hex);
+	json_object_set_new(o, "hashes", hashes_json(proof, n));
+	return o;
+}
+
+json_t *rl_ledger_receipt_proof(const struct rl_ledger_receipt *r)
+{
+	return inclusion_json(r->index, r->tree_size, r->leaf, (uint8_t (*)[32])r->hashes, r->n);
+}
+
 json_t *rl_ledger_inclusion(struct rl_db *db, int64_t index, int64_t tree_size, struct rl_error *err)
 {
 	uint8_t proof[MAX_PROOF][32], leaf[32];
 	size_t n = 0;
 	int64_t size;
-	char hex[65];
-	json_t *o;
 
 	if (rl_ledger_size(db, &size, err) < 0)
 		return NULL;
@@ -419,11 +627,7 @@ json_t *rl_ledger_inclusion(struct rl_db *db, int64_t index, int64_t tree_size, 
 		rl_error_internal(err, "cannot compute the inclusion proof");
 		return NULL;
 	}
-	rl_hex_encode(leaf, 32, hex);
-	o = json_pack("{s:I,s:I,s:s}", "leaf_index", (json_int_t)index, "tree_size", (json_int_t)tree_size,
-		      "leaf_hash", hex);
-	json_object_set_new(o, "hashes", hashes_json(proof, n));
-	return o;
+	return inclusion_json(index, tree_size, leaf, proof, n);
 }
 
 json_t *rl_ledger_consistency(struct rl_db *db, int64_t first, int64_t second, struct rl_error *err)

@@ -60,6 +60,46 @@ int rl_ledger_check_restore(struct rl_db *db, struct rl_error *err);
 
 /* The latest signed head as API JSON. */
 json_t *rl_ledger_head(struct rl_db *db, struct rl_error *err);
+
+/*
+ * The writer's batch (core/ledger/writer.c, or any one transaction on one
+ * thread): between rl_ledger_batch_begin and rl_ledger_batch_end, after
+ * BEGIN, the Merkle nodes appended or read on db are kept in memory, so
+ * each append's left siblings, the seal's root and the receipts' proofs
+ * read no merkle_nodes rows; the head the seal signs is kept for the
+ * receipts; and the batch remembers which subject each entry it appended
+ * is about.  A node is fixed once its subtree is complete.  A job rolled
+ * back to its savepoint leaves its nodes behind, but only at places beyond
+ * the tree it leaves, which the next appends write again before anything
+ * can ask for them, so nothing needs undoing.  Without a batch every
+ * function reads the tables as before.
+ */
+void rl_ledger_batch_begin(struct rl_db *db);
+void rl_ledger_batch_end(struct rl_db *db);
+/* 1 if the batch on db appended an entry about subject with an index in (after, before), 0 if not; -1: no batch. */
+int rl_ledger_batch_appended(struct rl_db *db, int64_t subject, int64_t after, int64_t before);
+
+/*
+ * An entry's receipt: the signed head of the batch that appended it and
+ * its inclusion proof against that head (POST /signoffs answers with them;
+ * docs/ledger.md section 6).  The job sets index (rl_job.receipt); the
+ * writer fills the rest after the seal, from the batch's nodes; every
+ * receipt of a batch names the same head.  tree_size 0: not filled.
+ */
+struct rl_ledger_receipt {
+	int64_t index;                     /* the entry; -1: none */
+	int64_t tree_size;                 /* the head's size; 0 until filled */
+	uint8_t root[32], signature[64];   /* the head's root and log signature */
+	char timestamp[32];                /* the head's */
+	uint8_t leaf[32];                  /* the entry's leaf hash */
+	size_t n;                          /* hashes used */
+	uint8_t hashes[64][32];            /* RFC 9162 PATH(index, D[tree_size]), leaf-most first */
+};
+/* Fills r for r->index from the head the batch's seal signed (else the latest head): 0, or -1 with err. */
+int rl_ledger_receipt_fill(struct rl_db *db, struct rl_ledger_receipt *r, struct rl_error *err);
+/* The receipt's head as rl_ledger_head gives it, and its proof as rl_ledger_inclusion does. */
+json_t *rl_ledger_receipt_head(const struct rl_ledger_receipt *r);
+json_t *rl_ledger_receipt_proof(const struct rl_ledger_receipt *r);
 /* {"leaf_index","tree_size","leaf_hash","hashes":[hex]} */
 json_t *rl_ledger_inclusion(struct rl_db *db, int64_t index, int64_t tree_size, struct rl_error *err);
 /* {"first","second","hashes":[hex]} */

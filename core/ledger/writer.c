@@ -96,13 +96,25 @@ static void finish(struct rl_writer *w, struct rl_job *job)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* The receipts the batch's jobs asked for, from the head its seal signed; one that cannot be made is left unfilled. */
+static void fill_receipts(struct rl_db *db, struct rl_job *batch)
+{
+	for (struct rl_job *job = batch; job; job = job->next) {
+		struct rl_error err = RL_ERROR_INIT;
+
+		if (job->result == 0 && job->receipt && job->receipt->index >= 0)
+			rl_ledger_receipt_fill(db, job->receipt, &err);
+		rl_error_clear(&err);
+	}
+}
+
 /*
  * One transaction: every job in its savepoint, then the hooks' flush, the
- * seal and the commit; then the notes kept (rl_writer_after_commit) run
- * when it committed and are dropped when not.  Returns 1 committed; 0
- * failed before any job ran (BEGIN); -1 failed after the jobs ran (a
- * flush, the seal or the commit), when nothing of the batch is kept.  err
- * says why; no job is finished here.
+ * seal, the receipts and the commit; then the notes kept
+ * (rl_writer_after_commit) run when it committed and are dropped when not.
+ * Returns 1 committed; 0 failed before any job ran (BEGIN); -1 failed
+ * after the jobs ran (a flush, the seal or the commit), when nothing of
+ * the batch is kept.  err says why; no job is finished here.
  */
 static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct rl_error *err)
 {
@@ -118,6 +130,7 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 	if (rl_db_begin(w->db, err) < 0)
 		goto fail_all;
 	batch_writer = w;
+	rl_ledger_batch_begin(w->db);
 	if (h->begin)
 		h->begin(w->db);
 	began = 1;
@@ -151,8 +164,10 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 		rl_db_rollback(w->db);
 		goto fail_all;
 	}
-	if (any)
+	if (any) {
+		fill_receipts(w->db, batch);
 		rl_db_announce_commit(w->db); /* other processes drop their caches (db.h) */
+	}
 	if (h->commit)
 		h->commit(w->db);
 	ok = rl_db_commit(w->db, err) == 0;
@@ -166,6 +181,8 @@ fail_all:
 	if (began && h->end)
 		h->end(w->db);
 	batch_writer = NULL;
+	if (began)
+		rl_ledger_batch_end(w->db);
 	pthread_mutex_unlock(&w->conn);
 	took = seconds_since(&t0);
 	pthread_mutex_lock(&w->lock);

@@ -6,7 +6,10 @@
  * each inside its own SAVEPOINT of one transaction (so one bad job cannot
  * spoil the others), seals the ledger (signs a new tree head if it grew),
  * commits once with synchronous=FULL, and only then reports each job
- * done.  Durability costs one fsync per batch instead of one per request,
+ * done, with the receipt (signed head and inclusion proof) of the entry
+ * it appended when it asked for one: all of a batch's receipts name the
+ * head its seal signed, and their proofs come from the batch's Merkle
+ * nodes in memory (rl_ledger_batch_begin).  Durability costs one fsync per batch instead of one per request,
  * and no job is reported done before its data is on disk.  A batch that
  * fails after its jobs ran (a hook's flush, the seal, the commit) keeps
  * nothing, and each job that had succeeded runs again alone, in a batch
@@ -23,6 +26,7 @@
 #include "base/error.h"
 
 struct rl_job;
+struct rl_ledger_receipt;
 
 /*
  * Runs inside the batch transaction; return 0, or -1 with err set (the
@@ -40,6 +44,8 @@ struct rl_job {
 	void *ctx;              /* the submitter's data */
 	int result;             /* 0 ok, -1 failed: err says why */
 	struct rl_error err;
+	struct rl_ledger_receipt *receipt; /* NULL, or the receipt of the entry run appended (run sets its index,
+					    * -1 for none; the writer fills it after the seal: ledger/ledger.h) */
 	struct rl_job *next;    /* queue link, owned by the writer */
 	int finished;           /* internal: set under the writer's lock */
 };

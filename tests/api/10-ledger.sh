@@ -57,6 +57,32 @@ api GET /api/v1/ledger/head "$TOK1" >/dev/null; cp "$WORK/body" "$WORK/old-head.
 api GET /api/v1/ledger/key "$TOK1" >/dev/null
 LOGKEY=$(jget 'j["public_key"]' <"$WORK/body")
 
+# receipt_ok REPLY... ENTRY...: each sign-off reply's inclusion_proof shows its entry (GET
+# /ledger/entries/I, in the same order) under the root of the tree_head it names (RFC 9162 2.1.3.2)
+receipt_ok() { python3 - "$@" <<'PY'
+import base64, hashlib, json, sys
+H = lambda b: hashlib.sha256(b).digest()
+n = (len(sys.argv) - 1) // 2
+for r, e in zip(sys.argv[1:1 + n], sys.argv[1 + n:]):
+    r = json.load(open(r)); e = json.load(open(e))
+    leaf = H(b"\0" + e["message"].encode() + base64.b64decode(e["signature"]) + base64.b64decode(e["public_key"]))
+    p = r["inclusion_proof"]; root = bytes.fromhex(r["tree_head"]["root_hash"])
+    assert p["leaf_hash"] == leaf.hex(), "leaf hash differs"
+    fn, sn, h = p["leaf_index"], p["tree_size"] - 1, leaf
+    assert p["tree_size"] == r["tree_head"]["tree_size"] and fn == r["ledger_index"]
+    for c in map(bytes.fromhex, p["hashes"]):
+        assert sn != 0
+        if fn & 1 or fn == sn:
+            h = H(b"\1" + c + h)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            h = H(b"\1" + h + c)
+        fn >>= 1; sn >>= 1
+    assert sn == 0 and h == root, "root differs (entry %d)" % r["ledger_index"]
+PY
+}
+
 set -- $(pending "$TOK1" $T1); S1=$1; S2=$2; S3=$3
 check "the demo leaves three sessions pending for trainer $T1" -n "$S3"
 
@@ -69,26 +95,8 @@ IDX1=$(jget 'j["ledger_index"]' <"$WORK/body")
 check "the reply names the ledger index" -n "$IDX1"
 cp "$WORK/body" "$WORK/s1.reply"
 api GET /api/v1/ledger/entries/$IDX1 "$TOK1" >/dev/null; cp "$WORK/body" "$WORK/entry1.json"
-ok "the inclusion proof in the reply verifies against the signed head's root" python3 - "$WORK/s1.reply" "$WORK/entry1.json" <<'PY'
-import base64, hashlib, json, sys
-r = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2]))
-H = lambda b: hashlib.sha256(b).digest()
-leaf = H(b"\0" + e["message"].encode() + base64.b64decode(e["signature"]) + base64.b64decode(e["public_key"]))
-p = r["inclusion_proof"]; root = bytes.fromhex(r["tree_head"]["root_hash"])
-assert p["leaf_hash"] == leaf.hex(), "leaf hash differs"
-fn, sn, h = p["leaf_index"], p["tree_size"] - 1, leaf
-assert p["tree_size"] == r["tree_head"]["tree_size"] and fn == r["ledger_index"]
-for c in map(bytes.fromhex, p["hashes"]):
-    assert sn != 0
-    if fn & 1 or fn == sn:
-        h = H(b"\1" + c + h)
-        while not fn & 1 and fn != 0:
-            fn >>= 1; sn >>= 1
-    else:
-        h = H(b"\1" + h + c)
-    fn >>= 1; sn >>= 1
-assert sn == 0 and h == root, "root differs"
-PY
+ok "the inclusion proof in the reply verifies against the signed head's root" \
+	receipt_ok "$WORK/s1.reply" "$WORK/entry1.json"
 
 st=$(post "$TOK1" "$(cat "$WORK/s1.signed")")
 check "a second sign-off of the same session is refused (409)" "$st" = 409
@@ -120,6 +128,41 @@ check "S2's record re-signed for session S3: 422 statement-mismatch" "$st:$(ptyp
 
 st=$(post "$TOK1" "$(cat "$WORK/s2.signed")")
 check "the genuine S2 sign-off is still accepted afterwards (201)" "$st" = 201
+
+# ---- many sign-offs at once: the writer takes them in one batch or a few, and every
+# reply's receipt (tree_head and inclusion_proof, made from the batch's Merkle nodes in
+# memory) must verify: the proof against the root of the head it names, the leaf against
+# the entry, and the head's log signature (checked below with OpenSSL)
+# (every session pending for T2, and all but one of T3's and T4's, which the tests below use)
+MANY=0
+for tr in $T2 $T3 $T4; do
+	set -- $(pending "$(tok $tr)" $tr)
+	[ "$tr" = "$T2" ] || shift
+	for s in "$@"; do
+		MANY=$((MANY + 1))
+		statement "$(tok $tr)" $tr "$(pk_of $tr)" "$s" >"$WORK/many.$MANY.json"
+		node $JS/sign.mjs "$KEYS/user-$tr.key" "$WORK/many.$MANY.json" >"$WORK/many.$MANY.signed"
+		echo "$(tok $tr)" >"$WORK/many.$MANY.token"
+	done
+done
+check "the demo leaves sessions pending to sign at once ($MANY)" "$MANY" -ge 4
+PIDS=
+for i in $(seq 1 $MANY); do
+	curl -s -o "$WORK/many.$i.reply" -w '%{http_code}\n' -X POST -H "Authorization: Bearer $(cat "$WORK/many.$i.token")" \
+		-H 'Content-Type: application/json' --data-binary "@$WORK/many.$i.signed" "$URL/api/v1/signoffs" >"$WORK/many.$i.status" &
+	PIDS="$PIDS $!"
+done
+wait $PIDS # (not a bare wait: the server runs in the background too)
+check "all $MANY sign-offs posted at once are accepted (201 each)" "$(cat "$WORK"/many.*.status | sort -u)" = 201
+for i in $(seq 1 $MANY); do
+	api GET /api/v1/ledger/entries/$(jget 'j["ledger_index"]' <"$WORK/many.$i.reply") "$TOKF" >/dev/null
+	cp "$WORK/body" "$WORK/many.$i.entry"
+done
+ok "every reply's inclusion proof verifies against the root of the head it names" \
+	receipt_ok $(for i in $(seq 1 $MANY); do echo "$WORK/many.$i.reply"; done) \
+	$(for i in $(seq 1 $MANY); do echo "$WORK/many.$i.entry"; done)
+for i in $(seq 1 $MANY); do jget 'json.dumps(j["tree_head"], sort_keys=True)' <"$WORK/many.$i.reply"; done |
+	sort -u >"$WORK/many.heads" # the heads to check with the log key below
 
 # ---- expired trainer: T3's accreditation made to cover only past dates
 sql "UPDATE trainer_accreditations SET valid_from = '2019-01-01', valid_until = '2020-01-01' WHERE trainer_id = $T3"
@@ -187,6 +230,19 @@ h = json.load(open(sys.argv[1])); sig = h.pop("signature")
 open(sys.argv[2], "wb").write(b"RASLOG-TREE-HEAD-v1\n" + json.dumps(h, sort_keys=True, separators=(",", ":")).encode())
 print(sig)' "$WORK/head.json" "$WORK/head.bin" >"$WORK/hsig"
 ok "OpenSSL verifies the tree head's signature with the log key" ossl_verify "$LOGKEY" "$(cat "$WORK/hsig")" "$WORK/head.bin"
+n=0
+while read -r hd; do
+	n=$((n + 1))
+	printf '%s\n' "$hd" >"$WORK/many.head.json"
+	python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1])); sig = h.pop("signature")
+open(sys.argv[2], "wb").write(b"RASLOG-TREE-HEAD-v1\n" + json.dumps(h, sort_keys=True, separators=(",", ":")).encode())
+print(sig)' "$WORK/many.head.json" "$WORK/many.head.bin" >"$WORK/many.hsig"
+	ok "OpenSSL verifies the log signature of head $n named by the sign-offs posted at once" \
+		ossl_verify "$LOGKEY" "$(cat "$WORK/many.hsig")" "$WORK/many.head.bin"
+done <"$WORK/many.heads"
+check "the sign-offs posted at once named at least one head" "$n" -ge 1
 
 export RASLOG_TOKEN="$TOKF"
 if [ -x "$RASLOG" ]; then

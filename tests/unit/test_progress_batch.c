@@ -11,7 +11,10 @@
  * trainee in one batch as the server runs them (rl_notify_signoff), one
  * refused and one rolled back, leave the figures, the status row and its
  * seals (the pending claims the batch carries from job to job) as a
- * rebuild gives them.  On the demo's database (demo_fixture.h).
+ * rebuild gives them, each decision's entry folded into the tallies from
+ * its statement in hand (the ledger's batch says no other entry about the
+ * trainee came between; progress.h rl_progress_decided).  On the demo's
+ * database (demo_fixture.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +31,7 @@
 #include "domain/sessions.h"
 #include "domain/signoff.h"
 #include "domain/statements.h"
+#include "ledger/ledger.h"
 #include "domain/users.h"
 #include "base/util.h"
 
@@ -85,9 +89,11 @@ static char *status_row(int64_t trainee)
 	return out;
 }
 
+/* A batch as the writer runs one (core/ledger/writer.c): the ledger's batch too, so a decision's entry is folded from its statement. */
 static void begin_batch(struct rl_error *err)
 {
 	ok(rl_db_begin(db, err), err);
+	rl_ledger_batch_begin(db);
 	rl_progress_batch_begin(db);
 }
 
@@ -110,6 +116,7 @@ static void commit_batch(struct rl_error *err)
 	ok(rl_ledger_seal(db, err), err);
 	ok(rl_db_commit(db, err), err);
 	rl_progress_batch_end(db);
+	rl_ledger_batch_end(db);
 }
 
 /* What rl_progress_repair finds differs from the ledger (values or seals), in a transaction of its own. */
@@ -379,6 +386,9 @@ static void test_signoffs_one_trainee(void **state)
 	job_fails(); /* as if its mail could not be queued */
 	job(&err);
 	ok(sign(tr, body[3], &err), &err);
+	/* The ledger's batch knows whom its entries are about (what lets each decision be folded from its statement). */
+	assert_int_equal(rl_ledger_batch_appended(db, t, -1, INT64_MAX), 1);
+	assert_int_equal(rl_ledger_batch_appended(db, tr, -1, INT64_MAX), 0);
 	row1 = status_row(t);
 	assert_string_equal(row0, row1); /* no job wrote the row */
 	free(row1);

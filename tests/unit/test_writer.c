@@ -14,6 +14,17 @@
  * never for a job not kept.  A batch whose only successful job is the
  * poisoned one fails as before, without a second run.  Outside a batch a
  * note is made at once.
+ *
+ * The receipts (ledger.h rl_ledger_receipt): a batch of many jobs that
+ * each append a ledger entry, one of which is rolled back to its
+ * savepoint after appending (its Merkle nodes left in the batch's
+ * memory), behind a ledger of an odd size.  Every receipt names the head
+ * the batch's seal signed, the same for all, and its proof, made from the
+ * batch's nodes in memory, verifies against that head's root, equals the
+ * proof read from the tables afterwards (rl_ledger_inclusion) and the head
+ * rl_ledger_head's; the head's log signature verifies.  The batch's record
+ * of whom its entries are about (rl_ledger_batch_appended) is checked
+ * from inside the jobs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +37,10 @@
 
 #include "db_fixture.h"
 
+#include "base/util.h"
+#include "ledger/jcs.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
 #include "ledger/writer.h"
 #include "store/sql.h"
 
@@ -95,15 +110,21 @@ static int run_work(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 	return 0;
 }
 
+/* A job reported done: its own count and the batch's. */
+static void count_done(int *done)
+{
+	pthread_mutex_lock(&lock);
+	(*done)++;
+	finished++;
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+}
+
 static void work_done(struct rl_job *job)
 {
 	struct work *w = job->ctx;
 
-	pthread_mutex_lock(&lock);
-	w->done++;
-	finished++;
-	pthread_cond_broadcast(&changed);
-	pthread_mutex_unlock(&lock);
+	count_done(&w->done);
 }
 
 /* Holds the writer inside a batch until the gate opens, so the jobs queued meanwhile form one batch. */
@@ -132,8 +153,8 @@ static int64_t rows_of(struct rl_db *db, int n)
 	return v;
 }
 
-/* Queues works[0..count) behind a gate job as one batch and waits for all of them. */
-static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
+/* Queues jobs[0..count) behind a gate job as one batch and waits for all of them (their done calls work_done's count). */
+static void jobs_as_one_batch(struct rl_writer *w, struct rl_job **jobs, int count)
 {
 	struct work gate = { .n = -1 };
 	int i;
@@ -145,10 +166,8 @@ static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
 	while (!gate_entered)
 		pthread_cond_wait(&changed, &lock);
 	pthread_mutex_unlock(&lock);
-	for (i = 0; i < count; i++) {
-		works[i].job = (struct rl_job){ .run = run_work, .done = work_done, .ctx = &works[i] };
-		rl_writer_submit(w, &works[i].job);
-	}
+	for (i = 0; i < count; i++)
+		rl_writer_submit(w, jobs[i]);
 	pthread_mutex_lock(&lock);
 	gate_open = 1;
 	pthread_cond_broadcast(&changed);
@@ -156,6 +175,19 @@ static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
 		pthread_cond_wait(&changed, &lock);
 	pthread_mutex_unlock(&lock);
 	assert_int_equal(gate.job.result, 0);
+}
+
+/* works[0..count) as one batch. */
+static void run_as_one_batch(struct rl_writer *w, struct work *works, int count)
+{
+	struct rl_job *jobs[JOBS];
+
+	assert_true(count <= JOBS);
+	for (int i = 0; i < count; i++) {
+		works[i].job = (struct rl_job){ .run = run_work, .done = work_done, .ctx = &works[i] };
+		jobs[i] = &works[i].job;
+	}
+	jobs_as_one_batch(w, jobs, count);
 }
 
 static void make_table(struct db_fixture *f)
@@ -261,12 +293,169 @@ static void test_note_outside_a_batch(void **state)
 	assert_int_equal(w.dropped, 0);
 }
 
+/* ---- receipts */
+
+#define RECEIPT_JOBS 40
+#define RECEIPT_ROLLED 7   /* appends, then refuses itself: rolled back to its savepoint */
+#define RECEIPT_BEFORE 13  /* entries in the ledger before the batch (an odd size: a ragged frontier) */
+
+struct entry_work {
+	struct rl_job job;
+	struct rl_ledger_receipt receipt;
+	int n;
+	char message[64];
+	uint8_t pk[32], sig[64];
+	int seen_before, seen_after, seen_other; /* rl_ledger_batch_appended inside the job */
+	int done;
+};
+
+static int64_t entry_subject(int n) { return 1000 + n % 5; }
+
+static int run_entry(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct entry_work *e = job->ctx;
+	int64_t idx;
+
+	e->receipt.index = -1;
+	e->receipt.tree_size = 0;
+	snprintf(e->message, sizeof(e->message), "%s{\"n\":%d}", RL_STATEMENT_PREFIX, e->n);
+	memset(e->pk, 0x20 + e->n % 7, sizeof(e->pk));
+	memset(e->sig, e->n, sizeof(e->sig));
+	e->seen_before = rl_ledger_batch_appended(db, 999, -1, INT64_MAX);
+	if (rl_ledger_append(db, "test", e->message, strlen(e->message), e->pk, e->sig, 1, entry_subject(e->n), &idx,
+			     err) < 0)
+		return -1;
+	e->seen_after = rl_ledger_batch_appended(db, entry_subject(e->n), idx - 1, idx + 1);
+	e->seen_other = rl_ledger_batch_appended(db, entry_subject(e->n), idx, INT64_MAX);
+	if (e->n == RECEIPT_ROLLED)
+		return rl_error_set(err, RL_E_CONFLICT, "test-refused", NULL, "this job refuses itself after appending");
+	e->receipt.index = idx;
+	return 0;
+}
+
+static void entry_done(struct rl_job *job)
+{
+	struct entry_work *e = job->ctx;
+
+	count_done(&e->done);
+}
+
+/* works[0..count) as one batch. */
+static void entries_as_one_batch(struct rl_writer *w, struct entry_work *works, int count)
+{
+	struct rl_job *jobs[RECEIPT_JOBS];
+
+	assert_true(count <= RECEIPT_JOBS);
+	for (int i = 0; i < count; i++) {
+		works[i].job = (struct rl_job){ .run = run_entry, .done = entry_done, .ctx = &works[i],
+						.receipt = &works[i].receipt };
+		jobs[i] = &works[i].job;
+	}
+	jobs_as_one_batch(w, jobs, count);
+}
+
+/* The head's log signature over RASLOG-TREE-HEAD-v1 || JCS(head without its signature). */
+static void head_signed(struct rl_db *db, const json_t *head)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	json_t *body = json_deep_copy(head);
+	uint8_t pk[32], sig[64];
+	size_t len;
+	char *jcs, msg[512];
+
+	assert_int_equal(rl_ledger_log_key(db, pk, &err), 0);
+	assert_int_equal(rl_base64_decode_exact(json_string_value(json_object_get(head, "signature")), sig, 64), 0);
+	json_object_del(body, "signature");
+	jcs = rl_jcs_string(body, &len, &err);
+	assert_non_null(jcs);
+	assert_true(len + strlen(RL_TREE_HEAD_PREFIX) < sizeof(msg));
+	snprintf(msg, sizeof(msg), "%s%s", RL_TREE_HEAD_PREFIX, jcs);
+	assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)msg, strlen(msg), pk), 0);
+	free(jcs);
+	json_decref(body);
+}
+
+static void test_receipts_of_a_batch(void **state)
+{
+	struct db_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	static struct entry_work before[RECEIPT_BEFORE], works[RECEIPT_JOBS];
+	struct rl_writer *w;
+	json_t *head;
+	int64_t size = -1, size_before = -1;
+	uint8_t root[32];
+	int i, ok = 0;
+
+	memset(before, 0, sizeof(before));
+	memset(works, 0, sizeof(works));
+	for (i = 0; i < RECEIPT_BEFORE; i++)
+		before[i].n = 100 + i;
+	for (i = 0; i < RECEIPT_JOBS; i++)
+		works[i].n = i;
+	if (rl_writer_start_with(f->path, NULL, &w, &err) < 0)
+		fail_msg("%s", err.detail);
+	entries_as_one_batch(w, before, RECEIPT_BEFORE);
+	assert_int_equal(rl_ledger_size(f->db, &size_before, &err), 0);
+	if (size_before % 2 == 0) { /* odd, so the batch starts beside a ragged frontier */
+		entries_as_one_batch(w, before, 1);
+		size_before++;
+	}
+	entries_as_one_batch(w, works, RECEIPT_JOBS);
+	rl_writer_stop(w);
+
+	assert_int_equal(rl_ledger_size(f->db, &size, &err), 0);
+	head = rl_ledger_head(f->db, &err);
+	assert_non_null(head);
+	assert_int_equal(json_integer_value(json_object_get(head, "tree_size")), size);
+	head_signed(f->db, head);
+	assert_int_equal(rl_hex_decode_exact(json_string_value(json_object_get(head, "root_hash")), root, 32), 0);
+	for (i = 0; i < RECEIPT_JOBS; i++) {
+		struct entry_work *e = &works[i];
+		json_t *rh, *rp, *proof;
+		uint8_t leaf[32];
+
+		assert_int_equal(e->done, 1);
+		assert_int_equal(e->seen_before, 0);
+		assert_int_equal(e->seen_after, 1);
+		assert_int_equal(e->seen_other, 0);
+		if (i == RECEIPT_ROLLED) {
+			assert_int_equal(e->job.result, -1);
+			assert_int_equal(e->receipt.tree_size, 0); /* no receipt for what was not kept */
+			rl_error_clear(&e->job.err);
+			continue;
+		}
+		assert_int_equal(e->job.result, 0);
+		/* Every receipt names the batch's head: the latest, since no batch came after it. */
+		assert_int_equal(e->receipt.tree_size, size);
+		rh = rl_ledger_receipt_head(&e->receipt);
+		assert_true(json_equal(rh, head));
+		rl_merkle_leaf_hash((const uint8_t *)e->message, strlen(e->message), e->sig, e->pk, leaf);
+		assert_memory_equal(e->receipt.leaf, leaf, 32);
+		assert_int_equal(rl_merkle_verify_inclusion((uint64_t)e->receipt.index, (uint64_t)size, leaf,
+							    (const uint8_t (*)[32])e->receipt.hashes, e->receipt.n, root),
+				 0);
+		/* The proof from the batch's memory is the one the tables give. */
+		rp = rl_ledger_receipt_proof(&e->receipt);
+		proof = rl_ledger_inclusion(f->db, e->receipt.index, size, &err);
+		assert_non_null(proof);
+		assert_true(json_equal(rp, proof));
+		json_decref(rh);
+		json_decref(rp);
+		json_decref(proof);
+		ok++;
+	}
+	assert_int_equal(ok, RECEIPT_JOBS - 1);
+	assert_int_equal(size, size_before + RECEIPT_JOBS - 1);
+	json_decref(head);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_only_the_failing_job_fails, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_alone_it_fails_once, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_note_outside_a_batch, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_receipts_of_a_batch, db_fixture_setup, db_fixture_teardown),
 	};
 
 	if (sodium_init() < 0)
