@@ -218,6 +218,12 @@ static void list_checks(struct rl_buf *b)
 	rl_buf_printf(b, "raslog_list_checks_total{rows=\"every\"} %llu\n", st.every_row);
 	rl_buf_printf(b, "raslog_list_checks_total{rows=\"changed\"} %llu\n", st.changed_rows);
 	rl_buf_printf(b, "raslog_list_checks_total{rows=\"none\"} %llu\n", st.reused);
+	family(b, "raslog_list_sums_total", "counter",
+	       "The accreditation list's counts and sites at a commit of the writer, by how they were had: held at "
+	       "that commit, carried from an earlier one by the trainees changed since, or computed from every trainee.");
+	rl_buf_printf(b, "raslog_list_sums_total{how=\"same\"} %llu\n", st.sums_same);
+	rl_buf_printf(b, "raslog_list_sums_total{how=\"carried\"} %llu\n", st.sums_carried);
+	rl_buf_printf(b, "raslog_list_sums_total{how=\"computed\"} %llu\n", st.sums_computed);
 }
 
 static void stored(struct rl_buf *b)

@@ -250,6 +250,10 @@ struct rl_list_check_stats {
 	unsigned long long every_row;    /* every trainee's row */
 	unsigned long long changed_rows; /* only the rows the writer's commits changed since a shared memo */
 	unsigned long long reused;       /* none: the memo held */
+	/* the counts and sites at a commit of the writer (each request reads both) */
+	unsigned long long sums_same;    /* held at that commit */
+	unsigned long long sums_carried; /* carried from an earlier commit by the trainees changed since */
+	unsigned long long sums_computed; /* computed from every trainee */
 };
 void rl_progress_list_stats(struct rl_list_check_stats *out);
 

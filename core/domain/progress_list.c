@@ -123,6 +123,7 @@ struct commit_rec {
 	uint64_t gen;          /* which commit the slot holds (0: none yet, but for slot 0's attach record) */
 	int epoch_ok;          /* epoch read and the commit succeeded */
 	int ids_ok;            /* ids are every trainee it changed */
+	int scope_ok;          /* and it changed nothing else the list's filters read (programmes, curricula) */
 	uint64_t epoch;        /* rl_db_others_version in its transaction */
 	int n;
 	int64_t ids[JOURNAL_IDS];
@@ -138,12 +139,19 @@ static struct {
 	uint64_t open_after, open_epoch;
 	/* the batch under way: the writer thread's own */
 	int watching;          /* the row watch: 1 installed, -1 the engine cannot */
-	int n, overflow;
+	int n, overflow, scope_moved;
 	int64_t ids[JOURNAL_IDS];
 	int64_t hash[JOURNAL_HASH];
 } journal = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define REC(g) (&journal.rec[(g) % JOURNAL_COMMITS])
+
+/* The watch's callback: a row of a programme, a member of one or a curriculum changed in the batch. */
+static void journal_scope_moved(void *ctx)
+{
+	(void)ctx;
+	journal.scope_moved = 1;
+}
 
 /* The watch's callback: a row of trainee id changed in the batch. */
 static void journal_touched_one(void *ctx, int64_t id)
@@ -172,11 +180,12 @@ void prog_list_batch_begin(struct rl_db *db)
 	int ok;
 
 	if (!journal.watching)
-		journal.watching = rl_rows_progress_watch(db, journal_touched_one, NULL, &err) == 0 ? 1 : -1;
+		journal.watching = rl_rows_progress_watch(db, journal_touched_one, journal_scope_moved, NULL, &err) == 0 ? 1 : -1;
 	rl_error_clear(&err);
 	ok = rl_db_others_version(db, &e) == 0;
 	journal.n = 0;
 	journal.overflow = 0;
+	journal.scope_moved = 0;
 	memset(journal.hash, 0, sizeof(journal.hash));
 	pthread_mutex_lock(&journal.lock);
 	journal.open = 1;
@@ -203,6 +212,7 @@ void prog_list_batch_committed(struct rl_db *db, int ok)
 	r->epoch_ok = journal.open_ok && ok;
 	r->epoch = journal.open_epoch;
 	r->ids_ok = r->epoch_ok && journal.watching == 1 && !journal.overflow;
+	r->scope_ok = r->ids_ok && !journal.scope_moved;
 	r->n = r->ids_ok ? journal.n : 0;
 	memcpy(r->ids, journal.ids, (size_t)r->n * sizeof(r->ids[0]));
 	journal.open = 0;
@@ -297,10 +307,11 @@ static int journal_exact(uint64_t gen)
 /*
  * The trainees the writer's commits after from, up to to, changed, when
  * those were the only commits in between (each one's epoch is from's) and
- * each kept its ids: a malloc'd array (*n of them; NULL with *n 0 when
- * none), or NULL with *n -1 when the journal cannot say.
+ * each kept its ids (and, with scope, changed no programme or curriculum):
+ * a malloc'd array (*n of them; NULL with *n 0 when none), or NULL with
+ * *n -1 when the journal cannot say.
  */
-static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
+static int64_t *journal_ids(uint64_t from, uint64_t to, int scope, long *n)
 {
 	int64_t *ids = NULL;
 	struct commit_rec *r = REC(from);
@@ -310,7 +321,7 @@ static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
 	pthread_mutex_lock(&journal.lock);
 	ok = from < to && to <= journal.gen && to - from < JOURNAL_COMMITS && r->gen == from && r->epoch_ok;
 	for (uint64_t g = from + 1; ok && g <= to; g++) {
-		ok = REC(g)->gen == g && REC(g)->ids_ok && REC(g)->epoch == r->epoch;
+		ok = REC(g)->gen == g && REC(g)->ids_ok && (!scope || REC(g)->scope_ok) && REC(g)->epoch == r->epoch;
 		total += ok ? (size_t)REC(g)->n : 0;
 	}
 	if (ok && total && !(ids = malloc(total * sizeof(*ids))))
@@ -322,6 +333,15 @@ static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
 	pthread_mutex_unlock(&journal.lock);
 	*n = ok ? (long)total : -1;
 	return ids;
+}
+
+int64_t *prog_list_changed(uint64_t from, uint64_t to, long *n)
+{
+	if (from == to) {
+		*n = 0;
+		return NULL;
+	}
+	return journal_ids(from, to, 1, n);
 }
 
 void rl_progress_list_writer(struct rl_writer *w)
@@ -495,7 +515,7 @@ static int check_changed(struct rl_db *db, uint64_t from, uint64_t to, json_t *b
 {
 	struct check_rows_ctx x = { NULL, bad };
 	long n;
-	int64_t *ids = journal_ids(from, to, &n);
+	int64_t *ids = journal_ids(from, to, 0, &n);
 	int rc = 0;
 
 	if (n < 0)
@@ -668,6 +688,7 @@ void rl_progress_list_stats(struct rl_list_check_stats *out)
 	out->every_row = checks_every;
 	out->changed_rows = checks_changed;
 	out->reused = checks_reused;
+	prog_list_sums_stats(&out->sums_same, &out->sums_carried, &out->sums_computed);
 }
 
 json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
@@ -733,7 +754,13 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 		json_object_set_new(out, "next_cursor", json_null());
 	}
 	counts_key(f, today, io->key);
-	if (io->have_v && (counts = memo_counts(io))) {
+	if (io->exact) {
+		/* At a commit of the writer: carried across its commits (progress_list_sums.c). */
+		if (!(counts = prog_list_sums_counts(db, &q, io->key, io->v & ~MEMO_EXACT, err))) {
+			json_decref(out);
+			return NULL;
+		}
+	} else if (io->have_v && (counts = memo_counts(io))) {
 		io->used = 1;
 	} else if ((counts = json_pack("{s:i,s:i,s:i,s:i}", "in_training", 0, "eligible", 0, "accredited", 0, "lapsed", 0)) &&
 		   rl_rows_accreditation_counts(db, &q, count_row, counts, err) == 0) {
@@ -742,7 +769,9 @@ static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter 
 	}
 	json_object_set_new(out, "counts", counts);
 	/* The values the site filter matches (trainees' home sites), for the page's site options. */
-	if (io->have_v && (sites = memo_sites(io))) {
+	if (io->exact) {
+		sites = prog_list_sums_sites(db, io->v & ~MEMO_EXACT, err);
+	} else if (io->have_v && (sites = memo_sites(io))) {
 		io->used = 1;
 	} else if ((sites = rl_trainee_sites(db, err)) && io->have_v) {
 		io->sites = json_dumps(sites, JSON_COMPACT);
