@@ -8,7 +8,8 @@
  * curriculum, each within the faculty member's scope) are the ones
  * computed from every row in the same state; most were carried (the
  * trainees changed, read again), and a programme's change made the
- * counts be computed again.  On the demo's database (demo_fixture.h).
+ * counts be computed again.  The page is written as json_dumps writes
+ * the tree it parses to.  On the demo's database (demo_fixture.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,12 +146,17 @@ static void check_filter(const struct rl_accreditation_filter *f, const char *wh
 	json_t *stale = json_array(), *out, *counts, *sites;
 	struct rl_rows_acc_query q = { 0 };
 	struct rl_buf text = RL_BUF_INIT;
-	char today[11];
+	char today[11], *again;
 
 	if (rl_accreditation_list(db, f, stale, &text, &err) < 0)
 		fail_msg("round %d, %s: the list failed (%s; %zu stale)", round, what, err.detail, json_array_size(stale));
 	if (!(out = json_loads(text.data, 0, NULL)))
 		fail_msg("round %d, %s: the list is not JSON: %s", round, what, text.data);
+	/* Written as json_dumps writes the tree it reads as (the reply's bytes before it was written directly). */
+	again = json_dumps(out, JSON_COMPACT);
+	if (!again || strcmp(again, text.data) != 0)
+		fail_msg("round %d, %s: the list is not as json_dumps writes it:\n%s\n%s", round, what, text.data, again);
+	free(again);
 	rl_buf_release(&text);
 	rl_format_date(rl_today(), today);
 	q.today = today;
@@ -181,7 +187,7 @@ static void check_filter(const struct rl_accreditation_filter *f, const char *wh
 
 static void check_all(int round)
 {
-	struct rl_accreditation_filter f = { .limit = 5, .scope = &faculty };
+	struct rl_accreditation_filter f = { .limit = 50, .scope = &faculty };
 
 	check_filter(&f, "no filter", round);
 	f.site = "Leeds Robotics Skills Lab";
