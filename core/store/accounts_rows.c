@@ -238,20 +238,12 @@ int rl_rows_user_trainee_site_rows(struct rl_db *db, int64_t only, int (*each)(v
 					  "AND site IS NOT NULL AND site <> ''"
 					  : "SELECT id, site FROM users WHERE (roles & 1 <> 0) AND site IS NOT NULL AND site <> ''",
 					  err);
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
 	if (only)
 		rl_bind_int64(st, 1, only);
-	while ((rc = rl_step(st)) == RL_ROW)
-		if ((stop = each(ctx, rl_col_int64(st, 0), rl_col_text(st, 1))) != 0)
-			break;
-	if (stop) {
-		rl_reset(st);
-		return stop;
-	}
-	return rl_db_finish(db, st, rc, "listing trainees' sites", err);
+	return rl_db_each_id_text(db, st, each, ctx, "listing trainees' sites", err);
 }
 
 /* ---- accounts ------------------------------------------------------------------ */

@@ -553,19 +553,11 @@ int rl_rows_accreditation_counted(struct rl_db *db, const struct rl_rows_acc_que
 					  "FROM trainee_status t JOIN users u ON u.id = t.trainee_id JOIN curricula c ON c.id = t.curriculum_id "
 					  ACC_COUNTED " AND t.trainee_id = ?9"
 					  : "SELECT t.trainee_id, " ACC_STATUS " " ACC_COUNTED_FROM ACC_COUNTED, err);
-	int rc, stop = 0;
 
 	if (!st)
 		return -1;
 	bind_counted(st, q);
 	if (only)
 		rl_bind_int64(st, 9, only);
-	while ((rc = rl_step(st)) == RL_ROW)
-		if ((stop = each(ctx, rl_col_int64(st, 0), rl_col_text(st, 1))) != 0)
-			break;
-	if (stop) {
-		rl_reset(st);
-		return stop;
-	}
-	return rl_db_finish(db, st, rc, "counting trainees by status", err);
+	return rl_db_each_id_text(db, st, each, ctx, "counting trainees by status", err);
 }
