@@ -207,17 +207,30 @@ static void writer(struct rl_buf *b)
 		      st.commit_seconds, cum);
 }
 
+/* One line of a counter family per label value: name{label="values[i]"} counts[i]. */
+static void by_label(struct rl_buf *b, const char *name, const char *label, const char *const values[],
+		     const unsigned long long counts[], int n)
+{
+	for (int i = 0; i < n; i++)
+		rl_buf_printf(b, "%s{%s=\"%s\"} %llu\n", name, label, values[i], counts[i]);
+}
+
 static void list_checks(struct rl_buf *b)
 {
+	static const char *const rows[] = { "every", "changed", "none" }, *const how[] = { "same", "carried", "computed" };
 	struct rl_list_check_stats st;
 
 	rl_progress_list_stats(&st);
 	family(b, "raslog_list_checks_total", "counter",
 	       "Accreditation list requests by how the cached rows were checked: every row, only the rows the "
 	       "writer's commits changed, or none (the memo held).");
-	rl_buf_printf(b, "raslog_list_checks_total{rows=\"every\"} %llu\n", st.every_row);
-	rl_buf_printf(b, "raslog_list_checks_total{rows=\"changed\"} %llu\n", st.changed_rows);
-	rl_buf_printf(b, "raslog_list_checks_total{rows=\"none\"} %llu\n", st.reused);
+	by_label(b, "raslog_list_checks_total", "rows", rows,
+		 (unsigned long long[]){ st.every_row, st.changed_rows, st.reused }, 3);
+	family(b, "raslog_list_sums_total", "counter",
+	       "The accreditation list's counts and sites at a commit of the writer, by how they were had: held at "
+	       "that commit, carried from an earlier one by the trainees changed since, or computed from every trainee.");
+	by_label(b, "raslog_list_sums_total", "how", how,
+		 (unsigned long long[]){ st.sums_same, st.sums_carried, st.sums_computed }, 3);
 }
 
 static void stored(struct rl_buf *b)

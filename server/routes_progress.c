@@ -282,7 +282,8 @@ static void accreditation_reply(struct request *rq, int may_repair)
 	struct rl_error err = RL_ERROR_INIT;
 	long long cursor = 0, limit = 50;
 	const char *sort, *status;
-	json_t *out, *stale;
+	struct rl_buf out = RL_BUF_INIT;
+	json_t *stale;
 
 	if (query_int(rq, "cursor", 0, INT64_MAX, &cursor) < 0 || query_int(rq, "limit", 1, RL_LIST_MAX_ACC, &limit) < 0)
 		return;
@@ -315,20 +316,22 @@ static void accreditation_reply(struct request *rq, int may_repair)
 	f.limit = (int)limit;
 	f.scope = &rq->user;
 	stale = json_array();
-	out = rl_accreditation_list(server_db(), &f, stale, &err);
-	if (!out && may_repair && json_array_size(stale)) {
-		rl_error_clear(&err);
-		repair_then(rq, NULL, stale, accreditation_repaired);
-		return;
-	}
-	json_decref(stale);
-	if (!out) {
+	if (rl_accreditation_list(server_db(), &f, stale, &out, &err) < 0) {
+		rl_buf_release(&out);
+		if (may_repair && json_array_size(stale)) {
+			rl_error_clear(&err);
+			repair_then(rq, NULL, stale, accreditation_repaired);
+			return;
+		}
+		json_decref(stale);
 		reply_error(rq, &err);
 		rl_error_clear(&err);
 		return;
 	}
+	json_decref(stale);
+	rl_error_clear(&err); /* (a count that failed reads as none, as before) */
 	/* out carries "sites" too (the values the site filter matches), read in the list's transaction. */
-	reply_json(rq, 200, out);
+	reply_buf(rq, 200, "application/json", &out);
 }
 
 static void accreditation_repaired(struct request *rq)

@@ -235,12 +235,15 @@ struct rl_accreditation_filter {
 };
 /*
  * GET /accreditation: every trainee's status and module summary, plus
- * counts and the trainees' sites.  Every cached row it could list or
- * count is checked first (its status seal, and that it was computed up to
- * the trainee's last ledger entry), in the same read transaction as the
- * listing; when one fails, nothing is listed: its trainee's id is
- * appended to stale and NULL returned with a 503 "cache-drift" error, so
- * the caller has the rows repaired (rl_progress_repair) and asks again.
+ * counts and the trainees' sites, written into out as JSON text
+ * {"items","next_cursor","counts","sites"} (as json_dumps JSON_COMPACT
+ * writes it; each row's summary as its sealed text): 0, or -1 with err.
+ * Every cached row it could list or count is checked first (its status
+ * seal, and that it was computed up to the trainee's last ledger entry),
+ * in the same read transaction as the listing; when one fails, nothing is
+ * listed: its trainee's id is appended to stale and -1 returned with a
+ * 503 "cache-drift" error, so the caller has the rows repaired
+ * (rl_progress_repair) and asks again.  out is then in an unspecified state.
  * The check covers every row at once and its passing, the counts and the
  * sites are reused while the data they were computed from stands: shared
  * by every thread at a commit of the writer attached below (after which
@@ -249,8 +252,9 @@ struct rl_accreditation_filter {
  * not moved: a commit by anyone else makes the next request check every
  * row again.
  */
-json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
-			      struct rl_error *err);
+struct rl_buf;
+int rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			  struct rl_buf *out, struct rl_error *err);
 
 /*
  * The writer whose commits rl_accreditation_list follows (it must run
@@ -265,6 +269,10 @@ struct rl_list_check_stats {
 	unsigned long long every_row;    /* every trainee's row */
 	unsigned long long changed_rows; /* only the rows the writer's commits changed since a shared memo */
 	unsigned long long reused;       /* none: the memo held */
+	/* the counts and sites at a commit of the writer (each request reads both) */
+	unsigned long long sums_same;    /* held at that commit */
+	unsigned long long sums_carried; /* carried from an earlier commit by the trainees changed since */
+	unsigned long long sums_computed; /* computed from every trainee */
 };
 void rl_progress_list_stats(struct rl_list_check_stats *out);
 

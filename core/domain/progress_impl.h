@@ -10,6 +10,8 @@
  *   progress_check.c  the sweep over every trainee: `raslogd rebuild`, the
  *                     start-up check and its background batches
  *   progress_list.c   the accreditation list, its seal check and its memo
+ *   progress_list_sums.c  the list's counts and sites, carried across the
+ *                     writer's commits
  * The tables are store/progress_rows.h's.
  */
 #ifndef RASLOG_PROGRESS_IMPL_H
@@ -152,5 +154,28 @@ void prog_list_batch_begin(struct rl_db *db);
 void prog_list_batch_commit(struct rl_db *db);
 void prog_list_batch_committed(struct rl_db *db, int ok);
 void prog_list_batch_end(struct rl_db *db);
+
+/*
+ * The trainees the writer's commits after from, up to to, changed, when
+ * they were the only commits in between and changed nothing else the
+ * list's filters read (programmes, curricula): a malloc'd array (*n of
+ * them, duplicates possible; NULL with *n 0 when none), or NULL with *n
+ * -1 when not known.
+ */
+int64_t *prog_list_changed(uint64_t from, uint64_t to, long *n);
+
+/*
+ * The list's counts for q (its filters but status; key names them and the
+ * day) and the trainees' sites, in a snapshot that holds exactly what the
+ * writer's commit gen left (progress_list.c's exact placing): from what
+ * they were at an earlier commit and the trainees changed since
+ * (prog_list_changed), else from every trainee, kept for the next commit.
+ * A new reference, or NULL with err.
+ */
+json_t *prog_list_sums_counts(struct rl_db *db, const struct rl_rows_acc_query *q, const uint8_t key[16], uint64_t gen,
+			      struct rl_error *err);
+json_t *prog_list_sums_sites(struct rl_db *db, uint64_t gen, struct rl_error *err);
+/* How the sums above were had since start: held at the commit, carried to it, computed. */
+void prog_list_sums_stats(unsigned long long *same, unsigned long long *carried, unsigned long long *computed);
 
 #endif

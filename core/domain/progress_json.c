@@ -27,8 +27,7 @@
 
 /* ------------------------------------------------------------ pieces */
 
-/* s as a JSON string, as json_dumps writes it: -1 for NULL or what jansson refuses (not UTF-8). */
-static int put_str(struct rl_buf *b, const char *s)
+int rl_progress_json_str(struct rl_buf *b, const char *s)
 {
 	const unsigned char *u;
 	json_t *j;
@@ -56,8 +55,7 @@ static int put_str(struct rl_buf *b, const char *s)
 	return rc;
 }
 
-/* v in decimal, as json_dumps writes an integer ("%lld"). */
-static void put_int(struct rl_buf *b, long long v)
+void rl_progress_json_int(struct rl_buf *b, long long v)
 {
 	char digits[24], *p = digits + sizeof(digits);
 	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
@@ -80,7 +78,7 @@ static int put_strlist(struct rl_buf *b, const struct strlist *l)
 	for (size_t i = 0; i < l->n; i++) {
 		if (i)
 			rl_buf_putc(b, ',');
-		bad |= put_str(b, l->v[i]) < 0;
+		bad |= rl_progress_json_str(b, l->v[i]) < 0;
 	}
 	rl_buf_putc(b, ']');
 	return bad ? -1 : 0;
@@ -100,11 +98,11 @@ static int doc_head(struct rl_buf *b, const char *code, int version, const char 
 	int bad = 0;
 
 	PUT(b, "{\"curriculum\":{\"code\":");
-	bad |= put_str(b, code) < 0;
+	bad |= rl_progress_json_str(b, code) < 0;
 	PUT(b, ",\"version\":");
-	put_int(b, version);
+	rl_progress_json_int(b, version);
 	PUT(b, ",\"title\":");
-	bad |= put_str(b, title) < 0;
+	bad |= rl_progress_json_str(b, title) < 0;
 	PUT(b, "},\"status\":");
 	return bad ? -1 : 0;
 }
@@ -115,9 +113,9 @@ static int module_head(struct rl_buf *b, const char *id, const char *title)
 	int bad = 0;
 
 	PUT(b, "{\"id\":");
-	bad |= put_str(b, id) < 0;
+	bad |= rl_progress_json_str(b, id) < 0;
 	PUT(b, ",\"title\":");
-	bad |= put_str(b, title) < 0;
+	bad |= rl_progress_json_str(b, title) < 0;
 	PUT(b, ",\"status\":");
 	return bad ? -1 : 0;
 }
@@ -131,7 +129,7 @@ static int module_tail(struct rl_buf *b, const struct module *m)
 	bad |= put_strlist(b, &m->prereqs) < 0;
 	if (m->source) {
 		PUT(b, ",\"source\":");
-		bad |= put_str(b, m->source) < 0;
+		bad |= rl_progress_json_str(b, m->source) < 0;
 	}
 	PUT(b, ",\"requirements\":[");
 	return bad ? -1 : 0;
@@ -144,17 +142,17 @@ static int req_head(struct rl_buf *b, const struct req *r, const char *id, const
 	int bad = 0;
 
 	PUT(b, "{\"id\":");
-	bad |= put_str(b, id) < 0;
+	bad |= rl_progress_json_str(b, id) < 0;
 	PUT(b, ",\"key\":");
-	bad |= put_str(b, key) < 0;
+	bad |= rl_progress_json_str(b, key) < 0;
 	PUT(b, ",\"kind\":");
-	bad |= put_str(b, kind) < 0;
+	bad |= rl_progress_json_str(b, kind) < 0;
 	if (r->title) {
 		PUT(b, ",\"title\":");
-		bad |= put_str(b, r->title) < 0;
+		bad |= rl_progress_json_str(b, r->title) < 0;
 	}
 	PUT(b, ",\"description\":");
-	bad |= put_str(b, description) < 0;
+	bad |= rl_progress_json_str(b, description) < 0;
 	PUT(b, ",\"target\":");
 	return bad ? -1 : 0;
 }
@@ -184,27 +182,27 @@ static int req_tail(struct rl_buf *b, const struct req *r)
 		PUT(b, ",\"exercises\":");
 		bad |= put_strlist(b, &r->exercises) < 0;
 		PUT(b, ",\"min_score\":");
-		put_int(b, r->min_score);
+		rl_progress_json_int(b, r->min_score);
 		PUT(b, ",\"consecutive\":");
-		put_int(b, r->consecutive);
+		rl_progress_json_int(b, r->consecutive);
 	}
 	if (r->kind == KIND_ELEARNING) {
 		PUT(b, ",\"issuer\":");
-		bad |= put_str(b, r->issuer) < 0;
+		bad |= rl_progress_json_str(b, r->issuer) < 0;
 		PUT(b, ",\"achievement\":");
-		bad |= put_str(b, r->achievement) < 0;
+		bad |= rl_progress_json_str(b, r->achievement) < 0;
 	}
 	if (r->kind == KIND_ASSESSMENTS) {
 		PUT(b, ",\"tool\":");
-		bad |= put_str(b, r->tool) < 0;
+		bad |= rl_progress_json_str(b, r->tool) < 0;
 		PUT(b, ",\"total_min\":");
-		put_int(b, r->total_min);
+		rl_progress_json_int(b, r->total_min);
 		PUT(b, ",\"domain_min\":");
-		put_int(b, r->domain_min);
+		rl_progress_json_int(b, r->domain_min);
 	}
 	if (r->source) {
 		PUT(b, ",\"source\":");
-		bad |= put_str(b, r->source) < 0;
+		bad |= rl_progress_json_str(b, r->source) < 0;
 	}
 	rl_buf_putc(b, '}');
 	return bad ? -1 : 0;
@@ -216,13 +214,13 @@ static int unmet_head(struct rl_buf *b, const char *module, const char *id, cons
 	int bad = 0;
 
 	PUT(b, "{\"module\":");
-	bad |= put_str(b, module) < 0;
+	bad |= rl_progress_json_str(b, module) < 0;
 	PUT(b, ",\"requirement\":");
-	bad |= put_str(b, id) < 0;
+	bad |= rl_progress_json_str(b, id) < 0;
 	PUT(b, ",\"key\":");
-	bad |= put_str(b, key) < 0;
+	bad |= rl_progress_json_str(b, key) < 0;
 	PUT(b, ",\"description\":");
-	bad |= put_str(b, description) < 0;
+	bad |= rl_progress_json_str(b, description) < 0;
 	PUT(b, ",\"target\":");
 	return bad ? -1 : 0;
 }
@@ -352,11 +350,11 @@ int rl_progress_write_json(const struct rl_progress *p, struct rl_buf *out, stru
 		rl_buf_add(out, f->head.s, f->head.n);
 	else
 		bad |= doc_head(out, p->code, p->version, p->title) < 0;
-	bad |= put_str(out, p->status) < 0;
+	bad |= rl_progress_json_str(out, p->status) < 0;
 	PUT(out, ",\"modules_met\":");
-	put_int(out, (long long)p->modules_met);
+	rl_progress_json_int(out, (long long)p->modules_met);
 	PUT(out, ",\"modules_total\":");
-	put_int(out, (long long)p->nmodules);
+	rl_progress_json_int(out, (long long)p->nmodules);
 	PUT(out, ",\"modules\":[");
 	for (size_t i = 0; !bad && i < p->nmodules; i++) {
 		const struct module *m = &c->modules[i];
@@ -373,7 +371,7 @@ int rl_progress_write_json(const struct rl_progress *p, struct rl_buf *out, stru
 			rl_buf_add(out, mf->head.s, mf->head.n);
 		else
 			bad |= module_head(out, pm->id, pm->title) < 0;
-		bad |= put_str(out, pm->status) < 0;
+		bad |= rl_progress_json_str(out, pm->status) < 0;
 		if (mf && mf->tail.s)
 			rl_buf_add(out, mf->tail.s, mf->tail.n);
 		else
@@ -390,13 +388,13 @@ int rl_progress_write_json(const struct rl_progress *p, struct rl_buf *out, stru
 				rl_buf_add(out, rf->head.s, rf->head.n);
 			else
 				bad |= req_head(out, r, pr->id, pr->key, pr->kind, pr->description) < 0;
-			put_int(out, pr->target);
+			rl_progress_json_int(out, pr->target);
 			PUT(out, ",\"signed\":");
-			put_int(out, pr->signed_amount);
+			rl_progress_json_int(out, pr->signed_amount);
 			PUT(out, ",\"pending\":");
-			put_int(out, pr->pending);
+			rl_progress_json_int(out, pr->pending);
 			PUT(out, ",\"status\":");
-			bad |= put_str(out, pr->status) < 0;
+			bad |= rl_progress_json_str(out, pr->status) < 0;
 			if (rf && rf->tail.s)
 				rl_buf_add(out, rf->tail.s, rf->tail.n);
 			else
@@ -430,33 +428,33 @@ int rl_progress_write_json(const struct rl_progress *p, struct rl_buf *out, stru
 				rl_buf_add(out, rf->unmet.s, rf->unmet.n);
 			else
 				bad |= unmet_head(out, pm->id, pr->id, pr->key, pr->description) < 0;
-			put_int(out, pr->target);
+			rl_progress_json_int(out, pr->target);
 			PUT(out, ",\"signed\":");
-			put_int(out, pr->signed_amount);
+			rl_progress_json_int(out, pr->signed_amount);
 			rl_buf_putc(out, '}');
 		}
 	}
 	rl_buf_putc(out, ']');
 	if (p->evaluated_status) {
 		PUT(out, ",\"evaluated_status\":");
-		bad |= put_str(out, p->evaluated_status) < 0;
+		bad |= rl_progress_json_str(out, p->evaluated_status) < 0;
 		if (p->acc_index >= 0) {
 			PUT(out, ",\"accreditation\":{\"ledger_index\":");
-			put_int(out, p->acc_index);
+			rl_progress_json_int(out, p->acc_index);
 			if (p->acc_until) {
 				PUT(out, ",\"valid_until\":");
-				bad |= put_str(out, p->acc_until) < 0;
+				bad |= rl_progress_json_str(out, p->acc_until) < 0;
 			}
 			rl_buf_putc(out, '}');
 		}
 	}
 	if (p->has_trainee) {
 		PUT(out, ",\"trainee\":{\"id\":");
-		put_int(out, p->trainee_id);
+		rl_progress_json_int(out, p->trainee_id);
 		PUT(out, ",\"name\":");
-		bad |= put_str(out, p->trainee_name) < 0;
+		bad |= rl_progress_json_str(out, p->trainee_name) < 0;
 		PUT(out, ",\"site\":");
-		bad |= put_str(out, p->trainee_site) < 0;
+		bad |= rl_progress_json_str(out, p->trainee_site) < 0;
 		rl_buf_putc(out, '}');
 	}
 	rl_buf_putc(out, '}');

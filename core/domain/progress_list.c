@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "base/buf.h"
 #include "base/util.h"
 #include "domain/users.h"
 #include "ledger/writer.h"
@@ -123,6 +124,7 @@ struct commit_rec {
 	uint64_t gen;          /* which commit the slot holds (0: none yet, but for slot 0's attach record) */
 	int epoch_ok;          /* epoch read and the commit succeeded */
 	int ids_ok;            /* ids are every trainee it changed */
+	int scope_ok;          /* and it changed nothing else the list's filters read (programmes, curricula) */
 	uint64_t epoch;        /* rl_db_others_version in its transaction */
 	int n;
 	int64_t ids[JOURNAL_IDS];
@@ -138,12 +140,19 @@ static struct {
 	uint64_t open_after, open_epoch;
 	/* the batch under way: the writer thread's own */
 	int watching;          /* the row watch: 1 installed, -1 the engine cannot */
-	int n, overflow;
+	int n, overflow, scope_moved;
 	int64_t ids[JOURNAL_IDS];
 	int64_t hash[JOURNAL_HASH];
 } journal = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define REC(g) (&journal.rec[(g) % JOURNAL_COMMITS])
+
+/* The watch's callback: a row of a programme, a member of one or a curriculum changed in the batch. */
+static void journal_scope_moved(void *ctx)
+{
+	(void)ctx;
+	journal.scope_moved = 1;
+}
 
 /* The watch's callback: a row of trainee id changed in the batch. */
 static void journal_touched_one(void *ctx, int64_t id)
@@ -172,11 +181,12 @@ void prog_list_batch_begin(struct rl_db *db)
 	int ok;
 
 	if (!journal.watching)
-		journal.watching = rl_rows_progress_watch(db, journal_touched_one, NULL, &err) == 0 ? 1 : -1;
+		journal.watching = rl_rows_progress_watch(db, journal_touched_one, journal_scope_moved, NULL, &err) == 0 ? 1 : -1;
 	rl_error_clear(&err);
 	ok = rl_db_others_version(db, &e) == 0;
 	journal.n = 0;
 	journal.overflow = 0;
+	journal.scope_moved = 0;
 	memset(journal.hash, 0, sizeof(journal.hash));
 	pthread_mutex_lock(&journal.lock);
 	journal.open = 1;
@@ -203,6 +213,7 @@ void prog_list_batch_committed(struct rl_db *db, int ok)
 	r->epoch_ok = journal.open_ok && ok;
 	r->epoch = journal.open_epoch;
 	r->ids_ok = r->epoch_ok && journal.watching == 1 && !journal.overflow;
+	r->scope_ok = r->ids_ok && !journal.scope_moved;
 	r->n = r->ids_ok ? journal.n : 0;
 	memcpy(r->ids, journal.ids, (size_t)r->n * sizeof(r->ids[0]));
 	journal.open = 0;
@@ -297,10 +308,11 @@ static int journal_exact(uint64_t gen)
 /*
  * The trainees the writer's commits after from, up to to, changed, when
  * those were the only commits in between (each one's epoch is from's) and
- * each kept its ids: a malloc'd array (*n of them; NULL with *n 0 when
- * none), or NULL with *n -1 when the journal cannot say.
+ * each kept its ids (and, with scope, changed no programme or curriculum):
+ * a malloc'd array (*n of them; NULL with *n 0 when none), or NULL with
+ * *n -1 when the journal cannot say.
  */
-static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
+static int64_t *journal_ids(uint64_t from, uint64_t to, int scope, long *n)
 {
 	int64_t *ids = NULL;
 	struct commit_rec *r = REC(from);
@@ -310,7 +322,7 @@ static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
 	pthread_mutex_lock(&journal.lock);
 	ok = from < to && to <= journal.gen && to - from < JOURNAL_COMMITS && r->gen == from && r->epoch_ok;
 	for (uint64_t g = from + 1; ok && g <= to; g++) {
-		ok = REC(g)->gen == g && REC(g)->ids_ok && REC(g)->epoch == r->epoch;
+		ok = REC(g)->gen == g && REC(g)->ids_ok && (!scope || REC(g)->scope_ok) && REC(g)->epoch == r->epoch;
 		total += ok ? (size_t)REC(g)->n : 0;
 	}
 	if (ok && total && !(ids = malloc(total * sizeof(*ids))))
@@ -322,6 +334,15 @@ static int64_t *journal_ids(uint64_t from, uint64_t to, long *n)
 	pthread_mutex_unlock(&journal.lock);
 	*n = ok ? (long)total : -1;
 	return ids;
+}
+
+int64_t *prog_list_changed(uint64_t from, uint64_t to, long *n)
+{
+	if (from == to) {
+		*n = 0;
+		return NULL;
+	}
+	return journal_ids(from, to, 1, n);
 }
 
 void rl_progress_list_writer(struct rl_writer *w)
@@ -495,7 +516,7 @@ static int check_changed(struct rl_db *db, uint64_t from, uint64_t to, json_t *b
 {
 	struct check_rows_ctx x = { NULL, bad };
 	long n;
-	int64_t *ids = journal_ids(from, to, &n);
+	int64_t *ids = journal_ids(from, to, 0, &n);
 	int rc = 0;
 
 	if (n < 0)
@@ -585,25 +606,23 @@ static json_t *memo_sites(struct list_io *io)
 	return s;
 }
 
-static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
-			 struct rl_error *err);
+static int list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
+		     struct rl_buf *out, struct rl_error *err);
 
-/* One pass of rl_accreditation_list; *retry set when it reused the memo and the data moved meanwhile. */
-static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale, int use_memo,
-			 int *retry, struct rl_error *err)
+/* One pass of rl_accreditation_list: 0, 1 when it reused the memo and the data moved meanwhile (do it again), -1. */
+static int list_once(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale, int use_memo,
+		     struct rl_buf *out, struct rl_error *err)
 {
 	static const struct rl_accreditation_filter all = { 0 };
 	struct list_io io = { 0 };
-	json_t *out = NULL;
 	size_t before = json_array_size(stale);
 	int checked_now = 0, rc = 0, placed = -1;
 	uint64_t v1;
 
-	*retry = 0;
 	/* One read transaction: the rows listed and counted are the rows checked. */
 	for (int attempt = 0;; attempt++) {
 		if (rl_db_begin_read(db, err) < 0)
-			return NULL;
+			return -1;
 		if (!use_memo || (placed = place(db, &io)) != 1 || attempt == 3)
 			break;
 		/* A commit of the writer was under way: begin again once it is done. */
@@ -634,25 +653,26 @@ static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter 
 		rc = check_list_rows(db, f, stale, err);
 	}
 	if (rc == 0) {
-		if (json_array_size(stale) > before)
+		if (json_array_size(stale) > before) {
 			rl_error_set(err, RL_E_UNAVAILABLE, "cache-drift", "Cached figures differ from the ledger",
 				     "the cached figures of %zu trainee%s (the first is %lld) do not match the signed "
 				     "ledger; they are recomputed from it, try again", json_array_size(stale) - before,
 				     json_array_size(stale) - before == 1 ? "" : "s",
 				     (long long)json_integer_value(json_array_get(stale, before)));
-		else
-			out = list_rows(db, f, &io, err);
+			rc = -1;
+		} else {
+			rc = list_rows(db, f, &io, out, err);
+		}
 	}
 	if (io.have_v) {
 		/* (An exact v was placed in this transaction's snapshot, which SQLite holds to its end.) */
 		if (io.exact || (rl_db_data_version(db, &v1) == 0 && v1 == io.v)) {
 			/* Nothing committed while this pass read: what it computed holds at io.v. */
 			memo_store(&io, checked_now);
-		} else if (io.used && out) {
+		} else if (io.used && rc == 0) {
 			/* A commit landed between the version and the rows (PostgreSQL): do it again, reusing nothing. */
-			json_decref(out);
-			out = NULL;
-			*retry = 1;
+			rl_buf_reset(out);
+			rc = 1;
 		}
 	}
 	memo_release(&io);
@@ -660,7 +680,7 @@ static json_t *list_once(struct rl_db *db, const struct rl_accreditation_filter 
 	free(io.sites);
 	/* A read transaction: ending it cannot undo anything, so its failure is not the reply's. */
 	rl_db_end_read(db);
-	return out;
+	return rc < 0 ? -1 : rc;
 }
 
 void rl_progress_list_stats(struct rl_list_check_stats *out)
@@ -668,39 +688,93 @@ void rl_progress_list_stats(struct rl_list_check_stats *out)
 	out->every_row = checks_every;
 	out->changed_rows = checks_changed;
 	out->reused = checks_reused;
+	prog_list_sums_stats(&out->sums_same, &out->sums_carried, &out->sums_computed);
 }
 
-json_t *rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
-			      struct rl_error *err)
+int rl_accreditation_list(struct rl_db *db, const struct rl_accreditation_filter *f, json_t *stale,
+			  struct rl_buf *out, struct rl_error *err)
 {
-	int retry;
-	json_t *out = list_once(db, f, stale, 1, &retry, err);
+	int rc = list_once(db, f, stale, 1, out, err);
 
-	return retry ? list_once(db, f, stale, 0, &retry, err) : out;
+	if (rc == 1)
+		rc = list_once(db, f, stale, 0, out, err);
+	return rc == 0 ? 0 : -1;
 }
 
 struct page_ctx {
-	json_t *items;
-	int n, limit;
+	struct rl_buf *out, item;    /* the page; one item, written apart so a bad one is left out whole */
+	int n, limit, any;
 };
 
-/* One row of the page; 1 (stop) at the row past the page, which says there is a next one. */
+/* The row's summary (JSON text its writer made with json_dumps, sealed with the row) as json_dumps writes it. */
+static void put_summary(struct rl_buf *b, const char *summary)
+{
+	size_t len = summary ? strlen(summary) : 0;
+	json_t *j;
+	char *text;
+
+	if (len >= 2 && summary[0] == '[' && summary[len - 1] == ']') {
+		rl_buf_add(b, summary, len); /* json_dumps(json_loads(t)) is t for what json_dumps wrote */
+		return;
+	}
+	j = summary ? json_loads(summary, 0, NULL) : NULL;
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	rl_buf_puts(b, text ? text : "[]");
+	free(text);
+	json_decref(j);
+}
+
+#define PUT(b, lit) rl_buf_add((b), (lit), sizeof(lit) - 1)
+
+/*
+ * One row of the page; 1 (stop) at the row past the page, which says
+ * there is a next one.  Written as json_dumps(JSON_COMPACT) writes the
+ * object {"id","name","site","curriculum":{"code","version"},"status",
+ * "modules_met","modules_total","modules"[,"accredited_until"]}: a row
+ * with a string jansson refuses (not UTF-8) is left out, as the tree's
+ * json_pack left it out; an accredited_until it refuses, likewise.
+ */
 static int page_row(void *ctx, const struct rl_row_accreditation *r)
 {
 	struct page_ctx *x = ctx;
-	json_t *summary, *row;
+	struct rl_buf *b = &x->item;
+	json_t *u;
+	int bad = 0;
 
 	if (x->n == x->limit)
 		return 1;
-	summary = r->summary ? json_loads(r->summary, 0, NULL) : NULL;
-	row = json_pack("{s:I,s:s,s:s,s:{s:s,s:i},s:s,s:i,s:i,s:o}",
-			"id", (json_int_t)r->id, "name", r->name, "site", r->site, "curriculum", "code", r->code,
-			"version", r->version, "status", r->status, "modules_met", r->met, "modules_total", r->total,
-			"modules", summary ? summary : json_array());
-	if (r->until)
-		json_object_set_new(row, "accredited_until", json_string(r->until));
-	json_array_append_new(x->items, row);
 	x->n++;
+	rl_buf_reset(b);
+	PUT(b, "{\"id\":");
+	rl_progress_json_int(b, r->id);
+	PUT(b, ",\"name\":");
+	bad |= rl_progress_json_str(b, r->name);
+	PUT(b, ",\"site\":");
+	bad |= rl_progress_json_str(b, r->site);
+	PUT(b, ",\"curriculum\":{\"code\":");
+	bad |= rl_progress_json_str(b, r->code);
+	PUT(b, ",\"version\":");
+	rl_progress_json_int(b, r->version);
+	PUT(b, "},\"status\":");
+	bad |= rl_progress_json_str(b, r->status);
+	PUT(b, ",\"modules_met\":");
+	rl_progress_json_int(b, r->met);
+	PUT(b, ",\"modules_total\":");
+	rl_progress_json_int(b, r->total);
+	PUT(b, ",\"modules\":");
+	put_summary(b, r->summary);
+	if (r->until && (u = json_string(r->until))) {
+		PUT(b, ",\"accredited_until\":");
+		rl_progress_json_str(b, r->until);
+		json_decref(u);
+	}
+	rl_buf_putc(b, '}');
+	if (bad)
+		return 0;
+	if (x->any)
+		rl_buf_putc(x->out, ',');
+	rl_buf_add(x->out, b->data, b->len);
+	x->any = 1;
 	return 0;
 }
 
@@ -709,48 +783,68 @@ static void count_row(void *ctx, const char *status, int64_t n)
 	json_object_set_new(ctx, status, json_integer(n));
 }
 
-static json_t *list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
-			 struct rl_error *err)
+/* v (the counts' or sites' JSON) as the member key of out, as json_dumps writes it; takes v.  0, or -1 with err. */
+static int put_member(struct rl_buf *out, const char *key, json_t *v, struct rl_error *err)
 {
-	struct page_ctx page = { json_array(), 0, f->limit };
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+
+	json_decref(v);
+	if (!text)
+		return err->status ? -1 : rl_error_internal(err, "writing the list: out of memory");
+	rl_buf_printf(out, ",\"%s\":", key);
+	rl_buf_puts(out, text);
+	free(text);
+	return 0;
+}
+
+/* The page, its counts and the sites, as json_dumps wrote the tree {"items","next_cursor","counts","sites"}. */
+static int list_rows(struct rl_db *db, const struct rl_accreditation_filter *f, struct list_io *io,
+		     struct rl_buf *out, struct rl_error *err)
+{
+	struct page_ctx page = { .out = out, .item = RL_BUF_INIT, .limit = f->limit };
 	struct rl_rows_acc_query q;
 	char today[11];
-	json_t *counts, *sites, *out;
+	json_t *counts = NULL, *sites;
 	int rc;
 
 	rl_format_date(rl_today(), today);
 	query_of(f, today, &q);
-	if ((rc = rl_rows_accreditation_page(db, &q, page_row, &page, err)) < 0) {
-		json_decref(page.items);
-		return NULL;
-	}
-	out = json_pack("{s:o}", "items", page.items);
+	PUT(out, "{\"items\":[");
+	rc = rl_rows_accreditation_page(db, &q, page_row, &page, err);
+	rl_buf_release(&page.item);
+	if (rc < 0)
+		return -1;
 	if (rc == 1) {
-		char c[24];
-		snprintf(c, sizeof(c), "%lld", (long long)(f->after + f->limit));
-		json_object_set_new(out, "next_cursor", json_string(c));
+		PUT(out, "],\"next_cursor\":\"");
+		rl_progress_json_int(out, (long long)(f->after + f->limit));
+		rl_buf_putc(out, '"');
 	} else {
-		json_object_set_new(out, "next_cursor", json_null());
+		PUT(out, "],\"next_cursor\":null");
 	}
 	counts_key(f, today, io->key);
-	if (io->have_v && (counts = memo_counts(io))) {
+	if (io->exact) {
+		/* At a commit of the writer: carried across its commits (progress_list_sums.c). */
+		if (!(counts = prog_list_sums_counts(db, &q, io->key, io->v & ~MEMO_EXACT, err)))
+			return -1;
+	} else if (io->have_v && (counts = memo_counts(io))) {
 		io->used = 1;
 	} else if ((counts = json_pack("{s:i,s:i,s:i,s:i}", "in_training", 0, "eligible", 0, "accredited", 0, "lapsed", 0)) &&
 		   rl_rows_accreditation_counts(db, &q, count_row, counts, err) == 0) {
 		if (io->have_v)
 			io->counts = json_dumps(counts, JSON_COMPACT);
 	}
-	json_object_set_new(out, "counts", counts);
+	if (put_member(out, "counts", counts, err) < 0)
+		return -1;
 	/* The values the site filter matches (trainees' home sites), for the page's site options. */
-	if (io->have_v && (sites = memo_sites(io))) {
+	if (io->exact) {
+		sites = prog_list_sums_sites(db, io->v & ~MEMO_EXACT, err);
+	} else if (io->have_v && (sites = memo_sites(io))) {
 		io->used = 1;
 	} else if ((sites = rl_trainee_sites(db, err)) && io->have_v) {
 		io->sites = json_dumps(sites, JSON_COMPACT);
 	}
-	if (!sites) {
-		json_decref(out);
-		return NULL;
-	}
-	json_object_set_new(out, "sites", sites);
-	return out;
+	if (!sites || put_member(out, "sites", sites, err) < 0)
+		return -1;
+	rl_buf_putc(out, '}');
+	return rl_buf_failed(out) ? rl_error_internal(err, "writing the list: out of memory") : 0;
 }

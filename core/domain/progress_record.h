@@ -125,6 +125,13 @@ json_t *rl_progress_to_json(const struct rl_progress *p, struct rl_error *err);
  * test_progress_json.c holds the two renderers to the same bytes.
  */
 int rl_progress_write_json(const struct rl_progress *p, struct rl_buf *out, struct rl_error *err);
+/*
+ * Pieces of JSON as json_dumps writes them (progress_json.c, and the
+ * accreditation list's page): s as a string (0, or -1 for NULL or what
+ * jansson refuses, not UTF-8, with nothing written), v in decimal.
+ */
+int rl_progress_json_str(struct rl_buf *b, const char *s);
+void rl_progress_json_int(struct rl_buf *b, long long v);
 
 /*
  * A record filled by rl_curriculum_assess (p->def set, every descriptive

@@ -230,6 +230,22 @@ int rl_rows_user_trainee_sites(struct rl_db *db, int (*each)(void *ctx, const ch
 	return each_text(db, st, each, ctx, "listing trainees' sites", err);
 }
 
+int rl_rows_user_trainee_site_rows(struct rl_db *db, int64_t only, int (*each)(void *ctx, int64_t id, const char *site),
+				   void *ctx, struct rl_error *err)
+{
+	/* Every one through the index users_by_site (020_list_counts.sql), or one by its key. */
+	struct rl_stmt *st = rl_db_stmt(db, only ? "SELECT id, site FROM users WHERE id = ? AND (roles & 1 <> 0) "
+					  "AND site IS NOT NULL AND site <> ''"
+					  : "SELECT id, site FROM users WHERE (roles & 1 <> 0) AND site IS NOT NULL AND site <> ''",
+					  err);
+
+	if (!st)
+		return -1;
+	if (only)
+		rl_bind_int64(st, 1, only);
+	return rl_db_each_id_text(db, st, each, ctx, "listing trainees' sites", err);
+}
+
 /* ---- accounts ------------------------------------------------------------------ */
 
 #define ACCOUNT_COLUMNS "u.id, u.name, u.email, u.gmc, u.roles, u.site, u.active, u.created_at, " \

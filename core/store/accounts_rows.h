@@ -78,6 +78,14 @@ int rl_rows_user_set_active(struct rl_db *db, int64_t id, int active, const char
 /* The distinct non-empty home sites of trainees, sorted. */
 int rl_rows_user_trainee_sites(struct rl_db *db, int (*each)(void *ctx, const char *site), void *ctx,
 			       struct rl_error *err);
+/*
+ * Each trainee with a non-empty home site and it (each(ctx, id, site)):
+ * all of them (only 0), or user only alone (no call when they are not
+ * one).  What the list's sites are kept by across commits
+ * (domain/progress_list_sums.c).  0, each's non-zero, or -1 with err.
+ */
+int rl_rows_user_trainee_site_rows(struct rl_db *db, int64_t only, int (*each)(void *ctx, int64_t id, const char *site),
+				   void *ctx, struct rl_error *err);
 
 /* ---- accounts as the admin's list shows them -------------------------------- */
 

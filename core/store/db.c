@@ -278,6 +278,24 @@ int rl_db_each_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, s
 	return rl_db_finish(db, st, rc, what, err);
 }
 
+struct id_text_each {
+	int (*each)(void *ctx, int64_t id, const char *text);
+	void *ctx;
+};
+
+static int id_text_call(void *ctx, struct rl_stmt *st)
+{
+	const struct id_text_each *e = ctx;
+
+	return e->each(e->ctx, rl_col_int64(st, 0), rl_col_text(st, 1));
+}
+
+int rl_db_each_id_text(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id, const char *text),
+		       void *ctx, const char *what, struct rl_error *err)
+{
+	return rl_db_each_row(db, st, id_text_call, &(struct id_text_each){ each, ctx }, what, err);
+}
+
 /* ---- transactions ---- */
 
 int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err)

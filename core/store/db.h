@@ -164,7 +164,8 @@ int rl_db_others_version(struct rl_db *db, uint64_t *v);
  * Reports the rows this connection changes in the tables named: for each
  * row inserted, updated or deleted in tables[i], touched(ctx, id) with
  * the value of columns[i] before and after the change (NULL: the rowid;
- * a NULL value is not reported), as the statement runs, committed or not.
+ * a NULL value is not reported), and any(ctx) for each row changed in
+ * any_tables, as the statement runs, committed or not.
  * At most one watch per connection; w is copied, its tables and
  * columns must outlive the connection.  0, 1 when the engine cannot (PostgreSQL), -1 with err.
  */
@@ -173,6 +174,8 @@ struct rl_db_watch {
 	const char *const *columns;
 	void (*touched)(void *ctx, int64_t id);
 	void *ctx;
+	const char *const *any_tables; /* NULL-terminated, or NULL: tables where a change of any row ... */
+	void (*any)(void *ctx);        /* ... calls this */
 };
 int rl_db_watch_rows(struct rl_db *db, const struct rl_db_watch *w, struct rl_error *err);
 int rl_db_wait_commit(struct rl_db *db, int timeout_ms);

@@ -432,13 +432,17 @@ int rl_rows_progress_check_one(struct rl_db *db, int64_t trainee,
 	return rl_db_finish(db, st, rc, "checking a trainee's cached status", err) < 0 ? -1 : 0;
 }
 
-int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void *ctx,
-			   struct rl_error *err)
+int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void (*scope)(void *ctx),
+			   void *ctx, struct rl_error *err)
 {
 	/* users.id and trainee_status.trainee_id are the tables' rowids. */
 	static const char *const tables[] = { "users", "trainee_status", "ledger", "sessions", NULL };
 	static const char *const columns[] = { NULL, NULL, "subject_id", "trainee_id", NULL };
-	struct rl_db_watch w = { tables, columns, touched, ctx };
+	/* What the list's filters read besides those rows: the programmes' scope, the curricula's codes. */
+	static const char *const others[] = { "programmes", "programme_members", "curricula", NULL };
+	struct rl_db_watch w = {
+		.tables = tables, .columns = columns, .touched = touched, .ctx = ctx, .any_tables = others, .any = scope,
+	};
 
 	return rl_db_watch_rows(db, &w, err);
 }
@@ -505,30 +509,55 @@ int rl_rows_accreditation_page(struct rl_db *db, const struct rl_rows_acc_query 
 	return rl_db_finish(db, st, rc, "listing trainees", err);
 }
 
-int rl_rows_accreditation_counts(struct rl_db *db, const struct rl_rows_acc_query *q,
-				 void (*each)(void *ctx, const char *status, int64_t n), void *ctx,
-				 struct rl_error *err)
-{
-	/* Status rows first, through the index trainee_status_counts (020_list_counts.sql): an index-only
-	 * scan of the three columns counted.  The unary + keeps SQLite from starting at users and visiting
-	 * every status row by its key instead, which reads each row's summary (ten times the index). */
-	static const char *const counts_sql =
-		"SELECT " ACC_STATUS " AS st, count(*) "
-		"FROM users u JOIN trainee_status t ON u.id = +t.trainee_id JOIN curricula c ON c.id = t.curriculum_id "
-		"WHERE (u.roles & 1 <> 0) AND (CAST(?2 AS TEXT) IS NULL OR u.site = ?2) AND (CAST(?3 AS TEXT) IS NULL OR c.code = ?3) "
-		"AND (CAST(?5 AS TEXT) IS NULL OR replace(lower(u.name), lower(?5), '') <> lower(u.name)) "
-		"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ") GROUP BY st";
-	struct rl_stmt *st = rl_db_stmt(db, counts_sql, err);
+/* What the counts count: q's filters but status (?1 today, ?2 site, ?3 curriculum, ?5 search, ?8/?99 scope). */
+#define ACC_COUNTED \
+	"WHERE (u.roles & 1 <> 0) AND (CAST(?2 AS TEXT) IS NULL OR u.site = ?2) AND (CAST(?3 AS TEXT) IS NULL OR c.code = ?3) " \
+	"AND (CAST(?5 AS TEXT) IS NULL OR replace(lower(u.name), lower(?5), '') <> lower(u.name)) " \
+	"AND (?8 = 0 OR " RL_FACULTY_SCOPE_SQL("u.id") ")"
+/* Status rows first, through the index trainee_status_counts (020_list_counts.sql): an index-only
+ * scan of the three columns counted.  The unary + keeps SQLite from starting at users and visiting
+ * every status row by its key instead, which reads each row's summary (ten times the index). */
+#define ACC_COUNTED_FROM "FROM users u JOIN trainee_status t ON u.id = +t.trainee_id JOIN curricula c ON c.id = t.curriculum_id "
 
-	if (!st)
-		return -1;
+static void bind_counted(struct rl_stmt *st, const struct rl_rows_acc_query *q)
+{
 	rl_bind_text(st, 1, q->today, -1);
 	rl_db_bind_text(st, 2, q->site);
 	rl_db_bind_text(st, 3, q->curriculum);
 	rl_db_bind_text(st, 5, q->search);
 	bind_scope(st, q);
+}
+
+int rl_rows_accreditation_counts(struct rl_db *db, const struct rl_rows_acc_query *q,
+				 void (*each)(void *ctx, const char *status, int64_t n), void *ctx,
+				 struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " ACC_STATUS " AS st, count(*) " ACC_COUNTED_FROM ACC_COUNTED
+					  " GROUP BY st", err);
+
+	if (!st)
+		return -1;
+	bind_counted(st, q);
 	while (rl_step(st) == RL_ROW)
 		each(ctx, rl_col_text(st, 0), rl_col_int64(st, 1));
 	rl_reset(st);
 	return 0;
+}
+
+int rl_rows_accreditation_counted(struct rl_db *db, const struct rl_rows_acc_query *q, int64_t only,
+				  int (*each)(void *ctx, int64_t id, const char *status), void *ctx,
+				  struct rl_error *err)
+{
+	/* One trainee: from their status row by its key. */
+	struct rl_stmt *st = rl_db_stmt(db, only ? "SELECT t.trainee_id, " ACC_STATUS " "
+					  "FROM trainee_status t JOIN users u ON u.id = t.trainee_id JOIN curricula c ON c.id = t.curriculum_id "
+					  ACC_COUNTED " AND t.trainee_id = ?9"
+					  : "SELECT t.trainee_id, " ACC_STATUS " " ACC_COUNTED_FROM ACC_COUNTED, err);
+
+	if (!st)
+		return -1;
+	bind_counted(st, q);
+	if (only)
+		rl_bind_int64(st, 9, only);
+	return rl_db_each_id_text(db, st, each, ctx, "counting trainees by status", err);
 }

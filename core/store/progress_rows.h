@@ -185,11 +185,13 @@ int rl_rows_progress_check_one(struct rl_db *db, int64_t trainee,
 /*
  * Reports, through touched(ctx, id), every user whose row in a table the
  * list's check reads (users, trainee_status, the ledger's subject,
- * sessions' trainee) this connection changes (db.h rl_db_watch_rows).
- * 0, 1 when the engine cannot, -1 with err.
+ * sessions' trainee) this connection changes, and through scope(ctx) each
+ * change of a row the list's filters read besides (programmes and their
+ * members, curricula) (db.h rl_db_watch_rows).  0, 1 when the engine
+ * cannot, -1 with err.
  */
-int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void *ctx,
-			   struct rl_error *err);
+int rl_rows_progress_watch(struct rl_db *db, void (*touched)(void *ctx, int64_t id), void (*scope)(void *ctx),
+			   void *ctx, struct rl_error *err);
 
 /* One row of the list's page. */
 struct rl_row_accreditation {
@@ -213,5 +215,15 @@ int rl_rows_accreditation_page(struct rl_db *db, const struct rl_rows_acc_query 
 int rl_rows_accreditation_counts(struct rl_db *db, const struct rl_rows_acc_query *q,
 				 void (*each)(void *ctx, const char *status, int64_t n), void *ctx,
 				 struct rl_error *err);
+/*
+ * The trainees rl_rows_accreditation_counts counts for q, one call each
+ * with their status (each(ctx, id, status)): all of them (only 0), or
+ * trainee only alone (no call when q does not count them).  What the
+ * list's counts are kept by across commits (domain/progress_list_sums.c).
+ * 0, each's non-zero, or -1 with err.
+ */
+int rl_rows_accreditation_counted(struct rl_db *db, const struct rl_rows_acc_query *q, int64_t only,
+				  int (*each)(void *ctx, int64_t id, const char *status), void *ctx,
+				  struct rl_error *err);
 
 #endif

@@ -149,6 +149,9 @@ int rl_db_get_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, st
 		  const char *what, struct rl_error *err);
 int rl_db_each_row(struct rl_db *db, struct rl_stmt *st, int (*row)(void *ctx, struct rl_stmt *st), void *ctx,
 		   const char *what, struct rl_error *err);
+/* rl_db_each_row handing each(ctx, id, text) columns 0 (an integer) and 1 (text) of every row. */
+int rl_db_each_id_text(struct rl_db *db, struct rl_stmt *st, int (*each)(void *ctx, int64_t id, const char *text),
+		       void *ctx, const char *what, struct rl_error *err);
 
 /*
  * RL_DB_ROW_READER(name, type, fill), in a row file: struct name_each

@@ -274,6 +274,11 @@ static void watch_row(void *ctx, sqlite3 *conn, int op, const char *schema, cons
 
 	if (strcmp(schema, "main") != 0)
 		return;
+	for (int i = 0; x->w.any_tables && x->w.any_tables[i]; i++)
+		if (strcmp(table, x->w.any_tables[i]) == 0) {
+			x->w.any(x->w.ctx);
+			return;
+		}
 	for (int i = 0; i < x->n; i++) {
 		if (strcmp(table, x->w.tables[i]) != 0)
 			continue;

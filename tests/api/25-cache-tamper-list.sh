@@ -21,6 +21,8 @@ commit() { api POST /api/v1/tokens "$FAC" '{"name":"batch","scope":"read"}' >/de
 list() { api GET "/api/v1/accreditation?limit=200" "$FAC" >/dev/null; jget 'json.dumps(j, sort_keys=True)' < "$WORK/body"; }
 # checks ROWS: how many list requests checked every row / the changed rows (raslog_list_checks_total).
 checks() { curl -s "$URL/metrics" | sed -n "s/^raslog_list_checks_total{rows=\"$1\"} //p"; }
+# sums HOW: how many counts and sites were had that way (raslog_list_sums_total: same, carried, computed).
+sums() { curl -s "$URL/metrics" | sed -n "s/^raslog_list_sums_total{how=\"$1\"} //p"; }
 
 commit
 L=$(list)
@@ -31,12 +33,14 @@ check "setup: the list names them" "$(jget 'len(j["items"]) >= 2' <<<"$L")" = Tr
 
 # --- the writer's own commits: the memo is carried on ------------------------------
 audit_mark
-E0=$(checks every); C0=$(checks changed)
+E0=$(checks every); C0=$(checks changed); S0=$(sums carried); K0=$(sums computed)
 for i in 1 2 3; do commit; check "the list after a commit of the writer ($i) is the same list" "$(list)" = "$L"; done
 for i in 1 2 3 4; do list >/dev/null; done
 if [ "$RASLOG_TEST_ENGINE" = sqlite ]; then
 	check "  ...and no request checked every row again (the memo is shared and carried on)" "$(checks every)" = "$E0"
 	check "  ...only the rows the commits changed were checked" "$(checks changed)" -gt "$C0"
+	check "  ...and the counts and sites were carried across the commits" "$(sums carried)" -gt "$S0"
+	check "  ...not computed again from every trainee" "$(sums computed)" = "$K0"
 fi
 # On PostgreSQL the memo is keyed by the snapshot, which also moves with
 # transactions outside raslogd (autovacuum's analyze of the fresh demo

@@ -5,8 +5,9 @@
 # head's p99 at one connection was 1.5-3.5 ms instead of 0.2 ms, and a
 # writer that held the write lock for longer than the busy timeout (the
 # weekly digest, 38 s) made the check give up.  Now:
-#   - the check's thread, named raslogd-check, runs at nice 10 while the
-#     request threads keep the server's priority;
+#   - the check's thread, named raslogd-check, runs under SCHED_IDLE (any
+#     other thread woken on its core runs at once) and at nice 10, while
+#     the request threads keep the server's priority;
 #   - a batch whose rows are right is checked in a read transaction: the
 #     check ends while another process holds the write lock.
 . "$(dirname "$0")/../lib.sh"
@@ -27,6 +28,10 @@ for t in /proc/"$SERVER_PID"/task/*; do
 done
 check "the start-up check runs on a thread named raslogd-check" -n "$CHECK_TASK"
 check "  ...at nice 10" "$(nice_of "$CHECK_TASK")" = 10
+# policy is the 41st field of stat, the 39th after the name: SCHED_IDLE is 5.
+policy_of() { sed 's/.*) //' "$1/stat" | awk '{print $39}'; }
+check "  ...under SCHED_IDLE" "$(policy_of "$CHECK_TASK")" = 5
+check "  ...while the server's main thread keeps SCHED_OTHER" "$(policy_of "/proc/$SERVER_PID/task/$SERVER_PID")" = 0
 check "  ...while the server's main thread keeps nice 0" "$(nice_of "/proc/$SERVER_PID/task/$SERVER_PID")" = 0
 
 # Another process holds the write lock (at most 8 s, below the 10 s busy

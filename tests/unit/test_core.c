@@ -199,6 +199,13 @@ static void hear(void *ctx, int64_t id)
 		heard[nheard++] = id;
 }
 
+static int heard_any;
+static void hear_any(void *ctx)
+{
+	(void)ctx;
+	heard_any++;
+}
+
 static int heard_id(int64_t id)
 {
 	for (int i = 0; i < nheard; i++)
@@ -211,15 +218,17 @@ static int heard_id(int64_t id)
  * rl_db_others_version: a connection's own commits never move it, another
  * connection's (a shell's) do, also as seen inside a write transaction.
  * rl_db_watch_rows: every row the connection changes in a watched table
- * is reported by the column named (or the rowid), other tables not.
+ * is reported by the column named (or the rowid), a change of any row of
+ * an any-table by a call without an id, other tables not.
  */
 static void test_others_version_and_watch(void **state)
 {
 	static const char *const tables[] = { "users", "watch_t", NULL };
 	static const char *const columns[] = { NULL, "subject", NULL };
+	static const char *const any[] = { "curricula", NULL };
 	struct fixture *f = *state;
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_db_watch w = { tables, columns, hear, NULL };
+	struct rl_db_watch w = { .tables = tables, .columns = columns, .touched = hear, .any_tables = any, .any = hear_any };
 	sqlite3 *other = NULL;
 	uint64_t a, b;
 	int64_t val;
@@ -245,8 +254,14 @@ static void test_others_version_and_watch(void **state)
 	assert_int_equal(rl_db_exec(f->db, "UPDATE users SET name = 'Otto Watched' WHERE email = 'otto@example.org'", &err), 0);
 	assert_true(heard_id(val));
 	nheard = 0;
+	heard_any = 0;
 	assert_int_equal(rl_db_exec(f->db, "UPDATE curricula SET title = title", &err), 0);
 	assert_int_equal(nheard, 0);
+	assert_int_equal(heard_any, query_int(f->db, "SELECT count(*) FROM curricula"));
+	assert_true(heard_any > 0);
+	heard_any = 0;
+	assert_int_equal(rl_db_exec(f->db, "UPDATE users SET name = name", &err), 0);
+	assert_int_equal(heard_any, 0);
 	/* a named column: its value before and after an update, on insert and on delete */
 	nheard = 0;
 	assert_int_equal(rl_db_exec(f->db, "INSERT INTO watch_t(x, subject) VALUES (1, 41)", &err), 0);
