@@ -40,12 +40,13 @@ static struct {
 	int failures;
 } slots[RATE_SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int used; /* slots 0 .. used-1 hold a key: a lookup reads those only (none while nothing failed) */
 
 static int find(const char *key, time_t now, int create)
 {
 	int oldest = 0;
 
-	for (int i = 0; i < RATE_SLOTS; i++) {
+	for (int i = 0; i < used; i++) {
 		if (slots[i].key[0] && strcmp(slots[i].key, key) == 0) {
 			if (now - slots[i].start >= RATE_WINDOW) {
 				slots[i].start = now;
@@ -58,6 +59,8 @@ static int find(const char *key, time_t now, int create)
 	}
 	if (!create)
 		return -1;
+	if (used < RATE_SLOTS)
+		oldest = used++;
 	snprintf(slots[oldest].key, sizeof(slots[oldest].key), "%s", key);
 	slots[oldest].start = now;
 	slots[oldest].failures = 0;

@@ -64,11 +64,11 @@ static int create_run(struct rl_db *db, struct rl_job *job, struct rl_error *err
 	return read_back(db, cs, err);
 }
 
-/* The reply to a stored session: the record with its warnings, and its ETag. */
+/* The reply to a stored session: the record with its warnings, and its ETag (the record is the reply's: one reply a request). */
 static void reply_stored(struct request *rq, unsigned status)
 {
 	struct create_state *cs = rq->state;
-	json_t *s = json_deep_copy(cs->stored);
+	json_t *s = json_incref(cs->stored);
 	char etag[48];
 
 	rl_session_etag(s, etag, sizeof(etag));

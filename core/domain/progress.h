@@ -60,6 +60,9 @@ int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session,
 			     struct rl_error *err);
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			    struct rl_error *err);
+/* rl_progress_claim_after for a session just logged (pending, revision 1): no read of the claims it joins. */
+int rl_progress_claim_logged(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			     struct rl_error *err);
 
 /*
  * Any other change to a trainee's session records that the seals bind (a

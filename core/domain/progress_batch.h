@@ -72,10 +72,21 @@ int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, 
 		     struct rl_error *err);
 /* rl_progress_settle for every trainee the batch marked (before a read over every status row). */
 int rl_progress_settle_all(struct rl_db *db, struct rl_error *err);
+/*
+ * 1 when the batch knows the trainee's pending claims (those the seals
+ * bind, exact in this transaction) and they number fewer than max: a cap
+ * on pending sessions need not count them.  0 when it does not know.
+ */
+int rl_progress_pending_below(struct rl_db *db, int64_t trainee, long long max);
 /* Forgets the trainee's curriculum (their enrolment is changing). */
 void rl_progress_batch_forget(struct rl_db *db, int64_t trainee);
 
-/* The writer's hooks that run a batch of jobs as above (rl_writer_start_with). */
+/*
+ * The writer's hooks that run a batch of jobs as above (rl_writer_start_with).
+ * They carry the memo from one committed batch to the next when no other
+ * connection committed in between (SQLite's data version; progress_cache.c):
+ * the seals are then checked once per run of the writer's own commits.
+ */
 extern const struct rl_writer_hooks rl_progress_writer_hooks;
 
 #endif

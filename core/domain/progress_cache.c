@@ -309,6 +309,26 @@ static void memo_through(struct rl_db *db, int64_t trainee, int64_t through)
 	}
 }
 
+/* A session just logged (pending, at revision 1) joined the trainee's claims: the batch's copy gains it. */
+static void memo_claims_add(struct rl_db *db, int64_t trainee, int64_t session)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (e && e->has_claims) {
+		memo_touch(e);
+		e->claims.n++;
+		e->claims.ids += session;
+		e->claims.revs += 1;
+	}
+}
+
+int rl_progress_pending_below(struct rl_db *db, int64_t trainee, long long max)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	return e && e->has_claims && e->claims.n < max;
+}
+
 /* The trainee's session records changed in a way not told: the claims are read again when next needed. */
 static void memo_claims_drop(struct rl_db *db, int64_t trainee)
 {
@@ -770,13 +790,17 @@ int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session,
 	return session > 0 ? rl_tally_claim(db, c, session, -1, d, NULL, err) : 0;
 }
 
-int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
-			    struct rl_error *err)
+/* rl_progress_claim_after; logged: session is new (pending, revision 1), so the claims the batch knows gain it. */
+static int claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d, int logged,
+		       struct rl_error *err)
 {
 	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 	int rc;
 
-	memo_claims_drop(db, trainee);
+	if (logged)
+		memo_claims_add(db, trainee, session);
+	else
+		memo_claims_drop(db, trainee);
 	if (!c)
 		return err->status ? -1 : 0;
 	/* Checked before the records changed (claim_before), since the seals bind them. */
@@ -785,6 +809,18 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
 	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+}
+
+int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			    struct rl_error *err)
+{
+	return claim_after(db, trainee, session, d, 0, err);
+}
+
+int rl_progress_claim_logged(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
+			     struct rl_error *err)
+{
+	return claim_after(db, trainee, session, d, 1, err);
 }
 
 /* ------------------------------------------------------ the batch's flush */
@@ -940,17 +976,95 @@ int rl_progress_batch_flush(struct rl_db *db, struct rl_error *err)
 	return rl_progress_settle_all(db, err);
 }
 
+/* ------------------------------------------ from one commit to the next */
+
+/*
+ * The writer's memo outlives its commit when nobody else can have changed
+ * a row since: what it knows (each trainee's curriculum, seals checked,
+ * pending claims) is what the committed rows hold, written by this code on
+ * this connection.  The next batch keeps it only if the connection's
+ * rl_db_others_version (read after its BEGIN, under the write lock) is
+ * the one this batch read: no other connection or process (a shell, the
+ * start-up check's connection, another raslogd) committed in between.  A
+ * batch that did not commit, an engine that cannot tell (PostgreSQL) or a
+ * memo grown past CARRY_MAX trainees starts the next batch afresh, as
+ * every batch did before (issue 18: the seal check read every pending
+ * claim of each trainee once per batch).
+ */
+#define CARRY_MAX 4096
+
+static _Thread_local struct {
+	struct rl_db *db;      /* the memo is carried for this connection's next batch (NULL: not) */
+	int ok;                /* epoch read in the batch under way */
+	uint64_t epoch;
+	int committed;         /* the batch under way committed */
+} carry;
+
+/* After a committed batch: the memo, flushed, becomes the next batch's start (1), or is not kept (0). */
+static int memo_carry(struct rl_db *db)
+{
+	if (memo.db != db || memo.n > CARRY_MAX)
+		return 0;
+	for (size_t i = 0; i < memo.cap; i++) {
+		struct memo_entry *e = &memo.e[i];
+
+		if (!e->trainee)
+			continue;
+		if (e->dirty) /* the flush wrote every marked row; anything else is not known to be committed */
+			return 0;
+		e->job = 0;
+		e->peek = 0;
+		e->has_through = 0;
+	}
+	for (size_t i = 0; i < memo.npeek; i++) {
+		json_decref(memo.peeks[i].r.summary);
+		json_decref(memo.peeks[i].tallies);
+	}
+	memo.npeek = 0;
+	memo.nundo = 0;
+	memo.nomem = 0;
+	memo.flushing = 0;
+	return 1;
+}
+
 /* The writer's batch: the caches' (above) and the accreditation list's record of the commit (progress_list.c). */
 static void writer_begin(struct rl_db *db)
 {
-	rl_progress_batch_begin(db);
+	uint64_t e = 0;
+	int ok = rl_db_others_version(db, &e) == 0;
+
+	if (!(carry.db == db && memo.db == db && ok && carry.ok && e == carry.epoch))
+		rl_progress_batch_begin(db);
+	carry.db = NULL;
+	carry.ok = ok;
+	carry.epoch = e;
+	carry.committed = 0;
 	prog_list_batch_begin(db);
+}
+
+static void writer_committed(struct rl_db *db, int ok)
+{
+	carry.committed = ok;
+	prog_list_batch_committed(db, ok);
 }
 
 static void writer_end(struct rl_db *db)
 {
 	prog_list_batch_end(db);
+	if (carry.committed && carry.ok && memo_carry(db)) {
+		carry.db = db;
+		return;
+	}
+	carry.db = NULL;
 	rl_progress_batch_end(db);
+}
+
+/* The writer stops: the memo it carried goes. */
+static void writer_stop(struct rl_db *db)
+{
+	(void)db;
+	carry.db = NULL;
+	rl_progress_batch_end(NULL);
 }
 
 const struct rl_writer_hooks rl_progress_writer_hooks = {
@@ -960,5 +1074,6 @@ const struct rl_writer_hooks rl_progress_writer_hooks = {
 	.flush = rl_progress_batch_flush,
 	.end = writer_end,
 	.commit = prog_list_batch_commit,
-	.committed = prog_list_batch_committed,
+	.committed = writer_committed,
+	.stop = writer_stop,
 };

@@ -14,6 +14,7 @@
 #include "base/codes.h"
 #include "base/jsonin.h"
 #include "domain/catalog.h"
+#include "domain/progress_batch.h"
 #include "ledger/texts.h"
 #include "base/util.h"
 #include "store/programmes_rows.h"
@@ -166,6 +167,9 @@ static int pending_cap(struct rl_db *db, const struct rl_session_new *s, struct 
 	int64_t count;
 	long long n, max = rl_session_max_pending();
 
+	/* Fewer pending sessions in all than the cap (the batch knows them): fewer with this trainer too. */
+	if (rl_progress_pending_below(db, s->trainee, max))
+		return 0;
 	if (rl_rows_session_pending_count(db, s->trainee, s->trainer, &count, err) < 0)
 		return -1;
 	n = count;

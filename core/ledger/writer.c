@@ -276,6 +276,8 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		run_batch(w, batch, n);
 	}
+	if (w->hooks && w->hooks->stop)
+		w->hooks->stop(w->db);
 	return NULL;
 }
 

@@ -62,7 +62,9 @@ struct rl_writer;
  * batch), end once the batch is over, committed or not; commit right
  * before the COMMIT and committed right after it (ok 1: it succeeded), both only when the batch
  * reached its COMMIT (domain/progress.h: the accreditation list's record
- * of which trainees each commit changed).  Any may be NULL.
+ * of which trainees each commit changed); stop once, on the writer's thread
+ * after its last batch (what a layer kept from one batch to the next goes).
+ * Any may be NULL.
  */
 struct rl_writer_hooks {
 	void (*begin)(struct rl_db *db);
@@ -72,6 +74,7 @@ struct rl_writer_hooks {
 	void (*end)(struct rl_db *db);
 	void (*commit)(struct rl_db *db);
 	void (*committed)(struct rl_db *db, int ok);
+	void (*stop)(struct rl_db *db);
 };
 
 /* Opens the database read-write and starts the writer thread. */

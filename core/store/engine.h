@@ -27,6 +27,15 @@ struct rl_stmt {
 	struct rl_db *db;
 	const char *sql;
 	void *impl; /* the engine's statement */
+	/*
+	 * SQLite: an INSERT whose text ends in " RETURNING id" is prepared
+	 * without it (SQLite gathers RETURNING rows in a temporary table: a
+	 * b-tree opened, begun and written per insert) and its one row is the
+	 * rowid the insert gave (sqlite.c).  rowid_state: 0 not run, 1 the row
+	 * is served, 2 done.
+	 */
+	unsigned char rowid_returning, rowid_state;
+	int64_t rowid;
 };
 
 struct rl_engine {

@@ -111,11 +111,17 @@ static int lite_exec_script(struct rl_db *db, const char *sql, struct rl_error *
 	return 0;
 }
 
+#define RETURNING_ID " RETURNING id"
+
 static int lite_prepare(struct rl_stmt *st, struct rl_error *err)
 {
 	sqlite3_stmt *s = NULL;
+	size_t n = strlen(st->sql), k = strlen(RETURNING_ID);
 
-	if (sqlite3_prepare_v3(CONN(st->db), st->sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+	/* An INSERT's own rowid instead of its RETURNING id (engine.h). */
+	st->rowid_returning = n > k && strncmp(st->sql, "INSERT ", 7) == 0 && strcmp(st->sql + n - k, RETURNING_ID) == 0;
+	if (sqlite3_prepare_v3(CONN(st->db), st->sql, st->rowid_returning ? (int)(n - k) : -1, SQLITE_PREPARE_PERSISTENT,
+			       &s, NULL) != SQLITE_OK)
 		return rl_db_fail(st->db, err, "preparing a query");
 	st->impl = s;
 	return 0;
@@ -124,11 +130,22 @@ static int lite_prepare(struct rl_stmt *st, struct rl_error *err)
 static void lite_finalize(struct rl_stmt *st) { sqlite3_finalize(STMT(st)); }
 static int lite_step(struct rl_stmt *st)
 {
-	int rc = sqlite3_step(STMT(st));
+	int rc;
+
+	if (st->rowid_returning && st->rowid_state)
+		return st->rowid_state = 2, RL_DONE;
+	rc = sqlite3_step(STMT(st));
+	/* The row RETURNING id would give: none when the insert did nothing (ON CONFLICT DO NOTHING). */
+	if (st->rowid_returning && rc == SQLITE_DONE && sqlite3_changes(CONN(st->db)) > 0) {
+		st->rowid = sqlite3_last_insert_rowid(CONN(st->db));
+		st->rowid_state = 1;
+		return RL_ROW;
+	}
 	return rc == SQLITE_ROW ? RL_ROW : rc == SQLITE_DONE ? RL_DONE : rc;
 }
 static void lite_reset(struct rl_stmt *st)
 {
+	st->rowid_state = 0;
 	sqlite3_reset(STMT(st));
 	sqlite3_clear_bindings(STMT(st));
 }
@@ -143,7 +160,10 @@ static int lite_bind_blob(struct rl_stmt *st, int i, const void *p, int len)
 	return sqlite3_bind_blob(STMT(st), i, p, len, SQLITE_TRANSIENT);
 }
 static int lite_bind_null(struct rl_stmt *st, int i) { return sqlite3_bind_null(STMT(st), i); }
-static int64_t lite_col_int64(struct rl_stmt *st, int i) { return sqlite3_column_int64(STMT(st), i); }
+static int64_t lite_col_int64(struct rl_stmt *st, int i)
+{
+	return st->rowid_state == 1 && i == 0 ? st->rowid : sqlite3_column_int64(STMT(st), i);
+}
 static double lite_col_double(struct rl_stmt *st, int i) { return sqlite3_column_double(STMT(st), i); }
 static const char *lite_col_text(struct rl_stmt *st, int i)
 {
@@ -151,7 +171,10 @@ static const char *lite_col_text(struct rl_stmt *st, int i)
 }
 static const void *lite_col_blob(struct rl_stmt *st, int i) { return sqlite3_column_blob(STMT(st), i); }
 static int lite_col_bytes(struct rl_stmt *st, int i) { return sqlite3_column_bytes(STMT(st), i); }
-static int lite_col_is_null(struct rl_stmt *st, int i) { return sqlite3_column_type(STMT(st), i) == SQLITE_NULL; }
+static int lite_col_is_null(struct rl_stmt *st, int i)
+{
+	return st->rowid_state == 1 && i == 0 ? 0 : sqlite3_column_type(STMT(st), i) == SQLITE_NULL;
+}
 static int lite_col_type(struct rl_stmt *st, int i)
 {
 	switch (sqlite3_column_type(STMT(st), i)) {

@@ -33,6 +33,7 @@
 #include "domain/statements.h"
 #include "ledger/ledger.h"
 #include "domain/users.h"
+#include "ledger/writer.h"
 #include "base/util.h"
 
 static int drifts;
@@ -49,11 +50,11 @@ static void ok(int rc, struct rl_error *err)
 		fail_msg("%s: %s", err->title, err->detail);
 }
 
-/* A new pending session of trainee with trainer, minutes long, through the logbook. */
-static int64_t log_one(int64_t trainee, int64_t trainer, long long minutes, struct rl_error *err)
+/* A new pending session of trainee with trainer, minutes long, through the logbook on connection c: 0, or -1 with err. */
+static int try_log(struct rl_db *c, int64_t trainee, int64_t trainer, long long minutes, int64_t *id,
+		   struct rl_error *err)
 {
 	struct rl_session_new s;
-	int64_t id = 0;
 
 	memset(&s, 0, sizeof(s));
 	rl_format_date(rl_today() - 3, s.date);
@@ -64,7 +65,15 @@ static int64_t log_one(int64_t trainee, int64_t trainer, long long minutes, stru
 	s.procedure = "Robotic radical prostatectomy";
 	s.trainee = trainee;
 	s.trainer = trainer;
-	ok(rl_logbook_log_session(db, &s, &id, err), err);
+	return rl_logbook_log_session(c, &s, id, err);
+}
+
+/* A new pending session of trainee with trainer, minutes long, through the logbook. */
+static int64_t log_one(int64_t trainee, int64_t trainer, long long minutes, struct rl_error *err)
+{
+	int64_t id = 0;
+
+	ok(try_log(db, trainee, trainer, minutes, &id, err), err);
 	return id;
 }
 
@@ -411,6 +420,110 @@ static void test_signoffs_one_trainee(void **state)
 	free(row1);
 }
 
+/*
+ * The cap on pending sessions inside one batch: the batch knows the
+ * trainee's pending claims (the seal check read them, each session logged
+ * adds one), so it counts the trainee's sessions with the trainer only
+ * near the cap; the cap still refuses exactly the sessions past it.
+ */
+static void test_pending_cap_in_batch(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t t = demo_id("Mei Chen"), tr = demo_id("Fiona Grant"), id;
+	char sql[200];
+	long long pair;
+	int stored = 0, refused = 0;
+
+	(void)state;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE trainee_id = %lld AND trainer_id = %lld AND "
+		 "status = 'pending'", (long long)t, (long long)tr);
+	pair = demo_scalar(sql);
+	assert_true(pair >= 0);
+	rl_session_set_max_pending(pair + 2);
+	begin_batch(&err);
+	for (int i = 0; i < 4; i++) {
+		job(&err);
+		if (try_log(db, t, tr, 40 + i, &id, &err) == 0) {
+			stored++;
+			continue;
+		}
+		assert_string_equal(err.type, "too-many-pending");
+		rl_error_clear(&err);
+		job_fails();
+		refused++;
+	}
+	commit_batch(&err);
+	rl_session_set_max_pending(0); /* back to the default */
+	assert_int_equal(stored, 2);
+	assert_int_equal(refused, 2);
+	assert_int_equal(demo_scalar(sql), pair + 2);
+	assert_int_equal(differences(t), 0);
+}
+
+/* One job of the writer: a session logged (try_log). */
+struct log_job {
+	struct rl_job job;
+	int64_t trainee, trainer, id;
+	long long minutes;
+};
+
+static int log_run(struct rl_db *c, struct rl_job *job, struct rl_error *err)
+{
+	struct log_job *j = job->ctx;
+
+	return try_log(c, j->trainee, j->trainer, j->minutes, &j->id, err);
+}
+
+static void writer_log(struct rl_writer *w, int64_t trainee, int64_t trainer, long long minutes)
+{
+	struct log_job j = { .trainee = trainee, .trainer = trainer, .minutes = minutes };
+
+	j.job.run = log_run;
+	j.job.ctx = &j;
+	if (rl_writer_call(w, &j.job) < 0)
+		fail_msg("%s: %s", j.job.err.title, j.job.err.detail);
+	rl_error_clear(&j.job.err);
+	assert_true(j.id > 0);
+}
+
+/*
+ * The server's writer (rl_progress_writer_hooks) carries its memo from one
+ * commit to the next while no other connection commits: sessions logged in
+ * batches of their own leave the rows, seals and pending claims as a
+ * rebuild gives them; a row changed by another connection in between is
+ * found by the next batch's seal check (named and repaired), not taken
+ * as checked.
+ */
+static void test_writer_carries_the_memo(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t t = demo_id("Lukas Weber"), u = demo_id("Mei Chen"), tr = demo_id("Fiona Grant");
+	long long before = count_sessions(t);
+	struct rl_writer *w;
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	ok(rl_writer_start_with(path, &rl_progress_writer_hooks, &w, &err), &err);
+	drifts = 0;
+	rl_progress_drift_hook = count_drift;
+	for (int i = 0; i < 3; i++) {
+		writer_log(w, t, tr, 50 + i);
+		writer_log(w, u, tr, 70 + i);
+	}
+	assert_int_equal(drifts, 0);
+	assert_int_equal(count_sessions(t), before + 3);
+	assert_int_equal(differences(t), 0);
+	assert_int_equal(differences(u), 0);
+	tamper(t); /* committed by this test's connection, not the writer's */
+	writer_log(w, t, tr, 80);
+	assert_true(drifts > 0);
+	rl_writer_stop(w);
+	rl_progress_drift_hook = NULL;
+	assert_int_equal(differences(t), 0);
+	assert_int_equal(count_sessions(t), before + 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +531,8 @@ int main(void)
 		cmocka_unit_test(test_rollback_takes_the_check_back),
 		cmocka_unit_test(test_read_inside_batch),
 		cmocka_unit_test(test_signoffs_one_trainee),
+		cmocka_unit_test(test_pending_cap_in_batch),
+		cmocka_unit_test(test_writer_carries_the_memo),
 	};
 
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
