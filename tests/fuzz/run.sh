@@ -98,7 +98,7 @@ report() { # report TARGET
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/log/$t.log" | tail -1)
 	[ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$OUT/log/$t.log" | tail -1)
 	seeds=$(ls "tests/fuzz/corpus/$t" 2>/dev/null | wc -l)
-	if [ "$rc" = 0 ] && ! grep -q ' INITED ' "$OUT/log/$t.log"; then
+	if [ "$rc" = 0 ] && ! grep -q 'INITED cov' "$OUT/log/$t.log"; then
 		tap 1 "$t: ended without replaying its seeds (no INITED line in $OUT/log/$t.log)"
 	elif [ "$rc" = 0 ]; then
 		tap 0 "$t: ${execs:-0} executions (its $seeds seeds, then ${SECS}s of fuzzing), no crash"
