@@ -83,6 +83,17 @@ run_job() {
 	esac
 }
 
+# step_secs NAME: the seconds step NAME took in the last run ($OUT/times.txt), else in the clean
+# run tests/step-seconds.txt keeps ($RASLOG_STEP_SECONDS); for unit, its steps' (unit/test_x)
+# together.  Nothing, and status 1, when neither names it.
+step_secs() {
+	for ss_f in "$OUT/times.txt" "${RASLOG_STEP_SECONDS:-tests/step-seconds.txt}"; do
+		awk -v n="$1" '(n == "unit" ? $2 ~ /^unit\// : $2 == n) { t += $1; f = 1 } END { if (f) print t; exit !f }' \
+			"$ss_f" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # wanted NAME: whether the step runs - every step, unless RASLOG_TEST_ONLY
 # (an extended regular expression over step names) picks some, e.g.
 # RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' sh tests/run.sh build/san

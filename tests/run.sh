@@ -79,18 +79,19 @@ if [ -n "$PG_SHARED_DIR" ]; then
 		jobs="$jobs postgresql:$t"
 	done
 fi
-# The last run's seconds per step (tests/out/times.txt, "SECONDS NAME"),
-# read before this run rewrites it: longest first, the browser and fuzz
-# steps first of all when there is no last run.
-last="$OUT/times.txt"
+# Longest first by step_secs (tests/run-step.sh): the last run's seconds
+# per step (tests/out/times.txt, read before this run rewrites it), else a
+# clean run's kept in the tree (tests/step-seconds.txt: a clean clone, as
+# CI's, has no last run); the browser and fuzz steps first of all, then
+# the unit tests, when neither names them.
 order() {
 	for j in $jobs; do
 		n=$(job_name "$j")
-		s=$(awk -v n="$n" '$2 == n { print $1; exit }' "$last" 2>/dev/null)
+		s=$(step_secs "$n")
 		case "$j" in
 		browser:* | fuzz:*) s=${s:-1000} ;;
-		unit:*) # its steps' seconds together (500 when there is no last run: after browser and fuzz)
-			s=$(awk '$2 ~ /^unit\// { t += $1; n++ } END { if (n) print t }' "$last" 2>/dev/null); s=${s:-500}
+		unit:*) # its steps' seconds together
+			s=${s:-500}
 			unit_steps | while read -r u; do wanted "$u" && echo "$s $j" && break; done
 			continue ;;
 		esac

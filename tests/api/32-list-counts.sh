@@ -10,6 +10,12 @@
 # trainee moved into the faculty member's programme, another moved out.
 # Each list is asked twice, so the second answer comes from the list's
 # memo of the first (core/domain/progress_list.c), and both must agree.
+# Every sort order the web page offers, paged 3 at a time by next_cursor
+# as the page pages, lists the trainees of its one-page answer in its
+# order (by progress and by status the keys do not go backwards; by name
+# descending the reverse of ascending): on PostgreSQL this is the only
+# check of the five sort statements' rows (the browser test that pages
+# the list sorted by progress runs on SQLite only, tests/browser/README.md).
 . "$(dirname "$0")/../lib.sh"
 
 demo_keys
@@ -51,6 +57,39 @@ sites() {
 	have=$(jget '"|".join(sorted(j["sites"])) + "|"' < "$WORK/body")
 	[ "$have" = "$want" ] && echo agree || echo "sites $have, trainees' $want"
 }
+# sort_pages SORT: "agree", or how paging the list sorted by SORT (3 a page, by next_cursor)
+# differs from its one page of 200, or where the one page breaks the order SORT names.
+sort_pages() {
+	st=$(api GET "/api/v1/accreditation?sort=$1&limit=200" "$FAC")
+	[ "$st" = 200 ] || { echo "status $st for sort=$1"; return; }
+	cp "$WORK/body" "$WORK/sort.$1"
+	: >"$WORK/pages.$1"
+	cur=""; n=0
+	while [ $n -lt 100 ]; do
+		st=$(api GET "/api/v1/accreditation?sort=$1&limit=3${cur:+&cursor=$cur}" "$FAC")
+		[ "$st" = 200 ] || { echo "status $st for sort=$1 page $n"; return; }
+		jget '" ".join(str(i["id"]) for i in j["items"])' <"$WORK/body" >>"$WORK/pages.$1"
+		n=$((n + 1))
+		cur=$(jget 'j["next_cursor"] or ""' <"$WORK/body")
+		[ -n "$cur" ] || break
+	done
+	pyrun "import json
+d, s = '$WORK', '$1'
+one = json.load(open(d + '/sort.' + s))['items']
+paged = open(d + '/pages.' + s).read().split()
+out = [] if len(one) > 3 else ['%d trainees: one page only' % len(one)]
+if paged != [str(i['id']) for i in one]:
+    out.append('the pages list %s, the one page %s' % (paged, [i['id'] for i in one]))
+prog = lambda i: i['modules_met'] * 1.0 / (i['modules_total'] if i['modules_total'] > 1 else 1)
+key = {'progress': prog, '-progress': lambda i: -prog(i), 'status': lambda i: i['status']}.get(s)
+if key and any(key(a) > key(b) for a, b in zip(one, one[1:])):
+    out.append('not in %s order: %s' % (s, [(i['id'], key(i)) for i in one]))
+if s == '-name':
+    asc = [i['id'] for i in json.load(open(d + '/sort.name'))['items']]
+    if [i['id'] for i in one] != asc[::-1]:
+        out.append('-name is not name reversed')
+print('; '.join(out) or 'agree')"
+}
 round() {
 	for f in "${FILTERS[@]}"; do
 		check "$1: counts and rows agree for '${f:-no filter}'" "$(agree "$f")" = agree
@@ -63,6 +102,10 @@ check "setup: the demo lists trainees in more than one status" \
 	"$(jget 'len(set(i["status"] for i in j["items"]))' < "$WORK/body")" -ge 2
 N0=$(jget 'sum(j["counts"].values())' < "$WORK/body")
 round "at start"
+for s in name -name progress -progress status; do
+	check "the list sorted by $s, paged 3 at a time, lists the trainees of its one page in its order" \
+		"$(sort_pages "$s")" = agree
+done
 
 # A claim logged: the trainee's status row is written again.
 U=8

@@ -35,40 +35,41 @@ if grep -q '^ready' "$WORK/chromium.log"; then
 else
 	echo "# the shared Chromium did not start (each test starts its own):"; sed 's/^/#   /' "$WORK/chromium.log"
 fi
-node tests/browser/browser.test.mjs "$URL" "$(token 'Amelia Hart')" "$(token 'Aisha Bello')" "$OUT" "$(token 'David Ellis')" 8>&-
-st=$?
+# The parts of this run: RASLOG_BROWSER_PARTS, else every part on SQLite and on PostgreSQL
+# (browser-pg) only those whose pages reach a store path no PostgreSQL suite covers: figures
+# (tests/browser/README.md says why each other part runs on SQLite only, and which API and
+# CLI suites on PostgreSQL cover its routes).
+if [ -n "${RASLOG_BROWSER_PARTS:-}" ]; then parts=$RASLOG_BROWSER_PARTS
+elif [ "$RASLOG_TEST_ENGINE" = postgresql ]; then parts="figures"
+else parts="main passkeys oidc admin figures imports"; fi
+echo "# parts: $parts"
+wants() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+st=0
+if wants main; then
+	node tests/browser/browser.test.mjs "$URL" "$(token 'Amelia Hart')" "$(token 'Aisha Bello')" "$OUT" "$(token 'David Ellis')" 8>&-
+	st=$?
+fi
 stop_server
 cpu_note browser
+# part NAME: tests/browser/NAME.sh (with its NAME.test.mjs), its checks numbered NAME-N, when it is one of the parts.
+part() {
+	wants "$1" || return 0
+	echo "# $1.test.mjs"
+	OUT="$OUT" bash "tests/browser/$1.sh" "$BIN" 8>&- | sed "s/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok $1-\2/; s/^1\.\.\([0-9]*\)\$/# $1: 1..\1/"
+	pt_st=${PIPESTATUS[0]}
+	cpu_note "$1"
+	[ "$pt_st" = 0 ] || st=1
+}
 # Passkeys: invitation to passkey with Chromium's virtual authenticator (its own server, public_url on localhost).
-echo "# passkeys.test.mjs"
-OUT="$OUT" bash tests/browser/passkeys.sh "$BIN" 8>&- | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok passkeys-\2/; s/^1\.\.\([0-9]*\)$/# passkeys: 1..\1/'
-pst=${PIPESTATUS[0]}
-cpu_note passkeys
-[ "$pst" = 0 ] || st=1
+part passkeys
 # Single sign-on through a real OpenID provider (oidc-provider on loopback).
-echo "# oidc.test.mjs"
-OUT="$OUT" bash tests/browser/oidc.sh "$BIN" 8>&- | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok oidc-\2/; s/^1\.\.\([0-9]*\)$/# oidc: 1..\1/'
-ost=${PIPESTATUS[0]}
-cpu_note oidc
-[ "$ost" = 0 ] || st=1
+part oidc
 # The admin screen and the oversight page at 390 and 1280 px (their own server on the demo).
-echo "# admin.test.mjs"
-OUT="$OUT" bash tests/browser/admin.sh "$BIN" 8>&- | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok admin-\2/; s/^1\.\.\([0-9]*\)$/# admin: 1..\1/'
-ast=${PIPESTATUS[0]}
-cpu_note admin
-[ "$ast" = 0 ] || st=1
+part admin
 # The trainee page reconciles its figures with the verified evidence (its own server on the demo).
-echo "# figures.test.mjs"
-OUT="$OUT" bash tests/browser/figures.sh "$BIN" 8>&- | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok figures-\2/; s/^1\.\.\([0-9]*\)$/# figures: 1..\1/'
-fst=${PIPESTATUS[0]}
-cpu_note figures
-[ "$fst" = 0 ] || st=1
+part figures
 # Imports on the web page: a trainee uploads, their trainer confirms in the browser (its own server on the demo).
-echo "# imports.test.mjs"
-OUT="$OUT" bash tests/browser/imports.sh "$BIN" 8>&- | sed 's/^\(not \)\{0,1\}ok \([0-9]*\)/\1ok imports-\2/; s/^1\.\.\([0-9]*\)$/# imports: 1..\1/'
-ist=${PIPESTATUS[0]}
-cpu_note imports
-[ "$ist" = 0 ] || st=1
+part imports
 # The seeded demo's database on PostgreSQL (the cluster is the run's, so it is dropped here).
 [ -f "${RASLOG_BROWSER_SEED:-}/pgdb" ] && pg_shared_dropdb "$(cat "$RASLOG_BROWSER_SEED/pgdb")"
 # The shared Chromium closes (and its CPU time is counted with this script's).

@@ -43,6 +43,13 @@ picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-
 	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
 [ "$picked" = "api-pg/01-sessions cli-pg/cli browser-pg " ] && (unset RASLOG_TEST_ONLY; wanted fuzz)
 tap $? "wanted: RASLOG_TEST_ONLY picks steps by name ($picked), and without it every step runs"
+# step_secs: the pool's order reads the last run's seconds, else those of the clean run the tree keeps.
+printf '5 api/a 1.0\n' >"$OUT/times.txt"
+printf '7 api/a 2.0\n9 api/b 3.0\n3 unit/test_a 1.0\n4 unit/test_b 1.0\n' >"$tmp/kept"
+got=$(for n in api/a api/b unit api/c; do RASLOG_STEP_SECONDS=$tmp/kept step_secs "$n" || echo none; done | tr '\n' ' ')
+rm -f "$OUT/times.txt"
+[ "$got" = "5 9 7 none " ]
+tap $? "step_secs: the last run's seconds, else the kept run's, the unit steps' together, none for a step neither names ($got)"
 # The unit job: each C unit test of $BUILD/tests a step of its own, one after another, with the
 # unit tests' PostgreSQL database (RASLOG_UNIT_PG_URI) as RASLOG_TEST_PG_URI, and only those.
 mkdir -p "$tmp/build/tests"
