@@ -3,8 +3,8 @@
  * thread pool, connection and per-IP limits, timeouts, strict parsing,
  * bounded memory, guard.c's framing guard and watchdog), the request life
  * cycle (framing checks, body reading with a hard cap, dispatch,
- * suspend/resume around group-committed writes) and the per-thread read
- * connections.
+ * suspend/resume around group-committed writes, the thread that resumes)
+ * and the per-thread read connections.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -194,12 +194,95 @@ static void request_free(struct request *rq)
 	free(rq);
 }
 
+/*
+ * Resuming the connections whose writes are done.  MHD_resume_connection
+ * writes to libmicrohttpd's eventfd (a system call, and a wake-up of the
+ * HTTP thread) every time it is called.  The writer is the one thread
+ * every write waits for, so its done callback only queues the request
+ * here (a mutex, no system call) and wakes this thread at most once per
+ * batch; this thread makes the resume calls.  A request is never touched
+ * after its resume: the HTTP thread may answer and free it at once.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct request *head, *tail;
+	int running, stopping, sleeping;
+	pthread_t thread;
+} resumer = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static void *resumer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&resumer.lock);
+	for (;;) {
+		struct request *rq, *next;
+
+		while (!resumer.head && !resumer.stopping) {
+			resumer.sleeping = 1;
+			pthread_cond_wait(&resumer.wake, &resumer.lock);
+		}
+		resumer.sleeping = 0;
+		if (!resumer.head)
+			break; /* stopping, and nothing left to resume */
+		rq = resumer.head;
+		resumer.head = resumer.tail = NULL;
+		pthread_mutex_unlock(&resumer.lock);
+		for (; rq; rq = next) {
+			next = rq->resume_next;
+			MHD_resume_connection(rq->conn);
+		}
+		pthread_mutex_lock(&resumer.lock);
+	}
+	pthread_mutex_unlock(&resumer.lock);
+	return NULL;
+}
+
+static int resumer_start(void)
+{
+	resumer.stopping = 0;
+	if (pthread_create(&resumer.thread, NULL, resumer_main, NULL) != 0)
+		return -1;
+	pthread_setname_np(resumer.thread, "resumer"); /* top -H and perf tell it from the writer */
+	resumer.running = 1;
+	return 0;
+}
+
+/* After the writer stopped: resumes what is queued, then ends the thread. */
+static void resumer_stop(void)
+{
+	if (!resumer.running)
+		return;
+	pthread_mutex_lock(&resumer.lock);
+	resumer.stopping = 1;
+	pthread_cond_signal(&resumer.wake);
+	pthread_mutex_unlock(&resumer.lock);
+	pthread_join(resumer.thread, NULL);
+	resumer.running = 0;
+}
+
 static void writer_done(struct rl_job *job)
 {
 	struct request *rq = job->ctx;
+	int wake;
 
 	rq->job_state = 2;
-	MHD_resume_connection(rq->conn);
+	if (!resumer.running) {
+		MHD_resume_connection(rq->conn);
+		return;
+	}
+	rq->resume_next = NULL;
+	pthread_mutex_lock(&resumer.lock);
+	if (resumer.tail)
+		resumer.tail->resume_next = rq;
+	else
+		resumer.head = rq;
+	resumer.tail = rq;
+	wake = resumer.sleeping;
+	resumer.sleeping = 0; /* one wake-up for the jobs of a batch */
+	pthread_mutex_unlock(&resumer.lock);
+	if (wake)
+		pthread_cond_signal(&resumer.wake);
 }
 
 void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq))
@@ -331,6 +414,11 @@ int http_serve(const struct http_options *opt)
 		fprintf(stderr, "raslogd: cannot start the connection watchdog\n");
 		return 1;
 	}
+	if (resumer_start() < 0) {
+		guard_stop();
+		fprintf(stderr, "raslogd: cannot start the thread that resumes connections\n");
+		return 1;
+	}
 
 	server_ctx.daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, so every message goes through it */
@@ -346,6 +434,7 @@ int http_serve(const struct http_options *opt)
 		MHD_OPTION_NOTIFY_CONNECTION, guard_connection, NULL,
 		MHD_OPTION_END);
 	if (!server_ctx.daemon) {
+		resumer_stop();
 		guard_stop();
 		fprintf(stderr, "raslogd: cannot listen on %s:%d: %s\n", opt->host, opt->port,
 			errno ? strerror(errno) : "libmicrohttpd refused the options");
@@ -359,6 +448,7 @@ int http_serve(const struct http_options *opt)
 	mailer_stop(); /* it writes through the writer: stop it first */
 	rl_writer_stop(server_ctx.writer);
 	server_ctx.writer = NULL;
+	resumer_stop(); /* the last jobs' connections resumed before the daemon stops */
 	MHD_stop_daemon(server_ctx.daemon);
 	guard_stop();
 	close_readers();
