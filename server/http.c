@@ -3,8 +3,8 @@
  * thread pool, connection and per-IP limits, timeouts, strict parsing,
  * bounded memory, guard.c's framing guard and watchdog), the request life
  * cycle (framing checks, body reading with a hard cap, dispatch,
- * suspend/resume around group-committed writes) and the per-thread read
- * connections.
+ * suspend/resume around group-committed writes, the thread that resumes)
+ * and the per-thread read connections.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -118,12 +118,31 @@ size_t server_body_limit(const char *method, const char *path)
 	return SERVER_MAX_BODY;
 }
 
+/*
+ * A request id: 16 hex digits, unique and unguessable.  SipHash of this
+ * thread's count of requests under a key drawn once per thread, rather
+ * than random bytes per request, which cost a getrandom system call each.
+ */
+static void request_id(char out[17])
+{
+	static _Thread_local uint8_t key[crypto_shorthash_KEYBYTES];
+	static _Thread_local uint64_t count;
+	uint8_t in[16], h[crypto_shorthash_BYTES];
+
+	if (count == 0)
+		randombytes_buf(key, sizeof(key)); /* distinct per thread: the key, not the count, tells threads apart */
+	count++;
+	memcpy(in, &count, sizeof(count));
+	memset(in + sizeof(count), 0, sizeof(in) - sizeof(count));
+	crypto_shorthash(h, in, sizeof(in), key);
+	sodium_bin2hex(out, 17, h, sizeof(h));
+}
+
 static struct request *request_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct request *rq = calloc(1, sizeof(*rq));
 	const union MHD_ConnectionInfo *ci;
 	const char *q;
-	uint8_t rnd[8];
 
 	if (!rq)
 		return NULL;
@@ -133,8 +152,7 @@ static struct request *request_new(struct MHD_Connection *conn, const char *url,
 	q = strchr(url, '?');
 	rq->path = q ? strndup(url, (size_t)(q - url)) : strdup(url);
 	rl_buf_init(&rq->body, server_body_limit(rq->method, rq->path));
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(rq->id, sizeof(rq->id), rnd, sizeof(rnd));
+	request_id(rq->id);
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
@@ -194,12 +212,95 @@ static void request_free(struct request *rq)
 	free(rq);
 }
 
+/*
+ * Resuming the connections whose writes are done.  MHD_resume_connection
+ * writes to libmicrohttpd's eventfd (a system call, and a wake-up of the
+ * HTTP thread) every time it is called.  The writer is the one thread
+ * every write waits for, so its done callback only queues the request
+ * here (a mutex, no system call) and wakes this thread at most once per
+ * batch; this thread makes the resume calls.  A request is never touched
+ * after its resume: the HTTP thread may answer and free it at once.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct request *head, *tail;
+	int running, stopping, sleeping;
+	pthread_t thread;
+} resumer = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static void *resumer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&resumer.lock);
+	for (;;) {
+		struct request *rq, *next;
+
+		while (!resumer.head && !resumer.stopping) {
+			resumer.sleeping = 1;
+			pthread_cond_wait(&resumer.wake, &resumer.lock);
+		}
+		resumer.sleeping = 0;
+		if (!resumer.head)
+			break; /* stopping, and nothing left to resume */
+		rq = resumer.head;
+		resumer.head = resumer.tail = NULL;
+		pthread_mutex_unlock(&resumer.lock);
+		for (; rq; rq = next) {
+			next = rq->resume_next;
+			MHD_resume_connection(rq->conn);
+		}
+		pthread_mutex_lock(&resumer.lock);
+	}
+	pthread_mutex_unlock(&resumer.lock);
+	return NULL;
+}
+
+static int resumer_start(void)
+{
+	resumer.stopping = 0;
+	if (pthread_create(&resumer.thread, NULL, resumer_main, NULL) != 0)
+		return -1;
+	pthread_setname_np(resumer.thread, "resumer"); /* top -H and perf tell it from the writer */
+	resumer.running = 1;
+	return 0;
+}
+
+/* After the writer stopped: resumes what is queued, then ends the thread. */
+static void resumer_stop(void)
+{
+	if (!resumer.running)
+		return;
+	pthread_mutex_lock(&resumer.lock);
+	resumer.stopping = 1;
+	pthread_cond_signal(&resumer.wake);
+	pthread_mutex_unlock(&resumer.lock);
+	pthread_join(resumer.thread, NULL);
+	resumer.running = 0;
+}
+
 static void writer_done(struct rl_job *job)
 {
 	struct request *rq = job->ctx;
+	int wake;
 
 	rq->job_state = 2;
-	MHD_resume_connection(rq->conn);
+	if (!resumer.running) {
+		MHD_resume_connection(rq->conn);
+		return;
+	}
+	rq->resume_next = NULL;
+	pthread_mutex_lock(&resumer.lock);
+	if (resumer.tail)
+		resumer.tail->resume_next = rq;
+	else
+		resumer.head = rq;
+	resumer.tail = rq;
+	wake = resumer.sleeping;
+	resumer.sleeping = 0; /* one wake-up for the jobs of a batch */
+	pthread_mutex_unlock(&resumer.lock);
+	if (wake)
+		pthread_cond_signal(&resumer.wake);
 }
 
 void server_write(struct request *rq, rl_job_run_fn run, void (*respond)(struct request *rq))
@@ -331,6 +432,11 @@ int http_serve(const struct http_options *opt)
 		fprintf(stderr, "raslogd: cannot start the connection watchdog\n");
 		return 1;
 	}
+	if (resumer_start() < 0) {
+		guard_stop();
+		fprintf(stderr, "raslogd: cannot start the thread that resumes connections\n");
+		return 1;
+	}
 
 	server_ctx.daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, so every message goes through it */
@@ -346,6 +452,7 @@ int http_serve(const struct http_options *opt)
 		MHD_OPTION_NOTIFY_CONNECTION, guard_connection, NULL,
 		MHD_OPTION_END);
 	if (!server_ctx.daemon) {
+		resumer_stop();
 		guard_stop();
 		fprintf(stderr, "raslogd: cannot listen on %s:%d: %s\n", opt->host, opt->port,
 			errno ? strerror(errno) : "libmicrohttpd refused the options");
@@ -359,6 +466,7 @@ int http_serve(const struct http_options *opt)
 	mailer_stop(); /* it writes through the writer: stop it first */
 	rl_writer_stop(server_ctx.writer);
 	server_ctx.writer = NULL;
+	resumer_stop(); /* the last jobs' connections resumed before the daemon stops */
 	MHD_stop_daemon(server_ctx.daemon);
 	guard_stop();
 	close_readers();

@@ -70,6 +70,7 @@ struct request {
 	void *state;             /* the handler's data for respond; freed by state_free */
 	void (*state_free)(void *state);
 	volatile int job_state;  /* 0 none, 1 queued, 2 done */
+	struct request *resume_next; /* in http.c's resume queue, once done */
 
 	/* The reply. */
 	unsigned status;

@@ -301,4 +301,30 @@ check "a procedure of 121 'é' is refused naming the field and the count" \
 	"$st|$(jget 'j["errors"][0]["field"]+": "+j["errors"][0]["message"]' <"$WORK/body")" = "400|procedure: must be at most 120 characters long (this is 121)"
 check "  ...and nothing stored" "$(count)" = "$n_before"
 
+# Many writes at once: every one is committed, answered 201 with its own
+# record, and the replies' request ids differ (the writer hands its done
+# jobs to the thread that resumes their connections, server/http.c).
+n_before=$(count)
+python3 - "$URL" "$tokB" "$(minimal "$RB")" >"$WORK/burst" <<'PY'
+import sys, threading, urllib.request
+url, tok, body = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+out, lock = [], threading.Lock()
+def post():
+    rq = urllib.request.Request(url + "/api/v1/sessions", data=body, method="POST",
+                                headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(rq, timeout=30) as r:
+            rec = (r.status, r.headers["X-Request-Id"], r.headers["Location"])
+    except Exception as e:
+        rec = (getattr(e, "code", 0), "", "")
+    with lock:
+        out.append(rec)
+ts = [threading.Thread(target=post) for _ in range(24)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len(out), sum(1 for o in out if o[0] == 201), len({o[1] for o in out if o[1]}), len({o[2] for o in out if o[2]}))
+PY
+check "24 writes at once: 24 answers, all 201, 24 request ids and 24 sessions named ($(cat "$WORK/burst"))" "$(cat "$WORK/burst")" = "24 24 24 24"
+check "  ...and 24 sessions stored" "$(count)" = "$((n_before + 24))"
+
 finish
