@@ -147,10 +147,11 @@ static int differences(int64_t trainee)
 	return n;
 }
 
-static long long count_sessions(int64_t trainee)
+/* The number sql (one ? for the trainee; a literal: statements are cached by the SQL's address) gives on connection c. */
+static long long trainee_figure(struct rl_db *c, const char *sql, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ?", &err);
+	struct rl_stmt *st = rl_db_stmt(c, sql, &err);
 	long long n = -1;
 
 	assert_non_null(st);
@@ -159,6 +160,11 @@ static long long count_sessions(int64_t trainee)
 		n = rl_col_int64(st, 0);
 	rl_reset(st);
 	return n;
+}
+
+static long long count_sessions(int64_t trainee)
+{
+	return trainee_figure(db, "SELECT count(*) FROM sessions WHERE trainee_id = ?", trainee);
 }
 
 /* Jobs of one trainee and another, one rolled back: the rows wait for the flush, then equal a rebuild. */
@@ -536,16 +542,7 @@ struct signoff_job {
 
 static long long signed_sum(struct rl_db *c, int64_t trainee)
 {
-	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(c, "SELECT coalesce(sum(signed), 0) FROM trainee_tally WHERE trainee_id = ?", &err);
-	long long n = -1;
-
-	assert_non_null(st);
-	rl_bind_int64(st, 1, trainee);
-	if (rl_step(st) == RL_ROW)
-		n = rl_col_int64(st, 0);
-	rl_reset(st);
-	return n;
+	return trainee_figure(c, "SELECT coalesce(sum(signed), 0) FROM trainee_tally WHERE trainee_id = ?", trainee);
 }
 
 static int signoff_run(struct rl_db *c, struct rl_job *job, struct rl_error *err)
