@@ -82,7 +82,11 @@ int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error 
  * its statement (st NULL: not in hand): in a batch whose tallies include
  * every earlier entry about the trainee, the entry is folded into them
  * from st at once (tally.h rl_tally_fold_appended) instead of being read
- * back from the ledger by the peek or the flush.
+ * back from the ledger by the peek or the flush.  How far the tallies go
+ * is what this batch's seal check or fold recorded, or, for a trainee
+ * checked in an earlier batch of the writer's run (the memo carried), the
+ * committed status row's ledger_through when no entry about the trainee
+ * lies between it and index.
  */
 struct rl_statement;
 int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, int64_t index,

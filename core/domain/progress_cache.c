@@ -19,6 +19,7 @@
 #include "domain/progress_batch.h"
 #include "domain/tally.h"
 #include "ledger/ledger.h"
+#include "store/tally_rows.h"
 
 void (*rl_progress_drift_hook)(const json_t *item);
 
@@ -750,6 +751,7 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 {
 	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
 	struct memo_entry *e = memo_get(db, trainee, 0);
+	int64_t from;
 	int rc;
 
 	/* The claims the batch knows lose this one: no read of them for the seals. */
@@ -766,6 +768,16 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 	 * ledger's batch appended no other): folded from the statement in hand, so neither the peek nor
 	 * the flush reads the entry back and parses it again.
 	 */
+	/*
+	 * Checked in an earlier batch of this run (the memo carried): the status row the flush wrote
+	 * says how far the tallies go, and serves when no entry about the trainee came after it but this.
+	 */
+	if (st && e && e->checked && !e->has_through) {
+		if ((rc = rl_rows_tally_through_alone(db, trainee, index, &from, err)) < 0)
+			return -1;
+		if (rc)
+			memo_through(db, trainee, from);
+	}
 	if (st && e && e->checked && e->has_through && index > e->through &&
 	    rl_ledger_batch_appended(db, trainee, e->through, index) == 0) {
 		if ((rc = rl_tally_fold_appended(db, trainee, c, index, st, err)) < 0)

@@ -116,18 +116,39 @@ int rl_rows_tally_list(struct rl_db *db, int64_t trainee,
 	return rl_db_finish(db, st, rc, "reading progress totals", err);
 }
 
-int rl_rows_tally_through(struct rl_db *db, int64_t trainee, int64_t *through, struct rl_error *err)
+/* Steps st (bound) and gives its first column, when not NULL, as the trainee's ledger_through: 1, 0 none, -1. */
+static int through_row(struct rl_db *db, struct rl_stmt *st, int64_t *through, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_through FROM trainee_status WHERE trainee_id = ?", err);
-	int rc, found = 0;
+	int rc = rl_step(st), found = 0;
 
-	if (!st)
-		return -1;
-	rl_bind_int64(st, 1, trainee);
-	rc = rl_step(st);
 	if (rc == RL_ROW && !rl_col_is_null(st, 0)) {
 		*through = rl_col_int64(st, 0);
 		found = 1;
 	}
 	return rl_db_finish(db, st, rc, "reading a trainee's status", err) < 0 ? -1 : found;
+}
+
+int rl_rows_tally_through(struct rl_db *db, int64_t trainee, int64_t *through, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT ledger_through FROM trainee_status WHERE trainee_id = ?", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	return through_row(db, st, through, err);
+}
+
+int rl_rows_tally_through_alone(struct rl_db *db, int64_t trainee, int64_t before, int64_t *through,
+				struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT s.ledger_through FROM trainee_status s "
+					"WHERE s.trainee_id = ?1 AND s.ledger_through >= 0 AND s.ledger_through < ?2 "
+					"AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.subject_id = ?1 "
+					"AND l.idx > s.ledger_through AND l.idx < ?2)", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 2, before);
+	return through_row(db, st, through, err);
 }

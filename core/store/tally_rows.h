@@ -48,5 +48,12 @@ int rl_rows_tally_list(struct rl_db *db, int64_t trainee,
 
 /* trainee_status.ledger_through into *through: 1, 0 when there is no row or it is NULL, -1. */
 int rl_rows_tally_through(struct rl_db *db, int64_t trainee, int64_t *through, struct rl_error *err);
+/*
+ * The same when no ledger entry about the trainee lies after it and before
+ * index `before` (an entry just appended): 1 (*through set), 0 when there is
+ * no row, it includes no entry, or such an entry exists; -1.
+ */
+int rl_rows_tally_through_alone(struct rl_db *db, int64_t trainee, int64_t before, int64_t *through,
+				struct rl_error *err);
 
 #endif

@@ -13,7 +13,9 @@
  * seals (the pending claims the batch carries from job to job) as a
  * rebuild gives them, each decision's entry folded into the tallies from
  * its statement in hand (the ledger's batch says no other entry about the
- * trainee came between; progress.h rl_progress_decided).  On the demo's
+ * trainee came between; progress.h rl_progress_decided), also in a
+ * batch of its own after the memo carried (the committed status row says
+ * how far the tallies go).  On the demo's
  * database (demo_fixture.h).
  */
 #include <stdarg.h>
@@ -145,10 +147,11 @@ static int differences(int64_t trainee)
 	return n;
 }
 
-static long long count_sessions(int64_t trainee)
+/* The number sql (one ? for the trainee; a literal: statements are cached by the SQL's address) gives on connection c. */
+static long long trainee_figure(struct rl_db *c, const char *sql, int64_t trainee)
 {
 	struct rl_error err = RL_ERROR_INIT;
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT count(*) FROM sessions WHERE trainee_id = ?", &err);
+	struct rl_stmt *st = rl_db_stmt(c, sql, &err);
 	long long n = -1;
 
 	assert_non_null(st);
@@ -157,6 +160,11 @@ static long long count_sessions(int64_t trainee)
 		n = rl_col_int64(st, 0);
 	rl_reset(st);
 	return n;
+}
+
+static long long count_sessions(int64_t trainee)
+{
+	return trainee_figure(db, "SELECT count(*) FROM sessions WHERE trainee_id = ?", trainee);
 }
 
 /* Jobs of one trainee and another, one rolled back: the rows wait for the flush, then equal a rebuild. */
@@ -524,6 +532,83 @@ static void test_writer_carries_the_memo(void **state)
 	assert_int_equal(count_sessions(t), before + 4);
 }
 
+/* One job of the writer: a sign-off applied (no snapshot, so no peek catches the tallies up), the tallies read around it. */
+struct signoff_job {
+	struct rl_job job;
+	int64_t trainer, trainee;
+	json_t *body;
+	long long before, after;
+};
+
+static long long signed_sum(struct rl_db *c, int64_t trainee)
+{
+	return trainee_figure(c, "SELECT coalesce(sum(signed), 0) FROM trainee_tally WHERE trainee_id = ?", trainee);
+}
+
+static int signoff_run(struct rl_db *c, struct rl_job *job, struct rl_error *err)
+{
+	struct signoff_job *j = job->ctx;
+	struct rl_signoff so;
+	struct rl_user me;
+	int rc;
+
+	if (rl_user_get(c, j->trainer, &me, err) < 0)
+		return -1;
+	memset(&so, 0, sizeof(so));
+	if ((rc = rl_signoff_check(&me, j->body, &so, err)) == 0) {
+		j->before = signed_sum(c, j->trainee);
+		rc = rl_signoff_apply(c, &me, &so, err);
+		j->after = signed_sum(c, j->trainee);
+	}
+	rl_signoff_release(&so);
+	return rc;
+}
+
+/*
+ * Sign-offs through the writer, each in a batch of its own while the memo
+ * carries from commit to commit (the trainee checked in an earlier batch):
+ * each decision's entry is folded into the tallies by the job itself, from
+ * its statement and how far the committed status row says the tallies go
+ * (progress.h rl_progress_decided), not left for a read of the ledger at
+ * the flush; the rows, seals and figures are then what a rebuild gives.
+ */
+static void test_writer_folds_each_decision(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t tr = demo_id("David Ellis"), t = demo_id("Lukas Weber"), s[3];
+	struct rl_writer *w;
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	ok(rl_writer_start_with(path, &rl_progress_writer_hooks, &w, &err), &err);
+	drifts = 0;
+	rl_progress_drift_hook = count_drift;
+	for (int i = 0; i < 3; i++) {
+		struct log_job j = { .trainee = t, .trainer = tr, .minutes = 45 + i };
+
+		j.job.run = log_run;
+		j.job.ctx = &j;
+		ok(rl_writer_call(w, &j.job), &j.job.err);
+		s[i] = j.id;
+	}
+	for (int i = 0; i < 3; i++) {
+		struct signoff_job j = { .trainer = tr, .trainee = t, .body = demo_confirmation(s[i], tr, tr, NULL, NULL) };
+
+		j.job.run = signoff_run;
+		j.job.ctx = &j;
+		ok(rl_writer_call(w, &j.job), &j.job.err);
+		json_decref(j.body);
+		assert_true(j.before >= 0);
+		assert_true(j.after > j.before); /* folded by the job, before the flush */
+	}
+	rl_writer_stop(w);
+	rl_progress_drift_hook = NULL;
+	assert_int_equal(drifts, 0);
+	assert_int_equal(sessions_with(t, s[0], s[2], "signed"), 2);
+	assert_int_equal(differences(t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_signoffs_one_trainee),
 		cmocka_unit_test(test_pending_cap_in_batch),
 		cmocka_unit_test(test_writer_carries_the_memo),
+		cmocka_unit_test(test_writer_folds_each_decision),
 	};
 
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
