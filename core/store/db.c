@@ -358,41 +358,70 @@ void rl_db_finish_reads(struct rl_db *db)
 		rl_db_end_read(db);
 }
 
-/* SAVEPOINT, RELEASE and ROLLBACK TO with a static identifier (never input). */
-static int savepoint_exec(struct rl_db *db, const char *verb, const char *name)
+/*
+ * SQLite: the statement "VERB NAME" prepared once for the connection and
+ * kept in its cache (its text in db->savepoint_sql, which the cache holds
+ * by pointer), so the writer's savepoint per job is not parsed again at
+ * every job.  NULL when the texts are all taken or it cannot be prepared:
+ * the caller runs the text instead.
+ */
+static struct rl_stmt *savepoint_stmt(struct rl_db *db, const char *sql)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st;
+	int i;
+
+	for (i = 0; i < RL_DB_SAVEPOINT_TEXTS && db->savepoint_sql[i][0]; i++)
+		if (strcmp(db->savepoint_sql[i], sql) == 0)
+			break;
+	if (i == RL_DB_SAVEPOINT_TEXTS || strlen(sql) >= sizeof(db->savepoint_sql[i]))
+		return NULL;
+	if (!db->savepoint_sql[i][0])
+		memcpy(db->savepoint_sql[i], sql, strlen(sql) + 1);
+	st = rl_db_stmt(db, db->savepoint_sql[i], &err);
+	rl_error_clear(&err);
+	return st;
+}
+
+/* SAVEPOINT, RELEASE and ROLLBACK TO with a static identifier (never input); err may be NULL. */
+static int savepoint_run(struct rl_db *db, const char *verb, const char *name, const char *what,
+			 struct rl_error *err)
 {
 	char sql[96];
 	int n = snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	struct rl_stmt *st;
 
 	if (n < 0 || (size_t)n >= sizeof(sql))
-		return -1;
-	return db->engine->exec(db, sql);
+		return rl_error_internal(err, "savepoint name too long");
+	if (db->engine == &rl_engine_sqlite && (st = savepoint_stmt(db, sql)))
+		return rl_db_finish(db, st, rl_step(st), what, err) < 0 ? -1 : 0;
+	return db->engine->exec(db, sql) < 0 ? rl_db_fail(db, err, what) : 0;
 }
 
 int rl_db_savepoint(struct rl_db *db, const char *name, struct rl_error *err)
 {
-	if (savepoint_exec(db, "SAVEPOINT", name) < 0)
-		return rl_db_fail(db, err, "starting a savepoint");
-	return 0;
+	return savepoint_run(db, "SAVEPOINT", name, "starting a savepoint", err);
 }
 
 int rl_db_release(struct rl_db *db, const char *name, struct rl_error *err)
 {
-	if (savepoint_exec(db, "RELEASE", name) < 0)
-		return rl_db_fail(db, err, "releasing a savepoint");
-	return 0;
+	return savepoint_run(db, "RELEASE", name, "releasing a savepoint", err);
 }
 
 void rl_db_rollback_to(struct rl_db *db, const char *name)
 {
-	savepoint_exec(db, "ROLLBACK TO", name);
+	savepoint_run(db, "ROLLBACK TO", name, "rolling back to a savepoint", NULL);
 }
 
 int rl_db_savepoint_next(struct rl_db *db, const char *name, struct rl_error *err)
 {
 	char sql[160];
-	int n = snprintf(sql, sizeof(sql), "RELEASE %s; SAVEPOINT %s", name, name);
+	int n;
 
+	/* SQLite: two prepared statements (no round trip to save); PostgreSQL: one text, one round trip. */
+	if (db->engine == &rl_engine_sqlite)
+		return rl_db_release(db, name, err) < 0 ? -1 : rl_db_savepoint(db, name, err);
+	n = snprintf(sql, sizeof(sql), "RELEASE %s; SAVEPOINT %s", name, name);
 	if (n < 0 || (size_t)n >= sizeof(sql) || db->engine->exec(db, sql) < 0)
 		return rl_db_fail(db, err, "starting a savepoint");
 	return 0;

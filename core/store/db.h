@@ -23,6 +23,7 @@
 #define RL_DB_WRITER   8 /* the single writer's connection: SQLite gives it a larger page cache (sqlite.c) */
 
 #define RL_DB_STMT_CACHE 96
+#define RL_DB_SAVEPOINT_TEXTS 4 /* SAVEPOINT, RELEASE, ROLLBACK TO of one name (db.c savepoint_stmt) */
 
 struct rl_secrets;
 struct rl_engine;
@@ -39,6 +40,7 @@ struct rl_db {
 		const char *text;     /* the SQL, compared by pointer (static strings) */
 		struct rl_stmt *stmt;
 	} cache[RL_DB_STMT_CACHE];
+	char savepoint_sql[RL_DB_SAVEPOINT_TEXTS][48]; /* their texts, which the cache above holds by pointer */
 };
 
 /*

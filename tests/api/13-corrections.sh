@@ -233,6 +233,33 @@ st=$(req PATCH "/api/v1/sessions/$WS" "$tokT2" "$(etag_of "$WS" "$tokT2")" "{\"s
 check "PATCH fixing the step and naming an unaccredited trainer: 200 with that warning only" "$st:$(warnings)" = "200:trainer-not-accredited"
 check "every warned session was stored (warnings never refuse)" "$(sql "select count(*) from sessions")" = "$((n0 + 9))"
 
+# The duplicate warning within one batch and across batches (migration 023
+# compares activity and minutes in the index): eight alike sent at once,
+# however the writer batches them, warn of the first of them, which alone
+# has no warning; one sent after them, in a batch of its own, names the
+# same; the same day with other minutes or another activity is none.
+twin="{\"date\":\"$today\",\"minutes\":77,\"activity\":\"dry_lab\",\"procedure\":\"Knot tying\",\"trainer\":$R}"
+twin_pids=
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -o "$WORK/twin.$i" -H "Authorization: Bearer $tokT2" -H 'Content-Type: application/json' \
+		--data-binary "$twin" "$URL/api/v1/sessions" &
+	twin_pids="$twin_pids $!"
+done
+wait $twin_pids # the curls only: the server is a background job too
+for i in 1 2 3 4 5 6 7 8; do
+	jget '"%d %s" % (j["id"], ",".join(w["detail"].split()[1] for w in j["warnings"] if w["code"] == "duplicate") or "-")' \
+		<"$WORK/twin.$i"
+done | sort -n >"$WORK/twins"
+T1=$(head -n 1 "$WORK/twins" | cut -d' ' -f1)
+check "eight alike at once: the first has no duplicate warning" "$(head -n 1 "$WORK/twins" | cut -d' ' -f2)" = "-"
+check "... the seven others each warn of the first" "$(tail -n +2 "$WORK/twins" | cut -d' ' -f2 | sort | uniq -c | tr -s ' ')" = " 7 $T1"
+st=$(req POST /api/v1/sessions "$tokT2" - "$twin")
+check "one more in a later batch warns of the first too" "$st:$(warnings):$(jget "j['warnings'][0]['detail'].split()[1]" <"$WORK/body")" = "201:duplicate:$T1"
+st=$(req POST /api/v1/sessions "$tokT2" - "${twin/:77,/:78,}")
+check "the same day with other minutes: no duplicate" "$st:$(warnings)" = "201:"
+st=$(req POST /api/v1/sessions "$tokT2" - "${twin/dry_lab/wet_lab}")
+check "the same day with another activity: no duplicate" "$st:$(warnings)" = "201:"
+
 # Every session logged, edited, withdrawn and decided above moved the cached
 # tallies by deltas (core/domain/tally.c, issue 18); the start-up check
 # recomputes every trainee's figures from the ledger and finds them equal.

@@ -8,7 +8,10 @@
  * the pending cap's count searches the same index by both its columns.
  * The duplicate warning of a session logged (store/sessions_rows.c
  * rl_rows_session_duplicate) reads the trainee's sessions of that day by
- * sessions_by_day (schema/022_sessions_by_day.sql), not every session.
+ * sessions_by_day (schema/022_sessions_by_day.sql), not every session, and
+ * compares activity and minutes in the index (schema/023), reading a
+ * match's row only; the same index still gives a trainee's sessions in
+ * (date, id) order without a sort.
  * The SQL below is those functions' text: a change to it that loses the
  * index shows here.
  */
@@ -185,12 +188,61 @@ static void test_duplicate_by_day(void **state)
 						   &err), 0);
 }
 
+/* The index holds what the warning compares (a day's other sessions are told apart in it), and
+ * the reads in (date, id) order need no sort; the warning still tells activity, minutes,
+ * procedure and status apart. */
+static void test_duplicate_in_index(void **state)
+{
+	struct db_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t trainee = add_user(f->db, "dup2_trainee", 1), trainer = add_user(f->db, "dup2_trainer", 2);
+	int64_t first = add_session(f->db, trainee, trainer), second = add_session(f->db, trainee, trainer), id = -1;
+	struct rl_stmt *st = rl_db_prepare(f->db, "SELECT group_concat(name, ',') FROM "
+					   "(SELECT name FROM pragma_index_info('sessions_by_day') ORDER BY seqno)", &err);
+	char plan[1024], sql[160];
+
+	assert_non_null(st);
+	assert_int_equal(rl_step(st), RL_ROW);
+	assert_string_equal(rl_col_text(st, 0), "trainee_id,date,id,activity,minutes");
+	rl_finalize(st);
+	plan_of(f->db, "SELECT id FROM sessions s WHERE s.trainee_id = ? ORDER BY s.date, s.id", plan, sizeof(plan));
+	if (strstr(plan, "TEMP B-TREE") || !strstr(plan, "sessions_by_day"))
+		fail_msg("a trainee's sessions by day are sorted, not read in the index's order:\n%s", plan);
+	plan_of(f->db, "SELECT id FROM sessions WHERE trainee_id = ? AND status = 'pending' ORDER BY date, id", plan,
+		sizeof(plan));
+	if (strstr(plan, "TEMP B-TREE"))
+		fail_msg("a trainee's pending sessions by day are sorted:\n%s", plan);
+	/* The first of two alike is the one named; the other of the pair when it is excluded. */
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, first, &id,
+						   &err), 1);
+	assert_int_equal(id, second);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 61, NULL, 0, &id,
+						   &err), 0);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_modular", 60, NULL, 0, &id,
+						   &err), 0);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60,
+						   "robotic prostatectomy", 0, &id, &err), 0);
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET status = 'withdrawn' WHERE id = %lld", (long long)first);
+	run(f->db, sql);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, 0, &id,
+						   &err), 1);
+	assert_int_equal(id, second);
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET minutes = 45 WHERE id = %lld", (long long)second);
+	run(f->db, sql);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, 0, &id,
+						   &err), 0);
+	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 45, NULL, 0, &id,
+						   &err), 1);
+	assert_int_equal(id, second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_claims_covering, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_claims_follow_changes, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_by_day, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_in_index, db_fixture_setup, db_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
