@@ -274,7 +274,7 @@ start_server() { # start_server [extra serve flags...]
 		>"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	wait_healthy
-	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}" ] || wait_startup_check
+	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}${RASLOGD_TEST_CHECK_PAUSE:-}" ] || wait_startup_check
 	export RASLOG_SERVER="$URL"
 }
 
@@ -296,8 +296,9 @@ wait_healthy() {
 # on stderr ($WORK/server.log) that its start-up check of the cached figures,
 # which runs in the background while it serves (issue 18), has ended, so a
 # suite reads the drift it names and the rows it repaired as before.
-# start_server and serve_at call it, unless RASLOGD_TEST_CHECK_HOLD (the
-# check's test hook, server/cmd_serve.c) holds the check back.
+# start_server and serve_at call it, unless RASLOGD_TEST_CHECK_HOLD or
+# RASLOGD_TEST_CHECK_PAUSE (the check's test hooks, server/cmd_serve.c)
+# holds the check back.
 wait_startup_check() {
 	wc_i=0
 	# (The log read with bash alone: grep -q '^raslogd: start-up check' cost a process a try.)
@@ -320,7 +321,7 @@ serve_at() {
 		--audit "$WORK/audit.log" "$@" >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	wait_healthy
-	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}" ] || wait_startup_check
+	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}${RASLOGD_TEST_CHECK_PAUSE:-}" ] || wait_startup_check
 }
 
 stop_server() {

@@ -76,7 +76,7 @@ for u in test_a test_b; do
 	chmod +x "$tmp/build/tests/$u"
 done
 : >"$tmp/build/tests/test_not_executable"
-(BUILD=$tmp/build RASLOG_UNIT_PG_URI=postgresql://u run_job unit:all) >"$tmp/line"
+(BUILD=$tmp/build RASLOG_TEST_ONLY= RASLOG_UNIT_PG_URI=postgresql://u run_job unit:all) >"$tmp/line"
 [ "$(cat "$OUT/unit/test_a.log" "$OUT/unit/test_b.log")" = "ok 1 - test_a [postgresql://u] [TAP]
 ok 1 - test_b [postgresql://u] [TAP]" ] && [ "$(cat "$OUT/unit/test_a.status" "$OUT/unit/test_b.status")" = "0
 0" ] && [ ! -e "$OUT/unit/test_not_executable.log" ] && [ -z "${RASLOG_TEST_PG_URI:-}" ]
