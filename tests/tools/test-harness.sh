@@ -55,7 +55,7 @@ tap $? "tests/lib.sh: a suite's servers are stopped on its way out, one orphaned
 BIN=/nonexistent RASLOG_TEST_PYHELPER=0 bash -c '. tests/lib.sh; serve() { "$1" 300; }; serve "$1" & SERVER_PID=$!
 	sleep 0.2; stop_server; [ -z "$(pgrep -f "^$1 300\$")" ] || exit 1; echo stopped' _ "$tmp/raslogd" >"$tmp/got" 2>&1
 [ "$(tail -1 "$tmp/got")" = stopped ]
-tap $? "tests/lib.sh: stop_server stops the server under a subshell's SERVER_PID ($(head -c 80 "$tmp/got"))"
+tap $? "tests/lib.sh: stop_server stops the server under a subshell's SERVER_PID ($(tail -1 "$tmp/got"))"
 
 picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz; do
 	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
