@@ -53,19 +53,29 @@ static void ready(const struct http_options *opt)
  *
  * It runs in the background while raslogd serves (issue 18: at full scale
  * it kept the server from answering for minutes), on a connection of its
- * own, CHECK_BATCH trainees per read transaction
- * (rl_progress_check_batch_read), one trainee's entries in memory at a
- * time; only a batch with rows to rewrite takes the write lock, from the
- * first such trainee on (rl_progress_check_batch), so writers are not held
- * up (issue 18: back to back write transactions made the writer's own
- * passes time out on the lock at full scale).  Readers do not wait for it: every read
- * checks the seals of the rows it uses, and a broken or stale trainee is
- * repaired from the ledger on demand (routes_progress.c repair_then).
+ * own, CHECK_BATCH trainees at a time (rl_progress_check_batch_read: short
+ * read transactions, none open while it computes), one trainee's entries
+ * in memory at a time.  It runs under SCHED_IDLE (below), so a busy server
+ * can starve it for minutes: nothing may wait for it, and it may hold
+ * nothing others need while it can be starved.  So it holds no snapshot
+ * while it computes, and it never writes itself: a batch with rows to
+ * rewrite, from the first such trainee on (rl_progress_check_batch), is a
+ * job of the writer, whose thread runs at the server's priority and which
+ * orders it with every other write, the mailer's reminder and digest
+ * passes included (issue 18: back to back write transactions of the check's
+ * own connection made the writer's passes time out on the lock at full
+ * scale, so the passes waited for the whole check; they wait for nothing
+ * now).  Readers do not wait for it: every read checks the seals of the rows
+ * it uses, and a broken or stale trainee is repaired from the ledger on
+ * demand (routes_progress.c repair_then).
  *
- * Test hook: RASLOGD_TEST_CHECK_HOLD=FILE makes the check wait, before
- * each batch, until FILE exists (tests/api/31-startup-check.sh: the server
- * answers, and a tampered row is caught by a read, while the check has not
- * reached it).  Not for production.
+ * Test hooks, not for production: RASLOGD_TEST_CHECK_HOLD=FILE makes the
+ * check wait, before each batch, until FILE exists
+ * (tests/api/31-startup-check.sh: the server answers, and a tampered row
+ * is caught by a read, while the check has not reached it);
+ * RASLOGD_TEST_CHECK_PAUSE=FILE, before computing each trainee's figures,
+ * where a starved check is most of its time (tests/api/74-remind-wait.sh:
+ * the passes run, and the WAL checkpoints, while it is paused there).
  */
 #define CHECK_BATCH 16
 #define CHECK_TRIM_EVERY 16 /* batches: 256 trainees */
@@ -74,16 +84,14 @@ static struct {
 	pthread_t thread;
 	int started;
 	_Atomic int stop;
-	_Atomic int running; /* the mailer's reminder and digest passes wait while it is set */
 	const char *path;
+	struct rl_writer *writer; /* writes the rows that differ */
 } startup_check;
 
-static int check_figures_running(void) { return startup_check.running; }
-
-/* The test hook's wait; 0 to go on, -1 when raslogd is stopping. */
-static int check_hold(void)
+/* A test hook's wait, until the file $VAR names exists; 0 to go on, -1 when raslogd is stopping. */
+static int check_wait(const char *var)
 {
-	const char *hold = getenv("RASLOGD_TEST_CHECK_HOLD");
+	const char *hold = getenv(var);
 
 	while (hold && *hold && access(hold, F_OK) != 0) {
 		if (startup_check.stop)
@@ -91,6 +99,38 @@ static int check_hold(void)
 		usleep(20 * 1000);
 	}
 	return startup_check.stop ? -1 : 0;
+}
+
+static int check_hold(void) { return check_wait("RASLOGD_TEST_CHECK_HOLD"); }
+
+static int check_pause(void)
+{
+	static int said;
+	const char *pause = getenv("RASLOGD_TEST_CHECK_PAUSE");
+
+	if (pause && *pause && !said && access(pause, F_OK) != 0) {
+		said = 1; /* (the test waits for this line: the check is there) */
+		fprintf(stderr, "raslogd: test hook RASLOGD_TEST_CHECK_PAUSE: the start-up check waits before a trainee's "
+			"figures\n");
+	}
+	return check_wait("RASLOGD_TEST_CHECK_PAUSE");
+}
+
+/* The writer's job: the rest of a batch from its first trainee to rewrite (it may run twice: see writer.h). */
+struct check_write {
+	int64_t from, after;
+	int max, n, more;
+	json_t *drift;
+};
+
+static int check_write_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
+{
+	struct check_write *cw = job->ctx;
+
+	cw->after = cw->from;
+	json_array_clear(cw->drift);
+	cw->n = rl_progress_check_batch(db, &cw->after, cw->max, cw->drift, &cw->more, err);
+	return cw->n < 0 ? -1 : 0;
 }
 
 /*
@@ -104,9 +144,9 @@ static int check_hold(void)
  * (EEVDF) lets a running task of any weight finish its slice before a
  * woken one runs, so a request thread woken on the check's core could
  * wait a slice (about 1.5 ms on two cores) at each of a request's
- * wake-ups; a SCHED_IDLE task is preempted by any other at once.  It holds
- * the write lock only to rewrite rows that differ, rarely, so being slow
- * costs no writer anything.
+ * wake-ups; a SCHED_IDLE task is preempted by any other at once.  Starved,
+ * it holds no lock and no snapshot (above), so being slow costs no writer
+ * and no reader anything.
  */
 #define CHECK_NICE 10
 
@@ -143,30 +183,26 @@ static void *check_figures(void *arg)
 		goto out;
 	check_lower_priority();
 	while (checked > 0 && check_hold() == 0) {
-		int dirty, more = 0;
+		int dirty;
 
-		/* Read first, holding no write lock: a batch whose rows are right writes nothing. */
-		if (rl_db_begin_read(db, &err) < 0)
-			goto out;
-		dirty = rl_progress_check_batch_read(db, &after, CHECK_BATCH, &checked, &err);
-		rl_db_end_read(db);
+		/* Read first, in short read transactions: a batch whose rows are right writes nothing. */
+		dirty = rl_progress_check_batch_read(db, &after, CHECK_BATCH, &checked, check_pause, &err);
 		if (dirty < 0)
 			goto out;
 		n = 0;
 		if (dirty) {
-			/* From the first trainee to rewrite, the rest of the batch in a write transaction. */
-			if (rl_db_begin(db, &err) < 0)
-				goto out;
-			n = rl_progress_check_batch(db, &after, CHECK_BATCH - checked > 0 ? CHECK_BATCH - checked : 1,
-						    drift, &more, &err);
-			if (n > 0)
-				rl_db_announce_commit(db); /* other raslogd on the database drop their replies too */
-			if (n < 0 || rl_db_commit(db, &err) < 0) {
-				if (n < 0)
-					rl_db_rollback(db);
+			/* From the first trainee to rewrite, the rest of the batch: the writer's job. */
+			struct check_write cw = { .from = after, .max = CHECK_BATCH - checked > 0 ? CHECK_BATCH - checked : 1,
+						  .drift = drift };
+			struct rl_job job = { .run = check_write_run, .ctx = &cw, .err = RL_ERROR_INIT };
+
+			if (rl_writer_call(startup_check.writer, &job) < 0) {
+				err = job.err; /* (what it holds is err's now) */
 				goto out;
 			}
-			checked += more;
+			n = cw.n;
+			after = cw.after;
+			checked += cw.more;
 		}
 		json_array_foreach(drift, i, d)
 			audit_drift(d);
@@ -200,21 +236,16 @@ out:
 	rl_error_clear(&err);
 	json_decref(drift);
 	rl_db_close(db);
-	if (!startup_check.stop) {
-		startup_check.running = 0; /* ended (raslogd stopping: the passes need not run now) */
-		mailer_wake();
-	}
 	return NULL;
 }
 
-static void check_figures_start(const char *path)
+static void check_figures_start(const char *path, struct rl_writer *writer)
 {
 	startup_check.path = path;
+	startup_check.writer = writer;
 	startup_check.stop = 0;
-	startup_check.running = 1;
 	startup_check.started = pthread_create(&startup_check.thread, NULL, check_figures, NULL) == 0;
 	if (!startup_check.started) {
-		startup_check.running = 0;
 		fprintf(stderr, "raslogd: cannot start the start-up check of the cached figures; every read still "
 			"checks the seals of the figures it serves\n");
 	}
@@ -253,7 +284,8 @@ static int cmd_serve(const struct os_args *args)
 {
 	const char *path = args->ctx, *val;
 	int pos = 0;
-	struct http_options opt = { "127.0.0.1", 8080, 4, 1024, 0, 15, ready };
+	struct http_options opt = { .host = "127.0.0.1", .port = 8080, .threads = 4, .max_connections = 1024,
+				    .timeout = 15, .on_ready = ready, .on_stopping = check_figures_stop };
 	int reserve = -1;
 	struct rl_error err = RL_ERROR_INIT;
 	struct rl_db *db;
@@ -419,10 +451,9 @@ static int cmd_serve(const struct os_args *args)
 	if (rl_writer_start_with(path, &rl_progress_writer_hooks, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
 	rl_progress_list_writer(server_ctx.writer); /* the list follows its commits (domain/progress.h) */
-	check_figures_start(path);
+	check_figures_start(path, server_ctx.writer);
 	mailer_config_load(&mail);
 	mail.public_url = server_ctx.public_url; /* --public-url or the config's, checked above */
-	mail.hold_passes = check_figures_running; /* the passes and the check would contend for the write lock */
 	if (mailer_start(&mail, server_ctx.writer) < 0)
 		fprintf(stderr, "raslogd: cannot start the mail sender; mail stays in the outbox\n");
 	if (cache_watch_start(path) < 0)

@@ -463,6 +463,8 @@ int http_serve(const struct http_options *opt)
 	sigwait(&sigs, &sig);
 	fprintf(stderr, "raslogd: stopping (signal %d)\n", sig);
 	MHD_quiesce_daemon(server_ctx.daemon);
+	if (opt->on_stopping)
+		opt->on_stopping(); /* (raslogd serve's start-up check writes through the writer too) */
 	mailer_stop(); /* it writes through the writer: stop it first */
 	rl_writer_stop(server_ctx.writer);
 	server_ctx.writer = NULL;

@@ -12,6 +12,7 @@ struct http_options {
 	int max_per_ip;
 	int timeout;             /* seconds of idleness before a connection is closed */
 	void (*on_ready)(const struct http_options *opt);
+	void (*on_stopping)(void); /* NULL, or called once a signal says stop, before the writer stops */
 };
 
 /* Serves until SIGINT or SIGTERM; returns the process exit code. */

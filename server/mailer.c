@@ -369,31 +369,22 @@ static pthread_t thread;
 static int running;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static int kicked; /* mailer_wake: go round now (under lock) */
 static struct mailer_config bg_cfg;
 static struct rl_writer *bg_writer;
 
 /*
- * The passes wait for raslogd serve's start-up check (hold_passes): both
- * are write transactions, the reminder pass a long one at full scale, and
- * while the check writes its batches each could hold the write lock past
- * the other's busy timeout ("database is locked": the pass failed, or the
- * check stopped).  Sending is short and goes on meanwhile.
+ * The reminder and digest passes are writer jobs, ordered with every other
+ * write (raslogd serve's start-up check's rewrites included), so they wait
+ * for nothing else.
  */
 static void *mailer_main(void *arg)
 {
 	time_t last_remind = 0;
-	int held = 0;
 
 	for (;;) {
 		struct timespec until;
 
-		if (time(NULL) - last_remind >= 3600 && bg_cfg.hold_passes && bg_cfg.hold_passes()) {
-			if (!held)
-				fprintf(stderr, "raslogd: the reminder and digest passes wait until the cached figures "
-					"have been checked at start (mail already queued is sent meanwhile)\n");
-			held = 1;
-		} else if (time(NULL) - last_remind >= 3600) {
+		if (time(NULL) - last_remind >= 3600) {
 			int r, d;
 
 			last_remind = time(NULL);
@@ -401,18 +392,13 @@ static void *mailer_main(void *arg)
 			d = mailer_digest(&bg_cfg, bg_writer); /* once per ISO week per faculty member: the key says so */
 			if (r < 0 || d < 0)
 				last_remind -= 3600 - 300; /* again in 5 minutes (said on stderr) */
-			else if (held)
-				fprintf(stderr, "raslogd: the cached figures have been checked: the reminder and digest passes "
-					"ran (%d reminder%s, %d digest%s queued)\n", r, r == 1 ? "" : "s", d, d == 1 ? "" : "s");
-			held = 0;
 		}
 		mailer_send_due(&bg_cfg, bg_writer, 0, NULL, NULL);
 		pthread_mutex_lock(&lock);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 60;
-		while (!stopping && !kicked && pthread_cond_timedwait(&wake, &lock, &until) == 0)
+		while (!stopping && pthread_cond_timedwait(&wake, &lock, &until) == 0)
 			;
-		kicked = 0;
 		pthread_mutex_unlock(&lock);
 		if (stopping)
 			break;
@@ -430,14 +416,6 @@ int mailer_start(const struct mailer_config *cfg, struct rl_writer *w)
 		return -1;
 	running = 1;
 	return 0;
-}
-
-void mailer_wake(void)
-{
-	pthread_mutex_lock(&lock);
-	kicked = 1;
-	pthread_cond_broadcast(&wake);
-	pthread_mutex_unlock(&lock);
 }
 
 void mailer_stop(void)

@@ -16,8 +16,6 @@ struct mailer_config {
 	const char *public_url;
 	int reminder_waiting;
 	int reminder_days;
-	/* raslogd serve: non-zero while the reminder and digest passes must wait (its start-up check runs). */
-	int (*hold_passes)(void);
 };
 
 /* Fills cfg from the config file (config.c), with defaults. */
@@ -39,11 +37,9 @@ int mailer_send_due(const struct mailer_config *cfg, struct rl_writer *w, int fo
 /*
  * The background thread of raslogd serve: sends every minute, reminds and
  * digests every hour (a failed pass: again in 5 minutes), the first passes
- * once cfg->hold_passes says 0.
+ * at once.
  */
 int mailer_start(const struct mailer_config *cfg, struct rl_writer *w);
-/* Wakes the thread now (what held the passes has ended). */
-void mailer_wake(void);
 void mailer_stop(void);
 
 #endif

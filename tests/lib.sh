@@ -185,11 +185,53 @@ db_exists() {
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# Every process this suite starts carries RASLOG_TEST_WORK (its own temp directory) in its
+# environment, so cleanup finds each raslogd it started however it was started: one whose $! was
+# a subshell's (a shell function or a pipeline run with &), one left behind when that subshell
+# was killed, one whose PID no variable kept.  tests/run-step.sh checks the same of each step.
+export RASLOG_TEST_WORK="$WORK"
+. "${BASH_SOURCE[0]%/*}/lib/procs.sh"
+# stop_pid PID [LOG]: stops the server started as PID and every process under it (when PID is a
+# subshell or a wrapper, the raslogd it started is its child: that gets the SIGTERM, and the
+# subshell ends with it), waits for it, and with LOG fails the suite when LOG holds a
+# sanitizer report.
+pid_tree() { for pt_c in $(pgrep -P "$1"); do pid_tree "$pt_c"; echo "$pt_c"; done; }
+stop_pid() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
+	sp_kids=$(pid_tree "$1")
+	if [ -n "$sp_kids" ]; then kill -TERM $sp_kids 2>/dev/null; else kill -TERM "$1"; fi
+	wait "$1" 2>/dev/null
+	# (A process under PID that outlived it, its parent gone: it is no child to wait for.)
+	for sp_k in $sp_kids; do
+		sp_i=0
+		while kill -0 "$sp_k" 2>/dev/null && [ $sp_i -lt 600 ]; do sp_i=$((sp_i + 1)); poll_pause 0.05; done
+	done
+	if [ -n "${2:-}" ] && grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$2" 2>/dev/null; then
+		echo "not ok - the server reported a sanitizer error:"; sed 's/^/#   /' "$2" | head -40
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+	fi
+}
+# stop_strays: stops every raslogd this suite started that is still running (cleanup's last
+# word on servers: on every way out of the suite, a failed assertion's exit included).
+stop_strays() {
+	ss_pids=$(tagged_procs "RASLOG_TEST_WORK=$WORK" raslogd | cut -d' ' -f1)
+	[ -n "$ss_pids" ] || return 0
+	echo "# stopping raslogd left running by the suite: $(echo $ss_pids)"
+	kill -TERM $ss_pids 2>/dev/null
+	for ss_p in $ss_pids; do
+		ss_i=0
+		while kill -0 "$ss_p" 2>/dev/null && [ $ss_i -lt 200 ]; do ss_i=$((ss_i + 1)); poll_pause 0.05; done
+		kill -KILL "$ss_p" 2>/dev/null
+	done
+}
+
 cleanup() {
 	stop_server
+	stop_strays
+	# (Every cluster the suite started, this file's or a suite's own: pg_stop alone stops the last.)
+	[ "$(type -t pg_stop_all)" != function ] || pg_stop_all
 	[ -z "$PYH_PID" ] || { kill "$PYH_PID" 2>/dev/null; wait "$PYH_PID" 2>/dev/null; }
-	if [ -n "${RASLOG_TEST_PG_DIR:-}" ] && [ -n "$PG_DB" ]; then pg_shared_dropdb "$PG_DB"
-	elif [ "$RASLOG_TEST_ENGINE" = postgresql ]; then pg_stop; fi
+	if [ -n "${RASLOG_TEST_PG_DIR:-}" ] && [ -n "$PG_DB" ]; then pg_shared_dropdb "$PG_DB"; fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -232,7 +274,7 @@ start_server() { # start_server [extra serve flags...]
 		>"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	wait_healthy
-	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}" ] || wait_startup_check
+	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}${RASLOGD_TEST_CHECK_PAUSE:-}" ] || wait_startup_check
 	export RASLOG_SERVER="$URL"
 }
 
@@ -254,8 +296,9 @@ wait_healthy() {
 # on stderr ($WORK/server.log) that its start-up check of the cached figures,
 # which runs in the background while it serves (issue 18), has ended, so a
 # suite reads the drift it names and the rows it repaired as before.
-# start_server and serve_at call it, unless RASLOGD_TEST_CHECK_HOLD (the
-# check's test hook, server/cmd_serve.c) holds the check back.
+# start_server and serve_at call it, unless RASLOGD_TEST_CHECK_HOLD or
+# RASLOGD_TEST_CHECK_PAUSE (the check's test hooks, server/cmd_serve.c)
+# holds the check back.
 wait_startup_check() {
 	wc_i=0
 	# (The log read with bash alone: grep -q '^raslogd: start-up check' cost a process a try.)
@@ -278,18 +321,11 @@ serve_at() {
 		--audit "$WORK/audit.log" "$@" >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	wait_healthy
-	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}" ] || wait_startup_check
+	[ -n "${RASLOGD_TEST_CHECK_HOLD:-}${RASLOGD_TEST_CHECK_PAUSE:-}" ] || wait_startup_check
 }
 
 stop_server() {
-	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-		kill -TERM "$SERVER_PID"
-		wait "$SERVER_PID" 2>/dev/null || true
-		if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$WORK/server.log" 2>/dev/null; then
-			echo "not ok - the server reported a sanitizer error:"; sed 's/^/#   /' "$WORK/server.log" | head -40
-			TESTS_FAILED=$((TESTS_FAILED + 1))
-		fi
-	fi
+	stop_pid "$SERVER_PID" "$WORK/server.log"
 	SERVER_PID=""
 }
 
@@ -393,6 +429,9 @@ demo_keys() {
 	"$RASLOGD" --db "$DB" demo --keys "$WORK/keys" >"$WORK/people.jsonl" 2>"$WORK/demo.log" ||
 		{ echo "# demo failed"; cat "$WORK/demo.log"; exit 1; }
 }
+# field NAME MEMBER: the member (token, id, public_key...) of the demo person whose line of
+# $WORK/people.jsonl holds NAME, e.g. FAC=$(field "Amelia Hart" token).
+field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 # tok ID, pk_of ID: demo person ID's token and public key (people.jsonl).
 tok() { pyrun "import json
 for l in open('$WORK/people.jsonl'):

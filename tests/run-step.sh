@@ -12,13 +12,29 @@ run_step() {
 	# A step that hangs fails after RASLOG_STEP_TIMEOUT seconds instead of holding the suite.
 	# (In a subshell of its own, whose `times` then gives the CPU time of the step's processes:
 	# those waited for, which is all of them but a daemon that outlives its step.)
+	# Every process of the step carries RASLOG_STEP_TAG in its environment: step_strays finds a
+	# raslogd or a PostgreSQL cluster the step left running (a server a suite did not stop),
+	# which fails the step.
+	rs_tag="$name.$$.$start"
 	(
-		timeout "${RASLOG_STEP_TIMEOUT:-900}" "$@" >"$OUT/$name.log" 2>&1
+		RASLOG_STEP_TAG=$rs_tag timeout "${RASLOG_STEP_TIMEOUT:-900}" "$@" >"$OUT/$name.log" 2>&1
 		rs_st=$?
 		times >"$OUT/$name.times"
 		exit $rs_st
 	)
 	st=$?
+	if [ -n "$(step_strays "$rs_tag")" ]; then
+		# (One that is still stopping gets a moment.)
+		rs_i=0
+		while [ $rs_i -lt 20 ] && [ -n "$(step_strays "$rs_tag")" ]; do sleep 0.1; rs_i=$((rs_i + 1)); done
+		rs_left=$(step_strays "$rs_tag")
+		if [ -n "$rs_left" ]; then
+			echo "not ok - the step left servers running (now killed):" >>"$OUT/$name.log"
+			echo "$rs_left" | sed 's/^/#   /' >>"$OUT/$name.log"
+			kill -KILL $(echo "$rs_left" | cut -d' ' -f1) 2>/dev/null
+			[ $st != 0 ] || st=1
+		fi
+	fi
 	awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.1f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
 		"$OUT/$name.times" >"$OUT/$name.cpu"
 	rm -f "$OUT/$name.times"
@@ -36,6 +52,12 @@ run_step() {
 		echo 1 >"$OUT/$name.status"
 	fi
 }
+
+# step_strays TAG: the raslogd and the PostgreSQL postmasters (a suite's own cluster) run_step's
+# tag TAG marks that still run (tests/lib/procs.sh).  (A cluster's other processes are the
+# postmaster's children, named "postgres: ...".)
+. tests/lib/procs.sh
+step_strays() { tagged_procs "RASLOG_STEP_TAG=$1" raslogd postgres | grep -v "^[0-9]* postgres: "; }
 
 # suite_name tests/api/01-sessions.sh -> api/01-sessions
 suite_name() { echo "$1" | sed 's|tests/||; s|\.sh$||'; }

@@ -127,16 +127,26 @@ int rl_progress_check(struct rl_db *db, json_t *out, struct rl_error *err);
 int rl_progress_check_batch(struct rl_db *db, int64_t *after, int max, json_t *out, int *checked,
 			    struct rl_error *err);
 /*
- * The same batch read only, in the caller's read transaction: checks the
- * same trainees as rl_progress_check_batch would, writes nothing, moves
- * *after and *checked alike, and stops at the first trainee whose rows
- * would be rewritten (a difference, a failed or missing seal), leaving
- * *after before it.  Returns 1 when it stopped so (the caller then runs
+ * The same batch read only: checks the same trainees as
+ * rl_progress_check_batch would, writes nothing, moves *after and
+ * *checked alike, and stops at the first trainee whose rows would be
+ * rewritten (a difference, a failed or missing seal), leaving *after
+ * before it.  Returns 1 when it stopped so (the caller then runs
  * rl_progress_check_batch from there in a write transaction), 0 when
- * every trainee it read was right, -1 on error.  A server's check holds
- * no write lock while it reads (issue 18).
+ * every trainee it read was right (or pause said stop), -1 on error.
+ * Outside any transaction of the caller's: it opens short read
+ * transactions of its own, one for the trainees' ids and, per trainee,
+ * one for the entries and one for the cached rows, and computes the
+ * figures between them with none open, calling pause (when not NULL;
+ * non-zero: stop there) before each trainee's.  So a server's check,
+ * which runs under SCHED_IDLE and can be starved for as long as the
+ * server is busy, is starved holding no lock and no snapshot (a SQLite
+ * WAL checkpoints past it; issue 18).  Two snapshots can only make a
+ * trainee look dirty who is not; rl_progress_check_batch then finds
+ * nothing to rewrite.
  */
-int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int *checked, struct rl_error *err);
+int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int *checked, int (*pause)(void),
+				 struct rl_error *err);
 
 /*
  * One trainee's start-up check, for a reader that found their caches

@@ -296,7 +296,8 @@ fail:
 	return -1;
 }
 
-int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int *checked, struct rl_error *err)
+int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int *checked, int (*pause)(void),
+				 struct rl_error *err)
 {
 	const struct rl_tools *tools = rl_tools_default(err);
 	int64_t ids[RL_PROGRESS_CHECK_BATCH_MAX];
@@ -306,14 +307,26 @@ int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int 
 	*checked = 0;
 	if (max < 1 || max > RL_PROGRESS_CHECK_BATCH_MAX)
 		max = RL_PROGRESS_CHECK_BATCH_MAX;
-	if (!tools || rl_rows_progress_enrolled_after(db, *after, max, ids, &n, err) < 0)
+	if (!tools || rl_db_begin_read(db, err) < 0)
+		return -1;
+	rc = rl_rows_progress_enrolled_after(db, *after, max, ids, &n, err);
+	rl_db_end_read(db);
+	if (rc < 0)
 		return -1;
 	memset(&it, 0, sizeof(it));
 	for (int i = 0; i < n && rc == 0; i++) {
-		if (sweep_read(db, ids[i], &it, err) < 0) {
+		/* The entries in one short read transaction ... */
+		if (rl_db_begin_read(db, err) < 0) {
 			rc = -1;
 			break;
 		}
+		rc = sweep_read(db, ids[i], &it, err);
+		rl_db_end_read(db);
+		if (rc < 0)
+			break;
+		/* ... the figures with none open (where a starved check waits: it holds no snapshot) ... */
+		if (pause && pause() != 0)
+			break;
 		sweep_compute(&it, tools);
 		if (!it.ok) {
 			*err = it.err;
@@ -323,7 +336,14 @@ int rl_progress_check_batch_read(struct rl_db *db, int64_t *after, int max, int 
 			rc = -1;
 			break;
 		}
-		if ((rc = prog_rows_need_write(db, ids[i], it.c, &it.w, err)) == 0) {
+		/* ... and the cached rows in another. */
+		if (rl_db_begin_read(db, err) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = prog_rows_need_write(db, ids[i], it.c, &it.w, err);
+		rl_db_end_read(db);
+		if (rc == 0) {
 			*after = ids[i];
 			(*checked)++;
 		}

@@ -12,7 +12,6 @@
 
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 start_server
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token)
 TRAINEE=$(field "Tomasz Nowak" token)
 

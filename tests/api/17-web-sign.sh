@@ -15,7 +15,6 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 start_server --web web
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token)
 ELL=$(field "David Ellis" token); ELLID=$(field "David Ellis" id)
 LUK=$(field "Lukas Weber" token)

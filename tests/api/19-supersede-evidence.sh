@@ -11,7 +11,6 @@
 
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 start_server
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token); FID=$(field "Amelia Hart" id)
 LOGKEY=$(curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger/key" | jget 'j["public_key"]')
 curl -s -H "Authorization: Bearer $FAC" "$URL/api/v1/ledger?count=100000" > "$WORK/export.jsonl"

@@ -17,7 +17,6 @@
 
 demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(tok 1); ADM=$(tok 2)
 ptype() { jget 'j.get("type","")' < "$WORK/body"; }
 pdetail() { jget 'j.get("detail","")' < "$WORK/body"; }
@@ -29,7 +28,7 @@ read -r TR TE <<<"$(sql "select trainer_id, trainee_id from sessions where statu
 OT=$(sql "select id from users where roles & 1 <> 0 and id not in (select trainee_id from sessions where trainer_id = $TR) order by id limit 1")
 TOKTR=$(tok "$TR"); TOKTE=$(tok "$TE"); TOKOT=$(tok "$OT")
 TRKEY=$(sql "select public_key from keys where user_id = $TR" | head -1)
-TRKEY=$(grep "\"id\":$TR," "$WORK/people.jsonl" | jget 'j["public_key"]')
+TRKEY=$(pk_of "$TR")
 check "setup: trainer $TR, their trainee $TE, and trainee $OT who is not theirs" "-n $TE -a -n $OT -a -n $TRKEY" = "-n $TE -a -n $OT -a -n $TRKEY"
 
 # The trainee logs a session with notes naming the trainer.

@@ -12,7 +12,6 @@
 . "$(dirname "$0")/../lib.sh"
 
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token)
 before_src=$(sha256sum "$DB" | cut -d' ' -f1)
 

@@ -27,16 +27,17 @@ KEYS="$WORK/keys"
 raslogd() { "$RASLOGD" --db "$URI" --key-dir "$KEYS" "$@"; }
 ok "raslogd init on PostgreSQL" raslogd init
 raslogd demo --keys "$WORK/people-keys" > "$WORK/people.jsonl" 2>/dev/null
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token)
 TRAINEE=$(field "Tomasz Nowak" token)
 TRAINEE_ID=$(field "Tomasz Nowak" id)
 TRAINER=$(pg_psql raslog "select trainer_id from assignments where trainee_id = $TRAINEE_ID limit 1")
-TRAINER_TOK=$(grep "\"id\":$TRAINER," "$WORK/people.jsonl" | jget 'j["token"]')
+TRAINER_TOK=$(tok "$TRAINER")
 
 serve() { # serve NAME -> URL_<NAME>, PID_<NAME>
 	p=$(free_port)
-	raslogd serve --listen "127.0.0.1:$p" --write-rate 0 >"$WORK/server-$1.log" 2>&1 &
+	# ("$RASLOGD" itself, not the function: $! is then the server, not a subshell that would
+	# leave it running when killed.)
+	"$RASLOGD" --db "$URI" --key-dir "$KEYS" serve --listen "127.0.0.1:$p" --write-rate 0 >"$WORK/server-$1.log" 2>&1 &
 	eval "PID_$1=$!; URL_$1=http://127.0.0.1:$p"
 	for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$p/api/v1/health" >/dev/null && return 0; sleep 0.05; done
 	return 1
@@ -136,7 +137,7 @@ check "both servers report the same head" \
 rc=$?; check "raslog audit through B agrees with the ledger" "$rc" = 0; [ "$rc" = 0 ] || sed "s/^/#   /" "$WORK/audit.out" | head -8
 
 for s in A B; do
-	eval "kill -TERM \$PID_$s; wait \$PID_$s 2>/dev/null"
+	eval "stop_pid \$PID_$s"
 	check "no sanitizer report from server $s" "$(grep -c 'Sanitizer\|runtime error' "$WORK/server-$s.log")" = 0
 done
 pg_stop

@@ -37,6 +37,7 @@ mkdir -m 0700 "$S"; [ "$(id -u)" = 0 ] && chown nobody: "$S"
 ok "pg_basebackup makes the standby" pg_as_owner "$PG_BIN/pg_basebackup" \
 	-d "host=$P user=raslog application_name=standby1" -D "$S/data" -X stream -R
 echo "unix_socket_directories = '$S'" >>"$S/data/postgresql.conf"
+pg_track "$S" # (stopped at the end, or by tests/lib.sh's cleanup on the way out)
 ok "the standby starts" pg_as_owner "$PG_BIN/pg_ctl" -D "$S/data" -l "$S/server.log" -w -t 30 start
 for _ in $(seq 1 100); do
 	[ "$("$PSQL" -X -At -h "$P" -U raslog -d postgres -c "select sync_state from pg_stat_replication where application_name = 'standby1'")" = sync ] && break
@@ -56,7 +57,7 @@ read -r trainee trainee_tok <<<"$(mk "Failover Trainee" fe trainee)"
 raslogd user assign --trainee "$trainee" --trainer "$trainer" >/dev/null 2>&1 || true
 
 PORT=$(free_port); URL="http://127.0.0.1:$PORT"; export RASLOG_SERVER="$URL"
-raslogd serve --listen "127.0.0.1:$PORT" --write-rate 0 >"$WORK/server.log" 2>&1 &
+"$RASLOGD" --db "$URI" --key-dir "$KEYS" serve --listen "127.0.0.1:$PORT" --write-rate 0 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 200); do curl -sf "$URL/api/v1/health" >/dev/null && break; sleep 0.05; done
 check "raslogd serves on the primary" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/health")" = 200
@@ -161,8 +162,7 @@ check "the ledger is dense" \
 	"$("$PSQL" -X -At -h "$S" -U raslog -d raslog -c "select count(*) = coalesce(max(idx) + 1, 0) from ledger")" = t
 ok "raslog verify passes against the promoted standby" "$RASLOG" --token "$trainer_tok" verify
 
-kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
+stop_pid "$SERVER_PID"; SERVER_PID=""
 check "no sanitizer report from raslogd" "$(grep -c 'Sanitizer\|runtime error' "$WORK/server.log")" = 0
-pg_as_owner "$PG_BIN/pg_ctl" -D "$S/data" -m immediate -w stop >/dev/null 2>&1
-pg_stop
+pg_stop_all
 finish

@@ -6,11 +6,9 @@
 "$RASLOGD" --db "$DB" demo > "$WORK/people.jsonl" 2>/dev/null
 PROGRAMME="Wessex robotic surgery programme – 2026"
 start_server --programme-name "$PROGRAMME"
-token() { grep "$1" "$WORK/people.jsonl" | jget 'j["token"]'; }
-id() { grep "$1" "$WORK/people.jsonl" | jget 'j["id"]'; }
-FAC=$(token "Amelia Hart")
-TR=$(token "Priya Raman"); TRID=$(id "Priya Raman")
-OTHER=$(token "Mei Chen")
+FAC=$(field "Amelia Hart" token)
+TR=$(field "Priya Raman" token); TRID=$(field "Priya Raman" id)
+OTHER=$(field "Mei Chen" token)
 sql "update users set gmc='7654321' where id=$TRID"
 
 st=$(req_to GET "/api/v1/trainees/$TRID/export?format=pdf" "$FAC" "$WORK/p.pdf")

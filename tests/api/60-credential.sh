@@ -10,7 +10,6 @@
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 PROGRAMME="Northern Deanery robotic surgery programme"
 start_server --programme-name "$PROGRAMME"
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 FAC=$(field "Amelia Hart" token); FACID=$(field "Amelia Hart" id)
 ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
 ELIG=$(field "Tomasz Nowak" token); ELIGID=$(field "Tomasz Nowak" id)
@@ -53,7 +52,7 @@ check "a trainee who is not accredited gets 409" "$st-$(jget 'j["type"]' < "$WOR
 
 # Faculty revoke the accreditation with a signed statement (signed by Node's crypto, not raslog).
 ACCINDEX=$(jget 'j["id"].split(":")[-1]' < "$WORK/cred.json")
-FACKEY=$(grep "Amelia Hart" "$WORK/people.jsonl" | jget 'j["public_key"]')
+FACKEY=$(field "Amelia Hart" public_key)
 python3 -c 'import json,sys,datetime; print(json.dumps({"v":1,"type":"revocation","subject":int(sys.argv[1]),"accreditation_index":int(sys.argv[2]),"reason":"Accreditation withdrawn after review","signer":int(sys.argv[3]),"key":sys.argv[4],"signed_at":datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))' \
 	"$ACCID" "$ACCINDEX" "$FACID" "$FACKEY" > "$WORK/stmt.json"
 node tests/js/sign.mjs "$WORK/keys/user-$FACID.key" "$WORK/stmt.json" > "$WORK/revoke.json"

@@ -8,7 +8,6 @@
 # credential is valid for 24 hours, so a frozen copy goes stale.
 . tests/lib.sh
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
 FAC=$(field "Amelia Hart" token); TRID=$(field "David Ellis" id)
 FORGED=(-H "Host: evil.example" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: evil.example")

@@ -8,7 +8,6 @@
 . tests/lib.sh
 "$RASLOGD" --db "$DB" demo --keys "$WORK/keys" > "$WORK/people.jsonl" 2>/dev/null
 start_server --auth-failures 1000
-field() { grep "$1" "$WORK/people.jsonl" | jget "j[\"$2\"]"; }
 ACC=$(field "Priya Raman" token); ACCID=$(field "Priya Raman" id)
 ELIG=$(field "Tomasz Nowak" token); ELIGID=$(field "Tomasz Nowak" id)
 FAC=$(field "Amelia Hart" token)

@@ -29,7 +29,6 @@ print(json.dumps({"kind":"simulator","trainer":int(sys.argv[2]),"filename":os.pa
 	curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer ${3:-$TOKT}" \
 		-H 'Content-Type: application/json' --data-binary @"$WORK/upload.json" "$URL/api/v1/imports"
 }
-field() { jget "$1" <"$WORK/body"; }
 
 # countersign ID [DECISION] [TOKEN] [SIGNER]: builds the statement from GET /imports/ID, signs with Node.
 countersign() {
@@ -58,22 +57,22 @@ else:
     import csv; print(sum(1 for _ in csv.DictReader(open(p))))' "$DATA/$f")
 	st=$(upload "$DATA/$f")
 	check "$f: imported 201" "$st" = 201
-	check "$f: pending, $want attempts, sha256 of the file" "$(field 'j["status"]+" "+str(j["attempts"])+" "+j["sha256"]')" = \
+	check "$f: pending, $want attempts, sha256 of the file" "$(j 'j["status"]+" "+str(j["attempts"])+" "+j["sha256"]')" = \
 		"pending $want $(sha256sum "$DATA/$f" | cut -c1-64)"
-	id=$(field 'j["id"]')
+	id=$(j 'j["id"]')
 	eval "ID_${f%%.*}=$id"
 	st=$(api GET "/api/v1/imports/$id" "$TOK1")
-	check "$f: the named trainer reads it with $want parsed attempts" "$st $(field 'len(j["items"])')" = "200 $want"
-	digest=$(field 'j["attempts_sha256"]')
+	check "$f: the named trainer reads it with $want parsed attempts" "$st $(j 'len(j["items"])')" = "200 $want"
+	digest=$(j 'j["attempts_sha256"]')
 	check "$f: attempts_sha256 is SHA-256 of JCS(items), recomputed by Node" "$(cd $JS && node --input-type=module -e '
 import c from "canonicalize"; import { createHash } from "node:crypto"; import { readFileSync } from "node:fs";
 const j = JSON.parse(readFileSync(0, "utf8")); console.log(createHash("sha256").update(c(j.items)).digest("hex"));' <"$WORK/body")" = "$digest"
 done
-check "attempt_at with an offset is stored in UTC" "$(api GET /api/v1/imports/$ID_robotix "$TOKT" >/dev/null; field 'j["items"][0]["attempt_at"]')" = "2025-03-10T09:20:00Z"
-check "metric.<name> extras are kept as text" "$(field 'j["items"][0]["extra"]["camera_path_length_cm"]')" = "188.2"
+check "attempt_at with an offset is stored in UTC" "$(api GET /api/v1/imports/$ID_robotix "$TOKT" >/dev/null; j 'j["items"][0]["attempt_at"]')" = "2025-03-10T09:20:00Z"
+check "metric.<name> extras are kept as text" "$(j 'j["items"][0]["extra"]["camera_path_length_cm"]')" = "188.2"
 
 st=$(upload "$DATA/simnow.csv")
-check "the same file again is refused 409 duplicate-import" "$st $(field 'j["type"].split("/")[-1].split(":")[-1]')" = "409 duplicate-import"
+check "the same file again is refused 409 duplicate-import" "$st $(j 'j["type"].split("/")[-1].split(":")[-1]')" = "409 duplicate-import"
 check "a duplicate stores nothing" "$(count)" = 4
 
 # ------------------------------------------------------------ who sees what
@@ -84,9 +83,9 @@ check "another trainee gets 404" "$st" = 404
 st=$(api GET /api/v1/imports/$ID_simnow "$TOKF")
 check "faculty read it" "$st" = 200
 st=$(api GET "/api/v1/imports?status=pending" "$TOK1")
-check "the trainer's list holds the 4 pending imports" "$st $(field 'len(j["items"])')" = "200 4"
+check "the trainer's list holds the 4 pending imports" "$st $(j 'len(j["items"])')" = "200 4"
 st=$(api GET "/api/v1/imports?status=pending" "$TOK2")
-check "another trainer's pending list is empty" "$st $(field 'len(j["items"])')" = "200 0"
+check "another trainer's pending list is empty" "$st $(j 'len(j["items"])')" = "200 0"
 st=$(api GET "/api/v1/imports?status=bogus" "$TOK1")
 check "a bad status filter is 400" "$st" = 400
 st=$(upload "$DATA/mimic.csv" "$T1" "$TOK1")
@@ -98,19 +97,19 @@ check "a trainer not named on the import cannot countersign it (404)" "$st" = 40
 for f in simnow mimic robotix; do
 	eval "id=\$ID_$f"
 	st=$(countersign "$id")
-	check "$f: countersigned by the named trainer (201)" "$st $(field 'j["type"]')" = "201 simulator_import"
+	check "$f: countersigned by the named trainer (201)" "$st $(j 'j["type"]')" = "201 simulator_import"
 done
 st=$(countersign $ID_versius rejected)
 check "versius: rejected with a reason (201)" "$st" = 201
 st=$(countersign $ID_simnow)
 check "a second countersignature is refused 409" "$st" = 409
 st=$(api GET /api/v1/imports/$ID_simnow "$TOKT")
-check "the import is signed with its ledger index" "$(field 'j["status"]+" "+str(type(j["signoff"]["ledger_index"]).__name__)')" = "signed int"
+check "the import is signed with its ledger index" "$(j 'j["status"]+" "+str(type(j["signoff"]["ledger_index"]).__name__)')" = "signed int"
 check "the rejected import says so" "$(sql "SELECT status FROM imports WHERE id=$ID_versius")" = rejected
 
 # A statement whose digest does not match the stored attempts is refused.
 st=$(upload "$DATA/mimic.csv" "$T1" "$TOKT2")
-ID_other=$(field 'j["id"]')
+ID_other=$(j 'j["id"]')
 check "the same file is importable by another trainee" "$st" = 201
 curl -s -H "Authorization: Bearer $TOK1" "$URL/api/v1/imports/$ID_other" >/dev/null
 countersign "$ID_other" >/dev/null
@@ -123,7 +122,7 @@ EOF
 sql "UPDATE imports SET status='pending', signed_by=NULL, signed_at=NULL, signoff_index=NULL WHERE id=$ID_other"
 node $JS/sign.mjs "$KEYS/user-$T1.key" "$WORK/stmt.json" >"$WORK/stmt.signed"
 st=$(api POST /api/v1/signoffs "$TOK1" "$(cat "$WORK/stmt.signed")")
-check "a statement with another attempts digest is refused (statement-mismatch)" "$st $(field 'j["type"].split("/")[-1].split(":")[-1]')" = "422 statement-mismatch"
+check "a statement with another attempts digest is refused (statement-mismatch)" "$st $(j 'j["type"].split("/")[-1].split(":")[-1]')" = "422 statement-mismatch"
 python3 - "$WORK/stmt.json" <<'EOF'
 import json, sys, datetime
 s = json.load(open(sys.argv[1])); del s["import"]["results"]
@@ -132,7 +131,7 @@ json.dump(s, open(sys.argv[1], "w"))
 EOF
 node $JS/sign.mjs "$KEYS/user-$T1.key" "$WORK/stmt.json" >"$WORK/stmt.signed"
 st=$(api POST /api/v1/signoffs "$TOK1" "$(cat "$WORK/stmt.signed")")
-check "a statement without the attempts' results is refused (statement-mismatch)" "$st $(field 'j["type"].split("/")[-1].split(":")[-1]')" = "422 statement-mismatch"
+check "a statement without the attempts' results is refused (statement-mismatch)" "$st $(j 'j["type"].split("/")[-1].split(":")[-1]')" = "422 statement-mismatch"
 
 # ------------------------------------------------------------ raslog verify
 curl -s -H "Authorization: Bearer $TOKF" "$URL/api/v1/ledger" >"$WORK/ledger.jsonl"
@@ -147,7 +146,7 @@ before=$(count)
 bad() { # bad DESCRIPTION FILE-CONTENT WANT-ROW WANT-COLUMN
 	printf '%s' "$2" >"$WORK/bad.csv"
 	st=$(upload "$WORK/bad.csv")
-	got=$(field '" ".join(str(e["row"])+":"+e["column"] for e in j.get("row_errors",[]))')
+	got=$(j '" ".join(str(e["row"])+":"+e["column"] for e in j.get("row_errors",[]))')
 	check "$1: refused 400 naming row $3 column $4" "$st $(echo "$got" | tr ' ' '\n' | grep -cx "$3:$4")" = "400 1"
 }
 H='platform,exercise,attempt_at,duration_s,score_pct,passed'
@@ -194,7 +193,7 @@ sim_mimic,\"Ring Walk,2025-01-01T10:00:00Z,100,90,true
 " 2 "(row)"
 printf 'platform,exercise\nsim_mimic,Ring\0Walk\n' >"$WORK/bin.csv"
 st=$(upload "$WORK/bin.csv")
-check "a NUL byte (binary junk) is refused at its line" "$st $(field 'j["row_errors"][0]["row"]')" = "400 2"
+check "a NUL byte (binary junk) is refused at its line" "$st $(j 'j["row_errors"][0]["row"]')" = "400 2"
 head -c 3000 /dev/urandom >"$WORK/junk.bin"
 st=$(upload "$WORK/junk.bin")
 check "random bytes are refused 400" "$st" = 400
@@ -206,10 +205,10 @@ st=$(upload "$WORK/huge.csv")
 check "a 10 MB file is refused 413" "$st" = 413
 printf '[{"platform":"sim_mimic","exercise":"Ring Walk","attempt_at":"2025-01-01T10:00:00Z","duration_s":100,"score_pct":"90","passed":true}]' >"$WORK/bad.json"
 st=$(upload "$WORK/bad.json")
-check "JSON: a score given as a string is refused at attempt 1, score_pct" "$st $(field 'str(j["row_errors"][0]["row"])+":"+j["row_errors"][0]["column"]')" = "400 1:score_pct"
+check "JSON: a score given as a string is refused at attempt 1, score_pct" "$st $(j 'str(j["row_errors"][0]["row"])+":"+j["row_errors"][0]["column"]')" = "400 1:score_pct"
 printf '[{"platform":"sim_mimic","exercise":"Ring Walk","attempt_at":"2025-01-01T10:00:00Z","duration_s":100,"score_pct":90,"passed":true},{"platform":"sim_mimic","exercise":"X","attempt_at":"2025-01-01T10:00:00Z","duration_s":100,"score_pct":101,"passed":true}]' >"$WORK/bad.json"
 st=$(upload "$WORK/bad.json")
-check "JSON: a score of 101 in attempt 2 is named" "$st $(field 'str(j["row_errors"][0]["row"])+":"+j["row_errors"][0]["column"]')" = "400 2:score_pct"
+check "JSON: a score of 101 in attempt 2 is named" "$st $(j 'str(j["row_errors"][0]["row"])+":"+j["row_errors"][0]["column"]')" = "400 2:score_pct"
 check "nothing was stored from any malformed file" "$(count)" = "$before"
 
 # ------------------------------------------------------------ the CLI
@@ -241,12 +240,12 @@ for l in open('$WORK/people.jsonl'):
 LW=$(id_of "Dr Lukas Weber"); FG=$(id_of "Dr Fiona Grant")
 TOKLW=$(tok $LW); TOKFG=$(tok $FG)
 REQ=simulator_proficiency/benchmarks
-figure() { api GET "/api/v1/trainees/$LW/progress" "$TOKF" >/dev/null; field "[r for m in j['modules'] for r in m['requirements'] if r['key']=='$1'][0]['signed']"; }
+figure() { api GET "/api/v1/trainees/$LW/progress" "$TOKF" >/dev/null; j "[r for m in j['modules'] for r in m['requirements'] if r['key']=='$1'][0]['signed']"; }
 check "Lukas starts with no simulator benchmark" "$(figure $REQ)" = 0
 for f in simnow.csv mimic.csv robotix.json versius.csv; do
 	was=$(figure $REQ)
 	st=$(upload "$DATA/$f" "$FG" "$TOKLW")
-	id=$(field 'j["id"]')
+	id=$(j 'j["id"]')
 	check "$f: Lukas's import is pending (201)" "$st" = 201
 	check "$f: a pending import counts nothing" "$(figure $REQ)" = "$was"
 	st=$(countersign "$id" confirmed "$TOKFG" "$FG")

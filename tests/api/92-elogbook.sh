@@ -16,13 +16,9 @@ KEYS="$WORK/keys"
 demo_keys # tests/lib.sh: the demo, $WORK/keys, $WORK/people.jsonl; tok ID and pk_of ID
 start_server
 
-person() { python3 -c "import json,sys
-for l in open('$WORK/people.jsonl'):
-    p=json.loads(l)
-    if p['name']==sys.argv[1] or str(p['id'])==sys.argv[1]: print(p[sys.argv[2]])" "$1" "$2"; }
-TW=$(person "Dr Tomasz Nowak" id); TOKTW=$(person "$TW" token)
-DE=$(person "Mr David Ellis" id); TOKDE=$(person "$DE" token)
-TOKF=$(person 1 token)
+TW=$(field "Dr Tomasz Nowak" id); TOKTW=$(tok "$TW")
+DE=$(field "Mr David Ellis" id); TOKDE=$(tok "$DE")
+TOKF=$(tok 1)
 imports() { sql "SELECT count(*) FROM imports WHERE kind = 'elogbook'"; }
 sessions() { sql "SELECT count(*) FROM sessions"; }
 
@@ -34,7 +30,6 @@ print(json.dumps({"kind":"elogbook","filename":os.path.basename(sys.argv[1]),
 	curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer ${2:-$TOKTW}" \
 		-H 'Content-Type: application/json' --data-binary @"$WORK/upload.json" "$URL/api/v1/imports"
 }
-field() { jget "$1" <"$WORK/body"; }
 
 # ------------------------------------------------------------ the sample
 robotic=$(python3 -c 'import csv,sys
@@ -44,29 +39,29 @@ before=$(sessions)
 st=$(upload "$DATA/elogbook.csv")
 check "elogbook.csv: imported 201" "$st" = 201
 check "the import is an eLogbook file of $rows rows, the file's sha256, imported" \
-	"$(field 'j["kind"]+" "+j["status"]+" "+str(j["attempts"])+" "+j["sha256"]')" = \
+	"$(j 'j["kind"]+" "+j["status"]+" "+str(j["attempts"])+" "+j["sha256"]')" = \
 	"elogbook imported $rows $(sha256sum "$DATA/elogbook.csv" | cut -c1-64)"
-check "its $robotic robotic rows became sessions (the laparoscopic one did not)" "$(field 'len(j["sessions"])')" = "$robotic"
+check "its $robotic robotic rows became sessions (the laparoscopic one did not)" "$(j 'len(j["sessions"])')" = "$robotic"
 check "... and exactly those sessions were created" "$(( $(sessions) - before ))" = "$robotic"
-ID1=$(field 'j["id"]')
-S=$(field '" ".join(str(s) for s in j["sessions"])')
+ID1=$(j 'j["id"]')
+S=$(j '" ".join(str(s) for s in j["sessions"])')
 set -- $S; S1=$1
 api GET "/api/v1/sessions/$S1" "$TOKTW" >/dev/null
 check "row 2: a pending console session, supervision S-TS as the claimed role, for the named consultant" \
-	"$(field 'j["status"]+" "+j["activity"]+" "+j["role"]+" "+str(j["trainer"])+" "+j["date"]+" "+str(j["minutes"])+" "+j["platform"]')" = \
+	"$(j 'j["status"]+" "+j["activity"]+" "+j["role"]+" "+str(j["trainer"])+" "+j["date"]+" "+str(j["minutes"])+" "+j["platform"]')" = \
 	"pending console_full S-TS $DE 2025-01-14 180 davinci_xi"
-check "the hospital is the site and the procedure is kept" "$(field 'j["site"]+"|"+j["procedure"]')" = \
+check "the hospital is the site and the procedure is kept" "$(j 'j["site"]+"|"+j["procedure"]')" = \
 	"St James's University Hospital|Robotic radical prostatectomy"
 api GET "/api/v1/sessions/$2" "$TOKTW" >/dev/null
 check "row 3: a bedside session with role A and the default 60 minutes (the eLogbook has no duration)" \
-	"$(field 'j["activity"]+" "+j["role"]+" "+str(j["minutes"])')" = "bedside_assist A 60"
+	"$(j 'j["activity"]+" "+j["role"]+" "+str(j["minutes"])')" = "bedside_assist A 60"
 api GET "/api/v1/sessions/$3" "$TOKTW" >/dev/null
 check "row 5: the consultant named by email, the quoted procedure with a comma kept" \
-	"$(field 'str(j["trainer"])+" "+j["role"]+"|"+j["procedure"]')" = "$DE S-TU|Robotic anterior resection, high tie"
+	"$(j 'str(j["trainer"])+" "+j["role"]+"|"+j["procedure"]')" = "$DE S-TU|Robotic anterior resection, high tie"
 
 # ------------------------------------------------------------ the trainer signs as usual
 api GET "/api/v1/trainees/$TW/progress" "$TOKF" >/dev/null
-was=$(field "[r for m in j['modules'] for r in m['requirements'] if r['key']=='console_full/full_cases'][0]['signed']")
+was=$(j "[r for m in j['modules'] for r in m['requirements'] if r['key']=='console_full/full_cases'][0]['signed']")
 curl -s -H "Authorization: Bearer $TOKDE" "$URL/api/v1/sessions/$S1" | python3 -c '
 import json, sys, datetime
 s = json.load(sys.stdin)
@@ -74,31 +69,31 @@ certified = ["id","trainee","trainer","date","minutes","activity","platform","si
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 print(json.dumps({"v":1,"type":"session_signoff","signer":int(sys.argv[1]),"key":sys.argv[2],"signed_at":now,
   "decision":"confirmed","role":s["role"],"session":{k: s[k] for k in certified if s.get(k) is not None}}))' \
-	"$DE" "$(person "$DE" public_key)" >"$WORK/so.json"
+	"$DE" "$(pk_of "$DE")" >"$WORK/so.json"
 node $JS/sign.mjs "$KEYS/user-$DE.key" "$WORK/so.json" >"$WORK/so.signed"
 st=$(api POST /api/v1/signoffs "$TOKDE" "$(cat "$WORK/so.signed")")
 check "the consultant signs the imported console session (201)" "$st" = 201
 api GET "/api/v1/trainees/$TW/progress" "$TOKF" >/dev/null
 check "it counts as a full console case" \
-	"$(field "[r for m in j['modules'] for r in m['requirements'] if r['key']=='console_full/full_cases'][0]['signed']")" = "$((was + 1))"
+	"$(j "[r for m in j['modules'] for r in m['requirements'] if r['key']=='console_full/full_cases'][0]['signed']")" = "$((was + 1))"
 
 # ------------------------------------------------------------ nothing twice
 n_imp=$(imports); n_s=$(sessions)
 st=$(upload "$DATA/elogbook.csv")
-check "the same file again is refused 409 duplicate-import" "$st $(field 'j["type"].split(":")[-1]')" = "409 duplicate-import"
+check "the same file again is refused 409 duplicate-import" "$st $(j 'j["type"].split(":")[-1]')" = "409 duplicate-import"
 check "... creating nothing" "$(imports) $(sessions)" = "$n_imp $n_s"
 # A later export: the same rows (one written differently, 2025-01-14 for 14/01/2025) and one new row.
 { sed 's#^14/01/2025#2025-01-14#' "$DATA/elogbook.csv"; echo '11/02/2025,Robotic radical prostatectomy,St James'"'"'s University Hospital,P,Mr David Ellis,console,200,davinci_xi'; } >"$WORK/later.csv"
 st=$(upload "$WORK/later.csv")
 check "a later export is imported (201)" "$st" = 201
-check "only its new row became a session (a stable row key)" "$(field 'len(j["sessions"])') $(( $(sessions) - n_s ))" = "1 1"
+check "only its new row became a session (a stable row key)" "$(j 'len(j["sessions"])') $(( $(sessions) - n_s ))" = "1 1"
 
 # ------------------------------------------------------------ malformed files
 n_imp=$(imports); n_s=$(sessions)
 bad() { # bad DESCRIPTION CONTENT WANT-ROW WANT-COLUMN
 	printf '%s' "$2" >"$WORK/bad.csv"
 	st=$(upload "$WORK/bad.csv")
-	got=$(field '" ".join(str(e["row"])+":"+e["column"] for e in j.get("row_errors",[]))')
+	got=$(j '" ".join(str(e["row"])+":"+e["column"] for e in j.get("row_errors",[]))')
 	check "$1: refused 400 naming row $3 column $4" "$st $(echo "$got" | tr ' ' '\n' | grep -cx "$3:$4")" = "400 1"
 }
 H='date,procedure,hospital,supervision,consultant,role'
@@ -134,7 +129,7 @@ bad "a row with more cells than the header" "$H
 " 2 "(row)"
 printf 'date,procedure\n2025-01-01,Robotic\0prostatectomy\n' >"$WORK/bin.csv"
 st=$(upload "$WORK/bin.csv")
-check "a NUL byte (binary junk) is refused at its line" "$st $(field 'j["row_errors"][0]["row"]')" = "400 2"
+check "a NUL byte (binary junk) is refused at its line" "$st $(j 'j["row_errors"][0]["row"]')" = "400 2"
 python3 -c 'import sys; sys.stdout.write("x"*(10<<20))' >"$WORK/huge.csv"
 st=$(upload "$WORK/huge.csv")
 check "a 10 MB file is refused 413" "$st" = 413
@@ -151,8 +146,8 @@ print(sorted(hashlib.sha256(base64.b64decode(i["content_base64"])).hexdigest() f
       == sorted([sys.argv[2], sys.argv[3]]))' "$WORK/sar.json" "$(sha256sum "$DATA/elogbook.csv" | cut -c1-64)" "$(sha256sum "$WORK/later.csv" | cut -c1-64)")" = "200 True"
 
 # ------------------------------------------------------------ the CLI
-AB=$(person "Dr Aisha Bello" id)
-export RASLOG_TOKEN=$(person "$AB" token)
+AB=$(field "Dr Aisha Bello" id)
+export RASLOG_TOKEN=$(tok "$AB")
 ok "raslog import elogbook uploads a file" "$RASLOG" import elogbook "$DATA/elogbook.csv" --json
 check "it prints the import record with the sessions created" "$(jget 'j["kind"]+" "+str(len(j["sessions"]))' <"$WORK/out")" = "elogbook $robotic"
 printf '%s\n2025-01-01,Robotic radical prostatectomy,LGI,Q,Mr David Ellis,console\n' "$H" >"$WORK/cli-bad.csv"

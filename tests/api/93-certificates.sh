@@ -32,7 +32,6 @@ st=$(api POST /api/v1/assignments "$tokF" "{\"trainer\":$R,\"trainee\":$T}")
 check "setup: faculty assign R to the trainee (201)" "$st" = 201
 
 count() { sql "SELECT count(*) FROM imports"; }
-field() { jget "$1" <"$WORK/body"; }
 figure() { api GET "/api/v1/trainees/$T/evidence" "$tokF" >/dev/null; jget "[r['signed'] for m in j['modules'] for r in m['requirements'] if r['key']=='$1'][0]" <"$WORK/body"; }
 served() { api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null; jget "[r['signed'] for m in j['modules'] for r in m['requirements'] if r['key']=='$1'][0]" <"$WORK/body"; }
 # upload FILE [TOKEN] [EXTRA JSON MEMBERS] -> status (reply in $WORK/body)
@@ -46,9 +45,9 @@ print(json.dumps(b))' "$1" "${3:-}" >"$WORK/upload.json"
 }
 
 check "the trainee is enrolled on ras-core version 3" \
-	"$(api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null; field 'j["curriculum"]["code"]+"-v"+str(j["curriculum"]["version"])')" = ras-core-v3
+	"$(api GET "/api/v1/trainees/$T/progress" "$tokF" >/dev/null; j 'j["curriculum"]["code"]+"-v"+str(j["curriculum"]["version"])')" = ras-core-v3
 check "its robotic_literacy/frs_online requirement is kind elearning, naming issuer and achievement" \
-	"$(field '[r["kind"]+" "+r["issuer"]+" "+r["achievement"] for m in j["modules"] for r in m["requirements"] if r["key"]=="robotic_literacy/frs_online"][0]')" = \
+	"$(j '[r["kind"]+" "+r["issuer"]+" "+r["achievement"] for m in j["modules"] for r in m["requirements"] if r["key"]=="robotic_literacy/frs_online"][0]')" = \
 	"elearning https://www.frsurgery.org https://www.frsurgery.org/achievements/frs-online-modules"
 
 # ------------------------------------------------------------ uploads
@@ -66,15 +65,15 @@ check "the same file again: refused (exit 1) as a duplicate" "$?:$(grep -c 'alre
 
 st=$(upload "$DATA/badge-unverified.json")
 check "POST /imports kind certificate (OB3 under a did:web key): 201" "$st" = 201
-ID_U=$(field 'j["id"]')
+ID_U=$(j 'j["id"]')
 check "... kept and marked unverified, with the reason" \
-	"$(field 'str(j["verified"])+" "+str(j["certificate"]["verified"])+" | "+j["certificate"]["verification"]')" = \
+	"$(j 'str(j["verified"])+" "+str(j["certificate"]["verified"])+" | "+j["certificate"]["verification"]')" = \
 	"False False | its key is not a did:key (other methods need the network to resolve)"
-check "... no trainer named: null" "$(field 'j["trainer"]')" = None
+check "... no trainer named: null" "$(j 'j["trainer"]')" = None
 st=$(upload "$DATA/xapi-passed.json")
 check "an xAPI passed statement: 201, kind xapi, unverified, result with its score" \
-	"$st $(field 'j["certificate"]["kind"]+" "+str(j["verified"])+" "+j["certificate"]["result"]')" = "201 xapi False passed, score 92%"
-ID_X=$(field 'j["id"]')
+	"$st $(j 'j["certificate"]["kind"]+" "+str(j["verified"])+" "+j["certificate"]["result"]')" = "201 xapi False passed, score 92%"
+ID_X=$(j 'j["id"]')
 as T imports >"$WORK/out" 2>&1
 check "raslog imports marks the unverified ones UNVERIFIED" "$(grep -c 'UNVERIFIED' "$WORK/out")" = 2
 as T imports --json >/dev/null 2>&1
@@ -89,13 +88,13 @@ st=$(upload "$WORK/junk.json")
 check "binary junk: 400 problem+json" "$st" = 400
 echo '{"type":["VerifiableCredential"],"credentialSubject":{"achievement":{"id":"x"}},"validFrom":"2025-01-01T00:00:00Z"}' >"$WORK/noissuer.json"
 st=$(upload "$WORK/noissuer.json")
-check "a credential with no issuer: 400 naming issuer" "$st $(field '" ".join(f["field"] for f in j["errors"])')" = "400 issuer"
+check "a credential with no issuer: 400 naming issuer" "$st $(j '" ".join(f["field"] for f in j["errors"])')" = "400 issuer"
 python3 -c 'import json; x=json.load(open("'"$DATA"'/xapi-passed.json")); x["verb"]["id"]="http://adlnet.gov/expapi/verbs/attempted"; print(json.dumps(x))' >"$WORK/attempted.json"
 st=$(upload "$WORK/attempted.json")
-check "an xAPI statement that only attempted: 400 naming verb" "$st $(field '" ".join(f["field"] for f in j["errors"])')" = "400 verb"
+check "an xAPI statement that only attempted: 400 naming verb" "$st $(j '" ".join(f["field"] for f in j["errors"])')" = "400 verb"
 python3 -c 'import json; x=json.load(open("'"$DATA"'/xapi-passed.json")); x["timestamp"]="2099-01-01T00:00:00Z"; print(json.dumps(x))' >"$WORK/future.json"
 st=$(upload "$WORK/future.json")
-check "a completion date in the future: 400 naming completed_on" "$st $(field '" ".join(f["field"] for f in j["errors"])')" = "400 completed_on"
+check "a completion date in the future: 400 naming completed_on" "$st $(j '" ".join(f["field"] for f in j["errors"])')" = "400 completed_on"
 python3 -c 'import json; x=json.load(open("'"$DATA"'/xapi-passed.json")); x["pad"]="x"*300000; print(json.dumps(x))' >"$WORK/big.json"
 st=$(upload "$WORK/big.json")
 check "a certificate over 256 KiB: 413" "$st" = 413
@@ -104,17 +103,17 @@ check "format other than json: 400" "$st" = 400
 st=$(upload "$DATA/xapi-passed.json" "$tokT" "{\"trainer\":$T}")
 check "naming myself as the trainer: 400" "$st" = 400
 st=$(upload "$DATA/xapi-passed.json" "$tokT" "{\"trainer\":$R2}")
-check "naming a trainer who does not supervise me: 400 naming trainer" "$st $(field '" ".join(f["field"] for f in j["errors"])')" = "400 trainer"
+check "naming a trainer who does not supervise me: 400 naming trainer" "$st $(j '" ".join(f["field"] for f in j["errors"])')" = "400 trainer"
 check "nothing was stored from any of them" "$(count)" = "$n0"
 
 # ------------------------------------------------------------ who may see and confirm
 st=$(api GET /api/v1/imports/$ID_U "$tokR")
 check "the assigned trainer reads the certificate (no trainer named on it)" "$st" = 200
 check "... and finds it in their pending list" \
-	"$(api GET '/api/v1/imports?status=pending' "$tokR" >/dev/null; field "sorted(i['id'] for i in j['items'])")" = "[$ID_V, $ID_U, $ID_X]"
+	"$(api GET '/api/v1/imports?status=pending' "$tokR" >/dev/null; j "sorted(i['id'] for i in j['items'])")" = "[$ID_V, $ID_U, $ID_X]"
 st=$(api GET /api/v1/imports/$ID_U "$tokR2")
 check "an unassigned trainer gets 404" "$st" = 404
-check "... and an empty pending list" "$(api GET '/api/v1/imports?status=pending' "$tokR2" >/dev/null; field 'len(j["items"])')" = 0
+check "... and an empty pending list" "$(api GET '/api/v1/imports?status=pending' "$tokR2" >/dev/null; j 'len(j["items"])')" = 0
 
 check "before any confirmation the elearning requirement counts 0" "$(figure robotic_literacy/frs_online)" = 0
 as R2 import confirm "$ID_U" --unverified-ok --yes >"$WORK/out" 2>&1
@@ -145,7 +144,7 @@ stmt "$ID_U" confirmed
 node tests/js/sign.mjs "$KEY_R" "$WORK/stmt.json" >"$WORK/stmt.signed" 2>"$WORK/sign.err"
 st=$(api POST /api/v1/signoffs "$tokR" "$(cat "$WORK/stmt.signed")")
 check "the server refuses an unverified confirmation without unverified_ok: 409 unverified-certificate" \
-	"$st $(field 'j["type"].split(":")[-1]')" = "409 unverified-certificate"
+	"$st $(j 'j["type"].split(":")[-1]')" = "409 unverified-certificate"
 stmt "$ID_V" confirmed '{"unverified_ok":true}'
 node tests/js/sign.mjs "$KEY_R" "$WORK/stmt.json" >"$WORK/stmt.signed" 2>>"$WORK/sign.err"
 st=$(api POST /api/v1/signoffs "$tokR" "$(cat "$WORK/stmt.signed")")
@@ -155,26 +154,26 @@ node tests/js/sign.mjs "$KEY_R" "$WORK/stmt.json" >"$WORK/stmt.signed" 2>>"$WORK
 st=$(api POST /api/v1/signoffs "$tokR" "$(cat "$WORK/stmt.signed")")
 # The import member lacks what the certificate holds: refused as a 400 naming the missing members by path.
 check "... and a statement that does not commit to the certificate as held: refused (400, statement.import.* named)" \
-	"$st $(field '"statement.import." in json.dumps(j.get("errors", j))')" = "400 True"
+	"$st $(j '"statement.import." in json.dumps(j.get("errors", j))')" = "400 True"
 
 as R import confirm "$ID_U" --unverified-ok --yes --json >"$WORK/out" 2>"$WORK/err"
 check "the assigned trainer confirms the unverified OB3 with --unverified-ok (exit 0)" "$?" = 0
 IDX_U=$(jget 'j["ledger_index"]' <"$WORK/out")
 api GET "/api/v1/ledger/entries/$IDX_U" "$tokF" >/dev/null
 check "the statement records unverified_ok and commits to hash, issuer, achievement, date, verified" \
-	"$(field 'j["statement"]["type"]+" "+str(j["statement"]["unverified_ok"])+" "+j["statement"]["import"]["sha256"]+" "+j["statement"]["import"]["issuer"]+" "+j["statement"]["import"]["achievement"]+" "+j["statement"]["import"]["completed_on"]+" "+str(j["statement"]["import"]["verified"])')" = \
+	"$(j 'j["statement"]["type"]+" "+str(j["statement"]["unverified_ok"])+" "+j["statement"]["import"]["sha256"]+" "+j["statement"]["import"]["issuer"]+" "+j["statement"]["import"]["achievement"]+" "+j["statement"]["import"]["completed_on"]+" "+str(j["statement"]["import"]["verified"])')" = \
 	"elearning_confirmation True $(sha256sum "$DATA/badge-unverified.json" | cut -c1-64) https://www.frsurgery.org https://www.frsurgery.org/achievements/frs-online-modules 2025-03-03 False"
 check "the requirement is met once confirmed (the ledger's figure)" "$(figure robotic_literacy/frs_online)" = 1
 check "... and the served figure (the caches)" "$(served robotic_literacy/frs_online)" = 1
 figure robotic_literacy/frs_online >/dev/null
 check "its evidence names the confirmation and the certificate" \
-	"$(field '[[e["type"],e["ledger_index"],e["verified"]] for m in j["modules"] for r in m["requirements"] if r["key"]=="robotic_literacy/frs_online" for e in r["evidence"]]')" = \
+	"$(j '[[e["type"],e["ledger_index"],e["verified"]] for m in j["modules"] for r in m["requirements"] if r["key"]=="robotic_literacy/frs_online" for e in r["evidence"]]')" = \
 	"[[\"elearning\", $IDX_U, false]]"
 
 as F import confirm "$ID_V" --yes --json >"$WORK/out" 2>"$WORK/err"
 check "faculty confirm the verified OB3 (exit 0)" "$?" = 0
 check "... with no unverified_ok in the statement" \
-	"$(api GET "/api/v1/ledger/entries/$(jget 'j["ledger_index"]' <"$WORK/out")" "$tokF" >/dev/null; field '"unverified_ok" in j["statement"]')" = False
+	"$(api GET "/api/v1/ledger/entries/$(jget 'j["ledger_index"]' <"$WORK/out")" "$tokF" >/dev/null; j '"unverified_ok" in j["statement"]')" = False
 check "a certificate of another achievement counts nowhere" "$(figure robotic_literacy/frs_online)" = 1
 as R import reject "$ID_X" --reason "the course is not on the programme's list" --yes >"$WORK/out" 2>&1
 check "the assigned trainer rejects the xAPI certificate with a reason (exit 0)" "$?" = 0

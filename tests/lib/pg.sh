@@ -8,6 +8,9 @@
 #   pg_uri NAME               # postgresql:///NAME?host=DIR&user=raslog
 #   pg_psql NAME SQL          # runs SQL, prints rows unaligned (psql -At)
 #   pg_stop                   # stops the cluster and deletes DIR
+#   pg_track DIR              # a cluster at DIR started otherwise (pg_ctl), for pg_stop_all
+#   pg_stop_all               # stops every cluster this shell started and has not stopped
+#                             # (tests/lib.sh's cleanup: on every way out of a suite)
 #
 # One cluster for a whole pass of suites (tests/run.sh; a new database is
 # much cheaper than a new cluster):
@@ -28,7 +31,9 @@
 # installation's bin directory.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PG_DIR=""
+# (Sourced again, by a suite after tests/lib.sh, it forgets no cluster already started.)
+PG_DIR=${PG_DIR-}
+PG_STARTED=${PG_STARTED-} # the directories of the clusters pg_start started (or pg_track named), not yet stopped
 
 pg_available() {
 	[ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/psql" ]
@@ -74,6 +79,7 @@ pg_start() { # pg_start DIR
 	fi
 	mkdir -m 0700 "$PG_DIR" || return 1
 	[ "$(id -u)" = 0 ] && chown nobody: "$PG_DIR"
+	pg_track "$PG_DIR"
 	pg_template || return 1
 	cp -a "$PG_TEMPLATE/data" "$PG_DIR/data" || return 1
 	cat >>"$PG_DIR/data/postgresql.conf" <<EOF
@@ -110,24 +116,42 @@ pg_shared_start() { # pg_shared_start DIR
 		pg_psql raslog_test_template "$(cat tests/lib/pg-test-compat.sql)" >/dev/null
 }
 
-PG_SHARED=0
+PG_SHARED_AT=${PG_SHARED_AT-} # the run's cluster a suite has its database in (pg_shared_createdb)
 pg_shared_createdb() { # pg_shared_createdb DIR NAME
 	PG_DIR=$1
-	PG_SHARED=1
+	PG_SHARED_AT=$1
 	"$PG_BIN/createdb" -h "$PG_DIR" -U raslog -T raslog_test_template "$2"
 }
 
 pg_shared_dropdb() { # pg_shared_dropdb NAME
-	"$PG_BIN/dropdb" -h "$PG_DIR" -U raslog --if-exists --force "$1"
+	"$PG_BIN/dropdb" -h "${PG_SHARED_AT:-$PG_DIR}" -U raslog --if-exists --force "$1"
 }
 
+pg_track() { # pg_track DIR
+	case " $PG_STARTED " in *" $1 "*) ;; *) PG_STARTED="$PG_STARTED $1" ;; esac
+}
+
+# pg_stop_dir DIR: stops the cluster at DIR and deletes DIR.
 # (A suite in a shared cluster never stops it: tests/run.sh does.)
+pg_stop_dir() {
+	[ -n "$1" ] && [ "$1" != "$PG_SHARED_AT" ] || return 0
+	if [ -d "$1/data" ]; then
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null 2>&1
+	fi
+	rm -rf "$1"
+	psd_left=""
+	for psd_d in $PG_STARTED; do [ "$psd_d" = "$1" ] || psd_left="$psd_left $psd_d"; done
+	PG_STARTED=$psd_left
+}
+
 pg_stop() {
 	[ -n "$PG_DIR" ] || return 0
-	[ "$PG_SHARED" = 1 ] && return 0
-	if [ -d "$PG_DIR/data" ]; then
-		pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
-	fi
-	rm -rf "$PG_DIR"
+	[ "$PG_DIR" != "$PG_SHARED_AT" ] || return 0
+	pg_stop_dir "$PG_DIR"
+	PG_DIR=""
+}
+
+pg_stop_all() {
+	for psa_d in $PG_STARTED; do pg_stop_dir "$psa_d"; done
 	PG_DIR=""
 }

@@ -38,6 +38,24 @@ names=$(for j in sqlite:tests/api/01-sessions.sh postgresql:tests/api/01-session
 	browser:sqlite browser:postgresql fuzz:short unit:all jcs:cross; do job_name "$j"; done | tr '\n' ' ')
 [ "$names" = "api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz unit jcs-cross " ]
 tap $? "job_name: the pool's steps are named as the summary and times.txt show them ($names)"
+# Servers left running.  The stand-in raslogd is a copy of sleep under that name (a process named
+# raslogd, no database needed); "$tmp/raslogd 300" names the ones these checks start.
+cp "$(command -v sleep)" "$tmp/raslogd"
+standins() { pgrep -f "^$tmp/raslogd 30[01]\$"; }
+run_step "api/x-stray" sh -c '"$1" 300 & echo "ok 1 - a"' _ "$tmp/raslogd" >/dev/null
+[ "$(cat "$OUT/api/x-stray.status")" = 1 ] && grep -q '^not ok - the step left servers running' "$OUT/api/x-stray.log" &&
+	[ -z "$(standins)" ]
+tap $? "run_step: a step that leaves a raslogd running fails, and it is killed ($(grep -c raslogd "$OUT/api/x-stray.log") lines name it)"
+# A suite (tests/lib.sh) whose server's $! is a subshell's (a shell function run with &), which
+# kills that subshell and then fails its way out: the server is stopped all the same.
+BIN=/nonexistent RASLOG_TEST_PYHELPER=0 bash -c '. tests/lib.sh; serve() { "$1" 300; }; serve "$1" & p=$!
+	"$1" 301 & sleep 0.2; kill -TERM $p; exit 1' _ "$tmp/raslogd" >"$tmp/got" 2>&1
+[ -z "$(standins)" ] && grep -q '^# stopping raslogd left running by the suite' "$tmp/got"
+tap $? "tests/lib.sh: a suite's servers are stopped on its way out, one orphaned by its subshell's death too ($(grep -c . "$tmp/got") lines)"
+BIN=/nonexistent RASLOG_TEST_PYHELPER=0 bash -c '. tests/lib.sh; serve() { "$1" 300; }; serve "$1" & SERVER_PID=$!
+	sleep 0.2; stop_server; [ -z "$(pgrep -f "^$1 300\$")" ] || exit 1; echo stopped' _ "$tmp/raslogd" >"$tmp/got" 2>&1
+[ "$(tail -1 "$tmp/got")" = stopped ]
+tap $? "tests/lib.sh: stop_server stops the server under a subshell's SERVER_PID ($(tail -1 "$tmp/got"))"
 
 picked=$(for j in api/01-sessions api-pg/01-sessions cli-pg/cli browser browser-pg fuzz; do
 	RASLOG_TEST_ONLY='^(api-pg|cli-pg)/|^browser-pg$' wanted "$j" && echo "$j"; done | tr '\n' ' ')
@@ -58,7 +76,7 @@ for u in test_a test_b; do
 	chmod +x "$tmp/build/tests/$u"
 done
 : >"$tmp/build/tests/test_not_executable"
-(BUILD=$tmp/build RASLOG_UNIT_PG_URI=postgresql://u run_job unit:all) >"$tmp/line"
+(BUILD=$tmp/build RASLOG_TEST_ONLY= RASLOG_UNIT_PG_URI=postgresql://u run_job unit:all) >"$tmp/line"
 [ "$(cat "$OUT/unit/test_a.log" "$OUT/unit/test_b.log")" = "ok 1 - test_a [postgresql://u] [TAP]
 ok 1 - test_b [postgresql://u] [TAP]" ] && [ "$(cat "$OUT/unit/test_a.status" "$OUT/unit/test_b.status")" = "0
 0" ] && [ ! -e "$OUT/unit/test_not_executable.log" ] && [ -z "${RASLOG_TEST_PG_URI:-}" ]
@@ -297,4 +315,12 @@ tap $? "tests/lib/sql.sh runs a statement on a PostgreSQL database given by its 
 pg_stop
 [ ! -d "$shared" ]
 tap $? "tests/run.sh's pg_stop stops the run's cluster and removes it"
+# A suite that starts a cluster of its own after tests/lib.sh's (27-pg-*, sourcing pg.sh again):
+# pg_stop_all, tests/lib.sh's cleanup, stops both, the standby pg_track names too.
+bash -c '. tests/lib/pg.sh; pg_start "$1.a" || exit 1; . tests/lib/pg.sh; pg_start "$1.b" || exit 1
+	mkdir "$1.c"; pg_track "$1.c"; pg_stop_all; [ -z "$PG_STARTED" ] || exit 2' _ "$pg_dir" >"$tmp/got" 2>&1
+st=$?
+left=$(for d in a b c; do [ -d "$pg_dir.$d" ] && echo "$d"; done; pgrep -f "postgres -D $pg_dir\.[ab]/data")
+[ $st = 0 ] && [ -z "$left" ]
+tap $? "pg_stop_all stops every cluster the shell started, one started before pg.sh was sourced again too (exit $st; left: $left)"
 finish
