@@ -494,6 +494,20 @@ static void writer_log(struct rl_writer *w, int64_t trainee, int64_t trainer, lo
 	assert_true(j.id > 0);
 }
 
+/* A writer on the test database with the progress hooks, drift reports counted in drifts from zero. */
+static struct rl_writer *writer_counting_drift(void)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_writer *w = NULL;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	ok(rl_writer_start_with(path, &rl_progress_writer_hooks, &w, &err), &err);
+	drifts = 0;
+	rl_progress_drift_hook = count_drift;
+	return w;
+}
+
 /*
  * The server's writer (rl_progress_writer_hooks) carries its memo from one
  * commit to the next while no other connection commits: sessions logged in
@@ -504,17 +518,11 @@ static void writer_log(struct rl_writer *w, int64_t trainee, int64_t trainer, lo
  */
 static void test_writer_carries_the_memo(void **state)
 {
-	struct rl_error err = RL_ERROR_INIT;
 	int64_t t = demo_id("Lukas Weber"), u = demo_id("Mei Chen"), tr = demo_id("Fiona Grant");
 	long long before = count_sessions(t);
-	struct rl_writer *w;
-	char path[128];
+	struct rl_writer *w = writer_counting_drift();
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	ok(rl_writer_start_with(path, &rl_progress_writer_hooks, &w, &err), &err);
-	drifts = 0;
-	rl_progress_drift_hook = count_drift;
 	for (int i = 0; i < 3; i++) {
 		writer_log(w, t, tr, 50 + i);
 		writer_log(w, u, tr, 70 + i);
@@ -574,16 +582,10 @@ static int signoff_run(struct rl_db *c, struct rl_job *job, struct rl_error *err
  */
 static void test_writer_folds_each_decision(void **state)
 {
-	struct rl_error err = RL_ERROR_INIT;
 	int64_t tr = demo_id("David Ellis"), t = demo_id("Lukas Weber"), s[3];
-	struct rl_writer *w;
-	char path[128];
+	struct rl_writer *w = writer_counting_drift();
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	ok(rl_writer_start_with(path, &rl_progress_writer_hooks, &w, &err), &err);
-	drifts = 0;
-	rl_progress_drift_hook = count_drift;
 	for (int i = 0; i < 3; i++) {
 		struct log_job j = { .trainee = t, .trainer = tr, .minutes = 45 + i };
 
