@@ -764,11 +764,6 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 	if (!c)
 		return err->status ? -1 : 0;
 	/*
-	 * The decision's entry is the only one about the trainee since what the tallies include (the
-	 * ledger's batch appended no other): folded from the statement in hand, so neither the peek nor
-	 * the flush reads the entry back and parses it again.
-	 */
-	/*
 	 * Checked in an earlier batch of this run (the memo carried): the status row the flush wrote
 	 * says how far the tallies go, and serves when no entry about the trainee came after it but this.
 	 */
@@ -778,6 +773,11 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 		if (rc)
 			memo_through(db, trainee, from);
 	}
+	/*
+	 * The decision's entry is the only one about the trainee since what the tallies include (the
+	 * ledger's batch appended no other): folded from the statement in hand, so neither the peek nor
+	 * the flush reads the entry back and parses it again.
+	 */
 	if (st && e && e->checked && e->has_through && index > e->through &&
 	    rl_ledger_batch_appended(db, trainee, e->through, index) == 0) {
 		if ((rc = rl_tally_fold_appended(db, trainee, c, index, st, err)) < 0)
