@@ -196,16 +196,18 @@ export RASLOG_TEST_WORK="$WORK"
 # subshell ends with it), waits for it, and with LOG fails the suite when LOG holds a
 # sanitizer report.
 pid_tree() { for pt_c in $(pgrep -P "$1"); do pid_tree "$pt_c"; echo "$pt_c"; done; }
+# wait_gone PID TRIES: waits until PID has ended, polling TRIES times at most (0.05 s apart).
+wait_gone() {
+	wg_i=0
+	while kill -0 "$1" 2>/dev/null && [ $wg_i -lt "$2" ]; do wg_i=$((wg_i + 1)); poll_pause 0.05; done
+}
 stop_pid() {
 	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
 	sp_kids=$(pid_tree "$1")
 	if [ -n "$sp_kids" ]; then kill -TERM $sp_kids 2>/dev/null; else kill -TERM "$1"; fi
 	wait "$1" 2>/dev/null
 	# (A process under PID that outlived it, its parent gone: it is no child to wait for.)
-	for sp_k in $sp_kids; do
-		sp_i=0
-		while kill -0 "$sp_k" 2>/dev/null && [ $sp_i -lt 600 ]; do sp_i=$((sp_i + 1)); poll_pause 0.05; done
-	done
+	for sp_k in $sp_kids; do wait_gone "$sp_k" 600; done
 	if [ -n "${2:-}" ] && grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$2" 2>/dev/null; then
 		echo "not ok - the server reported a sanitizer error:"; sed 's/^/#   /' "$2" | head -40
 		TESTS_FAILED=$((TESTS_FAILED + 1))
@@ -219,8 +221,7 @@ stop_strays() {
 	echo "# stopping raslogd left running by the suite: $(echo $ss_pids)"
 	kill -TERM $ss_pids 2>/dev/null
 	for ss_p in $ss_pids; do
-		ss_i=0
-		while kill -0 "$ss_p" 2>/dev/null && [ $ss_i -lt 200 ]; do ss_i=$((ss_i + 1)); poll_pause 0.05; done
+		wait_gone "$ss_p" 200
 		kill -KILL "$ss_p" 2>/dev/null
 	done
 }
