@@ -22,6 +22,16 @@
 /* The writer's page cache ceiling (RL_DB_WRITER), in KiB (a negative cache_size). */
 #define RL_SQLITE_WRITER_CACHE_PRAGMA "PRAGMA cache_size = -16384"
 
+/*
+ * The writer's WAL auto-checkpoint, in pages (SQLite's default is 1,000).
+ * Each checkpoint copies every page the WAL holds back into the database
+ * and syncs it; the hot pages (index interiors, the status rows) are copied
+ * once per checkpoint however often they were written.  8,000 pages (about
+ * 32 MiB of WAL) halved the bytes written per logged session (bench/README,
+ * session 11).
+ */
+#define RL_SQLITE_WRITER_CHECKPOINT_PRAGMA "PRAGMA wal_autocheckpoint = 8000"
+
 #define STMT(st) ((sqlite3_stmt *)(st)->impl)
 
 static int lite_open(struct rl_db *db, int flags, struct rl_error *err)
@@ -69,7 +79,9 @@ static int lite_open(struct rl_db *db, int flags, struct rl_error *err)
 	 * thread) and the operator's and start-up check's connections keep
 	 * the default.
 	 */
-	if ((flags & RL_DB_WRITER) && !(flags & RL_DB_READONLY) && rl_db_exec(db, RL_SQLITE_WRITER_CACHE_PRAGMA, err) < 0)
+	if ((flags & RL_DB_WRITER) && !(flags & RL_DB_READONLY) &&
+	    (rl_db_exec(db, RL_SQLITE_WRITER_CACHE_PRAGMA, err) < 0 ||
+	     rl_db_exec(db, RL_SQLITE_WRITER_CHECKPOINT_PRAGMA, err) < 0))
 		return -1;
 	return 0;
 }

@@ -9,7 +9,8 @@
  * and fail naming what; a failed step's detail reaches err even from an
  * engine whose reset forgets it (the ledger size and tree head lookups,
  * rl_db_finish, and the reads of the curricula, erasure, oversight,
- * programme, progress, sign-off and tally row files).
+ * programme, progress, sign-off and tally row files); the writer's
+ * connection has its own page cache and WAL auto-checkpoint.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -450,10 +451,39 @@ static void domain_reads_fail_well(void **state)
 	db_fixture_reads_fail_well(f->db, domain_reads, tables);
 }
 
+/* A pragma's value on a connection (SQLite: the writer's cache and checkpoint settings). */
+static int64_t pragma_value(struct rl_db *db, const char *sql)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, sql, &err);
+	int64_t v = -1;
+
+	assert_non_null(st);
+	assert_int_equal(rl_db_lookup_int64(db, st, &v, "reading a pragma", &err), 1);
+	return v;
+}
+
+/* The writer's connection gets its page cache and WAL auto-checkpoint; any other keeps SQLite's defaults. */
+static void writer_connection_settings(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_db *writer = NULL;
+
+	if (rl_db_open(f->path, RL_DB_WRITER, &writer, &err) < 0)
+		fail_msg("open: %s", err.detail);
+	assert_int_equal(pragma_value(writer, "PRAGMA cache_size"), -16384);
+	assert_int_equal(pragma_value(writer, "PRAGMA wal_autocheckpoint"), 8000);
+	assert_int_equal(pragma_value(f->db, "PRAGMA wal_autocheckpoint"), 1000);
+	assert_int_not_equal(pragma_value(f->db, "PRAGMA cache_size"), -16384);
+	rl_db_close(writer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(run_done_and_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_connection_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_changes_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_id_and_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_row_and_each_row, setup, teardown),
