@@ -305,8 +305,28 @@ int rl_db_exec(struct rl_db *db, const char *sql, struct rl_error *err)
 	return 0;
 }
 
+/*
+ * SQLite: BEGIN, BEGIN IMMEDIATE, COMMIT and ROLLBACK run as statements
+ * prepared once per connection (the statement cache holds the literal by
+ * pointer), not parsed again by sqlite3_exec for every transaction: the
+ * writer's every batch, a reader's every request.  PostgreSQL runs its
+ * texts (engine->begin, engine->exec).  err may be NULL.
+ */
+static int transaction_run(struct rl_db *db, const char *literal, const char *what, struct rl_error *err)
+{
+	struct rl_error unprepared = RL_ERROR_INIT;
+	struct rl_stmt *st = db->engine == &rl_engine_sqlite ? rl_db_stmt(db, literal, &unprepared) : NULL;
+
+	rl_error_clear(&unprepared);
+	if (st)
+		return rl_db_finish(db, st, rl_step(st), what, err) < 0 ? -1 : 0;
+	return db->engine->exec(db, literal) < 0 ? rl_db_fail(db, err, what) : 0;
+}
+
 int rl_db_begin(struct rl_db *db, struct rl_error *err)
 {
+	if (db->engine == &rl_engine_sqlite)
+		return transaction_run(db, "BEGIN IMMEDIATE", "starting a transaction", err);
 	if (db->engine->begin(db) < 0)
 		return rl_db_fail(db, err, "starting a transaction");
 	return 0;
@@ -314,8 +334,7 @@ int rl_db_begin(struct rl_db *db, struct rl_error *err)
 
 int rl_db_commit(struct rl_db *db, struct rl_error *err)
 {
-	if (db->engine->exec(db, "COMMIT") < 0) {
-		rl_db_fail(db, err, "committing");
+	if (transaction_run(db, "COMMIT", "committing", err) < 0) {
 		rl_db_rollback(db);
 		return -1;
 	}
@@ -325,19 +344,17 @@ int rl_db_commit(struct rl_db *db, struct rl_error *err)
 void rl_db_rollback(struct rl_db *db)
 {
 	if (db->engine->in_transaction(db))
-		db->engine->exec(db, "ROLLBACK");
+		transaction_run(db, "ROLLBACK", "rolling back", NULL);
 }
 
 int rl_db_begin_read(struct rl_db *db, struct rl_error *err)
 {
-	if (db->engine->exec(db, "BEGIN") < 0)
-		return rl_db_fail(db, err, "starting a read transaction");
-	return 0;
+	return transaction_run(db, "BEGIN", "starting a read transaction", err);
 }
 
 void rl_db_end_read(struct rl_db *db)
 {
-	if (db->engine->exec(db, "COMMIT") < 0)
+	if (transaction_run(db, "COMMIT", "ending a read transaction", NULL) < 0)
 		rl_db_rollback(db);
 }
 
