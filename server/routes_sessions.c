@@ -95,6 +95,12 @@ static void create_respond(struct request *rq)
 	}
 	cs->stored = rl_session_logged_json(&cs->s, &cs->logged);
 	cs->warnings = rl_session_facts_warnings(&cs->s, &cs->logged.facts);
+	if (!cs->stored || !cs->warnings) { /* stored all the same: the client reads it with GET */
+		audit(rq, "session.create", "ok", "\"session\":%lld,\"reply\":\"out of memory\"", (long long)cs->id);
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory building the reply to session %lld",
+			      (long long)cs->id);
+		return;
+	}
 	audit(rq, "session.create", "ok", "\"session\":%lld,\"warnings\":%zu", (long long)cs->id,
 	      json_array_size(cs->warnings));
 	reply_stored(rq, 201);
