@@ -23,7 +23,8 @@
 struct create_state {
 	struct rl_session_new s;
 	int64_t id;
-	json_t *stored;    /* the session as committed, read in the writer's transaction */
+	struct rl_session_logged logged; /* POST: what the writer's transaction stored and saw */
+	json_t *stored;    /* the session as committed: POST builds it from logged, PATCH/DELETE read it back */
 	json_t *warnings;
 	json_t *merged;    /* PATCH: the body the parsed fields borrow from */
 	long long expect;  /* PATCH/DELETE: the revision If-Match names */
@@ -54,14 +55,18 @@ static int read_back(struct rl_db *db, struct create_state *cs, struct rl_error 
 	return cs->warnings ? 0 : -1;
 }
 
+/* The writer stores the session and reads only what its reply needs; the reply is built on this thread. */
 static int create_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
 {
 	struct request *rq = job->ctx;
 	struct create_state *cs = rq->state;
 
-	if (rl_logbook_log_session(db, &cs->s, &cs->id, err) < 0)
+	rl_now_rfc3339(cs->logged.created_at);
+	cs->s.created_at = cs->logged.created_at;
+	if (rl_logbook_log_session(db, &cs->s, &cs->logged.id, err) < 0)
 		return -1;
-	return read_back(db, cs, err);
+	cs->id = cs->logged.id;
+	return rl_session_logged_read(db, &cs->s, &cs->logged, err);
 }
 
 /* The reply to a stored session: the record with its warnings, and its ETag (the record is the reply's: one reply a request). */
@@ -86,6 +91,14 @@ static void create_respond(struct request *rq)
 	if (rq->job.result < 0) {
 		audit(rq, "session.create", "failed", "\"reason\":\"%s\"", rq->job.err.type);
 		reply_error(rq, &rq->job.err);
+		return;
+	}
+	cs->stored = rl_session_logged_json(&cs->s, &cs->logged);
+	cs->warnings = rl_session_facts_warnings(&cs->s, &cs->logged.facts);
+	if (!cs->stored || !cs->warnings) { /* stored all the same: the client reads it with GET */
+		audit(rq, "session.create", "ok", "\"session\":%lld,\"reply\":\"out of memory\"", (long long)cs->id);
+		reply_problem(rq, RL_E_INTERNAL, "internal", "out of memory building the reply to session %lld",
+			      (long long)cs->id);
 		return;
 	}
 	audit(rq, "session.create", "ok", "\"session\":%lld,\"warnings\":%zu", (long long)cs->id,

@@ -81,6 +81,28 @@ struct memo_peek {
 };
 
 /*
+ * The summary a status row last got for a trainee, and the tallies it was
+ * evaluated from (status_from_memo): the summary is a function of the
+ * curriculum and the tallies alone (rl_curriculum_quick_summary), so a
+ * refresh after a change that moves none of its figures (a session logged
+ * where one was pending already) reuses its text.  An entry never goes
+ * stale, it only misses.  Direct-mapped by trainee; kept as long as the
+ * memo (across the writer's commits while it is carried).
+ */
+#define SUMMARY_SLOTS 256
+
+struct summary_memo {
+	int64_t trainee;                 /* 0: empty */
+	const struct rl_curriculum *c;   /* with its code and version, should another take its address */
+	char code[65];
+	int version;
+	int met, total;
+	char *text;                      /* the summary's JSON, as prog_write_status stores it */
+	unsigned char *from;             /* the tallies, as summary_key writes them */
+	size_t from_len;
+};
+
+/*
  * The batch of the calling thread: one connection's transaction at a time
  * (the writer's thread, the seeder's main thread).  Open addressing by
  * trainee id; the undo log holds each entry as it was before the current
@@ -97,6 +119,7 @@ static _Thread_local struct {
 	struct memo_entry *undo;
 	size_t npeek, cappeek;
 	struct memo_peek *peeks;
+	struct summary_memo *sums; /* SUMMARY_SLOTS, made at the first refresh_sealed */
 } memo;
 
 static size_t memo_slot(int64_t trainee, size_t cap)
@@ -209,6 +232,11 @@ void rl_progress_batch_end(struct rl_db *db)
 		json_decref(memo.peeks[i].r.summary);
 		json_decref(memo.peeks[i].tallies);
 	}
+	for (size_t i = 0; memo.sums && i < SUMMARY_SLOTS; i++) {
+		free(memo.sums[i].text);
+		free(memo.sums[i].from);
+	}
+	free(memo.sums);
 	free(memo.peeks);
 	free(memo.e);
 	free(memo.undo);
@@ -603,6 +631,15 @@ static int seals_hold(struct rl_db *db, int64_t trainee, struct rl_error *err)
 	return rc;
 }
 
+/* The rest of r once its summary, met and total are known: the status, the accreditation, how far. */
+static void status_of(const struct rl_row_progress_position *pos, int64_t through, struct prog_status *r)
+{
+	r->acc_index = pos->acc_index;
+	r->until = pos->has_until ? pos->until : NULL;
+	r->status = r->acc_index >= 0 ? "accredited" : r->met == r->total ? "eligible" : "in_training";
+	r->through = through;
+}
+
 /*
  * The status row that the tallies t and the ledger position pos give: the
  * list's row alone, rl_curriculum_summary(rl_curriculum_evaluate())
@@ -613,14 +650,96 @@ static int status_from_tallies(const struct rl_curriculum *c, const struct rl_ro
 			       int64_t through, struct prog_status *r, struct rl_error *err)
 {
 	memset(r, 0, sizeof(*r));
-	r->acc_index = pos->acc_index;
-	r->until = pos->has_until ? pos->until : NULL;
 	r->summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r->met, err);
 	if (!r->summary)
 		return -1;
 	r->total = (int)json_array_size(r->summary);
-	r->status = r->acc_index >= 0 ? "accredited" : r->met == r->total ? "eligible" : "in_training";
-	r->through = through;
+	status_of(pos, through, r);
+	return 0;
+}
+
+/*
+ * What the summary of tallies t depends on, into *out (malloc'd, *len
+ * bytes): each requirement's key, signed amount and whether any is
+ * pending (rl_curriculum_assess reads no more; a negative amount, which
+ * it refuses, is kept as it is, so it never matches a summary made).
+ */
+static unsigned char *summary_key(const json_t *t, size_t *len)
+{
+	size_t cap = 256, n = 0;
+	unsigned char *out = malloc(cap);
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)t, key, v) {
+		size_t kl = strlen(key) + 1;
+		int64_t amounts[2] = { json_integer_value(json_array_get(v, 0)), json_integer_value(json_array_get(v, 1)) };
+
+		if (amounts[1] > 0)
+			amounts[1] = 1;
+		if (out && n + kl + sizeof(amounts) > cap) {
+			unsigned char *grown = realloc(out, cap = 2 * (n + kl + sizeof(amounts)));
+			if (!grown)
+				free(out);
+			out = grown;
+		}
+		if (!out)
+			return NULL;
+		memcpy(out + n, key, kl);
+		memcpy(out + n + kl, amounts, sizeof(amounts));
+		n += kl + sizeof(amounts);
+	}
+	*len = n;
+	return out;
+}
+
+/*
+ * status_from_tallies with the summary as text, r->summary_text (borrowed
+ * from the memo until the next call; r->summary NULL): the memo's when t
+ * moved none of its figures, else evaluated and kept.  -1 with err.
+ */
+static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, const struct rl_row_progress_position *pos,
+			    json_t *t, int64_t through, struct prog_status *r, struct rl_error *err)
+{
+	struct summary_memo *m;
+	size_t len = 0;
+	unsigned char *key;
+	json_t *summary;
+	char *text;
+
+	memset(r, 0, sizeof(*r));
+	if (!memo.sums && !(memo.sums = calloc(SUMMARY_SLOTS, sizeof(*memo.sums))))
+		return rl_error_internal(err, "out of memory");
+	m = &memo.sums[(size_t)trainee % SUMMARY_SLOTS];
+	if (!(key = summary_key(t, &len)))
+		return rl_error_internal(err, "out of memory");
+	if (m->trainee == trainee && m->c == c && m->version == rl_curriculum_version(c) &&
+	    strcmp(m->code, rl_curriculum_code(c)) == 0 && m->from_len == len && memcmp(m->from, key, len) == 0) {
+		free(key);
+		r->met = m->met;
+		r->total = m->total;
+		r->summary_text = m->text;
+		status_of(pos, through, r);
+		return 0;
+	}
+	if (!(summary = rl_curriculum_quick_summary(c, rl_tally_lookup, t, &r->met, err))) {
+		free(key);
+		return -1;
+	}
+	r->total = (int)json_array_size(summary);
+	text = json_dumps(summary, JSON_COMPACT);
+	json_decref(summary);
+	if (!text) {
+		free(key);
+		return rl_error_internal(err, "out of memory");
+	}
+	free(m->text);
+	free(m->from);
+	*m = (struct summary_memo){ .trainee = trainee, .c = c, .version = rl_curriculum_version(c), .met = r->met,
+				    .total = r->total, .text = text, .from = key, .from_len = len };
+	snprintf(m->code, sizeof(m->code), "%s", rl_curriculum_code(c));
+	r->summary_text = m->text;
+	status_of(pos, through, r);
 	return 0;
 }
 
@@ -652,7 +771,9 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 		return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
 	if (!(t = rl_tally_load(db, trainee, err)))
 		return -1;
-	if (status_from_tallies(c, &pos, t, through, &r, err) < 0) {
+	/* In a batch, the summary's text may be the memo's (outside one, nothing would free it). */
+	if ((memo.db == db ? status_from_memo(trainee, c, &pos, t, through, &r, err)
+			   : status_from_tallies(c, &pos, t, through, &r, err)) < 0) {
 		json_decref(t);
 		return -1;
 	}

@@ -85,6 +85,7 @@ struct prog_status {
 	const char *status;
 	int met, total;
 	json_t *summary;
+	const char *summary_text; /* or summary's JSON text, borrowed (prog_write_status then needs no summary) */
 	const char *until;
 	int64_t acc_index;  /* the live accreditation's ledger index, or -1 */
 	int64_t through;    /* the last ledger index about the trainee the figures include, or -1 */

@@ -244,6 +244,7 @@ void prog_rows_of_record(const struct rl_progress *p, int64_t through, struct pr
 	r->met = (int)p->modules_met;
 	r->total = (int)p->nmodules;
 	r->summary = rl_progress_summary_json(p);
+	r->summary_text = NULL;
 	r->until = p->acc_index >= 0 ? p->acc_until : NULL;
 	r->acc_index = p->acc_index;
 	r->through = through;
@@ -267,6 +268,7 @@ int prog_rows_of_tallies(const struct rl_curriculum *c, const struct rl_figures_
 	if (!(w->r.summary = rl_curriculum_quick_summary(c, rl_figures_lookup, (void *)f, &w->r.met, err)))
 		return -1;
 	w->r.total = (int)json_array_size(w->r.summary);
+	w->r.summary_text = NULL;
 	w->r.acc_index = f->acc_index;
 	w->r.status = f->acc_index >= 0 ? "accredited" : w->r.met == w->r.total ? "eligible" : "in_training";
 	w->r.until = f->acc_index >= 0 && f->has_until ? f->acc_until : NULL;
@@ -293,8 +295,9 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		      const struct prog_status *r, struct rl_row_progress_claims *claims, int claims_known,
 		      struct rl_error *err)
 {
-	char *text = json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
-	const char *status = r->status ? r->status : "in_training", *summary = text ? text : "[]";
+	char *text = r->summary_text ? NULL : json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
+	const char *status = r->status ? r->status : "in_training";
+	const char *summary = r->summary_text ? r->summary_text : text ? text : "[]";
 	const uint8_t *key = prog_cache_key(db, err);
 	json_t *loaded = NULL;
 	struct rl_row_progress_claims cl;

@@ -207,7 +207,7 @@ int rl_session_insert(struct rl_db *db, const struct rl_session_new *s, int64_t 
 		return -1;
 	rl_now_rfc3339(now);
 	session_row_new(s, &r, &steps);
-	rc = rl_rows_session_insert(db, &r, now, id, err);
+	rc = rl_rows_session_insert(db, &r, s->created_at ? s->created_at : now, id, err);
 	free(steps);
 	return rc;
 }
@@ -231,7 +231,8 @@ static void set_steps(json_t *o, const char *key, const char *s)
 		json_decref(a);
 }
 
-static json_t *session_json(struct rl_db *db, const struct rl_row_session *r)
+/* The record's JSON; steps, if given, stands for the row's steps text (the array that text holds). */
+static json_t *session_json_with(struct rl_db *db, const struct rl_row_session *r, const json_t *steps)
 {
 	json_t *o = json_object();
 	const char *status = r->status;
@@ -245,7 +246,10 @@ static json_t *session_json(struct rl_db *db, const struct rl_row_session *r)
 	set_text(o, "platform", r->platform);
 	set_text(o, "site", r->site);
 	set_text(o, "procedure", r->procedure);
-	set_steps(o, "steps", r->steps);
+	if (steps)
+		json_object_set_new(o, "steps", json_deep_copy(steps));
+	else
+		set_steps(o, "steps", r->steps);
 	set_text(o, "role", r->role);
 	set_text(o, "notes", r->notes);
 	set_text(o, "created_at", r->created_at);
@@ -274,6 +278,33 @@ static json_t *session_json(struct rl_db *db, const struct rl_row_session *r)
 		json_object_set_new(o, "signoff", json_null());
 	}
 	return o;
+}
+
+static json_t *session_json(struct rl_db *db, const struct rl_row_session *r)
+{
+	return session_json_with(db, r, NULL);
+}
+
+json_t *rl_session_logged_json(const struct rl_session_new *s, const struct rl_session_logged *l)
+{
+	/* The row the insert wrote, with the columns' defaults of a new session (no sign-off: no read). */
+	struct rl_row_session r = {
+		.id = l->id, .trainee = s->trainee, .trainer = s->trainer, .date = s->date, .minutes = s->minutes,
+		.activity = s->activity, .platform = s->platform, .site = s->site, .procedure = s->procedure,
+		.role = s->role, .notes = s->notes, .status = "pending", .created_at = l->created_at,
+		.trainee_name = l->trainee_name, .trainer_name = l->trainer_name, .revision = 1,
+	};
+
+	return session_json_with(NULL, &r, json_array_size(s->steps) ? s->steps : NULL);
+}
+
+int rl_session_logged_read(struct rl_db *db, const struct rl_session_new *s, struct rl_session_logged *l,
+			   struct rl_error *err)
+{
+	if (rl_rows_session_names(db, s->trainee, s->trainer, l->trainee_name, l->trainer_name,
+				  sizeof(l->trainee_name), err) < 0)
+		return -1;
+	return rl_session_facts_read(db, s, l->id, &l->facts, err);
 }
 
 struct session_ctx {
@@ -636,21 +667,6 @@ static void warn(json_t *list, const char *code, const char *field, const char *
 	json_array_append_new(list, w);
 }
 
-/* Another pending or signed session of the trainee with the same date, activity, minutes and procedure, or 0. */
-static int64_t duplicate_of(struct rl_db *db, const json_t *s, struct rl_error *err)
-{
-	int64_t id;
-
-	if (rl_rows_session_duplicate(db, json_integer_value(json_object_get(s, "trainee")),
-				      json_string_value(json_object_get(s, "date")),
-				      json_string_value(json_object_get(s, "activity")),
-				      json_integer_value(json_object_get(s, "minutes")),
-				      json_string_value(json_object_get(s, "procedure")),
-				      json_integer_value(json_object_get(s, "id")), &id, err) < 0)
-		return -1;
-	return id;
-}
-
 /* 1 if the trainer holds an accreditation in force today, 0 if not, -1 on error. */
 static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl_error *err)
 {
@@ -661,61 +677,92 @@ static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl
 	return rl_rows_session_trainer_accredited(db, trainer, today, err);
 }
 
-/* The trainee's curriculum: 0 with *c NULL when not enrolled. */
-static int curriculum_of(struct rl_db *db, int64_t trainee, const struct rl_curriculum **c, struct rl_error *err)
+/* The trainee's curriculum in *f (enrolled, code, version, the steps it does not count). */
+static int curriculum_facts(struct rl_db *db, const struct rl_session_new *s, struct rl_session_facts *f,
+			    struct rl_error *err)
 {
+	const struct rl_curriculum *c = NULL;
 	struct rl_user u;
+	json_t *step;
+	size_t i;
 
-	*c = NULL;
-	if (rl_user_get(db, trainee, &u, err) < 0)
+	if (rl_user_get(db, s->trainee, &u, err) < 0)
 		return -1;
-	if (u.curriculum_id && !(*c = rl_curriculum_by_id(db, u.curriculum_id, err)))
+	if (u.curriculum_id && !(c = rl_curriculum_by_id(db, u.curriculum_id, err)))
 		return -1;
+	if (!c)
+		return 0;
+	f->enrolled = 1;
+	snprintf(f->curriculum, sizeof(f->curriculum), "%s", rl_curriculum_code(c));
+	f->version = rl_curriculum_version(c);
+	json_array_foreach(s->steps, i, step)
+		if (i < RL_SESSION_MAX_STEPS)
+			f->uncounted[i] = !rl_curriculum_counts_step(c, json_string_value(step));
 	return 0;
 }
 
-json_t *rl_session_warnings(struct rl_db *db, const json_t *s, struct rl_error *err)
+int rl_session_facts_read(struct rl_db *db, const struct rl_session_new *s, int64_t id, struct rl_session_facts *f,
+			  struct rl_error *err)
 {
-	const char *activity = json_string_value(json_object_get(s, "activity"));
-	long long minutes = json_integer_value(json_object_get(s, "minutes"));
-	int64_t trainer = json_integer_value(json_object_get(s, "trainer"));
-	const struct rl_curriculum *c;
-	json_t *list = json_array(), *steps = json_object_get(s, "steps"), *step;
-	int64_t dup;
-	size_t i;
 	int acc;
 
-	if ((dup = duplicate_of(db, s, err)) < 0)
-		goto fail;
-	if (dup)
+	memset(f, 0, sizeof(*f));
+	if (rl_rows_session_duplicate(db, s->trainee, s->date, s->activity, s->minutes, s->procedure, id,
+				      &f->duplicate, err) < 0)
+		return -1;
+	if (json_array_size(s->steps) && curriculum_facts(db, s, f, err) < 0)
+		return -1;
+	if ((acc = trainer_accredited_today(db, s->trainer, err)) < 0)
+		return -1;
+	f->accredited = acc;
+	return 0;
+}
+
+json_t *rl_session_facts_warnings(const struct rl_session_new *s, const struct rl_session_facts *f)
+{
+	json_t *list = json_array(), *step;
+	size_t i;
+
+	if (f->duplicate)
 		warn(list, "duplicate", NULL, "session %lld has the same date, activity, minutes and procedure; "
-		     "withdraw one of them if you logged it twice", (long long)dup);
-	if (json_array_size(steps)) {
-		if (curriculum_of(db, json_integer_value(json_object_get(s, "trainee")), &c, err) < 0)
-			goto fail;
-		json_array_foreach(steps, i, step) {
-			char field[32];
-			snprintf(field, sizeof(field), "steps[%zu]", i);
-			if (!c)
-				warn(list, "step-not-counted", field, "you are not enrolled on a curriculum, so step '%s' "
-				     "counts towards nothing", json_string_value(step));
-			else if (!rl_curriculum_counts_step(c, json_string_value(step)))
-				warn(list, "step-not-counted", field, "no requirement of your curriculum %s v%d counts step "
-				     "'%s'; check the code (see GET /api/v1/curricula)", rl_curriculum_code(c),
-				     rl_curriculum_version(c), json_string_value(step));
-		}
+		     "withdraw one of them if you logged it twice", (long long)f->duplicate);
+	json_array_foreach(s->steps, i, step) {
+		char field[32];
+		snprintf(field, sizeof(field), "steps[%zu]", i);
+		if (!f->enrolled)
+			warn(list, "step-not-counted", field, "you are not enrolled on a curriculum, so step '%s' "
+			     "counts towards nothing", json_string_value(step));
+		else if (i < RL_SESSION_MAX_STEPS && f->uncounted[i])
+			warn(list, "step-not-counted", field, "no requirement of your curriculum %s v%d counts step "
+			     "'%s'; check the code (see GET /api/v1/curricula)", f->curriculum, f->version,
+			     json_string_value(step));
 	}
-	if ((acc = trainer_accredited_today(db, trainer, err)) < 0)
-		goto fail;
-	if (!acc)
+	if (!f->accredited)
 		warn(list, "trainer-not-accredited", "trainer", "trainer %lld holds no accreditation in force today, so "
-		     "they cannot sign this session until faculty accredit them", (long long)trainer);
-	for (i = 0; activity && i < sizeof(plausible) / sizeof(plausible[0]); i++)
-		if (strcmp(plausible[i].activity, activity) == 0 && minutes > plausible[i].minutes)
+		     "they cannot sign this session until faculty accredit them", (long long)s->trainer);
+	for (i = 0; s->activity && i < sizeof(plausible) / sizeof(plausible[0]); i++)
+		if (strcmp(plausible[i].activity, s->activity) == 0 && s->minutes > plausible[i].minutes)
 			warn(list, "implausible-length", "minutes", "%lld minutes is longer than a %s session usually "
-			     "lasts (at most %lld); check the minutes", minutes, activity, plausible[i].minutes);
+			     "lasts (at most %lld); check the minutes", s->minutes, s->activity, plausible[i].minutes);
 	return list;
-fail:
-	json_decref(list);
-	return NULL;
+}
+
+json_t *rl_session_warnings(struct rl_db *db, const json_t *session, struct rl_error *err)
+{
+	/* The stored record's fields as a new session's (what the facts and their warnings read). */
+	struct rl_session_new s = {
+		.minutes = json_integer_value(json_object_get(session, "minutes")),
+		.activity = json_string_value(json_object_get(session, "activity")),
+		.procedure = json_string_value(json_object_get(session, "procedure")),
+		.steps = json_object_get(session, "steps"),
+		.trainee = json_integer_value(json_object_get(session, "trainee")),
+		.trainer = json_integer_value(json_object_get(session, "trainer")),
+	};
+	struct rl_session_facts f;
+	const char *date = json_string_value(json_object_get(session, "date"));
+
+	snprintf(s.date, sizeof(s.date), "%s", date ? date : "");
+	if (rl_session_facts_read(db, &s, json_integer_value(json_object_get(session, "id")), &f, err) < 0)
+		return NULL;
+	return rl_session_facts_warnings(&s, &f);
 }

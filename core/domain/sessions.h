@@ -39,6 +39,7 @@ struct rl_session_new {
 	json_t *steps;          /* borrowed array of step codes, or NULL */
 	int64_t trainee;
 	int64_t trainer;
+	const char *created_at; /* the time rl_session_insert stores, or NULL for now */
 };
 
 /* Checks every field of a POST /sessions body; collects all field errors. */
@@ -143,6 +144,45 @@ int rl_session_update(struct rl_db *db, int64_t trainee, int64_t id, long long e
  * activity's limit).  Warnings never refuse.  NULL on a read error.
  */
 json_t *rl_session_warnings(struct rl_db *db, const json_t *session, struct rl_error *err);
+
+/*
+ * What the warnings need from the database, read in the transaction that
+ * stores the session; rl_session_facts_warnings turns them into the array
+ * rl_session_warnings gives, off the writer's thread.
+ */
+struct rl_session_facts {
+	int64_t duplicate;     /* the first other pending or signed session alike, or 0 */
+	int accredited;        /* the trainer holds an accreditation in force today */
+	int enrolled;          /* the trainee is on a curriculum (read only when steps are named) */
+	char curriculum[65];   /* its code and version */
+	int version;
+	unsigned char uncounted[RL_SESSION_MAX_STEPS]; /* 1: no requirement counts steps[i] */
+};
+
+/* Reads the facts of session id, whose logged fields are s (s->trainee is its trainee). */
+int rl_session_facts_read(struct rl_db *db, const struct rl_session_new *s, int64_t id, struct rl_session_facts *f,
+			  struct rl_error *err);
+/* The warnings of session s from its facts, as rl_session_warnings gives them. */
+json_t *rl_session_facts_warnings(const struct rl_session_new *s, const struct rl_session_facts *f);
+
+/*
+ * A session just logged, as the writer's transaction saw it: with s, what
+ * rl_session_logged_json needs to build the record rl_session_load would
+ * read back, byte for byte, without reading it.
+ */
+struct rl_session_logged {
+	int64_t id;
+	char created_at[21];   /* the caller sets it, and s->created_at to it, before the insert */
+	char trainee_name[121];
+	char trainer_name[121];
+	struct rl_session_facts facts;
+};
+
+/* Reads, in the transaction that stored session l->id with fields s, the names and facts of *l. */
+int rl_session_logged_read(struct rl_db *db, const struct rl_session_new *s, struct rl_session_logged *l,
+			   struct rl_error *err);
+/* The record of session l->id, stored as s at l->created_at (new: pending, revision 1), as rl_session_load gives it. */
+json_t *rl_session_logged_json(const struct rl_session_new *s, const struct rl_session_logged *l);
 
 struct rl_session_filter {
 	int64_t trainee;     /* 0: any */

@@ -6,6 +6,7 @@
 
 #include "store/sessions_rows.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store/programmes_rows.h"
@@ -212,6 +213,27 @@ int rl_rows_session_duplicate(struct rl_db *db, int64_t trainee, const char *dat
 	rl_db_bind_text(st, 5, procedure);
 	rl_bind_int64(st, 6, exclude);
 	return rl_db_lookup_int64(db, st, id, "looking for duplicate sessions", err);
+}
+
+int rl_rows_session_names(struct rl_db *db, int64_t trainee, int64_t trainer, char *trainee_name, char *trainer_name,
+			  size_t size, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT te.name, tr.name FROM users te, users tr WHERE te.id = ? AND tr.id = ?",
+					err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 2, trainer);
+	if ((rc = rl_step(st)) == RL_ROW) {
+		snprintf(trainee_name, size, "%s", rl_col_text(st, 0));
+		snprintf(trainer_name, size, "%s", rl_col_text(st, 1));
+	}
+	if ((rc = rl_db_finish(db, st, rc, "reading a session's names", err)) == 0)
+		rl_error_set(err, RL_E_NOTFOUND, "not-found", NULL, "no user %lld or %lld", (long long)trainee,
+			     (long long)trainer);
+	return rc > 0 ? 0 : -1;
 }
 
 int rl_rows_session_trainer_accredited(struct rl_db *db, int64_t trainer, const char *day, struct rl_error *err)

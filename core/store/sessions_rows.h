@@ -92,6 +92,9 @@ int rl_rows_session_duplicate(struct rl_db *db, int64_t trainee, const char *dat
 			      int64_t minutes, const char *procedure, int64_t exclude, int64_t *id,
 			      struct rl_error *err);
 /* 1 if trainer holds an accreditation in force on day (YYYY-MM-DD), 0 if not, -1 with err. */
+/* The names of trainee and trainer into the buffers (size bytes each); RL_E_NOTFOUND if either is not a user. */
+int rl_rows_session_names(struct rl_db *db, int64_t trainee, int64_t trainer, char *trainee_name, char *trainer_name,
+			  size_t size, struct rl_error *err);
 int rl_rows_session_trainer_accredited(struct rl_db *db, int64_t trainer, const char *day, struct rl_error *err);
 
 /* The earlier versions of the sessions a sign-off decided: each gets session, revision, fields (JSON text). */

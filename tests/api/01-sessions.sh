@@ -68,11 +68,18 @@ bad={k:(j.get(k),v) for k,v in want.items() if j.get(k)!=v}
 assert not bad, bad
 assert j['created_at'].endswith('Z') and j['trainee_name']=='Tia Trainee' and j['trainer_name']=='Rob Trainer'"
 cp "$WORK/body" "$WORK/created.json"
+created_etag=$(hdr ETag)
 st=$(req GET "/api/v1/sessions/$S1" "$tokA")
 check "GET /sessions/{id} by its trainee: 200" "$st" = 200
 ok "GET returns the record POST returned (less its warnings)" python3 -c "
 import json; c = json.load(open('$WORK/created.json')); assert isinstance(c.pop('warnings'), list)
 assert json.load(open('$WORK/body')) == c"
+# POST builds its record from what it stored, GET reads it back: the same bytes, and the same ETag.
+ok "POST's record is GET's byte for byte, its warnings last" python3 -c "
+import re; c = open('$WORK/created.json').read().strip(); g = open('$WORK/body').read().strip()
+m = re.fullmatch(r'(.*),\"warnings\":\[.*\]\}', c, re.S)
+assert m and m.group(1) + '}' == g, (c, g)"
+check "GET's ETag is POST's" "$(hdr ETag)" = "$created_etag"
 check "the database holds one session" "$(count)" = 1
 
 minimal() { # minimal TRAINER [DATE] [MINUTES]

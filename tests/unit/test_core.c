@@ -500,6 +500,82 @@ static void test_session_parse_insert(void **state)
 	rl_error_clear(&err);
 }
 
+/* Dumps both and compares the text (the reply's serialiser keeps the members' order, as json_dumps does). */
+static void assert_same_json(json_t *a, json_t *b)
+{
+	char *x = json_dumps(a, 0), *y = json_dumps(b, 0);
+
+	assert_non_null(x);
+	assert_non_null(y);
+	if (strcmp(x, y) != 0)
+		fail_msg("built:\n%s\nread back:\n%s", x, y);
+	free(x);
+	free(y);
+}
+
+/*
+ * POST's reply is built from what the writer inserted (rl_session_logged_json)
+ * and the facts it read (rl_session_facts_warnings): byte for byte the
+ * record rl_session_load reads back and the warnings rl_session_warnings
+ * gives, and a session logged twice in one transaction is warned about.
+ */
+static void test_session_logged_as_loaded(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_session_new s[3];
+	struct rl_session_logged l[3];
+	json_t *body[3];
+	char text[3][512];
+
+	snprintf(text[0], sizeof(text[0]),
+		 "{\"date\":\"2024-02-29\",\"minutes\":700,\"activity\":\"console_modular\","
+		 "\"platform\":\"da Vinci Xi\",\"steps\":[\"vua\",\"no_such_step\"],\"role\":\"S-TS\","
+		 "\"trainer\":%lld,\"site\":\"North \\u00e9\",\"procedure\":\"Robotic \\\"x\\\" / y\","
+		 "\"notes\":\"tab\\there \\u2603\"}", (long long)f->trainer);
+	snprintf(text[1], sizeof(text[1]), "{\"date\":\"2025-01-01\",\"minutes\":30,\"activity\":\"simulator\","
+		 "\"trainer\":%lld}", (long long)f->trainer);
+	snprintf(text[2], sizeof(text[2]), "%s", text[1]);
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		if (parse(f, f->trainee, text[i], &s[i], &body[i], &err) < 0)
+			fail_msg("refused %s: %s", text[i], err.detail);
+		memset(&l[i], 0, sizeof(l[i]));
+		rl_now_rfc3339(l[i].created_at);
+		s[i].created_at = l[i].created_at;
+		if (rl_session_insert(f->db, &s[i], &l[i].id, &err) < 0 ||
+		    rl_session_logged_read(f->db, &s[i], &l[i], &err) < 0)
+			fail_msg("session %d: %s", i, err.detail);
+	}
+	/* The third is the second again, in the same transaction: the duplicate the writer sees. */
+	assert_int_equal(l[1].facts.duplicate, 0);
+	assert_int_equal(l[2].facts.duplicate, l[1].id);
+	assert_int_equal(rl_db_commit(f->db, &err), 0);
+
+	for (int i = 0; i < 3; i++) {
+		json_t *built = rl_session_logged_json(&s[i], &l[i]), *loaded = rl_session_load(f->db, l[i].id, &err);
+		json_t *warned = rl_session_facts_warnings(&s[i], &l[i].facts), *want;
+
+		assert_non_null(loaded);
+		assert_same_json(built, loaded);
+		/* Read after the commit, the first copy sees the second as its duplicate too: the third's own are compared. */
+		if (i != 1) {
+			assert_non_null(want = rl_session_warnings(f->db, loaded, &err));
+			assert_same_json(warned, want);
+			json_decref(want);
+		}
+		json_decref(built);
+		json_decref(loaded);
+		if (i == 2)
+			assert_string_equal(json_string_value(json_object_get(json_array_get(warned, 0), "code")),
+					    "duplicate");
+		if (i == 0) /* a step the curriculum does not count (or no curriculum), too long, no accreditation */
+			assert_true(json_array_size(warned) >= 3);
+		json_decref(warned);
+		json_decref(body[i]);
+	}
+}
+
 static void test_session_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -824,6 +900,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_parse_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_logged_as_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_visibility, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_append_only, setup, teardown),
 		cmocka_unit_test(test_parse_date),

@@ -26,6 +26,8 @@
 
 #include "demo_fixture.h"
 
+#include "base/codes.h"
+
 #include "domain/logbook.h"
 #include "domain/notify.h"
 #include "domain/progress.h"
@@ -52,6 +54,8 @@ static void ok(int rc, struct rl_error *err)
 		fail_msg("%s: %s", err->title, err->detail);
 }
 
+static const char *log_activity = "console_full"; /* what try_log logs */
+
 /* A new pending session of trainee with trainer, minutes long, through the logbook on connection c: 0, or -1 with err. */
 static int try_log(struct rl_db *c, int64_t trainee, int64_t trainer, long long minutes, int64_t *id,
 		   struct rl_error *err)
@@ -61,7 +65,7 @@ static int try_log(struct rl_db *c, int64_t trainee, int64_t trainer, long long 
 	memset(&s, 0, sizeof(s));
 	rl_format_date(rl_today() - 3, s.date);
 	s.minutes = minutes;
-	s.activity = "console_full";
+	s.activity = log_activity;
 	s.platform = "davinci_xi";
 	s.role = "S-TS";
 	s.procedure = "Robotic radical prostatectomy";
@@ -540,6 +544,63 @@ static void test_writer_carries_the_memo(void **state)
 	assert_int_equal(count_sessions(t), before + 4);
 }
 
+/* The summary in trainee's status row, as stored (malloc'd). */
+static char *stored_summary(int64_t trainee)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT summary FROM trainee_status WHERE trainee_id = ?", &err);
+	char *out = NULL;
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, trainee);
+	if (rl_step(st) == RL_ROW)
+		out = strdup(rl_col_text(st, 0));
+	rl_reset(st);
+	assert_non_null(out);
+	return out;
+}
+
+/*
+ * The writer's memo keeps each trainee's summary text with the tallies it
+ * was evaluated from (progress_cache.c status_from_memo): a session logged
+ * where one is pending already reuses it, one that moves a module (a
+ * trainee's first e-learning: robotic_literacy from not_started to
+ * in_progress) is evaluated again; either way the row is what a rebuild
+ * gives.
+ */
+static void test_writer_summary_memo(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user_new nu = { .name = "Memo Trainee", .email = "memo@example.invalid", .roles = RL_ROLE_TRAINEE };
+	char token[RL_TOKEN_LEN + 1], *before, *again, *after;
+	int64_t u = 0, tr = demo_id("Fiona Grant");
+	struct rl_writer *w;
+
+	(void)state;
+	ok(rl_db_begin(db, &err), &err);
+	ok(rl_logbook_add_user(db, &nu, &u, token, &err), &err);
+	ok(rl_db_commit(db, &err), &err);
+	w = writer_counting_drift(); /* started after the commit: the memo carries from one batch to the next */
+	writer_log(w, u, tr, 60);
+	before = stored_summary(u);
+	writer_log(w, u, tr, 61);
+	again = stored_summary(u);
+	log_activity = "elearning";
+	writer_log(w, u, tr, 45);
+	log_activity = "console_full";
+	after = stored_summary(u);
+	rl_writer_stop(w);
+	rl_progress_drift_hook = NULL;
+	assert_string_equal(before, again);
+	if (!strstr(after, "in_progress") || strcmp(before, after) == 0)
+		fail_msg("the first e-learning did not move robotic_literacy: %s -> %s", before, after);
+	assert_int_equal(drifts, 0);
+	assert_int_equal(differences(u), 0);
+	free(before);
+	free(again);
+	free(after);
+}
+
 /* One job of the writer: a sign-off applied (no snapshot, so no peek catches the tallies up), the tallies read around it. */
 struct signoff_job {
 	struct rl_job job;
@@ -620,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_signoffs_one_trainee),
 		cmocka_unit_test(test_pending_cap_in_batch),
 		cmocka_unit_test(test_writer_carries_the_memo),
+		cmocka_unit_test(test_writer_summary_memo),
 		cmocka_unit_test(test_writer_folds_each_decision),
 	};
 
