@@ -251,20 +251,9 @@ int rl_rows_progress_position(struct rl_db *db, int64_t trainee, struct rl_row_p
 	return rl_db_finish(db, st, rc, "reading a trainee's status", err);
 }
 
-int rl_rows_progress_put_status(struct rl_db *db, const struct rl_row_progress_status_put *r, struct rl_error *err)
+/* Binds a status row's twelve values to ?1..?12 in the order of the INSERT below. */
+static void bind_status(struct rl_stmt *st, const struct rl_row_progress_status_put *r)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO trainee_status(trainee_id, status, modules_met, modules_total, "
-			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id, "
-			    "mac, tally_mac) "
-			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT (trainee_id) DO UPDATE SET "
-			    "status = excluded.status, modules_met = excluded.modules_met, modules_total = excluded.modules_total, "
-			    "summary = excluded.summary, accredited_until = excluded.accredited_until, "
-			    "updated_at = excluded.updated_at, ledger_through = excluded.ledger_through, "
-			    "accreditation_index = excluded.accreditation_index, curriculum_id = excluded.curriculum_id, "
-			    "mac = excluded.mac, tally_mac = excluded.tally_mac", err);
-
-	if (!st)
-		return -1;
 	if (r->curriculum_id)
 		rl_bind_int64(st, 10, r->curriculum_id);
 	else
@@ -283,6 +272,45 @@ int rl_rows_progress_put_status(struct rl_db *db, const struct rl_row_progress_s
 		rl_bind_null(st, 9);
 	rl_bind_blob(st, 11, r->mac, 32);
 	rl_bind_blob(st, 12, r->tally_mac, 32);
+}
+
+/*
+ * Two statements, because SQLite rewrites an index's entry whenever an
+ * UPDATE's SET names one of its columns, even to an equal value: the
+ * upsert dirtied a page of trainee_status_by_status and one of
+ * trainee_status_counts for every trainee flushed (issue 18, session 11).
+ * The first sets only the columns no index holds, where status,
+ * accredited_until and curriculum_id are as stored (the usual flush); the
+ * upsert runs only when it changed nothing: a new row, or one of those
+ * three moved.  PostgreSQL compares the values itself (a HOT update).
+ */
+int rl_rows_progress_put_status(struct rl_db *db, const struct rl_row_progress_status_put *r, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE trainee_status SET modules_met = ?3, modules_total = ?4, "
+			    "summary = ?5, updated_at = ?7, ledger_through = ?8, accreditation_index = ?9, mac = ?11, "
+			    "tally_mac = ?12 WHERE trainee_id = ?1 AND status = ?2 "
+			    "AND accredited_until IS NOT DISTINCT FROM ?6 AND curriculum_id IS NOT DISTINCT FROM ?10", err);
+	int64_t changed = 0;
+
+	if (!st)
+		return -1;
+	bind_status(st, r);
+	if (rl_db_run_changes(db, st, "storing a trainee's status", &changed, err) < 0)
+		return -1;
+	if (changed == 1)
+		return 0;
+	st = rl_db_stmt(db, "INSERT INTO trainee_status(trainee_id, status, modules_met, modules_total, "
+			    "summary, accredited_until, updated_at, ledger_through, accreditation_index, curriculum_id, "
+			    "mac, tally_mac) "
+			    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT (trainee_id) DO UPDATE SET "
+			    "status = excluded.status, modules_met = excluded.modules_met, modules_total = excluded.modules_total, "
+			    "summary = excluded.summary, accredited_until = excluded.accredited_until, "
+			    "updated_at = excluded.updated_at, ledger_through = excluded.ledger_through, "
+			    "accreditation_index = excluded.accreditation_index, curriculum_id = excluded.curriculum_id, "
+			    "mac = excluded.mac, tally_mac = excluded.tally_mac", err);
+	if (!st)
+		return -1;
+	bind_status(st, r);
 	return rl_db_run(db, st, "storing a trainee's status", err);
 }
 

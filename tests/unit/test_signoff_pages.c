@@ -11,7 +11,11 @@
  * sessions_by_day (schema/022_sessions_by_day.sql), not every session, and
  * compares activity and minutes in the index (schema/023), reading a
  * match's row only; the same index still gives a trainee's sessions in
- * (date, id) order without a sort.
+ * (date, id) order without a sort.  Sessions carry no index by trainee
+ * and id any more (schema/024): every read by trainee searches an index
+ * that leads with trainee_id all the same.  A trainee's status stored
+ * again with its status, end date and curriculum unchanged (the usual
+ * flush) writes no page of the status row's two indexes.
  * The SQL below is those functions' text: a change to it that loses the
  * index shows here.
  */
@@ -20,6 +24,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,7 @@
 #include "store/progress_rows.h"
 #include "store/sessions_rows.h"
 #include "store/sql.h"
+#include "store/sqlite.h"
 
 #include "db_fixture.h"
 
@@ -236,6 +242,125 @@ static void test_duplicate_in_index(void **state)
 	assert_int_equal(id, second);
 }
 
+/* The names of sessions' indexes, ',' between, in name order. */
+static void session_indexes(struct rl_db *db, char *out, size_t cap)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_prepare(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
+					   "pragma_index_list('sessions') ORDER BY name)", &err);
+
+	assert_non_null(st);
+	assert_int_equal(rl_step(st), RL_ROW);
+	snprintf(out, cap, "%s", rl_col_text(st, 0));
+	rl_finalize(st);
+}
+
+/* No index by (trainee_id, id): the reads of a trainee's sessions search the ones that lead with trainee_id. */
+static void test_no_trainee_index(void **state)
+{
+	struct db_fixture *f = *state;
+	char names[256], plan[1024];
+
+	session_indexes(f->db, names, sizeof(names));
+	assert_string_equal(names, "sessions_by_day,sessions_by_trainer,sessions_pending");
+	/* the session list's trainee branch (store/sessions_rows.c rl_rows_sessions_list) */
+	plan_of(f->db, "SELECT s.id FROM sessions s WHERE ((?1 <> 0 AND s.trainee_id = ?2) OR (?1 = 0 AND "
+		"s.trainer_id = ?2 AND s.status <> 'withdrawn')) AND s.id < ?2 ORDER BY s.id DESC LIMIT 50",
+		plan, sizeof(plan));
+	if (!strstr(plan, "sessions_by_day (trainee_id=?)"))
+		fail_msg("the session list does not search a trainee's sessions by sessions_by_day:\n%s", plan);
+	/* a pending count by trainee (store/notify_rows.c, store/oversight_rows.c) */
+	plan_of(f->db, "SELECT count(*) FROM sessions s WHERE s.trainee_id = ? AND s.status = 'pending'", plan,
+		sizeof(plan));
+	if (!strstr(plan, "COVERING INDEX sessions_pending (trainee_id=?)"))
+		fail_msg("a trainee's pending count does not read sessions_pending:\n%s", plan);
+}
+
+/* Pages the connection wrote to the WAL since the last call. */
+static int pages_written(struct rl_db *db)
+{
+	int now = 0, high = 0;
+
+	assert_int_equal(sqlite3_db_status(rl_db_sqlite_handle(db), SQLITE_DBSTATUS_CACHE_WRITE, &now, &high, 1),
+			 SQLITE_OK);
+	return now;
+}
+
+#define FLUSH_TRAINEES 2000
+#define FLUSH_EVERY    100
+
+/* Stores trainee's status row with summary's text and status. */
+static void put_status(struct rl_db *db, int64_t trainee, const char *status, const char *summary)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	uint8_t mac[32] = { 1 }, tally_mac[32] = { 2 };
+	struct rl_row_progress_status_put put = {
+		.trainee = trainee, .status = status, .met = 1, .total = 9, .summary = summary,
+		.updated_at = "2026-01-02T00:00:00Z", .through = 5, .acc_index = -1, .mac = mac, .tally_mac = tally_mac,
+	};
+
+	if (rl_rows_progress_put_status(db, &put, &err) < 0)
+		fail_msg("storing a status: %s", err.detail);
+}
+
+/* The count of status rows where what is true. */
+static int64_t status_count(struct rl_db *db, const char *what)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	char sql[160];
+	struct rl_stmt *st;
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM trainee_status WHERE %s", what);
+	st = rl_db_prepare(db, sql, &err);
+	assert_non_null(st);
+	assert_int_equal(rl_step(st), RL_ROW);
+	n = rl_col_int64(st, 0);
+	rl_finalize(st);
+	return n;
+}
+
+/* A flush that leaves status, end date and curriculum as they were writes the table's pages, not the indexes'. */
+static void test_status_flush_pages(void **state)
+{
+	struct db_fixture *f = *state;
+	char summary[400];
+	int64_t first = 0;
+	int i, pages;
+
+	memset(summary, 'a', sizeof(summary) - 1);
+	summary[sizeof(summary) - 1] = '\0';
+	run(f->db, "BEGIN");
+	for (i = 0; i < FLUSH_TRAINEES; i++) {
+		char name[32];
+		int64_t id;
+
+		snprintf(name, sizeof(name), "flush%d", i);
+		id = add_user(f->db, name, 1);
+		first = first ? first : id;
+		put_status(f->db, id, "in_training", summary);
+	}
+	run(f->db, "COMMIT");
+	/* one trainee in FLUSH_EVERY, each on a leaf of its own in the table and in both indexes */
+	summary[0] = 'b';
+	pages_written(f->db);
+	run(f->db, "BEGIN");
+	for (i = 0; i < FLUSH_TRAINEES; i += FLUSH_EVERY)
+		put_status(f->db, first + i, "in_training", summary);
+	run(f->db, "COMMIT");
+	pages = pages_written(f->db);
+	/* the table's 20 leaves and a page or two above them; the upsert wrote ~25 index leaves more */
+	if (pages > FLUSH_TRAINEES / FLUSH_EVERY + 4)
+		fail_msg("re-storing %d unchanged statuses wrote %d pages", FLUSH_TRAINEES / FLUSH_EVERY, pages);
+	assert_int_equal(status_count(f->db, "summary LIKE 'b%'"), FLUSH_TRAINEES / FLUSH_EVERY);
+	/* A status that moves still moves in the indexes (the upsert), and a new row is still inserted. */
+	put_status(f->db, first, "eligible", summary);
+	assert_int_equal(status_count(f->db, "status = 'eligible'"), 1);          /* by the index */
+	assert_int_equal(status_count(f->db, "+status = 'in_training'"), FLUSH_TRAINEES - 1); /* by the table */
+	put_status(f->db, add_user(f->db, "flush_new", 1), "in_training", summary);
+	assert_int_equal(status_count(f->db, "status = 'in_training'"), FLUSH_TRAINEES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +368,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_claims_follow_changes, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_by_day, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_in_index, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_no_trainee_index, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_status_flush_pages, db_fixture_setup, db_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

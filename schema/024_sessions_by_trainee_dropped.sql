@@ -1,0 +1,13 @@
+-- 024_sessions_by_trainee_dropped.sql - issue 18: one b-tree fewer to
+-- write per session logged.
+--
+-- sessions_by_trainee (trainee_id, id) of 001 took a page of its own in
+-- every batch for each trainee who logged (bench scenario 1: ~17 of the
+-- ~90 WAL frames a commit of ~30 sessions).  Every query that reads a
+-- trainee's sessions now searches sessions_by_day (trainee_id, date, id,
+-- activity, minutes, migrations 022-023) or sessions_pending, which lead
+-- with trainee_id as well; the session list's id bound (id < ?) is checked
+-- on sessions_by_day's id instead of bounding the search, and that list
+-- sorted the trainee's sessions anyway (MULTI-INDEX OR).
+-- tests/unit/test_signoff_pages.c checks the plans.
+DROP INDEX sessions_by_trainee;
