@@ -5,7 +5,9 @@
  * and signs the session; the same session cannot be signed twice; a
  * damaged signature, a statement signed by someone other than the caller,
  * a stale signed_at and a changed certified field are each refused with
- * their own type, and a refusal appends nothing.
+ * their own type, and a refusal appends nothing.  The two halves apart
+ * (rl_signoff_precheck on a reader, then the writer): a correction, a
+ * withdrawal or another sign-off landing between them is caught.
  */
 #include <stdarg.h>
 #include <stddef.h>
