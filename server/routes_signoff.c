@@ -1,9 +1,11 @@
 /*
  * routes_signoff.c - /api/v1/signoffs and /api/v1/keys: signed statements
  * and the keys that sign them.  The signature is checked on the HTTP
- * thread; everything that needs the records runs in the writer's
- * transaction (core/domain/signoff.c), so two sign-offs of one session can never
- * both succeed.
+ * thread, and a session_signoff's statement against the session as a
+ * reader sees it (rl_signoff_precheck); everything that needs the records
+ * runs in the writer's transaction (core/domain/signoff.c), which confirms
+ * what the reader saw is still true, so two sign-offs of one session can
+ * never both succeed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,8 @@ void h_signoffs_create(struct request *rq)
 		rl_error_clear(&err);
 		return;
 	}
+	/* What a reader can check is checked here, and only confirmed by the writer. */
+	rl_signoff_precheck(server_db(), &s->so);
 	rq->job.receipt = &s->receipt;
 	server_write(rq, signoff_run, signoff_respond);
 }

@@ -551,75 +551,117 @@ static int curriculum_of(struct rl_db *db, int64_t trainee, char code[64], int *
 
 /* ------------------------------------------------------------ statement kinds */
 
-static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
-			 struct rl_error *err)
+/*
+ * The session a session_signoff names, loaded into r and checked: the
+ * signer its trainer, still pending, the statement's own members valid,
+ * and the statement the one rebuilt from the record.  0 (r loaded; the
+ * caller releases it) or -1 with the refusal.  Reads only: it runs in the
+ * writer, and before the job on a reader (rl_signoff_precheck).
+ */
+static int session_checked(struct rl_db *db, const struct rl_signoff *so, const struct rl_signer *by,
+			   struct record *r, struct rl_error *err)
 {
-	const json_t *st = so->statement, *steps = so->st.u.session.steps;
+	const json_t *steps = so->st.u.session.steps;
 	int64_t id = so->st.u.session.session.id;
 	const char *decision = decision_name(so->st.decision), *role = so->st.u.session.role, *reason = so->st.reason;
-	struct record r;
-	const struct rl_stmt_session *s = &r.u.session;
-	char *signed_steps = NULL;
-	int rc = -1;
+	const struct rl_stmt_session *s = &r->u.session;
 
-	if (load_session(db, id, &r, err) < 0)
+	if (load_session(db, id, r, err) < 0)
 		return -1;
-	if (s->trainee == so->signer) {
-		REFUSE(err, "self-sign", "you cannot sign off your own session %lld", (long long)id);
-		goto out;
-	}
+	if (s->trainee == so->signer)
+		return REFUSE(err, "self-sign", "you cannot sign off your own session %lld", (long long)id);
 	if (s->trainer != so->signer) {
 		if (need_supervision(db, so->signer, s->trainee, err) == 0)
 			rl_error_set(err, RL_E_FORBIDDEN, "not-your-session", "Not your session",
 				     "session %lld names trainer %lld, and only the trainer a session names signs it off; "
 				     "the trainee can log it again naming you", (long long)id, (long long)s->trainer);
-		goto out;
+		return -1;
 	}
-	if (strcmp(r.status, "pending") != 0) {
-		rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
-			     "session %lld was already %s (ledger index %lld); a correction is a new statement",
-			     (long long)id, r.status, (long long)(r.decided < 0 ? 0 : r.decided));
-		goto out;
-	}
-	if (role && !rl_code_find(rl_case_roles, role)) {
-		rl_error_field(err, "statement.role", "'%s' is not an eLogbook role code", role);
-		goto out;
-	}
+	if (strcmp(r->status, "pending") != 0)
+		return rl_error_set(err, RL_E_CONFLICT, "already-signed", "Already signed",
+				    "session %lld was already %s (ledger index %lld); a correction is a new statement",
+				    (long long)id, r->status, (long long)(r->decided < 0 ? 0 : r->decided));
+	if (role && !rl_code_find(rl_case_roles, role))
+		return rl_error_field(err, "statement.role", "'%s' is not an eLogbook role code", role);
 	if (steps) {
 		size_t i;
 		const json_t *v;
-		if (json_array_size(steps) > RL_SESSION_MAX_STEPS) {
-			rl_error_field(err, "statement.steps", "must be an array of at most %d step codes", RL_SESSION_MAX_STEPS);
-			goto out;
-		}
+		if (json_array_size(steps) > RL_SESSION_MAX_STEPS)
+			return rl_error_field(err, "statement.steps", "must be an array of at most %d step codes",
+					      RL_SESSION_MAX_STEPS);
 		json_array_foreach(steps, i, v) {
-			if (!rl_step_code_valid(json_string_value(v))) {
-				rl_error_field(err, "statement.steps", "holds an invalid step code");
-				goto out;
-			}
+			if (!rl_step_code_valid(json_string_value(v)))
+				return rl_error_field(err, "statement.steps", "holds an invalid step code");
 		}
 	}
-	if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000)) {
-		rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
-		goto out;
+	if (so->st.decision == RL_DECISION_REJECTED && (!reason || !*reason || strlen(reason) > 1000))
+		return rl_error_field(err, "statement.reason", "a rejection needs a reason of at most 1000 characters");
+	return must_match(so->statement, rl_stmt_session_signoff_of(s, decision, role, steps, reason, by),
+			  "the session", err);
+}
+
+void rl_signoff_precheck(struct rl_db *db, struct rl_signoff *so)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_signer by = { so->signer, so->key, so->st.signed_at };
+	struct record r = { 0 };
+
+	memset(&so->pre, 0, sizeof(so->pre));
+	if (!db || so->st.kind != RL_K_SESSION || !so->st.signed_at)
+		return;
+	if (session_checked(db, so, &by, &r, &err) == 0) {
+		so->pre.session = r.u.session.id;
+		so->pre.trainee = r.u.session.trainee;
+		so->pre.trainer = r.u.session.trainer;
+		so->pre.revision = json_integer_value(json_object_get(r.json, "revision"));
+		so->pre.has_notes = r.u.session.notes != NULL;
 	}
-	if (must_match(st, rl_stmt_session_signoff_of(s, decision, role, steps, reason, by),
-		       "the session", err) < 0)
+	record_release(&r);
+	rl_error_clear(&err);
+}
+
+/*
+ * A session_signoff: the session checked (session_checked), or, when
+ * rl_signoff_precheck checked it and the row is as it read it, not again;
+ * then the trainer's accreditation, the ledger entry and the decision.
+ */
+static int apply_session(struct rl_db *db, struct rl_signoff *so, const struct rl_signer *by, const char *date,
+			 struct rl_error *err)
+{
+	const json_t *steps = so->st.u.session.steps;
+	int64_t id = so->st.u.session.session.id, trainee, revision;
+	const char *role = so->st.u.session.role, *reason = so->st.reason;
+	const struct rl_signoff_pre *pre = &so->pre;
+	struct record r = { 0 };
+	char *signed_steps = NULL;
+	int rc = -1, same = 0;
+
+	if (pre->session == id && pre->session > 0 &&
+	    (same = rl_rows_session_pending_as(db, id, pre->trainee, pre->trainer, pre->revision, pre->has_notes,
+						 err)) < 0)
+		return -1;
+	if (same) {
+		trainee = pre->trainee;
+		revision = pre->revision;
+	} else if (session_checked(db, so, by, &r, err) < 0) {
 		goto out;
+	} else {
+		trainee = r.u.session.trainee;
+		revision = json_integer_value(json_object_get(r.json, "revision"));
+	}
 	if (need_trainer(db, so, date, err) < 0)
 		goto out;
-	if (append(db, so, s->trainee, err) < 0)
+	if (append(db, so, trainee, err) < 0)
 		goto out;
 	if (steps && json_array_size(steps))
 		signed_steps = json_dumps(steps, JSON_COMPACT);
 	/* The seals bind the pending claims this takes one from: checked before (progress.h). */
-	if (rl_progress_hold(db, s->trainee, err) < 0)
+	if (rl_progress_hold(db, trainee, err) < 0)
 		goto out;
 	if (rl_rows_session_decide(db, id, so->st.decision == RL_DECISION_CONFIRMED ? "signed" : "rejected", role,
 				   signed_steps, so->signer, by->signed_at, so->ledger_index, reason, err) < 0)
 		goto out;
-	rc = rl_progress_decided(db, s->trainee, id, json_integer_value(json_object_get(r.json, "revision")),
-				 so->ledger_index, &so->st, err);
+	rc = rl_progress_decided(db, trainee, id, revision, so->ledger_index, &so->st, err);
 out:
 	free(signed_steps);
 	record_release(&r);

@@ -26,6 +26,17 @@
 /* How far a statement's signed_at may be from the server's clock. */
 #define RL_SIGNOFF_MAX_SKEW 600
 
+/*
+ * What rl_signoff_precheck found true outside the writer: the session
+ * (0: none checked) pending at revision, naming trainee and trainer, with
+ * notes or without, and the statement matching it.
+ */
+struct rl_signoff_pre {
+	int64_t session;
+	int64_t trainee, trainer, revision;
+	int has_notes;
+};
+
 struct rl_signoff {
 	json_t *statement;       /* owned; a version 2 statement opened (its texts in place, core/ledger/texts.h) */
 	json_t *texts;           /* owned: the texts a version 2 statement commits to, stored beside its entry; or NULL */
@@ -38,6 +49,7 @@ struct rl_signoff {
 	int64_t ledger_index;    /* set by apply */
 	int64_t subject;         /* the trainee or trainer concerned, set by apply */
 	struct rl_statement st;  /* statement's members, read by check (ledger/stmt.h); points into statement */
+	struct rl_signoff_pre pre; /* set by rl_signoff_precheck, or zero */
 };
 
 /*
@@ -47,6 +59,17 @@ struct rl_signoff {
  */
 int rl_signoff_check(const struct rl_user *me, const json_t *body, struct rl_signoff *out,
 		     struct rl_error *err);
+/*
+ * Before the job is queued, on a reader connection (any thread): a
+ * session_signoff's session is loaded and the statement rebuilt and
+ * compared, as rl_signoff_apply would; if all of that passes, so->pre
+ * records what was read, and rl_signoff_apply, in the writer, only
+ * confirms the row is unchanged (rl_rows_session_pending_as) instead of
+ * doing it again; if the row changed meanwhile, it does the full check.
+ * Nothing is refused here: a statement this does not pass is checked
+ * (and refused) by rl_signoff_apply as before.
+ */
+void rl_signoff_precheck(struct rl_db *db, struct rl_signoff *so);
 int rl_signoff_apply(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so,
 		     struct rl_error *err);
 void rl_signoff_release(struct rl_signoff *so);

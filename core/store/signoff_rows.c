@@ -468,6 +468,23 @@ int rl_rows_session_decide(struct rl_db *db, int64_t session, const char *status
 	return rl_db_run_one(db, st, "recording the sign-off", err);
 }
 
+int rl_rows_session_pending_as(struct rl_db *db, int64_t id, int64_t trainee, int64_t trainer, int64_t revision,
+			       int has_notes, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM sessions WHERE trainee_id = ? AND trainer_id = ? AND id = ? "
+					"AND revision = ? AND status = 'pending' "
+					"AND (CASE WHEN notes IS NULL THEN 0 ELSE 1 END) = ?", err);
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_int64(st, 2, trainer);
+	rl_bind_int64(st, 3, id);
+	rl_bind_int64(st, 4, revision);
+	rl_bind_int(st, 5, has_notes ? 1 : 0);
+	return rl_db_finish(db, st, rl_step(st), "reading the session as checked", err);
+}
+
 int rl_rows_session_reopen(struct rl_db *db, int64_t session, int64_t index, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE sessions SET status = 'pending', signed_role = NULL, signed_steps = NULL, "

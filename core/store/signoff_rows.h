@@ -140,6 +140,14 @@ int rl_rows_module_completion_delete(struct rl_db *db, int64_t index, struct rl_
 int rl_rows_session_decide(struct rl_db *db, int64_t session, const char *status, const char *role,
 			   const char *steps_json, int64_t signer, const char *signed_at, int64_t index,
 			   const char *reason, struct rl_error *err);
+/*
+ * Whether session id is still pending at revision, naming trainee and
+ * trainer, with notes (has_notes 1) or without (0): what the HTTP thread
+ * read and checked the statement against (an edit or withdrawal raises
+ * the revision; an erasure only clears notes).  1 yes, 0 no, -1 error.
+ */
+int rl_rows_session_pending_as(struct rl_db *db, int64_t id, int64_t trainee, int64_t trainer, int64_t revision,
+			       int has_notes, struct rl_error *err);
 /* The session decided at ledger index back to pending, its decision columns cleared. */
 int rl_rows_session_reopen(struct rl_db *db, int64_t session, int64_t index, struct rl_error *err);
 
