@@ -253,9 +253,13 @@ static int person_of(struct rl_db *db, int64_t id, struct rl_row_notify_person *
 #define DECISIONS_WHY "You receive this because a trainer decided on a session you logged in raslog."
 #define PROGRESS_WHY "You receive this because your progress in raslog changed."
 
-/* The decision on a session: date, activity, who decided, and for a rejection the reason; never notes or scores. */
-static int queue_decision(struct rl_db *db, const struct rl_signoff *so, const char *url, time_t now,
-			  struct rl_error *err)
+/*
+ * The decision on a session: date, activity, who decided, and for a rejection the reason; never notes or scores.
+ * The signer is the requesting user me (rl_signoff_check refuses any other), whose name the request's
+ * authentication read: no second read of it.
+ */
+static int queue_decision(struct rl_db *db, const struct rl_user *me, const struct rl_signoff *so, const char *url,
+			  time_t now, struct rl_error *err)
 {
 	const json_t *st = so->statement, *s = json_object_get(st, "session");
 	const char *decision = json_string_value(json_object_get(st, "decision"));
@@ -268,11 +272,14 @@ static int queue_decision(struct rl_db *db, const struct rl_signoff *so, const c
 	char key[64], subject[160];
 	int rc;
 
-	if (person_of(db, json_integer_value(json_object_get(s, "trainee")), &trainee, err) < 0 ||
-	    person_of(db, so->signer, &trainer, err) < 0)
+	if (person_of(db, json_integer_value(json_object_get(s, "trainee")), &trainee, err) < 0)
 		return -1;
 	if (!trainee.wants || !trainee.email[0])
 		return 0;
+	if (me && me->id == so->signer && me->name[0])
+		snprintf(trainer.name, sizeof(trainer.name), "%s", me->name);
+	else if (person_of(db, so->signer, &trainer, err) < 0)
+		return -1;
 	snprintf(key, sizeof(key), "decision:%lld", (long long)so->ledger_index);
 	snprintf(subject, sizeof(subject), "raslog: your session of %s was %s", date ? date : "?",
 		 rejected ? "rejected" : "signed");
@@ -314,7 +321,10 @@ int rl_notify_snapshot(struct rl_db *db, int64_t trainee, struct rl_notify_snap 
 	memset(snap, 0, sizeof(*snap));
 	snap->trainee = trainee;
 	snap->met = json_object();
-	/* In a writer's batch the row may wait for the batch's flush: what it is to write (progress_batch.h). */
+	/*
+	 * In a writer's batch the row may wait for the batch's flush (what it is to write), or be the one the
+	 * batch's memo knows it wrote: either is given without reading the row (progress_batch.h).
+	 */
 	if ((peeked = rl_progress_peek(db, trainee, snap->status, sizeof(snap->status), &summary, err)) < 0)
 		return -1;
 	if (!peeked) {
@@ -545,7 +555,7 @@ int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_sign
 	}
 	rc = rl_signoff_apply(db, me, so, err);
 	if (rc == 0 && strcmp(rl_stmt_type(so->statement), "session_signoff") == 0)
-		rc = queue_decision(db, so, url, now, err);
+		rc = queue_decision(db, me, so, url, now, err);
 	if (rc == 0 && trainee > 0)
 		rc = rl_notify_progress(db, &before, so->ledger_index, url, now, err);
 	if (trainee > 0)

@@ -65,8 +65,11 @@ int rl_progress_settle(struct rl_db *db, int64_t trainee, struct rl_error *err);
  * notification's snapshots), without writing the row per job: the new
  * ledger entries are folded into the tallies and the row computed and kept
  * for the flush, which writes it once unless the trainee changes again.
- * 1: status (into status[n]) and *summary (a new reference) given; 0:
- * nothing waits for the flush (or it was just written): read the row; -1.
+ * When nothing waits, the row as this connection last wrote it in the
+ * batch (or in a committed one the memo carried from) is given from the
+ * memo, not read and parsed again: the seals were checked and the row
+ * changed since only through this code.  1: status (into status[n]) and
+ * *summary (a new reference) given; 0: not known here: read the row; -1.
  */
 int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
 		     struct rl_error *err);

@@ -63,6 +63,7 @@ struct memo_entry {
 	unsigned char has_through;       /* the tallies include the ledger through `through`, ahead of the status row */
 	unsigned job;                    /* the job that last changed the entry (its copy is in the undo log) */
 	unsigned peek;                   /* 1 + the memo.peeks index of the row the flush is to write; 0: none */
+	unsigned row;                    /* 1 + the memo.rows index of the status row as last written here; 0: unknown */
 	int64_t through;
 	struct rl_row_progress_claims claims;
 };
@@ -98,8 +99,22 @@ struct summary_memo {
 	int version;
 	int met, total;
 	char *text;                      /* the summary's JSON, as prog_write_status stores it */
+	json_t *json;                    /* the same summary parsed, for the memo's rows (memo_row) */
 	unsigned char *from;             /* the tallies, as summary_key writes them */
 	size_t from_len;
+};
+
+/*
+ * The status and summary of a trainee's status row as prog_write_status
+ * last wrote them on the batch's connection (memo_row_written): what the
+ * notification's "before" snapshot reads, without reading and parsing the
+ * row again.  Append-only until the batch ends (an undo may put back an
+ * entry naming an older one); a carried memo keeps the ones its entries
+ * name (memo_carry).
+ */
+struct memo_row {
+	char status[16];
+	json_t *summary;                 /* owned */
 };
 
 /*
@@ -120,6 +135,8 @@ static _Thread_local struct {
 	size_t npeek, cappeek;
 	struct memo_peek *peeks;
 	struct summary_memo *sums; /* SUMMARY_SLOTS, made at the first refresh_sealed */
+	size_t nrow, caprow;
+	struct memo_row *rows;
 } memo;
 
 static size_t memo_slot(int64_t trainee, size_t cap)
@@ -235,9 +252,13 @@ void rl_progress_batch_end(struct rl_db *db)
 	for (size_t i = 0; memo.sums && i < SUMMARY_SLOTS; i++) {
 		free(memo.sums[i].text);
 		free(memo.sums[i].from);
+		json_decref(memo.sums[i].json);
 	}
 	free(memo.sums);
 	free(memo.peeks);
+	for (size_t i = 0; i < memo.nrow; i++)
+		json_decref(memo.rows[i].summary);
+	free(memo.rows);
 	free(memo.e);
 	free(memo.undo);
 	memset(&memo, 0, sizeof(memo));
@@ -379,6 +400,48 @@ static void memo_written(struct rl_db *db, int64_t trainee)
 		e->has_through = 0;
 		e->peek = 0;
 	}
+}
+
+void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const json_t *summary)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+	struct memo_row *r;
+	unsigned k = 0;
+
+	if (!e)
+		return;
+	if (memo.nrow == memo.caprow) {
+		size_t cap = memo.caprow ? memo.caprow * 2 : 64;
+		struct memo_row *p = realloc(memo.rows, cap * sizeof(*p));
+
+		if (p) {
+			memo.rows = p;
+			memo.caprow = cap;
+		}
+	}
+	/* Without memory the row is only not known (the snapshot reads it). */
+	if (memo.nrow < memo.caprow && summary && strlen(status) < sizeof(r->status)) {
+		r = &memo.rows[memo.nrow];
+		snprintf(r->status, sizeof(r->status), "%s", status);
+		r->summary = json_incref((json_t *)summary);
+		k = (unsigned)++memo.nrow;
+	}
+	if (e->row != k) {
+		memo_touch(e);
+		e->row = k;
+	}
+}
+
+/* 1 with the trainee's status row as this connection last wrote it, when the memo vouches for it; else 0. */
+static int memo_row_known(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (!e || !e->checked || e->dirty || !e->row)
+		return 0;
+	snprintf(status, n, "%s", memo.rows[e->row - 1].status);
+	*summary = json_incref(memo.rows[e->row - 1].summary);
+	return 1;
 }
 
 /* ---------------------------------------------------------------- judging */
@@ -695,8 +758,9 @@ static unsigned char *summary_key(const json_t *t, size_t *len)
 
 /*
  * status_from_tallies with the summary as text, r->summary_text (borrowed
- * from the memo until the next call; r->summary NULL): the memo's when t
- * moved none of its figures, else evaluated and kept.  -1 with err.
+ * from the memo until the next call), and parsed, r->summary (a reference
+ * of the caller's): the memo's when t moved none of its figures, else
+ * evaluated and kept.  -1 with err.
  */
 static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, const struct rl_row_progress_position *pos,
 			    json_t *t, int64_t through, struct prog_status *r, struct rl_error *err)
@@ -719,6 +783,7 @@ static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, cons
 		r->met = m->met;
 		r->total = m->total;
 		r->summary_text = m->text;
+		r->summary = json_incref(m->json);
 		status_of(pos, through, r);
 		return 0;
 	}
@@ -728,17 +793,19 @@ static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, cons
 	}
 	r->total = (int)json_array_size(summary);
 	text = json_dumps(summary, JSON_COMPACT);
-	json_decref(summary);
 	if (!text) {
+		json_decref(summary);
 		free(key);
 		return rl_error_internal(err, "out of memory");
 	}
 	free(m->text);
 	free(m->from);
+	json_decref(m->json);
 	*m = (struct summary_memo){ .trainee = trainee, .c = c, .version = rl_curriculum_version(c), .met = r->met,
-				    .total = r->total, .text = text, .from = key, .from_len = len };
+				    .total = r->total, .text = text, .json = summary, .from = key, .from_len = len };
 	snprintf(m->code, sizeof(m->code), "%s", rl_curriculum_code(c));
 	r->summary_text = m->text;
+	r->summary = json_incref(summary);
 	status_of(pos, through, r);
 	return 0;
 }
@@ -1047,8 +1114,9 @@ static unsigned peek_keep(const struct prog_status *r, json_t *tallies)
 	return (unsigned)++memo.npeek;
 }
 
-int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
-		     struct rl_error *err)
+/* rl_progress_peek of a row that waits for the flush (0: none waits, or it was just written). */
+static int peek_dirty(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
+		      struct rl_error *err)
 {
 	struct memo_entry *e = memo_get(db, trainee, 0);
 	const struct rl_curriculum *c;
@@ -1104,6 +1172,14 @@ int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, 
 	return 1;
 }
 
+int rl_progress_peek(struct rl_db *db, int64_t trainee, char *status, size_t n, json_t **summary,
+		     struct rl_error *err)
+{
+	int rc = peek_dirty(db, trainee, status, n, summary, err);
+
+	return rc == 0 ? memo_row_known(db, trainee, status, n, summary) : rc;
+}
+
 int rl_progress_batch_flush(struct rl_db *db, struct rl_error *err)
 {
 	return rl_progress_settle_all(db, err);
@@ -1133,6 +1209,37 @@ static _Thread_local struct {
 	int committed;         /* the batch under way committed */
 } carry;
 
+/* The rows the carried entries name, into an array of their own; the rest dropped (no undo copy names one now). */
+static void memo_rows_compact(void)
+{
+	struct memo_row *keep = NULL;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < memo.cap; i++)
+		n += memo.e[i].trainee && memo.e[i].row;
+	/* Without memory every row is only not known any more. */
+	if (n && !(keep = malloc(n * sizeof(*keep))))
+		n = 0;
+	for (size_t i = 0; i < memo.cap; i++) {
+		struct memo_entry *e = &memo.e[i];
+
+		if (!e->trainee || !e->row)
+			continue;
+		if (n) {
+			keep[k] = memo.rows[e->row - 1];
+			memo.rows[e->row - 1].summary = NULL;
+			e->row = (unsigned)++k;
+		} else {
+			e->row = 0;
+		}
+	}
+	for (size_t i = 0; i < memo.nrow; i++)
+		json_decref(memo.rows[i].summary);
+	free(memo.rows);
+	memo.rows = keep;
+	memo.nrow = memo.caprow = k;
+}
+
 /* After a committed batch: the memo, flushed, becomes the next batch's start (1), or is not kept (0). */
 static int memo_carry(struct rl_db *db)
 {
@@ -1154,6 +1261,7 @@ static int memo_carry(struct rl_db *db)
 		json_decref(memo.peeks[i].tallies);
 	}
 	memo.npeek = 0;
+	memo_rows_compact();
 	memo.nundo = 0;
 	memo.nomem = 0;
 	memo.flushing = 0;

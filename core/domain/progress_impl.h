@@ -126,6 +126,12 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		      const struct prog_status *r, struct rl_row_progress_claims *claims, int claims_known,
 		      struct rl_error *err);
 
+/*
+ * The status row prog_write_status just wrote (status, summary): the
+ * batch's memo keeps it for a reader of these alone (rl_progress_peek).
+ */
+void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const json_t *summary);
+
 /* Writes every cached row of one trainee: the one place the rebuild, the start-up check and a full refresh write the caches. */
 int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,
 		     struct rl_error *err);

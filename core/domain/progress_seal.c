@@ -342,6 +342,8 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 	put = (struct rl_row_progress_status_put){ trainee, status, r->met, r->total, summary, r->until, now,
 						   r->through, r->acc_index, cid, smac, tmac };
 	rc = rl_rows_progress_put_status(db, &put, err);
+	if (rc == 0)
+		prog_memo_row_written(db, trainee, status, r->summary);
 	free(text);
 	return rc;
 }

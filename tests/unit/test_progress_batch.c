@@ -672,6 +672,104 @@ static void test_writer_folds_each_decision(void **state)
 	assert_int_equal(differences(t), 0);
 }
 
+/* A job of the writer: the notification's "before" read (the seal check, then the peek), then a sign-off. */
+struct peek_job {
+	struct signoff_job so;
+	struct rl_job job;
+	int peeked;
+	char status[32];
+	json_t *summary;
+};
+
+static int peek_run(struct rl_db *c, struct rl_job *job, struct rl_error *err)
+{
+	struct peek_job *j = job->ctx;
+
+	if (rl_progress_verify(c, j->so.trainee, err) < 0 ||
+	    (j->peeked = rl_progress_peek(c, j->so.trainee, j->status, sizeof(j->status), &j->summary, err)) < 0)
+		return -1;
+	return signoff_run(c, &j->so.job, err);
+}
+
+/*
+ * The status row the writer's memo knows: after the first batch wrote it,
+ * each sign-off's "before" read (rl_progress_peek with nothing waiting for
+ * the flush) is given the row as the last commit left it from the memo
+ * carried, with no read of the row (main read and parsed it: peek gave 0);
+ * it is the committed row, every time.
+ */
+static void test_writer_knows_the_row(void **state)
+{
+	int64_t tr = demo_id("David Ellis"), t = demo_id("Lukas Weber"), s[3];
+	struct rl_writer *w = writer_counting_drift();
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		struct log_job j = { .trainee = t, .trainer = tr, .minutes = 35 + i };
+
+		j.job.run = log_run;
+		j.job.ctx = &j;
+		ok(rl_writer_call(w, &j.job), &j.job.err);
+		s[i] = j.id;
+	}
+	for (int i = 0; i < 3; i++) {
+		struct peek_job j = { .so = { .trainer = tr, .trainee = t, .body = demo_confirmation(s[i], tr, tr, NULL, NULL) } };
+		char status[32];
+		json_t *summary;
+
+		status_of(t, status, &summary); /* committed: the writer is between batches */
+		j.so.job.ctx = &j.so;
+		j.job.run = peek_run;
+		j.job.ctx = &j;
+		ok(rl_writer_call(w, &j.job), &j.job.err);
+		json_decref(j.so.body);
+		assert_int_equal(j.peeked, 1);
+		assert_string_equal(j.status, status);
+		assert_true(json_equal(j.summary, summary));
+		json_decref(j.summary);
+		json_decref(summary);
+	}
+	rl_writer_stop(w);
+	rl_progress_drift_hook = NULL;
+	assert_int_equal(drifts, 0);
+	assert_int_equal(differences(t), 0);
+}
+
+/*
+ * A row written in a job that is then rolled back is not the one the memo
+ * gives: the peek after the undo gives the row the transaction holds.
+ */
+static void test_undo_forgets_the_row(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t tr = demo_id("David Ellis"), t = demo_id("Lukas Weber"), id;
+	char status[32], peeked[32];
+	json_t *summary, *peek_summary = NULL;
+
+	(void)state;
+	begin_batch(&err);
+	job(&err);
+	id = log_one(t, tr, 25, &err);
+	commit_batch(&err);
+	begin_batch(&err);
+	job(&err);
+	log_one(t, tr, 20, &err);
+	ok(rl_progress_settle(db, t, &err), &err); /* the row written by the first job: the memo knows it */
+	job(&err);
+	ok(sign(tr, demo_confirmation(id, tr, tr, NULL, NULL), &err), &err);
+	ok(rl_progress_settle(db, t, &err), &err); /* written again in the second job */
+	job_fails();
+	status_of(t, status, &summary);
+	assert_int_equal(rl_progress_peek(db, t, peeked, sizeof(peeked), &peek_summary, &err), 1);
+	assert_string_equal(peeked, status);
+	assert_true(json_equal(peek_summary, summary));
+	json_decref(peek_summary);
+	json_decref(summary);
+	commit_batch(&err);
+	assert_int_equal(sessions_with(t, id, id, "pending"), 1);
+	assert_int_equal(differences(t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +781,8 @@ int main(void)
 		cmocka_unit_test(test_writer_carries_the_memo),
 		cmocka_unit_test(test_writer_summary_memo),
 		cmocka_unit_test(test_writer_folds_each_decision),
+		cmocka_unit_test(test_writer_knows_the_row),
+		cmocka_unit_test(test_undo_forgets_the_row),
 	};
 
 	return cmocka_run_group_tests(tests, demo_setup, demo_teardown);
