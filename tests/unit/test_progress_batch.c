@@ -486,6 +486,19 @@ static int log_run(struct rl_db *c, struct rl_job *job, struct rl_error *err)
 	return try_log(c, j->trainee, j->trainer, j->minutes, &j->id, err);
 }
 
+/* Logs n sessions of trainee t with trainer tr through the writer, each a job of its own (minutes, minutes + 1, ...): their ids in ids. */
+static void log_through_writer(struct rl_writer *w, int64_t t, int64_t tr, long long minutes, int64_t *ids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct log_job j = { .trainee = t, .trainer = tr, .minutes = minutes + i };
+
+		j.job.run = log_run;
+		j.job.ctx = &j;
+		ok(rl_writer_call(w, &j.job), &j.job.err);
+		ids[i] = j.id;
+	}
+}
+
 static void writer_log(struct rl_writer *w, int64_t trainee, int64_t trainer, long long minutes)
 {
 	struct log_job j = { .trainee = trainee, .trainer = trainer, .minutes = minutes };
@@ -647,14 +660,7 @@ static void test_writer_folds_each_decision(void **state)
 	struct rl_writer *w = writer_counting_drift();
 
 	(void)state;
-	for (int i = 0; i < 3; i++) {
-		struct log_job j = { .trainee = t, .trainer = tr, .minutes = 45 + i };
-
-		j.job.run = log_run;
-		j.job.ctx = &j;
-		ok(rl_writer_call(w, &j.job), &j.job.err);
-		s[i] = j.id;
-	}
+	log_through_writer(w, t, tr, 45, s, 3);
 	for (int i = 0; i < 3; i++) {
 		struct signoff_job j = { .trainer = tr, .trainee = t, .body = demo_confirmation(s[i], tr, tr, NULL, NULL) };
 
@@ -704,14 +710,7 @@ static void test_writer_knows_the_row(void **state)
 	struct rl_writer *w = writer_counting_drift();
 
 	(void)state;
-	for (int i = 0; i < 3; i++) {
-		struct log_job j = { .trainee = t, .trainer = tr, .minutes = 35 + i };
-
-		j.job.run = log_run;
-		j.job.ctx = &j;
-		ok(rl_writer_call(w, &j.job), &j.job.err);
-		s[i] = j.id;
-	}
+	log_through_writer(w, t, tr, 35, s, 3);
 	for (int i = 0; i < 3; i++) {
 		struct peek_job j = { .so = { .trainer = tr, .trainee = t, .body = demo_confirmation(s[i], tr, tr, NULL, NULL) } };
 		char status[32];
