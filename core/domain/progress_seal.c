@@ -295,7 +295,8 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		      const struct prog_status *r, struct rl_row_progress_claims *claims, int claims_known,
 		      struct rl_error *err)
 {
-	char *text = r->summary_text ? NULL : json_dumps(r->summary ? r->summary : json_array(), JSON_COMPACT), now[21];
+	/* No summary at all is stored as the empty list "[]" (no JSON made for it). */
+	char *text = r->summary_text || !r->summary ? NULL : json_dumps(r->summary, JSON_COMPACT), now[21];
 	const char *status = r->status ? r->status : "in_training";
 	const char *summary = r->summary_text ? r->summary_text : text ? text : "[]";
 	const uint8_t *key = prog_cache_key(db, err);
