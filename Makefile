@@ -33,7 +33,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore -I$(BUILD)/gen $(PK
 LDLIBS   := $(PKG_LIBS) -lhpdf -lcsv -pthread -lm
 
 ifneq ($(SANITIZE),)
-ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# A sanitizer build is a checked build: store/db.c also checks that cached SQL never changes in place.
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all -DRL_CHECK_STMT_TEXT
 LDFLAGS    += -fsanitize=$(SANITIZE)
 endif
 

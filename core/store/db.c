@@ -91,12 +91,42 @@ void rl_finalize(struct rl_stmt *st)
 	free(st);
 }
 
+/*
+ * The cache is searched by the SQL's address alone (no string compare on
+ * the hot path), so a caller that builds SQL in a buffer and calls again
+ * with other text at the same address would get the first statement.
+ * Builds with RL_CHECK_STMT_TEXT (every sanitizer build, so the whole test
+ * suite) compare the text on every hit and stop the process on such a
+ * misuse: a programming error, found by the tests rather than by users.
+ */
+static void check_cached_text(const char *copy, const char *sql)
+{
+#ifdef RL_CHECK_STMT_TEXT
+	if (copy && strcmp(copy, sql) != 0) {
+		fprintf(stderr, "rl_db_stmt: the SQL at %p changed from \"%s\" to \"%s\": "
+			"rl_db_stmt needs a string with static storage\n", (const void *)sql, copy, sql);
+		abort();
+	}
+#else
+	(void)copy;
+	(void)sql;
+#endif
+}
+
+static void cache_put(struct rl_db *db, int i, const char *sql, struct rl_stmt *st)
+{
+	db->cache[i].text = sql;
+	db->cache[i].copy = strdup(sql); /* NULL on no memory: only the check is lost */
+	db->cache[i].stmt = st;
+}
+
 struct rl_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *err)
 {
 	struct rl_stmt *st;
 
 	for (int i = 0; i < db->nstmt; i++) {
 		if (db->cache[i].text == sql) {
+			check_cached_text(db->cache[i].copy, sql);
 			st = db->cache[i].stmt;
 			rl_reset(st);
 			return st;
@@ -105,14 +135,12 @@ struct rl_stmt *rl_db_stmt(struct rl_db *db, const char *sql, struct rl_error *e
 	if (!(st = rl_db_prepare(db, sql, err)))
 		return NULL;
 	if (db->nstmt < RL_DB_STMT_CACHE) {
-		db->cache[db->nstmt].text = sql;
-		db->cache[db->nstmt].stmt = st;
-		db->nstmt++;
+		cache_put(db, db->nstmt++, sql, st);
 	} else {
 		/* Cache full: a programming error in practice; keep working, leak-free. */
 		rl_finalize(db->cache[0].stmt);
-		db->cache[0].text = sql;
-		db->cache[0].stmt = st;
+		free(db->cache[0].copy);
+		cache_put(db, 0, sql, st);
 	}
 	return st;
 }
@@ -666,8 +694,10 @@ void rl_db_close(struct rl_db *db)
 {
 	if (!db)
 		return;
-	for (int i = 0; i < db->nstmt; i++)
+	for (int i = 0; i < db->nstmt; i++) {
 		rl_finalize(db->cache[i].stmt);
+		free(db->cache[i].copy);
+	}
 	if (db->conn)
 		db->engine->close(db);
 	rl_secrets_release(db);

@@ -38,6 +38,7 @@ struct rl_db {
 	int nstmt;
 	struct {
 		const char *text;     /* the SQL, compared by pointer (static strings) */
+		char *copy;           /* its text when prepared, for RL_CHECK_STMT_TEXT builds' check */
 		struct rl_stmt *stmt;
 	} cache[RL_DB_STMT_CACHE];
 	char savepoint_sql[RL_DB_SAVEPOINT_TEXTS][48]; /* their texts, which the cache above holds by pointer */

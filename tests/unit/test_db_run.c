@@ -10,7 +10,8 @@
  * engine whose reset forgets it (the ledger size and tree head lookups,
  * rl_db_finish, and the reads of the curricula, erasure, oversight,
  * programme, progress, sign-off and tally row files); the writer's
- * connection has its own page cache and WAL auto-checkpoint.
+ * connection has its own page cache and WAL auto-checkpoint; a checked
+ * build stops a caller that rewrites cached SQL in place.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "store/curricula_rows.h"
 #include "store/engine.h"
@@ -479,11 +483,51 @@ static void writer_connection_settings(void **state)
 	rl_db_close(writer);
 }
 
+/*
+ * rl_db_stmt finds statements by the SQL's address.  SQL rewritten in
+ * place at a cached address (a caller's buffer) would silently run the
+ * first statement; a checked build (RL_CHECK_STMT_TEXT: every sanitizer
+ * build, this suite's) stops the process instead.  The misuse runs in a
+ * child, which must die of SIGABRT before it can read the wrong row.
+ */
+static void stmt_text_changed_in_place_stops(void **state)
+{
+#ifdef RL_CHECK_STMT_TEXT
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	int status = 0;
+	pid_t pid;
+
+	assert_int_equal(insert(f, 1, "one", &err), 0);
+	assert_int_equal(insert(f, 2, "two", &err), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char sql[64] = "SELECT v FROM unit_things WHERE id = 1";
+		struct rl_stmt *st = rl_db_stmt(f->db, sql, &err);
+
+		if (!st || rl_step(st) != RL_ROW)
+			_exit(3);
+		memcpy(sql, "SELECT v FROM unit_things WHERE id = 2", 39);
+		st = rl_db_stmt(f->db, sql, &err); /* must not return: the text at this address changed */
+		_exit(st && rl_step(st) == RL_ROW && strcmp(rl_col_text(st, 0), "one") == 0 ? 4 : 5);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(run_done_and_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_connection_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(stmt_text_changed_in_place_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_changes_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_id_and_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_row_and_each_row, setup, teardown),
