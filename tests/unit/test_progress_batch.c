@@ -364,7 +364,7 @@ static void test_signoffs_one_trainee(void **state)
 
 	(void)state;
 	snprintf(sql, sizeof(sql), "SELECT min(trainee_id) FROM sessions WHERE trainer_id = %lld", (long long)tr);
-	t = demo_scalar(sql); /* the only statement made from sql's address */
+	t = demo_scalar(sql);
 	assert_true(t > 0);
 	begin_batch(&err);
 	for (int i = 0; i < 4; i++) {
