@@ -246,8 +246,7 @@ static int derive(uint8_t key[crypto_secretbox_KEYBYTES], const char *passphrase
 	return 0;
 }
 
-/* Appends "name":"<base64 of data>" to b. */
-static int put_b64(struct rl_buf *b, const char *name, const uint8_t *data, size_t len)
+int rl_keyfile_put_b64(struct rl_buf *b, const char *name, const uint8_t *data, size_t len)
 {
 	char *s = rl_base64_encode(data, len);
 	int rc;
@@ -292,10 +291,11 @@ struct rl_keypair *rl_keystore_generate(const char *path, const char *passphrase
 		crypto_secretbox_easy(sealed, seed, sizeof(seed), nonce, key);
 		if (rl_buf_printf(&text, ",\"kdf\":\"argon2id13\",\"opslimit\":%llu,\"memlimit\":%zu", SEAL_OPSLIMIT,
 				  SEAL_MEMLIMIT) < 0 ||
-		    put_b64(&text, "salt", salt, sizeof(salt)) < 0 || put_b64(&text, "nonce", nonce, sizeof(nonce)) < 0 ||
-		    put_b64(&text, "sealed_seed", sealed, sizeof(sealed)) < 0)
+		    rl_keyfile_put_b64(&text, "salt", salt, sizeof(salt)) < 0 ||
+		    rl_keyfile_put_b64(&text, "nonce", nonce, sizeof(nonce)) < 0 ||
+		    rl_keyfile_put_b64(&text, "sealed_seed", sealed, sizeof(sealed)) < 0)
 			goto nomem;
-	} else if (put_b64(&text, "seed", seed, sizeof(seed)) < 0) {
+	} else if (rl_keyfile_put_b64(&text, "seed", seed, sizeof(seed)) < 0) {
 		goto nomem;
 	}
 	if (rl_buf_puts(&text, "}\n") < 0)

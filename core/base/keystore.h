@@ -93,4 +93,13 @@ json_t *rl_keyfile_read(const char *path, const char *type, struct rl_error *err
 /* Wipes and frees a key pair; NULL does nothing. */
 void rl_keypair_free(struct rl_keypair *kp);
 
+struct rl_buf;
+/*
+ * Appends ,"name":"<base64 of data>" to a key file's text under way, the
+ * base64 copy wiped before it is freed: 0, or -1 out of memory.  Every
+ * key file (a signer's here, the server's in store/secrets.c) is written
+ * with it.
+ */
+int rl_keyfile_put_b64(struct rl_buf *b, const char *name, const uint8_t *data, size_t len);
+
 #endif

@@ -142,19 +142,6 @@ static void sync_dir(const char *dir)
 	}
 }
 
-static int put_b64(struct rl_buf *b, const char *name, const uint8_t *data, size_t len)
-{
-	char *s = rl_base64_encode(data, len);
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = rl_buf_printf(b, ",\"%s\":\"%s\"", name, s);
-	sodium_memzero(s, strlen(s));
-	free(s);
-	return rc;
-}
-
 /* Writes the key file at path (atomic, synced, 0600). */
 static int write_key(const char *path, enum rl_secret which, const uint8_t *secret, struct rl_error *err)
 {
@@ -162,9 +149,9 @@ static int write_key(const char *path, enum rl_secret which, const uint8_t *secr
 	int rc = -1;
 
 	if (rl_buf_printf(&text, "{\"v\":1,\"type\":\"%s\"", specs[which].type) < 0 ||
-	    (specs[which].len == 32 ? put_b64(&text, "key", secret, 32)
-				      : put_b64(&text, "public_key", secret + 32, 32) < 0 ||
-						put_b64(&text, "seed", secret, 32)) < 0 ||
+	    (specs[which].len == 32 ? rl_keyfile_put_b64(&text, "key", secret, 32)
+				      : rl_keyfile_put_b64(&text, "public_key", secret + 32, 32) < 0 ||
+						rl_keyfile_put_b64(&text, "seed", secret, 32)) < 0 ||
 	    rl_buf_puts(&text, "}\n") < 0) {
 		rl_error_internal(err, "out of memory");
 		goto out;
