@@ -88,6 +88,32 @@ void reply_json(struct request *rq, unsigned status, json_t *body)
 	set_response(rq, status, "application/json", text, strlen(text));
 }
 
+static int reply_if_failed(struct request *rq, json_t *items, struct rl_error *err)
+{
+	if (items)
+		return 0;
+	reply_error(rq, err);
+	rl_error_clear(err);
+	return -1;
+}
+
+void reply_items(struct request *rq, json_t *items, struct rl_error *err)
+{
+	if (reply_if_failed(rq, items, err) == 0)
+		reply_json(rq, 200, json_pack("{s:o}", "items", items));
+}
+
+void reply_page(struct request *rq, json_t *items, int64_t next, struct rl_error *err)
+{
+	char cursor[24];
+
+	if (reply_if_failed(rq, items, err) < 0)
+		return;
+	snprintf(cursor, sizeof(cursor), "%lld", (long long)next);
+	reply_json(rq, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
+				      next ? json_string(cursor) : json_null()));
+}
+
 void reply_error(struct request *rq, const struct rl_error *err)
 {
 	reply_error_status(rq, err, 0);

@@ -170,7 +170,7 @@ void h_users_list(struct request *rq)
 	long long cursor = 0, limit = 50, prog = 0;
 	const char *role = query_arg(rq, "role"), *active = query_arg(rq, "active");
 	int64_t next = 0;
-	json_t *items, *out;
+	json_t *items;
 
 	if (query_int(rq, "cursor", 1, INT64_MAX, &cursor) < 0 || query_int(rq, "limit", 1, 200, &limit) < 0 ||
 	    query_int(rq, "programme", 1, INT64_MAX, &prog) < 0)
@@ -198,20 +198,7 @@ void h_users_list(struct request *rq)
 	f.after_id = cursor;
 	f.limit = (int)limit;
 	items = rl_users_list(server_db(), &f, &next, &err);
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	out = json_pack("{s:o}", "items", items);
-	if (next) {
-		char c[24];
-		snprintf(c, sizeof(c), "%lld", (long long)next);
-		json_object_set_new(out, "next_cursor", json_string(c));
-	} else {
-		json_object_set_new(out, "next_cursor", json_null());
-	}
-	reply_json(rq, 200, out);
+	reply_page(rq, items, next, &err);
 }
 
 static int user_patch_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
@@ -284,12 +271,7 @@ void h_invitations_list(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *items = rl_invitations_list(server_db(), &err);
 
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o}", "items", items));
+	reply_items(rq, items, &err);
 }
 
 static int invitation_create_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)
@@ -493,12 +475,7 @@ void h_web_sessions_list(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *items = rl_web_session_list(server_db(), rq->user.id, rq->web_session, &err);
 
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o}", "items", items));
+	reply_items(rq, items, &err);
 }
 
 static int web_session_delete_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)

@@ -103,10 +103,5 @@ void h_assignments_list(struct request *rq)
 	    query_int(rq, "trainee", 1, INT64_MAX, &trainee) < 0)
 		return;
 	items = rl_assignment_list(server_db(), &rq->user, trainer, trainee, &err);
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+	reply_page(rq, items, 0, &err);
 }

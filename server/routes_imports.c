@@ -112,10 +112,5 @@ void h_imports_list(struct request *rq)
 		return;
 	}
 	items = rl_import_list(server_db(), &rq->user, status, &err);
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o}", "items", items));
+	reply_items(rq, items, &err);
 }

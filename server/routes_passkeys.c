@@ -86,12 +86,7 @@ void h_passkeys_list(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *items = rl_passkey_list(server_db(), rq->user.id, &err);
 
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o}", "items", items));
+	reply_items(rq, items, &err);
 }
 
 static int delete_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)

@@ -40,12 +40,7 @@ void h_programmes_list(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *items = rl_programmes_list(server_db(), &err);
 
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+	reply_page(rq, items, 0, &err);
 }
 
 static int create_run(struct rl_db *db, struct rl_job *job, struct rl_error *err)

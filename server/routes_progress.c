@@ -350,12 +350,7 @@ void h_curricula(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *items = rl_curricula_list(server_db(), &err);
 
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+	reply_page(rq, items, 0, &err);
 }
 
 void h_tools(struct request *rq)

@@ -159,7 +159,7 @@ void h_sessions_list(struct request *rq)
 	long long trainee = 0, cursor = 0, limit = 50;
 	const char *status = query_arg(rq, "status");
 	int64_t next = 0;
-	json_t *items, *out;
+	json_t *items;
 
 	if (query_int(rq, "trainee", 1, INT64_MAX, &trainee) < 0 ||
 	    query_int(rq, "cursor", 1, INT64_MAX, &cursor) < 0 ||
@@ -177,20 +177,7 @@ void h_sessions_list(struct request *rq)
 	f.limit = (int)limit;
 	f.pending_for_me = query_arg(rq, "waiting_for_me") != NULL;
 	items = rl_session_list(server_db(), &rq->user, &f, &next, &err);
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	out = json_pack("{s:o}", "items", items);
-	if (next) {
-		char c[24];
-		snprintf(c, sizeof(c), "%lld", (long long)next);
-		json_object_set_new(out, "next_cursor", json_string(c));
-	} else {
-		json_object_set_new(out, "next_cursor", json_null());
-	}
-	reply_json(rq, 200, out);
+	reply_page(rq, items, next, &err);
 }
 
 /* ------------------------------------------------------------ corrections */

@@ -204,12 +204,7 @@ void h_keys_list(struct request *rq)
 		return;
 	}
 	items = rl_key_list(server_db(), user, &err);
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+	reply_page(rq, items, 0, &err);
 }
 
 void h_trainers(struct request *rq)
@@ -217,10 +212,5 @@ void h_trainers(struct request *rq)
 	struct rl_error err = RL_ERROR_INIT;
 	json_t *items = rl_trainer_list(server_db(), &err);
 
-	if (!items) {
-		reply_error(rq, &err);
-		rl_error_clear(&err);
-		return;
-	}
-	reply_json(rq, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+	reply_page(rq, items, 0, &err);
 }

@@ -112,6 +112,14 @@ void reply_buf(struct request *rq, unsigned status, const char *type, struct rl_
 void reply_stream(struct request *rq, unsigned status, const char *type, MHD_ContentReaderCallback read,
 		  void *cls, MHD_ContentReaderFreeCallback done);
 void reply_error(struct request *rq, const struct rl_error *err);
+/*
+ * A list read's reply: {"items": items} (reply_items), or with
+ * "next_cursor" (reply_page: the next page's cursor as a string, null on
+ * the last page or when next is 0).  items NULL replies err's problem and
+ * clears err.  Both steal items.
+ */
+void reply_items(struct request *rq, json_t *items, struct rl_error *err);
+void reply_page(struct request *rq, json_t *items, int64_t next, struct rl_error *err);
 void reply_error_status(struct request *rq, const struct rl_error *err, unsigned http_status);
 void reply_problem(struct request *rq, enum rl_status status, const char *type, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
