@@ -264,9 +264,9 @@ static int person_of(struct rl_db *db, int64_t id, struct rl_row_notify_person *
  * inserted at once.  Only the writer's thread touches this.
  */
 struct mail {
-	char key[64];
-	char *recipient, *subject, *body;
-	time_t now;
+	char key[64];           /* "decision:<ledger index>" */
+	char *recipient, *subject, *body; /* malloc'd */
+	time_t now;             /* when its job queued it (created_at) */
 };
 static struct {
 	struct rl_db *db;       /* the batch's connection; NULL outside one */
