@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "domain/notify.h"
 #include "domain/progress.h"
 #include "domain/progress_batch.h"
 #include "store/db.h"
@@ -447,8 +448,11 @@ static int cmd_serve(const struct os_args *args)
 		return operator_fail(&err);
 	/* While serving, a write that finds a trainee's cached rows tampered with names the drift too. */
 	rl_progress_drift_hook = audit_drift;
-	/* Each batch writes a trainee's status row once, not once per job (domain/progress_batch.h). */
-	if (rl_writer_start_with(path, &rl_progress_writer_hooks, &server_ctx.writer, &err) < 0)
+	/*
+	 * Each batch writes a trainee's status row once, not once per job (domain/progress_batch.h), and its
+	 * decision mails in a few statements at its end (domain/notify.h).
+	 */
+	if (rl_writer_start_with(path, &rl_notify_writer_hooks, &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
 	rl_progress_list_writer(server_ctx.writer); /* the list follows its commits (domain/progress.h) */
 	check_figures_start(path, server_ctx.writer);

@@ -254,6 +254,158 @@ static int person_of(struct rl_db *db, int64_t id, struct rl_row_notify_person *
 #define PROGRESS_WHY "You receive this because your progress in raslog changed."
 
 /*
+ * The decision mails of the writer's batch (rl_notify_writer_hooks): the
+ * sign-off's job adds its message here, and the batch's flush inserts them
+ * all, in the sign-offs' transaction, in a few multi-row statements
+ * (rl_outbox_queue_rows): SQLite's cost of a one-row INSERT into the outbox
+ * and its two indexes is mostly the statement's.  A job rolled back to its
+ * savepoint takes its message with it; a batch that fails takes them all.
+ * Outside such a batch (another writer's hooks, a direct call) a message is
+ * inserted at once.  Only the writer's thread touches this.
+ */
+struct mail {
+	char key[64];           /* "decision:<ledger index>" */
+	char *recipient, *subject, *body; /* malloc'd */
+	time_t now;             /* when its job queued it (created_at) */
+};
+static struct {
+	struct rl_db *db;       /* the batch's connection; NULL outside one */
+	struct mail *m;
+	size_t n, alloc;
+	size_t job_from;        /* the running job's first message */
+} mails;
+
+static void mails_drop(size_t from)
+{
+	while (mails.n > from) {
+		struct mail *m = &mails.m[--mails.n];
+		free(m->recipient);
+		free(m->subject);
+		free(m->body);
+	}
+}
+
+/* Queues a decision mail: kept for the batch's flush when there is one on db (body is taken then), else inserted now. */
+static int mail_queue(struct rl_db *db, const char *key, const char *recipient, const char *subject,
+		      struct rl_buf *body, time_t now, struct rl_error *err)
+{
+	struct mail *m;
+
+	if (rl_buf_failed(body))
+		return rl_error_internal(err, "cannot build the decision mail");
+	if (mails.db != db || strlen(key) >= sizeof(m->key))
+		return rl_outbox_queue(db, key, recipient, subject, body->data, now, err) < 0 ? -1 : 0;
+	if (mails.n == mails.alloc) {
+		size_t na = mails.alloc ? mails.alloc * 2 : 64;
+		void *p = realloc(mails.m, na * sizeof(*mails.m));
+		if (!p)
+			return rl_outbox_queue(db, key, recipient, subject, body->data, now, err) < 0 ? -1 : 0;
+		mails.m = p;
+		mails.alloc = na;
+	}
+	m = &mails.m[mails.n];
+	snprintf(m->key, sizeof(m->key), "%s", key);
+	m->now = now;
+	m->recipient = strdup(recipient);
+	m->subject = strdup(subject);
+	m->body = rl_buf_detach(body, NULL);
+	if (!m->recipient || !m->subject || !m->body) {
+		free(m->recipient);
+		free(m->subject);
+		free(m->body);
+		return rl_error_internal(err, "out of memory");
+	}
+	mails.n++;
+	return 0;
+}
+
+static void mails_begin(struct rl_db *db)
+{
+	if (rl_progress_writer_hooks.begin)
+		rl_progress_writer_hooks.begin(db);
+	mails_drop(0);
+	mails.db = db;
+}
+
+static void mails_job(struct rl_db *db)
+{
+	if (rl_progress_writer_hooks.job)
+		rl_progress_writer_hooks.job(db);
+	mails.job_from = mails.n;
+}
+
+static void mails_undo(struct rl_db *db)
+{
+	if (rl_progress_writer_hooks.undo)
+		rl_progress_writer_hooks.undo(db);
+	mails_drop(mails.job_from);
+}
+
+static int mails_flush(struct rl_db *db, struct rl_error *err)
+{
+	struct rl_outbox_row *rows;
+	int rc;
+
+	if (rl_progress_writer_hooks.flush && rl_progress_writer_hooks.flush(db, err) < 0)
+		return -1;
+	if (!mails.n)
+		return 0;
+	if (!(rows = calloc(mails.n, sizeof(*rows))))
+		return rl_error_internal(err, "out of memory");
+	for (size_t i = 0; i < mails.n; i++)
+		rows[i] = (struct rl_outbox_row){ .key = mails.m[i].key, .recipient = mails.m[i].recipient,
+						  .subject = mails.m[i].subject, .body = mails.m[i].body,
+						  .now = mails.m[i].now };
+	rc = rl_outbox_queue_rows(db, rows, mails.n, err);
+	free(rows);
+	mails_drop(0);
+	return rc;
+}
+
+static void mails_end(struct rl_db *db)
+{
+	mails_drop(0);
+	mails.db = NULL;
+	if (rl_progress_writer_hooks.end)
+		rl_progress_writer_hooks.end(db);
+}
+
+static void mails_stop(struct rl_db *db)
+{
+	mails_drop(0);
+	free(mails.m);
+	mails.m = NULL;
+	mails.alloc = 0;
+	mails.db = NULL;
+	if (rl_progress_writer_hooks.stop)
+		rl_progress_writer_hooks.stop(db);
+}
+
+static void mails_commit(struct rl_db *db)
+{
+	if (rl_progress_writer_hooks.commit)
+		rl_progress_writer_hooks.commit(db);
+}
+
+static void mails_committed(struct rl_db *db, int ok)
+{
+	if (rl_progress_writer_hooks.committed)
+		rl_progress_writer_hooks.committed(db, ok);
+}
+
+/* The progress caches' hooks (progress_batch.h), each followed or preceded by the decision mails' own. */
+const struct rl_writer_hooks rl_notify_writer_hooks = {
+	.begin = mails_begin,
+	.job = mails_job,
+	.undo = mails_undo,
+	.flush = mails_flush,
+	.end = mails_end,
+	.commit = mails_commit,
+	.committed = mails_committed,
+	.stop = mails_stop,
+};
+
+/*
  * The decision on a session: date, activity, who decided, and for a rejection the reason; never notes or scores.
  * The signer is the requesting user me (rl_signoff_check refuses any other), whose name the request's
  * authentication read: no second read of it.
@@ -299,10 +451,9 @@ static int queue_decision(struct rl_db *db, const struct rl_user *me, const stru
 	if (url)
 		rl_buf_printf(&body, "\nSee your sessions at %s/#/progress\n", url);
 	footer(&body, url, DECISIONS_WHY);
-	rc = rl_buf_failed(&body) ? rl_error_internal(err, "cannot build the decision mail")
-				  : rl_outbox_queue(db, key, trainee.email, subject, body.data, now, err);
+	rc = mail_queue(db, key, trainee.email, subject, &body, now, err);
 	rl_buf_release(&body);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 void rl_notify_snap_release(struct rl_notify_snap *snap)

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "ledger/writer.h"
 #include "base/error.h"
 #include "domain/signoff.h"
 #include "domain/users.h"
@@ -69,6 +70,15 @@ int rl_notify_prefs_put(struct rl_db *db, int64_t user, const int want[RL_NOTIFY
  */
 int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_signoff *so, const char *public_url,
 		      struct rl_error *err);
+
+/*
+ * The writer's hooks of raslogd serve: the progress caches' (progress_batch.h,
+ * rl_progress_writer_hooks), and the batch's decision mails, which
+ * rl_notify_signoff keeps for the batch's flush to insert together, still
+ * in the sign-offs' transaction (a job rolled back takes its mail with it).
+ * Under other hooks, or none, the mail is inserted in the job.
+ */
+extern const struct rl_writer_hooks rl_notify_writer_hooks;
 
 /*
  * A session was corrected; call it in the transaction of the correction,

@@ -41,6 +41,55 @@ int rl_outbox_queue(struct rl_db *db, const char *key, const char *recipient, co
 	return rl_db_changes(db) > 0 ? 1 : 0;
 }
 
+/* The statements of rl_outbox_queue_rows: 1, 2, 4 ... 64 rows (static: statements are cached by the SQL's address). */
+#define ROWS_INSERT "INSERT INTO outbox(idempotency_key, recipient, subject, body, next_attempt_at, created_at) VALUES "
+#define ROWS_1 "(?, ?, ?, ?, ?, ?)"
+#define ROWS_2 ROWS_1 ", " ROWS_1
+#define ROWS_4 ROWS_2 ", " ROWS_2
+#define ROWS_8 ROWS_4 ", " ROWS_4
+#define ROWS_16 ROWS_8 ", " ROWS_8
+#define ROWS_32 ROWS_16 ", " ROWS_16
+#define ROWS_64 ROWS_32 ", " ROWS_32
+#define ROWS_END " ON CONFLICT(idempotency_key) DO NOTHING"
+static const char *const rows_sql[] = {
+	ROWS_INSERT ROWS_1 ROWS_END, ROWS_INSERT ROWS_2 ROWS_END, ROWS_INSERT ROWS_4 ROWS_END,
+	ROWS_INSERT ROWS_8 ROWS_END, ROWS_INSERT ROWS_16 ROWS_END, ROWS_INSERT ROWS_32 ROWS_END,
+	ROWS_INSERT ROWS_64 ROWS_END,
+};
+#define ROWS_MAX_LOG2 6
+
+int rl_outbox_queue_rows(struct rl_db *db, const struct rl_outbox_row *rows, size_t n, struct rl_error *err)
+{
+	while (n > 0) {
+		int k = ROWS_MAX_LOG2;
+		size_t m;
+		struct rl_stmt *st;
+
+		while (((size_t)1 << k) > n)
+			k--;
+		m = (size_t)1 << k;
+		if (!(st = rl_db_stmt(db, rows_sql[k], err)))
+			return -1;
+		for (size_t i = 0; i < m; i++) {
+			char t[21];
+			int p = (int)i * 6;
+
+			rl_format_rfc3339(rows[i].now, t);
+			rl_bind_text(st, p + 1, rows[i].key, -1);
+			rl_bind_text(st, p + 2, rows[i].recipient, -1);
+			rl_bind_text(st, p + 3, rows[i].subject, -1);
+			rl_bind_text(st, p + 4, rows[i].body, -1);
+			rl_bind_text(st, p + 5, t, -1);
+			rl_bind_text(st, p + 6, t, -1);
+		}
+		if (rl_step(st) != RL_DONE)
+			return rl_db_fail(db, err, "queueing emails");
+		rows += m;
+		n -= m;
+	}
+	return 0;
+}
+
 int rl_outbox_has(struct rl_db *db, const char *key, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT 1 FROM outbox WHERE idempotency_key = ?", err);

@@ -27,6 +27,18 @@ long rl_outbox_backoff(int attempts);
 /* Queues a message.  Returns 1 queued, 0 already queued under key, -1 with err set. */
 int rl_outbox_queue(struct rl_db *db, const char *key, const char *recipient, const char *subject,
 		    const char *body, time_t now, struct rl_error *err);
+/* A message for rl_outbox_queue_rows. */
+struct rl_outbox_row {
+	const char *key, *recipient, *subject, *body;
+	time_t now;     /* when it was queued */
+};
+/*
+ * Queues n messages as n calls of rl_outbox_queue would (one whose key is
+ * already queued is left as it is), in a few statements of up to 64 rows:
+ * SQLite's cost of an INSERT is mostly the statement's, not the row's
+ * (bench/README.md, session 12).  0, or -1 with err set.
+ */
+int rl_outbox_queue_rows(struct rl_db *db, const struct rl_outbox_row *rows, size_t n, struct rl_error *err);
 /* Whether a message was queued under key (whatever became of it): 1 yes, 0 no, -1 with err. */
 int rl_outbox_has(struct rl_db *db, const char *key, struct rl_error *err);
 
