@@ -54,14 +54,58 @@ static const char *status_outcome(unsigned status)
 	return "invalid";
 }
 
+/*
+ * ,"name":value with value as a JSON string.  ASCII text is escaped here
+ * as jansson would (quote, backslash, \b \f \n \r \t, \u00XX for the other
+ * control characters); text with other bytes goes through jansson, which
+ * checks its UTF-8 and gives null for text that is not.  (jansson's dump
+ * was ~3% of the HTTP threads' samples under scenario 1's load.)
+ */
 static void put_string(struct rl_buf *line, const char *name, const char *value)
 {
-	json_t *s = json_string(value);
-	char *p = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+	const unsigned char *p = (const unsigned char *)value, *run;
 
-	rl_buf_printf(line, ",\"%s\":%s", name, p ? p : "null");
-	free(p);
-	json_decref(s);
+	for (; *p; p++)
+		if (*p >= 0x80)
+			break;
+	if (*p) {
+		json_t *s = json_string(value);
+		char *text = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+
+		rl_buf_printf(line, ",\"%s\":%s", name, text ? text : "null");
+		free(text);
+		json_decref(s);
+		return;
+	}
+	rl_buf_putc(line, ',');
+	rl_buf_putc(line, '"');
+	rl_buf_puts(line, name);
+	rl_buf_puts(line, "\":\"");
+	for (p = run = (const unsigned char *)value;; p++) {
+		const char *esc = NULL;
+		char u[8];
+
+		if (*p && *p != '"' && *p != '\\' && *p >= 0x20)
+			continue;
+		rl_buf_add(line, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		switch (*p) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			snprintf(u, sizeof(u), "\\u%04X", *p);
+			esc = u;
+		}
+		rl_buf_puts(line, esc);
+		run = p + 1;
+	}
+	rl_buf_putc(line, '"');
 }
 
 void audit_flush(struct request *rq)
