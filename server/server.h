@@ -69,7 +69,7 @@ struct request {
 	void (*respond)(struct request *rq); /* builds the reply once job is done */
 	void *state;             /* the handler's data for respond; freed by state_free */
 	void (*state_free)(void *state);
-	volatile int job_state;  /* 0 none, 1 queued, 2 done */
+	volatile int job_state;  /* 0 none, 1 queued, 2 done, 3 replied (respond ran) */
 	struct request *resume_next; /* in http.c's resume queue, once done */
 
 	/* The reply. */
@@ -147,6 +147,13 @@ int query_int(struct request *rq, const char *name, long long min, long long max
 void audit(struct request *rq, const char *event, const char *outcome, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void audit_flush(struct request *rq);
+/*
+ * The same line, appended to lines instead of written (a batch of replies
+ * built together); audit_write then writes a batch's lines, whole, before
+ * any of its replies is sent.
+ */
+void audit_collect(struct request *rq, struct rl_buf *lines);
+void audit_write(const struct rl_buf *lines);
 /*
  * An event of the server itself, outside any request (the start-up check
  * of the cached figures): one line {"time","event","outcome",<extra>},
