@@ -111,19 +111,8 @@ static int authenticate(struct request *rq)
 		reply_problem(rq, RL_E_UNAVAILABLE, "storage-unavailable", "the database cannot be opened");
 		return -1;
 	}
-	{
-		/* The token's two reads in one read transaction on SQLite (a lock taken and
-		 * released, and the page cache checked, once rather than twice). */
-		struct rl_error begin_err = RL_ERROR_INIT;
-		int grouped = rl_db_begin_reads(db, &begin_err) == 0, bad;
-
-		rl_error_clear(&begin_err);
-		bad = rl_auth_token(db, h, &rq->user, &err) < 0 || session_token_check(rq, &err) < 0;
-		if (grouped)
-			rl_db_finish_reads(db);
-		if (bad)
-			goto fail;
-	}
+	if (session_token_auth(rq, h, &err) < 0)
+		goto fail;
 	rq->authed = 1;
 	return 0;
 fail:

@@ -225,7 +225,8 @@ void guard_request_done(struct MHD_Connection *conn);
 #define SESSION_COOKIE "raslog_session"
 const char *session_cookie_value(struct request *rq);
 int session_cookie_auth(struct request *rq, const char *sid, struct rl_error *err);
-int session_token_check(struct request *rq, struct rl_error *err);
+/* A bearer token (rl_auth_bearer: one read), recording its use when the last is old. */
+int session_token_auth(struct request *rq, const char *token, struct rl_error *err);
 int session_write_guard(struct request *rq);
 void session_cookie_set(struct request *rq, const char *sid);
 void session_cookie_clear(struct request *rq);

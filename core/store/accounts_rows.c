@@ -528,6 +528,30 @@ int rl_rows_token_check(struct rl_db *db, int64_t id, struct rl_row_token_check 
 	return rl_db_finish(db, st, rc, "checking a token", err);
 }
 
+int rl_rows_user_by_token_check(struct rl_db *db, const uint8_t hash[32], struct rl_row_user *out, int64_t *token_id,
+				struct rl_row_token_check *check, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " USER_COLUMNS ", t.id, t.scope, t.expires_at, t.last_used_at, u.active "
+					  "FROM tokens t JOIN users u ON u.id = t.user_id "
+					  "WHERE t.hash = ? AND t.revoked_at IS NULL", err);
+	int rc;
+
+	memset(check, 0, sizeof(*check));
+	if (!st)
+		return -1;
+	rl_bind_blob(st, 1, hash, 32);
+	rc = rl_step(st);
+	if (rc == RL_ROW) {
+		user_from_row(st, out);
+		*token_id = rl_col_int64(st, 7);
+		copy_col(check->scope, sizeof(check->scope), st, 8);
+		copy_col(check->expires_at, sizeof(check->expires_at), st, 9);
+		copy_col(check->last_used_at, sizeof(check->last_used_at), st, 10);
+		check->active = rl_col_int(st, 11);
+	}
+	return rl_db_finish(db, st, rc, "checking a token", err);
+}
+
 int rl_rows_token_touch(struct rl_db *db, int64_t id, const char *now, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "UPDATE tokens SET last_used_at = ? WHERE id = ?", err);
