@@ -76,16 +76,54 @@ void reply_buf(struct request *rq, unsigned status, const char *type, struct rl_
 	set_response(rq, status, type, data, len);
 }
 
+/*
+ * body's compact JSON text, malloc'd, its length into *len; NULL when it
+ * cannot be encoded.  Dumped straight into a buffer of the size this
+ * thread's largest reply needed (json_dumpb), dumped again only when that
+ * was short; json_dumps grows its own buffer from a few bytes and then
+ * copies the text out.  A buffer much larger than its text is shrunk.
+ */
+static char *dump_json(const json_t *body, size_t *len)
+{
+	static _Thread_local size_t hint = 2048;
+	size_t n;
+	char *text = malloc(hint);
+
+	if (!text)
+		return NULL;
+	n = json_dumpb(body, text, hint, JSON_COMPACT);
+	if (n > hint) {
+		char *bigger = realloc(text, n);
+		if (!bigger || json_dumpb(body, bigger, n, JSON_COMPACT) != n) {
+			free(bigger ? bigger : text);
+			return NULL;
+		}
+		text = bigger;
+		hint = n;
+	} else if (n > 0 && hint - n > 4096) {
+		char *fitted = realloc(text, n);
+		if (fitted)
+			text = fitted;
+	}
+	if (n == 0) {
+		free(text);
+		return NULL;
+	}
+	*len = n;
+	return text;
+}
+
 void reply_json(struct request *rq, unsigned status, json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	size_t len = 0;
+	char *text = body ? dump_json(body, &len) : NULL;
 
 	json_decref(body);
 	if (!text) {
 		reply_problem(rq, RL_E_INTERNAL, "internal", "the reply could not be encoded");
 		return;
 	}
-	set_response(rq, status, "application/json", text, strlen(text));
+	set_response(rq, status, "application/json", text, len);
 }
 
 static int reply_if_failed(struct request *rq, json_t *items, struct rl_error *err)

@@ -111,7 +111,7 @@ static int authenticate(struct request *rq)
 		reply_problem(rq, RL_E_UNAVAILABLE, "storage-unavailable", "the database cannot be opened");
 		return -1;
 	}
-	if (rl_auth_token(db, h, &rq->user, &err) < 0 || session_token_check(rq, &err) < 0)
+	if (session_token_auth(rq, h, &err) < 0)
 		goto fail;
 	rq->authed = 1;
 	return 0;

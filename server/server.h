@@ -69,7 +69,7 @@ struct request {
 	void (*respond)(struct request *rq); /* builds the reply once job is done */
 	void *state;             /* the handler's data for respond; freed by state_free */
 	void (*state_free)(void *state);
-	volatile int job_state;  /* 0 none, 1 queued, 2 done */
+	volatile int job_state;  /* 0 none, 1 queued, 2 done, 3 replied (respond ran) */
 	struct request *resume_next; /* in http.c's resume queue, once done */
 
 	/* The reply. */
@@ -156,6 +156,13 @@ void audit(struct request *rq, const char *event, const char *outcome, const cha
 	__attribute__((format(printf, 4, 5)));
 void audit_flush(struct request *rq);
 /*
+ * The same line, appended to lines instead of written (a batch of replies
+ * built together); audit_write then writes a batch's lines, whole, before
+ * any of its replies is sent.
+ */
+void audit_collect(struct request *rq, struct rl_buf *lines);
+void audit_write(const struct rl_buf *lines);
+/*
  * An event of the server itself, outside any request (the start-up check
  * of the cached figures): one line {"time","event","outcome",<extra>},
  * extra being JSON members without braces, or NULL.
@@ -226,7 +233,8 @@ void guard_request_done(struct MHD_Connection *conn);
 #define SESSION_COOKIE "raslog_session"
 const char *session_cookie_value(struct request *rq);
 int session_cookie_auth(struct request *rq, const char *sid, struct rl_error *err);
-int session_token_check(struct request *rq, struct rl_error *err);
+/* A bearer token (rl_auth_bearer: one read), recording its use when the last is old. */
+int session_token_auth(struct request *rq, const char *token, struct rl_error *err);
 int session_write_guard(struct request *rq);
 void session_cookie_set(struct request *rq, const char *sid);
 void session_cookie_clear(struct request *rq);

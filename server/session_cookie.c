@@ -101,11 +101,14 @@ int session_cookie_auth(struct request *rq, const char *sid, struct rl_error *er
 	return 0;
 }
 
-int session_token_check(struct request *rq, struct rl_error *err)
+int session_token_auth(struct request *rq, const char *token, struct rl_error *err)
 {
+	struct rl_db *db = server_db();
 	int stale = 0;
 
-	if (rl_pat_check(server_db(), rq->user.token_id, &rq->read_only, &stale, err) < 0)
+	if (!db)
+		return rl_error_set(err, RL_E_UNAVAILABLE, "storage-unavailable", NULL, "the database cannot be opened");
+	if (rl_auth_bearer(db, token, &rq->user, &rq->read_only, &stale, err) < 0)
 		return -1;
 	if (stale)
 		touch(0, rq->user.token_id);

@@ -224,23 +224,30 @@ static int unauthorized(struct rl_error *err)
 			    "the bearer token is not valid; ask your administrator for a new one");
 }
 
-int rl_pat_check(struct rl_db *db, int64_t token_id, int *read_only, int *stale, struct rl_error *err)
+int rl_pat_judge(const struct rl_row_token_check *t, int *read_only, int *stale, struct rl_error *err)
 {
-	struct rl_row_token_check t;
 	char now[21], cutoff[21];
-	int rc = 0, found;
+	int rc = 0;
 
 	rl_now_rfc3339(now);
 	time_at(-RL_TOUCH_SECONDS, cutoff);
+	if ((t->expires_at[0] && strcmp(t->expires_at, now) <= 0) || t->active != 1)
+		rc = unauthorized(err);
+	*read_only = strcmp(t->scope, "read") == 0;
+	*stale = !t->last_used_at[0] || strcmp(t->last_used_at, cutoff) < 0;
+	return rc;
+}
+
+int rl_pat_check(struct rl_db *db, int64_t token_id, int *read_only, int *stale, struct rl_error *err)
+{
+	struct rl_row_token_check t;
+	int found;
+
 	if ((found = rl_rows_token_check(db, token_id, &t, err)) < 0)
 		return -1;
 	if (found == 0)
 		return unauthorized(err);
-	if ((t.expires_at[0] && strcmp(t.expires_at, now) <= 0) || t.active != 1)
-		rc = unauthorized(err);
-	*read_only = strcmp(t.scope, "read") == 0;
-	*stale = !t.last_used_at[0] || strcmp(t.last_used_at, cutoff) < 0;
-	return rc;
+	return rl_pat_judge(&t, read_only, stale, err);
 }
 
 int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err)

@@ -60,6 +60,9 @@ int rl_pat_revoke(struct rl_db *db, int64_t user_id, int64_t token_id, struct rl
  * last use is older than RL_TOUCH_SECONDS (then call rl_pat_touch).
  */
 int rl_pat_check(struct rl_db *db, int64_t token_id, int *read_only, int *stale, struct rl_error *err);
+/* rl_pat_check's verdict on a token's row already read (rl_auth_bearer reads it with its owner). */
+struct rl_row_token_check;
+int rl_pat_judge(const struct rl_row_token_check *t, int *read_only, int *stale, struct rl_error *err);
 int rl_pat_touch(struct rl_db *db, int64_t token_id, struct rl_error *err);
 
 /* ---- accounts ------------------------------------------------------------- */

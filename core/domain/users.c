@@ -4,6 +4,7 @@
 #include "base/prelude.h"
 
 #include "domain/users.h"
+#include "domain/accounts.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -157,21 +158,29 @@ static void user_from_row(const struct rl_row_user *r, struct rl_user *u)
 	u->curriculum_id = r->curriculum_id;
 }
 
-int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, struct rl_error *err)
+/* The keyed hash of a bearer token's secret; RL_E_UNAUTH for text that is not one of ours. */
+static int bearer_hash(struct rl_db *db, const char *token, uint8_t hash[32], struct rl_error *err)
 {
-	uint8_t raw[32], hash[32];
+	uint8_t raw[32];
 	size_t got = 0;
 	const char *end = NULL;
-	struct rl_row_user row;
-	int64_t token_id = 0;
-	int rc;
 
 	if (!token || strlen(token) != RL_TOKEN_LEN || strncmp(token, "rl_", 3) != 0 ||
 	    sodium_base642bin(raw, sizeof(raw), token + 3, RL_TOKEN_LEN - 3, NULL, &got, &end,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || got != 32 || *end)
 		return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
 				    "the bearer token is not valid; ask your administrator for a new one");
-	if (token_hash(db, raw, hash, err) < 0)
+	return token_hash(db, raw, hash, err);
+}
+
+int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, struct rl_error *err)
+{
+	uint8_t hash[32];
+	struct rl_row_user row;
+	int64_t token_id = 0;
+	int rc;
+
+	if (bearer_hash(db, token, hash, err) < 0)
 		return -1;
 	if ((rc = rl_rows_user_by_token(db, hash, &row, &token_id, err)) < 0)
 		return -1;
@@ -182,6 +191,27 @@ int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, stru
 	}
 	return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
 			    "the bearer token is not valid; ask your administrator for a new one");
+}
+
+int rl_auth_bearer(struct rl_db *db, const char *token, struct rl_user *out, int *read_only, int *stale,
+		   struct rl_error *err)
+{
+	uint8_t hash[32];
+	struct rl_row_user row;
+	struct rl_row_token_check check;
+	int64_t token_id = 0;
+	int rc;
+
+	if (bearer_hash(db, token, hash, err) < 0)
+		return -1;
+	if ((rc = rl_rows_user_by_token_check(db, hash, &row, &token_id, &check, err)) < 0)
+		return -1;
+	if (rc == 0)
+		return rl_error_set(err, RL_E_UNAUTH, "unauthorized", NULL,
+				    "the bearer token is not valid; ask your administrator for a new one");
+	user_from_row(&row, out);
+	out->token_id = token_id;
+	return rl_pat_judge(&check, read_only, stale, err);
 }
 
 int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err)

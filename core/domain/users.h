@@ -52,6 +52,14 @@ int rl_token_revoke_all(struct rl_db *db, int64_t user_id, struct rl_error *err)
 
 /* Finds the live user behind a token; RL_E_UNAUTH when none. */
 int rl_auth_token(struct rl_db *db, const char *token, struct rl_user *out, struct rl_error *err);
+/*
+ * A request's bearer token in one read: rl_auth_token and then
+ * rl_pat_check (domain/accounts.h), with the same answers: RL_E_UNAUTH
+ * for an unknown, revoked or expired token or a deactivated owner; the
+ * token's scope (*read_only) and whether its last use is old (*stale).
+ */
+int rl_auth_bearer(struct rl_db *db, const char *token, struct rl_user *out, int *read_only, int *stale,
+		   struct rl_error *err);
 
 /* Loads a user by id; RL_E_NOTFOUND when absent. */
 int rl_user_get(struct rl_db *db, int64_t id, struct rl_user *out, struct rl_error *err);

@@ -508,6 +508,15 @@ int rl_rows_token_revoke_user(struct rl_db *db, int64_t user_id, struct rl_error
 				     user_id, "revoking tokens", err);
 }
 
+/* The columns scope, expires_at, last_used_at and the owner's active, from column col on. */
+static void token_check_from_row(struct rl_stmt *st, int col, struct rl_row_token_check *out)
+{
+	copy_col(out->scope, sizeof(out->scope), st, col);
+	copy_col(out->expires_at, sizeof(out->expires_at), st, col + 1);
+	copy_col(out->last_used_at, sizeof(out->last_used_at), st, col + 2);
+	out->active = rl_col_int(st, col + 3);
+}
+
 int rl_rows_token_check(struct rl_db *db, int64_t id, struct rl_row_token_check *out, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT t.scope, t.expires_at, t.last_used_at, u.active FROM tokens t "
@@ -519,11 +528,28 @@ int rl_rows_token_check(struct rl_db *db, int64_t id, struct rl_row_token_check 
 		return -1;
 	rl_bind_int64(st, 1, id);
 	rc = rl_step(st);
+	if (rc == RL_ROW)
+		token_check_from_row(st, 0, out);
+	return rl_db_finish(db, st, rc, "checking a token", err);
+}
+
+int rl_rows_user_by_token_check(struct rl_db *db, const uint8_t hash[32], struct rl_row_user *out, int64_t *token_id,
+				struct rl_row_token_check *check, struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT " USER_COLUMNS ", t.id, t.scope, t.expires_at, t.last_used_at, u.active "
+					  "FROM tokens t JOIN users u ON u.id = t.user_id "
+					  "WHERE t.hash = ? AND t.revoked_at IS NULL", err);
+	int rc;
+
+	memset(check, 0, sizeof(*check));
+	if (!st)
+		return -1;
+	rl_bind_blob(st, 1, hash, 32);
+	rc = rl_step(st);
 	if (rc == RL_ROW) {
-		copy_col(out->scope, sizeof(out->scope), st, 0);
-		copy_col(out->expires_at, sizeof(out->expires_at), st, 1);
-		copy_col(out->last_used_at, sizeof(out->last_used_at), st, 2);
-		out->active = rl_col_int(st, 3);
+		user_from_row(st, out);
+		*token_id = rl_col_int64(st, 7);
+		token_check_from_row(st, 8, check);
 	}
 	return rl_db_finish(db, st, rc, "checking a token", err);
 }

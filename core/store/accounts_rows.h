@@ -181,6 +181,13 @@ struct rl_row_token_check {
 	int active;                          /* the owner's account */
 };
 int rl_rows_token_check(struct rl_db *db, int64_t id, struct rl_row_token_check *out, struct rl_error *err);
+/*
+ * rl_rows_user_by_token and rl_rows_token_check in one statement (a
+ * request's bearer token): the live token with hash, its owner into out,
+ * its id and its check.  1 found, 0 none, -1 error.
+ */
+int rl_rows_user_by_token_check(struct rl_db *db, const uint8_t hash[32], struct rl_row_user *out, int64_t *token_id,
+				struct rl_row_token_check *check, struct rl_error *err);
 /* Records token id's use at now. */
 int rl_rows_token_touch(struct rl_db *db, int64_t id, const char *now, struct rl_error *err);
 

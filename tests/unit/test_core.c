@@ -27,6 +27,7 @@
 #include "domain/sessions.h"
 #include "app/setup.h"
 #include "domain/users.h"
+#include "domain/accounts.h"
 #include "base/util.h"
 
 #include "temp_db.h"
@@ -374,6 +375,63 @@ static void test_tokens_stored_hashed(void **state)
 	assert_int_equal(rows, 5); /* four users' first tokens and the second one */
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM tokens WHERE instr(CAST(hash AS TEXT), 'rl_') > 0"), 0);
 	assert_int_equal(query_int(f->db, "SELECT count(DISTINCT hash) FROM tokens"), 5);
+}
+
+/* Both ways of checking a bearer token (one read, or the user and then the token's row) give the same answers. */
+static void expect_bearer(struct fixture *f, const char *token, int ok, int read_only, int stale)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_user a, b;
+	int ro = -1, st = -1, ro2 = -1, st2 = -1, two;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(rl_auth_bearer(f->db, token, &a, &ro, &st, &err), ok ? 0 : -1);
+	assert_int_equal(err.status, ok ? RL_OK : RL_E_UNAUTH);
+	rl_error_clear(&err);
+	two = rl_auth_token(f->db, token, &b, &err) == 0 && rl_pat_check(f->db, b.token_id, &ro2, &st2, &err) == 0;
+	rl_error_clear(&err);
+	assert_int_equal(two, ok);
+	if (!ok)
+		return;
+	assert_int_equal(a.id, b.id);
+	assert_int_equal(a.token_id, b.token_id);
+	assert_int_equal(a.roles, b.roles);
+	assert_string_equal(a.name, b.name);
+	assert_int_equal(ro, read_only);
+	assert_int_equal(st, stale);
+	assert_int_equal(ro2, read_only);
+	assert_int_equal(st2, stale);
+}
+
+static void test_auth_bearer(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_pat_new pat = { "ci", 1, 0 };
+	char read_token[RL_TOKEN_LEN + 1], bad[RL_TOKEN_LEN + 1], sql[160];
+	int64_t pat_id = 0;
+
+	expect_bearer(f, f->trainee_token, 1, 0, 1); /* never used: stale */
+	assert_int_equal(rl_pat_create(f->db, f->trainee, &pat, &pat_id, read_token, &err), 0);
+	expect_bearer(f, read_token, 1, 1, 1);
+	assert_int_equal(rl_pat_touch(f->db, pat_id, &err), 0);
+	expect_bearer(f, read_token, 1, 1, 0); /* just used */
+	snprintf(sql, sizeof(sql), "UPDATE tokens SET expires_at = '2000-01-01T00:00:00Z' WHERE id = %lld", (long long)pat_id);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
+	expect_bearer(f, read_token, 0, 0, 0); /* expired */
+	expect_bearer(f, f->trainee_token, 1, 0, 1);
+	memcpy(bad, f->trainee_token, sizeof(bad));
+	bad[10] = bad[10] == 'A' ? 'B' : 'A';
+	expect_bearer(f, bad, 0, 0, 0);
+	expect_bearer(f, "", 0, 0, 0);
+	snprintf(sql, sizeof(sql), "UPDATE users SET active = 0 WHERE id = %lld", (long long)f->trainee);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
+	expect_bearer(f, f->trainee_token, 0, 0, 0); /* its owner deactivated */
+	snprintf(sql, sizeof(sql), "UPDATE users SET active = 1 WHERE id = %lld", (long long)f->trainee);
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(rl_token_revoke_all(f->db, f->trainee, &err), 2); /* the first token and the expired one */
+	expect_bearer(f, f->trainee_token, 0, 0, 0); /* revoked */
 }
 
 static void test_token_revoked(void **state)
@@ -896,6 +954,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens_stored_hashed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_bearer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_parse_insert, setup, teardown),
