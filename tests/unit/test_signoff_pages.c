@@ -64,18 +64,26 @@ static void run(struct rl_db *db, const char *sql)
 		fail_msg("%s: %s", sql, err.detail);
 }
 
-/* The plan's lines of EXPLAIN QUERY PLAN sql, joined by '\n', into out. */
-static void plan_of(struct rl_db *db, const char *sql, char *out, size_t cap)
+/* "how sql" prepared (how: EXPLAIN or EXPLAIN QUERY PLAN); fails the test otherwise. */
+static struct rl_stmt *explain(struct rl_db *db, const char *how, const char *sql)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	char text[512];
 	struct rl_stmt *st;
-	size_t used = 0;
 
-	snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sql);
+	snprintf(text, sizeof(text), "%s %s", how, sql);
 	st = rl_db_prepare(db, text, &err);
 	if (!st)
 		fail_msg("%s: %s", text, err.detail);
+	return st;
+}
+
+/* The plan's lines of EXPLAIN QUERY PLAN sql, joined by '\n', into out. */
+static void plan_of(struct rl_db *db, const char *sql, char *out, size_t cap)
+{
+	struct rl_stmt *st = explain(db, "EXPLAIN QUERY PLAN", sql);
+	size_t used = 0;
+
 	rl_bind_int64(st, 1, 2);
 	rl_bind_int64(st, 2, 3);
 	out[0] = '\0';
@@ -302,15 +310,9 @@ static const char insert_sql[] = "INSERT INTO sessions(trainee_id, trainer_id, d
 /* How many of sql's instructions are opcode. */
 static int opcodes(struct rl_db *db, const char *sql, const char *opcode)
 {
-	struct rl_error err = RL_ERROR_INIT;
-	char text[512];
-	struct rl_stmt *st;
+	struct rl_stmt *st = explain(db, "EXPLAIN", sql);
 	int n = 0;
 
-	snprintf(text, sizeof(text), "EXPLAIN %s", sql);
-	st = rl_db_prepare(db, text, &err);
-	if (!st)
-		fail_msg("%s: %s", text, err.detail);
 	while (rl_step(st) == RL_ROW)
 		n += strcmp(rl_col_text(st, 1), opcode) == 0;
 	rl_finalize(st);
