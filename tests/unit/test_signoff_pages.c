@@ -15,7 +15,11 @@
  * and id any more (schema/024): every read by trainee searches an index
  * that leads with trainee_id all the same.  A trainee's status stored
  * again with its status, end date and curriculum unchanged (the usual
- * flush) writes no page of the status row's two indexes.
+ * flush) writes no page of the status row's two indexes.  A decision
+ * rewrites the session's entry of sessions_by_trainer (trainer_id, id,
+ * status; schema/025) on the leaf where it was, and the trainer's reads
+ * search it by trainer_id as before; neither a decision nor a session
+ * logged builds an ephemeral b-tree for the status CHECK.
  * The SQL below is those functions' text: a change to it that loses the
  * index shows here.
  */
@@ -35,6 +39,7 @@
 #include "store/db.h"
 #include "store/progress_rows.h"
 #include "store/sessions_rows.h"
+#include "store/signoff_rows.h"
 #include "store/sql.h"
 #include "store/sqlite.h"
 
@@ -59,18 +64,26 @@ static void run(struct rl_db *db, const char *sql)
 		fail_msg("%s: %s", sql, err.detail);
 }
 
-/* The plan's lines of EXPLAIN QUERY PLAN sql, joined by '\n', into out. */
-static void plan_of(struct rl_db *db, const char *sql, char *out, size_t cap)
+/* "how sql" prepared (how: EXPLAIN or EXPLAIN QUERY PLAN); fails the test otherwise. */
+static struct rl_stmt *explain(struct rl_db *db, const char *how, const char *sql)
 {
 	struct rl_error err = RL_ERROR_INIT;
 	char text[512];
 	struct rl_stmt *st;
-	size_t used = 0;
 
-	snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sql);
+	snprintf(text, sizeof(text), "%s %s", how, sql);
 	st = rl_db_prepare(db, text, &err);
 	if (!st)
 		fail_msg("%s: %s", text, err.detail);
+	return st;
+}
+
+/* The plan's lines of EXPLAIN QUERY PLAN sql, joined by '\n', into out. */
+static void plan_of(struct rl_db *db, const char *sql, char *out, size_t cap)
+{
+	struct rl_stmt *st = explain(db, "EXPLAIN QUERY PLAN", sql);
+	size_t used = 0;
+
 	rl_bind_int64(st, 1, 2);
 	rl_bind_int64(st, 2, 3);
 	out[0] = '\0';
@@ -286,6 +299,156 @@ static int pages_written(struct rl_db *db)
 	return now;
 }
 
+/* The sign-off's UPDATE and the session's INSERT (store/signoff_rows.c rl_rows_session_decide,
+ * store/sessions_rows.c rl_rows_session_insert; SQLite's engine drops RETURNING id). */
+static const char decide_sql[] = "UPDATE sessions SET status = ?, signed_role = ?, signed_steps = ?, "
+				 "signed_by = ?, signed_at = ?, signoff_index = ?, reject_reason = ? "
+				 "WHERE id = ? AND status = 'pending'";
+static const char insert_sql[] = "INSERT INTO sessions(trainee_id, trainer_id, date, minutes, activity, platform, "
+				 "site, procedure, steps, role, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+
+/* How many of sql's instructions are opcode. */
+static int opcodes(struct rl_db *db, const char *sql, const char *opcode)
+{
+	struct rl_stmt *st = explain(db, "EXPLAIN", sql);
+	int n = 0;
+
+	while (rl_step(st) == RL_ROW)
+		n += strcmp(rl_col_text(st, 1), opcode) == 0;
+	rl_finalize(st);
+	return n;
+}
+
+/* Sets session id's status: 0, or -1 when the CHECK refused it. */
+static int set_status(struct rl_db *db, int64_t id, const char *status)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_prepare(db, "UPDATE sessions SET status = ? WHERE id = ?", &err);
+	int rc;
+
+	assert_non_null(st);
+	rl_bind_text(st, 1, status, -1);
+	rl_bind_int64(st, 2, id);
+	rc = rl_step(st);
+	rl_finalize(st);
+	return rc == RL_DONE ? 0 : -1;
+}
+
+#define PLACE_TRAINERS 20
+#define PLACE_SESSIONS 600
+
+/* Neither a decision nor a session logged builds an ephemeral b-tree (the status CHECK's IN list
+ * did), and the CHECK still allows exactly the four statuses. */
+static void test_status_check(void **state)
+{
+	struct db_fixture *f = *state;
+	int64_t trainee = add_user(f->db, "chk_trainee", 1), trainer = add_user(f->db, "chk_trainer", 2);
+	int64_t id = add_session(f->db, trainee, trainer);
+
+	assert_int_equal(opcodes(f->db, decide_sql, "OpenEphemeral"), 0);
+	assert_int_equal(opcodes(f->db, insert_sql, "OpenEphemeral"), 0);
+	assert_int_equal(set_status(f->db, id, "signed"), 0);
+	assert_int_equal(set_status(f->db, id, "rejected"), 0);
+	assert_int_equal(set_status(f->db, id, "withdrawn"), 0);
+	assert_int_equal(set_status(f->db, id, "pending"), 0);
+	assert_int_equal(set_status(f->db, id, "accepted"), -1);
+	assert_int_equal(set_status(f->db, id, "Pending"), -1);
+}
+
+/* A batch of decisions, one in the middle of each trainer's sessions, writes about one leaf per
+ * trainer in each of the table, sessions_pending and sessions_by_trainer: the entry is rewritten
+ * where it was, not moved from the trainer's pending range to their signed one (a leaf more each). */
+static void test_decision_in_place(void **state)
+{
+	struct db_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t middle[PLACE_TRAINERS], signer[PLACE_TRAINERS];
+	int pages;
+
+	run(f->db, "BEGIN");
+	for (int t = 0; t < PLACE_TRAINERS; t++) {
+		char name[32];
+		int64_t trainee, trainer;
+
+		snprintf(name, sizeof(name), "place_trainee%d", t);
+		trainee = add_user(f->db, name, 1);
+		snprintf(name, sizeof(name), "place_trainer%d", t);
+		signer[t] = trainer = add_user(f->db, name, 2);
+		for (int k = 0; k < PLACE_SESSIONS; k++) {
+			int64_t id = add_session(f->db, trainee, trainer);
+
+			if (k == PLACE_SESSIONS / 2)
+				middle[t] = id;
+		}
+	}
+	run(f->db, "COMMIT");
+	pages_written(f->db);
+	run(f->db, "BEGIN");
+	for (int t = 0; t < PLACE_TRAINERS; t++)
+		assert_int_equal(rl_rows_session_decide(f->db, middle[t], "signed", NULL, NULL, signer[t], "2026-01-03T00:00:00Z",
+							 1000 + t, NULL, &err), 0);
+	run(f->db, "COMMIT");
+	pages = pages_written(f->db);
+	/* three leaves a trainer and a few pages above them; with the entry moved, ~4 a trainer */
+	if (pages > 3 * PLACE_TRAINERS + 8)
+		fail_msg("%d decisions, one a trainer, wrote %d pages", PLACE_TRAINERS, pages);
+}
+
+/* The ids sql (bound to trainer) gives, ',' between, in its order. */
+static void ids_of(struct rl_db *db, const char *sql, int64_t trainer, char *out, size_t cap)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_prepare(db, sql, &err);
+	size_t used = 0;
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, trainer);
+	out[0] = '\0';
+	while (rl_step(st) == RL_ROW && used < cap)
+		used += (size_t)snprintf(out + used, cap - used, "%s%lld", used ? "," : "", (long long)rl_col_int64(st, 0));
+	rl_finalize(st);
+}
+
+static const char trainer_waiting_sql[] = "SELECT id FROM sessions WHERE trainer_id = ? AND status = 'pending' "
+					  "ORDER BY id";
+static const char trainer_list_sql[] = "SELECT id FROM sessions WHERE trainer_id = ?1 AND status <> 'withdrawn' "
+				       "AND id < 1000000 ORDER BY id DESC";
+
+/* The trainer's waiting sessions (the reminders: store/notify_rows.c) are read from sessions_by_trainer
+ * alone, status compared in the index; the trainer's sessions of every status (lists, the pending queue,
+ * supervision) search it by trainer and id, in id order; both follow a decision, a withdrawal and a
+ * reopening. */
+static void test_trainer_reads(void **state)
+{
+	struct db_fixture *f = *state;
+	int64_t trainee = add_user(f->db, "tr_trainee", 1), trainer = add_user(f->db, "tr_trainer", 2);
+	int64_t other = add_user(f->db, "tr_other", 2);
+	int64_t a = add_session(f->db, trainee, trainer), b = add_session(f->db, trainee, trainer);
+	int64_t c = add_session(f->db, trainee, trainer);
+	char plan[1024], ids[128], want[128];
+
+	add_session(f->db, trainee, other);
+	plan_of(f->db, trainer_waiting_sql, plan, sizeof(plan));
+	if (!strstr(plan, "COVERING INDEX sessions_by_trainer (trainer_id=?)") || strstr(plan, "TEMP B-TREE"))
+		fail_msg("a trainer's waiting sessions are not read from sessions_by_trainer alone in id order:\n%s",
+			 plan);
+	plan_of(f->db, trainer_list_sql, plan, sizeof(plan));
+	if (!strstr(plan, "sessions_by_trainer (trainer_id=? AND id<?)") || strstr(plan, "TEMP B-TREE"))
+		fail_msg("a trainer's sessions are not read from sessions_by_trainer in id order:\n%s", plan);
+	assert_int_equal(set_status(f->db, a, "signed"), 0);
+	assert_int_equal(set_status(f->db, b, "withdrawn"), 0);
+	ids_of(f->db, trainer_waiting_sql, trainer, ids, sizeof(ids));
+	snprintf(want, sizeof(want), "%lld", (long long)c);
+	assert_string_equal(ids, want);
+	ids_of(f->db, trainer_list_sql, trainer, ids, sizeof(ids));
+	snprintf(want, sizeof(want), "%lld,%lld", (long long)c, (long long)a);
+	assert_string_equal(ids, want);
+	assert_int_equal(set_status(f->db, a, "pending"), 0);
+	ids_of(f->db, trainer_waiting_sql, trainer, ids, sizeof(ids));
+	snprintf(want, sizeof(want), "%lld,%lld", (long long)a, (long long)c);
+	assert_string_equal(ids, want);
+}
+
 #define FLUSH_TRAINEES 2000
 #define FLUSH_EVERY    100
 
@@ -370,6 +533,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_in_index, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_no_trainee_index, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_status_flush_pages, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_status_check, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_decision_in_place, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_trainer_reads, db_fixture_setup, db_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
