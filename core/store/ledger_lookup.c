@@ -122,8 +122,8 @@ int rl_rows_ledger_accreditations(struct rl_db *db,
 				  int (*each)(void *ctx, int64_t index, const char *message, size_t len),
 				  void *ctx, struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE kind IN ('accreditation', "
-					"'trainer_accreditation', 'revocation') ORDER BY idx", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message FROM ledger WHERE (kind = 'accreditation' "
+					"OR kind = 'trainer_accreditation' OR kind = 'revocation') ORDER BY idx", err);
 	int rc, stop = 0;
 
 	if (!st)
@@ -150,10 +150,10 @@ static int rank_row(void *ctx, struct rl_stmt *st)
 int rl_rows_ledger_kind_rank(struct rl_db *db, const char *kind, int64_t index, int64_t *rank,
 			     struct rl_error *err)
 {
-	/* The IN list lets the partial index ledger_accreditations (021) serve it. */
+	/* The partial index ledger_accreditations' own condition (021, 026) lets the index serve it. */
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT (SELECT count(*) FROM ledger WHERE idx = ?2 AND kind = ?1), "
-					"(SELECT count(*) FROM ledger WHERE kind IN ('accreditation', 'trainer_accreditation', "
-					"'revocation') AND kind = ?1 AND idx <= ?2)", err);
+					"(SELECT count(*) FROM ledger WHERE (kind = 'accreditation' OR "
+					"kind = 'trainer_accreditation' OR kind = 'revocation') AND kind = ?1 AND idx <= ?2)", err);
 
 	*rank = 0;
 	if (!st)

@@ -54,7 +54,7 @@ check_drift "sessions: index sessions_pending (trainee_id, trainer_id, id, revis
 check_drift "ledger: append-only in SQLite only"
 check_drift "tokens: UNIQUE (hash) only in SQLite"
 check_drift "meta.extra: only in PostgreSQL"
-check_drift "outbox: CHECK statein['queued','sending','sent','failed'] only in SQLite"
+check_drift "outbox: CHECK state='queued'orstate='sending'orstate='sent'orstate='failed' only in SQLite"
 
 echo "1..$n"
 exit $bad
