@@ -197,7 +197,7 @@ int prog_read_sealed(struct rl_db *db, int64_t trainee, struct prog_sealed *s, s
 
 	memset(s, 0, sizeof(*s));
 	s->acc_index = s->through = -1;
-	if (!key || rl_rows_progress_claims(db, trainee, &c, err) < 0 ||
+	if (!key || prog_tally_settle(db, trainee, err) < 0 || rl_rows_progress_claims(db, trainee, &c, err) < 0 ||
 	    rl_rows_progress_status(db, trainee, sealed_row, &r, err) < 0)
 		return -1;
 	s->claims = c;
@@ -354,7 +354,8 @@ int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curricul
 	const char *key;
 	json_t *v;
 
-	if (rl_rows_progress_clear_tallies(db, trainee, err) < 0)
+	/* (The claims waiting in a batch are in w already: settled so that none is added on top later.) */
+	if (prog_tally_settle(db, trainee, err) < 0 || rl_rows_progress_clear_tallies(db, trainee, err) < 0)
 		return -1;
 	json_object_foreach(w->tally, key, v)
 		if (rl_rows_progress_put_tally(db, trainee, key, json_integer_value(json_array_get(v, 0)),
