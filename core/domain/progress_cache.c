@@ -66,6 +66,7 @@ struct memo_entry {
 	unsigned peek;                   /* 1 + the memo.peeks index of the row the flush is to write; 0: none */
 	unsigned row;                    /* 1 + the memo.rows index of the status row as last written here; 0: unknown */
 	unsigned claimed;                /* 1 + the memo.claims index of the newest claim not yet in trainee_tally; 0: none */
+	unsigned char only_logged;       /* since the row `row` names was written, only sessions logged (their claims waiting) */
 	int64_t through;
 	struct rl_row_progress_claims claims;
 };
@@ -117,6 +118,10 @@ struct summary_memo {
 struct memo_row {
 	char status[16];
 	json_t *summary;                 /* owned */
+	json_t *tallies;                 /* owned: the tally rows the row was sealed over (rl_tally_load's shape), or NULL */
+	int64_t through, acc_index;      /* the row's ledger_through and accreditation_index */
+	int has_until;
+	char until[32];                  /* its accredited_until */
 };
 
 /*
@@ -286,8 +291,10 @@ void rl_progress_batch_end(struct rl_db *db)
 	}
 	free(memo.sums);
 	free(memo.peeks);
-	for (size_t i = 0; i < memo.nrow; i++)
+	for (size_t i = 0; i < memo.nrow; i++) {
 		json_decref(memo.rows[i].summary);
+		json_decref(memo.rows[i].tallies);
+	}
 	free(memo.rows);
 	free(memo.claims);
 	free(memo.e);
@@ -342,13 +349,22 @@ static void memo_set_checked(struct rl_db *db, int64_t trainee)
 	}
 }
 
-/* Marks the trainee's status row for the flush: 1, or 0 when there is no batch (the caller writes it now). */
-static int memo_defer(struct rl_db *db, int64_t trainee)
+/*
+ * Marks the trainee's status row for the flush: 1, or 0 when there is no
+ * batch (the caller writes it now).  logged: the change is a session
+ * logged, whose claim waits in the memo (the flush may then start from the
+ * row it last wrote: refresh_sealed).
+ */
+static int memo_defer(struct rl_db *db, int64_t trainee, int logged)
 {
 	struct memo_entry *e;
 
 	if (memo.flushing || !(e = memo_get(db, trainee, 1)))
 		return 0;
+	if (!logged && e->only_logged) {
+		memo_touch(e);
+		e->only_logged = 0;
+	}
 	/* Something changed: a row computed before it (rl_progress_peek) is not the one to write. */
 	if (!e->dirty || !e->checked || e->peek) {
 		memo_touch(e);
@@ -433,8 +449,10 @@ static void memo_written(struct rl_db *db, int64_t trainee)
 	}
 }
 
-void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const json_t *summary)
+void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const struct prog_status *st,
+			   const json_t *tallies)
 {
+	const json_t *summary = st->summary;
 	struct memo_entry *e = memo_get(db, trainee, 0);
 	struct memo_row *r;
 	unsigned k = 0;
@@ -455,11 +473,17 @@ void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status
 		r = &memo.rows[memo.nrow];
 		snprintf(r->status, sizeof(r->status), "%s", status);
 		r->summary = json_incref((json_t *)summary);
+		r->tallies = json_incref((json_t *)tallies);
+		r->through = st->through;
+		r->acc_index = st->acc_index;
+		r->has_until = st->until != NULL;
+		snprintf(r->until, sizeof(r->until), "%s", st->until ? st->until : "");
 		k = (unsigned)++memo.nrow;
 	}
-	if (e->row != k) {
+	if (e->row != k || e->only_logged != (k && tallies)) {
 		memo_touch(e);
 		e->row = k;
+		e->only_logged = k && tallies;
 	}
 }
 
@@ -566,9 +590,11 @@ static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error
 	for (size_t k = 0; k < sum.n; k++)
 		if (sum.amount[k] && rl_rows_tally_upsert(db, trainee, sum.key[k], 0, sum.amount[k], err) < 0)
 			return -1;
+	/* The rows are now ahead of the tallies the memo's row was sealed over. */
 	e = memo_get(db, trainee, 0);
 	memo_touch(e);
 	e->claimed = 0;
+	e->only_logged = 0;
 	return 0;
 }
 
@@ -951,6 +977,43 @@ static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, cons
  * refresh_sealed is refresh() once the seals were checked (the caller may
  * have folded a claim in since: they are resealed here).
  */
+/*
+ * The trainee's tally rows and position without reading them, when the
+ * only change since this connection wrote their status row (in this batch
+ * or in one the memo carried from) is sessions logged: the tallies the
+ * row was sealed over plus the claims waiting in the memo (which the
+ * caller then adds to the rows: memo_claims_settle), the position the
+ * row's.  No ledger entry about the trainee came since (the ledger's
+ * batch says none in this one; an entry in an earlier one was folded by
+ * its flush, which wrote the row).  A new object, or NULL: read them.
+ */
+static json_t *tallies_from_row(struct rl_db *db, struct memo_entry *e, struct rl_row_progress_position *pos)
+{
+	const struct memo_row *row = e && e->checked && e->only_logged && !e->has_through && e->row ?
+				     &memo.rows[e->row - 1] : NULL;
+	json_t *t;
+
+	if (!row || !row->tallies || row->through < 0 ||
+	    rl_ledger_batch_appended(db, e->trainee, row->through, INT64_MAX) != 0 ||
+	    !(t = json_deep_copy(row->tallies)))
+		return NULL;
+	for (unsigned i = e->claimed; i; i = memo.claims[i - 1].prev) {
+		const struct memo_claim *cl = &memo.claims[i - 1];
+		json_t *v = json_object_get(t, cl->key);
+
+		if (v ? json_array_set_new(v, 1, json_integer(json_integer_value(json_array_get(v, 1)) + cl->amount))
+		      : json_object_set_new(t, cl->key, json_pack("[I,I]", (json_int_t)0, (json_int_t)cl->amount))) {
+			json_decref(t);
+			return NULL;
+		}
+	}
+	pos->acc_index = row->acc_index;
+	pos->through = row->through;
+	pos->has_until = row->has_until;
+	snprintf(pos->until, sizeof(pos->until), "%s", row->until);
+	return t;
+}
+
 static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
 	struct rl_row_progress_position pos;
@@ -961,20 +1024,28 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 	json_t *t;
 	int rc;
 
-	if (memo_claims_settle(db, trainee, err) < 0)
-		return -1;
-	e = memo_get(db, trainee, 0);
-	/* A peek in this batch folded the tallies further than the status row says (rl_progress_peek). */
-	rc = e && e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
-				 : rl_tally_catch_up(db, trainee, c, &through, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 1)
-		return refresh_full(db, trainee, c, err);
-	if ((rc = rl_rows_progress_position(db, trainee, &pos, err)) != 1)
-		return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
-	if (!(t = rl_tally_load(db, trainee, err)))
-		return -1;
+	if ((t = memo.db == db ? tallies_from_row(db, e, &pos) : NULL)) {
+		through = pos.through;
+		if (memo_claims_settle(db, trainee, err) < 0) {
+			json_decref(t);
+			return -1;
+		}
+	} else {
+		if (memo_claims_settle(db, trainee, err) < 0)
+			return -1;
+		e = memo_get(db, trainee, 0);
+		/* A peek in this batch folded the tallies further than the status row says (rl_progress_peek). */
+		rc = e && e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
+					 : rl_tally_catch_up(db, trainee, c, &through, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return refresh_full(db, trainee, c, err);
+		if ((rc = rl_rows_progress_position(db, trainee, &pos, err)) != 1)
+			return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
+		if (!(t = rl_tally_load(db, trainee, err)))
+			return -1;
+	}
 	/* In a batch, the summary's text may be the memo's (outside one, nothing would free it). */
 	if ((memo.db == db ? status_from_memo(trainee, c, &pos, t, through, &r, err)
 			   : status_from_tallies(c, &pos, t, through, &r, err)) < 0) {
@@ -1013,11 +1084,11 @@ static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum
 
 	/* In a batch, rows checked once in it are only ever changed by this code since. */
 	if (memo_checked(db, trainee))
-		return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+		return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 	/* Deltas fold into rows only while their seals hold: a tampered row is recomputed, not carried on. */
 	if ((rc = seals_hold(db, trainee, err)) != 1)
 		return refresh_unsealed(db, trainee, c, rc, err);
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
@@ -1068,7 +1139,7 @@ int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error 
 	memo_claims_drop(db, trainee);
 	if (!c)
 		return err->status ? -1 : 0;
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, int64_t index,
@@ -1113,7 +1184,7 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 		if (rc == 0)
 			memo_through(db, trainee, index);
 	}
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
@@ -1151,7 +1222,7 @@ int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, 
 	if (memo_claims_settle(db, trainee, err) < 0 || rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 ||
 	    rl_tally_apply(db, trainee, d, err) < 0)
 		return -1;
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_claim_logged(struct rl_db *db, const struct rl_session_new *s, int64_t session,
@@ -1179,7 +1250,7 @@ int rl_progress_claim_logged(struct rl_db *db, const struct rl_session_new *s, i
 		if (memo_claims_settle(db, s->trainee, err) < 0 || rl_tally_apply(db, s->trainee, d, err) < 0)
 			return -1;
 	}
-	return memo_defer(db, s->trainee) ? 0 : refresh_sealed(db, s->trainee, c, err);
+	return memo_defer(db, s->trainee, 1) ? 0 : refresh_sealed(db, s->trainee, c, err);
 }
 
 /* ------------------------------------------------------ the batch's flush */
@@ -1194,6 +1265,9 @@ static int write_peek(struct rl_db *db, int64_t trainee, const struct rl_curricu
 
 	if (known)
 		cl = *known;
+	/* (None waits: a claim deferred after the peek dropped it.) */
+	if (memo_claims_settle(db, trainee, err) < 0)
+		return -1;
 	r.until = pk->has_until ? pk->until : NULL;
 	rc = prog_write_status(db, trainee, c, pk->tallies, &r, &cl, known != NULL, err);
 	if (rc == 0) {
@@ -1213,10 +1287,8 @@ static int settle_slot(struct rl_db *db, size_t i, struct rl_error *err)
 	struct memo_entry *e;
 
 	memo.flushing = 1;
+	/* (Each way below adds the claims waiting for the trainee to the rows first: memo_claims_settle.) */
 	c = curriculum_of(db, trainee, err);
-	/* The claims the trainee's sessions logged in the batch: one upsert per requirement for all of them. */
-	if (!err->status && memo_claims_settle(db, trainee, err) < 0)
-		c = NULL;
 	e = memo_get(db, trainee, 0);
 	/* Rows a lost undo could not vouch for are recomputed from the ledger rather than resealed. */
 	if (c && checked && e && e->peek)
@@ -1392,13 +1464,17 @@ static void memo_rows_compact(void)
 		if (n) {
 			keep[k] = memo.rows[e->row - 1];
 			memo.rows[e->row - 1].summary = NULL;
+			memo.rows[e->row - 1].tallies = NULL;
 			e->row = (unsigned)++k;
 		} else {
 			e->row = 0;
+			e->only_logged = 0;
 		}
 	}
-	for (size_t i = 0; i < memo.nrow; i++)
+	for (size_t i = 0; i < memo.nrow; i++) {
 		json_decref(memo.rows[i].summary);
+		json_decref(memo.rows[i].tallies);
+	}
 	free(memo.rows);
 	memo.rows = keep;
 	memo.nrow = memo.caprow = k;

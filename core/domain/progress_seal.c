@@ -336,14 +336,14 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		free(text);
 		return rl_error_internal(err, "out of memory");
 	}
-	json_decref(loaded);
 	if (claims && !claims_known)
 		*claims = cl;
 	put = (struct rl_row_progress_status_put){ trainee, status, r->met, r->total, summary, r->until, now,
 						   r->through, r->acc_index, cid, smac, tmac };
 	rc = rl_rows_progress_put_status(db, &put, err);
 	if (rc == 0)
-		prog_memo_row_written(db, trainee, status, r->summary);
+		prog_memo_row_written(db, trainee, status, r, tallies);
+	json_decref(loaded);
 	free(text);
 	return rc;
 }
