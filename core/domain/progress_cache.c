@@ -985,18 +985,27 @@ static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, cons
  * caller then adds to the rows: memo_claims_settle), the position the
  * row's.  No ledger entry about the trainee came since (the ledger's
  * batch says none in this one; an entry in an earlier one was folded by
- * its flush, which wrote the row).  A new object, or NULL: read them.
+ * its flush, which wrote the row).  A reference of the caller's, or NULL:
+ * read them.  When the row is written now (settle_slot) its own object
+ * is taken and changed, as the row is about to be replaced: no copy made,
+ * none freed when the memo is carried (an undo that puts back an entry
+ * naming the old row finds it without tallies, and reads them).
  */
 static json_t *tallies_from_row(struct rl_db *db, struct memo_entry *e, struct rl_row_progress_position *pos)
 {
-	const struct memo_row *row = e && e->checked && e->only_logged && !e->has_through && e->row ?
-				     &memo.rows[e->row - 1] : NULL;
+	struct memo_row *row = e && e->checked && e->only_logged && !e->has_through && e->row ? &memo.rows[e->row - 1]
+											 : NULL;
 	json_t *t;
 
 	if (!row || !row->tallies || row->through < 0 ||
-	    rl_ledger_batch_appended(db, e->trainee, row->through, INT64_MAX) != 0 ||
-	    !(t = json_deep_copy(row->tallies)))
+	    rl_ledger_batch_appended(db, e->trainee, row->through, INT64_MAX) != 0)
 		return NULL;
+	if (memo.flushing && !e->peek) {
+		t = row->tallies;
+		row->tallies = NULL;
+	} else if (!(t = json_deep_copy(row->tallies))) {
+		return NULL;
+	}
 	for (unsigned i = e->claimed; i; i = memo.claims[i - 1].prev) {
 		const struct memo_claim *cl = &memo.claims[i - 1];
 		json_t *v = json_object_get(t, cl->key);
