@@ -551,14 +551,24 @@ static int memo_claim_defer(struct rl_db *db, int64_t trainee, const struct clai
 	return 1;
 }
 
+/* Adds amount to the pending of the trainee's row for key: an UPDATE when have (the rows as they are) holds it, else an upsert. */
+static int claim_write(struct rl_db *db, int64_t trainee, const json_t *have, const char *key, long long amount,
+		       struct rl_error *err)
+{
+	int rc = have && json_object_get(have, key) ? rl_rows_tally_add_pending(db, trainee, key, amount, err) : 0;
+
+	return rc != 0 ? rc : rl_rows_tally_upsert(db, trainee, key, 0, amount, err);
+}
+
 /*
- * Adds the trainee's deferred claims to trainee_tally, one upsert per
+ * Adds the trainee's deferred claims to trainee_tally, one write per
  * requirement for all of them: before anything reads or writes the
  * trainee's tally rows in the transaction (every caller of rl_tally_*,
  * the seals, a recompute), so they are always the sum of everything
- * logged.  0, or -1 with err.
+ * logged.  have: the rows as they are, when known (the keys it holds are
+ * updated in place rather than upserted), or NULL.  0, or -1 with err.
  */
-static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error *err)
+static int memo_claims_write(struct rl_db *db, int64_t trainee, const json_t *have, struct rl_error *err)
 {
 	struct memo_entry *e = memo_get(db, trainee, 0);
 	struct claim_gather sum;
@@ -577,7 +587,7 @@ static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error
 			/* Full: what is gathered goes to the rows, and the sum starts again. */
 			if (sum.n == CLAIM_KEYS) {
 				for (k = 0; k < sum.n; k++)
-					if (sum.amount[k] && rl_rows_tally_upsert(db, trainee, sum.key[k], 0, sum.amount[k], err) < 0)
+					if (sum.amount[k] && claim_write(db, trainee, have, sum.key[k], sum.amount[k], err) < 0)
 						return -1;
 				sum.n = k = 0;
 			}
@@ -588,7 +598,7 @@ static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error
 		sum.amount[k] += cl->amount;
 	}
 	for (size_t k = 0; k < sum.n; k++)
-		if (sum.amount[k] && rl_rows_tally_upsert(db, trainee, sum.key[k], 0, sum.amount[k], err) < 0)
+		if (sum.amount[k] && claim_write(db, trainee, have, sum.key[k], sum.amount[k], err) < 0)
 			return -1;
 	/* The rows are now ahead of the tallies the memo's row was sealed over. */
 	e = memo_get(db, trainee, 0);
@@ -596,6 +606,11 @@ static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error
 	e->claimed = 0;
 	e->only_logged = 0;
 	return 0;
+}
+
+static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	return memo_claims_write(db, trainee, NULL, err);
 }
 
 int prog_tally_settle(struct rl_db *db, int64_t trainee, struct rl_error *err)
@@ -981,46 +996,53 @@ static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, cons
  * The trainee's tally rows and position without reading them, when the
  * only change since this connection wrote their status row (in this batch
  * or in one the memo carried from) is sessions logged: the tallies the
- * row was sealed over plus the claims waiting in the memo (which the
- * caller then adds to the rows: memo_claims_settle), the position the
+ * row was sealed over plus the claims waiting in the memo (added to the
+ * rows here, the requirements the row had by UPDATE), the position the
  * row's.  No ledger entry about the trainee came since (the ledger's
  * batch says none in this one; an entry in an earlier one was folded by
- * its flush, which wrote the row).  A reference of the caller's, or NULL:
- * read them.  When the row is written now (settle_slot) its own object
+ * its flush, which wrote the row).  1 with *out (a reference of the
+ * caller's), 0: read them, -1 with err.  When the row is written now (settle_slot) its own object
  * is taken and changed, as the row is about to be replaced: no copy made,
  * none freed when the memo is carried (an undo that puts back an entry
  * naming the old row finds it without tallies, and reads them).
  */
-static json_t *tallies_from_row(struct rl_db *db, struct memo_entry *e, struct rl_row_progress_position *pos)
+static int tallies_from_row(struct rl_db *db, struct memo_entry *e, struct rl_row_progress_position *pos,
+			    json_t **out, struct rl_error *err)
 {
 	struct memo_row *row = e && e->checked && e->only_logged && !e->has_through && e->row ? &memo.rows[e->row - 1]
 											 : NULL;
+	unsigned head = e ? e->claimed : 0;
 	json_t *t;
 
+	*out = NULL;
 	if (!row || !row->tallies || row->through < 0 ||
 	    rl_ledger_batch_appended(db, e->trainee, row->through, INT64_MAX) != 0)
-		return NULL;
+		return 0;
+	if (memo_claims_write(db, e->trainee, row->tallies, err) < 0)
+		return -1;
 	if (memo.flushing && !e->peek) {
 		t = row->tallies;
 		row->tallies = NULL;
 	} else if (!(t = json_deep_copy(row->tallies))) {
-		return NULL;
+		return 0;
 	}
-	for (unsigned i = e->claimed; i; i = memo.claims[i - 1].prev) {
+	/* (The claims are in the rows now; their records stay until the batch ends.) */
+	for (unsigned i = head; i; i = memo.claims[i - 1].prev) {
 		const struct memo_claim *cl = &memo.claims[i - 1];
 		json_t *v = json_object_get(t, cl->key);
 
 		if (v ? json_array_set_new(v, 1, json_integer(json_integer_value(json_array_get(v, 1)) + cl->amount))
 		      : json_object_set_new(t, cl->key, json_pack("[I,I]", (json_int_t)0, (json_int_t)cl->amount))) {
 			json_decref(t);
-			return NULL;
+			return 0;
 		}
 	}
 	pos->acc_index = row->acc_index;
 	pos->through = row->through;
 	pos->has_until = row->has_until;
 	snprintf(pos->until, sizeof(pos->until), "%s", row->until);
-	return t;
+	*out = t;
+	return 1;
 }
 
 static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
@@ -1033,12 +1055,10 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 	json_t *t;
 	int rc;
 
-	if ((t = memo.db == db ? tallies_from_row(db, e, &pos) : NULL)) {
+	if ((rc = memo.db == db ? tallies_from_row(db, e, &pos, &t, err) : 0) < 0)
+		return -1;
+	if (rc == 1) {
 		through = pos.through;
-		if (memo_claims_settle(db, trainee, err) < 0) {
-			json_decref(t);
-			return -1;
-		}
 	} else {
 		if (memo_claims_settle(db, trainee, err) < 0)
 			return -1;
