@@ -56,21 +56,28 @@ static void ok(int rc, struct rl_error *err)
 
 static const char *log_activity = "console_full"; /* what try_log logs */
 
+/* A session of trainee with trainer on a da Vinci Xi, days ago, minutes long, of activity (no steps). */
+static void fill_session(struct rl_session_new *s, int64_t trainee, int64_t trainer, int days, long long minutes,
+			 const char *activity)
+{
+	memset(s, 0, sizeof(*s));
+	rl_format_date(rl_today() - days, s->date);
+	s->minutes = minutes;
+	s->activity = activity;
+	s->platform = "davinci_xi";
+	s->role = "S-TS";
+	s->procedure = "Robotic radical prostatectomy";
+	s->trainee = trainee;
+	s->trainer = trainer;
+}
+
 /* A new pending session of trainee with trainer, minutes long, through the logbook on connection c: 0, or -1 with err. */
 static int try_log(struct rl_db *c, int64_t trainee, int64_t trainer, long long minutes, int64_t *id,
 		   struct rl_error *err)
 {
 	struct rl_session_new s;
 
-	memset(&s, 0, sizeof(s));
-	rl_format_date(rl_today() - 3, s.date);
-	s.minutes = minutes;
-	s.activity = log_activity;
-	s.platform = "davinci_xi";
-	s.role = "S-TS";
-	s.procedure = "Robotic radical prostatectomy";
-	s.trainee = trainee;
-	s.trainer = trainer;
+	fill_session(&s, trainee, trainer, 3, minutes, log_activity);
 	return rl_logbook_log_session(c, &s, id, err);
 }
 
@@ -216,16 +223,8 @@ static void log_steps(int64_t trainee, int64_t trainer, struct rl_error *err)
 	struct rl_session_new s;
 	int64_t id;
 
-	memset(&s, 0, sizeof(s));
-	rl_format_date(rl_today() - 2, s.date);
-	s.minutes = 50;
-	s.activity = "console_modular";
-	s.platform = "davinci_xi";
-	s.role = "S-TS";
-	s.procedure = "Robotic radical prostatectomy";
+	fill_session(&s, trainee, trainer, 2, 50, "console_modular");
 	s.steps = json_pack("[s,s]", "prostatectomy.bladder_neck_dissection", "prostatectomy.seminal_vesicle_dissection");
-	s.trainee = trainee;
-	s.trainer = trainer;
 	ok(rl_logbook_log_session(db, &s, &id, err), err);
 	json_decref(s.steps);
 }
@@ -447,15 +446,7 @@ static void test_signoffs_one_trainee(void **state)
 	/* Session 1 changes after it was signed: its sign-off is refused as changed since. */
 	begin_batch(&err);
 	job(&err);
-	memset(&edit, 0, sizeof(edit));
-	rl_format_date(rl_today() - 3, edit.date);
-	edit.minutes = 200;
-	edit.activity = "console_full";
-	edit.platform = "davinci_xi";
-	edit.role = "S-TS";
-	edit.procedure = "Robotic radical prostatectomy";
-	edit.trainee = t;
-	edit.trainer = tr;
+	fill_session(&edit, t, tr, 3, 200, "console_full");
 	ok(rl_logbook_update_session(db, t, s[1], 1, &edit, &err), &err);
 	commit_batch(&err);
 	assert_int_equal(differences(t), 0);
