@@ -22,7 +22,7 @@ int rl_logbook_log_session(struct rl_db *db, const struct rl_session_new *s, int
 	rl_tally_delta_init(&d);
 	/* The seals are checked before the new record joins the claims they bind. */
 	rc = rl_progress_claim_before(db, s->trainee, 0, &d, err) < 0 || rl_session_insert(db, s, id, err) < 0 ? -1
-	     : rl_progress_claim_logged(db, s->trainee, *id, &d, err);
+	     : rl_progress_claim_logged(db, s, *id, &d, err);
 	rl_tally_delta_free(&d);
 	return rc;
 }

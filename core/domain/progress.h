@@ -27,6 +27,7 @@
 #include "base/error.h"
 
 struct rl_buf;
+struct rl_session_new;
 struct rl_user;
 
 /*
@@ -60,9 +61,15 @@ int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session,
 			     struct rl_error *err);
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			    struct rl_error *err);
-/* rl_progress_claim_after for a session just logged (pending, revision 1): no read of the claims it joins. */
-int rl_progress_claim_logged(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
-			     struct rl_error *err);
+/*
+ * rl_progress_claim_after for session just logged with the fields s
+ * (pending, revision 1, trainee s->trainee): no read of the claims it
+ * joins nor of its row (the claim is the fields'), and in a batch its
+ * pending amounts wait for the trainee's flush, where they reach
+ * trainee_tally in one upsert per requirement (progress_batch.h).
+ */
+int rl_progress_claim_logged(struct rl_db *db, const struct rl_session_new *s, int64_t session,
+			     struct rl_tally_delta *d, struct rl_error *err);
 
 /*
  * Any other change to a trainee's session records that the seals bind (a

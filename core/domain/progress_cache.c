@@ -17,6 +17,7 @@
 
 #include "domain/enrolled.h"
 #include "domain/progress_batch.h"
+#include "domain/sessions.h"
 #include "domain/tally.h"
 #include "ledger/ledger.h"
 #include "store/tally_rows.h"
@@ -64,6 +65,8 @@ struct memo_entry {
 	unsigned job;                    /* the job that last changed the entry (its copy is in the undo log) */
 	unsigned peek;                   /* 1 + the memo.peeks index of the row the flush is to write; 0: none */
 	unsigned row;                    /* 1 + the memo.rows index of the status row as last written here; 0: unknown */
+	unsigned claimed;                /* 1 + the memo.claims index of the newest claim not yet in trainee_tally; 0: none */
+	unsigned char only_logged;       /* since the row `row` names was written, only sessions logged (their claims waiting) */
 	int64_t through;
 	struct rl_row_progress_claims claims;
 };
@@ -115,7 +118,28 @@ struct summary_memo {
 struct memo_row {
 	char status[16];
 	json_t *summary;                 /* owned */
+	json_t *tallies;                 /* owned: the tally rows the row was sealed over (rl_tally_load's shape), or NULL */
+	int64_t through, acc_index;      /* the row's ledger_through and accreditation_index */
+	int has_until;
+	char until[32];                  /* its accredited_until */
 };
+
+/*
+ * A pending amount of a session logged in the batch, not yet added to
+ * trainee_tally (memo_claim_defer): the trainee's tally rows take the sum
+ * of theirs once, before anything reads or writes them
+ * (memo_claims_settle), instead of one upsert per session.  Append-only
+ * within a job; a job rolled back drops the ones it added (memo.jobclaim),
+ * and an entry put back by the undo names the older chain again.
+ */
+struct memo_claim {
+	const char *key;                 /* the curriculum's requirement key (lives as long as the curriculum) */
+	long long amount;                /* added to its pending */
+	unsigned prev;                   /* 1 + the index of the trainee's previous one; 0: none */
+};
+
+/* At most this many claims wait in a batch; past it a session's claim goes to the rows at once. */
+#define CLAIMS_MAX 65536
 
 /*
  * The batch of the calling thread: one connection's transaction at a time
@@ -137,6 +161,8 @@ static _Thread_local struct {
 	struct summary_memo *sums; /* SUMMARY_SLOTS, made at the first refresh_sealed */
 	size_t nrow, caprow;
 	struct memo_row *rows;
+	size_t nclaim, capclaim, jobclaim; /* jobclaim: nclaim when the current job started */
+	struct memo_claim *claims;
 } memo;
 
 static size_t memo_slot(int64_t trainee, size_t cap)
@@ -223,6 +249,7 @@ void rl_progress_batch_job(struct rl_db *db)
 		memo.job = 1;
 	memo.nundo = 0;
 	memo.nomem = 0;
+	memo.jobclaim = memo.nclaim;
 }
 
 void rl_progress_batch_undo(struct rl_db *db)
@@ -236,9 +263,17 @@ void rl_progress_batch_undo(struct rl_db *db)
 		if (e)
 			*e = *old;
 	}
-	/* Some change of the job was not logged: nothing checked or looked up stands (the flush recomputes). */
-	for (size_t i = 0; memo.nomem && i < memo.cap; i++)
+	/* The job's deferred claims go with its rows (the entries put back name older ones only). */
+	memo.nclaim = memo.jobclaim;
+	/*
+	 * Some change of the job was not logged: nothing checked or looked up
+	 * stands (the flush recomputes every marked trainee from the ledger, so
+	 * no deferred claim need be kept either).
+	 */
+	for (size_t i = 0; memo.nomem && i < memo.cap; i++) {
 		memo.e[i].checked = memo.e[i].has_c = memo.e[i].has_claims = 0;
+		memo.e[i].claimed = 0;
+	}
 	memo.nomem = 0;
 }
 
@@ -256,9 +291,12 @@ void rl_progress_batch_end(struct rl_db *db)
 	}
 	free(memo.sums);
 	free(memo.peeks);
-	for (size_t i = 0; i < memo.nrow; i++)
+	for (size_t i = 0; i < memo.nrow; i++) {
 		json_decref(memo.rows[i].summary);
+		json_decref(memo.rows[i].tallies);
+	}
 	free(memo.rows);
+	free(memo.claims);
 	free(memo.e);
 	free(memo.undo);
 	memset(&memo, 0, sizeof(memo));
@@ -311,13 +349,22 @@ static void memo_set_checked(struct rl_db *db, int64_t trainee)
 	}
 }
 
-/* Marks the trainee's status row for the flush: 1, or 0 when there is no batch (the caller writes it now). */
-static int memo_defer(struct rl_db *db, int64_t trainee)
+/*
+ * Marks the trainee's status row for the flush: 1, or 0 when there is no
+ * batch (the caller writes it now).  logged: the change is a session
+ * logged, whose claim waits in the memo (the flush may then start from the
+ * row it last wrote: refresh_sealed).
+ */
+static int memo_defer(struct rl_db *db, int64_t trainee, int logged)
 {
 	struct memo_entry *e;
 
 	if (memo.flushing || !(e = memo_get(db, trainee, 1)))
 		return 0;
+	if (!logged && e->only_logged) {
+		memo_touch(e);
+		e->only_logged = 0;
+	}
 	/* Something changed: a row computed before it (rl_progress_peek) is not the one to write. */
 	if (!e->dirty || !e->checked || e->peek) {
 		memo_touch(e);
@@ -402,8 +449,10 @@ static void memo_written(struct rl_db *db, int64_t trainee)
 	}
 }
 
-void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const json_t *summary)
+void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const struct prog_status *st,
+			   const json_t *tallies)
 {
+	const json_t *summary = st->summary;
 	struct memo_entry *e = memo_get(db, trainee, 0);
 	struct memo_row *r;
 	unsigned k = 0;
@@ -424,11 +473,17 @@ void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status
 		r = &memo.rows[memo.nrow];
 		snprintf(r->status, sizeof(r->status), "%s", status);
 		r->summary = json_incref((json_t *)summary);
+		r->tallies = json_incref((json_t *)tallies);
+		r->through = st->through;
+		r->acc_index = st->acc_index;
+		r->has_until = st->until != NULL;
+		snprintf(r->until, sizeof(r->until), "%s", st->until ? st->until : "");
 		k = (unsigned)++memo.nrow;
 	}
-	if (e->row != k) {
+	if (e->row != k || e->only_logged != (k && tallies)) {
 		memo_touch(e);
 		e->row = k;
+		e->only_logged = k && tallies;
 	}
 }
 
@@ -442,6 +497,125 @@ static int memo_row_known(struct rl_db *db, int64_t trainee, char *status, size_
 	snprintf(status, n, "%s", memo.rows[e->row - 1].status);
 	*summary = json_incref(memo.rows[e->row - 1].summary);
 	return 1;
+}
+
+/* What a session logged claims, gathered before it is deferred (memo_claim_defer). */
+#define CLAIM_KEYS 32
+
+struct claim_gather {
+	const char *key[CLAIM_KEYS];
+	long long amount[CLAIM_KEYS];
+	size_t n;
+	int over;                        /* more contributions than CLAIM_KEYS */
+};
+
+static void claim_gather(void *ctx, const char *key, long long amount)
+{
+	struct claim_gather *g = ctx;
+
+	if (g->n == CLAIM_KEYS) {
+		g->over = 1;
+		return;
+	}
+	g->key[g->n] = key;
+	g->amount[g->n++] = amount;
+}
+
+/*
+ * The claims g of a session just logged wait in the batch instead of going
+ * to trainee_tally now: 1, or 0 when they cannot (no batch, the flush
+ * runs, rows not checked in it, no memory): the caller adds them now.
+ */
+static int memo_claim_defer(struct rl_db *db, int64_t trainee, const struct claim_gather *g)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+
+	if (memo.flushing || !e || !e->checked || g->over || memo.nclaim + g->n > CLAIMS_MAX)
+		return 0;
+	if (memo.nclaim + g->n > memo.capclaim) {
+		size_t cap = memo.capclaim ? memo.capclaim * 2 : 256;
+		struct memo_claim *p;
+
+		while (cap < memo.nclaim + g->n)
+			cap *= 2;
+		if (!(p = realloc(memo.claims, cap * sizeof(*p))))
+			return 0;
+		memo.claims = p;
+		memo.capclaim = cap;
+	}
+	memo_touch(e);
+	for (size_t i = 0; i < g->n; i++) {
+		memo.claims[memo.nclaim] = (struct memo_claim){ g->key[i], g->amount[i], e->claimed };
+		e->claimed = (unsigned)++memo.nclaim;
+	}
+	return 1;
+}
+
+/* Adds amount to the pending of the trainee's row for key: an UPDATE when have (the rows as they are) holds it, else an upsert. */
+static int claim_write(struct rl_db *db, int64_t trainee, const json_t *have, const char *key, long long amount,
+		       struct rl_error *err)
+{
+	int rc = have && json_object_get(have, key) ? rl_rows_tally_add_pending(db, trainee, key, amount, err) : 0;
+
+	return rc != 0 ? rc : rl_rows_tally_upsert(db, trainee, key, 0, amount, err);
+}
+
+/*
+ * Adds the trainee's deferred claims to trainee_tally, one write per
+ * requirement for all of them: before anything reads or writes the
+ * trainee's tally rows in the transaction (every caller of rl_tally_*,
+ * the seals, a recompute), so they are always the sum of everything
+ * logged.  have: the rows as they are, when known (the keys it holds are
+ * updated in place rather than upserted), or NULL.  0, or -1 with err.
+ */
+static int memo_claims_write(struct rl_db *db, int64_t trainee, const json_t *have, struct rl_error *err)
+{
+	struct memo_entry *e = memo_get(db, trainee, 0);
+	struct claim_gather sum;
+	unsigned i;
+
+	if (!e || !e->claimed)
+		return 0;
+	sum.n = 0;
+	for (i = e->claimed; i; i = memo.claims[i - 1].prev) {
+		const struct memo_claim *cl = &memo.claims[i - 1];
+		size_t k;
+
+		for (k = 0; k < sum.n && strcmp(sum.key[k], cl->key) != 0; k++)
+			;
+		if (k == sum.n) {
+			/* Full: what is gathered goes to the rows, and the sum starts again. */
+			if (sum.n == CLAIM_KEYS) {
+				for (k = 0; k < sum.n; k++)
+					if (sum.amount[k] && claim_write(db, trainee, have, sum.key[k], sum.amount[k], err) < 0)
+						return -1;
+				sum.n = k = 0;
+			}
+			sum.key[k] = cl->key;
+			sum.amount[k] = 0;
+			sum.n++;
+		}
+		sum.amount[k] += cl->amount;
+	}
+	for (size_t k = 0; k < sum.n; k++)
+		if (sum.amount[k] && claim_write(db, trainee, have, sum.key[k], sum.amount[k], err) < 0)
+			return -1;
+	/* The rows are now ahead of the tallies the memo's row was sealed over. */
+	e = memo_get(db, trainee, 0);
+	memo_touch(e);
+	e->claimed = 0;
+	e->only_logged = 0;
+	return 0;
+}
+
+static int memo_claims_settle(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	return memo_claims_write(db, trainee, NULL, err);
+}
+
+int prog_tally_settle(struct rl_db *db, int64_t trainee, struct rl_error *err)
+{
+	return memo_claims_settle(db, trainee, err);
 }
 
 /* ---------------------------------------------------------------- judging */
@@ -520,7 +694,7 @@ static int compare_cache(struct rl_db *db, int64_t trainee, const struct rl_curr
 	json_object_foreach(w->tally, key, v)
 		json_object_set_new(want, key, json_pack("{s:O,s:O}", "signed", json_array_get(v, 0),
 							 "pending", json_array_get(v, 1)));
-	if (rl_rows_progress_tallies(db, trainee, have_tally, have, err) < 0)
+	if (memo_claims_settle(db, trainee, err) < 0 || rl_rows_progress_tallies(db, trainee, have_tally, have, err) < 0)
 		goto out;
 	json_object_foreach(want, key, v)
 		if (!json_equal(v, json_object_get(have, key)))
@@ -667,6 +841,7 @@ static int refresh_full(struct rl_db *db, int64_t trainee, const struct rl_curri
 	int64_t through;
 	int rc;
 
+	/* (prog_write_cache settles the claims waiting in the batch: the record counts them.) */
 	if (prog_ledger_record(db, trainee, c, &p, err) < 0)
 		return -1;
 	through = rl_rows_progress_last_index(db, trainee, err);
@@ -817,6 +992,59 @@ static int status_from_memo(int64_t trainee, const struct rl_curriculum *c, cons
  * refresh_sealed is refresh() once the seals were checked (the caller may
  * have folded a claim in since: they are resealed here).
  */
+/*
+ * The trainee's tally rows and position without reading them, when the
+ * only change since this connection wrote their status row (in this batch
+ * or in one the memo carried from) is sessions logged: the tallies the
+ * row was sealed over plus the claims waiting in the memo (added to the
+ * rows here, the requirements the row had by UPDATE), the position the
+ * row's.  No ledger entry about the trainee came since (the ledger's
+ * batch says none in this one; an entry in an earlier one was folded by
+ * its flush, which wrote the row).  1 with *out (a reference of the
+ * caller's), 0: read them, -1 with err.  When the row is written now (settle_slot) its own object
+ * is taken and changed, as the row is about to be replaced: no copy made,
+ * none freed when the memo is carried (an undo that puts back an entry
+ * naming the old row finds it without tallies, and reads them).
+ */
+static int tallies_from_row(struct rl_db *db, struct memo_entry *e, struct rl_row_progress_position *pos,
+			    json_t **out, struct rl_error *err)
+{
+	struct memo_row *row = e && e->checked && e->only_logged && !e->has_through && e->row ? &memo.rows[e->row - 1]
+											 : NULL;
+	unsigned head = e ? e->claimed : 0;
+	json_t *t;
+
+	*out = NULL;
+	if (!row || !row->tallies || row->through < 0 ||
+	    rl_ledger_batch_appended(db, e->trainee, row->through, INT64_MAX) != 0)
+		return 0;
+	if (memo_claims_write(db, e->trainee, row->tallies, err) < 0)
+		return -1;
+	if (memo.flushing && !e->peek) {
+		t = row->tallies;
+		row->tallies = NULL;
+	} else if (!(t = json_deep_copy(row->tallies))) {
+		return 0;
+	}
+	/* (The claims are in the rows now; their records stay until the batch ends.) */
+	for (unsigned i = head; i; i = memo.claims[i - 1].prev) {
+		const struct memo_claim *cl = &memo.claims[i - 1];
+		json_t *v = json_object_get(t, cl->key);
+
+		if (v ? json_array_set_new(v, 1, json_integer(json_integer_value(json_array_get(v, 1)) + cl->amount))
+		      : json_object_set_new(t, cl->key, json_pack("[I,I]", (json_int_t)0, (json_int_t)cl->amount))) {
+			json_decref(t);
+			return 0;
+		}
+	}
+	pos->acc_index = row->acc_index;
+	pos->through = row->through;
+	pos->has_until = row->has_until;
+	snprintf(pos->until, sizeof(pos->until), "%s", row->until);
+	*out = t;
+	return 1;
+}
+
 static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, struct rl_error *err)
 {
 	struct rl_row_progress_position pos;
@@ -827,17 +1055,26 @@ static int refresh_sealed(struct rl_db *db, int64_t trainee, const struct rl_cur
 	json_t *t;
 	int rc;
 
-	/* A peek in this batch folded the tallies further than the status row says (rl_progress_peek). */
-	rc = e && e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
-				 : rl_tally_catch_up(db, trainee, c, &through, err);
-	if (rc < 0)
+	if ((rc = memo.db == db ? tallies_from_row(db, e, &pos, &t, err) : 0) < 0)
 		return -1;
-	if (rc == 1)
-		return refresh_full(db, trainee, c, err);
-	if ((rc = rl_rows_progress_position(db, trainee, &pos, err)) != 1)
-		return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
-	if (!(t = rl_tally_load(db, trainee, err)))
-		return -1;
+	if (rc == 1) {
+		through = pos.through;
+	} else {
+		if (memo_claims_settle(db, trainee, err) < 0)
+			return -1;
+		e = memo_get(db, trainee, 0);
+		/* A peek in this batch folded the tallies further than the status row says (rl_progress_peek). */
+		rc = e && e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
+					 : rl_tally_catch_up(db, trainee, c, &through, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return refresh_full(db, trainee, c, err);
+		if ((rc = rl_rows_progress_position(db, trainee, &pos, err)) != 1)
+			return rc < 0 ? -1 : refresh_full(db, trainee, c, err);
+		if (!(t = rl_tally_load(db, trainee, err)))
+			return -1;
+	}
 	/* In a batch, the summary's text may be the memo's (outside one, nothing would free it). */
 	if ((memo.db == db ? status_from_memo(trainee, c, &pos, t, through, &r, err)
 			   : status_from_tallies(c, &pos, t, through, &r, err)) < 0) {
@@ -876,11 +1113,11 @@ static int refresh(struct rl_db *db, int64_t trainee, const struct rl_curriculum
 
 	/* In a batch, rows checked once in it are only ever changed by this code since. */
 	if (memo_checked(db, trainee))
-		return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+		return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 	/* Deltas fold into rows only while their seals hold: a tampered row is recomputed, not carried on. */
 	if ((rc = seals_hold(db, trainee, err)) != 1)
 		return refresh_unsealed(db, trainee, c, rc, err);
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_refresh(struct rl_db *db, int64_t trainee, struct rl_error *err)
@@ -931,7 +1168,7 @@ int rl_progress_refresh_held(struct rl_db *db, int64_t trainee, struct rl_error 
 	memo_claims_drop(db, trainee);
 	if (!c)
 		return err->status ? -1 : 0;
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int64_t revision, int64_t index,
@@ -951,6 +1188,9 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 	}
 	if (!c)
 		return err->status ? -1 : 0;
+	if (memo_claims_settle(db, trainee, err) < 0)
+		return -1;
+	e = memo_get(db, trainee, 0);
 	/*
 	 * Checked in an earlier batch of this run (the memo carried): the status row the flush wrote
 	 * says how far the tallies go, and serves when no entry about the trainee came after it but this.
@@ -973,7 +1213,7 @@ int rl_progress_decided(struct rl_db *db, int64_t trainee, int64_t session, int6
 		if (rc == 0)
 			memo_through(db, trainee, index);
 	}
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
 int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
@@ -990,37 +1230,56 @@ int rl_progress_claim_before(struct rl_db *db, int64_t trainee, int64_t session,
 	return session > 0 ? rl_tally_claim(db, c, session, -1, d, NULL, err) : 0;
 }
 
-/* rl_progress_claim_after; logged: session is new (pending, revision 1), so the claims the batch knows gain it. */
-static int claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d, int logged,
-		       struct rl_error *err)
+/* The trainee's seals as claim_before left them (d->held), else checked now: 1 held, 0 repaired here, 2 no rows, -1. */
+static int held_after(struct rl_db *db, int64_t trainee, const struct rl_tally_delta *d, struct rl_error *err)
 {
-	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
-	int rc;
-
-	if (logged)
-		memo_claims_add(db, trainee, session);
-	else
-		memo_claims_drop(db, trainee);
-	if (!c)
-		return err->status ? -1 : 0;
-	/* Checked before the records changed (claim_before), since the seals bind them. */
-	if ((rc = d->held ? d->held : memo_checked(db, trainee) ? 1 : seals_hold(db, trainee, err)) != 1)
-		return refresh_unsealed(db, trainee, c, rc, err);
-	if (rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 || rl_tally_apply(db, trainee, d, err) < 0)
-		return -1;
-	return memo_defer(db, trainee) ? 0 : refresh_sealed(db, trainee, c, err);
+	return d->held ? d->held : memo_checked(db, trainee) ? 1 : seals_hold(db, trainee, err);
 }
 
 int rl_progress_claim_after(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
 			    struct rl_error *err)
 {
-	return claim_after(db, trainee, session, d, 0, err);
+	const struct rl_curriculum *c = curriculum_of(db, trainee, err);
+	int rc;
+
+	memo_claims_drop(db, trainee);
+	if (!c)
+		return err->status ? -1 : 0;
+	/* Checked before the records changed (claim_before), since the seals bind them. */
+	if ((rc = held_after(db, trainee, d, err)) != 1)
+		return refresh_unsealed(db, trainee, c, rc, err);
+	if (memo_claims_settle(db, trainee, err) < 0 || rl_tally_claim(db, c, session, +1, d, NULL, err) < 0 ||
+	    rl_tally_apply(db, trainee, d, err) < 0)
+		return -1;
+	return memo_defer(db, trainee, 0) ? 0 : refresh_sealed(db, trainee, c, err);
 }
 
-int rl_progress_claim_logged(struct rl_db *db, int64_t trainee, int64_t session, struct rl_tally_delta *d,
-			     struct rl_error *err)
+int rl_progress_claim_logged(struct rl_db *db, const struct rl_session_new *s, int64_t session,
+			     struct rl_tally_delta *d, struct rl_error *err)
 {
-	return claim_after(db, trainee, session, d, 1, err);
+	const struct rl_curriculum *c = curriculum_of(db, s->trainee, err);
+	struct claim_gather g = { .n = 0 };
+	int rc;
+
+	/* New: pending, at revision 1, so the claims the batch knows gain it. */
+	memo_claims_add(db, s->trainee, session);
+	if (!c)
+		return err->status ? -1 : 0;
+	if ((rc = held_after(db, s->trainee, d, err)) != 1)
+		return refresh_unsealed(db, s->trainee, c, rc, err);
+	/* Its claim from the fields in hand, not read back; in a batch it waits for the trainee's other claims. */
+	if (rl_tally_claim_fields(c, s, claim_gather, &g, err) < 0)
+		return -1;
+	if (!memo_claim_defer(db, s->trainee, &g)) {
+		/* (More requirements than gathered: the row's claim, read back as before.) */
+		if (g.over && rl_tally_claim(db, c, session, +1, d, NULL, err) < 0)
+			return -1;
+		for (size_t i = 0; !g.over && i < g.n; i++)
+			rl_tally_add(d, g.key[i], 0, g.amount[i]);
+		if (memo_claims_settle(db, s->trainee, err) < 0 || rl_tally_apply(db, s->trainee, d, err) < 0)
+			return -1;
+	}
+	return memo_defer(db, s->trainee, 1) ? 0 : refresh_sealed(db, s->trainee, c, err);
 }
 
 /* ------------------------------------------------------ the batch's flush */
@@ -1035,6 +1294,9 @@ static int write_peek(struct rl_db *db, int64_t trainee, const struct rl_curricu
 
 	if (known)
 		cl = *known;
+	/* (None waits: a claim deferred after the peek dropped it.) */
+	if (memo_claims_settle(db, trainee, err) < 0)
+		return -1;
 	r.until = pk->has_until ? pk->until : NULL;
 	rc = prog_write_status(db, trainee, c, pk->tallies, &r, &cl, known != NULL, err);
 	if (rc == 0) {
@@ -1054,6 +1316,7 @@ static int settle_slot(struct rl_db *db, size_t i, struct rl_error *err)
 	struct memo_entry *e;
 
 	memo.flushing = 1;
+	/* (Each way below adds the claims waiting for the trainee to the rows first: memo_claims_settle.) */
 	c = curriculum_of(db, trainee, err);
 	e = memo_get(db, trainee, 0);
 	/* Rows a lost undo could not vouch for are recomputed from the ledger rather than resealed. */
@@ -1136,6 +1399,8 @@ static int peek_dirty(struct rl_db *db, int64_t trainee, char *status, size_t n,
 	if (!e->peek) {
 		if (!(c = curriculum_of(db, trainee, err)))
 			return err->status ? -1 : rl_progress_settle(db, trainee, err) < 0 ? -1 : 0;
+		if (memo_claims_settle(db, trainee, err) < 0)
+			return -1;
 		e = memo_get(db, trainee, 0);
 		/* The new ledger entries fold into the tallies now, and the row waits: how far is kept here. */
 		rc = e->has_through ? rl_tally_catch_up_from(db, trainee, c, e->through, &through, err)
@@ -1228,13 +1493,17 @@ static void memo_rows_compact(void)
 		if (n) {
 			keep[k] = memo.rows[e->row - 1];
 			memo.rows[e->row - 1].summary = NULL;
+			memo.rows[e->row - 1].tallies = NULL;
 			e->row = (unsigned)++k;
 		} else {
 			e->row = 0;
+			e->only_logged = 0;
 		}
 	}
-	for (size_t i = 0; i < memo.nrow; i++)
+	for (size_t i = 0; i < memo.nrow; i++) {
 		json_decref(memo.rows[i].summary);
+		json_decref(memo.rows[i].tallies);
+	}
 	free(memo.rows);
 	memo.rows = keep;
 	memo.nrow = memo.caprow = k;
@@ -1250,7 +1519,7 @@ static int memo_carry(struct rl_db *db)
 
 		if (!e->trainee)
 			continue;
-		if (e->dirty) /* the flush wrote every marked row; anything else is not known to be committed */
+		if (e->dirty || e->claimed) /* the flush wrote every marked row; anything else is not known to be committed */
 			return 0;
 		e->job = 0;
 		e->peek = 0;
@@ -1261,6 +1530,7 @@ static int memo_carry(struct rl_db *db)
 		json_decref(memo.peeks[i].tallies);
 	}
 	memo.npeek = 0;
+	memo.nclaim = memo.jobclaim = 0;
 	memo_rows_compact();
 	memo.nundo = 0;
 	memo.nomem = 0;

@@ -127,10 +127,24 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		      struct rl_error *err);
 
 /*
- * The status row prog_write_status just wrote (status, summary): the
- * batch's memo keeps it for a reader of these alone (rl_progress_peek).
+ * The status row prog_write_status just wrote (status, r: its summary,
+ * through, accreditation) over the tally rows tallies: the batch's memo
+ * keeps it for a reader of the status and summary alone
+ * (rl_progress_peek), and for the next flush of a trainee who only logged
+ * sessions since (the tallies then are these plus their claims, the
+ * position these: no read of either).  The memo takes references.
  */
-void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const json_t *summary);
+void prog_memo_row_written(struct rl_db *db, int64_t trainee, const char *status, const struct prog_status *r,
+			   const json_t *tallies);
+
+/*
+ * The claims of sessions logged in the writer's batch wait in its memo and
+ * reach trainee_tally together (progress_cache.c): this adds the trainee's
+ * to the rows now.  Called before anything reads or writes the trainee's
+ * tally rows in the transaction (the seals' read, a rewrite); nothing
+ * without a batch.  0, or -1 with err.
+ */
+int prog_tally_settle(struct rl_db *db, int64_t trainee, struct rl_error *err);
 
 /* Writes every cached row of one trainee: the one place the rebuild, the start-up check and a full refresh write the caches. */
 int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curriculum *c, const struct prog_rows *w,

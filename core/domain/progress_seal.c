@@ -19,30 +19,74 @@
 #include "domain/tally.h"
 #include "store/secrets.h"
 
+/*
+ * A MAC's input gathered in a buffer and hashed a block at a time: the
+ * same bytes as one update per field (BLAKE2b's output does not depend on
+ * how its input is cut), for a fraction of the calls; the seals are
+ * computed for every trainee the writer's batch changed.
+ */
+struct mac {
+	crypto_generichash_state h;
+	size_t n;
+	uint8_t b[1024];
+};
+
+static void mac_init(struct mac *m, const uint8_t *key)
+{
+	crypto_generichash_init(&m->h, key, 32, 32);
+	m->n = 0;
+}
+
+static void mac_put(struct mac *m, const void *p, size_t n)
+{
+	if (m->n + n > sizeof(m->b)) {
+		crypto_generichash_update(&m->h, m->b, m->n);
+		m->n = 0;
+	}
+	if (n > sizeof(m->b)) {
+		crypto_generichash_update(&m->h, p, n);
+		return;
+	}
+	memcpy(m->b + m->n, p, n);
+	m->n += n;
+}
+
+static void mac_final(struct mac *m, uint8_t out[32])
+{
+	crypto_generichash_update(&m->h, m->b, m->n);
+	crypto_generichash_final(&m->h, out, 32);
+}
+
 /* One field, length-prefixed so no two rows give the same input; NULL is its own length. */
-static void mac_bytes(crypto_generichash_state *h, const void *p, size_t n, int is_null)
+static void mac_bytes(struct mac *h, const void *p, size_t n, int is_null)
 {
 	uint64_t len = is_null ? UINT64_MAX : (uint64_t)n;
 	uint8_t le[8];
 
 	for (int i = 0; i < 8; i++)
 		le[i] = (uint8_t)(len >> (8 * i));
-	crypto_generichash_update(h, le, sizeof(le));
+	mac_put(h, le, sizeof(le));
 	if (!is_null && n)
-		crypto_generichash_update(h, p, n);
+		mac_put(h, p, n);
 }
 
-static void mac_text(crypto_generichash_state *h, const char *s)
+static void mac_text(struct mac *h, const char *s)
 {
 	mac_bytes(h, s, s ? strlen(s) : 0, s == NULL);
 }
 
-static void mac_int(crypto_generichash_state *h, long long v)
+/* v in decimal, as "%lld" writes it. */
+static void mac_int(struct mac *h, long long v)
 {
-	char b[24];
+	char b[24], *e = b + sizeof(b), *p = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	snprintf(b, sizeof(b), "%lld", v);
-	mac_text(h, b);
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	mac_bytes(h, p, (size_t)(e - p), 0);
 }
 
 const uint8_t *prog_cache_key(struct rl_db *db, struct rl_error *err)
@@ -62,7 +106,7 @@ const uint8_t *prog_cache_key(struct rl_db *db, struct rl_error *err)
  * anything it counted has changed.  O(the trainee's pending claims), by
  * the sessions_pending index.
  */
-static void mac_claims(crypto_generichash_state *h, const struct rl_row_progress_claims *c)
+static void mac_claims(struct mac *h, const struct rl_row_progress_claims *c)
 {
 	mac_int(h, c->n);
 	mac_int(h, c->ids);
@@ -75,9 +119,9 @@ static const int status_is_int[RL_STATUS_NCOLS] = { 0, 1, 1, 0, 0, 1, 1, 1 };
 void prog_status_mac(const uint8_t *key, int64_t trainee, const struct rl_row_progress_status *row,
 		     const struct rl_row_progress_claims *c, uint8_t out[32])
 {
-	crypto_generichash_state h;
+	struct mac h;
 
-	crypto_generichash_init(&h, key, 32, 32);
+	mac_init(&h, key);
 	mac_text(&h, c ? "raslog-cache-status-v2" : "raslog-cache-status-v1");
 	mac_int(&h, trainee);
 	for (int i = 0; i < RL_STATUS_NCOLS; i++) {
@@ -92,7 +136,7 @@ void prog_status_mac(const uint8_t *key, int64_t trainee, const struct rl_row_pr
 	}
 	if (c)
 		mac_claims(&h, c);
-	crypto_generichash_final(&h, out, 32);
+	mac_final(&h, out);
 }
 
 static int by_key(const void *a, const void *b)
@@ -111,7 +155,7 @@ static int by_key(const void *a, const void *b)
 static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int64_t through, const json_t *tallies,
 		     const struct rl_row_progress_claims *c, uint8_t out[32])
 {
-	crypto_generichash_state h;
+	struct mac h;
 	size_t n = json_object_size(tallies), i = 0;
 	const char **keys = calloc(n ? n : 1, sizeof(*keys)), *k;
 	json_t *v;
@@ -121,7 +165,7 @@ static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int6
 	json_object_foreach((json_t *)tallies, k, v)
 		keys[i++] = k;
 	qsort(keys, n, sizeof(*keys), by_key);
-	crypto_generichash_init(&h, key, 32, 32);
+	mac_init(&h, key);
 	mac_text(&h, "raslog-cache-tally-v2");
 	mac_int(&h, trainee);
 	if (through_null)
@@ -136,7 +180,7 @@ static int tally_mac(const uint8_t *key, int64_t trainee, int through_null, int6
 		mac_int(&h, json_integer_value(json_array_get(v, 1)));
 	}
 	mac_claims(&h, c);
-	crypto_generichash_final(&h, out, 32);
+	mac_final(&h, out);
 	free(keys);
 	return 0;
 }
@@ -197,7 +241,7 @@ int prog_read_sealed(struct rl_db *db, int64_t trainee, struct prog_sealed *s, s
 
 	memset(s, 0, sizeof(*s));
 	s->acc_index = s->through = -1;
-	if (!key || rl_rows_progress_claims(db, trainee, &c, err) < 0 ||
+	if (!key || prog_tally_settle(db, trainee, err) < 0 || rl_rows_progress_claims(db, trainee, &c, err) < 0 ||
 	    rl_rows_progress_status(db, trainee, sealed_row, &r, err) < 0)
 		return -1;
 	s->claims = c;
@@ -337,14 +381,14 @@ int prog_write_status(struct rl_db *db, int64_t trainee, const struct rl_curricu
 		free(text);
 		return rl_error_internal(err, "out of memory");
 	}
-	json_decref(loaded);
 	if (claims && !claims_known)
 		*claims = cl;
 	put = (struct rl_row_progress_status_put){ trainee, status, r->met, r->total, summary, r->until, now,
 						   r->through, r->acc_index, cid, smac, tmac };
 	rc = rl_rows_progress_put_status(db, &put, err);
 	if (rc == 0)
-		prog_memo_row_written(db, trainee, status, r->summary);
+		prog_memo_row_written(db, trainee, status, r, tallies);
+	json_decref(loaded);
 	free(text);
 	return rc;
 }
@@ -355,7 +399,8 @@ int prog_write_cache(struct rl_db *db, int64_t trainee, const struct rl_curricul
 	const char *key;
 	json_t *v;
 
-	if (rl_rows_progress_clear_tallies(db, trainee, err) < 0)
+	/* (The claims waiting in a batch are in w already: settled so that none is added on top later.) */
+	if (prog_tally_settle(db, trainee, err) < 0 || rl_rows_progress_clear_tallies(db, trainee, err) < 0)
 		return -1;
 	json_object_foreach(w->tally, key, v)
 		if (rl_rows_progress_put_tally(db, trainee, key, json_integer_value(json_array_get(v, 0)),

@@ -40,13 +40,15 @@ static int member_in(const char *name, const char *const *list)
 	return 0;
 }
 
+static int trainer_accredited_today(struct rl_db *db, int64_t trainer, struct rl_error *err);
+
 int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *body,
 		     struct rl_session_new *out, struct rl_error *err)
 {
 	const char *key, *date = NULL, *activity = NULL, *platform = NULL, *role = NULL;
 	json_t *value;
 	long long trainer = 0;
-	int present = 0;
+	int present = 0, acc;
 
 	memset(out, 0, sizeof(*out));
 	out->trainee = me->id;
@@ -122,10 +124,19 @@ int rl_session_parse(struct rl_db *db, const struct rl_user *me, const json_t *b
 			rl_error_field(err, "trainer", "%lld is not the id of a trainer", trainer);
 		} else {
 			out->trainer = trainer;
+			snprintf(out->trainer_name, sizeof(out->trainer_name), "%s", t.name);
 		}
 		rl_error_clear(&lookup);
 	}
-	return err->status ? -1 : 0;
+	if (err->status)
+		return -1;
+	/* The reply's facts that do not depend on the writer's transaction, read here rather than in its job. */
+	snprintf(out->trainee_name, sizeof(out->trainee_name), "%s", me->name);
+	if ((acc = trainer_accredited_today(db, out->trainer, err)) < 0)
+		return -1;
+	out->trainer_accredited = acc;
+	out->has_known = 1;
+	return 0;
 }
 
 long rl_steps_first_repeat(const json_t *steps, size_t i)
@@ -301,9 +312,13 @@ json_t *rl_session_logged_json(const struct rl_session_new *s, const struct rl_s
 int rl_session_logged_read(struct rl_db *db, const struct rl_session_new *s, struct rl_session_logged *l,
 			   struct rl_error *err)
 {
-	if (rl_rows_session_names(db, s->trainee, s->trainer, l->trainee_name, l->trainer_name,
-				  sizeof(l->trainee_name), err) < 0)
+	if (s->has_known) {
+		snprintf(l->trainee_name, sizeof(l->trainee_name), "%s", s->trainee_name);
+		snprintf(l->trainer_name, sizeof(l->trainer_name), "%s", s->trainer_name);
+	} else if (rl_rows_session_names(db, s->trainee, s->trainer, l->trainee_name, l->trainer_name,
+					 sizeof(l->trainee_name), err) < 0) {
 		return -1;
+	}
 	return rl_session_facts_read(db, s, l->id, &l->facts, err);
 }
 
@@ -712,7 +727,7 @@ int rl_session_facts_read(struct rl_db *db, const struct rl_session_new *s, int6
 		return -1;
 	if (json_array_size(s->steps) && curriculum_facts(db, s, f, err) < 0)
 		return -1;
-	if ((acc = trainer_accredited_today(db, s->trainer, err)) < 0)
+	if ((acc = s->has_known ? s->trainer_accredited : trainer_accredited_today(db, s->trainer, err)) < 0)
 		return -1;
 	f->accredited = acc;
 	return 0;

@@ -40,6 +40,17 @@ struct rl_session_new {
 	int64_t trainee;
 	int64_t trainer;
 	const char *created_at; /* the time rl_session_insert stores, or NULL for now */
+	/*
+	 * What rl_session_parse read for the reply while it checked the body,
+	 * on the caller's thread (has_known 1), so the writer's job does not
+	 * read it again (rl_session_logged_read): the two people's names (the
+	 * caller's own, the trainer's row it looked up) and whether the
+	 * trainer holds an accreditation in force today (a warning's fact).
+	 */
+	int has_known;
+	char trainee_name[121];
+	char trainer_name[121];
+	int trainer_accredited;
 };
 
 /* Checks every field of a POST /sessions body; collects all field errors. */
@@ -178,7 +189,11 @@ struct rl_session_logged {
 	struct rl_session_facts facts;
 };
 
-/* Reads, in the transaction that stored session l->id with fields s, the names and facts of *l. */
+/*
+ * Reads, in the transaction that stored session l->id with fields s, the
+ * names and facts of *l; those rl_session_parse already read
+ * (s->has_known) are taken from s: only the duplicate is read here.
+ */
 int rl_session_logged_read(struct rl_db *db, const struct rl_session_new *s, struct rl_session_logged *l,
 			   struct rl_error *err);
 /* The record of session l->id, stored as s at l->created_at (new: pending, revision 1), as rl_session_load gives it. */

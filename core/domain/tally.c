@@ -8,6 +8,7 @@
 #include "domain/tally.h"
 
 #include "domain/catalog.h"
+#include "domain/sessions.h"
 #include "ledger/kinds.h"
 #include "ledger/ledger.h"
 #include "ledger/stmt.h"
@@ -44,6 +45,16 @@ static void bump(void *ctx, const char *key, long long amount)
 		json_integer_set(v, json_integer_value(v) + b->sign * amount);
 	else
 		json_object_set_new(b->obj, key, json_integer(b->sign * amount));
+}
+
+void rl_tally_add(struct rl_tally_delta *d, const char *key, long long signed_amount, long long pending_amount)
+{
+	struct bump_ctx sig = { d->sig, +1 }, pen = { d->pen, +1 };
+
+	if (signed_amount)
+		bump(&sig, key, signed_amount);
+	if (pending_amount)
+		bump(&pen, key, pending_amount);
 }
 
 /* A list of step codes: the strings of arr, at most MAX_STEPS. */
@@ -122,6 +133,30 @@ int rl_tally_claim(struct rl_db *db, const struct rl_curriculum *c, int64_t sess
 		}
 	}
 	rl_row_tally_session_release(&r);
+	return 0;
+}
+
+int rl_tally_claim_fields(const struct rl_curriculum *c, const struct rl_session_new *s,
+			  rl_contribution_fn fn, void *ctx, struct rl_error *err)
+{
+	const struct rl_tools *tools = rl_tools_default(err);
+	struct rl_evidence x = { 0 };
+	struct steps steps;
+
+	if (!tools)
+		return -1;
+	if (!c || !s->activity)
+		return 0;
+	/* The row's steps column is json_dumps of s->steps (NULL when none): the same strings in the same order. */
+	steps_of(s->steps, &steps);
+	x.kind = RL_EV_SESSION;
+	x.activity = s->activity;
+	x.platform = s->platform;
+	x.minutes = s->minutes;
+	x.role = s->role;
+	x.nsteps = steps.n;
+	x.steps = steps.v;
+	rl_curriculum_contributions(c, tools, &x, fn, ctx);
 	return 0;
 }
 

@@ -27,6 +27,8 @@
 #include "ledger/stmt.h"
 #include "store/db.h"
 
+struct rl_session_new;
+
 /*
  * Deltas for one trainee: requirement key -> signed and pending amounts
  * (json objects key -> integer); rl_tally_delta_init, then rl_tally_delta_free.
@@ -46,6 +48,19 @@ void rl_tally_delta_free(struct rl_tally_delta *d);
  */
 int rl_tally_claim(struct rl_db *db, const struct rl_curriculum *c, int64_t session, int sign,
 		   struct rl_tally_delta *d, int64_t *trainee, struct rl_error *err);
+
+/*
+ * The pending claim of a session being logged with the fields s (pending,
+ * as rl_session_insert stores them), as rl_tally_claim would read it back
+ * from the row: fn(ctx, key, amount) once per contribution, key being the
+ * curriculum's own string (it lives as long as c).  No read: the claim is
+ * a function of the fields and the curriculum alone.  0, or -1 with err.
+ */
+int rl_tally_claim_fields(const struct rl_curriculum *c, const struct rl_session_new *s,
+			  rl_contribution_fn fn, void *ctx, struct rl_error *err);
+
+/* Adds the amounts to d's requirement key. */
+void rl_tally_add(struct rl_tally_delta *d, const char *key, long long signed_amount, long long pending_amount);
 
 /* Adds d to the trainee's rows of trainee_tally (rows that reach 0 and 0 are removed). */
 int rl_tally_apply(struct rl_db *db, int64_t trainee, const struct rl_tally_delta *d, struct rl_error *err);

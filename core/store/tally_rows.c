@@ -81,6 +81,23 @@ int rl_rows_tally_upsert(struct rl_db *db, int64_t trainee, const char *requirem
 	return rl_db_run(db, st, "updating progress totals", err);
 }
 
+int rl_rows_tally_add_pending(struct rl_db *db, int64_t trainee, const char *requirement, int64_t pending_amount,
+			      struct rl_error *err)
+{
+	struct rl_stmt *st = rl_db_stmt(db, "UPDATE trainee_tally SET pending = pending + ?3 "
+					"WHERE trainee_id = ?1 AND requirement = ?2", err);
+	int64_t changed = 0;
+
+	if (!st)
+		return -1;
+	rl_bind_int64(st, 1, trainee);
+	rl_bind_text(st, 2, requirement, -1);
+	rl_bind_int64(st, 3, pending_amount);
+	if (rl_db_run_changes(db, st, "updating progress totals", &changed, err) < 0)
+		return -1;
+	return changed > 0;
+}
+
 int rl_rows_tally_prune(struct rl_db *db, int64_t trainee, struct rl_error *err)
 {
 	struct rl_stmt *st = rl_db_stmt(db, "DELETE FROM trainee_tally WHERE trainee_id = ? AND signed = 0 AND pending = 0",

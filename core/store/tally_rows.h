@@ -39,6 +39,9 @@ void rl_row_tally_session_release(struct rl_row_tally_session *s);
 /* Adds signed_amount and pending_amount to the trainee's row for requirement (made if missing). */
 int rl_rows_tally_upsert(struct rl_db *db, int64_t trainee, const char *requirement, int64_t signed_amount,
 			 int64_t pending_amount, struct rl_error *err);
+/* Adds pending_amount to the trainee's existing row for requirement: 1, 0 when there is no such row (nothing written), -1. */
+int rl_rows_tally_add_pending(struct rl_db *db, int64_t trainee, const char *requirement, int64_t pending_amount,
+			      struct rl_error *err);
 /* Removes the trainee's rows with nothing signed or pending (a rebuild writes none). */
 int rl_rows_tally_prune(struct rl_db *db, int64_t trainee, struct rl_error *err);
 /* The trainee's rows: (requirement, signed, pending). */

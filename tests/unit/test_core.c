@@ -634,6 +634,70 @@ static void test_session_logged_as_loaded(void **state)
 	}
 }
 
+/* Runs sql, an UPDATE of one users row (a literal with one ? for its id: statements are cached by the SQL's address). */
+static void set_name(struct fixture *f, const char *sql, int64_t id)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(f->db, sql, &err);
+
+	assert_non_null(st);
+	rl_bind_int64(st, 1, id);
+	assert_int_equal(rl_step(st), RL_DONE);
+	rl_reset(st);
+	assert_int_equal(rl_db_changes(f->db), 1);
+}
+
+/*
+ * The names and the trainer's accreditation in POST's reply are read by
+ * rl_session_parse on the HTTP thread (s.has_known), not again by the
+ * writer's job: rl_session_logged_read takes them from s, so a rename
+ * in the writer's transaction after the parse does not reach the reply
+ * (a read in the job would give the new names), and the accreditation is
+ * rl_session_warnings' verdict.
+ */
+static void test_session_known_at_parse(void **state)
+{
+	struct fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_session_new s;
+	struct rl_session_logged l;
+	struct rl_user te, tr;
+	json_t *body, *loaded, *warned, *want;
+	char text[256];
+
+	snprintf(text, sizeof(text), "{\"date\":\"2025-03-03\",\"minutes\":40,\"activity\":\"simulator\","
+		 "\"trainer\":%lld}", (long long)f->trainer);
+	if (parse(f, f->trainee, text, &s, &body, &err) < 0)
+		fail_msg("refused: %s", err.detail);
+	assert_int_equal(rl_user_get(f->db, f->trainee, &te, &err), 0);
+	assert_int_equal(rl_user_get(f->db, f->trainer, &tr, &err), 0);
+	assert_int_equal(s.has_known, 1);
+	assert_string_equal(s.trainee_name, te.name);
+	assert_string_equal(s.trainer_name, tr.name);
+
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	set_name(f, "UPDATE users SET name = name || ' (renamed)' WHERE id = ?", f->trainer);
+	set_name(f, "UPDATE users SET name = name || ' (renamed)' WHERE id = ?", f->trainee);
+	memset(&l, 0, sizeof(l));
+	rl_now_rfc3339(l.created_at);
+	s.created_at = l.created_at;
+	if (rl_session_insert(f->db, &s, &l.id, &err) < 0 || rl_session_logged_read(f->db, &s, &l, &err) < 0)
+		fail_msg("log: %s", err.detail);
+	assert_string_equal(l.trainee_name, te.name);
+	assert_string_equal(l.trainer_name, tr.name);
+	loaded = rl_session_load(f->db, l.id, &err);
+	assert_non_null(loaded);
+	assert_true(strstr(json_string_value(json_object_get(loaded, "trainer_name")), "(renamed)") != NULL);
+	warned = rl_session_facts_warnings(&s, &l.facts);
+	assert_non_null(want = rl_session_warnings(f->db, loaded, &err));
+	assert_same_json(warned, want);
+	rl_db_rollback(f->db);
+	json_decref(loaded);
+	json_decref(warned);
+	json_decref(want);
+	json_decref(body);
+}
+
 static void test_session_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -960,6 +1024,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_parse_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_logged_as_loaded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_known_at_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_visibility, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_append_only, setup, teardown),
 		cmocka_unit_test(test_parse_date),

@@ -56,21 +56,28 @@ static void ok(int rc, struct rl_error *err)
 
 static const char *log_activity = "console_full"; /* what try_log logs */
 
+/* A session of trainee with trainer on a da Vinci Xi, days ago, minutes long, of activity (no steps). */
+static void fill_session(struct rl_session_new *s, int64_t trainee, int64_t trainer, int days, long long minutes,
+			 const char *activity)
+{
+	memset(s, 0, sizeof(*s));
+	rl_format_date(rl_today() - days, s->date);
+	s->minutes = minutes;
+	s->activity = activity;
+	s->platform = "davinci_xi";
+	s->role = "S-TS";
+	s->procedure = "Robotic radical prostatectomy";
+	s->trainee = trainee;
+	s->trainer = trainer;
+}
+
 /* A new pending session of trainee with trainer, minutes long, through the logbook on connection c: 0, or -1 with err. */
 static int try_log(struct rl_db *c, int64_t trainee, int64_t trainer, long long minutes, int64_t *id,
 		   struct rl_error *err)
 {
 	struct rl_session_new s;
 
-	memset(&s, 0, sizeof(s));
-	rl_format_date(rl_today() - 3, s.date);
-	s.minutes = minutes;
-	s.activity = log_activity;
-	s.platform = "davinci_xi";
-	s.role = "S-TS";
-	s.procedure = "Robotic radical prostatectomy";
-	s.trainee = trainee;
-	s.trainer = trainer;
+	fill_session(&s, trainee, trainer, 3, minutes, log_activity);
 	return rl_logbook_log_session(c, &s, id, err);
 }
 
@@ -203,6 +210,67 @@ static void test_flush_once(void **state)
 	assert_int_equal(count_sessions(u), before_u + 1);
 	assert_int_equal(differences(t), 0);
 	assert_int_equal(differences(u), 0);
+}
+
+static long long pending_sum(int64_t trainee)
+{
+	return trainee_figure(db, "SELECT coalesce(sum(pending), 0) FROM trainee_tally WHERE trainee_id = ?", trainee);
+}
+
+/* A console_modular session with steps (what the claim counts from them), through the logbook on db. */
+static void log_steps(int64_t trainee, int64_t trainer, struct rl_error *err)
+{
+	struct rl_session_new s;
+	int64_t id;
+
+	fill_session(&s, trainee, trainer, 2, 50, "console_modular");
+	s.steps = json_pack("[s,s]", "prostatectomy.bladder_neck_dissection", "prostatectomy.seminal_vesicle_dissection");
+	ok(rl_logbook_log_session(db, &s, &id, err), err);
+	json_decref(s.steps);
+}
+
+/*
+ * The pending claims of sessions logged in a batch wait in its memo and
+ * reach trainee_tally at the flush, one upsert per requirement
+ * (progress_cache.c memo_claim_defer), not one per session: the rows do
+ * not move while the jobs run; a job rolled back takes its claim with it;
+ * a read of the figures inside the batch (the notification's snapshot)
+ * has them added first; and after the commit the rows and seals are what
+ * a rebuild gives, steps counted as the row's claim counts them.
+ */
+static void test_claims_wait_for_the_flush(void **state)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	int64_t t = demo_id("Mei Chen"), tr = demo_id("Fiona Grant");
+	long long p0 = pending_sum(t), p1;
+	struct rl_notify_snap snap;
+
+	(void)state;
+	drifts = 0;
+	rl_progress_drift_hook = count_drift;
+	begin_batch(&err);
+	job(&err);
+	log_one(t, tr, 60, &err);
+	job(&err);
+	log_steps(t, tr, &err);
+	job(&err);
+	log_one(t, tr, 90, &err);
+	assert_int_equal(pending_sum(t), p0); /* waiting for the flush */
+	job(&err);
+	log_one(t, tr, 120, &err);
+	job_fails();                          /* its claim goes with it */
+	job(&err);
+	ok(rl_notify_snapshot(db, t, &snap, &err), &err);
+	rl_notify_snap_release(&snap);
+	p1 = pending_sum(t);
+	assert_true(p1 > p0);                 /* added before the read */
+	log_one(t, tr, 30, &err);
+	assert_int_equal(pending_sum(t), p1);
+	commit_batch(&err);
+	rl_progress_drift_hook = NULL;
+	assert_true(pending_sum(t) > p1);
+	assert_int_equal(drifts, 0);
+	assert_int_equal(differences(t), 0);
 }
 
 static void tamper(int64_t trainee)
@@ -378,15 +446,7 @@ static void test_signoffs_one_trainee(void **state)
 	/* Session 1 changes after it was signed: its sign-off is refused as changed since. */
 	begin_batch(&err);
 	job(&err);
-	memset(&edit, 0, sizeof(edit));
-	rl_format_date(rl_today() - 3, edit.date);
-	edit.minutes = 200;
-	edit.activity = "console_full";
-	edit.platform = "davinci_xi";
-	edit.role = "S-TS";
-	edit.procedure = "Robotic radical prostatectomy";
-	edit.trainee = t;
-	edit.trainer = tr;
+	fill_session(&edit, t, tr, 3, 200, "console_full");
 	ok(rl_logbook_update_session(db, t, s[1], 1, &edit, &err), &err);
 	commit_batch(&err);
 	assert_int_equal(differences(t), 0);
@@ -773,6 +833,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flush_once),
+		cmocka_unit_test(test_claims_wait_for_the_flush),
 		cmocka_unit_test(test_rollback_takes_the_check_back),
 		cmocka_unit_test(test_read_inside_batch),
 		cmocka_unit_test(test_signoffs_one_trainee),
