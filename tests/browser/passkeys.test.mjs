@@ -23,6 +23,10 @@ const page = await context.newPage();
 page.setDefaultTimeout(15000);
 const problems = await watch(page, { console: /status of 40[0-9]/, csp: true });
 
+// The authenticator is added once the page shows the site's origin: the first navigation from
+// about:blank may move the page to another renderer, and an authenticator enabled before it was
+// then sometimes gone (the ceremony waited for an authenticator that was not there).
+await page.goto(base, { waitUntil: 'domcontentloaded' });
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('WebAuthn.enable');
 const AUTH = { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true };
