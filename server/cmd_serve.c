@@ -452,7 +452,8 @@ static int cmd_serve(const struct os_args *args)
 	 * Each batch writes a trainee's status row once, not once per job (domain/progress_batch.h), and its
 	 * decision mails in a few statements at its end (domain/notify.h).
 	 */
-	if (rl_writer_start_with(path, &rl_notify_writer_hooks, &server_ctx.writer, &err) < 0)
+	static const struct rl_writer_hooks *const layers[] = { &rl_progress_writer_hooks, &rl_notify_writer_hooks };
+	if (rl_writer_start_layers(path, layers, sizeof(layers) / sizeof(layers[0]), &server_ctx.writer, &err) < 0)
 		return operator_fail(&err);
 	rl_progress_list_writer(server_ctx.writer); /* the list follows its commits (domain/progress.h) */
 	check_figures_start(path, server_ctx.writer);

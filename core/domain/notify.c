@@ -321,23 +321,17 @@ static int mail_queue(struct rl_db *db, const char *key, const char *recipient, 
 
 static void mails_begin(struct rl_db *db)
 {
-	if (rl_progress_writer_hooks.begin)
-		rl_progress_writer_hooks.begin(db);
 	mails_drop(0);
 	mails.db = db;
 }
 
 static void mails_job(struct rl_db *db)
 {
-	if (rl_progress_writer_hooks.job)
-		rl_progress_writer_hooks.job(db);
 	mails.job_from = mails.n;
 }
 
 static void mails_undo(struct rl_db *db)
 {
-	if (rl_progress_writer_hooks.undo)
-		rl_progress_writer_hooks.undo(db);
 	mails_drop(mails.job_from);
 }
 
@@ -346,8 +340,6 @@ static int mails_flush(struct rl_db *db, struct rl_error *err)
 	struct rl_outbox_row *rows;
 	int rc;
 
-	if (rl_progress_writer_hooks.flush && rl_progress_writer_hooks.flush(db, err) < 0)
-		return -1;
 	if (!mails.n)
 		return 0;
 	if (!(rows = calloc(mails.n, sizeof(*rows))))
@@ -366,8 +358,6 @@ static void mails_end(struct rl_db *db)
 {
 	mails_drop(0);
 	mails.db = NULL;
-	if (rl_progress_writer_hooks.end)
-		rl_progress_writer_hooks.end(db);
 }
 
 static void mails_stop(struct rl_db *db)
@@ -377,31 +367,15 @@ static void mails_stop(struct rl_db *db)
 	mails.m = NULL;
 	mails.alloc = 0;
 	mails.db = NULL;
-	if (rl_progress_writer_hooks.stop)
-		rl_progress_writer_hooks.stop(db);
 }
 
-static void mails_commit(struct rl_db *db)
-{
-	if (rl_progress_writer_hooks.commit)
-		rl_progress_writer_hooks.commit(db);
-}
-
-static void mails_committed(struct rl_db *db, int ok)
-{
-	if (rl_progress_writer_hooks.committed)
-		rl_progress_writer_hooks.committed(db, ok);
-}
-
-/* The progress caches' hooks (progress_batch.h), each followed or preceded by the decision mails' own. */
+/* The decision mails' layer (notify.h). */
 const struct rl_writer_hooks rl_notify_writer_hooks = {
 	.begin = mails_begin,
 	.job = mails_job,
 	.undo = mails_undo,
 	.flush = mails_flush,
 	.end = mails_end,
-	.commit = mails_commit,
-	.committed = mails_committed,
 	.stop = mails_stop,
 };
 

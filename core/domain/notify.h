@@ -72,11 +72,12 @@ int rl_notify_signoff(struct rl_db *db, const struct rl_user *me, struct rl_sign
 		      struct rl_error *err);
 
 /*
- * The writer's hooks of raslogd serve: the progress caches' (progress_batch.h,
- * rl_progress_writer_hooks), and the batch's decision mails, which
- * rl_notify_signoff keeps for the batch's flush to insert together, still
- * in the sign-offs' transaction (a job rolled back takes its mail with it).
- * Under other hooks, or none, the mail is inserted in the job.
+ * The decision mails' layer of writer hooks (raslogd serve runs it after
+ * the progress caches' layer, rl_progress_writer_hooks: ledger/writer.h,
+ * rl_writer_start_layers): rl_notify_signoff keeps a batch's mails for
+ * the flush to insert together, still in the sign-offs' transaction (a
+ * job rolled back takes its mail with it).  Without this layer the mail
+ * is inserted in the job.
  */
 extern const struct rl_writer_hooks rl_notify_writer_hooks;
 

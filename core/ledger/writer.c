@@ -40,7 +40,8 @@ struct rl_writer {
 	pthread_cond_t finished;  /* some rl_writer_call job finished */
 	pthread_mutex_t conn;     /* held by the writer thread for a batch's use of db, and by rl_writer_probe */
 	struct rl_job *head, *tail;
-	const struct rl_writer_hooks *hooks; /* set before the thread starts */
+	const struct rl_writer_hooks *layers[RL_WRITER_MAX_LAYERS]; /* set before the thread starts */
+	size_t nlayers;
 	int stopping;
 	struct rl_writer_stats stats;
 	struct after_commit *after; /* the batch's notes (writer thread only) */
@@ -108,6 +109,29 @@ static void fill_receipts(struct rl_db *db, struct rl_job *batch)
 	}
 }
 
+/* Each layer's hook `name`, if it has one, in the layers' order (HOOKS_REVERSE: the last layer's first). */
+#define HOOKS(w, name, ...)                                              \
+	do {                                                             \
+		for (size_t l_ = 0; l_ < (w)->nlayers; l_++)             \
+			if ((w)->layers[l_]->name)                       \
+				(w)->layers[l_]->name(__VA_ARGS__);      \
+	} while (0)
+#define HOOKS_REVERSE(w, name, ...)                                      \
+	do {                                                             \
+		for (size_t l_ = (w)->nlayers; l_-- > 0;)                \
+			if ((w)->layers[l_]->name)                       \
+				(w)->layers[l_]->name(__VA_ARGS__);      \
+	} while (0)
+
+/* Every layer's flush in order, up to the first that fails: 0, or -1 and err says why. */
+static int hooks_flush(struct rl_writer *w, struct rl_error *err)
+{
+	for (size_t l = 0; l < w->nlayers; l++)
+		if (w->layers[l]->flush && w->layers[l]->flush(w->db, err) < 0)
+			return -1;
+	return 0;
+}
+
 /*
  * One transaction: every job in its savepoint, then the hooks' flush, the
  * seal, the receipts and the commit; then the notes kept
@@ -118,8 +142,6 @@ static void fill_receipts(struct rl_db *db, struct rl_job *batch)
  */
 static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct rl_error *err)
 {
-	static const struct rl_writer_hooks none;
-	const struct rl_writer_hooks *h = w->hooks ? w->hooks : &none;
 	struct rl_job *job;
 	int ok = 0, any = 0, sealed = 0, began = 0, b;
 	struct timespec t0;
@@ -131,8 +153,7 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 		goto fail_all;
 	batch_writer = w;
 	rl_ledger_batch_begin(w->db);
-	if (h->begin)
-		h->begin(w->db);
+	HOOKS(w, begin, w->db);
 	began = 1;
 	for (job = batch; job; job = job->next) {
 		size_t notes = w->nafter;
@@ -143,20 +164,18 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 			rl_db_savepoint(w->db, "job", &job->err);
 		else
 			rl_db_savepoint_next(w->db, "job", &job->err);
-		if (h->job)
-			h->job(w->db);
+		HOOKS(w, job, w->db);
 		job->result = job->err.status ? -1 : job->run(w->db, job, &job->err);
 		if (job->result < 0) {
 			rl_db_rollback_to(w->db, "job");
-			if (h->undo)
-				h->undo(w->db);
+			HOOKS(w, undo, w->db);
 			after_commit_end(w, notes, 0);
 		} else {
 			any = 1;
 		}
 	}
 	rl_db_release(w->db, "job", NULL);
-	if (any && h->flush && h->flush(w->db, err) < 0) {
+	if (any && hooks_flush(w, err) < 0) {
 		rl_db_rollback(w->db);
 		goto fail_all;
 	}
@@ -168,18 +187,16 @@ static int commit_batch(struct rl_writer *w, struct rl_job *batch, int n, struct
 		fill_receipts(w->db, batch);
 		rl_db_announce_commit(w->db); /* other processes drop their caches (db.h) */
 	}
-	if (h->commit)
-		h->commit(w->db);
+	HOOKS(w, commit, w->db);
 	ok = rl_db_commit(w->db, err) == 0;
-	if (h->committed)
-		h->committed(w->db, ok);
+	HOOKS(w, committed, w->db, ok);
 	if (!ok)
 		goto fail_all;
 	if (sealed)
 		rl_ledger_after_commit(w->db);
 fail_all:
-	if (began && h->end)
-		h->end(w->db);
+	if (began)
+		HOOKS_REVERSE(w, end, w->db);
 	batch_writer = NULL;
 	if (began)
 		rl_ledger_batch_end(w->db);
@@ -276,8 +293,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		run_batch(w, batch, n);
 	}
-	if (w->hooks && w->hooks->stop)
-		w->hooks->stop(w->db);
+	HOOKS_REVERSE(w, stop, w->db);
 	return NULL;
 }
 
@@ -289,12 +305,22 @@ int rl_writer_start(const char *db_path, struct rl_writer **out, struct rl_error
 int rl_writer_start_with(const char *db_path, const struct rl_writer_hooks *hooks, struct rl_writer **out,
 			 struct rl_error *err)
 {
-	struct rl_writer *w = calloc(1, sizeof(*w));
+	return rl_writer_start_layers(db_path, &hooks, hooks ? 1 : 0, out, err);
+}
+
+int rl_writer_start_layers(const char *db_path, const struct rl_writer_hooks *const *layers, size_t n,
+			   struct rl_writer **out, struct rl_error *err)
+{
+	struct rl_writer *w;
 
 	*out = NULL;
-	if (!w)
+	if (n > RL_WRITER_MAX_LAYERS)
+		return rl_error_internal(err, "too many layers of writer hooks");
+	if (!(w = calloc(1, sizeof(*w))))
 		return rl_error_internal(err, "out of memory");
-	w->hooks = hooks;
+	for (size_t l = 0; l < n; l++)
+		if (layers[l])
+			w->layers[w->nlayers++] = layers[l];
 	if (rl_db_open(db_path, RL_DB_MIGRATE | RL_DB_WRITER, &w->db, err) < 0) {
 		free(w);
 		return -1;

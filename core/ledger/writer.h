@@ -64,7 +64,11 @@ struct rl_writer;
  * reached its COMMIT (domain/progress.h: the accreditation list's record
  * of which trainees each commit changed); stop once, on the writer's thread
  * after its last batch (what a layer kept from one batch to the next goes).
- * Any may be NULL.
+ * Any may be NULL.  A writer runs up to RL_WRITER_MAX_LAYERS layers' hooks
+ * (rl_writer_start_layers): each hook in the order given, but end and stop
+ * in the reverse order (the last layer set up is the first taken down), and
+ * a flush that fails stops the later layers' flushes.  Each layer's hooks
+ * are its own: none calls another's.
  */
 struct rl_writer_hooks {
 	void (*begin)(struct rl_db *db);
@@ -79,9 +83,13 @@ struct rl_writer_hooks {
 
 /* Opens the database read-write and starts the writer thread. */
 int rl_writer_start(const char *db_path, struct rl_writer **out, struct rl_error *err);
-/* The same with hooks (NULL: none), which must outlive the writer. */
+/* The same with one layer's hooks (NULL: none), which must outlive the writer. */
 int rl_writer_start_with(const char *db_path, const struct rl_writer_hooks *hooks, struct rl_writer **out,
 			 struct rl_error *err);
+#define RL_WRITER_MAX_LAYERS 4
+/* The same with n layers' hooks (n <= RL_WRITER_MAX_LAYERS), run in that order; each must outlive the writer. */
+int rl_writer_start_layers(const char *db_path, const struct rl_writer_hooks *const *layers, size_t n,
+			   struct rl_writer **out, struct rl_error *err);
 /* Queues a job; its done callback runs later on the writer thread. */
 void rl_writer_submit(struct rl_writer *w, struct rl_job *job);
 /* Queues a job and waits for it; returns job->result. */

@@ -1,7 +1,7 @@
 /*
  * test_notify_batch.c - the decision mails of the writer's batch
- * (core/domain/notify.c, rl_notify_writer_hooks, as raslogd serve runs
- * them) on a demo database: a sign-off's mail is not in the outbox while
+ * (core/domain/notify.c, rl_notify_writer_hooks, after the progress
+ * caches' layer as raslogd serve runs them) on a demo database: a sign-off's mail is not in the outbox while
  * its job runs and is there, to the trainee under "decision:<ledger
  * index>", once the batch commits; a job rolled back after its sign-off
  * leaves no mail (and the next sign-off, which takes its ledger index,
@@ -24,6 +24,7 @@
 
 #include "base/util.h"
 #include "domain/notify.h"
+#include "domain/progress_batch.h"
 #include "domain/signoff.h"
 #include "domain/users.h"
 #include "ledger/writer.h"
@@ -32,6 +33,9 @@
 #include "demo_fixture.h"
 
 #include "base/banned.h"
+
+/* The writer's layers of hooks as raslogd serve gives them (server/cmd_serve.c). */
+static const struct rl_writer_hooks *const serve_layers[] = { &rl_progress_writer_hooks, &rl_notify_writer_hooks };
 
 /* How many outbox rows have key, on connection c. */
 static long long mails_under(struct rl_db *c, const char *key)
@@ -109,7 +113,7 @@ static void mails_at_the_batch_end(void **state)
 	(void)state;
 	assert_int_equal(pending_of(tr, s, 3), 3);
 	snprintf(path, sizeof(path), "%s/t.db", dir);
-	if (rl_writer_start_with(path, &rl_notify_writer_hooks, &w, &err) < 0)
+	if (rl_writer_start_layers(path, serve_layers, 2, &w, &err) < 0)
 		fail_msg("writer: %s", err.detail);
 	for (int i = 0; i < 3; i++) {
 		struct rl_job job = { .run = signoff_run, .ctx = &j[i] };

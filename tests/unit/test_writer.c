@@ -25,6 +25,12 @@
  * rl_ledger_head's; the head's log signature verifies.  The batch's record
  * of whom its entries are about (rl_ledger_batch_appended) is checked
  * from inside the jobs.
+ *
+ * Layers of hooks (rl_writer_start_layers, as raslogd serve runs the
+ * progress caches' and the decision mails'): each layer's every hook
+ * runs, in the layers' order, but end and stop in the reverse order; a
+ * layer's failed flush stops the later layers' flushes and fails the
+ * batch, whose end hooks still run.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +299,89 @@ static void test_note_outside_a_batch(void **state)
 	assert_int_equal(w.dropped, 0);
 }
 
+/* ---- layers of hooks */
+
+static char trace[512];      /* the layers' calls, in order: "<hook><layer> " */
+static char fail_flush_of;   /* the layer whose flush fails, or 0 */
+
+static void traced(const char *hook, char layer)
+{
+	size_t n = strlen(trace);
+
+	snprintf(trace + n, sizeof(trace) - n, "%s%c ", hook, layer);
+}
+
+#define LAYER(L)                                                                                            \
+	static void begin_##L(struct rl_db *db) { (void)db; traced("begin", #L[0]); }                       \
+	static void job_##L(struct rl_db *db) { (void)db; traced("job", #L[0]); }                           \
+	static void undo_##L(struct rl_db *db) { (void)db; traced("undo", #L[0]); }                         \
+	static int flush_##L(struct rl_db *db, struct rl_error *err)                                        \
+	{                                                                                                   \
+		(void)db;                                                                                   \
+		traced("flush", #L[0]);                                                                     \
+		if (fail_flush_of == #L[0])                                                                 \
+			return rl_error_set(err, RL_E_UNAVAILABLE, "test-flush", NULL, "layer " #L " fails"); \
+		return 0;                                                                                   \
+	}                                                                                                   \
+	static void end_##L(struct rl_db *db) { (void)db; traced("end", #L[0]); }                           \
+	static void commit_##L(struct rl_db *db) { (void)db; traced("commit", #L[0]); }                     \
+	static void committed_##L(struct rl_db *db, int ok) { (void)db; traced(ok ? "committed" : "lost", #L[0]); } \
+	static void stop_##L(struct rl_db *db) { (void)db; traced("stop", #L[0]); }                         \
+	static const struct rl_writer_hooks layer_##L = { .begin = begin_##L, .job = job_##L, .undo = undo_##L, \
+		.flush = flush_##L, .end = end_##L, .commit = commit_##L, .committed = committed_##L, .stop = stop_##L };
+LAYER(A)
+LAYER(B)
+
+static void test_layers_in_order(void **state)
+{
+	struct db_fixture *f = *state;
+	struct rl_error err = RL_ERROR_INIT;
+	static const struct rl_writer_hooks *const layers[] = { &layer_A, &layer_B };
+	struct rl_writer *w;
+	struct work ok = { .n = 1 }, refused = { .n = REFUSED }, unflushed = { .n = 2 };
+
+	make_table(f);
+	trace[0] = 0;
+	fail_flush_of = 0;
+	if (rl_writer_start_layers(f->path, layers, 2, &w, &err) < 0)
+		fail_msg("%s", err.detail);
+	ok.job = (struct rl_job){ .run = run_work, .ctx = &ok };
+	assert_int_equal(rl_writer_call(w, &ok.job), 0);
+	assert_string_equal(trace, "beginA beginB jobA jobB flushA flushB commitA commitB committedA committedB endB endA ");
+
+	trace[0] = 0; /* a job refused in its savepoint: every layer's undo, no flush */
+	refused.job = (struct rl_job){ .run = run_work, .ctx = &refused };
+	assert_int_equal(rl_writer_call(w, &refused.job), -1);
+	assert_string_equal(trace, "beginA beginB jobA jobB undoA undoB commitA commitB committedA committedB endB endA ");
+	rl_error_clear(&refused.job.err);
+
+	trace[0] = 0; /* the first layer's flush fails: the second's does not run, the batch is not kept */
+	fail_flush_of = 'A';
+	unflushed.job = (struct rl_job){ .run = run_work, .ctx = &unflushed };
+	assert_int_equal(rl_writer_call(w, &unflushed.job), -1);
+	assert_string_equal(unflushed.job.err.type, "test-flush");
+	assert_string_equal(trace, "beginA beginB jobA jobB flushA endB endA ");
+	rl_error_clear(&unflushed.job.err);
+	fail_flush_of = 0;
+
+	trace[0] = 0;
+	rl_writer_stop(w);
+	assert_string_equal(trace, "stopB stopA ");
+	assert_int_equal(rows_of(f->db, 1), 2);
+	assert_int_equal(rows_of(f->db, 2), 0);
+
+	/* More layers than a writer runs is refused, and no writer is made. */
+	{
+		const struct rl_writer_hooks *many[RL_WRITER_MAX_LAYERS + 1];
+
+		for (size_t i = 0; i < RL_WRITER_MAX_LAYERS + 1; i++)
+			many[i] = &layer_A;
+		assert_int_equal(rl_writer_start_layers(f->path, many, RL_WRITER_MAX_LAYERS + 1, &w, &err), -1);
+		assert_null(w);
+		rl_error_clear(&err);
+	}
+}
+
 /* ---- receipts */
 
 #define RECEIPT_JOBS 40
@@ -455,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_only_the_failing_job_fails, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_alone_it_fails_once, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_note_outside_a_batch, db_fixture_setup, db_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_layers_in_order, db_fixture_setup, db_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_receipts_of_a_batch, db_fixture_setup, db_fixture_teardown),
 	};
 
