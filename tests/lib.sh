@@ -156,6 +156,9 @@ SERVER_PID=""
 # database is a copy of that cluster's template database instead, dropped
 # at the end: createdb takes a fraction of a second, a cluster seconds.
 RASLOG_TEST_ENGINE=${RASLOG_TEST_ENGINE:-sqlite}
+# A suite whose subject is the SQLite file itself says "# engine: sqlite"
+# (tests/run.sh runs it once): it runs on SQLite whatever engine is asked.
+grep -q '^# engine: sqlite' "$0" 2>/dev/null && RASLOG_TEST_ENGINE=sqlite
 PG_DB=""
 if [ "$RASLOG_TEST_ENGINE" = postgresql ] && [ -n "${RASLOG_TEST_PG_DIR:-}" ]; then
 	. tests/lib/pg.sh
