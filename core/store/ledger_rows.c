@@ -97,7 +97,8 @@ int rl_rows_ledger_leaves_each(struct rl_db *db, int (*each)(void *ctx, const st
 {
 	struct rl_stmt *st = rl_db_stmt(db, "SELECT idx, message, signature, public_key FROM ledger ORDER BY idx",
 					err);
-	struct rl_stmt *lv = st ? rl_db_stmt(db, "SELECT idx, hash FROM merkle_nodes WHERE level = 0 ORDER BY idx",
+	/* Leaves come in index order in post-order: one scan of merkle_nodes, its interior nodes skipped. */
+	struct rl_stmt *lv = st ? rl_db_stmt(db, "SELECT idx, hash FROM merkle_nodes WHERE level = 0 ORDER BY pos",
 					     err) : NULL;
 	struct rl_row_ledger_leaf row;
 	int rc, lrc = RL_ROW, stop = 0;
@@ -145,15 +146,23 @@ int rl_rows_ledger_leaves_each(struct rl_db *db, int (*each)(void *ctx, const st
 
 /* ---- merkle_nodes ---------------------------------------------------------------------- */
 
+uint64_t rl_rows_merkle_pos(unsigned level, uint64_t idx)
+{
+	uint64_t m = idx << level, ones = 0;
+
+	for (uint64_t b = m; b; b &= b - 1)
+		ones++;
+	return 2 * m - ones + ((uint64_t)2 << level) - 2;
+}
+
 int rl_rows_merkle_node(struct rl_db *db, unsigned level, uint64_t idx, uint8_t out[32], struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", err);
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT hash FROM merkle_nodes WHERE pos = ?", err);
 	int rc, found = 0;
 
 	if (!st)
 		return -1;
-	rl_bind_int(st, 1, (int)level);
-	rl_bind_int64(st, 2, (int64_t)idx);
+	rl_bind_int64(st, 1, (int64_t)rl_rows_merkle_pos(level, idx));
 	if ((rc = rl_step(st)) == RL_ROW && rl_col_bytes(st, 0) == 32) {
 		memcpy(out, rl_col_blob(st, 0), 32);
 		found = 1;
@@ -164,13 +173,14 @@ int rl_rows_merkle_node(struct rl_db *db, unsigned level, uint64_t idx, uint8_t 
 int rl_rows_merkle_node_insert(struct rl_db *db, unsigned level, uint64_t idx, const uint8_t hash[32],
 			       struct rl_error *err)
 {
-	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?,?,?)", err);
+	struct rl_stmt *st = rl_db_stmt(db, "INSERT INTO merkle_nodes(pos, level, idx, hash) VALUES (?,?,?,?)", err);
 
 	if (!st)
 		return -1;
-	rl_bind_int(st, 1, (int)level);
-	rl_bind_int64(st, 2, (int64_t)idx);
-	rl_bind_blob(st, 3, hash, 32);
+	rl_bind_int64(st, 1, (int64_t)rl_rows_merkle_pos(level, idx));
+	rl_bind_int(st, 2, (int)level);
+	rl_bind_int64(st, 3, (int64_t)idx);
+	rl_bind_blob(st, 4, hash, 32);
 	return rl_db_run(db, st, "storing the ledger's Merkle nodes", err);
 }
 

@@ -71,6 +71,13 @@ struct rl_row_ledger_leaf {
 int rl_rows_ledger_leaves_each(struct rl_db *db, int (*each)(void *ctx, const struct rl_row_ledger_leaf *row),
 			       void *ctx, struct rl_error *err);
 
+/*
+ * The key of the Merkle node (level, idx) in merkle_nodes (schema 027): its
+ * zero-based place in the order an append-only tree creates its nodes
+ * (post-order), 2*m - popcount(m) + 2^(level+1) - 2 with m = idx * 2^level.
+ * The nodes one append creates get consecutive keys at the end.
+ */
+uint64_t rl_rows_merkle_pos(unsigned level, uint64_t idx);
 /* The Merkle node at level and index into out: 1 found, 0 missing (or not 32 bytes), -1 with err. */
 int rl_rows_merkle_node(struct rl_db *db, unsigned level, uint64_t idx, uint8_t out[32], struct rl_error *err);
 /* Stores a Merkle node.  0 or -1 with err. */

@@ -949,9 +949,14 @@ static void test_ledger_append_only(void **state)
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM ledger WHERE message = 'RASLOG-STATEMENT-v1\n{}'"), 1);
 
 	/* the Merkle nodes are append-only too (a trigger only fires on an existing row) */
-	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "INSERT INTO merkle_nodes(level, idx, hash) "
-				      "VALUES (0, (SELECT coalesce(max(idx), -1) + 1 FROM merkle_nodes WHERE level = 0), zeroblob(32))",
+	assert_int_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "INSERT INTO merkle_nodes(pos, level, idx, hash) "
+				      "VALUES ((SELECT max(pos) + 1 FROM merkle_nodes), 0, "
+				      "(SELECT coalesce(max(idx), -1) + 1 FROM merkle_nodes WHERE level = 0), zeroblob(32))",
 				      NULL, NULL, NULL), SQLITE_OK);
+	/* over an existing node's key (027: pos), whatever its level and index say */
+	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "INSERT OR REPLACE INTO merkle_nodes(pos, level, "
+					  "idx, hash) VALUES (0, 0, 0, zeroblob(32))", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM merkle_nodes WHERE pos = 0 AND hash = zeroblob(32)"), 0);
 	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "DELETE FROM merkle_nodes", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(((sqlite3 *)rl_db_sqlite_handle(f->db)), "UPDATE merkle_nodes SET level = level", NULL, NULL, NULL),
 			     SQLITE_OK);

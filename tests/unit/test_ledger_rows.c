@@ -5,7 +5,8 @@
  * savepoints (rl_db_savepoint_next keeps the job before and starts the
  * next, which rl_db_rollback_to then undoes alone), the ledger's rows
  * (size, kinds, a bounded walk, leaves, Merkle nodes, the latest head
- * before and after a seal),
+ * before and after a seal), the Merkle nodes keyed in the order appends
+ * create them (schema 027: each append's nodes take the next keys),
  * an entry's free text round trip, an import's round trip with its
  * duplicate refused and a second decision refused as a conflict (as the
  * session and accreditation updates that must change one row are),
@@ -427,6 +428,65 @@ static int read_rows(struct rl_db *db, int i, struct rl_error *err)
 	}
 }
 
+/* The keys of merkle_nodes: count, max(pos) and how many rows' pos is not rl_rows_merkle_pos(level, idx). */
+static void merkle_keys(struct rl_db *db, int64_t *count, int64_t *max, int64_t *misplaced)
+{
+	struct rl_error err = RL_ERROR_INIT;
+	struct rl_stmt *st = rl_db_stmt(db, "SELECT pos, level, idx FROM merkle_nodes ORDER BY pos", &err);
+	int rc;
+
+	assert_non_null(st);
+	*count = *misplaced = 0;
+	*max = -1;
+	while ((rc = rl_step(st)) == RL_ROW) {
+		(*count)++;
+		*max = rl_col_int64(st, 0);
+		*misplaced += (uint64_t)*max != rl_rows_merkle_pos((unsigned)rl_col_int64(st, 1),
+								   (uint64_t)rl_col_int64(st, 2));
+	}
+	assert_int_equal(rc, RL_DONE);
+	rl_reset(st);
+}
+
+/*
+ * merkle_nodes is keyed by post-order position (027): the first nodes'
+ * keys by hand, then through 70 appends every key in use is 0..count-1
+ * (each append's nodes went on at the end, none into a gap) and each row's
+ * key is its (level, idx)'s; the nodes still read by level and index.
+ */
+static void test_merkle_append_order(void **state)
+{
+	struct db_trainee_fixture *f = *state;
+	static const unsigned level[] = { 0, 0, 1, 0, 0, 1, 2, 0, 0, 1, 0, 0, 1, 2, 3, 0 };
+	static const uint64_t idx[] = { 0, 1, 0, 2, 3, 1, 0, 4, 5, 2, 6, 7, 3, 1, 0, 8 };
+	struct rl_error err = RL_ERROR_INIT;
+	uint8_t pk[32] = { 1 }, sig[64] = { 2 }, a[32], b[32];
+	int64_t count, max, misplaced, index, size;
+	char msg[32];
+
+	for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+		assert_int_equal(rl_rows_merkle_pos(level[i], idx[i]), i);
+	assert_int_equal(rl_rows_merkle_pos(20, 1), ((uint64_t)1 << 22) - 3); /* 2^21 - 1 nodes before, 2^21 - 1 its own */
+
+	assert_int_equal(rl_db_begin(f->db, &err), 0);
+	for (int i = 0; i < 70; i++) {
+		int len = snprintf(msg, sizeof(msg), "RASLOG-STATEMENT-v1\n{\"n\":%d}", i);
+
+		assert_int_equal(rl_ledger_append(f->db, "test", msg, (size_t)len, pk, sig, 1, 0, &index, &err), 0);
+		merkle_keys(f->db, &count, &max, &misplaced);
+		assert_int_equal(max, count - 1);
+		assert_int_equal(misplaced, 0);
+	}
+	assert_int_equal(rl_db_commit(f->db, &err), 0);
+	assert_int_equal(rl_rows_ledger_size(f->db, &size, &err), 0);
+	assert_int_equal(count, 2 * size - __builtin_popcountll((unsigned long long)size));
+	/* The root's two halves of the first 64 leaves, read by level and index. */
+	assert_int_equal(rl_rows_merkle_node(f->db, 5, 0, a, &err), 1);
+	assert_int_equal(rl_rows_merkle_node(f->db, 5, 1, b, &err), 1);
+	assert_memory_not_equal(a, b, 32);
+	assert_int_equal(rl_rows_merkle_node(f->db, 6, 1, a, &err), 0);
+}
+
 /*
  * Every read, its statement prepared while its tables were there, fails
  * once they are gone with the engine's own reason in err, even from an
@@ -446,6 +506,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_savepoint_next, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_merkle_append_order, db_trainee_fixture_setup,
+						db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_texts, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_import_rows, db_trainee_fixture_setup, db_trainee_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_one_row_updates, db_trainee_fixture_setup, db_trainee_fixture_teardown),
