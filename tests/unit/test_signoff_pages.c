@@ -9,9 +9,10 @@
  * The duplicate warning of a session logged (store/sessions_rows.c
  * rl_rows_session_duplicate) reads the trainee's sessions of that day by
  * sessions_by_day (schema/022_sessions_by_day.sql), not every session, and
- * compares activity and minutes in the index (schema/023), reading a
- * match's row only; the same index still gives a trainee's sessions in
- * (date, id) order without a sort.  Sessions carry no index by trainee
+ * seeks trainee, date, activity and minutes in the index (schema/023,
+ * 028), reading only the entries alike and a match's row; the same index
+ * gives a trainee's sessions in date order, sorted by id within a day
+ * only, never the whole list.  Sessions carry no index by trainee
  * and id any more (schema/024): every read by trainee searches an index
  * that leads with trainee_id all the same.  A trainee's status stored
  * again with its status, end date and curriculum unchanged (the usual
@@ -199,8 +200,9 @@ static void test_duplicate_by_day(void **state)
 	char plan[1024];
 
 	plan_of(f->db, duplicate_sql, plan, sizeof(plan));
-	if (!strstr(plan, "sessions_by_day (trainee_id=? AND date=?)"))
-		fail_msg("the duplicate warning does not search sessions_by_day by trainee and day:\n%s", plan);
+	if (!strstr(plan, "sessions_by_day (trainee_id=? AND date=? AND activity=? AND minutes=?)"))
+		fail_msg("the duplicate warning does not seek sessions_by_day by trainee, day, activity and "
+			 "minutes:\n%s", plan);
 	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, 0, &id,
 						   &err), 1);
 	assert_int_equal(id, first);
@@ -210,9 +212,9 @@ static void test_duplicate_by_day(void **state)
 						   &err), 0);
 }
 
-/* The index holds what the warning compares (a day's other sessions are told apart in it), and
- * the reads in (date, id) order need no sort; the warning still tells activity, minutes,
- * procedure and status apart. */
+/* The index holds what the warning compares, as its key's prefix (a day's other sessions are
+ * never visited), and the reads in (date, id) order sort within a day at most; the warning
+ * still tells activity, minutes, procedure and status apart. */
 static void test_duplicate_in_index(void **state)
 {
 	struct db_fixture *f = *state;
@@ -225,15 +227,15 @@ static void test_duplicate_in_index(void **state)
 
 	assert_non_null(st);
 	assert_int_equal(rl_step(st), RL_ROW);
-	assert_string_equal(rl_col_text(st, 0), "trainee_id,date,id,activity,minutes");
+	assert_string_equal(rl_col_text(st, 0), "trainee_id,date,activity,minutes,id");
 	rl_finalize(st);
 	plan_of(f->db, "SELECT id FROM sessions s WHERE s.trainee_id = ? ORDER BY s.date, s.id", plan, sizeof(plan));
-	if (strstr(plan, "TEMP B-TREE") || !strstr(plan, "sessions_by_day"))
-		fail_msg("a trainee's sessions by day are sorted, not read in the index's order:\n%s", plan);
+	if (strstr(plan, "TEMP B-TREE FOR ORDER BY") || !strstr(plan, "sessions_by_day"))
+		fail_msg("a trainee's sessions are sorted whole, not read by day in the index's order:\n%s", plan);
 	plan_of(f->db, "SELECT id FROM sessions WHERE trainee_id = ? AND status = 'pending' ORDER BY date, id", plan,
 		sizeof(plan));
-	if (strstr(plan, "TEMP B-TREE"))
-		fail_msg("a trainee's pending sessions by day are sorted:\n%s", plan);
+	if (strstr(plan, "TEMP B-TREE FOR ORDER BY"))
+		fail_msg("a trainee's pending sessions are sorted whole:\n%s", plan);
 	/* The first of two alike is the one named; the other of the pair when it is excluded. */
 	assert_int_equal(rl_rows_session_duplicate(f->db, trainee, "2026-01-02", "console_full", 60, NULL, first, &id,
 						   &err), 1);
