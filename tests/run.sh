@@ -19,6 +19,30 @@ find "$OUT" -name '*.status' -delete
 
 echo "raslog test suite (programs from $BIN)"
 
+# Every suite's temp files (tests/lib.sh's WORK: SQLite files, keys, logs;
+# the PostgreSQL clusters and their template) in a directory of this run on
+# a tmpfs, when TMPDIR does not name a place and /dev/shm is one: the suites
+# write and fsync thousands of SQLite files, and on a disk each fsync waits
+# for it (on this VM the most expensive of system calls).  Nothing checks a
+# file reached the disk (a killed process's writes are in the kernel all the
+# same); 21-disk mounts a tmpfs of its own.  Removed at the end of the run.
+RUN_TMP=""
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && RUN_TMP=$(mktemp -d /dev/shm/raslog-run.XXXXXX); then
+	chmod 1777 "$RUN_TMP" # (as /tmp: PostgreSQL runs as nobody under root)
+	TMPDIR=$RUN_TMP
+	export TMPDIR
+fi
+
+# python3 is Debian's for every step, as tests/lib.sh makes it for a suite:
+# a pyenv shim first on PATH costs a second or more a start (a bash script
+# that execs a dozen processes), and the steps that are not suites (the
+# tests of tests/tools: test-harness runs python3 dozens of times) ran it.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	mkdir -p "$OUT/.python" && ln -sf /usr/bin/python3 "$OUT/.python/python3" && PATH="$PWD/$OUT/.python:$PATH"
+	export PATH
+fi
+
 # Node packages for the cross-checks and the browser tests: only from the lock file.
 if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
 	(cd tests/js && npm ci --no-audit --no-fund --loglevel=error) >"$OUT/npm-ci.log" 2>&1 ||
@@ -108,6 +132,7 @@ pg_stop
 if [ "${RASLOG_LONG:-0}" = 1 ] && [ -f tests/valgrind.sh ]; then
 	run_step "valgrind" bash tests/valgrind.sh
 fi
+[ -n "$RUN_TMP" ] && rm -rf "$RUN_TMP"
 
 # Where the time went: every step's seconds, longest first, and its CPU seconds (user + system).
 find "$OUT" -name '*.secs' | sort | while read -r f; do

@@ -26,9 +26,9 @@ tw_pg_start() { # tw_pg_start DIR
 	fi
 	mkdir -p "$TW_PG_DIR" && chmod 755 "$1" && chown "$TW_PG_USER" "$TW_PG_DIR" || return 1
 	# The C locale: text sorts by code point as SQLite's BINARY collation does.
-	tw_as "$PG_BIN/initdb" -D "$TW_PG_DIR/data" -U raslog --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+	tw_as "$PG_BIN/initdb" -D "$TW_PG_DIR/data" -U raslog --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync \
 		>"$TW_PG_DIR/initdb.log" 2>&1 ||
-		tw_as "$PG_BIN/initdb" -D "$TW_PG_DIR/data" -U raslog --auth=trust --encoding=UTF8 --no-locale \
+		tw_as "$PG_BIN/initdb" -D "$TW_PG_DIR/data" -U raslog --auth=trust --encoding=UTF8 --no-locale --no-sync \
 		>"$TW_PG_DIR/initdb.log" 2>&1 || return 1
 	tw_as "$PG_BIN/pg_ctl" -D "$TW_PG_DIR/data" -l "$TW_PG_DIR/server.log" -w \
 		-o "-c listen_addresses='' -c unix_socket_directories='$TW_PG_DIR' -c fsync=off -p 5432" start >/dev/null 2>&1 || return 1

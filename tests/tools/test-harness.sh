@@ -291,6 +291,11 @@ if ! pg_shared_start "$pg_dir" >"$tmp/pg.log" 2>&1; then
 fi
 tap 0 "pg_shared_start: the run's cluster starts, with its template database"
 shared=$PG_DIR
+# fsync off (a throwaway cluster) but synchronous_commit on: a commit acknowledged has reached
+# the kernel, so a killed server (20-crash, 28-pg-failover) loses nothing committed.
+out=$(pg_psql postgres "select current_setting('fsync') || ' ' || current_setting('synchronous_commit')")
+[ "$out" = "off on" ]
+tap $? "the run's cluster runs with fsync off and synchronous_commit on ($out)"
 # Two suites' databases, each in a shell of its own as a suite is.
 suite() { # suite NAME SQL: what tests/lib.sh does for a suite in the pass, then SQL on its database
 	bash -c '. tests/lib/pg.sh; pg_shared_createdb "$1" "$2" || exit 1
