@@ -26,9 +26,13 @@ echo "raslog test suite (programs from $BIN)"
 # for it (on this VM the most expensive of system calls).  Nothing checks a
 # file reached the disk (a killed process's writes are in the kernel all the
 # same); 21-disk mounts a tmpfs of its own.  Removed at the end of the run.
+# Only a tmpfs with 2 GiB free or more: a container's /dev/shm is often
+# 64 MiB, which the suites would fill.
 RUN_TMP=""
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
-	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && RUN_TMP=$(mktemp -d /dev/shm/raslog-run.XXXXXX); then
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
+	[ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -ge 2097152 ] 2>/dev/null &&
+	RUN_TMP=$(mktemp -d /dev/shm/raslog-run.XXXXXX); then
 	chmod 1777 "$RUN_TMP" # (as /tmp: PostgreSQL runs as nobody under root)
 	TMPDIR=$RUN_TMP
 	export TMPDIR
