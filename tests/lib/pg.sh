@@ -29,9 +29,9 @@
 # commit has reached the kernel (WAL written) before it is acknowledged, so
 # a killed postmaster or raslogd (20-crash, 28-pg-failover) loses nothing
 # committed; only a crash of the machine would, which no test makes of a
-# throwaway cluster.  (fsync on cost the PostgreSQL pass its fsync waits.)  PostgreSQL refuses to run as root, so as root
-# the server runs as nobody, which owns DIR.  PG_BIN may point at another
-# installation's bin directory.
+# throwaway cluster.  (fsync on cost the PostgreSQL pass its fsync waits.)
+# PostgreSQL refuses to run as root, so as root the server runs as nobody,
+# which owns DIR.  PG_BIN may point at another installation's bin directory.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # (Sourced again, by a suite after tests/lib.sh, it forgets no cluster already started.)
